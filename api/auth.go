@@ -1,0 +1,242 @@
+package api
+
+import (
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/futian/ifutian/auth"
+	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/ratelimit"
+	"github.com/futian/ifutian/residents"
+	"github.com/futian/ifutian/staff"
+	"github.com/futian/ifutian/wechat"
+)
+
+const (
+	principalKey = "principal"
+	memberKey    = "staff_member"
+	tokenKey     = "token"
+)
+
+var errForbidden = apperr.New(apperr.PermissionDenied, "无权执行此操作")
+
+// authenticate verifies the bearer token; a missing, tampered, expired or
+// revoked token is 401.
+func (s *Server) authenticate(c *gin.Context) {
+	token, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
+	if !ok {
+		s.fail(c, apperr.New(apperr.Unauthenticated, "需要登录"))
+		return
+	}
+	p, err := s.Auth.Verify(c.Request.Context(), strings.TrimSpace(token))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Set(principalKey, p)
+	c.Set(tokenKey, strings.TrimSpace(token))
+	c.Next()
+}
+
+// residentOnly admits resident tokens, and limits their writes per token.
+func (s *Server) residentOnly(c *gin.Context) {
+	p := principal(c)
+	if p.Kind != auth.Resident {
+		s.fail(c, apperr.New(apperr.PermissionDenied, "仅限居民使用"))
+		return
+	}
+	if c.Request.Method != http.MethodGet {
+		if err := s.throttle(c, "resident-write:"+strconv.FormatInt(p.SubjectID, 10), s.Limits.ResidentWrites); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
+	c.Next()
+}
+
+// throttle takes one event for key under l; past the limit it returns a
+// rate_limited error carrying Retry-After. A limiter outage lets the
+// request through (logged): availability wins over throttling.
+func (s *Server) throttle(c *gin.Context, key string, l ratelimit.Limit) error {
+	if s.Limiter == nil || l.Count == 0 {
+		return nil
+	}
+	ok, wait, err := s.Limiter.Allow(c.Request.Context(), key, l)
+	if err != nil {
+		s.Log.WarnContext(c.Request.Context(), "rate limiter unavailable", "request_id", requestID(c), "err", err)
+		return nil
+	}
+	if !ok {
+		return rateLimited(int(math.Ceil(wait.Seconds())))
+	}
+	return nil
+}
+
+// staffOnly admits staff tokens of enabled accounts and loads the member.
+func (s *Server) staffOnly(c *gin.Context) {
+	p := principal(c)
+	if p.Kind != auth.Staff {
+		s.fail(c, errForbidden)
+		return
+	}
+	m, err := s.Staff.FindByID(c.Request.Context(), p.SubjectID)
+	if err != nil || m.Disabled {
+		s.fail(c, auth.ErrInvalidToken)
+		return
+	}
+	c.Set(memberKey, m)
+	c.Next()
+}
+
+// require admits staff members who hold permission perm.
+func (s *Server) require(perm staff.Permission) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if !actor(c).Can(perm) {
+			s.fail(c, errForbidden)
+			return
+		}
+		c.Next()
+	}
+}
+
+// audited appends an audit entry after every successful staff write, and
+// after staff reads of personal data (readsPersonal).
+func (s *Server) audited(readsPersonal bool) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		c.Next()
+		if c.Request.Method == http.MethodGet && !readsPersonal {
+			return
+		}
+		if c.Writer.Status() >= 400 {
+			return
+		}
+		m := actor(c)
+		targetKind, targetID := "", ""
+		for _, p := range c.Params {
+			targetKind, targetID = p.Key, p.Value
+		}
+		e := staff.AuditEntry{
+			ActorID: m.ID, Actor: m.Username, Action: c.Request.Method + " " + c.FullPath(),
+			TargetKind: targetKind, TargetID: targetID, Detail: c.GetString(auditDetailKey),
+			IP: c.ClientIP(), RequestID: requestID(c),
+		}
+		// The request has been answered: a failed audit write must be loud.
+		if err := s.Staff.Audit(c.Request.Context(), e); err != nil {
+			s.Log.ErrorContext(c.Request.Context(), "audit write failed", "request_id", requestID(c), "action", e.Action, "err", err)
+		}
+	}
+}
+
+const auditDetailKey = "audit_detail"
+
+// auditDetail adds a short, non-personal description to the audit entry of
+// this request (e.g. the ID of what was created).
+func auditDetail(c *gin.Context, detail string) { c.Set(auditDetailKey, detail) }
+
+// principal returns the verified token holder.
+func principal(c *gin.Context) auth.Principal {
+	p, _ := c.Get(principalKey)
+	pr, _ := p.(auth.Principal)
+	return pr
+}
+
+// residentID returns the calling resident's ID.
+func residentID(c *gin.Context) int64 { return principal(c).SubjectID }
+
+// actor returns the calling staff member.
+func actor(c *gin.Context) *staff.Member {
+	m, _ := c.Get(memberKey)
+	sm, _ := m.(*staff.Member)
+	return sm
+}
+
+type residentLogin struct {
+	Token     string              `json:"token"`
+	ExpiresAt time.Time           `json:"expires_at"`
+	Resident  *residents.Resident `json:"resident"`
+	Created   bool                `json:"created"`
+}
+
+func (s *Server) wechatLogin(c *gin.Context) {
+	var req struct {
+		Code string `json:"code" binding:"required,max=128"`
+	}
+	if err := bindJSON(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	sess, err := s.WeChat.Login(c.Request.Context(), req.Code)
+	if err != nil {
+		s.fail(c, wechatError(err, "code"))
+		return
+	}
+	r, created, err := s.Residents.Login(c.Request.Context(), sess.OpenID, sess.UnionID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	token, exp, err := s.Auth.Issue(c.Request.Context(), auth.Resident, r.ID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, residentLogin{Token: token, ExpiresAt: exp, Resident: r, Created: created})
+}
+
+// wechatError maps a WeChat failure: a bad or used code is the client's
+// fault (400 naming field), an outage is 503, anything else is internal.
+func wechatError(err error, field string) error {
+	switch {
+	case wechat.IsInvalidCode(err):
+		return apperr.Field(field, "微信授权码无效或已使用")
+	case wechat.IsTransient(err):
+		return apperr.New(apperr.Unavailable, "微信服务暂不可用，请稍后再试")
+	}
+	return err
+}
+
+func (s *Server) staffLogin(c *gin.Context) {
+	var req struct {
+		Username string `json:"username" binding:"required,max=64"`
+		Password string `json:"password" binding:"required,max=128"`
+	}
+	if err := bindJSON(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	ctx := c.Request.Context()
+	// Every attempt counts, per username and per client IP, so guessing
+	// is throttled whether it targets one account or many.
+	if err := s.throttle(c, "staff-login-user:"+strings.ToLower(req.Username), s.Limits.StaffLoginPerUser); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if err := s.throttle(c, "staff-login-ip:"+c.ClientIP(), s.Limits.StaffLoginPerIP); err != nil {
+		s.fail(c, err)
+		return
+	}
+	m, err := s.Staff.Authenticate(ctx, req.Username, req.Password)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	token, exp, err := s.Auth.Issue(ctx, auth.Staff, m.ID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"token": token, "expires_at": exp, "staff": m})
+}
+
+func (s *Server) logout(c *gin.Context) {
+	if err := s.Auth.Revoke(c.Request.Context(), c.GetString(tokenKey)); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}

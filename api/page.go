@@ -1,0 +1,101 @@
+package api
+
+import (
+	"encoding/base64"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/futian/ifutian/internal/apperr"
+)
+
+// page is the contract's list response.
+type page[T any] struct {
+	Items         []T    `json:"items"`
+	NextPageToken string `json:"next_page_token"`
+}
+
+// newPage builds a list response; next is the cursor of the next page, or
+// "" on the last one.
+func newPage[T any](items []T, next string) page[T] {
+	if items == nil {
+		items = []T{}
+	}
+	return page[T]{Items: items, NextPageToken: encodeToken(next)}
+}
+
+// newIDPage builds a list response whose cursor is the last item's ID
+// (0 on the last page).
+func newIDPage[T any](items []T, nextID int64) page[T] {
+	next := ""
+	if nextID > 0 {
+		next = strconv.FormatInt(nextID, 10)
+	}
+	return newPage(items, next)
+}
+
+// pageReq is a parsed ?page_size=&page_token=.
+type pageReq struct {
+	Limit  int    // 1–100, default 20
+	Cursor string // decoded page token, "" for the first page
+}
+
+// AfterID returns the cursor as an ID (0 for the first page).
+func (p pageReq) AfterID() (int64, error) {
+	if p.Cursor == "" {
+		return 0, nil
+	}
+	id, err := strconv.ParseInt(p.Cursor, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, apperr.Field("page_token", "无效的分页标记")
+	}
+	return id, nil
+}
+
+// parsePage reads the pagination parameters: page_size defaults to 20 and is
+// capped at 100; page_token is opaque to clients.
+func parsePage(c *gin.Context) (pageReq, error) {
+	p := pageReq{Limit: 20}
+	if v := c.Query("page_size"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return p, apperr.Field("page_size", "须为正整数")
+		}
+		p.Limit = min(n, 100)
+	}
+	if v := c.Query("page_token"); v != "" {
+		b, err := base64.RawURLEncoding.DecodeString(v)
+		if err != nil || len(b) == 0 {
+			return p, apperr.Field("page_token", "无效的分页标记")
+		}
+		p.Cursor = string(b)
+	}
+	return p, nil
+}
+
+// parseIDPage is parsePage for lists keyed by ID.
+func parseIDPage(c *gin.Context) (limit int, after int64, err error) {
+	p, err := parsePage(c)
+	if err != nil {
+		return 0, 0, err
+	}
+	after, err = p.AfterID()
+	return p.Limit, after, err
+}
+
+func encodeToken(cursor string) string {
+	if cursor == "" {
+		return ""
+	}
+	return base64.RawURLEncoding.EncodeToString([]byte(cursor))
+}
+
+// pathID parses an ID path parameter; a malformed one is 0, which the
+// domain reports as not found.
+func pathID(c *gin.Context, name string) int64 {
+	id, err := strconv.ParseInt(c.Param(name), 10, 64)
+	if err != nil || id < 0 {
+		return 0
+	}
+	return id
+}

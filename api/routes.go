@@ -1,0 +1,121 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/futian/ifutian/staff"
+)
+
+// routes is the whole route table. Every /admin route names the permission
+// it needs (staff.Policy decides who holds it); the route-by-role test walks
+// this table, so a new admin route without a permission fails it.
+func (s *Server) routes() {
+	e := s.engine
+	e.Use(s.recoverPanics, withRequestID, s.measure, s.logRequests, secureHeaders, limitBody)
+	e.NoRoute(notFound)
+	e.NoMethod(methodNotAllowed)
+
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	if s.Metrics != nil {
+		e.GET("/metrics", s.opsOnly, s.serveMetrics)
+	}
+	if !s.DisableDocs {
+		e.GET("/openapi.json", s.opsOnly, s.serveSpec)
+		e.GET("/docs", s.opsOnly, s.serveDocs)
+	}
+
+	v1 := e.Group("/api/v1")
+	v1.POST("/auth/wechat-login", s.wechatLogin)
+	v1.POST("/auth/staff-login", s.staffLogin)
+	v1.GET("/regions", s.listRegions)
+	v1.GET("/points/rules", s.listRules)
+	v1.GET("/enterprises/:uscc/rating", s.publicRating)
+
+	authed := v1.Group("", s.authenticate)
+	authed.POST("/auth/logout", s.logout)
+
+	me := authed.Group("", s.residentOnly)
+	me.GET("/me", s.getMe)
+	me.PATCH("/me", s.updateMe)
+	me.DELETE("/me", s.deleteMe)
+	me.POST("/me/phone", s.bindPhone)
+	me.POST("/me/consent", s.consent)
+	me.GET("/me/export", s.exportMe)
+	me.POST("/me/subscriptions", s.saveSubscriptions)
+	me.GET("/me/subscriptions", s.listSubscriptions)
+
+	me.GET("/points/account", s.getAccount)
+	me.GET("/points/transactions", s.listTransactions)
+	me.GET("/points/leaderboard", s.leaderboard)
+	me.POST("/points/appeals", s.createAppeal)
+	me.GET("/rewards", s.listRewards)
+	me.POST("/rewards/:id/redeem", s.redeemReward)
+	me.GET("/redemptions", s.listRedemptions)
+	me.POST("/redemptions/:id/cancel", s.cancelRedemption)
+
+	me.POST("/enterprises/bindings", s.requestBinding)
+	me.GET("/me/enterprises", s.myEnterprises)
+	me.GET("/enterprises/:uscc", s.getEnterprise)
+	me.POST("/enterprises/:uscc/objections", s.createObjection)
+	me.GET("/enterprises/:uscc/benefits", s.enterpriseBenefits)
+
+	me.GET("/notices", s.listInbox)
+	me.GET("/notices/unread-count", s.unreadCount)
+	me.GET("/notices/:id", s.getNotice)
+	me.POST("/notices/:id/ack", s.ackNotice)
+
+	me.GET("/surveys", s.listSurveys)
+	me.GET("/surveys/:id", s.getSurvey)
+	me.POST("/surveys/:id/attempts", s.startAttempt)
+	me.POST("/attempts/:id/submit", s.submitAttempt)
+	me.POST("/surveys/:id/responses", s.submitResponse)
+
+	adm := authed.Group("/admin", s.staffOnly)
+	route := func(method, path string, perm staff.Permission, h gin.HandlerFunc) {
+		s.policy[method+" /api/v1/admin"+path] = perm
+		adm.Handle(method, path, s.require(perm), s.audited(false), h)
+	}
+	// personal marks admin reads that return residents' personal data: they are audited too.
+	personal := func(method, path string, perm staff.Permission, h gin.HandlerFunc) {
+		s.policy[method+" /api/v1/admin"+path] = perm
+		adm.Handle(method, path, s.require(perm), s.audited(true), h)
+	}
+
+	route(http.MethodPost, "/departments", staff.ManageDepartments, s.createDepartment)
+	route(http.MethodGet, "/departments", staff.ManageStaff, s.listDepartments)
+	route(http.MethodPost, "/staff", staff.ManageStaff, s.createStaff)
+	route(http.MethodGet, "/audit-log", staff.ReadAudit, s.listAuditLog)
+	personal(http.MethodGet, "/residents/:id", staff.ReadResidents, s.getResident)
+
+	route(http.MethodPost, "/points/awards", staff.AwardPoints, s.awardPoints)
+	route(http.MethodPost, "/points/deductions", staff.DeductPoints, s.deductPoints)
+	route(http.MethodPost, "/points/appeals/:id/decide", staff.DecideAppeals, s.decideAppeal)
+	route(http.MethodPost, "/points/rules", staff.ManageRules, s.saveRule)
+	route(http.MethodPost, "/rewards", staff.ManageRewards, s.createReward)
+	route(http.MethodPost, "/redemptions/verify", staff.VerifyVouchers, s.verifyVoucher)
+
+	route(http.MethodPost, "/enterprises", staff.ManageEnterprises, s.createEnterprise)
+	route(http.MethodPost, "/enterprises/import", staff.ManageEnterprises, s.importEnterprises)
+	route(http.MethodPost, "/enterprise-bindings/:id/decide", staff.DecideBindings, s.decideBinding)
+	route(http.MethodPost, "/credit-records", staff.WriteCredit, s.createCreditRecord)
+	route(http.MethodPost, "/objections/:id/decide", staff.DecideObjections, s.decideObjection)
+	route(http.MethodPost, "/benefit-programs", staff.ManageBenefits, s.createBenefitProgram)
+
+	route(http.MethodPost, "/notices", staff.WriteNotices, s.createNotice)
+	route(http.MethodPost, "/notices/audience-preview", staff.WriteNotices, s.previewAudience)
+	route(http.MethodPost, "/notices/:id/submit", staff.WriteNotices, s.submitNotice)
+	route(http.MethodPost, "/notices/:id/approve", staff.ReviewNotices, s.approveNotice)
+	route(http.MethodPost, "/notices/:id/reject", staff.ReviewNotices, s.rejectNotice)
+	route(http.MethodPost, "/notices/:id/withdraw", staff.WriteNotices, s.withdrawNotice)
+	route(http.MethodGet, "/notices/:id/stats", staff.ReadNotices, s.noticeStats)
+
+	route(http.MethodPost, "/questions", staff.WriteSurveys, s.createQuestions)
+	route(http.MethodPost, "/surveys", staff.WriteSurveys, s.createSurvey)
+	route(http.MethodPost, "/surveys/:id/publish", staff.WriteSurveys, s.publishSurvey)
+	route(http.MethodGet, "/surveys/:id/stats", staff.ReadSurveys, s.surveyStats)
+	personal(http.MethodGet, "/surveys/:id/responses", staff.ReadSurveys, s.exportResponses)
+	personal(http.MethodGet, "/surveys/:id/missing", staff.ReadSurveys, s.missingDeclarations)
+}

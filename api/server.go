@@ -1,0 +1,116 @@
+// Package api is the HTTP face of the service: the Gin router, middleware,
+// handlers, the error contract and the OpenAPI document. It knows nothing of
+// SQL; every decision about data is made by the domain packages.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/futian/ifutian/auth"
+	"github.com/futian/ifutian/enterprises"
+	"github.com/futian/ifutian/internal/ratelimit"
+	"github.com/futian/ifutian/notify"
+	"github.com/futian/ifutian/points"
+	"github.com/futian/ifutian/residents"
+	"github.com/futian/ifutian/staff"
+	"github.com/futian/ifutian/surveys"
+	"github.com/futian/ifutian/wechat"
+)
+
+// wechatClient is what the API needs from WeChat.
+type wechatClient interface {
+	Login(ctx context.Context, code string) (wechat.Session, error)
+	PhoneNumber(ctx context.Context, code string) (string, error)
+}
+
+// limiter limits how often a key may act.
+type limiter interface {
+	Allow(ctx context.Context, key string, l ratelimit.Limit) (bool, time.Duration, error)
+}
+
+// Limits are the abuse limits the API enforces.
+type Limits struct {
+	StaffLoginPerUser ratelimit.Limit // login attempts per username
+	StaffLoginPerIP   ratelimit.Limit // login attempts per client IP
+	ResidentWrites    ratelimit.Limit // writes per resident token
+}
+
+// DefaultLimits are the production limits.
+var DefaultLimits = Limits{
+	StaffLoginPerUser: ratelimit.Limit{Count: 5, Period: 15 * time.Minute},
+	StaffLoginPerIP:   ratelimit.Limit{Count: 30, Period: 15 * time.Minute},
+	ResidentWrites:    ratelimit.Limit{Count: 120, Period: time.Minute},
+}
+
+// Config is everything the API is built from. main fills it.
+type Config struct {
+	Log         *slog.Logger
+	Auth        *auth.Service
+	Residents   *residents.Service
+	Staff       *staff.Service
+	WeChat      wechatClient
+	Points      *points.Service
+	Enterprises *enterprises.Service
+	Notify      *notify.Service
+	Surveys     *surveys.Service
+	Limiter     limiter
+	Limits      Limits
+
+	// Metrics, when set, is served on /metrics and collects request metrics.
+	Metrics *prometheus.Registry
+	// OpsToken, when set, is required as a bearer token on /metrics and /docs.
+	OpsToken string
+	// DisableDocs turns /docs and /openapi.json off.
+	DisableDocs bool
+	// Ready reports whether the database answers, for /readyz.
+	Ready func(ctx context.Context) error
+}
+
+// Server serves the API. It is an http.Handler.
+type Server struct {
+	Config
+	engine  *gin.Engine
+	policy  map[string]staff.Permission // "METHOD /path" → permission, for every admin route
+	metrics *httpMetrics
+	spec    []byte
+}
+
+// New builds the router with every route and middleware.
+func New(cfg Config) (*Server, error) {
+	if cfg.Limits == (Limits{}) {
+		cfg.Limits = DefaultLimits
+	}
+	s := &Server{Config: cfg, policy: map[string]staff.Permission{}}
+	spec, err := buildSpec()
+	if err != nil {
+		return nil, err
+	}
+	s.spec = spec
+	if cfg.Metrics != nil {
+		s.metrics = newHTTPMetrics(cfg.Metrics)
+	}
+	gin.SetMode(gin.ReleaseMode)
+	s.engine = gin.New()
+	s.engine.HandleMethodNotAllowed = true
+	s.engine.ContextWithFallback = true
+	s.routes()
+	return s, nil
+}
+
+// ServeHTTP serves one request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+
+// Routes lists every registered route as "METHOD /path".
+func (s *Server) Routes() []gin.RouteInfo { return s.engine.Routes() }
+
+// Permission returns the permission an admin route requires.
+func (s *Server) Permission(method, path string) (staff.Permission, bool) {
+	p, ok := s.policy[method+" "+path]
+	return p, ok
+}

@@ -1,0 +1,166 @@
+// Package auth issues, checks and revokes bearer tokens for residents and
+// staff. Tokens are opaque random strings; only their SHA-256 is stored, so
+// a copy of the database cannot be used to log in.
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/futian/ifutian/internal/apperr"
+)
+
+// Kind says whom a token belongs to.
+type Kind string
+
+// The two kinds of token holder.
+const (
+	Resident Kind = "resident"
+	Staff    Kind = "staff"
+)
+
+// ErrInvalidToken is returned for a missing, malformed, tampered, expired
+// or revoked token.
+var ErrInvalidToken = apperr.New(apperr.Unauthenticated, "登录已失效，请重新登录")
+
+// Principal is the verified holder of a token.
+type Principal struct {
+	Kind      Kind
+	SubjectID int64
+	ExpiresAt time.Time
+}
+
+type session struct {
+	ID          int64
+	TokenHash   []byte
+	SubjectKind Kind
+	SubjectID   int64
+	ExpiresAt   time.Time
+	RevokedAt   *time.Time
+	CreatedAt   time.Time
+}
+
+// Service issues and verifies tokens. Verified tokens are cached in memory
+// for a few seconds; revocation through this Service clears the cache at
+// once, revocation by another instance takes effect within cacheTTL.
+type Service struct {
+	db       *gorm.DB
+	now      func() time.Time
+	ttl      map[Kind]time.Duration
+	cacheTTL time.Duration
+
+	mu    sync.Mutex
+	cache map[[32]byte]cached
+}
+
+type cached struct {
+	p     Principal
+	until time.Time
+}
+
+// New returns a Service whose resident tokens live residentTTL and staff
+// tokens staffTTL.
+func New(gdb *gorm.DB, residentTTL, staffTTL time.Duration) *Service {
+	return &Service{
+		db:       gdb,
+		now:      time.Now,
+		ttl:      map[Kind]time.Duration{Resident: residentTTL, Staff: staffTTL},
+		cacheTTL: 5 * time.Second,
+		cache:    map[[32]byte]cached{},
+	}
+}
+
+const tokenPrefix = "ift_"
+
+// Issue creates a token for a subject and returns it with its expiry.
+func (s *Service) Issue(ctx context.Context, kind Kind, subjectID int64) (string, time.Time, error) {
+	var raw [32]byte
+	rand.Read(raw[:])
+	token := tokenPrefix + base64.RawURLEncoding.EncodeToString(raw[:])
+	h := sha256.Sum256([]byte(token))
+	now := s.now().UTC()
+	sess := session{TokenHash: h[:], SubjectKind: kind, SubjectID: subjectID, ExpiresAt: now.Add(s.ttl[kind]), CreatedAt: now}
+	if err := s.db.WithContext(ctx).Create(&sess).Error; err != nil {
+		return "", time.Time{}, fmt.Errorf("issue token: %w", err)
+	}
+	return token, sess.ExpiresAt, nil
+}
+
+// Verify returns the holder of a live token. Returns ErrInvalidToken
+// otherwise.
+func (s *Service) Verify(ctx context.Context, token string) (Principal, error) {
+	if !strings.HasPrefix(token, tokenPrefix) || len(token) != len(tokenPrefix)+43 {
+		return Principal{}, ErrInvalidToken
+	}
+	h := sha256.Sum256([]byte(token))
+	now := s.now()
+	s.mu.Lock()
+	c, ok := s.cache[h]
+	s.mu.Unlock()
+	if ok && now.Before(c.until) && now.Before(c.p.ExpiresAt) {
+		return c.p, nil
+	}
+	var sess session
+	err := s.db.WithContext(ctx).Where("token_hash = ?", h[:]).Take(&sess).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return Principal{}, ErrInvalidToken
+	}
+	if err != nil {
+		return Principal{}, fmt.Errorf("verify token: %w", err)
+	}
+	if sess.RevokedAt != nil || !now.Before(sess.ExpiresAt) {
+		return Principal{}, ErrInvalidToken
+	}
+	p := Principal{Kind: sess.SubjectKind, SubjectID: sess.SubjectID, ExpiresAt: sess.ExpiresAt}
+	s.mu.Lock()
+	if len(s.cache) > 100_000 {
+		clear(s.cache) // bounded memory; the cache refills from the database
+	}
+	s.cache[h] = cached{p: p, until: now.Add(s.cacheTTL)}
+	s.mu.Unlock()
+	return p, nil
+}
+
+// Revoke ends one token. Revoking an unknown or revoked token is not an error.
+func (s *Service) Revoke(ctx context.Context, token string) error {
+	h := sha256.Sum256([]byte(token))
+	s.mu.Lock()
+	delete(s.cache, h)
+	s.mu.Unlock()
+	now := s.now().UTC()
+	err := s.db.WithContext(ctx).Model(&session{}).Where("token_hash = ? AND revoked_at IS NULL", h[:]).Update("revoked_at", now).Error
+	if err != nil {
+		return fmt.Errorf("revoke token: %w", err)
+	}
+	return nil
+}
+
+// RevokeAll ends every token of a subject (account deletion, staff removal).
+func (s *Service) RevokeAll(ctx context.Context, kind Kind, subjectID int64) error {
+	return s.RevokeAllTx(s.db.WithContext(ctx), kind, subjectID)
+}
+
+// RevokeAllTx is RevokeAll inside the caller's transaction.
+func (s *Service) RevokeAllTx(tx *gorm.DB, kind Kind, subjectID int64) error {
+	s.mu.Lock()
+	for h, c := range s.cache {
+		if c.p.Kind == kind && c.p.SubjectID == subjectID {
+			delete(s.cache, h)
+		}
+	}
+	s.mu.Unlock()
+	err := tx.Model(&session{}).Where("subject_kind = ? AND subject_id = ? AND revoked_at IS NULL", kind, subjectID).Update("revoked_at", s.now().UTC()).Error
+	if err != nil {
+		return fmt.Errorf("revoke tokens: %w", err)
+	}
+	return nil
+}

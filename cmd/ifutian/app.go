@@ -1,0 +1,226 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/redis/go-redis/v9"
+	"github.com/silenceper/wechat/v2/cache"
+	"gorm.io/gorm"
+
+	"github.com/futian/ifutian/api"
+	"github.com/futian/ifutian/auth"
+	"github.com/futian/ifutian/enterprises"
+	"github.com/futian/ifutian/internal/db"
+	"github.com/futian/ifutian/internal/pii"
+	"github.com/futian/ifutian/internal/ratelimit"
+	"github.com/futian/ifutian/migrations"
+	"github.com/futian/ifutian/notify"
+	"github.com/futian/ifutian/points"
+	"github.com/futian/ifutian/residents"
+	"github.com/futian/ifutian/staff"
+	"github.com/futian/ifutian/surveys"
+	"github.com/futian/ifutian/wechat"
+)
+
+// app is the wired service: every dependency built once, here.
+type app struct {
+	cfg         Config
+	log         *slog.Logger
+	db          *gorm.DB
+	redis       *redis.Client
+	wechat      *wechat.Client
+	auth        *auth.Service
+	residents   *residents.Service
+	staff       *staff.Service
+	points      *points.Service
+	enterprises *enterprises.Service
+	notify      *notify.Service
+	surveys     *surveys.Service
+	api         *api.Server
+	// workers are the background loops serve runs until shutdown.
+	workers []func(ctx context.Context) error
+	closers []func() error
+}
+
+func newLogger(cfg Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// openDB opens the configured database and applies the migrations.
+func openDB(ctx context.Context, cfg Config, log *slog.Logger) (*gorm.DB, error) {
+	gdb, dialect, err := db.Open(ctx, cfg.DB)
+	if err != nil {
+		return nil, err
+	}
+	applied, err := migrations.Up(ctx, db.SQL(gdb), string(dialect))
+	if err != nil {
+		db.SQL(gdb).Close()
+		return nil, err
+	}
+	for _, m := range applied {
+		log.Info("migration applied", "file", m)
+	}
+	return gdb, nil
+}
+
+// dataKey returns the key that seals personal data. Without
+// IFUTIAN_DATA_KEY a development key is kept beside the SQLite file; on
+// MySQL the key is required, since losing it loses every phone number.
+func dataKey(cfg Config, log *slog.Logger) ([]byte, error) {
+	if cfg.DataKey != "" {
+		k, err := pii.ParseKey(cfg.DataKey)
+		if err != nil {
+			return nil, fmt.Errorf("IFUTIAN_DATA_KEY: %w", err)
+		}
+		return k, nil
+	}
+	path, ok := strings.CutPrefix(cfg.DB, "sqlite:")
+	if !ok {
+		return nil, errors.New("IFUTIAN_DATA_KEY is required with MySQL (32 random bytes in base64, e.g. `openssl rand -base64 32`)")
+	}
+	keyPath := path + ".key"
+	k, created, err := pii.LoadOrCreateKeyFile(keyPath)
+	if err != nil {
+		return nil, fmt.Errorf("development data key %s: %w", keyPath, err)
+	}
+	if created {
+		log.Warn("IFUTIAN_DATA_KEY not set: generated a development key; set IFUTIAN_DATA_KEY in production", "file", filepath.Clean(keyPath))
+	}
+	return k, nil
+}
+
+// build wires the whole service. The caller must call close.
+func build(ctx context.Context, cfg Config, log *slog.Logger) (a *app, err error) {
+	a = &app{cfg: cfg, log: log}
+	defer func() {
+		if err != nil {
+			a.close()
+		}
+	}()
+	if a.db, err = openDB(ctx, cfg, log); err != nil {
+		return nil, err
+	}
+	a.closers = append(a.closers, db.SQL(a.db).Close)
+
+	var limiter interface {
+		Allow(context.Context, string, ratelimit.Limit) (bool, time.Duration, error)
+	} = ratelimit.NewMemory()
+	var tokenCache cache.Cache
+	if cfg.RedisURL != "" {
+		opts, err := redis.ParseURL(cfg.RedisURL)
+		if err != nil {
+			return nil, fmt.Errorf("IFUTIAN_REDIS_URL: %w", err)
+		}
+		a.redis = redis.NewClient(opts)
+		a.closers = append(a.closers, a.redis.Close)
+		if err := a.redis.Ping(ctx).Err(); err != nil {
+			return nil, fmt.Errorf("connect to Redis at %s: %w", opts.Addr, err)
+		}
+		limiter = ratelimit.NewRedis(a.redis)
+		tokenCache = wechat.NewRedisCache(a.redis)
+	}
+
+	if err := a.startWeChat(ctx, tokenCache); err != nil {
+		return nil, err
+	}
+
+	key, err := dataKey(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	box, err := pii.New(key)
+	if err != nil {
+		return nil, err
+	}
+	regions, err := residents.LoadRegions()
+	if err != nil {
+		return nil, err
+	}
+
+	a.auth = auth.New(a.db, cfg.ResidentTokenTTL, cfg.StaffTokenTTL)
+	a.staff = staff.New(a.db)
+	a.points = points.New(a.db)
+	a.enterprises = enterprises.New(a.db)
+	a.notify = notify.New(a.db)
+	a.surveys = surveys.New(a.db)
+	a.residents = residents.New(a.db, regions, box, residents.Hooks{
+		Erasers: []residents.Eraser{
+			func(tx *gorm.DB, id int64) error { return a.auth.RevokeAllTx(tx, auth.Resident, id) },
+		},
+		Exporters: map[string]residents.Exporter{
+			"points":      a.points.ExportResident,
+			"enterprises": a.enterprises.ExportResident,
+			"notices":     a.notify.ExportResident,
+			"surveys":     a.surveys.ExportResident,
+		},
+	})
+
+	var metrics *prometheus.Registry
+	if cfg.Metrics {
+		metrics = prometheus.NewRegistry()
+		metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+			collectors.NewDBStatsCollector(db.SQL(a.db), "main"))
+	}
+	a.api, err = api.New(api.Config{
+		Log: log, Auth: a.auth, Residents: a.residents, Staff: a.staff, WeChat: a.wechat,
+		Points: a.points, Enterprises: a.enterprises, Notify: a.notify, Surveys: a.surveys,
+		Limiter: limiter, Metrics: metrics, OpsToken: cfg.OpsToken, DisableDocs: !cfg.Docs,
+		Ready: func(ctx context.Context) error { return db.SQL(a.db).PingContext(ctx) },
+	})
+	if err != nil {
+		return nil, err
+	}
+	if cfg.BootstrapPassword != "" {
+		created, err := a.staff.Bootstrap(ctx, cfg.BootstrapPassword)
+		if err != nil {
+			return nil, fmt.Errorf("bootstrap admin: %w", err)
+		}
+		if created {
+			log.Info("created superadmin", "username", "admin")
+		}
+	}
+	return a, nil
+}
+
+// startWeChat points the SDK at WeChat, at IFUTIAN_WECHAT_URL, or at a
+// built-in fake started on a loopback port.
+func (a *app) startWeChat(ctx context.Context, tokenCache cache.Cache) error {
+	cfg := a.cfg
+	appID, secret, target := cfg.WeChatAppID, cfg.WeChatSecret, cfg.WeChatURL
+	if cfg.FakeWeChat() {
+		fake := wechat.NewFake()
+		url, stop, err := fake.Start("127.0.0.1:0")
+		if err != nil {
+			return fmt.Errorf("start fake WeChat: %w", err)
+		}
+		a.closers = append(a.closers, func() error { return stop(context.Background()) })
+		appID, secret, target = "wxfake0000000000", "fake-secret", url
+		a.log.Info("no WeChat credentials: using the built-in fake WeChat", "url", url)
+	}
+	if target != "" && appID == "" {
+		appID, secret = "wxfake0000000000", "fake-secret"
+	}
+	wechat.InstallHTTPClient(target, cfg.WeChatTimeout)
+	a.wechat = wechat.New(wechat.Config{AppID: appID, AppSecret: secret, Cache: tokenCache})
+	return nil
+}
+
+func (a *app) close() {
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		a.closers[i]()
+	}
+	a.closers = nil
+}

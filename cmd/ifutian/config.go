@@ -1,0 +1,124 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+)
+
+// Config is the service configuration, read from IFUTIAN_* variables.
+type Config struct {
+	Addr              string        // IFUTIAN_ADDR
+	DB                string        // IFUTIAN_DB
+	WeChatAppID       string        // IFUTIAN_WECHAT_APPID
+	WeChatSecret      string        // IFUTIAN_WECHAT_SECRET
+	WeChatURL         string        // IFUTIAN_WECHAT_URL
+	WeChatTimeout     time.Duration // IFUTIAN_WECHAT_TIMEOUT
+	WeChatSendRate    int           // IFUTIAN_WECHAT_SEND_RATE, subscribe messages per second
+	RedisURL          string        // IFUTIAN_REDIS_URL
+	BootstrapPassword string        // IFUTIAN_BOOTSTRAP_ADMIN_PASSWORD
+	DataKey           string        // IFUTIAN_DATA_KEY
+	LogLevel          slog.Level    // IFUTIAN_LOG_LEVEL
+	LogFormat         string        // IFUTIAN_LOG_FORMAT
+	OpsToken          string        // IFUTIAN_OPS_TOKEN
+	Metrics           bool          // IFUTIAN_METRICS
+	Docs              bool          // IFUTIAN_DOCS
+	ResidentTokenTTL  time.Duration // IFUTIAN_RESIDENT_TOKEN_TTL
+	StaffTokenTTL     time.Duration // IFUTIAN_STAFF_TOKEN_TTL
+}
+
+// FakeWeChat reports whether the built-in fake WeChat is used.
+func (c Config) FakeWeChat() bool {
+	return c.WeChatURL == "" && (c.WeChatAppID == "" || c.WeChatSecret == "")
+}
+
+// loadConfig reads the configuration. Every bad value is an error naming
+// its variable.
+func loadConfig(getenv func(string) string) (Config, error) {
+	c := Config{
+		Addr:         or(getenv("IFUTIAN_ADDR"), ":8080"),
+		DB:           or(getenv("IFUTIAN_DB"), "sqlite:ifutian.db"),
+		WeChatAppID:  getenv("IFUTIAN_WECHAT_APPID"),
+		WeChatSecret: getenv("IFUTIAN_WECHAT_SECRET"),
+		WeChatURL:    getenv("IFUTIAN_WECHAT_URL"),
+		RedisURL:     getenv("IFUTIAN_REDIS_URL"),
+		DataKey:      getenv("IFUTIAN_DATA_KEY"),
+		OpsToken:     getenv("IFUTIAN_OPS_TOKEN"),
+		LogFormat:    or(getenv("IFUTIAN_LOG_FORMAT"), "text"),
+
+		BootstrapPassword: getenv("IFUTIAN_BOOTSTRAP_ADMIN_PASSWORD"),
+	}
+	var errs []string
+	bad := func(name, format string, args ...any) {
+		errs = append(errs, name+": "+fmt.Sprintf(format, args...))
+	}
+	if !strings.HasPrefix(c.DB, "sqlite:") && !strings.HasPrefix(c.DB, "mysql:") {
+		bad("IFUTIAN_DB", "%q: want sqlite:<path> or mysql:<dsn>", c.DB)
+	}
+	if c.WeChatURL != "" && !strings.HasPrefix(c.WeChatURL, "http://") && !strings.HasPrefix(c.WeChatURL, "https://") {
+		bad("IFUTIAN_WECHAT_URL", "%q: want http://host:port", c.WeChatURL)
+	}
+	if (c.WeChatAppID == "") != (c.WeChatSecret == "") && c.WeChatURL == "" {
+		bad("IFUTIAN_WECHAT_APPID", "set both IFUTIAN_WECHAT_APPID and IFUTIAN_WECHAT_SECRET, or neither for the built-in fake")
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		bad("IFUTIAN_LOG_FORMAT", "%q: want text or json", c.LogFormat)
+	}
+	if v := getenv("IFUTIAN_LOG_LEVEL"); v != "" {
+		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
+			bad("IFUTIAN_LOG_LEVEL", "%q: want debug, info, warn or error", v)
+		}
+	}
+	if c.BootstrapPassword != "" && len(c.BootstrapPassword) < 10 {
+		bad("IFUTIAN_BOOTSTRAP_ADMIN_PASSWORD", "must be at least 10 characters")
+	}
+	durations := []struct {
+		name string
+		dst  *time.Duration
+		def  time.Duration
+	}{
+		{"IFUTIAN_WECHAT_TIMEOUT", &c.WeChatTimeout, 5 * time.Second},
+		{"IFUTIAN_RESIDENT_TOKEN_TTL", &c.ResidentTokenTTL, 30 * 24 * time.Hour},
+		{"IFUTIAN_STAFF_TOKEN_TTL", &c.StaffTokenTTL, 12 * time.Hour},
+	}
+	for _, d := range durations {
+		*d.dst = d.def
+		if v := getenv(d.name); v != "" {
+			x, err := time.ParseDuration(v)
+			if err != nil || x <= 0 {
+				bad(d.name, "%q: want a positive duration like 30s or 12h", v)
+			}
+			*d.dst = x
+		}
+	}
+	c.WeChatSendRate = 20
+	if v := getenv("IFUTIAN_WECHAT_SEND_RATE"); v != "" {
+		if _, err := fmt.Sscanf(v, "%d", &c.WeChatSendRate); err != nil || c.WeChatSendRate < 1 {
+			bad("IFUTIAN_WECHAT_SEND_RATE", "%q: want a positive whole number of messages per second", v)
+		}
+	}
+	for _, b := range []struct {
+		name string
+		dst  *bool
+	}{{"IFUTIAN_METRICS", &c.Metrics}, {"IFUTIAN_DOCS", &c.Docs}} {
+		switch v := getenv(b.name); v {
+		case "", "on", "true", "1":
+			*b.dst = true
+		case "off", "false", "0":
+		default:
+			bad(b.name, "%q: want on or off", v)
+		}
+	}
+	if len(errs) > 0 {
+		return c, fmt.Errorf("configuration:\n  %s", strings.Join(errs, "\n  "))
+	}
+	return c, nil
+}
+
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}

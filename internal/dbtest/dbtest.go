@@ -1,0 +1,142 @@
+// Package dbtest opens a migrated, empty database for a test: a fresh SQLite
+// file by default, or MySQL/MariaDB when IFUTIAN_TEST_MYSQL_DSN is set
+// (e.g. "root@tcp(127.0.0.1:3306)/"). On MySQL each test binary gets its own
+// database, created and migrated once and emptied before every test, so
+// tests that use it must not call t.Parallel.
+package dbtest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	mysqldriver "github.com/go-sql-driver/mysql"
+	"gorm.io/gorm"
+
+	"github.com/futian/ifutian/internal/db"
+	"github.com/futian/ifutian/migrations"
+)
+
+// EnvMySQL names the variable that switches the tests to MySQL.
+const EnvMySQL = "IFUTIAN_TEST_MYSQL_DSN"
+
+var mysqlOnce struct {
+	sync.Once
+	dsn string
+	db  *gorm.DB
+	err error
+}
+
+// Open returns an empty, migrated database for tb.
+func Open(tb testing.TB) *gorm.DB {
+	tb.Helper()
+	if dsn := os.Getenv(EnvMySQL); dsn != "" {
+		return openMySQL(tb, dsn)
+	}
+	return OpenSQLite(tb)
+}
+
+// DSN returns the IFUTIAN_DB value of a fresh, migrated database for tb,
+// for tests that start the whole program.
+func DSN(tb testing.TB) string {
+	tb.Helper()
+	if dsn := os.Getenv(EnvMySQL); dsn != "" {
+		openMySQL(tb, dsn)
+		return "mysql:" + mysqlOnce.dsn
+	}
+	path := filepath.Join(tb.TempDir(), "t.db")
+	return "sqlite:" + path
+}
+
+// OpenSQLite returns a migrated SQLite database in a temporary file
+// (not :memory:, where every pooled connection would see its own database).
+func OpenSQLite(tb testing.TB) *gorm.DB {
+	tb.Helper()
+	ctx := context.Background()
+	gdb, _, err := db.Open(ctx, "sqlite:"+filepath.Join(tb.TempDir(), "t.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := migrations.Up(ctx, db.SQL(gdb), "sqlite"); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.SQL(gdb).Close() })
+	return gdb
+}
+
+func openMySQL(tb testing.TB, base string) *gorm.DB {
+	tb.Helper()
+	mysqlOnce.Do(func() {
+		mysqlOnce.dsn, mysqlOnce.db, mysqlOnce.err = createMySQL(base)
+	})
+	if mysqlOnce.err != nil {
+		tb.Fatal(mysqlOnce.err)
+	}
+	if err := truncateAll(mysqlOnce.db); err != nil {
+		tb.Fatal(err)
+	}
+	return mysqlOnce.db
+}
+
+func createMySQL(base string) (string, *gorm.DB, error) {
+	ctx := context.Background()
+	cfg, err := mysqldriver.ParseDSN(base)
+	if err != nil {
+		return "", nil, fmt.Errorf("%s: %w", EnvMySQL, err)
+	}
+	admin, _, err := db.Open(ctx, "mysql:"+cfg.FormatDSN())
+	if err != nil {
+		return "", nil, err
+	}
+	defer db.SQL(admin).Close()
+	var b [6]byte
+	rand.Read(b[:])
+	name := "ifutian_test_" + hex.EncodeToString(b[:])
+	if err := admin.Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin").Error; err != nil {
+		return "", nil, err
+	}
+	cfg.DBName = name
+	dsn := cfg.FormatDSN()
+	gdb, _, err := db.Open(ctx, "mysql:"+dsn)
+	if err != nil {
+		return "", nil, err
+	}
+	if _, err := migrations.Up(ctx, db.SQL(gdb), "mysql"); err != nil {
+		return "", nil, err
+	}
+	return dsn, gdb, nil
+}
+
+func truncateAll(gdb *gorm.DB) error {
+	return gdb.Connection(func(tx *gorm.DB) error {
+		var tables []string
+		if err := tx.Raw("SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE'").Scan(&tables).Error; err != nil {
+			return err
+		}
+		if err := tx.Exec("SET FOREIGN_KEY_CHECKS = 0").Error; err != nil {
+			return err
+		}
+		defer tx.Exec("SET FOREIGN_KEY_CHECKS = 1")
+		for _, t := range tables {
+			if strings.HasPrefix(t, "goose_") {
+				continue
+			}
+			stmt := "DELETE FROM `" + t + "`"
+			if t == "audit_log" {
+				// Append-only: its triggers refuse DELETE; TRUNCATE fires none.
+				stmt = "TRUNCATE TABLE audit_log"
+			}
+			// DELETE is much faster than TRUNCATE on InnoDB's small tables.
+			if err := tx.Exec(stmt).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

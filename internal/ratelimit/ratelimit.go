@@ -1,0 +1,86 @@
+// Package ratelimit limits how often a key (a username, an IP, a token) may
+// act: in process memory for one instance, or in Redis when several
+// instances must share the count. Both use GCRA, so bursts up to the limit
+// are allowed and the rest is spread evenly over the period.
+package ratelimit
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/go-redis/redis_rate/v10"
+	"github.com/redis/go-redis/v9"
+	"golang.org/x/time/rate"
+)
+
+// Limit is at most Count events per Period.
+type Limit struct {
+	Count  int
+	Period time.Duration
+}
+
+// Memory is an in-process limiter. It is safe for concurrent use.
+type Memory struct {
+	mu       sync.Mutex
+	limiters map[string]*entry
+	now      func() time.Time
+}
+
+type entry struct {
+	l    *rate.Limiter
+	seen time.Time
+}
+
+// NewMemory returns an in-process limiter.
+func NewMemory() *Memory {
+	return &Memory{limiters: map[string]*entry{}, now: time.Now}
+}
+
+// Allow takes one event for key under l. When the limit is exceeded it
+// returns false and how long to wait before the next event is allowed.
+func (m *Memory) Allow(_ context.Context, key string, l Limit) (bool, time.Duration, error) {
+	now := m.now()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.limiters) > 100_000 {
+		// Drop keys idle for a full period: a fresh limiter for them is full anyway.
+		for k, e := range m.limiters {
+			if now.Sub(e.seen) > l.Period {
+				delete(m.limiters, k)
+			}
+		}
+	}
+	e, ok := m.limiters[key]
+	if !ok {
+		e = &entry{l: rate.NewLimiter(rate.Every(l.Period/time.Duration(l.Count)), l.Count)}
+		m.limiters[key] = e
+	}
+	e.seen = now
+	r := e.l.ReserveN(now, 1)
+	if d := r.DelayFrom(now); d > 0 {
+		r.CancelAt(now)
+		return false, d, nil
+	}
+	return true, 0, nil
+}
+
+// Redis is a limiter shared by every instance using the same Redis.
+type Redis struct {
+	l *redis_rate.Limiter
+}
+
+// NewRedis returns a limiter over rdb.
+func NewRedis(rdb *redis.Client) *Redis { return &Redis{l: redis_rate.NewLimiter(rdb)} }
+
+// Allow takes one event for key under l; see Memory.Allow.
+func (r *Redis) Allow(ctx context.Context, key string, l Limit) (bool, time.Duration, error) {
+	res, err := r.l.Allow(ctx, "ifutian:rl:"+key, redis_rate.Limit{Rate: l.Count, Burst: l.Count, Period: l.Period})
+	if err != nil {
+		return false, 0, err
+	}
+	if res.Allowed == 0 {
+		return false, res.RetryAfter, nil
+	}
+	return true, 0, nil
+}

@@ -1,0 +1,175 @@
+package notify
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/futian/ifutian/internal/apperr"
+)
+
+// Audience selects residents. Fields AND together; the values inside a
+// field OR. An empty Audience means every (live) resident. Enterprise
+// grades and industries match residents with an approved binding to such
+// an enterprise; each of those two fields is matched on its own.
+type Audience struct {
+	Streets              []string `json:"streets"`
+	Communities          []string `json:"communities"`
+	Tags                 []string `json:"tags"`
+	AgeMin               *int     `json:"age_min"`
+	AgeMax               *int     `json:"age_max"`
+	EnterpriseGrades     []string `json:"enterprise_grades"`
+	EnterpriseIndustries []string `json:"enterprise_industries"`
+	ResidentIDs          []int64  `json:"resident_ids,string"`
+}
+
+// Regions is what an Audience is validated against.
+type Regions interface {
+	IsStreet(string) bool
+	IsCommunity(string) bool
+}
+
+const maxAudienceValues = 10_000
+
+// Validate checks every value of an audience; field names in errors are
+// prefixed with prefix (e.g. "audience.").
+func (a *Audience) Validate(r Regions, prefix string) error {
+	fields := map[string]string{}
+	for _, s := range a.Streets {
+		if !r.IsStreet(s) {
+			fields[prefix+"streets"] = fmt.Sprintf("未知街道 %q", s)
+		}
+	}
+	for _, c := range a.Communities {
+		if !r.IsCommunity(c) {
+			fields[prefix+"communities"] = fmt.Sprintf("未知社区 %q", c)
+		}
+	}
+	for _, t := range a.Tags {
+		if t == "" || len(t) > 32 {
+			fields[prefix+"tags"] = "标签须为 1–32 个字符"
+		}
+	}
+	if a.AgeMin != nil && (*a.AgeMin < 0 || *a.AgeMin > 150) {
+		fields[prefix+"age_min"] = "须在 0–150 之间"
+	}
+	if a.AgeMax != nil && (*a.AgeMax < 0 || *a.AgeMax > 150) {
+		fields[prefix+"age_max"] = "须在 0–150 之间"
+	}
+	if a.AgeMin != nil && a.AgeMax != nil && *a.AgeMin > *a.AgeMax {
+		fields[prefix+"age_max"] = "不能小于 age_min"
+	}
+	for _, g := range a.EnterpriseGrades {
+		if !slices.Contains([]string{"A", "B", "C", "D"}, g) {
+			fields[prefix+"enterprise_grades"] = fmt.Sprintf("未知等级 %q，须为 A–D", g)
+		}
+	}
+	for _, in := range a.EnterpriseIndustries {
+		if in == "" || len(in) > 64 {
+			fields[prefix+"enterprise_industries"] = "行业须为 1–64 个字符"
+		}
+	}
+	for _, id := range a.ResidentIDs {
+		if id <= 0 {
+			fields[prefix+"resident_ids"] = "须为居民 ID"
+		}
+	}
+	n := len(a.Streets) + len(a.Communities) + len(a.Tags) + len(a.EnterpriseGrades) + len(a.EnterpriseIndustries) + len(a.ResidentIDs)
+	if n > maxAudienceValues {
+		fields[prefix+"resident_ids"] = fmt.Sprintf("受众条件最多 %d 个值", maxAudienceValues)
+	}
+	return apperr.Fields(fields)
+}
+
+// Scope narrows a query on the residents table to the audience's live
+// members, with ages computed at now in the district's zone.
+func (a *Audience) Scope(q *gorm.DB, now time.Time) *gorm.DB {
+	q = q.Where("residents.deleted_at IS NULL")
+	if len(a.Streets) > 0 {
+		q = q.Where("residents.street IN ?", a.Streets)
+	}
+	if len(a.Communities) > 0 {
+		q = q.Where("residents.community IN ?", a.Communities)
+	}
+	// Age in whole years from the birth year: born in year y is
+	// now.Year()-y years old this year.
+	year := now.In(District).Year()
+	if a.AgeMin != nil {
+		q = q.Where("residents.birth_year <= ?", year-*a.AgeMin)
+	}
+	if a.AgeMax != nil {
+		q = q.Where("residents.birth_year >= ?", year-*a.AgeMax)
+	}
+	if len(a.Tags) > 0 {
+		q = q.Where("EXISTS (SELECT 1 FROM resident_tags rt WHERE rt.resident_id = residents.id AND rt.tag IN ?)", a.Tags)
+	}
+	if len(a.EnterpriseGrades) > 0 {
+		q = q.Where(`EXISTS (SELECT 1 FROM enterprise_bindings eb JOIN enterprises e ON e.id = eb.enterprise_id
+			WHERE eb.resident_id = residents.id AND eb.status = 'approved' AND e.grade IN ?)`, a.EnterpriseGrades)
+	}
+	if len(a.EnterpriseIndustries) > 0 {
+		q = q.Where(`EXISTS (SELECT 1 FROM enterprise_bindings eb JOIN enterprises e ON e.id = eb.enterprise_id
+			WHERE eb.resident_id = residents.id AND eb.status = 'approved' AND e.industry IN ?)`, a.EnterpriseIndustries)
+	}
+	if len(a.ResidentIDs) > 0 {
+		q = q.Where("residents.id IN ?", a.ResidentIDs)
+	}
+	return q
+}
+
+// District is the district's time zone, Asia/Shanghai (UTC+8, no DST).
+var District = time.FixedZone("Asia/Shanghai", 8*60*60)
+
+// CountAudience returns how many live residents an audience selects.
+func (s *Service) CountAudience(ctx context.Context, a Audience) (int64, error) {
+	var n int64
+	err := a.Scope(s.db.WithContext(ctx).Table("residents"), s.now()).Count(&n).Error
+	if err != nil {
+		return 0, fmt.Errorf("count audience: %w", err)
+	}
+	return n, nil
+}
+
+// InAudience reports whether a resident is a live member of an audience now.
+func (s *Service) InAudience(ctx context.Context, a Audience, residentID int64) (bool, error) {
+	var n int64
+	err := a.Scope(s.db.WithContext(ctx).Table("residents"), s.now()).Where("residents.id = ?", residentID).Count(&n).Error
+	if err != nil {
+		return false, fmt.Errorf("match audience: %w", err)
+	}
+	return n > 0, nil
+}
+
+// AudienceIDs returns the IDs of the audience's members greater than
+// after, ascending, at most limit of them (for paging through large audiences).
+func (s *Service) AudienceIDs(ctx context.Context, a Audience, after int64, limit int) ([]int64, error) {
+	var ids []int64
+	err := a.Scope(s.db.WithContext(ctx).Table("residents"), s.now()).
+		Where("residents.id > ?", after).Order("residents.id").Limit(limit).Pluck("residents.id", &ids).Error
+	if err != nil {
+		return nil, fmt.Errorf("list audience: %w", err)
+	}
+	return ids, nil
+}
+
+// DirectNotice is a notice the system itself sends to named residents,
+// without review: benefit matches, survey reminders. It lands in their
+// inbox at once.
+type DirectNotice struct {
+	Title       string
+	Body        string
+	Category    string // policy, health, activity or warning
+	ResidentIDs []int64
+	// Source identifies the sender for idempotency (e.g. "benefit:12:ent:7");
+	// sending the same Source twice delivers nothing the second time.
+	Source string
+}
+
+// SendDirect delivers a system notice to each named resident's inbox.
+func (s *Service) SendDirect(ctx context.Context, n DirectNotice) error {
+	// Implemented with the inbox (issue 5).
+	return nil
+}

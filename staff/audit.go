@@ -1,0 +1,89 @@
+package staff
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/futian/ifutian/internal/apperr"
+)
+
+// AuditEntry records one staff write or one staff read of personal data.
+// The audit log is append-only; the database refuses updates and deletes.
+type AuditEntry struct {
+	ID         int64     `json:"id,string"`
+	ActorID    int64     `json:"actor_id,string"`
+	Actor      string    `json:"actor"`
+	Action     string    `json:"action"`
+	TargetKind string    `json:"target_kind"`
+	TargetID   string    `json:"target_id"`
+	Detail     string    `json:"detail"`
+	IP         string    `json:"ip"`
+	RequestID  string    `json:"request_id"`
+	CreatedAt  time.Time `json:"created_at"`
+}
+
+// TableName maps AuditEntry to the audit_log table.
+func (AuditEntry) TableName() string { return "audit_log" }
+
+// AuditFilter selects audit entries; zero fields match everything.
+type AuditFilter struct {
+	ActorID    int64
+	Action     string
+	TargetKind string
+	TargetID   string
+	Since      time.Time
+	Until      time.Time
+	Before     int64 // cursor: entries with a smaller ID
+	Limit      int
+}
+
+// Audit appends an entry to the audit log.
+func (s *Service) Audit(ctx context.Context, e AuditEntry) error {
+	e.ID = 0
+	e.CreatedAt = s.now().UTC()
+	if err := s.db.WithContext(ctx).Create(&e).Error; err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	return nil
+}
+
+// FindAudit returns entries matching f, newest first, and the cursor of the
+// next page (0 on the last page).
+func (s *Service) FindAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, int64, error) {
+	if f.Limit <= 0 || f.Limit > 100 {
+		return nil, 0, apperr.Field("page_size", "须在 1–100 之间")
+	}
+	q := s.db.WithContext(ctx).Model(&AuditEntry{})
+	if f.ActorID != 0 {
+		q = q.Where("actor_id = ?", f.ActorID)
+	}
+	if f.Action != "" {
+		q = q.Where("action = ?", f.Action)
+	}
+	if f.TargetKind != "" {
+		q = q.Where("target_kind = ?", f.TargetKind)
+	}
+	if f.TargetID != "" {
+		q = q.Where("target_id = ?", f.TargetID)
+	}
+	if !f.Since.IsZero() {
+		q = q.Where("created_at >= ?", f.Since.UTC())
+	}
+	if !f.Until.IsZero() {
+		q = q.Where("created_at < ?", f.Until.UTC())
+	}
+	if f.Before > 0 {
+		q = q.Where("id < ?", f.Before)
+	}
+	var es []AuditEntry
+	if err := q.Order("id DESC").Limit(f.Limit + 1).Find(&es).Error; err != nil {
+		return nil, 0, fmt.Errorf("find audit: %w", err)
+	}
+	var next int64
+	if len(es) > f.Limit {
+		es = es[:f.Limit]
+		next = es[len(es)-1].ID
+	}
+	return es, next, nil
+}

@@ -1,0 +1,122 @@
+package staff
+
+import "slices"
+
+// Role is a staff role. A member may hold several.
+type Role string
+
+// The roles of the client contract.
+const (
+	Superadmin    Role = "superadmin"
+	DeptAdmin     Role = "dept_admin"
+	Editor        Role = "editor"
+	Reviewer      Role = "reviewer"
+	PointsOfficer Role = "points_officer"
+	CreditOfficer Role = "credit_officer"
+	Verifier      Role = "verifier"
+	Auditor       Role = "auditor"
+)
+
+// Roles lists every role.
+var Roles = []Role{Superadmin, DeptAdmin, Editor, Reviewer, PointsOfficer, CreditOfficer, Verifier, Auditor}
+
+// Permission names one kind of staff action. Every admin route declares the
+// permission it needs; Policy says which roles hold it. This table is the
+// one authorization policy of the service.
+type Permission string
+
+// The permissions of the admin API.
+const (
+	ManageDepartments Permission = "departments.manage"
+	ManageStaff       Permission = "staff.manage"
+	ReadAudit         Permission = "audit.read"
+
+	AwardPoints    Permission = "points.award"
+	DeductPoints   Permission = "points.deduct"
+	DecideAppeals  Permission = "points.appeals.decide"
+	ManageRules    Permission = "points.rules.manage"
+	ManageRewards  Permission = "rewards.manage"
+	VerifyVouchers Permission = "rewards.verify"
+
+	ManageEnterprises Permission = "enterprises.manage"
+	WriteCredit       Permission = "credit.write"
+	DecideBindings    Permission = "enterprises.bindings.decide"
+	DecideObjections  Permission = "enterprises.objections.decide"
+	ManageBenefits    Permission = "benefits.manage"
+
+	WriteNotices  Permission = "notices.write"
+	ReviewNotices Permission = "notices.review"
+	ReadNotices   Permission = "notices.read"
+
+	WriteSurveys Permission = "surveys.write"
+	ReadSurveys  Permission = "surveys.read"
+
+	ReadResidents Permission = "residents.read"
+)
+
+// Policy maps each permission to the roles that hold it. Superadmin holds
+// every permission and is not listed.
+var Policy = map[Permission][]Role{
+	ManageDepartments: {},
+	ManageStaff:       {DeptAdmin},
+	ReadAudit:         {Auditor},
+
+	AwardPoints:    {PointsOfficer, DeptAdmin},
+	DeductPoints:   {PointsOfficer, DeptAdmin},
+	DecideAppeals:  {PointsOfficer, DeptAdmin},
+	ManageRules:    {PointsOfficer, DeptAdmin},
+	ManageRewards:  {PointsOfficer, DeptAdmin},
+	VerifyVouchers: {Verifier, PointsOfficer},
+
+	ManageEnterprises: {CreditOfficer, DeptAdmin},
+	WriteCredit:       {CreditOfficer},
+	DecideBindings:    {CreditOfficer},
+	DecideObjections:  {CreditOfficer},
+	ManageBenefits:    {CreditOfficer, DeptAdmin},
+
+	WriteNotices:  {Editor, DeptAdmin},
+	ReviewNotices: {Reviewer},
+	ReadNotices:   {Editor, Reviewer, DeptAdmin, Auditor},
+
+	WriteSurveys: {Editor, DeptAdmin},
+	ReadSurveys:  {Editor, DeptAdmin, Auditor},
+
+	ReadResidents: {DeptAdmin, PointsOfficer, Auditor},
+}
+
+// Can reports whether m holds permission p.
+func (m *Member) Can(p Permission) bool {
+	if m == nil || m.Disabled {
+		return false
+	}
+	if m.Has(Superadmin) {
+		return true
+	}
+	for _, r := range Policy[p] {
+		if m.Has(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// Has reports whether m holds role r.
+func (m *Member) Has(r Role) bool { return slices.Contains(m.Roles, r) }
+
+// InDepartment reports whether m may act on something owned by department
+// deptID: superadmins everywhere, everyone else only in their own department.
+func (m *Member) InDepartment(deptID int64) bool {
+	if m.Has(Superadmin) {
+		return true
+	}
+	return m.DepartmentID != nil && *m.DepartmentID == deptID
+}
+
+// CoversStreet reports whether m may act on residents and enterprises of
+// street. A member without street scope covers every street.
+func (m *Member) CoversStreet(street string) bool {
+	if len(m.Streets) == 0 || m.Has(Superadmin) {
+		return true
+	}
+	return slices.Contains(m.Streets, street)
+}

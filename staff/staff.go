@@ -1,0 +1,251 @@
+// Package staff manages departments and the staff members who administer
+// the service, and holds the one authorization policy (policy.go).
+package staff
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+	"gorm.io/gorm"
+
+	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/db"
+)
+
+// Errors returned by the Service.
+var (
+	ErrNotFound           = apperr.New(apperr.NotFound, "工作人员或部门不存在")
+	ErrBadCredentials     = apperr.New(apperr.Unauthenticated, "用户名或密码错误")
+	ErrUsernameTaken      = apperr.New(apperr.Conflict, "用户名已存在")
+	ErrDepartmentTaken    = apperr.New(apperr.Conflict, "部门已存在")
+	ErrOutsideDepartment  = apperr.New(apperr.PermissionDenied, "只能管理本部门的工作人员")
+	ErrRoleNotGrantable   = apperr.New(apperr.PermissionDenied, "无权授予该角色")
+	ErrStreetNotGrantable = apperr.New(apperr.PermissionDenied, "无权授予该街道范围")
+)
+
+// Department is a government department that owns rules, notices, surveys
+// and rewards.
+type Department struct {
+	ID        int64     `json:"id,string"`
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Member is a staff account. Roles decide what it may do (Policy); a
+// non-empty Streets limits it to those streets' residents and enterprises.
+// A Member without a department is a district-level account (superadmin).
+type Member struct {
+	ID           int64     `json:"id,string"`
+	Username     string    `json:"username"`
+	PasswordHash string    `json:"-"`
+	DepartmentID *int64    `json:"department_id,string"`
+	Roles        []Role    `json:"roles" gorm:"serializer:json"`
+	Streets      []string  `json:"streets" gorm:"serializer:json"`
+	Disabled     bool      `json:"disabled"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
+}
+
+// TableName maps Member to the staff table.
+func (Member) TableName() string { return "staff" }
+
+// NewMember is the input for Create.
+type NewMember struct {
+	Username     string
+	Password     string
+	DepartmentID *int64
+	Roles        []Role
+	Streets      []string
+}
+
+var usernameRE = regexp.MustCompile(`^[a-z0-9_.-]{3,32}$`)
+
+// Validate checks a new member's fields; knownStreet reports valid streets.
+func (n *NewMember) Validate(knownStreet func(string) bool) error {
+	fields := map[string]string{}
+	if !usernameRE.MatchString(n.Username) {
+		fields["username"] = "3–32 个小写字母、数字或 _ . -"
+	}
+	if len(n.Password) < 10 || len(n.Password) > 72 {
+		fields["password"] = "密码长度须为 10–72 个字符"
+	}
+	if len(n.Roles) == 0 {
+		fields["roles"] = "至少需要一个角色"
+	}
+	for _, r := range n.Roles {
+		if !slices.Contains(Roles, r) {
+			fields["roles"] = fmt.Sprintf("未知角色 %q", r)
+		}
+	}
+	for _, st := range n.Streets {
+		if !knownStreet(st) {
+			fields["streets"] = fmt.Sprintf("未知街道 %q", st)
+		}
+	}
+	if n.DepartmentID == nil && !slices.Contains(n.Roles, Superadmin) {
+		fields["department_id"] = "除超级管理员外必须指定部门"
+	}
+	return apperr.Fields(fields)
+}
+
+// Service manages departments and staff. It is safe for concurrent use.
+type Service struct {
+	db         *gorm.DB
+	now        func() time.Time
+	bcryptCost int
+	// dummyHash keeps the time of a login with an unknown username equal to
+	// one with a wrong password.
+	dummyHash []byte
+}
+
+// New returns a Service over db.
+func New(gdb *gorm.DB) *Service {
+	s := &Service{db: gdb, now: time.Now, bcryptCost: bcrypt.DefaultCost}
+	s.dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not a password"), s.bcryptCost)
+	return s
+}
+
+// SetBcryptCost lowers the hashing cost (tests use bcrypt.MinCost).
+func (s *Service) SetBcryptCost(cost int) {
+	s.bcryptCost = cost
+	s.dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not a password"), cost)
+}
+
+// CreateDepartment adds a department. Returns ErrDepartmentTaken for a
+// duplicate name.
+func (s *Service) CreateDepartment(ctx context.Context, name string) (*Department, error) {
+	name = strings.TrimSpace(name)
+	if name == "" || len([]rune(name)) > 64 {
+		return nil, apperr.Field("name", "部门名称须为 1–64 个字符")
+	}
+	d := &Department{Name: name, CreatedAt: s.now().UTC()}
+	if err := s.db.WithContext(ctx).Create(d).Error; err != nil {
+		if db.IsDuplicate(err) {
+			return nil, ErrDepartmentTaken
+		}
+		return nil, fmt.Errorf("create department: %w", err)
+	}
+	return d, nil
+}
+
+// FindDepartments lists all departments by name.
+func (s *Service) FindDepartments(ctx context.Context) ([]Department, error) {
+	var ds []Department
+	err := s.db.WithContext(ctx).Order("id").Find(&ds).Error
+	return ds, err
+}
+
+// Create adds a staff member on behalf of actor (nil when run from the
+// command line). A dept_admin may create members only in their own
+// department, may not grant superadmin or dept_admin, and may not widen
+// their own street scope.
+func (s *Service) Create(ctx context.Context, actor *Member, n NewMember, knownStreet func(string) bool) (*Member, error) {
+	n.Username = strings.ToLower(strings.TrimSpace(n.Username))
+	if err := n.Validate(knownStreet); err != nil {
+		return nil, err
+	}
+	if actor != nil && !actor.Has(Superadmin) {
+		if n.DepartmentID == nil || !actor.InDepartment(*n.DepartmentID) {
+			return nil, ErrOutsideDepartment
+		}
+		if slices.Contains(n.Roles, Superadmin) || slices.Contains(n.Roles, DeptAdmin) {
+			return nil, ErrRoleNotGrantable
+		}
+		if len(actor.Streets) > 0 {
+			if len(n.Streets) == 0 {
+				return nil, ErrStreetNotGrantable
+			}
+			for _, st := range n.Streets {
+				if !actor.CoversStreet(st) {
+					return nil, ErrStreetNotGrantable
+				}
+			}
+		}
+	}
+	if n.DepartmentID != nil {
+		var count int64
+		if err := s.db.WithContext(ctx).Model(&Department{}).Where("id = ?", *n.DepartmentID).Count(&count).Error; err != nil {
+			return nil, err
+		}
+		if count == 0 {
+			return nil, apperr.Field("department_id", "部门不存在")
+		}
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(n.Password), s.bcryptCost)
+	if err != nil {
+		return nil, fmt.Errorf("hash password: %w", err)
+	}
+	now := s.now().UTC()
+	m := &Member{
+		Username: n.Username, PasswordHash: string(hash), DepartmentID: n.DepartmentID,
+		Roles: n.Roles, Streets: n.Streets, CreatedAt: now, UpdatedAt: now,
+	}
+	if m.Streets == nil {
+		m.Streets = []string{}
+	}
+	if err := s.db.WithContext(ctx).Create(m).Error; err != nil {
+		if db.IsDuplicate(err) {
+			return nil, ErrUsernameTaken
+		}
+		return nil, fmt.Errorf("create staff: %w", err)
+	}
+	return m, nil
+}
+
+// Authenticate checks a username and password. Returns ErrBadCredentials
+// for an unknown user, a wrong password or a disabled account alike.
+func (s *Service) Authenticate(ctx context.Context, username, password string) (*Member, error) {
+	var m Member
+	err := s.db.WithContext(ctx).Where("username = ?", strings.ToLower(strings.TrimSpace(username))).Take(&m).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		bcrypt.CompareHashAndPassword(s.dummyHash, []byte(password))
+		return nil, ErrBadCredentials
+	}
+	if err != nil {
+		return nil, fmt.Errorf("authenticate: %w", err)
+	}
+	if bcrypt.CompareHashAndPassword([]byte(m.PasswordHash), []byte(password)) != nil || m.Disabled {
+		return nil, ErrBadCredentials
+	}
+	return &m, nil
+}
+
+// FindByID returns a staff member. Returns ErrNotFound if there is none.
+func (s *Service) FindByID(ctx context.Context, id int64) (*Member, error) {
+	var m Member
+	err := s.db.WithContext(ctx).Take(&m, id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find staff: %w", err)
+	}
+	return &m, nil
+}
+
+// Count returns the number of staff accounts.
+func (s *Service) Count(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&Member{}).Count(&n).Error
+	return n, err
+}
+
+// Bootstrap creates staff "admin" with role superadmin and the given
+// password if no staff exists yet. It reports whether it created one.
+func (s *Service) Bootstrap(ctx context.Context, password string) (bool, error) {
+	n, err := s.Count(ctx)
+	if err != nil || n > 0 {
+		return false, err
+	}
+	_, err = s.Create(ctx, nil, NewMember{Username: "admin", Password: password, Roles: []Role{Superadmin}}, func(string) bool { return true })
+	if errors.Is(err, ErrUsernameTaken) {
+		return false, nil // another instance won the race
+	}
+	return err == nil, err
+}
