@@ -3,11 +3,41 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"io"
 	"log/slog"
+	"time"
 )
 
-// benchCommand runs `ifutian bench <points|notify>`.
+// benchOptions are the options every bench scenario takes.
+type benchOptions struct {
+	Residents   int
+	Duration    time.Duration
+	Concurrency int
+}
+
+const benchUsage = "usage: ifutian bench <points|notify> [--residents N] [--duration D] [--concurrency C]"
+
+// benchCommand runs `ifutian bench <points|notify>` against IFUTIAN_DB and
+// prints one `name: value` line per figure, the scenario's ratio last.
 func benchCommand(ctx context.Context, cfg Config, log *slog.Logger, args []string, out io.Writer) error {
-	return errors.New("usage: ifutian bench <points|notify> [--residents N] [--duration D] [--concurrency C]")
+	if len(args) == 0 {
+		return errors.New(benchUsage)
+	}
+	scenario := args[0]
+	fs := flag.NewFlagSet("bench "+scenario, flag.ContinueOnError)
+	var o benchOptions
+	fs.IntVar(&o.Residents, "residents", 0, "residents to seed (default per scenario)")
+	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "how long each measured phase runs")
+	fs.IntVar(&o.Concurrency, "concurrency", 32, "concurrent clients")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	switch scenario {
+	case "points":
+		return benchPoints(ctx, cfg, log, o, out)
+	case "notify":
+		return benchNotify(ctx, cfg, log, o, out)
+	}
+	return errors.New(benchUsage)
 }

@@ -42,7 +42,7 @@ func seedCommand(ctx context.Context, cfg Config, log *slog.Logger, args []strin
 
 // seeds are the starter data loaders, one per module that has any.
 func (a *app) seeds() []func(context.Context, io.Writer) error {
-	return nil
+	return []func(context.Context, io.Writer) error{a.seedPoints, a.seedSurveys}
 }
 
 func (a *app) seedDemo(ctx context.Context, out io.Writer) error {
@@ -100,5 +100,10 @@ func (a *app) seedDemo(ctx context.Context, out io.Writer) error {
 		}
 	}
 	fmt.Fprintln(out, `demo residents: log in with codes mock:alice, mock:bob, mock:carol`)
+	for _, demo := range []func(context.Context, io.Writer) error{a.demoPoints, a.demoEnterprises, a.demoNotices, a.demoSurveys} {
+		if err := demo(ctx, out); err != nil {
+			return err
+		}
+	}
 	return nil
 }
