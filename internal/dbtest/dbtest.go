@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	mysqldriver "github.com/go-sql-driver/mysql"
 	"gorm.io/gorm"
@@ -95,9 +96,10 @@ func createMySQL(base string) (string, *gorm.DB, error) {
 		return "", nil, err
 	}
 	defer db.SQL(admin).Close()
-	var b [6]byte
+	dropStale(admin)
+	var b [4]byte
 	rand.Read(b[:])
-	name := "ifutian_test_" + hex.EncodeToString(b[:])
+	name := fmt.Sprintf("ifutian_test_%d_%s", time.Now().Unix(), hex.EncodeToString(b[:]))
 	if err := admin.Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin").Error; err != nil {
 		return "", nil, err
 	}
@@ -111,6 +113,21 @@ func createMySQL(base string) (string, *gorm.DB, error) {
 		return "", nil, err
 	}
 	return dsn, gdb, nil
+}
+
+// dropStale drops test databases that earlier runs created more than two
+// hours ago (their names carry the creation time), so a developer's server
+// does not fill up with them.
+func dropStale(admin *gorm.DB) {
+	var names []string
+	admin.Raw("SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE 'ifutian\\_test\\_%'").Scan(&names)
+	cutoff := time.Now().Add(-2 * time.Hour).Unix()
+	for _, n := range names {
+		var created int64
+		if _, err := fmt.Sscanf(strings.TrimPrefix(n, "ifutian_test_"), "%d_", &created); err != nil || created < cutoff {
+			admin.Exec("DROP DATABASE IF EXISTS `" + n + "`")
+		}
+	}
 }
 
 func truncateAll(gdb *gorm.DB) error {

@@ -1,0 +1,162 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/futian/ifutian/internal/dbtest"
+)
+
+func env(kv ...string) func(string) string {
+	m := map[string]string{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return func(k string) string { return m[k] }
+}
+
+func TestLoadConfig(t *testing.T) {
+	t.Run("Defaults", func(t *testing.T) {
+		c, err := loadConfig(env())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Addr != ":8080" || c.DB != "sqlite:ifutian.db" || !c.FakeWeChat() || !c.Metrics || !c.Docs {
+			t.Fatalf("defaults=%+v", c)
+		}
+	})
+	for name, tc := range map[string]struct {
+		env  []string
+		want string
+	}{
+		"ErrDB":         {[]string{"IFUTIAN_DB", "postgres:x"}, "IFUTIAN_DB"},
+		"ErrDuration":   {[]string{"IFUTIAN_STAFF_TOKEN_TTL", "soon"}, "IFUTIAN_STAFF_TOKEN_TTL"},
+		"ErrHalfWeChat": {[]string{"IFUTIAN_WECHAT_APPID", "wx123"}, "IFUTIAN_WECHAT_APPID"},
+		"ErrMetrics":    {[]string{"IFUTIAN_METRICS", "maybe"}, "IFUTIAN_METRICS"},
+		"ErrLogLevel":   {[]string{"IFUTIAN_LOG_LEVEL", "loud"}, "IFUTIAN_LOG_LEVEL"},
+		"ErrSendRate":   {[]string{"IFUTIAN_WECHAT_SEND_RATE", "0"}, "IFUTIAN_WECHAT_SEND_RATE"},
+		"ErrWeChatURL":  {[]string{"IFUTIAN_WECHAT_URL", "localhost:1"}, "IFUTIAN_WECHAT_URL"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := loadConfig(env(tc.env...))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err=%v, want it to name %s", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestUnreachableMySQLNamesHost(t *testing.T) {
+	err := run(context.Background(), []string{"migrate"}, env("IFUTIAN_DB", "mysql:root@tcp(127.0.0.1:1)/x?timeout=1s"), nil, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "127.0.0.1:1") {
+		t.Fatalf("err=%v, want it to name 127.0.0.1:1", err)
+	}
+}
+
+func TestUsage(t *testing.T) {
+	if err := run(context.Background(), nil, env(), nil, io.Discard, io.Discard); err == nil {
+		t.Fatal("no command accepted")
+	}
+	if err := run(context.Background(), []string{"fly"}, env(), nil, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "fly") {
+		t.Fatalf("err=%v", err)
+	}
+}
+
+// TestServe starts the whole program on a free port with a fresh
+// database, logs in as a resident and as the bootstrap admin, and shuts
+// down gracefully.
+func TestServe(t *testing.T) {
+	dsn := dbtest.DSN(t)
+	cfg, err := loadConfig(env("IFUTIAN_DB", dsn, "IFUTIAN_ADDR", "127.0.0.1:0",
+		"IFUTIAN_BOOTSTRAP_ADMIN_PASSWORD", "bootstrap-pw-123", "IFUTIAN_DATA_KEY", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), ready) }()
+	var addr string
+	select {
+	case addr = <-ready:
+	case err := <-done:
+		t.Fatalf("serve: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("server did not start")
+	}
+	base := "http://" + addr
+	post := func(path, body string) map[string]any {
+		t.Helper()
+		resp, err := http.Post(base+path, "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		json.NewDecoder(resp.Body).Decode(&out)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("POST %s: %d %v", path, resp.StatusCode, out)
+		}
+		return out
+	}
+	if out := post("/api/v1/auth/wechat-login", `{"code":"mock:newcomer"}`); out["token"] == "" || out["created"] != true {
+		t.Fatalf("login=%v", out)
+	}
+	if out := post("/api/v1/auth/staff-login", `{"username":"admin","password":"bootstrap-pw-123"}`); out["token"] == nil {
+		t.Fatalf("admin login=%v", out)
+	}
+	resp, err := http.Get(base + "/readyz")
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("readyz: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("shutdown: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("server did not shut down")
+	}
+}
+
+func TestStaffAddAndSeed(t *testing.T) {
+	dir := t.TempDir()
+	getenv := env("IFUTIAN_DB", "sqlite:"+filepath.Join(dir, "s.db"))
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"staff", "add", "--username", "ops.one", "--roles", "editor,reviewer", "--department", "区卫健局"},
+		getenv, strings.NewReader("a-long-password\n"), &out, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "created staff ops.one") {
+		t.Fatalf("output=%q", out.String())
+	}
+	err = run(context.Background(), []string{"staff", "add", "--username", "ops.two", "--roles", "emperor", "--department", "区卫健局"},
+		getenv, strings.NewReader("a-long-password\n"), io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "roles") {
+		t.Fatalf("bad role: err=%v", err)
+	}
+	for range 2 { // seeding twice changes nothing and does not fail
+		out.Reset()
+		if err := run(context.Background(), []string{"seed", "--demo"}, getenv, nil, &out, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !strings.Contains(out.String(), "mock:alice") {
+		t.Fatalf("seed output=%q", out.String())
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"migrate"}, getenv, nil, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+}
