@@ -53,7 +53,7 @@ func TestMain(m *testing.M) {
 
 // env is one API over real services on a fresh database.
 type env struct {
-	t           *testing.T
+	t           testing.TB
 	db          *gorm.DB
 	srv         *Server
 	auth        *auth.Service
@@ -68,13 +68,13 @@ type env struct {
 
 var appSeq atomic.Int64
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	return newEnvWith(t, func(*Config) {})
 }
 
 // newEnvWith builds an env after letting the test adjust the Config.
-func newEnvWith(t *testing.T, adjust func(*Config)) *env {
+func newEnvWith(t testing.TB, adjust func(*Config)) *env {
 	t.Helper()
 	gdb := dbtest.Open(t)
 	box, err := pii.New(bytes.Repeat([]byte{7}, pii.KeySize))
@@ -224,7 +224,7 @@ func (e *env) count(table string) int64 {
 	return n
 }
 
-func wantStatus(t *testing.T, rec *httptest.ResponseRecorder, status int) {
+func wantStatus(t testing.TB, rec *httptest.ResponseRecorder, status int) {
 	t.Helper()
 	if rec.Code != status {
 		t.Fatalf("status=%d, want %d; body: %s", rec.Code, status, rec.Body.String())
@@ -233,7 +233,7 @@ func wantStatus(t *testing.T, rec *httptest.ResponseRecorder, status int) {
 
 // wantError checks the contract's error shape: status, code and, when
 // field is not empty, that details.fields names it.
-func wantError(t *testing.T, rec *httptest.ResponseRecorder, status int, code, field string) {
+func wantError(t testing.TB, rec *httptest.ResponseRecorder, status int, code, field string) {
 	t.Helper()
 	wantStatus(t, rec, status)
 	var body struct {
@@ -259,7 +259,7 @@ func wantError(t *testing.T, rec *httptest.ResponseRecorder, status int, code, f
 	}
 }
 
-func decode(t *testing.T, rec *httptest.ResponseRecorder, dst any) {
+func decode(t testing.TB, rec *httptest.ResponseRecorder, dst any) {
 	t.Helper()
 	if err := json.Unmarshal(rec.Body.Bytes(), dst); err != nil {
 		t.Fatalf("decode %s: %v", rec.Body.String(), err)

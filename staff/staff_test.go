@@ -1,0 +1,101 @@
+package staff
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/futian/ifutian/internal/dbtest"
+)
+
+func anyStreet(string) bool { return true }
+
+func newService(t *testing.T) *Service {
+	s := New(dbtest.Open(t))
+	s.SetBcryptCost(bcrypt.MinCost)
+	return s
+}
+
+func TestPolicy(t *testing.T) {
+	for p := range Policy {
+		if !(&Member{Roles: []Role{Superadmin}}).Can(p) {
+			t.Fatalf("superadmin lacks %s", p)
+		}
+	}
+	if (&Member{Roles: []Role{Editor}}).Can(ReviewNotices) {
+		t.Fatal("editor may review")
+	}
+	if !(&Member{Roles: []Role{Reviewer}}).Can(ReviewNotices) {
+		t.Fatal("reviewer may not review")
+	}
+	if (&Member{Roles: []Role{Superadmin}, Disabled: true}).Can(ReadAudit) {
+		t.Fatal("disabled account holds permissions")
+	}
+	scoped := &Member{Roles: []Role{Editor}, Streets: []string{"华富街道"}}
+	if !scoped.CoversStreet("华富街道") || scoped.CoversStreet("莲花街道") {
+		t.Fatal("street scope wrong")
+	}
+	if !(&Member{Roles: []Role{Editor}}).CoversStreet("莲花街道") {
+		t.Fatal("unscoped member does not cover every street")
+	}
+}
+
+func TestCreate(t *testing.T) {
+	ctx := context.Background()
+	s := newService(t)
+	d, err := s.CreateDepartment(ctx, "区民政局")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _ := s.CreateDepartment(ctx, "区住建局")
+	deptAdmin, err := s.Create(ctx, nil, NewMember{Username: "dadmin", Password: "password-123", DepartmentID: &d.ID, Roles: []Role{DeptAdmin}, Streets: []string{"华富街道"}}, anyStreet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("OK", func(t *testing.T) {
+		_, err := s.Create(ctx, deptAdmin, NewMember{Username: "ed1", Password: "password-123", DepartmentID: &d.ID, Roles: []Role{Editor}, Streets: []string{"华富街道"}}, anyStreet)
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+	for name, tc := range map[string]struct {
+		n    NewMember
+		want error
+	}{
+		"ErrOtherDepartment": {NewMember{Username: "ed2", Password: "password-123", DepartmentID: &other.ID, Roles: []Role{Editor}, Streets: []string{"华富街道"}}, ErrOutsideDepartment},
+		"ErrGrantDeptAdmin":  {NewMember{Username: "ed3", Password: "password-123", DepartmentID: &d.ID, Roles: []Role{DeptAdmin}, Streets: []string{"华富街道"}}, ErrRoleNotGrantable},
+		"ErrWidenStreets":    {NewMember{Username: "ed4", Password: "password-123", DepartmentID: &d.ID, Roles: []Role{Editor}}, ErrStreetNotGrantable},
+		"ErrOtherStreet":     {NewMember{Username: "ed5", Password: "password-123", DepartmentID: &d.ID, Roles: []Role{Editor}, Streets: []string{"莲花街道"}}, ErrStreetNotGrantable},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if _, err := s.Create(ctx, deptAdmin, tc.n, anyStreet); !errors.Is(err, tc.want) {
+				t.Fatalf("err=%v, want %v", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestAuthenticate(t *testing.T) {
+	ctx := context.Background()
+	s := newService(t)
+	if ok, err := s.Bootstrap(ctx, "first-password"); !ok || err != nil {
+		t.Fatalf("Bootstrap=%v, %v", ok, err)
+	}
+	if ok, _ := s.Bootstrap(ctx, "second-password"); ok {
+		t.Fatal("bootstrapped twice")
+	}
+	if _, err := s.Authenticate(ctx, "ADMIN", "first-password"); err != nil {
+		t.Fatalf("login: %v", err)
+	}
+	for _, tc := range [][2]string{{"admin", "second-password"}, {"nobody", "first-password"}} {
+		if _, err := s.Authenticate(ctx, tc[0], tc[1]); !errors.Is(err, ErrBadCredentials) {
+			t.Fatalf("Authenticate(%q)=%v", tc[0], err)
+		}
+	}
+	s.db.Model(&Member{}).Where("username = ?", "admin").Update("disabled", true)
+	if _, err := s.Authenticate(ctx, "admin", "first-password"); !errors.Is(err, ErrBadCredentials) {
+		t.Fatalf("disabled account logged in: %v", err)
+	}
+}
