@@ -116,10 +116,7 @@ func (s *Server) audited(readsPersonal bool) gin.HandlerFunc {
 			return
 		}
 		m := actor(c)
-		targetKind, targetID := "", ""
-		for _, p := range c.Params {
-			targetKind, targetID = p.Key, p.Value
-		}
+		targetKind, targetID := auditTarget(c.FullPath(), c.Params)
 		e := staff.AuditEntry{
 			ActorID: m.ID, Actor: m.Username, Action: c.Request.Method + " " + c.FullPath(),
 			TargetKind: targetKind, TargetID: targetID, Detail: c.GetString(auditDetailKey),
@@ -133,6 +130,22 @@ func (s *Server) audited(readsPersonal bool) gin.HandlerFunc {
 }
 
 const auditDetailKey = "audit_detail"
+
+// auditTarget names what a route acts on: the path segment before its last
+// parameter and that parameter's value (/admin/notices/:id/approve →
+// "notices", "12"), or the route's last segment when it has none.
+func auditTarget(route string, params gin.Params) (kind, id string) {
+	segs := strings.Split(strings.Trim(route, "/"), "/")
+	for i, seg := range segs {
+		if strings.HasPrefix(seg, ":") && i > 0 {
+			kind, id = segs[i-1], params.ByName(seg[1:])
+		}
+	}
+	if kind == "" && len(segs) > 0 {
+		kind = segs[len(segs)-1]
+	}
+	return kind, id
+}
 
 // auditDetail adds a short, non-personal description to the audit entry of
 // this request (e.g. the ID of what was created).
