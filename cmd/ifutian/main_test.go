@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -74,8 +75,20 @@ func TestUsage(t *testing.T) {
 // database, logs in as a resident and as the bootstrap admin, and shuts
 // down gracefully.
 func TestServe(t *testing.T) {
+	t.Run("Memory", func(t *testing.T) { testServe(t, "") })
+	t.Run("Redis", func(t *testing.T) {
+		c, err := net.DialTimeout("tcp", "127.0.0.1:6379", time.Second)
+		if err != nil {
+			t.Skip("no Redis on 127.0.0.1:6379")
+		}
+		c.Close()
+		testServe(t, "redis://127.0.0.1:6379/0")
+	})
+}
+
+func testServe(t *testing.T, redisURL string) {
 	dsn := dbtest.DSN(t)
-	cfg, err := loadConfig(env("IFUTIAN_DB", dsn, "IFUTIAN_ADDR", "127.0.0.1:0",
+	cfg, err := loadConfig(env("IFUTIAN_DB", dsn, "IFUTIAN_ADDR", "127.0.0.1:0", "IFUTIAN_REDIS_URL", redisURL,
 		"IFUTIAN_BOOTSTRAP_ADMIN_PASSWORD", "bootstrap-pw-123", "IFUTIAN_DATA_KEY", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="))
 	if err != nil {
 		t.Fatal(err)
