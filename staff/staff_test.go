@@ -3,6 +3,7 @@ package staff
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 
 	"golang.org/x/crypto/bcrypt"
@@ -97,5 +98,25 @@ func TestAuthenticate(t *testing.T) {
 	s.db.Model(&Member{}).Where("username = ?", "admin").Update("disabled", true)
 	if _, err := s.Authenticate(ctx, "admin", "first-password"); !errors.Is(err, ErrBadCredentials) {
 		t.Fatalf("disabled account logged in: %v", err)
+	}
+}
+
+// TestAuditConcurrent: many concurrent audits all land, each once.
+func TestAuditConcurrent(t *testing.T) {
+	s := newService(t)
+	var wg sync.WaitGroup
+	for i := range 200 {
+		wg.Go(func() {
+			if err := s.Audit(context.Background(), AuditEntry{ActorID: int64(i + 1), Actor: "a", Action: "x"}); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	var n, distinct int64
+	s.db.Model(&AuditEntry{}).Count(&n)
+	s.db.Model(&AuditEntry{}).Distinct("actor_id").Count(&distinct)
+	if n != 200 || distinct != 200 {
+		t.Fatalf("entries=%d distinct actors=%d, want 200 each", n, distinct)
 	}
 }
