@@ -76,13 +76,23 @@ const fastPerQuestion = 2 * time.Second
 // ErrNoAttemptsLeft when today's attempts are used up.
 func (s *Service) Start(ctx context.Context, residentID, surveyID int64) (*StartedAttempt, error) {
 	var out *StartedAttempt
-	err := s.retry(ctx, func() error {
-		var err error
-		out, err = s.start(ctx, residentID, surveyID)
-		return err
-	})
+	var err error
+	// A concurrent start may take the same sequence number; run again to
+	// take the next one (or find the allowance used up).
+	for range 20 {
+		err = s.retry(ctx, func() error {
+			var err error
+			out, err = s.start(ctx, residentID, surveyID)
+			return err
+		})
+		if !errors.Is(err, errSeqTaken) {
+			break
+		}
+	}
 	return out, err
 }
+
+var errSeqTaken = errors.New("attempt sequence taken")
 
 func (s *Service) start(ctx context.Context, residentID, surveyID int64) (*StartedAttempt, error) {
 	now := s.now().UTC()
@@ -123,10 +133,10 @@ func (s *Service) start(ctx context.Context, residentID, surveyID int64) (*Start
 			CreatedAt: now, UpdatedAt: now,
 		}
 		// The unique (survey, resident, day, seq) turns a concurrent start
-		// beyond the daily allowance into a duplicate.
+		// with the same count into a duplicate, so the allowance holds.
 		if err := tx.Omit("answers").Create(&a).Error; err != nil {
 			if isDuplicate(err) {
-				return ErrNoAttemptsLeft.With("attempts_per_day", sv.AttemptsPerDay)
+				return errSeqTaken
 			}
 			return err
 		}
@@ -330,16 +340,12 @@ func (s *Service) Submit(ctx context.Context, residentID, attemptID int64, answe
 					QuestionID: id, Stem: q.Stem, YourAnswer: mine, Answer: q.Answer, Correct: c == 1,
 					Credit: c, Explanation: q.Explanation, Article: q.Article,
 				}
-				if err := tx.Table("survey_attempt_items").Create(map[string]any{
-					"attempt_id": a.ID, "question_id": id, "survey_id": a.SurveyID, "credit": c, "correct": c == 1,
-				}).Error; err != nil {
-					return err
-				}
 			}
 			res.Score = int(math.Round(100 * total / float64(len(ids))))
 			res.Passed = res.Score >= sv.PassScore
 			fast := now.Sub(a.StartedAt) < time.Duration(len(ids))*fastPerQuestion
-			// The conditional update makes a concurrent second submit a no-op.
+			// The conditional update claims the attempt: a concurrent second
+			// submit waits on the row and then matches nothing.
 			up := tx.Model(&Attempt{}).Where("id = ? AND submitted_at IS NULL", a.ID).Updates(map[string]any{
 				"submitted_at": now, "answers": mustJSON(clean), "score": res.Score, "passed": res.Passed,
 				"fast": fast, "updated_at": now,
@@ -349,6 +355,16 @@ func (s *Service) Submit(ctx context.Context, residentID, attemptID int64, answe
 			}
 			if up.RowsAffected == 0 {
 				return ErrAlreadySubmitted
+			}
+			for _, c := range res.Corrections {
+				if err := tx.Table("survey_attempt_items").Create(map[string]any{
+					"attempt_id": a.ID, "question_id": c.QuestionID, "survey_id": a.SurveyID, "credit": c.Credit, "correct": c.Correct,
+				}).Error; err != nil {
+					if isDuplicate(err) {
+						return ErrAlreadySubmitted
+					}
+					return err
+				}
 			}
 			return nil
 		})
