@@ -497,3 +497,24 @@ func TestExportAPI(t *testing.T) {
 	verifier, _ := e.staffer([]staff.Role{staff.Verifier})
 	wantError(t, e.do("GET", "/api/v1/admin/surveys/"+sid+"/responses", verifier, nil), http.StatusForbidden, "permission_denied", "")
 }
+
+func TestSurveysExportAndEraseMe(t *testing.T) {
+	e := newEnv(t)
+	editor, _ := e.staffer([]staff.Role{staff.Editor})
+	sid, _ := declarationEnv(t, e, editor)
+	tok, _ := e.residentOn("eraser", "华富街道")
+	var view struct{ Questions []idBody }
+	decode(t, e.do("GET", "/api/v1/surveys/"+sid, tok, nil), &view)
+	wantStatus(t, e.do("POST", "/api/v1/surveys/"+sid+"/responses", tok, map[string]any{"answers": map[string]any{
+		view.Questions[0].ID: []string{"对"}, view.Questions[1].ID: []string{"无"},
+	}}), http.StatusCreated)
+	rec := e.do("GET", "/api/v1/me/export", tok, nil)
+	wantStatus(t, rec, http.StatusOK)
+	if !strings.Contains(rec.Body.String(), `"survey_id":"`+sid+`"`) {
+		t.Fatalf("export lacks the response: %s", rec.Body.String())
+	}
+	wantStatus(t, e.do("DELETE", "/api/v1/me", tok, nil), http.StatusNoContent)
+	if n := e.count("survey_responses") + e.count("survey_choices"); n != 0 {
+		t.Fatalf("%d survey rows left after DELETE /me", n)
+	}
+}

@@ -271,7 +271,9 @@ func Credit(q Question, chosen []string) float64 {
 // Returns ErrAttemptNotFound for another resident's attempt,
 // ErrAlreadySubmitted for a second submit, ErrDeadlinePassed after the
 // deadline, and an invalid_argument error naming "answers.<id>" for an
-// answer to a question not drawn or an option not offered.
+// answer to a question not drawn or an option not offered. If only the
+// points award fails, it returns the stored result with 0 points and the
+// error (the award is idempotent on the attempt, so it can be replayed).
 func (s *Service) Submit(ctx context.Context, residentID, attemptID int64, answers map[string][]string) (*Result, error) {
 	now := s.now().UTC()
 	var (
@@ -375,7 +377,8 @@ func (s *Service) Submit(ctx context.Context, residentID, attemptID int64, answe
 	if res.Passed && sv.PointsRule != "" {
 		n, err := s.grant(ctx, residentID, sv.PointsRule, fmt.Sprintf("attempt:%d", attemptID), "普法答题："+sv.Title)
 		if err != nil {
-			return nil, err
+			// The attempt is scored and stored; only the award failed.
+			return res, err
 		}
 		res.PointsAwarded = n
 		if n != 0 {

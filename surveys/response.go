@@ -88,7 +88,9 @@ func checkAnswer(q Question, vs []string) ([]string, string) {
 // through the points module (idempotent per resident and day). Returns
 // ErrNotFound unless the survey is open to the resident, ErrAlreadySubmitted
 // for a second response (the same day, for a daily survey), and an
-// invalid_argument error naming "answers.<id>" for each bad answer.
+// invalid_argument error naming "answers.<id>" for each bad answer. If only
+// the points award fails, it returns the stored receipt with 0 points and
+// the error.
 func (s *Service) Respond(ctx context.Context, residentID, surveyID int64, answers map[string][]string) (*Receipt, error) {
 	now := s.now().UTC()
 	var (
@@ -183,7 +185,8 @@ func (s *Service) Respond(ctx context.Context, residentID, surveyID int64, answe
 		}
 		n, err := s.grant(ctx, residentID, sv.PointsRule, ext, sv.Title)
 		if err != nil {
-			return nil, err
+			// The response is stored; only the award failed.
+			return rec, err
 		}
 		rec.PointsAwarded = n
 		if n != 0 {

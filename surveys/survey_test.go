@@ -25,6 +25,7 @@ type recorder struct {
 	grants  []string // residentID/rule/externalID
 	seen    map[string]bool
 	capped  bool
+	fail    error
 }
 
 func (r *recorder) SendDirect(ctx context.Context, n notify.DirectNotice) error {
@@ -39,6 +40,9 @@ func (r *recorder) Grant(ctx context.Context, residentID int64, rule, ext, note 
 	defer r.mu.Unlock()
 	if r.capped {
 		return 0, points.ErrCapReached
+	}
+	if r.fail != nil {
+		return 0, r.fail
 	}
 	key := strconv.FormatInt(residentID, 10) + "/" + rule + "/" + ext
 	if r.seen == nil {
@@ -643,5 +647,22 @@ func TestEraseResident(t *testing.T) {
 	f.db.Table("survey_responses").Count(&n)
 	if n != 0 {
 		t.Fatalf("%d responses left", n)
+	}
+}
+
+func TestRespondKeepsResponseWhenAwardFails(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	sv, qs := declaration(f)
+	r := f.resident("华富街道", "")
+	f.rec.fail = errors.New("points down")
+	rec, err := f.s.Respond(ctx, r, sv.ID, map[string][]string{key(qs[0].ID): {"对"}, key(qs[1].ID): {"无"}})
+	if err == nil || rec == nil || rec.PointsAwarded != 0 {
+		t.Fatalf("rec=%+v err=%v, want the stored receipt and the award error", rec, err)
+	}
+	var n int64
+	f.db.Table("survey_responses").Count(&n)
+	if n != 1 {
+		t.Fatalf("%d responses, want 1", n)
 	}
 }
