@@ -666,3 +666,37 @@ func TestRespondKeepsResponseWhenAwardFails(t *testing.T) {
 		t.Fatalf("%d responses, want 1", n)
 	}
 }
+
+func TestConcurrentDeclarations(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	sv, qs := declaration(f)
+	r := f.resident("华富街道", "")
+	answers := map[string][]string{key(qs[0].ID): {"对"}, key(qs[1].ID): {"无", "发热"}}
+	var (
+		wg sync.WaitGroup
+		mu sync.Mutex
+		ok int
+	)
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := f.s.Respond(ctx, r, sv.ID, answers)
+			mu.Lock()
+			defer mu.Unlock()
+			if err == nil {
+				ok++
+			} else if !errors.Is(err, ErrAlreadySubmitted) {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	var responses, choices int64
+	f.db.Table("survey_responses").Count(&responses)
+	f.db.Table("survey_choices").Count(&choices)
+	if ok != 1 || responses != 1 || choices != 3 || len(f.rec.grants) != 1 {
+		t.Fatalf("ok=%d responses=%d choices=%d grants=%d, want 1, 1, 3, 1", ok, responses, choices, len(f.rec.grants))
+	}
+}
