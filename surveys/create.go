@@ -274,4 +274,3 @@ func (s *Service) pool(tx *gorm.DB, sv *Survey) ([]int64, error) {
 	}
 	return ids, nil
 }
-
