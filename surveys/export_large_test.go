@@ -88,6 +88,16 @@ func TestExportLargeConstantMemory(t *testing.T) {
 		}
 		return p - base.HeapInuse, cw.n, took
 	}
+	start := time.Now()
+	if _, err := f.s.Stats(ctx, f.editor, sv.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("stats over %d responses: %v", n, time.Since(start))
+	start = time.Now()
+	if _, _, err := f.s.Missing(ctx, f.editor, sv.ID, "2026-11-24", 0, 100); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("missing list, first page of 100 of %d: %v", n, time.Since(start))
 	for _, format := range []string{"csv", "xlsx"} {
 		write := func(e *Export, w io.Writer) error { return e.WriteCSV(ctx, w) }
 		if format == "xlsx" {
