@@ -188,6 +188,13 @@ func (s *Service) Create(ctx context.Context, m *staff.Member, n NewSurvey, regi
 	if err := n.validate(regions, now); err != nil {
 		return nil, err
 	}
+	a := &n.Audience
+	for _, f := range []*[]string{&a.Streets, &a.Communities, &a.Tags, &a.EnterpriseGrades, &a.EnterpriseIndustries} {
+		*f = nonNil(*f)
+	}
+	if a.ResidentIDs == nil {
+		a.ResidentIDs = []int64{}
+	}
 	sv := &Survey{
 		DepartmentID: m.DepartmentID, CreatedBy: m.ID, Kind: n.Kind, Title: n.Title, Description: n.Description,
 		Audience: n.Audience, OpensAt: n.OpensAt.UTC(), ClosesAt: utcPtr(n.ClosesAt), DrawTags: []string{},
