@@ -92,9 +92,9 @@ func newEnvWith(t testing.TB, adjust func(*Config)) *env {
 	e.points = points.New(gdb)
 	e.enterprises = enterprises.New(gdb)
 	e.notify = notify.New(gdb)
-	e.surveys = surveys.New(gdb)
+	e.surveys = surveys.New(gdb, e.notify, e.points)
 	e.residents = residents.New(gdb, regions, box, residents.Hooks{
-		Erasers: []residents.Eraser{func(tx *gorm.DB, id int64) error { return e.auth.RevokeAllTx(tx, auth.Resident, id) }},
+		Erasers: []residents.Eraser{func(tx *gorm.DB, id int64) error { return e.auth.RevokeAllTx(tx, auth.Resident, id) }, e.surveys.EraseResident},
 		Exporters: map[string]residents.Exporter{
 			"points":      e.points.ExportResident,
 			"enterprises": e.enterprises.ExportResident,

@@ -118,4 +118,5 @@ func (s *Server) routes() {
 	route(http.MethodGet, "/surveys/:id/stats", staff.ReadSurveys, s.surveyStats)
 	personal(http.MethodGet, "/surveys/:id/responses", staff.ReadSurveys, s.exportResponses)
 	personal(http.MethodGet, "/surveys/:id/missing", staff.ReadSurveys, s.missingDeclarations)
+	route(http.MethodPost, "/surveys/:id/remind", staff.WriteSurveys, s.remindMissing)
 }

@@ -1,25 +1,247 @@
 package api
 
-import "github.com/gin-gonic/gin"
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
 
-func (s *Server) createQuestions(c *gin.Context) { s.notImplemented(c) }
+	"github.com/gin-gonic/gin"
 
-func (s *Server) createSurvey(c *gin.Context) { s.notImplemented(c) }
+	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/surveys"
+)
 
-func (s *Server) publishSurvey(c *gin.Context) { s.notImplemented(c) }
+// createQuestions adds one question (a JSON object), many (a JSON array)
+// or a CSV file (Content-Type text/csv) to the bank.
+func (s *Server) createQuestions(c *gin.Context) {
+	var (
+		qs   []surveys.NewQuestion
+		bulk bool
+	)
+	if strings.HasPrefix(c.ContentType(), "text/csv") {
+		var err error
+		if qs, err = surveys.ParseQuestionsCSV(c.Request.Body); err != nil {
+			s.fail(c, err)
+			return
+		}
+		bulk = true
+	} else {
+		var raw json.RawMessage
+		if err := bindJSON(c, &raw); err != nil {
+			s.fail(c, err)
+			return
+		}
+		raw = bytes.TrimSpace(raw)
+		bulk = len(raw) > 0 && raw[0] == '['
+		var err error
+		if bulk {
+			err = json.Unmarshal(raw, &qs)
+		} else {
+			var q surveys.NewQuestion
+			err = json.Unmarshal(raw, &q)
+			qs = []surveys.NewQuestion{q}
+		}
+		if err != nil {
+			s.fail(c, apperr.Field("body", "须为题目对象或题目数组"))
+			return
+		}
+	}
+	out, err := s.Surveys.CreateQuestions(c.Request.Context(), actor(c), qs, bulk)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if !bulk {
+		c.JSON(http.StatusCreated, out[0])
+		return
+	}
+	auditDetail(c, "imported "+strconv.Itoa(len(out))+" questions")
+	c.JSON(http.StatusCreated, gin.H{"items": out, "created": len(out)})
+}
 
-func (s *Server) surveyStats(c *gin.Context) { s.notImplemented(c) }
+func (s *Server) createSurvey(c *gin.Context) {
+	var req surveys.NewSurvey
+	if err := bindJSON(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	sv, err := s.Surveys.Create(c.Request.Context(), actor(c), req, s.Residents.Regions())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, sv)
+}
 
-func (s *Server) exportResponses(c *gin.Context) { s.notImplemented(c) }
+func (s *Server) publishSurvey(c *gin.Context) {
+	sv, err := s.Surveys.Publish(c.Request.Context(), actor(c), pathID(c, "id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, sv)
+}
 
-func (s *Server) missingDeclarations(c *gin.Context) { s.notImplemented(c) }
+func (s *Server) surveyStats(c *gin.Context) {
+	d := ""
+	if v := c.Query("date"); v != "" {
+		var err error
+		if d, err = s.Surveys.ParseDay(v); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
+	st, err := s.Surveys.Stats(c.Request.Context(), actor(c), pathID(c, "id"), d)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, st)
+}
 
-func (s *Server) listSurveys(c *gin.Context) { s.notImplemented(c) }
+// exportResponses streams a survey's responses as CSV (default) or XLSX.
+func (s *Server) exportResponses(c *gin.Context) {
+	format := c.DefaultQuery("format", "csv")
+	if format != "csv" && format != "xlsx" {
+		s.fail(c, apperr.Field("format", "须为 csv 或 xlsx"))
+		return
+	}
+	d := ""
+	if v := c.Query("date"); v != "" {
+		var err error
+		if d, err = s.Surveys.ParseDay(v); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
+	exp, err := s.Surveys.PrepareExport(c.Request.Context(), actor(c), pathID(c, "id"), d)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	auditDetail(c, "export "+format)
+	c.Header("Content-Disposition", `attachment; filename="`+exp.Filename(format)+`"`)
+	c.Header("Cache-Control", "no-store")
+	c.Status(http.StatusOK)
+	if format == "csv" {
+		c.Header("Content-Type", "text/csv; charset=utf-8")
+		err = exp.WriteCSV(c.Request.Context(), c.Writer)
+	} else {
+		c.Header("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+		err = exp.WriteXLSX(c.Request.Context(), c.Writer)
+	}
+	if err != nil {
+		// The status line is gone; all we can do is log and cut the body short.
+		s.Log.ErrorContext(c.Request.Context(), "export failed", "request_id", requestID(c), "err", err)
+		c.Abort()
+	}
+}
 
-func (s *Server) getSurvey(c *gin.Context) { s.notImplemented(c) }
+func (s *Server) missingDeclarations(c *gin.Context) {
+	d, err := s.Surveys.ParseDay(c.Query("date"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	limit, after, err := parseIDPage(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	items, next, err := s.Surveys.Missing(c.Request.Context(), actor(c), pathID(c, "id"), d, after, limit)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, newIDPage(items, next))
+}
 
-func (s *Server) startAttempt(c *gin.Context) { s.notImplemented(c) }
+// remindMissing sends an inbox reminder to every targeted resident who has
+// not responded on ?date= (default today).
+func (s *Server) remindMissing(c *gin.Context) {
+	d, err := s.Surveys.ParseDay(c.Query("date"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	n, err := s.Surveys.Remind(c.Request.Context(), actor(c), pathID(c, "id"), d)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	auditDetail(c, "reminded "+strconv.Itoa(n)+" residents for "+d)
+	c.JSON(http.StatusOK, gin.H{"reminded": n, "date": d})
+}
 
-func (s *Server) submitAttempt(c *gin.Context) { s.notImplemented(c) }
+func (s *Server) listSurveys(c *gin.Context) {
+	limit, after, err := parseIDPage(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	items, next, err := s.Surveys.ListForResident(c.Request.Context(), residentID(c), after, limit)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, newIDPage(items, next))
+}
 
-func (s *Server) submitResponse(c *gin.Context) { s.notImplemented(c) }
+func (s *Server) getSurvey(c *gin.Context) {
+	sv, err := s.Surveys.FindForResident(c.Request.Context(), residentID(c), pathID(c, "id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, sv)
+}
+
+func (s *Server) startAttempt(c *gin.Context) {
+	a, err := s.Surveys.Start(c.Request.Context(), residentID(c), pathID(c, "id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, a)
+}
+
+// answersRequest is the body of a quiz submit or a response: question ID →
+// chosen option strings (or the one text or number answer).
+type answersRequest struct {
+	Answers map[string][]string `json:"answers" binding:"required"`
+}
+
+func (s *Server) submitAttempt(c *gin.Context) {
+	var req answersRequest
+	if err := bindJSON(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	res, err := s.Surveys.Submit(c.Request.Context(), residentID(c), pathID(c, "id"), req.Answers)
+	if err != nil && res != nil {
+		// Scored and stored; the resident sees the result, operators the failed award.
+		s.Log.ErrorContext(c.Request.Context(), "quiz points award failed", "request_id", requestID(c), "err", err)
+	} else if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, res)
+}
+
+func (s *Server) submitResponse(c *gin.Context) {
+	var req answersRequest
+	if err := bindJSON(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	rec, err := s.Surveys.Respond(c.Request.Context(), residentID(c), pathID(c, "id"), req.Answers)
+	if err != nil && rec != nil {
+		s.Log.ErrorContext(c.Request.Context(), "response points award failed", "request_id", requestID(c), "err", err)
+	} else if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, rec)
+}

@@ -4,21 +4,269 @@ package surveys
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/db"
+	"github.com/futian/ifutian/notify"
+	"github.com/futian/ifutian/staff"
 )
+
+// Survey kinds.
+const (
+	Quiz          = "quiz"
+	Questionnaire = "questionnaire"
+	Declaration   = "declaration"
+)
+
+// Daily is the recurrence of a survey answered once a day.
+const Daily = "daily"
+
+// Survey statuses: staff build a draft, residents see it once published.
+const (
+	Draft     = "draft"
+	Published = "published"
+)
+
+// Errors the surveys module returns. Their messages are safe to show.
+var (
+	ErrNotFound         = apperr.New(apperr.NotFound, "问卷不存在")
+	ErrAttemptNotFound  = apperr.New(apperr.NotFound, "答题记录不存在")
+	ErrAlreadyPublished = apperr.New(apperr.Conflict, "问卷已发布")
+	ErrAlreadySubmitted = apperr.New(apperr.Conflict, "您已提交过")
+	ErrDeadlinePassed   = apperr.New(apperr.Conflict, "已超过答题时限")
+	ErrNoAttemptsLeft   = apperr.New(apperr.Conflict, "今日答题次数已用完")
+)
+
+// notifier is what surveys needs from the notify module.
+type notifier interface {
+	SendDirect(ctx context.Context, n notify.DirectNotice) error
+}
+
+// granter is what surveys needs from the points module.
+type granter interface {
+	Grant(ctx context.Context, residentID int64, ruleCode, externalID, note string) (int64, error)
+}
 
 // Service manages surveys. It is safe for concurrent use.
 type Service struct {
-	db  *gorm.DB
-	now func() time.Time
+	db     *gorm.DB
+	now    func() time.Time
+	notify notifier
+	points granter
 }
 
-// New returns a Service over db.
-func New(gdb *gorm.DB) *Service { return &Service{db: gdb, now: time.Now} }
-
-// ExportResident returns a resident's survey responses for /me/export.
-func (s *Service) ExportResident(ctx context.Context, residentID int64) (any, error) {
-	return []any{}, nil
+// New returns a Service over db that sends reminders through n and awards
+// points through p.
+func New(gdb *gorm.DB, n notifier, p granter) *Service {
+	return &Service{db: gdb, now: time.Now, notify: n, points: p}
 }
+
+// SetClock replaces the service's clock (for tests).
+func (s *Service) SetClock(now func() time.Time) { s.now = now }
+
+// Survey is a quiz, questionnaire or declaration owned by a department.
+// A quiz has either fixed questions or a draw (tags and count) from the
+// bank; questionnaires and declarations have fixed questions. Residents in
+// its audience see it once published, between OpensAt and ClosesAt.
+type Survey struct {
+	ID             int64           `json:"id,string"`
+	DepartmentID   *int64          `json:"department_id,string,omitempty"`
+	CreatedBy      int64           `json:"created_by,string"`
+	Kind           string          `json:"kind"`
+	Title          string          `json:"title"`
+	Description    string          `json:"description"`
+	Audience       notify.Audience `json:"audience" gorm:"serializer:json"`
+	OpensAt        time.Time       `json:"opens_at"`
+	ClosesAt       *time.Time      `json:"closes_at"`
+	DrawTags       []string        `json:"-" gorm:"serializer:json"`
+	DrawCount      int             `json:"-"`
+	TimeLimitS     int             `json:"time_limit_s"`
+	AttemptsPerDay int             `json:"attempts_per_day"`
+	PassScore      int             `json:"pass_score"`
+	PointsRule     string          `json:"points_rule"`
+	Recurrence     string          `json:"recurrence"`
+	Status         string          `json:"status"`
+	PublishedAt    *time.Time      `json:"published_at"`
+	CreatedAt      time.Time       `json:"created_at"`
+	UpdatedAt      time.Time       `json:"updated_at"`
+
+	// Draw and Questions are filled for staff views.
+	Draw      *Draw      `json:"draw,omitempty" gorm:"-"`
+	Questions []Question `json:"questions,omitempty" gorm:"-"`
+}
+
+// TableName maps Survey to its table.
+func (Survey) TableName() string { return "surveys" }
+
+// Draw picks each attempt's questions from the bank: count questions
+// carrying any of tags (any tag when empty).
+type Draw struct {
+	Tags  []string `json:"tags"`
+	Count int      `json:"count"`
+}
+
+// item is a survey's fixed question with its position and whether it must
+// be answered.
+type item struct {
+	Question
+	Required bool
+}
+
+// items returns a survey's fixed questions in order.
+func (s *Service) items(tx *gorm.DB, surveyID int64) ([]item, error) {
+	var rows []struct {
+		QuestionID int64
+		Required   bool
+	}
+	if err := tx.Table("survey_items").Where("survey_id = ?", surveyID).Order("position").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("survey items: %w", err)
+	}
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		ids[i] = r.QuestionID
+	}
+	byID, err := s.questionsByID(tx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]item, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, item{Question: byID[r.QuestionID], Required: r.Required})
+	}
+	return out, nil
+}
+
+func (s *Service) questionsByID(tx *gorm.DB, ids []int64) (map[int64]Question, error) {
+	byID := map[int64]Question{}
+	if len(ids) == 0 {
+		return byID, nil
+	}
+	var qs []Question
+	if err := tx.Where("id IN ?", ids).Find(&qs).Error; err != nil {
+		return nil, fmt.Errorf("load questions: %w", err)
+	}
+	for _, q := range qs {
+		byID[q.ID] = q
+	}
+	return byID, nil
+}
+
+// adminView fills a survey's draw and questions (with answers) for staff.
+func (s *Service) adminView(ctx context.Context, sv *Survey) (*Survey, error) {
+	if sv.DrawCount > 0 {
+		sv.Draw = &Draw{Tags: sv.DrawTags, Count: sv.DrawCount}
+	}
+	its, err := s.items(s.db.WithContext(ctx), sv.ID)
+	if err != nil {
+		return nil, err
+	}
+	sv.Questions = make([]Question, len(its))
+	for i, it := range its {
+		sv.Questions[i] = it.Question
+	}
+	return sv, nil
+}
+
+// owned loads a survey that m's department owns. Returns ErrNotFound for
+// one that does not exist or belongs to another department.
+func (s *Service) owned(tx *gorm.DB, m *staff.Member, id int64) (*Survey, error) {
+	var sv Survey
+	err := tx.Where("id = ?", id).Take(&sv).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNotFound
+	} else if err != nil {
+		return nil, fmt.Errorf("find survey: %w", err)
+	}
+	var dept int64
+	if sv.DepartmentID != nil {
+		dept = *sv.DepartmentID
+	}
+	if !m.InDepartment(dept) {
+		return nil, ErrNotFound
+	}
+	return &sv, nil
+}
+
+// Publish makes a draft survey visible to its audience (from opens_at).
+// Returns ErrNotFound outside m's department and ErrAlreadyPublished for a
+// published one.
+func (s *Service) Publish(ctx context.Context, m *staff.Member, id int64) (*Survey, error) {
+	sv, err := s.owned(s.db.WithContext(ctx), m, id)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now().UTC()
+	res := s.db.WithContext(ctx).Model(&Survey{}).Where("id = ? AND status = ?", id, Draft).
+		Updates(map[string]any{"status": Published, "published_at": now, "updated_at": now})
+	if res.Error != nil {
+		return nil, fmt.Errorf("publish survey: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return nil, ErrAlreadyPublished
+	}
+	sv.Status, sv.PublishedAt, sv.UpdatedAt = Published, &now, now
+	return s.adminView(ctx, sv)
+}
+
+// FindIDByTitle returns the ID of a survey of a department (nil: owned by
+// no department) with the given title, or 0 (for idempotent seeding).
+func (s *Service) FindIDByTitle(ctx context.Context, dept *int64, title string) (int64, error) {
+	q := s.db.WithContext(ctx).Model(&Survey{}).Where("title = ?", title)
+	if dept == nil {
+		q = q.Where("department_id IS NULL")
+	} else {
+		q = q.Where("department_id = ?", *dept)
+	}
+	var ids []int64
+	if err := q.Limit(1).Pluck("id", &ids).Error; err != nil {
+		return 0, fmt.Errorf("find survey: %w", err)
+	}
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	return ids[0], nil
+}
+
+// day is the district's calendar date of t, "2006-01-02".
+func day(t time.Time) string { return t.In(notify.District).Format(time.DateOnly) }
+
+// ParseDay parses a "2006-01-02" date; "" means today in the district.
+// Returns an invalid_argument error naming field "date".
+func (s *Service) ParseDay(v string) (string, error) {
+	if v == "" {
+		return day(s.now()), nil
+	}
+	if _, err := time.ParseInLocation(time.DateOnly, v, notify.District); err != nil {
+		return "", apperr.Field("date", "须为 YYYY-MM-DD")
+	}
+	return v, nil
+}
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+func isDuplicate(err error) bool { return db.IsDuplicate(err) }
+
+// retry runs a transaction again on a transient lock conflict.
+func (s *Service) retry(ctx context.Context, fn func() error) error { return db.Retry(ctx, 5, fn) }
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
+
+var errQuizHasNoMissing = apperr.New(apperr.Invalid, "测验没有未填报名单，请查看统计")

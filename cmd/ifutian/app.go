@@ -155,10 +155,11 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *app, err error
 	a.points = points.New(a.db)
 	a.enterprises = enterprises.New(a.db)
 	a.notify = notify.New(a.db)
-	a.surveys = surveys.New(a.db)
+	a.surveys = surveys.New(a.db, a.notify, a.points)
 	a.residents = residents.New(a.db, regions, box, residents.Hooks{
 		Erasers: []residents.Eraser{
 			func(tx *gorm.DB, id int64) error { return a.auth.RevokeAllTx(tx, auth.Resident, id) },
+			a.surveys.EraseResident,
 		},
 		Exporters: map[string]residents.Exporter{
 			"points":      a.points.ExportResident,

@@ -1,0 +1,406 @@
+package surveys
+
+import (
+	"context"
+	crand "crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/points"
+)
+
+// Attempt is one resident's go at a quiz. It holds the questions drawn for
+// it with their shuffled options and the seed that drew them (for audit:
+// the draw is replayable from the seed and the pool in ID order). It can be
+// submitted once, before its deadline.
+type Attempt struct {
+	ID            int64               `json:"id,string"`
+	SurveyID      int64               `json:"survey_id,string"`
+	ResidentID    int64               `json:"resident_id,string"`
+	Day           string              `json:"day"`
+	Seq           int                 `json:"seq"`
+	Street        string              `json:"street"`
+	Community     string              `json:"community"`
+	Seed          int64               `json:"seed"`
+	Questions     []drawn             `json:"questions" gorm:"serializer:json"`
+	StartedAt     time.Time           `json:"started_at"`
+	Deadline      time.Time           `json:"deadline"`
+	SubmittedAt   *time.Time          `json:"submitted_at"`
+	Answers       map[string][]string `json:"answers" gorm:"serializer:json"`
+	Score         *int                `json:"score"`
+	Passed        bool                `json:"passed"`
+	Fast          bool                `json:"fast"`
+	PointsAwarded int64               `json:"points_awarded"`
+	CreatedAt     time.Time           `json:"created_at"`
+	UpdatedAt     time.Time           `json:"updated_at"`
+}
+
+// TableName maps Attempt to its table.
+func (Attempt) TableName() string { return "survey_attempts" }
+
+// drawn is one question of an attempt with its options in the order shown.
+type drawn struct {
+	QuestionID int64    `json:"question_id,string"`
+	Options    []string `json:"options"`
+}
+
+// StartedAttempt is what a resident gets when starting a quiz: the
+// questions, no answers.
+type StartedAttempt struct {
+	AttemptID int64            `json:"attempt_id,string"`
+	Questions []PublicQuestion `json:"questions"`
+	StartedAt time.Time        `json:"started_at"`
+	Deadline  time.Time        `json:"deadline"`
+}
+
+// submitGrace absorbs network latency at the deadline.
+const submitGrace = 2 * time.Second
+
+// fastPerQuestion is the least plausible time per question; attempts
+// submitted faster are flagged in stats.
+const fastPerQuestion = 2 * time.Second
+
+// Start begins a quiz attempt: it draws the questions (fixed ones, or count
+// from the bank by tags), shuffles each question's options, and keeps the
+// seed. The deadline is the time limit from now, or closes_at if earlier.
+// Returns ErrNotFound unless the quiz is open to the resident, and
+// ErrNoAttemptsLeft when today's attempts are used up.
+func (s *Service) Start(ctx context.Context, residentID, surveyID int64) (*StartedAttempt, error) {
+	var out *StartedAttempt
+	var err error
+	// A concurrent start may take the same sequence number; run again to
+	// take the next one (or find the allowance used up).
+	for range 20 {
+		err = s.retry(ctx, func() error {
+			var err error
+			out, err = s.start(ctx, residentID, surveyID)
+			return err
+		})
+		if !errors.Is(err, errSeqTaken) {
+			break
+		}
+	}
+	return out, err
+}
+
+var errSeqTaken = errors.New("attempt sequence taken")
+
+func (s *Service) start(ctx context.Context, residentID, surveyID int64) (*StartedAttempt, error) {
+	now := s.now().UTC()
+	var out *StartedAttempt
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		sv, err := s.openTo(tx, residentID, surveyID, now)
+		if err != nil {
+			return err
+		}
+		if sv.Kind != Quiz {
+			return apperr.New(apperr.Invalid, "只有测验需要开始答题，问卷请直接提交")
+		}
+		today := day(now)
+		var started int64
+		if err := tx.Model(&Attempt{}).Where("survey_id = ? AND resident_id = ? AND day = ?", sv.ID, residentID, today).
+			Count(&started).Error; err != nil {
+			return err
+		}
+		if int(started) >= sv.AttemptsPerDay {
+			return ErrNoAttemptsLeft.With("attempts_per_day", sv.AttemptsPerDay)
+		}
+		seed := newSeed()
+		qs, err := s.draw(tx, sv, seed)
+		if err != nil {
+			return err
+		}
+		var who struct{ Street, Community string }
+		if err := tx.Table("residents").Select("street, community").Where("id = ?", residentID).Take(&who).Error; err != nil {
+			return err
+		}
+		deadline := now.Add(time.Duration(sv.TimeLimitS) * time.Second)
+		if sv.ClosesAt != nil && sv.ClosesAt.Before(deadline) {
+			deadline = *sv.ClosesAt
+		}
+		a := Attempt{
+			SurveyID: sv.ID, ResidentID: residentID, Day: today, Seq: int(started) + 1, Street: who.Street,
+			Community: who.Community, Seed: seed, Questions: qs, StartedAt: now, Deadline: deadline,
+			CreatedAt: now, UpdatedAt: now,
+		}
+		// The unique (survey, resident, day, seq) turns a concurrent start
+		// with the same count into a duplicate, so the allowance holds.
+		if err := tx.Omit("answers").Create(&a).Error; err != nil {
+			if isDuplicate(err) {
+				return errSeqTaken
+			}
+			return err
+		}
+		ids := make([]int64, len(qs))
+		for i, d := range qs {
+			ids[i] = d.QuestionID
+		}
+		byID, err := s.questionsByID(tx, ids)
+		if err != nil {
+			return err
+		}
+		out = &StartedAttempt{AttemptID: a.ID, StartedAt: now, Deadline: deadline, Questions: make([]PublicQuestion, len(qs))}
+		for i, d := range qs {
+			q := byID[d.QuestionID]
+			out.Questions[i] = PublicQuestion{ID: q.ID, Type: q.Type, Stem: q.Stem, Options: d.Options, Required: true}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("start attempt: %w", err)
+	}
+	return out, nil
+}
+
+func newSeed() int64 {
+	var b [8]byte
+	if _, err := crand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return int64(binary.LittleEndian.Uint64(b[:]) >> 1)
+}
+
+// draw picks an attempt's questions with a generator seeded by seed: the
+// fixed questions in a shuffled order, or count questions from the pool.
+// Each question's options are shuffled too.
+func (s *Service) draw(tx *gorm.DB, sv *Survey, seed int64) ([]drawn, error) {
+	var ids []int64
+	if sv.DrawCount > 0 {
+		pool, err := s.pool(tx, sv)
+		if err != nil {
+			return nil, err
+		}
+		ids = pool
+	} else {
+		var err error
+		if err = tx.Table("survey_items").Where("survey_id = ?", sv.ID).Order("position").Pluck("question_id", &ids).Error; err != nil {
+			return nil, err
+		}
+	}
+	rng := rand.New(rand.NewPCG(uint64(seed), uint64(sv.ID)))
+	rng.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
+	if sv.DrawCount > 0 && len(ids) > sv.DrawCount {
+		ids = ids[:sv.DrawCount]
+	}
+	if len(ids) == 0 {
+		return nil, apperr.New(apperr.Conflict, "题库中暂无可用题目")
+	}
+	byID, err := s.questionsByID(tx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]drawn, len(ids))
+	for i, id := range ids {
+		opts := slices.Clone(byID[id].Options)
+		if byID[id].Type != Judge { // 对/错 keep their natural order
+			rng.Shuffle(len(opts), func(i, j int) { opts[i], opts[j] = opts[j], opts[i] })
+		}
+		out[i] = drawn{QuestionID: id, Options: opts}
+	}
+	return out, nil
+}
+
+// Correction tells a resident, after submitting, how they did on one
+// question.
+type Correction struct {
+	QuestionID  int64    `json:"question_id,string"`
+	Stem        string   `json:"stem"`
+	YourAnswer  []string `json:"your_answer"`
+	Answer      []string `json:"answer"`
+	Correct     bool     `json:"correct"`
+	Credit      float64  `json:"credit"`
+	Explanation string   `json:"explanation"`
+	Article     string   `json:"article"`
+}
+
+// Result is a scored attempt.
+type Result struct {
+	AttemptID     int64        `json:"attempt_id,string"`
+	Score         int          `json:"score"`
+	Passed        bool         `json:"passed"`
+	PointsAwarded int64        `json:"points_awarded"`
+	Corrections   []Correction `json:"corrections"`
+	SubmittedAt   time.Time    `json:"submitted_at"`
+}
+
+// Credit scores one answer to a scored question, in [0, 1]. Options are
+// compared as strings, so their order never matters. Single and judge:
+// 1 for the right option, else 0. Multi: 1 for exactly the right set;
+// otherwise partial credit (right chosen − wrong chosen) / right, floored
+// at 0 — so choosing every option earns nothing, and a subset of the right
+// options earns its share.
+func Credit(q Question, chosen []string) float64 {
+	want := map[string]bool{}
+	for _, a := range q.Answer {
+		want[a] = true
+	}
+	got := map[string]bool{}
+	for _, c := range chosen {
+		got[c] = true
+	}
+	right, wrong := 0, 0
+	for c := range got {
+		if want[c] {
+			right++
+		} else {
+			wrong++
+		}
+	}
+	if right == len(want) && wrong == 0 {
+		return 1
+	}
+	if q.Type != Multi || len(want) == 0 {
+		return 0
+	}
+	return math.Max(0, float64(right-wrong)/float64(len(want)))
+}
+
+// Submit scores an attempt: score is 0–100, the percentage of the credit
+// earned over all drawn questions (an unanswered question earns 0). A
+// passed quiz with a points rule awards points through the points module
+// (idempotent on the attempt; a cap refusal is 0 points, not an error).
+// Returns ErrAttemptNotFound for another resident's attempt,
+// ErrAlreadySubmitted for a second submit, ErrDeadlinePassed after the
+// deadline, and an invalid_argument error naming "answers.<id>" for an
+// answer to a question not drawn or an option not offered. If only the
+// points award fails, it returns the stored result with 0 points and the
+// error (the award is idempotent on the attempt, so it can be replayed).
+func (s *Service) Submit(ctx context.Context, residentID, attemptID int64, answers map[string][]string) (*Result, error) {
+	now := s.now().UTC()
+	var (
+		res *Result
+		sv  Survey
+	)
+	err := s.retry(ctx, func() error {
+		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			var a Attempt
+			err := tx.Where("id = ? AND resident_id = ?", attemptID, residentID).Take(&a).Error
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return ErrAttemptNotFound
+			} else if err != nil {
+				return err
+			}
+			if a.SubmittedAt != nil {
+				return ErrAlreadySubmitted
+			}
+			if now.After(a.Deadline.Add(submitGrace)) {
+				return ErrDeadlinePassed
+			}
+			if err := tx.Where("id = ?", a.SurveyID).Take(&sv).Error; err != nil {
+				return err
+			}
+			ids := make([]int64, len(a.Questions))
+			offered := map[string][]string{}
+			for i, d := range a.Questions {
+				ids[i] = d.QuestionID
+				offered[strconv.FormatInt(d.QuestionID, 10)] = d.Options
+			}
+			byID, err := s.questionsByID(tx, ids)
+			if err != nil {
+				return err
+			}
+			fields := map[string]string{}
+			clean := map[string][]string{}
+			for k, vs := range answers {
+				opts, ok := offered[k]
+				if !ok {
+					fields["answers."+k] = "不是本次答题的题目"
+					continue
+				}
+				id, _ := strconv.ParseInt(k, 10, 64)
+				vs = dedupe(vs)
+				for _, v := range vs {
+					if !slices.Contains(opts, v) {
+						fields["answers."+k] = fmt.Sprintf("%q 不是该题的选项", v)
+					}
+				}
+				if t := byID[id].Type; (t == Single || t == Judge) && len(vs) > 1 {
+					fields["answers."+k] = "单选题和判断题只能选一项"
+				}
+				clean[k] = vs
+			}
+			if err := apperr.Fields(fields); err != nil {
+				return err
+			}
+			res = &Result{AttemptID: a.ID, SubmittedAt: now, Corrections: make([]Correction, len(ids))}
+			total := 0.0
+			for i, id := range ids {
+				q := byID[id]
+				mine := nonNil(clean[strconv.FormatInt(id, 10)])
+				c := Credit(q, mine)
+				total += c
+				res.Corrections[i] = Correction{
+					QuestionID: id, Stem: q.Stem, YourAnswer: mine, Answer: q.Answer, Correct: c == 1,
+					Credit: c, Explanation: q.Explanation, Article: q.Article,
+				}
+			}
+			res.Score = int(math.Round(100 * total / float64(len(ids))))
+			res.Passed = res.Score >= sv.PassScore
+			fast := now.Sub(a.StartedAt) < time.Duration(len(ids))*fastPerQuestion
+			// The conditional update claims the attempt: a concurrent second
+			// submit waits on the row and then matches nothing.
+			up := tx.Model(&Attempt{}).Where("id = ? AND submitted_at IS NULL", a.ID).Updates(map[string]any{
+				"submitted_at": now, "answers": mustJSON(clean), "score": res.Score, "passed": res.Passed,
+				"fast": fast, "updated_at": now,
+			})
+			if up.Error != nil {
+				return up.Error
+			}
+			if up.RowsAffected == 0 {
+				return ErrAlreadySubmitted
+			}
+			for _, c := range res.Corrections {
+				if err := tx.Table("survey_attempt_items").Create(map[string]any{
+					"attempt_id": a.ID, "question_id": c.QuestionID, "survey_id": a.SurveyID, "credit": c.Credit, "correct": c.Correct,
+				}).Error; err != nil {
+					if isDuplicate(err) {
+						return ErrAlreadySubmitted
+					}
+					return err
+				}
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("submit attempt: %w", err)
+	}
+	if res.Passed && sv.PointsRule != "" {
+		n, err := s.grant(ctx, residentID, sv.PointsRule, fmt.Sprintf("attempt:%d", attemptID), "普法答题："+sv.Title)
+		if err != nil {
+			// The attempt is scored and stored; only the award failed.
+			return res, err
+		}
+		res.PointsAwarded = n
+		if n != 0 {
+			if err := s.db.WithContext(ctx).Model(&Attempt{}).Where("id = ?", attemptID).Update("points_awarded", n).Error; err != nil {
+				return nil, fmt.Errorf("record points: %w", err)
+			}
+		}
+	}
+	return res, nil
+}
+
+// grant awards points; a cap refusal earns 0 and is no error.
+func (s *Service) grant(ctx context.Context, residentID int64, rule, externalID, note string) (int64, error) {
+	if s.points == nil {
+		return 0, nil
+	}
+	n, err := s.points.Grant(ctx, residentID, rule, externalID, note)
+	if errors.Is(err, points.ErrCapReached) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("award points: %w", err)
+	}
+	return n, nil
+}

@@ -1,0 +1,283 @@
+package surveys
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+
+	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/notify"
+	"github.com/futian/ifutian/staff"
+)
+
+// QuestionRef is one entry of a new survey's questions: a bank question by
+// ID ("12" or {"id":"12","required":false}) or a question written inline
+// ({"type","stem","options",…,"required"}), which is added to the bank.
+type QuestionRef struct {
+	ID       int64
+	Inline   *NewQuestion
+	Required *bool
+}
+
+// UnmarshalJSON accepts an ID (string or number) or an object.
+func (r *QuestionRef) UnmarshalJSON(b []byte) error {
+	var id json.Number
+	if err := json.Unmarshal(b, &id); err == nil {
+		n, err := strconv.ParseInt(id.String(), 10, 64)
+		if err != nil {
+			return fmt.Errorf("question id %q: %w", id, err)
+		}
+		r.ID = n
+		return nil
+	}
+	var obj struct {
+		ID       json.Number `json:"id"`
+		Required *bool       `json:"required"`
+		NewQuestion
+	}
+	if err := json.Unmarshal(b, &obj); err != nil {
+		return err
+	}
+	r.Required = obj.Required
+	if obj.ID != "" {
+		n, err := strconv.ParseInt(obj.ID.String(), 10, 64)
+		if err != nil {
+			return fmt.Errorf("question id %q: %w", obj.ID, err)
+		}
+		r.ID = n
+		return nil
+	}
+	q := obj.NewQuestion
+	r.Inline = &q
+	return nil
+}
+
+// NewSurvey is a survey to create.
+type NewSurvey struct {
+	Kind           string          `json:"kind"`
+	Title          string          `json:"title"`
+	Description    string          `json:"description"`
+	Audience       notify.Audience `json:"audience"`
+	OpensAt        *time.Time      `json:"opens_at"`
+	ClosesAt       *time.Time      `json:"closes_at"`
+	Questions      []QuestionRef   `json:"questions"`
+	Draw           *Draw           `json:"draw"`
+	TimeLimitS     int             `json:"time_limit_s"`
+	AttemptsPerDay int             `json:"attempts_per_day"`
+	PassScore      *int            `json:"pass_score"`
+	PointsRule     string          `json:"points_rule"`
+	Recurrence     string          `json:"recurrence"`
+}
+
+// Defaults for quizzes.
+const (
+	defaultTimeLimit = 600
+	defaultPassScore = 60
+)
+
+// validate checks the survey and fills defaults.
+func (n *NewSurvey) validate(regions notify.Regions, now time.Time) error {
+	f := map[string]string{}
+	if !slices.Contains([]string{Quiz, Questionnaire, Declaration}, n.Kind) {
+		f["kind"] = "须为 quiz、questionnaire 或 declaration"
+	}
+	if c := utf8.RuneCountInString(n.Title); c < 1 || c > 128 {
+		f["title"] = "标题须为 1–128 个字符"
+	}
+	if utf8.RuneCountInString(n.Description) > 2000 {
+		f["description"] = "说明不能超过 2000 个字符"
+	}
+	if err := n.Audience.Validate(regions, "audience."); err != nil {
+		var ae *apperr.Error
+		if errors.As(err, &ae) {
+			for k, v := range ae.Fields {
+				f[k] = v
+			}
+		}
+	}
+	if n.OpensAt == nil {
+		n.OpensAt = &now
+	}
+	if n.ClosesAt != nil && !n.ClosesAt.After(*n.OpensAt) {
+		f["closes_at"] = "须晚于 opens_at"
+	}
+	if len(n.PointsRule) > 64 {
+		f["points_rule"] = "不能超过 64 个字符"
+	}
+	if len(n.Questions) > 100 {
+		f["questions"] = "最多 100 道题"
+	}
+	switch n.Kind {
+	case Quiz:
+		if (len(n.Questions) > 0) == (n.Draw != nil) {
+			f["questions"] = "测验须给出 questions 或 draw 之一"
+		}
+		if n.Draw != nil {
+			if n.Draw.Count < 1 || n.Draw.Count > 100 {
+				f["draw.count"] = "须在 1–100 之间"
+			}
+			for _, t := range n.Draw.Tags {
+				if t == "" || utf8.RuneCountInString(t) > 32 {
+					f["draw.tags"] = "标签须为 1–32 个字符"
+				}
+			}
+		}
+		if n.TimeLimitS == 0 {
+			n.TimeLimitS = defaultTimeLimit
+		}
+		if n.TimeLimitS < 10 || n.TimeLimitS > 7200 {
+			f["time_limit_s"] = "须在 10–7200 秒之间"
+		}
+		if n.AttemptsPerDay == 0 {
+			n.AttemptsPerDay = 1
+		}
+		if n.AttemptsPerDay < 1 || n.AttemptsPerDay > 100 {
+			f["attempts_per_day"] = "须在 1–100 之间"
+		}
+		if n.PassScore == nil {
+			p := defaultPassScore
+			n.PassScore = &p
+		}
+		if *n.PassScore < 0 || *n.PassScore > 100 {
+			f["pass_score"] = "须在 0–100 之间"
+		}
+		if n.Recurrence != "" {
+			f["recurrence"] = "测验不支持 recurrence，每日次数用 attempts_per_day"
+		}
+	case Questionnaire, Declaration:
+		if len(n.Questions) == 0 {
+			f["questions"] = "至少一道题"
+		}
+		if n.Draw != nil {
+			f["draw"] = "只有测验可以抽题"
+		}
+		if n.Kind == Declaration && n.Recurrence == "" {
+			n.Recurrence = Daily
+		}
+		if n.Recurrence != "" && n.Recurrence != Daily {
+			f["recurrence"] = `须为 "daily" 或留空`
+		}
+		if n.TimeLimitS != 0 || n.AttemptsPerDay != 0 || n.PassScore != nil {
+			f["kind"] = "time_limit_s、attempts_per_day、pass_score 只适用于测验"
+		}
+	}
+	for i := range n.Questions {
+		if n.Questions[i].Inline != nil {
+			// Inline questions of a quiz are scored, so they need answers.
+			n.Questions[i].Inline.validate(fmt.Sprintf("questions[%d].", i), n.Kind == Quiz, f)
+		} else if n.Questions[i].ID <= 0 {
+			f[fmt.Sprintf("questions[%d]", i)] = "题目不存在"
+		}
+	}
+	return apperr.Fields(f)
+}
+
+// Create stores a draft survey owned by m's department. Questions named by
+// ID must be bank questions m's department may use; a quiz's questions
+// must all be scored; a draw must find enough questions. Returns an
+// invalid_argument error naming each bad field.
+func (s *Service) Create(ctx context.Context, m *staff.Member, n NewSurvey, regions notify.Regions) (*Survey, error) {
+	now := s.now().UTC()
+	if err := n.validate(regions, now); err != nil {
+		return nil, err
+	}
+	a := &n.Audience
+	for _, f := range []*[]string{&a.Streets, &a.Communities, &a.Tags, &a.EnterpriseGrades, &a.EnterpriseIndustries} {
+		*f = nonNil(*f)
+	}
+	if a.ResidentIDs == nil {
+		a.ResidentIDs = []int64{}
+	}
+	sv := &Survey{
+		DepartmentID: m.DepartmentID, CreatedBy: m.ID, Kind: n.Kind, Title: n.Title, Description: n.Description,
+		Audience: n.Audience, OpensAt: n.OpensAt.UTC(), ClosesAt: utcPtr(n.ClosesAt), DrawTags: []string{},
+		TimeLimitS: n.TimeLimitS, AttemptsPerDay: n.AttemptsPerDay, PointsRule: n.PointsRule,
+		Recurrence: n.Recurrence, Status: Draft, CreatedAt: now, UpdatedAt: now,
+	}
+	if n.PassScore != nil {
+		sv.PassScore = *n.PassScore
+	}
+	if n.Draw != nil {
+		sv.DrawTags, sv.DrawCount = dedupe(n.Draw.Tags), n.Draw.Count
+	}
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if n.Draw != nil {
+			ids, err := s.pool(tx, sv)
+			if err != nil {
+				return err
+			}
+			if len(ids) < sv.DrawCount {
+				return apperr.Field("draw.count", fmt.Sprintf("题库中符合条件的题目只有 %d 道", len(ids)))
+			}
+		}
+		if err := tx.Create(sv).Error; err != nil {
+			return err
+		}
+		fields := map[string]string{}
+		for i, ref := range n.Questions {
+			key := fmt.Sprintf("questions[%d]", i)
+			var q Question
+			if ref.Inline != nil {
+				by := m.ID
+				var err error
+				if q, err = s.insertQuestion(tx, *ref.Inline, m.DepartmentID, &by, nil); err != nil {
+					return err
+				}
+			} else {
+				err := s.visibleQuestions(tx, sv.DepartmentID).Where("id = ?", ref.ID).Take(&q).Error
+				if errors.Is(err, gorm.ErrRecordNotFound) {
+					fields[key] = "题目不存在"
+					continue
+				} else if err != nil {
+					return err
+				}
+			}
+			if sv.Kind == Quiz && !q.scored() {
+				fields[key] = "测验只能使用有标准答案的单选、多选、判断题"
+				continue
+			}
+			required := ref.Required == nil || *ref.Required
+			if err := tx.Table("survey_items").Create(map[string]any{
+				"survey_id": sv.ID, "position": i, "question_id": q.ID, "required": required,
+			}).Error; err != nil {
+				return err
+			}
+		}
+		return apperr.Fields(fields)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create survey: %w", err)
+	}
+	return s.adminView(ctx, sv)
+}
+
+// visibleQuestions scopes the bank to what a department may use: its own
+// questions and the shared ones.
+func (s *Service) visibleQuestions(tx *gorm.DB, dept *int64) *gorm.DB {
+	q := tx.Model(&Question{})
+	if dept == nil {
+		return q
+	}
+	return q.Where("department_id IS NULL OR department_id = ?", *dept)
+}
+
+// pool returns the IDs of the bank questions a quiz draws from, ascending
+// (the order the seeded shuffle starts from, so a draw can be replayed).
+func (s *Service) pool(tx *gorm.DB, sv *Survey) ([]int64, error) {
+	q := s.visibleQuestions(tx, sv.DepartmentID).Where("type IN ?", []string{Single, Multi, Judge}).Where("answer <> '[]'")
+	if len(sv.DrawTags) > 0 {
+		q = q.Where("EXISTS (SELECT 1 FROM survey_question_tags t WHERE t.question_id = survey_questions.id AND t.tag IN ?)", sv.DrawTags)
+	}
+	var ids []int64
+	if err := q.Order("id").Pluck("id", &ids).Error; err != nil {
+		return nil, fmt.Errorf("question pool: %w", err)
+	}
+	return ids, nil
+}

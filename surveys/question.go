@@ -1,0 +1,356 @@
+package surveys
+
+import (
+	"context"
+	"crypto/sha256"
+	_ "embed"
+	"encoding/csv"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+
+	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/staff"
+)
+
+// Question types. Quizzes use single, multi and judge, which have correct
+// answers; questionnaires and declarations may also use text, number and
+// rating, which have none.
+const (
+	Single = "single"
+	Multi  = "multi"
+	Judge  = "judge"
+	Text   = "text"
+	Number = "number"
+	Rating = "rating"
+)
+
+var (
+	questionTypes = []string{Single, Multi, Judge, Text, Number, Rating}
+	judgeOptions  = []string{"对", "错"}
+	ratingOptions = []string{"1", "2", "3", "4", "5"}
+)
+
+// maxImport is the most questions one bulk import may hold.
+const maxImport = 500
+
+// Question is an item of the question bank. Options are strings, and
+// answers name option strings, so shuffling options never changes what is
+// correct. A bank question with DepartmentID nil (the starter bank) is
+// shared by every department; others are visible to their department only.
+// Answer and Explanation never leave the server for residents before they
+// submit.
+type Question struct {
+	ID           int64     `json:"id,string"`
+	DepartmentID *int64    `json:"department_id,string,omitempty"`
+	SourceKey    *string   `json:"-"`
+	Type         string    `json:"type"`
+	Stem         string    `json:"stem"`
+	Options      []string  `json:"options" gorm:"serializer:json"`
+	Answer       []string  `json:"answer" gorm:"serializer:json"`
+	Explanation  string    `json:"explanation"`
+	Article      string    `json:"article"`
+	Tags         []string  `json:"tags" gorm:"serializer:json"`
+	CreatedBy    *int64    `json:"-"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
+}
+
+// TableName maps Question to its table.
+func (Question) TableName() string { return "survey_questions" }
+
+// NewQuestion is a question to add to the bank or to a questionnaire.
+type NewQuestion struct {
+	Type        string   `json:"type"`
+	Stem        string   `json:"stem"`
+	Options     []string `json:"options"`
+	Answer      []string `json:"answer"`
+	Explanation string   `json:"explanation"`
+	Article     string   `json:"article"`
+	Tags        []string `json:"tags"`
+}
+
+// normalize fills the fixed options of judge and rating questions and
+// trims text.
+func (q *NewQuestion) normalize() {
+	q.Stem = strings.TrimSpace(q.Stem)
+	if q.Type == Judge && len(q.Options) == 0 {
+		q.Options = slices.Clone(judgeOptions)
+	}
+	if q.Type == Rating && len(q.Options) == 0 {
+		q.Options = slices.Clone(ratingOptions)
+	}
+	for i := range q.Options {
+		q.Options[i] = strings.TrimSpace(q.Options[i])
+	}
+	for i := range q.Answer {
+		q.Answer[i] = strings.TrimSpace(q.Answer[i])
+	}
+}
+
+// validate checks a question; scored questions (single, multi, judge) must
+// carry their answer when requireAnswer is set. Field names are prefixed.
+func (q *NewQuestion) validate(prefix string, requireAnswer bool, fields map[string]string) {
+	q.normalize()
+	if !slices.Contains(questionTypes, q.Type) {
+		fields[prefix+"type"] = "须为 single、multi、judge、text、number 或 rating"
+		return
+	}
+	if n := utf8.RuneCountInString(q.Stem); n < 1 || n > 500 {
+		fields[prefix+"stem"] = "题干须为 1–500 个字符"
+	}
+	if utf8.RuneCountInString(q.Explanation) > 2000 {
+		fields[prefix+"explanation"] = "解析不能超过 2000 个字符"
+	}
+	if utf8.RuneCountInString(q.Article) > 128 {
+		fields[prefix+"article"] = "法条出处不能超过 128 个字符"
+	}
+	if len(q.Tags) > 10 {
+		fields[prefix+"tags"] = "最多 10 个标签"
+	}
+	for _, t := range q.Tags {
+		if t == "" || utf8.RuneCountInString(t) > 32 {
+			fields[prefix+"tags"] = "标签须为 1–32 个字符"
+		}
+	}
+	switch q.Type {
+	case Text, Number:
+		if len(q.Options) > 0 {
+			fields[prefix+"options"] = "填空题和数字题没有选项"
+		}
+		if len(q.Answer) > 0 {
+			fields[prefix+"answer"] = "填空题和数字题没有标准答案"
+		}
+		return
+	case Judge:
+		if !slices.Equal(q.Options, judgeOptions) {
+			fields[prefix+"options"] = `判断题的选项须为 ["对","错"]`
+		}
+	default:
+		if len(q.Options) < 2 || len(q.Options) > 10 {
+			fields[prefix+"options"] = "须有 2–10 个选项"
+		}
+	}
+	seen := map[string]bool{}
+	for _, o := range q.Options {
+		if o == "" || utf8.RuneCountInString(o) > 100 {
+			fields[prefix+"options"] = "选项须为 1–100 个字符"
+		}
+		if seen[o] {
+			fields[prefix+"options"] = "选项不能重复"
+		}
+		seen[o] = true
+	}
+	if q.Type == Rating {
+		if len(q.Answer) > 0 {
+			fields[prefix+"answer"] = "评分题没有标准答案"
+		}
+		return
+	}
+	if len(q.Answer) == 0 {
+		if requireAnswer {
+			fields[prefix+"answer"] = "必填"
+		}
+		return
+	}
+	chosen := map[string]bool{}
+	for _, a := range q.Answer {
+		if !seen[a] {
+			fields[prefix+"answer"] = fmt.Sprintf("答案 %q 不在选项中", a)
+		}
+		if chosen[a] {
+			fields[prefix+"answer"] = "答案不能重复"
+		}
+		chosen[a] = true
+	}
+	if (q.Type == Single || q.Type == Judge) && len(q.Answer) != 1 {
+		fields[prefix+"answer"] = "单选题和判断题须有且仅有一个答案"
+	}
+}
+
+// scored reports whether a question has a correct answer to score against.
+func (q *Question) scored() bool {
+	return (q.Type == Single || q.Type == Multi || q.Type == Judge) && len(q.Answer) > 0
+}
+
+// CreateQuestions adds questions to the bank of m's department, all or
+// none. Every scored question must carry its answer. Returns an
+// invalid_argument error naming each bad field as "[i].field" (or "field"
+// for a single question).
+func (s *Service) CreateQuestions(ctx context.Context, m *staff.Member, qs []NewQuestion, bulk bool) ([]Question, error) {
+	if len(qs) == 0 {
+		return nil, apperr.Field("items", "至少一道题")
+	}
+	if len(qs) > maxImport {
+		return nil, apperr.Field("items", fmt.Sprintf("一次最多导入 %d 道题", maxImport))
+	}
+	fields := map[string]string{}
+	for i := range qs {
+		prefix := ""
+		if bulk {
+			prefix = fmt.Sprintf("[%d].", i)
+		}
+		qs[i].validate(prefix, true, fields)
+	}
+	if err := apperr.Fields(fields); err != nil {
+		return nil, err
+	}
+	var out []Question
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for _, nq := range qs {
+			by := m.ID
+			q, err := s.insertQuestion(tx, nq, m.DepartmentID, &by, nil)
+			if err != nil {
+				return err
+			}
+			out = append(out, q)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create questions: %w", err)
+	}
+	return out, nil
+}
+
+func (s *Service) insertQuestion(tx *gorm.DB, nq NewQuestion, dept, by *int64, sourceKey *string) (Question, error) {
+	now := s.now().UTC()
+	tags := dedupe(nq.Tags)
+	q := Question{
+		DepartmentID: dept, SourceKey: sourceKey, Type: nq.Type, Stem: nq.Stem,
+		Options: nonNil(nq.Options), Answer: nonNil(nq.Answer), Explanation: nq.Explanation,
+		Article: nq.Article, Tags: tags, CreatedBy: by, CreatedAt: now, UpdatedAt: now,
+	}
+	if err := tx.Create(&q).Error; err != nil {
+		return q, err
+	}
+	for _, t := range tags {
+		if err := tx.Table("survey_question_tags").Create(map[string]any{"question_id": q.ID, "tag": t}).Error; err != nil {
+			return q, err
+		}
+	}
+	return q, nil
+}
+
+// csvColumns is the header a CSV import must start with. Options, answer
+// and tags hold several values separated by "|".
+var csvColumns = []string{"type", "stem", "options", "answer", "explanation", "article", "tags"}
+
+// ParseQuestionsCSV reads a CSV import: a header row naming csvColumns
+// (explanation, article and tags may be left out), then one question a
+// row. Returns an invalid_argument error for a malformed file.
+func ParseQuestionsCSV(r io.Reader) ([]NewQuestion, error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	header, err := cr.Read()
+	if err != nil {
+		return nil, apperr.Field("body", "CSV 缺少表头")
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		col[strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))] = i
+	}
+	for _, c := range csvColumns[:4] {
+		if _, ok := col[c]; !ok {
+			return nil, apperr.Field("body", "CSV 表头须含 type,stem,options,answer")
+		}
+	}
+	get := func(rec []string, name string) string {
+		if i, ok := col[name]; ok && i < len(rec) {
+			return strings.TrimSpace(rec[i])
+		}
+		return ""
+	}
+	list := func(s string) []string {
+		if s == "" {
+			return nil
+		}
+		return strings.Split(s, "|")
+	}
+	var out []NewQuestion
+	for line := 2; ; line++ {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, apperr.Field("body", fmt.Sprintf("第 %d 行无法解析", line))
+		}
+		if len(out) == maxImport {
+			return nil, apperr.Field("items", fmt.Sprintf("一次最多导入 %d 道题", maxImport))
+		}
+		out = append(out, NewQuestion{
+			Type: get(rec, "type"), Stem: get(rec, "stem"), Options: list(get(rec, "options")),
+			Answer: list(get(rec, "answer")), Explanation: get(rec, "explanation"),
+			Article: get(rec, "article"), Tags: list(get(rec, "tags")),
+		})
+	}
+	return out, nil
+}
+
+//go:embed bank/starter.json
+var starterBank []byte
+
+// SeedStarter loads the starter bank of legal-education questions (民法典,
+// 知识产权法, 个人信息保护法, 数据安全法), shared by every department. It is
+// idempotent: a question already loaded (by its stem) is skipped. It
+// returns how many questions it added.
+func (s *Service) SeedStarter(ctx context.Context) (int, error) {
+	var bank []NewQuestion
+	if err := json.Unmarshal(starterBank, &bank); err != nil {
+		return 0, fmt.Errorf("starter bank: %w", err)
+	}
+	added := 0
+	for i, nq := range bank {
+		fields := map[string]string{}
+		nq.validate("", true, fields)
+		if len(fields) > 0 {
+			return added, fmt.Errorf("starter bank question %d: %v", i, fields)
+		}
+		sum := sha256.Sum256([]byte(nq.Stem))
+		key := "starter:" + hex.EncodeToString(sum[:16])
+		err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			var n int64
+			if err := tx.Model(&Question{}).Where("source_key = ?", key).Count(&n).Error; err != nil {
+				return err
+			}
+			if n > 0 {
+				return nil
+			}
+			_, err := s.insertQuestion(tx, nq, nil, nil, &key)
+			if err == nil {
+				added++
+			}
+			return err
+		})
+		if err != nil && !isDuplicate(err) {
+			return added, fmt.Errorf("seed starter bank: %w", err)
+		}
+	}
+	return added, nil
+}
+
+func dedupe(ss []string) []string {
+	out := []string{}
+	for _, s := range ss {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func nonNil(ss []string) []string {
+	if ss == nil {
+		return []string{}
+	}
+	return ss
+}
