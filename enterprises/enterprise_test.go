@@ -223,7 +223,7 @@ func TestPublicationWindows(t *testing.T) {
 func TestExpiry(t *testing.T) {
 	f := newFixture(t)
 	e := f.enterprise(1, "", "华富街道")
-	minor := f.record(e, KindPenalty, Minor, f.now.Add(-time.Hour))       // counts 3 months
+	minor := f.record(e, KindPenalty, Minor, f.now.Add(-time.Hour))     // counts 3 months
 	general := f.record(e, KindPenalty, General, f.now.Add(-time.Hour)) // counts 1 year
 	if got := general.Rating.Score; got != BaseScore-20 {
 		t.Fatalf("score=%d, want %d", got, BaseScore-20)
