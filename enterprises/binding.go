@@ -62,6 +62,11 @@ func (s *Service) RequestBinding(ctx context.Context, residentID int64, code, ro
 	err = db.Retry(ctx, 5, func() error {
 		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 			created = false
+			// Requests for one enterprise serialize on its row, taken
+			// before the binding's (see lockEnterprise).
+			if err := lockEnterprise(tx, e.ID); err != nil {
+				return err
+			}
 			var b Binding
 			err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).
 				Take(&b, "enterprise_id = ? AND resident_id = ?", e.ID, residentID).Error

@@ -127,6 +127,9 @@ func (s *Service) Record(ctx context.Context, by *staff.Member, n NewCreditRecor
 	var res *RecordResult
 	err = db.Retry(ctx, 5, func() error {
 		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			if err := lockEnterprise(tx, e.ID); err != nil {
+				return err
+			}
 			rec := CreditRecord{
 				EnterpriseID: e.ID, Kind: n.Kind, Severity: n.Severity, OccurredAt: n.OccurredAt, ExpiresAt: n.ExpiresAt,
 				CaseRef: strings.TrimSpace(n.CaseRef), Note: strings.TrimSpace(n.Note),

@@ -133,6 +133,9 @@ func (s *Service) DecideObjection(ctx context.Context, by *staff.Member, id int6
 	}
 	err = db.Retry(ctx, 5, func() error {
 		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			if err := lockEnterprise(tx, e.ID); err != nil {
+				return err
+			}
 			now := s.now().UTC()
 			res := tx.Model(&Objection{}).Where("id = ? AND status = ?", id, ObjectionPending).
 				Updates(map[string]any{"status": status, "decided_by": by.ID, "decided_at": now})

@@ -74,6 +74,21 @@ func (s *Service) rateTx(tx *gorm.DB, enterpriseID int64, cause string) (*Rating
 	return r, nil
 }
 
+// lockEnterprise takes the enterprise's row lock. Transactions that write
+// rows referring to an enterprise and then re-rate it take this lock first:
+// the foreign key check of the insert takes a shared lock on the row, and two
+// such transactions upgrading to the exclusive lock would deadlock.
+func lockEnterprise(tx *gorm.DB, id int64) error {
+	var got []int64
+	if err := tx.Model(&Enterprise{}).Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", id).Pluck("id", &got).Error; err != nil {
+		return fmt.Errorf("lock enterprise: %w", err)
+	}
+	if len(got) == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
 // Rerate re-rates one enterprise now. Returns ErrNotFound if there is none.
 func (s *Service) Rerate(ctx context.Context, enterpriseID int64, cause string) (*Rating, error) {
 	var r *Rating
