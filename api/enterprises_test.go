@@ -491,3 +491,26 @@ func TestBenefitPrograms(t *testing.T) {
 		wantError(t, e.do("GET", "/api/v1/enterprises/"+good+"/benefits", stranger, nil), http.StatusForbidden, "permission_denied", "")
 	})
 }
+
+func TestEnterprisesExportAndErase(t *testing.T) {
+	e := newEnv(t)
+	officer := e.officer()
+	uscc := e.registerEnterprise(officer, 1, "软件")
+	member, memberID := e.resident("alice")
+	e.bind(officer, member, uscc)
+	factor := e.credit(officer, uscc, "complaint", "minor")
+	wantStatus(t, e.do("POST", "/api/v1/enterprises/"+uscc+"/objections", member, map[string]string{"factor_id": factor, "reason": "联系人张三 13800000000 已处理"}), http.StatusCreated)
+
+	rec := e.do("GET", "/api/v1/me/export", member, nil)
+	wantStatus(t, rec, http.StatusOK)
+	if !strings.Contains(rec.Body.String(), uscc) || !strings.Contains(rec.Body.String(), "13800000000") {
+		t.Fatalf("export=%s, want the binding and the objection", rec.Body.String())
+	}
+	wantStatus(t, e.do("DELETE", "/api/v1/me", member, nil), http.StatusNoContent)
+	var bindings, reasons int64
+	e.db.Table("enterprise_bindings").Where("resident_id = ?", memberID).Count(&bindings)
+	e.db.Table("credit_objections").Where("resident_id = ? AND reason <> ''", memberID).Count(&reasons)
+	if bindings != 0 || reasons != 0 {
+		t.Fatalf("after erase: bindings=%d objection reasons=%d, want 0", bindings, reasons)
+	}
+}

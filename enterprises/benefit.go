@@ -152,33 +152,13 @@ func (s *Service) CreateProgram(ctx context.Context, by *staff.Member, n NewProg
 	now := s.now().UTC()
 	p := BenefitProgram{Name: n.Name, MinGrade: n.Criteria.MinGrade, Industries: n.Criteria.Industries,
 		Streets: n.Criteria.Streets, Notice: n.Notice, DepartmentID: by.DepartmentID, CreatedBy: by.ID, CreatedAt: now}
-	var matched []Enterprise
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Create(&p).Error; err != nil {
-			return fmt.Errorf("create program: %w", err)
-		}
-		q := tx.Model(&Enterprise{}).Where("grade IN ?", p.criteria().grades())
-		if len(p.Industries) > 0 {
-			q = q.Where("industry IN ?", p.Industries)
-		}
-		if len(p.Streets) > 0 {
-			q = q.Where("street IN ?", p.Streets)
-		}
-		if err := q.Order("id").Find(&matched).Error; err != nil {
-			return fmt.Errorf("match enterprises: %w", err)
-		}
-		ms := make([]benefitMatch, 0, len(matched))
-		for _, e := range matched {
-			ms = append(ms, benefitMatch{ProgramID: p.ID, EnterpriseID: e.ID, MatchedAt: now})
-		}
-		if len(ms) == 0 {
-			return nil
-		}
-		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(ms, 500).Error; err != nil {
-			return fmt.Errorf("store matches: %w", err)
-		}
-		return nil
-	})
+	if err := s.db.WithContext(ctx).Create(&p).Error; err != nil {
+		return nil, fmt.Errorf("create program: %w", err)
+	}
+	// Matching runs after the program is committed: a re-rating committed
+	// from now on sees the program itself (matchProgramsTx), and one that
+	// races with this query is caught by the worker's sweep (RerateDue).
+	matched, err := s.matchProgram(ctx, &p)
 	if err != nil {
 		return nil, err
 	}
@@ -189,6 +169,48 @@ func (s *Service) CreateProgram(ctx context.Context, by *staff.Member, n NewProg
 		res.Matches = append(res.Matches, RatingRef{USCC: e.USCC, Name: e.Name, Grade: e.Grade})
 	}
 	return res, nil
+}
+
+// matchProgram records every enterprise that qualifies for a program now
+// and returns them.
+func (s *Service) matchProgram(ctx context.Context, p *BenefitProgram) ([]Enterprise, error) {
+	q := s.db.WithContext(ctx).Model(&Enterprise{}).Where("grade IN ?", p.criteria().grades())
+	if len(p.Industries) > 0 {
+		q = q.Where("industry IN ?", p.Industries)
+	}
+	if len(p.Streets) > 0 {
+		q = q.Where("street IN ?", p.Streets)
+	}
+	var matched []Enterprise
+	if err := q.Order("id").Find(&matched).Error; err != nil {
+		return nil, fmt.Errorf("match enterprises: %w", err)
+	}
+	now := s.now().UTC()
+	ms := make([]benefitMatch, 0, len(matched))
+	for _, e := range matched {
+		ms = append(ms, benefitMatch{ProgramID: p.ID, EnterpriseID: e.ID, MatchedAt: now})
+	}
+	if len(ms) > 0 {
+		if err := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(ms, 500).Error; err != nil {
+			return nil, fmt.Errorf("store matches: %w", err)
+		}
+	}
+	return matched, nil
+}
+
+// sweepPrograms matches every program again, catching an enterprise whose
+// re-rating raced with the program's creation.
+func (s *Service) sweepPrograms(ctx context.Context) error {
+	var ps []BenefitProgram
+	if err := s.db.WithContext(ctx).Order("id").Find(&ps).Error; err != nil {
+		return fmt.Errorf("load programs: %w", err)
+	}
+	for i := range ps {
+		if _, err := s.matchProgram(ctx, &ps[i]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // matchProgramsTx records every program the (just re-rated) enterprise
@@ -253,27 +275,42 @@ func (s *Service) sendPending(ctx context.Context, where string, args ...any) er
 	}
 }
 
+// sendMatch notifies a match's members. It claims the match first, so
+// concurrent senders notify once; a failed send releases the claim for
+// the worker to retry.
 func (s *Service) sendMatch(ctx context.Context, m benefitMatch) error {
+	claim := s.db.WithContext(ctx).Model(&benefitMatch{}).Where("id = ? AND notified_at IS NULL", m.ID).
+		Update("notified_at", s.now().UTC())
+	if claim.Error != nil {
+		return fmt.Errorf("claim benefit notice: %w", claim.Error)
+	}
+	if claim.RowsAffected == 0 {
+		return nil // another sender has it
+	}
+	err := s.sendMatchNotice(ctx, m)
+	if err != nil {
+		// Use a fresh context: the caller's may be what failed.
+		if rerr := s.db.Model(&benefitMatch{}).Where("id = ?", m.ID).Update("notified_at", nil).Error; rerr != nil {
+			return fmt.Errorf("%w (and release: %v)", err, rerr)
+		}
+	}
+	return err
+}
+
+func (s *Service) sendMatchNotice(ctx context.Context, m benefitMatch) error {
 	var p BenefitProgram
 	if err := s.db.WithContext(ctx).Take(&p, "id = ?", m.ProgramID).Error; err != nil {
 		return fmt.Errorf("load program: %w", err)
 	}
 	members, err := s.members(ctx, m.EnterpriseID)
-	if err != nil {
+	if err != nil || len(members) == 0 {
 		return err
 	}
-	if len(members) > 0 {
-		err := s.notifier.SendDirect(ctx, notify.DirectNotice{
-			Title: "免申即享：" + p.Name, Body: p.Notice, Category: "policy", ResidentIDs: members,
-			Source: fmt.Sprintf("benefit:%d:ent:%d", m.ProgramID, m.EnterpriseID),
-		})
-		if err != nil {
-			return fmt.Errorf("send benefit notice: %w", err)
-		}
-	}
-	if err := s.db.WithContext(ctx).Model(&benefitMatch{}).Where("id = ?", m.ID).
-		Update("notified_at", s.now().UTC()).Error; err != nil {
-		return fmt.Errorf("mark benefit notice sent: %w", err)
+	if err := s.notifier.SendDirect(ctx, notify.DirectNotice{
+		Title: "免申即享：" + p.Name, Body: p.Notice, Category: "policy", ResidentIDs: members,
+		Source: fmt.Sprintf("benefit:%d:ent:%d", m.ProgramID, m.EnterpriseID),
+	}); err != nil {
+		return fmt.Errorf("send benefit notice: %w", err)
 	}
 	return nil
 }

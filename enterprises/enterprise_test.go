@@ -21,11 +21,15 @@ import (
 type recorder struct {
 	mu   sync.Mutex
 	sent []notify.DirectNotice
+	fail bool // refuse every notice, like notify being down
 }
 
 func (r *recorder) SendDirect(ctx context.Context, n notify.DirectNotice) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.fail {
+		return errors.New("notify down")
+	}
 	r.sent = append(r.sent, n)
 	return nil
 }
@@ -427,5 +431,75 @@ func TestConcurrentWrites(t *testing.T) {
 	cur, _ := f.s.current(ctx, e.ID)
 	if *got.Score != want || cur.Score != want || len(cur.Factors) != 20 {
 		t.Fatalf("score=%d current=%d factors=%d, want %d and 20", *got.Score, cur.Score, len(cur.Factors), want)
+	}
+}
+
+func TestBenefitNoticeRetry(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	e := f.enterprise(1, "软件", "华富街道")
+	m := f.member(e)
+	f.n.fail = true
+	if _, err := f.s.CreateProgram(ctx, f.admin, NewProgram{Name: "贴息", Criteria: Criteria{MinGrade: "B"}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(f.n.notices()); got != 0 {
+		t.Fatalf("notices=%d while notify is down", got)
+	}
+	f.n.fail = false
+	if _, err := f.s.RerateDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if sent := f.n.notices(); len(sent) != 1 || !slices.Equal(sent[0].ResidentIDs, []int64{m}) {
+		t.Fatalf("sent=%+v, want the retried notice to %d", sent, m)
+	}
+}
+
+// TestConcurrentPrograms creates programs while enterprises are re-rated
+// into qualification: every (program, enterprise) pair is notified once.
+func TestConcurrentPrograms(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	var es []*Enterprise
+	for i := range 5 {
+		e := f.enterprise(i+1, "软件", "华富街道")
+		f.member(e)
+		es = append(es, e)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 100)
+	for i := range 5 {
+		wg.Go(func() {
+			if _, err := f.s.CreateProgram(ctx, f.admin, NewProgram{Name: fmt.Sprintf("项目%d", i), Criteria: Criteria{MinGrade: "A"}}); err != nil {
+				errs <- err
+			}
+		})
+		for _, e := range es {
+			wg.Go(func() {
+				if _, err := f.s.Record(ctx, f.admin, NewCreditRecord{USCC: e.USCC, Kind: KindHonor, Severity: Minor, OccurredAt: f.now.Add(-time.Hour)}); err != nil {
+					errs <- err
+				}
+			})
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if _, err := f.s.RerateDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]int{}
+	for _, n := range f.n.notices() {
+		seen[n.Source]++
+	}
+	if len(seen) != 25 {
+		t.Fatalf("distinct notices=%d, want 25 (5 programs × 5 enterprises): %v", len(seen), seen)
+	}
+	for src, n := range seen {
+		if n != 1 {
+			t.Fatalf("%s sent %d times", src, n)
+		}
 	}
 }

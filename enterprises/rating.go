@@ -108,7 +108,8 @@ func (s *Service) Rerate(ctx context.Context, enterpriseID int64, cause string) 
 
 // RerateDue re-rates every enterprise whose rating is no longer valid (a
 // counted record expired, or the rating period ended) or that was never
-// rated, then retries benefit notices that could not be sent. It returns
+// rated, matches benefit programs again (see CreateProgram), then sends
+// benefit notices not yet sent (retrying failed ones). It returns
 // how many enterprises it re-rated.
 func (s *Service) RerateDue(ctx context.Context) (int, error) {
 	n := 0
@@ -129,6 +130,9 @@ func (s *Service) RerateDue(ctx context.Context) (int, error) {
 		if len(ids) < 200 {
 			break
 		}
+	}
+	if err := s.sweepPrograms(ctx); err != nil {
+		return n, err
 	}
 	return n, s.notifyPending(ctx, 0)
 }
