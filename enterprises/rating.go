@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -89,8 +90,18 @@ func lockEnterprise(tx *gorm.DB, id int64) error {
 	return nil
 }
 
-// Rerate re-rates one enterprise now. Returns ErrNotFound if there is none.
+// Rerate re-rates one enterprise now and sends the benefit notices it
+// causes. Returns ErrNotFound if there is none.
 func (s *Service) Rerate(ctx context.Context, enterpriseID int64, cause string) (*Rating, error) {
+	r, err := s.rerate(ctx, enterpriseID, cause)
+	if err != nil {
+		return nil, err
+	}
+	s.notifyPending(ctx, enterpriseID)
+	return r, nil
+}
+
+func (s *Service) rerate(ctx context.Context, enterpriseID int64, cause string) (*Rating, error) {
 	var r *Rating
 	err := db.Retry(ctx, 5, func() error {
 		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -99,36 +110,62 @@ func (s *Service) Rerate(ctx context.Context, enterpriseID int64, cause string) 
 			return err
 		})
 	})
-	if err != nil {
-		return nil, err
-	}
-	s.notifyPending(ctx, enterpriseID)
-	return r, nil
+	return r, err
 }
+
+// rerateWorkers is how many enterprises RerateDue re-rates at once (each
+// in its own transaction; on SQLite they simply take turns).
+const rerateWorkers = 8
 
 // RerateDue re-rates every enterprise whose rating is no longer valid (a
 // counted record expired, or the rating period ended) or that was never
 // rated, matches benefit programs again (see CreateProgram), then sends
-// benefit notices not yet sent (retrying failed ones). It returns
-// how many enterprises it re-rated.
+// benefit notices not yet sent (retrying failed ones). It returns how many
+// enterprises it re-rated.
 func (s *Service) RerateDue(ctx context.Context) (int, error) {
 	n := 0
+	after := int64(0)
 	for {
 		var ids []int64
 		err := s.db.WithContext(ctx).Model(&Enterprise{}).
-			Where("valid_until <= ? OR valid_until IS NULL", s.now().UTC()).
-			Order("id").Limit(200).Pluck("id", &ids).Error
+			Where("(valid_until <= ? OR valid_until IS NULL) AND id > ?", s.now().UTC(), after).
+			Order("id").Limit(500).Pluck("id", &ids).Error
 		if err != nil {
 			return n, fmt.Errorf("find due ratings: %w", err)
 		}
-		for _, id := range ids {
-			if _, err := s.Rerate(ctx, id, CauseDue); err != nil {
-				return n, fmt.Errorf("re-rate enterprise %d: %w", id, err)
-			}
-			n++
-		}
-		if len(ids) < 200 {
+		if len(ids) == 0 {
 			break
+		}
+		after = ids[len(ids)-1]
+		next := make(chan int64)
+		errs := make(chan error, rerateWorkers)
+		var wg sync.WaitGroup
+		for range rerateWorkers {
+			wg.Go(func() {
+				for id := range next {
+					if _, err := s.rerate(ctx, id, CauseDue); err != nil && !errors.Is(err, ErrNotFound) {
+						errs <- fmt.Errorf("re-rate enterprise %d: %w", id, err)
+						return
+					}
+				}
+			})
+		}
+		for _, id := range ids {
+			select {
+			case next <- id:
+				n++
+			case err := <-errs:
+				close(next)
+				wg.Wait()
+				return n, err
+			}
+		}
+		close(next)
+		wg.Wait()
+		select {
+		case err := <-errs:
+			return n, err
+		default:
 		}
 	}
 	if err := s.sweepPrograms(ctx); err != nil {
