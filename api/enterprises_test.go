@@ -278,6 +278,8 @@ func TestBindingsAndVisibility(t *testing.T) {
 		if len(got.Items) != 1 || got.Items[0].USCC != uscc || got.Items[0].Grade != "C" || *got.Items[0].Score != 70 || got.Items[0].ModelVersion == "" {
 			t.Fatalf("mine=%s", rec.Body.String())
 		}
+		wantStatus(t, e.do("GET", "/api/v1/me/enterprises", officer, nil), http.StatusForbidden)
+		wantStatus(t, e.do("GET", "/api/v1/me/enterprises", "", nil), http.StatusUnauthorized)
 		rec = e.do("GET", "/api/v1/me/enterprises", stranger, nil)
 		decode(t, rec, &got)
 		if len(got.Items) != 0 {
@@ -512,5 +514,30 @@ func TestEnterprisesExportAndErase(t *testing.T) {
 	e.db.Table("credit_objections").Where("resident_id = ? AND reason <> ''", memberID).Count(&reasons)
 	if bindings != 0 || reasons != 0 {
 		t.Fatalf("after erase: bindings=%d objection reasons=%d, want 0", bindings, reasons)
+	}
+}
+
+func TestRejectedBinding(t *testing.T) {
+	e := newEnv(t)
+	officer := e.officer()
+	uscc := e.registerEnterprise(officer, 1, "软件")
+	tok, _ := e.resident("alice")
+	rec := e.do("POST", "/api/v1/enterprises/bindings", tok, map[string]string{"uscc": uscc, "role": "agent"})
+	wantStatus(t, rec, http.StatusCreated)
+	var b enterprises.Binding
+	decode(t, rec, &b)
+	rec = e.do("POST", fmt.Sprintf("/api/v1/admin/enterprise-bindings/%d/decide", b.ID), officer, map[string]any{"approve": false})
+	wantStatus(t, rec, http.StatusOK)
+	decode(t, rec, &b)
+	if b.Status != "rejected" || b.DecidedAt == nil {
+		t.Fatalf("binding=%+v, want rejected", b)
+	}
+	wantError(t, e.do("GET", "/api/v1/enterprises/"+uscc, tok, nil), http.StatusForbidden, "permission_denied", "")
+	// Asking again after a rejection is a new pending request.
+	rec = e.do("POST", "/api/v1/enterprises/bindings", tok, map[string]string{"uscc": uscc, "role": "legal_rep"})
+	wantStatus(t, rec, http.StatusCreated)
+	decode(t, rec, &b)
+	if b.Status != "pending" || b.Role != "legal_rep" || e.count("enterprise_bindings") != 1 {
+		t.Fatalf("binding=%+v, want the same row pending again", b)
 	}
 }
