@@ -239,3 +239,39 @@ func isTooLarge(err error) bool {
 	var maxErr *http.MaxBytesError
 	return errors.As(err, &maxErr)
 }
+
+// queueFilter reads ?status=&page_size=&page_token= for an officer's queue.
+func queueFilter(c *gin.Context) (enterprises.QueueFilter, error) {
+	limit, after, err := parseIDPage(c)
+	return enterprises.QueueFilter{Status: c.Query("status"), After: after, Limit: limit}, err
+}
+
+func (s *Server) listBindings(c *gin.Context) {
+	f, err := queueFilter(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	bs, next, err := s.Enterprises.FindBindings(c.Request.Context(), actor(c), f)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	auditDetail(c, "enterprise bindings "+f.Status)
+	c.JSON(http.StatusOK, newIDPage(bs, next))
+}
+
+func (s *Server) listObjections(c *gin.Context) {
+	f, err := queueFilter(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	items, next, err := s.Enterprises.FindObjections(c.Request.Context(), actor(c), f)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	auditDetail(c, "credit objections "+f.Status)
+	c.JSON(http.StatusOK, newIDPage(items, next))
+}

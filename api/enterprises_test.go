@@ -541,3 +541,80 @@ func TestRejectedBinding(t *testing.T) {
 		t.Fatalf("binding=%+v, want the same row pending again", b)
 	}
 }
+
+func TestOfficerQueues(t *testing.T) {
+	e := newEnv(t)
+	officer := e.officer()
+	huafu := e.registerEnterprise(officer, 1, "软件")
+	rec := e.do("POST", "/api/v1/admin/enterprises", officer, map[string]string{"uscc": code(2), "name": "莲花企业", "street": "莲花街道"})
+	wantStatus(t, rec, http.StatusCreated)
+	lianhua := code(2)
+	alice, _ := e.resident("alice")
+	bob, _ := e.resident("bob")
+	for _, tok := range []string{alice, bob} {
+		for _, c := range []string{huafu, lianhua} {
+			wantStatus(t, e.do("POST", "/api/v1/enterprises/bindings", tok, map[string]string{"uscc": c, "role": "agent"}), http.StatusCreated)
+		}
+	}
+	type item struct {
+		ID   string `json:"id"`
+		USCC string `json:"uscc"`
+	}
+	list := func(tok, path string) page[item] {
+		t.Helper()
+		rec := e.do("GET", path, tok, nil)
+		wantStatus(t, rec, http.StatusOK)
+		var p page[item]
+		decode(t, rec, &p)
+		return p
+	}
+	t.Run("Bindings", func(t *testing.T) {
+		if p := list(officer, "/api/v1/admin/enterprise-bindings"); len(p.Items) != 4 || p.NextPageToken != "" {
+			t.Fatalf("all pending=%+v", p)
+		}
+		p := list(officer, "/api/v1/admin/enterprise-bindings?page_size=3")
+		if len(p.Items) != 3 || p.NextPageToken == "" {
+			t.Fatalf("first page=%+v", p)
+		}
+		if p2 := list(officer, "/api/v1/admin/enterprise-bindings?page_size=3&page_token="+p.NextPageToken); len(p2.Items) != 1 {
+			t.Fatalf("second page=%+v", p2)
+		}
+		for _, it := range list(e.officer("华富街道"), "/api/v1/admin/enterprise-bindings").Items {
+			if it.USCC != huafu {
+				t.Fatalf("scoped officer sees %s", it.USCC)
+			}
+		}
+		if p := list(officer, "/api/v1/admin/enterprise-bindings?status=approved"); len(p.Items) != 0 {
+			t.Fatalf("approved=%+v", p)
+		}
+	})
+	t.Run("Objections", func(t *testing.T) {
+		e.bind(officer, e.mustToken("carol"), huafu)
+		carol := e.mustToken("carol")
+		factor := e.credit(officer, huafu, "penalty", "minor")
+		wantStatus(t, e.do("POST", "/api/v1/enterprises/"+huafu+"/objections", carol, map[string]string{"factor_id": factor, "reason": "已整改"}), http.StatusCreated)
+		rec := e.do("GET", "/api/v1/admin/objections", officer, nil)
+		wantStatus(t, rec, http.StatusOK)
+		if !strings.Contains(rec.Body.String(), `"factor":{"id":"`+factor+`"`) {
+			t.Fatalf("objections=%s", rec.Body.String())
+		}
+		if p := list(e.officer("莲花街道"), "/api/v1/admin/objections"); len(p.Items) != 0 {
+			t.Fatalf("other street sees %+v", p)
+		}
+	})
+	t.Run("ErrBadInput", func(t *testing.T) {
+		wantError(t, e.do("GET", "/api/v1/admin/enterprise-bindings?status=maybe", officer, nil), http.StatusBadRequest, "invalid_argument", "status")
+		wantError(t, e.do("GET", "/api/v1/admin/objections?page_size=0", officer, nil), http.StatusBadRequest, "invalid_argument", "page_size")
+	})
+	t.Run("ErrForbidden", func(t *testing.T) {
+		admin, _ := e.staffer([]staff.Role{staff.DeptAdmin})
+		wantStatus(t, e.do("GET", "/api/v1/admin/enterprise-bindings", admin, nil), http.StatusForbidden)
+		wantStatus(t, e.do("GET", "/api/v1/admin/objections", alice, nil), http.StatusForbidden)
+	})
+}
+
+// mustToken logs a resident in again (same resident, new token).
+func (e *env) mustToken(name string) string {
+	tok, _ := e.resident(name)
+	return tok
+}
