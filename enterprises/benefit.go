@@ -12,6 +12,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/db"
 	"github.com/futian/ifutian/notify"
 	"github.com/futian/ifutian/staff"
 )
@@ -191,7 +192,12 @@ func (s *Service) matchProgram(ctx context.Context, p *BenefitProgram) ([]Enterp
 		ms = append(ms, benefitMatch{ProgramID: p.ID, EnterpriseID: e.ID, MatchedAt: now})
 	}
 	if len(ms) > 0 {
-		if err := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(ms, 500).Error; err != nil {
+		// Concurrent re-ratings insert matches too (with the enterprise row
+		// locked): a deadlock between us is retried, the insert is idempotent.
+		err := db.Retry(ctx, 5, func() error {
+			return s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(ms, 500).Error
+		})
+		if err != nil {
 			return nil, fmt.Errorf("store matches: %w", err)
 		}
 	}
