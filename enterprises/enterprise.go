@@ -55,9 +55,6 @@ func New(gdb *gorm.DB, n notifier, isStreet func(string) bool) *Service {
 	return &Service{db: gdb, now: time.Now, notifier: n, streets: isStreet}
 }
 
-// SetClock replaces the service's clock (tests).
-func (s *Service) SetClock(now func() time.Time) { s.now = now }
-
 // Enterprise is a registered enterprise. Grade, Score, ModelVersion,
 // RatedAt and ValidUntil mirror its current rating (the newest row of
 // ratings); Grade is "" only before the first rating.

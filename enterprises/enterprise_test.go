@@ -53,7 +53,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	f := &fixture{t: t, db: dbtest.Open(t), n: &recorder{}, now: time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC)}
 	f.s = New(f.db, f.n, nil)
-	f.s.SetClock(func() time.Time { return f.now })
+	f.s.now = func() time.Time { return f.now }
 	dept := int64(1)
 	f.admin = &staff.Member{ID: 1, DepartmentID: &dept, Roles: []staff.Role{staff.CreditOfficer}}
 	return f
