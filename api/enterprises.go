@@ -1,27 +1,277 @@
 package api
 
-import "github.com/gin-gonic/gin"
+import (
+	"errors"
+	"mime"
+	"net/http"
+	"strconv"
+	"time"
 
-func (s *Server) publicRating(c *gin.Context) { s.notImplemented(c) }
+	"github.com/gin-gonic/gin"
 
-func (s *Server) requestBinding(c *gin.Context) { s.notImplemented(c) }
+	"github.com/futian/ifutian/enterprises"
+	"github.com/futian/ifutian/internal/apperr"
+)
 
-func (s *Server) myEnterprises(c *gin.Context) { s.notImplemented(c) }
+func (s *Server) publicRating(c *gin.Context) {
+	r, err := s.Enterprises.Public(c.Request.Context(), c.Param("uscc"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, r)
+}
 
-func (s *Server) getEnterprise(c *gin.Context) { s.notImplemented(c) }
+func (s *Server) requestBinding(c *gin.Context) {
+	var req struct {
+		USCC string `json:"uscc" binding:"required"`
+		Role string `json:"role" binding:"required,oneof=legal_rep agent"`
+	}
+	if err := bindJSON(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	b, created, err := s.Enterprises.RequestBinding(c.Request.Context(), residentID(c), req.USCC, req.Role)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	c.JSON(status, b)
+}
 
-func (s *Server) createObjection(c *gin.Context) { s.notImplemented(c) }
+func (s *Server) myEnterprises(c *gin.Context) {
+	es, err := s.Enterprises.Mine(c.Request.Context(), residentID(c))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, newPage(es, ""))
+}
 
-func (s *Server) enterpriseBenefits(c *gin.Context) { s.notImplemented(c) }
+func (s *Server) getEnterprise(c *gin.Context) {
+	d, err := s.Enterprises.Detail(c.Request.Context(), residentID(c), c.Param("uscc"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, d)
+}
 
-func (s *Server) createEnterprise(c *gin.Context) { s.notImplemented(c) }
+func (s *Server) createObjection(c *gin.Context) {
+	var req struct {
+		FactorID string `json:"factor_id" binding:"required"`
+		Reason   string `json:"reason" binding:"required"`
+	}
+	if err := bindJSON(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	factor, err := strconv.ParseInt(req.FactorID, 10, 64)
+	if err != nil || factor <= 0 {
+		s.fail(c, apperr.Field("factor_id", "须为因素 ID"))
+		return
+	}
+	o, err := s.Enterprises.Object(c.Request.Context(), residentID(c), c.Param("uscc"), factor, req.Reason)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, o)
+}
 
-func (s *Server) importEnterprises(c *gin.Context) { s.notImplemented(c) }
+func (s *Server) enterpriseBenefits(c *gin.Context) {
+	ps, err := s.Enterprises.Benefits(c.Request.Context(), residentID(c), c.Param("uscc"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, newPage(ps, ""))
+}
 
-func (s *Server) decideBinding(c *gin.Context) { s.notImplemented(c) }
+func (s *Server) createEnterprise(c *gin.Context) {
+	var req struct {
+		USCC     string `json:"uscc" binding:"required"`
+		Name     string `json:"name" binding:"required"`
+		Industry string `json:"industry"`
+		Street   string `json:"street" binding:"required"`
+	}
+	if err := bindJSON(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	e, err := s.Enterprises.Create(c.Request.Context(), actor(c), enterprises.NewEnterprise{
+		USCC: req.USCC, Name: req.Name, Industry: req.Industry, Street: req.Street,
+	})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	auditDetail(c, "enterprise "+e.USCC)
+	c.JSON(http.StatusCreated, e)
+}
 
-func (s *Server) createCreditRecord(c *gin.Context) { s.notImplemented(c) }
+// importEnterprises takes the CSV as the request body (text/csv) or as the
+// "file" part of a multipart form.
+func (s *Server) importEnterprises(c *gin.Context) {
+	body := c.Request.Body
+	if mt, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type")); mt == "multipart/form-data" {
+		fh, err := c.FormFile("file")
+		if err != nil {
+			s.fail(c, apperr.Field("file", "缺少 CSV 文件"))
+			return
+		}
+		f, err := fh.Open()
+		if err != nil {
+			s.fail(c, apperr.Field("file", "无法读取 CSV 文件"))
+			return
+		}
+		defer f.Close()
+		body = f
+	}
+	res, err := s.Enterprises.Import(c.Request.Context(), actor(c), body)
+	if err != nil {
+		if isTooLarge(err) {
+			err = errTooLarge
+		}
+		s.fail(c, err)
+		return
+	}
+	auditDetail(c, "enterprise import: "+strconv.Itoa(res.Imported)+" imported, "+strconv.Itoa(len(res.Errors))+" rejected")
+	c.JSON(http.StatusOK, res)
+}
 
-func (s *Server) decideObjection(c *gin.Context) { s.notImplemented(c) }
+func (s *Server) decideBinding(c *gin.Context) {
+	var req struct {
+		Approve *bool `json:"approve" binding:"required"`
+	}
+	if err := bindJSON(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	b, err := s.Enterprises.DecideBinding(c.Request.Context(), actor(c), pathID(c, "id"), *req.Approve)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	auditDetail(c, "binding "+strconv.FormatInt(b.ID, 10)+" "+b.Status)
+	c.JSON(http.StatusOK, b)
+}
 
-func (s *Server) createBenefitProgram(c *gin.Context) { s.notImplemented(c) }
+func (s *Server) createCreditRecord(c *gin.Context) {
+	var req struct {
+		USCC       string `json:"uscc" binding:"required"`
+		Kind       string `json:"kind" binding:"required"`
+		Severity   string `json:"severity" binding:"required"`
+		OccurredAt string `json:"occurred_at" binding:"required"`
+		ExpiresAt  string `json:"expires_at"`
+		CaseRef    string `json:"case_ref"`
+		Note       string `json:"note"`
+	}
+	if err := bindJSON(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	n := enterprises.NewCreditRecord{USCC: req.USCC, Kind: req.Kind, Severity: req.Severity, CaseRef: req.CaseRef, Note: req.Note}
+	var err error
+	if n.OccurredAt, err = time.Parse(time.RFC3339, req.OccurredAt); err != nil {
+		s.fail(c, apperr.Field("occurred_at", "须为 RFC 3339 时间"))
+		return
+	}
+	if req.ExpiresAt != "" {
+		if n.ExpiresAt, err = time.Parse(time.RFC3339, req.ExpiresAt); err != nil {
+			s.fail(c, apperr.Field("expires_at", "须为 RFC 3339 时间"))
+			return
+		}
+	}
+	r, err := s.Enterprises.Record(c.Request.Context(), actor(c), n)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	auditDetail(c, "credit record "+strconv.FormatInt(r.ID, 10)+" for "+r.USCC)
+	c.JSON(http.StatusCreated, r)
+}
+
+func (s *Server) decideObjection(c *gin.Context) {
+	var req struct {
+		Approve *bool `json:"approve" binding:"required"`
+	}
+	if err := bindJSON(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	o, err := s.Enterprises.DecideObjection(c.Request.Context(), actor(c), pathID(c, "id"), *req.Approve)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	auditDetail(c, "objection "+strconv.FormatInt(o.ID, 10)+" "+o.Status)
+	c.JSON(http.StatusOK, o)
+}
+
+func (s *Server) createBenefitProgram(c *gin.Context) {
+	var req struct {
+		Name     string                `json:"name" binding:"required"`
+		Criteria *enterprises.Criteria `json:"criteria" binding:"required"`
+		Notice   string                `json:"notice"`
+	}
+	if err := bindJSON(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	p, err := s.Enterprises.CreateProgram(c.Request.Context(), actor(c), enterprises.NewProgram{
+		Name: req.Name, Criteria: *req.Criteria, Notice: req.Notice,
+	})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	auditDetail(c, "benefit program "+strconv.FormatInt(p.ID, 10)+", "+strconv.Itoa(len(p.Matches))+" matched")
+	c.JSON(http.StatusCreated, p)
+}
+
+// isTooLarge reports whether err is the body limit being hit.
+func isTooLarge(err error) bool {
+	var maxErr *http.MaxBytesError
+	return errors.As(err, &maxErr)
+}
+
+// queueFilter reads ?status=&page_size=&page_token= for an officer's queue.
+func queueFilter(c *gin.Context) (enterprises.QueueFilter, error) {
+	limit, after, err := parseIDPage(c)
+	return enterprises.QueueFilter{Status: c.Query("status"), After: after, Limit: limit}, err
+}
+
+func (s *Server) listBindings(c *gin.Context) {
+	f, err := queueFilter(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	bs, next, err := s.Enterprises.FindBindings(c.Request.Context(), actor(c), f)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	auditDetail(c, "enterprise bindings "+f.Status)
+	c.JSON(http.StatusOK, newIDPage(bs, next))
+}
+
+func (s *Server) listObjections(c *gin.Context) {
+	f, err := queueFilter(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	items, next, err := s.Enterprises.FindObjections(c.Request.Context(), actor(c), f)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	auditDetail(c, "credit objections "+f.Status)
+	c.JSON(http.StatusOK, newIDPage(items, next))
+}

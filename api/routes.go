@@ -100,6 +100,8 @@ func (s *Server) routes() {
 	route(http.MethodPost, "/enterprises", staff.ManageEnterprises, s.createEnterprise)
 	route(http.MethodPost, "/enterprises/import", staff.ManageEnterprises, s.importEnterprises)
 	route(http.MethodPost, "/enterprise-bindings/:id/decide", staff.DecideBindings, s.decideBinding)
+	personal(http.MethodGet, "/enterprise-bindings", staff.DecideBindings, s.listBindings)
+	personal(http.MethodGet, "/objections", staff.DecideObjections, s.listObjections)
 	route(http.MethodPost, "/credit-records", staff.WriteCredit, s.createCreditRecord)
 	route(http.MethodPost, "/objections/:id/decide", staff.DecideObjections, s.decideObjection)
 	route(http.MethodPost, "/benefit-programs", staff.ManageBenefits, s.createBenefitProgram)

@@ -1,24 +1,217 @@
 // Package enterprises keeps the enterprise registry (by unified social
-// credit code), members bound to enterprises, credit records and ratings.
+// credit code), members bound to enterprises, credit records and ratings,
+// objections to rating factors, and benefit programs that enterprises
+// qualify for without applying ("信用+免申即享").
 package enterprises
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
+
+	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/db"
+	"github.com/futian/ifutian/notify"
+	"github.com/futian/ifutian/staff"
 )
+
+// Errors the service returns.
+var (
+	ErrNotFound      = apperr.New(apperr.NotFound, "企业不存在")
+	ErrExists        = apperr.New(apperr.Conflict, "该统一社会信用代码已登记")
+	ErrNotMember     = apperr.New(apperr.PermissionDenied, "仅限已绑定的企业成员查看和操作")
+	ErrOutOfStreet   = apperr.New(apperr.PermissionDenied, "该企业不在您负责的街道")
+	ErrBindingGone   = apperr.New(apperr.NotFound, "绑定申请不存在")
+	ErrDecided       = apperr.New(apperr.Conflict, "该申请已处理")
+	ErrObjectionGone = apperr.New(apperr.NotFound, "异议不存在")
+	ErrPendingExists = apperr.New(apperr.Conflict, "该因素已有待处理的异议")
+)
+
+// notifier is what the service needs from notify: system notices to named
+// residents, idempotent on Source.
+type notifier interface {
+	SendDirect(ctx context.Context, n notify.DirectNotice) error
+}
 
 // Service manages enterprises and their ratings. It is safe for concurrent use.
 type Service struct {
-	db  *gorm.DB
-	now func() time.Time
+	db       *gorm.DB
+	now      func() time.Time
+	notifier notifier
+	streets  func(string) bool
 }
 
-// New returns a Service over db.
-func New(gdb *gorm.DB) *Service { return &Service{db: gdb, now: time.Now} }
+// New returns a Service over db. n receives benefit notices; isStreet
+// reports the district's streets (nil accepts any street).
+func New(gdb *gorm.DB, n notifier, isStreet func(string) bool) *Service {
+	if isStreet == nil {
+		isStreet = func(string) bool { return true }
+	}
+	return &Service{db: gdb, now: time.Now, notifier: n, streets: isStreet}
+}
 
-// ExportResident returns a resident's enterprise bindings for /me/export.
+// Enterprise is a registered enterprise. Grade, Score, ModelVersion,
+// RatedAt and ValidUntil mirror its current rating (the newest row of
+// ratings); Grade is "" only before the first rating.
+type Enterprise struct {
+	ID           int64      `json:"id,string"`
+	USCC         string     `json:"uscc" gorm:"column:uscc"`
+	Name         string     `json:"name"`
+	Industry     string     `json:"industry"`
+	Street       string     `json:"street"`
+	Grade        string     `json:"grade"`
+	Score        *int       `json:"score"`
+	ModelVersion string     `json:"model_version"`
+	RatedAt      *time.Time `json:"rated_at"`
+	ValidUntil   *time.Time `json:"valid_until"`
+	CreatedAt    time.Time  `json:"created_at"`
+	UpdatedAt    time.Time  `json:"updated_at"`
+}
+
+// NewEnterprise is the input for Create.
+type NewEnterprise struct {
+	USCC     string
+	Name     string
+	Industry string
+	Street   string
+}
+
+// Validate normalizes the code and checks every field; it returns an
+// invalid_argument error naming the bad fields.
+func (n *NewEnterprise) Validate(isStreet func(string) bool) error {
+	fields := map[string]string{}
+	code, err := NormalizeUSCC("uscc", n.USCC)
+	if err != nil {
+		var ae *apperr.Error
+		errors.As(err, &ae)
+		fields["uscc"] = ae.Fields["uscc"]
+	}
+	n.USCC = code
+	n.Name, n.Industry, n.Street = strings.TrimSpace(n.Name), strings.TrimSpace(n.Industry), strings.TrimSpace(n.Street)
+	switch {
+	case n.Name == "":
+		fields["name"] = "必填"
+	case utf8.RuneCountInString(n.Name) > 128:
+		fields["name"] = "不能超过 128 字"
+	}
+	if utf8.RuneCountInString(n.Industry) > 64 {
+		fields["industry"] = "不能超过 64 字"
+	}
+	if n.Street == "" {
+		fields["street"] = "必填"
+	} else if !isStreet(n.Street) {
+		fields["street"] = "未知街道"
+	}
+	return apperr.Fields(fields)
+}
+
+// Create registers an enterprise on behalf of a staff member and gives it
+// its first rating. Returns an invalid_argument error for bad fields,
+// ErrOutOfStreet if the street is outside the member's scope and ErrExists
+// if the code is already registered.
+func (s *Service) Create(ctx context.Context, by *staff.Member, n NewEnterprise) (*Enterprise, error) {
+	if err := n.Validate(s.streets); err != nil {
+		return nil, err
+	}
+	if !by.CoversStreet(n.Street) {
+		return nil, ErrOutOfStreet
+	}
+	var e *Enterprise
+	err := db.Retry(ctx, 5, func() error {
+		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			now := s.now().UTC()
+			e = &Enterprise{USCC: n.USCC, Name: n.Name, Industry: n.Industry, Street: n.Street, CreatedAt: now, UpdatedAt: now}
+			if err := tx.Create(e).Error; err != nil {
+				if db.IsDuplicate(err) {
+					return ErrExists
+				}
+				return fmt.Errorf("create enterprise: %w", err)
+			}
+			_, err := s.rateTx(tx, e.ID, CauseCreated)
+			return err
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.notifyPending(ctx, e.ID)
+	return s.FindByID(ctx, e.ID)
+}
+
+// FindByID returns an enterprise. Returns ErrNotFound if there is none.
+func (s *Service) FindByID(ctx context.Context, id int64) (*Enterprise, error) {
+	var e Enterprise
+	if err := s.db.WithContext(ctx).Take(&e, "id = ?", id).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, ErrNotFound
+		}
+		return nil, fmt.Errorf("find enterprise: %w", err)
+	}
+	return &e, nil
+}
+
+// FindByUSCC returns the enterprise with a code. Returns an
+// invalid_argument error naming "uscc" for a malformed code and
+// ErrNotFound if none is registered.
+func (s *Service) FindByUSCC(ctx context.Context, code string) (*Enterprise, error) {
+	c, err := NormalizeUSCC("uscc", code)
+	if err != nil {
+		return nil, err
+	}
+	var e Enterprise
+	if err := s.db.WithContext(ctx).Take(&e, "uscc = ?", c).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, ErrNotFound
+		}
+		return nil, fmt.Errorf("find enterprise: %w", err)
+	}
+	return &e, nil
+}
+
+// PublicRating is what anyone may see of an enterprise's rating.
+type PublicRating struct {
+	USCC       string     `json:"uscc"`
+	Name       string     `json:"name"`
+	Grade      string     `json:"grade"`
+	RatedAt    *time.Time `json:"rated_at"`
+	ValidUntil *time.Time `json:"valid_until"`
+}
+
+// Public returns the public view of an enterprise's rating: grade only, no
+// score or factors. Errors as FindByUSCC.
+func (s *Service) Public(ctx context.Context, code string) (*PublicRating, error) {
+	e, err := s.FindByUSCC(ctx, code)
+	if err != nil {
+		return nil, err
+	}
+	return &PublicRating{USCC: e.USCC, Name: e.Name, Grade: e.Grade, RatedAt: e.RatedAt, ValidUntil: e.ValidUntil}, nil
+}
+
+// ExportResident returns a resident's enterprise bindings and objections
+// for /me/export.
 func (s *Service) ExportResident(ctx context.Context, residentID int64) (any, error) {
-	return []any{}, nil
+	var bindings []Binding
+	err := s.db.WithContext(ctx).Table("enterprise_bindings AS b").
+		Select("b.*, e.uscc AS uscc, e.name AS enterprise_name").
+		Joins("JOIN enterprises e ON e.id = b.enterprise_id").
+		Where("b.resident_id = ?", residentID).Order("b.id").Scan(&bindings).Error
+	if err != nil {
+		return nil, fmt.Errorf("export bindings: %w", err)
+	}
+	var objections []Objection
+	if err := s.db.WithContext(ctx).Where("resident_id = ?", residentID).Order("id").Find(&objections).Error; err != nil {
+		return nil, fmt.Errorf("export objections: %w", err)
+	}
+	if bindings == nil {
+		bindings = []Binding{}
+	}
+	if objections == nil {
+		objections = []Objection{}
+	}
+	return map[string]any{"bindings": bindings, "objections": objections}, nil
 }

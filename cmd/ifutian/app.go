@@ -153,12 +153,22 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *app, err error
 	a.auth = auth.New(a.db, cfg.ResidentTokenTTL, cfg.StaffTokenTTL)
 	a.staff = staff.New(a.db)
 	a.points = points.New(a.db)
-	a.enterprises = enterprises.New(a.db)
 	a.notify = notify.New(a.db)
+	a.enterprises = enterprises.New(a.db, a.notify, regions.IsStreet)
+	a.workers = append(a.workers, func(ctx context.Context) error {
+		return a.enterprises.Run(ctx, enterprises.RerateInterval, func(n int, err error) {
+			if err != nil {
+				log.Error("enterprise re-rating", "err", err)
+			} else if n > 0 {
+				log.Info("enterprises re-rated", "count", n)
+			}
+		})
+	})
 	a.surveys = surveys.New(a.db, a.notify, a.points)
 	a.residents = residents.New(a.db, regions, box, residents.Hooks{
 		Erasers: []residents.Eraser{
 			func(tx *gorm.DB, id int64) error { return a.auth.RevokeAllTx(tx, auth.Resident, id) },
+			a.enterprises.EraseResident,
 			a.surveys.EraseResident,
 		},
 		Exporters: map[string]residents.Exporter{

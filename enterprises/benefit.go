@@ -1,0 +1,346 @@
+package enterprises
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/db"
+	"github.com/futian/ifutian/notify"
+	"github.com/futian/ifutian/staff"
+)
+
+// Grades lists the grades, best first.
+var Grades = []string{"A", "B", "C", "D"}
+
+// Criteria decide which enterprises a benefit program serves: a grade at
+// least MinGrade and, when the lists are not empty, one of Industries and
+// one of Streets.
+type Criteria struct {
+	MinGrade   string   `json:"min_grade"`
+	Industries []string `json:"industries"`
+	Streets    []string `json:"streets"`
+}
+
+// grades returns the grades that satisfy MinGrade.
+func (c Criteria) grades() []string {
+	i := slices.Index(Grades, c.MinGrade)
+	return Grades[:i+1]
+}
+
+// Match reports whether an enterprise with these attributes qualifies. An
+// enterprise not yet rated never does.
+func (c Criteria) Match(grade, industry, street string) bool {
+	return grade != "" && slices.Contains(c.grades(), grade) &&
+		(len(c.Industries) == 0 || slices.Contains(c.Industries, industry)) &&
+		(len(c.Streets) == 0 || slices.Contains(c.Streets, street))
+}
+
+// BenefitProgram is a benefit ("信用+免申即享") that enterprises meeting its
+// criteria get without applying. Members of a matched enterprise get an
+// inbox notice once per program: when the program is created, or when a
+// re-rating first makes their enterprise qualify.
+type BenefitProgram struct {
+	ID           int64     `json:"id,string"`
+	Name         string    `json:"name"`
+	MinGrade     string    `json:"-"`
+	Industries   []string  `json:"-" gorm:"serializer:json"`
+	Streets      []string  `json:"-" gorm:"serializer:json"`
+	Criteria     Criteria  `json:"criteria" gorm:"-"`
+	Notice       string    `json:"notice"`
+	DepartmentID *int64    `json:"department_id,string"`
+	CreatedBy    int64     `json:"-"`
+	CreatedAt    time.Time `json:"created_at"`
+}
+
+// TableName maps BenefitProgram to the benefit_programs table.
+func (BenefitProgram) TableName() string { return "benefit_programs" }
+
+func (p *BenefitProgram) criteria() Criteria {
+	return Criteria{MinGrade: p.MinGrade, Industries: p.Industries, Streets: p.Streets}
+}
+
+// benefitMatch records that an enterprise qualified for a program, and
+// when its members were notified (nil until the notice went out).
+type benefitMatch struct {
+	ID           int64
+	ProgramID    int64
+	EnterpriseID int64
+	MatchedAt    time.Time
+	NotifiedAt   *time.Time
+}
+
+func (benefitMatch) TableName() string { return "benefit_matches" }
+
+// NewProgram is the input for CreateProgram.
+type NewProgram struct {
+	Name     string
+	Criteria Criteria
+	Notice   string
+}
+
+// Validate checks the program; it returns an invalid_argument error naming
+// the bad fields. by's street scope limits the streets a program may target.
+func (n *NewProgram) Validate(by *staff.Member, isStreet func(string) bool) error {
+	fields := map[string]string{}
+	n.Name, n.Notice = strings.TrimSpace(n.Name), strings.TrimSpace(n.Notice)
+	switch {
+	case n.Name == "":
+		fields["name"] = "必填"
+	case utf8.RuneCountInString(n.Name) > 128:
+		fields["name"] = "不能超过 128 字"
+	}
+	if utf8.RuneCountInString(n.Notice) > 2000 {
+		fields["notice"] = "不能超过 2000 字"
+	}
+	if !slices.Contains(Grades, n.Criteria.MinGrade) {
+		fields["criteria.min_grade"] = "须为以下之一: A B C D"
+	}
+	for _, st := range n.Criteria.Streets {
+		if !isStreet(st) {
+			fields["criteria.streets"] = fmt.Sprintf("未知街道 %q", st)
+		} else if !by.CoversStreet(st) {
+			fields["criteria.streets"] = fmt.Sprintf("%q 不在您负责的街道", st)
+		}
+	}
+	if len(n.Criteria.Streets) == 0 && !by.CoversStreet("") {
+		fields["criteria.streets"] = "须限定在您负责的街道内"
+	}
+	for _, ind := range n.Criteria.Industries {
+		if strings.TrimSpace(ind) == "" {
+			fields["criteria.industries"] = "不能含空行业"
+		}
+	}
+	return apperr.Fields(fields)
+}
+
+// ProgramResult is a created program and the enterprises it matched.
+type ProgramResult struct {
+	BenefitProgram
+	Matches []RatingRef `json:"matches"`
+}
+
+// RatingRef names a matched enterprise.
+type RatingRef struct {
+	USCC  string `json:"uscc"`
+	Name  string `json:"name"`
+	Grade string `json:"grade"`
+}
+
+// CreateProgram creates a benefit program for the member's department,
+// matches every qualifying enterprise and notifies their bound members.
+// Returns an invalid_argument error for bad fields.
+func (s *Service) CreateProgram(ctx context.Context, by *staff.Member, n NewProgram) (*ProgramResult, error) {
+	if err := n.Validate(by, s.streets); err != nil {
+		return nil, err
+	}
+	if n.Criteria.Industries == nil {
+		n.Criteria.Industries = []string{}
+	}
+	if n.Criteria.Streets == nil {
+		n.Criteria.Streets = []string{}
+	}
+	if n.Notice == "" {
+		n.Notice = "您的企业符合「" + n.Name + "」的条件，无需申请即可享受，详情请咨询相关部门。"
+	}
+	now := s.now().UTC()
+	p := BenefitProgram{Name: n.Name, MinGrade: n.Criteria.MinGrade, Industries: n.Criteria.Industries,
+		Streets: n.Criteria.Streets, Notice: n.Notice, DepartmentID: by.DepartmentID, CreatedBy: by.ID, CreatedAt: now}
+	if err := s.db.WithContext(ctx).Create(&p).Error; err != nil {
+		return nil, fmt.Errorf("create program: %w", err)
+	}
+	// Matching runs after the program is committed: a re-rating committed
+	// from now on sees the program itself (matchProgramsTx), and one that
+	// races with this query is caught by the worker's sweep (RerateDue).
+	matched, err := s.matchProgram(ctx, &p)
+	if err != nil {
+		return nil, err
+	}
+	s.sendPending(ctx, "program_id = ?", p.ID)
+	p.Criteria = p.criteria()
+	res := &ProgramResult{BenefitProgram: p, Matches: make([]RatingRef, 0, len(matched))}
+	for _, e := range matched {
+		res.Matches = append(res.Matches, RatingRef{USCC: e.USCC, Name: e.Name, Grade: e.Grade})
+	}
+	return res, nil
+}
+
+// matchProgram records every enterprise that qualifies for a program now
+// and returns them.
+func (s *Service) matchProgram(ctx context.Context, p *BenefitProgram) ([]Enterprise, error) {
+	q := s.db.WithContext(ctx).Model(&Enterprise{}).Where("grade IN ?", p.criteria().grades())
+	if len(p.Industries) > 0 {
+		q = q.Where("industry IN ?", p.Industries)
+	}
+	if len(p.Streets) > 0 {
+		q = q.Where("street IN ?", p.Streets)
+	}
+	var matched []Enterprise
+	if err := q.Order("id").Find(&matched).Error; err != nil {
+		return nil, fmt.Errorf("match enterprises: %w", err)
+	}
+	now := s.now().UTC()
+	ms := make([]benefitMatch, 0, len(matched))
+	for _, e := range matched {
+		ms = append(ms, benefitMatch{ProgramID: p.ID, EnterpriseID: e.ID, MatchedAt: now})
+	}
+	if len(ms) > 0 {
+		// Concurrent re-ratings insert matches too (with the enterprise row
+		// locked): a deadlock between us is retried, the insert is idempotent.
+		err := db.Retry(ctx, 5, func() error {
+			return s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(ms, 500).Error
+		})
+		if err != nil {
+			return nil, fmt.Errorf("store matches: %w", err)
+		}
+	}
+	return matched, nil
+}
+
+// sweepPrograms matches every program again, catching an enterprise whose
+// re-rating raced with the program's creation.
+func (s *Service) sweepPrograms(ctx context.Context) error {
+	var ps []BenefitProgram
+	if err := s.db.WithContext(ctx).Order("id").Find(&ps).Error; err != nil {
+		return fmt.Errorf("load programs: %w", err)
+	}
+	for i := range ps {
+		if _, err := s.matchProgram(ctx, &ps[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// matchProgramsTx records every program the (just re-rated) enterprise
+// qualifies for and had not matched before; the caller sends the notices
+// after commit.
+func (s *Service) matchProgramsTx(tx *gorm.DB, e *Enterprise, now time.Time) error {
+	if e.Grade == "" {
+		return nil
+	}
+	var ps []BenefitProgram
+	if err := tx.Where("min_grade >= ?", e.Grade).Find(&ps).Error; err != nil {
+		return fmt.Errorf("load programs: %w", err)
+	}
+	var ms []benefitMatch
+	for _, p := range ps {
+		if p.criteria().Match(e.Grade, e.Industry, e.Street) {
+			ms = append(ms, benefitMatch{ProgramID: p.ID, EnterpriseID: e.ID, MatchedAt: now})
+		}
+	}
+	if len(ms) == 0 {
+		return nil
+	}
+	if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&ms).Error; err != nil {
+		return fmt.Errorf("store matches: %w", err)
+	}
+	return nil
+}
+
+// notifyPending sends the benefit notices not yet sent for one enterprise
+// (or, with enterpriseID 0, for all). A failed send stays pending and is
+// retried by the re-rating worker; SendDirect is idempotent per program and
+// enterprise, so a retry never notifies twice.
+func (s *Service) notifyPending(ctx context.Context, enterpriseID int64) error {
+	if enterpriseID == 0 {
+		return s.sendPending(ctx, "1 = 1")
+	}
+	return s.sendPending(ctx, "enterprise_id = ?", enterpriseID)
+}
+
+func (s *Service) sendPending(ctx context.Context, where string, args ...any) error {
+	if s.notifier == nil {
+		return nil
+	}
+	var firstErr error
+	after := int64(0)
+	for {
+		var ms []benefitMatch
+		err := s.db.WithContext(ctx).Where("notified_at IS NULL AND id > ?", after).Where(where, args...).
+			Order("id").Limit(200).Find(&ms).Error
+		if err != nil {
+			return fmt.Errorf("pending benefit notices: %w", err)
+		}
+		for _, m := range ms {
+			after = m.ID
+			if err := s.sendMatch(ctx, m); err != nil && firstErr == nil {
+				firstErr = err
+			}
+		}
+		if len(ms) < 200 {
+			return firstErr
+		}
+	}
+}
+
+// sendMatch notifies a match's members. It claims the match first, so
+// concurrent senders notify once; a failed send releases the claim for
+// the worker to retry.
+func (s *Service) sendMatch(ctx context.Context, m benefitMatch) error {
+	claim := s.db.WithContext(ctx).Model(&benefitMatch{}).Where("id = ? AND notified_at IS NULL", m.ID).
+		Update("notified_at", s.now().UTC())
+	if claim.Error != nil {
+		return fmt.Errorf("claim benefit notice: %w", claim.Error)
+	}
+	if claim.RowsAffected == 0 {
+		return nil // another sender has it
+	}
+	err := s.sendMatchNotice(ctx, m)
+	if err != nil {
+		// Use a fresh context: the caller's may be what failed.
+		if rerr := s.db.Model(&benefitMatch{}).Where("id = ?", m.ID).Update("notified_at", nil).Error; rerr != nil {
+			return fmt.Errorf("%w (and release: %v)", err, rerr)
+		}
+	}
+	return err
+}
+
+func (s *Service) sendMatchNotice(ctx context.Context, m benefitMatch) error {
+	var p BenefitProgram
+	if err := s.db.WithContext(ctx).Take(&p, "id = ?", m.ProgramID).Error; err != nil {
+		return fmt.Errorf("load program: %w", err)
+	}
+	members, err := s.members(ctx, m.EnterpriseID)
+	if err != nil || len(members) == 0 {
+		return err
+	}
+	if err := s.notifier.SendDirect(ctx, notify.DirectNotice{
+		Title: "免申即享：" + p.Name, Body: p.Notice, Category: "policy", ResidentIDs: members,
+		Source: fmt.Sprintf("benefit:%d:ent:%d", m.ProgramID, m.EnterpriseID),
+	}); err != nil {
+		return fmt.Errorf("send benefit notice: %w", err)
+	}
+	return nil
+}
+
+// Benefits lists the programs the member's enterprise qualifies for now,
+// newest first. Errors as Detail.
+func (s *Service) Benefits(ctx context.Context, residentID int64, code string) ([]BenefitProgram, error) {
+	e, err := s.memberOf(ctx, residentID, code)
+	if err != nil {
+		return nil, err
+	}
+	out := []BenefitProgram{}
+	if e.Grade == "" {
+		return out, nil
+	}
+	var ps []BenefitProgram
+	if err := s.db.WithContext(ctx).Where("min_grade >= ?", e.Grade).Order("id DESC").Find(&ps).Error; err != nil {
+		return nil, fmt.Errorf("load programs: %w", err)
+	}
+	for _, p := range ps {
+		if c := p.criteria(); c.Match(e.Grade, e.Industry, e.Street) {
+			p.Criteria = c
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}

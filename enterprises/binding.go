@@ -1,0 +1,230 @@
+package enterprises
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/db"
+	"github.com/futian/ifutian/staff"
+)
+
+// Binding statuses and roles.
+const (
+	BindingPending  = "pending"
+	BindingApproved = "approved"
+	BindingRejected = "rejected"
+
+	RoleLegalRep = "legal_rep"
+	RoleAgent    = "agent"
+)
+
+// Binding is a resident's request to act for an enterprise. Only an
+// approved binding makes the resident a member: they then see the
+// enterprise's score, factors and history, may object and see benefits.
+// A resident has at most one binding per enterprise.
+type Binding struct {
+	ID             int64      `json:"id,string"`
+	EnterpriseID   int64      `json:"-"`
+	ResidentID     int64      `json:"resident_id,string"`
+	USCC           string     `json:"uscc" gorm:"->;column:uscc"`
+	EnterpriseName string     `json:"enterprise_name" gorm:"->"`
+	Role           string     `json:"role"`
+	Status         string     `json:"status"`
+	DecidedBy      *int64     `json:"-"`
+	DecidedAt      *time.Time `json:"decided_at"`
+	CreatedAt      time.Time  `json:"created_at"`
+}
+
+// TableName maps Binding to the enterprise_bindings table.
+func (Binding) TableName() string { return "enterprise_bindings" }
+
+// RequestBinding asks for the resident to be bound to an enterprise in a
+// role (legal_rep or agent). Asking again while pending or approved returns
+// the existing binding unchanged (created false); after a rejection it asks
+// anew. Returns invalid_argument for a bad code or role and ErrNotFound for
+// an unknown enterprise.
+func (s *Service) RequestBinding(ctx context.Context, residentID int64, code, role string) (*Binding, bool, error) {
+	if role != RoleLegalRep && role != RoleAgent {
+		return nil, false, apperr.Field("role", "须为以下之一: legal_rep agent")
+	}
+	e, err := s.FindByUSCC(ctx, code)
+	if err != nil {
+		return nil, false, err
+	}
+	var created bool
+	var id int64
+	err = db.Retry(ctx, 5, func() error {
+		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			created = false
+			// Requests for one enterprise serialize on its row, taken
+			// before the binding's (see lockEnterprise).
+			if err := lockEnterprise(tx, e.ID); err != nil {
+				return err
+			}
+			var b Binding
+			err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).
+				Take(&b, "enterprise_id = ? AND resident_id = ?", e.ID, residentID).Error
+			now := s.now().UTC()
+			switch {
+			case errors.Is(err, gorm.ErrRecordNotFound):
+				b = Binding{EnterpriseID: e.ID, ResidentID: residentID, Role: role, Status: BindingPending, CreatedAt: now}
+				if err := tx.Create(&b).Error; err != nil {
+					return fmt.Errorf("create binding: %w", err)
+				}
+				created = true
+			case err != nil:
+				return fmt.Errorf("find binding: %w", err)
+			case b.Status == BindingRejected:
+				if err := tx.Model(&Binding{}).Where("id = ?", b.ID).Updates(map[string]any{
+					"role": role, "status": BindingPending, "decided_by": nil, "decided_at": nil, "created_at": now,
+				}).Error; err != nil {
+					return fmt.Errorf("renew binding: %w", err)
+				}
+				created = true
+			}
+			id = b.ID
+			return nil
+		})
+	})
+	if db.IsDuplicate(err) {
+		// A concurrent request of the same resident won the insert.
+		var b Binding
+		if err := s.db.WithContext(ctx).Take(&b, "enterprise_id = ? AND resident_id = ?", e.ID, residentID).Error; err != nil {
+			return nil, false, fmt.Errorf("find binding: %w", err)
+		}
+		id, created, err = b.ID, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	b, err := s.binding(ctx, id)
+	return b, created, err
+}
+
+// binding loads a binding with its enterprise's code and name.
+func (s *Service) binding(ctx context.Context, id int64) (*Binding, error) {
+	var bs []Binding
+	err := s.db.WithContext(ctx).Table("enterprise_bindings AS b").
+		Select("b.*, e.uscc AS uscc, e.name AS enterprise_name").
+		Joins("JOIN enterprises e ON e.id = b.enterprise_id").
+		Where("b.id = ?", id).Scan(&bs).Error
+	if err != nil {
+		return nil, fmt.Errorf("load binding: %w", err)
+	}
+	if len(bs) == 0 {
+		return nil, ErrBindingGone
+	}
+	return &bs[0], nil
+}
+
+// DecideBinding approves or rejects a pending binding. Street-scoped
+// members decide only for enterprises in their streets; others' bindings
+// are ErrBindingGone, as are unknown ones. Returns ErrDecided if the
+// binding is no longer pending.
+func (s *Service) DecideBinding(ctx context.Context, by *staff.Member, id int64, approve bool) (*Binding, error) {
+	b, err := s.binding(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	e, err := s.FindByID(ctx, b.EnterpriseID)
+	if err != nil {
+		return nil, err
+	}
+	if !by.CoversStreet(e.Street) {
+		return nil, ErrBindingGone
+	}
+	status := BindingRejected
+	if approve {
+		status = BindingApproved
+	}
+	now := s.now().UTC()
+	res := s.db.WithContext(ctx).Model(&Binding{}).Where("id = ? AND status = ?", id, BindingPending).
+		Updates(map[string]any{"status": status, "decided_by": by.ID, "decided_at": now})
+	if res.Error != nil {
+		return nil, fmt.Errorf("decide binding: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return nil, ErrDecided
+	}
+	return s.binding(ctx, id)
+}
+
+// memberOf returns the enterprise with a code if the resident holds an
+// approved binding to it. Returns invalid_argument for a bad code,
+// ErrNotFound for an unknown enterprise and ErrNotMember otherwise. (The
+// enterprise's existence, name and grade are public anyway.)
+func (s *Service) memberOf(ctx context.Context, residentID int64, code string) (*Enterprise, error) {
+	e, err := s.FindByUSCC(ctx, code)
+	if err != nil {
+		return nil, err
+	}
+	var n int64
+	err = s.db.WithContext(ctx).Model(&Binding{}).
+		Where("enterprise_id = ? AND resident_id = ? AND status = ?", e.ID, residentID, BindingApproved).Count(&n).Error
+	if err != nil {
+		return nil, fmt.Errorf("check binding: %w", err)
+	}
+	if n == 0 {
+		return nil, ErrNotMember
+	}
+	return e, nil
+}
+
+// MyEnterprise is an enterprise the resident is an approved member of.
+type MyEnterprise struct {
+	RatingView
+	Industry string `json:"industry"`
+	Street   string `json:"street"`
+	Role     string `json:"role"`
+}
+
+// Mine lists the enterprises the resident is an approved member of, with
+// their current ratings, in binding order.
+func (s *Service) Mine(ctx context.Context, residentID int64) ([]MyEnterprise, error) {
+	var rows []struct {
+		Enterprise
+		Role string
+	}
+	err := s.db.WithContext(ctx).Table("enterprise_bindings AS b").
+		Select("e.*, b.role AS role").
+		Joins("JOIN enterprises e ON e.id = b.enterprise_id").
+		Where("b.resident_id = ? AND b.status = ?", residentID, BindingApproved).
+		Order("b.id").Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("my enterprises: %w", err)
+	}
+	out := make([]MyEnterprise, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, MyEnterprise{RatingView: viewOf(&r.Enterprise), Industry: r.Industry, Street: r.Street, Role: r.Role})
+	}
+	return out, nil
+}
+
+// members returns the residents bound (approved) to an enterprise.
+func (s *Service) members(ctx context.Context, enterpriseID int64) ([]int64, error) {
+	var ids []int64
+	err := s.db.WithContext(ctx).Model(&Binding{}).
+		Where("enterprise_id = ? AND status = ?", enterpriseID, BindingApproved).Order("resident_id").Pluck("resident_id", &ids).Error
+	if err != nil {
+		return nil, fmt.Errorf("enterprise members: %w", err)
+	}
+	return ids, nil
+}
+
+// EraseResident removes a deleted resident's bindings and the reasons of
+// their objections (the objections' outcome stays, for the record).
+func (s *Service) EraseResident(tx *gorm.DB, residentID int64) error {
+	if err := tx.Where("resident_id = ?", residentID).Delete(&Binding{}).Error; err != nil {
+		return fmt.Errorf("erase bindings: %w", err)
+	}
+	if err := tx.Model(&Objection{}).Where("resident_id = ?", residentID).Update("reason", "").Error; err != nil {
+		return fmt.Errorf("erase objections: %w", err)
+	}
+	return nil
+}

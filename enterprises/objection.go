@@ -1,0 +1,172 @@
+package enterprises
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/db"
+	"github.com/futian/ifutian/staff"
+)
+
+// Objection statuses.
+const (
+	ObjectionPending  = "pending"
+	ObjectionApproved = "approved"
+	ObjectionRejected = "rejected"
+)
+
+// Objection is a member's objection to one factor (credit record) of their
+// enterprise's rating. An officer decides it; approval removes the record
+// from every later rating and re-rates at once. One pending objection per
+// record at a time.
+type Objection struct {
+	ID             int64      `json:"id,string"`
+	EnterpriseID   int64      `json:"-"`
+	CreditRecordID int64      `json:"factor_id,string"`
+	ResidentID     int64      `json:"resident_id,string"`
+	Reason         string     `json:"reason"`
+	Status         string     `json:"status"`
+	DecidedBy      *int64     `json:"-"`
+	DecidedAt      *time.Time `json:"decided_at"`
+	CreatedAt      time.Time  `json:"created_at"`
+}
+
+// TableName maps Objection to the credit_objections table.
+func (Objection) TableName() string { return "credit_objections" }
+
+// ObjectionResult is an objection and, once decided, the enterprise's
+// rating after the decision.
+type ObjectionResult struct {
+	Objection
+	USCC   string      `json:"uscc"`
+	Rating *RatingView `json:"rating,omitempty"`
+}
+
+// Object files a member's objection to a factor of the enterprise's
+// current rating. Returns invalid_argument for an empty reason or a factor
+// that is not in the current rating, ErrNotMember unless the resident is an
+// approved member, and ErrPendingExists if the factor already has a pending
+// objection.
+func (s *Service) Object(ctx context.Context, residentID int64, code string, factorID int64, reason string) (*ObjectionResult, error) {
+	e, err := s.memberOf(ctx, residentID, code)
+	if err != nil {
+		return nil, err
+	}
+	reason = strings.TrimSpace(reason)
+	switch {
+	case reason == "":
+		return nil, apperr.Field("reason", "必填")
+	case utf8.RuneCountInString(reason) > 1000:
+		return nil, apperr.Field("reason", "不能超过 1000 字")
+	}
+	cur, err := s.current(ctx, e.ID)
+	if err != nil {
+		return nil, err
+	}
+	found := false
+	for _, f := range cur.Factors {
+		found = found || f.ID == factorID
+	}
+	if !found {
+		return nil, apperr.Field("factor_id", "不是该企业当前评级的因素")
+	}
+	var o Objection
+	err = db.Retry(ctx, 5, func() error {
+		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			// Lock the record so two objections to it serialize.
+			var rec CreditRecord
+			if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Take(&rec, "id = ? AND enterprise_id = ?", factorID, e.ID).Error; err != nil {
+				return fmt.Errorf("lock credit record: %w", err)
+			}
+			var n int64
+			if err := tx.Model(&Objection{}).Where("credit_record_id = ? AND status = ?", factorID, ObjectionPending).Count(&n).Error; err != nil {
+				return fmt.Errorf("count objections: %w", err)
+			}
+			if n > 0 {
+				return ErrPendingExists
+			}
+			o = Objection{EnterpriseID: e.ID, CreditRecordID: factorID, ResidentID: residentID, Reason: reason,
+				Status: ObjectionPending, CreatedAt: s.now().UTC()}
+			if err := tx.Create(&o).Error; err != nil {
+				return fmt.Errorf("create objection: %w", err)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &ObjectionResult{Objection: o, USCC: e.USCC}, nil
+}
+
+// DecideObjection upholds (approve) or rejects a pending objection. An
+// upheld objection revokes its credit record and re-rates the enterprise
+// at once. Street-scoped members decide only for enterprises in their
+// streets; others' objections are ErrObjectionGone, as are unknown ones.
+// Returns ErrDecided if the objection is no longer pending.
+func (s *Service) DecideObjection(ctx context.Context, by *staff.Member, id int64, approve bool) (*ObjectionResult, error) {
+	var o Objection
+	if err := s.db.WithContext(ctx).Take(&o, "id = ?", id).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, ErrObjectionGone
+		}
+		return nil, fmt.Errorf("find objection: %w", err)
+	}
+	e, err := s.FindByID(ctx, o.EnterpriseID)
+	if err != nil {
+		return nil, err
+	}
+	if !by.CoversStreet(e.Street) {
+		return nil, ErrObjectionGone
+	}
+	status := ObjectionRejected
+	if approve {
+		status = ObjectionApproved
+	}
+	err = db.Retry(ctx, 5, func() error {
+		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			if err := lockEnterprise(tx, e.ID); err != nil {
+				return err
+			}
+			now := s.now().UTC()
+			res := tx.Model(&Objection{}).Where("id = ? AND status = ?", id, ObjectionPending).
+				Updates(map[string]any{"status": status, "decided_by": by.ID, "decided_at": now})
+			if res.Error != nil {
+				return fmt.Errorf("decide objection: %w", res.Error)
+			}
+			if res.RowsAffected == 0 {
+				return ErrDecided
+			}
+			if !approve {
+				return nil
+			}
+			if err := tx.Model(&CreditRecord{}).Where("id = ? AND revoked_at IS NULL", o.CreditRecordID).
+				Update("revoked_at", now).Error; err != nil {
+				return fmt.Errorf("revoke credit record: %w", err)
+			}
+			_, err := s.rateTx(tx, e.ID, CauseObjection)
+			return err
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.notifyPending(ctx, e.ID)
+	if err := s.db.WithContext(ctx).Take(&o, "id = ?", id).Error; err != nil {
+		return nil, fmt.Errorf("reload objection: %w", err)
+	}
+	e, err = s.FindByID(ctx, e.ID)
+	if err != nil {
+		return nil, err
+	}
+	v := viewOf(e)
+	return &ObjectionResult{Objection: o, USCC: e.USCC, Rating: &v}, nil
+}

@@ -1,0 +1,112 @@
+package enterprises
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"gorm.io/gorm"
+
+	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/staff"
+)
+
+// QueueFilter selects bindings or objections for an officer's work queue:
+// one status (default pending), oldest first, after a cursor.
+type QueueFilter struct {
+	Status string
+	After  int64
+	Limit  int
+}
+
+func (f *QueueFilter) validate() error {
+	if f.Status == "" {
+		f.Status = BindingPending
+	}
+	if !slices.Contains([]string{BindingPending, BindingApproved, BindingRejected}, f.Status) {
+		return apperr.Field("status", "须为以下之一: pending approved rejected")
+	}
+	if f.Limit <= 0 {
+		f.Limit = 20
+	}
+	return nil
+}
+
+// inScope limits q (which joins enterprises as e) to the member's streets.
+func inScope(q *gorm.DB, by *staff.Member) *gorm.DB {
+	if by.CoversStreet("") {
+		return q // no street scope
+	}
+	return q.Where("e.street IN ?", by.Streets)
+}
+
+// FindBindings lists binding requests in the member's street scope, with
+// the cursor of the next page (0 on the last). Returns invalid_argument
+// for a bad status.
+func (s *Service) FindBindings(ctx context.Context, by *staff.Member, f QueueFilter) ([]Binding, int64, error) {
+	if err := f.validate(); err != nil {
+		return nil, 0, err
+	}
+	var bs []Binding
+	q := s.db.WithContext(ctx).Table("enterprise_bindings AS b").
+		Select("b.*, e.uscc AS uscc, e.name AS enterprise_name").
+		Joins("JOIN enterprises e ON e.id = b.enterprise_id").
+		Where("b.status = ? AND b.id > ?", f.Status, f.After)
+	if err := inScope(q, by).Order("b.id").Limit(f.Limit + 1).Scan(&bs).Error; err != nil {
+		return nil, 0, fmt.Errorf("find bindings: %w", err)
+	}
+	var next int64
+	if len(bs) > f.Limit {
+		bs = bs[:f.Limit]
+		next = bs[len(bs)-1].ID
+	}
+	return bs, next, nil
+}
+
+// QueuedObjection is an objection with the factor it disputes.
+type QueuedObjection struct {
+	Objection
+	USCC           string        `json:"uscc"`
+	EnterpriseName string        `json:"enterprise_name"`
+	Factor         *CreditRecord `json:"factor" gorm:"-"`
+}
+
+// FindObjections lists objections in the member's street scope with the
+// disputed credit records, and the cursor of the next page (0 on the
+// last). Returns invalid_argument for a bad status.
+func (s *Service) FindObjections(ctx context.Context, by *staff.Member, f QueueFilter) ([]QueuedObjection, int64, error) {
+	if err := f.validate(); err != nil {
+		return nil, 0, err
+	}
+	var items []QueuedObjection
+	q := s.db.WithContext(ctx).Table("credit_objections AS o").
+		Select("o.*, e.uscc AS uscc, e.name AS enterprise_name").
+		Joins("JOIN enterprises e ON e.id = o.enterprise_id").
+		Where("o.status = ? AND o.id > ?", f.Status, f.After)
+	if err := inScope(q, by).Order("o.id").Limit(f.Limit + 1).Scan(&items).Error; err != nil {
+		return nil, 0, fmt.Errorf("find objections: %w", err)
+	}
+	var next int64
+	if len(items) > f.Limit {
+		items = items[:f.Limit]
+		next = items[len(items)-1].ID
+	}
+	ids := make([]int64, 0, len(items))
+	for _, o := range items {
+		ids = append(ids, o.CreditRecordID)
+	}
+	var recs []CreditRecord
+	if len(ids) > 0 {
+		if err := s.db.WithContext(ctx).Where("id IN ?", ids).Find(&recs).Error; err != nil {
+			return nil, 0, fmt.Errorf("load disputed records: %w", err)
+		}
+	}
+	byID := map[int64]*CreditRecord{}
+	for i := range recs {
+		byID[recs[i].ID] = &recs[i]
+	}
+	for i := range items {
+		items[i].Factor = byID[items[i].CreditRecordID]
+	}
+	return items, next, nil
+}

@@ -1,0 +1,58 @@
+package enterprises
+
+import (
+	"context"
+	"time"
+)
+
+// RatingView is the contract's rating of an enterprise: its current grade
+// and score and the model that produced them.
+type RatingView struct {
+	USCC         string     `json:"uscc"`
+	Name         string     `json:"name"`
+	Grade        string     `json:"grade"`
+	Score        *int       `json:"score"`
+	ModelVersion string     `json:"model_version"`
+	RatedAt      *time.Time `json:"rated_at"`
+	ValidUntil   *time.Time `json:"valid_until"`
+}
+
+func viewOf(e *Enterprise) RatingView {
+	return RatingView{USCC: e.USCC, Name: e.Name, Grade: e.Grade, Score: e.Score,
+		ModelVersion: e.ModelVersion, RatedAt: e.RatedAt, ValidUntil: e.ValidUntil}
+}
+
+// Detail is what a member sees of their enterprise: the rating with the
+// factors that produced it, explained, and the rating history.
+type Detail struct {
+	RatingView
+	Industry string   `json:"industry"`
+	Street   string   `json:"street"`
+	Factors  []Factor `json:"factors"`
+	History  []Rating `json:"history"`
+}
+
+// historyLimit is how many past ratings the detail shows.
+const historyLimit = 50
+
+// Detail returns the member view of an enterprise. Returns invalid_argument
+// for a bad code, ErrNotFound for an unknown enterprise and ErrNotMember
+// unless the resident holds an approved binding to it.
+func (s *Service) Detail(ctx context.Context, residentID int64, code string) (*Detail, error) {
+	e, err := s.memberOf(ctx, residentID, code)
+	if err != nil {
+		return nil, err
+	}
+	hist, err := s.History(ctx, e.ID, historyLimit)
+	if err != nil {
+		return nil, err
+	}
+	factors := []Factor{}
+	if len(hist) > 0 {
+		factors = hist[0].Factors
+	}
+	if hist == nil {
+		hist = []Rating{}
+	}
+	return &Detail{RatingView: viewOf(e), Industry: e.Industry, Street: e.Street, Factors: factors, History: hist}, nil
+}
