@@ -96,7 +96,6 @@ func openMySQL(ctx context.Context, dsn string, cfg *gorm.Config) (*gorm.DB, err
 		mc.Params = map[string]string{}
 	}
 	mc.Params["time_zone"] = "'+00:00'"
-	mc.Params["transaction_isolation"] = "'READ-COMMITTED'"
 	if _, ok := mc.Params["charset"]; !ok {
 		mc.Params["charset"] = "utf8mb4"
 	}
