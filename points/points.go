@@ -76,7 +76,7 @@ type Service struct {
 	forUpdate string // " FOR UPDATE" on MySQL; SQLite serializes writers anyway
 	// upsertAccount creates or locks an account, adding a delta.
 	upsertAccount string
-	levels    []int64
+	levels        []int64
 
 	mu    sync.Mutex
 	rules map[string]cachedRule
