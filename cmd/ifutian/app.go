@@ -159,6 +159,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *app, err error
 	a.residents = residents.New(a.db, regions, box, residents.Hooks{
 		Erasers: []residents.Eraser{
 			func(tx *gorm.DB, id int64) error { return a.auth.RevokeAllTx(tx, auth.Resident, id) },
+			a.points.EraseResident,
 		},
 		Exporters: map[string]residents.Exporter{
 			"points":      a.points.ExportResident,
@@ -167,6 +168,8 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *app, err error
 			"surveys":     a.surveys.ExportResident,
 		},
 	})
+
+	a.workers = append(a.workers, a.expirePoints)
 
 	var metrics *prometheus.Registry
 	if cfg.Metrics {
