@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -102,11 +103,14 @@ type Service struct {
 	// dummyHash keeps the time of a login with an unknown username equal to
 	// one with a wrong password.
 	dummyHash []byte
+
+	auditOnce sync.Once
+	auditQ    chan auditReq
 }
 
 // New returns a Service over db.
 func New(gdb *gorm.DB) *Service {
-	s := &Service{db: gdb, now: time.Now, bcryptCost: bcrypt.DefaultCost}
+	s := &Service{db: gdb, now: time.Now, bcryptCost: bcrypt.DefaultCost, auditQ: make(chan auditReq, 1024)}
 	s.dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not a password"), s.bcryptCost)
 	return s
 }
