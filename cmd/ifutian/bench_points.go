@@ -370,4 +370,3 @@ SELECT resident_id, 0, balance, 'earn', ?, ?, 'bare', ? FROM point_accounts WHER
 	}
 	return tx.Commit()
 }
-
