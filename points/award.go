@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -30,6 +31,9 @@ type AwardRequest struct {
 	RuleCode   string
 	ExternalID string
 	Note       string
+	// Audit, if set, is appended to the audit log in the award's own
+	// transaction when it grants points, with "transaction <id>" as detail.
+	Audit *staff.AuditEntry
 }
 
 // Validate checks an award request's fields.
@@ -59,10 +63,9 @@ func (r *AwardRequest) Validate() error {
 func (s *Service) Award(ctx context.Context, actor *staff.Member, req AwardRequest) (*Transaction, bool, error) {
 	t, repeated, err := s.award(ctx, actor, req)
 	if db.IsDuplicate(err) {
-		// A concurrent award with the same rule and external_id (for another
-		// resident, since one resident's awards are serialized) won the race:
-		// now the lookup finds it.
-		t, repeated, err = s.award(ctx, actor, req)
+		// The rule and external_id were awarded to another resident (one
+		// resident's own awards are serialized and found by the lookup).
+		return nil, false, ErrExternalIDTaken
 	}
 	return t, repeated, err
 }
@@ -86,8 +89,8 @@ func (s *Service) award(ctx context.Context, actor *staff.Member, req AwardReque
 		t, repeated, refusal = nil, false, ""
 		now := s.now().UTC()
 		day, month := periodStarts(now)
-		extra := `, (SELECT p.id FROM point_transactions p WHERE p.kind = 'earn' AND p.idem = ?),
-(SELECT f.reason FROM point_award_refusals f WHERE f.rule_code = ? AND f.external_id = ?)`
+		extra := `, (SELECT p.id FROM point_transactions p WHERE p.kind = 'earn' AND p.idem = ? AND p.resident_id = r.id),
+(SELECT f.reason FROM point_award_refusals f WHERE f.rule_code = ? AND f.external_id = ? AND f.resident_id = r.id)`
 		args := []any{idem, rule.Code, req.ExternalID}
 		const count = `, (SELECT COUNT(*) FROM point_transactions c WHERE c.resident_id = r.id AND c.rule_code = ? AND c.created_at >= ?)`
 		for _, p := range []struct {
@@ -101,17 +104,17 @@ func (s *Service) award(ctx context.Context, actor *staff.Member, req AwardReque
 				extra += ", 0"
 			}
 		}
-		// One statement locks the account and adds the points, optimistically:
-		// a repeat or a refusal undoes it. The next reads everything the
-		// decision needs: an earlier award or refusal and the cap counts.
+		// One statement locks the resident and reads everything the decision
+		// needs: balance, an earlier award or refusal, the cap counts. An
+		// award of the same external_id to another resident is caught by the
+		// ledger's unique key.
 		var (
 			prevTx       *int64
 			prevRefusal  *string
 			nDay, nMonth int64
 		)
-		points := int64(rule.Points)
-		a, err := s.lockAccount(tx, req.ResidentID, points, points, extra, args, &prevTx, &prevRefusal, &nDay, &nMonth)
-		if err != nil { // a deleted resident's account stays as it is: rolled back
+		a, err := s.lockAccount(tx, req.ResidentID, extra, args, &prevTx, &prevRefusal, &nDay, &nMonth)
+		if err != nil {
 			return err
 		}
 		if actor != nil && !actor.CoversStreet(a.street) {
@@ -121,9 +124,6 @@ func (s *Service) award(ctx context.Context, actor *staff.Member, req AwardReque
 			var prev Transaction
 			if err := tx.Take(&prev, *prevTx).Error; err != nil {
 				return err
-			}
-			if prev.ResidentID != req.ResidentID {
-				return ErrExternalIDTaken
 			}
 			t, repeated = &prev, true
 			return errRollback
@@ -142,22 +142,25 @@ func (s *Service) award(ctx context.Context, actor *staff.Member, req AwardReque
 			refusal = "monthly_cap"
 		}
 		if refusal != "" {
-			// The refusal is part of the record: take the points back out
-			// and commit it.
-			if err := tx.Exec("UPDATE point_accounts SET balance = balance - ?, lifetime_earned = lifetime_earned - ? WHERE resident_id = ?",
-				points, points, req.ResidentID).Error; err != nil {
-				return err
-			}
+			// The refusal is part of the record: commit it.
 			return tx.Exec(`INSERT INTO point_award_refusals (resident_id, rule_code, rule_version, external_id, reason, staff_id, created_at)
 VALUES (?, ?, ?, ?, ?, ?, ?)`, req.ResidentID, rule.Code, rule.Version, req.ExternalID, refusal, staffID(actor), now).Error
 		}
 		code, ext, ruleVersion := rule.Code, req.ExternalID, rule.Version
 		t = &Transaction{
-			Delta: points, Kind: Earn, Idem: idem, RuleCode: &code, RuleVersion: &ruleVersion,
+			Delta: int64(rule.Points), Kind: Earn, Idem: idem, RuleCode: &code, RuleVersion: &ruleVersion,
 			ExternalID: &ext, Reason: orDefault(req.Note, rule.Name), StaffID: staffID(actor),
 			DepartmentID: departmentID(actor), ExpiresAt: rule.expiresAt(now), CreatedAt: now,
 		}
-		return s.credit(tx, a, t)
+		if err := s.credit(tx, a, t); err != nil {
+			return err
+		}
+		if req.Audit == nil {
+			return nil
+		}
+		e := *req.Audit
+		e.ID, e.Detail, e.CreatedAt = 0, "transaction "+strconv.FormatInt(t.ID, 10), now
+		return tx.Create(&e).Error
 	})
 	if errors.Is(err, errRollback) {
 		err = nil

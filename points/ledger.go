@@ -48,17 +48,12 @@ func (s *Service) expireLot(ctx context.Context, residentID, lotID int64, now ti
 		if l.Remaining <= 0 {
 			return errRollback // spent or expired meanwhile
 		}
-		t := &Transaction{
-			ResidentID: residentID, Delta: -l.Remaining, Kind: Expire, Idem: "lot/" + strconv.FormatInt(l.ID, 10),
-			Reason: "积分到期", CreatedAt: now, BalanceAfter: a.balance - l.Remaining,
-		}
-		if err := tx.Create(t).Error; err != nil {
-			return err
-		}
 		if err := tx.Exec("UPDATE point_lots SET remaining = 0 WHERE id = ?", l.ID).Error; err != nil {
 			return err
 		}
-		return s.moveBalance(tx, a, t)
+		return s.post(tx, a, &Transaction{
+			Delta: -l.Remaining, Kind: Expire, Idem: "lot/" + strconv.FormatInt(l.ID, 10), Reason: "积分到期", CreatedAt: now,
+		})
 	})
 	if err != nil && !errors.Is(err, errRollback) {
 		return fmt.Errorf("expire lot %d: %w", lotID, err)

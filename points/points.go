@@ -74,9 +74,7 @@ type Service struct {
 	db        *gorm.DB
 	now       func() time.Time
 	forUpdate string // " FOR UPDATE" on MySQL; SQLite serializes writers anyway
-	// upsertAccount creates or locks an account, adding a delta.
-	upsertAccount string
-	levels        []int64
+	levels    []int64
 
 	mu    sync.Mutex
 	rules map[string]cachedRule
@@ -84,9 +82,9 @@ type Service struct {
 
 // New returns a Service over db.
 func New(gdb *gorm.DB) *Service {
-	s := &Service{db: gdb, now: time.Now, levels: DefaultLevels, rules: map[string]cachedRule{}, upsertAccount: upsertSQLite}
+	s := &Service{db: gdb, now: time.Now, levels: DefaultLevels, rules: map[string]cachedRule{}}
 	if db.DialectOf(gdb) == db.MySQL {
-		s.forUpdate, s.upsertAccount = " FOR UPDATE", upsertMySQL
+		s.forUpdate = " FOR UPDATE"
 	}
 	return s
 }
@@ -138,6 +136,7 @@ type Transaction struct {
 	DepartmentID     *int64     `json:"-"`
 	ExpiresAt        *time.Time `json:"expires_at"`
 	RestoreExpiresAt *time.Time `json:"-"` // for a debit: the expiry a reversal or refund restores
+	LotAmount        int64      `json:"-"` // the lot the trigger opens: a credit's unspent part, a deduction's debt
 	CreatedAt        time.Time  `json:"created_at"`
 }
 
@@ -160,72 +159,71 @@ func (lot) TableName() string { return "point_lots" }
 type account struct {
 	residentID int64
 	street     string
-	balance    int64 // before applied
-	lifetime   int64 // before applied
-	applied    int64 // delta lockAccount already added to the balance
-	earned     int64 // lifetime points lockAccount already added
+	balance    int64
+	lifetime   int64
 }
 
-// lockAccount locks resident id's points account for the rest of tx,
-// creating it on first use, and returns it. Every posting goes through it
-// first, which serializes one resident's postings while different
-// residents' run in parallel. A caller that knows its delta (and earned
-// points) passes them so the lock and the balance move are one statement.
-// extra columns (with their ? args, scanned into dest) are read in the
-// same round trip, after the lock. Returns ErrResidentNotFound for an
-// unknown or deleted resident (with the account, still locked, if the
-// resident was deleted).
+// lockAccount locks resident id's row, and so their points, for the rest
+// of tx and returns their balance. Every posting goes through it first,
+// which serializes one resident's postings while different residents' run
+// in parallel. extra columns (with their ? args, scanned into dest) are
+// read in the same round trip; they must be correlated with the resident
+// row r, so that they are read after its lock is granted and see what the
+// previous holder committed. Returns ErrResidentNotFound for an unknown or
+// deleted resident (with the account, still locked, if it was deleted).
 //
-// Why an upsert and not SELECT … FOR UPDATE: the upsert takes a record
-// lock whether or not the row existed, where a locking read of a missing
-// row takes a gap lock on which two first postings would deadlock. And
-// the reads come in a statement after the lock, because a statement reads
-// a snapshot taken before it waited for a lock.
-func (s *Service) lockAccount(tx *gorm.DB, residentID, delta, earned int64, extra string, args []any, dest ...any) (*account, error) {
-	now := s.now().UTC()
-	if err := tx.Exec(s.upsertAccount, residentID, delta, earned, now, now).Error; err != nil {
-		return nil, fmt.Errorf("lock points account: %w", err)
-	}
-	a := &account{residentID: residentID, applied: delta, earned: earned}
+// The resident row is locked rather than the account row: it always
+// exists, where a locking read of a missing account row would take a gap
+// lock on which two first postings would deadlock. The account itself is
+// moved by the point_transactions_post trigger when a transaction is
+// inserted, in the same statement.
+func (s *Service) lockAccount(tx *gorm.DB, residentID int64, extra string, args []any, dest ...any) (*account, error) {
+	a := &account{residentID: residentID}
 	var deleted bool
-	q := `SELECT r.street, r.deleted_at IS NOT NULL, a.balance, a.lifetime_earned` + extra + `
-FROM residents r JOIN point_accounts a ON a.resident_id = r.id WHERE r.id = ?`
-	err := tx.Raw(q, append(args, residentID)...).Row().Scan(append([]any{&a.street, &deleted, &a.balance, &a.lifetime}, dest...)...)
-	if errors.Is(err, errNoRows) || (err == nil && deleted) {
-		return a, ErrResidentNotFound
+	var bal, life *int64
+	q := `SELECT r.street, r.deleted_at IS NOT NULL,
+(SELECT a.balance FROM point_accounts a WHERE a.resident_id = r.id),
+(SELECT a.lifetime_earned FROM point_accounts a WHERE a.resident_id = r.id)` + extra + `
+FROM residents r WHERE r.id = ?` + s.forUpdate
+	err := tx.Raw(q, append(args, residentID)...).Row().Scan(append([]any{&a.street, &deleted, &bal, &life}, dest...)...)
+	if errors.Is(err, errNoRows) {
+		return nil, ErrResidentNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("lock points account: %w", err)
 	}
-	a.balance -= delta
-	a.lifetime -= earned
+	if bal != nil {
+		a.balance, a.lifetime = *bal, *life
+	}
+	if deleted {
+		return a, ErrResidentNotFound
+	}
 	return a, nil
 }
 
-// lock is lockAccount without a delta or extra reads.
+// lock is lockAccount without extra reads.
 func (s *Service) lock(tx *gorm.DB, residentID int64) (*account, error) {
-	return s.lockAccount(tx, residentID, 0, 0, "", nil)
+	return s.lockAccount(tx, residentID, "", nil)
 }
 
-const (
-	upsertMySQL = `INSERT INTO point_accounts (resident_id, balance, lifetime_earned, version, created_at, updated_at)
-VALUES (?, ?, ?, 1, ?, ?) ON DUPLICATE KEY UPDATE balance = balance + VALUES(balance),
-lifetime_earned = lifetime_earned + VALUES(lifetime_earned), version = version + 1, updated_at = VALUES(updated_at)`
-	upsertSQLite = `INSERT INTO point_accounts (resident_id, balance, lifetime_earned, version, created_at, updated_at)
-VALUES (?, ?, ?, 1, ?, ?) ON CONFLICT (resident_id) DO UPDATE SET balance = balance + excluded.balance,
-lifetime_earned = lifetime_earned + excluded.lifetime_earned, version = version + 1, updated_at = excluded.updated_at`
-)
-
-// credit posts t (a positive Delta) to the locked account a: it pays any
-// debt first, keeps the rest as a lot expiring at t.ExpiresAt, and moves the
-// balance. Earned credits raise lifetime earned points.
-func (s *Service) credit(tx *gorm.DB, a *account, t *Transaction) error {
-	now := t.CreatedAt
+// post inserts t for the locked account a; the trigger moves the account
+// and opens t.LotAmount as a lot.
+func (s *Service) post(tx *gorm.DB, a *account, t *Transaction) error {
 	t.ResidentID = a.residentID
 	t.BalanceAfter = a.balance + t.Delta
 	if err := tx.Create(t).Error; err != nil {
 		return err
 	}
+	a.balance += t.Delta
+	if t.Kind == Earn {
+		a.lifetime += t.Delta
+	}
+	return nil
+}
+
+// credit posts t (a positive Delta) to the locked account a: it pays any
+// debt first and keeps the rest as a lot expiring at t.ExpiresAt.
+func (s *Service) credit(tx *gorm.DB, a *account, t *Transaction) error {
 	left := t.Delta
 	if a.balance < 0 {
 		// A deduction left a debt (negative lots): pay it first, oldest first.
@@ -244,13 +242,8 @@ func (s *Service) credit(tx *gorm.DB, a *account, t *Transaction) error {
 			left -= pay
 		}
 	}
-	if left > 0 {
-		l := lot{ResidentID: a.residentID, TransactionID: t.ID, Amount: t.Delta, Remaining: left, ExpiresAt: t.ExpiresAt, CreatedAt: now}
-		if err := tx.Create(&l).Error; err != nil {
-			return err
-		}
-	}
-	return s.moveBalance(tx, a, t)
+	t.LotAmount = left
+	return s.post(tx, a, t)
 }
 
 // debit posts t (a negative Delta) to the locked account a, consuming lots
@@ -258,14 +251,11 @@ func (s *Service) credit(tx *gorm.DB, a *account, t *Transaction) error {
 // shortfall becomes a debt lot. It sets t.RestoreExpiresAt to the latest
 // expiry among the consumed lots (nil if any never expires).
 func (s *Service) debit(tx *gorm.DB, a *account, t *Transaction) error {
-	now := t.CreatedAt
 	need := -t.Delta
 	var lots []lot
 	if err := tx.Where("resident_id = ? AND remaining > 0", a.residentID).Order("id").Find(&lots).Error; err != nil {
 		return err
 	}
-	type use struct{ id, amount int64 }
-	var uses []use
 	var restore *time.Time
 	never := false
 	for _, l := range lots {
@@ -273,7 +263,9 @@ func (s *Service) debit(tx *gorm.DB, a *account, t *Transaction) error {
 			break
 		}
 		take := min(need, l.Remaining)
-		uses = append(uses, use{l.ID, take})
+		if err := tx.Exec("UPDATE point_lots SET remaining = remaining - ? WHERE id = ?", take, l.ID).Error; err != nil {
+			return err
+		}
 		need -= take
 		if l.ExpiresAt == nil {
 			never = true
@@ -285,46 +277,13 @@ func (s *Service) debit(tx *gorm.DB, a *account, t *Transaction) error {
 		r := restore.UTC()
 		t.RestoreExpiresAt = &r
 	}
-	t.ResidentID = a.residentID
-	t.BalanceAfter = a.balance + t.Delta
-	if err := tx.Create(t).Error; err != nil {
-		return err
-	}
-	for _, u := range uses {
-		if err := tx.Exec("UPDATE point_lots SET remaining = remaining - ? WHERE id = ?", u.amount, u.id).Error; err != nil {
-			return err
-		}
-	}
 	if need > 0 {
 		if t.Kind != Deduct {
 			return fmt.Errorf("debit %s: lots short by %d for resident %d", t.Kind, need, a.residentID)
 		}
-		debt := lot{ResidentID: a.residentID, TransactionID: t.ID, Amount: -need, Remaining: -need, CreatedAt: now}
-		if err := tx.Create(&debt).Error; err != nil {
-			return err
-		}
+		t.LotAmount = -need // a debt
 	}
-	return s.moveBalance(tx, a, t)
-}
-
-// moveBalance brings the locked account to the balance after t, adding
-// what lockAccount did not already add.
-func (s *Service) moveBalance(tx *gorm.DB, a *account, t *Transaction) error {
-	earned := int64(0)
-	if t.Kind == Earn {
-		earned = t.Delta
-	}
-	if d, e := t.Delta-a.applied, earned-a.earned; d != 0 || e != 0 {
-		err := tx.Exec("UPDATE point_accounts SET balance = balance + ?, lifetime_earned = lifetime_earned + ?, updated_at = ? WHERE resident_id = ?",
-			d, e, t.CreatedAt, a.residentID).Error
-		if err != nil {
-			return err
-		}
-	}
-	a.balance += t.Delta
-	a.lifetime += earned
-	a.applied, a.earned = 0, 0
-	return nil
+	return s.post(tx, a, t)
 }
 
 // transact runs fn in a transaction, again on a deadlock, lock timeout or

@@ -57,6 +57,9 @@ func benchPoints(ctx context.Context, cfg Config, log *slog.Logger, o benchOptio
 	if err := b.seed(ctx); err != nil {
 		return fmt.Errorf("bench points: seed: %w", err)
 	}
+	if err := b.createBareTables(ctx); err != nil {
+		return fmt.Errorf("bench points: bare tables: %w", err)
+	}
 	defer func() {
 		if err := b.cleanup(context.WithoutCancel(ctx)); err != nil {
 			log.Error("bench points: cleanup failed", "err", err)
@@ -89,6 +92,16 @@ func benchPoints(ctx context.Context, cfg Config, log *slog.Logger, o benchOptio
 	}
 	api, err := b.run(ctx, o.Duration, b.apiAward)
 	pprof.StopCPUProfile()
+	if os.Getenv("IFUTIAN_BENCH_DIRECT") != "" {
+		direct, err := b.run(ctx, o.Duration, func(ctx context.Context, rng *mrand.Rand) error {
+			_, _, err := a.points.Award(ctx, nil, points.AwardRequest{ResidentID: b.ids[rng.IntN(len(b.ids))], RuleCode: b.rule, ExternalID: b.run_ + "-d-" + strconv.FormatInt(b.seq.Add(1), 10)})
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "award_direct_per_s: %.0f\naward_direct_p99_ms: %.1f\n", direct.perSecond(), direct.percentile(0.99))
+	}
 	if err != nil {
 		return err
 	}
@@ -135,8 +148,10 @@ type pointsBench struct {
 	staff  string // the points officer's token
 	rule   string
 	base   string
-	client *http.Client
-	seq    atomic.Int64
+	// bareLedger and bareAccounts are bareAward's copies of the tables.
+	bareLedger, bareAccounts string
+	client                   *http.Client
+	seq                      atomic.Int64
 }
 
 const benchDepartment = "积分基准测试"
@@ -211,6 +226,13 @@ SELECT id, 0, 0, 0, created_at, created_at FROM residents WHERE id IN ?`, chunk)
 // member they name (disabled, its token revoked).
 func (b *pointsBench) cleanup(ctx context.Context) error {
 	gdb := b.a.db.WithContext(ctx)
+	for _, t := range []string{b.bareLedger, b.bareAccounts} {
+		if t != "" {
+			if err := gdb.Exec("DROP TABLE IF EXISTS " + t).Error; err != nil {
+				return err
+			}
+		}
+	}
 	ids := b.ids
 	for len(ids) > 0 {
 		chunk := ids[:min(500, len(ids))]
@@ -346,27 +368,56 @@ func (b *pointsBench) do(ctx context.Context, method, path, token, body string, 
 	return nil
 }
 
-// bareAward is the same ledger insert plus account update as an award,
-// as one plain database/sql transaction: the floor the API is measured
-// against. It posts zero points (balance_after read by the insert itself)
-// so the accounts still reconcile.
+// bareAward is the floor the API is measured against: one plain
+// database/sql transaction doing an award's ledger insert plus account
+// update, on copies of the ledger and account tables (same columns and
+// indexes, no trigger) in the same database.
 func (b *pointsBench) bareAward(ctx context.Context, rng *mrand.Rand) error {
 	id := b.ids[rng.IntN(len(b.ids))]
-	sqlDB := db.SQL(b.a.db)
-	tx, err := sqlDB.BeginTx(ctx, nil)
+	tx, err := db.SQL(b.a.db).BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
 	now := time.Now().UTC()
-	if _, err := tx.ExecContext(ctx, "UPDATE point_accounts SET balance = balance + 0, version = version + 1, updated_at = ? WHERE resident_id = ?", now, id); err != nil {
-		return err
-	}
 	idem := b.run_ + "-bare-" + strconv.FormatInt(b.seq.Add(1), 10)
-	_, err = tx.ExecContext(ctx, `INSERT INTO point_transactions (resident_id, delta, balance_after, kind, idem, rule_code, reason, created_at)
-SELECT resident_id, 0, balance, 'earn', ?, ?, 'bare', ? FROM point_accounts WHERE resident_id = ?`, idem, b.rule, now, id)
+	_, err = tx.ExecContext(ctx, "INSERT INTO "+b.bareLedger+` (resident_id, delta, balance_after, kind, idem, rule_code, reason, created_at)
+VALUES (?, 1, 0, 'earn', ?, ?, 'bare', ?)`, id, idem, b.rule, now)
 	if err != nil {
 		return err
 	}
+	if _, err := tx.ExecContext(ctx, "UPDATE "+b.bareAccounts+` SET balance = balance + 1, lifetime_earned = lifetime_earned + 1,
+version = version + 1, updated_at = ? WHERE resident_id = ?`, now, id); err != nil {
+		return err
+	}
 	return tx.Commit()
+}
+
+// createBareTables copies the ledger and account tables' shape (columns
+// and indexes, not the trigger) for bareAward, with the bench accounts.
+func (b *pointsBench) createBareTables(ctx context.Context) error {
+	b.bareLedger, b.bareAccounts = "bench_ledger_"+b.run_, "bench_accounts_"+b.run_
+	gdb := b.a.db.WithContext(ctx)
+	copies := map[string]string{"point_transactions": b.bareLedger, "point_accounts": b.bareAccounts}
+	for from, to := range copies {
+		if db.DialectOf(b.a.db) == db.MySQL {
+			if err := gdb.Exec("CREATE TABLE " + to + " LIKE " + from).Error; err != nil {
+				return err
+			}
+			continue
+		}
+		var ddl []string
+		if err := gdb.Raw("SELECT sql FROM sqlite_master WHERE tbl_name = ? AND type IN ('table', 'index') AND sql IS NOT NULL ORDER BY type DESC", from).Scan(&ddl).Error; err != nil {
+			return err
+		}
+		for _, stmt := range ddl {
+			stmt = strings.Replace(stmt, "INDEX "+from, "INDEX "+to, 1) // index names start with the table's
+			stmt = strings.Replace(stmt, "TABLE "+from, "TABLE "+to, 1)
+			stmt = strings.Replace(stmt, " ON "+from+" ", " ON "+to+" ", 1)
+			if err := gdb.Exec(stmt).Error; err != nil {
+				return err
+			}
+		}
+	}
+	return gdb.Exec("INSERT INTO "+b.bareAccounts+" SELECT * FROM point_accounts WHERE resident_id IN ?", b.ids).Error
 }

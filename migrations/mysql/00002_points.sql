@@ -68,6 +68,7 @@ CREATE TABLE point_transactions (
     department_id      BIGINT NULL,
     expires_at         DATETIME(6) NULL,
     restore_expires_at DATETIME(6) NULL,
+    lot_amount         BIGINT NOT NULL DEFAULT 0,
     created_at         DATETIME(6) NOT NULL,
     UNIQUE KEY point_transactions_idem (kind, idem),
     INDEX point_transactions_resident (resident_id, id),
@@ -87,6 +88,27 @@ CREATE TABLE point_lots (
     INDEX point_lots_resident (resident_id, id),
     INDEX point_lots_expiry (expires_at)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- Posting a transaction moves the account and opens its lot (lot_amount:
+-- what a credit keeps after paying debts, or a deduction's new debt) in the
+-- same statement: the balance can never drift from the ledger.
+-- +goose StatementBegin
+CREATE TRIGGER point_transactions_post AFTER INSERT ON point_transactions FOR EACH ROW
+BEGIN
+    UPDATE point_accounts SET balance = balance + NEW.delta,
+        lifetime_earned = lifetime_earned + IF(NEW.kind = 'earn', NEW.delta, 0),
+        version = version + 1, updated_at = NEW.created_at
+    WHERE resident_id = NEW.resident_id;
+    IF ROW_COUNT() = 0 THEN
+        INSERT INTO point_accounts (resident_id, balance, lifetime_earned, version, created_at, updated_at)
+        VALUES (NEW.resident_id, NEW.delta, IF(NEW.kind = 'earn', NEW.delta, 0), 1, NEW.created_at, NEW.created_at);
+    END IF;
+    IF NEW.lot_amount <> 0 THEN
+        INSERT INTO point_lots (resident_id, transaction_id, amount, remaining, expires_at, created_at)
+        VALUES (NEW.resident_id, NEW.id, NEW.lot_amount, NEW.lot_amount, NEW.expires_at, NEW.created_at);
+    END IF;
+END
+-- +goose StatementEnd
 
 -- Awards a cap refused: granted nothing, recorded with the reason.
 CREATE TABLE point_award_refusals (
@@ -156,6 +178,7 @@ CREATE TABLE redemptions (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 -- +goose Down
+DROP TRIGGER point_transactions_post;
 DROP TABLE redemptions;
 DROP TABLE rewards;
 DROP TABLE point_appeals;

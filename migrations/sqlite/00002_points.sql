@@ -67,6 +67,7 @@ CREATE TABLE point_transactions (
     department_id      INTEGER,
     expires_at         DATETIME,
     restore_expires_at DATETIME,
+    lot_amount         INTEGER NOT NULL DEFAULT 0,
     created_at         DATETIME NOT NULL
 );
 CREATE UNIQUE INDEX point_transactions_idem ON point_transactions (kind, idem);
@@ -86,6 +87,24 @@ CREATE TABLE point_lots (
 );
 CREATE INDEX point_lots_resident ON point_lots (resident_id, id);
 CREATE INDEX point_lots_expiry ON point_lots (expires_at);
+
+-- Posting a transaction moves the account and opens its lot (lot_amount:
+-- what a credit keeps after paying debts, or a deduction's new debt) in the
+-- same statement: the balance can never drift from the ledger.
+-- +goose StatementBegin
+CREATE TRIGGER point_transactions_post AFTER INSERT ON point_transactions
+BEGIN
+    INSERT OR IGNORE INTO point_accounts (resident_id, balance, lifetime_earned, version, created_at, updated_at)
+    VALUES (NEW.resident_id, 0, 0, 0, NEW.created_at, NEW.created_at);
+    UPDATE point_accounts SET balance = balance + NEW.delta,
+        lifetime_earned = lifetime_earned + (CASE WHEN NEW.kind = 'earn' THEN NEW.delta ELSE 0 END),
+        version = version + 1, updated_at = NEW.created_at
+    WHERE resident_id = NEW.resident_id;
+    INSERT INTO point_lots (resident_id, transaction_id, amount, remaining, expires_at, created_at)
+    SELECT NEW.resident_id, NEW.id, NEW.lot_amount, NEW.lot_amount, NEW.expires_at, NEW.created_at
+    WHERE NEW.lot_amount <> 0;
+END;
+-- +goose StatementEnd
 
 -- Awards a cap refused: granted nothing, recorded with the reason.
 CREATE TABLE point_award_refusals (
@@ -154,6 +173,7 @@ CREATE INDEX redemptions_resident ON redemptions (resident_id, id);
 CREATE INDEX redemptions_reward ON redemptions (reward_id, resident_id, status);
 
 -- +goose Down
+DROP TRIGGER point_transactions_post;
 DROP TABLE redemptions;
 DROP TABLE rewards;
 DROP TABLE point_appeals;
