@@ -67,7 +67,8 @@ func (r *Reward) availableAt(now time.Time) bool {
 	return (r.ValidFrom == nil || !now.Before(*r.ValidFrom)) && (r.ValidUntil == nil || now.Before(*r.ValidUntil))
 }
 
-// CreateReward adds a reward owned by actor's department.
+// CreateReward adds a reward owned by actor's department (r.DepartmentID
+// when actor is nil, from the command line).
 func (s *Service) CreateReward(ctx context.Context, actor *staff.Member, r Reward) (*Reward, error) {
 	r.Name = strings.TrimSpace(r.Name)
 	if err := r.Validate(); err != nil {
@@ -75,7 +76,9 @@ func (s *Service) CreateReward(ctx context.Context, actor *staff.Member, r Rewar
 	}
 	now := s.now().UTC()
 	r.ID, r.CreatedAt, r.UpdatedAt = 0, now, now
-	r.DepartmentID, r.CreatedBy = departmentID(actor), staffID(actor)
+	if actor != nil {
+		r.DepartmentID, r.CreatedBy = actor.DepartmentID, &actor.ID
+	}
 	if err := s.db.WithContext(ctx).Create(&r).Error; err != nil {
 		return nil, fmt.Errorf("create reward: %w", err)
 	}
@@ -327,3 +330,4 @@ func (s *Service) FindRedemptions(ctx context.Context, residentID, before int64,
 	}
 	return pageOf(reds, limit, func(r Redemption) int64 { return r.ID })
 }
+

@@ -246,3 +246,9 @@ func pageOf[T any](items []T, limit int, id func(T) int64) ([]T, int64, error) {
 	}
 	return items, 0, nil
 }
+
+// FindRule returns the rule code (read through the rule cache). Returns
+// ErrRuleNotFound.
+func (s *Service) FindRule(ctx context.Context, code string) (*Rule, error) {
+	return s.rule(ctx, code)
+}
