@@ -330,4 +330,3 @@ func (s *Service) FindRedemptions(ctx context.Context, residentID, before int64,
 	}
 	return pageOf(reds, limit, func(r Redemption) int64 { return r.ID })
 }
-
