@@ -11,8 +11,6 @@ import (
 	mrand "math/rand/v2"
 	"net"
 	"net/http"
-	"os"
-	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -83,29 +81,9 @@ func benchPoints(ctx context.Context, cfg Config, log *slog.Logger, o benchOptio
 	if _, err := b.run(ctx, min(2*time.Second, o.Duration), b.apiAward); err != nil {
 		return err
 	}
-	if f := os.Getenv("IFUTIAN_BENCH_CPUPROFILE"); f != "" {
-		pf, err := os.Create(f)
-		if err != nil {
-			return err
-		}
-		pprof.StartCPUProfile(pf)
-	}
-	api, err := b.run(ctx, o.Duration, b.apiAward)
-	pprof.StopCPUProfile()
-	if os.Getenv("IFUTIAN_BENCH_DIRECT") != "" {
-		direct, err := b.run(ctx, o.Duration, func(ctx context.Context, rng *mrand.Rand) error {
-			_, _, err := a.points.Award(ctx, nil, points.AwardRequest{ResidentID: b.ids[rng.IntN(len(b.ids))], RuleCode: b.rule, ExternalID: b.run_ + "-d-" + strconv.FormatInt(b.seq.Add(1), 10)})
-			return err
-		})
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(out, "award_direct_per_s: %.0f\naward_direct_p99_ms: %.1f\n", direct.perSecond(), direct.percentile(0.99))
-	}
-	if err != nil {
-		return err
-	}
-	bare, err := b.run(ctx, o.Duration, b.bareAward)
+	// Each pair of phases is interleaved in slices, so that a change in the
+	// machine's background load falls on both sides of a ratio alike.
+	api, bare, err := b.pair(ctx, b.apiAward, b.bareAward)
 	if err != nil {
 		return err
 	}
@@ -116,11 +94,7 @@ func benchPoints(ctx context.Context, cfg Config, log *slog.Logger, o benchOptio
 	fmt.Fprintf(out, "award_bare_p99_ms: %.1f\n", bare.percentile(0.99))
 	fmt.Fprintf(out, "award_ratio: %.2f\n", api.perSecond()/bare.perSecond())
 
-	read, err := b.run(ctx, o.Duration, b.readAccount)
-	if err != nil {
-		return err
-	}
-	trivial, err := b.run(ctx, o.Duration, b.readTrivial)
+	read, trivial, err := b.pair(ctx, b.readAccount, b.readTrivial)
 	if err != nil {
 		return err
 	}
@@ -276,6 +250,29 @@ func (r benchResult) percentile(p float64) float64 {
 	}
 	i := min(len(r.latencies)-1, int(float64(len(r.latencies))*p))
 	return float64(r.latencies[i].Microseconds()) / 1000
+}
+
+// pair measures ops x and y for o.Duration each, alternating in slices.
+func (b *pointsBench) pair(ctx context.Context, x, y func(context.Context, *mrand.Rand) error) (rx, ry benchResult, err error) {
+	const parts = 5
+	for range parts {
+		sx, err := b.run(ctx, b.o.Duration/parts, x)
+		if err != nil {
+			return rx, ry, err
+		}
+		sy, err := b.run(ctx, b.o.Duration/parts, y)
+		if err != nil {
+			return rx, ry, err
+		}
+		rx, ry = rx.add(sx), ry.add(sy)
+	}
+	slices.Sort(rx.latencies)
+	slices.Sort(ry.latencies)
+	return rx, ry, nil
+}
+
+func (r benchResult) add(o benchResult) benchResult {
+	return benchResult{n: r.n + o.n, elapsed: r.elapsed + o.elapsed, latencies: append(r.latencies, o.latencies...)}
 }
 
 // run calls op from o.Concurrency goroutines for d and collects latencies.
