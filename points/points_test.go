@@ -111,6 +111,12 @@ func TestAward(t *testing.T) {
 			t.Fatalf("balance=%d, want 20", got)
 		}
 	})
+	t.Run("ErrExternalIDTaken", func(t *testing.T) {
+		other := newResident(t, gdb, "")
+		if _, _, err := s.Award(ctx, nil, AwardRequest{ResidentID: other, RuleCode: "volunteer", ExternalID: "shift-1"}); !errors.Is(err, ErrExternalIDTaken) {
+			t.Fatalf("err=%v", err)
+		}
+	})
 	t.Run("ErrRuleForbidden", func(t *testing.T) {
 		dept := int64(42)
 		gdb.Exec("INSERT INTO departments (id, name, created_at) VALUES (42, 'x', ?)", time.Now().UTC())
@@ -274,6 +280,53 @@ func TestConcurrent(t *testing.T) {
 	gdb.Raw("SELECT COUNT(*) FROM point_transactions WHERE kind = 'spend' AND balance_after < 0").Scan(&neg)
 	if neg != 0 {
 		t.Fatalf("%d spends below zero", neg)
+	}
+	mustReconcile(t, s)
+}
+
+func TestReconcileFindsMismatch(t *testing.T) {
+	gdb := dbtest.Open(t)
+	s := New(gdb)
+	mustRule(t, s, Rule{Code: "rr", Name: "r", Points: 10})
+	id := newResident(t, gdb, "")
+	if _, _, err := s.Award(ctx, nil, AwardRequest{ResidentID: id, RuleCode: "rr", ExternalID: "1"}); err != nil {
+		t.Fatal(err)
+	}
+	mustReconcile(t, s)
+	gdb.Exec("UPDATE point_accounts SET balance = balance + 1 WHERE resident_id = ?", id)
+	bad, checked, err := s.Reconcile(ctx)
+	if err != nil || checked != 1 || len(bad) != 1 || bad[0].ResidentID != id {
+		t.Fatalf("bad=%v checked=%d err=%v", bad, checked, err)
+	}
+}
+
+func TestRedeemRules(t *testing.T) {
+	gdb := dbtest.Open(t)
+	s := New(gdb)
+	mustRule(t, s, Rule{Code: "rr", Name: "r", Points: 150})
+	id := newResident(t, gdb, "")
+	if _, _, err := s.Award(ctx, nil, AwardRequest{ResidentID: id, RuleCode: "rr", ExternalID: "1"}); err != nil {
+		t.Fatal(err)
+	}
+	high, _ := s.CreateReward(ctx, nil, Reward{Name: "高级", Points: 10, Stock: 5, MinLevel: 3})
+	if _, _, err := s.Redeem(ctx, id, high.ID, ""); !errors.Is(err, ErrLevelTooLow) {
+		t.Fatalf("level 2 redeeming a level-3 reward: err=%v", err)
+	}
+	past := time.Now().Add(-time.Hour)
+	old, _ := s.CreateReward(ctx, nil, Reward{Name: "过期", Points: 10, Stock: 5, ValidUntil: &past})
+	if _, _, err := s.Redeem(ctx, id, old.ID, ""); !errors.Is(err, ErrRewardUnavailable) {
+		t.Fatalf("expired reward: err=%v", err)
+	}
+	ok, _ := s.CreateReward(ctx, nil, Reward{Name: "普通", Points: 10, Stock: 5})
+	if _, _, err := s.Redeem(ctx, id, ok.ID, "same"); err != nil {
+		t.Fatal(err)
+	}
+	other, _ := s.CreateReward(ctx, nil, Reward{Name: "另一个", Points: 10, Stock: 5})
+	if _, _, err := s.Redeem(ctx, id, other.ID, "same"); !errors.Is(err, ErrIdempotencyReused) {
+		t.Fatalf("reused key: err=%v", err)
+	}
+	if got, want := s.LevelOf(150), 2; got != want {
+		t.Fatalf("LevelOf(150)=%d, want %d", got, want)
 	}
 	mustReconcile(t, s)
 }
