@@ -465,3 +465,27 @@ func newRequest(method, path, token string, body any, headers ...string) pending
 	}
 	return pendingRequest{req: req, rec: httptest.NewRecorder()}
 }
+
+func TestPointsExportAndErase(t *testing.T) {
+	e := newPointsEnv(t)
+	rec := e.do("POST", "/api/v1/admin/points/deductions", e.officer, map[string]any{"resident_id": e.ridStr, "points": 5, "case_ref": "c1", "reason": "x"})
+	var d map[string]any
+	decode(t, rec, &d)
+	wantStatus(t, e.do("POST", "/api/v1/points/appeals", e.resident, map[string]any{"transaction_id": d["id"], "reason": "我的理由"}), http.StatusCreated)
+	rec = e.do("GET", "/api/v1/me/export", e.resident, nil)
+	wantStatus(t, rec, http.StatusOK)
+	var export map[string]any
+	decode(t, rec, &export)
+	sections, _ := export["sections"].(map[string]any)
+	pts, _ := sections["points"].(map[string]any)
+	if txs, _ := pts["transactions"].([]any); len(txs) != 2 {
+		t.Fatalf("export points %v", sections["points"])
+	}
+	wantStatus(t, e.do("DELETE", "/api/v1/me", e.resident, nil), http.StatusNoContent)
+	var reasons []string
+	e.db.Table("point_appeals").Pluck("reason", &reasons)
+	if len(reasons) != 1 || reasons[0] != "" {
+		t.Fatalf("appeal reasons after erase: %q", reasons)
+	}
+	e.reconcile()
+}
