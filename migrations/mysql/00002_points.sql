@@ -95,14 +95,13 @@ CREATE TABLE point_lots (
 -- +goose StatementBegin
 CREATE TRIGGER point_transactions_post AFTER INSERT ON point_transactions FOR EACH ROW
 BEGIN
-    UPDATE point_accounts SET balance = balance + NEW.delta,
+    -- An upsert, not UPDATE-then-INSERT: an UPDATE of a missing row takes a
+    -- gap lock on which two first postings would deadlock.
+    INSERT INTO point_accounts (resident_id, balance, lifetime_earned, version, created_at, updated_at)
+    VALUES (NEW.resident_id, NEW.delta, IF(NEW.kind = 'earn', NEW.delta, 0), 1, NEW.created_at, NEW.created_at)
+    ON DUPLICATE KEY UPDATE balance = balance + NEW.delta,
         lifetime_earned = lifetime_earned + IF(NEW.kind = 'earn', NEW.delta, 0),
-        version = version + 1, updated_at = NEW.created_at
-    WHERE resident_id = NEW.resident_id;
-    IF ROW_COUNT() = 0 THEN
-        INSERT INTO point_accounts (resident_id, balance, lifetime_earned, version, created_at, updated_at)
-        VALUES (NEW.resident_id, NEW.delta, IF(NEW.kind = 'earn', NEW.delta, 0), 1, NEW.created_at, NEW.created_at);
-    END IF;
+        version = version + 1, updated_at = NEW.created_at;
     IF NEW.lot_amount <> 0 THEN
         INSERT INTO point_lots (resident_id, transaction_id, amount, remaining, expires_at, created_at)
         VALUES (NEW.resident_id, NEW.id, NEW.lot_amount, NEW.lot_amount, NEW.expires_at, NEW.created_at);
