@@ -112,7 +112,7 @@ func (s *Server) audited(readsPersonal bool) gin.HandlerFunc {
 		if c.Request.Method == http.MethodGet && !readsPersonal {
 			return
 		}
-		if c.Writer.Status() >= 400 || c.GetBool(auditWrittenKey) {
+		if c.Writer.Status() >= 400 {
 			return
 		}
 		m := actor(c)

@@ -10,7 +10,6 @@ import (
 
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/points"
-	"github.com/futian/ifutian/staff"
 )
 
 func (s *Server) getAccount(c *gin.Context) {
@@ -154,25 +153,14 @@ func (s *Server) awardPoints(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	// The audit entry is written in the award's own transaction: one commit
-	// per award instead of two, and no award without its entry.
-	m := actor(c)
-	audit := staff.AuditEntry{
-		ActorID: m.ID, Actor: m.Username, Action: c.Request.Method + " " + c.FullPath(),
-		TargetKind: "awards", IP: c.ClientIP(), RequestID: requestID(c),
-	}
-	t, repeated, err := s.Points.Award(c.Request.Context(), m, points.AwardRequest{
-		ResidentID: rid, RuleCode: req.RuleCode, ExternalID: req.ExternalID, Note: req.Note, Audit: &audit,
+	t, repeated, err := s.Points.Award(c.Request.Context(), actor(c), points.AwardRequest{
+		ResidentID: rid, RuleCode: req.RuleCode, ExternalID: req.ExternalID, Note: req.Note,
 	})
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	if repeated {
-		auditDetail(c, "repeat of transaction "+strconv.FormatInt(t.ID, 10))
-	} else {
-		c.Set(auditWrittenKey, true)
-	}
+	auditDetail(c, "transaction "+strconv.FormatInt(t.ID, 10))
 	status := http.StatusCreated
 	if repeated {
 		status = http.StatusOK
@@ -307,10 +295,6 @@ func (s *Server) saveRule(c *gin.Context) {
 	}
 	c.JSON(status, r)
 }
-
-// auditWrittenKey marks a request whose audit entry the handler's domain
-// call wrote in its own transaction; the audit middleware then writes none.
-const auditWrittenKey = "audit_written"
 
 // parseID reads an ID sent as a JSON string.
 func parseID(field, v string) (int64, error) {

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -31,9 +30,6 @@ type AwardRequest struct {
 	RuleCode   string
 	ExternalID string
 	Note       string
-	// Audit, if set, is appended to the audit log in the award's own
-	// transaction when it grants points, with "transaction <id>" as detail.
-	Audit *staff.AuditEntry
 }
 
 // Validate checks an award request's fields.
@@ -152,15 +148,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?)`, req.ResidentID, rule.Code, rule.Version, req.Exte
 			ExternalID: &ext, Reason: orDefault(req.Note, rule.Name), StaffID: staffID(actor),
 			DepartmentID: departmentID(actor), ExpiresAt: rule.expiresAt(now), CreatedAt: now,
 		}
-		if err := s.credit(tx, a, t); err != nil {
-			return err
-		}
-		if req.Audit == nil {
-			return nil
-		}
-		e := *req.Audit
-		e.ID, e.Detail, e.CreatedAt = 0, "transaction "+strconv.FormatInt(t.ID, 10), now
-		return tx.Create(&e).Error
+		return s.credit(tx, a, t)
 	})
 	if errors.Is(err, errRollback) {
 		err = nil
