@@ -330,3 +330,32 @@ func TestRedeemRules(t *testing.T) {
 	}
 	mustReconcile(t, s)
 }
+
+// TestConcurrentFirstPostings awards to many residents who have no account
+// yet, at once: creating accounts must not deadlock.
+func TestConcurrentFirstPostings(t *testing.T) {
+	gdb := dbtest.Open(t)
+	s := New(gdb)
+	mustRule(t, s, Rule{Code: "first", Name: "首次", Points: 1, DailyCap: 5})
+	ids := make([]int64, 160)
+	for i := range ids {
+		ids[i] = newResident(t, gdb, "")
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, len(ids))
+	for w := range 16 {
+		wg.Go(func() {
+			for i := w; i < len(ids); i += 16 {
+				if _, _, err := s.Award(ctx, nil, AwardRequest{ResidentID: ids[i], RuleCode: "first", ExternalID: fmt.Sprint(ids[i])}); err != nil {
+					errs <- err
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	mustReconcile(t, s)
+}
