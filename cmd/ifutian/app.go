@@ -105,9 +105,10 @@ func dataKey(cfg Config, log *slog.Logger) ([]byte, error) {
 // build wires the whole service. The caller must call close.
 func build(ctx context.Context, cfg Config, log *slog.Logger) (a *app, err error) {
 	a = &app{cfg: cfg, log: log}
+	built := a // the error returns below set a to nil
 	defer func() {
 		if err != nil {
-			a.close()
+			built.close()
 		}
 	}()
 	if a.db, err = openDB(ctx, cfg, log); err != nil {
@@ -170,6 +171,9 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *app, err error
 	})
 
 	a.workers = append(a.workers, a.expirePoints)
+	if err := setPointsLevels(a.points, cfg.PointsLevels); err != nil {
+		return nil, err
+	}
 
 	var metrics *prometheus.Registry
 	if cfg.Metrics {

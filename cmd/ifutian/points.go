@@ -6,7 +6,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
+	"strings"
 	"time"
+
+	"github.com/futian/ifutian/points"
 )
 
 const pointsUsage = "usage: ifutian points reconcile|expire"
@@ -41,6 +45,26 @@ func pointsCommand(ctx context.Context, cfg Config, log *slog.Logger, args []str
 	fmt.Fprintf(out, "accounts checked: %d\nmismatches: %d\n", checked, len(bad))
 	if len(bad) > 0 {
 		return fmt.Errorf("points reconcile: %d mismatches", len(bad))
+	}
+	return nil
+}
+
+// setPointsLevels applies IFUTIAN_POINTS_LEVELS ("0,100,300,…"; empty
+// keeps the defaults).
+func setPointsLevels(svc *points.Service, v string) error {
+	if strings.TrimSpace(v) == "" {
+		return nil
+	}
+	var ts []int64
+	for _, f := range strings.Split(v, ",") {
+		n, err := strconv.ParseInt(strings.TrimSpace(f), 10, 64)
+		if err != nil || n < 0 {
+			return fmt.Errorf("IFUTIAN_POINTS_LEVELS: %q: want ascending whole numbers like 0,100,300,1000", v)
+		}
+		ts = append(ts, n)
+	}
+	if err := svc.SetLevels(ts); err != nil {
+		return fmt.Errorf("IFUTIAN_POINTS_LEVELS: %w", err)
 	}
 	return nil
 }
