@@ -142,21 +142,21 @@ func (s *Service) DecideAppeal(ctx context.Context, actor *staff.Member, appealI
 	if len([]rune(note)) > 500 {
 		return nil, apperr.Field("note", "不能多于 500 个字符")
 	}
-	var ap Appeal
+	var aps []Appeal
+	if err := s.db.WithContext(ctx).Where("id = ?", appealID).Limit(1).Find(&aps).Error; err != nil {
+		return nil, fmt.Errorf("decide appeal: %w", err)
+	}
+	if len(aps) == 0 {
+		return nil, ErrNotFound
+	}
+	ap := aps[0]
+	if !actor.Has(staff.Superadmin) && (ap.DepartmentID == nil || !actor.InDepartment(*ap.DepartmentID)) {
+		return nil, ErrNotFound
+	}
 	err := s.transact(ctx, func(tx *gorm.DB) error {
-		var aps []Appeal
-		if err := tx.Where("id = ?", appealID).Limit(1).Find(&aps).Error; err != nil {
-			return err
-		}
-		if len(aps) == 0 {
-			return ErrNotFound
-		}
-		ap = aps[0]
-		if !actor.Has(staff.Superadmin) && (ap.DepartmentID == nil || !actor.InDepartment(*ap.DepartmentID)) {
-			return ErrNotFound
-		}
-		// Lock the resident first, as every posting does, then claim the
-		// appeal with a conditional update: one decision wins.
+		// Lock the resident first, as every posting does (a read before the
+		// lock would fix a stale snapshot), then claim the appeal with a
+		// conditional update: one decision wins.
 		a, err := s.lock(tx, ap.ResidentID)
 		if err != nil && (a == nil || !apperrIs(err, ErrResidentNotFound)) {
 			return err

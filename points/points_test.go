@@ -359,3 +359,54 @@ func TestConcurrentFirstPostings(t *testing.T) {
 	}
 	mustReconcile(t, s)
 }
+
+// TestConcurrentAppeals decides appeals while awards and deductions post
+// to the same resident: every reverse must see the latest balance.
+func TestConcurrentAppeals(t *testing.T) {
+	gdb := dbtest.Open(t)
+	s := New(gdb)
+	mustRule(t, s, Rule{Code: "busy", Name: "并发", Points: 3})
+	id := newResident(t, gdb, "")
+	admin := &staff.Member{ID: 1, Roles: []staff.Role{staff.Superadmin}}
+	var appeals []int64
+	for i := range 12 {
+		d, _, err := s.Deduct(ctx, admin, DeductRequest{ResidentID: id, Points: 2, CaseRef: fmt.Sprint("case-", i), Reason: "x"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ap, err := s.CreateAppeal(ctx, id, d.ID, "y")
+		if err != nil {
+			t.Fatal(err)
+		}
+		appeals = append(appeals, ap.ID)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 100)
+	for w := range 6 {
+		wg.Go(func() {
+			for i := range 8 {
+				var err error
+				switch i % 3 {
+				case 0:
+					_, err = s.DecideAppeal(ctx, admin, appeals[(w*8+i)%len(appeals)], w%2 == 0, "")
+					if errors.Is(err, ErrAppealDecided) {
+						err = nil
+					}
+				case 1:
+					_, _, err = s.Award(ctx, nil, AwardRequest{ResidentID: id, RuleCode: "busy", ExternalID: fmt.Sprint(w, "-", i)})
+				case 2:
+					_, _, err = s.Deduct(ctx, admin, DeductRequest{ResidentID: id, Points: 1, CaseRef: fmt.Sprint("more-", w, "-", i), Reason: "x"})
+				}
+				if err != nil {
+					errs <- err
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	mustReconcile(t, s)
+}
