@@ -1,39 +1,308 @@
 // Package points keeps residents' personal points (个人积分): an
 // append-only ledger, earning rules, deductions with appeal, and rewards.
+//
+// Invariants, for every resident, after every committed transaction:
+// point_accounts.balance = SUM(point_transactions.delta) = SUM(point_lots.remaining),
+// and the newest ledger row's balance_after is the balance. Every change of
+// a balance locks the resident's row first (lockAccount), so postings of one
+// resident are serialized; postings of different residents run in parallel.
 package points
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
 
 	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/db"
 )
+
+// district is the district's zone (Asia/Shanghai): "per day" and "per
+// month" caps and "end of next year" expiries are counted in it.
+var district = time.FixedZone("Asia/Shanghai", 8*60*60)
+
+// Errors returned by the Service.
+var (
+	ErrNotFound           = apperr.New(apperr.NotFound, "记录不存在")
+	ErrResidentNotFound   = apperr.New(apperr.NotFound, "居民不存在")
+	ErrRuleNotFound       = apperr.Field("rule_code", "积分规则不存在")
+	ErrRuleInactive       = apperr.Field("rule_code", "积分规则不在有效期内")
+	ErrRuleForbidden      = apperr.New(apperr.PermissionDenied, "该规则属于其他部门，无权发放")
+	ErrRuleOwned          = apperr.New(apperr.PermissionDenied, "该规则属于其他部门，无权修改")
+	ErrExternalIDTaken    = apperr.New(apperr.Conflict, "该 external_id 已用于其他居民的奖励")
+	ErrInsufficientPoints = apperr.New(apperr.InsufficientPoints, "积分不足")
+	ErrOutOfStock         = apperr.New(apperr.OutOfStock, "奖品已兑完")
+	ErrLimitReached       = apperr.New(apperr.Conflict, "已达该奖品的每人兑换上限").With("reason", "per_resident_limit")
+	ErrLevelTooLow        = apperr.New(apperr.PermissionDenied, "等级不足，暂不能兑换该奖品").With("reason", "min_level")
+	ErrRewardUnavailable  = apperr.New(apperr.Conflict, "奖品不在兑换期内").With("reason", "not_available")
+	ErrIdempotencyReused  = apperr.New(apperr.Conflict, "Idempotency-Key 已用于其他请求")
+	ErrVoucherUsed        = apperr.New(apperr.Conflict, "兑换券已使用或已取消")
+	ErrNotCancellable     = apperr.New(apperr.Conflict, "只有未使用的兑换券可以取消")
+	ErrNotDeduction       = apperr.Field("transaction_id", "只能对扣分记录申诉")
+	ErrAppealExists       = apperr.New(apperr.Conflict, "该扣分已申诉过")
+	ErrAppealDecided      = apperr.New(apperr.Conflict, "该申诉已处理")
+)
+
+// ErrCapReached is returned when an award would pass a rule's daily or
+// monthly cap; the refusal is recorded and nothing is granted. Its details
+// carry "reason": "daily_cap" or "monthly_cap".
+var ErrCapReached = apperr.New(apperr.Conflict, "已达该规则的奖励上限")
+
+// Kind is the kind of a ledger transaction.
+type Kind string
+
+// The ledger's transaction kinds.
+const (
+	Earn    Kind = "earn"    // an award under a rule
+	Spend   Kind = "spend"   // a redemption
+	Deduct  Kind = "deduct"  // an enforcement case
+	Expire  Kind = "expire"  // a lot reached its expiry
+	Reverse Kind = "reverse" // an approved appeal undoes a deduction
+	Refund  Kind = "refund"  // a cancelled voucher
+)
+
+// DefaultLevels are the lifetime-earned thresholds of levels 1, 2, 3, …:
+// a resident is at the highest level whose threshold they have reached.
+var DefaultLevels = []int64{0, 100, 300, 1000, 3000, 10000}
 
 // Service manages points. It is safe for concurrent use.
 type Service struct {
-	db  *gorm.DB
-	now func() time.Time
+	db        *gorm.DB
+	now       func() time.Time
+	forUpdate string // " FOR UPDATE" on MySQL; SQLite serializes writers anyway
+	levels    []int64
+
+	mu    sync.Mutex
+	rules map[string]cachedRule
 }
 
 // New returns a Service over db.
-func New(gdb *gorm.DB) *Service { return &Service{db: gdb, now: time.Now} }
-
-// ExportResident returns a resident's ledger and redemptions for /me/export.
-func (s *Service) ExportResident(ctx context.Context, residentID int64) (any, error) {
-	return map[string]any{}, nil
+func New(gdb *gorm.DB) *Service {
+	s := &Service{db: gdb, now: time.Now, levels: DefaultLevels, rules: map[string]cachedRule{}}
+	if db.DialectOf(gdb) == db.MySQL {
+		s.forUpdate = " FOR UPDATE"
+	}
+	return s
 }
 
-// ErrCapReached is returned when an award would pass a rule's daily or
-// monthly cap; the refusal is recorded and nothing is granted.
-var ErrCapReached = apperr.New(apperr.Conflict, "已达该规则的奖励上限")
+// SetLevels replaces the level thresholds (ascending lifetime earned
+// points; the first is level 1's and should be 0). Call it before serving.
+func (s *Service) SetLevels(thresholds []int64) error {
+	if len(thresholds) == 0 {
+		return errors.New("points levels: need at least one threshold")
+	}
+	for i := 1; i < len(thresholds); i++ {
+		if thresholds[i] <= thresholds[i-1] {
+			return errors.New("points levels: thresholds must ascend")
+		}
+	}
+	s.levels = thresholds
+	return nil
+}
 
-// Grant awards points under a rule to a resident on behalf of the system
-// (e.g. a passed quiz), idempotent on ruleCode+externalID. It returns the
-// points granted; a repeat returns the first result. Returns ErrCapReached
-// (errors.Is) when a cap refuses it.
-func (s *Service) Grant(ctx context.Context, residentID int64, ruleCode, externalID, note string) (int64, error) {
-	// Implemented with the ledger (issue 3).
-	return 0, nil
+// LevelOf returns the level of a resident with the given lifetime earned
+// points: 1 + the number of thresholds after the first that it reaches.
+func (s *Service) LevelOf(lifetime int64) int {
+	level := 0
+	for _, t := range s.levels {
+		if lifetime >= t {
+			level++
+		}
+	}
+	return max(level, 1)
+}
+
+// Transaction is one row of the append-only ledger. Delta is positive for
+// earn, reverse and refund, negative for spend, deduct and expire.
+// BalanceAfter is the balance right after it. ExpiresAt is set on credits
+// whose points expire.
+type Transaction struct {
+	ID               int64      `json:"id,string"`
+	ResidentID       int64      `json:"resident_id,string"`
+	Delta            int64      `json:"delta"`
+	BalanceAfter     int64      `json:"balance_after"`
+	Kind             Kind       `json:"kind"`
+	Idem             string     `json:"-"`
+	RuleCode         *string    `json:"rule_code"`
+	RuleVersion      *int       `json:"rule_version,omitempty"`
+	ExternalID       *string    `json:"external_id,omitempty"`
+	CaseRef          *string    `json:"case_ref,omitempty"`
+	Reason           string     `json:"reason"`
+	StaffID          *int64     `json:"-"`
+	DepartmentID     *int64     `json:"-"`
+	ExpiresAt        *time.Time `json:"expires_at"`
+	RestoreExpiresAt *time.Time `json:"-"` // for a debit: the expiry a reversal or refund restores
+	LotAmount        int64      `json:"-"` // the lot the trigger opens: a credit's unspent part, a deduction's debt
+	CreatedAt        time.Time  `json:"created_at"`
+}
+
+// TableName maps Transaction to the ledger table.
+func (Transaction) TableName() string { return "point_transactions" }
+
+type lot struct {
+	ID            int64
+	ResidentID    int64
+	TransactionID int64
+	Amount        int64
+	Remaining     int64
+	ExpiresAt     *time.Time
+	CreatedAt     time.Time
+}
+
+func (lot) TableName() string { return "point_lots" }
+
+// account is a resident's locked balance inside a transaction.
+type account struct {
+	residentID int64
+	street     string
+	balance    int64
+	lifetime   int64
+}
+
+// lockAccount locks resident id's row, and so their points, for the rest
+// of tx and returns their balance. Every posting goes through it first,
+// which serializes one resident's postings while different residents' run
+// in parallel. extra columns (with their ? args, scanned into dest) are
+// read in the same round trip; they must be correlated with the resident
+// row r, so that they are read after its lock is granted and see what the
+// previous holder committed. Returns ErrResidentNotFound for an unknown or
+// deleted resident (with the account, still locked, if it was deleted).
+//
+// The resident row is locked rather than the account row: it always
+// exists, where a locking read of a missing account row would take a gap
+// lock on which two first postings would deadlock. The account itself is
+// moved by the point_transactions_post trigger when a transaction is
+// inserted, in the same statement.
+func (s *Service) lockAccount(tx *gorm.DB, residentID int64, extra string, args []any, dest ...any) (*account, error) {
+	a := &account{residentID: residentID}
+	var deleted bool
+	var bal, life *int64
+	q := `SELECT r.street, r.deleted_at IS NOT NULL,
+(SELECT a.balance FROM point_accounts a WHERE a.resident_id = r.id),
+(SELECT a.lifetime_earned FROM point_accounts a WHERE a.resident_id = r.id)` + extra + `
+FROM residents r WHERE r.id = ?` + s.forUpdate
+	err := tx.Raw(q, append(args, residentID)...).Row().Scan(append([]any{&a.street, &deleted, &bal, &life}, dest...)...)
+	if errors.Is(err, errNoRows) {
+		return nil, ErrResidentNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("lock points account: %w", err)
+	}
+	if bal != nil {
+		a.balance, a.lifetime = *bal, *life
+	}
+	if deleted {
+		return a, ErrResidentNotFound
+	}
+	return a, nil
+}
+
+// lock is lockAccount without extra reads.
+func (s *Service) lock(tx *gorm.DB, residentID int64) (*account, error) {
+	return s.lockAccount(tx, residentID, "", nil)
+}
+
+// post inserts t for the locked account a; the trigger moves the account
+// and opens t.LotAmount as a lot.
+func (s *Service) post(tx *gorm.DB, a *account, t *Transaction) error {
+	t.ResidentID = a.residentID
+	t.BalanceAfter = a.balance + t.Delta
+	if err := tx.Create(t).Error; err != nil {
+		return err
+	}
+	a.balance += t.Delta
+	if t.Kind == Earn {
+		a.lifetime += t.Delta
+	}
+	return nil
+}
+
+// credit posts t (a positive Delta) to the locked account a: it pays any
+// debt first and keeps the rest as a lot expiring at t.ExpiresAt.
+func (s *Service) credit(tx *gorm.DB, a *account, t *Transaction) error {
+	left := t.Delta
+	if a.balance < 0 {
+		// A deduction left a debt (negative lots): pay it first, oldest first.
+		var debts []lot
+		if err := tx.Where("resident_id = ? AND remaining < 0", a.residentID).Order("id").Find(&debts).Error; err != nil {
+			return err
+		}
+		for _, d := range debts {
+			if left == 0 {
+				break
+			}
+			pay := min(left, -d.Remaining)
+			if err := tx.Exec("UPDATE point_lots SET remaining = remaining + ? WHERE id = ?", pay, d.ID).Error; err != nil {
+				return err
+			}
+			left -= pay
+		}
+	}
+	t.LotAmount = left
+	return s.post(tx, a, t)
+}
+
+// debit posts t (a negative Delta) to the locked account a, consuming lots
+// oldest first. If the lots fall short (only a deduction may do that) the
+// shortfall becomes a debt lot. It sets t.RestoreExpiresAt to the latest
+// expiry among the consumed lots (nil if any never expires).
+func (s *Service) debit(tx *gorm.DB, a *account, t *Transaction) error {
+	need := -t.Delta
+	var lots []lot
+	if err := tx.Where("resident_id = ? AND remaining > 0", a.residentID).Order("id").Find(&lots).Error; err != nil {
+		return err
+	}
+	var restore *time.Time
+	never := false
+	for _, l := range lots {
+		if need == 0 {
+			break
+		}
+		take := min(need, l.Remaining)
+		if err := tx.Exec("UPDATE point_lots SET remaining = remaining - ? WHERE id = ?", take, l.ID).Error; err != nil {
+			return err
+		}
+		need -= take
+		if l.ExpiresAt == nil {
+			never = true
+		} else if restore == nil || l.ExpiresAt.After(*restore) {
+			restore = l.ExpiresAt
+		}
+	}
+	if !never && restore != nil {
+		r := restore.UTC()
+		t.RestoreExpiresAt = &r
+	}
+	if need > 0 {
+		if t.Kind != Deduct {
+			return fmt.Errorf("debit %s: lots short by %d for resident %d", t.Kind, need, a.residentID)
+		}
+		t.LotAmount = -need // a debt
+	}
+	return s.post(tx, a, t)
+}
+
+// transact runs fn in a transaction, again on a deadlock, lock timeout or
+// SQLite BUSY.
+func (s *Service) transact(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return db.Retry(ctx, 5, func() error {
+		return s.db.WithContext(ctx).Transaction(fn)
+	})
+}
+
+// findTransaction returns the ledger row of kind with idempotency key idem,
+// or nil.
+func findTransaction(tx *gorm.DB, kind Kind, idem string) (*Transaction, error) {
+	var ts []Transaction
+	if err := tx.Where("kind = ? AND idem = ?", kind, idem).Limit(1).Find(&ts).Error; err != nil {
+		return nil, err
+	}
+	if len(ts) == 0 {
+		return nil, nil
+	}
+	return &ts[0], nil
 }

@@ -105,9 +105,10 @@ func dataKey(cfg Config, log *slog.Logger) ([]byte, error) {
 // build wires the whole service. The caller must call close.
 func build(ctx context.Context, cfg Config, log *slog.Logger) (a *app, err error) {
 	a = &app{cfg: cfg, log: log}
+	built := a // the error returns below set a to nil
 	defer func() {
 		if err != nil {
-			a.close()
+			built.close()
 		}
 	}()
 	if a.db, err = openDB(ctx, cfg, log); err != nil {
@@ -168,6 +169,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *app, err error
 	a.residents = residents.New(a.db, regions, box, residents.Hooks{
 		Erasers: []residents.Eraser{
 			func(tx *gorm.DB, id int64) error { return a.auth.RevokeAllTx(tx, auth.Resident, id) },
+			a.points.EraseResident,
 			a.enterprises.EraseResident,
 			a.surveys.EraseResident,
 		},
@@ -178,6 +180,11 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *app, err error
 			"surveys":     a.surveys.ExportResident,
 		},
 	})
+
+	a.workers = append(a.workers, a.expirePoints)
+	if err := setPointsLevels(a.points, cfg.PointsLevels); err != nil {
+		return nil, err
+	}
 
 	var metrics *prometheus.Registry
 	if cfg.Metrics {

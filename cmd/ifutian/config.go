@@ -26,6 +26,7 @@ type Config struct {
 	Docs              bool          // IFUTIAN_DOCS
 	ResidentTokenTTL  time.Duration // IFUTIAN_RESIDENT_TOKEN_TTL
 	StaffTokenTTL     time.Duration // IFUTIAN_STAFF_TOKEN_TTL
+	PointsLevels      string        // IFUTIAN_POINTS_LEVELS, e.g. "0,100,300,1000": lifetime points of levels 1, 2, …
 }
 
 // FakeWeChat reports whether the built-in fake WeChat is used.
@@ -48,6 +49,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		LogFormat:    or(getenv("IFUTIAN_LOG_FORMAT"), "text"),
 
 		BootstrapPassword: getenv("IFUTIAN_BOOTSTRAP_ADMIN_PASSWORD"),
+		PointsLevels:      getenv("IFUTIAN_POINTS_LEVELS"),
 	}
 	var errs []string
 	bad := func(name, format string, args ...any) {

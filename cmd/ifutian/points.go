@@ -3,11 +3,87 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/futian/ifutian/points"
 )
 
-// pointsCommand runs `ifutian points reconcile`.
+const pointsUsage = "usage: ifutian points reconcile|expire"
+
+// pointsCommand runs `ifutian points reconcile` (check every account
+// against its ledger and lots; non-zero exit on any mismatch) and
+// `ifutian points expire` (post the expiries that are due now).
 func pointsCommand(ctx context.Context, cfg Config, log *slog.Logger, args []string, out io.Writer) error {
-	return errors.New("usage: ifutian points reconcile")
+	if len(args) != 1 || (args[0] != "reconcile" && args[0] != "expire") {
+		return errors.New(pointsUsage)
+	}
+	a, err := build(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	if args[0] == "expire" {
+		n, err := a.points.ExpireDue(ctx, time.Now())
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "expired lots: %d\n", n)
+		return nil
+	}
+	bad, checked, err := a.points.Reconcile(ctx)
+	if err != nil {
+		return err
+	}
+	for _, m := range bad {
+		fmt.Fprintln(out, "MISMATCH", m)
+	}
+	fmt.Fprintf(out, "accounts checked: %d\nmismatches: %d\n", checked, len(bad))
+	if len(bad) > 0 {
+		return fmt.Errorf("points reconcile: %d mismatches", len(bad))
+	}
+	return nil
+}
+
+// setPointsLevels applies IFUTIAN_POINTS_LEVELS ("0,100,300,…"; empty
+// keeps the defaults).
+func setPointsLevels(svc *points.Service, v string) error {
+	if strings.TrimSpace(v) == "" {
+		return nil
+	}
+	var ts []int64
+	for _, f := range strings.Split(v, ",") {
+		n, err := strconv.ParseInt(strings.TrimSpace(f), 10, 64)
+		if err != nil || n < 0 {
+			return fmt.Errorf("IFUTIAN_POINTS_LEVELS: %q: want ascending whole numbers like 0,100,300,1000", v)
+		}
+		ts = append(ts, n)
+	}
+	if err := svc.SetLevels(ts); err != nil {
+		return fmt.Errorf("IFUTIAN_POINTS_LEVELS: %w", err)
+	}
+	return nil
+}
+
+// expirePoints is the worker that posts due expiries every minute.
+func (a *app) expirePoints(ctx context.Context) error {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		n, err := a.points.ExpireDue(ctx, time.Now())
+		if err != nil && ctx.Err() == nil {
+			a.log.Error("points expiry failed", "err", err)
+		} else if n > 0 {
+			a.log.Info("points expired", "lots", n)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
 }

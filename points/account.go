@@ -1,0 +1,178 @@
+package points
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/futian/ifutian/internal/apperr"
+)
+
+// Expiring is an amount of points that expires at one time.
+type Expiring struct {
+	Amount    int64     `json:"amount"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// Account is a resident's points at a glance: Expiring lists what expires
+// next, soonest first (at most three dates).
+type Account struct {
+	Balance        int64      `json:"balance"`
+	LifetimeEarned int64      `json:"lifetime_earned"`
+	Level          int        `json:"level"`
+	Expiring       []Expiring `json:"expiring"`
+}
+
+// FindAccount returns a resident's account; a resident who never had
+// points has a zero account.
+func (s *Service) FindAccount(ctx context.Context, residentID int64) (*Account, error) {
+	// One round trip: the account row and the next expiries as one result.
+	// The lots come first: SQLite types a compound's columns by its first part.
+	rows, err := s.db.WithContext(ctx).Raw(`SELECT 1, SUM(remaining), 0, expires_at FROM point_lots
+WHERE resident_id = ? AND remaining > 0 AND expires_at IS NOT NULL GROUP BY expires_at
+UNION ALL
+SELECT 0, balance, lifetime_earned, NULL FROM point_accounts WHERE resident_id = ?`,
+		residentID, residentID).Rows()
+	if err != nil {
+		return nil, fmt.Errorf("find account: %w", err)
+	}
+	defer rows.Close()
+	acc := &Account{Expiring: []Expiring{}}
+	for rows.Next() {
+		var (
+			part      int
+			amount, b int64
+			at        *time.Time
+		)
+		if err := rows.Scan(&part, &amount, &b, &at); err != nil {
+			return nil, fmt.Errorf("find account: %w", err)
+		}
+		if part == 0 {
+			acc.Balance, acc.LifetimeEarned = amount, b
+		} else if at != nil {
+			acc.Expiring = append(acc.Expiring, Expiring{Amount: amount, ExpiresAt: at.UTC()})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find account: %w", err)
+	}
+	sortExpiring(acc.Expiring)
+	if len(acc.Expiring) > 3 {
+		acc.Expiring = acc.Expiring[:3]
+	}
+	acc.Level = s.LevelOf(acc.LifetimeEarned)
+	return acc, nil
+}
+
+func sortExpiring(es []Expiring) {
+	for i := 1; i < len(es); i++ {
+		for j := i; j > 0 && es[j].ExpiresAt.Before(es[j-1].ExpiresAt); j-- {
+			es[j], es[j-1] = es[j-1], es[j]
+		}
+	}
+}
+
+// FindTransactions lists a resident's ledger, newest first, before the
+// transaction ID before (0: from the newest), and the next page's cursor.
+func (s *Service) FindTransactions(ctx context.Context, residentID, before int64, limit int) ([]Transaction, int64, error) {
+	q := s.db.WithContext(ctx).Where("resident_id = ?", residentID)
+	if before > 0 {
+		q = q.Where("id < ?", before)
+	}
+	var ts []Transaction
+	if err := q.Order("id DESC").Limit(limit + 1).Find(&ts).Error; err != nil {
+		return nil, 0, fmt.Errorf("find transactions: %w", err)
+	}
+	return pageOf(ts, limit, func(t Transaction) int64 { return t.ID })
+}
+
+// Leader is one row of a leaderboard: nickname only.
+type Leader struct {
+	Rank           int    `json:"rank"`
+	Nickname       string `json:"nickname"`
+	LifetimeEarned int64  `json:"lifetime_earned"`
+	Level          int    `json:"level"`
+	Me             bool   `json:"me"`
+}
+
+// Leaderboard ranks the opted-in residents of the caller's community or
+// street (scope "community" or "street") by lifetime earned points, top
+// limit. Residents who did not opt in never appear.
+func (s *Service) Leaderboard(ctx context.Context, residentID int64, scope string, limit int) ([]Leader, error) {
+	var me struct {
+		Street, Community string
+	}
+	gdb := s.db.WithContext(ctx)
+	if err := gdb.Table("residents").Select("street, community").Where("id = ?", residentID).Take(&me).Error; err != nil {
+		return nil, fmt.Errorf("leaderboard: %w", err)
+	}
+	var col, val string
+	switch scope {
+	case "community":
+		col, val = "r.community", me.Community
+	case "street":
+		col, val = "r.street", me.Street
+	default:
+		return nil, apperr.Field("scope", "须为 community 或 street")
+	}
+	if val == "" {
+		return nil, apperr.Field("scope", "请先在个人资料中设置所在街道和社区")
+	}
+	var rows []struct {
+		ID             int64
+		Nickname       string
+		LifetimeEarned int64
+	}
+	err := gdb.Table("point_accounts a").Select("r.id, r.nickname, a.lifetime_earned").
+		Joins("JOIN residents r ON r.id = a.resident_id").
+		Where(col+" = ? AND r.leaderboard_opt_in = ? AND r.deleted_at IS NULL AND a.lifetime_earned > 0", val, true).
+		Order("a.lifetime_earned DESC, r.id").Limit(limit).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("leaderboard: %w", err)
+	}
+	out := make([]Leader, 0, len(rows))
+	for i, r := range rows {
+		name := r.Nickname
+		if name == "" {
+			name = "居民" + strconv.FormatInt(r.ID%10000, 10)
+		}
+		out = append(out, Leader{Rank: i + 1, Nickname: name, LifetimeEarned: r.LifetimeEarned, Level: s.LevelOf(r.LifetimeEarned), Me: r.ID == residentID})
+	}
+	return out, nil
+}
+
+// ExportResident returns a resident's ledger, redemptions and appeals for
+// /me/export.
+func (s *Service) ExportResident(ctx context.Context, residentID int64) (any, error) {
+	gdb := s.db.WithContext(ctx)
+	acc, err := s.FindAccount(ctx, residentID)
+	if err != nil {
+		return nil, err
+	}
+	var ts []Transaction
+	if err := gdb.Where("resident_id = ?", residentID).Order("id").Find(&ts).Error; err != nil {
+		return nil, fmt.Errorf("export points: %w", err)
+	}
+	var reds []Redemption
+	if err := gdb.Where("resident_id = ?", residentID).Order("id").Find(&reds).Error; err != nil {
+		return nil, fmt.Errorf("export points: %w", err)
+	}
+	var aps []Appeal
+	if err := gdb.Where("resident_id = ?", residentID).Order("id").Find(&aps).Error; err != nil {
+		return nil, fmt.Errorf("export points: %w", err)
+	}
+	return map[string]any{"account": acc, "transactions": ts, "redemptions": reds, "appeals": aps}, nil
+}
+
+// EraseResident anonymises a deleted resident's points data inside the
+// deletion's transaction: the ledger stays (keyed by a resident ID that no
+// longer names anyone), appeal texts the resident wrote are erased.
+func (s *Service) EraseResident(tx *gorm.DB, residentID int64) error {
+	if err := tx.Exec("UPDATE point_appeals SET reason = '' WHERE resident_id = ?", residentID).Error; err != nil {
+		return fmt.Errorf("erase points: %w", err)
+	}
+	return nil
+}

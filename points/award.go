@@ -1,0 +1,220 @@
+package points
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	mysqldriver "github.com/go-sql-driver/mysql"
+	"gorm.io/gorm"
+	modernc "modernc.org/sqlite"
+
+	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/db"
+	"github.com/futian/ifutian/staff"
+)
+
+var errNoRows = sql.ErrNoRows
+
+// errRollback ends a transaction that found nothing to write.
+var errRollback = errors.New("nothing to write")
+
+// AwardRequest asks for points under a rule. ExternalID names the event
+// (a volunteer shift, a verified report): the same RuleCode+ExternalID is
+// awarded at most once.
+type AwardRequest struct {
+	ResidentID int64
+	RuleCode   string
+	ExternalID string
+	Note       string
+}
+
+// Validate checks an award request's fields.
+func (r *AwardRequest) Validate() error {
+	f := map[string]string{}
+	if r.ResidentID <= 0 {
+		f["resident_id"] = "必填"
+	}
+	if r.RuleCode == "" {
+		f["rule_code"] = "必填"
+	}
+	if n := len(r.ExternalID); n == 0 || n > 64 {
+		f["external_id"] = "须为 1–64 个字符"
+	}
+	if len([]rune(r.Note)) > 200 {
+		f["note"] = "不能多于 200 个字符"
+	}
+	return apperr.Fields(f)
+}
+
+// Award grants points under a rule on behalf of actor (nil: the system).
+// It is idempotent on RuleCode+ExternalID: a repeat returns the first
+// transaction with repeated = true and changes nothing. A staff actor must
+// belong to the rule's department (any department for a district-wide
+// rule) and cover the resident's street. An award over a cap is recorded
+// as refused, grants nothing and returns ErrCapReached with the reason.
+func (s *Service) Award(ctx context.Context, actor *staff.Member, req AwardRequest) (*Transaction, bool, error) {
+	t, repeated, err := s.award(ctx, actor, req)
+	if db.IsDuplicate(err) {
+		// The rule and external_id were awarded to another resident (one
+		// resident's own awards are serialized and found by the lookup).
+		return nil, false, ErrExternalIDTaken
+	}
+	return t, repeated, err
+}
+
+func (s *Service) award(ctx context.Context, actor *staff.Member, req AwardRequest) (t *Transaction, repeated bool, err error) {
+	req.RuleCode = strings.TrimSpace(req.RuleCode)
+	req.ExternalID = strings.TrimSpace(req.ExternalID)
+	if err := req.Validate(); err != nil {
+		return nil, false, err
+	}
+	rule, err := s.rule(ctx, req.RuleCode)
+	if err != nil {
+		return nil, false, err
+	}
+	if actor != nil && rule.DepartmentID != nil && !actor.InDepartment(*rule.DepartmentID) {
+		return nil, false, ErrRuleForbidden
+	}
+	idem := rule.Code + "/" + req.ExternalID
+	var refusal string
+	err = s.transact(ctx, func(tx *gorm.DB) error {
+		t, repeated, refusal = nil, false, ""
+		now := s.now().UTC()
+		day, month := periodStarts(now)
+		extra := `, (SELECT p.id FROM point_transactions p WHERE p.kind = 'earn' AND p.idem = ? AND p.resident_id = r.id),
+(SELECT f.reason FROM point_award_refusals f WHERE f.rule_code = ? AND f.external_id = ? AND f.resident_id = r.id)`
+		args := []any{idem, rule.Code, req.ExternalID}
+		const count = `, (SELECT COUNT(*) FROM point_transactions c WHERE c.resident_id = r.id AND c.rule_code = ? AND c.created_at >= ?)`
+		for _, p := range []struct {
+			cap   int
+			start time.Time
+		}{{rule.DailyCap, day}, {rule.MonthlyCap, month}} {
+			if p.cap > 0 {
+				extra += count
+				args = append(args, rule.Code, p.start)
+			} else {
+				extra += ", 0"
+			}
+		}
+		// One statement locks the resident and reads everything the decision
+		// needs: balance, an earlier award or refusal, the cap counts. An
+		// award of the same external_id to another resident is caught by the
+		// ledger's unique key.
+		var (
+			prevTx       *int64
+			prevRefusal  *string
+			nDay, nMonth int64
+		)
+		a, err := s.lockAccount(tx, req.ResidentID, extra, args, &prevTx, &prevRefusal, &nDay, &nMonth)
+		if err != nil {
+			return err
+		}
+		if actor != nil && !actor.CoversStreet(a.street) {
+			return ErrResidentNotFound
+		}
+		if prevTx != nil {
+			var prev Transaction
+			if err := tx.Take(&prev, *prevTx).Error; err != nil {
+				return err
+			}
+			t, repeated = &prev, true
+			return errRollback
+		}
+		if prevRefusal != nil {
+			refusal, repeated = *prevRefusal, true
+			return errRollback
+		}
+		if !rule.activeAt(now) {
+			return ErrRuleInactive
+		}
+		switch {
+		case rule.DailyCap > 0 && nDay >= int64(rule.DailyCap):
+			refusal = "daily_cap"
+		case rule.MonthlyCap > 0 && nMonth >= int64(rule.MonthlyCap):
+			refusal = "monthly_cap"
+		}
+		if refusal != "" {
+			// The refusal is part of the record: commit it.
+			return tx.Exec(`INSERT INTO point_award_refusals (resident_id, rule_code, rule_version, external_id, reason, staff_id, created_at)
+VALUES (?, ?, ?, ?, ?, ?, ?)`, req.ResidentID, rule.Code, rule.Version, req.ExternalID, refusal, staffID(actor), now).Error
+		}
+		code, ext, ruleVersion := rule.Code, req.ExternalID, rule.Version
+		t = &Transaction{
+			Delta: int64(rule.Points), Kind: Earn, Idem: idem, RuleCode: &code, RuleVersion: &ruleVersion,
+			ExternalID: &ext, Reason: orDefault(req.Note, rule.Name), StaffID: staffID(actor),
+			DepartmentID: departmentID(actor), ExpiresAt: rule.expiresAt(now), CreatedAt: now,
+		}
+		return s.credit(tx, a, t)
+	})
+	if errors.Is(err, errRollback) {
+		err = nil
+	}
+	if err != nil {
+		if apperr.CodeOf(err) != "" || db.IsDuplicate(err) {
+			return nil, false, err
+		}
+		return nil, false, fmt.Errorf("award points: %w", err)
+	}
+	if refusal != "" {
+		return nil, repeated, ErrCapReached.With("reason", refusal)
+	}
+	return t, repeated, nil
+}
+
+// Grant awards points under a rule to a resident on behalf of the system
+// (e.g. a passed quiz), idempotent on ruleCode+externalID. It returns the
+// points granted; a repeat returns the first result. Returns ErrCapReached
+// (errors.Is) when a cap refuses it.
+func (s *Service) Grant(ctx context.Context, residentID int64, ruleCode, externalID, note string) (int64, error) {
+	t, _, err := s.Award(ctx, nil, AwardRequest{ResidentID: residentID, RuleCode: ruleCode, ExternalID: externalID, Note: note})
+	if err != nil {
+		return 0, err
+	}
+	return t.Delta, nil
+}
+
+// periodStarts returns the starts of now's district day and month, in UTC.
+func periodStarts(now time.Time) (day, month time.Time) {
+	l := now.In(district)
+	day = time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, district).UTC()
+	month = time.Date(l.Year(), l.Month(), 1, 0, 0, 0, 0, district).UTC()
+	return day, month
+}
+
+func staffID(m *staff.Member) *int64 {
+	if m == nil {
+		return nil
+	}
+	return &m.ID
+}
+
+func departmentID(m *staff.Member) *int64 {
+	if m == nil {
+		return nil
+	}
+	return m.DepartmentID
+}
+
+func orDefault(s, def string) string {
+	if s = strings.TrimSpace(s); s != "" {
+		return s
+	}
+	return def
+}
+
+// isFK reports a foreign-key violation (MySQL 1452, SQLite 787).
+func isFK(err error) bool {
+	var me *mysqldriver.MySQLError
+	if errors.As(err, &me) {
+		return me.Number == 1452
+	}
+	var se *modernc.Error
+	if errors.As(err, &se) {
+		return se.Code() == 787
+	}
+	return false
+}

@@ -1,0 +1,204 @@
+package points
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/db"
+	"github.com/futian/ifutian/staff"
+)
+
+// DeductRequest takes points from a resident for a published enforcement
+// case. The same CaseRef for the same resident is deducted once.
+type DeductRequest struct {
+	ResidentID int64
+	Points     int64
+	CaseRef    string
+	Reason     string
+}
+
+// Validate checks a deduction's fields.
+func (r *DeductRequest) Validate() error {
+	f := map[string]string{}
+	if r.ResidentID <= 0 {
+		f["resident_id"] = "必填"
+	}
+	if r.Points < 1 || r.Points > 10000 {
+		f["points"] = "须为 1–10000"
+	}
+	if n := len(r.CaseRef); n == 0 || n > 64 {
+		f["case_ref"] = "须为 1–64 个字符"
+	}
+	if n := len([]rune(r.Reason)); n == 0 || n > 200 {
+		f["reason"] = "须为 1–200 个字符"
+	}
+	return apperr.Fields(f)
+}
+
+// Deduct posts a deduction on behalf of actor, who must cover the
+// resident's street (else ErrResidentNotFound). It is the only posting that
+// may take a balance below zero. Idempotent on resident+CaseRef: a repeat
+// returns the first transaction with repeated = true.
+func (s *Service) Deduct(ctx context.Context, actor *staff.Member, req DeductRequest) (t *Transaction, repeated bool, err error) {
+	req.CaseRef = strings.TrimSpace(req.CaseRef)
+	req.Reason = strings.TrimSpace(req.Reason)
+	if err := req.Validate(); err != nil {
+		return nil, false, err
+	}
+	idem := strconv.FormatInt(req.ResidentID, 10) + "/" + req.CaseRef
+	err = s.transact(ctx, func(tx *gorm.DB) error {
+		t, repeated = nil, false
+		a, err := s.lock(tx, req.ResidentID)
+		if err != nil {
+			return err
+		}
+		if actor != nil && !actor.CoversStreet(a.street) {
+			return ErrResidentNotFound
+		}
+		if prev, err := findTransaction(tx, Deduct, idem); err != nil || prev != nil {
+			t, repeated = prev, prev != nil
+			return err
+		}
+		ref := req.CaseRef
+		t = &Transaction{
+			Delta: -req.Points, Kind: Deduct, Idem: idem, CaseRef: &ref, Reason: req.Reason,
+			StaffID: staffID(actor), DepartmentID: departmentID(actor), CreatedAt: s.now().UTC(),
+		}
+		return s.debit(tx, a, t)
+	})
+	if err != nil {
+		if apperr.CodeOf(err) != "" {
+			return nil, false, err
+		}
+		return nil, false, fmt.Errorf("deduct points: %w", err)
+	}
+	return t, repeated, nil
+}
+
+// Appeal is a resident's objection to a deduction. Status is pending,
+// approved or rejected; an approved appeal has reversed the deduction.
+type Appeal struct {
+	ID            int64      `json:"id,string"`
+	ResidentID    int64      `json:"resident_id,string"`
+	TransactionID int64      `json:"transaction_id,string"`
+	DepartmentID  *int64     `json:"department_id,string"`
+	Reason        string     `json:"reason"`
+	Status        string     `json:"status"`
+	Note          string     `json:"note"`
+	DecidedBy     *int64     `json:"-"`
+	DecidedAt     *time.Time `json:"decided_at"`
+	CreatedAt     time.Time  `json:"created_at"`
+}
+
+// TableName maps Appeal to its table.
+func (Appeal) TableName() string { return "point_appeals" }
+
+// CreateAppeal files a resident's appeal against one of their own
+// deductions. Returns ErrNotFound for another resident's transaction,
+// ErrNotDeduction for anything but a deduction and ErrAppealExists for a
+// second appeal against the same deduction.
+func (s *Service) CreateAppeal(ctx context.Context, residentID, transactionID int64, reason string) (*Appeal, error) {
+	reason = strings.TrimSpace(reason)
+	if n := len([]rune(reason)); n == 0 || n > 500 {
+		return nil, apperr.Field("reason", "须为 1–500 个字符")
+	}
+	gdb := s.db.WithContext(ctx)
+	var ts []Transaction
+	if err := gdb.Where("id = ? AND resident_id = ?", transactionID, residentID).Limit(1).Find(&ts).Error; err != nil {
+		return nil, fmt.Errorf("create appeal: %w", err)
+	}
+	if len(ts) == 0 {
+		return nil, apperr.Field("transaction_id", "交易记录不存在")
+	}
+	if ts[0].Kind != Deduct {
+		return nil, ErrNotDeduction
+	}
+	ap := &Appeal{
+		ResidentID: residentID, TransactionID: transactionID, DepartmentID: ts[0].DepartmentID,
+		Reason: reason, Status: "pending", CreatedAt: s.now().UTC(),
+	}
+	if err := gdb.Create(ap).Error; err != nil {
+		if db.IsDuplicate(err) {
+			return nil, ErrAppealExists
+		}
+		return nil, fmt.Errorf("create appeal: %w", err)
+	}
+	return ap, nil
+}
+
+// DecideAppeal approves or rejects a pending appeal on behalf of actor, who
+// must belong to the department that made the deduction (a superadmin's
+// deductions are decided by superadmins). Approval posts a reverse
+// transaction giving the points back. Returns ErrNotFound for an appeal
+// the actor may not see and ErrAppealDecided for a decided one.
+func (s *Service) DecideAppeal(ctx context.Context, actor *staff.Member, appealID int64, approve bool, note string) (*Appeal, error) {
+	note = strings.TrimSpace(note)
+	if len([]rune(note)) > 500 {
+		return nil, apperr.Field("note", "不能多于 500 个字符")
+	}
+	var aps []Appeal
+	if err := s.db.WithContext(ctx).Where("id = ?", appealID).Limit(1).Find(&aps).Error; err != nil {
+		return nil, fmt.Errorf("decide appeal: %w", err)
+	}
+	if len(aps) == 0 {
+		return nil, ErrNotFound
+	}
+	ap := aps[0]
+	if !actor.Has(staff.Superadmin) && (ap.DepartmentID == nil || !actor.InDepartment(*ap.DepartmentID)) {
+		return nil, ErrNotFound
+	}
+	err := s.transact(ctx, func(tx *gorm.DB) error {
+		// Lock the resident first, as every posting does (a read before the
+		// lock would fix a stale snapshot), then claim the appeal with a
+		// conditional update: one decision wins.
+		a, err := s.lock(tx, ap.ResidentID)
+		if err != nil && (a == nil || !apperrIs(err, ErrResidentNotFound)) {
+			return err
+		}
+		deleted := err != nil
+		now := s.now().UTC()
+		status := "rejected"
+		if approve {
+			status = "approved"
+		}
+		res := tx.Exec("UPDATE point_appeals SET status = ?, note = ?, decided_by = ?, decided_at = ? WHERE id = ? AND status = 'pending'",
+			status, note, actor.ID, now, ap.ID)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return ErrAppealDecided
+		}
+		ap.Status, ap.Note, ap.DecidedBy, ap.DecidedAt = status, note, &actor.ID, &now
+		if !approve || deleted {
+			return nil
+		}
+		var d Transaction
+		if err := tx.Take(&d, ap.TransactionID).Error; err != nil {
+			return err
+		}
+		return s.credit(tx, a, &Transaction{
+			Delta: -d.Delta, Kind: Reverse, Idem: "appeal/" + strconv.FormatInt(ap.ID, 10), CaseRef: d.CaseRef,
+			Reason: orDefault(note, "申诉成立，撤销扣分"), StaffID: &actor.ID, DepartmentID: actor.DepartmentID,
+			ExpiresAt: d.RestoreExpiresAt, CreatedAt: now,
+		})
+	})
+	if err != nil {
+		if apperr.CodeOf(err) != "" {
+			return nil, err
+		}
+		return nil, fmt.Errorf("decide appeal: %w", err)
+	}
+	return &ap, nil
+}
+
+func apperrIs(err error, target *apperr.Error) bool {
+	e, ok := err.(*apperr.Error)
+	return ok && e.Is(target)
+}

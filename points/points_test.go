@@ -1,0 +1,412 @@
+package points
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/dbtest"
+	"github.com/futian/ifutian/staff"
+)
+
+var ctx = context.Background()
+
+func newResident(t testing.TB, gdb *gorm.DB, street string) int64 {
+	t.Helper()
+	now := time.Now().UTC()
+	res := struct {
+		ID        int64
+		Street    string
+		CreatedAt time.Time
+		UpdatedAt time.Time
+	}{Street: street, CreatedAt: now, UpdatedAt: now}
+	if err := gdb.Table("residents").Create(&res).Error; err != nil {
+		t.Fatal(err)
+	}
+	return res.ID
+}
+
+func mustRule(t testing.TB, s *Service, r Rule) *Rule {
+	t.Helper()
+	saved, _, err := s.SaveRule(ctx, nil, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return saved
+}
+
+func mustReconcile(t testing.TB, s *Service) {
+	t.Helper()
+	bad, _, err := s.Reconcile(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range bad {
+		t.Error(m)
+	}
+}
+
+func balance(t testing.TB, s *Service, id int64) int64 {
+	t.Helper()
+	a, err := s.FindAccount(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a.Balance
+}
+
+func TestAward(t *testing.T) {
+	gdb := dbtest.Open(t)
+	s := New(gdb)
+	mustRule(t, s, Rule{Code: "volunteer", Name: "志愿服务", Points: 10, DailyCap: 2, MonthlyCap: 2, Expiry: ExpiryDays, ExpiryDays: 30})
+	id := newResident(t, gdb, "华富街道")
+
+	t.Run("OK", func(t *testing.T) {
+		tx, repeated, err := s.Award(ctx, nil, AwardRequest{ResidentID: id, RuleCode: "volunteer", ExternalID: "shift-1"})
+		if err != nil || repeated {
+			t.Fatalf("err=%v repeated=%v", err, repeated)
+		}
+		if tx.Delta != 10 || tx.BalanceAfter != 10 || tx.ExpiresAt == nil || *tx.RuleVersion != 1 {
+			t.Fatalf("tx=%+v", tx)
+		}
+		again, repeated, err := s.Award(ctx, nil, AwardRequest{ResidentID: id, RuleCode: "volunteer", ExternalID: "shift-1"})
+		if err != nil || !repeated || again.ID != tx.ID {
+			t.Fatalf("repeat: err=%v repeated=%v id=%v", err, repeated, again)
+		}
+		if got := balance(t, s, id); got != 10 {
+			t.Fatalf("balance=%d, want 10", got)
+		}
+	})
+	t.Run("ErrCapReached", func(t *testing.T) {
+		if _, _, err := s.Award(ctx, nil, AwardRequest{ResidentID: id, RuleCode: "volunteer", ExternalID: "shift-2"}); err != nil {
+			t.Fatal(err)
+		}
+		_, _, err := s.Award(ctx, nil, AwardRequest{ResidentID: id, RuleCode: "volunteer", ExternalID: "shift-3"})
+		var ae *apperr.Error
+		if !errors.Is(err, ErrCapReached) || !errors.As(err, &ae) || ae.Details["reason"] != "daily_cap" {
+			t.Fatalf("err=%v, want daily cap", err)
+		}
+		// Tomorrow the daily cap allows it, the monthly cap does not.
+		s.now = func() time.Time { return time.Now().Add(24 * time.Hour) }
+		defer func() { s.now = time.Now }()
+		if d, _ := periodStarts(s.now()); d.Month() != time.Now().Month() {
+			t.Skip("month boundary")
+		}
+		_, _, err = s.Award(ctx, nil, AwardRequest{ResidentID: id, RuleCode: "volunteer", ExternalID: "shift-4"})
+		if !errors.As(err, &ae) || ae.Details["reason"] != "monthly_cap" {
+			t.Fatalf("err=%v, want monthly cap", err)
+		}
+		// A refused award stays refused when repeated.
+		_, _, err = s.Award(ctx, nil, AwardRequest{ResidentID: id, RuleCode: "volunteer", ExternalID: "shift-3"})
+		if !errors.As(err, &ae) || ae.Details["reason"] != "daily_cap" {
+			t.Fatalf("repeat err=%v, want daily cap", err)
+		}
+		if got := balance(t, s, id); got != 20 {
+			t.Fatalf("balance=%d, want 20", got)
+		}
+	})
+	t.Run("ErrExternalIDTaken", func(t *testing.T) {
+		other := newResident(t, gdb, "")
+		if _, _, err := s.Award(ctx, nil, AwardRequest{ResidentID: other, RuleCode: "volunteer", ExternalID: "shift-1"}); !errors.Is(err, ErrExternalIDTaken) {
+			t.Fatalf("err=%v", err)
+		}
+	})
+	t.Run("ErrRuleForbidden", func(t *testing.T) {
+		dept := int64(42)
+		gdb.Exec("INSERT INTO departments (id, name, created_at) VALUES (42, 'x', ?)", time.Now().UTC())
+		r := mustRule(t, s, Rule{Code: "dept_rule", Name: "部门规则", Points: 5, DepartmentID: &dept})
+		other := int64(43)
+		m := &staff.Member{ID: 1, DepartmentID: &other, Roles: []staff.Role{staff.PointsOfficer}}
+		if _, _, err := s.Award(ctx, m, AwardRequest{ResidentID: id, RuleCode: r.Code, ExternalID: "x"}); !errors.Is(err, ErrRuleForbidden) {
+			t.Fatalf("err=%v", err)
+		}
+	})
+	mustReconcile(t, s)
+}
+
+func TestSpendExpireDeduct(t *testing.T) {
+	gdb := dbtest.Open(t)
+	s := New(gdb)
+	mustRule(t, s, Rule{Code: "short", Name: "短期", Points: 30, Expiry: ExpiryDays, ExpiryDays: 1})
+	mustRule(t, s, Rule{Code: "long", Name: "长期", Points: 50})
+	id := newResident(t, gdb, "")
+	award := func(code, ext string) {
+		t.Helper()
+		if _, _, err := s.Award(ctx, nil, AwardRequest{ResidentID: id, RuleCode: code, ExternalID: ext}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	award("short", "a")
+	award("long", "b")
+	acc, _ := s.FindAccount(ctx, id)
+	if acc.Balance != 80 || len(acc.Expiring) != 1 || acc.Expiring[0].Amount != 30 {
+		t.Fatalf("account=%+v", acc)
+	}
+	rw, err := s.CreateReward(ctx, nil, Reward{Name: "毛巾", Points: 20, Stock: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	red, _, err := s.Redeem(ctx, id, rw.ID, "k1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Spending consumed the oldest lot first: 10 of the short lot remain.
+	acc, _ = s.FindAccount(ctx, id)
+	if acc.Balance != 60 || acc.Expiring[0].Amount != 10 {
+		t.Fatalf("account=%+v", acc)
+	}
+	n, err := s.ExpireDue(ctx, time.Now().Add(48*time.Hour))
+	if err != nil || n != 1 {
+		t.Fatalf("expired %d, err %v", n, err)
+	}
+	if got := balance(t, s, id); got != 50 {
+		t.Fatalf("balance=%d, want 50", got)
+	}
+	// Cancelling refunds 20 (expiring as the spent short lot would have).
+	if _, err := s.CancelRedemption(ctx, id, red.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CancelRedemption(ctx, id, red.ID); !errors.Is(err, ErrNotCancellable) {
+		t.Fatalf("second cancel err=%v", err)
+	}
+	if got := balance(t, s, id); got != 70 {
+		t.Fatalf("balance=%d, want 70", got)
+	}
+	// A deduction may go below zero; a spend may not.
+	d, _, err := s.Deduct(ctx, nil, DeductRequest{ResidentID: id, Points: 100, CaseRef: "CASE-1", Reason: "违规"})
+	if err != nil || d.BalanceAfter != -30 {
+		t.Fatalf("deduct=%+v err=%v", d, err)
+	}
+	if _, _, err := s.Redeem(ctx, id, rw.ID, "k2"); !errors.Is(err, ErrInsufficientPoints) {
+		t.Fatalf("redeem err=%v", err)
+	}
+	award("long", "c") // pays the debt first
+	if got := balance(t, s, id); got != 20 {
+		t.Fatalf("balance=%d, want 20", got)
+	}
+	ap, err := s.CreateAppeal(ctx, id, d.ID, "不是我")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DecideAppeal(ctx, &staff.Member{ID: 9, Roles: []staff.Role{staff.Superadmin}}, ap.ID, true, "成立"); err != nil {
+		t.Fatal(err)
+	}
+	if got := balance(t, s, id); got != 120 {
+		t.Fatalf("balance=%d, want 120", got)
+	}
+	if _, err := s.DecideAppeal(ctx, &staff.Member{ID: 9, Roles: []staff.Role{staff.Superadmin}}, ap.ID, true, ""); !errors.Is(err, ErrAppealDecided) {
+		t.Fatalf("err=%v", err)
+	}
+	mustReconcile(t, s)
+}
+
+// TestConcurrent fires many awards (with repeated external IDs), spends
+// and redemptions at a few accounts and one scarce reward, then checks the
+// invariants: no doubled award, no stock below zero, no negative balance
+// from spending, and a clean reconcile.
+func TestConcurrent(t *testing.T) {
+	gdb := dbtest.Open(t)
+	s := New(gdb)
+	mustRule(t, s, Rule{Code: "busy", Name: "并发", Points: 7, Expiry: ExpiryEndOfNextYear})
+	mustRule(t, s, Rule{Code: "capped", Name: "有上限", Points: 3, DailyCap: 5})
+	var ids []int64
+	for range 4 {
+		ids = append(ids, newResident(t, gdb, ""))
+	}
+	rw, err := s.CreateReward(ctx, nil, Reward{Name: "电影票", Points: 20, Stock: 15, PerResidentLimit: 6})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const workers, perWorker = 24, 25
+	var wg sync.WaitGroup
+	errs := make(chan error, workers*perWorker)
+	for w := range workers {
+		wg.Go(func() {
+			for i := range perWorker {
+				id := ids[(w+i)%len(ids)]
+				var err error
+				switch i % 4 {
+				case 0, 1:
+					// 40 distinct external IDs per resident, each sent many times.
+					_, _, err = s.Award(ctx, nil, AwardRequest{ResidentID: id, RuleCode: "busy", ExternalID: fmt.Sprintf("%d-%d", id, (w*perWorker+i)%40)})
+				case 2:
+					_, _, err = s.Award(ctx, nil, AwardRequest{ResidentID: id, RuleCode: "capped", ExternalID: fmt.Sprintf("c%d-%d", id, i)})
+					if errors.Is(err, ErrCapReached) {
+						err = nil
+					}
+				case 3:
+					_, _, err = s.Redeem(ctx, id, rw.ID, fmt.Sprintf("key-%d", (w+i)%10))
+					if errors.Is(err, ErrInsufficientPoints) || errors.Is(err, ErrOutOfStock) || errors.Is(err, ErrLimitReached) {
+						err = nil
+					}
+				}
+				if err != nil {
+					errs <- err
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	var stock int
+	gdb.Table("rewards").Where("id = ?", rw.ID).Pluck("stock", &stock)
+	var issued int64
+	gdb.Table("redemptions").Where("reward_id = ? AND status = 'issued'", rw.ID).Count(&issued)
+	if stock < 0 || int64(stock)+issued != 15 {
+		t.Fatalf("stock=%d issued=%d, want stock >= 0 and stock+issued = 15", stock, issued)
+	}
+	var dup int64
+	gdb.Raw("SELECT COUNT(*) FROM (SELECT rule_code, external_id FROM point_transactions WHERE kind = 'earn' GROUP BY rule_code, external_id HAVING COUNT(*) > 1) d").Scan(&dup)
+	if dup != 0 {
+		t.Fatalf("%d doubled awards", dup)
+	}
+	var capped []int64
+	gdb.Raw("SELECT COUNT(*) FROM point_transactions WHERE rule_code = 'capped' GROUP BY resident_id").Scan(&capped)
+	for _, n := range capped {
+		if n > 5 {
+			t.Fatalf("capped rule awarded %d times to one resident, cap 5", n)
+		}
+	}
+	var neg int64
+	gdb.Raw("SELECT COUNT(*) FROM point_transactions WHERE kind = 'spend' AND balance_after < 0").Scan(&neg)
+	if neg != 0 {
+		t.Fatalf("%d spends below zero", neg)
+	}
+	mustReconcile(t, s)
+}
+
+func TestReconcileFindsMismatch(t *testing.T) {
+	gdb := dbtest.Open(t)
+	s := New(gdb)
+	mustRule(t, s, Rule{Code: "rr", Name: "r", Points: 10})
+	id := newResident(t, gdb, "")
+	if _, _, err := s.Award(ctx, nil, AwardRequest{ResidentID: id, RuleCode: "rr", ExternalID: "1"}); err != nil {
+		t.Fatal(err)
+	}
+	mustReconcile(t, s)
+	gdb.Exec("UPDATE point_accounts SET balance = balance + 1 WHERE resident_id = ?", id)
+	bad, checked, err := s.Reconcile(ctx)
+	if err != nil || checked != 1 || len(bad) != 1 || bad[0].ResidentID != id {
+		t.Fatalf("bad=%v checked=%d err=%v", bad, checked, err)
+	}
+}
+
+func TestRedeemRules(t *testing.T) {
+	gdb := dbtest.Open(t)
+	s := New(gdb)
+	mustRule(t, s, Rule{Code: "rr", Name: "r", Points: 150})
+	id := newResident(t, gdb, "")
+	if _, _, err := s.Award(ctx, nil, AwardRequest{ResidentID: id, RuleCode: "rr", ExternalID: "1"}); err != nil {
+		t.Fatal(err)
+	}
+	high, _ := s.CreateReward(ctx, nil, Reward{Name: "高级", Points: 10, Stock: 5, MinLevel: 3})
+	if _, _, err := s.Redeem(ctx, id, high.ID, ""); !errors.Is(err, ErrLevelTooLow) {
+		t.Fatalf("level 2 redeeming a level-3 reward: err=%v", err)
+	}
+	past := time.Now().Add(-time.Hour)
+	old, _ := s.CreateReward(ctx, nil, Reward{Name: "过期", Points: 10, Stock: 5, ValidUntil: &past})
+	if _, _, err := s.Redeem(ctx, id, old.ID, ""); !errors.Is(err, ErrRewardUnavailable) {
+		t.Fatalf("expired reward: err=%v", err)
+	}
+	ok, _ := s.CreateReward(ctx, nil, Reward{Name: "普通", Points: 10, Stock: 5})
+	if _, _, err := s.Redeem(ctx, id, ok.ID, "same"); err != nil {
+		t.Fatal(err)
+	}
+	other, _ := s.CreateReward(ctx, nil, Reward{Name: "另一个", Points: 10, Stock: 5})
+	if _, _, err := s.Redeem(ctx, id, other.ID, "same"); !errors.Is(err, ErrIdempotencyReused) {
+		t.Fatalf("reused key: err=%v", err)
+	}
+	if got, want := s.LevelOf(150), 2; got != want {
+		t.Fatalf("LevelOf(150)=%d, want %d", got, want)
+	}
+	mustReconcile(t, s)
+}
+
+// TestConcurrentFirstPostings awards to many residents who have no account
+// yet, at once: creating accounts must not deadlock.
+func TestConcurrentFirstPostings(t *testing.T) {
+	gdb := dbtest.Open(t)
+	s := New(gdb)
+	mustRule(t, s, Rule{Code: "first", Name: "首次", Points: 1, DailyCap: 5})
+	ids := make([]int64, 160)
+	for i := range ids {
+		ids[i] = newResident(t, gdb, "")
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, len(ids))
+	for w := range 16 {
+		wg.Go(func() {
+			for i := w; i < len(ids); i += 16 {
+				if _, _, err := s.Award(ctx, nil, AwardRequest{ResidentID: ids[i], RuleCode: "first", ExternalID: fmt.Sprint(ids[i])}); err != nil {
+					errs <- err
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	mustReconcile(t, s)
+}
+
+// TestConcurrentAppeals decides appeals while awards and deductions post
+// to the same resident: every reverse must see the latest balance.
+func TestConcurrentAppeals(t *testing.T) {
+	gdb := dbtest.Open(t)
+	s := New(gdb)
+	mustRule(t, s, Rule{Code: "busy", Name: "并发", Points: 3})
+	id := newResident(t, gdb, "")
+	admin := &staff.Member{ID: 1, Roles: []staff.Role{staff.Superadmin}}
+	var appeals []int64
+	for i := range 12 {
+		d, _, err := s.Deduct(ctx, admin, DeductRequest{ResidentID: id, Points: 2, CaseRef: fmt.Sprint("case-", i), Reason: "x"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ap, err := s.CreateAppeal(ctx, id, d.ID, "y")
+		if err != nil {
+			t.Fatal(err)
+		}
+		appeals = append(appeals, ap.ID)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 100)
+	for w := range 6 {
+		wg.Go(func() {
+			for i := range 8 {
+				var err error
+				switch i % 3 {
+				case 0:
+					_, err = s.DecideAppeal(ctx, admin, appeals[(w*8+i)%len(appeals)], w%2 == 0, "")
+					if errors.Is(err, ErrAppealDecided) {
+						err = nil
+					}
+				case 1:
+					_, _, err = s.Award(ctx, nil, AwardRequest{ResidentID: id, RuleCode: "busy", ExternalID: fmt.Sprint(w, "-", i)})
+				case 2:
+					_, _, err = s.Deduct(ctx, admin, DeductRequest{ResidentID: id, Points: 1, CaseRef: fmt.Sprint("more-", w, "-", i), Reason: "x"})
+				}
+				if err != nil {
+					errs <- err
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	mustReconcile(t, s)
+}
