@@ -84,7 +84,7 @@ func (s *Server) staffOnly(c *gin.Context) {
 		s.fail(c, errForbidden)
 		return
 	}
-	m, err := s.Staff.FindByID(c.Request.Context(), p.SubjectID)
+	m, err := s.Staff.FindActive(c.Request.Context(), p.SubjectID)
 	if err != nil || m.Disabled {
 		s.fail(c, auth.ErrInvalidToken)
 		return

@@ -106,11 +106,23 @@ type Service struct {
 
 	auditOnce sync.Once
 	auditQ    chan auditReq
+
+	mu      sync.Mutex
+	members map[int64]cachedMember
 }
+
+type cachedMember struct {
+	m     Member
+	until time.Time
+}
+
+// memberTTL is how long an authenticated request may act on a cached copy
+// of its staff account (the same bound the token cache has).
+const memberTTL = 5 * time.Second
 
 // New returns a Service over db.
 func New(gdb *gorm.DB) *Service {
-	s := &Service{db: gdb, now: time.Now, bcryptCost: bcrypt.DefaultCost, auditQ: make(chan auditReq, 1024)}
+	s := &Service{db: gdb, now: time.Now, bcryptCost: bcrypt.DefaultCost, auditQ: make(chan auditReq, 1024), members: map[int64]cachedMember{}}
 	s.dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not a password"), s.bcryptCost)
 	return s
 }
@@ -231,6 +243,31 @@ func (s *Service) FindByID(ctx context.Context, id int64) (*Member, error) {
 		return nil, fmt.Errorf("find staff: %w", err)
 	}
 	return &m, nil
+}
+
+// FindActive is FindByID for authenticating requests: it serves a copy
+// cached for up to memberTTL, so a role change or disabling made elsewhere
+// takes effect within that time. Returns ErrNotFound if there is none.
+func (s *Service) FindActive(ctx context.Context, id int64) (*Member, error) {
+	now := s.now()
+	s.mu.Lock()
+	c, ok := s.members[id]
+	s.mu.Unlock()
+	if ok && now.Before(c.until) {
+		m := c.m
+		return &m, nil
+	}
+	m, err := s.FindByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	if len(s.members) > 10_000 {
+		clear(s.members)
+	}
+	s.members[id] = cachedMember{m: *m, until: now.Add(memberTTL)}
+	s.mu.Unlock()
+	return m, nil
 }
 
 // Count returns the number of staff accounts.
