@@ -94,7 +94,7 @@ func newEnvWith(t *testing.T, adjust func(*Config)) *env {
 	e.notify = notify.New(gdb)
 	e.surveys = surveys.New(gdb)
 	e.residents = residents.New(gdb, regions, box, residents.Hooks{
-		Erasers: []residents.Eraser{func(tx *gorm.DB, id int64) error { return e.auth.RevokeAllTx(tx, auth.Resident, id) }},
+		Erasers: []residents.Eraser{func(tx *gorm.DB, id int64) error { return e.auth.RevokeAllTx(tx, auth.Resident, id) }, e.notify.EraseResident},
 		Exporters: map[string]residents.Exporter{
 			"points":      e.points.ExportResident,
 			"enterprises": e.enterprises.ExportResident,

@@ -159,6 +159,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *app, err error
 	a.residents = residents.New(a.db, regions, box, residents.Hooks{
 		Erasers: []residents.Eraser{
 			func(tx *gorm.DB, id int64) error { return a.auth.RevokeAllTx(tx, auth.Resident, id) },
+			a.notify.EraseResident,
 		},
 		Exporters: map[string]residents.Exporter{
 			"points":      a.points.ExportResident,
@@ -167,6 +168,16 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *app, err error
 			"surveys":     a.surveys.ExportResident,
 		},
 	})
+
+	a.workers = append(a.workers,
+		func(ctx context.Context) error {
+			return a.notify.RunPublisher(ctx, cfg.NoticePoll, func(err error) { log.Error("publish notices", "err", err) })
+		},
+		a.notify.NewDeliverer(a.wechat, notify.DeliveryConfig{
+			Rate: float64(cfg.WeChatSendRate), Lease: max(cfg.WeChatSendLease, 2*cfg.WeChatTimeout+time.Second),
+			OnError: func(err error) { log.Error("deliver WeChat messages", "err", err) },
+		}).Run,
+	)
 
 	var metrics *prometheus.Registry
 	if cfg.Metrics {
