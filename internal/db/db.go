@@ -104,6 +104,13 @@ func openMySQL(ctx context.Context, dsn string, cfg *gorm.Config) (*gorm.DB, err
 		mc.Timeout = 5 * time.Second
 	}
 	gdb, err := gorm.Open(mysql.New(mysql.Config{DSN: mc.FormatDSN()}), cfg)
+	var me *mysqldriver.MySQLError
+	if errors.As(err, &me) && me.Number == 1193 {
+		// MariaDB before 11.1 knows the variable only as tx_isolation.
+		delete(mc.Params, "transaction_isolation")
+		mc.Params["tx_isolation"] = "'READ-COMMITTED'"
+		gdb, err = gorm.Open(mysql.New(mysql.Config{DSN: mc.FormatDSN()}), cfg)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("connect to MySQL at %s: %w", mc.Addr, err)
 	}
