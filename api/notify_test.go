@@ -21,7 +21,7 @@ type noticeClock struct {
 	t  time.Time
 }
 
-func (c *noticeClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *noticeClock) now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *noticeClock) set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 
 var t0 = time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC)
