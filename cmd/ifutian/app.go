@@ -105,9 +105,10 @@ func dataKey(cfg Config, log *slog.Logger) ([]byte, error) {
 // build wires the whole service. The caller must call close.
 func build(ctx context.Context, cfg Config, log *slog.Logger) (a *app, err error) {
 	a = &app{cfg: cfg, log: log}
+	built := a // a is nil by the time an error return's defer runs
 	defer func() {
 		if err != nil {
-			a.close()
+			built.close()
 		}
 	}()
 	if a.db, err = openDB(ctx, cfg, log); err != nil {
@@ -175,6 +176,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *app, err error
 		},
 		a.notify.NewDeliverer(a.wechat, notify.DeliveryConfig{
 			Rate: float64(cfg.WeChatSendRate), Lease: max(cfg.WeChatSendLease, 2*cfg.WeChatTimeout+time.Second),
+			Backoff: cfg.WeChatSendBackoff,
 			OnError: func(err error) { log.Error("deliver WeChat messages", "err", err) },
 		}).Run,
 	)
