@@ -87,7 +87,7 @@ func (s *Service) NewDeliverer(send Sender, cfg DeliveryConfig) *Deliverer {
 	cfg.defaults()
 	return &Deliverer{
 		s: s, send: send, cfg: cfg,
-		lim:      rate.NewLimiter(rate.Limit(cfg.Rate), cfg.Batch),
+		lim:      rate.NewLimiter(rate.Limit(cfg.Rate), 1),
 		messages: map[int64]*Subscribe{},
 	}
 }

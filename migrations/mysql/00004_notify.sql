@@ -1,4 +1,7 @@
 -- +goose Up
+-- Audiences often name communities without their street.
+CREATE INDEX residents_community ON residents (community);
+
 CREATE TABLE notices (
     id                    BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
     department_id         BIGINT NULL,
@@ -94,6 +97,7 @@ CREATE TABLE notice_sends (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 -- +goose Down
+DROP INDEX residents_community ON residents;
 DROP TABLE notice_sends;
 DROP TABLE subscription_quotas;
 DROP TABLE subscription_events;

@@ -1,4 +1,7 @@
 -- +goose Up
+-- Audiences often name communities without their street.
+CREATE INDEX residents_community ON residents (community);
+
 CREATE TABLE notices (
     id                    INTEGER PRIMARY KEY AUTOINCREMENT,
     department_id         INTEGER,
@@ -85,6 +88,7 @@ CREATE INDEX notice_sends_due ON notice_sends (due_at);
 CREATE INDEX notice_sends_resident ON notice_sends (resident_id);
 
 -- +goose Down
+DROP INDEX residents_community;
 DROP TABLE notice_sends;
 DROP TABLE subscription_quotas;
 DROP TABLE subscription_events;
