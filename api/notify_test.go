@@ -829,3 +829,49 @@ func TestSendDirect(t *testing.T) {
 		t.Fatal("SendDirect without title succeeded")
 	}
 }
+
+// TestNoticeExportAndErase: /me/export lists the notices I received and my
+// consent; DELETE /me erases the consent and cancels sends not yet made.
+func TestNoticeExportAndErase(t *testing.T) {
+	e := newNoticeEnv(t)
+	tok, rid := e.resident("erase")
+	wantStatus(t, e.do("POST", "/api/v1/me/subscriptions", tok, map[string]any{"results": map[string]string{"TPL_ER": "accept"}}), http.StatusOK)
+	wantStatus(t, e.do("POST", "/api/v1/me/subscriptions", tok, map[string]any{"results": map[string]string{"TPL_ER": "accept"}}), http.StatusOK)
+	id := e.publish(map[string]any{"title": "导出测试", "subscribe": map[string]any{"template_id": "TPL_ER", "data": map[string]string{"thing1": "x"}}})
+	wantStatus(t, e.do("GET", "/api/v1/notices/"+id, tok, nil), http.StatusOK)
+
+	rec := e.do("GET", "/api/v1/me/export", tok, nil)
+	wantStatus(t, rec, http.StatusOK)
+	var ex struct {
+		Sections struct {
+			Notices struct {
+				Received []struct {
+					NoticeID string     `json:"notice_id"`
+					Title    string     `json:"title"`
+					ReadAt   *time.Time `json:"read_at"`
+				} `json:"received"`
+				Subscriptions []notify.Quota `json:"subscriptions"`
+			} `json:"notices"`
+		} `json:"sections"`
+	}
+	decode(t, rec, &ex)
+	if r := ex.Sections.Notices.Received; len(r) != 1 || r[0].NoticeID != id || r[0].ReadAt == nil {
+		t.Fatalf("export received=%+v", r)
+	}
+	if s := ex.Sections.Notices.Subscriptions; len(s) != 1 || s[0].Quota != 1 {
+		t.Fatalf("export subscriptions=%+v", s)
+	}
+
+	wantStatus(t, e.do("DELETE", "/api/v1/me", tok, nil), http.StatusNoContent)
+	var quotas, pending int64
+	e.db.Table("subscription_quotas").Where("resident_id = ?", rid).Count(&quotas)
+	e.db.Table("notice_sends").Where("resident_id = ? AND status = 'pending'", rid).Count(&pending)
+	if quotas != 0 || pending != 0 || e.count("subscription_events") != 0 {
+		t.Fatalf("after deletion: %d quotas, %d pending sends, %d consent events", quotas, pending, e.count("subscription_events"))
+	}
+	var st struct{ Targeted int64 }
+	decode(t, e.do("GET", "/api/v1/admin/notices/"+id+"/stats", e.editor, nil), &st)
+	if st.Targeted != 1 {
+		t.Fatalf("targeted after deletion=%d, want 1", st.Targeted)
+	}
+}
