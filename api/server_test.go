@@ -167,9 +167,16 @@ func TestRouteAccess(t *testing.T) {
 			}
 			for role, token := range roleTokens {
 				want := (&staff.Member{Roles: []staff.Role{role}}).Can(perm)
+				before := e.count("audit_log")
 				code, body := call(token)
 				if got := !denied(code, body); got != want {
 					t.Errorf("%s as %s: status %d (allowed=%v), want allowed=%v; %s", key, role, code, got, want, body)
+				}
+				// Every successful staff write is audited, once.
+				if r.Method != http.MethodGet && code < 400 {
+					if got := e.count("audit_log") - before; got != 1 {
+						t.Errorf("%s as %s: %d audit entries for a successful write, want 1", key, role, got)
+					}
 				}
 			}
 		case publicRoutes[key]:
