@@ -3,6 +3,7 @@ package points
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -68,11 +69,7 @@ SELECT 0, balance, lifetime_earned, NULL FROM point_accounts WHERE resident_id =
 }
 
 func sortExpiring(es []Expiring) {
-	for i := 1; i < len(es); i++ {
-		for j := i; j > 0 && es[j].ExpiresAt.Before(es[j-1].ExpiresAt); j-- {
-			es[j], es[j-1] = es[j-1], es[j]
-		}
-	}
+	slices.SortFunc(es, func(a, b Expiring) int { return a.ExpiresAt.Compare(b.ExpiresAt) })
 }
 
 // FindTransactions lists a resident's ledger, newest first, before the
