@@ -1,11 +1,9 @@
 package api
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -13,34 +11,6 @@ import (
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/notify"
 )
-
-// audienceReq is notify.Audience as clients send it: resident IDs may be
-// strings (the contract's form) or numbers.
-type audienceReq struct {
-	Streets              []string          `json:"streets"`
-	Communities          []string          `json:"communities"`
-	Tags                 []string          `json:"tags"`
-	AgeMin               *int              `json:"age_min"`
-	AgeMax               *int              `json:"age_max"`
-	EnterpriseGrades     []string          `json:"enterprise_grades"`
-	EnterpriseIndustries []string          `json:"enterprise_industries"`
-	ResidentIDs          []json.RawMessage `json:"resident_ids"`
-}
-
-func (a audienceReq) audience() (notify.Audience, error) {
-	out := notify.Audience{
-		Streets: a.Streets, Communities: a.Communities, Tags: a.Tags, AgeMin: a.AgeMin, AgeMax: a.AgeMax,
-		EnterpriseGrades: a.EnterpriseGrades, EnterpriseIndustries: a.EnterpriseIndustries,
-	}
-	for _, raw := range a.ResidentIDs {
-		id, err := strconv.ParseInt(strings.Trim(string(raw), `"`), 10, 64)
-		if err != nil || id <= 0 {
-			return out, apperr.Field("audience.resident_ids", "须为居民 ID")
-		}
-		out.ResidentIDs = append(out.ResidentIDs, id)
-	}
-	return out, nil
-}
 
 // parseTime reads an RFC 3339 time field; "" is nil.
 func parseTime(field, v string) (*time.Time, error) {
@@ -84,7 +54,7 @@ func (s *Server) createNotice(c *gin.Context) {
 		Title      string            `json:"title" binding:"required"`
 		Body       string            `json:"body" binding:"required"`
 		Category   string            `json:"category" binding:"required"`
-		Audience   audienceReq       `json:"audience"`
+		Audience   notify.Audience   `json:"audience"`
 		PublishAt  string            `json:"publish_at" binding:"required"`
 		ExpiresAt  string            `json:"expires_at"`
 		RequireAck bool              `json:"require_ack"`
@@ -94,11 +64,7 @@ func (s *Server) createNotice(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	aud, err := req.Audience.audience()
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
+	aud := req.Audience
 	publishAt, err := parseTime("publish_at", req.PublishAt)
 	if err != nil {
 		s.fail(c, err)
@@ -123,18 +89,14 @@ func (s *Server) createNotice(c *gin.Context) {
 
 func (s *Server) previewAudience(c *gin.Context) {
 	var req struct {
-		Audience   audienceReq `json:"audience"`
-		TemplateID string      `json:"template_id" binding:"max=64"`
+		Audience   notify.Audience `json:"audience"`
+		TemplateID string          `json:"template_id" binding:"max=64"`
 	}
 	if err := bindJSON(c, &req); err != nil {
 		s.fail(c, err)
 		return
 	}
-	aud, err := req.Audience.audience()
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
+	aud := req.Audience
 	if err := aud.Validate(s.Residents.Regions(), "audience."); err != nil {
 		s.fail(c, err)
 		return

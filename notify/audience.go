@@ -2,8 +2,11 @@ package notify
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
+	"strconv"
 	"time"
 
 	"gorm.io/gorm"
@@ -23,7 +26,42 @@ type Audience struct {
 	AgeMax               *int     `json:"age_max"`
 	EnterpriseGrades     []string `json:"enterprise_grades"`
 	EnterpriseIndustries []string `json:"enterprise_industries"`
-	ResidentIDs          []int64  `json:"resident_ids,string"`
+	ResidentIDs          IDs      `json:"resident_ids"`
+}
+
+// IDs is a list of resident IDs. In JSON it is an array of strings, like
+// every ID of the contract; numbers are accepted too.
+type IDs []int64
+
+// MarshalJSON writes the IDs as strings.
+func (ids IDs) MarshalJSON() ([]byte, error) {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = strconv.FormatInt(id, 10)
+	}
+	return json.Marshal(out)
+}
+
+// UnmarshalJSON reads an array of IDs written as strings or numbers.
+func (ids *IDs) UnmarshalJSON(b []byte) error {
+	var raw []json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return &json.UnmarshalTypeError{Value: "non-array", Type: reflect.TypeFor[[]string]()}
+	}
+	out := make(IDs, 0, len(raw))
+	for _, r := range raw {
+		var s string
+		if json.Unmarshal(r, &s) != nil {
+			s = string(r)
+		}
+		id, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return &json.UnmarshalTypeError{Value: string(r), Type: reflect.TypeFor[string]()}
+		}
+		out = append(out, id)
+	}
+	*ids = out
+	return nil
 }
 
 // Regions is what an Audience is validated against.

@@ -193,7 +193,7 @@ func (s *Service) Create(ctx context.Context, m *staff.Member, n NewSurvey, regi
 		*f = nonNil(*f)
 	}
 	if a.ResidentIDs == nil {
-		a.ResidentIDs = []int64{}
+		a.ResidentIDs = notify.IDs{}
 	}
 	sv := &Survey{
 		DepartmentID: m.DepartmentID, CreatedBy: m.ID, Kind: n.Kind, Title: n.Title, Description: n.Description,
