@@ -94,7 +94,7 @@ func newEnvWith(t testing.TB, adjust func(*Config)) *env {
 	e.enterprises = enterprises.New(gdb, e.notify, regions.IsStreet)
 	e.surveys = surveys.New(gdb, e.notify, e.points)
 	e.residents = residents.New(gdb, regions, box, residents.Hooks{
-		Erasers: []residents.Eraser{func(tx *gorm.DB, id int64) error { return e.auth.RevokeAllTx(tx, auth.Resident, id) }, e.points.EraseResident, e.enterprises.EraseResident, e.surveys.EraseResident},
+		Erasers: []residents.Eraser{func(tx *gorm.DB, id int64) error { return e.auth.RevokeAllTx(tx, auth.Resident, id) }, e.points.EraseResident, e.enterprises.EraseResident, e.surveys.EraseResident, e.notify.EraseResident},
 		Exporters: map[string]residents.Exporter{
 			"points":      e.points.ExportResident,
 			"enterprises": e.enterprises.ExportResident,

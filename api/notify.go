@@ -1,29 +1,280 @@
 package api
 
-import "github.com/gin-gonic/gin"
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
 
-func (s *Server) saveSubscriptions(c *gin.Context) { s.notImplemented(c) }
+	"github.com/gin-gonic/gin"
 
-func (s *Server) listSubscriptions(c *gin.Context) { s.notImplemented(c) }
+	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/notify"
+)
 
-func (s *Server) createNotice(c *gin.Context) { s.notImplemented(c) }
+// audienceReq is notify.Audience as clients send it: resident IDs may be
+// strings (the contract's form) or numbers.
+type audienceReq struct {
+	Streets              []string          `json:"streets"`
+	Communities          []string          `json:"communities"`
+	Tags                 []string          `json:"tags"`
+	AgeMin               *int              `json:"age_min"`
+	AgeMax               *int              `json:"age_max"`
+	EnterpriseGrades     []string          `json:"enterprise_grades"`
+	EnterpriseIndustries []string          `json:"enterprise_industries"`
+	ResidentIDs          []json.RawMessage `json:"resident_ids"`
+}
 
-func (s *Server) previewAudience(c *gin.Context) { s.notImplemented(c) }
+func (a audienceReq) audience() (notify.Audience, error) {
+	out := notify.Audience{
+		Streets: a.Streets, Communities: a.Communities, Tags: a.Tags, AgeMin: a.AgeMin, AgeMax: a.AgeMax,
+		EnterpriseGrades: a.EnterpriseGrades, EnterpriseIndustries: a.EnterpriseIndustries,
+	}
+	for _, raw := range a.ResidentIDs {
+		id, err := strconv.ParseInt(strings.Trim(string(raw), `"`), 10, 64)
+		if err != nil || id <= 0 {
+			return out, apperr.Field("audience.resident_ids", "须为居民 ID")
+		}
+		out.ResidentIDs = append(out.ResidentIDs, id)
+	}
+	return out, nil
+}
 
-func (s *Server) submitNotice(c *gin.Context) { s.notImplemented(c) }
+// parseTime reads an RFC 3339 time field; "" is nil.
+func parseTime(field, v string) (*time.Time, error) {
+	if v == "" {
+		return nil, nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return nil, apperr.Field(field, "须为 RFC 3339 时间，如 2026-01-02T09:00:00+08:00")
+	}
+	return &t, nil
+}
 
-func (s *Server) approveNotice(c *gin.Context) { s.notImplemented(c) }
+func (s *Server) saveSubscriptions(c *gin.Context) {
+	var req struct {
+		Results map[string]string `json:"results" binding:"required"`
+	}
+	if err := bindJSON(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	qs, err := s.Notify.SaveSubscriptions(c.Request.Context(), residentID(c), req.Results)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, newPage(qs, ""))
+}
 
-func (s *Server) rejectNotice(c *gin.Context) { s.notImplemented(c) }
+func (s *Server) listSubscriptions(c *gin.Context) {
+	qs, err := s.Notify.Quotas(c.Request.Context(), residentID(c))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, newPage(qs, ""))
+}
 
-func (s *Server) withdrawNotice(c *gin.Context) { s.notImplemented(c) }
+func (s *Server) createNotice(c *gin.Context) {
+	var req struct {
+		Title      string            `json:"title" binding:"required"`
+		Body       string            `json:"body" binding:"required"`
+		Category   string            `json:"category" binding:"required"`
+		Audience   audienceReq       `json:"audience"`
+		PublishAt  string            `json:"publish_at" binding:"required"`
+		ExpiresAt  string            `json:"expires_at"`
+		RequireAck bool              `json:"require_ack"`
+		Subscribe  *notify.Subscribe `json:"subscribe"`
+	}
+	if err := bindJSON(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	aud, err := req.Audience.audience()
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	publishAt, err := parseTime("publish_at", req.PublishAt)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	expiresAt, err := parseTime("expires_at", req.ExpiresAt)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	n, err := s.Notify.Create(c.Request.Context(), actor(c), s.Residents.Regions(), notify.Draft{
+		Title: req.Title, Body: req.Body, Category: req.Category, Audience: aud, PublishAt: *publishAt,
+		ExpiresAt: expiresAt, RequireAck: req.RequireAck, Subscribe: req.Subscribe,
+	})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	auditDetail(c, "notice "+strconv.FormatInt(n.ID, 10))
+	c.JSON(http.StatusCreated, n)
+}
 
-func (s *Server) noticeStats(c *gin.Context) { s.notImplemented(c) }
+func (s *Server) previewAudience(c *gin.Context) {
+	var req struct {
+		Audience   audienceReq `json:"audience"`
+		TemplateID string      `json:"template_id" binding:"max=64"`
+	}
+	if err := bindJSON(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	aud, err := req.Audience.audience()
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if err := aud.Validate(s.Residents.Regions(), "audience."); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if err := notify.CheckScope(actor(c), aud, s.Residents.Regions()); err != nil {
+		s.fail(c, err)
+		return
+	}
+	p, err := s.Notify.PreviewAudience(c.Request.Context(), aud, req.TemplateID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, p)
+}
 
-func (s *Server) listInbox(c *gin.Context) { s.notImplemented(c) }
+// noticeStep runs one lifecycle step on the notice in the path.
+func (s *Server) noticeStep(c *gin.Context, step func(id int64, reason string) (*notify.Notice, error)) {
+	var req struct {
+		Reason string `json:"reason"`
+	}
+	if err := bindJSON(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	id := pathID(c, "id")
+	n, err := step(id, req.Reason)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	auditDetail(c, "notice "+strconv.FormatInt(id, 10)+" "+n.Status)
+	c.JSON(http.StatusOK, n)
+}
 
-func (s *Server) unreadCount(c *gin.Context) { s.notImplemented(c) }
+func (s *Server) submitNotice(c *gin.Context) {
+	s.noticeStep(c, func(id int64, _ string) (*notify.Notice, error) {
+		return s.Notify.Submit(c.Request.Context(), actor(c), s.Residents.Regions(), id)
+	})
+}
 
-func (s *Server) getNotice(c *gin.Context) { s.notImplemented(c) }
+func (s *Server) approveNotice(c *gin.Context) {
+	s.noticeStep(c, func(id int64, _ string) (*notify.Notice, error) {
+		return s.Notify.Approve(c.Request.Context(), actor(c), id)
+	})
+}
 
-func (s *Server) ackNotice(c *gin.Context) { s.notImplemented(c) }
+func (s *Server) rejectNotice(c *gin.Context) {
+	s.noticeStep(c, func(id int64, reason string) (*notify.Notice, error) {
+		return s.Notify.Reject(c.Request.Context(), actor(c), id, reason)
+	})
+}
+
+func (s *Server) withdrawNotice(c *gin.Context) {
+	s.noticeStep(c, func(id int64, reason string) (*notify.Notice, error) {
+		return s.Notify.Withdraw(c.Request.Context(), actor(c), s.Residents.Regions(), id, reason)
+	})
+}
+
+func (s *Server) listNotices(c *gin.Context) {
+	limit, before, err := parseIDPage(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	items, next, err := s.Notify.Find(c.Request.Context(), actor(c), notify.Filter{Status: c.Query("status"), Before: before, Limit: limit})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, newIDPage(items, next))
+}
+
+func (s *Server) getAdminNotice(c *gin.Context) {
+	n, events, err := s.Notify.FindByID(c.Request.Context(), actor(c), pathID(c, "id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"notice": n, "events": events})
+}
+
+func (s *Server) noticeStats(c *gin.Context) {
+	st, err := s.Notify.Stats(c.Request.Context(), actor(c), pathID(c, "id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, st)
+}
+
+func (s *Server) listInbox(c *gin.Context) {
+	p, err := parsePage(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	f := notify.InboxFilter{Cursor: p.Cursor, Limit: p.Limit}
+	switch c.Query("unread") {
+	case "", "false", "0":
+	case "true", "1":
+		f.Unread = true
+	default:
+		s.fail(c, apperr.Field("unread", "须为 true 或 false"))
+		return
+	}
+	items, next, err := s.Notify.Inbox(c.Request.Context(), residentID(c), f)
+	if errors.Is(err, notify.ErrBadCursor) {
+		err = apperr.Field("page_token", "无效的分页标记")
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, newPage(items, next))
+}
+
+func (s *Server) unreadCount(c *gin.Context) {
+	n, err := s.Notify.UnreadCount(c.Request.Context(), residentID(c))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"count": n})
+}
+
+func (s *Server) getNotice(c *gin.Context) {
+	it, err := s.Notify.Open(c.Request.Context(), residentID(c), pathID(c, "id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, it)
+}
+
+func (s *Server) ackNotice(c *gin.Context) {
+	it, err := s.Notify.Ack(c.Request.Context(), residentID(c), pathID(c, "id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, it)
+}

@@ -107,6 +107,8 @@ func (s *Server) routes() {
 	route(http.MethodPost, "/benefit-programs", staff.ManageBenefits, s.createBenefitProgram)
 
 	route(http.MethodPost, "/notices", staff.WriteNotices, s.createNotice)
+	route(http.MethodGet, "/notices", staff.ReadNotices, s.listNotices)
+	route(http.MethodGet, "/notices/:id", staff.ReadNotices, s.getAdminNotice)
 	route(http.MethodPost, "/notices/audience-preview", staff.WriteNotices, s.previewAudience)
 	route(http.MethodPost, "/notices/:id/submit", staff.WriteNotices, s.submitNotice)
 	route(http.MethodPost, "/notices/:id/approve", staff.ReviewNotices, s.approveNotice)

@@ -154,22 +154,3 @@ func (s *Service) AudienceIDs(ctx context.Context, a Audience, after int64, limi
 	}
 	return ids, nil
 }
-
-// DirectNotice is a notice the system itself sends to named residents,
-// without review: benefit matches, survey reminders. It lands in their
-// inbox at once.
-type DirectNotice struct {
-	Title       string
-	Body        string
-	Category    string // policy, health, activity or warning
-	ResidentIDs []int64
-	// Source identifies the sender for idempotency (e.g. "benefit:12:ent:7");
-	// sending the same Source twice delivers nothing the second time.
-	Source string
-}
-
-// SendDirect delivers a system notice to each named resident's inbox.
-func (s *Service) SendDirect(ctx context.Context, n DirectNotice) error {
-	// Implemented with the inbox (issue 5).
-	return nil
-}

@@ -4,21 +4,431 @@ package notify
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/staff"
 )
+
+// Errors the notify service returns.
+var (
+	ErrNotFound     = apperr.New(apperr.NotFound, "通知不存在")
+	ErrWrongState   = apperr.New(apperr.Conflict, "通知当前状态不允许此操作")
+	ErrOwnReview    = apperr.New(apperr.PermissionDenied, "不能审核自己撰写的通知")
+	ErrOutOfScope   = apperr.New(apperr.PermissionDenied, "受众超出您负责的街道")
+	ErrOtherDept    = apperr.New(apperr.PermissionDenied, "只能操作本部门的通知")
+	ErrNotRequired  = apperr.New(apperr.Conflict, "该通知无需确认")
+	ErrNotAvailable = apperr.New(apperr.Conflict, "该通知已撤回或已过期")
+)
+
+// Notice statuses as stored. "expired" is never stored: a published notice
+// whose expires_at has passed is shown as expired.
+const (
+	StatusDraft     = "draft"
+	StatusSubmitted = "submitted"
+	StatusApproved  = "approved"
+	StatusRejected  = "rejected"
+	StatusPublished = "published"
+	StatusWithdrawn = "withdrawn"
+	StatusExpired   = "expired"
+)
+
+// Categories a notice may have.
+var Categories = []string{"policy", "health", "activity", "warning"}
+
+// Subscribe is the WeChat subscribe message a published notice also sends.
+type Subscribe struct {
+	TemplateID string            `json:"template_id"`
+	Data       map[string]string `json:"data"`
+	Page       string            `json:"page"`
+}
+
+// Notice is a department's announcement to an audience. Its audience is
+// frozen into recipients when it is published; Targeted never changes
+// afterwards. Only an approved notice is published, at PublishAt.
+type Notice struct {
+	ID           int64      `json:"id,string"`
+	DepartmentID *int64     `json:"department_id,string"`
+	AuthorID     *int64     `json:"author_id,string"`
+	Title        string     `json:"title"`
+	Body         string     `json:"body"`
+	Category     string     `json:"category"`
+	Audience     Audience   `json:"audience" gorm:"serializer:json"`
+	PublishAt    time.Time  `json:"publish_at"`
+	ExpiresAt    *time.Time `json:"expires_at"`
+	RequireAck   bool       `json:"require_ack"`
+	Subscribe    *Subscribe `json:"subscribe" gorm:"-"`
+	Status       string     `json:"status"`
+	RejectReason string     `json:"reject_reason"`
+	Targeted     int64      `json:"targeted"`
+	PublishedAt  *time.Time `json:"published_at"`
+	WithdrawnAt  *time.Time `json:"withdrawn_at"`
+	CreatedAt    time.Time  `json:"created_at"`
+	UpdatedAt    time.Time  `json:"updated_at"`
+
+	SubscribeTemplateID string  `json:"-"`
+	SubscribeData       string  `json:"-"`
+	SubscribePage       string  `json:"-"`
+	Source              *string `json:"-"`
+}
+
+// fill derives the fields not stored as such.
+func (n *Notice) fill(now time.Time) {
+	if n.SubscribeTemplateID != "" {
+		n.Subscribe = &Subscribe{TemplateID: n.SubscribeTemplateID, Page: n.SubscribePage}
+		_ = json.Unmarshal([]byte(n.SubscribeData), &n.Subscribe.Data)
+	}
+	if n.Status == StatusPublished && n.ExpiresAt != nil && !n.ExpiresAt.After(now) {
+		n.Status = StatusExpired
+	}
+}
+
+// Event is one step of a notice's life.
+type Event struct {
+	ID        int64     `json:"-"`
+	NoticeID  int64     `json:"-"`
+	Action    string    `json:"action"`
+	ActorID   int64     `json:"actor_id,string"`
+	Reason    string    `json:"reason,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func (Event) TableName() string { return "notice_events" }
+
+// Draft is what an editor writes.
+type Draft struct {
+	Title      string
+	Body       string
+	Category   string
+	Audience   Audience
+	PublishAt  time.Time
+	ExpiresAt  *time.Time
+	RequireAck bool
+	Subscribe  *Subscribe
+}
+
+// Validate checks a draft against the regions; field names are the API's.
+func (d *Draft) Validate(r Regions) error {
+	fields := map[string]string{}
+	if err := d.Audience.Validate(r, "audience."); err != nil {
+		var ae *apperr.Error
+		if errors.As(err, &ae) {
+			for k, v := range ae.Fields {
+				fields[k] = v
+			}
+		}
+	}
+	if t := strings.TrimSpace(d.Title); t == "" || utf8.RuneCountInString(t) > 100 {
+		fields["title"] = "标题须为 1–100 个字"
+	}
+	if strings.TrimSpace(d.Body) == "" || utf8.RuneCountInString(d.Body) > 20000 {
+		fields["body"] = "正文须为 1–20000 个字"
+	}
+	if !slices.Contains(Categories, d.Category) {
+		fields["category"] = "须为 policy、health、activity 或 warning"
+	}
+	if d.PublishAt.IsZero() {
+		fields["publish_at"] = "须填写发布时间"
+	}
+	if d.ExpiresAt != nil && !d.ExpiresAt.After(d.PublishAt) {
+		fields["expires_at"] = "须晚于发布时间"
+	}
+	if sub := d.Subscribe; sub != nil {
+		if sub.TemplateID == "" || len(sub.TemplateID) > 64 {
+			fields["subscribe.template_id"] = "须为 1–64 个字符的模板 ID"
+		}
+		if len(sub.Data) == 0 || len(sub.Data) > 20 {
+			fields["subscribe.data"] = "须有 1–20 个模板字段"
+		}
+		for k, v := range sub.Data {
+			if k == "" || len(k) > 32 || utf8.RuneCountInString(v) > 200 {
+				fields["subscribe.data"] = "字段名 1–32 个字符，值最多 200 个字"
+			}
+		}
+		if len(sub.Page) > 256 {
+			fields["subscribe.page"] = "最多 256 个字符"
+		}
+	}
+	return apperr.Fields(fields)
+}
 
 // Service manages notices. It is safe for concurrent use.
 type Service struct {
-	db  *gorm.DB
-	now func() time.Time
+	db      *gorm.DB
+	now     func() time.Time
+	regions StreetRegions
+	kick    chan struct{} // wakes the publisher after an approval
+}
+
+// StreetRegions knows which street a community belongs to.
+type StreetRegions interface {
+	Regions
+	StreetOf(community string) string
 }
 
 // New returns a Service over db.
-func New(gdb *gorm.DB) *Service { return &Service{db: gdb, now: time.Now} }
+func New(gdb *gorm.DB) *Service {
+	return &Service{db: gdb, now: time.Now, kick: make(chan struct{}, 1)}
+}
 
-// ExportResident returns the notices a resident read for /me/export.
-func (s *Service) ExportResident(ctx context.Context, residentID int64) (any, error) {
-	return []any{}, nil
+// SetClock replaces the clock (tests use a fixed one).
+func (s *Service) SetClock(now func() time.Time) { s.now = now }
+
+func (s *Service) clock() time.Time { return s.now().UTC() }
+
+// CheckScope refuses an audience that a street-scoped member may not
+// target: it must name streets, all of them covered, and only communities
+// of those streets.
+func CheckScope(m *staff.Member, a Audience, r StreetRegions) error {
+	if len(m.Streets) == 0 || m.Has(staff.Superadmin) {
+		return nil
+	}
+	if len(a.Streets) == 0 {
+		return ErrOutOfScope
+	}
+	for _, st := range a.Streets {
+		if !m.CoversStreet(st) {
+			return ErrOutOfScope
+		}
+	}
+	for _, c := range a.Communities {
+		if r != nil && !m.CoversStreet(r.StreetOf(c)) {
+			return ErrOutOfScope
+		}
+	}
+	return nil
+}
+
+// Create saves a draft written by m. It returns an invalid_argument error
+// naming the bad fields and ErrOutOfScope for an audience outside m's streets.
+func (s *Service) Create(ctx context.Context, m *staff.Member, r StreetRegions, d Draft) (*Notice, error) {
+	if err := d.Validate(r); err != nil {
+		return nil, err
+	}
+	if err := CheckScope(m, d.Audience, r); err != nil {
+		return nil, err
+	}
+	now := s.clock()
+	author := m.ID
+	n := &Notice{
+		DepartmentID: m.DepartmentID, AuthorID: &author,
+		Title: strings.TrimSpace(d.Title), Body: d.Body, Category: d.Category, Audience: d.Audience,
+		PublishAt: d.PublishAt.UTC(), RequireAck: d.RequireAck, Status: StatusDraft,
+		CreatedAt: now, UpdatedAt: now,
+	}
+	if d.ExpiresAt != nil {
+		t := d.ExpiresAt.UTC()
+		n.ExpiresAt = &t
+	}
+	if d.Subscribe != nil {
+		data, err := json.Marshal(d.Subscribe.Data)
+		if err != nil {
+			return nil, fmt.Errorf("create notice: %w", err)
+		}
+		n.SubscribeTemplateID, n.SubscribeData, n.SubscribePage = d.Subscribe.TemplateID, string(data), d.Subscribe.Page
+	}
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(n).Error; err != nil {
+			return err
+		}
+		return tx.Create(&Event{NoticeID: n.ID, Action: "created", ActorID: m.ID, CreatedAt: now}).Error
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create notice: %w", err)
+	}
+	n.fill(now)
+	return n, nil
+}
+
+// visible reports whether m may see notice n at all (its department).
+func visible(m *staff.Member, n *Notice) bool {
+	if n.Source != nil {
+		return m.Has(staff.Superadmin)
+	}
+	if n.DepartmentID == nil {
+		return m.Has(staff.Superadmin)
+	}
+	return m.InDepartment(*n.DepartmentID)
+}
+
+// FindByID returns a notice of m's department with its history. It returns
+// ErrNotFound for a notice m's department doesn't own.
+func (s *Service) FindByID(ctx context.Context, m *staff.Member, id int64) (*Notice, []Event, error) {
+	var n Notice
+	err := s.db.WithContext(ctx).Where("id = ?", id).Take(&n).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && !visible(m, &n)) {
+		return nil, nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("find notice: %w", err)
+	}
+	var evs []Event
+	if err := s.db.WithContext(ctx).Where("notice_id = ?", id).Order("id").Find(&evs).Error; err != nil {
+		return nil, nil, fmt.Errorf("find notice events: %w", err)
+	}
+	n.fill(s.clock())
+	return &n, evs, nil
+}
+
+// Filter selects notices for the console.
+type Filter struct {
+	Status string // stored status, "" for all
+	Before int64  // cursor: IDs below this, 0 for the first page
+	Limit  int
+}
+
+// Find lists m's department's notices, newest first. next is the cursor
+// of the next page (0 on the last).
+func (s *Service) Find(ctx context.Context, m *staff.Member, f Filter) (items []Notice, next int64, err error) {
+	q := s.db.WithContext(ctx).Model(&Notice{}).Where("source IS NULL")
+	if !m.Has(staff.Superadmin) {
+		if m.DepartmentID == nil {
+			return nil, 0, nil
+		}
+		q = q.Where("department_id = ?", *m.DepartmentID)
+	}
+	if f.Status != "" {
+		q = q.Where("status = ?", f.Status)
+	}
+	if f.Before > 0 {
+		q = q.Where("id < ?", f.Before)
+	}
+	if err := q.Order("id DESC").Limit(f.Limit + 1).Find(&items).Error; err != nil {
+		return nil, 0, fmt.Errorf("find notices: %w", err)
+	}
+	if len(items) > f.Limit {
+		items = items[:f.Limit]
+		next = items[len(items)-1].ID
+	}
+	now := s.clock()
+	for i := range items {
+		items[i].fill(now)
+	}
+	return items, next, nil
+}
+
+// transition moves notice id from one of from to status to for actor m,
+// after check has approved the locked row, and records the event.
+func (s *Service) transition(ctx context.Context, m *staff.Member, id int64, action, to, reason string,
+	from []string, check func(n *Notice) error, also func(tx *gorm.DB, n *Notice) error) (*Notice, error) {
+	var n Notice
+	now := s.clock()
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", id).Take(&n).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && !visible(m, &n)) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if check != nil {
+			if err := check(&n); err != nil {
+				return err
+			}
+		}
+		if !slices.Contains(from, n.Status) {
+			return ErrWrongState
+		}
+		upd := map[string]any{"status": to, "updated_at": now}
+		switch to {
+		case StatusRejected:
+			upd["reject_reason"] = reason
+		case StatusSubmitted:
+			upd["reject_reason"] = ""
+		case StatusWithdrawn:
+			upd["withdrawn_at"] = now
+		}
+		if err := tx.Model(&Notice{}).Where("id = ?", id).Updates(upd).Error; err != nil {
+			return err
+		}
+		if also != nil {
+			if err := also(tx, &n); err != nil {
+				return err
+			}
+		}
+		return tx.Create(&Event{NoticeID: id, Action: action, ActorID: m.ID, Reason: reason, CreatedAt: now}).Error
+	})
+	if err != nil {
+		if apperr.CodeOf(err) != "" {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%s notice: %w", action, err)
+	}
+	return s.reload(ctx, id)
+}
+
+func (s *Service) reload(ctx context.Context, id int64) (*Notice, error) {
+	var n Notice
+	if err := s.db.WithContext(ctx).Where("id = ?", id).Take(&n).Error; err != nil {
+		return nil, fmt.Errorf("reload notice: %w", err)
+	}
+	n.fill(s.clock())
+	return &n, nil
+}
+
+// Submit sends a draft (or a rejected notice) to review.
+func (s *Service) Submit(ctx context.Context, m *staff.Member, r StreetRegions, id int64) (*Notice, error) {
+	return s.transition(ctx, m, id, "submitted", StatusSubmitted, "", []string{StatusDraft, StatusRejected},
+		func(n *Notice) error { return CheckScope(m, n.Audience, r) }, nil)
+}
+
+// Approve approves a submitted notice; it is published at its publish_at.
+// It returns ErrOwnReview when m wrote the notice.
+func (s *Service) Approve(ctx context.Context, m *staff.Member, id int64) (*Notice, error) {
+	n, err := s.transition(ctx, m, id, "approved", StatusApproved, "", []string{StatusSubmitted},
+		func(n *Notice) error {
+			if n.AuthorID != nil && *n.AuthorID == m.ID {
+				return ErrOwnReview
+			}
+			return nil
+		}, nil)
+	if err == nil {
+		select {
+		case s.kick <- struct{}{}:
+		default:
+		}
+	}
+	return n, err
+}
+
+// Reject returns a submitted notice to its author with a reason.
+func (s *Service) Reject(ctx context.Context, m *staff.Member, id int64, reason string) (*Notice, error) {
+	reason = strings.TrimSpace(reason)
+	if reason == "" || utf8.RuneCountInString(reason) > 500 {
+		return nil, apperr.Field("reason", "须填写 1–500 个字的驳回理由")
+	}
+	return s.transition(ctx, m, id, "rejected", StatusRejected, reason, []string{StatusSubmitted},
+		func(n *Notice) error {
+			if n.AuthorID != nil && *n.AuthorID == m.ID {
+				return ErrOwnReview
+			}
+			return nil
+		}, nil)
+}
+
+// Withdraw takes a notice back. A published one stays in its original
+// recipients' inboxes, marked withdrawn; WeChat sends not yet made are
+// cancelled and their consent returned.
+func (s *Service) Withdraw(ctx context.Context, m *staff.Member, r StreetRegions, id int64, reason string) (*Notice, error) {
+	if utf8.RuneCountInString(reason) > 500 {
+		return nil, apperr.Field("reason", "最多 500 个字")
+	}
+	return s.transition(ctx, m, id, "withdrawn", StatusWithdrawn, strings.TrimSpace(reason),
+		[]string{StatusSubmitted, StatusApproved, StatusPublished},
+		func(n *Notice) error { return CheckScope(m, n.Audience, r) },
+		func(tx *gorm.DB, n *Notice) error {
+			if n.Status != StatusPublished || n.SubscribeTemplateID == "" {
+				return nil
+			}
+			return s.cancelSends(tx, n)
+		})
 }

@@ -172,6 +172,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *app, err error
 			a.points.EraseResident,
 			a.enterprises.EraseResident,
 			a.surveys.EraseResident,
+			a.notify.EraseResident,
 		},
 		Exporters: map[string]residents.Exporter{
 			"points":      a.points.ExportResident,
@@ -185,6 +186,16 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *app, err error
 	if err := setPointsLevels(a.points, cfg.PointsLevels); err != nil {
 		return nil, err
 	}
+	a.workers = append(a.workers,
+		func(ctx context.Context) error {
+			return a.notify.RunPublisher(ctx, cfg.NoticePoll, func(err error) { log.Error("publish notices", "err", err) })
+		},
+		a.notify.NewDeliverer(a.wechat, notify.DeliveryConfig{
+			Rate: float64(cfg.WeChatSendRate), Lease: max(cfg.WeChatSendLease, 2*cfg.WeChatTimeout+time.Second),
+			Backoff: cfg.WeChatSendBackoff,
+			OnError: func(err error) { log.Error("deliver WeChat messages", "err", err) },
+		}).Run,
+	)
 
 	var metrics *prometheus.Registry
 	if cfg.Metrics {

@@ -16,6 +16,9 @@ type Config struct {
 	WeChatURL         string        // IFUTIAN_WECHAT_URL
 	WeChatTimeout     time.Duration // IFUTIAN_WECHAT_TIMEOUT
 	WeChatSendRate    int           // IFUTIAN_WECHAT_SEND_RATE, subscribe messages per second
+	WeChatSendLease   time.Duration // IFUTIAN_WECHAT_SEND_LEASE, how long a claimed send is held
+	WeChatSendBackoff time.Duration // IFUTIAN_WECHAT_SEND_BACKOFF, first retry delay of a failed send
+	NoticePoll        time.Duration // IFUTIAN_NOTICE_POLL, how often due notices are published
 	RedisURL          string        // IFUTIAN_REDIS_URL
 	BootstrapPassword string        // IFUTIAN_BOOTSTRAP_ADMIN_PASSWORD
 	DataKey           string        // IFUTIAN_DATA_KEY
@@ -81,6 +84,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		def  time.Duration
 	}{
 		{"IFUTIAN_WECHAT_TIMEOUT", &c.WeChatTimeout, 5 * time.Second},
+		{"IFUTIAN_WECHAT_SEND_LEASE", &c.WeChatSendLease, 30 * time.Second},
+		{"IFUTIAN_WECHAT_SEND_BACKOFF", &c.WeChatSendBackoff, 2 * time.Second},
+		{"IFUTIAN_NOTICE_POLL", &c.NoticePoll, 5 * time.Second},
 		{"IFUTIAN_RESIDENT_TOKEN_TTL", &c.ResidentTokenTTL, 30 * 24 * time.Hour},
 		{"IFUTIAN_STAFF_TOKEN_TTL", &c.StaffTokenTTL, 12 * time.Hour},
 	}

@@ -1,0 +1,110 @@
+package notify
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/futian/ifutian/staff"
+)
+
+// WeChatStats counts a notice's subscribe messages by outcome. Pending
+// includes sends in flight; cancelled ones were withdrawn before sending.
+type WeChatStats struct {
+	Sent      int64 `json:"sent"`
+	Failed    int64 `json:"failed"`
+	NoQuota   int64 `json:"no_quota"`
+	Pending   int64 `json:"pending"`
+	Cancelled int64 `json:"cancelled"`
+}
+
+// StreetStats are the figures of one street.
+type StreetStats struct {
+	Street   string      `json:"street"`
+	Targeted int64       `json:"targeted"`
+	Read     int64       `json:"read"`
+	Acked    int64       `json:"acked"`
+	WeChat   WeChatStats `json:"wechat"`
+}
+
+// Stats are a notice's reach: how many it targeted (frozen at
+// publication), read and acknowledged it, and its WeChat sends, in all and
+// by street.
+type Stats struct {
+	Targeted int64         `json:"targeted"`
+	Read     int64         `json:"read"`
+	Acked    int64         `json:"acked"`
+	WeChat   WeChatStats   `json:"wechat"`
+	ByStreet []StreetStats `json:"by_street"`
+}
+
+func (w *WeChatStats) add(status string, n int64) {
+	switch status {
+	case "sent":
+		w.Sent += n
+	case "failed":
+		w.Failed += n
+	case "no_quota":
+		w.NoQuota += n
+	case "pending", "sending":
+		w.Pending += n
+	case "cancelled":
+		w.Cancelled += n
+	}
+}
+
+// Stats returns a notice's statistics for m. It returns ErrNotFound for a
+// notice of another department.
+func (s *Service) Stats(ctx context.Context, m *staff.Member, id int64) (*Stats, error) {
+	n, _, err := s.FindByID(ctx, m, id)
+	if err != nil {
+		return nil, err
+	}
+	gdb := s.db.WithContext(ctx)
+	var rows []struct {
+		Street   string
+		Targeted int64
+		Read     int64
+		Acked    int64
+	}
+	err = gdb.Table("notice_recipients").
+		Select("street, COUNT(*) AS targeted, COUNT(read_at) AS `read`, COUNT(acked_at) AS acked").
+		Where("notice_id = ?", id).Group("street").Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("notice stats: %w", err)
+	}
+	var sends []struct {
+		Street string
+		Status string
+		N      int64
+	}
+	err = gdb.Table("notice_sends").Select("street, status, COUNT(*) AS n").
+		Where("notice_id = ?", id).Group("street, status").Scan(&sends).Error
+	if err != nil {
+		return nil, fmt.Errorf("notice send stats: %w", err)
+	}
+	st := &Stats{Targeted: n.Targeted}
+	by := map[string]*StreetStats{}
+	get := func(street string) *StreetStats {
+		if by[street] == nil {
+			by[street] = &StreetStats{Street: street}
+		}
+		return by[street]
+	}
+	for _, r := range rows {
+		st.Read += r.Read
+		st.Acked += r.Acked
+		ss := get(r.Street)
+		ss.Targeted, ss.Read, ss.Acked = r.Targeted, r.Read, r.Acked
+	}
+	for _, r := range sends {
+		st.WeChat.add(r.Status, r.N)
+		get(r.Street).WeChat.add(r.Status, r.N)
+	}
+	st.ByStreet = make([]StreetStats, 0, len(by))
+	for _, v := range by {
+		st.ByStreet = append(st.ByStreet, *v)
+	}
+	sort.Slice(st.ByStreet, func(i, j int) bool { return st.ByStreet[i].Street < st.ByStreet[j].Street })
+	return st, nil
+}

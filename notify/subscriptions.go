@@ -1,0 +1,141 @@
+package notify
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"sort"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/futian/ifutian/internal/apperr"
+)
+
+// Quota is how many subscribe messages of a template a resident may still
+// be sent: one per "accept", none after "reject" or "ban".
+type Quota struct {
+	TemplateID string `json:"template_id"`
+	Quota      int    `json:"quota"`
+}
+
+type quotaRow struct {
+	ResidentID  int64
+	TemplateID  string
+	Remaining   int
+	SpentNotice int64
+	UpdatedAt   time.Time
+}
+
+func (quotaRow) TableName() string { return "subscription_quotas" }
+
+type subscriptionEvent struct {
+	ID         int64
+	ResidentID int64
+	TemplateID string
+	Result     string
+	CreatedAt  time.Time
+}
+
+func (subscriptionEvent) TableName() string { return "subscription_events" }
+
+var templateIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+
+// SaveSubscriptions records what wx.requestSubscribeMessage returned: each
+// "accept" adds one send to the resident's quota for that template,
+// "reject" and "ban" set it to zero, "filter" changes nothing. Every result
+// is kept in the consent ledger. It returns the resident's quotas, or an
+// invalid_argument error naming "results".
+func (s *Service) SaveSubscriptions(ctx context.Context, residentID int64, results map[string]string) ([]Quota, error) {
+	if len(results) == 0 || len(results) > 20 {
+		return nil, apperr.Field("results", "须有 1–20 个模板结果")
+	}
+	templates := make([]string, 0, len(results))
+	for t, r := range results {
+		if !templateIDPattern.MatchString(t) {
+			return nil, apperr.Field("results", fmt.Sprintf("无效的模板 ID %q", t))
+		}
+		switch r {
+		case "accept", "reject", "ban", "filter":
+		default:
+			return nil, apperr.Field("results", fmt.Sprintf("模板 %q 的结果须为 accept、reject、ban 或 filter", t))
+		}
+		templates = append(templates, t)
+	}
+	// One lock order for every request, so two can't deadlock.
+	sort.Strings(templates)
+	now := s.clock()
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for _, t := range templates {
+			r := results[t]
+			if err := tx.Create(&subscriptionEvent{ResidentID: residentID, TemplateID: t, Result: r, CreatedAt: now}).Error; err != nil {
+				return err
+			}
+			var set clause.Set
+			row := quotaRow{ResidentID: residentID, TemplateID: t, UpdatedAt: now}
+			switch r {
+			case "accept":
+				row.Remaining = 1
+				set = clause.Assignments(map[string]any{"remaining": gorm.Expr("subscription_quotas.remaining + 1"), "updated_at": now})
+			case "reject", "ban":
+				set = clause.Assignments(map[string]any{"remaining": 0, "updated_at": now})
+			default:
+				continue
+			}
+			err := tx.Clauses(clause.OnConflict{
+				Columns:   []clause.Column{{Name: "resident_id"}, {Name: "template_id"}},
+				DoUpdates: set,
+			}).Create(&row).Error
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("save subscriptions: %w", err)
+	}
+	return s.Quotas(ctx, residentID)
+}
+
+// Quotas lists a resident's subscribe-message quotas by template.
+func (s *Service) Quotas(ctx context.Context, residentID int64) ([]Quota, error) {
+	out := []Quota{}
+	err := s.db.WithContext(ctx).Table("subscription_quotas").Select("template_id, remaining AS quota").
+		Where("resident_id = ?", residentID).Order("template_id").Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("list subscriptions: %w", err)
+	}
+	return out, nil
+}
+
+// Preview is what an audience would reach now.
+type Preview struct {
+	Count int64 `json:"count"`
+	// WeChatReachable counts the members who could be sent the template's
+	// subscribe message (they have quota for it); only with a template.
+	WeChatReachable *int64 `json:"wechat_reachable,omitempty"`
+}
+
+// PreviewAudience counts an audience and, given a template, how many of
+// its members have consent left for it.
+func (s *Service) PreviewAudience(ctx context.Context, a Audience, templateID string) (*Preview, error) {
+	n, err := s.CountAudience(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	p := &Preview{Count: n}
+	if templateID != "" {
+		var k int64
+		err := a.Scope(s.db.WithContext(ctx).Table("residents"), s.now()).
+			Where("residents.openid IS NOT NULL").
+			Where("EXISTS (SELECT 1 FROM subscription_quotas q WHERE q.resident_id = residents.id AND q.template_id = ? AND q.remaining > 0)", templateID).
+			Count(&k).Error
+		if err != nil {
+			return nil, fmt.Errorf("count reachable: %w", err)
+		}
+		p.WeChatReachable = &k
+	}
+	return p, nil
+}
