@@ -140,13 +140,13 @@ func (s *Server) submitNotice(c *gin.Context) {
 
 func (s *Server) approveNotice(c *gin.Context) {
 	s.noticeStep(c, func(id int64, _ string) (*notify.Notice, error) {
-		return s.Notify.Approve(c.Request.Context(), actor(c), id)
+		return s.Notify.Approve(c.Request.Context(), actor(c), s.Residents.Regions(), id)
 	})
 }
 
 func (s *Server) rejectNotice(c *gin.Context) {
 	s.noticeStep(c, func(id int64, reason string) (*notify.Notice, error) {
-		return s.Notify.Reject(c.Request.Context(), actor(c), id, reason)
+		return s.Notify.Reject(c.Request.Context(), actor(c), s.Residents.Regions(), id, reason)
 	})
 }
 

@@ -71,9 +71,10 @@ type QueuedObjection struct {
 	Factor         *CreditRecord `json:"factor" gorm:"-"`
 }
 
-// FindObjections lists objections in the member's street scope with the
-// disputed credit records, and the cursor of the next page (0 on the
-// last). Returns invalid_argument for a bad status.
+// FindObjections lists objections to the member's department's credit
+// records (every department's for a superadmin) in the member's street
+// scope with the disputed credit records, and the cursor of the next page
+// (0 on the last). Returns invalid_argument for a bad status.
 func (s *Service) FindObjections(ctx context.Context, by *staff.Member, f QueueFilter) ([]QueuedObjection, int64, error) {
 	if err := f.validate(); err != nil {
 		return nil, 0, err
@@ -83,6 +84,13 @@ func (s *Service) FindObjections(ctx context.Context, by *staff.Member, f QueueF
 		Select("o.*, e.uscc AS uscc, e.name AS enterprise_name").
 		Joins("JOIN enterprises e ON e.id = o.enterprise_id").
 		Where("o.status = ? AND o.id > ?", f.Status, f.After)
+	if !by.Has(staff.Superadmin) {
+		// Only objections to the member's department's records.
+		if by.DepartmentID == nil {
+			return []QueuedObjection{}, 0, nil
+		}
+		q = q.Joins("JOIN credit_records c ON c.id = o.credit_record_id").Where("c.department_id = ?", *by.DepartmentID)
+	}
 	if err := inScope(q, by).Order("o.id").Limit(f.Limit + 1).Scan(&items).Error; err != nil {
 		return nil, 0, fmt.Errorf("find objections: %w", err)
 	}

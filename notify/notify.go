@@ -382,15 +382,11 @@ func (s *Service) Submit(ctx context.Context, m *staff.Member, r StreetRegions, 
 }
 
 // Approve approves a submitted notice; it is published at its publish_at.
-// It returns ErrOwnReview when m wrote the notice.
-func (s *Service) Approve(ctx context.Context, m *staff.Member, id int64) (*Notice, error) {
+// It returns ErrOwnReview when m wrote the notice and ErrOutOfScope for an
+// audience outside m's streets.
+func (s *Service) Approve(ctx context.Context, m *staff.Member, r StreetRegions, id int64) (*Notice, error) {
 	n, err := s.transition(ctx, m, id, "approved", StatusApproved, "", []string{StatusSubmitted},
-		func(n *Notice) error {
-			if n.AuthorID != nil && *n.AuthorID == m.ID {
-				return ErrOwnReview
-			}
-			return nil
-		}, nil)
+		func(n *Notice) error { return reviewable(m, n, r) }, nil)
 	if err == nil {
 		select {
 		case s.kick <- struct{}{}:
@@ -400,19 +396,24 @@ func (s *Service) Approve(ctx context.Context, m *staff.Member, id int64) (*Noti
 	return n, err
 }
 
-// Reject returns a submitted notice to its author with a reason.
-func (s *Service) Reject(ctx context.Context, m *staff.Member, id int64, reason string) (*Notice, error) {
+// Reject returns a submitted notice to its author with a reason. It
+// refuses as Approve does.
+func (s *Service) Reject(ctx context.Context, m *staff.Member, r StreetRegions, id int64, reason string) (*Notice, error) {
 	reason = strings.TrimSpace(reason)
 	if reason == "" || utf8.RuneCountInString(reason) > 500 {
 		return nil, apperr.Field("reason", "须填写 1–500 个字的驳回理由")
 	}
 	return s.transition(ctx, m, id, "rejected", StatusRejected, reason, []string{StatusSubmitted},
-		func(n *Notice) error {
-			if n.AuthorID != nil && *n.AuthorID == m.ID {
-				return ErrOwnReview
-			}
-			return nil
-		}, nil)
+		func(n *Notice) error { return reviewable(m, n, r) }, nil)
+}
+
+// reviewable refuses a review by the notice's author or by a member whose
+// streets do not cover its audience.
+func reviewable(m *staff.Member, n *Notice, r StreetRegions) error {
+	if n.AuthorID != nil && *n.AuthorID == m.ID {
+		return ErrOwnReview
+	}
+	return CheckScope(m, n.Audience, r)
 }
 
 // Withdraw takes a notice back. A published one stays in its original

@@ -134,7 +134,8 @@ func (s *Service) CreateAppeal(ctx context.Context, residentID, transactionID in
 
 // DecideAppeal approves or rejects a pending appeal on behalf of actor, who
 // must belong to the department that made the deduction (a superadmin's
-// deductions are decided by superadmins). Approval posts a reverse
+// deductions are decided by superadmins) and cover the resident's street.
+// Approval posts a reverse
 // transaction giving the points back. Returns ErrNotFound for an appeal
 // the actor may not see and ErrAppealDecided for a decided one.
 func (s *Service) DecideAppeal(ctx context.Context, actor *staff.Member, appealID int64, approve bool, note string) (*Appeal, error) {
@@ -162,6 +163,11 @@ func (s *Service) DecideAppeal(ctx context.Context, actor *staff.Member, appealI
 			return err
 		}
 		deleted := err != nil
+		// A street-scoped member decides only for residents of their
+		// streets, as for the deduction itself.
+		if !deleted && !actor.CoversStreet(a.street) {
+			return ErrNotFound
+		}
 		now := s.now().UTC()
 		status := "rejected"
 		if approve {
