@@ -6,6 +6,8 @@ import (
 	"flag"
 	"io"
 	"log/slog"
+	"os"
+	"runtime/pprof"
 	"time"
 )
 
@@ -30,8 +32,20 @@ func benchCommand(ctx context.Context, cfg Config, log *slog.Logger, args []stri
 	fs.IntVar(&o.Residents, "residents", 0, "residents to seed (default per scenario)")
 	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "how long each measured phase runs")
 	fs.IntVar(&o.Concurrency, "concurrency", 32, "concurrent clients")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	switch scenario {
 	case "points":
