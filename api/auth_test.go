@@ -3,7 +3,9 @@ package api
 import (
 	"net/http"
 	"testing"
+	"time"
 
+	"github.com/futian/ifutian/internal/ratelimit"
 	"github.com/futian/ifutian/staff"
 )
 
@@ -111,4 +113,24 @@ func TestTokens(t *testing.T) {
 	t.Run("ResidentTokenOnAdminRoute", func(t *testing.T) {
 		wantError(t, e.do("GET", "/api/v1/admin/audit-log", token, nil), http.StatusForbidden, "permission_denied", "")
 	})
+}
+
+func TestResidentWriteLimit(t *testing.T) {
+	e := newEnvWith(t, func(c *Config) {
+		c.Limits = DefaultLimits
+		c.Limits.ResidentWrites = ratelimit.Limit{Count: 2, Period: time.Minute}
+	})
+	token, _ := e.resident("busy")
+	other, _ := e.resident("calm")
+	for range 2 {
+		wantStatus(t, e.do("PATCH", "/api/v1/me", token, map[string]any{"nickname": "忙"}), http.StatusOK)
+	}
+	rec := e.do("PATCH", "/api/v1/me", token, map[string]any{"nickname": "太忙"})
+	wantError(t, rec, http.StatusTooManyRequests, "rate_limited", "")
+	if rec.Header().Get("Retry-After") == "" {
+		t.Fatal("429 without Retry-After")
+	}
+	// Reads are not limited, and other residents keep their own budget.
+	wantStatus(t, e.do("GET", "/api/v1/me", token, nil), http.StatusOK)
+	wantStatus(t, e.do("PATCH", "/api/v1/me", other, map[string]any{"nickname": "静"}), http.StatusOK)
 }
