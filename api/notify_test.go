@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/futian/ifutian/internal/district"
 	"github.com/futian/ifutian/notify"
 	"github.com/futian/ifutian/staff"
 	"github.com/futian/ifutian/wechat"
@@ -337,7 +338,7 @@ func TestNoticeStreetScope(t *testing.T) {
 // the preview count and for who receives a published notice.
 func TestNoticeAudienceTruthTable(t *testing.T) {
 	e := newNoticeEnv(t)
-	year := t0.In(notify.District).Year()
+	year := t0.In(district.Zone).Year()
 	type person struct {
 		name    string
 		profile map[string]any

@@ -12,6 +12,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/district"
 )
 
 // Audience selects residents. Fields AND together; the values inside a
@@ -134,7 +135,7 @@ func (a *Audience) Scope(q *gorm.DB, now time.Time) *gorm.DB {
 	}
 	// Age in whole years from the birth year: born in year y is
 	// now.Year()-y years old this year.
-	year := now.In(District).Year()
+	year := now.In(district.Zone).Year()
 	if a.AgeMin != nil {
 		q = q.Where("residents.birth_year <= ?", year-*a.AgeMin)
 	}
@@ -157,9 +158,6 @@ func (a *Audience) Scope(q *gorm.DB, now time.Time) *gorm.DB {
 	}
 	return q
 }
-
-// District is the district's time zone, Asia/Shanghai (UTC+8, no DST).
-var District = time.FixedZone("Asia/Shanghai", 8*60*60)
 
 // CountAudience returns how many live residents an audience selects.
 func (s *Service) CountAudience(ctx context.Context, a Audience) (int64, error) {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/db"
+	"github.com/futian/ifutian/internal/district"
 	"github.com/futian/ifutian/staff"
 )
 
@@ -179,10 +180,7 @@ func (s *Service) Grant(ctx context.Context, residentID int64, ruleCode, externa
 
 // periodStarts returns the starts of now's district day and month, in UTC.
 func periodStarts(now time.Time) (day, month time.Time) {
-	l := now.In(district)
-	day = time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, district).UTC()
-	month = time.Date(l.Year(), l.Month(), 1, 0, 0, 0, 0, district).UTC()
-	return day, month
+	return district.DayStart(now), district.MonthStart(now)
 }
 
 func staffID(m *staff.Member) *int64 {

@@ -21,10 +21,6 @@ import (
 	"github.com/futian/ifutian/internal/db"
 )
 
-// district is the district's zone (Asia/Shanghai): "per day" and "per
-// month" caps and "end of next year" expiries are counted in it.
-var district = time.FixedZone("Asia/Shanghai", 8*60*60)
-
 // Errors returned by the Service.
 var (
 	ErrNotFound           = apperr.New(apperr.NotFound, "记录不存在")

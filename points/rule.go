@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/district"
 	"github.com/futian/ifutian/staff"
 )
 
@@ -94,7 +95,7 @@ func (r *Rule) expiresAt(now time.Time) *time.Time {
 	case ExpiryDays:
 		t = now.Add(time.Duration(r.ExpiryDays) * 24 * time.Hour)
 	case ExpiryEndOfNextYear:
-		t = time.Date(now.In(district).Year()+2, 1, 1, 0, 0, 0, 0, district)
+		t = time.Date(now.In(district.Zone).Year()+2, 1, 1, 0, 0, 0, 0, district.Zone)
 	default:
 		return nil
 	}

@@ -15,6 +15,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/district"
 	"github.com/futian/ifutian/points"
 )
 
@@ -105,7 +106,7 @@ func (s *Service) start(ctx context.Context, residentID, surveyID int64) (*Start
 		if sv.Kind != Quiz {
 			return apperr.New(apperr.Invalid, "只有测验需要开始答题，问卷请直接提交")
 		}
-		today := day(now)
+		today := district.Date(now)
 		var started int64
 		if err := tx.Model(&Attempt{}).Where("survey_id = ? AND resident_id = ? AND day = ?", sv.ID, residentID, today).
 			Count(&started).Error; err != nil {

@@ -12,7 +12,7 @@ import (
 	"github.com/xuri/excelize/v2"
 	"gorm.io/gorm"
 
-	"github.com/futian/ifutian/notify"
+	"github.com/futian/ifutian/internal/district"
 	"github.com/futian/ifutian/staff"
 )
 
@@ -73,7 +73,7 @@ func (e *Export) header() []string {
 // each calls fn with every row after the header, in ID order.
 func (e *Export) each(ctx context.Context, fn func([]string) error) error {
 	tx := e.s.db.WithContext(ctx)
-	ts := func(t time.Time) string { return t.In(notify.District).Format(time.RFC3339) }
+	ts := func(t time.Time) string { return t.In(district.Zone).Format(time.RFC3339) }
 	for after := int64(0); ; {
 		var n int
 		if e.sv.Kind == Quiz {

@@ -8,7 +8,7 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/futian/ifutian/notify"
+	"github.com/futian/ifutian/internal/district"
 )
 
 // PublicQuestion is a question as residents see it: never its answer or
@@ -87,7 +87,7 @@ func (s *Service) public(tx *gorm.DB, sv *Survey, residentID int64, now time.Tim
 		ID: sv.ID, Kind: sv.Kind, Title: sv.Title, Description: sv.Description, OpensAt: sv.OpensAt,
 		ClosesAt: sv.ClosesAt, Recurrence: sv.Recurrence,
 	}
-	today := day(now)
+	today := district.Date(now)
 	if sv.Kind == Quiz {
 		p.TimeLimitS, p.AttemptsPerDay, p.PassScore = sv.TimeLimitS, sv.AttemptsPerDay, sv.PassScore
 		var started, submitted int64
@@ -116,7 +116,7 @@ func (s *Service) public(tx *gorm.DB, sv *Survey, residentID int64, now time.Tim
 	if err := tx.Table("survey_responses").Where("survey_id = ? AND resident_id = ?", sv.ID, residentID).Count(&answered).Error; err != nil {
 		return p, err
 	}
-	if err := tx.Table("survey_responses").Where("survey_id = ? AND resident_id = ? AND submitted_at >= ?", sv.ID, residentID, dayStart(now)).
+	if err := tx.Table("survey_responses").Where("survey_id = ? AND resident_id = ? AND submitted_at >= ?", sv.ID, residentID, district.DayStart(now)).
 		Count(&answeredToday).Error; err != nil {
 		return p, err
 	}
@@ -133,12 +133,6 @@ func (s *Service) public(tx *gorm.DB, sv *Survey, residentID int64, now time.Tim
 		}
 	}
 	return p, nil
-}
-
-// dayStart is midnight of t's district day, in UTC.
-func dayStart(t time.Time) time.Time {
-	d, _ := time.ParseInLocation(time.DateOnly, day(t), notify.District)
-	return d.UTC()
 }
 
 // FindForResident returns one survey open to the resident, with a

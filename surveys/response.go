@@ -13,6 +13,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/district"
 )
 
 // Response is a resident's answers to a questionnaire or declaration: one
@@ -142,7 +143,7 @@ func (s *Service) Respond(ctx context.Context, residentID, surveyID int64, answe
 			}
 			d := ""
 			if sv.Recurrence == Daily {
-				d = day(now)
+				d = district.Date(now)
 			}
 			var who struct{ Street, Community string }
 			if err := tx.Table("residents").Select("street, community").Where("id = ?", residentID).Take(&who).Error; err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/db"
+	"github.com/futian/ifutian/internal/district"
 	"github.com/futian/ifutian/notify"
 	"github.com/futian/ifutian/staff"
 )
@@ -233,16 +234,13 @@ func (s *Service) FindIDByTitle(ctx context.Context, dept *int64, title string) 
 	return ids[0], nil
 }
 
-// day is the district's calendar date of t, "2006-01-02".
-func day(t time.Time) string { return t.In(notify.District).Format(time.DateOnly) }
-
 // ParseDay parses a "2006-01-02" date; "" means today in the district.
 // Returns an invalid_argument error naming field "date".
 func (s *Service) ParseDay(v string) (string, error) {
 	if v == "" {
-		return day(s.now()), nil
+		return district.Date(s.now()), nil
 	}
-	if _, err := time.ParseInLocation(time.DateOnly, v, notify.District); err != nil {
+	if _, err := district.ParseDate(v); err != nil {
 		return "", apperr.Field("date", "须为 YYYY-MM-DD")
 	}
 	return v, nil

@@ -12,6 +12,7 @@ import (
 
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/dbtest"
+	"github.com/futian/ifutian/internal/district"
 	"github.com/futian/ifutian/notify"
 	"github.com/futian/ifutian/points"
 	"github.com/futian/ifutian/residents"
@@ -542,7 +543,7 @@ func TestStatsMissingRemindExport(t *testing.T) {
 	if _, err := f.s.Respond(ctx, hf1, sv.ID, map[string][]string{key(qs[0].ID): {"对"}, key(qs[1].ID): {"发热", "咳嗽"}, key(qs[3].ID): {"=cmd()"}}); err != nil {
 		t.Fatal(err)
 	}
-	d := day(f.now)
+	d := district.Date(f.now)
 
 	st, err := f.s.Stats(ctx, f.editor, sv.ID, d)
 	if err != nil {
