@@ -7,8 +7,10 @@ import (
 	"io"
 	"net/http"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/gin-gonic/gin/binding"
@@ -127,4 +129,25 @@ func jsonType(t reflect.Type) string {
 		return "对象"
 	}
 	return t.String()
+}
+
+// parseID reads an ID sent as a JSON string.
+func parseID(field, v string) (int64, error) {
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, apperr.Field(field, "须为有效的 ID")
+	}
+	return id, nil
+}
+
+// parseTime reads an RFC 3339 time field; "" is nil.
+func parseTime(field, v string) (*time.Time, error) {
+	if v == "" {
+		return nil, nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return nil, apperr.Field(field, "须为 RFC 3339 时间，如 2026-01-02T09:00:00+08:00")
+	}
+	return &t, nil
 }

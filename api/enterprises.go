@@ -5,7 +5,6 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -70,9 +69,9 @@ func (s *Server) createObjection(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	factor, err := strconv.ParseInt(req.FactorID, 10, 64)
-	if err != nil || factor <= 0 {
-		s.fail(c, apperr.Field("factor_id", "须为因素 ID"))
+	factor, err := parseID("factor_id", req.FactorID)
+	if err != nil {
+		s.fail(c, err)
 		return
 	}
 	o, err := s.Enterprises.Object(c.Request.Context(), residentID(c), c.Param("uscc"), factor, req.Reason)
@@ -176,16 +175,19 @@ func (s *Server) createCreditRecord(c *gin.Context) {
 		return
 	}
 	n := enterprises.NewCreditRecord{USCC: req.USCC, Kind: req.Kind, Severity: req.Severity, CaseRef: req.CaseRef, Note: req.Note}
-	var err error
-	if n.OccurredAt, err = time.Parse(time.RFC3339, req.OccurredAt); err != nil {
-		s.fail(c, apperr.Field("occurred_at", "须为 RFC 3339 时间"))
+	occurred, err := parseTime("occurred_at", req.OccurredAt)
+	if err != nil {
+		s.fail(c, err)
 		return
 	}
-	if req.ExpiresAt != "" {
-		if n.ExpiresAt, err = time.Parse(time.RFC3339, req.ExpiresAt); err != nil {
-			s.fail(c, apperr.Field("expires_at", "须为 RFC 3339 时间"))
-			return
-		}
+	expires, err := parseTime("expires_at", req.ExpiresAt)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	n.OccurredAt = *occurred // required: bindJSON refused an empty one
+	if expires != nil {
+		n.ExpiresAt = *expires
 	}
 	r, err := s.Enterprises.Record(c.Request.Context(), actor(c), n)
 	if err != nil {

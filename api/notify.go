@@ -4,25 +4,12 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/notify"
 )
-
-// parseTime reads an RFC 3339 time field; "" is nil.
-func parseTime(field, v string) (*time.Time, error) {
-	if v == "" {
-		return nil, nil
-	}
-	t, err := time.Parse(time.RFC3339, v)
-	if err != nil {
-		return nil, apperr.Field(field, "须为 RFC 3339 时间，如 2026-01-02T09:00:00+08:00")
-	}
-	return &t, nil
-}
 
 func (s *Server) saveSubscriptions(c *gin.Context) {
 	var req struct {

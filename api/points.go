@@ -8,7 +8,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/points"
 )
 
@@ -294,15 +293,6 @@ func (s *Server) saveRule(c *gin.Context) {
 		status = http.StatusCreated
 	}
 	c.JSON(status, r)
-}
-
-// parseID reads an ID sent as a JSON string.
-func parseID(field, v string) (int64, error) {
-	id, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || id <= 0 {
-		return 0, apperr.Field(field, "须为有效的 ID")
-	}
-	return id, nil
 }
 
 func utc(t *time.Time) *time.Time {

@@ -7,7 +7,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/staff"
 )
 
@@ -72,17 +71,19 @@ func (s *Server) listAuditLog(c *gin.Context) {
 		Before: before, Limit: limit,
 	}
 	if v := c.Query("actor_id"); v != "" {
-		if f.ActorID, err = strconv.ParseInt(v, 10, 64); err != nil {
-			s.fail(c, apperr.Field("actor_id", "须为 ID"))
+		if f.ActorID, err = parseID("actor_id", v); err != nil {
+			s.fail(c, err)
 			return
 		}
 	}
 	for name, dst := range map[string]*time.Time{"since": &f.Since, "until": &f.Until} {
-		if v := c.Query(name); v != "" {
-			if *dst, err = time.Parse(time.RFC3339, v); err != nil {
-				s.fail(c, apperr.Field(name, "须为 RFC 3339 时间"))
-				return
-			}
+		t, err := parseTime(name, c.Query(name))
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		if t != nil {
+			*dst = *t
 		}
 	}
 	es, next, err := s.Staff.FindAudit(c.Request.Context(), f)
