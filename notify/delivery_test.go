@@ -17,13 +17,13 @@ import (
 var fake *wechat.Fake
 
 func TestMain(m *testing.M) {
-	fake = wechat.NewFake()
-	url, stop, err := fake.Start("127.0.0.1:0")
+	var stop func(context.Context) error
+	var err error
+	fake, _, stop, err = wechat.StartLocalFake(2 * time.Second)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	wechat.InstallHTTPClient(url, 2*time.Second)
 	code := m.Run()
 	stop(context.Background())
 	os.Exit(code)

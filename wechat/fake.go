@@ -467,3 +467,17 @@ func randomBytes(n int) []byte {
 	_, _ = rand.Read(b) // crypto/rand.Read never fails
 	return b
 }
+
+// StartLocalFake starts a Fake on a free loopback port and points the
+// process-global WeChat HTTP client at it (InstallHTTPClient with timeout),
+// as the built-in fake of `ifutian serve`, the notify bench and the tests
+// use it. stop shuts the Fake down.
+func StartLocalFake(timeout time.Duration) (f *Fake, baseURL string, stop func(context.Context) error, err error) {
+	f = NewFake()
+	baseURL, stop, err = f.Start("127.0.0.1:0")
+	if err != nil {
+		return nil, "", nil, fmt.Errorf("start fake WeChat: %w", err)
+	}
+	InstallHTTPClient(baseURL, timeout)
+	return f, baseURL, stop, nil
+}

@@ -27,14 +27,13 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	testFake = NewFake()
-	base, stop, err := testFake.Start("127.0.0.1:0")
+	var stop func(context.Context) error
+	var err error
+	testFake, testBaseURL, stop, err = StartLocalFake(testTimeout)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	testBaseURL = base
-	InstallHTTPClient(base, testTimeout)
 	code := m.Run()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	_ = stop(ctx)

@@ -228,21 +228,21 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *app, err error
 // built-in fake started on a loopback port.
 func (a *app) startWeChat(ctx context.Context, tokenCache cache.Cache) error {
 	cfg := a.cfg
-	appID, secret, target := cfg.WeChatAppID, cfg.WeChatSecret, cfg.WeChatURL
-	if cfg.FakeWeChat() {
-		fake := wechat.NewFake()
-		url, stop, err := fake.Start("127.0.0.1:0")
+	appID, secret := cfg.WeChatAppID, cfg.WeChatSecret
+	switch {
+	case cfg.FakeWeChat():
+		_, url, stop, err := wechat.StartLocalFake(cfg.WeChatTimeout)
 		if err != nil {
-			return fmt.Errorf("start fake WeChat: %w", err)
+			return err
 		}
 		a.closers = append(a.closers, func() error { return stop(context.Background()) })
-		appID, secret, target = "wxfake0000000000", "fake-secret", url
 		a.log.Info("no WeChat credentials: using the built-in fake WeChat", "url", url)
+	default:
+		wechat.InstallHTTPClient(cfg.WeChatURL, cfg.WeChatTimeout)
 	}
-	if target != "" && appID == "" {
+	if cfg.FakeWeChat() || (cfg.WeChatURL != "" && appID == "") {
 		appID, secret = "wxfake0000000000", "fake-secret"
 	}
-	wechat.InstallHTTPClient(target, cfg.WeChatTimeout)
 	a.wechat = wechat.New(wechat.Config{AppID: appID, AppSecret: secret, Cache: tokenCache})
 	return nil
 }

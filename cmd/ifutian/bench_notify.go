@@ -270,13 +270,11 @@ func benchInbox(ctx context.Context, svc *notify.Service, maxID int64, o benchOp
 // benchSends delivers the queued bench sends to an in-process fake WeChat
 // at the configured rate for d and returns the sends per second achieved.
 func benchSends(ctx context.Context, gdb *gorm.DB, svc *notify.Service, rate int, d time.Duration) (float64, error) {
-	fake := wechat.NewFake()
-	url, stop, err := fake.Start("127.0.0.1:0")
+	fake, _, stop, err := wechat.StartLocalFake(5 * time.Second)
 	if err != nil {
 		return 0, err
 	}
 	defer stop(context.Background())
-	wechat.InstallHTTPClient(url, 5*time.Second)
 	client := wechat.New(wechat.Config{AppID: "wxbench", AppSecret: "bench"})
 	// Warm the access token so the first batch doesn't pay for it.
 	_ = client.SendSubscribe(ctx, wechat.Message{OpenID: "warmup", TemplateID: "warmup"})
