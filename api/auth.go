@@ -33,13 +33,14 @@ func (s *Server) authenticate(c *gin.Context) {
 		s.fail(c, apperr.New(apperr.Unauthenticated, "需要登录"))
 		return
 	}
-	p, err := s.Auth.Verify(c.Request.Context(), strings.TrimSpace(token))
+	token = strings.TrimSpace(token)
+	p, err := s.Auth.Verify(c.Request.Context(), token)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
 	c.Set(principalKey, p)
-	c.Set(tokenKey, strings.TrimSpace(token))
+	c.Set(tokenKey, token)
 	c.Next()
 }
 

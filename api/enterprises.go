@@ -35,11 +35,7 @@ func (s *Server) requestBinding(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	status := http.StatusOK
-	if created {
-		status = http.StatusCreated
-	}
-	c.JSON(status, b)
+	respondCreated(c, created, b)
 }
 
 func (s *Server) myEnterprises(c *gin.Context) {

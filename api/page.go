@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/base64"
+	"net/http"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
@@ -98,4 +99,15 @@ func pathID(c *gin.Context, name string) int64 {
 		return 0
 	}
 	return id
+}
+
+// respondCreated answers 201 with body when the request made something new,
+// and 200 when it repeated an earlier one (an idempotent retry, an update)
+// and body is that first result.
+func respondCreated(c *gin.Context, isNew bool, body any) {
+	status := http.StatusOK
+	if isNew {
+		status = http.StatusCreated
+	}
+	c.JSON(status, body)
 }

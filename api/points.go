@@ -84,11 +84,7 @@ func (s *Server) redeemReward(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	status := http.StatusCreated
-	if repeated {
-		status = http.StatusOK
-	}
-	c.JSON(status, gin.H{"redemption": red})
+	respondCreated(c, !repeated, gin.H{"redemption": red})
 }
 
 func (s *Server) listRedemptions(c *gin.Context) {
@@ -160,11 +156,7 @@ func (s *Server) awardPoints(c *gin.Context) {
 		return
 	}
 	auditDetail(c, "transaction "+strconv.FormatInt(t.ID, 10))
-	status := http.StatusCreated
-	if repeated {
-		status = http.StatusOK
-	}
-	c.JSON(status, t)
+	respondCreated(c, !repeated, t)
 }
 
 func (s *Server) deductPoints(c *gin.Context) {
@@ -191,11 +183,7 @@ func (s *Server) deductPoints(c *gin.Context) {
 		return
 	}
 	auditDetail(c, "transaction "+strconv.FormatInt(t.ID, 10))
-	status := http.StatusCreated
-	if repeated {
-		status = http.StatusOK
-	}
-	c.JSON(status, t)
+	respondCreated(c, !repeated, t)
 }
 
 func (s *Server) decideAppeal(c *gin.Context) {
@@ -288,11 +276,7 @@ func (s *Server) saveRule(c *gin.Context) {
 		return
 	}
 	auditDetail(c, "rule "+r.Code+" v"+strconv.Itoa(r.Version))
-	status := http.StatusOK
-	if created {
-		status = http.StatusCreated
-	}
-	c.JSON(status, r)
+	respondCreated(c, created, r)
 }
 
 func utc(t *time.Time) *time.Time {
