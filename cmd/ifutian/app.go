@@ -130,7 +130,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *app, err error
 		if err := a.redis.Ping(ctx).Err(); err != nil {
 			return nil, fmt.Errorf("connect to Redis at %s: %w", opts.Addr, err)
 		}
-		limiter = ratelimit.NewRedis(a.redis)
+		limiter = ratelimit.NewRedis(a.redis, cfg.RedisPrefix+"rl:")
 		tokenCache = wechat.NewRedisCache(a.redis)
 	}
 

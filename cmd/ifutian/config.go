@@ -20,6 +20,7 @@ type Config struct {
 	WeChatSendBackoff time.Duration // IFUTIAN_WECHAT_SEND_BACKOFF, first retry delay of a failed send
 	NoticePoll        time.Duration // IFUTIAN_NOTICE_POLL, how often due notices are published
 	RedisURL          string        // IFUTIAN_REDIS_URL
+	RedisPrefix       string        // IFUTIAN_REDIS_PREFIX, start of every key the service writes
 	BootstrapPassword string        // IFUTIAN_BOOTSTRAP_ADMIN_PASSWORD
 	DataKey           string        // IFUTIAN_DATA_KEY
 	LogLevel          slog.Level    // IFUTIAN_LOG_LEVEL
@@ -47,6 +48,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		WeChatSecret: getenv("IFUTIAN_WECHAT_SECRET"),
 		WeChatURL:    getenv("IFUTIAN_WECHAT_URL"),
 		RedisURL:     getenv("IFUTIAN_REDIS_URL"),
+		RedisPrefix:  or(getenv("IFUTIAN_REDIS_PREFIX"), "ifutian:"),
 		DataKey:      getenv("IFUTIAN_DATA_KEY"),
 		OpsToken:     getenv("IFUTIAN_OPS_TOKEN"),
 		LogFormat:    or(getenv("IFUTIAN_LOG_FORMAT"), "text"),

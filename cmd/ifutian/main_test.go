@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -88,7 +89,10 @@ func TestServe(t *testing.T) {
 
 func testServe(t *testing.T, redisURL string) {
 	dsn := dbtest.DSN(t)
-	cfg, err := loadConfig(env("IFUTIAN_DB", dsn, "IFUTIAN_ADDR", "127.0.0.1:0", "IFUTIAN_REDIS_URL", redisURL,
+	// Rate limits live in Redis across runs: a fresh key prefix keeps this
+	// run's logins from counting against the next run's.
+	prefix := fmt.Sprintf("ifutian-test-%d:", time.Now().UnixNano())
+	cfg, err := loadConfig(env("IFUTIAN_DB", dsn, "IFUTIAN_ADDR", "127.0.0.1:0", "IFUTIAN_REDIS_URL", redisURL, "IFUTIAN_REDIS_PREFIX", prefix,
 		"IFUTIAN_BOOTSTRAP_ADMIN_PASSWORD", "bootstrap-pw-123", "IFUTIAN_DATA_KEY", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="))
 	if err != nil {
 		t.Fatal(err)

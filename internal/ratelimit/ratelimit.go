@@ -65,17 +65,22 @@ func (m *Memory) Allow(_ context.Context, key string, l Limit) (bool, time.Durat
 	return true, 0, nil
 }
 
-// Redis is a limiter shared by every instance using the same Redis.
+// Redis is a limiter shared by every instance using the same Redis and
+// key prefix.
 type Redis struct {
-	l *redis_rate.Limiter
+	l      *redis_rate.Limiter
+	prefix string
 }
 
-// NewRedis returns a limiter over rdb.
-func NewRedis(rdb *redis.Client) *Redis { return &Redis{l: redis_rate.NewLimiter(rdb)} }
+// NewRedis returns a limiter over rdb whose keys start with prefix
+// (e.g. "ifutian:rl:"), so several deployments can share one Redis.
+func NewRedis(rdb *redis.Client, prefix string) *Redis {
+	return &Redis{l: redis_rate.NewLimiter(rdb), prefix: prefix}
+}
 
 // Allow takes one event for key under l; see Memory.Allow.
 func (r *Redis) Allow(ctx context.Context, key string, l Limit) (bool, time.Duration, error) {
-	res, err := r.l.Allow(ctx, "ifutian:rl:"+key, redis_rate.Limit{Rate: l.Count, Burst: l.Count, Period: l.Period})
+	res, err := r.l.Allow(ctx, r.prefix+key, redis_rate.Limit{Rate: l.Count, Burst: l.Count, Period: l.Period})
 	if err != nil {
 		return false, 0, err
 	}

@@ -38,5 +38,5 @@ func TestRedis(t *testing.T) {
 	if err := rdb.Ping(context.Background()).Err(); err != nil {
 		t.Skip("no Redis on 127.0.0.1:6379")
 	}
-	exercise(t, NewRedis(rdb), "test-"+time.Now().Format(time.RFC3339Nano))
+	exercise(t, NewRedis(rdb, "ifutian-test:rl:"), "test-"+time.Now().Format(time.RFC3339Nano))
 }
