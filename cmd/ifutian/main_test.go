@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/futian/ifutian/internal/db"
 	"github.com/futian/ifutian/internal/dbtest"
 )
 
@@ -175,5 +176,44 @@ func TestStaffAddAndSeed(t *testing.T) {
 	out.Reset()
 	if err := run(context.Background(), []string{"migrate"}, getenv, nil, &out, io.Discard); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestPointsCommands runs `points expire` and `points reconcile` on the demo
+// data, then makes an account disagree with its ledger: reconcile must name
+// it and fail.
+func TestPointsCommands(t *testing.T) {
+	dsn := "sqlite:" + filepath.Join(t.TempDir(), "p.db")
+	getenv := env("IFUTIAN_DB", dsn)
+	ctx := context.Background()
+	if err := run(ctx, []string{"seed", "--demo"}, getenv, nil, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := run(ctx, []string{"points", "expire"}, getenv, nil, &out, io.Discard); err != nil || !strings.Contains(out.String(), "expired lots: 0") {
+		t.Fatalf("expire: err=%v output=%q", err, out.String())
+	}
+	out.Reset()
+	if err := run(ctx, []string{"points", "reconcile"}, getenv, nil, &out, io.Discard); err != nil || !strings.Contains(out.String(), "accounts checked: 3\nmismatches: 0") {
+		t.Fatalf("reconcile: err=%v output=%q", err, out.String())
+	}
+
+	gdb, _, err := db.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var alice int64
+	gdb.Raw("SELECT id FROM residents WHERE openid = 'mock_alice'").Scan(&alice)
+	if res := gdb.Exec("UPDATE point_accounts SET balance = balance + 7 WHERE resident_id = ?", alice); res.Error != nil || res.RowsAffected != 1 {
+		t.Fatalf("tamper: %v rows=%d", res.Error, res.RowsAffected)
+	}
+	db.SQL(gdb).Close()
+	out.Reset()
+	err = run(ctx, []string{"points", "reconcile"}, getenv, nil, &out, io.Discard)
+	if err == nil || !strings.Contains(out.String(), "MISMATCH") || !strings.Contains(out.String(), "mismatches: 1") {
+		t.Fatalf("after tampering: err=%v output=%q", err, out.String())
+	}
+	if err := run(ctx, []string{"points", "audit"}, getenv, nil, io.Discard, io.Discard); err == nil {
+		t.Fatal("unknown points subcommand accepted")
 	}
 }
