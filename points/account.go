@@ -2,6 +2,7 @@ package points
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -29,30 +30,71 @@ type Account struct {
 
 // FindAccount returns a resident's account; a resident who never had
 // points has a zero account.
+//
+// What expires next is a sum over the resident's lots, and residents look
+// at their points far more often than the points change. So the sums are
+// cached per resident under the account's version, which every posting
+// increments in the statement that moves the balance (the
+// point_transactions_post trigger), and every change of a lot comes with a
+// posting. A read whose version matches the cached one costs one
+// primary-key lookup; an entry is never served for a version other than
+// its own, whichever instance wrote the newer one.
 func (s *Service) FindAccount(ctx context.Context, residentID int64) (*Account, error) {
-	// One round trip: the account row and the next expiries as one result.
+	var version int64
+	acc := &Account{Expiring: []Expiring{}}
+	err := s.db.WithContext(ctx).Raw(`SELECT balance, lifetime_earned, version FROM point_accounts WHERE resident_id = ?`, residentID).
+		Row().Scan(&acc.Balance, &acc.LifetimeEarned, &version)
+	if errors.Is(err, errNoRows) {
+		acc.Level = s.LevelOf(0)
+		return acc, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find account: %w", err)
+	}
+	if c, ok := s.expiring.Get(residentID); ok && c.version == version {
+		acc.Expiring = slices.Clone(c.expiring)
+		acc.Level = s.LevelOf(acc.LifetimeEarned)
+		return acc, nil
+	}
+	return s.loadAccount(ctx, residentID)
+}
+
+// cachedExpiring is what expires next for one version of an account.
+type cachedExpiring struct {
+	version  int64
+	expiring []Expiring
+}
+
+// expiringCacheSize bounds the expiry cache: at about 150 bytes an entry,
+// some 10 MiB for the residents who looked at their points most recently.
+const expiringCacheSize = 65536
+
+// loadAccount reads the account and its next expiries in one statement,
+// so they are of one version, and caches the expiries under it.
+func (s *Service) loadAccount(ctx context.Context, residentID int64) (*Account, error) {
 	// The lots come first: SQLite types a compound's columns by its first part.
-	rows, err := s.db.WithContext(ctx).Raw(`SELECT 1, SUM(remaining), 0, expires_at FROM point_lots
+	rows, err := s.db.WithContext(ctx).Raw(`SELECT 1, SUM(remaining), 0, 0, expires_at FROM point_lots
 WHERE resident_id = ? AND remaining > 0 AND expires_at IS NOT NULL GROUP BY expires_at
 UNION ALL
-SELECT 0, balance, lifetime_earned, NULL FROM point_accounts WHERE resident_id = ?`,
+SELECT 0, balance, lifetime_earned, version, NULL FROM point_accounts WHERE resident_id = ?`,
 		residentID, residentID).Rows()
 	if err != nil {
 		return nil, fmt.Errorf("find account: %w", err)
 	}
 	defer rows.Close()
 	acc := &Account{Expiring: []Expiring{}}
+	var version int64
 	for rows.Next() {
 		var (
-			part      int
-			amount, b int64
-			at        *time.Time
+			part         int
+			amount, b, v int64
+			at           *time.Time
 		)
-		if err := rows.Scan(&part, &amount, &b, &at); err != nil {
+		if err := rows.Scan(&part, &amount, &b, &v, &at); err != nil {
 			return nil, fmt.Errorf("find account: %w", err)
 		}
 		if part == 0 {
-			acc.Balance, acc.LifetimeEarned = amount, b
+			acc.Balance, acc.LifetimeEarned, version = amount, b, v
 		} else if at != nil {
 			acc.Expiring = append(acc.Expiring, Expiring{Amount: amount, ExpiresAt: at.UTC()})
 		}
@@ -65,6 +107,7 @@ SELECT 0, balance, lifetime_earned, NULL FROM point_accounts WHERE resident_id =
 		acc.Expiring = acc.Expiring[:3]
 	}
 	acc.Level = s.LevelOf(acc.LifetimeEarned)
+	s.expiring.Add(residentID, cachedExpiring{version: version, expiring: slices.Clone(acc.Expiring)})
 	return acc, nil
 }
 

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	lru "github.com/hashicorp/golang-lru/v2"
 	"gorm.io/gorm"
 
 	"github.com/futian/ifutian/internal/apperr"
@@ -74,11 +75,17 @@ type Service struct {
 
 	mu    sync.Mutex
 	rules map[string]cachedRule
+
+	expiring *lru.Cache[int64, cachedExpiring] // by resident; see FindAccount
 }
 
 // New returns a Service over db.
 func New(gdb *gorm.DB) *Service {
-	s := &Service{db: gdb, now: time.Now, levels: DefaultLevels, rules: map[string]cachedRule{}}
+	expiring, err := lru.New[int64, cachedExpiring](expiringCacheSize)
+	if err != nil {
+		panic(err) // only for a size < 1
+	}
+	s := &Service{db: gdb, now: time.Now, levels: DefaultLevels, rules: map[string]cachedRule{}, expiring: expiring}
 	if db.DialectOf(gdb) == db.MySQL {
 		s.forUpdate = " FOR UPDATE"
 	}

@@ -410,3 +410,53 @@ func TestConcurrentAppeals(t *testing.T) {
 	}
 	mustReconcile(t, s)
 }
+
+// TestFindAccountAcrossInstances: what expires next is cached per
+// instance, yet a posting made by another instance (or any change of a
+// lot) shows at once.
+func TestFindAccountAcrossInstances(t *testing.T) {
+	gdb := dbtest.Open(t)
+	a, b := New(gdb), New(gdb)
+	mustRule(t, a, Rule{Code: "short", Name: "短期", Points: 30, Expiry: ExpiryEndOfNextYear})
+	id := newResident(t, gdb, "")
+	expiring := func(s *Service) []Expiring {
+		t.Helper()
+		acc, err := s.FindAccount(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return acc.Expiring
+	}
+	if got := expiring(a); len(got) != 0 {
+		t.Fatalf("before any points: %+v", got)
+	}
+	if _, _, err := b.Award(ctx, nil, AwardRequest{ResidentID: id, RuleCode: "short", ExternalID: "1"}); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // the second read is served from a's cache
+		if got := expiring(a); len(got) != 1 || got[0].Amount != 30 {
+			t.Fatalf("after b's award: %+v", got)
+		}
+	}
+	if _, _, err := b.Award(ctx, nil, AwardRequest{ResidentID: id, RuleCode: "short", ExternalID: "2"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := expiring(a); len(got) != 1 || got[0].Amount != 60 {
+		t.Fatalf("after b's second award: %+v", got)
+	}
+	rw, err := b.CreateReward(ctx, nil, Reward{Name: "毛巾", Points: 45, Stock: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := b.Redeem(ctx, id, rw.ID, "k"); err != nil {
+		t.Fatal(err)
+	}
+	got := expiring(a)
+	if len(got) != 1 || got[0].Amount != 15 {
+		t.Fatalf("after b's redemption: %+v", got)
+	}
+	got[0].Amount = 999 // a caller's copy: the cache keeps its own
+	if again := expiring(a); again[0].Amount != 15 {
+		t.Fatalf("cache changed through a returned account: %+v", again)
+	}
+}
