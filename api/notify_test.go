@@ -418,6 +418,31 @@ func TestNoticeAudienceTruthTable(t *testing.T) {
 	}
 }
 
+// TestInboxOrder: newest first means by publication, not by creation.
+func TestInboxOrder(t *testing.T) {
+	e := newNoticeEnv(t)
+	tok, _ := e.resident("order")
+	approve := func(title string, publishAt time.Duration) string {
+		id := e.create(map[string]any{"title": title, "publish_at": e.clock.now().Add(publishAt).Format(time.RFC3339)})
+		e.step(e.editor, id, "submit", nil, http.StatusOK)
+		e.step(e.reviewer, id, "approve", nil, http.StatusOK)
+		return id
+	}
+	later := approve("后发布", 2*time.Hour)
+	sooner := approve("先发布", time.Hour)
+	for range 2 {
+		e.clock.set(e.clock.now().Add(90 * time.Minute))
+		if _, err := e.notify.PublishDue(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first := e.inbox(tok, "?page_size=1")
+	rest := e.inbox(tok, "?page_size=1&page_token="+first.NextPageToken)
+	if len(first.Items) != 1 || len(rest.Items) != 1 || first.Items[0].ID != later || rest.Items[0].ID != sooner || rest.NextPageToken != "" {
+		t.Fatalf("pages %+v then %+v, want %s then %s", first, rest, later, sooner)
+	}
+}
+
 func TestInbox(t *testing.T) {
 	e := newNoticeEnv(t)
 	tok, _ := e.residentWith("ib", map[string]any{"street": "园岭街道"})

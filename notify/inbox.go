@@ -57,7 +57,7 @@ func (r inboxRow) item(now time.Time) InboxItem {
 	return it
 }
 
-const inboxColumns = `r.notice_id, n.title, n.body, n.category, n.require_ack, n.status, r.published_at,
+const inboxColumns = `r.notice_id, n.title, n.body, n.category, n.require_ack, n.status, n.published_at,
 	n.expires_at, n.withdrawn_at, r.read_at, r.acked_at`
 
 // InboxFilter selects a page of a resident's inbox.
@@ -87,10 +87,10 @@ func (s *Service) Inbox(ctx context.Context, residentID int64, f InboxFilter) (i
 		if !ok {
 			return nil, "", ErrBadCursor
 		}
-		q = q.Where("(r.published_at < ? OR (r.published_at = ? AND r.notice_id < ?))", at, at, id)
+		q = q.Where("(n.published_at < ? OR (n.published_at = ? AND n.id < ?))", at, at, id)
 	}
 	var rows []inboxRow
-	if err := q.Order("r.published_at DESC, r.notice_id DESC").Limit(f.Limit + 1).Scan(&rows).Error; err != nil {
+	if err := q.Order("n.published_at DESC, n.id DESC").Limit(f.Limit + 1).Scan(&rows).Error; err != nil {
 		return nil, "", fmt.Errorf("list inbox: %w", err)
 	}
 	if len(rows) > f.Limit {
@@ -224,9 +224,9 @@ func (s *Service) ExportResident(ctx context.Context, residentID int64) (any, er
 	}
 	out.Received = []received{}
 	err := s.db.WithContext(ctx).Table("notice_recipients r").
-		Select("r.notice_id, n.title, r.published_at, r.read_at, r.acked_at").
+		Select("r.notice_id, n.title, n.published_at, r.read_at, r.acked_at").
 		Joins("JOIN notices n ON n.id = r.notice_id").Where("r.resident_id = ?", residentID).
-		Order("r.published_at, r.notice_id").Scan(&out.Received).Error
+		Order("n.published_at, r.notice_id").Scan(&out.Received).Error
 	if err != nil {
 		return nil, fmt.Errorf("export notices: %w", err)
 	}

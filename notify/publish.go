@@ -17,8 +17,8 @@ import (
 
 // scopeSQL renders the audience's SELECT over residents (sel is its column
 // list) as SQL and flat arguments, for INSERT … SELECT.
-func scopeSQL(tx *gorm.DB, a Audience, now time.Time, sel string, selVars ...any) (string, []any) {
-	q := tx.Session(&gorm.Session{DryRun: true, NewDB: true}).Table("residents").Select(sel, selVars...)
+func scopeSQL(tx *gorm.DB, a Audience, now time.Time, sel string) (string, []any) {
+	q := tx.Session(&gorm.Session{DryRun: true, NewDB: true}).Table("residents").Select(sel)
 	q = a.Scope(q, now).Find(&[]map[string]any{})
 	return q.Statement.SQL.String(), q.Statement.Vars
 }
@@ -68,9 +68,9 @@ func (s *Service) publish(ctx context.Context, id int64) (bool, error) {
 			if err := tx.Where("id = ?", id).Take(&n).Error; err != nil {
 				return err
 			}
-			sel := "residents.id, residents.street, " + strconv.FormatInt(id, 10) + ", ?"
-			q, vars := scopeSQL(tx, n.Audience, now, sel, now)
-			ins := tx.Exec("INSERT INTO notice_recipients (resident_id, street, notice_id, published_at) "+q, vars...)
+			sel := "residents.id, residents.street, " + strconv.FormatInt(id, 10)
+			q, vars := scopeSQL(tx, n.Audience, now, sel)
+			ins := tx.Exec("INSERT INTO notice_recipients (resident_id, street, notice_id) "+q, vars...)
 			if ins.Error != nil {
 				return ins.Error
 			}
@@ -201,10 +201,10 @@ func (s *Service) SendDirect(ctx context.Context, d DirectNotice) error {
 			for start := 0; start < len(d.ResidentIDs); start += 5000 {
 				part := Audience{ResidentIDs: d.ResidentIDs[start:min(start+5000, len(d.ResidentIDs))]}
 				// A resident named twice across parts is skipped the second time.
-				sel := "residents.id, residents.street, " + strconv.FormatInt(n.ID, 10) + ", ?"
-				q, vars := scopeSQL(tx, part, now, sel, now)
+				sel := "residents.id, residents.street, " + strconv.FormatInt(n.ID, 10)
+				q, vars := scopeSQL(tx, part, now, sel)
 				q += " AND NOT EXISTS (SELECT 1 FROM notice_recipients x WHERE x.notice_id = " + strconv.FormatInt(n.ID, 10) + " AND x.resident_id = residents.id)"
-				res := tx.Exec("INSERT INTO notice_recipients (resident_id, street, notice_id, published_at) "+q, vars...)
+				res := tx.Exec("INSERT INTO notice_recipients (resident_id, street, notice_id) "+q, vars...)
 				if res.Error != nil {
 					return res.Error
 				}

@@ -16,9 +16,10 @@ type benchOptions struct {
 	Residents   int
 	Duration    time.Duration
 	Concurrency int
+	Rate        int // notify: inbox reads started per second
 }
 
-const benchUsage = "usage: ifutian bench <points|notify> [--residents N] [--duration D] [--concurrency C]"
+const benchUsage = "usage: ifutian bench <points|notify> [--residents N] [--duration D] [--concurrency C] [--rate R]"
 
 // benchCommand runs `ifutian bench <points|notify>` against IFUTIAN_DB and
 // prints one `name: value` line per figure, the scenario's ratio last.
@@ -31,7 +32,8 @@ func benchCommand(ctx context.Context, cfg Config, log *slog.Logger, args []stri
 	var o benchOptions
 	fs.IntVar(&o.Residents, "residents", 0, "residents to seed (default per scenario)")
 	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "how long each measured phase runs")
-	fs.IntVar(&o.Concurrency, "concurrency", 32, "concurrent clients")
+	fs.IntVar(&o.Concurrency, "concurrency", 32, "concurrent clients (points)")
+	fs.IntVar(&o.Rate, "rate", 1000, "inbox reads started per second (notify)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
