@@ -89,30 +89,41 @@ func (s *Service) award(ctx context.Context, actor *staff.Member, req AwardReque
 		extra := `, (SELECT p.id FROM point_transactions p WHERE p.kind = 'earn' AND p.idem = ? AND p.resident_id = r.id),
 (SELECT f.reason FROM point_award_refusals f WHERE f.rule_code = ? AND f.external_id = ? AND f.resident_id = r.id)`
 		args := []any{idem, rule.Code, req.ExternalID}
+		// One count serves both caps: the day lies inside the month, so a
+		// month's count under the daily cap puts the day's under it too.
+		// Only a resident with that many awards this month needs the day
+		// counted apart (below).
 		const count = `, (SELECT COUNT(*) FROM point_transactions c WHERE c.resident_id = r.id AND c.rule_code = ? AND c.created_at >= ?)`
-		for _, p := range []struct {
-			cap   int
-			start time.Time
-		}{{rule.DailyCap, day}, {rule.MonthlyCap, month}} {
-			if p.cap > 0 {
-				extra += count
-				args = append(args, rule.Code, p.start)
-			} else {
-				extra += ", 0"
+		capped := rule.DailyCap > 0 || rule.MonthlyCap > 0
+		if capped {
+			extra += count
+			since := month
+			if rule.MonthlyCap == 0 {
+				since = day
 			}
+			args = append(args, rule.Code, since)
+		} else {
+			extra += ", 0"
 		}
 		// One statement locks the resident and reads everything the decision
-		// needs: balance, an earlier award or refusal, the cap counts. An
+		// needs: balance, an earlier award or refusal, the cap count. An
 		// award of the same external_id to another resident is caught by the
 		// ledger's unique key.
 		var (
-			prevTx       *int64
-			prevRefusal  *string
-			nDay, nMonth int64
+			prevTx      *int64
+			prevRefusal *string
+			n           int64 // awards of the rule since the start of the month (the day, with a daily cap only)
 		)
-		a, err := s.lockAccount(tx, req.ResidentID, extra, args, &prevTx, &prevRefusal, &nDay, &nMonth)
+		a, err := s.lockAccount(tx, req.ResidentID, extra, args, &prevTx, &prevRefusal, &n)
 		if err != nil {
 			return err
+		}
+		nDay, nMonth := n, n
+		if rule.DailyCap > 0 && rule.MonthlyCap > 0 && n >= int64(rule.DailyCap) {
+			if err := tx.Raw(`SELECT COUNT(*) FROM point_transactions WHERE resident_id = ? AND rule_code = ? AND created_at >= ?`,
+				req.ResidentID, rule.Code, day).Row().Scan(&nDay); err != nil {
+				return err
+			}
 		}
 		if actor != nil && !actor.CoversStreet(a.street) {
 			return ErrResidentNotFound

@@ -158,7 +158,8 @@ type lot struct {
 
 func (lot) TableName() string { return "point_lots" }
 
-// account is a resident's locked balance inside a transaction.
+// account is a resident's locked balance inside a transaction. lifetime
+// is read by lock only.
 type account struct {
 	residentID int64
 	street     string
@@ -167,13 +168,14 @@ type account struct {
 }
 
 // lockAccount locks resident id's row, and so their points, for the rest
-// of tx and returns their balance. Every posting goes through it first,
-// which serializes one resident's postings while different residents' run
-// in parallel. extra columns (with their ? args, scanned into dest) are
-// read in the same round trip; they must be correlated with the resident
-// row r, so that they are read after its lock is granted and see what the
-// previous holder committed. Returns ErrResidentNotFound for an unknown or
-// deleted resident (with the account, still locked, if it was deleted).
+// of tx and returns their balance (not their lifetime earned points: see
+// lock). Every posting goes through it first, which serializes one
+// resident's postings while different residents' run in parallel. extra
+// columns (with their ? args, scanned into dest) are read in the same round
+// trip; they must be correlated with the resident row r, so that they are
+// read after its lock is granted and see what the previous holder
+// committed. Returns ErrResidentNotFound for an unknown or deleted resident
+// (with the account, still locked, if it was deleted).
 //
 // The resident row is locked rather than the account row: it always
 // exists, where a locking read of a missing account row would take a gap
@@ -183,12 +185,11 @@ type account struct {
 func (s *Service) lockAccount(tx *gorm.DB, residentID int64, extra string, args []any, dest ...any) (*account, error) {
 	a := &account{residentID: residentID}
 	var deleted bool
-	var bal, life *int64
+	var bal *int64
 	q := `SELECT r.street, r.deleted_at IS NOT NULL,
-(SELECT a.balance FROM point_accounts a WHERE a.resident_id = r.id),
-(SELECT a.lifetime_earned FROM point_accounts a WHERE a.resident_id = r.id)` + extra + `
+(SELECT a.balance FROM point_accounts a WHERE a.resident_id = r.id)` + extra + `
 FROM residents r WHERE r.id = ?` + s.forUpdate
-	err := tx.Raw(q, append(args, residentID)...).Row().Scan(append([]any{&a.street, &deleted, &bal, &life}, dest...)...)
+	err := tx.Raw(q, append(args, residentID)...).Row().Scan(append([]any{&a.street, &deleted, &bal}, dest...)...)
 	if errors.Is(err, errNoRows) {
 		return nil, ErrResidentNotFound
 	}
@@ -196,7 +197,7 @@ FROM residents r WHERE r.id = ?` + s.forUpdate
 		return nil, fmt.Errorf("lock points account: %w", err)
 	}
 	if bal != nil {
-		a.balance, a.lifetime = *bal, *life
+		a.balance = *bal
 	}
 	if deleted {
 		return a, ErrResidentNotFound
@@ -204,9 +205,16 @@ FROM residents r WHERE r.id = ?` + s.forUpdate
 	return a, nil
 }
 
-// lock is lockAccount without extra reads.
+// lock is lockAccount reading the lifetime earned points as well, which
+// a redemption's level check needs.
 func (s *Service) lock(tx *gorm.DB, residentID int64) (*account, error) {
-	return s.lockAccount(tx, residentID, "", nil)
+	var life *int64
+	a, err := s.lockAccount(tx, residentID, `,
+(SELECT a.lifetime_earned FROM point_accounts a WHERE a.resident_id = r.id)`, nil, &life)
+	if a != nil && life != nil {
+		a.lifetime = *life
+	}
+	return a, err
 }
 
 // post inserts t for the locked account a; the trigger moves the account
