@@ -34,6 +34,11 @@ type DeliveryConfig struct {
 	MaxBackoff  time.Duration // (10m)
 	Pause       time.Duration // how long to stop after WeChat's daily limit, 45009 (10m)
 	Idle        time.Duration // how long to wait when nothing is due (1s)
+	// Gate, if not nil, is waited on before every send as well as the
+	// process's own Rate: with a gate shared by every process (a Redis
+	// limiter), several processes together keep to the rate. An error
+	// hands the send back to the queue.
+	Gate func(ctx context.Context) error
 	// OnError, if not nil, hears of failed rounds (the loop goes on).
 	OnError func(error)
 }
@@ -205,6 +210,11 @@ func (d *Deliverer) deliver(ctx context.Context, token string, r claimed) error 
 	}
 	if err := d.lim.Wait(ctx); err != nil {
 		return d.release(rec, token, r)
+	}
+	if d.cfg.Gate != nil {
+		if err := d.cfg.Gate(ctx); err != nil {
+			return d.release(rec, token, r)
+		}
 	}
 	d.mu.Lock()
 	paused := time.Now().Before(d.pausedUntil)

@@ -2,9 +2,11 @@ package notify
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -226,5 +228,33 @@ func TestDeliveryRetries(t *testing.T) {
 	once()
 	if st, a := status(); st != "failed" || a != 1 {
 		t.Fatalf("after 40003: %s, %d attempts", st, a)
+	}
+}
+
+// TestDeliveryGate: the shared gate is passed once per send; a closed gate
+// sends nothing and hands the sends back.
+func TestDeliveryGate(t *testing.T) {
+	gdb := dbtest.Open(t)
+	s := New(gdb)
+	seedSends(t, gdb, s, 3, "TPL_GATE")
+	client := wechat.New(wechat.Config{AppID: "wxgate", AppSecret: "s"})
+
+	closed := s.NewDeliverer(client, DeliveryConfig{Rate: 1000, Gate: func(context.Context) error { return errors.New("redis down") }})
+	if _, err := closed.DeliverOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var pending int64
+	gdb.Table("notice_sends").Where("status = 'pending' AND attempts = 0").Count(&pending)
+	if got := received("TPL_GATE"); len(got) != 0 || pending != 3 {
+		t.Fatalf("closed gate: received %v, %d sends pending with no attempt; want none and 3", got, pending)
+	}
+
+	var passed atomic.Int64
+	open := s.NewDeliverer(client, DeliveryConfig{Rate: 1000, Gate: func(context.Context) error { passed.Add(1); return nil }})
+	if _, err := open.DeliverOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := received("TPL_GATE"); len(got) != 3 || passed.Load() != 3 {
+		t.Fatalf("open gate: received %v through %d passes; want 3 and 3", got, passed.Load())
 	}
 }

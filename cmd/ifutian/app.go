@@ -116,9 +116,10 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *app, err error
 	}
 	a.closers = append(a.closers, db.SQL(a.db).Close)
 
-	var limiter interface {
-		Allow(context.Context, string, ratelimit.Limit) (bool, time.Duration, error)
-	} = ratelimit.NewMemory()
+	var limiter ratelimit.Allower = ratelimit.NewMemory()
+	// sendGate keeps every process together to IFUTIAN_WECHAT_SEND_RATE;
+	// without Redis each process keeps to it alone.
+	var sendGate func(context.Context) error
 	var tokenCache cache.Cache
 	if cfg.RedisURL != "" {
 		opts, err := redis.ParseURL(cfg.RedisURL)
@@ -132,6 +133,8 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *app, err error
 		}
 		limiter = ratelimit.NewRedis(a.redis, cfg.RedisPrefix+"rl:")
 		tokenCache = wechat.NewRedisCache(a.redis)
+		sendRate := ratelimit.Limit{Count: cfg.WeChatSendRate, Period: time.Second}
+		sendGate = func(ctx context.Context) error { return ratelimit.Wait(ctx, limiter, "wechat:send", sendRate) }
 	}
 
 	if err := a.startWeChat(ctx, tokenCache); err != nil {
@@ -192,7 +195,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *app, err error
 		},
 		a.notify.NewDeliverer(a.wechat, notify.DeliveryConfig{
 			Rate: float64(cfg.WeChatSendRate), Lease: max(cfg.WeChatSendLease, 2*cfg.WeChatTimeout+time.Second),
-			Backoff: cfg.WeChatSendBackoff,
+			Backoff: cfg.WeChatSendBackoff, Gate: sendGate,
 			OnError: func(err error) { log.Error("deliver WeChat messages", "err", err) },
 		}).Run,
 	)

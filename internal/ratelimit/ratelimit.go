@@ -89,3 +89,27 @@ func (r *Redis) Allow(ctx context.Context, key string, l Limit) (bool, time.Dura
 	}
 	return true, 0, nil
 }
+
+// Allower is what Memory and Redis have in common.
+type Allower interface {
+	Allow(ctx context.Context, key string, l Limit) (bool, time.Duration, error)
+}
+
+// Wait takes one event for key under l, waiting as long as the limiter
+// says until it is allowed. It returns the limiter's error, or ctx's if it
+// ends first.
+func Wait(ctx context.Context, a Allower, key string, l Limit) error {
+	for {
+		ok, retry, err := a.Allow(ctx, key, l)
+		if err != nil || ok {
+			return err
+		}
+		t := time.NewTimer(retry)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}

@@ -2,17 +2,14 @@ package ratelimit
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 )
 
-type allower interface {
-	Allow(context.Context, string, Limit) (bool, time.Duration, error)
-}
-
-func exercise(t *testing.T, l allower, key string) {
+func exercise(t *testing.T, l Allower, key string) {
 	t.Helper()
 	limit := Limit{Count: 3, Period: time.Minute}
 	for i := range 3 {
@@ -39,4 +36,35 @@ func TestRedis(t *testing.T) {
 		t.Skip("no Redis on 127.0.0.1:6379")
 	}
 	exercise(t, NewRedis(rdb, "ifutian-test:rl:"), "test-"+time.Now().Format(time.RFC3339Nano))
+}
+
+// script is an Allower that refuses its first refusals calls.
+type script struct {
+	refusals, calls int
+	err             error
+}
+
+func (s *script) Allow(context.Context, string, Limit) (bool, time.Duration, error) {
+	s.calls++
+	if s.err != nil {
+		return false, 0, s.err
+	}
+	return s.calls > s.refusals, time.Millisecond, nil
+}
+
+func TestWait(t *testing.T) {
+	limit := Limit{Count: 1, Period: time.Second}
+	s := &script{refusals: 2}
+	if err := Wait(context.Background(), s, "k", limit); err != nil || s.calls != 3 {
+		t.Fatalf("err=%v after %d calls, want nil after 3", err, s.calls)
+	}
+	broken := &script{err: errors.New("redis down")}
+	if err := Wait(context.Background(), broken, "k", limit); err != broken.err {
+		t.Fatalf("err=%v, want the limiter's", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := Wait(ctx, &script{refusals: 1}, "k", limit); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err=%v, want context.Canceled", err)
+	}
 }
