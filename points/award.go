@@ -1,6 +1,7 @@
 package points
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -86,9 +87,8 @@ func (s *Service) award(ctx context.Context, actor *staff.Member, req AwardReque
 		t, repeated, refusal = nil, false, ""
 		now := s.now().UTC()
 		day, month := periodStarts(now)
-		extra := `, (SELECT p.id FROM point_transactions p WHERE p.kind = 'earn' AND p.idem = ? AND p.resident_id = r.id),
-(SELECT f.reason FROM point_award_refusals f WHERE f.rule_code = ? AND f.external_id = ? AND f.resident_id = r.id)`
-		args := []any{idem, rule.Code, req.ExternalID}
+		extra := `, (SELECT f.reason FROM point_award_refusals f WHERE f.rule_code = ? AND f.external_id = ? AND f.resident_id = r.id)`
+		args := []any{rule.Code, req.ExternalID}
 		// One count serves both caps: the day lies inside the month, so a
 		// month's count under the daily cap puts the day's under it too.
 		// Only a resident with that many awards this month needs the day
@@ -105,16 +105,15 @@ func (s *Service) award(ctx context.Context, actor *staff.Member, req AwardReque
 		} else {
 			extra += ", 0"
 		}
-		// One statement locks the resident and reads everything the decision
-		// needs: balance, an earlier award or refusal, the cap count. An
-		// award of the same external_id to another resident is caught by the
-		// ledger's unique key.
+		// One statement locks the resident and reads what the decision needs:
+		// balance, an earlier refusal, the cap count. An earlier grant is
+		// found by the ledger's unique key on (kind, idem) when the posting
+		// below fails on it (see repeat).
 		var (
-			prevTx      *int64
 			prevRefusal *string
 			n           int64 // awards of the rule since the start of the month (the day, with a daily cap only)
 		)
-		a, err := s.lockAccount(tx, req.ResidentID, extra, args, &prevTx, &prevRefusal, &n)
+		a, err := s.lockAccount(tx, req.ResidentID, extra, args, &prevRefusal, &n)
 		if err != nil {
 			return err
 		}
@@ -128,19 +127,26 @@ func (s *Service) award(ctx context.Context, actor *staff.Member, req AwardReque
 		if actor != nil && !actor.CoversStreet(a.street) {
 			return ErrResidentNotFound
 		}
-		if prevTx != nil {
-			var prev Transaction
-			if err := tx.Take(&prev, *prevTx).Error; err != nil {
-				return err
+		// repeat reports whether this resident was already granted this
+		// award, and makes that grant the answer. Another resident's grant
+		// of the same external_id is left to the caller (ErrExternalIDTaken).
+		repeat := func() (bool, error) {
+			prev, err := findTransaction(tx, Earn, idem)
+			if err != nil || prev == nil || prev.ResidentID != req.ResidentID {
+				return false, err
 			}
-			t, repeated = &prev, true
-			return errRollback
+			t, repeated = prev, true
+			return true, nil
 		}
 		if prevRefusal != nil {
 			refusal, repeated = *prevRefusal, true
 			return errRollback
 		}
 		if !rule.activeAt(now) {
+			// A grant made while the rule was active is still its answer.
+			if ok, err := repeat(); ok || err != nil {
+				return cmp.Or(err, errRollback)
+			}
 			return ErrRuleInactive
 		}
 		switch {
@@ -150,6 +156,11 @@ func (s *Service) award(ctx context.Context, actor *staff.Member, req AwardReque
 			refusal = "monthly_cap"
 		}
 		if refusal != "" {
+			// A grant the cap has since been reached after is still its answer.
+			if ok, err := repeat(); ok || err != nil {
+				refusal = ""
+				return cmp.Or(err, errRollback)
+			}
 			// The refusal is part of the record: commit it.
 			return tx.Exec(`INSERT INTO point_award_refusals (resident_id, rule_code, rule_version, external_id, reason, staff_id, created_at)
 VALUES (?, ?, ?, ?, ?, ?, ?)`, req.ResidentID, rule.Code, rule.Version, req.ExternalID, refusal, staffID(actor), now).Error
@@ -160,7 +171,15 @@ VALUES (?, ?, ?, ?, ?, ?, ?)`, req.ResidentID, rule.Code, rule.Version, req.Exte
 			ExternalID: &ext, Reason: orDefault(req.Note, rule.Name), StaffID: staffID(actor),
 			DepartmentID: departmentID(actor), ExpiresAt: rule.expiresAt(now), CreatedAt: now,
 		}
-		return s.credit(tx, a, t)
+		err = s.credit(tx, a, t)
+		if db.IsDuplicate(err) {
+			// Granted before: to this resident (the answer, nothing
+			// changes) or to another (the duplicate error stands).
+			if ok, lerr := repeat(); ok || lerr != nil {
+				return cmp.Or(lerr, errRollback)
+			}
+		}
+		return err
 	})
 	if errors.Is(err, errRollback) {
 		err = nil

@@ -107,6 +107,11 @@ func TestAward(t *testing.T) {
 		if !errors.As(err, &ae) || ae.Details["reason"] != "daily_cap" {
 			t.Fatalf("repeat err=%v, want daily cap", err)
 		}
+		// A granted award stays granted when repeated past the cap.
+		again, repeated, err := s.Award(ctx, nil, AwardRequest{ResidentID: id, RuleCode: "volunteer", ExternalID: "shift-2"})
+		if err != nil || !repeated || again.Delta != 10 {
+			t.Fatalf("repeat past the cap: tx=%+v repeated=%v err=%v", again, repeated, err)
+		}
 		if got := balance(t, s, id); got != 20 {
 			t.Fatalf("balance=%d, want 20", got)
 		}
@@ -459,4 +464,28 @@ func TestFindAccountAcrossInstances(t *testing.T) {
 	if again := expiring(a); again[0].Amount != 15 {
 		t.Fatalf("cache changed through a returned account: %+v", again)
 	}
+}
+
+// TestAwardRepeatAfterRuleEnds: a grant made while its rule was valid is
+// still the answer to a repeat after the rule's validity ends; a new award
+// is refused.
+func TestAwardRepeatAfterRuleEnds(t *testing.T) {
+	gdb := dbtest.Open(t)
+	s := New(gdb)
+	until := time.Now().Add(time.Hour)
+	mustRule(t, s, Rule{Code: "campaign", Name: "活动", Points: 7, ValidUntil: &until})
+	id := newResident(t, gdb, "")
+	first, _, err := s.Award(ctx, nil, AwardRequest{ResidentID: id, RuleCode: "campaign", ExternalID: "e1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.now = func() time.Time { return until.Add(time.Minute) }
+	again, repeated, err := s.Award(ctx, nil, AwardRequest{ResidentID: id, RuleCode: "campaign", ExternalID: "e1"})
+	if err != nil || !repeated || again.ID != first.ID {
+		t.Fatalf("repeat after the rule ended: tx=%+v repeated=%v err=%v", again, repeated, err)
+	}
+	if _, _, err := s.Award(ctx, nil, AwardRequest{ResidentID: id, RuleCode: "campaign", ExternalID: "e2"}); !errors.Is(err, ErrRuleInactive) {
+		t.Fatalf("new award after the rule ended: err=%v", err)
+	}
+	mustReconcile(t, s)
 }
