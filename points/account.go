@@ -40,6 +40,10 @@ type Account struct {
 // primary-key lookup; an entry is never served for a version other than
 // its own, whichever instance wrote the newer one.
 func (s *Service) FindAccount(ctx context.Context, residentID int64) (*Account, error) {
+	c, cached := s.expiring.Get(residentID)
+	if !cached {
+		return s.loadAccount(ctx, residentID) // nothing to check a version against
+	}
 	var version int64
 	acc := &Account{Expiring: []Expiring{}}
 	err := s.db.WithContext(ctx).Raw(`SELECT balance, lifetime_earned, version FROM point_accounts WHERE resident_id = ?`, residentID).
@@ -51,7 +55,7 @@ func (s *Service) FindAccount(ctx context.Context, residentID int64) (*Account, 
 	if err != nil {
 		return nil, fmt.Errorf("find account: %w", err)
 	}
-	if c, ok := s.expiring.Get(residentID); ok && c.version == version {
+	if c.version == version {
 		acc.Expiring = slices.Clone(c.expiring)
 		acc.Level = s.LevelOf(acc.LifetimeEarned)
 		return acc, nil
