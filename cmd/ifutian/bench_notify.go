@@ -63,13 +63,14 @@ func benchNotify(ctx context.Context, cfg Config, log *slog.Logger, o benchOptio
 	const rounds = 3
 	var pubs, bares []time.Duration
 	var targeted int64
+	// Consent for the send-rate phase, enough for the whole run, is given
+	// again before each round: a publication spends it.
+	sends := int(float64(cfg.WeChatSendRate)*o.Duration.Seconds()*1.5) + 100
 	for range rounds {
 		// The previous round's (or run's) notice to everyone goes first.
 		if err := benchRemoveAll(ctx, gdb); err != nil {
 			return err
 		}
-		// Consent for the send-rate phase: enough for the whole run.
-		sends := int(float64(cfg.WeChatSendRate)*o.Duration.Seconds()*1.5) + 100
 		if err := benchSeedQuotas(ctx, gdb, sends); err != nil {
 			return err
 		}
@@ -158,14 +159,13 @@ func benchRemoveAll(ctx context.Context, gdb *gorm.DB) error {
 	var old []int64
 	gdb.WithContext(ctx).Table("notices").Where("title = ?", benchAllTitle).Pluck("id", &old)
 	for _, id := range old {
-		for _, t := range []string{"notice_recipients", "notice_sends", "notice_events", "notices"} {
-			col := "notice_id"
-			if t == "notices" {
-				col = "id"
-			}
-			if err := gdb.WithContext(ctx).Exec("DELETE FROM "+t+" WHERE "+col+" = ?", id).Error; err != nil {
+		for _, t := range []string{"notice_recipients", "notice_sends", "notice_events"} {
+			if err := gdb.WithContext(ctx).Exec("DELETE FROM "+t+" WHERE notice_id = ?", id).Error; err != nil {
 				return err
 			}
+		}
+		if err := gdb.WithContext(ctx).Exec("DELETE FROM notices WHERE id = ?", id).Error; err != nil {
+			return err
 		}
 	}
 	return nil
