@@ -68,7 +68,7 @@ func (s *Service) Award(ctx context.Context, actor *staff.Member, req AwardReque
 	return t, repeated, err
 }
 
-func (s *Service) award(ctx context.Context, actor *staff.Member, req AwardRequest) (t *Transaction, repeated bool, err error) {
+func (s *Service) award(ctx context.Context, actor *staff.Member, req AwardRequest) (*Transaction, bool, error) {
 	req.RuleCode = strings.TrimSpace(req.RuleCode)
 	req.ExternalID = strings.TrimSpace(req.ExternalID)
 	if err := req.Validate(); err != nil {
@@ -81,106 +81,19 @@ func (s *Service) award(ctx context.Context, actor *staff.Member, req AwardReque
 	if actor != nil && rule.DepartmentID != nil && !actor.InDepartment(*rule.DepartmentID) {
 		return nil, false, ErrRuleForbidden
 	}
-	idem := rule.Code + "/" + req.ExternalID
-	var refusal string
-	err = s.transact(ctx, func(tx *gorm.DB) error {
-		t, repeated, refusal = nil, false, ""
-		now := s.now().UTC()
-		day, month := periodStarts(now)
-		extra := `, (SELECT f.reason FROM point_award_refusals f WHERE f.rule_code = ? AND f.external_id = ? AND f.resident_id = r.id)`
-		args := []any{rule.Code, req.ExternalID}
-		// One count serves both caps: the day lies inside the month, so a
-		// month's count under the daily cap puts the day's under it too.
-		// Only a resident with that many awards this month needs the day
-		// counted apart (below).
-		const count = `, (SELECT COUNT(*) FROM point_transactions c WHERE c.resident_id = r.id AND c.rule_code = ? AND c.created_at >= ?)`
-		capped := rule.DailyCap > 0 || rule.MonthlyCap > 0
-		if capped {
-			extra += count
-			since := month
-			if rule.MonthlyCap == 0 {
-				since = day
-			}
-			args = append(args, rule.Code, since)
-		} else {
-			extra += ", 0"
-		}
-		// One statement locks the resident and reads what the decision needs:
-		// balance, an earlier refusal, the cap count. An earlier grant is
-		// found by the ledger's unique key on (kind, idem) when the posting
-		// below fails on it (see repeat).
-		var (
-			prevRefusal *string
-			n           int64 // awards of the rule since the start of the month (the day, with a daily cap only)
-		)
-		a, err := s.lockAccount(tx, req.ResidentID, extra, args, &prevRefusal, &n)
-		if err != nil {
-			return err
-		}
-		nDay, nMonth := n, n
-		if rule.DailyCap > 0 && rule.MonthlyCap > 0 && n >= int64(rule.DailyCap) {
-			if err := tx.Raw(`SELECT COUNT(*) FROM point_transactions WHERE resident_id = ? AND rule_code = ? AND created_at >= ?`,
-				req.ResidentID, rule.Code, day).Row().Scan(&nDay); err != nil {
-				return err
-			}
-		}
-		if actor != nil && !actor.CoversStreet(a.street) {
-			return ErrResidentNotFound
-		}
-		// repeat reports whether this resident was already granted this
-		// award, and makes that grant the answer. Another resident's grant
-		// of the same external_id is left to the caller (ErrExternalIDTaken).
-		repeat := func() (bool, error) {
-			prev, err := findTransaction(tx, Earn, idem)
-			if err != nil || prev == nil || prev.ResidentID != req.ResidentID {
-				return false, err
-			}
-			t, repeated = prev, true
-			return true, nil
-		}
-		if prevRefusal != nil {
-			refusal, repeated = *prevRefusal, true
-			return errRollback
-		}
-		if !rule.activeAt(now) {
-			// A grant made while the rule was active is still its answer.
-			if ok, err := repeat(); ok || err != nil {
-				return cmp.Or(err, errRollback)
-			}
-			return ErrRuleInactive
-		}
-		switch {
-		case rule.DailyCap > 0 && nDay >= int64(rule.DailyCap):
-			refusal = "daily_cap"
-		case rule.MonthlyCap > 0 && nMonth >= int64(rule.MonthlyCap):
-			refusal = "monthly_cap"
-		}
-		if refusal != "" {
-			// A grant the cap has since been reached after is still its answer.
-			if ok, err := repeat(); ok || err != nil {
-				refusal = ""
-				return cmp.Or(err, errRollback)
-			}
-			// The refusal is part of the record: commit it.
-			return tx.Exec(`INSERT INTO point_award_refusals (resident_id, rule_code, rule_version, external_id, reason, staff_id, created_at)
-VALUES (?, ?, ?, ?, ?, ?, ?)`, req.ResidentID, rule.Code, rule.Version, req.ExternalID, refusal, staffID(actor), now).Error
-		}
-		code, ext, ruleVersion := rule.Code, req.ExternalID, rule.Version
-		t = &Transaction{
-			Delta: int64(rule.Points), Kind: Earn, Idem: idem, RuleCode: &code, RuleVersion: &ruleVersion,
-			ExternalID: &ext, Reason: orDefault(req.Note, rule.Name), StaffID: staffID(actor),
-			DepartmentID: departmentID(actor), ExpiresAt: rule.expiresAt(now), CreatedAt: now,
-		}
-		err = s.credit(tx, a, t)
-		if db.IsDuplicate(err) {
-			// Granted before: to this resident (the answer, nothing
-			// changes) or to another (the duplicate error stands).
-			if ok, lerr := repeat(); ok || lerr != nil {
-				return cmp.Or(lerr, errRollback)
-			}
-		}
-		return err
-	})
+	// The first attempt reads without a lock and writes in one statement
+	// (two when the resident owes points): the account's version, checked
+	// by the ledger's trigger, refuses the write if anything was posted or
+	// refused for the resident since the read. Then it is decided again
+	// under the resident's lock, where one resident's awards queue instead
+	// of racing.
+	var o awardOutcome
+	err = s.decideAward(s.db.WithContext(ctx), false, actor, rule, req, &o)
+	if db.IsRetryable(err) {
+		err = s.transact(ctx, func(tx *gorm.DB) error {
+			return s.decideAward(tx, true, actor, rule, req, &o)
+		})
+	}
 	if errors.Is(err, errRollback) {
 		err = nil
 	}
@@ -190,10 +103,154 @@ VALUES (?, ?, ?, ?, ?, ?, ?)`, req.ResidentID, rule.Code, rule.Version, req.Exte
 		}
 		return nil, false, fmt.Errorf("award points: %w", err)
 	}
-	if refusal != "" {
-		return nil, repeated, ErrCapReached.With("reason", refusal)
+	if o.refusal != "" {
+		return nil, o.repeated, ErrCapReached.With("reason", o.refusal)
 	}
-	return t, repeated, nil
+	return o.t, o.repeated, nil
+}
+
+// awardOutcome is what deciding an award came to: a grant (t), or a
+// refusal's reason; repeated when it is an earlier decision's.
+type awardOutcome struct {
+	t        *Transaction
+	repeated bool
+	refusal  string
+}
+
+// decideAward reads what an award depends on and writes its outcome
+// through q: inside a transaction with the resident locked (locked), or
+// else as single statements that fail with a serialization failure when
+// the account changed after the read. errRollback means nothing was
+// written and o holds the answer.
+func (s *Service) decideAward(q *gorm.DB, locked bool, actor *staff.Member, rule *Rule, req AwardRequest, o *awardOutcome) error {
+	*o = awardOutcome{}
+	now := s.now().UTC()
+	day, month := periodStarts(now)
+	extra := `, (SELECT f.reason FROM point_award_refusals f WHERE f.rule_code = ? AND f.external_id = ? AND f.resident_id = r.id)`
+	args := []any{rule.Code, req.ExternalID}
+	// One count serves both caps: the day lies inside the month, so a
+	// month's count under the daily cap puts the day's under it too. Only a
+	// resident with that many awards this month needs the day counted apart
+	// (below).
+	const count = `, (SELECT COUNT(*) FROM point_transactions c WHERE c.resident_id = r.id AND c.rule_code = ? AND c.created_at >= ?)`
+	if rule.DailyCap > 0 || rule.MonthlyCap > 0 {
+		extra += count
+		since := month
+		if rule.MonthlyCap == 0 {
+			since = day
+		}
+		args = append(args, rule.Code, since)
+	} else {
+		extra += ", 0"
+	}
+	// One statement reads what the decision needs: balance and version, an
+	// earlier refusal, the cap count. An earlier grant is found by the
+	// ledger's unique key on (kind, idem) when the posting below fails on it
+	// (see repeat).
+	var (
+		prevRefusal *string
+		n           int64 // awards of the rule since the start of the month (the day, with a daily cap only)
+	)
+	a, err := s.readAccount(q, req.ResidentID, locked, extra, args, &prevRefusal, &n)
+	if err != nil {
+		return err
+	}
+	nDay, nMonth := n, n
+	if rule.DailyCap > 0 && rule.MonthlyCap > 0 && n >= int64(rule.DailyCap) {
+		if err := q.Raw(`SELECT COUNT(*) FROM point_transactions WHERE resident_id = ? AND rule_code = ? AND created_at >= ?`,
+			req.ResidentID, rule.Code, day).Row().Scan(&nDay); err != nil {
+			return err
+		}
+	}
+	if actor != nil && !actor.CoversStreet(a.street) {
+		return ErrResidentNotFound
+	}
+	idem := rule.Code + "/" + req.ExternalID
+	// repeat reports whether this resident was already granted this award,
+	// and makes that grant the answer. Another resident's grant of the same
+	// external_id is left to the caller (ErrExternalIDTaken).
+	repeat := func() (bool, error) {
+		prev, err := findTransaction(q, Earn, idem)
+		if err != nil || prev == nil || prev.ResidentID != req.ResidentID {
+			return false, err
+		}
+		o.t, o.repeated = prev, true
+		return true, nil
+	}
+	if prevRefusal != nil {
+		o.refusal, o.repeated = *prevRefusal, true
+		return errRollback
+	}
+	if !rule.activeAt(now) {
+		// A grant made while the rule was active is still its answer.
+		if ok, err := repeat(); ok || err != nil {
+			return cmp.Or(err, errRollback)
+		}
+		return ErrRuleInactive
+	}
+	switch {
+	case rule.DailyCap > 0 && nDay >= int64(rule.DailyCap):
+		o.refusal = "daily_cap"
+	case rule.MonthlyCap > 0 && nMonth >= int64(rule.MonthlyCap):
+		o.refusal = "monthly_cap"
+	}
+	if o.refusal != "" {
+		// A grant the cap has since been reached after is still its answer.
+		if ok, err := repeat(); ok || err != nil {
+			o.refusal = ""
+			return cmp.Or(err, errRollback)
+		}
+		// The refusal is part of the record: commit it. It takes the
+		// account's next version, so that a grant of the same award decided
+		// on the same reading fails, and this refusal fails if one came first.
+		return atomically(q, locked, func(tx *gorm.DB) error {
+			if err := s.bumpVersion(tx, a); err != nil {
+				return err
+			}
+			return tx.Exec(`INSERT INTO point_award_refusals (resident_id, rule_code, rule_version, external_id, reason, staff_id, created_at)
+VALUES (?, ?, ?, ?, ?, ?, ?)`, req.ResidentID, rule.Code, rule.Version, req.ExternalID, o.refusal, staffID(actor), now).Error
+		})
+	}
+	code, ext, ruleVersion := rule.Code, req.ExternalID, rule.Version
+	o.t = &Transaction{
+		Delta: int64(rule.Points), Kind: Earn, Idem: idem, RuleCode: &code, RuleVersion: &ruleVersion,
+		ExternalID: &ext, Reason: orDefault(req.Note, rule.Name), StaffID: staffID(actor),
+		DepartmentID: departmentID(actor), ExpiresAt: rule.expiresAt(now), CreatedAt: now,
+	}
+	if a.balance < 0 {
+		// Paying debts writes lots as well: those and the posting go together.
+		err = atomically(q, locked, func(tx *gorm.DB) error { return s.credit(tx, a, o.t) })
+	} else {
+		err = s.credit(q, a, o.t)
+	}
+	if !db.IsDuplicate(err) {
+		return err
+	}
+	// Granted before: to this resident (the answer, nothing changes) or to
+	// another (the duplicate error stands).
+	o.t = nil
+	prev, lerr := findTransaction(q, Earn, idem)
+	switch {
+	case lerr != nil:
+		return lerr
+	case prev == nil:
+		// The grant was committed after this transaction's first read, so
+		// that its snapshot does not show it: decide again.
+		return db.ErrSerialization
+	case prev.ResidentID == req.ResidentID:
+		o.t, o.repeated = prev, true
+		return errRollback
+	}
+	return err
+}
+
+// atomically runs fn in q, which is a transaction already when inTx, or
+// else in a new transaction of q's.
+func atomically(q *gorm.DB, inTx bool, fn func(tx *gorm.DB) error) error {
+	if inTx {
+		return fn(q)
+	}
+	return q.Transaction(fn)
 }
 
 // Grant awards points under a rule to a resident on behalf of the system

@@ -3,9 +3,16 @@
 //
 // Invariants, for every resident, after every committed transaction:
 // point_accounts.balance = SUM(point_transactions.delta) = SUM(point_lots.remaining),
-// and the newest ledger row's balance_after is the balance. Every change of
-// a balance locks the resident's row first (lockAccount), so postings of one
-// resident are serialized; postings of different residents run in parallel.
+// and the newest ledger row's balance_after is the balance.
+//
+// Postings of one resident are serialized by the account's version: each
+// is decided on a reading of the account and carries the version it makes
+// (seq), and the ledger's trigger refuses it if another posting came in
+// between, so that it is decided again. Writers that read more than an
+// award does (redemptions, deductions, appeals, expiry) lock the resident's
+// row first (lockAccount) and so queue rather than race; an award reads
+// without a lock and writes in one statement (see Service.Award). Postings
+// of different residents run in parallel.
 package points
 
 import (
@@ -126,6 +133,7 @@ func (s *Service) LevelOf(lifetime int64) int {
 type Transaction struct {
 	ID               int64      `json:"id,string"`
 	ResidentID       int64      `json:"resident_id,string"`
+	Seq              int64      `json:"-"` // the account's version this posting made
 	Delta            int64      `json:"delta"`
 	BalanceAfter     int64      `json:"balance_after"`
 	Kind             Kind       `json:"kind"`
@@ -158,51 +166,68 @@ type lot struct {
 
 func (lot) TableName() string { return "point_lots" }
 
-// account is a resident's locked balance inside a transaction. lifetime
-// is read by lock only.
+// account is a resident's balance as read by readAccount. lifetime is
+// read by lock only.
 type account struct {
 	residentID int64
 	street     string
 	balance    int64
 	lifetime   int64
+	// version counts the entries of the account's history: postings and
+	// recorded refusals. Each entry is written as version+1, and the
+	// database refuses it unless the account is still at version then.
+	version int64
 }
 
-// lockAccount locks resident id's row, and so their points, for the rest
-// of tx and returns their balance (not their lifetime earned points: see
-// lock). Every posting goes through it first, which serializes one
-// resident's postings while different residents' run in parallel. extra
-// columns (with their ? args, scanned into dest) are read in the same round
-// trip; they must be correlated with the resident row r, so that they are
-// read after its lock is granted and see what the previous holder
-// committed. Returns ErrResidentNotFound for an unknown or deleted resident
-// (with the account, still locked, if it was deleted).
+// readAccount reads resident id's balance and version, and extra columns
+// (with their ? args, scanned into dest) in the same round trip; they must
+// be subqueries correlated with the resident row r. Returns
+// ErrResidentNotFound for an unknown or deleted resident (with the
+// account, if it was deleted).
+//
+// With lock (in a transaction), the resident's row is locked for the rest
+// of q, which queues the resident's locking writers one behind the other;
+// the subqueries are read after the lock is granted and see what the
+// previous holder committed. Without it, what was read may be overtaken
+// before it is written on: every posting checks the version it was based
+// on (see post), so a write on stale data fails with a serialization
+// failure instead of being made.
 //
 // The resident row is locked rather than the account row: it always
 // exists, where a locking read of a missing account row would take a gap
 // lock on which two first postings would deadlock. The account itself is
 // moved by the point_transactions_post trigger when a transaction is
 // inserted, in the same statement.
-func (s *Service) lockAccount(tx *gorm.DB, residentID int64, extra string, args []any, dest ...any) (*account, error) {
+func (s *Service) readAccount(q *gorm.DB, residentID int64, lock bool, extra string, args []any, dest ...any) (*account, error) {
 	a := &account{residentID: residentID}
 	var deleted bool
-	var bal *int64
-	q := `SELECT r.street, r.deleted_at IS NOT NULL,
-(SELECT a.balance FROM point_accounts a WHERE a.resident_id = r.id)` + extra + `
-FROM residents r WHERE r.id = ?` + s.forUpdate
-	err := tx.Raw(q, append(args, residentID)...).Row().Scan(append([]any{&a.street, &deleted, &bal}, dest...)...)
+	var bal, version *int64
+	query := `SELECT r.street, r.deleted_at IS NOT NULL,
+(SELECT a.balance FROM point_accounts a WHERE a.resident_id = r.id),
+(SELECT a.version FROM point_accounts a WHERE a.resident_id = r.id)` + extra + `
+FROM residents r WHERE r.id = ?`
+	if lock {
+		query += s.forUpdate
+	}
+	err := q.Raw(query, append(args, residentID)...).Row().Scan(append([]any{&a.street, &deleted, &bal, &version}, dest...)...)
 	if errors.Is(err, errNoRows) {
 		return nil, ErrResidentNotFound
 	}
 	if err != nil {
-		return nil, fmt.Errorf("lock points account: %w", err)
+		return nil, fmt.Errorf("read points account: %w", err)
 	}
 	if bal != nil {
-		a.balance = *bal
+		a.balance, a.version = *bal, *version
 	}
 	if deleted {
 		return a, ErrResidentNotFound
 	}
 	return a, nil
+}
+
+// lockAccount is readAccount locking the resident in transaction tx.
+func (s *Service) lockAccount(tx *gorm.DB, residentID int64, extra string, args []any, dest ...any) (*account, error) {
+	return s.readAccount(tx, residentID, true, extra, args, dest...)
 }
 
 // lock is lockAccount reading the lifetime earned points as well, which
@@ -217,14 +242,33 @@ func (s *Service) lock(tx *gorm.DB, residentID int64) (*account, error) {
 	return a, err
 }
 
-// post inserts t for the locked account a; the trigger moves the account
-// and opens t.LotAmount as a lot.
+// bumpVersion moves account a to its next version without a posting (a
+// recorded refusal), or fails with db.ErrSerialization if it is no longer
+// at the version it was read at.
+func (s *Service) bumpVersion(tx *gorm.DB, a *account) error {
+	res := tx.Exec("UPDATE point_accounts SET version = version + 1 WHERE resident_id = ? AND version = ?", a.residentID, a.version)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return db.ErrSerialization
+	}
+	a.version++
+	return nil
+}
+
+// post inserts t for account a; the trigger moves the account and opens
+// t.LotAmount as a lot. t is the account's next version: the trigger
+// refuses it with a serialization failure if a is no longer at the version
+// it was read at.
 func (s *Service) post(tx *gorm.DB, a *account, t *Transaction) error {
 	t.ResidentID = a.residentID
+	t.Seq = a.version + 1
 	t.BalanceAfter = a.balance + t.Delta
 	if err := tx.Create(t).Error; err != nil {
 		return err
 	}
+	a.version++
 	a.balance += t.Delta
 	if t.Kind == Earn {
 		a.lifetime += t.Delta

@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/db"
 	"github.com/futian/ifutian/internal/dbtest"
 	"github.com/futian/ifutian/staff"
 )
@@ -486,6 +487,122 @@ func TestAwardRepeatAfterRuleEnds(t *testing.T) {
 	}
 	if _, _, err := s.Award(ctx, nil, AwardRequest{ResidentID: id, RuleCode: "campaign", ExternalID: "e2"}); !errors.Is(err, ErrRuleInactive) {
 		t.Fatalf("new award after the rule ended: err=%v", err)
+	}
+	mustReconcile(t, s)
+}
+
+// TestStaleWriteRefused: a posting or a refusal decided on an account that
+// has changed since it was read is refused by the database, writing
+// nothing, with an error the caller retries on; one decided on a fresh
+// read goes through.
+func TestStaleWriteRefused(t *testing.T) {
+	gdb := dbtest.Open(t)
+	s := New(gdb)
+	mustRule(t, s, Rule{Code: "st", Name: "过期读", Points: 4})
+	id := newResident(t, gdb, "")
+	award := func(ext string) {
+		t.Helper()
+		if _, _, err := s.Award(ctx, nil, AwardRequest{ResidentID: id, RuleCode: "st", ExternalID: ext}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	read := func() *account {
+		t.Helper()
+		a, err := s.readAccount(gdb, id, false, "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	posting := func(idem string) *Transaction {
+		return &Transaction{Delta: 2, Kind: Earn, Idem: idem, Reason: "测试", LotAmount: 2, CreatedAt: time.Now().UTC()}
+	}
+	rows := func() (n int64) {
+		t.Helper()
+		gdb.Table("point_transactions").Where("resident_id = ?", id).Count(&n)
+		return n
+	}
+
+	award("1")
+	stale := read()
+	if stale.version != 1 || stale.balance != 4 {
+		t.Fatalf("after one award: version %d balance %d, want 1 and 4", stale.version, stale.balance)
+	}
+	award("2")
+	if err := s.post(gdb, stale, posting("stale/1")); !db.IsRetryable(err) {
+		t.Fatalf("posting on a stale read: %v, want a retryable serialization failure", err)
+	}
+	if n := rows(); n != 2 {
+		t.Fatalf("%d ledger rows after a refused posting, want 2", n)
+	}
+	if err := s.bumpVersion(gdb, stale); !errors.Is(err, db.ErrSerialization) {
+		t.Fatalf("refusal on a stale read: %v, want db.ErrSerialization", err)
+	}
+
+	// A refusal and a grant decided on one reading: whichever is written
+	// first, the other is refused.
+	a, b := read(), read()
+	if err := s.bumpVersion(gdb, a); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.post(gdb, b, posting("after-refusal/1")); !db.IsRetryable(err) {
+		t.Fatalf("grant after a refusal on the same reading: %v, want a retryable serialization failure", err)
+	}
+	a, b = read(), read()
+	if err := s.post(gdb, a, posting("fresh/1")); err != nil {
+		t.Fatalf("posting on a fresh read: %v", err)
+	}
+	if err := s.bumpVersion(gdb, b); !errors.Is(err, db.ErrSerialization) {
+		t.Fatalf("refusal after a grant on the same reading: %v, want db.ErrSerialization", err)
+	}
+	if n := rows(); n != 3 {
+		t.Fatalf("%d ledger rows, want 3", n)
+	}
+	if got := read(); got.version != 4 || got.balance != 10 {
+		t.Fatalf("version %d balance %d, want 4 (three postings, one refusal) and 10", got.version, got.balance)
+	}
+	mustReconcile(t, s)
+}
+
+// TestConcurrentAwardsOneResident: many awards at once to one resident,
+// each external_id sent twice, under a daily cap: exactly the cap is
+// granted, each grant once, every attempt is answered, and the account's
+// history is one unbroken sequence.
+func TestConcurrentAwardsOneResident(t *testing.T) {
+	gdb := dbtest.Open(t)
+	s := New(gdb)
+	mustRule(t, s, Rule{Code: "one", Name: "单人并发", Points: 2, DailyCap: 15})
+	id := newResident(t, gdb, "")
+	const events = 40
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*events)
+	for w := range 2 * events {
+		wg.Go(func() {
+			_, _, err := s.Award(ctx, nil, AwardRequest{ResidentID: id, RuleCode: "one", ExternalID: fmt.Sprint(w % events)})
+			if err != nil && !errors.Is(err, ErrCapReached) {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	var granted, distinct, refused, maxSeq, distinctSeq int64
+	gdb.Raw("SELECT COUNT(*), COUNT(DISTINCT external_id), COALESCE(MAX(seq), 0), COUNT(DISTINCT seq) FROM point_transactions WHERE resident_id = ?", id).
+		Row().Scan(&granted, &distinct, &maxSeq, &distinctSeq)
+	gdb.Table("point_award_refusals").Where("resident_id = ?", id).Count(&refused)
+	if granted != 15 || distinct != 15 {
+		t.Fatalf("%d grants of %d external IDs, want 15 of 15", granted, distinct)
+	}
+	if refused != events-15 {
+		t.Fatalf("%d refusals recorded, want %d", refused, events-15)
+	}
+	var version int64
+	gdb.Table("point_accounts").Where("resident_id = ?", id).Pluck("version", &version)
+	if version != granted+refused || distinctSeq != granted || maxSeq > version {
+		t.Fatalf("version %d, seq: %d distinct, max %d; want version = grants + refusals = %d", version, distinctSeq, maxSeq, granted+refused)
 	}
 	mustReconcile(t, s)
 }

@@ -1,0 +1,143 @@
+package migrations
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	mysqldriver "github.com/go-sql-driver/mysql"
+
+	"github.com/futian/ifutian/internal/db"
+)
+
+// TestPointsSeq: migration 7 numbers the existing ledger of each account
+// 1, 2, … in order and sets the account's version to its count; from
+// then on a posting must carry the next number. Down and Up again work.
+func TestPointsSeq(t *testing.T) {
+	ctx := context.Background()
+	sqlDB, dialect := open(t)
+	p, err := provider(sqlDB, dialect)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(ctx, 6); err != nil {
+		t.Fatal(err)
+	}
+	exec := func(q string, args ...any) error {
+		_, err := sqlDB.ExecContext(ctx, q, args...)
+		return err
+	}
+	now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	var ids [2]int64
+	for i := range ids {
+		res, err := sqlDB.ExecContext(ctx, "INSERT INTO residents (nickname, created_at, updated_at) VALUES ('m', ?, ?)", now, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[i], _ = res.LastInsertId()
+	}
+	post := func(resident int64, idem string, seq int64) error {
+		cols, vals := "resident_id, delta, balance_after, kind, idem, reason, lot_amount, created_at", "?, 1, 0, 'earn', ?, '', 1, ?"
+		args := []any{resident, idem, now}
+		if seq > 0 {
+			cols, vals, args = cols+", seq", vals+", ?", append(args, seq)
+		}
+		return exec("INSERT INTO point_transactions ("+cols+") VALUES ("+vals+")", args...)
+	}
+	// Interleaved, so that an account's ledger ids are not consecutive.
+	for i, r := range []int64{ids[0], ids[1], ids[0], ids[0], ids[1]} {
+		if err := post(r, fmt.Sprint("old/", i), 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := p.UpTo(ctx, 7); err != nil {
+		t.Fatal(err)
+	}
+	check := func(resident int64, want []int64) {
+		t.Helper()
+		rows, err := sqlDB.QueryContext(ctx, "SELECT seq FROM point_transactions WHERE resident_id = ? ORDER BY id", resident)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []int64
+		for rows.Next() {
+			var s int64
+			rows.Scan(&s)
+			got = append(got, s)
+		}
+		var version int64
+		if err := sqlDB.QueryRowContext(ctx, "SELECT version FROM point_accounts WHERE resident_id = ?", resident).Scan(&version); err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) || version != int64(len(want)) {
+			t.Fatalf("resident %d: seq %v version %d, want %v and %d", resident, got, version, want, len(want))
+		}
+	}
+	check(ids[0], []int64{1, 2, 3})
+	check(ids[1], []int64{1, 2})
+	if err := post(ids[1], "new/stale", 2); !db.IsRetryable(err) {
+		t.Fatalf("posting seq 2 at version 2: %v, want a serialization failure", err)
+	}
+	if err := post(ids[1], "new/next", 3); err != nil {
+		t.Fatal(err)
+	}
+	check(ids[1], []int64{1, 2, 3})
+
+	if _, err := p.DownTo(ctx, 6); err != nil {
+		t.Fatal(err)
+	}
+	if err := post(ids[1], "down/1", 0); err != nil {
+		t.Fatalf("posting after migrating down: %v", err)
+	}
+	if _, err := p.UpTo(ctx, 7); err != nil {
+		t.Fatal(err)
+	}
+	check(ids[1], []int64{1, 2, 3, 4})
+}
+
+// open returns an empty database: SQLite, or a new MySQL database (dropped
+// afterwards) when IFUTIAN_TEST_MYSQL_DSN is set.
+func open(t *testing.T) (*sql.DB, string) {
+	t.Helper()
+	ctx := context.Background()
+	base := os.Getenv("IFUTIAN_TEST_MYSQL_DSN")
+	if base == "" {
+		gdb, _, err := db.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "m.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.SQL(gdb).Close() })
+		return db.SQL(gdb), "sqlite"
+	}
+	cfg, err := mysqldriver.ParseDSN(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, _, err := db.Open(ctx, "mysql:"+cfg.FormatDSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.SQL(admin).Close() })
+	var b [4]byte
+	rand.Read(b[:])
+	// The name dbtest uses, so that a run killed midway leaves nothing it
+	// does not clear away.
+	name := fmt.Sprintf("ifutian_test_%d_%s", time.Now().Unix(), hex.EncodeToString(b[:]))
+	if err := admin.Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin").Error; err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Exec("DROP DATABASE " + name) })
+	cfg.DBName = name
+	gdb, _, err := db.Open(ctx, "mysql:"+cfg.FormatDSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.SQL(gdb).Close() })
+	return db.SQL(gdb), "mysql"
+}
