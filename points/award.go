@@ -81,12 +81,12 @@ func (s *Service) award(ctx context.Context, actor *staff.Member, req AwardReque
 	if actor != nil && rule.DepartmentID != nil && !actor.InDepartment(*rule.DepartmentID) {
 		return nil, false, ErrRuleForbidden
 	}
-	// The first attempt reads without a lock and writes in one statement
-	// (two when the resident owes points): the account's version, checked
-	// by the ledger's trigger, refuses the write if anything was posted or
-	// refused for the resident since the read. Then it is decided again
-	// under the resident's lock, where one resident's awards queue instead
-	// of racing.
+	// The first attempt reads without a lock and writes the grant in one
+	// statement (a refusal, or a grant that repays debts, in a short
+	// transaction): the account's version, checked by the ledger's trigger,
+	// refuses the write if anything was posted or refused for the resident
+	// since the read. Then it is decided again under the resident's lock,
+	// where one resident's awards queue instead of racing.
 	var o awardOutcome
 	err = s.decideAward(s.db.WithContext(ctx), false, actor, rule, req, &o)
 	if db.IsRetryable(err) {
