@@ -46,7 +46,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	code := m.Run()
+	code := dbtest.Main(m)
 	stop(context.Background())
 	os.Exit(code)
 }

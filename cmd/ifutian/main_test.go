@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,6 +18,8 @@ import (
 	"github.com/futian/ifutian/internal/db"
 	"github.com/futian/ifutian/internal/dbtest"
 )
+
+func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
 
 func env(kv ...string) func(string) string {
 	m := map[string]string{}

@@ -29,9 +29,26 @@ const EnvMySQL = "IFUTIAN_TEST_MYSQL_DSN"
 
 var mysqlOnce struct {
 	sync.Once
-	dsn string
-	db  *gorm.DB
-	err error
+	base string // EnvMySQL's value
+	dsn  string // the binary's own database
+	db   *gorm.DB
+	err  error
+}
+
+// Main runs a test binary's tests, then drops the MySQL database they
+// shared, if they made one, and returns the exit code. Call it from
+// TestMain: os.Exit(dbtest.Main(m)). A binary that does not (or is killed)
+// leaves its database to the next run's clean-up of ones over two hours old.
+func Main(m *testing.M) int {
+	code := m.Run()
+	if mysqlOnce.db == nil {
+		return code
+	}
+	db.SQL(mysqlOnce.db).Close()
+	if err := dropMySQL(mysqlOnce.base, mysqlOnce.dsn); err != nil {
+		fmt.Fprintln(os.Stderr, "dbtest: drop the test database:", err)
+	}
+	return code
 }
 
 // Open returns an empty, migrated database for tb.
@@ -74,6 +91,7 @@ func OpenSQLite(tb testing.TB) *gorm.DB {
 func openMySQL(tb testing.TB, base string) *gorm.DB {
 	tb.Helper()
 	mysqlOnce.Do(func() {
+		mysqlOnce.base = base
 		mysqlOnce.dsn, mysqlOnce.db, mysqlOnce.err = createMySQL(base)
 	})
 	if mysqlOnce.err != nil {
@@ -113,6 +131,24 @@ func createMySQL(base string) (string, *gorm.DB, error) {
 		return "", nil, err
 	}
 	return dsn, gdb, nil
+}
+
+// dropMySQL drops the database of dsn, connecting as base.
+func dropMySQL(base, dsn string) error {
+	cfg, err := mysqldriver.ParseDSN(dsn)
+	if err != nil {
+		return err
+	}
+	bcfg, err := mysqldriver.ParseDSN(base)
+	if err != nil {
+		return err
+	}
+	admin, _, err := db.Open(context.Background(), "mysql:"+bcfg.FormatDSN())
+	if err != nil {
+		return err
+	}
+	defer db.SQL(admin).Close()
+	return admin.Exec("DROP DATABASE IF EXISTS `" + cfg.DBName + "`").Error
 }
 
 // dropStale drops test databases that earlier runs created more than two
