@@ -1,19 +1,14 @@
-package migrations
+package migrations_test
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
-	mysqldriver "github.com/go-sql-driver/mysql"
-
 	"github.com/futian/ifutian/internal/db"
+	"github.com/futian/ifutian/internal/dbtest"
+	"github.com/futian/ifutian/migrations"
 )
 
 // TestPointsSeq: migration 7 numbers the existing ledger of each account
@@ -21,8 +16,9 @@ import (
 // then on a posting must carry the next number. Down and Up again work.
 func TestPointsSeq(t *testing.T) {
 	ctx := context.Background()
-	sqlDB, dialect := open(t)
-	p, err := provider(sqlDB, dialect)
+	gdb, dialect := dbtest.OpenEmpty(t)
+	sqlDB := db.SQL(gdb)
+	p, err := migrations.Provider(sqlDB, string(dialect))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,45 +95,4 @@ func TestPointsSeq(t *testing.T) {
 		t.Fatal(err)
 	}
 	check(ids[1], []int64{1, 2, 3, 4})
-}
-
-// open returns an empty database: SQLite, or a new MySQL database (dropped
-// afterwards) when IFUTIAN_TEST_MYSQL_DSN is set.
-func open(t *testing.T) (*sql.DB, string) {
-	t.Helper()
-	ctx := context.Background()
-	base := os.Getenv("IFUTIAN_TEST_MYSQL_DSN")
-	if base == "" {
-		gdb, _, err := db.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "m.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.SQL(gdb).Close() })
-		return db.SQL(gdb), "sqlite"
-	}
-	cfg, err := mysqldriver.ParseDSN(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin, _, err := db.Open(ctx, "mysql:"+cfg.FormatDSN())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.SQL(admin).Close() })
-	var b [4]byte
-	rand.Read(b[:])
-	// The name dbtest uses, so that a run killed midway leaves nothing it
-	// does not clear away.
-	name := fmt.Sprintf("ifutian_test_%d_%s", time.Now().Unix(), hex.EncodeToString(b[:]))
-	if err := admin.Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin").Error; err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Exec("DROP DATABASE " + name) })
-	cfg.DBName = name
-	gdb, _, err := db.Open(ctx, "mysql:"+cfg.FormatDSN())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.SQL(gdb).Close() })
-	return db.SQL(gdb), "mysql"
 }

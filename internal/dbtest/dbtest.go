@@ -76,12 +76,43 @@ func DSN(tb testing.TB) string {
 // (not :memory:, where every pooled connection would see its own database).
 func OpenSQLite(tb testing.TB) *gorm.DB {
 	tb.Helper()
-	ctx := context.Background()
-	gdb, _, err := db.Open(ctx, "sqlite:"+filepath.Join(tb.TempDir(), "t.db"))
+	gdb := openSQLiteFile(tb)
+	if _, err := migrations.Up(context.Background(), db.SQL(gdb), "sqlite"); err != nil {
+		tb.Fatal(err)
+	}
+	return gdb
+}
+
+// OpenEmpty returns a database without tables for tb, and its dialect,
+// for tests of the migrations themselves: a SQLite file, or a new MySQL
+// database (dropped when tb ends) when EnvMySQL is set.
+func OpenEmpty(tb testing.TB) (*gorm.DB, db.Dialect) {
+	tb.Helper()
+	base := os.Getenv(EnvMySQL)
+	if base == "" {
+		return openSQLiteFile(tb), db.SQLite
+	}
+	dsn, err := newMySQL(base)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if _, err := migrations.Up(ctx, db.SQL(gdb), "sqlite"); err != nil {
+	tb.Cleanup(func() {
+		if err := dropMySQL(base, dsn); err != nil {
+			tb.Error(err)
+		}
+	})
+	gdb, _, err := db.Open(context.Background(), "mysql:"+dsn)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.SQL(gdb).Close() }) // runs before the drop
+	return gdb, db.MySQL
+}
+
+func openSQLiteFile(tb testing.TB) *gorm.DB {
+	tb.Helper()
+	gdb, _, err := db.Open(context.Background(), "sqlite:"+filepath.Join(tb.TempDir(), "t.db"))
+	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { db.SQL(gdb).Close() })
@@ -103,26 +134,14 @@ func openMySQL(tb testing.TB, base string) *gorm.DB {
 	return mysqlOnce.db
 }
 
+// createMySQL makes the binary's own database on the server of base
+// (EnvMySQL's value) and migrates it.
 func createMySQL(base string) (string, *gorm.DB, error) {
 	ctx := context.Background()
-	cfg, err := mysqldriver.ParseDSN(base)
-	if err != nil {
-		return "", nil, fmt.Errorf("%s: %w", EnvMySQL, err)
-	}
-	admin, _, err := db.Open(ctx, "mysql:"+cfg.FormatDSN())
+	dsn, err := newMySQL(base)
 	if err != nil {
 		return "", nil, err
 	}
-	defer db.SQL(admin).Close()
-	dropStale(admin)
-	var b [4]byte
-	rand.Read(b[:])
-	name := fmt.Sprintf("ifutian_test_%d_%s", time.Now().Unix(), hex.EncodeToString(b[:]))
-	if err := admin.Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin").Error; err != nil {
-		return "", nil, err
-	}
-	cfg.DBName = name
-	dsn := cfg.FormatDSN()
 	gdb, _, err := db.Open(ctx, "mysql:"+dsn)
 	if err != nil {
 		return "", nil, err
@@ -133,22 +152,51 @@ func createMySQL(base string) (string, *gorm.DB, error) {
 	return dsn, gdb, nil
 }
 
-// dropMySQL drops the database of dsn, connecting as base.
+// newMySQL creates an empty database on the server of base, named so that
+// dropStale knows its age, and returns its DSN. It drops stale ones first.
+func newMySQL(base string) (string, error) {
+	admin, cfg, err := openAdmin(base)
+	if err != nil {
+		return "", err
+	}
+	defer db.SQL(admin).Close()
+	dropStale(admin)
+	var b [4]byte
+	rand.Read(b[:])
+	name := fmt.Sprintf("ifutian_test_%d_%s", time.Now().Unix(), hex.EncodeToString(b[:]))
+	if err := admin.Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin").Error; err != nil {
+		return "", err
+	}
+	cfg.DBName = name
+	return cfg.FormatDSN(), nil
+}
+
+// dropMySQL drops the database of dsn, on the server of base.
 func dropMySQL(base, dsn string) error {
 	cfg, err := mysqldriver.ParseDSN(dsn)
 	if err != nil {
 		return err
 	}
-	bcfg, err := mysqldriver.ParseDSN(base)
-	if err != nil {
-		return err
-	}
-	admin, _, err := db.Open(context.Background(), "mysql:"+bcfg.FormatDSN())
+	admin, _, err := openAdmin(base)
 	if err != nil {
 		return err
 	}
 	defer db.SQL(admin).Close()
 	return admin.Exec("DROP DATABASE IF EXISTS `" + cfg.DBName + "`").Error
+}
+
+// openAdmin connects to the server of base (EnvMySQL's value) and returns
+// the connection and base's parsed config.
+func openAdmin(base string) (*gorm.DB, *mysqldriver.Config, error) {
+	cfg, err := mysqldriver.ParseDSN(base)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", EnvMySQL, err)
+	}
+	admin, _, err := db.Open(context.Background(), "mysql:"+cfg.FormatDSN())
+	if err != nil {
+		return nil, nil, err
+	}
+	return admin, cfg, nil
 }
 
 // dropStale drops test databases that earlier runs created more than two
