@@ -166,16 +166,16 @@ func (s *Service) decideAward(q *gorm.DB, locked bool, actor *staff.Member, rule
 		return ErrResidentNotFound
 	}
 	idem := rule.Code + "/" + req.ExternalID
-	// repeat reports whether this resident was already granted this award,
-	// and makes that grant the answer. Another resident's grant of the same
-	// external_id is left to the caller (ErrExternalIDTaken).
-	repeat := func() (bool, error) {
-		prev, err := findTransaction(q, Earn, idem)
-		if err != nil || prev == nil || prev.ResidentID != req.ResidentID {
-			return false, err
+	// repeat looks up an earlier grant of this award (prev, nil if none
+	// shows) and, if it was this resident's (mine), makes it the answer.
+	// Another resident's grant of the same external_id is left to the
+	// caller (ErrExternalIDTaken).
+	repeat := func() (prev *Transaction, mine bool, err error) {
+		prev, err = findTransaction(q, Earn, idem)
+		if err == nil && prev != nil && prev.ResidentID == req.ResidentID {
+			o.t, o.repeated, mine = prev, true, true
 		}
-		o.t, o.repeated = prev, true
-		return true, nil
+		return prev, mine, err
 	}
 	if prevRefusal != nil {
 		o.refusal, o.repeated = *prevRefusal, true
@@ -183,7 +183,7 @@ func (s *Service) decideAward(q *gorm.DB, locked bool, actor *staff.Member, rule
 	}
 	if !rule.activeAt(now) {
 		// A grant made while the rule was active is still its answer.
-		if ok, err := repeat(); ok || err != nil {
+		if _, mine, err := repeat(); mine || err != nil {
 			return cmp.Or(err, errRollback)
 		}
 		return ErrRuleInactive
@@ -196,7 +196,7 @@ func (s *Service) decideAward(q *gorm.DB, locked bool, actor *staff.Member, rule
 	}
 	if o.refusal != "" {
 		// A grant the cap has since been reached after is still its answer.
-		if ok, err := repeat(); ok || err != nil {
+		if _, mine, err := repeat(); mine || err != nil {
 			o.refusal = ""
 			return cmp.Or(err, errRollback)
 		}
@@ -229,17 +229,14 @@ VALUES (?, ?, ?, ?, ?, ?, ?)`, req.ResidentID, rule.Code, rule.Version, req.Exte
 	// Granted before: to this resident (the answer, nothing changes) or to
 	// another (the duplicate error stands).
 	o.t = nil
-	prev, lerr := findTransaction(q, Earn, idem)
+	prev, mine, lerr := repeat()
 	switch {
-	case lerr != nil:
-		return lerr
+	case mine || lerr != nil:
+		return cmp.Or(lerr, errRollback)
 	case prev == nil:
 		// The grant was committed after this transaction's first read, so
 		// that its snapshot does not show it: decide again.
 		return db.ErrSerialization
-	case prev.ResidentID == req.ResidentID:
-		o.t, o.repeated = prev, true
-		return errRollback
 	}
 	return err
 }
