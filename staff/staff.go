@@ -89,8 +89,10 @@ func (n *NewMember) Validate(knownStreet func(string) bool) error {
 			fields["streets"] = fmt.Sprintf("未知街道 %q", st)
 		}
 	}
-	if n.DepartmentID == nil && !slices.Contains(n.Roles, Superadmin) {
-		fields["department_id"] = "除超级管理员外必须指定部门"
+	if n.DepartmentID == nil && !slices.Contains(n.Roles, Superadmin) && !slices.Equal(n.Roles, []Role{Auditor}) {
+		// Without a department an account is district-wide (see Scope):
+		// only a superadmin, or an auditor who can only read.
+		fields["department_id"] = "除超级管理员和区级审计员外必须指定部门"
 	}
 	return apperr.Fields(fields)
 }
