@@ -21,6 +21,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/futian/ifutian/auth"
+	"github.com/futian/ifutian/internal/app"
 	"github.com/futian/ifutian/enterprises"
 	"github.com/futian/ifutian/internal/dbtest"
 	"github.com/futian/ifutian/internal/pii"
@@ -85,28 +86,16 @@ func newEnvWith(t testing.TB, adjust func(*Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, db: gdb}
-	e.auth = auth.New(gdb, time.Hour, time.Hour)
-	e.staff = staff.New(gdb)
-	e.staff.SetBcryptCost(bcrypt.MinCost)
-	e.points = points.New(gdb)
-	e.notify = notify.New(gdb)
-	e.enterprises = enterprises.New(gdb, e.notify, regions.IsStreet)
-	e.surveys = surveys.New(gdb, e.notify, e.points)
-	e.residents = residents.New(gdb, regions, box, residents.Hooks{
-		Erasers: []residents.Eraser{func(tx *gorm.DB, id int64) error { return e.auth.RevokeAllTx(tx, auth.Resident, id) }, e.points.EraseResident, e.enterprises.EraseResident, e.surveys.EraseResident, e.notify.EraseResident},
-		Exporters: map[string]residents.Exporter{
-			"points":      e.points.ExportResident,
-			"enterprises": e.enterprises.ExportResident,
-			"notices":     e.notify.ExportResident,
-			"surveys":     e.surveys.ExportResident,
-		},
-	})
+	svc := app.New(app.Deps{DB: gdb, Box: box, Regions: regions, ResidentTokenTTL: time.Hour, StaffTokenTTL: time.Hour})
+	svc.Staff.SetBcryptCost(bcrypt.MinCost)
+	e := &env{
+		t: t, db: gdb, auth: svc.Auth, residents: svc.Residents, staff: svc.Staff, points: svc.Points,
+		enterprises: svc.Enterprises, notify: svc.Notify, surveys: svc.Surveys,
+	}
 	// Each env gets its own WeChat app ID so access tokens never mix.
 	client := wechat.New(wechat.Config{AppID: "wxtest" + strconv.FormatInt(appSeq.Add(1), 10), AppSecret: "test-secret"})
 	cfg := Config{
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Auth: e.auth, Residents: e.residents, Staff: e.staff,
-		WeChat: client, Points: e.points, Enterprises: e.enterprises, Notify: e.notify, Surveys: e.surveys,
+		Services: svc, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), WeChat: client,
 		Limiter: ratelimit.NewMemory(), Metrics: prometheus.NewRegistry(),
 		Ready: func(ctx context.Context) error { return nil },
 	}

@@ -12,14 +12,9 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/futian/ifutian/auth"
-	"github.com/futian/ifutian/enterprises"
+	"github.com/futian/ifutian/internal/app"
 	"github.com/futian/ifutian/internal/ratelimit"
-	"github.com/futian/ifutian/notify"
-	"github.com/futian/ifutian/points"
-	"github.com/futian/ifutian/residents"
 	"github.com/futian/ifutian/staff"
-	"github.com/futian/ifutian/surveys"
 	"github.com/futian/ifutian/wechat"
 )
 
@@ -50,17 +45,11 @@ var DefaultLimits = Limits{
 
 // Config is everything the API is built from. main fills it.
 type Config struct {
-	Log         *slog.Logger
-	Auth        *auth.Service
-	Residents   *residents.Service
-	Staff       *staff.Service
-	WeChat      wechatClient
-	Points      *points.Service
-	Enterprises *enterprises.Service
-	Notify      *notify.Service
-	Surveys     *surveys.Service
-	Limiter     limiter
-	Limits      Limits
+	*app.Services
+	Log     *slog.Logger
+	WeChat  wechatClient
+	Limiter limiter
+	Limits  Limits
 
 	// Metrics, when set, is served on /metrics and collects request metrics.
 	Metrics *prometheus.Registry

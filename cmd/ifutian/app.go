@@ -17,35 +17,26 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/futian/ifutian/api"
-	"github.com/futian/ifutian/auth"
 	"github.com/futian/ifutian/enterprises"
+	"github.com/futian/ifutian/internal/app"
 	"github.com/futian/ifutian/internal/db"
 	"github.com/futian/ifutian/internal/pii"
 	"github.com/futian/ifutian/internal/ratelimit"
 	"github.com/futian/ifutian/migrations"
 	"github.com/futian/ifutian/notify"
-	"github.com/futian/ifutian/points"
 	"github.com/futian/ifutian/residents"
-	"github.com/futian/ifutian/staff"
-	"github.com/futian/ifutian/surveys"
 	"github.com/futian/ifutian/wechat"
 )
 
-// app is the wired service: every dependency built once, here.
-type app struct {
+// instance is the wired process: every dependency built once, here.
+type instance struct {
 	cfg         Config
 	log         *slog.Logger
 	db          *gorm.DB
 	redis       *redis.Client
 	wechat      *wechat.Client
-	auth        *auth.Service
-	residents   *residents.Service
-	staff       *staff.Service
-	points      *points.Service
-	enterprises *enterprises.Service
-	notify      *notify.Service
-	surveys     *surveys.Service
-	api         *api.Server
+	*app.Services
+	api *api.Server
 	// workers are the background loops serve runs until shutdown.
 	workers []func(ctx context.Context) error
 	closers []func() error
@@ -103,8 +94,8 @@ func dataKey(cfg Config, log *slog.Logger) ([]byte, error) {
 }
 
 // build wires the whole service. The caller must call close.
-func build(ctx context.Context, cfg Config, log *slog.Logger) (a *app, err error) {
-	a = &app{cfg: cfg, log: log}
+func build(ctx context.Context, cfg Config, log *slog.Logger) (a *instance, err error) {
+	a = &instance{cfg: cfg, log: log}
 	built := a // the error returns below set a to nil
 	defer func() {
 		if err != nil {
@@ -154,13 +145,12 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *app, err error
 		return nil, err
 	}
 
-	a.auth = auth.New(a.db, cfg.ResidentTokenTTL, cfg.StaffTokenTTL)
-	a.staff = staff.New(a.db)
-	a.points = points.New(a.db)
-	a.notify = notify.New(a.db)
-	a.enterprises = enterprises.New(a.db, a.notify, regions.IsStreet)
+	a.Services = app.New(app.Deps{
+		DB: a.db, Box: box, Regions: regions,
+		ResidentTokenTTL: cfg.ResidentTokenTTL, StaffTokenTTL: cfg.StaffTokenTTL,
+	})
 	a.workers = append(a.workers, func(ctx context.Context) error {
-		return a.enterprises.Run(ctx, enterprises.RerateInterval, func(n int, err error) {
+		return a.Enterprises.Run(ctx, enterprises.RerateInterval, func(n int, err error) {
 			if err != nil {
 				log.Error("enterprise re-rating", "err", err)
 			} else if n > 0 {
@@ -168,32 +158,15 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *app, err error
 			}
 		})
 	})
-	a.surveys = surveys.New(a.db, a.notify, a.points)
-	a.residents = residents.New(a.db, regions, box, residents.Hooks{
-		Erasers: []residents.Eraser{
-			func(tx *gorm.DB, id int64) error { return a.auth.RevokeAllTx(tx, auth.Resident, id) },
-			a.points.EraseResident,
-			a.enterprises.EraseResident,
-			a.surveys.EraseResident,
-			a.notify.EraseResident,
-		},
-		Exporters: map[string]residents.Exporter{
-			"points":      a.points.ExportResident,
-			"enterprises": a.enterprises.ExportResident,
-			"notices":     a.notify.ExportResident,
-			"surveys":     a.surveys.ExportResident,
-		},
-	})
-
 	a.workers = append(a.workers, a.expirePoints)
-	if err := setPointsLevels(a.points, cfg.PointsLevels); err != nil {
+	if err := setPointsLevels(a.Points, cfg.PointsLevels); err != nil {
 		return nil, err
 	}
 	a.workers = append(a.workers,
 		func(ctx context.Context) error {
-			return a.notify.RunPublisher(ctx, cfg.NoticePoll, func(err error) { log.Error("publish notices", "err", err) })
+			return a.Notify.RunPublisher(ctx, cfg.NoticePoll, func(err error) { log.Error("publish notices", "err", err) })
 		},
-		a.notify.NewDeliverer(a.wechat, notify.DeliveryConfig{
+		a.Notify.NewDeliverer(a.wechat, notify.DeliveryConfig{
 			Rate: float64(cfg.WeChatSendRate), Lease: max(cfg.WeChatSendLease, 2*cfg.WeChatTimeout+time.Second),
 			Backoff: cfg.WeChatSendBackoff, Gate: sendGate,
 			OnError: func(err error) { log.Error("deliver WeChat messages", "err", err) },
@@ -207,8 +180,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *app, err error
 			collectors.NewDBStatsCollector(db.SQL(a.db), "main"))
 	}
 	a.api, err = api.New(api.Config{
-		Log: log, Auth: a.auth, Residents: a.residents, Staff: a.staff, WeChat: a.wechat,
-		Points: a.points, Enterprises: a.enterprises, Notify: a.notify, Surveys: a.surveys,
+		Services: a.Services, Log: log, WeChat: a.wechat,
 		Limiter: limiter, Metrics: metrics, OpsToken: cfg.OpsToken, DisableDocs: !cfg.Docs,
 		Ready: func(ctx context.Context) error { return db.SQL(a.db).PingContext(ctx) },
 	})
@@ -216,7 +188,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *app, err error
 		return nil, err
 	}
 	if cfg.BootstrapPassword != "" {
-		created, err := a.staff.Bootstrap(ctx, cfg.BootstrapPassword)
+		created, err := a.Staff.Bootstrap(ctx, cfg.BootstrapPassword)
 		if err != nil {
 			return nil, fmt.Errorf("bootstrap admin: %w", err)
 		}
@@ -229,7 +201,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *app, err error
 
 // startWeChat points the SDK at WeChat, at IFUTIAN_WECHAT_URL, or at a
 // built-in fake started on a loopback port.
-func (a *app) startWeChat(ctx context.Context, tokenCache cache.Cache) error {
+func (a *instance) startWeChat(ctx context.Context, tokenCache cache.Cache) error {
 	cfg := a.cfg
 	appID, secret := cfg.WeChatAppID, cfg.WeChatSecret
 	switch {
@@ -250,7 +222,7 @@ func (a *app) startWeChat(ctx context.Context, tokenCache cache.Cache) error {
 	return nil
 }
 
-func (a *app) close() {
+func (a *instance) close() {
 	for i := len(a.closers) - 1; i >= 0; i-- {
 		a.closers[i]()
 	}

@@ -103,7 +103,7 @@ func benchPoints(ctx context.Context, cfg Config, log *slog.Logger, o benchOptio
 	fmt.Fprintf(out, "read_trivial_per_s: %.0f\n", trivial.perSecond())
 	fmt.Fprintf(out, "read_ratio: %.2f\n", read.perSecond()/trivial.perSecond())
 
-	bad, checked, err := a.points.Reconcile(ctx)
+	bad, checked, err := a.Points.Reconcile(ctx)
 	if err != nil {
 		return err
 	}
@@ -114,7 +114,7 @@ func benchPoints(ctx context.Context, cfg Config, log *slog.Logger, o benchOptio
 }
 
 type pointsBench struct {
-	a      *app
+	a      *instance
 	o      benchOptions
 	run_   string
 	ids    []int64
@@ -165,31 +165,31 @@ SELECT id, 0, 0, 0, created_at, created_at FROM residents WHERE id IN ?`, chunk)
 		}
 	}
 	for _, id := range b.ids {
-		tok, _, err := b.a.auth.Issue(ctx, auth.Resident, id)
+		tok, _, err := b.a.Auth.Issue(ctx, auth.Resident, id)
 		if err != nil {
 			return err
 		}
 		b.tokens = append(b.tokens, tok)
 	}
 
-	dept, err := departmentID(ctx, b.a.staff, benchDepartment)
+	dept, err := departmentID(ctx, b.a.Staff, benchDepartment)
 	if err != nil {
 		return err
 	}
 	var pw [16]byte
 	rand.Read(pw[:])
-	m, err := b.a.staff.Create(ctx, nil, staff.NewMember{
+	m, err := b.a.Staff.Create(ctx, nil, staff.NewMember{
 		Username: "bench_points_" + b.run_, Password: hex.EncodeToString(pw[:]), DepartmentID: &dept,
 		Roles: []staff.Role{staff.PointsOfficer},
-	}, b.a.residents.Regions().IsStreet)
+	}, b.a.Residents.Regions().IsStreet)
 	if err != nil {
 		return err
 	}
-	if b.staff, _, err = b.a.auth.Issue(ctx, auth.Staff, m.ID); err != nil {
+	if b.staff, _, err = b.a.Auth.Issue(ctx, auth.Staff, m.ID); err != nil {
 		return err
 	}
 	// Caps high enough never to refuse, so the cap counts still run.
-	_, _, err = b.a.points.SaveRule(ctx, nil, points.Rule{
+	_, _, err = b.a.Points.SaveRule(ctx, nil, points.Rule{
 		Code: b.rule, Name: "基准测试", Points: 1, DailyCap: 1000, MonthlyCap: 10000,
 		DepartmentID: &dept, Expiry: points.ExpiryEndOfNextYear,
 	})
@@ -229,7 +229,7 @@ func (b *pointsBench) cleanup(ctx context.Context) error {
 	if err := gdb.Exec("DELETE FROM point_rules WHERE code = ?", b.rule).Error; err != nil {
 		return err
 	}
-	if err := b.a.auth.Revoke(ctx, b.staff); err != nil {
+	if err := b.a.Auth.Revoke(ctx, b.staff); err != nil {
 		return err
 	}
 	return gdb.Exec("UPDATE staff SET disabled = ? WHERE username = ?", true, "bench_points_"+b.run_).Error

@@ -28,14 +28,14 @@ func pointsCommand(ctx context.Context, cfg Config, log *slog.Logger, args []str
 	}
 	defer a.close()
 	if args[0] == "expire" {
-		n, err := a.points.ExpireDue(ctx, time.Now())
+		n, err := a.Points.ExpireDue(ctx, time.Now())
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(out, "expired lots: %d\n", n)
 		return nil
 	}
-	bad, checked, err := a.points.Reconcile(ctx)
+	bad, checked, err := a.Points.Reconcile(ctx)
 	if err != nil {
 		return err
 	}
@@ -70,11 +70,11 @@ func setPointsLevels(svc *points.Service, v string) error {
 }
 
 // expirePoints is the worker that posts due expiries every minute.
-func (a *app) expirePoints(ctx context.Context) error {
+func (a *instance) expirePoints(ctx context.Context) error {
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
 	for {
-		n, err := a.points.ExpireDue(ctx, time.Now())
+		n, err := a.Points.ExpireDue(ctx, time.Now())
 		if err != nil && ctx.Err() == nil {
 			a.log.Error("points expiry failed", "err", err)
 		} else if n > 0 {

@@ -41,12 +41,12 @@ func seedCommand(ctx context.Context, cfg Config, log *slog.Logger, args []strin
 }
 
 // seeds are the starter data loaders, one per module that has any.
-func (a *app) seeds() []func(context.Context, io.Writer) error {
+func (a *instance) seeds() []func(context.Context, io.Writer) error {
 	return []func(context.Context, io.Writer) error{a.seedPoints, a.seedSurveys}
 }
 
-func (a *app) seedDemo(ctx context.Context, out io.Writer) error {
-	deptID, err := departmentID(ctx, a.staff, "福田区政务服务数据管理局")
+func (a *instance) seedDemo(ctx context.Context, out io.Writer) error {
+	deptID, err := departmentID(ctx, a.Staff, "福田区政务服务数据管理局")
 	if err != nil {
 		return err
 	}
@@ -64,13 +64,13 @@ func (a *app) seedDemo(ctx context.Context, out io.Writer) error {
 		{"demo_auditor", []staff.Role{staff.Auditor}, nil},
 		{"demo_huafu", []staff.Role{staff.Editor, staff.PointsOfficer}, []string{"华富街道"}},
 	}
-	if _, err := a.staff.Bootstrap(ctx, demoPassword); err != nil {
+	if _, err := a.Staff.Bootstrap(ctx, demoPassword); err != nil {
 		return err
 	}
 	for _, acc := range accounts {
-		_, err := a.staff.Create(ctx, nil, staff.NewMember{
+		_, err := a.Staff.Create(ctx, nil, staff.NewMember{
 			Username: acc.username, Password: demoPassword, DepartmentID: &deptID, Roles: acc.roles, Streets: acc.streets,
-		}, a.residents.Regions().IsStreet)
+		}, a.Residents.Regions().IsStreet)
 		if err != nil && !errors.Is(err, staff.ErrUsernameTaken) {
 			return fmt.Errorf("demo staff %s: %w", acc.username, err)
 		}
@@ -87,15 +87,15 @@ func (a *app) seedDemo(ctx context.Context, out io.Writer) error {
 		{"carol", "小陈", "莲花街道", "", 2001, []string{"青年"}},
 	}
 	for _, p := range people {
-		r, _, err := a.residents.Login(ctx, "mock_"+p.name, "")
+		r, _, err := a.Residents.Login(ctx, "mock_"+p.name, "")
 		if err != nil {
 			return err
 		}
 		patch := residents.Patch{Nickname: &p.nickname, Street: &p.street, BirthYear: &p.birthYear, Tags: &p.tags}
-		if p.community != "" && a.residents.Regions().IsCommunity(p.community) {
+		if p.community != "" && a.Residents.Regions().IsCommunity(p.community) {
 			patch.Community = &p.community
 		}
-		if _, err := a.residents.Update(ctx, r.ID, patch); err != nil {
+		if _, err := a.Residents.Update(ctx, r.ID, patch); err != nil {
 			return fmt.Errorf("demo resident %s: %w", p.name, err)
 		}
 	}

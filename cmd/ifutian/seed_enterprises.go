@@ -15,8 +15,8 @@ import (
 // credit records that spread them over the grades, demo resident alice
 // bound to one of them, and a benefit program, all by demo_credit. Running
 // it twice changes nothing.
-func (a *app) demoEnterprises(ctx context.Context, out io.Writer) error {
-	officer, err := a.staff.Authenticate(ctx, "demo_credit", demoPassword)
+func (a *instance) demoEnterprises(ctx context.Context, out io.Writer) error {
+	officer, err := a.Staff.Authenticate(ctx, "demo_credit", demoPassword)
 	if err != nil {
 		return fmt.Errorf("demo enterprises: demo_credit: %w", err)
 	}
@@ -44,7 +44,7 @@ func (a *app) demoEnterprises(ctx context.Context, out io.Writer) error {
 	}
 	created := 0
 	for _, d := range demos {
-		e, err := a.enterprises.Create(ctx, officer, d.ent)
+		e, err := a.Enterprises.Create(ctx, officer, d.ent)
 		if errors.Is(err, enterprises.ErrExists) {
 			continue
 		}
@@ -54,25 +54,25 @@ func (a *app) demoEnterprises(ctx context.Context, out io.Writer) error {
 		created++
 		for _, r := range d.records {
 			r.USCC = e.USCC
-			if _, err := a.enterprises.Record(ctx, officer, r); err != nil {
+			if _, err := a.Enterprises.Record(ctx, officer, r); err != nil {
 				return fmt.Errorf("demo credit record for %s: %w", d.ent.Name, err)
 			}
 		}
 	}
 
-	alice, _, err := a.residents.Login(ctx, "mock_alice", "")
+	alice, _, err := a.Residents.Login(ctx, "mock_alice", "")
 	if err != nil {
 		return err
 	}
-	b, _, err := a.enterprises.RequestBinding(ctx, alice.ID, demos[0].ent.USCC, enterprises.RoleLegalRep)
+	b, _, err := a.Enterprises.RequestBinding(ctx, alice.ID, demos[0].ent.USCC, enterprises.RoleLegalRep)
 	if err != nil {
 		return fmt.Errorf("demo binding: %w", err)
 	}
-	if _, err := a.enterprises.DecideBinding(ctx, officer, b.ID, true); err != nil && !errors.Is(err, enterprises.ErrDecided) {
+	if _, err := a.Enterprises.DecideBinding(ctx, officer, b.ID, true); err != nil && !errors.Is(err, enterprises.ErrDecided) {
 		return fmt.Errorf("demo binding: %w", err)
 	}
 	if created > 0 {
-		p, err := a.enterprises.CreateProgram(ctx, officer, enterprises.NewProgram{
+		p, err := a.Enterprises.CreateProgram(ctx, officer, enterprises.NewProgram{
 			Name:     "信用+免申即享：优质企业贷款贴息",
 			Criteria: enterprises.Criteria{MinGrade: "A", Industries: []string{"软件和信息技术服务业", "零售业"}},
 			Notice:   "贵企业信用评级符合区优质企业贷款贴息政策条件，无需申请，贴息将按季度直接拨付至企业基本账户。",

@@ -12,14 +12,14 @@ import (
 // demoNotices loads the notify module's demo data for seed --demo; running it twice changes nothing.
 // The demo residents get a welcome notice in their inbox, and demo_editor
 // has a notice to the elderly of 香蜜湖街道 waiting for demo_reviewer.
-func (a *app) demoNotices(ctx context.Context, out io.Writer) error {
+func (a *instance) demoNotices(ctx context.Context, out io.Writer) error {
 	var ids []int64
 	err := a.db.WithContext(ctx).Table("residents").
 		Where("openid IN ?", []string{"mock_alice", "mock_bob", "mock_carol"}).Pluck("id", &ids).Error
 	if err != nil {
 		return err
 	}
-	err = a.notify.SendDirect(ctx, notify.DirectNotice{
+	err = a.Notify.SendDirect(ctx, notify.DirectNotice{
 		Title: "欢迎使用 i福田", Body: "您可以在这里收到街道和社区的通知。", Category: "policy",
 		ResidentIDs: ids, Source: "demo:welcome",
 	})
@@ -37,12 +37,12 @@ func (a *app) demoNotices(ctx context.Context, out io.Writer) error {
 	if err := a.db.WithContext(ctx).Table("staff").Where("username = ?", "demo_editor").Pluck("id", &editorID).Error; err != nil || editorID == 0 {
 		return fmt.Errorf("demo notice: demo_editor not found: %v", err)
 	}
-	editor, err := a.staff.FindByID(ctx, editorID)
+	editor, err := a.Staff.FindByID(ctx, editorID)
 	if err != nil {
 		return err
 	}
 	age := 60
-	n, err := a.notify.Create(ctx, editor, a.residents.Regions(), notify.Draft{
+	n, err := a.Notify.Create(ctx, editor, a.Residents.Regions(), notify.Draft{
 		Title: title, Body: "60 岁以上居民可到社区健康服务中心免费接种流感疫苗。", Category: "health",
 		Audience:  notify.Audience{Streets: []string{"香蜜湖街道"}, AgeMin: &age},
 		PublishAt: time.Now().Add(time.Hour), RequireAck: true,
@@ -51,7 +51,7 @@ func (a *app) demoNotices(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("demo notice: %w", err)
 	}
-	if _, err := a.notify.Submit(ctx, editor, a.residents.Regions(), n.ID); err != nil {
+	if _, err := a.Notify.Submit(ctx, editor, a.Residents.Regions(), n.ID); err != nil {
 		return fmt.Errorf("demo notice: %w", err)
 	}
 	fmt.Fprintln(out, "demo notices: a welcome notice in the demo residents' inboxes; one notice submitted by demo_editor for demo_reviewer to approve")

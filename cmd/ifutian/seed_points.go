@@ -21,15 +21,15 @@ var defaultRules = []points.Rule{
 }
 
 // seedPoints loads the points module's starter data every installation needs; running it twice changes nothing.
-func (a *app) seedPoints(ctx context.Context, out io.Writer) error {
+func (a *instance) seedPoints(ctx context.Context, out io.Writer) error {
 	created := 0
 	for _, r := range defaultRules {
-		if _, err := a.points.FindRule(ctx, r.Code); err == nil {
+		if _, err := a.Points.FindRule(ctx, r.Code); err == nil {
 			continue // keep what an administrator may have changed
 		} else if !errors.Is(err, points.ErrRuleNotFound) {
 			return err
 		}
-		if _, _, err := a.points.SaveRule(ctx, nil, r); err != nil {
+		if _, _, err := a.Points.SaveRule(ctx, nil, r); err != nil {
 			return fmt.Errorf("seed rule %s: %w", r.Code, err)
 		}
 		created++
@@ -39,8 +39,8 @@ func (a *app) seedPoints(ctx context.Context, out io.Writer) error {
 }
 
 // demoPoints loads the points module's demo data for seed --demo; running it twice changes nothing.
-func (a *app) demoPoints(ctx context.Context, out io.Writer) error {
-	deptID, err := departmentID(ctx, a.staff, "福田区政务服务数据管理局")
+func (a *instance) demoPoints(ctx context.Context, out io.Writer) error {
+	deptID, err := departmentID(ctx, a.Staff, "福田区政务服务数据管理局")
 	if err != nil {
 		return err
 	}
@@ -58,7 +58,7 @@ func (a *app) demoPoints(ctx context.Context, out io.Writer) error {
 			continue
 		}
 		r.DepartmentID = &deptID
-		if _, err := a.points.CreateReward(ctx, nil, r); err != nil {
+		if _, err := a.Points.CreateReward(ctx, nil, r); err != nil {
 			return fmt.Errorf("demo reward %s: %w", r.Name, err)
 		}
 	}
@@ -72,16 +72,16 @@ func (a *app) demoPoints(ctx context.Context, out io.Writer) error {
 	}
 	optIn := true
 	for _, aw := range awards {
-		r, _, err := a.residents.Login(ctx, "mock_"+aw.who, "")
+		r, _, err := a.Residents.Login(ctx, "mock_"+aw.who, "")
 		if err != nil {
 			return err
 		}
 		if aw.who == "alice" {
-			if _, err := a.residents.Update(ctx, r.ID, residents.Patch{LeaderboardOptIn: &optIn}); err != nil {
+			if _, err := a.Residents.Update(ctx, r.ID, residents.Patch{LeaderboardOptIn: &optIn}); err != nil {
 				return err
 			}
 		}
-		_, _, err = a.points.Award(ctx, nil, points.AwardRequest{ResidentID: r.ID, RuleCode: aw.rule, ExternalID: aw.ext, Note: "演示数据"})
+		_, _, err = a.Points.Award(ctx, nil, points.AwardRequest{ResidentID: r.ID, RuleCode: aw.rule, ExternalID: aw.ext, Note: "演示数据"})
 		if err != nil && !errors.Is(err, points.ErrCapReached) {
 			return fmt.Errorf("demo award %s: %w", aw.ext, err)
 		}

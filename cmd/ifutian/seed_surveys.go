@@ -11,8 +11,8 @@ import (
 
 // seedSurveys loads the starter bank of legal-education questions; running
 // it twice changes nothing.
-func (a *app) seedSurveys(ctx context.Context, out io.Writer) error {
-	n, err := a.surveys.SeedStarter(ctx)
+func (a *instance) seedSurveys(ctx context.Context, out io.Writer) error {
+	n, err := a.Surveys.SeedStarter(ctx)
 	if err != nil {
 		return err
 	}
@@ -23,8 +23,8 @@ func (a *app) seedSurveys(ctx context.Context, out io.Writer) error {
 // demoSurveys loads the surveys module's demo data for seed --demo: a
 // published 民法典 quiz, an opinion questionnaire and a daily health
 // declaration, created by demo_editor. Running it twice changes nothing.
-func (a *app) demoSurveys(ctx context.Context, out io.Writer) error {
-	editor, err := a.staff.Authenticate(ctx, "demo_editor", demoPassword)
+func (a *instance) demoSurveys(ctx context.Context, out io.Writer) error {
+	editor, err := a.Staff.Authenticate(ctx, "demo_editor", demoPassword)
 	if err != nil {
 		return fmt.Errorf("demo surveys: demo_editor: %w", err)
 	}
@@ -58,18 +58,18 @@ func (a *app) demoSurveys(ctx context.Context, out io.Writer) error {
 		},
 	}
 	for _, d := range demos {
-		id, err := a.surveys.FindIDByTitle(ctx, editor.DepartmentID, d.Title)
+		id, err := a.Surveys.FindIDByTitle(ctx, editor.DepartmentID, d.Title)
 		if err != nil {
 			return err
 		}
 		if id != 0 {
 			continue
 		}
-		sv, err := a.surveys.Create(ctx, editor, d, a.residents.Regions())
+		sv, err := a.Surveys.Create(ctx, editor, d, a.Residents.Regions())
 		if err != nil {
 			return fmt.Errorf("demo survey %s: %w", d.Title, err)
 		}
-		if _, err := a.surveys.Publish(ctx, editor, sv.ID); err != nil {
+		if _, err := a.Surveys.Publish(ctx, editor, sv.ID); err != nil {
 			return fmt.Errorf("publish demo survey %s: %w", d.Title, err)
 		}
 		fmt.Fprintf(out, "surveys: published demo %s %q (id %d)\n", d.Kind, d.Title, sv.ID)

@@ -1,0 +1,82 @@
+// Package app builds the domain services and wires them to each other, in
+// one place: serve, the commands, the bench and the tests all get their
+// services from New, so a module that production wires is wired in every
+// test too, and a module missing from the resident's export or erasure
+// lists is missing everywhere (and a test says so).
+package app
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/futian/ifutian/auth"
+	"github.com/futian/ifutian/enterprises"
+	"github.com/futian/ifutian/internal/pii"
+	"github.com/futian/ifutian/notify"
+	"github.com/futian/ifutian/points"
+	"github.com/futian/ifutian/residents"
+	"github.com/futian/ifutian/staff"
+	"github.com/futian/ifutian/surveys"
+)
+
+// Deps is what the services are built from.
+type Deps struct {
+	DB               *gorm.DB
+	Box              *pii.Box // seals personal data
+	Regions          *residents.Regions
+	ResidentTokenTTL time.Duration
+	StaffTokenTTL    time.Duration
+}
+
+// Services are the domain services of one process, wired to each other.
+type Services struct {
+	Auth        *auth.Service
+	Residents   *residents.Service
+	Staff       *staff.Service
+	Points      *points.Service
+	Enterprises *enterprises.Service
+	Notify      *notify.Service
+	Surveys     *surveys.Service
+}
+
+// New builds every domain service over d.DB.
+func New(d Deps) *Services {
+	s := &Services{}
+	s.Auth = auth.New(d.DB, d.ResidentTokenTTL, d.StaffTokenTTL)
+	s.Staff = staff.New(d.DB)
+	s.Points = points.New(d.DB)
+	s.Notify = notify.New(d.DB)
+	s.Enterprises = enterprises.New(d.DB, s.Notify, d.Regions.IsStreet)
+	s.Surveys = surveys.New(d.DB, s.Notify, s.Points)
+	var hooks residents.Hooks
+	hooks.Erasers = []residents.Eraser{func(tx *gorm.DB, id int64) error { return s.Auth.RevokeAllTx(tx, auth.Resident, id) }}
+	hooks.Exporters = map[string]residents.Exporter{}
+	for name, m := range s.personalData() {
+		hooks.Erasers = append(hooks.Erasers, m.EraseResident)
+		hooks.Exporters[name] = m.ExportResident
+	}
+	s.Residents = residents.New(d.DB, d.Regions, d.Box, hooks)
+	return s
+}
+
+// personalData is a module that keeps residents' personal data: it exports
+// it for /me/export and erases it, in the resident's deletion transaction,
+// for DELETE /me.
+type personalData interface {
+	ExportResident(ctx context.Context, residentID int64) (any, error)
+	EraseResident(tx *gorm.DB, residentID int64) error
+}
+
+// personalData lists every module holding personal data by the name of its
+// export section. A test checks that every service of Services that is a
+// personalData is listed.
+func (s *Services) personalData() map[string]personalData {
+	return map[string]personalData{
+		"points":      s.Points,
+		"enterprises": s.Enterprises,
+		"notices":     s.Notify,
+		"surveys":     s.Surveys,
+	}
+}
