@@ -21,8 +21,8 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/futian/ifutian/auth"
-	"github.com/futian/ifutian/internal/app"
 	"github.com/futian/ifutian/enterprises"
+	"github.com/futian/ifutian/internal/app"
 	"github.com/futian/ifutian/internal/dbtest"
 	"github.com/futian/ifutian/internal/pii"
 	"github.com/futian/ifutian/internal/ratelimit"

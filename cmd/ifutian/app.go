@@ -30,11 +30,11 @@ import (
 
 // instance is the wired process: every dependency built once, here.
 type instance struct {
-	cfg         Config
-	log         *slog.Logger
-	db          *gorm.DB
-	redis       *redis.Client
-	wechat      *wechat.Client
+	cfg    Config
+	log    *slog.Logger
+	db     *gorm.DB
+	redis  *redis.Client
+	wechat *wechat.Client
 	*app.Services
 	api *api.Server
 	// workers are the background loops serve runs until shutdown.
