@@ -52,14 +52,46 @@ func (r *AwardRequest) Validate() error {
 	return apperr.Fields(f)
 }
 
-// Award grants points under a rule on behalf of actor (nil: the system).
-// It is idempotent on RuleCode+ExternalID: a repeat returns the first
-// transaction with repeated = true and changes nothing. A staff actor must
-// belong to the rule's department (any department for a district-wide
-// rule) and cover the resident's street. An award over a cap is recorded
-// as refused, grants nothing and returns ErrCapReached with the reason.
+// Award grants points under a rule on behalf of staff member actor. It is
+// idempotent on RuleCode+ExternalID: a repeat returns the first transaction
+// with repeated = true and changes nothing. The rule must be one the
+// actor's scope may use (its department's or a district-wide one:
+// ErrRuleForbidden) and the resident in the actor's streets
+// (ErrResidentNotFound). An award over a cap is recorded as refused, grants
+// nothing and returns ErrCapReached with the reason.
 func (s *Service) Award(ctx context.Context, actor *staff.Member, req AwardRequest) (*Transaction, bool, error) {
-	t, repeated, err := s.award(ctx, actor, req)
+	var id *int64
+	if actor != nil {
+		id = &actor.ID
+	}
+	return s.grant(ctx, actor.Scope(), id, req)
+}
+
+// Grant is Award for work done on behalf of a department rather than by a
+// member (a passed quiz of a survey, an activity's hours): by is the
+// department's scope (staff.DepartmentScope; staff.DistrictScope for the
+// district), which must be allowed the rule exactly as a member would be,
+// and the grant is attributed to its department.
+func (s *Service) Grant(ctx context.Context, by staff.Scope, req AwardRequest) (*Transaction, bool, error) {
+	return s.grant(ctx, by, nil, req)
+}
+
+// UsableRule returns rule code if by may grant points under it (its
+// department's rule or a district-wide one). Returns ErrRuleNotFound or
+// ErrRuleForbidden.
+func (s *Service) UsableRule(ctx context.Context, by staff.Scope, code string) (*Rule, error) {
+	rule, err := s.rule(ctx, strings.TrimSpace(code))
+	if err != nil {
+		return nil, err
+	}
+	if !by.MayUse(rule.DepartmentID) {
+		return nil, ErrRuleForbidden
+	}
+	return rule, nil
+}
+
+func (s *Service) grant(ctx context.Context, by staff.Scope, staffID *int64, req AwardRequest) (*Transaction, bool, error) {
+	t, repeated, err := s.award(ctx, by, staffID, req)
 	if db.IsDuplicate(err) {
 		// The rule and external_id were awarded to another resident (one
 		// resident's own awards are serialized and found by the lookup).
@@ -68,7 +100,7 @@ func (s *Service) Award(ctx context.Context, actor *staff.Member, req AwardReque
 	return t, repeated, err
 }
 
-func (s *Service) award(ctx context.Context, actor *staff.Member, req AwardRequest) (*Transaction, bool, error) {
+func (s *Service) award(ctx context.Context, by staff.Scope, staffID *int64, req AwardRequest) (*Transaction, bool, error) {
 	req.RuleCode = strings.TrimSpace(req.RuleCode)
 	req.ExternalID = strings.TrimSpace(req.ExternalID)
 	if err := req.Validate(); err != nil {
@@ -78,7 +110,7 @@ func (s *Service) award(ctx context.Context, actor *staff.Member, req AwardReque
 	if err != nil {
 		return nil, false, err
 	}
-	if actor != nil && rule.DepartmentID != nil && !actor.InDepartment(*rule.DepartmentID) {
+	if !by.MayUse(rule.DepartmentID) {
 		return nil, false, ErrRuleForbidden
 	}
 	// The first attempt reads without a lock and writes the grant in one
@@ -88,10 +120,10 @@ func (s *Service) award(ctx context.Context, actor *staff.Member, req AwardReque
 	// since the read. Then it is decided again under the resident's lock,
 	// where one resident's awards queue instead of racing.
 	var o awardOutcome
-	err = s.decideAward(s.db.WithContext(ctx), false, actor, rule, req, &o)
+	err = s.decideAward(s.db.WithContext(ctx), false, by, staffID, rule, req, &o)
 	if db.IsRetryable(err) {
 		err = s.transact(ctx, func(tx *gorm.DB) error {
-			return s.decideAward(tx, true, actor, rule, req, &o)
+			return s.decideAward(tx, true, by, staffID, rule, req, &o)
 		})
 	}
 	if errors.Is(err, errRollback) {
@@ -122,7 +154,7 @@ type awardOutcome struct {
 // else as single statements that fail with a serialization failure when
 // the account changed after the read. errRollback means nothing was
 // written and o holds the answer.
-func (s *Service) decideAward(q *gorm.DB, locked bool, actor *staff.Member, rule *Rule, req AwardRequest, o *awardOutcome) error {
+func (s *Service) decideAward(q *gorm.DB, locked bool, by staff.Scope, staffID *int64, rule *Rule, req AwardRequest, o *awardOutcome) error {
 	*o = awardOutcome{}
 	now := s.now().UTC()
 	day, month := periodStarts(now)
@@ -162,7 +194,7 @@ func (s *Service) decideAward(q *gorm.DB, locked bool, actor *staff.Member, rule
 			return err
 		}
 	}
-	if actor != nil && !actor.CoversStreet(a.street) {
+	if !by.CoversStreet(a.street) {
 		return ErrResidentNotFound
 	}
 	idem := rule.Code + "/" + req.ExternalID
@@ -208,14 +240,14 @@ func (s *Service) decideAward(q *gorm.DB, locked bool, actor *staff.Member, rule
 				return err
 			}
 			return tx.Exec(`INSERT INTO point_award_refusals (resident_id, rule_code, rule_version, external_id, reason, staff_id, created_at)
-VALUES (?, ?, ?, ?, ?, ?, ?)`, req.ResidentID, rule.Code, rule.Version, req.ExternalID, o.refusal, staffID(actor), now).Error
+VALUES (?, ?, ?, ?, ?, ?, ?)`, req.ResidentID, rule.Code, rule.Version, req.ExternalID, o.refusal, staffID, now).Error
 		})
 	}
 	code, ext, ruleVersion := rule.Code, req.ExternalID, rule.Version
 	o.t = &Transaction{
 		Delta: int64(rule.Points), Kind: Earn, Idem: idem, RuleCode: &code, RuleVersion: &ruleVersion,
-		ExternalID: &ext, Reason: orDefault(req.Note, rule.Name), StaffID: staffID(actor),
-		DepartmentID: departmentID(actor), ExpiresAt: rule.expiresAt(now), CreatedAt: now,
+		ExternalID: &ext, Reason: orDefault(req.Note, rule.Name), StaffID: staffID,
+		DepartmentID: by.Department(), ExpiresAt: rule.expiresAt(now), CreatedAt: now,
 	}
 	if a.balance < 0 {
 		// Paying debts writes lots as well: those and the posting go together.
@@ -248,18 +280,6 @@ func atomically(q *gorm.DB, inTx bool, fn func(tx *gorm.DB) error) error {
 		return fn(q)
 	}
 	return q.Transaction(fn)
-}
-
-// Grant awards points under a rule to a resident on behalf of the system
-// (e.g. a passed quiz), idempotent on ruleCode+externalID. It returns the
-// points granted; a repeat returns the first result. Returns ErrCapReached
-// (errors.Is) when a cap refuses it.
-func (s *Service) Grant(ctx context.Context, residentID int64, ruleCode, externalID, note string) (int64, error) {
-	t, _, err := s.Award(ctx, nil, AwardRequest{ResidentID: residentID, RuleCode: ruleCode, ExternalID: externalID, Note: note})
-	if err != nil {
-		return 0, err
-	}
-	return t.Delta, nil
 }
 
 // periodStarts returns the starts of now's district day and month, in UTC.

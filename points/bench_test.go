@@ -9,6 +9,7 @@ import (
 
 	"github.com/futian/ifutian/internal/db"
 	"github.com/futian/ifutian/internal/dbtest"
+	"github.com/futian/ifutian/staff"
 )
 
 // BenchmarkAward measures Award alone (no HTTP) from 32 goroutines;
@@ -30,7 +31,7 @@ func BenchmarkAward(b *testing.B) {
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
 					id := ids[rand.IntN(len(ids))]
-					if _, _, err := s.Award(ctx, nil, AwardRequest{ResidentID: id, RuleCode: "bench", ExternalID: fmt.Sprint(seq.Add(1))}); err != nil {
+					if _, _, err := s.Grant(ctx, staff.DistrictScope(), AwardRequest{ResidentID: id, RuleCode: "bench", ExternalID: fmt.Sprint(seq.Add(1))}); err != nil {
 						b.Error(err)
 						return
 					}

@@ -69,14 +69,14 @@ func TestAward(t *testing.T) {
 	id := newResident(t, gdb, "华富街道")
 
 	t.Run("OK", func(t *testing.T) {
-		tx, repeated, err := s.Award(ctx, nil, AwardRequest{ResidentID: id, RuleCode: "volunteer", ExternalID: "shift-1"})
+		tx, repeated, err := s.Grant(ctx, staff.DistrictScope(), AwardRequest{ResidentID: id, RuleCode: "volunteer", ExternalID: "shift-1"})
 		if err != nil || repeated {
 			t.Fatalf("err=%v repeated=%v", err, repeated)
 		}
 		if tx.Delta != 10 || tx.BalanceAfter != 10 || tx.ExpiresAt == nil || *tx.RuleVersion != 1 {
 			t.Fatalf("tx=%+v", tx)
 		}
-		again, repeated, err := s.Award(ctx, nil, AwardRequest{ResidentID: id, RuleCode: "volunteer", ExternalID: "shift-1"})
+		again, repeated, err := s.Grant(ctx, staff.DistrictScope(), AwardRequest{ResidentID: id, RuleCode: "volunteer", ExternalID: "shift-1"})
 		if err != nil || !repeated || again.ID != tx.ID {
 			t.Fatalf("repeat: err=%v repeated=%v id=%v", err, repeated, again)
 		}
@@ -85,10 +85,10 @@ func TestAward(t *testing.T) {
 		}
 	})
 	t.Run("ErrCapReached", func(t *testing.T) {
-		if _, _, err := s.Award(ctx, nil, AwardRequest{ResidentID: id, RuleCode: "volunteer", ExternalID: "shift-2"}); err != nil {
+		if _, _, err := s.Grant(ctx, staff.DistrictScope(), AwardRequest{ResidentID: id, RuleCode: "volunteer", ExternalID: "shift-2"}); err != nil {
 			t.Fatal(err)
 		}
-		_, _, err := s.Award(ctx, nil, AwardRequest{ResidentID: id, RuleCode: "volunteer", ExternalID: "shift-3"})
+		_, _, err := s.Grant(ctx, staff.DistrictScope(), AwardRequest{ResidentID: id, RuleCode: "volunteer", ExternalID: "shift-3"})
 		var ae *apperr.Error
 		if !errors.Is(err, ErrCapReached) || !errors.As(err, &ae) || ae.Details["reason"] != "daily_cap" {
 			t.Fatalf("err=%v, want daily cap", err)
@@ -99,17 +99,17 @@ func TestAward(t *testing.T) {
 		if d, _ := periodStarts(s.now()); d.Month() != time.Now().Month() {
 			t.Skip("month boundary")
 		}
-		_, _, err = s.Award(ctx, nil, AwardRequest{ResidentID: id, RuleCode: "volunteer", ExternalID: "shift-4"})
+		_, _, err = s.Grant(ctx, staff.DistrictScope(), AwardRequest{ResidentID: id, RuleCode: "volunteer", ExternalID: "shift-4"})
 		if !errors.As(err, &ae) || ae.Details["reason"] != "monthly_cap" {
 			t.Fatalf("err=%v, want monthly cap", err)
 		}
 		// A refused award stays refused when repeated.
-		_, _, err = s.Award(ctx, nil, AwardRequest{ResidentID: id, RuleCode: "volunteer", ExternalID: "shift-3"})
+		_, _, err = s.Grant(ctx, staff.DistrictScope(), AwardRequest{ResidentID: id, RuleCode: "volunteer", ExternalID: "shift-3"})
 		if !errors.As(err, &ae) || ae.Details["reason"] != "daily_cap" {
 			t.Fatalf("repeat err=%v, want daily cap", err)
 		}
 		// A granted award stays granted when repeated past the cap.
-		again, repeated, err := s.Award(ctx, nil, AwardRequest{ResidentID: id, RuleCode: "volunteer", ExternalID: "shift-2"})
+		again, repeated, err := s.Grant(ctx, staff.DistrictScope(), AwardRequest{ResidentID: id, RuleCode: "volunteer", ExternalID: "shift-2"})
 		if err != nil || !repeated || again.Delta != 10 {
 			t.Fatalf("repeat past the cap: tx=%+v repeated=%v err=%v", again, repeated, err)
 		}
@@ -119,7 +119,7 @@ func TestAward(t *testing.T) {
 	})
 	t.Run("ErrExternalIDTaken", func(t *testing.T) {
 		other := newResident(t, gdb, "")
-		if _, _, err := s.Award(ctx, nil, AwardRequest{ResidentID: other, RuleCode: "volunteer", ExternalID: "shift-1"}); !errors.Is(err, ErrExternalIDTaken) {
+		if _, _, err := s.Grant(ctx, staff.DistrictScope(), AwardRequest{ResidentID: other, RuleCode: "volunteer", ExternalID: "shift-1"}); !errors.Is(err, ErrExternalIDTaken) {
 			t.Fatalf("err=%v", err)
 		}
 	})
@@ -144,7 +144,7 @@ func TestSpendExpireDeduct(t *testing.T) {
 	id := newResident(t, gdb, "")
 	award := func(code, ext string) {
 		t.Helper()
-		if _, _, err := s.Award(ctx, nil, AwardRequest{ResidentID: id, RuleCode: code, ExternalID: ext}); err != nil {
+		if _, _, err := s.Grant(ctx, staff.DistrictScope(), AwardRequest{ResidentID: id, RuleCode: code, ExternalID: ext}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -240,9 +240,9 @@ func TestConcurrent(t *testing.T) {
 				switch i % 4 {
 				case 0, 1:
 					// 40 distinct external IDs per resident, each sent many times.
-					_, _, err = s.Award(ctx, nil, AwardRequest{ResidentID: id, RuleCode: "busy", ExternalID: fmt.Sprintf("%d-%d", id, (w*perWorker+i)%40)})
+					_, _, err = s.Grant(ctx, staff.DistrictScope(), AwardRequest{ResidentID: id, RuleCode: "busy", ExternalID: fmt.Sprintf("%d-%d", id, (w*perWorker+i)%40)})
 				case 2:
-					_, _, err = s.Award(ctx, nil, AwardRequest{ResidentID: id, RuleCode: "capped", ExternalID: fmt.Sprintf("c%d-%d", id, i)})
+					_, _, err = s.Grant(ctx, staff.DistrictScope(), AwardRequest{ResidentID: id, RuleCode: "capped", ExternalID: fmt.Sprintf("c%d-%d", id, i)})
 					if errors.Is(err, ErrCapReached) {
 						err = nil
 					}
@@ -295,7 +295,7 @@ func TestReconcileFindsMismatch(t *testing.T) {
 	s := New(gdb)
 	mustRule(t, s, Rule{Code: "rr", Name: "r", Points: 10})
 	id := newResident(t, gdb, "")
-	if _, _, err := s.Award(ctx, nil, AwardRequest{ResidentID: id, RuleCode: "rr", ExternalID: "1"}); err != nil {
+	if _, _, err := s.Grant(ctx, staff.DistrictScope(), AwardRequest{ResidentID: id, RuleCode: "rr", ExternalID: "1"}); err != nil {
 		t.Fatal(err)
 	}
 	mustReconcile(t, s)
@@ -311,7 +311,7 @@ func TestRedeemRules(t *testing.T) {
 	s := New(gdb)
 	mustRule(t, s, Rule{Code: "rr", Name: "r", Points: 150})
 	id := newResident(t, gdb, "")
-	if _, _, err := s.Award(ctx, nil, AwardRequest{ResidentID: id, RuleCode: "rr", ExternalID: "1"}); err != nil {
+	if _, _, err := s.Grant(ctx, staff.DistrictScope(), AwardRequest{ResidentID: id, RuleCode: "rr", ExternalID: "1"}); err != nil {
 		t.Fatal(err)
 	}
 	high, _ := s.CreateReward(ctx, nil, Reward{Name: "高级", Points: 10, Stock: 5, MinLevel: 3})
@@ -352,7 +352,7 @@ func TestConcurrentFirstPostings(t *testing.T) {
 	for w := range 16 {
 		wg.Go(func() {
 			for i := w; i < len(ids); i += 16 {
-				if _, _, err := s.Award(ctx, nil, AwardRequest{ResidentID: ids[i], RuleCode: "first", ExternalID: fmt.Sprint(ids[i])}); err != nil {
+				if _, _, err := s.Grant(ctx, staff.DistrictScope(), AwardRequest{ResidentID: ids[i], RuleCode: "first", ExternalID: fmt.Sprint(ids[i])}); err != nil {
 					errs <- err
 				}
 			}
@@ -399,7 +399,7 @@ func TestConcurrentAppeals(t *testing.T) {
 						err = nil
 					}
 				case 1:
-					_, _, err = s.Award(ctx, nil, AwardRequest{ResidentID: id, RuleCode: "busy", ExternalID: fmt.Sprint(w, "-", i)})
+					_, _, err = s.Grant(ctx, staff.DistrictScope(), AwardRequest{ResidentID: id, RuleCode: "busy", ExternalID: fmt.Sprint(w, "-", i)})
 				case 2:
 					_, _, err = s.Deduct(ctx, admin, DeductRequest{ResidentID: id, Points: 1, CaseRef: fmt.Sprint("more-", w, "-", i), Reason: "x"})
 				}
@@ -436,7 +436,7 @@ func TestFindAccountAcrossInstances(t *testing.T) {
 	if got := expiring(a); len(got) != 0 {
 		t.Fatalf("before any points: %+v", got)
 	}
-	if _, _, err := b.Award(ctx, nil, AwardRequest{ResidentID: id, RuleCode: "short", ExternalID: "1"}); err != nil {
+	if _, _, err := b.Grant(ctx, staff.DistrictScope(), AwardRequest{ResidentID: id, RuleCode: "short", ExternalID: "1"}); err != nil {
 		t.Fatal(err)
 	}
 	for range 2 { // the second read is served from a's cache
@@ -444,7 +444,7 @@ func TestFindAccountAcrossInstances(t *testing.T) {
 			t.Fatalf("after b's award: %+v", got)
 		}
 	}
-	if _, _, err := b.Award(ctx, nil, AwardRequest{ResidentID: id, RuleCode: "short", ExternalID: "2"}); err != nil {
+	if _, _, err := b.Grant(ctx, staff.DistrictScope(), AwardRequest{ResidentID: id, RuleCode: "short", ExternalID: "2"}); err != nil {
 		t.Fatal(err)
 	}
 	if got := expiring(a); len(got) != 1 || got[0].Amount != 60 {
@@ -476,16 +476,16 @@ func TestAwardRepeatAfterRuleEnds(t *testing.T) {
 	until := time.Now().Add(time.Hour)
 	mustRule(t, s, Rule{Code: "campaign", Name: "活动", Points: 7, ValidUntil: &until})
 	id := newResident(t, gdb, "")
-	first, _, err := s.Award(ctx, nil, AwardRequest{ResidentID: id, RuleCode: "campaign", ExternalID: "e1"})
+	first, _, err := s.Grant(ctx, staff.DistrictScope(), AwardRequest{ResidentID: id, RuleCode: "campaign", ExternalID: "e1"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.now = func() time.Time { return until.Add(time.Minute) }
-	again, repeated, err := s.Award(ctx, nil, AwardRequest{ResidentID: id, RuleCode: "campaign", ExternalID: "e1"})
+	again, repeated, err := s.Grant(ctx, staff.DistrictScope(), AwardRequest{ResidentID: id, RuleCode: "campaign", ExternalID: "e1"})
 	if err != nil || !repeated || again.ID != first.ID {
 		t.Fatalf("repeat after the rule ended: tx=%+v repeated=%v err=%v", again, repeated, err)
 	}
-	if _, _, err := s.Award(ctx, nil, AwardRequest{ResidentID: id, RuleCode: "campaign", ExternalID: "e2"}); !errors.Is(err, ErrRuleInactive) {
+	if _, _, err := s.Grant(ctx, staff.DistrictScope(), AwardRequest{ResidentID: id, RuleCode: "campaign", ExternalID: "e2"}); !errors.Is(err, ErrRuleInactive) {
 		t.Fatalf("new award after the rule ended: err=%v", err)
 	}
 	mustReconcile(t, s)
@@ -502,7 +502,7 @@ func TestStaleWriteRefused(t *testing.T) {
 	id := newResident(t, gdb, "")
 	award := func(ext string) {
 		t.Helper()
-		if _, _, err := s.Award(ctx, nil, AwardRequest{ResidentID: id, RuleCode: "st", ExternalID: ext}); err != nil {
+		if _, _, err := s.Grant(ctx, staff.DistrictScope(), AwardRequest{ResidentID: id, RuleCode: "st", ExternalID: ext}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -578,7 +578,7 @@ func TestConcurrentAwardsOneResident(t *testing.T) {
 	errs := make(chan error, 2*events)
 	for w := range 2 * events {
 		wg.Go(func() {
-			_, _, err := s.Award(ctx, nil, AwardRequest{ResidentID: id, RuleCode: "one", ExternalID: fmt.Sprint(w % events)})
+			_, _, err := s.Grant(ctx, staff.DistrictScope(), AwardRequest{ResidentID: id, RuleCode: "one", ExternalID: fmt.Sprint(w % events)})
 			if err != nil && !errors.Is(err, ErrCapReached) {
 				errs <- err
 			}

@@ -17,6 +17,7 @@ import (
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/district"
 	"github.com/futian/ifutian/points"
+	"github.com/futian/ifutian/staff"
 )
 
 // Attempt is one resident's go at a quiz. It holds the questions drawn for
@@ -376,7 +377,7 @@ func (s *Service) Submit(ctx context.Context, residentID, attemptID int64, answe
 		return nil, fmt.Errorf("submit attempt: %w", err)
 	}
 	if res.Passed && sv.PointsRule != "" {
-		n, err := s.grant(ctx, residentID, sv.PointsRule, fmt.Sprintf("attempt:%d", attemptID), "普法答题："+sv.Title)
+		n, err := s.grant(ctx, &sv, residentID, fmt.Sprintf("attempt:%d", attemptID), "普法答题："+sv.Title)
 		if err != nil {
 			// The attempt is scored and stored; only the award failed.
 			return res, err
@@ -391,17 +392,21 @@ func (s *Service) Submit(ctx context.Context, residentID, attemptID int64, answe
 	return res, nil
 }
 
-// grant awards points; a cap refusal earns 0 and is no error.
-func (s *Service) grant(ctx context.Context, residentID int64, rule, externalID, note string) (int64, error) {
+// grant awards points under the survey's rule, on behalf of the survey's
+// department (so only a rule that department may use grants anything); a
+// cap refusal earns 0 and is no error.
+func (s *Service) grant(ctx context.Context, sv *Survey, residentID int64, externalID, note string) (int64, error) {
 	if s.points == nil {
 		return 0, nil
 	}
-	n, err := s.points.Grant(ctx, residentID, rule, externalID, note)
+	t, _, err := s.points.Grant(ctx, staff.DepartmentScope(sv.DepartmentID), points.AwardRequest{
+		ResidentID: residentID, RuleCode: sv.PointsRule, ExternalID: externalID, Note: note,
+	})
 	if errors.Is(err, points.ErrCapReached) {
 		return 0, nil
 	}
 	if err != nil {
 		return 0, fmt.Errorf("award points: %w", err)
 	}
-	return n, nil
+	return t.Delta, nil
 }

@@ -184,7 +184,7 @@ func (s *Service) Respond(ctx context.Context, residentID, surveyID int64, answe
 		if rec.Day == "" {
 			ext = fmt.Sprintf("resp:%d:%d", sv.ID, residentID)
 		}
-		n, err := s.grant(ctx, residentID, sv.PointsRule, ext, sv.Title)
+		n, err := s.grant(ctx, sv, residentID, ext, sv.Title)
 		if err != nil {
 			// The response is stored; only the award failed.
 			return rec, err

@@ -15,6 +15,7 @@ import (
 	"github.com/futian/ifutian/internal/db"
 	"github.com/futian/ifutian/internal/district"
 	"github.com/futian/ifutian/notify"
+	"github.com/futian/ifutian/points"
 	"github.com/futian/ifutian/staff"
 )
 
@@ -51,7 +52,7 @@ type notifier interface {
 
 // granter is what surveys needs from the points module.
 type granter interface {
-	Grant(ctx context.Context, residentID int64, ruleCode, externalID, note string) (int64, error)
+	Grant(ctx context.Context, by staff.Scope, req points.AwardRequest) (*points.Transaction, bool, error)
 }
 
 // Service manages surveys. It is safe for concurrent use.

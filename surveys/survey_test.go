@@ -36,25 +36,25 @@ func (r *recorder) SendDirect(ctx context.Context, n notify.DirectNotice) error 
 	return nil
 }
 
-func (r *recorder) Grant(ctx context.Context, residentID int64, rule, ext, note string) (int64, error) {
+func (r *recorder) Grant(ctx context.Context, by staff.Scope, req points.AwardRequest) (*points.Transaction, bool, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.capped {
-		return 0, points.ErrCapReached
+		return nil, false, points.ErrCapReached
 	}
 	if r.fail != nil {
-		return 0, r.fail
+		return nil, false, r.fail
 	}
-	key := strconv.FormatInt(residentID, 10) + "/" + rule + "/" + ext
+	key := strconv.FormatInt(req.ResidentID, 10) + "/" + req.RuleCode + "/" + req.ExternalID
 	if r.seen == nil {
 		r.seen = map[string]bool{}
 	}
 	r.grants = append(r.grants, key)
 	if r.seen[key] {
-		return 0, nil
+		return &points.Transaction{}, true, nil
 	}
 	r.seen[key] = true
-	return 10, nil
+	return &points.Transaction{Delta: 10}, false, nil
 }
 
 type fixture struct {

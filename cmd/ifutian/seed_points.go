@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/futian/ifutian/points"
+	"github.com/futian/ifutian/staff"
 	"github.com/futian/ifutian/residents"
 )
 
@@ -81,7 +82,7 @@ func (a *instance) demoPoints(ctx context.Context, out io.Writer) error {
 				return err
 			}
 		}
-		_, _, err = a.Points.Award(ctx, nil, points.AwardRequest{ResidentID: r.ID, RuleCode: aw.rule, ExternalID: aw.ext, Note: "演示数据"})
+		_, _, err = a.Points.Grant(ctx, staff.DistrictScope(), points.AwardRequest{ResidentID: r.ID, RuleCode: aw.rule, ExternalID: aw.ext, Note: "演示数据"})
 		if err != nil && !errors.Is(err, points.ErrCapReached) {
 			return fmt.Errorf("demo award %s: %w", aw.ext, err)
 		}
