@@ -7,8 +7,8 @@ import (
 	"io"
 
 	"github.com/futian/ifutian/points"
-	"github.com/futian/ifutian/staff"
 	"github.com/futian/ifutian/residents"
+	"github.com/futian/ifutian/staff"
 )
 
 // defaultRules are the district-wide earning rules every installation
