@@ -156,6 +156,9 @@ type DirectNotice struct {
 	// Source identifies the sender for idempotency (e.g. "benefit:12:ent:7");
 	// sending the same Source twice delivers nothing the second time.
 	Source string
+	// DepartmentID is the department the notice is sent for (nil: the
+	// district), shown with it like any department's notice.
+	DepartmentID *int64
 }
 
 var errAlreadySent = errors.New("already sent")
@@ -188,7 +191,7 @@ func (s *Service) SendDirect(ctx context.Context, d DirectNotice) error {
 	err := db.Retry(ctx, 5, func() error {
 		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 			n := &Notice{
-				Title: strings.TrimSpace(d.Title), Body: d.Body, Category: d.Category, PublishAt: now,
+				DepartmentID: d.DepartmentID, Title: strings.TrimSpace(d.Title), Body: d.Body, Category: d.Category, PublishAt: now,
 				Status: StatusPublished, PublishedAt: &now, Source: &source, CreatedAt: now, UpdatedAt: now,
 			}
 			if err := tx.Create(n).Error; err != nil {
