@@ -51,7 +51,6 @@ func (s *Server) createNotice(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	aud := req.Audience
 	publishAt, err := parseTime("publish_at", req.PublishAt)
 	if err != nil {
 		s.fail(c, err)
@@ -63,7 +62,7 @@ func (s *Server) createNotice(c *gin.Context) {
 		return
 	}
 	n, err := s.Notify.Create(c.Request.Context(), actor(c), s.Residents.Regions(), notify.Draft{
-		Title: req.Title, Body: req.Body, Category: req.Category, Audience: aud, PublishAt: *publishAt,
+		Title: req.Title, Body: req.Body, Category: req.Category, Audience: req.Audience, PublishAt: *publishAt,
 		ExpiresAt: expiresAt, RequireAck: req.RequireAck, Subscribe: req.Subscribe,
 	})
 	if err != nil {
@@ -88,7 +87,7 @@ func (s *Server) previewAudience(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if err := notify.CheckScope(actor(c), aud, s.Residents.Regions()); err != nil {
+	if err := notify.CheckReach(actor(c).Scope(), aud, s.Residents.Regions()); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -149,7 +148,7 @@ func (s *Server) listNotices(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	items, next, err := s.Notify.Find(c.Request.Context(), actor(c), notify.Filter{Status: c.Query("status"), Before: before, Limit: limit})
+	items, next, err := s.Notify.Find(c.Request.Context(), actor(c), s.Residents.Regions(), notify.Filter{Status: c.Query("status"), Before: before, Limit: limit})
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -158,7 +157,7 @@ func (s *Server) listNotices(c *gin.Context) {
 }
 
 func (s *Server) getAdminNotice(c *gin.Context) {
-	n, events, err := s.Notify.FindByID(c.Request.Context(), actor(c), pathID(c, "id"))
+	n, events, err := s.Notify.FindByID(c.Request.Context(), actor(c), s.Residents.Regions(), pathID(c, "id"))
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -167,7 +166,7 @@ func (s *Server) getAdminNotice(c *gin.Context) {
 }
 
 func (s *Server) noticeStats(c *gin.Context) {
-	st, err := s.Notify.Stats(c.Request.Context(), actor(c), pathID(c, "id"))
+	st, err := s.Notify.Stats(c.Request.Context(), actor(c), s.Residents.Regions(), pathID(c, "id"))
 	if err != nil {
 		s.fail(c, err)
 		return

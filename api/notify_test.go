@@ -329,9 +329,9 @@ func TestNoticeStreetScope(t *testing.T) {
 			}
 		})
 	}
-	// A department-wide notice can't be submitted or withdrawn by a street-scoped editor.
+	// A department-wide notice is not a street-scoped editor's: it answers as a missing one.
 	id := e.create(nil)
-	wantError(t, e.do("POST", "/api/v1/admin/notices/"+id+"/submit", scoped, nil), http.StatusForbidden, "permission_denied", "")
+	wantError(t, e.do("POST", "/api/v1/admin/notices/"+id+"/submit", scoped, nil), http.StatusNotFound, "not_found", "")
 }
 
 // TestNoticeAudienceTruthTable checks that fields AND and values OR, for
