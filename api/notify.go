@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
@@ -82,21 +83,35 @@ func (s *Server) previewAudience(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	aud := req.Audience
-	if err := aud.Validate(s.Residents.Regions(), "audience."); err != nil {
-		s.fail(c, err)
-		return
-	}
-	if err := notify.CheckReach(actor(c).Scope(), aud, s.Residents.Regions()); err != nil {
-		s.fail(c, err)
-		return
-	}
-	p, err := s.Notify.PreviewAudience(c.Request.Context(), aud, req.TemplateID)
+	p, err := s.Notify.PreviewAudience(c.Request.Context(), actor(c), s.Residents.Regions(), req.Audience, req.TemplateID)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
+	detail := "audience " + auditAudience(req.Audience)
+	if req.TemplateID != "" {
+		detail += " template_id " + req.TemplateID
+	}
+	auditDetail(c, detail)
 	c.JSON(http.StatusOK, p)
+}
+
+// maxAuditAudience bounds an audience's JSON in an audit entry.
+const maxAuditAudience = 8 << 10
+
+// auditAudience writes an audience for the audit log as JSON. One too long
+// keeps the first 20 values of each list and says so.
+func auditAudience(a notify.Audience) string {
+	b, _ := json.Marshal(a)
+	if len(b) <= maxAuditAudience {
+		return string(b)
+	}
+	total := len(a.Streets) + len(a.Communities) + len(a.Tags) + len(a.EnterpriseGrades) + len(a.EnterpriseIndustries) + len(a.ResidentIDs)
+	a.Streets, a.Communities, a.Tags = a.Streets[:min(20, len(a.Streets))], a.Communities[:min(20, len(a.Communities))], a.Tags[:min(20, len(a.Tags))]
+	a.EnterpriseGrades, a.EnterpriseIndustries = a.EnterpriseGrades[:min(20, len(a.EnterpriseGrades))], a.EnterpriseIndustries[:min(20, len(a.EnterpriseIndustries))]
+	a.ResidentIDs = a.ResidentIDs[:min(20, len(a.ResidentIDs))]
+	b, _ = json.Marshal(a)
+	return string(b) + " (each list cut to its first 20 values; " + strconv.Itoa(total) + " values in all)"
 }
 
 // noticeStep runs one lifecycle step on the notice in the path.

@@ -116,15 +116,7 @@ type Draft struct {
 
 // Validate checks a draft against the regions; field names are the API's.
 func (d *Draft) Validate(r Regions) error {
-	fields := map[string]string{}
-	if err := d.Audience.Validate(r, "audience."); err != nil {
-		var ae *apperr.Error
-		if errors.As(err, &ae) {
-			for k, v := range ae.Fields {
-				fields[k] = v
-			}
-		}
-	}
+	fields := d.Audience.noticeFields(r)
 	if t := strings.TrimSpace(d.Title); t == "" || utf8.RuneCountInString(t) > 100 {
 		fields["title"] = "标题须为 1–100 个字"
 	}

@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/futian/ifutian/internal/apperr"
@@ -100,6 +101,55 @@ func TestVisible(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			if got := visible(c.by, &c.n, regions); got != c.want {
 				t.Fatalf("visible=%v, want %v", got, c.want)
+			}
+		})
+	}
+}
+
+// TestStatePreview: a count is stated from PreviewFloor up, and the
+// answer's JSON says "fewer than" otherwise; wechat_reachable only with a
+// template.
+func TestStatePreview(t *testing.T) {
+	for _, c := range []struct {
+		count     int64
+		reachable *int64
+		want      string
+	}{
+		{0, nil, `{"count":null,"count_fewer_than":5}`},
+		{1, nil, `{"count":null,"count_fewer_than":5}`},
+		{4, ptr[int64](0), `{"count":null,"count_fewer_than":5,"wechat_reachable":null,"wechat_reachable_fewer_than":5}`},
+		{5, nil, `{"count":5}`},
+		{5, ptr[int64](4), `{"count":5,"wechat_reachable":null,"wechat_reachable_fewer_than":5}`},
+		{1200, ptr[int64](5), `{"count":1200,"wechat_reachable":5}`},
+	} {
+		b, err := json.Marshal(statePreview(c.count, c.reachable))
+		if err != nil || string(b) != c.want {
+			t.Errorf("statePreview(%d, %v) = %s (%v), want %s", c.count, c.reachable, b, err, c.want)
+		}
+	}
+}
+
+// TestNoticeAudienceFields: named residents combine with no other field.
+func TestNoticeAudienceFields(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		a    Audience
+		bad  bool
+	}{
+		{"Named", Audience{ResidentIDs: IDs{1, 2}}, false},
+		{"Attributes", Audience{Streets: []string{"莲花街道"}, Tags: []string{"党员"}, AgeMin: ptr(18), AgeMax: ptr(60)}, false},
+		{"NamedStreet", Audience{ResidentIDs: IDs{1}, Streets: []string{"莲花街道"}}, true},
+		{"NamedCommunity", Audience{ResidentIDs: IDs{1}, Communities: []string{"景田社区"}}, true},
+		{"NamedTag", Audience{ResidentIDs: IDs{1}, Tags: []string{"党员"}}, true},
+		{"NamedAgeMin", Audience{ResidentIDs: IDs{1}, AgeMin: ptr(0)}, true},
+		{"NamedAgeMax", Audience{ResidentIDs: IDs{1}, AgeMax: ptr(150)}, true},
+		{"NamedGrade", Audience{ResidentIDs: IDs{1}, EnterpriseGrades: []string{"A"}}, true},
+		{"NamedIndustry", Audience{ResidentIDs: IDs{1}, EnterpriseIndustries: []string{"软件"}}, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, bad := c.a.noticeFields(regions)["audience.resident_ids"]
+			if bad != c.bad {
+				t.Fatalf("resident_ids refused=%v, want %v", bad, c.bad)
 			}
 		})
 	}

@@ -109,33 +109,3 @@ func (s *Service) Quotas(ctx context.Context, residentID int64) ([]Quota, error)
 	}
 	return out, nil
 }
-
-// Preview is what an audience would reach now.
-type Preview struct {
-	Count int64 `json:"count"`
-	// WeChatReachable counts the members who could be sent the template's
-	// subscribe message (they have quota for it); only with a template.
-	WeChatReachable *int64 `json:"wechat_reachable,omitempty"`
-}
-
-// PreviewAudience counts an audience and, given a template, how many of
-// its members have consent left for it.
-func (s *Service) PreviewAudience(ctx context.Context, a Audience, templateID string) (*Preview, error) {
-	n, err := s.CountAudience(ctx, a)
-	if err != nil {
-		return nil, err
-	}
-	p := &Preview{Count: n}
-	if templateID != "" {
-		var k int64
-		err := a.Scope(s.db.WithContext(ctx).Table("residents"), s.now()).
-			Where("residents.openid IS NOT NULL").
-			Where("EXISTS (SELECT 1 FROM subscription_quotas q WHERE q.resident_id = residents.id AND q.template_id = ? AND q.remaining > 0)", templateID).
-			Count(&k).Error
-		if err != nil {
-			return nil, fmt.Errorf("count reachable: %w", err)
-		}
-		p.WeChatReachable = &k
-	}
-	return p, nil
-}
