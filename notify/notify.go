@@ -114,14 +114,22 @@ type Draft struct {
 	Subscribe  *Subscribe
 }
 
+// maxTextBytes is what a MySQL TEXT column holds. Limits in characters
+// hold in bytes too where a column counts bytes: the body's 20,000
+// characters may take up to 80,000 bytes. (Title, template, page and reason
+// columns are VARCHARs counting characters or bytes no fewer than their
+// limits; the subscribe data, encoded as JSON, stays under 30 KB; the
+// audience column is a MEDIUMTEXT of 16 MiB.)
+const maxTextBytes = 65535
+
 // Validate checks a draft against the regions; field names are the API's.
 func (d *Draft) Validate(r Regions) error {
 	fields := d.Audience.noticeFields(r)
 	if t := strings.TrimSpace(d.Title); t == "" || utf8.RuneCountInString(t) > 100 {
 		fields["title"] = "标题须为 1–100 个字"
 	}
-	if strings.TrimSpace(d.Body) == "" || utf8.RuneCountInString(d.Body) > 20000 {
-		fields["body"] = "正文须为 1–20000 个字"
+	if !validBody(d.Body) || strings.TrimSpace(d.Body) == "" {
+		fields["body"] = bodyRule
 	}
 	if !slices.Contains(Categories, d.Category) {
 		fields["category"] = "须为 policy、health、activity 或 warning"
@@ -174,6 +182,15 @@ func New(gdb *gorm.DB) *Service {
 func (s *Service) SetClock(now func() time.Time) { s.now = now }
 
 func (s *Service) clock() time.Time { return s.now().UTC() }
+
+// bodyRule is the error of a body too long.
+const bodyRule = "正文须为 1–20000 个字，且不超过 65535 字节"
+
+// validBody reports whether body fits its limit in characters and its
+// column in bytes.
+func validBody(body string) bool {
+	return len(body) <= maxTextBytes && utf8.RuneCountInString(body) <= 20000
+}
 
 // Create saves a draft written by m for m's department. It returns an
 // invalid_argument error naming the bad fields and a permission_denied one
