@@ -183,7 +183,7 @@ func (s *Service) SetClock(now func() time.Time) { s.now = now }
 
 func (s *Service) clock() time.Time { return s.now().UTC() }
 
-// bodyRule is the error of a body too long.
+// bodyRule is the error of a missing or too long body.
 const bodyRule = "正文须为 1–20000 个字，且不超过 65535 字节"
 
 // validBody reports whether body fits its limit in characters and its
