@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
@@ -51,7 +52,6 @@ func (s *Server) createNotice(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	aud := req.Audience
 	publishAt, err := parseTime("publish_at", req.PublishAt)
 	if err != nil {
 		s.fail(c, err)
@@ -63,7 +63,7 @@ func (s *Server) createNotice(c *gin.Context) {
 		return
 	}
 	n, err := s.Notify.Create(c.Request.Context(), actor(c), s.Residents.Regions(), notify.Draft{
-		Title: req.Title, Body: req.Body, Category: req.Category, Audience: aud, PublishAt: *publishAt,
+		Title: req.Title, Body: req.Body, Category: req.Category, Audience: req.Audience, PublishAt: *publishAt,
 		ExpiresAt: expiresAt, RequireAck: req.RequireAck, Subscribe: req.Subscribe,
 	})
 	if err != nil {
@@ -83,21 +83,35 @@ func (s *Server) previewAudience(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	aud := req.Audience
-	if err := aud.Validate(s.Residents.Regions(), "audience."); err != nil {
-		s.fail(c, err)
-		return
-	}
-	if err := notify.CheckScope(actor(c), aud, s.Residents.Regions()); err != nil {
-		s.fail(c, err)
-		return
-	}
-	p, err := s.Notify.PreviewAudience(c.Request.Context(), aud, req.TemplateID)
+	p, err := s.Notify.PreviewAudience(c.Request.Context(), actor(c), s.Residents.Regions(), req.Audience, req.TemplateID)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
+	detail := "audience " + auditAudience(req.Audience)
+	if req.TemplateID != "" {
+		detail += " template_id " + req.TemplateID
+	}
+	auditDetail(c, detail)
 	c.JSON(http.StatusOK, p)
+}
+
+// maxAuditAudience bounds an audience's JSON in an audit entry.
+const maxAuditAudience = 8 << 10
+
+// auditAudience writes an audience for the audit log as JSON. One too long
+// keeps the first 20 values of each list and says so.
+func auditAudience(a notify.Audience) string {
+	b, _ := json.Marshal(a)
+	if len(b) <= maxAuditAudience {
+		return string(b)
+	}
+	total := len(a.Streets) + len(a.Communities) + len(a.Tags) + len(a.EnterpriseGrades) + len(a.EnterpriseIndustries) + len(a.ResidentIDs)
+	a.Streets, a.Communities, a.Tags = a.Streets[:min(20, len(a.Streets))], a.Communities[:min(20, len(a.Communities))], a.Tags[:min(20, len(a.Tags))]
+	a.EnterpriseGrades, a.EnterpriseIndustries = a.EnterpriseGrades[:min(20, len(a.EnterpriseGrades))], a.EnterpriseIndustries[:min(20, len(a.EnterpriseIndustries))]
+	a.ResidentIDs = a.ResidentIDs[:min(20, len(a.ResidentIDs))]
+	b, _ = json.Marshal(a)
+	return string(b) + " (each list cut to its first 20 values; " + strconv.Itoa(total) + " values in all)"
 }
 
 // noticeStep runs one lifecycle step on the notice in the path.
@@ -149,7 +163,7 @@ func (s *Server) listNotices(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	items, next, err := s.Notify.Find(c.Request.Context(), actor(c), notify.Filter{Status: c.Query("status"), Before: before, Limit: limit})
+	items, next, err := s.Notify.Find(c.Request.Context(), actor(c), s.Residents.Regions(), notify.Filter{Status: c.Query("status"), Before: before, Limit: limit})
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -158,7 +172,7 @@ func (s *Server) listNotices(c *gin.Context) {
 }
 
 func (s *Server) getAdminNotice(c *gin.Context) {
-	n, events, err := s.Notify.FindByID(c.Request.Context(), actor(c), pathID(c, "id"))
+	n, events, err := s.Notify.FindByID(c.Request.Context(), actor(c), s.Residents.Regions(), pathID(c, "id"))
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -167,7 +181,7 @@ func (s *Server) getAdminNotice(c *gin.Context) {
 }
 
 func (s *Server) noticeStats(c *gin.Context) {
-	st, err := s.Notify.Stats(c.Request.Context(), actor(c), pathID(c, "id"))
+	st, err := s.Notify.Stats(c.Request.Context(), actor(c), s.Residents.Regions(), pathID(c, "id"))
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -3,7 +3,9 @@ package notify
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"strconv"
@@ -121,6 +123,27 @@ func (a *Audience) Validate(r Regions, prefix string) error {
 		fields[prefix+"resident_ids"] = fmt.Sprintf("受众条件最多 %d 个值", maxAudienceValues)
 	}
 	return apperr.Fields(fields)
+}
+
+// noticeFields checks an audience of a notice (or of its preview) and
+// returns the bad fields, named "audience.…". Beyond Validate, named
+// residents can't be combined with any other field: a notice goes either to
+// named residents or to residents chosen by where they live and who they
+// are, so that no audience tests one named resident's attributes.
+func (a *Audience) noticeFields(r Regions) map[string]string {
+	fields := map[string]string{}
+	if err := a.Validate(r, "audience."); err != nil {
+		var ae *apperr.Error
+		if errors.As(err, &ae) {
+			maps.Copy(fields, ae.Fields)
+		}
+	}
+	attributes := len(a.Streets) > 0 || len(a.Communities) > 0 || len(a.Tags) > 0 || a.AgeMin != nil || a.AgeMax != nil ||
+		len(a.EnterpriseGrades) > 0 || len(a.EnterpriseIndustries) > 0
+	if len(a.ResidentIDs) > 0 && attributes {
+		fields["audience.resident_ids"] = "指定居民时不能再按街道、社区、标签、年龄或企业筛选"
+	}
+	return fields
 }
 
 // Scope narrows a query on the residents table to the audience's live

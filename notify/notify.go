@@ -24,8 +24,6 @@ var (
 	ErrNotFound     = apperr.New(apperr.NotFound, "通知不存在")
 	ErrWrongState   = apperr.New(apperr.Conflict, "通知当前状态不允许此操作")
 	ErrOwnReview    = apperr.New(apperr.PermissionDenied, "不能审核自己撰写的通知")
-	ErrOutOfScope   = apperr.New(apperr.PermissionDenied, "受众超出您负责的街道")
-	ErrOtherDept    = apperr.New(apperr.PermissionDenied, "只能操作本部门的通知")
 	ErrNotRequired  = apperr.New(apperr.Conflict, "该通知无需确认")
 	ErrNotAvailable = apperr.New(apperr.Conflict, "该通知已撤回或已过期")
 )
@@ -116,22 +114,22 @@ type Draft struct {
 	Subscribe  *Subscribe
 }
 
+// maxTextBytes is what a MySQL TEXT column holds. Limits in characters
+// hold in bytes too where a column counts bytes: the body's 20,000
+// characters may take up to 80,000 bytes. (Title, template, page and reason
+// columns are VARCHARs counting characters or bytes no fewer than their
+// limits; the subscribe data, encoded as JSON, stays under 30 KB; the
+// audience column is a MEDIUMTEXT of 16 MiB.)
+const maxTextBytes = 65535
+
 // Validate checks a draft against the regions; field names are the API's.
 func (d *Draft) Validate(r Regions) error {
-	fields := map[string]string{}
-	if err := d.Audience.Validate(r, "audience."); err != nil {
-		var ae *apperr.Error
-		if errors.As(err, &ae) {
-			for k, v := range ae.Fields {
-				fields[k] = v
-			}
-		}
-	}
+	fields := d.Audience.noticeFields(r)
 	if t := strings.TrimSpace(d.Title); t == "" || utf8.RuneCountInString(t) > 100 {
 		fields["title"] = "标题须为 1–100 个字"
 	}
-	if strings.TrimSpace(d.Body) == "" || utf8.RuneCountInString(d.Body) > 20000 {
-		fields["body"] = "正文须为 1–20000 个字"
+	if !validBody(d.Body) || strings.TrimSpace(d.Body) == "" {
+		fields["body"] = bodyRule
 	}
 	if !slices.Contains(Categories, d.Category) {
 		fields["category"] = "须为 policy、health、activity 或 warning"
@@ -185,42 +183,30 @@ func (s *Service) SetClock(now func() time.Time) { s.now = now }
 
 func (s *Service) clock() time.Time { return s.now().UTC() }
 
-// CheckScope refuses an audience that a street-scoped member may not
-// target: it must name streets, all of them covered, and only communities
-// of those streets.
-func CheckScope(m *staff.Member, a Audience, r StreetRegions) error {
-	if len(m.Streets) == 0 || m.Has(staff.Superadmin) {
-		return nil
-	}
-	if len(a.Streets) == 0 {
-		return ErrOutOfScope
-	}
-	for _, st := range a.Streets {
-		if !m.CoversStreet(st) {
-			return ErrOutOfScope
-		}
-	}
-	for _, c := range a.Communities {
-		if r != nil && !m.CoversStreet(r.StreetOf(c)) {
-			return ErrOutOfScope
-		}
-	}
-	return nil
+// bodyRule is the error of a missing or too long body.
+const bodyRule = "正文须为 1–20000 个字，且不超过 65535 字节"
+
+// validBody reports whether body fits its limit in characters and its
+// column in bytes.
+func validBody(body string) bool {
+	return len(body) <= maxTextBytes && utf8.RuneCountInString(body) <= 20000
 }
 
-// Create saves a draft written by m. It returns an invalid_argument error
-// naming the bad fields and ErrOutOfScope for an audience outside m's streets.
+// Create saves a draft written by m for m's department. It returns an
+// invalid_argument error naming the bad fields and a permission_denied one
+// naming the audience's field that reaches beyond m's streets (CheckReach).
 func (s *Service) Create(ctx context.Context, m *staff.Member, r StreetRegions, d Draft) (*Notice, error) {
 	if err := d.Validate(r); err != nil {
 		return nil, err
 	}
-	if err := CheckScope(m, d.Audience, r); err != nil {
+	by := m.Scope()
+	if err := CheckReach(by, d.Audience, r); err != nil {
 		return nil, err
 	}
 	now := s.clock()
 	author := m.ID
 	n := &Notice{
-		DepartmentID: m.DepartmentID, AuthorID: &author,
+		DepartmentID: by.Department(), AuthorID: &author,
 		Title: strings.TrimSpace(d.Title), Body: d.Body, Category: d.Category, Audience: d.Audience,
 		PublishAt: d.PublishAt.UTC(), RequireAck: d.RequireAck, Status: StatusDraft,
 		CreatedAt: now, UpdatedAt: now,
@@ -249,23 +235,13 @@ func (s *Service) Create(ctx context.Context, m *staff.Member, r StreetRegions, 
 	return n, nil
 }
 
-// visible reports whether m may see notice n at all (its department).
-func visible(m *staff.Member, n *Notice) bool {
-	if n.Source != nil {
-		return m.Has(staff.Superadmin)
-	}
-	if n.DepartmentID == nil {
-		return m.Has(staff.Superadmin)
-	}
-	return m.InDepartment(*n.DepartmentID)
-}
-
-// FindByID returns a notice of m's department with its history. It returns
-// ErrNotFound for a notice m's department doesn't own.
-func (s *Service) FindByID(ctx context.Context, m *staff.Member, id int64) (*Notice, []Event, error) {
+// FindByID returns a notice within m's scope with its history. It returns
+// ErrNotFound for a notice outside it (another department's, or one whose
+// audience reaches beyond m's streets).
+func (s *Service) FindByID(ctx context.Context, m *staff.Member, r StreetRegions, id int64) (*Notice, []Event, error) {
 	var n Notice
 	err := s.db.WithContext(ctx).Where("id = ?", id).Take(&n).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && !visible(m, &n)) {
+	if errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && !visible(m.Scope(), &n, r)) {
 		return nil, nil, ErrNotFound
 	}
 	if err != nil {
@@ -286,24 +262,34 @@ type Filter struct {
 	Limit  int
 }
 
-// Find lists m's department's notices, newest first. next is the cursor
-// of the next page (0 on the last).
-func (s *Service) Find(ctx context.Context, m *staff.Member, f Filter) (items []Notice, next int64, err error) {
-	q := s.db.WithContext(ctx).Model(&Notice{}).Where("source IS NULL")
-	if !m.Has(staff.Superadmin) {
-		if m.DepartmentID == nil {
-			return nil, 0, nil
+// Find lists the notices within m's scope (those FindByID returns),
+// system notices included, newest first. next is the cursor of the next
+// page (0 on the last).
+func (s *Service) Find(ctx context.Context, m *staff.Member, r StreetRegions, f Filter) (items []Notice, next int64, err error) {
+	by := m.Scope()
+	// The department is filtered in SQL; the streets an audience reaches are
+	// in its JSON, so a street-scoped member's pages are filled batch by batch.
+	for before := f.Before; ; {
+		q := by.Filter(s.db.WithContext(ctx).Model(&Notice{}), staff.Columns{Department: "department_id"})
+		if f.Status != "" {
+			q = q.Where("status = ?", f.Status)
 		}
-		q = q.Where("department_id = ?", *m.DepartmentID)
-	}
-	if f.Status != "" {
-		q = q.Where("status = ?", f.Status)
-	}
-	if f.Before > 0 {
-		q = q.Where("id < ?", f.Before)
-	}
-	if err := q.Order("id DESC").Limit(f.Limit + 1).Find(&items).Error; err != nil {
-		return nil, 0, fmt.Errorf("find notices: %w", err)
+		if before > 0 {
+			q = q.Where("id < ?", before)
+		}
+		var batch []Notice
+		if err := q.Order("id DESC").Limit(f.Limit + 1).Find(&batch).Error; err != nil {
+			return nil, 0, fmt.Errorf("find notices: %w", err)
+		}
+		for i := range batch {
+			if by.AllStreets() || CheckReach(by, batch[i].Audience, r) == nil {
+				items = append(items, batch[i])
+			}
+		}
+		if len(items) > f.Limit || len(batch) <= f.Limit {
+			break
+		}
+		before = batch[len(batch)-1].ID
 	}
 	if len(items) > f.Limit {
 		items = items[:f.Limit]
@@ -317,14 +303,16 @@ func (s *Service) Find(ctx context.Context, m *staff.Member, f Filter) (items []
 }
 
 // transition moves notice id from one of from to status to for actor m,
-// after check has approved the locked row, and records the event.
-func (s *Service) transition(ctx context.Context, m *staff.Member, id int64, action, to, reason string,
+// after check has approved the locked row, and records the event. A notice
+// outside m's scope is ErrNotFound.
+func (s *Service) transition(ctx context.Context, m *staff.Member, r StreetRegions, id int64, action, to, reason string,
 	from []string, check func(n *Notice) error, also func(tx *gorm.DB, n *Notice) error) (*Notice, error) {
 	var n Notice
 	now := s.clock()
+	by := m.Scope()
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", id).Take(&n).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && !visible(m, &n)) {
+		if errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && !visible(by, &n, r)) {
 			return ErrNotFound
 		}
 		if err != nil {
@@ -375,18 +363,18 @@ func (s *Service) reload(ctx context.Context, id int64) (*Notice, error) {
 	return &n, nil
 }
 
-// Submit sends a draft (or a rejected notice) to review.
+// Submit sends a draft (or a rejected notice) to review. It returns
+// ErrNotFound for a notice outside m's scope.
 func (s *Service) Submit(ctx context.Context, m *staff.Member, r StreetRegions, id int64) (*Notice, error) {
-	return s.transition(ctx, m, id, "submitted", StatusSubmitted, "", []string{StatusDraft, StatusRejected},
-		func(n *Notice) error { return CheckScope(m, n.Audience, r) }, nil)
+	return s.transition(ctx, m, r, id, "submitted", StatusSubmitted, "", []string{StatusDraft, StatusRejected}, nil, nil)
 }
 
 // Approve approves a submitted notice; it is published at its publish_at.
-// It returns ErrOwnReview when m wrote the notice and ErrOutOfScope for an
-// audience outside m's streets.
+// It returns ErrNotFound for a notice outside m's scope and ErrOwnReview
+// when m wrote the notice.
 func (s *Service) Approve(ctx context.Context, m *staff.Member, r StreetRegions, id int64) (*Notice, error) {
-	n, err := s.transition(ctx, m, id, "approved", StatusApproved, "", []string{StatusSubmitted},
-		func(n *Notice) error { return reviewable(m, n, r) }, nil)
+	n, err := s.transition(ctx, m, r, id, "approved", StatusApproved, "", []string{StatusSubmitted},
+		func(n *Notice) error { return reviewable(m, n) }, nil)
 	if err == nil {
 		select {
 		case s.kick <- struct{}{}:
@@ -403,29 +391,28 @@ func (s *Service) Reject(ctx context.Context, m *staff.Member, r StreetRegions, 
 	if reason == "" || utf8.RuneCountInString(reason) > 500 {
 		return nil, apperr.Field("reason", "须填写 1–500 个字的驳回理由")
 	}
-	return s.transition(ctx, m, id, "rejected", StatusRejected, reason, []string{StatusSubmitted},
-		func(n *Notice) error { return reviewable(m, n, r) }, nil)
+	return s.transition(ctx, m, r, id, "rejected", StatusRejected, reason, []string{StatusSubmitted},
+		func(n *Notice) error { return reviewable(m, n) }, nil)
 }
 
-// reviewable refuses a review by the notice's author or by a member whose
-// streets do not cover its audience.
-func reviewable(m *staff.Member, n *Notice, r StreetRegions) error {
+// reviewable refuses a review by the notice's author.
+func reviewable(m *staff.Member, n *Notice) error {
 	if n.AuthorID != nil && *n.AuthorID == m.ID {
 		return ErrOwnReview
 	}
-	return CheckScope(m, n.Audience, r)
+	return nil
 }
 
 // Withdraw takes a notice back. A published one stays in its original
 // recipients' inboxes, marked withdrawn; WeChat sends not yet made are
-// cancelled and their consent returned.
+// cancelled and their consent returned. It returns ErrNotFound for a notice
+// outside m's scope.
 func (s *Service) Withdraw(ctx context.Context, m *staff.Member, r StreetRegions, id int64, reason string) (*Notice, error) {
 	if utf8.RuneCountInString(reason) > 500 {
 		return nil, apperr.Field("reason", "最多 500 个字")
 	}
-	return s.transition(ctx, m, id, "withdrawn", StatusWithdrawn, strings.TrimSpace(reason),
-		[]string{StatusSubmitted, StatusApproved, StatusPublished},
-		func(n *Notice) error { return CheckScope(m, n.Audience, r) },
+	return s.transition(ctx, m, r, id, "withdrawn", StatusWithdrawn, strings.TrimSpace(reason),
+		[]string{StatusSubmitted, StatusApproved, StatusPublished}, nil,
 		func(tx *gorm.DB, n *Notice) error {
 			if n.Status != StatusPublished || n.SubscribeTemplateID == "" {
 				return nil

@@ -165,11 +165,14 @@ var errAlreadySent = errors.New("already sent")
 
 // SendDirect delivers a system notice to each named (live) resident's
 // inbox. Sending the same Source again changes nothing. It returns an
-// invalid_argument error for a bad title, category or source.
+// invalid_argument error for a bad title, body, category or source.
 func (s *Service) SendDirect(ctx context.Context, d DirectNotice) error {
 	fields := map[string]string{}
 	if t := strings.TrimSpace(d.Title); t == "" || utf8.RuneCountInString(t) > 100 {
 		fields["title"] = "标题须为 1–100 个字"
+	}
+	if !validBody(d.Body) {
+		fields["body"] = bodyRule
 	}
 	if d.Category == "" {
 		d.Category = "policy"

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sort"
 
+	"gorm.io/gorm"
+
 	"github.com/futian/ifutian/staff"
 )
 
@@ -53,23 +55,28 @@ func (w *WeChatStats) add(status string, n int64) {
 	}
 }
 
-// Stats returns a notice's statistics for m. It returns ErrNotFound for a
-// notice of another department.
-func (s *Service) Stats(ctx context.Context, m *staff.Member, id int64) (*Stats, error) {
-	n, _, err := s.FindByID(ctx, m, id)
+// Stats returns a notice's statistics for m, counting only recipients of
+// the streets m covers. It returns ErrNotFound for a notice outside m's
+// scope, as FindByID does.
+func (s *Service) Stats(ctx context.Context, m *staff.Member, r StreetRegions, id int64) (*Stats, error) {
+	n, _, err := s.FindByID(ctx, m, r, id)
 	if err != nil {
 		return nil, err
 	}
+	scope := m.Scope()
 	gdb := s.db.WithContext(ctx)
+	inScope := func(table string) *gorm.DB {
+		return scope.Filter(gdb.Table(table), staff.Columns{Street: "street"}).Where("notice_id = ?", id)
+	}
 	var rows []struct {
 		Street   string
 		Targeted int64
 		Read     int64
 		Acked    int64
 	}
-	err = gdb.Table("notice_recipients").
+	err = inScope("notice_recipients").
 		Select("street, COUNT(*) AS targeted, COUNT(read_at) AS `read`, COUNT(acked_at) AS acked").
-		Where("notice_id = ?", id).Group("street").Scan(&rows).Error
+		Group("street").Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("notice stats: %w", err)
 	}
@@ -78,8 +85,8 @@ func (s *Service) Stats(ctx context.Context, m *staff.Member, id int64) (*Stats,
 		Status string
 		N      int64
 	}
-	err = gdb.Table("notice_sends").Select("street, status, COUNT(*) AS n").
-		Where("notice_id = ?", id).Group("street, status").Scan(&sends).Error
+	err = inScope("notice_sends").Select("street, status, COUNT(*) AS n").
+		Group("street, status").Scan(&sends).Error
 	if err != nil {
 		return nil, fmt.Errorf("notice send stats: %w", err)
 	}
@@ -91,15 +98,21 @@ func (s *Service) Stats(ctx context.Context, m *staff.Member, id int64) (*Stats,
 		}
 		return by[street]
 	}
-	for _, r := range rows {
-		st.Read += r.Read
-		st.Acked += r.Acked
-		ss := get(r.Street)
-		ss.Targeted, ss.Read, ss.Acked = r.Targeted, r.Read, r.Acked
+	var targeted int64
+	for _, row := range rows {
+		targeted += row.Targeted
+		st.Read += row.Read
+		st.Acked += row.Acked
+		ss := get(row.Street)
+		ss.Targeted, ss.Read, ss.Acked = row.Targeted, row.Read, row.Acked
 	}
-	for _, r := range sends {
-		st.WeChat.add(r.Status, r.N)
-		get(r.Street).WeChat.add(r.Status, r.N)
+	if !scope.AllStreets() {
+		// The frozen total counts every street; m sees only theirs.
+		st.Targeted = targeted
+	}
+	for _, row := range sends {
+		st.WeChat.add(row.Status, row.N)
+		get(row.Street).WeChat.add(row.Status, row.N)
 	}
 	st.ByStreet = make([]StreetStats, 0, len(by))
 	for _, v := range by {

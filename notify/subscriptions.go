@@ -42,26 +42,39 @@ func (subscriptionEvent) TableName() string { return "subscription_events" }
 
 var templateIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
-// SaveSubscriptions records what wx.requestSubscribeMessage returned: each
-// "accept" adds one send to the resident's quota for that template,
-// "reject" and "ban" set it to zero, "filter" changes nothing. Every result
-// is kept in the consent ledger. It returns the resident's quotas, or an
-// invalid_argument error naming "results".
+// errMsgKey is the key of wx.requestSubscribeMessage's own status in its
+// result object, next to the templates' results.
+const errMsgKey = "errMsg"
+
+// accepts reports whether a result of wx.requestSubscribeMessage is a
+// consent: "accept", or an accept with a voice or banner alert.
+func accepts(result string) bool {
+	return result == "accept" || result == "acceptWithAudio" || result == "acceptWithAlert"
+}
+
+// SaveSubscriptions records what wx.requestSubscribeMessage returned, its
+// result object as is: "errMsg" is ignored; each "accept" (or
+// "acceptWithAudio", "acceptWithAlert") adds one send to the resident's
+// quota for that template, "reject" and "ban" set it to zero, "filter"
+// changes nothing. Every template's result is kept in the consent ledger as
+// given. It returns the resident's quotas, or an invalid_argument error
+// naming "results".
 func (s *Service) SaveSubscriptions(ctx context.Context, residentID int64, results map[string]string) ([]Quota, error) {
-	if len(results) == 0 || len(results) > 20 {
-		return nil, apperr.Field("results", "须有 1–20 个模板结果")
-	}
 	templates := make([]string, 0, len(results))
 	for t, r := range results {
+		if t == errMsgKey {
+			continue
+		}
 		if !templateIDPattern.MatchString(t) {
 			return nil, apperr.Field("results", fmt.Sprintf("无效的模板 ID %q", t))
 		}
-		switch r {
-		case "accept", "reject", "ban", "filter":
-		default:
-			return nil, apperr.Field("results", fmt.Sprintf("模板 %q 的结果须为 accept、reject、ban 或 filter", t))
+		if !accepts(r) && r != "reject" && r != "ban" && r != "filter" {
+			return nil, apperr.Field("results", fmt.Sprintf("模板 %q 的结果须为 accept、acceptWithAudio、acceptWithAlert、reject、ban 或 filter", t))
 		}
 		templates = append(templates, t)
+	}
+	if len(templates) == 0 || len(templates) > 20 {
+		return nil, apperr.Field("results", "须有 1–20 个模板结果")
 	}
 	// One lock order for every request, so two can't deadlock.
 	sort.Strings(templates)
@@ -74,11 +87,11 @@ func (s *Service) SaveSubscriptions(ctx context.Context, residentID int64, resul
 			}
 			var set clause.Set
 			row := quotaRow{ResidentID: residentID, TemplateID: t, UpdatedAt: now}
-			switch r {
-			case "accept":
+			switch {
+			case accepts(r):
 				row.Remaining = 1
 				set = clause.Assignments(map[string]any{"remaining": gorm.Expr("subscription_quotas.remaining + 1"), "updated_at": now})
-			case "reject", "ban":
+			case r == "reject" || r == "ban":
 				set = clause.Assignments(map[string]any{"remaining": 0, "updated_at": now})
 			default:
 				continue
@@ -108,34 +121,4 @@ func (s *Service) Quotas(ctx context.Context, residentID int64) ([]Quota, error)
 		return nil, fmt.Errorf("list subscriptions: %w", err)
 	}
 	return out, nil
-}
-
-// Preview is what an audience would reach now.
-type Preview struct {
-	Count int64 `json:"count"`
-	// WeChatReachable counts the members who could be sent the template's
-	// subscribe message (they have quota for it); only with a template.
-	WeChatReachable *int64 `json:"wechat_reachable,omitempty"`
-}
-
-// PreviewAudience counts an audience and, given a template, how many of
-// its members have consent left for it.
-func (s *Service) PreviewAudience(ctx context.Context, a Audience, templateID string) (*Preview, error) {
-	n, err := s.CountAudience(ctx, a)
-	if err != nil {
-		return nil, err
-	}
-	p := &Preview{Count: n}
-	if templateID != "" {
-		var k int64
-		err := a.Scope(s.db.WithContext(ctx).Table("residents"), s.now()).
-			Where("residents.openid IS NOT NULL").
-			Where("EXISTS (SELECT 1 FROM subscription_quotas q WHERE q.resident_id = residents.id AND q.template_id = ? AND q.remaining > 0)", templateID).
-			Count(&k).Error
-		if err != nil {
-			return nil, fmt.Errorf("count reachable: %w", err)
-		}
-		p.WeChatReachable = &k
-	}
-	return p, nil
 }

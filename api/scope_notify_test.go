@@ -1,0 +1,270 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/futian/ifutian/auth"
+	"github.com/futian/ifutian/notify"
+	"github.com/futian/ifutian/staff"
+)
+
+// noticeStaffOf makes a staff member of department dept (nil: none) with
+// the given roles and streets and returns a token.
+func (e *noticeEnv) noticeStaffOf(dept *int64, roles []staff.Role, streets ...string) string {
+	e.t.Helper()
+	m, err := e.staff.Create(context.Background(), nil, staff.NewMember{
+		Username: "ns" + itoa(appSeq.Add(1)), Password: "password-123456",
+		Roles: roles, Streets: streets, DepartmentID: dept,
+	}, func(string) bool { return true })
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	tok, _, err := e.auth.Issue(context.Background(), auth.Staff, m.ID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return tok
+}
+
+// noticeAt creates a notice of e.dept for audience and takes it to state
+// (draft, submitted or published), returning its ID.
+func (e *noticeEnv) noticeAt(audience map[string]any, state string) string {
+	e.t.Helper()
+	switch state {
+	case "draft":
+		return e.create(map[string]any{"audience": audience})
+	case "submitted":
+		id := e.create(map[string]any{"audience": audience})
+		e.step(e.editor, id, "submit", nil, http.StatusOK)
+		return id
+	case "published":
+		return e.publish(map[string]any{"audience": audience, "publish_at": e.clock.now().Add(time.Hour).Format(time.RFC3339)})
+	}
+	e.t.Fatalf("unknown state %q", state)
+	return ""
+}
+
+// wantNoticeHidden checks that every way a staff token could reach the
+// notices answers 404 exactly as for a missing notice, and changes nothing.
+func (e *noticeEnv) wantNoticeHidden(t *testing.T, editor, reviewer string, draft, submitted, published string) {
+	t.Helper()
+	events := e.count("notice_events")
+	for _, tok := range []string{editor, reviewer} {
+		for _, id := range []string{draft, submitted, published} {
+			wantError(t, e.do("GET", "/api/v1/admin/notices/"+id, tok, nil), http.StatusNotFound, "not_found", "")
+			wantError(t, e.do("GET", "/api/v1/admin/notices/"+id+"/stats", tok, nil), http.StatusNotFound, "not_found", "")
+		}
+	}
+	wantError(t, e.do("POST", "/api/v1/admin/notices/"+draft+"/submit", editor, nil), http.StatusNotFound, "not_found", "")
+	wantError(t, e.do("POST", "/api/v1/admin/notices/"+submitted+"/approve", reviewer, nil), http.StatusNotFound, "not_found", "")
+	wantError(t, e.do("POST", "/api/v1/admin/notices/"+submitted+"/reject", reviewer, map[string]string{"reason": "不行"}), http.StatusNotFound, "not_found", "")
+	for _, id := range []string{submitted, published} {
+		wantError(t, e.do("POST", "/api/v1/admin/notices/"+id+"/withdraw", editor, map[string]string{"reason": "撤回"}), http.StatusNotFound, "not_found", "")
+	}
+	if got := e.count("notice_events"); got != events {
+		t.Fatalf("notice_events %d → %d: a refused step was recorded", events, got)
+	}
+}
+
+// listIDs returns the IDs the console lists for token.
+func (e *noticeEnv) listIDs(token string) []string {
+	e.t.Helper()
+	var ids []string
+	page := ""
+	for range 50 {
+		rec := e.do("GET", "/api/v1/admin/notices?page_size=2&page_token="+page, token, nil)
+		wantStatus(e.t, rec, http.StatusOK)
+		var out struct {
+			Items         []noticeOut `json:"items"`
+			NextPageToken string      `json:"next_page_token"`
+		}
+		decode(e.t, rec, &out)
+		for _, it := range out.Items {
+			ids = append(ids, it.ID)
+		}
+		if page = out.NextPageToken; page == "" {
+			return ids
+		}
+	}
+	e.t.Fatal("the list does not end")
+	return nil
+}
+
+// TestNoticeScopeOtherDepartment: another department's notice answers
+// 404 to every step, like a missing one, and is not listed.
+func TestNoticeScopeOtherDepartment(t *testing.T) {
+	e := newNoticeEnv(t)
+	huafu := map[string]any{"streets": []string{"华富街道"}}
+	draft, submitted, published := e.noticeAt(huafu, "draft"), e.noticeAt(huafu, "submitted"), e.noticeAt(huafu, "published")
+	y := e.otherDepartment()
+	editorY := e.noticeStaffOf(&y, []staff.Role{staff.Editor})
+	reviewerY := e.noticeStaffOf(&y, []staff.Role{staff.Reviewer})
+	e.wantNoticeHidden(t, editorY, reviewerY, draft, submitted, published)
+	if got := e.listIDs(editorY); len(got) != 0 {
+		t.Fatalf("Y lists %v", got)
+	}
+	// The notices were there: their department reaches them.
+	wantStatus(t, e.do("GET", "/api/v1/admin/notices/"+published+"/stats", e.reviewer, nil), http.StatusOK)
+	e.step(e.reviewer, submitted, "approve", nil, http.StatusOK)
+}
+
+// TestNoticeScopeStreet: a street-scoped member of the department does not
+// see notices whose audience reaches beyond their streets (404, like a
+// missing one), lists only those within, and acts on those.
+func TestNoticeScopeStreet(t *testing.T) {
+	e := newNoticeEnv(t)
+	editorL := e.noticeStaffOf(&e.dept, []staff.Role{staff.Editor}, "莲花街道")
+	reviewerL := e.noticeStaffOf(&e.dept, []staff.Role{staff.Reviewer}, "莲花街道")
+
+	for name, aud := range map[string]map[string]any{
+		"OtherStreet":     {"streets": []string{"华富街道"}},
+		"AlsoOtherStreet": {"streets": []string{"莲花街道", "华富街道"}},
+		"OtherCommunity":  {"communities": []string{"田面社区"}}, // 华富街道's
+		"Everyone":        {},
+	} {
+		t.Run(name, func(t *testing.T) {
+			e.wantNoticeHidden(t, editorL, reviewerL, e.noticeAt(aud, "draft"), e.noticeAt(aud, "submitted"), e.noticeAt(aud, "published"))
+		})
+	}
+
+	mine := map[string]any{"streets": []string{"莲花街道"}}
+	ownCommunity := map[string]any{"communities": []string{"景田社区"}} // 莲花街道's
+	draft, submitted, published := e.noticeAt(mine, "draft"), e.noticeAt(ownCommunity, "submitted"), e.noticeAt(mine, "published")
+	hidden := e.noticeAt(map[string]any{"streets": []string{"华富街道"}}, "draft")
+
+	t.Run("Lists", func(t *testing.T) {
+		got := e.listIDs(editorL)
+		want := []string{published, submitted, draft}
+		if !slices.Equal(got, want) {
+			t.Fatalf("莲花 editor lists %v, want %v", got, want)
+		}
+		if all := e.listIDs(e.editor); !slices.Contains(all, hidden) || len(all) != 16 {
+			t.Fatalf("the department's editor lists %d notices (%v), want all 16", len(all), all)
+		}
+	})
+	t.Run("ActsWithin", func(t *testing.T) {
+		wantStatus(t, e.do("GET", "/api/v1/admin/notices/"+published+"/stats", reviewerL, nil), http.StatusOK)
+		e.step(editorL, draft, "submit", nil, http.StatusOK)
+		e.step(reviewerL, submitted, "approve", nil, http.StatusOK)
+		e.step(editorL, published, "withdraw", nil, http.StatusOK)
+	})
+}
+
+// TestNoticeScopeReach: an audience reaching beyond the member's streets
+// is refused with 403 naming the field, for a draft and for a preview, and
+// nothing is written; an audience of their streets' communities is theirs.
+func TestNoticeScopeReach(t *testing.T) {
+	e := newNoticeEnv(t)
+	editorL := e.noticeStaffOf(&e.dept, []staff.Role{staff.Editor}, "莲花街道")
+	for name, c := range map[string]struct {
+		audience map[string]any
+		field    string
+	}{
+		"Everyone":            {map[string]any{}, "audience.streets"},
+		"OtherStreet":         {map[string]any{"streets": []string{"华富街道"}}, "audience.streets"},
+		"OneStreetTooMany":    {map[string]any{"streets": []string{"莲花街道", "华富街道"}}, "audience.streets"},
+		"OtherCommunity":      {map[string]any{"streets": []string{"莲花街道"}, "communities": []string{"田面社区"}}, "audience.communities"},
+		"OnlyOtherCommunity":  {map[string]any{"communities": []string{"田面社区"}}, "audience.communities"},
+		"ResidentIDsAnywhere": {map[string]any{"resident_ids": []string{"1"}}, "audience.streets"},
+		"TagsAnywhere":        {map[string]any{"tags": []string{"党员"}}, "audience.streets"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			before := e.count("notices")
+			wantError(t, e.do("POST", "/api/v1/admin/notices", editorL, e.notice(map[string]any{"audience": c.audience})), http.StatusForbidden, "permission_denied", c.field)
+			wantError(t, e.do("POST", "/api/v1/admin/notices/audience-preview", editorL, map[string]any{"audience": c.audience}), http.StatusForbidden, "permission_denied", c.field)
+			if e.count("notices") != before {
+				t.Fatal("a refused notice was written")
+			}
+		})
+	}
+	for name, aud := range map[string]map[string]any{
+		"Street":            {"streets": []string{"莲花街道"}},
+		"Communities":       {"communities": []string{"景田社区", "狮岭社区"}},
+		"StreetCommunities": {"streets": []string{"莲花街道"}, "communities": []string{"景田社区"}},
+	} {
+		t.Run("Within"+name, func(t *testing.T) {
+			wantStatus(t, e.do("POST", "/api/v1/admin/notices", editorL, e.notice(map[string]any{"audience": aud})), http.StatusCreated)
+			wantStatus(t, e.do("POST", "/api/v1/admin/notices/audience-preview", editorL, map[string]any{"audience": aud}), http.StatusOK)
+		})
+	}
+}
+
+// TestNoticeScopeSystemNotices: a system notice sent for a department is
+// seen by that department's staff like any of its notices; a district-wide
+// one by the district only.
+func TestNoticeScopeSystemNotices(t *testing.T) {
+	e := newNoticeEnv(t)
+	_, rid := e.residentWith("sys-r", map[string]any{"street": "华富街道"})
+	ctx := context.Background()
+	send := func(source string, dept *int64) string {
+		t.Helper()
+		err := e.notify.SendDirect(ctx, notify.DirectNotice{Title: "免申即享：" + source, Body: "详见…", ResidentIDs: []int64{rid}, Source: source, DepartmentID: dept})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var id int64
+		if err := e.db.Table("notices").Where("source = ?", source).Pluck("id", &id).Error; err != nil || id == 0 {
+			t.Fatalf("notice of %s: %d, %v", source, id, err)
+		}
+		return itoa(id)
+	}
+	mine := send("benefit:1:ent:1", &e.dept)
+	district := send("benefit:2:ent:1", nil)
+	y := e.otherDepartment()
+	editorY := e.noticeStaffOf(&y, []staff.Role{staff.Editor})
+	editorL := e.noticeStaffOf(&e.dept, []staff.Role{staff.Editor}, "华富街道")
+	admin := e.noticeStaffOf(nil, []staff.Role{staff.Superadmin})
+
+	t.Run("Department", func(t *testing.T) {
+		rec := e.do("GET", "/api/v1/admin/notices/"+mine, e.editor, nil)
+		wantStatus(t, rec, http.StatusOK)
+		var st struct{ Targeted int64 }
+		decode(t, e.do("GET", "/api/v1/admin/notices/"+mine+"/stats", e.reviewer, nil), &st)
+		if st.Targeted != 1 {
+			t.Fatalf("targeted=%d, want 1", st.Targeted)
+		}
+		if got := e.listIDs(e.editor); !slices.Equal(got, []string{mine}) {
+			t.Fatalf("the department lists %v, want its system notice %s", got, mine)
+		}
+	})
+	t.Run("Others", func(t *testing.T) {
+		// Another department, a street-scoped member (the audience is named
+		// residents anywhere) and, for the district's notice, the department.
+		for _, c := range []struct{ tok, id string }{{editorY, mine}, {editorL, mine}, {e.editor, district}, {editorY, district}} {
+			wantError(t, e.do("GET", "/api/v1/admin/notices/"+c.id, c.tok, nil), http.StatusNotFound, "not_found", "")
+			wantError(t, e.do("GET", "/api/v1/admin/notices/"+c.id+"/stats", c.tok, nil), http.StatusNotFound, "not_found", "")
+		}
+		if got := e.listIDs(editorY); len(got) != 0 {
+			t.Fatalf("Y lists %v", got)
+		}
+	})
+	t.Run("District", func(t *testing.T) {
+		for _, id := range []string{mine, district} {
+			wantStatus(t, e.do("GET", "/api/v1/admin/notices/"+id, admin, nil), http.StatusOK)
+		}
+		if got := e.listIDs(admin); !slices.Equal(got, []string{district, mine}) {
+			t.Fatalf("the district lists %v, want %v", got, []string{district, mine})
+		}
+	})
+}
+
+// TestNoticeScopeDistrictAuditor: an auditor without a department reads
+// every department's notices; a department's auditor only its own.
+func TestNoticeScopeDistrictAuditor(t *testing.T) {
+	e := newNoticeEnv(t)
+	id := e.noticeAt(map[string]any{"streets": []string{"华富街道"}}, "published")
+	districtAuditor := e.noticeStaffOf(nil, []staff.Role{staff.Auditor})
+	y := e.otherDepartment()
+	auditorY := e.noticeStaffOf(&y, []staff.Role{staff.Auditor})
+	wantStatus(t, e.do("GET", "/api/v1/admin/notices/"+id+"/stats", districtAuditor, nil), http.StatusOK)
+	if got := e.listIDs(districtAuditor); !slices.Equal(got, []string{id}) {
+		t.Fatalf("the district auditor lists %v, want %s", got, id)
+	}
+	wantError(t, e.do("GET", "/api/v1/admin/notices/"+id, auditorY, nil), http.StatusNotFound, "not_found", "")
+	// Reading is all an auditor does.
+	wantError(t, e.do("POST", "/api/v1/admin/notices/"+id+"/withdraw", districtAuditor, nil), http.StatusForbidden, "permission_denied", "")
+}
