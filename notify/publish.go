@@ -145,10 +145,32 @@ func (s *Service) RunPublisher(ctx context.Context, interval time.Duration, onEr
 	}
 }
 
+// SystemKind names a kind of message the system sends by itself (a fixed
+// text, not reviewed, that staff cannot write into). Each kind may be
+// mapped to a WeChat subscribe template in configuration.
+type SystemKind string
+
+// The system messages.
+const (
+	KindBenefitMatched    SystemKind = "benefit_matched"
+	KindSurveyReminder    SystemKind = "survey_reminder"
+	KindDeductionRecorded SystemKind = "deduction_recorded"
+	KindAppealDecided     SystemKind = "appeal_decided"
+	KindCreditRecorded    SystemKind = "credit_recorded"
+	KindGradeChanged      SystemKind = "grade_changed"
+	KindObjectionDecided  SystemKind = "objection_decided"
+	KindActivityCancelled SystemKind = "activity_cancelled"
+	KindRequestAccepted   SystemKind = "request_accepted"
+	KindRequestAnswered   SystemKind = "request_answered"
+)
+
 // DirectNotice is a notice the system itself sends to named residents,
 // without review: benefit matches, survey reminders. It lands in their
-// inbox at once.
+// inbox at once. Its texts are fixed system texts: a sender fills them from
+// its own template, naming objects, never pasting staff-written text.
 type DirectNotice struct {
+	// Kind says which system message this is.
+	Kind SystemKind
 	Title       string
 	Body        string
 	Category    string // policy, health, activity or warning
