@@ -121,8 +121,8 @@ func (s *Service) start(ctx context.Context, residentID, surveyID int64) (*Start
 		if err != nil {
 			return err
 		}
-		var who struct{ Street, Community string }
-		if err := tx.Table("residents").Select("street, community").Where("id = ?", residentID).Take(&who).Error; err != nil {
+		who, err := s.placeOf(tx, residentID)
+		if err != nil {
 			return err
 		}
 		deadline := now.Add(time.Duration(sv.TimeLimitS) * time.Second)
@@ -266,6 +266,115 @@ func Credit(q Question, chosen []string) float64 {
 	return math.Max(0, float64(right-wrong)/float64(len(want)))
 }
 
+// submitFacts is what deciding a submit depends on: the attempt, its
+// survey, the questions drawn for it, and when.
+type submitFacts struct {
+	attempt   Attempt
+	survey    Survey
+	questions map[int64]Question
+	now       time.Time
+}
+
+// loadSubmit reads the facts of a submit. Returns ErrAttemptNotFound for
+// another resident's attempt.
+func (s *Service) loadSubmit(tx *gorm.DB, residentID, attemptID int64, now time.Time) (*submitFacts, error) {
+	f := &submitFacts{now: now}
+	err := tx.Where("id = ? AND resident_id = ?", attemptID, residentID).Take(&f.attempt).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrAttemptNotFound
+	} else if err != nil {
+		return nil, err
+	}
+	if err := tx.Where("id = ?", f.attempt.SurveyID).Take(&f.survey).Error; err != nil {
+		return nil, err
+	}
+	ids := make([]int64, len(f.attempt.Questions))
+	for i, d := range f.attempt.Questions {
+		ids[i] = d.QuestionID
+	}
+	if f.questions, err = s.questionsByID(tx, ids); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// submitPlan is a decided submit: the result and what the attempt stores.
+type submitPlan struct {
+	result  Result
+	answers map[string][]string
+	fast    bool
+}
+
+// decideSubmit scores an attempt from its facts alone. Returns
+// ErrAlreadySubmitted, ErrDeadlinePassed (past the deadline and its grace)
+// or an invalid_argument error naming "answers.<id>" for an answer to a
+// question not drawn or an option not offered.
+func decideSubmit(f submitFacts, answers map[string][]string) (*submitPlan, error) {
+	a := f.attempt
+	if a.SubmittedAt != nil {
+		return nil, ErrAlreadySubmitted
+	}
+	if f.now.After(a.Deadline.Add(submitGrace)) {
+		return nil, ErrDeadlinePassed
+	}
+	questions := map[string]asked{}
+	for _, d := range a.Questions {
+		q := f.questions[d.QuestionID]
+		q.Options = d.Options
+		questions[strconv.FormatInt(d.QuestionID, 10)] = asked{Question: q}
+	}
+	clean, err := checkAnswers(questions, answers, "不是本次答题的题目")
+	if err != nil {
+		return nil, err
+	}
+	p := &submitPlan{answers: clean}
+	res := &p.result
+	*res = Result{AttemptID: a.ID, SubmittedAt: f.now, Corrections: make([]Correction, len(a.Questions))}
+	total := 0.0
+	for i, d := range a.Questions {
+		q := f.questions[d.QuestionID]
+		mine := nonNil(clean[strconv.FormatInt(d.QuestionID, 10)])
+		c := Credit(q, mine)
+		total += c
+		res.Corrections[i] = Correction{
+			QuestionID: d.QuestionID, Stem: q.Stem, YourAnswer: mine, Answer: q.Answer, Correct: c == 1,
+			Credit: c, Explanation: q.Explanation, Article: q.Article,
+		}
+	}
+	res.Score = int(math.Round(100 * total / float64(len(a.Questions))))
+	res.Passed = res.Score >= f.survey.PassScore
+	p.fast = f.now.Sub(a.StartedAt) < time.Duration(len(a.Questions))*fastPerQuestion
+	return p, nil
+}
+
+// applySubmit stores a decided submit. The conditional update claims the
+// attempt: a concurrent second submit waits on the row and then matches
+// nothing (ErrAlreadySubmitted).
+func applySubmit(tx *gorm.DB, a *Attempt, p *submitPlan) error {
+	res := &p.result
+	up := tx.Model(&Attempt{}).Where("id = ? AND submitted_at IS NULL", a.ID).Updates(map[string]any{
+		"submitted_at": res.SubmittedAt, "answers": mustJSON(p.answers), "score": res.Score, "passed": res.Passed,
+		"fast": p.fast, "updated_at": res.SubmittedAt,
+	})
+	if up.Error != nil {
+		return up.Error
+	}
+	if up.RowsAffected == 0 {
+		return ErrAlreadySubmitted
+	}
+	for _, c := range res.Corrections {
+		if err := tx.Table("survey_attempt_items").Create(map[string]any{
+			"attempt_id": a.ID, "question_id": c.QuestionID, "survey_id": a.SurveyID, "credit": c.Credit, "correct": c.Correct,
+		}).Error; err != nil {
+			if isDuplicate(err) {
+				return ErrAlreadySubmitted
+			}
+			return err
+		}
+	}
+	return nil
+}
+
 // Submit scores an attempt: score is 0–100, the percentage of the credit
 // earned over all drawn questions (an unanswered question earns 0). A
 // passed quiz with a points rule awards points through the points module
@@ -279,117 +388,30 @@ func Credit(q Question, chosen []string) float64 {
 func (s *Service) Submit(ctx context.Context, residentID, attemptID int64, answers map[string][]string) (*Result, error) {
 	now := s.now().UTC()
 	var (
-		res *Result
-		sv  Survey
+		sv   Survey
+		plan *submitPlan
 	)
 	err := s.retry(ctx, func() error {
 		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			var a Attempt
-			err := tx.Where("id = ? AND resident_id = ?", attemptID, residentID).Take(&a).Error
-			if errors.Is(err, gorm.ErrRecordNotFound) {
-				return ErrAttemptNotFound
-			} else if err != nil {
-				return err
-			}
-			if a.SubmittedAt != nil {
-				return ErrAlreadySubmitted
-			}
-			if now.After(a.Deadline.Add(submitGrace)) {
-				return ErrDeadlinePassed
-			}
-			if err := tx.Where("id = ?", a.SurveyID).Take(&sv).Error; err != nil {
-				return err
-			}
-			ids := make([]int64, len(a.Questions))
-			offered := map[string][]string{}
-			for i, d := range a.Questions {
-				ids[i] = d.QuestionID
-				offered[strconv.FormatInt(d.QuestionID, 10)] = d.Options
-			}
-			byID, err := s.questionsByID(tx, ids)
+			f, err := s.loadSubmit(tx, residentID, attemptID, now)
 			if err != nil {
 				return err
 			}
-			fields := map[string]string{}
-			clean := map[string][]string{}
-			for k, vs := range answers {
-				opts, ok := offered[k]
-				if !ok {
-					fields["answers."+k] = "不是本次答题的题目"
-					continue
-				}
-				id, _ := strconv.ParseInt(k, 10, 64)
-				vs = dedupe(vs)
-				for _, v := range vs {
-					if !slices.Contains(opts, v) {
-						fields["answers."+k] = fmt.Sprintf("%q 不是该题的选项", v)
-					}
-				}
-				if t := byID[id].Type; (t == Single || t == Judge) && len(vs) > 1 {
-					fields["answers."+k] = "单选题和判断题只能选一项"
-				}
-				clean[k] = vs
-			}
-			if err := apperr.Fields(fields); err != nil {
+			sv = f.survey
+			if plan, err = decideSubmit(*f, answers); err != nil {
 				return err
 			}
-			res = &Result{AttemptID: a.ID, SubmittedAt: now, Corrections: make([]Correction, len(ids))}
-			total := 0.0
-			for i, id := range ids {
-				q := byID[id]
-				mine := nonNil(clean[strconv.FormatInt(id, 10)])
-				c := Credit(q, mine)
-				total += c
-				res.Corrections[i] = Correction{
-					QuestionID: id, Stem: q.Stem, YourAnswer: mine, Answer: q.Answer, Correct: c == 1,
-					Credit: c, Explanation: q.Explanation, Article: q.Article,
-				}
-			}
-			res.Score = int(math.Round(100 * total / float64(len(ids))))
-			res.Passed = res.Score >= sv.PassScore
-			fast := now.Sub(a.StartedAt) < time.Duration(len(ids))*fastPerQuestion
-			// The conditional update claims the attempt: a concurrent second
-			// submit waits on the row and then matches nothing.
-			up := tx.Model(&Attempt{}).Where("id = ? AND submitted_at IS NULL", a.ID).Updates(map[string]any{
-				"submitted_at": now, "answers": mustJSON(clean), "score": res.Score, "passed": res.Passed,
-				"fast": fast, "updated_at": now,
-			})
-			if up.Error != nil {
-				return up.Error
-			}
-			if up.RowsAffected == 0 {
-				return ErrAlreadySubmitted
-			}
-			for _, c := range res.Corrections {
-				if err := tx.Table("survey_attempt_items").Create(map[string]any{
-					"attempt_id": a.ID, "question_id": c.QuestionID, "survey_id": a.SurveyID, "credit": c.Credit, "correct": c.Correct,
-				}).Error; err != nil {
-					if isDuplicate(err) {
-						return ErrAlreadySubmitted
-					}
-					return err
-				}
-			}
-			return nil
+			return applySubmit(tx, &f.attempt, plan)
 		})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("submit attempt: %w", err)
 	}
-	if res.Passed && sv.PointsRule != "" {
-		n, err := s.grant(ctx, &sv, residentID, fmt.Sprintf("attempt:%d", attemptID), "普法答题："+sv.Title)
-		if err != nil {
-			// The attempt is scored and stored; only the award failed.
-			return res, err
-		}
-		res.PointsAwarded = n
-		if n != 0 {
-			if err := s.db.WithContext(ctx).Model(&Attempt{}).Where("id = ?", attemptID).Update("points_awarded", n).Error; err != nil {
-				return nil, fmt.Errorf("record points: %w", err)
-			}
-		}
+	res := &plan.result
+	if res.Passed {
+		res.PointsAwarded, err = s.award(ctx, &sv, residentID, "survey_attempts", attemptID, fmt.Sprintf("attempt:%d", attemptID), "普法答题："+sv.Title)
 	}
-	return res, nil
+	return res, err
 }
 
 // grant awards points under the survey's rule, on behalf of the survey's
