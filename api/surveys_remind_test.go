@@ -40,9 +40,8 @@ func TestSurveyRemindIsFixedTextOncePerDay(t *testing.T) {
 	var notice struct {
 		Title, Body  string
 		DepartmentID *int64
-		AuthorID     *int64
 	}
-	if err := e.db.Table("notices").Select("title, body, department_id, author_id").Take(&notice).Error; err != nil {
+	if err := e.db.Table("notices").Select("title, body, department_id").Take(&notice).Error; err != nil {
 		t.Fatal(err)
 	}
 	if notice.Title != "问卷填报提醒" || strings.Contains(notice.Title, "社保") {
@@ -55,9 +54,14 @@ func TestSurveyRemindIsFixedTextOncePerDay(t *testing.T) {
 	if notice.DepartmentID == nil || *notice.DepartmentID != e.dept {
 		t.Fatalf("notice department %v, want %d", notice.DepartmentID, e.dept)
 	}
+	// Who asked is audited and kept with the reminder.
 	var audit struct{ ActorID int64 }
 	if err := e.db.Table("audit_log").Where("action = ?", "POST /api/v1/admin/surveys/:id/remind").Select("actor_id").Take(&audit).Error; err != nil || audit.ActorID != m.ID {
 		t.Fatalf("audit %+v (%v), want the member %d", audit, err, m.ID)
+	}
+	var sentBy int64
+	if err := e.db.Table("survey_reminders").Select("sent_by").Row().Scan(&sentBy); err != nil || sentBy != m.ID {
+		t.Fatalf("reminder sent by %d (%v), want %d", sentBy, err, m.ID)
 	}
 
 	t.Run("AgainTheSameDaySendsNothing", func(t *testing.T) {

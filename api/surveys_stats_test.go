@@ -12,6 +12,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/futian/ifutian/internal/district"
 	"github.com/futian/ifutian/staff"
 )
 
@@ -197,7 +198,7 @@ func TestSurveyRetention(t *testing.T) {
 		}}), http.StatusCreated)
 	}
 	huafu, _ := e.staffer([]staff.Role{staff.Editor}, "华富街道")
-	today := time.Now().In(time.FixedZone("", 8*3600)).Format(time.DateOnly)
+	today := district.Date(time.Now())
 	views := []struct{ tok, query string }{{editor, ""}, {editor, "?date=" + today}, {huafu, ""}}
 	stats := func() []string {
 		var out []string
