@@ -119,7 +119,7 @@ func (s *Server) routes() {
 	route(http.MethodPost, "/admin/questions", staff.WriteSurveys, s.createQuestions)
 	route(http.MethodPost, "/admin/surveys", staff.WriteSurveys, s.createSurvey)
 	route(http.MethodPost, "/admin/surveys/:id/publish", staff.WriteSurveys, s.publishSurvey)
-	route(http.MethodGet, "/admin/surveys/:id/stats", staff.ReadSurveys, s.surveyStats)
+	personal(http.MethodGet, "/admin/surveys/:id/stats", staff.ReadSurveys, s.surveyStats) // shows text answers
 	personal(http.MethodGet, "/admin/surveys/:id/responses", staff.ReadSurveys, s.exportResponses)
 	personal(http.MethodGet, "/admin/surveys/:id/missing", staff.ReadSurveys, s.missingDeclarations)
 	route(http.MethodPost, "/admin/surveys/:id/remind", staff.WriteSurveys, s.remindMissing)
