@@ -14,7 +14,7 @@ import (
 func (s *Server) routes() {
 	e := s.engine
 	e.Use(s.recoverPanics, withRequestID, s.measure, s.logRequests, secureHeaders, limitBody)
-	e.NoRoute(notFound)
+	e.NoRoute(s.serveConsole) // the console's files under /console/, else the contract's 404
 	e.NoMethod(methodNotAllowed)
 
 	e.GET("/healthz", s.healthz)
