@@ -19,6 +19,8 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/futian/ifutian/internal/dbtest"
 )
 
 // The browser tests drive the department console in headless Chromium
@@ -91,6 +93,9 @@ type tab struct {
 // Chromium.
 func newTab(t *testing.T, width, height int64) *tab {
 	t.Helper()
+	if os.Getenv(dbtest.EnvMySQL) != "" {
+		t.Skip("browser tests run in the SQLite pass only: they use a database of their own")
+	}
 	path := chromiumPath()
 	if _, err := os.Stat(path); err != nil {
 		t.Skipf("browser test skipped: no Chromium at %s (apt-get install chromium, or set IFUTIAN_CHROMIUM)", path)

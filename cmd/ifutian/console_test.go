@@ -24,6 +24,11 @@ func TestConsoleNoticeReview(t *testing.T) {
 
 	const title = "社区义诊通知 E2E"
 	tb.signIn(s.base, "editor.wang", staffPassword, "/notices/new")
+	tb.run("an error names its field",
+		chromedp.Click(css(`[data-test=save-draft]`)),
+		// The API's 400 names title in details.fields: the message shows under that field.
+		waitJS(`!!document.querySelector('[data-test=title]')?.closest('.el-form-item')?.querySelector('.el-form-item__error')`),
+	)
 	tb.run("compose",
 		chromedp.SendKeys(css(`[data-test=title]`), title),
 		chromedp.SendKeys(css(`[data-test=body]`), "本周六上午九点在园岭社区党群服务中心举行义诊。"),
@@ -191,5 +196,63 @@ func TestConsoleHidesForbidden(t *testing.T) {
 		waitText(`[data-test=notice-status]`, "待审核"),
 		chromedp.WaitVisible(css(`[data-test=withdraw]`)),
 		waitJS(absent(`[data-test=approve]`)+` && `+absent(`[data-test=reject]`)+` && `+absent(`[data-test="menu-/notices/review"]`)),
+	)
+}
+
+// TestConsoleSession: the staff token lives only in this tab's session
+// storage (no local storage, no cookie); a refused token (here revoked
+// elsewhere) sends the member to sign-in and forgets it; signing out revokes
+// it on the server; a token past its expires_at is never used, and one that
+// expires while the console is open signs the member out.
+func TestConsoleSession(t *testing.T) {
+	tb := newTab(t, 1280, 900)
+	s := startConsoleServer(t)
+	dept := s.department("区城管局")
+	s.staff("editor.he", dept, "editor")
+	const key = `'ifutian.console.session'`
+	token := func() string {
+		t.Helper()
+		v, err := chromedp.Run(tb.ctx, chromedp.Evaluate[string](`JSON.parse(sessionStorage.getItem(`+key+`) ?? '{"token":""}').token`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+
+	tb.signIn(s.base, "editor.he", staffPassword, "/")
+	tb.run("token in session storage only",
+		waitJS(`localStorage.length === 0 && document.cookie === ''`),
+	)
+	first := token()
+	if first == "" {
+		t.Fatal("no token in session storage after signing in")
+	}
+	s.call("POST", "/api/v1/auth/logout", first, nil, http.StatusNoContent) // revoked elsewhere
+	tb.run("a refused token ends the session",
+		chromedp.Click(css(`[data-test="menu-/notices"]`)),
+		chromedp.WaitVisible(css(`[data-test=login]`)),
+		waitJS(`sessionStorage.getItem(`+key+`) === null`),
+	)
+
+	tb.signIn(s.base, "editor.he", staffPassword, "/")
+	second := token()
+	tb.signOut()
+	tb.run("signed out", waitJS(`sessionStorage.getItem(`+key+`) === null`))
+	s.call("GET", "/api/v1/admin/me", second, nil, http.StatusUnauthorized)
+
+	tb.signIn(s.base, "editor.he", staffPassword, "/")
+	third := token()
+	tb.run("an expired token is not used",
+		chromedp.Evaluate[chromedp.Void](`sessionStorage.setItem(`+key+`, JSON.stringify({token: '`+third+`', expiresAt: new Date(Date.now() - 1000).toISOString()}))`),
+		chromedp.Reload(),
+		chromedp.WaitVisible(css(`[data-test=login]`)),
+		waitJS(`sessionStorage.getItem(`+key+`) === null`),
+	)
+	tb.run("a token that expires while open signs the member out",
+		chromedp.Evaluate[chromedp.Void](`sessionStorage.setItem(`+key+`, JSON.stringify({token: '`+third+`', expiresAt: new Date(Date.now() + 4000).toISOString()}))`),
+		chromedp.Navigate(s.base+"/console/me"),
+		chromedp.WaitVisible(css(`[data-test=profile]`)),
+		chromedp.WaitVisible(css(`[data-test=login]`)),
+		waitJS(`sessionStorage.getItem(`+key+`) === null`),
 	)
 }
