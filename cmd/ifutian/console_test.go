@@ -101,8 +101,9 @@ func TestConsoleAwardAndVoucher(t *testing.T) {
 	tb.signOut()
 
 	tb.run("phone size", chromedp.EmulateViewport(375, 812, chromedp.EmulateMobile))
-	tb.signIn(s.base, "venue.sun", staffPassword, "/verify")
+	tb.signIn(s.base, "venue.sun", staffPassword, "/") // a verifier starts on the verification page
 	tb.run("verify",
+		waitJS(`location.pathname === '/console/verify'`),
 		chromedp.SendKeys(css(`[data-test=voucher-code]`), strings.ToLower(code)),
 		chromedp.Click(css(`[data-test=verify]`)),
 		waitText(`[data-test=verified]`, "核销成功"),
