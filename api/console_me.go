@@ -12,7 +12,7 @@ import (
 // staffMe is the answer of GET /admin/me.
 type staffMe struct {
 	Staff       *staff.Member      `json:"staff"`
-	Department  *staff.Department  `json:"department"` // nil for a district-level account
+	Department  *staff.Department  `json:"department"` // nil for a district-wide account
 	Permissions []staff.Permission `json:"permissions"`
 }
 
@@ -23,7 +23,9 @@ type staffMe struct {
 func (s *Server) whoAmI(c *gin.Context) {
 	m := actor(c)
 	out := staffMe{Staff: m, Permissions: []staff.Permission{}}
-	if m.DepartmentID != nil {
+	// The department the member acts for, as Scope says (none for a
+	// district-wide account, a superadmin or a district auditor).
+	if dept := m.Scope().Department(); dept != nil {
 		// A handful of departments: the list is cheaper than a new lookup.
 		ds, err := s.Staff.FindDepartments(c.Request.Context())
 		if err != nil {
@@ -31,7 +33,7 @@ func (s *Server) whoAmI(c *gin.Context) {
 			return
 		}
 		for i := range ds {
-			if ds[i].ID == *m.DepartmentID {
+			if ds[i].ID == *dept {
 				out.Department = &ds[i]
 			}
 		}
