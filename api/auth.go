@@ -226,7 +226,7 @@ func (s *Server) staffLogin(c *gin.Context) {
 	ctx := c.Request.Context()
 	// Every attempt counts, per username and per client IP, so guessing
 	// is throttled whether it targets one account or many.
-	if err := s.throttle(c, "staff-login-user:"+strings.ToLower(req.Username), s.Limits.StaffLoginPerUser); err != nil {
+	if err := s.throttle(c, "staff-login-user:"+staff.NormalizeUsername(req.Username), s.Limits.StaffLoginPerUser); err != nil {
 		s.fail(c, err)
 		return
 	}
