@@ -30,14 +30,33 @@ const (
 	MySQL  Dialect = "mysql"
 )
 
+// CheckDSN checks a database name as Open reads it, without connecting:
+// "sqlite:<path>" or "mysql:<go-sql-driver DSN>".
+func CheckDSN(dsn string) error {
+	kind, rest, ok := strings.Cut(dsn, ":")
+	if !ok || rest == "" {
+		return fmt.Errorf("IFUTIAN_DB %q: want sqlite:<path> or mysql:<dsn>", dsn)
+	}
+	switch kind {
+	case "sqlite":
+		return nil
+	case "mysql":
+		if _, err := mysqldriver.ParseDSN(rest); err != nil {
+			return fmt.Errorf("IFUTIAN_DB mysql DSN: %w", err)
+		}
+		return nil
+	}
+	return fmt.Errorf("IFUTIAN_DB %q: unknown database %q, want sqlite or mysql", dsn, kind)
+}
+
 // Open connects to the database named by dsn, "sqlite:<path>" or
 // "mysql:<go-sql-driver DSN>", and checks that it answers.
 // An unreachable MySQL server is reported with the address that was tried.
 func Open(ctx context.Context, dsn string) (*gorm.DB, Dialect, error) {
-	kind, rest, ok := strings.Cut(dsn, ":")
-	if !ok || rest == "" {
-		return nil, "", fmt.Errorf("IFUTIAN_DB %q: want sqlite:<path> or mysql:<dsn>", dsn)
+	if err := CheckDSN(dsn); err != nil {
+		return nil, "", err
 	}
+	kind, rest, _ := strings.Cut(dsn, ":")
 	cfg := &gorm.Config{
 		SkipDefaultTransaction: true,
 		Logger:                 logger.Discard,
