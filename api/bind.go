@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	"github.com/gin-gonic/gin/binding"
@@ -27,10 +29,11 @@ var errTooLarge = apperr.New("payload_too_large", "请求体超过 1 MiB")
 
 var registerTagName sync.Once
 
-// bindJSON decodes the JSON body into dst and checks its binding tags.
-// Unknown fields are ignored; a wrong type, malformed JSON or a failed
-// check is an invalid_argument naming the fields; an empty body decodes as
-// {}; an oversized body is payload_too_large.
+// bindJSON decodes the JSON body into dst and checks its binding tags and
+// its times (checkTimes). Unknown fields are ignored; bytes that are not
+// UTF-8, a wrong type, malformed JSON or a failed check is an
+// invalid_argument naming the fields; an empty body decodes as {}; an
+// oversized body is payload_too_large.
 func bindJSON(c *gin.Context, dst any) error {
 	registerTagName.Do(func() {
 		// Name fields in validation errors by their JSON names.
@@ -44,16 +47,25 @@ func bindJSON(c *gin.Context, dst any) error {
 			})
 		}
 	})
-	err := json.NewDecoder(c.Request.Body).Decode(dst)
+	body, err := io.ReadAll(c.Request.Body)
+	var maxErr *http.MaxBytesError
+	if errors.As(err, &maxErr) {
+		return errTooLarge
+	}
+	if err != nil {
+		return fmt.Errorf("read body: %w", err)
+	}
+	// encoding/json would quietly turn bytes that are not UTF-8 into U+FFFD.
+	if !utf8.Valid(body) {
+		return apperr.Field(invalidUTF8Field(body), invalidUTF8Message)
+	}
+	err = json.NewDecoder(bytes.NewReader(body)).Decode(dst)
 	var (
-		maxErr    *http.MaxBytesError
 		typeErr   *json.UnmarshalTypeError
 		syntaxErr *json.SyntaxError
 	)
 	switch {
 	case err == nil, errors.Is(err, io.EOF):
-	case errors.As(err, &maxErr):
-		return errTooLarge
 	case errors.As(err, &typeErr):
 		field := typeErr.Field
 		if field == "" {

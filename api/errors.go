@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/db"
 )
 
 // statusOf is the whole error contract: a code decides the HTTP status.
@@ -62,6 +63,10 @@ func (s *Server) fail(c *gin.Context, err error) {
 			c.AbortWithStatusJSON(status, newErrorBody(ae.Code, ae.Message, ae.Fields, ae.Details))
 			return
 		}
+	}
+	if column, ok := db.InvalidText(err); ok {
+		s.fail(c, apperr.Field(or(column, "body"), invalidUTF8Message))
+		return
 	}
 	if errors.Is(err, context.Canceled) && c.Request.Context().Err() != nil {
 		// The client went away; nobody reads the answer.

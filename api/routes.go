@@ -13,7 +13,7 @@ import (
 // this table, so a new admin route without a permission fails it.
 func (s *Server) routes() {
 	e := s.engine
-	e.Use(s.recoverPanics, withRequestID, s.measure, s.logRequests, secureHeaders, limitBody)
+	e.Use(s.recoverPanics, withRequestID, s.measure, s.logRequests, secureHeaders, limitBody, s.checkUTF8)
 	e.NoRoute(notFound)
 	e.NoMethod(methodNotAllowed)
 
