@@ -82,6 +82,9 @@ type Exporter func(ctx context.Context, residentID int64) (any, error)
 type Hooks struct {
 	Erasers   []Eraser
 	Exporters map[string]Exporter // section name → exporter
+	// Deleted run after a deletion has committed (e.g. to drop cached
+	// tokens, which must not happen before the revocation is visible).
+	Deleted []func(residentID int64)
 }
 
 // Service manages residents. It is safe for concurrent use.
@@ -391,6 +394,9 @@ func (s *Service) Delete(ctx context.Context, id int64) error {
 	})
 	if err != nil {
 		return fmt.Errorf("delete resident: %w", err)
+	}
+	for _, deleted := range s.hooks.Deleted {
+		deleted(id)
 	}
 	return nil
 }
