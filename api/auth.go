@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"math"
 	"net/http"
 	"strconv"
@@ -86,6 +87,10 @@ func (s *Server) staffOnly(c *gin.Context) {
 		return
 	}
 	m, err := s.Staff.FindActive(c.Request.Context(), p.SubjectID)
+	if err != nil && !errors.Is(err, staff.ErrNotFound) {
+		s.fail(c, err) // not the token's fault: a database outage is a 503, not a logout
+		return
+	}
 	if err != nil || m.Disabled {
 		s.fail(c, auth.ErrInvalidToken)
 		return
