@@ -164,7 +164,7 @@ func (s *Service) FindDepartments(ctx context.Context) ([]Department, error) {
 // department, may not grant superadmin or dept_admin, and may not widen
 // their own street scope.
 func (s *Service) Create(ctx context.Context, actor *Member, n NewMember, knownStreet func(string) bool) (*Member, error) {
-	n.Username = strings.ToLower(strings.TrimSpace(n.Username))
+	n.Username = NormalizeUsername(n.Username)
 	if err := n.Validate(knownStreet); err != nil {
 		return nil, err
 	}
@@ -220,7 +220,7 @@ func (s *Service) Create(ctx context.Context, actor *Member, n NewMember, knownS
 // for an unknown user, a wrong password or a disabled account alike.
 func (s *Service) Authenticate(ctx context.Context, username, password string) (*Member, error) {
 	var m Member
-	err := s.db.WithContext(ctx).Where("username = ?", strings.ToLower(strings.TrimSpace(username))).Take(&m).Error
+	err := s.db.WithContext(ctx).Where("username = ?", NormalizeUsername(username)).Take(&m).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		bcrypt.CompareHashAndPassword(s.dummyHash, []byte(password))
 		return nil, ErrBadCredentials
