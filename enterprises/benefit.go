@@ -87,8 +87,8 @@ type NewProgram struct {
 }
 
 // Validate checks the program; it returns an invalid_argument error naming
-// the bad fields. by's street scope limits the streets a program may target.
-func (n *NewProgram) Validate(by *staff.Member, isStreet func(string) bool) error {
+// the bad fields.
+func (n *NewProgram) Validate(isStreet func(string) bool) error {
 	fields := map[string]string{}
 	n.Name, n.Notice = strings.TrimSpace(n.Name), strings.TrimSpace(n.Notice)
 	switch {
@@ -106,12 +106,7 @@ func (n *NewProgram) Validate(by *staff.Member, isStreet func(string) bool) erro
 	for _, st := range n.Criteria.Streets {
 		if !isStreet(st) {
 			fields["criteria.streets"] = fmt.Sprintf("未知街道 %q", st)
-		} else if !by.CoversStreet(st) {
-			fields["criteria.streets"] = fmt.Sprintf("%q 不在您负责的街道", st)
 		}
-	}
-	if len(n.Criteria.Streets) == 0 && !by.CoversStreet("") {
-		fields["criteria.streets"] = "须限定在您负责的街道内"
 	}
 	for _, ind := range n.Criteria.Industries {
 		if strings.TrimSpace(ind) == "" {
@@ -136,9 +131,15 @@ type RatingRef struct {
 
 // CreateProgram creates a benefit program for the member's department,
 // matches every qualifying enterprise and notifies their bound members.
-// Returns an invalid_argument error for bad fields.
+// Returns an invalid_argument error for bad fields and permission_denied
+// naming criteria.streets if the criteria reach beyond the member's
+// streets (a street-scoped member must name some of their streets).
 func (s *Service) CreateProgram(ctx context.Context, by *staff.Member, n NewProgram) (*ProgramResult, error) {
-	if err := n.Validate(by, s.streets); err != nil {
+	if err := n.Validate(s.streets); err != nil {
+		return nil, err
+	}
+	scope := by.Scope()
+	if err := scope.CheckReach("criteria.streets", n.Criteria.Streets); err != nil {
 		return nil, err
 	}
 	if n.Criteria.Industries == nil {
@@ -152,7 +153,7 @@ func (s *Service) CreateProgram(ctx context.Context, by *staff.Member, n NewProg
 	}
 	now := s.now().UTC()
 	p := BenefitProgram{Name: n.Name, MinGrade: n.Criteria.MinGrade, Industries: n.Criteria.Industries,
-		Streets: n.Criteria.Streets, Notice: n.Notice, DepartmentID: by.DepartmentID, CreatedBy: by.ID, CreatedAt: now}
+		Streets: n.Criteria.Streets, Notice: n.Notice, DepartmentID: scope.Department(), CreatedBy: by.ID, CreatedAt: now}
 	if err := s.db.WithContext(ctx).Create(&p).Error; err != nil {
 		return nil, fmt.Errorf("create program: %w", err)
 	}

@@ -111,8 +111,8 @@ type RecordResult struct {
 // Record writes a credit record for the member's department and re-rates
 // the enterprise at once. Credit officers of any department may write;
 // street-scoped members only for enterprises in their streets. Returns an
-// invalid_argument error for bad fields, ErrNotFound for an unknown
-// enterprise and ErrOutOfStreet outside the member's streets.
+// invalid_argument error for bad fields and ErrNotFound for an unknown
+// enterprise or one outside the member's streets.
 func (s *Service) Record(ctx context.Context, by *staff.Member, n NewCreditRecord) (*RecordResult, error) {
 	if err := n.Validate(s.now().UTC()); err != nil {
 		return nil, err
@@ -121,8 +121,9 @@ func (s *Service) Record(ctx context.Context, by *staff.Member, n NewCreditRecor
 	if err != nil {
 		return nil, err
 	}
-	if !by.CoversStreet(e.Street) {
-		return nil, ErrOutOfStreet
+	scope := by.Scope()
+	if !scope.CoversStreet(e.Street) {
+		return nil, ErrNotFound
 	}
 	var res *RecordResult
 	err = db.Retry(ctx, 5, func() error {
@@ -133,7 +134,7 @@ func (s *Service) Record(ctx context.Context, by *staff.Member, n NewCreditRecor
 			rec := CreditRecord{
 				EnterpriseID: e.ID, Kind: n.Kind, Severity: n.Severity, OccurredAt: n.OccurredAt, ExpiresAt: n.ExpiresAt,
 				CaseRef: strings.TrimSpace(n.CaseRef), Note: strings.TrimSpace(n.Note),
-				DepartmentID: by.DepartmentID, StaffID: by.ID, CreatedAt: s.now().UTC(),
+				DepartmentID: scope.Department(), StaffID: by.ID, CreatedAt: s.now().UTC(),
 			}
 			if err := tx.Create(&rec).Error; err != nil {
 				return fmt.Errorf("create credit record: %w", err)

@@ -25,7 +25,7 @@ var (
 	ErrNotFound      = apperr.New(apperr.NotFound, "企业不存在")
 	ErrExists        = apperr.New(apperr.Conflict, "该统一社会信用代码已登记")
 	ErrNotMember     = apperr.New(apperr.PermissionDenied, "仅限已绑定的企业成员查看和操作")
-	ErrOutOfStreet   = apperr.New(apperr.PermissionDenied, "该企业不在您负责的街道")
+	ErrOutOfStreet   = staff.OutOfScope("street", "不在您负责的街道内")
 	ErrBindingGone   = apperr.New(apperr.NotFound, "绑定申请不存在")
 	ErrDecided       = apperr.New(apperr.Conflict, "该申请已处理")
 	ErrObjectionGone = apperr.New(apperr.NotFound, "异议不存在")
@@ -112,13 +112,13 @@ func (n *NewEnterprise) Validate(isStreet func(string) bool) error {
 
 // Create registers an enterprise on behalf of a staff member and gives it
 // its first rating. Returns an invalid_argument error for bad fields,
-// ErrOutOfStreet if the street is outside the member's scope and ErrExists
-// if the code is already registered.
+// ErrOutOfStreet (permission_denied naming street) if the street is outside
+// the member's scope and ErrExists if the code is already registered.
 func (s *Service) Create(ctx context.Context, by *staff.Member, n NewEnterprise) (*Enterprise, error) {
 	if err := n.Validate(s.streets); err != nil {
 		return nil, err
 	}
-	if !by.CoversStreet(n.Street) {
+	if !by.Scope().CoversStreet(n.Street) {
 		return nil, ErrOutOfStreet
 	}
 	var e *Enterprise
