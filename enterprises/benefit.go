@@ -46,7 +46,12 @@ func (c Criteria) Match(grade, industry, street string) bool {
 // BenefitProgram is a benefit ("信用+免申即享") that enterprises meeting its
 // criteria get without applying. Members of a matched enterprise get an
 // inbox notice once per program: when the program is created, or when a
-// re-rating first makes their enterprise qualify.
+// re-rating first makes their enterprise qualify. That notice is a fixed
+// system text naming the program and the enterprise (benefitNotice), sent
+// for the program's department. Notice is the department's description of
+// the program: members read it with their enterprise's benefits
+// (Benefits); it never goes to inboxes, which only reviewed notices and
+// fixed system texts reach.
 type BenefitProgram struct {
 	ID           int64     `json:"id,string"`
 	Name         string    `json:"name"`
@@ -147,9 +152,6 @@ func (s *Service) CreateProgram(ctx context.Context, by *staff.Member, n NewProg
 	}
 	if n.Criteria.Streets == nil {
 		n.Criteria.Streets = []string{}
-	}
-	if n.Notice == "" {
-		n.Notice = "您的企业符合「" + n.Name + "」的条件，无需申请即可享受，详情请咨询相关部门。"
 	}
 	now := s.now().UTC()
 	p := BenefitProgram{Name: n.Name, MinGrade: n.Criteria.MinGrade, Industries: n.Criteria.Industries,
@@ -313,13 +315,38 @@ func (s *Service) sendMatchNotice(ctx context.Context, m benefitMatch) error {
 	if err != nil || len(members) == 0 {
 		return err
 	}
-	if err := s.notifier.SendDirect(ctx, notify.DirectNotice{
-		Title: "免申即享：" + p.Name, Body: p.Notice, Category: "policy", ResidentIDs: members,
-		Source: fmt.Sprintf("benefit:%d:ent:%d", m.ProgramID, m.EnterpriseID),
-	}); err != nil {
+	e, err := s.FindByID(ctx, m.EnterpriseID)
+	if err != nil {
+		return err
+	}
+	d := benefitNotice(&p, e)
+	d.ResidentIDs = members
+	d.Source = fmt.Sprintf("benefit:%d:ent:%d", m.ProgramID, m.EnterpriseID)
+	if err := s.notifier.SendDirect(ctx, d); err != nil {
 		return fmt.Errorf("send benefit notice: %w", err)
 	}
 	return nil
+}
+
+// benefitNotice is the fixed system text telling an enterprise's members
+// that it qualifies for a program, sent for the program's department. Staff
+// write nothing into it but the names it quotes (each cut short), so it
+// needs no review; the program's own description stays in the app
+// (Benefits).
+func benefitNotice(p *BenefitProgram, e *Enterprise) notify.DirectNotice {
+	return notify.DirectNotice{
+		Title:    "免申即享：您的企业符合「" + quote(p.Name, 40) + "」",
+		Body:     "您绑定的企业「" + quote(e.Name, 64) + "」（统一社会信用代码 " + e.USCC + "）符合「" + quote(p.Name, 64) + "」的条件，无需申请即可享受。政策说明请在 i福田「我的企业」的免申即享中查看。",
+		Category: "policy", DepartmentID: p.DepartmentID,
+	}
+}
+
+// quote returns s cut to at most n characters, with "…" when cut.
+func quote(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n-1]) + "…"
 }
 
 // Benefits lists the programs the member's enterprise qualifies for now,
