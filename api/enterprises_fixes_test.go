@@ -146,7 +146,7 @@ func TestCreditRecordOneCaseOneRecord(t *testing.T) {
 		ids := map[string]bool{first.ID: true}
 		for _, b := range []map[string]string{
 			body("kind", "complaint", "severity", "minor"), // same reference, another kind
-			body("uscc", other),                           // same reference, another enterprise
+			body("uscc", other),                            // same reference, another enterprise
 			body("case_ref", "深福市监罚〔2026〕13号"),
 			body("case_ref", ""), // no reference: every record is a new one
 			body("case_ref", ""),
