@@ -2,11 +2,13 @@ package api
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // TestBenefitNoticeIsSystemText: a benefit program's members are told by a
@@ -209,4 +211,113 @@ func TestCreditRecordConcurrentRepeats(t *testing.T) {
 	if !strings.Contains(rec.Body.String(), `"grade":"C"`) {
 		t.Fatalf("rating=%s, want C (85-20 counted once; twice is D)", rec.Body.String())
 	}
+}
+
+// TestImportValidatesEveryLine: every field of every line is checked
+// before anything is written (invalid UTF-8, the columns' lengths, codes,
+// control characters); the report names every bad line and every good one
+// is saved. (On MariaDB an invalid-UTF-8 name stopped the import half way
+// with a 500.)
+func TestImportValidatesEveryLine(t *testing.T) {
+	e := newEnv(t)
+	officer := e.officer()
+	lines := []string{
+		"uscc,name,industry,street",
+		code(1) + ",深圳市甲公司,制造业,华富街道",                                                            // 2 good
+		code(2) + ",\xff\xfe乙公司,制造业,华富街道",                                                       // 3 invalid UTF-8 name
+		code(3) + ",深圳市丙公司,\xe5\x88,华富街道",                                                       // 4 invalid UTF-8 industry (a cut character)
+		code(4) + "," + strings.Repeat("长", 129) + ",制造业,华富街道",                                  // 5 name too long
+		code(5) + ",深圳市丁公司," + strings.Repeat("业", 65) + ",华富街道",                                // 6 industry too long
+		code(6) + ",深圳市\x00戊公司,制造业,华富街道",                                                        // 7 control character
+		"914403001922038217,坏校验位公司,制造业,华富街道",                                                    // 8 bad code
+		strings.Join([]string{code(7)[:2], code(7)[2:8], code(7)[8:]}, " ") + ",深圳市己公司,软件,莲花街道", // 9 good, typed with spaces
+		code(8) + ",深圳市庚公司,软件,\xff街道",                                                           // 10 invalid UTF-8 street
+		code(9) + ",深圳市辛公司,软件,莲花街道",                                                             // 11 good
+	}
+	rec := e.do("POST", "/api/v1/admin/enterprises/import", officer, strings.Join(lines, "\n")+"\n", "Content-Type", "text/csv")
+	wantStatus(t, rec, http.StatusOK)
+	var got struct {
+		Imported int
+		Errors   []struct {
+			Line    int
+			Message string
+		}
+	}
+	decode(t, rec, &got)
+	var bad []int
+	for _, le := range got.Errors {
+		bad = append(bad, le.Line)
+		if !utf8.ValidString(le.Message) || le.Message == "" {
+			t.Fatalf("line %d: message %q", le.Line, le.Message)
+		}
+	}
+	if got.Imported != 3 || fmt.Sprint(bad) != "[3 4 5 6 7 8 10]" {
+		t.Fatalf("import=%s, want 3 imported and lines 3 4 5 6 7 8 10 reported", rec.Body.String())
+	}
+	var names []string
+	e.db.Table("enterprises").Order("id").Pluck("name", &names)
+	if fmt.Sprint(names) != "[深圳市甲公司 深圳市己公司 深圳市辛公司]" {
+		t.Fatalf("enterprises %q, want the three good lines", names)
+	}
+	if n := e.count("ratings"); n != 3 {
+		t.Fatalf("ratings=%d, want 3", n)
+	}
+}
+
+// TestImportTooLong: a file over the line limit is refused whole.
+func TestImportTooLong(t *testing.T) {
+	e := newEnv(t)
+	var b strings.Builder
+	b.WriteString("uscc,name,industry,street\n")
+	for i := range 20001 {
+		fmt.Fprintf(&b, "%s,公司%d,,华富街道\n", code(i), i)
+	}
+	wantError(t, e.do("POST", "/api/v1/admin/enterprises/import", e.officer(), b.String(), "Content-Type", "text/csv"), http.StatusBadRequest, "invalid_argument", "file")
+	if n := e.count("enterprises"); n != 0 {
+		t.Fatalf("enterprises=%d, want 0", n)
+	}
+}
+
+// TestEnterpriseTextFitsColumns: free text is checked against its column
+// (characters, control characters) and a program's lists against the TEXT
+// column holding them, so nothing reaches the database as a 500.
+func TestEnterpriseTextFitsColumns(t *testing.T) {
+	e := newEnv(t)
+	officer := e.officer()
+	t.Run("ErrControlCharacter", func(t *testing.T) {
+		before := e.count("enterprises")
+		wantError(t, e.do("POST", "/api/v1/admin/enterprises", officer, map[string]string{"uscc": code(1), "name": "深圳市\u0000公司", "street": "华富街道"}), http.StatusBadRequest, "invalid_argument", "name")
+		wantError(t, e.do("POST", "/api/v1/admin/enterprises", officer, map[string]string{"uscc": code(1), "name": "深圳市公司", "industry": strings.Repeat("业", 65), "street": "华富街道"}), http.StatusBadRequest, "invalid_argument", "industry")
+		if n := e.count("enterprises"); n != before {
+			t.Fatalf("enterprises=%d, want %d", n, before)
+		}
+	})
+	t.Run("ProgramStreetsCountOnce", func(t *testing.T) {
+		streets := make([]string, 6000) // 90 KB of JSON, over MySQL's TEXT
+		for i := range streets {
+			streets[i] = "华富街道"
+		}
+		rec := e.do("POST", "/api/v1/admin/benefit-programs", officer, map[string]any{"name": "贴息", "criteria": map[string]any{"min_grade": "B", "streets": streets}})
+		wantStatus(t, rec, http.StatusCreated)
+		if body := rec.Body.String(); !strings.Contains(body, `"streets":["华富街道"]`) {
+			t.Fatalf("program=%.300s…, want the street once", body)
+		}
+	})
+	t.Run("ErrProgramLists", func(t *testing.T) {
+		before := e.count("benefit_programs")
+		industries := make([]string, 51)
+		for i := range industries {
+			industries[i] = fmt.Sprint("行业", i)
+		}
+		for _, criteria := range []map[string]any{
+			{"min_grade": "B", "industries": industries},
+			{"min_grade": "B", "industries": []string{strings.Repeat("业", 65)}},
+			{"min_grade": "B", "industries": []string{" "}},
+		} {
+			wantError(t, e.do("POST", "/api/v1/admin/benefit-programs", officer, map[string]any{"name": "贴息", "criteria": criteria}), http.StatusBadRequest, "invalid_argument", "criteria.industries")
+		}
+		if n := e.count("benefit_programs"); n != before {
+			t.Fatalf("programs=%d, want %d", n, before)
+		}
+	})
 }

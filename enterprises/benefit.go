@@ -95,30 +95,41 @@ type NewProgram struct {
 // the bad fields.
 func (n *NewProgram) Validate(isStreet func(string) bool) error {
 	fields := map[string]string{}
-	n.Name, n.Notice = strings.TrimSpace(n.Name), strings.TrimSpace(n.Notice)
-	switch {
-	case n.Name == "":
-		fields["name"] = "必填"
-	case utf8.RuneCountInString(n.Name) > 128:
-		fields["name"] = "不能超过 128 字"
-	}
-	if utf8.RuneCountInString(n.Notice) > 2000 {
-		fields["notice"] = "不能超过 2000 字"
-	}
+	checkText(fields, "name", &n.Name, 128, true, false)
+	checkText(fields, "notice", &n.Notice, 2000, false, true)
 	if !slices.Contains(Grades, n.Criteria.MinGrade) {
 		fields["criteria.min_grade"] = "须为以下之一: A B C D"
 	}
+	// The lists are stored as JSON in TEXT columns (64 KiB on MySQL): a
+	// street or industry counts once, and there are at most maxIndustries.
+	n.Criteria.Streets = compact(n.Criteria.Streets)
 	for _, st := range n.Criteria.Streets {
-		if !isStreet(st) {
-			fields["criteria.streets"] = fmt.Sprintf("未知街道 %q", st)
+		if !utf8.ValidString(st) || !isStreet(st) {
+			fields["criteria.streets"] = fmt.Sprintf("未知街道 %q", strings.ToValidUTF8(st, "\ufffd"))
 		}
 	}
-	for _, ind := range n.Criteria.Industries {
-		if strings.TrimSpace(ind) == "" {
-			fields["criteria.industries"] = "不能含空行业"
-		}
+	for i := range n.Criteria.Industries {
+		checkText(fields, "criteria.industries", &n.Criteria.Industries[i], 64, true, false)
+	}
+	n.Criteria.Industries = compact(n.Criteria.Industries)
+	if len(n.Criteria.Industries) > maxIndustries {
+		fields["criteria.industries"] = fmt.Sprintf("最多 %d 个行业", maxIndustries)
 	}
 	return apperr.Fields(fields)
+}
+
+// maxIndustries bounds a program's industry list.
+const maxIndustries = 50
+
+// compact returns the values in their first order, each once.
+func compact(values []string) []string {
+	var out []string
+	for _, v := range values {
+		if !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // ProgramResult is a created program and the enterprises it matched.

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -84,13 +83,8 @@ func (n *NewCreditRecord) Validate(now time.Time) error {
 	}
 	// Microseconds are what both databases keep: a repeat compares equal.
 	n.OccurredAt = n.OccurredAt.UTC().Truncate(time.Microsecond)
-	n.CaseRef, n.Note = strings.TrimSpace(n.CaseRef), strings.TrimSpace(n.Note)
-	if utf8.RuneCountInString(n.CaseRef) > 128 {
-		fields["case_ref"] = "不能超过 128 字"
-	}
-	if utf8.RuneCountInString(n.Note) > 1000 {
-		fields["note"] = "不能超过 1000 字"
-	}
+	checkText(fields, "case_ref", &n.CaseRef, 128, false, false)
+	checkText(fields, "note", &n.Note, 1000, false, true)
 	if len(fields) == 0 {
 		w := window(n.Kind, n.Severity)
 		if n.ExpiresAt.IsZero() {

@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -60,12 +58,10 @@ func (s *Service) Object(ctx context.Context, residentID int64, code string, fac
 	if err != nil {
 		return nil, err
 	}
-	reason = strings.TrimSpace(reason)
-	switch {
-	case reason == "":
-		return nil, apperr.Field("reason", "必填")
-	case utf8.RuneCountInString(reason) > 1000:
-		return nil, apperr.Field("reason", "不能超过 1000 字")
+	fields := map[string]string{}
+	checkText(fields, "reason", &reason, 1000, true, true)
+	if err := apperr.Fields(fields); err != nil {
+		return nil, err
 	}
 	cur, err := s.current(ctx, e.ID)
 	if err != nil {
