@@ -321,3 +321,18 @@ func TestEnterpriseTextFitsColumns(t *testing.T) {
 		}
 	})
 }
+
+// TestCodeTypedWithSeparators: a code typed with inner spaces or hyphens
+// is the same code, wherever a code is taken.
+func TestCodeTypedWithSeparators(t *testing.T) {
+	e := newEnv(t)
+	officer := e.officer()
+	rec := e.do("POST", "/api/v1/admin/enterprises", officer, map[string]string{"uscc": "91 110000 600037341l", "name": "北京示例有限公司", "street": "华富街道"})
+	wantStatus(t, rec, http.StatusCreated)
+	if !strings.Contains(rec.Body.String(), `"uscc":"91110000600037341L"`) {
+		t.Fatalf("created=%s, want the compact code", rec.Body.String())
+	}
+	wantStatus(t, e.do("GET", "/api/v1/enterprises/91-110000-600037341L/rating", "", nil), http.StatusOK)
+	wantStatus(t, e.do("GET", "/api/v1/enterprises/91%20110000%20600037341L/rating", "", nil), http.StatusOK)
+	wantError(t, e.do("POST", "/api/v1/admin/enterprises", officer, map[string]string{"uscc": "91-110000-600037341L", "name": "重复", "street": "华富街道"}), http.StatusConflict, "conflict", "")
+}
