@@ -6,7 +6,7 @@ import (
 	"github.com/futian/ifutian/staff"
 )
 
-// FindForStaff returns a live resident to staff whose scope is scope. A
+// FindForStaff returns a live resident to a staff member acting with scope. A
 // resident of a street the scope does not cover answers ErrNotFound, like
 // an unknown or deleted one (a street-scoped member covers no resident
 // without a street).
