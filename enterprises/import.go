@@ -58,8 +58,8 @@ type importLine struct {
 // the file is not CSV at all or it has more than maxImportRows lines.
 func (s *Service) Import(ctx context.Context, by *staff.Member, r io.Reader) (*ImportResult, error) {
 	good, res, err := s.checkImport(ctx, by.Scope(), r)
-	if err != nil {
-		return nil, err
+	if err != nil || len(good) == 0 {
+		return res, err
 	}
 	var created []int64
 	var raced []LineError
