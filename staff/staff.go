@@ -205,13 +205,13 @@ func (s *Service) Create(ctx context.Context, actor *Member, n NewMember, knownS
 	return m, nil
 }
 
-// mayCreate checks that actor may create member n: n's scope lies within
-// the actor's, and only a superadmin grants superadmin or dept_admin.
-func (actor *Member) mayCreate(n NewMember) error {
-	if !actor.Has(Superadmin) && (slices.Contains(n.Roles, Superadmin) || slices.Contains(n.Roles, DeptAdmin)) {
+// mayCreate checks that m may create member n: n's scope lies within m's,
+// and only a superadmin grants superadmin or dept_admin.
+func (m *Member) mayCreate(n NewMember) error {
+	if !m.Has(Superadmin) && (slices.Contains(n.Roles, Superadmin) || slices.Contains(n.Roles, DeptAdmin)) {
 		return ErrRoleNotGrantable
 	}
-	mine := actor.Scope()
+	mine := m.Scope()
 	theirs := (&Member{DepartmentID: n.DepartmentID, Roles: n.Roles, Streets: n.Streets}).Scope()
 	if !theirs.everyStreet().Within(mine.everyStreet()) {
 		return ErrOutsideDepartment
