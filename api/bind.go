@@ -43,7 +43,7 @@ func bindJSON(c *gin.Context, dst any) error {
 			})
 		}
 	})
-	err := json.NewDecoder(c.Request.Body).Decode(dst)
+	err := json.NewDecoder(c.Request.Body).Decode(&notNull{dst})
 	var (
 		maxErr    *http.MaxBytesError
 		typeErr   *json.UnmarshalTypeError
