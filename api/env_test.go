@@ -47,6 +47,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := dbtest.Main(m)
+	writeContractSeen()
 	stop(context.Background())
 	os.Exit(code)
 }
