@@ -47,6 +47,8 @@ func TestContractCheckCatchesDrift(t *testing.T) {
 			answer(200, "application/json", me), "the document refuses this request, but the server answered 200"},
 		{"RefusedRequestRefused", httptest.NewRequest("PATCH", "/api/v1/me", strings.NewReader(`{"birth_year":"x"}`)), `{"birth_year":"x"}`,
 			answer(400, "application/json", `{"error":{"code":"invalid_argument","message":"x","details":{"fields":{"birth_year":"x"}}}}`), ""},
+		{"RetryAfterMissing", httptest.NewRequest("POST", "/api/v1/auth/staff-login", strings.NewReader(`{"username":"a","password":"b"}`)), `{"username":"a","password":"b"}`,
+			answer(429, "application/json", `{"error":{"code":"rate_limited","message":"x","details":{"retry_after_s":3}}}`), "Retry-After"},
 		{"UndocumentedPath", httptest.NewRequest("GET", "/api/v1/secret", nil), "", answer(200, "application/json", `{}`), "not in the OpenAPI document"},
 	}
 	for _, tc := range cases {
