@@ -134,12 +134,12 @@ func TestOpenAPIDocument(t *testing.T) {
 }
 
 // wantStatuses are the error statuses an operation can give whatever it
-// does: 500 anywhere; 401 with a token; 403 for admin and resident-only
-// operations; 400 and 413 with a body; 400 with parameters; 404 with a
-// path parameter; 429 for a resident's writes; 503 when it reads the
-// database.
+// does: 400 and 500 anywhere (a query parameter that is not UTF-8 is 400
+// on every route); 401 with a token; 403 for admin and resident-only
+// operations; 413 with a body; 404 with a path parameter; 429 for a
+// resident's writes; 503 when it reads the database.
 func wantStatuses(path string, op *openapi3.Operation) []int {
-	out := []int{http.StatusInternalServerError}
+	out := []int{http.StatusBadRequest, http.StatusInternalServerError}
 	public := op.Security != nil && len(*op.Security) == 0
 	tag := ""
 	if len(op.Tags) > 0 {
