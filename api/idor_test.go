@@ -303,6 +303,14 @@ type idorCase struct {
 func idorCases() map[string]idorCase {
 	const v1 = "/api/v1"
 	return map[string]idorCase{
+		"GET /docs/:file": {
+			owner: "public: the API explorer's library code; nothing else is served from there",
+			attack: func(t *testing.T, w *idorWorld) {
+				for _, name := range []string{"package.json", "..%2Fopenapi.go", "index.html", "dist"} {
+					wantStatus(t, w.do("GET", "/docs/"+name, "", nil), http.StatusNotFound)
+				}
+			},
+		},
 		"GET " + v1 + "/enterprises/:uscc/rating": {
 			owner: "public by contract: uscc, name, grade, rated_at and valid_until only",
 			attack: func(t *testing.T, w *idorWorld) {

@@ -25,6 +25,7 @@ func (s *Server) routes() {
 	if !s.DisableDocs {
 		e.GET("/openapi.json", s.opsOnly, s.serveSpec)
 		e.GET("/docs", s.opsOnly, s.serveDocs)
+		e.GET("/docs/:file", s.serveDocsAsset)
 	}
 
 	v1 := e.Group("/api/v1")
