@@ -47,7 +47,7 @@ func seedSends(t *testing.T, gdb *gorm.DB, s *Service, n int, template string) i
 	if err != nil {
 		t.Fatal(err)
 	}
-	notice := &Notice{Title: "t", Body: "b", Category: "health", PublishAt: now.Add(-time.Minute), Status: StatusApproved,
+	notice := &Notice{Title: "t", Body: "b", Category: "health", PublishAt: new(now.Add(-time.Minute)), Status: StatusApproved,
 		SubscribeTemplateID: template, SubscribeData: `{"thing1":"x"}`, CreatedAt: now, UpdatedAt: now}
 	if err := gdb.Create(notice).Error; err != nil {
 		t.Fatal(err)
@@ -102,7 +102,7 @@ func TestDeliveryCrash(t *testing.T) {
 
 	// The worker that dies: it claims 5 and gets 2 onto the wire.
 	dead := s.NewDeliverer(client, cfg)
-	_, inflight, err := dead.claim(context.Background(), 5)
+	inflight, err := dead.claim(context.Background(), true, 5)
 	if err != nil || len(inflight) != 5 {
 		t.Fatalf("claim=%d, %v", len(inflight), err)
 	}

@@ -274,7 +274,7 @@ func benchSeedNotices(ctx context.Context, gdb *gorm.DB, svc *notify.Service, re
 			a = notify.Audience{Streets: []string{regions.Streets[(i/100)%len(regions.Streets)].Name}, AgeMin: &lo}
 		}
 		n := &notify.Notice{Title: benchSeedTitle, Body: "通知正文", Category: "health", Audience: a,
-			PublishAt: now, Status: notify.StatusApproved, CreatedAt: now, UpdatedAt: now}
+			PublishAt: &now, Status: notify.StatusApproved, CreatedAt: now, UpdatedAt: now}
 		if err := gdb.WithContext(ctx).Create(n).Error; err != nil {
 			return fmt.Errorf("seed notice: %w", err)
 		}

@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+
+	"github.com/futian/ifutian/notify"
 )
 
 // Config is the service configuration, read from IFUTIAN_* variables.
@@ -31,7 +33,28 @@ type Config struct {
 	ResidentTokenTTL  time.Duration // IFUTIAN_RESIDENT_TOKEN_TTL
 	StaffTokenTTL     time.Duration // IFUTIAN_STAFF_TOKEN_TTL
 	PointsLevels      string        // IFUTIAN_POINTS_LEVELS, e.g. "0,100,300,1000": lifetime points of levels 1, 2, …
+
+	// Notify is how notices reach people: IFUTIAN_WECHAT_TEMPLATES,
+	// IFUTIAN_WECHAT_LONG_TERM, IFUTIAN_QUIET_HOURS, IFUTIAN_NOTICE_DAILY_CAP.
+	Notify notify.Config
+	SMS    SMSConfig
 }
+
+// SMSConfig is the Tencent Cloud SMS account that urgent notices' text
+// messages go through (IFUTIAN_SMS_*); without a secret the built-in fake
+// SMS server is used.
+type SMSConfig struct {
+	SecretID, SecretKey string // IFUTIAN_SMS_SECRET_ID, IFUTIAN_SMS_SECRET_KEY
+	SdkAppID            string // IFUTIAN_SMS_SDK_APP_ID
+	SignName            string // IFUTIAN_SMS_SIGN
+	TemplateID          string // IFUTIAN_SMS_TEMPLATE
+	Region              string // IFUTIAN_SMS_REGION
+	URL                 string // IFUTIAN_SMS_URL: a fake SMS server (ifutian fake-sms)
+	Rate                int    // IFUTIAN_SMS_RATE, text messages per second
+}
+
+// Fake reports whether the built-in fake SMS server is used.
+func (c SMSConfig) Fake() bool { return c.URL == "" && c.SecretID == "" }
 
 // FakeWeChat reports whether the built-in fake WeChat is used.
 func (c Config) FakeWeChat() bool {
@@ -102,12 +125,13 @@ func loadConfig(getenv func(string) string) (Config, error) {
 			*d.dst = x
 		}
 	}
-	c.WeChatSendRate = 20
+	c.WeChatSendRate = notify.DefaultSendRate
 	if v := getenv("IFUTIAN_WECHAT_SEND_RATE"); v != "" {
 		if _, err := fmt.Sscanf(v, "%d", &c.WeChatSendRate); err != nil || c.WeChatSendRate < 1 {
 			bad("IFUTIAN_WECHAT_SEND_RATE", "%q: want a positive whole number of messages per second", v)
 		}
 	}
+	loadNotifyConfig(&c, getenv, bad)
 	for _, b := range []struct {
 		name string
 		dst  *bool
