@@ -185,14 +185,14 @@ type candidate struct {
 // time has come, sending ones whose lease ran out), passes the routine
 // ones still under the daily cap through it (those over it are capped) and
 // marks the rest sending under a new claim token until the lease ends.
-func (d *Deliverer) claim(ctx context.Context, urgent bool, n int) ([]claimed, error) {
+func (d *Deliverer) claim(ctx context.Context, urgent bool, n int) (rows []claimed, capped int, err error) {
 	var b [12]byte
 	_, _ = crand.Read(b[:])
 	token := hex.EncodeToString(b[:])
 	now := d.s.clock()
 	var ids []int64
-	err := db.Transact(ctx, d.s.db, func(tx *gorm.DB) error {
-		ids = nil
+	err = db.Transact(ctx, d.s.db, func(tx *gorm.DB) error {
+		ids, capped = nil, 0
 		var cands []candidate
 		err := tx.Table("notice_sends").Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"}).
 			Select("id, resident_id, template_id, under_cap, quota_spent").
@@ -204,7 +204,7 @@ func (d *Deliverer) claim(ctx context.Context, urgent bool, n int) ([]claimed, e
 		if err != nil {
 			return err
 		}
-		ids = admitted
+		ids, capped = admitted, len(cands)-len(admitted)
 		if len(ids) == 0 {
 			return nil
 		}
@@ -212,23 +212,22 @@ func (d *Deliverer) claim(ctx context.Context, urgent bool, n int) ([]claimed, e
 			WHERE id IN ?`, token, false, now.Add(d.cfg.Lease), now, ids).Error
 	})
 	if err != nil {
-		return nil, fmt.Errorf("claim sends: %w", err)
+		return nil, 0, fmt.Errorf("claim sends: %w", err)
 	}
 	if len(ids) == 0 {
-		return nil, nil
+		return nil, capped, nil
 	}
-	var rows []claimed
 	err = d.s.db.WithContext(ctx).Table("notice_sends s").
 		Select("s.id, s.notice_id, s.resident_id, s.template_id, s.attempts, p.openid, p.phone_enc").
 		Joins("LEFT JOIN residents p ON p.id = s.resident_id").
 		Where("s.id IN ? AND s.claim = ?", ids, token).Scan(&rows).Error
 	if err != nil {
-		return nil, fmt.Errorf("load claimed sends: %w", err)
+		return nil, 0, fmt.Errorf("load claimed sends: %w", err)
 	}
 	for i := range rows {
 		rows[i].Token = token
 	}
-	return rows, nil
+	return rows, capped, nil
 }
 
 // hold moves up to n due routine sends to the end of the quiet hours.
@@ -250,9 +249,10 @@ func (d *Deliverer) hold(ctx context.Context, until time.Time, n int) (int, erro
 	return len(ids), nil
 }
 
-// DeliverOnce claims one batch of due sends, urgent ones first, sends them
-// within the rate and records each outcome. In quiet hours routine sends
-// are held instead. It returns how many sends it claimed or held.
+// DeliverOnce claims one batch of due sends, sends them within the rate
+// and records each outcome. Routine sends are claimed only when no urgent
+// one is due; in quiet hours they are held instead. It returns how many
+// sends it claimed, capped or held.
 func (d *Deliverer) DeliverOnce(ctx context.Context) (int, error) {
 	d.mu.Lock()
 	paused := time.Now().Before(d.pausedUntil)
@@ -260,22 +260,18 @@ func (d *Deliverer) DeliverOnce(ctx context.Context) (int, error) {
 	if paused {
 		return 0, nil
 	}
-	rows, err := d.claim(ctx, true, d.cfg.Batch)
+	rows, done, err := d.claim(ctx, true, d.cfg.Batch)
 	if err != nil {
 		return 0, err
 	}
-	held := 0
-	if len(rows) < d.cfg.Batch {
+	if len(rows) == 0 && done == 0 {
 		if until, quiet := d.s.cfg.Quiet.Until(d.s.clock()); quiet {
-			if held, err = d.hold(ctx, until, 1000); err != nil {
-				return 0, err
-			}
+			done, err = d.hold(ctx, until, 1000)
 		} else {
-			more, err := d.claim(ctx, false, d.cfg.Batch-len(rows))
-			if err != nil {
-				return 0, err
-			}
-			rows = append(rows, more...)
+			rows, done, err = d.claim(ctx, false, d.cfg.Batch)
+		}
+		if err != nil {
+			return 0, err
 		}
 	}
 	var wg sync.WaitGroup
@@ -289,7 +285,7 @@ func (d *Deliverer) DeliverOnce(ctx context.Context) (int, error) {
 	}
 	wg.Wait()
 	close(errs)
-	return len(rows) + held, <-errs
+	return len(rows) + done, <-errs
 }
 
 // deliver sends one claimed message and records what happened. Results are

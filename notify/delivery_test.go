@@ -98,11 +98,11 @@ func TestDeliveryCrash(t *testing.T) {
 	const n, tpl = 60, "TPL_CRASH"
 	seedSends(t, gdb, s, n, tpl)
 	client := wechat.New(wechat.Config{AppID: "wxcrash", AppSecret: "s"})
-	cfg := DeliveryConfig{Rate: 500, Batch: 5, Lease: 300 * time.Millisecond, Backoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond, MaxAttempts: 20, Idle: 10 * time.Millisecond}
+	cfg := DeliveryConfig{Rate: 500, Batch: 5, Lease: 3 * time.Second, Backoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond, MaxAttempts: 20, Idle: 10 * time.Millisecond}
 
 	// The worker that dies: it claims 5 and gets 2 onto the wire.
 	dead := s.NewDeliverer(client, cfg)
-	inflight, err := dead.claim(context.Background(), true, 5)
+	inflight, _, err := dead.claim(context.Background(), true, 5)
 	if err != nil || len(inflight) != 5 {
 		t.Fatalf("claim=%d, %v", len(inflight), err)
 	}
