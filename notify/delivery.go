@@ -368,11 +368,20 @@ func (d *Deliverer) finish(ctx context.Context, r claimed, status, msg string) e
 	if status == "sent" {
 		upd["sent_at"] = now
 	}
-	err := d.s.db.WithContext(ctx).Table("notice_sends").Where("id = ? AND claim = ? AND status = 'sending'", r.ID, r.Token).Updates(upd).Error
+	err := d.record(ctx, r, upd)
 	if err != nil {
 		return fmt.Errorf("record send %d: %w", r.ID, err)
 	}
 	return nil
+}
+
+// record writes a claimed send's outcome, if the claim is still ours. A
+// deadlock with another process's claim is retried: a message sent but not
+// recorded would be sent again once its lease ran out.
+func (d *Deliverer) record(ctx context.Context, r claimed, upd map[string]any) error {
+	return db.Retry(ctx, 8, func() error {
+		return d.s.db.WithContext(ctx).Table("notice_sends").Where("id = ? AND claim = ? AND status = 'sending'", r.ID, r.Token).Updates(upd).Error
+	})
 }
 
 // retry puts a send back in the queue after delay; counted says whether
@@ -383,8 +392,7 @@ func (d *Deliverer) retry(ctx context.Context, r claimed, delay time.Duration, c
 	if !counted {
 		upd["attempts"] = gorm.Expr("attempts - 1")
 	}
-	err := d.s.db.WithContext(ctx).Table("notice_sends").Where("id = ? AND claim = ? AND status = 'sending'", r.ID, r.Token).Updates(upd).Error
-	if err != nil {
+	if err := d.record(ctx, r, upd); err != nil {
 		return fmt.Errorf("requeue send %d: %w", r.ID, err)
 	}
 	return nil
