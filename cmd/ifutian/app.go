@@ -25,6 +25,7 @@ import (
 	"github.com/futian/ifutian/migrations"
 	"github.com/futian/ifutian/notify"
 	"github.com/futian/ifutian/residents"
+	"github.com/futian/ifutian/surveys"
 	"github.com/futian/ifutian/wechat"
 )
 
@@ -160,6 +161,15 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *instance, err 
 		})
 	})
 	a.workers = append(a.workers, a.expirePoints)
+	a.workers = append(a.workers, func(ctx context.Context) error {
+		return a.Surveys.RunRetention(ctx, surveys.RetentionInterval, func(n int, err error) {
+			if err != nil {
+				log.Error("survey retention", "err", err)
+			} else if n > 0 {
+				log.Info("survey answers erased past retention", "count", n)
+			}
+		})
+	})
 	if err := setPointsLevels(a.Points, cfg.PointsLevels); err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@
 //	ifutian fake-sms              run the fake Tencent Cloud SMS server on IFUTIAN_ADDR
 //	ifutian bench points|notify   measure throughput against IFUTIAN_DB
 //	ifutian points reconcile      check every points account against its ledger
+//	ifutian openapi               print the OpenAPI document (console/openapi.json)
 package main
 
 import (
@@ -40,6 +41,7 @@ commands:
   fake-sms                   run the fake Tencent Cloud SMS server on IFUTIAN_ADDR
   bench <points|notify>      measure against IFUTIAN_DB
   points reconcile           check balances against the ledger
+  openapi                    print the OpenAPI document the server serves
 
 configuration is read from IFUTIAN_* environment variables (see README.md).`
 
@@ -79,6 +81,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return benchCommand(ctx, cfg, log, args[1:], stdout)
 	case "points":
 		return pointsCommand(ctx, cfg, log, args[1:], stdout)
+	case "openapi":
+		return openapiCommand(stdout)
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)
 		return nil

@@ -19,7 +19,11 @@ import (
 	"github.com/futian/ifutian/internal/dbtest"
 )
 
-func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
+func TestMain(m *testing.M) {
+	code := dbtest.Main(m)
+	closeBrowser() // the browser tests share one Chromium
+	os.Exit(code)
+}
 
 func env(kv ...string) func(string) string {
 	m := map[string]string{}
