@@ -294,13 +294,6 @@ func staffID(m *staff.Member) *int64 {
 	return &m.ID
 }
 
-func departmentID(m *staff.Member) *int64 {
-	if m == nil {
-		return nil
-	}
-	return m.DepartmentID
-}
-
 func orDefault(s, def string) string {
 	if s = strings.TrimSpace(s); s != "" {
 		return s
