@@ -508,7 +508,8 @@ func TestStaleWriteRefused(t *testing.T) {
 	}
 	read := func() *account {
 		t.Helper()
-		a, err := s.readAccount(gdb, id, false, "", nil)
+		a, err := s.lock(gdb, id) // outside a transaction: a plain read
+
 		if err != nil {
 			t.Fatal(err)
 		}
