@@ -56,7 +56,8 @@ func (r *AwardRequest) Validate() error {
 // (ErrResidentNotFound; a nil actor covers nothing). An award over a cap
 // is recorded as refused, grants nothing and returns ErrCapReached with the
 // reason. Returns ErrExternalIDTaken when the rule and external_id were
-// awarded to another resident.
+// awarded to another resident, and ErrBusy when the resident's account kept
+// changing under the award through every retry.
 func (s *Service) Award(ctx context.Context, actor *staff.Member, req AwardRequest) (*Transaction, bool, error) {
 	return s.grant(ctx, actor.Scope(), staffID(actor), req)
 }

@@ -51,6 +51,11 @@ var (
 	ErrAppealDecided      = apperr.New(apperr.Conflict, "该申诉已处理")
 )
 
+// ErrBusy is returned when a write kept conflicting with others on the same
+// resident through every retry; nothing was written and the request may be
+// repeated.
+var ErrBusy = apperr.New(apperr.Unavailable, "系统繁忙，请稍后重试")
+
 // ErrCapReached is returned when an award would pass a rule's daily or
 // monthly cap; the refusal is recorded and nothing is granted. Its details
 // carry "reason": "daily_cap" or "monthly_cap".
@@ -321,12 +326,17 @@ func (s *Service) debit(tx *gorm.DB, a *account, t *Transaction) error {
 	return s.post(tx, a, t)
 }
 
-// transact runs fn in a transaction, again on a deadlock, lock timeout or
-// SQLite BUSY.
+// transact runs fn in a transaction, again on a deadlock, lock timeout,
+// serialization failure or SQLite BUSY. A conflict that outlasts every
+// attempt is ErrBusy: the client may simply try again.
 func (s *Service) transact(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return db.Retry(ctx, 5, func() error {
+	err := db.Retry(ctx, 5, func() error {
 		return s.db.WithContext(ctx).Transaction(fn)
 	})
+	if db.IsRetryable(err) {
+		return ErrBusy
+	}
+	return err
 }
 
 // findTransaction returns the ledger row of kind with idempotency key idem,

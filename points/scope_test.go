@@ -7,6 +7,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/futian/ifutian/internal/db"
 	"github.com/futian/ifutian/internal/dbtest"
 	"github.com/futian/ifutian/staff"
 )
@@ -224,5 +225,43 @@ func TestRuleAndRewardScope(t *testing.T) {
 	rw, err = s.CreateReward(ctx, admin, Reward{Name: "年卡", Points: 1, Stock: 1})
 	if err != nil || rw.DepartmentID != nil {
 		t.Fatalf("superadmin's reward %+v err=%v, want district-wide", rw, err)
+	}
+}
+
+// refuseAllPostings makes the database refuse every ledger insert as a
+// serialization failure, as a resident's account that never stops changing
+// would.
+func refuseAllPostings(t testing.TB, gdb *gorm.DB) {
+	t.Helper()
+	trigger := `CREATE TRIGGER point_transactions_busy BEFORE INSERT ON point_transactions
+BEGIN SELECT RAISE(ABORT, 'serialization failure: test'); END`
+	if db.DialectOf(gdb) == db.MySQL {
+		trigger = `CREATE TRIGGER point_transactions_busy BEFORE INSERT ON point_transactions FOR EACH ROW
+SIGNAL SQLSTATE '40001' SET MESSAGE_TEXT = 'serialization failure: test'`
+	}
+	if err := gdb.Exec(trigger).Error; err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { gdb.Exec("DROP TRIGGER point_transactions_busy") })
+}
+
+// TestAwardBusy: an award whose writes conflict through every retry is
+// ErrBusy (503, the client may repeat it), not an internal error, and
+// writes nothing.
+func TestAwardBusy(t *testing.T) {
+	gdb := dbtest.Open(t)
+	s := New(gdb)
+	mustRule(t, s, Rule{Code: "busy", Name: "忙", Points: 5})
+	id := newResident(t, gdb, "")
+	refuseAllPostings(t, gdb)
+	_, _, err := s.Grant(ctx, staff.DistrictScope(), AwardRequest{ResidentID: id, RuleCode: "busy", ExternalID: "1"})
+	if !errors.Is(err, ErrBusy) {
+		t.Fatalf("err=%v, want ErrBusy", err)
+	}
+	if p, r := history(t, gdb, id); p != 0 || r != 0 {
+		t.Fatalf("%d postings and %d refusals, want none", p, r)
+	}
+	if _, _, err := s.Deduct(ctx, &staff.Member{ID: 1, Roles: []staff.Role{staff.Superadmin}}, DeductRequest{ResidentID: id, Points: 1, CaseRef: "c", Reason: "x"}); !errors.Is(err, ErrBusy) {
+		t.Fatalf("deduction: err=%v, want ErrBusy", err)
 	}
 }
