@@ -136,8 +136,7 @@ type awardCall struct {
 // idem is the award's key in the ledger: one grant per rule and external_id.
 func (c awardCall) idem() string { return c.RuleCode + "/" + c.ExternalID }
 
-// awardFacts is what an award's outcome depends on, read in one statement
-// (loadAward).
+// awardFacts is what an award's outcome depends on (loadAward).
 type awardFacts struct {
 	account // the resident's, at the version the outcome is written on
 	// refusal is the reason this award was refused for this resident
@@ -147,7 +146,10 @@ type awardFacts struct {
 	// granted before.
 	earlier *Transaction
 	// today and thisMonth count the rule's grants to the resident since the
-	// start of the district's day and month.
+	// start of the district's day and month, as far as the rule's caps
+	// need them: a period the rule does not cap may be counted as the other
+	// one, and today may be this month's count while that is under the
+	// daily cap.
 	today, thisMonth int64
 }
 
@@ -187,26 +189,48 @@ func (s *Service) awardOnce(q *gorm.DB, rule *Rule, c awardCall) (awardOutcome, 
 	return out, s.applyAward(q, f, out)
 }
 
-// loadAward reads the facts of award c under rule at now through q in one
-// statement, and an earlier grant of the award, if there is one, by its ID.
-// Returns ErrResidentNotFound for an unknown resident.
+// loadAward reads the facts of award c under rule at now through q: one
+// statement, and a second only for an earlier grant (by its ID) or for a
+// day's count that could reach the daily cap. Returns ErrResidentNotFound
+// for an unknown resident.
+//
+// It takes no lock (the locked retry locks the resident beforehand, see
+// lockResident), so the account, the refusal and the earlier grant are
+// joined rather than read by subqueries: each table a statement reads costs
+// MariaDB about as much as the lookup in it.
 func (s *Service) loadAward(q *gorm.DB, rule *Rule, c awardCall, now time.Time) (awardFacts, error) {
 	day, month := periodStarts(now)
+	// One count serves both caps: the day lies inside the month, so a
+	// month's count under the daily cap puts the day's under it too. Only a
+	// resident with that many grants this month needs the day counted apart.
+	since := month
+	if rule.MonthlyCap == 0 {
+		since = day
+	}
 	f := awardFacts{account: account{residentID: c.ResidentID}}
 	var earlier *int64
-	err := q.Raw(`SELECT `+accountColumns+`,
-(SELECT f.reason FROM point_award_refusals f WHERE f.rule_code = ? AND f.external_id = ? AND f.resident_id = r.id),
-(SELECT t.id FROM point_transactions t WHERE t.kind = 'earn' AND t.idem = ?),
-(SELECT COUNT(*) FROM point_transactions n WHERE n.resident_id = r.id AND n.rule_code = ? AND n.created_at >= ?),
+	var n int64
+	err := q.Raw(`SELECT r.street, r.deleted_at IS NOT NULL, COALESCE(a.balance, 0), COALESCE(a.version, 0), f.reason, t.id,
 (SELECT COUNT(*) FROM point_transactions n WHERE n.resident_id = r.id AND n.rule_code = ? AND n.created_at >= ?)
-FROM residents r WHERE r.id = ?`,
-		rule.Code, c.ExternalID, c.idem(), rule.Code, day, rule.Code, month, c.ResidentID).Row().
-		Scan(&f.street, &f.deleted, &f.balance, &f.version, &f.refusal, &earlier, &f.today, &f.thisMonth)
+FROM residents r
+LEFT JOIN point_accounts a ON a.resident_id = r.id
+LEFT JOIN point_award_refusals f ON f.rule_code = ? AND f.external_id = ? AND f.resident_id = r.id
+LEFT JOIN point_transactions t ON t.kind = 'earn' AND t.idem = ?
+WHERE r.id = ?`, rule.Code, since, rule.Code, c.ExternalID, c.idem(), c.ResidentID).Row().
+		Scan(&f.street, &f.deleted, &f.balance, &f.version, &f.refusal, &earlier, &n)
 	if errors.Is(err, errNoRows) {
 		return f, ErrResidentNotFound
 	}
 	if err != nil {
 		return f, fmt.Errorf("read award: %w", err)
+	}
+	f.today, f.thisMonth = n, n
+	if rule.DailyCap > 0 && rule.MonthlyCap > 0 && n >= int64(rule.DailyCap) {
+		err := q.Raw(`SELECT COUNT(*) FROM point_transactions WHERE resident_id = ? AND rule_code = ? AND created_at >= ?`,
+			c.ResidentID, rule.Code, day).Row().Scan(&f.today)
+		if err != nil {
+			return f, fmt.Errorf("read award: %w", err)
+		}
 	}
 	if earlier != nil {
 		f.earlier = new(Transaction)

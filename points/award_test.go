@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/dbtest"
 	"github.com/futian/ifutian/staff"
 )
 
@@ -142,4 +144,30 @@ func deref[T any](p *T) any {
 		return nil
 	}
 	return *p
+}
+
+// TestAwardCapsAcrossDays: with both caps, the month's count stands for the
+// day's only while it is under the daily cap; past it the day is counted
+// apart, so yesterday's grants do not refuse today's.
+func TestAwardCapsAcrossDays(t *testing.T) {
+	gdb := dbtest.Open(t)
+	s := New(gdb)
+	mustRule(t, s, Rule{Code: "daily", Name: "每日", Points: 1, DailyCap: 1, MonthlyCap: 3})
+	id := newResident(t, gdb, "")
+	start := time.Date(2026, 11, 10, 2, 0, 0, 0, time.UTC) // 10:00 in the district
+	for i, want := range []string{"", "daily_cap", "", "", "monthly_cap"} {
+		day := []int{0, 0, 1, 2, 3}[i]
+		s.now = func() time.Time { return start.Add(time.Duration(day) * 24 * time.Hour) }
+		_, _, err := s.Grant(ctx, staff.DistrictScope(), AwardRequest{ResidentID: id, RuleCode: "daily", ExternalID: fmt.Sprint(i)})
+		var ae *apperr.Error
+		switch {
+		case want == "" && err != nil:
+			t.Fatalf("award %d on day %d: %v", i, day, err)
+		case want != "" && (!errors.As(err, &ae) || ae.Details["reason"] != want):
+			t.Fatalf("award %d on day %d: err=%v, want %s", i, day, err, want)
+		}
+	}
+	if got := balance(t, s, id); got != 3 {
+		t.Fatalf("balance=%d, want 3", got)
+	}
 }
