@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"sync"
 	"testing"
 	"time"
 
@@ -170,4 +171,55 @@ func TestAwardCapsAcrossDays(t *testing.T) {
 	if got := balance(t, s, id); got != 3 {
 		t.Fatalf("balance=%d, want 3", got)
 	}
+}
+
+// TestConcurrentExternalIDAcrossResidents: one external_id awarded at once
+// to many residents, each several times: exactly one resident gets it,
+// whose repeats return that grant; every other attempt is
+// ErrExternalIDTaken (a grant made meanwhile is decided again, never left
+// to run out of retries).
+func TestConcurrentExternalIDAcrossResidents(t *testing.T) {
+	gdb := dbtest.Open(t)
+	s := New(gdb)
+	mustRule(t, s, Rule{Code: "once", Name: "一次", Points: 4, DailyCap: 3})
+	ids := make([]int64, 16)
+	for i := range ids {
+		ids[i] = newResident(t, gdb, "")
+	}
+	type answer struct {
+		resident int64
+		tx       *Transaction
+		err      error
+	}
+	answers := make(chan answer, 3*len(ids))
+	var wg sync.WaitGroup
+	for w := range 3 * len(ids) {
+		id := ids[w%len(ids)]
+		wg.Go(func() {
+			tx, _, err := s.Grant(ctx, staff.DistrictScope(), AwardRequest{ResidentID: id, RuleCode: "once", ExternalID: "event-1"})
+			answers <- answer{id, tx, err}
+		})
+	}
+	wg.Wait()
+	close(answers)
+	var grants []Transaction
+	gdb.Where("kind = ? AND idem = ?", Earn, "once/event-1").Find(&grants)
+	if len(grants) != 1 {
+		t.Fatalf("%d grants of one external_id, want 1", len(grants))
+	}
+	winner := grants[0]
+	for a := range answers {
+		switch {
+		case a.resident == winner.ResidentID && (a.err != nil || a.tx.ID != winner.ID):
+			t.Errorf("winner's attempt: tx=%+v err=%v, want grant %d", a.tx, a.err, winner.ID)
+		case a.resident != winner.ResidentID && !errors.Is(a.err, ErrExternalIDTaken):
+			t.Errorf("resident %d: tx=%+v err=%v, want ErrExternalIDTaken", a.resident, a.tx, a.err)
+		}
+	}
+	var refusals int64
+	gdb.Table("point_award_refusals").Count(&refusals)
+	if refusals != 0 {
+		t.Fatalf("%d refusals recorded, want none", refusals)
+	}
+	mustReconcile(t, s)
 }
