@@ -324,10 +324,12 @@ VALUES (?, ?, ?, ?, ?, ?, ?)`, r.ResidentID, r.RuleCode, r.RuleVersion, r.Extern
 
 // lockResident locks resident id's row for the rest of transaction tx, so
 // that the resident's locking writers queue one behind the other. It reads
-// nothing else: MariaDB may evaluate a statement's uncorrelated subqueries
-// (an award's earlier grant) before it waits for the statement's lock,
-// fixing the transaction's snapshot before the previous holder commits, so
-// an award reads its facts in a statement of their own after the lock.
+// nothing else, and the award's facts are read after it in a plain
+// statement: a locking read of them would lock the account, refusal and
+// ledger rows it joins (a missing one's gap too), and MariaDB looks up a
+// statement's lone-row parts (an earlier grant by its unique key) before it
+// waits for the lock, fixing the transaction's snapshot before the previous
+// holder commits (with it, awards at one busy resident ran out of retries).
 func (s *Service) lockResident(tx *gorm.DB, id int64) error {
 	var ids []int64
 	if err := tx.Raw("SELECT id FROM residents WHERE id = ?"+s.forUpdate, id).Scan(&ids).Error; err != nil {

@@ -185,34 +185,24 @@ type account struct {
 	version int64
 }
 
-// accountColumns read what every reading of an account starts with, for
-// the resident row r: street, deletion, and the account's balance and
-// version (0 before the first posting), scanned into account's street,
-// deleted, balance and version in that order.
+// lock reads resident id's account (0 before the first posting) with the
+// lifetime earned points, which a redemption's level check needs, locking
+// the resident's row for the rest of transaction tx: the resident's
+// locking writers queue one behind the other. Returns ErrResidentNotFound
+// for an unknown or deleted resident (with the account, if it was deleted).
 //
-// The account's columns are subqueries so that a locking read (lock) locks
-// the resident's row only: it always exists, where a locking read of a
-// missing account row would take a gap lock on which two first postings
-// would deadlock. Under the lock the subqueries are read after it is
-// granted and see what the previous holder committed. Read without a lock
-// (an award's first attempt), they may be overtaken before they are
-// written on: every posting checks the version it was based on (see
-// post), so a write on stale data fails with a serialization failure
-// instead of being made. The account itself is moved by the
+// The account's columns are subqueries so that only the resident's row is
+// locked: it always exists, where a locking read of a missing account row
+// would take a gap lock on which two first postings would deadlock. The
+// subqueries are read after the lock is granted and see what the previous
+// holder committed. The account itself is moved by the
 // point_transactions_post trigger when a transaction is inserted, in the
 // same statement.
-const accountColumns = `r.street, r.deleted_at IS NOT NULL,
-COALESCE((SELECT a.balance FROM point_accounts a WHERE a.resident_id = r.id), 0),
-COALESCE((SELECT a.version FROM point_accounts a WHERE a.resident_id = r.id), 0)`
-
-// lock reads resident id's account with the lifetime earned points (which
-// a redemption's level check needs), locking the resident's row for the
-// rest of transaction tx: the resident's locking writers queue one behind
-// the other. Returns ErrResidentNotFound for an unknown or deleted resident
-// (with the account, if it was deleted).
 func (s *Service) lock(tx *gorm.DB, residentID int64) (*account, error) {
 	a := &account{residentID: residentID}
-	err := tx.Raw(`SELECT `+accountColumns+`,
+	err := tx.Raw(`SELECT r.street, r.deleted_at IS NOT NULL,
+COALESCE((SELECT a.balance FROM point_accounts a WHERE a.resident_id = r.id), 0),
+COALESCE((SELECT a.version FROM point_accounts a WHERE a.resident_id = r.id), 0),
 COALESCE((SELECT a.lifetime_earned FROM point_accounts a WHERE a.resident_id = r.id), 0)
 FROM residents r WHERE r.id = ?`+s.forUpdate, residentID).Row().Scan(&a.street, &a.deleted, &a.balance, &a.version, &a.lifetime)
 	if errors.Is(err, errNoRows) {
