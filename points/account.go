@@ -130,6 +130,9 @@ func (s *Service) FindTransactions(ctx context.Context, residentID, before int64
 	if err := q.Order("id DESC").Limit(limit + 1).Find(&ts).Error; err != nil {
 		return nil, 0, fmt.Errorf("find transactions: %w", err)
 	}
+	for i := range ts {
+		withDeadline(&ts[i])
+	}
 	return pageOf(ts, limit, func(t Transaction) int64 { return t.ID })
 }
 

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -106,12 +107,15 @@ func (s *Service) grant(ctx context.Context, scope staff.Scope, staffID *int64, 
 	// since the read. Then it is decided again under the resident's lock,
 	// where one resident's awards queue instead of racing.
 	out, err := s.awardOnce(s.db.WithContext(ctx), rule, c)
+	auditGrant(ctx, out)
 	if db.IsRetryable(err) {
 		out, err = transactFor(ctx, s, func(tx *gorm.DB) (awardOutcome, error) {
 			if err := s.lockResident(tx, c.ResidentID); err != nil {
 				return awardOutcome{}, err
 			}
-			return s.awardOnce(tx, rule, c)
+			out, err := s.awardOnce(tx, rule, c)
+			auditGrant(ctx, out) // before the commit that writes the request's entry
+			return out, err
 		})
 	}
 	switch {
@@ -123,6 +127,13 @@ func (s *Service) grant(ctx context.Context, scope staff.Scope, staffID *int64, 
 		return nil, out.Repeated, ErrCapReached.With("reason", out.Refusal.Reason)
 	}
 	return out.Grant, out.Repeated, nil
+}
+
+// auditGrant names the grant of out, if any, in the request's audit entry.
+func auditGrant(ctx context.Context, out awardOutcome) {
+	if out.Grant != nil && out.Grant.ID != 0 {
+		staff.AuditTarget(ctx, "transactions", strconv.FormatInt(out.Grant.ID, 10))
+	}
 }
 
 // awardCall is one award as asked for: the request, the scope it is made

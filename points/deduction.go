@@ -11,6 +11,7 @@ import (
 
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/db"
+	"github.com/futian/ifutian/notify"
 	"github.com/futian/ifutian/staff"
 )
 
@@ -44,8 +45,11 @@ func (r *DeductRequest) Validate() error {
 // Deduct posts a deduction on behalf of actor, whose scope must cover the
 // resident's street (else ErrResidentNotFound; a nil actor covers nothing),
 // attributed to the department of that scope. It is the only posting that
-// may take a balance below zero. Idempotent on resident+CaseRef: a repeat
-// returns the first transaction with repeated = true.
+// may take a balance below zero. The deduction's appeal deadline is fixed
+// (AppealDeadline) and, in the same transaction, the resident is sent a
+// system notice of it (KindDeductionRecorded) naming the case, the points
+// and the deadline. Idempotent on resident+CaseRef: a repeat returns the
+// first transaction with repeated = true and notifies nobody again.
 func (s *Service) Deduct(ctx context.Context, actor *staff.Member, req DeductRequest) (t *Transaction, repeated bool, err error) {
 	req.CaseRef = strings.TrimSpace(req.CaseRef)
 	req.Reason = strings.TrimSpace(req.Reason)
@@ -67,12 +71,18 @@ func (s *Service) Deduct(ctx context.Context, actor *staff.Member, req DeductReq
 			t, repeated = prev, prev != nil
 			return err
 		}
-		ref := req.CaseRef
+		ref, now := req.CaseRef, s.now().UTC()
+		deadline := AppealDeadline(now)
 		t = &Transaction{
 			Delta: -req.Points, Kind: Deduct, Idem: idem, CaseRef: &ref, Reason: req.Reason,
-			StaffID: staffID(actor), DepartmentID: sc.Department(), CreatedAt: s.now().UTC(),
+			StaffID: staffID(actor), DepartmentID: sc.Department(), AppealDeadline: &deadline, CreatedAt: now,
 		}
-		return s.debit(tx, a, t)
+		if err := s.debit(tx, a, t); err != nil {
+			return err
+		}
+		staff.AuditTarget(ctx, "transactions", strconv.FormatInt(t.ID, 10))
+		staff.AuditDetail(ctx, "deduction, case "+ref)
+		return s.tell(tx, deductionNotice(t, t.DepartmentID))
 	})
 	if err != nil {
 		if apperr.CodeOf(err) != "" {
@@ -80,7 +90,16 @@ func (s *Service) Deduct(ctx context.Context, actor *staff.Member, req DeductReq
 		}
 		return nil, false, fmt.Errorf("deduct points: %w", err)
 	}
+	withDeadline(t)
 	return t, repeated, nil
+}
+
+// tell sends a system notice in tx, when the service has a notifier.
+func (s *Service) tell(tx *gorm.DB, d notify.DirectNotice) error {
+	if s.notify == nil {
+		return nil
+	}
+	return s.notify.SendDirectTx(tx, d)
 }
 
 // Appeal is a resident's objection to a deduction. Status is pending,
@@ -102,9 +121,11 @@ type Appeal struct {
 func (Appeal) TableName() string { return "point_appeals" }
 
 // CreateAppeal files a resident's appeal against one of their own
-// deductions. Returns ErrNotFound for another resident's transaction,
-// ErrNotDeduction for anything but a deduction and ErrAppealExists for a
-// second appeal against the same deduction.
+// deductions. Returns an invalid_argument naming transaction_id for
+// another resident's transaction, ErrNotDeduction for anything but a
+// deduction, ErrAppealExists for a second appeal against the same
+// deduction and ErrAppealWindowClosed once the deduction's appeal deadline
+// has passed.
 func (s *Service) CreateAppeal(ctx context.Context, residentID, transactionID int64, reason string) (*Appeal, error) {
 	reason = strings.TrimSpace(reason)
 	if n := len([]rune(reason)); n == 0 || n > 500 {
@@ -120,6 +141,9 @@ func (s *Service) CreateAppeal(ctx context.Context, residentID, transactionID in
 	}
 	if ts[0].Kind != Deduct {
 		return nil, ErrNotDeduction
+	}
+	if !s.now().Before(deadlineOf(&ts[0])) {
+		return nil, ErrAppealWindowClosed
 	}
 	ap := &Appeal{
 		ResidentID: residentID, TransactionID: transactionID, DepartmentID: ts[0].DepartmentID,
@@ -138,8 +162,10 @@ func (s *Service) CreateAppeal(ctx context.Context, residentID, transactionID in
 // whose scope must own the department that made the deduction (a
 // district-wide deduction is the district's) and cover the resident's
 // street. Approval posts a reverse transaction giving the points back,
-// attributed to the deduction's department. Returns ErrNotFound for an
-// appeal outside actor's scope (a nil actor covers nothing), as for a
+// attributed to the deduction's department. In the same transaction the
+// resident is sent a system notice of the decision (KindAppealDecided);
+// the note is shown in their appeals, not pushed. Returns ErrNotFound for
+// an appeal outside actor's scope (a nil actor covers nothing), as for a
 // missing one, and ErrAppealDecided for a decided one.
 func (s *Service) DecideAppeal(ctx context.Context, actor *staff.Member, appealID int64, approve bool, note string) (*Appeal, error) {
 	note = strings.TrimSpace(note)
@@ -186,18 +212,25 @@ func (s *Service) DecideAppeal(ctx context.Context, actor *staff.Member, appealI
 			return ErrAppealDecided
 		}
 		ap.Status, ap.Note, ap.DecidedBy, ap.DecidedAt = status, note, &actor.ID, &now
-		if !approve || deleted {
+		staff.AuditDetail(ctx, "appeal "+status)
+		if deleted {
 			return nil
 		}
 		var d Transaction
 		if err := tx.Take(&d, ap.TransactionID).Error; err != nil {
 			return err
 		}
-		return s.credit(tx, a, &Transaction{
-			Delta: -d.Delta, Kind: Reverse, Idem: "appeal/" + strconv.FormatInt(ap.ID, 10), CaseRef: d.CaseRef,
-			Reason: orDefault(note, "申诉成立，撤销扣分"), StaffID: &actor.ID, DepartmentID: ap.DepartmentID,
-			ExpiresAt: d.RestoreExpiresAt, CreatedAt: now,
-		})
+		if approve {
+			err := s.credit(tx, a, &Transaction{
+				Delta: -d.Delta, Kind: Reverse, Idem: "appeal/" + strconv.FormatInt(ap.ID, 10), CaseRef: d.CaseRef,
+				Reason: orDefault(note, "申诉成立，撤销扣分"), StaffID: &actor.ID, DepartmentID: ap.DepartmentID,
+				ExpiresAt: d.RestoreExpiresAt, CreatedAt: now,
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return s.tell(tx, appealDecidedNotice(&ap, &d))
 	})
 	if err != nil {
 		if apperr.CodeOf(err) != "" {

@@ -27,6 +27,7 @@ import (
 
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/db"
+	"github.com/futian/ifutian/notify"
 )
 
 // Errors returned by the Service.
@@ -49,6 +50,10 @@ var (
 	ErrNotDeduction       = apperr.Field("transaction_id", "只能对扣分记录申诉")
 	ErrAppealExists       = apperr.New(apperr.Conflict, "该扣分已申诉过")
 	ErrAppealDecided      = apperr.New(apperr.Conflict, "该申诉已处理")
+	ErrAppealWindowClosed = apperr.New(apperr.Conflict, "已超过申诉期限").With("reason", "appeal_window_closed")
+	ErrRewardWithdrawn    = apperr.New(apperr.Conflict, "奖品已下架").With("reason", "withdrawn")
+	ErrRewardRedeemed     = apperr.New(apperr.Conflict, "奖品已有兑换记录，不能修改所需积分；请下架后另建奖品").With("reason", "has_redemptions")
+	ErrStockBelowIssued   = apperr.New(apperr.Conflict, "库存不能减到 0 以下：已兑出的兑换券不能收回").With("reason", "stock_below_issued")
 )
 
 // ErrBusy is returned when a write kept conflicting with others on the same
@@ -89,7 +94,20 @@ type Service struct {
 	rules map[string]cachedRule
 
 	expiring *lru.Cache[int64, cachedExpiring] // by resident; see FindAccount
+
+	notify notifier // tells residents of deductions and appeal decisions; nil: nobody is told
 }
+
+// notifier sends the system notices of due process (notify.Service).
+type notifier interface {
+	SendDirectTx(tx *gorm.DB, d notify.DirectNotice) error
+}
+
+// SetNotifier sets the service that tells residents of deductions recorded
+// against them and of their appeals' decisions, inside the transaction
+// that makes the change (internal/app wires notify.Service). Call it
+// before serving; without it nobody is told.
+func (s *Service) SetNotifier(n notifier) { s.notify = n }
 
 // New returns a Service over db.
 func New(gdb *gorm.DB) *Service {
@@ -136,21 +154,24 @@ func (s *Service) LevelOf(lifetime int64) int {
 // BalanceAfter is the balance right after it. ExpiresAt is set on credits
 // whose points expire.
 type Transaction struct {
-	ID               int64      `json:"id,string"`
-	ResidentID       int64      `json:"resident_id,string"`
-	Seq              int64      `json:"-"` // the account's version this posting made
-	Delta            int64      `json:"delta"`
-	BalanceAfter     int64      `json:"balance_after"`
-	Kind             Kind       `json:"kind"`
-	Idem             string     `json:"-"`
-	RuleCode         *string    `json:"rule_code"`
-	RuleVersion      *int       `json:"rule_version,omitempty"`
-	ExternalID       *string    `json:"external_id,omitempty"`
-	CaseRef          *string    `json:"case_ref,omitempty"`
-	Reason           string     `json:"reason"`
-	StaffID          *int64     `json:"-"`
-	DepartmentID     *int64     `json:"-"`
-	ExpiresAt        *time.Time `json:"expires_at"`
+	ID           int64      `json:"id,string"`
+	ResidentID   int64      `json:"resident_id,string"`
+	Seq          int64      `json:"-"` // the account's version this posting made
+	Delta        int64      `json:"delta"`
+	BalanceAfter int64      `json:"balance_after"`
+	Kind         Kind       `json:"kind"`
+	Idem         string     `json:"-"`
+	RuleCode     *string    `json:"rule_code"`
+	RuleVersion  *int       `json:"rule_version,omitempty"`
+	ExternalID   *string    `json:"external_id,omitempty"`
+	CaseRef      *string    `json:"case_ref,omitempty"`
+	Reason       string     `json:"reason"`
+	StaffID      *int64     `json:"-"`
+	DepartmentID *int64     `json:"-"`
+	ExpiresAt    *time.Time `json:"expires_at"`
+	// AppealDeadline is, for a deduction, when the resident's right to
+	// appeal it ends (see AppealDeadline).
+	AppealDeadline   *time.Time `json:"appeal_deadline,omitempty"`
 	RestoreExpiresAt *time.Time `json:"-"` // for a debit: the expiry a reversal or refund restores
 	LotAmount        int64      `json:"-"` // the lot the trigger opens: a credit's unspent part, a deduction's debt
 	CreatedAt        time.Time  `json:"created_at"`
@@ -316,13 +337,12 @@ func (s *Service) debit(tx *gorm.DB, a *account, t *Transaction) error {
 	return s.post(tx, a, t)
 }
 
-// transact runs fn in a transaction, again on a deadlock, lock timeout,
+// transact runs fn in a transaction (db.Transact: with the request's
+// audit entry, if ctx carries one), again on a deadlock, lock timeout,
 // serialization failure or SQLite BUSY. A conflict that outlasts every
 // attempt is ErrBusy: the client may simply try again.
 func (s *Service) transact(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	err := db.Retry(ctx, 5, func() error {
-		return s.db.WithContext(ctx).Transaction(fn)
-	})
+	err := db.Transact(ctx, s.db, fn)
 	if db.IsRetryable(err) {
 		return ErrBusy
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -14,9 +15,12 @@ import (
 	"github.com/futian/ifutian/staff"
 )
 
-// Reward is a welfare reward residents redeem for points. Stock never
-// goes below zero; PerResidentLimit (0 = none) counts a resident's
-// redemptions that were not cancelled; MinLevel is the level needed.
+// Reward is a welfare reward residents redeem for points. Stock is what
+// is left to redeem and never goes below zero; PerResidentLimit (0 = none)
+// counts a resident's redemptions that were not cancelled; MinLevel is the
+// level needed. A withdrawn reward (WithdrawnAt set) takes no new
+// redemptions; the vouchers issued before stay valid until used or
+// cancelled.
 type Reward struct {
 	ID               int64      `json:"id,string"`
 	DepartmentID     *int64     `json:"department_id,string"`
@@ -28,6 +32,7 @@ type Reward struct {
 	MinLevel         int        `json:"min_level"`
 	ValidFrom        *time.Time `json:"valid_from"`
 	ValidUntil       *time.Time `json:"valid_until"`
+	WithdrawnAt      *time.Time `json:"withdrawn_at"`
 	CreatedBy        *int64     `json:"-"`
 	CreatedAt        time.Time  `json:"created_at"`
 	UpdatedAt        time.Time  `json:"updated_at"`
@@ -76,23 +81,30 @@ func (s *Service) CreateReward(ctx context.Context, actor *staff.Member, r Rewar
 		return nil, err
 	}
 	now := s.now().UTC()
-	r.ID, r.CreatedAt, r.UpdatedAt = 0, now, now
+	r.ID, r.WithdrawnAt, r.CreatedAt, r.UpdatedAt = 0, nil, now, now
 	if actor != nil {
 		r.DepartmentID, r.CreatedBy = actor.Scope().Department(), &actor.ID
 	}
-	if err := s.db.WithContext(ctx).Create(&r).Error; err != nil {
+	err := s.transact(ctx, func(tx *gorm.DB) error {
+		if err := tx.Create(&r).Error; err != nil {
+			return err
+		}
+		staff.AuditTarget(ctx, "rewards", strconv.FormatInt(r.ID, 10))
+		return nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("create reward: %w", err)
 	}
 	return &r, nil
 }
 
-// FindRewards lists the rewards available at now, by ID, and the cursor of
-// the next page (0 on the last).
+// FindRewards lists the rewards available at now (in their validity and
+// not withdrawn), by ID, and the cursor of the next page (0 on the last).
 func (s *Service) FindRewards(ctx context.Context, now time.Time, after int64, limit int) ([]Reward, int64, error) {
 	now = now.UTC()
 	var rs []Reward
 	err := s.db.WithContext(ctx).
-		Where("id > ? AND (valid_from IS NULL OR valid_from <= ?) AND (valid_until IS NULL OR valid_until > ?)", after, now, now).
+		Where("id > ? AND withdrawn_at IS NULL AND (valid_from IS NULL OR valid_from <= ?) AND (valid_until IS NULL OR valid_until > ?)", after, now, now).
 		Order("id").Limit(limit + 1).Find(&rs).Error
 	if err != nil {
 		return nil, 0, fmt.Errorf("find rewards: %w", err)
@@ -127,7 +139,8 @@ func (Redemption) TableName() string { return "redemptions" }
 // Stock and points are taken in one transaction. With an idempotency key
 // a repeat returns the first redemption (repeated = true). Returns
 // ErrInsufficientPoints, ErrOutOfStock, ErrLimitReached, ErrLevelTooLow,
-// ErrRewardUnavailable, ErrIdempotencyReused or ErrNotFound.
+// ErrRewardUnavailable, ErrRewardWithdrawn, ErrIdempotencyReused or
+// ErrNotFound.
 func (s *Service) Redeem(ctx context.Context, residentID, rewardID int64, key string) (*Redemption, bool, error) {
 	if len(key) > 128 {
 		return nil, false, apperr.Field("Idempotency-Key", "不能多于 128 个字符")
@@ -166,8 +179,12 @@ func (s *Service) redeem(ctx context.Context, residentID, rewardID int64, key st
 				return nil
 			}
 		}
+		// The reward is locked (after the resident, as every writer that
+		// locks both does), so that its price and withdrawal cannot change
+		// between this read and the redemption's commit (UpdateReward,
+		// WithdrawReward).
 		var rw []Reward
-		if err := tx.Where("id = ?", rewardID).Limit(1).Find(&rw).Error; err != nil {
+		if err := tx.Raw("SELECT * FROM rewards WHERE id = ?"+s.forUpdate, rewardID).Scan(&rw).Error; err != nil {
 			return err
 		}
 		if len(rw) == 0 {
@@ -175,6 +192,9 @@ func (s *Service) redeem(ctx context.Context, residentID, rewardID int64, key st
 		}
 		reward := rw[0]
 		now := s.now().UTC()
+		if reward.WithdrawnAt != nil {
+			return ErrRewardWithdrawn
+		}
 		if !reward.availableAt(now) {
 			return ErrRewardUnavailable
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -147,18 +148,7 @@ func (s *Service) SaveRule(ctx context.Context, actor *staff.Member, r Rule) (*R
 			}
 			r.ID, r.Version, r.CreatedAt = o.ID, o.Version+1, o.CreatedAt
 		}
-		r.UpdatedAt = now
-		if err := tx.Omit("Department").Save(&r).Error; err != nil {
-			return err
-		}
-		var savedBy *int64
-		if actor != nil {
-			savedBy = &actor.ID
-		}
-		return tx.Exec(`INSERT INTO point_rule_versions (rule_id, version, code, name, points, daily_cap, monthly_cap, department_id,
-valid_from, valid_until, expiry, expiry_days, saved_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			r.ID, r.Version, r.Code, r.Name, r.Points, r.DailyCap, r.MonthlyCap, r.DepartmentID,
-			r.ValidFrom, r.ValidUntil, r.Expiry, r.ExpiryDays, savedBy, now).Error
+		return s.writeRule(ctx, tx, actor, &r, now)
 	})
 	if err != nil {
 		if errors.Is(err, ErrRuleOwned) {
@@ -173,6 +163,25 @@ valid_from, valid_until, expiry, expiry_days, saved_by, created_at) VALUES (?, ?
 	delete(s.rules, r.Code)
 	s.mu.Unlock()
 	return &r, created, nil
+}
+
+// writeRule saves rule r at its version, with the version's row in
+// point_rule_versions, in tx, and names it in the request's audit entry.
+func (s *Service) writeRule(ctx context.Context, tx *gorm.DB, actor *staff.Member, r *Rule, now time.Time) error {
+	r.UpdatedAt = now
+	if err := tx.Omit("Department").Save(r).Error; err != nil {
+		return err
+	}
+	var savedBy *int64
+	if actor != nil {
+		savedBy = &actor.ID
+	}
+	staff.AuditTarget(ctx, "rules", strconv.FormatInt(r.ID, 10))
+	staff.AuditDetail(ctx, "rule "+r.Code+" v"+strconv.Itoa(r.Version))
+	return tx.Exec(`INSERT INTO point_rule_versions (rule_id, version, code, name, points, daily_cap, monthly_cap, department_id,
+valid_from, valid_until, expiry, expiry_days, saved_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.ID, r.Version, r.Code, r.Name, r.Points, r.DailyCap, r.MonthlyCap, r.DepartmentID,
+		r.ValidFrom, r.ValidUntil, r.Expiry, r.ExpiryDays, savedBy, now).Error
 }
 
 // RuleFilter selects rules for FindRules.

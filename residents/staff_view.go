@@ -2,7 +2,10 @@ package residents
 
 import (
 	"context"
+	"regexp"
+	"strings"
 
+	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/staff"
 )
 
@@ -12,6 +15,47 @@ import (
 // without a street).
 func (s *Service) FindForStaff(ctx context.Context, scope staff.Scope, id int64) (*Resident, error) {
 	r, err := s.FindByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !scope.CoversStreet(r.Street) {
+		return nil, ErrNotFound
+	}
+	return r, nil
+}
+
+// mainlandMobile is a mainland China mobile number as WeChat gives it
+// (purePhoneNumber): 11 digits starting with 1.
+var mainlandMobile = regexp.MustCompile(`^1[3-9][0-9]{9}$`)
+
+// NormalizePhone returns phone as it is stored: spaces and hyphens
+// dropped, a +86 or 0086 prefix removed. Returns an invalid_argument
+// naming field unless the rest is a mainland mobile number.
+func NormalizePhone(field, phone string) (string, error) {
+	p := strings.NewReplacer(" ", "", "-", "", "\u00a0", "").Replace(strings.TrimSpace(phone))
+	for _, prefix := range []string{"+86", "0086"} {
+		if rest, ok := strings.CutPrefix(p, prefix); ok {
+			p = rest
+			break
+		}
+	}
+	if !mainlandMobile.MatchString(p) {
+		return "", apperr.Field(field, "须为 11 位手机号码")
+	}
+	return p, nil
+}
+
+// FindByPhoneForStaff returns the live resident whose bound phone number is
+// phone (through its keyed hash) to a staff member acting with scope. A
+// resident of a street the scope does not cover answers ErrNotFound, like
+// a number nobody has bound. Returns an invalid_argument naming phone for
+// a malformed number.
+func (s *Service) FindByPhoneForStaff(ctx context.Context, scope staff.Scope, phone string) (*Resident, error) {
+	p, err := NormalizePhone("phone", phone)
+	if err != nil {
+		return nil, err
+	}
+	r, err := s.FindByPhone(ctx, p)
 	if err != nil {
 		return nil, err
 	}

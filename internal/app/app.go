@@ -48,6 +48,7 @@ func New(d Deps) *Services {
 	s.Staff = staff.New(d.DB)
 	s.Points = points.New(d.DB)
 	s.Notify = notify.New(d.DB)
+	s.Points.SetNotifier(s.Notify) // deductions and appeal decisions tell the resident
 	s.Enterprises = enterprises.New(d.DB, s.Notify, d.Regions.IsStreet)
 	s.Surveys = surveys.New(d.DB, s.Notify, s.Points)
 	var hooks residents.Hooks

@@ -1,0 +1,244 @@
+package points
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/staff"
+)
+
+// ResidentBrief is what officers' lists show of a resident: enough to tell
+// who it is (the phone masked), no more.
+type ResidentBrief struct {
+	ID          int64  `json:"id,string"`
+	Nickname    string `json:"nickname"`
+	PhoneMasked string `json:"phone_masked"`
+	Street      string `json:"street"`
+}
+
+// AppealRef is the appeal filed against a deduction.
+type AppealRef struct {
+	ID     int64  `json:"id,string"`
+	Status string `json:"status"`
+}
+
+// Deduction is a deduction as officers list it: the ledger row (with its
+// case reference, reason and appeal deadline), the resident, who recorded
+// it and the appeal against it, if any.
+type Deduction struct {
+	Transaction
+	Resident   ResidentBrief `json:"resident"`
+	RecordedBy string        `json:"recorded_by"` // the officer's username; "" when recorded by the system
+	Appeal     *AppealRef    `json:"appeal"`
+}
+
+// DeductionFilter selects deductions for FindDeductions. Zero fields do not
+// filter.
+type DeductionFilter struct {
+	CaseRef    string     // exactly this case reference
+	ResidentID int64      // this resident's
+	Since      *time.Time // recorded at or after
+	Until      *time.Time // recorded before
+	Before     int64      // cursor: deductions with a smaller ID
+	Limit      int
+}
+
+// checkRange names until when it is not after since.
+func checkRange(since, until *time.Time) error {
+	if since != nil && until != nil && !until.After(*since) {
+		return apperr.Field("until", "须晚于 since")
+	}
+	return nil
+}
+
+// FindDeductions lists the deductions in actor's scope (their
+// departments' deductions of residents on their streets), newest first,
+// and the cursor of the next page (0 on the last).
+func (s *Service) FindDeductions(ctx context.Context, actor *staff.Member, f DeductionFilter) ([]Deduction, int64, error) {
+	f.CaseRef = strings.TrimSpace(f.CaseRef)
+	if len(f.CaseRef) > 64 {
+		return nil, 0, apperr.Field("case_ref", "不能多于 64 个字符")
+	}
+	if err := checkRange(f.Since, f.Until); err != nil {
+		return nil, 0, err
+	}
+	q := s.db.WithContext(ctx).Table("point_transactions t").
+		Select(`t.*, COALESCE(r.nickname, '') AS resident_nickname, COALESCE(r.phone_masked, '') AS resident_phone_masked,
+COALESCE(r.street, '') AS resident_street, COALESCE(m.username, '') AS recorded_by, p.id AS appeal_id, p.status AS appeal_status`).
+		Joins("JOIN residents r ON r.id = t.resident_id").
+		Joins("LEFT JOIN staff m ON m.id = t.staff_id").
+		Joins("LEFT JOIN point_appeals p ON p.transaction_id = t.id").
+		Where("t.kind = ?", Deduct)
+	q = actor.Scope().Filter(q, staff.Columns{Street: "r.street", Department: "t.department_id"})
+	if f.CaseRef != "" {
+		q = q.Where("t.case_ref = ?", f.CaseRef)
+	}
+	if f.ResidentID > 0 {
+		q = q.Where("t.resident_id = ?", f.ResidentID)
+	}
+	q = timeRange(q, "t.created_at", f.Since, f.Until)
+	if f.Before > 0 {
+		q = q.Where("t.id < ?", f.Before)
+	}
+	var rows []struct {
+		Transaction
+		ResidentNickname    string
+		ResidentPhoneMasked string
+		ResidentStreet      string
+		RecordedBy          string
+		AppealID            *int64
+		AppealStatus        *string
+	}
+	if err := q.Order("t.id DESC").Limit(f.Limit + 1).Scan(&rows).Error; err != nil {
+		return nil, 0, fmt.Errorf("find deductions: %w", err)
+	}
+	out := make([]Deduction, len(rows))
+	for i, r := range rows {
+		withDeadline(&r.Transaction)
+		out[i] = Deduction{
+			Transaction: r.Transaction,
+			Resident:    ResidentBrief{ID: r.ResidentID, Nickname: r.ResidentNickname, PhoneMasked: r.ResidentPhoneMasked, Street: r.ResidentStreet},
+			RecordedBy:  r.RecordedBy,
+		}
+		if r.AppealID != nil && r.AppealStatus != nil {
+			out[i].Appeal = &AppealRef{ID: *r.AppealID, Status: *r.AppealStatus}
+		}
+	}
+	return pageOf(out, f.Limit, func(d Deduction) int64 { return d.ID })
+}
+
+// AppealDeduction is the deduction an appeal is against.
+type AppealDeduction struct {
+	Points         int64     `json:"points"`
+	CaseRef        string    `json:"case_ref"`
+	Reason         string    `json:"reason"`
+	CreatedAt      time.Time `json:"created_at"`
+	AppealDeadline time.Time `json:"appeal_deadline"`
+}
+
+// AppealView is an appeal with the deduction it is against and, in
+// officers' lists, the resident who filed it.
+type AppealView struct {
+	Appeal
+	Deduction AppealDeduction `json:"deduction"`
+	Resident  *ResidentBrief  `json:"resident,omitempty"`
+}
+
+// AppealFilter selects appeals for FindAppeals. Zero fields do not filter.
+type AppealFilter struct {
+	Status string     // pending, approved or rejected
+	Since  *time.Time // filed at or after
+	Until  *time.Time // filed before
+	After  int64      // cursor: appeals with a greater ID
+	Limit  int
+}
+
+// appealStatuses are the values of Appeal.Status.
+var appealStatuses = []string{"pending", "approved", "rejected"}
+
+// appealRow is an appeal as the lists read it, joined with its deduction
+// and resident.
+type appealRow struct {
+	Appeal
+	DeductionDelta      int64
+	DeductionCaseRef    *string
+	DeductionReason     string
+	DeductionCreatedAt  time.Time
+	DeductionDeadline   *time.Time
+	ResidentNickname    string
+	ResidentPhoneMasked string
+	ResidentStreet      string
+}
+
+const appealColumns = `a.*, t.delta AS deduction_delta, t.case_ref AS deduction_case_ref, t.reason AS deduction_reason,
+t.created_at AS deduction_created_at, t.appeal_deadline AS deduction_deadline,
+COALESCE(r.nickname, '') AS resident_nickname, COALESCE(r.phone_masked, '') AS resident_phone_masked, COALESCE(r.street, '') AS resident_street`
+
+func (r appealRow) view(withResident bool) AppealView {
+	d := Transaction{Kind: Deduct, CreatedAt: r.DeductionCreatedAt, AppealDeadline: r.DeductionDeadline}
+	v := AppealView{Appeal: r.Appeal, Deduction: AppealDeduction{
+		Points: -r.DeductionDelta, CaseRef: strOf(r.DeductionCaseRef), Reason: r.DeductionReason,
+		CreatedAt: r.DeductionCreatedAt.UTC(), AppealDeadline: deadlineOf(&d),
+	}}
+	if withResident {
+		v.Resident = &ResidentBrief{ID: r.ResidentID, Nickname: r.ResidentNickname, PhoneMasked: r.ResidentPhoneMasked, Street: r.ResidentStreet}
+	}
+	return v
+}
+
+func (s *Service) appealQuery(ctx context.Context) *gorm.DB {
+	return s.db.WithContext(ctx).Table("point_appeals a").Select(appealColumns).
+		Joins("JOIN point_transactions t ON t.id = a.transaction_id").
+		Joins("JOIN residents r ON r.id = a.resident_id")
+}
+
+// FindAppeals is the appeals queue of actor: appeals against deductions of
+// their departments by residents of their streets, oldest first, and the
+// cursor of the next page (0 on the last). Returns an invalid_argument
+// naming status for an unknown status.
+func (s *Service) FindAppeals(ctx context.Context, actor *staff.Member, f AppealFilter) ([]AppealView, int64, error) {
+	if f.Status != "" && !contains(appealStatuses, f.Status) {
+		return nil, 0, apperr.Field("status", "须为 pending、approved 或 rejected")
+	}
+	if err := checkRange(f.Since, f.Until); err != nil {
+		return nil, 0, err
+	}
+	q := actor.Scope().Filter(s.appealQuery(ctx), staff.Columns{Street: "r.street", Department: "a.department_id"})
+	if f.Status != "" {
+		q = q.Where("a.status = ?", f.Status)
+	}
+	q = timeRange(q, "a.created_at", f.Since, f.Until)
+	var rows []appealRow
+	if err := q.Where("a.id > ?", f.After).Order("a.id").Limit(f.Limit + 1).Scan(&rows).Error; err != nil {
+		return nil, 0, fmt.Errorf("find appeals: %w", err)
+	}
+	out := make([]AppealView, len(rows))
+	for i, r := range rows {
+		out[i] = r.view(true)
+	}
+	return pageOf(out, f.Limit, func(v AppealView) int64 { return v.ID })
+}
+
+// FindResidentAppeals lists a resident's own appeals with their status and
+// decision, newest first, before the appeal ID before (0: from the newest),
+// and the next page's cursor.
+func (s *Service) FindResidentAppeals(ctx context.Context, residentID, before int64, limit int) ([]AppealView, int64, error) {
+	q := s.appealQuery(ctx).Where("a.resident_id = ?", residentID)
+	if before > 0 {
+		q = q.Where("a.id < ?", before)
+	}
+	var rows []appealRow
+	if err := q.Order("a.id DESC").Limit(limit + 1).Scan(&rows).Error; err != nil {
+		return nil, 0, fmt.Errorf("find appeals: %w", err)
+	}
+	out := make([]AppealView, len(rows))
+	for i, r := range rows {
+		out[i] = r.view(false)
+	}
+	return pageOf(out, limit, func(v AppealView) int64 { return v.ID })
+}
+
+// timeRange narrows q to rows whose col lies in [since, until).
+func timeRange(q *gorm.DB, col string, since, until *time.Time) *gorm.DB {
+	if since != nil {
+		q = q.Where(col+" >= ?", since.UTC())
+	}
+	if until != nil {
+		q = q.Where(col+" < ?", until.UTC())
+	}
+	return q
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}

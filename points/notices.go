@@ -1,0 +1,98 @@
+package points
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/futian/ifutian/internal/district"
+	"github.com/futian/ifutian/notify"
+)
+
+// AppealWindowDays is how long a resident may appeal a deduction: until the
+// end of the district day AppealWindowDays days after the one it was
+// recorded on. The deadline is fixed on the deduction when it is recorded
+// and told to the resident, so changing this moves only later deadlines.
+const AppealWindowDays = 30
+
+// AppealDeadline returns the end of the appeal window of a deduction
+// recorded at t: midnight (district time) that ends its AppealWindowDays-th
+// following day, in UTC. An appeal is accepted before it.
+func AppealDeadline(t time.Time) time.Time {
+	return district.DayStart(t).Add(time.Duration(AppealWindowDays+1) * 24 * time.Hour)
+}
+
+// deadlineOf returns the appeal deadline of deduction t: the one fixed on
+// it, or, for a deduction recorded before deadlines were kept, its created_at's.
+func deadlineOf(t *Transaction) time.Time {
+	if t.AppealDeadline != nil {
+		return t.AppealDeadline.UTC()
+	}
+	return AppealDeadline(t.CreatedAt)
+}
+
+// withDeadline sets a deduction's AppealDeadline for display (a deduction
+// recorded before deadlines were kept has none stored).
+func withDeadline(t *Transaction) {
+	if t.Kind == Deduct && t.AppealDeadline == nil {
+		d := deadlineOf(t)
+		t.AppealDeadline = &d
+	}
+}
+
+// lastDay formats the last day of an appeal window ending at deadline
+// (exclusive) as district time: "2026年12月31日".
+func lastDay(deadline time.Time) string {
+	return deadline.Add(-time.Second).In(district.Zone).Format("2006年1月2日")
+}
+
+// deductionNotice is the fixed system notice telling a resident of
+// deduction t, recorded for department dept: the case, the points, the
+// appeal deadline and where to appeal. The officer's reason is not pushed:
+// the resident reads it in the transaction view.
+func deductionNotice(t *Transaction, dept *int64) notify.DirectNotice {
+	caseRef, points := strOf(t.CaseRef), strconv.FormatInt(-t.Delta, 10)
+	deadline := deadlineOf(t)
+	return notify.DirectNotice{
+		Kind:  notify.KindDeductionRecorded,
+		Title: "积分扣减通知",
+		Body: "您的个人积分因案件「" + caseRef + "」被扣减 " + points + " 分。扣分原因可在「i福田」小程序「我的积分 › 积分明细」中查看。" +
+			"如有异议，请于 " + lastDay(deadline) + "（含当日）前在该条扣分记录中提出申诉，逾期不再受理；" +
+			"申诉成立的，扣减的积分将全部退回。",
+		ResidentIDs: []int64{t.ResidentID},
+		Data: map[string]string{
+			"case_ref": caseRef,
+			"points":   points,
+			"deadline": lastDay(deadline) + " 23:59",
+		},
+		Source:       "points:deduction:" + strconv.FormatInt(t.ID, 10),
+		DepartmentID: dept,
+	}
+}
+
+// appealDecidedNotice is the fixed system notice telling a resident that
+// their appeal ap against deduction d was decided. The officer's note is
+// not pushed: the resident reads it in their appeals.
+func appealDecidedNotice(ap *Appeal, d *Transaction) notify.DirectNotice {
+	caseRef, points := strOf(d.CaseRef), strconv.FormatInt(-d.Delta, 10)
+	result, body := "申诉未获支持，维持扣分", "经审核，申诉未获支持，扣分维持不变。"
+	if ap.Status == "approved" {
+		result, body = "申诉成立，已撤销扣分", "经审核，申诉成立，已撤销该扣分，"+points+" 分已退回您的积分账户。"
+	}
+	return notify.DirectNotice{
+		Kind:  notify.KindAppealDecided,
+		Title: "积分申诉处理结果",
+		Body: "您对案件「" + caseRef + "」扣减 " + points + " 分提出的申诉已处理。" + body +
+			"处理说明可在「i福田」小程序「我的积分 › 我的申诉」中查看。",
+		ResidentIDs:  []int64{ap.ResidentID},
+		Data:         map[string]string{"result": result},
+		Source:       "points:appeal:" + strconv.FormatInt(ap.ID, 10),
+		DepartmentID: ap.DepartmentID,
+	}
+}
+
+func strOf(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

@@ -1,0 +1,266 @@
+package points
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/staff"
+)
+
+// RewardStats is a reward as its managers see it, with what became of its
+// vouchers: Issued counts the vouchers redeemed and not cancelled (used
+// ones included), Used those a verifier accepted. Stock is what is left;
+// stock + issued is what has been offered so far.
+type RewardStats struct {
+	Reward
+	Issued int64 `json:"issued"`
+	Used   int64 `json:"used"`
+}
+
+// RewardFilter selects rewards for FindManagedRewards. Zero fields do not
+// filter.
+type RewardFilter struct {
+	Status string // "active" (not withdrawn) or "withdrawn"
+	Q      string // a substring of the name
+	After  int64  // cursor: rewards with a greater ID
+	Limit  int
+}
+
+// FindManagedRewards lists the rewards actor manages (their departments';
+// the district's for a superadmin), withdrawn ones included unless
+// filtered, by ID, with their voucher counts, and the cursor of the next
+// page (0 on the last). Returns an invalid_argument naming status or q.
+func (s *Service) FindManagedRewards(ctx context.Context, actor *staff.Member, f RewardFilter) ([]RewardStats, int64, error) {
+	return s.findManagedRewards(ctx, actor.Scope(), f)
+}
+
+func (s *Service) findManagedRewards(ctx context.Context, sc staff.Scope, f RewardFilter) ([]RewardStats, int64, error) {
+	f.Q = strings.TrimSpace(f.Q)
+	if len([]rune(f.Q)) > 64 {
+		return nil, 0, apperr.Field("q", "不能多于 64 个字符")
+	}
+	q := sc.Filter(s.db.WithContext(ctx).Table("rewards w"), staff.Columns{Department: "w.department_id"})
+	switch f.Status {
+	case "":
+	case "active":
+		q = q.Where("w.withdrawn_at IS NULL")
+	case "withdrawn":
+		q = q.Where("w.withdrawn_at IS NOT NULL")
+	default:
+		return nil, 0, apperr.Field("status", "须为 active 或 withdrawn")
+	}
+	if f.Q != "" {
+		q = q.Where("w.name LIKE ? ESCAPE '!'", "%"+likeEscape(f.Q)+"%")
+	}
+	var rs []RewardStats
+	if err := q.Select("w.*").Where("w.id > ?", f.After).Order("w.id").Limit(f.Limit + 1).Scan(&rs).Error; err != nil {
+		return nil, 0, fmt.Errorf("find rewards: %w", err)
+	}
+	if len(rs) > 0 {
+		ids := make([]int64, len(rs))
+		for i, r := range rs {
+			ids[i] = r.ID
+		}
+		// The counts of a page's rewards, read off the (reward_id, …, status) index.
+		var counts []struct {
+			RewardID     int64
+			Issued, Used int64
+		}
+		err := s.db.WithContext(ctx).Table("redemptions").
+			Select("reward_id, SUM(CASE WHEN status <> 'cancelled' THEN 1 ELSE 0 END) AS issued, SUM(CASE WHEN status = 'used' THEN 1 ELSE 0 END) AS used").
+			Where("reward_id IN ?", ids).Group("reward_id").Scan(&counts).Error
+		if err != nil {
+			return nil, 0, fmt.Errorf("find rewards: %w", err)
+		}
+		byID := map[int64]int{}
+		for i, r := range rs {
+			byID[r.ID] = i
+		}
+		for _, c := range counts {
+			rs[byID[c.RewardID]].Issued, rs[byID[c.RewardID]].Used = c.Issued, c.Used
+		}
+	}
+	return pageOf(rs, f.Limit, func(r RewardStats) int64 { return r.ID })
+}
+
+// likeEscape escapes LIKE's wildcards with "!".
+func likeEscape(s string) string {
+	return strings.NewReplacer("!", "!!", "%", "!%", "_", "!_").Replace(s)
+}
+
+// RewardPatch changes a reward; nil fields (and unset times) are left
+// alone. A set time that is nil clears it.
+type RewardPatch struct {
+	Name             *string
+	Description      *string
+	Points           *int
+	PerResidentLimit *int
+	MinLevel         *int
+	SetValidFrom     bool
+	ValidFrom        *time.Time
+	SetValidUntil    bool
+	ValidUntil       *time.Time
+}
+
+// UpdateReward edits reward id on behalf of actor and returns it with its
+// counts. Everything but the stock (AdjustStock) and the department may
+// change at any time, and applies to redemptions from then on; issued
+// vouchers keep what they were redeemed for. The points it costs may change
+// only until its first redemption (ErrRewardRedeemed): every resident who
+// redeems one reward pays one price, and the points a cancelled voucher
+// refunds are those paid; a new price is a new reward. Returns ErrNotFound
+// for a reward outside actor's scope, as for a missing one, and an
+// invalid_argument naming each bad field.
+func (s *Service) UpdateReward(ctx context.Context, actor *staff.Member, id int64, p RewardPatch) (*RewardStats, error) {
+	sc := actor.Scope()
+	err := s.transact(ctx, func(tx *gorm.DB) error {
+		r, err := s.lockReward(tx, sc, id)
+		if err != nil {
+			return err
+		}
+		if p.Name != nil {
+			r.Name = strings.TrimSpace(*p.Name)
+		}
+		if p.Description != nil {
+			r.Description = *p.Description
+		}
+		if p.PerResidentLimit != nil {
+			r.PerResidentLimit = *p.PerResidentLimit
+		}
+		if p.MinLevel != nil {
+			r.MinLevel = *p.MinLevel
+		}
+		if p.SetValidFrom {
+			r.ValidFrom = p.ValidFrom
+		}
+		if p.SetValidUntil {
+			r.ValidUntil = p.ValidUntil
+		}
+		repriced := p.Points != nil && *p.Points != r.Points
+		if p.Points != nil {
+			r.Points = *p.Points
+		}
+		if err := r.Validate(); err != nil {
+			return err
+		}
+		if repriced {
+			var one []int64
+			if err := tx.Raw("SELECT id FROM redemptions WHERE reward_id = ? LIMIT 1", id).Scan(&one).Error; err != nil {
+				return err
+			}
+			if len(one) > 0 {
+				return ErrRewardRedeemed
+			}
+		}
+		r.UpdatedAt = s.now().UTC()
+		return tx.Model(&Reward{}).Where("id = ?", id).Updates(map[string]any{
+			"name": r.Name, "description": r.Description, "points": r.Points, "per_resident_limit": r.PerResidentLimit,
+			"min_level": r.MinLevel, "valid_from": r.ValidFrom, "valid_until": r.ValidUntil, "updated_at": r.UpdatedAt,
+		}).Error
+	})
+	if err != nil {
+		return nil, rewardError("update reward", err)
+	}
+	return s.managedReward(ctx, sc, id)
+}
+
+// AdjustStock adds delta (negative: takes away) to what is left of reward
+// id on behalf of actor and returns the reward with its counts. What
+// residents already redeemed is not stock any more: the stock may go down
+// to zero, not below (ErrStockBelowIssued), whatever redemptions commit
+// meanwhile, and at most to 10,000,000. Returns ErrNotFound for a reward
+// outside actor's scope, as for a missing one.
+func (s *Service) AdjustStock(ctx context.Context, actor *staff.Member, id int64, delta int) (*RewardStats, error) {
+	if delta == 0 || delta < -10_000_000 || delta > 10_000_000 {
+		return nil, apperr.Field("delta", "须为 -10000000–10000000 之间的非零整数")
+	}
+	sc := actor.Scope()
+	var before, after int
+	err := s.transact(ctx, func(tx *gorm.DB) error {
+		r, err := s.lockReward(tx, sc, id)
+		if err != nil {
+			return err
+		}
+		// Conditional, like a redemption's stock - 1: the two keep the stock
+		// in bounds whichever commits first.
+		res := tx.Exec("UPDATE rewards SET stock = stock + ?, updated_at = ? WHERE id = ? AND stock + ? >= 0 AND stock + ? <= 10000000",
+			delta, s.now().UTC(), id, delta, delta)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			if delta > 0 {
+				return apperr.Field("delta", "库存不能超过 10000000")
+			}
+			return ErrStockBelowIssued.With("stock", r.Stock)
+		}
+		before, after = r.Stock, r.Stock+delta
+		staff.AuditDetail(ctx, fmt.Sprintf("stock %+d: %d → %d", delta, before, after))
+		return nil
+	})
+	if err != nil {
+		return nil, rewardError("adjust stock", err)
+	}
+	return s.managedReward(ctx, sc, id)
+}
+
+// WithdrawReward withdraws reward id on behalf of actor: it leaves the
+// catalogue and takes no new redemption (ErrRewardWithdrawn), while the
+// vouchers already issued stay valid until used or cancelled (a cancelled
+// one's unit returns to the stock, which nobody can redeem any more).
+// Withdrawing is final; a second withdrawal changes nothing. Returns the
+// reward with its counts, or ErrNotFound for a reward outside actor's
+// scope, as for a missing one.
+func (s *Service) WithdrawReward(ctx context.Context, actor *staff.Member, id int64) (*RewardStats, error) {
+	sc := actor.Scope()
+	err := s.transact(ctx, func(tx *gorm.DB) error {
+		r, err := s.lockReward(tx, sc, id)
+		if err != nil || r.WithdrawnAt != nil {
+			return err
+		}
+		now := s.now().UTC()
+		return tx.Exec("UPDATE rewards SET withdrawn_at = ?, updated_at = ? WHERE id = ?", now, now, id).Error
+	})
+	if err != nil {
+		return nil, rewardError("withdraw reward", err)
+	}
+	return s.managedReward(ctx, sc, id)
+}
+
+// lockReward reads reward id for update within tx. Returns ErrNotFound for a
+// missing reward or one sc does not own.
+func (s *Service) lockReward(tx *gorm.DB, sc staff.Scope, id int64) (*Reward, error) {
+	var rs []Reward
+	if err := tx.Raw("SELECT * FROM rewards WHERE id = ?"+s.forUpdate, id).Scan(&rs).Error; err != nil {
+		return nil, err
+	}
+	if len(rs) == 0 || !sc.OwnsDepartment(rs[0].DepartmentID) {
+		return nil, ErrNotFound
+	}
+	return &rs[0], nil
+}
+
+// managedReward returns reward id with its counts, as FindManagedRewards
+// lists it.
+func (s *Service) managedReward(ctx context.Context, sc staff.Scope, id int64) (*RewardStats, error) {
+	rs, _, err := s.findManagedRewards(ctx, sc, RewardFilter{After: id - 1, Limit: 1})
+	if err != nil {
+		return nil, err
+	}
+	if len(rs) == 0 || rs[0].ID != id {
+		return nil, ErrNotFound
+	}
+	return &rs[0], nil
+}
+
+func rewardError(op string, err error) error {
+	if apperr.CodeOf(err) != "" {
+		return err
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
