@@ -38,6 +38,7 @@ type idorWorld struct {
 	// A's points objects.
 	aTxIDs      []string // every transaction of A
 	appealID    string   // A's appeal against X's deduction
+	ruleID      string   // X's rule idor_rule
 	rewardID    string   // X's reward
 	redemption  string   // A's redemption of it
 	voucherCode string
@@ -115,7 +116,9 @@ func newIDORWorld(t *testing.T) *idorWorld {
 
 	// Points: A earns 100, is deducted 10 by X and appeals, redeems X's reward.
 	aStr := strconv.FormatInt(w.aID, 10)
-	w.post("POST", "/api/v1/admin/points/rules", w.pointsX, map[string]any{"code": "idor_rule", "name": "志愿服务", "points": 50}, http.StatusCreated, nil)
+	var rule idBody
+	w.post("POST", "/api/v1/admin/points/rules", w.pointsX, map[string]any{"code": "idor_rule", "name": "志愿服务", "points": 50}, http.StatusCreated, &rule)
+	w.ruleID = rule.ID
 	for _, ext := range []string{"a-1", "a-2"} {
 		w.post("POST", "/api/v1/admin/points/awards", w.pointsX, map[string]any{"resident_id": aStr, "rule_code": "idor_rule", "external_id": ext}, http.StatusCreated, nil)
 	}
@@ -418,6 +421,38 @@ func idorCases() map[string]idorCase {
 				}
 			},
 		},
+		"PATCH " + v1 + "/admin/points/rules/:id": {
+			owner: "X's rule: X's points officers (street scope does not limit rules)",
+			attack: func(t *testing.T, w *idorWorld) {
+				rec := w.do("PATCH", v1+"/admin/points/rules/"+w.ruleID, w.pointsY, map[string]any{"points": 1})
+				wantError(t, rec, http.StatusNotFound, "not_found", "")
+				wantNoLeak(t, rec, "idor_rule")
+			},
+		},
+		"PATCH " + v1 + "/admin/rewards/:id": {
+			owner: "X's reward: X's points officers",
+			attack: func(t *testing.T, w *idorWorld) {
+				rec := w.do("PATCH", v1+"/admin/rewards/"+w.rewardID, w.pointsY, map[string]any{"name": "改名"})
+				wantError(t, rec, http.StatusNotFound, "not_found", "")
+				wantNoLeak(t, rec, "公园年卡")
+			},
+		},
+		"POST " + v1 + "/admin/rewards/:id/stock": {
+			owner: "X's reward: X's points officers",
+			attack: func(t *testing.T, w *idorWorld) {
+				rec := w.do("POST", v1+"/admin/rewards/"+w.rewardID+"/stock", w.pointsY, map[string]any{"delta": -4})
+				wantError(t, rec, http.StatusNotFound, "not_found", "")
+				wantNoLeak(t, rec, "公园年卡", `"stock"`)
+			},
+		},
+		"POST " + v1 + "/admin/rewards/:id/withdraw": {
+			owner: "X's reward: X's points officers",
+			attack: func(t *testing.T, w *idorWorld) {
+				rec := w.do("POST", v1+"/admin/rewards/"+w.rewardID+"/withdraw", w.pointsY, nil)
+				wantError(t, rec, http.StatusNotFound, "not_found", "")
+				wantNoLeak(t, rec, "公园年卡")
+			},
+		},
 		"POST " + v1 + "/admin/enterprise-bindings/:id/decide": {
 			owner: "credit officers covering the enterprise's street (the enterprise registry belongs to no department)",
 			attack: func(t *testing.T, w *idorWorld) {
@@ -619,6 +654,10 @@ func TestIDOR(t *testing.T) {
 		wantStatus(t, w.do("POST", v1+"/admin/surveys/"+w.draftID+"/publish", w.editorX, nil), http.StatusOK)
 		wantStatus(t, w.do("POST", v1+"/attempts/"+w.attemptID+"/submit", w.a, map[string]any{"answers": map[string]any{}}), http.StatusOK)
 		wantStatus(t, w.do("POST", v1+"/redemptions/"+w.redemption+"/cancel", w.a, nil), http.StatusOK)
+		wantStatus(t, w.do("PATCH", v1+"/admin/points/rules/"+w.ruleID, w.pointsX, map[string]any{"points": 40}), http.StatusOK)
+		wantStatus(t, w.do("PATCH", v1+"/admin/rewards/"+w.rewardID, w.pointsX, map[string]any{"name": "公园年卡（新）"}), http.StatusOK)
+		wantStatus(t, w.do("POST", v1+"/admin/rewards/"+w.rewardID+"/stock", w.pointsX, map[string]any{"delta": -1}), http.StatusOK)
+		wantStatus(t, w.do("POST", v1+"/admin/rewards/"+w.rewardID+"/withdraw", w.pointsX, nil), http.StatusOK)
 		wantStatus(t, w.do("GET", v1+"/admin/notices/"+w.noticeA, w.editorX, nil), http.StatusOK)
 		wantStatus(t, w.do("GET", v1+"/admin/notices/"+w.noticeA+"/stats", w.editorX, nil), http.StatusOK)
 		wantStatus(t, w.do("GET", v1+"/notices/"+w.noticeA, w.a, nil), http.StatusOK)
@@ -638,7 +677,7 @@ func idorLists(t *testing.T, w *idorWorld) {
 	const v1 = "/api/v1"
 	aSecrets := []string{w.voucherCode, "当天不在现场", "罚款已缴清", "占道经营", w.e2} // (B asked to join E1 herself)
 	for _, tok := range []string{w.b, w.n} {
-		for _, p := range []string{"/points/transactions", "/redemptions", "/me/enterprises"} {
+		for _, p := range []string{"/points/transactions", "/points/appeals", "/redemptions", "/me/enterprises"} {
 			rec := w.do("GET", v1+p, tok, nil)
 			wantStatus(t, rec, http.StatusOK)
 			if rec.Body.String() != `{"items":[],"next_page_token":""}` {
@@ -681,6 +720,22 @@ func idorLists(t *testing.T, w *idorWorld) {
 	rec = w.do("GET", v1+"/notices/unread-count", w.b, nil)
 	if rec.Body.String() != `{"count":0}` {
 		t.Fatalf("B's unread count %s", rec.Body.String())
+	}
+	// Another department's points officers, and X's on another street, list
+	// none of X's deductions, appeals or rewards (nor Y's rules X's).
+	for _, tok := range []string{w.pointsY, w.pointsXStreet} {
+		for _, p := range []string{"/admin/points/deductions", "/admin/points/appeals"} {
+			rec := w.do("GET", v1+p, tok, nil)
+			wantStatus(t, rec, http.StatusOK)
+			if rec.Body.String() != `{"items":[],"next_page_token":""}` {
+				t.Fatalf("GET %s shows %s", p, rec.Body.String())
+			}
+		}
+	}
+	for _, p := range []string{"/admin/rewards", "/admin/points/rules"} {
+		rec := w.do("GET", v1+p, w.pointsY, nil)
+		wantStatus(t, rec, http.StatusOK)
+		wantNoLeak(t, rec, "公园年卡", "idor_rule")
 	}
 	// Another department's console lists none of X's notices.
 	for _, tok := range []string{w.editorY, w.reviewerY} {

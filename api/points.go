@@ -182,7 +182,6 @@ func (s *Server) deductPoints(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	auditDetail(c, "transaction "+strconv.FormatInt(t.ID, 10))
 	respondCreated(c, !repeated, t)
 }
 
@@ -200,7 +199,6 @@ func (s *Server) decideAppeal(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	auditDetail(c, "appeal "+ap.Status)
 	c.JSON(http.StatusOK, ap)
 }
 
@@ -227,7 +225,6 @@ func (s *Server) createReward(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	auditDetail(c, "reward "+strconv.FormatInt(r.ID, 10))
 	c.JSON(http.StatusCreated, r)
 }
 
@@ -275,7 +272,6 @@ func (s *Server) saveRule(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	auditDetail(c, "rule "+r.Code+" v"+strconv.Itoa(r.Version))
 	respondCreated(c, created, r)
 }
 

@@ -52,6 +52,7 @@ func (s *Server) routes() {
 	me.GET("/points/transactions", s.listTransactions)
 	me.GET("/points/leaderboard", s.leaderboard)
 	me.POST("/points/appeals", s.createAppeal)
+	me.GET("/points/appeals", s.listMyAppeals)
 	me.GET("/rewards", s.listRewards)
 	me.POST("/rewards/:id/redeem", s.redeemReward)
 	me.GET("/redemptions", s.listRedemptions)
@@ -92,11 +93,21 @@ func (s *Server) routes() {
 	route(http.MethodGet, "/admin/audit-log", staff.ReadAudit, s.listAuditLog)
 	personal(http.MethodGet, "/admin/residents/:id", staff.ReadResidents, s.getResident)
 
+	personal(http.MethodPost, "/admin/residents/lookup", staff.AwardPoints, s.lookupResident) // throttled per member
+
 	route(http.MethodPost, "/admin/points/awards", staff.AwardPoints, s.awardPoints)
 	route(http.MethodPost, "/admin/points/deductions", staff.DeductPoints, s.deductPoints)
+	personal(http.MethodGet, "/admin/points/deductions", staff.DeductPoints, s.listDeductions)
+	personal(http.MethodGet, "/admin/points/appeals", staff.DecideAppeals, s.listAppeals)
 	route(http.MethodPost, "/admin/points/appeals/:id/decide", staff.DecideAppeals, s.decideAppeal)
+	route(http.MethodGet, "/admin/points/rules", staff.ManageRules, s.listManagedRules)
 	route(http.MethodPost, "/admin/points/rules", staff.ManageRules, s.saveRule)
+	route(http.MethodPatch, "/admin/points/rules/:id", staff.ManageRules, s.updateRule)
+	route(http.MethodGet, "/admin/rewards", staff.ManageRewards, s.listManagedRewards)
 	route(http.MethodPost, "/admin/rewards", staff.ManageRewards, s.createReward)
+	route(http.MethodPatch, "/admin/rewards/:id", staff.ManageRewards, s.updateReward)
+	route(http.MethodPost, "/admin/rewards/:id/stock", staff.ManageRewards, s.adjustRewardStock)
+	route(http.MethodPost, "/admin/rewards/:id/withdraw", staff.ManageRewards, s.withdrawReward)
 	route(http.MethodPost, "/admin/redemptions/verify", staff.VerifyVouchers, s.verifyVoucher)
 
 	route(http.MethodPost, "/admin/enterprises", staff.ManageEnterprises, s.createEnterprise)

@@ -35,6 +35,10 @@ type Limits struct {
 	StaffLoginPerUser ratelimit.Limit // login attempts per username
 	StaffLoginPerIP   ratelimit.Limit // login attempts per client IP
 	ResidentWrites    ratelimit.Limit // writes per resident token
+	// ResidentLookup and ResidentLookupDaily bound the residents one staff
+	// member may look up by phone number (POST /admin/residents/lookup).
+	ResidentLookup      ratelimit.Limit
+	ResidentLookupDaily ratelimit.Limit
 }
 
 // DefaultLimits are the production limits.
@@ -42,6 +46,10 @@ var DefaultLimits = Limits{
 	StaffLoginPerUser: ratelimit.Limit{Count: 5, Period: 15 * time.Minute},
 	StaffLoginPerIP:   ratelimit.Limit{Count: 30, Period: 15 * time.Minute},
 	ResidentWrites:    ratelimit.Limit{Count: 120, Period: time.Minute},
+	// A counter serving a queue of residents: 30 at once, then one every
+	// 20 s, and 300 a day at most.
+	ResidentLookup:      ratelimit.Limit{Count: 30, Period: 10 * time.Minute},
+	ResidentLookupDaily: ratelimit.Limit{Count: 300, Period: 24 * time.Hour},
 }
 
 // Config is everything the API is built from. main fills it.
