@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/futian/ifutian/internal/db"
 	"github.com/futian/ifutian/internal/ratelimit"
 	"github.com/futian/ifutian/staff"
 )
@@ -480,4 +482,66 @@ func TestAdminRewardsAPI(t *testing.T) {
 		wantError(t, e.do("PATCH", "/api/v1/admin/rewards/999999", e.officer, map[string]any{"name": "x"}), http.StatusNotFound, "not_found", "")
 	})
 	e.reconcile()
+}
+
+// TestPointsWritesCommitWithTheirAudit (issue #13): every points write
+// made in a transaction writes the request's audit entry in it, so a
+// change never stands without its entry: with audit inserts refused, each
+// write fails and changes nothing. (Before, these writes committed and
+// their entry was written after the response, which could fail alone.)
+func TestPointsWritesCommitWithTheirAudit(t *testing.T) {
+	e := newPointsEnv(t)
+	rec := e.do("POST", "/api/v1/admin/points/deductions", e.officer, map[string]any{"resident_id": e.ridStr, "points": 5, "case_ref": "FT-A", "reason": "占道"})
+	wantStatus(t, rec, http.StatusCreated)
+	var d idBody
+	decode(t, rec, &d)
+	var ap idBody
+	rec = e.do("POST", "/api/v1/points/appeals", e.resident, map[string]any{"transaction_id": d.ID, "reason": "不在现场"})
+	wantStatus(t, rec, http.StatusCreated)
+	decode(t, rec, &ap)
+	reward := e.createReward(e.officer)
+	var rule int64
+	if err := e.db.Raw("SELECT id FROM point_rules WHERE code = 'volunteer'").Row().Scan(&rule); err != nil {
+		t.Fatal(err)
+	}
+
+	refuse := "CREATE TRIGGER audit_refused BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'audit refused'); END"
+	if db.DialectOf(e.db) == db.MySQL {
+		refuse = "CREATE TRIGGER audit_refused BEFORE INSERT ON audit_log FOR EACH ROW SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'audit refused'"
+	}
+	if err := e.db.Exec(refuse).Error; err != nil {
+		t.Fatal(err)
+	}
+	tables := []string{"point_transactions", "point_appeals", "point_rules", "point_rule_versions", "rewards", "notices"}
+	counts := func() string {
+		var b strings.Builder
+		for _, table := range tables {
+			var rows []map[string]any
+			if err := e.db.Table(table).Find(&rows).Error; err != nil {
+				t.Fatal(err)
+			}
+			b.WriteString(fmt.Sprint(table, rows, "\n"))
+		}
+		return b.String()
+	}
+	before := counts()
+	for _, w := range []struct {
+		method, path string
+		body         any
+	}{
+		{"POST", "/api/v1/admin/points/deductions", map[string]any{"resident_id": e.ridStr, "points": 5, "case_ref": "FT-B", "reason": "占道"}},
+		{"POST", "/api/v1/admin/points/appeals/" + ap.ID + "/decide", map[string]any{"approve": true}},
+		{"POST", "/api/v1/admin/points/rules", map[string]any{"code": "new_rule", "name": "新规则", "points": 5}},
+		{"PATCH", "/api/v1/admin/points/rules/" + strconv.FormatInt(rule, 10), map[string]any{"points": 5}},
+		{"POST", "/api/v1/admin/rewards", map[string]any{"name": "新奖品", "points": 5, "stock": 1}},
+		{"PATCH", "/api/v1/admin/rewards/" + reward, map[string]any{"name": "新名字"}},
+		{"POST", "/api/v1/admin/rewards/" + reward + "/stock", map[string]any{"delta": 1}},
+		{"POST", "/api/v1/admin/rewards/" + reward + "/withdraw", nil},
+	} {
+		rec := e.do(w.method, w.path, e.officer, w.body)
+		wantError(t, rec, http.StatusInternalServerError, "internal", "")
+		if after := counts(); after != before {
+			t.Fatalf("%s %s changed data without its audit entry:\n%s", w.method, w.path, firstDiff(before, after))
+		}
+	}
 }
