@@ -1,0 +1,3 @@
+package requests
+
+type checker interface{}
