@@ -274,3 +274,30 @@ func (s *Service) Calendar(ctx context.Context) (Calendar, error) {
 	}
 	return c, nil
 }
+
+// DefaultCategories are the categories migration 00016 starts with.
+var DefaultCategories = []Category{
+	{Code: "sanitation", Name: "环境卫生", DeadlineDays: 5, Active: true, Sort: 1},
+	{Code: "street_vending", Name: "占道经营", DeadlineDays: 3, Active: true, Sort: 2},
+	{Code: "noise", Name: "噪音扰民", DeadlineDays: 3, Active: true, Sort: 3},
+	{Code: "repair", Name: "设施报修", DeadlineDays: 5, Active: true, Sort: 4},
+	{Code: "safety", Name: "安全隐患", DeadlineDays: 2, Active: true, Sort: 5},
+	{Code: "consultation", Name: "政策咨询", DeadlineDays: 5, Active: true, Sort: 6},
+	{Code: "other", Name: "其他", DeadlineDays: 5, Active: true, Sort: 7},
+}
+
+// SeedCategories adds the default categories that are missing, leaving
+// the district's edits alone (for `ifutian seed`, and for tests on a
+// database emptied of the migration's rows).
+func (s *Service) SeedCategories(ctx context.Context) error {
+	now := s.clock()
+	cs := make([]Category, len(DefaultCategories))
+	for i, c := range DefaultCategories {
+		c.CreatedAt, c.UpdatedAt = now, now
+		cs[i] = c
+	}
+	if err := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&cs).Error; err != nil {
+		return fmt.Errorf("seed categories: %w", err)
+	}
+	return nil
+}

@@ -68,6 +68,7 @@ type Request struct {
 	EscalatedAt     *time.Time
 	AcceptedAt      *time.Time
 	AcceptNoticedAt *time.Time
+	AnswerNoticedAt *time.Time
 	AnsweredAt      *time.Time
 	AnsweredBy      *int64
 	Answer          string
@@ -145,8 +146,8 @@ type Regions interface {
 	StreetOf(community string) string
 }
 
-// blobStore keeps photos' bytes (storage.Local or storage.S3).
-type blobStore interface {
+// Store keeps photos' bytes (storage.Local or storage.S3).
+type Store interface {
 	Put(ctx context.Context, key string, r io.Reader, size int64, contentType string) error
 	Get(ctx context.Context, key string) (io.ReadCloser, string, error)
 	Delete(ctx context.Context, key string) error
@@ -172,7 +173,7 @@ type staffFinder interface {
 // Deps are what the service is built from.
 type Deps struct {
 	DB          *gorm.DB
-	Store       blobStore
+	Store       Store
 	Box         *pii.Box
 	Regions     Regions
 	Notify      notifier
@@ -185,14 +186,14 @@ type Deps struct {
 type Service struct {
 	db          *gorm.DB
 	now         func() time.Time
-	store       blobStore
+	store       Store
 	box         *pii.Box
 	regions     Regions
 	notify      notifier
 	points      granter
 	enterprises *enterprises.Service
 	staff       staffFinder
-	checker     checker
+	checker     Checker
 	mediaBase   string
 	kick        chan struct{}
 }
