@@ -2,6 +2,7 @@ package requests_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"context"
 	"strconv"
 	"sync/atomic"
@@ -71,7 +72,7 @@ func (e *env) department(name string) int64 {
 func (e *env) member(dept *int64, roles []staff.Role, streets ...string) *staff.Member {
 	e.t.Helper()
 	m, err := e.svc.Staff.Create(e.ctx, nil, staff.NewMember{
-		Username: "m" + strconv.FormatInt(seq.Add(1), 10), Password: "password-123456",
+		Username: "member" + strconv.FormatInt(seq.Add(1), 10), Password: "password-123456",
 		DepartmentID: dept, Roles: roles, Streets: streets,
 	}, func(string) bool { return true })
 	if err != nil {
@@ -115,4 +116,12 @@ func must[T any](v T, err error) T {
 		panic(err)
 	}
 	return v
+}
+
+func toJSON(t *testing.T, v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

@@ -219,3 +219,6 @@ func (s *Service) wake() {
 	default:
 	}
 }
+
+// DB returns the service's database (for tests and the seed).
+func (s *Service) DB() *gorm.DB { return s.db }

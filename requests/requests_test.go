@@ -23,7 +23,7 @@ func TestRouting(t *testing.T) {
 		category, street string
 		want             *int64
 	}{
-		{"sanitation", "莲花街道", &lianhua}, // the street's own route
+		{"sanitation", "莲花街道", &lianhua},    // the street's own route
 		{"sanitation", "园岭街道", &sanitation}, // the category's route for other streets
 		{"noise", "园岭街道", nil},              // no route: the district's queue
 	} {
@@ -60,7 +60,7 @@ func TestDeadlineAndTransfer(t *testing.T) {
 		t.Fatal(err)
 	}
 	first, second := e.department("城管"), e.department("住建")
-	e.route("street_vending", "", first) // 3 working days
+	e.route("street_vending", "", first)                       // 3 working days
 	e.now = time.Date(2026, 11, 6, 16, 0, 0, 0, district.Zone) // Friday
 	res := e.resident("a")
 	v := e.submit(res, "street_vending", "园岭街道")
