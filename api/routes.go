@@ -13,8 +13,8 @@ import (
 // this table, so a new admin route without a permission fails it.
 func (s *Server) routes() {
 	e := s.engine
-	e.Use(s.recoverPanics, withRequestID, s.measure, s.logRequests, secureHeaders, limitBody)
-	e.NoRoute(notFound)
+	e.Use(s.recoverPanics, withRequestID, s.measure, s.logRequests, secureHeaders, limitBody, s.checkUTF8)
+	e.NoRoute(s.serveConsole) // the console's files under /console/, else the contract's 404
 	e.NoMethod(methodNotAllowed)
 
 	e.GET("/healthz", s.healthz)
@@ -84,6 +84,7 @@ func (s *Server) routes() {
 		adm.Handle(method, path, s.require(perm), s.audited(true), h)
 	}
 
+	adm.GET("/admin/me", s.whoAmI) // every staff member: who they are and what they may do
 	route(http.MethodPost, "/admin/departments", staff.ManageDepartments, s.createDepartment)
 	route(http.MethodGet, "/admin/departments", staff.ManageStaff, s.listDepartments)
 	route(http.MethodPost, "/admin/staff", staff.ManageStaff, s.createStaff)

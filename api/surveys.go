@@ -21,8 +21,12 @@ func (s *Server) createQuestions(c *gin.Context) {
 		bulk bool
 	)
 	if strings.HasPrefix(c.ContentType(), "text/csv") {
-		var err error
-		if qs, err = surveys.ParseQuestionsCSV(c.Request.Body); err != nil {
+		data, err := readText(c, "body")
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		if qs, err = surveys.ParseQuestionsCSV(bytes.NewReader(data)); err != nil {
 			s.fail(c, err)
 			return
 		}

@@ -10,7 +10,7 @@ import (
 // recordComplaint writes the complaint record through the enterprises
 // service and returns its ID.
 func (s *Service) recordComplaint(ctx context.Context, by *staff.Member, n enterprises.NewCreditRecord) (int64, error) {
-	res, err := s.enterprises.Record(ctx, by, n)
+	res, _, err := s.enterprises.Record(ctx, by, n)
 	if err != nil {
 		return 0, err
 	}

@@ -72,12 +72,8 @@ func openDB(ctx context.Context, cfg Config, log *slog.Logger) (*gorm.DB, error)
 // IFUTIAN_DATA_KEY a development key is kept beside the SQLite file; on
 // MySQL the key is required, since losing it loses every phone number.
 func dataKey(cfg Config, log *slog.Logger) ([]byte, error) {
-	if cfg.DataKey != "" {
-		k, err := pii.ParseKey(cfg.DataKey)
-		if err != nil {
-			return nil, fmt.Errorf("IFUTIAN_DATA_KEY: %w", err)
-		}
-		return k, nil
+	if cfg.DataKeyBytes != nil {
+		return cfg.DataKeyBytes, nil
 	}
 	path, ok := strings.CutPrefix(cfg.DB, "sqlite:")
 	if !ok {
@@ -169,7 +165,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *instance, err 
 			}
 		})
 	})
-	if err := setPointsLevels(a.Points, cfg.PointsLevels); err != nil {
+	if err := setPointsLevels(a.Points, cfg.Levels); err != nil {
 		return nil, err
 	}
 	a.workers = append(a.workers,
@@ -191,7 +187,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *instance, err 
 	}
 	a.api, err = api.New(api.Config{
 		Services: a.Services, Log: log, WeChat: a.wechat,
-		Limiter: limiter, Metrics: metrics, OpsToken: cfg.OpsToken, DisableDocs: !cfg.Docs,
+		Limiter: limiter, Metrics: metrics, OpsToken: cfg.OpsToken, DisableDocs: !cfg.Docs, TrustedProxies: cfg.TrustedProxies,
 		Ready: func(ctx context.Context) error { return db.SQL(a.db).PingContext(ctx) },
 	})
 	if err != nil {

@@ -19,7 +19,11 @@ import (
 	"github.com/futian/ifutian/internal/dbtest"
 )
 
-func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
+func TestMain(m *testing.M) {
+	code := dbtest.Main(m)
+	closeBrowser() // the browser tests share one Chromium
+	os.Exit(code)
+}
 
 func env(kv ...string) func(string) string {
 	m := map[string]string{}
@@ -61,7 +65,7 @@ func TestLoadConfig(t *testing.T) {
 }
 
 func TestUnreachableMySQLNamesHost(t *testing.T) {
-	err := run(context.Background(), []string{"migrate"}, env("IFUTIAN_DB", "mysql:root@tcp(127.0.0.1:1)/x?timeout=1s"), nil, io.Discard, io.Discard)
+	err := run(context.Background(), []string{"migrate"}, env("IFUTIAN_DB", "mysql:root@tcp(127.0.0.1:1)/x?timeout=1s", "IFUTIAN_DATA_KEY", testDataKey), nil, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "127.0.0.1:1") {
 		t.Fatalf("err=%v, want it to name 127.0.0.1:1", err)
 	}

@@ -63,6 +63,7 @@ CREATE TABLE requests (
     escalated_at      DATETIME(6) NULL,
     accepted_at       DATETIME(6) NULL,
     accept_noticed_at DATETIME(6) NULL,
+    answer_noticed_at DATETIME(6) NULL,
     answered_at       DATETIME(6) NULL,
     answered_by       BIGINT NULL,
     answer            TEXT NOT NULL,

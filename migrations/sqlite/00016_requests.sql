@@ -62,6 +62,7 @@ CREATE TABLE requests (
     escalated_at      DATETIME,
     accepted_at       DATETIME,
     accept_noticed_at DATETIME,
+    answer_noticed_at DATETIME,
     answered_at       DATETIME,
     answered_by       INTEGER,
     answer            TEXT NOT NULL DEFAULT '',
