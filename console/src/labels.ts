@@ -35,6 +35,7 @@ export const roleName: Record<string, string> = {
   credit_officer: '信用专员',
   verifier: '核销员',
   auditor: '审计员',
+  request_officer: '接诉专员',
 }
 export const permissionName: Record<string, string> = {
   'audit.read': '查看审计日志',
