@@ -2,8 +2,8 @@ package requests_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"context"
+	"encoding/json"
 	"strconv"
 	"sync/atomic"
 	"testing"

@@ -66,7 +66,8 @@ func (s *Service) notice(ctx context.Context, r *Request, kind notify.SystemKind
 		catName = cat.Name
 	}
 	made := district.Date(r.CreatedAt)
-	d := notify.DirectNotice{Kind: kind, Category: "policy", ResidentIDs: []int64{r.ResidentID}, DepartmentID: r.DepartmentID}
+	d := notify.DirectNotice{Kind: kind, Category: "policy", ResidentIDs: []int64{r.ResidentID}, DepartmentID: r.DepartmentID,
+		Data: map[string]string{"request": fmt.Sprintf("%s诉求（编号 %d）", catName, r.ID), "department": dept}}
 	switch kind {
 	case notify.KindRequestAccepted:
 		d.Title = "您的诉求已受理"

@@ -158,6 +158,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *instance, err 
 	a.workers = append(a.workers, func(ctx context.Context) error {
 		return a.Requests.Run(ctx, requests.WorkInterval, func(err error) { log.Error("requests background work", "err", err) })
 	})
+	a.Notify.Configure(cfg.Notify)
 	a.workers = append(a.workers, func(ctx context.Context) error {
 		return a.Enterprises.Run(ctx, enterprises.RerateInterval, func(n int, err error) {
 			if err != nil {
@@ -190,6 +191,11 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *instance, err 
 			OnError: func(err error) { log.Error("deliver WeChat messages", "err", err) },
 		}).Run,
 	)
+	smsDeliverer, err := a.smsDeliverer(box, limiter)
+	if err != nil {
+		return nil, err
+	}
+	a.workers = append(a.workers, smsDeliverer.Run)
 
 	var metrics *prometheus.Registry
 	if cfg.Metrics {
