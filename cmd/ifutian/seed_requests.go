@@ -63,9 +63,13 @@ func (a *instance) demoRequests(ctx context.Context, out io.Writer) error {
 	}
 	type step func(v *requests.StaffView) (*requests.StaffView, error)
 	accept := func(m *staff.Member) step {
-		return func(v *requests.StaffView) (*requests.StaffView, error) { return a.Requests.Accept(ctx, m, v.ID, v.Version) }
+		return func(v *requests.StaffView) (*requests.StaffView, error) {
+			return a.Requests.Accept(ctx, m, v.ID, v.Version)
+		}
 	}
-	start := func(v *requests.StaffView) (*requests.StaffView, error) { return a.Requests.Start(ctx, desk, v.ID, v.Version) }
+	start := func(v *requests.StaffView) (*requests.StaffView, error) {
+		return a.Requests.Start(ctx, desk, v.ID, v.Version)
+	}
 	answer := func(text string) step {
 		return func(v *requests.StaffView) (*requests.StaffView, error) {
 			return a.Requests.Answer(ctx, desk, v.ID, requests.Answer{Version: v.Version, Text: text})
