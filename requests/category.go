@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -15,6 +16,7 @@ import (
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/db"
 	"github.com/futian/ifutian/internal/district"
+	"github.com/futian/ifutian/staff"
 )
 
 // Category is a kind of request with its deadline in working days. The
@@ -156,6 +158,8 @@ func (s *Service) SaveRoute(ctx context.Context, r Route) (*Route, error) {
 		return nil, err
 	}
 	r.UpdatedAt = s.clock()
+	staff.AuditTarget(ctx, "request-route", r.Category+"/"+r.Street)
+	staff.AuditDetail(ctx, "department "+strconv.FormatInt(r.DepartmentID, 10))
 	err = s.db.WithContext(ctx).Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "category"}, {Name: "street"}},
 		DoUpdates: clause.AssignmentColumns([]string{"department_id", "updated_at"}),
