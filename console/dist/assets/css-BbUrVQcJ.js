@@ -1,0 +1,1 @@
+import"./session-DpqSoXo9.js";import"./css-7NKNW2ZL.js";

@@ -1,0 +1,1 @@
+import"./session-DpqSoXo9.js";import"./css-D6EAGAd1.js";

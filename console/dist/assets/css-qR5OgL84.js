@@ -1,0 +1,1 @@
+import"./session-DpqSoXo9.js";
