@@ -108,12 +108,13 @@ func (s *Service) Create(ctx context.Context, by *staff.Member, n NewEnterprise)
 		return nil, err
 	}
 	var e *Enterprise
-	err := db.Retry(ctx, 5, func() error {
-		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			var err error
-			e, err = s.insertTx(tx, n)
+	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		var err error
+		if e, err = s.insertTx(tx, n); err != nil {
 			return err
-		})
+		}
+		staff.AuditTarget(ctx, "enterprises", e.USCC)
+		return nil
 	})
 	if err != nil {
 		return nil, err

@@ -103,12 +103,10 @@ func (s *Service) Rerate(ctx context.Context, enterpriseID int64, cause string) 
 
 func (s *Service) rerate(ctx context.Context, enterpriseID int64, cause string) (*Rating, error) {
 	var r *Rating
-	err := db.Retry(ctx, 5, func() error {
-		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			var err error
-			r, err = s.rateTx(tx, enterpriseID, cause)
-			return err
-		})
+	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		var err error
+		r, err = s.rateTx(tx, enterpriseID, cause)
+		return err
 	})
 	return r, err
 }
