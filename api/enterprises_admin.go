@@ -101,6 +101,5 @@ func (s *Server) endBenefitProgram(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	auditDetail(c, "benefit program "+strconv.FormatInt(p.ID, 10)+" ended")
 	c.JSON(http.StatusOK, p)
 }

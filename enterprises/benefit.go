@@ -177,6 +177,7 @@ func (s *Service) CreateProgram(ctx context.Context, by *staff.Member, n NewProg
 			return fmt.Errorf("create program: %w", err)
 		}
 		staff.AuditTarget(ctx, "benefit-programs", strconv.FormatInt(p.ID, 10))
+		staff.AuditDetail(ctx, "benefit program "+strconv.FormatInt(p.ID, 10))
 		return nil
 	})
 	if err != nil {
@@ -370,6 +371,8 @@ func (s *Service) sendMatchNotice(ctx context.Context, m benefitMatch) error {
 // (Benefits).
 func benefitNotice(p *BenefitProgram, e *Enterprise) notify.DirectNotice {
 	return notify.DirectNotice{
+		Kind:     notify.KindBenefitMatched,
+		Data:     map[string]string{"program": quote(p.Name, 64), "enterprise": quote(e.Name, 64)},
 		Title:    "免申即享：您的企业符合「" + quote(p.Name, 40) + "」",
 		Body:     "您绑定的企业「" + quote(e.Name, 64) + "」（统一社会信用代码 " + e.USCC + "）符合「" + quote(p.Name, 64) + "」的条件，无需申请即可享受。政策说明请在 i福田「我的企业」的免申即享中查看。",
 		Category: "policy", DepartmentID: p.DepartmentID,

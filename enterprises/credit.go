@@ -157,6 +157,7 @@ func (s *Service) Record(ctx context.Context, by *staff.Member, n NewCreditRecor
 				return err
 			}
 			res = &RecordResult{CreditRecord: *prev, USCC: e.USCC, Rating: r}
+			staff.AuditDetail(ctx, "credit record "+strconv.FormatInt(prev.ID, 10)+" for "+e.USCC+" (repeat)")
 			return nil
 		}
 		rec := CreditRecord{
@@ -174,12 +175,16 @@ func (s *Service) Record(ctx context.Context, by *staff.Member, n NewCreditRecor
 			}
 			return fmt.Errorf("create credit record: %w", err)
 		}
+		if err := s.tellMembersTx(tx, e.ID, creditNotice(e, &rec)); err != nil {
+			return err
+		}
 		r, err := s.rateTx(tx, e.ID, CauseRecord)
 		if err != nil {
 			return err
 		}
 		res, created = &RecordResult{CreditRecord: rec, USCC: e.USCC, Rating: r}, true
 		staff.AuditTarget(ctx, "credit-records", strconv.FormatInt(rec.ID, 10))
+		staff.AuditDetail(ctx, "credit record "+strconv.FormatInt(rec.ID, 10)+" for "+e.USCC)
 		return nil
 	})
 	if err != nil {

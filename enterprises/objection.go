@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"gorm.io/gorm"
@@ -143,6 +144,10 @@ func (s *Service) DecideObjection(ctx context.Context, by *staff.Member, id int6
 		}
 		if res.RowsAffected == 0 {
 			return ErrDecided
+		}
+		staff.AuditDetail(ctx, "objection "+strconv.FormatInt(id, 10)+" "+status)
+		if err := s.tellMembersTx(tx, e.ID, objectionNotice(e, &o, &rec, approve), o.ResidentID); err != nil {
+			return err
 		}
 		if !approve {
 			return nil

@@ -29,7 +29,7 @@ func TestEndProgramHoldsPendingNotices(t *testing.T) {
 	if _, err := f.s.RerateDue(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if got := f.n.notices(); len(got) != 0 {
+	if got := f.n.benefits(); len(got) != 0 {
 		t.Fatalf("notices sent after the end: %+v", got)
 	}
 	ms, _, err := f.s.FindMatches(ctx, f.admin.Scope(), p.ID, 0, 10)
