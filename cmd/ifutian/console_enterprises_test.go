@@ -114,9 +114,9 @@ func TestConsoleEnterpriseImport(t *testing.T) {
 		waitClickable(`[data-test=import]`),
 		chromedp.Click(css(`[data-test=import]`)),
 		waitText(`[data-test=import-report]`, "成功导入 2 家，3 行未导入"),
-		waitText(`[data-test=import-errors]`, "信用代码："), // line 3: the code, by its column
+		waitText(`[data-test=import-errors]`, "信用代码："),    // line 3: the code, by its column
 		waitText(`[data-test=import-errors]`, "CSV 格式错误"), // line 4
-		waitText(`[data-test=import-errors]`, "街道：未知街道"), // line 5
+		waitText(`[data-test=import-errors]`, "街道：未知街道"),  // line 5
 		waitJS(`[...document.querySelectorAll('[data-test=import-errors] tbody tr')].map(r => r.cells[0].innerText.trim()).join() === '3,4,5'`),
 	)
 }
