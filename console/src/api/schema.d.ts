@@ -897,7 +897,7 @@ export interface paths {
         };
         /**
          * 企业免申即享政策
-         * @description Benefits without applying. Only residents with an approved binding to the enterprise (its members). Any other resident — pending, rejected, a member of another enterprise, or a stranger — gets 403 permission_denied and learns nothing beyond the public view (the enterprise's existence, name and grade are public anyway); an unregistered code is 404. Staff tokens get 403. The benefit programs the enterprise qualifies for now (grade, industry, street), newest first; not paginated.
+         * @description Benefits without applying. Only residents with an approved binding to the enterprise (its members). Any other resident — pending, rejected, a member of another enterprise, or a stranger — gets 403 permission_denied and learns nothing beyond the public view (the enterprise's existence, name and grade are public anyway); an unregistered code is 404. Staff tokens get 403. The running benefit programs the enterprise qualifies for now (grade, industry, street), newest first; an ended program is no longer listed (ended_at is always null here); not paginated.
          */
         get: operations["enterpriseBenefits"];
         put?: never;
