@@ -15,10 +15,13 @@ const (
 	CreditOfficer Role = "credit_officer"
 	Verifier      Role = "verifier"
 	Auditor       Role = "auditor"
+	// RequestOfficer works a department's desk of 民意速办: accepts,
+	// transfers and answers residents' requests.
+	RequestOfficer Role = "request_officer"
 )
 
 // Roles lists every role.
-var Roles = []Role{Superadmin, DeptAdmin, Editor, Reviewer, PointsOfficer, CreditOfficer, Verifier, Auditor}
+var Roles = []Role{Superadmin, DeptAdmin, Editor, Reviewer, PointsOfficer, CreditOfficer, Verifier, Auditor, RequestOfficer}
 
 // Permission names one kind of staff action. Every admin route declares the
 // permission it needs; Policy says which roles hold it. This table is the
@@ -52,6 +55,10 @@ const (
 	ReadSurveys  Permission = "surveys.read"
 
 	ReadResidents Permission = "residents.read"
+
+	HandleRequests Permission = "requests.handle" // the department's desk: queues, accept, transfer, answer
+	ReadRequests   Permission = "requests.read"   // statistics and the district's routing data
+	ManageRequests Permission = "requests.admin"  // categories, routing table, holiday calendar
 )
 
 // Policy maps each permission to the roles that hold it. Superadmin holds
@@ -82,6 +89,10 @@ var Policy = map[Permission][]Role{
 	ReadSurveys:  {Editor, DeptAdmin, Auditor},
 
 	ReadResidents: {DeptAdmin, PointsOfficer, Auditor},
+
+	HandleRequests: {RequestOfficer, DeptAdmin},
+	ReadRequests:   {RequestOfficer, DeptAdmin, Auditor},
+	ManageRequests: {},
 }
 
 // Can reports whether m holds permission p.
@@ -102,21 +113,3 @@ func (m *Member) Can(p Permission) bool {
 
 // Has reports whether m holds role r.
 func (m *Member) Has(r Role) bool { return slices.Contains(m.Roles, r) }
-
-// InDepartment reports whether m may act on something owned by department
-// deptID: superadmins everywhere, everyone else only in their own department.
-func (m *Member) InDepartment(deptID int64) bool {
-	if m.Has(Superadmin) {
-		return true
-	}
-	return m.DepartmentID != nil && *m.DepartmentID == deptID
-}
-
-// CoversStreet reports whether m may act on residents and enterprises of
-// street. A member without street scope covers every street.
-func (m *Member) CoversStreet(street string) bool {
-	if len(m.Streets) == 0 || m.Has(Superadmin) {
-		return true
-	}
-	return slices.Contains(m.Streets, street)
-}
