@@ -187,8 +187,8 @@ func TestAdminRulesAPI(t *testing.T) {
 	})
 }
 
-// inboxTitles returns the titles of the resident's inbox, newest first.
-func (e *env) inboxTitles(token string) []string {
+// inboxTexts returns the title and body of each notice in the resident's inbox, newest first.
+func (e *env) inboxTexts(token string) []string {
 	e.t.Helper()
 	rec := e.do("GET", "/api/v1/notices", token, nil)
 	wantStatus(e.t, rec, http.StatusOK)
@@ -224,7 +224,7 @@ func TestDueProcessAPI(t *testing.T) {
 		t.Fatalf("appeal_deadline %v (%v), want 30–31 days ahead", d["appeal_deadline"], err)
 	}
 	wantStatus(t, e.do("POST", "/api/v1/admin/points/deductions", e.officer, deduct), http.StatusOK)
-	inbox := e.inboxTitles(e.resident)
+	inbox := e.inboxTexts(e.resident)
 	if len(inbox) != 1 || !strings.Contains(inbox[0], "积分扣减通知") || !strings.Contains(inbox[0], "福田城管罚〔2026〕12号") ||
 		!strings.Contains(inbox[0], deadline.Add(-time.Second).In(time.FixedZone("", 8*3600)).Format("2006年1月2日")) || strings.Contains(inbox[0], "占道经营") {
 		t.Fatalf("inbox after a deduction and its repeat: %q", inbox)
@@ -319,7 +319,7 @@ func TestDueProcessAPI(t *testing.T) {
 	})
 	t.Run("Decide", func(t *testing.T) {
 		wantStatus(t, e.do("POST", "/api/v1/admin/points/appeals/"+ap.ID+"/decide", e.officer, map[string]any{"approve": true, "note": "监控显示当事人不在现场"}), http.StatusOK)
-		inbox := e.inboxTitles(e.resident)
+		inbox := e.inboxTexts(e.resident)
 		if len(inbox) != 2 || !strings.Contains(inbox[0], "申诉成立") || strings.Contains(inbox[0], "监控") {
 			t.Fatalf("inbox after the decision: %q", inbox)
 		}
@@ -336,7 +336,7 @@ func TestDueProcessAPI(t *testing.T) {
 		}
 	})
 	t.Run("ConcurrentRepeats", func(t *testing.T) {
-		before := len(e.inboxTitles(e.resident))
+		before := len(e.inboxTexts(e.resident))
 		body := map[string]any{"resident_id": e.ridStr, "points": 3, "case_ref": "FT-RUSH", "reason": "占道"}
 		var wg sync.WaitGroup
 		codes := make([]int, 10)
@@ -358,7 +358,7 @@ func TestDueProcessAPI(t *testing.T) {
 				t.Fatalf("statuses %v", codes)
 			}
 		}
-		if got := len(e.inboxTitles(e.resident)) - before; created != 1 || got != 1 {
+		if got := len(e.inboxTexts(e.resident)) - before; created != 1 || got != 1 {
 			t.Fatalf("%d created and %d notices for 10 concurrent repeats, want 1 and 1", created, got)
 		}
 	})
