@@ -88,7 +88,10 @@ func TestConsoleAwardAndVoucher(t *testing.T) {
 
 	tb.signIn(s.base, "points.zhao", staffPassword, "/points/award")
 	tb.run("award",
+		chromedp.Click(css(`[data-test=find-by] .el-radio-button:nth-child(2)`)), // by resident number
 		chromedp.SendKeys(css(`[data-test=resident-id]`), residentID),
+		chromedp.Click(css(`[data-test=find]`)),
+		waitText(`[data-test=resident-card]`, residentID),
 		chromedp.Click(css(`[data-test=rule-code]`)),
 		chromedp.SendKeys(css(`[data-test=rule-code] input`), "e2e_volunteer\r"),
 		chromedp.Click(css(`[data-test=award]`)),

@@ -42,7 +42,7 @@ export const screens: RouteRecordRaw[] = [
   screen('notices/:id', '通知详情', () => import('./screens/NoticeDetail.vue'), { perm: 'notices.read' }),
 
   screen('points/award', '发放积分', () => import('./screens/PointsAward.vue'), { menu: '个人积分', perm: 'points.award' }),
-  screen('points/deduct', '扣减积分', () => import('./screens/PointsDeduct.vue'), { menu: '个人积分', perm: 'points.deduct' }),
+  screen('points/deduct', '扣减记录', () => import('./screens/PointsDeduct.vue'), { menu: '个人积分', perm: 'points.deduct' }),
   screen('points/appeals', '申诉处理', () => import('./screens/PointsAppeals.vue'), { menu: '个人积分', perm: 'points.appeals.decide' }),
   screen('points/rules', '积分规则', () => import('./screens/PointsRules.vue'), { menu: '个人积分', perm: 'points.rules.manage' }),
   screen('points/rewards', '兑换奖品', () => import('./screens/Rewards.vue'), { menu: '个人积分', perm: 'rewards.manage' }),

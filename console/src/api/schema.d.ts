@@ -512,6 +512,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/points/appeals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The appeals queue
+         * @description points_officer or dept_admin. Appeals against deductions of the caller's department by residents of their streets (a superadmin's: all), oldest first, each with the deduction and the resident (masked). A read of personal data (the resident's reason): audited. Filters: status, since/until (when filed).
+         */
+        get: operations["listAppeals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/points/appeals/{id}/decide": {
         parameters: {
             query?: never;
@@ -523,7 +543,7 @@ export interface paths {
         put?: never;
         /**
          * Decide an appeal
-         * @description points_officer or dept_admin of the department that made the deduction (else 404). Approval posts a reverse transaction giving the points back. A decided appeal is 409.
+         * @description points_officer or dept_admin of the department that made the deduction (else 404). Approval posts a reverse transaction giving the points back. A decided appeal is 409. In the same transaction the resident gets a system notice of the result; the note is not pushed (the resident reads it in GET /points/appeals).
          */
         post: operations["decideAppeal"];
         delete?: never;
@@ -559,11 +579,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List deductions
+         * @description points_officer or dept_admin. The deductions in the caller's scope (their department's, of residents on their streets; a superadmin's: all), newest first, with the resident (masked), who recorded each and its appeal. A read of personal data: audited. Filters: case_ref (exact), resident_id, since/until (when recorded).
+         */
+        get: operations["listDeductions"];
         put?: never;
         /**
          * Deduct points for a published enforcement case
-         * @description points_officer or dept_admin; street scope applies (else 404). May take the balance below zero (the debt is paid from later credits first). Idempotent per resident on case_ref: a repeat returns the first transaction (200).
+         * @description points_officer or dept_admin; street scope applies (else 404). May take the balance below zero (the debt is paid from later credits first). Idempotent per resident on case_ref: a repeat returns the first transaction (200). The deduction carries its appeal_deadline (30 days, to the end of the district day), and in the same transaction the resident gets a system notice (inbox, and subscribe message where configured and consented) naming the case reference, the points, the deadline and how to appeal; the reason is not pushed (the resident reads it in their ledger). A repeat notifies nobody again.
          */
         post: operations["deductPoints"];
         delete?: never;
@@ -579,7 +603,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List earning rules (console)
+         * @description points_officer or dept_admin. Every rule the caller may award under or manage: their department's and the district-wide ones (all for a superadmin), inactive ones included, by ID, each with active and editable. Filters: active (in the validity window now, or not), q (a substring of code or name).
+         */
+        get: operations["listManagedRules"];
         put?: never;
         /**
          * Create or update an earning rule
@@ -590,6 +618,26 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/points/rules/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Edit an earning rule
+         * @description points_officer or dept_admin of the rule's department (a district-wide rule: superadmin only, else 403). Saves a new version (awards made before keep the version they used); a patch that changes nothing saves none. Another department's rule is 404, like a missing one.
+         */
+        patch: operations["updateRule"];
         trace?: never;
     };
     "/api/v1/admin/questions": {
@@ -856,6 +904,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/residents/lookup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Find a resident by phone number
+         * @description points_officer or dept_admin, to award points or record a deduction. The resident whose bound phone number this is (spaces, hyphens and a +86 prefix are ignored), masked; a number nobody bound, or a resident on a street outside the caller's scope, is 404. A read of personal data: audited. Throttled per staff member (30 in 10 minutes, 300 a day): 429 with Retry-After past that.
+         */
+        post: operations["lookupResident"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/residents/{id}": {
         parameters: {
             query?: never;
@@ -883,13 +951,77 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List rewards (console)
+         * @description points_officer or dept_admin. The rewards of the caller's department (a superadmin's: the district-wide ones and every department's), withdrawn ones included unless filtered, by ID, with their stock and how many vouchers were issued and used. Filters: status (active = not withdrawn), q (a substring of the name).
+         */
+        get: operations["listManagedRewards"];
         put?: never;
         /**
          * Create a reward
          * @description points_officer or dept_admin; the reward belongs to the caller's department, whose verifiers (or any verifier, for a superadmin's district reward) mark its vouchers used.
          */
         post: operations["createReward"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/rewards/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Edit a reward
+         * @description points_officer or dept_admin of the reward's department (a district-wide reward: superadmin). Name, description, limit, level and validity may change at any time and apply to redemptions from then on; issued vouchers keep what they were redeemed for. points may change only until the first redemption: 409 with details.reason has_redemptions (withdraw it and create a new reward instead). Another department's reward is 404.
+         */
+        patch: operations["updateReward"];
+        trace?: never;
+    };
+    "/api/v1/admin/rewards/{id}/stock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add to or take from a reward's stock
+         * @description points_officer or dept_admin of the reward's department. Adds delta (negative: takes away) to what is left to redeem, atomically with concurrent redemptions. Vouchers already issued are not stock: the stock may go down to 0, not below (409 with details.reason stock_below_issued and details.stock, what is left now), and up to 10,000,000. Audited with the change. Another department's reward is 404.
+         */
+        post: operations["adjustRewardStock"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/rewards/{id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Withdraw a reward
+         * @description points_officer or dept_admin of the reward's department. The reward leaves the catalogue and takes no new redemption (409 with details.reason withdrawn); vouchers already issued stay valid until used or cancelled (a cancelled one's unit returns to the stock, which nobody can redeem). Final; repeating it changes nothing (200). Another department's reward is 404.
+         */
+        post: operations["withdrawReward"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1455,11 +1587,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * 我的申诉
+         * @description My appeals with their status, the decision's note and the deduction each is against, newest first. Resident only.
+         */
+        get: operations["listMyAppeals"];
         put?: never;
         /**
          * 对扣分提出申诉
-         * @description Appeal a deduction. Resident only, against one of my own deductions; one appeal per deduction (a second is 409 conflict). 400 naming transaction_id if it is not my deduction.
+         * @description Appeal a deduction. Resident only, against one of my own deductions; one appeal per deduction (a second is 409 conflict). 400 naming transaction_id if it is not my deduction. The appeal must come before the deduction's appeal_deadline (midnight, district time, after the 30th day following the deduction): later is 409 conflict with details.reason appeal_window_closed.
          */
         post: operations["createAppeal"];
         delete?: never;
@@ -1517,7 +1653,7 @@ export interface paths {
         };
         /**
          * 我的积分明细
-         * @description My ledger, newest first. Resident only; a page of my transactions.
+         * @description My ledger, newest first. Resident only; a page of my transactions. A deduction shows its appeal_deadline.
          */
         get: operations["listTransactions"];
         put?: never;
@@ -1741,7 +1877,7 @@ export interface paths {
         };
         /**
          * 积分兑换商品
-         * @description Reward catalogue. Resident only. Rewards available now, by ID.
+         * @description Reward catalogue. Resident only. Rewards available now, by ID. Withdrawn rewards are left out.
          */
         get: operations["listRewards"];
         put?: never;
@@ -1763,7 +1899,7 @@ export interface paths {
         put?: never;
         /**
          * 兑换奖品
-         * @description Redeem a reward. Resident only. Takes the points and one unit of stock atomically and issues a voucher. With an Idempotency-Key a repeat returns the first redemption (200) and changes nothing; the same key for another reward is 409 conflict. Errors: 409 insufficient_points, 409 out_of_stock, 409 conflict with details.reason per_resident_limit or not_available, 403 permission_denied with details.reason min_level, 404 for an unknown reward. Spending never takes a balance below zero; points are spent from the oldest lots first.
+         * @description Redeem a reward. Resident only. Takes the points and one unit of stock atomically and issues a voucher. With an Idempotency-Key a repeat returns the first redemption (200) and changes nothing; the same key for another reward is 409 conflict. Errors: 409 insufficient_points, 409 out_of_stock, 409 conflict with details.reason per_resident_limit or not_available, 403 permission_denied with details.reason min_level, 404 for an unknown reward. Spending never takes a balance below zero; points are spent from the oldest lots first. A withdrawn reward is 409 conflict with details.reason withdrawn.
          */
         post: operations["redeemReward"];
         delete?: never;
@@ -2418,10 +2554,12 @@ export interface components {
             /** @description with 429: seconds to wait, as in Retry-After */
             retry_after_s?: number;
             /**
-             * @description which rule refused: an award over a rule's daily_cap or monthly_cap; a redemption past per_resident_limit, below min_level, or outside the reward's validity (not_available)
+             * @description which rule refused: an award over a rule's daily_cap or monthly_cap; a redemption past per_resident_limit, below min_level, outside the reward's validity (not_available) or of a withdrawn reward; an appeal after the deduction's appeal_deadline (appeal_window_closed); a stock decrease past what is left (stock_below_issued); a reward's new price after its first redemption (has_redemptions)
              * @enum {string}
              */
-            reason?: "daily_cap" | "monthly_cap" | "per_resident_limit" | "min_level" | "not_available";
+            reason?: "daily_cap" | "monthly_cap" | "per_resident_limit" | "min_level" | "not_available" | "withdrawn" | "appeal_window_closed" | "stock_below_issued" | "has_redemptions";
+            /** @description with stock_below_issued: the stock left now */
+            stock?: number;
             /** @description with 409 on starting a quiz attempt: the survey's daily attempts, all used */
             attempts_per_day?: number;
         };
@@ -2575,6 +2713,26 @@ export interface components {
                 expires_at: string;
             }[];
         };
+        /** @description An appeal in the officers' queue: with the deduction it is against and the resident who filed it. */
+        PointsAdminAppeal: {
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @description ID (a decimal string) */
+            resident_id: string;
+            /** @description ID (a decimal string) */
+            transaction_id: string;
+            department_id: string | null;
+            reason: string;
+            /** @enum {string} */
+            status: "pending" | "approved" | "rejected";
+            note: string;
+            /** Format: date-time */
+            decided_at: string | null;
+            /** Format: date-time */
+            created_at: string;
+            deduction: components["schemas"]["PointsAppealDeduction"];
+            resident: components["schemas"]["PointsResidentBrief"];
+        };
         PointsAppeal: {
             /** @description ID (a decimal string) */
             id: string;
@@ -2592,12 +2750,116 @@ export interface components {
             /** Format: date-time */
             created_at: string;
         };
+        /** @description The deduction an appeal is against. */
+        PointsAppealDeduction: {
+            /** @description points deducted */
+            points: number;
+            case_ref: string;
+            /** @description the officer's reason for the deduction */
+            reason: string;
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description when the right to appeal ended or ends (exclusive)
+             */
+            appeal_deadline: string;
+        };
+        /** @description An appeal with the deduction it is against. note is the decision's explanation (shown here, never pushed). */
+        PointsAppealView: {
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @description ID (a decimal string) */
+            resident_id: string;
+            /** @description ID (a decimal string) */
+            transaction_id: string;
+            department_id: string | null;
+            reason: string;
+            /** @enum {string} */
+            status: "pending" | "approved" | "rejected";
+            note: string;
+            /** Format: date-time */
+            decided_at: string | null;
+            /** Format: date-time */
+            created_at: string;
+            deduction: components["schemas"]["PointsAppealDeduction"];
+        };
+        /** @description A deduction as officers list it: the ledger row with its case reference, reason and appeal deadline, the resident, who recorded it and the appeal against it. */
+        PointsDeduction: {
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @description ID (a decimal string) */
+            resident_id: string;
+            delta: number;
+            balance_after: number;
+            /** @enum {string} */
+            kind: "deduct";
+            rule_code: string | null;
+            /** @description the enforcement case */
+            case_ref: string;
+            reason: string;
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description credits: when these points expire (null: never)
+             */
+            expires_at: string | null;
+            /**
+             * Format: date-time
+             * @description deduct: when the right to appeal it ends (exclusive): midnight, district time, after the 30th day following the deduction's; an appeal from then on is 409 with details.reason appeal_window_closed
+             */
+            appeal_deadline: string;
+            resident: components["schemas"]["PointsResidentBrief"];
+            /** @description the officer's username */
+            recorded_by: string;
+            /** @description the appeal against it; null: none filed */
+            appeal: {
+                /** @description ID (a decimal string) */
+                id: string;
+                /** @enum {string} */
+                status: "pending" | "approved" | "rejected";
+            } | null;
+        };
         PointsLeader: {
             rank: number;
             nickname: string;
             lifetime_earned: number;
             level: number;
             me: boolean;
+        };
+        /** @description An earning rule as the console lists it. */
+        PointsManagedRule: {
+            /** @description ID (a decimal string) */
+            id: string;
+            code: string;
+            name: string;
+            description: string;
+            points: number;
+            /** @description Most awards of this rule one resident gets per day (Asia/Shanghai); 0 = none. */
+            daily_cap: number;
+            /** @description Most awards per calendar month; 0 = none. */
+            monthly_cap: number;
+            /** @description Owning department; null = district-wide rule. */
+            department_id: string | null;
+            /** @description Owning department's name; empty for a district-wide rule. */
+            department: string;
+            /** Format: date-time */
+            valid_from: string | null;
+            /** Format: date-time */
+            valid_until: string | null;
+            /** @enum {string} */
+            expiry: "never" | "days" | "end_of_next_year";
+            expiry_days: number;
+            version: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** @description in its validity window now */
+            active: boolean;
+            /** @description the caller may change it: their department's rule; a district-wide rule for a superadmin only */
+            editable: boolean;
         };
         PointsRedemption: {
             /** @description ID (a decimal string) */
@@ -2620,6 +2882,15 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        /** @description A resident as officers' lists show them: the phone masked, no more. Empty strings for a deleted resident. */
+        PointsResidentBrief: {
+            /** @description ID (a decimal string) */
+            id: string;
+            nickname: string;
+            /** @example 138****5678 */
+            phone_masked: string;
+            street: string;
+        };
         PointsReward: {
             /** @description ID (a decimal string) */
             id: string;
@@ -2635,10 +2906,45 @@ export interface components {
             valid_from: string | null;
             /** Format: date-time */
             valid_until: string | null;
+            /**
+             * Format: date-time
+             * @description when the reward was withdrawn (null: it was not): no new redemptions; vouchers already issued stay valid until used or cancelled
+             */
+            withdrawn_at: string | null;
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
             updated_at: string;
+        };
+        /** @description A reward as its managers see it. stock is what is left to redeem; stock + issued is what has been offered so far. */
+        PointsRewardStats: {
+            /** @description ID (a decimal string) */
+            id: string;
+            department_id: string | null;
+            name: string;
+            description: string;
+            points: number;
+            stock: number;
+            /** @description 0 = none; cancelled redemptions do not count */
+            per_resident_limit: number;
+            min_level: number;
+            /** Format: date-time */
+            valid_from: string | null;
+            /** Format: date-time */
+            valid_until: string | null;
+            /**
+             * Format: date-time
+             * @description when the reward was withdrawn (null: it was not): no new redemptions; vouchers already issued stay valid until used or cancelled
+             */
+            withdrawn_at: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** @description vouchers redeemed and not cancelled (used ones included) */
+            issued: number;
+            /** @description vouchers a verifier accepted */
+            used: number;
         };
         PointsRule: {
             /** @description ID (a decimal string) */
@@ -2693,6 +2999,11 @@ export interface components {
              * @description credits: when these points expire (null: never)
              */
             expires_at: string | null;
+            /**
+             * Format: date-time
+             * @description deduct: when the right to appeal it ends (exclusive): midnight, district time, after the 30th day following the deduction's; an appeal from then on is 409 with details.reason appeal_window_closed
+             */
+            appeal_deadline?: string;
         };
         PublicRequest: {
             /** @description ID */
@@ -2861,6 +3172,16 @@ export interface components {
             consented_at: string | null;
             /** Format: date-time */
             created_at: string;
+        };
+        /** @description The resident a phone number is bound to, as a look-up shows them: the phone masked, no more. */
+        ResidentLookupResult: {
+            /** @description ID (a decimal string) */
+            id: string;
+            nickname: string;
+            /** @example 138****5678 */
+            phone_masked: string;
+            street: string;
+            community: string;
         };
         /** @description text messages of an urgent notice with SMS, to recipients without WeChat reach */
         SMSStats: {
@@ -4396,6 +4717,44 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    listAppeals: {
+        parameters: {
+            query?: {
+                /** @description only appeals in this status */
+                status?: "pending" | "approved" | "rejected";
+                /** @description only those at or after this time (RFC 3339) */
+                since?: string;
+                /** @description only those before this time (RFC 3339); must be after since */
+                until?: string;
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: components["parameters"]["PageSize"];
+                page_token?: components["parameters"]["PageToken"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["PointsAdminAppeal"][];
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     decideAppeal: {
         parameters: {
             query?: never;
@@ -4488,6 +4847,46 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    listDeductions: {
+        parameters: {
+            query?: {
+                /** @description exactly this case reference */
+                case_ref?: string;
+                /** @description this resident's (ID) */
+                resident_id?: string;
+                /** @description only those at or after this time (RFC 3339) */
+                since?: string;
+                /** @description only those before this time (RFC 3339); must be after since */
+                until?: string;
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: components["parameters"]["PageSize"];
+                page_token?: components["parameters"]["PageToken"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["PointsDeduction"][];
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     deductPoints: {
         parameters: {
             query?: never;
@@ -4536,6 +4935,42 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listManagedRules: {
+        parameters: {
+            query?: {
+                /** @description true: rules in their validity window now; false: ended or not yet begun */
+                active?: boolean;
+                /** @description a substring of the code or the name */
+                q?: string;
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: components["parameters"]["PageSize"];
+                page_token?: components["parameters"]["PageToken"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["PointsManagedRule"][];
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -4595,6 +5030,60 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @example 志愿服务 */
+                    name?: string;
+                    description?: string;
+                    /** @example 20 */
+                    points?: number;
+                    /** @example 1 */
+                    daily_cap?: number;
+                    /** @example 8 */
+                    monthly_cap?: number;
+                    /** @enum {string} */
+                    expiry?: "never" | "days" | "end_of_next_year";
+                    /** @description with expiry days: 1–3650 */
+                    expiry_days?: number;
+                    /** Format: date-time */
+                    valid_from?: string | null;
+                    /**
+                     * Format: date-time
+                     * @example 2026-12-31T16:00:00Z
+                     */
+                    valid_until?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointsManagedRule"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
@@ -5093,6 +5582,44 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    lookupResident: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description an 11-digit mainland mobile number
+                     * @example 13812345678
+                     */
+                    phone: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResidentLookupResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooMany"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     getResident: {
         parameters: {
             query?: never;
@@ -5117,6 +5644,42 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listManagedRewards: {
+        parameters: {
+            query?: {
+                /** @description active: not withdrawn */
+                status?: "active" | "withdrawn";
+                /** @description a substring of the name */
+                q?: string;
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: components["parameters"]["PageSize"];
+                page_token?: components["parameters"]["PageToken"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["PointsRewardStats"][];
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -5160,6 +5723,123 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateReward: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @example 社区图书馆文创帆布袋 */
+                    name?: string;
+                    description?: string;
+                    /** @description only until the first redemption (then 409 with details.reason has_redemptions): everyone who redeems one reward pays one price */
+                    points?: number;
+                    per_resident_limit?: number;
+                    min_level?: number;
+                    /** Format: date-time */
+                    valid_from?: string | null;
+                    /**
+                     * Format: date-time
+                     * @example 2026-12-31T16:00:00Z
+                     */
+                    valid_until?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointsRewardStats"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    adjustRewardStock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description not 0
+                     * @example 10
+                     */
+                    delta: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointsRewardStats"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    withdrawReward: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointsRewardStats"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -6160,6 +6840,38 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PointsAccount"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listMyAppeals: {
+        parameters: {
+            query?: {
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: components["parameters"]["PageSize"];
+                page_token?: components["parameters"]["PageToken"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["PointsAppealView"][];
+                        next_page_token: string;
+                    };
                 };
             };
             400: components["responses"]["BadRequest"];

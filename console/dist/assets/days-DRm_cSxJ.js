@@ -1,0 +1,1 @@
+function e(e){return e+`T00:00:00+08:00`}function t(e){return new Date(new Date(e+`T00:00:00+08:00`).getTime()+864e5).toISOString().replace(`.000Z`,`Z`)}export{e as n,t};
