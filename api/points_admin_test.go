@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/futian/ifutian/internal/db"
 	"github.com/futian/ifutian/internal/ratelimit"
 	"github.com/futian/ifutian/staff"
 )
@@ -505,13 +504,7 @@ func TestPointsWritesCommitWithTheirAudit(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	refuse := "CREATE TRIGGER audit_refused BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'audit refused'); END"
-	if db.DialectOf(e.db) == db.MySQL {
-		refuse = "CREATE TRIGGER audit_refused BEFORE INSERT ON audit_log FOR EACH ROW SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'audit refused'"
-	}
-	if err := e.db.Exec(refuse).Error; err != nil {
-		t.Fatal(err)
-	}
+	e.refuseAudit()
 	tables := []string{"point_transactions", "point_appeals", "point_rules", "point_rule_versions", "rewards", "notices"}
 	counts := func() string {
 		var b strings.Builder

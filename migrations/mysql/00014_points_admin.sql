@@ -3,7 +3,7 @@
 -- when it is recorded (and told to the resident in its notice), so that a
 -- later change of the appeal window does not move a deadline already given.
 -- NULL on deductions recorded before this column: their deadline is
--- counted from created_at with the window in force (points.AppealWindow).
+-- counted from created_at with the window in force (points.AppealWindowDays).
 -- Added last with no default, an instant change on MariaDB 10.3+ however
 -- long the ledger.
 ALTER TABLE point_transactions ADD COLUMN appeal_deadline DATETIME(6) NULL;
@@ -17,11 +17,11 @@ CREATE INDEX point_transactions_case ON point_transactions (case_ref);
 CREATE INDEX point_appeals_status ON point_appeals (status, id);
 
 -- A withdrawn reward takes no new redemptions; its vouchers stay valid.
+-- (A department's rewards by ID are read off the foreign key's index on
+-- department_id, whose entries end with the primary key.)
 ALTER TABLE rewards ADD COLUMN withdrawn_at DATETIME(6) NULL;
-CREATE INDEX rewards_department_id ON rewards (department_id, id);
 
 -- +goose Down
-DROP INDEX rewards_department_id ON rewards;
 ALTER TABLE rewards DROP COLUMN withdrawn_at;
 DROP INDEX point_appeals_status ON point_appeals;
 DROP INDEX point_transactions_case ON point_transactions;

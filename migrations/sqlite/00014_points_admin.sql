@@ -3,7 +3,7 @@
 -- when it is recorded (and told to the resident in its notice), so that a
 -- later change of the appeal window does not move a deadline already given.
 -- NULL on deductions recorded before this column: their deadline is
--- counted from created_at with the window in force (points.AppealWindow).
+-- counted from created_at with the window in force (points.AppealWindowDays).
 ALTER TABLE point_transactions ADD COLUMN appeal_deadline DATETIME;
 
 -- The officers' list of deductions, newest first, by department and by
@@ -16,7 +16,7 @@ CREATE INDEX point_appeals_status ON point_appeals (status, id);
 
 -- A withdrawn reward takes no new redemptions; its vouchers stay valid.
 ALTER TABLE rewards ADD COLUMN withdrawn_at DATETIME;
-CREATE INDEX rewards_department_id ON rewards (department_id, id);
+CREATE INDEX rewards_department_id ON rewards (department_id); -- entries end with the rowid
 
 -- +goose Down
 DROP INDEX rewards_department_id;
