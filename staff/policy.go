@@ -51,7 +51,12 @@ const (
 	WriteSurveys Permission = "surveys.write"
 	ReadSurveys  Permission = "surveys.read"
 
-	ReadResidents Permission = "residents.read"
+	ReadResidents  Permission = "residents.read"
+	ResolveMembers Permission = "members.resolve"
+
+	ManageActivities  Permission = "activities.manage"
+	CheckInActivities Permission = "activities.checkin"
+	ReadActivities    Permission = "activities.read"
 )
 
 // Policy maps each permission to the roles that hold it. Superadmin holds
@@ -81,7 +86,12 @@ var Policy = map[Permission][]Role{
 	WriteSurveys: {Editor, DeptAdmin},
 	ReadSurveys:  {Editor, DeptAdmin, Auditor},
 
-	ReadResidents: {DeptAdmin, PointsOfficer, Auditor},
+	ReadResidents:  {DeptAdmin, PointsOfficer, Auditor},
+	ResolveMembers: {Verifier, Editor, DeptAdmin, PointsOfficer},
+
+	ManageActivities:  {Editor, DeptAdmin},
+	CheckInActivities: {Verifier, Editor, DeptAdmin, PointsOfficer},
+	ReadActivities:    {Editor, DeptAdmin, Verifier, PointsOfficer, Auditor},
 }
 
 // Can reports whether m holds permission p.

@@ -7,10 +7,12 @@ package app
 
 import (
 	"context"
+	"crypto/rand"
 	"time"
 
 	"gorm.io/gorm"
 
+	"github.com/futian/ifutian/activities"
 	"github.com/futian/ifutian/auth"
 	"github.com/futian/ifutian/enterprises"
 	"github.com/futian/ifutian/internal/pii"
@@ -28,6 +30,10 @@ type Deps struct {
 	Regions          *residents.Regions
 	ResidentTokenTTL time.Duration
 	StaffTokenTTL    time.Duration
+	// MemberCodeKey signs member codes and venue codes
+	// (residents.MemberCodeKeySize bytes); nil: a random key, for tests,
+	// whose codes die with the process.
+	MemberCodeKey []byte
 }
 
 // Services are the domain services of one process, wired to each other.
@@ -39,6 +45,8 @@ type Services struct {
 	Enterprises *enterprises.Service
 	Notify      *notify.Service
 	Surveys     *surveys.Service
+	Activities  *activities.Service
+	MemberCodes *residents.MemberCodes
 }
 
 // New builds every domain service over d.DB.
@@ -50,6 +58,19 @@ func New(d Deps) *Services {
 	s.Notify = notify.New(d.DB)
 	s.Enterprises = enterprises.New(d.DB, s.Notify, d.Regions.IsStreet)
 	s.Surveys = surveys.New(d.DB, s.Notify, s.Points)
+	key := d.MemberCodeKey
+	if key == nil {
+		key = make([]byte, residents.MemberCodeKeySize)
+		rand.Read(key)
+	}
+	codes, err := residents.NewMemberCodes(key)
+	if err != nil {
+		panic(err) // the configuration checks the key's size first
+	}
+	s.MemberCodes = codes
+	s.Activities = activities.New(d.DB, activities.Deps{
+		Regions: d.Regions, Notify: s.Notify, Points: s.Points, MemberCodes: codes, Key: key,
+	})
 	var hooks residents.Hooks
 	hooks.Erasers = []residents.Eraser{func(tx *gorm.DB, id int64) error { return s.Auth.RevokeAllTx(tx, auth.Resident, id) }}
 	hooks.Exporters = map[string]residents.Exporter{}
@@ -58,6 +79,7 @@ func New(d Deps) *Services {
 		hooks.Exporters[name] = m.ExportResident
 	}
 	s.Residents = residents.New(d.DB, d.Regions, d.Box, hooks)
+	s.Residents.SetMemberCodes(codes)
 	return s
 }
 
@@ -78,5 +100,6 @@ func (s *Services) personalData() map[string]personalData {
 		"enterprises": s.Enterprises,
 		"notices":     s.Notify,
 		"surveys":     s.Surveys,
+		"activities":  s.Activities,
 	}
 }
