@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"sort"
@@ -58,6 +59,8 @@ type idorWorld struct {
 	// Notices of X: one published to A alone (ack required), one published
 	// to 华富街道, a draft and a submitted one for 华富街道.
 	noticeA, noticeStreet, noticeDraft, noticeSubmitted string
+
+	act idorActivities // see idor_activities_test.go
 }
 
 // noticeTitleA is the title of the notice only A received.
@@ -206,6 +209,7 @@ func newIDORWorld(t *testing.T) *idorWorld {
 		t.Fatalf("published %d notices (%v), want 2", n, err)
 	}
 	w.post("POST", "/api/v1/me/subscriptions", w.a, map[string]any{"results": map[string]string{"tmpl-idor": "accept"}}, http.StatusOK, nil)
+	w.setupActivities()
 	return w
 }
 
@@ -554,6 +558,7 @@ func idorCases() map[string]idorCase {
 func TestIDOR(t *testing.T) {
 	w := newIDORWorld(t)
 	cases := idorCases()
+	maps.Copy(cases, idorActivityCases())
 	seen := map[string]bool{}
 	for _, r := range w.srv.Routes() {
 		if !strings.ContainsAny(r.Path, ":*") {

@@ -73,6 +73,15 @@ func (s *Server) routes() {
 	me.POST("/attempts/:id/submit", s.submitAttempt)
 	me.POST("/surveys/:id/responses", s.submitResponse)
 
+	me.GET("/me/member-code", s.getMemberCode)
+	me.GET("/activities", s.listActivities)
+	me.GET("/activities/:id", s.getActivity)
+	me.POST("/activities/:id/signup", s.signUp)
+	me.DELETE("/activities/:id/signup", s.cancelSignup)
+	me.POST("/activities/scan", s.scanVenueCode)
+	me.GET("/me/activities", s.myActivities)
+	me.GET("/me/volunteer-record", s.myVolunteerRecord)
+
 	adm := authed.Group("", s.staffOnly)
 	route := func(method, path string, perm staff.Permission, h gin.HandlerFunc) {
 		s.policy[method+" /api/v1"+path] = perm
@@ -123,4 +132,19 @@ func (s *Server) routes() {
 	personal(http.MethodGet, "/admin/surveys/:id/responses", staff.ReadSurveys, s.exportResponses)
 	personal(http.MethodGet, "/admin/surveys/:id/missing", staff.ReadSurveys, s.missingDeclarations)
 	route(http.MethodPost, "/admin/surveys/:id/remind", staff.WriteSurveys, s.remindMissing)
+
+	route(http.MethodPost, "/admin/member-codes/resolve", staff.ResolveMembers, s.resolveMemberCode)
+	route(http.MethodPost, "/admin/activities", staff.ManageActivities, s.createActivity)
+	route(http.MethodGet, "/admin/activities", staff.ReadActivities, s.listAdminActivities)
+	route(http.MethodGet, "/admin/activities/:id", staff.ReadActivities, s.getAdminActivity)
+	route(http.MethodPatch, "/admin/activities/:id", staff.ManageActivities, s.updateActivity)
+	route(http.MethodPost, "/admin/activities/:id/publish", staff.ManageActivities, s.publishActivity)
+	route(http.MethodPost, "/admin/activities/:id/cancel", staff.ManageActivities, s.cancelActivity)
+	personal(http.MethodGet, "/admin/activities/:id/roster", staff.ReadActivities, s.activityRoster)
+	personal(http.MethodGet, "/admin/activities/:id/roster/export", staff.ReadActivities, s.exportRoster)
+	route(http.MethodGet, "/admin/activities/:id/venue-code", staff.CheckInActivities, s.getVenueCode)
+	route(http.MethodPost, "/admin/activities/:id/checkins", staff.CheckInActivities, s.checkInResident)
+	route(http.MethodPost, "/admin/activities/:id/checkouts", staff.CheckInActivities, s.checkOutResident)
+	route(http.MethodPost, "/admin/activities/:id/hours-adjustments", staff.ManageActivities, s.adjustHours)
+	route(http.MethodGet, "/admin/activity-stats", staff.ReadActivities, s.activityStats)
 }
