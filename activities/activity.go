@@ -20,7 +20,8 @@ import (
 
 // Activity is an activity a department runs at a place on a street, for
 // the residents of its audience. Residents sign up until SignupDeadline
-// (no later than StartsAt), Capacity of them confirmed and the rest, with
+// (by default StartsAt; no later than EndsAt, for a standing activity one
+// may join while it runs), Capacity of them confirmed and the rest, with
 // Waitlist, waiting in order. Attendees are credited CreditMinutes of
 // volunteer hours and points under PointsRule ("" for none).
 type Activity struct {
@@ -124,8 +125,8 @@ func (in *Input) Validate(r Regions, now time.Time) error {
 	case !in.EndsAt.After(now):
 		f["ends_at"] = "活动已结束"
 	}
-	if in.SignupDeadline != nil && !in.StartsAt.IsZero() && in.SignupDeadline.After(in.StartsAt) {
-		f["signup_deadline"] = "不能晚于 starts_at"
+	if in.SignupDeadline != nil && !in.EndsAt.IsZero() && in.SignupDeadline.After(in.EndsAt) {
+		f["signup_deadline"] = "不能晚于 ends_at"
 	}
 	if in.Capacity < 1 || in.Capacity > maxCapacity {
 		f["capacity"] = fmt.Sprintf("须为 1–%d", maxCapacity)
@@ -270,12 +271,12 @@ func (p *Patch) Apply(in *Input) {
 	}
 	if p.StartsAt != nil {
 		in.StartsAt = *p.StartsAt
-		if p.SignupDeadline == nil && in.SignupDeadline != nil && in.SignupDeadline.After(in.StartsAt) {
-			in.SignupDeadline = p.StartsAt
-		}
 	}
 	if p.EndsAt != nil {
 		in.EndsAt = *p.EndsAt
+	}
+	if p.SignupDeadline == nil && (p.StartsAt != nil || p.EndsAt != nil) && in.SignupDeadline != nil && in.SignupDeadline.After(in.EndsAt) {
+		in.SignupDeadline = &in.StartsAt // the old cut-off is past the new end
 	}
 	if p.SignupDeadline != nil {
 		in.SignupDeadline = p.SignupDeadline

@@ -271,7 +271,7 @@ func TestCreateActivityInvalid(t *testing.T) {
 		{"starts_at", map[string]any{"starts_at": nil}},
 		{"ends_at", map[string]any{"ends_at": w.clock().Add(23 * time.Hour).Format(time.RFC3339)}},
 		{"ends_at", map[string]any{"starts_at": past.Format(time.RFC3339), "ends_at": past.Add(time.Hour).Format(time.RFC3339), "hours": 1}},
-		{"signup_deadline", map[string]any{"signup_deadline": w.clock().Add(25 * time.Hour).Format(time.RFC3339)}},
+		{"signup_deadline", map[string]any{"signup_deadline": w.clock().Add(28 * time.Hour).Format(time.RFC3339)}},
 		{"capacity", map[string]any{"capacity": 0}},
 		{"capacity", map[string]any{"capacity": "twenty"}},
 		{"hours", map[string]any{"hours": 4}},

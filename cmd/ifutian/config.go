@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+
+	"github.com/futian/ifutian/internal/pii"
 )
 
 // Config is the service configuration, read from IFUTIAN_* variables.
@@ -31,6 +33,7 @@ type Config struct {
 	ResidentTokenTTL  time.Duration // IFUTIAN_RESIDENT_TOKEN_TTL
 	StaffTokenTTL     time.Duration // IFUTIAN_STAFF_TOKEN_TTL
 	PointsLevels      string        // IFUTIAN_POINTS_LEVELS, e.g. "0,100,300,1000": lifetime points of levels 1, 2, …
+	MemberCodeKey     []byte        // IFUTIAN_MEMBER_CODE_KEY, parsed; nil when unset (SQLite then keeps a development key)
 }
 
 // FakeWeChat reports whether the built-in fake WeChat is used.
@@ -62,6 +65,16 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	}
 	if !strings.HasPrefix(c.DB, "sqlite:") && !strings.HasPrefix(c.DB, "mysql:") {
 		bad("IFUTIAN_DB", "%q: want sqlite:<path> or mysql:<dsn>", c.DB)
+	}
+	if v := getenv("IFUTIAN_MEMBER_CODE_KEY"); v != "" {
+		k, err := pii.ParseKey(v)
+		if err != nil {
+			bad("IFUTIAN_MEMBER_CODE_KEY", "want %d random bytes in base64 (openssl rand -base64 %d)", pii.KeySize, pii.KeySize)
+		}
+		c.MemberCodeKey = k
+	} else if strings.HasPrefix(c.DB, "mysql:") {
+		// Every instance must sign with the same key: with MySQL it is never generated.
+		bad("IFUTIAN_MEMBER_CODE_KEY", "required with MySQL: %d random bytes in base64 (openssl rand -base64 %d)", pii.KeySize, pii.KeySize)
 	}
 	if c.WeChatURL != "" && !strings.HasPrefix(c.WeChatURL, "http://") && !strings.HasPrefix(c.WeChatURL, "https://") {
 		bad("IFUTIAN_WECHAT_URL", "%q: want http://host:port", c.WeChatURL)

@@ -5,7 +5,7 @@
 //	ifutian staff add ...         create a staff member (password on stdin)
 //	ifutian seed [--demo]         load the starter data (and demo accounts)
 //	ifutian fake-wechat           run the fake WeChat server on IFUTIAN_ADDR
-//	ifutian bench points|notify   measure throughput against IFUTIAN_DB
+//	ifutian bench <scenario>      measure throughput against IFUTIAN_DB (points, notify, activities)
 //	ifutian points reconcile      check every points account against its ledger
 package main
 
@@ -36,7 +36,7 @@ commands:
   staff add                  create a staff member; password read from stdin
   seed [--demo]              load starter data; --demo adds demo accounts
   fake-wechat                run the fake WeChat server on IFUTIAN_ADDR
-  bench <points|notify>      measure against IFUTIAN_DB
+  bench <scenario>           measure against IFUTIAN_DB: points, notify or activities
   points reconcile           check balances against the ledger
 
 configuration is read from IFUTIAN_* environment variables (see README.md).`

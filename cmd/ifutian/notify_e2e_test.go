@@ -70,7 +70,7 @@ func TestNotifyTwoServers(t *testing.T) {
 			fmt.Sprintf("e2e_%03d", i), now, now)
 	}
 	serverEnv := []string{
-		"IFUTIAN_DB=" + dsn, "IFUTIAN_ADDR=127.0.0.1:0", "IFUTIAN_DATA_KEY=" + key,
+		"IFUTIAN_DB=" + dsn, "IFUTIAN_ADDR=127.0.0.1:0", "IFUTIAN_DATA_KEY=" + key, "IFUTIAN_MEMBER_CODE_KEY=" + key,
 		"IFUTIAN_WECHAT_URL=" + fakeURL, "IFUTIAN_WECHAT_SEND_RATE=40", "IFUTIAN_WECHAT_TIMEOUT=1s",
 		"IFUTIAN_WECHAT_SEND_LEASE=2s", "IFUTIAN_WECHAT_SEND_BACKOFF=50ms", "IFUTIAN_NOTICE_POLL=100ms", "IFUTIAN_LOG_LEVEL=warn",
 	}
