@@ -309,6 +309,12 @@ func (s *Service) Update(ctx context.Context, m *staff.Member, id int64, p Patch
 	if err != nil {
 		return nil, err
 	}
+	switch {
+	case a.Status == Cancelled:
+		return nil, ErrCancelled
+	case a.Ended(now):
+		return nil, ErrEnded
+	}
 	in := a.input()
 	p.Apply(&in)
 	if err := in.Validate(s.regions, now); err != nil {

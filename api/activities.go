@@ -271,6 +271,11 @@ func (s *Server) recordAttendance(c *gin.Context, action string) {
 		s.fail(c, err)
 		return
 	}
+	how := activities.MethodMemberCode
+	if w.MemberCode == "" {
+		how = activities.MethodManual
+	}
+	auditDetail(c, how+" "+action+", resident "+strconv.FormatInt(e.ResidentID, 10))
 	respondCreated(c, !repeated, e)
 }
 
@@ -299,6 +304,7 @@ func (s *Server) adjustHours(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	auditDetail(c, "hours adjustment, resident "+req.ResidentID)
 	respondCreated(c, !repeated, e)
 }
 

@@ -171,6 +171,11 @@ func TestActivityLoop(t *testing.T) {
 	if !strings.Contains(rec.Body.String(), `"checkin_method":"manual"`) {
 		t.Fatalf("manual check-in %s", rec.Body.String())
 	}
+	var detail string
+	w.db.Table("audit_log").Where("action = ?", "POST /api/v1/admin/activities/:id/checkins").Order("id DESC").Limit(1).Pluck("detail", &detail)
+	if detail != "manual check_in, resident "+strconv.FormatInt(carolID, 10) {
+		t.Fatalf("the manual check-in's audit entry says %q", detail)
+	}
 
 	// Alice leaves at the end: the verifier scans her member code.
 	w.at(start.Add(3 * time.Hour))
@@ -206,6 +211,8 @@ func TestActivityLoop(t *testing.T) {
 	if n, err := w.srv.Activities.Settle(t.Context()); err != nil || n != 1 {
 		t.Fatalf("settled %d (%v), want 1", n, err)
 	}
+	// An activity that is over can't be edited: a conflict, not a bad field.
+	wantError(t, w.do("PATCH", "/api/v1/admin/activities/"+a.ID, w.editor, map[string]any{"title": "改名"}), http.StatusConflict, "conflict", "")
 
 	rec = w.do("GET", "/api/v1/admin/activities/"+a.ID+"/roster", w.editor, nil)
 	wantStatus(t, rec, http.StatusOK)
