@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"math"
 	"net/http"
 	"strconv"
@@ -86,6 +87,10 @@ func (s *Server) staffOnly(c *gin.Context) {
 		return
 	}
 	m, err := s.Staff.FindActive(c.Request.Context(), p.SubjectID)
+	if err != nil && !errors.Is(err, staff.ErrNotFound) {
+		s.fail(c, err) // not the token's fault: a database outage is a 503, not a logout
+		return
+	}
 	if err != nil || m.Disabled {
 		s.fail(c, auth.ErrInvalidToken)
 		return
@@ -226,7 +231,7 @@ func (s *Server) staffLogin(c *gin.Context) {
 	ctx := c.Request.Context()
 	// Every attempt counts, per username and per client IP, so guessing
 	// is throttled whether it targets one account or many.
-	if err := s.throttle(c, "staff-login-user:"+strings.ToLower(req.Username), s.Limits.StaffLoginPerUser); err != nil {
+	if err := s.throttle(c, "staff-login-user:"+staff.NormalizeUsername(req.Username), s.Limits.StaffLoginPerUser); err != nil {
 		s.fail(c, err)
 		return
 	}

@@ -1,16 +1,19 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"reflect"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	"github.com/gin-gonic/gin/binding"
@@ -26,10 +29,11 @@ var errTooLarge = apperr.New("payload_too_large", "请求体超过 1 MiB")
 
 var registerTagName sync.Once
 
-// bindJSON decodes the JSON body into dst and checks its binding tags.
-// Unknown fields are ignored; a wrong type, malformed JSON or a failed
-// check is an invalid_argument naming the fields; an empty body decodes as
-// {}; an oversized body is payload_too_large.
+// bindJSON decodes the JSON body into dst and checks its binding tags and
+// its times (checkTimes). Unknown fields are ignored; bytes that are not
+// UTF-8, a wrong type, malformed JSON or a failed check is an
+// invalid_argument naming the fields; an empty body decodes as {}; an
+// oversized body is payload_too_large.
 func bindJSON(c *gin.Context, dst any) error {
 	registerTagName.Do(func() {
 		// Name fields in validation errors by their JSON names.
@@ -43,16 +47,25 @@ func bindJSON(c *gin.Context, dst any) error {
 			})
 		}
 	})
-	err := json.NewDecoder(c.Request.Body).Decode(dst)
+	body, err := io.ReadAll(c.Request.Body)
+	var maxErr *http.MaxBytesError
+	if errors.As(err, &maxErr) {
+		return errTooLarge
+	}
+	if err != nil {
+		return fmt.Errorf("read body: %w", err)
+	}
+	// encoding/json would quietly turn bytes that are not UTF-8 into U+FFFD.
+	if !utf8.Valid(body) {
+		return apperr.Field(invalidUTF8Field(body), invalidUTF8Message)
+	}
+	err = json.NewDecoder(bytes.NewReader(body)).Decode(dst)
 	var (
-		maxErr    *http.MaxBytesError
 		typeErr   *json.UnmarshalTypeError
 		syntaxErr *json.SyntaxError
 	)
 	switch {
 	case err == nil, errors.Is(err, io.EOF):
-	case errors.As(err, &maxErr):
-		return errTooLarge
 	case errors.As(err, &typeErr):
 		field := typeErr.Field
 		if field == "" {
@@ -64,7 +77,28 @@ func bindJSON(c *gin.Context, dst any) error {
 	default:
 		return apperr.Field("body", "无法解析: "+err.Error())
 	}
-	return validate(dst)
+	timeErr := checkTimes(dst)
+	if err := validate(dst); err != nil || timeErr != nil {
+		return mergeFields(timeErr, err)
+	}
+	return nil
+}
+
+// mergeFields joins the fields of invalid_argument errors; any other error
+// wins as it is.
+func mergeFields(errs ...error) error {
+	fields := map[string]string{}
+	for _, err := range errs {
+		if err == nil {
+			continue
+		}
+		var ae *apperr.Error
+		if !errors.As(err, &ae) || ae.Code != apperr.Invalid || len(ae.Fields) == 0 {
+			return err
+		}
+		maps.Copy(fields, ae.Fields)
+	}
+	return apperr.Fields(fields)
 }
 
 // validate runs the binding tags of a request struct.
@@ -140,7 +174,22 @@ func parseID(field, v string) (int64, error) {
 	return id, nil
 }
 
-// parseTime reads an RFC 3339 time field; "" is nil.
+// The API takes times from minTime up to, not including, maxTime. Every
+// time a request carries is checked against the range (bindJSON for JSON
+// bodies, parseTime for the rest), so no module stores a time that a
+// database column or a later listing cannot hold (year 0000 broke SQLite's
+// listings and MySQL's DATETIME; 9999-12-31 at UTC-12 is year 10000 in UTC).
+var (
+	minTime = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	maxTime = time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
+const timeRangeMessage = "须在 2000-01-01T00:00:00Z 至 2100-01-01T00:00:00Z 之间"
+
+func timeInRange(t time.Time) bool { return !t.Before(minTime) && t.Before(maxTime) }
+
+// parseTime reads an RFC 3339 time field within the API's time range;
+// "" is nil.
 func parseTime(field, v string) (*time.Time, error) {
 	if v == "" {
 		return nil, nil
@@ -149,5 +198,83 @@ func parseTime(field, v string) (*time.Time, error) {
 	if err != nil {
 		return nil, apperr.Field(field, "须为 RFC 3339 时间，如 2026-01-02T09:00:00+08:00")
 	}
+	if !timeInRange(t) {
+		return nil, apperr.Field(field, timeRangeMessage)
+	}
 	return &t, nil
+}
+
+var timeType = reflect.TypeFor[time.Time]()
+
+// checkTimes checks every time.Time and *time.Time in a decoded request,
+// in nested structs, slices and maps too, against the API's time range,
+// and names each one out of range by its JSON path ("audience.from",
+// "items[2].opens_at"). A zero time.Time is a time not sent and is not
+// checked; a *time.Time that is set is checked whatever its value.
+func checkTimes(v any) error {
+	bad := map[string]string{}
+	walkTimes(reflect.ValueOf(v), "", bad)
+	return apperr.Fields(bad)
+}
+
+func walkTimes(v reflect.Value, path string, bad map[string]string) {
+	if !v.IsValid() || !v.CanInterface() {
+		return
+	}
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			return
+		}
+		if e := v.Elem(); v.Kind() == reflect.Pointer && e.Type() == timeType {
+			if !timeInRange(e.Interface().(time.Time)) {
+				bad[or(path, "body")] = timeRangeMessage
+			}
+			return
+		}
+		walkTimes(v.Elem(), path, bad)
+	case reflect.Struct:
+		if v.Type() == timeType {
+			if t := v.Interface().(time.Time); !t.IsZero() && !timeInRange(t) {
+				bad[or(path, "body")] = timeRangeMessage
+			}
+			return
+		}
+		for i := range v.NumField() {
+			f := v.Type().Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			switch {
+			case !f.IsExported() || name == "-":
+			case f.Anonymous && name == "":
+				walkTimes(v.Field(i), path, bad) // promoted fields, as encoding/json sees them
+			default:
+				walkTimes(v.Field(i), joinPath(path, or(name, f.Name)), bad)
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		if v.Type().Elem().Kind() == reflect.Uint8 {
+			return // []byte, json.RawMessage
+		}
+		for i := range v.Len() {
+			walkTimes(v.Index(i), path+"["+strconv.Itoa(i)+"]", bad)
+		}
+	case reflect.Map:
+		for it := v.MapRange(); it.Next(); {
+			walkTimes(it.Value(), joinPath(path, fmt.Sprint(it.Key().Interface())), bad)
+		}
+	}
+}
+
+func joinPath(path, name string) string {
+	if path == "" {
+		return name
+	}
+	return path + "." + name
+}
+
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
 }

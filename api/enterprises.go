@@ -185,13 +185,17 @@ func (s *Server) createCreditRecord(c *gin.Context) {
 	if expires != nil {
 		n.ExpiresAt = *expires
 	}
-	r, err := s.Enterprises.Record(c.Request.Context(), actor(c), n)
+	r, created, err := s.Enterprises.Record(c.Request.Context(), actor(c), n)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	auditDetail(c, "credit record "+strconv.FormatInt(r.ID, 10)+" for "+r.USCC)
-	c.JSON(http.StatusCreated, r)
+	detail := "credit record " + strconv.FormatInt(r.ID, 10) + " for " + r.USCC
+	if !created {
+		detail += " (repeat)"
+	}
+	auditDetail(c, detail)
+	respondCreated(c, created, r)
 }
 
 func (s *Server) decideObjection(c *gin.Context) {

@@ -374,8 +374,8 @@ func TestCreditRecords(t *testing.T) {
 		before := e.count("credit_records")
 		admin, _ := e.staffer([]staff.Role{staff.DeptAdmin})
 		wantStatus(t, e.do("POST", "/api/v1/admin/credit-records", admin, valid()), http.StatusForbidden)
-		scoped := e.officer("莲花街道")
-		wantError(t, e.do("POST", "/api/v1/admin/credit-records", scoped, valid()), http.StatusForbidden, "permission_denied", "")
+		scoped := e.officer("莲花街道") // the enterprise is on 华富街道: outside scope, as if missing
+		wantError(t, e.do("POST", "/api/v1/admin/credit-records", scoped, valid()), http.StatusNotFound, "not_found", "")
 		if got := e.count("credit_records"); got != before {
 			t.Fatalf("records=%d, want %d", got, before)
 		}
@@ -474,10 +474,11 @@ func TestBenefitPrograms(t *testing.T) {
 		wantError(t, e.do("POST", "/api/v1/admin/benefit-programs", officer, map[string]any{"name": "x", "criteria": map[string]any{"min_grade": "E"}}), http.StatusBadRequest, "invalid_argument", "criteria.min_grade")
 		wantError(t, e.do("POST", "/api/v1/admin/benefit-programs", officer, map[string]any{"name": "x"}), http.StatusBadRequest, "invalid_argument", "criteria")
 		wantError(t, e.do("POST", "/api/v1/admin/benefit-programs", officer, map[string]any{"name": "x", "criteria": map[string]any{"min_grade": "B", "streets": []string{"火星街道"}}}), http.StatusBadRequest, "invalid_argument", "criteria.streets")
-		// A street-scoped officer must stay inside their streets.
+		// A street-scoped officer must stay inside their streets: a reach
+		// beyond them is refused (403 naming criteria.streets).
 		scoped := e.officer("莲花街道")
-		wantError(t, e.do("POST", "/api/v1/admin/benefit-programs", scoped, map[string]any{"name": "x", "criteria": map[string]any{"min_grade": "B"}}), http.StatusBadRequest, "invalid_argument", "criteria.streets")
-		wantError(t, e.do("POST", "/api/v1/admin/benefit-programs", scoped, map[string]any{"name": "x", "criteria": map[string]any{"min_grade": "B", "streets": []string{"华富街道"}}}), http.StatusBadRequest, "invalid_argument", "criteria.streets")
+		wantError(t, e.do("POST", "/api/v1/admin/benefit-programs", scoped, map[string]any{"name": "x", "criteria": map[string]any{"min_grade": "B"}}), http.StatusForbidden, "permission_denied", "criteria.streets")
+		wantError(t, e.do("POST", "/api/v1/admin/benefit-programs", scoped, map[string]any{"name": "x", "criteria": map[string]any{"min_grade": "B", "streets": []string{"华富街道"}}}), http.StatusForbidden, "permission_denied", "criteria.streets")
 		if got := e.count("benefit_programs"); got != before {
 			t.Fatalf("programs=%d, want %d", got, before)
 		}

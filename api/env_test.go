@@ -77,7 +77,12 @@ func newEnv(t testing.TB) *env {
 // newEnvWith builds an env after letting the test adjust the Config.
 func newEnvWith(t testing.TB, adjust func(*Config)) *env {
 	t.Helper()
-	gdb := dbtest.Open(t)
+	return newEnvOn(t, dbtest.Open(t), adjust)
+}
+
+// newEnvOn builds an env over gdb, a migrated, empty database.
+func newEnvOn(t testing.TB, gdb *gorm.DB, adjust func(*Config)) *env {
+	t.Helper()
 	box, err := pii.New(bytes.Repeat([]byte{7}, pii.KeySize))
 	if err != nil {
 		t.Fatal(err)

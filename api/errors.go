@@ -3,12 +3,14 @@ package api
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
 	"net/http"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/db"
 )
 
 // statusOf is the whole error contract: a code decides the HTTP status.
@@ -54,14 +56,29 @@ func (s *Server) fail(c *gin.Context, err error) {
 	if errors.As(err, &ae) {
 		status, ok := statusOf[ae.Code]
 		if ok {
-			if ae.Code == apperr.RateLimited {
+			switch ae.Code {
+			case apperr.RateLimited:
 				if d, ok := ae.Details["retry_after_s"].(int); ok {
 					c.Header("Retry-After", strconv.Itoa(d))
 				}
+			case apperr.Unavailable:
+				c.Header("Retry-After", strconv.Itoa(retryAfterUnavailable()))
 			}
 			c.AbortWithStatusJSON(status, newErrorBody(ae.Code, ae.Message, ae.Fields, ae.Details))
 			return
 		}
+	}
+	if db.IsUnavailable(err) {
+		// The client retries after Retry-After; operators see it in the log
+		// (and /readyz), without a 500 per request.
+		s.Log.WarnContext(c.Request.Context(), "database unavailable",
+			"request_id", requestID(c), "route", c.FullPath(), "err", err)
+		s.fail(c, errDatabaseUnavailable)
+		return
+	}
+	if column, ok := db.InvalidText(err); ok {
+		s.fail(c, apperr.Field(or(column, "body"), invalidUTF8Message))
+		return
 	}
 	if errors.Is(err, context.Canceled) && c.Request.Context().Err() != nil {
 		// The client went away; nobody reads the answer.
@@ -72,6 +89,14 @@ func (s *Server) fail(c *gin.Context, err error) {
 		"request_id", requestID(c), "route", c.FullPath(), "err", err)
 	c.AbortWithStatusJSON(http.StatusInternalServerError, newErrorBody("internal", "服务器内部错误，请稍后再试", nil, nil))
 }
+
+// errDatabaseUnavailable answers a request the database could not serve
+// (db.IsUnavailable): 503, to be retried.
+var errDatabaseUnavailable = apperr.New(apperr.Unavailable, "服务暂时繁忙，请稍后再试")
+
+// retryAfterUnavailable is the Retry-After of a 503: 1–5 seconds, spread so
+// that the clients of an outage do not all come back in the same second.
+func retryAfterUnavailable() int { return 1 + rand.IntN(5) }
 
 // rateLimited is the error for a limit hit, with its Retry-After.
 func rateLimited(retryAfterSeconds int) error {

@@ -20,6 +20,8 @@ func FuzzRequestBodies(f *testing.F) {
 		`{"audience":{"streets":["华富街道"],"age_min":60}}`, `{"answers":{"1":["对"]}}`,
 		`{"resident_id":"1","rule_code":"x","external_id":"y"}`, `{"title":1}`, `{"tags":"x"}`,
 		`{"birth_year":1e99}`, `{"a":` + strings.Repeat("[", 100),
+		"{\"nickname\":\"\xff\"}", "{\"audience\":{\"streets\":[\"\xc3\x28\"]}}", "\xef\xbb\xbf{}",
+		`{"valid_from":"0000-01-01T00:00:00+01:00"}`, `{"opens_at":"9999-12-31T23:59:59-12:00"}`,
 	} {
 		f.Add(seed)
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	_ "embed"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,6 +23,7 @@ func (s *Server) readyz(c *gin.Context) {
 		defer cancel()
 		if err := s.Ready(ctx); err != nil {
 			s.Log.WarnContext(ctx, "not ready", "err", err)
+			c.Header("Retry-After", strconv.Itoa(retryAfterUnavailable()))
 			c.AbortWithStatusJSON(http.StatusServiceUnavailable, newErrorBody(apperr.Unavailable, "数据库不可用", nil, nil))
 			return
 		}

@@ -13,8 +13,8 @@ import (
 // this table, so a new admin route without a permission fails it.
 func (s *Server) routes() {
 	e := s.engine
-	e.Use(s.recoverPanics, withRequestID, s.measure, s.logRequests, secureHeaders, limitBody)
-	e.NoRoute(notFound)
+	e.Use(s.recoverPanics, withRequestID, s.measure, s.logRequests, secureHeaders, limitBody, s.checkUTF8)
+	e.NoRoute(s.serveConsole) // the console's files under /console/, else the contract's 404
 	e.NoMethod(methodNotAllowed)
 
 	e.GET("/healthz", s.healthz)
@@ -93,6 +93,7 @@ func (s *Server) routes() {
 		adm.Handle(method, path, s.require(perm), s.audited(true), h)
 	}
 
+	adm.GET("/admin/me", s.whoAmI) // every staff member: who they are and what they may do
 	route(http.MethodPost, "/admin/departments", staff.ManageDepartments, s.createDepartment)
 	route(http.MethodGet, "/admin/departments", staff.ManageStaff, s.listDepartments)
 	route(http.MethodPost, "/admin/staff", staff.ManageStaff, s.createStaff)
@@ -128,7 +129,7 @@ func (s *Server) routes() {
 	route(http.MethodPost, "/admin/questions", staff.WriteSurveys, s.createQuestions)
 	route(http.MethodPost, "/admin/surveys", staff.WriteSurveys, s.createSurvey)
 	route(http.MethodPost, "/admin/surveys/:id/publish", staff.WriteSurveys, s.publishSurvey)
-	route(http.MethodGet, "/admin/surveys/:id/stats", staff.ReadSurveys, s.surveyStats)
+	personal(http.MethodGet, "/admin/surveys/:id/stats", staff.ReadSurveys, s.surveyStats) // shows text answers
 	personal(http.MethodGet, "/admin/surveys/:id/responses", staff.ReadSurveys, s.exportResponses)
 	personal(http.MethodGet, "/admin/surveys/:id/missing", staff.ReadSurveys, s.missingDeclarations)
 	route(http.MethodPost, "/admin/surveys/:id/remind", staff.WriteSurveys, s.remindMissing)

@@ -5,6 +5,7 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -59,6 +60,10 @@ type Config struct {
 	DisableDocs bool
 	// Ready reports whether the database answers, for /readyz.
 	Ready func(ctx context.Context) error
+	// TrustedProxies are the addresses (IPs or CIDRs) of the reverse
+	// proxies whose X-Forwarded-For names the client. None by default: the
+	// client is the connection's peer.
+	TrustedProxies []string
 }
 
 // Server serves the API. It is an http.Handler.
@@ -88,6 +93,9 @@ func New(cfg Config) (*Server, error) {
 	s.engine = gin.New()
 	s.engine.HandleMethodNotAllowed = true
 	s.engine.ContextWithFallback = true
+	if err := s.engine.SetTrustedProxies(cfg.TrustedProxies); err != nil {
+		return nil, fmt.Errorf("trusted proxies: %w", err)
+	}
 	s.routes()
 	return s, nil
 }

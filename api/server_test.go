@@ -127,6 +127,9 @@ var (
 		"GET /api/v1/regions": true, "GET /api/v1/points/rules": true, "GET /api/v1/enterprises/:uscc/rating": true,
 	}
 	anyTokenRoutes = map[string]bool{"POST /api/v1/auth/logout": true}
+	// anyStaffRoutes are the admin routes every staff member may call: they
+	// name no permission (GET /admin/me tells a member what they may do).
+	anyStaffRoutes = map[string]bool{"GET /api/v1/admin/me": true}
 )
 
 // TestRouteAccess walks every route of the router with every staff role,
@@ -153,6 +156,21 @@ func TestRouteAccess(t *testing.T) {
 			return rec.Code, rec.Body.String()
 		}
 		switch {
+		case anyStaffRoutes[key]:
+			if _, ok := e.srv.Permission(r.Method, r.Path); ok {
+				t.Errorf("%s is open to every staff member but names a permission", key)
+			}
+			if code, _ := call(""); code != http.StatusUnauthorized {
+				t.Errorf("%s without token: %d, want 401", key, code)
+			}
+			if code, _ := call(resident); code != http.StatusForbidden {
+				t.Errorf("%s as resident: %d, want 403", key, code)
+			}
+			for role, token := range roleTokens {
+				if code, body := call(token); code != http.StatusOK {
+					t.Errorf("%s as %s: status %d, want 200; %s", key, role, code, body)
+				}
+			}
 		case strings.HasPrefix(r.Path, "/api/v1/admin/"):
 			perm, ok := e.srv.Permission(r.Method, r.Path)
 			if !ok {

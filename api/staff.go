@@ -86,7 +86,7 @@ func (s *Server) listAuditLog(c *gin.Context) {
 			*dst = *t
 		}
 	}
-	es, next, err := s.Staff.FindAudit(c.Request.Context(), f)
+	es, next, err := s.Staff.FindAudit(c.Request.Context(), actor(c).Scope(), f)
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -83,7 +83,7 @@ func TestAuditLog(t *testing.T) {
 	e := newEnv(t)
 	admin, m := e.staffer([]staff.Role{staff.Superadmin})
 	wantStatus(t, e.do("POST", "/api/v1/admin/departments", admin, map[string]string{"name": "审计测试部门"}), http.StatusCreated)
-	auditor, _ := e.staffer([]staff.Role{staff.Auditor})
+	auditor := e.districtAuditor() // a department's auditor does not read a superadmin's entries
 	rec := e.do("GET", "/api/v1/admin/audit-log?actor_id="+itoa(m.ID), auditor, nil)
 	wantStatus(t, rec, http.StatusOK)
 	var out struct {

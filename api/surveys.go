@@ -21,8 +21,12 @@ func (s *Server) createQuestions(c *gin.Context) {
 		bulk bool
 	)
 	if strings.HasPrefix(c.ContentType(), "text/csv") {
-		var err error
-		if qs, err = surveys.ParseQuestionsCSV(c.Request.Body); err != nil {
+		data, err := readText(c, "body")
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		if qs, err = surveys.ParseQuestionsCSV(bytes.NewReader(data)); err != nil {
 			s.fail(c, err)
 			return
 		}
@@ -158,21 +162,21 @@ func (s *Server) missingDeclarations(c *gin.Context) {
 	c.JSON(http.StatusOK, newIDPage(items, next))
 }
 
-// remindMissing sends an inbox reminder to every targeted resident who has
-// not responded on ?date= (default today).
+// remindMissing sends today's reminder to every targeted resident who has
+// not responded (?date=, if given, must be today); once a day per survey,
+// a second call answers the first.
 func (s *Server) remindMissing(c *gin.Context) {
-	d, err := s.Surveys.ParseDay(c.Query("date"))
+	r, err := s.Surveys.Remind(c.Request.Context(), actor(c), pathID(c, "id"), c.Query("date"))
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	n, err := s.Surveys.Remind(c.Request.Context(), actor(c), pathID(c, "id"), d)
-	if err != nil {
-		s.fail(c, err)
-		return
+	if r.Repeated {
+		auditDetail(c, "already reminded "+strconv.Itoa(r.Reminded)+" residents for "+r.Day+"; nothing sent")
+	} else {
+		auditDetail(c, "reminded "+strconv.Itoa(r.Reminded)+" residents for "+r.Day)
 	}
-	auditDetail(c, "reminded "+strconv.Itoa(n)+" residents for "+d)
-	c.JSON(http.StatusOK, gin.H{"reminded": n, "date": d})
+	c.JSON(http.StatusOK, gin.H{"reminded": r.Reminded, "date": r.Day})
 }
 
 func (s *Server) listSurveys(c *gin.Context) {

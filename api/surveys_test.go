@@ -133,6 +133,7 @@ func TestSurveyCreatePublishAPI(t *testing.T) {
 	if _, err := e.surveys.SeedStarter(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	e.rule("quiz_pass", nil, 5)
 	editor, _ := e.staffer([]staff.Role{staff.Editor})
 	quiz := map[string]any{"kind": "quiz", "title": "民法典竞答", "draw": map[string]any{"tags": []string{"民法典"}, "count": 5},
 		"audience": map[string]any{"streets": []string{"华富街道"}}, "pass_score": 80, "points_rule": "quiz_pass"}

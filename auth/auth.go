@@ -50,8 +50,9 @@ type session struct {
 }
 
 // Service issues and verifies tokens. Verified tokens are cached in memory
-// for a few seconds; revocation through this Service clears the cache at
-// once, revocation by another instance takes effect within cacheTTL.
+// for a few seconds; revocation through this Service clears the cache once
+// the revocation is committed, revocation by another instance takes effect
+// within cacheTTL.
 type Service struct {
 	db       *gorm.DB
 	now      func() time.Time
@@ -60,6 +61,11 @@ type Service struct {
 
 	mu    sync.Mutex
 	cache map[[32]byte]cached
+	// gen counts the cache invalidations made after revocations. A Verify
+	// caches the session it read only if gen has not moved since before
+	// its read: one that read a session before a revocation committed
+	// cannot cache it after the revocation's invalidation.
+	gen uint64
 }
 
 type cached struct {
@@ -105,6 +111,7 @@ func (s *Service) Verify(ctx context.Context, token string) (Principal, error) {
 	now := s.now()
 	s.mu.Lock()
 	c, ok := s.cache[h]
+	gen := s.gen
 	s.mu.Unlock()
 	if ok && now.Before(c.until) && now.Before(c.p.ExpiresAt) {
 		return c.p, nil
@@ -122,22 +129,29 @@ func (s *Service) Verify(ctx context.Context, token string) (Principal, error) {
 	}
 	p := Principal{Kind: sess.SubjectKind, SubjectID: sess.SubjectID, ExpiresAt: sess.ExpiresAt}
 	s.mu.Lock()
-	if len(s.cache) > 100_000 {
-		clear(s.cache) // bounded memory; the cache refills from the database
+	if s.gen == gen { // else a revocation may have committed since the read
+		if len(s.cache) > 100_000 {
+			clear(s.cache) // bounded memory; the cache refills from the database
+		}
+		s.cache[h] = cached{p: p, until: now.Add(s.cacheTTL)}
 	}
-	s.cache[h] = cached{p: p, until: now.Add(s.cacheTTL)}
 	s.mu.Unlock()
 	return p, nil
 }
 
 // Revoke ends one token. Revoking an unknown or revoked token is not an error.
+// Once it returns, the token fails on this instance.
 func (s *Service) Revoke(ctx context.Context, token string) error {
 	h := sha256.Sum256([]byte(token))
-	s.mu.Lock()
-	delete(s.cache, h)
-	s.mu.Unlock()
 	now := s.now().UTC()
 	err := s.db.WithContext(ctx).Model(&session{}).Where("token_hash = ? AND revoked_at IS NULL", h[:]).Update("revoked_at", now).Error
+	// The cache is cleared after the revocation is committed (and whatever
+	// the outcome): clearing it before let a Verify running meanwhile read
+	// the session still live and cache it for cacheTTL after the logout.
+	s.mu.Lock()
+	s.gen++ // see Service.gen
+	delete(s.cache, h)
+	s.mu.Unlock()
 	if err != nil {
 		return fmt.Errorf("revoke token: %w", err)
 	}
@@ -146,21 +160,32 @@ func (s *Service) Revoke(ctx context.Context, token string) error {
 
 // RevokeAll ends every token of a subject (account deletion, staff removal).
 func (s *Service) RevokeAll(ctx context.Context, kind Kind, subjectID int64) error {
-	return s.RevokeAllTx(s.db.WithContext(ctx), kind, subjectID)
+	err := s.RevokeAllTx(s.db.WithContext(ctx), kind, subjectID)
+	s.Forget(kind, subjectID)
+	return err
 }
 
-// RevokeAllTx is RevokeAll inside the caller's transaction.
+// RevokeAllTx is RevokeAll inside the caller's transaction. The caller must
+// call Forget once the transaction has committed: until then this
+// instance may keep serving the subject's tokens from its cache.
 func (s *Service) RevokeAllTx(tx *gorm.DB, kind Kind, subjectID int64) error {
-	s.mu.Lock()
-	for h, c := range s.cache {
-		if c.p.Kind == kind && c.p.SubjectID == subjectID {
-			delete(s.cache, h)
-		}
-	}
-	s.mu.Unlock()
 	err := tx.Model(&session{}).Where("subject_kind = ? AND subject_id = ? AND revoked_at IS NULL", kind, subjectID).Update("revoked_at", s.now().UTC()).Error
 	if err != nil {
 		return fmt.Errorf("revoke tokens: %w", err)
 	}
 	return nil
+}
+
+// Forget drops a subject's tokens from this instance's cache, so the next
+// Verify of each reads the database. Call it after the transaction of
+// RevokeAllTx commits.
+func (s *Service) Forget(kind Kind, subjectID int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.gen++ // see Service.gen
+	for h, c := range s.cache {
+		if c.p.Kind == kind && c.p.SubjectID == subjectID {
+			delete(s.cache, h)
+		}
+	}
 }

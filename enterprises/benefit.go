@@ -46,7 +46,12 @@ func (c Criteria) Match(grade, industry, street string) bool {
 // BenefitProgram is a benefit ("信用+免申即享") that enterprises meeting its
 // criteria get without applying. Members of a matched enterprise get an
 // inbox notice once per program: when the program is created, or when a
-// re-rating first makes their enterprise qualify.
+// re-rating first makes their enterprise qualify. That notice is a fixed
+// system text naming the program and the enterprise (benefitNotice), sent
+// for the program's department. Notice is the department's description of
+// the program: members read it with their enterprise's benefits
+// (Benefits); it never goes to inboxes, which only reviewed notices and
+// fixed system texts reach.
 type BenefitProgram struct {
 	ID           int64     `json:"id,string"`
 	Name         string    `json:"name"`
@@ -87,38 +92,44 @@ type NewProgram struct {
 }
 
 // Validate checks the program; it returns an invalid_argument error naming
-// the bad fields. by's street scope limits the streets a program may target.
-func (n *NewProgram) Validate(by *staff.Member, isStreet func(string) bool) error {
+// the bad fields.
+func (n *NewProgram) Validate(isStreet func(string) bool) error {
 	fields := map[string]string{}
-	n.Name, n.Notice = strings.TrimSpace(n.Name), strings.TrimSpace(n.Notice)
-	switch {
-	case n.Name == "":
-		fields["name"] = "必填"
-	case utf8.RuneCountInString(n.Name) > 128:
-		fields["name"] = "不能超过 128 字"
-	}
-	if utf8.RuneCountInString(n.Notice) > 2000 {
-		fields["notice"] = "不能超过 2000 字"
-	}
+	checkText(fields, "name", &n.Name, 128, true, false)
+	checkText(fields, "notice", &n.Notice, 2000, false, true)
 	if !slices.Contains(Grades, n.Criteria.MinGrade) {
 		fields["criteria.min_grade"] = "须为以下之一: A B C D"
 	}
+	// The lists are stored as JSON in TEXT columns (64 KiB on MySQL): a
+	// street or industry counts once, and there are at most maxIndustries.
+	n.Criteria.Streets = compact(n.Criteria.Streets)
 	for _, st := range n.Criteria.Streets {
-		if !isStreet(st) {
-			fields["criteria.streets"] = fmt.Sprintf("未知街道 %q", st)
-		} else if !by.CoversStreet(st) {
-			fields["criteria.streets"] = fmt.Sprintf("%q 不在您负责的街道", st)
+		if !utf8.ValidString(st) || !isStreet(st) {
+			fields["criteria.streets"] = fmt.Sprintf("未知街道 %q", strings.ToValidUTF8(st, "\ufffd"))
 		}
 	}
-	if len(n.Criteria.Streets) == 0 && !by.CoversStreet("") {
-		fields["criteria.streets"] = "须限定在您负责的街道内"
+	for i := range n.Criteria.Industries {
+		checkText(fields, "criteria.industries", &n.Criteria.Industries[i], 64, true, false)
 	}
-	for _, ind := range n.Criteria.Industries {
-		if strings.TrimSpace(ind) == "" {
-			fields["criteria.industries"] = "不能含空行业"
-		}
+	n.Criteria.Industries = compact(n.Criteria.Industries)
+	if len(n.Criteria.Industries) > maxIndustries {
+		fields["criteria.industries"] = fmt.Sprintf("最多 %d 个行业", maxIndustries)
 	}
 	return apperr.Fields(fields)
+}
+
+// maxIndustries bounds a program's industry list.
+const maxIndustries = 50
+
+// compact returns the values in their first order, each once.
+func compact(values []string) []string {
+	var out []string
+	for _, v := range values {
+		if !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // ProgramResult is a created program and the enterprises it matched.
@@ -136,9 +147,15 @@ type RatingRef struct {
 
 // CreateProgram creates a benefit program for the member's department,
 // matches every qualifying enterprise and notifies their bound members.
-// Returns an invalid_argument error for bad fields.
+// Returns an invalid_argument error for bad fields and permission_denied
+// naming criteria.streets if the criteria reach beyond the member's
+// streets (a street-scoped member must name some of their streets).
 func (s *Service) CreateProgram(ctx context.Context, by *staff.Member, n NewProgram) (*ProgramResult, error) {
-	if err := n.Validate(by, s.streets); err != nil {
+	if err := n.Validate(s.streets); err != nil {
+		return nil, err
+	}
+	scope := by.Scope()
+	if err := scope.CheckReach("criteria.streets", n.Criteria.Streets); err != nil {
 		return nil, err
 	}
 	if n.Criteria.Industries == nil {
@@ -147,12 +164,9 @@ func (s *Service) CreateProgram(ctx context.Context, by *staff.Member, n NewProg
 	if n.Criteria.Streets == nil {
 		n.Criteria.Streets = []string{}
 	}
-	if n.Notice == "" {
-		n.Notice = "您的企业符合「" + n.Name + "」的条件，无需申请即可享受，详情请咨询相关部门。"
-	}
 	now := s.now().UTC()
 	p := BenefitProgram{Name: n.Name, MinGrade: n.Criteria.MinGrade, Industries: n.Criteria.Industries,
-		Streets: n.Criteria.Streets, Notice: n.Notice, DepartmentID: by.DepartmentID, CreatedBy: by.ID, CreatedAt: now}
+		Streets: n.Criteria.Streets, Notice: n.Notice, DepartmentID: scope.Department(), CreatedBy: by.ID, CreatedAt: now}
 	if err := s.db.WithContext(ctx).Create(&p).Error; err != nil {
 		return nil, fmt.Errorf("create program: %w", err)
 	}
@@ -312,13 +326,38 @@ func (s *Service) sendMatchNotice(ctx context.Context, m benefitMatch) error {
 	if err != nil || len(members) == 0 {
 		return err
 	}
-	if err := s.notifier.SendDirect(ctx, notify.DirectNotice{
-		Title: "免申即享：" + p.Name, Body: p.Notice, Category: "policy", ResidentIDs: members,
-		Source: fmt.Sprintf("benefit:%d:ent:%d", m.ProgramID, m.EnterpriseID),
-	}); err != nil {
+	e, err := s.FindByID(ctx, m.EnterpriseID)
+	if err != nil {
+		return err
+	}
+	d := benefitNotice(&p, e)
+	d.ResidentIDs = members
+	d.Source = fmt.Sprintf("benefit:%d:ent:%d", m.ProgramID, m.EnterpriseID)
+	if err := s.notifier.SendDirect(ctx, d); err != nil {
 		return fmt.Errorf("send benefit notice: %w", err)
 	}
 	return nil
+}
+
+// benefitNotice is the fixed system text telling an enterprise's members
+// that it qualifies for a program, sent for the program's department. Staff
+// write nothing into it but the names it quotes (each cut short), so it
+// needs no review; the program's own description stays in the app
+// (Benefits).
+func benefitNotice(p *BenefitProgram, e *Enterprise) notify.DirectNotice {
+	return notify.DirectNotice{
+		Title:    "免申即享：您的企业符合「" + quote(p.Name, 40) + "」",
+		Body:     "您绑定的企业「" + quote(e.Name, 64) + "」（统一社会信用代码 " + e.USCC + "）符合「" + quote(p.Name, 64) + "」的条件，无需申请即可享受。政策说明请在 i福田「我的企业」的免申即享中查看。",
+		Category: "policy", DepartmentID: p.DepartmentID,
+	}
+}
+
+// quote returns s cut to at most n characters, with "…" when cut.
+func quote(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n-1]) + "…"
 }
 
 // Benefits lists the programs the member's enterprise qualifies for now,

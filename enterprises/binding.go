@@ -125,8 +125,8 @@ func (s *Service) binding(ctx context.Context, id int64) (*Binding, error) {
 
 // DecideBinding approves or rejects a pending binding. Street-scoped
 // members decide only for enterprises in their streets; others' bindings
-// are ErrBindingGone, as are unknown ones. Returns ErrDecided if the
-// binding is no longer pending.
+// are ErrBindingGone, as are unknown ones (the registry belongs to no
+// department). Returns ErrDecided if the binding is no longer pending.
 func (s *Service) DecideBinding(ctx context.Context, by *staff.Member, id int64, approve bool) (*Binding, error) {
 	b, err := s.binding(ctx, id)
 	if err != nil {
@@ -136,7 +136,7 @@ func (s *Service) DecideBinding(ctx context.Context, by *staff.Member, id int64,
 	if err != nil {
 		return nil, err
 	}
-	if !by.CoversStreet(e.Street) {
+	if !by.Scope().CoversStreet(e.Street) {
 		return nil, ErrBindingGone
 	}
 	status := BindingRejected

@@ -6,9 +6,9 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/db"
@@ -26,6 +26,7 @@ type CreditRecord struct {
 	OccurredAt   time.Time  `json:"occurred_at"`
 	ExpiresAt    time.Time  `json:"expires_at"`
 	CaseRef      string     `json:"case_ref"`
+	CaseKey      *string    `json:"-"` // CaseRef while it holds its case (unique per enterprise and kind); nil without one
 	Note         string     `json:"note"`
 	DepartmentID *int64     `json:"department_id,string"`
 	StaffID      int64      `json:"staff_id,string"`
@@ -36,8 +37,13 @@ type CreditRecord struct {
 // TableName maps CreditRecord to the credit_records table.
 func (CreditRecord) TableName() string { return "credit_records" }
 
+// ErrCaseConflict is a credit record citing a case already recorded for the
+// enterprise and kind with other content.
+var ErrCaseConflict = apperr.New(apperr.Conflict, "该案号已登记过内容不同的同类信用记录")
+
 // NewCreditRecord is the input for Record. A zero ExpiresAt takes the
-// severity's default publication period.
+// severity's default publication period. CaseRef names the case (the
+// decision's document number): one case, one record.
 type NewCreditRecord struct {
 	USCC       string
 	Kind       string
@@ -75,19 +81,16 @@ func (n *NewCreditRecord) Validate(now time.Time) error {
 	case n.OccurredAt.After(now):
 		n.OccurredAt = now
 	}
-	n.OccurredAt = n.OccurredAt.UTC()
-	if utf8.RuneCountInString(n.CaseRef) > 128 {
-		fields["case_ref"] = "不能超过 128 字"
-	}
-	if utf8.RuneCountInString(n.Note) > 1000 {
-		fields["note"] = "不能超过 1000 字"
-	}
+	// Microseconds are what both databases keep: a repeat compares equal.
+	n.OccurredAt = n.OccurredAt.UTC().Truncate(time.Microsecond)
+	checkText(fields, "case_ref", &n.CaseRef, 128, false, false)
+	checkText(fields, "note", &n.Note, 1000, false, true)
 	if len(fields) == 0 {
 		w := window(n.Kind, n.Severity)
 		if n.ExpiresAt.IsZero() {
 			n.ExpiresAt = n.OccurredAt.Add(w.def)
 		}
-		n.ExpiresAt = n.ExpiresAt.UTC()
+		n.ExpiresAt = n.ExpiresAt.UTC().Truncate(time.Microsecond)
 		d := n.ExpiresAt.Sub(n.OccurredAt)
 		switch {
 		case d <= 0:
@@ -110,45 +113,121 @@ type RecordResult struct {
 
 // Record writes a credit record for the member's department and re-rates
 // the enterprise at once. Credit officers of any department may write;
-// street-scoped members only for enterprises in their streets. Returns an
-// invalid_argument error for bad fields, ErrNotFound for an unknown
-// enterprise and ErrOutOfStreet outside the member's streets.
-func (s *Service) Record(ctx context.Context, by *staff.Member, n NewCreditRecord) (*RecordResult, error) {
+// street-scoped members only for enterprises in their streets.
+//
+// A record citing a case is idempotent on (enterprise, kind, case): a
+// repeat with the same content (severity, dates, note, department) returns
+// the first record with the enterprise's current rating, writes nothing
+// and reports created false. A record citing no case is always new.
+//
+// Returns an invalid_argument error for bad fields, ErrNotFound for an
+// unknown enterprise or one outside the member's streets, and
+// ErrCaseConflict for a case recorded with other content.
+func (s *Service) Record(ctx context.Context, by *staff.Member, n NewCreditRecord) (res *RecordResult, created bool, err error) {
 	if err := n.Validate(s.now().UTC()); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	e, err := s.FindByUSCC(ctx, n.USCC)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	if !by.CoversStreet(e.Street) {
-		return nil, ErrOutOfStreet
+	scope := by.Scope()
+	if !scope.CoversStreet(e.Street) {
+		return nil, false, ErrNotFound
 	}
-	var res *RecordResult
+	dept := scope.Department()
 	err = db.Retry(ctx, 5, func() error {
+		res, created = nil, false
 		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			// Records of one enterprise are written one at a time: the
+			// lock makes the case look-up and the insert one step.
 			if err := lockEnterprise(tx, e.ID); err != nil {
 				return err
 			}
+			prev, err := findCase(tx, e.ID, n.Kind, n.CaseRef)
+			if err != nil {
+				return err
+			}
+			switch decideRecord(prev, n, dept) {
+			case caseConflict:
+				return ErrCaseConflict
+			case caseRepeat:
+				r, err := latestRating(tx, e.ID)
+				if err != nil {
+					return err
+				}
+				res = &RecordResult{CreditRecord: *prev, USCC: e.USCC, Rating: r}
+				return nil
+			}
 			rec := CreditRecord{
 				EnterpriseID: e.ID, Kind: n.Kind, Severity: n.Severity, OccurredAt: n.OccurredAt, ExpiresAt: n.ExpiresAt,
-				CaseRef: strings.TrimSpace(n.CaseRef), Note: strings.TrimSpace(n.Note),
-				DepartmentID: by.DepartmentID, StaffID: by.ID, CreatedAt: s.now().UTC(),
+				CaseRef: n.CaseRef, Note: n.Note, DepartmentID: dept, StaffID: by.ID, CreatedAt: s.now().UTC(),
+			}
+			if n.CaseRef != "" {
+				rec.CaseKey = &rec.CaseRef
 			}
 			if err := tx.Create(&rec).Error; err != nil {
+				if db.IsDuplicate(err) {
+					// The case was recorded since our look-up: decide
+					// again on a fresh one.
+					return fmt.Errorf("create credit record: %w", db.ErrSerialization)
+				}
 				return fmt.Errorf("create credit record: %w", err)
 			}
 			r, err := s.rateTx(tx, e.ID, CauseRecord)
 			if err != nil {
 				return err
 			}
-			res = &RecordResult{CreditRecord: rec, USCC: e.USCC, Rating: r}
+			res, created = &RecordResult{CreditRecord: rec, USCC: e.USCC, Rating: r}, true
 			return nil
 		})
 	})
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	s.notifyPending(ctx, e.ID)
-	return res, nil
+	if created {
+		s.notifyPending(ctx, e.ID)
+	}
+	return res, created, nil
+}
+
+// findCase returns the record holding a case for an enterprise and kind,
+// locked, or nil if there is none (or no case is named).
+func findCase(tx *gorm.DB, enterpriseID int64, kind, caseRef string) (*CreditRecord, error) {
+	if caseRef == "" {
+		return nil, nil
+	}
+	var recs []CreditRecord
+	err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).
+		Where("enterprise_id = ? AND kind = ? AND case_key = ?", enterpriseID, kind, caseRef).Limit(1).Find(&recs).Error
+	if err != nil {
+		return nil, fmt.Errorf("find case: %w", err)
+	}
+	if len(recs) == 0 {
+		return nil, nil
+	}
+	return &recs[0], nil
+}
+
+// caseOutcome is what Record does with a new record, given the case.
+type caseOutcome int
+
+const (
+	caseNew      caseOutcome = iota // no record holds the case: write one
+	caseRepeat                      // the same record again: answer with the first
+	caseConflict                    // the case holds a record with other content
+)
+
+// decideRecord decides a validated new record n of department dept against
+// prev, the record already holding its case (nil: none).
+func decideRecord(prev *CreditRecord, n NewCreditRecord, dept *int64) caseOutcome {
+	if prev == nil {
+		return caseNew
+	}
+	sameDept := (prev.DepartmentID == nil) == (dept == nil) && (dept == nil || *prev.DepartmentID == *dept)
+	if prev.Severity == n.Severity && prev.OccurredAt.Equal(n.OccurredAt) && prev.ExpiresAt.Equal(n.ExpiresAt) &&
+		prev.Note == n.Note && sameDept {
+		return caseRepeat
+	}
+	return caseConflict
 }

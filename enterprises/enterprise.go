@@ -8,9 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"gorm.io/gorm"
 
@@ -25,7 +23,7 @@ var (
 	ErrNotFound      = apperr.New(apperr.NotFound, "企业不存在")
 	ErrExists        = apperr.New(apperr.Conflict, "该统一社会信用代码已登记")
 	ErrNotMember     = apperr.New(apperr.PermissionDenied, "仅限已绑定的企业成员查看和操作")
-	ErrOutOfStreet   = apperr.New(apperr.PermissionDenied, "该企业不在您负责的街道")
+	ErrOutOfStreet   = staff.OutOfScope("street", "不在您负责的街道内")
 	ErrBindingGone   = apperr.New(apperr.NotFound, "绑定申请不存在")
 	ErrDecided       = apperr.New(apperr.Conflict, "该申请已处理")
 	ErrObjectionGone = apperr.New(apperr.NotFound, "异议不存在")
@@ -92,19 +90,10 @@ func (n *NewEnterprise) Validate(isStreet func(string) bool) error {
 		fields["uscc"] = ae.Fields["uscc"]
 	}
 	n.USCC = code
-	n.Name, n.Industry, n.Street = strings.TrimSpace(n.Name), strings.TrimSpace(n.Industry), strings.TrimSpace(n.Street)
-	switch {
-	case n.Name == "":
-		fields["name"] = "必填"
-	case utf8.RuneCountInString(n.Name) > 128:
-		fields["name"] = "不能超过 128 字"
-	}
-	if utf8.RuneCountInString(n.Industry) > 64 {
-		fields["industry"] = "不能超过 64 字"
-	}
-	if n.Street == "" {
-		fields["street"] = "必填"
-	} else if !isStreet(n.Street) {
+	checkText(fields, "name", &n.Name, 128, true, false)
+	checkText(fields, "industry", &n.Industry, 64, false, false)
+	checkText(fields, "street", &n.Street, 32, true, false)
+	if _, bad := fields["street"]; !bad && !isStreet(n.Street) {
 		fields["street"] = "未知街道"
 	}
 	return apperr.Fields(fields)
@@ -112,27 +101,17 @@ func (n *NewEnterprise) Validate(isStreet func(string) bool) error {
 
 // Create registers an enterprise on behalf of a staff member and gives it
 // its first rating. Returns an invalid_argument error for bad fields,
-// ErrOutOfStreet if the street is outside the member's scope and ErrExists
-// if the code is already registered.
+// ErrOutOfStreet (permission_denied naming street) if the street is outside
+// the member's scope and ErrExists if the code is already registered.
 func (s *Service) Create(ctx context.Context, by *staff.Member, n NewEnterprise) (*Enterprise, error) {
-	if err := n.Validate(s.streets); err != nil {
+	if err := s.checkNew(by.Scope(), &n); err != nil {
 		return nil, err
-	}
-	if !by.CoversStreet(n.Street) {
-		return nil, ErrOutOfStreet
 	}
 	var e *Enterprise
 	err := db.Retry(ctx, 5, func() error {
 		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			now := s.now().UTC()
-			e = &Enterprise{USCC: n.USCC, Name: n.Name, Industry: n.Industry, Street: n.Street, CreatedAt: now, UpdatedAt: now}
-			if err := tx.Create(e).Error; err != nil {
-				if db.IsDuplicate(err) {
-					return ErrExists
-				}
-				return fmt.Errorf("create enterprise: %w", err)
-			}
-			_, err := s.rateTx(tx, e.ID, CauseCreated)
+			var err error
+			e, err = s.insertTx(tx, n)
 			return err
 		})
 	})
@@ -141,6 +120,36 @@ func (s *Service) Create(ctx context.Context, by *staff.Member, n NewEnterprise)
 	}
 	s.notifyPending(ctx, e.ID)
 	return s.FindByID(ctx, e.ID)
+}
+
+// checkNew validates a new enterprise (normalizing it) and checks its
+// street against scope. Errors as Create.
+func (s *Service) checkNew(scope staff.Scope, n *NewEnterprise) error {
+	if err := n.Validate(s.streets); err != nil {
+		return err
+	}
+	if !scope.CoversStreet(n.Street) {
+		return ErrOutOfStreet
+	}
+	return nil
+}
+
+// insertTx registers a checked enterprise inside tx and gives it its first
+// rating. Returns ErrExists if the code is already registered; tx stays
+// usable then.
+func (s *Service) insertTx(tx *gorm.DB, n NewEnterprise) (*Enterprise, error) {
+	now := s.now().UTC()
+	e := &Enterprise{USCC: n.USCC, Name: n.Name, Industry: n.Industry, Street: n.Street, CreatedAt: now, UpdatedAt: now}
+	if err := tx.Create(e).Error; err != nil {
+		if db.IsDuplicate(err) {
+			return nil, ErrExists
+		}
+		return nil, fmt.Errorf("create enterprise: %w", err)
+	}
+	if _, err := s.rateTx(tx, e.ID, CauseCreated); err != nil {
+		return nil, err
+	}
+	return e, nil
 }
 
 // FindByID returns an enterprise. Returns ErrNotFound if there is none.

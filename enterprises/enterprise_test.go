@@ -99,7 +99,7 @@ func (f *fixture) member(e *Enterprise) int64 {
 
 func (f *fixture) record(e *Enterprise, kind, severity string, occurred time.Time) *RecordResult {
 	f.t.Helper()
-	r, err := f.s.Record(context.Background(), f.admin, NewCreditRecord{USCC: e.USCC, Kind: kind, Severity: severity, OccurredAt: occurred})
+	r, _, err := f.s.Record(context.Background(), f.admin, NewCreditRecord{USCC: e.USCC, Kind: kind, Severity: severity, OccurredAt: occurred})
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -208,7 +208,7 @@ func TestPublicationWindows(t *testing.T) {
 		"ExpiresBeforeOcc": {Minor, occ.Add(-time.Hour), false},
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, err := f.s.Record(context.Background(), f.admin, NewCreditRecord{USCC: e.USCC, Kind: KindPenalty, Severity: tc.severity, OccurredAt: occ, ExpiresAt: tc.expires})
+			_, _, err := f.s.Record(context.Background(), f.admin, NewCreditRecord{USCC: e.USCC, Kind: KindPenalty, Severity: tc.severity, OccurredAt: occ, ExpiresAt: tc.expires})
 			if tc.ok && err != nil {
 				t.Fatal(err)
 			}
@@ -411,7 +411,7 @@ func TestConcurrentWrites(t *testing.T) {
 			if i%2 == 0 {
 				kind = KindHonor
 			}
-			if _, err := f.s.Record(ctx, f.admin, NewCreditRecord{USCC: e.USCC, Kind: kind, Severity: Minor, OccurredAt: f.now.Add(-time.Hour)}); err != nil {
+			if _, _, err := f.s.Record(ctx, f.admin, NewCreditRecord{USCC: e.USCC, Kind: kind, Severity: Minor, OccurredAt: f.now.Add(-time.Hour)}); err != nil {
 				errs <- err
 			}
 		})
@@ -476,7 +476,7 @@ func TestConcurrentPrograms(t *testing.T) {
 		})
 		for _, e := range es {
 			wg.Go(func() {
-				if _, err := f.s.Record(ctx, f.admin, NewCreditRecord{USCC: e.USCC, Kind: KindHonor, Severity: Minor, OccurredAt: f.now.Add(-time.Hour)}); err != nil {
+				if _, _, err := f.s.Record(ctx, f.admin, NewCreditRecord{USCC: e.USCC, Kind: KindHonor, Severity: Minor, OccurredAt: f.now.Add(-time.Hour)}); err != nil {
 					errs <- err
 				}
 			})

@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -60,12 +58,10 @@ func (s *Service) Object(ctx context.Context, residentID int64, code string, fac
 	if err != nil {
 		return nil, err
 	}
-	reason = strings.TrimSpace(reason)
-	switch {
-	case reason == "":
-		return nil, apperr.Field("reason", "必填")
-	case utf8.RuneCountInString(reason) > 1000:
-		return nil, apperr.Field("reason", "不能超过 1000 字")
+	fields := map[string]string{}
+	checkText(fields, "reason", &reason, 1000, true, true)
+	if err := apperr.Fields(fields); err != nil {
+		return nil, err
 	}
 	cur, err := s.current(ctx, e.ID)
 	if err != nil {
@@ -110,7 +106,7 @@ func (s *Service) Object(ctx context.Context, residentID int64, code string, fac
 // DecideObjection upholds (approve) or rejects a pending objection. An
 // upheld objection revokes its credit record and re-rates the enterprise
 // at once. Only the department that wrote the record decides (a
-// superadmin's records: superadmins), and street-scoped members only for
+// district-wide record: the district), and street-scoped members only for
 // enterprises in their streets; others' objections are ErrObjectionGone,
 // as are unknown ones.
 // Returns ErrDecided if the objection is no longer pending.
@@ -126,14 +122,11 @@ func (s *Service) DecideObjection(ctx context.Context, by *staff.Member, id int6
 	if err := s.db.WithContext(ctx).Take(&rec, "id = ?", o.CreditRecordID).Error; err != nil {
 		return nil, fmt.Errorf("find disputed record: %w", err)
 	}
-	if !ownsRecord(by, rec.DepartmentID) {
-		return nil, ErrObjectionGone
-	}
 	e, err := s.FindByID(ctx, o.EnterpriseID)
 	if err != nil {
 		return nil, err
 	}
-	if !by.CoversStreet(e.Street) {
+	if !by.Scope().Covers(rec.DepartmentID, e.Street) {
 		return nil, ErrObjectionGone
 	}
 	status := ObjectionRejected
@@ -178,10 +171,4 @@ func (s *Service) DecideObjection(ctx context.Context, by *staff.Member, id int6
 	}
 	v := viewOf(e)
 	return &ObjectionResult{Objection: o, USCC: e.USCC, Rating: &v}, nil
-}
-
-// ownsRecord reports whether by may decide objections to a credit record
-// written by department dept (nil: by a superadmin).
-func ownsRecord(by *staff.Member, dept *int64) bool {
-	return by.Has(staff.Superadmin) || (dept != nil && by.InDepartment(*dept))
 }

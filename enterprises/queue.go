@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"slices"
 
-	"gorm.io/gorm"
-
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/staff"
 )
@@ -32,14 +30,6 @@ func (f *QueueFilter) validate() error {
 	return nil
 }
 
-// inScope limits q (which joins enterprises as e) to the member's streets.
-func inScope(q *gorm.DB, by *staff.Member) *gorm.DB {
-	if by.CoversStreet("") {
-		return q // no street scope
-	}
-	return q.Where("e.street IN ?", by.Streets)
-}
-
 // FindBindings lists binding requests in the member's street scope, with
 // the cursor of the next page (0 on the last). Returns invalid_argument
 // for a bad status.
@@ -52,7 +42,8 @@ func (s *Service) FindBindings(ctx context.Context, by *staff.Member, f QueueFil
 		Select("b.*, e.uscc AS uscc, e.name AS enterprise_name").
 		Joins("JOIN enterprises e ON e.id = b.enterprise_id").
 		Where("b.status = ? AND b.id > ?", f.Status, f.After)
-	if err := inScope(q, by).Order("b.id").Limit(f.Limit + 1).Scan(&bs).Error; err != nil {
+	q = by.Scope().Filter(q, staff.Columns{Street: "e.street"})
+	if err := q.Order("b.id").Limit(f.Limit + 1).Scan(&bs).Error; err != nil {
 		return nil, 0, fmt.Errorf("find bindings: %w", err)
 	}
 	var next int64
@@ -71,10 +62,11 @@ type QueuedObjection struct {
 	Factor         *CreditRecord `json:"factor" gorm:"-"`
 }
 
-// FindObjections lists objections to the member's department's credit
-// records (every department's for a superadmin) in the member's street
-// scope with the disputed credit records, and the cursor of the next page
-// (0 on the last). Returns invalid_argument for a bad status.
+// FindObjections lists the objections the member may decide (see
+// DecideObjection: to their department's credit records, every
+// department's for the district, about enterprises in their streets) with
+// the disputed credit records, and the cursor of the next page (0 on the
+// last). Returns invalid_argument for a bad status.
 func (s *Service) FindObjections(ctx context.Context, by *staff.Member, f QueueFilter) ([]QueuedObjection, int64, error) {
 	if err := f.validate(); err != nil {
 		return nil, 0, err
@@ -83,15 +75,10 @@ func (s *Service) FindObjections(ctx context.Context, by *staff.Member, f QueueF
 	q := s.db.WithContext(ctx).Table("credit_objections AS o").
 		Select("o.*, e.uscc AS uscc, e.name AS enterprise_name").
 		Joins("JOIN enterprises e ON e.id = o.enterprise_id").
+		Joins("JOIN credit_records c ON c.id = o.credit_record_id").
 		Where("o.status = ? AND o.id > ?", f.Status, f.After)
-	if !by.Has(staff.Superadmin) {
-		// Only objections to the member's department's records.
-		if by.DepartmentID == nil {
-			return []QueuedObjection{}, 0, nil
-		}
-		q = q.Joins("JOIN credit_records c ON c.id = o.credit_record_id").Where("c.department_id = ?", *by.DepartmentID)
-	}
-	if err := inScope(q, by).Order("o.id").Limit(f.Limit + 1).Scan(&items).Error; err != nil {
+	q = by.Scope().Filter(q, staff.Columns{Street: "e.street", Department: "c.department_id"})
+	if err := q.Order("o.id").Limit(f.Limit + 1).Scan(&items).Error; err != nil {
 		return nil, 0, fmt.Errorf("find objections: %w", err)
 	}
 	var next int64

@@ -203,8 +203,14 @@ func (s *Service) History(ctx context.Context, enterpriseID int64, limit int) ([
 
 // current returns an enterprise's newest rating.
 func (s *Service) current(ctx context.Context, enterpriseID int64) (*Rating, error) {
+	return latestRating(s.db.WithContext(ctx), enterpriseID)
+}
+
+// latestRating returns an enterprise's newest rating read through q.
+// Returns ErrNotFound if it has none.
+func latestRating(q *gorm.DB, enterpriseID int64) (*Rating, error) {
 	var r Rating
-	err := s.db.WithContext(ctx).Where("enterprise_id = ?", enterpriseID).Order("id DESC").Take(&r).Error
+	err := q.Where("enterprise_id = ?", enterpriseID).Order("id DESC").Take(&r).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, ErrNotFound
 	}

@@ -1,7 +1,10 @@
 package enterprises
 
 import (
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/futian/ifutian/internal/apperr"
 )
@@ -13,21 +16,31 @@ const usccChars = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 // usccWeights are the weights of positions 1–17: 3^(i-1) mod 31.
 var usccWeights = [17]int{1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28}
 
-// NormalizeUSCC upper-cases and trims a unified social credit code and
-// checks it against GB 32100-2015: 18 characters from the standard's set,
-// the 6-digit administrative division code in positions 3–8, and the check
-// character in position 18. It returns an invalid_argument error naming
-// field if the code is malformed.
+// NormalizeUSCC upper-cases a unified social credit code, drops the
+// spaces and hyphens it may be typed with ("91 110000 600037341L",
+// "91-110000-600037341L", full-width ones too, as python-stdnum's compact
+// form does) and checks it against GB 32100-2015: 18 characters from the
+// standard's set, the 6-digit administrative division code in positions
+// 3–8, and the check character in position 18. It returns an
+// invalid_argument error naming field if the code is malformed.
 func NormalizeUSCC(field, code string) (string, error) {
-	c := strings.ToUpper(strings.TrimSpace(code))
-	if len(c) != 18 {
+	c := strings.ToUpper(strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) || r == '-' || r == '－' {
+			return -1
+		}
+		return r
+	}, code))
+	if utf8.RuneCountInString(c) != 18 {
 		return "", apperr.Field(field, "统一社会信用代码须为 18 位")
 	}
 	sum := 0
-	for i := 0; i < 18; i++ {
-		v := strings.IndexByte(usccChars, c[i])
+	for i, r := range []rune(c) {
+		v := -1
+		if r < utf8.RuneSelf {
+			v = strings.IndexByte(usccChars, byte(r))
+		}
 		if v < 0 {
-			return "", apperr.Field(field, "统一社会信用代码含无效字符 "+string(c[i]))
+			return "", apperr.Field(field, "统一社会信用代码含无效字符 "+strconv.QuoteRune(r))
 		}
 		if i >= 2 && i < 8 && v > 9 {
 			return "", apperr.Field(field, "统一社会信用代码第 3–8 位须为行政区划代码")

@@ -213,10 +213,32 @@ func (s *Service) ExportResident(ctx context.Context, residentID int64) (any, er
 
 // EraseResident anonymises a deleted resident's points data inside the
 // deletion's transaction: the ledger stays (keyed by a resident ID that no
-// longer names anyone), appeal texts the resident wrote are erased.
+// longer names anyone), appeal texts the resident wrote are erased, and
+// unused vouchers are cancelled with their stock returned, so nobody can
+// redeem them any more. The spent points are not refunded: the account
+// belongs to nobody now.
 func (s *Service) EraseResident(tx *gorm.DB, residentID int64) error {
 	if err := tx.Exec("UPDATE point_appeals SET reason = '' WHERE resident_id = ?", residentID).Error; err != nil {
 		return fmt.Errorf("erase points: %w", err)
+	}
+	// Locked, so a verifier accepting one of them meanwhile either comes
+	// first (it stays used) or finds it cancelled.
+	var issued []Redemption
+	if err := tx.Raw("SELECT id, reward_id FROM redemptions WHERE resident_id = ? AND status = 'issued'"+s.forUpdate, residentID).Scan(&issued).Error; err != nil {
+		return fmt.Errorf("erase points: %w", err)
+	}
+	now := s.now().UTC()
+	for _, red := range issued {
+		res := tx.Exec("UPDATE redemptions SET status = 'cancelled', cancelled_at = ?, updated_at = ? WHERE id = ? AND status = 'issued'", now, now, red.ID)
+		if res.Error != nil {
+			return fmt.Errorf("erase points: %w", res.Error)
+		}
+		if res.RowsAffected == 0 {
+			continue
+		}
+		if err := tx.Exec("UPDATE rewards SET stock = stock + 1, updated_at = ? WHERE id = ?", now, red.RewardID).Error; err != nil {
+			return fmt.Errorf("erase points: %w", err)
+		}
 	}
 	return nil
 }

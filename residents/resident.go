@@ -82,6 +82,9 @@ type Exporter func(ctx context.Context, residentID int64) (any, error)
 type Hooks struct {
 	Erasers   []Eraser
 	Exporters map[string]Exporter // section name → exporter
+	// Deleted run after a deletion has committed (e.g. to drop cached
+	// tokens, which must not happen before the revocation is visible).
+	Deleted []func(residentID int64)
 }
 
 // Service manages residents. It is safe for concurrent use.
@@ -358,9 +361,10 @@ func (s *Service) Export(ctx context.Context, id int64) (*Export, error) {
 	return e, nil
 }
 
-// Delete erases a resident's account: every personal field is cleared, tags
-// and enterprise bindings are removed, and each eraser runs, all in one
-// transaction. The row itself stays, so ledgers keep their references to an
+// Delete erases a resident's account: every personal field is cleared,
+// tags, consents and enterprise bindings are removed, and each eraser
+// runs, all in one transaction; then SQLite's log is checkpointed so no
+// erased text stays in the files. The row itself stays, so ledgers keep their references to an
 // anonymous ID. Returns ErrNotFound for an unknown or deleted resident.
 func (s *Service) Delete(ctx context.Context, id int64) error {
 	now := s.now().UTC()
@@ -369,6 +373,7 @@ func (s *Service) Delete(ctx context.Context, id int64) error {
 			"openid": nil, "unionid": nil, "nickname": "", "avatar_url": "",
 			"phone_enc": nil, "phone_hash": nil, "phone_masked": "",
 			"street": "", "community": "", "birth_year": nil, "leaderboard_opt_in": false,
+			"consent_version": "", "consented_at": nil,
 			"deleted_at": now, "updated_at": now,
 		})
 		if res.Error != nil {
@@ -378,6 +383,9 @@ func (s *Service) Delete(ctx context.Context, id int64) error {
 			return ErrNotFound
 		}
 		if err := tx.Where("resident_id = ?", id).Delete(&residentTag{}).Error; err != nil {
+			return err
+		}
+		if err := tx.Where("resident_id = ?", id).Delete(&consent{}).Error; err != nil {
 			return err
 		}
 		if err := tx.Exec("DELETE FROM enterprise_bindings WHERE resident_id = ?", id).Error; err != nil {
@@ -393,5 +401,12 @@ func (s *Service) Delete(ctx context.Context, id int64) error {
 	if err != nil {
 		return fmt.Errorf("delete resident: %w", err)
 	}
+	for _, deleted := range s.hooks.Deleted {
+		deleted(id)
+	}
+	// The erased data must leave SQLite's write-ahead log as well. The
+	// deletion stands whatever happens here: if readers keep the log busy,
+	// the next complete checkpoint overwrites it.
+	_ = db.Checkpoint(ctx, s.db)
 	return nil
 }

@@ -88,13 +88,30 @@ func (s *Service) auditLoop() {
 	}
 }
 
-// FindAudit returns entries matching f, newest first, and the cursor of the
-// next page (0 on the last page).
-func (s *Service) FindAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, int64, error) {
+// FindAudit returns the entries matching f that the scope by may read,
+// newest first, and the cursor of the next page (0 on the last page).
+//
+// An auditor reads the entries of the members whose reach lies within
+// their own scope (Scope.Within): a department's auditor those of their
+// department's members, a street-scoped auditor those of the members
+// limited to some of the same streets, a district auditor and a
+// superadmin every entry. An entry is judged by who acted, not by what it
+// is about: the audit log does not record the department of the object,
+// so a district account's actions on a department's objects are read by
+// district auditors only. Returns invalid_argument naming page_size for a
+// bad limit.
+func (s *Service) FindAudit(ctx context.Context, by Scope, f AuditFilter) ([]AuditEntry, int64, error) {
 	if f.Limit <= 0 || f.Limit > 100 {
 		return nil, 0, apperr.Field("page_size", "须在 1–100 之间")
 	}
 	q := s.db.WithContext(ctx).Model(&AuditEntry{})
+	if !by.District() || !by.AllStreets() {
+		actors, err := s.auditedBy(ctx, by)
+		if err != nil {
+			return nil, 0, err
+		}
+		q = in(q, "actor_id", actors)
+	}
 	if f.ActorID != 0 {
 		q = q.Where("actor_id = ?", f.ActorID)
 	}
@@ -126,4 +143,21 @@ func (s *Service) FindAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, i
 		next = es[len(es)-1].ID
 	}
 	return es, next, nil
+}
+
+// auditedBy returns the members whose entries the scope by may read: those
+// whose reach, disabled or not, lies within it.
+func (s *Service) auditedBy(ctx context.Context, by Scope) ([]int64, error) {
+	var ms []Member
+	q := by.Filter(s.db.WithContext(ctx).Model(&Member{}), Columns{Department: "department_id"})
+	if err := q.Select("id", "department_id", "roles", "streets").Order("id").Find(&ms).Error; err != nil {
+		return nil, fmt.Errorf("find audited members: %w", err)
+	}
+	ids := []int64{}
+	for _, m := range ms {
+		if reach(m).Within(by) {
+			ids = append(ids, m.ID)
+		}
+	}
+	return ids, nil
 }

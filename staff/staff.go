@@ -25,9 +25,9 @@ var (
 	ErrBadCredentials     = apperr.New(apperr.Unauthenticated, "用户名或密码错误")
 	ErrUsernameTaken      = apperr.New(apperr.Conflict, "用户名已存在")
 	ErrDepartmentTaken    = apperr.New(apperr.Conflict, "部门已存在")
-	ErrOutsideDepartment  = apperr.New(apperr.PermissionDenied, "只能管理本部门的工作人员")
-	ErrRoleNotGrantable   = apperr.New(apperr.PermissionDenied, "无权授予该角色")
-	ErrStreetNotGrantable = apperr.New(apperr.PermissionDenied, "无权授予该街道范围")
+	ErrOutsideDepartment  = OutOfScope("department_id", "只能管理本部门的工作人员")
+	ErrRoleNotGrantable   = OutOfScope("roles", "无权授予该角色")
+	ErrStreetNotGrantable = OutOfScope("streets", "只能授予您负责的街道")
 )
 
 // Department is a government department that owns rules, notices, surveys
@@ -160,30 +160,19 @@ func (s *Service) FindDepartments(ctx context.Context) ([]Department, error) {
 }
 
 // Create adds a staff member on behalf of actor (nil when run from the
-// command line). A dept_admin may create members only in their own
-// department, may not grant superadmin or dept_admin, and may not widen
-// their own street scope.
+// command line). A member may create members only inside their own scope:
+// the new member's department and streets must lie within the actor's
+// (ErrOutsideDepartment naming department_id, ErrStreetNotGrantable naming
+// streets), and only a superadmin grants superadmin or dept_admin
+// (ErrRoleNotGrantable naming roles).
 func (s *Service) Create(ctx context.Context, actor *Member, n NewMember, knownStreet func(string) bool) (*Member, error) {
-	n.Username = strings.ToLower(strings.TrimSpace(n.Username))
+	n.Username = NormalizeUsername(n.Username)
 	if err := n.Validate(knownStreet); err != nil {
 		return nil, err
 	}
-	if actor != nil && !actor.Has(Superadmin) {
-		if n.DepartmentID == nil || !actor.InDepartment(*n.DepartmentID) {
-			return nil, ErrOutsideDepartment
-		}
-		if slices.Contains(n.Roles, Superadmin) || slices.Contains(n.Roles, DeptAdmin) {
-			return nil, ErrRoleNotGrantable
-		}
-		if len(actor.Streets) > 0 {
-			if len(n.Streets) == 0 {
-				return nil, ErrStreetNotGrantable
-			}
-			for _, st := range n.Streets {
-				if !actor.CoversStreet(st) {
-					return nil, ErrStreetNotGrantable
-				}
-			}
+	if actor != nil {
+		if err := actor.mayCreate(n); err != nil {
+			return nil, err
 		}
 	}
 	if n.DepartmentID != nil {
@@ -216,11 +205,28 @@ func (s *Service) Create(ctx context.Context, actor *Member, n NewMember, knownS
 	return m, nil
 }
 
+// mayCreate checks that m may create member n: n's scope lies within m's,
+// and only a superadmin grants superadmin or dept_admin.
+func (m *Member) mayCreate(n NewMember) error {
+	if !m.Has(Superadmin) && (slices.Contains(n.Roles, Superadmin) || slices.Contains(n.Roles, DeptAdmin)) {
+		return ErrRoleNotGrantable
+	}
+	mine := m.Scope()
+	theirs := (&Member{DepartmentID: n.DepartmentID, Roles: n.Roles, Streets: n.Streets}).Scope()
+	if !theirs.everyStreet().Within(mine.everyStreet()) {
+		return ErrOutsideDepartment
+	}
+	if !theirs.Within(mine) {
+		return ErrStreetNotGrantable
+	}
+	return nil
+}
+
 // Authenticate checks a username and password. Returns ErrBadCredentials
 // for an unknown user, a wrong password or a disabled account alike.
 func (s *Service) Authenticate(ctx context.Context, username, password string) (*Member, error) {
 	var m Member
-	err := s.db.WithContext(ctx).Where("username = ?", strings.ToLower(strings.TrimSpace(username))).Take(&m).Error
+	err := s.db.WithContext(ctx).Where("username = ?", NormalizeUsername(username)).Take(&m).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		bcrypt.CompareHashAndPassword(s.dummyHash, []byte(password))
 		return nil, ErrBadCredentials

@@ -6,18 +6,14 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"slices"
-	"strconv"
 	"time"
 
 	"gorm.io/gorm"
 
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/district"
-	"github.com/futian/ifutian/points"
-	"github.com/futian/ifutian/staff"
 )
 
 // Attempt is one resident's go at a quiz. It holds the questions drawn for
@@ -121,8 +117,8 @@ func (s *Service) start(ctx context.Context, residentID, surveyID int64) (*Start
 		if err != nil {
 			return err
 		}
-		var who struct{ Street, Community string }
-		if err := tx.Table("residents").Select("street, community").Where("id = ?", residentID).Take(&who).Error; err != nil {
+		who, err := s.placeOf(tx, residentID)
+		if err != nil {
 			return err
 		}
 		deadline := now.Add(time.Duration(sv.TimeLimitS) * time.Second)
@@ -209,204 +205,4 @@ func (s *Service) draw(tx *gorm.DB, sv *Survey, seed int64) ([]drawn, error) {
 		out[i] = drawn{QuestionID: id, Options: opts}
 	}
 	return out, nil
-}
-
-// Correction tells a resident, after submitting, how they did on one
-// question.
-type Correction struct {
-	QuestionID  int64    `json:"question_id,string"`
-	Stem        string   `json:"stem"`
-	YourAnswer  []string `json:"your_answer"`
-	Answer      []string `json:"answer"`
-	Correct     bool     `json:"correct"`
-	Credit      float64  `json:"credit"`
-	Explanation string   `json:"explanation"`
-	Article     string   `json:"article"`
-}
-
-// Result is a scored attempt.
-type Result struct {
-	AttemptID     int64        `json:"attempt_id,string"`
-	Score         int          `json:"score"`
-	Passed        bool         `json:"passed"`
-	PointsAwarded int64        `json:"points_awarded"`
-	Corrections   []Correction `json:"corrections"`
-	SubmittedAt   time.Time    `json:"submitted_at"`
-}
-
-// Credit scores one answer to a scored question, in [0, 1]. Options are
-// compared as strings, so their order never matters. Single and judge:
-// 1 for the right option, else 0. Multi: 1 for exactly the right set;
-// otherwise partial credit (right chosen − wrong chosen) / right, floored
-// at 0 — so choosing every option earns nothing, and a subset of the right
-// options earns its share.
-func Credit(q Question, chosen []string) float64 {
-	want := map[string]bool{}
-	for _, a := range q.Answer {
-		want[a] = true
-	}
-	got := map[string]bool{}
-	for _, c := range chosen {
-		got[c] = true
-	}
-	right, wrong := 0, 0
-	for c := range got {
-		if want[c] {
-			right++
-		} else {
-			wrong++
-		}
-	}
-	if right == len(want) && wrong == 0 {
-		return 1
-	}
-	if q.Type != Multi || len(want) == 0 {
-		return 0
-	}
-	return math.Max(0, float64(right-wrong)/float64(len(want)))
-}
-
-// Submit scores an attempt: score is 0–100, the percentage of the credit
-// earned over all drawn questions (an unanswered question earns 0). A
-// passed quiz with a points rule awards points through the points module
-// (idempotent on the attempt; a cap refusal is 0 points, not an error).
-// Returns ErrAttemptNotFound for another resident's attempt,
-// ErrAlreadySubmitted for a second submit, ErrDeadlinePassed after the
-// deadline, and an invalid_argument error naming "answers.<id>" for an
-// answer to a question not drawn or an option not offered. If only the
-// points award fails, it returns the stored result with 0 points and the
-// error (the award is idempotent on the attempt, so it can be replayed).
-func (s *Service) Submit(ctx context.Context, residentID, attemptID int64, answers map[string][]string) (*Result, error) {
-	now := s.now().UTC()
-	var (
-		res *Result
-		sv  Survey
-	)
-	err := s.retry(ctx, func() error {
-		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			var a Attempt
-			err := tx.Where("id = ? AND resident_id = ?", attemptID, residentID).Take(&a).Error
-			if errors.Is(err, gorm.ErrRecordNotFound) {
-				return ErrAttemptNotFound
-			} else if err != nil {
-				return err
-			}
-			if a.SubmittedAt != nil {
-				return ErrAlreadySubmitted
-			}
-			if now.After(a.Deadline.Add(submitGrace)) {
-				return ErrDeadlinePassed
-			}
-			if err := tx.Where("id = ?", a.SurveyID).Take(&sv).Error; err != nil {
-				return err
-			}
-			ids := make([]int64, len(a.Questions))
-			offered := map[string][]string{}
-			for i, d := range a.Questions {
-				ids[i] = d.QuestionID
-				offered[strconv.FormatInt(d.QuestionID, 10)] = d.Options
-			}
-			byID, err := s.questionsByID(tx, ids)
-			if err != nil {
-				return err
-			}
-			fields := map[string]string{}
-			clean := map[string][]string{}
-			for k, vs := range answers {
-				opts, ok := offered[k]
-				if !ok {
-					fields["answers."+k] = "不是本次答题的题目"
-					continue
-				}
-				id, _ := strconv.ParseInt(k, 10, 64)
-				vs = dedupe(vs)
-				for _, v := range vs {
-					if !slices.Contains(opts, v) {
-						fields["answers."+k] = fmt.Sprintf("%q 不是该题的选项", v)
-					}
-				}
-				if t := byID[id].Type; (t == Single || t == Judge) && len(vs) > 1 {
-					fields["answers."+k] = "单选题和判断题只能选一项"
-				}
-				clean[k] = vs
-			}
-			if err := apperr.Fields(fields); err != nil {
-				return err
-			}
-			res = &Result{AttemptID: a.ID, SubmittedAt: now, Corrections: make([]Correction, len(ids))}
-			total := 0.0
-			for i, id := range ids {
-				q := byID[id]
-				mine := nonNil(clean[strconv.FormatInt(id, 10)])
-				c := Credit(q, mine)
-				total += c
-				res.Corrections[i] = Correction{
-					QuestionID: id, Stem: q.Stem, YourAnswer: mine, Answer: q.Answer, Correct: c == 1,
-					Credit: c, Explanation: q.Explanation, Article: q.Article,
-				}
-			}
-			res.Score = int(math.Round(100 * total / float64(len(ids))))
-			res.Passed = res.Score >= sv.PassScore
-			fast := now.Sub(a.StartedAt) < time.Duration(len(ids))*fastPerQuestion
-			// The conditional update claims the attempt: a concurrent second
-			// submit waits on the row and then matches nothing.
-			up := tx.Model(&Attempt{}).Where("id = ? AND submitted_at IS NULL", a.ID).Updates(map[string]any{
-				"submitted_at": now, "answers": mustJSON(clean), "score": res.Score, "passed": res.Passed,
-				"fast": fast, "updated_at": now,
-			})
-			if up.Error != nil {
-				return up.Error
-			}
-			if up.RowsAffected == 0 {
-				return ErrAlreadySubmitted
-			}
-			for _, c := range res.Corrections {
-				if err := tx.Table("survey_attempt_items").Create(map[string]any{
-					"attempt_id": a.ID, "question_id": c.QuestionID, "survey_id": a.SurveyID, "credit": c.Credit, "correct": c.Correct,
-				}).Error; err != nil {
-					if isDuplicate(err) {
-						return ErrAlreadySubmitted
-					}
-					return err
-				}
-			}
-			return nil
-		})
-	})
-	if err != nil {
-		return nil, fmt.Errorf("submit attempt: %w", err)
-	}
-	if res.Passed && sv.PointsRule != "" {
-		n, err := s.grant(ctx, &sv, residentID, fmt.Sprintf("attempt:%d", attemptID), "普法答题："+sv.Title)
-		if err != nil {
-			// The attempt is scored and stored; only the award failed.
-			return res, err
-		}
-		res.PointsAwarded = n
-		if n != 0 {
-			if err := s.db.WithContext(ctx).Model(&Attempt{}).Where("id = ?", attemptID).Update("points_awarded", n).Error; err != nil {
-				return nil, fmt.Errorf("record points: %w", err)
-			}
-		}
-	}
-	return res, nil
-}
-
-// grant awards points under the survey's rule, on behalf of the survey's
-// department (so only a rule that department may use grants anything); a
-// cap refusal earns 0 and is no error.
-func (s *Service) grant(ctx context.Context, sv *Survey, residentID int64, externalID, note string) (int64, error) {
-	if s.points == nil {
-		return 0, nil
-	}
-	t, _, err := s.points.Grant(ctx, staff.DepartmentScope(sv.DepartmentID), points.AwardRequest{
-		ResidentID: residentID, RuleCode: sv.PointsRule, ExternalID: externalID, Note: note,
-	})
-	if errors.Is(err, points.ErrCapReached) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, fmt.Errorf("award points: %w", err)
-	}
-	return t.Delta, nil
 }

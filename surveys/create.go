@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -14,6 +15,7 @@ import (
 
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/notify"
+	"github.com/futian/ifutian/points"
 	"github.com/futian/ifutian/staff"
 )
 
@@ -74,6 +76,7 @@ type NewSurvey struct {
 	PassScore      *int            `json:"pass_score"`
 	PointsRule     string          `json:"points_rule"`
 	Recurrence     string          `json:"recurrence"`
+	RetentionDays  *int            `json:"retention_days"`
 }
 
 // Defaults for quizzes.
@@ -108,8 +111,15 @@ func (n *NewSurvey) validate(regions notify.Regions, now time.Time) error {
 	if n.ClosesAt != nil && !n.ClosesAt.After(*n.OpensAt) {
 		f["closes_at"] = "须晚于 opens_at"
 	}
+	n.PointsRule = strings.TrimSpace(n.PointsRule)
 	if len(n.PointsRule) > 64 {
 		f["points_rule"] = "不能超过 64 个字符"
+	}
+	if n.RetentionDays == nil {
+		d := defaultRetention(n.Kind)
+		n.RetentionDays = &d
+	} else if *n.RetentionDays < 1 || *n.RetentionDays > MaxRetentionDays {
+		f["retention_days"] = fmt.Sprintf("须在 1–%d 天之间", MaxRetentionDays)
 	}
 	if len(n.Questions) > 100 {
 		f["questions"] = "最多 100 道题"
@@ -182,10 +192,20 @@ func (n *NewSurvey) validate(regions notify.Regions, now time.Time) error {
 // Create stores a draft survey owned by m's department. Questions named by
 // ID must be bank questions m's department may use; a quiz's questions
 // must all be scored; a draw must find enough questions. Returns an
-// invalid_argument error naming each bad field.
-func (s *Service) Create(ctx context.Context, m *staff.Member, n NewSurvey, regions notify.Regions) (*Survey, error) {
+// invalid_argument error naming each bad field, and permission_denied
+// naming the field for an audience reaching beyond m's streets
+// ("audience.streets" or "audience.communities") or a points rule of
+// another department ("points_rule").
+func (s *Service) Create(ctx context.Context, m *staff.Member, n NewSurvey, regions notify.StreetRegions) (*Survey, error) {
 	now := s.now().UTC()
 	if err := n.validate(regions, now); err != nil {
+		return nil, err
+	}
+	by := m.Scope()
+	if err := checkReach(by, n.Audience, regions); err != nil {
+		return nil, err
+	}
+	if err := s.checkRule(ctx, by, n.PointsRule); err != nil {
 		return nil, err
 	}
 	a := &n.Audience
@@ -196,10 +216,10 @@ func (s *Service) Create(ctx context.Context, m *staff.Member, n NewSurvey, regi
 		a.ResidentIDs = notify.IDs{}
 	}
 	sv := &Survey{
-		DepartmentID: m.DepartmentID, CreatedBy: m.ID, Kind: n.Kind, Title: n.Title, Description: n.Description,
+		DepartmentID: by.Department(), CreatedBy: m.ID, Kind: n.Kind, Title: n.Title, Description: n.Description,
 		Audience: n.Audience, OpensAt: n.OpensAt.UTC(), ClosesAt: utcPtr(n.ClosesAt), DrawTags: []string{},
 		TimeLimitS: n.TimeLimitS, AttemptsPerDay: n.AttemptsPerDay, PointsRule: n.PointsRule,
-		Recurrence: n.Recurrence, Status: Draft, CreatedAt: now, UpdatedAt: now,
+		Recurrence: n.Recurrence, RetentionDays: *n.RetentionDays, Status: Draft, CreatedAt: now, UpdatedAt: now,
 	}
 	if n.PassScore != nil {
 		sv.PassScore = *n.PassScore
@@ -225,13 +245,13 @@ func (s *Service) Create(ctx context.Context, m *staff.Member, n NewSurvey, regi
 			key := fmt.Sprintf("questions[%d]", i)
 			var q Question
 			if ref.Inline != nil {
-				by := m.ID
+				author := m.ID
 				var err error
-				if q, err = s.insertQuestion(tx, *ref.Inline, m.DepartmentID, &by, nil); err != nil {
+				if q, err = s.insertQuestion(tx, *ref.Inline, sv.DepartmentID, &author, nil); err != nil {
 					return err
 				}
 			} else {
-				err := s.visibleQuestions(tx, sv.DepartmentID).Where("id = ?", ref.ID).Take(&q).Error
+				err := s.visibleQuestions(tx, by).Where("id = ?", ref.ID).Take(&q).Error
 				if errors.Is(err, gorm.ErrRecordNotFound) {
 					fields[key] = "题目不存在"
 					continue
@@ -258,20 +278,62 @@ func (s *Service) Create(ctx context.Context, m *staff.Member, n NewSurvey, regi
 	return s.adminView(ctx, sv)
 }
 
-// visibleQuestions scopes the bank to what a department may use: its own
-// questions and the shared ones.
-func (s *Service) visibleQuestions(tx *gorm.DB, dept *int64) *gorm.DB {
+// checkReach refuses an audience that reaches beyond the scope's streets,
+// as a notice's would be: its streets and the streets of its communities
+// must all be covered, and an audience naming neither reaches every
+// street. Returns permission_denied naming "audience.streets" or
+// "audience.communities".
+func checkReach(by staff.Scope, a notify.Audience, r notify.StreetRegions) error {
+	var viaCommunities []string
+	for _, c := range a.Communities {
+		viaCommunities = append(viaCommunities, r.StreetOf(c))
+	}
+	if len(a.Streets) > 0 || len(viaCommunities) == 0 {
+		if err := by.CheckReach("audience.streets", a.Streets); err != nil {
+			return err
+		}
+	}
+	if len(viaCommunities) > 0 {
+		return by.CheckReach("audience.communities", viaCommunities)
+	}
+	return nil
+}
+
+// checkRule checks that a survey of the scope may name points rule code
+// (none: ""): its own department's or a district-wide rule, the rules it
+// will grant under (grant). Returns permission_denied naming "points_rule"
+// for another department's rule and invalid_argument for an unknown one.
+func (s *Service) checkRule(ctx context.Context, by staff.Scope, code string) error {
+	if code == "" || s.points == nil {
+		return nil
+	}
+	_, err := s.points.UsableRule(ctx, by, code)
+	switch {
+	case errors.Is(err, points.ErrRuleForbidden):
+		return staff.OutOfScope("points_rule", "积分规则「"+code+"」属于其他部门，不能用于本部门的问卷")
+	case errors.Is(err, points.ErrRuleNotFound):
+		return apperr.Field("points_rule", "积分规则「"+code+"」不存在")
+	case err != nil:
+		return fmt.Errorf("check points rule: %w", err)
+	}
+	return nil
+}
+
+// visibleQuestions scopes the bank to what the scope may use: its own
+// department's questions and the starter bank (MayUse).
+func (s *Service) visibleQuestions(tx *gorm.DB, by staff.Scope) *gorm.DB {
 	q := tx.Model(&Question{})
-	if dept == nil {
+	if by.District() {
 		return q
 	}
-	return q.Where("department_id IS NULL OR department_id = ?", *dept)
+	own := by.Filter(tx.Session(&gorm.Session{NewDB: true}), staff.Columns{Department: "department_id"})
+	return q.Where(tx.Session(&gorm.Session{NewDB: true}).Where("department_id IS NULL").Or(own))
 }
 
 // pool returns the IDs of the bank questions a quiz draws from, ascending
 // (the order the seeded shuffle starts from, so a draw can be replayed).
 func (s *Service) pool(tx *gorm.DB, sv *Survey) ([]int64, error) {
-	q := s.visibleQuestions(tx, sv.DepartmentID).Where("type IN ?", []string{Single, Multi, Judge}).Where("answer <> '[]'")
+	q := s.visibleQuestions(tx, staff.DepartmentScope(sv.DepartmentID)).Where("type IN ?", []string{Single, Multi, Judge}).Where("answer <> '[]'")
 	if len(sv.DrawTags) > 0 {
 		q = q.Where("EXISTS (SELECT 1 FROM survey_question_tags t WHERE t.question_id = survey_questions.id AND t.tag IN ?)", sv.DrawTags)
 	}

@@ -22,13 +22,13 @@ const exportBatch = 1000
 // Export is a prepared export of a survey's responses (a quiz's submitted
 // attempts), limited to the staff member's streets. Write streams it: rows
 // are read in keyset-paginated batches, so memory stays flat whatever the
-// number of responses.
+// number of responses. Answers erased by retention are empty.
 type Export struct {
-	s       *Service
-	sv      *Survey
-	streets []string
-	day     string
-	items   []item
+	s     *Service
+	sv    *Survey
+	by    staff.Scope
+	day   string
+	items []item
 }
 
 // PrepareExport checks that m may export the survey; d ("" for all days)
@@ -36,14 +36,12 @@ type Export struct {
 // department.
 func (s *Service) PrepareExport(ctx context.Context, m *staff.Member, id int64, d string) (*Export, error) {
 	tx := s.db.WithContext(ctx)
-	sv, err := s.owned(tx, m, id)
+	by := m.Scope()
+	sv, err := s.owned(tx, by, id)
 	if err != nil {
 		return nil, err
 	}
-	e := &Export{s: s, sv: sv, day: d}
-	if len(m.Streets) > 0 && !m.Has(staff.Superadmin) {
-		e.streets = m.Streets
-	}
+	e := &Export{s: s, sv: sv, by: by, day: d}
 	if sv.Kind != Quiz {
 		if e.items, err = s.items(tx, sv.ID); err != nil {
 			return nil, err
@@ -131,10 +129,7 @@ func (e *Export) each(ctx context.Context, fn func([]string) error) error {
 }
 
 func (e *Export) scope(q *gorm.DB) *gorm.DB {
-	if e.streets != nil {
-		return q.Where("street IN ?", e.streets)
-	}
-	return q
+	return e.by.Filter(q, staff.Columns{Street: "street"})
 }
 
 // WriteCSV streams the export as CSV (UTF-8 with a byte-order mark, so
@@ -145,7 +140,8 @@ func (e *Export) WriteCSV(ctx context.Context, w io.Writer) error {
 		return err
 	}
 	cw := csv.NewWriter(w)
-	if err := cw.Write(e.header()); err != nil {
+	// Question stems are staff-written text too.
+	if err := cw.Write(safeCells(e.header())); err != nil {
 		return err
 	}
 	n := 0
@@ -165,7 +161,8 @@ func (e *Export) WriteCSV(ctx context.Context, w io.Writer) error {
 
 // WriteXLSX streams the export as an XLSX workbook through excelize's
 // StreamWriter, which spills rows to a temporary file beyond a small
-// in-memory buffer.
+// in-memory buffer. Every cell, the header's too, is written as a string
+// value, never as a formula.
 func (e *Export) WriteXLSX(ctx context.Context, w io.Writer) error {
 	f := excelize.NewFile()
 	defer f.Close()
@@ -198,8 +195,9 @@ func (e *Export) WriteXLSX(ctx context.Context, w io.Writer) error {
 	return f.Write(w)
 }
 
-// safeCells defuses spreadsheet formulas in free-text answers (CSV
-// injection): a cell starting with = + - @ gets a leading apostrophe.
+// safeCells defuses spreadsheet formulas in free text, answers and
+// question stems (CSV injection): a cell starting with = + - @ that is not
+// a number gets a leading apostrophe.
 func safeCells(row []string) []string {
 	for i, v := range row {
 		if v != "" && strings.ContainsRune("=+-@", rune(v[0])) {

@@ -205,9 +205,10 @@ func (s *Service) CreateQuestions(ctx context.Context, m *staff.Member, qs []New
 	}
 	var out []Question
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		dept := m.Scope().Department()
 		for _, nq := range qs {
 			by := m.ID
-			q, err := s.insertQuestion(tx, nq, m.DepartmentID, &by, nil)
+			q, err := s.insertQuestion(tx, nq, dept, &by, nil)
 			if err != nil {
 				return err
 			}

@@ -3,12 +3,8 @@ package surveys
 import (
 	"context"
 	"fmt"
-	"math"
-	"slices"
 	"strconv"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"gorm.io/gorm"
 
@@ -19,7 +15,8 @@ import (
 // Response is a resident's answers to a questionnaire or declaration: one
 // per resident, or one per resident per district day for a daily survey
 // (Day is "" for a one-off survey). Street and community are the
-// resident's at the time of answering.
+// resident's at the time of answering. Each answered question also has
+// rows in survey_choices (answerValue), which statistics count.
 type Response struct {
 	ID            int64               `json:"id,string"`
 	SurveyID      int64               `json:"survey_id,string"`
@@ -31,6 +28,8 @@ type Response struct {
 	PointsAwarded int64               `json:"points_awarded"`
 	SubmittedAt   time.Time           `json:"submitted_at"`
 	CreatedAt     time.Time           `json:"-"`
+	// ErasedAt is when retention erased the answers (see retention.go).
+	ErasedAt *time.Time `json:"erased_at,omitempty"`
 }
 
 // TableName maps Response to its table.
@@ -44,43 +43,88 @@ type Receipt struct {
 	PointsAwarded int64     `json:"points_awarded"`
 }
 
-// maxTextAnswer is the longest text answer, in characters.
-const maxTextAnswer = 1000
+var errQuizNeedsAttempt = apperr.New(apperr.Invalid, "测验须先开始答题（POST /surveys/{id}/attempts）")
 
-// checkAnswer validates one answer against its question; it returns the
-// cleaned values or a message.
-func checkAnswer(q Question, vs []string) ([]string, string) {
-	switch q.Type {
-	case Text:
-		if len(vs) != 1 {
-			return nil, "填空题须填一项"
-		}
-		v := strings.TrimSpace(vs[0])
-		if n := utf8.RuneCountInString(v); n < 1 || n > maxTextAnswer {
-			return nil, fmt.Sprintf("须为 1–%d 个字符", maxTextAnswer)
-		}
-		return []string{v}, ""
-	case Number:
-		if len(vs) != 1 {
-			return nil, "数字题须填一个数"
-		}
-		v := strings.TrimSpace(vs[0])
-		f, err := strconv.ParseFloat(v, 64)
-		if err != nil || math.IsInf(f, 0) || math.IsNaN(f) || len(v) > 32 {
-			return nil, "须为数字"
-		}
-		return []string{v}, ""
+// responseFacts is what deciding a response depends on: the survey (open
+// to the resident), its questions, where the resident lives, and when.
+type responseFacts struct {
+	survey *Survey
+	items  []item
+	place  place
+	now    time.Time
+}
+
+// loadResponse reads the facts of a response. Returns ErrNotFound unless
+// the survey is open to the resident.
+func (s *Service) loadResponse(tx *gorm.DB, residentID, surveyID int64, now time.Time) (*responseFacts, error) {
+	sv, err := s.openTo(tx, residentID, surveyID, now)
+	if err != nil {
+		return nil, err
 	}
-	vs = dedupe(vs)
-	for _, v := range vs {
-		if !slices.Contains(q.Options, v) {
-			return nil, fmt.Sprintf("%q 不是该题的选项", v)
+	f := &responseFacts{survey: sv, now: now}
+	if f.items, err = s.items(tx, sv.ID); err != nil {
+		return nil, err
+	}
+	if f.place, err = s.placeOf(tx, residentID); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// responsePlan is a decided response: its row and its survey_choices rows.
+type responsePlan struct {
+	response Response
+	values   []answerValue
+}
+
+// decideResponse decides a resident's response from its facts alone:
+// refused for a quiz, or with an invalid_argument error naming
+// "answers.<id>" for each bad or missing answer; otherwise the rows to
+// write, on today's district day for a daily survey.
+func decideResponse(f responseFacts, residentID int64, answers map[string][]string) (*responsePlan, error) {
+	sv := f.survey
+	if sv.Kind == Quiz {
+		return nil, errQuizNeedsAttempt
+	}
+	questions := map[string]asked{}
+	for _, it := range f.items {
+		questions[strconv.FormatInt(it.ID, 10)] = asked{Question: it.Question, Required: it.Required}
+	}
+	clean, err := checkAnswers(questions, answers, "不是本问卷的题目")
+	if err != nil {
+		return nil, err
+	}
+	day := ""
+	if sv.Recurrence == Daily {
+		day = district.Date(f.now)
+	}
+	return &responsePlan{
+		response: Response{
+			SurveyID: sv.ID, ResidentID: residentID, Day: day, Street: f.place.Street, Community: f.place.Community,
+			Answers: clean, SubmittedAt: f.now, CreatedAt: f.now,
+		},
+		values: answerValues(questions, clean),
+	}, nil
+}
+
+// applyResponse writes a decided response. Returns ErrAlreadySubmitted
+// when the resident has responded already (that day, for a daily survey).
+func applyResponse(tx *gorm.DB, p *responsePlan) error {
+	r := &p.response
+	if err := tx.Create(r).Error; err != nil {
+		if isDuplicate(err) {
+			return ErrAlreadySubmitted
+		}
+		return err
+	}
+	for _, v := range p.values {
+		if err := tx.Table("survey_choices").Create(map[string]any{
+			"response_id": r.ID, "survey_id": r.SurveyID, "question_id": v.QuestionID, "day": r.Day, "value": v.Value,
+		}).Error; err != nil {
+			return err
 		}
 	}
-	if q.Type != Multi && len(vs) != 1 {
-		return nil, "须选且只选一项"
-	}
-	return vs, ""
+	return nil
 }
 
 // Respond records a resident's answers to a questionnaire or declaration.
@@ -95,106 +139,31 @@ func checkAnswer(q Question, vs []string) ([]string, string) {
 func (s *Service) Respond(ctx context.Context, residentID, surveyID int64, answers map[string][]string) (*Receipt, error) {
 	now := s.now().UTC()
 	var (
-		rec *Receipt
-		sv  *Survey
+		sv   *Survey
+		plan *responsePlan
 	)
 	err := s.retry(ctx, func() error {
 		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			var err error
-			if sv, err = s.openTo(tx, residentID, surveyID, now); err != nil {
-				return err
-			}
-			if sv.Kind == Quiz {
-				return apperr.New(apperr.Invalid, "测验须先开始答题（POST /surveys/{id}/attempts）")
-			}
-			its, err := s.items(tx, sv.ID)
+			f, err := s.loadResponse(tx, residentID, surveyID, now)
 			if err != nil {
 				return err
 			}
-			byKey := map[string]item{}
-			for _, it := range its {
-				byKey[strconv.FormatInt(it.ID, 10)] = it
-			}
-			fields := map[string]string{}
-			clean := map[string][]string{}
-			for k, vs := range answers {
-				it, ok := byKey[k]
-				if !ok {
-					fields["answers."+k] = "不是本问卷的题目"
-					continue
-				}
-				if len(vs) == 0 {
-					continue
-				}
-				v, msg := checkAnswer(it.Question, vs)
-				if msg != "" {
-					fields["answers."+k] = msg
-					continue
-				}
-				clean[k] = v
-			}
-			for k, it := range byKey {
-				if _, ok := clean[k]; !ok && it.Required && fields["answers."+k] == "" {
-					fields["answers."+k] = "必答"
-				}
-			}
-			if err := apperr.Fields(fields); err != nil {
+			sv = f.survey
+			if plan, err = decideResponse(*f, residentID, answers); err != nil {
 				return err
 			}
-			d := ""
-			if sv.Recurrence == Daily {
-				d = district.Date(now)
-			}
-			var who struct{ Street, Community string }
-			if err := tx.Table("residents").Select("street, community").Where("id = ?", residentID).Take(&who).Error; err != nil {
-				return err
-			}
-			r := Response{
-				SurveyID: sv.ID, ResidentID: residentID, Day: d, Street: who.Street, Community: who.Community,
-				Answers: clean, SubmittedAt: now, CreatedAt: now,
-			}
-			if err := tx.Create(&r).Error; err != nil {
-				if isDuplicate(err) {
-					return ErrAlreadySubmitted
-				}
-				return err
-			}
-			for k, vs := range clean {
-				t := byKey[k].Type
-				if t == Text || t == Number {
-					continue
-				}
-				for _, v := range vs {
-					if err := tx.Table("survey_choices").Create(map[string]any{
-						"response_id": r.ID, "survey_id": sv.ID, "question_id": byKey[k].ID, "day": d, "value": v,
-					}).Error; err != nil {
-						return err
-					}
-				}
-			}
-			rec = &Receipt{ResponseID: r.ID, Day: d, SubmittedAt: now}
-			return nil
+			return applyResponse(tx, plan)
 		})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("respond: %w", err)
 	}
-	if sv.PointsRule != "" {
-		ext := fmt.Sprintf("decl:%d:%d:%s", sv.ID, residentID, rec.Day)
-		if rec.Day == "" {
-			ext = fmt.Sprintf("resp:%d:%d", sv.ID, residentID)
-		}
-		n, err := s.grant(ctx, sv, residentID, ext, sv.Title)
-		if err != nil {
-			// The response is stored; only the award failed.
-			return rec, err
-		}
-		rec.PointsAwarded = n
-		if n != 0 {
-			if err := s.db.WithContext(ctx).Model(&Response{}).Where("id = ?", rec.ResponseID).Update("points_awarded", n).Error; err != nil {
-				return nil, fmt.Errorf("record points: %w", err)
-			}
-		}
+	r := plan.response
+	rec := &Receipt{ResponseID: r.ID, Day: r.Day, SubmittedAt: now}
+	ext := fmt.Sprintf("decl:%d:%d:%s", sv.ID, residentID, r.Day)
+	if r.Day == "" {
+		ext = fmt.Sprintf("resp:%d:%d", sv.ID, residentID)
 	}
-	return rec, nil
+	rec.PointsAwarded, err = s.award(ctx, sv, residentID, "survey_responses", r.ID, ext, sv.Title)
+	return rec, err
 }

@@ -2,13 +2,15 @@ package surveys
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
-	"sort"
-	"strings"
+	"math"
+	"slices"
+	"strconv"
+	"time"
 
 	"gorm.io/gorm"
 
-	"github.com/futian/ifutian/notify"
 	"github.com/futian/ifutian/staff"
 )
 
@@ -32,7 +34,11 @@ type Stats struct {
 	ByStreet     []StreetStats   `json:"by_street"`
 }
 
-// QuestionStats is one question's figures.
+// QuestionStats is one question's figures. Answered counts the responses
+// (quiz: attempts) that answered it. A quiz question has its correct rate;
+// a choice or rating question the count of each option; a number question
+// its min, max and mean and the count of each number given (of ranges,
+// when there are many); a text question its latest answers.
 type QuestionStats struct {
 	QuestionID   int64            `json:"question_id,string"`
 	Type         string           `json:"type"`
@@ -40,7 +46,21 @@ type QuestionStats struct {
 	Answered     int64            `json:"answered"`
 	CorrectRate  *float64         `json:"correct_rate,omitempty"`
 	Distribution map[string]int64 `json:"distribution,omitempty"`
+	Min          *float64         `json:"min,omitempty"`
+	Max          *float64         `json:"max,omitempty"`
+	Mean         *float64         `json:"mean,omitempty"`
+	Latest       []TextAnswer     `json:"latest,omitempty"`
 }
+
+// TextAnswer is one answer to a text question, shown in statistics.
+type TextAnswer struct {
+	ResponseID  int64     `json:"response_id,string"`
+	Answer      string    `json:"answer"`
+	SubmittedAt time.Time `json:"submitted_at"`
+}
+
+// latestTexts is how many answers of a text question statistics show.
+const latestTexts = 10
 
 // StreetStats is one street's figures.
 type StreetStats struct {
@@ -59,20 +79,22 @@ func rate(n, of int64) float64 {
 }
 
 // Stats returns a survey's statistics; d ("" for all days) narrows a
-// questionnaire or declaration to one district day. Returns ErrNotFound
-// outside m's department.
+// questionnaire or declaration to one district day. Only answers from
+// m's streets count. Answers erased by retention still count, through
+// their anonymous tallies. Returns ErrNotFound outside m's department.
 func (s *Service) Stats(ctx context.Context, m *staff.Member, id int64, d string) (*Stats, error) {
 	tx := s.db.WithContext(ctx)
-	sv, err := s.owned(tx, m, id)
+	by := m.Scope()
+	sv, err := s.owned(tx, by, id)
 	if err != nil {
 		return nil, err
 	}
 	st := &Stats{SurveyID: sv.ID, Kind: sv.Kind, Questions: []QuestionStats{}, ByStreet: []StreetStats{}}
 	if sv.Kind == Quiz {
-		err = s.quizStats(tx, sv, st)
+		err = s.quizStats(tx, by, sv, st)
 	} else {
 		st.Day = d
-		err = s.responseStats(tx, sv, d, st)
+		err = s.responseStats(tx, by, sv, d, st)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("survey stats: %w", err)
@@ -80,9 +102,28 @@ func (s *Service) Stats(ctx context.Context, m *staff.Member, id int64, d string
 	return st, nil
 }
 
-func (s *Service) quizStats(tx *gorm.DB, sv *Survey, st *Stats) error {
+// tallied selects a survey's tallies (survey_question_tallies or
+// survey_value_tallies) in scope, of day d ("" for every day).
+func tallied(tx *gorm.DB, by staff.Scope, table string, surveyID int64, d string) *gorm.DB {
+	q := tx.Table(table).Where("survey_id = ?", surveyID)
+	if d != "" {
+		q = q.Where("day = ?", d)
+	}
+	return by.Filter(q, staff.Columns{Street: "street"})
+}
+
+// perQuestion is a count of one question (or of one of its values).
+type perQuestion struct {
+	QuestionID int64
+	Value      string
+	N          int64
+	Correct    int64
+}
+
+func (s *Service) quizStats(tx *gorm.DB, by staff.Scope, sv *Survey, st *Stats) error {
 	done := func() *gorm.DB {
-		return tx.Table("survey_attempts").Where("survey_id = ? AND submitted_at IS NOT NULL", sv.ID)
+		q := tx.Table("survey_attempts").Where("survey_id = ? AND submitted_at IS NOT NULL", sv.ID)
+		return by.Filter(q, staff.Columns{Street: "street"})
 	}
 	var tot struct {
 		Participants, Submissions, Fast int64
@@ -109,41 +150,62 @@ func (s *Service) quizStats(tx *gorm.DB, sv *Survey, st *Stats) error {
 	}
 	st.ByStreet = nonNilSlice(streets)
 
-	var qs []struct {
-		QuestionID int64
-		Answered   int64
-		Correct    int64
-	}
-	if err := tx.Table("survey_attempt_items").Where("survey_id = ?", sv.ID).
-		Select("question_id, COUNT(*) AS answered, COALESCE(SUM(CASE WHEN correct THEN 1 ELSE 0 END), 0) AS correct").
-		Group("question_id").Order("question_id").Scan(&qs).Error; err != nil {
+	// The items of attempts not yet erased, and the tallies of erased ones.
+	var live, erased []perQuestion
+	items := tx.Table("survey_attempt_items i").Joins("JOIN survey_attempts a ON a.id = i.attempt_id").Where("i.survey_id = ?", sv.ID)
+	if err := by.Filter(items, staff.Columns{Street: "a.street"}).
+		Select("i.question_id, COUNT(*) AS n, COALESCE(SUM(CASE WHEN i.correct THEN 1 ELSE 0 END), 0) AS correct").
+		Group("i.question_id").Scan(&live).Error; err != nil {
 		return err
 	}
-	ids := make([]int64, len(qs))
-	for i, q := range qs {
-		ids[i] = q.QuestionID
+	if err := tallied(tx, by, "survey_question_tallies", sv.ID, "").
+		Select("question_id, SUM(answered) AS n, SUM(correct) AS correct").Group("question_id").Scan(&erased).Error; err != nil {
+		return err
 	}
+	sum := map[int64]*perQuestion{}
+	for _, q := range append(live, erased...) {
+		if sum[q.QuestionID] == nil {
+			sum[q.QuestionID] = &perQuestion{QuestionID: q.QuestionID}
+		}
+		sum[q.QuestionID].N += q.N
+		sum[q.QuestionID].Correct += q.Correct
+	}
+	ids := make([]int64, 0, len(sum))
+	for id := range sum {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
 	byID, err := s.questionsByID(tx, ids)
 	if err != nil {
 		return err
 	}
-	for _, q := range qs {
-		r := rate(q.Correct, q.Answered)
+	for _, id := range ids {
+		q := sum[id]
+		r := rate(q.Correct, q.N)
 		st.Questions = append(st.Questions, QuestionStats{
-			QuestionID: q.QuestionID, Type: byID[q.QuestionID].Type, Stem: byID[q.QuestionID].Stem,
-			Answered: q.Answered, CorrectRate: &r,
+			QuestionID: id, Type: byID[id].Type, Stem: byID[id].Stem, Answered: q.N, CorrectRate: &r,
 		})
 	}
 	return nil
 }
 
-func (s *Service) responseStats(tx *gorm.DB, sv *Survey, d string, st *Stats) error {
+// choices selects a survey's survey_choices rows of responses in scope,
+// of day d ("" for every day), as c joined with their response r.
+func choices(tx *gorm.DB, by staff.Scope, surveyID int64, d string) *gorm.DB {
+	q := tx.Table("survey_choices c").Joins("JOIN survey_responses r ON r.id = c.response_id").Where("c.survey_id = ?", surveyID)
+	if d != "" {
+		q = q.Where("c.day = ?", d)
+	}
+	return by.Filter(q, staff.Columns{Street: "r.street"})
+}
+
+func (s *Service) responseStats(tx *gorm.DB, by staff.Scope, sv *Survey, d string, st *Stats) error {
 	resp := func() *gorm.DB {
 		q := tx.Table("survey_responses").Where("survey_id = ?", sv.ID)
 		if d != "" {
 			q = q.Where("day = ?", d)
 		}
-		return q
+		return by.Filter(q, staff.Columns{Street: "street"})
 	}
 	var tot struct{ Participants, Submissions int64 }
 	if err := resp().Select("COUNT(DISTINCT resident_id) AS participants, COUNT(*) AS submissions").Scan(&tot).Error; err != nil {
@@ -161,41 +223,53 @@ func (s *Service) responseStats(tx *gorm.DB, sv *Survey, d string, st *Stats) er
 	if err != nil {
 		return err
 	}
-	var counts []struct {
-		QuestionID int64
-		Value      string
-		N          int64
+	// Answers not yet erased are counted from survey_choices; erased ones
+	// from their tallies, kept by the same day and street.
+	var values, answered []perQuestion
+	for _, c := range []struct {
+		into *[]perQuestion
+		q    *gorm.DB
+	}{
+		{&values, choices(tx, by, sv.ID, d).Select("c.question_id, c.value, COUNT(*) AS n").Group("c.question_id, c.value")},
+		{&values, tallied(tx, by, "survey_value_tallies", sv.ID, d).Select("question_id, value, SUM(n) AS n").Group("question_id, value")},
+		{&answered, choices(tx, by, sv.ID, d).Select("c.question_id, COUNT(DISTINCT c.response_id) AS n").Group("c.question_id")},
+		{&answered, tallied(tx, by, "survey_question_tallies", sv.ID, d).Select("question_id, SUM(answered) AS n").Group("question_id")},
+	} {
+		var part []perQuestion
+		if err := c.q.Scan(&part).Error; err != nil {
+			return err
+		}
+		*c.into = append(*c.into, part...)
 	}
-	cq := tx.Table("survey_choices").Where("survey_id = ?", sv.ID)
-	if d != "" {
-		cq = cq.Where("day = ?", d)
-	}
-	if err := cq.Select("question_id, value, COUNT(*) AS n").Group("question_id, value").Scan(&counts).Error; err != nil {
-		return err
-	}
-	var answered []struct {
-		QuestionID int64
-		N          int64
-	}
-	if err := cq.Session(&gorm.Session{}).Select("question_id, COUNT(DISTINCT response_id) AS n").Group("question_id").Scan(&answered).Error; err != nil {
-		return err
-	}
+
 	for _, it := range its {
 		qs := QuestionStats{QuestionID: it.ID, Type: it.Type, Stem: it.Stem}
-		if it.Type != Text && it.Type != Number {
+		for _, a := range answered {
+			if a.QuestionID == it.ID {
+				qs.Answered += a.N
+			}
+		}
+		counts := map[string]int64{}
+		for _, v := range values {
+			if v.QuestionID == it.ID {
+				counts[v.Value] += v.N
+			}
+		}
+		switch it.Type {
+		case Text:
+			if qs.Latest, err = s.latestTexts(tx, by, sv.ID, it.ID, d); err != nil {
+				return err
+			}
+		case Number:
+			n := summarizeNumbers(counts)
+			qs.Min, qs.Max, qs.Mean, qs.Distribution = n.Min, n.Max, n.Mean, n.Distribution
+		default:
 			qs.Distribution = map[string]int64{}
 			for _, o := range it.Options {
 				qs.Distribution[o] = 0
 			}
-		}
-		for _, c := range counts {
-			if c.QuestionID == it.ID && qs.Distribution != nil {
-				qs.Distribution[c.Value] = c.N
-			}
-		}
-		for _, a := range answered {
-			if a.QuestionID == it.ID {
-				qs.Answered = a.N
+			for v, n := range counts {
+				qs.Distribution[v] += n
 			}
 		}
 		st.Questions = append(st.Questions, qs)
@@ -203,102 +277,96 @@ func (s *Service) responseStats(tx *gorm.DB, sv *Survey, d string, st *Stats) er
 	return nil
 }
 
-// MissingResident is a targeted resident who has not responded.
-type MissingResident struct {
-	ResidentID int64  `json:"resident_id,string"`
-	Nickname   string `json:"nickname"`
-	Street     string `json:"street"`
-	Community  string `json:"community"`
-}
-
-// missingQuery selects the survey's audience members within m's streets
-// who gave no response on day d (any response, for a one-off survey).
-func (s *Service) missingQuery(tx *gorm.DB, m *staff.Member, sv *Survey, d string) *gorm.DB {
-	q := sv.Audience.Scope(tx.Table("residents"), s.now())
-	if len(m.Streets) > 0 && !m.Has(staff.Superadmin) {
-		q = q.Where("residents.street IN ?", m.Streets)
+// latestTexts returns the newest answers to text question qid in scope
+// (of day d, "" for every day), newest first; erased answers are gone.
+func (s *Service) latestTexts(tx *gorm.DB, by staff.Scope, surveyID, qid int64, d string) ([]TextAnswer, error) {
+	var rows []struct {
+		ID          int64
+		Answers     string
+		SubmittedAt time.Time
 	}
-	if sv.Recurrence == Daily {
-		return q.Where("NOT EXISTS (SELECT 1 FROM survey_responses r WHERE r.survey_id = ? AND r.resident_id = residents.id AND r.day = ?)", sv.ID, d)
-	}
-	return q.Where("NOT EXISTS (SELECT 1 FROM survey_responses r WHERE r.survey_id = ? AND r.resident_id = residents.id)", sv.ID)
-}
-
-// Missing lists the targeted residents (within m's streets) who have not
-// responded on day d, by ascending ID after the cursor, and the cursor of
-// the next page (0 on the last). Returns ErrNotFound outside m's
-// department, and an invalid_argument error for a quiz.
-func (s *Service) Missing(ctx context.Context, m *staff.Member, id int64, d string, after int64, limit int) ([]MissingResident, int64, error) {
-	tx := s.db.WithContext(ctx)
-	sv, err := s.owned(tx, m, id)
+	err := choices(tx, by, surveyID, d).Where("c.question_id = ? AND c.value = ''", qid).
+		Select("r.id, r.answers, r.submitted_at").Order("c.response_id DESC").Limit(latestTexts).Scan(&rows).Error
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
-	if sv.Kind == Quiz {
-		return nil, 0, errQuizHasNoMissing
-	}
-	var out []MissingResident
-	err = s.missingQuery(tx, m, sv, d).Select("residents.id AS resident_id, residents.nickname, residents.street, residents.community").
-		Where("residents.id > ?", after).Order("residents.id").Limit(limit + 1).Scan(&out).Error
-	if err != nil {
-		return nil, 0, fmt.Errorf("missing residents: %w", err)
-	}
-	var next int64
-	if len(out) > limit {
-		out = out[:limit]
-		next = out[limit-1].ResidentID
-	}
-	return out, next, nil
-}
-
-// Remind sends every targeted resident (within m's streets) who has not
-// responded on day d an inbox notice, in one call to notify, idempotent on
-// the survey, day and street scope. It returns how many were reminded.
-func (s *Service) Remind(ctx context.Context, m *staff.Member, id int64, d string) (int, error) {
-	tx := s.db.WithContext(ctx)
-	sv, err := s.owned(tx, m, id)
-	if err != nil {
-		return 0, err
-	}
-	if sv.Kind == Quiz {
-		return 0, errQuizHasNoMissing
-	}
-	var ids []int64
-	for after := int64(0); ; {
-		var batch []int64
-		if err := s.missingQuery(tx, m, sv, d).Where("residents.id > ?", after).Order("residents.id").
-			Limit(5000).Pluck("residents.id", &batch).Error; err != nil {
-			return 0, fmt.Errorf("missing residents: %w", err)
+	out := []TextAnswer{}
+	key := strconv.FormatInt(qid, 10)
+	for _, r := range rows {
+		var answers map[string][]string
+		if err := json.Unmarshal([]byte(r.Answers), &answers); err != nil {
+			return nil, fmt.Errorf("response %d answers: %w", r.ID, err)
 		}
-		ids = append(ids, batch...)
-		if len(batch) < 5000 {
-			break
+		if vs := answers[key]; len(vs) > 0 {
+			out = append(out, TextAnswer{ResponseID: r.ID, Answer: vs[0], SubmittedAt: r.SubmittedAt})
 		}
-		after = batch[len(batch)-1]
 	}
-	if len(ids) == 0 {
-		return 0, nil
+	return out, nil
+}
+
+// numberSummary is a number question's figures.
+type numberSummary struct {
+	Min, Max, Mean *float64
+	Distribution   map[string]int64
+}
+
+// maxNumberBuckets is how many distinct numbers a distribution shows one
+// by one; more are counted in that many equal ranges from min to max.
+const maxNumberBuckets = 10
+
+// summarizeNumbers works out a number question's figures from the count
+// of each value given, as given ("36.5" and "36.50" are one number). It is
+// a function of the counts alone, whatever their order, so statistics
+// from tallies equal those from the answers. The mean is rounded to two
+// decimals.
+func summarizeNumbers(counts map[string]int64) numberSummary {
+	byNumber := map[float64]int64{}
+	for v, n := range counts {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || n <= 0 {
+			continue
+		}
+		byNumber[f] += n
 	}
-	source := fmt.Sprintf("survey:%d:remind:%s", sv.ID, d)
-	if len(m.Streets) > 0 && !m.Has(staff.Superadmin) {
-		streets := append([]string(nil), m.Streets...)
-		sort.Strings(streets)
-		source += ":streets:" + strings.Join(streets, ",")
+	out := numberSummary{Distribution: map[string]int64{}}
+	if len(byNumber) == 0 {
+		return out
 	}
-	category := "activity"
-	if sv.Kind == Declaration {
-		category = "health"
+	nums := make([]float64, 0, len(byNumber))
+	for f := range byNumber {
+		nums = append(nums, f)
 	}
-	body := fmt.Sprintf("您尚未填写「%s」，请在小程序中完成。", sv.Title)
-	if sv.Recurrence == Daily {
-		body = fmt.Sprintf("您尚未填写 %s 的「%s」，请在小程序中完成。", d, sv.Title)
+	slices.Sort(nums)
+	var total int64
+	var sum float64
+	for _, f := range nums {
+		total += byNumber[f]
+		sum += f * float64(byNumber[f])
 	}
-	if err := s.notify.SendDirect(ctx, notify.DirectNotice{
-		Title: "填报提醒：" + sv.Title, Body: body, Category: category, ResidentIDs: ids, Source: source,
-	}); err != nil {
-		return 0, fmt.Errorf("send reminders: %w", err)
+	lo, hi := nums[0], nums[len(nums)-1]
+	mean := math.Round(sum/float64(total)*100) / 100
+	out.Min, out.Max, out.Mean = &lo, &hi, &mean
+	if len(nums) <= maxNumberBuckets {
+		for _, f := range nums {
+			out.Distribution[formatNumber(f)] = byNumber[f]
+		}
+		return out
 	}
-	return len(ids), nil
+	width := (hi - lo) / maxNumberBuckets
+	for _, f := range nums {
+		i := min(int((f-lo)/width), maxNumberBuckets-1)
+		from, to := lo+float64(i)*width, lo+float64(i+1)*width
+		if i == maxNumberBuckets-1 {
+			to = hi
+		}
+		out.Distribution[formatNumber(from)+"–"+formatNumber(to)] += byNumber[f]
+	}
+	return out
+}
+
+// formatNumber writes f with at most four decimals.
+func formatNumber(f float64) string {
+	return strconv.FormatFloat(math.Round(f*1e4)/1e4, 'f', -1, 64)
 }
 
 func nonNilSlice[T any](xs []T) []T {

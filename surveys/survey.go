@@ -50,9 +50,12 @@ type notifier interface {
 	SendDirect(ctx context.Context, n notify.DirectNotice) error
 }
 
-// granter is what surveys needs from the points module.
+// granter is what surveys needs from the points module: granting points
+// on behalf of a survey's department, and checking ahead that a department
+// may use a rule.
 type granter interface {
 	Grant(ctx context.Context, by staff.Scope, req points.AwardRequest) (*points.Transaction, bool, error)
+	UsableRule(ctx context.Context, by staff.Scope, code string) (*points.Rule, error)
 }
 
 // Service manages surveys. It is safe for concurrent use.
@@ -75,7 +78,9 @@ func (s *Service) SetClock(now func() time.Time) { s.now = now }
 // Survey is a quiz, questionnaire or declaration owned by a department.
 // A quiz has either fixed questions or a draw (tags and count) from the
 // bank; questionnaires and declarations have fixed questions. Residents in
-// its audience see it once published, between OpensAt and ClosesAt.
+// its audience see it once published, between OpensAt and ClosesAt. Its
+// answers are kept RetentionDays days after they were given, then erased
+// down to anonymous counts (retention.go).
 type Survey struct {
 	ID             int64           `json:"id,string"`
 	DepartmentID   *int64          `json:"department_id,string,omitempty"`
@@ -93,6 +98,7 @@ type Survey struct {
 	PassScore      int             `json:"pass_score"`
 	PointsRule     string          `json:"points_rule"`
 	Recurrence     string          `json:"recurrence"`
+	RetentionDays  int             `json:"retention_days"`
 	Status         string          `json:"status"`
 	PublishedAt    *time.Time      `json:"published_at"`
 	CreatedAt      time.Time       `json:"created_at"`
@@ -175,9 +181,9 @@ func (s *Service) adminView(ctx context.Context, sv *Survey) (*Survey, error) {
 	return sv, nil
 }
 
-// owned loads a survey that m's department owns. Returns ErrNotFound for
-// one that does not exist or belongs to another department.
-func (s *Service) owned(tx *gorm.DB, m *staff.Member, id int64) (*Survey, error) {
+// owned loads a survey of a department the scope owns. Returns
+// ErrNotFound for one that does not exist or is outside the scope.
+func (s *Service) owned(tx *gorm.DB, by staff.Scope, id int64) (*Survey, error) {
 	var sv Survey
 	err := tx.Where("id = ?", id).Take(&sv).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -185,11 +191,7 @@ func (s *Service) owned(tx *gorm.DB, m *staff.Member, id int64) (*Survey, error)
 	} else if err != nil {
 		return nil, fmt.Errorf("find survey: %w", err)
 	}
-	var dept int64
-	if sv.DepartmentID != nil {
-		dept = *sv.DepartmentID
-	}
-	if !m.InDepartment(dept) {
+	if !by.OwnsDepartment(sv.DepartmentID) {
 		return nil, ErrNotFound
 	}
 	return &sv, nil
@@ -199,7 +201,7 @@ func (s *Service) owned(tx *gorm.DB, m *staff.Member, id int64) (*Survey, error)
 // Returns ErrNotFound outside m's department and ErrAlreadyPublished for a
 // published one.
 func (s *Service) Publish(ctx context.Context, m *staff.Member, id int64) (*Survey, error) {
-	sv, err := s.owned(s.db.WithContext(ctx), m, id)
+	sv, err := s.owned(s.db.WithContext(ctx), m.Scope(), id)
 	if err != nil {
 		return nil, err
 	}

@@ -19,62 +19,30 @@ import (
 	"github.com/futian/ifutian/staff"
 )
 
-// recorder is a recording fake of what surveys needs from notify and points.
-type recorder struct {
-	mu      sync.Mutex
-	notices []notify.DirectNotice
-	grants  []string // residentID/rule/externalID
-	seen    map[string]bool
-	capped  bool
-	fail    error
-}
-
-func (r *recorder) SendDirect(ctx context.Context, n notify.DirectNotice) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.notices = append(r.notices, n)
-	return nil
-}
-
-func (r *recorder) Grant(ctx context.Context, by staff.Scope, req points.AwardRequest) (*points.Transaction, bool, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.capped {
-		return nil, false, points.ErrCapReached
-	}
-	if r.fail != nil {
-		return nil, false, r.fail
-	}
-	key := strconv.FormatInt(req.ResidentID, 10) + "/" + req.RuleCode + "/" + req.ExternalID
-	if r.seen == nil {
-		r.seen = map[string]bool{}
-	}
-	r.grants = append(r.grants, key)
-	if r.seen[key] {
-		return &points.Transaction{}, true, nil
-	}
-	r.seen[key] = true
-	return &points.Transaction{Delta: 10}, false, nil
-}
-
 type fixture struct {
 	t       *testing.T
 	db      *gorm.DB
 	s       *Service
-	rec     *recorder
+	points  *points.Service
+	notify  *notify.Service
 	now     time.Time
 	editor  *staff.Member
 	regions *residents.Regions
 	seq     int
 }
 
+// newFixture builds the service over the real points and notify modules on
+// a fresh database, with the district-wide rules quiz_pass and declaration
+// (10 points each, no cap) and an editor of a new department.
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	gdb := dbtest.Open(t)
-	rec := &recorder{}
-	f := &fixture{t: t, db: gdb, rec: rec, now: time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)}
-	f.s = New(gdb, rec, rec)
+	f := &fixture{t: t, db: gdb, points: points.New(gdb), notify: notify.New(gdb), now: time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)}
+	f.s = New(gdb, f.notify, f.points)
 	f.s.SetClock(func() time.Time { return f.now })
+	for _, code := range []string{"quiz_pass", "declaration"} {
+		f.rule(points.Rule{Code: code})
+	}
 	d, err := staff.New(gdb).CreateDepartment(context.Background(), "普法办"+strconv.FormatInt(time.Now().UnixNano(), 10))
 	if err != nil {
 		t.Fatal(err)
@@ -84,6 +52,38 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	return f
+}
+
+// rule saves a points rule worth 10 points unless r says otherwise.
+func (f *fixture) rule(r points.Rule) {
+	f.t.Helper()
+	if r.Name == "" {
+		r.Name = r.Code
+	}
+	if r.Points == 0 {
+		r.Points = 10
+	}
+	if _, _, err := f.points.SaveRule(context.Background(), nil, r); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// grants lists the points granted, oldest first, as
+// "resident/rule/external id".
+func (f *fixture) grants() []string {
+	f.t.Helper()
+	var rows []struct {
+		ResidentID           int64
+		RuleCode, ExternalID string
+	}
+	if err := f.db.Table("point_transactions").Where("kind = ?", "earn").Order("id").Find(&rows).Error; err != nil {
+		f.t.Fatal(err)
+	}
+	out := make([]string, len(rows))
+	for i, r := range rows {
+		out[i] = key(r.ResidentID) + "/" + r.RuleCode + "/" + r.ExternalID
+	}
+	return out
 }
 
 // resident inserts a live resident of a street.
@@ -272,8 +272,8 @@ func TestQuizDrawScoreAndPoints(t *testing.T) {
 			t.Fatalf("correction=%+v", c)
 		}
 	}
-	if want := key(r) + "/quiz_pass/attempt:" + key(a.AttemptID); f.rec.grants[0] != want {
-		t.Fatalf("grant=%q, want %q", f.rec.grants[0], want)
+	if want := key(r) + "/quiz_pass/attempt:" + key(a.AttemptID); f.grants()[0] != want {
+		t.Fatalf("grant=%q, want %q", f.grants()[0], want)
 	}
 
 	t.Run("ErrAlreadySubmitted", func(t *testing.T) {
@@ -292,8 +292,8 @@ func TestQuizDrawScoreAndPoints(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		f.rec.capped = true
-		defer func() { f.rec.capped = false }()
+		// One passed quiz a day earns points.
+		f.rule(points.Rule{Code: "quiz_pass", DailyCap: 1})
 		ans := map[string][]string{}
 		for _, pq := range a2.Questions {
 			var q Question
@@ -504,8 +504,8 @@ func TestDeclarationDaily(t *testing.T) {
 	if rec.Day != "2026-11-23" || rec.PointsAwarded != 10 {
 		t.Fatalf("receipt=%+v", rec)
 	}
-	if want := key(r) + "/declaration/decl:" + key(sv.ID) + ":" + key(r) + ":2026-11-23"; f.rec.grants[0] != want {
-		t.Fatalf("grant=%q, want %q", f.rec.grants[0], want)
+	if want := key(r) + "/declaration/decl:" + key(sv.ID) + ":" + key(r) + ":2026-11-23"; f.grants()[0] != want {
+		t.Fatalf("grant=%q, want %q", f.grants()[0], want)
 	}
 	if _, err := f.s.Respond(ctx, r, sv.ID, ok); !errors.Is(err, ErrAlreadySubmitted) {
 		t.Fatalf("second the same day: err=%v", err)
@@ -572,13 +572,19 @@ func TestStatsMissingRemindExport(t *testing.T) {
 		t.Fatalf("other department: err=%v", err)
 	}
 
-	n, err := f.s.Remind(ctx, f.editor, sv.ID, d)
-	if err != nil || n != 2 || len(f.rec.notices) != 1 {
-		t.Fatalf("remind n=%d err=%v notices=%d", n, err, len(f.rec.notices))
+	rem, err := f.s.Remind(ctx, f.editor, sv.ID, d)
+	var notices []struct {
+		ID     int64
+		Source string
 	}
-	got := f.rec.notices[0]
-	if got.Source != "survey:"+key(sv.ID)+":remind:"+d || len(got.ResidentIDs) != 2 || got.ResidentIDs[0] != hf2 || got.ResidentIDs[1] != lh {
-		t.Fatalf("notice=%+v", got)
+	f.db.Table("notices").Find(&notices)
+	if err != nil || rem.Reminded != 2 || len(notices) != 1 {
+		t.Fatalf("remind %+v err=%v notices=%d", rem, err, len(notices))
+	}
+	var to []int64
+	f.db.Table("notice_recipients").Where("notice_id = ?", notices[0].ID).Order("resident_id").Pluck("resident_id", &to)
+	if notices[0].Source != "survey:"+key(sv.ID)+":remind:"+d || len(to) != 2 || to[0] != hf2 || to[1] != lh {
+		t.Fatalf("notice=%+v to %v", notices[0], to)
 	}
 
 	// Export, street-scoped: only 华富街道's response for the scoped staff of 华富.
@@ -656,7 +662,8 @@ func TestRespondKeepsResponseWhenAwardFails(t *testing.T) {
 	ctx := context.Background()
 	sv, qs := declaration(f)
 	r := f.resident("华富街道", "")
-	f.rec.fail = errors.New("points down")
+	ended := time.Now().Add(-time.Hour)
+	f.rule(points.Rule{Code: "declaration", ValidUntil: &ended})
 	rec, err := f.s.Respond(ctx, r, sv.ID, map[string][]string{key(qs[0].ID): {"对"}, key(qs[1].ID): {"无"}})
 	if err == nil || rec == nil || rec.PointsAwarded != 0 {
 		t.Fatalf("rec=%+v err=%v, want the stored receipt and the award error", rec, err)
@@ -697,7 +704,7 @@ func TestConcurrentDeclarations(t *testing.T) {
 	var responses, choices int64
 	f.db.Table("survey_responses").Count(&responses)
 	f.db.Table("survey_choices").Count(&choices)
-	if ok != 1 || responses != 1 || choices != 3 || len(f.rec.grants) != 1 {
-		t.Fatalf("ok=%d responses=%d choices=%d grants=%d, want 1, 1, 3, 1", ok, responses, choices, len(f.rec.grants))
+	if ok != 1 || responses != 1 || choices != 3 || len(f.grants()) != 1 {
+		t.Fatalf("ok=%d responses=%d choices=%d grants=%d, want 1, 1, 3, 1", ok, responses, choices, len(f.grants()))
 	}
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/futian/ifutian/migrations"
 	"github.com/futian/ifutian/notify"
 	"github.com/futian/ifutian/residents"
+	"github.com/futian/ifutian/surveys"
 	"github.com/futian/ifutian/wechat"
 )
 
@@ -71,12 +72,8 @@ func openDB(ctx context.Context, cfg Config, log *slog.Logger) (*gorm.DB, error)
 // IFUTIAN_DATA_KEY a development key is kept beside the SQLite file; on
 // MySQL the key is required, since losing it loses every phone number.
 func dataKey(cfg Config, log *slog.Logger) ([]byte, error) {
-	if cfg.DataKey != "" {
-		k, err := pii.ParseKey(cfg.DataKey)
-		if err != nil {
-			return nil, fmt.Errorf("IFUTIAN_DATA_KEY: %w", err)
-		}
-		return k, nil
+	if cfg.DataKeyBytes != nil {
+		return cfg.DataKeyBytes, nil
 	}
 	path, ok := strings.CutPrefix(cfg.DB, "sqlite:")
 	if !ok {
@@ -190,7 +187,16 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *instance, err 
 		// closed, and retries points grants left pending.
 		return a.Activities.Run(ctx, time.Minute, func(err error) { log.Error("settle activities", "err", err) })
 	})
-	if err := setPointsLevels(a.Points, cfg.PointsLevels); err != nil {
+	a.workers = append(a.workers, func(ctx context.Context) error {
+		return a.Surveys.RunRetention(ctx, surveys.RetentionInterval, func(n int, err error) {
+			if err != nil {
+				log.Error("survey retention", "err", err)
+			} else if n > 0 {
+				log.Info("survey answers erased past retention", "count", n)
+			}
+		})
+	})
+	if err := setPointsLevels(a.Points, cfg.Levels); err != nil {
 		return nil, err
 	}
 	a.workers = append(a.workers,
@@ -212,7 +218,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *instance, err 
 	}
 	a.api, err = api.New(api.Config{
 		Services: a.Services, Log: log, WeChat: a.wechat,
-		Limiter: limiter, Metrics: metrics, OpsToken: cfg.OpsToken, DisableDocs: !cfg.Docs,
+		Limiter: limiter, Metrics: metrics, OpsToken: cfg.OpsToken, DisableDocs: !cfg.Docs, TrustedProxies: cfg.TrustedProxies,
 		Ready: func(ctx context.Context) error { return db.SQL(a.db).PingContext(ctx) },
 	})
 	if err != nil {

@@ -1,11 +1,17 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
+	"github.com/futian/ifutian/internal/db"
 	"github.com/futian/ifutian/internal/pii"
 )
 
@@ -33,7 +39,13 @@ type Config struct {
 	ResidentTokenTTL  time.Duration // IFUTIAN_RESIDENT_TOKEN_TTL
 	StaffTokenTTL     time.Duration // IFUTIAN_STAFF_TOKEN_TTL
 	PointsLevels      string        // IFUTIAN_POINTS_LEVELS, e.g. "0,100,300,1000": lifetime points of levels 1, 2, …
-	MemberCodeKey     []byte        // IFUTIAN_MEMBER_CODE_KEY, parsed; nil when unset (SQLite then keeps a development key)
+	TrustedProxiesRaw string        // IFUTIAN_TRUSTED_PROXIES, e.g. "10.0.0.0/8,192.168.1.7"
+
+	// Parsed from the above by loadConfig.
+	Levels         []int64  // PointsLevels; nil keeps the defaults
+	DataKeyBytes   []byte   // DataKey; nil when unset (SQLite then keeps a development key)
+	TrustedProxies []string // TrustedProxiesRaw, one IP or CIDR each; none by default
+	MemberCodeKey  []byte   // IFUTIAN_MEMBER_CODE_KEY; nil when unset (SQLite then keeps a development key)
 }
 
 // FakeWeChat reports whether the built-in fake WeChat is used.
@@ -41,8 +53,9 @@ func (c Config) FakeWeChat() bool {
 	return c.WeChatURL == "" && (c.WeChatAppID == "" || c.WeChatSecret == "")
 }
 
-// loadConfig reads the configuration. Every bad value is an error naming
-// its variable.
+// loadConfig reads and checks the whole configuration, so that a bad value
+// stops the program before it touches the database. Every bad value is an
+// error naming its variable.
 func loadConfig(getenv func(string) string) (Config, error) {
 	c := Config{
 		Addr:         or(getenv("IFUTIAN_ADDR"), ":8080"),
@@ -58,13 +71,48 @@ func loadConfig(getenv func(string) string) (Config, error) {
 
 		BootstrapPassword: getenv("IFUTIAN_BOOTSTRAP_ADMIN_PASSWORD"),
 		PointsLevels:      getenv("IFUTIAN_POINTS_LEVELS"),
+		TrustedProxiesRaw: getenv("IFUTIAN_TRUSTED_PROXIES"),
 	}
 	var errs []string
 	bad := func(name, format string, args ...any) {
 		errs = append(errs, name+": "+fmt.Sprintf(format, args...))
 	}
-	if !strings.HasPrefix(c.DB, "sqlite:") && !strings.HasPrefix(c.DB, "mysql:") {
-		bad("IFUTIAN_DB", "%q: want sqlite:<path> or mysql:<dsn>", c.DB)
+	if err := db.CheckDSN(c.DB); err != nil {
+		bad("IFUTIAN_DB", "%v", err)
+	}
+	if c.DataKey != "" {
+		k, err := pii.ParseKey(c.DataKey)
+		if err != nil {
+			bad("IFUTIAN_DATA_KEY", "want %d random bytes in base64 (openssl rand -base64 %d)", pii.KeySize, pii.KeySize)
+		}
+		c.DataKeyBytes = k
+	} else if strings.HasPrefix(c.DB, "mysql:") {
+		// Losing the key loses every phone number: with MySQL it is never generated.
+		bad("IFUTIAN_DATA_KEY", "required with MySQL: %d random bytes in base64 (openssl rand -base64 %d)", pii.KeySize, pii.KeySize)
+	}
+	if c.RedisURL != "" {
+		if _, err := redis.ParseURL(c.RedisURL); err != nil {
+			bad("IFUTIAN_REDIS_URL", "%q: %v (want e.g. redis://127.0.0.1:6379/0)", c.RedisURL, err)
+		}
+	}
+	if strings.TrimSpace(c.PointsLevels) != "" {
+		levels, err := parseLevels(c.PointsLevels)
+		if err != nil {
+			bad("IFUTIAN_POINTS_LEVELS", "%q: %v", c.PointsLevels, err)
+		}
+		c.Levels = levels
+	}
+	for _, p := range strings.Split(c.TrustedProxiesRaw, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		if _, err := netip.ParsePrefix(p); err != nil {
+			if _, err := netip.ParseAddr(p); err != nil {
+				bad("IFUTIAN_TRUSTED_PROXIES", "%q: want IP addresses or CIDR ranges separated by commas", p)
+				continue
+			}
+		}
+		c.TrustedProxies = append(c.TrustedProxies, p)
 	}
 	if v := getenv("IFUTIAN_MEMBER_CODE_KEY"); v != "" {
 		k, err := pii.ParseKey(v)
@@ -117,9 +165,11 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	}
 	c.WeChatSendRate = 20
 	if v := getenv("IFUTIAN_WECHAT_SEND_RATE"); v != "" {
-		if _, err := fmt.Sscanf(v, "%d", &c.WeChatSendRate); err != nil || c.WeChatSendRate < 1 {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < 1 {
 			bad("IFUTIAN_WECHAT_SEND_RATE", "%q: want a positive whole number of messages per second", v)
 		}
+		c.WeChatSendRate = n
 	}
 	for _, b := range []struct {
 		name string
@@ -137,6 +187,23 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		return c, fmt.Errorf("configuration:\n  %s", strings.Join(errs, "\n  "))
 	}
 	return c, nil
+}
+
+// parseLevels reads IFUTIAN_POINTS_LEVELS: ascending whole numbers, the
+// lifetime points at which levels 1, 2, … begin.
+func parseLevels(v string) ([]int64, error) {
+	var levels []int64
+	for _, f := range strings.Split(v, ",") {
+		n, err := strconv.ParseInt(strings.TrimSpace(f), 10, 64)
+		if err != nil || n < 0 {
+			return nil, errors.New("want ascending whole numbers like 0,100,300,1000")
+		}
+		if len(levels) > 0 && n <= levels[len(levels)-1] {
+			return nil, errors.New("the thresholds must ascend")
+		}
+		levels = append(levels, n)
+	}
+	return levels, nil
 }
 
 func or(v, def string) string {

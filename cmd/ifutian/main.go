@@ -7,6 +7,7 @@
 //	ifutian fake-wechat           run the fake WeChat server on IFUTIAN_ADDR
 //	ifutian bench <scenario>      measure throughput against IFUTIAN_DB (points, notify, activities)
 //	ifutian points reconcile      check every points account against its ledger
+//	ifutian openapi               print the OpenAPI document (console/openapi.json)
 package main
 
 import (
@@ -38,6 +39,7 @@ commands:
   fake-wechat                run the fake WeChat server on IFUTIAN_ADDR
   bench <scenario>           measure against IFUTIAN_DB: points, notify or activities
   points reconcile           check balances against the ledger
+  openapi                    print the OpenAPI document the server serves
 
 configuration is read from IFUTIAN_* environment variables (see README.md).`
 
@@ -75,6 +77,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return benchCommand(ctx, cfg, log, args[1:], stdout)
 	case "points":
 		return pointsCommand(ctx, cfg, log, args[1:], stdout)
+	case "openapi":
+		return openapiCommand(stdout)
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)
 		return nil

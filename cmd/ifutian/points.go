@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/futian/ifutian/points"
@@ -49,21 +47,13 @@ func pointsCommand(ctx context.Context, cfg Config, log *slog.Logger, args []str
 	return nil
 }
 
-// setPointsLevels applies IFUTIAN_POINTS_LEVELS ("0,100,300,…"; empty
-// keeps the defaults).
-func setPointsLevels(svc *points.Service, v string) error {
-	if strings.TrimSpace(v) == "" {
+// setPointsLevels applies IFUTIAN_POINTS_LEVELS, parsed and checked by
+// loadConfig (nil keeps the defaults).
+func setPointsLevels(svc *points.Service, levels []int64) error {
+	if levels == nil {
 		return nil
 	}
-	var ts []int64
-	for _, f := range strings.Split(v, ",") {
-		n, err := strconv.ParseInt(strings.TrimSpace(f), 10, 64)
-		if err != nil || n < 0 {
-			return fmt.Errorf("IFUTIAN_POINTS_LEVELS: %q: want ascending whole numbers like 0,100,300,1000", v)
-		}
-		ts = append(ts, n)
-	}
-	if err := svc.SetLevels(ts); err != nil {
+	if err := svc.SetLevels(levels); err != nil {
 		return fmt.Errorf("IFUTIAN_POINTS_LEVELS: %w", err)
 	}
 	return nil

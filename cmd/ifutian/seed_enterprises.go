@@ -54,7 +54,7 @@ func (a *instance) demoEnterprises(ctx context.Context, out io.Writer) error {
 		created++
 		for _, r := range d.records {
 			r.USCC = e.USCC
-			if _, err := a.Enterprises.Record(ctx, officer, r); err != nil {
+			if _, _, err := a.Enterprises.Record(ctx, officer, r); err != nil {
 				return fmt.Errorf("demo credit record for %s: %w", d.ent.Name, err)
 			}
 		}

@@ -58,7 +58,7 @@ func (a *instance) demoSurveys(ctx context.Context, out io.Writer) error {
 		},
 	}
 	for _, d := range demos {
-		id, err := a.Surveys.FindIDByTitle(ctx, editor.DepartmentID, d.Title)
+		id, err := a.Surveys.FindIDByTitle(ctx, editor.Scope().Department(), d.Title)
 		if err != nil {
 			return err
 		}

@@ -73,6 +73,7 @@ func New(d Deps) *Services {
 	})
 	var hooks residents.Hooks
 	hooks.Erasers = []residents.Eraser{func(tx *gorm.DB, id int64) error { return s.Auth.RevokeAllTx(tx, auth.Resident, id) }}
+	hooks.Deleted = []func(int64){func(id int64) { s.Auth.Forget(auth.Resident, id) }}
 	hooks.Exporters = map[string]residents.Exporter{}
 	for name, m := range s.personalData() {
 		hooks.Erasers = append(hooks.Erasers, m.EraseResident)

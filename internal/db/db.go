@@ -30,14 +30,33 @@ const (
 	MySQL  Dialect = "mysql"
 )
 
+// CheckDSN checks a database name as Open reads it, without connecting:
+// "sqlite:<path>" or "mysql:<go-sql-driver DSN>".
+func CheckDSN(dsn string) error {
+	kind, rest, ok := strings.Cut(dsn, ":")
+	if !ok || rest == "" {
+		return fmt.Errorf("IFUTIAN_DB %q: want sqlite:<path> or mysql:<dsn>", dsn)
+	}
+	switch kind {
+	case "sqlite":
+		return nil
+	case "mysql":
+		if _, err := mysqldriver.ParseDSN(rest); err != nil {
+			return fmt.Errorf("IFUTIAN_DB mysql DSN: %w", err)
+		}
+		return nil
+	}
+	return fmt.Errorf("IFUTIAN_DB %q: unknown database %q, want sqlite or mysql", dsn, kind)
+}
+
 // Open connects to the database named by dsn, "sqlite:<path>" or
 // "mysql:<go-sql-driver DSN>", and checks that it answers.
 // An unreachable MySQL server is reported with the address that was tried.
 func Open(ctx context.Context, dsn string) (*gorm.DB, Dialect, error) {
-	kind, rest, ok := strings.Cut(dsn, ":")
-	if !ok || rest == "" {
-		return nil, "", fmt.Errorf("IFUTIAN_DB %q: want sqlite:<path> or mysql:<dsn>", dsn)
+	if err := CheckDSN(dsn); err != nil {
+		return nil, "", err
 	}
+	kind, rest, _ := strings.Cut(dsn, ":")
 	cfg := &gorm.Config{
 		SkipDefaultTransaction: true,
 		Logger:                 logger.Discard,
@@ -64,8 +83,10 @@ func openSQLite(ctx context.Context, path string, cfg *gorm.Config) (*gorm.DB, e
 	q := url.Values{}
 	// Writers queue behind busy_timeout instead of failing; BEGIN IMMEDIATE
 	// takes the write lock up front so two read-then-write transactions
-	// cannot deadlock on lock upgrade.
-	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(1)"} {
+	// cannot deadlock on lock upgrade. secure_delete overwrites deleted
+	// content with zeros, so an erased resident's data does not linger in
+	// the file's free space (see Checkpoint for the WAL).
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(1)", "secure_delete(1)"} {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
@@ -120,6 +141,27 @@ func openMySQL(ctx context.Context, dsn string, cfg *gorm.Config) (*gorm.DB, err
 		return nil, fmt.Errorf("connect to MySQL at %s: %w", mc.Addr, err)
 	}
 	return gdb, nil
+}
+
+// Checkpoint copies SQLite's write-ahead log into the database file and
+// truncates the log, so that what was erased leaves the log's older pages
+// too (with secure_delete, the file's pages no longer hold it). It waits
+// for readers up to the busy timeout. On MySQL it does nothing: InnoDB
+// keeps old row versions in its undo log until purge, and its redo log
+// until it is overwritten.
+func Checkpoint(ctx context.Context, gdb *gorm.DB) error {
+	if DialectOf(gdb) != SQLite {
+		return nil
+	}
+	var busy, logFrames, done int
+	err := gdb.WithContext(ctx).Raw("PRAGMA wal_checkpoint(TRUNCATE)").Row().Scan(&busy, &logFrames, &done)
+	if err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	if busy != 0 {
+		return errors.New("checkpoint: readers kept the write-ahead log busy")
+	}
+	return nil
 }
 
 // DialectOf reports the dialect of an open database.

@@ -2,7 +2,9 @@ package db_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
@@ -46,5 +48,44 @@ func TestOpenErrors(t *testing.T) {
 		if _, _, err := db.Open(context.Background(), dsn); err == nil || !strings.Contains(err.Error(), "IFUTIAN_DB") {
 			t.Fatalf("Open(%q)=%v", dsn, err)
 		}
+	}
+}
+
+// TestSQLiteSecureDelete: every pooled connection zeroes deleted content,
+// and Checkpoint leaves an empty write-ahead log.
+func TestSQLiteSecureDelete(t *testing.T) {
+	gdb := dbtest.OpenSQLite(t)
+	sqlDB := db.SQL(gdb)
+	ctx := context.Background()
+	var conns []*sql.Conn
+	for range 3 { // distinct connections: each is held until the end
+		c, err := sqlDB.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		conns = append(conns, c)
+	}
+	for i, c := range conns {
+		var on int
+		if err := c.QueryRowContext(ctx, "PRAGMA secure_delete").Scan(&on); err != nil || on != 1 {
+			t.Fatalf("connection %d: secure_delete=%d (%v), want 1", i, on, err)
+		}
+	}
+	for _, c := range conns {
+		c.Close()
+	}
+	if err := gdb.Exec("INSERT INTO departments (name, created_at) VALUES ('checkpointed', '2026-01-01 00:00:00')").Error; err != nil {
+		t.Fatal(err)
+	}
+	var file string
+	if err := gdb.Raw("SELECT file FROM pragma_database_list WHERE name = 'main'").Scan(&file).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Checkpoint(ctx, gdb); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(file + "-wal"); err == nil && fi.Size() != 0 {
+		t.Fatalf("write-ahead log of %d bytes after Checkpoint", fi.Size())
 	}
 }

@@ -1,0 +1,1 @@
+import"./session-C6AECP63.js";import"./css-CLxjPHQg.js";

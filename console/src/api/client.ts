@@ -1,0 +1,95 @@
+// The typed client of /api/v1. Paths, parameters and bodies are checked
+// against schema.d.ts, generated from the server's OpenAPI document, so a
+// contract change fails the console's type check rather than a screen.
+import createClient, { type Middleware } from 'openapi-fetch'
+import type { components, paths } from './schema'
+import { endSession, session } from './session'
+
+export type Schemas = components['schemas']
+
+/** ApiError is the contract's error body: its code, message and the fields it names. */
+export class ApiError extends Error {
+  readonly status: number
+  readonly code: string
+  readonly fields: Record<string, string>
+  readonly details: Record<string, unknown>
+
+  constructor(status: number, code: string, message: string, details: Record<string, unknown> = {}) {
+    super(message)
+    this.status = status
+    this.code = code
+    this.details = details
+    const f = details.fields
+    this.fields = f && typeof f === 'object' ? (f as Record<string, string>) : {}
+  }
+}
+
+const auth: Middleware = {
+  onRequest({ request }) {
+    if (session.token) request.headers.set('Authorization', 'Bearer ' + session.token)
+    return request
+  },
+  onResponse({ request, response }) {
+    // A refused token (expired, revoked, disabled account) ends the session;
+    // a wrong password at sign-in carries no token and ends nothing.
+    if (response.status === 401 && request.headers.has('Authorization')) endSession('unauthenticated')
+    return response
+  },
+}
+
+export const api = createClient<paths>({ baseUrl: '' })
+api.use(auth)
+
+interface Result<T> {
+  data?: T
+  error?: unknown
+  response: Response
+}
+
+/** call unwraps a client call: its data, or an ApiError. */
+export async function call<T>(p: Promise<Result<T>>): Promise<T> {
+  let r: Result<T>
+  try {
+    r = await p
+  } catch (e) {
+    throw new ApiError(0, 'network', '无法连接服务器，请检查网络后重试', { cause: String(e) })
+  }
+  if (r.response.ok) return r.data as T
+  throw toApiError(r.response.status, r.error)
+}
+
+function toApiError(status: number, body: unknown): ApiError {
+  const e = (body as { error?: { code?: string; message?: string; details?: Record<string, unknown> } } | undefined)?.error
+  if (e?.code) return new ApiError(status, e.code, e.message || e.code, e.details ?? {})
+  return new ApiError(status, 'internal', `服务器返回 ${status}`)
+}
+
+/** download fetches a file with the staff token and hands it to the browser as a download. */
+export async function download(url: string, fallbackName: string) {
+  const res = await fetch(url, { headers: { Authorization: 'Bearer ' + session.token } })
+  if (!res.ok) {
+    if (res.status === 401) endSession('unauthenticated')
+    let body: unknown
+    try {
+      body = await res.json()
+    } catch {
+      body = undefined
+    }
+    throw toApiError(res.status, body)
+  }
+  const blob = await res.blob()
+  const m = /filename="([^"]+)"/.exec(res.headers.get('Content-Disposition') ?? '')
+  const a = document.createElement('a')
+  a.href = URL.createObjectURL(blob)
+  a.download = m?.[1] ?? fallbackName
+  document.body.appendChild(a)
+  a.click()
+  a.remove()
+  setTimeout(() => URL.revokeObjectURL(a.href), 10_000)
+}
+
+/** loadMe fetches who the signed-in member is and what they may do. */
+export async function loadMe() {
+  session.me = await call(api.GET('/api/v1/admin/me'))
+  return session.me
+}

@@ -1,0 +1,89 @@
+// Chinese labels of the API's codes.
+export const noticeStatus: Record<string, string> = {
+  draft: '草稿',
+  submitted: '待审核',
+  approved: '已通过',
+  rejected: '已驳回',
+  published: '已发布',
+  withdrawn: '已撤回',
+  expired: '已过期',
+}
+export const noticeStatusType: Record<string, 'info' | 'warning' | 'success' | 'danger' | 'primary'> = {
+  draft: 'info',
+  submitted: 'warning',
+  approved: 'primary',
+  rejected: 'danger',
+  published: 'success',
+  withdrawn: 'info',
+  expired: 'info',
+}
+export const noticeCategory: Record<string, string> = { policy: '政策', health: '健康', activity: '活动', warning: '预警' }
+export const noticeAction: Record<string, string> = {
+  created: '创建',
+  submitted: '提交审核',
+  approved: '审核通过',
+  rejected: '驳回',
+  published: '发布',
+  withdrawn: '撤回',
+}
+export const roleName: Record<string, string> = {
+  superadmin: '超级管理员',
+  dept_admin: '部门管理员',
+  editor: '编辑',
+  reviewer: '审核员',
+  points_officer: '积分专员',
+  credit_officer: '信用专员',
+  verifier: '核销员',
+  auditor: '审计员',
+}
+export const permissionName: Record<string, string> = {
+  'audit.read': '查看审计日志',
+  'benefits.manage': '管理惠企政策',
+  'credit.write': '录入信用记录',
+  'departments.manage': '管理部门',
+  'enterprises.bindings.decide': '审核企业绑定',
+  'enterprises.manage': '管理企业名录',
+  'enterprises.objections.decide': '处理评价异议',
+  'notices.read': '查看通知',
+  'notices.review': '审核通知',
+  'notices.write': '撰写通知',
+  'points.appeals.decide': '处理积分申诉',
+  'points.award': '发放积分',
+  'points.deduct': '扣减积分',
+  'points.rules.manage': '管理积分规则',
+  'residents.read': '查看居民信息',
+  'rewards.manage': '管理奖品',
+  'rewards.verify': '核销兑换券',
+  'staff.manage': '管理人员',
+  'surveys.read': '查看问卷统计',
+  'surveys.write': '编辑问卷',
+}
+export const queueStatus: Record<string, string> = { pending: '待处理', approved: '已通过', rejected: '已驳回' }
+export const surveyKind: Record<string, string> = { quiz: '答题', questionnaire: '问卷', declaration: '每日申报' }
+export const bindingRole: Record<string, string> = { legal_rep: '法定代表人', agent: '经办人' }
+export const creditKind: Record<string, string> = {
+  penalty: '行政处罚',
+  commitment_breach: '违背承诺',
+  arrears: '欠缴',
+  complaint: '投诉',
+  honor: '荣誉表彰',
+  tax_grade: '纳税信用等级',
+}
+export const severity: Record<string, string> = { minor: '轻微', general: '一般', serious: '严重' }
+
+/** fmtTime shows an RFC 3339 time in the district's zone. */
+export function fmtTime(t?: string | null): string {
+  if (!t) return '—'
+  const d = new Date(t)
+  if (Number.isNaN(d.getTime())) return t
+  return d.toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false })
+}
+
+/** districtToday is today's date in the district (UTC+8), YYYY-MM-DD. */
+export function districtToday(): string {
+  return new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10)
+}
+
+export function pct(x?: number): string {
+  return x === undefined ? '—' : (x * 100).toFixed(1) + '%'
+}

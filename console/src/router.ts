@@ -1,0 +1,96 @@
+// The console's screens. Adding a screen is one file under screens/ and
+// one entry here: its path, title, the permission it needs and, for the
+// menu, its group. The layout builds the menu from this table, showing
+// only what the member may use; the API still refuses everything else.
+import type { Component } from 'vue'
+import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
+import { ElMessage } from 'element-plus'
+import { loadMe } from './api/client'
+import { can, onSessionEnd, session, type Permission } from './api/session'
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    title?: string
+    perm?: Permission
+    /** menu group; screens without one are reached from other screens */
+    menu?: MenuGroup
+    public?: boolean
+  }
+}
+
+export type MenuGroup = '工作台' | '通知公告' | '个人积分' | '企业评价' | '问卷答题' | '系统管理'
+export const menuGroups: MenuGroup[] = ['工作台', '通知公告', '个人积分', '企业评价', '问卷答题', '系统管理']
+
+const screen = (path: string, title: string, component: () => Promise<{ default: Component }>, meta: RouteRecordRaw['meta'] = {}): RouteRecordRaw => ({
+  path,
+  component,
+  meta: { title, ...meta },
+})
+
+export const screens: RouteRecordRaw[] = [
+  screen('', '待办概览', () => import('./screens/Home.vue'), { menu: '工作台' }),
+  screen('me', '个人信息', () => import('./screens/Profile.vue'), { menu: '工作台' }),
+
+  screen('notices', '通知列表', () => import('./screens/NoticeList.vue'), { menu: '通知公告', perm: 'notices.read' }),
+  screen('notices/new', '撰写通知', () => import('./screens/NoticeCompose.vue'), { menu: '通知公告', perm: 'notices.write' }),
+  screen('notices/review', '审核队列', () => import('./screens/NoticeReview.vue'), { menu: '通知公告', perm: 'notices.review' }),
+  screen('notices/:id', '通知详情', () => import('./screens/NoticeDetail.vue'), { perm: 'notices.read' }),
+
+  screen('points/award', '发放积分', () => import('./screens/PointsAward.vue'), { menu: '个人积分', perm: 'points.award' }),
+  screen('points/deduct', '扣减积分', () => import('./screens/PointsDeduct.vue'), { menu: '个人积分', perm: 'points.deduct' }),
+  screen('points/appeals', '申诉处理', () => import('./screens/PointsAppeals.vue'), { menu: '个人积分', perm: 'points.appeals.decide' }),
+  screen('points/rules', '积分规则', () => import('./screens/PointsRules.vue'), { menu: '个人积分', perm: 'points.rules.manage' }),
+  screen('points/rewards', '兑换奖品', () => import('./screens/Rewards.vue'), { menu: '个人积分', perm: 'rewards.manage' }),
+
+  screen('enterprises', '企业登记', () => import('./screens/Enterprises.vue'), { menu: '企业评价', perm: 'enterprises.manage' }),
+  screen('enterprises/credit', '信用记录', () => import('./screens/CreditRecord.vue'), { menu: '企业评价', perm: 'credit.write' }),
+  screen('enterprises/bindings', '绑定审核', () => import('./screens/Bindings.vue'), { menu: '企业评价', perm: 'enterprises.bindings.decide' }),
+  screen('enterprises/objections', '异议处理', () => import('./screens/Objections.vue'), { menu: '企业评价', perm: 'enterprises.objections.decide' }),
+  screen('enterprises/benefits', '惠企政策', () => import('./screens/Benefits.vue'), { menu: '企业评价', perm: 'benefits.manage' }),
+
+  screen('surveys', '问卷与答题', () => import('./screens/Surveys.vue'), { menu: '问卷答题', perm: 'surveys.read' }),
+  screen('surveys/new', '新建问卷', () => import('./screens/SurveyCreate.vue'), { menu: '问卷答题', perm: 'surveys.write' }),
+  screen('surveys/questions', '题库', () => import('./screens/Questions.vue'), { menu: '问卷答题', perm: 'surveys.write' }),
+  screen('surveys/:id', '问卷统计', () => import('./screens/SurveyStats.vue'), { perm: 'surveys.read' }),
+
+  screen('staff', '人员与部门', () => import('./screens/Staff.vue'), { menu: '系统管理', perm: 'staff.manage' }),
+  screen('audit', '审计日志', () => import('./screens/AuditLog.vue'), { menu: '系统管理', perm: 'audit.read' }),
+]
+
+const routes: RouteRecordRaw[] = [
+  { path: '/login', component: () => import('./screens/Login.vue'), meta: { title: '登录', public: true } },
+  // The venue page stands alone: a phone at 375 px has no room for the menu.
+  { path: '/verify', component: () => import('./screens/VoucherVerify.vue'), meta: { title: '核销兑换券', perm: 'rewards.verify' } },
+  { path: '/', component: () => import('./screens/Layout.vue'), children: screens },
+  { path: '/:rest(.*)*', redirect: '/' },
+]
+
+export const router = createRouter({ history: createWebHistory('/console/'), routes })
+
+router.beforeEach(async (to) => {
+  if (to.meta.public) return true
+  if (!session.token) return { path: '/login', query: to.fullPath === '/' ? {} : { redirect: to.fullPath } }
+  if (!session.me) {
+    try {
+      await loadMe()
+    } catch {
+      return session.token ? { path: '/login' } : false // a 401 already sent the member to sign-in
+    }
+  }
+  if (to.meta.perm && !can(to.meta.perm)) {
+    ElMessage.warning('您没有该页面的权限')
+    return { path: '/' }
+  }
+  return true
+})
+
+router.afterEach((to) => {
+  document.title = (to.meta.title ? to.meta.title + ' · ' : '') + 'i福田部门工作台'
+})
+
+onSessionEnd((reason) => {
+  if (reason === 'expired') ElMessage.warning('登录已过期，请重新登录')
+  if (reason === 'unauthenticated') ElMessage.warning('登录已失效，请重新登录')
+  const current = router.currentRoute.value
+  if (!current.meta.public) router.push({ path: '/login', query: { redirect: current.fullPath } })
+})

@@ -1,0 +1,237 @@
+package surveys
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/futian/ifutian/points"
+	"github.com/futian/ifutian/staff"
+)
+
+// Correction tells a resident, after submitting, how they did on one
+// question.
+type Correction struct {
+	QuestionID  int64    `json:"question_id,string"`
+	Stem        string   `json:"stem"`
+	YourAnswer  []string `json:"your_answer"`
+	Answer      []string `json:"answer"`
+	Correct     bool     `json:"correct"`
+	Credit      float64  `json:"credit"`
+	Explanation string   `json:"explanation"`
+	Article     string   `json:"article"`
+}
+
+// Result is a scored attempt.
+type Result struct {
+	AttemptID     int64        `json:"attempt_id,string"`
+	Score         int          `json:"score"`
+	Passed        bool         `json:"passed"`
+	PointsAwarded int64        `json:"points_awarded"`
+	Corrections   []Correction `json:"corrections"`
+	SubmittedAt   time.Time    `json:"submitted_at"`
+}
+
+// Credit scores one answer to a scored question, in [0, 1]. Options are
+// compared as strings, so their order never matters. Single and judge:
+// 1 for the right option, else 0. Multi: 1 for exactly the right set;
+// otherwise partial credit (right chosen − wrong chosen) / right, floored
+// at 0 — so choosing every option earns nothing, and a subset of the right
+// options earns its share.
+func Credit(q Question, chosen []string) float64 {
+	want := map[string]bool{}
+	for _, a := range q.Answer {
+		want[a] = true
+	}
+	got := map[string]bool{}
+	for _, c := range chosen {
+		got[c] = true
+	}
+	right, wrong := 0, 0
+	for c := range got {
+		if want[c] {
+			right++
+		} else {
+			wrong++
+		}
+	}
+	if right == len(want) && wrong == 0 {
+		return 1
+	}
+	if q.Type != Multi || len(want) == 0 {
+		return 0
+	}
+	return math.Max(0, float64(right-wrong)/float64(len(want)))
+}
+
+// submitFacts is what deciding a submit depends on: the attempt, its
+// survey, the questions drawn for it, and when.
+type submitFacts struct {
+	attempt   Attempt
+	survey    Survey
+	questions map[int64]Question
+	now       time.Time
+}
+
+// loadSubmit reads the facts of a submit. Returns ErrAttemptNotFound for
+// another resident's attempt.
+func (s *Service) loadSubmit(tx *gorm.DB, residentID, attemptID int64, now time.Time) (*submitFacts, error) {
+	f := &submitFacts{now: now}
+	err := tx.Where("id = ? AND resident_id = ?", attemptID, residentID).Take(&f.attempt).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrAttemptNotFound
+	} else if err != nil {
+		return nil, err
+	}
+	if err := tx.Where("id = ?", f.attempt.SurveyID).Take(&f.survey).Error; err != nil {
+		return nil, err
+	}
+	ids := make([]int64, len(f.attempt.Questions))
+	for i, d := range f.attempt.Questions {
+		ids[i] = d.QuestionID
+	}
+	if f.questions, err = s.questionsByID(tx, ids); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// submitPlan is a decided submit: the result and what the attempt stores.
+type submitPlan struct {
+	result  Result
+	answers map[string][]string
+	fast    bool
+}
+
+// decideSubmit scores an attempt from its facts alone. Returns
+// ErrAlreadySubmitted, ErrDeadlinePassed (past the deadline and its grace)
+// or an invalid_argument error naming "answers.<id>" for an answer to a
+// question not drawn or an option not offered.
+func decideSubmit(f submitFacts, answers map[string][]string) (*submitPlan, error) {
+	a := f.attempt
+	if a.SubmittedAt != nil {
+		return nil, ErrAlreadySubmitted
+	}
+	if f.now.After(a.Deadline.Add(submitGrace)) {
+		return nil, ErrDeadlinePassed
+	}
+	questions := map[string]asked{}
+	for _, d := range a.Questions {
+		q := f.questions[d.QuestionID]
+		q.Options = d.Options
+		questions[strconv.FormatInt(d.QuestionID, 10)] = asked{Question: q}
+	}
+	clean, err := checkAnswers(questions, answers, "不是本次答题的题目")
+	if err != nil {
+		return nil, err
+	}
+	p := &submitPlan{answers: clean}
+	res := &p.result
+	*res = Result{AttemptID: a.ID, SubmittedAt: f.now, Corrections: make([]Correction, len(a.Questions))}
+	total := 0.0
+	for i, d := range a.Questions {
+		q := f.questions[d.QuestionID]
+		mine := nonNil(clean[strconv.FormatInt(d.QuestionID, 10)])
+		c := Credit(q, mine)
+		total += c
+		res.Corrections[i] = Correction{
+			QuestionID: d.QuestionID, Stem: q.Stem, YourAnswer: mine, Answer: q.Answer, Correct: c == 1,
+			Credit: c, Explanation: q.Explanation, Article: q.Article,
+		}
+	}
+	res.Score = int(math.Round(100 * total / float64(len(a.Questions))))
+	res.Passed = res.Score >= f.survey.PassScore
+	p.fast = f.now.Sub(a.StartedAt) < time.Duration(len(a.Questions))*fastPerQuestion
+	return p, nil
+}
+
+// applySubmit stores a decided submit. The conditional update claims the
+// attempt: a concurrent second submit waits on the row and then matches
+// nothing (ErrAlreadySubmitted).
+func applySubmit(tx *gorm.DB, a *Attempt, p *submitPlan) error {
+	res := &p.result
+	up := tx.Model(&Attempt{}).Where("id = ? AND submitted_at IS NULL", a.ID).Updates(map[string]any{
+		"submitted_at": res.SubmittedAt, "answers": mustJSON(p.answers), "score": res.Score, "passed": res.Passed,
+		"fast": p.fast, "updated_at": res.SubmittedAt,
+	})
+	if up.Error != nil {
+		return up.Error
+	}
+	if up.RowsAffected == 0 {
+		return ErrAlreadySubmitted
+	}
+	for _, c := range res.Corrections {
+		if err := tx.Table("survey_attempt_items").Create(map[string]any{
+			"attempt_id": a.ID, "question_id": c.QuestionID, "survey_id": a.SurveyID, "credit": c.Credit, "correct": c.Correct,
+		}).Error; err != nil {
+			if isDuplicate(err) {
+				return ErrAlreadySubmitted
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// Submit scores an attempt: score is 0–100, the percentage of the credit
+// earned over all drawn questions (an unanswered question earns 0). A
+// passed quiz with a points rule awards points through the points module
+// (idempotent on the attempt; a cap refusal is 0 points, not an error).
+// Returns ErrAttemptNotFound for another resident's attempt,
+// ErrAlreadySubmitted for a second submit, ErrDeadlinePassed after the
+// deadline, and an invalid_argument error naming "answers.<id>" for an
+// answer to a question not drawn or an option not offered. If only the
+// points award fails, it returns the stored result with 0 points and the
+// error (the award is idempotent on the attempt, so it can be replayed).
+func (s *Service) Submit(ctx context.Context, residentID, attemptID int64, answers map[string][]string) (*Result, error) {
+	now := s.now().UTC()
+	var (
+		sv   Survey
+		plan *submitPlan
+	)
+	err := s.retry(ctx, func() error {
+		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			f, err := s.loadSubmit(tx, residentID, attemptID, now)
+			if err != nil {
+				return err
+			}
+			sv = f.survey
+			if plan, err = decideSubmit(*f, answers); err != nil {
+				return err
+			}
+			return applySubmit(tx, &f.attempt, plan)
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("submit attempt: %w", err)
+	}
+	res := &plan.result
+	if res.Passed {
+		res.PointsAwarded, err = s.award(ctx, &sv, residentID, "survey_attempts", attemptID, fmt.Sprintf("attempt:%d", attemptID), "普法答题："+sv.Title)
+	}
+	return res, err
+}
+
+// grant awards points under the survey's rule, on behalf of the survey's
+// department (so only a rule that department may use grants anything); a
+// cap refusal earns 0 and is no error.
+func (s *Service) grant(ctx context.Context, sv *Survey, residentID int64, externalID, note string) (int64, error) {
+	if s.points == nil {
+		return 0, nil
+	}
+	t, _, err := s.points.Grant(ctx, staff.DepartmentScope(sv.DepartmentID), points.AwardRequest{
+		ResidentID: residentID, RuleCode: sv.PointsRule, ExternalID: externalID, Note: note,
+	})
+	if errors.Is(err, points.ErrCapReached) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("award points: %w", err)
+	}
+	return t.Delta, nil
+}
