@@ -83,7 +83,7 @@ const (
 
 // notifier is what activities needs from the notify module.
 type notifier interface {
-	SendDirect(ctx context.Context, n notify.DirectNotice) error
+	SendDirectTx(tx *gorm.DB, n notify.DirectNotice) error
 }
 
 // granter is what activities needs from the points module.

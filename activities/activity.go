@@ -386,10 +386,10 @@ func (s *Service) Publish(ctx context.Context, m *staff.Member, id int64) (*Acti
 }
 
 // Cancel cancels an activity that is not over and tells everyone signed up
-// (confirmed or waiting) by a system notice naming the activity; the
-// reason is kept for staff and never sent. Cancelling a cancelled activity
-// changes nothing and sends the notice again to anyone it has not reached.
-// Returns ErrNotFound outside m's scope and ErrEnded for one that is over.
+// (confirmed or waiting) by a system notice naming the activity, in the
+// same transaction; the reason is kept for staff and never sent.
+// Cancelling a cancelled activity changes nothing. Returns ErrNotFound
+// outside m's scope and ErrEnded for one that is over.
 func (s *Service) Cancel(ctx context.Context, m *staff.Member, id int64, reason string) (*Activity, error) {
 	reason = strings.TrimSpace(reason)
 	if utf8.RuneCountInString(reason) > 500 {
@@ -402,47 +402,44 @@ func (s *Service) Cancel(ctx context.Context, m *staff.Member, id int64, reason 
 		if a, err = s.owned(tx, m.Scope(), id, true); err != nil {
 			return err
 		}
-		if a.Status == Cancelled {
-			return nil
-		}
-		if a.Ended(now) {
+		if a.Status != Cancelled && a.Ended(now) {
 			return ErrEnded
 		}
-		return tx.Model(&Activity{}).Where("id = ?", id).
-			Updates(map[string]any{"status": Cancelled, "cancel_reason": reason, "cancelled_at": now, "updated_at": now}).Error
+		if a.Status != Cancelled {
+			if err := tx.Model(&Activity{}).Where("id = ?", id).
+				Updates(map[string]any{"status": Cancelled, "cancel_reason": reason, "cancelled_at": now, "updated_at": now}).Error; err != nil {
+				return err
+			}
+		}
+		if a.PublishedAt == nil {
+			return nil // a draft: nobody signed up
+		}
+		return s.notifyCancelled(tx, a)
 	})
 	if err != nil {
 		return nil, s.wrap("cancel activity", err)
-	}
-	if a.PublishedAt != nil {
-		if err := s.notifyCancelled(ctx, a); err != nil {
-			return nil, err
-		}
 	}
 	return s.load(s.db.WithContext(ctx), id, false)
 }
 
 // notifyCancelled sends the fixed cancellation notice to everyone signed
-// up for a, once (its Source).
-func (s *Service) notifyCancelled(ctx context.Context, a *Activity) error {
+// up for a, in tx (with the cancellation), once (its Source).
+func (s *Service) notifyCancelled(tx *gorm.DB, a *Activity) error {
 	var ids []int64
-	if err := s.db.WithContext(ctx).Model(&Signup{}).Where("activity_id = ? AND status IN ?", a.ID, []string{Confirmed, Waiting}).
+	if err := tx.Model(&Signup{}).Where("activity_id = ? AND status IN ?", a.ID, []string{Confirmed, Waiting}).
 		Order("id").Pluck("resident_id", &ids).Error; err != nil {
-		return fmt.Errorf("cancel activity: %w", err)
+		return err
 	}
 	start := a.StartsAt.In(district.Zone).Format("1月2日 15:04")
-	err := s.notify.SendDirect(ctx, notify.DirectNotice{
+	return s.notify.SendDirectTx(tx, notify.DirectNotice{
 		Kind:  notify.KindActivityCancelled,
 		Title: "活动取消通知",
 		Body: fmt.Sprintf("您报名的活动「%s」（%s，%s）已取消，给您带来不便，敬请谅解。",
 			a.Title, start, a.Place),
+		Data:     map[string]string{"activity": truncate(a.Title, 60), "start": a.StartsAt.In(district.Zone).Format("2006-01-02 15:04")},
 		Category: "activity", ResidentIDs: ids, DepartmentID: a.DepartmentID,
 		Source: fmt.Sprintf("activity:%d:cancelled", a.ID),
 	})
-	if err != nil {
-		return fmt.Errorf("cancel activity: notify: %w", err)
-	}
-	return nil
 }
 
 // wrap adds context to an unexpected error and leaves the module's errors

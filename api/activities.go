@@ -38,7 +38,6 @@ func (s *Server) resolveMemberCode(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	auditDetail(c, "resident "+strconv.FormatInt(r.ID, 10))
 	c.JSON(http.StatusOK, r)
 }
 
@@ -120,7 +119,6 @@ func (s *Server) createActivity(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	auditDetail(c, "activity "+strconv.FormatInt(a.ID, 10))
 	v, err := s.Activities.FindForStaff(c.Request.Context(), actor(c), a.ID)
 	if err != nil {
 		s.fail(c, err)
@@ -271,11 +269,6 @@ func (s *Server) recordAttendance(c *gin.Context, action string) {
 		s.fail(c, err)
 		return
 	}
-	how := activities.MethodMemberCode
-	if w.MemberCode == "" {
-		how = activities.MethodManual
-	}
-	auditDetail(c, how+" "+action+", resident "+strconv.FormatInt(e.ResidentID, 10))
 	respondCreated(c, !repeated, e)
 }
 
@@ -304,7 +297,6 @@ func (s *Server) adjustHours(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	auditDetail(c, "hours adjustment, resident "+req.ResidentID)
 	respondCreated(c, !repeated, e)
 }
 

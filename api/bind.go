@@ -59,7 +59,7 @@ func bindJSON(c *gin.Context, dst any) error {
 	if !utf8.Valid(body) {
 		return apperr.Field(invalidUTF8Field(body), invalidUTF8Message)
 	}
-	err = json.NewDecoder(bytes.NewReader(body)).Decode(dst)
+	err = json.NewDecoder(bytes.NewReader(body)).Decode(&notNull{dst})
 	var (
 		typeErr   *json.UnmarshalTypeError
 		syntaxErr *json.SyntaxError

@@ -11,7 +11,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -48,6 +47,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := dbtest.Main(m)
+	writeContractSeen()
 	stop(context.Background())
 	os.Exit(code)
 }
@@ -117,23 +117,28 @@ func newEnvOn(t testing.TB, gdb *gorm.DB, adjust func(*Config)) *env {
 	return e
 }
 
-// do sends a request through the real router. body is JSON-encoded unless
-// it is a string or []byte; headers are name, value pairs.
+// do sends a request through the real router and checks the exchange
+// against the served OpenAPI document. body is JSON-encoded unless it is a
+// string or []byte; headers are name, value pairs.
 func (e *env) do(method, path, token string, body any, headers ...string) *httptest.ResponseRecorder {
 	e.t.Helper()
-	var r io.Reader
+	var raw []byte
 	switch b := body.(type) {
 	case nil:
 	case string:
-		r = strings.NewReader(b)
+		raw = []byte(b)
 	case []byte:
-		r = bytes.NewReader(b)
+		raw = b
 	default:
 		j, err := json.Marshal(b)
 		if err != nil {
 			e.t.Fatal(err)
 		}
-		r = bytes.NewReader(j)
+		raw = j
+	}
+	var r io.Reader
+	if body != nil {
+		r = bytes.NewReader(raw)
 	}
 	req := httptest.NewRequest(method, path, r)
 	if body != nil {
@@ -145,8 +150,14 @@ func (e *env) do(method, path, token string, body any, headers ...string) *httpt
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
+	check := req.Clone(context.Background())
 	rec := httptest.NewRecorder()
 	e.srv.ServeHTTP(rec, req)
+	// Every exchange is checked against the served OpenAPI document
+	// (contract_test.go); Errorf, as tests call do from many goroutines.
+	if msg := checkContract(check, raw, rec); msg != "" {
+		e.t.Errorf("contract: %s", msg)
+	}
 	return rec
 }
 

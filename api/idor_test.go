@@ -307,6 +307,14 @@ type idorCase struct {
 func idorCases() map[string]idorCase {
 	const v1 = "/api/v1"
 	return map[string]idorCase{
+		"GET /docs/:file": {
+			owner: "public: the API explorer's library code; nothing else is served from there",
+			attack: func(t *testing.T, w *idorWorld) {
+				for _, name := range []string{"package.json", "..%2Fopenapi.go", "index.html", "dist"} {
+					wantStatus(t, w.do("GET", "/docs/"+name, "", nil), http.StatusNotFound)
+				}
+			},
+		},
 		"GET " + v1 + "/enterprises/:uscc/rating": {
 			owner: "public by contract: uscc, name, grade, rated_at and valid_until only",
 			attack: func(t *testing.T, w *idorWorld) {
@@ -464,6 +472,14 @@ func idorCases() map[string]idorCase {
 				}
 			},
 		},
+		"PATCH " + v1 + "/admin/notices/:id": {
+			owner: "X, the notice's department, within the audience's streets",
+			attack: func(t *testing.T, w *idorWorld) {
+				for _, tok := range []string{w.editorY, w.editorXStreet} {
+					wantDenied(t, w.do("PATCH", v1+"/admin/notices/"+w.noticeDraft, tok, map[string]any{"title": "改标题"}), "草稿")
+				}
+			},
+		},
 		"POST " + v1 + "/admin/notices/:id/submit": {
 			owner: "X, the notice's department, within the audience's streets",
 			attack: func(t *testing.T, w *idorWorld) {
@@ -613,6 +629,7 @@ func TestIDOR(t *testing.T) {
 		wantStatus(t, w.do("GET", v1+"/notices/"+w.noticeA, w.a, nil), http.StatusOK)
 		wantStatus(t, w.do("POST", v1+"/notices/"+w.noticeA+"/ack", w.a, nil), http.StatusOK)
 		wantStatus(t, w.do("GET", v1+"/notices/"+w.noticeStreet, w.n, nil), http.StatusOK)
+		wantStatus(t, w.do("PATCH", v1+"/admin/notices/"+w.noticeDraft, w.editorX, map[string]any{"require_ack": true}), http.StatusOK)
 		wantStatus(t, w.do("POST", v1+"/admin/notices/"+w.noticeDraft+"/submit", w.editorX, nil), http.StatusOK)
 		wantStatus(t, w.do("POST", v1+"/admin/notices/"+w.noticeSubmitted+"/reject", w.reviewerX, map[string]any{"reason": "请补充时间"}), http.StatusOK)
 		wantStatus(t, w.do("POST", v1+"/admin/notices/"+w.noticeDraft+"/approve", w.reviewerX, nil), http.StatusOK)

@@ -11,18 +11,41 @@ import (
 
 // The OpenAPI document is kept as one base file plus one fragment per
 // module (paths and component schemas), merged when the server starts.
+// Operations and schemas are copied as written, so their properties keep
+// the order their authors gave them (only paths and schema names are
+// sorted).
+//
+// Every operation the router serves is documented here, and the API tests
+// hold the document to these rules (contract_test.go, contract_check_test.go):
+//   - operationId is the name of the operation's handler in routes.go;
+//   - one tag, declared in base.json; a resident-facing operation (tags
+//     auth, residents, points, enterprises, notices, surveys) has a
+//     Chinese summary;
+//   - every error status it can give is declared with the shared responses
+//     of base.json (BadRequest, Unauthorized, Forbidden, NotFound, Conflict,
+//     PayloadTooLarge, TooMany, Internal, Unavailable);
+//   - a response schema lists as required every property the server always
+//     sends and marks nullable the ones that can be null; a request schema
+//     has its own shape (e.g. AudienceInput) where it differs;
+//   - every exchange of the API tests matches the document.
 //
 //go:embed openapi/*.json
 var specFiles embed.FS
 
 func buildSpec() ([]byte, error) {
-	var base map[string]any
+	var base map[string]json.RawMessage
 	if err := readSpecFile("openapi/base.json", &base); err != nil {
 		return nil, err
 	}
-	paths := map[string]map[string]any{}
-	components, _ := base["components"].(map[string]any)
-	schemas, _ := components["schemas"].(map[string]any)
+	var components map[string]json.RawMessage
+	if err := json.Unmarshal(base["components"], &components); err != nil {
+		return nil, fmt.Errorf("openapi/base.json: components: %w", err)
+	}
+	var schemas map[string]json.RawMessage
+	if err := json.Unmarshal(components["schemas"], &schemas); err != nil {
+		return nil, fmt.Errorf("openapi/base.json: components.schemas: %w", err)
+	}
+	paths := map[string]map[string]json.RawMessage{}
 	names, err := fs.Glob(specFiles, "openapi/*.json")
 	if err != nil {
 		return nil, err
@@ -33,9 +56,9 @@ func buildSpec() ([]byte, error) {
 			continue
 		}
 		var frag struct {
-			Paths      map[string]map[string]any `json:"paths"`
+			Paths      map[string]map[string]json.RawMessage `json:"paths"`
 			Components struct {
-				Schemas map[string]any `json:"schemas"`
+				Schemas map[string]json.RawMessage `json:"schemas"`
 			} `json:"components"`
 		}
 		if err := readSpecFile(name, &frag); err != nil {
@@ -43,7 +66,7 @@ func buildSpec() ([]byte, error) {
 		}
 		for p, ops := range frag.Paths {
 			if paths[p] == nil {
-				paths[p] = map[string]any{}
+				paths[p] = map[string]json.RawMessage{}
 			}
 			for method, op := range ops {
 				if _, dup := paths[p][method]; dup {
@@ -59,7 +82,15 @@ func buildSpec() ([]byte, error) {
 			schemas[k] = v
 		}
 	}
-	base["paths"] = paths
+	if components["schemas"], err = json.Marshal(schemas); err != nil {
+		return nil, err
+	}
+	if base["components"], err = json.Marshal(components); err != nil {
+		return nil, err
+	}
+	if base["paths"], err = json.Marshal(paths); err != nil {
+		return nil, err
+	}
 	return json.MarshalIndent(base, "", "  ")
 }
 

@@ -3,7 +3,7 @@ package api
 import (
 	"context"
 	"crypto/subtle"
-	_ "embed"
+	"embed"
 	"net/http"
 	"strconv"
 	"strings"
@@ -56,11 +56,51 @@ func (s *Server) serveSpec(c *gin.Context) {
 	c.Data(http.StatusOK, "application/json; charset=utf-8", s.spec)
 }
 
-//go:embed docs.html
-var docsHTML []byte
+// The API explorer: Swagger UI's bundle (docs/dist, refreshed by
+// docs/refresh.sh from docs/package-lock.json) and the page around it.
+//
+//go:embed docs/index.html docs/ifutian.js docs/ifutian.css docs/dist/swagger-ui-bundle.js docs/dist/swagger-ui.css
+var docsFiles embed.FS
+
+// docsAssets are the files /docs/{file} serves, with their content types.
+var docsAssets = map[string]struct{ path, contentType string }{
+	"swagger-ui-bundle.js": {"docs/dist/swagger-ui-bundle.js", "text/javascript; charset=utf-8"},
+	"swagger-ui.css":       {"docs/dist/swagger-ui.css", "text/css; charset=utf-8"},
+	"ifutian.js":           {"docs/ifutian.js", "text/javascript; charset=utf-8"},
+	"ifutian.css":          {"docs/ifutian.css", "text/css; charset=utf-8"},
+}
+
+// docsCSP lets the explorer load only what this server serves. Images may
+// be data: URIs (Swagger UI's icons are inline SVG in its stylesheet);
+// requests tried from the page go to this server only.
+const docsCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; " +
+	"connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 func (s *Server) serveDocs(c *gin.Context) {
-	// The page is self-contained: its script and style are inline.
-	c.Header("Content-Security-Policy", "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'")
-	c.Data(http.StatusOK, "text/html; charset=utf-8", docsHTML)
+	page, err := docsFiles.ReadFile("docs/index.html")
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Header("Content-Security-Policy", docsCSP)
+	c.Data(http.StatusOK, "text/html; charset=utf-8", page)
+}
+
+// serveDocsAsset serves the explorer's scripts and styles. They are public
+// library code, so they are not behind the ops token (the page and the
+// document are).
+func (s *Server) serveDocsAsset(c *gin.Context) {
+	a, ok := docsAssets[c.Param("file")]
+	if !ok {
+		notFound(c)
+		return
+	}
+	b, err := docsFiles.ReadFile(a.path)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Header("Content-Security-Policy", docsCSP)
+	c.Header("Cache-Control", "public, max-age=3600")
+	c.Data(http.StatusOK, a.contentType, b)
 }

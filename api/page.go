@@ -37,7 +37,7 @@ func newIDPage[T any](items []T, nextID int64) page[T] {
 
 // pageReq is a parsed ?page_size=&page_token=.
 type pageReq struct {
-	Limit  int    // 1–100, default 20
+	Limit  int    // 1–maxPageSize, default 20
 	Cursor string // decoded page token, "" for the first page
 }
 
@@ -53,16 +53,20 @@ func (p pageReq) AfterID() (int64, error) {
 	return id, nil
 }
 
-// parsePage reads the pagination parameters: page_size defaults to 20 and is
-// capped at 100; page_token is opaque to clients.
+// maxPageSize is the largest page_size a list takes.
+const maxPageSize = 100
+
+// parsePage reads the pagination parameters: page_size defaults to 20 and
+// must lie in 1–100 (anything else is invalid_argument naming page_size,
+// as the OpenAPI document says); page_token is opaque to clients.
 func parsePage(c *gin.Context) (pageReq, error) {
 	p := pageReq{Limit: 20}
 	if v := c.Query("page_size"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			return p, apperr.Field("page_size", "须为正整数")
+		if err != nil || n < 1 || n > maxPageSize {
+			return p, apperr.Field("page_size", "须为 1 到 100 之间的整数")
 		}
-		p.Limit = min(n, 100)
+		p.Limit = n
 	}
 	if v := c.Query("page_token"); v != "" {
 		b, err := base64.RawURLEncoding.DecodeString(v)

@@ -32,6 +32,19 @@ type Audience struct {
 	ResidentIDs          IDs      `json:"resident_ids"`
 }
 
+// MarshalJSON writes every list, empty or not, as an array: the contract's
+// lists are [], never null.
+func (a Audience) MarshalJSON() ([]byte, error) {
+	type plain Audience // without this method
+	p := plain(a)
+	for _, l := range []*[]string{&p.Streets, &p.Communities, &p.Tags, &p.EnterpriseGrades, &p.EnterpriseIndustries} {
+		if *l == nil {
+			*l = []string{}
+		}
+	}
+	return json.Marshal(p)
+}
+
 // IDs is a list of resident IDs. In JSON it is an array of strings, like
 // every ID of the contract; numbers are accepted too.
 type IDs []int64

@@ -1,0 +1,179 @@
+package api
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/futian/ifutian/internal/ratelimit"
+	"github.com/futian/ifutian/staff"
+)
+
+// TestRequestSchemasHold sends every operation that takes a JSON body its
+// required properties (set to the document's examples) and then bodies its
+// schema refuses, one property at a time: a value outside its
+// enum, a string past maxLength, a number past minimum or maximum, a value
+// of the wrong type. The contract check in env.do fails the test if the
+// server accepts one, so a limit the document states is a limit the server
+// keeps.
+func TestRequestSchemasHold(t *testing.T) {
+	e := newEnvWith(t, func(c *Config) {
+		c.Limits = Limits{
+			StaffLoginPerUser: ratelimit.Limit{Count: 1 << 30, Period: time.Second},
+			StaffLoginPerIP:   ratelimit.Limit{Count: 1 << 30, Period: time.Second},
+			ResidentWrites:    ratelimit.Limit{Count: 1 << 30, Period: time.Second},
+		}
+	})
+	c, err := contractDoc()
+	if err != nil {
+		t.Fatal(err)
+	}
+	resident, _ := e.resident("prober")
+	admin, _ := e.staffer([]staff.Role{staff.Superadmin})
+	fill := strings.NewReplacer("{id}", "1", "{uscc}", "914403001922038216")
+	paths := c.doc.Paths.InMatchingOrder()
+	sort.Strings(paths)
+	sent, accepted := 0, 0
+	for _, path := range paths {
+		for method, op := range c.doc.Paths.Value(path).Operations() {
+			if op.RequestBody == nil || op.RequestBody.Value.Content.Get("application/json") == nil {
+				continue
+			}
+			schema := op.RequestBody.Value.Content.Get("application/json").Schema.Value
+			if schema == nil || len(schema.Properties) == 0 {
+				continue
+			}
+			token := resident
+			switch {
+			case op.Security != nil && len(*op.Security) == 0:
+				token = ""
+			case strings.HasPrefix(op.Tags[0], "admin-"):
+				token = admin
+			}
+			base := sample(schema)
+			// A body the server accepts makes the probe bite: each refused
+			// variant then differs from an accepted body in one property.
+			if rec := e.do(method, fill.Replace(path), token, base); rec.Code < 300 {
+				accepted++
+			}
+			names := make([]string, 0, len(schema.Properties))
+			for name := range schema.Properties {
+				names = append(names, name)
+			}
+			sort.Strings(names)
+			for _, name := range names {
+				for _, bad := range refused(schema.Properties[name].Value) {
+					body := map[string]any{}
+					for k, v := range base {
+						body[k] = v
+					}
+					body[name] = bad
+					rec := e.do(method, fill.Replace(path), token, body)
+					sent++
+					if rec.Code < 400 {
+						t.Logf("%s %s accepted %s=%v", method, path, name, bad)
+					}
+				}
+			}
+		}
+	}
+	// Most bases are refused for want of real objects (IDs, an attempt, a
+	// pending binding); the examples in the document make these accepted.
+	if sent < 100 || accepted < 10 {
+		t.Fatalf("%d refused bodies sent, %d base bodies accepted: the probe has lost its bite", sent, accepted)
+	}
+}
+
+// sample builds a body with every required property of s set to its
+// example, or else a plain value of its type.
+func sample(s *openapi3.Schema) map[string]any {
+	out := map[string]any{}
+	for _, name := range s.Required {
+		p := s.Properties[name]
+		if p == nil || p.Value == nil {
+			continue
+		}
+		out[name] = sampleValue(p.Value)
+	}
+	return out
+}
+
+func sampleValue(s *openapi3.Schema) any {
+	if s.Example != nil {
+		return s.Example
+	}
+	if len(s.Enum) > 0 {
+		return s.Enum[0]
+	}
+	switch {
+	case s.Type.Is("string"):
+		if s.Format == "date-time" {
+			return time.Now().Add(time.Hour).Format(time.RFC3339)
+		}
+		return "x"
+	case s.Type.Is("integer"), s.Type.Is("number"):
+		if s.Min != nil {
+			return *s.Min
+		}
+		return 1
+	case s.Type.Is("boolean"):
+		return true
+	case s.Type.Is("array"):
+		return []any{}
+	case s.Type.Is("object"):
+		return sample(s)
+	}
+	return nil
+}
+
+// refused lists values the schema s refuses.
+func refused(s *openapi3.Schema) []any {
+	if s == nil || len(s.OneOf) > 0 || len(s.AnyOf) > 0 || len(s.AllOf) > 0 {
+		return nil
+	}
+	var out []any
+	if len(s.Enum) > 0 {
+		if s.Type.Is("string") {
+			out = append(out, "not-in-the-enum")
+		}
+	}
+	switch {
+	case s.Type.Is("string"):
+		out = append(out, 12345)
+		if s.MaxLength != nil {
+			out = append(out, strings.Repeat("x", int(*s.MaxLength)+1))
+		}
+	case s.Type.Is("integer"), s.Type.Is("number"):
+		out = append(out, "12")
+		if s.Min != nil {
+			out = append(out, *s.Min-1)
+		}
+		if s.Max != nil {
+			out = append(out, *s.Max+1)
+		}
+		if s.Type.Is("integer") {
+			out = append(out, 1.5)
+		}
+	case s.Type.Is("boolean"):
+		out = append(out, "yes")
+	case s.Type.Is("array"):
+		out = append(out, "x")
+		if s.MaxItems != nil {
+			items := make([]any, *s.MaxItems+1)
+			for i := range items {
+				items[i] = fmt.Sprint(i)
+				if s.Items != nil && s.Items.Value != nil {
+					items[i] = sampleValue(s.Items.Value)
+				}
+			}
+			out = append(out, items)
+		}
+	case s.Type.Is("object"):
+		out = append(out, "x")
+	}
+	return out
+}
