@@ -61,8 +61,10 @@ type activityRequest struct {
 	Hours          *float64         `json:"hours"`
 }
 
-// patch turns the request into a domain Patch, parsing its times.
-func (r *activityRequest) patch() (activities.Patch, error) {
+// patch turns the request into a domain Patch, parsing its times; with
+// create, an empty time is one not given (the domain names the missing
+// ones with every other bad field), else it is refused.
+func (r *activityRequest) patch(create bool) (activities.Patch, error) {
 	p := activities.Patch{
 		Kind: r.Kind, Title: r.Title, Description: r.Description, Place: r.Place, Street: r.Street,
 		Community: r.Community, Capacity: r.Capacity, Waitlist: r.Waitlist, WalkIns: r.WalkIns,
@@ -84,7 +86,9 @@ func (r *activityRequest) patch() (activities.Patch, error) {
 			continue
 		}
 		if v == nil {
-			fields[t.field] = "不能为空"
+			if !create {
+				fields[t.field] = "不能为空"
+			}
 			continue
 		}
 		*t.out = v
@@ -94,7 +98,7 @@ func (r *activityRequest) patch() (activities.Patch, error) {
 
 // input turns a create request into a domain Input.
 func (r *activityRequest) input() (activities.Input, error) {
-	p, err := r.patch()
+	p, err := r.patch(true)
 	if err != nil {
 		return activities.Input{}, err
 	}
@@ -133,7 +137,7 @@ func (s *Server) updateActivity(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	p, err := req.patch()
+	p, err := req.patch(false)
 	if err != nil {
 		s.fail(c, err)
 		return

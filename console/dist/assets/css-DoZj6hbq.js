@@ -1,0 +1,1 @@
+import"./session-Bc0iTBLG.js";import"./css-CykUlQ5p.js";

@@ -1,0 +1,1 @@
+import"./session-Bc0iTBLG.js";import"./css-DcgNeAW6.js";
