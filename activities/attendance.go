@@ -143,6 +143,15 @@ func (s *Service) attend(ctx context.Context, id, residentID int64, action strin
 		credited := false
 		switch st {
 		case stepRepeat:
+			if sg.PointsStatus == PointsPending {
+				// A grant left pending by a failure: the repeat tries it again
+				// (idempotent; the worker would, within a minute).
+				if s.grantPoints(ctx, a, sg) == nil {
+					if sg, err = findSignup(gdb, id, residentID); err != nil {
+						return nil, nil, false, err
+					}
+				}
+			}
 			return a, sg, true, nil
 		case stepCheckIn:
 			err = s.checkIn(gdb, sg, mk, now)
@@ -168,11 +177,14 @@ func (s *Service) attend(ctx context.Context, id, residentID int64, action strin
 			return nil, nil, false, err
 		}
 		if credited {
-			if err := s.grantPoints(ctx, a, sg); err != nil {
-				return nil, nil, false, err
-			}
-			if sg, err = findSignup(gdb, id, residentID); err != nil {
-				return nil, nil, false, err
+			// The check-out has committed: a grant that fails now stays
+			// pending (the sign-up says so) and is made by a repeat of the
+			// check-out or by the worker (Settle), not reported as a failed
+			// check-out.
+			if s.grantPoints(ctx, a, sg) == nil {
+				if sg, err = findSignup(gdb, id, residentID); err != nil {
+					return nil, nil, false, err
+				}
 			}
 		}
 		return a, sg, false, nil

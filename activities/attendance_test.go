@@ -248,3 +248,45 @@ func TestVenueCodes(t *testing.T) {
 		t.Fatalf("the code in the next window: %+v %v", sg, err)
 	}
 }
+
+// TestPendingGrantRecovered: a credit whose grant was never made (the
+// process died between the two) is granted once, whether the worker or a
+// repeated check-out gets there first, all at once.
+func TestPendingGrantRecovered(t *testing.T) {
+	w := newWorld(t)
+	a := w.activity(nil)
+	r := w.residents(1, "华富街道")[0]
+	checkInAll(t, w, a, []int64{r})
+	w.at(a.EndsAt.Add(-time.Minute))
+	// The state a crash after the credit's commit leaves: credited, grant pending.
+	if err := w.db.Exec(`UPDATE activity_signups SET checked_out_at = ?, credited_at = ?, points_status = ? WHERE activity_id = ? AND resident_id = ?`,
+		w.clock(), w.clock().Add(-2*time.Minute), activities.PointsPending, a.ID, r).Error; err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Go(func() {
+			if _, err := w.svc.Activities.Settle(ctx); err != nil {
+				t.Error(err)
+			}
+		})
+		wg.Go(func() {
+			if _, _, err := w.svc.Activities.Attend(ctx, w.editor, a.ID, activities.CheckOut, activities.Who{ResidentID: r, Reason: "补签退"}); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	var grants int64
+	if err := w.db.Table("point_transactions").Where("resident_id = ?", r).Count(&grants).Error; err != nil {
+		t.Fatal(err)
+	}
+	v, err := w.svc.Activities.FindForResident(ctx, r, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if grants != 1 || v.MySignup.PointsStatus != activities.PointsGranted || v.MySignup.PointsAwarded != 10 {
+		t.Fatalf("%d grants, sign-up %+v; want one grant recorded", grants, v.MySignup)
+	}
+	mustReconcile(t, w.svc.Points)
+}

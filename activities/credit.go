@@ -101,7 +101,7 @@ func (s *Service) grantPoints(ctx context.Context, a *Activity, sg *Signup) erro
 	switch {
 	case err == nil:
 		fields["points_status"], fields["points_tx_id"], fields["points_awarded"] = PointsGranted, t.ID, t.Delta
-	case errors.As(err, &ae):
+	case errors.As(err, &ae) && ae.Code != apperr.Unavailable: // a busy ledger is no refusal: it stays pending
 		detail, _ := ae.Details["reason"].(string)
 		if detail == "" {
 			detail = refusalOf(err)
