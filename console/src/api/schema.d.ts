@@ -759,7 +759,7 @@ export interface paths {
         put?: never;
         /**
          * Award points under a rule
-         * @description points_officer or dept_admin of the rule's department (any department for a district-wide rule; superadmin everywhere); a staff member with a street scope only for residents of those streets (else 404). Idempotent on rule_code + external_id: a repeat returns the first transaction (200) and changes nothing; the same pair for another resident is 409. Over a daily or monthly cap: 409 conflict with details.reason daily_cap or monthly_cap, recorded as refused, nothing granted (a repeat is refused the same way). A rule outside its validity window is 400 naming rule_code. The award records the rule's version.
+         * @description points_officer or dept_admin of the rule's department (any department for a district-wide rule; superadmin everywhere); a staff member with a street scope only for residents of those streets (else 404). Idempotent on rule_code + external_id: a repeat returns the first transaction (200) and changes nothing; the same pair for another resident is 409. Over a daily or monthly cap: 409 conflict with details.reason daily_cap or monthly_cap, recorded as refused, nothing granted (a repeat is refused the same way). A rule outside its validity window is 400 naming rule_code. The award records the rule's version. 503 upstream_unavailable when the resident's account kept changing under the award through every retry: nothing was granted, repeat the request.
          */
         post: operations["awardPoints"];
         delete?: never;
@@ -839,7 +839,7 @@ export interface paths {
         put?: never;
         /**
          * Mark a voucher used
-         * @description verifier or points_officer of the reward's department (else 404). A voucher is used once: a used or cancelled voucher is 409 conflict.
+         * @description verifier or points_officer of the reward's department, or of any department for a district-wide reward; a staff member with a street scope only for residents of those streets (else 404, as for an unknown voucher). A voucher is used once: a used or cancelled voucher is 409 conflict.
          */
         post: operations["verifyVoucher"];
         delete?: never;
