@@ -114,58 +114,57 @@ func (s *Service) SignUp(ctx context.Context, residentID, id int64) (*MySignup, 
 			v, err := s.mySignup(gdb, a, sg, now)
 			return v, true, err
 		}
-		err = s.transact(ctx, func(tx *gorm.DB) error { return s.applySignUp(tx, a, residentID, sg, now) })
+		var made *Signup
+		err = s.transact(ctx, func(tx *gorm.DB) error {
+			var err error
+			made, err = s.applySignUp(tx, a, residentID, sg, now)
+			return err
+		})
 		if errors.Is(err, errRaced) || db.IsDuplicate(err) {
 			continue // a concurrent request of the same resident: read again
 		}
 		if err != nil {
 			return nil, false, s.wrap("sign up", err)
 		}
-		sg, err = findSignup(gdb, id, residentID)
-		if err != nil {
-			return nil, false, err
-		}
-		a, err = s.load(gdb, id, false)
-		if err != nil {
-			return nil, false, err
-		}
-		v, err := s.mySignup(gdb, a, sg, now)
+		v, err := s.mySignup(gdb, a, made, now)
 		return v, false, err
 	}
 	return nil, false, fmt.Errorf("sign up: %w", errRaced)
 }
 
 // applySignUp takes a place (or a place in the queue) with a conditional
-// UPDATE of the activity's counters and writes the sign-up, in tx. prev is
-// the resident's cancelled sign-up, if any, which the new one replaces.
-func (s *Service) applySignUp(tx *gorm.DB, a *Activity, residentID int64, prev *Signup, now time.Time) error {
+// UPDATE of the activity's counters and writes the sign-up, in tx, and
+// returns it. prev is the resident's cancelled sign-up, if any, which the
+// new one replaces.
+func (s *Service) applySignUp(tx *gorm.DB, a *Activity, residentID int64, prev *Signup, now time.Time) (*Signup, error) {
 	status := Confirmed
 	res := tx.Exec(`UPDATE activities SET confirmed = confirmed + 1, updated_at = ?
 WHERE id = ? AND status = ? AND signup_deadline > ? AND confirmed < capacity`, now, a.ID, Published, now)
 	if res.Error != nil {
-		return res.Error
+		return nil, res.Error
 	}
 	if res.RowsAffected == 0 {
 		status = Waiting
 		res = tx.Exec(`UPDATE activities SET waiting = waiting + 1, updated_at = ?
 WHERE id = ? AND status = ? AND signup_deadline > ? AND waitlist = ?`, now, a.ID, Published, now, true)
 		if res.Error != nil {
-			return res.Error
+			return nil, res.Error
 		}
 		if res.RowsAffected == 0 {
-			return s.whyRefused(tx, a.ID, now)
+			return nil, s.whyRefused(tx, a.ID, now)
 		}
 	}
 	if prev != nil {
 		res := tx.Where("id = ? AND status = ?", prev.ID, Withdrawn).Delete(&Signup{})
 		if res.Error != nil {
-			return res.Error
+			return nil, res.Error
 		}
 		if res.RowsAffected == 0 {
-			return errRaced
+			return nil, errRaced
 		}
 	}
-	return tx.Create(&Signup{ActivityID: a.ID, ResidentID: residentID, Status: status, CreatedAt: now, UpdatedAt: now}).Error
+	sg := &Signup{ActivityID: a.ID, ResidentID: residentID, Status: status, CreatedAt: now, UpdatedAt: now}
+	return sg, tx.Create(sg).Error
 }
 
 // whyRefused tells why an activity took no sign-up.
