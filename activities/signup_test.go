@@ -171,3 +171,86 @@ func TestRaiseCapacity(t *testing.T) {
 		t.Fatalf("last %+v %v, want still waiting", last.MySignup, err)
 	}
 }
+
+// TestWalkInRush: 30 residents walking in at once for 5 places at the door
+// give exactly 5 checked in; the rest are told it is full.
+func TestWalkInRush(t *testing.T) {
+	w := newWorld(t)
+	a := w.activity(func(in *activities.Input) { in.Capacity = 5; in.WalkIns = true; in.Waitlist = false })
+	ids := w.residents(30, "华富街道")
+	w.at(a.StartsAt)
+	code, err := w.svc.Activities.VenueCode(ctx, w.editor, a.ID, activities.CheckIn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		wg          sync.WaitGroup
+		mu          sync.Mutex
+		in, full    int
+		unexpected  []error
+		startSignal = make(chan struct{})
+	)
+	for _, r := range ids {
+		wg.Go(func() {
+			<-startSignal
+			_, _, _, err := w.svc.Activities.Scan(ctx, r, code.Code)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				in++
+			case errors.Is(err, activities.ErrFull):
+				full++
+			default:
+				unexpected = append(unexpected, err)
+			}
+		})
+	}
+	close(startSignal)
+	wg.Wait()
+	if in != 5 || full != 25 || len(unexpected) > 0 {
+		t.Fatalf("%d in, %d full, errors %v; want 5 and 25", in, full, unexpected)
+	}
+	if c, _, rows := w.counts(a.ID); c != 5 || rows[activities.Confirmed] != 5 {
+		t.Fatalf("counter %d, rows %v", c, rows)
+	}
+}
+
+// TestAdjustmentKeyRace: one adjustment sent ten times at once with the
+// same key is appended once.
+func TestAdjustmentKeyRace(t *testing.T) {
+	w := newWorld(t)
+	a := w.activity(nil)
+	r := w.residents(1, "华富街道")[0]
+	if _, _, err := w.svc.Activities.SignUp(ctx, r, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	ids := make(chan int64, 10)
+	for range 10 {
+		wg.Go(func() {
+			e, _, err := w.svc.Activities.AdjustHours(ctx, w.editor, a.ID, activities.Adjustment{ResidentID: r, Hours: 1.5, Reason: "补记", Key: "k-1"})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			ids <- e.ID
+		})
+	}
+	wg.Wait()
+	close(ids)
+	var first int64
+	for id := range ids {
+		if first == 0 {
+			first = id
+		}
+		if id != first {
+			t.Fatalf("entries %d and %d for one key", first, id)
+		}
+	}
+	var n int64
+	w.db.Table("volunteer_hours").Where("resident_id = ?", r).Count(&n)
+	if n != 1 {
+		t.Fatalf("%d entries, want 1", n)
+	}
+}
