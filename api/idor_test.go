@@ -60,6 +60,7 @@ type idorWorld struct {
 	// to 华富街道, a draft and a submitted one for 华富街道.
 	noticeA, noticeStreet, noticeDraft, noticeSubmitted string
 
+	req idorRequests // 民意速办 (idor_requests_test.go)
 	act idorActivities // see idor_activities_test.go
 }
 
@@ -97,6 +98,7 @@ func newIDORWorld(t *testing.T) *idorWorld {
 	e := newEnv(t)
 	w := &idorWorld{env: e}
 	x, y := e.dept, e.otherDepartment()
+	defer w.setUpRequests(x, y)
 	w.a, w.aID = e.residentOn("idor-a", "华富街道")
 	w.b, w.bID = e.residentOn("idor-b", "莲花街道")
 	w.n, w.nID = e.residentOn("idor-n", "华富街道")
@@ -574,6 +576,7 @@ func idorCases() map[string]idorCase {
 func TestIDOR(t *testing.T) {
 	w := newIDORWorld(t)
 	cases := idorCases()
+	maps.Copy(cases, idorRequestCases())
 	maps.Copy(cases, idorActivityCases())
 	seen := map[string]bool{}
 	for _, r := range w.srv.Routes() {

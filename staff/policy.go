@@ -15,10 +15,13 @@ const (
 	CreditOfficer Role = "credit_officer"
 	Verifier      Role = "verifier"
 	Auditor       Role = "auditor"
+	// RequestOfficer works a department's desk of 民意速办: accepts,
+	// transfers and answers residents' requests.
+	RequestOfficer Role = "request_officer"
 )
 
 // Roles lists every role.
-var Roles = []Role{Superadmin, DeptAdmin, Editor, Reviewer, PointsOfficer, CreditOfficer, Verifier, Auditor}
+var Roles = []Role{Superadmin, DeptAdmin, Editor, Reviewer, PointsOfficer, CreditOfficer, Verifier, Auditor, RequestOfficer}
 
 // Permission names one kind of staff action. Every admin route declares the
 // permission it needs; Policy says which roles hold it. This table is the
@@ -51,7 +54,12 @@ const (
 	WriteSurveys Permission = "surveys.write"
 	ReadSurveys  Permission = "surveys.read"
 
-	ReadResidents  Permission = "residents.read"
+	ReadResidents Permission = "residents.read"
+
+	HandleRequests Permission = "requests.handle" // the department's desk: queues, accept, transfer, answer
+	ReadRequests   Permission = "requests.read"   // statistics and the district's routing data
+	ManageRequests Permission = "requests.admin"  // categories, routing table, holiday calendar
+
 	ResolveMembers Permission = "members.resolve"
 
 	ManageActivities  Permission = "activities.manage"
@@ -86,7 +94,12 @@ var Policy = map[Permission][]Role{
 	WriteSurveys: {Editor, DeptAdmin},
 	ReadSurveys:  {Editor, DeptAdmin, Auditor},
 
-	ReadResidents:  {DeptAdmin, PointsOfficer, Auditor},
+	ReadResidents: {DeptAdmin, PointsOfficer, Auditor},
+
+	HandleRequests: {RequestOfficer, DeptAdmin},
+	ReadRequests:   {RequestOfficer, DeptAdmin, Auditor},
+	ManageRequests: {},
+
 	ResolveMembers: {Verifier, Editor, DeptAdmin, PointsOfficer},
 
 	ManageActivities:  {Editor, DeptAdmin},

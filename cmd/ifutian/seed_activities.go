@@ -29,7 +29,7 @@ func (a *instance) demoActivities(ctx context.Context, out io.Writer) error {
 	if have > 0 {
 		return nil
 	}
-	editor, err := a.demoMember(ctx, "demo_editor")
+	editor, err := a.demoAccount(ctx, "demo_editor")
 	if err != nil {
 		return err
 	}
@@ -52,8 +52,8 @@ func (a *instance) demoActivities(ctx context.Context, out io.Writer) error {
 	return nil
 }
 
-// demoMember returns a demo staff account by username.
-func (a *instance) demoMember(ctx context.Context, username string) (*staff.Member, error) {
+// demoAccount returns a demo staff account by username.
+func (a *instance) demoAccount(ctx context.Context, username string) (*staff.Member, error) {
 	var id int64
 	if err := a.db.WithContext(ctx).Table("staff").Where("username = ?", username).Pluck("id", &id).Error; err != nil || id == 0 {
 		return nil, fmt.Errorf("demo: %s not found: %v", username, err)

@@ -18,6 +18,7 @@ import (
 	"github.com/futian/ifutian/internal/pii"
 	"github.com/futian/ifutian/notify"
 	"github.com/futian/ifutian/points"
+	"github.com/futian/ifutian/requests"
 	"github.com/futian/ifutian/residents"
 	"github.com/futian/ifutian/staff"
 	"github.com/futian/ifutian/surveys"
@@ -30,6 +31,7 @@ type Deps struct {
 	Regions          *residents.Regions
 	ResidentTokenTTL time.Duration
 	StaffTokenTTL    time.Duration
+	Store            requests.Store // residents' photos
 	// MemberCodeKey signs member codes and venue codes
 	// (residents.MemberCodeKeySize bytes); nil: a random key, for tests,
 	// whose codes die with the process.
@@ -45,6 +47,7 @@ type Services struct {
 	Enterprises *enterprises.Service
 	Notify      *notify.Service
 	Surveys     *surveys.Service
+	Requests    *requests.Service
 	Activities  *activities.Service
 	MemberCodes *residents.MemberCodes
 }
@@ -58,6 +61,10 @@ func New(d Deps) *Services {
 	s.Notify = notify.New(d.DB)
 	s.Enterprises = enterprises.New(d.DB, s.Notify, d.Regions.IsStreet)
 	s.Surveys = surveys.New(d.DB, s.Notify, s.Points)
+	s.Requests = requests.New(requests.Deps{
+		DB: d.DB, Store: d.Store, Box: d.Box, Regions: d.Regions, Notify: s.Notify,
+		Points: s.Points, Enterprises: s.Enterprises, Staff: s.Staff,
+	})
 	key := d.MemberCodeKey
 	if key == nil {
 		key = make([]byte, residents.MemberCodeKeySize)
@@ -101,6 +108,7 @@ func (s *Services) personalData() map[string]personalData {
 		"enterprises": s.Enterprises,
 		"notices":     s.Notify,
 		"surveys":     s.Surveys,
+		"requests":    s.Requests,
 		"activities":  s.Activities,
 	}
 }

@@ -480,6 +480,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/holidays": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 节假日历
+         * @description requests.read. The holiday calendar from ?since= (a date).
+         */
+        get: operations["listHolidays"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/holidays/{day}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * 标记节假日
+         * @description requests.admin (superadmin). Mark a date as a holiday or a make-up working day. Deadlines already set stay; new ones count it. Bad date or kind: 400 naming it.
+         */
+        put: operations["saveHoliday"];
+        post?: never;
+        /**
+         * 取消节假日标记
+         * @description requests.admin. Unmark a date; 404 if it was not marked.
+         */
+        delete: operations["deleteHoliday"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/me": {
         parameters: {
             query?: never;
@@ -842,6 +886,230 @@ export interface paths {
          * @description verifier or points_officer of the reward's department, or of any department for a district-wide reward; a staff member with a street scope only for residents of those streets (else 404, as for an unknown voucher). A voucher is used once: a used or cancelled voucher is 409 conflict.
          */
         post: operations["verifyVoucher"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/request-categories/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * 保存诉求类别
+         * @description requests.admin (superadmin). Create (201) or replace (200) a category; deadline_days 1–60 working days; an inactive category takes no new requests.
+         */
+        put: operations["saveRequestCategory"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/request-routes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 诉求分派表
+         * @description requests.read. The routing table.
+         */
+        get: operations["listRequestRoutes"];
+        /**
+         * 保存分派规则
+         * @description requests.admin (superadmin). New requests of category in street go to department_id (street '' for every street without its own route). Unknown category, street or department: 400 naming it.
+         */
+        put: operations["saveRequestRoute"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/request-routes/{category}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * 删除分派规则
+         * @description requests.admin. Remove the route of category and ?street= ('' by default); 404 if there is none.
+         */
+        delete: operations["deleteRequestRoute"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/request-stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 民意速办统计
+         * @description requests.read (request_officer, dept_admin, auditor). The figures of requests received in a month (Asia/Shanghai) within the caller's scope, by department, category or street: received, response rate (accepted), acceptance-notice rate, on-time rate, average handling time, satisfaction (mean rating, share of 4–5), reopened. Erased requests still count. format=csv downloads them (UTF-8 with BOM). Bad month, group_by or format: 400 naming it.
+         */
+        get: operations["requestStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 诉求队列
+         * @description requests.handle (request_officer, dept_admin). Requests of the caller's departments and streets (a superadmin: all, with the district's own queue), newest first. queue: new (waiting for acceptance), open, overdue, due_soon (within 24 h), escalated (not accepted within a working day), flagged (content check risky). An audited read of personal data.
+         */
+        get: operations["listRequests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/requests/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 诉求详情（工作台）
+         * @description requests.handle. One request in the caller's scope with its photos, history and contact number (else 404). An audited read of personal data.
+         */
+        get: operations["getRequest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/requests/{id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 受理
+         * @description requests.handle. Accept a submitted or transferred request; the resident gets an acceptance notice. Transitions refuse a stale version: of two officers acting at once one wins, the other gets 409. Outside the caller's scope: 404.
+         */
+        post: operations["acceptRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/requests/{id}/answer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 答复
+         * @description requests.handle. Answer an accepted request; the resident gets a notice and may rate it for 7 days. verified: the department found it true; then points_rule grants the resident points once (the rule must be the request's department's or district-wide: 403 naming points_rule; unknown: 400), and complaint_uscc records a complaint credit record against that enterprise (needs credit.write and the enterprise in the caller's streets: 403 naming complaint_uscc; unknown: 400). Both without verified: 400. Transitions refuse a stale version: of two officers acting at once one wins, the other gets 409. Outside the caller's scope: 404.
+         */
+        post: operations["answerRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/requests/{id}/photos/{n}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 诉求照片（工作台）
+         * @description requests.handle. Photo n of a request in scope (else 404). Audited.
+         */
+        get: operations["getRequestPhoto"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/requests/{id}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 开始办理
+         * @description requests.handle. Mark an accepted request in progress. Transitions refuse a stale version: of two officers acting at once one wins, the other gets 409. Outside the caller's scope: 404.
+         */
+        post: operations["startRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/requests/{id}/transfer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 转办
+         * @description requests.handle. Move a request not yet answered to another department with a reason (400 naming department_id or reason). The deadline stays (首办负责制) and the transfer shows in the history; the new department must accept it. Transitions refuse a stale version: of two officers acting at once one wins, the other gets 409. Outside the caller's scope: 404.
+         */
+        post: operations["transferRequest"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1640,6 +1908,150 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 我的诉求
+         * @description Resident. My requests, newest first.
+         */
+        get: operations["listMyRequests"];
+        put?: never;
+        /**
+         * 提交诉求（民意速办）
+         * @description Resident. The request is routed to the department its category and street map to (no route: the district's own queue) and due at the end of the category's working days (Monday to Friday, the district's holiday calendar). Idempotent on client_key. Unknown category or street, a community of another street, text over its limit, more than 6 photos, a photo token that is not the caller's unused upload: 400 naming the field, nothing written. A public request's text and photos go through WeChat's content check; the request reaches its department whatever the check says.
+         */
+        post: operations["submitRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/requests/categories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 诉求类别
+         * @description Anyone. The categories requests may have, in order, with their deadlines in working days; `all=true` includes inactive ones.
+         */
+        get: operations["listRequestCategories"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/requests/photos": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 上传诉求照片
+         * @description Resident. One photo per call, multipart/form-data with the file in `file` (as wx.uploadFile sends it). JPEG, PNG or WebP, told by content; at most 10 MiB and 40 million pixels. The photo is turned upright, scaled to at most 2048 px and encoded again (WebP as JPEG): what is stored carries no EXIF (GPS position, device) or other metadata. Returns a token for the submit's `photos`; an upload no submit references within an hour is deleted. A file that is no such image, too large or too many pixels is 400 naming `file`, and nothing is stored. A body over 12 MiB is 413.
+         */
+        post: operations["uploadRequestPhoto"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/requests/public": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 公开的诉求
+         * @description Anyone. Answered requests whose residents allowed them to be shown, anonymised (no resident, address, coordinates, community or photos), whose text and photos passed WeChat's content check; newest first.
+         */
+        get: operations["listPublicRequests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/requests/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 诉求详情
+         * @description Resident. One of my requests with its history, the department handling it, the deadline and the answer. Another resident's is 404.
+         */
+        get: operations["getMyRequest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/requests/{id}/photos/{n}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 诉求照片
+         * @description Resident. Photo n of my request. Another resident's is 404.
+         */
+        get: operations["getMyRequestPhoto"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/requests/{id}/rating": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 评价答复（好差评）
+         * @description Resident. Rate the answer 1–5 with an optional comment, once per answer, within 7 days of it; then the request closes. A rating of 1–2 with reopen=true sends it back to the department once, with a new deadline (its next answer can be rated again). Not answered or already rated: 409; past 7 days: 409; a second reopen: 409; reopen with 3–5: 400 naming reopen.
+         */
+        post: operations["rateRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/rewards": {
         parameters: {
             query?: never;
@@ -1754,6 +2166,50 @@ export interface paths {
          * @description Answer a questionnaire or declaration. Every answer is checked against its question (options; one value for single, judge, rating, text, number); required questions must be answered (answers.<question_id> names each bad one). One response per resident, or per district day for a daily survey: a second is 409 conflict.
          */
         post: operations["submitResponse"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wechat/media/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 内容安全检测图片
+         * @description WeChat. The photo a content check names, by the check's unguessable token, only while the check waits for its verdict; else 404.
+         */
+        get: operations["serveCheckMedia"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wechat/push": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 微信消息推送校验
+         * @description WeChat. The URL check made when message push is configured: answers echostr if signature = SHA-1 of the sorted push token (IFUTIAN_WECHAT_PUSH_TOKEN), timestamp and nonce; else 403.
+         */
+        get: operations["verifyWeChatPush"];
+        put?: never;
+        /**
+         * 微信消息推送
+         * @description WeChat. Message push in plaintext mode (JSON or XML), signed as WeChat signs pushes (403 otherwise). A wxa_media_check event records the verdict of a photo's content check (risky photos are flagged to staff and keep their request from being public); other events are acknowledged. A verdict for a trace ID not stored yet is 404, and WeChat pushes again.
+         */
+        post: operations["receiveWeChatPush"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2079,6 +2535,90 @@ export interface components {
             hours: number;
             by_place: components["schemas"]["ActivityPlaceStats"][];
         };
+        AdminRequest: {
+            /** @description ID */
+            id: string;
+            category: string;
+            category_name: string;
+            description: string;
+            street: string;
+            community: string;
+            address: string;
+            latitude: number | null;
+            longitude: number | null;
+            public: boolean;
+            /** @enum {string} */
+            status: "submitted" | "transferred" | "accepted" | "in_progress" | "answered" | "closed";
+            /** @description the department handling it; null: the district's own queue */
+            department_id: string | null;
+            department_name: string;
+            /**
+             * Format: date-time
+             * @description due when this instant comes (midnight of the last working day, Asia/Shanghai)
+             */
+            deadline_at: string;
+            /** @description open past its deadline, or answered after it */
+            overdue: boolean;
+            /** Format: date-time */
+            accepted_at: string | null;
+            /** Format: date-time */
+            answered_at: string | null;
+            answer: string;
+            /** Format: date-time */
+            closed_at: string | null;
+            rating: number | null;
+            rating_comment: string;
+            /** Format: date-time */
+            rated_at: string | null;
+            /** @description how often the resident reopened it (at most 1) */
+            reopened: number;
+            /** @description answered and within 7 days of the answer */
+            can_rate: boolean;
+            /** @description can_rate and not reopened yet: a rating of 1–2 may reopen it */
+            can_reopen: boolean;
+            photos: components["schemas"]["AdminRequestPhoto"][];
+            history: components["schemas"]["RequestEvent"][];
+            /** @description send it back with a transition; a changed version is 409 */
+            version: number;
+            /** Format: date-time */
+            created_at: string;
+            /** @description ID */
+            resident_id: string;
+            /** Format: date-time */
+            escalated_at: string | null;
+            /** @description open and due within 24 hours */
+            due_soon: boolean;
+            /**
+             * @description the content check of a public request's text
+             * @enum {string}
+             */
+            text_check: "none" | "queued" | "sent" | "pass" | "review" | "risky";
+            /** @description its text or a photo was found risky by WeChat's content check */
+            flagged: boolean;
+            verified: boolean;
+            points_rule: string;
+            /** @description '' none, pending, granted, or refused:<reason> */
+            points_outcome: string;
+            complaint_uscc: string;
+            /** @description ID */
+            credit_record_id: string | null;
+            /** @description the call-back number; only in GET /admin/requests/{id} (an audited read), else null */
+            contact: string | null;
+        };
+        /** @description A photo of a request; its bytes are read through the photo route by n. */
+        AdminRequestPhoto: {
+            /** @description the photo's number, for the photo routes */
+            n: number;
+            /** @enum {string} */
+            content_type: "image/jpeg" | "image/png";
+            width: number;
+            height: number;
+            /**
+             * @description the content check (public requests only; none for a private one)
+             * @enum {string}
+             */
+            check_status: "none" | "queued" | "sent" | "pass" | "review" | "risky";
+        };
         /** @description Whom staff record: member_code, or resident_id with a reason. */
         AttendanceInput: {
             /** @description the resident's member code, scanned or typed */
@@ -2335,6 +2875,18 @@ export interface components {
             reason?: "daily_cap" | "monthly_cap" | "per_resident_limit" | "min_level" | "not_available" | "full" | "closed" | "cancelled" | "ended" | "published" | "outside_window" | "not_signed_up" | "waiting" | "not_checked_in" | "checked_in" | "invalid" | "expired";
             /** @description with 409 on starting a quiz attempt: the survey's daily attempts, all used */
             attempts_per_day?: number;
+        };
+        Holiday: {
+            /** Format: date */
+            day: string;
+            /**
+             * @description holiday: a weekday off; workday: a weekend day worked (调休)
+             * @enum {string}
+             */
+            kind: "holiday" | "workday";
+            name: string;
+            /** Format: date-time */
+            created_at: string;
         };
         /** @description An entry of the append-only ledger of volunteer hours. */
         HoursEntry: {
@@ -2668,6 +3220,158 @@ export interface components {
             signup_open: boolean;
             my_signup: components["schemas"]["ActivityMySignup"] | null;
         };
+        PublicRequest: {
+            /** @description ID */
+            id: string;
+            category: string;
+            category_name: string;
+            description: string;
+            street: string;
+            /** @enum {string} */
+            status: "answered" | "closed";
+            answer: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            answered_at: string | null;
+        };
+        Request: {
+            /** @description ID */
+            id: string;
+            category: string;
+            category_name: string;
+            description: string;
+            street: string;
+            community: string;
+            address: string;
+            latitude: number | null;
+            longitude: number | null;
+            public: boolean;
+            /** @enum {string} */
+            status: "submitted" | "transferred" | "accepted" | "in_progress" | "answered" | "closed";
+            /** @description the department handling it; null: the district's own queue */
+            department_id: string | null;
+            department_name: string;
+            /**
+             * Format: date-time
+             * @description due when this instant comes (midnight of the last working day, Asia/Shanghai)
+             */
+            deadline_at: string;
+            /** @description open past its deadline, or answered after it */
+            overdue: boolean;
+            /** Format: date-time */
+            accepted_at: string | null;
+            /** Format: date-time */
+            answered_at: string | null;
+            answer: string;
+            /** Format: date-time */
+            closed_at: string | null;
+            rating: number | null;
+            rating_comment: string;
+            /** Format: date-time */
+            rated_at: string | null;
+            /** @description how often the resident reopened it (at most 1) */
+            reopened: number;
+            /** @description answered and within 7 days of the answer */
+            can_rate: boolean;
+            /** @description can_rate and not reopened yet: a rating of 1–2 may reopen it */
+            can_reopen: boolean;
+            photos: components["schemas"]["RequestPhoto"][];
+            history: components["schemas"]["RequestEvent"][];
+            /** @description send it back with a transition; a changed version is 409 */
+            version: number;
+            /** Format: date-time */
+            created_at: string;
+        };
+        RequestCategory: {
+            code: string;
+            name: string;
+            /** @description working days */
+            deadline_days: number;
+            active: boolean;
+            sort: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        RequestEvent: {
+            /** @enum {string} */
+            action: "submitted" | "accepted" | "transferred" | "started" | "answered" | "rated" | "reopened" | "closed" | "escalated";
+            /** @description ID */
+            from_department_id: string | null;
+            /** @description ID */
+            to_department_id: string | null;
+            /** @description a transfer's reason; a rating's score */
+            reason: string;
+            /** Format: date-time */
+            created_at: string;
+        };
+        RequestFigures: {
+            /** @description department ID, category code or street; '' for the total or the district's own queue */
+            key: string;
+            name: string;
+            received: number;
+            /** @description accepted by the desk */
+            responded: number;
+            /** @description the resident got an acceptance notice */
+            accept_noticed: number;
+            answered: number;
+            /** @description answered by the deadline */
+            on_time: number;
+            /** @description 0–1; null when its base is 0 */
+            response_rate: number | null;
+            /** @description 0–1; null when its base is 0 */
+            accept_notice_rate: number | null;
+            /** @description on_time / answered */
+            on_time_rate: number | null;
+            /** @description submit to answer, in hours */
+            avg_handling_hours: number | null;
+            rated: number;
+            mean_rating: number | null;
+            /** @description ratings of 4–5 among those rated */
+            satisfied_share: number | null;
+            reopened: number;
+        };
+        /** @description A photo of a request; its bytes are read through the photo route by n. */
+        RequestPhoto: {
+            /** @description the photo's number, for the photo routes */
+            n: number;
+            /** @enum {string} */
+            content_type: "image/jpeg" | "image/png";
+            width: number;
+            height: number;
+        };
+        RequestRoute: {
+            category: string;
+            /** @description '' routes every street without a route of its own */
+            street: string;
+            /** @description ID */
+            department_id: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        RequestStats: {
+            month: string;
+            /** @enum {string} */
+            group_by: "department" | "category" | "street";
+            rows: components["schemas"]["RequestFigures"][];
+            total: components["schemas"]["RequestFigures"];
+        };
+        RequestUpload: {
+            /** @description put it in the submit's photos */
+            token: string;
+            /** @enum {string} */
+            content_type: "image/jpeg" | "image/png";
+            width: number;
+            height: number;
+            size: number;
+            /**
+             * Format: date-time
+             * @description an upload no submit references by then is deleted
+             */
+            expires_at: string;
+        };
         Resident: {
             id: string;
             nickname: string;
@@ -2747,7 +3451,7 @@ export interface components {
             /** @description The member's department; null for a district-level account. */
             department: components["schemas"]["Department"] | null;
             /** @description The permissions the member holds, sorted. */
-            permissions: ("activities.checkin" | "activities.manage" | "activities.read" | "audit.read" | "benefits.manage" | "credit.write" | "departments.manage" | "enterprises.bindings.decide" | "enterprises.manage" | "enterprises.objections.decide" | "members.resolve" | "notices.read" | "notices.review" | "notices.write" | "points.appeals.decide" | "points.award" | "points.deduct" | "points.rules.manage" | "residents.read" | "rewards.manage" | "rewards.verify" | "staff.manage" | "surveys.read" | "surveys.write")[];
+            permissions: ("activities.checkin" | "activities.manage" | "activities.read" | "audit.read" | "benefits.manage" | "credit.write" | "departments.manage" | "enterprises.bindings.decide" | "enterprises.manage" | "enterprises.objections.decide" | "members.resolve" | "notices.read" | "notices.review" | "notices.write" | "points.appeals.decide" | "points.award" | "points.deduct" | "points.rules.manage" | "requests.admin" | "requests.handle" | "requests.read" | "residents.read" | "rewards.manage" | "rewards.verify" | "staff.manage" | "surveys.read" | "surveys.write")[];
         };
         Subscribe: {
             template_id: string;
@@ -4192,6 +4896,101 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    listHolidays: {
+        parameters: {
+            query?: {
+                since?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Holiday"][];
+                        /** @description empty on the last page */
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    saveHoliday: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description e.g. 2026-10-01 */
+                day: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    kind: "holiday" | "workday";
+                    name?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Holiday"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteHoliday: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                day: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     whoAmI: {
         parameters: {
             query?: never;
@@ -4935,6 +5734,430 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    saveRequestCategory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 2–32 lower-case letters, digits or _ */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    deadline_days: number;
+                    /** @default true */
+                    active?: boolean;
+                    sort?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestCategory"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestCategory"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listRequestRoutes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["RequestRoute"][];
+                        /** @description empty on the last page */
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    saveRequestRoute: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    category: string;
+                    street?: string;
+                    /** @description ID */
+                    department_id: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestRoute"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteRequestRoute: {
+        parameters: {
+            query?: {
+                street?: string;
+            };
+            header?: never;
+            path: {
+                category: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    requestStats: {
+        parameters: {
+            query: {
+                /** @description e.g. 2026-11 */
+                month: string;
+                group_by?: "department" | "category" | "street";
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestStats"];
+                    "text/csv": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listRequests: {
+        parameters: {
+            query?: {
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: components["parameters"]["PageSize"];
+                page_token?: components["parameters"]["PageToken"];
+                queue?: "new" | "open" | "overdue" | "due_soon" | "escalated" | "flagged";
+                status?: "submitted" | "transferred" | "accepted" | "in_progress" | "answered" | "closed";
+                category?: string;
+                street?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["AdminRequest"][];
+                        /** @description empty on the last page */
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminRequest"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    acceptRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the version the officer saw; a changed one is 409 */
+                    version: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminRequest"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    answerRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the version the officer saw; a changed one is 409 */
+                    version: number;
+                    answer: string;
+                    verified?: boolean;
+                    points_rule?: string;
+                    /** @description 18-character unified social credit code */
+                    complaint_uscc?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminRequest"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getRequestPhoto: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+                /** @description the photo's number (1–6) */
+                n: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the photo (Cache-Control: private, no-store) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": string;
+                    "image/png": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    startRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the version the officer saw; a changed one is 409 */
+                    version: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminRequest"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    transferRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the version the officer saw; a changed one is 409 */
+                    version: number;
+                    /** @description ID */
+                    department_id: string;
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminRequest"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     getResident: {
         parameters: {
             query?: never;
@@ -5027,7 +6250,7 @@ export interface operations {
                      *       "editor"
                      *     ]
                      */
-                    roles: ("superadmin" | "dept_admin" | "editor" | "reviewer" | "points_officer" | "credit_officer" | "verifier" | "auditor")[];
+                    roles: ("superadmin" | "dept_admin" | "editor" | "reviewer" | "points_officer" | "credit_officer" | "verifier" | "auditor" | "request_officer")[];
                     /**
                      * @example [
                      *       "华富街道"
@@ -6322,6 +7545,291 @@ export interface operations {
             500: components["responses"]["Internal"];
         };
     };
+    listMyRequests: {
+        parameters: {
+            query?: {
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: components["parameters"]["PageSize"];
+                page_token?: components["parameters"]["PageToken"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Request"][];
+                        /** @description empty on the last page */
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    submitRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description makes the submit idempotent: the same key returns the first request (200); with other content 409 */
+                    client_key: string;
+                    /** @description a code from GET /requests/categories */
+                    category: string;
+                    description: string;
+                    /** @description a street from GET /regions */
+                    street: string;
+                    /** @description a community of that street */
+                    community?: string;
+                    address?: string;
+                    latitude?: number | null;
+                    longitude?: number | null;
+                    /** @description a number to call back on; staff see it in the request's detail (audited) */
+                    contact?: string;
+                    /** @description may be shown publicly, anonymised, once its text passed WeChat's content check */
+                    public?: boolean;
+                    /** @description upload tokens, in order */
+                    photos?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description The first request of this client_key */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Request"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Request"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooMany"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listRequestCategories: {
+        parameters: {
+            query?: {
+                all?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["RequestCategory"][];
+                        /** @description empty on the last page */
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    uploadRequestPhoto: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestUpload"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooMany"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listPublicRequests: {
+        parameters: {
+            query?: {
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: components["parameters"]["PageSize"];
+                page_token?: components["parameters"]["PageToken"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["PublicRequest"][];
+                        /** @description empty on the last page */
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getMyRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Request"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getMyRequestPhoto: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+                /** @description the photo's number (1–6) */
+                n: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the photo (Cache-Control: private, no-store) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": string;
+                    "image/png": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    rateRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    rating: number;
+                    comment?: string;
+                    reopen?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Request"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooMany"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     listRewards: {
         parameters: {
             query?: {
@@ -6521,6 +8029,97 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooMany"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    serveCheckMedia: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the photo (Cache-Control: private, no-store) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": string;
+                    "image/png": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    verifyWeChatPush: {
+        parameters: {
+            query?: {
+                signature?: string;
+                timestamp?: string;
+                nonce?: string;
+                echostr?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description echostr */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    receiveWeChatPush: {
+        parameters: {
+            query?: {
+                signature?: string;
+                timestamp?: string;
+                nonce?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+                "text/xml": string;
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };

@@ -1,1 +1,0 @@
-import"./session-Bc0iTBLG.js";import"./css-DcgNeAW6.js";
