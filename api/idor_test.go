@@ -60,7 +60,7 @@ type idorWorld struct {
 	// to 华富街道, a draft and a submitted one for 华富街道.
 	noticeA, noticeStreet, noticeDraft, noticeSubmitted string
 
-	req idorRequests // 民意速办 (idor_requests_test.go)
+	req idorRequests   // 民意速办 (idor_requests_test.go)
 	act idorActivities // see idor_activities_test.go
 }
 
