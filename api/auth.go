@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"math"
 	"net/http"
@@ -114,23 +115,29 @@ func (s *Server) require(perm staff.Permission) gin.HandlerFunc {
 // after staff reads of personal data (readsPersonal).
 func (s *Server) audited(readsPersonal bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		c.Next()
 		if c.Request.Method == http.MethodGet && !readsPersonal {
-			return
-		}
-		if c.Writer.Status() >= 400 {
+			c.Next()
 			return
 		}
 		m := actor(c)
 		targetKind, targetID := auditTarget(c.FullPath(), c.Params)
-		e := staff.AuditEntry{
+		// The entry travels with the request: the transaction that makes
+		// the change writes it before it commits (db.Transact), so a change
+		// is never without its entry.
+		ctx, p := s.Staff.BeginAudit(c.Request.Context(), staff.AuditEntry{
 			ActorID: m.ID, Actor: m.Username, Action: c.Request.Method + " " + c.FullPath(),
-			TargetKind: targetKind, TargetID: targetID, Detail: c.GetString(auditDetailKey),
-			IP: c.ClientIP(), RequestID: requestID(c),
+			TargetKind: targetKind, TargetID: targetID, IP: c.ClientIP(), RequestID: requestID(c),
+		})
+		c.Request = c.Request.WithContext(ctx)
+		c.Next()
+		if d := c.GetString(auditDetailKey); d != "" {
+			p.SetDetail(d)
 		}
-		// The request has been answered: a failed audit write must be loud.
-		if err := s.Staff.Audit(c.Request.Context(), e); err != nil {
-			s.Log.ErrorContext(c.Request.Context(), "audit write failed", "request_id", requestID(c), "action", e.Action, "err", err)
+		// A read of personal data, or a change made without a transaction
+		// of its own, is recorded now that it succeeded. The request has
+		// been answered: a failed audit write must be loud.
+		if err := p.Finish(context.WithoutCancel(ctx), c.Writer.Status() < 400); err != nil {
+			s.Log.ErrorContext(ctx, "audit write failed", "request_id", requestID(c), "route", c.FullPath(), "err", err)
 		}
 	}
 }

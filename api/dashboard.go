@@ -105,7 +105,7 @@ func (s *Server) dashboard(c *gin.Context) {
 			n, ns, err := s.Notify.SendsInProgress(ctx, by, s.Residents.Regions(), dashboardItems)
 			q := &dashboardQueue{Count: n, Items: []dashboardItem{}}
 			for _, x := range ns {
-				at := x.PublishAt
+				at := x.UpdatedAt
 				if x.PublishedAt != nil {
 					at = *x.PublishedAt
 				}

@@ -471,6 +471,14 @@ func idorCases() map[string]idorCase {
 				}
 			},
 		},
+		"PATCH " + v1 + "/admin/notices/:id": {
+			owner: "X, the notice's department, within the audience's streets",
+			attack: func(t *testing.T, w *idorWorld) {
+				for _, tok := range []string{w.editorY, w.editorXStreet} {
+					wantDenied(t, w.do("PATCH", v1+"/admin/notices/"+w.noticeDraft, tok, map[string]any{"title": "改标题"}), "草稿")
+				}
+			},
+		},
 		"POST " + v1 + "/admin/notices/:id/submit": {
 			owner: "X, the notice's department, within the audience's streets",
 			attack: func(t *testing.T, w *idorWorld) {
@@ -645,6 +653,7 @@ func TestIDOR(t *testing.T) {
 		wantStatus(t, w.do("GET", v1+"/notices/"+w.noticeA, w.a, nil), http.StatusOK)
 		wantStatus(t, w.do("POST", v1+"/notices/"+w.noticeA+"/ack", w.a, nil), http.StatusOK)
 		wantStatus(t, w.do("GET", v1+"/notices/"+w.noticeStreet, w.n, nil), http.StatusOK)
+		wantStatus(t, w.do("PATCH", v1+"/admin/notices/"+w.noticeDraft, w.editorX, map[string]any{"require_ack": true}), http.StatusOK)
 		wantStatus(t, w.do("POST", v1+"/admin/notices/"+w.noticeDraft+"/submit", w.editorX, nil), http.StatusOK)
 		wantStatus(t, w.do("POST", v1+"/admin/notices/"+w.noticeSubmitted+"/reject", w.reviewerX, map[string]any{"reason": "请补充时间"}), http.StatusOK)
 		wantStatus(t, w.do("POST", v1+"/admin/notices/"+w.noticeDraft+"/approve", w.reviewerX, nil), http.StatusOK)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -43,9 +44,10 @@ func (s *Server) createNotice(c *gin.Context) {
 		Body       string            `json:"body" binding:"required"`
 		Category   string            `json:"category" binding:"required"`
 		Audience   notify.Audience   `json:"audience"`
-		PublishAt  string            `json:"publish_at" binding:"required"`
+		PublishAt  string            `json:"publish_at"`
 		ExpiresAt  string            `json:"expires_at"`
 		RequireAck bool              `json:"require_ack"`
+		SMS        bool              `json:"sms"`
 		Subscribe  *notify.Subscribe `json:"subscribe"`
 	}
 	if err := bindJSON(c, &req); err != nil {
@@ -63,8 +65,8 @@ func (s *Server) createNotice(c *gin.Context) {
 		return
 	}
 	n, err := s.Notify.Create(c.Request.Context(), actor(c), s.Residents.Regions(), notify.Draft{
-		Title: req.Title, Body: req.Body, Category: req.Category, Audience: req.Audience, PublishAt: *publishAt,
-		ExpiresAt: expiresAt, RequireAck: req.RequireAck, Subscribe: req.Subscribe,
+		Title: req.Title, Body: req.Body, Category: req.Category, Audience: req.Audience, PublishAt: publishAt,
+		ExpiresAt: expiresAt, RequireAck: req.RequireAck, SMS: req.SMS, Subscribe: req.Subscribe,
 	})
 	if err != nil {
 		s.fail(c, err)
@@ -72,6 +74,75 @@ func (s *Server) createNotice(c *gin.Context) {
 	}
 	auditDetail(c, "notice "+strconv.FormatInt(n.ID, 10))
 	c.JSON(http.StatusCreated, n)
+}
+
+// updateNotice edits a draft (or a rejected notice, which goes back to
+// draft). Fields absent from the body stay; publish_at, expires_at and
+// subscribe may be null to clear them (publish_at null: on approval).
+func (s *Server) updateNotice(c *gin.Context) {
+	var req struct {
+		Title      *string          `json:"title"`
+		Body       *string          `json:"body"`
+		Category   *string          `json:"category"`
+		Audience   *notify.Audience `json:"audience"`
+		PublishAt  json.RawMessage  `json:"publish_at"`
+		ExpiresAt  json.RawMessage  `json:"expires_at"`
+		RequireAck *bool            `json:"require_ack"`
+		SMS        *bool            `json:"sms"`
+		Subscribe  json.RawMessage  `json:"subscribe"`
+	}
+	if err := bindJSON(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	p := notify.Patch{Title: req.Title, Body: req.Body, Category: req.Category, Audience: req.Audience,
+		RequireAck: req.RequireAck, SMS: req.SMS}
+	var err error
+	if p.SetPublishAt, p.PublishAt, err = nullableTime("publish_at", req.PublishAt); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if p.SetExpiresAt, p.ExpiresAt, err = nullableTime("expires_at", req.ExpiresAt); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if len(req.Subscribe) > 0 {
+		p.SetSubscribe = true
+		if err := json.Unmarshal(req.Subscribe, &p.Subscribe); err != nil {
+			field := "subscribe"
+			var te *json.UnmarshalTypeError
+			if errors.As(err, &te) && te.Field != "" {
+				field += "." + te.Field
+			}
+			s.fail(c, apperr.Field(field, "须为对象 {template_id, data, page} 或 null；data 的值须为字符串或 {\"value\": 字符串}"))
+			return
+		}
+	}
+	id := pathID(c, "id")
+	n, err := s.Notify.Update(c.Request.Context(), actor(c), s.Residents.Regions(), id, p)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	auditDetail(c, "notice "+strconv.FormatInt(id, 10)+" edited")
+	c.JSON(http.StatusOK, n)
+}
+
+// nullableTime reads a JSON value that may be absent (set false), null
+// (set, nil) or an RFC 3339 string.
+func nullableTime(field string, raw json.RawMessage) (set bool, t *time.Time, err error) {
+	if len(raw) == 0 {
+		return false, nil, nil
+	}
+	if string(raw) == "null" {
+		return true, nil, nil
+	}
+	var v string
+	if json.Unmarshal(raw, &v) != nil || v == "" {
+		return false, nil, apperr.Field(field, "须为 RFC 3339 时间或 null")
+	}
+	t, err = parseTime(field, v)
+	return true, t, err
 }
 
 func (s *Server) previewAudience(c *gin.Context) {
@@ -163,7 +234,22 @@ func (s *Server) listNotices(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	items, next, err := s.Notify.Find(c.Request.Context(), actor(c), s.Residents.Regions(), notify.Filter{Status: c.Query("status"), Before: before, Limit: limit})
+	f := notify.Filter{Status: c.Query("status"), Category: c.Query("category"), Q: c.Query("q"), Before: before, Limit: limit}
+	if v := c.Query("author_id"); v != "" {
+		if f.AuthorID, err = parseID("author_id", v); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
+	if f.Since, err = parseTime("since", c.Query("since")); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if f.Until, err = parseTime("until", c.Query("until")); err != nil {
+		s.fail(c, err)
+		return
+	}
+	items, next, err := s.Notify.Find(c.Request.Context(), actor(c), s.Residents.Regions(), f)
 	if err != nil {
 		s.fail(c, err)
 		return

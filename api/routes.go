@@ -118,6 +118,7 @@ func (s *Server) routes() {
 	route(http.MethodPost, "/admin/notices", staff.WriteNotices, s.createNotice)
 	route(http.MethodGet, "/admin/notices", staff.ReadNotices, s.listNotices)
 	route(http.MethodGet, "/admin/notices/:id", staff.ReadNotices, s.getAdminNotice)
+	route(http.MethodPatch, "/admin/notices/:id", staff.WriteNotices, s.updateNotice)
 	route(http.MethodPost, "/admin/notices/audience-preview", staff.WriteNotices, s.previewAudience)
 	route(http.MethodPost, "/admin/notices/:id/submit", staff.WriteNotices, s.submitNotice)
 	route(http.MethodPost, "/admin/notices/:id/approve", staff.ReviewNotices, s.approveNotice)

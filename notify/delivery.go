@@ -26,13 +26,13 @@ type Sender interface {
 
 // DeliveryConfig tunes a Deliverer. Zero fields take the defaults.
 type DeliveryConfig struct {
-	Rate        float64       // sends per second from this process (20)
+	Rate        float64       // sends per second from this process (500)
 	Batch       int           // most sends claimed at once (half a second's worth, 1–200)
 	Lease       time.Duration // how long a claimed send is held before others may retry it (30s)
 	MaxAttempts int           // attempts before a send is failed for good (8)
 	Backoff     time.Duration // first retry delay, doubled each time, with jitter (2s)
 	MaxBackoff  time.Duration // (10m)
-	Pause       time.Duration // how long to stop after WeChat's daily limit, 45009 (10m)
+	Pause       time.Duration // how long to stop after a daily limit (WeChat 45009) (10m)
 	Idle        time.Duration // how long to wait when nothing is due (1s)
 	// Gate, if not nil, is waited on before every send as well as the
 	// process's own Rate: with a gate shared by every process (a Redis
@@ -43,9 +43,15 @@ type DeliveryConfig struct {
 	OnError func(error)
 }
 
+// DefaultSendRate is the default rate of subscribe messages: 500 a second
+// is 700,000 residents in under 25 minutes, so an urgent notice reaches the
+// whole district within the hour (WeChat caps subscribe sends per day, not
+// per second).
+const DefaultSendRate = 500
+
 func (c *DeliveryConfig) defaults() {
 	if c.Rate <= 0 {
-		c.Rate = 20
+		c.Rate = DefaultSendRate
 	}
 	if c.Batch <= 0 {
 		c.Batch = min(max(int(c.Rate/2), 1), 200)
@@ -70,30 +76,60 @@ func (c *DeliveryConfig) defaults() {
 	}
 }
 
-// Deliverer sends the queued WeChat subscribe messages (table
-// notice_sends) at a bounded rate. Several Deliverers, in one process or
-// many sharing a MySQL database, may run at once: each send is claimed by
-// one of them with a row lock (SKIP LOCKED) and a lease. A send is only
-// repeated if its process died while it was on the wire: its lease then
-// expires and another Deliverer sends it again.
+// verdict is what a send attempt's outcome makes of the send.
+type verdict int
+
+const (
+	sent     verdict = iota
+	final            // failed for good
+	noQuota          // WeChat says the consent is gone: final, quota zeroed
+	retry            // transient: again after backoff
+	pause            // a daily limit: this Deliverer stops for Pause
+	handBack         // never really tried (shutting down): back to the queue
+)
+
+// channel is one way of reaching a resident: WeChat or SMS.
+type channel interface {
+	name() string
+	// reachable says why a claimed send can't be made ("" if it can).
+	unreachable(r claimed) string
+	send(ctx context.Context, r claimed, m *message) error
+	verdict(err error) verdict
+}
+
+// Deliverer sends the queued messages of one channel (table notice_sends)
+// at a bounded rate. Urgent sends (warning and health notices) are claimed
+// before any routine one, so an urgent notice waits at most one batch
+// behind a routine one already sending. Routine WeChat sends are held
+// during quiet hours and pass the per-resident daily cap when claimed.
+// Several Deliverers, in one process or many sharing a MySQL database, may
+// run at once: each send is claimed by one of them with a row lock (SKIP
+// LOCKED) and a lease. A send is only repeated if its process died while
+// it was on the wire: its lease then expires and another Deliverer sends it
+// again.
 type Deliverer struct {
-	s    *Service
-	send Sender
-	cfg  DeliveryConfig
-	lim  *rate.Limiter
+	s   *Service
+	ch  channel
+	cfg DeliveryConfig
+	lim *rate.Limiter
 
 	mu          sync.Mutex
 	pausedUntil time.Time
-	messages    map[int64]*Subscribe // notice ID → its message
+	messages    map[int64]*message // notice ID → what its sends say
 }
 
-// NewDeliverer returns a Deliverer sending through send.
+// NewDeliverer returns a Deliverer of WeChat subscribe messages sending
+// through send.
 func (s *Service) NewDeliverer(send Sender, cfg DeliveryConfig) *Deliverer {
+	return s.newDeliverer(wechatChannel{send}, cfg)
+}
+
+func (s *Service) newDeliverer(ch channel, cfg DeliveryConfig) *Deliverer {
 	cfg.defaults()
 	return &Deliverer{
-		s: s, send: send, cfg: cfg,
+		s: s, ch: ch, cfg: cfg,
 		lim:      rate.NewLimiter(rate.Limit(cfg.Rate), 1),
-		messages: map[int64]*Subscribe{},
+		messages: map[int64]*message{},
 	}
 }
 
@@ -114,10 +150,12 @@ func (d *Deliverer) Run(ctx context.Context) error {
 			wait = p
 		}
 		d.mu.Unlock()
+		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
+			t.Stop()
 			return ctx.Err()
-		case <-time.After(wait):
+		case <-t.C:
 		}
 	}
 }
@@ -130,47 +168,91 @@ type claimed struct {
 	TemplateID string
 	Attempts   int
 	OpenID     *string `gorm:"column:openid"`
+	PhoneEnc   []byte  // sealed; opened only to send
+	Token      string  `gorm:"-"`
 }
 
-// claim takes up to n due sends (pending ones whose time has come and
-// sending ones whose lease ran out) and marks them sending under a new
-// claim token until the lease ends.
-func (d *Deliverer) claim(ctx context.Context, n int) (token string, rows []claimed, err error) {
+// candidate is a due send, as the claim decides on it.
+type candidate struct {
+	ID         int64
+	ResidentID int64
+	TemplateID string
+	UnderCap   bool
+	QuotaSpent bool
+}
+
+// claim takes up to n due sends of the lane (pending or held ones whose
+// time has come, sending ones whose lease ran out), passes the routine
+// ones still under the daily cap through it (those over it are capped) and
+// marks the rest sending under a new claim token until the lease ends.
+func (d *Deliverer) claim(ctx context.Context, urgent bool, n int) (rows []claimed, capped int, err error) {
 	var b [12]byte
 	_, _ = crand.Read(b[:])
-	token = hex.EncodeToString(b[:])
+	token := hex.EncodeToString(b[:])
 	now := d.s.clock()
 	var ids []int64
-	err = db.Retry(ctx, 5, func() error {
-		ids = nil
-		return d.s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			err := tx.Table("notice_sends").Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"}).
-				Where("due_at <= ?", now).Order("due_at").Limit(n).Pluck("id", &ids).Error
-			if err != nil || len(ids) == 0 {
-				return err
-			}
-			return tx.Exec(`UPDATE notice_sends SET status = 'sending', claim = ?, attempts = attempts + 1, due_at = ?, updated_at = ?
-				WHERE id IN ?`, token, now.Add(d.cfg.Lease), now, ids).Error
-		})
+	err = db.Transact(ctx, d.s.db, func(tx *gorm.DB) error {
+		ids, capped = nil, 0
+		var cands []candidate
+		err := tx.Table("notice_sends").Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"}).
+			Select("id, resident_id, template_id, under_cap, quota_spent").
+			Where("channel = ? AND urgent = ? AND due_at <= ?", d.ch.name(), urgent, now).Order("due_at").Limit(n).Find(&cands).Error
+		if err != nil || len(cands) == 0 {
+			return err
+		}
+		admitted, err := d.s.admit(tx, cands, now)
+		if err != nil {
+			return err
+		}
+		ids, capped = admitted, len(cands)-len(admitted)
+		if len(ids) == 0 {
+			return nil
+		}
+		return tx.Exec(`UPDATE notice_sends SET status = 'sending', claim = ?, attempts = attempts + 1, under_cap = ?, due_at = ?, updated_at = ?
+			WHERE id IN ?`, token, false, now.Add(d.cfg.Lease), now, ids).Error
 	})
 	if err != nil {
-		return "", nil, fmt.Errorf("claim sends: %w", err)
+		return nil, 0, fmt.Errorf("claim sends: %w", err)
 	}
 	if len(ids) == 0 {
-		return token, nil, nil
+		return nil, capped, nil
 	}
 	err = d.s.db.WithContext(ctx).Table("notice_sends s").
-		Select("s.id, s.notice_id, s.resident_id, s.template_id, s.attempts, p.openid").
+		Select("s.id, s.notice_id, s.resident_id, s.template_id, s.attempts, p.openid, p.phone_enc").
 		Joins("LEFT JOIN residents p ON p.id = s.resident_id").
 		Where("s.id IN ? AND s.claim = ?", ids, token).Scan(&rows).Error
 	if err != nil {
-		return "", nil, fmt.Errorf("load claimed sends: %w", err)
+		return nil, 0, fmt.Errorf("load claimed sends: %w", err)
 	}
-	return token, rows, nil
+	for i := range rows {
+		rows[i].Token = token
+	}
+	return rows, capped, nil
+}
+
+// hold moves up to n due routine sends to the end of the quiet hours.
+func (d *Deliverer) hold(ctx context.Context, until time.Time, n int) (int, error) {
+	now := d.s.clock()
+	var ids []int64
+	err := db.Transact(ctx, d.s.db, func(tx *gorm.DB) error {
+		ids = nil
+		err := tx.Table("notice_sends").Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"}).
+			Where("channel = ? AND urgent = ? AND due_at <= ?", d.ch.name(), false, now).Order("due_at").Limit(n).Pluck("id", &ids).Error
+		if err != nil || len(ids) == 0 {
+			return err
+		}
+		return tx.Exec("UPDATE notice_sends SET status = 'held', claim = '', due_at = ?, updated_at = ? WHERE id IN ?", until, now, ids).Error
+	})
+	if err != nil {
+		return 0, fmt.Errorf("hold sends: %w", err)
+	}
+	return len(ids), nil
 }
 
 // DeliverOnce claims one batch of due sends, sends them within the rate
-// and records each outcome. It returns how many it claimed.
+// and records each outcome. Routine sends are claimed only when no urgent
+// one is due; in quiet hours they are held instead. It returns how many
+// sends it claimed, capped or held.
 func (d *Deliverer) DeliverOnce(ctx context.Context) (int, error) {
 	d.mu.Lock()
 	paused := time.Now().Before(d.pausedUntil)
@@ -178,76 +260,86 @@ func (d *Deliverer) DeliverOnce(ctx context.Context) (int, error) {
 	if paused {
 		return 0, nil
 	}
-	token, rows, err := d.claim(ctx, d.cfg.Batch)
-	if err != nil || len(rows) == 0 {
+	rows, done, err := d.claim(ctx, true, d.cfg.Batch)
+	if err != nil {
 		return 0, err
+	}
+	if len(rows) == 0 && done == 0 {
+		if until, quiet := d.s.cfg.Quiet.Until(d.s.clock()); quiet {
+			done, err = d.hold(ctx, until, 1000)
+		} else {
+			rows, done, err = d.claim(ctx, false, d.cfg.Batch)
+		}
+		if err != nil {
+			return 0, err
+		}
 	}
 	var wg sync.WaitGroup
 	errs := make(chan error, len(rows))
 	for _, r := range rows {
 		wg.Go(func() {
-			if err := d.deliver(ctx, token, r); err != nil {
+			if err := d.deliver(ctx, r); err != nil {
 				errs <- err
 			}
 		})
 	}
 	wg.Wait()
 	close(errs)
-	return len(rows), <-errs
+	return len(rows) + done, <-errs
 }
 
 // deliver sends one claimed message and records what happened. Results are
 // recorded even when ctx has ended, so a shutdown loses nothing.
-func (d *Deliverer) deliver(ctx context.Context, token string, r claimed) error {
+func (d *Deliverer) deliver(ctx context.Context, r claimed) error {
 	rec, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	if r.OpenID == nil {
-		return d.finish(rec, token, r, "failed", "resident deleted or without WeChat")
+	if why := d.ch.unreachable(r); why != "" {
+		return d.finish(rec, r, "failed", why)
 	}
 	msg, err := d.message(ctx, r.NoticeID)
 	if err != nil {
-		return d.release(rec, token, r)
+		return d.release(rec, r)
 	}
 	if err := d.lim.Wait(ctx); err != nil {
-		return d.release(rec, token, r)
+		return d.release(rec, r)
 	}
 	if d.cfg.Gate != nil {
 		if err := d.cfg.Gate(ctx); err != nil {
-			return d.release(rec, token, r)
+			return d.release(rec, r)
 		}
 	}
 	d.mu.Lock()
 	paused := time.Now().Before(d.pausedUntil)
 	d.mu.Unlock()
 	if paused || ctx.Err() != nil {
-		return d.release(rec, token, r)
+		return d.release(rec, r)
 	}
-	err = d.send.SendSubscribe(ctx, wechat.Message{OpenID: *r.OpenID, TemplateID: r.TemplateID, Page: msg.Page, Data: msg.Data})
-	switch {
-	case err == nil:
-		return d.finish(rec, token, r, "sent", "")
-	case wechat.IsNoQuota(err):
+	err = d.ch.send(ctx, r, msg)
+	if err == nil {
+		return d.finish(rec, r, "sent", "")
+	}
+	switch d.ch.verdict(err) {
+	case noQuota:
 		// WeChat says the consent is gone; our count was wrong, so trust it.
-		if err := d.finish(rec, token, r, "no_quota", errText(err)); err != nil {
+		if err := d.finish(rec, r, "no_quota", errText(err)); err != nil {
 			return err
 		}
 		return d.s.db.WithContext(rec).Exec("UPDATE subscription_quotas SET remaining = 0, updated_at = ? WHERE resident_id = ? AND template_id = ?",
 			d.s.clock(), r.ResidentID, r.TemplateID).Error
-	case wechat.IsDailyLimit(err):
+	case pause:
 		d.mu.Lock()
 		d.pausedUntil = time.Now().Add(d.cfg.Pause)
 		d.mu.Unlock()
-		return d.retry(rec, token, r, d.cfg.Pause, false, errText(err))
-	case wechat.IsTransient(err) || errors.Is(err, context.DeadlineExceeded):
+		return d.retry(rec, r, d.cfg.Pause, false, errText(err))
+	case retry:
 		if r.Attempts >= d.cfg.MaxAttempts {
-			return d.finish(rec, token, r, "failed", errText(err))
+			return d.finish(rec, r, "failed", errText(err))
 		}
-		return d.retry(rec, token, r, d.backoff(r.Attempts), true, errText(err))
-	case errors.Is(err, context.Canceled):
-		return d.release(rec, token, r)
+		return d.retry(rec, r, d.backoff(r.Attempts), true, errText(err))
+	case handBack:
+		return d.release(rec, r)
 	default:
-		// 40003 bad openid, 40037 bad template, 47003 bad data, …: final.
-		return d.finish(rec, token, r, "failed", errText(err))
+		return d.finish(rec, r, "failed", errText(err))
 	}
 }
 
@@ -270,41 +362,57 @@ func (d *Deliverer) backoff(attempts int) time.Duration {
 }
 
 // finish records a final outcome, if the claim is still ours.
-func (d *Deliverer) finish(ctx context.Context, token string, r claimed, status, msg string) error {
+func (d *Deliverer) finish(ctx context.Context, r claimed, status, msg string) error {
 	now := d.s.clock()
 	upd := map[string]any{"status": status, "due_at": nil, "last_error": msg, "updated_at": now}
 	if status == "sent" {
 		upd["sent_at"] = now
 	}
-	err := d.s.db.WithContext(ctx).Table("notice_sends").Where("id = ? AND claim = ? AND status = 'sending'", r.ID, token).Updates(upd).Error
+	err := d.record(ctx, r, upd)
 	if err != nil {
 		return fmt.Errorf("record send %d: %w", r.ID, err)
 	}
 	return nil
 }
 
+// record writes a claimed send's outcome, if the claim is still ours. A
+// deadlock with another process's claim is retried: a message sent but not
+// recorded would be sent again once its lease ran out.
+func (d *Deliverer) record(ctx context.Context, r claimed, upd map[string]any) error {
+	return db.Retry(ctx, 8, func() error {
+		return d.s.db.WithContext(ctx).Table("notice_sends").Where("id = ? AND claim = ? AND status = 'sending'", r.ID, r.Token).Updates(upd).Error
+	})
+}
+
 // retry puts a send back in the queue after delay; counted says whether
 // the attempt counts against MaxAttempts.
-func (d *Deliverer) retry(ctx context.Context, token string, r claimed, delay time.Duration, counted bool, msg string) error {
+func (d *Deliverer) retry(ctx context.Context, r claimed, delay time.Duration, counted bool, msg string) error {
 	now := d.s.clock()
 	upd := map[string]any{"status": "pending", "due_at": now.Add(delay), "last_error": msg, "updated_at": now}
 	if !counted {
 		upd["attempts"] = gorm.Expr("attempts - 1")
 	}
-	err := d.s.db.WithContext(ctx).Table("notice_sends").Where("id = ? AND claim = ? AND status = 'sending'", r.ID, token).Updates(upd).Error
-	if err != nil {
+	if err := d.record(ctx, r, upd); err != nil {
 		return fmt.Errorf("requeue send %d: %w", r.ID, err)
 	}
 	return nil
 }
 
-// release hands back a send that was claimed but never sent.
-func (d *Deliverer) release(ctx context.Context, token string, r claimed) error {
-	return d.retry(ctx, token, r, 0, false, "")
+// release hands back a send that was claimed but never sent. (Had it
+// passed the daily cap, it stays counted: a resident is sent fewer, never
+// more.)
+func (d *Deliverer) release(ctx context.Context, r claimed) error {
+	return d.retry(ctx, r, 0, false, "")
 }
 
-// message returns notice id's subscribe message, cached.
-func (d *Deliverer) message(ctx context.Context, noticeID int64) (*Subscribe, error) {
+// message is what a notice's sends say.
+type message struct {
+	Title     string
+	Subscribe *Subscribe
+}
+
+// message returns notice id's message, cached.
+func (d *Deliverer) message(ctx context.Context, noticeID int64) (*message, error) {
 	d.mu.Lock()
 	m := d.messages[noticeID]
 	d.mu.Unlock()
@@ -312,12 +420,12 @@ func (d *Deliverer) message(ctx context.Context, noticeID int64) (*Subscribe, er
 		return m, nil
 	}
 	var n Notice
-	err := d.s.db.WithContext(ctx).Select("id, subscribe_template_id, subscribe_data, subscribe_page").Where("id = ?", noticeID).Take(&n).Error
+	err := d.s.db.WithContext(ctx).Select("id, title, subscribe_template_id, subscribe_data, subscribe_page").Where("id = ?", noticeID).Take(&n).Error
 	if err != nil {
 		return nil, fmt.Errorf("load notice %d: %w", noticeID, err)
 	}
-	m = &Subscribe{TemplateID: n.SubscribeTemplateID, Page: n.SubscribePage}
-	_ = json.Unmarshal([]byte(n.SubscribeData), &m.Data)
+	m = &message{Title: n.Title, Subscribe: &Subscribe{TemplateID: n.SubscribeTemplateID, Page: n.SubscribePage}}
+	_ = json.Unmarshal([]byte(n.SubscribeData), &m.Subscribe.Data)
 	d.mu.Lock()
 	if len(d.messages) > 10_000 {
 		clear(d.messages)
@@ -325,4 +433,35 @@ func (d *Deliverer) message(ctx context.Context, noticeID int64) (*Subscribe, er
 	d.messages[noticeID] = m
 	d.mu.Unlock()
 	return m, nil
+}
+
+// wechatChannel sends subscribe messages.
+type wechatChannel struct{ sender Sender }
+
+func (wechatChannel) name() string { return "wechat" }
+
+func (wechatChannel) unreachable(r claimed) string {
+	if r.OpenID == nil {
+		return "resident deleted or without WeChat"
+	}
+	return ""
+}
+
+func (c wechatChannel) send(ctx context.Context, r claimed, m *message) error {
+	return c.sender.SendSubscribe(ctx, wechat.Message{OpenID: *r.OpenID, TemplateID: r.TemplateID, Page: m.Subscribe.Page, Data: m.Subscribe.Data})
+}
+
+func (wechatChannel) verdict(err error) verdict {
+	switch {
+	case wechat.IsNoQuota(err):
+		return noQuota
+	case wechat.IsDailyLimit(err):
+		return pause
+	case wechat.IsTransient(err) || errors.Is(err, context.DeadlineExceeded):
+		return retry
+	case errors.Is(err, context.Canceled):
+		return handBack
+	}
+	// 40003 bad openid, 40037 bad template, 47003 bad data, …: final.
+	return final
 }

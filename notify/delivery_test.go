@@ -47,7 +47,7 @@ func seedSends(t *testing.T, gdb *gorm.DB, s *Service, n int, template string) i
 	if err != nil {
 		t.Fatal(err)
 	}
-	notice := &Notice{Title: "t", Body: "b", Category: "health", PublishAt: now.Add(-time.Minute), Status: StatusApproved,
+	notice := &Notice{Title: "t", Body: "b", Category: "health", PublishAt: new(now.Add(-time.Minute)), Status: StatusApproved,
 		SubscribeTemplateID: template, SubscribeData: `{"thing1":"x"}`, CreatedAt: now, UpdatedAt: now}
 	if err := gdb.Create(notice).Error; err != nil {
 		t.Fatal(err)
@@ -98,11 +98,11 @@ func TestDeliveryCrash(t *testing.T) {
 	const n, tpl = 60, "TPL_CRASH"
 	seedSends(t, gdb, s, n, tpl)
 	client := wechat.New(wechat.Config{AppID: "wxcrash", AppSecret: "s"})
-	cfg := DeliveryConfig{Rate: 500, Batch: 5, Lease: 300 * time.Millisecond, Backoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond, MaxAttempts: 20, Idle: 10 * time.Millisecond}
+	cfg := DeliveryConfig{Rate: 500, Batch: 5, Lease: 3 * time.Second, Backoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond, MaxAttempts: 20, Idle: 10 * time.Millisecond}
 
 	// The worker that dies: it claims 5 and gets 2 onto the wire.
 	dead := s.NewDeliverer(client, cfg)
-	_, inflight, err := dead.claim(context.Background(), 5)
+	inflight, _, err := dead.claim(context.Background(), true, 5)
 	if err != nil || len(inflight) != 5 {
 		t.Fatalf("claim=%d, %v", len(inflight), err)
 	}

@@ -247,7 +247,10 @@ func (s *Service) EraseResident(tx *gorm.DB, residentID int64) error {
 	if err := tx.Exec("DELETE FROM subscription_events WHERE resident_id = ?", residentID).Error; err != nil {
 		return fmt.Errorf("erase subscription events: %w", err)
 	}
-	err := tx.Exec("UPDATE notice_sends SET status = 'cancelled', due_at = NULL, updated_at = ? WHERE resident_id = ? AND status = 'pending'",
+	if err := tx.Exec("DELETE FROM notice_send_days WHERE resident_id = ?", residentID).Error; err != nil {
+		return fmt.Errorf("erase send counts: %w", err)
+	}
+	err := tx.Exec("UPDATE notice_sends SET status = 'cancelled', due_at = NULL, updated_at = ? WHERE resident_id = ? AND status IN ('pending', 'held')",
 		now, residentID).Error
 	if err != nil {
 		return fmt.Errorf("cancel sends: %w", err)

@@ -16,6 +16,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/db"
 	"github.com/futian/ifutian/staff"
 )
 
@@ -45,14 +46,15 @@ var Categories = []string{"policy", "health", "activity", "warning"}
 
 // Subscribe is the WeChat subscribe message a published notice also sends.
 type Subscribe struct {
-	TemplateID string            `json:"template_id"`
-	Data       map[string]string `json:"data"`
-	Page       string            `json:"page"`
+	TemplateID string        `json:"template_id"`
+	Data       SubscribeData `json:"data"`
+	Page       string        `json:"page"`
 }
 
 // Notice is a department's announcement to an audience. Its audience is
 // frozen into recipients when it is published; Targeted never changes
-// afterwards. Only an approved notice is published, at PublishAt.
+// afterwards. Only an approved notice is published, at PublishAt, or as
+// soon as it is approved when PublishAt is nil (approval then sets it).
 type Notice struct {
 	ID           int64      `json:"id,string"`
 	DepartmentID *int64     `json:"department_id,string"`
@@ -60,10 +62,12 @@ type Notice struct {
 	Title        string     `json:"title"`
 	Body         string     `json:"body"`
 	Category     string     `json:"category"`
+	Kind         string     `json:"kind"` // a system message's kind, "" for a department's notice
 	Audience     Audience   `json:"audience" gorm:"serializer:json"`
-	PublishAt    time.Time  `json:"publish_at"`
+	PublishAt    *time.Time `json:"publish_at"`
 	ExpiresAt    *time.Time `json:"expires_at"`
 	RequireAck   bool       `json:"require_ack"`
+	SMS          bool       `json:"sms" gorm:"column:sms"`
 	Subscribe    *Subscribe `json:"subscribe" gorm:"-"`
 	Status       string     `json:"status"`
 	RejectReason string     `json:"reject_reason"`
@@ -102,15 +106,18 @@ type Event struct {
 
 func (Event) TableName() string { return "notice_events" }
 
-// Draft is what an editor writes.
+// Draft is what an editor writes. A nil PublishAt publishes the notice as
+// soon as it is approved. SMS asks for a text message to the recipients
+// with a bound phone and no WeChat reach (warning and health only).
 type Draft struct {
 	Title      string
 	Body       string
 	Category   string
 	Audience   Audience
-	PublishAt  time.Time
+	PublishAt  *time.Time
 	ExpiresAt  *time.Time
 	RequireAck bool
+	SMS        bool
 	Subscribe  *Subscribe
 }
 
@@ -122,8 +129,9 @@ type Draft struct {
 // audience column is a MEDIUMTEXT of 16 MiB.)
 const maxTextBytes = 65535
 
-// Validate checks a draft against the regions; field names are the API's.
-func (d *Draft) Validate(r Regions) error {
+// Validate checks a draft against the regions at time now; field names
+// are the API's.
+func (d *Draft) Validate(r Regions, now time.Time) error {
 	fields := d.Audience.noticeFields(r)
 	if t := strings.TrimSpace(d.Title); t == "" || utf8.RuneCountInString(t) > 100 {
 		fields["title"] = "标题须为 1–100 个字"
@@ -134,11 +142,15 @@ func (d *Draft) Validate(r Regions) error {
 	if !slices.Contains(Categories, d.Category) {
 		fields["category"] = "须为 policy、health、activity 或 warning"
 	}
-	if d.PublishAt.IsZero() {
-		fields["publish_at"] = "须填写发布时间"
-	}
-	if d.ExpiresAt != nil && !d.ExpiresAt.After(d.PublishAt) {
+	switch {
+	case d.ExpiresAt == nil:
+	case d.PublishAt != nil && !d.ExpiresAt.After(*d.PublishAt):
 		fields["expires_at"] = "须晚于发布时间"
+	case d.PublishAt == nil && !d.ExpiresAt.After(now):
+		fields["expires_at"] = "须晚于当前时间"
+	}
+	if d.SMS && !IsUrgent(d.Category) {
+		fields["sms"] = "仅 warning、health 类通知可加发短信"
 	}
 	if sub := d.Subscribe; sub != nil {
 		if sub.TemplateID == "" || len(sub.TemplateID) > 64 {
@@ -159,12 +171,13 @@ func (d *Draft) Validate(r Regions) error {
 	return apperr.Fields(fields)
 }
 
-// Service manages notices. It is safe for concurrent use.
+// Service manages notices. It is safe for concurrent use once configured.
 type Service struct {
-	db      *gorm.DB
-	now     func() time.Time
-	regions StreetRegions
-	kick    chan struct{} // wakes the publisher after an approval
+	db       *gorm.DB
+	now      func() time.Time
+	kick     chan struct{} // wakes the publisher after an approval
+	cfg      Config
+	longTerm map[string]bool // templates whose consent is kept
 }
 
 // StreetRegions knows which street a community belongs to.
@@ -175,7 +188,7 @@ type StreetRegions interface {
 
 // New returns a Service over db.
 func New(gdb *gorm.DB) *Service {
-	return &Service{db: gdb, now: time.Now, kick: make(chan struct{}, 1)}
+	return &Service{db: gdb, now: time.Now, kick: make(chan struct{}, 1), longTerm: map[string]bool{}}
 }
 
 // SetClock replaces the clock (tests use a fixed one).
@@ -196,33 +209,22 @@ func validBody(body string) bool {
 // invalid_argument error naming the bad fields and a permission_denied one
 // naming the audience's field that reaches beyond m's streets (CheckReach).
 func (s *Service) Create(ctx context.Context, m *staff.Member, r StreetRegions, d Draft) (*Notice, error) {
-	if err := d.Validate(r); err != nil {
+	now := s.clock()
+	if err := d.Validate(r, now); err != nil {
 		return nil, err
 	}
 	by := m.Scope()
 	if err := CheckReach(by, d.Audience, r); err != nil {
 		return nil, err
 	}
-	now := s.clock()
 	author := m.ID
 	n := &Notice{
-		DepartmentID: by.Department(), AuthorID: &author,
-		Title: strings.TrimSpace(d.Title), Body: d.Body, Category: d.Category, Audience: d.Audience,
-		PublishAt: d.PublishAt.UTC(), RequireAck: d.RequireAck, Status: StatusDraft,
-		CreatedAt: now, UpdatedAt: now,
+		DepartmentID: by.Department(), AuthorID: &author, Status: StatusDraft, CreatedAt: now, UpdatedAt: now,
 	}
-	if d.ExpiresAt != nil {
-		t := d.ExpiresAt.UTC()
-		n.ExpiresAt = &t
+	if err := n.setDraft(d); err != nil {
+		return nil, fmt.Errorf("create notice: %w", err)
 	}
-	if d.Subscribe != nil {
-		data, err := json.Marshal(d.Subscribe.Data)
-		if err != nil {
-			return nil, fmt.Errorf("create notice: %w", err)
-		}
-		n.SubscribeTemplateID, n.SubscribeData, n.SubscribePage = d.Subscribe.TemplateID, string(data), d.Subscribe.Page
-	}
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
 		if err := tx.Create(n).Error; err != nil {
 			return err
 		}
@@ -233,6 +235,41 @@ func (s *Service) Create(ctx context.Context, m *staff.Member, r StreetRegions, 
 	}
 	n.fill(now)
 	return n, nil
+}
+
+// setDraft sets the notice's written fields from a validated draft.
+func (n *Notice) setDraft(d Draft) error {
+	n.Title, n.Body, n.Category, n.Audience = strings.TrimSpace(d.Title), d.Body, d.Category, d.Audience
+	n.RequireAck, n.SMS = d.RequireAck, d.SMS
+	n.PublishAt, n.ExpiresAt = utcPtr(d.PublishAt), utcPtr(d.ExpiresAt)
+	n.SubscribeTemplateID, n.SubscribeData, n.SubscribePage = "", "", ""
+	if d.Subscribe != nil {
+		data, err := json.Marshal(d.Subscribe.Data)
+		if err != nil {
+			return err
+		}
+		n.SubscribeTemplateID, n.SubscribeData, n.SubscribePage = d.Subscribe.TemplateID, string(data), d.Subscribe.Page
+	}
+	return nil
+}
+
+// draft returns the notice's written fields as a Draft.
+func (n *Notice) draft() Draft {
+	d := Draft{Title: n.Title, Body: n.Body, Category: n.Category, Audience: n.Audience, PublishAt: n.PublishAt,
+		ExpiresAt: n.ExpiresAt, RequireAck: n.RequireAck, SMS: n.SMS}
+	if n.SubscribeTemplateID != "" {
+		d.Subscribe = &Subscribe{TemplateID: n.SubscribeTemplateID, Page: n.SubscribePage}
+		_ = json.Unmarshal([]byte(n.SubscribeData), &d.Subscribe.Data)
+	}
+	return d
+}
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
 }
 
 // FindByID returns a notice within m's scope with its history. It returns
@@ -255,53 +292,6 @@ func (s *Service) FindByID(ctx context.Context, m *staff.Member, r StreetRegions
 	return &n, evs, nil
 }
 
-// Filter selects notices for the console.
-type Filter struct {
-	Status string // stored status, "" for all
-	Before int64  // cursor: IDs below this, 0 for the first page
-	Limit  int
-}
-
-// Find lists the notices within m's scope (those FindByID returns),
-// system notices included, newest first. next is the cursor of the next
-// page (0 on the last).
-func (s *Service) Find(ctx context.Context, m *staff.Member, r StreetRegions, f Filter) (items []Notice, next int64, err error) {
-	by := m.Scope()
-	// The department is filtered in SQL; the streets an audience reaches are
-	// in its JSON, so a street-scoped member's pages are filled batch by batch.
-	for before := f.Before; ; {
-		q := by.Filter(s.db.WithContext(ctx).Model(&Notice{}), staff.Columns{Department: "department_id"})
-		if f.Status != "" {
-			q = q.Where("status = ?", f.Status)
-		}
-		if before > 0 {
-			q = q.Where("id < ?", before)
-		}
-		var batch []Notice
-		if err := q.Order("id DESC").Limit(f.Limit + 1).Find(&batch).Error; err != nil {
-			return nil, 0, fmt.Errorf("find notices: %w", err)
-		}
-		for i := range batch {
-			if by.AllStreets() || CheckReach(by, batch[i].Audience, r) == nil {
-				items = append(items, batch[i])
-			}
-		}
-		if len(items) > f.Limit || len(batch) <= f.Limit {
-			break
-		}
-		before = batch[len(batch)-1].ID
-	}
-	if len(items) > f.Limit {
-		items = items[:f.Limit]
-		next = items[len(items)-1].ID
-	}
-	now := s.clock()
-	for i := range items {
-		items[i].fill(now)
-	}
-	return items, next, nil
-}
-
 // transition moves notice id from one of from to status to for actor m,
 // after check has approved the locked row, and records the event. A notice
 // outside m's scope is ErrNotFound.
@@ -310,7 +300,7 @@ func (s *Service) transition(ctx context.Context, m *staff.Member, r StreetRegio
 	var n Notice
 	now := s.clock()
 	by := m.Scope()
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
 		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", id).Take(&n).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && !visible(by, &n, r)) {
 			return ErrNotFound
@@ -334,6 +324,10 @@ func (s *Service) transition(ctx context.Context, m *staff.Member, r StreetRegio
 			upd["reject_reason"] = ""
 		case StatusWithdrawn:
 			upd["withdrawn_at"] = now
+		case StatusApproved:
+			if n.PublishAt == nil {
+				upd["publish_at"] = now // as soon as approved
+			}
 		}
 		if err := tx.Model(&Notice{}).Where("id = ?", id).Updates(upd).Error; err != nil {
 			return err
@@ -376,10 +370,7 @@ func (s *Service) Approve(ctx context.Context, m *staff.Member, r StreetRegions,
 	n, err := s.transition(ctx, m, r, id, "approved", StatusApproved, "", []string{StatusSubmitted},
 		func(n *Notice) error { return reviewable(m, n) }, nil)
 	if err == nil {
-		select {
-		case s.kick <- struct{}{}:
-		default:
-		}
+		s.wake()
 	}
 	return n, err
 }

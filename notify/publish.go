@@ -2,16 +2,12 @@ package notify
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"gorm.io/gorm"
 
-	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/db"
 )
 
@@ -53,38 +49,34 @@ func (s *Service) PublishDue(ctx context.Context) (int, error) {
 func (s *Service) publish(ctx context.Context, id int64) (bool, error) {
 	now := s.clock()
 	published := false
-	err := db.Retry(ctx, 5, func() error {
+	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
 		published = false
-		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			res := tx.Model(&Notice{}).Where("id = ? AND status = ? AND publish_at <= ?", id, StatusApproved, now).
-				Updates(map[string]any{"status": StatusPublished, "published_at": now, "updated_at": now})
-			if res.Error != nil {
-				return res.Error
-			}
-			if res.RowsAffected == 0 {
-				return nil
-			}
-			var n Notice
-			if err := tx.Where("id = ?", id).Take(&n).Error; err != nil {
-				return err
-			}
-			sel := "residents.id, residents.street, " + strconv.FormatInt(id, 10)
-			q, vars := scopeSQL(tx, n.Audience, now, sel)
-			ins := tx.Exec("INSERT INTO notice_recipients (resident_id, street, notice_id) "+q, vars...)
-			if ins.Error != nil {
-				return ins.Error
-			}
-			if err := tx.Model(&Notice{}).Where("id = ?", id).Update("targeted", ins.RowsAffected).Error; err != nil {
-				return err
-			}
-			if n.SubscribeTemplateID != "" {
-				if err := queueSends(tx, id, n.SubscribeTemplateID, now); err != nil {
-					return err
-				}
-			}
-			published = true
-			return tx.Create(&Event{NoticeID: id, Action: "published", ActorID: 0, CreatedAt: now}).Error
-		})
+		res := tx.Model(&Notice{}).Where("id = ? AND status = ? AND publish_at <= ?", id, StatusApproved, now).
+			Updates(map[string]any{"status": StatusPublished, "published_at": now, "updated_at": now})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return nil
+		}
+		var n Notice
+		if err := tx.Where("id = ?", id).Take(&n).Error; err != nil {
+			return err
+		}
+		sel := "residents.id, residents.street, " + strconv.FormatInt(id, 10)
+		q, vars := scopeSQL(tx, n.Audience, now, sel)
+		ins := tx.Exec("INSERT INTO notice_recipients (resident_id, street, notice_id) "+q, vars...)
+		if ins.Error != nil {
+			return ins.Error
+		}
+		if err := tx.Model(&Notice{}).Where("id = ?", id).Update("targeted", ins.RowsAffected).Error; err != nil {
+			return err
+		}
+		if err := s.queueSends(tx, &n, now); err != nil {
+			return err
+		}
+		published = true
+		return tx.Create(&Event{NoticeID: id, Action: "published", ActorID: 0, CreatedAt: now}).Error
 	})
 	if err != nil {
 		return false, fmt.Errorf("publish notice %d: %w", id, err)
@@ -92,163 +84,154 @@ func (s *Service) publish(ctx context.Context, id int64) (bool, error) {
 	return published, nil
 }
 
-// queueSends spends one consent of template for every recipient of notice
-// who has one and can be reached, and queues one send for each of exactly
-// those. The quota rows stay locked until the transaction ends, so the
-// spend and the queue agree.
-func queueSends(tx *gorm.DB, noticeID int64, template string, now time.Time) error {
-	err := tx.Exec(`UPDATE subscription_quotas SET remaining = remaining - 1, spent_notice = ?, updated_at = ?
-		WHERE template_id = ? AND remaining > 0
-		AND resident_id IN (SELECT r.resident_id FROM notice_recipients r JOIN residents p ON p.id = r.resident_id
-			WHERE r.notice_id = ? AND p.openid IS NOT NULL)`,
-		noticeID, now, template, noticeID).Error
-	if err != nil {
-		return err
+// sendRules are how a notice's sends are queued.
+type sendRules struct {
+	urgent   bool      // the urgent lane: warning and health
+	status   string    // pending, or held for quiet hours
+	due      time.Time // when a send may first be claimed
+	underCap bool      // routine sends still to pass the daily cap
+}
+
+// rulesFor decides how notice n's sends are queued at now: urgent ones at
+// once; routine ones held until quiet hours end, and subject to the daily
+// cap unless the cap is off or the notice is about the resident's own
+// affairs (capExempt).
+func (s *Service) rulesFor(n *Notice, now time.Time) sendRules {
+	r := sendRules{urgent: IsUrgent(n.Category), status: "pending", due: now}
+	if r.urgent {
+		return r
 	}
-	return tx.Exec(`INSERT INTO notice_sends (notice_id, resident_id, street, template_id, status, attempts, due_at, claim, last_error, created_at, updated_at)
-		SELECT r.notice_id, r.resident_id, r.street, q.template_id, 'pending', 0, ?, '', '', ?, ?
-		FROM subscription_quotas q JOIN notice_recipients r ON r.notice_id = ? AND r.resident_id = q.resident_id
-		WHERE q.template_id = ? AND q.spent_notice = ?`,
-		now, now, now, noticeID, template, noticeID).Error
+	if end, quiet := s.cfg.Quiet.Until(now); quiet {
+		r.status, r.due = "held", end
+	}
+	r.underCap = s.cfg.DailyCap > 0 && !capExempt[SystemKind(n.Kind)]
+	return r
+}
+
+// queueSends queues notice n's sends, inside its publication: a WeChat
+// send to every recipient who can be reached and has consent for its
+// template (one consent spent, unless the template is long-term), and,
+// for an urgent notice with SMS, a text message to every other recipient
+// with a bound phone.
+func (s *Service) queueSends(tx *gorm.DB, n *Notice, now time.Time) error {
+	r := s.rulesFor(n, now)
+	const cols = `INSERT INTO notice_sends (notice_id, resident_id, street, template_id, channel, urgent, under_cap, quota_spent,
+		status, attempts, due_at, claim, last_error, created_at, updated_at) `
+	if t := n.SubscribeTemplateID; t != "" && s.longTerm[t] {
+		// Long-term consent stays: nothing is spent.
+		err := tx.Exec(cols+`SELECT r.notice_id, r.resident_id, r.street, q.template_id, 'wechat', ?, ?, ?, ?, 0, ?, '', '', ?, ?
+			FROM notice_recipients r
+			JOIN subscription_quotas q ON q.resident_id = r.resident_id AND q.template_id = ? AND q.remaining > 0
+			JOIN residents p ON p.id = r.resident_id AND p.openid IS NOT NULL
+			WHERE r.notice_id = ?`,
+			r.urgent, r.underCap, false, r.status, r.due, now, now, t, n.ID).Error
+		if err != nil {
+			return err
+		}
+	} else if t != "" {
+		// The quota rows stay locked until the transaction ends, so the spend
+		// and the queue agree.
+		err := tx.Exec(`UPDATE subscription_quotas SET remaining = remaining - 1, spent_notice = ?, updated_at = ?
+			WHERE template_id = ? AND remaining > 0
+			AND resident_id IN (SELECT r.resident_id FROM notice_recipients r JOIN residents p ON p.id = r.resident_id
+				WHERE r.notice_id = ? AND p.openid IS NOT NULL)`,
+			n.ID, now, t, n.ID).Error
+		if err != nil {
+			return err
+		}
+		err = tx.Exec(cols+`SELECT r.notice_id, r.resident_id, r.street, q.template_id, 'wechat', ?, ?, ?, ?, 0, ?, '', '', ?, ?
+			FROM subscription_quotas q JOIN notice_recipients r ON r.notice_id = ? AND r.resident_id = q.resident_id
+			WHERE q.template_id = ? AND q.spent_notice = ?`,
+			r.urgent, r.underCap, true, r.status, r.due, now, now, n.ID, t, n.ID).Error
+		if err != nil {
+			return err
+		}
+	}
+	if n.SMS && r.urgent {
+		err := tx.Exec(cols+`SELECT r.notice_id, r.resident_id, r.street, '', 'sms', ?, ?, ?, 'pending', 0, ?, '', '', ?, ?
+			FROM notice_recipients r JOIN residents p ON p.id = r.resident_id
+			WHERE r.notice_id = ? AND p.phone_enc IS NOT NULL AND p.deleted_at IS NULL
+			AND NOT EXISTS (SELECT 1 FROM notice_sends x WHERE x.notice_id = r.notice_id AND x.resident_id = r.resident_id)`,
+			true, false, false, now, now, now, n.ID).Error
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // cancelSends cancels a withdrawn notice's sends not yet claimed and gives
-// their consent back.
+// back the consent they spent.
 func (s *Service) cancelSends(tx *gorm.DB, n *Notice) error {
 	now := s.clock()
 	err := tx.Exec(`UPDATE notice_sends SET status = 'cancelled', due_at = NULL, updated_at = ?
-		WHERE notice_id = ? AND status = 'pending'`, now, n.ID).Error
+		WHERE notice_id = ? AND status IN ('pending', 'held')`, now, n.ID).Error
 	if err != nil {
 		return err
+	}
+	if n.SubscribeTemplateID == "" {
+		return nil
 	}
 	return tx.Exec(`UPDATE subscription_quotas SET remaining = remaining + 1, updated_at = ?
 		WHERE template_id = ? AND resident_id IN
-			(SELECT resident_id FROM notice_sends WHERE notice_id = ? AND status = 'cancelled')`,
-		now, n.SubscribeTemplateID, n.ID).Error
+			(SELECT resident_id FROM notice_sends WHERE notice_id = ? AND status = 'cancelled' AND channel = 'wechat' AND quota_spent = ?)`,
+		now, n.SubscribeTemplateID, n.ID, true).Error
 }
 
-// RunPublisher publishes due notices every interval (and at once after an
-// approval) until ctx ends. onErr, if not nil, hears of failed rounds.
+// wake tells the publisher that a notice may be due.
+func (s *Service) wake() {
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+}
+
+// nextDue returns when the next approved notice is due, if any is.
+func (s *Service) nextDue(ctx context.Context) (time.Time, bool, error) {
+	var next []time.Time
+	err := s.db.WithContext(ctx).Model(&Notice{}).Where("status = ? AND publish_at IS NOT NULL", StatusApproved).
+		Order("publish_at").Limit(1).Pluck("publish_at", &next).Error
+	if err != nil || len(next) == 0 {
+		return time.Time{}, false, err
+	}
+	return next[0], true, nil
+}
+
+// RunPublisher publishes due notices until ctx ends. It sleeps until the
+// next approved notice is due, at most interval (approvals made by other
+// processes are found within it), and wakes at once after an approval in
+// this process. onErr, if not nil, hears of failed rounds.
 func (s *Service) RunPublisher(ctx context.Context, interval time.Duration, onErr func(error)) error {
-	t := time.NewTicker(interval)
-	defer t.Stop()
 	for {
-		if _, err := s.PublishDue(ctx); err != nil && ctx.Err() == nil && onErr != nil {
+		wait := interval
+		n, err := s.PublishDue(ctx)
+		if err == nil && n == 100 {
+			wait = 0 // more are due
+		} else if err == nil {
+			var next time.Time
+			var ok bool
+			next, ok, err = s.nextDue(ctx)
+			if ok {
+				d := next.Sub(s.clock()) + time.Millisecond
+				if d <= time.Millisecond {
+					// Due, yet not published by this round: another process is
+					// publishing it. Look again shortly.
+					d = 100 * time.Millisecond
+				}
+				wait = min(interval, d)
+			}
+		}
+		if err != nil && ctx.Err() == nil && onErr != nil {
 			onErr(err)
 		}
+		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
+			t.Stop()
 			return ctx.Err()
 		case <-t.C:
 		case <-s.kick:
+			t.Stop()
 		}
 	}
-}
-
-// SystemKind names a kind of message the system sends by itself (a fixed
-// text, not reviewed, that staff cannot write into). Each kind may be
-// mapped to a WeChat subscribe template in configuration.
-type SystemKind string
-
-// The system messages.
-const (
-	KindBenefitMatched    SystemKind = "benefit_matched"
-	KindSurveyReminder    SystemKind = "survey_reminder"
-	KindDeductionRecorded SystemKind = "deduction_recorded"
-	KindAppealDecided     SystemKind = "appeal_decided"
-	KindCreditRecorded    SystemKind = "credit_recorded"
-	KindGradeChanged      SystemKind = "grade_changed"
-	KindObjectionDecided  SystemKind = "objection_decided"
-	KindActivityCancelled SystemKind = "activity_cancelled"
-	KindRequestAccepted   SystemKind = "request_accepted"
-	KindRequestAnswered   SystemKind = "request_answered"
-)
-
-// DirectNotice is a notice the system itself sends to named residents,
-// without review: benefit matches, survey reminders. It lands in their
-// inbox at once. Its texts are fixed system texts: a sender fills them from
-// its own template, naming objects, never pasting staff-written text.
-type DirectNotice struct {
-	// Kind says which system message this is.
-	Kind SystemKind
-	Title       string
-	Body        string
-	Category    string // policy, health, activity or warning
-	ResidentIDs []int64
-	// Source identifies the sender for idempotency (e.g. "benefit:12:ent:7");
-	// sending the same Source twice delivers nothing the second time.
-	Source string
-	// DepartmentID is the department the notice is sent for (nil: the
-	// district), shown with it like any department's notice.
-	DepartmentID *int64
-}
-
-var errAlreadySent = errors.New("already sent")
-
-// SendDirect delivers a system notice to each named (live) resident's
-// inbox. Sending the same Source again changes nothing. It returns an
-// invalid_argument error for a bad title, body, category or source.
-func (s *Service) SendDirect(ctx context.Context, d DirectNotice) error {
-	fields := map[string]string{}
-	if t := strings.TrimSpace(d.Title); t == "" || utf8.RuneCountInString(t) > 100 {
-		fields["title"] = "标题须为 1–100 个字"
-	}
-	if !validBody(d.Body) {
-		fields["body"] = bodyRule
-	}
-	if d.Category == "" {
-		d.Category = "policy"
-	}
-	if !strings.Contains(" policy health activity warning ", " "+d.Category+" ") {
-		fields["category"] = "须为 policy、health、activity 或 warning"
-	}
-	if d.Source == "" || len(d.Source) > 128 {
-		fields["source"] = "须为 1–128 个字符"
-	}
-	if err := apperr.Fields(fields); err != nil {
-		return err
-	}
-	if len(d.ResidentIDs) == 0 {
-		return nil
-	}
-	now := s.clock()
-	source := d.Source
-	err := db.Retry(ctx, 5, func() error {
-		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			n := &Notice{
-				DepartmentID: d.DepartmentID, Title: strings.TrimSpace(d.Title), Body: d.Body, Category: d.Category, PublishAt: now,
-				Status: StatusPublished, PublishedAt: &now, Source: &source, CreatedAt: now, UpdatedAt: now,
-			}
-			if err := tx.Create(n).Error; err != nil {
-				if db.IsDuplicate(err) {
-					return errAlreadySent
-				}
-				return err
-			}
-			var total int64
-			for start := 0; start < len(d.ResidentIDs); start += 5000 {
-				part := Audience{ResidentIDs: d.ResidentIDs[start:min(start+5000, len(d.ResidentIDs))]}
-				// A resident named twice across parts is skipped the second time.
-				sel := "residents.id, residents.street, " + strconv.FormatInt(n.ID, 10)
-				q, vars := scopeSQL(tx, part, now, sel)
-				q += " AND NOT EXISTS (SELECT 1 FROM notice_recipients x WHERE x.notice_id = " + strconv.FormatInt(n.ID, 10) + " AND x.resident_id = residents.id)"
-				res := tx.Exec("INSERT INTO notice_recipients (resident_id, street, notice_id) "+q, vars...)
-				if res.Error != nil {
-					return res.Error
-				}
-				total += res.RowsAffected
-			}
-			if err := tx.Model(&Notice{}).Where("id = ?", n.ID).Update("targeted", total).Error; err != nil {
-				return err
-			}
-			return tx.Create(&Event{NoticeID: n.ID, Action: "published", ActorID: 0, Reason: source, CreatedAt: now}).Error
-		})
-	})
-	if errors.Is(err, errAlreadySent) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("send direct notice: %w", err)
-	}
-	return nil
 }

@@ -11,13 +11,38 @@ import (
 )
 
 // WeChatStats counts a notice's subscribe messages by outcome. Pending
-// includes sends in flight; cancelled ones were withdrawn before sending.
+// includes sends in flight; Held are waiting for quiet hours to end;
+// Capped went over the resident's daily cap and stay in the inbox only;
+// cancelled ones were withdrawn before sending.
 type WeChatStats struct {
 	Sent      int64 `json:"sent"`
 	Failed    int64 `json:"failed"`
 	NoQuota   int64 `json:"no_quota"`
 	Pending   int64 `json:"pending"`
+	Held      int64 `json:"held"`
+	Capped    int64 `json:"capped"`
 	Cancelled int64 `json:"cancelled"`
+}
+
+// SMSStats counts a notice's text messages by outcome, as WeChatStats.
+type SMSStats struct {
+	Sent      int64 `json:"sent"`
+	Failed    int64 `json:"failed"`
+	Pending   int64 `json:"pending"`
+	Cancelled int64 `json:"cancelled"`
+}
+
+func (m *SMSStats) add(status string, n int64) {
+	switch status {
+	case "sent":
+		m.Sent += n
+	case "failed":
+		m.Failed += n
+	case "pending", "sending":
+		m.Pending += n
+	case "cancelled":
+		m.Cancelled += n
+	}
 }
 
 // StreetStats are the figures of one street.
@@ -27,6 +52,7 @@ type StreetStats struct {
 	Read     int64       `json:"read"`
 	Acked    int64       `json:"acked"`
 	WeChat   WeChatStats `json:"wechat"`
+	SMS      SMSStats    `json:"sms"`
 }
 
 // Stats are a notice's reach: how many it targeted (frozen at
@@ -37,6 +63,7 @@ type Stats struct {
 	Read     int64         `json:"read"`
 	Acked    int64         `json:"acked"`
 	WeChat   WeChatStats   `json:"wechat"`
+	SMS      SMSStats      `json:"sms"`
 	ByStreet []StreetStats `json:"by_street"`
 }
 
@@ -50,6 +77,10 @@ func (w *WeChatStats) add(status string, n int64) {
 		w.NoQuota += n
 	case "pending", "sending":
 		w.Pending += n
+	case "held":
+		w.Held += n
+	case "capped":
+		w.Capped += n
 	case "cancelled":
 		w.Cancelled += n
 	}
@@ -81,12 +112,13 @@ func (s *Service) Stats(ctx context.Context, m *staff.Member, r StreetRegions, i
 		return nil, fmt.Errorf("notice stats: %w", err)
 	}
 	var sends []struct {
-		Street string
-		Status string
-		N      int64
+		Street  string
+		Channel string
+		Status  string
+		N       int64
 	}
-	err = inScope("notice_sends").Select("street, status, COUNT(*) AS n").
-		Group("street, status").Scan(&sends).Error
+	err = inScope("notice_sends").Select("street, channel, status, COUNT(*) AS n").
+		Group("street, channel, status").Scan(&sends).Error
 	if err != nil {
 		return nil, fmt.Errorf("notice send stats: %w", err)
 	}
@@ -111,6 +143,11 @@ func (s *Service) Stats(ctx context.Context, m *staff.Member, r StreetRegions, i
 		st.Targeted = targeted
 	}
 	for _, row := range sends {
+		if row.Channel == "sms" {
+			st.SMS.add(row.Status, row.N)
+			get(row.Street).SMS.add(row.Status, row.N)
+			continue
+		}
 		st.WeChat.add(row.Status, row.N)
 		get(row.Street).WeChat.add(row.Status, row.N)
 	}

@@ -11,13 +11,17 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/db"
 )
 
 // Quota is how many subscribe messages of a template a resident may still
-// be sent: one per "accept", none after "reject" or "ban".
+// be sent: one per "accept", none after "reject" or "ban". For a
+// long-term template (LongTerm) consent is kept, not counted: Quota is 1
+// while it lasts and 0 once the resident turned it off.
 type Quota struct {
 	TemplateID string `json:"template_id"`
 	Quota      int    `json:"quota"`
+	LongTerm   bool   `json:"long_term"`
 }
 
 type quotaRow struct {
@@ -56,8 +60,9 @@ func accepts(result string) bool {
 // result object as is: "errMsg" is ignored; each "accept" (or
 // "acceptWithAudio", "acceptWithAlert") adds one send to the resident's
 // quota for that template, "reject" and "ban" set it to zero, "filter"
-// changes nothing. Every template's result is kept in the consent ledger as
-// given. It returns the resident's quotas, or an invalid_argument error
+// changes nothing; an accept of a long-term template keeps consent (quota
+// 1) until a reject or ban. Every template's result is kept in the consent
+// ledger as given. It returns the resident's quotas, or an invalid_argument error
 // naming "results".
 func (s *Service) SaveSubscriptions(ctx context.Context, residentID int64, results map[string]string) ([]Quota, error) {
 	templates := make([]string, 0, len(results))
@@ -79,7 +84,7 @@ func (s *Service) SaveSubscriptions(ctx context.Context, residentID int64, resul
 	// One lock order for every request, so two can't deadlock.
 	sort.Strings(templates)
 	now := s.clock()
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
 		for _, t := range templates {
 			r := results[t]
 			if err := tx.Create(&subscriptionEvent{ResidentID: residentID, TemplateID: t, Result: r, CreatedAt: now}).Error; err != nil {
@@ -88,6 +93,9 @@ func (s *Service) SaveSubscriptions(ctx context.Context, residentID int64, resul
 			var set clause.Set
 			row := quotaRow{ResidentID: residentID, TemplateID: t, UpdatedAt: now}
 			switch {
+			case accepts(r) && s.longTerm[t]:
+				row.Remaining = 1
+				set = clause.Assignments(map[string]any{"remaining": 1, "updated_at": now})
 			case accepts(r):
 				row.Remaining = 1
 				set = clause.Assignments(map[string]any{"remaining": gorm.Expr("subscription_quotas.remaining + 1"), "updated_at": now})
@@ -119,6 +127,9 @@ func (s *Service) Quotas(ctx context.Context, residentID int64) ([]Quota, error)
 		Where("resident_id = ?", residentID).Order("template_id").Scan(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("list subscriptions: %w", err)
+	}
+	for i := range out {
+		out[i].LongTerm = s.longTerm[out[i].TemplateID]
 	}
 	return out, nil
 }

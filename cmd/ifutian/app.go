@@ -146,6 +146,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *instance, err 
 		DB: a.db, Box: box, Regions: regions,
 		ResidentTokenTTL: cfg.ResidentTokenTTL, StaffTokenTTL: cfg.StaffTokenTTL,
 	})
+	a.Notify.Configure(cfg.Notify)
 	a.workers = append(a.workers, func(ctx context.Context) error {
 		return a.Enterprises.Run(ctx, enterprises.RerateInterval, func(n int, err error) {
 			if err != nil {
@@ -178,6 +179,11 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *instance, err 
 			OnError: func(err error) { log.Error("deliver WeChat messages", "err", err) },
 		}).Run,
 	)
+	smsDeliverer, err := a.smsDeliverer(box, limiter)
+	if err != nil {
+		return nil, err
+	}
+	a.workers = append(a.workers, smsDeliverer.Run)
 
 	var metrics *prometheus.Registry
 	if cfg.Metrics {

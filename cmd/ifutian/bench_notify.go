@@ -46,6 +46,7 @@ func benchNotify(ctx context.Context, cfg Config, log *slog.Logger, o benchOptio
 		return err
 	}
 	svc := notify.New(gdb)
+	svc.Configure(benchNotifyConfig(cfg.Notify, time.Now()))
 
 	began := time.Now()
 	if err := benchSeedResidents(ctx, gdb, regions, o.Residents); err != nil {
@@ -68,7 +69,7 @@ func benchNotify(ctx context.Context, cfg Config, log *slog.Logger, o benchOptio
 	sends := int(float64(cfg.WeChatSendRate)*o.Duration.Seconds()*1.5) + 100
 	for range rounds {
 		// The previous round's (or run's) notice to everyone goes first.
-		if err := benchRemoveAll(ctx, gdb); err != nil {
+		if err := benchRemoveAll(ctx, gdb, benchAllTitle); err != nil {
 			return err
 		}
 		if err := benchSeedQuotas(ctx, gdb, sends); err != nil {
@@ -112,8 +113,12 @@ func benchNotify(ctx context.Context, cfg Config, log *slog.Logger, o benchOptio
 	fmt.Fprintf(out, "notify_unread_p50_ms: %.2f\n", ms(percentile(unread, 50)))
 	fmt.Fprintf(out, "notify_unread_p99_ms: %.2f\n", ms(percentile(unread, 99)))
 
+	gdb.WithContext(ctx).Exec("DELETE FROM notice_send_days")
 	rate, err := benchSends(ctx, gdb, svc, cfg.WeChatSendRate, o.Duration)
 	if err != nil {
+		return err
+	}
+	if err := benchUrgent(ctx, gdb, svc, cfg.WeChatSendRate, o.Duration, out); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "notify_wechat_rate_limit: %d\n", cfg.WeChatSendRate)
@@ -154,10 +159,11 @@ func settle(ctx context.Context, gdb *gorm.DB, log *slog.Logger) {
 	}
 }
 
-// benchRemoveAll deletes the bench's notices to everyone and what they made.
-func benchRemoveAll(ctx context.Context, gdb *gorm.DB) error {
+// benchRemoveAll deletes the bench's notices to everyone of a title and
+// what they made.
+func benchRemoveAll(ctx context.Context, gdb *gorm.DB, title string) error {
 	var old []int64
-	gdb.WithContext(ctx).Table("notices").Where("title = ?", benchAllTitle).Pluck("id", &old)
+	gdb.WithContext(ctx).Table("notices").Where("title = ?", title).Pluck("id", &old)
 	for _, id := range old {
 		for _, t := range []string{"notice_recipients", "notice_sends", "notice_events"} {
 			if err := gdb.WithContext(ctx).Exec("DELETE FROM "+t+" WHERE notice_id = ?", id).Error; err != nil {
@@ -171,13 +177,20 @@ func benchRemoveAll(ctx context.Context, gdb *gorm.DB) error {
 	return nil
 }
 
-// benchPublishAll approves a notice to everyone with a subscribe message and
-// times its publication; it returns the time and how many it reached.
+// benchPublishAll approves a routine notice to everyone with a subscribe
+// message and times its publication; it returns the time and how many it
+// reached.
 func benchPublishAll(ctx context.Context, gdb *gorm.DB, svc *notify.Service) (time.Duration, int64, error) {
+	return benchPublish(ctx, gdb, svc, benchAllTitle, "policy", benchTemplate)
+}
+
+// benchPublish approves a notice of category to everyone with a subscribe
+// message of template and times its publication.
+func benchPublish(ctx context.Context, gdb *gorm.DB, svc *notify.Service, title, category, template string) (time.Duration, int64, error) {
 	now := time.Now().UTC()
 	n := map[string]any{
-		"title": benchAllTitle, "body": "全体居民通知", "category": "policy", "audience": "{}",
-		"publish_at": now, "require_ack": false, "subscribe_template_id": benchTemplate,
+		"title": title, "body": "全体居民通知", "category": category, "audience": "{}",
+		"publish_at": now, "require_ack": false, "subscribe_template_id": template,
 		"subscribe_data": `{"thing1":"测试"}`, "subscribe_page": "", "status": notify.StatusApproved,
 		"created_at": now, "updated_at": now,
 	}
@@ -190,7 +203,7 @@ func benchPublishAll(ctx context.Context, gdb *gorm.DB, svc *notify.Service) (ti
 	}
 	elapsed := time.Since(start)
 	var targeted int64
-	err := gdb.WithContext(ctx).Table("notices").Where("title = ?", benchAllTitle).Order("id DESC").Limit(1).Pluck("targeted", &targeted).Error
+	err := gdb.WithContext(ctx).Table("notices").Where("title = ?", title).Order("id DESC").Limit(1).Pluck("targeted", &targeted).Error
 	return elapsed, targeted, err
 }
 
@@ -274,7 +287,7 @@ func benchSeedNotices(ctx context.Context, gdb *gorm.DB, svc *notify.Service, re
 			a = notify.Audience{Streets: []string{regions.Streets[(i/100)%len(regions.Streets)].Name}, AgeMin: &lo}
 		}
 		n := &notify.Notice{Title: benchSeedTitle, Body: "通知正文", Category: "health", Audience: a,
-			PublishAt: now, Status: notify.StatusApproved, CreatedAt: now, UpdatedAt: now}
+			PublishAt: &now, Status: notify.StatusApproved, CreatedAt: now, UpdatedAt: now}
 		if err := gdb.WithContext(ctx).Create(n).Error; err != nil {
 			return fmt.Errorf("seed notice: %w", err)
 		}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/futian/ifutian/internal/db"
 	"github.com/futian/ifutian/internal/pii"
+	"github.com/futian/ifutian/notify"
 )
 
 // Config is the service configuration, read from IFUTIAN_* variables.
@@ -45,7 +46,28 @@ type Config struct {
 	Levels         []int64  // PointsLevels; nil keeps the defaults
 	DataKeyBytes   []byte   // DataKey; nil when unset (SQLite then keeps a development key)
 	TrustedProxies []string // TrustedProxiesRaw, one IP or CIDR each; none by default
+
+	// Notify is how notices reach people: IFUTIAN_WECHAT_TEMPLATES,
+	// IFUTIAN_WECHAT_LONG_TERM, IFUTIAN_QUIET_HOURS, IFUTIAN_NOTICE_DAILY_CAP.
+	Notify notify.Config
+	SMS    SMSConfig
 }
+
+// SMSConfig is the Tencent Cloud SMS account that urgent notices' text
+// messages go through (IFUTIAN_SMS_*); without a secret the built-in fake
+// SMS server is used.
+type SMSConfig struct {
+	SecretID, SecretKey string // IFUTIAN_SMS_SECRET_ID, IFUTIAN_SMS_SECRET_KEY
+	SdkAppID            string // IFUTIAN_SMS_SDK_APP_ID
+	SignName            string // IFUTIAN_SMS_SIGN
+	TemplateID          string // IFUTIAN_SMS_TEMPLATE
+	Region              string // IFUTIAN_SMS_REGION
+	URL                 string // IFUTIAN_SMS_URL: a fake SMS server (ifutian fake-sms)
+	Rate                int    // IFUTIAN_SMS_RATE, text messages per second
+}
+
+// Fake reports whether the built-in fake SMS server is used.
+func (c SMSConfig) Fake() bool { return c.URL == "" && c.SecretID == "" }
 
 // FakeWeChat reports whether the built-in fake WeChat is used.
 func (c Config) FakeWeChat() bool {
@@ -152,7 +174,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 			*d.dst = x
 		}
 	}
-	c.WeChatSendRate = 20
+	c.WeChatSendRate = notify.DefaultSendRate
 	if v := getenv("IFUTIAN_WECHAT_SEND_RATE"); v != "" {
 		n, err := strconv.Atoi(strings.TrimSpace(v))
 		if err != nil || n < 1 {
@@ -160,6 +182,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		}
 		c.WeChatSendRate = n
 	}
+	loadNotifyConfig(&c, getenv, bad)
 	for _, b := range []struct {
 		name string
 		dst  *bool

@@ -5,6 +5,7 @@
 //	ifutian staff add ...         create a staff member (password on stdin)
 //	ifutian seed [--demo]         load the starter data (and demo accounts)
 //	ifutian fake-wechat           run the fake WeChat server on IFUTIAN_ADDR
+//	ifutian fake-sms              run the fake Tencent Cloud SMS server on IFUTIAN_ADDR
 //	ifutian bench points|notify   measure throughput against IFUTIAN_DB
 //	ifutian points reconcile      check every points account against its ledger
 //	ifutian openapi               print the OpenAPI document (console/openapi.json)
@@ -37,6 +38,7 @@ commands:
   staff add                  create a staff member; password read from stdin
   seed [--demo]              load starter data; --demo adds demo accounts
   fake-wechat                run the fake WeChat server on IFUTIAN_ADDR
+  fake-sms                   run the fake Tencent Cloud SMS server on IFUTIAN_ADDR
   bench <points|notify>      measure against IFUTIAN_DB
   points reconcile           check balances against the ledger
   openapi                    print the OpenAPI document the server serves
@@ -73,6 +75,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return seedCommand(ctx, cfg, log, args[1:], stdout)
 	case "fake-wechat":
 		return fakeWeChat(ctx, cfg, log)
+	case "fake-sms":
+		return fakeSMS(ctx, cfg, log)
 	case "bench":
 		return benchCommand(ctx, cfg, log, args[1:], stdout)
 	case "points":

@@ -18,6 +18,8 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/futian/ifutian/internal/dbtest"
+	"github.com/futian/ifutian/internal/pii"
+	"github.com/futian/ifutian/notify"
 )
 
 // TestNotifyTwoServers runs the real binary: one `ifutian fake-wechat` that
@@ -62,6 +64,11 @@ func TestNotifyTwoServers(t *testing.T) {
 	start("fake-wechat", "IFUTIAN_ADDR="+fakeAddr)
 	waitHTTP(t, fakeURL+"/fake/faults")
 	postJSON(t, fakeURL+"/fake/faults", map[string]any{"fail_every": 3, "errcode": 500, "delay_ms": 20})
+	smsAddr := freeAddr(t)
+	smsURL := "http://" + smsAddr
+	start("fake-sms", "IFUTIAN_ADDR="+smsAddr)
+	waitHTTP(t, smsURL+"/fake/sms")
+	postJSON(t, smsURL+"/fake/faults", map[string]any{"fail_every": 3, "code": "InternalError.Timeout", "delay_ms": 20})
 
 	const n = 60
 	now := time.Now().UTC()
@@ -73,6 +80,7 @@ func TestNotifyTwoServers(t *testing.T) {
 		"IFUTIAN_DB=" + dsn, "IFUTIAN_ADDR=127.0.0.1:0", "IFUTIAN_DATA_KEY=" + key,
 		"IFUTIAN_WECHAT_URL=" + fakeURL, "IFUTIAN_WECHAT_SEND_RATE=40", "IFUTIAN_WECHAT_TIMEOUT=1s",
 		"IFUTIAN_WECHAT_SEND_LEASE=2s", "IFUTIAN_WECHAT_SEND_BACKOFF=50ms", "IFUTIAN_NOTICE_POLL=100ms", "IFUTIAN_LOG_LEVEL=warn",
+		"IFUTIAN_SMS_URL=" + smsURL, "IFUTIAN_SMS_RATE=40", "IFUTIAN_QUIET_HOURS=off",
 	}
 	a := start("serve", serverEnv...)
 	start("serve", serverEnv...)
@@ -114,6 +122,93 @@ func TestNotifyTwoServers(t *testing.T) {
 		t.Fatalf("phase 2: %d repeated messages, more than one batch in flight", dups)
 	}
 	t.Logf("phase 2: %d repeats from the killed server's in-flight window", dups)
+
+	// Phase 3, on the surviving server: a system message of a kind mapped
+	// to a template, and a warning notice with SMS to the residents with a
+	// phone and no consent, both through faults: each once.
+	phase3(t, gdb, key, fakeURL, smsURL, n)
+}
+
+// phase3 queues a due-process system message to every resident (a kind
+// with a template) and a warning notice with SMS: half the residents have
+// a phone and no consent for its template.
+func phase3(t *testing.T, gdb *gorm.DB, key, fakeURL, smsURL string, n int) {
+	t.Helper()
+	raw, _ := base64.StdEncoding.DecodeString(key)
+	box, err := pii.New(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	gdb.Table("residents").Where("openid LIKE 'e2e_%'").Order("id").Pluck("id", &ids)
+	for i, id := range ids {
+		if i%2 == 1 {
+			exec1(t, gdb, "UPDATE residents SET phone_enc = ? WHERE id = ?", box.Seal(fmt.Sprintf("139%08d", i)), id)
+		}
+	}
+	now := time.Now().UTC()
+	exec1(t, gdb, `INSERT INTO subscription_quotas (resident_id, template_id, remaining, spent_notice, updated_at)
+		SELECT id, 'TPL_E2E_SYS', 1, 0, ? FROM residents`, now)
+	svc := notify.New(gdb)
+	svc.Configure(notify.Config{Templates: map[notify.SystemKind]notify.KindTemplate{
+		notify.KindDeductionRecorded: {TemplateID: "TPL_E2E_SYS", Fields: map[string]string{"thing1": "title", "character_string2": "case_ref"}},
+	}})
+	err = svc.SendDirect(context.Background(), notify.DirectNotice{Kind: notify.KindDeductionRecorded, Title: "扣分通知", Body: "b",
+		ResidentIDs: ids, Source: "e2e:deduction", Data: map[string]string{"case_ref": "E2E-1", "points": "5", "deadline": "2026-12-31"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Consent for the warning's template: the residents without a phone.
+	for i, id := range ids {
+		if i%2 == 0 {
+			exec1(t, gdb, `INSERT INTO subscription_quotas (resident_id, template_id, remaining, spent_notice, updated_at) VALUES (?, 'TPL_E2E_3', 1, 0, ?)`, id, now)
+		}
+	}
+	exec1(t, gdb, `INSERT INTO notices (title, body, category, audience, publish_at, require_ack, sms, subscribe_template_id,
+		subscribe_data, subscribe_page, status, created_at, updated_at)
+		VALUES ('台风预警', '请留在室内', 'warning', '{}', ?, FALSE, TRUE, 'TPL_E2E_3', '{"thing1":"台风"}', '', 'approved', ?, ?)`,
+		now.Add(-time.Second), now, now)
+	waitDelivered(t, gdb, "TPL_E2E_SYS")
+	waitDelivered(t, gdb, "TPL_E2E_3")
+	waitDelivered(t, gdb, "")
+	for _, tpl := range []string{"TPL_E2E_SYS", "TPL_E2E_3"} {
+		got := fakeMessages(t, fakeURL, tpl)
+		want := n
+		if tpl == "TPL_E2E_3" {
+			want = n / 2
+		}
+		if len(got) != want {
+			t.Fatalf("phase 3: %s reached %d residents, want %d", tpl, len(got), want)
+		}
+		for openid, k := range got {
+			if k != 1 {
+				t.Fatalf("phase 3: %s got %s %d times", openid, tpl, k)
+			}
+		}
+	}
+	res, err := http.Get(smsURL + "/fake/sms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var out struct {
+		Items []struct {
+			Phone string `json:"phone"`
+		} `json:"items"`
+	}
+	json.NewDecoder(res.Body).Decode(&out)
+	texts := map[string]int{}
+	for _, m := range out.Items {
+		texts[m.Phone]++
+	}
+	if len(texts) != n/2 {
+		t.Fatalf("phase 3: %d phones got a text, want %d", len(texts), n/2)
+	}
+	for phone, k := range texts {
+		if k != 1 {
+			t.Fatalf("phase 3: %s got %d texts", phone, k)
+		}
+	}
 }
 
 func freeAddr(t *testing.T) string {

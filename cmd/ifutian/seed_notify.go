@@ -45,7 +45,7 @@ func (a *instance) demoNotices(ctx context.Context, out io.Writer) error {
 	n, err := a.Notify.Create(ctx, editor, a.Residents.Regions(), notify.Draft{
 		Title: title, Body: "60 岁以上居民可到社区健康服务中心免费接种流感疫苗。", Category: "health",
 		Audience:  notify.Audience{Streets: []string{"香蜜湖街道"}, AgeMin: &age},
-		PublishAt: time.Now().Add(time.Hour), RequireAck: true,
+		PublishAt: new(time.Now().Add(time.Hour)), RequireAck: true,
 		Subscribe: &notify.Subscribe{TemplateID: "DEMO_TEMPLATE", Data: map[string]string{"thing1": "流感疫苗接种"}, Page: "pages/notices/index"},
 	})
 	if err != nil {

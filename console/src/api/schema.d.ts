@@ -485,14 +485,22 @@ export interface paths {
         };
         /**
          * List my department's notices
-         * @description Newest first; `?status=` filters by stored status (draft, submitted, approved, rejected, published, withdrawn).
+         * @description Notices within my scope (those `GET /admin/notices/{id}` shows, system notices of my department included), newest first. Filters: `status` as shown (draft, submitted, approved, rejected, published, expired, withdrawn; `submitted` is the review queue), `category`, `author_id`, `since`/`until` (creation time, RFC 3339), `q` (words in the title or body). A bad filter is 400 naming it.
          */
         get: {
             parameters: {
                 query?: {
                     page_size?: components["parameters"]["PageSize"];
                     page_token?: components["parameters"]["PageToken"];
-                    status?: string;
+                    status?: "draft" | "submitted" | "approved" | "rejected" | "published" | "expired" | "withdrawn";
+                    category?: "policy" | "health" | "activity" | "warning";
+                    author_id?: string;
+                    /** @description created at or after */
+                    since?: string;
+                    /** @description created before */
+                    until?: string;
+                    /** @description words the title or body contains */
+                    q?: string;
                 };
                 header?: never;
                 path?: never;
@@ -521,7 +529,7 @@ export interface paths {
         put?: never;
         /**
          * Create a notice draft
-         * @description Editor of a department. The draft then goes submit → approve (by a reviewer of the same department who is not the author) → published at publish_at.
+         * @description Editor of a department. The draft then goes submit → approve (by a reviewer of the same department who is not the author) → published at publish_at. 403 `permission_denied` naming `audience.streets` or `audience.communities` when the audience reaches beyond my streets; the notice belongs to my department.
          */
         post: {
             parameters: {
@@ -567,7 +575,7 @@ export interface paths {
         put?: never;
         /**
          * Count an audience
-         * @description How many live residents the audience selects now and, given `template_id`, how many of them have consent left for that subscribe message (`wechat_reachable`).
+         * @description How many live residents of my streets the audience selects now and, given `template_id`, how many of them have consent left for that subscribe message (`wechat_reachable`). A count below 5 is not stated, so that a preview never tells whether one resident is in an audience: it is `null` and `count_fewer_than` (or `wechat_reachable_fewer_than`) is 5 (show "少于 5 人"). The audience is checked as for a notice (400, or 403 naming the field reaching beyond my streets). Audited with its audience.
          */
         post: {
             parameters: {
@@ -592,9 +600,14 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            count?: number;
-                            /** @description only with template_id */
-                            wechat_reachable?: number;
+                            /** @description exact from 5 up; null below 5 */
+                            count?: number | null;
+                            /** @description 5 when count is null: the audience has fewer than 5 (possibly none); absent otherwise */
+                            count_fewer_than?: number;
+                            /** @description only with template_id; exact from 5 up, null below 5 */
+                            wechat_reachable?: number | null;
+                            /** @description 5 when wechat_reachable is null; absent otherwise */
+                            wechat_reachable_fewer_than?: number;
                         };
                     };
                 };
@@ -618,7 +631,7 @@ export interface paths {
         };
         /**
          * One notice with its history
-         * @description Every step with who and when. 404 for another department's notice.
+         * @description Every step with who and when. 404, as for a missing notice, for one outside my scope: another department's (a district-wide one is the district's), or one whose audience reaches beyond my streets. System notices of my department are shown like any other.
          */
         get: {
             parameters: {
@@ -653,7 +666,41 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Edit a draft
+         * @description Edit a draft, or a rejected notice, which goes back to draft (its reject reason stays in its history). Fields absent stay; publish_at, expires_at and subscribe may be null to clear them (publish_at null: on approval). The result is checked whole, like a new draft: 400 names the bad fields and changes nothing; 403 names audience.streets or audience.communities for an audience beyond my streets; 404 for a notice outside my scope; 409 once submitted.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: components["parameters"]["ID"];
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["NoticePatch"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Notice"];
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                409: components["responses"]["Conflict"];
+            };
+        };
         trace?: never;
     };
     "/api/v1/admin/notices/{id}/approve": {
@@ -667,7 +714,7 @@ export interface paths {
         put?: never;
         /**
          * Approve
-         * @description Reviewer of the owning department who is not the author (403 otherwise); a street-scoped reviewer only for notices whose audience lies in their streets. The notice is published at publish_at (at once if that has passed): its audience is then frozen into recipients.
+         * @description Reviewer of the owning department who is not the author (403 for the author); 404 for a notice outside my scope (as `GET /admin/notices/{id}`: a street-scoped reviewer sees only notices whose audience lies in their streets). The notice is published at publish_at (at once if that has passed): its audience is then frozen into recipients.
          */
         post: {
             parameters: {
@@ -712,7 +759,7 @@ export interface paths {
         put?: never;
         /**
          * Reject
-         * @description Back to the author with a reason (required). Reviewer of the owning department who is not the author; a street-scoped reviewer only for notices whose audience lies in their streets.
+         * @description Back to the author with a reason (required). Reviewer of the owning department who is not the author (403 for the author); 404 for a notice outside my scope (as `GET /admin/notices/{id}`).
          */
         post: {
             parameters: {
@@ -762,7 +809,7 @@ export interface paths {
         };
         /**
          * Delivery and read statistics
-         * @description Targeted (frozen at publication), read, acknowledged and WeChat sends, in all and by street.
+         * @description Targeted (frozen at publication), read, acknowledged and WeChat sends, in all and by street; a street-scoped member counts only their streets' recipients. 404 for a notice outside my scope (as `GET /admin/notices/{id}`).
          */
         get: {
             parameters: {
@@ -808,7 +855,7 @@ export interface paths {
         put?: never;
         /**
          * Submit for review
-         * @description From draft or rejected. Editor of the owning department (within their streets). 409 in any other state.
+         * @description From draft or rejected. Editor of the owning department; 404 for a notice outside my scope (as `GET /admin/notices/{id}`). 409 in any other state.
          */
         post: {
             parameters: {
@@ -853,7 +900,7 @@ export interface paths {
         put?: never;
         /**
          * Withdraw
-         * @description From submitted, approved or published. A published notice stays in exactly its original recipients' inboxes, marked withdrawn and without its body; WeChat sends not yet made are cancelled and their consent returned.
+         * @description From submitted, approved or published. A published notice stays in exactly its original recipients' inboxes, marked withdrawn and without its body; WeChat sends not yet made are cancelled and their consent returned. 404 for a notice outside my scope (as `GET /admin/notices/{id}`).
          */
         post: {
             parameters: {
@@ -1516,7 +1563,7 @@ export interface paths {
         put?: never;
         /**
          * Create a survey (draft)
-         * @description Staff with surveys.write; the survey belongs to their department. Returns the draft with its questions (answers included, staff only).
+         * @description Staff with surveys.write; the survey belongs to their department. Returns the draft with its questions (answers included, staff only). 403 permission_denied naming the field when the audience reaches beyond the caller's streets (audience.streets, or audience.communities for communities of other streets; an audience naming neither reaches every street) or points_rule is another department's rule.
          */
         post: {
             parameters: {
@@ -1660,13 +1707,13 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Remind who has not declared
-         * @description Staff with surveys.write: one call sends every missing resident of ?date= (within the caller's streets) an inbox notice, idempotent per survey, date and street scope → {reminded, date}.
+         * Remind who has not responded today
+         * @description Staff with surveys.write: sends today's reminder to every targeted resident (within the caller's streets) who has not responded today → {reminded, date}. The reminder is a fixed system notice (title 问卷填报提醒, a fixed sentence quoting the survey's title cut to 16 characters), sent on behalf of the survey's department, at most once per survey per district day whoever asks: a second call the same day sends nothing and answers 200 with the first call's count. With nobody to remind nothing is sent (reminded 0) and a later call may still send. Audited with the member who asked.
          */
         post: {
             parameters: {
                 query?: {
-                    /** @description A district day, YYYY-MM-DD (default today, UTC+8). */
+                    /** @description Optional; if given, today's district date (YYYY-MM-DD, UTC+8): another day is 400 naming date. */
                     date?: string;
                 };
                 header?: never;
@@ -1760,7 +1807,7 @@ export interface paths {
         };
         /**
          * Statistics
-         * @description Staff with surveys.read of the owning department. Quiz: participants, pass rate, average score, fast attempts, per-question correct rate, by street. Questionnaire/declaration: participants, responses, per-question answer distribution, by street; ?date= narrows to one day.
+         * @description Staff with surveys.read of the owning department; only answers from the caller's streets count. Quiz: participants, pass rate, average score, fast attempts, per-question correct rate, by street. Questionnaire/declaration: participants, responses, per question the answers (choice: count per option; number: min, max, mean and count per value or range; text: the latest answers), by street; ?date= narrows to one day. Answers erased by retention still count. Audited as a read of personal data (text answers).
          */
         get: {
             parameters: {
@@ -2572,7 +2619,7 @@ export interface paths {
         put?: never;
         /**
          * Record wx.requestSubscribeMessage results
-         * @description Each `accept` adds one send to my quota for that template; `reject` and `ban` set it to 0; `filter` changes nothing. Every result is kept in the consent ledger. Answers my quotas.
+         * @description The result object of `wx.requestSubscribeMessage` as it comes, under `results`: its `errMsg` key is ignored. Each `accept`, `acceptWithAudio` or `acceptWithAlert` adds one send to my quota for that template; `reject` and `ban` set it to 0; `filter` changes nothing. Every template's result is kept in the consent ledger as given. Answers my quotas.
          */
         post: {
             parameters: {
@@ -2584,9 +2631,19 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** @description template_id → result, 1–20 entries */
+                        /**
+                         * @description template_id → result, 1–20 templates, plus `errMsg`
+                         * @example {
+                         *       "errMsg": "requestSubscribeMessage:ok",
+                         *       "tpl-1": "accept",
+                         *       "tpl-2": "acceptWithAudio"
+                         *     }
+                         */
                         results: {
-                            [key: string]: "accept" | "reject" | "ban" | "filter";
+                            /** @description wx.requestSubscribeMessage's own status, e.g. `requestSubscribeMessage:ok`; ignored */
+                            errMsg?: string;
+                        } & {
+                            [key: string]: string;
                         };
                     };
                 };
@@ -3654,7 +3711,7 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** @description Who a notice reaches. Fields AND together; the values inside a field OR; an empty audience is every resident. Enterprise grades and industries match residents with an approved binding to such an enterprise. A street-scoped editor must name streets, all within their scope. */
+        /** @description Who a notice reaches. Fields AND together; the values inside a field OR; an empty audience is every resident. Enterprise grades and industries match residents with an approved binding to such an enterprise. `resident_ids` can't be combined with any other field (400 naming `audience.resident_ids`). A street-scoped member's audience must stay within their streets: its `streets`, and the streets of its `communities` (403 naming the field otherwise; an audience naming neither reaches every street). */
         Audience: {
             /** @description age in whole years from birth_year, in the district's zone */
             age_max?: number | null;
@@ -3894,12 +3951,19 @@ export interface components {
             /** Format: date-time */
             expires_at?: string | null;
             id?: string;
-            /** Format: date-time */
-            publish_at?: string;
+            /** @description a system message's kind (e.g. deduction_recorded), empty for a department's notice */
+            kind?: string;
+            /**
+             * Format: date-time
+             * @description null: published as soon as approved (approval sets it)
+             */
+            publish_at?: string | null;
             /** Format: date-time */
             published_at?: string | null;
             reject_reason?: string;
             require_ack?: boolean;
+            /** @description also sent by SMS to recipients without WeChat reach */
+            sms?: boolean;
             /** @enum {string} */
             status?: "draft" | "submitted" | "approved" | "rejected" | "published" | "withdrawn" | "expired";
             subscribe?: components["schemas"]["Subscribe"] | null;
@@ -3913,17 +3977,23 @@ export interface components {
         };
         NoticeDraft: {
             audience?: components["schemas"]["Audience"];
+            /** @description at most 20,000 characters and 65,535 bytes in UTF-8 */
             body: string;
             /** @enum {string} */
             category: "policy" | "health" | "activity" | "warning";
             /**
              * Format: date-time
-             * @description optional; after it the notice leaves inboxes
+             * @description optional; after publish_at (or, without one, after now); after it the notice leaves inboxes
              */
             expires_at?: string;
-            /** Format: date-time */
-            publish_at: string;
+            /**
+             * Format: date-time
+             * @description omitted or null: published as soon as it is approved
+             */
+            publish_at?: string | null;
             require_ack?: boolean;
+            /** @description warning and health notices only (else 400 naming sms): also a text message to recipients with a bound phone and no WeChat reach */
+            sms?: boolean;
             subscribe?: components["schemas"]["Subscribe"];
             title: string;
         };
@@ -3936,17 +4006,41 @@ export interface components {
             created_at?: string;
             reason?: string;
         };
+        NoticePatch: {
+            audience?: components["schemas"]["Audience"];
+            /** @description at most 20,000 characters and 65,535 bytes in UTF-8 */
+            body?: string;
+            /** @enum {string} */
+            category?: "policy" | "health" | "activity" | "warning";
+            /**
+             * Format: date-time
+             * @description optional; after publish_at (or, without one, after now); after it the notice leaves inboxes
+             */
+            expires_at?: string | null;
+            /**
+             * Format: date-time
+             * @description omitted or null: published as soon as it is approved
+             */
+            publish_at?: string | null;
+            require_ack?: boolean;
+            /** @description warning and health notices only (else 400 naming sms): also a text message to recipients with a bound phone and no WeChat reach */
+            sms?: boolean;
+            subscribe?: components["schemas"]["Subscribe"] | null;
+            title?: string;
+        };
         NoticeStats: {
             acked?: number;
             by_street?: {
                 acked?: number;
                 read?: number;
+                sms?: components["schemas"]["SMSStats"];
                 /** @description the recipient's street at publication */
                 street?: string;
                 targeted?: number;
                 wechat?: components["schemas"]["WeChatStats"];
             }[];
             read?: number;
+            sms?: components["schemas"]["SMSStats"];
             targeted?: number;
             wechat?: components["schemas"]["WeChatStats"];
         };
@@ -4098,6 +4192,13 @@ export interface components {
             street?: string;
             tags?: string[];
         };
+        /** @description text messages of an urgent notice with SMS, to recipients without WeChat reach */
+        SMSStats: {
+            cancelled?: number;
+            failed?: number;
+            pending?: number;
+            sent?: number;
+        };
         Staff: {
             /** Format: date-time */
             created_at?: string;
@@ -4118,16 +4219,20 @@ export interface components {
             staff: components["schemas"]["Staff"];
         };
         Subscribe: {
-            /** @description template keyword (e.g. thing1) → value */
+            /** @description template keyword (e.g. thing1) → value, flat ({"thing1":"…"}) or in WeChat's own shape ({"thing1":{"value":"…"}}); stored and answered flat */
             data: {
-                [key: string]: string;
+                [key: string]: string | {
+                    value: string;
+                };
             };
             /** @description mini-program page opened from the message */
             page?: string;
             template_id: string;
         };
         SubscriptionQuota: {
-            /** @description sends left for this template */
+            /** @description a long-term template (长期订阅): consent is kept, not spent; quota is 1 while it lasts, 0 once turned off */
+            long_term?: boolean;
+            /** @description sends left for this template (long-term: 1 while consent lasts) */
             quota?: number;
             template_id?: string;
         };
@@ -4170,6 +4275,8 @@ export interface components {
             published_at?: string;
             questions?: components["schemas"]["SurveyQuestion"][];
             recurrence?: string;
+            /** @description Days the answers are kept before they are erased down to anonymous counts. */
+            retention_days?: number;
             /** @enum {string} */
             status?: "draft" | "published";
             time_limit_s?: number;
@@ -4244,7 +4351,7 @@ export interface components {
             opens_at?: string;
             /** @description Quiz only; default 60. */
             pass_score?: number;
-            /** @description A points rule code; a passed quiz awards it (external id attempt:<id>), a response awards it (decl:<survey>:<resident>:<date> for a daily survey). Rule caps apply: a refused award is 0 points, not an error. */
+            /** @description A points rule code; a passed quiz awards it (external id attempt:<id>), a response awards it (decl:<survey>:<resident>:<date> for a daily survey). Rule caps apply: a refused award is 0 points, not an error. Must be a rule of the survey's department or a district-wide rule (403 naming points_rule otherwise; 400 for an unknown rule). */
             points_rule?: string;
             /** @description Fixed questions. A quiz has questions or draw (not both), and uses only single/multi/judge questions with answers. Questionnaires and declarations need questions. */
             questions?: (string | {
@@ -4269,6 +4376,8 @@ export interface components {
              * @enum {string}
              */
             recurrence?: "" | "daily";
+            /** @description Days the answers are kept; then their content (answers, a quiz's per-question results) is erased and only anonymous counts per question, day and street are kept, so statistics do not change. Default 90 for a declaration, 365 otherwise. */
+            retention_days?: number;
             /** @description Quiz only; default 600. The server enforces the deadline (start + limit, or closes_at if earlier). */
             time_limit_s?: number;
             title: string;
@@ -4378,13 +4487,28 @@ export interface components {
             /** @description Quiz: residents with at least one passing attempt. */
             passed?: number;
             questions?: {
+                /** @description Responses (quiz: attempts) that answered the question. */
                 answered?: number;
                 /** @description Quiz: share of attempts with full credit. */
                 correct_rate?: number;
-                /** @description Questionnaire: option → count (text and number questions have none). */
+                /** @description Choice and rating questions: option → count. Number questions: number → count, or, past 10 distinct numbers, range "from–to" → count. Text questions have none. */
                 distribution?: {
                     [key: string]: number;
                 };
+                /** @description Text questions: the latest 10 answers, newest first (answers erased by retention are gone). */
+                latest?: {
+                    answer?: string;
+                    /** @description ID (a decimal string) */
+                    response_id?: string;
+                    /** Format: date-time */
+                    submitted_at?: string;
+                }[];
+                /** @description Number questions: the largest answer. */
+                max?: number;
+                /** @description Number questions: the mean, to two decimals. */
+                mean?: number;
+                /** @description Number questions: the smallest answer. */
+                min?: number;
                 /** @description ID (a decimal string) */
                 question_id?: string;
                 stem?: string;
@@ -4397,10 +4521,14 @@ export interface components {
         WeChatStats: {
             /** @description not sent because the notice was withdrawn or the resident deleted */
             cancelled?: number;
+            /** @description routine sends over the resident's daily cap: inbox only, consent given back */
+            capped?: number;
             failed?: number;
+            /** @description routine sends waiting for quiet hours to end */
+            held?: number;
             /** @description WeChat answered 43101: the consent was gone */
             no_quota?: number;
-            /** @description queued or in flight */
+            /** @description queued (urgent, or routine outside quiet hours) or in flight */
             pending?: number;
             sent?: number;
         };

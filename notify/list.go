@@ -1,0 +1,220 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/db"
+	"github.com/futian/ifutian/staff"
+)
+
+// Filter selects notices for the console. Every set field narrows the
+// list; Since and Until bound the creation time.
+type Filter struct {
+	// Status is a notice's status as shown: draft, submitted, approved,
+	// rejected, published (not expired), expired or withdrawn; "" for all.
+	Status   string
+	Category string
+	AuthorID int64
+	Since    *time.Time // created at or after
+	Until    *time.Time // created before
+	Q        string     // words the title or body contains
+	Before   int64      // cursor: IDs below this, 0 for the first page
+	Limit    int
+}
+
+var statuses = []string{StatusDraft, StatusSubmitted, StatusApproved, StatusRejected, StatusPublished, StatusExpired, StatusWithdrawn}
+
+// Validate names the bad fields of a filter.
+func (f *Filter) Validate() error {
+	fields := map[string]string{}
+	if f.Status != "" && !slices.Contains(statuses, f.Status) {
+		fields["status"] = "须为 draft、submitted、approved、rejected、published、expired 或 withdrawn"
+	}
+	if f.Category != "" && !slices.Contains(Categories, f.Category) {
+		fields["category"] = "须为 policy、health、activity 或 warning"
+	}
+	if f.Since != nil && f.Until != nil && !f.Until.After(*f.Since) {
+		fields["until"] = "须晚于 since"
+	}
+	if utf8.RuneCountInString(f.Q) > 100 {
+		fields["q"] = "最多 100 个字"
+	}
+	return apperr.Fields(fields)
+}
+
+// likePattern escapes q for a LIKE … ESCAPE '!' match anywhere.
+func likePattern(q string) string {
+	r := strings.NewReplacer("!", "!!", "%", "!%", "_", "!_")
+	return "%" + r.Replace(q) + "%"
+}
+
+// Find lists the notices within m's scope (those FindByID returns),
+// system notices included, newest first, narrowed by f. next is the cursor
+// of the next page (0 on the last). It returns an invalid_argument error
+// naming a bad filter field.
+func (s *Service) Find(ctx context.Context, m *staff.Member, r StreetRegions, f Filter) (items []Notice, next int64, err error) {
+	if err := f.Validate(); err != nil {
+		return nil, 0, err
+	}
+	by := m.Scope()
+	now := s.clock()
+	// The department is filtered in SQL; the streets an audience reaches are
+	// in its JSON, so a street-scoped member's pages are filled batch by batch.
+	for before := f.Before; ; {
+		q := by.Filter(s.db.WithContext(ctx).Model(&Notice{}), staff.Columns{Department: "department_id"})
+		switch f.Status {
+		case "":
+		case StatusPublished:
+			q = q.Where("status = ? AND (expires_at IS NULL OR expires_at > ?)", StatusPublished, now)
+		case StatusExpired:
+			q = q.Where("status = ? AND expires_at <= ?", StatusPublished, now)
+		default:
+			q = q.Where("status = ?", f.Status)
+		}
+		if f.Category != "" {
+			q = q.Where("category = ?", f.Category)
+		}
+		if f.AuthorID > 0 {
+			q = q.Where("author_id = ?", f.AuthorID)
+		}
+		if f.Since != nil {
+			q = q.Where("created_at >= ?", f.Since.UTC())
+		}
+		if f.Until != nil {
+			q = q.Where("created_at < ?", f.Until.UTC())
+		}
+		if w := strings.TrimSpace(f.Q); w != "" {
+			p := likePattern(w)
+			q = q.Where("(title LIKE ? ESCAPE '!' OR body LIKE ? ESCAPE '!')", p, p)
+		}
+		if before > 0 {
+			q = q.Where("id < ?", before)
+		}
+		var batch []Notice
+		if err := q.Order("id DESC").Limit(f.Limit + 1).Find(&batch).Error; err != nil {
+			return nil, 0, fmt.Errorf("find notices: %w", err)
+		}
+		for i := range batch {
+			if by.AllStreets() || CheckReach(by, batch[i].Audience, r) == nil {
+				items = append(items, batch[i])
+			}
+		}
+		if len(items) > f.Limit || len(batch) <= f.Limit {
+			break
+		}
+		before = batch[len(batch)-1].ID
+	}
+	if len(items) > f.Limit {
+		items = items[:f.Limit]
+		next = items[len(items)-1].ID
+	}
+	for i := range items {
+		items[i].fill(now)
+	}
+	return items, next, nil
+}
+
+// Patch changes a draft: every set field replaces the notice's. The
+// nullable fields (publish time, expiry, subscribe message) say whether
+// they are set apart from their value, so that null clears them.
+type Patch struct {
+	Title, Body, Category *string
+	Audience              *Audience
+	RequireAck, SMS       *bool
+	SetPublishAt          bool
+	PublishAt             *time.Time // nil: as soon as approved
+	SetExpiresAt          bool
+	ExpiresAt             *time.Time
+	SetSubscribe          bool
+	Subscribe             *Subscribe
+}
+
+func (p Patch) apply(d Draft) Draft {
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	set(&d.Title, p.Title)
+	set(&d.Body, p.Body)
+	set(&d.Category, p.Category)
+	if p.Audience != nil {
+		d.Audience = *p.Audience
+	}
+	if p.RequireAck != nil {
+		d.RequireAck = *p.RequireAck
+	}
+	if p.SMS != nil {
+		d.SMS = *p.SMS
+	}
+	if p.SetPublishAt {
+		d.PublishAt = p.PublishAt
+	}
+	if p.SetExpiresAt {
+		d.ExpiresAt = p.ExpiresAt
+	}
+	if p.SetSubscribe {
+		d.Subscribe = p.Subscribe
+	}
+	return d
+}
+
+// Update edits a draft, or a rejected notice, which goes back to draft
+// (its reject reason stays in its history) to be submitted again. The
+// result is validated whole, like a new draft. It returns ErrNotFound for
+// a notice outside m's scope, ErrWrongState for one past review, an
+// invalid_argument error naming the bad fields and a permission_denied one
+// naming the audience's field that reaches beyond m's streets.
+func (s *Service) Update(ctx context.Context, m *staff.Member, r StreetRegions, id int64, p Patch) (*Notice, error) {
+	by := m.Scope()
+	now := s.clock()
+	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		var n Notice
+		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", id).Take(&n).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && !visible(by, &n, r)) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if n.Status != StatusDraft && n.Status != StatusRejected {
+			return ErrWrongState
+		}
+		d := p.apply(n.draft())
+		if err := d.Validate(r, now); err != nil {
+			return err
+		}
+		if err := CheckReach(by, d.Audience, r); err != nil {
+			return err
+		}
+		if err := n.setDraft(d); err != nil {
+			return err
+		}
+		err = tx.Model(&Notice{}).Where("id = ?", id).Select("title", "body", "category", "audience", "publish_at", "expires_at",
+			"require_ack", "sms", "subscribe_template_id", "subscribe_data", "subscribe_page", "status", "reject_reason", "updated_at").
+			Updates(&Notice{Title: n.Title, Body: n.Body, Category: n.Category, Audience: n.Audience, PublishAt: n.PublishAt,
+				ExpiresAt: n.ExpiresAt, RequireAck: n.RequireAck, SMS: n.SMS, SubscribeTemplateID: n.SubscribeTemplateID,
+				SubscribeData: n.SubscribeData, SubscribePage: n.SubscribePage, Status: StatusDraft, UpdatedAt: now}).Error
+		if err != nil {
+			return err
+		}
+		return tx.Create(&Event{NoticeID: id, Action: "edited", ActorID: m.ID, CreatedAt: now}).Error
+	})
+	if err != nil {
+		if apperr.CodeOf(err) != "" {
+			return nil, err
+		}
+		return nil, fmt.Errorf("update notice: %w", err)
+	}
+	return s.reload(ctx, id)
+}
