@@ -19,7 +19,7 @@ type dashboardItem struct {
 	Title string    `json:"title"`
 	At    time.Time `json:"at"`
 	// Count is how many non-reporters a declaration has today, or how many
-	// WeChat messages a notice has still to send; nil for the others.
+	// messages (WeChat or SMS) a notice has still to send; nil for the others.
 	Count *int64 `json:"count"`
 }
 

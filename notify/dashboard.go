@@ -37,16 +37,16 @@ func (s *Service) PendingReviews(ctx context.Context, by staff.Scope, r StreetRe
 	return n, items, nil
 }
 
-// SendingNotice is a published notice whose WeChat messages are not all
-// sent yet: Pending are waiting or on the wire (in the streets of the
-// scope that asked).
+// SendingNotice is a published notice whose messages (WeChat or SMS) are
+// not all sent yet: Pending are waiting, held for quiet hours or on the
+// wire (in the streets of the scope that asked).
 type SendingNotice struct {
 	Notice
 	Pending int64
 }
 
 // SendsInProgress counts the notices within scope by (those FindByID
-// returns) with WeChat messages still to send to residents of its
+// returns) with messages still to send to residents of its
 // streets, and returns the newest limit of them with how many are left.
 func (s *Service) SendsInProgress(ctx context.Context, by staff.Scope, r StreetRegions, limit int) (int64, []SendingNotice, error) {
 	gdb := s.db.WithContext(ctx)
@@ -54,9 +54,12 @@ func (s *Service) SendsInProgress(ctx context.Context, by staff.Scope, r StreetR
 		NoticeID int64
 		Pending  int64
 	}
-	// A send has a due time exactly while it is pending or being sent.
+	// A send has a due time exactly while it is still to go (pending, held
+	// for quiet hours or on the wire); naming every channel and lane lets
+	// the query walk the sends' due index.
 	q := by.Filter(gdb.Table("notice_sends"), staff.Columns{Street: "street"}).
-		Where("due_at IS NOT NULL").Select("notice_id, COUNT(*) AS pending").Group("notice_id")
+		Where("channel IN ? AND urgent IN ? AND due_at IS NOT NULL", []string{wechatChannel{}.name(), smsChannel{}.name()}, []bool{false, true}).
+		Select("notice_id, COUNT(*) AS pending").Group("notice_id")
 	if err := q.Scan(&rows).Error; err != nil {
 		return 0, nil, fmt.Errorf("sends in progress: %w", err)
 	}
