@@ -275,8 +275,8 @@ func TestDisableStaff(t *testing.T) {
 		rec := e.do("GET", "/api/v1/admin/audit-log?target_kind=staff&target_id="+ed.ID, auditor, nil)
 		wantStatus(t, rec, http.StatusOK)
 		for _, want := range []string{"POST /api/v1/admin/staff/:id/disable", "POST /api/v1/admin/staff/:id/enable"} {
-			if !strings.Contains(rec.Body.String(), want) {
-				t.Fatalf("no audit entry %q: %s", want, rec.Body.String())
+			if n := strings.Count(rec.Body.String(), `"action":"`+want+`"`); n != 1 {
+				t.Fatalf("%d audit entries %q, want 1: %s", n, want, rec.Body.String())
 			}
 		}
 	})
@@ -391,6 +391,13 @@ func TestChangePassword(t *testing.T) {
 		wantError(t, e.do("GET", "/api/v1/admin/me", other, nil), http.StatusUnauthorized, "unauthenticated", "")
 		if !signsIn("brand-new-password") || signsIn("password-123") {
 			t.Fatal("the new password is not the one that signs in")
+		}
+		// One entry, naming the member, and neither password.
+		var entries []struct{ TargetKind, TargetID, Detail string }
+		e.db.Table("audit_log").Where("action = ?", "POST /api/v1/auth/change-password").Find(&entries)
+		if len(entries) != 1 || entries[0].TargetKind != "staff" || entries[0].TargetID != m.ID ||
+			strings.Contains(entries[0].Detail, "password-123") || strings.Contains(entries[0].Detail, "brand-new") {
+			t.Fatalf("audit entries %+v, want one naming staff %s", entries, m.ID)
 		}
 	})
 	t.Run("ErrResident", func(t *testing.T) {
