@@ -1,7 +1,6 @@
 package points
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -20,9 +19,6 @@ import (
 )
 
 var errNoRows = sql.ErrNoRows
-
-// errRollback ends a transaction that found nothing to write.
-var errRollback = errors.New("nothing to write")
 
 // AwardRequest asks for points under a rule. ExternalID names the event
 // (a volunteer shift, a verified report): the same RuleCode+ExternalID is
@@ -57,50 +53,39 @@ func (r *AwardRequest) Validate() error {
 // with repeated = true and changes nothing. The rule must be one the
 // actor's scope may use (its department's or a district-wide one:
 // ErrRuleForbidden) and the resident in the actor's streets
-// (ErrResidentNotFound). An award over a cap is recorded as refused, grants
-// nothing and returns ErrCapReached with the reason.
+// (ErrResidentNotFound; a nil actor covers nothing). An award over a cap
+// is recorded as refused, grants nothing and returns ErrCapReached with the
+// reason. Returns ErrExternalIDTaken when the rule and external_id were
+// awarded to another resident, and ErrBusy when the resident's account kept
+// changing under the award through every retry.
 func (s *Service) Award(ctx context.Context, actor *staff.Member, req AwardRequest) (*Transaction, bool, error) {
-	var id *int64
-	if actor != nil {
-		id = &actor.ID
-	}
-	return s.grant(ctx, actor.Scope(), id, req)
+	return s.grant(ctx, actor.Scope(), staffID(actor), req)
 }
 
 // Grant is Award for work done on behalf of a department rather than by a
-// member (a passed quiz of a survey, an activity's hours): by is the
+// member (a passed quiz of a survey, an activity's hours): scope is the
 // department's scope (staff.DepartmentScope; staff.DistrictScope for the
 // district), which must be allowed the rule exactly as a member would be,
 // and the grant is attributed to its department.
-func (s *Service) Grant(ctx context.Context, by staff.Scope, req AwardRequest) (*Transaction, bool, error) {
-	return s.grant(ctx, by, nil, req)
+func (s *Service) Grant(ctx context.Context, scope staff.Scope, req AwardRequest) (*Transaction, bool, error) {
+	return s.grant(ctx, scope, nil, req)
 }
 
-// UsableRule returns rule code if by may grant points under it (its
+// UsableRule returns rule code if scope may grant points under it (its
 // department's rule or a district-wide one). Returns ErrRuleNotFound or
 // ErrRuleForbidden.
-func (s *Service) UsableRule(ctx context.Context, by staff.Scope, code string) (*Rule, error) {
+func (s *Service) UsableRule(ctx context.Context, scope staff.Scope, code string) (*Rule, error) {
 	rule, err := s.rule(ctx, strings.TrimSpace(code))
 	if err != nil {
 		return nil, err
 	}
-	if !by.MayUse(rule.DepartmentID) {
+	if !scope.MayUse(rule.DepartmentID) {
 		return nil, ErrRuleForbidden
 	}
 	return rule, nil
 }
 
-func (s *Service) grant(ctx context.Context, by staff.Scope, staffID *int64, req AwardRequest) (*Transaction, bool, error) {
-	t, repeated, err := s.award(ctx, by, staffID, req)
-	if db.IsDuplicate(err) {
-		// The rule and external_id were awarded to another resident (one
-		// resident's own awards are serialized and found by the lookup).
-		return nil, false, ErrExternalIDTaken
-	}
-	return t, repeated, err
-}
-
-func (s *Service) award(ctx context.Context, by staff.Scope, staffID *int64, req AwardRequest) (*Transaction, bool, error) {
+func (s *Service) grant(ctx context.Context, scope staff.Scope, staffID *int64, req AwardRequest) (*Transaction, bool, error) {
 	req.RuleCode = strings.TrimSpace(req.RuleCode)
 	req.ExternalID = strings.TrimSpace(req.ExternalID)
 	if err := req.Validate(); err != nil {
@@ -110,176 +95,261 @@ func (s *Service) award(ctx context.Context, by staff.Scope, staffID *int64, req
 	if err != nil {
 		return nil, false, err
 	}
-	if !by.MayUse(rule.DepartmentID) {
+	if !scope.MayUse(rule.DepartmentID) {
 		return nil, false, ErrRuleForbidden
 	}
-	// The first attempt reads without a lock and writes the grant in one
+	c := awardCall{AwardRequest: req, scope: scope, staffID: staffID}
+	// The first attempt reads without a lock and writes the outcome in one
 	// statement (a refusal, or a grant that repays debts, in a short
 	// transaction): the account's version, checked by the ledger's trigger,
 	// refuses the write if anything was posted or refused for the resident
 	// since the read. Then it is decided again under the resident's lock,
 	// where one resident's awards queue instead of racing.
-	var o awardOutcome
-	err = s.decideAward(s.db.WithContext(ctx), false, by, staffID, rule, req, &o)
+	out, err := s.awardOnce(s.db.WithContext(ctx), rule, c)
 	if db.IsRetryable(err) {
-		err = s.transact(ctx, func(tx *gorm.DB) error {
-			return s.decideAward(tx, true, by, staffID, rule, req, &o)
+		out, err = transactFor(ctx, s, func(tx *gorm.DB) (awardOutcome, error) {
+			if err := s.lockResident(tx, c.ResidentID); err != nil {
+				return awardOutcome{}, err
+			}
+			return s.awardOnce(tx, rule, c)
 		})
 	}
-	if errors.Is(err, errRollback) {
-		err = nil
-	}
-	if err != nil {
-		if apperr.CodeOf(err) != "" || db.IsDuplicate(err) {
-			return nil, false, err
-		}
+	switch {
+	case err != nil && apperr.CodeOf(err) != "":
+		return nil, false, err
+	case err != nil:
 		return nil, false, fmt.Errorf("award points: %w", err)
+	case out.Refusal != nil:
+		return nil, out.Repeated, ErrCapReached.With("reason", out.Refusal.Reason)
 	}
-	if o.refusal != "" {
-		return nil, o.repeated, ErrCapReached.With("reason", o.refusal)
-	}
-	return o.t, o.repeated, nil
+	return out.Grant, out.Repeated, nil
 }
 
-// awardOutcome is what deciding an award came to: a grant (t), or a
-// refusal's reason; repeated when it is an earlier decision's.
+// awardCall is one award as asked for: the request, the scope it is made
+// within and the staff member making it (nil for a department's grant).
+type awardCall struct {
+	AwardRequest
+	scope   staff.Scope
+	staffID *int64
+}
+
+// idem is the award's key in the ledger: one grant per rule and external_id.
+func (c awardCall) idem() string { return c.RuleCode + "/" + c.ExternalID }
+
+// awardFacts is what an award's outcome depends on (loadAward).
+type awardFacts struct {
+	account // the resident's, at the version the outcome is written on
+	// refusal is the reason this award was refused for this resident
+	// before, if it was.
+	refusal *string
+	// earlier is this award's grant (to whichever resident), if it was
+	// granted before.
+	earlier *Transaction
+	// today and thisMonth count the rule's grants to the resident since the
+	// start of the district's day and month, as far as the rule's caps
+	// need them: a period the rule does not cap may be counted as the other
+	// one, and today may be this month's count while that is under the
+	// daily cap.
+	today, thisMonth int64
+}
+
+// awardOutcome is what an award comes to: a grant or a refusal, exactly one
+// of them; Repeated when it is an earlier decision's, which is the answer
+// and writes nothing.
 type awardOutcome struct {
-	t        *Transaction
-	repeated bool
-	refusal  string
+	Grant    *Transaction
+	Refusal  *awardRefusal
+	Repeated bool
 }
 
-// decideAward reads what an award depends on and writes its outcome
-// through q: inside a transaction with the resident locked (locked), or
-// else as single statements that fail with a serialization failure when
-// the account changed after the read. errRollback means nothing was
-// written and o holds the answer.
-func (s *Service) decideAward(q *gorm.DB, locked bool, by staff.Scope, staffID *int64, rule *Rule, req AwardRequest, o *awardOutcome) error {
-	*o = awardOutcome{}
+// awardRefusal is a row of point_award_refusals: an award refused at a cap.
+type awardRefusal struct {
+	ResidentID  int64
+	RuleCode    string
+	RuleVersion int
+	ExternalID  string
+	Reason      string // "daily_cap" or "monthly_cap"
+	StaffID     *int64
+	CreatedAt   time.Time
+}
+
+// awardOnce decides award c under rule on what it reads through q and
+// writes the outcome there. A write on a reading that has been overtaken
+// fails with a retryable error and writes nothing.
+func (s *Service) awardOnce(q *gorm.DB, rule *Rule, c awardCall) (awardOutcome, error) {
 	now := s.now().UTC()
+	f, err := s.loadAward(q, rule, c, now)
+	if err != nil {
+		return awardOutcome{}, err
+	}
+	out, err := decideAward(f, rule, c, now)
+	if err != nil {
+		return awardOutcome{}, err
+	}
+	return out, s.applyAward(q, f, out)
+}
+
+// loadAward reads the facts of award c under rule at now through q: one
+// statement, and a second only for an earlier grant (by its ID) or for a
+// day's count that could reach the daily cap. Returns ErrResidentNotFound
+// for an unknown resident.
+//
+// It takes no lock (the locked retry locks the resident beforehand, see
+// lockResident), so the account, the refusal and the earlier grant are
+// joined rather than read by subqueries: each table a statement reads costs
+// MariaDB about as much as the lookup in it.
+func (s *Service) loadAward(q *gorm.DB, rule *Rule, c awardCall, now time.Time) (awardFacts, error) {
 	day, month := periodStarts(now)
-	extra := `, (SELECT f.reason FROM point_award_refusals f WHERE f.rule_code = ? AND f.external_id = ? AND f.resident_id = r.id)`
-	args := []any{rule.Code, req.ExternalID}
 	// One count serves both caps: the day lies inside the month, so a
 	// month's count under the daily cap puts the day's under it too. Only a
-	// resident with that many awards this month needs the day counted apart
-	// (below).
-	const count = `, (SELECT COUNT(*) FROM point_transactions c WHERE c.resident_id = r.id AND c.rule_code = ? AND c.created_at >= ?)`
-	if rule.DailyCap > 0 || rule.MonthlyCap > 0 {
-		extra += count
-		since := month
-		if rule.MonthlyCap == 0 {
-			since = day
-		}
-		args = append(args, rule.Code, since)
-	} else {
-		extra += ", 0"
+	// resident with that many grants this month needs the day counted apart.
+	since := month
+	if rule.MonthlyCap == 0 {
+		since = day
 	}
-	// One statement reads what the decision needs: balance and version, an
-	// earlier refusal, the cap count. An earlier grant is found by the
-	// ledger's unique key on (kind, idem) when the posting below fails on it
-	// (see repeat).
-	var (
-		prevRefusal *string
-		n           int64 // awards of the rule since the start of the month (the day, with a daily cap only)
-	)
-	a, err := s.readAccount(q, req.ResidentID, locked, extra, args, &prevRefusal, &n)
+	f := awardFacts{account: account{residentID: c.ResidentID}}
+	var earlier *int64
+	var n int64
+	err := q.Raw(`SELECT r.street, r.deleted_at IS NOT NULL, COALESCE(a.balance, 0), COALESCE(a.version, 0), f.reason, t.id,
+(SELECT COUNT(*) FROM point_transactions n WHERE n.resident_id = r.id AND n.rule_code = ? AND n.created_at >= ?)
+FROM residents r
+LEFT JOIN point_accounts a ON a.resident_id = r.id
+LEFT JOIN point_award_refusals f ON f.rule_code = ? AND f.external_id = ? AND f.resident_id = r.id
+LEFT JOIN point_transactions t ON t.kind = 'earn' AND t.idem = ?
+WHERE r.id = ?`, rule.Code, since, rule.Code, c.ExternalID, c.idem(), c.ResidentID).Row().
+		Scan(&f.street, &f.deleted, &f.balance, &f.version, &f.refusal, &earlier, &n)
+	if errors.Is(err, errNoRows) {
+		return f, ErrResidentNotFound
+	}
 	if err != nil {
-		return err
+		return f, fmt.Errorf("read award: %w", err)
 	}
-	nDay, nMonth := n, n
+	f.today, f.thisMonth = n, n
 	if rule.DailyCap > 0 && rule.MonthlyCap > 0 && n >= int64(rule.DailyCap) {
-		if err := q.Raw(`SELECT COUNT(*) FROM point_transactions WHERE resident_id = ? AND rule_code = ? AND created_at >= ?`,
-			req.ResidentID, rule.Code, day).Row().Scan(&nDay); err != nil {
-			return err
+		err := q.Raw(`SELECT COUNT(*) FROM point_transactions WHERE resident_id = ? AND rule_code = ? AND created_at >= ?`,
+			c.ResidentID, rule.Code, day).Row().Scan(&f.today)
+		if err != nil {
+			return f, fmt.Errorf("read award: %w", err)
 		}
 	}
-	if !by.CoversStreet(a.street) {
-		return ErrResidentNotFound
-	}
-	idem := rule.Code + "/" + req.ExternalID
-	// repeat looks up an earlier grant of this award (prev, nil if none
-	// shows) and, if it was this resident's (mine), makes it the answer.
-	// Another resident's grant of the same external_id is left to the
-	// caller (ErrExternalIDTaken).
-	repeat := func() (prev *Transaction, mine bool, err error) {
-		prev, err = findTransaction(q, Earn, idem)
-		if err == nil && prev != nil && prev.ResidentID == req.ResidentID {
-			o.t, o.repeated, mine = prev, true, true
+	if earlier != nil {
+		f.earlier = new(Transaction)
+		if err := q.Take(f.earlier, *earlier).Error; err != nil {
+			return f, fmt.Errorf("read earlier grant: %w", err)
 		}
-		return prev, mine, err
 	}
-	if prevRefusal != nil {
-		o.refusal, o.repeated = *prevRefusal, true
-		return errRollback
-	}
-	if !rule.activeAt(now) {
-		// A grant made while the rule was active is still its answer.
-		if _, mine, err := repeat(); mine || err != nil {
-			return cmp.Or(err, errRollback)
-		}
-		return ErrRuleInactive
-	}
+	return f, nil
+}
+
+// decideAward decides award c under rule at now on facts f. An award
+// decided before keeps its outcome: a refusal stays refused, and a grant
+// is the answer even past the cap or after the rule ended. Returns
+// ErrResidentNotFound for a resident outside c's scope or deleted,
+// ErrExternalIDTaken when the award was granted to another resident and
+// ErrRuleInactive outside the rule's validity.
+func decideAward(f awardFacts, rule *Rule, c awardCall, now time.Time) (awardOutcome, error) {
 	switch {
-	case rule.DailyCap > 0 && nDay >= int64(rule.DailyCap):
-		o.refusal = "daily_cap"
-	case rule.MonthlyCap > 0 && nMonth >= int64(rule.MonthlyCap):
-		o.refusal = "monthly_cap"
+	case f.deleted || !c.scope.CoversStreet(f.street):
+		return awardOutcome{}, ErrResidentNotFound
+	case f.refusal != nil:
+		return awardOutcome{Refusal: &awardRefusal{Reason: *f.refusal}, Repeated: true}, nil
+	case f.earlier != nil && f.earlier.ResidentID == c.ResidentID:
+		return awardOutcome{Grant: f.earlier, Repeated: true}, nil
+	case f.earlier != nil:
+		return awardOutcome{}, ErrExternalIDTaken
+	case !rule.activeAt(now):
+		return awardOutcome{}, ErrRuleInactive
 	}
-	if o.refusal != "" {
-		// A grant the cap has since been reached after is still its answer.
-		if _, mine, err := repeat(); mine || err != nil {
-			o.refusal = ""
-			return cmp.Or(err, errRollback)
-		}
-		// The refusal is part of the record: commit it. It takes the
-		// account's next version, so that a grant of the same award decided
-		// on the same reading fails, and this refusal fails if one came first.
-		return atomically(q, locked, func(tx *gorm.DB) error {
-			if err := s.bumpVersion(tx, a); err != nil {
+	reason := ""
+	switch {
+	case rule.DailyCap > 0 && f.today >= int64(rule.DailyCap):
+		reason = "daily_cap"
+	case rule.MonthlyCap > 0 && f.thisMonth >= int64(rule.MonthlyCap):
+		reason = "monthly_cap"
+	}
+	if reason != "" {
+		return awardOutcome{Refusal: &awardRefusal{
+			ResidentID: c.ResidentID, RuleCode: rule.Code, RuleVersion: rule.Version, ExternalID: c.ExternalID,
+			Reason: reason, StaffID: c.staffID, CreatedAt: now,
+		}}, nil
+	}
+	code, ext, version := rule.Code, c.ExternalID, rule.Version
+	return awardOutcome{Grant: &Transaction{
+		ResidentID: c.ResidentID, Delta: int64(rule.Points), Kind: Earn, Idem: c.idem(), RuleCode: &code, RuleVersion: &version,
+		ExternalID: &ext, Reason: orDefault(c.Note, rule.Name), StaffID: c.staffID, DepartmentID: c.scope.Department(),
+		ExpiresAt: rule.expiresAt(now), CreatedAt: now,
+	}}, nil
+}
+
+// applyAward writes outcome out through q, on account f.account: a grant's
+// posting, or a refusal's row together with the account's next version, so
+// that a grant and a refusal of one award cannot both be written on one
+// reading. A repeated outcome writes nothing. A write on an account that
+// has moved since f was read fails with a retryable error, as does a grant
+// that another request made meanwhile (decided again, it is the repeat's
+// answer or ErrExternalIDTaken). Returns ErrExternalIDTaken for a refusal
+// of an external_id another resident was refused.
+func (s *Service) applyAward(q *gorm.DB, f awardFacts, out awardOutcome) error {
+	if out.Repeated {
+		return nil
+	}
+	if out.Refusal != nil {
+		r := out.Refusal
+		err := q.Transaction(func(tx *gorm.DB) error {
+			if err := s.bumpVersion(tx, &f.account); err != nil {
 				return err
 			}
 			return tx.Exec(`INSERT INTO point_award_refusals (resident_id, rule_code, rule_version, external_id, reason, staff_id, created_at)
-VALUES (?, ?, ?, ?, ?, ?, ?)`, req.ResidentID, rule.Code, rule.Version, req.ExternalID, o.refusal, staffID, now).Error
+VALUES (?, ?, ?, ?, ?, ?, ?)`, r.ResidentID, r.RuleCode, r.RuleVersion, r.ExternalID, r.Reason, r.StaffID, r.CreatedAt).Error
 		})
-	}
-	code, ext, ruleVersion := rule.Code, req.ExternalID, rule.Version
-	o.t = &Transaction{
-		Delta: int64(rule.Points), Kind: Earn, Idem: idem, RuleCode: &code, RuleVersion: &ruleVersion,
-		ExternalID: &ext, Reason: orDefault(req.Note, rule.Name), StaffID: staffID,
-		DepartmentID: by.Department(), ExpiresAt: rule.expiresAt(now), CreatedAt: now,
-	}
-	if a.balance < 0 {
-		// Paying debts writes lots as well: those and the posting go together.
-		err = atomically(q, locked, func(tx *gorm.DB) error { return s.credit(tx, a, o.t) })
-	} else {
-		err = s.credit(q, a, o.t)
-	}
-	if !db.IsDuplicate(err) {
+		if db.IsDuplicate(err) {
+			return ErrExternalIDTaken
+		}
 		return err
 	}
-	// Granted before: to this resident (the answer, nothing changes) or to
-	// another (the duplicate error stands).
-	o.t = nil
-	prev, mine, lerr := repeat()
-	switch {
-	case mine || lerr != nil:
-		return cmp.Or(lerr, errRollback)
-	case prev == nil:
-		// The grant was committed after this transaction's first read, so
-		// that its snapshot does not show it: decide again.
+	var err error
+	if f.balance < 0 {
+		// Paying debts writes lots as well: those and the posting go together.
+		err = q.Transaction(func(tx *gorm.DB) error { return s.credit(tx, &f.account, out.Grant) })
+	} else {
+		err = s.credit(q, &f.account, out.Grant)
+	}
+	if db.IsDuplicate(err) {
+		// Granted since f was read (the ledger's unique key): decided again,
+		// that grant is the answer, or another resident's.
 		return db.ErrSerialization
 	}
 	return err
 }
 
-// atomically runs fn in q, which is a transaction already when inTx, or
-// else in a new transaction of q's.
-func atomically(q *gorm.DB, inTx bool, fn func(tx *gorm.DB) error) error {
-	if inTx {
-		return fn(q)
+// lockResident locks resident id's row for the rest of transaction tx, so
+// that the resident's locking writers queue one behind the other. It reads
+// nothing else, and the award's facts are read after it in a plain
+// statement: a locking read of them would lock the account, refusal and
+// ledger rows it joins (a missing one's gap too), and MariaDB looks up a
+// statement's lone-row parts (an earlier grant by its unique key) before it
+// waits for the lock, fixing the transaction's snapshot before the previous
+// holder commits (with it, awards at one busy resident ran out of retries).
+func (s *Service) lockResident(tx *gorm.DB, id int64) error {
+	var ids []int64
+	if err := tx.Raw("SELECT id FROM residents WHERE id = ?"+s.forUpdate, id).Scan(&ids).Error; err != nil {
+		return fmt.Errorf("lock resident: %w", err)
 	}
-	return q.Transaction(fn)
+	if len(ids) == 0 {
+		return ErrResidentNotFound
+	}
+	return nil
+}
+
+// transactFor is transact for a function with a result.
+func transactFor[T any](ctx context.Context, s *Service, fn func(tx *gorm.DB) (T, error)) (T, error) {
+	var v T
+	err := s.transact(ctx, func(tx *gorm.DB) error {
+		var err error
+		v, err = fn(tx)
+		return err
+	})
+	return v, err
 }
 
 // periodStarts returns the starts of now's district day and month, in UTC.
@@ -292,13 +362,6 @@ func staffID(m *staff.Member) *int64 {
 		return nil
 	}
 	return &m.ID
-}
-
-func departmentID(m *staff.Member) *int64 {
-	if m == nil {
-		return nil
-	}
-	return m.DepartmentID
 }
 
 func orDefault(s, def string) string {

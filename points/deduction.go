@@ -41,8 +41,9 @@ func (r *DeductRequest) Validate() error {
 	return apperr.Fields(f)
 }
 
-// Deduct posts a deduction on behalf of actor, who must cover the
-// resident's street (else ErrResidentNotFound). It is the only posting that
+// Deduct posts a deduction on behalf of actor, whose scope must cover the
+// resident's street (else ErrResidentNotFound; a nil actor covers nothing),
+// attributed to the department of that scope. It is the only posting that
 // may take a balance below zero. Idempotent on resident+CaseRef: a repeat
 // returns the first transaction with repeated = true.
 func (s *Service) Deduct(ctx context.Context, actor *staff.Member, req DeductRequest) (t *Transaction, repeated bool, err error) {
@@ -51,6 +52,7 @@ func (s *Service) Deduct(ctx context.Context, actor *staff.Member, req DeductReq
 	if err := req.Validate(); err != nil {
 		return nil, false, err
 	}
+	sc := actor.Scope()
 	idem := strconv.FormatInt(req.ResidentID, 10) + "/" + req.CaseRef
 	err = s.transact(ctx, func(tx *gorm.DB) error {
 		t, repeated = nil, false
@@ -58,7 +60,7 @@ func (s *Service) Deduct(ctx context.Context, actor *staff.Member, req DeductReq
 		if err != nil {
 			return err
 		}
-		if actor != nil && !actor.CoversStreet(a.street) {
+		if !sc.CoversStreet(a.street) {
 			return ErrResidentNotFound
 		}
 		if prev, err := findTransaction(tx, Deduct, idem); err != nil || prev != nil {
@@ -68,7 +70,7 @@ func (s *Service) Deduct(ctx context.Context, actor *staff.Member, req DeductReq
 		ref := req.CaseRef
 		t = &Transaction{
 			Delta: -req.Points, Kind: Deduct, Idem: idem, CaseRef: &ref, Reason: req.Reason,
-			StaffID: staffID(actor), DepartmentID: departmentID(actor), CreatedAt: s.now().UTC(),
+			StaffID: staffID(actor), DepartmentID: sc.Department(), CreatedAt: s.now().UTC(),
 		}
 		return s.debit(tx, a, t)
 	})
@@ -132,12 +134,13 @@ func (s *Service) CreateAppeal(ctx context.Context, residentID, transactionID in
 	return ap, nil
 }
 
-// DecideAppeal approves or rejects a pending appeal on behalf of actor, who
-// must belong to the department that made the deduction (a superadmin's
-// deductions are decided by superadmins) and cover the resident's street.
-// Approval posts a reverse
-// transaction giving the points back. Returns ErrNotFound for an appeal
-// the actor may not see and ErrAppealDecided for a decided one.
+// DecideAppeal approves or rejects a pending appeal on behalf of actor,
+// whose scope must own the department that made the deduction (a
+// district-wide deduction is the district's) and cover the resident's
+// street. Approval posts a reverse transaction giving the points back,
+// attributed to the deduction's department. Returns ErrNotFound for an
+// appeal outside actor's scope (a nil actor covers nothing), as for a
+// missing one, and ErrAppealDecided for a decided one.
 func (s *Service) DecideAppeal(ctx context.Context, actor *staff.Member, appealID int64, approve bool, note string) (*Appeal, error) {
 	note = strings.TrimSpace(note)
 	if len([]rune(note)) > 500 {
@@ -151,7 +154,8 @@ func (s *Service) DecideAppeal(ctx context.Context, actor *staff.Member, appealI
 		return nil, ErrNotFound
 	}
 	ap := aps[0]
-	if !actor.Has(staff.Superadmin) && (ap.DepartmentID == nil || !actor.InDepartment(*ap.DepartmentID)) {
+	sc := actor.Scope()
+	if !sc.OwnsDepartment(ap.DepartmentID) {
 		return nil, ErrNotFound
 	}
 	err := s.transact(ctx, func(tx *gorm.DB) error {
@@ -165,7 +169,7 @@ func (s *Service) DecideAppeal(ctx context.Context, actor *staff.Member, appealI
 		deleted := err != nil
 		// A street-scoped member decides only for residents of their
 		// streets, as for the deduction itself.
-		if !deleted && !actor.CoversStreet(a.street) {
+		if !deleted && !sc.CoversStreet(a.street) {
 			return ErrNotFound
 		}
 		now := s.now().UTC()
@@ -191,7 +195,7 @@ func (s *Service) DecideAppeal(ctx context.Context, actor *staff.Member, appealI
 		}
 		return s.credit(tx, a, &Transaction{
 			Delta: -d.Delta, Kind: Reverse, Idem: "appeal/" + strconv.FormatInt(ap.ID, 10), CaseRef: d.CaseRef,
-			Reason: orDefault(note, "申诉成立，撤销扣分"), StaffID: &actor.ID, DepartmentID: actor.DepartmentID,
+			Reason: orDefault(note, "申诉成立，撤销扣分"), StaffID: &actor.ID, DepartmentID: ap.DepartmentID,
 			ExpiresAt: d.RestoreExpiresAt, CreatedAt: now,
 		})
 	})

@@ -10,6 +10,9 @@ import (
 	"gorm.io/gorm"
 )
 
+// errRollback ends a transaction that found nothing to write.
+var errRollback = errors.New("nothing to write")
+
 // ExpireDue posts an expire transaction for every lot whose expiry has
 // passed at now, and returns how many it expired. Safe to run on several
 // instances at once: each lot expires once (the ledger's unique key).

@@ -10,7 +10,7 @@
 // (seq), and the ledger's trigger refuses it if another posting came in
 // between, so that it is decided again. Writers that read more than an
 // award does (redemptions, deductions, appeals, expiry) lock the resident's
-// row first (lockAccount) and so queue rather than race; an award reads
+// row first (lock) and so queue rather than race; an award reads
 // without a lock and writes in one statement (see Service.Award). Postings
 // of different residents run in parallel.
 package points
@@ -50,6 +50,11 @@ var (
 	ErrAppealExists       = apperr.New(apperr.Conflict, "该扣分已申诉过")
 	ErrAppealDecided      = apperr.New(apperr.Conflict, "该申诉已处理")
 )
+
+// ErrBusy is returned when a write kept conflicting with others on the same
+// resident through every retry; nothing was written and the request may be
+// repeated.
+var ErrBusy = apperr.New(apperr.Unavailable, "系统繁忙，请稍后重试")
 
 // ErrCapReached is returned when an award would pass a rule's daily or
 // monthly cap; the refusal is recorded and nothing is granted. Its details
@@ -166,80 +171,50 @@ type lot struct {
 
 func (lot) TableName() string { return "point_lots" }
 
-// account is a resident's balance as read by readAccount. lifetime is
-// read by lock only.
+// account is a resident's points account as read together with the
+// resident's row (lock, loadAward).
 type account struct {
 	residentID int64
 	street     string
+	deleted    bool
 	balance    int64
-	lifetime   int64
+	lifetime   int64 // read by lock only
 	// version counts the entries of the account's history: postings and
 	// recorded refusals. Each entry is written as version+1, and the
 	// database refuses it unless the account is still at version then.
 	version int64
 }
 
-// readAccount reads resident id's balance and version, and extra columns
-// (with their ? args, scanned into dest) in the same round trip; they must
-// be subqueries correlated with the resident row r. Returns
-// ErrResidentNotFound for an unknown or deleted resident (with the
-// account, if it was deleted).
+// lock reads resident id's account (0 before the first posting) with the
+// lifetime earned points, which a redemption's level check needs, locking
+// the resident's row for the rest of transaction tx: the resident's
+// locking writers queue one behind the other. Returns ErrResidentNotFound
+// for an unknown or deleted resident (with the account, if it was deleted).
 //
-// With lock (in a transaction), the resident's row is locked for the rest
-// of q, which queues the resident's locking writers one behind the other;
-// the subqueries are read after the lock is granted and see what the
-// previous holder committed. Without it, what was read may be overtaken
-// before it is written on: every posting checks the version it was based
-// on (see post), so a write on stale data fails with a serialization
-// failure instead of being made.
-//
-// The resident row is locked rather than the account row: it always
-// exists, where a locking read of a missing account row would take a gap
-// lock on which two first postings would deadlock. The account itself is
-// moved by the point_transactions_post trigger when a transaction is
-// inserted, in the same statement.
-func (s *Service) readAccount(q *gorm.DB, residentID int64, lock bool, extra string, args []any, dest ...any) (*account, error) {
+// The account's columns are subqueries so that only the resident's row is
+// locked: it always exists, where a locking read of a missing account row
+// would take a gap lock on which two first postings would deadlock. The
+// subqueries are read after the lock is granted and see what the previous
+// holder committed. The account itself is moved by the
+// point_transactions_post trigger when a transaction is inserted, in the
+// same statement.
+func (s *Service) lock(tx *gorm.DB, residentID int64) (*account, error) {
 	a := &account{residentID: residentID}
-	var deleted bool
-	var bal, version *int64
-	query := `SELECT r.street, r.deleted_at IS NOT NULL,
-(SELECT a.balance FROM point_accounts a WHERE a.resident_id = r.id),
-(SELECT a.version FROM point_accounts a WHERE a.resident_id = r.id)` + extra + `
-FROM residents r WHERE r.id = ?`
-	if lock {
-		query += s.forUpdate
-	}
-	err := q.Raw(query, append(args, residentID)...).Row().Scan(append([]any{&a.street, &deleted, &bal, &version}, dest...)...)
+	err := tx.Raw(`SELECT r.street, r.deleted_at IS NOT NULL,
+COALESCE((SELECT a.balance FROM point_accounts a WHERE a.resident_id = r.id), 0),
+COALESCE((SELECT a.version FROM point_accounts a WHERE a.resident_id = r.id), 0),
+COALESCE((SELECT a.lifetime_earned FROM point_accounts a WHERE a.resident_id = r.id), 0)
+FROM residents r WHERE r.id = ?`+s.forUpdate, residentID).Row().Scan(&a.street, &a.deleted, &a.balance, &a.version, &a.lifetime)
 	if errors.Is(err, errNoRows) {
 		return nil, ErrResidentNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read points account: %w", err)
 	}
-	if bal != nil {
-		a.balance, a.version = *bal, *version
-	}
-	if deleted {
+	if a.deleted {
 		return a, ErrResidentNotFound
 	}
 	return a, nil
-}
-
-// lockAccount is readAccount locking the resident in transaction tx.
-func (s *Service) lockAccount(tx *gorm.DB, residentID int64, extra string, args []any, dest ...any) (*account, error) {
-	return s.readAccount(tx, residentID, true, extra, args, dest...)
-}
-
-// lock is lockAccount reading the lifetime earned points as well, which
-// a redemption's level check needs.
-func (s *Service) lock(tx *gorm.DB, residentID int64) (*account, error) {
-	var life *int64
-	a, err := s.lockAccount(tx, residentID, `,
-(SELECT a.lifetime_earned FROM point_accounts a WHERE a.resident_id = r.id)`, nil, &life)
-	if a != nil && life != nil {
-		a.lifetime = *life
-	}
-	return a, err
 }
 
 // bumpVersion moves account a to its next version without a posting (a
@@ -341,12 +316,17 @@ func (s *Service) debit(tx *gorm.DB, a *account, t *Transaction) error {
 	return s.post(tx, a, t)
 }
 
-// transact runs fn in a transaction, again on a deadlock, lock timeout or
-// SQLite BUSY.
+// transact runs fn in a transaction, again on a deadlock, lock timeout,
+// serialization failure or SQLite BUSY. A conflict that outlasts every
+// attempt is ErrBusy: the client may simply try again.
 func (s *Service) transact(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return db.Retry(ctx, 5, func() error {
+	err := db.Retry(ctx, 5, func() error {
 		return s.db.WithContext(ctx).Transaction(fn)
 	})
+	if db.IsRetryable(err) {
+		return ErrBusy
+	}
+	return err
 }
 
 // findTransaction returns the ledger row of kind with idempotency key idem,

@@ -185,7 +185,7 @@ func TestSpendExpireDeduct(t *testing.T) {
 		t.Fatalf("balance=%d, want 70", got)
 	}
 	// A deduction may go below zero; a spend may not.
-	d, _, err := s.Deduct(ctx, nil, DeductRequest{ResidentID: id, Points: 100, CaseRef: "CASE-1", Reason: "违规"})
+	d, _, err := s.Deduct(ctx, &staff.Member{ID: 9, Roles: []staff.Role{staff.Superadmin}}, DeductRequest{ResidentID: id, Points: 100, CaseRef: "CASE-1", Reason: "违规"})
 	if err != nil || d.BalanceAfter != -30 {
 		t.Fatalf("deduct=%+v err=%v", d, err)
 	}
@@ -508,7 +508,8 @@ func TestStaleWriteRefused(t *testing.T) {
 	}
 	read := func() *account {
 		t.Helper()
-		a, err := s.readAccount(gdb, id, false, "", nil)
+		a, err := s.lock(gdb, id) // outside a transaction: a plain read
+
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -67,8 +67,9 @@ func (r *Reward) availableAt(now time.Time) bool {
 	return (r.ValidFrom == nil || !now.Before(*r.ValidFrom)) && (r.ValidUntil == nil || now.Before(*r.ValidUntil))
 }
 
-// CreateReward adds a reward owned by actor's department (r.DepartmentID
-// when actor is nil, from the command line).
+// CreateReward adds a reward belonging to the department of actor's scope
+// (district-wide for a superadmin), or to r.DepartmentID when actor is nil,
+// from the command line.
 func (s *Service) CreateReward(ctx context.Context, actor *staff.Member, r Reward) (*Reward, error) {
 	r.Name = strings.TrimSpace(r.Name)
 	if err := r.Validate(); err != nil {
@@ -77,7 +78,7 @@ func (s *Service) CreateReward(ctx context.Context, actor *staff.Member, r Rewar
 	now := s.now().UTC()
 	r.ID, r.CreatedAt, r.UpdatedAt = 0, now, now
 	if actor != nil {
-		r.DepartmentID, r.CreatedBy = actor.DepartmentID, &actor.ID
+		r.DepartmentID, r.CreatedBy = actor.Scope().Department(), &actor.ID
 	}
 	if err := s.db.WithContext(ctx).Create(&r).Error; err != nil {
 		return nil, fmt.Errorf("create reward: %w", err)
@@ -276,33 +277,35 @@ func (s *Service) CancelRedemption(ctx context.Context, residentID, redemptionID
 	return &red, nil
 }
 
-// VerifyVoucher marks a voucher used on behalf of actor, who must belong to
-// the reward's department (any department for a district reward). Returns
-// ErrNotFound for an unknown voucher or another department's, and
-// ErrVoucherUsed when it was used or cancelled already.
+// VerifyVoucher marks a voucher used on behalf of actor. A district-wide
+// reward's voucher (no department) may be verified by any department's
+// verifier, a department's reward only within that department; either way
+// the resident must live on a street actor covers. Returns ErrNotFound for
+// an unknown voucher or one outside actor's scope, and ErrVoucherUsed when
+// it was used or cancelled already.
 func (s *Service) VerifyVoucher(ctx context.Context, actor *staff.Member, code string) (*Redemption, error) {
 	code = strings.ToUpper(strings.TrimSpace(code))
 	if code == "" || len(code) > 16 {
 		return nil, apperr.Field("voucher_code", "须为 1–16 个字符")
 	}
+	sc := actor.Scope()
 	gdb := s.db.WithContext(ctx)
-	var reds []Redemption
-	err := gdb.Table("redemptions d").Select("d.*, w.name AS reward_name").
-		Joins("JOIN rewards w ON w.id = d.reward_id").Where("d.voucher_code = ?", code).Limit(1).Scan(&reds).Error
+	var found []struct {
+		Redemption
+		RewardDepartmentID *int64
+		ResidentStreet     string
+	}
+	err := gdb.Table("redemptions d").
+		Select("d.*, w.name AS reward_name, w.department_id AS reward_department_id, COALESCE(r.street, '') AS resident_street").
+		Joins("JOIN rewards w ON w.id = d.reward_id").Joins("JOIN residents r ON r.id = d.resident_id").
+		Where("d.voucher_code = ?", code).Limit(1).Scan(&found).Error
 	if err != nil {
 		return nil, fmt.Errorf("verify voucher: %w", err)
 	}
-	if len(reds) == 0 {
+	if len(found) == 0 || !sc.MayUse(found[0].RewardDepartmentID) || !sc.CoversStreet(found[0].ResidentStreet) {
 		return nil, ErrNotFound
 	}
-	red := reds[0]
-	var dept []*int64
-	if err := gdb.Model(&Reward{}).Where("id = ?", red.RewardID).Pluck("department_id", &dept).Error; err != nil {
-		return nil, fmt.Errorf("verify voucher: %w", err)
-	}
-	if len(dept) == 1 && dept[0] != nil && !actor.InDepartment(*dept[0]) {
-		return nil, ErrNotFound
-	}
+	red := found[0].Redemption
 	now := s.now().UTC()
 	res := gdb.Exec("UPDATE redemptions SET status = 'used', used_by = ?, used_at = ?, updated_at = ? WHERE id = ? AND status = 'issued'",
 		actor.ID, now, now, red.ID)

@@ -109,9 +109,11 @@ func (r *Rule) activeAt(now time.Time) bool {
 }
 
 // SaveRule creates the rule r.Code or updates it, raising its version, on
-// behalf of actor (nil from the command line). A new rule belongs to the
-// actor's department (district-wide for a superadmin, who may also name
-// r.DepartmentID). Returns ErrRuleOwned for another department's rule.
+// behalf of actor (nil from the command line, which acts for the district).
+// The rule belongs to the department of actor's scope; a district-wide
+// actor (a superadmin) sets r.DepartmentID instead (nil: a district-wide
+// rule). Returns ErrRuleOwned for a rule outside actor's scope (another
+// department's, or a district-wide one for a department's member).
 func (s *Service) SaveRule(ctx context.Context, actor *staff.Member, r Rule) (*Rule, bool, error) {
 	r.Code = strings.TrimSpace(r.Code)
 	r.Name = strings.TrimSpace(r.Name)
@@ -121,8 +123,12 @@ func (s *Service) SaveRule(ctx context.Context, actor *staff.Member, r Rule) (*R
 	if err := r.Validate(); err != nil {
 		return nil, false, err
 	}
-	if actor != nil && !actor.Has(staff.Superadmin) {
-		r.DepartmentID = actor.DepartmentID
+	sc := staff.DistrictScope()
+	if actor != nil {
+		sc = actor.Scope()
+	}
+	if !sc.District() {
+		r.DepartmentID = sc.Department()
 	}
 	now := s.now().UTC()
 	created := false
@@ -136,11 +142,8 @@ func (s *Service) SaveRule(ctx context.Context, actor *staff.Member, r Rule) (*R
 			r.ID, r.Version, r.CreatedAt = 0, 1, now
 		} else {
 			o := old[0]
-			if actor != nil && !actor.Has(staff.Superadmin) && (o.DepartmentID == nil || !actor.InDepartment(*o.DepartmentID)) {
+			if !sc.OwnsDepartment(o.DepartmentID) {
 				return ErrRuleOwned
-			}
-			if actor != nil && !actor.Has(staff.Superadmin) {
-				r.DepartmentID = o.DepartmentID
 			}
 			r.ID, r.Version, r.CreatedAt = o.ID, o.Version+1, o.CreatedAt
 		}

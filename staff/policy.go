@@ -102,21 +102,3 @@ func (m *Member) Can(p Permission) bool {
 
 // Has reports whether m holds role r.
 func (m *Member) Has(r Role) bool { return slices.Contains(m.Roles, r) }
-
-// InDepartment reports whether m may act on something owned by department
-// deptID: superadmins everywhere, everyone else only in their own department.
-func (m *Member) InDepartment(deptID int64) bool {
-	if m.Has(Superadmin) {
-		return true
-	}
-	return m.DepartmentID != nil && *m.DepartmentID == deptID
-}
-
-// CoversStreet reports whether m may act on residents and enterprises of
-// street. A member without street scope covers every street.
-func (m *Member) CoversStreet(street string) bool {
-	if len(m.Streets) == 0 || m.Has(Superadmin) {
-		return true
-	}
-	return slices.Contains(m.Streets, street)
-}

@@ -37,11 +37,11 @@ func TestPolicy(t *testing.T) {
 	if (&Member{Roles: []Role{Superadmin}, Disabled: true}).Can(ReadAudit) {
 		t.Fatal("disabled account holds permissions")
 	}
-	scoped := &Member{Roles: []Role{Editor}, Streets: []string{"华富街道"}}
+	scoped := (&Member{Roles: []Role{Editor}, Streets: []string{"华富街道"}}).Scope()
 	if !scoped.CoversStreet("华富街道") || scoped.CoversStreet("莲花街道") {
 		t.Fatal("street scope wrong")
 	}
-	if !(&Member{Roles: []Role{Editor}}).CoversStreet("莲花街道") {
+	if !(&Member{Roles: []Role{Editor}}).Scope().CoversStreet("莲花街道") {
 		t.Fatal("unscoped member does not cover every street")
 	}
 }
