@@ -27,8 +27,10 @@ import (
 	"github.com/futian/ifutian/internal/ratelimit"
 	"github.com/futian/ifutian/notify"
 	"github.com/futian/ifutian/points"
+	"github.com/futian/ifutian/requests"
 	"github.com/futian/ifutian/residents"
 	"github.com/futian/ifutian/staff"
+	"github.com/futian/ifutian/storage"
 	"github.com/futian/ifutian/surveys"
 	"github.com/futian/ifutian/wechat"
 )
@@ -64,7 +66,9 @@ type env struct {
 	enterprises *enterprises.Service
 	notify      *notify.Service
 	surveys     *surveys.Service
-	dept        int64 // a department every staffer made by staffer() belongs to
+	requests    *requests.Service
+	storeDir    string // where the requests' photos are stored
+	dept        int64  // a department every staffer made by staffer() belongs to
 }
 
 var appSeq atomic.Int64
@@ -91,18 +95,27 @@ func newEnvOn(t testing.TB, gdb *gorm.DB, adjust func(*Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := app.New(app.Deps{DB: gdb, Box: box, Regions: regions, ResidentTokenTTL: time.Hour, StaffTokenTTL: time.Hour})
+	storeDir := t.TempDir()
+	store, err := storage.NewLocal(storeDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := app.New(app.Deps{DB: gdb, Box: box, Regions: regions, ResidentTokenTTL: time.Hour, StaffTokenTTL: time.Hour, Store: store})
+	// On MySQL the tables are emptied between tests, the migration's rows too.
+	if err := svc.Requests.SeedCategories(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	svc.Staff.SetBcryptCost(bcrypt.MinCost)
 	e := &env{
 		t: t, db: gdb, auth: svc.Auth, residents: svc.Residents, staff: svc.Staff, points: svc.Points,
-		enterprises: svc.Enterprises, notify: svc.Notify, surveys: svc.Surveys,
+		enterprises: svc.Enterprises, notify: svc.Notify, surveys: svc.Surveys, requests: svc.Requests, storeDir: storeDir,
 	}
 	// Each env gets its own WeChat app ID so access tokens never mix.
 	client := wechat.New(wechat.Config{AppID: "wxtest" + strconv.FormatInt(appSeq.Add(1), 10), AppSecret: "test-secret"})
 	cfg := Config{
 		Services: svc, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), WeChat: client,
 		Limiter: ratelimit.NewMemory(), Metrics: prometheus.NewRegistry(),
-		Ready: func(ctx context.Context) error { return nil },
+		Ready: func(ctx context.Context) error { return nil }, PushToken: testPushToken,
 	}
 	adjust(&cfg)
 	e.srv, err = New(cfg)

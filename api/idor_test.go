@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"sort"
@@ -59,6 +60,8 @@ type idorWorld struct {
 	// Notices of X: one published to A alone (ack required), one published
 	// to 华富街道, a draft and a submitted one for 华富街道.
 	noticeA, noticeStreet, noticeDraft, noticeSubmitted string
+
+	req idorRequests // 民意速办 (idor_requests_test.go)
 }
 
 // noticeTitleA is the title of the notice only A received.
@@ -95,6 +98,7 @@ func newIDORWorld(t *testing.T) *idorWorld {
 	e := newEnv(t)
 	w := &idorWorld{env: e}
 	x, y := e.dept, e.otherDepartment()
+	defer w.setUpRequests(x, y)
 	w.a, w.aID = e.residentOn("idor-a", "华富街道")
 	w.b, w.bID = e.residentOn("idor-b", "莲花街道")
 	w.n, w.nID = e.residentOn("idor-n", "华富街道")
@@ -599,6 +603,7 @@ func staffAttack(method, suffix string, body any) func(t *testing.T, w *idorWorl
 func TestIDOR(t *testing.T) {
 	w := newIDORWorld(t)
 	cases := idorCases()
+	maps.Copy(cases, idorRequestCases())
 	seen := map[string]bool{}
 	for _, r := range w.srv.Routes() {
 		if !strings.ContainsAny(r.Path, ":*") {

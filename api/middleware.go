@@ -72,14 +72,18 @@ func (s *Server) recoverPanics(c *gin.Context) {
 	c.Next()
 }
 
-// limitBody caps request bodies at 1 MiB.
+// limitBody caps request bodies at 1 MiB, photo uploads at maxUploadBody.
 func limitBody(c *gin.Context) {
-	if c.Request.ContentLength > maxBody {
+	limit := int64(maxBody)
+	if c.Request.URL.Path == photoUploadPath {
+		limit = maxUploadBody
+	}
+	if c.Request.ContentLength > limit {
 		c.Header("Connection", "close")
 		c.AbortWithStatusJSON(http.StatusRequestEntityTooLarge, newErrorBody(errTooLarge.Code, errTooLarge.Message, nil, nil))
 		return
 	}
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxBody)
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 	c.Next()
 }
 

@@ -34,6 +34,13 @@ func (s *Server) routes() {
 	v1.GET("/regions", s.listRegions)
 	v1.GET("/points/rules", s.listRules)
 	v1.GET("/enterprises/:uscc/rating", s.publicRating)
+	v1.GET("/requests/public", s.listPublicRequests)
+	v1.GET("/requests/categories", s.listRequestCategories)
+	// WeChat's message push (content-check verdicts), signed with PushToken,
+	// and the photos it fetches to check, by the check's unguessable token.
+	v1.GET("/wechat/push", s.verifyWeChatPush)
+	v1.POST("/wechat/push", s.receiveWeChatPush)
+	v1.GET("/wechat/media/:token", s.serveCheckMedia)
 
 	authed := v1.Group("", s.authenticate)
 	authed.POST("/auth/logout", s.logout)
@@ -74,6 +81,13 @@ func (s *Server) routes() {
 	me.POST("/surveys/:id/attempts", s.startAttempt)
 	me.POST("/attempts/:id/submit", s.submitAttempt)
 	me.POST("/surveys/:id/responses", s.submitResponse)
+
+	me.POST("/requests/photos", s.uploadRequestPhoto)
+	me.POST("/requests", s.submitRequest)
+	me.GET("/requests", s.listMyRequests)
+	me.GET("/requests/:id", s.getMyRequest)
+	me.GET("/requests/:id/photos/:n", s.getMyRequestPhoto)
+	me.POST("/requests/:id/rating", s.rateRequest)
 
 	adm := authed.Group("", s.staffOnly)
 	route := func(method, path string, perm staff.Permission, h gin.HandlerFunc) {
@@ -133,4 +147,22 @@ func (s *Server) routes() {
 	personal(http.MethodGet, "/admin/surveys/:id/responses", staff.ReadSurveys, s.exportResponses)
 	personal(http.MethodGet, "/admin/surveys/:id/missing", staff.ReadSurveys, s.missingDeclarations)
 	route(http.MethodPost, "/admin/surveys/:id/remind", staff.WriteSurveys, s.remindMissing)
+
+	// Requests show residents' descriptions, addresses and photos: every
+	// read of them is audited.
+	personal(http.MethodGet, "/admin/requests", staff.HandleRequests, s.listRequests)
+	personal(http.MethodGet, "/admin/requests/:id", staff.HandleRequests, s.getRequest)
+	personal(http.MethodGet, "/admin/requests/:id/photos/:n", staff.HandleRequests, s.getRequestPhoto)
+	route(http.MethodPost, "/admin/requests/:id/accept", staff.HandleRequests, s.acceptRequest)
+	route(http.MethodPost, "/admin/requests/:id/start", staff.HandleRequests, s.startRequest)
+	route(http.MethodPost, "/admin/requests/:id/transfer", staff.HandleRequests, s.transferRequest)
+	route(http.MethodPost, "/admin/requests/:id/answer", staff.HandleRequests, s.answerRequest)
+	route(http.MethodGet, "/admin/request-stats", staff.ReadRequests, s.requestStats)
+	route(http.MethodPut, "/admin/request-categories/:code", staff.ManageRequests, s.saveRequestCategory)
+	route(http.MethodGet, "/admin/request-routes", staff.ReadRequests, s.listRequestRoutes)
+	route(http.MethodPut, "/admin/request-routes", staff.ManageRequests, s.saveRequestRoute)
+	route(http.MethodDelete, "/admin/request-routes/:category", staff.ManageRequests, s.deleteRequestRoute)
+	route(http.MethodGet, "/admin/holidays", staff.ReadRequests, s.listHolidays)
+	route(http.MethodPut, "/admin/holidays/:day", staff.ManageRequests, s.saveHoliday)
+	route(http.MethodDelete, "/admin/holidays/:day", staff.ManageRequests, s.deleteHoliday)
 }

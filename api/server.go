@@ -58,6 +58,9 @@ type Config struct {
 	OpsToken string
 	// DisableDocs turns /docs and /openapi.json off.
 	DisableDocs bool
+	// PushToken verifies WeChat's message pushes (content-check verdicts);
+	// empty refuses every push.
+	PushToken string
 	// Ready reports whether the database answers, for /readyz.
 	Ready func(ctx context.Context) error
 	// TrustedProxies are the addresses (IPs or CIDRs) of the reverse

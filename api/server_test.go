@@ -125,7 +125,12 @@ var (
 		"GET /healthz": true, "GET /readyz": true, "GET /metrics": true, "GET /openapi.json": true, "GET /docs": true, "GET /docs/:file": true,
 		"POST /api/v1/auth/wechat-login": true, "POST /api/v1/auth/staff-login": true,
 		"GET /api/v1/regions": true, "GET /api/v1/points/rules": true, "GET /api/v1/enterprises/:uscc/rating": true,
+		"GET /api/v1/requests/public": true, "GET /api/v1/requests/categories": true,
+		"GET /api/v1/wechat/media/:token": true, // the check's unguessable token is the credential
 	}
+	// signedRoutes are called by WeChat, signed with the push token: 403
+	// without a valid signature, whatever the bearer token.
+	signedRoutes   = map[string]bool{"GET /api/v1/wechat/push": true, "POST /api/v1/wechat/push": true}
 	anyTokenRoutes = map[string]bool{"POST /api/v1/auth/logout": true}
 	// anyStaffRoutes are the routes every staff member may call: they name
 	// no permission (GET /admin/me tells a member what they may do).
@@ -207,6 +212,10 @@ func TestRouteAccess(t *testing.T) {
 		case publicRoutes[key]:
 			if code, _ := call(""); code == http.StatusUnauthorized || code == http.StatusForbidden {
 				t.Errorf("public %s without token: %d", key, code)
+			}
+		case signedRoutes[key]:
+			if code, _ := call(roleTokens[staff.Superadmin]); code != http.StatusForbidden {
+				t.Errorf("%s unsigned: %d, want 403", key, code)
 			}
 		case anyTokenRoutes[key]:
 			if code, _ := call(""); code != http.StatusUnauthorized {

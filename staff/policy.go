@@ -15,10 +15,13 @@ const (
 	CreditOfficer Role = "credit_officer"
 	Verifier      Role = "verifier"
 	Auditor       Role = "auditor"
+	// RequestOfficer works a department's desk of 民意速办: accepts,
+	// transfers and answers residents' requests.
+	RequestOfficer Role = "request_officer"
 )
 
 // Roles lists every role.
-var Roles = []Role{Superadmin, DeptAdmin, Editor, Reviewer, PointsOfficer, CreditOfficer, Verifier, Auditor}
+var Roles = []Role{Superadmin, DeptAdmin, Editor, Reviewer, PointsOfficer, CreditOfficer, Verifier, Auditor, RequestOfficer}
 
 // Permission names one kind of staff action. Every admin route declares the
 // permission it needs; Policy says which roles hold it. This table is the
@@ -52,6 +55,10 @@ const (
 	ReadSurveys  Permission = "surveys.read"
 
 	ReadResidents Permission = "residents.read"
+
+	HandleRequests Permission = "requests.handle" // the department's desk: queues, accept, transfer, answer
+	ReadRequests   Permission = "requests.read"   // statistics and the district's routing data
+	ManageRequests Permission = "requests.admin"  // categories, routing table, holiday calendar
 )
 
 // Policy maps each permission to the roles that hold it. Superadmin holds
@@ -82,6 +89,10 @@ var Policy = map[Permission][]Role{
 	ReadSurveys:  {Editor, DeptAdmin, Auditor},
 
 	ReadResidents: {DeptAdmin, PointsOfficer, Auditor},
+
+	HandleRequests: {RequestOfficer, DeptAdmin},
+	ReadRequests:   {RequestOfficer, DeptAdmin, Auditor},
+	ManageRequests: {},
 }
 
 // Can reports whether m holds permission p.

@@ -61,6 +61,8 @@ type Fake struct {
 	oneTime  bool              // codes are single-use (40163 when reused)
 	used     map[string]bool   // codes used, when oneTime
 	messages []SentMessage
+
+	sec fakeSecurity // content security (fake_security.go)
 }
 
 // NewFake returns a Fake with no faults, in which login and phone codes can
@@ -80,6 +82,7 @@ func NewFake() *Fake {
 	f.mux.HandleFunc("GET /fake/faults", f.getFaults)
 	f.mux.HandleFunc("POST /fake/faults", f.postFaults)
 	f.mux.HandleFunc("POST /fake/expire-tokens", f.postExpireTokens)
+	f.registerSecurity()
 	return f
 }
 

@@ -24,6 +24,7 @@ import (
 	"github.com/futian/ifutian/internal/ratelimit"
 	"github.com/futian/ifutian/migrations"
 	"github.com/futian/ifutian/notify"
+	"github.com/futian/ifutian/requests"
 	"github.com/futian/ifutian/residents"
 	"github.com/futian/ifutian/surveys"
 	"github.com/futian/ifutian/wechat"
@@ -36,6 +37,7 @@ type instance struct {
 	db     *gorm.DB
 	redis  *redis.Client
 	wechat *wechat.Client
+	fake   *wechat.Fake // the built-in fake WeChat, if used
 	*app.Services
 	api *api.Server
 	// workers are the background loops serve runs until shutdown.
@@ -142,9 +144,19 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *instance, err 
 		return nil, err
 	}
 
+	store, err := openStore(ctx, cfg.RequestsConfig)
+	if err != nil {
+		return nil, err
+	}
 	a.Services = app.New(app.Deps{
 		DB: a.db, Box: box, Regions: regions,
-		ResidentTokenTTL: cfg.ResidentTokenTTL, StaffTokenTTL: cfg.StaffTokenTTL,
+		ResidentTokenTTL: cfg.ResidentTokenTTL, StaffTokenTTL: cfg.StaffTokenTTL, Store: store,
+	})
+	// Photos are checked once WeChat can fetch them: at IFUTIAN_PUBLIC_URL,
+	// or (built-in fake) at the listening address, set by serve.
+	a.Requests.SetChecker(a.wechat, cfg.PublicURL)
+	a.workers = append(a.workers, func(ctx context.Context) error {
+		return a.Requests.Run(ctx, requests.WorkInterval, func(err error) { log.Error("requests background work", "err", err) })
 	})
 	a.Notify.Configure(cfg.Notify)
 	a.workers = append(a.workers, func(ctx context.Context) error {
@@ -192,7 +204,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *instance, err 
 			collectors.NewDBStatsCollector(db.SQL(a.db), "main"))
 	}
 	a.api, err = api.New(api.Config{
-		Services: a.Services, Log: log, WeChat: a.wechat,
+		Services: a.Services, Log: log, WeChat: a.wechat, PushToken: cfg.PushToken,
 		Limiter: limiter, Metrics: metrics, OpsToken: cfg.OpsToken, DisableDocs: !cfg.Docs, TrustedProxies: cfg.TrustedProxies,
 		Ready: func(ctx context.Context) error { return db.SQL(a.db).PingContext(ctx) },
 	})
@@ -218,10 +230,11 @@ func (a *instance) startWeChat(ctx context.Context, tokenCache cache.Cache) erro
 	appID, secret := cfg.WeChatAppID, cfg.WeChatSecret
 	switch {
 	case cfg.FakeWeChat():
-		_, url, stop, err := wechat.StartLocalFake(cfg.WeChatTimeout)
+		fake, url, stop, err := wechat.StartLocalFake(cfg.WeChatTimeout)
 		if err != nil {
 			return err
 		}
+		a.fake = fake
 		a.closers = append(a.closers, func() error { return stop(context.Background()) })
 		a.log.Info("no WeChat credentials: using the built-in fake WeChat", "url", url)
 	default:

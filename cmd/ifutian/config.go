@@ -41,6 +41,7 @@ type Config struct {
 	StaffTokenTTL     time.Duration // IFUTIAN_STAFF_TOKEN_TTL
 	PointsLevels      string        // IFUTIAN_POINTS_LEVELS, e.g. "0,100,300,1000": lifetime points of levels 1, 2, …
 	TrustedProxiesRaw string        // IFUTIAN_TRUSTED_PROXIES, e.g. "10.0.0.0/8,192.168.1.7"
+	RequestsConfig                  // photos and content checks (config_requests.go)
 
 	// Parsed from the above by loadConfig.
 	Levels         []int64  // PointsLevels; nil keeps the defaults
@@ -195,6 +196,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 			bad(b.name, "%q: want on or off", v)
 		}
 	}
+	loadRequestsConfig(getenv, &c, bad)
 	if len(errs) > 0 {
 		return c, fmt.Errorf("configuration:\n  %s", strings.Join(errs, "\n  "))
 	}

@@ -42,7 +42,7 @@ func seedCommand(ctx context.Context, cfg Config, log *slog.Logger, args []strin
 
 // seeds are the starter data loaders, one per module that has any.
 func (a *instance) seeds() []func(context.Context, io.Writer) error {
-	return []func(context.Context, io.Writer) error{a.seedPoints, a.seedSurveys}
+	return []func(context.Context, io.Writer) error{a.seedPoints, a.seedSurveys, a.seedRequests}
 }
 
 func (a *instance) seedDemo(ctx context.Context, out io.Writer) error {
@@ -100,7 +100,7 @@ func (a *instance) seedDemo(ctx context.Context, out io.Writer) error {
 		}
 	}
 	fmt.Fprintln(out, `demo residents: log in with codes mock:alice, mock:bob, mock:carol`)
-	for _, demo := range []func(context.Context, io.Writer) error{a.demoPoints, a.demoEnterprises, a.demoNotices, a.demoSurveys, a.demoStaff, a.demoWorklist} {
+	for _, demo := range []func(context.Context, io.Writer) error{a.demoPoints, a.demoEnterprises, a.demoNotices, a.demoSurveys, a.demoRequests, a.demoStaff, a.demoWorklist} {
 		if err := demo(ctx, out); err != nil {
 			return err
 		}

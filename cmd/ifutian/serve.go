@@ -35,6 +35,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, ready chan<- strin
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 	}
+	a.pointFakeAt(ln.Addr())
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	for _, w := range a.workers {
@@ -89,4 +90,23 @@ func fakeWeChat(ctx context.Context, cfg Config, log *slog.Logger) error {
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	return stop(shutdownCtx)
+}
+
+// pointFakeAt lets the built-in fake WeChat check photos as WeChat does:
+// it fetches them from this server (IFUTIAN_PUBLIC_URL, else the listening
+// address) and pushes its verdicts back, signed with the push token.
+func (a *instance) pointFakeAt(addr net.Addr) {
+	if a.fake == nil {
+		return
+	}
+	base := a.cfg.PublicURL
+	if base == "" {
+		host, port, _ := net.SplitHostPort(addr.String())
+		if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+			host = "127.0.0.1"
+		}
+		base = "http://" + net.JoinHostPort(host, port)
+		a.Requests.SetChecker(a.wechat, base)
+	}
+	a.fake.SetPush(base+"/api/v1/wechat/push", a.cfg.PushToken)
 }

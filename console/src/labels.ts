@@ -35,6 +35,7 @@ export const roleName: Record<string, string> = {
   credit_officer: '信用专员',
   verifier: '核销员',
   auditor: '审计员',
+  request_officer: '接诉专员',
 }
 export const permissionName: Record<string, string> = {
   'audit.read': '查看审计日志',
@@ -51,6 +52,9 @@ export const permissionName: Record<string, string> = {
   'points.award': '发放积分',
   'points.deduct': '扣减积分',
   'points.rules.manage': '管理积分规则',
+  'requests.admin': '管理诉求类别、分派与节假日',
+  'requests.handle': '办理民意速办诉求',
+  'requests.read': '查看民意速办统计',
   'residents.read': '查看居民信息',
   'rewards.manage': '管理奖品',
   'rewards.verify': '核销兑换券',
@@ -87,3 +91,42 @@ export function districtToday(): string {
 export function pct(x?: number): string {
   return x === undefined ? '—' : (x * 100).toFixed(1) + '%'
 }
+
+// 民意速办
+export const requestStatus: Record<string, string> = {
+  submitted: '待受理',
+  transferred: '已转办待受理',
+  accepted: '已受理',
+  in_progress: '办理中',
+  answered: '已答复',
+  closed: '已办结',
+}
+export const requestStatusType: Record<string, 'info' | 'warning' | 'success' | 'danger' | 'primary'> = {
+  submitted: 'warning',
+  transferred: 'warning',
+  accepted: 'primary',
+  in_progress: 'primary',
+  answered: 'success',
+  closed: 'info',
+}
+export const requestAction: Record<string, string> = {
+  submitted: '提交',
+  accepted: '受理',
+  transferred: '转办',
+  started: '开始办理',
+  answered: '答复',
+  rated: '评价',
+  reopened: '评价不满意，重新办理',
+  closed: '办结',
+  escalated: '超时未受理，已督办',
+}
+export const requestQueue: Record<string, string> = {
+  new: '待受理',
+  open: '办理中',
+  due_soon: '即将到期',
+  overdue: '已超期',
+  escalated: '督办',
+  flagged: '内容风险',
+  '': '全部',
+}
+export const contentCheck: Record<string, string> = { none: '无需检测', queued: '待检测', sent: '检测中', pass: '通过', review: '待人工复核', risky: '有风险' }

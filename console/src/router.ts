@@ -18,8 +18,8 @@ declare module 'vue-router' {
   }
 }
 
-export type MenuGroup = '工作台' | '通知公告' | '个人积分' | '企业评价' | '问卷答题' | '系统管理'
-export const menuGroups: MenuGroup[] = ['工作台', '通知公告', '个人积分', '企业评价', '问卷答题', '系统管理']
+export type MenuGroup = '工作台' | '民意速办' | '通知公告' | '个人积分' | '企业评价' | '问卷答题' | '系统管理'
+export const menuGroups: MenuGroup[] = ['工作台', '民意速办', '通知公告', '个人积分', '企业评价', '问卷答题', '系统管理']
 
 const screen = (path: string, title: string, component: () => Promise<{ default: Component }>, meta: RouteRecordRaw['meta'] = {}): RouteRecordRaw => ({
   path,
@@ -30,6 +30,11 @@ const screen = (path: string, title: string, component: () => Promise<{ default:
 export const screens: RouteRecordRaw[] = [
   screen('', '待办概览', () => import('./screens/Home.vue'), { menu: '工作台' }),
   screen('me', '个人信息', () => import('./screens/Profile.vue'), { menu: '工作台' }),
+
+  screen('requests', '诉求队列', () => import('./screens/RequestQueue.vue'), { menu: '民意速办', perm: 'requests.handle' }),
+  screen('requests/stats', '办理统计', () => import('./screens/RequestStats.vue'), { menu: '民意速办', perm: 'requests.read' }),
+  screen('requests/settings', '类别与分派', () => import('./screens/RequestSettings.vue'), { menu: '民意速办', perm: 'requests.read' }),
+  screen('requests/:id', '诉求详情', () => import('./screens/RequestDetail.vue'), { perm: 'requests.handle' }),
 
   screen('notices', '通知列表', () => import('./screens/NoticeList.vue'), { menu: '通知公告', perm: 'notices.read' }),
   screen('notices/new', '撰写通知', () => import('./screens/NoticeCompose.vue'), { menu: '通知公告', perm: 'notices.write' }),

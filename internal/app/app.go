@@ -16,6 +16,7 @@ import (
 	"github.com/futian/ifutian/internal/pii"
 	"github.com/futian/ifutian/notify"
 	"github.com/futian/ifutian/points"
+	"github.com/futian/ifutian/requests"
 	"github.com/futian/ifutian/residents"
 	"github.com/futian/ifutian/staff"
 	"github.com/futian/ifutian/surveys"
@@ -28,6 +29,7 @@ type Deps struct {
 	Regions          *residents.Regions
 	ResidentTokenTTL time.Duration
 	StaffTokenTTL    time.Duration
+	Store            requests.Store // residents' photos
 }
 
 // Services are the domain services of one process, wired to each other.
@@ -39,6 +41,7 @@ type Services struct {
 	Enterprises *enterprises.Service
 	Notify      *notify.Service
 	Surveys     *surveys.Service
+	Requests    *requests.Service
 }
 
 // New builds every domain service over d.DB.
@@ -54,6 +57,10 @@ func New(d Deps) *Services {
 	s.Notify = notify.New(d.DB)
 	s.Enterprises = enterprises.New(d.DB, s.Notify, d.Regions.IsStreet)
 	s.Surveys = surveys.New(d.DB, s.Notify, s.Points)
+	s.Requests = requests.New(requests.Deps{
+		DB: d.DB, Store: d.Store, Box: d.Box, Regions: d.Regions, Notify: s.Notify,
+		Points: s.Points, Enterprises: s.Enterprises, Staff: s.Staff,
+	})
 	var hooks residents.Hooks
 	hooks.Erasers = []residents.Eraser{func(tx *gorm.DB, id int64) error { return s.Auth.RevokeAllTx(tx, auth.Resident, id) }}
 	hooks.Deleted = []func(int64){func(id int64) { s.Auth.Forget(auth.Resident, id) }}
@@ -83,5 +90,6 @@ func (s *Services) personalData() map[string]personalData {
 		"enterprises": s.Enterprises,
 		"notices":     s.Notify,
 		"surveys":     s.Surveys,
+		"requests":    s.Requests,
 	}
 }

@@ -13,44 +13,9 @@ export interface paths {
         };
         /**
          * The audit log (auditor, superadmin)
-         * @description Every staff write and every staff read of personal data, newest first. since/until are RFC 3339.
+         * @description Every staff write and every staff read of personal data, newest first. since/until are RFC 3339. An auditor reads the entries of the members whose reach lies within their own scope: a department's auditor those of their department's members (not a superadmin's or a district auditor's, even about the department's objects: the log records who acted, not whose object it was); an auditor limited to streets those of members limited to some of the same streets; a district auditor (no department) and a superadmin every entry.
          */
-        get: {
-            parameters: {
-                query?: {
-                    page_size?: components["parameters"]["PageSize"];
-                    page_token?: components["parameters"]["PageToken"];
-                    actor_id?: string;
-                    action?: string;
-                    target_kind?: string;
-                    target_id?: string;
-                    since?: string;
-                    until?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items?: components["schemas"]["AuditEntry"][];
-                            next_page_token?: string;
-                        };
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-            };
-        };
+        get: operations["listAuditLog"];
         put?: never;
         post?: never;
         delete?: never;
@@ -70,45 +35,9 @@ export interface paths {
         put?: never;
         /**
          * Create a benefit program
-         * @description Staff with benefits.manage (credit_officer, dept_admin). "信用+免申即享": every enterprise meeting the criteria is matched now and listed in `matches`; its approved members get an inbox notice (title 免申即享：<name>, body `notice` or a default). Each enterprise's members are notified once per program: now, or when a later re-rating first makes the enterprise qualify.
+         * @description Staff with benefits.manage (credit_officer, dept_admin). "信用+免申即享": every enterprise meeting the criteria is matched now and listed in `matches`; its approved members get an inbox notice: a fixed system text naming the program and their enterprise, sent for the program's department (staff write nothing into it but the program's name, quoted and cut short). Each enterprise's members are notified once per program: now, or when a later re-rating first makes the enterprise qualify. `notice` is the program's description: the enterprise's members read it with the program in GET /enterprises/{uscc}/benefits; it never goes to inboxes. criteria.streets must lie within the member's streets (else 403 naming `criteria.streets`; a street-scoped member must name some of their streets); each street and industry counts once, at most 50 industries of at most 64 characters.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        criteria: components["schemas"]["EnterpriseBenefitCriteria"];
-                        name: string;
-                        notice?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Created */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["EnterpriseBenefitProgram"] & {
-                            matches?: {
-                                grade?: string;
-                                name?: string;
-                                uscc?: string;
-                            }[];
-                        };
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-            };
-        };
+        post: operations["createBenefitProgram"];
         delete?: never;
         options?: never;
         head?: never;
@@ -126,48 +55,9 @@ export interface paths {
         put?: never;
         /**
          * Write a credit record
-         * @description Staff with credit.write (credit_officer of any department; the department is recorded). Street-scoped members only for enterprises in their streets (403). occurred_at is RFC 3339 and not in the future. expires_at defaults to the national publication period (minor 3 months, general 1 year, serious 3 years from occurrence) and, when given, must lie within the severity's window (minor up to 3 months; general 3 months to 1 year; serious 1 to 3 years; honor and tax_grade up to 3 years). The enterprise is re-rated at once; an expired record stops counting. Scoring model 2026.1 (enterprises/model.go, the one place it is defined): base score 85; every counting credit record adds points by kind and severity (minor/general/serious): penalty −5/−15/−30, commitment_breach −5/−12/−25, arrears −3/−10/−20, complaint −2/−5/−10, honor +2/+5/+10, tax_grade (A-grade taxpayer) +3/+5/+8; clamped to 0–100; grades A ≥ 90, B ≥ 75, C ≥ 60, else D. A record counts from occurred_at until expires_at (publication period, credit repair) unless an upheld objection removed it. valid_until is the earlier of the next expiry of a counted record and rated_at + 90 days; a worker (hourly, so at least daily) re-rates every enterprise whose rating is no longer valid, so expiries take effect without any write. Every rating is kept as history with its model version.
+         * @description Staff with credit.write (credit_officer of any department; the department is recorded). An enterprise outside a street-scoped member's streets answers 404 like an unknown one. One case, one record: a record naming case_ref is idempotent on (enterprise, kind, case_ref, trimmed): repeating it with the same content (severity, occurred_at, expires_at, note, department) answers 200 with the first record and the enterprise's current rating and writes nothing; with other content it is 409. A record without case_ref is always a new one. occurred_at is RFC 3339 and not in the future. expires_at defaults to the national publication period (minor 3 months, general 1 year, serious 3 years from occurrence) and, when given, must lie within the severity's window (minor up to 3 months; general 3 months to 1 year; serious 1 to 3 years; honor and tax_grade up to 3 years). The enterprise is re-rated at once; an expired record stops counting. Scoring model 2026.1 (enterprises/model.go, the one place it is defined): base score 85; every counting credit record adds points by kind and severity (minor/general/serious): penalty −5/−15/−30, commitment_breach −5/−12/−25, arrears −3/−10/−20, complaint −2/−5/−10, honor +2/+5/+10, tax_grade (A-grade taxpayer) +3/+5/+8; clamped to 0–100; grades A ≥ 90, B ≥ 75, C ≥ 60, else D. A record counts from occurred_at until expires_at (publication period, credit repair) unless an upheld objection removed it. valid_until is the earlier of the next expiry of a counted record and rated_at + 90 days; a worker (hourly, so at least daily) re-rates every enterprise whose rating is no longer valid, so expiries take effect without any write. Every rating is kept as history with its model version.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        case_ref?: string;
-                        /** Format: date-time */
-                        expires_at?: string;
-                        /** @enum {string} */
-                        kind: "penalty" | "commitment_breach" | "arrears" | "complaint" | "honor" | "tax_grade";
-                        note?: string;
-                        /** Format: date-time */
-                        occurred_at: string;
-                        /** @enum {string} */
-                        severity: "minor" | "general" | "serious";
-                        uscc: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Created */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["EnterpriseCreditRecord"];
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-            };
-        };
+        post: operations["createCreditRecord"];
         delete?: never;
         options?: never;
         head?: never;
@@ -181,66 +71,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List departments */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items?: components["schemas"]["Department"][];
-                            next_page_token?: string;
-                        };
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-            };
-        };
+        /**
+         * List departments
+         * @description Every department, by ID, for choosing one when creating staff. Needs staff.manage.
+         */
+        get: operations["listDepartments"];
         put?: never;
-        /** Create a department (superadmin) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        name?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description OK */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Department"];
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                409: components["responses"]["Conflict"];
-            };
-        };
+        /**
+         * Create a department (superadmin)
+         * @description Superadmin only. A second department with the same name is 409.
+         */
+        post: operations["createDepartment"];
         delete?: never;
         options?: never;
         head?: never;
@@ -258,36 +99,7 @@ export interface paths {
          * Binding requests (officer queue)
          * @description Staff with enterprises.bindings.decide (credit_officer). Binding requests in the member's street scope, oldest first, by status (default pending); cursor-paginated. Audited as a read of personal data (who asked to act for which enterprise).
          */
-        get: {
-            parameters: {
-                query?: {
-                    status?: "pending" | "approved" | "rejected";
-                    page_size?: components["parameters"]["PageSize"];
-                    page_token?: components["parameters"]["PageToken"];
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items?: components["schemas"]["EnterpriseBinding"][];
-                            next_page_token?: string;
-                        };
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-            };
-        };
+        get: operations["listBindings"];
         put?: never;
         post?: never;
         delete?: never;
@@ -309,39 +121,7 @@ export interface paths {
          * Decide a binding
          * @description Staff with enterprises.bindings.decide (credit_officer). Street-scoped members decide only for enterprises in their streets; other bindings are 404. Only a pending binding can be decided (409 otherwise).
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: components["parameters"]["ID"];
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        approve: boolean;
-                    };
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["EnterpriseBinding"];
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-                409: components["responses"]["Conflict"];
-            };
-        };
+        post: operations["decideBinding"];
         delete?: never;
         options?: never;
         head?: never;
@@ -359,41 +139,9 @@ export interface paths {
         put?: never;
         /**
          * Register an enterprise
-         * @description Staff with enterprises.manage (credit_officer, dept_admin). The code is upper-cased and checked (GB 32100-2015 check character); street must be a district street inside the member's street scope (else 403). The enterprise is rated at once (base score, grade B). A second registration of a code is 409.
+         * @description Staff with enterprises.manage (credit_officer, dept_admin). The code is upper-cased and checked (GB 32100-2015 check character); street must be a district street (400) inside the member's street scope (else 403 naming `street`). The enterprise is rated at once (base score, grade B). A second registration of a code is 409.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        industry?: string;
-                        name: string;
-                        street: string;
-                        uscc: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Created */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Enterprise"];
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                409: components["responses"]["Conflict"];
-            };
-        };
+        post: operations["createEnterprise"];
         delete?: never;
         options?: never;
         head?: never;
@@ -411,46 +159,54 @@ export interface paths {
         put?: never;
         /**
          * Import enterprises from CSV
-         * @description Staff with enterprises.manage. The CSV (UTF-8, optional BOM) is the body (Content-Type text/csv) or the `file` part of a multipart/form-data form; header `uscc,name,industry,street`. Good lines are imported and rated; each bad line is reported with its line number (the header is line 1): bad code, unknown street or one outside the member's scope, already registered, duplicated in the file, wrong column count. A wrong header is 400 naming `file`.
+         * @description Staff with enterprises.manage. The CSV (UTF-8, optional BOM) is the body (Content-Type text/csv) or the `file` part of a multipart/form-data form; header `uscc,name,industry,street`. Every field of every line is checked before anything is written, as a single registration checks it: the code (spaces and hyphens inside it are dropped), text that is valid UTF-8 without control characters and fits its column (name 128 characters, industry 64), a known street inside the member's streets; and against the registry and the file (already registered, code repeated in the file), and the column count. Each bad line is reported in `errors` with its line number (the header is line 1) and reason; the good lines are then all registered and rated together, in one transaction: all of them are saved, or, if the database fails, none is and the answer is a 5xx. So a 200 always means: `imported` lines saved, every other line listed in `errors`. A wrong header, a file that is not CSV or one with more than 20,000 lines is 400 naming `file`, and nothing is saved.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "multipart/form-data": {
-                        /** Format: binary */
-                        file?: string;
-                    };
-                    "text/csv": string;
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            errors?: {
-                                line?: number;
-                                message?: string;
-                            }[];
-                            imported?: number;
-                        };
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-            };
-        };
+        post: operations["importEnterprises"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/holidays": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 节假日历
+         * @description requests.read. The holiday calendar from ?since= (a date).
+         */
+        get: operations["listHolidays"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/holidays/{day}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * 标记节假日
+         * @description requests.admin (superadmin). Mark a date as a holiday or a make-up working day. Deadlines already set stay; new ones count it. Bad date or kind: 400 naming it.
+         */
+        put: operations["saveHoliday"];
+        post?: never;
+        /**
+         * 取消节假日标记
+         * @description requests.admin. Unmark a date; 404 if it was not marked.
+         */
+        delete: operations["deleteHoliday"];
         options?: never;
         head?: never;
         patch?: never;
@@ -467,7 +223,7 @@ export interface paths {
          * Who am I: the calling staff member, their department and permissions
          * @description Every staff member may call it. permissions lists the permissions of the authorization policy the member holds (sorted), so a client shows only the actions the policy allows; the API refuses the others all the same. department is null for a district-level account (a superadmin or a district auditor without a department).
          */
-        get: operations["getStaffMe"];
+        get: operations["whoAmI"];
         put?: never;
         post?: never;
         delete?: never;
@@ -487,77 +243,13 @@ export interface paths {
          * List my department's notices
          * @description Notices within my scope (those `GET /admin/notices/{id}` shows, system notices of my department included), newest first. Filters: `status` as shown (draft, submitted, approved, rejected, published, expired, withdrawn; `submitted` is the review queue), `category`, `author_id`, `since`/`until` (creation time, RFC 3339), `q` (words in the title or body). A bad filter is 400 naming it.
          */
-        get: {
-            parameters: {
-                query?: {
-                    page_size?: components["parameters"]["PageSize"];
-                    page_token?: components["parameters"]["PageToken"];
-                    status?: "draft" | "submitted" | "approved" | "rejected" | "published" | "expired" | "withdrawn";
-                    category?: "policy" | "health" | "activity" | "warning";
-                    author_id?: string;
-                    /** @description created at or after */
-                    since?: string;
-                    /** @description created before */
-                    until?: string;
-                    /** @description words the title or body contains */
-                    q?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items?: components["schemas"]["Notice"][];
-                            /** @description empty on the last page */
-                            next_page_token?: string;
-                        };
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-            };
-        };
+        get: operations["listNotices"];
         put?: never;
         /**
          * Create a notice draft
          * @description Editor of a department. The draft then goes submit → approve (by a reviewer of the same department who is not the author) → published at publish_at. 403 `permission_denied` naming `audience.streets` or `audience.communities` when the audience reaches beyond my streets; the notice belongs to my department.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["NoticeDraft"];
-                };
-            };
-            responses: {
-                /** @description Created */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Notice"];
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-            };
-        };
+        post: operations["createNotice"];
         delete?: never;
         options?: never;
         head?: never;
@@ -577,45 +269,7 @@ export interface paths {
          * Count an audience
          * @description How many live residents of my streets the audience selects now and, given `template_id`, how many of them have consent left for that subscribe message (`wechat_reachable`). A count below 5 is not stated, so that a preview never tells whether one resident is in an audience: it is `null` and `count_fewer_than` (or `wechat_reachable_fewer_than`) is 5 (show "少于 5 人"). The audience is checked as for a notice (400, or 403 naming the field reaching beyond my streets). Audited with its audience.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        audience?: components["schemas"]["Audience"];
-                        template_id?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description exact from 5 up; null below 5 */
-                            count?: number | null;
-                            /** @description 5 when count is null: the audience has fewer than 5 (possibly none); absent otherwise */
-                            count_fewer_than?: number;
-                            /** @description only with template_id; exact from 5 up, null below 5 */
-                            wechat_reachable?: number | null;
-                            /** @description 5 when wechat_reachable is null; absent otherwise */
-                            wechat_reachable_fewer_than?: number;
-                        };
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-            };
-        };
+        post: operations["previewAudience"];
         delete?: never;
         options?: never;
         head?: never;
@@ -633,34 +287,7 @@ export interface paths {
          * One notice with its history
          * @description Every step with who and when. 404, as for a missing notice, for one outside my scope: another department's (a district-wide one is the district's), or one whose audience reaches beyond my streets. System notices of my department are shown like any other.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: components["parameters"]["ID"];
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            events?: components["schemas"]["NoticeEvent"][];
-                            notice?: components["schemas"]["Notice"];
-                        };
-                    };
-                };
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-            };
-        };
+        get: operations["getAdminNotice"];
         put?: never;
         post?: never;
         delete?: never;
@@ -670,37 +297,7 @@ export interface paths {
          * Edit a draft
          * @description Edit a draft, or a rejected notice, which goes back to draft (its reject reason stays in its history). Fields absent stay; publish_at, expires_at and subscribe may be null to clear them (publish_at null: on approval). The result is checked whole, like a new draft: 400 names the bad fields and changes nothing; 403 names audience.streets or audience.communities for an audience beyond my streets; 404 for a notice outside my scope; 409 once submitted.
          */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: components["parameters"]["ID"];
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["NoticePatch"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Notice"];
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-                409: components["responses"]["Conflict"];
-            };
-        };
+        patch: operations["updateNotice"];
         trace?: never;
     };
     "/api/v1/admin/notices/{id}/approve": {
@@ -716,32 +313,7 @@ export interface paths {
          * Approve
          * @description Reviewer of the owning department who is not the author (403 for the author); 404 for a notice outside my scope (as `GET /admin/notices/{id}`: a street-scoped reviewer sees only notices whose audience lies in their streets). The notice is published at publish_at (at once if that has passed): its audience is then frozen into recipients.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: components["parameters"]["ID"];
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Notice"];
-                    };
-                };
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-                409: components["responses"]["Conflict"];
-            };
-        };
+        post: operations["approveNotice"];
         delete?: never;
         options?: never;
         head?: never;
@@ -761,39 +333,7 @@ export interface paths {
          * Reject
          * @description Back to the author with a reason (required). Reviewer of the owning department who is not the author (403 for the author); 404 for a notice outside my scope (as `GET /admin/notices/{id}`).
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: components["parameters"]["ID"];
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        reason: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Notice"];
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-                409: components["responses"]["Conflict"];
-            };
-        };
+        post: operations["rejectNotice"];
         delete?: never;
         options?: never;
         head?: never;
@@ -811,31 +351,7 @@ export interface paths {
          * Delivery and read statistics
          * @description Targeted (frozen at publication), read, acknowledged and WeChat sends, in all and by street; a street-scoped member counts only their streets' recipients. 404 for a notice outside my scope (as `GET /admin/notices/{id}`).
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: components["parameters"]["ID"];
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["NoticeStats"];
-                    };
-                };
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-            };
-        };
+        get: operations["noticeStats"];
         put?: never;
         post?: never;
         delete?: never;
@@ -857,32 +373,7 @@ export interface paths {
          * Submit for review
          * @description From draft or rejected. Editor of the owning department; 404 for a notice outside my scope (as `GET /admin/notices/{id}`). 409 in any other state.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: components["parameters"]["ID"];
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Notice"];
-                    };
-                };
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-                409: components["responses"]["Conflict"];
-            };
-        };
+        post: operations["submitNotice"];
         delete?: never;
         options?: never;
         head?: never;
@@ -902,39 +393,7 @@ export interface paths {
          * Withdraw
          * @description From submitted, approved or published. A published notice stays in exactly its original recipients' inboxes, marked withdrawn and without its body; WeChat sends not yet made are cancelled and their consent returned. 404 for a notice outside my scope (as `GET /admin/notices/{id}`).
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: components["parameters"]["ID"];
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        reason?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Notice"];
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-                409: components["responses"]["Conflict"];
-            };
-        };
+        post: operations["withdrawNotice"];
         delete?: never;
         options?: never;
         head?: never;
@@ -952,39 +411,7 @@ export interface paths {
          * Objections (officer queue)
          * @description Staff with enterprises.objections.decide (credit_officer). Objections in the member's street scope, oldest first, by status (default pending), each with the disputed credit record as `factor`; cursor-paginated. Audited as a read of personal data.
          */
-        get: {
-            parameters: {
-                query?: {
-                    status?: "pending" | "approved" | "rejected";
-                    page_size?: components["parameters"]["PageSize"];
-                    page_token?: components["parameters"]["PageToken"];
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items?: (components["schemas"]["EnterpriseObjection"] & {
-                                enterprise_name?: string;
-                                factor?: components["schemas"]["EnterpriseCreditRecord"];
-                            })[];
-                            next_page_token?: string;
-                        };
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-            };
-        };
+        get: operations["listObjections"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1004,41 +431,9 @@ export interface paths {
         put?: never;
         /**
          * Decide an objection
-         * @description Staff with enterprises.objections.decide (credit_officer). Street-scoped members only for enterprises in their streets (others 404). approve=true removes the factor (its credit record stops counting for good) and re-rates at once; only pending objections (409 otherwise).
+         * @description Staff with enterprises.objections.decide (credit_officer). Only the department that wrote the disputed record decides (a district-wide record: superadmins), and street-scoped members only for enterprises in their streets; any other objection is 404, like an unknown one. approve=true removes the factor (its credit record stops counting for good) and re-rates at once; only pending objections (409 otherwise).
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: components["parameters"]["ID"];
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        approve: boolean;
-                    };
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["EnterpriseObjection"];
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-                409: components["responses"]["Conflict"];
-            };
-        };
+        post: operations["decideObjection"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1058,40 +453,7 @@ export interface paths {
          * Decide an appeal
          * @description points_officer or dept_admin of the department that made the deduction (else 404). Approval posts a reverse transaction giving the points back. A decided appeal is 409.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: components["parameters"]["ID"];
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        approve: boolean;
-                        note?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["PointsAppeal"];
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-                409: components["responses"]["Conflict"];
-            };
-        };
+        post: operations["decideAppeal"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1109,53 +471,9 @@ export interface paths {
         put?: never;
         /**
          * Award points under a rule
-         * @description points_officer or dept_admin of the rule's department (any department for a district-wide rule; superadmin everywhere); a staff member with a street scope only for residents of those streets (else 404). Idempotent on rule_code + external_id: a repeat returns the first transaction (200) and changes nothing; the same pair for another resident is 409. Over a daily or monthly cap: 409 conflict with details.reason daily_cap or monthly_cap, recorded as refused, nothing granted (a repeat is refused the same way). A rule outside its validity window is 400 naming rule_code. The award records the rule's version.
+         * @description points_officer or dept_admin of the rule's department (any department for a district-wide rule; superadmin everywhere); a staff member with a street scope only for residents of those streets (else 404). Idempotent on rule_code + external_id: a repeat returns the first transaction (200) and changes nothing; the same pair for another resident is 409. Over a daily or monthly cap: 409 conflict with details.reason daily_cap or monthly_cap, recorded as refused, nothing granted (a repeat is refused the same way). A rule outside its validity window is 400 naming rule_code. The award records the rule's version. 503 upstream_unavailable when the resident's account kept changing under the award through every retry: nothing was granted, repeat the request.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @description The awarded event, e.g. a volunteer shift ID */
-                        external_id: string;
-                        note?: string;
-                        /** @description ID (a decimal string) */
-                        resident_id: string;
-                        rule_code: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Repeat: the first award */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["PointsTransaction"];
-                    };
-                };
-                /** @description Created */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["PointsTransaction"];
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-                409: components["responses"]["Conflict"];
-            };
-        };
+        post: operations["awardPoints"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1175,49 +493,7 @@ export interface paths {
          * Deduct points for a published enforcement case
          * @description points_officer or dept_admin; street scope applies (else 404). May take the balance below zero (the debt is paid from later credits first). Idempotent per resident on case_ref: a repeat returns the first transaction (200).
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        case_ref: string;
-                        points: number;
-                        reason: string;
-                        /** @description ID (a decimal string) */
-                        resident_id: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Repeat: the first deduction */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["PointsTransaction"];
-                    };
-                };
-                /** @description Created */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["PointsTransaction"];
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-            };
-        };
+        post: operations["deductPoints"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1237,60 +513,7 @@ export interface paths {
          * Create or update an earning rule
          * @description points_officer or dept_admin; keyed by code. A new rule belongs to the caller's department (a superadmin may name department_id or leave it district-wide). Updating raises version; another department's or a district-wide rule may be changed only by its department or a superadmin (else 403). Expiry: never, days (expiry_days after the award) or end_of_next_year (31 December of the next year, Asia/Shanghai).
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        code: string;
-                        daily_cap?: number;
-                        department_id?: string;
-                        description?: string;
-                        /**
-                         * @default never
-                         * @enum {string}
-                         */
-                        expiry?: "never" | "days" | "end_of_next_year";
-                        expiry_days?: number;
-                        monthly_cap?: number;
-                        name: string;
-                        points: number;
-                        /** Format: date-time */
-                        valid_from?: string;
-                        /** Format: date-time */
-                        valid_until?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Updated */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["PointsRule"];
-                    };
-                };
-                /** @description Created */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["PointsRule"];
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-            };
-        };
+        post: operations["saveRule"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1310,38 +533,7 @@ export interface paths {
          * Add questions to the bank
          * @description Staff with surveys.write. One question object → 201 the question; a JSON array (bulk import, all or none, at most 500) → 201 {items, created}; or Content-Type text/csv with a header row type,stem,options,answer,explanation,article,tags where options, answer and tags separate values with |. Bad fields are named `field` for one question and `[i].field` for bulk.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["SurveyNewQuestion"] | components["schemas"]["SurveyNewQuestion"][];
-                    "text/csv": string;
-                };
-            };
-            responses: {
-                /** @description Created */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["SurveyQuestion"] | {
-                            created?: number;
-                            items?: components["schemas"]["SurveyQuestion"][];
-                        };
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-            };
-        };
+        post: operations["createQuestions"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1359,41 +551,233 @@ export interface paths {
         put?: never;
         /**
          * Mark a voucher used
-         * @description verifier or points_officer of the reward's department (else 404). A voucher is used once: a used or cancelled voucher is 409 conflict.
+         * @description verifier or points_officer of the reward's department, or of any department for a district-wide reward; a staff member with a street scope only for residents of those streets (else 404, as for an unknown voucher). A voucher is used once: a used or cancelled voucher is 409 conflict.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        voucher_code: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            redemption?: components["schemas"]["PointsRedemption"];
-                        };
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-                409: components["responses"]["Conflict"];
-            };
+        post: operations["verifyVoucher"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/request-categories/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
+        get?: never;
+        /**
+         * 保存诉求类别
+         * @description requests.admin (superadmin). Create (201) or replace (200) a category; deadline_days 1–60 working days; an inactive category takes no new requests.
+         */
+        put: operations["saveRequestCategory"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/request-routes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 诉求分派表
+         * @description requests.read. The routing table.
+         */
+        get: operations["listRequestRoutes"];
+        /**
+         * 保存分派规则
+         * @description requests.admin (superadmin). New requests of category in street go to department_id (street '' for every street without its own route). Unknown category, street or department: 400 naming it.
+         */
+        put: operations["saveRequestRoute"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/request-routes/{category}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * 删除分派规则
+         * @description requests.admin. Remove the route of category and ?street= ('' by default); 404 if there is none.
+         */
+        delete: operations["deleteRequestRoute"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/request-stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 民意速办统计
+         * @description requests.read (request_officer, dept_admin, auditor). The figures of requests received in a month (Asia/Shanghai) within the caller's scope, by department, category or street: received, response rate (accepted), acceptance-notice rate, on-time rate, average handling time, satisfaction (mean rating, share of 4–5), reopened. Erased requests still count. format=csv downloads them (UTF-8 with BOM). Bad month, group_by or format: 400 naming it.
+         */
+        get: operations["requestStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 诉求队列
+         * @description requests.handle (request_officer, dept_admin). Requests of the caller's departments and streets (a superadmin: all, with the district's own queue), newest first. queue: new (waiting for acceptance), open, overdue, due_soon (within 24 h), escalated (not accepted within a working day), flagged (content check risky). An audited read of personal data.
+         */
+        get: operations["listRequests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/requests/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 诉求详情（工作台）
+         * @description requests.handle. One request in the caller's scope with its photos, history and contact number (else 404). An audited read of personal data.
+         */
+        get: operations["getRequest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/requests/{id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 受理
+         * @description requests.handle. Accept a submitted or transferred request; the resident gets an acceptance notice. Transitions refuse a stale version: of two officers acting at once one wins, the other gets 409. Outside the caller's scope: 404.
+         */
+        post: operations["acceptRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/requests/{id}/answer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 答复
+         * @description requests.handle. Answer an accepted request; the resident gets a notice and may rate it for 7 days. verified: the department found it true; then points_rule grants the resident points once (the rule must be the request's department's or district-wide: 403 naming points_rule; unknown: 400), and complaint_uscc records a complaint credit record against that enterprise (needs credit.write and the enterprise in the caller's streets: 403 naming complaint_uscc; unknown: 400). Both without verified: 400. Transitions refuse a stale version: of two officers acting at once one wins, the other gets 409. Outside the caller's scope: 404.
+         */
+        post: operations["answerRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/requests/{id}/photos/{n}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 诉求照片（工作台）
+         * @description requests.handle. Photo n of a request in scope (else 404). Audited.
+         */
+        get: operations["getRequestPhoto"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/requests/{id}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 开始办理
+         * @description requests.handle. Mark an accepted request in progress. Transitions refuse a stale version: of two officers acting at once one wins, the other gets 409. Outside the caller's scope: 404.
+         */
+        post: operations["startRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/requests/{id}/transfer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 转办
+         * @description requests.handle. Move a request not yet answered to another department with a reason (400 naming department_id or reason). The deadline stays (首办负责制) and the transfer shows in the history; the new department must accept it. Transitions refuse a stale version: of two officers acting at once one wins, the other gets 409. Outside the caller's scope: 404.
+         */
+        post: operations["transferRequest"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1407,33 +791,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One resident (within the caller's street scope); audited */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: components["parameters"]["ID"];
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Resident"];
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-            };
-        };
+        /**
+         * One resident (within the caller's street scope); audited
+         * @description A resident's profile (phone masked), for staff who handle them; the read is audited. A resident outside the caller's streets answers 404 like a missing one.
+         */
+        get: operations["getResident"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1455,44 +817,7 @@ export interface paths {
          * Create a reward
          * @description points_officer or dept_admin; the reward belongs to the caller's department, whose verifiers (or any verifier, for a superadmin's district reward) mark its vouchers used.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        description?: string;
-                        min_level?: number;
-                        name: string;
-                        per_resident_limit?: number;
-                        points: number;
-                        stock?: number;
-                        /** Format: date-time */
-                        valid_from?: string;
-                        /** Format: date-time */
-                        valid_until?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Created */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["PointsReward"];
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-            };
-        };
+        post: operations["createReward"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1510,42 +835,9 @@ export interface paths {
         put?: never;
         /**
          * Create a staff member (superadmin, dept_admin)
-         * @description A dept_admin creates members only in their own department, cannot grant superadmin or dept_admin, and cannot widen their own street scope.
+         * @description A dept_admin creates members only within their own scope: in their own department (else 403 naming `department_id`; so never a district account) and, if they are limited to streets, limited to some of those streets (else 403 naming `streets`); they cannot grant superadmin or dept_admin (403 naming `roles`).
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        department_id?: string;
-                        password?: string;
-                        roles?: ("superadmin" | "dept_admin" | "editor" | "reviewer" | "points_officer" | "credit_officer" | "verifier" | "auditor")[];
-                        streets?: string[];
-                        username?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description OK */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Staff"];
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                409: components["responses"]["Conflict"];
-            };
-        };
+        post: operations["createStaff"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1565,34 +857,7 @@ export interface paths {
          * Create a survey (draft)
          * @description Staff with surveys.write; the survey belongs to their department. Returns the draft with its questions (answers included, staff only). 403 permission_denied naming the field when the audience reaches beyond the caller's streets (audience.streets, or audience.communities for communities of other streets; an audience naming neither reaches every street) or points_rule is another department's rule.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["SurveyNew"];
-                };
-            };
-            responses: {
-                /** @description Created */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Survey"];
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-            };
-        };
+        post: operations["createSurvey"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1610,40 +875,7 @@ export interface paths {
          * Who has not declared
          * @description For a questionnaire or declaration: targeted residents (within the caller's streets) with no response on ?date= (any response for a one-off questionnaire), by ascending ID. A quiz is 400. Audited as a read of personal data.
          */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description A district day, YYYY-MM-DD (default today, UTC+8). */
-                    date?: string;
-                    page_size?: components["parameters"]["PageSize"];
-                    page_token?: components["parameters"]["PageToken"];
-                };
-                header?: never;
-                path: {
-                    id: components["parameters"]["ID"];
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items?: components["schemas"]["SurveyMissingResident"][];
-                            next_page_token?: string;
-                        };
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-            };
-        };
+        get: operations["missingDeclarations"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1665,32 +897,7 @@ export interface paths {
          * Publish
          * @description Makes a draft visible to its audience from opens_at. Another department's survey is 404; an already published one is 409 conflict.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: components["parameters"]["ID"];
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Survey"];
-                    };
-                };
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-                409: components["responses"]["Conflict"];
-            };
-        };
+        post: operations["publishSurvey"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1710,38 +917,7 @@ export interface paths {
          * Remind who has not responded today
          * @description Staff with surveys.write: sends today's reminder to every targeted resident (within the caller's streets) who has not responded today → {reminded, date}. The reminder is a fixed system notice (title 问卷填报提醒, a fixed sentence quoting the survey's title cut to 16 characters), sent on behalf of the survey's department, at most once per survey per district day whoever asks: a second call the same day sends nothing and answers 200 with the first call's count. With nobody to remind nothing is sent (reminded 0) and a later call may still send. Audited with the member who asked.
          */
-        post: {
-            parameters: {
-                query?: {
-                    /** @description Optional; if given, today's district date (YYYY-MM-DD, UTC+8): another day is 400 naming date. */
-                    date?: string;
-                };
-                header?: never;
-                path: {
-                    id: components["parameters"]["ID"];
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            date?: string;
-                            reminded?: number;
-                        };
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-            };
-        };
+        post: operations["remindMissing"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1759,37 +935,7 @@ export interface paths {
          * Export responses
          * @description Staff with surveys.read of the owning department; street-scoped staff get only their streets' rows. Streamed in constant memory. Columns: response_id, resident_id, street, community, submitted_at, then one column per question (multiple choices joined with |); a quiz exports its submitted attempts with score, passed, duration_s, fast and seed. CSV is UTF-8 with a BOM; cells that would start a formula get a leading apostrophe. Audited as a read of personal data.
          */
-        get: {
-            parameters: {
-                query?: {
-                    format?: "csv" | "xlsx";
-                    /** @description Optional: one district day. */
-                    date?: string;
-                };
-                header?: never;
-                path: {
-                    id: components["parameters"]["ID"];
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The file */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
-                        "text/csv": string;
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-            };
-        };
+        get: operations["exportResponses"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1809,35 +955,7 @@ export interface paths {
          * Statistics
          * @description Staff with surveys.read of the owning department; only answers from the caller's streets count. Quiz: participants, pass rate, average score, fast attempts, per-question correct rate, by street. Questionnaire/declaration: participants, responses, per question the answers (choice: count per option; number: min, max, mean and count per value or range; text: the latest answers), by street; ?date= narrows to one day. Answers erased by retention still count. Audited as a read of personal data (text answers).
          */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description Optional: one district day (questionnaires and declarations). */
-                    date?: string;
-                };
-                header?: never;
-                path: {
-                    id: components["parameters"]["ID"];
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["SurveyStats"];
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-            };
-        };
+        get: operations["surveyStats"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1856,40 +974,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Submit a quiz attempt
-         * @description Scored on the server → score, passed, points_awarded and corrections with explanations. Answering a question not drawn or an option not shown is 400 (answers.<question_id>); after the deadline (2 s grace) or a second submit is 409 conflict; another resident's attempt is 404.
+         * 提交答卷
+         * @description Submit a quiz attempt. Scored on the server → score, passed, points_awarded and corrections with explanations. Answering a question not drawn or an option not shown is 400 (answers.<question_id>); after the deadline (2 s grace) or a second submit is 409 conflict; another resident's attempt is 404.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: components["parameters"]["ID"];
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["SurveyAnswers"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["SurveyResult"];
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-                409: components["responses"]["Conflict"];
-            };
-        };
+        post: operations["submitAttempt"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1905,26 +993,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Revoke the calling token */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description No content */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                401: components["responses"]["Unauthorized"];
-            };
-        };
+        /**
+         * 退出登录（注销当前令牌）
+         * @description Revoke the calling token.
+         */
+        post: operations["logout"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1941,43 +1014,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Log a staff member in
-         * @description Wrong credentials get 401; attempts are limited per username and per IP (429 with Retry-After).
+         * 工作人员登录
+         * @description Log a staff member in. Wrong credentials get 401; attempts are limited per username and per IP (429 with Retry-After).
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        password?: string;
-                        username?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** Format: date-time */
-                            expires_at?: string;
-                            staff?: components["schemas"]["Staff"];
-                            token?: string;
-                        };
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                429: components["responses"]["TooMany"];
-            };
-        };
+        post: operations["staffLogin"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1994,43 +1034,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Log a resident in with a wx.login code
-         * @description With the built-in fake WeChat, code mock:<name> logs in as openid mock_<name>; other codes get 400 (WeChat 40029).
+         * 微信登录（居民）
+         * @description Log a resident in with a wx.login code. With the built-in fake WeChat, code mock:<name> logs in as openid mock_<name>; other codes get 400 (WeChat 40029).
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        code?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            created?: boolean;
-                            /** Format: date-time */
-                            expires_at?: string;
-                            resident?: components["schemas"]["Resident"];
-                            token?: string;
-                        };
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                503: components["responses"]["Unavailable"];
-            };
-        };
+        post: operations["wechatLogin"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2047,50 +1054,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Request binding to an enterprise
-         * @description Resident. Asks to act for the enterprise as its legal representative or agent; a credit officer decides. 201 with a new pending binding; asking again while pending or approved returns the existing binding with 200; after a rejection it asks anew (201).
+         * 申请绑定企业
+         * @description Request binding to an enterprise. Resident. Asks to act for the enterprise as its legal representative or agent; a credit officer decides. 201 with a new pending binding; asking again while pending or approved returns the existing binding with 200; after a rejection it asks anew (201).
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        role: "legal_rep" | "agent";
-                        uscc: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Already requested */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["EnterpriseBinding"];
-                    };
-                };
-                /** @description Created */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["EnterpriseBinding"];
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-            };
-        };
+        post: operations["requestBinding"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2105,36 +1072,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Enterprise detail for members
-         * @description Only residents with an approved binding to the enterprise (its members). Any other resident — pending, rejected, a member of another enterprise, or a stranger — gets 403 permission_denied and learns nothing beyond the public view (the enterprise's existence, name and grade are public anyway); an unregistered code is 404. Staff tokens get 403. The rating, its factors with reasons, and the rating history.
+         * 企业评价详情（已绑定成员）
+         * @description Enterprise detail for members. Only residents with an approved binding to the enterprise (its members). Any other resident — pending, rejected, a member of another enterprise, or a stranger — gets 403 permission_denied and learns nothing beyond the public view (the enterprise's existence, name and grade are public anyway); an unregistered code is 404. Staff tokens get 403. The rating, its factors with reasons, and the rating history.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description 18-character unified social credit code (GB 32100-2015); case-insensitive. A malformed code or wrong check character is 400 naming `uscc`. */
-                    uscc: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["EnterpriseDetail"];
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-            };
-        };
+        get: operations["getEnterprise"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2151,40 +1092,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Benefits without applying
-         * @description Only residents with an approved binding to the enterprise (its members). Any other resident — pending, rejected, a member of another enterprise, or a stranger — gets 403 permission_denied and learns nothing beyond the public view (the enterprise's existence, name and grade are public anyway); an unregistered code is 404. Staff tokens get 403. The benefit programs the enterprise qualifies for now (grade, industry, street), newest first; not paginated.
+         * 企业免申即享政策
+         * @description Benefits without applying. Only residents with an approved binding to the enterprise (its members). Any other resident — pending, rejected, a member of another enterprise, or a stranger — gets 403 permission_denied and learns nothing beyond the public view (the enterprise's existence, name and grade are public anyway); an unregistered code is 404. Staff tokens get 403. The benefit programs the enterprise qualifies for now (grade, industry, street), newest first; not paginated.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description 18-character unified social credit code (GB 32100-2015); case-insensitive. A malformed code or wrong check character is 400 naming `uscc`. */
-                    uscc: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items?: components["schemas"]["EnterpriseBenefitProgram"][];
-                            /** @description always "": the list is not paginated */
-                            next_page_token?: string;
-                        };
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-            };
-        };
+        get: operations["enterpriseBenefits"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2203,45 +1114,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Object to a factor
-         * @description Only residents with an approved binding to the enterprise (its members). Any other resident — pending, rejected, a member of another enterprise, or a stranger — gets 403 permission_denied and learns nothing beyond the public view (the enterprise's existence, name and grade are public anyway); an unregistered code is 404. Staff tokens get 403. factor_id must be a factor of the current rating (else 400 naming factor_id); one pending objection per factor (409). A credit officer decides; approval removes the factor and re-rates.
+         * 对评价扣分项提出异议
+         * @description Object to a factor. Only residents with an approved binding to the enterprise (its members). Any other resident — pending, rejected, a member of another enterprise, or a stranger — gets 403 permission_denied and learns nothing beyond the public view (the enterprise's existence, name and grade are public anyway); an unregistered code is 404. Staff tokens get 403. factor_id must be a factor of the current rating (else 400 naming factor_id); one pending objection per factor (409). A credit officer decides; approval removes the factor and re-rates.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description 18-character unified social credit code (GB 32100-2015); case-insensitive. A malformed code or wrong check character is 400 naming `uscc`. */
-                    uscc: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @description ID (decimal string) */
-                        factor_id: string;
-                        reason: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Created */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["EnterpriseObjection"];
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-                409: components["responses"]["Conflict"];
-            };
-        };
+        post: operations["createObjection"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2256,34 +1132,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Public rating
-         * @description Anyone, no token needed. Returns only uscc, name, grade, rated_at, valid_until.
+         * 查询企业信用评价（公开）
+         * @description Public rating. Anyone, no token needed. Returns only uscc, name, grade, rated_at, valid_until.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description 18-character unified social credit code (GB 32100-2015); case-insensitive. A malformed code or wrong check character is 400 naming `uscc`. */
-                    uscc: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["EnterprisePublicRating"];
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                404: components["responses"]["NotFound"];
-            };
-        };
+        get: operations["publicRating"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2299,101 +1151,25 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** My profile */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Resident"];
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-            };
-        };
+        /**
+         * 我的资料
+         * @description My profile.
+         */
+        get: operations["getMe"];
         put?: never;
         post?: never;
         /**
-         * Delete my account
-         * @description Personal fields are erased, tags and enterprise bindings removed, the points ledger kept anonymised; every token of mine stops working.
+         * 注销账号（删除个人信息）
+         * @description Delete my account. Personal fields are erased, tags and enterprise bindings removed, the points ledger kept anonymised; every token of mine stops working.
          */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description No content */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-            };
-        };
+        delete: operations["deleteMe"];
         options?: never;
         head?: never;
         /**
-         * Update my profile
-         * @description Street and community must be known (GET /regions) and the community must lie in the street; setting only a community sets its street. Tags come from self_tags. leaderboard_opt_in opts into the points leaderboards.
+         * 修改我的资料
+         * @description Update my profile. Street and community must be known (GET /regions) and the community must lie in the street; setting only a community sets its street. Tags come from self_tags. leaderboard_opt_in opts into the points leaderboards.
          */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        avatar_url?: string;
-                        birth_year?: number;
-                        community?: string;
-                        leaderboard_opt_in?: boolean;
-                        nickname?: string;
-                        street?: string;
-                        tags?: string[];
-                    };
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Resident"];
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-            };
-        };
+        patch: operations["updateMe"];
         trace?: never;
     };
     "/api/v1/me/consent": {
@@ -2405,37 +1181,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Record my consent to a privacy policy version */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        version?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Resident"];
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-            };
-        };
+        /**
+         * 同意隐私政策
+         * @description Record my consent to a privacy policy version.
+         */
+        post: operations["consent"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2450,35 +1200,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * My enterprises
-         * @description Resident. The enterprises the resident is an approved member of, with their current ratings (not paginated).
+         * 我绑定的企业及其评价
+         * @description My enterprises. Resident. The enterprises the resident is an approved member of, with their current ratings (not paginated).
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items?: components["schemas"]["EnterpriseMine"][];
-                            /** @description always "": the list is not paginated */
-                            next_page_token?: string;
-                        };
-                    };
-                };
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-            };
-        };
+        get: operations["myEnterprises"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2495,33 +1220,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Everything held about me
-         * @description Profile with full phone, consents, and sections: points ledger and redemptions, enterprise bindings, notices read, survey responses.
+         * 导出我的全部个人数据
+         * @description Everything held about me. Profile with full phone, consents, and sections: points ledger and redemptions, enterprise bindings, notices read, survey responses.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": Record<string, never>;
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-            };
-        };
+        get: operations["exportMe"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2540,39 +1242,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Bind my phone with a getPhoneNumber code
-         * @description The number is stored encrypted; only phone_masked is ever shown. Fake WeChat: code mock-phone:<11 digits>.
+         * 绑定手机号
+         * @description Bind my phone with a getPhoneNumber code. The number is stored encrypted; only phone_masked is ever shown. Fake WeChat: code mock-phone:<11 digits>.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        code?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Resident"];
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                503: components["responses"]["Unavailable"];
-            };
-        };
+        post: operations["bindPhone"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2587,86 +1260,16 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * My subscribe-message quota
-         * @description Sends left per template (next_page_token is always empty).
+         * 我的订阅消息额度
+         * @description My subscribe-message quota. Sends left per template (next_page_token is always empty).
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items?: components["schemas"]["SubscriptionQuota"][];
-                            /** @description empty on the last page */
-                            next_page_token?: string;
-                        };
-                    };
-                };
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-            };
-        };
+        get: operations["listSubscriptions"];
         put?: never;
         /**
-         * Record wx.requestSubscribeMessage results
+         * 记录订阅消息授权结果
          * @description The result object of `wx.requestSubscribeMessage` as it comes, under `results`: its `errMsg` key is ignored. Each `accept`, `acceptWithAudio` or `acceptWithAlert` adds one send to my quota for that template; `reject` and `ban` set it to 0; `filter` changes nothing. Every template's result is kept in the consent ledger as given. Answers my quotas.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /**
-                         * @description template_id → result, 1–20 templates, plus `errMsg`
-                         * @example {
-                         *       "errMsg": "requestSubscribeMessage:ok",
-                         *       "tpl-1": "accept",
-                         *       "tpl-2": "acceptWithAudio"
-                         *     }
-                         */
-                        results: {
-                            /** @description wx.requestSubscribeMessage's own status, e.g. `requestSubscribeMessage:ok`; ignored */
-                            errMsg?: string;
-                        } & {
-                            [key: string]: string;
-                        };
-                    };
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items?: components["schemas"]["SubscriptionQuota"][];
-                            /** @description empty on the last page */
-                            next_page_token?: string;
-                        };
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-            };
-        };
+        post: operations["saveSubscriptions"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2681,40 +1284,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * My inbox
-         * @description Notices I received, newest first; expired ones are left out. `?unread=true` lists only published notices I have not opened.
+         * 我的通知
+         * @description My inbox. Notices I received, newest first; expired ones are left out. `?unread=true` lists only published notices I have not opened.
          */
-        get: {
-            parameters: {
-                query?: {
-                    page_size?: components["parameters"]["PageSize"];
-                    page_token?: components["parameters"]["PageToken"];
-                    unread?: boolean;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items?: components["schemas"]["InboxNotice"][];
-                            /** @description empty on the last page */
-                            next_page_token?: string;
-                        };
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-            };
-        };
+        get: operations["listInbox"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2731,33 +1304,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Unread count
-         * @description Published, unexpired notices I have not opened.
+         * 未读通知数
+         * @description Unread count. Published, unexpired notices I have not opened.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            count?: number;
-                        };
-                    };
-                };
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-            };
-        };
+        get: operations["unreadCount"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2774,34 +1324,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * One notice; marks it read
-         * @description 404 unless I was among its recipients at publication.
+         * 查看通知（标记已读）
+         * @description One notice; marks it read. 404 unless I was among its recipients at publication.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: components["parameters"]["ID"];
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["InboxNotice"];
-                    };
-                };
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-            };
-        };
+        get: operations["getNotice"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2820,35 +1346,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Acknowledge
-         * @description For a require_ack notice (409 otherwise, or when withdrawn or expired); also marks it read. Repeating it keeps the first time.
+         * 确认已知悉通知
+         * @description Acknowledge. For a require_ack notice (409 otherwise, or when withdrawn or expired); also marks it read. Repeating it keeps the first time.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: components["parameters"]["ID"];
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["InboxNotice"];
-                    };
-                };
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-                409: components["responses"]["Conflict"];
-            };
-        };
+        post: operations["ackNotice"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2863,31 +1364,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * My points: balance, lifetime earned, level, what expires next
-         * @description Resident only. A resident who never had points gets zeros.
+         * 我的积分账户
+         * @description My points: balance, lifetime earned, level, what expires next. Resident only. A resident who never had points gets zeros.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["PointsAccount"];
-                    };
-                };
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-            };
-        };
+        get: operations["getAccount"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2906,42 +1386,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Appeal a deduction
-         * @description Resident only, against one of my own deductions; one appeal per deduction (a second is 409 conflict). 400 naming transaction_id if it is not my deduction.
+         * 对扣分提出申诉
+         * @description Appeal a deduction. Resident only, against one of my own deductions; one appeal per deduction (a second is 409 conflict). 400 naming transaction_id if it is not my deduction.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        reason: string;
-                        /** @description ID (a decimal string) */
-                        transaction_id: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Created */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["PointsAppeal"];
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                409: components["responses"]["Conflict"];
-                429: components["responses"]["TooMany"];
-            };
-        };
+        post: operations["createAppeal"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2956,38 +1404,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Leaderboard of my community or street
-         * @description Resident only. Ranks residents of my community (scope=community) or street (scope=street) who opted in (PATCH /me {"leaderboard_opt_in": true}) by lifetime earned points; nicknames only. 400 naming scope if scope is not community or street or if my profile has no community/street.
+         * 积分排行榜
+         * @description Leaderboard of my community or street. Resident only. Ranks residents of my community (scope=community) or street (scope=street) who opted in (PATCH /me {"leaderboard_opt_in": true}) by lifetime earned points; nicknames only. 400 naming scope if scope is not community or street or if my profile has no community/street.
          */
-        get: {
-            parameters: {
-                query: {
-                    scope: "community" | "street";
-                    page_size?: components["parameters"]["PageSize"];
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items?: components["schemas"]["PointsLeader"][];
-                            next_page_token?: string;
-                        };
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-            };
-        };
+        get: operations["leaderboard"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3004,36 +1424,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Earning rules
-         * @description Public. The rules in force or still to come (expired rules are left out), by ID. An award over a cap is recorded as refused and grants nothing.
+         * 积分获取规则
+         * @description Earning rules. Public. The rules in force or still to come (expired rules are left out), by ID. An award over a cap is recorded as refused and grants nothing.
          */
-        get: {
-            parameters: {
-                query?: {
-                    page_size?: components["parameters"]["PageSize"];
-                    page_token?: components["parameters"]["PageToken"];
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items?: components["schemas"]["PointsRule"][];
-                            next_page_token?: string;
-                        };
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-            };
-        };
+        get: operations["listRules"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3050,38 +1444,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * My ledger, newest first
-         * @description Resident only; a page of my transactions.
+         * 我的积分明细
+         * @description My ledger, newest first. Resident only; a page of my transactions.
          */
-        get: {
-            parameters: {
-                query?: {
-                    page_size?: components["parameters"]["PageSize"];
-                    page_token?: components["parameters"]["PageToken"];
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items?: components["schemas"]["PointsTransaction"][];
-                            next_page_token?: string;
-                        };
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-            };
-        };
+        get: operations["listTransactions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3098,38 +1464,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * My redemptions, newest first
-         * @description Resident only.
+         * 我的兑换记录
+         * @description My redemptions, newest first. Resident only.
          */
-        get: {
-            parameters: {
-                query?: {
-                    page_size?: components["parameters"]["PageSize"];
-                    page_token?: components["parameters"]["PageToken"];
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items?: components["schemas"]["PointsRedemption"][];
-                            next_page_token?: string;
-                        };
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-            };
-        };
+        get: operations["listRedemptions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3148,38 +1486,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Cancel an unused voucher
-         * @description Resident only, my own redemption (else 404). Refunds the points (expiring as the spent points would have) and returns the stock. A used or cancelled voucher is 409 conflict.
+         * 取消兑换（退回积分）
+         * @description Cancel an unused voucher. Resident only, my own redemption (else 404). Refunds the points (expiring as the spent points would have) and returns the stock. A used or cancelled voucher is 409 conflict.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: components["parameters"]["ID"];
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            redemption?: components["schemas"]["PointsRedemption"];
-                        };
-                    };
-                };
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-                409: components["responses"]["Conflict"];
-                429: components["responses"]["TooMany"];
-            };
-        };
+        post: operations["cancelRedemption"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3193,35 +1503,157 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Futian's 10 streets with their communities, and the self tags */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            self_tags?: string[];
-                            streets?: {
-                                communities?: string[];
-                                name?: string;
-                            }[];
-                        };
-                    };
-                };
-            };
-        };
+        /**
+         * 福田区 10 个街道及其社区、可自选标签
+         * @description Futian's 10 streets with their communities, and the self tags.
+         */
+        get: operations["listRegions"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 我的诉求
+         * @description Resident. My requests, newest first.
+         */
+        get: operations["listMyRequests"];
+        put?: never;
+        /**
+         * 提交诉求（民意速办）
+         * @description Resident. The request is routed to the department its category and street map to (no route: the district's own queue) and due at the end of the category's working days (Monday to Friday, the district's holiday calendar). Idempotent on client_key. Unknown category or street, a community of another street, text over its limit, more than 6 photos, a photo token that is not the caller's unused upload: 400 naming the field, nothing written. A public request's text and photos go through WeChat's content check; the request reaches its department whatever the check says.
+         */
+        post: operations["submitRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/requests/categories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 诉求类别
+         * @description Anyone. The categories requests may have, in order, with their deadlines in working days; `all=true` includes inactive ones.
+         */
+        get: operations["listRequestCategories"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/requests/photos": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 上传诉求照片
+         * @description Resident. One photo per call, multipart/form-data with the file in `file` (as wx.uploadFile sends it). JPEG, PNG or WebP, told by content; at most 10 MiB and 40 million pixels. The photo is turned upright, scaled to at most 2048 px and encoded again (WebP as JPEG): what is stored carries no EXIF (GPS position, device) or other metadata. Returns a token for the submit's `photos`; an upload no submit references within an hour is deleted. A file that is no such image, too large or too many pixels is 400 naming `file`, and nothing is stored. A body over 12 MiB is 413.
+         */
+        post: operations["uploadRequestPhoto"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/requests/public": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 公开的诉求
+         * @description Anyone. Answered requests whose residents allowed them to be shown, anonymised (no resident, address, coordinates, community or photos), whose text and photos passed WeChat's content check; newest first.
+         */
+        get: operations["listPublicRequests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/requests/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 诉求详情
+         * @description Resident. One of my requests with its history, the department handling it, the deadline and the answer. Another resident's is 404.
+         */
+        get: operations["getMyRequest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/requests/{id}/photos/{n}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 诉求照片
+         * @description Resident. Photo n of my request. Another resident's is 404.
+         */
+        get: operations["getMyRequestPhoto"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/requests/{id}/rating": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 评价答复（好差评）
+         * @description Resident. Rate the answer 1–5 with an optional comment, once per answer, within 7 days of it; then the request closes. A rating of 1–2 with reopen=true sends it back to the department once, with a new deadline (its next answer can be rated again). Not answered or already rated: 409; past 7 days: 409; a second reopen: 409; reopen with 3–5: 400 naming reopen.
+         */
+        post: operations["rateRequest"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3236,38 +1668,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Reward catalogue
-         * @description Resident only. Rewards available now, by ID.
+         * 积分兑换商品
+         * @description Reward catalogue. Resident only. Rewards available now, by ID.
          */
-        get: {
-            parameters: {
-                query?: {
-                    page_size?: components["parameters"]["PageSize"];
-                    page_token?: components["parameters"]["PageToken"];
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items?: components["schemas"]["PointsReward"][];
-                            next_page_token?: string;
-                        };
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-            };
-        };
+        get: operations["listRewards"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3286,52 +1690,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Redeem a reward
-         * @description Resident only. Takes the points and one unit of stock atomically and issues a voucher. With an Idempotency-Key a repeat returns the first redemption (200) and changes nothing; the same key for another reward is 409 conflict. Errors: 409 insufficient_points, 409 out_of_stock, 409 conflict with details.reason per_resident_limit or not_available, 403 permission_denied with details.reason min_level, 404 for an unknown reward. Spending never takes a balance below zero; points are spent from the oldest lots first.
+         * 兑换奖品
+         * @description Redeem a reward. Resident only. Takes the points and one unit of stock atomically and issues a voucher. With an Idempotency-Key a repeat returns the first redemption (200) and changes nothing; the same key for another reward is 409 conflict. Errors: 409 insufficient_points, 409 out_of_stock, 409 conflict with details.reason per_resident_limit or not_available, 403 permission_denied with details.reason min_level, 404 for an unknown reward. Spending never takes a balance below zero; points are spent from the oldest lots first.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Repeating a request with the same key returns the first result and changes nothing. */
-                    "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-                };
-                path: {
-                    id: components["parameters"]["ID"];
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Repeat of an earlier request with the same Idempotency-Key */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            redemption?: components["schemas"]["PointsRedemption"];
-                        };
-                    };
-                };
-                /** @description Created */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            redemption?: components["schemas"]["PointsRedemption"];
-                        };
-                    };
-                };
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-                409: components["responses"]["Conflict"];
-                429: components["responses"]["TooMany"];
-            };
-        };
+        post: operations["redeemReward"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3346,38 +1708,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Surveys open to me
-         * @description Published surveys whose window is open and whose audience includes me, newest first, with whether I have taken part today.
+         * 可参与的问卷、答题与申报
+         * @description Surveys open to me. Published surveys whose window is open and whose audience includes me, newest first, with whether I have taken part today.
          */
-        get: {
-            parameters: {
-                query?: {
-                    page_size?: components["parameters"]["PageSize"];
-                    page_token?: components["parameters"]["PageToken"];
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items?: components["schemas"]["SurveyPublic"][];
-                            next_page_token?: string;
-                        };
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-            };
-        };
+        get: operations["listSurveys"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3394,34 +1728,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * One survey
-         * @description A survey open to me; for a questionnaire or declaration its questions (with ids, never answers). 404 if it is not published, not open, or I am not in its audience.
+         * 问卷详情
+         * @description One survey. A survey open to me; for a questionnaire or declaration its questions (with ids, never answers). 404 if it is not published, not open, or I am not in its audience.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: components["parameters"]["ID"];
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["SurveyPublic"];
-                    };
-                };
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-            };
-        };
+        get: operations["getSurvey"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3440,36 +1750,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Start a quiz attempt
-         * @description Draws this attempt's questions (by tags and count, option order shuffled; the seed is kept for audit) → {attempt_id, questions, deadline}. No answers in it. 409 conflict when today's attempts_per_day are used up; 400 for a questionnaire.
+         * 开始答题
+         * @description Start a quiz attempt. Draws this attempt's questions (by tags and count, option order shuffled; the seed is kept for audit) → {attempt_id, questions, deadline}. No answers in it. 409 conflict when today's attempts_per_day are used up; 400 for a questionnaire.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: components["parameters"]["ID"];
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Created */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["SurveyAttempt"];
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-                409: components["responses"]["Conflict"];
-            };
-        };
+        post: operations["startAttempt"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3486,40 +1770,54 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Answer a questionnaire or declaration
-         * @description Every answer is checked against its question (options; one value for single, judge, rating, text, number); required questions must be answered (answers.<question_id> names each bad one). One response per resident, or per district day for a daily survey: a second is 409 conflict.
+         * 提交问卷或每日申报
+         * @description Answer a questionnaire or declaration. Every answer is checked against its question (options; one value for single, judge, rating, text, number); required questions must be answered (answers.<question_id> names each bad one). One response per resident, or per district day for a daily survey: a second is 409 conflict.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: components["parameters"]["ID"];
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["SurveyAnswers"];
-                };
-            };
-            responses: {
-                /** @description Created */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["SurveyReceipt"];
-                    };
-                };
-                400: components["responses"]["BadRequest"];
-                401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
-                404: components["responses"]["NotFound"];
-                409: components["responses"]["Conflict"];
-            };
+        post: operations["submitResponse"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wechat/media/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
+        /**
+         * 内容安全检测图片
+         * @description WeChat. The photo a content check names, by the check's unguessable token, only while the check waits for its verdict; else 404.
+         */
+        get: operations["serveCheckMedia"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wechat/push": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 微信消息推送校验
+         * @description WeChat. The URL check made when message push is configured: answers echostr if signature = SHA-1 of the sorted push token (IFUTIAN_WECHAT_PUSH_TOKEN), timestamp and nonce; else 403.
+         */
+        get: operations["verifyWeChatPush"];
+        put?: never;
+        /**
+         * 微信消息推送
+         * @description WeChat. Message push in plaintext mode (JSON or XML), signed as WeChat signs pushes (403 otherwise). A wxa_media_check event records the verdict of a photo's content check (risky photos are flagged to staff and keep their request from being public); other events are acknowledged. A verdict for a trace ID not stored yet is 404, and WeChat pushes again.
+         */
+        post: operations["receiveWeChatPush"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3533,27 +1831,31 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A page that renders this document */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": Record<string, never>;
-                    };
-                };
-            };
+        /**
+         * The API explorer
+         * @description Swagger UI over this document: every operation with its schemas resolved, a search over paths, summaries and operation IDs, and “Try it out” with a bearer token (Authorize). With IFUTIAN_OPS_TOKEN set, open /docs?token=<ops token>. Served with a Content-Security-Policy that allows only this server.
+         */
+        get: operations["serveDocs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/docs/{file}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
+        /**
+         * A script or style of the API explorer
+         * @description Swagger UI's bundle and stylesheet and the page's own script and style, embedded in the binary. Public library code: not behind IFUTIAN_OPS_TOKEN; off with IFUTIAN_DOCS=off.
+         */
+        get: operations["serveDocsAsset"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3569,27 +1871,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Process is up */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": Record<string, never>;
-                    };
-                };
-            };
-        };
+        /**
+         * Process is up
+         * @description 200 while the process runs; it reads nothing.
+         */
+        get: operations["healthz"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3605,27 +1891,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Prometheus metrics (behind IFUTIAN_OPS_TOKEN when set) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": Record<string, never>;
-                    };
-                };
-            };
-        };
+        /**
+         * Prometheus metrics (behind IFUTIAN_OPS_TOKEN when set)
+         * @description Prometheus text format: requests by method, route and status, latencies, and the Go runtime. With IFUTIAN_OPS_TOKEN set it needs that token (Authorization: Bearer or ?token=); IFUTIAN_METRICS=off removes it (404).
+         */
+        get: operations["serveMetrics"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3641,27 +1911,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** This document */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": Record<string, never>;
-                    };
-                };
-            };
-        };
+        /**
+         * This document
+         * @description The OpenAPI 3.0 document of every operation the server serves, as built from api/openapi/*.json. With IFUTIAN_OPS_TOKEN set it needs that token (Authorization: Bearer or ?token=); IFUTIAN_DOCS=off removes it (404).
+         */
+        get: operations["serveSpec"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3677,28 +1931,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Database is reachable (503 if not) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": Record<string, never>;
-                    };
-                };
-                503: components["responses"]["Unavailable"];
-            };
-        };
+        /**
+         * Database is reachable (503 if not)
+         * @description 200 when the database answers within 2 s, else 503 upstream_unavailable.
+         */
+        get: operations["readyz"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3711,514 +1948,803 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** @description Who a notice reaches. Fields AND together; the values inside a field OR; an empty audience is every resident. Enterprise grades and industries match residents with an approved binding to such an enterprise. `resident_ids` can't be combined with any other field (400 naming `audience.resident_ids`). A street-scoped member's audience must stay within their streets: its `streets`, and the streets of its `communities` (403 naming the field otherwise; an audience naming neither reaches every street). */
+        AdminRequest: {
+            /** @description ID */
+            id: string;
+            category: string;
+            category_name: string;
+            description: string;
+            street: string;
+            community: string;
+            address: string;
+            latitude: number | null;
+            longitude: number | null;
+            public: boolean;
+            /** @enum {string} */
+            status: "submitted" | "transferred" | "accepted" | "in_progress" | "answered" | "closed";
+            /** @description the department handling it; null: the district's own queue */
+            department_id: string | null;
+            department_name: string;
+            /**
+             * Format: date-time
+             * @description due when this instant comes (midnight of the last working day, Asia/Shanghai)
+             */
+            deadline_at: string;
+            /** @description open past its deadline, or answered after it */
+            overdue: boolean;
+            /** Format: date-time */
+            accepted_at: string | null;
+            /** Format: date-time */
+            answered_at: string | null;
+            answer: string;
+            /** Format: date-time */
+            closed_at: string | null;
+            rating: number | null;
+            rating_comment: string;
+            /** Format: date-time */
+            rated_at: string | null;
+            /** @description how often the resident reopened it (at most 1) */
+            reopened: number;
+            /** @description answered and within 7 days of the answer */
+            can_rate: boolean;
+            /** @description can_rate and not reopened yet: a rating of 1–2 may reopen it */
+            can_reopen: boolean;
+            photos: components["schemas"]["AdminRequestPhoto"][];
+            history: components["schemas"]["RequestEvent"][];
+            /** @description send it back with a transition; a changed version is 409 */
+            version: number;
+            /** Format: date-time */
+            created_at: string;
+            /** @description ID */
+            resident_id: string;
+            /** Format: date-time */
+            escalated_at: string | null;
+            /** @description open and due within 24 hours */
+            due_soon: boolean;
+            /**
+             * @description the content check of a public request's text
+             * @enum {string}
+             */
+            text_check: "none" | "queued" | "sent" | "pass" | "review" | "risky";
+            /** @description its text or a photo was found risky by WeChat's content check */
+            flagged: boolean;
+            verified: boolean;
+            points_rule: string;
+            /** @description '' none, pending, granted, or refused:<reason> */
+            points_outcome: string;
+            complaint_uscc: string;
+            /** @description ID */
+            credit_record_id: string | null;
+            /** @description the call-back number; only in GET /admin/requests/{id} (an audited read), else null */
+            contact: string | null;
+        };
+        /** @description A photo of a request; its bytes are read through the photo route by n. */
+        AdminRequestPhoto: {
+            /** @description the photo's number, for the photo routes */
+            n: number;
+            /** @enum {string} */
+            content_type: "image/jpeg" | "image/png";
+            width: number;
+            height: number;
+            /**
+             * @description the content check (public requests only; none for a private one)
+             * @enum {string}
+             */
+            check_status: "none" | "queued" | "sent" | "pass" | "review" | "risky";
+        };
+        /** @description An audience as the server sends it: every field present, lists [] when empty, ages null when unset. Who a notice reaches. Fields AND together; the values inside a field OR; an empty audience is every resident. Enterprise grades and industries match residents with an approved binding to such an enterprise. `resident_ids` can't be combined with any other field (400 naming `audience.resident_ids`). A street-scoped member's audience must stay within their streets: its `streets`, and the streets of its `communities` (403 naming the field otherwise; an audience naming neither reaches every street). */
         Audience: {
+            streets: string[];
+            communities: string[];
+            tags: string[];
+            age_min: number | null;
+            /** @description age in whole years from birth_year, in the district's zone */
+            age_max: number | null;
+            enterprise_grades: ("A" | "B" | "C" | "D")[];
+            enterprise_industries: string[];
+            /** @description resident IDs (strings; numbers are accepted too) */
+            resident_ids: string[];
+        };
+        /** @description Who a notice reaches. Fields AND together; the values inside a field OR; an empty audience is every resident. Enterprise grades and industries match residents with an approved binding to such an enterprise. `resident_ids` can't be combined with any other field (400 naming `audience.resident_ids`). A street-scoped member's audience must stay within their streets: its `streets`, and the streets of its `communities` (403 naming the field otherwise; an audience naming neither reaches every street). */
+        AudienceInput: {
+            streets?: string[];
+            communities?: string[];
+            tags?: string[];
+            age_min?: number | null;
             /** @description age in whole years from birth_year, in the district's zone */
             age_max?: number | null;
-            age_min?: number | null;
-            communities?: string[];
             enterprise_grades?: ("A" | "B" | "C" | "D")[];
             enterprise_industries?: string[];
-            /** @description resident IDs (strings; numbers are accepted too) */
-            resident_ids?: string[];
-            streets?: string[];
-            tags?: string[];
+            /** @description resident IDs, as strings (numbers are accepted too) */
+            resident_ids?: (string | number)[];
         };
         AuditEntry: {
-            action?: string;
-            actor?: string;
-            actor_id?: string;
+            id: string;
+            actor_id: string;
+            actor: string;
+            action: string;
+            target_kind: string;
+            target_id: string;
+            detail: string;
+            ip: string;
+            request_id: string;
             /** Format: date-time */
-            created_at?: string;
-            detail?: string;
-            id?: string;
-            ip?: string;
-            request_id?: string;
-            target_id?: string;
-            target_kind?: string;
+            created_at: string;
         };
         Department: {
+            id: string;
+            name: string;
             /** Format: date-time */
-            created_at?: string;
-            id?: string;
-            name?: string;
+            created_at: string;
         };
         Enterprise: {
-            /** Format: date-time */
-            created_at?: string;
-            grade?: string;
             /** @description ID (decimal string) */
-            id?: string;
-            industry?: string;
-            model_version?: string;
-            name?: string;
+            id: string;
+            uscc: string;
+            name: string;
+            industry: string;
+            street: string;
+            grade: string;
+            score: number | null;
+            model_version: string;
             /** Format: date-time */
-            rated_at?: string;
-            score?: number;
-            street?: string;
+            rated_at: string | null;
             /** Format: date-time */
-            updated_at?: string;
-            uscc?: string;
+            valid_until: string | null;
             /** Format: date-time */
-            valid_until?: string;
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
         };
         EnterpriseBenefitCriteria: {
-            /** @description empty: any industry */
-            industries?: string[];
             /**
              * @description worst grade that still qualifies (B: A and B)
              * @enum {string}
              */
             min_grade: "A" | "B" | "C" | "D";
+            /** @description empty: any industry */
+            industries: string[];
+            /** @description empty: any street (not allowed for street-scoped staff, who must name streets inside their scope) */
+            streets: string[];
+        };
+        EnterpriseBenefitCriteriaInput: {
+            /**
+             * @description worst grade that still qualifies (B: A and B)
+             * @enum {string}
+             */
+            min_grade: "A" | "B" | "C" | "D";
+            /** @description empty: any industry */
+            industries?: string[];
             /** @description empty: any street (not allowed for street-scoped staff, who must name streets inside their scope) */
             streets?: string[];
         };
         EnterpriseBenefitProgram: {
-            /** Format: date-time */
-            created_at?: string;
-            criteria?: components["schemas"]["EnterpriseBenefitCriteria"];
-            department_id?: string | null;
             /** @description ID (decimal string) */
-            id?: string;
-            name?: string;
-            notice?: string;
+            id: string;
+            name: string;
+            criteria: components["schemas"]["EnterpriseBenefitCriteria"];
+            notice: string;
+            department_id: string | null;
+            /** Format: date-time */
+            created_at: string;
         };
         EnterpriseBinding: {
-            /** Format: date-time */
-            created_at?: string;
-            /** Format: date-time */
-            decided_at?: string | null;
-            enterprise_name?: string;
             /** @description ID (decimal string) */
-            id?: string;
+            id: string;
             /** @description ID (decimal string) */
-            resident_id?: string;
+            resident_id: string;
+            uscc: string;
+            enterprise_name: string;
             /** @enum {string} */
-            role?: "legal_rep" | "agent";
+            role: "legal_rep" | "agent";
             /** @enum {string} */
-            status?: "pending" | "approved" | "rejected";
-            uscc?: string;
+            status: "pending" | "approved" | "rejected";
+            /** Format: date-time */
+            decided_at: string | null;
+            /** Format: date-time */
+            created_at: string;
         };
         EnterpriseCreditRecord: {
-            case_ref?: string;
-            department_id?: string | null;
-            /** Format: date-time */
-            expires_at?: string;
             /** @description ID (decimal string) */
-            id?: string;
-            kind?: string;
-            note?: string;
+            id: string;
+            kind: string;
+            severity: string;
             /** Format: date-time */
-            occurred_at?: string;
+            occurred_at: string;
+            /** Format: date-time */
+            expires_at: string;
+            case_ref: string;
+            note: string;
+            department_id: string | null;
+            /** @description ID (decimal string) */
+            staff_id: string;
+            /** Format: date-time */
+            revoked_at: string | null;
+            /** Format: date-time */
+            recorded_at: string;
+        };
+        /** @description a credit record as written, with its enterprise code and the rating it produced */
+        EnterpriseCreditRecordResult: components["schemas"]["EnterpriseCreditRecord"] & {
+            uscc: string;
             /** @description the rating produced at once by this record */
-            rating?: components["schemas"]["EnterpriseHistoryEntry"];
-            /** Format: date-time */
-            recorded_at?: string;
-            /** Format: date-time */
-            revoked_at?: string | null;
-            severity?: string;
-            /** @description ID (decimal string) */
-            staff_id?: string;
-            uscc?: string;
+            rating: components["schemas"]["EnterpriseHistoryEntry"];
         };
         EnterpriseDetail: components["schemas"]["EnterpriseRating"] & {
-            factors?: components["schemas"]["EnterpriseFactor"][];
+            industry: string;
+            street: string;
+            factors: components["schemas"]["EnterpriseFactor"][];
             /** @description newest first, at most 50 */
-            history?: components["schemas"]["EnterpriseHistoryEntry"][];
-            industry?: string;
-            street?: string;
+            history: components["schemas"]["EnterpriseHistoryEntry"][];
         };
         /** @description One counted credit record; id is the credit record's ID (use it as factor_id in an objection). */
         EnterpriseFactor: {
-            /** Format: date-time */
-            expires_at?: string;
             /** @description ID (decimal string) */
-            id?: string;
+            id: string;
             /** @enum {string} */
-            kind?: "penalty" | "commitment_breach" | "arrears" | "complaint" | "honor" | "tax_grade";
-            /** Format: date-time */
-            occurred_at?: string;
+            kind: "penalty" | "commitment_breach" | "arrears" | "complaint" | "honor" | "tax_grade";
+            /** @enum {string} */
+            severity: "minor" | "general" | "serious";
             /** @description score change, negative for deductions */
-            points?: number;
+            points: number;
             /** @description Chinese explanation for the enterprise, e.g. 行政处罚（一般），文号 …，扣 15 分 */
-            reason?: string;
+            reason: string;
             /** Format: date-time */
-            recorded_at?: string;
-            /** @enum {string} */
-            severity?: "minor" | "general" | "serious";
+            occurred_at: string;
+            /** Format: date-time */
+            recorded_at: string;
+            /** Format: date-time */
+            expires_at: string;
         };
         EnterpriseHistoryEntry: {
+            model_version: string;
+            score: number;
+            grade: string;
             /** @enum {string} */
-            cause?: "created" | "record" | "objection" | "due";
-            grade?: string;
-            model_version?: string;
+            cause: "created" | "record" | "objection" | "due";
             /** Format: date-time */
-            rated_at?: string;
-            score?: number;
+            rated_at: string;
             /** Format: date-time */
-            valid_until?: string;
+            valid_until: string;
         };
         EnterpriseMine: components["schemas"]["EnterpriseRating"] & {
-            industry?: string;
+            industry: string;
+            street: string;
             /** @enum {string} */
-            role?: "legal_rep" | "agent";
-            street?: string;
+            role: "legal_rep" | "agent";
         };
         EnterpriseObjection: {
-            /** Format: date-time */
-            created_at?: string;
-            /** Format: date-time */
-            decided_at?: string | null;
             /** @description ID (decimal string) */
-            factor_id?: string;
+            id: string;
+            uscc: string;
             /** @description ID (decimal string) */
-            id?: string;
+            factor_id: string;
+            /** @description ID (decimal string) */
+            resident_id: string;
+            reason: string;
+            /** @enum {string} */
+            status: "pending" | "approved" | "rejected";
+            /** Format: date-time */
+            decided_at: string | null;
+            /** Format: date-time */
+            created_at: string;
             /** @description after a decision: the enterprise's rating (re-rated if approved) */
             rating?: components["schemas"]["EnterpriseRating"];
-            reason?: string;
-            /** @description ID (decimal string) */
-            resident_id?: string;
-            /** @enum {string} */
-            status?: "pending" | "approved" | "rejected";
-            uscc?: string;
         };
         /** @description Public view: grade only, never score or factors. */
         EnterprisePublicRating: {
+            uscc: string;
+            name: string;
             /** @enum {string} */
-            grade?: "A" | "B" | "C" | "D" | "";
-            name?: string;
+            grade: "A" | "B" | "C" | "D" | "";
             /** Format: date-time */
-            rated_at?: string | null;
-            uscc?: string;
+            rated_at: string | null;
             /** Format: date-time */
-            valid_until?: string | null;
+            valid_until: string | null;
         };
         /** @description The current rating. Scoring model 2026.1 (enterprises/model.go, the one place it is defined): base score 85; every counting credit record adds points by kind and severity (minor/general/serious): penalty −5/−15/−30, commitment_breach −5/−12/−25, arrears −3/−10/−20, complaint −2/−5/−10, honor +2/+5/+10, tax_grade (A-grade taxpayer) +3/+5/+8; clamped to 0–100; grades A ≥ 90, B ≥ 75, C ≥ 60, else D. A record counts from occurred_at until expires_at (publication period, credit repair) unless an upheld objection removed it. valid_until is the earlier of the next expiry of a counted record and rated_at + 90 days; a worker (hourly, so at least daily) re-rates every enterprise whose rating is no longer valid, so expiries take effect without any write. Every rating is kept as history with its model version. */
         EnterpriseRating: {
+            uscc: string;
+            name: string;
             /** @enum {string} */
-            grade?: "A" | "B" | "C" | "D";
+            grade: "A" | "B" | "C" | "D";
+            score: number | null;
             /** @example 2026.1 */
-            model_version?: string;
-            name?: string;
+            model_version: string;
             /** Format: date-time */
-            rated_at?: string;
-            score?: number;
-            uscc?: string;
+            rated_at: string | null;
             /** Format: date-time */
-            valid_until?: string;
+            valid_until: string | null;
         };
         Error: {
-            error?: {
+            error: {
                 /** @enum {string} */
-                code?: "invalid_argument" | "unauthenticated" | "permission_denied" | "not_found" | "conflict" | "insufficient_points" | "out_of_stock" | "payload_too_large" | "rate_limited" | "upstream_unavailable" | "internal" | "method_not_allowed";
-                details?: {
-                    fields?: {
-                        [key: string]: string;
-                    };
-                };
-                message?: string;
+                code: "invalid_argument" | "unauthenticated" | "permission_denied" | "not_found" | "conflict" | "insufficient_points" | "out_of_stock" | "payload_too_large" | "rate_limited" | "upstream_unavailable" | "internal" | "method_not_allowed";
+                /** @description readable Chinese (or English), safe to show */
+                message: string;
+                details: components["schemas"]["ErrorDetails"];
             };
         };
+        /** @description Machine-readable details; every key is optional and an error without details has {}. */
+        ErrorDetails: {
+            /** @description bad field (JSON path, or query/path parameter name) → what is wrong with it */
+            fields?: {
+                [key: string]: string;
+            };
+            /** @description with 429: seconds to wait, as in Retry-After */
+            retry_after_s?: number;
+            /**
+             * @description which rule refused: an award over a rule's daily_cap or monthly_cap; a redemption past per_resident_limit, below min_level, or outside the reward's validity (not_available)
+             * @enum {string}
+             */
+            reason?: "daily_cap" | "monthly_cap" | "per_resident_limit" | "min_level" | "not_available";
+            /** @description with 409 on starting a quiz attempt: the survey's daily attempts, all used */
+            attempts_per_day?: number;
+        };
+        Holiday: {
+            /** Format: date */
+            day: string;
+            /**
+             * @description holiday: a weekday off; workday: a weekend day worked (调休)
+             * @enum {string}
+             */
+            kind: "holiday" | "workday";
+            name: string;
+            /** Format: date-time */
+            created_at: string;
+        };
         InboxNotice: {
-            /** Format: date-time */
-            acked_at?: string | null;
+            id: string;
+            title: string;
             /** @description empty once withdrawn */
-            body?: string;
-            category?: string;
-            /** Format: date-time */
-            expires_at?: string | null;
-            id?: string;
-            /** Format: date-time */
-            published_at?: string;
-            read?: boolean;
-            /** Format: date-time */
-            read_at?: string | null;
-            require_ack?: boolean;
+            body: string;
+            category: string;
+            require_ack: boolean;
             /** @enum {string} */
-            status?: "published" | "withdrawn" | "expired";
-            title?: string;
+            status: "published" | "withdrawn" | "expired";
             /** Format: date-time */
-            withdrawn_at?: string | null;
+            published_at: string;
+            /** Format: date-time */
+            expires_at: string | null;
+            /** Format: date-time */
+            withdrawn_at: string | null;
+            read: boolean;
+            /** Format: date-time */
+            read_at: string | null;
+            /** Format: date-time */
+            acked_at: string | null;
         };
         Notice: {
-            audience?: components["schemas"]["Audience"];
-            author_id?: string | null;
-            body?: string;
-            category?: string;
-            /** Format: date-time */
-            created_at?: string;
-            department_id?: string | null;
-            /** Format: date-time */
-            expires_at?: string | null;
-            id?: string;
-            /** @description a system message's kind (e.g. deduction_recorded), empty for a department's notice */
-            kind?: string;
+            id: string;
+            department_id: string | null;
+            author_id: string | null;
+            title: string;
+            body: string;
+            category: string;
+            audience: components["schemas"]["Audience"];
             /**
              * Format: date-time
              * @description null: published as soon as approved (approval sets it)
              */
-            publish_at?: string | null;
+            publish_at: string | null;
             /** Format: date-time */
-            published_at?: string | null;
-            reject_reason?: string;
-            require_ack?: boolean;
-            /** @description also sent by SMS to recipients without WeChat reach */
-            sms?: boolean;
+            expires_at: string | null;
+            require_ack: boolean;
+            subscribe: components["schemas"]["Subscribe"] | null;
             /** @enum {string} */
-            status?: "draft" | "submitted" | "approved" | "rejected" | "published" | "withdrawn" | "expired";
-            subscribe?: components["schemas"]["Subscribe"] | null;
+            status: "draft" | "submitted" | "approved" | "rejected" | "published" | "withdrawn" | "expired";
+            reject_reason: string;
             /** @description recipients frozen at publication; never changes afterwards */
-            targeted?: number;
-            title?: string;
+            targeted: number;
             /** Format: date-time */
-            updated_at?: string;
+            published_at: string | null;
             /** Format: date-time */
-            withdrawn_at?: string | null;
+            withdrawn_at: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** @description a system message's kind (e.g. deduction_recorded), empty for a department's notice */
+            kind: string;
+            /** @description also sent by SMS to recipients without WeChat reach */
+            sms: boolean;
         };
         NoticeDraft: {
-            audience?: components["schemas"]["Audience"];
+            title: string;
             /** @description at most 20,000 characters and 65,535 bytes in UTF-8 */
             body: string;
             /** @enum {string} */
             category: "policy" | "health" | "activity" | "warning";
+            audience?: components["schemas"]["AudienceInput"];
+            /**
+             * Format: date-time
+             * @description omitted or null: published as soon as it is approved
+             */
+            publish_at?: string | null;
             /**
              * Format: date-time
              * @description optional; after publish_at (or, without one, after now); after it the notice leaves inboxes
              */
             expires_at?: string;
+            require_ack?: boolean;
+            subscribe?: components["schemas"]["SubscribeInput"];
+            /** @description warning and health notices only (else 400 naming sms): also a text message to recipients with a bound phone and no WeChat reach */
+            sms?: boolean;
+        };
+        NoticeEvent: {
+            /** @enum {string} */
+            action: "created" | "submitted" | "approved" | "rejected" | "published" | "withdrawn";
+            /** @description staff ID; 0 for the system (publication) */
+            actor_id: string;
+            reason?: string;
+            /** Format: date-time */
+            created_at: string;
+        };
+        NoticePatch: {
+            title?: string;
+            /** @description at most 20,000 characters and 65,535 bytes in UTF-8 */
+            body?: string;
+            /** @enum {string} */
+            category?: "policy" | "health" | "activity" | "warning";
+            audience?: components["schemas"]["AudienceInput"];
             /**
              * Format: date-time
              * @description omitted or null: published as soon as it is approved
              */
             publish_at?: string | null;
-            require_ack?: boolean;
-            /** @description warning and health notices only (else 400 naming sms): also a text message to recipients with a bound phone and no WeChat reach */
-            sms?: boolean;
-            subscribe?: components["schemas"]["Subscribe"];
-            title: string;
-        };
-        NoticeEvent: {
-            /** @enum {string} */
-            action?: "created" | "submitted" | "approved" | "rejected" | "published" | "withdrawn";
-            /** @description staff ID; 0 for the system (publication) */
-            actor_id?: string;
-            /** Format: date-time */
-            created_at?: string;
-            reason?: string;
-        };
-        NoticePatch: {
-            audience?: components["schemas"]["Audience"];
-            /** @description at most 20,000 characters and 65,535 bytes in UTF-8 */
-            body?: string;
-            /** @enum {string} */
-            category?: "policy" | "health" | "activity" | "warning";
             /**
              * Format: date-time
              * @description optional; after publish_at (or, without one, after now); after it the notice leaves inboxes
              */
             expires_at?: string | null;
-            /**
-             * Format: date-time
-             * @description omitted or null: published as soon as it is approved
-             */
-            publish_at?: string | null;
             require_ack?: boolean;
+            subscribe?: components["schemas"]["SubscribeInput"] | null;
             /** @description warning and health notices only (else 400 naming sms): also a text message to recipients with a bound phone and no WeChat reach */
             sms?: boolean;
-            subscribe?: components["schemas"]["Subscribe"] | null;
-            title?: string;
         };
         NoticeStats: {
-            acked?: number;
-            by_street?: {
-                acked?: number;
-                read?: number;
-                sms?: components["schemas"]["SMSStats"];
+            targeted: number;
+            read: number;
+            acked: number;
+            wechat: components["schemas"]["WeChatStats"];
+            by_street: {
                 /** @description the recipient's street at publication */
-                street?: string;
-                targeted?: number;
-                wechat?: components["schemas"]["WeChatStats"];
+                street: string;
+                targeted: number;
+                read: number;
+                acked: number;
+                wechat: components["schemas"]["WeChatStats"];
+                sms?: components["schemas"]["SMSStats"];
             }[];
-            read?: number;
-            sms?: components["schemas"]["SMSStats"];
-            targeted?: number;
-            wechat?: components["schemas"]["WeChatStats"];
+            sms: components["schemas"]["SMSStats"];
         };
         PointsAccount: {
             /** @description May be negative only after a deduction. */
-            balance?: number;
-            /** @description What expires next, soonest first, at most three dates. */
-            expiring?: {
-                amount?: number;
-                /** Format: date-time */
-                expires_at?: string;
-            }[];
+            balance: number;
+            lifetime_earned: number;
             /** @description From lifetime earned points; thresholds are configurable (default 0, 100, 300, 1000, 3000, 10000 for levels 1–6). */
-            level?: number;
-            lifetime_earned?: number;
+            level: number;
+            /** @description What expires next, soonest first, at most three dates. */
+            expiring: {
+                amount: number;
+                /** Format: date-time */
+                expires_at: string;
+            }[];
         };
         PointsAppeal: {
-            /** Format: date-time */
-            created_at?: string;
-            /** Format: date-time */
-            decided_at?: string | null;
-            department_id?: string | null;
             /** @description ID (a decimal string) */
-            id?: string;
-            note?: string;
-            reason?: string;
+            id: string;
             /** @description ID (a decimal string) */
-            resident_id?: string;
+            resident_id: string;
+            /** @description ID (a decimal string) */
+            transaction_id: string;
+            department_id: string | null;
+            reason: string;
             /** @enum {string} */
-            status?: "pending" | "approved" | "rejected";
-            /** @description ID (a decimal string) */
-            transaction_id?: string;
+            status: "pending" | "approved" | "rejected";
+            note: string;
+            /** Format: date-time */
+            decided_at: string | null;
+            /** Format: date-time */
+            created_at: string;
         };
         PointsLeader: {
-            level?: number;
-            lifetime_earned?: number;
-            me?: boolean;
-            nickname?: string;
-            rank?: number;
+            rank: number;
+            nickname: string;
+            lifetime_earned: number;
+            level: number;
+            me: boolean;
         };
         PointsRedemption: {
-            /** Format: date-time */
-            cancelled_at?: string | null;
-            /** Format: date-time */
-            created_at?: string;
             /** @description ID (a decimal string) */
-            id?: string;
-            points?: number;
+            id: string;
             /** @description ID (a decimal string) */
-            resident_id?: string;
+            resident_id: string;
             /** @description ID (a decimal string) */
-            reward_id?: string;
-            reward_name?: string;
+            reward_id: string;
+            reward_name: string;
+            points: number;
+            voucher_code: string;
             /** @enum {string} */
-            status?: "issued" | "used" | "cancelled";
+            status: "issued" | "used" | "cancelled";
             /** Format: date-time */
-            updated_at?: string;
+            used_at: string | null;
             /** Format: date-time */
-            used_at?: string | null;
-            voucher_code?: string;
+            cancelled_at: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
         };
         PointsReward: {
-            /** Format: date-time */
-            created_at?: string;
-            department_id?: string | null;
-            description?: string;
             /** @description ID (a decimal string) */
-            id?: string;
-            min_level?: number;
-            name?: string;
+            id: string;
+            department_id: string | null;
+            name: string;
+            description: string;
+            points: number;
+            stock: number;
             /** @description 0 = none; cancelled redemptions do not count */
-            per_resident_limit?: number;
-            points?: number;
-            stock?: number;
+            per_resident_limit: number;
+            min_level: number;
             /** Format: date-time */
-            updated_at?: string;
+            valid_from: string | null;
             /** Format: date-time */
-            valid_from?: string | null;
+            valid_until: string | null;
             /** Format: date-time */
-            valid_until?: string | null;
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
         };
         PointsRule: {
-            code?: string;
-            /** Format: date-time */
-            created_at?: string;
-            /** @description Most awards of this rule one resident gets per day (Asia/Shanghai); 0 = none. */
-            daily_cap?: number;
-            /** @description Owning department's name; empty for a district-wide rule. */
-            department?: string;
-            /** @description Owning department; null = district-wide rule. */
-            department_id?: string | null;
-            description?: string;
-            /** @enum {string} */
-            expiry?: "never" | "days" | "end_of_next_year";
-            expiry_days?: number;
             /** @description ID (a decimal string) */
-            id?: string;
+            id: string;
+            code: string;
+            name: string;
+            description: string;
+            points: number;
+            /** @description Most awards of this rule one resident gets per day (Asia/Shanghai); 0 = none. */
+            daily_cap: number;
             /** @description Most awards per calendar month; 0 = none. */
-            monthly_cap?: number;
-            name?: string;
-            points?: number;
+            monthly_cap: number;
+            /** @description Owning department; null = district-wide rule. */
+            department_id: string | null;
+            /** @description Owning department's name; empty for a district-wide rule. */
+            department: string;
             /** Format: date-time */
-            updated_at?: string;
+            valid_from: string | null;
             /** Format: date-time */
-            valid_from?: string | null;
+            valid_until: string | null;
+            /** @enum {string} */
+            expiry: "never" | "days" | "end_of_next_year";
+            expiry_days: number;
+            version: number;
             /** Format: date-time */
-            valid_until?: string | null;
-            version?: number;
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
         };
         /** @description One row of the append-only ledger. */
         PointsTransaction: {
-            balance_after?: number;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @description ID (a decimal string) */
+            resident_id: string;
+            delta: number;
+            balance_after: number;
+            /** @enum {string} */
+            kind: "earn" | "spend" | "deduct" | "expire" | "reverse" | "refund";
+            rule_code: string | null;
+            /** @description earn: the version of the rule the award used */
+            rule_version?: number;
+            /** @description earn: the awarded event */
+            external_id?: string;
             /** @description deduct and reverse: the enforcement case */
             case_ref?: string;
+            reason: string;
             /** Format: date-time */
-            created_at?: string;
-            delta?: number;
+            created_at: string;
             /**
              * Format: date-time
              * @description credits: when these points expire (null: never)
              */
-            expires_at?: string | null;
-            /** @description earn: the awarded event */
-            external_id?: string;
-            /** @description ID (a decimal string) */
-            id?: string;
+            expires_at: string | null;
+        };
+        PublicRequest: {
+            /** @description ID */
+            id: string;
+            category: string;
+            category_name: string;
+            description: string;
+            street: string;
             /** @enum {string} */
-            kind?: "earn" | "spend" | "deduct" | "expire" | "reverse" | "refund";
-            reason?: string;
-            /** @description ID (a decimal string) */
-            resident_id?: string;
-            rule_code?: string | null;
-            /** @description earn: the version of the rule the award used */
-            rule_version?: number;
+            status: "answered" | "closed";
+            answer: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            answered_at: string | null;
+        };
+        Request: {
+            /** @description ID */
+            id: string;
+            category: string;
+            category_name: string;
+            description: string;
+            street: string;
+            community: string;
+            address: string;
+            latitude: number | null;
+            longitude: number | null;
+            public: boolean;
+            /** @enum {string} */
+            status: "submitted" | "transferred" | "accepted" | "in_progress" | "answered" | "closed";
+            /** @description the department handling it; null: the district's own queue */
+            department_id: string | null;
+            department_name: string;
+            /**
+             * Format: date-time
+             * @description due when this instant comes (midnight of the last working day, Asia/Shanghai)
+             */
+            deadline_at: string;
+            /** @description open past its deadline, or answered after it */
+            overdue: boolean;
+            /** Format: date-time */
+            accepted_at: string | null;
+            /** Format: date-time */
+            answered_at: string | null;
+            answer: string;
+            /** Format: date-time */
+            closed_at: string | null;
+            rating: number | null;
+            rating_comment: string;
+            /** Format: date-time */
+            rated_at: string | null;
+            /** @description how often the resident reopened it (at most 1) */
+            reopened: number;
+            /** @description answered and within 7 days of the answer */
+            can_rate: boolean;
+            /** @description can_rate and not reopened yet: a rating of 1–2 may reopen it */
+            can_reopen: boolean;
+            photos: components["schemas"]["RequestPhoto"][];
+            history: components["schemas"]["RequestEvent"][];
+            /** @description send it back with a transition; a changed version is 409 */
+            version: number;
+            /** Format: date-time */
+            created_at: string;
+        };
+        RequestCategory: {
+            code: string;
+            name: string;
+            /** @description working days */
+            deadline_days: number;
+            active: boolean;
+            sort: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        RequestEvent: {
+            /** @enum {string} */
+            action: "submitted" | "accepted" | "transferred" | "started" | "answered" | "rated" | "reopened" | "closed" | "escalated";
+            /** @description ID */
+            from_department_id: string | null;
+            /** @description ID */
+            to_department_id: string | null;
+            /** @description a transfer's reason; a rating's score */
+            reason: string;
+            /** Format: date-time */
+            created_at: string;
+        };
+        RequestFigures: {
+            /** @description department ID, category code or street; '' for the total or the district's own queue */
+            key: string;
+            name: string;
+            received: number;
+            /** @description accepted by the desk */
+            responded: number;
+            /** @description the resident got an acceptance notice */
+            accept_noticed: number;
+            answered: number;
+            /** @description answered by the deadline */
+            on_time: number;
+            /** @description 0–1; null when its base is 0 */
+            response_rate: number | null;
+            /** @description 0–1; null when its base is 0 */
+            accept_notice_rate: number | null;
+            /** @description on_time / answered */
+            on_time_rate: number | null;
+            /** @description submit to answer, in hours */
+            avg_handling_hours: number | null;
+            rated: number;
+            mean_rating: number | null;
+            /** @description ratings of 4–5 among those rated */
+            satisfied_share: number | null;
+            reopened: number;
+        };
+        /** @description A photo of a request; its bytes are read through the photo route by n. */
+        RequestPhoto: {
+            /** @description the photo's number, for the photo routes */
+            n: number;
+            /** @enum {string} */
+            content_type: "image/jpeg" | "image/png";
+            width: number;
+            height: number;
+        };
+        RequestRoute: {
+            category: string;
+            /** @description '' routes every street without a route of its own */
+            street: string;
+            /** @description ID */
+            department_id: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        RequestStats: {
+            month: string;
+            /** @enum {string} */
+            group_by: "department" | "category" | "street";
+            rows: components["schemas"]["RequestFigures"][];
+            total: components["schemas"]["RequestFigures"];
+        };
+        RequestUpload: {
+            /** @description put it in the submit's photos */
+            token: string;
+            /** @enum {string} */
+            content_type: "image/jpeg" | "image/png";
+            width: number;
+            height: number;
+            size: number;
+            /**
+             * Format: date-time
+             * @description an upload no submit references by then is deleted
+             */
+            expires_at: string;
         };
         Resident: {
-            avatar_url?: string;
-            birth_year?: number | null;
-            community?: string;
-            consent_version?: string;
+            id: string;
+            nickname: string;
+            avatar_url: string;
+            phone_masked: string;
+            street: string;
+            community: string;
+            birth_year: number | null;
+            tags: string[];
+            leaderboard_opt_in: boolean;
+            consent_version: string;
             /** Format: date-time */
-            consented_at?: string;
+            consented_at: string | null;
             /** Format: date-time */
-            created_at?: string;
-            id?: string;
-            leaderboard_opt_in?: boolean;
-            nickname?: string;
-            phone_masked?: string;
-            street?: string;
-            tags?: string[];
+            created_at: string;
         };
         /** @description text messages of an urgent notice with SMS, to recipients without WeChat reach */
         SMSStats: {
-            cancelled?: number;
-            failed?: number;
-            pending?: number;
-            sent?: number;
+            sent: number;
+            failed: number;
+            pending: number;
+            cancelled: number;
         };
         Staff: {
+            id: string;
+            username: string;
+            department_id: string | null;
+            roles: string[];
+            streets: string[];
+            disabled: boolean;
             /** Format: date-time */
-            created_at?: string;
-            department_id?: string | null;
-            disabled?: boolean;
-            id?: string;
-            roles?: string[];
-            streets?: string[];
+            created_at: string;
             /** Format: date-time */
-            updated_at?: string;
-            username?: string;
+            updated_at: string;
         };
         StaffMe: {
+            staff: components["schemas"]["Staff"];
             /** @description The member's department; null for a district-level account. */
             department: components["schemas"]["Department"] | null;
             /** @description The permissions the member holds, sorted. */
-            permissions: ("audit.read" | "benefits.manage" | "credit.write" | "departments.manage" | "enterprises.bindings.decide" | "enterprises.manage" | "enterprises.objections.decide" | "notices.read" | "notices.review" | "notices.write" | "points.appeals.decide" | "points.award" | "points.deduct" | "points.rules.manage" | "residents.read" | "rewards.manage" | "rewards.verify" | "staff.manage" | "surveys.read" | "surveys.write")[];
-            staff: components["schemas"]["Staff"];
+            permissions: ("audit.read" | "benefits.manage" | "credit.write" | "departments.manage" | "enterprises.bindings.decide" | "enterprises.manage" | "enterprises.objections.decide" | "notices.read" | "notices.review" | "notices.write" | "points.appeals.decide" | "points.award" | "points.deduct" | "points.rules.manage" | "requests.admin" | "requests.handle" | "requests.read" | "residents.read" | "rewards.manage" | "rewards.verify" | "staff.manage" | "surveys.read" | "surveys.write")[];
         };
         Subscribe: {
+            template_id: string;
             /** @description template keyword (e.g. thing1) → value, flat ({"thing1":"…"}) or in WeChat's own shape ({"thing1":{"value":"…"}}); stored and answered flat */
             data: {
                 [key: string]: string | {
@@ -4226,63 +2752,63 @@ export interface components {
                 };
             };
             /** @description mini-program page opened from the message */
-            page?: string;
+            page: string;
+        };
+        SubscribeInput: {
             template_id: string;
+            /** @description template keyword → value, in WeChat's own shape {"thing1":{"value":"…"}} or flat {"thing1":"…"} */
+            data: {
+                [key: string]: string | {
+                    value: string;
+                };
+            };
+            /** @description mini-program page opened from the message */
+            page?: string;
         };
         SubscriptionQuota: {
-            /** @description a long-term template (长期订阅): consent is kept, not spent; quota is 1 while it lasts, 0 once turned off */
-            long_term?: boolean;
+            template_id: string;
             /** @description sends left for this template (long-term: 1 while consent lasts) */
-            quota?: number;
-            template_id?: string;
+            quota: number;
+            /** @description a long-term template (长期订阅): consent is kept, not spent; quota is 1 while it lasts, 0 once turned off */
+            long_term: boolean;
         };
         /** @description A survey as staff see it (with answers). */
         Survey: {
-            attempts_per_day?: number;
-            /** @description Who may see the survey; the same rules as notices: fields AND together, values inside a field OR; empty means every resident. */
-            audience?: {
-                age_max?: number;
-                age_min?: number;
-                communities?: string[];
-                enterprise_grades?: string[];
-                enterprise_industries?: string[];
-                resident_ids?: string[];
-                streets?: string[];
-                tags?: string[];
-            };
-            /** Format: date-time */
-            closes_at?: string;
-            /** Format: date-time */
-            created_at?: string;
             /** @description ID (a decimal string) */
-            created_by?: string;
+            id: string;
             /** @description ID (a decimal string) */
-            department_id?: string;
-            description?: string;
+            department_id: string;
+            /** @description ID (a decimal string) */
+            created_by: string;
+            kind: string;
+            title: string;
+            description: string;
+            audience: components["schemas"]["Audience"];
+            /** Format: date-time */
+            opens_at: string;
+            /** Format: date-time */
+            closes_at: string | null;
+            time_limit_s: number;
+            attempts_per_day: number;
+            pass_score: number;
+            points_rule: string;
+            recurrence: string;
+            /** @enum {string} */
+            status: "draft" | "published";
+            /** Format: date-time */
+            published_at: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
             draw?: {
-                count: number;
                 /** @description Draw questions carrying any of these tags (any question when empty). */
-                tags?: string[];
+                tags: string[];
+                count: number;
             };
-            /** @description ID (a decimal string) */
-            id?: string;
-            kind?: string;
-            /** Format: date-time */
-            opens_at?: string;
-            pass_score?: number;
-            points_rule?: string;
-            /** Format: date-time */
-            published_at?: string;
             questions?: components["schemas"]["SurveyQuestion"][];
-            recurrence?: string;
             /** @description Days the answers are kept before they are erased down to anonymous counts. */
             retention_days?: number;
-            /** @enum {string} */
-            status?: "draft" | "published";
-            time_limit_s?: number;
-            title?: string;
-            /** Format: date-time */
-            updated_at?: string;
         };
         SurveyAnswers: {
             /** @description Question ID → the chosen option strings as shown (any order); a text or number question takes one string. */
@@ -4292,85 +2818,78 @@ export interface components {
         };
         SurveyAttempt: {
             /** @description ID (a decimal string) */
-            attempt_id?: string;
+            attempt_id: string;
+            questions: components["schemas"]["SurveyPublicQuestion"][];
             /** Format: date-time */
-            deadline?: string;
-            questions?: components["schemas"]["SurveyPublicQuestion"][];
+            started_at: string;
             /** Format: date-time */
-            started_at?: string;
+            deadline: string;
         };
         SurveyCorrection: {
-            answer?: string[];
-            article?: string;
-            correct?: boolean;
-            credit?: number;
-            explanation?: string;
             /** @description ID (a decimal string) */
-            question_id?: string;
-            stem?: string;
-            your_answer?: string[];
+            question_id: string;
+            stem: string;
+            your_answer: string[];
+            answer: string[];
+            correct: boolean;
+            credit: number;
+            explanation: string;
+            article: string;
         };
         SurveyMissingResident: {
-            community?: string;
-            nickname?: string;
             /** @description ID (a decimal string) */
-            resident_id?: string;
-            street?: string;
+            resident_id: string;
+            nickname: string;
+            street: string;
+            community: string;
         };
         SurveyNew: {
-            /** @description Quiz only; default 1 (district day, UTC+8). */
-            attempts_per_day?: number;
-            /** @description Who may see the survey; the same rules as notices: fields AND together, values inside a field OR; empty means every resident. */
-            audience?: {
-                age_max?: number;
-                age_min?: number;
-                communities?: string[];
-                enterprise_grades?: string[];
-                enterprise_industries?: string[];
-                resident_ids?: string[];
-                streets?: string[];
-                tags?: string[];
-            };
-            /**
-             * Format: date-time
-             * @description Optional; must be after opens_at.
-             */
-            closes_at?: string;
-            description?: string;
-            draw?: {
-                count: number;
-                /** @description Draw questions carrying any of these tags (any question when empty). */
-                tags?: string[];
-            };
             /** @enum {string} */
             kind: "quiz" | "questionnaire" | "declaration";
+            title: string;
+            description?: string;
+            audience?: components["schemas"]["AudienceInput"];
             /**
              * Format: date-time
              * @description Default now.
              */
             opens_at?: string;
-            /** @description Quiz only; default 60. */
-            pass_score?: number;
-            /** @description A points rule code; a passed quiz awards it (external id attempt:<id>), a response awards it (decl:<survey>:<resident>:<date> for a daily survey). Rule caps apply: a refused award is 0 points, not an error. Must be a rule of the survey's department or a district-wide rule (403 naming points_rule otherwise; 400 for an unknown rule). */
-            points_rule?: string;
+            /**
+             * Format: date-time
+             * @description Optional; must be after opens_at.
+             */
+            closes_at?: string;
             /** @description Fixed questions. A quiz has questions or draw (not both), and uses only single/multi/judge questions with answers. Questionnaires and declarations need questions. */
             questions?: (string | {
                 /** @description ID (a decimal string) */
                 id: string;
                 required?: boolean;
             } | {
-                /** @description The correct option strings. Required for single (exactly one), multi (one or more) and judge (one) in the bank; questionnaire questions may leave it out. */
-                answer?: string[];
-                /** @description The legal article the question rests on, e.g. 民法典第十七条 */
-                article?: string;
-                explanation?: string;
-                /** @description Option strings, 2–10 for single/multi; a judge question has ["对","错"] (filled in when left out); rating defaults to ["1"…"5"]; text and number have none. */
-                options?: string[];
-                stem: string;
-                tags?: string[];
                 /** @enum {string} */
                 type: "single" | "multi" | "judge" | "text" | "number" | "rating";
+                stem: string;
+                /** @description Option strings, 2–10 for single/multi; a judge question has ["对","错"] (filled in when left out); rating defaults to ["1"…"5"]; text and number have none. */
+                options?: string[];
+                /** @description The correct option strings. Required for single (exactly one), multi (one or more) and judge (one) in the bank; questionnaire questions may leave it out. */
+                answer?: string[];
+                explanation?: string;
+                /** @description The legal article the question rests on, e.g. 民法典第十七条 */
+                article?: string;
+                tags?: string[];
             })[];
+            draw?: {
+                /** @description Draw questions carrying any of these tags (any question when empty). */
+                tags?: string[];
+                count: number;
+            };
+            /** @description Quiz only; default 600. The server enforces the deadline (start + limit, or closes_at if earlier). */
+            time_limit_s?: number;
+            /** @description Quiz only; default 1 (district day, UTC+8). */
+            attempts_per_day?: number;
+            /** @description Quiz only; default 60. */
+            pass_score?: number;
+            /** @description A points rule code; a passed quiz awards it (external id attempt:<id>), a response awards it (decl:<survey>:<resident>:<date> for a daily survey). Rule caps apply: a refused award is 0 points, not an error. Must be a rule of the survey's department or a district-wide rule (403 naming points_rule otherwise; 400 for an unknown rule). */
+            points_rule?: string;
             /**
              * @description Questionnaire or declaration: daily allows one response per resident per district day; a declaration defaults to daily.
              * @enum {string}
@@ -4378,159 +2897,161 @@ export interface components {
             recurrence?: "" | "daily";
             /** @description Days the answers are kept; then their content (answers, a quiz's per-question results) is erased and only anonymous counts per question, day and street are kept, so statistics do not change. Default 90 for a declaration, 365 otherwise. */
             retention_days?: number;
-            /** @description Quiz only; default 600. The server enforces the deadline (start + limit, or closes_at if earlier). */
-            time_limit_s?: number;
-            title: string;
         };
         SurveyNewQuestion: {
-            /** @description The correct option strings. Required for single (exactly one), multi (one or more) and judge (one) in the bank; questionnaire questions may leave it out. */
-            answer?: string[];
-            /** @description The legal article the question rests on, e.g. 民法典第十七条 */
-            article?: string;
-            explanation?: string;
-            /** @description Option strings, 2–10 for single/multi; a judge question has ["对","错"] (filled in when left out); rating defaults to ["1"…"5"]; text and number have none. */
-            options?: string[];
-            stem: string;
-            tags?: string[];
             /** @enum {string} */
             type: "single" | "multi" | "judge" | "text" | "number" | "rating";
+            stem: string;
+            /** @description Option strings, 2–10 for single/multi; a judge question has ["对","错"] (filled in when left out); rating defaults to ["1"…"5"]; text and number have none. */
+            options?: string[];
+            /** @description The correct option strings. Required for single (exactly one), multi (one or more) and judge (one) in the bank; questionnaire questions may leave it out. */
+            answer?: string[];
+            explanation?: string;
+            /** @description The legal article the question rests on, e.g. 民法典第十七条 */
+            article?: string;
+            tags?: string[];
         };
         SurveyPublic: {
-            attempts_left_today?: number;
-            attempts_per_day?: number;
-            /** Format: date-time */
-            closes_at?: string;
-            description?: string;
             /** @description ID (a decimal string) */
-            id?: string;
-            kind?: string;
+            id: string;
+            kind: string;
+            title: string;
+            description: string;
             /** Format: date-time */
-            opens_at?: string;
+            opens_at: string;
+            /** Format: date-time */
+            closes_at: string | null;
+            recurrence: string;
+            time_limit_s?: number;
+            attempts_per_day?: number;
             pass_score?: number;
-            question_count?: number;
+            question_count: number;
+            /** @description A quiz attempt submitted or a response given today (district day). */
+            taken_part_today: boolean;
+            /** @description Answered at all (for a one-off questionnaire). */
+            responded: boolean;
+            attempts_left_today?: number;
             /** @description Questionnaire or declaration only; a quiz draws questions per attempt. */
             questions?: components["schemas"]["SurveyPublicQuestion"][];
-            recurrence?: string;
-            /** @description Answered at all (for a one-off questionnaire). */
-            responded?: boolean;
-            /** @description A quiz attempt submitted or a response given today (district day). */
-            taken_part_today?: boolean;
-            time_limit_s?: number;
-            title?: string;
         };
         /** @description A question as residents see it: never its answer or explanation. */
         SurveyPublicQuestion: {
             /** @description ID (a decimal string) */
-            id?: string;
-            /** @description In the order to show (shuffled per quiz attempt). */
-            options?: string[];
-            required?: boolean;
-            stem?: string;
+            id: string;
             /** @enum {string} */
-            type?: "single" | "multi" | "judge" | "text" | "number" | "rating";
+            type: "single" | "multi" | "judge" | "text" | "number" | "rating";
+            stem: string;
+            /** @description In the order to show (shuffled per quiz attempt). */
+            options: string[];
+            required: boolean;
         };
         SurveyQuestion: {
-            answer?: string[];
-            article?: string;
-            /** Format: date-time */
-            created_at?: string;
             /** @description ID (a decimal string) */
-            department_id?: string;
-            explanation?: string;
+            id: string;
             /** @description ID (a decimal string) */
-            id?: string;
-            options?: string[];
-            stem?: string;
-            tags?: string[];
+            department_id: string;
             /** @enum {string} */
-            type?: "single" | "multi" | "judge" | "text" | "number" | "rating";
+            type: "single" | "multi" | "judge" | "text" | "number" | "rating";
+            stem: string;
+            options: string[];
+            answer: string[];
+            explanation: string;
+            article: string;
+            tags: string[];
             /** Format: date-time */
-            updated_at?: string;
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** @description the questions a bulk import (JSON array or CSV) created, in order */
+        SurveyQuestionBatch: {
+            items: components["schemas"]["SurveyQuestion"][];
+            created: number;
         };
         SurveyReceipt: {
+            /** @description ID (a decimal string) */
+            response_id: string;
             /** @description The district day (YYYY-MM-DD) of a daily survey. */
             day?: string;
-            points_awarded?: number;
-            /** @description ID (a decimal string) */
-            response_id?: string;
             /** Format: date-time */
-            submitted_at?: string;
+            submitted_at: string;
+            points_awarded: number;
         };
         SurveyResult: {
             /** @description ID (a decimal string) */
-            attempt_id?: string;
-            corrections?: components["schemas"]["SurveyCorrection"][];
-            passed?: boolean;
-            points_awarded?: number;
+            attempt_id: string;
             /** @description 0–100: the percentage of credit earned over the drawn questions. Single/judge: 1 or 0. Multi: 1 for exactly the right set, else (right chosen − wrong chosen)/right, floored at 0. Unanswered: 0. */
-            score?: number;
+            score: number;
+            passed: boolean;
+            points_awarded: number;
+            corrections: components["schemas"]["SurveyCorrection"][];
             /** Format: date-time */
-            submitted_at?: string;
+            submitted_at: string;
         };
         SurveyStats: {
-            average_score?: number;
-            by_street?: {
-                participants?: number;
-                pass_rate?: number;
-                passed?: number;
-                street?: string;
-                submissions?: number;
-            }[];
+            /** @description ID (a decimal string) */
+            survey_id: string;
+            kind: string;
             day?: string;
-            /** @description Quiz attempts submitted in under 2 s per question: implausibly fast. */
-            fast_attempts?: number;
-            kind?: string;
             /** @description Distinct residents who submitted. */
-            participants?: number;
-            /** @description passed / participants (quiz). */
-            pass_rate?: number;
+            participants: number;
+            submissions: number;
             /** @description Quiz: residents with at least one passing attempt. */
             passed?: number;
-            questions?: {
+            /** @description passed / participants (quiz). */
+            pass_rate: number;
+            average_score?: number;
+            /** @description Quiz attempts submitted in under 2 s per question: implausibly fast. */
+            fast_attempts: number;
+            questions: {
+                /** @description ID (a decimal string) */
+                question_id: string;
+                type: string;
+                stem: string;
                 /** @description Responses (quiz: attempts) that answered the question. */
-                answered?: number;
+                answered: number;
                 /** @description Quiz: share of attempts with full credit. */
                 correct_rate?: number;
                 /** @description Choice and rating questions: option → count. Number questions: number → count, or, past 10 distinct numbers, range "from–to" → count. Text questions have none. */
                 distribution?: {
                     [key: string]: number;
                 };
-                /** @description Text questions: the latest 10 answers, newest first (answers erased by retention are gone). */
-                latest?: {
-                    answer?: string;
-                    /** @description ID (a decimal string) */
-                    response_id?: string;
-                    /** Format: date-time */
-                    submitted_at?: string;
-                }[];
+                /** @description Number questions: the smallest answer. */
+                min?: number;
                 /** @description Number questions: the largest answer. */
                 max?: number;
                 /** @description Number questions: the mean, to two decimals. */
                 mean?: number;
-                /** @description Number questions: the smallest answer. */
-                min?: number;
-                /** @description ID (a decimal string) */
-                question_id?: string;
-                stem?: string;
-                type?: string;
+                /** @description Text questions: the latest 10 answers, newest first (answers erased by retention are gone). */
+                latest?: {
+                    /** @description ID (a decimal string) */
+                    response_id?: string;
+                    answer?: string;
+                    /** Format: date-time */
+                    submitted_at?: string;
+                }[];
             }[];
-            submissions?: number;
-            /** @description ID (a decimal string) */
-            survey_id?: string;
+            by_street: {
+                street: string;
+                participants: number;
+                submissions: number;
+                passed?: number;
+                pass_rate: number;
+            }[];
         };
         WeChatStats: {
-            /** @description not sent because the notice was withdrawn or the resident deleted */
-            cancelled?: number;
-            /** @description routine sends over the resident's daily cap: inbox only, consent given back */
-            capped?: number;
-            failed?: number;
-            /** @description routine sends waiting for quiet hours to end */
-            held?: number;
+            sent: number;
+            failed: number;
             /** @description WeChat answered 43101: the consent was gone */
-            no_quota?: number;
+            no_quota: number;
             /** @description queued (urgent, or routine outside quiet hours) or in flight */
-            pending?: number;
-            sent?: number;
+            pending: number;
+            /** @description not sent because the notice was withdrawn or the resident deleted */
+            cancelled: number;
+            /** @description routine sends waiting for quiet hours to end */
+            held: number;
+            /** @description routine sends over the resident's daily cap: inbox only, consent given back */
+            capped: number;
         };
     };
     responses: {
@@ -4543,8 +3064,8 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description conflict, insufficient_points or out_of_stock */
-        Conflict: {
+        /** @description unauthenticated: missing, tampered, expired or revoked token (or wrong credentials) */
+        Unauthorized: {
             headers: {
                 [name: string]: unknown;
             };
@@ -4552,7 +3073,7 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description permission_denied */
+        /** @description permission_denied: the caller's kind, role or reach does not allow this; details.fields names a field whose reach exceeds the caller's scope */
         Forbidden: {
             headers: {
                 [name: string]: unknown;
@@ -4570,17 +3091,37 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description rate_limited, with Retry-After */
+        /** @description conflict, insufficient_points or out_of_stock; details.reason may say which rule */
+        Conflict: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description payload_too_large: the body is over 1 MiB */
+        PayloadTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description rate_limited: retry after Retry-After seconds (also in details.retry_after_s) */
         TooMany: {
             headers: {
+                /** @description seconds to wait */
+                "Retry-After": number;
                 [name: string]: unknown;
             };
             content: {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description unauthenticated: missing, tampered, expired or revoked token */
-        Unauthorized: {
+        /** @description internal: an unexpected failure; the message is generic and the cause is logged with the request ID */
+        Internal: {
             headers: {
                 [name: string]: unknown;
             };
@@ -4588,9 +3129,11 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description upstream_unavailable: WeChat is down */
+        /** @description upstream_unavailable: WeChat or the database is unavailable; retry after Retry-After (1–5 s). Any endpoint that reads or writes data may answer it during a database outage */
         Unavailable: {
             headers: {
+                /** @description seconds to wait */
+                "Retry-After"?: number;
                 [name: string]: unknown;
             };
             content: {
@@ -4599,11 +3142,12 @@ export interface components {
         };
     };
     parameters: {
-        ID: string;
-        /** @description Repeating a request with the same key returns the first result and changes nothing. */
-        IdempotencyKey: string;
+        /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
         PageSize: number;
         PageToken: string;
+        /** @description Repeating a request with the same key returns the first result and changes nothing. */
+        IdempotencyKey: string;
+        ID: string;
     };
     requestBodies: never;
     headers: never;
@@ -4611,7 +3155,455 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    getStaffMe: {
+    listAuditLog: {
+        parameters: {
+            query?: {
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: components["parameters"]["PageSize"];
+                page_token?: components["parameters"]["PageToken"];
+                actor_id?: string;
+                action?: string;
+                target_kind?: string;
+                target_id?: string;
+                since?: string;
+                until?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["AuditEntry"][];
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createBenefitProgram: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    criteria: components["schemas"]["EnterpriseBenefitCriteriaInput"];
+                    /** @description the program's description, shown to the members of matched enterprises in the app (not sent to inboxes) */
+                    notice?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnterpriseBenefitProgram"] & {
+                        matches: {
+                            uscc: string;
+                            name: string;
+                            grade: string;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createCreditRecord: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @example 914403001922038216 */
+                    uscc: string;
+                    /** @enum {string} */
+                    kind: "penalty" | "commitment_breach" | "arrears" | "complaint" | "honor" | "tax_grade";
+                    /** @enum {string} */
+                    severity: "minor" | "general" | "serious";
+                    /**
+                     * Format: date-time
+                     * @example 2026-01-15T09:00:00+08:00
+                     */
+                    occurred_at: string;
+                    /** Format: date-time */
+                    expires_at?: string;
+                    /**
+                     * @description the case's reference (the decision's document number); one case, one record per enterprise and kind
+                     * @example 深福市监罚〔2026〕12号
+                     */
+                    case_ref?: string;
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The case was already recorded with this content: the first record */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnterpriseCreditRecordResult"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnterpriseCreditRecordResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listDepartments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Department"][];
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createDepartment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @example 华富街道办事处 */
+                    name: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Department"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listBindings: {
+        parameters: {
+            query?: {
+                status?: "pending" | "approved" | "rejected";
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: components["parameters"]["PageSize"];
+                page_token?: components["parameters"]["PageToken"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["EnterpriseBinding"][];
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    decideBinding: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    approve: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnterpriseBinding"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createEnterprise: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @example 914403001922038216 */
+                    uscc: string;
+                    /** @example 深圳市福田示范科技有限公司 */
+                    name: string;
+                    /** @example 信息技术 */
+                    industry?: string;
+                    /** @example 华富街道 */
+                    street: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Enterprise"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    importEnterprises: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "text/csv": string;
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        imported: number;
+                        errors: {
+                            line: number;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listHolidays: {
+        parameters: {
+            query?: {
+                since?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Holiday"][];
+                        /** @description empty on the last page */
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    saveHoliday: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description e.g. 2026-10-01 */
+                day: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    kind: "holiday" | "workday";
+                    name?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Holiday"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteHoliday: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                day: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    whoAmI: {
         parameters: {
             query?: never;
             header?: never;
@@ -4629,8 +3621,3150 @@ export interface operations {
                     "application/json": components["schemas"]["StaffMe"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listNotices: {
+        parameters: {
+            query?: {
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: components["parameters"]["PageSize"];
+                page_token?: components["parameters"]["PageToken"];
+                status?: "draft" | "submitted" | "approved" | "rejected" | "published" | "expired" | "withdrawn";
+                category?: "policy" | "health" | "activity" | "warning";
+                author_id?: string;
+                /** @description created at or after */
+                since?: string;
+                /** @description created before */
+                until?: string;
+                /** @description words the title or body contains */
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Notice"][];
+                        /** @description empty on the last page */
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createNotice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NoticeDraft"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Notice"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    previewAudience: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    audience?: components["schemas"]["AudienceInput"];
+                    template_id?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description exact from 5 up; null below 5 */
+                        count: number | null;
+                        /** @description 5 when count is null: the audience has fewer than 5 (possibly none); absent otherwise */
+                        count_fewer_than?: number;
+                        /** @description only with template_id; exact from 5 up, null below 5 */
+                        wechat_reachable?: number | null;
+                        /** @description 5 when wechat_reachable is null; absent otherwise */
+                        wechat_reachable_fewer_than?: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getAdminNotice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        notice: components["schemas"]["Notice"];
+                        events: components["schemas"]["NoticeEvent"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateNotice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NoticePatch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Notice"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooMany"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    approveNotice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Notice"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    rejectNotice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @example 受众范围过大，请限定街道 */
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Notice"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    noticeStats: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoticeStats"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    submitNotice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Notice"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    withdrawNotice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Notice"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listObjections: {
+        parameters: {
+            query?: {
+                status?: "pending" | "approved" | "rejected";
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: components["parameters"]["PageSize"];
+                page_token?: components["parameters"]["PageToken"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: (components["schemas"]["EnterpriseObjection"] & {
+                            enterprise_name: string;
+                            /** @description the disputed credit record; null if it no longer exists */
+                            factor: components["schemas"]["EnterpriseCreditRecord"] | null;
+                        })[];
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    decideObjection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    approve: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnterpriseObjection"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    decideAppeal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    approve: boolean;
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointsAppeal"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    awardPoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description ID (a decimal string)
+                     * @example 1
+                     */
+                    resident_id: string;
+                    /** @example volunteer_hour */
+                    rule_code: string;
+                    /**
+                     * @description The awarded event, e.g. a volunteer shift ID
+                     * @example activity-2026-0315-1
+                     */
+                    external_id: string;
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Repeat: the first award */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointsTransaction"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointsTransaction"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deductPoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description ID (a decimal string)
+                     * @example 1
+                     */
+                    resident_id: string;
+                    /** @example 10 */
+                    points: number;
+                    /** @example 深福城管罚〔2026〕8号 */
+                    case_ref: string;
+                    /** @example 违规停放共享单车 */
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Repeat: the first deduction */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointsTransaction"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointsTransaction"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    saveRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @example volunteer_hour */
+                    code: string;
+                    /** @example 志愿服务（每小时） */
+                    name: string;
+                    description?: string;
+                    /** @example 5 */
+                    points: number;
+                    daily_cap?: number;
+                    monthly_cap?: number;
+                    department_id?: string;
+                    /** Format: date-time */
+                    valid_from?: string;
+                    /** Format: date-time */
+                    valid_until?: string;
+                    /**
+                     * @default never
+                     * @enum {string}
+                     */
+                    expiry?: "never" | "days" | "end_of_next_year";
+                    expiry_days?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointsRule"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointsRule"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createQuestions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SurveyNewQuestion"] | components["schemas"]["SurveyNewQuestion"][];
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SurveyQuestion"] | components["schemas"]["SurveyQuestionBatch"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    verifyVoucher: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @example K7Q2M9XD */
+                    voucher_code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        redemption: components["schemas"]["PointsRedemption"];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    saveRequestCategory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 2–32 lower-case letters, digits or _ */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    deadline_days: number;
+                    /** @default true */
+                    active?: boolean;
+                    sort?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestCategory"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestCategory"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listRequestRoutes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["RequestRoute"][];
+                        /** @description empty on the last page */
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    saveRequestRoute: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    category: string;
+                    street?: string;
+                    /** @description ID */
+                    department_id: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestRoute"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteRequestRoute: {
+        parameters: {
+            query?: {
+                street?: string;
+            };
+            header?: never;
+            path: {
+                category: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    requestStats: {
+        parameters: {
+            query: {
+                /** @description e.g. 2026-11 */
+                month: string;
+                group_by?: "department" | "category" | "street";
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestStats"];
+                    "text/csv": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listRequests: {
+        parameters: {
+            query?: {
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: components["parameters"]["PageSize"];
+                page_token?: components["parameters"]["PageToken"];
+                queue?: "new" | "open" | "overdue" | "due_soon" | "escalated" | "flagged";
+                status?: "submitted" | "transferred" | "accepted" | "in_progress" | "answered" | "closed";
+                category?: string;
+                street?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["AdminRequest"][];
+                        /** @description empty on the last page */
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminRequest"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    acceptRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the version the officer saw; a changed one is 409 */
+                    version: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminRequest"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    answerRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the version the officer saw; a changed one is 409 */
+                    version: number;
+                    answer: string;
+                    verified?: boolean;
+                    points_rule?: string;
+                    /** @description 18-character unified social credit code */
+                    complaint_uscc?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminRequest"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getRequestPhoto: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+                /** @description the photo's number (1–6) */
+                n: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the photo (Cache-Control: private, no-store) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": string;
+                    "image/png": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    startRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the version the officer saw; a changed one is 409 */
+                    version: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminRequest"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    transferRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the version the officer saw; a changed one is 409 */
+                    version: number;
+                    /** @description ID */
+                    department_id: string;
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminRequest"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getResident: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Resident"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createReward: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @example 社区图书馆文创帆布袋 */
+                    name: string;
+                    description?: string;
+                    /** @example 200 */
+                    points: number;
+                    stock?: number;
+                    per_resident_limit?: number;
+                    min_level?: number;
+                    /** Format: date-time */
+                    valid_from?: string;
+                    /** Format: date-time */
+                    valid_until?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointsReward"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createStaff: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @example huafu_editor */
+                    username: string;
+                    /** @example a-long-passphrase */
+                    password: string;
+                    /** @example 1 */
+                    department_id?: string;
+                    /**
+                     * @example [
+                     *       "editor"
+                     *     ]
+                     */
+                    roles: ("superadmin" | "dept_admin" | "editor" | "reviewer" | "points_officer" | "credit_officer" | "verifier" | "auditor" | "request_officer")[];
+                    /**
+                     * @example [
+                     *       "华富街道"
+                     *     ]
+                     */
+                    streets?: string[] | null;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Staff"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createSurvey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SurveyNew"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Survey"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    missingDeclarations: {
+        parameters: {
+            query?: {
+                /** @description A district day, YYYY-MM-DD (default today, UTC+8). */
+                date?: string;
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: components["parameters"]["PageSize"];
+                page_token?: components["parameters"]["PageToken"];
+            };
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["SurveyMissingResident"][];
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    publishSurvey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Survey"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    remindMissing: {
+        parameters: {
+            query?: {
+                /** @description Optional; if given, today's district date (YYYY-MM-DD, UTC+8): another day is 400 naming date. */
+                date?: string;
+            };
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        reminded: number;
+                        date: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    exportResponses: {
+        parameters: {
+            query?: {
+                format?: "csv" | "xlsx";
+                /** @description Optional: one district day. */
+                date?: string;
+            };
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    surveyStats: {
+        parameters: {
+            query?: {
+                /** @description Optional: one district day (questionnaires and declarations). */
+                date?: string;
+            };
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SurveyStats"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    submitAttempt: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SurveyAnswers"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SurveyResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooMany"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    logout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    staffLogin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @example admin */
+                    username: string;
+                    /** @example change-me-please */
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        token: string;
+                        /** Format: date-time */
+                        expires_at: string;
+                        staff: components["schemas"]["Staff"];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooMany"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    wechatLogin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @example mock:alice */
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        token: string;
+                        /** Format: date-time */
+                        expires_at: string;
+                        resident: components["schemas"]["Resident"];
+                        created: boolean;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    requestBinding: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @example 914403001922038216 */
+                    uscc: string;
+                    /**
+                     * @example agent
+                     * @enum {string}
+                     */
+                    role: "legal_rep" | "agent";
+                };
+            };
+        };
+        responses: {
+            /** @description Already requested */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnterpriseBinding"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnterpriseBinding"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooMany"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getEnterprise: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Unified social credit code (GB 32100-2015, 18 characters); case-insensitive, and spaces or hyphens typed inside it are ignored. A malformed code or wrong check character is 400 naming `uscc`. */
+                uscc: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnterpriseDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    enterpriseBenefits: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Unified social credit code (GB 32100-2015, 18 characters); case-insensitive, and spaces or hyphens typed inside it are ignored. A malformed code or wrong check character is 400 naming `uscc`. */
+                uscc: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["EnterpriseBenefitProgram"][];
+                        /** @description always "": the list is not paginated */
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createObjection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Unified social credit code (GB 32100-2015, 18 characters); case-insensitive, and spaces or hyphens typed inside it are ignored. A malformed code or wrong check character is 400 naming `uscc`. */
+                uscc: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description ID (decimal string)
+                     * @example 1
+                     */
+                    factor_id: string;
+                    /** @example 该处罚已撤销 */
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnterpriseObjection"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooMany"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    publicRating: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Unified social credit code (GB 32100-2015, 18 characters); case-insensitive, and spaces or hyphens typed inside it are ignored. A malformed code or wrong check character is 400 naming `uscc`. */
+                uscc: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnterprisePublicRating"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Resident"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooMany"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @example 小福 */
+                    nickname?: string;
+                    avatar_url?: string;
+                    /** @example 华富街道 */
+                    street?: string;
+                    /** @example 田面社区 */
+                    community?: string;
+                    /** @example 1985 */
+                    birth_year?: number;
+                    /** @example [] */
+                    tags?: string[];
+                    leaderboard_opt_in?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Resident"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooMany"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    consent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @example 2026-01 */
+                    version: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Resident"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooMany"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    myEnterprises: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["EnterpriseMine"][];
+                        /** @description always "": the list is not paginated */
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    exportMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    bindPhone: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @example mock-phone:13812345678 */
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Resident"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooMany"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listSubscriptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["SubscriptionQuota"][];
+                        /** @description empty on the last page */
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    saveSubscriptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description template_id → result, 1–20 templates, plus `errMsg`
+                     * @example {
+                     *       "tmpl-notice-1": "accept",
+                     *       "errMsg": "requestSubscribeMessage:ok",
+                     *       "tpl-1": "accept",
+                     *       "tpl-2": "acceptWithAudio"
+                     *     }
+                     */
+                    results: {
+                        /** @description wx.requestSubscribeMessage's own status, e.g. `requestSubscribeMessage:ok`; ignored */
+                        errMsg?: string;
+                    } & {
+                        [key: string]: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["SubscriptionQuota"][];
+                        /** @description empty on the last page */
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooMany"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listInbox: {
+        parameters: {
+            query?: {
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: components["parameters"]["PageSize"];
+                page_token?: components["parameters"]["PageToken"];
+                unread?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["InboxNotice"][];
+                        /** @description empty on the last page */
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    unreadCount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        count: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getNotice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InboxNotice"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    ackNotice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InboxNotice"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooMany"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointsAccount"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createAppeal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description ID (a decimal string)
+                     * @example 1
+                     */
+                    transaction_id: string;
+                    /** @example 当日不在现场 */
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointsAppeal"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooMany"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    leaderboard: {
+        parameters: {
+            query: {
+                scope: "community" | "street";
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: components["parameters"]["PageSize"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["PointsLeader"][];
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listRules: {
+        parameters: {
+            query?: {
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: components["parameters"]["PageSize"];
+                page_token?: components["parameters"]["PageToken"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["PointsRule"][];
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listTransactions: {
+        parameters: {
+            query?: {
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: components["parameters"]["PageSize"];
+                page_token?: components["parameters"]["PageToken"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["PointsTransaction"][];
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listRedemptions: {
+        parameters: {
+            query?: {
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: components["parameters"]["PageSize"];
+                page_token?: components["parameters"]["PageToken"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["PointsRedemption"][];
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    cancelRedemption: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        redemption: components["schemas"]["PointsRedemption"];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooMany"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listRegions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        streets: {
+                            name: string;
+                            communities: string[];
+                        }[];
+                        self_tags: string[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    listMyRequests: {
+        parameters: {
+            query?: {
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: components["parameters"]["PageSize"];
+                page_token?: components["parameters"]["PageToken"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Request"][];
+                        /** @description empty on the last page */
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    submitRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description makes the submit idempotent: the same key returns the first request (200); with other content 409 */
+                    client_key: string;
+                    /** @description a code from GET /requests/categories */
+                    category: string;
+                    description: string;
+                    /** @description a street from GET /regions */
+                    street: string;
+                    /** @description a community of that street */
+                    community?: string;
+                    address?: string;
+                    latitude?: number | null;
+                    longitude?: number | null;
+                    /** @description a number to call back on; staff see it in the request's detail (audited) */
+                    contact?: string;
+                    /** @description may be shown publicly, anonymised, once its text passed WeChat's content check */
+                    public?: boolean;
+                    /** @description upload tokens, in order */
+                    photos?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description The first request of this client_key */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Request"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Request"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooMany"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listRequestCategories: {
+        parameters: {
+            query?: {
+                all?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["RequestCategory"][];
+                        /** @description empty on the last page */
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    uploadRequestPhoto: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestUpload"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooMany"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listPublicRequests: {
+        parameters: {
+            query?: {
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: components["parameters"]["PageSize"];
+                page_token?: components["parameters"]["PageToken"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["PublicRequest"][];
+                        /** @description empty on the last page */
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getMyRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Request"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getMyRequestPhoto: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+                /** @description the photo's number (1–6) */
+                n: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the photo (Cache-Control: private, no-store) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": string;
+                    "image/png": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    rateRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    rating: number;
+                    comment?: string;
+                    reopen?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Request"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooMany"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listRewards: {
+        parameters: {
+            query?: {
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: components["parameters"]["PageSize"];
+                page_token?: components["parameters"]["PageToken"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["PointsReward"][];
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    redeemReward: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Repeating a request with the same key returns the first result and changes nothing. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Repeat of an earlier request with the same Idempotency-Key */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        redemption: components["schemas"]["PointsRedemption"];
+                    };
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        redemption: components["schemas"]["PointsRedemption"];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooMany"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listSurveys: {
+        parameters: {
+            query?: {
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: components["parameters"]["PageSize"];
+                page_token?: components["parameters"]["PageToken"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["SurveyPublic"][];
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getSurvey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SurveyPublic"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    startAttempt: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SurveyAttempt"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooMany"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    submitResponse: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SurveyAnswers"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SurveyReceipt"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooMany"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    serveCheckMedia: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the photo (Cache-Control: private, no-store) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": string;
+                    "image/png": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    verifyWeChatPush: {
+        parameters: {
+            query?: {
+                signature?: string;
+                timestamp?: string;
+                nonce?: string;
+                echostr?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description echostr */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    receiveWeChatPush: {
+        parameters: {
+            query?: {
+                signature?: string;
+                timestamp?: string;
+                nonce?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+                "text/xml": string;
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    serveDocs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The API explorer (HTML) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    serveDocsAsset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                file: "swagger-ui-bundle.js" | "swagger-ui.css" | "ifutian.js" | "ifutian.css";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/javascript": string;
+                    "text/css": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    healthz: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "ok";
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    serveMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Prometheus text exposition format */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    serveSpec: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    readyz: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "ready";
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
 }

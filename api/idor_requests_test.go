@@ -1,0 +1,123 @@
+package api
+
+import (
+	"image/color"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// idorRequests are the 民意速办 objects of the IDOR world: A's request R
+// with a photo at department X (华富街道), and A's answered request Q.
+type idorRequests struct {
+	r, q           string // request IDs
+	rVersion       int64
+	qVersion       int64
+	handlerX       string // request officers: X, Y, X on 莲花街道
+	handlerY       string
+	handlerXStreet string
+	uploadToken    string // the token of R's photo upload
+}
+
+func (w *idorWorld) setUpRequests(x, y int64) {
+	e := w.env
+	e.routeTo("noise", x)
+	w.req.handlerX, _ = e.requestOfficer(x)
+	w.req.handlerY, _ = e.requestOfficer(y)
+	w.req.handlerXStreet, _ = e.requestOfficer(x, "莲花街道")
+	w.req.uploadToken = e.uploadToken(w.a, solidJPEG(w.t, 16, 16, color.White))
+	r := e.submitRequest(w.a, "noise", "华富街道", map[string]any{"photos": []string{w.req.uploadToken}, "contact": "13800000000"})
+	q := e.submitRequest(w.a, "noise", "华富街道", nil)
+	a := e.act(w.req.handlerX, q.ID, "accept", map[string]any{"version": q.Version}, http.StatusOK)
+	ans := e.act(w.req.handlerX, q.ID, "answer", map[string]any{"version": a.Version, "answer": "已处理"}, http.StatusOK)
+	w.req.r, w.req.rVersion, w.req.q, w.req.qVersion = itoa(r.ID), r.Version, itoa(q.ID), ans.Version
+}
+
+func idorRequestCases() map[string]idorCase {
+	const v1 = "/api/v1"
+	outsiders := func(w *idorWorld) []string { return []string{w.req.handlerY, w.req.handlerXStreet} }
+	transition := func(action string, body func(w *idorWorld) map[string]any) idorCase {
+		return idorCase{
+			owner: "request officers of X covering 华富街道",
+			attack: func(t *testing.T, w *idorWorld) {
+				for _, tok := range outsiders(w) {
+					wantError(t, w.do("POST", v1+"/admin/requests/"+w.req.r+"/"+action, tok, body(w)), http.StatusNotFound, "not_found", "")
+				}
+				wantError(t, w.do("POST", v1+"/admin/requests/"+w.req.r+"/"+action, w.a, body(w)), http.StatusForbidden, "permission_denied", "")
+			},
+		}
+	}
+	version := func(w *idorWorld) map[string]any { return map[string]any{"version": w.req.rVersion} }
+	districtOnly := func(method, path string, body any) idorCase {
+		return idorCase{
+			owner: "the district (requests.admin: superadmin)",
+			attack: func(t *testing.T, w *idorWorld) {
+				for _, tok := range []string{w.req.handlerX, w.editorX} {
+					wantError(t, w.do(method, v1+path, tok, body), http.StatusForbidden, "permission_denied", "")
+				}
+			},
+		}
+	}
+	return map[string]idorCase{
+		"GET " + v1 + "/requests/:id": {
+			owner: "A, whose request it is",
+			attack: func(t *testing.T, w *idorWorld) {
+				wantError(t, w.do("GET", v1+"/requests/"+w.req.r, w.b, nil), http.StatusNotFound, "not_found", "")
+			},
+		},
+		"GET " + v1 + "/requests/:id/photos/:n": {
+			owner: "A",
+			attack: func(t *testing.T, w *idorWorld) {
+				wantError(t, w.do("GET", v1+"/requests/"+w.req.r+"/photos/1", w.b, nil), http.StatusNotFound, "not_found", "")
+			},
+		},
+		"POST " + v1 + "/requests/:id/rating": {
+			owner: "A",
+			attack: func(t *testing.T, w *idorWorld) {
+				wantError(t, w.do("POST", v1+"/requests/"+w.req.q+"/rating", w.b, map[string]any{"rating": 1, "reopen": true}), http.StatusNotFound, "not_found", "")
+			},
+		},
+		"GET " + v1 + "/admin/requests/:id": {
+			owner: "request officers of X covering 华富街道",
+			attack: func(t *testing.T, w *idorWorld) {
+				for _, tok := range outsiders(w) {
+					wantError(t, w.do("GET", v1+"/admin/requests/"+w.req.r, tok, nil), http.StatusNotFound, "not_found", "")
+					rec := w.do("GET", v1+"/admin/requests?page_size=100", tok, nil)
+					wantStatus(t, rec, http.StatusOK)
+					if strings.Contains(rec.Body.String(), `"id":"`+w.req.r+`"`) {
+						t.Fatalf("an outsider's queue lists R: %s", rec.Body.String())
+					}
+				}
+			},
+		},
+		"GET " + v1 + "/admin/requests/:id/photos/:n": {
+			owner: "request officers of X covering 华富街道",
+			attack: func(t *testing.T, w *idorWorld) {
+				for _, tok := range outsiders(w) {
+					wantError(t, w.do("GET", v1+"/admin/requests/"+w.req.r+"/photos/1", tok, nil), http.StatusNotFound, "not_found", "")
+				}
+			},
+		},
+		"POST " + v1 + "/admin/requests/:id/accept": transition("accept", version),
+		"POST " + v1 + "/admin/requests/:id/start":  transition("start", version),
+		"POST " + v1 + "/admin/requests/:id/answer": transition("answer", func(w *idorWorld) map[string]any {
+			return map[string]any{"version": w.req.rVersion, "answer": "x"}
+		}),
+		"POST " + v1 + "/admin/requests/:id/transfer": transition("transfer", func(w *idorWorld) map[string]any {
+			return map[string]any{"version": w.req.rVersion, "department_id": itoa(w.dept), "reason": "x"}
+		}),
+		"GET " + v1 + "/wechat/media/:token": {
+			owner: "WeChat, while a check of the photo waits (none does here)",
+			attack: func(t *testing.T, w *idorWorld) {
+				// Neither the upload token nor any other guess serves the photo.
+				for _, tok := range []string{w.req.uploadToken, strings.Repeat("0", 64), "1"} {
+					wantError(t, w.do("GET", v1+"/wechat/media/"+tok, "", nil), http.StatusNotFound, "not_found", "")
+				}
+			},
+		},
+		"PUT " + v1 + "/admin/request-categories/:code":    districtOnly("PUT", "/admin/request-categories/noise", map[string]any{"name": "x", "deadline_days": 1}),
+		"DELETE " + v1 + "/admin/request-routes/:category": districtOnly("DELETE", "/admin/request-routes/noise", nil),
+		"PUT " + v1 + "/admin/holidays/:day":               districtOnly("PUT", "/admin/holidays/2026-12-25", map[string]any{"kind": "holiday"}),
+		"DELETE " + v1 + "/admin/holidays/:day":            districtOnly("DELETE", "/admin/holidays/2026-12-25", nil),
+	}
+}

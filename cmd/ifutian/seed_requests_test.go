@@ -1,0 +1,44 @@
+package main
+
+import (
+	"context"
+	"io"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/futian/ifutian/internal/db"
+	"github.com/futian/ifutian/requests"
+)
+
+// TestSeedDemoRequests: the demo seed leaves requests in every status
+// (twice run, still one set), routed and with their histories.
+func TestSeedDemoRequests(t *testing.T) {
+	dsn := "sqlite:" + filepath.Join(t.TempDir(), "r.db")
+	getenv := env("IFUTIAN_DB", dsn)
+	ctx := context.Background()
+	for range 2 {
+		if err := run(ctx, []string{"seed", "--demo"}, getenv, nil, io.Discard, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gdb, _, err := db.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.SQL(gdb).Close()
+	var statuses []string
+	gdb.Table("requests").Distinct("status").Pluck("status", &statuses)
+	var n, reopened, rated int64
+	gdb.Table("requests").Count(&n)
+	gdb.Table("requests").Where("reopened > 0").Count(&reopened)
+	gdb.Table("requests").Where("rating IS NOT NULL").Count(&rated)
+	for _, s := range requests.Statuses {
+		if !slices.Contains(statuses, s) {
+			t.Errorf("no demo request is %s (have %v)", s, statuses)
+		}
+	}
+	if n != 7 || reopened != 1 || rated != 2 {
+		t.Fatalf("%d demo requests (%d reopened, %d rated), want 7 (1, 2)", n, reopened, rated)
+	}
+}

@@ -1,1 +1,0 @@
-import"./session-C6AECP63.js";

@@ -1,0 +1,1 @@
+import"./session-DxW1Cb0n.js";import"./css-B_rmGJuJ.js";

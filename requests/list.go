@@ -1,0 +1,164 @@
+package requests
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/staff"
+)
+
+// Mine lists a resident's requests, newest first, with the cursor of the
+// next page (0 on the last).
+func (s *Service) Mine(ctx context.Context, residentID int64, limit int, before int64) ([]View, int64, error) {
+	q := s.db.WithContext(ctx).Where("resident_id = ? AND erased_at IS NULL", residentID)
+	if before > 0 {
+		q = q.Where("id < ?", before)
+	}
+	var rows []Request
+	if err := q.Order("id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
+		return nil, 0, fmt.Errorf("my requests: %w", err)
+	}
+	rows, next := cut(rows, limit)
+	vs, err := s.buildViews(ctx, rows, false)
+	if err != nil {
+		return nil, 0, err
+	}
+	out := make([]View, len(vs))
+	for i, v := range vs {
+		out[i] = v.View
+	}
+	return out, next, nil
+}
+
+func cut(rows []Request, limit int) ([]Request, int64) {
+	if len(rows) > limit {
+		rows = rows[:limit]
+		return rows, rows[len(rows)-1].ID
+	}
+	return rows, 0
+}
+
+// PublicRequest is a request shown publicly: anonymised (no resident, no
+// address, coordinates, community or photos), and only once its text
+// passed the content check.
+type PublicRequest struct {
+	ID           int64      `json:"id,string"`
+	Category     string     `json:"category"`
+	CategoryName string     `json:"category_name"`
+	Description  string     `json:"description"`
+	Street       string     `json:"street"`
+	Status       string     `json:"status"`
+	Answer       string     `json:"answer"`
+	CreatedAt    time.Time  `json:"created_at"`
+	AnsweredAt   *time.Time `json:"answered_at"`
+}
+
+// Public lists answered requests their residents allowed to be shown,
+// whose text and every photo passed the content check, newest first.
+func (s *Service) Public(ctx context.Context, limit int, before int64) ([]PublicRequest, int64, error) {
+	q := s.db.WithContext(ctx).
+		Where("public = ? AND text_check = ? AND erased_at IS NULL AND status IN ?", true, CheckPass, []string{StatusAnswered, StatusClosed}).
+		Where("NOT EXISTS (SELECT 1 FROM request_photos p WHERE p.request_id = requests.id AND p.check_status <> ?)", CheckPass)
+	if before > 0 {
+		q = q.Where("id < ?", before)
+	}
+	var rows []Request
+	if err := q.Order("id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
+		return nil, 0, fmt.Errorf("public requests: %w", err)
+	}
+	rows, next := cut(rows, limit)
+	cats, err := s.Categories(ctx, false)
+	if err != nil {
+		return nil, 0, err
+	}
+	out := make([]PublicRequest, len(rows))
+	for i, r := range rows {
+		out[i] = PublicRequest{ID: r.ID, Category: r.Category, Description: r.Description, Street: r.Street,
+			Status: r.Status, Answer: r.Answer, CreatedAt: r.CreatedAt, AnsweredAt: r.AnsweredAt}
+		if k := slices.IndexFunc(cats, func(c Category) bool { return c.Code == r.Category }); k >= 0 {
+			out[i].CategoryName = cats[k].Name
+		}
+	}
+	return out, next, nil
+}
+
+// Queues a staff list may show.
+const (
+	QueueAll       = ""          // every request in scope
+	QueueNew       = "new"       // waiting for acceptance (submitted or transferred)
+	QueueOpen      = "open"      // not answered yet
+	QueueOverdue   = "overdue"   // open past its deadline
+	QueueDueSoon   = "due_soon"  // open, due within DueSoonWithin
+	QueueEscalated = "escalated" // not accepted in time
+	QueueFlagged   = "flagged"   // its text or a photo failed the content check
+)
+
+// Queues lists the queue names.
+var Queues = []string{QueueNew, QueueOpen, QueueOverdue, QueueDueSoon, QueueEscalated, QueueFlagged}
+
+// Filter selects requests for a staff list.
+type Filter struct {
+	Queue    string
+	Status   string
+	Category string
+	Street   string
+	Before   int64 // cursor: requests with a smaller ID
+	Limit    int
+}
+
+var openStatuses = []string{StatusSubmitted, StatusTransferred, StatusAccepted, StatusInProgress}
+
+// Find lists the requests in the member's scope (their departments and
+// streets) that f selects, newest first. Returns an invalid_argument error
+// for an unknown queue or status.
+func (s *Service) Find(ctx context.Context, m *staff.Member, f Filter) ([]StaffView, int64, error) {
+	fields := map[string]string{}
+	if f.Queue != QueueAll && !slices.Contains(Queues, f.Queue) {
+		fields["queue"] = "未知队列"
+	}
+	if f.Status != "" && !slices.Contains(Statuses, f.Status) {
+		fields["status"] = "未知状态"
+	}
+	if err := apperr.Fields(fields); err != nil {
+		return nil, 0, err
+	}
+	now := s.clock()
+	q := m.Scope().Filter(s.db.WithContext(ctx).Model(&Request{}), staff.Columns{Street: "street", Department: "department_id"}).
+		Where("erased_at IS NULL")
+	switch f.Queue {
+	case QueueNew:
+		q = q.Where("status IN ?", []string{StatusSubmitted, StatusTransferred})
+	case QueueOpen:
+		q = q.Where("status IN ?", openStatuses)
+	case QueueOverdue:
+		q = q.Where("status IN ? AND deadline_at < ?", openStatuses, now)
+	case QueueDueSoon:
+		q = q.Where("status IN ? AND deadline_at >= ? AND deadline_at <= ?", openStatuses, now, now.Add(DueSoonWithin))
+	case QueueEscalated:
+		q = q.Where("status IN ? AND escalated_at IS NOT NULL", []string{StatusSubmitted, StatusTransferred})
+	case QueueFlagged:
+		q = q.Where("(text_check = ? OR EXISTS (SELECT 1 FROM request_photos p WHERE p.request_id = requests.id AND p.check_status = ?))", CheckRisky, CheckRisky)
+	}
+	if f.Status != "" {
+		q = q.Where("status = ?", f.Status)
+	}
+	if f.Category != "" {
+		q = q.Where("category = ?", f.Category)
+	}
+	if f.Street != "" {
+		q = q.Where("street = ?", f.Street)
+	}
+	if f.Before > 0 {
+		q = q.Where("id < ?", f.Before)
+	}
+	var rows []Request
+	if err := q.Order("id DESC").Limit(f.Limit + 1).Find(&rows).Error; err != nil {
+		return nil, 0, fmt.Errorf("find requests: %w", err)
+	}
+	rows, next := cut(rows, f.Limit)
+	vs, err := s.buildViews(ctx, rows, true)
+	return vs, next, err
+}

@@ -1,0 +1,137 @@
+package requests
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/futian/ifutian/enterprises"
+	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/district"
+	"github.com/futian/ifutian/notify"
+	"github.com/futian/ifutian/points"
+	"github.com/futian/ifutian/staff"
+)
+
+// settle does what a transition leaves to do once it has committed: the
+// resident's acceptance and answer notices, the points of a verified
+// answer and its complaint record. Each step is idempotent and recorded
+// on the request when done, so the worker (Run) retries whatever an outage
+// left undone; settle itself reports nothing.
+func (s *Service) settle(ctx context.Context, id int64) {
+	_ = s.settleErr(ctx, id)
+}
+
+func (s *Service) settleErr(ctx context.Context, id int64) error {
+	ctx = context.WithoutCancel(ctx)
+	r, err := load(s.db.WithContext(ctx), id)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	if r.AcceptedAt != nil && r.AcceptNoticedAt == nil {
+		errs = append(errs, s.notice(ctx, r, notify.KindRequestAccepted, "accept_noticed_at"))
+	}
+	if r.Status == StatusAnswered && r.AnswerNoticedAt == nil {
+		errs = append(errs, s.notice(ctx, r, notify.KindRequestAnswered, "answer_noticed_at"))
+	}
+	if r.PointsOutcome == outcomePending && r.PointsRule != "" {
+		errs = append(errs, s.grant(ctx, r))
+	}
+	if r.ComplaintUSCC != "" && r.CreditRecordID == nil && r.AnsweredBy != nil {
+		errs = append(errs, s.complain(ctx, r))
+	}
+	return errors.Join(errs...)
+}
+
+// notice sends the resident a fixed system text: the category, the
+// department and the dates; never the officer's words, which the resident
+// reads in the request itself.
+func (s *Service) notice(ctx context.Context, r *Request, kind notify.SystemKind, column string) error {
+	names, err := s.departmentNames(ctx, deptList(r.DepartmentID))
+	if err != nil {
+		return err
+	}
+	dept := "区级平台"
+	if r.DepartmentID != nil {
+		dept = names[*r.DepartmentID]
+	}
+	cat, err := s.category(ctx, s.db, r.Category)
+	if err != nil {
+		return err
+	}
+	catName := r.Category
+	if cat != nil {
+		catName = cat.Name
+	}
+	made := district.Date(r.CreatedAt)
+	d := notify.DirectNotice{Kind: kind, Category: "policy", ResidentIDs: []int64{r.ResidentID}, DepartmentID: r.DepartmentID,
+		Data: map[string]string{"request": fmt.Sprintf("%s诉求（编号 %d）", catName, r.ID), "department": dept}}
+	switch kind {
+	case notify.KindRequestAccepted:
+		d.Title = "您的诉求已受理"
+		d.Body = fmt.Sprintf("您于 %s 提交的「%s」诉求已由%s受理，承诺于 %s 前办结。可在「民意速办」中查看办理进度。",
+			made, catName, dept, district.Date(r.DeadlineAt.Add(-1)))
+		d.Source = "request:" + strconv.FormatInt(r.ID, 10) + ":accepted"
+	default:
+		d.Title = "您的诉求已答复"
+		d.Body = fmt.Sprintf("您于 %s 提交的「%s」诉求已由%s答复。请在「民意速办」中查看答复，并在 7 天内评价。",
+			made, catName, dept)
+		// A reopened request is answered again: a notice per answer.
+		d.Source = "request:" + strconv.FormatInt(r.ID, 10) + ":answered:" + strconv.Itoa(r.Reopened)
+	}
+	if err := s.notify.SendDirect(ctx, d); err != nil {
+		return fmt.Errorf("request %d notice: %w", r.ID, err)
+	}
+	return s.db.WithContext(ctx).Model(&Request{}).Where("id = ?", r.ID).Update(column, s.clock()).Error
+}
+
+// grant grants the points of a verified answer on behalf of the request's
+// department, once per request (the external id is the request's).
+func (s *Service) grant(ctx context.Context, r *Request) error {
+	_, _, err := s.points.Grant(ctx, staff.DepartmentScope(r.DepartmentID), points.AwardRequest{
+		ResidentID: r.ResidentID, RuleCode: r.PointsRule, ExternalID: "request:" + strconv.FormatInt(r.ID, 10),
+		Note: "民意速办诉求核实属实",
+	})
+	outcome := outcomeGranted
+	if err != nil {
+		var ae *apperr.Error
+		if !errors.As(err, &ae) {
+			return fmt.Errorf("request %d points: %w", r.ID, err)
+		}
+		// Refused for good (a cap, a rule since ended, an erased resident).
+		outcome = "refused"
+		if reason, ok := ae.Details["reason"].(string); ok {
+			outcome += ":" + reason
+		}
+	}
+	return s.db.WithContext(ctx).Model(&Request{}).Where("id = ? AND points_outcome = ?", r.ID, outcomePending).
+		Update("points_outcome", outcome).Error
+}
+
+// complain records a verified request about an enterprise as a complaint
+// credit record, in the name of the officer who answered it (their scope
+// applies), once per request (case_ref request:<id>).
+func (s *Service) complain(ctx context.Context, r *Request) error {
+	officer, err := s.staff.FindByID(ctx, *r.AnsweredBy)
+	if err != nil {
+		return fmt.Errorf("request %d complaint: %w", r.ID, err)
+	}
+	rec, err := s.recordComplaint(ctx, officer, enterprises.NewCreditRecord{
+		USCC: r.ComplaintUSCC, Kind: "complaint", Severity: "minor", OccurredAt: r.CreatedAt,
+		CaseRef: "request:" + strconv.FormatInt(r.ID, 10), Note: "民意速办诉求核实属实",
+	})
+	if err != nil {
+		return fmt.Errorf("request %d complaint: %w", r.ID, err)
+	}
+	return s.db.WithContext(ctx).Model(&Request{}).Where("id = ? AND credit_record_id IS NULL", r.ID).
+		Update("credit_record_id", rec).Error
+}
+
+func deptList(d *int64) []int64 {
+	if d == nil {
+		return nil
+	}
+	return []int64{*d}
+}

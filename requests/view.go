@@ -1,0 +1,249 @@
+package requests
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/futian/ifutian/staff"
+)
+
+// PhotoInfo describes one photo of a request; its bytes are read through
+// the photo routes by its number N (1–6).
+type PhotoInfo struct {
+	N           int    `json:"n"`
+	ContentType string `json:"content_type"`
+	Width       int    `json:"width"`
+	Height      int    `json:"height"`
+	// CheckStatus is the content check (staff only).
+	CheckStatus string `json:"check_status,omitempty"`
+}
+
+// View is a request as its resident sees it.
+type View struct {
+	ID             int64       `json:"id,string"`
+	Category       string      `json:"category"`
+	CategoryName   string      `json:"category_name"`
+	Description    string      `json:"description"`
+	Street         string      `json:"street"`
+	Community      string      `json:"community"`
+	Address        string      `json:"address"`
+	Latitude       *float64    `json:"latitude"`
+	Longitude      *float64    `json:"longitude"`
+	Public         bool        `json:"public"`
+	Status         string      `json:"status"`
+	DepartmentID   *int64      `json:"department_id,string"`
+	DepartmentName string      `json:"department_name"`
+	DeadlineAt     time.Time   `json:"deadline_at"`
+	Overdue        bool        `json:"overdue"`
+	AcceptedAt     *time.Time  `json:"accepted_at"`
+	AnsweredAt     *time.Time  `json:"answered_at"`
+	Answer         string      `json:"answer"`
+	ClosedAt       *time.Time  `json:"closed_at"`
+	Rating         *int        `json:"rating"`
+	RatingComment  string      `json:"rating_comment"`
+	RatedAt        *time.Time  `json:"rated_at"`
+	Reopened       int         `json:"reopened"`
+	CanRate        bool        `json:"can_rate"`
+	CanReopen      bool        `json:"can_reopen"`
+	Photos         []PhotoInfo `json:"photos"`
+	History        []Event     `json:"history"`
+	Version        int64       `json:"version"`
+	CreatedAt      time.Time   `json:"created_at"`
+}
+
+// StaffView is a request as a department sees it.
+type StaffView struct {
+	View
+	ResidentID     int64      `json:"resident_id,string"`
+	EscalatedAt    *time.Time `json:"escalated_at"`
+	DueSoon        bool       `json:"due_soon"`
+	TextCheck      string     `json:"text_check"`
+	Flagged        bool       `json:"flagged"`
+	Verified       bool       `json:"verified"`
+	PointsRule     string     `json:"points_rule"`
+	PointsOutcome  string     `json:"points_outcome"`
+	ComplaintUSCC  string     `json:"complaint_uscc"`
+	CreditRecordID *int64     `json:"credit_record_id,string"`
+	// Contact is the call-back number, only in the audited detail.
+	Contact *string `json:"contact"`
+}
+
+// DueSoonWithin is how close to its deadline an open request counts as
+// due soon.
+const DueSoonWithin = 24 * time.Hour
+
+func isOpen(status string) bool { return status != StatusAnswered && status != StatusClosed }
+
+// buildViews turns rows into views, loading their photos, histories and
+// names in one query each.
+func (s *Service) buildViews(ctx context.Context, rows []Request, forStaff bool) ([]StaffView, error) {
+	out := make([]StaffView, len(rows))
+	if len(rows) == 0 {
+		return out, nil
+	}
+	ids := make([]int64, len(rows))
+	deptIDs := []int64{}
+	for i, r := range rows {
+		ids[i] = r.ID
+		if r.DepartmentID != nil {
+			deptIDs = append(deptIDs, *r.DepartmentID)
+		}
+	}
+	q := s.db.WithContext(ctx)
+	var photos []Photo
+	if err := q.Where("request_id IN ?", ids).Order("request_id, position").Find(&photos).Error; err != nil {
+		return nil, fmt.Errorf("load photos: %w", err)
+	}
+	var events []Event
+	if err := q.Where("request_id IN ?", ids).Order("request_id, id").Find(&events).Error; err != nil {
+		return nil, fmt.Errorf("load history: %w", err)
+	}
+	names, err := s.departmentNames(ctx, deptIDs)
+	if err != nil {
+		return nil, err
+	}
+	cats, err := s.Categories(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	catName := map[string]string{}
+	for _, c := range cats {
+		catName[c.Code] = c.Name
+	}
+	idx := map[int64]int{}
+	now := s.clock()
+	for i, r := range rows {
+		idx[r.ID] = i
+		open := isOpen(r.Status)
+		v := View{
+			ID: r.ID, Category: r.Category, CategoryName: catName[r.Category], Description: r.Description,
+			Street: r.Street, Community: r.Community, Address: r.Address, Latitude: r.Latitude, Longitude: r.Longitude,
+			Public: r.Public, Status: r.Status, DepartmentID: r.DepartmentID, DeadlineAt: r.DeadlineAt,
+			Overdue:    (open && now.After(r.DeadlineAt)) || (r.AnsweredAt != nil && r.AnsweredAt.After(r.DeadlineAt)),
+			AcceptedAt: r.AcceptedAt, AnsweredAt: r.AnsweredAt, Answer: r.Answer, ClosedAt: r.ClosedAt,
+			Rating: r.Rating, RatingComment: r.RatingComment, RatedAt: r.RatedAt, Reopened: r.Reopened,
+			CanRate: r.Status == StatusAnswered && r.AnsweredAt != nil && !now.After(r.AnsweredAt.Add(RatingWindow)),
+			Photos:  []PhotoInfo{}, History: []Event{}, Version: r.Version, CreatedAt: r.CreatedAt,
+		}
+		v.CanReopen = v.CanRate && r.Reopened < MaxReopens
+		if r.DepartmentID != nil {
+			v.DepartmentName = names[*r.DepartmentID]
+		}
+		sv := StaffView{View: v}
+		if forStaff {
+			sv.ResidentID, sv.EscalatedAt, sv.TextCheck = r.ResidentID, r.EscalatedAt, r.TextCheck
+			sv.DueSoon = open && !now.After(r.DeadlineAt) && r.DeadlineAt.Sub(now) <= DueSoonWithin
+			sv.Flagged = r.TextCheck == CheckRisky
+			sv.Verified, sv.PointsRule, sv.PointsOutcome = r.Verified, r.PointsRule, r.PointsOutcome
+			sv.ComplaintUSCC, sv.CreditRecordID = r.ComplaintUSCC, r.CreditRecordID
+		}
+		out[i] = sv
+	}
+	for _, p := range photos {
+		i := idx[*p.RequestID]
+		info := PhotoInfo{N: p.Position, ContentType: p.ContentType, Width: p.Width, Height: p.Height}
+		if forStaff {
+			info.CheckStatus = p.CheckStatus
+			if p.CheckStatus == CheckRisky {
+				out[i].Flagged = true
+			}
+		}
+		out[i].Photos = append(out[i].Photos, info)
+	}
+	for _, e := range events {
+		i := idx[e.RequestID]
+		out[i].History = append(out[i].History, e)
+	}
+	return out, nil
+}
+
+func (s *Service) departmentNames(ctx context.Context, ids []int64) (map[int64]string, error) {
+	names := map[int64]string{}
+	if len(ids) == 0 {
+		return names, nil
+	}
+	var ds []staff.Department
+	if err := s.db.WithContext(ctx).Where("id IN ?", ids).Find(&ds).Error; err != nil {
+		return nil, fmt.Errorf("department names: %w", err)
+	}
+	for _, d := range ds {
+		names[d.ID] = d.Name
+	}
+	return names, nil
+}
+
+// load reads one request (not erased). Returns ErrNotFound if there is none.
+func load(tx *gorm.DB, id int64) (*Request, error) {
+	var r Request
+	err := tx.Take(&r, "id = ? AND erased_at IS NULL", id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load request: %w", err)
+	}
+	return &r, nil
+}
+
+// residentView returns the resident's own request. Returns ErrNotFound for
+// another resident's.
+func (s *Service) residentView(ctx context.Context, residentID, id int64) (*View, error) {
+	r, err := load(s.db.WithContext(ctx), id)
+	if err != nil {
+		return nil, err
+	}
+	if r.ResidentID != residentID {
+		return nil, ErrNotFound
+	}
+	vs, err := s.buildViews(ctx, []Request{*r}, false)
+	if err != nil {
+		return nil, err
+	}
+	return &vs[0].View, nil
+}
+
+// Get returns a resident's own request. Returns ErrNotFound for a missing
+// request or another resident's.
+func (s *Service) Get(ctx context.Context, residentID, id int64) (*View, error) {
+	return s.residentView(ctx, residentID, id)
+}
+
+// inScope loads a request the scope covers: its department owned and its
+// street covered. Returns ErrNotFound otherwise.
+func inScope(tx *gorm.DB, sc staff.Scope, id int64) (*Request, error) {
+	r, err := load(tx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !sc.Covers(r.DepartmentID, r.Street) {
+		return nil, ErrNotFound
+	}
+	return r, nil
+}
+
+// GetForStaff returns a request in the member's scope with its contact
+// number: a read of personal data, which the caller audits. Returns
+// ErrNotFound for a request outside the scope.
+func (s *Service) GetForStaff(ctx context.Context, m *staff.Member, id int64) (*StaffView, error) {
+	r, err := inScope(s.db.WithContext(ctx), m.Scope(), id)
+	if err != nil {
+		return nil, err
+	}
+	vs, err := s.buildViews(ctx, []Request{*r}, true)
+	if err != nil {
+		return nil, err
+	}
+	v := vs[0]
+	if len(r.ContactEnc) > 0 {
+		c, err := s.box.Open(r.ContactEnc)
+		if err != nil {
+			return nil, fmt.Errorf("open contact: %w", err)
+		}
+		v.Contact = &c
+	}
+	return &v, nil
+}
