@@ -13,9 +13,8 @@ let loading: Promise<void> | undefined
 
 export function useRegions() {
   loading ??= call(api.GET('/api/v1/regions')).then((r) => {
-    const raw = (r as { streets?: { name?: string; communities?: string[] }[]; self_tags?: string[] }) ?? {}
-    streets.value = (raw.streets ?? []).map((s) => ({ name: s.name ?? '', communities: s.communities ?? [] }))
-    selfTags.value = raw.self_tags ?? []
+    streets.value = r.streets
+    selfTags.value = r.self_tags
   })
   return { streets, selfTags, ready: loading }
 }

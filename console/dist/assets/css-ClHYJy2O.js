@@ -1,0 +1,1 @@
+import"./session-CDNwL-Wt.js";import"./css-BPC6rZ2l.js";

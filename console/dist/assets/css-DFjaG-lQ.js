@@ -1,1 +1,0 @@
-import"./session-DxW1Cb0n.js";import"./css-B_rmGJuJ.js";

@@ -1,0 +1,1 @@
+import"./session-CDNwL-Wt.js";import"./css-BgyQzJhe.js";

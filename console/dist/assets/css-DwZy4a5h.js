@@ -1,1 +1,0 @@
-import"./session-DxW1Cb0n.js";import"./css-d8m5XTav.js";

@@ -1,1 +1,0 @@
-import{mt as e}from"./runtime-core.esm-bundler-MqwUvZNn.js";import{a as t,o as n}from"./index-BhfJbLa_.js";var r=e([]),i=e([]),a;function o(){return a??=n(t.GET(`/api/v1/regions`)).then(e=>{let t=e??{};r.value=(t.streets??[]).map(e=>({name:e.name??``,communities:e.communities??[]})),i.value=t.self_tags??[]}),{streets:r,selfTags:i,ready:a}}export{o as t};
