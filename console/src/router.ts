@@ -58,7 +58,8 @@ export const screens: RouteRecordRaw[] = [
   screen('surveys/questions', '题库', () => import('./screens/Questions.vue'), { menu: '问卷答题', perm: 'surveys.write' }),
   screen('surveys/:id', '问卷统计', () => import('./screens/SurveyStats.vue'), { perm: 'surveys.read' }),
 
-  screen('staff', '人员与部门', () => import('./screens/Staff.vue'), { menu: '系统管理', perm: 'staff.manage' }),
+  screen('staff', '人员管理', () => import('./screens/Staff.vue'), { menu: '系统管理', perm: 'staff.manage' }),
+  screen('departments', '部门', () => import('./screens/Departments.vue'), { menu: '系统管理', perm: 'staff.manage' }),
   screen('audit', '审计日志', () => import('./screens/AuditLog.vue'), { menu: '系统管理', perm: 'audit.read' }),
 ]
 
