@@ -105,7 +105,6 @@ func (s *Server) createEnterprise(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	auditDetail(c, "enterprise "+e.USCC)
 	c.JSON(http.StatusCreated, e)
 }
 
@@ -135,7 +134,6 @@ func (s *Server) importEnterprises(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	auditDetail(c, "enterprise import: "+strconv.Itoa(res.Imported)+" imported, "+strconv.Itoa(len(res.Errors))+" rejected")
 	c.JSON(http.StatusOK, res)
 }
 
@@ -190,11 +188,6 @@ func (s *Server) createCreditRecord(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	detail := "credit record " + strconv.FormatInt(r.ID, 10) + " for " + r.USCC
-	if !created {
-		detail += " (repeat)"
-	}
-	auditDetail(c, detail)
 	respondCreated(c, created, r)
 }
 
@@ -211,7 +204,6 @@ func (s *Server) decideObjection(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	auditDetail(c, "objection "+strconv.FormatInt(o.ID, 10)+" "+o.Status)
 	c.JSON(http.StatusOK, o)
 }
 
@@ -232,7 +224,6 @@ func (s *Server) createBenefitProgram(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	auditDetail(c, "benefit program "+strconv.FormatInt(p.ID, 10)+", "+strconv.Itoa(len(p.Matches))+" matched")
 	c.JSON(http.StatusCreated, p)
 }
 

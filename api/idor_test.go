@@ -51,6 +51,7 @@ type idorWorld struct {
 	objectionID  string // A's objection to it
 	bindingID    string // A's pending binding to E2
 	bBindingID   string // B's pending binding to E1
+	programID    string // X's benefit program for 华富街道 (matched E1 and E2)
 	quizID       string // X's quiz for 华富街道
 	attemptID    string // A's open attempt at it
 	declID       string // X's declaration for 华富街道, answered by A
@@ -165,6 +166,10 @@ func newIDORWorld(t *testing.T) *idorWorld {
 	w.bindingID = b.ID
 	w.post("POST", "/api/v1/enterprises/bindings", w.b, map[string]string{"uscc": w.e1, "role": "agent"}, http.StatusCreated, &b)
 	w.bBindingID = b.ID
+	var bp idBody
+	w.post("POST", "/api/v1/admin/benefit-programs", w.creditX, map[string]any{"name": "华富免申即享",
+		"criteria": map[string]any{"min_grade": "D", "streets": []string{"华富街道"}}}, http.StatusCreated, &bp)
+	w.programID = bp.ID
 
 	// Surveys of X for 华富街道: a quiz A has an open attempt at, a
 	// declaration A answered, and a draft for everyone.
@@ -439,6 +444,33 @@ func idorCases() map[string]idorCase {
 				}
 			},
 		},
+		"GET " + v1 + "/admin/enterprises/:uscc": {
+			owner: "staff managing enterprises who cover the enterprise's street (the registry belongs to no department)",
+			attack: func(t *testing.T, w *idorWorld) {
+				wantDenied(t, w.do("GET", v1+"/admin/enterprises/"+w.e1, w.creditXStreet, nil), "罚款已缴清", w.factorID)
+				for _, tok := range []string{w.a, w.editorX} {
+					wantDenied(t, w.do("GET", v1+"/admin/enterprises/"+w.e1, tok, nil), "罚款已缴清", w.factorID)
+				}
+			},
+		},
+		"GET " + v1 + "/admin/benefit-programs/:id/matches": {
+			owner: "X, the program's department; street-scoped staff see their streets' matches only",
+			attack: func(t *testing.T, w *idorWorld) {
+				wantDenied(t, w.do("GET", v1+"/admin/benefit-programs/"+w.programID+"/matches", w.creditY, nil), w.e1)
+				rec := w.do("GET", v1+"/admin/benefit-programs/"+w.programID+"/matches", w.creditXStreet, nil)
+				wantStatus(t, rec, http.StatusOK)
+				if rec.Body.String() != `{"items":[],"next_page_token":""}` {
+					t.Fatalf("莲花 officer sees %s", rec.Body.String())
+				}
+			},
+		},
+		"POST " + v1 + "/admin/benefit-programs/:id/end": {
+			owner: "X, the program's department, reaching its criteria's streets",
+			attack: func(t *testing.T, w *idorWorld) {
+				wantDenied(t, w.do("POST", v1+"/admin/benefit-programs/"+w.programID+"/end", w.creditY, nil))
+				wantError(t, w.do("POST", v1+"/admin/benefit-programs/"+w.programID+"/end", w.creditXStreet, nil), http.StatusForbidden, "permission_denied", "criteria.streets")
+			},
+		},
 		"GET " + v1 + "/notices/:id": {
 			owner: "the notice's recipients (A alone for noticeA, 华富街道 for noticeStreet), once published",
 			attack: func(t *testing.T, w *idorWorld) {
@@ -650,6 +682,13 @@ func TestIDOR(t *testing.T) {
 		wantStatus(t, w.do("POST", v1+"/admin/points/appeals/"+w.appealID+"/decide", w.pointsX, map[string]any{"approve": false}), http.StatusOK)
 		wantStatus(t, w.do("POST", v1+"/admin/enterprise-bindings/"+w.bindingID+"/decide", w.creditX, map[string]any{"approve": false}), http.StatusOK)
 		wantStatus(t, w.do("POST", v1+"/admin/objections/"+w.objectionID+"/decide", w.creditX, map[string]any{"approve": false}), http.StatusOK)
+		wantStatus(t, w.do("GET", v1+"/admin/enterprises/"+w.e1, w.creditY, nil), http.StatusOK)
+		rec = w.do("GET", v1+"/admin/benefit-programs/"+w.programID+"/matches", w.creditX, nil)
+		wantStatus(t, rec, http.StatusOK)
+		if !strings.Contains(rec.Body.String(), w.e1) || !strings.Contains(rec.Body.String(), w.e2) {
+			t.Fatalf("X's matches %s, want E1 and E2", rec.Body.String())
+		}
+		wantStatus(t, w.do("POST", v1+"/admin/benefit-programs/"+w.programID+"/end", w.creditX, nil), http.StatusOK)
 		wantStatus(t, w.do("POST", v1+"/admin/surveys/"+w.draftID+"/publish", w.editorX, nil), http.StatusOK)
 		wantStatus(t, w.do("POST", v1+"/attempts/"+w.attemptID+"/submit", w.a, map[string]any{"answers": map[string]any{}}), http.StatusOK)
 		wantStatus(t, w.do("POST", v1+"/redemptions/"+w.redemption+"/cancel", w.a, nil), http.StatusOK)
@@ -748,5 +787,19 @@ func idorLists(t *testing.T, w *idorWorld) {
 	wantStatus(t, rec, http.StatusOK)
 	if rec.Body.String() != `{"items":[],"next_page_token":""}` {
 		t.Fatalf("Y officer's objections: %s", rec.Body.String())
+	}
+	// The registry, credit records and programs: another street's officer
+	// finds none of 华富's enterprises or records; another department's
+	// officer none of X's records or programs.
+	for _, c := range []struct{ tok, path string }{
+		{w.creditXStreet, "/admin/enterprises"}, {w.creditXStreet, "/admin/enterprises?q=" + w.e1[:10]},
+		{w.creditXStreet, "/admin/credit-records"}, {w.creditY, "/admin/credit-records"},
+		{w.creditY, "/admin/credit-records?uscc=" + w.e1}, {w.creditY, "/admin/benefit-programs"},
+	} {
+		rec := w.do("GET", v1+c.path, c.tok, nil)
+		wantStatus(t, rec, http.StatusOK)
+		if rec.Body.String() != `{"items":[],"next_page_token":""}` {
+			t.Fatalf("GET %s: %s", c.path, rec.Body.String())
+		}
 	}
 }

@@ -72,7 +72,6 @@ func (s *Server) createNotice(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	auditDetail(c, "notice "+strconv.FormatInt(n.ID, 10))
 	c.JSON(http.StatusCreated, n)
 }
 
@@ -124,7 +123,6 @@ func (s *Server) updateNotice(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	auditDetail(c, "notice "+strconv.FormatInt(id, 10)+" edited")
 	c.JSON(http.StatusOK, n)
 }
 
@@ -200,7 +198,6 @@ func (s *Server) noticeStep(c *gin.Context, step func(id int64, reason string) (
 		s.fail(c, err)
 		return
 	}
-	auditDetail(c, "notice "+strconv.FormatInt(id, 10)+" "+n.Status)
 	c.JSON(http.StatusOK, n)
 }
 

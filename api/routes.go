@@ -128,6 +128,12 @@ func (s *Server) routes() {
 	route(http.MethodPost, "/admin/credit-records", staff.WriteCredit, s.createCreditRecord)
 	route(http.MethodPost, "/admin/objections/:id/decide", staff.DecideObjections, s.decideObjection)
 	route(http.MethodPost, "/admin/benefit-programs", staff.ManageBenefits, s.createBenefitProgram)
+	route(http.MethodGet, "/admin/enterprises", staff.ManageEnterprises, s.listEnterprises)
+	personal(http.MethodGet, "/admin/enterprises/:uscc", staff.ManageEnterprises, s.getEnterpriseAdmin) // objections' texts
+	route(http.MethodGet, "/admin/credit-records", staff.WriteCredit, s.listCreditRecords)
+	route(http.MethodGet, "/admin/benefit-programs", staff.ManageBenefits, s.listBenefitPrograms)
+	route(http.MethodGet, "/admin/benefit-programs/:id/matches", staff.ManageBenefits, s.listProgramMatches)
+	route(http.MethodPost, "/admin/benefit-programs/:id/end", staff.ManageBenefits, s.endBenefitProgram)
 
 	route(http.MethodPost, "/admin/notices", staff.WriteNotices, s.createNotice)
 	route(http.MethodGet, "/admin/notices", staff.ReadNotices, s.listNotices)

@@ -2,8 +2,10 @@ package enterprises
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -63,6 +65,9 @@ type BenefitProgram struct {
 	DepartmentID *int64    `json:"department_id,string"`
 	CreatedBy    int64     `json:"-"`
 	CreatedAt    time.Time `json:"created_at"`
+	// EndedAt is when the program was ended (EndProgram); nil while it runs.
+	EndedAt *time.Time `json:"ended_at"`
+	EndedBy *int64     `json:"-"`
 }
 
 // TableName maps BenefitProgram to the benefit_programs table.
@@ -167,8 +172,16 @@ func (s *Service) CreateProgram(ctx context.Context, by *staff.Member, n NewProg
 	now := s.now().UTC()
 	p := BenefitProgram{Name: n.Name, MinGrade: n.Criteria.MinGrade, Industries: n.Criteria.Industries,
 		Streets: n.Criteria.Streets, Notice: n.Notice, DepartmentID: scope.Department(), CreatedBy: by.ID, CreatedAt: now}
-	if err := s.db.WithContext(ctx).Create(&p).Error; err != nil {
-		return nil, fmt.Errorf("create program: %w", err)
+	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		if err := tx.Create(&p).Error; err != nil {
+			return fmt.Errorf("create program: %w", err)
+		}
+		staff.AuditTarget(ctx, "benefit-programs", strconv.FormatInt(p.ID, 10))
+		staff.AuditDetail(ctx, "benefit program "+strconv.FormatInt(p.ID, 10))
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	// Matching runs after the program is committed: a re-rating committed
 	// from now on sees the program itself (matchProgramsTx), and one that
@@ -222,7 +235,7 @@ func (s *Service) matchProgram(ctx context.Context, p *BenefitProgram) ([]Enterp
 // re-rating raced with the program's creation.
 func (s *Service) sweepPrograms(ctx context.Context) error {
 	var ps []BenefitProgram
-	if err := s.db.WithContext(ctx).Order("id").Find(&ps).Error; err != nil {
+	if err := s.db.WithContext(ctx).Where("ended_at IS NULL").Order("id").Find(&ps).Error; err != nil {
 		return fmt.Errorf("load programs: %w", err)
 	}
 	for i := range ps {
@@ -241,7 +254,7 @@ func (s *Service) matchProgramsTx(tx *gorm.DB, e *Enterprise, now time.Time) err
 		return nil
 	}
 	var ps []BenefitProgram
-	if err := tx.Where("min_grade >= ?", e.Grade).Find(&ps).Error; err != nil {
+	if err := tx.Where("min_grade >= ? AND ended_at IS NULL", e.Grade).Find(&ps).Error; err != nil {
 		return fmt.Errorf("load programs: %w", err)
 	}
 	var ms []benefitMatch
@@ -279,6 +292,7 @@ func (s *Service) sendPending(ctx context.Context, where string, args ...any) er
 	for {
 		var ms []benefitMatch
 		err := s.db.WithContext(ctx).Where("notified_at IS NULL AND id > ?", after).Where(where, args...).
+			Where("program_id IN (SELECT id FROM benefit_programs WHERE ended_at IS NULL)").
 			Order("id").Limit(200).Find(&ms).Error
 		if err != nil {
 			return fmt.Errorf("pending benefit notices: %w", err)
@@ -308,6 +322,14 @@ func (s *Service) sendMatch(ctx context.Context, m benefitMatch) error {
 		return nil // another sender has it
 	}
 	err := s.sendMatchNotice(ctx, m)
+	if errors.Is(err, errProgramEnded) {
+		// Ended since the look-up: its notices are not sent, and the match
+		// stays marked as never notified.
+		err = nil
+		if rerr := s.db.Model(&benefitMatch{}).Where("id = ?", m.ID).Update("notified_at", nil).Error; rerr != nil {
+			return fmt.Errorf("release benefit notice: %w", rerr)
+		}
+	}
 	if err != nil {
 		// Use a fresh context: the caller's may be what failed.
 		if rerr := s.db.Model(&benefitMatch{}).Where("id = ?", m.ID).Update("notified_at", nil).Error; rerr != nil {
@@ -321,6 +343,9 @@ func (s *Service) sendMatchNotice(ctx context.Context, m benefitMatch) error {
 	var p BenefitProgram
 	if err := s.db.WithContext(ctx).Take(&p, "id = ?", m.ProgramID).Error; err != nil {
 		return fmt.Errorf("load program: %w", err)
+	}
+	if p.EndedAt != nil {
+		return errProgramEnded
 	}
 	members, err := s.members(ctx, m.EnterpriseID)
 	if err != nil || len(members) == 0 {
@@ -346,6 +371,8 @@ func (s *Service) sendMatchNotice(ctx context.Context, m benefitMatch) error {
 // (Benefits).
 func benefitNotice(p *BenefitProgram, e *Enterprise) notify.DirectNotice {
 	return notify.DirectNotice{
+		Kind:     notify.KindBenefitMatched,
+		Data:     map[string]string{"program": quote(p.Name, 64), "enterprise": quote(e.Name, 64)},
 		Title:    "免申即享：您的企业符合「" + quote(p.Name, 40) + "」",
 		Body:     "您绑定的企业「" + quote(e.Name, 64) + "」（统一社会信用代码 " + e.USCC + "）符合「" + quote(p.Name, 64) + "」的条件，无需申请即可享受。政策说明请在 i福田「我的企业」的免申即享中查看。",
 		Category: "policy", DepartmentID: p.DepartmentID,
@@ -360,8 +387,9 @@ func quote(s string, n int) string {
 	return string([]rune(s)[:n-1]) + "…"
 }
 
-// Benefits lists the programs the member's enterprise qualifies for now,
-// newest first. Errors as Detail.
+// Benefits lists the running programs the member's enterprise qualifies
+// for now, newest first (an ended program is no longer offered). Errors
+// as Detail.
 func (s *Service) Benefits(ctx context.Context, residentID int64, code string) ([]BenefitProgram, error) {
 	e, err := s.memberOf(ctx, residentID, code)
 	if err != nil {
@@ -372,7 +400,7 @@ func (s *Service) Benefits(ctx context.Context, residentID int64, code string) (
 		return out, nil
 	}
 	var ps []BenefitProgram
-	if err := s.db.WithContext(ctx).Where("min_grade >= ?", e.Grade).Order("id DESC").Find(&ps).Error; err != nil {
+	if err := s.db.WithContext(ctx).Where("min_grade >= ? AND ended_at IS NULL", e.Grade).Order("id DESC").Find(&ps).Error; err != nil {
 		return nil, fmt.Errorf("load programs: %w", err)
 	}
 	for _, p := range ps {

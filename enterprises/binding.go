@@ -59,38 +59,36 @@ func (s *Service) RequestBinding(ctx context.Context, residentID int64, code, ro
 	}
 	var created bool
 	var id int64
-	err = db.Retry(ctx, 5, func() error {
-		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			created = false
-			// Requests for one enterprise serialize on its row, taken
-			// before the binding's (see lockEnterprise).
-			if err := lockEnterprise(tx, e.ID); err != nil {
-				return err
+	err = db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		created = false
+		// Requests for one enterprise serialize on its row, taken
+		// before the binding's (see lockEnterprise).
+		if err := lockEnterprise(tx, e.ID); err != nil {
+			return err
+		}
+		var b Binding
+		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).
+			Take(&b, "enterprise_id = ? AND resident_id = ?", e.ID, residentID).Error
+		now := s.now().UTC()
+		switch {
+		case errors.Is(err, gorm.ErrRecordNotFound):
+			b = Binding{EnterpriseID: e.ID, ResidentID: residentID, Role: role, Status: BindingPending, CreatedAt: now}
+			if err := tx.Create(&b).Error; err != nil {
+				return fmt.Errorf("create binding: %w", err)
 			}
-			var b Binding
-			err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).
-				Take(&b, "enterprise_id = ? AND resident_id = ?", e.ID, residentID).Error
-			now := s.now().UTC()
-			switch {
-			case errors.Is(err, gorm.ErrRecordNotFound):
-				b = Binding{EnterpriseID: e.ID, ResidentID: residentID, Role: role, Status: BindingPending, CreatedAt: now}
-				if err := tx.Create(&b).Error; err != nil {
-					return fmt.Errorf("create binding: %w", err)
-				}
-				created = true
-			case err != nil:
-				return fmt.Errorf("find binding: %w", err)
-			case b.Status == BindingRejected:
-				if err := tx.Model(&Binding{}).Where("id = ?", b.ID).Updates(map[string]any{
-					"role": role, "status": BindingPending, "decided_by": nil, "decided_at": nil, "created_at": now,
-				}).Error; err != nil {
-					return fmt.Errorf("renew binding: %w", err)
-				}
-				created = true
+			created = true
+		case err != nil:
+			return fmt.Errorf("find binding: %w", err)
+		case b.Status == BindingRejected:
+			if err := tx.Model(&Binding{}).Where("id = ?", b.ID).Updates(map[string]any{
+				"role": role, "status": BindingPending, "decided_by": nil, "decided_at": nil, "created_at": now,
+			}).Error; err != nil {
+				return fmt.Errorf("renew binding: %w", err)
 			}
-			id = b.ID
-			return nil
-		})
+			created = true
+		}
+		id = b.ID
+		return nil
 	})
 	if db.IsDuplicate(err) {
 		// A concurrent request of the same resident won the insert.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -136,51 +137,55 @@ func (s *Service) Record(ctx context.Context, by *staff.Member, n NewCreditRecor
 		return nil, false, ErrNotFound
 	}
 	dept := scope.Department()
-	err = db.Retry(ctx, 5, func() error {
+	err = db.Transact(ctx, s.db, func(tx *gorm.DB) error {
 		res, created = nil, false
-		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			// Records of one enterprise are written one at a time: the
-			// lock makes the case look-up and the insert one step.
-			if err := lockEnterprise(tx, e.ID); err != nil {
-				return err
-			}
-			prev, err := findCase(tx, e.ID, n.Kind, n.CaseRef)
+		// Records of one enterprise are written one at a time: the
+		// lock makes the case look-up and the insert one step.
+		if err := lockEnterprise(tx, e.ID); err != nil {
+			return err
+		}
+		prev, err := findCase(tx, e.ID, n.Kind, n.CaseRef)
+		if err != nil {
+			return err
+		}
+		switch decideRecord(prev, n, dept) {
+		case caseConflict:
+			return ErrCaseConflict
+		case caseRepeat:
+			r, err := latestRating(tx, e.ID)
 			if err != nil {
 				return err
 			}
-			switch decideRecord(prev, n, dept) {
-			case caseConflict:
-				return ErrCaseConflict
-			case caseRepeat:
-				r, err := latestRating(tx, e.ID)
-				if err != nil {
-					return err
-				}
-				res = &RecordResult{CreditRecord: *prev, USCC: e.USCC, Rating: r}
-				return nil
-			}
-			rec := CreditRecord{
-				EnterpriseID: e.ID, Kind: n.Kind, Severity: n.Severity, OccurredAt: n.OccurredAt, ExpiresAt: n.ExpiresAt,
-				CaseRef: n.CaseRef, Note: n.Note, DepartmentID: dept, StaffID: by.ID, CreatedAt: s.now().UTC(),
-			}
-			if n.CaseRef != "" {
-				rec.CaseKey = &rec.CaseRef
-			}
-			if err := tx.Create(&rec).Error; err != nil {
-				if db.IsDuplicate(err) {
-					// The case was recorded since our look-up: decide
-					// again on a fresh one.
-					return fmt.Errorf("create credit record: %w", db.ErrSerialization)
-				}
-				return fmt.Errorf("create credit record: %w", err)
-			}
-			r, err := s.rateTx(tx, e.ID, CauseRecord)
-			if err != nil {
-				return err
-			}
-			res, created = &RecordResult{CreditRecord: rec, USCC: e.USCC, Rating: r}, true
+			res = &RecordResult{CreditRecord: *prev, USCC: e.USCC, Rating: r}
+			staff.AuditDetail(ctx, "credit record "+strconv.FormatInt(prev.ID, 10)+" for "+e.USCC+" (repeat)")
 			return nil
-		})
+		}
+		rec := CreditRecord{
+			EnterpriseID: e.ID, Kind: n.Kind, Severity: n.Severity, OccurredAt: n.OccurredAt, ExpiresAt: n.ExpiresAt,
+			CaseRef: n.CaseRef, Note: n.Note, DepartmentID: dept, StaffID: by.ID, CreatedAt: s.now().UTC(),
+		}
+		if n.CaseRef != "" {
+			rec.CaseKey = &rec.CaseRef
+		}
+		if err := tx.Create(&rec).Error; err != nil {
+			if db.IsDuplicate(err) {
+				// The case was recorded since our look-up: decide
+				// again on a fresh one.
+				return fmt.Errorf("create credit record: %w", db.ErrSerialization)
+			}
+			return fmt.Errorf("create credit record: %w", err)
+		}
+		if err := s.tellMembersTx(tx, e.ID, creditNotice(e, &rec)); err != nil {
+			return err
+		}
+		r, err := s.rateTx(tx, e.ID, CauseRecord)
+		if err != nil {
+			return err
+		}
+		res, created = &RecordResult{CreditRecord: rec, USCC: e.USCC, Rating: r}, true
+		staff.AuditTarget(ctx, "credit-records", strconv.FormatInt(rec.ID, 10))
+		staff.AuditDetail(ctx, "credit record "+strconv.FormatInt(rec.ID, 10)+" for "+e.USCC)
+		return nil
 	})
 	if err != nil {
 		return nil, false, err

@@ -31,9 +31,11 @@ var (
 )
 
 // notifier is what the service needs from notify: system notices to named
-// residents, idempotent on Source.
+// residents, idempotent on Source, on their own or inside a transaction of
+// the service (the due-process notices, see dueprocess.go).
 type notifier interface {
 	SendDirect(ctx context.Context, n notify.DirectNotice) error
+	SendDirectTx(tx *gorm.DB, n notify.DirectNotice) error
 }
 
 // Service manages enterprises and their ratings. It is safe for concurrent use.
@@ -44,7 +46,8 @@ type Service struct {
 	streets  func(string) bool
 }
 
-// New returns a Service over db. n receives benefit notices; isStreet
+// New returns a Service over db. n receives benefit and due-process
+// notices; isStreet
 // reports the district's streets (nil accepts any street).
 func New(gdb *gorm.DB, n notifier, isStreet func(string) bool) *Service {
 	if isStreet == nil {
@@ -108,12 +111,14 @@ func (s *Service) Create(ctx context.Context, by *staff.Member, n NewEnterprise)
 		return nil, err
 	}
 	var e *Enterprise
-	err := db.Retry(ctx, 5, func() error {
-		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			var err error
-			e, err = s.insertTx(tx, n)
+	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		var err error
+		if e, err = s.insertTx(tx, n); err != nil {
 			return err
-		})
+		}
+		staff.AuditTarget(ctx, "enterprises", e.USCC)
+		staff.AuditDetail(ctx, "enterprise "+e.USCC)
+		return nil
 	})
 	if err != nil {
 		return nil, err

@@ -34,11 +34,43 @@ func (r *recorder) SendDirect(ctx context.Context, n notify.DirectNotice) error 
 	return nil
 }
 
+// SendDirectTx records n at once (a rolled-back transaction does not
+// take it back: tests through the real notify check that); a Source sent
+// before is skipped, as notify does.
+func (r *recorder) SendDirectTx(tx *gorm.DB, n notify.DirectNotice) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.fail {
+		return errors.New("notify down")
+	}
+	for _, prev := range r.sent {
+		if prev.Source == n.Source {
+			return nil
+		}
+	}
+	r.sent = append(r.sent, n)
+	return nil
+}
+
 func (r *recorder) notices() []notify.DirectNotice {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return slices.Clone(r.sent)
 }
+
+// of returns the notices of one kind that reached someone, in order.
+func (r *recorder) of(kind notify.SystemKind) []notify.DirectNotice {
+	var out []notify.DirectNotice
+	for _, n := range r.notices() {
+		if n.Kind == kind && len(n.ResidentIDs) > 0 {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// benefits returns the benefit notices sent.
+func (r *recorder) benefits() []notify.DirectNotice { return r.of(notify.KindBenefitMatched) }
 
 type fixture struct {
 	t     *testing.T
@@ -325,19 +357,19 @@ func TestBenefitNotices(t *testing.T) {
 	if len(p.Matches) != 1 || p.Matches[0].USCC != a.USCC {
 		t.Fatalf("matches=%+v, want only %s", p.Matches, a.USCC)
 	}
-	sent := f.n.notices()
+	sent := f.n.benefits()
 	if len(sent) != 1 || !slices.Equal(sent[0].ResidentIDs, []int64{ma1, ma2}) ||
 		sent[0].Source != fmt.Sprintf("benefit:%d:ent:%d", p.ID, a.ID) {
 		t.Fatalf("sent=%+v, want one notice to %d,%d", sent, ma1, ma2)
 	}
 	// A re-rating that keeps a qualified does not notify again.
 	f.record(a, KindComplaint, Minor, f.now.Add(-time.Hour))
-	if got := len(f.n.notices()); got != 1 {
+	if got := len(f.n.benefits()); got != 1 {
 		t.Fatalf("notices=%d after re-rating, want still 1", got)
 	}
 	// b newly qualifies after a re-rating.
 	f.record(b, KindTaxGrade, Serious, f.now.Add(-time.Hour)) // 93 → A
-	sent = f.n.notices()
+	sent = f.n.benefits()
 	if len(sent) != 2 || !slices.Equal(sent[1].ResidentIDs, []int64{mb}) {
 		t.Fatalf("sent=%+v, want a second notice to %d", sent, mb)
 	}
@@ -354,7 +386,7 @@ func TestBenefitNotices(t *testing.T) {
 	if _, err := f.s.RerateDue(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if got := len(f.n.notices()); got != 2 {
+	if got := len(f.n.benefits()); got != 2 {
 		t.Fatalf("notices=%d, want 2", got)
 	}
 }
@@ -443,14 +475,14 @@ func TestBenefitNoticeRetry(t *testing.T) {
 	if _, err := f.s.CreateProgram(ctx, f.admin, NewProgram{Name: "贴息", Criteria: Criteria{MinGrade: "B"}}); err != nil {
 		t.Fatal(err)
 	}
-	if got := len(f.n.notices()); got != 0 {
+	if got := len(f.n.benefits()); got != 0 {
 		t.Fatalf("notices=%d while notify is down", got)
 	}
 	f.n.fail = false
 	if _, err := f.s.RerateDue(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if sent := f.n.notices(); len(sent) != 1 || !slices.Equal(sent[0].ResidentIDs, []int64{m}) {
+	if sent := f.n.benefits(); len(sent) != 1 || !slices.Equal(sent[0].ResidentIDs, []int64{m}) {
 		t.Fatalf("sent=%+v, want the retried notice to %d", sent, m)
 	}
 }
@@ -491,7 +523,7 @@ func TestConcurrentPrograms(t *testing.T) {
 		t.Fatal(err)
 	}
 	seen := map[string]int{}
-	for _, n := range f.n.notices() {
+	for _, n := range f.n.benefits() {
 		seen[n.Source]++
 	}
 	if len(seen) != 25 {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 
@@ -24,10 +25,21 @@ var ImportHeader = []string{"uscc", "name", "industry", "street"}
 const maxImportRows = 20000
 
 // LineError is why one line of an import was not imported. Line counts
-// from 1 for the header.
+// from 1 for the header. Fields names the columns at fault, as a request's
+// details.fields does (empty when the line as a whole is bad).
 type LineError struct {
-	Line    int    `json:"line"`
-	Message string `json:"message"`
+	Line    int               `json:"line"`
+	Message string            `json:"message"`
+	Fields  map[string]string `json:"fields"`
+}
+
+// lineError reports a line; fields are name, message pairs.
+func lineError(line int, message string, fields ...string) LineError {
+	le := LineError{Line: line, Message: message, Fields: map[string]string{}}
+	for i := 0; i+1 < len(fields); i += 2 {
+		le.Fields[fields[i]] = fields[i+1]
+	}
+	return le
 }
 
 // ImportResult says how many lines were imported and why the others were not.
@@ -45,11 +57,14 @@ type importLine struct {
 // Import registers the enterprises of a CSV (header uscc,name,industry,street,
 // UTF-8, an optional byte-order mark) on behalf of a staff member.
 //
-// Every field of every line is checked before anything is written, as
+// Each line is one record (a field cannot hold a line break); blank lines
+// are skipped. Every field of every line is checked before anything is
+// written, as
 // Create checks it (code, text that is valid UTF-8 and fits its column,
 // known street inside the member's streets), and against the registry and
 // the rest of the file (already registered, code repeated in the file).
-// Each bad line is reported with its line number and reason; the good lines
+// Each bad line is reported with its line number, its reason and the
+// columns at fault; the good lines
 // are then registered and rated together in one transaction, so either all
 // of them are saved or, if that fails (the database, not a line), none is
 // and the error is returned.
@@ -63,25 +78,24 @@ func (s *Service) Import(ctx context.Context, by *staff.Member, r io.Reader) (*I
 	}
 	var created []int64
 	var raced []LineError
-	err = db.Retry(ctx, 5, func() error {
+	err = db.Transact(ctx, s.db, func(tx *gorm.DB) error {
 		created, raced = created[:0], raced[:0]
-		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			for _, l := range good {
-				// A failed statement leaves the transaction usable on
-				// both databases: a line lost to a concurrent
-				// registration is reported, the others stay.
-				e, err := s.insertTx(tx, l.n)
-				if errors.Is(err, ErrExists) {
-					raced = append(raced, LineError{Line: l.line, Message: ErrExists.Message})
-					continue
-				}
-				if err != nil {
-					return fmt.Errorf("import line %d: %w", l.line, err)
-				}
-				created = append(created, e.ID)
+		for _, l := range good {
+			// A failed statement leaves the transaction usable on both
+			// databases: a line lost to a concurrent registration is
+			// reported, the others stay.
+			e, err := s.insertTx(tx, l.n)
+			if errors.Is(err, ErrExists) {
+				raced = append(raced, lineError(l.line, ErrExists.Message, "uscc", ErrExists.Message))
+				continue
 			}
-			return nil
-		})
+			if err != nil {
+				return fmt.Errorf("import line %d: %w", l.line, err)
+			}
+			created = append(created, e.ID)
+		}
+		staff.AuditDetail(ctx, fmt.Sprintf("enterprise import: %d imported, %d rejected", len(created), len(res.Errors)+len(raced)))
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -103,10 +117,20 @@ func (s *Service) checkImport(ctx context.Context, scope staff.Scope, r io.Reade
 		return nil, nil, err
 	}
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	cr := csv.NewReader(bytes.NewReader(data))
-	cr.FieldsPerRecord = -1
-	cr.TrimLeadingSpace = true
-	head, err := cr.Read()
+	// Each line is read as a CSV record of its own: no field may hold a
+	// line break (checkText), so a record spanning lines is always bad, and
+	// a quote left open must not swallow the lines after it unreported.
+	lines := bytes.Split(data, []byte("\n"))
+	rows := 0
+	for _, l := range lines[1:] {
+		if len(bytes.TrimSpace(l)) > 0 {
+			rows++
+		}
+	}
+	if rows > maxImportRows {
+		return nil, nil, apperr.Field("file", fmt.Sprintf("一次最多导入 %d 行", maxImportRows))
+	}
+	head, err := readLine(lines[0])
 	if err != nil {
 		return nil, nil, apperr.Field("file", "无法读取 CSV 表头")
 	}
@@ -119,26 +143,18 @@ func (s *Service) checkImport(ctx context.Context, scope staff.Scope, r io.Reade
 	res := &ImportResult{Errors: []LineError{}}
 	var good []importLine
 	seen := map[string]int{} // code → first line
-	for rows := 0; ; rows++ {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if rows == maxImportRows {
-			return nil, nil, apperr.Field("file", fmt.Sprintf("一次最多导入 %d 行", maxImportRows))
-		}
-		if err != nil {
-			line := 0
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				line = pe.StartLine
-			}
-			res.Errors = append(res.Errors, LineError{Line: line, Message: "CSV 格式错误"})
+	for i, raw := range lines[1:] {
+		line := i + 2
+		if len(bytes.TrimSpace(raw)) == 0 {
 			continue
 		}
-		line, _ := cr.FieldPos(0)
+		rec, err := readLine(raw)
+		if err != nil {
+			res.Errors = append(res.Errors, lineError(line, "CSV 格式错误：引号不成对"))
+			continue
+		}
 		if len(rec) != len(ImportHeader) {
-			res.Errors = append(res.Errors, LineError{Line: line, Message: fmt.Sprintf("须为 %d 列", len(ImportHeader))})
+			res.Errors = append(res.Errors, lineError(line, fmt.Sprintf("须为 %d 列", len(ImportHeader))))
 			continue
 		}
 		n := NewEnterprise{USCC: rec[0], Name: rec[1], Industry: rec[2], Street: rec[3]}
@@ -147,11 +163,14 @@ func (s *Service) checkImport(ctx context.Context, scope staff.Scope, r io.Reade
 			if !errors.As(err, &ae) {
 				return nil, nil, err
 			}
-			res.Errors = append(res.Errors, LineError{Line: line, Message: ae.Message})
+			le := lineError(line, ae.Message)
+			maps.Copy(le.Fields, ae.Fields)
+			res.Errors = append(res.Errors, le)
 			continue
 		}
 		if first, dup := seen[n.USCC]; dup {
-			res.Errors = append(res.Errors, LineError{Line: line, Message: fmt.Sprintf("与第 %d 行的统一社会信用代码重复", first)})
+			msg := fmt.Sprintf("与第 %d 行的统一社会信用代码重复", first)
+			res.Errors = append(res.Errors, lineError(line, msg, "uscc", msg))
 			continue
 		}
 		seen[n.USCC] = line
@@ -174,10 +193,25 @@ func (s *Service) checkImport(ctx context.Context, scope staff.Scope, r io.Reade
 	fresh := good[:0]
 	for _, l := range good {
 		if registered[l.n.USCC] {
-			res.Errors = append(res.Errors, LineError{Line: l.line, Message: ErrExists.Message})
+			res.Errors = append(res.Errors, lineError(l.line, ErrExists.Message, "uscc", ErrExists.Message))
 			continue
 		}
 		fresh = append(fresh, l)
 	}
 	return fresh, res, nil
+}
+
+// readLine reads one line (without its line break) as one CSV record.
+func readLine(line []byte) ([]string, error) {
+	cr := csv.NewReader(bytes.NewReader(bytes.TrimSuffix(line, []byte("\r"))))
+	cr.FieldsPerRecord = -1
+	cr.TrimLeadingSpace = true
+	rec, err := cr.Read()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := cr.Read(); !errors.Is(err, io.EOF) {
+		return nil, errors.New("more than one record")
+	}
+	return rec, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"gorm.io/gorm"
@@ -75,27 +76,25 @@ func (s *Service) Object(ctx context.Context, residentID int64, code string, fac
 		return nil, apperr.Field("factor_id", "不是该企业当前评级的因素")
 	}
 	var o Objection
-	err = db.Retry(ctx, 5, func() error {
-		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			// Lock the record so two objections to it serialize.
-			var rec CreditRecord
-			if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Take(&rec, "id = ? AND enterprise_id = ?", factorID, e.ID).Error; err != nil {
-				return fmt.Errorf("lock credit record: %w", err)
-			}
-			var n int64
-			if err := tx.Model(&Objection{}).Where("credit_record_id = ? AND status = ?", factorID, ObjectionPending).Count(&n).Error; err != nil {
-				return fmt.Errorf("count objections: %w", err)
-			}
-			if n > 0 {
-				return ErrPendingExists
-			}
-			o = Objection{EnterpriseID: e.ID, CreditRecordID: factorID, ResidentID: residentID, Reason: reason,
-				Status: ObjectionPending, CreatedAt: s.now().UTC()}
-			if err := tx.Create(&o).Error; err != nil {
-				return fmt.Errorf("create objection: %w", err)
-			}
-			return nil
-		})
+	err = db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		// Lock the record so two objections to it serialize.
+		var rec CreditRecord
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Take(&rec, "id = ? AND enterprise_id = ?", factorID, e.ID).Error; err != nil {
+			return fmt.Errorf("lock credit record: %w", err)
+		}
+		var n int64
+		if err := tx.Model(&Objection{}).Where("credit_record_id = ? AND status = ?", factorID, ObjectionPending).Count(&n).Error; err != nil {
+			return fmt.Errorf("count objections: %w", err)
+		}
+		if n > 0 {
+			return ErrPendingExists
+		}
+		o = Objection{EnterpriseID: e.ID, CreditRecordID: factorID, ResidentID: residentID, Reason: reason,
+			Status: ObjectionPending, CreatedAt: s.now().UTC()}
+		if err := tx.Create(&o).Error; err != nil {
+			return fmt.Errorf("create objection: %w", err)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -133,30 +132,32 @@ func (s *Service) DecideObjection(ctx context.Context, by *staff.Member, id int6
 	if approve {
 		status = ObjectionApproved
 	}
-	err = db.Retry(ctx, 5, func() error {
-		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			if err := lockEnterprise(tx, e.ID); err != nil {
-				return err
-			}
-			now := s.now().UTC()
-			res := tx.Model(&Objection{}).Where("id = ? AND status = ?", id, ObjectionPending).
-				Updates(map[string]any{"status": status, "decided_by": by.ID, "decided_at": now})
-			if res.Error != nil {
-				return fmt.Errorf("decide objection: %w", res.Error)
-			}
-			if res.RowsAffected == 0 {
-				return ErrDecided
-			}
-			if !approve {
-				return nil
-			}
-			if err := tx.Model(&CreditRecord{}).Where("id = ? AND revoked_at IS NULL", o.CreditRecordID).
-				Update("revoked_at", now).Error; err != nil {
-				return fmt.Errorf("revoke credit record: %w", err)
-			}
-			_, err := s.rateTx(tx, e.ID, CauseObjection)
+	err = db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		if err := lockEnterprise(tx, e.ID); err != nil {
 			return err
-		})
+		}
+		now := s.now().UTC()
+		res := tx.Model(&Objection{}).Where("id = ? AND status = ?", id, ObjectionPending).
+			Updates(map[string]any{"status": status, "decided_by": by.ID, "decided_at": now})
+		if res.Error != nil {
+			return fmt.Errorf("decide objection: %w", res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return ErrDecided
+		}
+		staff.AuditDetail(ctx, "objection "+strconv.FormatInt(id, 10)+" "+status)
+		if err := s.tellMembersTx(tx, e.ID, objectionNotice(e, &o, &rec, approve), o.ResidentID); err != nil {
+			return err
+		}
+		if !approve {
+			return nil
+		}
+		if err := tx.Model(&CreditRecord{}).Where("id = ? AND revoked_at IS NULL", o.CreditRecordID).
+			Update("revoked_at", now).Error; err != nil {
+			return fmt.Errorf("revoke credit record: %w", err)
+		}
+		_, err := s.rateTx(tx, e.ID, CauseObjection)
+		return err
 	})
 	if err != nil {
 		return nil, err

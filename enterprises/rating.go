@@ -40,8 +40,9 @@ func (Rating) TableName() string { return "ratings" }
 
 // rateTx re-rates an enterprise inside tx: it locks the enterprise row,
 // scores its records with the current model, stores the rating, mirrors it
-// on the enterprise and records benefit programs the enterprise newly
-// qualifies for (their notices go out after commit, see notifyPending).
+// on the enterprise, tells the members if the grade changed (gradeNotice)
+// and records benefit programs the enterprise newly qualifies for (their
+// notices go out after commit, see notifyPending).
 func (s *Service) rateTx(tx *gorm.DB, enterpriseID int64, cause string) (*Rating, error) {
 	var e Enterprise
 	if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Take(&e, "id = ?", enterpriseID).Error; err != nil {
@@ -57,10 +58,22 @@ func (s *Service) rateTx(tx *gorm.DB, enterpriseID int64, cause string) (*Rating
 		return nil, fmt.Errorf("load credit records: %w", err)
 	}
 	sc, grade, factors, validUntil := score(records, now)
+	var prev *Rating
+	if e.Grade != "" && e.Grade != grade {
+		var err error
+		if prev, err = latestRating(tx, enterpriseID); err != nil {
+			return nil, err
+		}
+	}
 	r := &Rating{EnterpriseID: enterpriseID, ModelVersion: ModelVersion, Score: sc, Grade: grade,
 		Factors: factors, Cause: cause, RatedAt: now, ValidUntil: validUntil}
 	if err := tx.Create(r).Error; err != nil {
 		return nil, fmt.Errorf("store rating: %w", err)
+	}
+	if prev != nil {
+		if err := s.tellMembersTx(tx, enterpriseID, gradeNotice(&e, prev, r)); err != nil {
+			return nil, err
+		}
 	}
 	err := tx.Model(&Enterprise{}).Where("id = ?", enterpriseID).Updates(map[string]any{
 		"grade": grade, "score": sc, "model_version": ModelVersion, "rated_at": now, "valid_until": validUntil, "updated_at": now,
@@ -103,12 +116,10 @@ func (s *Service) Rerate(ctx context.Context, enterpriseID int64, cause string) 
 
 func (s *Service) rerate(ctx context.Context, enterpriseID int64, cause string) (*Rating, error) {
 	var r *Rating
-	err := db.Retry(ctx, 5, func() error {
-		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			var err error
-			r, err = s.rateTx(tx, enterpriseID, cause)
-			return err
-		})
+	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		var err error
+		r, err = s.rateTx(tx, enterpriseID, cause)
+		return err
 	})
 	return r, err
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -187,6 +188,7 @@ func (s *Service) Update(ctx context.Context, m *staff.Member, r StreetRegions, 
 		if err != nil {
 			return err
 		}
+		staff.AuditDetail(ctx, "notice "+strconv.FormatInt(n.ID, 10)+" edited")
 		if n.Status != StatusDraft && n.Status != StatusRejected {
 			return ErrWrongState
 		}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -228,6 +229,7 @@ func (s *Service) Create(ctx context.Context, m *staff.Member, r StreetRegions, 
 		if err := tx.Create(n).Error; err != nil {
 			return err
 		}
+		staff.AuditTarget(ctx, "notices", strconv.FormatInt(n.ID, 10))
 		return tx.Create(&Event{NoticeID: n.ID, Action: "created", ActorID: m.ID, CreatedAt: now}).Error
 	})
 	if err != nil {
@@ -316,6 +318,7 @@ func (s *Service) transition(ctx context.Context, m *staff.Member, r StreetRegio
 		if !slices.Contains(from, n.Status) {
 			return ErrWrongState
 		}
+		staff.AuditDetail(ctx, "notice "+strconv.FormatInt(n.ID, 10)+" "+to)
 		upd := map[string]any{"status": to, "updated_at": now}
 		switch to {
 		case StatusRejected:

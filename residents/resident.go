@@ -208,7 +208,7 @@ func (s *Service) Update(ctx context.Context, id int64, p Patch) (*Resident, err
 	if err := p.Validate(s.regions, s.now()); err != nil {
 		return nil, err
 	}
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
 		var r Resident
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ? AND deleted_at IS NULL", id).Take(&r).Error; err != nil {
 			if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -309,7 +309,7 @@ func (s *Service) Consent(ctx context.Context, id int64, version string) (*Resid
 		return nil, apperr.Field("version", "须为 1–32 个字母、数字或 . _ -")
 	}
 	now := s.now().UTC()
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
 		res := tx.Model(&Resident{}).Where("id = ? AND deleted_at IS NULL", id).Updates(map[string]any{
 			"consent_version": version, "consented_at": now, "updated_at": now,
 		})
@@ -367,7 +367,7 @@ func (s *Service) Export(ctx context.Context, id int64) (*Export, error) {
 // anonymous ID. Returns ErrNotFound for an unknown or deleted resident.
 func (s *Service) Delete(ctx context.Context, id int64) error {
 	now := s.now().UTC()
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
 		res := tx.Model(&Resident{}).Where("id = ? AND deleted_at IS NULL", id).Updates(map[string]any{
 			"openid": nil, "unionid": nil, "nickname": "", "avatar_url": "",
 			"phone_enc": nil, "phone_hash": nil, "phone_masked": "",

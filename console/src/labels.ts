@@ -74,6 +74,10 @@ export const creditKind: Record<string, string> = {
   tax_grade: '纳税信用等级',
 }
 export const severity: Record<string, string> = { minor: '轻微', general: '一般', serious: '严重' }
+export const ratingCause: Record<string, string> = { created: '登记', record: '新增信用记录', objection: '异议成立', due: '到期复评' }
+export const gradeType: Record<string, 'success' | 'primary' | 'warning' | 'danger'> = { A: 'success', B: 'primary', C: 'warning', D: 'danger' }
+/** enterpriseField names the columns of an enterprise (and of an import line) in Chinese. */
+export const enterpriseField: Record<string, string> = { uscc: '信用代码', name: '企业名称', industry: '行业', street: '街道' }
 
 /** fmtTime shows an RFC 3339 time in the district's zone. */
 export function fmtTime(t?: string | null): string {

@@ -47,11 +47,15 @@ export const screens: RouteRecordRaw[] = [
   screen('points/rules', '积分规则', () => import('./screens/PointsRules.vue'), { menu: '个人积分', perm: 'points.rules.manage' }),
   screen('points/rewards', '兑换奖品', () => import('./screens/Rewards.vue'), { menu: '个人积分', perm: 'rewards.manage' }),
 
-  screen('enterprises', '企业登记', () => import('./screens/Enterprises.vue'), { menu: '企业评价', perm: 'enterprises.manage' }),
-  screen('enterprises/credit', '信用记录', () => import('./screens/CreditRecord.vue'), { menu: '企业评价', perm: 'credit.write' }),
+  screen('enterprises', '企业名录', () => import('./screens/Enterprises.vue'), { menu: '企业评价', perm: 'enterprises.manage' }),
+  screen('enterprises/new', '登记与导入', () => import('./screens/EnterpriseNew.vue'), { menu: '企业评价', perm: 'enterprises.manage' }),
+  screen('enterprises/records', '信用记录', () => import('./screens/CreditRecords.vue'), { menu: '企业评价', perm: 'credit.write' }),
+  screen('enterprises/credit', '录入信用记录', () => import('./screens/CreditRecord.vue'), { menu: '企业评价', perm: 'credit.write' }),
   screen('enterprises/bindings', '绑定审核', () => import('./screens/Bindings.vue'), { menu: '企业评价', perm: 'enterprises.bindings.decide' }),
   screen('enterprises/objections', '异议处理', () => import('./screens/Objections.vue'), { menu: '企业评价', perm: 'enterprises.objections.decide' }),
   screen('enterprises/benefits', '惠企政策', () => import('./screens/Benefits.vue'), { menu: '企业评价', perm: 'benefits.manage' }),
+  screen('enterprises/benefits/:id', '政策匹配', () => import('./screens/BenefitProgram.vue'), { perm: 'benefits.manage' }),
+  screen('enterprises/:uscc', '企业详情', () => import('./screens/EnterpriseDetail.vue'), { perm: 'enterprises.manage' }),
 
   screen('surveys', '问卷与答题', () => import('./screens/Surveys.vue'), { menu: '问卷答题', perm: 'surveys.read' }),
   screen('surveys/new', '新建问卷', () => import('./screens/SurveyCreate.vue'), { menu: '问卷答题', perm: 'surveys.write' }),

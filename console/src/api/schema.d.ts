@@ -31,13 +31,57 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Benefit programs
+         * @description Staff with benefits.manage (credit_officer, dept_admin). The programs of the member's department (every department's for a district account), newest first, cursor-paginated, each with `matched` (enterprises it matched, of the member's streets) and `notified` (of those, whose notice has gone out to the members bound at the time, if any). `status` running or ended (default both).
+         */
+        get: operations["listBenefitPrograms"];
         put?: never;
         /**
          * Create a benefit program
          * @description Staff with benefits.manage (credit_officer, dept_admin). "信用+免申即享": every enterprise meeting the criteria is matched now and listed in `matches`; its approved members get an inbox notice: a fixed system text naming the program and their enterprise, sent for the program's department (staff write nothing into it but the program's name, quoted and cut short). Each enterprise's members are notified once per program: now, or when a later re-rating first makes the enterprise qualify. `notice` is the program's description: the enterprise's members read it with the program in GET /enterprises/{uscc}/benefits; it never goes to inboxes. criteria.streets must lie within the member's streets (else 403 naming `criteria.streets`; a street-scoped member must name some of their streets); each street and industry counts once, at most 50 industries of at most 64 characters.
          */
         post: operations["createBenefitProgram"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/benefit-programs/{id}/end": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End a benefit program
+         * @description Staff with benefits.manage. Ends a running program of the member's department: from then on it matches no enterprise and is no longer listed in an enterprise's GET /enterprises/{uscc}/benefits. What it matched stays as it was: the matches are kept (GET …/matches), and notices already sent stay in the members' inboxes (they were true when sent; nothing is recalled). Notices of matches not yet sent (e.g. held by a notify outage) are not sent any more. Another department's program is 404, as an unknown one; a street-scoped member may end only a program whose criteria.streets lie within their streets (else 403 naming `criteria.streets`); a program already ended is 409. Answers the ended program with its counts.
+         */
+        post: operations["endBenefitProgram"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/benefit-programs/{id}/matches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Enterprises a benefit program matched
+         * @description Staff with benefits.manage. The enterprises the program matched (when it was created, or when a re-rating first made them qualify), of the member's streets, in the order they matched, cursor-paginated, with when its notice went out to the members bound at the time (`notified_at` null: not yet, e.g. held by a notify outage, or never, for a program ended first). Another department's program is 404, as an unknown one.
+         */
+        get: operations["listProgramMatches"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -51,11 +95,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Credit records
+         * @description Staff with credit.write (credit_officer). The credit records the member's department wrote (every department's for a district account), about enterprises of the member's streets, newest first, cursor-paginated, each with its enterprise's code and name. Filters: `uscc` (the enterprise), `kind`, `department_id` (a department outside the member's scope lists nothing) and `case_ref` (exact). A record counts in ratings from occurred_at until expires_at unless revoked_at is set (an upheld objection). A bad filter is 400 naming it.
+         */
+        get: operations["listCreditRecords"];
         put?: never;
         /**
          * Write a credit record
-         * @description Staff with credit.write (credit_officer of any department; the department is recorded). An enterprise outside a street-scoped member's streets answers 404 like an unknown one. One case, one record: a record naming case_ref is idempotent on (enterprise, kind, case_ref, trimmed): repeating it with the same content (severity, occurred_at, expires_at, note, department) answers 200 with the first record and the enterprise's current rating and writes nothing; with other content it is 409. A record without case_ref is always a new one. occurred_at is RFC 3339 and not in the future. expires_at defaults to the national publication period (minor 3 months, general 1 year, serious 3 years from occurrence) and, when given, must lie within the severity's window (minor up to 3 months; general 3 months to 1 year; serious 1 to 3 years; honor and tax_grade up to 3 years). The enterprise is re-rated at once; an expired record stops counting. Scoring model 2026.1 (enterprises/model.go, the one place it is defined): base score 85; every counting credit record adds points by kind and severity (minor/general/serious): penalty −5/−15/−30, commitment_breach −5/−12/−25, arrears −3/−10/−20, complaint −2/−5/−10, honor +2/+5/+10, tax_grade (A-grade taxpayer) +3/+5/+8; clamped to 0–100; grades A ≥ 90, B ≥ 75, C ≥ 60, else D. A record counts from occurred_at until expires_at (publication period, credit repair) unless an upheld objection removed it. valid_until is the earlier of the next expiry of a counted record and rated_at + 90 days; a worker (hourly, so at least daily) re-rates every enterprise whose rating is no longer valid, so expiries take effect without any write. Every rating is kept as history with its model version.
+         * @description Staff with credit.write (credit_officer of any department; the department is recorded). An enterprise outside a street-scoped member's streets answers 404 like an unknown one. One case, one record: a record naming case_ref is idempotent on (enterprise, kind, case_ref, trimmed): repeating it with the same content (severity, occurred_at, expires_at, note, department) answers 200 with the first record and the enterprise's current rating and writes nothing; with other content it is 409. A record without case_ref is always a new one. occurred_at is RFC 3339 and not in the future. expires_at defaults to the national publication period (minor 3 months, general 1 year, serious 3 years from occurrence) and, when given, must lie within the severity's window (minor up to 3 months; general 3 months to 1 year; serious 1 to 3 years; honor and tax_grade up to 3 years). The enterprise is re-rated at once; an expired record stops counting. Due process: in the same transaction the enterprise's bound members get an inbox notice (system message credit_recorded, a fixed text naming the enterprise, the record's kind, severity, case reference, dates and points, and how to object; once per record, nothing on a repeat) and, if the grade changed, a second one (grade_changed: old and new grade and score, and the records that moved it; once per rating). A re-rating by the worker that changes the grade (an expiry) tells them the same way; one that keeps the grade tells nothing. Scoring model 2026.1 (enterprises/model.go, the one place it is defined): base score 85; every counting credit record adds points by kind and severity (minor/general/serious): penalty −5/−15/−30, commitment_breach −5/−12/−25, arrears −3/−10/−20, complaint −2/−5/−10, honor +2/+5/+10, tax_grade (A-grade taxpayer) +3/+5/+8; clamped to 0–100; grades A ≥ 90, B ≥ 75, C ≥ 60, else D. A record counts from occurred_at until expires_at (publication period, credit repair) unless an upheld objection removed it. valid_until is the earlier of the next expiry of a counted record and rated_at + 90 days; a worker (hourly, so at least daily) re-rates every enterprise whose rating is no longer valid, so expiries take effect without any write. Every rating is kept as history with its model version.
          */
         post: operations["createCreditRecord"];
         delete?: never;
@@ -155,7 +203,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Search the enterprise registry
+         * @description Staff with enterprises.manage (credit_officer, dept_admin). Enterprises of the member's streets only (a street-scoped member never sees another street's, whatever the filters), newest registration first, cursor-paginated. `q` matches a substring of the name (ASCII letters in any case) or the start of the code as typed (any case, spaces and hyphens ignored); `street`, `industry` and `grade` match exactly. A bad filter is 400 naming it.
+         */
+        get: operations["listEnterprises"];
         put?: never;
         /**
          * Register an enterprise
@@ -179,9 +231,29 @@ export interface paths {
         put?: never;
         /**
          * Import enterprises from CSV
-         * @description Staff with enterprises.manage. The CSV (UTF-8, optional BOM) is the body (Content-Type text/csv) or the `file` part of a multipart/form-data form; header `uscc,name,industry,street`. Every field of every line is checked before anything is written, as a single registration checks it: the code (spaces and hyphens inside it are dropped), text that is valid UTF-8 without control characters and fits its column (name 128 characters, industry 64), a known street inside the member's streets; and against the registry and the file (already registered, code repeated in the file), and the column count. Each bad line is reported in `errors` with its line number (the header is line 1) and reason; the good lines are then all registered and rated together, in one transaction: all of them are saved, or, if the database fails, none is and the answer is a 5xx. So a 200 always means: `imported` lines saved, every other line listed in `errors`. A wrong header, a file that is not CSV or one with more than 20,000 lines is 400 naming `file`, and nothing is saved.
+         * @description Staff with enterprises.manage. The CSV (UTF-8, optional BOM) is the body (Content-Type text/csv) or the `file` part of a multipart/form-data form; header `uscc,name,industry,street`. Each line is one record (no field may hold a line break: a quote left open spoils its own line only); blank lines are skipped. Every field of every line is checked before anything is written, as a single registration checks it: the code (spaces and hyphens inside it are dropped), text that is valid UTF-8 without control characters and fits its column (name 128 characters, industry 64), a known street inside the member's streets; and against the registry and the file (already registered, code repeated in the file), and the column count. Each bad line is reported in `errors` with its line number (the header is line 1), its reason and the columns at fault; the good lines are then all registered and rated together, in one transaction: all of them are saved, or, if the database fails, none is and the answer is a 5xx. So a 200 always means: `imported` lines saved, every other line listed in `errors`. A wrong header, a file that is not CSV or one with more than 20,000 lines is 400 naming `file`, and nothing is saved.
          */
         post: operations["importEnterprises"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/enterprises/{uscc}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One enterprise: rating, factors, history, members, objections
+         * @description Staff with enterprises.manage (credit_officer, dept_admin). The enterprise as registered with its current rating; `factors`, the credit records that produced it (explained); `history`, its ratings newest first (at most 50: the chart of its score and grade over time, each with its cause); `bindings`, how many members are bound and how many requests wait; `objections`, the latest 50 objections to its records, newest first. An enterprise of a street outside the member's streets is 404, as an unknown one. Audited as a read of personal data (objections carry the resident and their reason).
+         */
+        get: operations["getEnterpriseAdmin"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -451,7 +523,7 @@ export interface paths {
         put?: never;
         /**
          * Decide an objection
-         * @description Staff with enterprises.objections.decide (credit_officer). Only the department that wrote the disputed record decides (a district-wide record: superadmins), and street-scoped members only for enterprises in their streets; any other objection is 404, like an unknown one. approve=true removes the factor (its credit record stops counting for good) and re-rates at once; only pending objections (409 otherwise).
+         * @description Staff with enterprises.objections.decide (credit_officer). Only the department that wrote the disputed record decides (a district-wide record: superadmins), and street-scoped members only for enterprises in their streets; any other objection is 404, like an unknown one. approve=true removes the factor (its credit record stops counting for good) and re-rates at once; only pending objections (409 otherwise). In the same transaction the enterprise's bound members and the objector get an inbox notice of the decision (system message objection_decided, once per objection), and of the grade change an upheld objection causes (grade_changed).
          */
         post: operations["decideObjection"];
         delete?: never;
@@ -1217,7 +1289,7 @@ export interface paths {
         };
         /**
          * 企业免申即享政策
-         * @description Benefits without applying. Only residents with an approved binding to the enterprise (its members). Any other resident — pending, rejected, a member of another enterprise, or a stranger — gets 403 permission_denied and learns nothing beyond the public view (the enterprise's existence, name and grade are public anyway); an unregistered code is 404. Staff tokens get 403. The benefit programs the enterprise qualifies for now (grade, industry, street), newest first; not paginated.
+         * @description Benefits without applying. Only residents with an approved binding to the enterprise (its members). Any other resident — pending, rejected, a member of another enterprise, or a stranger — gets 403 permission_denied and learns nothing beyond the public view (the enterprise's existence, name and grade are public anyway); an unregistered code is 404. Staff tokens get 403. The running benefit programs the enterprise qualifies for now (grade, industry, street), newest first; an ended program is no longer listed (ended_at is always null here); not paginated.
          */
         get: operations["enterpriseBenefits"];
         put?: never;
@@ -2247,6 +2319,47 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        EnterpriseAdminDetail: components["schemas"]["Enterprise"] & {
+            /** @description the credit records counted in the current rating */
+            factors: components["schemas"]["EnterpriseFactor"][];
+            /** @description ratings, newest first, at most 50 */
+            history: {
+                /** @description ID (decimal string) */
+                id: string;
+                model_version: string;
+                score: number;
+                grade: string;
+                /** @enum {string} */
+                cause: "created" | "record" | "objection" | "due";
+                /** Format: date-time */
+                rated_at: string;
+                /** Format: date-time */
+                valid_until: string;
+            }[];
+            bindings: {
+                /** @description members bound */
+                approved: number;
+                /** @description binding requests waiting */
+                pending: number;
+            };
+            /** @description the latest 50 objections to its credit records, newest first */
+            objections: {
+                /** @description ID (decimal string) */
+                id: string;
+                /** @description the disputed credit record's ID */
+                factor_id: string;
+                /** @description ID (decimal string) */
+                resident_id: string;
+                /** @description empty once the resident deleted their account */
+                reason: string;
+                /** @enum {string} */
+                status: "pending" | "approved" | "rejected";
+                /** Format: date-time */
+                decided_at: string | null;
+                /** Format: date-time */
+                created_at: string;
+            }[];
+        };
         EnterpriseBenefitCriteria: {
             /**
              * @description worst grade that still qualifies (B: A and B)
@@ -2269,6 +2382,23 @@ export interface components {
             /** @description empty: any street (not allowed for street-scoped staff, who must name streets inside their scope) */
             streets?: string[];
         };
+        EnterpriseBenefitMatch: {
+            /** @description ID (decimal string) */
+            id: string;
+            uscc: string;
+            name: string;
+            industry: string;
+            street: string;
+            /** @description the enterprise's current grade */
+            grade: string;
+            /** Format: date-time */
+            matched_at: string;
+            /**
+             * Format: date-time
+             * @description when its notice went out to the members bound at the time (if any); null: not yet, or never (program ended first)
+             */
+            notified_at: string | null;
+        };
         EnterpriseBenefitProgram: {
             /** @description ID (decimal string) */
             id: string;
@@ -2278,6 +2408,17 @@ export interface components {
             department_id: string | null;
             /** Format: date-time */
             created_at: string;
+            /**
+             * Format: date-time
+             * @description when the program was ended (POST /admin/benefit-programs/{id}/end); null while it runs
+             */
+            ended_at: string | null;
+        };
+        EnterpriseBenefitProgramListed: components["schemas"]["EnterpriseBenefitProgram"] & {
+            /** @description enterprises it matched, of the caller's streets */
+            matched: number;
+            /** @description of those, whose notice has gone out (to the members bound at the time, if any) */
+            notified: number;
         };
         EnterpriseBinding: {
             /** @description ID (decimal string) */
@@ -2313,6 +2454,10 @@ export interface components {
             revoked_at: string | null;
             /** Format: date-time */
             recorded_at: string;
+        };
+        EnterpriseCreditRecordListed: components["schemas"]["EnterpriseCreditRecord"] & {
+            uscc: string;
+            enterprise_name: string;
         };
         /** @description a credit record as written, with its enterprise code and the rating it produced */
         EnterpriseCreditRecordResult: components["schemas"]["EnterpriseCreditRecord"] & {
@@ -3355,6 +3500,40 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    listBenefitPrograms: {
+        parameters: {
+            query?: {
+                /** @description running or ended; both when left out */
+                status?: "running" | "ended";
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: components["parameters"]["PageSize"];
+                page_token?: components["parameters"]["PageToken"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["EnterpriseBenefitProgramListed"][];
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     createBenefitProgram: {
         parameters: {
             query?: never;
@@ -3392,6 +3571,110 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    endBenefitProgram: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnterpriseBenefitProgramListed"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listProgramMatches: {
+        parameters: {
+            query?: {
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: components["parameters"]["PageSize"];
+                page_token?: components["parameters"]["PageToken"];
+            };
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["EnterpriseBenefitMatch"][];
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listCreditRecords: {
+        parameters: {
+            query?: {
+                /** @description the enterprise's code (as typed: any case, spaces and hyphens ignored) */
+                uscc?: string;
+                /** @description record kind */
+                kind?: "penalty" | "commitment_breach" | "arrears" | "complaint" | "honor" | "tax_grade";
+                /** @description recording department's ID (decimal string) */
+                department_id?: string;
+                /** @description case reference, exact */
+                case_ref?: string;
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: components["parameters"]["PageSize"];
+                page_token?: components["parameters"]["PageToken"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["EnterpriseCreditRecordListed"][];
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -3614,6 +3897,46 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    listEnterprises: {
+        parameters: {
+            query?: {
+                /** @description a part of the name, or the first characters of the code; at most 128 characters */
+                q?: string;
+                /** @description one of the district's streets (GET /regions) */
+                street?: string;
+                /** @description exact industry */
+                industry?: string;
+                /** @description current grade */
+                grade?: "A" | "B" | "C" | "D";
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: components["parameters"]["PageSize"];
+                page_token?: components["parameters"]["PageToken"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Enterprise"][];
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     createEnterprise: {
         parameters: {
             query?: never;
@@ -3682,6 +4005,10 @@ export interface operations {
                         errors: {
                             line: number;
                             message: string;
+                            /** @description the columns at fault (uscc, name, industry, street) and what is wrong with each, as details.fields of a 400; empty when the line as a whole is bad (CSV quoting, column count) */
+                            fields: {
+                                [key: string]: string;
+                            };
                         }[];
                     };
                 };
@@ -3690,6 +4017,35 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getEnterpriseAdmin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Unified social credit code (GB 32100-2015, 18 characters); case-insensitive, and spaces or hyphens typed inside it are ignored. A malformed code or wrong check character is 400 naming `uscc`. */
+                uscc: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnterpriseAdminDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };

@@ -1,0 +1,177 @@
+package enterprises
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/staff"
+)
+
+// EnterpriseFilter selects enterprises of the registry for staff: Q is a
+// substring of the name or the start of the code (as typed: any case,
+// spaces and hyphens ignored); the other fields match exactly when set.
+// Newest registration first, before the cursor After (an ID).
+type EnterpriseFilter struct {
+	Q        string
+	Street   string
+	Industry string
+	Grade    string
+	After    int64
+	Limit    int
+}
+
+// validate checks the filter; it returns an invalid_argument error naming
+// the bad fields.
+func (f *EnterpriseFilter) validate(isStreet func(string) bool) error {
+	fields := map[string]string{}
+	checkText(fields, "q", &f.Q, 128, false, false)
+	checkText(fields, "industry", &f.Industry, 64, false, false)
+	checkText(fields, "street", &f.Street, 32, false, false)
+	if _, bad := fields["street"]; !bad && f.Street != "" && !isStreet(f.Street) {
+		fields["street"] = "未知街道"
+	}
+	if f.Grade != "" && !slices.Contains(Grades, f.Grade) {
+		fields["grade"] = "须为以下之一: A B C D"
+	}
+	if f.Limit <= 0 {
+		f.Limit = 20
+	}
+	return apperr.Fields(fields)
+}
+
+// likeEscape escapes the LIKE wildcards of s for a pattern with ESCAPE '!'.
+func likeEscape(s string) string {
+	return strings.NewReplacer("!", "!!", "%", "!%", "_", "!_").Replace(s)
+}
+
+// codePrefix returns q as the start of a code (upper case, spaces and
+// hyphens dropped), or "" if q cannot start one.
+func codePrefix(q string) string {
+	p := strings.ToUpper(strings.Map(func(r rune) rune {
+		if r == ' ' || r == '-' {
+			return -1
+		}
+		return r
+	}, q))
+	if p == "" || len(p) > 18 || strings.IndexFunc(p, func(r rune) bool {
+		return !(r >= '0' && r <= '9' || r >= 'A' && r <= 'Z')
+	}) >= 0 {
+		return ""
+	}
+	return p
+}
+
+// Find searches the registry for staff: only enterprises of the streets
+// the scope covers are listed. It returns a page and the cursor of the
+// next one (0 on the last). Returns an invalid_argument error naming a bad
+// filter field.
+func (s *Service) Find(ctx context.Context, scope staff.Scope, f EnterpriseFilter) ([]Enterprise, int64, error) {
+	if err := f.validate(s.streets); err != nil {
+		return nil, 0, err
+	}
+	q := s.db.WithContext(ctx).Model(&Enterprise{})
+	if f.Q != "" {
+		// Names are matched without regard to ASCII case on both databases
+		// (MySQL's utf8mb4_bin compares bytes); codes are stored upper case.
+		like := "%" + likeEscape(strings.ToLower(f.Q)) + "%"
+		if p := codePrefix(f.Q); p != "" {
+			q = q.Where("(LOWER(name) LIKE ? ESCAPE '!' OR uscc LIKE ?)", like, p+"%")
+		} else {
+			q = q.Where("LOWER(name) LIKE ? ESCAPE '!'", like)
+		}
+	}
+	if f.Street != "" {
+		q = q.Where("street = ?", f.Street)
+	}
+	if f.Industry != "" {
+		q = q.Where("industry = ?", f.Industry)
+	}
+	if f.Grade != "" {
+		q = q.Where("grade = ?", f.Grade)
+	}
+	if f.After > 0 {
+		q = q.Where("id < ?", f.After)
+	}
+	q = scope.Filter(q, staff.Columns{Street: "street"})
+	var es []Enterprise
+	if err := q.Order("id DESC").Limit(f.Limit + 1).Find(&es).Error; err != nil {
+		return nil, 0, fmt.Errorf("find enterprises: %w", err)
+	}
+	var next int64
+	if len(es) > f.Limit {
+		es = es[:f.Limit]
+		next = es[len(es)-1].ID
+	}
+	return es, next, nil
+}
+
+// BindingCounts counts an enterprise's bindings by status.
+type BindingCounts struct {
+	Approved int64 `json:"approved"`
+	Pending  int64 `json:"pending"`
+}
+
+// HistoryEntry is one past rating as staff see it.
+type HistoryEntry struct {
+	ID int64 `json:"id,string"`
+	Rating
+}
+
+// AdminDetail is what staff see of one enterprise: its registration and
+// current rating, the factors that produced it, the rating history, how
+// many members are bound and the objections to its credit records.
+type AdminDetail struct {
+	Enterprise
+	Factors    []Factor       `json:"factors"`
+	History    []HistoryEntry `json:"history"`
+	Bindings   BindingCounts  `json:"bindings"`
+	Objections []Objection    `json:"objections"`
+}
+
+// AdminDetail returns the staff view of an enterprise. Returns an
+// invalid_argument error for a malformed code and ErrNotFound for an
+// unknown enterprise or one of a street the scope does not cover.
+func (s *Service) AdminDetail(ctx context.Context, scope staff.Scope, code string) (*AdminDetail, error) {
+	e, err := s.FindByUSCC(ctx, code)
+	if err != nil {
+		return nil, err
+	}
+	if !scope.CoversStreet(e.Street) {
+		return nil, ErrNotFound
+	}
+	d := &AdminDetail{Enterprise: *e, Factors: []Factor{}, History: []HistoryEntry{}, Objections: []Objection{}}
+	hist, err := s.History(ctx, e.ID, historyLimit)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range hist {
+		d.History = append(d.History, HistoryEntry{ID: r.ID, Rating: r})
+	}
+	if len(hist) > 0 {
+		d.Factors = hist[0].Factors
+	}
+	var counts []struct {
+		Status string
+		N      int64
+	}
+	if err := s.db.WithContext(ctx).Model(&Binding{}).Select("status, COUNT(*) AS n").
+		Where("enterprise_id = ?", e.ID).Group("status").Scan(&counts).Error; err != nil {
+		return nil, fmt.Errorf("count bindings: %w", err)
+	}
+	for _, c := range counts {
+		switch c.Status {
+		case BindingApproved:
+			d.Bindings.Approved = c.N
+		case BindingPending:
+			d.Bindings.Pending = c.N
+		}
+	}
+	if err := s.db.WithContext(ctx).Where("enterprise_id = ?", e.ID).Order("id DESC").
+		Limit(historyLimit).Find(&d.Objections).Error; err != nil {
+		return nil, fmt.Errorf("load objections: %w", err)
+	}
+	return d, nil
+}
