@@ -279,6 +279,12 @@ func TestDisableStaff(t *testing.T) {
 				t.Fatalf("%d audit entries %q, want 1: %s", n, want, rec.Body.String())
 			}
 		}
+		// The detail, set inside the transaction that writes the entry.
+		for _, want := range []string{`"detail":"disabled"`, `"detail":"enabled"`} {
+			if !strings.Contains(rec.Body.String(), want) {
+				t.Fatalf("no entry with %s: %s", want, rec.Body.String())
+			}
+		}
 	})
 	t.Run("ErrOutOfScope", func(t *testing.T) {
 		other := e.otherDepartment()
@@ -334,7 +340,7 @@ func TestResetStaffPassword(t *testing.T) {
 	}
 	audit := e.do("GET", "/api/v1/admin/audit-log?target_kind=staff&target_id="+session.Staff.ID, auditor, nil)
 	wantStatus(t, audit, http.StatusOK)
-	if !strings.Contains(audit.Body.String(), "reset-password") {
+	if !strings.Contains(audit.Body.String(), "reset-password") || !strings.Contains(audit.Body.String(), `"detail":"password reset"`) {
 		t.Fatalf("no audit entry: %s", audit.Body.String())
 	}
 	var leaked int64
@@ -395,7 +401,7 @@ func TestChangePassword(t *testing.T) {
 		// One entry, naming the member, and neither password.
 		var entries []struct{ TargetKind, TargetID, Detail string }
 		e.db.Table("audit_log").Where("action = ?", "POST /api/v1/auth/change-password").Find(&entries)
-		if len(entries) != 1 || entries[0].TargetKind != "staff" || entries[0].TargetID != m.ID ||
+		if len(entries) != 1 || entries[0].TargetKind != "staff" || entries[0].TargetID != m.ID || entries[0].Detail != "password changed" ||
 			strings.Contains(entries[0].Detail, "password-123") || strings.Contains(entries[0].Detail, "brand-new") {
 			t.Fatalf("audit entries %+v, want one naming staff %s", entries, m.ID)
 		}
