@@ -35,6 +35,9 @@ func TestConsoleStaffManagement(t *testing.T) {
 	s.login("editor.sun", "first-password-1")
 
 	tb.run("reset the password",
+		// The list's loading mask fades out after the rows show: a click
+		// meanwhile lands on the mask.
+		waitJS(`!document.querySelector('[data-test=staff-list] .el-loading-mask')`),
 		chromedp.Click(css(`[data-test="reset-editor.sun"]`)),
 		chromedp.WaitVisible(css(`.el-message-box`)),
 		chromedp.Click(css(`.el-message-box .el-button--primary`)),
