@@ -35,6 +35,7 @@ type idorWorld struct {
 	readerX, readerXStreet          string // auditors of X (ReadResidents): unscoped, on 莲花街道
 	reviewerX, reviewerY            string // notice reviewers: owner, other department
 	reviewerXStreet                 string // reviewer of X on 莲花街道
+	adminY, adminXStreet            string // department admins: other department, X on 莲花街道
 
 	// A's points objects.
 	aTxIDs      []string // every transaction of A
@@ -118,6 +119,8 @@ func newIDORWorld(t *testing.T) *idorWorld {
 	w.reviewerX = e.idorStaffer(x, []staff.Role{staff.Reviewer})
 	w.reviewerY = e.idorStaffer(y, []staff.Role{staff.Reviewer})
 	w.reviewerXStreet = e.idorStaffer(x, []staff.Role{staff.Reviewer}, "莲花街道")
+	w.adminY = e.idorStaffer(y, []staff.Role{staff.DeptAdmin})
+	w.adminXStreet = e.idorStaffer(x, []staff.Role{staff.DeptAdmin}, "莲花街道")
 
 	// Points: A earns 100, is deducted 10 by X and appeals, redeems X's reward.
 	aStr := strconv.FormatInt(w.aID, 10)
@@ -587,6 +590,10 @@ func idorCases() map[string]idorCase {
 				}
 			},
 		},
+		"PATCH " + v1 + "/admin/staff/:id":               {owner: staffOwner, attack: staffAttack("PATCH", "", map[string]any{"roles": []string{"reviewer"}})},
+		"POST " + v1 + "/admin/staff/:id/disable":        {owner: staffOwner, attack: staffAttack("POST", "/disable", nil)},
+		"POST " + v1 + "/admin/staff/:id/enable":         {owner: staffOwner, attack: staffAttack("POST", "/enable", nil)},
+		"POST " + v1 + "/admin/staff/:id/reset-password": {owner: staffOwner, attack: staffAttack("POST", "/reset-password", nil)},
 		"POST " + v1 + "/admin/surveys/:id/remind": {
 			owner: "X, the survey's department; street-scoped staff remind their streets' residents only",
 			attack: func(t *testing.T, w *idorWorld) {
@@ -598,6 +605,28 @@ func idorCases() map[string]idorCase {
 				}
 			},
 		},
+	}
+}
+
+const staffOwner = "X's members (editor X): superadmins and X's department admins whose streets cover theirs"
+
+// staffAttack manages X's unscoped editor as another department's admin
+// and as X's admin limited to 莲花街道: 404, and the editor unchanged (the
+// world's snapshot leaves staff accounts out, so it is compared here).
+func staffAttack(method, suffix string, body any) func(t *testing.T, w *idorWorld) {
+	return func(t *testing.T, w *idorWorld) {
+		p, err := w.auth.Verify(context.Background(), w.editorX)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := w.snapshotStaff()
+		for _, tok := range []string{w.adminY, w.adminXStreet} {
+			wantDenied(t, w.do(method, "/api/v1/admin/staff/"+strconv.FormatInt(p.SubjectID, 10)+suffix, tok, body))
+		}
+		if w.snapshotStaff() != before {
+			t.Fatal("a refused action changed staff")
+		}
+		wantStatus(t, w.do("GET", "/api/v1/admin/me", w.editorX, nil), http.StatusOK)
 	}
 }
 

@@ -44,6 +44,7 @@ func (s *Server) routes() {
 
 	authed := v1.Group("", s.authenticate)
 	authed.POST("/auth/logout", s.logout)
+	authed.POST("/auth/change-password", s.staffOnly, s.audited(false), s.changePassword) // a staff member's own password
 
 	me := authed.Group("", s.residentOnly)
 	me.GET("/me", s.getMe)
@@ -107,10 +108,16 @@ func (s *Server) routes() {
 		adm.Handle(method, path, s.require(perm), s.audited(true), h)
 	}
 
-	adm.GET("/admin/me", s.whoAmI) // every staff member: who they are and what they may do
+	adm.GET("/admin/me", s.whoAmI)                   // every staff member: who they are and what they may do
+	adm.GET("/admin/dashboard", s.dashboard)         // every staff member: what waits for them, by their permissions
+	adm.GET("/admin/departments", s.listDepartments) // every staff member: the departments' names
 	route(http.MethodPost, "/admin/departments", staff.ManageDepartments, s.createDepartment)
-	route(http.MethodGet, "/admin/departments", staff.ManageStaff, s.listDepartments)
 	route(http.MethodPost, "/admin/staff", staff.ManageStaff, s.createStaff)
+	route(http.MethodGet, "/admin/staff", staff.ManageStaff, s.listStaff)
+	route(http.MethodPatch, "/admin/staff/:id", staff.ManageStaff, s.updateStaff)
+	route(http.MethodPost, "/admin/staff/:id/disable", staff.ManageStaff, s.disableStaff)
+	route(http.MethodPost, "/admin/staff/:id/enable", staff.ManageStaff, s.enableStaff)
+	route(http.MethodPost, "/admin/staff/:id/reset-password", staff.ManageStaff, s.resetStaffPassword)
 	route(http.MethodGet, "/admin/audit-log", staff.ReadAudit, s.listAuditLog)
 	personal(http.MethodGet, "/admin/residents/:id", staff.ReadResidents, s.getResident)
 

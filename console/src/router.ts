@@ -67,8 +67,8 @@ export const screens: RouteRecordRaw[] = [
   screen('activities/stats', '活动统计', () => import('./screens/ActivityStats.vue'), { menu: '活动志愿', perm: 'activities.read' }),
   screen('activities/:id', '活动详情', () => import('./screens/ActivityDetail.vue'), { perm: 'activities.read' }),
   screen('activities/:id/edit', '修改活动', () => import('./screens/ActivityEdit.vue'), { perm: 'activities.manage' }),
-
-  screen('staff', '人员与部门', () => import('./screens/Staff.vue'), { menu: '系统管理', perm: 'staff.manage' }),
+  screen('staff', '人员管理', () => import('./screens/Staff.vue'), { menu: '系统管理', perm: 'staff.manage' }),
+  screen('departments', '部门', () => import('./screens/Departments.vue'), { menu: '系统管理', perm: 'staff.manage' }),
   screen('audit', '审计日志', () => import('./screens/AuditLog.vue'), { menu: '系统管理', perm: 'audit.read' }),
 ]
 

@@ -57,6 +57,10 @@ func New(d Deps) *Services {
 	s := &Services{}
 	s.Auth = auth.New(d.DB, d.ResidentTokenTTL, d.StaffTokenTTL)
 	s.Staff = staff.New(d.DB)
+	s.Staff.SetSessions(staff.Sessions{
+		RevokeTx: func(tx *gorm.DB, id int64, keep string) error { return s.Auth.RevokeOthersTx(tx, auth.Staff, id, keep) },
+		Forget:   func(id int64) { s.Auth.Forget(auth.Staff, id) },
+	})
 	s.Points = points.New(d.DB)
 	s.Notify = notify.New(d.DB)
 	s.Enterprises = enterprises.New(d.DB, s.Notify, d.Regions.IsStreet)

@@ -424,6 +424,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What waits for me (the start page)
+         * @description Every staff member may call it. For each queue the member holds the permission to work on, how many items wait within their scope (counted as the queue's own list counts them) and the first five, oldest first (declarations and sends: newest first): `reviews` notices submitted for review that the member did not write (notices.review), `appeals` pending points appeals (points.appeals.decide), `objections` pending credit objections (enterprises.objections.decide), `bindings` pending enterprise bindings (enterprises.bindings.decide), `declarations` daily declarations open now with today's non-reporters in the member's streets as each item's count (surveys.read), `sends` published notices with messages (WeChat or SMS) still to send, held for quiet hours included, with how many as each item's count (notices.read). A queue the member may not work on is null. Items name no resident and nothing a resident wrote.
+         */
+        get: operations["dashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/departments": {
         parameters: {
             query?: never;
@@ -433,7 +453,7 @@ export interface paths {
         };
         /**
          * List departments
-         * @description Every department, by ID, for choosing one when creating staff. Needs staff.manage.
+         * @description Every department, by ID: their names, for every staff member (choosing a department when creating staff, showing whose object something is).
          */
         get: operations["listDepartments"];
         put?: never;
@@ -1235,13 +1255,97 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List staff (superadmin, dept_admin)
+         * @description The members within my scope, by ID: a superadmin sees everyone; a dept_admin the members of their department (if they are limited to streets, the members limited to some of those streets). Filters: department_id, role (400 naming role if unknown), street (members limited to it), q (part of the username), disabled (true or false).
+         */
+        get: operations["listStaff"];
         put?: never;
         /**
          * Create a staff member (superadmin, dept_admin)
          * @description A dept_admin creates members only within their own scope: in their own department (else 403 naming `department_id`; so never a district account) and, if they are limited to streets, limited to some of those streets (else 403 naming `streets`); they cannot grant superadmin or dept_admin (403 naming `roles`).
          */
         post: operations["createStaff"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/staff/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a member's roles and streets (superadmin, dept_admin)
+         * @description A superadmin manages everyone but themselves; a dept_admin manages the members within their scope (as listed by `GET /admin/staff`) other than superadmins and dept_admins (403 naming roles). A member outside my scope is 404; my own account is 403 (my password: `POST /auth/change-password`). The new grants follow the rules of creation: roles known and at least one, streets known (400 naming the field); a member without a department stays a superadmin or a district auditor (400 naming roles); a dept_admin grants neither superadmin nor dept_admin (403 naming roles) nor streets beyond their own (403 naming streets). An omitted or null field is left as it is; streets [] means every street. The change takes effect on the member's next request (on other instances within 5 s).
+         */
+        patch: operations["updateStaff"];
+        trace?: never;
+    };
+    "/api/v1/admin/staff/{id}/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Disable a member (superadmin, dept_admin)
+         * @description A superadmin manages everyone but themselves; a dept_admin manages the members within their scope (as listed by `GET /admin/staff`) other than superadmins and dept_admins (403 naming roles). A member outside my scope is 404; my own account is 403 (my password: `POST /auth/change-password`). The member can no longer sign in and every token of theirs is revoked at once. Disabling a disabled member changes nothing. Audited.
+         */
+        post: operations["disableStaff"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/staff/{id}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Enable a member again (superadmin, dept_admin)
+         * @description A superadmin manages everyone but themselves; a dept_admin manages the members within their scope (as listed by `GET /admin/staff`) other than superadmins and dept_admins (403 naming roles). A member outside my scope is 404; my own account is 403 (my password: `POST /auth/change-password`). The member may sign in again; tokens issued before stay revoked. Audited.
+         */
+        post: operations["enableStaff"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/staff/{id}/reset-password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reset a member's password (superadmin, dept_admin)
+         * @description A superadmin manages everyone but themselves; a dept_admin manages the members within their scope (as listed by `GET /admin/staff`) other than superadmins and dept_admins (403 naming roles). A member outside my scope is 404; my own account is 403 (my password: `POST /auth/change-password`). Sets a new random password (26 characters, 130 bits) and revokes every token of the member. The answer is the only time the password is shown: it is stored as a hash, and the audit entry does not carry it.
+         */
+        post: operations["resetStaffPassword"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1382,6 +1486,26 @@ export interface paths {
          * @description Submit a quiz attempt. Scored on the server → score, passed, points_awarded and corrections with explanations. Answering a question not drawn or an option not shown is 400 (answers.<question_id>); after the deadline (2 s grace) or a second submit is 409 conflict; another resident's attempt is 404.
          */
         post: operations["submitAttempt"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/change-password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 工作人员修改自己的密码
+         * @description A staff member changes their own password: old_password must be the current one (else 400 naming old_password), new_password 10–72 characters and not the current one (else 400 naming new_password). Every other session of the member is signed out at once; the calling token stays valid. Each attempt counts against the member's sign-in throttle (429 with Retry-After). 409 if the password was changed meanwhile by another session. Residents have no password: 403. Audited, without either password.
+         */
+        post: operations["changePassword"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2739,6 +2863,33 @@ export interface components {
             /** Format: date-time */
             created_at: string;
         };
+        Dashboard: {
+            reviews: components["schemas"]["DashboardQueue"];
+            appeals: components["schemas"]["DashboardQueue"];
+            objections: components["schemas"]["DashboardQueue"];
+            bindings: components["schemas"]["DashboardQueue"];
+            declarations: components["schemas"]["DashboardQueue"];
+            sends: components["schemas"]["DashboardQueue"];
+        };
+        DashboardItem: {
+            /** @description the item's ID in its queue (notice, appeal, objection, binding, survey) */
+            id: string;
+            /** @description a notice's or survey's title, an enterprise's name, or the disputed deduction */
+            title: string;
+            /**
+             * Format: date-time
+             * @description when it came in (submitted, filed, opened, published)
+             */
+            at: string;
+            /** @description a declaration's non-reporters today, a notice's messages (WeChat or SMS) still to send; null for the other queues */
+            count: number | null;
+        };
+        DashboardQueue: {
+            /** @description how many wait in all */
+            count: number;
+            /** @description the first five */
+            items: components["schemas"]["DashboardItem"][];
+        } | null;
         Department: {
             id: string;
             name: string;
@@ -3597,6 +3748,11 @@ export interface components {
             department: components["schemas"]["Department"] | null;
             /** @description The permissions the member holds, sorted. */
             permissions: ("activities.checkin" | "activities.manage" | "activities.read" | "audit.read" | "benefits.manage" | "credit.write" | "departments.manage" | "enterprises.bindings.decide" | "enterprises.manage" | "enterprises.objections.decide" | "members.resolve" | "notices.read" | "notices.review" | "notices.write" | "points.appeals.decide" | "points.award" | "points.deduct" | "points.rules.manage" | "requests.admin" | "requests.handle" | "requests.read" | "residents.read" | "rewards.manage" | "rewards.verify" | "staff.manage" | "surveys.read" | "surveys.write")[];
+        };
+        StaffPasswordReset: {
+            staff: components["schemas"]["Staff"];
+            /** @description The new password, shown this once. */
+            password: string;
         };
         Subscribe: {
             template_id: string;
@@ -4695,10 +4851,15 @@ export interface operations {
                 page_size?: components["parameters"]["PageSize"];
                 page_token?: components["parameters"]["PageToken"];
                 actor_id?: string;
+                /** @description part of the acting member's username */
+                actor?: string;
                 action?: string;
+                /** @description what was acted on, e.g. staff, notices, surveys */
                 target_kind?: string;
                 target_id?: string;
+                /** @description RFC 3339; since inclusive, until exclusive */
                 since?: string;
+                /** @description RFC 3339; since inclusive, until exclusive */
                 until?: string;
             };
             header?: never;
@@ -4963,6 +5124,31 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    dashboard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dashboard"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -6585,6 +6771,44 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    listStaff: {
+        parameters: {
+            query?: {
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: components["parameters"]["PageSize"];
+                page_token?: components["parameters"]["PageToken"];
+                department_id?: string;
+                role?: string;
+                street?: string;
+                /** @description part of the username */
+                q?: string;
+                disabled?: "true" | "false";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Staff"][];
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     createStaff: {
         parameters: {
             query?: never;
@@ -6631,6 +6855,137 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateStaff: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @example [
+                     *       "editor",
+                     *       "reviewer"
+                     *     ]
+                     */
+                    roles?: ("superadmin" | "dept_admin" | "editor" | "reviewer" | "points_officer" | "credit_officer" | "verifier" | "auditor")[] | null;
+                    /**
+                     * @example [
+                     *       "华富街道"
+                     *     ]
+                     */
+                    streets?: string[] | null;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Staff"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    disableStaff: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Staff"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    enableStaff: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Staff"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    resetStaffPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffPasswordReset"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -6858,6 +7213,41 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooMany"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    changePassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @example change-me-please */
+                    old_password: string;
+                    /** @example a-new-long-passphrase */
+                    new_password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Changed; other sessions revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooMany"];
