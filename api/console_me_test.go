@@ -41,7 +41,8 @@ func TestStaffMe(t *testing.T) {
 		if got.Department == nil || got.Department.ID != itoa(e.dept) || got.Department.Name == "" {
 			t.Fatalf("department=%+v, want %d with its name", got.Department, e.dept)
 		}
-		want := []staff.Permission{staff.ReadNotices, staff.ReviewNotices, staff.WriteNotices, staff.ReadSurveys, staff.WriteSurveys}
+		want := []staff.Permission{staff.ReadNotices, staff.ReviewNotices, staff.WriteNotices, staff.ReadSurveys, staff.WriteSurveys,
+			staff.ManageActivities, staff.CheckInActivities, staff.ReadActivities, staff.ResolveMembers}
 		slices.Sort(want)
 		if !slices.Equal(got.Permissions, want) {
 			t.Fatalf("permissions=%v, want %v", got.Permissions, want)
@@ -59,8 +60,9 @@ func TestStaffMe(t *testing.T) {
 	})
 	t.Run("Verifier", func(t *testing.T) {
 		token, _ := e.staffer([]staff.Role{staff.Verifier})
-		if got := get(token); !slices.Equal(got.Permissions, []staff.Permission{staff.VerifyVouchers}) {
-			t.Fatalf("permissions=%v, want only %s", got.Permissions, staff.VerifyVouchers)
+		want := []staff.Permission{staff.CheckInActivities, staff.ReadActivities, staff.ResolveMembers, staff.VerifyVouchers}
+		if got := get(token); !slices.Equal(got.Permissions, want) {
+			t.Fatalf("permissions=%v, want %v", got.Permissions, want)
 		}
 	})
 	t.Run("ErrResident", func(t *testing.T) {

@@ -35,6 +35,7 @@ type idorWorld struct {
 	readerX, readerXStreet          string // auditors of X (ReadResidents): unscoped, on 莲花街道
 	reviewerX, reviewerY            string // notice reviewers: owner, other department
 	reviewerXStreet                 string // reviewer of X on 莲花街道
+	adminY, adminXStreet            string // department admins: other department, X on 莲花街道
 
 	// A's points objects.
 	aTxIDs      []string // every transaction of A
@@ -62,7 +63,8 @@ type idorWorld struct {
 	// to 华富街道, a draft and a submitted one for 华富街道.
 	noticeA, noticeStreet, noticeDraft, noticeSubmitted string
 
-	req idorRequests // 民意速办 (idor_requests_test.go)
+	req idorRequests   // 民意速办 (idor_requests_test.go)
+	act idorActivities // see idor_activities_test.go
 }
 
 // noticeTitleA is the title of the notice only A received.
@@ -118,6 +120,8 @@ func newIDORWorld(t *testing.T) *idorWorld {
 	w.reviewerX = e.idorStaffer(x, []staff.Role{staff.Reviewer})
 	w.reviewerY = e.idorStaffer(y, []staff.Role{staff.Reviewer})
 	w.reviewerXStreet = e.idorStaffer(x, []staff.Role{staff.Reviewer}, "莲花街道")
+	w.adminY = e.idorStaffer(y, []staff.Role{staff.DeptAdmin})
+	w.adminXStreet = e.idorStaffer(x, []staff.Role{staff.DeptAdmin}, "莲花街道")
 
 	// Points: A earns 100, is deducted 10 by X and appeals, redeems X's reward.
 	aStr := strconv.FormatInt(w.aID, 10)
@@ -218,6 +222,7 @@ func newIDORWorld(t *testing.T) *idorWorld {
 		t.Fatalf("published %d notices (%v), want 2", n, err)
 	}
 	w.post("POST", "/api/v1/me/subscriptions", w.a, map[string]any{"results": map[string]string{"tmpl-idor": "accept"}}, http.StatusOK, nil)
+	w.setupActivities()
 	return w
 }
 
@@ -620,6 +625,10 @@ func idorCases() map[string]idorCase {
 				}
 			},
 		},
+		"PATCH " + v1 + "/admin/staff/:id":               {owner: staffOwner, attack: staffAttack("PATCH", "", map[string]any{"roles": []string{"reviewer"}})},
+		"POST " + v1 + "/admin/staff/:id/disable":        {owner: staffOwner, attack: staffAttack("POST", "/disable", nil)},
+		"POST " + v1 + "/admin/staff/:id/enable":         {owner: staffOwner, attack: staffAttack("POST", "/enable", nil)},
+		"POST " + v1 + "/admin/staff/:id/reset-password": {owner: staffOwner, attack: staffAttack("POST", "/reset-password", nil)},
 		"POST " + v1 + "/admin/surveys/:id/remind": {
 			owner: "X, the survey's department; street-scoped staff remind their streets' residents only",
 			attack: func(t *testing.T, w *idorWorld) {
@@ -634,6 +643,28 @@ func idorCases() map[string]idorCase {
 	}
 }
 
+const staffOwner = "X's members (editor X): superadmins and X's department admins whose streets cover theirs"
+
+// staffAttack manages X's unscoped editor as another department's admin
+// and as X's admin limited to 莲花街道: 404, and the editor unchanged (the
+// world's snapshot leaves staff accounts out, so it is compared here).
+func staffAttack(method, suffix string, body any) func(t *testing.T, w *idorWorld) {
+	return func(t *testing.T, w *idorWorld) {
+		p, err := w.auth.Verify(context.Background(), w.editorX)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := w.snapshotStaff()
+		for _, tok := range []string{w.adminY, w.adminXStreet} {
+			wantDenied(t, w.do(method, "/api/v1/admin/staff/"+strconv.FormatInt(p.SubjectID, 10)+suffix, tok, body))
+		}
+		if w.snapshotStaff() != before {
+			t.Fatal("a refused action changed staff")
+		}
+		wantStatus(t, w.do("GET", "/api/v1/admin/me", w.editorX, nil), http.StatusOK)
+	}
+}
+
 // TestIDOR tries every route with a path parameter on an object someone
 // else owns, as a resident or as staff of the right role but another
 // department or street, and checks the refusal and that nothing changed.
@@ -642,6 +673,7 @@ func TestIDOR(t *testing.T) {
 	w := newIDORWorld(t)
 	cases := idorCases()
 	maps.Copy(cases, idorRequestCases())
+	maps.Copy(cases, idorActivityCases())
 	seen := map[string]bool{}
 	for _, r := range w.srv.Routes() {
 		if !strings.ContainsAny(r.Path, ":*") {

@@ -44,6 +44,7 @@ func (s *Server) routes() {
 
 	authed := v1.Group("", s.authenticate)
 	authed.POST("/auth/logout", s.logout)
+	authed.POST("/auth/change-password", s.staffOnly, s.audited(false), s.changePassword) // a staff member's own password
 
 	me := authed.Group("", s.residentOnly)
 	me.GET("/me", s.getMe)
@@ -88,6 +89,14 @@ func (s *Server) routes() {
 	me.GET("/requests/:id", s.getMyRequest)
 	me.GET("/requests/:id/photos/:n", s.getMyRequestPhoto)
 	me.POST("/requests/:id/rating", s.rateRequest)
+	me.GET("/me/member-code", s.getMemberCode)
+	me.GET("/activities", s.listActivities)
+	me.GET("/activities/:id", s.getActivity)
+	me.POST("/activities/:id/signup", s.signUp)
+	me.DELETE("/activities/:id/signup", s.cancelSignup)
+	me.POST("/activities/scan", s.scanVenueCode)
+	me.GET("/me/activities", s.myActivities)
+	me.GET("/me/volunteer-record", s.myVolunteerRecord)
 
 	adm := authed.Group("", s.staffOnly)
 	route := func(method, path string, perm staff.Permission, h gin.HandlerFunc) {
@@ -100,10 +109,16 @@ func (s *Server) routes() {
 		adm.Handle(method, path, s.require(perm), s.audited(true), h)
 	}
 
-	adm.GET("/admin/me", s.whoAmI) // every staff member: who they are and what they may do
+	adm.GET("/admin/me", s.whoAmI)                   // every staff member: who they are and what they may do
+	adm.GET("/admin/dashboard", s.dashboard)         // every staff member: what waits for them, by their permissions
+	adm.GET("/admin/departments", s.listDepartments) // every staff member: the departments' names
 	route(http.MethodPost, "/admin/departments", staff.ManageDepartments, s.createDepartment)
-	route(http.MethodGet, "/admin/departments", staff.ManageStaff, s.listDepartments)
 	route(http.MethodPost, "/admin/staff", staff.ManageStaff, s.createStaff)
+	route(http.MethodGet, "/admin/staff", staff.ManageStaff, s.listStaff)
+	route(http.MethodPatch, "/admin/staff/:id", staff.ManageStaff, s.updateStaff)
+	route(http.MethodPost, "/admin/staff/:id/disable", staff.ManageStaff, s.disableStaff)
+	route(http.MethodPost, "/admin/staff/:id/enable", staff.ManageStaff, s.enableStaff)
+	route(http.MethodPost, "/admin/staff/:id/reset-password", staff.ManageStaff, s.resetStaffPassword)
 	route(http.MethodGet, "/admin/audit-log", staff.ReadAudit, s.listAuditLog)
 	personal(http.MethodGet, "/admin/residents/:id", staff.ReadResidents, s.getResident)
 
@@ -175,4 +190,18 @@ func (s *Server) routes() {
 	route(http.MethodGet, "/admin/holidays", staff.ReadRequests, s.listHolidays)
 	route(http.MethodPut, "/admin/holidays/:day", staff.ManageRequests, s.saveHoliday)
 	route(http.MethodDelete, "/admin/holidays/:day", staff.ManageRequests, s.deleteHoliday)
+	route(http.MethodPost, "/admin/member-codes/resolve", staff.ResolveMembers, s.resolveMemberCode)
+	route(http.MethodPost, "/admin/activities", staff.ManageActivities, s.createActivity)
+	route(http.MethodGet, "/admin/activities", staff.ReadActivities, s.listAdminActivities)
+	route(http.MethodGet, "/admin/activities/:id", staff.ReadActivities, s.getAdminActivity)
+	route(http.MethodPatch, "/admin/activities/:id", staff.ManageActivities, s.updateActivity)
+	route(http.MethodPost, "/admin/activities/:id/publish", staff.ManageActivities, s.publishActivity)
+	route(http.MethodPost, "/admin/activities/:id/cancel", staff.ManageActivities, s.cancelActivity)
+	personal(http.MethodGet, "/admin/activities/:id/roster", staff.ReadActivities, s.activityRoster)
+	personal(http.MethodGet, "/admin/activities/:id/roster/export", staff.ReadActivities, s.exportRoster)
+	route(http.MethodGet, "/admin/activities/:id/venue-code", staff.CheckInActivities, s.getVenueCode)
+	route(http.MethodPost, "/admin/activities/:id/checkins", staff.CheckInActivities, s.checkInResident)
+	route(http.MethodPost, "/admin/activities/:id/checkouts", staff.CheckInActivities, s.checkOutResident)
+	route(http.MethodPost, "/admin/activities/:id/hours-adjustments", staff.ManageActivities, s.adjustHours)
+	route(http.MethodGet, "/admin/activity-stats", staff.ReadActivities, s.activityStats)
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/staff"
 )
 
@@ -67,7 +68,7 @@ func (s *Server) listAuditLog(c *gin.Context) {
 		return
 	}
 	f := staff.AuditFilter{
-		Action: c.Query("action"), TargetKind: c.Query("target_kind"), TargetID: c.Query("target_id"),
+		ActorName: c.Query("actor"), Action: c.Query("action"), TargetKind: c.Query("target_kind"), TargetID: c.Query("target_id"),
 		Before: before, Limit: limit,
 	}
 	if v := c.Query("actor_id"); v != "" {
@@ -92,4 +93,108 @@ func (s *Server) listAuditLog(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, newIDPage(es, next))
+}
+
+func (s *Server) listStaff(c *gin.Context) {
+	limit, after, err := parseIDPage(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	f := staff.MemberFilter{
+		Role: staff.Role(c.Query("role")), Street: c.Query("street"), Query: c.Query("q"),
+		After: after, Limit: limit,
+	}
+	if v := c.Query("department_id"); v != "" {
+		if f.DepartmentID, err = parseID("department_id", v); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
+	switch v := c.Query("disabled"); v {
+	case "":
+	case "true", "false":
+		d := v == "true"
+		f.Disabled = &d
+	default:
+		s.fail(c, apperr.Field("disabled", "须为 true 或 false"))
+		return
+	}
+	ms, next, err := s.Staff.Find(c.Request.Context(), actor(c).Scope(), f)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, newIDPage(ms, next))
+}
+
+func (s *Server) updateStaff(c *gin.Context) {
+	var req struct {
+		Roles   *[]staff.Role `json:"roles"`
+		Streets *[]string     `json:"streets"`
+	}
+	if err := bindJSON(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	m, err := s.Staff.Update(c.Request.Context(), actor(c), pathID(c, "id"),
+		staff.Patch{Roles: req.Roles, Streets: req.Streets}, s.Residents.Regions().IsStreet)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, m)
+}
+
+func (s *Server) disableStaff(c *gin.Context) { s.setStaffDisabled(c, true) }
+
+func (s *Server) enableStaff(c *gin.Context) { s.setStaffDisabled(c, false) }
+
+func (s *Server) setStaffDisabled(c *gin.Context, disabled bool) {
+	m, err := s.Staff.SetDisabled(c.Request.Context(), actor(c), pathID(c, "id"), disabled)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, m)
+}
+
+// passwordReset is the answer of a password reset: the only time the new
+// password is shown.
+type passwordReset struct {
+	Staff    *staff.Member `json:"staff"`
+	Password string        `json:"password"`
+}
+
+func (s *Server) resetStaffPassword(c *gin.Context) {
+	m, pw, err := s.Staff.ResetPassword(c.Request.Context(), actor(c), pathID(c, "id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, passwordReset{Staff: m, Password: pw})
+}
+
+// changePassword changes the signed-in member's own password. Every
+// attempt counts against the member's sign-in throttle, so a stolen
+// session cannot be used to guess the password.
+func (s *Server) changePassword(c *gin.Context) {
+	var req struct {
+		OldPassword string `json:"old_password" binding:"required,max=128"`
+		NewPassword string `json:"new_password" binding:"required,max=128"`
+	}
+	if err := bindJSON(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	m := actor(c)
+	if err := s.throttle(c, "staff-login-user:"+m.Username, s.Limits.StaffLoginPerUser); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if err := s.Staff.ChangePassword(c.Request.Context(), m, req.OldPassword, req.NewPassword, c.GetString(tokenKey)); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
 }

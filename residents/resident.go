@@ -93,6 +93,7 @@ type Service struct {
 	regions *Regions
 	box     *pii.Box
 	hooks   Hooks
+	codes   *MemberCodes
 	now     func() time.Time
 }
 

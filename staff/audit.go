@@ -3,6 +3,7 @@ package staff
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/futian/ifutian/internal/apperr"
@@ -29,6 +30,7 @@ func (AuditEntry) TableName() string { return "audit_log" }
 // AuditFilter selects audit entries; zero fields match everything.
 type AuditFilter struct {
 	ActorID    int64
+	ActorName  string // part of the acting member's username
 	Action     string
 	TargetKind string
 	TargetID   string
@@ -115,6 +117,13 @@ func (s *Service) FindAudit(ctx context.Context, by Scope, f AuditFilter) ([]Aud
 	if f.ActorID != 0 {
 		q = q.Where("actor_id = ?", f.ActorID)
 	}
+	if f.ActorName != "" {
+		actors, err := s.namedLike(ctx, f.ActorName)
+		if err != nil {
+			return nil, 0, err
+		}
+		q = in(q, "actor_id", actors)
+	}
 	if f.Action != "" {
 		q = q.Where("action = ?", f.Action)
 	}
@@ -156,6 +165,23 @@ func (s *Service) auditedBy(ctx context.Context, by Scope) ([]int64, error) {
 	ids := []int64{}
 	for _, m := range ms {
 		if reach(m).Within(by) {
+			ids = append(ids, m.ID)
+		}
+	}
+	return ids, nil
+}
+
+// namedLike returns the members whose username contains part (usernames
+// never change, so they name the audit log's actors too).
+func (s *Service) namedLike(ctx context.Context, part string) ([]int64, error) {
+	part = NormalizeUsername(part)
+	var ms []Member
+	if err := s.db.WithContext(ctx).Model(&Member{}).Select("id", "username").Order("id").Find(&ms).Error; err != nil {
+		return nil, fmt.Errorf("find actors: %w", err)
+	}
+	ids := []int64{}
+	for _, m := range ms {
+		if strings.Contains(m.Username, part) {
 			ids = append(ids, m.ID)
 		}
 	}

@@ -59,6 +59,12 @@ const (
 	HandleRequests Permission = "requests.handle" // the department's desk: queues, accept, transfer, answer
 	ReadRequests   Permission = "requests.read"   // statistics and the district's routing data
 	ManageRequests Permission = "requests.admin"  // categories, routing table, holiday calendar
+
+	ResolveMembers Permission = "members.resolve"
+
+	ManageActivities  Permission = "activities.manage"
+	CheckInActivities Permission = "activities.checkin"
+	ReadActivities    Permission = "activities.read"
 )
 
 // Policy maps each permission to the roles that hold it. Superadmin holds
@@ -93,6 +99,12 @@ var Policy = map[Permission][]Role{
 	HandleRequests: {RequestOfficer, DeptAdmin},
 	ReadRequests:   {RequestOfficer, DeptAdmin, Auditor},
 	ManageRequests: {},
+
+	ResolveMembers: {Verifier, Editor, DeptAdmin, PointsOfficer},
+
+	ManageActivities:  {Editor, DeptAdmin},
+	CheckInActivities: {Verifier, Editor, DeptAdmin, PointsOfficer},
+	ReadActivities:    {Editor, DeptAdmin, Verifier, PointsOfficer, Auditor},
 }
 
 // Can reports whether m holds permission p.

@@ -73,28 +73,58 @@ func (n *NewMember) Validate(knownStreet func(string) bool) error {
 	if !usernameRE.MatchString(n.Username) {
 		fields["username"] = "3–32 个小写字母、数字或 _ . -"
 	}
-	if len(n.Password) < 10 || len(n.Password) > 72 {
-		fields["password"] = "密码长度须为 10–72 个字符"
+	if msg := passwordRule(n.Password); msg != "" {
+		fields["password"] = msg
 	}
-	if len(n.Roles) == 0 {
-		fields["roles"] = "至少需要一个角色"
+	grantFields(fields, n.DepartmentID, n.Roles, n.Streets, knownStreet)
+	return apperr.Fields(fields)
+}
+
+// passwordRule returns what is wrong with a password, or "".
+func passwordRule(pw string) string {
+	if len(pw) < 10 || len(pw) > 72 { // bcrypt reads 72 bytes
+		return "密码长度须为 10–72 个字符"
 	}
-	for _, r := range n.Roles {
+	return ""
+}
+
+// rolesRule returns what is wrong with a list of roles, or "".
+func rolesRule(roles []Role) string {
+	if len(roles) == 0 {
+		return "至少需要一个角色"
+	}
+	for _, r := range roles {
 		if !slices.Contains(Roles, r) {
-			fields["roles"] = fmt.Sprintf("未知角色 %q", r)
+			return fmt.Sprintf("未知角色 %q", r)
 		}
 	}
-	for _, st := range n.Streets {
+	return ""
+}
+
+// streetsRule returns what is wrong with a list of streets, or "".
+func streetsRule(streets []string, knownStreet func(string) bool) string {
+	for _, st := range streets {
 		if !knownStreet(st) {
-			fields["streets"] = fmt.Sprintf("未知街道 %q", st)
+			return fmt.Sprintf("未知街道 %q", st)
 		}
 	}
-	if n.DepartmentID == nil && !slices.Contains(n.Roles, Superadmin) && !slices.Equal(n.Roles, []Role{Auditor}) {
+	return ""
+}
+
+// grantFields adds to fields what is wrong with the grants of an account:
+// its department, roles and streets.
+func grantFields(fields map[string]string, dept *int64, roles []Role, streets []string, knownStreet func(string) bool) {
+	if msg := rolesRule(roles); msg != "" {
+		fields["roles"] = msg
+	}
+	if msg := streetsRule(streets, knownStreet); msg != "" {
+		fields["streets"] = msg
+	}
+	if dept == nil && !slices.Contains(roles, Superadmin) && !slices.Equal(roles, []Role{Auditor}) {
 		// Without a department an account is district-wide (see Scope):
 		// only a superadmin, or an auditor who can only read.
 		fields["department_id"] = "除超级管理员和区级审计员外必须指定部门"
 	}
-	return apperr.Fields(fields)
 }
 
 // Service manages departments and staff. It is safe for concurrent use.
@@ -109,8 +139,13 @@ type Service struct {
 	auditOnce sync.Once
 	auditQ    chan auditReq
 
+	sessions Sessions
+
 	mu      sync.Mutex
 	members map[int64]cachedMember
+	// gen counts forget calls, so that a FindActive that read an account
+	// before a change committed does not cache the old copy after it.
+	gen uint64
 }
 
 type cachedMember struct {
@@ -260,6 +295,7 @@ func (s *Service) FindActive(ctx context.Context, id int64) (*Member, error) {
 	now := s.now()
 	s.mu.Lock()
 	c, ok := s.members[id]
+	gen := s.gen
 	s.mu.Unlock()
 	if ok && now.Before(c.until) {
 		m := c.m
@@ -270,12 +306,23 @@ func (s *Service) FindActive(ctx context.Context, id int64) (*Member, error) {
 		return nil, err
 	}
 	s.mu.Lock()
-	if len(s.members) > 10_000 {
-		clear(s.members)
+	if s.gen == gen {
+		if len(s.members) > 10_000 {
+			clear(s.members)
+		}
+		s.members[id] = cachedMember{m: *m, until: now.Add(memberTTL)}
 	}
-	s.members[id] = cachedMember{m: *m, until: now.Add(memberTTL)}
 	s.mu.Unlock()
 	return m, nil
+}
+
+// forget drops the cached copy of member id, after a change to it has
+// committed, so that this process acts on the change at once.
+func (s *Service) forget(id int64) {
+	s.mu.Lock()
+	s.gen++
+	delete(s.members, id)
+	s.mu.Unlock()
 }
 
 // Count returns the number of staff accounts.

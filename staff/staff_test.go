@@ -7,14 +7,17 @@ import (
 	"testing"
 
 	"golang.org/x/crypto/bcrypt"
+	"gorm.io/gorm"
 
 	"github.com/futian/ifutian/internal/dbtest"
 )
 
 func anyStreet(string) bool { return true }
 
-func newService(t *testing.T) *Service {
-	s := New(dbtest.Open(t))
+func newService(t *testing.T) *Service { return newServiceOn(dbtest.Open(t)) }
+
+func newServiceOn(gdb *gorm.DB) *Service {
+	s := New(gdb)
 	s.SetBcryptCost(bcrypt.MinCost)
 	return s
 }

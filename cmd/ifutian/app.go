@@ -92,6 +92,28 @@ func dataKey(cfg Config, log *slog.Logger) ([]byte, error) {
 	return k, nil
 }
 
+// memberCodeKey returns the key member codes and venue codes are signed
+// with. Without IFUTIAN_MEMBER_CODE_KEY (SQLite only; loadConfig requires
+// it with MySQL) a development key is kept beside the SQLite file.
+func memberCodeKey(cfg Config, log *slog.Logger) ([]byte, error) {
+	if cfg.MemberCodeKey != nil {
+		return cfg.MemberCodeKey, nil
+	}
+	path, ok := strings.CutPrefix(cfg.DB, "sqlite:")
+	if !ok {
+		return nil, errors.New("IFUTIAN_MEMBER_CODE_KEY is required with MySQL")
+	}
+	keyPath := path + ".member-code.key"
+	k, created, err := pii.LoadOrCreateKeyFile(keyPath)
+	if err != nil {
+		return nil, fmt.Errorf("development member code key %s: %w", keyPath, err)
+	}
+	if created {
+		log.Warn("IFUTIAN_MEMBER_CODE_KEY not set: generated a development key; set IFUTIAN_MEMBER_CODE_KEY in production", "file", filepath.Clean(keyPath))
+	}
+	return k, nil
+}
+
 // build wires the whole service. The caller must call close.
 func build(ctx context.Context, cfg Config, log *slog.Logger) (a *instance, err error) {
 	a = &instance{cfg: cfg, log: log}
@@ -143,6 +165,10 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *instance, err 
 	if err != nil {
 		return nil, err
 	}
+	codeKey, err := memberCodeKey(cfg, log)
+	if err != nil {
+		return nil, err
+	}
 
 	store, err := openStore(ctx, cfg.RequestsConfig)
 	if err != nil {
@@ -150,7 +176,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *instance, err 
 	}
 	a.Services = app.New(app.Deps{
 		DB: a.db, Box: box, Regions: regions,
-		ResidentTokenTTL: cfg.ResidentTokenTTL, StaffTokenTTL: cfg.StaffTokenTTL, Store: store,
+		ResidentTokenTTL: cfg.ResidentTokenTTL, StaffTokenTTL: cfg.StaffTokenTTL, MemberCodeKey: codeKey, Store: store,
 	})
 	// Photos are checked once WeChat can fetch them: at IFUTIAN_PUBLIC_URL,
 	// or (built-in fake) at the listening address, set by serve.
@@ -169,6 +195,11 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *instance, err 
 		})
 	})
 	a.workers = append(a.workers, a.expirePoints)
+	a.workers = append(a.workers, func(ctx context.Context) error {
+		// Credits those still checked in once an activity's check-out has
+		// closed, and retries points grants left pending.
+		return a.Activities.Run(ctx, time.Minute, func(err error) { log.Error("settle activities", "err", err) })
+	})
 	a.workers = append(a.workers, func(ctx context.Context) error {
 		return a.Surveys.RunRetention(ctx, surveys.RetentionInterval, func(n int, err error) {
 			if err != nil {

@@ -19,9 +19,9 @@ type benchOptions struct {
 	Rate        int // notify: inbox reads started per second
 }
 
-const benchUsage = "usage: ifutian bench <points|notify> [--residents N] [--duration D] [--concurrency C] [--rate R]"
+const benchUsage = "usage: ifutian bench <points|notify|activities> [--residents N] [--duration D] [--concurrency C] [--rate R]"
 
-// benchCommand runs `ifutian bench <points|notify>` against IFUTIAN_DB and
+// benchCommand runs `ifutian bench <points|notify|activities>` against IFUTIAN_DB and
 // prints one `name: value` line per figure, the scenario's ratio last.
 func benchCommand(ctx context.Context, cfg Config, log *slog.Logger, args []string, out io.Writer) error {
 	if len(args) == 0 {
@@ -32,7 +32,7 @@ func benchCommand(ctx context.Context, cfg Config, log *slog.Logger, args []stri
 	var o benchOptions
 	fs.IntVar(&o.Residents, "residents", 0, "residents to seed (default per scenario)")
 	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "how long each measured phase runs")
-	fs.IntVar(&o.Concurrency, "concurrency", 32, "concurrent clients (points)")
+	fs.IntVar(&o.Concurrency, "concurrency", 32, "concurrent clients (points, activities)")
 	fs.IntVar(&o.Rate, "rate", 1000, "inbox reads started per second (notify)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	if err := fs.Parse(args[1:]); err != nil {
@@ -54,6 +54,8 @@ func benchCommand(ctx context.Context, cfg Config, log *slog.Logger, args []stri
 		return benchPoints(ctx, cfg, log, o, out)
 	case "notify":
 		return benchNotify(ctx, cfg, log, o, out)
+	case "activities":
+		return benchActivities(ctx, cfg, log, o, out)
 	}
 	return errors.New(benchUsage)
 }

@@ -47,6 +47,7 @@ type Config struct {
 	Levels         []int64  // PointsLevels; nil keeps the defaults
 	DataKeyBytes   []byte   // DataKey; nil when unset (SQLite then keeps a development key)
 	TrustedProxies []string // TrustedProxiesRaw, one IP or CIDR each; none by default
+	MemberCodeKey  []byte   // IFUTIAN_MEMBER_CODE_KEY; nil when unset (SQLite then keeps a development key)
 
 	// Notify is how notices reach people: IFUTIAN_WECHAT_TEMPLATES,
 	// IFUTIAN_WECHAT_LONG_TERM, IFUTIAN_QUIET_HOURS, IFUTIAN_NOTICE_DAILY_CAP.
@@ -135,6 +136,16 @@ func loadConfig(getenv func(string) string) (Config, error) {
 			}
 		}
 		c.TrustedProxies = append(c.TrustedProxies, p)
+	}
+	if v := getenv("IFUTIAN_MEMBER_CODE_KEY"); v != "" {
+		k, err := pii.ParseKey(v)
+		if err != nil {
+			bad("IFUTIAN_MEMBER_CODE_KEY", "want %d random bytes in base64 (openssl rand -base64 %d)", pii.KeySize, pii.KeySize)
+		}
+		c.MemberCodeKey = k
+	} else if strings.HasPrefix(c.DB, "mysql:") {
+		// Every instance must sign with the same key: with MySQL it is never generated.
+		bad("IFUTIAN_MEMBER_CODE_KEY", "required with MySQL: %d random bytes in base64 (openssl rand -base64 %d)", pii.KeySize, pii.KeySize)
 	}
 	if c.WeChatURL != "" && !strings.HasPrefix(c.WeChatURL, "http://") && !strings.HasPrefix(c.WeChatURL, "https://") {
 		bad("IFUTIAN_WECHAT_URL", "%q: want http://host:port", c.WeChatURL)

@@ -32,6 +32,8 @@ func TestLoadConfigValidatesEverything(t *testing.T) {
 		"ErrMySQLDSN":                {[]string{"IFUTIAN_DB", "mysql:root@tcp(127.0.0.1:3306", "IFUTIAN_DATA_KEY", testDataKey}, "IFUTIAN_DB"},
 		"ErrSendRateTrailing":        {[]string{"IFUTIAN_WECHAT_SEND_RATE", "20/s"}, "IFUTIAN_WECHAT_SEND_RATE"},
 		"ErrNegativeDuration":        {[]string{"IFUTIAN_NOTICE_POLL", "-5s"}, "IFUTIAN_NOTICE_POLL"},
+		"ErrMemberCodeKeyFormat":     {[]string{"IFUTIAN_MEMBER_CODE_KEY", "c2hvcnQ="}, "IFUTIAN_MEMBER_CODE_KEY"},
+		"ErrMemberCodeKeyWithMySQL":  {[]string{"IFUTIAN_DB", "mysql:root@tcp(127.0.0.1:3306)/x", "IFUTIAN_DATA_KEY", testDataKey}, "IFUTIAN_MEMBER_CODE_KEY"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := loadConfig(env(tc.env...))
@@ -42,12 +44,12 @@ func TestLoadConfigValidatesEverything(t *testing.T) {
 	}
 	t.Run("OK", func(t *testing.T) {
 		c, err := loadConfig(env("IFUTIAN_DB", "mysql:root@tcp(127.0.0.1:3306)/x", "IFUTIAN_DATA_KEY", testDataKey,
-			"IFUTIAN_POINTS_LEVELS", "0, 50,500", "IFUTIAN_REDIS_URL", "redis://127.0.0.1:6379/0",
+			"IFUTIAN_MEMBER_CODE_KEY", testDataKey, "IFUTIAN_POINTS_LEVELS", "0, 50,500", "IFUTIAN_REDIS_URL", "redis://127.0.0.1:6379/0",
 			"IFUTIAN_TRUSTED_PROXIES", " 10.0.0.0/8, 192.168.1.7 ,::1"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !slices.Equal(c.Levels, []int64{0, 50, 500}) || len(c.DataKeyBytes) != 32 ||
+		if !slices.Equal(c.Levels, []int64{0, 50, 500}) || len(c.DataKeyBytes) != 32 || len(c.MemberCodeKey) != 32 ||
 			!slices.Equal(c.TrustedProxies, []string{"10.0.0.0/8", "192.168.1.7", "::1"}) {
 			t.Fatalf("config=%+v", c)
 		}

@@ -6,7 +6,7 @@
 //	ifutian seed [--demo]         load the starter data (and demo accounts)
 //	ifutian fake-wechat           run the fake WeChat server on IFUTIAN_ADDR
 //	ifutian fake-sms              run the fake Tencent Cloud SMS server on IFUTIAN_ADDR
-//	ifutian bench points|notify   measure throughput against IFUTIAN_DB
+//	ifutian bench <scenario>      measure throughput against IFUTIAN_DB (points, notify, activities)
 //	ifutian points reconcile      check every points account against its ledger
 //	ifutian openapi               print the OpenAPI document (console/openapi.json)
 package main
@@ -39,7 +39,7 @@ commands:
   seed [--demo]              load starter data; --demo adds demo accounts
   fake-wechat                run the fake WeChat server on IFUTIAN_ADDR
   fake-sms                   run the fake Tencent Cloud SMS server on IFUTIAN_ADDR
-  bench <points|notify>      measure against IFUTIAN_DB
+  bench <scenario>           measure against IFUTIAN_DB: points, notify or activities
   points reconcile           check balances against the ledger
   openapi                    print the OpenAPI document the server serves
 

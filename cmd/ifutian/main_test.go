@@ -65,7 +65,8 @@ func TestLoadConfig(t *testing.T) {
 }
 
 func TestUnreachableMySQLNamesHost(t *testing.T) {
-	err := run(context.Background(), []string{"migrate"}, env("IFUTIAN_DB", "mysql:root@tcp(127.0.0.1:1)/x?timeout=1s", "IFUTIAN_DATA_KEY", testDataKey), nil, io.Discard, io.Discard)
+	err := run(context.Background(), []string{"migrate"}, env("IFUTIAN_DB", "mysql:root@tcp(127.0.0.1:1)/x?timeout=1s", "IFUTIAN_DATA_KEY", testDataKey,
+		"IFUTIAN_MEMBER_CODE_KEY", testDataKey), nil, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "127.0.0.1:1") {
 		t.Fatalf("err=%v, want it to name 127.0.0.1:1", err)
 	}
@@ -101,7 +102,8 @@ func testServe(t *testing.T, redisURL string) {
 	// run's logins from counting against the next run's.
 	prefix := fmt.Sprintf("ifutian-test-%d:", time.Now().UnixNano())
 	cfg, err := loadConfig(env("IFUTIAN_DB", dsn, "IFUTIAN_ADDR", "127.0.0.1:0", "IFUTIAN_REDIS_URL", redisURL, "IFUTIAN_REDIS_PREFIX", prefix,
-		"IFUTIAN_BOOTSTRAP_ADMIN_PASSWORD", "bootstrap-pw-123", "IFUTIAN_DATA_KEY", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="))
+		"IFUTIAN_BOOTSTRAP_ADMIN_PASSWORD", "bootstrap-pw-123", "IFUTIAN_DATA_KEY", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+		"IFUTIAN_MEMBER_CODE_KEY", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,6 +38,9 @@ export const roleName: Record<string, string> = {
   request_officer: '接诉专员',
 }
 export const permissionName: Record<string, string> = {
+  'activities.checkin': '活动签到',
+  'activities.manage': '管理活动',
+  'activities.read': '查看活动',
   'audit.read': '查看审计日志',
   'benefits.manage': '管理惠企政策',
   'credit.write': '录入信用记录',
@@ -45,6 +48,7 @@ export const permissionName: Record<string, string> = {
   'enterprises.bindings.decide': '审核企业绑定',
   'enterprises.manage': '管理企业名录',
   'enterprises.objections.decide': '处理评价异议',
+  'members.resolve': '识别会员码',
   'notices.read': '查看通知',
   'notices.review': '审核通知',
   'notices.write': '撰写通知',
@@ -78,6 +82,28 @@ export const ratingCause: Record<string, string> = { created: '登记', record: 
 export const gradeType: Record<string, 'success' | 'primary' | 'warning' | 'danger'> = { A: 'success', B: 'primary', C: 'warning', D: 'danger' }
 /** enterpriseField names the columns of an enterprise (and of an import line) in Chinese. */
 export const enterpriseField: Record<string, string> = { uscc: '信用代码', name: '企业名称', industry: '行业', street: '街道' }
+
+export const activityKind: Record<string, string> = { volunteer: '志愿服务', legal_education: '普法宣传', public_benefit: '惠民活动', other: '其他' }
+export const activityStatus: Record<string, string> = { draft: '草稿', published: '已发布', cancelled: '已取消' }
+export const activityStatusType: Record<string, 'info' | 'success' | 'danger'> = { draft: 'info', published: 'success', cancelled: 'danger' }
+export const attendance: Record<string, string> = {
+  confirmed: '已报名',
+  waiting: '候补',
+  cancelled: '已取消',
+  checked_in: '已签到',
+  checked_out: '已签退',
+  no_show: '未到场',
+}
+export const attendanceType: Record<string, 'info' | 'success' | 'warning' | 'danger' | 'primary'> = {
+  confirmed: 'primary',
+  waiting: 'warning',
+  cancelled: 'info',
+  checked_in: 'success',
+  checked_out: 'success',
+  no_show: 'danger',
+}
+export const checkinMethod: Record<string, string> = { venue_code: '扫现场码', member_code: '扫会员码', manual: '手工登记', '': '' }
+export const pointsStatus: Record<string, string> = { '': '—', pending: '发放中', granted: '已发放', refused: '未发放' }
 
 /** fmtTime shows an RFC 3339 time in the district's zone. */
 export function fmtTime(t?: string | null): string {

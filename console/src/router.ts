@@ -18,8 +18,8 @@ declare module 'vue-router' {
   }
 }
 
-export type MenuGroup = '工作台' | '民意速办' | '通知公告' | '个人积分' | '企业评价' | '问卷答题' | '系统管理'
-export const menuGroups: MenuGroup[] = ['工作台', '民意速办', '通知公告', '个人积分', '企业评价', '问卷答题', '系统管理']
+export type MenuGroup = '工作台' | '民意速办' | '通知公告' | '个人积分' | '企业评价' | '问卷答题' | '活动志愿' | '系统管理'
+export const menuGroups: MenuGroup[] = ['工作台', '民意速办', '通知公告', '个人积分', '企业评价', '问卷答题', '活动志愿', '系统管理']
 
 const screen = (path: string, title: string, component: () => Promise<{ default: Component }>, meta: RouteRecordRaw['meta'] = {}): RouteRecordRaw => ({
   path,
@@ -62,7 +62,13 @@ export const screens: RouteRecordRaw[] = [
   screen('surveys/questions', '题库', () => import('./screens/Questions.vue'), { menu: '问卷答题', perm: 'surveys.write' }),
   screen('surveys/:id', '问卷统计', () => import('./screens/SurveyStats.vue'), { perm: 'surveys.read' }),
 
-  screen('staff', '人员与部门', () => import('./screens/Staff.vue'), { menu: '系统管理', perm: 'staff.manage' }),
+  screen('activities', '活动列表', () => import('./screens/ActivityList.vue'), { menu: '活动志愿', perm: 'activities.read' }),
+  screen('activities/new', '新建活动', () => import('./screens/ActivityEdit.vue'), { menu: '活动志愿', perm: 'activities.manage' }),
+  screen('activities/stats', '活动统计', () => import('./screens/ActivityStats.vue'), { menu: '活动志愿', perm: 'activities.read' }),
+  screen('activities/:id', '活动详情', () => import('./screens/ActivityDetail.vue'), { perm: 'activities.read' }),
+  screen('activities/:id/edit', '修改活动', () => import('./screens/ActivityEdit.vue'), { perm: 'activities.manage' }),
+  screen('staff', '人员管理', () => import('./screens/Staff.vue'), { menu: '系统管理', perm: 'staff.manage' }),
+  screen('departments', '部门', () => import('./screens/Departments.vue'), { menu: '系统管理', perm: 'staff.manage' }),
   screen('audit', '审计日志', () => import('./screens/AuditLog.vue'), { menu: '系统管理', perm: 'audit.read' }),
 ]
 
@@ -70,6 +76,7 @@ const routes: RouteRecordRaw[] = [
   { path: '/login', component: () => import('./screens/Login.vue'), meta: { title: '登录', public: true } },
   // The venue page stands alone: a phone at 375 px has no room for the menu.
   { path: '/verify', component: () => import('./screens/VoucherVerify.vue'), meta: { title: '核销兑换券', perm: 'rewards.verify' } },
+  { path: '/door/:id', component: () => import('./screens/ActivityDoor.vue'), meta: { title: '现场签到', perm: 'activities.checkin' } },
   { path: '/', component: () => import('./screens/Layout.vue'), children: screens },
   { path: '/:rest(.*)*', redirect: '/' },
 ]

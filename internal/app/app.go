@@ -7,10 +7,12 @@ package app
 
 import (
 	"context"
+	"crypto/rand"
 	"time"
 
 	"gorm.io/gorm"
 
+	"github.com/futian/ifutian/activities"
 	"github.com/futian/ifutian/auth"
 	"github.com/futian/ifutian/enterprises"
 	"github.com/futian/ifutian/internal/pii"
@@ -30,6 +32,10 @@ type Deps struct {
 	ResidentTokenTTL time.Duration
 	StaffTokenTTL    time.Duration
 	Store            requests.Store // residents' photos
+	// MemberCodeKey signs member codes and venue codes
+	// (residents.MemberCodeKeySize bytes); nil: a random key, for tests,
+	// whose codes die with the process.
+	MemberCodeKey []byte
 }
 
 // Services are the domain services of one process, wired to each other.
@@ -42,6 +48,8 @@ type Services struct {
 	Notify      *notify.Service
 	Surveys     *surveys.Service
 	Requests    *requests.Service
+	Activities  *activities.Service
+	MemberCodes *residents.MemberCodes
 }
 
 // New builds every domain service over d.DB.
@@ -49,6 +57,10 @@ func New(d Deps) *Services {
 	s := &Services{}
 	s.Auth = auth.New(d.DB, d.ResidentTokenTTL, d.StaffTokenTTL)
 	s.Staff = staff.New(d.DB)
+	s.Staff.SetSessions(staff.Sessions{
+		RevokeTx: func(tx *gorm.DB, id int64, keep string) error { return s.Auth.RevokeOthersTx(tx, auth.Staff, id, keep) },
+		Forget:   func(id int64) { s.Auth.Forget(auth.Staff, id) },
+	})
 	s.Points = points.New(d.DB)
 	s.Notify = notify.New(d.DB)
 	s.Points.SetNotifier(s.Notify) // deductions and appeal decisions tell the resident
@@ -57,6 +69,19 @@ func New(d Deps) *Services {
 	s.Requests = requests.New(requests.Deps{
 		DB: d.DB, Store: d.Store, Box: d.Box, Regions: d.Regions, Notify: s.Notify,
 		Points: s.Points, Enterprises: s.Enterprises, Staff: s.Staff,
+	})
+	key := d.MemberCodeKey
+	if key == nil {
+		key = make([]byte, residents.MemberCodeKeySize)
+		rand.Read(key)
+	}
+	codes, err := residents.NewMemberCodes(key)
+	if err != nil {
+		panic(err) // the configuration checks the key's size first
+	}
+	s.MemberCodes = codes
+	s.Activities = activities.New(d.DB, activities.Deps{
+		Regions: d.Regions, Notify: s.Notify, Points: s.Points, MemberCodes: codes, Key: key,
 	})
 	var hooks residents.Hooks
 	hooks.Erasers = []residents.Eraser{func(tx *gorm.DB, id int64) error { return s.Auth.RevokeAllTx(tx, auth.Resident, id) }}
@@ -67,6 +92,7 @@ func New(d Deps) *Services {
 		hooks.Exporters[name] = m.ExportResident
 	}
 	s.Residents = residents.New(d.DB, d.Regions, d.Box, hooks)
+	s.Residents.SetMemberCodes(codes)
 	return s
 }
 
@@ -88,5 +114,6 @@ func (s *Services) personalData() map[string]personalData {
 		"notices":     s.Notify,
 		"surveys":     s.Surveys,
 		"requests":    s.Requests,
+		"activities":  s.Activities,
 	}
 }

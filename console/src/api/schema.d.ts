@@ -4,6 +4,318 @@
  */
 
 export interface paths {
+    "/api/v1/activities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 可报名的活动 Activities open to me
+         * @description Resident only. Published activities whose sign-up cut-off has not passed and whose audience includes me, soonest first, with remaining places, points and hours, and my sign-up if any.
+         */
+        get: operations["listActivities"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/activities/scan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 扫码签到/签退 Scan the venue's code
+         * @description Resident only. The code shown on the staff phone at the door (GET /admin/activities/{id}/venue-code) checks me in or out. It changes every 30 s and is accepted for 30–60 s: an old or tampered code is 400 naming code (details.reason expired or invalid). Check-in opens 30 minutes before the start and closes at the end, for confirmed residents or, when the activity takes walk-ins, residents of its audience while places remain; check-out closes 30 minutes after the end, and credits the hours (time present, to the nearest quarter hour, at most the activity's hours) and the points. Scanning again changes nothing (200). 409 reasons: outside_window, not_signed_up, waiting, full, not_checked_in, cancelled.
+         */
+        post: operations["scanVenueCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/activities/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 活动详情 One activity
+         * @description Resident only. A published or cancelled activity whose audience includes me, or that I signed up for; anything else is 404.
+         */
+        get: operations["getActivity"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/activities/{id}/signup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 报名 Sign up
+         * @description Resident only, in the activity's audience, before its cut-off. Confirmed while places remain, else on the waiting list (if the activity has one), else 409 with details.reason full. Exact under a rush: places are taken by a conditional update of the activity's counter. Signing up again while signed up returns the sign-up (200); after cancelling, I join again at the end. 409 reasons: full, closed (cut-off passed), cancelled.
+         */
+        post: operations["signUp"];
+        /**
+         * 取消报名 Cancel my sign-up
+         * @description Resident only, before the cut-off and before checking in. A confirmed place goes to the first on the waiting list at once. Cancelling again returns the cancelled sign-up. 404 if I have no sign-up; 409 reasons: closed, checked_in, cancelled (the activity was).
+         */
+        delete: operations["cancelSignup"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/activities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 活动列表 Activities
+         * @description editor, dept_admin, verifier, points_officer or auditor. The caller's department's activities on their streets, newest first.
+         */
+        get: operations["listAdminActivities"];
+        put?: never;
+        /**
+         * 创建活动 Create an activity
+         * @description editor or dept_admin. A draft of the caller's department (a superadmin's is district-wide). Its street and audience must lie within the caller's streets (403 naming street, audience.streets or audience.communities) and its points rule be one the department may grant under (403 naming points_rule; 400 if unknown).
+         */
+        post: operations["createActivity"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/activities/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 活动详情 One activity
+         * @description As the list. Another department's activity, or one on a street outside the caller's, is 404.
+         */
+        get: operations["getAdminActivity"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * 修改活动 Edit an activity
+         * @description editor or dept_admin, until the activity is over or cancelled (409). The capacity can't drop below the confirmed sign-ups, nor the waiting list be turned off while someone waits (400 naming the field); raising the capacity moves waiting residents up in order.
+         */
+        patch: operations["updateActivity"];
+        trace?: never;
+    };
+    "/api/v1/admin/activities/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 取消活动 Cancel
+         * @description editor or dept_admin, before the activity is over. Everyone signed up (confirmed or waiting) gets a fixed system notice naming the activity (kind activity_cancelled); the reason is kept for staff and never sent. Cancelling again changes nothing.
+         */
+        post: operations["cancelActivity"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/activities/{id}/checkins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 签到 Check a resident in
+         * @description verifier, editor, dept_admin or points_officer, at an activity of their department and streets. The resident is named by their member code (400 naming member_code if bad or expired) or, by hand, by resident_id with a reason (kept on the roster and in the audit log). Staff may check in a walk-in whatever the audience. Recording again changes nothing (200). 409 reasons as for POST /activities/scan.
+         */
+        post: operations["checkInResident"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/activities/{id}/checkouts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 签退 Check a resident out
+         * @description verifier, editor, dept_admin or points_officer, at an activity of their department and streets. The resident is named by their member code (400 naming member_code if bad or expired) or, by hand, by resident_id with a reason (kept on the roster and in the audit log). Staff may check in a walk-in whatever the audience. Recording again changes nothing (200). 409 reasons as for POST /activities/scan. Check-out credits the hours and grants the points, once per resident and activity.
+         */
+        post: operations["checkOutResident"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/activities/{id}/hours-adjustments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 调整时长 Adjust hours
+         * @description editor or dept_admin. Appends an adjustment (plus or minus) of a rostered resident's hours for the activity; nothing is ever edited. The total can't drop below zero (400 naming hours). With an Idempotency-Key, repeating returns the first entry (200).
+         */
+        post: operations["adjustHours"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/activities/{id}/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 发布活动 Publish
+         * @description editor or dept_admin. Opens a draft to its audience. 409 if published or cancelled already, or over.
+         */
+        post: operations["publishActivity"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/activities/{id}/roster": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 报名名单 Roster
+         * @description As the list; audited (personal data). Sign-ups in order (the waiting list in its order), masked, with attendance, hours and points.
+         */
+        get: operations["activityRoster"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/activities/{id}/roster/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 导出名单 Export the roster
+         * @description As the roster; the whole roster as CSV (UTF-8 with a byte-order mark).
+         */
+        get: operations["exportRoster"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/activities/{id}/venue-code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 现场签到码 The door's rotating code
+         * @description verifier, editor, dept_admin or points_officer. The current code of an action at a published activity, for the phone-sized door page to show as a QR code; it changes every 30 s. 409 for a cancelled activity or once check-out has closed.
+         */
+        get: operations["getVenueCode"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/activity-stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 活动统计 Statistics
+         * @description editor, dept_admin, verifier, points_officer or auditor. Figures of the caller's activities (department and streets) starting between from and to (district dates, both inclusive; by default the last 30 days; at most a year).
+         */
+        get: operations["activityStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/audit-log": {
         parameters: {
             query?: never;
@@ -112,6 +424,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What waits for me (the start page)
+         * @description Every staff member may call it. For each queue the member holds the permission to work on, how many items wait within their scope (counted as the queue's own list counts them) and the first five, oldest first (declarations and sends: newest first): `reviews` notices submitted for review that the member did not write (notices.review), `appeals` pending points appeals (points.appeals.decide), `objections` pending credit objections (enterprises.objections.decide), `bindings` pending enterprise bindings (enterprises.bindings.decide), `declarations` daily declarations open now with today's non-reporters in the member's streets as each item's count (surveys.read), `sends` published notices with messages (WeChat or SMS) still to send, held for quiet hours included, with how many as each item's count (notices.read). A queue the member may not work on is null. Items name no resident and nothing a resident wrote.
+         */
+        get: operations["dashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/departments": {
         parameters: {
             query?: never;
@@ -121,7 +453,7 @@ export interface paths {
         };
         /**
          * List departments
-         * @description Every department, by ID, for choosing one when creating staff. Needs staff.manage.
+         * @description Every department, by ID: their names, for every staff member (choosing a department when creating staff, showing whose object something is).
          */
         get: operations["listDepartments"];
         put?: never;
@@ -298,6 +630,26 @@ export interface paths {
         get: operations["whoAmI"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/member-codes/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 识别会员码 Resolve a member code
+         * @description verifier, editor, dept_admin or points_officer. The masked profile of the resident a member code names, to award points, check in or verify a voucher for them. Audited. A forged, tampered or expired code is 400 naming code (details.reason invalid or expired); a resident on a street outside the caller's scope, or deleted, is 404.
+         */
+        post: operations["resolveMemberCode"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1035,13 +1387,97 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List staff (superadmin, dept_admin)
+         * @description The members within my scope, by ID: a superadmin sees everyone; a dept_admin the members of their department (if they are limited to streets, the members limited to some of those streets). Filters: department_id, role (400 naming role if unknown), street (members limited to it), q (part of the username), disabled (true or false).
+         */
+        get: operations["listStaff"];
         put?: never;
         /**
          * Create a staff member (superadmin, dept_admin)
          * @description A dept_admin creates members only within their own scope: in their own department (else 403 naming `department_id`; so never a district account) and, if they are limited to streets, limited to some of those streets (else 403 naming `streets`); they cannot grant superadmin or dept_admin (403 naming `roles`).
          */
         post: operations["createStaff"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/staff/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a member's roles and streets (superadmin, dept_admin)
+         * @description A superadmin manages everyone but themselves; a dept_admin manages the members within their scope (as listed by `GET /admin/staff`) other than superadmins and dept_admins (403 naming roles). A member outside my scope is 404; my own account is 403 (my password: `POST /auth/change-password`). The new grants follow the rules of creation: roles known and at least one, streets known (400 naming the field); a member without a department stays a superadmin or a district auditor (400 naming roles); a dept_admin grants neither superadmin nor dept_admin (403 naming roles) nor streets beyond their own (403 naming streets). An omitted or null field is left as it is; streets [] means every street. The change takes effect on the member's next request (on other instances within 5 s).
+         */
+        patch: operations["updateStaff"];
+        trace?: never;
+    };
+    "/api/v1/admin/staff/{id}/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Disable a member (superadmin, dept_admin)
+         * @description A superadmin manages everyone but themselves; a dept_admin manages the members within their scope (as listed by `GET /admin/staff`) other than superadmins and dept_admins (403 naming roles). A member outside my scope is 404; my own account is 403 (my password: `POST /auth/change-password`). The member can no longer sign in and every token of theirs is revoked at once. Disabling a disabled member changes nothing. Audited.
+         */
+        post: operations["disableStaff"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/staff/{id}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Enable a member again (superadmin, dept_admin)
+         * @description A superadmin manages everyone but themselves; a dept_admin manages the members within their scope (as listed by `GET /admin/staff`) other than superadmins and dept_admins (403 naming roles). A member outside my scope is 404; my own account is 403 (my password: `POST /auth/change-password`). The member may sign in again; tokens issued before stay revoked. Audited.
+         */
+        post: operations["enableStaff"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/staff/{id}/reset-password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reset a member's password (superadmin, dept_admin)
+         * @description A superadmin manages everyone but themselves; a dept_admin manages the members within their scope (as listed by `GET /admin/staff`) other than superadmins and dept_admins (403 naming roles). A member outside my scope is 404; my own account is 403 (my password: `POST /auth/change-password`). Sets a new random password (26 characters, 130 bits) and revokes every token of the member. The answer is the only time the password is shown: it is stored as a hash, and the audit entry does not carry it.
+         */
+        post: operations["resetStaffPassword"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1182,6 +1618,26 @@ export interface paths {
          * @description Submit a quiz attempt. Scored on the server → score, passed, points_awarded and corrections with explanations. Answering a question not drawn or an option not shown is 400 (answers.<question_id>); after the deadline (2 s grace) or a second submit is 409 conflict; another resident's attempt is 404.
          */
         post: operations["submitAttempt"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/change-password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 工作人员修改自己的密码
+         * @description A staff member changes their own password: old_password must be the current one (else 400 naming old_password), new_password 10–72 characters and not the current one (else 400 naming new_password). Every other session of the member is signed out at once; the calling token stays valid. Each attempt counts against the member's sign-in throttle (429 with Retry-After). 409 if the password was changed meanwhile by another session. Residents have no password: 403. Audited, without either password.
+         */
+        post: operations["changePassword"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1376,6 +1832,26 @@ export interface paths {
         patch: operations["updateMe"];
         trace?: never;
     };
+    "/api/v1/me/activities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 我的活动 My activities
+         * @description Resident only. Activities I signed up for (and did not withdraw from): upcoming ones (not over) soonest first, or past ones latest first, with my attendance and the hours credited.
+         */
+        get: operations["myActivities"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/consent": {
         parameters: {
             query?: never;
@@ -1436,6 +1912,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/member-code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 我的会员码 My member code
+         * @description Resident only. A new signed code valid about a minute: the mini program shows it as a QR code and fetches a new one before expires_at. Staff resolve it (POST /admin/member-codes/resolve) or check the resident in with it.
+         */
+        get: operations["getMemberCode"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/phone": {
         parameters: {
             query?: never;
@@ -1474,6 +1970,26 @@ export interface paths {
          * @description The result object of `wx.requestSubscribeMessage` as it comes, under `results`: its `errMsg` key is ignored. Each `accept`, `acceptWithAudio` or `acceptWithAlert` adds one send to my quota for that template; `reject` and `ban` set it to 0; `filter` changes nothing. Every template's result is kept in the consent ledger as given. Answers my quotas.
          */
         post: operations["saveSubscriptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/volunteer-record": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 我的志愿时长 My volunteer record
+         * @description Resident only. Total hours by year and by kind, and each entry with its activity. Part of /me/export; erased by DELETE /me.
+         */
+        get: operations["myVolunteerRecord"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2156,6 +2672,201 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description An activity as its department sees it. */
+        Activity: {
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @description ID (a decimal string) */
+            department_id: string | null;
+            /** @description ID (a decimal string) */
+            created_by: string;
+            /**
+             * @description volunteer 志愿服务, legal_education 普法宣传, public_benefit 惠民活动, other 其他
+             * @enum {string}
+             */
+            kind: "volunteer" | "legal_education" | "public_benefit" | "other";
+            title: string;
+            description: string;
+            place: string;
+            street: string;
+            community: string;
+            /** Format: date-time */
+            starts_at: string;
+            /** Format: date-time */
+            ends_at: string;
+            /** Format: date-time */
+            signup_deadline: string;
+            capacity: number;
+            confirmed: number;
+            waiting: number;
+            remaining: number;
+            waitlist: boolean;
+            walk_ins: boolean;
+            audience: components["schemas"]["Audience"];
+            points_rule: string;
+            hours: number;
+            /** @enum {string} */
+            status: "draft" | "published" | "cancelled";
+            /** @description kept for staff; never sent to residents */
+            cancel_reason: string;
+            /** Format: date-time */
+            published_at: string | null;
+            /** Format: date-time */
+            cancelled_at: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            ended: boolean;
+            counts: components["schemas"]["ActivityCounts"];
+        };
+        ActivityCounts: {
+            checked_in: number;
+            checked_out: number;
+            /** @description confirmed, never checked in, once the activity is over */
+            no_shows: number;
+            walk_ins: number;
+        };
+        /** @description An activity as staff write it. Times are RFC 3339. */
+        ActivityInput: {
+            /**
+             * @description volunteer 志愿服务, legal_education 普法宣传, public_benefit 惠民活动, other 其他
+             * @enum {string}
+             */
+            kind: "volunteer" | "legal_education" | "public_benefit" | "other";
+            title: string;
+            description?: string;
+            place: string;
+            /** @description one of the district's streets (GET /regions); a street-scoped member only their streets (403 naming street) */
+            street: string;
+            /** @description a community of street, or empty */
+            community?: string;
+            /** Format: date-time */
+            starts_at: string;
+            /**
+             * Format: date-time
+             * @description after starts_at, at most 31 days later, not past
+             */
+            ends_at: string;
+            /**
+             * Format: date-time
+             * @description sign-up and cancellation cut-off (default: starts_at); no later than ends_at, for a standing activity residents may join while it runs
+             */
+            signup_deadline?: string;
+            capacity: number;
+            /** @description residents past capacity wait in order; a cancellation moves the first up */
+            waitlist?: boolean;
+            /** @description residents not signed up may check in at the door while places remain */
+            walk_ins?: boolean;
+            audience?: components["schemas"]["AudienceInput"];
+            /** @description code of a points rule the department may grant under (403 naming points_rule otherwise); empty for none */
+            points_rule?: string;
+            /** @description volunteer hours credited for attending, at most the activity's length */
+            hours?: number;
+        };
+        /** @description My sign-up for an activity. */
+        ActivityMySignup: {
+            /** @description ID (a decimal string) */
+            activity_id: string;
+            /** @enum {string} */
+            status: "confirmed" | "waiting" | "cancelled";
+            /** @enum {string} */
+            attendance: "confirmed" | "waiting" | "cancelled" | "checked_in" | "checked_out" | "no_show";
+            /** @description on the waiting list: 1 is next */
+            position: number | null;
+            walk_in: boolean;
+            /** Format: date-time */
+            signed_up_at: string;
+            /** Format: date-time */
+            checked_in_at: string | null;
+            /** Format: date-time */
+            checked_out_at: string | null;
+            /** @description volunteer hours credited, adjustments included */
+            hours: number;
+            /**
+             * @description empty: no points rule, or not credited yet
+             * @enum {string}
+             */
+            points_status: "" | "pending" | "granted" | "refused";
+            points_awarded: number;
+        };
+        /** @description Any fields of an activity; the others stay. Changing street clears community unless it is given too. */
+        ActivityPatch: {
+            /**
+             * @description volunteer 志愿服务, legal_education 普法宣传, public_benefit 惠民活动, other 其他
+             * @enum {string}
+             */
+            kind?: "volunteer" | "legal_education" | "public_benefit" | "other";
+            title?: string;
+            description?: string;
+            place?: string;
+            /** @description one of the district's streets (GET /regions); a street-scoped member only their streets (403 naming street) */
+            street?: string;
+            /** @description a community of street, or empty */
+            community?: string;
+            /** Format: date-time */
+            starts_at?: string;
+            /**
+             * Format: date-time
+             * @description after starts_at, at most 31 days later, not past
+             */
+            ends_at?: string;
+            /**
+             * Format: date-time
+             * @description sign-up and cancellation cut-off (default: starts_at); no later than ends_at, for a standing activity residents may join while it runs
+             */
+            signup_deadline?: string;
+            capacity?: number;
+            /** @description residents past capacity wait in order; a cancellation moves the first up */
+            waitlist?: boolean;
+            /** @description residents not signed up may check in at the door while places remain */
+            walk_ins?: boolean;
+            audience?: components["schemas"]["AudienceInput"];
+            /** @description code of a points rule the department may grant under (403 naming points_rule otherwise); empty for none */
+            points_rule?: string;
+            /** @description volunteer hours credited for attending, at most the activity's length */
+            hours?: number;
+        };
+        ActivityPlaceStats: {
+            street: string;
+            community: string;
+            activities: number;
+            checked_in: number;
+            hours: number;
+        };
+        ActivityScan: {
+            /** @enum {string} */
+            action: "check_in" | "check_out";
+            signup: components["schemas"]["ActivityMySignup"];
+        };
+        /** @description Figures of the caller's activities (department and streets). */
+        ActivityStats: {
+            /** Format: date-time */
+            from: string;
+            /**
+             * Format: date-time
+             * @description exclusive
+             */
+            to: string;
+            /** @description published or cancelled, starting in the period */
+            activities: number;
+            cancelled: number;
+            /** @description standing sign-ups: confirmed and waiting */
+            signups: number;
+            confirmed: number;
+            waiting: number;
+            checked_in: number;
+            /** @description at activities over */
+            no_shows: number;
+            /** @description checked in ÷ confirmed at activities over (not cancelled); null when none */
+            attendance_rate: number | null;
+            /** @description residents who checked in at least once */
+            volunteers: number;
+            /** @description of them, at two activities or more */
+            repeat_volunteers: number;
+            hours: number;
+            by_place: components["schemas"]["ActivityPlaceStats"][];
+        };
         AdminRequest: {
             /** @description ID */
             id: string;
@@ -2240,6 +2951,15 @@ export interface components {
              */
             check_status: "none" | "queued" | "sent" | "pass" | "review" | "risky";
         };
+        /** @description Whom staff record: member_code, or resident_id with a reason. */
+        AttendanceInput: {
+            /** @description the resident's member code, scanned or typed */
+            member_code?: string;
+            /** @description instead of member_code: a manual check-in, which needs a reason */
+            resident_id?: string;
+            /** @description why a resident is recorded by hand (kept on the roster and audited) */
+            reason?: string;
+        };
         /** @description An audience as the server sends it: every field present, lists [] when empty, ages null when unset. Who a notice reaches. Fields AND together; the values inside a field OR; an empty audience is every resident. Enterprise grades and industries match residents with an approved binding to such an enterprise. `resident_ids` can't be combined with any other field (400 naming `audience.resident_ids`). A street-scoped member's audience must stay within their streets: its `streets`, and the streets of its `communities` (403 naming the field otherwise; an audience naming neither reaches every street). */
         Audience: {
             streets: string[];
@@ -2279,6 +2999,33 @@ export interface components {
             /** Format: date-time */
             created_at: string;
         };
+        Dashboard: {
+            reviews: components["schemas"]["DashboardQueue"];
+            appeals: components["schemas"]["DashboardQueue"];
+            objections: components["schemas"]["DashboardQueue"];
+            bindings: components["schemas"]["DashboardQueue"];
+            declarations: components["schemas"]["DashboardQueue"];
+            sends: components["schemas"]["DashboardQueue"];
+        };
+        DashboardItem: {
+            /** @description the item's ID in its queue (notice, appeal, objection, binding, survey) */
+            id: string;
+            /** @description a notice's or survey's title, an enterprise's name, or the disputed deduction */
+            title: string;
+            /**
+             * Format: date-time
+             * @description when it came in (submitted, filed, opened, published)
+             */
+            at: string;
+            /** @description a declaration's non-reporters today, a notice's messages (WeChat or SMS) still to send; null for the other queues */
+            count: number | null;
+        };
+        DashboardQueue: {
+            /** @description how many wait in all */
+            count: number;
+            /** @description the first five */
+            items: components["schemas"]["DashboardItem"][];
+        } | null;
         Department: {
             id: string;
             name: string;
@@ -2554,10 +3301,10 @@ export interface components {
             /** @description with 429: seconds to wait, as in Retry-After */
             retry_after_s?: number;
             /**
-             * @description which rule refused: an award over a rule's daily_cap or monthly_cap; a redemption past per_resident_limit, below min_level, outside the reward's validity (not_available) or of a withdrawn reward; an appeal after the deduction's appeal_deadline (appeal_window_closed); a stock decrease past what is left (stock_below_issued); a reward's new price after its first redemption (has_redemptions)
+             * @description which rule refused: an award over a rule's daily_cap or monthly_cap; a redemption past per_resident_limit, below min_level, outside the reward's validity (not_available) or of a withdrawn reward; an appeal after the deduction's appeal_deadline (appeal_window_closed); a stock decrease past what is left (stock_below_issued); a reward's new price after its first redemption (has_redemptions); an activity's sign-up, cancellation or attendance: full, closed (cut-off passed), cancelled, ended, published (no longer a draft), outside_window (check-in or check-out time), not_signed_up, waiting (still on the waiting list), not_checked_in, checked_in (can't cancel any more); a member or venue code (400): invalid or expired
              * @enum {string}
              */
-            reason?: "daily_cap" | "monthly_cap" | "per_resident_limit" | "min_level" | "not_available" | "withdrawn" | "appeal_window_closed" | "stock_below_issued" | "has_redemptions";
+            reason?: "daily_cap" | "monthly_cap" | "per_resident_limit" | "min_level" | "not_available" | "withdrawn" | "appeal_window_closed" | "stock_below_issued" | "has_redemptions" | "full" | "closed" | "cancelled" | "ended" | "published" | "outside_window" | "not_signed_up" | "waiting" | "not_checked_in" | "checked_in" | "invalid" | "expired";
             /** @description with stock_below_issued: the stock left now */
             stock?: number;
             /** @description with 409 on starting a quiz attempt: the survey's daily attempts, all used */
@@ -2572,6 +3319,24 @@ export interface components {
              */
             kind: "holiday" | "workday";
             name: string;
+            /** Format: date-time */
+            created_at: string;
+        };
+        /** @description An entry of the append-only ledger of volunteer hours. */
+        HoursEntry: {
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @description ID (a decimal string) */
+            resident_id: string;
+            /** @description ID (a decimal string) */
+            activity_id: string;
+            /** @enum {string} */
+            kind: "credit" | "adjustment";
+            /** @description an adjustment may be negative */
+            hours: number;
+            reason: string;
+            /** @description ID (a decimal string) */
+            staff_id: string | null;
             /** Format: date-time */
             created_at: string;
         };
@@ -2595,6 +3360,27 @@ export interface components {
             read_at: string | null;
             /** Format: date-time */
             acked_at: string | null;
+        };
+        /** @description What staff see of a resident named by a member code. */
+        MaskedResident: {
+            /** @description ID (a decimal string) */
+            id: string;
+            nickname: string;
+            avatar_url: string;
+            /** @description like 138****5678; empty if none bound */
+            phone_masked: string;
+            street: string;
+            community: string;
+        };
+        /** @description A resident's member code: a short-lived signed token that identifies them to staff. */
+        MemberCode: {
+            /** @description Show as a QR code (or for typing). Names only the resident, to whoever holds the server's key; every code is different. */
+            code: string;
+            /**
+             * Format: date-time
+             * @description About a minute after issue; fetch a new code before then
+             */
+            expires_at: string;
         };
         Notice: {
             id: string;
@@ -3005,6 +3791,42 @@ export interface components {
              */
             appeal_deadline?: string;
         };
+        /** @description An activity as a resident sees it, with their own sign-up (null if none). */
+        PublicActivity: {
+            /** @description ID (a decimal string) */
+            id: string;
+            /**
+             * @description volunteer 志愿服务, legal_education 普法宣传, public_benefit 惠民活动, other 其他
+             * @enum {string}
+             */
+            kind: "volunteer" | "legal_education" | "public_benefit" | "other";
+            title: string;
+            description: string;
+            place: string;
+            street: string;
+            community: string;
+            /** Format: date-time */
+            starts_at: string;
+            /** Format: date-time */
+            ends_at: string;
+            /** Format: date-time */
+            signup_deadline: string;
+            capacity: number;
+            /** @description places left */
+            remaining: number;
+            /** @description on the waiting list */
+            waiting: number;
+            waitlist: boolean;
+            walk_ins: boolean;
+            /** @description points for attending, under the activity's rule (0: none) */
+            points: number;
+            /** @description volunteer hours credited for attending */
+            hours: number;
+            /** @enum {string} */
+            status: "published" | "cancelled";
+            signup_open: boolean;
+            my_signup: components["schemas"]["ActivityMySignup"] | null;
+        };
         PublicRequest: {
             /** @description ID */
             id: string;
@@ -3183,6 +4005,45 @@ export interface components {
             street: string;
             community: string;
         };
+        /** @description A resident on an activity's roster, masked. */
+        RosterEntry: {
+            /** @description the sign-up's ID */
+            id: string;
+            /** @description ID (a decimal string) */
+            resident_id: string;
+            nickname: string;
+            phone_masked: string;
+            street: string;
+            community: string;
+            /** @enum {string} */
+            status: "confirmed" | "waiting" | "cancelled";
+            /** @enum {string} */
+            attendance: "confirmed" | "waiting" | "cancelled" | "checked_in" | "checked_out" | "no_show";
+            walk_in: boolean;
+            /** Format: date-time */
+            signed_up_at: string;
+            /**
+             * Format: date-time
+             * @description moved up from the waiting list
+             */
+            promoted_at: string | null;
+            /** Format: date-time */
+            checked_in_at: string | null;
+            /** @enum {string} */
+            checkin_method: "" | "venue_code" | "member_code" | "manual";
+            checkin_reason: string;
+            /** Format: date-time */
+            checked_out_at: string | null;
+            /** @enum {string} */
+            checkout_method: "" | "venue_code" | "member_code" | "manual";
+            checkout_reason: string;
+            hours: number;
+            /** @enum {string} */
+            points_status: "" | "pending" | "granted" | "refused";
+            points_awarded: number;
+            /** @description why a grant was refused: daily_cap, monthly_cap, rule_inactive, … */
+            points_detail: string;
+        };
         /** @description text messages of an urgent notice with SMS, to recipients without WeChat reach */
         SMSStats: {
             sent: number;
@@ -3207,7 +4068,12 @@ export interface components {
             /** @description The member's department; null for a district-level account. */
             department: components["schemas"]["Department"] | null;
             /** @description The permissions the member holds, sorted. */
-            permissions: ("audit.read" | "benefits.manage" | "credit.write" | "departments.manage" | "enterprises.bindings.decide" | "enterprises.manage" | "enterprises.objections.decide" | "notices.read" | "notices.review" | "notices.write" | "points.appeals.decide" | "points.award" | "points.deduct" | "points.rules.manage" | "requests.admin" | "requests.handle" | "requests.read" | "residents.read" | "rewards.manage" | "rewards.verify" | "staff.manage" | "surveys.read" | "surveys.write")[];
+            permissions: ("activities.checkin" | "activities.manage" | "activities.read" | "audit.read" | "benefits.manage" | "credit.write" | "departments.manage" | "enterprises.bindings.decide" | "enterprises.manage" | "enterprises.objections.decide" | "members.resolve" | "notices.read" | "notices.review" | "notices.write" | "points.appeals.decide" | "points.award" | "points.deduct" | "points.rules.manage" | "requests.admin" | "requests.handle" | "requests.read" | "residents.read" | "rewards.manage" | "rewards.verify" | "staff.manage" | "surveys.read" | "surveys.write")[];
+        };
+        StaffPasswordReset: {
+            staff: components["schemas"]["Staff"];
+            /** @description The new password, shown this once. */
+            password: string;
         };
         Subscribe: {
             template_id: string;
@@ -3505,6 +4371,59 @@ export interface components {
                 pass_rate: number;
             }[];
         };
+        VenueCode: {
+            /** @description show as a QR code; residents scan it with POST /activities/scan */
+            code: string;
+            /** @enum {string} */
+            action: "check_in" | "check_out";
+            /**
+             * Format: date-time
+             * @description accepted until then (30–60 s)
+             */
+            expires_at: string;
+            /**
+             * Format: date-time
+             * @description show the next code from then (every 30 s)
+             */
+            refresh_at: string;
+        };
+        /** @description My volunteer hours: totals by year (of the activity's start) and by kind, and every entry, newest first. */
+        VolunteerRecord: {
+            total_hours: number;
+            by_year: {
+                year: number;
+                hours: number;
+            }[];
+            by_kind: {
+                /**
+                 * @description volunteer 志愿服务, legal_education 普法宣传, public_benefit 惠民活动, other 其他
+                 * @enum {string}
+                 */
+                kind: "volunteer" | "legal_education" | "public_benefit" | "other";
+                name: string;
+                hours: number;
+            }[];
+            entries: {
+                /** @description ID (a decimal string) */
+                id: string;
+                /** @enum {string} */
+                kind: "credit" | "adjustment";
+                hours: number;
+                reason: string;
+                /** Format: date-time */
+                created_at: string;
+                /** @description ID (a decimal string) */
+                activity_id: string;
+                activity_title: string;
+                /**
+                 * @description volunteer 志愿服务, legal_education 普法宣传, public_benefit 惠民活动, other 其他
+                 * @enum {string}
+                 */
+                activity_kind: "volunteer" | "legal_education" | "public_benefit" | "other";
+                /** Format: date-time */
+                activity_starts_at: string;
+            }[];
+        };
         WeChatStats: {
             sent: number;
             failed: number;
@@ -3621,6 +4540,631 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    listActivities: {
+        parameters: {
+            query?: {
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: components["parameters"]["PageSize"];
+                page_token?: components["parameters"]["PageToken"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["PublicActivity"][];
+                        /** @description empty on the last page */
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    scanVenueCode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Already recorded */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActivityScan"];
+                };
+            };
+            /** @description Recorded */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActivityScan"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooMany"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getActivity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicActivity"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    signUp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Already signed up */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActivityMySignup"];
+                };
+            };
+            /** @description Signed up */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActivityMySignup"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooMany"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    cancelSignup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActivityMySignup"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooMany"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listAdminActivities: {
+        parameters: {
+            query?: {
+                status?: "draft" | "published" | "cancelled";
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: components["parameters"]["PageSize"];
+                page_token?: components["parameters"]["PageToken"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Activity"][];
+                        /** @description empty on the last page */
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createActivity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ActivityInput"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Activity"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getAdminActivity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Activity"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateActivity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ActivityPatch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Activity"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    cancelActivity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Activity"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    checkInResident: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AttendanceInput"];
+            };
+        };
+        responses: {
+            /** @description Already checked in */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RosterEntry"];
+                };
+            };
+            /** @description Checked in */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RosterEntry"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    checkOutResident: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AttendanceInput"];
+            };
+        };
+        responses: {
+            /** @description Already checked out */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RosterEntry"];
+                };
+            };
+            /** @description Checked out */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RosterEntry"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    adjustHours: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Repeating a request with the same key returns the first result and changes nothing. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    resident_id: string;
+                    /** @description non-zero, at most 24 either way */
+                    hours: number;
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Repeat */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HoursEntry"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HoursEntry"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    publishActivity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Activity"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    activityRoster: {
+        parameters: {
+            query?: {
+                attendance?: "confirmed" | "waiting" | "cancelled" | "checked_in" | "checked_out" | "no_show";
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: components["parameters"]["PageSize"];
+                page_token?: components["parameters"]["PageToken"];
+            };
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["RosterEntry"][];
+                        /** @description empty on the last page */
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    exportRoster: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description CSV */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getVenueCode: {
+        parameters: {
+            query?: {
+                action?: "check_in" | "check_out";
+            };
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VenueCode"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    activityStats: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActivityStats"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     listAuditLog: {
         parameters: {
             query?: {
@@ -3628,10 +5172,15 @@ export interface operations {
                 page_size?: components["parameters"]["PageSize"];
                 page_token?: components["parameters"]["PageToken"];
                 actor_id?: string;
+                /** @description part of the acting member's username */
+                actor?: string;
                 action?: string;
+                /** @description what was acted on, e.g. staff, notices, surveys */
                 target_kind?: string;
                 target_id?: string;
+                /** @description RFC 3339; since inclusive, until exclusive */
                 since?: string;
+                /** @description RFC 3339; since inclusive, until exclusive */
                 until?: string;
             };
             header?: never;
@@ -3896,6 +5445,31 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    dashboard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dashboard"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -4301,6 +5875,39 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    resolveMemberCode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaskedResident"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -5844,6 +7451,44 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    listStaff: {
+        parameters: {
+            query?: {
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: components["parameters"]["PageSize"];
+                page_token?: components["parameters"]["PageToken"];
+                department_id?: string;
+                role?: string;
+                street?: string;
+                /** @description part of the username */
+                q?: string;
+                disabled?: "true" | "false";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Staff"][];
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     createStaff: {
         parameters: {
             query?: never;
@@ -5890,6 +7535,137 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateStaff: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @example [
+                     *       "editor",
+                     *       "reviewer"
+                     *     ]
+                     */
+                    roles?: ("superadmin" | "dept_admin" | "editor" | "reviewer" | "points_officer" | "credit_officer" | "verifier" | "auditor")[] | null;
+                    /**
+                     * @example [
+                     *       "华富街道"
+                     *     ]
+                     */
+                    streets?: string[] | null;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Staff"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    disableStaff: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Staff"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    enableStaff: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Staff"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    resetStaffPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffPasswordReset"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -6117,6 +7893,41 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooMany"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    changePassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @example change-me-please */
+                    old_password: string;
+                    /** @example a-new-long-passphrase */
+                    new_password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Changed; other sessions revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooMany"];
@@ -6501,6 +8312,40 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    myActivities: {
+        parameters: {
+            query?: {
+                when?: "upcoming" | "past";
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: components["parameters"]["PageSize"];
+                page_token?: components["parameters"]["PageToken"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["PublicActivity"][];
+                        /** @description empty on the last page */
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     consent: {
         parameters: {
             query?: never;
@@ -6581,6 +8426,32 @@ export interface operations {
                 };
                 content: {
                     "application/json": Record<string, never>;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getMemberCode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberCode"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6701,6 +8572,31 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooMany"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    myVolunteerRecord: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VolunteerRecord"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };

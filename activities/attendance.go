@@ -1,0 +1,337 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+
+	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/db"
+	"github.com/futian/ifutian/staff"
+)
+
+// CheckinOpens is how long before its start an activity's check-in opens;
+// it closes at the end.
+const CheckinOpens = 30 * time.Minute
+
+// CheckoutGrace is how long after its end check-out stays open. Then
+// everyone still checked in is credited the scheduled hours (Settle).
+const CheckoutGrace = 30 * time.Minute
+
+// creditStep is what time present is rounded to at check-out.
+const creditStep = 15 * time.Minute
+
+// How attendance was recorded.
+const (
+	MethodVenueCode  = "venue_code"  // the resident scanned the venue's code
+	MethodMemberCode = "member_code" // staff scanned the resident's member code
+	MethodManual     = "manual"      // staff, by resident ID, with a reason
+)
+
+// attendFacts are what deciding an action at the venue depends on.
+type attendFacts struct {
+	a      *Activity
+	sg     *Signup // the resident's sign-up, nil if none
+	action string
+	now    time.Time
+	// walkIn: the activity takes walk-ins, and the resident may be one
+	// (in its audience, or checked in by staff).
+	walkIn bool
+}
+
+// step is what an action at the venue comes to.
+type step int
+
+const (
+	stepRepeat   step = iota // already done: nothing to write
+	stepCheckIn              // a confirmed resident checks in
+	stepWalkIn               // takes a place and checks in
+	stepCheckOut             // checks out, and is credited
+)
+
+// decideAttendance decides an action at the venue. It is pure.
+func decideAttendance(f attendFacts) (step, error) {
+	a, sg, now := f.a, f.sg, f.now
+	switch a.Status {
+	case Draft:
+		return 0, ErrNotFound
+	case Cancelled:
+		return 0, ErrCancelled
+	}
+	if f.action == CheckOut {
+		switch {
+		case sg == nil || sg.CheckedInAt == nil:
+			return 0, ErrNotCheckedIn
+		case sg.CheckedOutAt != nil:
+			return stepRepeat, nil
+		case !now.Before(a.EndsAt.Add(CheckoutGrace)):
+			return 0, ErrOutsideWindow
+		}
+		return stepCheckOut, nil
+	}
+	switch {
+	case sg != nil && sg.CheckedInAt != nil:
+		return stepRepeat, nil
+	case now.Before(a.StartsAt.Add(-CheckinOpens)) || !now.Before(a.EndsAt):
+		return 0, ErrOutsideWindow
+	case sg != nil && sg.Status == Confirmed:
+		return stepCheckIn, nil
+	case f.walkIn:
+		return stepWalkIn, nil
+	case sg != nil && sg.Status == Waiting:
+		return 0, ErrStillWaiting
+	}
+	return 0, ErrNotSignedUp
+}
+
+// presentMinutes is the credit of a check-out: the time present within the
+// activity, to the nearest quarter hour, at most the scheduled hours.
+func presentMinutes(a *Activity, in, out time.Time) int64 {
+	from, to := in, out
+	if from.Before(a.StartsAt) {
+		from = a.StartsAt
+	}
+	if to.After(a.EndsAt) {
+		to = a.EndsAt
+	}
+	if !to.After(from) {
+		return 0
+	}
+	d := to.Sub(from).Round(creditStep)
+	return min(int64(d/time.Minute), a.CreditMinutes)
+}
+
+// mark is who recorded an action, how and why.
+type mark struct {
+	method string
+	by     *int64 // staff member; nil for the resident
+	reason string
+}
+
+// attend records an action of a resident at an activity: it reads, decides
+// and writes with a guard, reading again if the sign-up changed meanwhile
+// (a second scan, a concurrent walk-in). A check-out credits the hours and
+// grants the points. repeated reports an action already recorded.
+func (s *Service) attend(ctx context.Context, id, residentID int64, action string, mk mark) (*Activity, *Signup, bool, error) {
+	gdb := s.db.WithContext(ctx)
+	for range 4 {
+		now := s.clock()
+		a, err := s.load(gdb, id, false)
+		if err != nil {
+			return nil, nil, false, err
+		}
+		sg, err := findSignup(gdb, id, residentID)
+		if err != nil {
+			return nil, nil, false, err
+		}
+		walkIn := a.WalkIns
+		if walkIn && mk.by == nil && action == CheckIn && (sg == nil || sg.Status != Confirmed) {
+			if walkIn, err = s.inAudience(gdb, a, residentID, now); err != nil {
+				return nil, nil, false, err
+			}
+		}
+		st, err := decideAttendance(attendFacts{a: a, sg: sg, action: action, now: now, walkIn: walkIn})
+		if err != nil {
+			return nil, nil, false, err
+		}
+		credited := false
+		switch st {
+		case stepRepeat:
+			if sg.PointsStatus == PointsPending {
+				// A grant left pending by a failure: the repeat tries it again
+				// (idempotent; the worker would, within a minute).
+				if s.grantPoints(ctx, a, sg) == nil {
+					if sg, err = findSignup(gdb, id, residentID); err != nil {
+						return nil, nil, false, err
+					}
+				}
+			}
+			return a, sg, true, nil
+		case stepCheckIn:
+			err = s.checkIn(gdb, sg, mk, now)
+		case stepWalkIn:
+			err = s.transact(ctx, func(tx *gorm.DB) error { return s.walkIn(tx, a, residentID, sg, mk, now) })
+		case stepCheckOut:
+			err = s.transact(ctx, func(tx *gorm.DB) error {
+				if err := s.checkOut(tx, sg, mk, now); err != nil {
+					return err
+				}
+				var err error
+				credited, err = s.credit(tx, a, sg, presentMinutes(a, *sg.CheckedInAt, now), "签退", now)
+				return err
+			})
+		}
+		if errors.Is(err, errRaced) || db.IsDuplicate(err) {
+			continue
+		}
+		if err != nil {
+			return nil, nil, false, s.wrap("record attendance", err)
+		}
+		if sg, err = findSignup(gdb, id, residentID); err != nil {
+			return nil, nil, false, err
+		}
+		if credited {
+			// The check-out has committed: a grant that fails now stays
+			// pending (the sign-up says so) and is made by a repeat of the
+			// check-out or by the worker (Settle), not reported as a failed
+			// check-out.
+			if s.grantPoints(ctx, a, sg) == nil {
+				if sg, err = findSignup(gdb, id, residentID); err != nil {
+					return nil, nil, false, err
+				}
+			}
+		}
+		return a, sg, false, nil
+	}
+	return nil, nil, false, fmt.Errorf("record attendance: %w", errRaced)
+}
+
+// checkIn checks a confirmed resident in, with one guarded statement.
+func (s *Service) checkIn(q *gorm.DB, sg *Signup, mk mark, now time.Time) error {
+	res := q.Model(&Signup{}).Where("id = ? AND status = ? AND checked_in_at IS NULL", sg.ID, Confirmed).Updates(map[string]any{
+		"checked_in_at": now, "checkin_method": mk.method, "checkin_by": mk.by, "checkin_reason": mk.reason, "updated_at": now,
+	})
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return errRaced
+	}
+	return nil
+}
+
+// walkIn takes a place for a resident at the door (from the waiting list,
+// after cancelling, or with no sign-up) and checks them in, in tx.
+func (s *Service) walkIn(tx *gorm.DB, a *Activity, residentID int64, sg *Signup, mk mark, now time.Time) error {
+	counters := "confirmed = confirmed + 1"
+	if sg != nil && sg.Status == Waiting {
+		counters += ", waiting = waiting - 1"
+	}
+	res := tx.Exec("UPDATE activities SET "+counters+`, updated_at = ?
+WHERE id = ? AND status = ? AND walk_ins = ? AND confirmed < capacity`, now, a.ID, Published, true)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return ErrFull
+	}
+	fields := map[string]any{
+		"status": Confirmed, "walk_in": true, "checked_in_at": now, "checkin_method": mk.method, "checkin_by": mk.by,
+		"checkin_reason": mk.reason, "updated_at": now,
+	}
+	if sg == nil {
+		return tx.Create(&Signup{
+			ActivityID: a.ID, ResidentID: residentID, Status: Confirmed, WalkIn: true, CheckedInAt: &now,
+			CheckinMethod: mk.method, CheckinBy: mk.by, CheckinReason: mk.reason, CreatedAt: now, UpdatedAt: now,
+		}).Error
+	}
+	res = tx.Model(&Signup{}).Where("id = ? AND status = ? AND checked_in_at IS NULL", sg.ID, sg.Status).Updates(fields)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return errRaced
+	}
+	return nil
+}
+
+// checkOut checks a resident out, guarded against a second check-out.
+func (s *Service) checkOut(tx *gorm.DB, sg *Signup, mk mark, now time.Time) error {
+	res := tx.Model(&Signup{}).Where("id = ? AND checked_in_at IS NOT NULL AND checked_out_at IS NULL", sg.ID).Updates(map[string]any{
+		"checked_out_at": now, "checkout_method": mk.method, "checkout_by": mk.by, "checkout_reason": mk.reason, "updated_at": now,
+	})
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return errRaced
+	}
+	return nil
+}
+
+// Scan records what a resident's scan of a venue code says: a check-in or
+// a check-out at its activity. A scan repeated changes nothing (repeated).
+// The code must be current (see CodeWindow); check-in is open from
+// CheckinOpens before the start to the end, to residents signed up or,
+// for an activity taking walk-ins, in its audience while places remain.
+func (s *Service) Scan(ctx context.Context, residentID int64, code string) (*MySignup, string, bool, error) {
+	now := s.clock()
+	id, action, err := s.parseVenueCode(strings.TrimSpace(code), now)
+	if err != nil {
+		return nil, "", false, err
+	}
+	a, sg, repeated, err := s.attend(ctx, id, residentID, action, mark{method: MethodVenueCode})
+	if err != nil {
+		return nil, "", false, err
+	}
+	v, err := s.mySignup(s.db.WithContext(ctx), a, sg, s.clock())
+	return v, action, repeated, err
+}
+
+// Who names the resident staff record attendance for: by member code, or
+// by resident ID with a reason (a manual check-in).
+type Who struct {
+	MemberCode string
+	ResidentID int64
+	Reason     string
+}
+
+// resolve checks a Who and returns the resident and how they were named.
+func (s *Service) resolve(ctx context.Context, w Who, by int64) (int64, mark, error) {
+	w.MemberCode, w.Reason = strings.TrimSpace(w.MemberCode), strings.TrimSpace(w.Reason)
+	switch {
+	case w.MemberCode != "" && w.ResidentID != 0:
+		return 0, mark{}, apperr.Field("member_code", "member_code 与 resident_id 只能填一个")
+	case w.MemberCode != "":
+		id, err := s.members.Verify("member_code", w.MemberCode)
+		return id, mark{method: MethodMemberCode, by: &by, reason: w.Reason}, err
+	case w.ResidentID <= 0:
+		return 0, mark{}, apperr.Field("member_code", "须扫描居民的会员码，或填写 resident_id 与 reason")
+	case w.Reason == "" || utf8.RuneCountInString(w.Reason) > 200:
+		return 0, mark{}, apperr.Field("reason", "手工签到须说明原因（1–200 个字）")
+	}
+	return w.ResidentID, mark{method: MethodManual, by: &by, reason: w.Reason}, nil
+}
+
+// Attend records a check-in or check-out by staff at an activity within
+// m's scope, of a resident named by member code or, manually, by ID with a
+// reason (kept on the roster and in the audit log). Staff may check in a
+// walk-in whatever the audience. Returns the resident's roster entry and
+// whether it was recorded before. Returns ErrNotFound outside m's scope,
+// ErrResidentNotFound for an unknown resident, and the refusals of Scan.
+func (s *Service) Attend(ctx context.Context, m *staff.Member, id int64, action string, w Who) (*RosterEntry, bool, error) {
+	if _, ok := actionByte[action]; !ok {
+		return nil, false, apperr.Field("action", "须为 check_in 或 check_out")
+	}
+	residentID, mk, err := s.resolve(ctx, w, m.ID)
+	if err != nil {
+		return nil, false, err
+	}
+	gdb := s.db.WithContext(ctx)
+	if _, err := s.owned(gdb, m.Scope(), id, false); err != nil {
+		return nil, false, err
+	}
+	var n int64
+	if err := gdb.Table("residents").Where("id = ? AND deleted_at IS NULL", residentID).Count(&n).Error; err != nil {
+		return nil, false, fmt.Errorf("record attendance: %w", err)
+	}
+	if n == 0 {
+		return nil, false, ErrResidentNotFound
+	}
+	staff.AuditDetail(ctx, fmt.Sprintf("%s %s, resident %d", mk.method, action, residentID))
+	_, _, repeated, err := s.attend(ctx, id, residentID, action, mk)
+	if err != nil {
+		return nil, false, err
+	}
+	e, err := s.rosterEntry(gdb, id, residentID)
+	return e, repeated, err
+}
+
+// idOf formats an ID for audit entries.
+func idOf(id int64) string { return strconv.FormatInt(id, 10) }

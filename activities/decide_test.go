@@ -1,0 +1,82 @@
+package activities
+
+import (
+	"errors"
+	"testing"
+	"time"
+)
+
+func TestDecideAttendance(t *testing.T) {
+	start := time.Date(2026, 12, 5, 1, 0, 0, 0, time.UTC)
+	a := &Activity{Status: Published, StartsAt: start, EndsAt: start.Add(3 * time.Hour)}
+	in := start.Add(-10 * time.Minute)
+	confirmed := &Signup{Status: Confirmed}
+	waiting := &Signup{Status: Waiting}
+	withdrawn := &Signup{Status: Withdrawn}
+	checkedIn := &Signup{Status: Confirmed, CheckedInAt: &in}
+	checkedOut := &Signup{Status: Confirmed, CheckedInAt: &in, CheckedOutAt: &in}
+	during := start.Add(time.Hour)
+	cases := []struct {
+		name   string
+		a      *Activity
+		sg     *Signup
+		action string
+		now    time.Time
+		walkIn bool
+		want   step
+		err    error
+	}{
+		{"CheckIn", a, confirmed, CheckIn, during, false, stepCheckIn, nil},
+		{"CheckInAtOpening", a, confirmed, CheckIn, start.Add(-CheckinOpens), false, stepCheckIn, nil},
+		{"ErrCheckInTooEarly", a, confirmed, CheckIn, start.Add(-CheckinOpens - time.Second), false, 0, ErrOutsideWindow},
+		{"ErrCheckInAtEnd", a, confirmed, CheckIn, a.EndsAt, false, 0, ErrOutsideWindow},
+		{"CheckInAgain", a, checkedIn, CheckIn, during, false, stepRepeat, nil},
+		{"CheckInAgainAfterEnd", a, checkedIn, CheckIn, a.EndsAt.Add(time.Hour), false, stepRepeat, nil},
+		{"ErrNotSignedUp", a, nil, CheckIn, during, false, 0, ErrNotSignedUp},
+		{"ErrWithdrawn", a, withdrawn, CheckIn, during, false, 0, ErrNotSignedUp},
+		{"ErrWaiting", a, waiting, CheckIn, during, false, 0, ErrStillWaiting},
+		{"WalkIn", a, nil, CheckIn, during, true, stepWalkIn, nil},
+		{"WalkInFromWaiting", a, waiting, CheckIn, during, true, stepWalkIn, nil},
+		{"WalkInAfterWithdrawing", a, withdrawn, CheckIn, during, true, stepWalkIn, nil},
+		{"ErrWalkInOutsideWindow", a, nil, CheckIn, a.EndsAt, true, 0, ErrOutsideWindow},
+		{"CheckOut", a, checkedIn, CheckOut, during, false, stepCheckOut, nil},
+		{"CheckOutInGrace", a, checkedIn, CheckOut, a.EndsAt.Add(CheckoutGrace - time.Second), false, stepCheckOut, nil},
+		{"ErrCheckOutAfterGrace", a, checkedIn, CheckOut, a.EndsAt.Add(CheckoutGrace), false, 0, ErrOutsideWindow},
+		{"CheckOutAgain", a, checkedOut, CheckOut, a.EndsAt.Add(time.Hour), false, stepRepeat, nil},
+		{"ErrCheckOutNotIn", a, confirmed, CheckOut, during, false, 0, ErrNotCheckedIn},
+		{"ErrCheckOutNoSignup", a, nil, CheckOut, during, true, 0, ErrNotCheckedIn},
+		{"ErrCancelled", &Activity{Status: Cancelled, StartsAt: start, EndsAt: a.EndsAt}, checkedIn, CheckOut, during, false, 0, ErrCancelled},
+		{"ErrDraft", &Activity{Status: Draft, StartsAt: start, EndsAt: a.EndsAt}, confirmed, CheckIn, during, false, 0, ErrNotFound},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := decideAttendance(attendFacts{a: c.a, sg: c.sg, action: c.action, now: c.now, walkIn: c.walkIn})
+			if !errors.Is(err, c.err) || (c.err == nil && err != nil) || got != c.want {
+				t.Fatalf("decideAttendance = %v, %v; want %v, %v", got, err, c.want, c.err)
+			}
+		})
+	}
+}
+
+func TestPresentMinutes(t *testing.T) {
+	start := time.Date(2026, 12, 5, 1, 0, 0, 0, time.UTC)
+	a := &Activity{StartsAt: start, EndsAt: start.Add(3 * time.Hour), CreditMinutes: 120}
+	cases := []struct {
+		name    string
+		in, out time.Time
+		want    int64
+	}{
+		{"WholeActivityCappedAtCredit", start.Add(-20 * time.Minute), start.Add(4 * time.Hour), 120},
+		{"HourAndAHalf", start.Add(30 * time.Minute), start.Add(2 * time.Hour), 90},
+		{"RoundedToQuarter", start, start.Add(52 * time.Minute), 45},
+		{"RoundedUp", start, start.Add(53 * time.Minute), 60},
+		{"LeftBeforeStart", start.Add(-20 * time.Minute), start.Add(-time.Minute), 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := presentMinutes(a, c.in, c.out); got != c.want {
+				t.Fatalf("presentMinutes = %d, want %d", got, c.want)
+			}
+		})
+	}
+}

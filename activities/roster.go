@@ -1,0 +1,234 @@
+package activities
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/district"
+	"github.com/futian/ifutian/staff"
+)
+
+// RosterEntry is one resident on an activity's roster, as staff see it:
+// masked, with their sign-up, attendance, hours and points.
+type RosterEntry struct {
+	ID             int64      `json:"id,string"` // the sign-up's
+	ResidentID     int64      `json:"resident_id,string"`
+	Nickname       string     `json:"nickname"`
+	PhoneMasked    string     `json:"phone_masked"`
+	Street         string     `json:"street"`
+	Community      string     `json:"community"`
+	Status         string     `json:"status"`
+	Attendance     string     `json:"attendance"`
+	WalkIn         bool       `json:"walk_in"`
+	SignedUpAt     time.Time  `json:"signed_up_at"`
+	PromotedAt     *time.Time `json:"promoted_at"`
+	CheckedInAt    *time.Time `json:"checked_in_at"`
+	CheckinMethod  string     `json:"checkin_method"`
+	CheckinReason  string     `json:"checkin_reason"`
+	CheckedOutAt   *time.Time `json:"checked_out_at"`
+	CheckoutMethod string     `json:"checkout_method"`
+	CheckoutReason string     `json:"checkout_reason"`
+	Hours          float64    `json:"hours"`
+	PointsStatus   string     `json:"points_status"`
+	PointsAwarded  int64      `json:"points_awarded"`
+	PointsDetail   string     `json:"points_detail"`
+}
+
+// RosterFilter selects roster entries by attendance state ("" for all).
+type RosterFilter struct {
+	Attendance string
+	After      int64 // cursor: entries with a greater sign-up ID
+	Limit      int
+}
+
+type rosterRow struct {
+	Signup
+	Nickname    string
+	PhoneMasked string
+	RStreet     string
+	RCommunity  string
+}
+
+// rosterQuery selects an activity's roster rows with their residents.
+func rosterQuery(tx *gorm.DB, a *Activity, attendance string, now time.Time) (*gorm.DB, error) {
+	q := tx.Table("activity_signups").
+		Select("activity_signups.*, r.nickname, r.phone_masked, r.street AS r_street, r.community AS r_community").
+		Joins("JOIN residents r ON r.id = activity_signups.resident_id").
+		Where("activity_signups.activity_id = ?", a.ID)
+	over := a.Ended(now) && a.Status == Published
+	absent := "activity_signups.status = ? AND activity_signups.checked_in_at IS NULL"
+	switch attendance {
+	case "":
+	case AttConfirmed, AttNoShow:
+		if over != (attendance == AttNoShow) {
+			return q.Where("1 = 0"), nil
+		}
+		q = q.Where(absent, Confirmed)
+	case AttWaiting:
+		q = q.Where("activity_signups.status = ?", Waiting)
+	case AttCancelled:
+		q = q.Where("activity_signups.status = ?", Withdrawn)
+	case AttCheckedIn:
+		q = q.Where("activity_signups.checked_in_at IS NOT NULL AND activity_signups.checked_out_at IS NULL")
+	case AttCheckedOut:
+		q = q.Where("activity_signups.checked_out_at IS NOT NULL")
+	default:
+		return nil, apperr.Field("attendance", "须为 confirmed、waiting、cancelled、checked_in、checked_out 或 no_show")
+	}
+	return q, nil
+}
+
+// entries turns roster rows into entries, with each resident's hours.
+func (s *Service) entries(tx *gorm.DB, a *Activity, rows []rosterRow, now time.Time) ([]RosterEntry, error) {
+	out := make([]RosterEntry, len(rows))
+	if len(rows) == 0 {
+		return out, nil
+	}
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ResidentID
+	}
+	var sums []struct {
+		ResidentID int64
+		Minutes    int64
+	}
+	if err := tx.Model(&HoursEntry{}).Select("resident_id, SUM(minutes) AS minutes").
+		Where("activity_id = ? AND resident_id IN ?", a.ID, ids).Group("resident_id").Scan(&sums).Error; err != nil {
+		return nil, fmt.Errorf("roster hours: %w", err)
+	}
+	mins := map[int64]int64{}
+	for _, x := range sums {
+		mins[x.ResidentID] = x.Minutes
+	}
+	for i := range rows {
+		r := &rows[i]
+		out[i] = RosterEntry{
+			ID: r.ID, ResidentID: r.ResidentID, Nickname: r.Nickname, PhoneMasked: r.PhoneMasked, Street: r.RStreet,
+			Community: r.RCommunity, Status: r.Status, Attendance: attendance(a, &r.Signup, now), WalkIn: r.WalkIn,
+			SignedUpAt: r.CreatedAt, PromotedAt: r.PromotedAt, CheckedInAt: r.CheckedInAt, CheckinMethod: r.CheckinMethod,
+			CheckinReason: r.CheckinReason, CheckedOutAt: r.CheckedOutAt, CheckoutMethod: r.CheckoutMethod,
+			CheckoutReason: r.CheckoutReason, Hours: hours(mins[r.ResidentID]), PointsStatus: r.PointsStatus,
+			PointsAwarded: r.PointsAwarded, PointsDetail: r.PointsDetail,
+		}
+	}
+	return out, nil
+}
+
+// Roster lists an activity's roster within m's scope in sign-up order
+// (the waiting list in its order), and the cursor of the next page (0 on
+// the last). Returns ErrNotFound outside m's scope.
+func (s *Service) Roster(ctx context.Context, m *staff.Member, id int64, f RosterFilter) ([]RosterEntry, int64, error) {
+	now := s.clock()
+	tx := s.db.WithContext(ctx)
+	a, err := s.owned(tx, m.Scope(), id, false)
+	if err != nil {
+		return nil, 0, err
+	}
+	return s.rosterPage(tx, a, f, now)
+}
+
+func (s *Service) rosterPage(tx *gorm.DB, a *Activity, f RosterFilter, now time.Time) ([]RosterEntry, int64, error) {
+	q, err := rosterQuery(tx, a, f.Attendance, now)
+	if err != nil {
+		return nil, 0, err
+	}
+	var rows []rosterRow
+	if err := q.Where("activity_signups.id > ?", f.After).Order("activity_signups.id").Limit(f.Limit + 1).Scan(&rows).Error; err != nil {
+		return nil, 0, fmt.Errorf("roster: %w", err)
+	}
+	var next int64
+	if len(rows) > f.Limit {
+		rows = rows[:f.Limit]
+		next = rows[len(rows)-1].ID
+	}
+	es, err := s.entries(tx, a, rows, now)
+	return es, next, err
+}
+
+// rosterEntry returns one resident's entry on an activity's roster.
+func (s *Service) rosterEntry(tx *gorm.DB, id, residentID int64) (*RosterEntry, error) {
+	a, err := s.load(tx, id, false)
+	if err != nil {
+		return nil, err
+	}
+	q, _ := rosterQuery(tx, a, "", s.clock())
+	var rows []rosterRow
+	if err := q.Where("activity_signups.resident_id = ?", residentID).Limit(1).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("roster entry: %w", err)
+	}
+	if len(rows) == 0 {
+		return nil, ErrSignupNotFound
+	}
+	es, err := s.entries(tx, a, rows, s.clock())
+	if err != nil {
+		return nil, err
+	}
+	return &es[0], nil
+}
+
+// WriteRosterCSV writes an activity's whole roster within m's scope as CSV
+// (UTF-8 with a byte-order mark, so that spreadsheet programs read the
+// Chinese right), in batches so that memory stays flat. Returns
+// ErrNotFound outside m's scope, before writing anything.
+func (s *Service) WriteRosterCSV(ctx context.Context, m *staff.Member, id int64, w io.Writer) error {
+	now := s.clock()
+	tx := s.db.WithContext(ctx)
+	a, err := s.owned(tx, m.Scope(), id, false)
+	if err != nil {
+		return err
+	}
+	if _, err := io.WriteString(w, "\ufeff"); err != nil {
+		return err
+	}
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"id", "resident_id", "nickname", "phone_masked", "street", "community", "status", "attendance",
+		"walk_in", "signed_up_at", "checked_in_at", "checkin_method", "checkin_reason", "checked_out_at",
+		"checkout_method", "checkout_reason", "hours", "points_status", "points_awarded", "points_detail"})
+	ts := func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.In(district.Zone).Format(time.RFC3339)
+	}
+	for after := int64(0); ; {
+		es, next, err := s.rosterPage(tx, a, RosterFilter{After: after, Limit: 500}, now)
+		if err != nil {
+			return err
+		}
+		for _, e := range es {
+			signed := e.SignedUpAt
+			cw.Write(safeCells([]string{
+				idOf(e.ID), idOf(e.ResidentID), e.Nickname, e.PhoneMasked, e.Street, e.Community, e.Status, e.Attendance,
+				strconv.FormatBool(e.WalkIn), ts(&signed), ts(e.CheckedInAt), e.CheckinMethod, e.CheckinReason,
+				ts(e.CheckedOutAt), e.CheckoutMethod, e.CheckoutReason, strconv.FormatFloat(e.Hours, 'f', -1, 64),
+				e.PointsStatus, strconv.FormatInt(e.PointsAwarded, 10), e.PointsDetail,
+			}))
+		}
+		cw.Flush()
+		if err := cw.Error(); err != nil {
+			return err
+		}
+		if next == 0 {
+			return nil
+		}
+		after = next
+	}
+}
+
+// safeCells defuses spreadsheet formulas in free text (a nickname, a
+// reason): a cell starting with = + - @ or a tab is prefixed with '.
+func safeCells(row []string) []string {
+	for i, v := range row {
+		if v != "" && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@' || v[0] == '\t' || v[0] == '\r') {
+			row[i] = "'" + v
+		}
+	}
+	return row
+}

@@ -1,0 +1,116 @@
+package activities
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/futian/ifutian/staff"
+)
+
+// Counts are an activity's roster in figures.
+type Counts struct {
+	CheckedIn  int64 `json:"checked_in"`
+	CheckedOut int64 `json:"checked_out"`
+	NoShows    int64 `json:"no_shows"` // confirmed but never checked in, once the activity is over
+	WalkIns    int64 `json:"walk_ins"`
+}
+
+// StaffView is an activity as staff see it.
+type StaffView struct {
+	Activity
+	Hours     float64 `json:"hours"`
+	Remaining int     `json:"remaining"`
+	Ended     bool    `json:"ended"`
+	Counts    Counts  `json:"counts"`
+}
+
+// staffViews builds the staff views of activities, with their counts.
+func (s *Service) staffViews(tx *gorm.DB, as []Activity, now time.Time) ([]StaffView, error) {
+	out := make([]StaffView, len(as))
+	if len(as) == 0 {
+		return out, nil
+	}
+	ids := make([]int64, len(as))
+	for i, a := range as {
+		ids[i] = a.ID
+	}
+	var rows []struct {
+		ActivityID int64
+		CheckedIn  int64
+		CheckedOut int64
+		Absent     int64
+		WalkIns    int64
+	}
+	err := tx.Model(&Signup{}).Select(`activity_id,
+		SUM(CASE WHEN checked_in_at IS NOT NULL THEN 1 ELSE 0 END) AS checked_in,
+		SUM(CASE WHEN checked_out_at IS NOT NULL THEN 1 ELSE 0 END) AS checked_out,
+		SUM(CASE WHEN status = ? AND checked_in_at IS NULL THEN 1 ELSE 0 END) AS absent,
+		SUM(CASE WHEN walk_in THEN 1 ELSE 0 END) AS walk_ins`, Confirmed).
+		Where("activity_id IN ?", ids).Group("activity_id").Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("count roster: %w", err)
+	}
+	byID := map[int64]Counts{}
+	absent := map[int64]int64{}
+	for _, r := range rows {
+		byID[r.ActivityID] = Counts{CheckedIn: r.CheckedIn, CheckedOut: r.CheckedOut, WalkIns: r.WalkIns}
+		absent[r.ActivityID] = r.Absent
+	}
+	for i, a := range as {
+		c := byID[a.ID]
+		if a.Ended(now) && a.Status == Published {
+			c.NoShows = absent[a.ID]
+		}
+		out[i] = StaffView{Activity: a, Hours: hours(a.CreditMinutes), Remaining: max(a.Capacity-a.Confirmed, 0), Ended: a.Ended(now), Counts: c}
+	}
+	return out, nil
+}
+
+// FindForStaff returns an activity within m's scope. Returns ErrNotFound
+// for one outside it.
+func (s *Service) FindForStaff(ctx context.Context, m *staff.Member, id int64) (*StaffView, error) {
+	tx := s.db.WithContext(ctx)
+	a, err := s.owned(tx, m.Scope(), id, false)
+	if err != nil {
+		return nil, err
+	}
+	vs, err := s.staffViews(tx, []Activity{*a}, s.clock())
+	if err != nil {
+		return nil, err
+	}
+	return &vs[0], nil
+}
+
+// Filter selects activities for staff.
+type Filter struct {
+	Status string // "" for every status
+	Before int64  // cursor: activities with a smaller ID
+	Limit  int
+}
+
+// Find lists the activities within m's scope, newest first, and
+// the cursor of the next page (0 on the last).
+func (s *Service) Find(ctx context.Context, m *staff.Member, f Filter) ([]StaffView, int64, error) {
+	tx := s.db.WithContext(ctx)
+	q := m.Scope().Filter(tx.Model(&Activity{}), scopeColumns)
+	if f.Status != "" {
+		q = q.Where("status = ?", f.Status)
+	}
+	if f.Before > 0 {
+		q = q.Where("id < ?", f.Before)
+	}
+	var as []Activity
+	if err := q.Order("id DESC").Limit(f.Limit + 1).Find(&as).Error; err != nil {
+		return nil, 0, fmt.Errorf("list activities: %w", err)
+	}
+	var next int64
+	if len(as) > f.Limit {
+		as = as[:f.Limit]
+		next = as[len(as)-1].ID
+	}
+	vs, err := s.staffViews(tx, as, s.clock())
+	return vs, next, err
+}

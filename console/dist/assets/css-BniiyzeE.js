@@ -1,0 +1,1 @@
+import"./session-Ba_sjBTb.js";import"./css-BmIU9oPr.js";

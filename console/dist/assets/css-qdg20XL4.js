@@ -1,0 +1,1 @@
+import"./session-Ba_sjBTb.js";import"./css-DbQV0BHP.js";

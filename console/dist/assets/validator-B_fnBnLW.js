@@ -1,1 +1,0 @@
-import{o as e}from"./use-size-BYnSBYg7.js";var t=t=>[``,...e].includes(t);export{t};
