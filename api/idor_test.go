@@ -26,6 +26,7 @@ import (
 // to another street.
 type idorWorld struct {
 	*env
+	x, y          int64  // the owning department and another one
 	a, b, n       string // resident tokens
 	aID, bID, nID int64
 
@@ -101,6 +102,7 @@ func newIDORWorld(t *testing.T) *idorWorld {
 	e := newEnv(t)
 	w := &idorWorld{env: e}
 	x, y := e.dept, e.otherDepartment()
+	w.x, w.y = x, y
 	defer w.setUpRequests(x, y)
 	w.a, w.aID = e.residentOn("idor-a", "华富街道")
 	w.b, w.bID = e.residentOn("idor-b", "莲花街道")

@@ -1,0 +1,175 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/futian/ifutian/internal/district"
+	"github.com/futian/ifutian/staff"
+)
+
+// listCase says how one admin route without a path parameter (a list,
+// statistics, an export, a queue) is scoped. Either unscoped gives the
+// reason it shows the same to everyone who may call it, or the case names
+// a member who sees an object of department X on 华富街道 in the answer
+// (owner), members outside that object's scope who must not (outsiders),
+// and the text that appears in the answer only with the object (marker).
+// The owner's answer proves the marker is real, so the case can fail.
+type listCase struct {
+	unscoped  string
+	query     func() string // the query string, "" when nil
+	owner     func(w *idorWorld) string
+	outsiders func(w *idorWorld) []string
+	marker    func(w *idorWorld) string
+}
+
+func idOf(id string) string { return `"id":"` + id + `"` }
+
+// listCases covers every admin route without a path parameter. A new one
+// fails TestListRoutesScoped until it is listed here.
+func listCases() map[string]listCase {
+	const v1 = "GET /api/v1"
+	return map[string]listCase{
+		v1 + "/admin/departments":    {unscoped: "department names are shown to every member of staff"},
+		v1 + "/admin/holidays":       {unscoped: "the district's holiday calendar is the same for everyone"},
+		v1 + "/admin/request-routes": {unscoped: "the routing table is the district's, read by every desk to transfer"},
+		v1 + "/admin/me":             {unscoped: "the caller's own account"},
+		v1 + "/admin/staff": {
+			owner:     func(w *idorWorld) string { return w.env.idorStaffer(w.x, []staff.Role{staff.DeptAdmin}) },
+			outsiders: func(w *idorWorld) []string { return []string{w.adminY, w.adminXStreet} },
+			marker:    func(w *idorWorld) string { return `"username":"` + w.usernameOf(w.x, "[]") + `"` },
+		},
+		v1 + "/admin/audit-log": {
+			query:     func() string { return "?page_size=100" },
+			owner:     func(w *idorWorld) string { return w.readerX },
+			outsiders: func(w *idorWorld) []string { return []string{w.env.idorStaffer(w.y, []staff.Role{staff.Auditor})} },
+			marker:    func(w *idorWorld) string { return `"actor":"` + w.usernameOf(w.x, "[]") + `"` },
+		},
+		v1 + "/admin/enterprise-bindings": {
+			owner:     func(w *idorWorld) string { return w.creditX },
+			outsiders: func(w *idorWorld) []string { return []string{w.creditXStreet} }, // bindings belong to streets, not departments
+			marker:    func(w *idorWorld) string { return idOf(w.bindingID) },
+		},
+		v1 + "/admin/objections": {
+			owner:     func(w *idorWorld) string { return w.creditX },
+			outsiders: func(w *idorWorld) []string { return []string{w.creditY, w.creditXStreet} },
+			marker:    func(w *idorWorld) string { return idOf(w.objectionID) },
+		},
+		v1 + "/admin/enterprises": {
+			owner:     func(w *idorWorld) string { return w.creditX },
+			outsiders: func(w *idorWorld) []string { return []string{w.creditXStreet} }, // the registry is by street
+			marker:    func(w *idorWorld) string { return w.e1 },
+		},
+		v1 + "/admin/credit-records": {
+			owner:     func(w *idorWorld) string { return w.creditX },
+			outsiders: func(w *idorWorld) []string { return []string{w.creditY, w.creditXStreet} },
+			marker:    func(w *idorWorld) string { return idOf(w.factorID) },
+		},
+		v1 + "/admin/benefit-programs": {
+			owner:     func(w *idorWorld) string { return w.creditX },
+			outsiders: func(w *idorWorld) []string { return []string{w.creditY} },
+			marker:    func(w *idorWorld) string { return idOf(w.programID) },
+		},
+		v1 + "/admin/notices": {
+			owner:     func(w *idorWorld) string { return w.editorX },
+			outsiders: func(w *idorWorld) []string { return []string{w.editorY, w.editorXStreet} },
+			marker:    func(w *idorWorld) string { return idOf(w.noticeStreet) },
+		},
+		v1 + "/admin/dashboard": {
+			owner:     func(w *idorWorld) string { return w.reviewerX },
+			outsiders: func(w *idorWorld) []string { return []string{w.reviewerY, w.reviewerXStreet} },
+			marker:    func(w *idorWorld) string { return `"id":"` + w.noticeSubmitted + `"` },
+		},
+		v1 + "/admin/requests": {
+			owner:     func(w *idorWorld) string { return w.req.handlerX },
+			outsiders: func(w *idorWorld) []string { return []string{w.req.handlerY, w.req.handlerXStreet} },
+			marker:    func(w *idorWorld) string { return idOf(w.req.r) },
+		},
+		v1 + "/admin/request-stats": {
+			query:     func() string { return "?group_by=street&month=" + time.Now().In(district.Zone).Format("2006-01") },
+			owner:     func(w *idorWorld) string { return w.req.handlerX },
+			outsiders: func(w *idorWorld) []string { return []string{w.req.handlerY, w.req.handlerXStreet} },
+			marker:    func(w *idorWorld) string { return `"华富街道"` },
+		},
+		v1 + "/admin/activities": {
+			owner:     func(w *idorWorld) string { return w.editorX },
+			outsiders: func(w *idorWorld) []string { return []string{w.editorY, w.editorXStreet} },
+			marker:    func(w *idorWorld) string { return idOf(w.act.published) },
+		},
+		v1 + "/admin/activity-stats": {
+			query: func() string {
+				today := time.Now().In(district.Zone)
+				return "?from=" + today.Format("2006-01-02") + "&to=" + today.AddDate(0, 0, 5).Format("2006-01-02")
+			},
+			owner:     func(w *idorWorld) string { return w.editorX },
+			outsiders: func(w *idorWorld) []string { return []string{w.editorY, w.editorXStreet} },
+			marker:    func(w *idorWorld) string { return `"华富街道"` },
+		},
+	}
+}
+
+// usernameOf returns the username of a member of department dept whose
+// streets are streets (JSON, "[]" for every street).
+func (w *idorWorld) usernameOf(dept int64, streets string) string {
+	w.t.Helper()
+	var name string
+	if err := w.db.Raw("SELECT username FROM staff WHERE department_id = ? AND streets = ? ORDER BY id LIMIT 1", dept, streets).Row().Scan(&name); err != nil {
+		w.t.Fatal(err)
+	}
+	return name
+}
+
+// TestListRoutesScoped: every admin route without a path parameter either
+// shows the same to everyone who may call it (and says why), or shows an
+// object only to members whose scope covers it. A route missing a case
+// fails, so a new module cannot forget scope in its lists, statistics and
+// exports without a test failing.
+func TestListRoutesScoped(t *testing.T) {
+	w := newIDORWorld(t)
+	cases := listCases()
+	seen := map[string]bool{}
+	for _, r := range w.srv.Routes() {
+		if !strings.HasPrefix(r.Path, "/api/v1/admin/") || strings.ContainsAny(r.Path, ":*") || r.Method != http.MethodGet {
+			continue
+		}
+		key := r.Method + " " + r.Path
+		seen[key] = true
+		c, ok := cases[key]
+		if !ok {
+			t.Errorf("%s has no list scope case: add one to listCases", key)
+			continue
+		}
+		if c.unscoped != "" {
+			continue
+		}
+		t.Run(key, func(t *testing.T) {
+			path := r.Path
+			if c.query != nil {
+				path += c.query()
+			}
+			marker := c.marker(w)
+			rec := w.do("GET", path, c.owner(w), nil)
+			wantStatus(t, rec, http.StatusOK)
+			if !strings.Contains(rec.Body.String(), marker) {
+				t.Fatalf("the owner's answer lacks %s, so the case proves nothing: %s", marker, rec.Body.String())
+			}
+			for i, tok := range c.outsiders(w) {
+				rec := w.do("GET", path, tok, nil)
+				if rec.Code == http.StatusForbidden {
+					continue // refused outright: nothing shown
+				}
+				wantStatus(t, rec, http.StatusOK)
+				if strings.Contains(rec.Body.String(), marker) {
+					t.Fatalf("outsider %d sees %s: %s", i, marker, rec.Body.String())
+				}
+			}
+		})
+	}
+	for key := range cases {
+		if !seen[key] {
+			t.Errorf("list scope case for %s, which is not a route (renamed?)", key)
+		}
+	}
+}
