@@ -72,6 +72,26 @@ func listCases() map[string]listCase {
 			outsiders: func(w *idorWorld) []string { return []string{w.creditY} },
 			marker:    func(w *idorWorld) string { return idOf(w.programID) },
 		},
+		v1 + "/admin/points/deductions": {
+			owner:     func(w *idorWorld) string { return w.pointsX },
+			outsiders: func(w *idorWorld) []string { return []string{w.pointsY, w.pointsXStreet} },
+			marker:    func(w *idorWorld) string { return `"case_ref":"FT-IDOR-1"` },
+		},
+		v1 + "/admin/points/appeals": {
+			owner:     func(w *idorWorld) string { return w.pointsX },
+			outsiders: func(w *idorWorld) []string { return []string{w.pointsY, w.pointsXStreet} },
+			marker:    func(w *idorWorld) string { return idOf(w.appealID) },
+		},
+		v1 + "/admin/points/rules": {
+			owner:     func(w *idorWorld) string { return w.pointsX },
+			outsiders: func(w *idorWorld) []string { return []string{w.pointsY} }, // rules belong to departments, not streets
+			marker:    func(w *idorWorld) string { return `"code":"idor_rule"` },
+		},
+		v1 + "/admin/rewards": {
+			owner:     func(w *idorWorld) string { return w.pointsX },
+			outsiders: func(w *idorWorld) []string { return []string{w.pointsY} }, // rewards belong to departments, not streets
+			marker:    func(w *idorWorld) string { return idOf(w.rewardID) },
+		},
 		v1 + "/admin/notices": {
 			owner:     func(w *idorWorld) string { return w.editorX },
 			outsiders: func(w *idorWorld) []string { return []string{w.editorY, w.editorXStreet} },
