@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"github.com/futian/ifutian/internal/db"
-	"github.com/futian/ifutian/internal/dbtest"
-	"github.com/futian/ifutian/migrations"
 )
 
 // TestCreditCases: migration 11 keeps the first record of each case
@@ -16,15 +14,8 @@ import (
 // from then on a case takes one record. Down and Up again work.
 func TestCreditCases(t *testing.T) {
 	ctx := context.Background()
-	gdb, dialect := dbtest.OpenEmpty(t)
-	sqlDB := db.SQL(gdb)
-	p, err := migrations.Provider(sqlDB, string(dialect))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.UpTo(ctx, 10); err != nil {
-		t.Fatal(err)
-	}
+	sqlDB, p := emptyDB(t)
+	upTo(t, p, 10)
 	exec := func(q string, args ...any) int64 {
 		t.Helper()
 		res, err := sqlDB.ExecContext(ctx, q, args...)
@@ -58,9 +49,7 @@ func TestCreditCases(t *testing.T) {
 	objected := record(e2, "arrears", "欠2", true) // revoked by an upheld objection
 	objectedCopy := record(e2, "arrears", "欠2", true)
 
-	if _, err := p.UpTo(ctx, 11); err != nil {
-		t.Fatal(err)
-	}
+	upTo(t, p, 11)
 	type row struct {
 		key     *string
 		revoked bool
@@ -102,7 +91,7 @@ func TestCreditCases(t *testing.T) {
 	}
 	// The revocation time reads back as a time (SQLite keeps text).
 	var revokedAt time.Time
-	if err := gdb.Raw("SELECT revoked_at FROM credit_records WHERE id = ?", copy1).Row().Scan(&revokedAt); err != nil || revokedAt.Before(now) {
+	if err := sqlDB.QueryRowContext(ctx, "SELECT revoked_at FROM credit_records WHERE id = ?", copy1).Scan(&revokedAt); err != nil || revokedAt.Before(now) {
 		t.Fatalf("revoked_at=%v, %v; want the migration's time", revokedAt, err)
 	}
 	// e1 is due for re-rating, e2 (no live copy) is not.
@@ -127,7 +116,5 @@ func TestCreditCases(t *testing.T) {
 		t.Fatal(err)
 	}
 	record(e1, "penalty", "罚1", false)
-	if _, err := p.UpTo(ctx, 11); err != nil {
-		t.Fatal(err)
-	}
+	upTo(t, p, 11)
 }

@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/futian/ifutian/internal/db"
-	"github.com/futian/ifutian/internal/dbtest"
-	"github.com/futian/ifutian/migrations"
 )
 
 // TestPointsSeq: migration 7 numbers the existing ledger of each account
@@ -16,15 +14,8 @@ import (
 // then on a posting must carry the next number. Down and Up again work.
 func TestPointsSeq(t *testing.T) {
 	ctx := context.Background()
-	gdb, dialect := dbtest.OpenEmpty(t)
-	sqlDB := db.SQL(gdb)
-	p, err := migrations.Provider(sqlDB, string(dialect))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.UpTo(ctx, 6); err != nil {
-		t.Fatal(err)
-	}
+	sqlDB, p := emptyDB(t)
+	upTo(t, p, 6)
 	exec := func(q string, args ...any) error {
 		_, err := sqlDB.ExecContext(ctx, q, args...)
 		return err
@@ -52,9 +43,7 @@ func TestPointsSeq(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := p.UpTo(ctx, 7); err != nil {
-		t.Fatal(err)
-	}
+	upTo(t, p, 7)
 	check := func(resident int64, want []int64) {
 		t.Helper()
 		rows, err := sqlDB.QueryContext(ctx, "SELECT seq FROM point_transactions WHERE resident_id = ? ORDER BY id", resident)
@@ -91,8 +80,6 @@ func TestPointsSeq(t *testing.T) {
 	if err := post(ids[1], "down/1", 0); err != nil {
 		t.Fatalf("posting after migrating down: %v", err)
 	}
-	if _, err := p.UpTo(ctx, 7); err != nil {
-		t.Fatal(err)
-	}
+	upTo(t, p, 7)
 	check(ids[1], []int64{1, 2, 3, 4})
 }

@@ -5,10 +5,6 @@ import (
 	"database/sql"
 	"testing"
 	"time"
-
-	"github.com/futian/ifutian/internal/db"
-	"github.com/futian/ifutian/internal/dbtest"
-	"github.com/futian/ifutian/migrations"
 )
 
 // TestPointsAdmin: migration 14 adds the deductions' appeal deadline (NULL
@@ -17,15 +13,8 @@ import (
 // again work on both dialects.
 func TestPointsAdmin(t *testing.T) {
 	ctx := context.Background()
-	gdb, dialect := dbtest.OpenEmpty(t)
-	sqlDB := db.SQL(gdb)
-	p, err := migrations.Provider(sqlDB, string(dialect))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.UpTo(ctx, 13); err != nil {
-		t.Fatal(err)
-	}
+	sqlDB, p := emptyDB(t)
+	upTo(t, p, 13)
 	exec := func(q string, args ...any) {
 		t.Helper()
 		if _, err := sqlDB.ExecContext(ctx, q, args...); err != nil {
@@ -39,9 +28,7 @@ func TestPointsAdmin(t *testing.T) {
 VALUES (1, 1, -5, -5, 'deduct', '1/FT-1', 'FT-1', '占道', 1, -5, ?)`, now)
 	exec("INSERT INTO rewards (department_id, name, points, stock, created_at, updated_at) VALUES (1, '门票', 10, 3, ?, ?)", now, now)
 
-	if _, err := p.UpTo(ctx, 14); err != nil {
-		t.Fatal(err)
-	}
+	upTo(t, p, 14)
 	var deadline, withdrawn sql.NullTime
 	if err := sqlDB.QueryRowContext(ctx, "SELECT appeal_deadline FROM point_transactions WHERE idem = '1/FT-1'").Scan(&deadline); err != nil || deadline.Valid {
 		t.Fatalf("an earlier deduction's appeal_deadline: %v (%v), want NULL", deadline, err)
@@ -59,8 +46,6 @@ VALUES (1, 1, -5, -5, 'deduct', '1/FT-1', 'FT-1', '占道', 1, -5, ?)`, now)
 		if err := sqlDB.QueryRowContext(ctx, "SELECT COUNT(*) FROM rewards WHERE department_id = 1").Scan(&n); err != nil || n != 1 {
 			t.Fatalf("rewards after Down: %d (%v)", n, err)
 		}
-		if _, err := p.UpTo(ctx, 14); err != nil {
-			t.Fatal(err)
-		}
+		upTo(t, p, 14)
 	}
 }

@@ -5,8 +5,6 @@ import (
 	"testing"
 
 	"github.com/futian/ifutian/internal/db"
-	"github.com/futian/ifutian/internal/dbtest"
-	"github.com/futian/ifutian/migrations"
 )
 
 // TestRequestsMigration: migration 16 creates 民意速办's tables with the
@@ -14,15 +12,8 @@ import (
 // by the unique key; Down removes the tables and Up again works.
 func TestRequestsMigration(t *testing.T) {
 	ctx := context.Background()
-	gdb, dialect := dbtest.OpenEmpty(t)
-	sqlDB := db.SQL(gdb)
-	p, err := migrations.Provider(sqlDB, string(dialect))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.UpTo(ctx, 16); err != nil {
-		t.Fatal(err)
-	}
+	sqlDB, p := emptyDB(t)
+	upTo(t, p, 16)
 	var n int
 	if err := sqlDB.QueryRowContext(ctx, "SELECT COUNT(*) FROM request_categories WHERE active = 1").Scan(&n); err != nil || n != 7 {
 		t.Fatalf("categories: %d, %v; want 7", n, err)

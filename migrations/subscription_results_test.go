@@ -4,10 +4,6 @@ import (
 	"context"
 	"testing"
 	"time"
-
-	"github.com/futian/ifutian/internal/db"
-	"github.com/futian/ifutian/internal/dbtest"
-	"github.com/futian/ifutian/migrations"
 )
 
 // TestSubscriptionResults: migration 10 lets the consent ledger keep
@@ -15,12 +11,7 @@ import (
 // again works.
 func TestSubscriptionResults(t *testing.T) {
 	ctx := context.Background()
-	gdb, dialect := dbtest.OpenEmpty(t)
-	sqlDB := db.SQL(gdb)
-	p, err := migrations.Provider(sqlDB, string(dialect))
-	if err != nil {
-		t.Fatal(err)
-	}
+	sqlDB, p := emptyDB(t)
 	if _, err := p.Up(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -5,10 +5,6 @@ import (
 	"fmt"
 	"testing"
 	"time"
-
-	"github.com/futian/ifutian/internal/db"
-	"github.com/futian/ifutian/internal/dbtest"
-	"github.com/futian/ifutian/migrations"
 )
 
 // TestSurveyRetention: migration 9 gives existing surveys their default
@@ -17,15 +13,8 @@ import (
 // text), so statistics count them; Down and Up again work.
 func TestSurveyRetention(t *testing.T) {
 	ctx := context.Background()
-	gdb, dialect := dbtest.OpenEmpty(t)
-	sqlDB := db.SQL(gdb)
-	p, err := migrations.Provider(sqlDB, string(dialect))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.UpTo(ctx, 7); err != nil {
-		t.Fatal(err)
-	}
+	sqlDB, p := emptyDB(t)
+	upTo(t, p, 7)
 	now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	insert := func(q string, args ...any) int64 {
 		t.Helper()
@@ -73,9 +62,7 @@ VALUES (1, ?, ?, '', '{}', ?, '[]', ?, ?)`, kind, kind, now, now, now)
 		}
 		return out
 	}
-	if _, err := p.UpTo(ctx, 9); err != nil {
-		t.Fatal(err)
-	}
+	upTo(t, p, 9)
 	if got, want := choices(), fmt.Sprintf(`%d="对" %d="36.50" %d="" `, judge, number, text); got != want {
 		t.Fatalf("choices %s, want %s", got, want)
 	}
@@ -95,7 +82,5 @@ VALUES (1, ?, ?, '', '{}', ?, '[]', ?, ?)`, kind, kind, now, now, now)
 	if _, err := sqlDB.ExecContext(ctx, "SELECT retention_days FROM surveys"); err == nil {
 		t.Fatal("retention_days is still there after Down")
 	}
-	if _, err := p.UpTo(ctx, 9); err != nil {
-		t.Fatal(err)
-	}
+	upTo(t, p, 9)
 }
