@@ -156,10 +156,10 @@ type Masked struct {
 }
 
 // ResolveMemberCode returns the masked profile of the resident a member
-// code names, for staff within scope by. A bad or expired code is an
+// code names, for staff within scope. A bad or expired code is an
 // invalid_argument naming "code"; a resident deleted since, or living on a
-// street by does not cover, is ErrNotFound.
-func (s *Service) ResolveMemberCode(ctx context.Context, by staff.Scope, code string) (*Masked, error) {
+// street the scope does not cover, is ErrNotFound.
+func (s *Service) ResolveMemberCode(ctx context.Context, scope staff.Scope, code string) (*Masked, error) {
 	id, err := s.codes.Verify("code", code)
 	if err != nil {
 		return nil, err
@@ -173,7 +173,7 @@ func (s *Service) ResolveMemberCode(ctx context.Context, by staff.Scope, code st
 	if err != nil {
 		return nil, fmt.Errorf("resolve member code: %w", err)
 	}
-	if !by.CoversStreet(m.Street) {
+	if !scope.CoversStreet(m.Street) {
 		return nil, ErrNotFound
 	}
 	staff.AuditTarget(ctx, "resident", fmt.Sprint(id))
