@@ -347,7 +347,7 @@ func (s *Service) Update(ctx context.Context, m *staff.Member, id int64, p Patch
 			return err
 		}
 		if free := cur.Capacity - cur.Confirmed; free > 0 && cur.Waiting > 0 {
-			if _, err := s.promote(tx, id, free, now); err != nil {
+			if _, err := s.promote(tx, cur, free, now); err != nil {
 				return err
 			}
 		}

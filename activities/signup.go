@@ -10,6 +10,8 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/futian/ifutian/internal/db"
+	"github.com/futian/ifutian/internal/district"
+	"github.com/futian/ifutian/notify"
 )
 
 // Signup is a resident's place at an activity: confirmed, waiting (in
@@ -251,24 +253,28 @@ func (s *Service) release(tx *gorm.DB, a *Activity, status string, now time.Time
 	if status != Confirmed || a.Ended(now) || a.Status == Cancelled {
 		return nil
 	}
-	_, err := s.promote(tx, a.ID, 1, now)
+	_, err := s.promote(tx, a, 1, now)
 	return err
 }
 
-// promote confirms up to n waiting sign-ups of an activity, first come
-// first served, in tx (which holds the activity's row), and returns how
-// many it confirmed.
-func (s *Service) promote(tx *gorm.DB, activityID int64, n int, now time.Time) (int, error) {
-	var ids []int64
-	q := tx.Model(&Signup{}).Where("activity_id = ? AND status = ?", activityID, Waiting).Order("id").Limit(n)
+// promote confirms up to n waiting sign-ups of activity a, first come
+// first served, in tx (which holds the activity's row), tells each promoted
+// resident so in the same transaction, and returns how many it confirmed.
+func (s *Service) promote(tx *gorm.DB, a *Activity, n int, now time.Time) (int, error) {
+	var waiting []Signup
+	q := tx.Where("activity_id = ? AND status = ?", a.ID, Waiting).Order("id").Limit(n)
 	if s.forUpdate != "" {
 		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
 	}
-	if err := q.Pluck("id", &ids).Error; err != nil {
+	if err := q.Find(&waiting).Error; err != nil {
 		return 0, err
 	}
-	if len(ids) == 0 {
+	if len(waiting) == 0 {
 		return 0, nil
+	}
+	ids := make([]int64, len(waiting))
+	for i, w := range waiting {
+		ids[i] = w.ID
 	}
 	res := tx.Model(&Signup{}).Where("id IN ? AND status = ?", ids, Waiting).
 		Updates(map[string]any{"status": Confirmed, "promoted_at": now, "updated_at": now})
@@ -277,8 +283,28 @@ func (s *Service) promote(tx *gorm.DB, activityID int64, n int, now time.Time) (
 	}
 	k := int(res.RowsAffected)
 	if err := tx.Exec("UPDATE activities SET confirmed = confirmed + ?, waiting = waiting - ?, updated_at = ? WHERE id = ?",
-		k, k, now, activityID).Error; err != nil {
+		k, k, now, a.ID).Error; err != nil {
 		return 0, err
 	}
+	for _, w := range waiting {
+		if err := s.notifyPromoted(tx, a, w, now); err != nil {
+			return 0, err
+		}
+	}
 	return k, nil
+}
+
+// notifyPromoted tells a resident that their place on a's waiting list
+// became a confirmed one: a fixed system notice, once per promotion.
+func (s *Service) notifyPromoted(tx *gorm.DB, a *Activity, w Signup, now time.Time) error {
+	start := a.StartsAt.In(district.Zone)
+	return s.notify.SendDirectTx(tx, notify.DirectNotice{
+		Kind:  notify.KindActivityPromoted,
+		Title: "候补转正通知",
+		Body: fmt.Sprintf("您候补的活动「%s」（%s，%s）已有名额，您的报名已确认。如不能参加，请在小程序中取消报名。",
+			a.Title, start.Format("1月2日 15:04"), a.Place),
+		Data:     map[string]string{"activity": truncate(a.Title, 60), "start": start.Format("2006-01-02 15:04")},
+		Category: "activity", ResidentIDs: []int64{w.ResidentID}, DepartmentID: a.DepartmentID,
+		Source: fmt.Sprintf("activity:%d:promoted:%d:%d", a.ID, w.ID, now.UnixMilli()),
+	})
 }

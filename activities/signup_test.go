@@ -121,6 +121,23 @@ func TestSignUpRush(t *testing.T) {
 			t.Fatalf("promoted %v, want the first 11 of the queue %v", promoted, want)
 		}
 	}
+	// Each promoted resident is told, once; those still waiting are not.
+	told := func(resident int64) int64 {
+		var n int64
+		if err := w.db.Table("notice_recipients r").Joins("JOIN notices n ON n.id = r.notice_id").
+			Where("r.resident_id = ? AND n.kind = ?", resident, "activity_promoted").Count(&n).Error; err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for _, r := range want {
+		if n := told(r); n != 1 {
+			t.Fatalf("promoted resident %d got %d promotion notices, want 1", r, n)
+		}
+	}
+	if n := told(queue[11]); n != 0 {
+		t.Fatalf("a resident still waiting got %d promotion notices", n)
+	}
 }
 
 // TestSignUpRushFull: without a waiting list the rest are refused as full.

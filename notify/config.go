@@ -62,6 +62,7 @@ var kindFields = map[SystemKind][]string{
 	KindGradeChanged:      {"enterprise", "old_grade", "new_grade"},
 	KindObjectionDecided:  {"enterprise", "result"},
 	KindActivityCancelled: {"activity", "start"},
+	KindActivityPromoted:  {"activity", "start"},
 	KindRequestAccepted:   {"request"},
 	KindRequestAnswered:   {"request"},
 }
@@ -79,7 +80,7 @@ func KindFields(k SystemKind) (fields []string, ok bool) {
 // broadcasts. They still wait out quiet hours: none is an emergency.
 var capExempt = map[SystemKind]bool{
 	KindDeductionRecorded: true, KindAppealDecided: true, KindCreditRecorded: true, KindGradeChanged: true,
-	KindObjectionDecided: true, KindActivityCancelled: true, KindRequestAccepted: true, KindRequestAnswered: true,
+	KindObjectionDecided: true, KindActivityCancelled: true, KindActivityPromoted: true, KindRequestAccepted: true, KindRequestAnswered: true,
 }
 
 // urgentCategories have a delivery lane of their own: their sends are

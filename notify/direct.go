@@ -33,6 +33,7 @@ const (
 	KindGradeChanged      SystemKind = "grade_changed"
 	KindObjectionDecided  SystemKind = "objection_decided"
 	KindActivityCancelled SystemKind = "activity_cancelled"
+	KindActivityPromoted  SystemKind = "activity_promoted"
 	KindRequestAccepted   SystemKind = "request_accepted"
 	KindRequestAnswered   SystemKind = "request_answered"
 )
