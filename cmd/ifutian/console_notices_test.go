@@ -46,7 +46,7 @@ func TestConsoleNoticeEditSchedule(t *testing.T) {
 	s := startConsoleServer(t)
 	dept := s.department("区应急管理局")
 	editor := s.staff("editor.chen", dept, "editor")
-	other := s.staff("editor.gao", dept, "editor")
+	other := s.staff("editor.gao", dept, "editor", "reviewer")
 	draft := s.call("POST", "/api/v1/admin/notices", editor, map[string]any{
 		"title": "停电检修通知", "body": "周六上午园岭片区停电检修。", "category": "policy",
 	}, http.StatusCreated)["id"].(string)
@@ -106,6 +106,41 @@ func TestConsoleNoticeEditSchedule(t *testing.T) {
 		chromedp.Click(css(`[data-test=submit]`)),
 		waitText(`[data-test=notice-status]`, "待审核"),
 		waitJS(absent(`[data-test=edit]`)),
+	)
+	s.call("POST", "/api/v1/admin/notices/"+theirs+"/submit", other, nil, http.StatusOK)
+	tb.signOut()
+
+	// editor.gao also reviews: their queue holds editor.chen's notice, not
+	// their own, and a rejection needs a reason.
+	tb.signIn(s.base, "editor.gao", staffPassword, "/notices/"+theirs)
+	tb.run("no review of one's own",
+		waitText(`[data-test=notice-status]`, "待审核"),
+		chromedp.WaitVisible(css(`[data-test=own-notice]`)),
+		waitJS(absent(`[data-test=approve]`)+` && `+absent(`[data-test=reject]`)),
+	)
+	tb.run("the review queue in the list",
+		chromedp.Navigate(s.base+"/console/notices?view=review"),
+		chromedp.WaitVisible(css(`[data-test=review-`+draft+`]`)),
+		waitJS(absent(`[data-test=review-`+theirs+`]`)),
+		waitClickable(`[data-test=review-`+draft+`]`),
+		chromedp.Click(css(`[data-test=review-`+draft+`]`)),
+		waitText(`[data-test=resident-view]`, "停电检修通知（更正）"),
+		waitText(`[data-test=review-facts]`, "短信"),
+		waitText(`[data-test=review-facts]`, "2030/5/1 09:30:00"),
+	)
+	tb.run("reject with a reason",
+		chromedp.Click(css(`[data-test=reject-`+draft+`]`)),
+		chromedp.WaitVisible(css(`[data-test=reject-reason]`)),
+		waitJS(`document.querySelector('[data-test=reject-confirm]').disabled`),
+		chromedp.SendKeys(css(`[data-test=reject-reason]`), "请写明停电的具体时段"),
+		chromedp.Click(css(`[data-test=reject-confirm]`)),
+		waitText(`[data-test=review-queue]`, "没有待审核的通知"),
+	)
+	tb.signOut()
+	tb.signIn(s.base, "editor.chen", staffPassword, "/notices/"+draft+"/edit")
+	tb.run("the author reads the reason where they edit",
+		waitText(`.el-alert`, "请写明停电的具体时段"),
+		chromedp.WaitVisible(css(`[data-test=save-submit]`)),
 	)
 }
 
