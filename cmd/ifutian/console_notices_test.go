@@ -135,6 +135,7 @@ func TestConsoleNoticeEditSchedule(t *testing.T) {
 		chromedp.SendKeys(css(`[data-test=reject-reason]`), "请写明停电的具体时段"),
 		chromedp.Click(css(`[data-test=reject-confirm]`)),
 		waitText(`[data-test=review-queue]`, "没有待审核的通知"),
+		waitClickable(`[data-test=sign-out]`), // once the dialog's overlay has faded
 	)
 	tb.signOut()
 	tb.signIn(s.base, "editor.chen", staffPassword, "/notices/"+draft+"/edit")
