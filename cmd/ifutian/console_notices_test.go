@@ -69,6 +69,12 @@ func TestConsoleNoticeEditSchedule(t *testing.T) {
 		waitJS(absent(row(theirs))),
 		chromedp.WaitVisible(css(row(draft))),
 	)
+	tb.run("the filters are in the address",
+		waitJS(`new URLSearchParams(location.search).get('mine') === '1' && new URLSearchParams(location.search).get('q') === '检修'`),
+		chromedp.Reload(),
+		chromedp.WaitVisible(css(row(draft))),
+		waitJS(absent(row(theirs))+` && document.querySelector('input[data-test=q-filter]').value === '检修'`),
+	)
 	tb.run("open the editor",
 		waitClickable(row(draft)),
 		chromedp.Click(css(row(draft))),
