@@ -231,7 +231,16 @@ func (s *Server) listNotices(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	f := notify.Filter{Status: c.Query("status"), Category: c.Query("category"), Q: c.Query("q"), Before: before, Limit: limit}
+	f := notify.Filter{Status: c.Query("status"), Category: c.Query("category"), Author: c.Query("author"), Q: c.Query("q"),
+		Before: before, Limit: limit}
+	switch c.Query("reviewable") {
+	case "", "false":
+	case "true":
+		f.ReviewableBy = actor(c).ID
+	default:
+		s.fail(c, apperr.Field("reviewable", "须为 true 或 false"))
+		return
+	}
 	if v := c.Query("author_id"); v != "" {
 		if f.AuthorID, err = parseID("author_id", v); err != nil {
 			s.fail(c, err)

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -145,6 +146,27 @@ func TestNoticeEdit(t *testing.T) {
 	if n.Status != "draft" {
 		t.Fatalf("status %s after editing a rejected notice, want draft", n.Status)
 	}
+	// The history names who did what, edits included.
+	rec = e.do("GET", path, e.reviewer, nil)
+	wantStatus(t, rec, http.StatusOK)
+	var d struct {
+		Notice struct {
+			AuthorUsername string `json:"author_username"`
+		} `json:"notice"`
+		Events []struct {
+			Action        string `json:"action"`
+			ActorUsername string `json:"actor_username"`
+		} `json:"events"`
+	}
+	decode(t, rec, &d)
+	var steps []string
+	for _, ev := range d.Events {
+		steps = append(steps, ev.Action+" "+ev.ActorUsername)
+	}
+	u := e.editorM.Username
+	if got, want := strings.Join(steps, ", "), "created "+u+", edited "+u+", submitted "+u+", rejected "+d.Events[3].ActorUsername+", edited "+u; got != want || d.Notice.AuthorUsername != u || d.Events[3].ActorUsername == "" {
+		t.Fatalf("history %q by %q, want %q", got, d.Notice.AuthorUsername, want)
+	}
 }
 
 // TestNoticeListFilters: the list narrows by status, category, author,
@@ -185,6 +207,11 @@ func TestNoticeListFilters(t *testing.T) {
 		"submitted":             {url.Values{"status": {"submitted"}}, []string{b}},
 		"category":              {url.Values{"category": {"warning"}}, []string{a}},
 		"author":                {url.Values{"author_id": {strconv.FormatInt(m2.ID, 10)}}, []string{c.ID}},
+		"author username":       {url.Values{"author": {" " + strings.ToUpper(m2.Username)}}, []string{c.ID}},
+		"unknown author":        {url.Values{"author": {"nobody"}}, nil},
+		"reviewable":            {url.Values{"reviewable": {"true"}}, []string{b}},
+		"reviewable submitted":  {url.Values{"reviewable": {"true"}, "status": {"submitted"}}, []string{b}},
+		"reviewable false":      {url.Values{"reviewable": {"false"}, "category": {"warning"}}, []string{a}},
 		"since":                 {url.Values{"since": {t0.Add(30 * time.Minute).Format(time.RFC3339)}}, []string{c.ID, b}},
 		"until":                 {url.Values{"until": {t0.Add(30 * time.Minute).Format(time.RFC3339)}}, []string{a}},
 		"q title":               {url.Values{"q": {"停水"}}, []string{a}},
@@ -196,8 +223,42 @@ func TestNoticeListFilters(t *testing.T) {
 		}
 	}
 	for field, q := range map[string]string{"status": "status=lost", "category": "category=gossip", "author_id": "author_id=x",
-		"since": "since=yesterday", "until": "since=2026-03-02T10:00:00Z&until=2026-03-02T09:00:00Z"} {
+		"since": "since=yesterday", "until": "since=2026-03-02T10:00:00Z&until=2026-03-02T09:00:00Z",
+		"author": "author=" + strings.Repeat("a", 65), "reviewable": "reviewable=yes"} {
 		wantError(t, e.do("GET", "/api/v1/admin/notices?"+q, e.reviewer, nil), http.StatusBadRequest, "invalid_argument", field)
+	}
+	wantError(t, e.do("GET", "/api/v1/admin/notices?reviewable=true&status=draft", e.reviewer, nil), http.StatusBadRequest, "invalid_argument", "status")
+	// The review queue leaves out the reviewer's own notice (an editor who
+	// also reviews), and another department's.
+	both, bm := e.staffer([]staff.Role{staff.Editor, staff.Reviewer})
+	rec = e.do("POST", "/api/v1/admin/notices", both, e.notice(map[string]any{"title": "自己的通知"}))
+	wantStatus(t, rec, http.StatusCreated)
+	var own noticeOut
+	decode(t, rec, &own)
+	e.step(both, own.ID, "submit", nil, http.StatusOK)
+	other := e.noticeStaffOf(new(e.otherDepartment()), []staff.Role{staff.Reviewer, staff.Editor})
+	ro := e.do("POST", "/api/v1/admin/notices", other, e.notice(nil))
+	wantStatus(t, ro, http.StatusCreated)
+	var on noticeOut
+	decode(t, ro, &on)
+	e.step(other, on.ID, "submit", nil, http.StatusOK)
+	queue := func(token string) string {
+		rec := e.do("GET", "/api/v1/admin/notices?reviewable=true", token, nil)
+		wantStatus(t, rec, http.StatusOK)
+		var p struct {
+			Items []struct {
+				ID             string `json:"id"`
+				AuthorUsername string `json:"author_username"`
+			} `json:"items"`
+		}
+		decode(t, rec, &p)
+		return fmt.Sprint(p.Items)
+	}
+	if got, want := queue(both), fmt.Sprint([]any{struct{ a, b string }{b, e.editorM.Username}}); got != want {
+		t.Errorf("queue of an editor-reviewer %s, want %s", got, want)
+	}
+	if got, want := queue(e.reviewer), fmt.Sprint([]any{struct{ a, b string }{own.ID, bm.Username}, struct{ a, b string }{b, e.editorM.Username}}); got != want {
+		t.Errorf("queue of the reviewer %s, want %s", got, want)
 	}
 }
 

@@ -26,11 +26,15 @@ type Filter struct {
 	Status   string
 	Category string
 	AuthorID int64
-	Since    *time.Time // created at or after
-	Until    *time.Time // created before
-	Q        string     // words the title or body contains
-	Before   int64      // cursor: IDs below this, 0 for the first page
-	Limit    int
+	Author   string // the author's username, whole
+	// ReviewableBy keeps the submitted notices this member did not write,
+	// so may review (the review queue); 0 for no such narrowing.
+	ReviewableBy int64
+	Since        *time.Time // created at or after
+	Until        *time.Time // created before
+	Q            string     // words the title or body contains
+	Before       int64      // cursor: IDs below this, 0 for the first page
+	Limit        int
 }
 
 var statuses = []string{StatusDraft, StatusSubmitted, StatusApproved, StatusRejected, StatusPublished, StatusExpired, StatusWithdrawn}
@@ -49,6 +53,12 @@ func (f *Filter) Validate() error {
 	}
 	if utf8.RuneCountInString(f.Q) > 100 {
 		fields["q"] = "最多 100 个字"
+	}
+	if len(f.Author) > 64 {
+		fields["author"] = "须为工作人员的用户名"
+	}
+	if f.ReviewableBy > 0 && f.Status != "" && f.Status != StatusSubmitted {
+		fields["status"] = "只看待我审核的通知时须为 submitted 或不填"
 	}
 	return apperr.Fields(fields)
 }
@@ -88,6 +98,12 @@ func (s *Service) Find(ctx context.Context, m *staff.Member, r StreetRegions, f 
 		if f.AuthorID > 0 {
 			q = q.Where("author_id = ?", f.AuthorID)
 		}
+		if f.Author != "" {
+			q = q.Where("author_id IN (?)", s.db.Model(&staff.Member{}).Select("id").Where("username = ?", staff.NormalizeUsername(f.Author)))
+		}
+		if f.ReviewableBy > 0 {
+			q = q.Where("status = ? AND COALESCE(author_id, 0) <> ?", StatusSubmitted, f.ReviewableBy)
+		}
 		if f.Since != nil {
 			q = q.Where("created_at >= ?", f.Since.UTC())
 		}
@@ -121,6 +137,9 @@ func (s *Service) Find(ctx context.Context, m *staff.Member, r StreetRegions, f 
 	}
 	for i := range items {
 		items[i].fill(now)
+	}
+	if err := s.nameAuthors(ctx, items); err != nil {
+		return nil, 0, err
 	}
 	return items, next, nil
 }

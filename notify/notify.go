@@ -57,26 +57,28 @@ type Subscribe struct {
 // afterwards. Only an approved notice is published, at PublishAt, or as
 // soon as it is approved when PublishAt is nil (approval then sets it).
 type Notice struct {
-	ID           int64      `json:"id,string"`
-	DepartmentID *int64     `json:"department_id,string"`
-	AuthorID     *int64     `json:"author_id,string"`
-	Title        string     `json:"title"`
-	Body         string     `json:"body"`
-	Category     string     `json:"category"`
-	Kind         string     `json:"kind"` // a system message's kind, "" for a department's notice
-	Audience     Audience   `json:"audience" gorm:"serializer:json"`
-	PublishAt    *time.Time `json:"publish_at"`
-	ExpiresAt    *time.Time `json:"expires_at"`
-	RequireAck   bool       `json:"require_ack"`
-	SMS          bool       `json:"sms" gorm:"column:sms"`
-	Subscribe    *Subscribe `json:"subscribe" gorm:"-"`
-	Status       string     `json:"status"`
-	RejectReason string     `json:"reject_reason"`
-	Targeted     int64      `json:"targeted"`
-	PublishedAt  *time.Time `json:"published_at"`
-	WithdrawnAt  *time.Time `json:"withdrawn_at"`
-	CreatedAt    time.Time  `json:"created_at"`
-	UpdatedAt    time.Time  `json:"updated_at"`
+	ID           int64  `json:"id,string"`
+	DepartmentID *int64 `json:"department_id,string"`
+	AuthorID     *int64 `json:"author_id,string"`
+	// AuthorUsername names the author in lists and the detail (FindByID).
+	AuthorUsername string     `json:"author_username,omitempty" gorm:"-"`
+	Title          string     `json:"title"`
+	Body           string     `json:"body"`
+	Category       string     `json:"category"`
+	Kind           string     `json:"kind"` // a system message's kind, "" for a department's notice
+	Audience       Audience   `json:"audience" gorm:"serializer:json"`
+	PublishAt      *time.Time `json:"publish_at"`
+	ExpiresAt      *time.Time `json:"expires_at"`
+	RequireAck     bool       `json:"require_ack"`
+	SMS            bool       `json:"sms" gorm:"column:sms"`
+	Subscribe      *Subscribe `json:"subscribe" gorm:"-"`
+	Status         string     `json:"status"`
+	RejectReason   string     `json:"reject_reason"`
+	Targeted       int64      `json:"targeted"`
+	PublishedAt    *time.Time `json:"published_at"`
+	WithdrawnAt    *time.Time `json:"withdrawn_at"`
+	CreatedAt      time.Time  `json:"created_at"`
+	UpdatedAt      time.Time  `json:"updated_at"`
 
 	SubscribeTemplateID string  `json:"-"`
 	SubscribeData       string  `json:"-"`
@@ -97,12 +99,14 @@ func (n *Notice) fill(now time.Time) {
 
 // Event is one step of a notice's life.
 type Event struct {
-	ID        int64     `json:"-"`
-	NoticeID  int64     `json:"-"`
-	Action    string    `json:"action"`
-	ActorID   int64     `json:"actor_id,string"`
-	Reason    string    `json:"reason,omitempty"`
-	CreatedAt time.Time `json:"created_at"`
+	ID       int64  `json:"-"`
+	NoticeID int64  `json:"-"`
+	Action   string `json:"action"`
+	ActorID  int64  `json:"actor_id,string"`
+	// ActorUsername names the member who acted ("" for the system).
+	ActorUsername string    `json:"actor_username,omitempty" gorm:"-"`
+	Reason        string    `json:"reason,omitempty"`
+	CreatedAt     time.Time `json:"created_at"`
 }
 
 func (Event) TableName() string { return "notice_events" }
@@ -291,7 +295,14 @@ func (s *Service) FindByID(ctx context.Context, m *staff.Member, r StreetRegions
 		return nil, nil, fmt.Errorf("find notice events: %w", err)
 	}
 	n.fill(s.clock())
-	return &n, evs, nil
+	ns := []Notice{n}
+	if err := s.nameAuthors(ctx, ns); err != nil {
+		return nil, nil, err
+	}
+	if err := s.nameActors(ctx, evs); err != nil {
+		return nil, nil, err
+	}
+	return &ns[0], evs, nil
 }
 
 // transition moves notice id from one of from to status to for actor m,

@@ -31,8 +31,10 @@ func TestConsoleAudienceReach(t *testing.T) {
 	}
 
 	tb.signIn(s.base, "editor.lin", staffPassword, "/notices/new")
-	tb.run("everyone", reach("6 位居民"))
+	tb.run("everyone", reach("6 位居民 开启微信订阅消息并填写模板编号后，显示其中可通过微信触达的人数"))
 	tb.run("a template five residents allow",
+		chromedp.Click(css(`[data-test=channel-wechat]`)),
+		chromedp.WaitVisible(css(`[data-test=template-id]`)),
 		chromedp.SendKeys(css(`[data-test=template-id]`), "TPL_REACH"),
 		reach("6 位居民，其中 5 位可通过微信订阅消息触达"),
 	)

@@ -47,6 +47,11 @@ func TestConsoleNoticeReview(t *testing.T) {
 		t.Fatalf("after submitting the console shows %s, want the notice's page", url)
 	}
 	id := m[1]
+	// No publish time was picked: it goes out as soon as it is approved.
+	reviewerToken := s.login("reviewer.li", staffPassword)
+	if n := s.call("GET", "/api/v1/admin/notices/"+id, reviewerToken, nil, http.StatusOK)["notice"].(map[string]any); n["publish_at"] != nil {
+		t.Fatalf("publish_at %v after composing without one, want null", n["publish_at"])
+	}
 	tb.signOut()
 
 	tb.signIn(s.base, "reviewer.li", staffPassword, "/notices/review")

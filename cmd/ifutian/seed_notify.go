@@ -10,8 +10,9 @@ import (
 )
 
 // demoNotices loads the notify module's demo data for seed --demo; running it twice changes nothing.
-// The demo residents get a welcome notice in their inbox, and demo_editor
-// has a notice to the elderly of 香蜜湖街道 waiting for demo_reviewer.
+// The demo residents get a welcome notice in their inbox, demo_editor has
+// a notice to the elderly of 香蜜湖街道 waiting for demo_reviewer, and a
+// published warning with statistics to look at (demoPublishedNotice).
 func (a *instance) demoNotices(ctx context.Context, out io.Writer) error {
 	var ids []int64
 	err := a.db.WithContext(ctx).Table("residents").
@@ -27,6 +28,9 @@ func (a *instance) demoNotices(ctx context.Context, out io.Writer) error {
 		return fmt.Errorf("demo welcome notice: %w", err)
 	}
 
+	if err := a.demoPublishedNotice(ctx, ids, out); err != nil {
+		return err
+	}
 	const title = "流感疫苗免费接种通知"
 	var have int64
 	a.db.WithContext(ctx).Table("notices").Where("title = ?", title).Count(&have)
@@ -55,5 +59,64 @@ func (a *instance) demoNotices(ctx context.Context, out io.Writer) error {
 		return fmt.Errorf("demo notice: %w", err)
 	}
 	fmt.Fprintln(out, "demo notices: a welcome notice in the demo residents' inboxes; one notice submitted by demo_editor for demo_reviewer to approve")
+	return nil
+}
+
+// demoPublishedTitle is the title of the demo's published notice.
+const demoPublishedTitle = "台风“海葵”橙色预警：请减少外出"
+
+// demoPublishedNotice publishes a warning of demo_editor's, approved by
+// demo_reviewer, to every resident, with a subscribe message the demo
+// residents have consented to: its statistics show reads and an
+// acknowledgement by street, and its WeChat messages go out (the progress)
+// once the server runs. Running it twice changes nothing.
+func (a *instance) demoPublishedNotice(ctx context.Context, residentIDs []int64, out io.Writer) error {
+	var have int64
+	if err := a.db.WithContext(ctx).Table("notices").Where("title = ?", demoPublishedTitle).Count(&have).Error; err != nil || have > 0 {
+		return err
+	}
+	editor, err := a.demoAccount(ctx, "demo_editor")
+	if err != nil {
+		return err
+	}
+	reviewer, err := a.demoAccount(ctx, "demo_reviewer")
+	if err != nil {
+		return err
+	}
+	for _, id := range residentIDs {
+		if _, err := a.Notify.SaveSubscriptions(ctx, id, map[string]string{"DEMO_WARNING": "accept"}); err != nil {
+			return fmt.Errorf("demo consent: %w", err)
+		}
+	}
+	regions := a.Residents.Regions()
+	n, err := a.Notify.Create(ctx, editor, regions, notify.Draft{
+		Title: demoPublishedTitle, Category: "warning", RequireAck: true,
+		Body:      "受台风“海葵”影响，今明两天我区有暴雨和 10 级以上阵风。请居民减少外出，收好阳台杂物，远离广告牌和临时搭建物。如遇险情请拨打 119 或 12345。",
+		Subscribe: &notify.Subscribe{TemplateID: "DEMO_WARNING", Data: map[string]string{"thing1": "台风橙色预警"}, Page: "pages/notices/index"},
+	})
+	if err != nil {
+		return fmt.Errorf("demo published notice: %w", err)
+	}
+	if _, err := a.Notify.Submit(ctx, editor, regions, n.ID); err != nil {
+		return fmt.Errorf("demo published notice: %w", err)
+	}
+	if _, err := a.Notify.Approve(ctx, reviewer, regions, n.ID); err != nil {
+		return fmt.Errorf("demo published notice: %w", err)
+	}
+	if _, err := a.Notify.PublishDue(ctx); err != nil {
+		return fmt.Errorf("demo published notice: %w", err)
+	}
+	// The first resident reads and acknowledges it, the second only reads it.
+	for i, id := range residentIDs[:min(2, len(residentIDs))] {
+		if _, err := a.Notify.Open(ctx, id, n.ID); err != nil {
+			return fmt.Errorf("demo read: %w", err)
+		}
+		if i == 0 {
+			if _, err := a.Notify.Ack(ctx, id, n.ID); err != nil {
+				return fmt.Errorf("demo ack: %w", err)
+			}
+		}
+	}
+	fmt.Fprintln(out, "demo notices: a published warning with statistics (read, acknowledged, WeChat sends going out when the server runs)")
 	return nil
 }

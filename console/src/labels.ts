@@ -20,6 +20,7 @@ export const noticeStatusType: Record<string, 'info' | 'warning' | 'success' | '
 export const noticeCategory: Record<string, string> = { policy: '政策', health: '健康', activity: '活动', warning: '预警' }
 export const noticeAction: Record<string, string> = {
   created: '创建',
+  edited: '编辑',
   submitted: '提交审核',
   approved: '审核通过',
   rejected: '驳回',

@@ -40,6 +40,7 @@ export const screens: RouteRecordRaw[] = [
   screen('notices/new', '撰写通知', () => import('./screens/NoticeCompose.vue'), { menu: '通知公告', perm: 'notices.write' }),
   screen('notices/review', '审核队列', () => import('./screens/NoticeReview.vue'), { menu: '通知公告', perm: 'notices.review' }),
   screen('notices/:id', '通知详情', () => import('./screens/NoticeDetail.vue'), { perm: 'notices.read' }),
+  screen('notices/:id/edit', '编辑通知', () => import('./screens/NoticeCompose.vue'), { perm: 'notices.write' }),
 
   screen('points/award', '发放积分', () => import('./screens/PointsAward.vue'), { menu: '个人积分', perm: 'points.award' }),
   screen('points/deduct', '扣减记录', () => import('./screens/PointsDeduct.vue'), { menu: '个人积分', perm: 'points.deduct' }),

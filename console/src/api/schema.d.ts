@@ -665,7 +665,7 @@ export interface paths {
         };
         /**
          * List my department's notices
-         * @description Notices within my scope (those `GET /admin/notices/{id}` shows, system notices of my department included), newest first. Filters: `status` as shown (draft, submitted, approved, rejected, published, expired, withdrawn; `submitted` is the review queue), `category`, `author_id`, `since`/`until` (creation time, RFC 3339), `q` (words in the title or body). A bad filter is 400 naming it.
+         * @description Notices within my scope (those `GET /admin/notices/{id}` shows, system notices of my department included), newest first. Filters: `status` as shown (draft, submitted, approved, rejected, published, expired, withdrawn; `submitted` is the review queue), `category`, `author_id` or `author` (the author's username), `since`/`until` (creation time, RFC 3339), `q` (words in the title or body), `reviewable=true` (the review queue: submitted notices I did not write, so may review; `status` then must be `submitted` or absent). A bad filter is 400 naming it.
          */
         get: operations["listNotices"];
         put?: never;
@@ -3386,6 +3386,8 @@ export interface components {
             id: string;
             department_id: string | null;
             author_id: string | null;
+            /** @description the author's username, in lists (`GET /admin/notices`) and the detail; absent for system notices */
+            author_username?: string;
             title: string;
             body: string;
             category: string;
@@ -3441,9 +3443,11 @@ export interface components {
         };
         NoticeEvent: {
             /** @enum {string} */
-            action: "created" | "submitted" | "approved" | "rejected" | "published" | "withdrawn";
+            action: "created" | "edited" | "submitted" | "approved" | "rejected" | "published" | "withdrawn";
             /** @description staff ID; 0 for the system (publication) */
             actor_id: string;
+            /** @description the acting member's username; absent for the system */
+            actor_username?: string;
             reason?: string;
             /** Format: date-time */
             created_at: string;
@@ -3482,7 +3486,7 @@ export interface components {
                 read: number;
                 acked: number;
                 wechat: components["schemas"]["WeChatStats"];
-                sms?: components["schemas"]["SMSStats"];
+                sms: components["schemas"]["SMSStats"];
             }[];
             sms: components["schemas"]["SMSStats"];
         };
@@ -5921,12 +5925,16 @@ export interface operations {
                 status?: "draft" | "submitted" | "approved" | "rejected" | "published" | "expired" | "withdrawn";
                 category?: "policy" | "health" | "activity" | "warning";
                 author_id?: string;
+                /** @description the author's username */
+                author?: string;
                 /** @description created at or after */
                 since?: string;
                 /** @description created before */
                 until?: string;
                 /** @description words the title or body contains */
                 q?: string;
+                /** @description true: only the submitted notices I may review (not written by me) */
+                reviewable?: boolean;
             };
             header?: never;
             path?: never;
