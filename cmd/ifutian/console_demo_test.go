@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestConsoleDemoScreens: after `seed --demo`, a newcomer signing in sees
+// work waiting on the start page, and the demo's published warning has its
+// statistics with charts. With IFUTIAN_README_SHOTS=<absolute dir> it also
+// saves the two screenshots the README shows (console-home.png and
+// console-notice-stats.png):
+//
+//	IFUTIAN_README_SHOTS=$PWD/console/screenshots go test ./cmd/ifutian -run DemoScreens
+func TestConsoleDemoScreens(t *testing.T) {
+	tb := newTab(t, 1440, 900)
+	ctx := context.Background()
+	getenv := env("IFUTIAN_DB", "sqlite:"+filepath.Join(t.TempDir(), "demo.db"), "IFUTIAN_ADDR", "127.0.0.1:0",
+		"IFUTIAN_NOTICE_POLL", "200ms", "IFUTIAN_METRICS", "off", "IFUTIAN_QUIET_HOURS", "off")
+	if err := run(ctx, []string{"seed", "--demo"}, getenv, nil, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	ready, done := make(chan string, 1), make(chan error, 1)
+	go func() { done <- serve(sctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), ready) }()
+	var addr string
+	select {
+	case addr = <-ready:
+	case err := <-done:
+		t.Fatalf("serve: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("server did not start")
+	}
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+	})
+	s := &consoleServer{t: t, base: "http://" + addr}
+	shots := os.Getenv("IFUTIAN_README_SHOTS")
+	shoot := func(name, top string) {
+		if shots == "" {
+			return
+		}
+		tb.run("settle before "+name, // charts animate in
+			waitJS(`(document.querySelector('`+top+`').scrollIntoView(), true)`), chromedp.Sleep(800*time.Millisecond))
+		png, err := chromedp.Run(tb.ctx, chromedp.CaptureScreenshot())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(shots, name), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// demo_admin, the department's administrator, finds the appeal and
+	// today's declaration waiting on the start page.
+	tb.signIn(s.base, "demo_admin", demoPassword, "/")
+	tb.run("the start page shows what waits", waitJS(`!!document.querySelector('[data-test^=queue-]')`))
+	shoot("console-home.png", "h2")
+
+	editor := s.login("demo_editor", demoPassword)
+	list := items(s.call("GET", "/api/v1/admin/notices?status=published&q="+url.QueryEscape(demoPublishedTitle), editor, nil, http.StatusOK))
+	if len(list) != 1 {
+		t.Fatalf("published demo notices: %v, want one", list)
+	}
+	tb.run("the published warning's statistics",
+		chromedp.Navigate(s.base+"/console/notices/"+list[0]["id"].(string)),
+		waitText(`[data-test=notice-status]`, "已发布"),
+		waitJS(`document.querySelectorAll('[data-test=notice-charts] canvas').length >= 2`),
+	)
+	shoot("console-notice-stats.png", "[data-test=notice-stats]")
+}
