@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -32,6 +33,36 @@ type Stats struct {
 	FastAttempts int64           `json:"fast_attempts"`
 	Questions    []QuestionStats `json:"questions"`
 	ByStreet     []StreetStats   `json:"by_street"`
+	Scores       []ScoreBucket   `json:"score_distribution"`
+}
+
+// ScoreBucket counts a quiz's submitted attempts scoring From to To (To
+// included in the last bucket only, so 100 counts in 90–100).
+type ScoreBucket struct {
+	From  int   `json:"from"`
+	To    int   `json:"to"`
+	Count int64 `json:"count"`
+}
+
+// scoreBuckets is how many equal ranges the score distribution has.
+const scoreBuckets = 10
+
+// histogram sorts scores (score → attempts) into scoreBuckets ranges of
+// 0–100; scores outside 0–100 count in the nearest range.
+func histogram(scores map[int]int64) []ScoreBucket {
+	out := make([]ScoreBucket, scoreBuckets)
+	width := 100 / scoreBuckets
+	for i := range out {
+		out[i] = ScoreBucket{From: i * width, To: (i + 1) * width}
+	}
+	for score, n := range scores {
+		i := min(max(score/width, 0), scoreBuckets-1)
+		if score < 0 {
+			i = 0
+		}
+		out[i].Count += n
+	}
+	return out
 }
 
 // QuestionStats is one question's figures. Answered counts the responses
@@ -62,13 +93,53 @@ type TextAnswer struct {
 // latestTexts is how many answers of a text question statistics show.
 const latestTexts = 10
 
-// StreetStats is one street's figures.
+// StreetStats is one street's figures: Audience is how many residents of
+// the street the survey targets now, ResponseRate participants / audience.
 type StreetStats struct {
 	Street       string  `json:"street"`
+	Audience     int64   `json:"audience"`
 	Participants int64   `json:"participants"`
 	Submissions  int64   `json:"submissions"`
 	Passed       int64   `json:"passed"`
 	PassRate     float64 `json:"pass_rate"`
+	ResponseRate float64 `json:"response_rate"`
+}
+
+// byStreet merges the streets that answered with the audience per street
+// (both in scope), by street.
+func byStreet(answered []StreetStats, audience map[string]int64) []StreetStats {
+	seen := map[string]bool{}
+	out := []StreetStats{}
+	for _, st := range answered {
+		st.Audience = audience[st.Street]
+		st.ResponseRate = rate(st.Participants, st.Audience)
+		out = append(out, st)
+		seen[st.Street] = true
+	}
+	for street, n := range audience {
+		if !seen[street] {
+			out = append(out, StreetStats{Street: street, Audience: n})
+		}
+	}
+	slices.SortFunc(out, func(a, b StreetStats) int { return strings.Compare(a.Street, b.Street) })
+	return out
+}
+
+// audienceByStreet counts the survey's audience in scope per street.
+func (s *Service) audienceByStreet(tx *gorm.DB, by staff.Scope, sv *Survey) (map[string]int64, error) {
+	var rows []struct {
+		Street string
+		N      int64
+	}
+	q := by.Filter(sv.Audience.Scope(tx.Table("residents"), s.now()), staff.Columns{Street: "residents.street"})
+	if err := q.Select("residents.street AS street, COUNT(*) AS n").Group("residents.street").Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("audience by street: %w", err)
+	}
+	out := map[string]int64{}
+	for _, r := range rows {
+		out[r.Street] = r.N
+	}
+	return out, nil
 }
 
 func rate(n, of int64) float64 {
@@ -89,7 +160,7 @@ func (s *Service) Stats(ctx context.Context, m *staff.Member, id int64, d string
 	if err != nil {
 		return nil, err
 	}
-	st := &Stats{SurveyID: sv.ID, Kind: sv.Kind, Questions: []QuestionStats{}, ByStreet: []StreetStats{}}
+	st := &Stats{SurveyID: sv.ID, Kind: sv.Kind, Questions: []QuestionStats{}, ByStreet: []StreetStats{}, Scores: []ScoreBucket{}}
 	if sv.Kind == Quiz {
 		err = s.quizStats(tx, by, sv, st)
 	} else {
@@ -99,6 +170,11 @@ func (s *Service) Stats(ctx context.Context, m *staff.Member, id int64, d string
 	if err != nil {
 		return nil, fmt.Errorf("survey stats: %w", err)
 	}
+	audience, err := s.audienceByStreet(tx, by, sv)
+	if err != nil {
+		return nil, err
+	}
+	st.ByStreet = byStreet(st.ByStreet, audience)
 	return st, nil
 }
 
@@ -149,6 +225,20 @@ func (s *Service) quizStats(tx *gorm.DB, by staff.Scope, sv *Survey, st *Stats) 
 		streets[i].PassRate = rate(streets[i].Passed, streets[i].Participants)
 	}
 	st.ByStreet = nonNilSlice(streets)
+
+	// Attempts keep their score when retention erases their answers.
+	var scores []struct {
+		Score int
+		N     int64
+	}
+	if err := done().Select("score, COUNT(*) AS n").Group("score").Scan(&scores).Error; err != nil {
+		return err
+	}
+	byScore := map[int]int64{}
+	for _, sc := range scores {
+		byScore[sc.Score] += sc.N
+	}
+	st.Scores = histogram(byScore)
 
 	// The items of attempts not yet erased, and the tallies of erased ones.
 	var live, erased []perQuestion
