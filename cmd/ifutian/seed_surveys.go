@@ -69,7 +69,7 @@ func (a *instance) demoSurveys(ctx context.Context, out io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("demo survey %s: %w", d.Title, err)
 		}
-		if _, err := a.Surveys.Publish(ctx, editor, sv.ID); err != nil {
+		if _, err := a.Surveys.Publish(ctx, editor, a.Residents.Regions(), sv.ID); err != nil {
 			return fmt.Errorf("publish demo survey %s: %w", d.Title, err)
 		}
 		fmt.Fprintf(out, "surveys: published demo %s %q (id %d)\n", d.Kind, d.Title, sv.ID)
