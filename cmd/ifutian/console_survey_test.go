@@ -72,6 +72,20 @@ func TestConsoleSurveyLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := regexp.MustCompile(`(\d+)$`).FindString(url)
+	tb.run("edit the draft",
+		chromedp.Click(css(`[data-test=edit]`)),
+		waitJS(`location.pathname.endsWith('/edit') && document.querySelector('[data-test=survey-title]')?.value === '社区法律服务需求调查'`),
+		chromedp.SendKeys(css(`[data-test=survey-title]`), "（第二版）"),
+		chromedp.Click(css(`[data-test=add-question]`)),
+		chromedp.SendKeys(css(`[data-test=entry-1] [data-test=question-stem]`), "您是否参加过社区普法讲座"),
+		chromedp.SendKeys(css(`[data-test=entry-1] [data-test=question-options]`), "参加过\n没有"),
+		chromedp.Click(css(`[data-test=create-survey]`)),
+		waitJS(`/^\/console\/surveys\/\d+$/.test(location.pathname)`),
+		waitText(`h2`, "（第二版）"),
+	)
+	if qs, _ := s.call("GET", "/api/v1/admin/surveys/"+id, editor, nil, http.StatusOK)["questions"].([]any); len(qs) != 2 {
+		t.Fatalf("the edited draft has %d questions, want 2", len(qs))
+	}
 	tb.run("publish",
 		chromedp.Click(css(`[data-test=publish]`)),
 		waitText(`[data-test=survey-status]`, "已发布"),
