@@ -59,6 +59,7 @@ type idorWorld struct {
 	declID       string // X's declaration for 华富街道, answered by A
 	declQuestion string
 	draftID      string // X's unpublished questionnaire for everyone
+	questionID   string // X's bank question, used by the quiz
 
 	// Notices of X: one published to A alone (ack required), one published
 	// to 华富街道, a draft and a submitted one for 华富街道.
@@ -184,6 +185,7 @@ func newIDORWorld(t *testing.T) *idorWorld {
 		map[string]any{"type": "single", "stem": "单选", "options": []string{"甲", "乙"}, "answer": []string{"乙"}},
 		map[string]any{"type": "judge", "stem": "判断", "answer": []string{"对"}},
 	}, http.StatusCreated, &qs)
+	w.questionID = qs.Items[0].ID
 	w.quizID = e.createPublished(w.editorX, map[string]any{"kind": "quiz", "title": "华富竞答", "questions": []string{qs.Items[0].ID, qs.Items[1].ID},
 		"audience": map[string]any{"streets": []string{"华富街道"}}, "attempts_per_day": 3})
 	var at struct {
@@ -625,6 +627,46 @@ func idorCases() map[string]idorCase {
 				if rec.Body.String() != `{"items":[],"next_page_token":""}` {
 					t.Fatalf("莲花 editor sees %s", rec.Body.String())
 				}
+			},
+		},
+		"GET " + v1 + "/admin/surveys/:id": {
+			owner: "X, the survey's department, reaching one of the caller's streets",
+			attack: func(t *testing.T, w *idorWorld) {
+				for _, id := range []string{w.quizID, w.declID, w.draftID} {
+					wantDenied(t, w.do("GET", v1+"/admin/surveys/"+id, w.editorY, nil), "华富", "满意吗")
+				}
+				for _, id := range []string{w.quizID, w.declID} { // for 华富街道 only
+					wantDenied(t, w.do("GET", v1+"/admin/surveys/"+id, w.editorXStreet, nil), "华富")
+				}
+			},
+		},
+		"PATCH " + v1 + "/admin/surveys/:id": {
+			owner: "X, the survey's department, within the audience's streets",
+			attack: func(t *testing.T, w *idorWorld) {
+				for _, tok := range []string{w.editorY, w.editorXStreet} {
+					wantDenied(t, w.do("PATCH", v1+"/admin/surveys/"+w.draftID, tok, map[string]any{"title": "改标题"}), "满意吗")
+				}
+			},
+		},
+		"POST " + v1 + "/admin/surveys/:id/close": {
+			owner: "X, the survey's department, within the audience's streets",
+			attack: func(t *testing.T, w *idorWorld) {
+				for _, tok := range []string{w.editorY, w.editorXStreet} {
+					wantDenied(t, w.do("POST", v1+"/admin/surveys/"+w.declID+"/close", tok, nil), "华富")
+				}
+			},
+		},
+		"PATCH " + v1 + "/admin/questions/:id": {
+			owner: "X, the question's department",
+			attack: func(t *testing.T, w *idorWorld) {
+				wantDenied(t, w.do("PATCH", v1+"/admin/questions/"+w.questionID, w.editorY,
+					map[string]any{"type": "judge", "stem": "改", "answer": []string{"对"}}), "单选")
+			},
+		},
+		"POST " + v1 + "/admin/questions/:id/retire": {
+			owner: "X, the question's department",
+			attack: func(t *testing.T, w *idorWorld) {
+				wantDenied(t, w.do("POST", v1+"/admin/questions/"+w.questionID+"/retire", w.editorY, nil), "单选")
 			},
 		},
 		"PATCH " + v1 + "/admin/staff/:id":               {owner: staffOwner, attack: staffAttack("PATCH", "", map[string]any{"roles": []string{"reviewer"}})},

@@ -165,9 +165,16 @@ func (s *Server) routes() {
 	route(http.MethodPost, "/admin/notices/:id/withdraw", staff.WriteNotices, s.withdrawNotice)
 	route(http.MethodGet, "/admin/notices/:id/stats", staff.ReadNotices, s.noticeStats)
 
+	route(http.MethodGet, "/admin/questions", staff.ReadSurveys, s.listQuestions)
 	route(http.MethodPost, "/admin/questions", staff.WriteSurveys, s.createQuestions)
+	route(http.MethodPatch, "/admin/questions/:id", staff.WriteSurveys, s.updateQuestion)
+	route(http.MethodPost, "/admin/questions/:id/retire", staff.WriteSurveys, s.retireQuestion)
+	route(http.MethodGet, "/admin/surveys", staff.ReadSurveys, s.listAdminSurveys)
 	route(http.MethodPost, "/admin/surveys", staff.WriteSurveys, s.createSurvey)
+	route(http.MethodGet, "/admin/surveys/:id", staff.ReadSurveys, s.getAdminSurvey)
+	route(http.MethodPatch, "/admin/surveys/:id", staff.WriteSurveys, s.updateSurvey)
 	route(http.MethodPost, "/admin/surveys/:id/publish", staff.WriteSurveys, s.publishSurvey)
+	route(http.MethodPost, "/admin/surveys/:id/close", staff.WriteSurveys, s.closeSurvey)
 	personal(http.MethodGet, "/admin/surveys/:id/stats", staff.ReadSurveys, s.surveyStats) // shows text answers
 	personal(http.MethodGet, "/admin/surveys/:id/responses", staff.ReadSurveys, s.exportResponses)
 	personal(http.MethodGet, "/admin/surveys/:id/missing", staff.ReadSurveys, s.missingDeclarations)

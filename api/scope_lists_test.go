@@ -113,6 +113,16 @@ func listCases() map[string]listCase {
 			outsiders: func(w *idorWorld) []string { return []string{w.req.handlerY, w.req.handlerXStreet} },
 			marker:    func(w *idorWorld) string { return `"华富街道"` },
 		},
+		v1 + "/admin/surveys": {
+			owner:     func(w *idorWorld) string { return w.editorX },
+			outsiders: func(w *idorWorld) []string { return []string{w.editorY, w.editorXStreet} },
+			marker:    func(w *idorWorld) string { return idOf(w.quizID) },
+		},
+		v1 + "/admin/questions": {
+			owner:     func(w *idorWorld) string { return w.editorX },
+			outsiders: func(w *idorWorld) []string { return []string{w.editorY} }, // the bank belongs to departments, not streets
+			marker:    func(w *idorWorld) string { return idOf(w.questionID) },
+		},
 		v1 + "/admin/activities": {
 			owner:     func(w *idorWorld) string { return w.editorX },
 			outsiders: func(w *idorWorld) []string { return []string{w.editorY, w.editorXStreet} },

@@ -6,10 +6,12 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/notify"
 	"github.com/futian/ifutian/surveys"
 )
 
@@ -61,7 +63,6 @@ func (s *Server) createQuestions(c *gin.Context) {
 		c.JSON(http.StatusCreated, out[0])
 		return
 	}
-	auditDetail(c, "imported "+strconv.Itoa(len(out))+" questions")
 	c.JSON(http.StatusCreated, gin.H{"items": out, "created": len(out)})
 }
 
@@ -80,7 +81,7 @@ func (s *Server) createSurvey(c *gin.Context) {
 }
 
 func (s *Server) publishSurvey(c *gin.Context) {
-	sv, err := s.Surveys.Publish(c.Request.Context(), actor(c), pathID(c, "id"))
+	sv, err := s.Surveys.Publish(c.Request.Context(), actor(c), s.Residents.Regions(), pathID(c, "id"))
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -248,4 +249,128 @@ func (s *Server) submitResponse(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusCreated, rec)
+}
+
+// listQuestions lists the question bank the caller may use.
+func (s *Server) listQuestions(c *gin.Context) {
+	limit, before, err := parseIDPage(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	f := surveys.QuestionFilter{Tag: c.Query("tag"), Q: c.Query("q"), Type: c.Query("kind"), Before: before, Limit: limit}
+	if v := c.Query("include_retired"); v != "" {
+		b, err := parseBool("include_retired", v)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		f.IncludeRetired = *b
+	}
+	items, next, err := s.Surveys.FindQuestions(c.Request.Context(), actor(c), f)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, newIDPage(items, next))
+}
+
+func (s *Server) updateQuestion(c *gin.Context) {
+	var req surveys.NewQuestion
+	if err := bindJSON(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	q, err := s.Surveys.UpdateQuestion(c.Request.Context(), actor(c), pathID(c, "id"), req)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, q)
+}
+
+func (s *Server) retireQuestion(c *gin.Context) {
+	q, err := s.Surveys.RetireQuestion(c.Request.Context(), actor(c), pathID(c, "id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, q)
+}
+
+func (s *Server) listAdminSurveys(c *gin.Context) {
+	limit, before, err := parseIDPage(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	f := surveys.Filter{Kind: c.Query("kind"), Status: c.Query("status"), Q: c.Query("q"), Before: before, Limit: limit}
+	items, next, err := s.Surveys.Find(c.Request.Context(), actor(c), s.Residents.Regions(), f)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, newIDPage(items, next))
+}
+
+func (s *Server) getAdminSurvey(c *gin.Context) {
+	sv, err := s.Surveys.FindByID(c.Request.Context(), actor(c), s.Residents.Regions(), pathID(c, "id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, sv)
+}
+
+func (s *Server) updateSurvey(c *gin.Context) {
+	var req struct {
+		Kind           *string                `json:"kind"`
+		Title          *string                `json:"title"`
+		Description    *string                `json:"description"`
+		Audience       *notify.Audience       `json:"audience"`
+		OpensAt        *time.Time             `json:"opens_at"`
+		ClosesAt       json.RawMessage        `json:"closes_at"`
+		Questions      *[]surveys.QuestionRef `json:"questions"`
+		Draw           json.RawMessage        `json:"draw"`
+		TimeLimitS     *int                   `json:"time_limit_s"`
+		AttemptsPerDay *int                   `json:"attempts_per_day"`
+		PassScore      *int                   `json:"pass_score"`
+		PointsRule     *string                `json:"points_rule"`
+		Recurrence     *string                `json:"recurrence"`
+		RetentionDays  *int                   `json:"retention_days"`
+	}
+	if err := bindJSON(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	p := surveys.Patch{Kind: req.Kind, Title: req.Title, Description: req.Description, Audience: req.Audience,
+		OpensAt: req.OpensAt, Questions: req.Questions, TimeLimitS: req.TimeLimitS, AttemptsPerDay: req.AttemptsPerDay,
+		PassScore: req.PassScore, PointsRule: req.PointsRule, Recurrence: req.Recurrence, RetentionDays: req.RetentionDays}
+	var err error
+	if p.SetClosesAt, p.ClosesAt, err = nullableTime("closes_at", req.ClosesAt); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if len(req.Draw) > 0 {
+		p.SetDraw = true
+		if err := json.Unmarshal(req.Draw, &p.Draw); err != nil {
+			s.fail(c, apperr.Field("draw", "须为对象 {tags, count} 或 null"))
+			return
+		}
+	}
+	sv, err := s.Surveys.Update(c.Request.Context(), actor(c), s.Residents.Regions(), pathID(c, "id"), p)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, sv)
+}
+
+func (s *Server) closeSurvey(c *gin.Context) {
+	sv, err := s.Surveys.Close(c.Request.Context(), actor(c), s.Residents.Regions(), pathID(c, "id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, sv)
 }

@@ -13,6 +13,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/db"
 	"github.com/futian/ifutian/internal/district"
 )
 
@@ -78,11 +79,7 @@ func (s *Service) Start(ctx context.Context, residentID, surveyID int64) (*Start
 	// A concurrent start may take the same sequence number; run again to
 	// take the next one (or find the allowance used up).
 	for range 20 {
-		err = s.retry(ctx, func() error {
-			var err error
-			out, err = s.start(ctx, residentID, surveyID)
-			return err
-		})
+		out, err = s.start(ctx, residentID, surveyID)
 		if !errors.Is(err, errSeqTaken) {
 			break
 		}
@@ -95,7 +92,7 @@ var errSeqTaken = errors.New("attempt sequence taken")
 func (s *Service) start(ctx context.Context, residentID, surveyID int64) (*StartedAttempt, error) {
 	now := s.now().UTC()
 	var out *StartedAttempt
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
 		sv, err := s.openTo(tx, residentID, surveyID, now)
 		if err != nil {
 			return err

@@ -14,6 +14,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/db"
 	"github.com/futian/ifutian/notify"
 	"github.com/futian/ifutian/points"
 	"github.com/futian/ifutian/staff"
@@ -190,24 +191,51 @@ func (n *NewSurvey) validate(regions notify.Regions, now time.Time) error {
 }
 
 // Create stores a draft survey owned by m's department. Questions named by
-// ID must be bank questions m's department may use; a quiz's questions
-// must all be scored; a draw must find enough questions. Returns an
-// invalid_argument error naming each bad field, and permission_denied
-// naming the field for an audience reaching beyond m's streets
-// ("audience.streets" or "audience.communities") or a points rule of
-// another department ("points_rule").
+// ID must be bank questions m's department may use and not retired; a
+// quiz's questions must all be scored; a draw must find enough questions.
+// Returns an invalid_argument error naming each bad field, and
+// permission_denied naming the field for an audience reaching beyond m's
+// streets ("audience.streets" or "audience.communities") or a points rule
+// of another department ("points_rule").
 func (s *Service) Create(ctx context.Context, m *staff.Member, n NewSurvey, regions notify.StreetRegions) (*Survey, error) {
 	now := s.now().UTC()
-	if err := n.validate(regions, now); err != nil {
-		return nil, err
-	}
 	by := m.Scope()
+	if err := s.check(ctx, by, &n, regions, now); err != nil {
+		return nil, err
+	}
+	sv := &Survey{DepartmentID: by.Department(), CreatedBy: m.ID, Status: Draft, CreatedAt: now}
+	n.apply(sv, now)
+	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		sv.ID = 0
+		if err := s.checkDraw(tx, sv); err != nil {
+			return err
+		}
+		if err := tx.Create(sv).Error; err != nil {
+			return err
+		}
+		staff.AuditTarget(ctx, "surveys", strconv.FormatInt(sv.ID, 10))
+		return s.storeItems(tx, by, m.ID, sv, n.Questions, nil)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create survey: %w", err)
+	}
+	return s.adminView(ctx, sv)
+}
+
+// check validates a new or edited survey (filling defaults) and checks its
+// audience and points rule against the scope.
+func (s *Service) check(ctx context.Context, by staff.Scope, n *NewSurvey, regions notify.StreetRegions, now time.Time) error {
+	if err := n.validate(regions, now); err != nil {
+		return err
+	}
 	if err := checkReach(by, n.Audience, regions); err != nil {
-		return nil, err
+		return err
 	}
-	if err := s.checkRule(ctx, by, n.PointsRule); err != nil {
-		return nil, err
-	}
+	return s.checkRule(ctx, by, n.PointsRule)
+}
+
+// apply copies a validated survey's settings onto sv.
+func (n *NewSurvey) apply(sv *Survey, now time.Time) {
 	a := &n.Audience
 	for _, f := range []*[]string{&a.Streets, &a.Communities, &a.Tags, &a.EnterpriseGrades, &a.EnterpriseIndustries} {
 		*f = nonNil(*f)
@@ -215,67 +243,75 @@ func (s *Service) Create(ctx context.Context, m *staff.Member, n NewSurvey, regi
 	if a.ResidentIDs == nil {
 		a.ResidentIDs = notify.IDs{}
 	}
-	sv := &Survey{
-		DepartmentID: by.Department(), CreatedBy: m.ID, Kind: n.Kind, Title: n.Title, Description: n.Description,
-		Audience: n.Audience, OpensAt: n.OpensAt.UTC(), ClosesAt: utcPtr(n.ClosesAt), DrawTags: []string{},
-		TimeLimitS: n.TimeLimitS, AttemptsPerDay: n.AttemptsPerDay, PointsRule: n.PointsRule,
-		Recurrence: n.Recurrence, RetentionDays: *n.RetentionDays, Status: Draft, CreatedAt: now, UpdatedAt: now,
-	}
+	sv.Kind, sv.Title, sv.Description, sv.Audience = n.Kind, n.Title, n.Description, n.Audience
+	sv.OpensAt, sv.ClosesAt = n.OpensAt.UTC(), utcPtr(n.ClosesAt)
+	sv.TimeLimitS, sv.AttemptsPerDay, sv.PointsRule = n.TimeLimitS, n.AttemptsPerDay, n.PointsRule
+	sv.Recurrence, sv.RetentionDays, sv.UpdatedAt = n.Recurrence, *n.RetentionDays, now
+	sv.PassScore = 0
 	if n.PassScore != nil {
 		sv.PassScore = *n.PassScore
 	}
+	sv.DrawTags, sv.DrawCount = []string{}, 0
 	if n.Draw != nil {
 		sv.DrawTags, sv.DrawCount = dedupe(n.Draw.Tags), n.Draw.Count
 	}
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if n.Draw != nil {
-			ids, err := s.pool(tx, sv)
-			if err != nil {
+}
+
+// checkDraw checks that a quiz drawing from the bank finds enough
+// questions. Returns an invalid_argument error naming "draw.count".
+func (s *Service) checkDraw(tx *gorm.DB, sv *Survey) error {
+	if sv.DrawCount == 0 {
+		return nil
+	}
+	ids, err := s.pool(tx, sv)
+	if err != nil {
+		return err
+	}
+	if len(ids) < sv.DrawCount {
+		return apperr.Field("draw.count", fmt.Sprintf("题库中符合条件的题目只有 %d 道", len(ids)))
+	}
+	return nil
+}
+
+// storeItems stores a survey's fixed questions in order: inline ones are
+// added to the bank, the others must be bank questions the scope may use
+// and, unless kept (already the survey's), not retired. Returns an
+// invalid_argument error naming each bad "questions[i]".
+func (s *Service) storeItems(tx *gorm.DB, by staff.Scope, author int64, sv *Survey, refs []QuestionRef, kept map[int64]bool) error {
+	fields := map[string]string{}
+	for i, ref := range refs {
+		key := fmt.Sprintf("questions[%d]", i)
+		var q Question
+		if ref.Inline != nil {
+			var err error
+			if q, err = s.insertQuestion(tx, *ref.Inline, sv.DepartmentID, &author, nil); err != nil {
 				return err
 			}
-			if len(ids) < sv.DrawCount {
-				return apperr.Field("draw.count", fmt.Sprintf("题库中符合条件的题目只有 %d 道", len(ids)))
+		} else {
+			err := s.visibleQuestions(tx, by).Where("id = ?", ref.ID).Take(&q).Error
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				fields[key] = "题目不存在"
+				continue
+			} else if err != nil {
+				return err
 			}
-		}
-		if err := tx.Create(sv).Error; err != nil {
-			return err
-		}
-		fields := map[string]string{}
-		for i, ref := range n.Questions {
-			key := fmt.Sprintf("questions[%d]", i)
-			var q Question
-			if ref.Inline != nil {
-				author := m.ID
-				var err error
-				if q, err = s.insertQuestion(tx, *ref.Inline, sv.DepartmentID, &author, nil); err != nil {
-					return err
-				}
-			} else {
-				err := s.visibleQuestions(tx, by).Where("id = ?", ref.ID).Take(&q).Error
-				if errors.Is(err, gorm.ErrRecordNotFound) {
-					fields[key] = "题目不存在"
-					continue
-				} else if err != nil {
-					return err
-				}
-			}
-			if sv.Kind == Quiz && !q.scored() {
-				fields[key] = "测验只能使用有标准答案的单选、多选、判断题"
+			if q.RetiredAt != nil && !kept[q.ID] {
+				fields[key] = "题目已停用"
 				continue
 			}
-			required := ref.Required == nil || *ref.Required
-			if err := tx.Table("survey_items").Create(map[string]any{
-				"survey_id": sv.ID, "position": i, "question_id": q.ID, "required": required,
-			}).Error; err != nil {
-				return err
-			}
 		}
-		return apperr.Fields(fields)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("create survey: %w", err)
+		if sv.Kind == Quiz && !q.scored() {
+			fields[key] = "测验只能使用有标准答案的单选、多选、判断题"
+			continue
+		}
+		required := ref.Required == nil || *ref.Required
+		if err := tx.Table("survey_items").Create(map[string]any{
+			"survey_id": sv.ID, "position": i, "question_id": q.ID, "required": required,
+		}).Error; err != nil {
+			return err
+		}
 	}
-	return s.adminView(ctx, sv)
+	return apperr.Fields(fields)
 }
 
 // checkReach refuses an audience that reaches beyond the scope's streets,
@@ -332,8 +368,15 @@ func (s *Service) visibleQuestions(tx *gorm.DB, by staff.Scope) *gorm.DB {
 
 // pool returns the IDs of the bank questions a quiz draws from, ascending
 // (the order the seeded shuffle starts from, so a draw can be replayed).
+// A question retired after the quiz was published stays in its pool, so
+// a published quiz draws as before; a draft draws from current questions.
 func (s *Service) pool(tx *gorm.DB, sv *Survey) ([]int64, error) {
 	q := s.visibleQuestions(tx, staff.DepartmentScope(sv.DepartmentID)).Where("type IN ?", []string{Single, Multi, Judge}).Where("answer <> '[]'")
+	if sv.PublishedAt == nil {
+		q = q.Where("retired_at IS NULL")
+	} else {
+		q = q.Where("(retired_at IS NULL OR retired_at > ?)", *sv.PublishedAt)
+	}
 	if len(sv.DrawTags) > 0 {
 		q = q.Where("EXISTS (SELECT 1 FROM survey_question_tags t WHERE t.question_id = survey_questions.id AND t.tag IN ?)", sv.DrawTags)
 	}

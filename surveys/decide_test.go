@@ -247,3 +247,39 @@ func TestCheckReach(t *testing.T) {
 		})
 	}
 }
+
+func TestHistogram(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		scores map[int]int64
+		want   map[int]int64 // bucket index → count; others 0
+	}{
+		{"Empty", map[int]int64{}, map[int]int64{}},
+		{"Edges", map[int]int64{0: 1, 9: 2, 10: 3, 99: 4, 100: 5}, map[int]int64{0: 3, 1: 3, 9: 9}},
+		{"OutOfRange", map[int]int64{-5: 1, 120: 2}, map[int]int64{0: 1, 9: 2}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := histogram(tc.scores)
+			if len(got) != 10 || got[0].From != 0 || got[9].To != 100 {
+				t.Fatalf("buckets %+v", got)
+			}
+			for i, b := range got {
+				if b.Count != tc.want[i] {
+					t.Fatalf("bucket %d (%d–%d) = %d, want %d", i, b.From, b.To, b.Count, tc.want[i])
+				}
+			}
+		})
+	}
+}
+
+func TestByStreet(t *testing.T) {
+	got := byStreet([]StreetStats{{Street: "莲花街道", Participants: 1, Submissions: 2}},
+		map[string]int64{"莲花街道": 4, "华富街道": 3})
+	if len(got) != 2 || got[0].Street != "华富街道" || got[0].Audience != 3 || got[0].Participants != 0 ||
+		got[1].Audience != 4 || got[1].ResponseRate != 0.25 {
+		t.Fatalf("byStreet %+v", got)
+	}
+	if got := byStreet(nil, map[string]int64{}); got == nil || len(got) != 0 {
+		t.Fatalf("no streets: %#v", got)
+	}
+}

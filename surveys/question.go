@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -18,6 +19,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/db"
 	"github.com/futian/ifutian/staff"
 )
 
@@ -49,19 +51,20 @@ const maxImport = 500
 // Answer and Explanation never leave the server for residents before they
 // submit.
 type Question struct {
-	ID           int64     `json:"id,string"`
-	DepartmentID *int64    `json:"department_id,string,omitempty"`
-	SourceKey    *string   `json:"-"`
-	Type         string    `json:"type"`
-	Stem         string    `json:"stem"`
-	Options      []string  `json:"options" gorm:"serializer:json"`
-	Answer       []string  `json:"answer" gorm:"serializer:json"`
-	Explanation  string    `json:"explanation"`
-	Article      string    `json:"article"`
-	Tags         []string  `json:"tags" gorm:"serializer:json"`
-	CreatedBy    *int64    `json:"-"`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
+	ID           int64      `json:"id,string"`
+	DepartmentID *int64     `json:"department_id,string"`
+	SourceKey    *string    `json:"-"`
+	Type         string     `json:"type"`
+	Stem         string     `json:"stem"`
+	Options      []string   `json:"options" gorm:"serializer:json"`
+	Answer       []string   `json:"answer" gorm:"serializer:json"`
+	Explanation  string     `json:"explanation"`
+	Article      string     `json:"article"`
+	Tags         []string   `json:"tags" gorm:"serializer:json"`
+	CreatedBy    *int64     `json:"-"`
+	RetiredAt    *time.Time `json:"retired_at"`
+	CreatedAt    time.Time  `json:"created_at"`
+	UpdatedAt    time.Time  `json:"updated_at"`
 }
 
 // TableName maps Question to its table.
@@ -204,7 +207,8 @@ func (s *Service) CreateQuestions(ctx context.Context, m *staff.Member, qs []New
 		return nil, err
 	}
 	var out []Question
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		out = out[:0]
 		dept := m.Scope().Department()
 		for _, nq := range qs {
 			by := m.ID
@@ -213,6 +217,11 @@ func (s *Service) CreateQuestions(ctx context.Context, m *staff.Member, qs []New
 				return err
 			}
 			out = append(out, q)
+		}
+		if bulk {
+			staff.AuditDetail(ctx, fmt.Sprintf("imported %d questions", len(out)))
+		} else {
+			staff.AuditTarget(ctx, "questions", strconv.FormatInt(out[0].ID, 10))
 		}
 		return nil
 	})
@@ -318,7 +327,8 @@ func (s *Service) SeedStarter(ctx context.Context) (int, error) {
 		}
 		sum := sha256.Sum256([]byte(nq.Stem))
 		key := "starter:" + hex.EncodeToString(sum[:16])
-		err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		inserted := false
+		err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
 			var n int64
 			if err := tx.Model(&Question{}).Where("source_key = ?", key).Count(&n).Error; err != nil {
 				return err
@@ -327,13 +337,14 @@ func (s *Service) SeedStarter(ctx context.Context) (int, error) {
 				return nil
 			}
 			_, err := s.insertQuestion(tx, nq, nil, nil, &key)
-			if err == nil {
-				added++
-			}
+			inserted = err == nil
 			return err
 		})
 		if err != nil && !isDuplicate(err) {
 			return added, fmt.Errorf("seed starter bank: %w", err)
+		}
+		if err == nil && inserted {
+			added++
 		}
 	}
 	return added, nil

@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/db"
 	"github.com/futian/ifutian/internal/district"
 )
 
@@ -142,18 +143,16 @@ func (s *Service) Respond(ctx context.Context, residentID, surveyID int64, answe
 		sv   *Survey
 		plan *responsePlan
 	)
-	err := s.retry(ctx, func() error {
-		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			f, err := s.loadResponse(tx, residentID, surveyID, now)
-			if err != nil {
-				return err
-			}
-			sv = f.survey
-			if plan, err = decideResponse(*f, residentID, answers); err != nil {
-				return err
-			}
-			return applyResponse(tx, plan)
-		})
+	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		f, err := s.loadResponse(tx, residentID, surveyID, now)
+		if err != nil {
+			return err
+		}
+		sv = f.survey
+		if plan, err = decideResponse(*f, residentID, answers); err != nil {
+			return err
+		}
+		return applyResponse(tx, plan)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("respond: %w", err)

@@ -8,6 +8,8 @@ import (
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"github.com/futian/ifutian/internal/db"
 )
 
 // Retention: a survey keeps the answers given to it RetentionDays days.
@@ -133,38 +135,36 @@ func claim(tx *gorm.DB, table string, ids []int64, now time.Time) error {
 // responses submitted before cutoff, and returns its size.
 func (s *Service) eraseResponses(ctx context.Context, surveyID int64, cutoff, now time.Time) (int, error) {
 	var n int
-	err := s.retry(ctx, func() error {
-		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			var ids []int64
-			if err := tx.Model(&Response{}).Where("survey_id = ? AND erased_at IS NULL AND submitted_at < ?", surveyID, cutoff).
-				Order("id").Limit(eraseBatch).Pluck("id", &ids).Error; err != nil {
-				return err
-			}
-			n = len(ids)
-			if n == 0 {
-				return nil
-			}
-			if err := claim(tx, "survey_responses", ids, now); err != nil {
-				return err
-			}
-			rows := func() *gorm.DB {
-				return tx.Table("survey_choices c").Joins("JOIN survey_responses r ON r.id = c.response_id").Where("c.response_id IN ?", ids)
-			}
-			var answered, values []tally
-			if err := rows().Select("c.question_id, r.day, r.street, COUNT(DISTINCT c.response_id) AS n").
-				Group("c.question_id, r.day, r.street").Scan(&answered).Error; err != nil {
-				return err
-			}
-			// A text answer's row (value "") only marks it answered.
-			if err := rows().Where("c.value <> ''").Select("c.question_id, r.day, r.street, c.value, COUNT(*) AS n").
-				Group("c.question_id, r.day, r.street, c.value").Scan(&values).Error; err != nil {
-				return err
-			}
-			if err := addTallies(tx, surveyID, answered, values); err != nil {
-				return err
-			}
-			return tx.Exec("DELETE FROM survey_choices WHERE response_id IN ?", ids).Error
-		})
+	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		var ids []int64
+		if err := tx.Model(&Response{}).Where("survey_id = ? AND erased_at IS NULL AND submitted_at < ?", surveyID, cutoff).
+			Order("id").Limit(eraseBatch).Pluck("id", &ids).Error; err != nil {
+			return err
+		}
+		n = len(ids)
+		if n == 0 {
+			return nil
+		}
+		if err := claim(tx, "survey_responses", ids, now); err != nil {
+			return err
+		}
+		rows := func() *gorm.DB {
+			return tx.Table("survey_choices c").Joins("JOIN survey_responses r ON r.id = c.response_id").Where("c.response_id IN ?", ids)
+		}
+		var answered, values []tally
+		if err := rows().Select("c.question_id, r.day, r.street, COUNT(DISTINCT c.response_id) AS n").
+			Group("c.question_id, r.day, r.street").Scan(&answered).Error; err != nil {
+			return err
+		}
+		// A text answer's row (value "") only marks it answered.
+		if err := rows().Where("c.value <> ''").Select("c.question_id, r.day, r.street, c.value, COUNT(*) AS n").
+			Group("c.question_id, r.day, r.street, c.value").Scan(&values).Error; err != nil {
+			return err
+		}
+		if err := addTallies(tx, surveyID, answered, values); err != nil {
+			return err
+		}
+		return tx.Exec("DELETE FROM survey_choices WHERE response_id IN ?", ids).Error
 	})
 	if err != nil {
 		return 0, err
@@ -176,31 +176,29 @@ func (s *Service) eraseResponses(ctx context.Context, surveyID int64, cutoff, no
 // cutoff, and returns its size. The attempt keeps its score.
 func (s *Service) eraseAttempts(ctx context.Context, surveyID int64, cutoff, now time.Time) (int, error) {
 	var n int
-	err := s.retry(ctx, func() error {
-		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			var ids []int64
-			if err := tx.Model(&Attempt{}).Where("survey_id = ? AND erased_at IS NULL AND submitted_at < ?", surveyID, cutoff).
-				Order("id").Limit(eraseBatch).Pluck("id", &ids).Error; err != nil {
-				return err
-			}
-			n = len(ids)
-			if n == 0 {
-				return nil
-			}
-			if err := claim(tx, "survey_attempts", ids, now); err != nil {
-				return err
-			}
-			var answered []tally
-			if err := tx.Table("survey_attempt_items i").Joins("JOIN survey_attempts a ON a.id = i.attempt_id").Where("i.attempt_id IN ?", ids).
-				Select("i.question_id, a.day, a.street, COUNT(*) AS n, COALESCE(SUM(CASE WHEN i.correct THEN 1 ELSE 0 END), 0) AS correct").
-				Group("i.question_id, a.day, a.street").Scan(&answered).Error; err != nil {
-				return err
-			}
-			if err := addTallies(tx, surveyID, answered, nil); err != nil {
-				return err
-			}
-			return tx.Exec("DELETE FROM survey_attempt_items WHERE attempt_id IN ?", ids).Error
-		})
+	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		var ids []int64
+		if err := tx.Model(&Attempt{}).Where("survey_id = ? AND erased_at IS NULL AND submitted_at < ?", surveyID, cutoff).
+			Order("id").Limit(eraseBatch).Pluck("id", &ids).Error; err != nil {
+			return err
+		}
+		n = len(ids)
+		if n == 0 {
+			return nil
+		}
+		if err := claim(tx, "survey_attempts", ids, now); err != nil {
+			return err
+		}
+		var answered []tally
+		if err := tx.Table("survey_attempt_items i").Joins("JOIN survey_attempts a ON a.id = i.attempt_id").Where("i.attempt_id IN ?", ids).
+			Select("i.question_id, a.day, a.street, COUNT(*) AS n, COALESCE(SUM(CASE WHEN i.correct THEN 1 ELSE 0 END), 0) AS correct").
+			Group("i.question_id, a.day, a.street").Scan(&answered).Error; err != nil {
+			return err
+		}
+		if err := addTallies(tx, surveyID, answered, nil); err != nil {
+			return err
+		}
+		return tx.Exec("DELETE FROM survey_attempt_items WHERE attempt_id IN ?", ids).Error
 	})
 	if err != nil {
 		return 0, err

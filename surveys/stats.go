@@ -32,6 +32,7 @@ type Stats struct {
 	FastAttempts int64           `json:"fast_attempts"`
 	Questions    []QuestionStats `json:"questions"`
 	ByStreet     []StreetStats   `json:"by_street"`
+	Scores       []ScoreBucket   `json:"score_distribution"`
 }
 
 // QuestionStats is one question's figures. Answered counts the responses
@@ -62,13 +63,16 @@ type TextAnswer struct {
 // latestTexts is how many answers of a text question statistics show.
 const latestTexts = 10
 
-// StreetStats is one street's figures.
+// StreetStats is one street's figures: Audience is how many residents of
+// the street the survey targets now, ResponseRate participants / audience.
 type StreetStats struct {
 	Street       string  `json:"street"`
+	Audience     int64   `json:"audience"`
 	Participants int64   `json:"participants"`
 	Submissions  int64   `json:"submissions"`
 	Passed       int64   `json:"passed"`
 	PassRate     float64 `json:"pass_rate"`
+	ResponseRate float64 `json:"response_rate"`
 }
 
 func rate(n, of int64) float64 {
@@ -89,7 +93,7 @@ func (s *Service) Stats(ctx context.Context, m *staff.Member, id int64, d string
 	if err != nil {
 		return nil, err
 	}
-	st := &Stats{SurveyID: sv.ID, Kind: sv.Kind, Questions: []QuestionStats{}, ByStreet: []StreetStats{}}
+	st := &Stats{SurveyID: sv.ID, Kind: sv.Kind, Questions: []QuestionStats{}, ByStreet: []StreetStats{}, Scores: []ScoreBucket{}}
 	if sv.Kind == Quiz {
 		err = s.quizStats(tx, by, sv, st)
 	} else {
@@ -99,6 +103,11 @@ func (s *Service) Stats(ctx context.Context, m *staff.Member, id int64, d string
 	if err != nil {
 		return nil, fmt.Errorf("survey stats: %w", err)
 	}
+	audience, err := s.audienceByStreet(tx, by, sv)
+	if err != nil {
+		return nil, err
+	}
+	st.ByStreet = byStreet(st.ByStreet, audience)
 	return st, nil
 }
 
@@ -149,6 +158,20 @@ func (s *Service) quizStats(tx *gorm.DB, by staff.Scope, sv *Survey, st *Stats) 
 		streets[i].PassRate = rate(streets[i].Passed, streets[i].Participants)
 	}
 	st.ByStreet = nonNilSlice(streets)
+
+	// Attempts keep their score when retention erases their answers.
+	var scores []struct {
+		Score int
+		N     int64
+	}
+	if err := done().Select("score, COUNT(*) AS n").Group("score").Scan(&scores).Error; err != nil {
+		return err
+	}
+	byScore := map[int]int64{}
+	for _, sc := range scores {
+		byScore[sc.Score] += sc.N
+	}
+	st.Scores = histogram(byScore)
 
 	// The items of attempts not yet erased, and the tallies of erased ones.
 	var live, erased []perQuestion

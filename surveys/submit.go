@@ -10,6 +10,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/futian/ifutian/internal/db"
 	"github.com/futian/ifutian/points"
 	"github.com/futian/ifutian/staff"
 )
@@ -194,18 +195,16 @@ func (s *Service) Submit(ctx context.Context, residentID, attemptID int64, answe
 		sv   Survey
 		plan *submitPlan
 	)
-	err := s.retry(ctx, func() error {
-		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			f, err := s.loadSubmit(tx, residentID, attemptID, now)
-			if err != nil {
-				return err
-			}
-			sv = f.survey
-			if plan, err = decideSubmit(*f, answers); err != nil {
-				return err
-			}
-			return applySubmit(tx, &f.attempt, plan)
-		})
+	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		f, err := s.loadSubmit(tx, residentID, attemptID, now)
+		if err != nil {
+			return err
+		}
+		sv = f.survey
+		if plan, err = decideSubmit(*f, answers); err != nil {
+			return err
+		}
+		return applySubmit(tx, &f.attempt, plan)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("submit attempt: %w", err)

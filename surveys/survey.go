@@ -83,7 +83,7 @@ func (s *Service) SetClock(now func() time.Time) { s.now = now }
 // down to anonymous counts (retention.go).
 type Survey struct {
 	ID             int64           `json:"id,string"`
-	DepartmentID   *int64          `json:"department_id,string,omitempty"`
+	DepartmentID   *int64          `json:"department_id,string"`
 	CreatedBy      int64           `json:"created_by,string"`
 	Kind           string          `json:"kind"`
 	Title          string          `json:"title"`
@@ -105,8 +105,15 @@ type Survey struct {
 	UpdatedAt      time.Time       `json:"updated_at"`
 
 	// Draw and Questions are filled for staff views.
-	Draw      *Draw      `json:"draw,omitempty" gorm:"-"`
-	Questions []Question `json:"questions,omitempty" gorm:"-"`
+	Draw      *Draw        `json:"draw,omitempty" gorm:"-"`
+	Questions []SurveyItem `json:"questions,omitempty" gorm:"-"`
+}
+
+// SurveyItem is one of a survey's fixed questions as staff see it: the bank
+// question (with its answer) and whether residents must answer it.
+type SurveyItem struct {
+	Question
+	Required bool `json:"required"`
 }
 
 // TableName maps Survey to its table.
@@ -174,10 +181,11 @@ func (s *Service) adminView(ctx context.Context, sv *Survey) (*Survey, error) {
 	if err != nil {
 		return nil, err
 	}
-	sv.Questions = make([]Question, len(its))
+	sv.Questions = make([]SurveyItem, len(its))
 	for i, it := range its {
-		sv.Questions[i] = it.Question
+		sv.Questions[i] = SurveyItem{Question: it.Question, Required: it.Required}
 	}
+	sv.fill(s.now().UTC())
 	return sv, nil
 }
 
@@ -198,21 +206,35 @@ func (s *Service) owned(tx *gorm.DB, by staff.Scope, id int64) (*Survey, error) 
 }
 
 // Publish makes a draft survey visible to its audience (from opens_at).
-// Returns ErrNotFound outside m's department and ErrAlreadyPublished for a
-// published one.
-func (s *Service) Publish(ctx context.Context, m *staff.Member, id int64) (*Survey, error) {
-	sv, err := s.owned(s.db.WithContext(ctx), m.Scope(), id)
-	if err != nil {
-		return nil, err
-	}
+// A quiz drawing from the bank must still find enough questions. Returns
+// ErrNotFound for a survey m may not change (editable) and
+// ErrAlreadyPublished for a published one.
+func (s *Service) Publish(ctx context.Context, m *staff.Member, r notify.StreetRegions, id int64) (*Survey, error) {
 	now := s.now().UTC()
-	res := s.db.WithContext(ctx).Model(&Survey{}).Where("id = ? AND status = ?", id, Draft).
-		Updates(map[string]any{"status": Published, "published_at": now, "updated_at": now})
-	if res.Error != nil {
-		return nil, fmt.Errorf("publish survey: %w", res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return nil, ErrAlreadyPublished
+	var sv *Survey
+	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		var err error
+		if sv, err = s.editable(tx, m.Scope(), id, r); err != nil {
+			return err
+		}
+		if sv.Status != Draft {
+			return ErrAlreadyPublished
+		}
+		if err := s.checkDraw(tx, sv); err != nil {
+			return err
+		}
+		res := tx.Model(&Survey{}).Where("id = ? AND status = ?", id, Draft).
+			Updates(map[string]any{"status": Published, "published_at": now, "updated_at": now})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return ErrAlreadyPublished
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("publish survey: %w", err)
 	}
 	sv.Status, sv.PublishedAt, sv.UpdatedAt = Published, &now, now
 	return s.adminView(ctx, sv)
@@ -258,9 +280,6 @@ func utcPtr(t *time.Time) *time.Time {
 }
 
 func isDuplicate(err error) bool { return db.IsDuplicate(err) }
-
-// retry runs a transaction again on a transient lock conflict.
-func (s *Service) retry(ctx context.Context, fn func() error) error { return db.Retry(ctx, 5, fn) }
 
 func mustJSON(v any) string {
 	b, err := json.Marshal(v)

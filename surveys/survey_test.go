@@ -118,7 +118,7 @@ func (f *fixture) publish(n NewSurvey) *Survey {
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	if sv, err = f.s.Publish(ctx, f.editor, sv.ID); err != nil {
+	if sv, err = f.s.Publish(ctx, f.editor, f.regions, sv.ID); err != nil {
 		f.t.Fatal(err)
 	}
 	return sv
@@ -485,7 +485,11 @@ func declaration(f *fixture) (*Survey, []Question) {
 			{Inline: &NewQuestion{Type: Number, Stem: "体温"}, Required: &no},
 			{Inline: &NewQuestion{Type: Text, Stem: "备注"}, Required: &no},
 		}})
-	return sv, sv.Questions
+	qs := make([]Question, len(sv.Questions))
+	for i, it := range sv.Questions {
+		qs[i] = it.Question
+	}
+	return sv, qs
 }
 
 func TestDeclarationDaily(t *testing.T) {
@@ -550,7 +554,8 @@ func TestStatsMissingRemindExport(t *testing.T) {
 		t.Fatal(err)
 	}
 	if st.Participants != 1 || st.Questions[1].Distribution["发热"] != 1 || st.Questions[1].Distribution["无"] != 0 ||
-		len(st.ByStreet) != 1 || st.ByStreet[0].Street != "华富街道" {
+		len(st.ByStreet) != 2 || st.ByStreet[0].Street != "华富街道" || st.ByStreet[0].Audience != 2 || st.ByStreet[0].ResponseRate != 0.5 ||
+		st.ByStreet[1].Street != "莲花街道" || st.ByStreet[1].Participants != 0 || st.ByStreet[1].Audience != 1 {
 		t.Fatalf("stats=%+v", st)
 	}
 

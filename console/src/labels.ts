@@ -69,6 +69,9 @@ export const permissionName: Record<string, string> = {
 }
 export const queueStatus: Record<string, string> = { pending: '待处理', approved: '已通过', rejected: '已驳回' }
 export const surveyKind: Record<string, string> = { quiz: '答题', questionnaire: '问卷', declaration: '每日申报' }
+export const surveyStatus: Record<string, string> = { draft: '草稿', published: '已发布', closed: '已结束' }
+export const surveyStatusType: Record<string, 'info' | 'success' | 'warning'> = { draft: 'info', published: 'success', closed: 'warning' }
+export const questionType: Record<string, string> = { single: '单选', multi: '多选', judge: '判断', text: '填空', number: '数字', rating: '评分' }
 export const bindingRole: Record<string, string> = { legal_rep: '法定代表人', agent: '经办人' }
 export const creditKind: Record<string, string> = {
   penalty: '行政处罚',

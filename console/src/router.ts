@@ -60,7 +60,8 @@ export const screens: RouteRecordRaw[] = [
 
   screen('surveys', '问卷与答题', () => import('./screens/Surveys.vue'), { menu: '问卷答题', perm: 'surveys.read' }),
   screen('surveys/new', '新建问卷', () => import('./screens/SurveyCreate.vue'), { menu: '问卷答题', perm: 'surveys.write' }),
-  screen('surveys/questions', '题库', () => import('./screens/Questions.vue'), { menu: '问卷答题', perm: 'surveys.write' }),
+  screen('surveys/questions', '题库', () => import('./screens/Questions.vue'), { menu: '问卷答题', perm: 'surveys.read' }),
+  screen('surveys/:id/edit', '编辑问卷', () => import('./screens/SurveyCreate.vue'), { perm: 'surveys.write' }),
   screen('surveys/:id', '问卷统计', () => import('./screens/SurveyStats.vue'), { perm: 'surveys.read' }),
 
   screen('activities', '活动列表', () => import('./screens/ActivityList.vue'), { menu: '活动志愿', perm: 'activities.read' }),

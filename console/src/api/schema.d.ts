@@ -999,13 +999,57 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * The question bank
+         * @description Staff with surveys.read. The bank questions the caller's department may use: its own and the starter bank (district-wide; a superadmin sees every department's), newest first. Retired questions only with include_retired=true.
+         */
+        get: operations["listQuestions"];
         put?: never;
         /**
          * Add questions to the bank
          * @description Staff with surveys.write. One question object → 201 the question; a JSON array (bulk import, all or none, at most 500) → 201 {items, created}; or Content-Type text/csv with a header row type,stem,options,answer,explanation,article,tags where options, answer and tags separate values with |. Bad fields are named `field` for one question and `[i].field` for bulk.
          */
         post: operations["createQuestions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/questions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Edit a bank question
+         * @description Staff with surveys.write. The body is the whole question (as on create) and replaces it. A question of another department is 404; a starter-bank question is 403 (a superadmin's to edit); a retired one, or one in use (answered, or used by a published survey: past answers keep their meaning), is 409 — retire it and write a new one.
+         */
+        patch: operations["updateQuestion"];
+        trace?: never;
+    };
+    "/api/v1/admin/questions/{id}/retire": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retire a bank question
+         * @description Staff with surveys.write. The question is offered for no new survey or draw; surveys that have it, and quizzes published before it was retired that draw from the bank, keep it. 404, 403 as for editing; already retired is 409.
+         */
+        post: operations["retireQuestion"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1491,13 +1535,61 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Surveys of the caller's department
+         * @description Staff with surveys.read. The surveys of the caller's department (a superadmin: all) whose audience reaches one of the caller's streets, newest first, without their questions.
+         */
+        get: operations["listAdminSurveys"];
         put?: never;
         /**
          * Create a survey (draft)
          * @description Staff with surveys.write; the survey belongs to their department. Returns the draft with its questions (answers included, staff only). 403 permission_denied naming the field when the audience reaches beyond the caller's streets (audience.streets, or audience.communities for communities of other streets; an audience naming neither reaches every street) or points_rule is another department's rule.
          */
         post: operations["createSurvey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/surveys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A survey with its questions
+         * @description Staff with surveys.read. A survey of another department, or whose audience reaches none of the caller's streets, is 404.
+         */
+        get: operations["getAdminSurvey"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Edit a survey
+         * @description Staff with surveys.write. A draft: any field (see SurveyPatch). Published: only closes_at (any other field is 409 naming it), so answers keep their meaning. A survey of another department, or reaching beyond the caller's streets, is 404.
+         */
+        patch: operations["updateSurvey"];
+        trace?: never;
+    };
+    "/api/v1/admin/surveys/{id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close a survey now
+         * @description Staff with surveys.write. Sets closes_at to now: residents no longer see or answer it; answers and statistics stay. A draft or an already closed survey is 409; out of scope is 404.
+         */
+        post: operations["closeSurvey"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1535,7 +1627,7 @@ export interface paths {
         put?: never;
         /**
          * Publish
-         * @description Makes a draft visible to its audience from opens_at. Another department's survey is 404; an already published one is 409 conflict.
+         * @description Makes a draft visible to its audience from opens_at. A survey of another department, or reaching beyond the caller's streets, is 404; an already published one is 409 conflict.
          */
         post: operations["publishSurvey"];
         delete?: never;
@@ -4112,11 +4204,12 @@ export interface components {
         Survey: {
             /** @description ID (a decimal string) */
             id: string;
-            /** @description ID (a decimal string) */
-            department_id: string;
+            /** @description ID (a decimal string); null for a district-wide survey */
+            department_id: string | null;
             /** @description ID (a decimal string) */
             created_by: string;
-            kind: string;
+            /** @enum {string} */
+            kind: "quiz" | "questionnaire" | "declaration";
             title: string;
             description: string;
             audience: components["schemas"]["Audience"];
@@ -4129,8 +4222,11 @@ export interface components {
             pass_score: number;
             points_rule: string;
             recurrence: string;
-            /** @enum {string} */
-            status: "draft" | "published";
+            /**
+             * @description closed: published, and closes_at has passed (residents no longer answer it).
+             * @enum {string}
+             */
+            status: "draft" | "published" | "closed";
             /** Format: date-time */
             published_at: string | null;
             /** Format: date-time */
@@ -4142,7 +4238,11 @@ export interface components {
                 tags: string[];
                 count: number;
             };
-            questions?: components["schemas"]["SurveyQuestion"][];
+            /** @description Fixed questions in order (staff views with questions: create, get, patch, publish, close). */
+            questions?: (components["schemas"]["SurveyQuestion"] & {
+                /** @description Whether residents must answer it. */
+                required: boolean;
+            })[];
             /** @description Days the answers are kept before they are erased down to anonymous counts. */
             retention_days?: number;
         };
@@ -4160,6 +4260,11 @@ export interface components {
             started_at: string;
             /** Format: date-time */
             deadline: string;
+        };
+        /** @description A question of the bank as the bank lists it. */
+        SurveyBankQuestion: components["schemas"]["SurveyQuestion"] & {
+            /** @description Answered, or used by a published survey (fixed or in a published quiz's draw pool): it cannot be edited any more (409), only retired. */
+            in_use: boolean;
         };
         SurveyCorrection: {
             /** @description ID (a decimal string) */
@@ -4247,6 +4352,62 @@ export interface components {
             article?: string;
             tags?: string[];
         };
+        /** @description Changes to a survey: every field given replaces the survey's. A draft takes any field (checked as on create; questions it already has may stay though retired since; changing kind drops settings the new kind does not take). A published survey takes only closes_at: another field is 409 naming it. */
+        SurveyPatch: {
+            /** @enum {string} */
+            kind?: "quiz" | "questionnaire" | "declaration";
+            title?: string;
+            description?: string;
+            audience?: components["schemas"]["AudienceInput"];
+            /**
+             * Format: date-time
+             * @description Default now.
+             */
+            opens_at?: string;
+            /**
+             * Format: date-time
+             * @description null: no end. A published survey takes only this field: null or later than now and opens_at (which reopens a closed survey).
+             */
+            closes_at?: string | null;
+            /** @description Fixed questions. A quiz has questions or draw (not both), and uses only single/multi/judge questions with answers. Questionnaires and declarations need questions. */
+            questions?: (string | {
+                /** @description ID (a decimal string) */
+                id: string;
+                required?: boolean;
+            } | {
+                /** @enum {string} */
+                type: "single" | "multi" | "judge" | "text" | "number" | "rating";
+                stem: string;
+                /** @description Option strings, 2–10 for single/multi; a judge question has ["对","错"] (filled in when left out); rating defaults to ["1"…"5"]; text and number have none. */
+                options?: string[];
+                /** @description The correct option strings. Required for single (exactly one), multi (one or more) and judge (one) in the bank; questionnaire questions may leave it out. */
+                answer?: string[];
+                explanation?: string;
+                /** @description The legal article the question rests on, e.g. 民法典第十七条 */
+                article?: string;
+                tags?: string[];
+            })[];
+            draw?: {
+                /** @description Draw questions carrying any of these tags (any question when empty). */
+                tags?: string[];
+                count: number;
+            } | null;
+            /** @description Quiz only; default 600. The server enforces the deadline (start + limit, or closes_at if earlier). */
+            time_limit_s?: number;
+            /** @description Quiz only; default 1 (district day, UTC+8). */
+            attempts_per_day?: number;
+            /** @description Quiz only; default 60. */
+            pass_score?: number;
+            /** @description A points rule code; a passed quiz awards it (external id attempt:<id>), a response awards it (decl:<survey>:<resident>:<date> for a daily survey). Rule caps apply: a refused award is 0 points, not an error. Must be a rule of the survey's department or a district-wide rule (403 naming points_rule otherwise; 400 for an unknown rule). */
+            points_rule?: string;
+            /**
+             * @description Questionnaire or declaration: daily allows one response per resident per district day; a declaration defaults to daily.
+             * @enum {string}
+             */
+            recurrence?: "" | "daily";
+            /** @description Days the answers are kept; then their content (answers, a quiz's per-question results) is erased and only anonymous counts per question, day and street are kept, so statistics do not change. Default 90 for a declaration, 365 otherwise. */
+            retention_days?: number;
+        };
         SurveyPublic: {
             /** @description ID (a decimal string) */
             id: string;
@@ -4284,8 +4445,8 @@ export interface components {
         SurveyQuestion: {
             /** @description ID (a decimal string) */
             id: string;
-            /** @description ID (a decimal string) */
-            department_id: string;
+            /** @description ID (a decimal string); null for the starter bank, shared by every department */
+            department_id: string | null;
             /** @enum {string} */
             type: "single" | "multi" | "judge" | "text" | "number" | "rating";
             stem: string;
@@ -4298,6 +4459,11 @@ export interface components {
             created_at: string;
             /** Format: date-time */
             updated_at: string;
+            /**
+             * Format: date-time
+             * @description When the question was retired: offered for no new survey; surveys that have it keep it.
+             */
+            retired_at: string | null;
         };
         /** @description the questions a bulk import (JSON array or CSV) created, in order */
         SurveyQuestionBatch: {
@@ -4367,12 +4533,23 @@ export interface components {
                     submitted_at?: string;
                 }[];
             }[];
+            /** @description Per street within the caller's streets: every street the audience reaches or that answered, by name. */
             by_street: {
                 street: string;
                 participants: number;
                 submissions: number;
                 passed?: number;
                 pass_rate: number;
+                /** @description Residents of the street the survey targets now (within the caller's streets). */
+                audience: number;
+                /** @description participants / audience (0 when there is no audience). */
+                response_rate: number;
+            }[];
+            /** @description Quiz: submitted attempts in ten score ranges 0–10, 10–20, …, 90–100 (from included, to excluded except 100). Empty for questionnaires and declarations. */
+            score_distribution: {
+                from: number;
+                to: number;
+                count: number;
             }[];
         };
         VenueCode: {
@@ -6704,6 +6881,46 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    listQuestions: {
+        parameters: {
+            query?: {
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: components["parameters"]["PageSize"];
+                page_token?: components["parameters"]["PageToken"];
+                /** @description questions carrying this tag */
+                tag?: string;
+                /** @description words the stem contains */
+                q?: string;
+                /** @description the question type */
+                kind?: "single" | "multi" | "judge" | "text" | "number" | "rating";
+                /** @description also retired questions (default false) */
+                include_retired?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["SurveyBankQuestion"][];
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     createQuestions: {
         parameters: {
             query?: never;
@@ -6732,6 +6949,69 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateQuestion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SurveyNewQuestion"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SurveyQuestion"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    retireQuestion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SurveyQuestion"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -7678,6 +7958,43 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    listAdminSurveys: {
+        parameters: {
+            query?: {
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: components["parameters"]["PageSize"];
+                page_token?: components["parameters"]["PageToken"];
+                kind?: "quiz" | "questionnaire" | "declaration";
+                /** @description published: not closed yet (open, or opening later) */
+                status?: "draft" | "published" | "closed";
+                /** @description words the title contains */
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Survey"][];
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     createSurvey: {
         parameters: {
             query?: never;
@@ -7705,6 +8022,97 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getAdminSurvey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Survey"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateSurvey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SurveyPatch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Survey"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    closeSurvey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Survey"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };

@@ -1,1 +1,0 @@
-import"./session-Ba_sjBTb.js";

@@ -1,1 +1,0 @@
-import"./session-Ba_sjBTb.js";import"./css-DbQV0BHP.js";

@@ -1,1 +1,0 @@
-import{Rn as e}from"./session-Ba_sjBTb.js";var t=t=>[``,...e].includes(t);export{t};

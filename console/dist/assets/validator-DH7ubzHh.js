@@ -1,0 +1,1 @@
+import{Gn as e}from"./client-CMvCDMt-.js";var t=t=>[``,...e].includes(t);export{t};

@@ -1,0 +1,113 @@
+package surveys
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/notify"
+	"github.com/futian/ifutian/staff"
+)
+
+// Filter narrows a list of surveys for staff.
+type Filter struct {
+	Kind   string // quiz, questionnaire, declaration or ""
+	Status string // draft, published (open or not yet open), closed or ""
+	Q      string // part of the title
+	Before int64  // cursor: IDs below it
+	Limit  int
+}
+
+// Validate checks the filter. Returns an invalid_argument error naming the
+// bad field.
+func (f *Filter) Validate() error {
+	fields := map[string]string{}
+	if f.Kind != "" && !slices.Contains([]string{Quiz, Questionnaire, Declaration}, f.Kind) {
+		fields["kind"] = "须为 quiz、questionnaire 或 declaration"
+	}
+	if f.Status != "" && !slices.Contains([]string{Draft, Published, Closed}, f.Status) {
+		fields["status"] = "须为 draft、published 或 closed"
+	}
+	if utf8.RuneCountInString(f.Q) > 100 {
+		fields["q"] = "最多 100 个字"
+	}
+	return apperr.Fields(fields)
+}
+
+// likePattern escapes q for a LIKE … ESCAPE '!' match anywhere.
+func likePattern(q string) string {
+	r := strings.NewReplacer("!", "!!", "%", "!%", "_", "!_")
+	return "%" + r.Replace(q) + "%"
+}
+
+// Find lists the surveys m may read (readable: their department's,
+// reaching one of their streets), newest first, narrowed by f, without
+// their questions. next is the cursor of the next page (0 on the last).
+// Returns an invalid_argument error naming a bad filter field.
+func (s *Service) Find(ctx context.Context, m *staff.Member, r notify.StreetRegions, f Filter) (items []Survey, next int64, err error) {
+	if err := f.Validate(); err != nil {
+		return nil, 0, err
+	}
+	by := m.Scope()
+	now := s.now().UTC()
+	// The department is filtered in SQL; the streets an audience reaches
+	// are in its JSON, so a street-scoped member's pages fill batch by batch.
+	for before := f.Before; ; {
+		q := by.Filter(s.db.WithContext(ctx).Model(&Survey{}), staff.Columns{Department: "department_id"})
+		if f.Kind != "" {
+			q = q.Where("kind = ?", f.Kind)
+		}
+		switch f.Status {
+		case "":
+		case Draft:
+			q = q.Where("status = ?", Draft)
+		case Published:
+			q = q.Where("status = ? AND (closes_at IS NULL OR closes_at > ?)", Published, now)
+		case Closed:
+			q = q.Where("status = ? AND closes_at <= ?", Published, now)
+		}
+		if w := strings.TrimSpace(f.Q); w != "" {
+			q = q.Where("title LIKE ? ESCAPE '!'", likePattern(w))
+		}
+		if before > 0 {
+			q = q.Where("id < ?", before)
+		}
+		var batch []Survey
+		if err := q.Order("id DESC").Limit(f.Limit + 1).Find(&batch).Error; err != nil {
+			return nil, 0, fmt.Errorf("find surveys: %w", err)
+		}
+		for i := range batch {
+			if touches(by, batch[i].Audience, r) {
+				items = append(items, batch[i])
+			}
+		}
+		if len(items) > f.Limit || len(batch) <= f.Limit {
+			break
+		}
+		before = batch[len(batch)-1].ID
+	}
+	if len(items) > f.Limit {
+		items = items[:f.Limit]
+		next = items[len(items)-1].ID
+	}
+	for i := range items {
+		items[i].fill(now)
+		if items[i].DrawCount > 0 {
+			items[i].Draw = &Draw{Tags: items[i].DrawTags, Count: items[i].DrawCount}
+		}
+	}
+	return nonNilSlice(items), next, nil
+}
+
+// FindByID returns a survey for staff, with its questions (and their
+// answers). Returns ErrNotFound for one m may not read.
+func (s *Service) FindByID(ctx context.Context, m *staff.Member, r notify.StreetRegions, id int64) (*Survey, error) {
+	sv, err := s.readable(s.db.WithContext(ctx), m.Scope(), id, r)
+	if err != nil {
+		return nil, err
+	}
+	return s.adminView(ctx, sv)
+}
