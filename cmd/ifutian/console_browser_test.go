@@ -258,8 +258,17 @@ const staffPassword = "console-pw-123"
 
 func startConsoleServer(t *testing.T) *consoleServer {
 	t.Helper()
-	cfg, err := loadConfig(env("IFUTIAN_DB", "sqlite:"+filepath.Join(t.TempDir(), "console.db"), "IFUTIAN_ADDR", "127.0.0.1:0",
+	s := serveConsole(t, env("IFUTIAN_DB", "sqlite:"+filepath.Join(t.TempDir(), "console.db"), "IFUTIAN_ADDR", "127.0.0.1:0",
 		"IFUTIAN_BOOTSTRAP_ADMIN_PASSWORD", "bootstrap-pw-123", "IFUTIAN_NOTICE_POLL", "200ms", "IFUTIAN_METRICS", "off"))
+	s.admin = s.login("admin", "bootstrap-pw-123")
+	return s
+}
+
+// serveConsole runs the whole program with this configuration until the
+// test ends.
+func serveConsole(t *testing.T, getenv func(string) string) *consoleServer {
+	t.Helper()
+	cfg, err := loadConfig(getenv)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,9 +290,7 @@ func startConsoleServer(t *testing.T) *consoleServer {
 			t.Errorf("shutdown: %v", err)
 		}
 	})
-	s := &consoleServer{t: t, base: "http://" + addr}
-	s.admin = s.login("admin", "bootstrap-pw-123")
-	return s
+	return &consoleServer{t: t, base: "http://" + addr}
 }
 
 // call sends a JSON request and decodes the answer, which must have status want.
