@@ -1,8 +1,6 @@
 package main
 
 import (
-	"context"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -22,12 +20,7 @@ import (
 //	IFUTIAN_README_SHOTS=$PWD/console/screenshots go test ./cmd/ifutian -run DemoScreens
 func TestConsoleDemoScreens(t *testing.T) {
 	tb := newTab(t, 1440, 900)
-	ctx := context.Background()
-	getenv := env("IFUTIAN_DB", "sqlite:"+filepath.Join(t.TempDir(), "demo.db"), "IFUTIAN_ADDR", "127.0.0.1:0",
-		"IFUTIAN_NOTICE_POLL", "200ms", "IFUTIAN_METRICS", "off", "IFUTIAN_QUIET_HOURS", "off")
-	if err := run(ctx, []string{"seed", "--demo"}, getenv, nil, io.Discard, io.Discard); err != nil {
-		t.Fatal(err)
-	}
+	getenv, _ := seededDemo(t, "IFUTIAN_ADDR", "127.0.0.1:0", "IFUTIAN_NOTICE_POLL", "200ms", "IFUTIAN_METRICS", "off", "IFUTIAN_QUIET_HOURS", "off")
 	s := serveConsole(t, getenv)
 	shots := os.Getenv("IFUTIAN_README_SHOTS")
 	shoot := func(name, top string) {

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"io"
-	"path/filepath"
 	"slices"
 	"testing"
 
@@ -14,14 +12,8 @@ import (
 // TestSeedDemoRequests: the demo seed leaves requests in every status
 // (twice run, still one set), routed and with their histories.
 func TestSeedDemoRequests(t *testing.T) {
-	dsn := "sqlite:" + filepath.Join(t.TempDir(), "r.db")
-	getenv := env("IFUTIAN_DB", dsn)
+	_, dsn := seededDemo(t)
 	ctx := context.Background()
-	for range 2 {
-		if err := run(ctx, []string{"seed", "--demo"}, getenv, nil, io.Discard, io.Discard); err != nil {
-			t.Fatal(err)
-		}
-	}
 	gdb, _, err := db.Open(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
