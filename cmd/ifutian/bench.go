@@ -1,3 +1,5 @@
+//go:build bench
+
 package main
 
 import (
@@ -22,7 +24,9 @@ type benchOptions struct {
 const benchUsage = "usage: ifutian bench <points|notify|activities> [--residents N] [--duration D] [--concurrency C] [--rate R]"
 
 // benchCommand runs `ifutian bench <points|notify|activities>` against IFUTIAN_DB and
-// prints one `name: value` line per figure, the scenario's ratio last.
+// prints one `name: value` line per figure, the scenario's ratio last. It
+// is built only with the bench tag (the release binary has bench_stub.go),
+// and refuses a database with residents it did not make (benchGuard).
 func benchCommand(ctx context.Context, cfg Config, log *slog.Logger, args []string, out io.Writer) error {
 	if len(args) == 0 {
 		return errors.New(benchUsage)
@@ -36,6 +40,14 @@ func benchCommand(ctx context.Context, cfg Config, log *slog.Logger, args []stri
 	fs.IntVar(&o.Rate, "rate", 1000, "inbox reads started per second (notify)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	switch scenario {
+	case "points", "notify", "activities":
+	default:
+		return errors.New(benchUsage)
+	}
+	if err := benchGuard(ctx, cfg); err != nil {
 		return err
 	}
 	if *cpuProfile != "" {

@@ -1,3 +1,5 @@
+//go:build bench
+
 package main
 
 import (
@@ -21,10 +23,9 @@ import (
 )
 
 const (
-	benchOpenIDPrefix = "bench_"
-	benchSeedTitle    = "bench-seed"
-	benchAllTitle     = "bench-all"
-	benchTemplate     = "BENCH_TPL"
+	benchSeedTitle = "bench-seed"
+	benchAllTitle  = "bench-all"
+	benchTemplate  = "BENCH_TPL"
 )
 
 // benchNotify seeds residents and 1,000 published notices, then measures:
