@@ -76,12 +76,12 @@ func benchNotify(ctx context.Context, cfg Config, log *slog.Logger, o benchOptio
 		if err := benchSeedQuotas(ctx, gdb, sends); err != nil {
 			return err
 		}
-		settle(ctx, gdb, log)
+		settle(ctx, gdb, log, o.Settle)
 		publish, n, err := benchPublishAll(ctx, gdb, svc)
 		if err != nil {
 			return err
 		}
-		settle(ctx, gdb, log)
+		settle(ctx, gdb, log, o.Settle)
 		bare, err := benchBareInsert(ctx, gdb, n)
 		if err != nil {
 			return err
@@ -96,7 +96,7 @@ func benchNotify(ctx context.Context, cfg Config, log *slog.Logger, o benchOptio
 	fmt.Fprintf(out, "notify_bare_rounds_s: %s\n", seconds(bares))
 
 	// Inbox reads for random residents.
-	settle(ctx, gdb, log)
+	settle(ctx, gdb, log, o.Settle)
 	var maxID int64
 	gdb.WithContext(ctx).Table("residents").Select("COALESCE(MAX(id), 0)").Scan(&maxID)
 	if o.Rate <= 0 {
@@ -129,15 +129,15 @@ func benchNotify(ctx context.Context, cfg Config, log *slog.Logger, o benchOptio
 	return nil
 }
 
-// settle waits, up to a minute, until MySQL has purged what earlier phases
+// settle waits, up to limit, until MySQL has purged what earlier phases
 // deleted and written out most of what they changed, so that each timed
 // phase starts on a quiet database rather than paying for the one before.
 // SQLite has no such background work.
-func settle(ctx context.Context, gdb *gorm.DB, log *slog.Logger) {
+func settle(ctx context.Context, gdb *gorm.DB, log *slog.Logger, limit time.Duration) {
 	if db.DialectOf(gdb) != db.MySQL {
 		return
 	}
-	deadline := time.Now().Add(time.Minute)
+	deadline := time.Now().Add(limit)
 	for time.Now().Before(deadline) && ctx.Err() == nil {
 		var st []struct {
 			Name  string `gorm:"column:Variable_name"`
