@@ -49,6 +49,13 @@ func benchNotify(ctx context.Context, cfg Config, log *slog.Logger, o benchOptio
 	svc := notify.New(gdb)
 	svc.Configure(benchNotifyConfig(cfg.Notify, time.Now()))
 
+	// A run stopped before its urgent phase cleaned up leaves that phase's
+	// sends queued; urgent ones would be claimed before the sends measured.
+	for _, title := range []string{benchUrgentTitle, benchRoutineTitle} {
+		if err := benchRemoveAll(ctx, gdb, title); err != nil {
+			return err
+		}
+	}
 	began := time.Now()
 	if err := benchSeedResidents(ctx, gdb, regions, o.Residents); err != nil {
 		return err
