@@ -503,9 +503,24 @@ func TestPointsWritesCommitWithTheirAudit(t *testing.T) {
 	if err := e.db.Raw("SELECT id FROM point_rules WHERE code = 'volunteer'").Row().Scan(&rule); err != nil {
 		t.Fatal(err)
 	}
+	// An award that repays debts, or is refused at the rule's daily cap of
+	// 2, commits with its entry too. A grant on an account without debts is
+	// the documented exception (README): a single INSERT, its entry written
+	// right after it. Either entry names the grant.
+	granted := e.award(e.rid, "audit-1", http.StatusCreated)
+	if es := e.auditEntries("POST /api/v1/admin/points/awards"); len(es) == 0 || es[len(es)-1].TargetKind != "transactions" || es[len(es)-1].TargetID != granted["id"] {
+		t.Fatalf("audit entries %+v, want the last naming transaction %v", es, granted["id"])
+	}
+	newcomer := func(name string) string {
+		tok, id := e.env.resident(name)
+		wantStatus(t, e.do("PATCH", "/api/v1/me", tok, map[string]any{"street": "华富街道"}), http.StatusOK)
+		return strconv.FormatInt(id, 10)
+	}
+	debtor := newcomer("bob")
+	wantStatus(t, e.do("POST", "/api/v1/admin/points/deductions", e.officer, map[string]any{"resident_id": debtor, "points": 5, "case_ref": "FT-C", "reason": "占道"}), http.StatusCreated)
 
 	e.refuseAudit()
-	tables := []string{"point_transactions", "point_appeals", "point_rules", "point_rule_versions", "rewards", "notices"}
+	tables := []string{"point_transactions", "point_lots", "point_accounts", "point_award_refusals", "point_appeals", "point_rules", "point_rule_versions", "rewards", "notices"}
 	counts := func() string {
 		var b strings.Builder
 		for _, table := range tables {
@@ -530,6 +545,8 @@ func TestPointsWritesCommitWithTheirAudit(t *testing.T) {
 		{"PATCH", "/api/v1/admin/rewards/" + reward, map[string]any{"name": "新名字"}},
 		{"POST", "/api/v1/admin/rewards/" + reward + "/stock", map[string]any{"delta": 1}},
 		{"POST", "/api/v1/admin/rewards/" + reward + "/withdraw", nil},
+		{"POST", "/api/v1/admin/points/awards", map[string]any{"resident_id": debtor, "rule_code": "volunteer", "external_id": "audit-debt"}},
+		{"POST", "/api/v1/admin/points/awards", map[string]any{"resident_id": e.ridStr, "rule_code": "volunteer", "external_id": "audit-cap"}},
 	} {
 		rec := e.do(w.method, w.path, e.officer, w.body)
 		wantError(t, rec, http.StatusInternalServerError, "internal", "")

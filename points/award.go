@@ -100,22 +100,31 @@ func (s *Service) grant(ctx context.Context, scope staff.Scope, staffID *int64, 
 		return nil, false, ErrRuleForbidden
 	}
 	c := awardCall{AwardRequest: req, scope: scope, staffID: staffID}
-	// The first attempt reads without a lock and writes the outcome in one
-	// statement (a refusal, or a grant that repays debts, in a short
-	// transaction): the account's version, checked by the ledger's trigger,
-	// refuses the write if anything was posted or refused for the resident
-	// since the read. Then it is decided again under the resident's lock,
-	// where one resident's awards queue instead of racing.
-	out, err := s.awardOnce(s.db.WithContext(ctx), rule, c)
-	auditGrant(ctx, out)
+	// The first attempt reads without a lock and writes the outcome: the
+	// account's version, checked by the ledger's trigger, refuses the write
+	// if anything was posted or refused for the resident since the read.
+	// Then it is decided again under the resident's lock, where one
+	// resident's awards queue instead of racing.
+	out, err := s.awardOnce(ctx, s.db.WithContext(ctx), rule, c, func(single bool, fn func(tx *gorm.DB) error) error {
+		if single {
+			// A grant on an account without debts is the ledger's INSERT
+			// alone. It stays a statement of its own, for speed: the
+			// request's audit entry is written right after it (batched with
+			// other requests', staff.Audit), and the posting itself names
+			// the staff member, department, rule and time (README, "How it
+			// keeps residents' data safe").
+			return fn(s.db.WithContext(ctx))
+		}
+		// A refusal or a grant that repays debts: a short transaction with
+		// the request's audit entry; a conflict goes to the locked attempt.
+		return db.TransactOnce(ctx, s.db, fn)
+	})
 	if db.IsRetryable(err) {
 		out, err = transactFor(ctx, s, func(tx *gorm.DB) (awardOutcome, error) {
 			if err := s.lockResident(tx, c.ResidentID); err != nil {
 				return awardOutcome{}, err
 			}
-			out, err := s.awardOnce(tx, rule, c)
-			auditGrant(ctx, out) // before the commit that writes the request's entry
-			return out, err
+			return s.awardOnce(ctx, tx, rule, c, func(_ bool, fn func(tx *gorm.DB) error) error { return fn(tx) })
 		})
 	}
 	switch {
@@ -185,19 +194,28 @@ type awardRefusal struct {
 }
 
 // awardOnce decides award c under rule on what it reads through q and
-// writes the outcome there. A write on a reading that has been overtaken
-// fails with a retryable error and writes nothing.
-func (s *Service) awardOnce(q *gorm.DB, rule *Rule, c awardCall) (awardOutcome, error) {
+// writes the outcome, unless it repeats an earlier one, through write:
+// single says the outcome is one statement (a grant on an account without
+// debts), and a transaction write runs writes the request's audit entry
+// before it commits, naming the grant. A write on a reading that has been
+// overtaken fails with a retryable error and writes nothing.
+func (s *Service) awardOnce(ctx context.Context, q *gorm.DB, rule *Rule, c awardCall, write func(single bool, fn func(tx *gorm.DB) error) error) (awardOutcome, error) {
 	now := s.now().UTC()
 	f, err := s.loadAward(q, rule, c, now)
 	if err != nil {
 		return awardOutcome{}, err
 	}
 	out, err := decideAward(f, rule, c, now)
-	if err != nil {
-		return awardOutcome{}, err
+	if err != nil || out.Repeated {
+		return out, err
 	}
-	return out, s.applyAward(q, f, out)
+	return out, write(out.Grant != nil && f.balance >= 0, func(tx *gorm.DB) error {
+		if err := s.applyAward(tx, f, out); err != nil {
+			return err
+		}
+		auditGrant(ctx, out)
+		return nil
+	})
 }
 
 // loadAward reads the facts of award c under rule at now through q: one
@@ -292,39 +310,33 @@ func decideAward(f awardFacts, rule *Rule, c awardCall, now time.Time) (awardOut
 	}}, nil
 }
 
-// applyAward writes outcome out through q, on account f.account: a grant's
-// posting, or a refusal's row together with the account's next version, so
-// that a grant and a refusal of one award cannot both be written on one
-// reading. A repeated outcome writes nothing. A write on an account that
-// has moved since f was read fails with a retryable error, as does a grant
-// that another request made meanwhile (decided again, it is the repeat's
-// answer or ErrExternalIDTaken). Returns ErrExternalIDTaken for a refusal
-// of an external_id another resident was refused.
-func (s *Service) applyAward(q *gorm.DB, f awardFacts, out awardOutcome) error {
+// applyAward writes outcome out through tx, on account f.account (a
+// transaction, unless out is a grant without debts to repay): a grant's
+// posting (with the lots that repay debts), or a refusal's row
+// together with the account's next version, so that a grant and a refusal
+// of one award cannot both be written on one reading. A repeated outcome
+// writes nothing. A write on an account that has moved since f was read
+// fails with a retryable error, as does a grant that another request made
+// meanwhile (decided again, it is the repeat's answer or
+// ErrExternalIDTaken). Returns ErrExternalIDTaken for a refusal of an
+// external_id another resident was refused.
+func (s *Service) applyAward(tx *gorm.DB, f awardFacts, out awardOutcome) error {
 	if out.Repeated {
 		return nil
 	}
 	if out.Refusal != nil {
 		r := out.Refusal
-		err := q.Transaction(func(tx *gorm.DB) error {
-			if err := s.bumpVersion(tx, &f.account); err != nil {
-				return err
-			}
-			return tx.Exec(`INSERT INTO point_award_refusals (resident_id, rule_code, rule_version, external_id, reason, staff_id, created_at)
+		err := s.bumpVersion(tx, &f.account)
+		if err == nil {
+			err = tx.Exec(`INSERT INTO point_award_refusals (resident_id, rule_code, rule_version, external_id, reason, staff_id, created_at)
 VALUES (?, ?, ?, ?, ?, ?, ?)`, r.ResidentID, r.RuleCode, r.RuleVersion, r.ExternalID, r.Reason, r.StaffID, r.CreatedAt).Error
-		})
+		}
 		if db.IsDuplicate(err) {
 			return ErrExternalIDTaken
 		}
 		return err
 	}
-	var err error
-	if f.balance < 0 {
-		// Paying debts writes lots as well: those and the posting go together.
-		err = q.Transaction(func(tx *gorm.DB) error { return s.credit(tx, &f.account, out.Grant) })
-	} else {
-		err = s.credit(q, &f.account, out.Grant)
-	}
+	err := s.credit(tx, &f.account, out.Grant)
 	if db.IsDuplicate(err) {
 		// Granted since f was read (the ledger's unique key): decided again,
 		// that grant is the answer, or another resident's.

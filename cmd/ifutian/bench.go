@@ -1,3 +1,5 @@
+//go:build bench
+
 package main
 
 import (
@@ -16,13 +18,16 @@ type benchOptions struct {
 	Residents   int
 	Duration    time.Duration
 	Concurrency int
-	Rate        int // notify: inbox reads started per second
+	Rate        int           // notify: inbox reads started per second
+	Settle      time.Duration // notify: longest wait for MySQL's background work before a timed phase
 }
 
-const benchUsage = "usage: ifutian bench <points|notify|activities> [--residents N] [--duration D] [--concurrency C] [--rate R]"
+const benchUsage = "usage: ifutian bench <points|notify|activities> [--residents N] [--duration D] [--concurrency C] [--rate R] [--settle D]"
 
 // benchCommand runs `ifutian bench <points|notify|activities>` against IFUTIAN_DB and
-// prints one `name: value` line per figure, the scenario's ratio last.
+// prints one `name: value` line per figure, the scenario's ratio last. It
+// is built only with the bench tag (the release binary has bench_stub.go),
+// and refuses a database with residents it did not make (benchGuard).
 func benchCommand(ctx context.Context, cfg Config, log *slog.Logger, args []string, out io.Writer) error {
 	if len(args) == 0 {
 		return errors.New(benchUsage)
@@ -34,8 +39,17 @@ func benchCommand(ctx context.Context, cfg Config, log *slog.Logger, args []stri
 	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "how long each measured phase runs")
 	fs.IntVar(&o.Concurrency, "concurrency", 32, "concurrent clients (points, activities)")
 	fs.IntVar(&o.Rate, "rate", 1000, "inbox reads started per second (notify)")
+	fs.DurationVar(&o.Settle, "settle", time.Minute, "longest wait for MySQL's purge and flushing before each timed phase (notify)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	switch scenario {
+	case "points", "notify", "activities":
+	default:
+		return errors.New(benchUsage)
+	}
+	if err := benchGuard(ctx, cfg); err != nil {
 		return err
 	}
 	if *cpuProfile != "" {

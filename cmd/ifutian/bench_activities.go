@@ -1,3 +1,5 @@
+//go:build bench
+
 package main
 
 import (
@@ -191,13 +193,13 @@ func (b *activityBench) seed(ctx context.Context) error {
 				q.WriteString(", ")
 			}
 			q.WriteString("(?, ?, ?, ?, ?)")
-			args = append(args, fmt.Sprintf("benchact_%s_%d", b.run, start+i), "bench", "华富街道", now, now)
+			args = append(args, fmt.Sprintf("%sact_%s_%d", benchOpenIDPrefix, b.run, start+i), "bench", "华富街道", now, now)
 		}
 		if err := gdb.Exec(q.String(), args...).Error; err != nil {
 			return err
 		}
 	}
-	if err := gdb.Table("residents").Where("openid LIKE ?", "benchact_"+b.run+"_%").Order("id").Pluck("id", &b.ids).Error; err != nil {
+	if err := gdb.Table("residents").Where("openid LIKE ?", benchOpenIDPrefix+"act_"+b.run+"_%").Order("id").Pluck("id", &b.ids).Error; err != nil {
 		return err
 	}
 	for _, id := range b.ids {

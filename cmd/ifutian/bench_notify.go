@@ -1,3 +1,5 @@
+//go:build bench
+
 package main
 
 import (
@@ -21,10 +23,9 @@ import (
 )
 
 const (
-	benchOpenIDPrefix = "bench_"
-	benchSeedTitle    = "bench-seed"
-	benchAllTitle     = "bench-all"
-	benchTemplate     = "BENCH_TPL"
+	benchSeedTitle = "bench-seed"
+	benchAllTitle  = "bench-all"
+	benchTemplate  = "BENCH_TPL"
 )
 
 // benchNotify seeds residents and 1,000 published notices, then measures:
@@ -48,6 +49,13 @@ func benchNotify(ctx context.Context, cfg Config, log *slog.Logger, o benchOptio
 	svc := notify.New(gdb)
 	svc.Configure(benchNotifyConfig(cfg.Notify, time.Now()))
 
+	// A run stopped before its urgent phase cleaned up leaves that phase's
+	// sends queued; urgent ones would be claimed before the sends measured.
+	for _, title := range []string{benchUrgentTitle, benchRoutineTitle} {
+		if err := benchRemoveAll(ctx, gdb, title); err != nil {
+			return err
+		}
+	}
 	began := time.Now()
 	if err := benchSeedResidents(ctx, gdb, regions, o.Residents); err != nil {
 		return err
@@ -75,12 +83,12 @@ func benchNotify(ctx context.Context, cfg Config, log *slog.Logger, o benchOptio
 		if err := benchSeedQuotas(ctx, gdb, sends); err != nil {
 			return err
 		}
-		settle(ctx, gdb, log)
+		settle(ctx, gdb, log, o.Settle)
 		publish, n, err := benchPublishAll(ctx, gdb, svc)
 		if err != nil {
 			return err
 		}
-		settle(ctx, gdb, log)
+		settle(ctx, gdb, log, o.Settle)
 		bare, err := benchBareInsert(ctx, gdb, n)
 		if err != nil {
 			return err
@@ -95,7 +103,7 @@ func benchNotify(ctx context.Context, cfg Config, log *slog.Logger, o benchOptio
 	fmt.Fprintf(out, "notify_bare_rounds_s: %s\n", seconds(bares))
 
 	// Inbox reads for random residents.
-	settle(ctx, gdb, log)
+	settle(ctx, gdb, log, o.Settle)
 	var maxID int64
 	gdb.WithContext(ctx).Table("residents").Select("COALESCE(MAX(id), 0)").Scan(&maxID)
 	if o.Rate <= 0 {
@@ -128,15 +136,15 @@ func benchNotify(ctx context.Context, cfg Config, log *slog.Logger, o benchOptio
 	return nil
 }
 
-// settle waits, up to a minute, until MySQL has purged what earlier phases
+// settle waits, up to limit, until MySQL has purged what earlier phases
 // deleted and written out most of what they changed, so that each timed
 // phase starts on a quiet database rather than paying for the one before.
 // SQLite has no such background work.
-func settle(ctx context.Context, gdb *gorm.DB, log *slog.Logger) {
+func settle(ctx context.Context, gdb *gorm.DB, log *slog.Logger, limit time.Duration) {
 	if db.DialectOf(gdb) != db.MySQL {
 		return
 	}
-	deadline := time.Now().Add(time.Minute)
+	deadline := time.Now().Add(limit)
 	for time.Now().Before(deadline) && ctx.Err() == nil {
 		var st []struct {
 			Name  string `gorm:"column:Variable_name"`

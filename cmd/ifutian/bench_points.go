@@ -1,3 +1,5 @@
+//go:build bench
+
 package main
 
 import (
@@ -147,13 +149,13 @@ func (b *pointsBench) seed(ctx context.Context) error {
 				q.WriteString(", ")
 			}
 			q.WriteString("(?, ?, ?, ?, ?)")
-			args = append(args, fmt.Sprintf("bench_%s_%d", b.run_, start+i), "bench", "华富街道", now, now)
+			args = append(args, fmt.Sprintf("%s%s_%d", benchOpenIDPrefix, b.run_, start+i), "bench", "华富街道", now, now)
 		}
 		if err := gdb.Exec(q.String(), args...).Error; err != nil {
 			return err
 		}
 	}
-	if err := gdb.Table("residents").Where("openid LIKE ?", "bench_"+b.run_+"_%").Order("id").Pluck("id", &b.ids).Error; err != nil {
+	if err := gdb.Table("residents").Where("openid LIKE ?", benchOpenIDPrefix+b.run_+"_%").Order("id").Pluck("id", &b.ids).Error; err != nil {
 		return err
 	}
 	// The bench residents have had points before: their accounts exist.

@@ -1,3 +1,5 @@
+//go:build bench
+
 package main
 
 import (
@@ -42,12 +44,15 @@ func benchNotifyConfig(c notify.Config, now time.Time) notify.Config {
 // its first message, the routine messages sent while the warning was
 // sending (none, if the lane works), the warning's send rate, and the time
 // to deliver it to every resident at that rate.
+//
+// Both notices, and what they left queued, are removed at the end: the
+// next run's sends would otherwise wait behind the warning's.
 func benchUrgent(ctx context.Context, gdb *gorm.DB, svc *notify.Service, rate int, d time.Duration, out io.Writer) error {
-	for _, title := range []string{benchUrgentTitle, benchRoutineTitle} {
-		if err := benchRemoveAll(ctx, gdb, title); err != nil {
-			return err
+	defer func() {
+		for _, title := range []string{benchUrgentTitle, benchRoutineTitle} {
+			benchRemoveAll(context.WithoutCancel(ctx), gdb, title)
 		}
-	}
+	}()
 	// Consent enough for the run: the routine notice would otherwise be
 	// over before the warning comes.
 	k := int(float64(rate)*d.Seconds()*2) + 100

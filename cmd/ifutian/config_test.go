@@ -86,9 +86,11 @@ func TestBadConfigTouchesNoDatabase(t *testing.T) {
 			t.Fatal(err)
 		}
 		cfg.DBName = name
-		err = run(context.Background(), []string{"serve"}, env("IFUTIAN_DB", "mysql:"+cfg.FormatDSN()), nil, io.Discard, io.Discard)
-		if err == nil || !strings.Contains(err.Error(), "IFUTIAN_DATA_KEY") {
-			t.Fatalf("err=%v, want it to name IFUTIAN_DATA_KEY", err)
+		for _, args := range [][]string{{"serve"}, {"migrate"}, {"seed"}, {"staff", "add", "--username", "x", "--roles", "editor"}} {
+			err = run(context.Background(), args, env("IFUTIAN_DB", "mysql:"+cfg.FormatDSN()), strings.NewReader("password\n"), io.Discard, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), "IFUTIAN_DATA_KEY") {
+				t.Fatalf("%v: err=%v, want it to name IFUTIAN_DATA_KEY", args, err)
+			}
 		}
 		var tables int64
 		if err := gdb.Raw("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = ?", name).Scan(&tables).Error; err != nil {

@@ -6,7 +6,8 @@
 //	ifutian seed [--demo]         load the starter data (and demo accounts)
 //	ifutian fake-wechat           run the fake WeChat server on IFUTIAN_ADDR
 //	ifutian fake-sms              run the fake Tencent Cloud SMS server on IFUTIAN_ADDR
-//	ifutian bench <scenario>      measure throughput against IFUTIAN_DB (points, notify, activities)
+//	ifutian bench <scenario>      measure throughput against IFUTIAN_DB (points, notify, activities);
+//	                              built only with -tags bench
 //	ifutian points reconcile      check every points account against its ledger
 //	ifutian openapi               print the OpenAPI document (console/openapi.json)
 package main
@@ -40,6 +41,7 @@ commands:
   fake-wechat                run the fake WeChat server on IFUTIAN_ADDR
   fake-sms                   run the fake Tencent Cloud SMS server on IFUTIAN_ADDR
   bench <scenario>           measure against IFUTIAN_DB: points, notify or activities
+                             (only in a build with -tags bench)
   points reconcile           check balances against the ledger
   openapi                    print the OpenAPI document the server serves
 

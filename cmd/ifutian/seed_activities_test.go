@@ -10,9 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/futian/ifutian/internal/db"
-	"github.com/futian/ifutian/internal/dbtest"
 )
 
 // TestDemoActivity: after seed --demo, a newcomer finds the demo activity,
@@ -67,33 +64,5 @@ func TestDemoActivity(t *testing.T) {
 	got := call("POST", "/api/v1/activities/scan", newcomer, `{"code":"`+code+`"}`, http.StatusCreated)
 	if got["signup"].(map[string]any)["attendance"] != "checked_in" {
 		t.Fatalf("scan: %v", got)
-	}
-}
-
-// TestBenchActivities runs the activities bench small: its figures are
-// printed, the rush was exact (the bench checks), and it cleans up.
-func TestBenchActivities(t *testing.T) {
-	dsn := dbtest.DSN(t)
-	key := "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
-	getenv := env("IFUTIAN_DB", dsn, "IFUTIAN_DATA_KEY", key, "IFUTIAN_MEMBER_CODE_KEY", key)
-	var out strings.Builder
-	if err := run(context.Background(), []string{"bench", "activities", "--residents", "40", "--concurrency", "4"}, getenv, nil, &out, io.Discard); err != nil {
-		t.Fatalf("%v\n%s", err, out.String())
-	}
-	for _, name := range []string{"signup_api_per_s", "signup_bare_per_s", "checkin_per_s", "checkout_per_s", "signup_ratio"} {
-		if !strings.Contains(out.String(), "\n"+name+": ") {
-			t.Fatalf("no %s in\n%s", name, out.String())
-		}
-	}
-	gdb, _, err := db.Open(context.Background(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.SQL(gdb).Close()
-	for _, table := range []string{"activities", "activity_signups", "residents"} {
-		var n int64
-		if err := gdb.Table(table).Count(&n).Error; err != nil || n != 0 {
-			t.Fatalf("%d rows left in %s (%v)", n, table, err)
-		}
 	}
 }

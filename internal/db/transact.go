@@ -12,8 +12,18 @@ import (
 // which must commit with the change (the audit entry of the request that
 // made it) does, or is rolled back with it.
 func Transact(ctx context.Context, gdb *gorm.DB, fn func(tx *gorm.DB) error) error {
+	return transact(ctx, gdb, 5, fn)
+}
+
+// TransactOnce is Transact without the retries: for a caller that handles
+// a conflict (IsRetryable) itself, e.g. by deciding again under a lock.
+func TransactOnce(ctx context.Context, gdb *gorm.DB, fn func(tx *gorm.DB) error) error {
+	return transact(ctx, gdb, 1, fn)
+}
+
+func transact(ctx context.Context, gdb *gorm.DB, attempts int, fn func(tx *gorm.DB) error) error {
 	hooks, _ := ctx.Value(txHooksKey{}).([]TxHook)
-	err := Retry(ctx, 5, func() error {
+	once := func() error {
 		return gdb.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 			if err := fn(tx); err != nil {
 				return err
@@ -25,7 +35,13 @@ func Transact(ctx context.Context, gdb *gorm.DB, fn func(tx *gorm.DB) error) err
 			}
 			return nil
 		})
-	})
+	}
+	var err error
+	if attempts == 1 {
+		err = once()
+	} else {
+		err = Retry(ctx, attempts, once)
+	}
 	if err == nil {
 		for _, h := range hooks {
 			h.Committed()

@@ -54,6 +54,24 @@ func TestTransactHooks(t *testing.T) {
 			t.Fatalf("attempts=%d change=%d hook=%d committed=%d, want 2 1 1 1", attempts, count("change-ok"), count("hook-ok"), h.committed)
 		}
 	})
+	t.Run("OnceLeavesTheConflictToTheCaller", func(t *testing.T) {
+		h := &deptHook{name: "hook-once"}
+		ctx := db.WithTxHook(context.Background(), h)
+		attempts := 0
+		err := db.TransactOnce(ctx, gdb, func(tx *gorm.DB) error {
+			attempts++
+			if err := tx.Exec("INSERT INTO departments (name, created_at) VALUES (?, ?)", "change-once", "2026-01-01 00:00:00").Error; err != nil {
+				return err
+			}
+			return db.ErrSerialization
+		})
+		if !db.IsRetryable(err) || attempts != 1 || count("change-once") != 0 || count("hook-once") != 0 || h.committed != 0 {
+			t.Fatalf("err=%v attempts=%d change=%d hook=%d committed=%d, want a retryable error after one rolled-back attempt", err, attempts, count("change-once"), count("hook-once"), h.committed)
+		}
+		if err := db.TransactOnce(ctx, gdb, func(tx *gorm.DB) error { return nil }); err != nil || count("hook-once") != 1 || h.committed != 1 {
+			t.Fatalf("err=%v hook=%d committed=%d, want the hook committed once", err, count("hook-once"), h.committed)
+		}
+	})
 	t.Run("RolledBackWithTheChange", func(t *testing.T) {
 		h := &deptHook{name: "hook-failed"}
 		ctx := db.WithTxHook(context.Background(), h)

@@ -83,6 +83,27 @@ func OpenSQLite(tb testing.TB) *gorm.DB {
 	return gdb
 }
 
+// EmptyDSN returns the IFUTIAN_DB of a new database without tables for
+// tb: a SQLite file, or a new MySQL database (dropped when tb ends) when
+// EnvMySQL is set. Unlike DSN's, it is shared with no other test.
+func EmptyDSN(tb testing.TB) string {
+	tb.Helper()
+	base := os.Getenv(EnvMySQL)
+	if base == "" {
+		return "sqlite:" + filepath.Join(tb.TempDir(), "t.db")
+	}
+	dsn, err := newMySQL(base)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		if err := dropMySQL(base, dsn); err != nil {
+			tb.Error(err)
+		}
+	})
+	return "mysql:" + dsn
+}
+
 // OpenEmpty returns a database without tables for tb, and its dialect,
 // for tests of the migrations themselves: a SQLite file, or a new MySQL
 // database (dropped when tb ends) when EnvMySQL is set.
