@@ -192,7 +192,7 @@ func (d *Deliverer) claim(ctx context.Context, urgent bool, n int) (rows []claim
 	now := d.s.clock()
 	var ids []int64
 	err = db.Transact(ctx, d.s.db, func(tx *gorm.DB) error {
-		ids, capped = nil, 0
+		ids, capped, rows = nil, 0, nil
 		var cands []candidate
 		err := tx.Table("notice_sends").Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"}).
 			Select("id, resident_id, template_id, under_cap, quota_spent").
@@ -208,21 +208,21 @@ func (d *Deliverer) claim(ctx context.Context, urgent bool, n int) (rows []claim
 		if len(ids) == 0 {
 			return nil
 		}
-		return tx.Exec(`UPDATE notice_sends SET status = 'sending', claim = ?, attempts = attempts + 1, under_cap = ?, due_at = ?, updated_at = ?
+		err = tx.Exec(`UPDATE notice_sends SET status = 'sending', claim = ?, attempts = attempts + 1, under_cap = ?, due_at = ?, updated_at = ?
 			WHERE id IN ?`, token, false, now.Add(d.cfg.Lease), now, ids).Error
+		if err != nil {
+			return err
+		}
+		// Loaded in the claim's transaction: a shutdown between claiming
+		// and loading would leave sends claimed that nobody delivers or
+		// releases until the lease ends.
+		return tx.Table("notice_sends s").
+			Select("s.id, s.notice_id, s.resident_id, s.template_id, s.attempts, p.openid, p.phone_enc").
+			Joins("LEFT JOIN residents p ON p.id = s.resident_id").
+			Where("s.id IN ? AND s.claim = ?", ids, token).Scan(&rows).Error
 	})
 	if err != nil {
 		return nil, 0, fmt.Errorf("claim sends: %w", err)
-	}
-	if len(ids) == 0 {
-		return nil, capped, nil
-	}
-	err = d.s.db.WithContext(ctx).Table("notice_sends s").
-		Select("s.id, s.notice_id, s.resident_id, s.template_id, s.attempts, p.openid, p.phone_enc").
-		Joins("LEFT JOIN residents p ON p.id = s.resident_id").
-		Where("s.id IN ? AND s.claim = ?", ids, token).Scan(&rows).Error
-	if err != nil {
-		return nil, 0, fmt.Errorf("load claimed sends: %w", err)
 	}
 	for i := range rows {
 		rows[i].Token = token

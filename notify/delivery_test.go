@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -178,6 +179,47 @@ func TestDeliveryShutdown(t *testing.T) {
 		if k != 1 {
 			t.Fatalf("%s got %d messages", openid, k)
 		}
+	}
+}
+
+// TestDeliveryShutdownAfterClaim: a shutdown that comes after the claim
+// has marked sends as sending but before they were loaded leaves none of
+// them claimed (regression: the load ran after the claim's commit, so the
+// batch stayed "sending" until its lease ended, an hour here).
+func TestDeliveryShutdownAfterClaim(t *testing.T) {
+	gdb := dbtest.Open(t)
+	s := New(gdb)
+	const n, tpl = 5, "TPL_CLAIMSTOP"
+	seedSends(t, gdb, s, n, tpl)
+	client := wechat.New(wechat.Config{AppID: "wxclaimstop", AppSecret: "s"})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	// The shutdown arrives just as the claimed sends are about to be loaded.
+	const hook = "test:shutdown-before-load"
+	if err := gdb.Callback().Row().Before("gorm:row").Register(hook, func(q *gorm.DB) {
+		if e := q.Statement.TableExpr; e != nil && strings.HasPrefix(e.SQL, "notice_sends s") {
+			cancel()
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	d := s.NewDeliverer(client, DeliveryConfig{Rate: 1000, Batch: n, Lease: time.Hour})
+	if _, err := d.DeliverOnce(ctx); err == nil {
+		t.Fatal("DeliverOnce succeeded although the load was cancelled")
+	}
+	gdb.Callback().Row().Remove(hook)
+	var stuck int64
+	gdb.Table("notice_sends").Where("status = 'sending'").Count(&stuck)
+	if stuck != 0 {
+		t.Fatalf("%d sends left claimed after shutdown", stuck)
+	}
+	d2 := s.NewDeliverer(client, DeliveryConfig{Rate: 1000, Idle: 10 * time.Millisecond})
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	defer cancel2()
+	go d2.Run(ctx2)
+	waitDrained(t, gdb)
+	if got := received(tpl); len(got) != n {
+		t.Fatalf("%d residents got the message, want %d", len(got), n)
 	}
 }
 
