@@ -98,6 +98,14 @@ func (s Scope) CoversStreet(street string) bool {
 	return s.streets == nil || slices.Contains(s.streets, street)
 }
 
+// CoversAny reports whether an action reaching streets (an audience's
+// streets with those of its communities; none means every street) touches
+// the scope: one of them is covered. Reading what such an action produced
+// is then the scope's, limited to its own streets.
+func (s Scope) CoversAny(streets []string) bool {
+	return s.streets == nil || len(streets) == 0 || slices.ContainsFunc(streets, s.CoversStreet)
+}
+
 // OwnsDepartment reports whether an object of department dept is the
 // scope's to manage. A district-wide object (dept nil) is owned by the
 // district only.

@@ -134,6 +134,31 @@ func TestScope(t *testing.T) {
 	}
 }
 
+func TestScopeCoversAny(t *testing.T) {
+	const huafu, lianhua = "华富街道", "莲花街道"
+	streetEditor := (&Member{Roles: []Role{Editor}, DepartmentID: ptr(1), Streets: []string{huafu}}).Scope()
+	deptAdmin := (&Member{Roles: []Role{DeptAdmin}, DepartmentID: ptr(1)}).Scope()
+	for _, tc := range []struct {
+		name    string
+		scope   Scope
+		streets []string
+		want    bool
+	}{
+		{"StreetScopedOwn", streetEditor, []string{huafu}, true},
+		{"StreetScopedOneOfThem", streetEditor, []string{lianhua, huafu}, true},
+		{"StreetScopedOther", streetEditor, []string{lianhua}, false},
+		{"StreetScopedUnknown", streetEditor, []string{""}, false},
+		{"StreetScopedEveryStreet", streetEditor, nil, true},
+		{"AllStreetsOther", deptAdmin, []string{lianhua}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.scope.CoversAny(tc.streets); got != tc.want {
+				t.Fatalf("CoversAny(%q) = %v, want %v", tc.streets, got, tc.want)
+			}
+		})
+	}
+}
+
 func TestScopeWithin(t *testing.T) {
 	admin := (&Member{Roles: []Role{DeptAdmin}, DepartmentID: ptr(1), Streets: []string{"华富街道", "莲花街道"}}).Scope()
 	for _, tt := range []struct {

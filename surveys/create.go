@@ -228,7 +228,7 @@ func (s *Service) check(ctx context.Context, by staff.Scope, n *NewSurvey, regio
 	if err := n.validate(regions, now); err != nil {
 		return err
 	}
-	if err := checkReach(by, n.Audience, regions); err != nil {
+	if err := notify.CheckReach(by, n.Audience, regions); err != nil {
 		return err
 	}
 	return s.checkRule(ctx, by, n.PointsRule)
@@ -312,27 +312,6 @@ func (s *Service) storeItems(tx *gorm.DB, by staff.Scope, author int64, sv *Surv
 		}
 	}
 	return apperr.Fields(fields)
-}
-
-// checkReach refuses an audience that reaches beyond the scope's streets,
-// as a notice's would be: its streets and the streets of its communities
-// must all be covered, and an audience naming neither reaches every
-// street. Returns permission_denied naming "audience.streets" or
-// "audience.communities".
-func checkReach(by staff.Scope, a notify.Audience, r notify.StreetRegions) error {
-	var viaCommunities []string
-	for _, c := range a.Communities {
-		viaCommunities = append(viaCommunities, r.StreetOf(c))
-	}
-	if len(a.Streets) > 0 || len(viaCommunities) == 0 {
-		if err := by.CheckReach("audience.streets", a.Streets); err != nil {
-			return err
-		}
-	}
-	if len(viaCommunities) > 0 {
-		return by.CheckReach("audience.communities", viaCommunities)
-	}
-	return nil
 }
 
 // checkRule checks that a survey of the scope may name points rule code

@@ -207,6 +207,8 @@ func TestReminderNotice(t *testing.T) {
 	}
 }
 
+// TestCheckReach: a survey's audience is held to the scope by the notices'
+// rule (notify.CheckReach), as creating and editing a survey use it.
 func TestCheckReach(t *testing.T) {
 	regions, err := residents.LoadRegions()
 	if err != nil {
@@ -233,7 +235,7 @@ func TestCheckReach(t *testing.T) {
 		{"UnscopedEveryone", everywhere, notify.Audience{}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := checkReach(tc.by, tc.a, regions)
+			err := notify.CheckReach(tc.by, tc.a, regions)
 			if tc.field == "" {
 				if err != nil {
 					t.Fatalf("err=%v, want allowed", err)

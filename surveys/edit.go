@@ -48,19 +48,7 @@ func reach(a notify.Audience, r notify.StreetRegions) []string {
 // covers: such a survey of the scope's department is the scope's to read
 // (its statistics count the scope's streets only).
 func touches(by staff.Scope, a notify.Audience, r notify.StreetRegions) bool {
-	if by.AllStreets() {
-		return true
-	}
-	streets := reach(a, r)
-	if len(streets) == 0 {
-		return true
-	}
-	for _, st := range streets {
-		if by.CoversStreet(st) {
-			return true
-		}
-	}
-	return false
+	return by.CoversAny(reach(a, r))
 }
 
 // readable loads a survey the scope may read: of its department, reaching
@@ -84,7 +72,7 @@ func (s *Service) editable(tx *gorm.DB, by staff.Scope, id int64, r notify.Stree
 	if err != nil {
 		return nil, err
 	}
-	if checkReach(by, sv.Audience, r) != nil {
+	if notify.CheckReach(by, sv.Audience, r) != nil {
 		return nil, ErrNotFound
 	}
 	return sv, nil
