@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/db"
 	"github.com/futian/ifutian/staff"
 )
 
@@ -42,11 +43,6 @@ func (f *EnterpriseFilter) validate(isStreet func(string) bool) error {
 	return apperr.Fields(fields)
 }
 
-// likeEscape escapes the LIKE wildcards of s for a pattern with ESCAPE '!'.
-func likeEscape(s string) string {
-	return strings.NewReplacer("!", "!!", "%", "!%", "_", "!_").Replace(s)
-}
-
 // codePrefix returns q as the start of a code (upper case, spaces and
 // hyphens dropped), or "" if q cannot start one.
 func codePrefix(q string) string {
@@ -76,7 +72,7 @@ func (s *Service) Find(ctx context.Context, scope staff.Scope, f EnterpriseFilte
 	if f.Q != "" {
 		// Names are matched without regard to ASCII case on both databases
 		// (MySQL's utf8mb4_bin compares bytes); codes are stored upper case.
-		like := "%" + likeEscape(strings.ToLower(f.Q)) + "%"
+		like := db.Contains(strings.ToLower(f.Q))
 		if p := codePrefix(f.Q); p != "" {
 			q = q.Where("(LOWER(name) LIKE ? ESCAPE '!' OR uscc LIKE ?)", like, p+"%")
 		} else {

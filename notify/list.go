@@ -63,12 +63,6 @@ func (f *Filter) Validate() error {
 	return apperr.Fields(fields)
 }
 
-// likePattern escapes q for a LIKE … ESCAPE '!' match anywhere.
-func likePattern(q string) string {
-	r := strings.NewReplacer("!", "!!", "%", "!%", "_", "!_")
-	return "%" + r.Replace(q) + "%"
-}
-
 // Find lists the notices within m's scope (those FindByID returns),
 // system notices included, newest first, narrowed by f. next is the cursor
 // of the next page (0 on the last). It returns an invalid_argument error
@@ -81,7 +75,7 @@ func (s *Service) Find(ctx context.Context, m *staff.Member, r StreetRegions, f 
 	now := s.clock()
 	// The department is filtered in SQL; the streets an audience reaches are
 	// in its JSON, so a street-scoped member's pages are filled batch by batch.
-	for before := f.Before; ; {
+	find := func(before int64, n int) ([]Notice, error) {
 		q := by.Filter(s.db.WithContext(ctx).Model(&Notice{}), staff.Columns{Department: "department_id"})
 		switch f.Status {
 		case "":
@@ -111,29 +105,22 @@ func (s *Service) Find(ctx context.Context, m *staff.Member, r StreetRegions, f 
 			q = q.Where("created_at < ?", f.Until.UTC())
 		}
 		if w := strings.TrimSpace(f.Q); w != "" {
-			p := likePattern(w)
+			p := db.Contains(w)
 			q = q.Where("(title LIKE ? ESCAPE '!' OR body LIKE ? ESCAPE '!')", p, p)
 		}
 		if before > 0 {
 			q = q.Where("id < ?", before)
 		}
 		var batch []Notice
-		if err := q.Order("id DESC").Limit(f.Limit + 1).Find(&batch).Error; err != nil {
-			return nil, 0, fmt.Errorf("find notices: %w", err)
+		if err := q.Order("id DESC").Limit(n).Find(&batch).Error; err != nil {
+			return nil, fmt.Errorf("find notices: %w", err)
 		}
-		for i := range batch {
-			if by.AllStreets() || CheckReach(by, batch[i].Audience, r) == nil {
-				items = append(items, batch[i])
-			}
-		}
-		if len(items) > f.Limit || len(batch) <= f.Limit {
-			break
-		}
-		before = batch[len(batch)-1].ID
+		return batch, nil
 	}
-	if len(items) > f.Limit {
-		items = items[:f.Limit]
-		next = items[len(items)-1].ID
+	items, next, err = db.FilteredPage(f.Before, f.Limit, find, func(n *Notice) int64 { return n.ID },
+		func(n *Notice) bool { return by.AllStreets() || CheckReach(by, n.Audience, r) == nil })
+	if err != nil {
+		return nil, 0, err
 	}
 	for i := range items {
 		items[i].fill(now)

@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/db"
 	"github.com/futian/ifutian/staff"
 )
 
@@ -55,7 +56,7 @@ func (s *Service) findManagedRewards(ctx context.Context, sc staff.Scope, f Rewa
 		return nil, 0, apperr.Field("status", "须为 active 或 withdrawn")
 	}
 	if f.Q != "" {
-		q = q.Where("w.name LIKE ? ESCAPE '!'", "%"+likeEscape(f.Q)+"%")
+		q = q.Where("w.name LIKE ? ESCAPE '!'", db.Contains(f.Q))
 	}
 	var rs []RewardStats
 	if err := q.Select("w.*").Where("w.id > ?", f.After).Order("w.id").Limit(f.Limit + 1).Scan(&rs).Error; err != nil {
@@ -86,11 +87,6 @@ func (s *Service) findManagedRewards(ctx context.Context, sc staff.Scope, f Rewa
 		}
 	}
 	return pageOf(rs, f.Limit, func(r RewardStats) int64 { return r.ID })
-}
-
-// likeEscape escapes LIKE's wildcards with "!".
-func likeEscape(s string) string {
-	return strings.NewReplacer("!", "!!", "%", "!%", "_", "!_").Replace(s)
 }
 
 // RewardPatch changes a reward; nil fields (and unset times) are left

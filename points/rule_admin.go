@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/db"
 	"github.com/futian/ifutian/staff"
 )
 
@@ -53,7 +54,7 @@ func (s *Service) FindManagedRules(ctx context.Context, actor *staff.Member, f M
 		q = q.Where(gdb.Session(&gorm.Session{NewDB: true}).Where("r.department_id IS NULL").Or(own))
 	}
 	if f.Q != "" {
-		like := "%" + likeEscape(f.Q) + "%"
+		like := db.Contains(f.Q)
 		q = q.Where("(r.code LIKE ? ESCAPE '!' OR r.name LIKE ? ESCAPE '!')", like, like)
 	}
 	if f.Active != nil {

@@ -84,7 +84,7 @@ func (s *Service) FindQuestions(ctx context.Context, m *staff.Member, f Question
 		q = q.Where("EXISTS (SELECT 1 FROM survey_question_tags t WHERE t.question_id = survey_questions.id AND t.tag = ?)", t)
 	}
 	if w := strings.TrimSpace(f.Q); w != "" {
-		q = q.Where("stem LIKE ? ESCAPE '!'", likePattern(w))
+		q = q.Where("stem LIKE ? ESCAPE '!'", db.Contains(w))
 	}
 	if f.Before > 0 {
 		q = q.Where("id < ?", f.Before)

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/db"
 	"github.com/futian/ifutian/notify"
 	"github.com/futian/ifutian/staff"
 )
@@ -37,12 +38,6 @@ func (f *Filter) Validate() error {
 	return apperr.Fields(fields)
 }
 
-// likePattern escapes q for a LIKE … ESCAPE '!' match anywhere.
-func likePattern(q string) string {
-	r := strings.NewReplacer("!", "!!", "%", "!%", "_", "!_")
-	return "%" + r.Replace(q) + "%"
-}
-
 // Find lists the surveys m may read (readable: their department's,
 // reaching one of their streets), newest first, narrowed by f, without
 // their questions. next is the cursor of the next page (0 on the last).
@@ -55,7 +50,7 @@ func (s *Service) Find(ctx context.Context, m *staff.Member, r notify.StreetRegi
 	now := s.now().UTC()
 	// The department is filtered in SQL; the streets an audience reaches
 	// are in its JSON, so a street-scoped member's pages fill batch by batch.
-	for before := f.Before; ; {
+	find := func(before int64, n int) ([]Survey, error) {
 		q := by.Filter(s.db.WithContext(ctx).Model(&Survey{}), staff.Columns{Department: "department_id"})
 		if f.Kind != "" {
 			q = q.Where("kind = ?", f.Kind)
@@ -70,28 +65,21 @@ func (s *Service) Find(ctx context.Context, m *staff.Member, r notify.StreetRegi
 			q = q.Where("status = ? AND closes_at <= ?", Published, now)
 		}
 		if w := strings.TrimSpace(f.Q); w != "" {
-			q = q.Where("title LIKE ? ESCAPE '!'", likePattern(w))
+			q = q.Where("title LIKE ? ESCAPE '!'", db.Contains(w))
 		}
 		if before > 0 {
 			q = q.Where("id < ?", before)
 		}
 		var batch []Survey
-		if err := q.Order("id DESC").Limit(f.Limit + 1).Find(&batch).Error; err != nil {
-			return nil, 0, fmt.Errorf("find surveys: %w", err)
+		if err := q.Order("id DESC").Limit(n).Find(&batch).Error; err != nil {
+			return nil, fmt.Errorf("find surveys: %w", err)
 		}
-		for i := range batch {
-			if touches(by, batch[i].Audience, r) {
-				items = append(items, batch[i])
-			}
-		}
-		if len(items) > f.Limit || len(batch) <= f.Limit {
-			break
-		}
-		before = batch[len(batch)-1].ID
+		return batch, nil
 	}
-	if len(items) > f.Limit {
-		items = items[:f.Limit]
-		next = items[len(items)-1].ID
+	items, next, err = db.FilteredPage(f.Before, f.Limit, find, func(sv *Survey) int64 { return sv.ID },
+		func(sv *Survey) bool { return touches(by, sv.Audience, r) })
+	if err != nil {
+		return nil, 0, err
 	}
 	for i := range items {
 		items[i].fill(now)
