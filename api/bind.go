@@ -65,14 +65,14 @@ func bindJSON(c *gin.Context, dst any) error {
 		syntaxErr *json.SyntaxError
 	)
 	switch {
-	case err == nil, errors.Is(err, io.EOF):
+	case err == nil, errors.Is(err, io.EOF) && len(body) == 0: // no body: every field left out
 	case errors.As(err, &typeErr):
 		field := typeErr.Field
 		if field == "" {
 			field = "body"
 		}
 		return apperr.Field(field, fmt.Sprintf("类型错误，应为 %s", jsonType(typeErr.Type)))
-	case errors.As(err, &syntaxErr), errors.Is(err, io.ErrUnexpectedEOF):
+	case errors.As(err, &syntaxErr), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF): // EOF here: only white space
 		return apperr.Field("body", "不是有效的 JSON")
 	default:
 		return apperr.Field("body", "无法解析: "+err.Error())
