@@ -41,6 +41,9 @@ func (s *Server) routes() {
 	v1.GET("/wechat/push", s.verifyWeChatPush)
 	v1.POST("/wechat/push", s.receiveWeChatPush)
 	v1.GET("/wechat/media/:token", s.serveCheckMedia)
+	// Photos and avatars by their signed links, for <image>, which sends no
+	// header: the signature names the one picture and the link's expiry.
+	v1.GET("/media/:kind/:id", s.serveMediaLink)
 
 	authed := v1.Group("", s.authenticate)
 	authed.POST("/auth/logout", s.logout)
@@ -50,6 +53,7 @@ func (s *Server) routes() {
 	me.GET("/me", s.getMe)
 	me.PATCH("/me", s.updateMe)
 	me.DELETE("/me", s.deleteMe)
+	me.POST("/me/avatar", s.uploadAvatar)
 	me.POST("/me/phone", s.bindPhone)
 	me.POST("/me/consent", s.consent)
 	me.GET("/me/export", s.exportMe)

@@ -130,7 +130,12 @@ var (
 	}
 	// signedRoutes are called by WeChat, signed with the push token: 403
 	// without a valid signature, whatever the bearer token.
-	signedRoutes   = map[string]bool{"GET /api/v1/wechat/push": true, "POST /api/v1/wechat/push": true}
+	// The signed links to photos and avatars are signed by the server: 403
+	// unsigned.
+	signedRoutes = map[string]bool{
+		"GET /api/v1/wechat/push": true, "POST /api/v1/wechat/push": true,
+		"GET /api/v1/media/:kind/:id": true,
+	}
 	anyTokenRoutes = map[string]bool{"POST /api/v1/auth/logout": true}
 	// anyStaffRoutes are the routes every staff member may call: they name
 	// no permission (GET /admin/me tells a member what they may do).

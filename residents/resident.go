@@ -32,7 +32,8 @@ type Resident struct {
 	OpenID           *string    `json:"-" gorm:"column:openid"`
 	UnionID          *string    `json:"-" gorm:"column:unionid"`
 	Nickname         string     `json:"nickname"`
-	AvatarURL        string     `json:"avatar_url"`
+	AvatarURL        string     `json:"avatar_url"` // an https address, or a signed link to the uploaded avatar
+	AvatarKey        *string    `json:"-"`          // the uploaded avatar's stored file
 	PhoneEnc         []byte     `json:"-"`
 	PhoneHash        []byte     `json:"-"`
 	PhoneMasked      string     `json:"phone_masked"`
@@ -94,6 +95,7 @@ type Service struct {
 	box     *pii.Box
 	hooks   Hooks
 	codes   *MemberCodes
+	avatars Avatars
 	now     func() time.Time
 }
 
@@ -136,6 +138,7 @@ func (s *Service) Login(ctx context.Context, openID, unionID string) (r *Residen
 }
 
 func (s *Service) withTags(ctx context.Context, r *Resident) (*Resident, bool, error) {
+	s.link(r)
 	if err := s.db.WithContext(ctx).Model(&residentTag{}).Where("resident_id = ?", r.ID).Order("tag").Pluck("tag", &r.Tags).Error; err != nil {
 		return nil, false, err
 	}
@@ -239,6 +242,10 @@ func (s *Service) Update(ctx context.Context, id int64, p Patch) (*Resident, err
 			updates["nickname"] = *p.Nickname
 		}
 		if p.AvatarURL != nil {
+			// An address replaces an uploaded avatar, whose file goes.
+			if err := s.dropAvatarTx(tx, id, s.now().UTC()); err != nil {
+				return err
+			}
 			updates["avatar_url"] = *p.AvatarURL
 		}
 		if p.BirthYear != nil {
@@ -331,9 +338,11 @@ func (s *Service) Consent(ctx context.Context, id int64, version string) (*Resid
 // Export is everything the service holds about one resident: the profile
 // with the full phone number, consents, and one section per other module.
 type Export struct {
-	Profile  *Resident      `json:"profile"`
-	Phone    string         `json:"phone"`
-	Consents []consent      `json:"consents"`
+	Profile  *Resident `json:"profile"`
+	Phone    string    `json:"phone"`
+	Consents []consent `json:"consents"`
+	// Avatar tells whether an avatar was uploaded, with a link to it.
+	Avatar   *AvatarExport  `json:"avatar"`
 	Sections map[string]any `json:"sections"`
 }
 
@@ -343,7 +352,7 @@ func (s *Service) Export(ctx context.Context, id int64) (*Export, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Export{Profile: r, Consents: []consent{}}
+	e := &Export{Profile: r, Consents: []consent{}, Avatar: s.exportAvatar(r)}
 	if len(r.PhoneEnc) > 0 {
 		if e.Phone, err = s.box.Open(r.PhoneEnc); err != nil {
 			return nil, fmt.Errorf("export: %w", err)
@@ -381,6 +390,9 @@ func (s *Service) Delete(ctx context.Context, id int64) error {
 		}
 		if res.RowsAffected == 0 {
 			return ErrNotFound
+		}
+		if err := s.dropAvatarTx(tx, id, now); err != nil {
+			return err
 		}
 		if err := tx.Where("resident_id = ?", id).Delete(&residentTag{}).Error; err != nil {
 			return err
