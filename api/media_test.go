@@ -130,7 +130,7 @@ func TestPhotoLinks(t *testing.T) {
 	path1, q1, _ := strings.Cut(p1.URL, "?")
 	path2, _, _ := strings.Cut(p2.URL, "?")
 	id1 := mustAtoi(t, path1[strings.LastIndex(path1, "/")+1:])
-	expired := e.srv.Links.Link(media.KindPhoto, id1, media.SizeFull, time.Now().Add(-media.LinkTTL-media.LinkStep-time.Second)).URL
+	expired := e.srv.Links.LinkAt(media.KindPhoto, id1, media.SizeFull, time.Now().Add(-media.LinkTTL-media.LinkStep-time.Second)).URL
 	sig := q1[strings.Index(q1, "sig=")+4:]
 	flipped := "A"
 	if sig[0] == 'A' {

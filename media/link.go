@@ -55,9 +55,14 @@ type Link struct {
 	ExpiresAt time.Time
 }
 
-// Link returns a link to picture id of kind in size, valid from now for
-// LinkTTL to LinkTTL+LinkStep.
-func (s *Signer) Link(kind string, id int64, size string, now time.Time) Link {
+// Link returns a link to picture id of kind in size, valid from now (the
+// wall clock, which Verify reads too) for LinkTTL to LinkTTL+LinkStep.
+func (s *Signer) Link(kind string, id int64, size string) Link {
+	return s.LinkAt(kind, id, size, time.Now())
+}
+
+// LinkAt returns the link Link gives at now.
+func (s *Signer) LinkAt(kind string, id int64, size string, now time.Time) Link {
 	exp := now.Add(LinkTTL).Truncate(LinkStep).Add(LinkStep).Unix()
 	q := url.Values{}
 	q.Set("exp", strconv.FormatInt(exp, 10))

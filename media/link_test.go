@@ -10,7 +10,7 @@ import (
 func TestSignerLinks(t *testing.T) {
 	s := NewSigner([]byte("0123456789abcdef0123456789abcdef"), "https://ifutian.example")
 	now := time.Date(2026, 12, 7, 10, 1, 30, 0, time.UTC)
-	l := s.Link(KindPhoto, 42, SizeThumb, now)
+	l := s.LinkAt(KindPhoto, 42, SizeThumb, now)
 	if !strings.HasPrefix(l.URL, "https://ifutian.example/api/v1/media/photos/42?") {
 		t.Fatalf("link %s", l.URL)
 	}
@@ -18,7 +18,7 @@ func TestSignerLinks(t *testing.T) {
 		t.Fatalf("expires %v, want %v (10 minutes, rounded up to 5)", got, want)
 	}
 	// Links given within one step are the same, so clients cache them.
-	if again := s.Link(KindPhoto, 42, SizeThumb, now.Add(3*time.Minute)); again != l {
+	if again := s.LinkAt(KindPhoto, 42, SizeThumb, now.Add(3*time.Minute)); again != l {
 		t.Fatalf("links within one step differ: %s, %s", l.URL, again.URL)
 	}
 	u, _ := url.Parse(l.URL)

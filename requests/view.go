@@ -32,11 +32,11 @@ type PhotoInfo struct {
 
 // linkPhotos gives each photo of v its signed links.
 func (s *Service) linkPhotos(v *View) {
-	now := s.clock()
+	now := time.Now() // the links' clock is the wall clock, as their check's
 	for i := range v.Photos {
 		p := &v.Photos[i]
-		full := s.links.Link(media.KindPhoto, p.ID, media.SizeFull, now)
-		thumb := s.links.Link(media.KindPhoto, p.ID, media.SizeThumb, now)
+		full := s.links.LinkAt(media.KindPhoto, p.ID, media.SizeFull, now)
+		thumb := s.links.LinkAt(media.KindPhoto, p.ID, media.SizeThumb, now)
 		p.URL, p.ThumbURL, p.LinksExpireAt = full.URL, thumb.URL, &full.ExpiresAt
 	}
 }

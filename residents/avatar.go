@@ -55,7 +55,7 @@ func (s *Service) SetAvatars(a Avatars) { s.avatars = a }
 // has one.
 func (s *Service) link(r *Resident) {
 	if r.AvatarKey != nil && s.avatars.Links != nil {
-		r.AvatarURL = s.avatars.Links.Link(media.KindAvatar, r.ID, media.SizeFull, s.now()).URL
+		r.AvatarURL = s.avatars.Links.Link(media.KindAvatar, r.ID, media.SizeFull).URL
 	}
 }
 
@@ -178,6 +178,6 @@ func (s *Service) exportAvatar(r *Resident) *AvatarExport {
 	if r.AvatarKey == nil || s.avatars.Links == nil {
 		return &AvatarExport{}
 	}
-	l := s.avatars.Links.Link(media.KindAvatar, r.ID, media.SizeFull, s.now())
+	l := s.avatars.Links.Link(media.KindAvatar, r.ID, media.SizeFull)
 	return &AvatarExport{Uploaded: true, URL: l.URL, URLExpiry: &l.ExpiresAt, Format: fmt.Sprintf("JPEG %d×%d，已去除 EXIF", AvatarSide, AvatarSide)}
 }

@@ -180,7 +180,7 @@ func (s *Service) ResolveMemberCode(ctx context.Context, scope staff.Scope, code
 	}
 	staff.AuditTarget(ctx, "resident", fmt.Sprint(id))
 	if m.AvatarKey != nil && s.avatars.Links != nil {
-		m.AvatarURL = s.avatars.Links.Link(media.KindAvatar, m.ID, media.SizeFull, s.now()).URL
+		m.AvatarURL = s.avatars.Links.Link(media.KindAvatar, m.ID, media.SizeFull).URL
 	}
 	return &m, nil
 }
