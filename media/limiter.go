@@ -41,9 +41,9 @@ const (
 var ErrBusy = apperr.New(apperr.RateLimited, "图片处理繁忙，请稍后再试").With("retry_after_s", int(RetryAfter/time.Second))
 
 // Limiter bounds the decodes of one process: the memory they hold at once
-// (by each decode's estimated cost) and how many run (no more than the
-// CPUs, so decoding leaves other requests their share). It is safe for
-// concurrent use; one Limiter serves every kind of upload.
+// (by each decode's estimated cost) and how many run (half the CPUs, at
+// least one, so that decoding leaves every other request a CPU). It is
+// safe for concurrent use; one Limiter serves every kind of upload.
 type Limiter struct {
 	bytes  *semaphore.Weighted
 	slots  *semaphore.Weighted
@@ -52,11 +52,11 @@ type Limiter struct {
 }
 
 // NewLimiter returns a Limiter holding at most budget bytes of decodes at
-// once, in at most slots decodes (0: GOMAXPROCS, at least 2), each waiting
-// at most wait for its turn.
+// once, in at most slots decodes (0: half of GOMAXPROCS, at least one),
+// each waiting at most wait for its turn.
 func NewLimiter(budget int64, slots int, wait time.Duration) *Limiter {
 	if slots <= 0 {
-		slots = max(2, runtime.GOMAXPROCS(0))
+		slots = max(1, runtime.GOMAXPROCS(0)/2)
 	}
 	return &Limiter{
 		bytes: semaphore.NewWeighted(budget), slots: semaphore.NewWeighted(int64(slots)),
@@ -64,8 +64,8 @@ func NewLimiter(budget int64, slots int, wait time.Duration) *Limiter {
 	}
 }
 
-// NewDefaultLimiter returns a Limiter with DefaultBudget, a slot per CPU
-// and DefaultWait.
+// NewDefaultLimiter returns a Limiter with DefaultBudget, a slot per two
+// CPUs and DefaultWait.
 func NewDefaultLimiter() *Limiter { return NewLimiter(DefaultBudget, 0, DefaultWait) }
 
 // Budget is the memory the Limiter lets decodes hold at once.
