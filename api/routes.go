@@ -48,7 +48,8 @@ func (s *Server) routes() {
 
 	me := authed.Group("", s.residentOnly)
 	me.GET("/me", s.getMe)
-	me.PATCH("/me", s.updateMe)
+	me.PUT("/me", s.updateMe)  // partial: fields left out are unchanged (wx.request has no PATCH)
+	me.PATCH("/me", s.patchMe) // the same, for HTTP clients that send PATCH
 	me.DELETE("/me", s.deleteMe)
 	me.POST("/me/phone", s.bindPhone)
 	me.POST("/me/consent", s.consent)
