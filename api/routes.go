@@ -81,7 +81,8 @@ func (s *Server) routes() {
 	me.GET("/surveys", s.listSurveys)
 	me.GET("/surveys/:id", s.getSurvey)
 	me.POST("/surveys/:id/attempts", s.startAttempt)
-	me.POST("/attempts/:id/submit", s.submitAttempt)
+	me.GET("/attempts/:id", s.getAttempt)
+	me.POST("/attempts/:id/submit", s.submitAttempt) // a repeat with the same answers answers the stored result
 	me.POST("/surveys/:id/responses", s.submitResponse)
 
 	me.POST("/requests/photos", s.uploadRequestPhoto)
