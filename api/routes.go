@@ -32,6 +32,7 @@ func (s *Server) routes() {
 	v1.POST("/auth/wechat-login", s.wechatLogin)
 	v1.POST("/auth/staff-login", s.staffLogin)
 	v1.GET("/regions", s.listRegions)
+	v1.GET("/config", s.getClientConfig) // what the mini program needs of the configuration
 	v1.GET("/points/rules", s.listRules)
 	v1.GET("/enterprises/:uscc/rating", s.publicRating)
 	v1.GET("/requests/public", s.listPublicRequests)

@@ -46,6 +46,10 @@ const (
 	UnattachedPhotoTTL = time.Hour // an upload no submit referenced is swept after this
 )
 
+// PhotoTypes are the kinds of image an upload may be (told by its content,
+// not its name or header).
+var PhotoTypes = []string{"image/jpeg", "image/png", "image/webp"}
+
 // Request is a resident's request as stored.
 type Request struct {
 	ID              int64
