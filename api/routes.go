@@ -72,6 +72,8 @@ func (s *Server) routes() {
 	me.GET("/me/enterprises", s.myEnterprises)
 	me.GET("/enterprises/:uscc", s.getEnterprise)
 	me.POST("/enterprises/:uscc/objections", s.createObjection)
+	me.GET("/enterprises/:uscc/objections", s.listEnterpriseObjections) // the caller's own
+	me.GET("/me/objections", s.listMyObjections)
 	me.GET("/enterprises/:uscc/benefits", s.enterpriseBenefits)
 
 	me.GET("/notices", s.listInbox)
