@@ -48,6 +48,7 @@ func (s *Server) routes() {
 	authed.POST("/auth/change-password", s.staffOnly, s.audited(false), s.changePassword) // a staff member's own password
 
 	me := authed.Group("", s.residentOnly)
+	me.GET("/home", s.getHome) // the home screen in one read
 	me.GET("/me", s.getMe)
 	me.PUT("/me", s.updateMe)  // partial: fields left out are unchanged (wx.request has no PATCH)
 	me.PATCH("/me", s.patchMe) // the same, for HTTP clients that send PATCH
