@@ -193,7 +193,9 @@ func applySubmit(tx *gorm.DB, a *Attempt, p *submitPlan) error {
 // stored result with 0 points and the error (the award is idempotent on
 // the attempt, so it can be replayed).
 func (s *Service) Submit(ctx context.Context, residentID, attemptID int64, answers map[string][]string) (*Result, error) {
-	now := s.now().UTC()
+	// As precise as MySQL keeps it, so a repeat's stored result reads the
+	// same submitted_at as the first answer.
+	now := s.now().UTC().Truncate(time.Microsecond)
 	var (
 		sv     Survey
 		plan   *submitPlan
