@@ -53,14 +53,18 @@ func (p pageReq) AfterID() (int64, error) {
 	return id, nil
 }
 
-// maxPageSize is the largest page_size a list takes.
-const maxPageSize = 100
+// maxPageSize is the largest page_size a list takes, defaultPageSize the
+// size of a page when none is asked for.
+const (
+	maxPageSize     = 100
+	defaultPageSize = 20
+)
 
 // parsePage reads the pagination parameters: page_size defaults to 20 and
 // must lie in 1–100 (anything else is invalid_argument naming page_size,
 // as the OpenAPI document says); page_token is opaque to clients.
 func parsePage(c *gin.Context) (pageReq, error) {
-	p := pageReq{Limit: 20}
+	p := pageReq{Limit: defaultPageSize}
 	if v := c.Query("page_size"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > maxPageSize {

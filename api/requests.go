@@ -69,7 +69,7 @@ func (s *Server) listMyRequests(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	vs, next, err := s.Requests.Mine(c.Request.Context(), residentID(c), limit, before)
+	vs, next, err := s.Requests.Mine(c.Request.Context(), residentID(c), c.Query("status"), limit, before)
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -32,6 +32,7 @@ func (s *Server) routes() {
 	v1.POST("/auth/wechat-login", s.wechatLogin)
 	v1.POST("/auth/staff-login", s.staffLogin)
 	v1.GET("/regions", s.listRegions)
+	v1.GET("/config", s.getClientConfig) // what the mini program needs of the configuration
 	v1.GET("/points/rules", s.listRules)
 	v1.GET("/enterprises/:uscc/rating", s.publicRating)
 	v1.GET("/requests/public", s.listPublicRequests)
@@ -50,8 +51,10 @@ func (s *Server) routes() {
 	authed.POST("/auth/change-password", s.staffOnly, s.audited(false), s.changePassword) // a staff member's own password
 
 	me := authed.Group("", s.residentOnly)
+	me.GET("/home", s.getHome) // the home screen in one read
 	me.GET("/me", s.getMe)
-	me.PATCH("/me", s.updateMe)
+	me.PUT("/me", s.updateMe)  // partial: fields left out are unchanged (wx.request has no PATCH)
+	me.PATCH("/me", s.patchMe) // the same, for HTTP clients that send PATCH
 	me.DELETE("/me", s.deleteMe)
 	me.POST("/me/avatar", s.uploadAvatar)
 	me.POST("/me/phone", s.bindPhone)
@@ -74,6 +77,8 @@ func (s *Server) routes() {
 	me.GET("/me/enterprises", s.myEnterprises)
 	me.GET("/enterprises/:uscc", s.getEnterprise)
 	me.POST("/enterprises/:uscc/objections", s.createObjection)
+	me.GET("/enterprises/:uscc/objections", s.listEnterpriseObjections) // the caller's own
+	me.GET("/me/objections", s.listMyObjections)
 	me.GET("/enterprises/:uscc/benefits", s.enterpriseBenefits)
 
 	me.GET("/notices", s.listInbox)
@@ -84,7 +89,8 @@ func (s *Server) routes() {
 	me.GET("/surveys", s.listSurveys)
 	me.GET("/surveys/:id", s.getSurvey)
 	me.POST("/surveys/:id/attempts", s.startAttempt)
-	me.POST("/attempts/:id/submit", s.submitAttempt)
+	me.GET("/attempts/:id", s.getAttempt)
+	me.POST("/attempts/:id/submit", s.submitAttempt) // a repeat with the same answers answers the stored result
 	me.POST("/surveys/:id/responses", s.submitResponse)
 
 	me.POST("/requests/photos", s.uploadRequestPhoto)

@@ -124,7 +124,7 @@ var (
 	publicRoutes = map[string]bool{
 		"GET /healthz": true, "GET /readyz": true, "GET /metrics": true, "GET /openapi.json": true, "GET /docs": true, "GET /docs/:file": true,
 		"POST /api/v1/auth/wechat-login": true, "POST /api/v1/auth/staff-login": true,
-		"GET /api/v1/regions": true, "GET /api/v1/points/rules": true, "GET /api/v1/enterprises/:uscc/rating": true,
+		"GET /api/v1/regions": true, "GET /api/v1/config": true, "GET /api/v1/points/rules": true, "GET /api/v1/enterprises/:uscc/rating": true,
 		"GET /api/v1/requests/public": true, "GET /api/v1/requests/categories": true,
 		"GET /api/v1/wechat/media/:token": true, // the check's unguessable token is the credential
 	}

@@ -52,6 +52,10 @@ const (
 	UnattachedPhotoTTL = time.Hour // an upload no submit referenced is swept after this
 )
 
+// PhotoTypes are the kinds of image an upload may be (told by its content,
+// not its name or header).
+var PhotoTypes = []string{"image/jpeg", "image/png", "image/webp"}
+
 // Request is a resident's request as stored.
 type Request struct {
 	ID              int64
@@ -98,14 +102,17 @@ type Request struct {
 
 // Event is one step of a request's history.
 type Event struct {
-	ID               int64     `json:"-"`
-	RequestID        int64     `json:"-"`
-	Action           string    `json:"action"`
-	ActorID          int64     `json:"-"`
-	FromDepartmentID *int64    `json:"from_department_id,string"`
-	ToDepartmentID   *int64    `json:"to_department_id,string"`
-	Reason           string    `json:"reason"`
-	CreatedAt        time.Time `json:"created_at"`
+	ID               int64  `json:"-"`
+	RequestID        int64  `json:"-"`
+	Action           string `json:"action"`
+	ActorID          int64  `json:"-"`
+	FromDepartmentID *int64 `json:"from_department_id,string"`
+	ToDepartmentID   *int64 `json:"to_department_id,string"`
+	// The departments' names, as the resident reads a transfer.
+	FromDepartmentName string    `json:"from_department_name" gorm:"-"`
+	ToDepartmentName   string    `json:"to_department_name" gorm:"-"`
+	Reason             string    `json:"reason"`
+	CreatedAt          time.Time `json:"created_at"`
 }
 
 // TableName maps Event to request_events.

@@ -121,6 +121,13 @@ func (s *Service) buildViews(ctx context.Context, rows []Request, forStaff bool)
 	if err := q.Where("request_id IN ?", ids).Order("request_id, id").Find(&events).Error; err != nil {
 		return nil, fmt.Errorf("load history: %w", err)
 	}
+	for _, e := range events {
+		for _, d := range []*int64{e.FromDepartmentID, e.ToDepartmentID} {
+			if d != nil {
+				deptIDs = append(deptIDs, *d)
+			}
+		}
+	}
 	names, err := s.departmentNames(ctx, deptIDs)
 	if err != nil {
 		return nil, err
@@ -175,6 +182,12 @@ func (s *Service) buildViews(ctx context.Context, rows []Request, forStaff bool)
 	}
 	for _, e := range events {
 		i := idx[e.RequestID]
+		if e.FromDepartmentID != nil {
+			e.FromDepartmentName = names[*e.FromDepartmentID]
+		}
+		if e.ToDepartmentID != nil {
+			e.ToDepartmentName = names[*e.ToDepartmentID]
+		}
 		out[i].History = append(out[i].History, e)
 	}
 	if !forStaff {

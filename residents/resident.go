@@ -96,13 +96,40 @@ type Service struct {
 	hooks   Hooks
 	codes   *MemberCodes
 	avatars Avatars
+	policy  string // the privacy policy's current version: the one consent must name
 	now     func() time.Time
 }
 
 // New returns a Service.
 func New(gdb *gorm.DB, regions *Regions, box *pii.Box, hooks Hooks) *Service {
-	return &Service{db: gdb, regions: regions, box: box, hooks: hooks, now: time.Now}
+	return &Service{db: gdb, regions: regions, box: box, hooks: hooks, policy: DefaultPolicyVersion, now: time.Now}
 }
+
+// DefaultPolicyVersion is the privacy policy's version unless configured
+// (IFUTIAN_PRIVACY_POLICY_VERSION).
+const DefaultPolicyVersion = "2026-12"
+
+// CheckPolicyVersion checks the form of a privacy policy version: 1–32
+// letters, digits or . _ -.
+func CheckPolicyVersion(v string) error {
+	if !versionRE.MatchString(v) {
+		return errors.New("want 1–32 letters, digits or . _ -")
+	}
+	return nil
+}
+
+// SetPolicyVersion sets the privacy policy's current version, the only
+// one a consent may name (call it before serving).
+func (s *Service) SetPolicyVersion(v string) error {
+	if err := CheckPolicyVersion(v); err != nil {
+		return fmt.Errorf("privacy policy version %q: %w", v, err)
+	}
+	s.policy = v
+	return nil
+}
+
+// PolicyVersion returns the privacy policy's current version.
+func (s *Service) PolicyVersion() string { return s.policy }
 
 // Regions returns the district's streets, communities and self tags.
 func (s *Service) Regions() *Regions { return s.regions }
@@ -310,11 +337,16 @@ func (s *Service) FindByPhone(ctx context.Context, phone string) (*Resident, err
 
 var versionRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,32}$`)
 
-// Consent records that a resident accepted a version of the privacy policy;
-// every consent is kept with its time.
+// Consent records that a resident accepted the privacy policy's current
+// version; every consent is kept with its time. A consent naming another
+// version (an old dialog, a typo) is an invalid_argument error naming
+// "version": nobody consents to a text the service does not show.
 func (s *Service) Consent(ctx context.Context, id int64, version string) (*Resident, error) {
 	if !versionRE.MatchString(version) {
 		return nil, apperr.Field("version", "须为 1–32 个字母、数字或 . _ -")
+	}
+	if version != s.policy {
+		return nil, apperr.Field("version", "须为当前隐私政策的版本 "+s.policy+"，请阅读最新的隐私政策后再同意")
 	}
 	now := s.now().UTC()
 	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {

@@ -213,7 +213,10 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *instance, err 
 			}
 		})
 	})
-	if err := setPointsLevels(a.Points, cfg.Levels); err != nil {
+	if err := setPointsLevels(a.Points, cfg.Levels, cfg.LevelNames); err != nil {
+		return nil, err
+	}
+	if err := a.Residents.SetPolicyVersion(cfg.PolicyVersion); err != nil {
 		return nil, err
 	}
 	a.workers = append(a.workers,
