@@ -314,15 +314,12 @@ func (s *Service) Attend(ctx context.Context, m *staff.Member, id int64, action 
 		return nil, false, err
 	}
 	gdb := s.db.WithContext(ctx)
-	if _, err := s.owned(gdb, m.Scope(), id, false); err != nil {
+	by := m.Scope()
+	if _, err := s.owned(gdb, by, id, false); err != nil {
 		return nil, false, err
 	}
-	var n int64
-	if err := gdb.Table("residents").Where("id = ? AND deleted_at IS NULL", residentID).Count(&n).Error; err != nil {
-		return nil, false, fmt.Errorf("record attendance: %w", err)
-	}
-	if n == 0 {
-		return nil, false, ErrResidentNotFound
+	if err := residentInScope(gdb, by, residentID); err != nil {
+		return nil, false, err
 	}
 	staff.AuditDetail(ctx, fmt.Sprintf("%s %s, resident %d", mk.method, action, residentID))
 	_, _, repeated, err := s.attend(ctx, id, residentID, action, mk)
@@ -330,7 +327,25 @@ func (s *Service) Attend(ctx context.Context, m *staff.Member, id int64, action 
 		return nil, false, err
 	}
 	e, err := s.rosterEntry(gdb, id, residentID)
-	return e, repeated, err
+	if err != nil {
+		return nil, false, err
+	}
+	e.concealFrom(m)
+	return e, repeated, nil
+}
+
+// residentInScope checks that a resident exists (not erased) and lives on
+// a street by covers. Returns ErrResidentNotFound otherwise, the same for
+// both, so scope never confirms that a resident exists.
+func residentInScope(q *gorm.DB, by staff.Scope, residentID int64) error {
+	var streets []string
+	if err := q.Table("residents").Where("id = ? AND deleted_at IS NULL", residentID).Limit(1).Pluck("street", &streets).Error; err != nil {
+		return fmt.Errorf("find resident: %w", err)
+	}
+	if len(streets) == 0 || !by.CoversStreet(streets[0]) {
+		return ErrResidentNotFound
+	}
+	return nil
 }
 
 // idOf formats an ID for audit entries.

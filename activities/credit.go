@@ -262,7 +262,11 @@ func (s *Service) AdjustHours(ctx context.Context, m *staff.Member, id int64, ad
 	repeated := false
 	err := s.transact(ctx, func(tx *gorm.DB) error {
 		repeated = false
-		if _, err := s.owned(tx, m.Scope(), id, false); err != nil {
+		by := m.Scope()
+		if _, err := s.owned(tx, by, id, false); err != nil {
+			return err
+		}
+		if err := residentInScope(tx, by, adj.ResidentID); err != nil {
 			return err
 		}
 		q := tx.Where("activity_id = ? AND resident_id = ?", id, adj.ResidentID)

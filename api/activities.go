@@ -261,6 +261,11 @@ func (s *Server) recordAttendance(c *gin.Context, action string) {
 	}
 	w := activities.Who{MemberCode: req.MemberCode, Reason: req.Reason}
 	if req.ResidentID != "" {
+		// A typed ID could be tried in bulk, unlike a scanned member code.
+		if err := s.throttleLookup(c); err != nil {
+			s.fail(c, err)
+			return
+		}
 		id, err := parseID("resident_id", req.ResidentID)
 		if err != nil {
 			s.fail(c, err)

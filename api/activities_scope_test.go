@@ -1,0 +1,135 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/futian/ifutian/internal/ratelimit"
+	"github.com/futian/ifutian/staff"
+)
+
+// TestHandCheckinScope (issue 21 item 3): staff record attendance, adjust
+// hours and read the roster only for residents of their streets; any other
+// resident answers like a missing one (404), with nothing written. A member
+// without residents.read sees who checked in by nickname and masked phone
+// only.
+func TestHandCheckinScope(t *testing.T) {
+	w := newActWorld(t)
+	id := w.published(w.editor, map[string]any{"walk_ins": true, "audience": map[string]any{}})
+	huafu, huafuID := w.residentOn("hc-huafu", "华富街道")
+	w.bindPhone(huafu, "13812340001")
+	lianhua, lianhuaID := w.residentOn("hc-lianhua", "莲花街道")
+	verifierHuafu, _ := w.staffer([]staff.Role{staff.Verifier}, "华富街道")
+	editorHuafu, _ := w.staffer([]staff.Role{staff.Editor}, "华富街道")
+	adminHuafu, _ := w.staffer([]staff.Role{staff.DeptAdmin}, "华富街道")
+	lid := strconv.FormatInt(lianhuaID, 10)
+	w.at(w.clock().Add(24*time.Hour + 5*time.Minute))
+
+	var mc struct {
+		Code string `json:"code"`
+	}
+	decode(t, w.do("GET", "/api/v1/me/member-code", lianhua, nil), &mc)
+	before := w.snapshotCounts()
+	byHand := map[string]string{"resident_id": lid, "reason": "现场登记"}
+	wantError(t, w.do("POST", "/api/v1/admin/activities/"+id+"/checkins", verifierHuafu, byHand), http.StatusNotFound, "not_found", "")
+	wantError(t, w.do("POST", "/api/v1/admin/activities/"+id+"/checkins", verifierHuafu, map[string]string{"member_code": mc.Code}), http.StatusNotFound, "not_found", "")
+	if after := w.snapshotCounts(); after != before {
+		t.Fatalf("an out-of-scope check-in wrote: %s → %s", before, after)
+	}
+	// A missing resident answers the same.
+	rec := w.do("POST", "/api/v1/admin/activities/"+id+"/checkins", verifierHuafu, map[string]string{"resident_id": "99999999", "reason": "现场登记"})
+	wantError(t, rec, http.StatusNotFound, "not_found", "")
+	missing := rec.Body.String()
+	rec = w.do("POST", "/api/v1/admin/activities/"+id+"/checkins", verifierHuafu, byHand)
+	if rec.Body.String() != missing {
+		t.Fatalf("out of scope %s, missing %s", rec.Body.String(), missing)
+	}
+
+	// A member covering every street checks the 莲花 resident in; the
+	// 华富-limited members can neither check them out, nor adjust their
+	// hours, nor see them on the roster.
+	wantStatus(t, w.do("POST", "/api/v1/admin/activities/"+id+"/checkins", w.verifier, byHand), http.StatusCreated)
+	before = w.snapshotCounts()
+	w.at(w.clock().Add(time.Hour))
+	wantError(t, w.do("POST", "/api/v1/admin/activities/"+id+"/checkouts", verifierHuafu, byHand), http.StatusNotFound, "not_found", "")
+	wantError(t, w.do("POST", "/api/v1/admin/activities/"+id+"/checkouts", verifierHuafu, map[string]string{"member_code": mc.Code}), http.StatusNotFound, "not_found", "")
+	wantError(t, w.do("POST", "/api/v1/admin/activities/"+id+"/hours-adjustments", editorHuafu,
+		map[string]any{"resident_id": lid, "hours": 1, "reason": "补记"}), http.StatusNotFound, "not_found", "")
+	if after := w.snapshotCounts(); after != before {
+		t.Fatalf("out-of-scope writes: %s → %s", before, after)
+	}
+	for _, path := range []string{"/roster", "/roster?attendance=checked_in", "/roster/export"} {
+		rec := w.do("GET", "/api/v1/admin/activities/"+id+path, editorHuafu, nil)
+		wantStatus(t, rec, http.StatusOK)
+		if strings.Contains(rec.Body.String(), lid) {
+			t.Fatalf("GET %s shows the 莲花 resident to a 华富 member: %s", path, rec.Body.String())
+		}
+		rec = w.do("GET", "/api/v1/admin/activities/"+id+path, w.editor, nil)
+		if !strings.Contains(rec.Body.String(), lid) {
+			t.Fatalf("GET %s lacks the resident for a member of every street: %s", path, rec.Body.String())
+		}
+	}
+
+	// In scope: the verifier (no residents.read) sees nickname and masked
+	// phone, what confirms the person at the door, not where they live.
+	rec = w.do("POST", "/api/v1/admin/activities/"+id+"/checkins", verifierHuafu,
+		map[string]string{"resident_id": strconv.FormatInt(huafuID, 10), "reason": "忘带手机"})
+	wantStatus(t, rec, http.StatusCreated)
+	for _, s := range []string{`"phone_masked":"138****0001"`, `"street":""`, `"community":""`, `"attendance":"checked_in"`} {
+		if !strings.Contains(rec.Body.String(), s) {
+			t.Fatalf("a verifier's check-in answer lacks %s: %s", s, rec.Body.String())
+		}
+	}
+	rec = w.do("GET", "/api/v1/admin/activities/"+id+"/roster", verifierHuafu, nil)
+	if strings.Contains(rec.Body.String(), "华富街道") {
+		t.Fatalf("a verifier's roster shows streets: %s", rec.Body.String())
+	}
+	rec = w.do("GET", "/api/v1/admin/activities/"+id+"/roster", adminHuafu, nil)
+	if !strings.Contains(rec.Body.String(), `"street":"华富街道"`) {
+		t.Fatalf("a department admin's roster lacks the street: %s", rec.Body.String())
+	}
+}
+
+// TestHandCheckinThrottled (issue 21 item 3): a check-in or check-out by a
+// typed resident ID counts as a resident look-up (the limit of POST
+// /admin/residents/lookup, per member); scanned member codes do not.
+func TestHandCheckinThrottled(t *testing.T) {
+	w := newActWorldWith(t, func(c *Config) {
+		c.Limits = DefaultLimits
+		c.Limits.ResidentLookup = ratelimit.Limit{Count: 3, Period: time.Hour}
+	})
+	id := w.published(w.editor, map[string]any{"walk_ins": true, "capacity": 10})
+	w.at(w.clock().Add(24 * time.Hour))
+	for i := range 3 {
+		wantError(t, w.do("POST", "/api/v1/admin/activities/"+id+"/checkins", w.verifier,
+			map[string]string{"resident_id": strconv.Itoa(99999990 + i), "reason": "现场登记"}), http.StatusNotFound, "not_found", "")
+	}
+	tok, rid := w.residentOn("throttle-alice", "华富街道")
+	before := w.snapshotCounts()
+	rec := w.do("POST", "/api/v1/admin/activities/"+id+"/checkins", w.verifier,
+		map[string]string{"resident_id": strconv.FormatInt(rid, 10), "reason": "现场登记"})
+	wantError(t, rec, http.StatusTooManyRequests, "rate_limited", "")
+	if rec.Header().Get("Retry-After") == "" {
+		t.Fatal("429 without Retry-After")
+	}
+	wantError(t, w.do("POST", "/api/v1/admin/activities/"+id+"/checkouts", w.verifier,
+		map[string]string{"resident_id": strconv.FormatInt(rid, 10), "reason": "现场登记"}), http.StatusTooManyRequests, "rate_limited", "")
+	if after := w.snapshotCounts(); after != before {
+		t.Fatalf("a throttled check-in wrote: %s → %s", before, after)
+	}
+	var mc struct {
+		Code string `json:"code"`
+	}
+	decode(t, w.do("GET", "/api/v1/me/member-code", tok, nil), &mc)
+	wantStatus(t, w.do("POST", "/api/v1/admin/activities/"+id+"/checkins", w.verifier, map[string]string{"member_code": mc.Code}), http.StatusCreated)
+	// The look-up by phone shares the limit.
+	officer, _ := w.staffer([]staff.Role{staff.PointsOfficer})
+	for i := range 3 {
+		wantError(t, w.do("POST", "/api/v1/admin/residents/lookup", officer, map[string]any{"phone": "1390000000" + strconv.Itoa(i)}), http.StatusNotFound, "not_found", "")
+	}
+	wantError(t, w.do("POST", "/api/v1/admin/activities/"+id+"/checkins", officer,
+		map[string]string{"resident_id": strconv.FormatInt(rid, 10), "reason": "现场登记"}), http.StatusTooManyRequests, "rate_limited", "")
+}
