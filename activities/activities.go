@@ -52,6 +52,7 @@ var (
 	ErrNotSignedUp      = apperr.New(apperr.Conflict, "未报名该活动，且活动不接受现场报名").With("reason", "not_signed_up")
 	ErrStillWaiting     = apperr.New(apperr.Conflict, "您在候补名单中，尚未获得名额").With("reason", "waiting")
 	ErrNotCheckedIn     = apperr.New(apperr.Conflict, "尚未签到").With("reason", "not_checked_in")
+	ErrNotStarted       = apperr.New(apperr.Conflict, "活动尚未开始，开始后才能签退").With("reason", "not_started")
 	ErrCheckedIn        = apperr.New(apperr.Conflict, "已签到，不能取消报名").With("reason", "checked_in")
 )
 

@@ -50,16 +50,21 @@ type HoursEntry struct {
 // TableName maps HoursEntry to its table.
 func (HoursEntry) TableName() string { return "volunteer_hours" }
 
-// credit credits a resident's attendance at a (minutes of volunteer
-// hours, and the points grant marked pending) in tx, once: it reports
-// whether it did, false if the sign-up was credited before.
-func (s *Service) credit(tx *gorm.DB, a *Activity, sg *Signup, minutes int64, reason string, now time.Time) (bool, error) {
-	status := ""
-	if a.PointsRule != "" {
-		status = PointsPending
+// credit credits a resident's attendance at a with what it earned (minutes
+// of volunteer hours, and the points grant marked pending, or refused as
+// too short) in tx, once: it reports whether it did, false if the sign-up
+// was credited before.
+func (s *Service) credit(tx *gorm.DB, a *Activity, sg *Signup, e earning, reason string, now time.Time) (bool, error) {
+	fields := map[string]any{"credited_at": now, "points_status": "", "updated_at": now}
+	switch {
+	case a.PointsRule == "":
+	case e.points:
+		fields["points_status"] = PointsPending
+	default:
+		fields["points_status"], fields["points_detail"] = PointsRefused, detailTooShort
 	}
-	res := tx.Model(&Signup{}).Where("id = ? AND credited_at IS NULL", sg.ID).
-		Updates(map[string]any{"credited_at": now, "points_status": status, "updated_at": now})
+	minutes := e.minutes
+	res := tx.Model(&Signup{}).Where("id = ? AND credited_at IS NULL", sg.ID).Updates(fields)
 	if res.Error != nil {
 		return false, res.Error
 	}
@@ -159,7 +164,7 @@ func (s *Service) Settle(ctx context.Context) (int, error) {
 			var did bool
 			err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
 				var err error
-				did, err = s.credit(tx, a, sg, a.CreditMinutes, "活动结束", now)
+				did, err = s.credit(tx, a, sg, scheduled(a), "活动结束", now)
 				return err
 			})
 			if err != nil {

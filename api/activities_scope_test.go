@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -132,4 +133,80 @@ func TestHandCheckinThrottled(t *testing.T) {
 	}
 	wantError(t, w.do("POST", "/api/v1/admin/activities/"+id+"/checkins", officer,
 		map[string]string{"resident_id": strconv.FormatInt(rid, 10), "reason": "现场登记"}), http.StatusTooManyRequests, "rate_limited", "")
+}
+
+// TestPointsFollowAttendance (issue 21 item 4): a check-out before the
+// start is refused (409 not_started) and leaves the resident checked in;
+// points follow the time credited: none below half the activity's hours
+// (0 hours, or a quarter hour of two), the rule's points from half on.
+func TestPointsFollowAttendance(t *testing.T) {
+	w := newActWorld(t)
+	id := w.published(w.editor, map[string]any{"capacity": 5}) // 3 hours, credits 2, rule act_rule (10 points)
+	start := w.clock().Add(24 * time.Hour)
+	type person struct {
+		tok, id string
+	}
+	var people []person
+	for _, name := range []string{"att-early", "att-brief", "att-quarter", "att-half"} {
+		tok, rid := w.residentOn(name, "华富街道")
+		wantStatus(t, w.do("POST", "/api/v1/activities/"+id+"/signup", tok, nil), http.StatusCreated)
+		people = append(people, person{tok, strconv.FormatInt(rid, 10)})
+	}
+	w.at(start.Add(-20 * time.Minute))
+	for _, p := range people {
+		wantStatus(t, w.do("POST", "/api/v1/admin/activities/"+id+"/checkins", w.verifier, map[string]string{"resident_id": p.id, "reason": "现场登记"}), http.StatusCreated)
+	}
+	checkout := func(p person) *httptest.ResponseRecorder {
+		return w.do("POST", "/api/v1/admin/activities/"+id+"/checkouts", w.verifier, map[string]string{"resident_id": p.id, "reason": "离场"})
+	}
+
+	// Before the start: refused, still checked in, nothing credited.
+	w.at(start.Add(-10 * time.Minute))
+	before := w.snapshotCounts()
+	rec := checkout(people[0])
+	wantError(t, rec, http.StatusConflict, "conflict", "")
+	if !strings.Contains(rec.Body.String(), `"reason":"not_started"`) {
+		t.Fatalf("check-out before the start: %s", rec.Body.String())
+	}
+	if after := w.snapshotCounts(); after != before {
+		t.Fatalf("a check-out before the start wrote: %s → %s", before, after)
+	}
+	rec = w.do("GET", "/api/v1/activities/"+id, people[0].tok, nil)
+	if !strings.Contains(rec.Body.String(), `"attendance":"checked_in"`) {
+		t.Fatalf("after a refused check-out: %s", rec.Body.String())
+	}
+
+	for _, c := range []struct {
+		p      person
+		at     time.Duration
+		hours  string
+		status string
+	}{
+		{people[1], 5 * time.Minute, `"hours":0,`, `"points_status":"refused"`},
+		{people[2], 20 * time.Minute, `"hours":0.25`, `"points_status":"refused"`},
+		{people[3], 60 * time.Minute, `"hours":1,`, `"points_status":"granted"`},
+	} {
+		w.at(start.Add(c.at))
+		rec := checkout(c.p)
+		wantStatus(t, rec, http.StatusCreated)
+		if !strings.Contains(rec.Body.String(), c.hours) || !strings.Contains(rec.Body.String(), c.status) {
+			t.Fatalf("check-out after %v: %s", c.at, rec.Body.String())
+		}
+		want := `"balance":0`
+		if c.status == `"points_status":"granted"` {
+			want = `"balance":10`
+		} else if !strings.Contains(rec.Body.String(), `"points_detail":"attendance_too_short"`) {
+			t.Fatalf("check-out after %v: %s", c.at, rec.Body.String())
+		}
+		if rec := w.do("GET", "/api/v1/points/account", c.p.tok, nil); !strings.Contains(rec.Body.String(), want) {
+			t.Fatalf("after %v: account %s, want %s", c.at, rec.Body.String(), want)
+		}
+	}
+	// The early one stays on past the start and leaves after 90 minutes.
+	w.at(start.Add(90 * time.Minute))
+	rec = checkout(people[0])
+	wantStatus(t, rec, http.StatusCreated)
+	if !strings.Contains(rec.Body.String(), `"hours":1.5`) || !strings.Contains(rec.Body.String(), `"points_status":"granted"`) {
+		t.Fatalf("check-out after 90 minutes: %s", rec.Body.String())
+	}
 }
