@@ -349,7 +349,8 @@ func (s *Server) listActivities(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	as, next, err := s.Activities.ListOpen(c.Request.Context(), residentID(c), p.Cursor, p.Limit)
+	f := activities.OpenFilter{Q: c.Query("q"), Kind: c.Query("kind")}
+	as, next, err := s.Activities.Search(c.Request.Context(), residentID(c), f, p.Cursor, p.Limit)
 	if err != nil {
 		s.fail(c, err)
 		return

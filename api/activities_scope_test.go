@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -208,5 +209,57 @@ func TestPointsFollowAttendance(t *testing.T) {
 	wantStatus(t, rec, http.StatusCreated)
 	if !strings.Contains(rec.Body.String(), `"hours":1.5`) || !strings.Contains(rec.Body.String(), `"points_status":"granted"`) {
 		t.Fatalf("check-out after 90 minutes: %s", rec.Body.String())
+	}
+}
+
+// TestListActivitiesFilters (issue 22 item 8): the residents' list finds
+// activities by words of their title or place (all of them) and by kind;
+// a kind outside the vocabulary or an overlong q is 400 naming it.
+func TestListActivitiesFilters(t *testing.T) {
+	w := newActWorld(t)
+	clean := w.published(w.editor, map[string]any{"title": "楼道环境整治", "place": "华富社区广场"})
+	law := w.published(w.editor, map[string]any{"kind": "legal_education", "title": "民法典宣讲", "place": "华富街道党群服务中心", "points_rule": nil, "hours": 0})
+	odd := w.published(w.editor, map[string]any{"title": "100%_折扣讲座", "place": "莲花山"})
+	alice, _ := w.residentOn("filter-alice", "华富街道")
+	list := func(query string) []string {
+		t.Helper()
+		rec := w.do("GET", "/api/v1/activities"+query, alice, nil)
+		wantStatus(t, rec, http.StatusOK)
+		var p struct{ Items []idBody }
+		decode(t, rec, &p)
+		var ids []string
+		for _, it := range p.Items {
+			ids = append(ids, it.ID)
+		}
+		return ids
+	}
+	for _, c := range []struct {
+		query string
+		want  []string
+	}{
+		{"", []string{clean, law, odd}},
+		{"?q=" + url.QueryEscape("整治"), []string{clean}},
+		{"?q=" + url.QueryEscape("华富 宣讲"), []string{law}}, // every word, in title or place
+		{"?q=" + url.QueryEscape("党群服务中心"), []string{law}},
+		{"?q=" + url.QueryEscape("%_"), []string{odd}}, // LIKE's wildcards are literal
+		{"?q=" + url.QueryEscape("  "), []string{clean, law, odd}},
+		{"?kind=legal_education", []string{law}},
+		{"?kind=volunteer&q=" + url.QueryEscape("讲座"), []string{odd}},
+		{"?kind=public_benefit", nil},
+		{"?kind=volunteer&page_size=1&q=" + url.QueryEscape("华富"), []string{clean}},
+	} {
+		if got := list(c.query); strings.Join(got, ",") != strings.Join(c.want, ",") {
+			t.Fatalf("GET /activities%s = %v, want %v", c.query, got, c.want)
+		}
+	}
+	wantError(t, w.do("GET", "/api/v1/activities?kind=party", alice, nil), http.StatusBadRequest, "invalid_argument", "kind")
+	wantError(t, w.do("GET", "/api/v1/activities?q="+strings.Repeat("长", 101), alice, nil), http.StatusBadRequest, "invalid_argument", "q")
+	// Staff tokens are refused, as on every resident route.
+	wantError(t, w.do("GET", "/api/v1/activities?kind=volunteer", w.editor, nil), http.StatusForbidden, "permission_denied", "")
+	// Residents outside the audience find nothing, whatever the filter.
+	bob, _ := w.residentOn("filter-bob", "莲花街道")
+	rec := w.do("GET", "/api/v1/activities?q="+url.QueryEscape("整治"), bob, nil)
+	if rec.Body.String() != `{"items":[],"next_page_token":""}` {
+		t.Fatalf("outside the audience: %s", rec.Body.String())
 	}
 }
