@@ -16,7 +16,10 @@
 //     UPDATE of the sign-up (credited_at IS NULL) and a ledger entry with a
 //     unique key, and the points grant is idempotent on its external ID.
 //   - volunteer_hours is append-only (the database refuses UPDATE): hours
-//     are corrected by adjustments; totals are sums.
+//     are corrected by adjustments; totals are sums. A resident's total for
+//     an activity stays within the activity's length unless a second member
+//     approved an adjustment beyond it (volunteer_hours_approvals); every
+//     write of it holds the sign-up's row first.
 package activities
 
 import (

@@ -140,3 +140,30 @@ func TestEarned(t *testing.T) {
 		t.Fatalf("scheduled = %+v, want %+v", got, want)
 	}
 }
+
+func TestDecideAdjustment(t *testing.T) {
+	const limit = 180 // a three-hour activity
+	cases := []struct {
+		name        string
+		total, mins int64
+		want        adjustOutcome
+		err         bool
+	}{
+		{"AddWithin", 0, 120, adjustApply, false},
+		{"AddUpToTheLength", 120, 60, adjustApply, false},
+		{"ErrNoneBeyond", 120, 61, adjustPending, false},
+		{"FourDaysForThreeHours", 0, 24 * 60, adjustPending, false},
+		{"AlreadyBeyondAddMore", 240, 15, adjustPending, false},
+		{"TakeOffWhenBeyond", 240, -60, adjustApply, false},
+		{"TakeOffToZero", 90, -90, adjustApply, false},
+		{"ErrBelowZero", 90, -105, 0, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := decideAdjustment(c.total, c.mins, limit)
+			if (err != nil) != c.err || got != c.want {
+				t.Fatalf("decideAdjustment(%d, %d) = %v, %v; want %v, error %v", c.total, c.mins, got, err, c.want, c.err)
+			}
+		})
+	}
+}
