@@ -185,7 +185,7 @@ func (s *Service) AdjustHours(ctx context.Context, m *staff.Member, id int64, ad
 			return err
 		}
 		if idem != nil {
-			done, err := findByKey(tx, *idem)
+			done, err := s.findByKey(tx, *idem)
 			if err != nil {
 				return err
 			}
@@ -228,7 +228,7 @@ func (s *Service) AdjustHours(ctx context.Context, m *staff.Member, id int64, ad
 	if db.IsDuplicate(err) && idem != nil {
 		// The same key raced in: return what won.
 		var done *Adjusted
-		if done, err = findByKey(s.db.WithContext(ctx), *idem); err == nil && done == nil {
+		if done, err = s.findByKey(s.db.WithContext(ctx), *idem); err == nil && done == nil {
 			err = errors.New("duplicate key, yet nothing under it")
 		}
 		if err != nil {
@@ -244,17 +244,19 @@ func (s *Service) AdjustHours(ctx context.Context, m *staff.Member, id int64, ad
 }
 
 // findByKey returns the adjustment made under an idempotency key, nil if
-// none was.
-func findByKey(q *gorm.DB, idem string) (*Adjusted, error) {
+// none was, with locking reads: a request with the same key that committed
+// while this one waited for the sign-up's lock is seen, so one key never
+// makes both an entry and an approval.
+func (s *Service) findByKey(q *gorm.DB, idem string) (*Adjusted, error) {
 	var es []HoursEntry
-	if err := q.Where("idem = ?", idem).Limit(1).Find(&es).Error; err != nil {
+	if err := s.locking(q.Where("idem = ?", idem)).Limit(1).Find(&es).Error; err != nil {
 		return nil, err
 	}
 	if len(es) == 1 {
 		return &Adjusted{Entry: &es[0], Repeated: true}, nil
 	}
 	var ps []HoursApproval
-	if err := q.Where("idem = ?", idem).Limit(1).Find(&ps).Error; err != nil {
+	if err := s.locking(q.Where("idem = ?", idem)).Limit(1).Find(&ps).Error; err != nil {
 		return nil, err
 	}
 	if len(ps) == 1 {

@@ -117,3 +117,33 @@ func TestApprovalRace(t *testing.T) {
 		t.Fatalf("after the race: %+v, %v, total %d", p, err, total)
 	}
 }
+
+// TestAdjustmentKeyRaceAtTheBound: one adjustment sent ten times at once
+// with the same key, which fits exactly under the activity's length, is
+// one entry: the repeats find it instead of queueing an approval.
+func TestAdjustmentKeyRaceAtTheBound(t *testing.T) {
+	w := newWorld(t)
+	a := w.activity(nil)
+	r := w.residents(1, "华富街道")[0]
+	if _, _, err := w.svc.Activities.SignUp(ctx, r, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.svc.Activities.AdjustHours(ctx, w.editor, a.ID, activities.Adjustment{ResidentID: r, Hours: 2.5, Reason: "补记"}); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 10 {
+		wg.Go(func() {
+			out, err := w.svc.Activities.AdjustHours(ctx, w.editor, a.ID, activities.Adjustment{ResidentID: r, Hours: 0.5, Reason: "补记", Key: "k-2"})
+			if err != nil || out.Entry == nil {
+				t.Errorf("%+v: %v", out, err)
+			}
+		})
+	}
+	wg.Wait()
+	var approvals int64
+	w.db.Table("volunteer_hours_approvals").Count(&approvals)
+	if total := w.sumMinutes(a.ID, r); total != 180 || approvals != 0 {
+		t.Fatalf("total %d minutes and %d approvals, want 180 and none", total, approvals)
+	}
+}
