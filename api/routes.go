@@ -220,5 +220,8 @@ func (s *Server) routes() {
 	route(http.MethodPost, "/admin/activities/:id/checkins", staff.CheckInActivities, s.checkInResident)
 	route(http.MethodPost, "/admin/activities/:id/checkouts", staff.CheckInActivities, s.checkOutResident)
 	route(http.MethodPost, "/admin/activities/:id/hours-adjustments", staff.ManageActivities, s.adjustHours)
+	route(http.MethodGet, "/admin/activities/:id/hours-approvals", staff.ManageActivities, s.listHoursApprovals)
+	route(http.MethodPost, "/admin/activities/:id/hours-approvals/:aid/approve", staff.ManageActivities, s.approveHours)
+	route(http.MethodPost, "/admin/activities/:id/hours-approvals/:aid/reject", staff.ManageActivities, s.rejectHours)
 	route(http.MethodGet, "/admin/activity-stats", staff.ReadActivities, s.activityStats)
 }
