@@ -103,7 +103,7 @@ func TestDeliveryCrash(t *testing.T) {
 
 	// The worker that dies: it claims 5 and gets 2 onto the wire.
 	dead := s.NewDeliverer(client, cfg)
-	inflight, _, err := dead.claim(context.Background(), true, 5)
+	inflight, _, _, err := dead.claim(context.Background(), true, 5)
 	if err != nil || len(inflight) != 5 {
 		t.Fatalf("claim=%d, %v", len(inflight), err)
 	}

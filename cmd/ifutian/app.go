@@ -218,7 +218,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *instance, err 
 		},
 		a.Notify.NewDeliverer(a.wechat, notify.DeliveryConfig{
 			Rate: float64(cfg.WeChatSendRate), Lease: max(cfg.WeChatSendLease, 2*cfg.WeChatTimeout+time.Second),
-			Backoff: cfg.WeChatSendBackoff, Gate: sendGate,
+			CallTimeout: cfg.WeChatTimeout, Backoff: cfg.WeChatSendBackoff, Gate: sendGate,
 			OnError: func(err error) { log.Error("deliver WeChat messages", "err", err) },
 		}).Run,
 	)
