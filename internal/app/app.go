@@ -16,6 +16,7 @@ import (
 	"github.com/futian/ifutian/auth"
 	"github.com/futian/ifutian/enterprises"
 	"github.com/futian/ifutian/internal/pii"
+	"github.com/futian/ifutian/jobs"
 	"github.com/futian/ifutian/notify"
 	"github.com/futian/ifutian/points"
 	"github.com/futian/ifutian/requests"
@@ -50,11 +51,14 @@ type Services struct {
 	Requests    *requests.Service
 	Activities  *activities.Service
 	MemberCodes *residents.MemberCodes
+	// Jobs is the durable job queue: the modules register the handlers of
+	// the kinds they own with it here; serve runs it.
+	Jobs *jobs.Queue
 }
 
 // New builds every domain service over d.DB.
 func New(d Deps) *Services {
-	s := &Services{}
+	s := &Services{Jobs: jobs.New(d.DB, jobs.Config{})}
 	s.Auth = auth.New(d.DB, d.ResidentTokenTTL, d.StaffTokenTTL)
 	s.Staff = staff.New(d.DB)
 	s.Staff.SetSessions(staff.Sessions{
@@ -66,6 +70,7 @@ func New(d Deps) *Services {
 	s.Points.SetNotifier(s.Notify) // deductions and appeal decisions tell the resident
 	s.Enterprises = enterprises.New(d.DB, s.Notify, d.Regions.IsStreet)
 	s.Surveys = surveys.New(d.DB, s.Notify, s.Points)
+	s.Surveys.RegisterJobs(s.Jobs)
 	s.Requests = requests.New(requests.Deps{
 		DB: d.DB, Store: d.Store, Box: d.Box, Regions: d.Regions, Notify: s.Notify,
 		Points: s.Points, Enterprises: s.Enterprises, Staff: s.Staff,
