@@ -200,23 +200,6 @@ func (s *Service) Settle(ctx context.Context) (int, error) {
 	return credited, nil
 }
 
-// Run settles activities every interval until ctx ends. onErr, if not nil,
-// hears of each round's failure.
-func (s *Service) Run(ctx context.Context, interval time.Duration, onErr func(error)) error {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		if _, err := s.Settle(ctx); err != nil && ctx.Err() == nil && onErr != nil {
-			onErr(err)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
-		}
-	}
-}
-
 // Adjustment corrects a resident's hours for an activity.
 type Adjustment struct {
 	ResidentID int64

@@ -36,14 +36,12 @@ type DeliveryConfig struct {
 	Backoff     time.Duration // first retry delay, doubled each time, with jitter (2s)
 	MaxBackoff  time.Duration // (10m)
 	Pause       time.Duration // how long to stop after a daily limit (WeChat 45009) (10m)
-	Idle        time.Duration // how long to wait when nothing is due (1s)
+	Idle        time.Duration // how long the deliverer's task waits when nothing is due (1s)
 	// Gate, if not nil, is waited on before every send as well as the
 	// process's own Rate: with a gate shared by every process (a Redis
 	// limiter), several processes together keep to the rate. An error
 	// hands the send back to the queue.
 	Gate func(ctx context.Context) error
-	// OnError, if not nil, hears of failed rounds (the loop goes on).
-	OnError func(error)
 }
 
 // DefaultSendRate is the default rate of subscribe messages: 500 a second
@@ -142,33 +140,6 @@ func (s *Service) newDeliverer(ch channel, cfg DeliveryConfig) *Deliverer {
 	}
 }
 
-// Run delivers until ctx ends. Sends already on the wire when it ends are
-// recorded; claimed sends not yet started are handed back.
-func (d *Deliverer) Run(ctx context.Context) error {
-	for {
-		n, err := d.DeliverOnce(ctx)
-		if err != nil && ctx.Err() == nil && d.cfg.OnError != nil {
-			d.cfg.OnError(err)
-		}
-		wait := time.Duration(0)
-		if n == 0 || err != nil {
-			wait = d.cfg.Idle
-		}
-		d.mu.Lock()
-		if p := time.Until(d.pausedUntil); p > wait {
-			wait = p
-		}
-		d.mu.Unlock()
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
-		}
-	}
-}
-
 // claimed is one send a Deliverer holds.
 type claimed struct {
 	ID         int64
@@ -256,6 +227,9 @@ func (d *Deliverer) hold(ctx context.Context, until time.Time, n int) (int, erro
 	}
 	return len(ids), nil
 }
+
+// Idle is how long to wait after a round that delivered nothing.
+func (d *Deliverer) Idle() time.Duration { return d.cfg.Idle }
 
 // DeliverOnce claims one batch of due sends, sends them within the rate
 // and records each outcome. Routine sends are claimed only when no urgent

@@ -87,7 +87,7 @@ func TestDeliveryTwoAliveOnce(t *testing.T) {
 	var wg sync.WaitGroup
 	for range 2 {
 		d := s.NewDeliverer(client, cfg)
-		wg.Go(func() { d.Run(ctx) })
+		wg.Go(func() { deliverUntil(ctx, d) })
 	}
 	waitDrained(t, gdb)
 	cancel()

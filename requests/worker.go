@@ -16,32 +16,12 @@ import (
 // district (the escalated queue), the department keeps it.
 const EscalateAfterDays = 1
 
-// WorkInterval is how often Run does its rounds.
+// WorkInterval is how often the background work (RunChecks, Work) runs.
 const WorkInterval = time.Minute
 
-// Run does the service's background work every interval until ctx ends:
-// content checks (at once when a public request arrives), escalation,
-// closing requests not rated in time, settling what an outage left undone
-// (notices, points, complaint records), and deleting photos no request
-// holds. onErr is told of failures.
-func (s *Service) Run(ctx context.Context, interval time.Duration, onErr func(error)) error {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		if _, err := s.RunChecks(ctx, 100); err != nil && ctx.Err() == nil {
-			onErr(err)
-		}
-		if err := s.Work(ctx); err != nil && ctx.Err() == nil {
-			onErr(err)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
-		case <-s.kick:
-		}
-	}
-}
+// Wake fires when the service's background work should run before its
+// interval: a public request arrived whose content is to be checked.
+func (s *Service) Wake() <-chan struct{} { return s.kick }
 
 // Work runs one round of the background work other than content checks.
 func (s *Service) Work(ctx context.Context) error {
