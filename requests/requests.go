@@ -196,6 +196,7 @@ type Service struct {
 	checker     Checker
 	mediaBase   string
 	kick        chan struct{}
+	jobs        runner // nil: jobs wait for the workers
 }
 
 // New returns a Service. Content checks are off until SetChecker.

@@ -75,6 +75,7 @@ func New(d Deps) *Services {
 		DB: d.DB, Store: d.Store, Box: d.Box, Regions: d.Regions, Notify: s.Notify,
 		Points: s.Points, Enterprises: s.Enterprises, Staff: s.Staff,
 	})
+	s.Requests.RegisterJobs(s.Jobs)
 	key := d.MemberCodeKey
 	if key == nil {
 		key = make([]byte, residents.MemberCodeKeySize)
@@ -88,6 +89,7 @@ func New(d Deps) *Services {
 	s.Activities = activities.New(d.DB, activities.Deps{
 		Regions: d.Regions, Notify: s.Notify, Points: s.Points, MemberCodes: codes, Key: key,
 	})
+	s.Activities.RegisterJobs(s.Jobs)
 	var hooks residents.Hooks
 	hooks.Erasers = []residents.Eraser{func(tx *gorm.DB, id int64) error { return s.Auth.RevokeAllTx(tx, auth.Resident, id) }}
 	hooks.Deleted = []func(int64){func(id int64) { s.Auth.Forget(auth.Resident, id) }}

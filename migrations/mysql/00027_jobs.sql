@@ -30,6 +30,24 @@ CREATE TABLE jobs (
 ALTER TABLE survey_attempts ADD COLUMN points_status VARCHAR(16) NOT NULL DEFAULT '' AFTER points_awarded;
 ALTER TABLE survey_responses ADD COLUMN points_status VARCHAR(16) NOT NULL DEFAULT '' AFTER points_awarded;
 
+-- What the loops that this queue replaces had left pending moves onto it:
+-- requests still to settle (notices, points, complaint records) and
+-- activity credits whose points grant is pending.
+INSERT INTO jobs (kind, unique_key, payload, status, attempts, max_attempts, run_at, created_at, updated_at)
+SELECT 'requests.settle', CONCAT(id, ':', version), CONCAT('{"id":"', id, '"}'), 'queued', 0, 15,
+    UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), UTC_TIMESTAMP(6)
+FROM requests
+WHERE erased_at IS NULL AND ((accepted_at IS NOT NULL AND accept_noticed_at IS NULL)
+        OR (status = 'answered' AND answer_noticed_at IS NULL)
+        OR (points_outcome = 'pending' AND points_rule <> '')
+        OR (complaint_uscc <> '' AND credit_record_id IS NULL AND answered_by IS NOT NULL));
+INSERT INTO jobs (kind, unique_key, payload, status, attempts, max_attempts, run_at, created_at, updated_at)
+SELECT 'activities.grant', CONCAT('activity:', activity_id, ':', resident_id),
+    CONCAT('{"activity_id":"', activity_id, '","resident_id":"', resident_id, '"}'), 'queued', 0, 15,
+    UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), UTC_TIMESTAMP(6)
+FROM activity_signups
+WHERE points_status = 'pending' AND credited_at IS NOT NULL;
+
 -- +goose Down
 ALTER TABLE survey_responses DROP COLUMN points_status;
 ALTER TABLE survey_attempts DROP COLUMN points_status;

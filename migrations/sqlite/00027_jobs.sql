@@ -30,6 +30,24 @@ CREATE INDEX jobs_kind ON jobs (kind, status, run_at);
 ALTER TABLE survey_attempts ADD COLUMN points_status TEXT NOT NULL DEFAULT '';
 ALTER TABLE survey_responses ADD COLUMN points_status TEXT NOT NULL DEFAULT '';
 
+-- What the loops that this queue replaces had left pending moves onto it:
+-- requests still to settle (notices, points, complaint records) and
+-- activity credits whose points grant is pending.
+INSERT INTO jobs (kind, unique_key, payload, status, attempts, max_attempts, run_at, created_at, updated_at)
+SELECT 'requests.settle', id || ':' || version, '{"id":"' || id || '"}', 'queued', 0, 15,
+    strftime('%Y-%m-%d %H:%M:%S', 'now'), strftime('%Y-%m-%d %H:%M:%S', 'now'), strftime('%Y-%m-%d %H:%M:%S', 'now')
+FROM requests
+WHERE erased_at IS NULL AND ((accepted_at IS NOT NULL AND accept_noticed_at IS NULL)
+        OR (status = 'answered' AND answer_noticed_at IS NULL)
+        OR (points_outcome = 'pending' AND points_rule <> '')
+        OR (complaint_uscc <> '' AND credit_record_id IS NULL AND answered_by IS NOT NULL));
+INSERT INTO jobs (kind, unique_key, payload, status, attempts, max_attempts, run_at, created_at, updated_at)
+SELECT 'activities.grant', 'activity:' || activity_id || ':' || resident_id,
+    '{"activity_id":"' || activity_id || '","resident_id":"' || resident_id || '"}', 'queued', 0, 15,
+    strftime('%Y-%m-%d %H:%M:%S', 'now'), strftime('%Y-%m-%d %H:%M:%S', 'now'), strftime('%Y-%m-%d %H:%M:%S', 'now')
+FROM activity_signups
+WHERE points_status = 'pending' AND credited_at IS NOT NULL;
+
 -- +goose Down
 ALTER TABLE survey_responses DROP COLUMN points_status;
 ALTER TABLE survey_attempts DROP COLUMN points_status;
