@@ -18,7 +18,9 @@ var errOutage = errors.New("dial tcp 127.0.0.1:3306: connect: connection refused
 
 // flakyNotify fails its first fails sends.
 type flakyNotify struct {
-	next         interface{ SendDirect(context.Context, notify.DirectNotice) error }
+	next interface {
+		SendDirect(context.Context, notify.DirectNotice) error
+	}
 	fails, calls int
 }
 
