@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/db"
 )
 
 // StuckAfter is how long past its time a queued job may wait before it
@@ -26,20 +27,31 @@ type Filter struct {
 	Limit  int
 }
 
+// Validate returns an invalid_argument error naming "status" for an
+// unknown status.
+func (f Filter) Validate() error {
+	switch f.Status {
+	case "", Queued, Running, Done, Failed, Cancelled, "stuck":
+		return nil
+	}
+	return apperr.Field("status", "须为 queued、running、done、failed、cancelled 或 stuck")
+}
+
 // List returns jobs matching f, newest first, and the ID to pass as Before
 // for the next page (0 when there is none). Returns an invalid_argument
 // error naming "status" for an unknown status.
 func (q *Queue) List(ctx context.Context, f Filter) ([]Job, int64, error) {
+	if err := f.Validate(); err != nil {
+		return nil, 0, err
+	}
 	tx := q.db.WithContext(ctx).Model(&Job{})
 	now := q.clock()
 	switch f.Status {
 	case "":
-	case Queued, Running, Done, Failed, Cancelled:
-		tx = tx.Where("status = ?", f.Status)
 	case "stuck":
 		tx = tx.Where("(status = ? AND run_at < ?) OR (status = ? AND run_at < ?)", Running, now, Queued, now.Add(-StuckAfter))
 	default:
-		return nil, 0, apperr.Field("status", "须为 queued、running、done、failed、cancelled 或 stuck")
+		tx = tx.Where("status = ?", f.Status)
 	}
 	if f.Kind != "" {
 		tx = tx.Where("kind = ?", f.Kind)
@@ -78,27 +90,38 @@ func get(tx *gorm.DB, id int64) (*Job, error) {
 }
 
 // Retry queues job id to run at once with a fresh set of attempts: a
-// failed or cancelled job, or a queued one waiting for its backoff. tx
-// runs it (the caller's transaction, so its audit entry commits with it).
-// Returns ErrNotFound, ErrRunning for a job being run (or whose lease has
-// not yet run out), ErrFinished for a job done.
-func (q *Queue) Retry(tx *gorm.DB, id int64) (*Job, error) {
-	return q.change(tx, id, []string{Failed, Cancelled, Queued}, map[string]any{
-		"status": Queued, "run_at": q.clock(), "attempts": 0, "finished_at": nil,
+// failed or cancelled job, or a queued one waiting for its backoff. It
+// runs in a transaction of its own (db.Transact: an audit entry the
+// context carries commits with it). Returns ErrNotFound, ErrRunning for a
+// job being run (or whose lease has not yet run out), ErrFinished for a
+// job done.
+func (q *Queue) Retry(ctx context.Context, id int64) (*Job, error) {
+	return q.change(ctx, id, []string{Failed, Cancelled, Queued}, func() map[string]any {
+		return map[string]any{"status": Queued, "run_at": q.clock(), "attempts": 0, "finished_at": nil}
 	})
 }
 
 // Cancel stops job id from running again: a queued or failed one (a failed
-// job cancelled leaves the operators' list of failures). Returns
-// ErrNotFound, ErrRunning for a job being run, ErrFinished for one done or
-// already cancelled.
-func (q *Queue) Cancel(tx *gorm.DB, id int64) (*Job, error) {
-	return q.change(tx, id, []string{Queued, Failed}, map[string]any{
-		"status": Cancelled, "finished_at": q.clock(),
+// job cancelled leaves the operators' list of failures), in a transaction
+// of its own. Returns ErrNotFound, ErrRunning for a job being run,
+// ErrFinished for one done or already cancelled.
+func (q *Queue) Cancel(ctx context.Context, id int64) (*Job, error) {
+	return q.change(ctx, id, []string{Queued, Failed}, func() map[string]any {
+		return map[string]any{"status": Cancelled, "finished_at": q.clock()}
 	})
 }
 
-func (q *Queue) change(tx *gorm.DB, id int64, from []string, upd map[string]any) (*Job, error) {
+func (q *Queue) change(ctx context.Context, id int64, from []string, upd func() map[string]any) (*Job, error) {
+	var out *Job
+	err := db.Transact(ctx, q.db, func(tx *gorm.DB) error {
+		var err error
+		out, err = q.changeTx(tx, id, from, upd())
+		return err
+	})
+	return out, err
+}
+
+func (q *Queue) changeTx(tx *gorm.DB, id int64, from []string, upd map[string]any) (*Job, error) {
 	j, err := get(tx, id)
 	if err != nil {
 		return nil, err

@@ -290,24 +290,24 @@ func TestOperators(t *testing.T) {
 	}
 
 	f := job(t, gdb, "k", "failed")
-	if _, err := q.Retry(gdb, f.ID); err != nil {
+	if _, err := q.Retry(ctx, f.ID); err != nil {
 		t.Fatal(err)
 	}
 	drain(t, q)
 	if j := job(t, gdb, "k", "failed"); j.Status != Done || j.Attempts != 1 {
 		t.Fatalf("retried: %+v", j)
 	}
-	if _, err := q.Retry(gdb, f.ID); !errors.Is(err, ErrFinished) {
+	if _, err := q.Retry(ctx, f.ID); !errors.Is(err, ErrFinished) {
 		t.Fatalf("retry of a done job: %v", err)
 	}
 	d := job(t, gdb, "k", "done")
-	if j, err := q.Cancel(gdb, d.ID); err != nil || j.Status != Cancelled {
+	if j, err := q.Cancel(ctx, d.ID); err != nil || j.Status != Cancelled {
 		t.Fatalf("cancel: %+v, %v", j, err)
 	}
-	if _, err := q.Cancel(gdb, d.ID); !errors.Is(err, ErrFinished) {
+	if _, err := q.Cancel(ctx, d.ID); !errors.Is(err, ErrFinished) {
 		t.Fatalf("second cancel: %v", err)
 	}
-	if _, err := q.Cancel(gdb, 999999); !errors.Is(err, ErrNotFound) {
+	if _, err := q.Cancel(ctx, 999999); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("cancel of nothing: %v", err)
 	}
 
