@@ -81,7 +81,7 @@ func TestDeliveryTwoAliveOnce(t *testing.T) {
 	fake.SetFaults(wechat.Faults{FailEvery: 3, ErrCode: 500, DelayMS: 20})
 	defer fake.SetFaults(wechat.Faults{})
 	// 20 a second each in batches of 40: a batch takes 2 s, the lease is 1 s.
-	cfg := DeliveryConfig{Rate: 20, Batch: 40, Lease: time.Second,
+	cfg := DeliveryConfig{Rate: 20, Batch: 40, Lease: time.Second, CallTimeout: 500 * time.Millisecond,
 		Backoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond, MaxAttempts: 20, Idle: 10 * time.Millisecond}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
