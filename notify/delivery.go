@@ -24,19 +24,19 @@ type Sender interface {
 
 // DeliveryConfig tunes a Deliverer. Zero fields take the defaults.
 type DeliveryConfig struct {
-	Rate  float64       // sends per second from this process (500)
-	Batch int           // most sends claimed at once (half a second's worth, 1–200)
-	Lease time.Duration // how long a claimed send is held before others may retry it (30s)
-	// CallTimeout bounds one send on the wire (the provider client's own
-	// timeout; a third of the lease). A send starts only while its lease
-	// still covers CallTimeout and a margin to record the outcome, so no
-	// other Deliverer can take it while it may be on the wire.
-	CallTimeout time.Duration
+	Rate        float64       // sends per second from this process (500)
+	Batch       int           // most sends claimed at once (half a second's worth, 1–200)
+	Lease       time.Duration // how long a claimed send is held before others may retry it (30s)
 	MaxAttempts int           // attempts before a send is failed for good (8)
 	Backoff     time.Duration // first retry delay, doubled each time, with jitter (2s)
 	MaxBackoff  time.Duration // (10m)
 	Pause       time.Duration // how long to stop after a daily limit (WeChat 45009) (10m)
 	Idle        time.Duration // how long the deliverer's task waits when nothing is due (1s)
+	// CallTimeout bounds one send on the wire (the provider client's own
+	// timeout; a third of the lease). A send starts only while its lease
+	// still covers CallTimeout and a margin to record the outcome, so no
+	// other Deliverer can take it while it may be on the wire.
+	CallTimeout time.Duration
 	// Gate, if not nil, is waited on before every send as well as the
 	// process's own Rate: with a gate shared by every process (a Redis
 	// limiter), several processes together keep to the rate. An error
