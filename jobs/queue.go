@@ -25,6 +25,9 @@ type Config struct {
 	Timeout time.Duration // how long one attempt may run (at most half the lease; 25 s)
 	Batch   int           // most jobs claimed at once (16)
 	Backoff Backoff       // retry delay (5 s doubling to 30 min, jittered)
+	// Observe, if not nil, hears of every attempt's outcome: "done",
+	// "retry" (failed, to be tried again) or "failed" (for good), by kind.
+	Observe func(kind, outcome string)
 }
 
 func (c *Config) defaults() {
@@ -185,6 +188,7 @@ func (q *Queue) run(ctx context.Context, j *Job, lease Lease) (handlerErr, err e
 	}
 	handlerErr = q.call(ctx, h, j)
 	if handlerErr == nil {
+		q.observe(j.Kind, Done)
 		return nil, q.record(rec, j, lease, map[string]any{"status": Done, "finished_at": q.clock()})
 	}
 	if ctx.Err() != nil && errors.Is(handlerErr, context.Canceled) {
@@ -192,11 +196,19 @@ func (q *Queue) run(ctx context.Context, j *Job, lease Lease) (handlerErr, err e
 	}
 	msg := errText(handlerErr)
 	if IsPermanent(handlerErr) || j.Attempts >= j.MaxAttempts {
+		q.observe(j.Kind, Failed)
 		return handlerErr, q.record(rec, j, lease, map[string]any{"status": Failed, "finished_at": q.clock(), "last_error": msg})
 	}
+	q.observe(j.Kind, "retry")
 	return handlerErr, q.record(rec, j, lease, map[string]any{
 		"status": Queued, "run_at": q.clock().Add(q.cfg.Backoff.Delay(j.Attempts)), "last_error": msg,
 	})
+}
+
+func (q *Queue) observe(kind, outcome string) {
+	if q.cfg.Observe != nil {
+		q.cfg.Observe(kind, outcome)
+	}
 }
 
 // call runs h with the attempt's timeout, turning a panic into an error.

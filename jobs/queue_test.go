@@ -81,7 +81,9 @@ func TestEnqueueOnce(t *testing.T) {
 // Permanent error fails it at once; a success is done.
 func TestRetryThenFail(t *testing.T) {
 	gdb := dbtest.Open(t)
-	q := New(gdb, Config{Backoff: Backoff{Base: time.Millisecond, Max: time.Millisecond}})
+	outcomes := map[string]int{}
+	q := New(gdb, Config{Backoff: Backoff{Base: time.Millisecond, Max: time.Millisecond},
+		Observe: func(kind, outcome string) { outcomes[kind+"/"+outcome]++ }})
 	calls := map[int]int{}
 	q.Register("flaky", func(ctx context.Context, p []byte) error {
 		var pl payload
@@ -113,6 +115,10 @@ func TestRetryThenFail(t *testing.T) {
 	}
 	if j := job(t, gdb, "flaky", "refused"); j.Status != Failed || j.Attempts != 1 || j.LastError != "no such thing" {
 		t.Fatalf("refused: %+v", j)
+	}
+	// 2 retries then done; 3 retries then failed; failed at once.
+	if want := map[string]int{"flaky/retry": 5, "flaky/done": 1, "flaky/failed": 2}; fmt.Sprint(outcomes) != fmt.Sprint(want) {
+		t.Fatalf("observed %v, want %v", outcomes, want)
 	}
 }
 

@@ -172,9 +172,15 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *instance, err 
 	if err != nil {
 		return nil, err
 	}
+	var metrics *prometheus.Registry
+	if cfg.Metrics {
+		metrics = prometheus.NewRegistry()
+	}
+	a.taskMetrics = newTaskMetrics(metrics)
 	a.Services = app.New(app.Deps{
 		DB: a.db, Box: box, Regions: regions,
 		ResidentTokenTTL: cfg.ResidentTokenTTL, StaffTokenTTL: cfg.StaffTokenTTL, MemberCodeKey: codeKey, Store: store,
+		JobOutcomes: a.taskMetrics.jobOutcome,
 	})
 	// Photos are checked once WeChat can fetch them: at IFUTIAN_PUBLIC_URL,
 	// or (built-in fake) at the listening address, set by serve.
@@ -193,13 +199,10 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *instance, err 
 	}
 	a.tasks = a.backgroundTasks(wechatDeliverer, smsDeliverer)
 
-	var metrics *prometheus.Registry
-	if cfg.Metrics {
-		metrics = prometheus.NewRegistry()
+	if metrics != nil {
 		metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 			collectors.NewDBStatsCollector(db.SQL(a.db), "main"), newJobsCollector(a.Jobs))
 	}
-	a.taskMetrics = newTaskMetrics(metrics)
 	a.api, err = api.New(api.Config{
 		Services: a.Services, Log: log, WeChat: a.wechat, PushToken: cfg.PushToken,
 		Limiter: limiter, Metrics: metrics, OpsToken: cfg.OpsToken, DisableDocs: !cfg.Docs, TrustedProxies: cfg.TrustedProxies,

@@ -62,6 +62,12 @@ type taskMetrics struct {
 	lastSuccess *prometheus.GaugeVec
 	failures    *prometheus.CounterVec
 	done        *prometheus.CounterVec
+	jobs        *prometheus.CounterVec
+}
+
+// jobOutcome counts one job attempt's outcome.
+func (m *taskMetrics) jobOutcome(kind, outcome string) {
+	m.jobs.WithLabelValues(kind, outcome).Inc()
 }
 
 func newTaskMetrics(reg *prometheus.Registry) *taskMetrics {
@@ -72,9 +78,11 @@ func newTaskMetrics(reg *prometheus.Registry) *taskMetrics {
 			Help: "Rounds of the background task that failed."}, []string{"task"}),
 		done: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ifutian_task_done_total",
 			Help: "What the background task's rounds did (sends, jobs, rows), as each task counts."}, []string{"task"}),
+		jobs: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ifutian_jobs_attempts_total",
+			Help: "Job attempts by kind and outcome: done, retry (failed, to be tried again) or failed (for good)."}, []string{"kind", "outcome"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.lastSuccess, m.failures, m.done)
+		reg.MustRegister(m.lastSuccess, m.failures, m.done, m.jobs)
 	}
 	return m
 }

@@ -33,6 +33,9 @@ type Deps struct {
 	ResidentTokenTTL time.Duration
 	StaffTokenTTL    time.Duration
 	Store            requests.Store // residents' photos
+	// JobOutcomes, if not nil, hears of every job attempt's outcome by
+	// kind (metrics).
+	JobOutcomes func(kind, outcome string)
 	// MemberCodeKey signs member codes and venue codes
 	// (residents.MemberCodeKeySize bytes); nil: a random key, for tests,
 	// whose codes die with the process.
@@ -58,7 +61,7 @@ type Services struct {
 
 // New builds every domain service over d.DB.
 func New(d Deps) *Services {
-	s := &Services{Jobs: jobs.New(d.DB, jobs.Config{})}
+	s := &Services{Jobs: jobs.New(d.DB, jobs.Config{Observe: d.JobOutcomes})}
 	s.Auth = auth.New(d.DB, d.ResidentTokenTTL, d.StaffTokenTTL)
 	s.Staff = staff.New(d.DB)
 	s.Staff.SetSessions(staff.Sessions{
