@@ -115,6 +115,7 @@ type Service struct {
 	members   *residents.MemberCodes
 	codeKey   []byte // signs venue codes
 	forUpdate string // " FOR UPDATE" on MySQL; SQLite serializes writers anyway
+	jobs      runner // nil: jobs wait for the workers
 }
 
 // Deps are what the service is built from.

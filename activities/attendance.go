@@ -183,9 +183,9 @@ func (s *Service) attend(ctx context.Context, id, residentID int64, action strin
 		switch st {
 		case stepRepeat:
 			if sg.PointsStatus == PointsPending {
-				// A grant left pending by a failure: the repeat tries it again
-				// (idempotent; the worker would, within a minute).
-				if s.grantPoints(ctx, a, sg) == nil {
+				// A grant left pending by a failure: the repeat runs its job
+				// now if it is due (idempotent; else the queue retries it).
+				if s.grantNow(ctx, a, sg) {
 					if sg, err = findSignup(gdb, id, residentID); err != nil {
 						return nil, nil, false, err
 					}
@@ -216,11 +216,11 @@ func (s *Service) attend(ctx context.Context, id, residentID int64, action strin
 			return nil, nil, false, err
 		}
 		if credited {
-			// The check-out has committed: a grant that fails now stays
-			// pending (the sign-up says so) and is made by a repeat of the
-			// check-out or by the worker (Settle), not reported as a failed
+			// The check-out has committed with its grant's job: a grant
+			// that fails now stays pending (the sign-up says so) and is
+			// made by the queue's retries, not reported as a failed
 			// check-out.
-			if s.grantPoints(ctx, a, sg) == nil {
+			if s.grantNow(ctx, a, sg) {
 				if sg, err = findSignup(gdb, id, residentID); err != nil {
 					return nil, nil, false, err
 				}

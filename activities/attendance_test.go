@@ -1,6 +1,8 @@
 package activities_test
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"sync"
@@ -8,6 +10,10 @@ import (
 	"time"
 
 	"github.com/futian/ifutian/activities"
+	"github.com/futian/ifutian/jobs"
+	"github.com/futian/ifutian/points"
+	"github.com/futian/ifutian/residents"
+	"github.com/futian/ifutian/staff"
 )
 
 // checkInAll signs residents up for a and checks them in by scanning the
@@ -85,6 +91,7 @@ func TestCreditedOnce(t *testing.T) {
 	if n, err := w.svc.Activities.Settle(ctx); err != nil || n != 0 {
 		t.Fatalf("a later round credited %d (%v), want 0", n, err)
 	}
+	drainJobs(t, w.svc.Jobs) // the credits' points grants
 
 	for _, r := range ids {
 		var entries []struct {
@@ -249,44 +256,100 @@ func TestVenueCodes(t *testing.T) {
 	}
 }
 
-// TestPendingGrantRecovered: a credit whose grant was never made (the
-// process died between the two) is granted once, whether the worker or a
-// repeated check-out gets there first, all at once.
+// TestPendingGrantRecovered: the points ledger is down when a resident
+// checks out. The check-out and its hours commit, the grant stays pending
+// with its job queued; then the queue's retries and repeated check-outs,
+// all at once, grant it exactly once.
 func TestPendingGrantRecovered(t *testing.T) {
 	w := newWorld(t)
+	ledger := &flakyLedger{Service: w.svc.Points, fails: 1}
+	regions, err := residents.LoadRegions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := activities.New(w.db, activities.Deps{Regions: regions, Notify: w.svc.Notify, Points: ledger, MemberCodes: w.svc.MemberCodes,
+		Key: bytes.Repeat([]byte{9}, residents.MemberCodeKeySize)})
+	svc.SetClock(w.clock)
+	q := jobs.New(w.db, jobs.Config{Backoff: jobs.Backoff{Base: time.Millisecond, Max: time.Millisecond}})
+	svc.RegisterJobs(q)
+	w.svc.Activities = svc
 	a := w.activity(nil)
 	r := w.residents(1, "华富街道")[0]
 	checkInAll(t, w, a, []int64{r})
 	w.at(a.EndsAt.Add(-time.Minute))
-	// The state a crash after the credit's commit leaves: credited, grant pending.
-	if err := w.db.Exec(`UPDATE activity_signups SET checked_out_at = ?, credited_at = ?, points_status = ? WHERE activity_id = ? AND resident_id = ?`,
-		w.clock(), w.clock().Add(-2*time.Minute), activities.PointsPending, a.ID, r).Error; err != nil {
+	sg, _, err := svc.Attend(ctx, w.editor, a.ID, activities.CheckOut, activities.Who{ResidentID: r, Reason: "签退"})
+	if err != nil {
 		t.Fatal(err)
+	}
+	if sg.PointsStatus != activities.PointsPending || sg.Hours == 0 {
+		t.Fatalf("after a check-out with the ledger down: %+v, want hours credited, points pending", sg)
 	}
 	var wg sync.WaitGroup
 	for range 3 {
+		wg.Go(func() { drainJobs(t, q) })
 		wg.Go(func() {
-			if _, err := w.svc.Activities.Settle(ctx); err != nil {
-				t.Error(err)
-			}
-		})
-		wg.Go(func() {
-			if _, _, err := w.svc.Activities.Attend(ctx, w.editor, a.ID, activities.CheckOut, activities.Who{ResidentID: r, Reason: "补签退"}); err != nil {
+			if _, _, err := svc.Attend(ctx, w.editor, a.ID, activities.CheckOut, activities.Who{ResidentID: r, Reason: "补签退"}); err != nil {
 				t.Error(err)
 			}
 		})
 	}
 	wg.Wait()
+	drainJobs(t, q)
 	var grants int64
 	if err := w.db.Table("point_transactions").Where("resident_id = ?", r).Count(&grants).Error; err != nil {
 		t.Fatal(err)
 	}
-	v, err := w.svc.Activities.FindForResident(ctx, r, a.ID)
+	v, err := svc.FindForResident(ctx, r, a.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if grants != 1 || v.MySignup.PointsStatus != activities.PointsGranted || v.MySignup.PointsAwarded != 10 {
-		t.Fatalf("%d grants, sign-up %+v; want one grant recorded", grants, v.MySignup)
+	if grants != 1 || v.MySignup.PointsStatus != activities.PointsGranted || v.MySignup.PointsAwarded != 10 || ledger.calls() < 2 {
+		t.Fatalf("%d grants after %d calls, sign-up %+v; want one grant recorded after the outage", grants, ledger.calls(), v.MySignup)
 	}
 	mustReconcile(t, w.svc.Points)
+}
+
+// flakyLedger is the points module failing its first fails grants.
+type flakyLedger struct {
+	*points.Service
+	mu       sync.Mutex
+	fails, n int
+}
+
+func (l *flakyLedger) Grant(ctx context.Context, by staff.Scope, req points.AwardRequest) (*points.Transaction, bool, error) {
+	l.mu.Lock()
+	l.n++
+	fail := l.n <= l.fails
+	l.mu.Unlock()
+	if fail {
+		return nil, false, errors.New("dial tcp 127.0.0.1:3306: connect: connection refused")
+	}
+	return l.Service.Grant(ctx, by, req)
+}
+
+func (l *flakyLedger) calls() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.n
+}
+
+// drainJobs works q until no job is due, waiting out short backoffs.
+func drainJobs(t *testing.T, q *jobs.Queue) {
+	t.Helper()
+	idle := 0
+	for range 500 {
+		n, err := q.Work(ctx)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		if n > 0 {
+			idle = 0
+			continue
+		}
+		if idle++; idle > 5 {
+			return
+		}
+		time.Sleep(3 * time.Millisecond)
+	}
 }

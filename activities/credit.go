@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/db"
+	"github.com/futian/ifutian/jobs"
 	"github.com/futian/ifutian/points"
 	"github.com/futian/ifutian/staff"
 )
@@ -23,7 +25,7 @@ const (
 
 // Outcomes of a sign-up's points grant.
 const (
-	PointsPending = "pending" // credited; the grant is still to be made (or retried)
+	PointsPending = "pending" // credited; the grant is queued (JobGrant) or being retried
 	PointsGranted = "granted"
 	PointsRefused = "refused" // by the points module: a cap, an inactive rule; see the detail
 )
@@ -74,6 +76,11 @@ func (s *Service) credit(tx *gorm.DB, a *Activity, sg *Signup, e earning, reason
 		return false, err
 	}
 	minutes := min(e.minutes, max(0, bound(a)-total))
+	if fields["points_status"] == PointsPending {
+		if err := jobs.Enqueue(tx, JobGrant, externalID(a.ID, sg.ResidentID), grantJob{ActivityID: a.ID, ResidentID: sg.ResidentID}); err != nil {
+			return false, err
+		}
+	}
 	if minutes > 0 {
 		idem := fmt.Sprintf("credit:%d:%d", a.ID, sg.ResidentID)
 		if err := tx.Create(&HoursEntry{
@@ -92,10 +99,64 @@ func externalID(activityID, residentID int64) string {
 	return fmt.Sprintf("activity:%d:%d", activityID, residentID)
 }
 
+// JobGrant is the kind of the jobs granting a credited sign-up's points.
+const JobGrant = "activities.grant"
+
+type grantJob struct {
+	ActivityID int64 `json:"activity_id,string"`
+	ResidentID int64 `json:"resident_id,string"`
+}
+
+// runner runs a job now, once its transaction has committed.
+type runner interface {
+	RunKey(ctx context.Context, kind, key string) error
+}
+
+// queue is where activities registers its job handlers.
+type queue interface {
+	runner
+	Register(kind string, h jobs.Handler)
+}
+
+// RegisterJobs registers the handlers of the kinds activities owns with q
+// and has activities run its jobs there at once after they commit.
+func (s *Service) RegisterJobs(q queue) {
+	q.Register(JobGrant, s.runGrant)
+	s.jobs = q
+}
+
+// grantNow runs the grant job of sg at once, if it is pending; an error
+// stays with the job, which the queue retries. It reports whether the
+// grant was decided.
+func (s *Service) grantNow(ctx context.Context, a *Activity, sg *Signup) bool {
+	if s.jobs == nil || sg.PointsStatus != PointsPending {
+		return false
+	}
+	return s.jobs.RunKey(context.WithoutCancel(ctx), JobGrant, externalID(a.ID, sg.ResidentID)) == nil
+}
+
+// runGrant makes the points grant of a credited sign-up.
+func (s *Service) runGrant(ctx context.Context, payload []byte) error {
+	var j grantJob
+	if err := json.Unmarshal(payload, &j); err != nil {
+		return jobs.Permanent(fmt.Errorf("bad grant payload %q", payload))
+	}
+	gdb := s.db.WithContext(ctx)
+	a, err := s.load(gdb, j.ActivityID, false)
+	if err != nil {
+		return err
+	}
+	sg, err := findSignup(gdb, j.ActivityID, j.ResidentID)
+	if err != nil || sg == nil {
+		return err // a sign-up erased with its resident: nothing to grant
+	}
+	return s.grantPoints(ctx, a, sg)
+}
+
 // grantPoints makes a credited sign-up's points grant, as the activity's
-// department, and records its outcome. The grant is idempotent, so it may
-// be repeated (by Settle) until it is decided; an unexpected failure
-// leaves it pending.
+// department, and records its outcome. The grant is idempotent, so its job
+// may run again until it is decided; an unexpected failure leaves it
+// pending and is returned, for the queue to retry.
 func (s *Service) grantPoints(ctx context.Context, a *Activity, sg *Signup) error {
 	if a.PointsRule == "" || sg.PointsStatus != PointsPending {
 		return nil
@@ -145,8 +206,8 @@ func truncate(v string, n int) string {
 
 // Settle credits, with the scheduled hours, everyone still checked in at
 // activities whose check-out has closed (CheckoutGrace after their end),
-// and marks them settled; it then retries points grants left pending. It
-// is idempotent and returns how many sign-ups it credited.
+// and marks them settled; their points grants are jobs queued with each
+// credit. It is idempotent and returns how many sign-ups it credited.
 func (s *Service) Settle(ctx context.Context) (int, error) {
 	now := s.clock()
 	gdb := s.db.WithContext(ctx)
@@ -176,51 +237,11 @@ func (s *Service) Settle(ctx context.Context) (int, error) {
 			if !did {
 				continue // a check-out or another instance's round was first
 			}
-			credited++
-			if a.PointsRule != "" {
-				sg.PointsStatus = PointsPending
-				if err := s.grantPoints(ctx, a, sg); err != nil {
-					return credited, err
-				}
-			}
+			credited++ // its points grant is a job, queued with the credit
 		}
 		if err := gdb.Model(&Activity{}).Where("id = ? AND settled_at IS NULL", a.ID).Update("settled_at", now).Error; err != nil {
 			return credited, fmt.Errorf("settle activity %d: %w", a.ID, err)
 		}
 	}
-	// Grants of credits made at least a minute ago that are still pending:
-	// left by a failure after the credit committed.
-	var pending []Signup
-	if err := gdb.Where("points_status = ? AND credited_at <= ?", PointsPending, now.Add(-time.Minute)).
-		Order("id").Limit(500).Find(&pending).Error; err != nil {
-		return credited, fmt.Errorf("retry points grants: %w", err)
-	}
-	for i := range pending {
-		sg := &pending[i]
-		a, err := s.load(gdb, sg.ActivityID, false)
-		if err != nil {
-			return credited, err
-		}
-		if err := s.grantPoints(ctx, a, sg); err != nil {
-			return credited, err
-		}
-	}
 	return credited, nil
-}
-
-// Run settles activities every interval until ctx ends. onErr, if not nil,
-// hears of each round's failure.
-func (s *Service) Run(ctx context.Context, interval time.Duration, onErr func(error)) error {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		if _, err := s.Settle(ctx); err != nil && ctx.Err() == nil && onErr != nil {
-			onErr(err)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
-		}
-	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/futian/ifutian/auth"
 	"github.com/futian/ifutian/internal/db"
+	"github.com/futian/ifutian/jobs"
 	"github.com/futian/ifutian/staff"
 )
 
@@ -332,6 +333,8 @@ func idorCases() map[string]idorCase {
 				}
 			},
 		},
+		"POST " + v1 + "/admin/jobs/:id/retry":  jobIDORCase("retry"),
+		"POST " + v1 + "/admin/jobs/:id/cancel": jobIDORCase("cancel"),
 		"GET " + v1 + "/enterprises/:uscc/rating": {
 			owner: "public by contract: uscc, name, grade, rated_at and valid_until only",
 			attack: func(t *testing.T, w *idorWorld) {
@@ -929,5 +932,29 @@ func idorLists(t *testing.T, w *idorWorld) {
 		if rec.Body.String() != `{"items":[],"next_page_token":""}` {
 			t.Fatalf("GET %s: %s", c.path, rec.Body.String())
 		}
+	}
+}
+
+// jobIDORCase: a job of the district's queue is retried or cancelled by a
+// superadmin only: a department's auditor (who reads nothing of it), a
+// department admin and a resident are refused (the harness checks that
+// nothing changed).
+func jobIDORCase(verb string) idorCase {
+	return idorCase{
+		owner: "the district's job queue: superadmin only (jobs.manage)",
+		attack: func(t *testing.T, w *idorWorld) {
+			// Any job of the world's (its requests' settle jobs); the harness
+			// checks that nothing changed.
+			var j jobs.Job
+			if err := w.db.Order("id").Take(&j).Error; err != nil {
+				t.Fatal(err)
+			}
+			for _, tok := range []string{w.readerX, w.adminY, w.a} {
+				rec := w.do("POST", "/api/v1/admin/jobs/"+strconv.FormatInt(j.ID, 10)+"/"+verb, tok, nil)
+				if rec.Code != http.StatusForbidden {
+					t.Fatalf("%s of a job by an outsider: %d %s", verb, rec.Code, rec.Body.String())
+				}
+			}
+		},
 	}
 }

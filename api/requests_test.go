@@ -367,7 +367,7 @@ func TestRequestsVerified(t *testing.T) {
 	if granted != 1 || records != 1 {
 		t.Fatalf("%d grants, %d complaint records; want 1 and 1", granted, records)
 	}
-	// Settling again (the worker's retry) grants and records nothing more.
+	// The background work, run again, grants and records nothing more.
 	if err := e.requests.Work(context.Background()); err != nil {
 		t.Fatal(err)
 	}

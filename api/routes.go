@@ -130,6 +130,9 @@ func (s *Server) routes() {
 	route(http.MethodPost, "/admin/staff/:id/enable", staff.ManageStaff, s.enableStaff)
 	route(http.MethodPost, "/admin/staff/:id/reset-password", staff.ManageStaff, s.resetStaffPassword)
 	route(http.MethodGet, "/admin/audit-log", staff.ReadAudit, s.listAuditLog)
+	route(http.MethodGet, "/admin/jobs", staff.ReadJobs, s.listJobs)
+	route(http.MethodPost, "/admin/jobs/:id/retry", staff.ManageJobs, s.retryJob)
+	route(http.MethodPost, "/admin/jobs/:id/cancel", staff.ManageJobs, s.cancelJob)
 	personal(http.MethodGet, "/admin/residents/:id", staff.ReadResidents, s.getResident)
 
 	personal(http.MethodPost, "/admin/residents/lookup", staff.AwardPoints, s.lookupResident) // throttled per member

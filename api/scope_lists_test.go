@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/futian/ifutian/internal/district"
+	"github.com/futian/ifutian/jobs"
 	"github.com/futian/ifutian/staff"
 )
 
@@ -40,6 +41,19 @@ func listCases() map[string]listCase {
 			owner:     func(w *idorWorld) string { return w.env.idorStaffer(w.x, []staff.Role{staff.DeptAdmin}) },
 			outsiders: func(w *idorWorld) []string { return []string{w.adminY, w.adminXStreet} },
 			marker:    func(w *idorWorld) string { return `"username":"` + w.usernameOf(w.x, "[]") + `"` },
+		},
+		v1 + "/admin/jobs": {
+			query: func() string { return "?page_size=100" },
+			owner: func(w *idorWorld) string { return w.env.districtAuditor() },
+			// A department's auditor holds jobs.read, yet the queue is the
+			// district's; a points officer may not read it at all.
+			outsiders: func(w *idorWorld) []string { return []string{w.readerX, w.pointsX} },
+			marker: func(w *idorWorld) string {
+				if err := jobs.Enqueue(w.db, "idor.kind", "idor-job", nil); err != nil {
+					w.t.Fatal(err)
+				}
+				return `"key":"idor-job"`
+			},
 		},
 		v1 + "/admin/audit-log": {
 			query:     func() string { return "?page_size=100" },

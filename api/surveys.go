@@ -225,10 +225,7 @@ func (s *Server) submitAttempt(c *gin.Context) {
 		return
 	}
 	res, err := s.Surveys.Submit(c.Request.Context(), residentID(c), pathID(c, "id"), req.Answers)
-	if err != nil && res != nil {
-		// Scored and stored; the resident sees the result, operators the failed award.
-		s.Log.ErrorContext(c.Request.Context(), "quiz points award failed", "request_id", requestID(c), "err", err)
-	} else if err != nil {
+	if err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -253,9 +250,7 @@ func (s *Server) submitResponse(c *gin.Context) {
 		return
 	}
 	rec, err := s.Surveys.Respond(c.Request.Context(), residentID(c), pathID(c, "id"), req.Answers)
-	if err != nil && rec != nil {
-		s.Log.ErrorContext(c.Request.Context(), "response points award failed", "request_id", requestID(c), "err", err)
-	} else if err != nil {
+	if err != nil {
 		s.fail(c, err)
 		return
 	}

@@ -185,24 +185,6 @@ func (s *Service) RerateDue(ctx context.Context) (int, error) {
 	return n, s.notifyPending(ctx, 0)
 }
 
-// Run re-rates due enterprises at start and then every interval until ctx
-// is done. Errors are reported through report and do not stop the loop.
-func (s *Service) Run(ctx context.Context, interval time.Duration, report func(n int, err error)) error {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		n, err := s.RerateDue(ctx)
-		if report != nil {
-			report(n, err)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
-		}
-	}
-}
-
 // History returns an enterprise's ratings, newest first, at most limit.
 func (s *Service) History(ctx context.Context, enterpriseID int64, limit int) ([]Rating, error) {
 	var rs []Rating

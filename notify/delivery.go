@@ -2,12 +2,9 @@ package notify
 
 import (
 	"context"
-	crand "crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -16,6 +13,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/futian/ifutian/internal/db"
+	"github.com/futian/ifutian/jobs"
 	"github.com/futian/ifutian/wechat"
 )
 
@@ -33,14 +31,17 @@ type DeliveryConfig struct {
 	Backoff     time.Duration // first retry delay, doubled each time, with jitter (2s)
 	MaxBackoff  time.Duration // (10m)
 	Pause       time.Duration // how long to stop after a daily limit (WeChat 45009) (10m)
-	Idle        time.Duration // how long to wait when nothing is due (1s)
+	Idle        time.Duration // how long the deliverer's task waits when nothing is due (1s)
+	// CallTimeout bounds one send on the wire (the provider client's own
+	// timeout; a third of the lease). A send starts only while its lease
+	// still covers CallTimeout and a margin to record the outcome, so no
+	// other Deliverer can take it while it may be on the wire.
+	CallTimeout time.Duration
 	// Gate, if not nil, is waited on before every send as well as the
 	// process's own Rate: with a gate shared by every process (a Redis
 	// limiter), several processes together keep to the rate. An error
 	// hands the send back to the queue.
 	Gate func(ctx context.Context) error
-	// OnError, if not nil, hears of failed rounds (the loop goes on).
-	OnError func(error)
 }
 
 // DefaultSendRate is the default rate of subscribe messages: 500 a second
@@ -58,6 +59,9 @@ func (c *DeliveryConfig) defaults() {
 	}
 	if c.Lease <= 0 {
 		c.Lease = 30 * time.Second
+	}
+	if c.CallTimeout <= 0 || c.CallTimeout > c.Lease/2 {
+		c.CallTimeout = c.Lease / 3
 	}
 	if c.MaxAttempts <= 0 {
 		c.MaxAttempts = 8
@@ -104,9 +108,12 @@ type channel interface {
 // during quiet hours and pass the per-resident daily cap when claimed.
 // Several Deliverers, in one process or many sharing a MySQL database, may
 // run at once: each send is claimed by one of them with a row lock (SKIP
-// LOCKED) and a lease. A send is only repeated if its process died while
-// it was on the wire: its lease then expires and another Deliverer sends it
-// again.
+// LOCKED) and a lease, which the claimer renews while its batch lasts. A
+// send goes on the wire only while its lease still covers the call and the
+// recording of its outcome; otherwise it is handed back. So a send is only
+// repeated if its process died (or could not record for a whole lease)
+// between the provider's answer and recording it: the lease then expires
+// and another Deliverer sends it again.
 type Deliverer struct {
 	s   *Service
 	ch  channel
@@ -130,33 +137,6 @@ func (s *Service) newDeliverer(ch channel, cfg DeliveryConfig) *Deliverer {
 		s: s, ch: ch, cfg: cfg,
 		lim:      rate.NewLimiter(rate.Limit(cfg.Rate), 1),
 		messages: map[int64]*message{},
-	}
-}
-
-// Run delivers until ctx ends. Sends already on the wire when it ends are
-// recorded; claimed sends not yet started are handed back.
-func (d *Deliverer) Run(ctx context.Context) error {
-	for {
-		n, err := d.DeliverOnce(ctx)
-		if err != nil && ctx.Err() == nil && d.cfg.OnError != nil {
-			d.cfg.OnError(err)
-		}
-		wait := time.Duration(0)
-		if n == 0 || err != nil {
-			wait = d.cfg.Idle
-		}
-		d.mu.Lock()
-		if p := time.Until(d.pausedUntil); p > wait {
-			wait = p
-		}
-		d.mu.Unlock()
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
-		}
 	}
 }
 
@@ -185,11 +165,10 @@ type candidate struct {
 // time has come, sending ones whose lease ran out), passes the routine
 // ones still under the daily cap through it (those over it are capped) and
 // marks the rest sending under a new claim token until the lease ends.
-func (d *Deliverer) claim(ctx context.Context, urgent bool, n int) (rows []claimed, capped int, err error) {
-	var b [12]byte
-	_, _ = crand.Read(b[:])
-	token := hex.EncodeToString(b[:])
+func (d *Deliverer) claim(ctx context.Context, urgent bool, n int) (rows []claimed, capped int, lease jobs.Lease, err error) {
 	now := d.s.clock()
+	lease = jobs.Lease{Token: jobs.NewToken(), Until: now.Add(d.cfg.Lease)}
+	token := lease.Token
 	var ids []int64
 	err = db.Transact(ctx, d.s.db, func(tx *gorm.DB) error {
 		ids, capped, rows = nil, 0, nil
@@ -209,7 +188,7 @@ func (d *Deliverer) claim(ctx context.Context, urgent bool, n int) (rows []claim
 			return nil
 		}
 		err = tx.Exec(`UPDATE notice_sends SET status = 'sending', claim = ?, attempts = attempts + 1, under_cap = ?, due_at = ?, updated_at = ?
-			WHERE id IN ?`, token, false, now.Add(d.cfg.Lease), now, ids).Error
+			WHERE id IN ?`, token, false, lease.Until, now, ids).Error
 		if err != nil {
 			return err
 		}
@@ -222,12 +201,12 @@ func (d *Deliverer) claim(ctx context.Context, urgent bool, n int) (rows []claim
 			Where("s.id IN ? AND s.claim = ?", ids, token).Scan(&rows).Error
 	})
 	if err != nil {
-		return nil, 0, fmt.Errorf("claim sends: %w", err)
+		return nil, 0, lease, fmt.Errorf("claim sends: %w", err)
 	}
 	for i := range rows {
 		rows[i].Token = token
 	}
-	return rows, capped, nil
+	return rows, capped, lease, nil
 }
 
 // hold moves up to n due routine sends to the end of the quiet hours.
@@ -249,6 +228,9 @@ func (d *Deliverer) hold(ctx context.Context, until time.Time, n int) (int, erro
 	return len(ids), nil
 }
 
+// Idle is how long to wait after a round that delivered nothing.
+func (d *Deliverer) Idle() time.Duration { return d.cfg.Idle }
+
 // DeliverOnce claims one batch of due sends, sends them within the rate
 // and records each outcome. Routine sends are claimed only when no urgent
 // one is due; in quiet hours they are held instead. It returns how many
@@ -260,7 +242,7 @@ func (d *Deliverer) DeliverOnce(ctx context.Context) (int, error) {
 	if paused {
 		return 0, nil
 	}
-	rows, done, err := d.claim(ctx, true, d.cfg.Batch)
+	rows, done, lease, err := d.claim(ctx, true, d.cfg.Batch)
 	if err != nil {
 		return 0, err
 	}
@@ -268,29 +250,90 @@ func (d *Deliverer) DeliverOnce(ctx context.Context) (int, error) {
 		if until, quiet := d.s.cfg.Quiet.Until(d.s.clock()); quiet {
 			done, err = d.hold(ctx, until, 1000)
 		} else {
-			rows, done, err = d.claim(ctx, false, d.cfg.Batch)
+			rows, done, lease, err = d.claim(ctx, false, d.cfg.Batch)
 		}
 		if err != nil {
 			return 0, err
 		}
 	}
+	if len(rows) == 0 {
+		return done, nil
+	}
+	held := &heldLease{l: lease}
+	stop := make(chan struct{})
+	renewed := make(chan struct{})
+	go func() { defer close(renewed); d.renew(ctx, held, stop) }()
 	var wg sync.WaitGroup
 	errs := make(chan error, len(rows))
 	for _, r := range rows {
 		wg.Go(func() {
-			if err := d.deliver(ctx, r); err != nil {
+			if err := d.deliver(ctx, r, held); err != nil {
 				errs <- err
 			}
 		})
 	}
 	wg.Wait()
+	close(stop)
+	<-renewed
 	close(errs)
 	return len(rows) + done, <-errs
 }
 
+// heldLease is a batch's lease as its claimer knows it, renewed while the
+// batch lasts.
+type heldLease struct {
+	mu sync.Mutex
+	l  jobs.Lease
+}
+
+func (h *heldLease) get() jobs.Lease {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.l
+}
+
+// renew extends the batch's lease every third of it until stop closes. A
+// renewal counts only if it was written before the lease it extends ran
+// out: until then no other Deliverer could have claimed the batch's sends,
+// so every send still under the batch's token is still ours. Once the
+// lease is lost it is not renewed again; the sends not yet on the wire are
+// then handed back (deliver), those another Deliverer took are its own.
+func (d *Deliverer) renew(ctx context.Context, h *heldLease, stop <-chan struct{}) {
+	t := time.NewTicker(d.cfg.Lease / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+		}
+		cur := h.get()
+		start := d.s.clock()
+		if !cur.Covers(start, 0) {
+			return
+		}
+		until := start.Add(d.cfg.Lease)
+		rec, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Until(cur.Until)+time.Second)
+		err := d.s.db.WithContext(rec).Exec("UPDATE notice_sends SET due_at = ? WHERE claim = ? AND status = 'sending'", until, cur.Token).Error
+		cancel()
+		if err == nil && d.s.clock().Before(cur.Until) {
+			h.mu.Lock()
+			h.l.Until = until
+			h.mu.Unlock()
+		}
+	}
+}
+
+// recordMargin is the time a send's lease must cover beyond the call, to
+// record its outcome.
+func (d *Deliverer) recordMargin() time.Duration {
+	return min(time.Second, d.cfg.Lease/10)
+}
+
 // deliver sends one claimed message and records what happened. Results are
-// recorded even when ctx has ended, so a shutdown loses nothing.
-func (d *Deliverer) deliver(ctx context.Context, r claimed) error {
+// recorded even when ctx has ended, so a shutdown loses nothing: a send
+// already on the wire runs to its end (at most CallTimeout).
+func (d *Deliverer) deliver(ctx context.Context, r claimed, lease *heldLease) error {
 	rec, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	if why := d.ch.unreachable(r); why != "" {
@@ -314,7 +357,14 @@ func (d *Deliverer) deliver(ctx context.Context, r claimed) error {
 	if paused || ctx.Err() != nil {
 		return d.release(rec, r)
 	}
-	err = d.ch.send(ctx, r, msg)
+	// The waits above may have outlasted the lease: then another Deliverer
+	// may hold the send already, and sending it here could send it twice.
+	if !lease.get().Covers(d.s.clock(), d.cfg.CallTimeout+d.recordMargin()) {
+		return d.release(rec, r)
+	}
+	wire, cancelWire := context.WithTimeout(context.WithoutCancel(ctx), d.cfg.CallTimeout)
+	err = d.ch.send(wire, r, msg)
+	cancelWire()
 	if err == nil {
 		return d.finish(rec, r, "sent", "")
 	}
@@ -335,7 +385,7 @@ func (d *Deliverer) deliver(ctx context.Context, r claimed) error {
 		if r.Attempts >= d.cfg.MaxAttempts {
 			return d.finish(rec, r, "failed", errText(err))
 		}
-		return d.retry(rec, r, d.backoff(r.Attempts), true, errText(err))
+		return d.retry(rec, r, jobs.Backoff{Base: d.cfg.Backoff, Max: d.cfg.MaxBackoff}.Delay(r.Attempts), true, errText(err))
 	case handBack:
 		return d.release(rec, r)
 	default:
@@ -349,16 +399,6 @@ func errText(err error) string {
 		s = s[:250]
 	}
 	return s
-}
-
-func (d *Deliverer) backoff(attempts int) time.Duration {
-	b := d.cfg.Backoff
-	for i := 1; i < attempts && b < d.cfg.MaxBackoff; i++ {
-		b *= 2
-	}
-	b = min(b, d.cfg.MaxBackoff)
-	// Full jitter on half of it, so retries of a burst spread out.
-	return b/2 + time.Duration(rand.Int64N(int64(b/2)+1))
 }
 
 // finish records a final outcome, if the claim is still ours.

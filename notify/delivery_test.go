@@ -103,7 +103,7 @@ func TestDeliveryCrash(t *testing.T) {
 
 	// The worker that dies: it claims 5 and gets 2 onto the wire.
 	dead := s.NewDeliverer(client, cfg)
-	inflight, _, err := dead.claim(context.Background(), true, 5)
+	inflight, _, _, err := dead.claim(context.Background(), true, 5)
 	if err != nil || len(inflight) != 5 {
 		t.Fatalf("claim=%d, %v", len(inflight), err)
 	}
@@ -121,7 +121,7 @@ func TestDeliveryCrash(t *testing.T) {
 	var wg sync.WaitGroup
 	for range 2 {
 		d := s.NewDeliverer(client, cfg)
-		wg.Go(func() { d.Run(ctx) })
+		wg.Go(func() { deliverUntil(ctx, d) })
 	}
 	waitDrained(t, gdb)
 	cancel()
@@ -155,7 +155,7 @@ func TestDeliveryShutdown(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	d := s.NewDeliverer(client, DeliveryConfig{Rate: 100, Batch: 10, Lease: time.Hour, Idle: 10 * time.Millisecond})
 	done := make(chan struct{})
-	go func() { d.Run(ctx); close(done) }()
+	go func() { deliverUntil(ctx, d); close(done) }()
 	time.Sleep(150 * time.Millisecond)
 	cancel()
 	<-done
@@ -168,7 +168,7 @@ func TestDeliveryShutdown(t *testing.T) {
 	}
 	d2 := s.NewDeliverer(client, DeliveryConfig{Rate: 1000, Idle: 10 * time.Millisecond})
 	ctx2, cancel2 := context.WithCancel(context.Background())
-	go d2.Run(ctx2)
+	go deliverUntil(ctx2, d2)
 	waitDrained(t, gdb)
 	cancel2()
 	got := received(tpl)
@@ -216,7 +216,7 @@ func TestDeliveryShutdownAfterClaim(t *testing.T) {
 	d2 := s.NewDeliverer(client, DeliveryConfig{Rate: 1000, Idle: 10 * time.Millisecond})
 	ctx2, cancel2 := context.WithCancel(context.Background())
 	defer cancel2()
-	go d2.Run(ctx2)
+	go deliverUntil(ctx2, d2)
 	waitDrained(t, gdb)
 	if got := received(tpl); len(got) != n {
 		t.Fatalf("%d residents got the message, want %d", len(got), n)
@@ -298,5 +298,18 @@ func TestDeliveryGate(t *testing.T) {
 	}
 	if got := received("TPL_GATE"); len(got) != 3 || passed.Load() != 3 {
 		t.Fatalf("open gate: received %v through %d passes; want 3 and 3", got, passed.Load())
+	}
+}
+
+// deliverUntil delivers until ctx ends, as serve's task does: a round
+// after another, waiting Idle after one that found nothing.
+func deliverUntil(ctx context.Context, d *Deliverer) {
+	for ctx.Err() == nil {
+		if n, err := d.DeliverOnce(ctx); n == 0 || err != nil {
+			select {
+			case <-ctx.Done():
+			case <-time.After(d.Idle()):
+			}
+		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -181,6 +182,8 @@ type Service struct {
 	db       *gorm.DB
 	now      func() time.Time
 	kick     chan struct{} // wakes the publisher after an approval
+	timerMu  sync.Mutex
+	timer    *time.Timer // wakes the publisher when the next notice is due
 	cfg      Config
 	longTerm map[string]bool // templates whose consent is kept
 }

@@ -197,41 +197,34 @@ func (s *Service) nextDue(ctx context.Context) (time.Time, bool, error) {
 	return next[0], true, nil
 }
 
-// RunPublisher publishes due notices until ctx ends. It sleeps until the
-// next approved notice is due, at most interval (approvals made by other
-// processes are found within it), and wakes at once after an approval in
-// this process. onErr, if not nil, hears of failed rounds.
-func (s *Service) RunPublisher(ctx context.Context, interval time.Duration, onErr func(error)) error {
-	for {
-		wait := interval
-		n, err := s.PublishDue(ctx)
-		if err == nil && n == 100 {
-			wait = 0 // more are due
-		} else if err == nil {
-			var next time.Time
-			var ok bool
-			next, ok, err = s.nextDue(ctx)
-			if ok {
-				d := next.Sub(s.clock()) + time.Millisecond
-				if d <= time.Millisecond {
-					// Due, yet not published by this round: another process is
-					// publishing it. Look again shortly.
-					d = 100 * time.Millisecond
-				}
-				wait = min(interval, d)
-			}
-		}
-		if err != nil && ctx.Err() == nil && onErr != nil {
-			onErr(err)
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
-		case <-s.kick:
-			t.Stop()
-		}
+// PublishRound publishes due notices (PublishDue) and sets Wake to fire
+// when the next approved notice falls due, so the publisher, run every
+// poll interval and on Wake, publishes it on time (approvals made by other
+// processes are found by the poll). It returns how many it published.
+func (s *Service) PublishRound(ctx context.Context) (int, error) {
+	n, err := s.PublishDue(ctx)
+	if err != nil || n > 0 {
+		return n, err // more may be due: the publisher runs again at once
 	}
+	next, ok, err := s.nextDue(ctx)
+	if err != nil || !ok {
+		return 0, err
+	}
+	d := next.Sub(s.clock()) + time.Millisecond
+	if d <= time.Millisecond {
+		// Due, yet not published by this round: another process is
+		// publishing it. Look again shortly.
+		d = 100 * time.Millisecond
+	}
+	s.timerMu.Lock()
+	if s.timer != nil {
+		s.timer.Stop()
+	}
+	s.timer = time.AfterFunc(d, s.wake)
+	s.timerMu.Unlock()
+	return 0, nil
 }
+
+// Wake fires when the publisher should run before its poll interval: after
+// an approval in this process, and when the next approved notice is due.
+func (s *Service) Wake() <-chan struct{} { return s.kick }

@@ -28,6 +28,7 @@ type env struct {
 	svc   *app.Services
 	req   *requests.Service
 	store *storage.Local
+	deps  app.Deps
 	now   time.Time
 }
 
@@ -48,9 +49,10 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := app.New(app.Deps{DB: gdb, Box: box, Regions: regions, ResidentTokenTTL: time.Hour, StaffTokenTTL: time.Hour, Store: store})
+	deps := app.Deps{DB: gdb, Box: box, Regions: regions, ResidentTokenTTL: time.Hour, StaffTokenTTL: time.Hour, Store: store}
+	svc := app.New(deps)
 	svc.Staff.SetBcryptCost(bcrypt.MinCost)
-	e := &env{t: t, ctx: context.Background(), svc: svc, req: svc.Requests, store: store}
+	e := &env{t: t, ctx: context.Background(), svc: svc, req: svc.Requests, store: store, deps: deps}
 	// Monday 2 November 2026, 10:00 in Futian.
 	e.now = time.Date(2026, 11, 2, 10, 0, 0, 0, district.Zone)
 	svc.Requests.SetClock(func() time.Time { return e.now })

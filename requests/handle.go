@@ -63,8 +63,10 @@ func (s *Service) apply(ctx context.Context, find func(tx *gorm.DB) (*Request, e
 			return err
 		}
 		staff.AuditDetail(ctx, "request "+strconv.FormatInt(r.ID, 10)+" "+e.Action)
-		out, err = load(tx, r.ID)
-		return err
+		if out, err = load(tx, r.ID); err != nil {
+			return err
+		}
+		return enqueueSettle(tx, out)
 	})
 	if err != nil {
 		if apperr.CodeOf(err) != "" {
@@ -82,7 +84,7 @@ func (s *Service) staffChange(ctx context.Context, m *staff.Member, id int64, ch
 	if err != nil {
 		return nil, err
 	}
-	s.settle(ctx, r.ID)
+	s.settleNow(ctx, r)
 	// The view is built without the scope: after a transfer the request is
 	// another department's, but this answer still shows what was done.
 	r, err = load(s.db.WithContext(ctx), r.ID)

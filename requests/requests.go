@@ -214,6 +214,7 @@ type Service struct {
 	media       *media.Limiter
 	links       *media.Signer
 	kick        chan struct{}
+	jobs        runner // nil: jobs wait for the workers
 }
 
 // New returns a Service. Content checks are off until SetChecker.

@@ -2,32 +2,99 @@ package requests
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
 
+	"gorm.io/gorm"
+
 	"github.com/futian/ifutian/enterprises"
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/district"
+	"github.com/futian/ifutian/jobs"
 	"github.com/futian/ifutian/notify"
 	"github.com/futian/ifutian/points"
 	"github.com/futian/ifutian/staff"
 )
 
-// settle does what a transition leaves to do once it has committed: the
-// resident's acceptance and answer notices, the points of a verified
-// answer and its complaint record. Each step is idempotent and recorded
-// on the request when done, so the worker (Run) retries whatever an outage
-// left undone; settle itself reports nothing.
-func (s *Service) settle(ctx context.Context, id int64) {
-	_ = s.settleErr(ctx, id)
+// What a transition leaves to do once it has committed: the resident's
+// acceptance and answer notices, the points of a verified answer and its
+// complaint record. The transition enqueues a settle job in its own
+// transaction (JobSettle, once per version of the request) and runs it at
+// once after the commit; the queue retries it, with backoff, whatever an
+// outage left undone. Each step is idempotent and recorded on the request
+// when done (the columns the statistics and the desk read), so a job run
+// twice, or two jobs of one request, do each step once.
+
+// JobSettle is the kind of the jobs settling a request.
+const JobSettle = "requests.settle"
+
+type settleJob struct {
+	ID int64 `json:"id,string"`
 }
 
-func (s *Service) settleErr(ctx context.Context, id int64) error {
-	ctx = context.WithoutCancel(ctx)
-	r, err := load(s.db.WithContext(ctx), id)
-	if err != nil {
+// runner runs a job now, once its transaction has committed.
+type runner interface {
+	RunKey(ctx context.Context, kind, key string) error
+}
+
+// queue is where requests registers its job handlers.
+type queue interface {
+	runner
+	Register(kind string, h jobs.Handler)
+}
+
+// RegisterJobs registers the handlers of the kinds requests owns with q
+// and has requests run its jobs there at once after they commit.
+func (s *Service) RegisterJobs(q queue) {
+	q.Register(JobSettle, s.runSettle)
+	s.jobs = q
+}
+
+// unsettled reports whether r has something left to do after its commit.
+func unsettled(r *Request) bool {
+	return r.ErasedAt == nil && ((r.AcceptedAt != nil && r.AcceptNoticedAt == nil) ||
+		(r.Status == StatusAnswered && r.AnswerNoticedAt == nil) ||
+		(r.PointsOutcome == outcomePending && r.PointsRule != "") ||
+		(r.ComplaintUSCC != "" && r.CreditRecordID == nil && r.AnsweredBy != nil))
+}
+
+func settleKey(r *Request) string {
+	return strconv.FormatInt(r.ID, 10) + ":" + strconv.FormatInt(r.Version, 10)
+}
+
+// enqueueSettle queues the settling of r (as the transition in tx left it)
+// if it has anything to settle.
+func enqueueSettle(tx *gorm.DB, r *Request) error {
+	if !unsettled(r) {
+		return nil
+	}
+	return jobs.Enqueue(tx, JobSettle, settleKey(r), settleJob{ID: r.ID})
+}
+
+// settleNow runs r's settle job at once, if it has one; an error stays
+// with the job, which the queue retries.
+func (s *Service) settleNow(ctx context.Context, r *Request) {
+	if s.jobs != nil && unsettled(r) {
+		_ = s.jobs.RunKey(context.WithoutCancel(ctx), JobSettle, settleKey(r))
+	}
+}
+
+// runSettle does what request id still has to do after its transitions.
+func (s *Service) runSettle(ctx context.Context, payload []byte) error {
+	var j settleJob
+	if err := json.Unmarshal(payload, &j); err != nil {
+		return jobs.Permanent(fmt.Errorf("bad settle payload %q", payload))
+	}
+	r, err := load(s.db.WithContext(ctx), j.ID)
+	if errors.Is(err, ErrNotFound) {
+		return jobs.Permanent(err)
+	} else if err != nil {
 		return err
+	}
+	if r.ErasedAt != nil {
+		return nil // the resident is gone: nothing to tell or grant
 	}
 	var errs []error
 	if r.AcceptedAt != nil && r.AcceptNoticedAt == nil {
@@ -97,7 +164,7 @@ func (s *Service) grant(ctx context.Context, r *Request) error {
 	outcome := outcomeGranted
 	if err != nil {
 		var ae *apperr.Error
-		if !errors.As(err, &ae) {
+		if !errors.As(err, &ae) || ae.Code == apperr.Unavailable {
 			return fmt.Errorf("request %d points: %w", r.ID, err)
 		}
 		// Refused for good (a cap, a rule since ended, an erased resident).

@@ -16,43 +16,22 @@ import (
 // district (the escalated queue), the department keeps it.
 const EscalateAfterDays = 1
 
-// WorkInterval is how often Run does its rounds.
+// WorkInterval is how often the background work (RunChecks, Work) runs.
 const WorkInterval = time.Minute
 
-// Run does the service's background work every interval until ctx ends:
-// content checks (at once when a public request arrives), escalation,
-// closing requests not rated in time, settling what an outage left undone
-// (notices, points, complaint records), and deleting photos no request
-// holds. onErr is told of failures.
-func (s *Service) Run(ctx context.Context, interval time.Duration, onErr func(error)) error {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		if _, err := s.RunChecks(ctx, 100); err != nil && ctx.Err() == nil {
-			onErr(err)
-		}
-		if err := s.Work(ctx); err != nil && ctx.Err() == nil {
-			onErr(err)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
-		case <-s.kick:
-		}
-	}
-}
+// Wake fires when the service's background work should run before its
+// interval: a public request arrived whose content is to be checked.
+func (s *Service) Wake() <-chan struct{} { return s.kick }
 
-// Work runs one round of the background work other than content checks.
+// Work runs one round of the background work other than content checks:
+// escalation, closing requests not rated in time, deleting photos no
+// request holds. (What a transition leaves to do is a job: settle.go.)
 func (s *Service) Work(ctx context.Context) error {
 	var errs []error
 	if _, err := s.Escalate(ctx); err != nil {
 		errs = append(errs, err)
 	}
 	if _, err := s.CloseUnrated(ctx); err != nil {
-		errs = append(errs, err)
-	}
-	if err := s.settleDue(ctx); err != nil {
 		errs = append(errs, err)
 	}
 	if _, err := s.Sweep(ctx); err != nil {
@@ -124,23 +103,6 @@ func (s *Service) CloseUnrated(ctx context.Context) (int, error) {
 		n++
 	}
 	return n, nil
-}
-
-// settleDue settles requests whose notices, points or complaint record an
-// outage left undone.
-func (s *Service) settleDue(ctx context.Context) error {
-	var ids []int64
-	err := s.db.WithContext(ctx).Model(&Request{}).Where(
-		"erased_at IS NULL AND ((accepted_at IS NOT NULL AND accept_noticed_at IS NULL) OR (status = ? AND answer_noticed_at IS NULL) OR points_outcome = ? OR (complaint_uscc <> '' AND credit_record_id IS NULL))",
-		StatusAnswered, outcomePending).Limit(200).Pluck("id", &ids).Error
-	if err != nil {
-		return fmt.Errorf("settle: %w", err)
-	}
-	var errs []error
-	for _, id := range ids {
-		errs = append(errs, s.settleErr(ctx, id))
-	}
-	return errors.Join(errs...)
 }
 
 type trash struct {

@@ -65,6 +65,9 @@ const (
 	ManageActivities  Permission = "activities.manage"
 	CheckInActivities Permission = "activities.checkin"
 	ReadActivities    Permission = "activities.read"
+
+	ReadJobs   Permission = "jobs.read"   // the job queue: failed and stuck jobs with their errors
+	ManageJobs Permission = "jobs.manage" // retry or cancel a job
 )
 
 // Policy maps each permission to the roles that hold it. Superadmin holds
@@ -105,6 +108,11 @@ var Policy = map[Permission][]Role{
 	ManageActivities:  {Editor, DeptAdmin},
 	CheckInActivities: {Verifier, Editor, DeptAdmin, PointsOfficer},
 	ReadActivities:    {Editor, DeptAdmin, Verifier, PointsOfficer, Auditor},
+
+	// The queue is the district's: a department's auditor lists no jobs
+	// (they lie outside its scope), a district auditor every one.
+	ReadJobs:   {Auditor},
+	ManageJobs: {},
 }
 
 // Can reports whether m holds permission p.

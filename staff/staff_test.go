@@ -34,6 +34,15 @@ func TestPolicy(t *testing.T) {
 	if !(&Member{Roles: []Role{Reviewer}}).Can(ReviewNotices) {
 		t.Fatal("reviewer may not review")
 	}
+	for _, r := range Roles {
+		m := &Member{Roles: []Role{r}}
+		if r != Superadmin && m.Can(ManageJobs) {
+			t.Fatalf("%s may retry or cancel jobs", r)
+		}
+		if got, want := m.Can(ReadJobs), r == Superadmin || r == Auditor; got != want {
+			t.Fatalf("%s reads jobs: %v, want %v", r, got, want)
+		}
+	}
 	if (&Member{Roles: []Role{Superadmin}, Disabled: true}).Can(ReadAudit) {
 		t.Fatal("disabled account holds permissions")
 	}

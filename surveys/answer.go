@@ -1,7 +1,6 @@
 package surveys
 
 import (
-	"context"
 	"fmt"
 	"math"
 	"slices"
@@ -142,23 +141,4 @@ func (s *Service) placeOf(tx *gorm.DB, residentID int64) (place, error) {
 		return p, fmt.Errorf("find resident: %w", err)
 	}
 	return p, nil
-}
-
-// award grants the survey's points for answers already stored (row id of
-// table survey_responses or survey_attempts) and records the grant on the
-// row. A survey without a points rule grants nothing; a cap refusal
-// grants 0 and is no error. On an error the answers stay stored; the
-// grant is idempotent on externalID, so it can be replayed.
-func (s *Service) award(ctx context.Context, sv *Survey, residentID int64, table string, id int64, externalID, note string) (int64, error) {
-	if sv.PointsRule == "" {
-		return 0, nil
-	}
-	n, err := s.grant(ctx, sv, residentID, externalID, note)
-	if err != nil || n == 0 {
-		return 0, err
-	}
-	if err := s.db.WithContext(ctx).Table(table).Where("id = ?", id).Update("points_awarded", n).Error; err != nil {
-		return n, fmt.Errorf("record points: %w", err)
-	}
-	return n, nil
 }

@@ -72,7 +72,7 @@ func attemptView(f submitFacts) *AttemptView {
 // once they are erased).
 func storedResult(f submitFacts) *Result {
 	a := f.attempt
-	res := &Result{AttemptID: a.ID, Passed: a.Passed, PointsAwarded: a.PointsAwarded, Corrections: []Correction{}}
+	res := &Result{AttemptID: a.ID, Passed: a.Passed, PointsAwarded: a.PointsAwarded, PointsStatus: a.PointsStatus, Corrections: []Correction{}}
 	if a.Score != nil {
 		res.Score = *a.Score
 	}

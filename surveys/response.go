@@ -27,6 +27,7 @@ type Response struct {
 	Community     string              `json:"community"`
 	Answers       map[string][]string `json:"answers" gorm:"serializer:json"`
 	PointsAwarded int64               `json:"points_awarded"`
+	PointsStatus  string              `json:"points_status"`
 	SubmittedAt   time.Time           `json:"submitted_at"`
 	CreatedAt     time.Time           `json:"-"`
 	// ErasedAt is when retention erased the answers (see retention.go).
@@ -42,6 +43,9 @@ type Receipt struct {
 	Day           string    `json:"day,omitempty"`
 	SubmittedAt   time.Time `json:"submitted_at"`
 	PointsAwarded int64     `json:"points_awarded"`
+	// PointsStatus is "" (no points), pending (积分发放中), granted or
+	// refused (a cap).
+	PointsStatus string `json:"points_status"`
 }
 
 var errQuizNeedsAttempt = apperr.New(apperr.Invalid, "测验须先开始答题（POST /surveys/{id}/attempts）")
@@ -130,39 +134,47 @@ func applyResponse(tx *gorm.DB, p *responsePlan) error {
 
 // Respond records a resident's answers to a questionnaire or declaration.
 // Every answer is checked against its question (options, type), required
-// questions must be answered. With a points rule, points are awarded
-// through the points module (idempotent per resident and day). Returns
-// ErrNotFound unless the survey is open to the resident, ErrAlreadySubmitted
-// for a second response (the same day, for a daily survey), and an
-// invalid_argument error naming "answers.<id>" for each bad answer. If only
-// the points award fails, it returns the stored receipt with 0 points and
-// the error.
+// questions must be answered. With a points rule, the points grant is
+// queued in the same transaction (idempotent per resident and day) and run
+// at once; the receipt says where it stands (pending if the points module
+// failed: the queue grants them later). Returns ErrNotFound unless the
+// survey is open to the resident, ErrAlreadySubmitted for a second response
+// (the same day, for a daily survey), and an invalid_argument error naming
+// "answers.<id>" for each bad answer.
 func (s *Service) Respond(ctx context.Context, residentID, surveyID int64, answers map[string][]string) (*Receipt, error) {
 	now := s.now().UTC()
 	var (
-		sv   *Survey
 		plan *responsePlan
+		job  string
 	)
 	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
 		f, err := s.loadResponse(tx, residentID, surveyID, now)
 		if err != nil {
 			return err
 		}
-		sv = f.survey
 		if plan, err = decideResponse(*f, residentID, answers); err != nil {
 			return err
 		}
-		return applyResponse(tx, plan)
+		if err := applyResponse(tx, plan); err != nil {
+			return err
+		}
+		r := plan.response
+		ext := fmt.Sprintf("decl:%d:%d:%s", f.survey.ID, residentID, r.Day)
+		if r.Day == "" {
+			ext = fmt.Sprintf("resp:%d:%d", f.survey.ID, residentID)
+		}
+		job, err = s.enqueueAward(tx, f.survey, residentID, "survey_responses", r.ID, ext, f.survey.Title)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("respond: %w", err)
 	}
 	r := plan.response
 	rec := &Receipt{ResponseID: r.ID, Day: r.Day, SubmittedAt: now}
-	ext := fmt.Sprintf("decl:%d:%d:%s", sv.ID, residentID, r.Day)
-	if r.Day == "" {
-		ext = fmt.Sprintf("resp:%d:%d", sv.ID, residentID)
+	if job != "" {
+		if rec.PointsAwarded, rec.PointsStatus, err = s.settleAward(ctx, job, "survey_responses", r.ID); err != nil {
+			rec.PointsStatus = PointsPending
+		}
 	}
-	rec.PointsAwarded, err = s.award(ctx, sv, residentID, "survey_responses", r.ID, ext, sv.Title)
-	return rec, err
+	return rec, nil
 }

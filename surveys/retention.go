@@ -90,24 +90,6 @@ func (s *Service) EraseExpired(ctx context.Context) (int, error) {
 	}
 }
 
-// RunRetention erases expired answers every interval until ctx ends,
-// reporting each round.
-func (s *Service) RunRetention(ctx context.Context, interval time.Duration, report func(n int, err error)) error {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		n, err := s.EraseExpired(ctx)
-		if report != nil && ctx.Err() == nil {
-			report(n, err)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
-		}
-	}
-}
-
 // tally is a count to add to a tally row.
 type tally struct {
 	QuestionID int64

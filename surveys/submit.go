@@ -30,12 +30,15 @@ type Correction struct {
 
 // Result is a scored attempt.
 type Result struct {
-	AttemptID     int64        `json:"attempt_id,string"`
-	Score         int          `json:"score"`
-	Passed        bool         `json:"passed"`
-	PointsAwarded int64        `json:"points_awarded"`
-	Corrections   []Correction `json:"corrections"`
-	SubmittedAt   time.Time    `json:"submitted_at"`
+	AttemptID     int64 `json:"attempt_id,string"`
+	Score         int   `json:"score"`
+	Passed        bool  `json:"passed"`
+	PointsAwarded int64 `json:"points_awarded"`
+	// PointsStatus is "" (no points), pending (积分发放中: the grant is
+	// queued and lands later), granted or refused (a cap).
+	PointsStatus string       `json:"points_status"`
+	Corrections  []Correction `json:"corrections"`
+	SubmittedAt  time.Time    `json:"submitted_at"`
 }
 
 // Credit scores one answer to a scored question, in [0, 1]. Options are
@@ -181,31 +184,31 @@ func applySubmit(tx *gorm.DB, a *Attempt, p *submitPlan) error {
 
 // Submit scores an attempt: score is 0–100, the percentage of the credit
 // earned over all drawn questions (an unanswered question earns 0). A
-// passed quiz with a points rule awards points through the points module
-// (idempotent on the attempt; a cap refusal is 0 points, not an error).
+// passed quiz with a points rule queues its points grant in the same
+// transaction (idempotent on the attempt; a cap refusal is 0 points, not
+// an error) and runs it at once: the result says granted or refused, or
+// pending if the points module failed, the queue then granting them later.
 // A repeat of a submit (the same answers to an attempt already
 // submitted, e.g. resent after a lost response) returns the stored result
 // again; other answers to a submitted attempt are ErrAlreadySubmitted.
 // Returns ErrAttemptNotFound for another resident's attempt,
 // ErrDeadlinePassed after the deadline, and an invalid_argument error
 // naming "answers.<id>" for an answer to a question not drawn or an
-// option not offered. If only the points award fails, it returns the
-// stored result with 0 points and the error (the award is idempotent on
-// the attempt, so it can be replayed).
+// option not offered.
 func (s *Service) Submit(ctx context.Context, residentID, attemptID int64, answers map[string][]string) (*Result, error) {
 	// As precise as MySQL keeps it, so a repeat's stored result reads the
 	// same submitted_at as the first answer.
 	now := s.now().UTC().Truncate(time.Microsecond)
 	var (
-		sv     Survey
 		plan   *submitPlan
 		stored *Result
+		job    string
 		err    error
 	)
 	// A concurrent submit that wins the claim makes this one a repeat: a
 	// second run answers it as one.
 	for range 2 {
-		sv, plan, stored, err = s.submitOnce(ctx, residentID, attemptID, answers, now)
+		plan, stored, job, err = s.submitOnce(ctx, residentID, attemptID, answers, now)
 		if plan == nil || !errors.Is(err, ErrAlreadySubmitted) {
 			break
 		}
@@ -217,22 +220,24 @@ func (s *Service) Submit(ctx context.Context, residentID, attemptID int64, answe
 		return stored, nil
 	}
 	res := &plan.result
-	if res.Passed {
-		res.PointsAwarded, err = s.award(ctx, &sv, residentID, "survey_attempts", attemptID, fmt.Sprintf("attempt:%d", attemptID), "普法答题："+sv.Title)
+	if job != "" {
+		if res.PointsAwarded, res.PointsStatus, err = s.settleAward(ctx, job, "survey_attempts", attemptID); err != nil {
+			res.PointsStatus = PointsPending // stored and queued all the same
+		}
 	}
-	return res, err
+	return res, nil
 }
 
-// submitOnce scores and stores a submit in one transaction, or answers a
-// repeat with the stored result (stored).
-func (s *Service) submitOnce(ctx context.Context, residentID, attemptID int64, answers map[string][]string, now time.Time) (sv Survey, plan *submitPlan, stored *Result, err error) {
+// submitOnce scores and stores a submit in one transaction, queuing a
+// pass's points grant (job, its key), or answers a repeat with the stored
+// result (stored).
+func (s *Service) submitOnce(ctx context.Context, residentID, attemptID int64, answers map[string][]string, now time.Time) (plan *submitPlan, stored *Result, job string, err error) {
 	err = db.Transact(ctx, s.db, func(tx *gorm.DB) error {
-		plan, stored = nil, nil
+		plan, stored, job = nil, nil, ""
 		f, err := s.loadSubmit(tx, residentID, attemptID, now)
 		if err != nil {
 			return err
 		}
-		sv = f.survey
 		if f.attempt.SubmittedAt != nil {
 			stored, err = decideRepeat(*f, answers)
 			return err
@@ -240,9 +245,16 @@ func (s *Service) submitOnce(ctx context.Context, residentID, attemptID int64, a
 		if plan, err = decideSubmit(*f, answers); err != nil {
 			return err
 		}
-		return applySubmit(tx, &f.attempt, plan)
+		if err := applySubmit(tx, &f.attempt, plan); err != nil {
+			return err
+		}
+		if plan.result.Passed {
+			job, err = s.enqueueAward(tx, &f.survey, residentID, "survey_attempts", attemptID,
+				fmt.Sprintf("attempt:%d", attemptID), "普法答题："+f.survey.Title)
+		}
+		return err
 	})
-	return sv, plan, stored, err
+	return plan, stored, job, err
 }
 
 // grant awards points under the survey's rule, on behalf of the survey's

@@ -64,6 +64,7 @@ type Service struct {
 	now    func() time.Time
 	notify notifier
 	points granter
+	jobs   runner // nil: jobs wait for the workers
 }
 
 // New returns a Service over db that sends reminders through n and awards

@@ -13,6 +13,7 @@ import (
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/dbtest"
 	"github.com/futian/ifutian/internal/district"
+	"github.com/futian/ifutian/jobs"
 	"github.com/futian/ifutian/notify"
 	"github.com/futian/ifutian/points"
 	"github.com/futian/ifutian/residents"
@@ -39,6 +40,7 @@ func newFixture(t *testing.T) *fixture {
 	gdb := dbtest.Open(t)
 	f := &fixture{t: t, db: gdb, points: points.New(gdb), notify: notify.New(gdb), now: time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)}
 	f.s = New(gdb, f.notify, f.points)
+	f.s.RegisterJobs(jobs.New(gdb, jobs.Config{}))
 	f.s.SetClock(func() time.Time { return f.now })
 	for _, code := range []string{"quiz_pass", "declaration"} {
 		f.rule(points.Rule{Code: code})
@@ -264,7 +266,7 @@ func TestQuizDrawScoreAndPoints(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Score != 100 || !res.Passed || res.PointsAwarded != 10 || len(res.Corrections) != 5 {
+	if res.Score != 100 || !res.Passed || res.PointsAwarded != 10 || res.PointsStatus != PointsGranted || len(res.Corrections) != 5 {
 		t.Fatalf("result=%+v, want 100, passed, 10 points, 5 corrections", res)
 	}
 	for _, c := range res.Corrections {
@@ -694,8 +696,8 @@ func TestRespondKeepsResponseWhenAwardFails(t *testing.T) {
 	ended := time.Now().Add(-time.Hour)
 	f.rule(points.Rule{Code: "declaration", ValidUntil: &ended})
 	rec, err := f.s.Respond(ctx, r, sv.ID, map[string][]string{key(qs[0].ID): {"对"}, key(qs[1].ID): {"无"}})
-	if err == nil || rec == nil || rec.PointsAwarded != 0 {
-		t.Fatalf("rec=%+v err=%v, want the stored receipt and the award error", rec, err)
+	if err != nil || rec.PointsAwarded != 0 || rec.PointsStatus != PointsRefused {
+		t.Fatalf("rec=%+v err=%v, want the stored receipt, its points refused", rec, err)
 	}
 	var n int64
 	f.db.Table("survey_responses").Count(&n)

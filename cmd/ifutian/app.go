@@ -17,7 +17,6 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/futian/ifutian/api"
-	"github.com/futian/ifutian/enterprises"
 	"github.com/futian/ifutian/internal/app"
 	"github.com/futian/ifutian/internal/db"
 	"github.com/futian/ifutian/internal/pii"
@@ -25,9 +24,7 @@ import (
 	"github.com/futian/ifutian/media"
 	"github.com/futian/ifutian/migrations"
 	"github.com/futian/ifutian/notify"
-	"github.com/futian/ifutian/requests"
 	"github.com/futian/ifutian/residents"
-	"github.com/futian/ifutian/surveys"
 	"github.com/futian/ifutian/wechat"
 )
 
@@ -41,9 +38,10 @@ type instance struct {
 	fake   *wechat.Fake // the built-in fake WeChat, if used
 	*app.Services
 	api *api.Server
-	// workers are the background loops serve runs until shutdown.
-	workers []func(ctx context.Context) error
-	closers []func() error
+	// tasks are the background work serve runs until shutdown.
+	tasks       []task
+	taskMetrics *taskMetrics
+	closers     []func() error
 }
 
 func newLogger(cfg Config, w io.Writer) *slog.Logger {
@@ -175,71 +173,42 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *instance, err 
 	if err != nil {
 		return nil, err
 	}
+	var metrics *prometheus.Registry
+	if cfg.Metrics {
+		metrics = prometheus.NewRegistry()
+	}
+	a.taskMetrics = newTaskMetrics(metrics)
 	a.Services = app.New(app.Deps{
 		DB: a.db, Box: box, Regions: regions,
 		ResidentTokenTTL: cfg.ResidentTokenTTL, StaffTokenTTL: cfg.StaffTokenTTL, MemberCodeKey: codeKey, Store: store,
 		// One limiter for every picture decoded in this process: request
 		// photos and avatars wait for the same memory.
 		Media: media.NewDefaultLimiter(), PublicURL: cfg.PublicURL,
+		JobOutcomes: a.taskMetrics.jobOutcome,
 	})
 	// Photos are checked once WeChat can fetch them: at IFUTIAN_PUBLIC_URL,
 	// or (built-in fake) at the listening address, set by serve.
 	a.Requests.SetChecker(a.wechat, cfg.PublicURL)
-	a.workers = append(a.workers, func(ctx context.Context) error {
-		return a.Requests.Run(ctx, requests.WorkInterval, func(err error) { log.Error("requests background work", "err", err) })
-	})
 	a.Notify.Configure(cfg.Notify)
-	a.workers = append(a.workers, func(ctx context.Context) error {
-		return a.Enterprises.Run(ctx, enterprises.RerateInterval, func(n int, err error) {
-			if err != nil {
-				log.Error("enterprise re-rating", "err", err)
-			} else if n > 0 {
-				log.Info("enterprises re-rated", "count", n)
-			}
-		})
-	})
-	a.workers = append(a.workers, a.expirePoints)
-	a.workers = append(a.workers, func(ctx context.Context) error {
-		// Credits those still checked in once an activity's check-out has
-		// closed, and retries points grants left pending.
-		return a.Activities.Run(ctx, time.Minute, func(err error) { log.Error("settle activities", "err", err) })
-	})
-	a.workers = append(a.workers, func(ctx context.Context) error {
-		return a.Surveys.RunRetention(ctx, surveys.RetentionInterval, func(n int, err error) {
-			if err != nil {
-				log.Error("survey retention", "err", err)
-			} else if n > 0 {
-				log.Info("survey answers erased past retention", "count", n)
-			}
-		})
-	})
 	if err := setPointsLevels(a.Points, cfg.Levels, cfg.LevelNames); err != nil {
 		return nil, err
 	}
 	if err := a.Residents.SetPolicyVersion(cfg.PolicyVersion); err != nil {
 		return nil, err
 	}
-	a.workers = append(a.workers,
-		func(ctx context.Context) error {
-			return a.Notify.RunPublisher(ctx, cfg.NoticePoll, func(err error) { log.Error("publish notices", "err", err) })
-		},
-		a.Notify.NewDeliverer(a.wechat, notify.DeliveryConfig{
-			Rate: float64(cfg.WeChatSendRate), Lease: max(cfg.WeChatSendLease, 2*cfg.WeChatTimeout+time.Second),
-			Backoff: cfg.WeChatSendBackoff, Gate: sendGate,
-			OnError: func(err error) { log.Error("deliver WeChat messages", "err", err) },
-		}).Run,
-	)
+	wechatDeliverer := a.Notify.NewDeliverer(a.wechat, notify.DeliveryConfig{
+		Rate: float64(cfg.WeChatSendRate), Lease: max(cfg.WeChatSendLease, 2*cfg.WeChatTimeout+time.Second),
+		CallTimeout: cfg.WeChatTimeout, Backoff: cfg.WeChatSendBackoff, Gate: sendGate,
+	})
 	smsDeliverer, err := a.smsDeliverer(box, limiter)
 	if err != nil {
 		return nil, err
 	}
-	a.workers = append(a.workers, smsDeliverer.Run)
+	a.tasks = a.backgroundTasks(wechatDeliverer, smsDeliverer)
 
-	var metrics *prometheus.Registry
-	if cfg.Metrics {
-		metrics = prometheus.NewRegistry()
+	if metrics != nil {
 		metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-			collectors.NewDBStatsCollector(db.SQL(a.db), "main"))
+			collectors.NewDBStatsCollector(db.SQL(a.db), "main"), newJobsCollector(a.Jobs))
 	}
 	a.api, err = api.New(api.Config{
 		Services: a.Services, Log: log, WeChat: a.wechat, PushToken: cfg.PushToken,

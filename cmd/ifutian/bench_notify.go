@@ -396,7 +396,8 @@ func benchSends(ctx context.Context, gdb *gorm.DB, svc *notify.Service, rate int
 	dctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	start := time.Now()
-	svc.NewDeliverer(client, notify.DeliveryConfig{Rate: float64(rate), Idle: 10 * time.Millisecond}).Run(dctx)
+	dl := svc.NewDeliverer(client, notify.DeliveryConfig{Rate: float64(rate), Idle: 10 * time.Millisecond})
+	runTask(dctx, task{Name: "bench.deliver", Interval: dl.Idle(), Drain: true, Run: dl.DeliverOnce}, slog.New(slog.DiscardHandler), nil)
 	elapsed := time.Since(start)
 	n := 0
 	for _, m := range fake.Messages() {

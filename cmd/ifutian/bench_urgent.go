@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"time"
 
 	"gorm.io/gorm"
@@ -81,7 +82,8 @@ func benchUrgent(ctx context.Context, gdb *gorm.DB, svc *notify.Service, rate in
 	defer cancel()
 	done := make(chan struct{})
 	go func() {
-		svc.NewDeliverer(client, notify.DeliveryConfig{Rate: float64(rate), Idle: 10 * time.Millisecond}).Run(dctx)
+		dl := svc.NewDeliverer(client, notify.DeliveryConfig{Rate: float64(rate), Idle: 10 * time.Millisecond})
+		runTask(dctx, task{Name: "bench.deliver", Interval: dl.Idle(), Drain: true, Run: dl.DeliverOnce}, slog.New(slog.DiscardHandler), nil)
 		close(done)
 	}()
 	time.Sleep(time.Second) // the routine notice is sending

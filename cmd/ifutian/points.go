@@ -63,22 +63,3 @@ func setPointsLevels(svc *points.Service, levels []int64, names []string) error 
 	}
 	return nil
 }
-
-// expirePoints is the worker that posts due expiries every minute.
-func (a *instance) expirePoints(ctx context.Context) error {
-	t := time.NewTicker(time.Minute)
-	defer t.Stop()
-	for {
-		n, err := a.Points.ExpireDue(ctx, time.Now())
-		if err != nil && ctx.Err() == nil {
-			a.log.Error("points expiry failed", "err", err)
-		} else if n > 0 {
-			a.log.Info("points expired", "lots", n)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
-		}
-	}
-}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -38,13 +37,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, ready chan<- strin
 	a.pointFakeAt(ln.Addr())
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
-	for _, w := range a.workers {
-		wg.Go(func() {
-			if err := w(workCtx); err != nil && !errors.Is(err, context.Canceled) {
-				log.Error("worker stopped", "err", err)
-			}
-		})
-	}
+	wg.Go(func() { runTasks(workCtx, a.tasks, log, a.taskMetrics) })
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("serving", "addr", ln.Addr().String(), "db", dbKind(cfg.DB))

@@ -44,8 +44,7 @@ func (a *instance) smsDeliverer(box *pii.Box, limiter ratelimit.Allower) (*notif
 	}
 	return a.Notify.NewSMSDeliverer(client, box, notify.DeliveryConfig{
 		Rate: float64(cfg.SMS.Rate), Lease: max(cfg.WeChatSendLease, 2*cfg.WeChatTimeout+time.Second),
-		Backoff: cfg.WeChatSendBackoff, Gate: gate,
-		OnError: func(err error) { a.log.Error("deliver text messages", "err", err) },
+		CallTimeout: cfg.WeChatTimeout, Backoff: cfg.WeChatSendBackoff, Gate: gate,
 	}), nil
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/futian/ifutian/auth"
 	"github.com/futian/ifutian/enterprises"
 	"github.com/futian/ifutian/internal/pii"
+	"github.com/futian/ifutian/jobs"
 	"github.com/futian/ifutian/media"
 	"github.com/futian/ifutian/notify"
 	"github.com/futian/ifutian/points"
@@ -33,6 +34,9 @@ type Deps struct {
 	ResidentTokenTTL time.Duration
 	StaffTokenTTL    time.Duration
 	Store            requests.Store // residents' photos
+	// JobOutcomes, if not nil, hears of every job attempt's outcome by
+	// kind (metrics).
+	JobOutcomes func(kind, outcome string)
 	// MemberCodeKey signs member codes and venue codes
 	// (residents.MemberCodeKeySize bytes), and, under a key derived from it,
 	// the links to photos and avatars; nil: a random key, for tests, whose
@@ -59,11 +63,14 @@ type Services struct {
 	Activities  *activities.Service
 	MemberCodes *residents.MemberCodes
 	Links       *media.Signer // checks the signed links to photos and avatars
+	// Jobs is the durable job queue: the modules register the handlers of
+	// the kinds they own with it here; serve runs it.
+	Jobs *jobs.Queue
 }
 
 // New builds every domain service over d.DB.
 func New(d Deps) *Services {
-	s := &Services{}
+	s := &Services{Jobs: jobs.New(d.DB, jobs.Config{Observe: d.JobOutcomes})}
 	s.Auth = auth.New(d.DB, d.ResidentTokenTTL, d.StaffTokenTTL)
 	s.Staff = staff.New(d.DB)
 	s.Staff.SetSessions(staff.Sessions{
@@ -75,6 +82,7 @@ func New(d Deps) *Services {
 	s.Points.SetNotifier(s.Notify) // deductions and appeal decisions tell the resident
 	s.Enterprises = enterprises.New(d.DB, s.Notify, d.Regions.IsStreet)
 	s.Surveys = surveys.New(d.DB, s.Notify, s.Points)
+	s.Surveys.RegisterJobs(s.Jobs)
 	key := d.MemberCodeKey
 	if key == nil {
 		key = make([]byte, residents.MemberCodeKeySize)
@@ -89,6 +97,7 @@ func New(d Deps) *Services {
 		DB: d.DB, Store: d.Store, Box: d.Box, Regions: d.Regions, Notify: s.Notify,
 		Points: s.Points, Enterprises: s.Enterprises, Staff: s.Staff, Media: limiter, Links: s.Links,
 	})
+	s.Requests.RegisterJobs(s.Jobs)
 	codes, err := residents.NewMemberCodes(key)
 	if err != nil {
 		panic(err) // the configuration checks the key's size first
@@ -97,6 +106,7 @@ func New(d Deps) *Services {
 	s.Activities = activities.New(d.DB, activities.Deps{
 		Regions: d.Regions, Notify: s.Notify, Points: s.Points, MemberCodes: codes, Key: key,
 	})
+	s.Activities.RegisterJobs(s.Jobs)
 	var hooks residents.Hooks
 	hooks.Erasers = []residents.Eraser{func(tx *gorm.DB, id int64) error { return s.Auth.RevokeAllTx(tx, auth.Resident, id) }}
 	hooks.Deleted = []func(int64){func(id int64) { s.Auth.Forget(auth.Resident, id) }}
