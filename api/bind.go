@@ -20,6 +20,7 @@ import (
 	"github.com/go-playground/validator/v10"
 
 	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/text"
 )
 
 // maxBody is the largest request body accepted (1 MiB).
@@ -101,14 +102,20 @@ func mergeFields(errs ...error) error {
 	return apperr.Fields(fields)
 }
 
-// validate runs the binding tags of a request struct.
+// validate runs the binding tags of a request struct. A string field
+// tagged required must also have a visible character (text.Blank): the
+// validator's own required only refuses "".
 func validate(v any) error {
+	fields := map[string]string{}
+	walkRequired(reflect.ValueOf(v), "", fields)
 	err := binding.Validator.ValidateStruct(v)
 	var ves validator.ValidationErrors
 	if !errors.As(err, &ves) {
-		return err
+		if err != nil {
+			return err
+		}
+		return apperr.Fields(fields)
 	}
-	fields := map[string]string{}
 	for _, fe := range ves {
 		name := fe.Namespace()
 		if _, rest, ok := strings.Cut(name, "."); ok {
@@ -119,10 +126,77 @@ func validate(v any) error {
 	return apperr.Fields(fields)
 }
 
+// walkRequired records under its JSON path every string (or set *string)
+// field whose binding tag says required and that is text.Blank, in nested
+// structs and slices of structs too.
+func walkRequired(v reflect.Value, path string, bad map[string]string) {
+	for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
+		if v.IsNil() {
+			return
+		}
+		v = v.Elem()
+	}
+	switch v.Kind() {
+	case reflect.Struct:
+		if v.Type() == timeType {
+			return
+		}
+		for i := range v.NumField() {
+			f := v.Type().Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if !f.IsExported() || name == "-" {
+				continue
+			}
+			p := path
+			if !f.Anonymous || name != "" {
+				p = joinPath(path, or(name, f.Name))
+			}
+			fv := v.Field(i)
+			if s, ok := stringOf(fv); ok && requiredTag(f.Tag.Get("binding")) && text.Blank(s) {
+				bad[p] = describeRequired
+				continue
+			}
+			walkRequired(fv, p, bad)
+		}
+	case reflect.Slice, reflect.Array:
+		if v.Type().Elem().Kind() == reflect.Uint8 {
+			return
+		}
+		for i := range v.Len() {
+			walkRequired(v.Index(i), path+"["+strconv.Itoa(i)+"]", bad)
+		}
+	}
+}
+
+// stringOf reads a string or a set *string.
+func stringOf(v reflect.Value) (string, bool) {
+	if v.Kind() == reflect.Pointer && !v.IsNil() {
+		v = v.Elem()
+	}
+	if v.Kind() != reflect.String {
+		return "", false
+	}
+	return v.String(), true
+}
+
+// requiredTag reports whether a binding tag requires the field itself (a
+// required after dive applies to the elements).
+func requiredTag(tag string) bool {
+	own, _, _ := strings.Cut(tag, ",dive")
+	for _, t := range strings.Split(own, ",") {
+		if t == "required" {
+			return true
+		}
+	}
+	return false
+}
+
+const describeRequired = "必填"
+
 func describe(fe validator.FieldError) string {
 	switch fe.Tag() {
 	case "required":
-		return "必填"
+		return describeRequired
 	case "min":
 		return "不能少于 " + fe.Param()
 	case "max":

@@ -64,7 +64,13 @@ func (s *Server) fail(c *gin.Context, err error) {
 			case apperr.Unavailable:
 				c.Header("Retry-After", strconv.Itoa(retryAfterUnavailable()))
 			}
-			c.AbortWithStatusJSON(status, newErrorBody(ae.Code, ae.Message, ae.Fields, ae.Details))
+			msg := ae.Message
+			if ae.Code == apperr.Invalid && len(ae.Fields) > 0 {
+				// One Chinese sentence per bad field, without the JSON
+				// keys the domain's message starts with.
+				msg = fieldsMessage(c.Request.Method+" "+c.FullPath(), ae.Fields)
+			}
+			c.AbortWithStatusJSON(status, newErrorBody(ae.Code, msg, ae.Fields, ae.Details))
 			return
 		}
 	}

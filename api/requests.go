@@ -61,10 +61,12 @@ func (s *Server) uploadRequestPhoto(c *gin.Context) {
 
 func (s *Server) submitRequest(c *gin.Context) {
 	var req struct {
-		ClientKey   string   `json:"client_key" binding:"required"`
-		Category    string   `json:"category" binding:"required"`
-		Description string   `json:"description" binding:"required"`
-		Street      string   `json:"street" binding:"required"`
+		// Required, checked with every other field by Submit, so that a
+		// 400 names every bad field at once.
+		ClientKey   string   `json:"client_key"`
+		Category    string   `json:"category"`
+		Description string   `json:"description"`
+		Street      string   `json:"street"`
 		Community   string   `json:"community"`
 		Address     string   `json:"address"`
 		Latitude    *float64 `json:"latitude"`

@@ -11,6 +11,7 @@ import (
 
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/db"
+	"github.com/futian/ifutian/internal/text"
 	"github.com/futian/ifutian/notify"
 	"github.com/futian/ifutian/staff"
 )
@@ -33,10 +34,10 @@ func (r *DeductRequest) Validate() error {
 	if r.Points < 1 || r.Points > 10000 {
 		f["points"] = "须为 1–10000"
 	}
-	if n := len(r.CaseRef); n == 0 || n > 64 {
+	if n := len(r.CaseRef); text.Blank(r.CaseRef) || n > 64 {
 		f["case_ref"] = "须为 1–64 个字符"
 	}
-	if n := len([]rune(r.Reason)); n == 0 || n > 200 {
+	if n := len([]rune(r.Reason)); text.Blank(r.Reason) || n > 200 {
 		f["reason"] = "须为 1–200 个字符"
 	}
 	return apperr.Fields(f)
@@ -128,7 +129,7 @@ func (Appeal) TableName() string { return "point_appeals" }
 // has passed.
 func (s *Service) CreateAppeal(ctx context.Context, residentID, transactionID int64, reason string) (*Appeal, error) {
 	reason = strings.TrimSpace(reason)
-	if n := len([]rune(reason)); n == 0 || n > 500 {
+	if n := len([]rune(reason)); text.Blank(reason) || n > 500 {
 		return nil, apperr.Field("reason", "须为 1–500 个字符")
 	}
 	gdb := s.db.WithContext(ctx)
