@@ -17,7 +17,8 @@ import (
 )
 
 // DeductRequest takes points from a resident for a published enforcement
-// case. The same CaseRef for the same resident is deducted once.
+// case. The same CaseRef for the same resident is deducted once, compared
+// by text.Key.
 type DeductRequest struct {
 	ResidentID int64
 	Points     int64
@@ -34,8 +35,11 @@ func (r *DeductRequest) Validate() error {
 	if r.Points < 1 || r.Points > 10000 {
 		f["points"] = "须为 1–10000"
 	}
-	if n := len(r.CaseRef); text.Blank(r.CaseRef) || n > 64 {
+	switch n := len(r.CaseRef); {
+	case text.Blank(r.CaseRef) || text.Key(r.CaseRef) == "" || n > 64:
 		f["case_ref"] = "须为 1–64 个字符"
+	case len(text.Key(r.CaseRef)) > 128: // idem holds it: VARCHAR(191)
+		f["case_ref"] = "不能含过多全角或兼容字符"
 	}
 	if n := len([]rune(r.Reason)); text.Blank(r.Reason) || n > 200 {
 		f["reason"] = "须为 1–200 个字符"
@@ -58,7 +62,9 @@ func (s *Service) Deduct(ctx context.Context, actor *staff.Member, req DeductReq
 		return nil, false, err
 	}
 	sc := actor.Scope()
-	idem := strconv.FormatInt(req.ResidentID, 10) + "/" + req.CaseRef
+	// One case, one deduction: look-alike spellings of a case reference
+	// (full-width digits, a trailing U+200B, another case) share its key.
+	idem := strconv.FormatInt(req.ResidentID, 10) + "/" + text.Key(req.CaseRef)
 	err = s.transact(ctx, func(tx *gorm.DB) error {
 		t, repeated = nil, false
 		a, err := s.lock(tx, req.ResidentID)
