@@ -364,7 +364,7 @@ func (s *Server) saveRequestCategory(c *gin.Context) {
 		Name         string `json:"name" binding:"required"`
 		DeadlineDays int    `json:"deadline_days" binding:"required"`
 		Active       *bool  `json:"active"`
-		Sort         int    `json:"sort"`
+		Sort         int    `json:"sort" binding:"min=-2147483648,max=2147483647"` // the INT column's range
 	}
 	if err := bindJSON(c, &req); err != nil {
 		s.fail(c, err)
