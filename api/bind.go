@@ -10,6 +10,7 @@ import (
 	"math"
 	"net/http"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -60,6 +61,9 @@ func bindJSON(c *gin.Context, dst any) error {
 	// encoding/json would quietly turn bytes that are not UTF-8 into U+FFFD.
 	if !utf8.Valid(body) {
 		return apperr.Field(invalidUTF8Field(body), invalidUTF8Message)
+	}
+	if err := checkStringIDs(body, reflect.TypeOf(dst), ""); err != nil {
+		return err
 	}
 	err = json.NewDecoder(bytes.NewReader(body)).Decode(&notNull{dst})
 	var (
@@ -293,13 +297,78 @@ func jsonType(t reflect.Type) string {
 	return t.String()
 }
 
+// idPattern is the form of every ID the API takes, as the document's
+// pattern says: a positive decimal integer without sign or leading zeros
+// (that also fits int64).
+var idPattern = regexp.MustCompile(`^[1-9][0-9]{0,18}$`)
+
+const idMessage = "须为有效的 ID"
+
+// parseIDString parses v as an ID of idPattern.
+func parseIDString(v string) (int64, bool) {
+	if !idPattern.MatchString(v) {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(v, 10, 64)
+	return id, err == nil
+}
+
 // parseID reads an ID sent as a JSON string.
 func parseID(field, v string) (int64, error) {
-	id, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || id <= 0 {
-		return 0, apperr.Field(field, "须为有效的 ID")
+	id, ok := parseIDString(v)
+	if !ok {
+		return 0, apperr.Field(field, idMessage)
 	}
 	return id, nil
+}
+
+// checkStringIDs checks the integer fields of a request struct tagged
+// `json:",string"` (IDs sent as strings) against idPattern before the
+// body is decoded, naming each bad one: encoding/json would refuse "abc"
+// with a message naming no field and take "+7" or "007". t is the type
+// decoded into; path is where its value sits in the body.
+func checkStringIDs(body []byte, t reflect.Type, path string) error {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct || t == timeType {
+		return nil
+	}
+	var members map[string]json.RawMessage
+	if json.Unmarshal(body, &members) != nil {
+		return nil // not an object: the decoder names it
+	}
+	bad := map[string]string{}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if !f.IsExported() || name == "-" {
+			continue
+		}
+		name = or(name, f.Name)
+		raw, ok := members[name]
+		if !ok || string(raw) == "null" {
+			continue
+		}
+		ft := f.Type
+		for ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		switch {
+		case opts == "string" && ft.Kind() == reflect.Int64:
+			var v string
+			if json.Unmarshal(raw, &v) != nil {
+				bad[joinPath(path, name)] = "类型错误，应为字符串"
+			} else if _, ok := parseIDString(v); !ok {
+				bad[joinPath(path, name)] = idMessage
+			}
+		case ft.Kind() == reflect.Struct:
+			if err := checkStringIDs(raw, ft, joinPath(path, name)); err != nil {
+				return err
+			}
+		}
+	}
+	return apperr.Fields(bad)
 }
 
 // The API takes times from minTime up to, not including, maxTime. Every

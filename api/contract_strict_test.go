@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -64,8 +65,8 @@ func specInputs(t *testing.T, visit func(where string, s map[string]any, param m
 		for k, v := range props {
 			walk(where+"."+k, v, req[k], seen)
 		}
-		walk(where+"[]", m["items"], true, seen)
-		walk(where+"{}", m["additionalProperties"], true, seen)
+		walk(where+"[]", m["items"], false, seen)
+		walk(where+"{}", m["additionalProperties"], false, seen)
 		for _, k := range []string{"allOf", "oneOf", "anyOf"} {
 			xs, _ := m[k].([]any)
 			for _, x := range xs {
@@ -171,4 +172,84 @@ func TestIntegerRanges(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "count") || !strings.Contains(err.Error(), "items[2].n") || strings.Contains(err.Error(), "items[1]") {
 		t.Fatalf("validate = %v, want count and items[2].n", err)
 	}
+}
+
+// TestDocumentStrictness: the document is as strict as the server (issue
+// 21 item 16): every required string of a request body has minLength (1:
+// the server refuses "" and blank text; 0 where it takes "") unless an
+// enum or format says more;
+// every path parameter has a pattern, an enum or a range (IDs:
+// idPattern's); ID query parameters have idPattern.
+func TestDocumentStrictness(t *testing.T) {
+	var noMin, noPattern []string
+	specInputs(t, func(where string, s map[string]any, param map[string]any) {
+		if s == nil {
+			return
+		}
+		if param != nil {
+			name, in := param["name"].(string), param["in"].(string)
+			// target_id names a target of any kind (an ID, a USCC, a code).
+			isID := name == "id" || strings.HasSuffix(name, "_id") && name != "target_id"
+			switch {
+			case isID && s["type"] == "string" && s["pattern"] != idPattern.String():
+				noPattern = append(noPattern, where)
+			case in == "path" && s["pattern"] == nil && s["enum"] == nil && s["maximum"] == nil && s["maxLength"] == nil:
+				noPattern = append(noPattern, where)
+			}
+			return
+		}
+		if s["x-required"] == true && s["type"] == "string" && s["enum"] == nil && s["format"] == nil {
+			if _, ok := s["minLength"].(float64); !ok { // 0 says "" is taken on purpose
+				noMin = append(noMin, where)
+			}
+		}
+	})
+	report(t, "required strings without minLength", noMin)
+	report(t, "parameters without their pattern", noPattern)
+}
+
+// TestContractDetails: the server refuses what the document refuses, naming
+// the field (issue 21 item 16): a department_id that is not an ID string,
+// an empty page_size, a since that is no date, an all that is no boolean,
+// a role outside the enum; and it takes request_officer in a role update.
+func TestContractDetails(t *testing.T) {
+	e := newEnv(t)
+	admin, _ := e.staffer([]staff.Role{staff.Superadmin})
+	for _, tc := range []struct {
+		method, path string
+		body         any
+		field        string
+	}{
+		{"POST", "/api/v1/admin/points/rules", map[string]any{"code": "tidy_up", "name": "清洁", "points": 5, "department_id": "abc"}, "department_id"},
+		{"POST", "/api/v1/admin/points/rules", map[string]any{"code": "tidy_up", "name": "清洁", "points": 5, "department_id": 7}, "department_id"},
+		{"POST", "/api/v1/admin/points/rules", map[string]any{"code": "tidy_up", "name": "清洁", "points": 5, "department_id": "+7"}, "department_id"},
+		{"POST", "/api/v1/admin/staff", map[string]any{"username": "new_one", "password": "a-long-passphrase", "roles": []string{"editor"}, "department_id": "1x"}, "department_id"},
+		{"POST", "/api/v1/admin/staff", map[string]any{"username": "new_one", "password": "a-long-passphrase", "roles": []string{"editor"}, "department_id": "007"}, "department_id"},
+		{"GET", "/api/v1/admin/staff?page_size=", nil, "page_size"},
+		{"GET", "/api/v1/admin/staff?role=boss", nil, "role"},
+		{"GET", "/api/v1/admin/holidays?since=tomorrow", nil, "since"},
+		{"GET", "/api/v1/requests/categories?all=yes", nil, "all"},
+	} {
+		wantError(t, e.do(tc.method, tc.path, admin, tc.body), http.StatusBadRequest, "invalid_argument", tc.field)
+	}
+	if n := e.count("point_rules"); n != 0 {
+		var codes []string
+		e.db.Table("point_rules").Where("code = 'tidy_up'").Pluck("code", &codes)
+		if len(codes) != 0 {
+			t.Fatalf("a refused rule was written")
+		}
+	}
+	wantStatus(t, e.do("GET", "/api/v1/admin/holidays?since=2026-01-01", admin, nil), http.StatusOK)
+	wantStatus(t, e.do("GET", "/api/v1/requests/categories?all=true", "", nil), http.StatusOK)
+	// An ID path parameter outside idPattern is not found, like a missing object.
+	tok, _ := e.resident("ids")
+	id := strconv.FormatInt(e.submitRequest(tok, "noise", "华富街道", nil).ID, 10)
+	wantStatus(t, e.do("GET", "/api/v1/requests/"+id, tok, nil), http.StatusOK)
+	for _, bad := range []string{"+" + id, "0" + id} {
+		wantError(t, e.do("GET", "/api/v1/requests/"+bad, tok, nil), http.StatusNotFound, "not_found", "")
+	}
+
+	_, m := e.staffer([]staff.Role{staff.Editor})
+	rec := e.do("PATCH", "/api/v1/admin/staff/"+strconv.FormatInt(m.ID, 10), admin, map[string]any{"roles": []string{"request_officer"}})
+	wantStatus(t, rec, http.StatusOK)
 }

@@ -6,6 +6,7 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -172,7 +173,12 @@ func (s *Server) listPublicRequests(c *gin.Context) {
 }
 
 func (s *Server) listRequestCategories(c *gin.Context) {
-	cs, err := s.Requests.Categories(c.Request.Context(), c.Query("all") != "true")
+	all, err := parseBool("all", c.Query("all"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	cs, err := s.Requests.Categories(c.Request.Context(), all == nil || !*all)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -418,7 +424,12 @@ func (s *Server) deleteRequestRoute(c *gin.Context) {
 }
 
 func (s *Server) listHolidays(c *gin.Context) {
-	hs, err := s.Requests.Holidays(c.Request.Context(), c.Query("since"))
+	since := c.Query("since")
+	if _, err := time.Parse(time.DateOnly, since); since != "" && err != nil {
+		s.fail(c, apperr.Field("since", "须为日期，如 2026-01-02"))
+		return
+	}
+	hs, err := s.Requests.Holidays(c.Request.Context(), since)
 	if err != nil {
 		s.fail(c, err)
 		return
