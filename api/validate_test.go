@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gin-gonic/gin"
+
 	"github.com/futian/ifutian/internal/apperr"
 )
 
@@ -105,6 +107,23 @@ func TestErrorMessages(t *testing.T) {
 	for _, f := range []string{"category", "description", "street"} {
 		if body.Error.Details.Fields[f] == "" {
 			t.Errorf("details.fields = %v, want %s", body.Error.Details.Fields, f)
+		}
+	}
+	// Any error whose message is only its keyed fields reads the same way
+	// (a 403 naming a field beyond the caller's reach); a sentence of its
+	// own stays.
+	e.srv.engine.GET("/test-forbidden", func(c *gin.Context) {
+		e.srv.fail(c, &apperr.Error{Code: apperr.PermissionDenied, Message: "audience.streets: 超出您的管辖范围",
+			Fields: map[string]string{"audience.streets": "超出您的管辖范围"}})
+	})
+	e.srv.engine.GET("/test-conflict", func(c *gin.Context) {
+		e.srv.fail(c, &apperr.Error{Code: apperr.Conflict, Message: "已发布的问卷只能修改截止时间", Fields: map[string]string{"title": "已发布"}})
+	})
+	for path, want := range map[string]string{"/test-forbidden": "街道：超出您的管辖范围", "/test-conflict": "已发布的问卷只能修改截止时间"} {
+		rec := e.do("GET", path, "", nil)
+		decode(t, rec, &body)
+		if body.Error.Message != want {
+			t.Errorf("%s: message %q, want %q", path, body.Error.Message, want)
 		}
 	}
 	// A nested path and a domain error: the label of the last segment.
