@@ -16,7 +16,10 @@
 //     UPDATE of the sign-up (credited_at IS NULL) and a ledger entry with a
 //     unique key, and the points grant is idempotent on its external ID.
 //   - volunteer_hours is append-only (the database refuses UPDATE): hours
-//     are corrected by adjustments; totals are sums.
+//     are corrected by adjustments; totals are sums. A resident's total for
+//     an activity stays within the activity's length unless a second member
+//     approved an adjustment beyond it (volunteer_hours_approvals); every
+//     write of it holds the sign-up's row first.
 package activities
 
 import (
@@ -52,6 +55,7 @@ var (
 	ErrNotSignedUp      = apperr.New(apperr.Conflict, "未报名该活动，且活动不接受现场报名").With("reason", "not_signed_up")
 	ErrStillWaiting     = apperr.New(apperr.Conflict, "您在候补名单中，尚未获得名额").With("reason", "waiting")
 	ErrNotCheckedIn     = apperr.New(apperr.Conflict, "尚未签到").With("reason", "not_checked_in")
+	ErrNotStarted       = apperr.New(apperr.Conflict, "活动尚未开始，开始后才能签退").With("reason", "not_started")
 	ErrCheckedIn        = apperr.New(apperr.Conflict, "已签到，不能取消报名").With("reason", "checked_in")
 )
 

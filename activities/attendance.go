@@ -71,6 +71,11 @@ func decideAttendance(f attendFacts) (step, error) {
 			return 0, ErrNotCheckedIn
 		case sg.CheckedOutAt != nil:
 			return stepRepeat, nil
+		case now.Before(a.StartsAt):
+			// Whoever checked in early and leaves before the start attended
+			// nothing; refused, they stay checked in (a door volunteer
+			// expects the check-out to count only once the activity runs).
+			return 0, ErrNotStarted
 		case !now.Before(a.EndsAt.Add(CheckoutGrace)):
 			return 0, ErrOutsideWindow
 		}
@@ -91,8 +96,8 @@ func decideAttendance(f attendFacts) (step, error) {
 	return 0, ErrNotSignedUp
 }
 
-// presentMinutes is the credit of a check-out: the time present within the
-// activity, to the nearest quarter hour, at most the scheduled hours.
+// presentMinutes is the time present within the activity's schedule, to
+// the nearest quarter hour.
 func presentMinutes(a *Activity, in, out time.Time) int64 {
 	from, to := in, out
 	if from.Before(a.StartsAt) {
@@ -104,8 +109,42 @@ func presentMinutes(a *Activity, in, out time.Time) int64 {
 	if !to.After(from) {
 		return 0
 	}
-	d := to.Sub(from).Round(creditStep)
-	return min(int64(d/time.Minute), a.CreditMinutes)
+	return int64(to.Sub(from).Round(creditStep) / time.Minute)
+}
+
+// earning is what an attendance earns: the minutes of volunteer hours
+// credited and whether the activity's points are granted.
+type earning struct {
+	minutes int64
+	points  bool
+}
+
+// Why a credited attendance earned no points (points_detail).
+const detailTooShort = "attendance_too_short"
+
+// pointsMinimum is the attendance that earns an activity's points: half
+// the hours it credits, rounded up to the quarter hour, and never less
+// than a quarter hour (also when it credits none).
+func pointsMinimum(a *Activity) int64 {
+	step := int64(creditStep / time.Minute)
+	half := (a.CreditMinutes + 1) / 2
+	return max(step, (half+step-1)/step*step)
+}
+
+// earned decides what a check-out at out of a resident checked in at in
+// earns. It is pure. The hours are the time present, at most the hours the
+// activity credits; the points, all of the rule's or none, need at least
+// pointsMinimum present: a rule grants a fixed amount, and a resident who
+// stayed a quarter of an hour of two has not earned it.
+func earned(a *Activity, in, out time.Time) earning {
+	present := presentMinutes(a, in, out)
+	return earning{minutes: min(present, a.CreditMinutes), points: a.PointsRule != "" && present >= pointsMinimum(a)}
+}
+
+// scheduled is what those still checked in when check-out closes earn:
+// the hours the activity credits, and its points.
+func scheduled(a *Activity) earning {
+	return earning{minutes: a.CreditMinutes, points: a.PointsRule != ""}
 }
 
 // mark is who recorded an action, how and why.
@@ -164,7 +203,7 @@ func (s *Service) attend(ctx context.Context, id, residentID int64, action strin
 					return err
 				}
 				var err error
-				credited, err = s.credit(tx, a, sg, presentMinutes(a, *sg.CheckedInAt, now), "签退", now)
+				credited, err = s.credit(tx, a, sg, earned(a, *sg.CheckedInAt, now), "签退", now)
 				return err
 			})
 		}
@@ -315,15 +354,12 @@ func (s *Service) Attend(ctx context.Context, m *staff.Member, id int64, action 
 		return nil, false, err
 	}
 	gdb := s.db.WithContext(ctx)
-	if _, err := s.owned(gdb, m.Scope(), id, false); err != nil {
+	by := m.Scope()
+	if _, err := s.owned(gdb, by, id, false); err != nil {
 		return nil, false, err
 	}
-	var n int64
-	if err := gdb.Table("residents").Where("id = ? AND deleted_at IS NULL", residentID).Count(&n).Error; err != nil {
-		return nil, false, fmt.Errorf("record attendance: %w", err)
-	}
-	if n == 0 {
-		return nil, false, ErrResidentNotFound
+	if err := residentInScope(gdb, by, residentID); err != nil {
+		return nil, false, err
 	}
 	staff.AuditDetail(ctx, fmt.Sprintf("%s %s, resident %d", mk.method, action, residentID))
 	_, _, repeated, err := s.attend(ctx, id, residentID, action, mk)
@@ -331,7 +367,25 @@ func (s *Service) Attend(ctx context.Context, m *staff.Member, id int64, action 
 		return nil, false, err
 	}
 	e, err := s.rosterEntry(gdb, id, residentID)
-	return e, repeated, err
+	if err != nil {
+		return nil, false, err
+	}
+	e.concealFrom(m)
+	return e, repeated, nil
+}
+
+// residentInScope checks that a resident exists (not erased) and lives on
+// a street by covers. Returns ErrResidentNotFound otherwise, the same for
+// both, so scope never confirms that a resident exists.
+func residentInScope(q *gorm.DB, by staff.Scope, residentID int64) error {
+	var streets []string
+	if err := q.Table("residents").Where("id = ? AND deleted_at IS NULL", residentID).Limit(1).Pluck("street", &streets).Error; err != nil {
+		return fmt.Errorf("find resident: %w", err)
+	}
+	if len(streets) == 0 || !by.CoversStreet(streets[0]) {
+		return ErrResidentNotFound
+	}
+	return nil
 }
 
 // idOf formats an ID for audit entries.

@@ -4,17 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
-	"strings"
 	"time"
 	"unicode/utf8"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/db"
-	"github.com/futian/ifutian/internal/text"
 	"github.com/futian/ifutian/points"
 	"github.com/futian/ifutian/staff"
 )
@@ -51,22 +47,33 @@ type HoursEntry struct {
 // TableName maps HoursEntry to its table.
 func (HoursEntry) TableName() string { return "volunteer_hours" }
 
-// credit credits a resident's attendance at a (minutes of volunteer
-// hours, and the points grant marked pending) in tx, once: it reports
-// whether it did, false if the sign-up was credited before.
-func (s *Service) credit(tx *gorm.DB, a *Activity, sg *Signup, minutes int64, reason string, now time.Time) (bool, error) {
-	status := ""
-	if a.PointsRule != "" {
-		status = PointsPending
+// credit credits a resident's attendance at a with what it earned (minutes
+// of volunteer hours, and the points grant marked pending, or refused as
+// too short) in tx, once: it reports whether it did, false if the sign-up
+// was credited before.
+func (s *Service) credit(tx *gorm.DB, a *Activity, sg *Signup, e earning, reason string, now time.Time) (bool, error) {
+	fields := map[string]any{"credited_at": now, "points_status": "", "updated_at": now}
+	switch {
+	case a.PointsRule == "":
+	case e.points:
+		fields["points_status"] = PointsPending
+	default:
+		fields["points_status"], fields["points_detail"] = PointsRefused, detailTooShort
 	}
-	res := tx.Model(&Signup{}).Where("id = ? AND credited_at IS NULL", sg.ID).
-		Updates(map[string]any{"credited_at": now, "points_status": status, "updated_at": now})
+	res := tx.Model(&Signup{}).Where("id = ? AND credited_at IS NULL", sg.ID).Updates(fields)
 	if res.Error != nil {
 		return false, res.Error
 	}
 	if res.RowsAffected == 0 {
 		return false, nil
 	}
+	// Adjustments made before the credit count against the activity's
+	// length too (the sign-up's row, updated above, orders them).
+	total, err := s.totalMinutes(tx, a.ID, sg.ResidentID)
+	if err != nil {
+		return false, err
+	}
+	minutes := min(e.minutes, max(0, bound(a)-total))
 	if minutes > 0 {
 		idem := fmt.Sprintf("credit:%d:%d", a.ID, sg.ResidentID)
 		if err := tx.Create(&HoursEntry{
@@ -160,7 +167,7 @@ func (s *Service) Settle(ctx context.Context) (int, error) {
 			var did bool
 			err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
 				var err error
-				did, err = s.credit(tx, a, sg, a.CreditMinutes, "活动结束", now)
+				did, err = s.credit(tx, a, sg, scheduled(a), "活动结束", now)
 				return err
 			})
 			if err != nil {
@@ -216,106 +223,4 @@ func (s *Service) Run(ctx context.Context, interval time.Duration, onErr func(er
 		case <-t.C:
 		}
 	}
-}
-
-// Adjustment corrects a resident's hours for an activity.
-type Adjustment struct {
-	ResidentID int64
-	Hours      float64 // plus or minus, not zero
-	Reason     string
-	// Key, if set, makes the adjustment idempotent: the same key for the
-	// same resident and activity returns the first entry.
-	Key string
-}
-
-// AdjustHours appends an adjustment of a resident's hours for an activity
-// within m's scope; nothing is ever edited. The resident must be on the
-// activity's roster, and their hours for it can't drop below zero.
-// Returns the entry and whether it was made before (the same Key).
-// Returns ErrNotFound outside m's scope and invalid_argument errors naming
-// resident_id, hours or reason.
-func (s *Service) AdjustHours(ctx context.Context, m *staff.Member, id int64, adj Adjustment) (*HoursEntry, bool, error) {
-	adj.Reason = strings.TrimSpace(adj.Reason)
-	f := map[string]string{}
-	mins := minutesOf(adj.Hours)
-	if mins == 0 || math.Abs(adj.Hours) > maxHours {
-		f["hours"] = fmt.Sprintf("须为非零的时长，绝对值不超过 %d", maxHours)
-	}
-	if n := utf8.RuneCountInString(adj.Reason); text.Blank(adj.Reason) || n > 200 {
-		f["reason"] = "须说明原因（1–200 个字）"
-	}
-	if adj.ResidentID <= 0 {
-		f["resident_id"] = "必填"
-	}
-	if len(adj.Key) > 64 {
-		f["Idempotency-Key"] = "不能多于 64 个字符"
-	}
-	if err := apperr.Fields(f); err != nil {
-		return nil, false, err
-	}
-	var idem *string
-	if adj.Key != "" {
-		k := fmt.Sprintf("adjust:%d:%d:%s", id, adj.ResidentID, adj.Key)
-		idem = &k
-	}
-	now := s.clock()
-	var e *HoursEntry
-	repeated := false
-	err := s.transact(ctx, func(tx *gorm.DB) error {
-		repeated = false
-		if _, err := s.owned(tx, m.Scope(), id, false); err != nil {
-			return err
-		}
-		q := tx.Where("activity_id = ? AND resident_id = ?", id, adj.ResidentID)
-		if s.forUpdate != "" {
-			q = q.Clauses(clause.Locking{Strength: "UPDATE"}) // one resident's adjustments queue
-		}
-		var sgs []Signup
-		if err := q.Limit(1).Find(&sgs).Error; err != nil {
-			return err
-		}
-		if len(sgs) == 0 {
-			return apperr.Field("resident_id", "该居民不在本活动名单中")
-		}
-		if idem != nil {
-			var prev []HoursEntry
-			if err := tx.Where("idem = ?", *idem).Limit(1).Find(&prev).Error; err != nil {
-				return err
-			}
-			if len(prev) == 1 {
-				e, repeated = &prev[0], true
-				return nil
-			}
-		}
-		var total int64
-		if err := tx.Model(&HoursEntry{}).Where("activity_id = ? AND resident_id = ?", id, adj.ResidentID).
-			Select("COALESCE(SUM(minutes), 0)").Scan(&total).Error; err != nil {
-			return err
-		}
-		if total+mins < 0 {
-			return apperr.Field("hours", fmt.Sprintf("调整后时长不能为负（现为 %.2f 小时）", hours(total)))
-		}
-		e = &HoursEntry{
-			ResidentID: adj.ResidentID, ActivityID: id, Kind: EntryAdjustment, Minutes: mins, Reason: adj.Reason,
-			StaffID: &m.ID, Idem: idem, CreatedAt: now,
-		}
-		if err := tx.Create(e).Error; err != nil {
-			return err
-		}
-		staff.AuditDetail(ctx, fmt.Sprintf("hours adjustment %+.2f h, resident %d", hours(mins), adj.ResidentID))
-		return nil
-	})
-	if db.IsDuplicate(err) && idem != nil {
-		// The same key raced in: return the entry that won.
-		var prev HoursEntry
-		if err := s.db.WithContext(ctx).Where("idem = ?", *idem).Take(&prev).Error; err != nil {
-			return nil, false, fmt.Errorf("adjust hours: %w", err)
-		}
-		e, repeated, err = &prev, true, nil
-	}
-	if err != nil {
-		return nil, false, s.wrap("adjust hours", err)
-	}
-	e.Hours = hours(e.Minutes)
-	return e, repeated, nil
 }

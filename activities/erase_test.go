@@ -8,7 +8,7 @@ import (
 )
 
 // TestEraseResident: deleting an account removes the resident's sign-ups
-// and hours; a place they held goes to the first waiting.
+// hours and pending adjustments; a place they held goes to the first waiting.
 func TestEraseResident(t *testing.T) {
 	w := newWorld(t)
 	past := w.activity(nil)
@@ -17,6 +17,10 @@ func TestEraseResident(t *testing.T) {
 	w.at(past.EndsAt.Add(-time.Minute))
 	if _, _, err := w.svc.Activities.Attend(ctx, w.editor, past.ID, activities.CheckOut, activities.Who{ResidentID: ids[0], Reason: "手工签退"}); err != nil {
 		t.Fatal(err)
+	}
+	out, err := w.svc.Activities.AdjustHours(ctx, w.editor, past.ID, activities.Adjustment{ResidentID: ids[0], Hours: 5, Reason: "会后整理场地"})
+	if err != nil || out.Pending == nil {
+		t.Fatalf("adjustment beyond the length %+v: %v", out, err)
 	}
 	next := w.activity(func(in *activities.Input) { in.Capacity = 1 })
 	for _, r := range []int64{ids[0], ids[1], ids[2]} {
@@ -27,7 +31,7 @@ func TestEraseResident(t *testing.T) {
 	if err := w.svc.Residents.Delete(ctx, ids[0]); err != nil {
 		t.Fatal(err)
 	}
-	for _, table := range []string{"activity_signups", "volunteer_hours"} {
+	for _, table := range []string{"activity_signups", "volunteer_hours", "volunteer_hours_approvals"} {
 		var n int64
 		if err := w.db.Table(table).Where("resident_id = ?", ids[0]).Count(&n).Error; err != nil {
 			t.Fatal(err)

@@ -118,10 +118,10 @@ func (s *Service) ExportResident(ctx context.Context, residentID int64) (any, er
 	return out, nil
 }
 
-// EraseResident removes a resident's sign-ups and volunteer hours when
-// they delete their account, inside the deletion's transaction: a place
-// they held at an activity not yet over goes to the first waiting, as if
-// they had cancelled.
+// EraseResident removes a resident's sign-ups, volunteer hours and hours
+// approvals when they delete their account, inside the deletion's
+// transaction: a place they held at an activity not yet over goes to the
+// first waiting, as if they had cancelled.
 func (s *Service) EraseResident(tx *gorm.DB, residentID int64) error {
 	now := s.clock()
 	var sgs []Signup
@@ -144,6 +144,7 @@ func (s *Service) EraseResident(tx *gorm.DB, residentID int64) error {
 		}
 	}
 	for _, stmt := range []string{
+		"DELETE FROM volunteer_hours_approvals WHERE resident_id = ?",
 		"DELETE FROM volunteer_hours WHERE resident_id = ?",
 		"DELETE FROM activity_signups WHERE resident_id = ?",
 	} {

@@ -6,10 +6,12 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 
 	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/db"
 )
 
 // MySignup is a resident's own sign-up as they see it.
@@ -208,11 +210,43 @@ func parseCursor(v string) (cursor, error) {
 	return cursor{at: time.Unix(0, ns).UTC(), id: n}, nil
 }
 
-// ListOpen returns the activities open to a resident for sign-up:
-// published, before their cut-off, with the resident in their audience;
-// soonest first, after the page token (a cursor string from an earlier
-// page, "" for the first), and the next page's token ("" on the last).
+// OpenFilter narrows the activities open to a resident.
+type OpenFilter struct {
+	Q    string // words, each in the title or the place
+	Kind string // one of Kinds; "" for every kind
+}
+
+// maxQ is the longest search text, in characters.
+const maxQ = 100
+
+// Validate checks the filter's fields.
+func (f *OpenFilter) Validate() error {
+	fields := map[string]string{}
+	if f.Kind != "" {
+		if _, ok := Kinds[f.Kind]; !ok {
+			fields["kind"] = "须为 volunteer、legal_education、public_benefit 或 other"
+		}
+	}
+	if utf8.RuneCountInString(f.Q) > maxQ {
+		fields["q"] = fmt.Sprintf("最多 %d 个字", maxQ)
+	}
+	return apperr.Fields(fields)
+}
+
+// ListOpen is Search without a filter.
 func (s *Service) ListOpen(ctx context.Context, residentID int64, token string, limit int) ([]PublicActivity, string, error) {
+	return s.Search(ctx, residentID, OpenFilter{}, token, limit)
+}
+
+// Search returns the activities open to a resident for sign-up that match
+// f: published, before their cut-off, with the resident in their
+// audience; soonest first, after the page token (a cursor string from an
+// earlier page, "" for the first), and the next page's token ("" on the
+// last). Returns an invalid_argument error naming q, kind or page_token.
+func (s *Service) Search(ctx context.Context, residentID int64, f OpenFilter, token string, limit int) ([]PublicActivity, string, error) {
+	if err := f.Validate(); err != nil {
+		return nil, "", err
+	}
 	c, err := parseCursor(token)
 	if err != nil {
 		return nil, "", err
@@ -223,6 +257,13 @@ func (s *Service) ListOpen(ctx context.Context, residentID int64, token string, 
 	const batch = 100
 	for {
 		q := tx.Where("status = ? AND signup_deadline > ?", Published, now)
+		if f.Kind != "" {
+			q = q.Where("kind = ?", f.Kind)
+		}
+		for _, w := range strings.Fields(f.Q) {
+			p := db.Contains(w)
+			q = q.Where("(title LIKE ? ESCAPE '!' OR place LIKE ? ESCAPE '!')", p, p)
+		}
 		if c.id > 0 {
 			q = q.Where("(starts_at > ? OR (starts_at = ? AND id > ?))", c.at, c.at, c.id)
 		}

@@ -41,6 +41,16 @@ type RosterEntry struct {
 	PointsDetail   string     `json:"points_detail"`
 }
 
+// concealFrom blanks what m may not see of the resident: every member
+// working an activity sees the nickname and masked phone (what confirms
+// the person at the door), only holders of residents.read the street and
+// community where the resident lives.
+func (e *RosterEntry) concealFrom(m *staff.Member) {
+	if !m.Can(staff.ReadResidents) {
+		e.Street, e.Community = "", ""
+	}
+}
+
 // RosterFilter selects roster entries by attendance state ("" for all).
 type RosterFilter struct {
 	Attendance string
@@ -56,12 +66,14 @@ type rosterRow struct {
 	RCommunity  string
 }
 
-// rosterQuery selects an activity's roster rows with their residents.
-func rosterQuery(tx *gorm.DB, a *Activity, attendance string, now time.Time) (*gorm.DB, error) {
+// rosterQuery selects an activity's roster rows with their residents, of
+// the residents by covers.
+func rosterQuery(tx *gorm.DB, by staff.Scope, a *Activity, attendance string, now time.Time) (*gorm.DB, error) {
 	q := tx.Table("activity_signups").
 		Select("activity_signups.*, r.nickname, r.phone_masked, r.street AS r_street, r.community AS r_community").
 		Joins("JOIN residents r ON r.id = activity_signups.resident_id").
 		Where("activity_signups.activity_id = ?", a.ID)
+	q = by.Filter(q, staff.Columns{Street: "r.street"})
 	over := a.Ended(now) && a.Status == Published
 	absent := "activity_signups.status = ? AND activity_signups.checked_in_at IS NULL"
 	switch attendance {
@@ -123,7 +135,8 @@ func (s *Service) entries(tx *gorm.DB, a *Activity, rows []rosterRow, now time.T
 
 // Roster lists an activity's roster within m's scope in sign-up order
 // (the waiting list in its order), and the cursor of the next page (0 on
-// the last). Returns ErrNotFound outside m's scope.
+// the last): the residents of m's streets only, shown as concealFrom
+// says. Returns ErrNotFound outside m's scope.
 func (s *Service) Roster(ctx context.Context, m *staff.Member, id int64, f RosterFilter) ([]RosterEntry, int64, error) {
 	now := s.clock()
 	tx := s.db.WithContext(ctx)
@@ -131,11 +144,11 @@ func (s *Service) Roster(ctx context.Context, m *staff.Member, id int64, f Roste
 	if err != nil {
 		return nil, 0, err
 	}
-	return s.rosterPage(tx, a, f, now)
+	return s.rosterPage(tx, m, a, f, now)
 }
 
-func (s *Service) rosterPage(tx *gorm.DB, a *Activity, f RosterFilter, now time.Time) ([]RosterEntry, int64, error) {
-	q, err := rosterQuery(tx, a, f.Attendance, now)
+func (s *Service) rosterPage(tx *gorm.DB, m *staff.Member, a *Activity, f RosterFilter, now time.Time) ([]RosterEntry, int64, error) {
+	q, err := rosterQuery(tx, m.Scope(), a, f.Attendance, now)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -149,7 +162,13 @@ func (s *Service) rosterPage(tx *gorm.DB, a *Activity, f RosterFilter, now time.
 		next = rows[len(rows)-1].ID
 	}
 	es, err := s.entries(tx, a, rows, now)
-	return es, next, err
+	if err != nil {
+		return nil, 0, err
+	}
+	for i := range es {
+		es[i].concealFrom(m)
+	}
+	return es, next, nil
 }
 
 // rosterEntry returns one resident's entry on an activity's roster.
@@ -158,7 +177,7 @@ func (s *Service) rosterEntry(tx *gorm.DB, id, residentID int64) (*RosterEntry, 
 	if err != nil {
 		return nil, err
 	}
-	q, _ := rosterQuery(tx, a, "", s.clock())
+	q, _ := rosterQuery(tx, staff.DistrictScope(), a, "", s.clock()) // the caller checked the resident's scope
 	var rows []rosterRow
 	if err := q.Where("activity_signups.resident_id = ?", residentID).Limit(1).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("roster entry: %w", err)
@@ -173,7 +192,8 @@ func (s *Service) rosterEntry(tx *gorm.DB, id, residentID int64) (*RosterEntry, 
 	return &es[0], nil
 }
 
-// WriteRosterCSV writes an activity's whole roster within m's scope as CSV
+// WriteRosterCSV writes an activity's whole roster within m's scope (as
+// Roster shows it) as CSV
 // (UTF-8 with a byte-order mark, so that spreadsheet programs read the
 // Chinese right), in batches so that memory stays flat. Returns
 // ErrNotFound outside m's scope, before writing anything.
@@ -198,7 +218,7 @@ func (s *Service) WriteRosterCSV(ctx context.Context, m *staff.Member, id int64,
 		return t.In(district.Zone).Format(time.RFC3339)
 	}
 	for after := int64(0); ; {
-		es, next, err := s.rosterPage(tx, a, RosterFilter{After: after, Limit: 500}, now)
+		es, next, err := s.rosterPage(tx, m, a, RosterFilter{After: after, Limit: 500}, now)
 		if err != nil {
 			return err
 		}

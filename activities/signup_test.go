@@ -246,12 +246,12 @@ func TestAdjustmentKeyRace(t *testing.T) {
 	ids := make(chan int64, 10)
 	for range 10 {
 		wg.Go(func() {
-			e, _, err := w.svc.Activities.AdjustHours(ctx, w.editor, a.ID, activities.Adjustment{ResidentID: r, Hours: 1.5, Reason: "补记", Key: "k-1"})
+			out, err := w.svc.Activities.AdjustHours(ctx, w.editor, a.ID, activities.Adjustment{ResidentID: r, Hours: 1.5, Reason: "补记", Key: "k-1"})
 			if err != nil {
 				t.Error(err)
 				return
 			}
-			ids <- e.ID
+			ids <- out.Entry.ID
 		})
 	}
 	wg.Wait()

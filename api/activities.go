@@ -261,6 +261,11 @@ func (s *Server) recordAttendance(c *gin.Context, action string) {
 	}
 	w := activities.Who{MemberCode: req.MemberCode, Reason: req.Reason}
 	if req.ResidentID != "" {
+		// A typed ID could be tried in bulk, unlike a scanned member code.
+		if err := s.throttleLookup(c); err != nil {
+			s.fail(c, err)
+			return
+		}
 		id, err := parseID("resident_id", req.ResidentID)
 		if err != nil {
 			s.fail(c, err)
@@ -294,15 +299,48 @@ func (s *Server) adjustHours(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	e, repeated, err := s.Activities.AdjustHours(c.Request.Context(), actor(c), pathID(c, "id"), activities.Adjustment{
+	out, err := s.Activities.AdjustHours(c.Request.Context(), actor(c), pathID(c, "id"), activities.Adjustment{
 		ResidentID: rid, Hours: req.Hours, Reason: req.Reason, Key: strings.TrimSpace(c.GetHeader("Idempotency-Key")),
 	})
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	respondCreated(c, !repeated, e)
+	if out.Pending != nil {
+		// Past the activity's length: waiting for a second member, new or
+		// repeated alike.
+		c.JSON(http.StatusAccepted, out.Pending)
+		return
+	}
+	respondCreated(c, !out.Repeated, out.Entry)
 }
+
+func (s *Server) listHoursApprovals(c *gin.Context) {
+	limit, after, err := parseIDPage(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	ps, next, err := s.Activities.Approvals(c.Request.Context(), actor(c), pathID(c, "id"),
+		activities.ApprovalFilter{Status: c.Query("status"), After: after, Limit: limit})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, newIDPage(ps, next))
+}
+
+func (s *Server) decideHours(c *gin.Context, approve bool) {
+	p, _, err := s.Activities.Decide(c.Request.Context(), actor(c), pathID(c, "id"), pathID(c, "aid"), approve)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, p)
+}
+
+func (s *Server) approveHours(c *gin.Context) { s.decideHours(c, true) }
+func (s *Server) rejectHours(c *gin.Context)  { s.decideHours(c, false) }
 
 // activityStats answers the figures of the caller's activities starting in
 // [from, to): district dates, to inclusive; by default the last 30 days.
@@ -344,7 +382,8 @@ func (s *Server) listActivities(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	as, next, err := s.Activities.ListOpen(c.Request.Context(), residentID(c), p.Cursor, p.Limit)
+	f := activities.OpenFilter{Q: c.Query("q"), Kind: c.Query("kind")}
+	as, next, err := s.Activities.Search(c.Request.Context(), residentID(c), f, p.Cursor, p.Limit)
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -22,8 +22,11 @@ type actWorld struct {
 	now time.Time
 }
 
-func newActWorld(t *testing.T) *actWorld {
-	e := newEnv(t)
+func newActWorld(t *testing.T) *actWorld { return newActWorldWith(t, func(*Config) {}) }
+
+// newActWorldWith is newActWorld after letting the test adjust the Config.
+func newActWorldWith(t *testing.T, adjust func(*Config)) *actWorld {
+	e := newEnvWith(t, adjust)
 	w := &actWorld{env: e, now: time.Now().UTC().Truncate(time.Second)}
 	e.srv.Activities.SetClock(w.clock)
 	w.editor, _ = e.staffer([]staff.Role{staff.Editor})
@@ -407,6 +410,7 @@ func TestActivityBadInput(t *testing.T) {
 	id := w.published(w.editor, nil)
 	alice, aliceID := w.residentOn("bad-alice", "华富街道")
 	wantStatus(t, w.do("POST", "/api/v1/activities/"+id+"/signup", alice, nil), http.StatusCreated)
+	_, bobID := w.residentOn("bad-bob", "华富街道") // not signed up
 	before := w.snapshotCounts()
 	for _, c := range []struct {
 		method, path, tok string
@@ -427,7 +431,7 @@ func TestActivityBadInput(t *testing.T) {
 		{"POST", "/admin/activities/" + id + "/hours-adjustments", w.editor, map[string]any{"resident_id": strconv.FormatInt(aliceID, 10), "hours": 0, "reason": "x"}, "hours"},
 		{"POST", "/admin/activities/" + id + "/hours-adjustments", w.editor, map[string]any{"resident_id": strconv.FormatInt(aliceID, 10), "hours": 1}, "reason"},
 		{"POST", "/admin/activities/" + id + "/hours-adjustments", w.editor, map[string]any{"resident_id": strconv.FormatInt(aliceID, 10), "hours": -1, "reason": "多记了"}, "hours"},
-		{"POST", "/admin/activities/" + id + "/hours-adjustments", w.editor, map[string]any{"resident_id": "999999", "hours": 1, "reason": "补记"}, "resident_id"},
+		{"POST", "/admin/activities/" + id + "/hours-adjustments", w.editor, map[string]any{"resident_id": strconv.FormatInt(bobID, 10), "hours": 1, "reason": "补记"}, "resident_id"},
 		{"GET", "/admin/activity-stats?from=2026-13-01", w.editor, nil, "from"},
 		{"GET", "/admin/activity-stats?from=2026-01-10&to=2026-01-01", w.editor, nil, "to"},
 		{"GET", "/me/activities?when=later", alice, nil, "when"},

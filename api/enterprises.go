@@ -78,6 +78,27 @@ func (s *Server) createObjection(c *gin.Context) {
 	c.JSON(http.StatusCreated, o)
 }
 
+// listMyObjections lists the caller's own objections: all of them
+// (/me/objections) or those about one enterprise
+// (/enterprises/{uscc}/objections).
+func (s *Server) listMyObjections(c *gin.Context) {
+	limit, before, err := parseIDPage(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	list, next, err := s.Enterprises.MyObjections(c.Request.Context(), residentID(c), c.Param("uscc"), limit, before)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, newIDPage(list, next))
+}
+
+// listEnterpriseObjections is GET /enterprises/{uscc}/objections: the
+// caller's own objections about that enterprise.
+func (s *Server) listEnterpriseObjections(c *gin.Context) { s.listMyObjections(c) }
+
 func (s *Server) enterpriseBenefits(c *gin.Context) {
 	ps, err := s.Enterprises.Benefits(c.Request.Context(), residentID(c), c.Param("uscc"))
 	if err != nil {

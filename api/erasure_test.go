@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/futian/ifutian/internal/db"
+	"github.com/futian/ifutian/residents"
 	"github.com/futian/ifutian/staff"
 )
 
@@ -57,6 +58,10 @@ func personalDataEverywhere(t *testing.T, e *env, mark string) map[string]string
 	ridStr := strconv.FormatInt(rid, 10)
 	wantStatus(t, e.do("PATCH", "/api/v1/me", token, map[string]any{"nickname": s["nickname"], "avatar_url": s["avatar_url"], "street": "华富街道"}), http.StatusOK)
 	wantStatus(t, e.do("POST", "/api/v1/me/phone", token, map[string]string{"code": "mock-phone:13912347788"}), http.StatusOK)
+	// A distinctive policy version, to find the consent in the files.
+	if err := e.residents.SetPolicyVersion(s["consent"]); err != nil {
+		t.Fatal(err)
+	}
 	wantStatus(t, e.do("POST", "/api/v1/me/consent", token, map[string]string{"version": s["consent"]}), http.StatusOK)
 
 	officer, _ := e.staffer([]staff.Role{staff.PointsOfficer})
@@ -128,8 +133,8 @@ func TestDeleteMeCancelsVouchersAndConsents(t *testing.T) {
 	other, _ := e.resident("voucher-keeper")
 	officer, _ := e.staffer([]staff.Role{staff.PointsOfficer})
 	verifier, _ := e.staffer([]staff.Role{staff.Verifier})
-	wantStatus(t, e.do("POST", "/api/v1/me/consent", token, map[string]string{"version": "2026.1"}), http.StatusOK)
-	wantStatus(t, e.do("POST", "/api/v1/me/consent", other, map[string]string{"version": "2026.1"}), http.StatusOK)
+	wantStatus(t, e.do("POST", "/api/v1/me/consent", token, map[string]string{"version": residents.DefaultPolicyVersion}), http.StatusOK)
+	wantStatus(t, e.do("POST", "/api/v1/me/consent", other, map[string]string{"version": residents.DefaultPolicyVersion}), http.StatusOK)
 	wantStatus(t, e.do("POST", "/api/v1/admin/points/rules", officer, map[string]any{"code": "volunteer", "name": "志愿服务", "points": 50}), http.StatusCreated)
 	_, oid := e.resident("voucher-keeper")
 	for i, id := range []int64{rid, oid} {

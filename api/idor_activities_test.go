@@ -12,6 +12,7 @@ import (
 // 华富街道 for 华富街道's residents, A signed up, and a draft.
 type idorActivities struct {
 	published, draft string
+	approval         string // an hours adjustment for A beyond the activity's length, pending
 }
 
 const idorActivityTitle = "华富街道义诊"
@@ -30,7 +31,10 @@ func (w *idorWorld) setupActivities() {
 	w.post("POST", "/api/v1/admin/activities/"+a.ID+"/publish", w.editorX, nil, http.StatusOK, nil)
 	w.post("POST", "/api/v1/admin/activities", w.editorX, body("华富街道草稿活动"), http.StatusCreated, &d)
 	w.post("POST", "/api/v1/activities/"+a.ID+"/signup", w.a, nil, http.StatusCreated, nil)
-	w.act = idorActivities{published: a.ID, draft: d.ID}
+	var p idBody
+	w.post("POST", "/api/v1/admin/activities/"+a.ID+"/hours-adjustments", w.editorX,
+		map[string]any{"resident_id": strconv.FormatInt(w.aID, 10), "hours": 3, "reason": "补记"}, http.StatusAccepted, &p)
+	w.act = idorActivities{published: a.ID, draft: d.ID, approval: p.ID}
 }
 
 // memberCode returns a resident's current member code.
@@ -111,6 +115,33 @@ func idorActivityCases() map[string]idorCase {
 		"GET " + v1 + "/admin/activities/:id/venue-code": staffCase("GET", "/venue-code", nil, `"refresh_at"`),
 		"POST " + v1 + "/admin/activities/:id/checkins":  staffCase("POST", "/checkins", byCode),
 		"POST " + v1 + "/admin/activities/:id/checkouts": staffCase("POST", "/checkouts", byHand),
+		"GET " + v1 + "/admin/activities/:id/hours-approvals": {
+			owner: "X, the activity's department, on its street",
+			attack: func(t *testing.T, w *idorWorld) {
+				for _, tok := range []string{w.editorY, w.editorXStreet} {
+					wantDenied(t, w.do("GET", v1+"/admin/activities/"+w.act.published+"/hours-approvals", tok, nil), `"id":"`+w.act.approval+`"`)
+				}
+			},
+		},
+		"POST " + v1 + "/admin/activities/:id/hours-approvals/:aid/approve": {
+			owner: "X, the activity's department, on its street; a member other than the one who asked",
+			attack: func(t *testing.T, w *idorWorld) {
+				for _, tok := range []string{w.editorY, w.editorXStreet} {
+					wantDenied(t, w.do("POST", v1+"/admin/activities/"+w.act.published+"/hours-approvals/"+w.act.approval+"/approve", tok, nil), `"status"`)
+				}
+				// Through another activity of X's, or by the member who asked.
+				wantDenied(t, w.do("POST", v1+"/admin/activities/"+w.act.draft+"/hours-approvals/"+w.act.approval+"/approve", w.editorY, nil), `"status"`)
+				wantDenied(t, w.do("POST", v1+"/admin/activities/"+w.act.published+"/hours-approvals/"+w.act.approval+"/approve", w.editorX, nil), `"status"`)
+			},
+		},
+		"POST " + v1 + "/admin/activities/:id/hours-approvals/:aid/reject": {
+			owner: "X, the activity's department, on its street",
+			attack: func(t *testing.T, w *idorWorld) {
+				for _, tok := range []string{w.editorY, w.editorXStreet} {
+					wantDenied(t, w.do("POST", v1+"/admin/activities/"+w.act.published+"/hours-approvals/"+w.act.approval+"/reject", tok, nil), `"status"`)
+				}
+			},
+		},
 		"POST " + v1 + "/admin/activities/:id/hours-adjustments": staffCase("POST", "/hours-adjustments", func(w *idorWorld) any {
 			return map[string]any{"resident_id": strconv.FormatInt(w.aID, 10), "hours": 5, "reason": "冒领"}
 		}),

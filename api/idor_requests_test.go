@@ -115,6 +115,35 @@ func idorRequestCases() map[string]idorCase {
 				}
 			},
 		},
+		"GET " + v1 + "/media/:kind/:id": {
+			owner: "whoever holds the link the API signed for that one picture, until it expires",
+			attack: func(t *testing.T, w *idorWorld) {
+				// A's own link, bent towards other files: another ID, an
+				// avatar of the same ID, another size; and no link at all.
+				rec := w.do("GET", v1+"/requests/"+w.req.r, w.a, nil)
+				wantStatus(t, rec, http.StatusOK)
+				var v struct {
+					Photos []struct {
+						URL string `json:"url"`
+					} `json:"photos"`
+				}
+				decode(t, rec, &v)
+				link := v.Photos[0].URL
+				path, query, _ := strings.Cut(strings.TrimPrefix(link, v1), "?")
+				id := path[strings.LastIndex(path, "/")+1:]
+				other := itoa(mustAtoi(t, id) + 1)
+				for _, forged := range []string{
+					"/media/photos/" + other + "?" + query,
+					"/media/avatars/" + id + "?" + query,
+					path + "?" + query + "&size=thumb",
+					path + "?exp=1&sig=x",
+				} {
+					for _, tok := range []string{"", w.b, w.req.handlerY} {
+						wantError(t, w.do("GET", v1+forged, tok, nil), http.StatusForbidden, "permission_denied", "")
+					}
+				}
+			},
+		},
 		"PUT " + v1 + "/admin/request-categories/:code":    districtOnly("PUT", "/admin/request-categories/noise", map[string]any{"name": "x", "deadline_days": 1}),
 		"DELETE " + v1 + "/admin/request-routes/:category": districtOnly("DELETE", "/admin/request-routes/noise", nil),
 		"PUT " + v1 + "/admin/holidays/:day":               districtOnly("PUT", "/admin/holidays/2026-12-25", map[string]any{"kind": "holiday"}),

@@ -416,6 +416,26 @@ func idorCases() map[string]idorCase {
 				}
 			},
 		},
+		"GET " + v1 + "/attempts/:id": {
+			owner: "A's attempt",
+			attack: func(t *testing.T, w *idorWorld) {
+				for _, tok := range []string{w.n, w.b} {
+					wantDenied(t, w.do("GET", v1+"/attempts/"+w.attemptID, tok, nil), `"questions"`, "单选")
+				}
+			},
+		},
+		"GET " + v1 + "/enterprises/:uscc/objections": {
+			owner: "the objector: A's objection to E1 (others get their own, none)",
+			attack: func(t *testing.T, w *idorWorld) {
+				for _, tok := range []string{w.b, w.n} {
+					rec := w.do("GET", v1+"/enterprises/"+w.e1+"/objections", tok, nil)
+					wantStatus(t, rec, http.StatusOK)
+					if rec.Body.String() != `{"items":[],"next_page_token":""}` {
+						t.Fatalf("another resident sees A's objections: %s", rec.Body.String())
+					}
+				}
+			},
+		},
 		"POST " + v1 + "/surveys/:id/responses": {
 			owner: "residents in the survey's audience (华富街道), once published",
 			attack: func(t *testing.T, w *idorWorld) {
@@ -797,10 +817,16 @@ func idorLists(t *testing.T, w *idorWorld) {
 	const v1 = "/api/v1"
 	aSecrets := []string{w.voucherCode, "当天不在现场", "罚款已缴清", "占道经营", w.e2} // (B asked to join E1 herself)
 	for _, tok := range []string{w.b, w.n} {
-		for _, p := range []string{"/points/transactions", "/points/appeals", "/redemptions", "/me/enterprises"} {
+		for _, p := range []string{"/points/transactions", "/points/appeals", "/redemptions", "/me/enterprises", "/me/objections"} {
 			rec := w.do("GET", v1+p, tok, nil)
 			wantStatus(t, rec, http.StatusOK)
-			if rec.Body.String() != `{"items":[],"next_page_token":""}` {
+			want := `{"items":[],"next_page_token":""}`
+			if p == "/me/enterprises" && tok == w.b { // B's own pending binding to E1, without its score
+				want = `"score":null,`
+				wantNoLeak(t, rec, `"status":"approved"`, `"status":"rejected"`)
+				wantNoLeak(t, rec, aSecrets...)
+			}
+			if !strings.Contains(rec.Body.String(), want) {
 				t.Fatalf("GET %s shows another resident %s", p, rec.Body.String())
 			}
 		}

@@ -12,7 +12,7 @@ import (
 // to the served document (every request property and parameter has a
 // label).
 var fieldLabels = map[string]string{
-	"Idempotency-Key": "幂等键", "action": "操作", "active": "启用状态", "actor": "操作人", "actor_id": "操作人",
+	"Idempotency-Key": "幂等键", "If-None-Match": "缓存标记", "aid": "审批编号", "exp": "有效期", "sig": "签名", "size": "尺寸", "action": "操作", "active": "启用状态", "actor": "操作人", "actor_id": "操作人",
 	"address": "地址", "age_max": "最大年龄", "age_min": "最小年龄", "all": "全部", "answer": "答案", "answers": "作答",
 	"approve": "审核结论", "article": "文章", "attempts_per_day": "每日答题次数", "attendance": "出勤",
 	"audience": "发送对象", "author": "作者", "author_id": "作者", "avatar_url": "头像", "birth_year": "出生年份",

@@ -72,10 +72,11 @@ func (s *Server) recoverPanics(c *gin.Context) {
 	c.Next()
 }
 
-// limitBody caps request bodies at 1 MiB, photo uploads at maxUploadBody.
+// limitBody caps request bodies at 1 MiB, photo and avatar uploads at
+// maxUploadBody.
 func limitBody(c *gin.Context) {
 	limit := int64(maxBody)
-	if c.Request.URL.Path == photoUploadPath {
+	if p := c.Request.URL.Path; p == photoUploadPath || p == avatarUploadPath {
 		limit = maxUploadBody
 	}
 	if c.Request.ContentLength > limit {

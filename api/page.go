@@ -53,14 +53,18 @@ func (p pageReq) AfterID() (int64, error) {
 	return id, nil
 }
 
-// maxPageSize is the largest page_size a list takes.
-const maxPageSize = 100
+// maxPageSize is the largest page_size a list takes, defaultPageSize the
+// size of a page when none is asked for.
+const (
+	maxPageSize     = 100
+	defaultPageSize = 20
+)
 
 // parsePage reads the pagination parameters: page_size defaults to 20 and
 // must lie in 1–100 (anything else is invalid_argument naming page_size,
 // as the OpenAPI document says); page_token is opaque to clients.
 func parsePage(c *gin.Context) (pageReq, error) {
-	p := pageReq{Limit: 20}
+	p := pageReq{Limit: defaultPageSize}
 	// An empty page_size is refused like any other value outside 1–100,
 	// as the document says (it is no way to ask for the default).
 	if v, ok := c.GetQuery("page_size"); ok {

@@ -212,17 +212,23 @@ type residentBrief struct {
 	Community   string `json:"community"`
 }
 
+// throttleLookup takes one resident look-up of the calling member: a find
+// by phone number, or attendance recorded by a typed resident ID. Every way
+// of naming a resident that could be tried in bulk shares this limit.
+func (s *Server) throttleLookup(c *gin.Context) error {
+	key := strconv.FormatInt(actor(c).ID, 10)
+	if err := s.throttle(c, "resident-lookup:"+key, s.Limits.ResidentLookup); err != nil {
+		return err
+	}
+	return s.throttle(c, "resident-lookup-day:"+key, s.Limits.ResidentLookupDaily)
+}
+
 // lookupResident finds the resident a phone number is bound to, for an
 // award or a deduction. It is a read of personal data (audited) and is
 // throttled per staff member, so that numbers cannot be tried in bulk.
 func (s *Server) lookupResident(c *gin.Context) {
 	m := actor(c)
-	key := strconv.FormatInt(m.ID, 10)
-	if err := s.throttle(c, "resident-lookup:"+key, s.Limits.ResidentLookup); err != nil {
-		s.fail(c, err)
-		return
-	}
-	if err := s.throttle(c, "resident-lookup-day:"+key, s.Limits.ResidentLookupDaily); err != nil {
+	if err := s.throttleLookup(c); err != nil {
 		s.fail(c, err)
 		return
 	}

@@ -25,39 +25,13 @@ const (
 
 // uploadRequestPhoto takes multipart/form-data with the photo in "file".
 func (s *Server) uploadRequestPhoto(c *gin.Context) {
-	mr, err := c.Request.MultipartReader()
-	if err != nil {
-		s.fail(c, apperr.Field("file", "须以 multipart/form-data 上传，文件字段名为 file"))
-		return
-	}
-	for {
-		part, err := mr.NextPart()
-		var maxErr *http.MaxBytesError
-		switch {
-		case errors.As(err, &maxErr):
-			s.fail(c, errTooLarge)
-			return
-		case errors.Is(err, io.EOF):
-			s.fail(c, apperr.Field("file", "必填"))
-			return
-		case err != nil:
-			s.fail(c, apperr.Field("file", "无法读取上传的文件"))
-			return
+	s.withUploadedFile(c, func(file io.Reader) error {
+		up, err := s.Requests.UploadPhoto(c.Request.Context(), residentID(c), file)
+		if err == nil {
+			c.JSON(http.StatusCreated, up)
 		}
-		if part.FormName() != "file" {
-			continue
-		}
-		up, err := s.Requests.UploadPhoto(c.Request.Context(), residentID(c), part)
-		if errors.As(err, &maxErr) {
-			err = errTooLarge
-		}
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
-		c.JSON(http.StatusCreated, up)
-		return
-	}
+		return err
+	})
 }
 
 func (s *Server) submitRequest(c *gin.Context) {
@@ -98,7 +72,7 @@ func (s *Server) listMyRequests(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	vs, next, err := s.Requests.Mine(c.Request.Context(), residentID(c), limit, before)
+	vs, next, err := s.Requests.Mine(c.Request.Context(), residentID(c), c.Query("status"), limit, before)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -254,11 +228,16 @@ func (s *Server) listRequests(c *gin.Context) {
 	c.JSON(http.StatusOK, newIDPage(vs, next))
 }
 
+// getRequest shows staff a request in their scope, with its photos'
+// signed links; the audit entry of the read says how many it issued.
 func (s *Server) getRequest(c *gin.Context) {
 	v, err := s.Requests.GetForStaff(c.Request.Context(), actor(c), pathID(c, "id"))
 	if err != nil {
 		s.fail(c, err)
 		return
+	}
+	if n := len(v.Photos); n > 0 {
+		auditDetail(c, "photo links "+strconv.Itoa(n))
 	}
 	c.JSON(http.StatusOK, v)
 }

@@ -140,8 +140,8 @@ func TestRequestsExportAndDelete(t *testing.T) {
 	if desc != "" || e.count("request_photos") != 0 {
 		t.Fatalf("after deletion: description %q, %d photos", desc, e.count("request_photos"))
 	}
-	if n, err := e.requests.Sweep(context.Background()); err != nil || n != 1 {
-		t.Fatalf("sweep: %d %v", n, err)
+	if n, err := e.requests.Sweep(context.Background()); err != nil || n != 2 {
+		t.Fatalf("sweep: %d %v, want 2 (the photo and its thumbnail)", n, err)
 	}
 	admin, _ := e.staffer([]staff.Role{staff.Superadmin})
 	rec = e.do("GET", "/api/v1/admin/request-stats?month="+district.Date(time.Now())[:7], admin, nil)

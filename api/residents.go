@@ -23,6 +23,9 @@ func (s *Server) getMe(c *gin.Context) {
 	c.JSON(http.StatusOK, r)
 }
 
+// updateMe changes the fields of the profile the body names and leaves the
+// others as they are (PUT /me: wx.request sends no PATCH, so the partial
+// update the contract would spell PATCH is a PUT).
 func (s *Server) updateMe(c *gin.Context) {
 	var req struct {
 		Nickname         *string   `json:"nickname"`
@@ -47,6 +50,10 @@ func (s *Server) updateMe(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, r)
 }
+
+// patchMe is PATCH /me, the same partial update as PUT /me for HTTP
+// clients that send PATCH.
+func (s *Server) patchMe(c *gin.Context) { s.updateMe(c) }
 
 func (s *Server) bindPhone(c *gin.Context) {
 	var req struct {

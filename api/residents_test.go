@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/futian/ifutian/internal/dbtest"
+	"github.com/futian/ifutian/residents"
 	"github.com/futian/ifutian/staff"
 )
 
@@ -155,13 +156,15 @@ func TestPhoneEncryptedAtRest(t *testing.T) {
 func TestConsent(t *testing.T) {
 	e := newEnv(t)
 	token, _ := e.resident("hal")
-	rec := e.do("POST", "/api/v1/me/consent", token, map[string]string{"version": "2026-11"})
+	rec := e.do("POST", "/api/v1/me/consent", token, map[string]string{"version": residents.DefaultPolicyVersion})
 	wantStatus(t, rec, http.StatusOK)
-	if !strings.Contains(rec.Body.String(), `"consent_version":"2026-11"`) {
+	if !strings.Contains(rec.Body.String(), `"consent_version":"`+residents.DefaultPolicyVersion+`"`) {
 		t.Fatalf("consent not recorded: %s", rec.Body.String())
 	}
 	wantError(t, e.do("POST", "/api/v1/me/consent", token, map[string]string{"version": ""}), http.StatusBadRequest, "invalid_argument", "version")
 	wantError(t, e.do("POST", "/api/v1/me/consent", token, map[string]string{"version": "<script>"}), http.StatusBadRequest, "invalid_argument", "version")
+	// A version other than the current one is no consent to what is shown.
+	wantError(t, e.do("POST", "/api/v1/me/consent", token, map[string]string{"version": "2020-01"}), http.StatusBadRequest, "invalid_argument", "version")
 	if got, want := e.count("consents"), int64(1); got != want {
 		t.Fatalf("consents=%d, want %d", got, want)
 	}
@@ -171,7 +174,7 @@ func TestExportMe(t *testing.T) {
 	e := newEnv(t)
 	token, _ := e.resident("ivy")
 	wantStatus(t, e.do("POST", "/api/v1/me/phone", token, map[string]string{"code": "mock-phone:13700001111"}), http.StatusOK)
-	wantStatus(t, e.do("POST", "/api/v1/me/consent", token, map[string]string{"version": "v1"}), http.StatusOK)
+	wantStatus(t, e.do("POST", "/api/v1/me/consent", token, map[string]string{"version": residents.DefaultPolicyVersion}), http.StatusOK)
 	other, _ := e.resident("jack")
 	wantStatus(t, e.do("POST", "/api/v1/me/phone", other, map[string]string{"code": "mock-phone:13700002222"}), http.StatusOK)
 

@@ -32,6 +32,7 @@ func (s *Server) routes() {
 	v1.POST("/auth/wechat-login", s.wechatLogin)
 	v1.POST("/auth/staff-login", s.staffLogin)
 	v1.GET("/regions", s.listRegions)
+	v1.GET("/config", s.getClientConfig) // what the mini program needs of the configuration
 	v1.GET("/points/rules", s.listRules)
 	v1.GET("/enterprises/:uscc/rating", s.publicRating)
 	v1.GET("/requests/public", s.listPublicRequests)
@@ -41,15 +42,21 @@ func (s *Server) routes() {
 	v1.GET("/wechat/push", s.verifyWeChatPush)
 	v1.POST("/wechat/push", s.receiveWeChatPush)
 	v1.GET("/wechat/media/:token", s.serveCheckMedia)
+	// Photos and avatars by their signed links, for <image>, which sends no
+	// header: the signature names the one picture and the link's expiry.
+	v1.GET("/media/:kind/:id", s.serveMediaLink)
 
 	authed := v1.Group("", s.authenticate)
 	authed.POST("/auth/logout", s.logout)
 	authed.POST("/auth/change-password", s.staffOnly, s.audited(false), s.changePassword) // a staff member's own password
 
 	me := authed.Group("", s.residentOnly)
+	me.GET("/home", s.getHome) // the home screen in one read
 	me.GET("/me", s.getMe)
-	me.PATCH("/me", s.updateMe)
+	me.PUT("/me", s.updateMe)  // partial: fields left out are unchanged (wx.request has no PATCH)
+	me.PATCH("/me", s.patchMe) // the same, for HTTP clients that send PATCH
 	me.DELETE("/me", s.deleteMe)
+	me.POST("/me/avatar", s.uploadAvatar)
 	me.POST("/me/phone", s.bindPhone)
 	me.POST("/me/consent", s.consent)
 	me.GET("/me/export", s.exportMe)
@@ -70,6 +77,8 @@ func (s *Server) routes() {
 	me.GET("/me/enterprises", s.myEnterprises)
 	me.GET("/enterprises/:uscc", s.getEnterprise)
 	me.POST("/enterprises/:uscc/objections", s.createObjection)
+	me.GET("/enterprises/:uscc/objections", s.listEnterpriseObjections) // the caller's own
+	me.GET("/me/objections", s.listMyObjections)
 	me.GET("/enterprises/:uscc/benefits", s.enterpriseBenefits)
 
 	me.GET("/notices", s.listInbox)
@@ -80,7 +89,8 @@ func (s *Server) routes() {
 	me.GET("/surveys", s.listSurveys)
 	me.GET("/surveys/:id", s.getSurvey)
 	me.POST("/surveys/:id/attempts", s.startAttempt)
-	me.POST("/attempts/:id/submit", s.submitAttempt)
+	me.GET("/attempts/:id", s.getAttempt)
+	me.POST("/attempts/:id/submit", s.submitAttempt) // a repeat with the same answers answers the stored result
 	me.POST("/surveys/:id/responses", s.submitResponse)
 
 	me.POST("/requests/photos", s.uploadRequestPhoto)
@@ -210,5 +220,8 @@ func (s *Server) routes() {
 	route(http.MethodPost, "/admin/activities/:id/checkins", staff.CheckInActivities, s.checkInResident)
 	route(http.MethodPost, "/admin/activities/:id/checkouts", staff.CheckInActivities, s.checkOutResident)
 	route(http.MethodPost, "/admin/activities/:id/hours-adjustments", staff.ManageActivities, s.adjustHours)
+	route(http.MethodGet, "/admin/activities/:id/hours-approvals", staff.ManageActivities, s.listHoursApprovals)
+	route(http.MethodPost, "/admin/activities/:id/hours-approvals/:aid/approve", staff.ManageActivities, s.approveHours)
+	route(http.MethodPost, "/admin/activities/:id/hours-approvals/:aid/reject", staff.ManageActivities, s.rejectHours)
 	route(http.MethodGet, "/admin/activity-stats", staff.ReadActivities, s.activityStats)
 }

@@ -124,13 +124,18 @@ var (
 	publicRoutes = map[string]bool{
 		"GET /healthz": true, "GET /readyz": true, "GET /metrics": true, "GET /openapi.json": true, "GET /docs": true, "GET /docs/:file": true,
 		"POST /api/v1/auth/wechat-login": true, "POST /api/v1/auth/staff-login": true,
-		"GET /api/v1/regions": true, "GET /api/v1/points/rules": true, "GET /api/v1/enterprises/:uscc/rating": true,
+		"GET /api/v1/regions": true, "GET /api/v1/config": true, "GET /api/v1/points/rules": true, "GET /api/v1/enterprises/:uscc/rating": true,
 		"GET /api/v1/requests/public": true, "GET /api/v1/requests/categories": true,
 		"GET /api/v1/wechat/media/:token": true, // the check's unguessable token is the credential
 	}
 	// signedRoutes are called by WeChat, signed with the push token: 403
 	// without a valid signature, whatever the bearer token.
-	signedRoutes   = map[string]bool{"GET /api/v1/wechat/push": true, "POST /api/v1/wechat/push": true}
+	// The signed links to photos and avatars are signed by the server: 403
+	// unsigned.
+	signedRoutes = map[string]bool{
+		"GET /api/v1/wechat/push": true, "POST /api/v1/wechat/push": true,
+		"GET /api/v1/media/:kind/:id": true,
+	}
 	anyTokenRoutes = map[string]bool{"POST /api/v1/auth/logout": true}
 	// anyStaffRoutes are the routes every staff member may call: they name
 	// no permission (GET /admin/me tells a member what they may do).

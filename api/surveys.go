@@ -235,6 +235,17 @@ func (s *Server) submitAttempt(c *gin.Context) {
 	c.JSON(http.StatusOK, res)
 }
 
+// getAttempt reads the caller's own quiz attempt: its questions, and once
+// submitted the result the submit gave.
+func (s *Server) getAttempt(c *gin.Context) {
+	a, err := s.Surveys.Attempt(c.Request.Context(), residentID(c), pathID(c, "id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, a)
+}
+
 func (s *Server) submitResponse(c *gin.Context) {
 	var req answersRequest
 	if err := bindJSON(c, &req); err != nil {

@@ -174,32 +174,49 @@ func (s *Service) memberOf(ctx context.Context, residentID int64, code string) (
 	return e, nil
 }
 
-// MyEnterprise is an enterprise the resident is an approved member of.
+// MyEnterprise is an enterprise the resident asked to be bound to, with
+// the binding's status. Only an approved member sees the score; a pending
+// or rejected binding shows what the public rating does.
 type MyEnterprise struct {
 	RatingView
-	Industry string `json:"industry"`
-	Street   string `json:"street"`
-	Role     string `json:"role"`
+	Industry    string     `json:"industry"`
+	Street      string     `json:"street"`
+	Role        string     `json:"role"`
+	BindingID   int64      `json:"binding_id,string"`
+	Status      string     `json:"status"` // the binding's: pending, approved or rejected
+	RequestedAt time.Time  `json:"requested_at"`
+	DecidedAt   *time.Time `json:"decided_at"`
 }
 
-// Mine lists the enterprises the resident is an approved member of, with
-// their current ratings, in binding order.
+// Mine lists the enterprises the resident asked to be bound to, in binding
+// order, each with the binding's status: approved ones with their current
+// ratings, pending and rejected ones (so the resident sees what waits)
+// without the score, which only members see.
 func (s *Service) Mine(ctx context.Context, residentID int64) ([]MyEnterprise, error) {
 	var rows []struct {
 		Enterprise
-		Role string
+		Role      string
+		BindingID int64
+		Status    string
+		Requested time.Time
+		Decided   *time.Time
 	}
 	err := s.db.WithContext(ctx).Table("enterprise_bindings AS b").
-		Select("e.*, b.role AS role").
+		Select("e.*, b.role AS role, b.id AS binding_id, b.status AS status, b.created_at AS requested, b.decided_at AS decided").
 		Joins("JOIN enterprises e ON e.id = b.enterprise_id").
-		Where("b.resident_id = ? AND b.status = ?", residentID, BindingApproved).
+		Where("b.resident_id = ?", residentID).
 		Order("b.id").Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("my enterprises: %w", err)
 	}
 	out := make([]MyEnterprise, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, MyEnterprise{RatingView: viewOf(&r.Enterprise), Industry: r.Industry, Street: r.Street, Role: r.Role})
+		m := MyEnterprise{RatingView: viewOf(&r.Enterprise), Industry: r.Industry, Street: r.Street, Role: r.Role,
+			BindingID: r.BindingID, Status: r.Status, RequestedAt: r.Requested, DecidedAt: r.Decided}
+		if r.Status != BindingApproved {
+			m.Score = nil
+		}
+		out = append(out, m)
 	}
 	return out, nil
 }

@@ -412,12 +412,16 @@ func TestBindingVisibility(t *testing.T) {
 			t.Fatalf("%s benefits err=%v", name, err)
 		}
 	}
+	// A pending binding is listed with its status, without the score.
 	mine, err := f.s.Mine(ctx, pending)
-	if err != nil || len(mine) != 0 {
+	if err != nil || len(mine) != 1 || mine[0].Status != BindingPending || mine[0].Score != nil || mine[0].DecidedAt != nil {
 		t.Fatalf("pending mine=%+v, %v", mine, err)
 	}
+	if mine, err := f.s.Mine(ctx, stranger); err != nil || len(mine) != 0 {
+		t.Fatalf("stranger mine=%+v, %v", mine, err)
+	}
 	mine, err = f.s.Mine(ctx, member)
-	if err != nil || len(mine) != 1 || mine[0].USCC != e.USCC || mine[0].Grade != "B" {
+	if err != nil || len(mine) != 1 || mine[0].USCC != e.USCC || mine[0].Grade != "B" || mine[0].Status != BindingApproved || mine[0].Score == nil {
 		t.Fatalf("member mine=%+v, %v", mine, err)
 	}
 }

@@ -89,6 +89,7 @@ type Service struct {
 	now       func() time.Time
 	forUpdate string // " FOR UPDATE" on MySQL; SQLite serializes writers anyway
 	levels    []int64
+	names     []string // levels' names, by level; none: "Lv1", "Lv2", …
 
 	mu    sync.Mutex
 	rules map[string]cachedRule
@@ -135,6 +136,45 @@ func (s *Service) SetLevels(thresholds []int64) error {
 	}
 	s.levels = thresholds
 	return nil
+}
+
+// SetLevelNames names the levels, in order (as many names as thresholds).
+// Call it after SetLevels and before serving.
+func (s *Service) SetLevelNames(names []string) error {
+	if len(names) != len(s.levels) {
+		return fmt.Errorf("points levels: %d names for %d levels", len(names), len(s.levels))
+	}
+	s.names = names
+	return nil
+}
+
+// Level is one level of the points scheme: a resident is at it from
+// MinLifetimeEarned lifetime earned points on.
+type Level struct {
+	Level             int    `json:"level"`
+	Name              string `json:"name"`
+	MinLifetimeEarned int64  `json:"min_lifetime_earned"`
+}
+
+// Levels lists the levels, lowest first.
+func (s *Service) Levels() []Level {
+	out := make([]Level, len(s.levels))
+	for i, t := range s.levels {
+		out[i] = Level{Level: i + 1, Name: fmt.Sprintf("Lv%d", i+1), MinLifetimeEarned: t}
+		if i < len(s.names) {
+			out[i].Name = s.names[i]
+		}
+	}
+	return out
+}
+
+// NextLevelAt returns the lifetime earned points at which a resident with
+// lifetime points reaches the next level; ok is false at the top level.
+func (s *Service) NextLevelAt(lifetime int64) (threshold int64, ok bool) {
+	if l := s.LevelOf(lifetime); l < len(s.levels) {
+		return s.levels[l], true // level l+1 begins at the (l+1)th threshold
+	}
+	return 0, false
 }
 
 // LevelOf returns the level of a resident with the given lifetime earned

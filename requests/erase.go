@@ -9,7 +9,7 @@ import (
 
 // ExportResident returns the resident's requests with their histories and
 // answers, for /me/export (photos are listed; their bytes are read through
-// the photo route).
+// the photo route or their signed links).
 func (s *Service) ExportResident(ctx context.Context, residentID int64) (any, error) {
 	var rows []Request
 	if err := s.db.WithContext(ctx).Where("resident_id = ? AND erased_at IS NULL", residentID).Order("id").Find(&rows).Error; err != nil {
@@ -42,12 +42,12 @@ func (s *Service) ExportResident(ctx context.Context, residentID int64) (any, er
 // rating. The photos' stored bytes are deleted by Sweep once this commits.
 func (s *Service) EraseResident(tx *gorm.DB, residentID int64) error {
 	now := s.clock()
-	var keys []string
-	if err := tx.Model(&Photo{}).Where("resident_id = ?", residentID).Pluck("storage_key", &keys).Error; err != nil {
+	var photos []Photo
+	if err := tx.Select("storage_key, thumb_key").Where("resident_id = ?", residentID).Find(&photos).Error; err != nil {
 		return fmt.Errorf("erase requests: %w", err)
 	}
-	for _, k := range keys {
-		if err := tx.Create(&trash{StorageKey: k, CreatedAt: now}).Error; err != nil {
+	for _, p := range photos {
+		if err := trashPhotoTx(tx, &p, now); err != nil {
 			return fmt.Errorf("erase requests: %w", err)
 		}
 	}

@@ -6,14 +6,56 @@ import (
 	"slices"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/staff"
 )
 
-// Mine lists a resident's requests, newest first, with the cursor of the
-// next page (0 on the last).
-func (s *Service) Mine(ctx context.Context, residentID int64, limit int, before int64) ([]View, int64, error) {
-	q := s.db.WithContext(ctx).Where("resident_id = ? AND erased_at IS NULL", residentID)
+// What a resident's list may be narrowed to: requests not answered yet,
+// or answered (still to be rated, or reopened) and closed ones.
+const (
+	MineOpen   = "open"
+	MineClosed = "closed"
+)
+
+// mine selects a resident's requests, of one state ("" for all). Returns
+// an invalid_argument error naming status for an unknown state.
+func (s *Service) mine(ctx context.Context, residentID int64, state string) (*gorm.DB, error) {
+	q := s.db.WithContext(ctx).Model(&Request{}).Where("resident_id = ? AND erased_at IS NULL", residentID)
+	switch state {
+	case "":
+	case MineOpen:
+		q = q.Where("status IN ?", openStatuses)
+	case MineClosed:
+		q = q.Where("status NOT IN ?", openStatuses)
+	default:
+		return nil, apperr.Field("status", "须为 open（未答复）或 closed（已答复或已办结）")
+	}
+	return q, nil
+}
+
+// CountMine counts a resident's requests of one state ("" for all).
+func (s *Service) CountMine(ctx context.Context, residentID int64, state string) (int64, error) {
+	q, err := s.mine(ctx, residentID, state)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	if err := q.Count(&n).Error; err != nil {
+		return 0, fmt.Errorf("count my requests: %w", err)
+	}
+	return n, nil
+}
+
+// Mine lists a resident's requests of one state (MineOpen, MineClosed or
+// "" for all), newest first, with the cursor of the next page (0 on the
+// last).
+func (s *Service) Mine(ctx context.Context, residentID int64, state string, limit int, before int64) ([]View, int64, error) {
+	q, err := s.mine(ctx, residentID, state)
+	if err != nil {
+		return nil, 0, err
+	}
 	if before > 0 {
 		q = q.Where("id < ?", before)
 	}

@@ -8,12 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-
 	"time"
 
 	"gorm.io/gorm"
 
 	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/media"
 	"github.com/futian/ifutian/staff"
 	"github.com/futian/ifutian/storage"
 )
@@ -37,18 +37,23 @@ const maxPendingUploads = 3 * MaxPhotos
 var ErrTooLarge = apperr.Field("file", "照片不能超过 10 MiB")
 
 // UploadPhoto checks, cleans and stores a photo for a request the resident
-// is about to submit. r is read up to MaxPhotoBytes. Returns an
-// invalid_argument error naming "file" for a file that is no JPEG, PNG or
-// WebP, too large or too many pixels; nothing is stored then. An upload no
-// submit references within UnattachedPhotoTTL is deleted by the sweeper.
+// is about to submit, with its thumbnail. r is read up to MaxPhotoBytes,
+// into a temporary file: the decode runs under the process's limiter
+// (media.Limiter), waiting for its turn, and what waits holds no memory.
+// Returns an invalid_argument error naming "file" for a file that is no
+// JPEG, PNG or WebP, too large, too many pixels or too much memory decoded
+// (MaxPhotoDecoded), media.ErrBusy (429) when its turn did not come in
+// time; nothing is stored then. An upload no submit references within
+// UnattachedPhotoTTL is deleted by the sweeper.
 func (s *Service) UploadPhoto(ctx context.Context, residentID int64, r io.Reader) (*Upload, error) {
-	data, err := io.ReadAll(io.LimitReader(r, MaxPhotoBytes+1))
+	sp, err := media.Spool(r, MaxPhotoBytes)
+	if errors.Is(err, media.ErrTooLarge) {
+		return nil, ErrTooLarge
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read upload: %w", err)
 	}
-	if len(data) > MaxPhotoBytes {
-		return nil, ErrTooLarge
-	}
+	defer sp.Close()
 	var pending int64
 	if err := s.db.WithContext(ctx).Model(&Photo{}).Where("resident_id = ? AND request_id IS NULL", residentID).Count(&pending).Error; err != nil {
 		return nil, fmt.Errorf("upload photo: %w", err)
@@ -56,26 +61,33 @@ func (s *Service) UploadPhoto(ctx context.Context, residentID int64, r io.Reader
 	if pending >= maxPendingUploads {
 		return nil, apperr.Field("file", "未提交的照片过多，请先提交诉求")
 	}
-	clean, ct, w, h, err := sanitizeImage(data)
+	out, err := s.media.Process(ctx, sp, sp.Size(),
+		media.Variant{MaxSide: StoredPhotoSide}, media.Variant{MaxSide: ThumbSide, JPEG: true})
 	if err != nil {
 		return nil, err
 	}
-	key := storage.NewKey("photo")
-	if err := s.store.Put(ctx, key, bytes.NewReader(clean), int64(len(clean)), ct); err != nil {
+	photo, thumb := out[0], out[1]
+	key, thumbKey := storage.NewKey("photo"), storage.NewKey("thumb")
+	if err := s.store.Put(ctx, key, bytes.NewReader(photo.Data), int64(len(photo.Data)), photo.ContentType); err != nil {
+		return nil, fmt.Errorf("upload photo: %w", err)
+	}
+	if err := s.store.Put(ctx, thumbKey, bytes.NewReader(thumb.Data), int64(len(thumb.Data)), thumb.ContentType); err != nil {
+		_ = s.store.Delete(context.WithoutCancel(ctx), key)
 		return nil, fmt.Errorf("upload photo: %w", err)
 	}
 	now := s.clock()
 	p := &Photo{
-		Token: randomToken(), ResidentID: residentID, StorageKey: key, ContentType: ct,
-		Size: int64(len(clean)), Width: w, Height: h, CheckStatus: CheckNone, UploadedAt: now,
+		Token: randomToken(), ResidentID: residentID, StorageKey: key, ThumbKey: &thumbKey, ContentType: photo.ContentType,
+		Size: int64(len(photo.Data)), Width: photo.Width, Height: photo.Height, CheckStatus: CheckNone, UploadedAt: now,
 	}
 	if err := s.db.WithContext(ctx).Create(p).Error; err != nil {
-		// No row names the object: remove it now (the trash is a database
-		// write too, which has just failed).
+		// No row names the objects: remove them now (the trash is a
+		// database write too, which has just failed).
 		_ = s.store.Delete(context.WithoutCancel(ctx), key)
+		_ = s.store.Delete(context.WithoutCancel(ctx), thumbKey)
 		return nil, fmt.Errorf("upload photo: %w", err)
 	}
-	return &Upload{Token: p.Token, ContentType: ct, Width: w, Height: h, Size: p.Size, ExpiresAt: now.Add(UnattachedPhotoTTL)}, nil
+	return &Upload{Token: p.Token, ContentType: p.ContentType, Width: p.Width, Height: p.Height, Size: p.Size, ExpiresAt: now.Add(UnattachedPhotoTTL)}, nil
 }
 
 // PhotoData is a photo's bytes; the caller closes Body.
@@ -132,6 +144,26 @@ func (s *Service) open(ctx context.Context, p *Photo) (*PhotoData, error) {
 		ct = p.ContentType
 	}
 	return &PhotoData{Body: body, ContentType: ct, Size: p.Size}, nil
+}
+
+// PhotoByLink returns a photo, or its thumbnail (size media.SizeThumb), by
+// its ID, for a signed link the caller has verified. Returns
+// ErrPhotoNotFound for a photo not attached to a live request (erased,
+// swept, never submitted).
+func (s *Service) PhotoByLink(ctx context.Context, id int64, size string) (*PhotoData, error) {
+	var p Photo
+	err := s.db.WithContext(ctx).Take(&p, "id = ? AND request_id IS NOT NULL", id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrPhotoNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find photo: %w", err)
+	}
+	if size == media.SizeThumb && p.ThumbKey != nil {
+		// A thumbnail is JPEG whatever the photo; its size is the store's.
+		p.StorageKey, p.ContentType, p.Size = *p.ThumbKey, "image/jpeg", -1
+	}
+	return s.open(ctx, &p)
 }
 
 // Media returns the photo a content check's media URL names, while the

@@ -22,6 +22,7 @@ import (
 	"github.com/futian/ifutian/enterprises"
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/pii"
+	"github.com/futian/ifutian/media"
 	"github.com/futian/ifutian/notify"
 	"github.com/futian/ifutian/points"
 	"github.com/futian/ifutian/staff"
@@ -38,13 +39,22 @@ var (
 const (
 	MaxPhotos          = 6
 	MaxPhotoBytes      = 10 << 20 // an uploaded photo, before re-encoding
-	MaxDescription     = 1000     // characters
+	MaxPhotoPixels     = media.MaxPixels
+	MaxPhotoSide       = media.MaxSide         // pixels, either side, of an upload
+	MaxPhotoDecoded    = media.MaxDecodedBytes // memory an upload may take decoded (pixels × bit depth × channels)
+	StoredPhotoSide    = 2048                  // the longer side of a stored photo at most
+	ThumbSide          = 320                   // the longer side of its thumbnail
+	MaxDescription     = 1000                  // characters
 	MaxAddress         = 200
 	MaxAnswer          = 2000
 	MaxReason          = 500
 	MaxRatingComment   = 500
 	UnattachedPhotoTTL = time.Hour // an upload no submit referenced is swept after this
 )
+
+// PhotoTypes are the kinds of image an upload may be (told by its content,
+// not its name or header).
+var PhotoTypes = []string{"image/jpeg", "image/png", "image/webp"}
 
 // Request is a resident's request as stored.
 type Request struct {
@@ -92,14 +102,17 @@ type Request struct {
 
 // Event is one step of a request's history.
 type Event struct {
-	ID               int64     `json:"-"`
-	RequestID        int64     `json:"-"`
-	Action           string    `json:"action"`
-	ActorID          int64     `json:"-"`
-	FromDepartmentID *int64    `json:"from_department_id,string"`
-	ToDepartmentID   *int64    `json:"to_department_id,string"`
-	Reason           string    `json:"reason"`
-	CreatedAt        time.Time `json:"created_at"`
+	ID               int64  `json:"-"`
+	RequestID        int64  `json:"-"`
+	Action           string `json:"action"`
+	ActorID          int64  `json:"-"`
+	FromDepartmentID *int64 `json:"from_department_id,string"`
+	ToDepartmentID   *int64 `json:"to_department_id,string"`
+	// The departments' names, as the resident reads a transfer.
+	FromDepartmentName string    `json:"from_department_name" gorm:"-"`
+	ToDepartmentName   string    `json:"to_department_name" gorm:"-"`
+	Reason             string    `json:"reason"`
+	CreatedAt          time.Time `json:"created_at"`
 }
 
 // TableName maps Event to request_events.
@@ -113,6 +126,7 @@ type Photo struct {
 	RequestID     *int64
 	Position      int
 	StorageKey    string
+	ThumbKey      *string // nil for photos uploaded before thumbnails
 	ContentType   string
 	Size          int64
 	Width         int
@@ -180,6 +194,8 @@ type Deps struct {
 	Points      granter
 	Enterprises *enterprises.Service
 	Staff       staffFinder
+	Media       *media.Limiter // bounds the decodes of the whole process
+	Links       *media.Signer  // signs the photos' links
 }
 
 // Service manages requests. It is safe for concurrent use.
@@ -195,6 +211,8 @@ type Service struct {
 	staff       staffFinder
 	checker     Checker
 	mediaBase   string
+	media       *media.Limiter
+	links       *media.Signer
 	kick        chan struct{}
 }
 
@@ -203,7 +221,7 @@ func New(d Deps) *Service {
 	return &Service{
 		db: d.DB, now: time.Now, store: d.Store, box: d.Box, regions: d.Regions,
 		notify: d.Notify, points: d.Points, enterprises: d.Enterprises, staff: d.Staff,
-		kick: make(chan struct{}, 1),
+		media: d.Media, links: d.Links, kick: make(chan struct{}, 1),
 	}
 }
 

@@ -221,7 +221,7 @@ func TestConcurrentSubmits(t *testing.T) {
 			t.Fatalf("submit %d: id %d err %v; want id %d", i, ids[i], errs[i], ids[0])
 		}
 	}
-	mine, _ := must2(e.req.Mine(e.ctx, res, 100, 0))
+	mine, _ := must2(e.req.Mine(e.ctx, res, "", 100, 0))
 	if len(mine) != 1 {
 		t.Fatalf("%d requests, want 1", len(mine))
 	}

@@ -138,10 +138,13 @@ func TestEraseResident(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var key string
+	var key, thumb string
 	e.svc.Requests.DB().Table("request_photos").Where("token = ?", up.Token).Pluck("storage_key", &key)
-	if _, _, err := e.store.Get(e.ctx, key); err != nil {
-		t.Fatalf("stored photo: %v", err)
+	e.svc.Requests.DB().Table("request_photos").Where("token = ?", up.Token).Pluck("thumb_key", &thumb)
+	for _, k := range []string{key, thumb} {
+		if _, _, err := e.store.Get(e.ctx, k); err != nil {
+			t.Fatalf("stored photo %q: %v", k, err)
+		}
 	}
 	exp := must(e.svc.Residents.Export(e.ctx, res))
 	if rs := exp.Sections["requests"]; rs == nil || !strings.Contains(toJSON(t, rs), "13812345678") || !strings.Contains(toJSON(t, rs), "楼下装修噪音") {
@@ -162,11 +165,13 @@ func TestEraseResident(t *testing.T) {
 	if photos != 0 {
 		t.Fatalf("%d photo rows left", photos)
 	}
-	if n := must(e.req.Sweep(e.ctx)); n != 1 {
-		t.Fatalf("swept %d, want 1", n)
+	if n := must(e.req.Sweep(e.ctx)); n != 2 {
+		t.Fatalf("swept %d, want 2 (the photo and its thumbnail)", n)
 	}
-	if _, _, err := e.store.Get(e.ctx, key); !errors.Is(err, storage.ErrNotFound) {
-		t.Fatalf("photo bytes after sweep: %v", err)
+	for _, k := range []string{key, thumb} {
+		if _, _, err := e.store.Get(e.ctx, k); !errors.Is(err, storage.ErrNotFound) {
+			t.Fatalf("photo bytes after sweep: %v", err)
+		}
 	}
 	admin := e.member(nil, []staff.Role{staff.Superadmin})
 	if st := must(e.req.Stats(e.ctx, admin, "2026-11", requests.ByStreet)); st.Total.Received != 1 {
@@ -191,8 +196,8 @@ func TestSweepUnattached(t *testing.T) {
 		t.Fatalf("swept %d before the TTL", n)
 	}
 	e.now = e.now.Add(requests.UnattachedPhotoTTL + time.Minute)
-	if n := must(e.req.Sweep(e.ctx)); n != 1 {
-		t.Fatalf("swept %d, want 1", n)
+	if n := must(e.req.Sweep(e.ctx)); n != 2 {
+		t.Fatalf("swept %d, want 2 (the photo and its thumbnail)", n)
 	}
 	var left []string
 	e.svc.Requests.DB().Table("request_photos").Pluck("token", &left)

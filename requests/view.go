@@ -8,18 +8,37 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/futian/ifutian/media"
 	"github.com/futian/ifutian/staff"
 )
 
 // PhotoInfo describes one photo of a request; its bytes are read through
-// the photo routes by its number N (1–6).
+// the photo routes by its number N (1–6), or through its signed links,
+// which need no header (an <image> shows them) and work until
+// LinksExpireAt. The resident's views carry the links; staff get them in a
+// request's audited detail.
 type PhotoInfo struct {
+	ID          int64  `json:"-"`
 	N           int    `json:"n"`
 	ContentType string `json:"content_type"`
 	Width       int    `json:"width"`
 	Height      int    `json:"height"`
 	// CheckStatus is the content check (staff only).
-	CheckStatus string `json:"check_status,omitempty"`
+	CheckStatus   string     `json:"check_status,omitempty"`
+	URL           string     `json:"url,omitempty"`
+	ThumbURL      string     `json:"thumb_url,omitempty"`
+	LinksExpireAt *time.Time `json:"links_expire_at,omitempty"`
+}
+
+// linkPhotos gives each photo of v its signed links.
+func (s *Service) linkPhotos(v *View) {
+	now := time.Now() // the links' clock is the wall clock, as their check's
+	for i := range v.Photos {
+		p := &v.Photos[i]
+		full := s.links.LinkAt(media.KindPhoto, p.ID, media.SizeFull, now)
+		thumb := s.links.LinkAt(media.KindPhoto, p.ID, media.SizeThumb, now)
+		p.URL, p.ThumbURL, p.LinksExpireAt = full.URL, thumb.URL, &full.ExpiresAt
+	}
 }
 
 // View is a request as its resident sees it.
@@ -102,6 +121,13 @@ func (s *Service) buildViews(ctx context.Context, rows []Request, forStaff bool)
 	if err := q.Where("request_id IN ?", ids).Order("request_id, id").Find(&events).Error; err != nil {
 		return nil, fmt.Errorf("load history: %w", err)
 	}
+	for _, e := range events {
+		for _, d := range []*int64{e.FromDepartmentID, e.ToDepartmentID} {
+			if d != nil {
+				deptIDs = append(deptIDs, *d)
+			}
+		}
+	}
 	names, err := s.departmentNames(ctx, deptIDs)
 	if err != nil {
 		return nil, err
@@ -145,7 +171,7 @@ func (s *Service) buildViews(ctx context.Context, rows []Request, forStaff bool)
 	}
 	for _, p := range photos {
 		i := idx[*p.RequestID]
-		info := PhotoInfo{N: p.Position, ContentType: p.ContentType, Width: p.Width, Height: p.Height}
+		info := PhotoInfo{ID: p.ID, N: p.Position, ContentType: p.ContentType, Width: p.Width, Height: p.Height}
 		if forStaff {
 			info.CheckStatus = p.CheckStatus
 			if p.CheckStatus == CheckRisky {
@@ -156,7 +182,18 @@ func (s *Service) buildViews(ctx context.Context, rows []Request, forStaff bool)
 	}
 	for _, e := range events {
 		i := idx[e.RequestID]
+		if e.FromDepartmentID != nil {
+			e.FromDepartmentName = names[*e.FromDepartmentID]
+		}
+		if e.ToDepartmentID != nil {
+			e.ToDepartmentName = names[*e.ToDepartmentID]
+		}
 		out[i].History = append(out[i].History, e)
+	}
+	if !forStaff {
+		for i := range out {
+			s.linkPhotos(&out[i].View)
+		}
 	}
 	return out, nil
 }
@@ -226,8 +263,9 @@ func inScope(tx *gorm.DB, sc staff.Scope, id int64) (*Request, error) {
 }
 
 // GetForStaff returns a request in the member's scope with its contact
-// number: a read of personal data, which the caller audits. Returns
-// ErrNotFound for a request outside the scope.
+// number and its photos' signed links: a read of personal data, which the
+// caller audits. Returns ErrNotFound for a request outside the scope (and
+// issues no link then).
 func (s *Service) GetForStaff(ctx context.Context, m *staff.Member, id int64) (*StaffView, error) {
 	r, err := inScope(s.db.WithContext(ctx), m.Scope(), id)
 	if err != nil {
@@ -238,6 +276,7 @@ func (s *Service) GetForStaff(ctx context.Context, m *staff.Member, id int64) (*
 		return nil, err
 	}
 	v := vs[0]
+	s.linkPhotos(&v.View)
 	if len(r.ContactEnc) > 0 {
 		c, err := s.box.Open(r.ContactEnc)
 		if err != nil {

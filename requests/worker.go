@@ -151,6 +151,24 @@ type trash struct {
 
 func (trash) TableName() string { return "storage_trash" }
 
+// TrashTx records a stored object to delete once tx commits; Sweep deletes
+// it, retrying until the store confirms. Other modules' files (avatars) go
+// the same way.
+func TrashTx(tx *gorm.DB, key string, now time.Time) error {
+	return tx.Create(&trash{StorageKey: key, CreatedAt: now}).Error
+}
+
+// trashPhotoTx records a photo's stored objects to delete.
+func trashPhotoTx(tx *gorm.DB, p *Photo, now time.Time) error {
+	if err := TrashTx(tx, p.StorageKey, now); err != nil {
+		return err
+	}
+	if p.ThumbKey != nil {
+		return TrashTx(tx, *p.ThumbKey, now)
+	}
+	return nil
+}
+
 // Sweep deletes photos no request holds: uploads never attached within
 // UnattachedPhotoTTL, and the stored objects of erased photos. It returns
 // how many objects it deleted.
@@ -167,7 +185,7 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 			if res.Error != nil || res.RowsAffected == 0 {
 				return res.Error
 			}
-			return tx.Create(&trash{StorageKey: p.StorageKey, CreatedAt: now}).Error
+			return trashPhotoTx(tx, &p, now)
 		})
 		if err != nil {
 			return 0, fmt.Errorf("sweep: %w", err)

@@ -14,6 +14,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/media"
 	"github.com/futian/ifutian/staff"
 )
 
@@ -147,12 +148,13 @@ func (s *Service) MemberCode(ctx context.Context, residentID int64) (*MemberCode
 // Masked is what staff see of a resident they identified by member code:
 // enough to greet them and act for them, nothing more.
 type Masked struct {
-	ID          int64  `json:"id,string"`
-	Nickname    string `json:"nickname"`
-	AvatarURL   string `json:"avatar_url"`
-	PhoneMasked string `json:"phone_masked"`
-	Street      string `json:"street"`
-	Community   string `json:"community"`
+	ID          int64   `json:"id,string"`
+	Nickname    string  `json:"nickname"`
+	AvatarURL   string  `json:"avatar_url"`
+	AvatarKey   *string `json:"-"`
+	PhoneMasked string  `json:"phone_masked"`
+	Street      string  `json:"street"`
+	Community   string  `json:"community"`
 }
 
 // ResolveMemberCode returns the masked profile of the resident a member
@@ -165,7 +167,7 @@ func (s *Service) ResolveMemberCode(ctx context.Context, scope staff.Scope, code
 		return nil, err
 	}
 	var m Masked
-	err = s.db.WithContext(ctx).Table("residents").Select("id, nickname, avatar_url, phone_masked, street, community").
+	err = s.db.WithContext(ctx).Table("residents").Select("id, nickname, avatar_url, avatar_key, phone_masked, street, community").
 		Where("id = ? AND deleted_at IS NULL", id).Take(&m).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, ErrNotFound
@@ -177,5 +179,8 @@ func (s *Service) ResolveMemberCode(ctx context.Context, scope staff.Scope, code
 		return nil, ErrNotFound
 	}
 	staff.AuditTarget(ctx, "resident", fmt.Sprint(id))
+	if m.AvatarKey != nil && s.avatars.Links != nil {
+		m.AvatarURL = s.avatars.Links.Link(media.KindAvatar, m.ID, media.SizeFull).URL
+	}
 	return &m, nil
 }

@@ -32,7 +32,8 @@ type Resident struct {
 	OpenID           *string    `json:"-" gorm:"column:openid"`
 	UnionID          *string    `json:"-" gorm:"column:unionid"`
 	Nickname         string     `json:"nickname"`
-	AvatarURL        string     `json:"avatar_url"`
+	AvatarURL        string     `json:"avatar_url"` // an https address, or a signed link to the uploaded avatar
+	AvatarKey        *string    `json:"-"`          // the uploaded avatar's stored file
 	PhoneEnc         []byte     `json:"-"`
 	PhoneHash        []byte     `json:"-"`
 	PhoneMasked      string     `json:"phone_masked"`
@@ -94,13 +95,41 @@ type Service struct {
 	box     *pii.Box
 	hooks   Hooks
 	codes   *MemberCodes
+	avatars Avatars
+	policy  string // the privacy policy's current version: the one consent must name
 	now     func() time.Time
 }
 
 // New returns a Service.
 func New(gdb *gorm.DB, regions *Regions, box *pii.Box, hooks Hooks) *Service {
-	return &Service{db: gdb, regions: regions, box: box, hooks: hooks, now: time.Now}
+	return &Service{db: gdb, regions: regions, box: box, hooks: hooks, policy: DefaultPolicyVersion, now: time.Now}
 }
+
+// DefaultPolicyVersion is the privacy policy's version unless configured
+// (IFUTIAN_PRIVACY_POLICY_VERSION).
+const DefaultPolicyVersion = "2026-12"
+
+// CheckPolicyVersion checks the form of a privacy policy version: 1–32
+// letters, digits or . _ -.
+func CheckPolicyVersion(v string) error {
+	if !versionRE.MatchString(v) {
+		return errors.New("want 1–32 letters, digits or . _ -")
+	}
+	return nil
+}
+
+// SetPolicyVersion sets the privacy policy's current version, the only
+// one a consent may name (call it before serving).
+func (s *Service) SetPolicyVersion(v string) error {
+	if err := CheckPolicyVersion(v); err != nil {
+		return fmt.Errorf("privacy policy version %q: %w", v, err)
+	}
+	s.policy = v
+	return nil
+}
+
+// PolicyVersion returns the privacy policy's current version.
+func (s *Service) PolicyVersion() string { return s.policy }
 
 // Regions returns the district's streets, communities and self tags.
 func (s *Service) Regions() *Regions { return s.regions }
@@ -136,6 +165,7 @@ func (s *Service) Login(ctx context.Context, openID, unionID string) (r *Residen
 }
 
 func (s *Service) withTags(ctx context.Context, r *Resident) (*Resident, bool, error) {
+	s.link(r)
 	if err := s.db.WithContext(ctx).Model(&residentTag{}).Where("resident_id = ?", r.ID).Order("tag").Pluck("tag", &r.Tags).Error; err != nil {
 		return nil, false, err
 	}
@@ -239,6 +269,10 @@ func (s *Service) Update(ctx context.Context, id int64, p Patch) (*Resident, err
 			updates["nickname"] = *p.Nickname
 		}
 		if p.AvatarURL != nil {
+			// An address replaces an uploaded avatar, whose file goes.
+			if err := s.dropAvatarTx(tx, id, s.now().UTC()); err != nil {
+				return err
+			}
 			updates["avatar_url"] = *p.AvatarURL
 		}
 		if p.BirthYear != nil {
@@ -303,11 +337,16 @@ func (s *Service) FindByPhone(ctx context.Context, phone string) (*Resident, err
 
 var versionRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,32}$`)
 
-// Consent records that a resident accepted a version of the privacy policy;
-// every consent is kept with its time.
+// Consent records that a resident accepted the privacy policy's current
+// version; every consent is kept with its time. A consent naming another
+// version (an old dialog, a typo) is an invalid_argument error naming
+// "version": nobody consents to a text the service does not show.
 func (s *Service) Consent(ctx context.Context, id int64, version string) (*Resident, error) {
 	if !versionRE.MatchString(version) {
 		return nil, apperr.Field("version", "须为 1–32 个字母、数字或 . _ -")
+	}
+	if version != s.policy {
+		return nil, apperr.Field("version", "须为当前隐私政策的版本 "+s.policy+"，请阅读最新的隐私政策后再同意")
 	}
 	now := s.now().UTC()
 	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
@@ -331,9 +370,11 @@ func (s *Service) Consent(ctx context.Context, id int64, version string) (*Resid
 // Export is everything the service holds about one resident: the profile
 // with the full phone number, consents, and one section per other module.
 type Export struct {
-	Profile  *Resident      `json:"profile"`
-	Phone    string         `json:"phone"`
-	Consents []consent      `json:"consents"`
+	Profile  *Resident `json:"profile"`
+	Phone    string    `json:"phone"`
+	Consents []consent `json:"consents"`
+	// Avatar tells whether an avatar was uploaded, with a link to it.
+	Avatar   *AvatarExport  `json:"avatar"`
 	Sections map[string]any `json:"sections"`
 }
 
@@ -343,7 +384,7 @@ func (s *Service) Export(ctx context.Context, id int64) (*Export, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Export{Profile: r, Consents: []consent{}}
+	e := &Export{Profile: r, Consents: []consent{}, Avatar: s.exportAvatar(r)}
 	if len(r.PhoneEnc) > 0 {
 		if e.Phone, err = s.box.Open(r.PhoneEnc); err != nil {
 			return nil, fmt.Errorf("export: %w", err)
@@ -381,6 +422,9 @@ func (s *Service) Delete(ctx context.Context, id int64) error {
 		}
 		if res.RowsAffected == 0 {
 			return ErrNotFound
+		}
+		if err := s.dropAvatarTx(tx, id, now); err != nil {
+			return err
 		}
 		if err := tx.Where("resident_id = ?", id).Delete(&residentTag{}).Error; err != nil {
 			return err

@@ -39,6 +39,7 @@ type Attempt struct {
 	Passed        bool                `json:"passed"`
 	Fast          bool                `json:"fast"`
 	PointsAwarded int64               `json:"points_awarded"`
+	ErasedAt      *time.Time          `json:"-"` // its answers erased past retention
 	CreatedAt     time.Time           `json:"created_at"`
 	UpdatedAt     time.Time           `json:"updated_at"`
 }

@@ -183,37 +183,66 @@ func applySubmit(tx *gorm.DB, a *Attempt, p *submitPlan) error {
 // earned over all drawn questions (an unanswered question earns 0). A
 // passed quiz with a points rule awards points through the points module
 // (idempotent on the attempt; a cap refusal is 0 points, not an error).
+// A repeat of a submit (the same answers to an attempt already
+// submitted, e.g. resent after a lost response) returns the stored result
+// again; other answers to a submitted attempt are ErrAlreadySubmitted.
 // Returns ErrAttemptNotFound for another resident's attempt,
-// ErrAlreadySubmitted for a second submit, ErrDeadlinePassed after the
-// deadline, and an invalid_argument error naming "answers.<id>" for an
-// answer to a question not drawn or an option not offered. If only the
-// points award fails, it returns the stored result with 0 points and the
-// error (the award is idempotent on the attempt, so it can be replayed).
+// ErrDeadlinePassed after the deadline, and an invalid_argument error
+// naming "answers.<id>" for an answer to a question not drawn or an
+// option not offered. If only the points award fails, it returns the
+// stored result with 0 points and the error (the award is idempotent on
+// the attempt, so it can be replayed).
 func (s *Service) Submit(ctx context.Context, residentID, attemptID int64, answers map[string][]string) (*Result, error) {
-	now := s.now().UTC()
+	// As precise as MySQL keeps it, so a repeat's stored result reads the
+	// same submitted_at as the first answer.
+	now := s.now().UTC().Truncate(time.Microsecond)
 	var (
-		sv   Survey
-		plan *submitPlan
+		sv     Survey
+		plan   *submitPlan
+		stored *Result
+		err    error
 	)
-	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
-		f, err := s.loadSubmit(tx, residentID, attemptID, now)
-		if err != nil {
-			return err
+	// A concurrent submit that wins the claim makes this one a repeat: a
+	// second run answers it as one.
+	for range 2 {
+		sv, plan, stored, err = s.submitOnce(ctx, residentID, attemptID, answers, now)
+		if plan == nil || !errors.Is(err, ErrAlreadySubmitted) {
+			break
 		}
-		sv = f.survey
-		if plan, err = decideSubmit(*f, answers); err != nil {
-			return err
-		}
-		return applySubmit(tx, &f.attempt, plan)
-	})
+	}
 	if err != nil {
 		return nil, fmt.Errorf("submit attempt: %w", err)
+	}
+	if stored != nil {
+		return stored, nil
 	}
 	res := &plan.result
 	if res.Passed {
 		res.PointsAwarded, err = s.award(ctx, &sv, residentID, "survey_attempts", attemptID, fmt.Sprintf("attempt:%d", attemptID), "普法答题："+sv.Title)
 	}
 	return res, err
+}
+
+// submitOnce scores and stores a submit in one transaction, or answers a
+// repeat with the stored result (stored).
+func (s *Service) submitOnce(ctx context.Context, residentID, attemptID int64, answers map[string][]string, now time.Time) (sv Survey, plan *submitPlan, stored *Result, err error) {
+	err = db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		plan, stored = nil, nil
+		f, err := s.loadSubmit(tx, residentID, attemptID, now)
+		if err != nil {
+			return err
+		}
+		sv = f.survey
+		if f.attempt.SubmittedAt != nil {
+			stored, err = decideRepeat(*f, answers)
+			return err
+		}
+		if plan, err = decideSubmit(*f, answers); err != nil {
+			return err
+		}
+		return applySubmit(tx, &f.attempt, plan)
+	})
+	return sv, plan, stored, err
 }
 
 // grant awards points under the survey's rule, on behalf of the survey's

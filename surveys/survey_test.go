@@ -276,8 +276,19 @@ func TestQuizDrawScoreAndPoints(t *testing.T) {
 		t.Fatalf("grant=%q, want %q", f.grants()[0], want)
 	}
 
+	t.Run("RepeatAnswersStoredResult", func(t *testing.T) {
+		grants := len(f.grants())
+		again, err := f.s.Submit(ctx, r, a.AttemptID, answers)
+		if err != nil || again.Score != res.Score || again.PointsAwarded != res.PointsAwarded || !again.SubmittedAt.Equal(res.SubmittedAt) ||
+			len(again.Corrections) != len(res.Corrections) {
+			t.Fatalf("repeat=%+v, %v; want the stored %+v", again, err, res)
+		}
+		if got := len(f.grants()); got != grants {
+			t.Fatalf("a repeat granted again: %d grants, want %d", got, grants)
+		}
+	})
 	t.Run("ErrAlreadySubmitted", func(t *testing.T) {
-		_, err := f.s.Submit(ctx, r, a.AttemptID, answers)
+		_, err := f.s.Submit(ctx, r, a.AttemptID, map[string][]string{})
 		if !errors.Is(err, ErrAlreadySubmitted) {
 			t.Fatalf("err=%v", err)
 		}
@@ -413,18 +424,22 @@ func TestConcurrentAttempts(t *testing.T) {
 	if len(started) != 10 {
 		t.Fatalf("%d attempts started, want 10", len(started))
 	}
-	// Many concurrent submits of one attempt: exactly one is scored.
+	// Many concurrent submits of one attempt with the same answers (a
+	// client retrying): exactly one is scored, every one answers its
+	// result.
 	ok := 0
+	var results []time.Time
 	for range 10 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := f.s.Submit(ctx, r, started[0], map[string][]string{})
+			res, err := f.s.Submit(ctx, r, started[0], map[string][]string{})
 			mu.Lock()
 			defer mu.Unlock()
 			if err == nil {
 				ok++
-			} else if !errors.Is(err, ErrAlreadySubmitted) {
+				results = append(results, res.SubmittedAt)
+			} else {
 				t.Error(err)
 			}
 		}()
@@ -432,8 +447,17 @@ func TestConcurrentAttempts(t *testing.T) {
 	wg.Wait()
 	var items int64
 	f.db.Table("survey_attempt_items").Where("attempt_id = ?", started[0]).Count(&items)
-	if ok != 1 || items != 3 {
-		t.Fatalf("%d submits succeeded, %d items; want 1 and 3", ok, items)
+	if ok != 10 || items != 3 {
+		t.Fatalf("%d submits answered, %d items; want 10 and 3", ok, items)
+	}
+	for _, at := range results {
+		if !at.Equal(results[0]) {
+			t.Fatalf("submits answered different results: %v", results)
+		}
+	}
+	// Other answers to it are refused.
+	if _, err := f.s.Submit(ctx, r, started[0], map[string][]string{"x": {"y"}}); !errors.Is(err, ErrAlreadySubmitted) {
+		t.Fatalf("other answers: err=%v", err)
 	}
 }
 

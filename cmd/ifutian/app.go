@@ -22,6 +22,7 @@ import (
 	"github.com/futian/ifutian/internal/db"
 	"github.com/futian/ifutian/internal/pii"
 	"github.com/futian/ifutian/internal/ratelimit"
+	"github.com/futian/ifutian/media"
 	"github.com/futian/ifutian/migrations"
 	"github.com/futian/ifutian/notify"
 	"github.com/futian/ifutian/requests"
@@ -177,6 +178,9 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *instance, err 
 	a.Services = app.New(app.Deps{
 		DB: a.db, Box: box, Regions: regions,
 		ResidentTokenTTL: cfg.ResidentTokenTTL, StaffTokenTTL: cfg.StaffTokenTTL, MemberCodeKey: codeKey, Store: store,
+		// One limiter for every picture decoded in this process: request
+		// photos and avatars wait for the same memory.
+		Media: media.NewDefaultLimiter(), PublicURL: cfg.PublicURL,
 	})
 	// Photos are checked once WeChat can fetch them: at IFUTIAN_PUBLIC_URL,
 	// or (built-in fake) at the listening address, set by serve.
@@ -209,7 +213,10 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *instance, err 
 			}
 		})
 	})
-	if err := setPointsLevels(a.Points, cfg.Levels); err != nil {
+	if err := setPointsLevels(a.Points, cfg.Levels, cfg.LevelNames); err != nil {
+		return nil, err
+	}
+	if err := a.Residents.SetPolicyVersion(cfg.PolicyVersion); err != nil {
 		return nil, err
 	}
 	a.workers = append(a.workers,

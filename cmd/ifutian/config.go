@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -14,6 +15,8 @@ import (
 	"github.com/futian/ifutian/internal/db"
 	"github.com/futian/ifutian/internal/pii"
 	"github.com/futian/ifutian/notify"
+	"github.com/futian/ifutian/points"
+	"github.com/futian/ifutian/residents"
 )
 
 // Config is the service configuration, read from IFUTIAN_* variables.
@@ -40,11 +43,13 @@ type Config struct {
 	ResidentTokenTTL  time.Duration // IFUTIAN_RESIDENT_TOKEN_TTL
 	StaffTokenTTL     time.Duration // IFUTIAN_STAFF_TOKEN_TTL
 	PointsLevels      string        // IFUTIAN_POINTS_LEVELS, e.g. "0,100,300,1000": lifetime points of levels 1, 2, …
+	PolicyVersion     string        // IFUTIAN_PRIVACY_POLICY_VERSION, the version a resident's consent must name
 	TrustedProxiesRaw string        // IFUTIAN_TRUSTED_PROXIES, e.g. "10.0.0.0/8,192.168.1.7"
 	RequestsConfig                  // photos and content checks (config_requests.go)
 
 	// Parsed from the above by loadConfig.
 	Levels         []int64  // PointsLevels; nil keeps the defaults
+	LevelNames     []string // IFUTIAN_POINTS_LEVEL_NAMES, one per level; nil: Lv1, Lv2, …
 	DataKeyBytes   []byte   // DataKey; nil when unset (SQLite then keeps a development key)
 	TrustedProxies []string // TrustedProxiesRaw, one IP or CIDR each; none by default
 	MemberCodeKey  []byte   // IFUTIAN_MEMBER_CODE_KEY; nil when unset (SQLite then keeps a development key)
@@ -94,6 +99,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 
 		BootstrapPassword: getenv("IFUTIAN_BOOTSTRAP_ADMIN_PASSWORD"),
 		PointsLevels:      getenv("IFUTIAN_POINTS_LEVELS"),
+		PolicyVersion:     or(getenv("IFUTIAN_PRIVACY_POLICY_VERSION"), residents.DefaultPolicyVersion),
 		TrustedProxiesRaw: getenv("IFUTIAN_TRUSTED_PROXIES"),
 	}
 	var errs []string
@@ -124,6 +130,21 @@ func loadConfig(getenv func(string) string) (Config, error) {
 			bad("IFUTIAN_POINTS_LEVELS", "%q: %v", c.PointsLevels, err)
 		}
 		c.Levels = levels
+	}
+	if v := strings.TrimSpace(getenv("IFUTIAN_POINTS_LEVEL_NAMES")); v != "" {
+		levels := len(points.DefaultLevels)
+		if c.Levels != nil {
+			levels = len(c.Levels)
+		}
+		for n := range strings.SplitSeq(v, ",") {
+			c.LevelNames = append(c.LevelNames, strings.TrimSpace(n))
+		}
+		if len(c.LevelNames) != levels || slices.Contains(c.LevelNames, "") {
+			bad("IFUTIAN_POINTS_LEVEL_NAMES", "%q: want %d names separated by commas, one per level of IFUTIAN_POINTS_LEVELS", v, levels)
+		}
+	}
+	if err := residents.CheckPolicyVersion(c.PolicyVersion); err != nil {
+		bad("IFUTIAN_PRIVACY_POLICY_VERSION", "%q: %v", c.PolicyVersion, err)
 	}
 	for _, p := range strings.Split(c.TrustedProxiesRaw, ",") {
 		if p = strings.TrimSpace(p); p == "" {

@@ -34,6 +34,10 @@ func TestLoadConfigValidatesEverything(t *testing.T) {
 		"ErrNegativeDuration":        {[]string{"IFUTIAN_NOTICE_POLL", "-5s"}, "IFUTIAN_NOTICE_POLL"},
 		"ErrMemberCodeKeyFormat":     {[]string{"IFUTIAN_MEMBER_CODE_KEY", "c2hvcnQ="}, "IFUTIAN_MEMBER_CODE_KEY"},
 		"ErrMemberCodeKeyWithMySQL":  {[]string{"IFUTIAN_DB", "mysql:root@tcp(127.0.0.1:3306)/x", "IFUTIAN_DATA_KEY", testDataKey}, "IFUTIAN_MEMBER_CODE_KEY"},
+		"ErrPolicyVersion":           {[]string{"IFUTIAN_PRIVACY_POLICY_VERSION", "第二版"}, "IFUTIAN_PRIVACY_POLICY_VERSION"},
+		"ErrLevelNamesCount":         {[]string{"IFUTIAN_POINTS_LEVELS", "0,50,500", "IFUTIAN_POINTS_LEVEL_NAMES", "新芽,绿叶"}, "IFUTIAN_POINTS_LEVEL_NAMES"},
+		"ErrLevelNamesDefaultCount":  {[]string{"IFUTIAN_POINTS_LEVEL_NAMES", "新芽,绿叶,大树"}, "IFUTIAN_POINTS_LEVEL_NAMES"},
+		"ErrLevelNameEmpty":          {[]string{"IFUTIAN_POINTS_LEVELS", "0,50", "IFUTIAN_POINTS_LEVEL_NAMES", "新芽,"}, "IFUTIAN_POINTS_LEVEL_NAMES"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := loadConfig(env(tc.env...))
@@ -45,11 +49,12 @@ func TestLoadConfigValidatesEverything(t *testing.T) {
 	t.Run("OK", func(t *testing.T) {
 		c, err := loadConfig(env("IFUTIAN_DB", "mysql:root@tcp(127.0.0.1:3306)/x", "IFUTIAN_DATA_KEY", testDataKey,
 			"IFUTIAN_MEMBER_CODE_KEY", testDataKey, "IFUTIAN_POINTS_LEVELS", "0, 50,500", "IFUTIAN_REDIS_URL", "redis://127.0.0.1:6379/0",
-			"IFUTIAN_TRUSTED_PROXIES", " 10.0.0.0/8, 192.168.1.7 ,::1"))
+			"IFUTIAN_TRUSTED_PROXIES", " 10.0.0.0/8, 192.168.1.7 ,::1", "IFUTIAN_POINTS_LEVEL_NAMES", "新芽, 绿叶,大树",
+			"IFUTIAN_PRIVACY_POLICY_VERSION", "2027.1"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !slices.Equal(c.Levels, []int64{0, 50, 500}) || len(c.DataKeyBytes) != 32 || len(c.MemberCodeKey) != 32 ||
+		if !slices.Equal(c.Levels, []int64{0, 50, 500}) || !slices.Equal(c.LevelNames, []string{"新芽", "绿叶", "大树"}) || c.PolicyVersion != "2027.1" || len(c.DataKeyBytes) != 32 || len(c.MemberCodeKey) != 32 ||
 			!slices.Equal(c.TrustedProxies, []string{"10.0.0.0/8", "192.168.1.7", "::1"}) {
 			t.Fatalf("config=%+v", c)
 		}

@@ -47,14 +47,19 @@ func pointsCommand(ctx context.Context, cfg Config, log *slog.Logger, args []str
 	return nil
 }
 
-// setPointsLevels applies IFUTIAN_POINTS_LEVELS, parsed and checked by
-// loadConfig (nil keeps the defaults).
-func setPointsLevels(svc *points.Service, levels []int64) error {
-	if levels == nil {
-		return nil
+// setPointsLevels applies IFUTIAN_POINTS_LEVELS and
+// IFUTIAN_POINTS_LEVEL_NAMES, parsed and checked by loadConfig (nil keeps
+// the defaults).
+func setPointsLevels(svc *points.Service, levels []int64, names []string) error {
+	if levels != nil {
+		if err := svc.SetLevels(levels); err != nil {
+			return fmt.Errorf("IFUTIAN_POINTS_LEVELS: %w", err)
+		}
 	}
-	if err := svc.SetLevels(levels); err != nil {
-		return fmt.Errorf("IFUTIAN_POINTS_LEVELS: %w", err)
+	if names != nil {
+		if err := svc.SetLevelNames(names); err != nil {
+			return fmt.Errorf("IFUTIAN_POINTS_LEVEL_NAMES: %w", err)
+		}
 	}
 	return nil
 }

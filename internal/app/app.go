@@ -16,6 +16,7 @@ import (
 	"github.com/futian/ifutian/auth"
 	"github.com/futian/ifutian/enterprises"
 	"github.com/futian/ifutian/internal/pii"
+	"github.com/futian/ifutian/media"
 	"github.com/futian/ifutian/notify"
 	"github.com/futian/ifutian/points"
 	"github.com/futian/ifutian/requests"
@@ -33,9 +34,16 @@ type Deps struct {
 	StaffTokenTTL    time.Duration
 	Store            requests.Store // residents' photos
 	// MemberCodeKey signs member codes and venue codes
-	// (residents.MemberCodeKeySize bytes); nil: a random key, for tests,
-	// whose codes die with the process.
+	// (residents.MemberCodeKeySize bytes), and, under a key derived from it,
+	// the links to photos and avatars; nil: a random key, for tests, whose
+	// codes die with the process.
 	MemberCodeKey []byte
+	// Media bounds the picture decodes of the whole process (request
+	// photos and avatars share it); nil: media.NewDefaultLimiter().
+	Media *media.Limiter
+	// PublicURL starts the signed links to photos and avatars; "" gives
+	// paths on this server.
+	PublicURL string
 }
 
 // Services are the domain services of one process, wired to each other.
@@ -50,6 +58,7 @@ type Services struct {
 	Requests    *requests.Service
 	Activities  *activities.Service
 	MemberCodes *residents.MemberCodes
+	Links       *media.Signer // checks the signed links to photos and avatars
 }
 
 // New builds every domain service over d.DB.
@@ -66,15 +75,20 @@ func New(d Deps) *Services {
 	s.Points.SetNotifier(s.Notify) // deductions and appeal decisions tell the resident
 	s.Enterprises = enterprises.New(d.DB, s.Notify, d.Regions.IsStreet)
 	s.Surveys = surveys.New(d.DB, s.Notify, s.Points)
-	s.Requests = requests.New(requests.Deps{
-		DB: d.DB, Store: d.Store, Box: d.Box, Regions: d.Regions, Notify: s.Notify,
-		Points: s.Points, Enterprises: s.Enterprises, Staff: s.Staff,
-	})
 	key := d.MemberCodeKey
 	if key == nil {
 		key = make([]byte, residents.MemberCodeKeySize)
 		rand.Read(key)
 	}
+	limiter := d.Media
+	if limiter == nil {
+		limiter = media.NewDefaultLimiter()
+	}
+	s.Links = media.NewSigner(residents.DeriveKey(key, "media-link"), d.PublicURL)
+	s.Requests = requests.New(requests.Deps{
+		DB: d.DB, Store: d.Store, Box: d.Box, Regions: d.Regions, Notify: s.Notify,
+		Points: s.Points, Enterprises: s.Enterprises, Staff: s.Staff, Media: limiter, Links: s.Links,
+	})
 	codes, err := residents.NewMemberCodes(key)
 	if err != nil {
 		panic(err) // the configuration checks the key's size first
@@ -93,6 +107,7 @@ func New(d Deps) *Services {
 	}
 	s.Residents = residents.New(d.DB, d.Regions, d.Box, hooks)
 	s.Residents.SetMemberCodes(codes)
+	s.Residents.SetAvatars(residents.Avatars{Store: d.Store, Media: limiter, Links: s.Links, Trash: requests.TrashTx})
 	return s
 }
 

@@ -1,7 +1,8 @@
-package requests
+package media
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"image"
 	"image/color"
@@ -135,12 +136,12 @@ func TestSanitizeImageKinds(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// A big photo is scaled down to storedSide.
+	// A big photo is scaled down to 2048.
 	var big bytes.Buffer
 	jpeg.Encode(&big, testImage(3000, 1000), nil)
 	_, _, w, h, err := sanitizeImage(big.Bytes())
-	if err != nil || w != storedSide || h != storedSide/3 {
-		t.Fatalf("big photo: %dx%d %v, want %dx%d", w, h, err, storedSide, storedSide/3)
+	if err != nil || w != 2048 || h != 2048/3 {
+		t.Fatalf("big photo: %dx%d %v, want %dx%d", w, h, err, 2048, 2048/3)
 	}
 
 	for name, data := range map[string][]byte{
@@ -168,4 +169,14 @@ func TestSanitizeImageBomb(t *testing.T) {
 	if !ok || e.Fields["file"] == "" {
 		t.Fatalf("bomb: %v, want invalid_argument naming file", err)
 	}
+}
+
+// sanitizeImage processes data as a request photo is: one variant, at most
+// 2048 pixels, PNG kept.
+func sanitizeImage(data []byte) ([]byte, string, int, int, error) {
+	out, err := NewDefaultLimiter().Process(context.Background(), bytes.NewReader(data), int64(len(data)), Variant{MaxSide: 2048})
+	if err != nil {
+		return nil, "", 0, 0, err
+	}
+	return out[0].Data, out[0].ContentType, out[0].Width, out[0].Height, nil
 }
