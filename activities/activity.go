@@ -13,6 +13,7 @@ import (
 
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/district"
+	"github.com/futian/ifutian/internal/text"
 	"github.com/futian/ifutian/notify"
 	"github.com/futian/ifutian/points"
 	"github.com/futian/ifutian/staff"
@@ -98,13 +99,13 @@ func (in *Input) Validate(r Regions, now time.Time) error {
 	if _, ok := Kinds[in.Kind]; !ok {
 		f["kind"] = "须为 volunteer、legal_education、public_benefit 或 other"
 	}
-	if n := utf8.RuneCountInString(in.Title); n == 0 || n > maxTitle {
+	if n := utf8.RuneCountInString(in.Title); text.Blank(in.Title) || n > maxTitle {
 		f["title"] = fmt.Sprintf("须为 1–%d 个字", maxTitle)
 	}
 	if utf8.RuneCountInString(in.Description) > maxDescription {
 		f["description"] = fmt.Sprintf("不能多于 %d 个字", maxDescription)
 	}
-	if n := utf8.RuneCountInString(in.Place); n == 0 || n > maxPlace {
+	if n := utf8.RuneCountInString(in.Place); text.Blank(in.Place) || n > maxPlace {
 		f["place"] = fmt.Sprintf("须为 1–%d 个字", maxPlace)
 	}
 	if !r.IsStreet(in.Street) {

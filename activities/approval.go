@@ -14,6 +14,7 @@ import (
 
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/db"
+	"github.com/futian/ifutian/internal/text"
 	"github.com/futian/ifutian/staff"
 )
 
@@ -152,7 +153,7 @@ func (s *Service) AdjustHours(ctx context.Context, m *staff.Member, id int64, ad
 	if mins == 0 || math.Abs(adj.Hours) > maxHours {
 		f["hours"] = fmt.Sprintf("须为非零的时长，绝对值不超过 %d", maxHours)
 	}
-	if n := utf8.RuneCountInString(adj.Reason); n == 0 || n > 200 {
+	if n := utf8.RuneCountInString(adj.Reason); text.Blank(adj.Reason) || n > 200 {
 		f["reason"] = "须说明原因（1–200 个字）"
 	}
 	if adj.ResidentID <= 0 {

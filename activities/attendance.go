@@ -13,6 +13,7 @@ import (
 
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/db"
+	"github.com/futian/ifutian/internal/text"
 	"github.com/futian/ifutian/staff"
 )
 
@@ -332,7 +333,7 @@ func (s *Service) resolve(ctx context.Context, w Who, by int64) (int64, mark, er
 		return id, mark{method: MethodMemberCode, by: &by, reason: w.Reason}, err
 	case w.ResidentID <= 0:
 		return 0, mark{}, apperr.Field("member_code", "须扫描居民的会员码，或填写 resident_id 与 reason")
-	case w.Reason == "" || utf8.RuneCountInString(w.Reason) > 200:
+	case text.Blank(w.Reason) || utf8.RuneCountInString(w.Reason) > 200:
 		return 0, mark{}, apperr.Field("reason", "手工签到须说明原因（1–200 个字）")
 	}
 	return w.ResidentID, mark{method: MethodManual, by: &by, reason: w.Reason}, nil

@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"net/http"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,6 +22,7 @@ import (
 	"github.com/go-playground/validator/v10"
 
 	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/text"
 )
 
 // maxBody is the largest request body accepted (1 MiB).
@@ -58,6 +61,9 @@ func bindJSON(c *gin.Context, dst any) error {
 	// encoding/json would quietly turn bytes that are not UTF-8 into U+FFFD.
 	if !utf8.Valid(body) {
 		return apperr.Field(invalidUTF8Field(body), invalidUTF8Message)
+	}
+	if err := checkStringIDs(body, reflect.TypeOf(dst), ""); err != nil {
+		return err
 	}
 	err = json.NewDecoder(bytes.NewReader(body)).Decode(&notNull{dst})
 	var (
@@ -101,14 +107,21 @@ func mergeFields(errs ...error) error {
 	return apperr.Fields(fields)
 }
 
-// validate runs the binding tags of a request struct.
+// validate runs the binding tags of a request struct. A string field
+// tagged required must also have a visible character (text.Blank): the
+// validator's own required only refuses "".
 func validate(v any) error {
+	fields := map[string]string{}
+	walkRequired(reflect.ValueOf(v), "", fields)
+	walkInts(reflect.ValueOf(v), "", fields)
 	err := binding.Validator.ValidateStruct(v)
 	var ves validator.ValidationErrors
 	if !errors.As(err, &ves) {
-		return err
+		if err != nil {
+			return err
+		}
+		return apperr.Fields(fields)
 	}
-	fields := map[string]string{}
 	for _, fe := range ves {
 		name := fe.Namespace()
 		if _, rest, ok := strings.Cut(name, "."); ok {
@@ -119,10 +132,129 @@ func validate(v any) error {
 	return apperr.Fields(fields)
 }
 
+// walkRequired records under its JSON path every string (or set *string)
+// field whose binding tag says required and that is text.Blank, in nested
+// structs and slices of structs too.
+func walkRequired(v reflect.Value, path string, bad map[string]string) {
+	for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
+		if v.IsNil() {
+			return
+		}
+		v = v.Elem()
+	}
+	switch v.Kind() {
+	case reflect.Struct:
+		if v.Type() == timeType {
+			return
+		}
+		for i := range v.NumField() {
+			f := v.Type().Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if !f.IsExported() || name == "-" {
+				continue
+			}
+			p := path
+			if !f.Anonymous || name != "" {
+				p = joinPath(path, or(name, f.Name))
+			}
+			fv := v.Field(i)
+			if s, ok := stringOf(fv); ok && requiredTag(f.Tag.Get("binding")) && text.Blank(s) {
+				bad[p] = describeRequired
+				continue
+			}
+			walkRequired(fv, p, bad)
+		}
+	case reflect.Slice, reflect.Array:
+		if v.Type().Elem().Kind() == reflect.Uint8 {
+			return
+		}
+		for i := range v.Len() {
+			walkRequired(v.Index(i), path+"["+strconv.Itoa(i)+"]", bad)
+		}
+	}
+}
+
+// int32Message refuses an integer that no INT column can hold.
+const int32Message = "须在 -2147483648 至 2147483647 之间"
+
+// walkInts records under its JSON path every Go int (or set *int) field
+// outside int32: request structs use int for what an INT column stores
+// (int64 for BIGINT), and MySQL refuses a value past it with an error that
+// would otherwise be a 500 (issue 21 item 8). The fields' own ranges,
+// stated by their binding tags or the modules' checks and documented in
+// the OpenAPI fragments, are narrower; this is the floor under all of
+// them.
+func walkInts(v reflect.Value, path string, bad map[string]string) {
+	for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
+		if v.IsNil() {
+			return
+		}
+		v = v.Elem()
+	}
+	switch v.Kind() {
+	case reflect.Int:
+		if n := v.Int(); n < math.MinInt32 || n > math.MaxInt32 {
+			bad[or(path, "body")] = int32Message
+		}
+	case reflect.Struct:
+		if v.Type() == timeType {
+			return
+		}
+		for i := range v.NumField() {
+			f := v.Type().Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if !f.IsExported() || name == "-" {
+				continue
+			}
+			p := path
+			if !f.Anonymous || name != "" {
+				p = joinPath(path, or(name, f.Name))
+			}
+			walkInts(v.Field(i), p, bad)
+		}
+	case reflect.Slice, reflect.Array:
+		if v.Type().Elem().Kind() == reflect.Uint8 {
+			return
+		}
+		for i := range v.Len() {
+			walkInts(v.Index(i), path+"["+strconv.Itoa(i)+"]", bad)
+		}
+	case reflect.Map:
+		for it := v.MapRange(); it.Next(); {
+			walkInts(it.Value(), joinPath(path, fmt.Sprint(it.Key().Interface())), bad)
+		}
+	}
+}
+
+// stringOf reads a string or a set *string.
+func stringOf(v reflect.Value) (string, bool) {
+	if v.Kind() == reflect.Pointer && !v.IsNil() {
+		v = v.Elem()
+	}
+	if v.Kind() != reflect.String {
+		return "", false
+	}
+	return v.String(), true
+}
+
+// requiredTag reports whether a binding tag requires the field itself (a
+// required after dive applies to the elements).
+func requiredTag(tag string) bool {
+	own, _, _ := strings.Cut(tag, ",dive")
+	for _, t := range strings.Split(own, ",") {
+		if t == "required" {
+			return true
+		}
+	}
+	return false
+}
+
+const describeRequired = "必填"
+
 func describe(fe validator.FieldError) string {
 	switch fe.Tag() {
 	case "required":
-		return "必填"
+		return describeRequired
 	case "min":
 		return "不能少于 " + fe.Param()
 	case "max":
@@ -165,13 +297,78 @@ func jsonType(t reflect.Type) string {
 	return t.String()
 }
 
+// idPattern is the form of every ID the API takes, as the document's
+// pattern says: a positive decimal integer without sign or leading zeros
+// (that also fits int64).
+var idPattern = regexp.MustCompile(`^[1-9][0-9]{0,18}$`)
+
+const idMessage = "须为有效的 ID"
+
+// parseIDString parses v as an ID of idPattern.
+func parseIDString(v string) (int64, bool) {
+	if !idPattern.MatchString(v) {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(v, 10, 64)
+	return id, err == nil
+}
+
 // parseID reads an ID sent as a JSON string.
 func parseID(field, v string) (int64, error) {
-	id, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || id <= 0 {
-		return 0, apperr.Field(field, "须为有效的 ID")
+	id, ok := parseIDString(v)
+	if !ok {
+		return 0, apperr.Field(field, idMessage)
 	}
 	return id, nil
+}
+
+// checkStringIDs checks the integer fields of a request struct tagged
+// `json:",string"` (IDs sent as strings) against idPattern before the
+// body is decoded, naming each bad one: encoding/json would refuse "abc"
+// with a message naming no field and take "+7" or "007". t is the type
+// decoded into; path is where its value sits in the body.
+func checkStringIDs(body []byte, t reflect.Type, path string) error {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct || t == timeType {
+		return nil
+	}
+	var members map[string]json.RawMessage
+	if json.Unmarshal(body, &members) != nil {
+		return nil // not an object: the decoder names it
+	}
+	bad := map[string]string{}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if !f.IsExported() || name == "-" {
+			continue
+		}
+		name = or(name, f.Name)
+		raw, ok := members[name]
+		if !ok || string(raw) == "null" {
+			continue
+		}
+		ft := f.Type
+		for ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		switch {
+		case opts == "string" && ft.Kind() == reflect.Int64:
+			var v string
+			if json.Unmarshal(raw, &v) != nil {
+				bad[joinPath(path, name)] = "类型错误，应为字符串"
+			} else if _, ok := parseIDString(v); !ok {
+				bad[joinPath(path, name)] = idMessage
+			}
+		case ft.Kind() == reflect.Struct:
+			if err := checkStringIDs(raw, ft, joinPath(path, name)); err != nil {
+				return err
+			}
+		}
+	}
+	return apperr.Fields(bad)
 }
 
 // The API takes times from minTime up to, not including, maxTime. Every

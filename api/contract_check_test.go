@@ -16,7 +16,7 @@ import (
 // cannot fail would let every API test pass whatever the server sends.
 func TestContractCheckCatchesDrift(t *testing.T) {
 	const me = `{"id":"1","nickname":"","avatar_url":"","phone_masked":"","street":"","community":"","birth_year":null,` +
-		`"tags":[],"leaderboard_opt_in":false,"consent_version":"","consented_at":null,"created_at":"2026-01-01T00:00:00Z"}`
+		`"tags":[],"leaderboard_opt_in":false,"consent_version":"","consented_at":null,"created_at":"2026-01-01T08:00:00.000+08:00"}`
 	answer := func(status int, ct, body string) *httptest.ResponseRecorder {
 		rec := httptest.NewRecorder()
 		if ct != "" {
@@ -49,6 +49,7 @@ func TestContractCheckCatchesDrift(t *testing.T) {
 			answer(400, "application/json", `{"error":{"code":"invalid_argument","message":"x","details":{"fields":{"birth_year":"x"}}}}`), ""},
 		{"RetryAfterMissing", httptest.NewRequest("POST", "/api/v1/auth/staff-login", strings.NewReader(`{"username":"a","password":"b"}`)), `{"username":"a","password":"b"}`,
 			answer(429, "application/json", `{"error":{"code":"rate_limited","message":"x","details":{"retry_after_s":3}}}`), "Retry-After"},
+		{"TimeFormat", get, "", answer(200, "application/json", strings.Replace(me, `08:00:00.000+08:00`, `00:00:00Z`, 1)), "times not in the one format"},
 		{"UndocumentedPath", httptest.NewRequest("GET", "/api/v1/secret", nil), "", answer(200, "application/json", `{}`), "not in the OpenAPI document"},
 	}
 	for _, tc := range cases {

@@ -12,8 +12,10 @@ import (
 	"net/http/httptest"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -159,6 +161,10 @@ func checkContract(req *http.Request, body []byte, rec *httptest.ResponseRecorde
 	var v any
 	if err := json.Unmarshal(rec.Body.Bytes(), &v); err != nil {
 		return fmt.Sprintf("%s → %d: body is not JSON: %v", op, rec.Code, err)
+	}
+	if bad := otherTimes(v, ""); len(bad) > 0 && route.Operation.OperationID != "serveSpec" { // the document's examples are inputs
+		return fmt.Sprintf("%s → %d: times not in the one format (%s): %s\nbody: %.600s",
+			op, rec.Code, TimeFormat, strings.Join(bad, ", "), rec.Body.String())
 	}
 	if extra := undeclared(content.Get(ct).Schema, v, ""); len(extra) > 0 {
 		return fmt.Sprintf("%s → %d: the body has properties the document does not declare: %s\nbody: %.600s",
@@ -316,4 +322,29 @@ func arrayItems(s *openapi3.Schema) []*openapi3.SchemaRef {
 		out = append(out, openapi3.NewSchemaRef("", openapi3.NewSchema()))
 	}
 	return out
+}
+
+// otherTimes lists the paths of the strings in a decoded response that
+// are RFC 3339 times in another form than TimeFormat (issue 22 item 10:
+// times came with 0, 3 or 9 fractional digits).
+func otherTimes(v any, at string) []string {
+	switch v := v.(type) {
+	case map[string]any:
+		var bad []string
+		for k, x := range v {
+			bad = append(bad, otherTimes(x, at+"/"+k)...)
+		}
+		return bad
+	case []any:
+		var bad []string
+		for i, x := range v {
+			bad = append(bad, otherTimes(x, at+"/"+strconv.Itoa(i))...)
+		}
+		return bad
+	case string:
+		if _, err := time.Parse(time.RFC3339Nano, v); err == nil && !isTimeFormat(v) {
+			return []string{at + "=" + v}
+		}
+	}
+	return nil
 }

@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -50,8 +49,8 @@ func (s *Server) listCreditRecords(c *gin.Context) {
 		USCC: c.Query("uscc"), Kind: c.Query("kind"), CaseRef: c.Query("case_ref"), After: after, Limit: limit,
 	}
 	if v := c.Query("department_id"); v != "" {
-		id, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || id <= 0 {
+		id, ok := parseIDString(v)
+		if !ok {
 			s.fail(c, apperr.Field("department_id", "须为部门 ID"))
 			return
 		}

@@ -64,7 +64,13 @@ func (s *Server) fail(c *gin.Context, err error) {
 			case apperr.Unavailable:
 				c.Header("Retry-After", strconv.Itoa(retryAfterUnavailable()))
 			}
-			c.AbortWithStatusJSON(status, newErrorBody(ae.Code, ae.Message, ae.Fields, ae.Details))
+			msg := ae.Message
+			if len(ae.Fields) > 0 && (ae.Code == apperr.Invalid || keyedMessage(ae)) {
+				// One Chinese sentence per bad field, without the JSON
+				// keys the domain's message starts with.
+				msg = fieldsMessage(c.Request.Method+" "+c.FullPath(), ae.Fields)
+			}
+			c.AbortWithStatusJSON(status, newErrorBody(ae.Code, msg, ae.Fields, ae.Details))
 			return
 		}
 	}
@@ -109,4 +115,12 @@ func rateLimited(retryAfterSeconds int) error {
 // notImplemented answers routes whose module is not built yet.
 func (s *Server) notImplemented(c *gin.Context) {
 	c.AbortWithStatusJSON(http.StatusNotImplemented, newErrorBody("not_implemented", "功能建设中", nil, nil))
+}
+
+// keyedMessage reports whether e's message is only its fields written with
+// their JSON keys ("audience.streets: 超出您的管辖范围"), as apperr.Field and
+// apperr.Fields build it, rather than a sentence of its own.
+func keyedMessage(e *apperr.Error) bool {
+	var built *apperr.Error
+	return errors.As(apperr.Fields(e.Fields), &built) && built.Message == e.Message
 }

@@ -78,8 +78,8 @@ var errBadLink = apperr.New(apperr.PermissionDenied, "图片链接无效或已�
 // expires, never a shared cache.
 func (s *Server) serveMediaLink(c *gin.Context) {
 	kind, size := c.Param("kind"), c.Query("size")
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || (kind != media.KindPhoto && kind != media.KindAvatar) || (size != media.SizeFull && size != media.SizeThumb) {
+	id, idOK := parseIDString(c.Param("id"))
+	if !idOK || (kind != media.KindPhoto && kind != media.KindAvatar) || (size != media.SizeFull && size != media.SizeThumb) {
 		s.fail(c, errBadLink)
 		return
 	}

@@ -65,7 +65,9 @@ const (
 // as the OpenAPI document says); page_token is opaque to clients.
 func parsePage(c *gin.Context) (pageReq, error) {
 	p := pageReq{Limit: defaultPageSize}
-	if v := c.Query("page_size"); v != "" {
+	// An empty page_size is refused like any other value outside 1–100,
+	// as the document says (it is no way to ask for the default).
+	if v, ok := c.GetQuery("page_size"); ok {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > maxPageSize {
 			return p, apperr.Field("page_size", "须为 1 到 100 之间的整数")
@@ -99,13 +101,11 @@ func encodeToken(cursor string) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(cursor))
 }
 
-// pathID parses an ID path parameter; a malformed one is 0, which the
-// domain reports as not found.
+// pathID parses an ID path parameter; one that is not of idPattern (as
+// the document's pattern says) is 0, which the domain reports as not
+// found.
 func pathID(c *gin.Context, name string) int64 {
-	id, err := strconv.ParseInt(c.Param(name), 10, 64)
-	if err != nil || id < 0 {
-		return 0
-	}
+	id, _ := parseIDString(c.Param(name))
 	return id
 }
 

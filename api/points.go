@@ -257,7 +257,7 @@ func (s *Server) saveRule(c *gin.Context) {
 		ValidFrom    *time.Time `json:"valid_from"`
 		ValidUntil   *time.Time `json:"valid_until"`
 		Expiry       string     `json:"expiry" binding:"omitempty,oneof=never days end_of_next_year"`
-		ExpiryDays   int        `json:"expiry_days" binding:"min=0"`
+		ExpiryDays   int        `json:"expiry_days" binding:"min=0,max=3650"`
 	}
 	if err := bindJSON(c, &req); err != nil {
 		s.fail(c, err)

@@ -147,7 +147,7 @@ func TestAdminRulesAPI(t *testing.T) {
 		wantStatus(t, rec, http.StatusOK)
 		var r map[string]any
 		decode(t, rec, &r)
-		if r["daily_cap"] != 1.0 || r["monthly_cap"] != 4.0 || r["version"] != 2.0 || r["valid_until"] != until.Format(time.RFC3339) || r["points"] != 50.0 {
+		if r["daily_cap"] != 1.0 || r["monthly_cap"] != 4.0 || r["version"] != 2.0 || r["valid_until"] != formatTime(until) || r["points"] != 50.0 {
 			t.Fatalf("updated %s", rec.Body.String())
 		}
 		rec = e.do("PATCH", "/api/v1/admin/points/rules/"+ids["volunteer"], e.officer, map[string]any{"valid_until": nil})

@@ -6,6 +6,7 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -35,10 +36,12 @@ func (s *Server) uploadRequestPhoto(c *gin.Context) {
 
 func (s *Server) submitRequest(c *gin.Context) {
 	var req struct {
-		ClientKey   string   `json:"client_key" binding:"required"`
-		Category    string   `json:"category" binding:"required"`
-		Description string   `json:"description" binding:"required"`
-		Street      string   `json:"street" binding:"required"`
+		// Required, checked with every other field by Submit, so that a
+		// 400 names every bad field at once.
+		ClientKey   string   `json:"client_key"`
+		Category    string   `json:"category"`
+		Description string   `json:"description"`
+		Street      string   `json:"street"`
 		Community   string   `json:"community"`
 		Address     string   `json:"address"`
 		Latitude    *float64 `json:"latitude"`
@@ -144,7 +147,12 @@ func (s *Server) listPublicRequests(c *gin.Context) {
 }
 
 func (s *Server) listRequestCategories(c *gin.Context) {
-	cs, err := s.Requests.Categories(c.Request.Context(), c.Query("all") != "true")
+	all, err := parseBool("all", c.Query("all"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	cs, err := s.Requests.Categories(c.Request.Context(), all == nil || !*all)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -341,7 +349,7 @@ func (s *Server) saveRequestCategory(c *gin.Context) {
 		Name         string `json:"name" binding:"required"`
 		DeadlineDays int    `json:"deadline_days" binding:"required"`
 		Active       *bool  `json:"active"`
-		Sort         int    `json:"sort"`
+		Sort         int    `json:"sort" binding:"min=-2147483648,max=2147483647"` // the INT column's range
 	}
 	if err := bindJSON(c, &req); err != nil {
 		s.fail(c, err)
@@ -395,7 +403,12 @@ func (s *Server) deleteRequestRoute(c *gin.Context) {
 }
 
 func (s *Server) listHolidays(c *gin.Context) {
-	hs, err := s.Requests.Holidays(c.Request.Context(), c.Query("since"))
+	since := c.Query("since")
+	if _, err := time.Parse(time.DateOnly, since); since != "" && err != nil {
+		s.fail(c, apperr.Field("since", "须为日期，如 2026-01-02"))
+		return
+	}
+	hs, err := s.Requests.Holidays(c.Request.Context(), since)
 	if err != nil {
 		s.fail(c, err)
 		return

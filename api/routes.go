@@ -13,7 +13,7 @@ import (
 // this table, so a new admin route without a permission fails it.
 func (s *Server) routes() {
 	e := s.engine
-	e.Use(s.recoverPanics, withRequestID, s.measure, s.logRequests, secureHeaders, limitBody, s.checkUTF8)
+	e.Use(s.recoverPanics, withRequestID, s.measure, s.logRequests, secureHeaders, limitBody, s.checkUTF8, s.formatTimes)
 	e.NoRoute(s.serveConsole) // the console's files under /console/, else the contract's 404
 	e.NoMethod(methodNotAllowed)
 

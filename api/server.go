@@ -80,10 +80,11 @@ type Config struct {
 // Server serves the API. It is an http.Handler.
 type Server struct {
 	Config
-	engine  *gin.Engine
-	policy  map[string]staff.Permission // "METHOD /path" → permission, for every admin route
-	metrics *httpMetrics
-	spec    []byte
+	engine   *gin.Engine
+	policy   map[string]staff.Permission // "METHOD /path" → permission, for every admin route
+	metrics  *httpMetrics
+	spec     []byte
+	timeKeys map[string]bool // the document's date-time properties (formatTimes)
 }
 
 // New builds the router with every route and middleware.
@@ -97,6 +98,9 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.spec = spec
+	if s.timeKeys, err = timeKeys(spec); err != nil {
+		return nil, err
+	}
 	if cfg.Metrics != nil {
 		s.metrics = newHTTPMetrics(cfg.Metrics)
 	}

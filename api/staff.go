@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -104,6 +105,10 @@ func (s *Server) listStaff(c *gin.Context) {
 	f := staff.MemberFilter{
 		Role: staff.Role(c.Query("role")), Street: c.Query("street"), Query: c.Query("q"),
 		After: after, Limit: limit,
+	}
+	if f.Role != "" && !slices.Contains(staff.Roles, f.Role) {
+		s.fail(c, apperr.Field("role", "未知角色"))
+		return
 	}
 	if v := c.Query("department_id"); v != "" {
 		if f.DepartmentID, err = parseID("department_id", v); err != nil {

@@ -340,7 +340,7 @@ func TestSurveyAdminAPI(t *testing.T) {
 		later := time.Now().Add(48 * time.Hour).UTC().Truncate(time.Second)
 		rec := e.do("PATCH", "/api/v1/admin/surveys/"+published, editor, map[string]any{"closes_at": later})
 		wantStatus(t, rec, http.StatusOK)
-		if !strings.Contains(rec.Body.String(), later.Format(time.RFC3339)) {
+		if !strings.Contains(rec.Body.String(), formatTime(later)) {
 			t.Fatalf("closes_at not moved: %s", rec.Body.String())
 		}
 		wantError(t, e.do("PATCH", "/api/v1/admin/surveys/"+published, editor, map[string]any{"closes_at": time.Now().Add(-time.Hour)}),

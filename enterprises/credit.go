@@ -7,12 +7,14 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/db"
+	"github.com/futian/ifutian/internal/text"
 	"github.com/futian/ifutian/staff"
 )
 
@@ -27,7 +29,7 @@ type CreditRecord struct {
 	OccurredAt   time.Time  `json:"occurred_at"`
 	ExpiresAt    time.Time  `json:"expires_at"`
 	CaseRef      string     `json:"case_ref"`
-	CaseKey      *string    `json:"-"` // CaseRef while it holds its case (unique per enterprise and kind); nil without one
+	CaseKey      *string    `json:"-"` // text.Key(CaseRef) while it holds its case (unique per enterprise and kind); nil without one
 	Note         string     `json:"note"`
 	DepartmentID *int64     `json:"department_id,string"`
 	StaffID      int64      `json:"staff_id,string"`
@@ -85,6 +87,12 @@ func (n *NewCreditRecord) Validate(now time.Time) error {
 	// Microseconds are what both databases keep: a repeat compares equal.
 	n.OccurredAt = n.OccurredAt.UTC().Truncate(time.Microsecond)
 	checkText(fields, "case_ref", &n.CaseRef, 128, false, false)
+	switch k := text.Key(n.CaseRef); {
+	case k == "":
+		n.CaseRef = "" // only format characters: no case
+	case utf8.RuneCountInString(k) > 128:
+		fields["case_ref"] = "不能超过 128 字"
+	}
 	checkText(fields, "note", &n.Note, 1000, false, true)
 	if len(fields) == 0 {
 		w := window(n.Kind, n.Severity)
@@ -165,7 +173,8 @@ func (s *Service) Record(ctx context.Context, by *staff.Member, n NewCreditRecor
 			CaseRef: n.CaseRef, Note: n.Note, DepartmentID: dept, StaffID: by.ID, CreatedAt: s.now().UTC(),
 		}
 		if n.CaseRef != "" {
-			rec.CaseKey = &rec.CaseRef
+			k := text.Key(n.CaseRef)
+			rec.CaseKey = &k
 		}
 		if err := tx.Create(&rec).Error; err != nil {
 			if db.IsDuplicate(err) {
@@ -197,14 +206,15 @@ func (s *Service) Record(ctx context.Context, by *staff.Member, n NewCreditRecor
 }
 
 // findCase returns the record holding a case for an enterprise and kind,
-// locked, or nil if there is none (or no case is named).
+// locked, or nil if there is none (or no case is named). Case references
+// are compared by text.Key, so look-alike spellings are one case.
 func findCase(tx *gorm.DB, enterpriseID int64, kind, caseRef string) (*CreditRecord, error) {
 	if caseRef == "" {
 		return nil, nil
 	}
 	var recs []CreditRecord
 	err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).
-		Where("enterprise_id = ? AND kind = ? AND case_key = ?", enterpriseID, kind, caseRef).Limit(1).Find(&recs).Error
+		Where("enterprise_id = ? AND kind = ? AND case_key = ?", enterpriseID, kind, text.Key(caseRef)).Limit(1).Find(&recs).Error
 	if err != nil {
 		return nil, fmt.Errorf("find case: %w", err)
 	}

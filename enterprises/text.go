@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/futian/ifutian/internal/text"
 )
 
 // checkText trims *v and checks it as free text for a column of max
@@ -18,7 +20,7 @@ func checkText(fields map[string]string, name string, v *string, max int, requir
 	switch {
 	case !utf8.ValidString(s):
 		fields[name] = "不是有效的 UTF-8 文本"
-	case s == "" && required:
+	case required && text.Blank(s):
 		fields[name] = "必填"
 	case utf8.RuneCountInString(s) > max:
 		fields[name] = fmt.Sprintf("不能超过 %d 字", max)

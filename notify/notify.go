@@ -19,6 +19,7 @@ import (
 
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/db"
+	"github.com/futian/ifutian/internal/text"
 	"github.com/futian/ifutian/staff"
 )
 
@@ -139,10 +140,10 @@ const maxTextBytes = 65535
 // are the API's.
 func (d *Draft) Validate(r Regions, now time.Time) error {
 	fields := d.Audience.noticeFields(r)
-	if t := strings.TrimSpace(d.Title); t == "" || utf8.RuneCountInString(t) > 100 {
+	if t := strings.TrimSpace(d.Title); text.Blank(t) || utf8.RuneCountInString(t) > 100 {
 		fields["title"] = "标题须为 1–100 个字"
 	}
-	if !validBody(d.Body) || strings.TrimSpace(d.Body) == "" {
+	if !validBody(d.Body) || text.Blank(d.Body) {
 		fields["body"] = bodyRule
 	}
 	if !slices.Contains(Categories, d.Category) {
@@ -396,7 +397,7 @@ func (s *Service) Approve(ctx context.Context, m *staff.Member, r StreetRegions,
 // refuses as Approve does.
 func (s *Service) Reject(ctx context.Context, m *staff.Member, r StreetRegions, id int64, reason string) (*Notice, error) {
 	reason = strings.TrimSpace(reason)
-	if reason == "" || utf8.RuneCountInString(reason) > 500 {
+	if text.Blank(reason) || utf8.RuneCountInString(reason) > 500 {
 		return nil, apperr.Field("reason", "须填写 1–500 个字的驳回理由")
 	}
 	return s.transition(ctx, m, r, id, "rejected", StatusRejected, reason, []string{StatusSubmitted},

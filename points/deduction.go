@@ -11,12 +11,14 @@ import (
 
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/db"
+	"github.com/futian/ifutian/internal/text"
 	"github.com/futian/ifutian/notify"
 	"github.com/futian/ifutian/staff"
 )
 
 // DeductRequest takes points from a resident for a published enforcement
-// case. The same CaseRef for the same resident is deducted once.
+// case. The same CaseRef for the same resident is deducted once, compared
+// by text.Key.
 type DeductRequest struct {
 	ResidentID int64
 	Points     int64
@@ -33,10 +35,13 @@ func (r *DeductRequest) Validate() error {
 	if r.Points < 1 || r.Points > 10000 {
 		f["points"] = "须为 1–10000"
 	}
-	if n := len(r.CaseRef); n == 0 || n > 64 {
+	switch n := len(r.CaseRef); {
+	case text.Blank(r.CaseRef) || text.Key(r.CaseRef) == "" || n > 64:
 		f["case_ref"] = "须为 1–64 个字符"
+	case len(text.Key(r.CaseRef)) > 128: // idem holds it: VARCHAR(191)
+		f["case_ref"] = "不能含过多全角或兼容字符"
 	}
-	if n := len([]rune(r.Reason)); n == 0 || n > 200 {
+	if n := len([]rune(r.Reason)); text.Blank(r.Reason) || n > 200 {
 		f["reason"] = "须为 1–200 个字符"
 	}
 	return apperr.Fields(f)
@@ -57,7 +62,9 @@ func (s *Service) Deduct(ctx context.Context, actor *staff.Member, req DeductReq
 		return nil, false, err
 	}
 	sc := actor.Scope()
-	idem := strconv.FormatInt(req.ResidentID, 10) + "/" + req.CaseRef
+	// One case, one deduction: look-alike spellings of a case reference
+	// (full-width digits, a trailing U+200B, another case) share its key.
+	idem := strconv.FormatInt(req.ResidentID, 10) + "/" + text.Key(req.CaseRef)
 	err = s.transact(ctx, func(tx *gorm.DB) error {
 		t, repeated = nil, false
 		a, err := s.lock(tx, req.ResidentID)
@@ -128,7 +135,7 @@ func (Appeal) TableName() string { return "point_appeals" }
 // has passed.
 func (s *Service) CreateAppeal(ctx context.Context, residentID, transactionID int64, reason string) (*Appeal, error) {
 	reason = strings.TrimSpace(reason)
-	if n := len([]rune(reason)); n == 0 || n > 500 {
+	if n := len([]rune(reason)); text.Blank(reason) || n > 500 {
 		return nil, apperr.Field("reason", "须为 1–500 个字符")
 	}
 	gdb := s.db.WithContext(ctx)

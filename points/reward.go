@@ -12,6 +12,7 @@ import (
 
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/db"
+	"github.com/futian/ifutian/internal/text"
 	"github.com/futian/ifutian/staff"
 )
 
@@ -44,7 +45,7 @@ func (Reward) TableName() string { return "rewards" }
 // Validate checks a reward's fields.
 func (r *Reward) Validate() error {
 	f := map[string]string{}
-	if n := len([]rune(r.Name)); n == 0 || n > 64 {
+	if n := len([]rune(r.Name)); text.Blank(r.Name) || n > 64 {
 		f["name"] = "名称须为 1–64 个字符"
 	}
 	if len([]rune(r.Description)) > 1000 {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/district"
+	"github.com/futian/ifutian/internal/text"
 	"github.com/futian/ifutian/staff"
 )
 
@@ -58,7 +59,7 @@ func (r *Rule) Validate() error {
 	if !codeRE.MatchString(r.Code) {
 		f["code"] = "2–32 个小写字母、数字或下划线，以字母开头"
 	}
-	if n := len([]rune(r.Name)); n == 0 || n > 64 {
+	if n := len([]rune(r.Name)); text.Blank(r.Name) || n > 64 {
 		f["name"] = "名称须为 1–64 个字符"
 	}
 	if len([]rune(r.Description)) > 500 {

@@ -16,6 +16,7 @@ import (
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/db"
 	"github.com/futian/ifutian/internal/district"
+	"github.com/futian/ifutian/internal/text"
 	"github.com/futian/ifutian/staff"
 )
 
@@ -42,7 +43,7 @@ func (c *Category) Validate() error {
 	if !categoryCodeRE.MatchString(c.Code) {
 		f["code"] = "2–32 个小写字母、数字或 _，以字母开头"
 	}
-	if n := utf8.RuneCountInString(strings.TrimSpace(c.Name)); n == 0 || n > 32 {
+	if n := utf8.RuneCountInString(strings.TrimSpace(c.Name)); text.Blank(c.Name) || n > 32 {
 		f["name"] = "须为 1–32 个字"
 	}
 	if c.DeadlineDays < 1 || c.DeadlineDays > 60 {

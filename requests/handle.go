@@ -13,6 +13,7 @@ import (
 	"github.com/futian/ifutian/enterprises"
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/db"
+	"github.com/futian/ifutian/internal/text"
 	"github.com/futian/ifutian/points"
 	"github.com/futian/ifutian/staff"
 )
@@ -125,7 +126,7 @@ func (s *Service) Start(ctx context.Context, m *staff.Member, id, version int64)
 func (s *Service) Transfer(ctx context.Context, m *staff.Member, id, version, to int64, reason string) (*StaffView, error) {
 	reason = strings.TrimSpace(reason)
 	f := map[string]string{}
-	if c := utf8.RuneCountInString(reason); c == 0 || c > MaxReason {
+	if c := utf8.RuneCountInString(reason); text.Blank(reason) || c > MaxReason {
 		f["reason"] = "须为 1–" + strconv.Itoa(MaxReason) + " 个字"
 	}
 	names, err := s.departmentNames(ctx, []int64{to})
@@ -173,7 +174,7 @@ func (s *Service) Answer(ctx context.Context, m *staff.Member, id int64, a Answe
 	a.PointsRule = strings.TrimSpace(a.PointsRule)
 	a.ComplaintUSCC = strings.ToUpper(strings.TrimSpace(a.ComplaintUSCC))
 	f := map[string]string{}
-	if c := utf8.RuneCountInString(a.Text); c == 0 || c > MaxAnswer {
+	if c := utf8.RuneCountInString(a.Text); text.Blank(a.Text) || c > MaxAnswer {
 		f["answer"] = "须为 1–" + strconv.Itoa(MaxAnswer) + " 个字"
 	}
 	if !a.Verified && a.PointsRule != "" {

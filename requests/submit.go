@@ -14,6 +14,7 @@ import (
 
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/db"
+	"github.com/futian/ifutian/internal/text"
 )
 
 // NewRequest is what a resident submits.
@@ -42,14 +43,22 @@ var (
 // API's.
 func (n *NewRequest) validate(r Regions) map[string]string {
 	f := map[string]string{}
-	if !clientKeyRE.MatchString(n.ClientKey) {
+	switch {
+	case n.ClientKey == "":
+		f["client_key"] = "必填"
+	case !clientKeyRE.MatchString(n.ClientKey):
 		f["client_key"] = "须为 1–64 个字母、数字或 _ . : -"
 	}
 	n.Description = strings.TrimSpace(n.Description)
-	if c := utf8.RuneCountInString(n.Description); c == 0 || c > MaxDescription {
+	switch c := utf8.RuneCountInString(n.Description); {
+	case text.Blank(n.Description):
+		f["description"] = "必填"
+	case c > MaxDescription:
 		f["description"] = "须为 1–" + strconv.Itoa(MaxDescription) + " 个字"
 	}
-	if !r.IsStreet(n.Street) {
+	if n.Street == "" {
+		f["street"] = "必填"
+	} else if !r.IsStreet(n.Street) {
 		f["street"] = "未知街道"
 	} else if n.Community != "" && r.StreetOf(n.Community) != n.Street {
 		f["community"] = "不是该街道的社区"
@@ -95,7 +104,10 @@ func (s *Service) Submit(ctx context.Context, residentID int64, n NewRequest) (v
 	if err != nil {
 		return nil, false, err
 	}
-	if cat == nil || !cat.Active {
+	switch {
+	case n.Category == "":
+		f["category"] = "必填"
+	case cat == nil || !cat.Active:
 		f["category"] = "未知类别"
 	}
 	if err := apperr.Fields(f); err != nil {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/db"
+	"github.com/futian/ifutian/internal/text"
 )
 
 // Errors returned by the Service.
@@ -174,7 +175,7 @@ func (s *Service) SetBcryptCost(cost int) {
 // duplicate name.
 func (s *Service) CreateDepartment(ctx context.Context, name string) (*Department, error) {
 	name = strings.TrimSpace(name)
-	if name == "" || len([]rune(name)) > 64 {
+	if text.Blank(name) || len([]rune(name)) > 64 {
 		return nil, apperr.Field("name", "部门名称须为 1–64 个字符")
 	}
 	d := &Department{Name: name, CreatedAt: s.now().UTC()}

@@ -12,6 +12,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/text"
 )
 
 // What a quiz attempt and a response share: checking a resident's answers
@@ -37,7 +38,7 @@ func checkAnswer(q Question, vs []string) ([]string, string) {
 			return nil, "填空题须填一项"
 		}
 		v := strings.TrimSpace(vs[0])
-		if n := utf8.RuneCountInString(v); n < 1 || n > maxTextAnswer {
+		if n := utf8.RuneCountInString(v); text.Blank(v) || n > maxTextAnswer {
 			return nil, fmt.Sprintf("须为 1–%d 个字符", maxTextAnswer)
 		}
 		return []string{v}, ""

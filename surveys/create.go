@@ -15,6 +15,7 @@ import (
 
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/db"
+	"github.com/futian/ifutian/internal/text"
 	"github.com/futian/ifutian/notify"
 	"github.com/futian/ifutian/points"
 	"github.com/futian/ifutian/staff"
@@ -92,7 +93,7 @@ func (n *NewSurvey) validate(regions notify.Regions, now time.Time) error {
 	if !slices.Contains([]string{Quiz, Questionnaire, Declaration}, n.Kind) {
 		f["kind"] = "须为 quiz、questionnaire 或 declaration"
 	}
-	if c := utf8.RuneCountInString(n.Title); c < 1 || c > 128 {
+	if c := utf8.RuneCountInString(n.Title); text.Blank(n.Title) || c > 128 {
 		f["title"] = "标题须为 1–128 个字符"
 	}
 	if utf8.RuneCountInString(n.Description) > 2000 {
@@ -135,7 +136,7 @@ func (n *NewSurvey) validate(regions notify.Regions, now time.Time) error {
 				f["draw.count"] = "须在 1–100 之间"
 			}
 			for _, t := range n.Draw.Tags {
-				if t == "" || utf8.RuneCountInString(t) > 32 {
+				if text.Blank(t) || utf8.RuneCountInString(t) > 32 {
 					f["draw.tags"] = "标签须为 1–32 个字符"
 				}
 			}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/db"
+	"github.com/futian/ifutian/internal/text"
 	"github.com/futian/ifutian/staff"
 )
 
@@ -107,7 +108,7 @@ func (q *NewQuestion) validate(prefix string, requireAnswer bool, fields map[str
 		fields[prefix+"type"] = "须为 single、multi、judge、text、number 或 rating"
 		return
 	}
-	if n := utf8.RuneCountInString(q.Stem); n < 1 || n > 500 {
+	if n := utf8.RuneCountInString(q.Stem); text.Blank(q.Stem) || n > 500 {
 		fields[prefix+"stem"] = "题干须为 1–500 个字符"
 	}
 	if utf8.RuneCountInString(q.Explanation) > 2000 {
@@ -120,7 +121,7 @@ func (q *NewQuestion) validate(prefix string, requireAnswer bool, fields map[str
 		fields[prefix+"tags"] = "最多 10 个标签"
 	}
 	for _, t := range q.Tags {
-		if t == "" || utf8.RuneCountInString(t) > 32 {
+		if text.Blank(t) || utf8.RuneCountInString(t) > 32 {
 			fields[prefix+"tags"] = "标签须为 1–32 个字符"
 		}
 	}
@@ -144,7 +145,7 @@ func (q *NewQuestion) validate(prefix string, requireAnswer bool, fields map[str
 	}
 	seen := map[string]bool{}
 	for _, o := range q.Options {
-		if o == "" || utf8.RuneCountInString(o) > 100 {
+		if text.Blank(o) || utf8.RuneCountInString(o) > 100 {
 			fields[prefix+"options"] = "选项须为 1–100 个字符"
 		}
 		if seen[o] {

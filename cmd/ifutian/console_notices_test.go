@@ -105,7 +105,7 @@ func TestConsoleNoticeEditSchedule(t *testing.T) {
 		waitText(`[data-test=history]`, "编辑（editor.chen）"),
 	)
 	n := s.call("GET", "/api/v1/admin/notices/"+draft, editor, nil, http.StatusOK)["notice"].(map[string]any)
-	if n["publish_at"] != "2030-05-01T01:30:00Z" || n["expires_at"] != nil || n["sms"] != true || n["category"] != "warning" || n["title"] != "停电检修通知（更正）" {
+	if n["publish_at"] != "2030-05-01T09:30:00.000+08:00" || n["expires_at"] != nil || n["sms"] != true || n["category"] != "warning" || n["title"] != "停电检修通知（更正）" {
 		t.Fatalf("the edited notice: %v", n)
 	}
 	tb.run("submit",
