@@ -138,7 +138,7 @@ func TestSystemNoticesQuoteNoStaffText(t *testing.T) {
 
 	// Stored: title, body, the subscribe values.
 	var rows []struct {
-		ID                                int64
+		ID                               int64
 		Kind, Title, Body, SubscribeData string
 	}
 	if err := e.db.Table("notices").Select("id, kind, title, body, subscribe_data").Where("source IS NOT NULL").Scan(&rows).Error; err != nil {
