@@ -292,3 +292,32 @@ func TestNoticeScopeDistrictAuditor(t *testing.T) {
 	// Reading is all an auditor does.
 	wantError(t, e.do("POST", "/api/v1/admin/notices/"+id+"/withdraw", districtAuditor, nil), http.StatusForbidden, "permission_denied", "")
 }
+
+// TestDashboardLeavesOutSystemNotices: a system message's WeChat sends
+// still to go are not shown as a department's notice sending.
+func TestDashboardLeavesOutSystemNotices(t *testing.T) {
+	e := newNoticeEnv(t)
+	_, rid := e.residentWith("sys-dash", map[string]any{"street": "华富街道"})
+	e.notify.Configure(notify.Config{Templates: map[notify.SystemKind]notify.KindTemplate{
+		notify.KindDeductionRecorded: {TemplateID: "TPL_SYS", Fields: map[string]string{"thing1": "title"}},
+	}})
+	ctx := context.Background()
+	if _, err := e.notify.SaveSubscriptions(ctx, rid, map[string]string{"TPL_SYS": "accept"}); err != nil {
+		t.Fatal(err)
+	}
+	err := e.notify.SendDirect(ctx, notify.DirectNotice{Kind: notify.KindDeductionRecorded, Title: "积分扣减通知", Body: "您的个人积分被扣减 10 分。",
+		Data: map[string]string{"points": "10", "deadline": "2027-01-07 23:59"}, Target: &notify.Target{Type: notify.TargetDeduction, ID: "1"},
+		ResidentIDs: []int64{rid}, Source: "points:deduction:1", DepartmentID: &e.dept})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := e.count("notice_sends"); n != 1 {
+		t.Fatalf("%d sends queued, want 1", n)
+	}
+	admin, _ := e.staffer([]staff.Role{staff.DeptAdmin})
+	for _, tok := range []string{e.editor, admin} {
+		if d := e.dashboard(tok); d.Sends != nil && d.Sends.Count != 0 {
+			t.Fatalf("the dashboard shows %d notices sending, want none (a system message's)", d.Sends.Count)
+		}
+	}
+}

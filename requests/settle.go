@@ -115,10 +115,3 @@ func (s *Service) complain(ctx context.Context, r *Request) error {
 	return s.db.WithContext(ctx).Model(&Request{}).Where("id = ? AND credit_record_id IS NULL", r.ID).
 		Update("credit_record_id", rec).Error
 }
-
-func deptList(d *int64) []int64 {
-	if d == nil {
-		return nil
-	}
-	return []int64{*d}
-}
