@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/futian/ifutian/internal/apperr"
 )
@@ -87,5 +88,30 @@ func TestDirectNoticeData(t *testing.T) {
 				t.Fatalf("validate = %v, want an error naming %s", err, tc.field)
 			}
 		})
+	}
+}
+
+// TestSystemMessagesNeverUrgent: a system message waits out quiet hours
+// even in an urgent category (a declaration's reminder is "health"); a
+// department's health notice does not.
+func TestSystemMessagesNeverUrgent(t *testing.T) {
+	s := New(nil)
+	s.Configure(Config{Quiet: DefaultQuietHours, DailyCap: 3})
+	night := time.Date(2026, 12, 1, 15, 0, 0, 0, time.UTC) // 23:00 in the district
+	for _, tc := range []struct {
+		n      Notice
+		urgent bool
+		status string
+		capped bool
+	}{
+		{Notice{Category: "health"}, true, "pending", false},
+		{Notice{Category: "health", Kind: string(KindSurveyReminder)}, false, "held", true},
+		{Notice{Category: "policy", Kind: string(KindDeductionRecorded)}, false, "held", false},
+		{Notice{Category: "policy"}, false, "held", true},
+	} {
+		r := s.rulesFor(&tc.n, night)
+		if r.urgent != tc.urgent || r.status != tc.status || r.underCap != tc.capped {
+			t.Errorf("%s/%q: %+v, want urgent %v, %s, capped %v", tc.n.Category, tc.n.Kind, r, tc.urgent, tc.status, tc.capped)
+		}
 	}
 }
