@@ -431,13 +431,17 @@ func (s *Service) notifyCancelled(tx *gorm.DB, a *Activity) error {
 		Order("id").Pluck("resident_id", &ids).Error; err != nil {
 		return err
 	}
-	start := a.StartsAt.In(district.Zone).Format("1月2日 15:04")
+	// A fixed text: the activity's title and place are an editor's words,
+	// published without review, so the notice names the activity by
+	// reference and the resident opens it in the app.
+	start := a.StartsAt.In(district.Zone)
 	return s.notify.SendDirectTx(tx, notify.DirectNotice{
 		Kind:  notify.KindActivityCancelled,
 		Title: "活动取消通知",
-		Body: fmt.Sprintf("您报名的活动「%s」（%s，%s）已取消，给您带来不便，敬请谅解。",
-			a.Title, start, a.Place),
-		Data:     map[string]string{"activity": truncate(a.Title, 60), "start": a.StartsAt.In(district.Zone).Format("2006-01-02 15:04")},
+		Body: fmt.Sprintf("您报名的一项活动（原定 %s 开始）已取消，给您带来不便，敬请谅解。活动详情请在「i福田」小程序的活动页查看。",
+			start.Format("1月2日 15:04")),
+		Data:     map[string]string{"start": start.Format("2006-01-02 15:04")},
+		Target:   &notify.Target{Type: notify.TargetActivity, ID: strconv.FormatInt(a.ID, 10)},
 		Category: "activity", ResidentIDs: ids, DepartmentID: a.DepartmentID,
 		Source: fmt.Sprintf("activity:%d:cancelled", a.ID),
 	})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"gorm.io/gorm"
@@ -295,15 +296,17 @@ func (s *Service) promote(tx *gorm.DB, a *Activity, n int, now time.Time) (int, 
 }
 
 // notifyPromoted tells a resident that their place on a's waiting list
-// became a confirmed one: a fixed system notice, once per promotion.
+// became a confirmed one: a fixed system notice naming the activity by
+// reference (never its title or place), once per promotion.
 func (s *Service) notifyPromoted(tx *gorm.DB, a *Activity, w Signup, now time.Time) error {
 	start := a.StartsAt.In(district.Zone)
 	return s.notify.SendDirectTx(tx, notify.DirectNotice{
 		Kind:  notify.KindActivityPromoted,
 		Title: "候补转正通知",
-		Body: fmt.Sprintf("您候补的活动「%s」（%s，%s）已有名额，您的报名已确认。如不能参加，请在小程序中取消报名。",
-			a.Title, start.Format("1月2日 15:04"), a.Place),
-		Data:     map[string]string{"activity": truncate(a.Title, 60), "start": start.Format("2006-01-02 15:04")},
+		Body: fmt.Sprintf("您候补的一项活动（%s 开始）已有名额，您的报名已确认。活动详情请在「i福田」小程序的活动页查看；如不能参加，请在那里取消报名。",
+			start.Format("1月2日 15:04")),
+		Data:     map[string]string{"start": start.Format("2006-01-02 15:04")},
+		Target:   &notify.Target{Type: notify.TargetActivity, ID: strconv.FormatInt(a.ID, 10)},
 		Category: "activity", ResidentIDs: []int64{w.ResidentID}, DepartmentID: a.DepartmentID,
 		Source: fmt.Sprintf("activity:%d:promoted:%d:%d", a.ID, w.ID, now.UnixMilli()),
 	})

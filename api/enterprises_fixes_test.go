@@ -12,9 +12,9 @@ import (
 )
 
 // TestBenefitNoticeIsSystemText: a benefit program's members are told by a
-// fixed system text naming the program and their enterprise, sent for the
-// program's department; the program's free text stays its description in
-// the app and never reaches an inbox unreviewed.
+// fixed system text naming their enterprise by its code and the program by
+// reference (target), sent for the program's department; the program's
+// name and free text stay in the app and never reach an inbox unreviewed.
 func TestBenefitNoticeIsSystemText(t *testing.T) {
 	e := newEnv(t)
 	officer := e.officer()
@@ -29,17 +29,24 @@ func TestBenefitNoticeIsSystemText(t *testing.T) {
 
 	rec = e.do("GET", "/api/v1/notices", member, nil)
 	wantStatus(t, rec, http.StatusOK)
-	var inbox page[struct{ ID, Title, Body string }]
+	var inbox page[struct{ ID string }]
 	decode(t, rec, &inbox)
 	if len(inbox.Items) != 1 {
 		t.Fatalf("inbox=%s, want one benefit notice", rec.Body.String())
 	}
-	n := inbox.Items[0]
+	var n struct {
+		ID, Title, Body string
+		Target          struct{ Type, ID string }
+	}
+	decode(t, e.do("GET", "/api/v1/notices/"+inbox.Items[0].ID, member, nil), &n)
 	if strings.Contains(n.Title+n.Body, "社保卡") || strings.Contains(n.Title+n.Body, "0755") {
 		t.Fatalf("staff-written text reached the inbox unreviewed: %+v", n)
 	}
-	if !strings.Contains(n.Title, "研发费用补贴") || !strings.Contains(n.Body, "研发费用补贴") || !strings.Contains(n.Body, "福田测试企业1有限公司") || !strings.Contains(n.Body, uscc) {
-		t.Fatalf("notice %+v, want the program and the enterprise named", n)
+	// Names (typed by staff) are not quoted: the enterprise by its code, the
+	// program by reference.
+	if strings.Contains(n.Title+n.Body, "研发费用补贴") || strings.Contains(n.Body, "福田测试企业1有限公司") || !strings.Contains(n.Body, uscc) ||
+		n.Target.Type != "enterprise_benefits" || n.Target.ID != uscc {
+		t.Fatalf("notice %+v, want the enterprise by its code and the benefits as target", n)
 	}
 	var dept *int64
 	e.db.Raw("SELECT department_id FROM notices WHERE id = ?", n.ID).Scan(&dept)

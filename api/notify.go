@@ -54,6 +54,10 @@ func (s *Server) createNotice(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	if err := s.checkTemplate(c, req.Subscribe); err != nil {
+		s.fail(c, err)
+		return
+	}
 	publishAt, err := parseTime("publish_at", req.PublishAt)
 	if err != nil {
 		s.fail(c, err)
@@ -114,6 +118,10 @@ func (s *Server) updateNotice(c *gin.Context) {
 				field += "." + te.Field
 			}
 			s.fail(c, apperr.Field(field, "须为对象 {template_id, data, page} 或 null；data 的值须为字符串或 {\"value\": 字符串}"))
+			return
+		}
+		if err := s.checkTemplate(c, p.Subscribe); err != nil {
+			s.fail(c, err)
 			return
 		}
 	}
@@ -332,4 +340,63 @@ func (s *Server) ackNotice(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, it)
+}
+
+// checkTemplate refuses a subscribe message whose template is not among
+// the account's (with VerifyTemplates), so that a channel that cannot be
+// sent is never saved. A malformed template is left to the draft's
+// validation; when WeChat can't answer, the template is taken as given
+// (the send then fails for good, 40037, and the statistics say so).
+func (s *Server) checkTemplate(c *gin.Context, sub *notify.Subscribe) error {
+	if sub == nil || !s.VerifyTemplates || !notify.ValidTemplateID(sub.TemplateID) {
+		return nil
+	}
+	ok, err := s.WeChat.HasTemplate(c.Request.Context(), sub.TemplateID)
+	if err != nil {
+		s.Log.WarnContext(c.Request.Context(), "subscribe template not verified", "err", err)
+		return nil
+	}
+	if !ok {
+		return apperr.Field("subscribe.template_id", "不是本小程序的订阅消息模板，请从模板列表中选择")
+	}
+	return nil
+}
+
+// wechatTemplate is one of the account's subscribe templates, as the
+// console's picker shows it.
+type wechatTemplate struct {
+	TemplateID string          `json:"template_id"`
+	Title      string          `json:"title"`
+	Type       string          `json:"type"` // one_time or long_term
+	Content    string          `json:"content"`
+	Keywords   []wechatKeyword `json:"keywords"`
+}
+
+type wechatKeyword struct {
+	Name  string `json:"name"`
+	Label string `json:"label"`
+}
+
+// listWeChatTemplates answers the account's subscribe-message templates
+// (kept a minute by the WeChat client); 503 when WeChat can't answer.
+func (s *Server) listWeChatTemplates(c *gin.Context) {
+	list, err := s.WeChat.Templates(c.Request.Context())
+	if err != nil {
+		s.Log.WarnContext(c.Request.Context(), "list subscribe templates", "err", err)
+		s.fail(c, apperr.New(apperr.Unavailable, "暂时无法从微信获取订阅消息模板，请稍后再试"))
+		return
+	}
+	items := make([]wechatTemplate, len(list))
+	for i, t := range list {
+		typ := "one_time"
+		if t.LongTerm {
+			typ = "long_term"
+		}
+		kws := make([]wechatKeyword, len(t.Keywords))
+		for j, k := range t.Keywords {
+			kws[j] = wechatKeyword{Name: k.Name, Label: k.Label}
+		}
+		items[i] = wechatTemplate{TemplateID: t.ID, Title: t.Title, Type: typ, Content: t.Content, Keywords: kws}
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items})
 }

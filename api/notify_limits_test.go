@@ -89,7 +89,7 @@ func TestNoticeTextBytes(t *testing.T) {
 		decode(t, rec, &got)
 		g := got.Notice
 		if len(g.Body) != 65535 || g.Body != n["body"] || g.Title != n["title"] || !slices.Equal(g.Audience.Tags, tags) ||
-			g.Subscribe.TemplateID != sub["template_id"] || g.Subscribe.Page != sub["page"] || len(g.Subscribe.Data) != 20 || g.Subscribe.Data["00"+strings.Repeat("<", 30)] != strings.Repeat("<", 200) {
+			g.Subscribe.TemplateID != sub["template_id"] || g.Subscribe.Page != "pages/notices/detail?id="+created.ID || len(g.Subscribe.Data) != 20 || g.Subscribe.Data["00"+strings.Repeat("<", 30)] != strings.Repeat("<", 200) {
 			t.Fatalf("read back differs: body %d bytes, title %q, %d tags, subscribe %+v", len(g.Body), g.Title, len(g.Audience.Tags), g.Subscribe.TemplateID)
 		}
 	})

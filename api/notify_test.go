@@ -711,7 +711,8 @@ func TestNoticeWeChat(t *testing.T) {
 	for _, m := range fakeWeChat.Messages() {
 		if m.TemplateID == tpl {
 			got[m.OpenID]++
-			if m.Data["thing1"] != "流感疫苗" || m.Page != "pages/notice/index" {
+			// The page is the server's (the notice), not the one typed.
+			if m.Data["thing1"] != "流感疫苗" || m.Page != "pages/notices/detail?id="+id {
 				t.Fatalf("message=%+v", m)
 			}
 		}

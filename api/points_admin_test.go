@@ -193,14 +193,21 @@ func (e *env) inboxTexts(token string) []string {
 	wantStatus(e.t, rec, http.StatusOK)
 	var p struct {
 		Items []struct {
-			Title string `json:"title"`
-			Body  string `json:"body"`
+			ID string `json:"id"`
 		} `json:"items"`
 	}
 	decode(e.t, rec, &p)
+	// A list carries summaries: each notice is read for its body.
 	out := make([]string, len(p.Items))
 	for i, it := range p.Items {
-		out[i] = it.Title + "：" + it.Body
+		rec := e.do("GET", "/api/v1/notices/"+it.ID, token, nil)
+		wantStatus(e.t, rec, http.StatusOK)
+		var n struct {
+			Title string `json:"title"`
+			Body  string `json:"body"`
+		}
+		decode(e.t, rec, &n)
+		out[i] = n.Title + "：" + n.Body
 	}
 	return out
 }
@@ -224,7 +231,8 @@ func TestDueProcessAPI(t *testing.T) {
 	}
 	wantStatus(t, e.do("POST", "/api/v1/admin/points/deductions", e.officer, deduct), http.StatusOK)
 	inbox := e.inboxTexts(e.resident)
-	if len(inbox) != 1 || !strings.Contains(inbox[0], "积分扣减通知") || !strings.Contains(inbox[0], "福田城管罚〔2026〕12号") ||
+	// The case reference is the officer's words: read in the ledger, never pushed.
+	if len(inbox) != 1 || !strings.Contains(inbox[0], "积分扣减通知") || strings.Contains(inbox[0], "福田城管罚〔2026〕12号") ||
 		!strings.Contains(inbox[0], deadline.Add(-time.Second).In(time.FixedZone("", 8*3600)).Format("2006年1月2日")) || strings.Contains(inbox[0], "占道经营") {
 		t.Fatalf("inbox after a deduction and its repeat: %q", inbox)
 	}

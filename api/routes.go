@@ -177,6 +177,7 @@ func (s *Server) routes() {
 	route(http.MethodPost, "/admin/notices/:id/reject", staff.ReviewNotices, s.rejectNotice)
 	route(http.MethodPost, "/admin/notices/:id/withdraw", staff.WriteNotices, s.withdrawNotice)
 	route(http.MethodGet, "/admin/notices/:id/stats", staff.ReadNotices, s.noticeStats)
+	route(http.MethodGet, "/admin/wechat/templates", staff.WriteNotices, s.listWeChatTemplates)
 
 	route(http.MethodGet, "/admin/questions", staff.ReadSurveys, s.listQuestions)
 	route(http.MethodPost, "/admin/questions", staff.WriteSurveys, s.createQuestions)

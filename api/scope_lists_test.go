@@ -33,10 +33,11 @@ func idOf(id string) string { return `"id":"` + id + `"` }
 func listCases() map[string]listCase {
 	const v1 = "GET /api/v1"
 	return map[string]listCase{
-		v1 + "/admin/departments":    {unscoped: "department names are shown to every member of staff"},
-		v1 + "/admin/holidays":       {unscoped: "the district's holiday calendar is the same for everyone"},
-		v1 + "/admin/request-routes": {unscoped: "the routing table is the district's, read by every desk to transfer"},
-		v1 + "/admin/me":             {unscoped: "the caller's own account"},
+		v1 + "/admin/departments":      {unscoped: "department names are shown to every member of staff"},
+		v1 + "/admin/holidays":         {unscoped: "the district's holiday calendar is the same for everyone"},
+		v1 + "/admin/request-routes":   {unscoped: "the routing table is the district's, read by every desk to transfer"},
+		v1 + "/admin/me":               {unscoped: "the caller's own account"},
+		v1 + "/admin/wechat/templates": {unscoped: "the mini program's subscribe templates are the same for every department"},
 		v1 + "/admin/staff": {
 			owner:     func(w *idorWorld) string { return w.env.idorStaffer(w.x, []staff.Role{staff.DeptAdmin}) },
 			outsiders: func(w *idorWorld) []string { return []string{w.adminY, w.adminXStreet} },

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -193,61 +194,84 @@ func TestNoticeScopeReach(t *testing.T) {
 	}
 }
 
-// TestNoticeScopeSystemNotices: a system notice sent for a department is
-// seen by that department's staff like any of its notices; a district-wide
-// one by the district only.
+// TestNoticeScopeSystemNotices (issue 21 item 13): a system notice
+// (您的诉求已受理, 积分扣减通知, …) is no department's notice: no member lists
+// it, reads it or its statistics as one (404), and none edits, submits,
+// reviews or withdraws it (409 system_notice in scope, 404 outside), so the
+// resident's copy keeps its text.
 func TestNoticeScopeSystemNotices(t *testing.T) {
 	e := newNoticeEnv(t)
 	_, rid := e.residentWith("sys-r", map[string]any{"street": "华富街道"})
 	ctx := context.Background()
 	send := func(source string, dept *int64) string {
 		t.Helper()
-		err := e.notify.SendDirect(ctx, notify.DirectNotice{Title: "免申即享：" + source, Body: "详见…", ResidentIDs: []int64{rid}, Source: source, DepartmentID: dept})
+		err := e.notify.SendDirect(ctx, notify.DirectNotice{Title: "积分扣减通知", Body: "您的个人积分被扣减 10 分。",
+			ResidentIDs: []int64{rid}, Source: "points:deduction:" + source, DepartmentID: dept})
 		if err != nil {
 			t.Fatal(err)
 		}
 		var id int64
-		if err := e.db.Table("notices").Where("source = ?", source).Pluck("id", &id).Error; err != nil || id == 0 {
+		if err := e.db.Table("notices").Where("source = ?", "points:deduction:"+source).Pluck("id", &id).Error; err != nil || id == 0 {
 			t.Fatalf("notice of %s: %d, %v", source, id, err)
 		}
 		return itoa(id)
 	}
-	mine := send("benefit:1:ent:1", &e.dept)
-	district := send("benefit:2:ent:1", nil)
+	mine := send("1", &e.dept)
+	district := send("2", nil)
 	y := e.otherDepartment()
 	editorY := e.noticeStaffOf(&y, []staff.Role{staff.Editor})
 	editorL := e.noticeStaffOf(&e.dept, []staff.Role{staff.Editor}, "华富街道")
 	admin := e.noticeStaffOf(nil, []staff.Role{staff.Superadmin})
-
-	t.Run("Department", func(t *testing.T) {
-		rec := e.do("GET", "/api/v1/admin/notices/"+mine, e.editor, nil)
-		wantStatus(t, rec, http.StatusOK)
-		var st struct{ Targeted int64 }
-		decode(t, e.do("GET", "/api/v1/admin/notices/"+mine+"/stats", e.reviewer, nil), &st)
-		if st.Targeted != 1 {
-			t.Fatalf("targeted=%d, want 1", st.Targeted)
+	writes := func(id string) map[string][2]any {
+		return map[string][2]any{
+			"PATCH /api/v1/admin/notices/" + id:              {"PATCH", map[string]any{"title": "钓鱼"}},
+			"POST /api/v1/admin/notices/" + id + "/submit":   {"POST", map[string]any{}},
+			"POST /api/v1/admin/notices/" + id + "/withdraw": {"POST", map[string]any{"reason": "误发"}},
 		}
-		if got := e.listIDs(e.editor); !slices.Equal(got, []string{mine}) {
-			t.Fatalf("the department lists %v, want its system notice %s", got, mine)
+	}
+
+	t.Run("NotListed", func(t *testing.T) {
+		for _, tok := range []string{e.editor, editorY, editorL, admin} {
+			if got := e.listIDs(tok); len(got) != 0 {
+				t.Fatalf("a member lists %v, want no system notice", got)
+			}
 		}
 	})
-	t.Run("Others", func(t *testing.T) {
-		// Another department, a street-scoped member (the audience is named
-		// residents anywhere) and, for the district's notice, the department.
-		for _, c := range []struct{ tok, id string }{{editorY, mine}, {editorL, mine}, {e.editor, district}, {editorY, district}} {
+	t.Run("NotRead", func(t *testing.T) {
+		for _, c := range []struct{ tok, id string }{{e.editor, mine}, {admin, mine}, {admin, district}, {editorY, mine}} {
 			wantError(t, e.do("GET", "/api/v1/admin/notices/"+c.id, c.tok, nil), http.StatusNotFound, "not_found", "")
 			wantError(t, e.do("GET", "/api/v1/admin/notices/"+c.id+"/stats", c.tok, nil), http.StatusNotFound, "not_found", "")
 		}
-		if got := e.listIDs(editorY); len(got) != 0 {
-			t.Fatalf("Y lists %v", got)
-		}
 	})
-	t.Run("District", func(t *testing.T) {
-		for _, id := range []string{mine, district} {
-			wantStatus(t, e.do("GET", "/api/v1/admin/notices/"+id, admin, nil), http.StatusOK)
+	t.Run("NotChanged", func(t *testing.T) {
+		for _, c := range []struct{ tok, id string }{{e.editor, mine}, {admin, mine}, {admin, district}} {
+			for path, w := range writes(c.id) {
+				rec := e.do(w[0].(string), strings.TrimPrefix(path, w[0].(string)+" "), c.tok, w[1])
+				wantError(t, rec, http.StatusConflict, "conflict", "")
+				if !strings.Contains(rec.Body.String(), `"reason":"system_notice"`) {
+					t.Fatalf("%s: %s, want details.reason system_notice", path, rec.Body.String())
+				}
+			}
+			for _, step := range []string{"approve", "reject"} {
+				rec := e.do("POST", "/api/v1/admin/notices/"+c.id+"/"+step, e.reviewer, map[string]any{"reason": "不行"})
+				if c.id == mine {
+					wantError(t, rec, http.StatusConflict, "conflict", "")
+				} else {
+					wantError(t, rec, http.StatusNotFound, "not_found", "")
+				}
+			}
 		}
-		if got := e.listIDs(admin); !slices.Equal(got, []string{district, mine}) {
-			t.Fatalf("the district lists %v, want %v", got, []string{district, mine})
+		// Outside the member's scope it answers like a missing notice.
+		for _, c := range []struct{ tok, id string }{{editorY, mine}, {e.editor, district}} {
+			for path, w := range writes(c.id) {
+				wantError(t, e.do(w[0].(string), strings.TrimPrefix(path, w[0].(string)+" "), c.tok, w[1]), http.StatusNotFound, "not_found", "")
+			}
+		}
+		// The resident's copy keeps its text.
+		var n struct{ Status, Body string }
+		if err := e.db.Table("notices").Select("status, body").Where("id = ?", mine).Take(&n).Error; err != nil ||
+			n.Status != "published" || n.Body == "" {
+			t.Fatalf("system notice after the refused writes: %+v, %v", n, err)
 		}
 	})
 }
@@ -267,4 +291,33 @@ func TestNoticeScopeDistrictAuditor(t *testing.T) {
 	wantError(t, e.do("GET", "/api/v1/admin/notices/"+id, auditorY, nil), http.StatusNotFound, "not_found", "")
 	// Reading is all an auditor does.
 	wantError(t, e.do("POST", "/api/v1/admin/notices/"+id+"/withdraw", districtAuditor, nil), http.StatusForbidden, "permission_denied", "")
+}
+
+// TestDashboardLeavesOutSystemNotices: a system message's WeChat sends
+// still to go are not shown as a department's notice sending.
+func TestDashboardLeavesOutSystemNotices(t *testing.T) {
+	e := newNoticeEnv(t)
+	_, rid := e.residentWith("sys-dash", map[string]any{"street": "华富街道"})
+	e.notify.Configure(notify.Config{Templates: map[notify.SystemKind]notify.KindTemplate{
+		notify.KindDeductionRecorded: {TemplateID: "TPL_SYS", Fields: map[string]string{"thing1": "title"}},
+	}})
+	ctx := context.Background()
+	if _, err := e.notify.SaveSubscriptions(ctx, rid, map[string]string{"TPL_SYS": "accept"}); err != nil {
+		t.Fatal(err)
+	}
+	err := e.notify.SendDirect(ctx, notify.DirectNotice{Kind: notify.KindDeductionRecorded, Title: "积分扣减通知", Body: "您的个人积分被扣减 10 分。",
+		Data: map[string]string{"points": "10", "deadline": "2027-01-07 23:59"}, Target: &notify.Target{Type: notify.TargetDeduction, ID: "1"},
+		ResidentIDs: []int64{rid}, Source: "points:deduction:1", DepartmentID: &e.dept})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := e.count("notice_sends"); n != 1 {
+		t.Fatalf("%d sends queued, want 1", n)
+	}
+	admin, _ := e.staffer([]staff.Role{staff.DeptAdmin})
+	for _, tok := range []string{e.editor, admin} {
+		if d := e.dashboard(tok); d.Sends != nil && d.Sends.Count != 0 {
+			t.Fatalf("the dashboard shows %d notices sending, want none (a system message's)", d.Sends.Count)
+		}
+	}
 }

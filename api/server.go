@@ -23,6 +23,8 @@ import (
 type wechatClient interface {
 	Login(ctx context.Context, code string) (wechat.Session, error)
 	PhoneNumber(ctx context.Context, code string) (string, error)
+	Templates(ctx context.Context) ([]wechat.Template, error)
+	HasTemplate(ctx context.Context, id string) (bool, error)
 }
 
 // limiter limits how often a key may act.
@@ -66,6 +68,10 @@ type Config struct {
 	OpsToken string
 	// DisableDocs turns /docs and /openapi.json off.
 	DisableDocs bool
+	// VerifyTemplates refuses a notice whose subscribe template is not among
+	// the account's (WeChat's template list); when WeChat can't answer, the
+	// template is taken as given.
+	VerifyTemplates bool
 	// PushToken verifies WeChat's message pushes (content-check verdicts);
 	// empty refuses every push.
 	PushToken string

@@ -365,16 +365,18 @@ func (s *Service) sendMatchNotice(ctx context.Context, m benefitMatch) error {
 }
 
 // benefitNotice is the fixed system text telling an enterprise's members
-// that it qualifies for a program, sent for the program's department. Staff
-// write nothing into it but the names it quotes (each cut short), so it
-// needs no review; the program's own description stays in the app
+// that it qualifies for a program, sent for the program's department. It
+// names neither the program nor the enterprise (staff write both names,
+// and nobody reviews this notice): the enterprise by its code, the program
+// by reference, whose name and description the member opens in the app
 // (Benefits).
 func benefitNotice(p *BenefitProgram, e *Enterprise) notify.DirectNotice {
 	return notify.DirectNotice{
 		Kind:     notify.KindBenefitMatched,
-		Data:     map[string]string{"program": quote(p.Name, 64), "enterprise": quote(e.Name, 64)},
-		Title:    "免申即享：您的企业符合「" + quote(p.Name, 40) + "」",
-		Body:     "您绑定的企业「" + quote(e.Name, 64) + "」（统一社会信用代码 " + e.USCC + "）符合「" + quote(p.Name, 64) + "」的条件，无需申请即可享受。政策说明请在 i福田「我的企业」的免申即享中查看。",
+		Data:     map[string]string{"uscc": e.USCC},
+		Target:   &notify.Target{Type: notify.TargetBenefits, ID: e.USCC},
+		Title:    "免申即享：您的企业符合一项惠企政策",
+		Body:     "您绑定的企业（统一社会信用代码 " + e.USCC + "）符合一项惠企政策的条件，无需申请即可享受。政策名称和说明请在 i福田「我的企业」的免申即享中查看。",
 		Category: "policy", DepartmentID: p.DepartmentID,
 	}
 }

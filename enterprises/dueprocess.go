@@ -21,13 +21,11 @@ import (
 // exists exactly when the change does, and once: its Source names the
 // record, the rating or the objection.
 //
-// The texts quote only what identifies the objects (the enterprise's name
-// and code, a record's kind, severity, case reference and dates, grades and
-// scores), never a note or a reason staff or residents wrote.
-
-// maxListed is how many records a grade-change notice names on each side;
-// the rest are counted.
-const maxListed = 5
+// The texts quote only what the system itself fixes (the enterprise's
+// code, a record's kind, severity and dates, grades and scores), never
+// text staff or residents wrote: not the enterprise's name (entered by
+// staff), a case reference, a note or a reason. They name the enterprise
+// by its code and link to it (Target), where the member reads the rest.
 
 // signedPoints describes a record's score change.
 func signedPoints(p int) string {
@@ -37,30 +35,19 @@ func signedPoints(p int) string {
 	return fmt.Sprintf("加 %d 分", p)
 }
 
-// orNone is v, or 无 when empty (a template keyword needs a value).
-func orNone(v string) string {
-	if v == "" {
-		return "无"
-	}
-	return v
-}
-
 // creditNotice tells an enterprise's members that a credit record was
 // added, and how to object to it.
 func creditNotice(e *Enterprise, r *CreditRecord) notify.DirectNotice {
 	what := kindNames[r.Kind] + "（" + severityNames[r.Severity] + "）"
-	ref := ""
-	if r.CaseRef != "" {
-		ref = "，文号 " + quote(r.CaseRef, 64)
-	}
 	return notify.DirectNotice{
 		Kind:  notify.KindCreditRecorded,
-		Title: "信用记录：「" + quote(e.Name, 30) + "」新增一条" + kindNames[r.Kind] + "记录",
-		Body: "您绑定的企业「" + quote(e.Name, 64) + "」（统一社会信用代码 " + e.USCC + "）新增一条信用记录：" + what + ref +
+		Title: "信用记录：您的企业新增一条" + kindNames[r.Kind] + "记录",
+		Body: "您绑定的企业（统一社会信用代码 " + e.USCC + "）新增一条信用记录：" + what +
 			"，发生于 " + district.Date(r.OccurredAt) + "，公示至 " + district.Date(r.ExpiresAt) + "，计入企业信用评价（" +
-			signedPoints(Points[r.Kind][r.Severity]) + "）。\n如对该记录有异议，可在 i福田「我的企业」中查看该记录并提出异议，由记录部门审核；异议成立的记录将被撤销，不再计入评价。",
+			signedPoints(Points[r.Kind][r.Severity]) + "）。所涉案件和记录详情可在 i福田「我的企业」中查看。\n如对该记录有异议，可在那里提出异议，由记录部门审核；异议成立的记录将被撤销，不再计入评价。",
 		Category:     "policy",
-		Data:         map[string]string{"enterprise": quote(e.Name, 64), "case_ref": orNone(quote(r.CaseRef, 64))},
+		Data:         map[string]string{"uscc": e.USCC, "date": district.Date(r.OccurredAt)},
+		Target:       &notify.Target{Type: notify.TargetEnterprise, ID: e.USCC},
 		Source:       "enterprise-credit:" + strconv.FormatInt(r.ID, 10),
 		DepartmentID: r.DepartmentID,
 	}
@@ -99,41 +86,29 @@ func diffFactors(prev, next []Factor, now time.Time) (added []Factor, removed []
 }
 
 // gradeNotice tells an enterprise's members that its grade changed from
-// prev's to next's, naming the records that moved it.
+// prev's to next's, and how many records moved it (the records' own
+// reasons quote case references, so they are read in the app).
 func gradeNotice(e *Enterprise, prev, next *Rating) notify.DirectNotice {
 	added, removed := diffFactors(prev.Factors, next.Factors, next.RatedAt)
 	var why []string
 	if len(added) > 0 {
-		var items []string
-		for _, f := range added[:min(len(added), maxListed)] {
-			items = append(items, f.Reason)
-		}
-		if len(added) > maxListed {
-			items = append(items, fmt.Sprintf("等 %d 条", len(added)))
-		}
-		why = append(why, "新计入："+strings.Join(items, "；"))
+		why = append(why, fmt.Sprintf("新计入 %d 条信用记录", len(added)))
 	}
 	if len(removed) > 0 {
-		var items []string
-		for _, f := range removed[:min(len(removed), maxListed)] {
-			items = append(items, f.Reason+"（"+f.Why+"）")
-		}
-		if len(removed) > maxListed {
-			items = append(items, fmt.Sprintf("等 %d 条", len(removed)))
-		}
-		why = append(why, "不再计入："+strings.Join(items, "；"))
+		why = append(why, fmt.Sprintf("%d 条记录不再计入（公示期满或异议成立）", len(removed)))
 	}
 	if len(why) == 0 {
 		why = append(why, "评价模型更新为 "+next.ModelVersion+" 版")
 	}
 	return notify.DirectNotice{
 		Kind:  notify.KindGradeChanged,
-		Title: "信用评价：「" + quote(e.Name, 30) + "」由 " + prev.Grade + " 级变为 " + next.Grade + " 级",
-		Body: "您绑定的企业「" + quote(e.Name, 64) + "」（统一社会信用代码 " + e.USCC + "）的信用评价由 " + prev.Grade + " 级（" +
+		Title: "信用评价：您的企业由 " + prev.Grade + " 级变为 " + next.Grade + " 级",
+		Body: "您绑定的企业（统一社会信用代码 " + e.USCC + "）的信用评价由 " + prev.Grade + " 级（" +
 			strconv.Itoa(prev.Score) + " 分）变为 " + next.Grade + " 级（" + strconv.Itoa(next.Score) + " 分）。\n变化原因：" +
-			strings.Join(why, "。") + "。\n评价详情请在 i福田「我的企业」中查看；如对某条记录有异议，可在那里提出。",
+			strings.Join(why, "；") + "。\n所涉记录和评价详情请在 i福田「我的企业」中查看；如对某条记录有异议，可在那里提出。",
 		Category: "policy",
-		Data:     map[string]string{"enterprise": quote(e.Name, 64), "old_grade": prev.Grade, "new_grade": next.Grade},
+		Data:     map[string]string{"uscc": e.USCC, "old_grade": prev.Grade, "new_grade": next.Grade},
+		Target:   &notify.Target{Type: notify.TargetEnterprise, ID: e.USCC},
 		Source:   "enterprise-grade:" + strconv.FormatInt(next.ID, 10),
 	}
 }
@@ -142,21 +117,19 @@ func gradeNotice(e *Enterprise, prev, next *Rating) notify.DirectNotice {
 // objection to record r was decided, sent for the department that wrote
 // the record and decided it.
 func objectionNotice(e *Enterprise, o *Objection, r *CreditRecord, approved bool) notify.DirectNotice {
-	what := kindNames[r.Kind] + "（" + severityNames[r.Severity] + "）"
-	if r.CaseRef != "" {
-		what += "，文号 " + quote(r.CaseRef, 64)
-	}
-	result, outcome := "异议不成立", "该记录继续计入信用评价，至公示期满（"+district.Date(r.ExpiresAt)+"）。如有新的证明材料，可再次提出异议。"
+	what := kindNames[r.Kind] + "（" + severityNames[r.Severity] + "），发生于 " + district.Date(r.OccurredAt)
+	result, outcome := notify.ResultObjectionDenied, "该记录继续计入信用评价，至公示期满（"+district.Date(r.ExpiresAt)+"）。如有新的证明材料，可再次提出异议。"
 	if approved {
-		result, outcome = "异议成立", "该记录已撤销，不再计入信用评价，企业已重新评价。"
+		result, outcome = notify.ResultObjectionUpheld, "该记录已撤销，不再计入信用评价，企业已重新评价。"
 	}
 	return notify.DirectNotice{
 		Kind:  notify.KindObjectionDecided,
-		Title: "异议处理结果：「" + quote(e.Name, 30) + "」" + result,
-		Body: "您绑定的企业「" + quote(e.Name, 64) + "」（统一社会信用代码 " + e.USCC + "）对信用记录「" + what + "」提出的异议（" +
-			district.Date(o.CreatedAt) + " 提出）已审核：" + result + "。" + outcome + "\n详情请在 i福田「我的企业」中查看。",
+		Title: "异议处理结果：" + result,
+		Body: "您绑定的企业（统一社会信用代码 " + e.USCC + "）对一条信用记录（" + what + "）提出的异议（" +
+			district.Date(o.CreatedAt) + " 提出）已审核：" + result + "。" + outcome + "\n审核说明和记录详情请在 i福田「我的企业」中查看。",
 		Category:     "policy",
-		Data:         map[string]string{"enterprise": quote(e.Name, 64), "result": result},
+		Data:         map[string]string{"uscc": e.USCC, "result": result},
+		Target:       &notify.Target{Type: notify.TargetEnterprise, ID: e.USCC},
 		Source:       "enterprise-objection:" + strconv.FormatInt(o.ID, 10),
 		DepartmentID: r.DepartmentID,
 	}

@@ -52,19 +52,63 @@ func (s *Service) Configure(c Config) {
 
 // kindFields are the values each kind of system message carries in
 // DirectNotice.Data, besides its title and body, for its subscribe
-// template; SendDirect requires them.
+// template; SendDirect requires them. None is text a member typed (no
+// title, place, name or case reference): each is a number, a date or
+// time, a grade, a code or a fixed result, checked by fieldRules, so no
+// template mapping can carry staff-written text to WeChat.
 var kindFields = map[SystemKind][]string{
-	KindBenefitMatched:    {"program", "enterprise"},
-	KindSurveyReminder:    {"survey"},
-	KindDeductionRecorded: {"case_ref", "points", "deadline"},
+	KindBenefitMatched:    {"uscc"},
+	KindSurveyReminder:    {"date"},
+	KindDeductionRecorded: {"points", "deadline"},
 	KindAppealDecided:     {"result"},
-	KindCreditRecorded:    {"enterprise", "case_ref"},
-	KindGradeChanged:      {"enterprise", "old_grade", "new_grade"},
-	KindObjectionDecided:  {"enterprise", "result"},
-	KindActivityCancelled: {"activity", "start"},
-	KindActivityPromoted:  {"activity", "start"},
-	KindRequestAccepted:   {"request"},
-	KindRequestAnswered:   {"request"},
+	KindCreditRecorded:    {"uscc", "date"},
+	KindGradeChanged:      {"uscc", "old_grade", "new_grade"},
+	KindObjectionDecided:  {"uscc", "result"},
+	KindActivityCancelled: {"start"},
+	KindActivityPromoted:  {"start"},
+	KindRequestAccepted:   {"request_no", "deadline"},
+	KindRequestAnswered:   {"request_no"},
+}
+
+// kindTargets is the type of object each kind of system message is about
+// (its DirectNotice.Target).
+var kindTargets = map[SystemKind]string{
+	KindBenefitMatched:    TargetBenefits,
+	KindSurveyReminder:    TargetSurvey,
+	KindDeductionRecorded: TargetDeduction,
+	KindAppealDecided:     TargetAppeal,
+	KindCreditRecorded:    TargetEnterprise,
+	KindGradeChanged:      TargetEnterprise,
+	KindObjectionDecided:  TargetEnterprise,
+	KindActivityCancelled: TargetActivity,
+	KindActivityPromoted:  TargetActivity,
+	KindRequestAccepted:   TargetRequest,
+	KindRequestAnswered:   TargetRequest,
+}
+
+// The fixed results a "result" field may take.
+const (
+	ResultAppealUpheld     = "申诉成立，已撤销扣分"
+	ResultAppealDismissed  = "申诉未获支持，维持扣分"
+	ResultObjectionUpheld  = "异议成立"
+	ResultObjectionDenied  = "异议不成立"
+	dateOrTime             = `^[0-9]{4}-[0-9]{2}-[0-9]{2}( [0-9]{2}:[0-9]{2})?$`
+	dataRule               = "须为数字、日期时间、等级、统一社会信用代码或固定结果，不能是工作人员填写的文字"
+	resultPattern          = "^(" + ResultAppealUpheld + "|" + ResultAppealDismissed + "|" + ResultObjectionUpheld + "|" + ResultObjectionDenied + ")$"
+	unifiedCreditCodeShape = `^[0-9A-Z]{18}$`
+)
+
+// fieldRules are the shapes of the kinds' fields.
+var fieldRules = map[string]*regexp.Regexp{
+	"uscc":       regexp.MustCompile(unifiedCreditCodeShape),
+	"date":       regexp.MustCompile(dateOrTime),
+	"deadline":   regexp.MustCompile(dateOrTime),
+	"start":      regexp.MustCompile(dateOrTime),
+	"points":     regexp.MustCompile(`^[0-9]{1,9}$`),
+	"request_no": regexp.MustCompile(`^[0-9]{1,19}$`),
+	"old_grade":  regexp.MustCompile(`^[A-D]$`),
+	"new_grade":  regexp.MustCompile(`^[A-D]$`),
+	"result":     regexp.MustCompile(resultPattern),
 }
 
 // KindFields returns the fields a kind of system message carries in
@@ -98,8 +142,11 @@ var (
 
 // ParseTemplates reads IFUTIAN_WECHAT_TEMPLATES: entries separated by
 // ";", each "kind=template_id:keyword=source,keyword=source", e.g.
-// "deduction_recorded=TPL_A:thing1=title,character_string2=case_ref,time3=time".
-// A source is title, body, time or a field of the kind (KindFields).
+// "deduction_recorded=TPL_A:thing1=title,number2=points,time3=time".
+// A source is title, body, time or a field of the kind (KindFields); the
+// title and body of a system message are fixed texts. (The fields that
+// once quoted staff-written text, such as case_ref, activity or program,
+// are refused: a configuration naming them stops the server.)
 func ParseTemplates(s string) (map[SystemKind]KindTemplate, error) {
 	out := map[SystemKind]KindTemplate{}
 	for entry := range strings.SplitSeq(s, ";") {

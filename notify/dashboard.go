@@ -74,7 +74,8 @@ func (s *Service) SendsInProgress(ctx context.Context, by staff.Scope, r StreetR
 		pending[row.NoticeID] = row.Pending
 	}
 	var ns []Notice
-	err := by.Filter(gdb.Model(&Notice{}), staff.Columns{Department: "department_id"}).
+	// System notices are no department's notices: their sends are not shown.
+	err := by.Filter(gdb.Model(&Notice{}), staff.Columns{Department: "department_id"}).Where("source IS NULL").
 		Select("id", "department_id", "author_id", "title", "category", "audience", "publish_at", "status", "targeted", "published_at", "created_at", "updated_at").
 		Where("id IN ?", ids).Find(&ns).Error
 	if err != nil {

@@ -460,11 +460,12 @@ func (d *Deliverer) message(ctx context.Context, noticeID int64) (*message, erro
 		return m, nil
 	}
 	var n Notice
-	err := d.s.db.WithContext(ctx).Select("id, title, subscribe_template_id, subscribe_data, subscribe_page").Where("id = ?", noticeID).Take(&n).Error
+	err := d.s.db.WithContext(ctx).Select("id, title, subscribe_template_id, subscribe_data, target_type, target_id").Where("id = ?", noticeID).Take(&n).Error
 	if err != nil {
 		return nil, fmt.Errorf("load notice %d: %w", noticeID, err)
 	}
-	m = &message{Title: n.Title, Subscribe: &Subscribe{TemplateID: n.SubscribeTemplateID, Page: n.SubscribePage}}
+	// The page is the server's (pageOf), never a typed one.
+	m = &message{Title: n.Title, Subscribe: &Subscribe{TemplateID: n.SubscribeTemplateID, Page: pageOf(n.ID, n.TargetType, n.TargetID)}}
 	_ = json.Unmarshal([]byte(n.SubscribeData), &m.Subscribe.Data)
 	d.mu.Lock()
 	if len(d.messages) > 10_000 {

@@ -20,7 +20,8 @@ import (
 // text, not reviewed, that staff cannot write into). Each kind may be
 // mapped to a WeChat subscribe template in configuration (Config.Templates),
 // filled from the message's title, body, time and the kind's own fields
-// (KindFields).
+// (KindFields), none of which is text a member typed. Each names what it
+// is about by reference (its Target), which the resident opens in the app.
 type SystemKind string
 
 // The system messages.
@@ -43,8 +44,10 @@ const (
 // It lands in their inbox at once and, when its Kind is mapped to a
 // subscribe template, goes out as that subscribe message to those who
 // consented, through the same durable delivery as department notices. Its
-// texts are fixed system texts: a sender fills them from its own template,
-// naming objects, never pasting staff-written text.
+// texts are fixed system texts: a sender writes them from its own
+// template with numbers, dates, grades and codes only, and names the
+// object by reference (Target), never quoting what a member typed (a
+// title, place, name, case reference or note), since nobody reviews it.
 type DirectNotice struct {
 	// Kind says which system message this is ("" reaches the inbox only).
 	Kind        SystemKind
@@ -53,10 +56,14 @@ type DirectNotice struct {
 	Category    string // policy, health, activity or warning
 	ResidentIDs []int64
 	// Data holds the kind's fields (KindFields), e.g. for a deduction
-	// {"case_ref": "福田城管罚〔2026〕12号", "points": "10", "deadline":
-	// "2026-12-31"}: every one the kind names is required. Values are at most
-	// 200 characters; each is cut to what its template keyword holds.
+	// {"points": "10", "deadline": "2026-12-31 23:59"}: every one the kind
+	// names is required and no other is taken; each has a fixed shape
+	// (a number, a date, a grade, …) and is cut to what its template
+	// keyword holds.
 	Data map[string]string
+	// Target is what the notice is about, which the inbox links to and the
+	// subscribe message opens; required for a Kind (of the kind's type).
+	Target *Target
 	// Source identifies the sender for idempotency (e.g. "benefit:12:ent:7");
 	// sending the same Source twice delivers nothing the second time.
 	Source string
@@ -89,18 +96,25 @@ func (d *DirectNotice) validate() error {
 	if d.Kind != "" && !known {
 		fields["kind"] = "未知的系统消息类型"
 	}
-	if len(d.Data) > 20 {
-		fields["data"] = "最多 20 项"
-	}
 	for k, v := range d.Data {
-		if !dataKeyPattern.MatchString(k) || utf8.RuneCountInString(v) > 200 {
-			fields["data"] = "键须为小写字母、数字或下划线，值最多 200 个字"
+		switch {
+		case !dataKeyPattern.MatchString(k) || !slices.Contains(declared, k):
+			fields["data"] = "只能填写该类系统消息的字段：" + strings.Join(declared, "、")
+		case v != "" && !fieldRules[k].MatchString(v):
+			fields["data."+k] = dataRule
 		}
 	}
 	for _, f := range declared {
 		if strings.TrimSpace(d.Data[f]) == "" {
 			fields["data."+f] = "该类系统消息须填写"
 		}
+	}
+	switch want := kindTargets[d.Kind]; {
+	case d.Target == nil && d.Kind != "":
+		fields["target"] = "该类系统消息须指明所涉对象"
+	case d.Target == nil:
+	case !d.Target.valid() || (want != "" && d.Target.Type != want):
+		fields["target"] = "对象类型或编号无效"
 	}
 	return apperr.Fields(fields)
 }
@@ -157,6 +171,9 @@ func (s *Service) sendDirect(tx *gorm.DB, d DirectNotice) error {
 	n := &Notice{
 		DepartmentID: d.DepartmentID, Title: title, Body: d.Body, Category: d.Category, Kind: string(d.Kind),
 		PublishAt: &now, Status: StatusPublished, PublishedAt: &now, Source: &source, CreatedAt: now, UpdatedAt: now,
+	}
+	if d.Target != nil {
+		n.TargetType, n.TargetID = d.Target.Type, d.Target.ID
 	}
 	if t, ok := s.cfg.Templates[d.Kind]; ok && d.Kind != "" {
 		data, err := json.Marshal(kindData(t, title, d.Body, d.Data, now))

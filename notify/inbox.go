@@ -11,12 +11,18 @@ import (
 	"gorm.io/gorm"
 )
 
-// InboxItem is a notice as its recipient sees it. A withdrawn notice stays
-// in the inbox of those who received it, without its body.
+// InboxItem is a notice as its recipient sees it in a list: the start of
+// its body (Summary) stands for the body, which only the notice's own read
+// (InboxNotice) carries. A system notice has its Kind and names what it is
+// about (Target), which the mini program opens; a department's notice has
+// neither. A withdrawn notice stays in the inbox of those who received it,
+// without its body.
 type InboxItem struct {
 	ID          int64      `json:"id,string"`
 	Title       string     `json:"title"`
-	Body        string     `json:"body"`
+	Summary     string     `json:"summary"`
+	Kind        string     `json:"kind"`
+	Target      *Target    `json:"target"`
 	Category    string     `json:"category"`
 	RequireAck  bool       `json:"require_ack"`
 	Status      string     `json:"status"` // published, withdrawn or expired
@@ -28,10 +34,19 @@ type InboxItem struct {
 	AckedAt     *time.Time `json:"acked_at"`
 }
 
+// InboxNotice is one notice of the inbox with its whole body.
+type InboxNotice struct {
+	InboxItem
+	Body string `json:"body"`
+}
+
 type inboxRow struct {
 	NoticeID    int64
 	Title       string
-	Body        string
+	Body        string // in a list, its first summaryPrefix characters
+	Kind        string
+	TargetType  string
+	TargetID    string
 	Category    string
 	RequireAck  bool
 	Status      string
@@ -42,23 +57,30 @@ type inboxRow struct {
 	AckedAt     *time.Time
 }
 
-func (r inboxRow) item(now time.Time) InboxItem {
-	it := InboxItem{
-		ID: r.NoticeID, Title: r.Title, Body: r.Body, Category: r.Category, RequireAck: r.RequireAck,
-		Status: r.Status, PublishedAt: r.PublishedAt, ExpiresAt: r.ExpiresAt, WithdrawnAt: r.WithdrawnAt,
-		Read: r.ReadAt != nil, ReadAt: r.ReadAt, AckedAt: r.AckedAt,
-	}
+func (r inboxRow) item(now time.Time) InboxNotice {
+	it := InboxNotice{InboxItem: InboxItem{
+		ID: r.NoticeID, Title: r.Title, Kind: r.Kind, Target: targetOf(r.TargetType, r.TargetID), Category: r.Category,
+		RequireAck: r.RequireAck, Status: r.Status, PublishedAt: r.PublishedAt, ExpiresAt: r.ExpiresAt,
+		WithdrawnAt: r.WithdrawnAt, Read: r.ReadAt != nil, ReadAt: r.ReadAt, AckedAt: r.AckedAt,
+	}, Body: r.Body}
 	switch {
 	case it.Status == StatusWithdrawn:
 		it.Body = ""
 	case it.ExpiresAt != nil && !it.ExpiresAt.After(now):
 		it.Status = StatusExpired
 	}
+	it.Summary = summarize(it.Body)
 	return it
 }
 
-const inboxColumns = `r.notice_id, n.title, n.body, n.category, n.require_ack, n.status, n.published_at,
-	n.expires_at, n.withdrawn_at, r.read_at, r.acked_at`
+// inboxColumns are what an inbox item shows; body is the whole body in a
+// notice's own read and its start in a list (inboxListColumns).
+const inboxColumns = `r.notice_id, n.title, n.body, n.kind, n.target_type, n.target_id, n.category, n.require_ack, n.status,
+	n.published_at, n.expires_at, n.withdrawn_at, r.read_at, r.acked_at`
+
+// inboxListColumns read only the start of each body (SUBSTR counts
+// characters in both SQLite and MySQL): a body may be 20,000 characters.
+var inboxListColumns = strings.Replace(inboxColumns, "n.body", "SUBSTR(n.body, 1, "+strconv.Itoa(summaryPrefix)+") AS body", 1)
 
 // InboxFilter selects a page of a resident's inbox.
 type InboxFilter struct {
@@ -75,7 +97,7 @@ var ErrBadCursor = errors.New("bad inbox cursor")
 // is the cursor of the next page ("" on the last).
 func (s *Service) Inbox(ctx context.Context, residentID int64, f InboxFilter) (items []InboxItem, next string, err error) {
 	now := s.clock()
-	q := s.db.WithContext(ctx).Table("notice_recipients r").Select(inboxColumns).
+	q := s.db.WithContext(ctx).Table("notice_recipients r").Select(inboxListColumns).
 		Joins("JOIN notices n ON n.id = r.notice_id").
 		Where("r.resident_id = ?", residentID).
 		Where("(n.expires_at IS NULL OR n.expires_at > ?)", now)
@@ -100,7 +122,7 @@ func (s *Service) Inbox(ctx context.Context, residentID int64, f InboxFilter) (i
 	}
 	items = make([]InboxItem, len(rows))
 	for i, r := range rows {
-		items[i] = r.item(now)
+		items[i] = r.item(now).InboxItem
 	}
 	return items, next, nil
 }
@@ -149,7 +171,7 @@ func (s *Service) inboxItem(tx *gorm.DB, residentID, noticeID int64) (*inboxRow,
 
 // Open returns one notice of the resident's inbox and marks it read. It
 // returns ErrNotFound unless the resident was among its recipients.
-func (s *Service) Open(ctx context.Context, residentID, noticeID int64) (*InboxItem, error) {
+func (s *Service) Open(ctx context.Context, residentID, noticeID int64) (*InboxNotice, error) {
 	now := s.clock()
 	gdb := s.db.WithContext(ctx)
 	r, err := s.inboxItem(gdb, residentID, noticeID)
@@ -172,7 +194,7 @@ func (s *Service) Open(ctx context.Context, residentID, noticeID int64) (*InboxI
 // it). Acknowledging twice keeps the first time. It returns ErrNotFound
 // unless the resident received it, ErrNotRequired if it asks for no
 // acknowledgement and ErrNotAvailable if it was withdrawn or has expired.
-func (s *Service) Ack(ctx context.Context, residentID, noticeID int64) (*InboxItem, error) {
+func (s *Service) Ack(ctx context.Context, residentID, noticeID int64) (*InboxNotice, error) {
 	now := s.clock()
 	gdb := s.db.WithContext(ctx)
 	r, err := s.inboxItem(gdb, residentID, noticeID)

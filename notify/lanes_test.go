@@ -171,7 +171,8 @@ func TestQuietHoursAndCap(t *testing.T) {
 	w.now = at(8, 1).AddDate(0, 0, 1)
 	routine = append(routine, w.publish("activity", "TPL_Q2", false), w.publish("policy", "TPL_Q3", false))
 	err := w.s.SendDirect(context.Background(), DirectNotice{Kind: KindDeductionRecorded, Title: "扣分通知", Body: "b",
-		ResidentIDs: w.ids, Source: "ded:1", Data: map[string]string{"case_ref": "C-1", "points": "10", "deadline": "2026-06-01"}})
+		ResidentIDs: w.ids, Source: "ded:1", Data: map[string]string{"points": "10", "deadline": "2026-06-01"},
+		Target: &Target{Type: TargetDeduction, ID: "1"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -295,11 +296,12 @@ func TestLongTermConsent(t *testing.T) {
 func TestSystemMessageByWeChat(t *testing.T) {
 	w := newLaneWorld(t, 2, "sys", "TPL_DED")
 	w.s.Configure(Config{Templates: map[SystemKind]KindTemplate{
-		KindDeductionRecorded: {TemplateID: "TPL_DED", Fields: map[string]string{"thing1": "title", "character_string2": "case_ref", "time3": "time"}},
+		KindDeductionRecorded: {TemplateID: "TPL_DED", Fields: map[string]string{"thing1": "title", "number2": "points", "time3": "time"}},
 	}})
 	ctx := context.Background()
-	d := DirectNotice{Kind: KindDeductionRecorded, Title: "您有一条扣分记录", Body: "依据福田城管罚〔2026〕12号扣 10 分，可在 30 日内申诉。",
-		ResidentIDs: w.ids[:1], Source: "deduction:1", Data: map[string]string{"case_ref": "福田城管罚〔2026〕12号", "points": "10", "deadline": "2026-05-31"}}
+	d := DirectNotice{Kind: KindDeductionRecorded, Title: "您有一条扣分记录", Body: "您的积分被扣减 10 分，可在 30 日内申诉。",
+		ResidentIDs: w.ids[:1], Source: "deduction:1", Data: map[string]string{"points": "10", "deadline": "2026-05-31"},
+		Target: &Target{Type: TargetDeduction, ID: "1"}}
 
 	// Rolled back with the caller's change: nothing remains.
 	err := w.db.Transaction(func(tx *gorm.DB) error {
@@ -339,16 +341,16 @@ func TestSystemMessageByWeChat(t *testing.T) {
 			got = append(got, m)
 		}
 	}
-	if len(got) != 1 || got[0].Data["character_string2"] != "福田城管罚〔2026〕12号" || got[0].Data["thing1"] != "您有一条扣分记录" ||
-		got[0].Data["time3"] != "2026-05-01 10:00" {
+	if len(got) != 1 || got[0].Data["number2"] != "10" || got[0].Data["thing1"] != "您有一条扣分记录" ||
+		got[0].Data["time3"] != "2026-05-01 10:00" || got[0].Page != "pages/points/transaction?id=1" {
 		t.Fatalf("sent %+v", got)
 	}
 
 	d.Source, d.Data = "deduction:2", map[string]string{"points": "10"}
 	err = w.s.SendDirect(ctx, d)
 	var ae *apperr.Error
-	if !errorsAsApp(err, &ae) || ae.Fields["data.case_ref"] == "" || ae.Fields["data.deadline"] == "" {
-		t.Fatalf("SendDirect without case_ref: %v, want invalid_argument naming data.case_ref", err)
+	if !errorsAsApp(err, &ae) || ae.Fields["data.deadline"] == "" {
+		t.Fatalf("SendDirect without deadline: %v, want invalid_argument naming data.deadline", err)
 	}
 }
 

@@ -63,8 +63,8 @@ func (f *Filter) Validate() error {
 	return apperr.Fields(fields)
 }
 
-// Find lists the notices within m's scope (those FindByID returns),
-// system notices included, newest first, narrowed by f. next is the cursor
+// Find lists the departments' notices within m's scope (those FindByID
+// returns), newest first; system notices are not listed, narrowed by f. next is the cursor
 // of the next page (0 on the last). It returns an invalid_argument error
 // naming a bad filter field.
 func (s *Service) Find(ctx context.Context, m *staff.Member, r StreetRegions, f Filter) (items []Notice, next int64, err error) {
@@ -76,7 +76,8 @@ func (s *Service) Find(ctx context.Context, m *staff.Member, r StreetRegions, f 
 	// The department is filtered in SQL; the streets an audience reaches are
 	// in its JSON, so a street-scoped member's pages are filled batch by batch.
 	find := func(before int64, n int) ([]Notice, error) {
-		q := by.Filter(s.db.WithContext(ctx).Model(&Notice{}), staff.Columns{Department: "department_id"})
+		q := by.Filter(s.db.WithContext(ctx).Model(&Notice{}), staff.Columns{Department: "department_id"}).
+			Where("source IS NULL")
 		switch f.Status {
 		case "":
 		case StatusPublished:
@@ -179,7 +180,8 @@ func (p Patch) apply(d Draft) Draft {
 // Update edits a draft, or a rejected notice, which goes back to draft
 // (its reject reason stays in its history) to be submitted again. The
 // result is validated whole, like a new draft. It returns ErrNotFound for
-// a notice outside m's scope, ErrWrongState for one past review, an
+// a notice outside m's scope, ErrSystemNotice for a system notice,
+// ErrWrongState for one past review, an
 // invalid_argument error naming the bad fields and a permission_denied one
 // naming the audience's field that reaches beyond m's streets.
 func (s *Service) Update(ctx context.Context, m *staff.Member, r StreetRegions, id int64, p Patch) (*Notice, error) {
@@ -193,6 +195,9 @@ func (s *Service) Update(ctx context.Context, m *staff.Member, r StreetRegions, 
 		}
 		if err != nil {
 			return err
+		}
+		if n.System() {
+			return ErrSystemNotice
 		}
 		staff.AuditDetail(ctx, "notice "+strconv.FormatInt(n.ID, 10)+" edited")
 		if n.Status != StatusDraft && n.Status != StatusRejected {

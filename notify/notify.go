@@ -30,6 +30,10 @@ var (
 	ErrOwnReview    = apperr.New(apperr.PermissionDenied, "不能审核自己撰写的通知")
 	ErrNotRequired  = apperr.New(apperr.Conflict, "该通知无需确认")
 	ErrNotAvailable = apperr.New(apperr.Conflict, "该通知已撤回或已过期")
+	// ErrSystemNotice refuses to edit, review or withdraw a system notice
+	// (details.reason "system_notice"): it is a fixed text about the
+	// resident's own affairs, not a department's notice.
+	ErrSystemNotice = apperr.New(apperr.Conflict, "系统消息不是部门通知，不能修改、审核或撤回").With("reason", "system_notice")
 )
 
 // Notice statuses as stored. "expired" is never stored: a published notice
@@ -48,6 +52,9 @@ const (
 var Categories = []string{"policy", "health", "activity", "warning"}
 
 // Subscribe is the WeChat subscribe message a published notice also sends.
+// Page is the mini program page it opens, built by the server (the notice
+// itself, or what a system notice is about: Target.Page); a page given in
+// a draft is ignored.
 type Subscribe struct {
 	TemplateID string        `json:"template_id"`
 	Data       SubscribeData `json:"data"`
@@ -84,14 +91,20 @@ type Notice struct {
 
 	SubscribeTemplateID string  `json:"-"`
 	SubscribeData       string  `json:"-"`
-	SubscribePage       string  `json:"-"`
+	SubscribePage       string  `json:"-"` // no longer written: the page is built (pageOf)
 	Source              *string `json:"-"`
+	TargetType          string  `json:"-"` // what a system notice is about (Target)
+	TargetID            string  `json:"-"`
 }
+
+// System reports whether n is a system notice (SendDirect), not a
+// department's: it was never reviewed and can't be edited or withdrawn.
+func (n *Notice) System() bool { return n.Source != nil }
 
 // fill derives the fields not stored as such.
 func (n *Notice) fill(now time.Time) {
 	if n.SubscribeTemplateID != "" {
-		n.Subscribe = &Subscribe{TemplateID: n.SubscribeTemplateID, Page: n.SubscribePage}
+		n.Subscribe = &Subscribe{TemplateID: n.SubscribeTemplateID, Page: pageOf(n.ID, n.TargetType, n.TargetID)}
 		_ = json.Unmarshal([]byte(n.SubscribeData), &n.Subscribe.Data)
 	}
 	if n.Status == StatusPublished && n.ExpiresAt != nil && !n.ExpiresAt.After(now) {
@@ -160,8 +173,9 @@ func (d *Draft) Validate(r Regions, now time.Time) error {
 		fields["sms"] = "仅 warning、health 类通知可加发短信"
 	}
 	if sub := d.Subscribe; sub != nil {
-		if sub.TemplateID == "" || len(sub.TemplateID) > 64 {
-			fields["subscribe.template_id"] = "须为 1–64 个字符的模板 ID"
+		// A blank template can't be sent: refused, never sent inbox-only.
+		if !templateIDPattern.MatchString(sub.TemplateID) {
+			fields["subscribe.template_id"] = "须选择订阅消息模板（1–64 个字母、数字、_ 或 -）"
 		}
 		if len(sub.Data) == 0 || len(sub.Data) > 20 {
 			fields["subscribe.data"] = "须有 1–20 个模板字段"
@@ -258,7 +272,7 @@ func (n *Notice) setDraft(d Draft) error {
 		if err != nil {
 			return err
 		}
-		n.SubscribeTemplateID, n.SubscribeData, n.SubscribePage = d.Subscribe.TemplateID, string(data), d.Subscribe.Page
+		n.SubscribeTemplateID, n.SubscribeData = d.Subscribe.TemplateID, string(data)
 	}
 	return nil
 }
@@ -268,7 +282,7 @@ func (n *Notice) draft() Draft {
 	d := Draft{Title: n.Title, Body: n.Body, Category: n.Category, Audience: n.Audience, PublishAt: n.PublishAt,
 		ExpiresAt: n.ExpiresAt, RequireAck: n.RequireAck, SMS: n.SMS}
 	if n.SubscribeTemplateID != "" {
-		d.Subscribe = &Subscribe{TemplateID: n.SubscribeTemplateID, Page: n.SubscribePage}
+		d.Subscribe = &Subscribe{TemplateID: n.SubscribeTemplateID}
 		_ = json.Unmarshal([]byte(n.SubscribeData), &d.Subscribe.Data)
 	}
 	return d
@@ -282,13 +296,14 @@ func utcPtr(t *time.Time) *time.Time {
 	return &u
 }
 
-// FindByID returns a notice within m's scope with its history. It returns
-// ErrNotFound for a notice outside it (another department's, or one whose
-// audience reaches beyond m's streets).
+// FindByID returns a department's notice within m's scope with its
+// history. It returns ErrNotFound for a notice outside it (another
+// department's, or one whose audience reaches beyond m's streets) and for
+// a system notice, which is no department's notice.
 func (s *Service) FindByID(ctx context.Context, m *staff.Member, r StreetRegions, id int64) (*Notice, []Event, error) {
 	var n Notice
 	err := s.db.WithContext(ctx).Where("id = ?", id).Take(&n).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && !visible(m.Scope(), &n, r)) {
+	if errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && (!visible(m.Scope(), &n, r) || n.System())) {
 		return nil, nil, ErrNotFound
 	}
 	if err != nil {
@@ -312,6 +327,8 @@ func (s *Service) FindByID(ctx context.Context, m *staff.Member, r StreetRegions
 // transition moves notice id from one of from to status to for actor m,
 // after check has approved the locked row, and records the event. A notice
 // outside m's scope is ErrNotFound.
+// A system notice is ErrSystemNotice: only departments' notices have a
+// life of review and withdrawal.
 func (s *Service) transition(ctx context.Context, m *staff.Member, r StreetRegions, id int64, action, to, reason string,
 	from []string, check func(n *Notice) error, also func(tx *gorm.DB, n *Notice) error) (*Notice, error) {
 	var n Notice
@@ -324,6 +341,9 @@ func (s *Service) transition(ctx context.Context, m *staff.Member, r StreetRegio
 		}
 		if err != nil {
 			return err
+		}
+		if n.System() {
+			return ErrSystemNotice
 		}
 		if check != nil {
 			if err := check(&n); err != nil {

@@ -92,12 +92,14 @@ type sendRules struct {
 	underCap bool      // routine sends still to pass the daily cap
 }
 
-// rulesFor decides how notice n's sends are queued at now: urgent ones at
-// once; routine ones held until quiet hours end, and subject to the daily
-// cap unless the cap is off or the notice is about the resident's own
-// affairs (capExempt).
+// rulesFor decides how notice n's sends are queued at now: urgent ones
+// (a department's warning or health notice) at once; routine ones held
+// until quiet hours end, and subject to the daily cap unless the cap is
+// off or the notice is about the resident's own affairs (capExempt).
 func (s *Service) rulesFor(n *Notice, now time.Time) sendRules {
-	r := sendRules{urgent: IsUrgent(n.Category), status: "pending", due: now}
+	// A system message is never an emergency, whatever its category (a
+	// declaration's reminder is "health"): it waits out quiet hours.
+	r := sendRules{urgent: IsUrgent(n.Category) && n.Kind == "", status: "pending", due: now}
 	if r.urgent {
 		return r
 	}

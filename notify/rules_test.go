@@ -54,12 +54,12 @@ func TestParseQuietHours(t *testing.T) {
 }
 
 func TestParseTemplates(t *testing.T) {
-	got, err := ParseTemplates("deduction_recorded=TPL_A:thing1=title,character_string2=case_ref,time3=time; appeal_decided=TPL-B:phrase1=result")
+	got, err := ParseTemplates("deduction_recorded=TPL_A:thing1=title,number2=points,time3=time; appeal_decided=TPL-B:phrase1=result")
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := map[SystemKind]KindTemplate{
-		KindDeductionRecorded: {TemplateID: "TPL_A", Fields: map[string]string{"thing1": "title", "character_string2": "case_ref", "time3": "time"}},
+		KindDeductionRecorded: {TemplateID: "TPL_A", Fields: map[string]string{"thing1": "title", "number2": "points", "time3": "time"}},
 		KindAppealDecided:     {TemplateID: "TPL-B", Fields: map[string]string{"phrase1": "result"}},
 	}
 	if len(got) != len(want) {

@@ -46,6 +46,9 @@ func (subscriptionEvent) TableName() string { return "subscription_events" }
 
 var templateIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
+// ValidTemplateID reports whether id has the shape of a WeChat template ID.
+func ValidTemplateID(id string) bool { return templateIDPattern.MatchString(id) }
+
 // errMsgKey is the key of wx.requestSubscribeMessage's own status in its
 // result object, next to the templates' results.
 const errMsgKey = "errMsg"

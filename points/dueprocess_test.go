@@ -2,6 +2,7 @@ package points
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -60,13 +61,21 @@ func newDueProcess(t *testing.T) *dueProcessFixture {
 }
 
 // inbox returns the titles and bodies of the resident's inbox.
-func (f *dueProcessFixture) inbox(t *testing.T) []notify.InboxItem {
+func (f *dueProcessFixture) inbox(t *testing.T) []notify.InboxNotice {
 	t.Helper()
 	items, _, err := f.notify.Inbox(ctx, f.id, notify.InboxFilter{Limit: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return items
+	out := make([]notify.InboxNotice, len(items))
+	for i, it := range items {
+		n, err := f.notify.Open(ctx, f.id, it.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[i] = *n
+	}
+	return out
 }
 
 // TestDeductionNotice: a deduction tells the resident in their inbox, with
@@ -111,13 +120,18 @@ func TestDeductionNotice(t *testing.T) {
 		t.Fatalf("inbox holds %d notices, want 1: %+v", len(items), items)
 	}
 	n := items[0]
-	for _, s := range []string{"福田城管罚〔2026〕12号", "12 分", "2026年12月1日", "申诉"} {
+	for _, s := range []string{"12 分", "2026年12月1日", "申诉", "编号 " + strconv.FormatInt(first.ID, 10)} {
 		if !strings.Contains(n.Body, s) {
 			t.Errorf("notice body %q does not name %q", n.Body, s)
 		}
 	}
-	if strings.Contains(n.Body, "占道经营") || strings.Contains(n.Title, "占道经营") {
-		t.Errorf("notice pushes the officer's reason: %+v", n)
+	for _, typed := range []string{"占道经营", "福田城管罚"} {
+		if strings.Contains(n.Body, typed) || strings.Contains(n.Title, typed) {
+			t.Errorf("notice pushes the officer's words %q: %+v", typed, n)
+		}
+	}
+	if n.Target == nil || *n.Target != (notify.Target{Type: "points_transaction", ID: strconv.FormatInt(first.ID, 10)}) {
+		t.Errorf("notice target %+v, want the deduction", n.Target)
 	}
 	var kind string
 	var dept *int64
@@ -247,7 +261,7 @@ func TestAppealDecidedNotice(t *testing.T) {
 		if approve {
 			want = "申诉成立"
 		}
-		if !strings.Contains(n.Body, want) || !strings.Contains(n.Body, "FT-9") || strings.Contains(n.Body, "监控录像") {
+		if !strings.Contains(n.Body, want) || strings.Contains(n.Body, "FT-9") || strings.Contains(n.Body, "监控录像") {
 			t.Fatalf("approve=%v: decision notice %q", approve, n.Body)
 		}
 		wantBalance := int64(20)

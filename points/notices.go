@@ -46,45 +46,49 @@ func lastDay(deadline time.Time) string {
 }
 
 // deductionNotice is the fixed system notice telling a resident of
-// deduction t, recorded for department dept: the case, the points, the
-// appeal deadline and where to appeal. The officer's reason is not pushed:
-// the resident reads it in the transaction view.
+// deduction t, recorded for department dept: the points, the record's
+// number, the appeal deadline and where to appeal. Neither the case
+// reference nor the officer's reason is pushed (both are an officer's
+// words, unreviewed): the resident reads them in the transaction view,
+// which the notice links to.
 func deductionNotice(t *Transaction, dept *int64) notify.DirectNotice {
-	caseRef, points := strOf(t.CaseRef), strconv.FormatInt(-t.Delta, 10)
+	id, points := strconv.FormatInt(t.ID, 10), strconv.FormatInt(-t.Delta, 10)
 	deadline := deadlineOf(t)
 	return notify.DirectNotice{
 		Kind:  notify.KindDeductionRecorded,
 		Title: "积分扣减通知",
-		Body: "您的个人积分因案件「" + caseRef + "」被扣减 " + points + " 分。扣分原因可在「i福田」小程序「我的积分 › 积分明细」中查看。" +
+		Body: "您的个人积分被扣减 " + points + " 分（扣分记录编号 " + id + "）。所涉案件和扣分原因可在「i福田」小程序「我的积分 › 积分明细」中查看。" +
 			"如有异议，请于 " + lastDay(deadline) + "（含当日）前在该条扣分记录中提出申诉，逾期不再受理；" +
 			"申诉成立的，扣减的积分将全部退回。",
 		ResidentIDs: []int64{t.ResidentID},
 		Data: map[string]string{
-			"case_ref": caseRef,
 			"points":   points,
-			"deadline": lastDay(deadline) + " 23:59",
+			"deadline": deadline.Add(-time.Minute).In(district.Zone).Format("2006-01-02 15:04"),
 		},
-		Source:       "points:deduction:" + strconv.FormatInt(t.ID, 10),
+		Target:       &notify.Target{Type: notify.TargetDeduction, ID: id},
+		Source:       "points:deduction:" + id,
 		DepartmentID: dept,
 	}
 }
 
 // appealDecidedNotice is the fixed system notice telling a resident that
-// their appeal ap against deduction d was decided. The officer's note is
-// not pushed: the resident reads it in their appeals.
+// their appeal ap against deduction d was decided. The officer's note and
+// the case reference are not pushed: the resident reads them in their
+// appeals, which the notice links to.
 func appealDecidedNotice(ap *Appeal, d *Transaction) notify.DirectNotice {
-	caseRef, points := strOf(d.CaseRef), strconv.FormatInt(-d.Delta, 10)
-	result, body := "申诉未获支持，维持扣分", "经审核，申诉未获支持，扣分维持不变。"
+	points := strconv.FormatInt(-d.Delta, 10)
+	result, body := notify.ResultAppealDismissed, "经审核，申诉未获支持，扣分维持不变。"
 	if ap.Status == "approved" {
-		result, body = "申诉成立，已撤销扣分", "经审核，申诉成立，已撤销该扣分，"+points+" 分已退回您的积分账户。"
+		result, body = notify.ResultAppealUpheld, "经审核，申诉成立，已撤销该扣分，"+points+" 分已退回您的积分账户。"
 	}
 	return notify.DirectNotice{
 		Kind:  notify.KindAppealDecided,
 		Title: "积分申诉处理结果",
-		Body: "您对案件「" + caseRef + "」扣减 " + points + " 分提出的申诉已处理。" + body +
+		Body: "您对扣分记录（编号 " + strconv.FormatInt(d.ID, 10) + "，扣减 " + points + " 分）提出的申诉已处理。" + body +
 			"处理说明可在「i福田」小程序「我的积分 › 我的申诉」中查看。",
 		ResidentIDs:  []int64{ap.ResidentID},
 		Data:         map[string]string{"result": result},
+		Target:       &notify.Target{Type: notify.TargetAppeal, ID: strconv.FormatInt(ap.ID, 10)},
 		Source:       "points:appeal:" + strconv.FormatInt(ap.ID, 10),
 		DepartmentID: ap.DepartmentID,
 	}

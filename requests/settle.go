@@ -112,41 +112,28 @@ func (s *Service) runSettle(ctx context.Context, payload []byte) error {
 	return errors.Join(errs...)
 }
 
-// notice sends the resident a fixed system text: the category, the
-// department and the dates; never the officer's words, which the resident
-// reads in the request itself.
+// notice sends the resident a fixed system text: the request's number and
+// dates; never the officer's words, nor the category's or department's
+// names (staff write those too), which the resident reads in the request
+// itself, linked from the notice.
 func (s *Service) notice(ctx context.Context, r *Request, kind notify.SystemKind, column string) error {
-	names, err := s.departmentNames(ctx, deptList(r.DepartmentID))
-	if err != nil {
-		return err
-	}
-	dept := "区级平台"
-	if r.DepartmentID != nil {
-		dept = names[*r.DepartmentID]
-	}
-	cat, err := s.category(ctx, s.db, r.Category)
-	if err != nil {
-		return err
-	}
-	catName := r.Category
-	if cat != nil {
-		catName = cat.Name
-	}
-	made := district.Date(r.CreatedAt)
+	made, no := district.Date(r.CreatedAt), strconv.FormatInt(r.ID, 10)
 	d := notify.DirectNotice{Kind: kind, Category: "policy", ResidentIDs: []int64{r.ResidentID}, DepartmentID: r.DepartmentID,
-		Data: map[string]string{"request": fmt.Sprintf("%s诉求（编号 %d）", catName, r.ID), "department": dept}}
+		Data: map[string]string{"request_no": no}, Target: &notify.Target{Type: notify.TargetRequest, ID: no}}
 	switch kind {
 	case notify.KindRequestAccepted:
+		deadline := district.Date(r.DeadlineAt.Add(-1))
 		d.Title = "您的诉求已受理"
-		d.Body = fmt.Sprintf("您于 %s 提交的「%s」诉求已由%s受理，承诺于 %s 前办结。可在「民意速办」中查看办理进度。",
-			made, catName, dept, district.Date(r.DeadlineAt.Add(-1)))
-		d.Source = "request:" + strconv.FormatInt(r.ID, 10) + ":accepted"
+		d.Body = fmt.Sprintf("您于 %s 提交的诉求（编号 %s）已受理，承诺于 %s 前办结。可在「民意速办」中查看办理进度。",
+			made, no, deadline)
+		d.Data["deadline"] = deadline
+		d.Source = "request:" + no + ":accepted"
 	default:
 		d.Title = "您的诉求已答复"
-		d.Body = fmt.Sprintf("您于 %s 提交的「%s」诉求已由%s答复。请在「民意速办」中查看答复，并在 7 天内评价。",
-			made, catName, dept)
+		d.Body = fmt.Sprintf("您于 %s 提交的诉求（编号 %s）已答复。请在「民意速办」中查看答复，并在 7 天内评价。",
+			made, no)
 		// A reopened request is answered again: a notice per answer.
-		d.Source = "request:" + strconv.FormatInt(r.ID, 10) + ":answered:" + strconv.Itoa(r.Reopened)
+		d.Source = "request:" + no + ":answered:" + strconv.Itoa(r.Reopened)
 	}
 	if err := s.notify.SendDirect(ctx, d); err != nil {
 		return fmt.Errorf("request %d notice: %w", r.ID, err)
@@ -194,11 +181,4 @@ func (s *Service) complain(ctx context.Context, r *Request) error {
 	}
 	return s.db.WithContext(ctx).Model(&Request{}).Where("id = ? AND credit_record_id IS NULL", r.ID).
 		Update("credit_record_id", rec).Error
-}
-
-func deptList(d *int64) []int64 {
-	if d == nil {
-		return nil
-	}
-	return []int64{*d}
 }

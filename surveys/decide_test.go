@@ -191,16 +191,16 @@ func TestReminderNotice(t *testing.T) {
 		categ string
 	}{
 		{"Daily", Survey{ID: 7, Kind: Declaration, Recurrence: Daily, Title: "每日健康申报", DepartmentID: &dept},
-			"您尚未填写今天（2026-11-23）的「每日健康申报」，请在小程序中完成。", "health"},
-		{"LongTitleCut", Survey{ID: 7, Kind: Questionnaire, Title: "【紧急】您的社保卡已冻结，请致电 0755-12345678", DepartmentID: &dept},
-			"您尚未填写「【紧急】您的社保卡已冻结，请致电…」，请在小程序中完成。", "activity"},
-		{"SixteenRunesKept", Survey{ID: 7, Kind: Questionnaire, Title: "一二三四五六七八九十一二三四五六", DepartmentID: &dept},
-			"您尚未填写「一二三四五六七八九十一二三四五六」，请在小程序中完成。", "activity"},
+			"您尚未填写今天（2026-11-23）的申报，请在「i福田」小程序中打开本消息完成填写。", "health"},
+		// The title is an editor's words, never quoted.
+		{"TitleNotQuoted", Survey{ID: 7, Kind: Questionnaire, Title: "【紧急】您的社保卡已冻结，请致电 0755-12345678", DepartmentID: &dept},
+			"您有一份问卷尚未填写，请在「i福田」小程序中打开本消息完成填写。", "activity"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			n := reminderNotice(&tc.sv, "2026-11-23", []int64{1, 2})
 			if n.Title != reminderTitle || n.Body != tc.body || n.Category != tc.categ || n.Source != "survey:7:remind:2026-11-23" ||
-				n.DepartmentID != &dept || len(n.ResidentIDs) != 2 {
+				n.DepartmentID != &dept || len(n.ResidentIDs) != 2 || n.Kind != notify.KindSurveyReminder ||
+				*n.Target != (notify.Target{Type: "survey", ID: "7"}) || n.Data["date"] != "2026-11-23" {
 				t.Fatalf("notice=%+v", n)
 			}
 		})

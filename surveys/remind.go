@@ -3,9 +3,8 @@ package surveys
 import (
 	"context"
 	"fmt"
-	"strings"
+	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"gorm.io/gorm"
 
@@ -17,16 +16,14 @@ import (
 
 // A reminder reaches residents' inboxes without the notice review, so
 // staff write nothing into it: its title is fixed and its body a fixed
-// sentence quoting the survey's title, cut short. A survey is reminded
+// sentence naming the survey by reference (the notice links to it, never
+// quoting its title). A survey is reminded
 // about at most once a district day, for that day only, on behalf of its
 // department; the member who asked is kept with it (and audited by the
 // API).
 
 // reminderTitle is the title of every survey reminder.
 const reminderTitle = "问卷填报提醒"
-
-// quotedTitleRunes is how much of a survey's title a reminder quotes.
-const quotedTitleRunes = 16
 
 // Reminder is the day's reminder of a survey.
 type Reminder struct {
@@ -47,28 +44,22 @@ type reminderRow struct {
 // TableName maps reminderRow to its table.
 func (reminderRow) TableName() string { return "survey_reminders" }
 
-// quoteTitle is the part of a survey's title a reminder quotes.
-func quoteTitle(title string) string {
-	title = strings.TrimSpace(title)
-	if utf8.RuneCountInString(title) <= quotedTitleRunes {
-		return title
-	}
-	return strings.TrimSpace(string([]rune(title)[:quotedTitleRunes])) + "…"
-}
-
 // reminderNotice is the fixed notice reminding residents of survey sv on
-// district day day.
+// district day day. It names the survey by reference, never by its title
+// (an editor's words): the resident opens it from the notice.
 func reminderNotice(sv *Survey, day string, residentIDs []int64) notify.DirectNotice {
-	category := "activity"
+	category, what := "activity", "问卷"
 	if sv.Kind == Declaration {
-		category = "health"
+		category, what = "health", "申报"
 	}
-	body := fmt.Sprintf("您尚未填写「%s」，请在小程序中完成。", quoteTitle(sv.Title))
+	body := fmt.Sprintf("您有一份%s尚未填写，请在「i福田」小程序中打开本消息完成填写。", what)
 	if sv.Recurrence == Daily {
-		body = fmt.Sprintf("您尚未填写今天（%s）的「%s」，请在小程序中完成。", day, quoteTitle(sv.Title))
+		body = fmt.Sprintf("您尚未填写今天（%s）的%s，请在「i福田」小程序中打开本消息完成填写。", day, what)
 	}
 	return notify.DirectNotice{
-		Title: reminderTitle, Body: body, Category: category, ResidentIDs: residentIDs,
+		Kind: notify.KindSurveyReminder, Title: reminderTitle, Body: body, Category: category, ResidentIDs: residentIDs,
+		Data:   map[string]string{"date": day},
+		Target: &notify.Target{Type: notify.TargetSurvey, ID: strconv.FormatInt(sv.ID, 10)},
 		Source: fmt.Sprintf("survey:%d:remind:%s", sv.ID, day), DepartmentID: sv.DepartmentID,
 	}
 }

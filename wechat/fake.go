@@ -46,7 +46,8 @@ type Faults struct {
 
 // Fake is a fake WeChat server API for one or more mini programs, speaking
 // WeChat's wire format: jscode2session, cgi-bin/stable_token,
-// wxa/business/getuserphonenumber and cgi-bin/message/subscribe/send, plus
+// wxa/business/getuserphonenumber, cgi-bin/message/subscribe/send and
+// wxaapi/newtmpl/gettemplate (the account's templates: SetTemplates), plus
 // control endpoints under /fake/. Any app id and secret are accepted. It is
 // safe for concurrent use.
 type Fake struct {
@@ -61,6 +62,7 @@ type Fake struct {
 	oneTime  bool              // codes are single-use (40163 when reused)
 	used     map[string]bool   // codes used, when oneTime
 	messages []SentMessage
+	tmpls    []FakeTemplate // the account's subscribe templates
 
 	sec fakeSecurity // content security (fake_security.go)
 }
@@ -73,11 +75,13 @@ func NewFake() *Fake {
 		tokens:  map[string]string{},
 		current: map[string]string{},
 		used:    map[string]bool{},
+		tmpls:   DefaultFakeTemplates(),
 	}
 	f.mux.HandleFunc("GET /sns/jscode2session", f.api(false, f.code2Session))
 	f.mux.HandleFunc("POST /cgi-bin/stable_token", f.stableToken)
 	f.mux.HandleFunc("POST /wxa/business/getuserphonenumber", f.api(true, f.phoneNumber))
 	f.mux.HandleFunc("POST /cgi-bin/message/subscribe/send", f.api(true, f.sendSubscribe))
+	f.mux.HandleFunc("GET /wxaapi/newtmpl/gettemplate", f.api(true, f.listTemplates))
 	f.mux.HandleFunc("GET /fake/subscribe-messages", f.listMessages)
 	f.mux.HandleFunc("GET /fake/faults", f.getFaults)
 	f.mux.HandleFunc("POST /fake/faults", f.postFaults)

@@ -40,6 +40,8 @@ type Client struct {
 	cache    cache.Cache
 	secret   string
 	tokenKey string // the SDK's cache key for the stable access token
+
+	templates templateCache // the account's subscribe templates, kept briefly
 }
 
 // New returns a Client for cfg. It does no I/O.

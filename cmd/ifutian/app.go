@@ -211,7 +211,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *instance, err 
 			collectors.NewDBStatsCollector(db.SQL(a.db), "main"), newJobsCollector(a.Jobs))
 	}
 	a.api, err = api.New(api.Config{
-		Services: a.Services, Log: log, WeChat: a.wechat, PushToken: cfg.PushToken,
+		Services: a.Services, Log: log, WeChat: a.wechat, VerifyTemplates: true, PushToken: cfg.PushToken,
 		Limiter: limiter, Metrics: metrics, OpsToken: cfg.OpsToken, DisableDocs: !cfg.Docs, TrustedProxies: cfg.TrustedProxies,
 		Ready: func(ctx context.Context) error { return db.SQL(a.db).PingContext(ctx) },
 	})

@@ -20,7 +20,7 @@ func TestLoadNotifyConfig(t *testing.T) {
 		}
 	})
 	t.Run("OK", func(t *testing.T) {
-		c, err := loadConfig(env("IFUTIAN_WECHAT_TEMPLATES", "deduction_recorded=TPL_D:thing1=title,character_string2=case_ref",
+		c, err := loadConfig(env("IFUTIAN_WECHAT_TEMPLATES", "deduction_recorded=TPL_D:thing1=title,number2=points",
 			"IFUTIAN_WECHAT_LONG_TERM", "TPL_D, TPL_W", "IFUTIAN_QUIET_HOURS", "off", "IFUTIAN_NOTICE_DAILY_CAP", "0"))
 		if err != nil {
 			t.Fatal(err)
@@ -40,12 +40,14 @@ func TestLoadNotifyConfig(t *testing.T) {
 	}{
 		"ErrTemplatesKind":   {[]string{"IFUTIAN_WECHAT_TEMPLATES", "fortune=TPL:thing1=title"}, "IFUTIAN_WECHAT_TEMPLATES"},
 		"ErrTemplatesSource": {[]string{"IFUTIAN_WECHAT_TEMPLATES", "appeal_decided=TPL:thing1=case_ref"}, "IFUTIAN_WECHAT_TEMPLATES"},
-		"ErrLongTerm":        {[]string{"IFUTIAN_WECHAT_LONG_TERM", "a b"}, "IFUTIAN_WECHAT_LONG_TERM"},
-		"ErrQuietHours":      {[]string{"IFUTIAN_QUIET_HOURS", "night"}, "IFUTIAN_QUIET_HOURS"},
-		"ErrDailyCap":        {[]string{"IFUTIAN_NOTICE_DAILY_CAP", "-1"}, "IFUTIAN_NOTICE_DAILY_CAP"},
-		"ErrHalfSMS":         {[]string{"IFUTIAN_SMS_SECRET_ID", "AKID"}, "IFUTIAN_SMS_SDK_APP_ID"},
-		"ErrSMSRate":         {[]string{"IFUTIAN_SMS_RATE", "fast"}, "IFUTIAN_SMS_RATE"},
-		"ErrSMSURL":          {[]string{"IFUTIAN_SMS_URL", "localhost:9"}, "IFUTIAN_SMS_URL"},
+		// Sources that once quoted staff-written text stop the server.
+		"ErrTemplatesStaffText": {[]string{"IFUTIAN_WECHAT_TEMPLATES", "activity_cancelled=TPL:thing1=activity"}, "IFUTIAN_WECHAT_TEMPLATES"},
+		"ErrLongTerm":           {[]string{"IFUTIAN_WECHAT_LONG_TERM", "a b"}, "IFUTIAN_WECHAT_LONG_TERM"},
+		"ErrQuietHours":         {[]string{"IFUTIAN_QUIET_HOURS", "night"}, "IFUTIAN_QUIET_HOURS"},
+		"ErrDailyCap":           {[]string{"IFUTIAN_NOTICE_DAILY_CAP", "-1"}, "IFUTIAN_NOTICE_DAILY_CAP"},
+		"ErrHalfSMS":            {[]string{"IFUTIAN_SMS_SECRET_ID", "AKID"}, "IFUTIAN_SMS_SDK_APP_ID"},
+		"ErrSMSRate":            {[]string{"IFUTIAN_SMS_RATE", "fast"}, "IFUTIAN_SMS_RATE"},
+		"ErrSMSURL":             {[]string{"IFUTIAN_SMS_URL", "localhost:9"}, "IFUTIAN_SMS_URL"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := loadConfig(env(tc.env...))

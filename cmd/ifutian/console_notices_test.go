@@ -168,12 +168,12 @@ func TestConsoleNoticeStats(t *testing.T) {
 			street, community = "园岭街道", "红荔社区"
 		}
 		s.call("PATCH", "/api/v1/me", token, map[string]any{"street": street, "community": community}, http.StatusOK)
-		s.call("POST", "/api/v1/me/subscriptions", token, map[string]any{"results": map[string]string{"TPL_STATS": "accept"}}, http.StatusOK)
+		s.call("POST", "/api/v1/me/subscriptions", token, map[string]any{"results": map[string]string{"DEMO_WARNING": "accept"}}, http.StatusOK)
 		residents = append(residents, token)
 	}
 	id := s.call("POST", "/api/v1/admin/notices", editor, map[string]any{
 		"title": "台风橙色预警", "body": "请居民减少外出，关好门窗。", "category": "warning", "require_ack": true,
-		"subscribe": map[string]any{"template_id": "TPL_STATS", "data": map[string]any{"thing1": "台风橙色预警"}},
+		"subscribe": map[string]any{"template_id": "DEMO_WARNING", "data": map[string]any{"thing1": "台风橙色预警"}},
 	}, http.StatusCreated)["id"].(string)
 	s.call("POST", "/api/v1/admin/notices/"+id+"/submit", editor, nil, http.StatusOK)
 	s.call("POST", "/api/v1/admin/notices/"+id+"/approve", reviewer, nil, http.StatusOK)

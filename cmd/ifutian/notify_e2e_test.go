@@ -151,10 +151,11 @@ func phase3(t *testing.T, gdb *gorm.DB, key, fakeURL, smsURL string, n int) {
 		SELECT id, 'TPL_E2E_SYS', 1, 0, ? FROM residents`, now)
 	svc := notify.New(gdb)
 	svc.Configure(notify.Config{Templates: map[notify.SystemKind]notify.KindTemplate{
-		notify.KindDeductionRecorded: {TemplateID: "TPL_E2E_SYS", Fields: map[string]string{"thing1": "title", "character_string2": "case_ref"}},
+		notify.KindDeductionRecorded: {TemplateID: "TPL_E2E_SYS", Fields: map[string]string{"thing1": "title", "number2": "points"}},
 	}})
 	err = svc.SendDirect(context.Background(), notify.DirectNotice{Kind: notify.KindDeductionRecorded, Title: "扣分通知", Body: "b",
-		ResidentIDs: ids, Source: "e2e:deduction", Data: map[string]string{"case_ref": "E2E-1", "points": "5", "deadline": "2026-12-31"}})
+		ResidentIDs: ids, Source: "e2e:deduction", Data: map[string]string{"points": "5", "deadline": "2026-12-31"},
+		Target: &notify.Target{Type: notify.TargetDeduction, ID: "1"}})
 	if err != nil {
 		t.Fatal(err)
 	}
