@@ -236,21 +236,20 @@ func (s *Server) staffLogin(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	// Every attempt counts, per username and per client IP, so guessing
-	// is throttled whether it targets one account or many.
-	if err := s.throttle(c, "staff-login-user:"+staff.NormalizeUsername(req.Username), s.Limits.StaffLoginPerUser); err != nil {
-		s.fail(c, err)
-		return
-	}
-	if err := s.throttle(c, "staff-login-ip:"+c.ClientIP(), s.Limits.StaffLoginPerIP); err != nil {
+	keys := s.loginKeys(c, req.Username)
+	if err := s.loginAllowed(c, keys); err != nil {
 		s.fail(c, err)
 		return
 	}
 	m, err := s.Staff.Authenticate(ctx, req.Username, req.Password)
 	if err != nil {
+		if isWrongPassword(err, "") {
+			s.loginFailed(c, keys)
+		}
 		s.fail(c, err)
 		return
 	}
+	s.loginSucceeded(c, keys)
 	token, exp, err := s.Auth.Issue(ctx, auth.Staff, m.ID)
 	if err != nil {
 		s.fail(c, err)
