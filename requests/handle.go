@@ -26,7 +26,7 @@ type change struct {
 	// scope, for a member's change, is the member's: the answer shows the
 	// call-back number when it covers the request after the change.
 	scope *staff.Scope
-	fill    func(r *Request, upd map[string]any, e *Event) error
+	fill  func(r *Request, upd map[string]any, e *Event) error
 }
 
 // apply loads a request with find, decides ch on it and writes the outcome
