@@ -50,6 +50,18 @@ func TestConsolePoints(t *testing.T) {
 		chromedp.WaitVisible(css(`[data-test=note]`)),
 		chromedp.SendKeys(css(`[data-test=note]`), "经核实当天不在现场"),
 		chromedp.Click(css(`[data-test=approve]`)),
+		// A decision the resident is told of asks to confirm; cancelling decides nothing.
+		chromedp.WaitVisible(css(`.el-message-box__btns`)),
+		chromedp.Click(css(`.el-message-box__btns .el-button:not(.el-button--primary)`)),
+		waitJS(`!document.querySelector('.el-message-box')`), // gone once it has faded out
+	)
+	if its := items(s.call("GET", "/api/v1/points/appeals", resident, nil, http.StatusOK)); len(its) != 1 || its[0]["status"] != "pending" {
+		t.Fatalf("the appeal after cancelling the confirmation: %v", its)
+	}
+	tb.run("confirm the decision",
+		chromedp.Click(css(`[data-test=approve]`)),
+		chromedp.WaitVisible(css(`.el-message-box__btns .el-button--primary`)),
+		chromedp.Click(css(`.el-message-box__btns .el-button--primary`)),
 		waitJS(`!document.querySelector('[data-test=decide-`+ap["id"].(string)+`]')`),
 	)
 	mine := s.call("GET", "/api/v1/points/appeals", resident, nil, http.StatusOK)
