@@ -243,3 +243,18 @@ func TestStaffLoginOfficeBehindNAT(t *testing.T) {
 		}
 	}
 }
+
+// TestChangePasswordCountsWrongOldPassword: a stolen session guessing the
+// member's password through change-password meets the sign-in throttle of
+// the member at that address; a right change is not counted.
+func TestChangePasswordCountsWrongOldPassword(t *testing.T) {
+	e := newEnv(t)
+	tok, _ := e.staffer([]staff.Role{staff.Editor})
+	n := DefaultLimits.StaffLoginPerPair.Count
+	for i := range n {
+		wantError(t, e.do("POST", "/api/v1/auth/change-password", tok, map[string]string{"old_password": fmt.Sprintf("guess-%d", i), "new_password": "a-new-password-1"}),
+			http.StatusBadRequest, "invalid_argument", "old_password")
+	}
+	wantError(t, e.do("POST", "/api/v1/auth/change-password", tok, map[string]string{"old_password": "password-123456", "new_password": "a-new-password-1"}),
+		http.StatusTooManyRequests, "rate_limited", "")
+}
