@@ -27,19 +27,37 @@ const (
 
 var errForbidden = apperr.New(apperr.PermissionDenied, "无权执行此操作")
 
-// authenticate verifies the bearer token; a missing, tampered, expired or
-// revoked token is 401.
+// authenticate verifies the bearer token, or else the console's session
+// cookie (whose unsafe requests must pass the CSRF check: 403); a missing,
+// tampered, expired or revoked token is 401.
 func (s *Server) authenticate(c *gin.Context) {
 	token, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
+	fromCookie := false
 	if !ok {
-		s.fail(c, apperr.New(apperr.Unauthenticated, "需要登录"))
-		return
+		// The console's session cookie (session_cookie.go), when there is
+		// no bearer token.
+		ck, err := c.Cookie(sessionCookie)
+		if err != nil || ck == "" {
+			s.fail(c, apperr.New(apperr.Unauthenticated, "需要登录"))
+			return
+		}
+		token, fromCookie = ck, true
 	}
 	token = strings.TrimSpace(token)
 	p, err := s.Auth.Verify(c.Request.Context(), token)
 	if err != nil {
 		s.fail(c, err)
 		return
+	}
+	if fromCookie {
+		if p.Kind != auth.Staff { // only staff login sets the cookie
+			s.fail(c, auth.ErrInvalidToken)
+			return
+		}
+		if err := checkCookieRequest(c, token); err != nil {
+			s.fail(c, err)
+			return
+		}
 	}
 	c.Set(principalKey, p)
 	c.Set(tokenKey, token)
@@ -230,30 +248,39 @@ func (s *Server) staffLogin(c *gin.Context) {
 	var req struct {
 		Username string `json:"username" binding:"required,max=64"`
 		Password string `json:"password" binding:"required,max=128"`
+		// Cookie asks for the console's cookie session instead of a token
+		// in the body (session_cookie.go).
+		Cookie bool `json:"cookie"`
 	}
 	if err := bindJSON(c, &req); err != nil {
 		s.fail(c, err)
 		return
 	}
 	ctx := c.Request.Context()
-	// Every attempt counts, per username and per client IP, so guessing
-	// is throttled whether it targets one account or many.
-	if err := s.throttle(c, "staff-login-user:"+staff.NormalizeUsername(req.Username), s.Limits.StaffLoginPerUser); err != nil {
-		s.fail(c, err)
-		return
-	}
-	if err := s.throttle(c, "staff-login-ip:"+c.ClientIP(), s.Limits.StaffLoginPerIP); err != nil {
+	keys := s.loginKeys(c, req.Username)
+	if err := s.loginAllowed(c, keys); err != nil {
 		s.fail(c, err)
 		return
 	}
 	m, err := s.Staff.Authenticate(ctx, req.Username, req.Password)
 	if err != nil {
+		if isWrongPassword(err, "") {
+			s.loginFailed(c, keys)
+		}
 		s.fail(c, err)
 		return
 	}
+	s.loginSucceeded(c, keys)
 	token, exp, err := s.Auth.Issue(ctx, auth.Staff, m.ID)
 	if err != nil {
 		s.fail(c, err)
+		return
+	}
+	if req.Cookie {
+		// The token goes only into the HttpOnly cookie; the page gets the
+		// CSRF token its unsafe requests must repeat.
+		setSessionCookies(c, token, exp)
+		c.JSON(http.StatusOK, gin.H{"csrf_token": csrfToken(token), "expires_at": exp, "staff": m})
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"token": token, "expires_at": exp, "staff": m})
@@ -264,5 +291,6 @@ func (s *Server) logout(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	clearSessionCookies(c)
 	c.Status(http.StatusNoContent)
 }

@@ -214,13 +214,14 @@ func (s *Server) createCreditRecord(c *gin.Context) {
 
 func (s *Server) decideObjection(c *gin.Context) {
 	var req struct {
-		Approve *bool `json:"approve" binding:"required"`
+		Approve *bool  `json:"approve" binding:"required"`
+		Reason  string `json:"reason"` // required: the domain names it when blank
 	}
 	if err := bindJSON(c, &req); err != nil {
 		s.fail(c, err)
 		return
 	}
-	o, err := s.Enterprises.DecideObjection(c.Request.Context(), actor(c), pathID(c, "id"), *req.Approve)
+	o, err := s.Enterprises.DecideObjection(c.Request.Context(), actor(c), pathID(c, "id"), *req.Approve, req.Reason)
 	if err != nil {
 		s.fail(c, err)
 		return

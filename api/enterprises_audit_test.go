@@ -47,7 +47,7 @@ func TestEnterpriseWritesAudited(t *testing.T) {
 	wantStatus(t, rec, http.StatusCreated)
 	var o struct{ ID string }
 	decode(t, rec, &o)
-	wantStatus(t, e.do("POST", "/api/v1/admin/objections/"+o.ID+"/decide", officer, map[string]any{"approve": false}), http.StatusOK)
+	wantStatus(t, e.do("POST", "/api/v1/admin/objections/"+o.ID+"/decide", officer, map[string]any{"approve": false, "reason": "证据不足"}), http.StatusOK)
 	if a := last(t); a.TargetKind != "objections" || a.TargetID != o.ID || a.Detail != "objection "+o.ID+" rejected" {
 		t.Fatalf("decision's entry %+v", a)
 	}

@@ -110,7 +110,7 @@ func TestDueProcessInbox(t *testing.T) {
 		wantStatus(t, rec, http.StatusCreated)
 		var o struct{ ID string }
 		decode(t, rec, &o)
-		wantStatus(t, e.do("POST", "/api/v1/admin/objections/"+o.ID+"/decide", officer, map[string]any{"approve": true}), http.StatusOK)
+		wantStatus(t, e.do("POST", "/api/v1/admin/objections/"+o.ID+"/decide", officer, map[string]any{"approve": true, "reason": "已核实"}), http.StatusOK)
 		got := e.inboxTitles(member)
 		if len(got) != 5 || !strings.HasPrefix(got[0], gradeTitle) || !strings.Contains(got[0], "由 C 级变为 B 级") ||
 			!strings.HasPrefix(got[1], objectionTitle) || !strings.Contains(got[1], "异议成立") {

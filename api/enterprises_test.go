@@ -418,17 +418,61 @@ func TestObjections(t *testing.T) {
 	})
 	t.Run("ErrDecideForbidden", func(t *testing.T) {
 		admin, _ := e.staffer([]staff.Role{staff.DeptAdmin})
-		wantStatus(t, e.do("POST", "/api/v1/admin/objections/"+id+"/decide", admin, map[string]any{"approve": true}), http.StatusForbidden)
-		wantError(t, e.do("POST", "/api/v1/admin/objections/"+id+"/decide", e.officer("莲花街道"), map[string]any{"approve": true}), http.StatusNotFound, "not_found", "")
-		wantError(t, e.do("POST", "/api/v1/admin/objections/"+id+"/decide", officer, map[string]any{}), http.StatusBadRequest, "invalid_argument", "approve")
-		wantStatus(t, e.do("POST", "/api/v1/admin/objections/"+id+"/decide", member, map[string]any{"approve": true}), http.StatusForbidden)
+		wantStatus(t, e.do("POST", "/api/v1/admin/objections/"+id+"/decide", admin, map[string]any{"approve": true, "reason": "已核实"}), http.StatusForbidden)
+		wantError(t, e.do("POST", "/api/v1/admin/objections/"+id+"/decide", e.officer("莲花街道"), map[string]any{"approve": true, "reason": "已核实"}), http.StatusNotFound, "not_found", "")
+		wantError(t, e.do("POST", "/api/v1/admin/objections/"+id+"/decide", officer, map[string]any{"reason": "已核实"}), http.StatusBadRequest, "invalid_argument", "approve")
+		wantStatus(t, e.do("POST", "/api/v1/admin/objections/"+id+"/decide", member, map[string]any{"approve": true, "reason": "已核实"}), http.StatusForbidden)
 		if n := e.count("ratings"); n != 2 {
 			t.Fatalf("ratings=%d, want 2 (no re-rating yet)", n)
 		}
 	})
+	// Regression (issue 21 item 15): a decision was made with no reason
+	// for the objector to read.
+	t.Run("ErrDecideWithoutReason", func(t *testing.T) {
+		for _, body := range []map[string]any{{"approve": true}, {"approve": false, "reason": ""}, {"approve": true, "reason": " \n\t"}, {"approve": true, "reason": strings.Repeat("理", 501)}} {
+			wantError(t, e.do("POST", "/api/v1/admin/objections/"+id+"/decide", officer, body), http.StatusBadRequest, "invalid_argument", "reason")
+		}
+		if n := e.count("ratings"); n != 2 {
+			t.Fatalf("ratings=%d, want 2 (nothing decided)", n)
+		}
+		var status string
+		if err := e.db.Raw("SELECT status FROM credit_objections WHERE id = ?", id).Scan(&status).Error; err != nil || status != "pending" {
+			t.Fatalf("status=%q err=%v, want pending", status, err)
+		}
+	})
 	t.Run("DecideApprove", func(t *testing.T) {
-		rec := e.do("POST", "/api/v1/admin/objections/"+id+"/decide", officer, map[string]any{"approve": true})
+		rec := e.do("POST", "/api/v1/admin/objections/"+id+"/decide", officer, map[string]any{"approve": true, "reason": "  经核实欠款已结清，撤销该记录。 "})
 		wantStatus(t, rec, http.StatusOK)
+		if !strings.Contains(rec.Body.String(), `"decision_reason":"经核实欠款已结清，撤销该记录。"`) {
+			t.Fatalf("decided=%s", rec.Body.String())
+		}
+		// The objector reads the reason in their enterprise view; the
+		// decision's notice is the fixed text and does not carry it.
+		det := e.do("GET", "/api/v1/enterprises/"+uscc, member, nil)
+		wantStatus(t, det, http.StatusOK)
+		var d struct {
+			Objections []struct{ ID, Status, DecisionReason string }
+		}
+		decode(t, det, &d)
+		if len(d.Objections) != 1 || d.Objections[0].ID != id || d.Objections[0].Status != "approved" {
+			t.Fatalf("objector's objections: %s", det.Body.String())
+		}
+		var dr struct {
+			Objections []struct {
+				DecisionReason string `json:"decision_reason"`
+			} `json:"objections"`
+		}
+		decode(t, det, &dr)
+		if dr.Objections[0].DecisionReason != "经核实欠款已结清，撤销该记录。" {
+			t.Fatalf("objector's view lacks the reason: %s", det.Body.String())
+		}
+		var pushed int64
+		if err := e.db.Raw("SELECT COUNT(*) FROM notices WHERE body LIKE ?", "%经核实%").Scan(&pushed).Error; err != nil || pushed != 0 {
+			t.Fatalf("notices quoting the reason: %d (err %v), want 0", pushed, err)
+		}
+		if other := e.do("GET", "/api/v1/enterprises/"+uscc, stranger, nil); other.Code == http.StatusOK && strings.Contains(other.Body.String(), "经核实") {
+			t.Fatalf("a stranger reads the reason: %s", other.Body.String())
+		}
 		if !strings.Contains(rec.Body.String(), `"status":"approved"`) || !strings.Contains(rec.Body.String(), `"grade":"B"`) {
 			t.Fatalf("decided=%s", rec.Body.String())
 		}
@@ -436,7 +480,7 @@ func TestObjections(t *testing.T) {
 		if !strings.Contains(rec.Body.String(), `"factors":[]`) {
 			t.Fatalf("detail after approval=%s", rec.Body.String())
 		}
-		wantError(t, e.do("POST", "/api/v1/admin/objections/"+id+"/decide", officer, map[string]any{"approve": false}), http.StatusConflict, "conflict", "")
+		wantError(t, e.do("POST", "/api/v1/admin/objections/"+id+"/decide", officer, map[string]any{"approve": false, "reason": "再议"}), http.StatusConflict, "conflict", "")
 	})
 }
 

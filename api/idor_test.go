@@ -504,7 +504,7 @@ func idorCases() map[string]idorCase {
 			owner: "X, the department that wrote the disputed record, within the enterprise's street",
 			attack: func(t *testing.T, w *idorWorld) {
 				for _, tok := range []string{w.creditY, w.creditXStreet} {
-					wantDenied(t, w.do("POST", v1+"/admin/objections/"+w.objectionID+"/decide", tok, map[string]any{"approve": true}), "罚款已缴清")
+					wantDenied(t, w.do("POST", v1+"/admin/objections/"+w.objectionID+"/decide", tok, map[string]any{"approve": true, "reason": "已核实"}), "罚款已缴清")
 				}
 			},
 		},
@@ -786,7 +786,7 @@ func TestIDOR(t *testing.T) {
 		}
 		wantStatus(t, w.do("POST", v1+"/admin/points/appeals/"+w.appealID+"/decide", w.pointsX, map[string]any{"approve": false}), http.StatusOK)
 		wantStatus(t, w.do("POST", v1+"/admin/enterprise-bindings/"+w.bindingID+"/decide", w.creditX, map[string]any{"approve": false}), http.StatusOK)
-		wantStatus(t, w.do("POST", v1+"/admin/objections/"+w.objectionID+"/decide", w.creditX, map[string]any{"approve": false}), http.StatusOK)
+		wantStatus(t, w.do("POST", v1+"/admin/objections/"+w.objectionID+"/decide", w.creditX, map[string]any{"approve": false, "reason": "已核实"}), http.StatusOK)
 		wantStatus(t, w.do("GET", v1+"/admin/enterprises/"+w.e1, w.creditY, nil), http.StatusOK)
 		rec = w.do("GET", v1+"/admin/benefit-programs/"+w.programID+"/matches", w.creditX, nil)
 		wantStatus(t, rec, http.StatusOK)

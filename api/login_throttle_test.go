@@ -15,7 +15,7 @@ import (
 // logs in as it (padding, case) shares one budget, so padding variants do
 // not buy fresh guesses; a forged X-Forwarded-For does not either.
 func TestStaffLoginThrottleOneUsername(t *testing.T) {
-	e := newEnv(t) // DefaultLimits: 5 attempts per username
+	e := newEnv(t) // DefaultLimits: 5 failures per username and address
 	_, m := e.staffer([]staff.Role{staff.Editor})
 	pads := []string{" ", "\t", "\n", "\u3000", "\u00a0", "  \t"}
 	login := func(i int, password string) int {
@@ -35,8 +35,8 @@ func TestStaffLoginThrottleOneUsername(t *testing.T) {
 			t.Fatalf("attempt %d: status %d", i, code)
 		}
 	}
-	if limited != DefaultLimits.StaffLoginPerUser.Count {
-		t.Fatalf("first 429 at attempt %d, want %d (the per-username budget)", limited, DefaultLimits.StaffLoginPerUser.Count)
+	if limited != DefaultLimits.StaffLoginPerPair.Count {
+		t.Fatalf("first 429 at attempt %d, want %d (the budget of the username at one address)", limited, DefaultLimits.StaffLoginPerPair.Count)
 	}
 	// The right password under yet another spelling is refused too: the
 	// budget is the account's.
@@ -103,4 +103,158 @@ func TestTrustedProxies(t *testing.T) {
 			t.Fatal("bad trusted proxy accepted")
 		}
 	})
+}
+
+// loginFrom signs in as username from ip (the env trusts 192.0.2.0/24 as a
+// proxy, so X-Forwarded-For names the client).
+func loginFrom(e *env, ip, username, password string) int {
+	e.t.Helper()
+	return e.do("POST", "/api/v1/auth/staff-login", "", map[string]string{"username": username, "password": password},
+		"X-Forwarded-For", ip).Code
+}
+
+func newProxiedEnv(t *testing.T, adjust func(*Config)) *env {
+	return newEnvWith(t, func(c *Config) {
+		c.TrustedProxies = []string{"192.0.2.0/24"}
+		adjust(c)
+	})
+}
+
+// TestStaffLoginSuccessesDoNotCount: a member opening many tabs (each a
+// sign-in) from one address is never throttled; only failures count.
+// Regression: the 6th sign-in within 15 minutes answered 429.
+func TestStaffLoginSuccessesDoNotCount(t *testing.T) {
+	e := newProxiedEnv(t, func(*Config) {})
+	_, m := e.staffer([]staff.Role{staff.Editor})
+	for i := range 3 * DefaultLimits.StaffLoginPerPair.Count {
+		if code := loginFrom(e, "198.51.100.10", m.Username, "password-123456"); code != http.StatusOK {
+			t.Fatalf("sign-in %d: status %d, want 200", i+1, code)
+		}
+	}
+}
+
+// TestStaffLoginSuccessClearsOwnTypos: a member's own failures, followed by
+// a success, leave them a full allowance at their address again.
+func TestStaffLoginSuccessClearsOwnTypos(t *testing.T) {
+	e := newProxiedEnv(t, func(*Config) {})
+	_, m := e.staffer([]staff.Role{staff.Editor})
+	n := DefaultLimits.StaffLoginPerPair.Count
+	for round := range 3 {
+		for i := range n - 1 {
+			if code := loginFrom(e, "198.51.100.10", m.Username, "typo"); code != http.StatusUnauthorized {
+				t.Fatalf("round %d typo %d: status %d, want 401", round, i+1, code)
+			}
+		}
+		if code := loginFrom(e, "198.51.100.10", m.Username, "password-123456"); code != http.StatusOK {
+			t.Fatalf("round %d: right password: status %d, want 200", round, code)
+		}
+	}
+	// Without a success in between, the pair's budget runs out as before.
+	for i := range n {
+		if code := loginFrom(e, "198.51.100.10", m.Username, "typo"); code != http.StatusUnauthorized {
+			t.Fatalf("typo %d: status %d, want 401", i+1, code)
+		}
+	}
+	if code := loginFrom(e, "198.51.100.10", m.Username, "password-123456"); code != http.StatusTooManyRequests {
+		t.Fatalf("right password after %d failures at the pair: %d, want 429", n, code)
+	}
+}
+
+// TestStaffLoginAttackerElsewhereCannotLockOut: someone guessing a member's
+// password from another address until refused, and on for as long as the
+// production limits let one address go in an hour, does not keep the
+// member out at theirs. Regression: six wrong passwords refused the right
+// one for everyone for ~180 s.
+func TestStaffLoginAttackerElsewhereCannotLockOut(t *testing.T) {
+	e := newProxiedEnv(t, func(*Config) {})
+	_, m := e.staffer([]staff.Role{staff.Editor})
+	refused := false
+	for i := range 30 {
+		switch code := loginFrom(e, "203.0.113.66", m.Username, fmt.Sprintf("guess-%d", i)); code {
+		case http.StatusUnauthorized:
+		case http.StatusTooManyRequests:
+			refused = true
+		default:
+			t.Fatalf("guess %d: status %d", i, code)
+		}
+	}
+	if !refused {
+		t.Fatal("the attacker's address was never refused")
+	}
+	if code := loginFrom(e, "203.0.113.66", m.Username, "password-123456"); code != http.StatusTooManyRequests {
+		t.Fatalf("right password from the attacker's address: %d, want 429", code)
+	}
+	if code := loginFrom(e, "198.51.100.10", m.Username, "password-123456"); code != http.StatusOK {
+		t.Fatalf("the member at their own address: %d, want 200", code)
+	}
+	// A few more addresses, each up to its pair's budget, stay within the
+	// username's bound (100 an hour): the member still signs in.
+	for a := range 3 {
+		for i := range DefaultLimits.StaffLoginPerPair.Count {
+			loginFrom(e, fmt.Sprintf("203.0.113.%d", 100+a), m.Username, fmt.Sprintf("guess-%d", i))
+		}
+	}
+	if code := loginFrom(e, "198.51.100.10", m.Username, "password-123456"); code != http.StatusOK {
+		t.Fatalf("the member after guesses from 4 addresses: %d, want 200", code)
+	}
+}
+
+// TestStaffLoginUsernameBoundAcrossAddresses: guessing spread over many
+// addresses meets the username's own bound, whatever the address.
+func TestStaffLoginUsernameBoundAcrossAddresses(t *testing.T) {
+	e := newProxiedEnv(t, func(c *Config) {
+		c.Limits = DefaultLimits
+		c.Limits.StaffLoginPerUser = ratelimit.Limit{Count: 12, Period: time.Hour}
+	})
+	_, m := e.staffer([]staff.Role{staff.Editor})
+	for a := range 3 {
+		for i := range 4 {
+			if code := loginFrom(e, fmt.Sprintf("203.0.113.%d", a+1), m.Username, fmt.Sprintf("guess-%d", i)); code != http.StatusUnauthorized {
+				t.Fatalf("address %d guess %d: status %d, want 401", a, i, code)
+			}
+		}
+	}
+	if code := loginFrom(e, "203.0.113.50", m.Username, "guess"); code != http.StatusTooManyRequests {
+		t.Fatalf("a fresh address after the username's 12 failures: %d, want 429", code)
+	}
+	// Another username is not affected.
+	_, other := e.staffer([]staff.Role{staff.Editor})
+	if code := loginFrom(e, "203.0.113.50", other.Username, "password-123456"); code != http.StatusOK {
+		t.Fatalf("another member: %d, want 200", code)
+	}
+}
+
+// TestStaffLoginOfficeBehindNAT: a street office's many mistyped sign-ins
+// (different members, one address) stay below the address's bound, and
+// the members who type their password right are never refused.
+// Regression: ~40 bad sign-ins from one address refused every sign-in
+// from it.
+func TestStaffLoginOfficeBehindNAT(t *testing.T) {
+	e := newProxiedEnv(t, func(*Config) {})
+	_, m := e.staffer([]staff.Role{staff.Editor})
+	for i := range 60 {
+		if code := loginFrom(e, "198.51.100.20", fmt.Sprintf("colleague%d", i), "typo"); code != http.StatusUnauthorized {
+			t.Fatalf("colleague %d: status %d, want 401", i, code)
+		}
+		if i%10 == 0 {
+			if code := loginFrom(e, "198.51.100.20", m.Username, "password-123456"); code != http.StatusOK {
+				t.Fatalf("member after %d failures at the office: %d, want 200", i+1, code)
+			}
+		}
+	}
+}
+
+// TestChangePasswordCountsWrongOldPassword: a stolen session guessing the
+// member's password through change-password meets the sign-in throttle of
+// the member at that address; a right change is not counted.
+func TestChangePasswordCountsWrongOldPassword(t *testing.T) {
+	e := newEnv(t)
+	tok, _ := e.staffer([]staff.Role{staff.Editor})
+	n := DefaultLimits.StaffLoginPerPair.Count
+	for i := range n {
+		wantError(t, e.do("POST", "/api/v1/auth/change-password", tok, map[string]string{"old_password": fmt.Sprintf("guess-%d", i), "new_password": "a-new-password-1"}),
+			http.StatusBadRequest, "invalid_argument", "old_password")
+	}
+	wantError(t, e.do("POST", "/api/v1/auth/change-password", tok, map[string]string{"old_password": "password-123456", "new_password": "a-new-password-1"}),
+		http.StatusTooManyRequests, "rate_limited", "")
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/futian/ifutian/internal/district"
+	"github.com/futian/ifutian/requests"
 	"github.com/futian/ifutian/staff"
 )
 
@@ -147,5 +148,43 @@ func TestRequestsExportAndDelete(t *testing.T) {
 	rec = e.do("GET", "/api/v1/admin/request-stats?month="+district.Date(time.Now())[:7], admin, nil)
 	if !strings.Contains(rec.Body.String(), `"total":{"key":"","name":"合计","received":1`) {
 		t.Fatalf("stats after erasure: %s", rec.Body.String())
+	}
+}
+
+// TestRequestContactAfterTransition: the view a transition answers shows
+// the call-back number as the detail view does, and the read is in the
+// transition's audit entry; after a transfer out of the member's scope it
+// is not shown. Regression: 联系电话 turned into 未留 after each transition.
+func TestRequestContactAfterTransition(t *testing.T) {
+	e := newEnv(t)
+	x, y := e.dept, e.otherDepartment()
+	e.routeTo("noise", x)
+	res, _ := e.resident("req-contact")
+	ox, _ := e.requestOfficer(x)
+	v := e.submitRequest(res, "noise", "华富街道", map[string]any{"contact": "13900002222"})
+	contact := func(sv requests.StaffView) string {
+		if sv.Contact == nil {
+			return "<nil>"
+		}
+		return *sv.Contact
+	}
+	got := e.act(ox, v.ID, "accept", map[string]any{"version": v.Version}, http.StatusOK)
+	if contact(got) != "13900002222" {
+		t.Fatalf("contact after accept: %s", contact(got))
+	}
+	got = e.act(ox, v.ID, "start", map[string]any{"version": got.Version}, http.StatusOK)
+	if contact(got) != "13900002222" {
+		t.Fatalf("contact after start: %s", contact(got))
+	}
+	var detail string
+	if err := e.db.Raw("SELECT detail FROM audit_log WHERE action = 'POST /api/v1/admin/requests/:id/start' AND target_id = ? ORDER BY id DESC LIMIT 1", itoa(v.ID)).Scan(&detail).Error; err != nil {
+		t.Fatal(err)
+	}
+	if detail != "request "+itoa(v.ID)+" started, contact shown" {
+		t.Fatalf("audit detail of start: %q, want the contact's read recorded", detail)
+	}
+	got = e.act(ox, v.ID, "transfer", map[string]any{"version": got.Version, "department_id": itoa(y), "reason": "属对方职责"}, http.StatusOK)
+	if got.Contact != nil {
+		t.Fatalf("contact after a transfer out of scope: %s", *got.Contact)
 	}
 }

@@ -82,9 +82,9 @@ func TestScopeEnterprises(t *testing.T) {
 	}
 
 	t.Run("ObjectionOfOtherDepartment", func(t *testing.T) {
-		missing := e.do("POST", "/api/v1/admin/objections/999999/decide", officerY, map[string]any{"approve": true})
+		missing := e.do("POST", "/api/v1/admin/objections/999999/decide", officerY, map[string]any{"approve": true, "reason": "已核实"})
 		for _, tok := range []string{officerY, officerXLianhua} {
-			sameAsMissing(t, e.do("POST", "/api/v1/admin/objections/"+objection.ID+"/decide", tok, map[string]any{"approve": true}), missing)
+			sameAsMissing(t, e.do("POST", "/api/v1/admin/objections/"+objection.ID+"/decide", tok, map[string]any{"approve": true, "reason": "已核实"}), missing)
 			if got := ids(t, tok, "/api/v1/admin/objections"); len(got) != 0 {
 				t.Fatalf("queue of an out-of-scope officer=%v", got)
 			}

@@ -30,12 +30,17 @@ type wechatClient interface {
 // limiter limits how often a key may act.
 type limiter interface {
 	Allow(ctx context.Context, key string, l ratelimit.Limit) (bool, time.Duration, error)
+	Peek(ctx context.Context, key string, l ratelimit.Limit) (bool, time.Duration, error)
+	Reset(ctx context.Context, key string) error
 }
 
 // Limits are the abuse limits the API enforces.
 type Limits struct {
-	StaffLoginPerUser ratelimit.Limit // login attempts per username
-	StaffLoginPerIP   ratelimit.Limit // login attempts per client IP
+	// Failed staff sign-ins (see login_throttle.go): per username and
+	// client IP, per username from everywhere, per client IP.
+	StaffLoginPerPair ratelimit.Limit
+	StaffLoginPerUser ratelimit.Limit
+	StaffLoginPerIP   ratelimit.Limit
 	ResidentWrites    ratelimit.Limit // writes per resident token
 	// ResidentLookup and ResidentLookupDaily bound the residents one staff
 	// member may look up by phone number (POST /admin/residents/lookup).
@@ -45,8 +50,14 @@ type Limits struct {
 
 // DefaultLimits are the production limits.
 var DefaultLimits = Limits{
-	StaffLoginPerUser: ratelimit.Limit{Count: 5, Period: 15 * time.Minute},
-	StaffLoginPerIP:   ratelimit.Limit{Count: 30, Period: 15 * time.Minute},
+	// Failed sign-ins: 5 per username and address, then one every 3
+	// minutes (at most 25 in an hour from one address); 100 an hour per
+	// username from everywhere (so a lockout takes failures from at least
+	// 4 addresses in that hour); 100 per address in 15 minutes over every
+	// username (a street office behind one NAT).
+	StaffLoginPerPair: ratelimit.Limit{Count: 5, Period: 15 * time.Minute},
+	StaffLoginPerUser: ratelimit.Limit{Count: 100, Period: time.Hour},
+	StaffLoginPerIP:   ratelimit.Limit{Count: 100, Period: 15 * time.Minute},
 	ResidentWrites:    ratelimit.Limit{Count: 120, Period: time.Minute},
 	// A counter serving a queue of residents: 30 at once, then one every
 	// 20 s, and 300 a day at most.

@@ -180,9 +180,9 @@ func (s *Server) resetStaffPassword(c *gin.Context) {
 	c.JSON(http.StatusOK, passwordReset{Staff: m, Password: pw})
 }
 
-// changePassword changes the signed-in member's own password. Every
-// attempt counts against the member's sign-in throttle, so a stolen
-// session cannot be used to guess the password.
+// changePassword changes the signed-in member's own password. A
+// wrong old password counts as a failed sign-in, so a stolen session
+// cannot be used to guess the password.
 func (s *Server) changePassword(c *gin.Context) {
 	var req struct {
 		OldPassword string `json:"old_password" binding:"required,max=128"`
@@ -193,11 +193,15 @@ func (s *Server) changePassword(c *gin.Context) {
 		return
 	}
 	m := actor(c)
-	if err := s.throttle(c, "staff-login-user:"+m.Username, s.Limits.StaffLoginPerUser); err != nil {
+	keys := s.loginKeys(c, m.Username)
+	if err := s.loginAllowed(c, keys); err != nil {
 		s.fail(c, err)
 		return
 	}
 	if err := s.Staff.ChangePassword(c.Request.Context(), m, req.OldPassword, req.NewPassword, c.GetString(tokenKey)); err != nil {
+		if isWrongPassword(err, "old_password") {
+			s.loginFailed(c, keys)
+		}
 		s.fail(c, err)
 		return
 	}

@@ -158,7 +158,7 @@ func TestDueProcessNotices(t *testing.T) {
 	if err := f.db.Exec("UPDATE enterprise_bindings SET status = 'rejected' WHERE resident_id = ?", objector).Error; err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.s.DecideObjection(ctx, f.admin, o.ID, true); err != nil {
+	if _, err := f.s.DecideObjection(ctx, f.admin, o.ID, true, "已核实"); err != nil {
 		t.Fatal(err)
 	}
 	decided := f.n.of(notify.KindObjectionDecided)

@@ -318,17 +318,17 @@ func TestObjection(t *testing.T) {
 		t.Fatalf("second objection err=%v, want ErrPendingExists", err)
 	}
 	scoped := &staff.Member{ID: 2, DepartmentID: f.admin.DepartmentID, Roles: []staff.Role{staff.CreditOfficer}, Streets: []string{"莲花街道"}}
-	if _, err := f.s.DecideObjection(ctx, scoped, o.ID, true); !errors.Is(err, ErrObjectionGone) {
+	if _, err := f.s.DecideObjection(ctx, scoped, o.ID, true, "已核实"); !errors.Is(err, ErrObjectionGone) {
 		t.Fatalf("other street decide err=%v", err)
 	}
-	res, err := f.s.DecideObjection(ctx, f.admin, o.ID, true)
+	res, err := f.s.DecideObjection(ctx, f.admin, o.ID, true, "已核实")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if res.Status != ObjectionApproved || res.Rating.Grade != "B" || *res.Rating.Score != BaseScore {
 		t.Fatalf("decided=%+v rating=%+v", res.Objection, res.Rating)
 	}
-	if _, err := f.s.DecideObjection(ctx, f.admin, o.ID, false); !errors.Is(err, ErrDecided) {
+	if _, err := f.s.DecideObjection(ctx, f.admin, o.ID, false, "已核实"); !errors.Is(err, ErrDecided) {
 		t.Fatalf("re-decide err=%v", err)
 	}
 	d, err := f.s.Detail(ctx, member, e.USCC)

@@ -22,6 +22,10 @@ const (
 	ObjectionRejected = "rejected"
 )
 
+// MaxDecisionReason is the longest reason for an objection's decision, in
+// characters.
+const MaxDecisionReason = 500
+
 // Objection is a member's objection to one factor (credit record) of their
 // enterprise's rating. An officer decides it; approval removes the record
 // from every later rating and re-rates at once. One pending objection per
@@ -35,7 +39,10 @@ type Objection struct {
 	Status         string     `json:"status"`
 	DecidedBy      *int64     `json:"-"`
 	DecidedAt      *time.Time `json:"decided_at"`
-	CreatedAt      time.Time  `json:"created_at"`
+	// DecisionReason is the officer's reason for the decision, which the
+	// objector reads in the app; it is never pushed in a notice.
+	DecisionReason string    `json:"decision_reason"`
+	CreatedAt      time.Time `json:"created_at"`
 }
 
 // TableName maps Objection to the credit_objections table.
@@ -107,9 +114,15 @@ func (s *Service) Object(ctx context.Context, residentID int64, code string, fac
 // at once. Only the department that wrote the record decides (a
 // district-wide record: the district), and street-scoped members only for
 // enterprises in their streets; others' objections are ErrObjectionGone,
-// as are unknown ones.
-// Returns ErrDecided if the objection is no longer pending.
-func (s *Service) DecideObjection(ctx context.Context, by *staff.Member, id int64, approve bool) (*ObjectionResult, error) {
+// as are unknown ones. reason, which the objector reads, is required.
+// Returns invalid_argument naming reason for a blank or overlong one, and
+// ErrDecided if the objection is no longer pending.
+func (s *Service) DecideObjection(ctx context.Context, by *staff.Member, id int64, approve bool, reason string) (*ObjectionResult, error) {
+	fields := map[string]string{}
+	checkText(fields, "reason", &reason, MaxDecisionReason, true, true)
+	if err := apperr.Fields(fields); err != nil {
+		return nil, err
+	}
 	var o Objection
 	if err := s.db.WithContext(ctx).Take(&o, "id = ?", id).Error; err != nil {
 		if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -138,7 +151,7 @@ func (s *Service) DecideObjection(ctx context.Context, by *staff.Member, id int6
 		}
 		now := s.now().UTC()
 		res := tx.Model(&Objection{}).Where("id = ? AND status = ?", id, ObjectionPending).
-			Updates(map[string]any{"status": status, "decided_by": by.ID, "decided_at": now})
+			Updates(map[string]any{"status": status, "decided_by": by.ID, "decided_at": now, "decision_reason": reason})
 		if res.Error != nil {
 			return fmt.Errorf("decide objection: %w", res.Error)
 		}

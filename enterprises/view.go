@@ -2,6 +2,7 @@ package enterprises
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -30,6 +31,9 @@ type Detail struct {
 	Street   string   `json:"street"`
 	Factors  []Factor `json:"factors"`
 	History  []Rating `json:"history"`
+	// Objections are the resident's own objections to the enterprise's
+	// records, newest first, each decided one with its decision's reason.
+	Objections []Objection `json:"objections"`
 }
 
 // historyLimit is how many past ratings the detail shows.
@@ -54,5 +58,10 @@ func (s *Service) Detail(ctx context.Context, residentID int64, code string) (*D
 	if hist == nil {
 		hist = []Rating{}
 	}
-	return &Detail{RatingView: viewOf(e), Industry: e.Industry, Street: e.Street, Factors: factors, History: hist}, nil
+	objections := []Objection{}
+	if err := s.db.WithContext(ctx).Where("enterprise_id = ? AND resident_id = ?", e.ID, residentID).
+		Order("id DESC").Limit(historyLimit).Find(&objections).Error; err != nil {
+		return nil, fmt.Errorf("find own objections: %w", err)
+	}
+	return &Detail{RatingView: viewOf(e), Industry: e.Industry, Street: e.Street, Factors: factors, History: hist, Objections: objections}, nil
 }

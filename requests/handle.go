@@ -24,7 +24,10 @@ type change struct {
 	ev      event
 	version int64 // the version the caller saw; 0 = the one loaded
 	actorID int64
-	fill    func(r *Request, upd map[string]any, e *Event) error
+	// scope, for a member's change, is the member's: the answer shows the
+	// call-back number when it covers the request after the change.
+	scope *staff.Scope
+	fill  func(r *Request, upd map[string]any, e *Event) error
 }
 
 // apply loads a request with find, decides ch on it and writes the outcome
@@ -63,10 +66,15 @@ func (s *Service) apply(ctx context.Context, find func(tx *gorm.DB) (*Request, e
 		if err := tx.Create(e).Error; err != nil {
 			return err
 		}
-		staff.AuditDetail(ctx, "request "+strconv.FormatInt(r.ID, 10)+" "+e.Action)
-		if out, err = load(tx, r.ID); err != nil {
+		out, err = load(tx, r.ID)
+		if err != nil {
 			return err
 		}
+		detail := "request " + strconv.FormatInt(r.ID, 10) + " " + e.Action
+		if ch.showsContact(out) {
+			detail += ", contact shown" // the answer is a read of personal data too
+		}
+		staff.AuditDetail(ctx, detail)
 		return enqueueSettle(tx, out)
 	})
 	if err != nil {
@@ -78,13 +86,21 @@ func (s *Service) apply(ctx context.Context, find func(tx *gorm.DB) (*Request, e
 	return out, nil
 }
 
+// showsContact reports whether the answer to ch shows r's call-back
+// number: to a member whose scope covers r as changed (as GetForStaff
+// would), not after a transfer out of it.
+func (ch change) showsContact(r *Request) bool {
+	return ch.scope != nil && len(r.ContactEnc) > 0 && ch.scope.Covers(r.DepartmentID, r.Street)
+}
+
 func (s *Service) staffChange(ctx context.Context, m *staff.Member, id int64, ch change) (*StaffView, error) {
 	sc := m.Scope()
-	ch.ev.By, ch.ev.Now, ch.actorID = ByStaff, s.clock(), m.ID
+	ch.ev.By, ch.ev.Now, ch.actorID, ch.scope = ByStaff, s.clock(), m.ID, &sc
 	r, err := s.apply(ctx, func(tx *gorm.DB) (*Request, error) { return inScope(tx, sc, id) }, ch)
 	if err != nil {
 		return nil, err
 	}
+	show := ch.showsContact(r)
 	s.settleNow(ctx, r)
 	// The view is built without the scope: after a transfer the request is
 	// another department's, but this answer still shows what was done.
@@ -95,6 +111,13 @@ func (s *Service) staffChange(ctx context.Context, m *staff.Member, id int64, ch
 	vs, err := s.buildViews(ctx, []Request{*r}, true)
 	if err != nil {
 		return nil, err
+	}
+	// The contact shows as in GetForStaff; the transition's audit entry
+	// records the read (apply).
+	if show {
+		if err := s.openContact(&vs[0], r); err != nil {
+			return nil, err
+		}
 	}
 	return &vs[0], nil
 }

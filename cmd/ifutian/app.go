@@ -127,7 +127,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *instance, err 
 	}
 	a.closers = append(a.closers, db.SQL(a.db).Close)
 
-	var limiter ratelimit.Allower = ratelimit.NewMemory()
+	var limiter ratelimit.Limiter = ratelimit.NewMemory()
 	// sendGate keeps every process together to IFUTIAN_WECHAT_SEND_RATE;
 	// without Redis each process keeps to it alone.
 	var sendGate func(context.Context) error

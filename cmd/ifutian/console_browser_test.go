@@ -18,6 +18,7 @@ import (
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 
 	"github.com/futian/ifutian/internal/dbtest"
@@ -104,7 +105,21 @@ func newTab(t *testing.T, width, height int64) *tab {
 	if browser.err != nil {
 		t.Fatalf("start Chromium %s: %v", path, browser.err)
 	}
-	ctx, cancel := chromedp.NewContext(browser.ctx)
+	// Each test's tab is a browser profile of its own (cookies, storage),
+	// as if on another computer; sibling opens more tabs in the same one.
+	return openTab(t, width, height, browser.ctx, chromedp.WithNewBrowserContext())
+}
+
+// sibling opens another tab of the same browser profile as tb: it shares
+// tb's cookies and local storage, as a member's second tab does.
+func (tb *tab) sibling(width, height int64) *tab {
+	tb.t.Helper()
+	return openTab(tb.t, width, height, tb.ctx)
+}
+
+func openTab(t *testing.T, width, height int64, parent context.Context, opts ...chromedp.ContextOption) *tab {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(parent, opts...)
 	tb := &tab{t: t, ctx: ctx}
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -176,6 +191,10 @@ func (tb *tab) run(what string, actions ...chromedp.Action[chromedp.Void]) {
 	tb.t.Helper()
 	ctx, cancel := context.WithTimeout(tb.ctx, 30*time.Second)
 	defer cancel()
+	// Keys and clicks go to the tab in front (a test may have several).
+	if _, err := chromedp.CallBrowser(ctx, target.ActivateTarget, target.ActivateTargetParams{TargetID: chromedp.FromContext(tb.ctx).Target.TargetID}); err != nil {
+		tb.t.Fatalf("%s: bring the tab to front: %v", what, err)
+	}
 	if err := chromedp.Do(ctx, actions...); err != nil {
 		tb.t.Fatalf("%s: %v%s", what, err, tb.problemList())
 	}

@@ -21,7 +21,7 @@ func TestConsolePoints(t *testing.T) {
 	officer := s.staff("points.qian", dept, "points_officer")
 	s.staff("venue.zhou", dept, "verifier")
 	s.staff("auditor.wu", dept, "auditor")
-	resident, residentID := s.resident("carol")
+	resident, _ := s.resident("carol")
 	s.call("POST", "/api/v1/me/phone", resident, map[string]any{"code": "mock-phone:13812345678"}, http.StatusOK)
 	s.call("POST", "/api/v1/admin/points/rules", officer, map[string]any{"code": "e2e_clean", "name": "社区清扫", "points": 50}, http.StatusCreated)
 	reward := s.call("POST", "/api/v1/admin/rewards", officer, map[string]any{"name": "公园门票", "points": 30, "stock": 5}, http.StatusCreated)
@@ -40,7 +40,35 @@ func TestConsolePoints(t *testing.T) {
 		t.Fatalf("balance after the award: %v, want 50", acc)
 	}
 
-	d := s.call("POST", "/api/v1/admin/points/deductions", officer, map[string]any{"resident_id": residentID, "points": 10, "case_ref": "福田城管罚〔2026〕7号", "reason": "占道经营"}, http.StatusCreated)
+	tb.run("a deduction asks to confirm; cancelling deducts nothing",
+		chromedp.Navigate(s.base+"/console/points/deduct"),
+		chromedp.Click(css(`[data-test=new-deduction]`)),
+		chromedp.WaitVisible(css(`.el-dialog [data-test=phone]`)),
+		chromedp.SendKeys(css(`.el-dialog [data-test=phone]`), "13812345678"),
+		chromedp.Click(css(`.el-dialog [data-test=find]`)),
+		chromedp.WaitVisible(css(`.el-dialog [data-test=case-ref]`)),
+		chromedp.SendKeys(css(`.el-dialog [data-test=case-ref]`), "福田城管罚〔2026〕7号"),
+		chromedp.SendKeys(css(`.el-dialog [data-test=reason]`), "占道经营"),
+		chromedp.Click(css(`[data-test=deduct]`)),
+		chromedp.WaitVisible(css(`.el-message-box__btns`)),
+		waitText(`.el-message-box`, "10 积分"),
+		chromedp.Click(css(`.el-message-box__btns .el-button:not(.el-button--primary)`)),
+		waitJS(`!document.querySelector('.el-message-box')`),
+	)
+	if its := items(s.call("GET", "/api/v1/admin/points/deductions", officer, nil, http.StatusOK)); len(its) != 0 {
+		t.Fatalf("deductions after cancelling the confirmation: %v", its)
+	}
+	tb.run("confirm the deduction",
+		chromedp.Click(css(`[data-test=deduct]`)),
+		chromedp.WaitVisible(css(`.el-message-box__btns .el-button--primary`)),
+		chromedp.Click(css(`.el-message-box__btns .el-button--primary`)),
+		waitText(`[data-test=deductions]`, "福田城管罚〔2026〕7号"),
+	)
+	deductions := items(s.call("GET", "/api/v1/admin/points/deductions", officer, nil, http.StatusOK))
+	if len(deductions) != 1 {
+		t.Fatalf("deductions: %v", deductions)
+	}
+	d := deductions[0]
 	ap := s.call("POST", "/api/v1/points/appeals", resident, map[string]any{"transaction_id": d["id"], "reason": "当天不在现场"}, http.StatusCreated)
 	tb.run("decide the appeal",
 		chromedp.Navigate(s.base+"/console/points/appeals"),
@@ -50,6 +78,18 @@ func TestConsolePoints(t *testing.T) {
 		chromedp.WaitVisible(css(`[data-test=note]`)),
 		chromedp.SendKeys(css(`[data-test=note]`), "经核实当天不在现场"),
 		chromedp.Click(css(`[data-test=approve]`)),
+		// A decision the resident is told of asks to confirm; cancelling decides nothing.
+		chromedp.WaitVisible(css(`.el-message-box__btns`)),
+		chromedp.Click(css(`.el-message-box__btns .el-button:not(.el-button--primary)`)),
+		waitJS(`!document.querySelector('.el-message-box')`), // gone once it has faded out
+	)
+	if its := items(s.call("GET", "/api/v1/points/appeals", resident, nil, http.StatusOK)); len(its) != 1 || its[0]["status"] != "pending" {
+		t.Fatalf("the appeal after cancelling the confirmation: %v", its)
+	}
+	tb.run("confirm the decision",
+		chromedp.Click(css(`[data-test=approve]`)),
+		chromedp.WaitVisible(css(`.el-message-box__btns .el-button--primary`)),
+		chromedp.Click(css(`.el-message-box__btns .el-button--primary`)),
 		waitJS(`!document.querySelector('[data-test=decide-`+ap["id"].(string)+`]')`),
 	)
 	mine := s.call("GET", "/api/v1/points/appeals", resident, nil, http.StatusOK)

@@ -168,6 +168,7 @@ func TestConsoleQuestionBank(t *testing.T) {
 		t.Fatal(err)
 	}
 	tb.run("import",
+		waitJS(`!document.querySelector('.el-message-box')`), // the confirmation has faded: it would take the click
 		chromedp.SetUploadFiles(css(`[data-test=import-file]`), []string{csvPath}),
 		chromedp.Click(css(`[data-test=import]`)),
 		waitText(`[data-test=import-report]`, "未导入"),

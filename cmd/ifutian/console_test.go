@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 )
 
@@ -209,60 +210,91 @@ func TestConsoleHidesForbidden(t *testing.T) {
 	)
 }
 
-// TestConsoleSession: the staff token lives only in this tab's session
-// storage (no local storage, no cookie); a refused token (here revoked
-// elsewhere) sends the member to sign-in and forgets it; signing out revokes
-// it on the server; a token past its expires_at is never used, and one that
-// expires while the console is open signs the member out.
+// TestConsoleSession: the console's session is an HttpOnly cookie that the
+// page's script never reads (no token in storage); a second tab of the same
+// browser is signed in without signing in again; a session refused mid-edit
+// (here revoked elsewhere) asks for the password over the page and the typed
+// text is still there to save; an unsaved form survives a reload; signing
+// out revokes the session on the server, drops the member's drafts and signs
+// the other tab out too.
 func TestConsoleSession(t *testing.T) {
 	tb := newTab(t, 1280, 900)
 	s := startConsoleServer(t)
 	dept := s.department("区城管局")
 	s.staff("editor.he", dept, "editor")
-	const key = `'ifutian.console.session'`
-	token := func() string {
+	sessionToken := func() string {
 		t.Helper()
-		v, err := chromedp.Run(tb.ctx, chromedp.Evaluate[string](`JSON.parse(sessionStorage.getItem(`+key+`) ?? '{"token":""}').token`))
+		res, err := chromedp.Call(tb.ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{s.base + "/api/v1/admin/me"}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		return v
+		for _, c := range res.Cookies {
+			if c.Name == "ifutian_staff" {
+				if !c.HTTPOnly || c.SameSite != network.CookieSameSiteStrict || c.Path != "/api/v1" {
+					t.Fatalf("session cookie %+v: want HttpOnly, SameSite=Strict, Path=/api/v1", c)
+				}
+				return c.Value
+			}
+		}
+		t.Fatal("no session cookie after signing in")
+		return ""
 	}
 
-	tb.signIn(s.base, "editor.he", staffPassword, "/")
-	tb.run("token in session storage only",
-		waitJS(`localStorage.length === 0 && document.cookie === ''`),
+	tb.signIn(s.base, "editor.he", staffPassword, "/notices/new")
+	token := sessionToken()
+	tb.run("the token is not within the page's reach",
+		waitJS(`!document.cookie.includes('ifutian_staff') && document.cookie.includes('ifutian_csrf=')`),
+		waitJS(`![localStorage, sessionStorage].some(st => [...Array(st.length).keys()].some(i => (st.getItem(st.key(i)) ?? '').includes('`+token+`')))`),
 	)
-	first := token()
-	if first == "" {
-		t.Fatal("no token in session storage after signing in")
+
+	second := tb.sibling(1280, 900)
+	second.run("a second tab is signed in already",
+		chromedp.Navigate(s.base+"/console/notices"),
+		waitText(`[data-test=who]`, "editor.he"),
+		waitJS(`location.pathname === '/console/notices'`),
+	)
+
+	tb.run("type a notice",
+		waitJS(`!!document.querySelector('[data-test=title]')`),
+		chromedp.SendKeys(css(`[data-test=title]`), "台风期间停课安排"),
+		chromedp.SendKeys(css(`[data-test=body]`), "全区中小学明日停课，请家长留意。"),
+	)
+	s.call("POST", "/api/v1/auth/logout", token, nil, http.StatusNoContent) // revoked elsewhere
+	tb.run("a refused session asks for the password over the page",
+		chromedp.Click(css(`[data-test=save-draft]`)),
+		chromedp.WaitVisible(css(`[data-test=reauth-password]`)),
+		waitJS(`location.pathname === '/console/notices/new'`),
+		waitJS(`document.querySelector('[data-test=title]').value === '台风期间停课安排'`),
+		chromedp.SendKeys(css(`[data-test=reauth-password]`), staffPassword),
+		chromedp.Click(css(`[data-test=reauth-login]`)),
+		chromedp.WaitNotVisible(css(`[data-test=reauth-password]`)),
+		waitJS(`document.querySelector('[data-test=title]').value === '台风期间停课安排' && document.querySelector('[data-test=body]').value === '全区中小学明日停课，请家长留意。'`),
+		chromedp.Click(css(`[data-test=save-draft]`)),
+		waitJS(`/^\/console\/notices\/\d+$/.test(location.pathname)`),
+	)
+	editor := s.login("editor.he", staffPassword)
+	if its := items(s.call("GET", "/api/v1/admin/notices", editor, nil, http.StatusOK)); len(its) != 1 || its[0]["title"] != "台风期间停课安排" {
+		t.Fatalf("notices after saving past a re-login: %v", its)
 	}
-	s.call("POST", "/api/v1/auth/logout", first, nil, http.StatusNoContent) // revoked elsewhere
-	tb.run("a refused token ends the session",
-		chromedp.Click(css(`[data-test="menu-/notices"]`)),
-		chromedp.WaitVisible(css(`[data-test=login]`)),
-		waitJS(`sessionStorage.getItem(`+key+`) === null`),
+	second.run("the other tab goes on with the new session",
+		chromedp.Navigate(s.base+"/console/notices"),
+		waitText(`[data-test=who]`, "editor.he"),
+		waitJS(`!document.querySelector('[data-test=reauth-password]') || document.querySelector('[data-test=reauth-password]').offsetParent === null`),
 	)
 
-	tb.signIn(s.base, "editor.he", staffPassword, "/")
-	second := token()
-	tb.signOut()
-	tb.run("signed out", waitJS(`sessionStorage.getItem(`+key+`) === null`))
-	s.call("GET", "/api/v1/admin/me", second, nil, http.StatusUnauthorized)
-
-	tb.signIn(s.base, "editor.he", staffPassword, "/")
-	third := token()
-	tb.run("an expired token is not used",
-		chromedp.Evaluate[chromedp.Void](`sessionStorage.setItem(`+key+`, JSON.stringify({token: '`+third+`', expiresAt: new Date(Date.now() - 1000).toISOString()}))`),
+	tb.run("an unsaved form survives a reload",
+		chromedp.Navigate(s.base+"/console/notices/new"),
+		chromedp.WaitVisible(css(`[data-test=title]`)),
+		chromedp.SendKeys(css(`[data-test=title]`), "尚未保存的通知"),
 		chromedp.Reload(),
-		chromedp.WaitVisible(css(`[data-test=login]`)),
-		waitJS(`sessionStorage.getItem(`+key+`) === null`),
+		chromedp.WaitVisible(css(`[data-test=draft-restored]`)),
+		waitJS(`document.querySelector('[data-test=title]').value === '尚未保存的通知'`),
 	)
-	tb.run("a token that expires while open signs the member out",
-		chromedp.Evaluate[chromedp.Void](`sessionStorage.setItem(`+key+`, JSON.stringify({token: '`+third+`', expiresAt: new Date(Date.now() + 4000).toISOString()}))`),
-		chromedp.Navigate(s.base+"/console/me"),
-		chromedp.WaitVisible(css(`[data-test=profile]`)),
-		chromedp.WaitVisible(css(`[data-test=login]`)),
-		waitJS(`sessionStorage.getItem(`+key+`) === null`),
+	token = sessionToken()
+	tb.signOut()
+	tb.run("signing out drops the drafts",
+		waitJS(`![...Array(localStorage.length).keys()].some(i => localStorage.key(i).includes('draft'))`),
 	)
+	s.call("GET", "/api/v1/admin/me", token, nil, http.StatusUnauthorized)
+	second.run("and signs the other tab out", chromedp.WaitVisible(css(`[data-test=login]`)))
 }

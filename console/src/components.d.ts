@@ -55,6 +55,7 @@ declare module 'vue' {
     NoticePreview: typeof import('./components/NoticePreview.vue')['default']
     Placeholder: typeof import('./components/Placeholder.vue')['default']
     QuestionEditor: typeof import('./components/QuestionEditor.vue')['default']
+    ReauthDialog: typeof import('./components/ReauthDialog.vue')['default']
     ResidentFinder: typeof import('./components/ResidentFinder.vue')['default']
     RouterLink: typeof import('vue-router')['RouterLink']
     RouterView: typeof import('vue-router')['RouterView']

@@ -4,8 +4,6 @@ import 'element-plus/es/components/message/style/css'
 import 'element-plus/es/components/message-box/style/css'
 import App from './App.vue'
 import { router } from './router'
-import { restoreSession } from './api/session'
 import './style.css'
 
-restoreSession()
 createApp(App).use(router).mount('#app')

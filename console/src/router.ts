@@ -87,12 +87,13 @@ export const router = createRouter({ history: createWebHistory('/console/'), rou
 
 router.beforeEach(async (to) => {
   if (to.meta.public) return true
-  if (!session.token) return { path: '/login', query: to.fullPath === '/' ? {} : { redirect: to.fullPath } }
   if (!session.me) {
+    // The session cookie, if any, says who is signed in (another tab's
+    // sign-in counts); without one, sign in.
     try {
       await loadMe()
     } catch {
-      return session.token ? { path: '/login' } : false // a 401 already sent the member to sign-in
+      return { path: '/login', query: to.fullPath === '/' ? {} : { redirect: to.fullPath } }
     }
   }
   if (to.meta.perm && !can(to.meta.perm)) {
@@ -106,9 +107,7 @@ router.afterEach((to) => {
   document.title = (to.meta.title ? to.meta.title + ' · ' : '') + 'i福田部门工作台'
 })
 
-onSessionEnd((reason) => {
-  if (reason === 'expired') ElMessage.warning('登录已过期，请重新登录')
-  if (reason === 'unauthenticated') ElMessage.warning('登录已失效，请重新登录')
+onSessionEnd(() => {
   const current = router.currentRoute.value
-  if (!current.meta.public) router.push({ path: '/login', query: { redirect: current.fullPath } })
+  if (!current.meta.public) router.push('/login')
 })

@@ -65,6 +65,35 @@ func (m *Memory) Allow(_ context.Context, key string, l Limit) (bool, time.Durat
 	return true, 0, nil
 }
 
+// Peek reports whether one event for key would be allowed under l now,
+// without taking it, and if not how long to wait. With Allow after the fact
+// it counts only the events that matter (failed logins, not successful
+// ones).
+func (m *Memory) Peek(_ context.Context, key string, l Limit) (bool, time.Duration, error) {
+	now := m.now()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e, ok := m.limiters[key]
+	if !ok {
+		return true, 0, nil
+	}
+	r := e.l.ReserveN(now, 1)
+	d := r.DelayFrom(now)
+	r.CancelAt(now)
+	if d > 0 {
+		return false, d, nil
+	}
+	return true, 0, nil
+}
+
+// Reset forgets every event counted for key.
+func (m *Memory) Reset(_ context.Context, key string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.limiters, key)
+	return nil
+}
+
 // Redis is a limiter shared by every instance using the same Redis and
 // key prefix.
 type Redis struct {
@@ -90,9 +119,43 @@ func (r *Redis) Allow(ctx context.Context, key string, l Limit) (bool, time.Dura
 	return true, 0, nil
 }
 
+// Peek reports whether one event for key would be allowed under l now,
+// without taking it; see Memory.Peek.
+func (r *Redis) Peek(ctx context.Context, key string, l Limit) (bool, time.Duration, error) {
+	// A cost of 0 changes nothing and reports how many events remain.
+	res, err := r.l.AllowN(ctx, r.prefix+key, redis_rate.Limit{Rate: l.Count, Burst: l.Count, Period: l.Period}, 0)
+	if err != nil {
+		return false, 0, err
+	}
+	if res.Remaining >= 1 {
+		return true, 0, nil
+	}
+	// The key's theoretical arrival time is ResetAfter from now; one event
+	// fits once it is no more than the burst (Count-1 intervals) ahead.
+	interval := l.Period / time.Duration(l.Count)
+	wait := res.ResetAfter - time.Duration(l.Count-1)*interval
+	if wait <= 0 {
+		wait = time.Second
+	}
+	return false, wait, nil
+}
+
+// Reset forgets every event counted for key.
+func (r *Redis) Reset(ctx context.Context, key string) error {
+	return r.l.Reset(ctx, r.prefix+key)
+}
+
 // Allower is what Memory and Redis have in common.
 type Allower interface {
 	Allow(ctx context.Context, key string, l Limit) (bool, time.Duration, error)
+}
+
+// Limiter is Allower with a look that takes nothing and a reset: what
+// Memory and Redis both offer.
+type Limiter interface {
+	Allower
+	Peek(ctx context.Context, key string, l Limit) (bool, time.Duration, error)
+	Reset(ctx context.Context, key string) error
 }
 
 // Wait takes one event for key under l, waiting as long as the limiter

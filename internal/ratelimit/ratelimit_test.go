@@ -27,7 +27,38 @@ func exercise(t *testing.T, l Allower, key string) {
 	}
 }
 
-func TestMemory(t *testing.T) { exercise(t, NewMemory(), "k") }
+// exercisePeek: a peek takes nothing, sees the limit reached with a wait no
+// longer than one interval, and a reset makes the key fresh.
+func exercisePeek(t *testing.T, l Limiter, key string) {
+	t.Helper()
+	ctx := context.Background()
+	limit := Limit{Count: 3, Period: time.Minute}
+	for i := range 5 {
+		if ok, _, err := l.Peek(ctx, key, limit); err != nil || !ok {
+			t.Fatalf("peek %d on a fresh key: ok=%v err=%v", i, ok, err)
+		}
+	}
+	for range 3 {
+		if ok, _, err := l.Allow(ctx, key, limit); err != nil || !ok {
+			t.Fatalf("allow refused after peeks: ok=%v err=%v (peeks took events)", ok, err)
+		}
+	}
+	ok, wait, err := l.Peek(ctx, key, limit)
+	if err != nil || ok || wait <= 0 || wait > 21*time.Second {
+		t.Fatalf("peek at the limit: ok=%v wait=%v err=%v, want refused within one interval (20s)", ok, wait, err)
+	}
+	if err := l.Reset(ctx, key); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _, err := l.Peek(ctx, key, limit); err != nil || !ok {
+		t.Fatalf("peek after reset: ok=%v err=%v", ok, err)
+	}
+}
+
+func TestMemory(t *testing.T) {
+	exercise(t, NewMemory(), "k")
+	exercisePeek(t, NewMemory(), "p")
+}
 
 func TestRedis(t *testing.T) {
 	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
@@ -36,6 +67,7 @@ func TestRedis(t *testing.T) {
 		t.Skip("no Redis on 127.0.0.1:6379")
 	}
 	exercise(t, NewRedis(rdb, "ifutian-test:rl:"), "test-"+time.Now().Format(time.RFC3339Nano))
+	exercisePeek(t, NewRedis(rdb, "ifutian-test:rl:"), "peek-"+time.Now().Format(time.RFC3339Nano))
 }
 
 // script is an Allower that refuses its first refusals calls.

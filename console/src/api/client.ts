@@ -3,7 +3,7 @@
 // contract change fails the console's type check rather than a screen.
 import createClient, { type Middleware } from 'openapi-fetch'
 import type { components, paths } from './schema'
-import { endSession, session } from './session'
+import { csrfToken, needReauth, session } from './session'
 
 export type Schemas = components['schemas']
 
@@ -24,15 +24,18 @@ export class ApiError extends Error {
   }
 }
 
+const safe = new Set(['GET', 'HEAD', 'OPTIONS'])
+
 const auth: Middleware = {
   onRequest({ request }) {
-    if (session.token) request.headers.set('Authorization', 'Bearer ' + session.token)
+    // The session cookie goes by itself; unsafe requests repeat its CSRF token.
+    if (!safe.has(request.method)) request.headers.set('X-CSRF-Token', csrfToken())
     return request
   },
   onResponse({ request, response }) {
-    // A refused token (expired, revoked, disabled account) ends the session;
-    // a wrong password at sign-in carries no token and ends nothing.
-    if (response.status === 401 && request.headers.has('Authorization')) endSession('unauthenticated')
+    // A refused session (expired, revoked, disabled account) asks for the
+    // password again over the page; a wrong password at sign-in is not that.
+    if (response.status === 401 && !request.url.endsWith('/auth/staff-login')) needReauth()
     return response
   },
 }
@@ -64,11 +67,11 @@ function toApiError(status: number, body: unknown): ApiError {
   return new ApiError(status, 'internal', `服务器返回 ${status}`)
 }
 
-/** download fetches a file with the staff token and hands it to the browser as a download. */
+/** download fetches a file with the session cookie and hands it to the browser as a download. */
 export async function download(url: string, fallbackName: string) {
-  const res = await fetch(url, { headers: { Authorization: 'Bearer ' + session.token } })
+  const res = await fetch(url)
   if (!res.ok) {
-    if (res.status === 401) endSession('unauthenticated')
+    if (res.status === 401) needReauth()
     let body: unknown
     try {
       body = await res.json()
@@ -86,6 +89,25 @@ export async function download(url: string, fallbackName: string) {
   a.click()
   a.remove()
   setTimeout(() => URL.revokeObjectURL(a.href), 10_000)
+}
+
+/** getJSON reads an endpoint the typed client does not know yet (the lead regenerates schema.d.ts after merging). */
+export async function getJSON<T>(url: string): Promise<T> {
+  let res: Response
+  try {
+    res = await fetch(url)
+  } catch (e) {
+    throw new ApiError(0, 'network', '无法连接服务器，请检查网络后重试', { cause: String(e) })
+  }
+  let body: unknown
+  try {
+    body = await res.json()
+  } catch {
+    body = undefined
+  }
+  if (res.ok) return body as T
+  if (res.status === 401) needReauth()
+  throw toApiError(res.status, body)
 }
 
 /** loadMe fetches who the signed-in member is and what they may do. */

@@ -1,86 +1,93 @@
-// The signed-in staff session. The token lives in memory and in
-// sessionStorage (so a reload keeps it, and closing the tab drops it), never
-// in localStorage or a cookie. It is dropped on sign-out, on any 401, and
-// when expires_at passes: a timer signs the member out at that moment.
+// The signed-in staff session. The console signs in with a cookie session
+// (POST /auth/staff-login with cookie: true): the token sits in an HttpOnly
+// cookie that script never reads, so one sign-in serves every tab of the
+// browser and survives a reload. Unsafe requests repeat the session's CSRF
+// token, read from the ifutian_csrf cookie at each request (so a sign-in in
+// another tab renews it here too).
+//
+// A request refused with 401 while signed in (expired, revoked) does not
+// leave the page: it opens the sign-in dialog over it (reauth), so what the
+// member was typing stays where it is. Signing out ends the session in every
+// tab and drops the member's unsaved drafts.
 import { reactive } from 'vue'
 import type { components } from './schema'
 
 export type StaffMe = components['schemas']['StaffMe']
 export type Permission = NonNullable<StaffMe['permissions']>[number]
 
-const storageKey = 'ifutian.console.session'
-// setTimeout takes at most 2^31-1 ms; a 12 h token is far below it.
-const maxDelay = 2 ** 31 - 1
-
-interface Stored {
-  token: string
-  expiresAt: string
-}
+const expiresKey = 'ifutian.console.expires'
+const signoutKey = 'ifutian.console.signout'
+const draftPrefix = 'ifutian.console.draft.'
 
 export const session = reactive({
-  token: '',
-  expiresAt: '',
   me: null as StaffMe | null,
+  /** when the session ends, as the last sign-in in this browser said */
+  expiresAt: localStorage.getItem(expiresKey) ?? '',
+  /** a request was refused: the sign-in dialog shows over the page */
+  reauth: false,
 })
 
-let timer: ReturnType<typeof setTimeout> | undefined
-let onEnd: (reason: EndReason) => void = () => {}
+let onEnd: () => void = () => {}
 
-export type EndReason = 'signed_out' | 'expired' | 'unauthenticated'
-
-/** onSessionEnd registers what happens when the session ends (the router sends the member to sign-in). */
-export function onSessionEnd(fn: (reason: EndReason) => void) {
+/** onSessionEnd registers what happens when the member signs out (the router goes to sign-in). */
+export function onSessionEnd(fn: () => void) {
   onEnd = fn
 }
 
-/** startSession keeps a token from /auth/staff-login until its expiry. */
-export function startSession(token: string, expiresAt: string) {
-  session.token = token
+/** startSession records a sign-in (its expiry, for 个人信息) and closes the sign-in dialog. */
+export function startSession(expiresAt: string) {
   session.expiresAt = expiresAt
-  sessionStorage.setItem(storageKey, JSON.stringify({ token, expiresAt } satisfies Stored))
-  schedule()
+  localStorage.setItem(expiresKey, expiresAt)
+  session.reauth = false
 }
 
-/** endSession forgets the token and the member everywhere. */
-export function endSession(reason: EndReason) {
-  const had = session.token !== ''
-  session.token = ''
-  session.expiresAt = ''
+/** needReauth opens the sign-in dialog after a refused request, if a member was signed in. */
+export function needReauth() {
+  if (session.me) session.reauth = true
+}
+
+/** endSession signs the member out here and in the browser's other tabs, dropping their drafts. */
+export function endSession() {
+  const id = session.me?.staff.id
+  if (id) clearDrafts(id)
   session.me = null
-  sessionStorage.removeItem(storageKey)
-  clearTimeout(timer)
-  if (had) onEnd(reason)
+  session.reauth = false
+  session.expiresAt = ''
+  localStorage.removeItem(expiresKey)
+  localStorage.setItem(signoutKey, String(Date.now())) // other tabs hear it (storage event)
+  onEnd()
 }
 
-/** restoreSession picks up the token of this tab after a reload, unless it has expired. */
-export function restoreSession() {
-  const raw = sessionStorage.getItem(storageKey)
-  if (!raw) return
-  try {
-    const s = JSON.parse(raw) as Stored
-    if (typeof s.token === 'string' && s.token && Date.parse(s.expiresAt) > Date.now()) {
-      session.token = s.token
-      session.expiresAt = s.expiresAt
-      schedule()
-      return
-    }
-  } catch {
-    // a damaged entry is dropped below
+// Another tab signed out: follow it.
+window.addEventListener('storage', (e) => {
+  if (e.key === signoutKey && e.newValue && session.me) {
+    session.me = null
+    session.reauth = false
+    onEnd()
   }
-  sessionStorage.removeItem(storageKey)
+})
+
+/** csrfToken is the session's CSRF token, which unsafe requests send as X-CSRF-Token. */
+export function csrfToken(): string {
+  for (const part of document.cookie.split(';')) {
+    const [k, ...v] = part.trim().split('=')
+    if (k === 'ifutian_csrf') return decodeURIComponent(v.join('='))
+  }
+  return ''
 }
 
-function schedule() {
-  clearTimeout(timer)
-  const left = Date.parse(session.expiresAt) - Date.now()
-  if (!(left > 0)) {
-    endSession('expired')
-    return
+/** draftKey is where the member's unsaved form is kept (localStorage), '' when no one is signed in. */
+export function draftKey(form: string): string {
+  const id = session.me?.staff.id
+  return id ? `${draftPrefix}${id}.${form}` : ''
+}
+
+function clearDrafts(memberID: string) {
+  const prefix = `${draftPrefix}${memberID}.`
+  for (let i = localStorage.length - 1; i >= 0; i--) {
+    const k = localStorage.key(i)
+    if (k?.startsWith(prefix)) localStorage.removeItem(k)
   }
-  timer = setTimeout(() => {
-    if (Date.parse(session.expiresAt) <= Date.now()) endSession('expired')
-    else schedule()
-  }, Math.min(left, maxDelay))
 }
 
 /** can reports whether the signed-in member holds permission p (the API decides all the same). */
