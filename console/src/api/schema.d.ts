@@ -13,7 +13,7 @@ export interface paths {
         };
         /**
          * 可报名的活动 Activities open to me
-         * @description Resident only. Published activities whose sign-up cut-off has not passed and whose audience includes me, soonest first, with remaining places, points and hours, and my sign-up if any.
+         * @description Resident only. Published activities whose sign-up cut-off has not passed and whose audience includes me, soonest first, with remaining places, points and hours, and my sign-up if any. `q` keeps those whose title or place contains every one of its words (separated by spaces; % and _ are plain characters); `kind` keeps one kind. 400 naming q or kind when bad.
          */
         get: operations["listActivities"];
         put?: never;
@@ -35,7 +35,7 @@ export interface paths {
         put?: never;
         /**
          * 扫码签到/签退 Scan the venue's code
-         * @description Resident only. The code shown on the staff phone at the door (GET /admin/activities/{id}/venue-code) checks me in or out. It changes every 30 s and is accepted for 30–60 s: an old or tampered code is 400 naming code (details.reason expired or invalid). Check-in opens 30 minutes before the start and closes at the end, for confirmed residents or, when the activity takes walk-ins, residents of its audience while places remain; check-out closes 30 minutes after the end, and credits the hours (time present, to the nearest quarter hour, at most the activity's hours) and the points. Scanning again changes nothing (200). 409 reasons: outside_window, not_signed_up, waiting, full, not_checked_in, cancelled.
+         * @description Resident only. The code shown on the staff phone at the door (GET /admin/activities/{id}/venue-code) checks me in or out. It changes every 30 s and is accepted for 30–60 s: an old or tampered code is 400 naming code (details.reason expired or invalid). Check-in opens 30 minutes before the start and closes at the end, for confirmed residents or, when the activity takes walk-ins, residents of its audience while places remain; check-out opens at the start (before it, 409 not_started: the resident stays checked in) and closes 30 minutes after the end. It credits the hours (time present within the schedule, to the nearest quarter hour, at most the activity's hours) and, when present at least half the activity's hours (rounded up to the quarter hour, and at least a quarter hour), the rule's points; a shorter attendance gets none (points_status refused, points_detail attendance_too_short). Those still checked in when check-out closes are credited the activity's hours and points. Scanning again changes nothing (200). 409 reasons: outside_window, not_started, not_signed_up, waiting, full, not_checked_in, cancelled.
          */
         post: operations["scanVenueCode"];
         delete?: never;
@@ -167,7 +167,7 @@ export interface paths {
         put?: never;
         /**
          * 签到 Check a resident in
-         * @description verifier, editor, dept_admin or points_officer, at an activity of their department and streets. The resident is named by their member code (400 naming member_code if bad or expired) or, by hand, by resident_id with a reason (kept on the roster and in the audit log). Staff may check in a walk-in whatever the audience. Recording again changes nothing (200). 409 reasons as for POST /activities/scan.
+         * @description verifier, editor, dept_admin or points_officer, at an activity of their department and streets. The resident is named by their member code (400 naming member_code if bad or expired) or, by hand, by resident_id with a reason (kept on the roster and in the audit log); a typed resident_id counts against the caller's resident look-ups, shared with POST /admin/residents/lookup (30 per 10 minutes, 300 a day; 429 with Retry-After). The resident must live on one of the caller's streets: any other, like a missing or erased one, is 404. Staff may check in a walk-in whatever the audience. The answer is the resident's roster entry; to members without residents.read it shows the nickname and masked phone (what confirms the person at the door) with street and community empty. Recording again changes nothing (200). 409 reasons as for POST /activities/scan.
          */
         post: operations["checkInResident"];
         delete?: never;
@@ -187,7 +187,7 @@ export interface paths {
         put?: never;
         /**
          * 签退 Check a resident out
-         * @description verifier, editor, dept_admin or points_officer, at an activity of their department and streets. The resident is named by their member code (400 naming member_code if bad or expired) or, by hand, by resident_id with a reason (kept on the roster and in the audit log). Staff may check in a walk-in whatever the audience. Recording again changes nothing (200). 409 reasons as for POST /activities/scan. Check-out credits the hours and grants the points, once per resident and activity.
+         * @description verifier, editor, dept_admin or points_officer, at an activity of their department and streets. The resident is named by their member code (400 naming member_code if bad or expired) or, by hand, by resident_id with a reason (kept on the roster and in the audit log); a typed resident_id counts against the caller's resident look-ups, shared with POST /admin/residents/lookup (30 per 10 minutes, 300 a day; 429 with Retry-After). The resident must live on one of the caller's streets: any other, like a missing or erased one, is 404. Staff may check in a walk-in whatever the audience. The answer is the resident's roster entry; to members without residents.read it shows the nickname and masked phone (what confirms the person at the door) with street and community empty. Recording again changes nothing (200). 409 reasons as for POST /activities/scan. Check-out credits the hours and the points as POST /activities/scan says (none before half the activity's hours; refused before the start, 409 not_started), once per resident and activity.
          */
         post: operations["checkOutResident"];
         delete?: never;
@@ -207,9 +207,69 @@ export interface paths {
         put?: never;
         /**
          * 调整时长 Adjust hours
-         * @description editor or dept_admin. Appends an adjustment (plus or minus) of a rostered resident's hours for the activity; nothing is ever edited. The total can't drop below zero (400 naming hours). With an Idempotency-Key, repeating returns the first entry (200).
+         * @description editor or dept_admin, for a rostered resident of their streets (any other, like a missing one, is 404). Appends an adjustment (plus or minus) of the resident's hours for the activity; nothing is ever edited. Hours taken off apply down to zero (below: 400 naming hours). Hours added apply while the resident's total for the activity (credit and adjustments) stays within the activity's length (ends_at − starts_at); beyond it the adjustment is kept as a pending approval (202) that a second member approves or rejects (GET …/hours-approvals, POST …/hours-approvals/{aid}/approve or reject). A check-out's credit is cut to what is left under the length. With an Idempotency-Key, repeating returns the first outcome (200 for an entry, 202 for an approval).
          */
         post: operations["adjustHours"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/activities/{id}/hours-approvals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 待批准的时长调整 Hours approvals
+         * @description editor or dept_admin, at an activity of their department and streets. The activity's hours adjustments beyond its length, of residents of the caller's streets, oldest first, by status (pending by default).
+         */
+        get: operations["listHoursApprovals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/activities/{id}/hours-approvals/{aid}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 批准时长调整 Approve an hours adjustment
+         * @description editor or dept_admin other than the member who asked (403 otherwise), at an activity of their department and streets, for a resident of their streets (else 404). Enters the adjustment in the ledger; approving again changes nothing (200). 409 if it was rejected, or if it would take the total below zero.
+         */
+        post: operations["approveHours"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/activities/{id}/hours-approvals/{aid}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 驳回时长调整 Reject an hours adjustment
+         * @description editor or dept_admin, at an activity of their department and streets, for a resident of their streets (else 404); the member who asked may withdraw it so. No hours are entered; rejecting again changes nothing (200); 409 if it was approved.
+         */
+        post: operations["rejectHours"];
         delete?: never;
         options?: never;
         head?: never;
@@ -245,7 +305,7 @@ export interface paths {
         };
         /**
          * 报名名单 Roster
-         * @description As the list; audited (personal data). Sign-ups in order (the waiting list in its order), masked, with attendance, hours and points.
+         * @description As the list; audited (personal data). Sign-ups in order (the waiting list in its order), masked, with attendance, hours and points: only residents of the caller's streets are listed, and to members without residents.read street and community are empty.
          */
         get: operations["activityRoster"];
         put?: never;
@@ -265,7 +325,7 @@ export interface paths {
         };
         /**
          * 导出名单 Export the roster
-         * @description As the roster; the whole roster as CSV (UTF-8 with a byte-order mark).
+         * @description As the roster (the same residents and fields); the whole roster as CSV (UTF-8 with a byte-order mark).
          */
         get: operations["exportRoster"];
         put?: never;
@@ -616,6 +676,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The job queue (superadmin, district auditor)
+         * @description The durable job queue: work a change left for after its commit (a survey's points, a request's notices and points, an activity credit's points), newest first. status=failed lists jobs out of attempts or refused for good, with last_error; status=stuck lists jobs running past their lease (their process died and no worker took them back yet) or queued more than 5 minutes past their time (no worker runs their kind). jobs.read: a superadmin and a district auditor (no department) see every job; a department's auditor lists none (the queue is the district's). Payloads hold IDs only.
+         */
+        get: operations["listJobs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/jobs/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a job
+         * @description Superadmin (jobs.manage). Stops a queued or failed job from running again (a failed job cancelled leaves the list of failures); its effect is then not made: the owning module's status stays as the job left it (e.g. a survey's points pending). 409 for a job running now, done or already cancelled; 404 for an unknown one. Audited (target jobs/{id}).
+         */
+        post: operations["cancelJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/jobs/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retry a job
+         * @description Superadmin (jobs.manage). Queues a failed or cancelled job (or a queued one waiting for its backoff) to run at once with a fresh set of attempts. 409 for a job running now (or whose lease has not run out yet) or done; 404 for an unknown one. Audited (target jobs/{id}).
+         */
+        post: operations["retryJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/me": {
         parameters: {
             query?: never;
@@ -665,7 +785,7 @@ export interface paths {
         };
         /**
          * List my department's notices
-         * @description Notices within my scope (those `GET /admin/notices/{id}` shows, system notices of my department included), newest first. Filters: `status` as shown (draft, submitted, approved, rejected, published, expired, withdrawn; `submitted` is the review queue), `category`, `author_id` or `author` (the author's username), `since`/`until` (creation time, RFC 3339), `q` (words in the title or body), `reviewable=true` (the review queue: submitted notices I did not write, so may review; `status` then must be `submitted` or absent). A bad filter is 400 naming it.
+         * @description Notices within my scope (those `GET /admin/notices/{id}` shows, system notices of my department included), newest first. Filters: `status` as shown (draft, submitted, approved, rejected, published, expired, withdrawn; `submitted` is the review queue), `category`, `author_id` or `author` (the author's username), `since`/`until` (creation time, RFC 3339), `q` (words in the title or body), `reviewable=true` (the review queue: submitted notices I did not write, so may review; `status` then must be `submitted` or absent). A bad filter is 400 naming it. System messages (fixed texts the system sends residents about their own affairs: `您的诉求已受理`, `积分扣减通知`, …) are no department's notices and are not listed.
          */
         get: operations["listNotices"];
         put?: never;
@@ -709,7 +829,7 @@ export interface paths {
         };
         /**
          * One notice with its history
-         * @description Every step with who and when. 404, as for a missing notice, for one outside my scope: another department's (a district-wide one is the district's), or one whose audience reaches beyond my streets. System notices of my department are shown like any other.
+         * @description Every step with who and when. 404, as for a missing notice, for one outside my scope: another department's (a district-wide one is the district's), or one whose audience reaches beyond my streets. System notices of my department are shown like any other. A system message is 404, as it is not a department's notice.
          */
         get: operations["getAdminNotice"];
         put?: never;
@@ -719,7 +839,7 @@ export interface paths {
         head?: never;
         /**
          * Edit a draft
-         * @description Edit a draft, or a rejected notice, which goes back to draft (its reject reason stays in its history). Fields absent stay; publish_at, expires_at and subscribe may be null to clear them (publish_at null: on approval). The result is checked whole, like a new draft: 400 names the bad fields and changes nothing; 403 names audience.streets or audience.communities for an audience beyond my streets; 404 for a notice outside my scope; 409 once submitted.
+         * @description Edit a draft, or a rejected notice, which goes back to draft (its reject reason stays in its history). Fields absent stay; publish_at, expires_at and subscribe may be null to clear them (publish_at null: on approval). The result is checked whole, like a new draft: 400 names the bad fields and changes nothing; 403 names audience.streets or audience.communities for an audience beyond my streets; 404 for a notice outside my scope; 409 once submitted. A system message (of my scope) is 409 `conflict` with `details.reason` `system_notice`: it is never edited, reviewed or withdrawn.
          */
         patch: operations["updateNotice"];
         trace?: never;
@@ -735,7 +855,7 @@ export interface paths {
         put?: never;
         /**
          * Approve
-         * @description Reviewer of the owning department who is not the author (403 for the author); 404 for a notice outside my scope (as `GET /admin/notices/{id}`: a street-scoped reviewer sees only notices whose audience lies in their streets). The notice is published at publish_at (at once if that has passed): its audience is then frozen into recipients.
+         * @description Reviewer of the owning department who is not the author (403 for the author); 404 for a notice outside my scope (as `GET /admin/notices/{id}`: a street-scoped reviewer sees only notices whose audience lies in their streets). The notice is published at publish_at (at once if that has passed): its audience is then frozen into recipients. A system message (of my scope) is 409 `conflict` with `details.reason` `system_notice`: it is never edited, reviewed or withdrawn.
          */
         post: operations["approveNotice"];
         delete?: never;
@@ -755,7 +875,7 @@ export interface paths {
         put?: never;
         /**
          * Reject
-         * @description Back to the author with a reason (required). Reviewer of the owning department who is not the author (403 for the author); 404 for a notice outside my scope (as `GET /admin/notices/{id}`).
+         * @description Back to the author with a reason (required). Reviewer of the owning department who is not the author (403 for the author); 404 for a notice outside my scope (as `GET /admin/notices/{id}`). A system message (of my scope) is 409 `conflict` with `details.reason` `system_notice`: it is never edited, reviewed or withdrawn.
          */
         post: operations["rejectNotice"];
         delete?: never;
@@ -795,7 +915,7 @@ export interface paths {
         put?: never;
         /**
          * Submit for review
-         * @description From draft or rejected. Editor of the owning department; 404 for a notice outside my scope (as `GET /admin/notices/{id}`). 409 in any other state.
+         * @description From draft or rejected. Editor of the owning department; 404 for a notice outside my scope (as `GET /admin/notices/{id}`). 409 in any other state. A system message (of my scope) is 409 `conflict` with `details.reason` `system_notice`: it is never edited, reviewed or withdrawn.
          */
         post: operations["submitNotice"];
         delete?: never;
@@ -815,7 +935,7 @@ export interface paths {
         put?: never;
         /**
          * Withdraw
-         * @description From submitted, approved or published. A published notice stays in exactly its original recipients' inboxes, marked withdrawn and without its body; WeChat sends not yet made are cancelled and their consent returned. 404 for a notice outside my scope (as `GET /admin/notices/{id}`).
+         * @description From submitted, approved or published. A published notice stays in exactly its original recipients' inboxes, marked withdrawn and without its body; WeChat sends not yet made are cancelled and their consent returned. 404 for a notice outside my scope (as `GET /admin/notices/{id}`). A system message (of my scope) is 409 `conflict` with `details.reason` `system_notice`: it is never edited, reviewed or withdrawn.
          */
         post: operations["withdrawNotice"];
         delete?: never;
@@ -855,7 +975,7 @@ export interface paths {
         put?: never;
         /**
          * Decide an objection
-         * @description Staff with enterprises.objections.decide (credit_officer). Only the department that wrote the disputed record decides (a district-wide record: superadmins), and street-scoped members only for enterprises in their streets; any other objection is 404, like an unknown one. approve=true removes the factor (its credit record stops counting for good) and re-rates at once; only pending objections (409 otherwise). In the same transaction the enterprise's bound members and the objector get an inbox notice of the decision (system message objection_decided, once per objection), and of the grade change an upheld objection causes (grade_changed).
+         * @description Staff with enterprises.objections.decide (credit_officer). Only the department that wrote the disputed record decides (a district-wide record: superadmins), and street-scoped members only for enterprises in their streets; any other objection is 404, like an unknown one. A reason is required (the objector reads it in their enterprise view, GET /enterprises/{uscc}). approve=true removes the factor (its credit record stops counting for good) and re-rates at once; only pending objections (409 otherwise). In the same transaction the enterprise's bound members and the objector get an inbox notice of the decision (system message objection_decided, once per objection), and of the grade change an upheld objection causes (grade_changed).
          */
         post: operations["decideObjection"];
         delete?: never;
@@ -1189,7 +1309,7 @@ export interface paths {
         };
         /**
          * 诉求详情（工作台）
-         * @description requests.handle. One request in the caller's scope with its photos, history and contact number (else 404). An audited read of personal data.
+         * @description requests.handle. One request in the caller's scope with its photos, history and contact number (else 404). An audited read of personal data. Its photos carry signed links (url, thumb_url, links_expire_at) that need no header; the read's audit entry counts the links issued (detail `photo links N`). Lists and the answers of transitions carry none.
          */
         get: operations["getRequest"];
         put?: never;
@@ -1696,6 +1816,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/wechat/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The account's subscribe-message templates
+         * @description The mini program's subscribe-message templates (WeChat's 个人模板 list, `wxaapi/newtmpl/gettemplate`), for the compose form's picker: a notice's `subscribe.template_id` must be one of them (400 otherwise). Kept by the server for a minute, so a template added in WeChat shows within a minute. 503 `upstream_unavailable` when WeChat can't answer or refuses.
+         */
+        get: operations["listWeChatTemplates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/attempts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 查看答题记录与成绩
+         * @description My quiz attempt: the questions drawn for it (never their answers) and its status: open (may be submitted until the deadline), expired (the deadline passed without a submit) or submitted. Once submitted, result is the body the submit answered: score, passed, points_awarded and corrections with the right answers and explanations; null before. Past the survey's retention the answers are erased: answers_erased is true and the result keeps its score with no corrections. Another resident's attempt is 404.
+         */
+        get: operations["getAttempt"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/attempts/{id}/submit": {
         parameters: {
             query?: never;
@@ -1707,7 +1867,7 @@ export interface paths {
         put?: never;
         /**
          * 提交答卷
-         * @description Submit a quiz attempt. Scored on the server → score, passed, points_awarded and corrections with explanations. Answering a question not drawn or an option not shown is 400 (answers.<question_id>); after the deadline (2 s grace) or a second submit is 409 conflict; another resident's attempt is 404.
+         * @description Submit a quiz attempt. Scored on the server → score, passed, points_awarded and corrections with explanations. Retry-safe: sending the same answers again (in any order) to an attempt already submitted answers 200 with the stored result, the same body; other answers to a submitted attempt are 409 conflict (read the result with GET /api/v1/attempts/{id}). Answering a question not drawn or an option not shown is 400 (answers.<question_id>); a first submit after the deadline (2 s grace) is 409 conflict; another resident's attempt is 404.
          */
         post: operations["submitAttempt"];
         delete?: never;
@@ -1727,7 +1887,7 @@ export interface paths {
         put?: never;
         /**
          * 工作人员修改自己的密码
-         * @description A staff member changes their own password: old_password must be the current one (else 400 naming old_password), new_password 10–72 characters and not the current one (else 400 naming new_password). Every other session of the member is signed out at once; the calling token stays valid. Each attempt counts against the member's sign-in throttle (429 with Retry-After). 409 if the password was changed meanwhile by another session. Residents have no password: 403. Audited, without either password.
+         * @description A staff member changes their own password: old_password must be the current one (else 400 naming old_password), new_password 10–72 characters and not the current one (else 400 naming new_password). Every other session of the member is signed out at once; the calling token stays valid. A wrong old_password counts as a failed sign-in of the member from the caller's address, and the sign-in throttle applies (429 with Retry-After). 409 if the password was changed meanwhile by another session. Residents have no password: 403. Audited, without either password.
          */
         post: operations["changePassword"];
         delete?: never;
@@ -1747,7 +1907,7 @@ export interface paths {
         put?: never;
         /**
          * 退出登录（注销当前令牌）
-         * @description Revoke the calling token.
+         * @description Revoke the calling token (bearer or the console's session cookie, which is cleared). With the cookie it needs `X-CSRF-Token` like every unsafe request (403 naming it).
          */
         post: operations["logout"];
         delete?: never;
@@ -1767,7 +1927,7 @@ export interface paths {
         put?: never;
         /**
          * 工作人员登录
-         * @description Log a staff member in. Wrong credentials get 401; attempts are limited per username and per IP (429 with Retry-After).
+         * @description Log a staff member in. Wrong credentials get 401. Failed attempts are limited per username and client address, per username and per address (429 with Retry-After); a success never counts and clears its address's failures for the username. With `cookie: true` (the console) the session is set as the `ifutian_staff` cookie instead of a token in the body, and the answer carries the `csrf_token` that unsafe cookie-authenticated requests send as `X-CSRF-Token` (see the security scheme staffCookie).
          */
         post: operations["staffLogin"];
         delete?: never;
@@ -1790,6 +1950,26 @@ export interface paths {
          * @description Log a resident in with a wx.login code. With the built-in fake WeChat, code mock:<name> logs in as openid mock_<name>; other codes get 400 (WeChat 40029).
          */
         post: operations["wechatLogin"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 小程序配置（隐私政策版本、订阅模板、等级、照片限制）
+         * @description What the mini program needs of the server's configuration, without a token: the privacy policy version a consent must name; the subscribe templates of the system messages as the wx.requestSubscribeMessage calls that ask for them (subscribe: by purpose, the screen where the resident acts; at most 3 templates per call, one-time and long-term never mixed; ask each group at a tap on its screen); the points levels with their names and thresholds; the limits of photo uploads (multipart field upload_field, checked by content); the district's UTC offset; page sizes. Cacheable: Cache-Control public, max-age=300, and an ETag: send it back as If-None-Match to get 304 while nothing changed.
+         */
+        get: operations["getClientConfig"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1863,7 +2043,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * 我对该企业提出的异议
+         * @description My own objections about this enterprise, newest first, with their status (pending until a credit officer decides, then approved or rejected) and the decision's time; never another member's. A resident who filed none gets an empty list. An unregistered code is 404, a malformed one 400 naming uscc. Resident only.
+         */
+        get: operations["listEnterpriseObjections"];
         put?: never;
         /**
          * 对评价扣分项提出异议
@@ -1896,6 +2080,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/home": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 首页数据（一次读取）
+         * @description The home screen in one read, instead of eight: my unread notices (as GET /notices/unread-count), my points with level, level name and the lifetime points of the next level (null at the top), my next 3 activities signed up for (as GET /me/activities?when=upcoming), up to 3 surveys open to me that I have not taken part in today (nor ever, for a one-off survey), and my requests not answered yet: their count and the newest 3 (as GET /requests?status=open). Each part is read from its module as its own list would be; the full lists stay where they are. Resident only.
+         */
+        get: operations["getHome"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me": {
         parameters: {
             query?: never;
@@ -1908,7 +2112,11 @@ export interface paths {
          * @description My profile.
          */
         get: operations["getMe"];
-        put?: never;
+        /**
+         * 修改我的资料
+         * @description Update my profile, partially: only the fields the body names change, a field left out keeps its value (a PUT because wx.request cannot send PATCH). Street and community must be known (GET /regions) and the community must lie in the street; setting only a community sets its street. Tags come from self_tags (the list given replaces the old one). leaderboard_opt_in opts into the points leaderboards.
+         */
+        put: operations["updateMe"];
         post?: never;
         /**
          * 注销账号（删除个人信息）
@@ -1918,10 +2126,11 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * 修改我的资料
-         * @description Update my profile. Street and community must be known (GET /regions) and the community must lie in the street; setting only a community sets its street. Tags come from self_tags. leaderboard_opt_in opts into the points leaderboards.
+         * 修改我的资料（PATCH 写法）
+         * @deprecated
+         * @description The same partial update as PUT /api/v1/me, for HTTP clients that send PATCH. The mini program uses PUT (wx.request has no PATCH).
          */
-        patch: operations["updateMe"];
+        patch: operations["patchMe"];
         trace?: never;
     };
     "/api/v1/me/activities": {
@@ -1944,6 +2153,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/avatar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 上传头像
+         * @description Resident. The avatar WeChat's <button open-type="chooseAvatar"> gives as a local temporary file, sent by wx.uploadFile: multipart/form-data with the file in `file`. JPEG, PNG or WebP, told by content; at most 10 MiB and the photos' bounds in pixels and decoded memory. Decoded under the server's shared limit (429 with Retry-After when its turn does not come within 15 s), cropped to its centre square, scaled to 256×256 and encoded as JPEG with no EXIF or other metadata; kept in the photo store. It replaces the avatar before (whose file is deleted) and any avatar_url address. Answers my profile, whose avatar_url is a signed link to it. A file that is no such image or too large is 400 naming `file`, and nothing changes. A body over 12 MiB is 413. DELETE /me deletes the file.
+         */
+        post: operations["uploadAvatar"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/consent": {
         parameters: {
             query?: never;
@@ -1955,7 +2184,7 @@ export interface paths {
         put?: never;
         /**
          * 同意隐私政策
-         * @description Record my consent to a privacy policy version.
+         * @description Record my consent to the privacy policy. version must be the current version (privacy_policy_version of GET /api/v1/config); any other is 400 naming version and nothing is recorded, so a consent always names the text the mini program showed.
          */
         post: operations["consent"];
         delete?: never;
@@ -1972,8 +2201,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * 我绑定的企业及其评价
-         * @description My enterprises. Resident. The enterprises the resident is an approved member of, with their current ratings (not paginated).
+         * 我绑定的企业（含待审核、未通过的申请）
+         * @description My enterprises: every enterprise I asked to be bound to, in the order I asked, with the binding's status: approved (I am a member: the current rating with its score), pending (waiting for a department's decision) or rejected (I may ask again). A pending or rejected binding shows the public view only: score is null. Not paginated.
          */
         get: operations["myEnterprises"];
         put?: never;
@@ -1993,7 +2222,7 @@ export interface paths {
         };
         /**
          * 导出我的全部个人数据
-         * @description Everything held about me. Profile with full phone, consents, and sections: points ledger and redemptions, enterprise bindings, notices read, survey responses.
+         * @description Everything held about me. Profile with full phone, consents, and sections: points ledger and redemptions, enterprise bindings, notices read, survey responses. `avatar` tells whether an avatar was uploaded, with a signed link to its file.
          */
         get: operations["exportMe"];
         put?: never;
@@ -2016,6 +2245,26 @@ export interface paths {
          * @description Resident only. A new signed code valid about a minute: the mini program shows it as a QR code and fetches a new one before expires_at. Staff resolve it (POST /admin/member-codes/resolve) or check the resident in with it.
          */
         get: operations["getMemberCode"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/objections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 我提出的异议
+         * @description All my objections, about any enterprise, newest first, with their status and the decision's time. Resident only.
+         */
+        get: operations["listMyObjections"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2088,6 +2337,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/media/{kind}/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 签名图片链接
+         * @description No token: the link is the permission, for <image src>, which sends no header. Serves a request photo (kind `photos`, size full or `thumb`) or a resident's uploaded avatar (kind `avatars`) by the signed link the API gave (`photos[].url`, `photos[].thumb_url`, `avatar_url`). The signature (HMAC-SHA-256 under a key derived from IFUTIAN_MEMBER_CODE_KEY) covers the kind, the ID, the size and the expiry, so a link names one file in one size for 10–15 minutes. An expired link, one whose parts were changed, or one signed for another file is 403, answered alike and before anything is looked up; a valid link whose file is gone (erased, account deleted, avatar replaced by an address) is 404. Cache-Control: private, max-age = the seconds the link has left.
+         */
+        get: operations["serveMediaLink"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/notices": {
         parameters: {
             query?: never;
@@ -2097,7 +2366,7 @@ export interface paths {
         };
         /**
          * 我的通知
-         * @description My inbox. Notices I received, newest first; expired ones are left out. `?unread=true` lists only published notices I have not opened.
+         * @description My inbox. Notices I received, newest first; expired ones are left out. `?unread=true` lists only published notices I have not opened. Items carry a `summary` of the body (the body itself is read with `GET /notices/{id}`), and system messages their `kind` and `target`.
          */
         get: operations["listInbox"];
         put?: never;
@@ -2341,7 +2610,7 @@ export interface paths {
         };
         /**
          * 我的诉求
-         * @description Resident. My requests, newest first.
+         * @description Resident. My requests, newest first. status=open lists those not answered yet (submitted, transferred, accepted, in_progress); status=closed those answered (still to be rated or reopened: can_rate) or closed; anything else is 400 naming status. GET /api/v1/home counts them.
          */
         get: operations["listMyRequests"];
         put?: never;
@@ -2387,7 +2656,7 @@ export interface paths {
         put?: never;
         /**
          * 上传诉求照片
-         * @description Resident. One photo per call, multipart/form-data with the file in `file` (as wx.uploadFile sends it). JPEG, PNG or WebP, told by content; at most 10 MiB and 40 million pixels. The photo is turned upright, scaled to at most 2048 px and encoded again (WebP as JPEG): what is stored carries no EXIF (GPS position, device) or other metadata. Returns a token for the submit's `photos`; an upload no submit references within an hour is deleted. A file that is no such image, too large or too many pixels is 400 naming `file`, and nothing is stored. A body over 12 MiB is 413.
+         * @description Resident. One photo per call, multipart/form-data with the file in `file` (as wx.uploadFile sends it). JPEG, PNG or WebP, told by content; at most 10 MiB, 12,000 px a side, 40 million pixels and 128 MiB decoded (pixels × bit depth × channels, as the header tells before anything is decoded: a 16-bit 6000×6666 PNG is refused). The photo is turned upright, scaled to at most 2048 px and encoded again (WebP as JPEG), with a JPEG thumbnail of at most 320 px: what is stored carries no EXIF (GPS position, device) or other metadata. Decoding waits for its turn under a limit shared by the whole server (memory and CPUs); a photo that does not get it within 15 s is 429 with Retry-After, and nothing is stored. Returns a token for the submit's `photos`; an upload no submit references within an hour is deleted. A file that is no such image, too large or too many pixels is 400 naming `file`, and nothing is stored. A body over 12 MiB is 413.
          */
         post: operations["uploadRequestPhoto"];
         delete?: never;
@@ -3029,7 +3298,7 @@ export interface components {
             /** @description the call-back number; only in GET /admin/requests/{id} (an audited read), else null */
             contact: string | null;
         };
-        /** @description A photo of a request; its bytes are read through the photo route by n. */
+        /** @description A photo of a request: read through the photo route by n (audited), or through its signed links (url, thumb_url), which only a request's detail (GET /admin/requests/{id}, audited) carries. */
         AdminRequestPhoto: {
             /** @description the photo's number, for the photo routes */
             n: number;
@@ -3042,6 +3311,15 @@ export interface components {
              * @enum {string}
              */
             check_status: "none" | "queued" | "sent" | "pass" | "review" | "risky";
+            /** @description a signed link to the photo (at most 2048 px) that needs no header: an <image src> shows it. Absolute when the server's public URL is configured, else a path on this server. Valid until links_expire_at (10–15 minutes); links given within the same five minutes are the same, so the client's image cache serves them again */
+            url?: string;
+            /** @description the same for its thumbnail (JPEG, at most 320 px) */
+            thumb_url?: string;
+            /**
+             * Format: date-time
+             * @description when url and thumb_url stop working: read the request again for new ones
+             */
+            links_expire_at?: string;
         };
         /** @description Whom staff record: member_code, or resident_id with a reason. */
         AttendanceInput: {
@@ -3090,6 +3368,70 @@ export interface components {
             request_id: string;
             /** Format: date-time */
             created_at: string;
+        };
+        ClientConfig: {
+            /**
+             * @description POST /api/v1/me/consent must name it; a resident whose consent_version differs is shown the policy again
+             * @example 2026-12
+             */
+            privacy_policy_version: string;
+            /** @description one item per wx.requestSubscribeMessage call */
+            subscribe: {
+                /**
+                 * @description where to ask: submitting a request, signing up for an activity, the points screen, the enterprise screen, the quiz screen
+                 * @enum {string}
+                 */
+                purpose: "requests" | "activities" | "points" | "enterprises" | "surveys";
+                /** @description long-term subscription templates (长期订阅); never in the same call as one-time ones */
+                long_term: boolean;
+                template_ids: string[];
+                /** @description the system messages these templates carry (e.g. request_answered) */
+                kinds: string[];
+            }[];
+            levels: {
+                /** @example 2 */
+                level: number;
+                /** @example Lv2 */
+                name: string;
+                /**
+                 * @description lifetime earned points from which a resident is at this level
+                 * @example 100
+                 */
+                min_lifetime_earned: number;
+            }[];
+            photos: {
+                /**
+                 * @description largest upload, before the server re-encodes it
+                 * @example 10485760
+                 */
+                max_bytes: number;
+                /**
+                 * @example [
+                 *       "image/jpeg",
+                 *       "image/png",
+                 *       "image/webp"
+                 *     ]
+                 */
+                content_types: string[];
+                /** @example 6 */
+                max_per_request: number;
+                /**
+                 * @description the multipart field wx.uploadFile names (name)
+                 * @example file
+                 */
+                upload_field: string;
+            };
+            /**
+             * @description the district's offset; days (caps, attempts per day) are district days
+             * @example +08:00
+             */
+            utc_offset: string;
+            pages: {
+                /** @example 20 */
+                default_size: number;
+                /** @example 100 */
+                max_size: number;
+            };
         };
         Dashboard: {
             reviews: components["schemas"]["DashboardQueue"];
@@ -3180,6 +3522,8 @@ export interface components {
                 status: "pending" | "approved" | "rejected";
                 /** Format: date-time */
                 decided_at: string | null;
+                /** @description the officer's reason for the decision, shown to the objector in the app (never pushed); empty while pending */
+                decision_reason: string;
                 /** Format: date-time */
                 created_at: string;
             }[];
@@ -3295,6 +3639,24 @@ export interface components {
             factors: components["schemas"]["EnterpriseFactor"][];
             /** @description newest first, at most 50 */
             history: components["schemas"]["EnterpriseHistoryEntry"][];
+            /** @description the caller's own objections to the enterprise's credit records, newest first (at most 50), each decided one with the officer's reason */
+            objections: {
+                /** @description ID (decimal string) */
+                id: string;
+                /** @description ID (decimal string) */
+                factor_id: string;
+                /** @description ID (decimal string) */
+                resident_id: string;
+                reason: string;
+                /** @enum {string} */
+                status: "pending" | "approved" | "rejected";
+                /** Format: date-time */
+                decided_at: string | null;
+                /** @description the officer's reason for the decision, shown to the objector in the app (never pushed); empty while pending */
+                decision_reason: string;
+                /** Format: date-time */
+                created_at: string;
+            }[];
         };
         /** @description One counted credit record; id is the credit record's ID (use it as factor_id in an objection). */
         EnterpriseFactor: {
@@ -3331,6 +3693,26 @@ export interface components {
             street: string;
             /** @enum {string} */
             role: "legal_rep" | "agent";
+            /** @description ID (decimal string) of my binding */
+            binding_id: string;
+            /**
+             * @description my binding's status; only approved shows the score
+             * @enum {string}
+             */
+            status: "pending" | "approved" | "rejected";
+            /**
+             * Format: date-time
+             * @description when I asked (last asked, after a rejection)
+             */
+            requested_at: string;
+            /**
+             * Format: date-time
+             * @description when a department decided; null while pending
+             */
+            decided_at: string | null;
+        };
+        EnterpriseMyObjection: components["schemas"]["EnterpriseObjection"] & {
+            enterprise_name: string;
         };
         EnterpriseObjection: {
             /** @description ID (decimal string) */
@@ -3345,6 +3727,8 @@ export interface components {
             status: "pending" | "approved" | "rejected";
             /** Format: date-time */
             decided_at: string | null;
+            /** @description the officer's reason for the decision, shown to the objector in the app (never pushed); empty while pending */
+            decision_reason: string;
             /** Format: date-time */
             created_at: string;
             /** @description after a decision: the enterprise's rating (re-rated if approved) */
@@ -3379,24 +3763,24 @@ export interface components {
             error: {
                 /** @enum {string} */
                 code: "invalid_argument" | "unauthenticated" | "permission_denied" | "not_found" | "conflict" | "insufficient_points" | "out_of_stock" | "payload_too_large" | "rate_limited" | "upstream_unavailable" | "internal" | "method_not_allowed";
-                /** @description readable Chinese (or English), safe to show */
+                /** @description Chinese, safe to show to the user. For invalid_argument: one sentence per bad field, naming it by its Chinese label, joined by "；" ("请填写诉求描述；所在街道：未知街道"); never a JSON key. */
                 message: string;
                 details: components["schemas"]["ErrorDetails"];
             };
         };
         /** @description Machine-readable details; every key is optional and an error without details has {}. */
         ErrorDetails: {
-            /** @description bad field (JSON path, or query/path parameter name) → what is wrong with it */
+            /** @description every bad field (JSON path such as audience.streets or questions[2].stem, or a query/path parameter name) → what is wrong with it, in Chinese */
             fields?: {
                 [key: string]: string;
             };
             /** @description with 429: seconds to wait, as in Retry-After */
             retry_after_s?: number;
             /**
-             * @description which rule refused: an award over a rule's daily_cap or monthly_cap; a redemption past per_resident_limit, below min_level, outside the reward's validity (not_available) or of a withdrawn reward; an appeal after the deduction's appeal_deadline (appeal_window_closed); a stock decrease past what is left (stock_below_issued); a reward's new price after its first redemption (has_redemptions); an activity's sign-up, cancellation or attendance: full, closed (cut-off passed), cancelled, ended, published (no longer a draft), outside_window (check-in or check-out time), not_signed_up, waiting (still on the waiting list), not_checked_in, checked_in (can't cancel any more); a member or venue code (400): invalid or expired
+             * @description which rule refused: an award over a rule's daily_cap or monthly_cap; a redemption past per_resident_limit, below min_level, outside the reward's validity (not_available) or of a withdrawn reward; an appeal after the deduction's appeal_deadline (appeal_window_closed); a stock decrease past what is left (stock_below_issued); a reward's new price after its first redemption (has_redemptions); an activity's sign-up, cancellation or attendance: full, closed (cut-off passed), cancelled, ended, published (no longer a draft), outside_window (check-in or check-out time), not_signed_up, waiting (still on the waiting list), not_checked_in, not_started (check-out before the start), checked_in (can't cancel any more); a member or venue code (400): invalid or expired; a system message edited, reviewed or withdrawn as a department's notice (system_notice)
              * @enum {string}
              */
-            reason?: "daily_cap" | "monthly_cap" | "per_resident_limit" | "min_level" | "not_available" | "withdrawn" | "appeal_window_closed" | "stock_below_issued" | "has_redemptions" | "full" | "closed" | "cancelled" | "ended" | "published" | "outside_window" | "not_signed_up" | "waiting" | "not_checked_in" | "checked_in" | "invalid" | "expired";
+            reason?: "daily_cap" | "monthly_cap" | "per_resident_limit" | "min_level" | "not_available" | "withdrawn" | "appeal_window_closed" | "stock_below_issued" | "has_redemptions" | "full" | "closed" | "cancelled" | "ended" | "published" | "outside_window" | "not_signed_up" | "waiting" | "not_checked_in" | "not_started" | "checked_in" | "invalid" | "expired" | "system_notice";
             /** @description with stock_below_issued: the stock left now */
             stock?: number;
             /** @description with 409 on starting a quiz attempt: the survey's daily attempts, all used */
@@ -3413,6 +3797,53 @@ export interface components {
             name: string;
             /** Format: date-time */
             created_at: string;
+        };
+        Home: {
+            /** @description unread notices in my inbox */
+            unread_notices: number;
+            points: {
+                balance: number;
+                lifetime_earned: number;
+                level: number;
+                /** @example Lv2 */
+                level_name: string;
+                /** @description lifetime earned points at which the next level begins; null at the top level */
+                next_level_at: number | null;
+            };
+            upcoming_activities: components["schemas"]["PublicActivity"][];
+            waiting_surveys: components["schemas"]["SurveyPublic"][];
+            open_requests: {
+                /** @description all my requests not answered yet */
+                count: number;
+                /** @description the newest of them */
+                items: components["schemas"]["Request"][];
+            };
+        };
+        /** @description An adjustment of hours that would take a resident's total for an activity beyond the activity's length: it waits (pending) for a member other than the one who asked to approve it, which enters it in the ledger (entry_id), or for anyone who may adjust hours to reject it. */
+        HoursApproval: {
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @description ID (a decimal string) */
+            activity_id: string;
+            /** @description ID (a decimal string) */
+            resident_id: string;
+            /** @description the adjustment asked for */
+            hours: number;
+            reason: string;
+            /** @enum {string} */
+            status: "pending" | "approved" | "rejected";
+            /** @description the staff member who asked (ID, a decimal string) */
+            requested_by: string;
+            /** @description the staff member who approved or rejected it */
+            decided_by: string | null;
+            /** Format: date-time */
+            decided_at: string | null;
+            /** @description once approved: the ledger entry made */
+            entry_id: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
         };
         /** @description An entry of the append-only ledger of volunteer hours. */
         HoursEntry: {
@@ -3432,11 +3863,19 @@ export interface components {
             /** Format: date-time */
             created_at: string;
         };
-        InboxNotice: {
+        /** @description A notice of my inbox as lists show it: `summary` stands for the body, which only `GET /notices/{id}` carries. */
+        InboxItem: {
             id: string;
             title: string;
-            /** @description empty once withdrawn */
-            body: string;
+            /** @description the start of the body as one plain line (white space folded), at most 80 characters, ending in … when cut; empty once withdrawn. Lists carry it instead of the body */
+            summary: string;
+            /**
+             * @description a system message's kind (a fixed text about my own affairs); empty for a department's notice
+             * @enum {string}
+             */
+            kind: "" | "benefit_matched" | "survey_reminder" | "deduction_recorded" | "appeal_decided" | "credit_recorded" | "grade_changed" | "objection_decided" | "activity_cancelled" | "activity_promoted" | "request_accepted" | "request_answered";
+            /** @description what a system message is about, which the mini program opens (null for a department's notice) */
+            target: components["schemas"]["NoticeTarget"] | null;
             category: string;
             require_ack: boolean;
             /** @enum {string} */
@@ -3452,6 +3891,48 @@ export interface components {
             read_at: string | null;
             /** Format: date-time */
             acked_at: string | null;
+        };
+        /** @description One notice of my inbox with its whole body. */
+        InboxNotice: components["schemas"]["InboxItem"] & {
+            /** @description empty once withdrawn */
+            body: string;
+        };
+        /** @description One job of the queue. (kind, key) is unique: an effect is enqueued once however often its cause is retried. */
+        Job: {
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @description what it does, named by the module that owns it: surveys.award, requests.settle, activities.grant */
+            kind: string;
+            /** @description what it is for, unique per kind (e.g. attempt:12) */
+            key: string;
+            /** @description the handler's input, JSON; IDs only */
+            payload: string;
+            /** @enum {string} */
+            status: "queued" | "running" | "done" | "failed" | "cancelled";
+            /** @description attempts made (a retry by an operator starts again at 0) */
+            attempts: number;
+            max_attempts: number;
+            /**
+             * Format: date-time
+             * @description queued: when it (re)tries; running: when its lease ends
+             */
+            run_at: string;
+            /**
+             * Format: date-time
+             * @description while running: until when its worker holds it
+             */
+            lease_until: string | null;
+            /** @description the last attempt's error, for operators ('' if none) */
+            last_error: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /**
+             * Format: date-time
+             * @description when it was done, failed for good or cancelled
+             */
+            finished_at: string | null;
         };
         /** @description What staff see of a resident named by a member code. */
         MaskedResident: {
@@ -3581,6 +4062,16 @@ export interface components {
                 sms: components["schemas"]["SMSStats"];
             }[];
             sms: components["schemas"]["SMSStats"];
+        };
+        /** @description What a system message is about, by reference. The subscribe message of the notice opens the same page, built by the server from this target (a department's notice opens `pages/notices/detail?id=<notice id>`). */
+        NoticeTarget: {
+            /**
+             * @description the kind of object; its page in the mini program: request `pages/requests/detail?id=`, activity `pages/activities/detail?id=`, survey `pages/surveys/detail?id=`, points_transaction `pages/points/transaction?id=`, appeal `pages/points/appeals?id=`, enterprise `pages/enterprises/detail?uscc=`, enterprise_benefits `pages/enterprises/benefits?uscc=`
+             * @enum {string}
+             */
+            type: "request" | "activity" | "survey" | "points_transaction" | "appeal" | "enterprise" | "enterprise_benefits";
+            /** @description its ID (an enterprise's unified social credit code) */
+            id: string;
         };
         PointsAccount: {
             /** @description May be negative only after a deduction. */
@@ -4009,6 +4500,10 @@ export interface components {
             reason: string;
             /** Format: date-time */
             created_at: string;
+            /** @description the department a transfer left (its name; "" when none) */
+            from_department_name: string;
+            /** @description the department it went to (its name; "" when none) */
+            to_department_name: string;
         };
         RequestFigures: {
             /** @description department ID, category code or street; '' for the total or the district's own queue */
@@ -4036,7 +4531,7 @@ export interface components {
             satisfied_share: number | null;
             reopened: number;
         };
-        /** @description A photo of a request; its bytes are read through the photo route by n. */
+        /** @description A photo of a request: read through its signed links (url, thumb_url; in every view of the resident's own requests) or through the photo route by n. */
         RequestPhoto: {
             /** @description the photo's number, for the photo routes */
             n: number;
@@ -4044,6 +4539,15 @@ export interface components {
             content_type: "image/jpeg" | "image/png";
             width: number;
             height: number;
+            /** @description a signed link to the photo (at most 2048 px) that needs no header: an <image src> shows it. Absolute when the server's public URL is configured, else a path on this server. Valid until links_expire_at (10–15 minutes); links given within the same five minutes are the same, so the client's image cache serves them again */
+            url?: string;
+            /** @description the same for its thumbnail (JPEG, at most 320 px) */
+            thumb_url?: string;
+            /**
+             * Format: date-time
+             * @description when url and thumb_url stop working: read the request again for new ones
+             */
+            links_expire_at?: string;
         };
         RequestRoute: {
             category: string;
@@ -4078,6 +4582,7 @@ export interface components {
         Resident: {
             id: string;
             nickname: string;
+            /** @description an https address the resident set, or a signed link to the avatar they uploaded (POST /me/avatar), which an <image> shows without a header and which works for 10–15 minutes: read the profile again for a new one; empty for none */
             avatar_url: string;
             phone_masked: string;
             street: string;
@@ -4109,7 +4614,9 @@ export interface components {
             resident_id: string;
             nickname: string;
             phone_masked: string;
+            /** @description where the resident lives; empty to members without residents.read */
             street: string;
+            /** @description where the resident lives; empty to members without residents.read */
             community: string;
             /** @enum {string} */
             status: "confirmed" | "waiting" | "cancelled";
@@ -4137,7 +4644,7 @@ export interface components {
             /** @enum {string} */
             points_status: "" | "pending" | "granted" | "refused";
             points_awarded: number;
-            /** @description why a grant was refused: daily_cap, monthly_cap, rule_inactive, … */
+            /** @description why no points were granted: attendance_too_short (present less than half the activity's hours), daily_cap, monthly_cap, rule_inactive, … */
             points_detail: string;
         };
         /** @description text messages of an urgent notice with SMS, to recipients without WeChat reach */
@@ -4164,7 +4671,7 @@ export interface components {
             /** @description The member's department; null for a district-level account. */
             department: components["schemas"]["Department"] | null;
             /** @description The permissions the member holds, sorted. */
-            permissions: ("activities.checkin" | "activities.manage" | "activities.read" | "audit.read" | "benefits.manage" | "credit.write" | "departments.manage" | "enterprises.bindings.decide" | "enterprises.manage" | "enterprises.objections.decide" | "members.resolve" | "notices.read" | "notices.review" | "notices.write" | "points.appeals.decide" | "points.award" | "points.deduct" | "points.rules.manage" | "requests.admin" | "requests.handle" | "requests.read" | "residents.read" | "rewards.manage" | "rewards.verify" | "staff.manage" | "surveys.read" | "surveys.write")[];
+            permissions: ("activities.checkin" | "activities.manage" | "activities.read" | "audit.read" | "benefits.manage" | "credit.write" | "departments.manage" | "enterprises.bindings.decide" | "enterprises.manage" | "enterprises.objections.decide" | "jobs.manage" | "jobs.read" | "members.resolve" | "notices.read" | "notices.review" | "notices.write" | "points.appeals.decide" | "points.award" | "points.deduct" | "points.rules.manage" | "requests.admin" | "requests.handle" | "requests.read" | "residents.read" | "rewards.manage" | "rewards.verify" | "staff.manage" | "surveys.read" | "surveys.write")[];
         };
         StaffPasswordReset: {
             staff: components["schemas"]["Staff"];
@@ -4179,10 +4686,11 @@ export interface components {
                     value: string;
                 };
             };
-            /** @description mini-program page opened from the message */
+            /** @description the mini-program page the message opens, built by the server: `pages/notices/detail?id=<notice id>` (never typed by staff) */
             page: string;
         };
         SubscribeInput: {
+            /** @description one of the account's subscribe templates (`GET /admin/wechat/templates`); a blank or unknown one is 400 naming `subscribe.template_id`, so a channel that cannot be sent is never saved */
             template_id: string;
             /** @description template keyword → value, in WeChat's own shape {"thing1":{"value":"…"}} or flat {"thing1":"…"} */
             data: {
@@ -4190,7 +4698,7 @@ export interface components {
                     value: string;
                 };
             };
-            /** @description mini-program page opened from the message */
+            /** @description ignored (kept for older clients): the server builds the page, `pages/notices/detail?id=<notice id>` */
             page?: string;
         };
         SubscriptionQuota: {
@@ -4260,6 +4768,23 @@ export interface components {
             started_at: string;
             /** Format: date-time */
             deadline: string;
+        };
+        SurveyAttemptView: {
+            /** @description ID (a decimal string) */
+            attempt_id: string;
+            /** @description ID (a decimal string) */
+            survey_id: string;
+            /** @enum {string} */
+            status: "open" | "submitted" | "expired";
+            questions: components["schemas"]["SurveyPublicQuestion"][];
+            /** Format: date-time */
+            started_at: string;
+            /** Format: date-time */
+            deadline: string;
+            /** @description The submit's result; null until submitted. */
+            result: components["schemas"]["SurveyResult"] | null;
+            /** @description The answers were erased past the survey's retention: the score stays, corrections is empty. */
+            answers_erased: boolean;
         };
         /** @description A question of the bank as the bank lists it. */
         SurveyBankQuestion: components["schemas"]["SurveyQuestion"] & {
@@ -4478,6 +5003,11 @@ export interface components {
             /** Format: date-time */
             submitted_at: string;
             points_awarded: number;
+            /**
+             * @description Where the points stand: "" none to grant (no points rule, or not passed); pending: 积分发放中, the grant is queued and lands later (the points module was unavailable); granted (points_awarded); refused (a cap, or a rule the survey may not use).
+             * @enum {string}
+             */
+            points_status: "" | "pending" | "granted" | "refused";
         };
         SurveyResult: {
             /** @description ID (a decimal string) */
@@ -4486,6 +5016,11 @@ export interface components {
             score: number;
             passed: boolean;
             points_awarded: number;
+            /**
+             * @description Where the points stand: "" none to grant (no points rule, or not passed); pending: 积分发放中, the grant is queued and lands later (the points module was unavailable); granted (points_awarded); refused (a cap, or a rule the survey may not use).
+             * @enum {string}
+             */
+            points_status: "" | "pending" | "granted" | "refused";
             corrections: components["schemas"]["SurveyCorrection"][];
             /** Format: date-time */
             submitted_at: string;
@@ -4619,9 +5154,29 @@ export interface components {
             /** @description routine sends over the resident's daily cap: inbox only, consent given back */
             capped: number;
         };
+        WeChatTemplate: {
+            /** @description WeChat's priTmplId: what `subscribe.template_id` names and `wx.requestSubscribeMessage` asks consent for */
+            template_id: string;
+            /** @description the template's title, e.g. 活动报名结果通知 */
+            title: string;
+            /**
+             * @description one_time: each consent allows one message (WeChat type 2); long_term: 长期订阅 (type 3)
+             * @enum {string}
+             */
+            type: "one_time" | "long_term";
+            /** @description WeChat's content, e.g. `活动名称:{{thing1.DATA}}\n活动时间:{{time2.DATA}}\n` */
+            content: string;
+            /** @description the template's fields in order: `name` is the key of `subscribe.data` (its type, thing, time, phrase …, bounds the value), `label` what WeChat shows beside it */
+            keywords: {
+                /** @example thing1 */
+                name: string;
+                /** @example 活动名称 */
+                label: string;
+            }[];
+        };
     };
     responses: {
-        /** @description invalid_argument: details.fields names each bad field */
+        /** @description invalid_argument: details.fields names every bad field; message says in Chinese what is wrong with each */
         BadRequest: {
             headers: {
                 [name: string]: unknown;
@@ -4639,7 +5194,7 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description permission_denied: the caller's kind, role or reach does not allow this; details.fields names a field whose reach exceeds the caller's scope */
+        /** @description permission_denied: the caller's kind, role or reach does not allow this; details.fields names a field whose reach exceeds the caller's scope; with the console's session cookie, a missing or wrong `X-CSRF-Token` or a request from another site (403 naming `X-CSRF-Token` or `Origin`) */
         Forbidden: {
             headers: {
                 [name: string]: unknown;
@@ -4724,6 +5279,10 @@ export interface operations {
     listActivities: {
         parameters: {
             query?: {
+                /** @description words the title or place contains (all of them) */
+                q?: string;
+                /** @description the activity's kind */
+                kind?: "volunteer" | "legal_education" | "public_benefit" | "other";
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
                 page_size?: components["parameters"]["PageSize"];
                 page_token?: components["parameters"]["PageToken"];
@@ -5096,6 +5655,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooMany"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -5139,6 +5699,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooMany"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -5184,11 +5745,120 @@ export interface operations {
                     "application/json": components["schemas"]["HoursEntry"];
                 };
             };
+            /** @description Beyond the activity's length: pending a second member's approval */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HoursApproval"];
+                };
+            };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listHoursApprovals: {
+        parameters: {
+            query?: {
+                /** @description default pending */
+                status?: "pending" | "approved" | "rejected";
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: components["parameters"]["PageSize"];
+                page_token?: components["parameters"]["PageToken"];
+            };
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["HoursApproval"][];
+                        /** @description empty on the last page */
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    approveHours: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+                /** @description the approval's ID */
+                aid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Decided */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HoursApproval"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    rejectHours: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+                /** @description the approval's ID */
+                aid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Decided */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HoursApproval"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -6035,6 +6705,100 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    listJobs: {
+        parameters: {
+            query?: {
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: components["parameters"]["PageSize"];
+                page_token?: components["parameters"]["PageToken"];
+                /** @description 400 naming status for another value */
+                status?: "queued" | "running" | "done" | "failed" | "cancelled" | "stuck";
+                /** @description e.g. surveys.award, requests.settle, activities.grant */
+                kind?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Job"][];
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    cancelJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    retryJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     whoAmI: {
         parameters: {
             query?: never;
@@ -6486,6 +7250,8 @@ export interface operations {
             content: {
                 "application/json": {
                     approve: boolean;
+                    /** @description why, in words the objector reads in the app (the decision's notice is a fixed text and does not carry it); blank is 400 naming reason */
+                    reason: string;
                 };
             };
         };
@@ -7746,7 +8512,7 @@ export interface operations {
                 page_size?: components["parameters"]["PageSize"];
                 page_token?: components["parameters"]["PageToken"];
                 department_id?: string;
-                role?: string;
+                role?: "superadmin" | "dept_admin" | "editor" | "reviewer" | "points_officer" | "credit_officer" | "verifier" | "auditor" | "request_officer";
                 street?: string;
                 /** @description part of the username */
                 q?: string;
@@ -7845,7 +8611,7 @@ export interface operations {
                      *       "reviewer"
                      *     ]
                      */
-                    roles?: ("superadmin" | "dept_admin" | "editor" | "reviewer" | "points_officer" | "credit_officer" | "verifier" | "auditor")[] | null;
+                    roles?: ("superadmin" | "dept_admin" | "editor" | "reviewer" | "points_officer" | "credit_officer" | "verifier" | "auditor" | "request_officer")[] | null;
                     /**
                      * @example [
                      *       "华富街道"
@@ -8281,6 +9047,61 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    listWeChatTemplates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["WeChatTemplate"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getAttempt: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SurveyAttemptView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     submitAttempt: {
         parameters: {
             query?: never;
@@ -8369,6 +9190,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -8387,6 +9209,8 @@ export interface operations {
                     username: string;
                     /** @example change-me-please */
                     password: string;
+                    /** @description start a cookie session (the console) instead of returning a token */
+                    cookie?: boolean;
                 };
             };
         };
@@ -8394,14 +9218,19 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description with `cookie: true`: `ifutian_staff` (the session) and `ifutian_csrf` (its CSRF token) */
+                    "Set-Cookie"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
-                        token: string;
+                        /** @description the bearer token; absent with `cookie: true` */
+                        token?: string;
                         /** Format: date-time */
                         expires_at: string;
                         staff: components["schemas"]["Staff"];
+                        /** @description with `cookie: true` only: the value of `X-CSRF-Token` for unsafe requests of this session */
+                        csrf_token?: string;
                     };
                 };
             };
@@ -8446,6 +9275,41 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getClientConfig: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description the ETag of a copy held */
+                "If-None-Match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    ETag?: string;
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClientConfig"];
+                };
+            };
+            /** @description Not modified: the copy whose ETag was sent is current */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -8561,6 +9425,42 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    listEnterpriseObjections: {
+        parameters: {
+            query?: {
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: components["parameters"]["PageSize"];
+                page_token?: components["parameters"]["PageToken"];
+            };
+            header?: never;
+            path: {
+                /** @description Unified social credit code (GB 32100-2015, 18 characters); case-insensitive, and spaces or hyphens typed inside it are ignored. A malformed code or wrong check character is 400 naming `uscc`. */
+                uscc: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["EnterpriseMyObjection"][];
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     createObjection: {
         parameters: {
             query?: never;
@@ -8632,6 +9532,31 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    getHome: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Home"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     getMe: {
         parameters: {
             query?: never;
@@ -8654,6 +9579,54 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @example 小福 */
+                    nickname?: string;
+                    avatar_url?: string;
+                    /** @example 华富街道 */
+                    street?: string;
+                    /** @example 田面社区 */
+                    community?: string;
+                    /**
+                     * @description 1900 up to the current year
+                     * @example 1985
+                     */
+                    birth_year?: number;
+                    /** @example [] */
+                    tags?: string[];
+                    leaderboard_opt_in?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Resident"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooMany"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -8683,7 +9656,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    updateMe: {
+    patchMe: {
         parameters: {
             query?: never;
             header?: never;
@@ -8695,6 +9668,7 @@ export interface operations {
                 "application/json": {
                     /** @example 小福 */
                     nickname?: string;
+                    /** @description an https address (or empty for none); it replaces an uploaded avatar, whose file is deleted */
                     avatar_url?: string;
                     /** @example 华富街道 */
                     street?: string;
@@ -8762,6 +9736,41 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    uploadAvatar: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Resident"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooMany"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     consent: {
         parameters: {
             query?: never;
@@ -8772,7 +9781,10 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @example 2026-01 */
+                    /**
+                     * @description the current privacy policy version (GET /api/v1/config)
+                     * @example 2026-12
+                     */
                     version: string;
                 };
             };
@@ -8874,6 +9886,38 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listMyObjections: {
+        parameters: {
+            query?: {
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: components["parameters"]["PageSize"];
+                page_token?: components["parameters"]["PageToken"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["EnterpriseMyObjection"][];
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -9017,6 +10061,42 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    serveMediaLink: {
+        parameters: {
+            query: {
+                /** @description the link's expiry, Unix seconds */
+                exp: string;
+                /** @description the link's signature */
+                sig: string;
+                /** @description the thumbnail (photos only); absent: the photo */
+                size?: "thumb";
+            };
+            header?: never;
+            path: {
+                kind: "photos" | "avatars";
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the picture (Cache-Control: private, max-age=<seconds the link has left>) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": string;
+                    "image/png": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     listInbox: {
         parameters: {
             query?: {
@@ -9038,7 +10118,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["InboxNotice"][];
+                        items: components["schemas"]["InboxItem"][];
                         /** @description empty on the last page */
                         next_page_token: string;
                     };
@@ -9425,6 +10505,8 @@ export interface operations {
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
                 page_size?: components["parameters"]["PageSize"];
                 page_token?: components["parameters"]["PageToken"];
+                /** @description open or closed; all when left out */
+                status?: "open" | "closed";
             };
             header?: never;
             path?: never;

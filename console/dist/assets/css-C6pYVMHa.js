@@ -1,1 +1,0 @@
-import"./client-CMvCDMt-.js";import"./css-Bxb1eMAN.js";

@@ -1,1 +1,0 @@
-import"./client-CMvCDMt-.js";import"./css-DPjVC2uF.js";

@@ -1,1 +1,0 @@
-import{Gn as e}from"./client-CMvCDMt-.js";var t=t=>[``,...e].includes(t);export{t};
