@@ -34,6 +34,7 @@ import (
 
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/db"
+	"github.com/futian/ifutian/jobs"
 	"github.com/futian/ifutian/notify"
 	"github.com/futian/ifutian/points"
 	"github.com/futian/ifutian/residents"
@@ -113,9 +114,9 @@ type Service struct {
 	notify    notifier
 	points    granter
 	members   *residents.MemberCodes
-	codeKey   []byte // signs venue codes
-	forUpdate string // " FOR UPDATE" on MySQL; SQLite serializes writers anyway
-	jobs      runner // nil: jobs wait for the workers
+	codeKey   []byte      // signs venue codes
+	forUpdate string      // " FOR UPDATE" on MySQL; SQLite serializes writers anyway
+	jobs      *jobs.Queue // nil: jobs wait for the workers
 }
 
 // Deps are what the service is built from.

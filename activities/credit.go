@@ -107,20 +107,9 @@ type grantJob struct {
 	ResidentID int64 `json:"resident_id,string"`
 }
 
-// runner runs a job now, once its transaction has committed.
-type runner interface {
-	RunKey(ctx context.Context, kind, key string) error
-}
-
-// queue is where activities registers its job handlers.
-type queue interface {
-	runner
-	Register(kind string, h jobs.Handler)
-}
-
 // RegisterJobs registers the handlers of the kinds activities owns with q
 // and has activities run its jobs there at once after they commit.
-func (s *Service) RegisterJobs(q queue) {
+func (s *Service) RegisterJobs(q *jobs.Queue) {
 	q.Register(JobGrant, s.runGrant)
 	s.jobs = q
 }

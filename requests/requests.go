@@ -22,6 +22,7 @@ import (
 	"github.com/futian/ifutian/enterprises"
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/pii"
+	"github.com/futian/ifutian/jobs"
 	"github.com/futian/ifutian/media"
 	"github.com/futian/ifutian/notify"
 	"github.com/futian/ifutian/points"
@@ -214,7 +215,7 @@ type Service struct {
 	media       *media.Limiter
 	links       *media.Signer
 	kick        chan struct{}
-	jobs        runner // nil: jobs wait for the workers
+	jobs        *jobs.Queue // nil: jobs wait for the workers
 }
 
 // New returns a Service. Content checks are off until SetChecker.

@@ -34,20 +34,9 @@ type settleJob struct {
 	ID int64 `json:"id,string"`
 }
 
-// runner runs a job now, once its transaction has committed.
-type runner interface {
-	RunKey(ctx context.Context, kind, key string) error
-}
-
-// queue is where requests registers its job handlers.
-type queue interface {
-	runner
-	Register(kind string, h jobs.Handler)
-}
-
 // RegisterJobs registers the handlers of the kinds requests owns with q
 // and has requests run its jobs there at once after they commit.
-func (s *Service) RegisterJobs(q queue) {
+func (s *Service) RegisterJobs(q *jobs.Queue) {
 	q.Register(JobSettle, s.runSettle)
 	s.jobs = q
 }

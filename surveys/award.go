@@ -39,20 +39,9 @@ type awardJob struct {
 	Note       string `json:"note"`
 }
 
-// runner runs a job now, once its transaction has committed.
-type runner interface {
-	RunKey(ctx context.Context, kind, key string) error
-}
-
-// queue is where surveys registers its job handlers.
-type queue interface {
-	runner
-	Register(kind string, h jobs.Handler)
-}
-
 // RegisterJobs registers the handlers of the kinds surveys owns with q and
 // has surveys run its jobs there at once after they commit.
-func (s *Service) RegisterJobs(q queue) {
+func (s *Service) RegisterJobs(q *jobs.Queue) {
 	q.Register(JobAward, s.runAward)
 	s.jobs = q
 }

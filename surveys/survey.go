@@ -14,6 +14,7 @@ import (
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/db"
 	"github.com/futian/ifutian/internal/district"
+	"github.com/futian/ifutian/jobs"
 	"github.com/futian/ifutian/notify"
 	"github.com/futian/ifutian/points"
 	"github.com/futian/ifutian/staff"
@@ -64,7 +65,7 @@ type Service struct {
 	now    func() time.Time
 	notify notifier
 	points granter
-	jobs   runner // nil: jobs wait for the workers
+	jobs   *jobs.Queue // nil: jobs wait for the workers
 }
 
 // New returns a Service over db that sends reminders through n and awards
