@@ -17,7 +17,7 @@ var fieldLabels = map[string]string{
 	"approve": "审核结论", "article": "文章", "attempts_per_day": "每日答题次数", "attendance": "出勤",
 	"audience": "发送对象", "author": "作者", "author_id": "作者", "avatar_url": "头像", "birth_year": "出生年份",
 	"body": "内容", "capacity": "名额", "case_ref": "案件编号", "category": "类别", "client_key": "提交编号",
-	"closes_at": "截止时间", "code": "编码", "comment": "评价", "communities": "社区", "community": "社区",
+	"closes_at": "截止时间", "code": "编码", "cookie": "会话 Cookie", "comment": "评价", "communities": "社区", "community": "社区",
 	"complaint_uscc": "被投诉企业信用代码", "contact": "联系电话", "count": "数量", "criteria": "条件",
 	"daily_cap": "每日上限", "data": "数据", "date": "日期", "day": "日期", "deadline_days": "办理时限（工作日）",
 	"delta": "变动", "department_id": "部门", "description": "描述", "disabled": "停用状态", "draw": "抽题",

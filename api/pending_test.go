@@ -90,7 +90,7 @@ func TestMyObjections(t *testing.T) {
 	wantStatus(t, rec, http.StatusCreated)
 	var o struct{ ID string }
 	decode(t, rec, &o)
-	wantStatus(t, e.do("POST", "/api/v1/admin/objections/"+o.ID+"/decide", officer, map[string]any{"approve": false}), http.StatusOK)
+	wantStatus(t, e.do("POST", "/api/v1/admin/objections/"+o.ID+"/decide", officer, map[string]any{"approve": false, "reason": "整改材料不足"}), http.StatusOK)
 	wantStatus(t, e.do("POST", "/api/v1/enterprises/"+uscc+"/objections", fellow, map[string]string{"factor_id": f1, "reason": "同事的异议"}), http.StatusConflict)
 
 	type list struct {

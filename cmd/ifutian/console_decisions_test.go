@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
@@ -105,7 +106,7 @@ func TestConsoleObjectionDecision(t *testing.T) {
 	}
 	inbox := s.call("GET", "/api/v1/notices", member, nil, http.StatusOK)
 	for _, n := range items(inbox) {
-		if strings.Contains(n["body"].(string)+n["title"].(string), "缴款凭证") {
+		if strings.Contains(fmt.Sprint(n["summary"], n["title"]), "缴款凭证") {
 			t.Fatalf("a notice quotes the officer's reason: %v", n)
 		}
 	}
