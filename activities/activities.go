@@ -117,6 +117,7 @@ type Service struct {
 	codeKey   []byte      // signs venue codes
 	forUpdate string      // " FOR UPDATE" on MySQL; SQLite serializes writers anyway
 	jobs      *jobs.Queue // nil: jobs wait for the workers
+	images    Images      // activities' pictures
 }
 
 // Deps are what the service is built from.

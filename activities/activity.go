@@ -51,6 +51,8 @@ type Activity struct {
 	PublishedAt    *time.Time      `json:"published_at"`
 	CancelledAt    *time.Time      `json:"cancelled_at"`
 	SettledAt      *time.Time      `json:"-"`
+	ImageKey       *string         `json:"-"` // its picture (media.Pictures); nil: none
+	ThumbKey       *string         `json:"-"`
 	CreatedAt      time.Time       `json:"created_at"`
 	UpdatedAt      time.Time       `json:"updated_at"`
 }

@@ -56,6 +56,10 @@ type PublicActivity struct {
 	Status         string    `json:"status"` // published or cancelled
 	SignupOpen     bool      `json:"signup_open"`
 	MySignup       *MySignup `json:"my_signup"`
+	// ImageURL and ThumbURL are public links to its picture and thumbnail
+	// ("" without one), which an <image> loads without a header.
+	ImageURL string `json:"image_url"`
+	ThumbURL string `json:"thumb_url"`
 }
 
 // inAudience reports whether a resident is a live member of a's audience.
@@ -150,6 +154,7 @@ func (s *Service) public(ctx context.Context, tx *gorm.DB, residentID int64, as 
 			WalkIns: a.WalkIns, Hours: hours(a.CreditMinutes), Status: a.Status,
 			SignupOpen: a.Status == Published && now.Before(a.SignupDeadline),
 		}
+		p.ImageURL, p.ThumbURL = s.imageURLs(a)
 		if a.PointsRule != "" {
 			if r, err := s.points.FindRule(ctx, a.PointsRule); err == nil {
 				p.Points = r.Points

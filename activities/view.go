@@ -25,6 +25,10 @@ type StaffView struct {
 	Remaining int     `json:"remaining"`
 	Ended     bool    `json:"ended"`
 	Counts    Counts  `json:"counts"`
+	// ImageURL and ThumbURL are public links to its picture and thumbnail
+	// ("" without one).
+	ImageURL string `json:"image_url"`
+	ThumbURL string `json:"thumb_url"`
 }
 
 // staffViews builds the staff views of activities, with their counts.
@@ -65,6 +69,7 @@ func (s *Service) staffViews(tx *gorm.DB, as []Activity, now time.Time) ([]Staff
 			c.NoShows = absent[a.ID]
 		}
 		out[i] = StaffView{Activity: a, Hours: hours(a.CreditMinutes), Remaining: max(a.Capacity-a.Confirmed, 0), Ended: a.Ended(now), Counts: c}
+		out[i].ImageURL, out[i].ThumbURL = s.imageURLs(&a)
 	}
 	return out, nil
 }

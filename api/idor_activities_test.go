@@ -1,6 +1,7 @@
 package api
 
 import (
+	"image/color"
 	"net/http"
 	"strconv"
 	"strings"
@@ -96,6 +97,19 @@ func idorActivityCases() map[string]idorCase {
 		"PATCH " + v1 + "/admin/activities/:id":        staffCase("PATCH", "", func(*idorWorld) any { return map[string]any{"title": "被改"} }, idorActivityTitle),
 		"POST " + v1 + "/admin/activities/:id/publish": staffCase("POST", "/publish", nil),
 		"POST " + v1 + "/admin/activities/:id/cancel":  staffCase("POST", "/cancel", func(*idorWorld) any { return map[string]any{"reason": "x"} }),
+		"POST " + v1 + "/admin/activities/:id/image": {
+			owner: "X, the activity's department, on its street (华富街道)",
+			attack: func(t *testing.T, w *idorWorld) {
+				for _, tok := range []string{w.editorY, w.editorXStreet} {
+					for _, id := range []string{w.act.published, w.act.draft} {
+						wantDenied(t, w.uploadTo(v1+"/admin/activities/"+id+"/image", tok, "file", solidJPEG(t, 32, 32, color.White)), idorActivityTitle)
+					}
+				}
+				if n := len(w.imageFiles()); n != 0 {
+					t.Fatalf("%d pictures stored", n)
+				}
+			},
+		},
 		"GET " + v1 + "/admin/activities/:id/roster": {
 			owner: "X, the activity's department, on its street; auditors of X too",
 			attack: func(t *testing.T, w *idorWorld) {

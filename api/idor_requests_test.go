@@ -144,6 +144,23 @@ func idorRequestCases() map[string]idorCase {
 				}
 			},
 		},
+		"GET " + v1 + "/media/images/:name": {
+			owner: "public: rewards' and activities' pictures by their names; nothing else is served from there",
+			attack: func(t *testing.T, w *idorWorld) {
+				// The names of a request's photo and thumbnail, which are
+				// stored under other prefixes, find nothing here.
+				var keys []string
+				if err := w.db.Table("request_photos").Where("request_id IS NOT NULL").Pluck("storage_key", &keys).Error; err != nil || len(keys) == 0 {
+					t.Fatalf("photo keys %v %v", keys, err)
+				}
+				for _, k := range keys {
+					_, name, _ := strings.Cut(k, "/")
+					for _, tok := range []string{"", w.a} {
+						wantError(t, w.do("GET", v1+"/media/images/"+name, tok, nil), http.StatusNotFound, "not_found", "")
+					}
+				}
+			},
+		},
 		"PUT " + v1 + "/admin/request-categories/:code":    districtOnly("PUT", "/admin/request-categories/noise", map[string]any{"name": "x", "deadline_days": 1}),
 		"DELETE " + v1 + "/admin/request-routes/:category": districtOnly("DELETE", "/admin/request-routes/noise", nil),
 		"PUT " + v1 + "/admin/holidays/:day":               districtOnly("PUT", "/admin/holidays/2026-12-25", map[string]any{"kind": "holiday"}),

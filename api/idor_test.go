@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"image/color"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -484,6 +485,17 @@ func idorCases() map[string]idorCase {
 				rec := w.do("POST", v1+"/admin/rewards/"+w.rewardID+"/stock", w.pointsY, map[string]any{"delta": -4})
 				wantError(t, rec, http.StatusNotFound, "not_found", "")
 				wantNoLeak(t, rec, "公园年卡", `"stock"`)
+			},
+		},
+		"POST " + v1 + "/admin/rewards/:id/image": {
+			owner: "X's reward: X's points officers",
+			attack: func(t *testing.T, w *idorWorld) {
+				rec := w.uploadTo(v1+"/admin/rewards/"+w.rewardID+"/image", w.pointsY, "file", solidJPEG(t, 32, 32, color.White))
+				wantError(t, rec, http.StatusNotFound, "not_found", "")
+				wantNoLeak(t, rec, "公园年卡")
+				if n := len(w.imageFiles()); n != 0 {
+					t.Fatalf("%d pictures stored", n)
+				}
 			},
 		},
 		"POST " + v1 + "/admin/rewards/:id/withdraw": {

@@ -17,6 +17,63 @@ import (
 // body may be as large as a photo's.
 const avatarUploadPath = "/api/v1/me/avatar"
 
+// pictureUploadRoutes take a reward's or an activity's picture; their
+// bodies may be as large as a photo's.
+var pictureUploadRoutes = map[string]bool{
+	"/api/v1/admin/rewards/:id/image":    true,
+	"/api/v1/admin/activities/:id/image": true,
+}
+
+// uploadRewardImage sets a reward's picture (multipart, field "file") and
+// answers the reward as its managers list it, with the picture's links.
+func (s *Server) uploadRewardImage(c *gin.Context) {
+	s.withUploadedFile(c, func(file io.Reader) error {
+		r, err := s.Points.UploadRewardImage(c.Request.Context(), actor(c), pathID(c, "id"), file)
+		if err == nil {
+			c.JSON(http.StatusOK, r)
+		}
+		return err
+	})
+}
+
+// uploadActivityImage sets an activity's picture (multipart, field "file")
+// and answers its staff view, with the picture's links.
+func (s *Server) uploadActivityImage(c *gin.Context) {
+	s.withUploadedFile(c, func(file io.Reader) error {
+		v, err := s.Activities.UploadImage(c.Request.Context(), actor(c), pathID(c, "id"), file)
+		if err == nil {
+			c.JSON(http.StatusOK, v)
+		}
+		return err
+	})
+}
+
+// publicImageCache lets anyone keep a public picture for a year without
+// asking again: its link names one stored file, never rewritten (a new
+// picture gets a new link).
+const publicImageCache = "public, max-age=31536000, immutable"
+
+// servePublicImage serves a reward's or an activity's picture by its
+// public link: no header, no signature (public content, no personal data),
+// and cacheable by anyone for good.
+func (s *Server) servePublicImage(c *gin.Context) {
+	name := c.Param("name")
+	body, contentType, err := s.Pictures.Open(c.Request.Context(), name)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	defer body.Close()
+	etag := `"` + name + `"`
+	c.Header("Cache-Control", publicImageCache)
+	c.Header("ETag", etag)
+	if c.GetHeader("If-None-Match") == etag {
+		c.Status(http.StatusNotModified)
+		return
+	}
+	c.DataFromReader(http.StatusOK, -1, contentType, body, nil)
+}
+
 // withUploadedFile finds the multipart part "file" (as wx.uploadFile sends
 // it) and hands it to use, which reads it as a stream. A body that is no
 // multipart, lacks the part, or is over the body limit is answered here.

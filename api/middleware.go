@@ -72,11 +72,11 @@ func (s *Server) recoverPanics(c *gin.Context) {
 	c.Next()
 }
 
-// limitBody caps request bodies at 1 MiB, photo and avatar uploads at
-// maxUploadBody.
+// limitBody caps request bodies at 1 MiB, photo, avatar and picture
+// uploads at maxUploadBody.
 func limitBody(c *gin.Context) {
 	limit := int64(maxBody)
-	if p := c.Request.URL.Path; p == photoUploadPath || p == avatarUploadPath {
+	if p := c.Request.URL.Path; p == photoUploadPath || p == avatarUploadPath || pictureUploadRoutes[c.FullPath()] {
 		limit = maxUploadBody
 	}
 	if c.Request.ContentLength > limit {

@@ -45,6 +45,9 @@ func (s *Server) routes() {
 	// Photos and avatars by their signed links, for <image>, which sends no
 	// header: the signature names the one picture and the link's expiry.
 	v1.GET("/media/:kind/:id", s.serveMediaLink)
+	// Rewards' and activities' pictures (public content) by unsigned links,
+	// each naming one file that is never rewritten: cacheable for good.
+	v1.GET("/media/images/:name", s.servePublicImage)
 
 	authed := v1.Group("", s.authenticate)
 	authed.POST("/auth/logout", s.logout)
@@ -150,6 +153,7 @@ func (s *Server) routes() {
 	route(http.MethodPatch, "/admin/rewards/:id", staff.ManageRewards, s.updateReward)
 	route(http.MethodPost, "/admin/rewards/:id/stock", staff.ManageRewards, s.adjustRewardStock)
 	route(http.MethodPost, "/admin/rewards/:id/withdraw", staff.ManageRewards, s.withdrawReward)
+	route(http.MethodPost, "/admin/rewards/:id/image", staff.ManageRewards, s.uploadRewardImage) // multipart, field file
 	route(http.MethodPost, "/admin/redemptions/verify", staff.VerifyVouchers, s.verifyVoucher)
 
 	route(http.MethodPost, "/admin/enterprises", staff.ManageEnterprises, s.createEnterprise)
@@ -218,6 +222,7 @@ func (s *Server) routes() {
 	route(http.MethodPatch, "/admin/activities/:id", staff.ManageActivities, s.updateActivity)
 	route(http.MethodPost, "/admin/activities/:id/publish", staff.ManageActivities, s.publishActivity)
 	route(http.MethodPost, "/admin/activities/:id/cancel", staff.ManageActivities, s.cancelActivity)
+	route(http.MethodPost, "/admin/activities/:id/image", staff.ManageActivities, s.uploadActivityImage) // multipart, field file
 	personal(http.MethodGet, "/admin/activities/:id/roster", staff.ReadActivities, s.activityRoster)
 	personal(http.MethodGet, "/admin/activities/:id/roster/export", staff.ReadActivities, s.exportRoster)
 	route(http.MethodGet, "/admin/activities/:id/venue-code", staff.CheckInActivities, s.getVenueCode)

@@ -127,6 +127,7 @@ var (
 		"GET /api/v1/regions": true, "GET /api/v1/config": true, "GET /api/v1/points/rules": true, "GET /api/v1/enterprises/:uscc/rating": true,
 		"GET /api/v1/requests/public": true, "GET /api/v1/requests/categories": true,
 		"GET /api/v1/wechat/media/:token": true, // the check's unguessable token is the credential
+		"GET /api/v1/media/images/:name":  true, // rewards' and activities' pictures: public content
 	}
 	// signedRoutes are called by WeChat, signed with the push token: 403
 	// without a valid signature, whatever the bearer token.

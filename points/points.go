@@ -97,6 +97,7 @@ type Service struct {
 	expiring *lru.Cache[int64, cachedExpiring] // by resident; see FindAccount
 
 	notify notifier // tells residents of deductions and appeal decisions; nil: nobody is told
+	images Images   // rewards' pictures
 }
 
 // notifier sends the system notices of due process (notify.Service).

@@ -34,9 +34,15 @@ type Reward struct {
 	ValidFrom        *time.Time `json:"valid_from"`
 	ValidUntil       *time.Time `json:"valid_until"`
 	WithdrawnAt      *time.Time `json:"withdrawn_at"`
-	CreatedBy        *int64     `json:"-"`
-	CreatedAt        time.Time  `json:"created_at"`
-	UpdatedAt        time.Time  `json:"updated_at"`
+	ImageKey         *string    `json:"-"`
+	ThumbKey         *string    `json:"-"`
+	// ImageURL and ThumbURL are public links to its picture and thumbnail
+	// ("" without one), which an <image> loads without a header.
+	ImageURL  string    `json:"image_url" gorm:"-"`
+	ThumbURL  string    `json:"thumb_url" gorm:"-"`
+	CreatedBy *int64    `json:"-"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // TableName maps Reward to its table.
@@ -83,6 +89,7 @@ func (s *Service) CreateReward(ctx context.Context, actor *staff.Member, r Rewar
 	}
 	now := s.now().UTC()
 	r.ID, r.WithdrawnAt, r.CreatedAt, r.UpdatedAt = 0, nil, now, now
+	r.ImageKey, r.ThumbKey, r.ImageURL, r.ThumbURL = nil, nil, "", ""
 	if actor != nil {
 		r.DepartmentID, r.CreatedBy = actor.Scope().Department(), &actor.ID
 	}
@@ -109,6 +116,9 @@ func (s *Service) FindRewards(ctx context.Context, now time.Time, after int64, l
 		Order("id").Limit(limit + 1).Find(&rs).Error
 	if err != nil {
 		return nil, 0, fmt.Errorf("find rewards: %w", err)
+	}
+	for i := range rs {
+		s.link(&rs[i])
 	}
 	return pageOf(rs, limit, func(r Reward) int64 { return r.ID })
 }

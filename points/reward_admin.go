@@ -85,6 +85,9 @@ func (s *Service) findManagedRewards(ctx context.Context, sc staff.Scope, f Rewa
 		for _, c := range counts {
 			rs[byID[c.RewardID]].Issued, rs[byID[c.RewardID]].Used = c.Issued, c.Used
 		}
+		for i := range rs {
+			s.link(&rs[i].Reward)
+		}
 	}
 	return pageOf(rs, f.Limit, func(r RewardStats) int64 { return r.ID })
 }

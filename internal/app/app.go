@@ -62,7 +62,8 @@ type Services struct {
 	Requests    *requests.Service
 	Activities  *activities.Service
 	MemberCodes *residents.MemberCodes
-	Links       *media.Signer // checks the signed links to photos and avatars
+	Links       *media.Signer   // checks the signed links to photos and avatars
+	Pictures    *media.Pictures // rewards' and activities' public pictures
 	// Jobs is the durable job queue: the modules register the handlers of
 	// the kinds they own with it here; serve runs it.
 	Jobs *jobs.Queue
@@ -118,6 +119,9 @@ func New(d Deps) *Services {
 	s.Residents = residents.New(d.DB, d.Regions, d.Box, hooks)
 	s.Residents.SetMemberCodes(codes)
 	s.Residents.SetAvatars(residents.Avatars{Store: d.Store, Media: limiter, Links: s.Links, Trash: requests.TrashTx})
+	s.Pictures = media.NewPictures(d.Store, limiter, d.PublicURL)
+	s.Points.SetImages(points.Images{Pictures: s.Pictures, Trash: requests.TrashTx})
+	s.Activities.SetImages(activities.Images{Pictures: s.Pictures, Trash: requests.TrashTx})
 	return s
 }
 
