@@ -44,6 +44,7 @@ type Service struct {
 	now      func() time.Time
 	notifier notifier
 	streets  func(string) bool
+	jobs     runner // runs benefit notices at once after their commit (RegisterJobs)
 }
 
 // New returns a Service over db. n receives benefit and due-process
@@ -123,7 +124,7 @@ func (s *Service) Create(ctx context.Context, by *staff.Member, n NewEnterprise)
 	if err != nil {
 		return nil, err
 	}
-	s.notifyPending(ctx, e.ID)
+	s.noticesNow(ctx, "enterprise_id = ?", e.ID)
 	return s.FindByID(ctx, e.ID)
 }
 
