@@ -49,6 +49,7 @@ type queue interface {
 // and has requests run its jobs there at once after they commit.
 func (s *Service) RegisterJobs(q queue) {
 	q.Register(JobSettle, s.runSettle)
+	q.Register(JobDeleteObject, s.runDelete)
 	s.jobs = q
 }
 

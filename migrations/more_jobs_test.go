@@ -2,13 +2,15 @@ package migrations_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 )
 
 // TestBenefitJobsMigration: migration 28 queues the benefit notices the
 // hourly sweep still had to send (a match of a running program not yet
-// notified), and none for a match notified or of a program ended; Down
-// removes them and Up again works.
+// notified), and none for a match notified or of a program ended, and the
+// deletions of stored objects waiting in storage_trash, which it drops;
+// Down puts the deletions back and removes the jobs, and Up again works.
 func TestBenefitJobsMigration(t *testing.T) {
 	ctx := context.Background()
 	sqlDB, p := emptyDB(t)
@@ -28,8 +30,9 @@ func TestBenefitJobsMigration(t *testing.T) {
 	for pid, notified := range map[int]any{1: nil, 2: "2026-11-02 02:00:01", 3: nil} {
 		exec(`INSERT INTO benefit_matches (program_id, enterprise_id, matched_at, notified_at) VALUES (?, 1, '2026-11-02 02:00:00', ?)`, pid, notified)
 	}
+	exec(`INSERT INTO storage_trash (storage_key, attempts, created_at) VALUES ('requests/2026/ab.jpg', 3, '2026-11-02 02:00:00')`)
 	upTo(t, p, 28)
-	rows, err := sqlDB.QueryContext(ctx, "SELECT kind, unique_key, payload, status FROM jobs")
+	rows, err := sqlDB.QueryContext(ctx, "SELECT kind, unique_key, payload, status FROM jobs ORDER BY kind")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,8 +45,13 @@ func TestBenefitJobsMigration(t *testing.T) {
 		}
 		got = append(got, kind+" "+key+" "+payload+" "+status)
 	}
-	if want := `enterprises.benefit_notice 1:1 {"program_id":"1","enterprise_id":"1"} queued`; len(got) != 1 || got[0] != want {
-		t.Fatalf("jobs %q, want [%s]", got, want)
+	want := []string{`enterprises.benefit_notice 1:1 {"program_id":"1","enterprise_id":"1"} queued`,
+		`requests.delete_object requests/2026/ab.jpg {"key":"requests/2026/ab.jpg"} queued`}
+	if !slices.Equal(got, want) {
+		t.Fatalf("jobs %q, want %q", got, want)
+	}
+	if _, err := sqlDB.ExecContext(ctx, "SELECT 1 FROM storage_trash"); err == nil {
+		t.Fatal("storage_trash survived Up")
 	}
 	if _, err := p.DownTo(ctx, 27); err != nil {
 		t.Fatal(err)
@@ -51,6 +59,9 @@ func TestBenefitJobsMigration(t *testing.T) {
 	var n int
 	if err := sqlDB.QueryRowContext(ctx, "SELECT COUNT(*) FROM jobs").Scan(&n); err != nil || n != 0 {
 		t.Fatalf("%d jobs after Down, %v", n, err)
+	}
+	if err := sqlDB.QueryRowContext(ctx, "SELECT COUNT(*) FROM storage_trash").Scan(&n); err != nil || n != 1 {
+		t.Fatalf("%d objects to delete after Down, %v; want 1", n, err)
 	}
 	if _, err := p.Up(ctx); err != nil {
 		t.Fatal(err)
