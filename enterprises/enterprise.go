@@ -31,10 +31,10 @@ var (
 )
 
 // notifier is what the service needs from notify: system notices to named
-// residents, idempotent on Source, on their own or inside a transaction of
-// the service (the due-process notices, see dueprocess.go).
+// residents, idempotent on Source, inside a transaction of the service (the
+// due-process notices, see dueprocess.go; a benefit notice with its match's
+// notified_at, see benefit_job.go).
 type notifier interface {
-	SendDirect(ctx context.Context, n notify.DirectNotice) error
 	SendDirectTx(tx *gorm.DB, n notify.DirectNotice) error
 }
 
