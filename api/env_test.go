@@ -283,3 +283,28 @@ func decode(t testing.TB, rec *httptest.ResponseRecorder, dst any) {
 		t.Fatalf("decode %s: %v", rec.Body.String(), err)
 	}
 }
+
+// runJobs runs the job queue until no job is due (what serve's workers do
+// within seconds).
+func (e *env) runJobs() {
+	e.t.Helper()
+	for range 100 {
+		n, err := e.srv.Jobs.Work(context.Background())
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+	}
+}
+
+// queued counts the queued jobs of kind.
+func (e *env) queued(kind string) int64 {
+	e.t.Helper()
+	var n int64
+	if err := e.db.Table("jobs").Where("kind = ? AND status = ?", kind, "queued").Count(&n).Error; err != nil {
+		e.t.Fatal(err)
+	}
+	return n
+}

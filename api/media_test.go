@@ -17,6 +17,7 @@ import (
 	"github.com/futian/ifutian/internal/app"
 	"github.com/futian/ifutian/internal/pii"
 	"github.com/futian/ifutian/media"
+	"github.com/futian/ifutian/requests"
 	"github.com/futian/ifutian/residents"
 	"github.com/futian/ifutian/staff"
 	"github.com/futian/ifutian/storage"
@@ -308,9 +309,7 @@ func TestAvatarUpload(t *testing.T) {
 
 	// A new avatar replaces the old, whose file the sweeper deletes.
 	wantStatus(t, e.uploadTo(path, tok, "file", solidJPEG(t, 200, 300, color.White)), http.StatusOK)
-	if _, err := e.requests.Sweep(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	e.runJobs()
 	if n := len(e.avatarFiles()); n != 1 {
 		t.Fatalf("%d avatar files after a replacement, want 1", n)
 	}
@@ -321,7 +320,7 @@ func TestAvatarUpload(t *testing.T) {
 	if me.AvatarURL != "https://thirdwx.qlogo.cn/mmopen/x/132" {
 		t.Fatalf("avatar_url %q", me.AvatarURL)
 	}
-	e.requests.Sweep(context.Background())
+	e.runJobs()
 	if n := len(e.avatarFiles()); n != 0 {
 		t.Fatalf("%d avatar files after an address replaced it", n)
 	}
@@ -331,10 +330,10 @@ func TestAvatarUpload(t *testing.T) {
 	rec = e.do("GET", "/api/v1/me", tok, nil)
 	decode(t, rec, &me)
 	wantStatus(t, e.do("DELETE", "/api/v1/me", tok, nil), http.StatusNoContent)
-	if n := e.count("storage_trash"); n != 1 {
+	if n := e.queued(requests.JobDeleteObject); n != 1 {
 		t.Fatalf("%d files to delete after the account's deletion, want the avatar", n)
 	}
-	e.requests.Sweep(context.Background())
+	e.runJobs()
 	if n := len(e.avatarFiles()); n != 0 {
 		t.Fatalf("%d avatar files after the account's deletion", n)
 	}

@@ -2,7 +2,6 @@ package enterprises
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/db"
+	"github.com/futian/ifutian/jobs"
 	"github.com/futian/ifutian/notify"
 	"github.com/futian/ifutian/staff"
 )
@@ -78,7 +78,8 @@ func (p *BenefitProgram) criteria() Criteria {
 }
 
 // benefitMatch records that an enterprise qualified for a program, and
-// when its members were notified (nil until the notice went out).
+// when its notice went out to the members bound then (nil until its job
+// ran, and for good when the program ended first); the console shows it.
 type benefitMatch struct {
 	ID           int64
 	ProgramID    int64
@@ -150,8 +151,10 @@ type RatingRef struct {
 	Grade string `json:"grade"`
 }
 
-// CreateProgram creates a benefit program for the member's department,
-// matches every qualifying enterprise and notifies their bound members.
+// CreateProgram creates a benefit program for the member's department and
+// matches every qualifying enterprise, in one transaction that also
+// queues the notice of each match (JobBenefitNotice); the notices then go
+// out at once, and the queue retries any an outage held back.
 // Returns an invalid_argument error for bad fields and permission_denied
 // naming criteria.streets if the criteria reach beyond the member's
 // streets (a street-scoped member must name some of their streets).
@@ -169,12 +172,18 @@ func (s *Service) CreateProgram(ctx context.Context, by *staff.Member, n NewProg
 	if n.Criteria.Streets == nil {
 		n.Criteria.Streets = []string{}
 	}
-	now := s.now().UTC()
-	p := BenefitProgram{Name: n.Name, MinGrade: n.Criteria.MinGrade, Industries: n.Criteria.Industries,
-		Streets: n.Criteria.Streets, Notice: n.Notice, DepartmentID: scope.Department(), CreatedBy: by.ID, CreatedAt: now}
+	var p BenefitProgram
+	var matched []Enterprise
 	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		now := s.now().UTC()
+		p = BenefitProgram{Name: n.Name, MinGrade: n.Criteria.MinGrade, Industries: n.Criteria.Industries,
+			Streets: n.Criteria.Streets, Notice: n.Notice, DepartmentID: scope.Department(), CreatedBy: by.ID, CreatedAt: now}
 		if err := tx.Create(&p).Error; err != nil {
 			return fmt.Errorf("create program: %w", err)
+		}
+		var err error
+		if matched, err = s.matchProgramTx(tx, &p, now); err != nil {
+			return err
 		}
 		staff.AuditTarget(ctx, "benefit-programs", strconv.FormatInt(p.ID, 10))
 		staff.AuditDetail(ctx, "benefit program "+strconv.FormatInt(p.ID, 10))
@@ -183,14 +192,10 @@ func (s *Service) CreateProgram(ctx context.Context, by *staff.Member, n NewProg
 	if err != nil {
 		return nil, err
 	}
-	// Matching runs after the program is committed: a re-rating committed
-	// from now on sees the program itself (matchProgramsTx), and one that
-	// races with this query is caught by the worker's sweep (RerateDue).
-	matched, err := s.matchProgram(ctx, &p)
-	if err != nil {
-		return nil, err
-	}
-	s.sendPending(ctx, "program_id = ?", p.ID)
+	// A re-rating committed from now on sees the program itself
+	// (matchProgramsTx); one that raced with this transaction is caught by
+	// the hourly sweep (RerateDue).
+	s.noticesNow(ctx, "program_id = ?", p.ID)
 	p.Criteria = p.criteria()
 	res := &ProgramResult{BenefitProgram: p, Matches: make([]RatingRef, 0, len(matched))}
 	for _, e := range matched {
@@ -199,10 +204,11 @@ func (s *Service) CreateProgram(ctx context.Context, by *staff.Member, n NewProg
 	return res, nil
 }
 
-// matchProgram records every enterprise that qualifies for a program now
-// and returns them.
-func (s *Service) matchProgram(ctx context.Context, p *BenefitProgram) ([]Enterprise, error) {
-	q := s.db.WithContext(ctx).Model(&Enterprise{}).Where("grade IN ?", p.criteria().grades())
+// matchProgramTx records, in tx, every enterprise that qualifies for a
+// program now and had not matched it before, queues their notices, and
+// returns every enterprise that qualifies.
+func (s *Service) matchProgramTx(tx *gorm.DB, p *BenefitProgram, now time.Time) ([]Enterprise, error) {
+	q := tx.Model(&Enterprise{}).Where("grade IN ?", p.criteria().grades())
 	if len(p.Industries) > 0 {
 		q = q.Where("industry IN ?", p.Industries)
 	}
@@ -213,42 +219,63 @@ func (s *Service) matchProgram(ctx context.Context, p *BenefitProgram) ([]Enterp
 	if err := q.Order("id").Find(&matched).Error; err != nil {
 		return nil, fmt.Errorf("match enterprises: %w", err)
 	}
-	now := s.now().UTC()
-	ms := make([]benefitMatch, 0, len(matched))
-	for _, e := range matched {
-		ms = append(ms, benefitMatch{ProgramID: p.ID, EnterpriseID: e.ID, MatchedAt: now})
+	var had []int64
+	if err := tx.Model(&benefitMatch{}).Where("program_id = ?", p.ID).Pluck("enterprise_id", &had).Error; err != nil {
+		return nil, fmt.Errorf("load matches: %w", err)
 	}
-	if len(ms) > 0 {
-		// Concurrent re-ratings insert matches too (with the enterprise row
-		// locked): a deadlock between us is retried, the insert is idempotent.
-		err := db.Retry(ctx, 5, func() error {
-			return s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(ms, 500).Error
-		})
-		if err != nil {
-			return nil, fmt.Errorf("store matches: %w", err)
+	var ms []benefitMatch
+	for _, e := range matched {
+		if !slices.Contains(had, e.ID) {
+			ms = append(ms, benefitMatch{ProgramID: p.ID, EnterpriseID: e.ID, MatchedAt: now})
 		}
 	}
-	return matched, nil
+	return matched, addMatchesTx(tx, ms)
 }
 
-// sweepPrograms matches every program again, catching an enterprise whose
-// re-rating raced with the program's creation.
-func (s *Service) sweepPrograms(ctx context.Context) error {
-	var ps []BenefitProgram
-	if err := s.db.WithContext(ctx).Where("ended_at IS NULL").Order("id").Find(&ps).Error; err != nil {
-		return fmt.Errorf("load programs: %w", err)
+// addMatchesTx records matches and queues the notice of each, in tx. A
+// match a concurrent transaction recorded first is left as it is, and its
+// notice job, unique per program and enterprise, is queued once.
+func addMatchesTx(tx *gorm.DB, ms []benefitMatch) error {
+	if len(ms) == 0 {
+		return nil
 	}
-	for i := range ps {
-		if _, err := s.matchProgram(ctx, &ps[i]); err != nil {
+	if err := tx.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(ms, 500).Error; err != nil {
+		return fmt.Errorf("store matches: %w", err)
+	}
+	for _, m := range ms {
+		err := jobs.Enqueue(tx, JobBenefitNotice, benefitKey(m.ProgramID, m.EnterpriseID),
+			benefitJob{ProgramID: m.ProgramID, EnterpriseID: m.EnterpriseID})
+		if err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// matchProgramsTx records every program the (just re-rated) enterprise
-// qualifies for and had not matched before; the caller sends the notices
-// after commit.
+// sweepPrograms matches every running program again, each in a
+// transaction of its own, catching an enterprise whose re-rating raced
+// with the program's creation (neither transaction saw the other's
+// change).
+func (s *Service) sweepPrograms(ctx context.Context) error {
+	var ps []BenefitProgram
+	if err := s.db.WithContext(ctx).Where("ended_at IS NULL").Order("id").Find(&ps).Error; err != nil {
+		return fmt.Errorf("load programs: %w", err)
+	}
+	for i := range ps {
+		err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+			_, err := s.matchProgramTx(tx, &ps[i], s.now().UTC())
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// matchProgramsTx records every running program the (just re-rated)
+// enterprise qualifies for and had not matched before, and queues their
+// notices (see noticesNow).
 func (s *Service) matchProgramsTx(tx *gorm.DB, e *Enterprise, now time.Time) error {
 	if e.Grade == "" {
 		return nil
@@ -257,111 +284,26 @@ func (s *Service) matchProgramsTx(tx *gorm.DB, e *Enterprise, now time.Time) err
 	if err := tx.Where("min_grade >= ? AND ended_at IS NULL", e.Grade).Find(&ps).Error; err != nil {
 		return fmt.Errorf("load programs: %w", err)
 	}
-	var ms []benefitMatch
+	var ids []int64
 	for _, p := range ps {
 		if p.criteria().Match(e.Grade, e.Industry, e.Street) {
-			ms = append(ms, benefitMatch{ProgramID: p.ID, EnterpriseID: e.ID, MatchedAt: now})
+			ids = append(ids, p.ID)
 		}
 	}
-	if len(ms) == 0 {
+	if len(ids) == 0 {
 		return nil
 	}
-	if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&ms).Error; err != nil {
-		return fmt.Errorf("store matches: %w", err)
+	var had []int64
+	if err := tx.Model(&benefitMatch{}).Where("enterprise_id = ? AND program_id IN ?", e.ID, ids).Pluck("program_id", &had).Error; err != nil {
+		return fmt.Errorf("load matches: %w", err)
 	}
-	return nil
-}
-
-// notifyPending sends the benefit notices not yet sent for one enterprise
-// (or, with enterpriseID 0, for all). A failed send stays pending and is
-// retried by the re-rating worker; SendDirect is idempotent per program and
-// enterprise, so a retry never notifies twice.
-func (s *Service) notifyPending(ctx context.Context, enterpriseID int64) error {
-	if enterpriseID == 0 {
-		return s.sendPending(ctx, "1 = 1")
-	}
-	return s.sendPending(ctx, "enterprise_id = ?", enterpriseID)
-}
-
-func (s *Service) sendPending(ctx context.Context, where string, args ...any) error {
-	if s.notifier == nil {
-		return nil
-	}
-	var firstErr error
-	after := int64(0)
-	for {
-		var ms []benefitMatch
-		err := s.db.WithContext(ctx).Where("notified_at IS NULL AND id > ?", after).Where(where, args...).
-			Where("program_id IN (SELECT id FROM benefit_programs WHERE ended_at IS NULL)").
-			Order("id").Limit(200).Find(&ms).Error
-		if err != nil {
-			return fmt.Errorf("pending benefit notices: %w", err)
-		}
-		for _, m := range ms {
-			after = m.ID
-			if err := s.sendMatch(ctx, m); err != nil && firstErr == nil {
-				firstErr = err
-			}
-		}
-		if len(ms) < 200 {
-			return firstErr
+	var ms []benefitMatch
+	for _, id := range ids {
+		if !slices.Contains(had, id) {
+			ms = append(ms, benefitMatch{ProgramID: id, EnterpriseID: e.ID, MatchedAt: now})
 		}
 	}
-}
-
-// sendMatch notifies a match's members. It claims the match first, so
-// concurrent senders notify once; a failed send releases the claim for
-// the worker to retry.
-func (s *Service) sendMatch(ctx context.Context, m benefitMatch) error {
-	claim := s.db.WithContext(ctx).Model(&benefitMatch{}).Where("id = ? AND notified_at IS NULL", m.ID).
-		Update("notified_at", s.now().UTC())
-	if claim.Error != nil {
-		return fmt.Errorf("claim benefit notice: %w", claim.Error)
-	}
-	if claim.RowsAffected == 0 {
-		return nil // another sender has it
-	}
-	err := s.sendMatchNotice(ctx, m)
-	if errors.Is(err, errProgramEnded) {
-		// Ended since the look-up: its notices are not sent, and the match
-		// stays marked as never notified.
-		err = nil
-		if rerr := s.db.Model(&benefitMatch{}).Where("id = ?", m.ID).Update("notified_at", nil).Error; rerr != nil {
-			return fmt.Errorf("release benefit notice: %w", rerr)
-		}
-	}
-	if err != nil {
-		// Use a fresh context: the caller's may be what failed.
-		if rerr := s.db.Model(&benefitMatch{}).Where("id = ?", m.ID).Update("notified_at", nil).Error; rerr != nil {
-			return fmt.Errorf("%w (and release: %v)", err, rerr)
-		}
-	}
-	return err
-}
-
-func (s *Service) sendMatchNotice(ctx context.Context, m benefitMatch) error {
-	var p BenefitProgram
-	if err := s.db.WithContext(ctx).Take(&p, "id = ?", m.ProgramID).Error; err != nil {
-		return fmt.Errorf("load program: %w", err)
-	}
-	if p.EndedAt != nil {
-		return errProgramEnded
-	}
-	members, err := s.members(ctx, m.EnterpriseID)
-	if err != nil || len(members) == 0 {
-		return err
-	}
-	e, err := s.FindByID(ctx, m.EnterpriseID)
-	if err != nil {
-		return err
-	}
-	d := benefitNotice(&p, e)
-	d.ResidentIDs = members
-	d.Source = fmt.Sprintf("benefit:%d:ent:%d", m.ProgramID, m.EnterpriseID)
-	if err := s.notifier.SendDirect(ctx, d); err != nil {
-		return fmt.Errorf("send benefit notice: %w", err)
-	}
-	return nil
+	return addMatchesTx(tx, ms)
 }
 
 // benefitNotice is the fixed system text telling an enterprise's members

@@ -200,7 +200,7 @@ func (s *Service) Record(ctx context.Context, by *staff.Member, n NewCreditRecor
 		return nil, false, err
 	}
 	if created {
-		s.notifyPending(ctx, e.ID)
+		s.noticesNow(ctx, "enterprise_id = ?", e.ID)
 	}
 	return res, created, nil
 }

@@ -31,10 +31,10 @@ var (
 )
 
 // notifier is what the service needs from notify: system notices to named
-// residents, idempotent on Source, on their own or inside a transaction of
-// the service (the due-process notices, see dueprocess.go).
+// residents, idempotent on Source, inside a transaction of the service (the
+// due-process notices, see dueprocess.go; a benefit notice with its match's
+// notified_at, see benefit_job.go).
 type notifier interface {
-	SendDirect(ctx context.Context, n notify.DirectNotice) error
 	SendDirectTx(tx *gorm.DB, n notify.DirectNotice) error
 }
 
@@ -44,6 +44,7 @@ type Service struct {
 	now      func() time.Time
 	notifier notifier
 	streets  func(string) bool
+	jobs     runner // runs benefit notices at once after their commit (RegisterJobs)
 }
 
 // New returns a Service over db. n receives benefit and due-process
@@ -123,7 +124,7 @@ func (s *Service) Create(ctx context.Context, by *staff.Member, n NewEnterprise)
 	if err != nil {
 		return nil, err
 	}
-	s.notifyPending(ctx, e.ID)
+	s.noticesNow(ctx, "enterprise_id = ?", e.ID)
 	return s.FindByID(ctx, e.ID)
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/dbtest"
+	"github.com/futian/ifutian/jobs"
 	"github.com/futian/ifutian/notify"
 	"github.com/futian/ifutian/staff"
 )
@@ -22,12 +23,25 @@ type recorder struct {
 	mu   sync.Mutex
 	sent []notify.DirectNotice
 	fail bool // refuse every notice, like notify being down
+	// failNext refuses that many notices more (then notify recovers).
+	failNext int
+	calls    int
+}
+
+// down reports whether notify refuses this call; r.mu is held.
+func (r *recorder) down() bool {
+	r.calls++
+	if r.failNext > 0 {
+		r.failNext--
+		return true
+	}
+	return r.fail
 }
 
 func (r *recorder) SendDirect(ctx context.Context, n notify.DirectNotice) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.fail {
+	if r.down() {
 		return errors.New("notify down")
 	}
 	r.sent = append(r.sent, n)
@@ -40,7 +54,7 @@ func (r *recorder) SendDirect(ctx context.Context, n notify.DirectNotice) error 
 func (r *recorder) SendDirectTx(tx *gorm.DB, n notify.DirectNotice) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.fail {
+	if r.down() {
 		return errors.New("notify down")
 	}
 	for _, prev := range r.sent {
@@ -77,6 +91,7 @@ type fixture struct {
 	db    *gorm.DB
 	s     *Service
 	n     *recorder
+	q     *jobs.Queue
 	now   time.Time
 	admin *staff.Member
 }
@@ -86,9 +101,31 @@ func newFixture(t *testing.T) *fixture {
 	f := &fixture{t: t, db: dbtest.Open(t), n: &recorder{}, now: time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC)}
 	f.s = New(f.db, f.n, nil)
 	f.s.now = func() time.Time { return f.now }
+	f.q = jobs.New(f.db, jobs.Config{Backoff: jobs.Backoff{Base: time.Millisecond, Max: time.Millisecond}})
+	f.s.RegisterJobs(f.q)
 	dept := int64(1)
 	f.admin = &staff.Member{ID: 1, DepartmentID: &dept, Roles: []staff.Role{staff.CreditOfficer}}
 	return f
+}
+
+// drain runs the queue's jobs until none is left to run (retries wait a
+// millisecond).
+func (f *fixture) drain() {
+	f.t.Helper()
+	for range 1000 {
+		var left int64
+		if err := f.db.Model(&jobs.Job{}).Where("status IN ?", []string{jobs.Queued, jobs.Running}).Count(&left).Error; err != nil {
+			f.t.Fatal(err)
+		}
+		if left == 0 {
+			return
+		}
+		if _, err := f.q.Work(context.Background()); err != nil {
+			f.t.Fatal(err)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	f.t.Fatal("jobs still queued")
 }
 
 // enterprise registers an enterprise with a generated valid code.
@@ -470,24 +507,62 @@ func TestConcurrentWrites(t *testing.T) {
 	}
 }
 
-func TestBenefitNoticeRetry(t *testing.T) {
+// TestBenefitNoticeLandsOnce: notify fails when a program matches and on
+// the queue's next two attempts. The program and its match are stored all
+// the same, the match shows not yet notified, and the notice lands later,
+// exactly once, however often its job runs.
+func TestBenefitNoticeLandsOnce(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	e := f.enterprise(1, "软件", "华富街道")
 	m := f.member(e)
-	f.n.fail = true
-	if _, err := f.s.CreateProgram(ctx, f.admin, NewProgram{Name: "贴息", Criteria: Criteria{MinGrade: "B"}}); err != nil {
+	f.n.failNext = 3
+	p, err := f.s.CreateProgram(ctx, f.admin, NewProgram{Name: "贴息", Criteria: Criteria{MinGrade: "B"}})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if got := len(f.n.benefits()); got != 0 {
-		t.Fatalf("notices=%d while notify is down", got)
+	if got := len(f.n.benefits()); got != 0 || len(p.Matches) != 1 {
+		t.Fatalf("notices=%d while notify is down, matches %+v", got, p.Matches)
 	}
-	f.n.fail = false
-	if _, err := f.s.RerateDue(ctx); err != nil {
+	ms, _, err := f.s.FindMatches(ctx, f.admin.Scope(), p.ID, 0, 10)
+	if err != nil || len(ms) != 1 || ms[0].NotifiedAt != nil {
+		t.Fatalf("matches %+v, %v; want one not yet notified", ms, err)
+	}
+	var j jobs.Job
+	f.db.Where("kind = ?", JobBenefitNotice).Take(&j)
+	if j.Status != jobs.Queued || j.Attempts != 1 || j.LastError == "" || j.Key != benefitKey(p.ID, e.ID) {
+		t.Fatalf("job %+v, want queued for a retry after its first attempt", j)
+	}
+
+	f.drain()
+	sent := f.n.benefits()
+	if len(sent) != 1 || !slices.Equal(sent[0].ResidentIDs, []int64{m}) || sent[0].Source != fmt.Sprintf("benefit:%d:ent:%d", p.ID, e.ID) {
+		t.Fatalf("sent=%+v, want one notice to %d", sent, m)
+	}
+	f.db.Take(&j, j.ID)
+	if j.Status != jobs.Done || j.Attempts != 4 {
+		t.Fatalf("job %s after %d attempts, want done after 4", j.Status, j.Attempts)
+	}
+	ms, _, _ = f.s.FindMatches(ctx, f.admin.Scope(), p.ID, 0, 10)
+	if len(ms) != 1 || ms[0].NotifiedAt == nil {
+		t.Fatalf("matches %+v, want notified", ms)
+	}
+
+	// The job run again (its worker died before recording it done), and a
+	// re-rating keeping the enterprise qualified, notify nobody again.
+	calls := f.n.calls
+	if err := f.s.runBenefitNotice(ctx, []byte(j.Payload)); err != nil {
 		t.Fatal(err)
 	}
-	if sent := f.n.benefits(); len(sent) != 1 || !slices.Equal(sent[0].ResidentIDs, []int64{m}) {
-		t.Fatalf("sent=%+v, want the retried notice to %d", sent, m)
+	f.db.Model(&jobs.Job{}).Where("id = ?", j.ID).Updates(map[string]any{"status": jobs.Queued, "run_at": time.Now().Add(-time.Second)})
+	f.drain()
+	if f.n.calls != calls {
+		t.Fatalf("%d more calls to notify after repeats, want none", f.n.calls-calls)
+	}
+	f.record(e, KindHonor, Minor, f.now.Add(-time.Hour))
+	f.drain()
+	if got := len(f.n.benefits()); got != 1 {
+		t.Fatalf("notices=%d after repeats, want still 1", got)
 	}
 }
 
@@ -526,6 +601,7 @@ func TestConcurrentPrograms(t *testing.T) {
 	if _, err := f.s.RerateDue(ctx); err != nil {
 		t.Fatal(err)
 	}
+	f.drain()
 	seen := map[string]int{}
 	for _, n := range f.n.benefits() {
 		seen[n.Source]++

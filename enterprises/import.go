@@ -104,7 +104,7 @@ func (s *Service) Import(ctx context.Context, by *staff.Member, r io.Reader) (*I
 	res.Errors = append(res.Errors, raced...)
 	slices.SortStableFunc(res.Errors, func(a, b LineError) int { return a.Line - b.Line })
 	for ids := range slices.Chunk(created, 500) {
-		s.sendPending(ctx, "enterprise_id IN ?", ids)
+		s.noticesNow(ctx, "enterprise_id IN ?", ids)
 	}
 	return res, nil
 }

@@ -175,7 +175,7 @@ func (s *Service) DecideObjection(ctx context.Context, by *staff.Member, id int6
 	if err != nil {
 		return nil, err
 	}
-	s.notifyPending(ctx, e.ID)
+	s.noticesNow(ctx, "enterprise_id = ?", e.ID)
 	if err := s.db.WithContext(ctx).Take(&o, "id = ?", id).Error; err != nil {
 		return nil, fmt.Errorf("reload objection: %w", err)
 	}

@@ -19,9 +19,6 @@ var (
 	ErrProgramEnded = apperr.New(apperr.Conflict, "该惠企政策已结束")
 )
 
-// errProgramEnded stops the notice of a match whose program has ended.
-var errProgramEnded = errors.New("program ended")
-
 // Program statuses, as the admin list filters them.
 const (
 	ProgramRunning = "running"

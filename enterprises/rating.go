@@ -41,8 +41,8 @@ func (Rating) TableName() string { return "ratings" }
 // rateTx re-rates an enterprise inside tx: it locks the enterprise row,
 // scores its records with the current model, stores the rating, mirrors it
 // on the enterprise, tells the members if the grade changed (gradeNotice)
-// and records benefit programs the enterprise newly qualifies for (their
-// notices go out after commit, see notifyPending).
+// and records benefit programs the enterprise newly qualifies for, queueing
+// their notices (benefit_job.go).
 func (s *Service) rateTx(tx *gorm.DB, enterpriseID int64, cause string) (*Rating, error) {
 	var e Enterprise
 	if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Take(&e, "id = ?", enterpriseID).Error; err != nil {
@@ -103,14 +103,14 @@ func lockEnterprise(tx *gorm.DB, id int64) error {
 	return nil
 }
 
-// Rerate re-rates one enterprise now and sends the benefit notices it
-// causes. Returns ErrNotFound if there is none.
+// Rerate re-rates one enterprise now and runs the benefit notices it
+// queued. Returns ErrNotFound if there is none.
 func (s *Service) Rerate(ctx context.Context, enterpriseID int64, cause string) (*Rating, error) {
 	r, err := s.rerate(ctx, enterpriseID, cause)
 	if err != nil {
 		return nil, err
 	}
-	s.notifyPending(ctx, enterpriseID)
+	s.noticesNow(ctx, "enterprise_id = ?", enterpriseID)
 	return r, nil
 }
 
@@ -130,9 +130,9 @@ const rerateWorkers = 8
 
 // RerateDue re-rates every enterprise whose rating is no longer valid (a
 // counted record expired, or the rating period ended) or that was never
-// rated, matches benefit programs again (see CreateProgram), then sends
-// benefit notices not yet sent (retrying failed ones). It returns how many
-// enterprises it re-rated.
+// rated, then matches the running benefit programs again (see
+// CreateProgram; the notices of new matches are queued jobs). It returns
+// how many enterprises it re-rated.
 func (s *Service) RerateDue(ctx context.Context) (int, error) {
 	n := 0
 	after := int64(0)
@@ -179,10 +179,7 @@ func (s *Service) RerateDue(ctx context.Context) (int, error) {
 		default:
 		}
 	}
-	if err := s.sweepPrograms(ctx); err != nil {
-		return n, err
-	}
-	return n, s.notifyPending(ctx, 0)
+	return n, s.sweepPrograms(ctx)
 }
 
 // History returns an enterprise's ratings, newest first, at most limit.

@@ -127,3 +127,18 @@ func toJSON(t *testing.T, v any) string {
 	}
 	return string(b)
 }
+
+// runJobs runs the job queue until no job is due (what serve's workers do
+// within seconds).
+func (e *env) runJobs() {
+	e.t.Helper()
+	for range 100 {
+		n, err := e.svc.Jobs.Work(e.ctx)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+	}
+}

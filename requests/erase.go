@@ -39,7 +39,8 @@ func (s *Service) ExportResident(ctx context.Context, residentID int64) (any, er
 // deletion's transaction: text, address, coordinates, contact, comment,
 // the answer (which may quote them) and photos. What the department's
 // statistics count stays, anonymous: category, street, department, dates,
-// rating. The photos' stored bytes are deleted by Sweep once this commits.
+// rating. The photos' stored bytes are deleted by queued jobs once this
+// commits (TrashTx).
 func (s *Service) EraseResident(tx *gorm.DB, residentID int64) error {
 	now := s.clock()
 	var photos []Photo

@@ -38,6 +38,7 @@ type settleJob struct {
 // and has requests run its jobs there at once after they commit.
 func (s *Service) RegisterJobs(q *jobs.Queue) {
 	q.Register(JobSettle, s.runSettle)
+	q.Register(JobDeleteObject, s.runDelete)
 	s.jobs = q
 }
 

@@ -2,6 +2,7 @@ package requests
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/futian/ifutian/internal/db"
+	"github.com/futian/ifutian/jobs"
 )
 
 // EscalateAfterDays is how many whole working days a request may wait at a
@@ -24,7 +26,7 @@ const WorkInterval = time.Minute
 func (s *Service) Wake() <-chan struct{} { return s.kick }
 
 // Work runs one round of the background work other than content checks:
-// escalation, closing requests not rated in time, deleting photos no
+// escalation, closing requests not rated in time, dropping photos no
 // request holds. (What a transition leaves to do is a job: settle.go.)
 func (s *Service) Work(ctx context.Context) error {
 	var errs []error
@@ -105,22 +107,32 @@ func (s *Service) CloseUnrated(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-type trash struct {
-	StorageKey string `gorm:"primaryKey"`
-	Attempts   int
-	CreatedAt  time.Time
+// JobDeleteObject is the kind of the jobs deleting a stored object (a
+// request photo or its thumbnail, an avatar) once the transaction that
+// dropped it has committed; the queue retries it until the store confirms.
+const JobDeleteObject = "requests.delete_object"
+
+type deleteJob struct {
+	Key string `json:"key"`
 }
 
-func (trash) TableName() string { return "storage_trash" }
-
-// TrashTx records a stored object to delete once tx commits; Sweep deletes
-// it, retrying until the store confirms. Other modules' files (avatars) go
-// the same way.
-func TrashTx(tx *gorm.DB, key string, now time.Time) error {
-	return tx.Create(&trash{StorageKey: key, CreatedAt: now}).Error
+// TrashTx queues, in tx, the deletion of a stored object once tx commits
+// (JobDeleteObject, unique per key). Other modules' files (avatars) go the
+// same way. The time is not used: the job is due at once.
+func TrashTx(tx *gorm.DB, key string, _ time.Time) error {
+	return jobs.Enqueue(tx, JobDeleteObject, key, deleteJob{Key: key})
 }
 
-// trashPhotoTx records a photo's stored objects to delete.
+// runDelete deletes a stored object; one already gone is no error.
+func (s *Service) runDelete(ctx context.Context, payload []byte) error {
+	var j deleteJob
+	if err := json.Unmarshal(payload, &j); err != nil || j.Key == "" {
+		return jobs.Permanent(fmt.Errorf("bad delete payload %q", payload))
+	}
+	return s.store.Delete(ctx, j.Key)
+}
+
+// trashPhotoTx queues the deletion of a photo's stored objects.
 func trashPhotoTx(tx *gorm.DB, p *Photo, now time.Time) error {
 	if err := TrashTx(tx, p.StorageKey, now); err != nil {
 		return err
@@ -131,9 +143,9 @@ func trashPhotoTx(tx *gorm.DB, p *Photo, now time.Time) error {
 	return nil
 }
 
-// Sweep deletes photos no request holds: uploads never attached within
-// UnattachedPhotoTTL, and the stored objects of erased photos. It returns
-// how many objects it deleted.
+// Sweep drops uploads no submit attached within UnattachedPhotoTTL: their
+// rows, and their stored objects by queued jobs (JobDeleteObject). It
+// returns how many photos it dropped.
 func (s *Service) Sweep(ctx context.Context) (int, error) {
 	now := s.clock()
 	var stale []Photo
@@ -141,35 +153,23 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("sweep: %w", err)
 	}
+	n := 0
 	for _, p := range stale {
+		dropped := false
 		err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
 			res := tx.Where("id = ? AND request_id IS NULL", p.ID).Delete(&Photo{})
 			if res.Error != nil || res.RowsAffected == 0 {
 				return res.Error
 			}
+			dropped = true
 			return trashPhotoTx(tx, &p, now)
 		})
 		if err != nil {
-			return 0, fmt.Errorf("sweep: %w", err)
+			return n, fmt.Errorf("sweep: %w", err)
+		}
+		if dropped {
+			n++
 		}
 	}
-	var ts []trash
-	if err := s.db.WithContext(ctx).Order("created_at").Limit(500).Find(&ts).Error; err != nil {
-		return 0, fmt.Errorf("sweep: %w", err)
-	}
-	n := 0
-	var errs []error
-	for _, t := range ts {
-		if err := s.store.Delete(ctx, t.StorageKey); err != nil {
-			errs = append(errs, err)
-			s.db.WithContext(ctx).Model(&trash{}).Where("storage_key = ?", t.StorageKey).Update("attempts", t.Attempts+1)
-			continue
-		}
-		if err := s.db.WithContext(ctx).Where("storage_key = ?", t.StorageKey).Delete(&trash{}).Error; err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		n++
-	}
-	return n, errors.Join(errs...)
+	return n, nil
 }

@@ -44,11 +44,16 @@ func (a *instance) backgroundTasks(wechat, sms *notify.Deliverer) []task {
 		{Name: "points.expire", Interval: time.Minute, Run: func(ctx context.Context) (int, error) {
 			return a.Points.ExpireDue(ctx, time.Now())
 		}},
+		// Re-rates what fell due and matches the benefit programs again
+		// (their notices are jobs).
 		{Name: "enterprises.rerate", Interval: enterprises.RerateInterval, Run: a.Enterprises.RerateDue},
 		// Credits those still checked in once an activity's check-out has
-		// closed, and retries points grants left pending.
+		// closed (their points grants are jobs).
 		{Name: "activities.settle", Interval: time.Minute, Run: a.Activities.Settle},
 		{Name: "surveys.retention", Interval: surveys.RetentionInterval, Run: a.Surveys.EraseExpired},
+		// Content checks (a provider's retries with their own backoff),
+		// escalation, closing unrated requests, dropping unattached uploads
+		// (their stored objects are deleted by jobs).
 		{Name: "requests", Interval: requests.WorkInterval, Wake: a.Requests.Wake(), Run: func(ctx context.Context) (int, error) {
 			n, err := a.Requests.RunChecks(ctx, 100)
 			return n, errors.Join(err, a.Requests.Work(ctx))

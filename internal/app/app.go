@@ -82,6 +82,7 @@ func New(d Deps) *Services {
 	s.Notify = notify.New(d.DB)
 	s.Points.SetNotifier(s.Notify) // deductions and appeal decisions tell the resident
 	s.Enterprises = enterprises.New(d.DB, s.Notify, d.Regions.IsStreet)
+	s.Enterprises.RegisterJobs(s.Jobs)
 	s.Surveys = surveys.New(d.DB, s.Notify, s.Points)
 	s.Surveys.RegisterJobs(s.Jobs)
 	key := d.MemberCodeKey
