@@ -2,7 +2,6 @@ package api
 
 import (
 	"bytes"
-	"context"
 	"image"
 	"image/color"
 	_ "image/jpeg"
@@ -162,8 +161,8 @@ func TestRewardImage(t *testing.T) {
 		unchanged(t, "another department's officer")
 	})
 
-	// A new picture replaces the old: new links, the old files go to the
-	// trash and the sweeper deletes them.
+	// A new picture replaces the old: new links, and the old files'
+	// deletion is queued with the change (requests.delete_object).
 	rec = e.uploadTo(path, e.officer, "file", solidJPEG(t, 300, 600, color.White))
 	wantStatus(t, rec, http.StatusOK)
 	var next imageLinks
@@ -171,12 +170,10 @@ func TestRewardImage(t *testing.T) {
 	if next.ImageURL == got.ImageURL || next.ThumbURL == got.ThumbURL {
 		t.Fatalf("a new picture kept its links: %+v", next)
 	}
-	if n := e.count("storage_trash"); n != 2 {
+	if n := e.queued("requests.delete_object"); n != 2 {
 		t.Fatalf("%d files to delete after a replacement, want 2", n)
 	}
-	if _, err := e.requests.Sweep(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	e.runJobs()
 	if n := len(e.imageFiles()); n != 2 {
 		t.Fatalf("%d files after a replacement, want 2", n)
 	}
