@@ -13,7 +13,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/futian/ifutian/activities"
-	"github.com/futian/ifutian/internal/app"
+	"github.com/futian/ifutian/app"
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/dbtest"
 	"github.com/futian/ifutian/internal/pii"

@@ -19,9 +19,9 @@ import (
 	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
 
+	"github.com/futian/ifutian/app"
 	"github.com/futian/ifutian/auth"
 	"github.com/futian/ifutian/enterprises"
-	"github.com/futian/ifutian/internal/app"
 	"github.com/futian/ifutian/internal/dbtest"
 	"github.com/futian/ifutian/internal/pii"
 	"github.com/futian/ifutian/internal/ratelimit"

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/futian/ifutian/internal/app"
+	"github.com/futian/ifutian/app"
 	"github.com/futian/ifutian/internal/pii"
 	"github.com/futian/ifutian/media"
 	"github.com/futian/ifutian/requests"

@@ -13,7 +13,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/futian/ifutian/internal/app"
+	"github.com/futian/ifutian/app"
 	"github.com/futian/ifutian/internal/ratelimit"
 	"github.com/futian/ifutian/staff"
 	"github.com/futian/ifutian/wechat"

@@ -11,7 +11,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/futian/ifutian/internal/app"
+	"github.com/futian/ifutian/app"
 	"github.com/futian/ifutian/internal/dbtest"
 	"github.com/futian/ifutian/internal/district"
 	"github.com/futian/ifutian/internal/pii"

@@ -17,7 +17,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/futian/ifutian/api"
-	"github.com/futian/ifutian/internal/app"
+	"github.com/futian/ifutian/app"
 	"github.com/futian/ifutian/internal/db"
 	"github.com/futian/ifutian/internal/pii"
 	"github.com/futian/ifutian/internal/ratelimit"
