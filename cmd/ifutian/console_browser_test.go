@@ -271,14 +271,17 @@ type consoleServer struct {
 	t     *testing.T
 	base  string
 	admin string // the bootstrap superadmin's token
+	db    string // its IFUTIAN_DB, for a test that sets up what no API can
 }
 
 const staffPassword = "console-pw-123"
 
 func startConsoleServer(t *testing.T) *consoleServer {
 	t.Helper()
-	s := serveConsole(t, env("IFUTIAN_DB", "sqlite:"+filepath.Join(t.TempDir(), "console.db"), "IFUTIAN_ADDR", "127.0.0.1:0",
+	dsn := "sqlite:" + filepath.Join(t.TempDir(), "console.db")
+	s := serveConsole(t, env("IFUTIAN_DB", dsn, "IFUTIAN_ADDR", "127.0.0.1:0",
 		"IFUTIAN_BOOTSTRAP_ADMIN_PASSWORD", "bootstrap-pw-123", "IFUTIAN_NOTICE_POLL", "200ms", "IFUTIAN_METRICS", "off"))
+	s.db = dsn
 	s.admin = s.login("admin", "bootstrap-pw-123")
 	return s
 }
