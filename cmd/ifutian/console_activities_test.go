@@ -151,6 +151,7 @@ func TestConsoleHoursApproval(t *testing.T) {
 		waitText(`[data-test=hours-approvals]`, "+4 小时"),
 		waitText(`[data-test=hours-approvals]`, "待他人批准"),
 		waitJS(`!document.querySelector('[data-test^=approve-hours-]')`),
+		overlaysGone(),
 	)
 	tb.signOut()
 

@@ -244,6 +244,12 @@ func waitJS(expr string) chromedp.Action[chromedp.Void] {
 	return chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(25*time.Second))
 }
 
+// overlaysGone waits until no dialog or message box overlay shows: one
+// fading out lies over the page and takes the next click.
+func overlaysGone() chromedp.Action[chromedp.Void] {
+	return waitJS(`[...document.querySelectorAll('.el-overlay')].every(e => getComputedStyle(e).display === 'none')`)
+}
+
 // css selects the first element that matches a CSS selector.
 func css(sel string) chromedp.CSS { return chromedp.CSS(sel) }
 

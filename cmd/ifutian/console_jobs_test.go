@@ -101,6 +101,7 @@ func TestConsoleJobs(t *testing.T) {
 	)
 	waitJob(jobs.Done)
 	tb.run("the done list shows it",
+		overlaysGone(),
 		chromedp.Click(css(`[data-test=job-status-done]`)),
 		waitText(row, "已完成"),
 	)
