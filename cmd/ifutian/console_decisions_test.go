@@ -1,13 +1,13 @@
 package main
 
 import (
+	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/chromedp"
 
 	"github.com/futian/ifutian/enterprises"
@@ -103,37 +103,25 @@ func TestConsoleObjectionDecision(t *testing.T) {
 	if got["id"] != o["id"] || got["status"] != "rejected" || got["decision_reason"] != "缴款凭证日期晚于处罚决定，记录维持。" {
 		t.Fatalf("the objector's view: %v", got)
 	}
+	// The inbox lists a title and summary; a notice's own read has its body.
 	inbox := s.call("GET", "/api/v1/notices", member, nil, http.StatusOK)
 	for _, n := range items(inbox) {
-		if strings.Contains(n["body"].(string)+n["title"].(string), "缴款凭证") {
-			t.Fatalf("a notice quotes the officer's reason: %v", n)
+		read := s.call("GET", "/api/v1/notices/"+n["id"].(string), member, nil, http.StatusOK)
+		if text := fmt.Sprint(n["title"], n["summary"], read["body"]); strings.Contains(text, "缴款凭证") {
+			t.Fatalf("a notice quotes the officer's reason: %v", read)
 		}
 	}
 }
 
 // TestConsoleNoticeTemplatePicker: the compose screen offers the account's
-// subscribe-message templates with their keyword fields instead of a typed
-// ID, and refuses to save the WeChat channel without a template (which
-// went out as inbox only). The template list (GET /admin/wechat/templates,
-// added with the notify module's change) is answered here by the browser.
+// subscribe-message templates (GET /admin/wechat/templates, here the fake
+// WeChat's) with their keyword fields instead of a typed ID, and refuses to
+// save the WeChat channel without a template (which went out as inbox only).
 func TestConsoleNoticeTemplatePicker(t *testing.T) {
 	tb := newTab(t, 1280, 900)
 	s := startConsoleServer(t)
 	dept := s.department("区应急管理局")
 	editor := s.staff("editor.tpl", dept, "editor")
-	list := `{"items":[{"template_id":"TPL_WARN","title":"预警提醒","type":"one_time","content":"预警内容:{{thing1.DATA}}\n发布时间:{{time2.DATA}}",` +
-		`"keywords":[{"name":"thing1","label":"预警内容"},{"name":"time2","label":"发布时间"}]}]}`
-	if _, err := chromedp.Call(tb.ctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*/api/v1/admin/wechat/templates*"}}}); err != nil {
-		t.Fatal(err)
-	}
-	if err := chromedp.Listen(tb.ctx, func(ev any) {
-		if e, ok := ev.(*fetch.EventRequestPaused); ok {
-			go chromedp.Call(tb.ctx, fetch.FulfillRequest, fetch.FulfillRequestParams{RequestID: e.RequestID, ResponseCode: 200,
-				ResponseHeaders: []*fetch.HeaderEntry{{Name: "Content-Type", Value: "application/json"}}, Body: []byte(list)})
-		}
-	}); err != nil {
-		t.Fatal(err)
-	}
 
 	tb.signIn(s.base, "editor.tpl", staffPassword, "/notices/new")
 	tb.run("WeChat on without a template is refused",
@@ -149,8 +137,8 @@ func TestConsoleNoticeTemplatePicker(t *testing.T) {
 	}
 	tb.run("pick a template and fill its keywords",
 		chromedp.Click(css(`[data-test=template-select]`)),
-		waitJS(`[...document.querySelectorAll('.el-select-dropdown__item')].some(e => e.offsetParent !== null && e.innerText.includes('预警提醒'))`),
-		chromedp.Evaluate[chromedp.Void](`[...document.querySelectorAll('.el-select-dropdown__item')].find(e => e.offsetParent !== null && e.innerText.includes('预警提醒')).click()`),
+		waitJS(`[...document.querySelectorAll('.el-select-dropdown__item')].some(e => e.offsetParent !== null && e.innerText.includes('预警信息通知'))`),
+		chromedp.Evaluate[chromedp.Void](`[...document.querySelectorAll('.el-select-dropdown__item')].find(e => e.offsetParent !== null && e.innerText.includes('预警信息通知')).click()`),
 		chromedp.WaitVisible(css(`[data-test=keyword-time2]`)),
 		waitText(`[data-test=template-content]`, "预警内容"),
 		waitJS(`document.querySelector('[data-test=keyword-thing1]').value === '暴雨黄色预警'`),
@@ -164,8 +152,8 @@ func TestConsoleNoticeTemplatePicker(t *testing.T) {
 	}
 	n := s.call("GET", "/api/v1/admin/notices/"+its[0]["id"].(string), editor, nil, http.StatusOK)["notice"].(map[string]any)
 	sub, _ := n["subscribe"].(map[string]any)
-	if sub == nil || sub["template_id"] != "TPL_WARN" {
-		t.Fatalf("subscribe: %v, want template TPL_WARN", n["subscribe"])
+	if sub == nil || sub["template_id"] != "DEMO_WARNING" {
+		t.Fatalf("subscribe: %v, want template DEMO_WARNING", n["subscribe"])
 	}
 	data, _ := sub["data"].(map[string]any)
 	value := func(k string) string {
