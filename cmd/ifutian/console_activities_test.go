@@ -117,3 +117,57 @@ func TestConsoleActivity(t *testing.T) {
 		t.Fatalf("%d roster entries, want 2", n)
 	}
 }
+
+// TestConsoleHoursApproval: an editor adds more hours than the activity
+// lasts; the form says it waits for another member, and the activity shows
+// the pending approval without an approve button for its asker. A second
+// editor approves it (after confirming) and the ledger has it.
+func TestConsoleHoursApproval(t *testing.T) {
+	tb := newTab(t, 1280, 900)
+	s := startConsoleServer(t)
+	dept := s.department("华富街道办")
+	asker := s.staff("editor.ask", dept, "editor")
+	s.staff("editor.ok", dept, "editor")
+	alice, aliceID := s.resident("alice")
+	start := time.Now().Add(24 * time.Hour)
+	id := s.call("POST", "/api/v1/admin/activities", asker, map[string]any{
+		"kind": "volunteer", "title": "华富社区环境整治", "place": "华富社区广场", "street": "华富街道",
+		"starts_at": start.Format(time.RFC3339), "ends_at": start.Add(3 * time.Hour).Format(time.RFC3339), "capacity": 5, "hours": 3,
+	}, http.StatusCreated)["id"].(string)
+	s.call("POST", "/api/v1/admin/activities/"+id+"/publish", asker, nil, http.StatusOK)
+	s.call("POST", "/api/v1/activities/"+id+"/signup", alice, nil, http.StatusCreated)
+
+	tb.signIn(s.base, "editor.ask", staffPassword, "/activities/"+id)
+	tb.run("four hours for a three-hour activity wait for approval",
+		waitText(`[data-test=roster]`, "已报名"),
+		settled(`[data-test=roster]`),
+		chromedp.Click(css(`[data-test=adjust-`+aliceID+`]`)),
+		chromedp.WaitVisible(css(`[data-test=adjust-hours] input`)),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-test=adjust-hours] input').select()`),
+		chromedp.SendKeys(css(`[data-test=adjust-hours] input`), "4\t"),
+		chromedp.SendKeys(css(`[data-test=adjust-reason]`), "活动后留下整理物资"),
+		chromedp.Click(css(`[data-test=adjust-save]`)),
+		waitText(`.el-message`, "已提交，待另一位工作人员批准"),
+		waitText(`[data-test=hours-approvals]`, "+4 小时"),
+		waitText(`[data-test=hours-approvals]`, "待他人批准"),
+		waitJS(`!document.querySelector('[data-test^=approve-hours-]')`),
+		overlaysGone(),
+	)
+	tb.signOut()
+
+	tb.signIn(s.base, "editor.ok", staffPassword, "/activities/"+id)
+	tb.run("another editor approves it",
+		waitText(`[data-test=hours-approvals]`, "活动后留下整理物资"),
+		settled(`[data-test=hours-approvals]`),
+		chromedp.Click(css(`[data-test^=approve-hours-]`)),
+		chromedp.WaitVisible(css(`.el-message-box__btns .el-button--primary`)),
+		waitText(`.el-message-box`, "4 小时"),
+		chromedp.Click(css(`.el-message-box__btns .el-button--primary`)),
+		waitText(`.el-message`, "已批准"),
+		waitJS(`!document.querySelector('[data-test=hours-approvals]')`),
+	)
+	approved := items(s.call("GET", "/api/v1/admin/activities/"+id+"/hours-approvals?status=approved", asker, nil, http.StatusOK))
+	if len(approved) != 1 || approved[0]["hours"] != 4.0 || approved[0]["entry_id"] == nil {
+		t.Fatalf("approved: %v, want alice's 4 hours entered", approved)
+	}
+}

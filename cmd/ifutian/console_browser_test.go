@@ -244,6 +244,12 @@ func waitJS(expr string) chromedp.Action[chromedp.Void] {
 	return chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(25*time.Second))
 }
 
+// overlaysGone waits until no dialog or message box overlay shows: one
+// fading out lies over the page and takes the next click.
+func overlaysGone() chromedp.Action[chromedp.Void] {
+	return waitJS(`[...document.querySelectorAll('.el-overlay')].every(e => getComputedStyle(e).display === 'none')`)
+}
+
 // css selects the first element that matches a CSS selector.
 func css(sel string) chromedp.CSS { return chromedp.CSS(sel) }
 
@@ -271,14 +277,17 @@ type consoleServer struct {
 	t     *testing.T
 	base  string
 	admin string // the bootstrap superadmin's token
+	db    string // its IFUTIAN_DB, for a test that sets up what no API can
 }
 
 const staffPassword = "console-pw-123"
 
 func startConsoleServer(t *testing.T) *consoleServer {
 	t.Helper()
-	s := serveConsole(t, env("IFUTIAN_DB", "sqlite:"+filepath.Join(t.TempDir(), "console.db"), "IFUTIAN_ADDR", "127.0.0.1:0",
+	dsn := "sqlite:" + filepath.Join(t.TempDir(), "console.db")
+	s := serveConsole(t, env("IFUTIAN_DB", dsn, "IFUTIAN_ADDR", "127.0.0.1:0",
 		"IFUTIAN_BOOTSTRAP_ADMIN_PASSWORD", "bootstrap-pw-123", "IFUTIAN_NOTICE_POLL", "200ms", "IFUTIAN_METRICS", "off"))
+	s.db = dsn
 	s.admin = s.login("admin", "bootstrap-pw-123")
 	return s
 }

@@ -103,24 +103,26 @@ func TestConsoleObjectionDecision(t *testing.T) {
 	if got["id"] != o["id"] || got["status"] != "rejected" || got["decision_reason"] != "缴款凭证日期晚于处罚决定，记录维持。" {
 		t.Fatalf("the objector's view: %v", got)
 	}
+	// The inbox lists a title and summary; a notice's own read has its body.
 	inbox := s.call("GET", "/api/v1/notices", member, nil, http.StatusOK)
 	for _, n := range items(inbox) {
-		if strings.Contains(fmt.Sprint(n["summary"], n["title"]), "缴款凭证") {
-			t.Fatalf("a notice quotes the officer's reason: %v", n)
+		read := s.call("GET", "/api/v1/notices/"+n["id"].(string), member, nil, http.StatusOK)
+		if text := fmt.Sprint(n["title"], n["summary"], read["body"]); strings.Contains(text, "缴款凭证") {
+			t.Fatalf("a notice quotes the officer's reason: %v", read)
 		}
 	}
 }
 
 // TestConsoleNoticeTemplatePicker: the compose screen offers the account's
-// subscribe-message templates with their keyword fields instead of a typed
-// ID, and refuses to save the WeChat channel without a template (which
-// went out as inbox only). The list is the fake WeChat's account
-// (GET /admin/wechat/templates): DEMO_WARNING is 预警信息通知.
+// subscribe-message templates (GET /admin/wechat/templates, here the fake
+// WeChat's) with their keyword fields instead of a typed ID, and refuses to
+// save the WeChat channel without a template (which went out as inbox only).
 func TestConsoleNoticeTemplatePicker(t *testing.T) {
 	tb := newTab(t, 1280, 900)
 	s := startConsoleServer(t)
 	dept := s.department("区应急管理局")
 	editor := s.staff("editor.tpl", dept, "editor")
+
 	tb.signIn(s.base, "editor.tpl", staffPassword, "/notices/new")
 	tb.run("WeChat on without a template is refused",
 		chromedp.SendKeys(css(`[data-test=title]`), "暴雨黄色预警"),

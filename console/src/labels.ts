@@ -49,6 +49,8 @@ export const permissionName: Record<string, string> = {
   'enterprises.bindings.decide': '审核企业绑定',
   'enterprises.manage': '管理企业名录',
   'enterprises.objections.decide': '处理评价异议',
+  'jobs.manage': '重试或取消后台任务',
+  'jobs.read': '查看后台任务',
   'members.resolve': '识别会员码',
   'notices.read': '查看通知',
   'notices.review': '审核通知',
@@ -107,7 +109,70 @@ export const attendanceType: Record<string, 'info' | 'success' | 'warning' | 'da
   no_show: 'danger',
 }
 export const checkinMethod: Record<string, string> = { venue_code: '扫现场码', member_code: '扫会员码', manual: '手工登记', '': '' }
-export const pointsStatus: Record<string, string> = { '': '—', pending: '发放中', granted: '已发放', refused: '未发放' }
+export const pointsStatus: Record<string, string> = { '': '—', pending: '积分发放中', granted: '已发放', refused: '未发放' }
+/** pointsDetail says why an activity's points were not granted (points_detail). */
+export const pointsDetail: Record<string, string> = {
+  attendance_too_short: '在场不足活动时长的一半',
+  daily_cap: '已达规则每日上限',
+  monthly_cap: '已达规则每月上限',
+  rule_inactive: '积分规则已停用',
+  rule_not_found: '积分规则不存在',
+  rule_forbidden: '部门无权使用该积分规则',
+  resident_not_found: '居民账号已注销',
+}
+export const hoursApprovalStatus: Record<string, string> = { pending: '待批准', approved: '已批准', rejected: '已驳回' }
+
+// 后台任务 (the durable job queue)
+export const jobKind: Record<string, string> = {
+  'surveys.award': '问卷积分发放',
+  'activities.grant': '活动积分发放',
+  'requests.settle': '诉求办结后续',
+}
+export const jobStatus: Record<string, string> = {
+  queued: '排队中',
+  running: '执行中',
+  done: '已完成',
+  failed: '已失败',
+  cancelled: '已取消',
+  stuck: '卡住',
+}
+export const jobStatusType: Record<string, 'info' | 'warning' | 'success' | 'danger' | 'primary'> = {
+  queued: 'primary',
+  running: 'warning',
+  done: 'success',
+  failed: 'danger',
+  cancelled: 'info',
+}
+
+/**
+ * conflictReason names the rule behind a refusal (error.details.reason) in
+ * Chinese, for an error that comes without a message of its own.
+ */
+export const conflictReason: Record<string, string> = {
+  daily_cap: '已达每日上限',
+  monthly_cap: '已达每月上限',
+  per_resident_limit: '已达每人兑换上限',
+  min_level: '等级不足',
+  not_available: '不在有效期内',
+  withdrawn: '已下架',
+  appeal_window_closed: '已过申诉期限',
+  stock_below_issued: '库存不能少于已发放数量',
+  has_redemptions: '已有兑换，不能改价',
+  full: '名额已满',
+  closed: '报名已截止',
+  cancelled: '已取消',
+  ended: '已结束',
+  published: '已发布，不再是草稿',
+  outside_window: '不在签到或签退时间内',
+  not_signed_up: '未报名',
+  waiting: '仍在候补',
+  not_checked_in: '尚未签到',
+  not_started: '活动尚未开始，开始后才能签退',
+  checked_in: '已签到，不能取消',
+  invalid: '无效',
+  expired: '已过期',
+  system_notice: '系统消息不是部门通知，不能修改、审核或撤回',
+}
 
 /** fmtTime shows an RFC 3339 time in the district's zone. */
 export function fmtTime(t?: string | null): string {

@@ -3,6 +3,7 @@
 // contract change fails the console's type check rather than a screen.
 import createClient, { type Middleware } from 'openapi-fetch'
 import type { components, paths } from './schema'
+import { conflictReason } from '../labels'
 import { csrfToken, needReauth, session } from './session'
 
 export type Schemas = components['schemas']
@@ -63,7 +64,11 @@ export async function call<T>(p: Promise<Result<T>>): Promise<T> {
 
 function toApiError(status: number, body: unknown): ApiError {
   const e = (body as { error?: { code?: string; message?: string; details?: Record<string, unknown> } } | undefined)?.error
-  if (e?.code) return new ApiError(status, e.code, e.message || e.code, e.details ?? {})
+  if (e?.code) {
+    // The server's message is Chinese; without one, the rule refused (details.reason) is named.
+    const reason = e.details?.reason
+    return new ApiError(status, e.code, e.message || (typeof reason === 'string' && conflictReason[reason]) || e.code, e.details ?? {})
+  }
   return new ApiError(status, 'internal', `服务器返回 ${status}`)
 }
 
@@ -89,25 +94,6 @@ export async function download(url: string, fallbackName: string) {
   a.click()
   a.remove()
   setTimeout(() => URL.revokeObjectURL(a.href), 10_000)
-}
-
-/** getJSON reads an endpoint the typed client does not know yet (the lead regenerates schema.d.ts after merging). */
-export async function getJSON<T>(url: string): Promise<T> {
-  let res: Response
-  try {
-    res = await fetch(url)
-  } catch (e) {
-    throw new ApiError(0, 'network', '无法连接服务器，请检查网络后重试', { cause: String(e) })
-  }
-  let body: unknown
-  try {
-    body = await res.json()
-  } catch {
-    body = undefined
-  }
-  if (res.ok) return body as T
-  if (res.status === 401) needReauth()
-  throw toApiError(res.status, body)
 }
 
 /** loadMe fetches who the signed-in member is and what they may do. */
