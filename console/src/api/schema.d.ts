@@ -276,6 +276,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/activities/{id}/image": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload an activity's picture
+         * @description editor or dept_admin of an activity in the caller's scope (the permission of editing it); one outside the scope (another department's, another street's) is 404, checked before the file is read. The picture, as wx.uploadFile or the console sends it: multipart/form-data with the file in `file`. JPEG, PNG or WebP, told by content (not the file's name); at most 10 MiB and the photos' bounds in pixels and decoded memory. Decoded under the server's shared limit (429 with Retry-After when its turn does not come within 15 s), turned upright, scaled to at most 1280 px on the longer side with a 320 px JPEG thumbnail, and encoded again with no EXIF or other metadata. It replaces the picture before, whose files are deleted. A file that is no such image or too large is 400 naming `file`, and nothing changes. A body over 12 MiB is 413. The picture is public content: image_url and thumb_url are unsigned links (GET /api/v1/media/images/{name}) that any <image src> loads without a header and anyone may cache for good. Any activity in scope takes one (a draft's shows once published). Audited like other edits (the entry names the stored picture). Answers the activity as its department sees it.
+         */
+        post: operations["uploadActivityImage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/activities/{id}/publish": {
         parameters: {
             query?: never;
@@ -411,7 +431,7 @@ export interface paths {
         put?: never;
         /**
          * Create a benefit program
-         * @description Staff with benefits.manage (credit_officer, dept_admin). "信用+免申即享": every enterprise meeting the criteria is matched now and listed in `matches`; its approved members get an inbox notice: a fixed system text naming the program and their enterprise, sent for the program's department (staff write nothing into it but the program's name, quoted and cut short). Each enterprise's members are notified once per program: now, or when a later re-rating first makes the enterprise qualify. `notice` is the program's description: the enterprise's members read it with the program in GET /enterprises/{uscc}/benefits; it never goes to inboxes. criteria.streets must lie within the member's streets (else 403 naming `criteria.streets`; a street-scoped member must name some of their streets); each street and industry counts once, at most 50 industries of at most 64 characters.
+         * @description Staff with benefits.manage (credit_officer, dept_admin). "信用+免申即享": every enterprise meeting the criteria is matched now and listed in `matches`; its approved members get an inbox notice: a fixed system text naming their enterprise by its code and the program by reference, sent for the program's department (staff write nothing into it). Each enterprise's members are notified once per program: now, or when a later re-rating first makes the enterprise qualify; the notice is a job queued with the match, so one held by a notify outage goes out, once, when notify recovers (`notified_at` in GET …/matches). `notice` is the program's description: the enterprise's members read it with the program in GET /enterprises/{uscc}/benefits; it never goes to inboxes. criteria.streets must lie within the member's streets (else 403 naming `criteria.streets`; a street-scoped member must name some of their streets); each street and industry counts once, at most 50 industries of at most 64 characters.
          */
         post: operations["createBenefitProgram"];
         delete?: never;
@@ -1504,6 +1524,26 @@ export interface paths {
         patch: operations["updateReward"];
         trace?: never;
     };
+    "/api/v1/admin/rewards/{id}/image": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload a reward's picture
+         * @description points_officer or dept_admin of the reward's department (the permission of editing it); another department's reward is 404, checked before the file is read. The picture, as wx.uploadFile or the console sends it: multipart/form-data with the file in `file`. JPEG, PNG or WebP, told by content (not the file's name); at most 10 MiB and the photos' bounds in pixels and decoded memory. Decoded under the server's shared limit (429 with Retry-After when its turn does not come within 15 s), turned upright, scaled to at most 1280 px on the longer side with a 320 px JPEG thumbnail, and encoded again with no EXIF or other metadata. It replaces the picture before, whose files are deleted. A file that is no such image or too large is 400 naming `file`, and nothing changes. A body over 12 MiB is 413. The picture is public content: image_url and thumb_url are unsigned links (GET /api/v1/media/images/{name}) that any <image src> loads without a header and anyone may cache for good. A withdrawn reward takes one too. Audited like other edits (the entry names the stored picture). Answers the reward with its counts.
+         */
+        post: operations["uploadRewardImage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/rewards/{id}/stock": {
         parameters: {
             query?: never;
@@ -2337,6 +2377,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/media/images/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 公开图片
+         * @description No token, no signature: a reward's or an activity's picture (public content, no personal data) by the link its views carry (image_url, thumb_url), for <image src>. Each upload is stored under fresh random names never written again, so a link names one file for good: Cache-Control: public, max-age=31536000, immutable, with an ETag (If-None-Match: 304). A new picture gets new links; the replaced one's files are deleted soon after (404). A name that is no picture's is 404.
+         */
+        get: operations["servePublicImage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/media/{kind}/{id}": {
         parameters: {
             query?: never;
@@ -3080,6 +3140,10 @@ export interface components {
             updated_at: string;
             ended: boolean;
             counts: components["schemas"]["ActivityCounts"];
+            /** @description public link to the activity's picture (at most 1280 px), for <image src> without a header, cacheable for good; "" without a picture */
+            image_url: string;
+            /** @description public link to its 320 px JPEG thumbnail; "" without a picture */
+            thumb_url: string;
         };
         ActivityCounts: {
             checked_in: number;
@@ -4288,6 +4352,10 @@ export interface components {
             created_at: string;
             /** Format: date-time */
             updated_at: string;
+            /** @description public link to the reward's picture (at most 1280 px), for <image src> without a header, cacheable for good; "" without a picture */
+            image_url: string;
+            /** @description public link to its 320 px JPEG thumbnail; "" without a picture */
+            thumb_url: string;
         };
         /** @description A reward as its managers see it. stock is what is left to redeem; stock + issued is what has been offered so far. */
         PointsRewardStats: {
@@ -4318,6 +4386,10 @@ export interface components {
             issued: number;
             /** @description vouchers a verifier accepted */
             used: number;
+            /** @description public link to the reward's picture (at most 1280 px), for <image src> without a header, cacheable for good; "" without a picture */
+            image_url: string;
+            /** @description public link to its 320 px JPEG thumbnail; "" without a picture */
+            thumb_url: string;
         };
         PointsRule: {
             /** @description ID (a decimal string) */
@@ -4413,6 +4485,10 @@ export interface components {
             status: "published" | "cancelled";
             signup_open: boolean;
             my_signup: components["schemas"]["ActivityMySignup"] | null;
+            /** @description public link to the activity's picture (at most 1280 px), for <image src> without a header, cacheable for good; "" without a picture */
+            image_url: string;
+            /** @description public link to its 320 px JPEG thumbnail; "" without a picture */
+            thumb_url: string;
         };
         PublicRequest: {
             /** @description ID */
@@ -5859,6 +5935,43 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    uploadActivityImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Activity"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooMany"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -8437,6 +8550,43 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    uploadRewardImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointsRewardStats"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooMany"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     adjustRewardStock: {
         parameters: {
             query?: never;
@@ -10057,6 +10207,41 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    servePublicImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the picture's name, from its link */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the picture (Cache-Control: public, max-age=31536000, immutable) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": string;
+                    "image/png": string;
+                };
+            };
+            /** @description not modified (If-None-Match matched the ETag) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };

@@ -1,1 +1,0 @@
-import"./client-nlYFdUsJ.js";import"./css-C-g30zuN.js";

@@ -1,0 +1,1 @@
+import"./client-Br8oCU9m.js";import"./css-gt-QJ3Yu.js";

@@ -1,1 +1,0 @@
-import"./client-nlYFdUsJ.js";import"./css-DXT60UEV.js";

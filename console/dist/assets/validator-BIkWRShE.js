@@ -1,1 +1,0 @@
-import{Kn as e}from"./client-nlYFdUsJ.js";var t=t=>[``,...e].includes(t);export{t};
