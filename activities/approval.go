@@ -133,8 +133,19 @@ func (s *Service) lockSignup(tx *gorm.DB, id, residentID int64) error {
 // totalMinutes sums a resident's hours entries for an activity, with a
 // locking read (the latest entries, whatever the transaction read before).
 func (s *Service) totalMinutes(tx *gorm.DB, id, residentID int64) (int64, error) {
+	return sumMinutes(s.locking(tx.Model(&HoursEntry{})), id, residentID)
+}
+
+// sumMinutes sums a resident's hours entries for an activity with a plain
+// read: for a transaction whose earlier statements only locked the
+// resident's sign-up (credit), where that lock already orders the writers.
+func (s *Service) sumMinutes(tx *gorm.DB, id, residentID int64) (int64, error) {
+	return sumMinutes(tx.Model(&HoursEntry{}), id, residentID)
+}
+
+func sumMinutes(q *gorm.DB, id, residentID int64) (int64, error) {
 	var total int64
-	err := s.locking(tx.Model(&HoursEntry{}).Where("activity_id = ? AND resident_id = ?", id, residentID)).
+	err := q.Where("activity_id = ? AND resident_id = ?", id, residentID).
 		Select("COALESCE(SUM(minutes), 0)").Scan(&total).Error
 	return total, err
 }

@@ -70,8 +70,13 @@ func (s *Service) credit(tx *gorm.DB, a *Activity, sg *Signup, e earning, reason
 		return false, nil
 	}
 	// Adjustments made before the credit count against the activity's
-	// length too (the sign-up's row, updated above, orders them).
-	total, err := s.totalMinutes(tx, a.ID, sg.ResidentID)
+	// length too. The sign-up's row, updated above, orders them: every
+	// adjustment locks it first, so one committed before this lock is
+	// seen by this transaction's first plain read, and a later one waits
+	// for the commit. A locking read here would take gap locks on the
+	// hours index that concurrent check-outs of other residents insert
+	// into, and deadlock them (seen on MariaDB in TestCreditedOnce).
+	total, err := s.sumMinutes(tx, a.ID, sg.ResidentID)
 	if err != nil {
 		return false, err
 	}
