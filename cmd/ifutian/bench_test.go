@@ -108,7 +108,7 @@ func TestBenchNotify(t *testing.T) {
 	dsn := dbtest.EmptyDSN(t)
 	for range 2 {
 		var out strings.Builder
-		err := run(context.Background(), []string{"bench", "notify", "--residents", "300", "--duration", "300ms", "--rate", "50", "--settle", "0s"},
+		err := run(context.Background(), []string{"bench", "notify", "--residents", "300", "--duration", "1s", "--rate", "50", "--settle", "0s"},
 			env("IFUTIAN_DB", dsn, "IFUTIAN_DATA_KEY", testDataKey, "IFUTIAN_MEMBER_CODE_KEY", testDataKey, "IFUTIAN_WECHAT_SEND_RATE", "200"), nil, &out, io.Discard)
 		if err != nil {
 			t.Fatalf("%v\n%s", err, out.String())
