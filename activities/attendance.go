@@ -14,6 +14,7 @@ import (
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/db"
 	"github.com/futian/ifutian/internal/text"
+	"github.com/futian/ifutian/residents"
 	"github.com/futian/ifutian/staff"
 )
 
@@ -375,17 +376,15 @@ func (s *Service) Attend(ctx context.Context, m *staff.Member, id int64, action 
 }
 
 // residentInScope checks that a resident exists (not erased) and lives on
-// a street by covers. Returns ErrResidentNotFound otherwise, the same for
-// both, so scope never confirms that a resident exists.
+// a street by covers (residents.CheckForStaffTx). Returns
+// ErrResidentNotFound otherwise, the same for both, so scope never
+// confirms that a resident exists.
 func residentInScope(q *gorm.DB, by staff.Scope, residentID int64) error {
-	var streets []string
-	if err := q.Table("residents").Where("id = ? AND deleted_at IS NULL", residentID).Limit(1).Pluck("street", &streets).Error; err != nil {
-		return fmt.Errorf("find resident: %w", err)
-	}
-	if len(streets) == 0 || !by.CoversStreet(streets[0]) {
+	err := residents.CheckForStaffTx(q, by, residentID)
+	if errors.Is(err, residents.ErrNotFound) {
 		return ErrResidentNotFound
 	}
-	return nil
+	return err
 }
 
 // idOf formats an ID for audit entries.

@@ -2,8 +2,11 @@ package residents
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"strings"
+
+	"gorm.io/gorm"
 
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/staff"
@@ -22,6 +25,22 @@ func (s *Service) FindForStaff(ctx context.Context, scope staff.Scope, id int64)
 		return nil, ErrNotFound
 	}
 	return r, nil
+}
+
+// CheckForStaffTx reports, in tx, whether a live resident lives on a street
+// scope covers: nil if so, ErrNotFound otherwise (unknown, erased or out
+// of scope alike, so scope never confirms that a resident exists). For
+// another module acting on a resident inside its own transaction (an
+// activity's hand check-in, an hours adjustment).
+func CheckForStaffTx(tx *gorm.DB, scope staff.Scope, id int64) error {
+	var streets []string
+	if err := tx.Model(&Resident{}).Where("id = ? AND deleted_at IS NULL", id).Limit(1).Pluck("street", &streets).Error; err != nil {
+		return fmt.Errorf("find resident: %w", err)
+	}
+	if len(streets) == 0 || !scope.CoversStreet(streets[0]) {
+		return ErrNotFound
+	}
+	return nil
 }
 
 // mainlandMobile is a mainland China mobile number as WeChat gives it
