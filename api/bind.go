@@ -112,8 +112,7 @@ func mergeFields(errs ...error) error {
 // validator's own required only refuses "".
 func validate(v any) error {
 	fields := map[string]string{}
-	walkRequired(reflect.ValueOf(v), "", fields)
-	walkInts(reflect.ValueOf(v), "", fields)
+	walkFields(reflect.ValueOf(v), "", fields)
 	err := binding.Validator.ValidateStruct(v)
 	var ves validator.ValidationErrors
 	if !errors.As(err, &ves) {
@@ -132,59 +131,20 @@ func validate(v any) error {
 	return apperr.Fields(fields)
 }
 
-// walkRequired records under its JSON path every string (or set *string)
-// field whose binding tag says required and that is text.Blank, in nested
-// structs and slices of structs too.
-func walkRequired(v reflect.Value, path string, bad map[string]string) {
-	for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
-		if v.IsNil() {
-			return
-		}
-		v = v.Elem()
-	}
-	switch v.Kind() {
-	case reflect.Struct:
-		if v.Type() == timeType {
-			return
-		}
-		for i := range v.NumField() {
-			f := v.Type().Field(i)
-			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-			if !f.IsExported() || name == "-" {
-				continue
-			}
-			p := path
-			if !f.Anonymous || name != "" {
-				p = joinPath(path, or(name, f.Name))
-			}
-			fv := v.Field(i)
-			if s, ok := stringOf(fv); ok && requiredTag(f.Tag.Get("binding")) && text.Blank(s) {
-				bad[p] = describeRequired
-				continue
-			}
-			walkRequired(fv, p, bad)
-		}
-	case reflect.Slice, reflect.Array:
-		if v.Type().Elem().Kind() == reflect.Uint8 {
-			return
-		}
-		for i := range v.Len() {
-			walkRequired(v.Index(i), path+"["+strconv.Itoa(i)+"]", bad)
-		}
-	}
-}
-
 // int32Message refuses an integer that no INT column can hold.
 const int32Message = "须在 -2147483648 至 2147483647 之间"
 
-// walkInts records under its JSON path every Go int (or set *int) field
-// outside int32: request structs use int for what an INT column stores
-// (int64 for BIGINT), and MySQL refuses a value past it with an error that
-// would otherwise be a 500 (issue 21 item 8). The fields' own ranges,
-// stated by their binding tags or the modules' checks and documented in
-// the OpenAPI fragments, are narrower; this is the floor under all of
-// them.
-func walkInts(v reflect.Value, path string, bad map[string]string) {
+// walkFields records under its JSON path, in one pass over the request
+// (nested structs, slices and maps too):
+//   - every string (or set *string) field whose binding tag says required
+//     and that is text.Blank: the validator's own required only refuses "";
+//   - every Go int (or set *int) outside int32: request structs use int for
+//     what an INT column stores (int64 for BIGINT), and MySQL refuses a
+//     value past it with an error that would otherwise be a 500 (issue 21
+//     item 8). The fields' own ranges, stated by their binding tags or the
+//     modules' checks and documented in the OpenAPI fragments, are
+//     narrower; this is the floor under all of them.
+func walkFields(v reflect.Value, path string, bad map[string]string) {
 	for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
 		if v.IsNil() {
 			return
@@ -210,18 +170,23 @@ func walkInts(v reflect.Value, path string, bad map[string]string) {
 			if !f.Anonymous || name != "" {
 				p = joinPath(path, or(name, f.Name))
 			}
-			walkInts(v.Field(i), p, bad)
+			fv := v.Field(i)
+			if s, ok := stringOf(fv); ok && requiredTag(f.Tag.Get("binding")) && text.Blank(s) {
+				bad[p] = describeRequired
+				continue
+			}
+			walkFields(fv, p, bad)
 		}
 	case reflect.Slice, reflect.Array:
 		if v.Type().Elem().Kind() == reflect.Uint8 {
 			return
 		}
 		for i := range v.Len() {
-			walkInts(v.Index(i), path+"["+strconv.Itoa(i)+"]", bad)
+			walkFields(v.Index(i), path+"["+strconv.Itoa(i)+"]", bad)
 		}
 	case reflect.Map:
 		for it := v.MapRange(); it.Next(); {
-			walkInts(it.Value(), joinPath(path, fmt.Sprint(it.Key().Interface())), bad)
+			walkFields(it.Value(), joinPath(path, fmt.Sprint(it.Key().Interface())), bad)
 		}
 	}
 }
