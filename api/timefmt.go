@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 	"time"
@@ -102,7 +103,7 @@ func rewriteTimes(b []byte, keys map[string]bool) []byte {
 		copied     int    // b[:copied] is in out
 		stack      []byte // '{' or '['
 		afterColon bool
-		key        string
+		key        []byte // the member's name, within b (no copy per member)
 	)
 	for i := 0; i < len(b); i++ {
 		switch b[i] {
@@ -133,8 +134,8 @@ func rewriteTimes(b []byte, keys map[string]bool) []byte {
 			inObject := len(stack) > 0 && stack[len(stack)-1] == '{'
 			switch {
 			case inObject && !afterColon:
-				key = string(b[i+1 : end])
-			case inObject && !escaped && (keys[key] || strings.HasSuffix(key, "_at")):
+				key = b[i+1 : end]
+			case inObject && !escaped && (keys[string(key)] || bytes.HasSuffix(key, []byte("_at"))):
 				if t, err := time.Parse(time.RFC3339Nano, string(b[i+1:end])); err == nil {
 					if f := formatTime(t); f != string(b[i+1:end]) {
 						if out == nil {
