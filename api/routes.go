@@ -112,14 +112,23 @@ func (s *Server) routes() {
 	me.GET("/me/volunteer-record", s.myVolunteerRecord)
 
 	adm := authed.Group("", s.staffOnly)
-	route := func(method, path string, perm staff.Permission, h gin.HandlerFunc) {
+	// route registers an admin route with the permission it needs and its
+	// document (contract.go); a route without one is still described in
+	// api/openapi/*.json while its module moves over.
+	route := func(method, path string, perm staff.Permission, h gin.HandlerFunc, doc ...op) {
 		s.policy[method+" /api/v1"+path] = perm
 		adm.Handle(method, path, s.require(perm), s.audited(false), h)
+		if len(doc) > 0 {
+			s.document(method, "/api/v1"+path, staffer, perm, doc[0], h)
+		}
 	}
 	// personal marks admin reads that return residents' personal data: they are audited too.
-	personal := func(method, path string, perm staff.Permission, h gin.HandlerFunc) {
+	personal := func(method, path string, perm staff.Permission, h gin.HandlerFunc, doc ...op) {
 		s.policy[method+" /api/v1"+path] = perm
 		adm.Handle(method, path, s.require(perm), s.audited(true), h)
+		if len(doc) > 0 {
+			s.document(method, "/api/v1"+path, staffer, perm, doc[0], h)
+		}
 	}
 
 	adm.GET("/admin/me", s.whoAmI)                   // every staff member: who they are and what they may do
@@ -133,9 +142,9 @@ func (s *Server) routes() {
 	route(http.MethodPost, "/admin/staff/:id/enable", staff.ManageStaff, s.enableStaff)
 	route(http.MethodPost, "/admin/staff/:id/reset-password", staff.ManageStaff, s.resetStaffPassword)
 	route(http.MethodGet, "/admin/audit-log", staff.ReadAudit, s.listAuditLog)
-	route(http.MethodGet, "/admin/jobs", staff.ReadJobs, s.listJobs)
-	route(http.MethodPost, "/admin/jobs/:id/retry", staff.ManageJobs, s.retryJob)
-	route(http.MethodPost, "/admin/jobs/:id/cancel", staff.ManageJobs, s.cancelJob)
+	route(http.MethodGet, "/admin/jobs", staff.ReadJobs, s.listJobs, listJobsOp)
+	route(http.MethodPost, "/admin/jobs/:id/retry", staff.ManageJobs, s.retryJob, retryJobOp)
+	route(http.MethodPost, "/admin/jobs/:id/cancel", staff.ManageJobs, s.cancelJob, cancelJobOp)
 	personal(http.MethodGet, "/admin/residents/:id", staff.ReadResidents, s.getResident)
 
 	personal(http.MethodPost, "/admin/residents/lookup", staff.AwardPoints, s.lookupResident) // throttled per member
