@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"path"
 
 	"github.com/gin-gonic/gin"
 
@@ -29,6 +30,24 @@ func (s *Server) routes() {
 	}
 
 	v1 := e.Group("/api/v1")
+	authed := v1.Group("", s.authenticate)
+	me := authed.Group("", s.residentOnly)
+	adm := authed.Group("", s.staffOnly)
+	// open, signedIn, mine and staffed register a route under v1 (no
+	// token), authed (any token), me (a resident's) and adm (a staff
+	// member's, no permission beyond it) with its document (contract.go);
+	// a route without one is still described in api/openapi/*.json while
+	// its module moves over.
+	reg := func(g *gin.RouterGroup, kind routeKind) func(method, path string, h gin.HandlerFunc, doc ...op) {
+		return func(method, p string, h gin.HandlerFunc, doc ...op) {
+			g.Handle(method, p, h)
+			if len(doc) > 0 {
+				s.document(method, path.Join(g.BasePath(), p), kind, "", doc[0], h)
+			}
+		}
+	}
+	open, signedIn, mine, staffed := reg(v1, public), reg(authed, signedIn), reg(me, resident), reg(adm, staffer)
+	_, _, _, _ = open, signedIn, mine, staffed
 	v1.POST("/auth/wechat-login", s.wechatLogin)
 	v1.POST("/auth/staff-login", s.staffLogin)
 	v1.GET("/regions", s.listRegions)
@@ -49,11 +68,9 @@ func (s *Server) routes() {
 	// each naming one file that is never rewritten: cacheable for good.
 	v1.GET("/media/images/:name", s.servePublicImage)
 
-	authed := v1.Group("", s.authenticate)
 	authed.POST("/auth/logout", s.logout)
 	authed.POST("/auth/change-password", s.staffOnly, s.audited(false), s.changePassword) // a staff member's own password
 
-	me := authed.Group("", s.residentOnly)
 	me.GET("/home", s.getHome) // the home screen in one read
 	me.GET("/me", s.getMe)
 	me.PUT("/me", s.updateMe)  // partial: fields left out are unchanged (wx.request has no PATCH)
@@ -111,7 +128,6 @@ func (s *Server) routes() {
 	me.GET("/me/activities", s.myActivities)
 	me.GET("/me/volunteer-record", s.myVolunteerRecord)
 
-	adm := authed.Group("", s.staffOnly)
 	// route registers an admin route with the permission it needs and its
 	// document (contract.go); a route without one is still described in
 	// api/openapi/*.json while its module moves over.
