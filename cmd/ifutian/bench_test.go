@@ -44,7 +44,7 @@ func TestBenchRefusesForeignResidents(t *testing.T) {
 				t.Fatal(err)
 			}
 			before := benchRowCounts(t, gdb)
-			for _, scenario := range []string{"points", "notify", "activities"} {
+			for _, scenario := range []string{"points", "notify", "activities", "requests"} {
 				var out strings.Builder
 				err := run(ctx, []string{"bench", scenario, "--residents", "10", "--duration", "1s"}, benchEnv(dsn), nil, &out, io.Discard)
 				if err == nil || !strings.Contains(err.Error(), "refused") || !strings.Contains(err.Error(), "did not make") {
@@ -139,4 +139,17 @@ func benchLeftNothing(t *testing.T, dsn string, tables ...string) {
 			t.Fatalf("%d rows left in %s (%v)", n, table, err)
 		}
 	}
+}
+
+// TestBenchRequests runs the photo submission bench small: its figures are
+// printed and it leaves no resident, request or category behind.
+func TestBenchRequests(t *testing.T) {
+	dsn := dbtest.EmptyDSN(t)
+	var out strings.Builder
+	if err := run(context.Background(), []string{"bench", "requests", "--residents", "3", "--concurrency", "2"}, benchEnv(dsn), nil, &out, io.Discard); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	benchHasFigures(t, out.String(), "photo_submit_ms", "photo_baseline_ms", "photo_heap_peak_mib", "photo_submit_ratio")
+	t.Log(out.String())
+	benchLeftNothing(t, dsn, "requests", "request_photos", "residents")
 }
