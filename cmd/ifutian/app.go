@@ -144,7 +144,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *instance, err 
 		}
 		limiter = ratelimit.NewRedis(a.redis, cfg.RedisPrefix+"rl:")
 		tokenCache = wechat.NewRedisCache(a.redis)
-		sendRate := ratelimit.Limit{Count: cfg.WeChatSendRate, Period: time.Second}
+		sendRate := ratelimit.PerSecond(cfg.WeChatSendRate)
 		sendGate = func(ctx context.Context) error { return ratelimit.Wait(ctx, limiter, "wechat:send", sendRate) }
 	}
 

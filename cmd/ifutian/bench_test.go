@@ -6,8 +6,11 @@ import (
 	"context"
 	"io"
 	"maps"
+	"net"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -114,6 +117,30 @@ func TestBenchNotify(t *testing.T) {
 			t.Fatalf("%v\n%s", err, out.String())
 		}
 		benchHasFigures(t, out.String(), "notify_publish_ratio", "notify_inbox_p99_ms", "notify_wechat_rate_ratio", "notify_urgent_wait_s")
+	}
+}
+
+// TestBenchNotifySharedRate runs the notify bench with Redis: two
+// instances deliver together at the shared rate, and no resident gets the
+// message twice.
+func TestBenchNotifySharedRate(t *testing.T) {
+	if c, err := net.DialTimeout("tcp", "127.0.0.1:6379", time.Second); err != nil {
+		t.Skip("no Redis on 127.0.0.1:6379")
+	} else {
+		c.Close()
+	}
+	dsn := dbtest.EmptyDSN(t)
+	var out strings.Builder
+	err := run(context.Background(), []string{"bench", "notify", "--residents", "300", "--duration", "1s", "--rate", "50", "--settle", "0s"},
+		env("IFUTIAN_DB", dsn, "IFUTIAN_DATA_KEY", testDataKey, "IFUTIAN_MEMBER_CODE_KEY", testDataKey, "IFUTIAN_WECHAT_SEND_RATE", "100",
+			"IFUTIAN_REDIS_URL", "redis://127.0.0.1:6379/0", "IFUTIAN_REDIS_PREFIX", "ifutian-test-"+strconv.FormatInt(time.Now().UnixNano(), 36)+":"), nil, &out, io.Discard)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	benchHasFigures(t, out.String(), "notify_shared_sends_per_s", "notify_shared_rate_ratio")
+	t.Log(out.String())
+	if !strings.Contains(out.String(), "\nnotify_shared_duplicates: 0\n") {
+		t.Fatalf("a resident got the message twice:\n%s", out.String())
 	}
 }
 

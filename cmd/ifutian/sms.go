@@ -39,7 +39,7 @@ func (a *instance) smsDeliverer(box *pii.Box, limiter ratelimit.Allower) (*notif
 	}
 	var gate func(context.Context) error
 	if a.redis != nil {
-		r := ratelimit.Limit{Count: cfg.SMS.Rate, Period: time.Second}
+		r := ratelimit.PerSecond(cfg.SMS.Rate)
 		gate = func(ctx context.Context) error { return ratelimit.Wait(ctx, limiter, "sms:send", r) }
 	}
 	return a.Notify.NewSMSDeliverer(client, box, notify.DeliveryConfig{
