@@ -247,7 +247,7 @@ func (d *Deliverer) DeliverOnce(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	if len(rows) == 0 && done == 0 {
-		if until, quiet := d.s.cfg.Quiet.Until(d.s.clock()); quiet {
+		if until, quiet := d.s.config().Quiet.Until(d.s.clock()); quiet {
 			done, err = d.hold(ctx, until, 1000)
 		} else {
 			rows, done, lease, err = d.claim(ctx, false, d.cfg.Batch)
