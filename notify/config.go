@@ -202,6 +202,31 @@ func ParseTemplates(s string) (map[SystemKind]KindTemplate, error) {
 	return out, nil
 }
 
+// FormatTemplates writes templates in ParseTemplates' syntax, kinds and
+// keywords sorted.
+func FormatTemplates(t map[SystemKind]KindTemplate) string {
+	kinds := make([]string, 0, len(t))
+	for k := range t {
+		kinds = append(kinds, string(k))
+	}
+	sort.Strings(kinds)
+	entries := make([]string, 0, len(kinds))
+	for _, k := range kinds {
+		kt := t[SystemKind(k)]
+		kws := make([]string, 0, len(kt.Fields))
+		for kw := range kt.Fields {
+			kws = append(kws, kw)
+		}
+		sort.Strings(kws)
+		pairs := make([]string, len(kws))
+		for i, kw := range kws {
+			pairs[i] = kw + "=" + kt.Fields[kw]
+		}
+		entries = append(entries, k+"="+kt.TemplateID+":"+strings.Join(pairs, ","))
+	}
+	return strings.Join(entries, ";")
+}
+
 func knownKinds() []string {
 	var ks []string
 	for k := range kindFields {

@@ -184,12 +184,15 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *instance, err 
 		// One limiter for every picture decoded in this process: request
 		// photos and avatars wait for the same memory.
 		Media: media.NewDefaultLimiter(), PublicURL: cfg.PublicURL,
-		JobOutcomes: a.taskMetrics.jobOutcome,
+		JobOutcomes: a.taskMetrics.jobOutcome, Notify: cfg.Notify,
 	})
 	// Photos are checked once WeChat can fetch them: at IFUTIAN_PUBLIC_URL,
 	// or (built-in fake) at the listening address, set by serve.
 	a.Requests.SetChecker(a.wechat, cfg.PublicURL)
-	a.Notify.Configure(cfg.Notify)
+	// What a superadmin stored applies over the environment from the start.
+	if err := a.Settings.Refresh(ctx); err != nil {
+		log.Warn("settings", "err", err)
+	}
 	if err := setPointsLevels(a.Points, cfg.Levels, cfg.LevelNames); err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/futian/ifutian/jobs"
 	"github.com/futian/ifutian/notify"
 	"github.com/futian/ifutian/requests"
+	"github.com/futian/ifutian/settings"
 	"github.com/futian/ifutian/surveys"
 )
 
@@ -38,6 +39,10 @@ func (a *instance) backgroundTasks(wechat, sms *notify.Deliverer) []task {
 	return []task{
 		{Name: "jobs", Interval: time.Second, Drain: true, Run: a.Jobs.Work},
 		{Name: "jobs.prune", Interval: time.Hour, Run: a.Jobs.Prune},
+		// Settings a superadmin changed in another process.
+		{Name: "settings", Interval: settings.PollEvery, Run: func(ctx context.Context) (int, error) {
+			return 0, a.Settings.Refresh(ctx)
+		}},
 		{Name: "notices.publish", Interval: a.cfg.NoticePoll, Drain: true, Wake: a.Notify.Wake(), Run: a.Notify.PublishRound},
 		{Name: "notices.wechat", Interval: wechat.Idle(), Drain: true, Run: wechat.DeliverOnce},
 		{Name: "notices.sms", Interval: sms.Idle(), Drain: true, Run: sms.DeliverOnce},
