@@ -211,6 +211,12 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *instance, err 
 	a.tasks = a.backgroundTasks(wechatDeliverer, smsDeliverer)
 
 	if metrics != nil {
+		// Every kind's outcomes exist from the start, at 0, for rate() and alerts.
+		for _, k := range a.Jobs.Kinds() {
+			for _, o := range []string{"done", "retry", "failed"} {
+				a.taskMetrics.jobs.WithLabelValues(k, o)
+			}
+		}
 		metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 			collectors.NewDBStatsCollector(db.SQL(a.db), "main"), newJobsCollector(a.Jobs), newBacklogCollector(a))
 	}

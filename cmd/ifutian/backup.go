@@ -24,27 +24,28 @@ import (
 	"github.com/futian/ifutian/storage"
 )
 
-// version is the release, set at build time (-ldflags "-X main.version=v1.2.0");
-// without it the module's version from the build info.
-var version string
+// version and commit are the release and its commit, set at build time
+// (-ldflags "-X main.version=v1.2.0 -X main.commit=…"; the Dockerfile does);
+// without them the build info's.
+var version, commit string
 
 // buildVersion returns the release and the VCS commit the binary was built from.
 func buildVersion() (string, string) {
-	v, commit := version, ""
+	v, c := version, commit
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		if v == "" {
 			v = bi.Main.Version
 		}
 		for _, s := range bi.Settings {
-			if s.Key == "vcs.revision" {
-				commit = s.Value
+			if s.Key == "vcs.revision" && c == "" {
+				c = s.Value
 			}
 		}
 	}
 	if v == "" {
 		v = "(devel)"
 	}
-	return v, commit
+	return v, c
 }
 
 const mysqlBackupHint = `ifutian backup does not copy a MySQL database: back it up with mysqldump --single-transaction or a physical backup (README, "Operating it", "Back up and restore"); --photos-only backs up the photos`
@@ -201,7 +202,8 @@ func printManifest(w io.Writer, name string, m *backup.Manifest) {
 
 // scheduledBackup is serve's backup task (IFUTIAN_BACKUP_EVERY): an
 // archive once the newest kept one is older than the interval, then the
-// retention. On MySQL it backs up the photos only.
+// retention. On MySQL it backs up the photos only. Several instances may
+// each write one: set IFUTIAN_BACKUP_EVERY on one.
 func (a *instance) scheduledBackup(ctx context.Context) (int, error) {
 	cfg := a.cfg.Backup
 	t, err := backupTarget(ctx, a.cfg, cfg.S3, cfg.Dir)
@@ -211,6 +213,9 @@ func (a *instance) scheduledBackup(ctx context.Context) (int, error) {
 	latest, err := backup.Latest(ctx, t)
 	if err != nil {
 		return 0, err
+	}
+	if !latest.IsZero() {
+		a.ops.done(latest) // the newest archive kept, also after a restart
 	}
 	if time.Since(latest) < cfg.Every-time.Minute {
 		return 0, nil

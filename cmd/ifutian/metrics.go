@@ -26,7 +26,7 @@ func newOpsMetrics(reg *prometheus.Registry) *opsMetrics {
 			Help: "Attempts to send a notice by channel (wechat, sms) and outcome: sent, failed (for good), no_quota, retry (failed, to be tried again), paused (a daily limit)."},
 			[]string{"channel", "outcome"}),
 		lastBackup: prometheus.NewGauge(prometheus.GaugeOpts{Name: "ifutian_backup_last_success_timestamp_seconds",
-			Help: "Unix time at which the newest scheduled backup archive was written (IFUTIAN_BACKUP_EVERY); 0 before the first."}),
+			Help: "Unix time at which the newest backup archive kept was written (with IFUTIAN_BACKUP_EVERY; 0 without scheduled backups or before the first)."}),
 		config: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "ifutian_config_problem",
 			Help: "1 while the configuration has the named problem (development keys, a fake WeChat or SMS, no push token, no public URL), else 0."},
 			[]string{"check"}),
