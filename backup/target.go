@@ -22,10 +22,10 @@ type Target interface {
 	Delete(ctx context.Context, name string) error
 }
 
-const timeLayout = "20060102T150405Z"
+const timeLayout = "20060102T150405.000Z"
 
 // ArchiveName is the name of an archive written at t:
-// ifutian-20261207T200000Z.tar.gz (names sort by time).
+// ifutian-20261207T200000.000Z.tar.gz (names sort by time).
 func ArchiveName(t time.Time) string {
 	return "ifutian-" + t.UTC().Format(timeLayout) + ".tar.gz"
 }

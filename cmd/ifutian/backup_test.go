@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -228,5 +229,38 @@ func TestBackupRefusesMySQL(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "photos only") {
 		t.Fatalf("output %q", out.String())
+	}
+}
+
+// TestScheduledBackup: with IFUTIAN_BACKUP_EVERY serve runs a backup task
+// that writes archives into IFUTIAN_BACKUP_DIR and keeps the newest
+// IFUTIAN_BACKUP_KEEP.
+func TestScheduledBackup(t *testing.T) {
+	if os.Getenv(dbtest.EnvMySQL) != "" {
+		t.Skip("SQLite only")
+	}
+	dir := t.TempDir()
+	cfg, err := loadConfig(env("IFUTIAN_DB", "sqlite:"+filepath.Join(dir, "s.db"), "IFUTIAN_BACKUP_EVERY", "1m",
+		"IFUTIAN_BACKUP_DIR", filepath.Join(dir, "archives"), "IFUTIAN_BACKUP_KEEP", "2", "IFUTIAN_METRICS", "off"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := build(context.Background(), cfg, newLogger(cfg, io.Discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.close()
+	if !slices.ContainsFunc(a.tasks, func(t task) bool { return t.Name == "backup" }) {
+		t.Fatal("no backup task")
+	}
+	for range 3 {
+		if n, err := a.scheduledBackup(context.Background()); err != nil || n != 1 {
+			t.Fatalf("backup: %d %v", n, err)
+		}
+		time.Sleep(2 * time.Millisecond) // archives are named by the millisecond
+	}
+	names, _ := filepath.Glob(filepath.Join(dir, "archives", "*"))
+	if len(names) != 2 || !strings.HasSuffix(names[0], ".tar.gz") {
+		t.Fatalf("archives %v, want the newest 2", names)
 	}
 }
