@@ -18,8 +18,8 @@ func TestBacklog(t *testing.T) {
 	s.SetClock(func() time.Time { return now })
 	add := func(status string, at time.Time) {
 		t.Helper()
-		err := gdb.Exec(`INSERT INTO notices (title, body, category, audience, publish_at, status, created_at, updated_at)
-VALUES ('t', 'b', 'policy', '{}', ?, ?, ?, ?)`, at, status, now, now).Error
+		err := gdb.Exec(`INSERT INTO notices (title, body, category, audience, subscribe_data, publish_at, status, created_at, updated_at)
+VALUES ('t', 'b', 'policy', '{}', '', ?, ?, ?, ?)`, at, status, now, now).Error
 		if err != nil {
 			t.Fatal(err)
 		}
