@@ -124,7 +124,7 @@ func TestRoundTrip(t *testing.T) {
 			if bytes.Contains(raw, keys["data_key"]) {
 				t.Fatal("a key is in the archive")
 			}
-			target := filepath.Join(t.TempDir(), "r.db")
+			target := filepath.Join(t.TempDir(), "new", "r.db") // its folder is made
 			rep, err := Restore(context.Background(), path, RestoreOptions{SQLitePath: target, Store: to, Keys: keys, Latest: latest(t)})
 			if err != nil {
 				t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"io"
 	"maps"
 	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -161,7 +162,12 @@ func Restore(ctx context.Context, path string, o RestoreOptions) (*Report, error
 	}
 	rep := &Report{Manifest: m}
 	tmp := o.SQLitePath + ".restoring"
-	defer os.Remove(tmp)
+	if withDB {
+		if err := os.MkdirAll(filepath.Dir(o.SQLitePath), 0o700); err != nil {
+			return nil, fmt.Errorf("backup: %w", err)
+		}
+		defer os.Remove(tmp)
+	}
 	seen := map[string]bool{}
 	err = eachEntry(path, func(h *tar.Header, r io.Reader) error {
 		if h.Name == ManifestName {
