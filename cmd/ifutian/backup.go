@@ -52,21 +52,28 @@ const mysqlBackupHint = `ifutian backup does not copy a MySQL database: back it 
 
 // backupOptions gathers what an archive is made of: the database gdb (nil:
 // photos only), the photo store and the keys' fingerprints.
-func backupOptions(ctx context.Context, cfg Config, log *slog.Logger, gdb *gorm.DB) (backup.Options, error) {
+func backupOptions(ctx context.Context, cfg Config, gdb *gorm.DB) (backup.Options, error) {
 	v, commit := buildVersion()
 	o := backup.Options{Version: v, Commit: commit, Keys: map[string][]byte{}}
 	if gdb != nil {
 		o.DB = db.SQL(gdb)
 	}
-	dk, err := dataKey(cfg, log)
+	// The keys in use: configured, or the development keys beside the
+	// SQLite file; never new ones (their fingerprints would not be the data's).
+	sqlitePath, _ := strings.CutPrefix(cfg.DB, "sqlite:")
+	if !strings.HasPrefix(cfg.DB, "sqlite:") {
+		sqlitePath = ""
+	}
+	keys, err := restoreKeys(cfg, sqlitePath)
 	if err != nil {
 		return o, err
 	}
-	ck, err := memberCodeKey(cfg, log)
-	if err != nil {
-		return o, err
+	for name, v := range map[string]string{"data_key": "IFUTIAN_DATA_KEY", "member_code_key": "IFUTIAN_MEMBER_CODE_KEY"} {
+		if keys[name] == nil {
+			return o, fmt.Errorf("backup: %s is not set and no development key is beside the database: set the key the service runs with (the archive records its fingerprint)", v)
+		}
 	}
-	o.Keys["data_key"], o.Keys["member_code_key"] = dk, ck
+	o.Keys = keys
 	store, err := openStore(ctx, cfg.RequestsConfig)
 	if err != nil {
 		return o, err
@@ -124,7 +131,7 @@ func backupCommand(ctx context.Context, cfg Config, log *slog.Logger, args []str
 		}
 		defer db.SQL(gdb).Close()
 	}
-	o, err := backupOptions(ctx, cfg, log, gdb)
+	o, err := backupOptions(ctx, cfg, gdb)
 	if err != nil {
 		return err
 	}
@@ -224,7 +231,7 @@ func (a *instance) scheduledBackup(ctx context.Context) (int, error) {
 	if strings.HasPrefix(a.cfg.DB, "sqlite:") {
 		gdb = a.db
 	}
-	o, err := backupOptions(ctx, a.cfg, a.log, gdb)
+	o, err := backupOptions(ctx, a.cfg, gdb)
 	if err != nil {
 		return 0, err
 	}
@@ -342,7 +349,7 @@ func restoreCommand(ctx context.Context, cfg Config, log *slog.Logger, args []st
 
 // restoreKeys are the configured keys, or the development keys kept beside
 // the SQLite file if they are there already (never generated: a new key
-// could not open the archive's data).
+// could not open the data). Backup and restore both read them so.
 func restoreKeys(cfg Config, sqlitePath string) (map[string][]byte, error) {
 	keys := map[string][]byte{"data_key": cfg.DataKeyBytes, "member_code_key": cfg.MemberCodeKey}
 	for name, suffix := range map[string]string{"data_key": ".key", "member_code_key": ".member-code.key"} {

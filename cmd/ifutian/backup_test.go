@@ -264,3 +264,21 @@ func TestScheduledBackup(t *testing.T) {
 		t.Fatalf("archives %v, want the newest 2", names)
 	}
 }
+
+// TestBackupNeedsKeys: a backup of a database whose service runs with
+// configured keys, made without them, is refused instead of recording the
+// fingerprints of new development keys.
+func TestBackupNeedsKeys(t *testing.T) {
+	dir := t.TempDir()
+	dsn := "sqlite:" + filepath.Join(dir, "k.db")
+	if err := run(context.Background(), []string{"migrate"}, env("IFUTIAN_DB", dsn, "IFUTIAN_DATA_KEY", testDataKey, "IFUTIAN_MEMBER_CODE_KEY", testDataKey), nil, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	err := run(context.Background(), []string{"backup", "--out", filepath.Join(dir, "k.tar.gz")}, env("IFUTIAN_DB", dsn), nil, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "IFUTIAN_") {
+		t.Fatalf("backup without the keys: err=%v, want it refused naming the key", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "k.db.key")); err == nil {
+		t.Fatal("the refused backup made a development key")
+	}
+}
