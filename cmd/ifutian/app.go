@@ -41,6 +41,7 @@ type instance struct {
 	// tasks are the background work serve runs until shutdown.
 	tasks       []task
 	taskMetrics *taskMetrics
+	ops         *opsMetrics // sends, backups, the configuration
 	closers     []func() error
 }
 
@@ -178,6 +179,8 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *instance, err 
 		metrics = prometheus.NewRegistry()
 	}
 	a.taskMetrics = newTaskMetrics(metrics)
+	a.ops = newOpsMetrics(metrics)
+	a.ops.checkConfig(cfg)
 	a.Services = app.New(app.Deps{
 		DB: a.db, Box: box, Regions: regions,
 		ResidentTokenTTL: cfg.ResidentTokenTTL, StaffTokenTTL: cfg.StaffTokenTTL, MemberCodeKey: codeKey, Store: store,
@@ -202,6 +205,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *instance, err 
 	wechatDeliverer := a.Notify.NewDeliverer(a.wechat, notify.DeliveryConfig{
 		Rate: float64(cfg.WeChatSendRate), Lease: max(cfg.WeChatSendLease, 2*cfg.WeChatTimeout+time.Second),
 		CallTimeout: cfg.WeChatTimeout, Backoff: cfg.WeChatSendBackoff, Gate: sendGate,
+		Outcome: a.ops.sendOutcome,
 	})
 	smsDeliverer, err := a.smsDeliverer(box, limiter)
 	if err != nil {
@@ -210,8 +214,14 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *instance, err 
 	a.tasks = a.backgroundTasks(wechatDeliverer, smsDeliverer)
 
 	if metrics != nil {
+		// Every kind's outcomes exist from the start, at 0, for rate() and alerts.
+		for _, k := range a.Jobs.Kinds() {
+			for _, o := range []string{"done", "retry", "failed"} {
+				a.taskMetrics.jobs.WithLabelValues(k, o)
+			}
+		}
 		metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-			collectors.NewDBStatsCollector(db.SQL(a.db), "main"), newJobsCollector(a.Jobs))
+			collectors.NewDBStatsCollector(db.SQL(a.db), "main"), newJobsCollector(a.Jobs), newBacklogCollector(a))
 	}
 	a.api, err = api.New(api.Config{
 		Services: a.Services, Log: log, WeChat: a.wechat, VerifyTemplates: true, PushToken: cfg.PushToken,

@@ -45,6 +45,7 @@ func (a *instance) smsDeliverer(box *pii.Box, limiter ratelimit.Allower) (*notif
 	return a.Notify.NewSMSDeliverer(client, box, notify.DeliveryConfig{
 		Rate: float64(cfg.SMS.Rate), Lease: max(cfg.WeChatSendLease, 2*cfg.WeChatTimeout+time.Second),
 		CallTimeout: cfg.WeChatTimeout, Backoff: cfg.WeChatSendBackoff, Gate: gate,
+		Outcome: a.ops.sendOutcome,
 	}), nil
 }
 

@@ -36,7 +36,7 @@ type task struct {
 // backgroundTasks lists the background work of the process: the one place
 // where periodic work is registered.
 func (a *instance) backgroundTasks(wechat, sms *notify.Deliverer) []task {
-	return []task{
+	ts := []task{
 		{Name: "jobs", Interval: time.Second, Drain: true, Run: a.Jobs.Work},
 		{Name: "jobs.prune", Interval: time.Hour, Run: a.Jobs.Prune},
 		// Settings a superadmin changed in another process.
@@ -64,6 +64,12 @@ func (a *instance) backgroundTasks(wechat, sms *notify.Deliverer) []task {
 			return n, errors.Join(err, a.Requests.Work(ctx))
 		}},
 	}
+	if a.cfg.Backup.Every > 0 {
+		// Checks every few minutes whether the newest archive is older than
+		// IFUTIAN_BACKUP_EVERY, so that a restart neither skips nor repeats one.
+		ts = append(ts, task{Name: "backup", Interval: min(a.cfg.Backup.Every, 5*time.Minute), Run: a.scheduledBackup})
+	}
+	return ts
 }
 
 // taskMetrics are the Prometheus series of the tasks: per task the time of
