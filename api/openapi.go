@@ -104,7 +104,11 @@ func (s *Server) buildSpec() ([]byte, error) {
 			}
 		}
 		for k, v := range frag.Components.Schemas {
-			if _, dup := schemas[k]; dup {
+			// While a module moves over, a schema its fragment still
+			// describes wins over the one generated from the same Go
+			// type for another module's operation (GET /home shows
+			// activities', requests' and surveys' types).
+			if _, dup := schemas[k]; dup && genSchemas[k] == nil {
 				return nil, fmt.Errorf("%s: schema %s is described twice", name, k)
 			}
 			schemas[k] = v

@@ -74,7 +74,7 @@ func (s *Server) routes() {
 	signedIn(http.MethodPost, "/auth/logout", s.logout, logoutOp)
 	s.handle(authed, staffer, http.MethodPost, "/auth/change-password", changePasswordOp, s.staffOnly, s.audited(false), s.changePassword) // a staff member's own password
 
-	me.GET("/home", s.getHome) // the home screen in one read
+	mine(http.MethodGet, "/home", s.getHome, getHomeOp) // the home screen in one read
 	mine(http.MethodGet, "/me", s.getMe, getMeOp)
 	mine(http.MethodPut, "/me", s.updateMe, updateMeOp) // partial: fields left out are unchanged (wx.request has no PATCH)
 	mine(http.MethodPatch, "/me", s.patchMe, patchMeOp) // the same, for HTTP clients that send PATCH
