@@ -251,7 +251,9 @@ func deref(t reflect.Type) reflect.Type {
 // customize applies a field's tags (and its type's Enum) to the schema
 // openapi3gen built for it, and sets a struct's required properties.
 func customize(t reflect.Type, tag reflect.StructTag, s *openapi3.Schema, input bool) error {
-	if t.Kind() == reflect.Struct && t != timeType {
+	if ss, ok := reflect.New(t).Interface().(openapi3gen.SetSchemar); ok && t.Kind() == reflect.Struct {
+		ss.SetSchema(s) // a value type (a patch's patch.Null): its field's tags apply as to a scalar
+	} else if t.Kind() == reflect.Struct && t != timeType {
 		s.Required = requiredOf(t, input)
 		if t.Name() != "" {
 			return nil // a shared component: the referring field's tags are not its own
@@ -274,6 +276,9 @@ func customize(t reflect.Type, tag reflect.StructTag, s *openapi3.Schema, input 
 	if input && t.Kind() == reflect.Int && s.Min == nil && s.Max == nil {
 		lo, hi := float64(-1<<31), float64(1<<31-1)
 		s.Min, s.Max = &lo, &hi
+	}
+	if input && check.Required(tag.Get("binding")) {
+		s.Nullable = false // a required pointer (*bool, *int) says only that 0 and false count as given
 	}
 	if d := tag.Get("doc"); d != "" {
 		s.Description = d
