@@ -153,7 +153,7 @@ func (s *Server) listRewards(c *gin.Context) {
 
 // redemptionReply is a voucher as its answers wrap it.
 type redemptionReply struct {
-	Redemption *points.Redemption `json:"redemption"`
+	Redemption points.Redemption `json:"redemption"`
 }
 
 var redeemRewardOp = op{
@@ -179,7 +179,7 @@ func (s *Server) redeemReward(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	respondCreated(c, !repeated, redemptionReply{red})
+	respondCreated(c, !repeated, redemptionReply{*red})
 }
 
 var listRedemptionsOp = op{
@@ -224,7 +224,7 @@ func (s *Server) cancelRedemption(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, redemptionReply{red})
+	c.JSON(http.StatusOK, redemptionReply{*red})
 }
 
 var createAppealOp = op{
@@ -391,7 +391,7 @@ func (s *Server) verifyVoucher(c *gin.Context) {
 		return
 	}
 	auditDetail(c, "redemption "+strconv.FormatInt(red.ID, 10))
-	c.JSON(http.StatusOK, redemptionReply{red})
+	c.JSON(http.StatusOK, redemptionReply{*red})
 }
 
 var saveRuleOp = op{
