@@ -29,7 +29,7 @@ type Activity struct {
 	ID             int64           `json:"id,string"`
 	DepartmentID   *int64          `json:"department_id,string"`
 	CreatedBy      int64           `json:"created_by,string"`
-	Kind           string          `json:"kind"`
+	Kind           Kind            `json:"kind" doc:"volunteer 志愿服务, legal_education 普法宣传, public_benefit 惠民活动, other 其他"`
 	Title          string          `json:"title"`
 	Description    string          `json:"description"`
 	Place          string          `json:"place"`
@@ -46,8 +46,8 @@ type Activity struct {
 	Audience       notify.Audience `json:"audience" gorm:"serializer:json"`
 	PointsRule     string          `json:"points_rule"`
 	CreditMinutes  int64           `json:"-"`
-	Status         string          `json:"status"`
-	CancelReason   string          `json:"cancel_reason"`
+	Status         Status          `json:"status"`
+	CancelReason   string          `json:"cancel_reason" doc:"kept for staff; never sent to residents"`
 	PublishedAt    *time.Time      `json:"published_at"`
 	CancelledAt    *time.Time      `json:"cancelled_at"`
 	SettledAt      *time.Time      `json:"-"`
@@ -65,7 +65,7 @@ func (a *Activity) Ended(now time.Time) bool { return !now.Before(a.EndsAt) }
 
 // Input is an activity as staff write it.
 type Input struct {
-	Kind           string
+	Kind           Kind
 	Title          string
 	Description    string
 	Place          string
@@ -238,7 +238,7 @@ func (a *Activity) input() Input {
 
 // Patch changes some of an activity's fields; nil ones are left alone.
 type Patch struct {
-	Kind           *string
+	Kind           *Kind
 	Title          *string
 	Description    *string
 	Place          *string
@@ -262,7 +262,9 @@ func (p *Patch) Apply(in *Input) {
 			*dst = *v
 		}
 	}
-	set(&in.Kind, p.Kind)
+	if p.Kind != nil {
+		in.Kind = *p.Kind
+	}
 	set(&in.Title, p.Title)
 	set(&in.Description, p.Description)
 	set(&in.Place, p.Place)

@@ -39,20 +39,20 @@ var (
 // who asked to approve it, which enters it in the ledger (EntryID), or for
 // anyone who may adjust hours to reject it.
 type HoursApproval struct {
-	ID          int64      `json:"id,string"`
-	ActivityID  int64      `json:"activity_id,string"`
-	ResidentID  int64      `json:"resident_id,string"`
-	Minutes     int64      `json:"-"`
-	Hours       float64    `json:"hours" gorm:"-"`
-	Reason      string     `json:"reason"`
-	Status      string     `json:"status"`
-	RequestedBy int64      `json:"requested_by,string"`
-	DecidedBy   *int64     `json:"decided_by,string"`
-	DecidedAt   *time.Time `json:"decided_at"`
-	EntryID     *int64     `json:"entry_id,string"`
-	Idem        *string    `json:"-"`
-	CreatedAt   time.Time  `json:"created_at"`
-	UpdatedAt   time.Time  `json:"updated_at"`
+	ID          int64          `json:"id,string"`
+	ActivityID  int64          `json:"activity_id,string"`
+	ResidentID  int64          `json:"resident_id,string"`
+	Minutes     int64          `json:"-"`
+	Hours       float64        `json:"hours" gorm:"-" doc:"the adjustment asked for"`
+	Reason      string         `json:"reason"`
+	Status      ApprovalStatus `json:"status"`
+	RequestedBy int64          `json:"requested_by,string" doc:"the staff member who asked (ID, a decimal string)"`
+	DecidedBy   *int64         `json:"decided_by,string" doc:"the staff member who approved or rejected it"`
+	DecidedAt   *time.Time     `json:"decided_at"`
+	EntryID     *int64         `json:"entry_id,string" doc:"once approved: the ledger entry made"`
+	Idem        *string        `json:"-"`
+	CreatedAt   time.Time      `json:"created_at"`
+	UpdatedAt   time.Time      `json:"updated_at"`
 }
 
 // TableName maps HoursApproval to its table.
@@ -289,7 +289,7 @@ func (a *Adjusted) fill() {
 // ApprovalFilter selects an activity's approvals by status (pending by
 // default), after a cursor.
 type ApprovalFilter struct {
-	Status string
+	Status ApprovalStatus
 	After  int64
 	Limit  int
 }
@@ -299,12 +299,8 @@ type ApprovalFilter struct {
 // (0 on the last). Returns ErrNotFound outside m's scope and an
 // invalid_argument error naming status.
 func (s *Service) Approvals(ctx context.Context, m *staff.Member, id int64, f ApprovalFilter) ([]HoursApproval, int64, error) {
-	switch f.Status {
-	case "":
+	if f.Status == "" {
 		f.Status = ApprovalPending
-	case ApprovalPending, ApprovalApproved, ApprovalRejected:
-	default:
-		return nil, 0, apperr.Field("status", "须为 pending、approved 或 rejected")
 	}
 	tx := s.db.WithContext(ctx)
 	by := m.Scope()
@@ -341,7 +337,7 @@ func (s *Service) Approvals(ctx context.Context, m *staff.Member, id int64, f Ap
 // a resident outside m's streets.
 func (s *Service) Decide(ctx context.Context, m *staff.Member, id, approvalID int64, approve bool) (*HoursApproval, bool, error) {
 	now := s.clock()
-	want := ApprovalRejected
+	want := ApprovalStatus(ApprovalRejected)
 	if approve {
 		want = ApprovalApproved
 	}

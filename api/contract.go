@@ -253,6 +253,9 @@ func deref(t reflect.Type) reflect.Type {
 func customize(t reflect.Type, tag reflect.StructTag, s *openapi3.Schema, input bool) error {
 	if t.Kind() == reflect.Struct && t != timeType {
 		s.Required = requiredOf(t, input)
+		if !input {
+			nullableRefs(t, s)
+		}
 		if t.Name() != "" {
 			return nil // a shared component: the referring field's tags are not its own
 		}
@@ -359,6 +362,29 @@ func applyRules(rules string, s *openapi3.Schema) {
 		case name == "lt":
 			yes := true
 			s.Max, s.ExclusiveMax = &n, openapi3.ExclusiveBound{Bool: &yes}
+		}
+	}
+}
+
+// nullableRefs marks the properties of s that hold a pointer to a named
+// struct (a component, which openapi3gen refers to without its nullable)
+// as nullable: a response sends null for a nil one.
+func nullableRefs(t reflect.Type, s *openapi3.Schema) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name := check.JSONName(f)
+		if !f.IsExported() || name == "-" {
+			continue
+		}
+		if f.Anonymous && name == f.Name && deref(f.Type).Kind() == reflect.Struct {
+			nullableRefs(deref(f.Type), s)
+			continue
+		}
+		if f.Type.Kind() != reflect.Pointer || deref(f.Type).Kind() != reflect.Struct || deref(f.Type) == timeType {
+			continue
+		}
+		if p := s.Properties[name]; p != nil && p.Ref != "" {
+			s.Properties[name] = &openapi3.SchemaRef{Value: &openapi3.Schema{AllOf: openapi3.SchemaRefs{p}, Nullable: true}}
 		}
 	}
 }
