@@ -4,17 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/db"
-	"github.com/futian/ifutian/internal/text"
 	"github.com/futian/ifutian/staff"
 )
 
@@ -161,14 +158,8 @@ func (s *Service) AdjustHours(ctx context.Context, m *staff.Member, id int64, ad
 	adj.Reason = strings.TrimSpace(adj.Reason)
 	f := map[string]string{}
 	mins := minutesOf(adj.Hours)
-	if mins == 0 || math.Abs(adj.Hours) > maxHours {
-		f["hours"] = fmt.Sprintf("须为非零的时长，绝对值不超过 %d", maxHours)
-	}
-	if n := utf8.RuneCountInString(adj.Reason); text.Blank(adj.Reason) || n > 200 {
-		f["reason"] = "须说明原因（1–200 个字）"
-	}
-	if adj.ResidentID <= 0 {
-		f["resident_id"] = "必填"
+	if mins == 0 {
+		f["hours"] = "不足一分钟，须为非零的时长"
 	}
 	if len(adj.Key) > 64 {
 		f["Idempotency-Key"] = "不能多于 64 个字符"

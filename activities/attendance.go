@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"gorm.io/gorm"
 
@@ -334,8 +333,8 @@ func (s *Service) resolve(ctx context.Context, w Who, by int64) (int64, mark, er
 		return id, mark{method: MethodMemberCode, by: &by, reason: w.Reason}, err
 	case w.ResidentID <= 0:
 		return 0, mark{}, apperr.Field("member_code", "须扫描居民的会员码，或填写 resident_id 与 reason")
-	case text.Blank(w.Reason) || utf8.RuneCountInString(w.Reason) > 200:
-		return 0, mark{}, apperr.Field("reason", "手工签到须说明原因（1–200 个字）")
+	case text.Blank(w.Reason):
+		return 0, mark{}, apperr.Field("reason", "手工签到须说明原因")
 	}
 	return w.ResidentID, mark{method: MethodManual, by: &by, reason: w.Reason}, nil
 }
