@@ -274,6 +274,12 @@ func customize(t reflect.Type, tag reflect.StructTag, s *openapi3.Schema, input 
 			s.Description = "ID (a decimal string)"
 		}
 	}
+	if strings.Contains(","+opts+",", ",string,") && t.Kind() == reflect.Slice &&
+		t.Elem().Kind() >= reflect.Int && t.Elem().Kind() <= reflect.Uint64 {
+		// A list of IDs whose MarshalJSON writes strings (encoding/json
+		// itself ignores ,string on a slice).
+		s.Items = openapi3.NewSchemaRef("", &openapi3.Schema{Type: &openapi3.Types{"string"}, Pattern: idPattern.String()})
+	}
 	if input && t.Kind() == reflect.Int && s.Min == nil && s.Max == nil {
 		lo, hi := float64(-1<<31), float64(1<<31-1)
 		s.Min, s.Max = &lo, &hi
@@ -290,7 +296,7 @@ func customize(t reflect.Type, tag reflect.StructTag, s *openapi3.Schema, input 
 	rules := tag.Get("binding")
 	own, items, _ := strings.Cut(rules, ",dive")
 	applyRules(own, s)
-	if items != "" && s.Items != nil && s.Items.Ref == "" && s.Items.Value != nil {
+	if items != "" && s.Items != nil && !strings.HasPrefix(s.Items.Ref, "#/") && s.Items.Value != nil { // a Ref here may be the type's name ("string"), no component
 		applyRules(strings.TrimPrefix(items, ","), s.Items.Value)
 	}
 	return nil

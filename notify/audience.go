@@ -26,10 +26,10 @@ type Audience struct {
 	Communities          []string `json:"communities"`
 	Tags                 []string `json:"tags"`
 	AgeMin               *int     `json:"age_min"`
-	AgeMax               *int     `json:"age_max"`
+	AgeMax               *int     `json:"age_max" doc:"age in whole years from birth_year, in the district's zone"`
 	EnterpriseGrades     []string `json:"enterprise_grades"`
 	EnterpriseIndustries []string `json:"enterprise_industries"`
-	ResidentIDs          IDs      `json:"resident_ids"`
+	ResidentIDs          IDs      `json:"resident_ids,string" doc:"resident IDs, as strings (numbers are accepted too)"`
 }
 
 // MarshalJSON writes every list, empty or not, as an array: the contract's
