@@ -54,7 +54,7 @@ func (s *Server) routes() {
 	v1.GET("/config", s.getClientConfig) // what the mini program needs of the configuration
 	v1.GET("/points/rules", s.listRules)
 	v1.GET("/enterprises/:uscc/rating", s.publicRating)
-	v1.GET("/requests/public", s.listPublicRequests)
+	open(http.MethodGet, "/requests/public", s.listPublicRequests, listPublicRequestsOp)
 	v1.GET("/requests/categories", s.listRequestCategories)
 	// WeChat's message push (content-check verdicts), signed with PushToken,
 	// and the photos it fetches to check, by the check's unguessable token.
@@ -232,7 +232,7 @@ func (s *Server) routes() {
 	route(http.MethodPost, "/admin/requests/:id/start", staff.HandleRequests, s.startRequest)
 	route(http.MethodPost, "/admin/requests/:id/transfer", staff.HandleRequests, s.transferRequest)
 	route(http.MethodPost, "/admin/requests/:id/answer", staff.HandleRequests, s.answerRequest)
-	route(http.MethodGet, "/admin/request-stats", staff.ReadRequests, s.requestStats)
+	route(http.MethodGet, "/admin/request-stats", staff.ReadRequests, s.requestStats, requestStatsOp)
 	route(http.MethodPut, "/admin/request-categories/:code", staff.ManageRequests, s.saveRequestCategory)
 	route(http.MethodGet, "/admin/request-routes", staff.ReadRequests, s.listRequestRoutes)
 	route(http.MethodPut, "/admin/request-routes", staff.ManageRequests, s.saveRequestRoute)
