@@ -285,11 +285,11 @@ type ApprovalFilter struct {
 	Limit  int
 }
 
-// Approvals lists an activity's hours approvals within m's scope, of
+// ListApprovals lists an activity's hours approvals within m's scope, of
 // residents of m's streets, oldest first, and the cursor of the next page
 // (0 on the last). Returns ErrNotFound outside m's scope and an
 // invalid_argument error naming status.
-func (s *Service) Approvals(ctx context.Context, m *staff.Member, id int64, f ApprovalFilter) ([]HoursApproval, int64, error) {
+func (s *Service) ListApprovals(ctx context.Context, m *staff.Member, id int64, f ApprovalFilter) ([]HoursApproval, int64, error) {
 	if f.Status == "" {
 		f.Status = ApprovalPending
 	}

@@ -133,11 +133,11 @@ func (s *Service) entries(tx *gorm.DB, a *Activity, rows []rosterRow, now time.T
 	return out, nil
 }
 
-// Roster lists an activity's roster within m's scope in sign-up order
+// ListRoster lists an activity's roster within m's scope in sign-up order
 // (the waiting list in its order), and the cursor of the next page (0 on
 // the last): the residents of m's streets only, shown as concealFrom
 // says. Returns ErrNotFound outside m's scope.
-func (s *Service) Roster(ctx context.Context, m *staff.Member, id int64, f RosterFilter) ([]RosterEntry, int64, error) {
+func (s *Service) ListRoster(ctx context.Context, m *staff.Member, id int64, f RosterFilter) ([]RosterEntry, int64, error) {
 	now := s.clock()
 	tx := s.db.WithContext(ctx)
 	a, err := s.owned(tx, m.Scope(), id, false)

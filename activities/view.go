@@ -96,9 +96,9 @@ type Filter struct {
 	Limit  int
 }
 
-// Find lists the activities within m's scope, newest first, and
+// List lists the activities within m's scope, newest first, and
 // the cursor of the next page (0 on the last).
-func (s *Service) Find(ctx context.Context, m *staff.Member, f Filter) ([]StaffView, int64, error) {
+func (s *Service) List(ctx context.Context, m *staff.Member, f Filter) ([]StaffView, int64, error) {
 	tx := s.db.WithContext(ctx)
 	q := m.Scope().Filter(tx.Model(&Activity{}), scopeColumns)
 	if f.Status != "" {

@@ -317,7 +317,7 @@ func (s *Server) listAdminActivities(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	vs, next, err := s.Activities.Find(c.Request.Context(), actor(c), activities.Filter{Status: q.Status, Before: before, Limit: limit})
+	vs, next, err := s.Activities.List(c.Request.Context(), actor(c), activities.Filter{Status: q.Status, Before: before, Limit: limit})
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -351,7 +351,7 @@ func (s *Server) activityRoster(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	es, next, err := s.Activities.Roster(c.Request.Context(), actor(c), pathID(c, "id"),
+	es, next, err := s.Activities.ListRoster(c.Request.Context(), actor(c), pathID(c, "id"),
 		activities.RosterFilter{Attendance: q.Attendance, After: after, Limit: limit})
 	if err != nil {
 		s.fail(c, err)
@@ -553,7 +553,7 @@ func (s *Server) listHoursApprovals(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	ps, next, err := s.Activities.Approvals(c.Request.Context(), actor(c), pathID(c, "id"),
+	ps, next, err := s.Activities.ListApprovals(c.Request.Context(), actor(c), pathID(c, "id"),
 		activities.ApprovalFilter{Status: q.Status, After: after, Limit: limit})
 	if err != nil {
 		s.fail(c, err)
