@@ -261,7 +261,8 @@ func deref(t reflect.Type) reflect.Type {
 // customize applies a field's tags (and its type's Enum) to the schema
 // openapi3gen built for it, and sets a struct's required properties.
 func customize(t reflect.Type, tag reflect.StructTag, s *openapi3.Schema, input bool) error {
-	if ss, ok := reflect.New(t).Interface().(openapi3gen.SetSchemar); ok && t != timeType {
+	ss, ownSchema := reflect.New(t).Interface().(openapi3gen.SetSchemar)
+	if ownSchema && t != timeType {
 		ss.SetSchema(s) // a value type (a patch's patch.Null, notify.IDs): its field's tags apply as to a scalar
 	} else if t.Kind() == reflect.Struct && t != timeType {
 		s.Required = requiredOf(t, input)
@@ -287,6 +288,12 @@ func customize(t reflect.Type, tag reflect.StructTag, s *openapi3.Schema, input 
 	if input && (t.Kind() == reflect.Slice || t.Kind() == reflect.Map) && !check.Required(tag.Get("binding")) {
 		s.Nullable = true // encoding/json takes null for a list or map left out
 	}
+	if strings.Contains(","+opts+",", ",string,") && t.Kind() == reflect.Slice &&
+		t.Elem().Kind() >= reflect.Int && t.Elem().Kind() <= reflect.Uint64 {
+		// A list of IDs whose MarshalJSON writes strings (encoding/json
+		// itself ignores ,string on a slice).
+		s.Items = openapi3.NewSchemaRef("", &openapi3.Schema{Type: &openapi3.Types{"string"}, Pattern: idPattern.String()})
+	}
 	if input && t.Kind() == reflect.Int && s.Min == nil && s.Max == nil {
 		lo, hi := float64(-1<<31), float64(1<<31-1)
 		s.Min, s.Max = &lo, &hi
@@ -311,7 +318,7 @@ func customize(t reflect.Type, tag reflect.StructTag, s *openapi3.Schema, input 
 	// it, and get only the rules after dive.
 	// (An inline schema's Ref is its type's name until ref() clears it.)
 	inline := func(r *openapi3.SchemaRef) bool { return r != nil && r.Value != nil && !strings.HasPrefix(r.Ref, "#/") }
-	if et := deref(t); (et.Kind() == reflect.Slice || et.Kind() == reflect.Array) && inline(s.Items) {
+	if et := deref(t); !ownSchema && (et.Kind() == reflect.Slice || et.Kind() == reflect.Array) && inline(s.Items) {
 		if elem := et.Elem(); elem.Kind() <= reflect.Float64 || elem.Kind() == reflect.String {
 			fresh, err := openapi3gen.NewSchemaRefForValue(reflect.Zero(elem).Interface(), nil)
 			if err != nil {
@@ -339,6 +346,10 @@ func wrapRefs(t reflect.Type, s *openapi3.Schema) {
 	for i := range t.NumField() {
 		f := t.Field(i)
 		name := check.JSONName(f)
+		if f.IsExported() && f.Anonymous && name == f.Name && deref(f.Type).Kind() == reflect.Struct {
+			wrapRefs(deref(f.Type), s) // promoted fields, as encoding/json sees them
+			continue
+		}
 		p := s.Properties[name]
 		if !f.IsExported() || f.Anonymous || p == nil || !strings.HasPrefix(p.Ref, "#/") {
 			continue

@@ -313,7 +313,7 @@ type listNoticesQuery struct {
 	pageQuery
 	Status     notify.Status   `form:"status" doc:"as shown; submitted is the review queue"`
 	Category   notify.Category `form:"category"`
-	AuthorID   string          `form:"author_id" doc:"the author's staff ID"`
+	AuthorID   int64           `form:"author_id,string" doc:"the author's staff ID"`
 	Author     string          `form:"author" binding:"max=64" doc:"the author's username"`
 	Since      string          `form:"since" format:"date-time" doc:"created at or after (RFC 3339)"`
 	Until      string          `form:"until" format:"date-time" doc:"created before (RFC 3339)"`
@@ -346,17 +346,14 @@ func (s *Server) listNotices(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	f := notify.Filter{Status: q.Status, Category: q.Category, Author: q.Author, Q: q.Q, Before: before, Limit: limit}
+	f := notify.Filter{Status: q.Status, Category: q.Category, Author: q.Author, AuthorID: q.AuthorID, Q: q.Q, Before: before, Limit: limit}
 	if q.Reviewable {
 		f.ReviewableBy = actor(c).ID
 	}
-	var idErr, sinceErr, untilErr error
-	if q.AuthorID != "" {
-		f.AuthorID, idErr = parseID("author_id", q.AuthorID)
-	}
+	var sinceErr, untilErr error
 	f.Since, sinceErr = parseTime("since", q.Since)
 	f.Until, untilErr = parseTime("until", q.Until)
-	if err := mergeFields(idErr, sinceErr, untilErr); err != nil {
+	if err := mergeFields(sinceErr, untilErr); err != nil {
 		s.fail(c, err)
 		return
 	}

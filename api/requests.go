@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"errors"
 	"io"
 	"mime"
@@ -132,8 +133,22 @@ func (s *Server) rateRequest(c *gin.Context) {
 	c.JSON(http.StatusOK, v)
 }
 
+var listPublicRequestsOp = op{
+	Tag:     "requests",
+	Summary: "公开的诉求",
+	Description: "Anyone. Answered requests whose residents allowed them to be shown, anonymised (no resident, address, " +
+		"coordinates, community or photos), whose text and photos passed WeChat's content check; newest first.",
+	Query:   pageQuery{},
+	Replies: []reply{ok(page[requests.PublicRequest]{})},
+}
+
 func (s *Server) listPublicRequests(c *gin.Context) {
-	limit, before, err := parseIDPage(c)
+	var q pageQuery
+	if err := bindQuery(c, &q); err != nil {
+		s.fail(c, err)
+		return
+	}
+	limit, before, err := q.idPage()
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -322,25 +337,46 @@ func respond[T any](s *Server, c *gin.Context, v *T, err error) {
 	c.JSON(http.StatusOK, v)
 }
 
+type requestStatsQuery struct {
+	Month   string           `form:"month" binding:"required" doc:"e.g. 2026-11 (a month in Asia/Shanghai)"`
+	GroupBy requests.GroupBy `form:"group_by" doc:"default department"`
+	Format  string           `form:"format" binding:"omitempty,oneof=json csv" doc:"csv: a download (UTF-8 with BOM); default json"`
+}
+
+var requestStatsOp = op{
+	Tag:     "admin-requests",
+	Summary: "民意速办统计",
+	Description: "requests.read (request_officer, dept_admin, auditor). The figures of requests received in a month " +
+		"(Asia/Shanghai) within the caller's scope, by department, category or street: received, response rate (accepted), " +
+		"acceptance-notice rate, on-time rate, average handling time, satisfaction (mean rating, share of 4–5), reopened. " +
+		"Erased requests still count. format=csv downloads them (UTF-8 with BOM). Bad month, group_by or format: 400 naming it.",
+	Query: requestStatsQuery{},
+	Replies: []reply{{Status: http.StatusOK, Description: "OK (JSON, or CSV with format=csv)", Body: requests.Stats{},
+		Types: []string{"application/json", "text/csv"}}},
+}
+
 func (s *Server) requestStats(c *gin.Context) {
-	st, err := s.Requests.Stats(c.Request.Context(), actor(c), c.Query("month"), c.DefaultQuery("group_by", requests.ByDepartment))
+	var q requestStatsQuery
+	if err := bindQuery(c, &q); err != nil {
+		s.fail(c, err)
+		return
+	}
+	st, err := s.Requests.Stats(c.Request.Context(), actor(c), q.Month, string(cmp.Or(q.GroupBy, requests.ByDepartment)))
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	switch c.Query("format") {
+	switch q.Format {
 	case "", "json":
 		c.JSON(http.StatusOK, st)
 	case "csv":
-		name := "requests-" + st.Month + "-" + st.GroupBy + ".csv"
+		name := "requests-" + st.Month + "-" + string(st.GroupBy) + ".csv"
 		c.Header("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
 		c.Status(http.StatusOK)
 		c.Header("Content-Type", "text/csv; charset=utf-8")
 		if err := st.WriteCSV(c.Writer); err != nil {
 			s.Log.ErrorContext(c.Request.Context(), "write stats csv", "request_id", requestID(c), "err", err)
 		}
-	default:
-		s.fail(c, apperr.Field("format", "须为 json 或 csv"))
 	}
 }
 

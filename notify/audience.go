@@ -30,7 +30,7 @@ type Audience struct {
 	AgeMax               *int     `json:"age_max" doc:"0–150, age in whole years from birth_year, in the district's zone; null: unset"`
 	EnterpriseGrades     []string `json:"enterprise_grades" doc:"A, B, C or D"`
 	EnterpriseIndustries []string `json:"enterprise_industries"`
-	ResidentIDs          IDs      `json:"resident_ids" doc:"resident IDs (strings; numbers are accepted too); not combined with any other field (400 naming audience.resident_ids)"`
+	ResidentIDs          IDs      `json:"resident_ids,string" doc:"resident IDs (strings; numbers are accepted too); not combined with any other field (400 naming audience.resident_ids)"`
 }
 
 // MarshalJSON writes every list, empty or not, as an array: the contract's

@@ -88,12 +88,12 @@ func cut(rows []Request, limit int) ([]Request, int64) {
 // passed the content check.
 type PublicRequest struct {
 	ID           int64      `json:"id,string"`
-	Category     string     `json:"category"`
+	Category     string     `json:"category" doc:"the category's code"`
 	CategoryName string     `json:"category_name"`
 	Description  string     `json:"description"`
 	Street       string     `json:"street"`
-	Status       string     `json:"status"`
-	Answer       string     `json:"answer"`
+	Status       string     `json:"status" doc:"answered or closed"`
+	Answer       string     `json:"answer" doc:"the department's answer"`
 	CreatedAt    time.Time  `json:"created_at"`
 	AnsweredAt   *time.Time `json:"answered_at"`
 }

@@ -35,7 +35,7 @@ export interface paths {
         put?: never;
         /**
          * 扫码签到/签退 Scan the venue's code
-         * @description Resident only. The code shown on the staff phone at the door (GET /admin/activities/{id}/venue-code) checks me in or out. It changes every 30 s and is accepted for 30–60 s: an old or tampered code is 400 naming code (details.reason expired or invalid). Check-in opens 30 minutes before the start and closes at the end, for confirmed residents or, when the activity takes walk-ins, residents of its audience while places remain; check-out opens at the start (before it, 409 not_started: the resident stays checked in) and closes 30 minutes after the end. It credits the hours (time present within the schedule, to the nearest quarter hour, at most the activity's hours) and, when present at least half the activity's hours (rounded up to the quarter hour, and at least a quarter hour), the rule's points; a shorter attendance gets none (points_status refused, points_detail attendance_too_short). Those still checked in when check-out closes are credited the activity's hours and points. Scanning again changes nothing (200). 409 reasons: outside_window, not_started, not_signed_up, waiting, full, not_checked_in, cancelled.
+         * @description Resident only. The code shown on the staff phone at the door (GET /admin/activities/{id}/venue-code) checks me in or out. It changes every 30 s and is accepted for 30–60 s: an old or tampered code is 400 naming code (details.reason expired or invalid). Check-in opens 30 minutes before the start and closes at the end, for confirmed residents or, when the activity takes walk-ins, residents of its audience while places remain; check-out opens at the start (before it, 409 not_started: the resident stays checked in) and closes 30 minutes after the end. It credits the hours (time present within the schedule, to the nearest quarter hour, at most the activity's hours) and, when present at least half the activity's hours (rounded up to the quarter hour, and at least a quarter hour), the rule's points; a shorter attendance gets none (points_status refused, points_detail attendance_too_short). Those still checked in when check-out closes are credited the activity's hours and points. Scanning again changes nothing (200). 409 reasons: outside_window, not_started, not_signed_up, waiting, full, not_checked_in, cancelled. 404 for an activity gone.
          */
         post: operations["scanVenueCode"];
         delete?: never;
@@ -131,7 +131,7 @@ export interface paths {
         head?: never;
         /**
          * 修改活动 Edit an activity
-         * @description editor or dept_admin, until the activity is over or cancelled (409). The capacity can't drop below the confirmed sign-ups, nor the waiting list be turned off while someone waits (400 naming the field); raising the capacity moves waiting residents up in order.
+         * @description editor or dept_admin, until the activity is over or cancelled (409). Fields left out stay; changing street clears community unless it is given too. The capacity can't drop below the confirmed sign-ups, nor the waiting list be turned off while someone waits (400 naming the field); raising the capacity moves waiting residents up in order.
          */
         patch: operations["updateActivity"];
         trace?: never;
@@ -147,7 +147,7 @@ export interface paths {
         put?: never;
         /**
          * 取消活动 Cancel
-         * @description editor or dept_admin, before the activity is over. Everyone signed up (confirmed or waiting) gets a fixed system notice naming the activity (kind activity_cancelled); the reason is kept for staff and never sent. Cancelling again changes nothing.
+         * @description editor or dept_admin, before the activity is over (409 after). Everyone signed up (confirmed or waiting) gets a fixed system notice naming the activity (kind activity_cancelled); the reason is kept for staff and never sent. Cancelling again changes nothing.
          */
         post: operations["cancelActivity"];
         delete?: never;
@@ -247,7 +247,7 @@ export interface paths {
         put?: never;
         /**
          * 批准时长调整 Approve an hours adjustment
-         * @description editor or dept_admin other than the member who asked (403 otherwise), at an activity of their department and streets, for a resident of their streets (else 404). Enters the adjustment in the ledger; approving again changes nothing (200). 409 if it was rejected, or if it would take the total below zero.
+         * @description editor or dept_admin other than the member who asked (403 otherwise), at an activity of their department and streets, for a resident of their streets (else 404); aid is the approval's ID. Enters the adjustment in the ledger; approving again changes nothing (200). 409 if it was rejected, or if it would take the total below zero.
          */
         post: operations["approveHours"];
         delete?: never;
@@ -267,7 +267,7 @@ export interface paths {
         put?: never;
         /**
          * 驳回时长调整 Reject an hours adjustment
-         * @description editor or dept_admin, at an activity of their department and streets, for a resident of their streets (else 404); the member who asked may withdraw it so. No hours are entered; rejecting again changes nothing (200); 409 if it was approved.
+         * @description editor or dept_admin, at an activity of their department and streets, for a resident of their streets (else 404); aid is the approval's ID. The member who asked may withdraw it so. No hours are entered; rejecting again changes nothing (200); 409 if it was approved.
          */
         post: operations["rejectHours"];
         delete?: never;
@@ -345,7 +345,7 @@ export interface paths {
         };
         /**
          * 导出名单 Export the roster
-         * @description As the roster (the same residents and fields); the whole roster as CSV (UTF-8 with a byte-order mark).
+         * @description As the roster (the same residents and fields); the whole roster as CSV (UTF-8 with a byte-order mark), as an attachment named activity-{id}-roster.csv.
          */
         get: operations["exportRoster"];
         put?: never;
@@ -2305,7 +2305,7 @@ export interface paths {
         };
         /**
          * 我的会员码 My member code
-         * @description Resident only. A new signed code valid about a minute: the mini program shows it as a QR code and fetches a new one before expires_at. Staff resolve it (POST /admin/member-codes/resolve) or check the resident in with it.
+         * @description Resident only. A new signed code valid about a minute: the mini program shows it as a QR code and fetches a new one before expires_at. Staff resolve it (POST /admin/member-codes/resolve) or check the resident in with it. 404 for a resident erased meanwhile.
          */
         get: operations["getMemberCode"];
         put?: never;
@@ -2389,7 +2389,7 @@ export interface paths {
         };
         /**
          * 我的志愿时长 My volunteer record
-         * @description Resident only. Total hours by year and by kind, and each entry with its activity. Part of /me/export; erased by DELETE /me.
+         * @description Resident only. Total hours by year (of the activity's start) and by kind, and each entry with its activity, newest first. Part of /me/export; erased by DELETE /me.
          */
         get: operations["myVolunteerRecord"];
         put?: never;
@@ -3116,171 +3116,206 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** @description An activity as its department sees it. */
-        Activity: {
-            /** @description ID (a decimal string) */
-            id: string;
-            /** @description ID (a decimal string) */
-            department_id: string | null;
-            /** @description ID (a decimal string) */
-            created_by: string;
+        ActivityCounts: {
+            /** Format: int64 */
+            checked_in: number;
+            /** Format: int64 */
+            checked_out: number;
             /**
-             * @description volunteer 志愿服务, legal_education 普法宣传, public_benefit 惠民活动, other 其他
-             * @enum {string}
+             * Format: int64
+             * @description confirmed, never checked in, once the activity is over
              */
-            kind: "volunteer" | "legal_education" | "public_benefit" | "other";
-            title: string;
-            description: string;
-            place: string;
-            street: string;
-            community: string;
-            /** Format: date-time */
-            starts_at: string;
-            /** Format: date-time */
-            ends_at: string;
-            /** Format: date-time */
-            signup_deadline: string;
-            capacity: number;
-            confirmed: number;
-            waiting: number;
-            remaining: number;
-            waitlist: boolean;
-            walk_ins: boolean;
-            audience: components["schemas"]["Audience"];
-            points_rule: string;
-            hours: number;
-            /** @enum {string} */
-            status: "draft" | "published" | "cancelled";
-            /** @description kept for staff; never sent to residents */
-            cancel_reason: string;
-            /** Format: date-time */
-            published_at: string | null;
-            /** Format: date-time */
-            cancelled_at: string | null;
+            no_shows: number;
+            /** Format: int64 */
+            walk_ins: number;
+        };
+        ActivityHoursApproval: {
+            /** @description ID (a decimal string) */
+            activity_id: string;
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
-            updated_at: string;
-            ended: boolean;
-            counts: components["schemas"]["ActivityCounts"];
-            /** @description public link to the activity's picture (at most 1280 px), for <image src> without a header, cacheable for good; "" without a picture */
-            image_url: string;
-            /** @description public link to its 320 px JPEG thumbnail; "" without a picture */
-            thumb_url: string;
-        };
-        ActivityCounts: {
-            checked_in: number;
-            checked_out: number;
-            /** @description confirmed, never checked in, once the activity is over */
-            no_shows: number;
-            walk_ins: number;
-        };
-        /** @description An activity as staff write it. Times are RFC 3339. */
-        ActivityInput: {
+            decided_at: string | null;
+            /** @description the staff member who approved or rejected it */
+            decided_by: string | null;
+            /** @description once approved: the ledger entry made */
+            entry_id: string | null;
             /**
-             * @description volunteer 志愿服务, legal_education 普法宣传, public_benefit 惠民活动, other 其他
-             * @enum {string}
+             * Format: double
+             * @description the adjustment asked for
              */
-            kind: "volunteer" | "legal_education" | "public_benefit" | "other";
-            title: string;
-            description?: string;
-            place: string;
-            /** @description one of the district's streets (GET /regions); a street-scoped member only their streets (403 naming street) */
-            street: string;
+            hours: number;
+            /** @description ID (a decimal string) */
+            id: string;
+            reason: string;
+            /** @description the staff member who asked (ID, a decimal string) */
+            requested_by: string;
+            /** @description ID (a decimal string) */
+            resident_id: string;
+            /** @enum {string} */
+            status: "pending" | "approved" | "rejected";
+            /** Format: date-time */
+            updated_at: string;
+        };
+        ActivityHoursEntry: {
+            /** @description ID (a decimal string) */
+            activity_id: string;
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: double
+             * @description an adjustment may be negative
+             */
+            hours: number;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @enum {string} */
+            kind: "credit" | "adjustment";
+            reason: string;
+            /** @description ID (a decimal string) */
+            resident_id: string;
+            /** @description ID (a decimal string) */
+            staff_id: string | null;
+        };
+        ActivityInput: {
+            /** @description who may see and join it; empty: every resident */
+            audience?: components["schemas"]["NoticeAudienceInput"];
+            /** @example 30 */
+            capacity: number;
             /** @description a community of street, or empty */
             community?: string;
-            /** Format: date-time */
-            starts_at: string;
+            description?: string;
             /**
              * Format: date-time
              * @description after starts_at, at most 31 days later, not past
+             * @example 2030-01-02T11:00:00+08:00
              */
             ends_at: string;
+            /**
+             * Format: double
+             * @description volunteer hours credited for attending, at most the activity's length
+             */
+            hours?: number;
+            /**
+             * @description volunteer 志愿服务, legal_education 普法宣传, public_benefit 惠民活动, other 其他
+             * @example volunteer
+             * @enum {string}
+             */
+            kind: "volunteer" | "legal_education" | "public_benefit" | "other";
+            /** @example 香蜜湖街道办事处 */
+            place: string;
+            /** @description code of a points rule the department may grant under (403 naming points_rule otherwise); empty for none */
+            points_rule?: string;
             /**
              * Format: date-time
              * @description sign-up and cancellation cut-off (default: starts_at); no later than ends_at, for a standing activity residents may join while it runs
              */
             signup_deadline?: string;
-            capacity: number;
+            /**
+             * Format: date-time
+             * @example 2030-01-02T09:00:00+08:00
+             */
+            starts_at: string;
+            /**
+             * @description one of the district's streets (GET /regions); a street-scoped member only their streets (403 naming street)
+             * @example 香蜜湖街道
+             */
+            street: string;
+            /** @example 社区清洁日 */
+            title: string;
             /** @description residents past capacity wait in order; a cancellation moves the first up */
             waitlist?: boolean;
             /** @description residents not signed up may check in at the door while places remain */
             walk_ins?: boolean;
-            audience?: components["schemas"]["AudienceInput"];
-            /** @description code of a points rule the department may grant under (403 naming points_rule otherwise); empty for none */
-            points_rule?: string;
-            /** @description volunteer hours credited for attending, at most the activity's length */
-            hours?: number;
         };
-        /** @description My sign-up for an activity. */
+        ActivityKindHours: {
+            /** Format: double */
+            hours: number;
+            /**
+             * @description volunteer 志愿服务, legal_education 普法宣传, public_benefit 惠民活动, other 其他
+             * @enum {string}
+             */
+            kind: "volunteer" | "legal_education" | "public_benefit" | "other";
+            name: string;
+        };
         ActivityMySignup: {
             /** @description ID (a decimal string) */
             activity_id: string;
             /** @enum {string} */
-            status: "confirmed" | "waiting" | "cancelled";
-            /** @enum {string} */
             attendance: "confirmed" | "waiting" | "cancelled" | "checked_in" | "checked_out" | "no_show";
-            /** @description on the waiting list: 1 is next */
-            position: number | null;
-            walk_in: boolean;
-            /** Format: date-time */
-            signed_up_at: string;
             /** Format: date-time */
             checked_in_at: string | null;
             /** Format: date-time */
             checked_out_at: string | null;
-            /** @description volunteer hours credited, adjustments included */
+            /**
+             * Format: double
+             * @description volunteer hours credited, adjustments included
+             */
             hours: number;
+            /** Format: int64 */
+            points_awarded: number;
             /**
              * @description empty: no points rule, or not credited yet
              * @enum {string}
              */
             points_status: "" | "pending" | "granted" | "refused";
-            points_awarded: number;
-        };
-        /** @description Any fields of an activity; the others stay. Changing street clears community unless it is given too. */
-        ActivityPatch: {
-            /**
-             * @description volunteer 志愿服务, legal_education 普法宣传, public_benefit 惠民活动, other 其他
-             * @enum {string}
-             */
-            kind?: "volunteer" | "legal_education" | "public_benefit" | "other";
-            title?: string;
-            description?: string;
-            place?: string;
-            /** @description one of the district's streets (GET /regions); a street-scoped member only their streets (403 naming street) */
-            street?: string;
-            /** @description a community of street, or empty */
-            community?: string;
+            /** @description on the waiting list: 1 is next */
+            position: number | null;
             /** Format: date-time */
-            starts_at?: string;
+            signed_up_at: string;
+            /** @enum {string} */
+            status: "confirmed" | "waiting" | "cancelled";
+            walk_in: boolean;
+        };
+        ActivityPatch: {
+            /** @description who may see and join it; empty: every resident */
+            audience?: components["schemas"]["NoticeAudienceInput"] | null;
+            capacity?: number | null;
+            /** @description a community of street, or empty */
+            community?: string | null;
+            description?: string | null;
             /**
              * Format: date-time
              * @description after starts_at, at most 31 days later, not past
              */
-            ends_at?: string;
+            ends_at?: string | null;
+            /**
+             * Format: double
+             * @description volunteer hours credited for attending, at most the activity's length
+             */
+            hours?: number | null;
+            /**
+             * @description volunteer 志愿服务, legal_education 普法宣传, public_benefit 惠民活动, other 其他
+             * @enum {string|null}
+             */
+            kind?: "volunteer" | "legal_education" | "public_benefit" | "other" | null;
+            place?: string | null;
+            /** @description code of a points rule the department may grant under (403 naming points_rule otherwise); empty for none */
+            points_rule?: string | null;
             /**
              * Format: date-time
              * @description sign-up and cancellation cut-off (default: starts_at); no later than ends_at, for a standing activity residents may join while it runs
              */
-            signup_deadline?: string;
-            capacity?: number;
+            signup_deadline?: string | null;
+            /** Format: date-time */
+            starts_at?: string | null;
+            /** @description one of the district's streets (GET /regions); a street-scoped member only their streets (403 naming street). Changing street clears community unless it is given too. */
+            street?: string | null;
+            title?: string | null;
             /** @description residents past capacity wait in order; a cancellation moves the first up */
-            waitlist?: boolean;
+            waitlist?: boolean | null;
             /** @description residents not signed up may check in at the door while places remain */
-            walk_ins?: boolean;
-            audience?: components["schemas"]["AudienceInput"];
-            /** @description code of a points rule the department may grant under (403 naming points_rule otherwise); empty for none */
-            points_rule?: string;
-            /** @description volunteer hours credited for attending, at most the activity's length */
-            hours?: number;
+            walk_ins?: boolean | null;
         };
         ActivityPlaceStats: {
-            street: string;
-            community: string;
+            /** Format: int64 */
             activities: number;
+            /** Format: int64 */
             checked_in: number;
+            community: string;
+            /** Format: double */
             hours: number;
+            street: string;
         };
         ActivityPublicActivity: {
             capacity: number;
@@ -3288,61 +3323,240 @@ export interface components {
             description: string;
             /** Format: date-time */
             ends_at: string;
-            /** Format: double */
+            /**
+             * Format: double
+             * @description volunteer hours credited for attending
+             */
             hours: number;
             /** @description ID (a decimal string) */
             id: string;
+            /** @description public link to the activity's picture (at most 1280 px), for <image src> without a header, cacheable for good; "" without a picture */
             image_url: string;
-            kind: string;
+            /**
+             * @description volunteer 志愿服务, legal_education 普法宣传, public_benefit 惠民活动, other 其他
+             * @enum {string}
+             */
+            kind: "volunteer" | "legal_education" | "public_benefit" | "other";
+            /** @description my sign-up; null if none */
             my_signup: components["schemas"]["ActivityMySignup"] | null;
             place: string;
+            /** @description points for attending, under the activity's rule (0: none) */
             points: number;
+            /** @description places left */
             remaining: number;
             /** Format: date-time */
             signup_deadline: string;
             signup_open: boolean;
             /** Format: date-time */
             starts_at: string;
-            status: string;
+            /** @enum {string} */
+            status: "published" | "cancelled";
             street: string;
+            /** @description public link to its 320 px JPEG thumbnail; "" without a picture */
             thumb_url: string;
             title: string;
+            /** @description on the waiting list */
             waiting: number;
             waitlist: boolean;
             walk_ins: boolean;
         };
-        ActivityScan: {
-            /** @enum {string} */
-            action: "check_in" | "check_out";
-            signup: components["schemas"]["ActivityMySignup"];
+        ActivityRecord: {
+            by_kind: components["schemas"]["ActivityKindHours"][];
+            by_year: components["schemas"]["ActivityYearHours"][];
+            entries: components["schemas"]["ActivityRecordEntry"][];
+            /** Format: double */
+            total_hours: number;
         };
-        /** @description Figures of the caller's activities (department and streets). */
+        ActivityRecordEntry: {
+            /** @description ID (a decimal string) */
+            activity_id: string;
+            /**
+             * @description volunteer 志愿服务, legal_education 普法宣传, public_benefit 惠民活动, other 其他
+             * @enum {string}
+             */
+            activity_kind: "volunteer" | "legal_education" | "public_benefit" | "other";
+            /** Format: date-time */
+            activity_starts_at: string;
+            activity_title: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: double */
+            hours: number;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @enum {string} */
+            kind: "credit" | "adjustment";
+            reason: string;
+        };
+        ActivityRosterEntry: {
+            /** @enum {string} */
+            attendance: "confirmed" | "waiting" | "cancelled" | "checked_in" | "checked_out" | "no_show";
+            /** Format: date-time */
+            checked_in_at: string | null;
+            /** Format: date-time */
+            checked_out_at: string | null;
+            /** @enum {string} */
+            checkin_method: "" | "venue_code" | "member_code" | "manual";
+            checkin_reason: string;
+            /** @enum {string} */
+            checkout_method: "" | "venue_code" | "member_code" | "manual";
+            checkout_reason: string;
+            /** @description where the resident lives; empty to members without residents.read */
+            community: string;
+            /** Format: double */
+            hours: number;
+            /** @description the sign-up's ID */
+            id: string;
+            nickname: string;
+            phone_masked: string;
+            /** Format: int64 */
+            points_awarded: number;
+            /** @description why no points were granted: attendance_too_short (present less than half the activity's hours), daily_cap, monthly_cap, rule_inactive, … */
+            points_detail: string;
+            /** @enum {string} */
+            points_status: "" | "pending" | "granted" | "refused";
+            /**
+             * Format: date-time
+             * @description moved up from the waiting list
+             */
+            promoted_at: string | null;
+            /** @description ID (a decimal string) */
+            resident_id: string;
+            /** Format: date-time */
+            signed_up_at: string;
+            /** @enum {string} */
+            status: "confirmed" | "waiting" | "cancelled";
+            /** @description where the resident lives; empty to members without residents.read */
+            street: string;
+            walk_in: boolean;
+        };
+        ActivityStaffView: {
+            audience: components["schemas"]["NoticeAudience"];
+            /** @description kept for staff; never sent to residents */
+            cancel_reason: string;
+            /** Format: date-time */
+            cancelled_at: string | null;
+            capacity: number;
+            community: string;
+            confirmed: number;
+            counts: components["schemas"]["ActivityCounts"];
+            /** Format: date-time */
+            created_at: string;
+            /** @description ID (a decimal string) */
+            created_by: string;
+            /** @description ID (a decimal string) */
+            department_id: string | null;
+            description: string;
+            /** @description the activity is over */
+            ended: boolean;
+            /** Format: date-time */
+            ends_at: string;
+            /**
+             * Format: double
+             * @description volunteer hours credited for attending, at most the activity's length
+             */
+            hours: number;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @description public link to the activity's picture (at most 1280 px), for <image src> without a header, cacheable for good; "" without a picture */
+            image_url: string;
+            /**
+             * @description volunteer 志愿服务, legal_education 普法宣传, public_benefit 惠民活动, other 其他
+             * @enum {string}
+             */
+            kind: "volunteer" | "legal_education" | "public_benefit" | "other";
+            place: string;
+            points_rule: string;
+            /** Format: date-time */
+            published_at: string | null;
+            /** @description places left */
+            remaining: number;
+            /** Format: date-time */
+            signup_deadline: string;
+            /** Format: date-time */
+            starts_at: string;
+            /** @enum {string} */
+            status: "draft" | "published" | "cancelled";
+            street: string;
+            /** @description public link to its 320 px JPEG thumbnail; "" without a picture */
+            thumb_url: string;
+            title: string;
+            /** Format: date-time */
+            updated_at: string;
+            waiting: number;
+            waitlist: boolean;
+            walk_ins: boolean;
+        };
         ActivityStats: {
+            /**
+             * Format: int64
+             * @description published or cancelled, starting in the period
+             */
+            activities: number;
+            /**
+             * Format: double
+             * @description checked in ÷ confirmed at activities over (not cancelled); null when none
+             */
+            attendance_rate: number | null;
+            by_place: components["schemas"]["ActivityPlaceStats"][];
+            /** Format: int64 */
+            cancelled: number;
+            /** Format: int64 */
+            checked_in: number;
+            /** Format: int64 */
+            confirmed: number;
             /** Format: date-time */
             from: string;
+            /** Format: double */
+            hours: number;
+            /**
+             * Format: int64
+             * @description at activities over
+             */
+            no_shows: number;
+            /**
+             * Format: int64
+             * @description of them, at two activities or more
+             */
+            repeat_volunteers: number;
+            /**
+             * Format: int64
+             * @description standing sign-ups: confirmed and waiting
+             */
+            signups: number;
             /**
              * Format: date-time
              * @description exclusive
              */
             to: string;
-            /** @description published or cancelled, starting in the period */
-            activities: number;
-            cancelled: number;
-            /** @description standing sign-ups: confirmed and waiting */
-            signups: number;
-            confirmed: number;
-            waiting: number;
-            checked_in: number;
-            /** @description at activities over */
-            no_shows: number;
-            /** @description checked in ÷ confirmed at activities over (not cancelled); null when none */
-            attendance_rate: number | null;
-            /** @description residents who checked in at least once */
+            /**
+             * Format: int64
+             * @description residents who checked in at least once
+             */
             volunteers: number;
-            /** @description of them, at two activities or more */
-            repeat_volunteers: number;
+            /** Format: int64 */
+            waiting: number;
+        };
+        ActivityVenueCode: {
+            /** @enum {string} */
+            action: "check_in" | "check_out";
+            /** @description show as a QR code; residents scan it with POST /activities/scan */
+            code: string;
+            /**
+             * Format: date-time
+             * @description accepted until then (30–60 s)
+             */
+            expires_at: string;
+            /**
+             * Format: date-time
+             * @description show the next code from then (every 30 s)
+             */
+            refresh_at: string;
+        };
+        ActivityYearHours: {
+            /** Format: double */
             hours: number;
-            by_place: components["schemas"]["ActivityPlaceStats"][];
+            year: number;
         };
         AdminRequest: {
             /** @description ID */
@@ -3443,14 +3657,13 @@ export interface components {
             /** @description the explanation, shown to the resident in their appeals (never pushed) */
             note?: string;
         };
-        /** @description Whom staff record: member_code, or resident_id with a reason. */
         AttendanceInput: {
             /** @description the resident's member code, scanned or typed */
             member_code?: string;
-            /** @description instead of member_code: a manual check-in, which needs a reason */
-            resident_id?: string;
             /** @description why a resident is recorded by hand (kept on the roster and audited) */
             reason?: string;
+            /** @description instead of member_code: a manual check-in, which needs a reason */
+            resident_id?: string;
         };
         /** @description An audience as the server sends it: every field present, lists [] when empty, ages null when unset. Who a notice reaches. Fields AND together; the values inside a field OR; an empty audience is every resident. Enterprise grades and industries match residents with an approved binding to such an enterprise. `resident_ids` can't be combined with any other field (400 naming `audience.resident_ids`). A street-scoped member's audience must stay within their streets: its `streets`, and the streets of its `communities` (403 naming the field otherwise; an audience naming neither reaches every street). */
         Audience: {
@@ -3484,6 +3697,10 @@ export interface components {
              * @example mock-phone:13812345678
              */
             code: string;
+        };
+        CancelActivityInput: {
+            /** @description kept for staff; never sent to residents */
+            reason?: string;
         };
         ChangePasswordRequestInput: {
             /**
@@ -3932,49 +4149,19 @@ export interface components {
             /** @description the newest of them */
             items: components["schemas"]["RequestView"][];
         };
-        /** @description An adjustment of hours that would take a resident's total for an activity beyond the activity's length: it waits (pending) for a member other than the one who asked to approve it, which enters it in the ledger (entry_id), or for anyone who may adjust hours to reject it. */
-        HoursApproval: {
-            /** @description ID (a decimal string) */
-            id: string;
-            /** @description ID (a decimal string) */
-            activity_id: string;
-            /** @description ID (a decimal string) */
-            resident_id: string;
-            /** @description the adjustment asked for */
+        HoursAdjustmentInput: {
+            /**
+             * Format: double
+             * @description non-zero, at most 24 either way
+             */
             hours: number;
+            /** @example 签到漏记 */
             reason: string;
-            /** @enum {string} */
-            status: "pending" | "approved" | "rejected";
-            /** @description the staff member who asked (ID, a decimal string) */
-            requested_by: string;
-            /** @description the staff member who approved or rejected it */
-            decided_by: string | null;
-            /** Format: date-time */
-            decided_at: string | null;
-            /** @description once approved: the ledger entry made */
-            entry_id: string | null;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            updated_at: string;
-        };
-        /** @description An entry of the append-only ledger of volunteer hours. */
-        HoursEntry: {
-            /** @description ID (a decimal string) */
-            id: string;
-            /** @description ID (a decimal string) */
+            /**
+             * @description a resident on the activity's roster
+             * @example 1
+             */
             resident_id: string;
-            /** @description ID (a decimal string) */
-            activity_id: string;
-            /** @enum {string} */
-            kind: "credit" | "adjustment";
-            /** @description an adjustment may be negative */
-            hours: number;
-            reason: string;
-            /** @description ID (a decimal string) */
-            staff_id: string | null;
-            /** Format: date-time */
-            created_at: string;
         };
         Job: {
             /** @description attempts made (a retry by an operator starts again at 0) */
@@ -4023,26 +4210,12 @@ export interface components {
              */
             phone: string;
         };
-        /** @description What staff see of a resident named by a member code. */
-        MaskedResident: {
-            /** @description ID (a decimal string) */
-            id: string;
-            nickname: string;
-            avatar_url: string;
-            /** @description like 138****5678; empty if none bound */
-            phone_masked: string;
-            street: string;
-            community: string;
-        };
-        /** @description A resident's member code: a short-lived signed token that identifies them to staff. */
-        MemberCode: {
-            /** @description Show as a QR code (or for typing). Names only the resident, to whoever holds the server's key; every code is different. */
-            code: string;
+        MemberCodeInput: {
             /**
-             * Format: date-time
-             * @description About a minute after issue; fetch a new code before then
+             * @description the resident's member code, scanned or typed
+             * @example AbCdEf0123
              */
-            expires_at: string;
+            code: string;
         };
         Notice: {
             audience: components["schemas"]["NoticeAudience"];
@@ -4097,9 +4270,23 @@ export interface components {
             enterprise_grades: string[];
             enterprise_industries: string[];
             /** @description resident IDs (strings; numbers are accepted too); not combined with any other field (400 naming audience.resident_ids) */
-            resident_ids: number[];
+            resident_ids: string[];
             streets: string[];
             tags: string[];
+        };
+        NoticeAudienceInput: {
+            /** @description 0–150, age in whole years from birth_year, in the district's zone; null: unset */
+            age_max?: number | null;
+            /** @description 0–150; null: unset */
+            age_min?: number | null;
+            communities?: string[] | null;
+            /** @description A, B, C or D */
+            enterprise_grades?: string[] | null;
+            enterprise_industries?: string[] | null;
+            /** @description resident IDs (strings; numbers are accepted too); not combined with any other field (400 naming audience.resident_ids) */
+            resident_ids?: string[] | null;
+            streets?: string[] | null;
+            tags?: string[] | null;
         };
         NoticeDraft: {
             title: string;
@@ -4872,61 +5059,6 @@ export interface components {
             /** @description earn: the version of the rule the award used */
             rule_version?: number | null;
         };
-        /** @description An activity as a resident sees it, with their own sign-up (null if none). */
-        PublicActivity: {
-            /** @description ID (a decimal string) */
-            id: string;
-            /**
-             * @description volunteer 志愿服务, legal_education 普法宣传, public_benefit 惠民活动, other 其他
-             * @enum {string}
-             */
-            kind: "volunteer" | "legal_education" | "public_benefit" | "other";
-            title: string;
-            description: string;
-            place: string;
-            street: string;
-            community: string;
-            /** Format: date-time */
-            starts_at: string;
-            /** Format: date-time */
-            ends_at: string;
-            /** Format: date-time */
-            signup_deadline: string;
-            capacity: number;
-            /** @description places left */
-            remaining: number;
-            /** @description on the waiting list */
-            waiting: number;
-            waitlist: boolean;
-            walk_ins: boolean;
-            /** @description points for attending, under the activity's rule (0: none) */
-            points: number;
-            /** @description volunteer hours credited for attending */
-            hours: number;
-            /** @enum {string} */
-            status: "published" | "cancelled";
-            signup_open: boolean;
-            my_signup: components["schemas"]["ActivityMySignup"] | null;
-            /** @description public link to the activity's picture (at most 1280 px), for <image src> without a header, cacheable for good; "" without a picture */
-            image_url: string;
-            /** @description public link to its 320 px JPEG thumbnail; "" without a picture */
-            thumb_url: string;
-        };
-        PublicRequest: {
-            /** @description ID */
-            id: string;
-            category: string;
-            category_name: string;
-            description: string;
-            street: string;
-            /** @enum {string} */
-            status: "answered" | "closed";
-            answer: string;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            answered_at: string | null;
-        };
         Readiness: {
             /** @enum {string} */
             status: "ready";
@@ -5011,30 +5143,50 @@ export interface components {
             to_department_name: string;
         };
         RequestFigures: {
-            /** @description department ID, category code or street; '' for the total or the district's own queue */
-            key: string;
-            name: string;
-            received: number;
-            /** @description accepted by the desk */
-            responded: number;
+            /**
+             * Format: double
+             * @description 0–1; null when its base is 0
+             */
+            accept_notice_rate: number | null;
             /** @description the resident got an acceptance notice */
             accept_noticed: number;
             answered: number;
+            /**
+             * Format: double
+             * @description submit to answer, in hours; null when none was answered
+             */
+            avg_handling_hours: number | null;
+            /** @description department ID, category code or street; '' for the total or the district's own queue */
+            key: string;
+            /**
+             * Format: double
+             * @description null when none was rated
+             */
+            mean_rating: number | null;
+            /** @description department or category name, or the street */
+            name: string;
             /** @description answered by the deadline */
             on_time: number;
-            /** @description 0–1; null when its base is 0 */
-            response_rate: number | null;
-            /** @description 0–1; null when its base is 0 */
-            accept_notice_rate: number | null;
-            /** @description on_time / answered */
+            /**
+             * Format: double
+             * @description on_time / answered; null when none was answered
+             */
             on_time_rate: number | null;
-            /** @description submit to answer, in hours */
-            avg_handling_hours: number | null;
             rated: number;
-            mean_rating: number | null;
-            /** @description ratings of 4–5 among those rated */
-            satisfied_share: number | null;
+            received: number;
             reopened: number;
+            /** @description accepted by the desk */
+            responded: number;
+            /**
+             * Format: double
+             * @description 0–1; null when its base is 0
+             */
+            response_rate: number | null;
+            /**
+             * Format: double
+             * @description ratings of 4–5 among those rated; null when none was
+             */
+            satisfied_share: number | null;
         };
         /** @description A photo of a request: read through its signed links (url, thumb_url; in every view of the resident's own requests) or through the photo route by n. */
         RequestPhoto: {
@@ -5065,6 +5217,23 @@ export interface components {
             url?: string;
             width: number;
         };
+        RequestPublicRequest: {
+            /** @description the department's answer */
+            answer: string;
+            /** Format: date-time */
+            answered_at: string | null;
+            /** @description the category's code */
+            category: string;
+            category_name: string;
+            /** Format: date-time */
+            created_at: string;
+            description: string;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @description answered or closed */
+            status: string;
+            street: string;
+        };
         RequestRoute: {
             category: string;
             /** @description '' routes every street without a route of its own */
@@ -5075,9 +5244,9 @@ export interface components {
             updated_at: string;
         };
         RequestStats: {
-            month: string;
             /** @enum {string} */
             group_by: "department" | "category" | "street";
+            month: string;
             rows: components["schemas"]["RequestFigures"][];
             total: components["schemas"]["RequestFigures"];
         };
@@ -5194,6 +5363,25 @@ export interface components {
             phone_masked: string;
             street: string;
         };
+        ResidentMasked: {
+            avatar_url: string;
+            community: string;
+            /** @description ID (a decimal string) */
+            id: string;
+            nickname: string;
+            /** @description like 138****5678; empty if none bound */
+            phone_masked: string;
+            street: string;
+        };
+        ResidentMemberCode: {
+            /** @description show as a QR code (or for typing); names only the resident, to whoever holds the server's key; every code is different */
+            code: string;
+            /**
+             * Format: date-time
+             * @description about a minute after issue; fetch a new code before then
+             */
+            expires_at: string;
+        };
         ResidentPatch: {
             /** @description an https address (or empty for none); it replaces an uploaded avatar, whose file is deleted */
             avatar_url?: string | null;
@@ -5227,46 +5415,21 @@ export interface components {
             communities: string[];
             name: string;
         };
-        /** @description A resident on an activity's roster, masked. */
-        RosterEntry: {
-            /** @description the sign-up's ID */
-            id: string;
-            /** @description ID (a decimal string) */
-            resident_id: string;
-            nickname: string;
-            phone_masked: string;
-            /** @description where the resident lives; empty to members without residents.read */
-            street: string;
-            /** @description where the resident lives; empty to members without residents.read */
-            community: string;
-            /** @enum {string} */
-            status: "confirmed" | "waiting" | "cancelled";
-            /** @enum {string} */
-            attendance: "confirmed" | "waiting" | "cancelled" | "checked_in" | "checked_out" | "no_show";
-            walk_in: boolean;
-            /** Format: date-time */
-            signed_up_at: string;
+        ScanInput: {
             /**
-             * Format: date-time
-             * @description moved up from the waiting list
+             * @description the code shown at the door (GET /admin/activities/{id}/venue-code)
+             * @example AbCdEf0123
              */
-            promoted_at: string | null;
-            /** Format: date-time */
-            checked_in_at: string | null;
-            /** @enum {string} */
-            checkin_method: "" | "venue_code" | "member_code" | "manual";
-            checkin_reason: string;
-            /** Format: date-time */
-            checked_out_at: string | null;
-            /** @enum {string} */
-            checkout_method: "" | "venue_code" | "member_code" | "manual";
-            checkout_reason: string;
-            hours: number;
-            /** @enum {string} */
-            points_status: "" | "pending" | "granted" | "refused";
-            points_awarded: number;
-            /** @description why no points were granted: attendance_too_short (present less than half the activity's hours), daily_cap, monthly_cap, rule_inactive, … */
-            points_detail: string;
+            code: string;
+        };
+        ScanReply: {
+            /**
+             * @description what the code recorded
+             * @enum {string}
+             */
+            action: "check_in" | "check_out";
+            /** @description my sign-up after it */
+            signup: components["schemas"]["ActivityMySignup"];
         };
         Setting: {
             /** @description the environment's value (IFUTIAN_QUIET_HOURS, IFUTIAN_NOTICE_DAILY_CAP, IFUTIAN_WECHAT_TEMPLATES), in effect when nothing is stored */
@@ -5824,59 +5987,6 @@ export interface components {
             /** Format: int64 */
             count: number;
         };
-        VenueCode: {
-            /** @description show as a QR code; residents scan it with POST /activities/scan */
-            code: string;
-            /** @enum {string} */
-            action: "check_in" | "check_out";
-            /**
-             * Format: date-time
-             * @description accepted until then (30–60 s)
-             */
-            expires_at: string;
-            /**
-             * Format: date-time
-             * @description show the next code from then (every 30 s)
-             */
-            refresh_at: string;
-        };
-        /** @description My volunteer hours: totals by year (of the activity's start) and by kind, and every entry, newest first. */
-        VolunteerRecord: {
-            total_hours: number;
-            by_year: {
-                year: number;
-                hours: number;
-            }[];
-            by_kind: {
-                /**
-                 * @description volunteer 志愿服务, legal_education 普法宣传, public_benefit 惠民活动, other 其他
-                 * @enum {string}
-                 */
-                kind: "volunteer" | "legal_education" | "public_benefit" | "other";
-                name: string;
-                hours: number;
-            }[];
-            entries: {
-                /** @description ID (a decimal string) */
-                id: string;
-                /** @enum {string} */
-                kind: "credit" | "adjustment";
-                hours: number;
-                reason: string;
-                /** Format: date-time */
-                created_at: string;
-                /** @description ID (a decimal string) */
-                activity_id: string;
-                activity_title: string;
-                /**
-                 * @description volunteer 志愿服务, legal_education 普法宣传, public_benefit 惠民活动, other 其他
-                 * @enum {string}
-                 */
-                activity_kind: "volunteer" | "legal_education" | "public_benefit" | "other";
-                /** Format: date-time */
-                activity_starts_at: string;
-            }[];
-        };
         VoucherCheckInput: {
             /**
              * @description as the resident shows it (case and surrounding spaces do not matter)
@@ -6014,13 +6124,14 @@ export interface operations {
     listActivities: {
         parameters: {
             query?: {
-                /** @description words the title or place contains (all of them) */
-                q?: string;
-                /** @description the activity's kind */
-                kind?: "volunteer" | "legal_education" | "public_benefit" | "other";
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
+                /** @description words the title or place contains (all of them, separated by spaces; % and _ are plain characters) */
+                q?: string;
+                /** @description the activity's kind; empty for every kind */
+                kind?: "volunteer" | "legal_education" | "public_benefit" | "other";
             };
             header?: never;
             path?: never;
@@ -6035,8 +6146,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["PublicActivity"][];
-                        /** @description empty on the last page */
+                        items: components["schemas"]["ActivityPublicActivity"][];
                         next_page_token: string;
                     };
                 };
@@ -6057,9 +6167,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    code: string;
-                };
+                "application/json": components["schemas"]["ScanInput"];
             };
         };
         responses: {
@@ -6069,7 +6177,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ActivityScan"];
+                    "application/json": components["schemas"]["ScanReply"];
                 };
             };
             /** @description Recorded */
@@ -6078,7 +6186,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ActivityScan"];
+                    "application/json": components["schemas"]["ScanReply"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6109,7 +6217,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PublicActivity"];
+                    "application/json": components["schemas"]["ActivityPublicActivity"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6192,10 +6300,12 @@ export interface operations {
     listAdminActivities: {
         parameters: {
             query?: {
-                status?: "draft" | "published" | "cancelled";
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
+                /** @description only activities of this status; empty for all */
+                status?: "draft" | "published" | "cancelled";
             };
             header?: never;
             path?: never;
@@ -6210,8 +6320,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["Activity"][];
-                        /** @description empty on the last page */
+                        items: components["schemas"]["ActivityStaffView"][];
                         next_page_token: string;
                     };
                 };
@@ -6242,7 +6351,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Activity"];
+                    "application/json": components["schemas"]["ActivityStaffView"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6270,7 +6379,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Activity"];
+                    "application/json": components["schemas"]["ActivityStaffView"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6302,7 +6411,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Activity"];
+                    "application/json": components["schemas"]["ActivityStaffView"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6326,9 +6435,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    reason?: string;
-                };
+                "application/json": components["schemas"]["CancelActivityInput"];
             };
         };
         responses: {
@@ -6338,7 +6445,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Activity"];
+                    "application/json": components["schemas"]["ActivityStaffView"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6372,7 +6479,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RosterEntry"];
+                    "application/json": components["schemas"]["ActivityRosterEntry"];
                 };
             };
             /** @description Checked in */
@@ -6381,7 +6488,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RosterEntry"];
+                    "application/json": components["schemas"]["ActivityRosterEntry"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6416,7 +6523,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RosterEntry"];
+                    "application/json": components["schemas"]["ActivityRosterEntry"];
                 };
             };
             /** @description Checked out */
@@ -6425,7 +6532,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RosterEntry"];
+                    "application/json": components["schemas"]["ActivityRosterEntry"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6453,22 +6560,17 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    resident_id: string;
-                    /** @description non-zero, at most 24 either way */
-                    hours: number;
-                    reason: string;
-                };
+                "application/json": components["schemas"]["HoursAdjustmentInput"];
             };
         };
         responses: {
-            /** @description Repeat */
+            /** @description Repeat: the first result, nothing changed */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HoursEntry"];
+                    "application/json": components["schemas"]["ActivityHoursEntry"];
                 };
             };
             /** @description Created */
@@ -6477,7 +6579,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HoursEntry"];
+                    "application/json": components["schemas"]["ActivityHoursEntry"];
                 };
             };
             /** @description Beyond the activity's length: pending a second member's approval */
@@ -6486,7 +6588,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HoursApproval"];
+                    "application/json": components["schemas"]["ActivityHoursApproval"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6501,11 +6603,12 @@ export interface operations {
     listHoursApprovals: {
         parameters: {
             query?: {
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
                 /** @description default pending */
                 status?: "pending" | "approved" | "rejected";
-                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
             };
             header?: never;
             path: {
@@ -6522,8 +6625,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["HoursApproval"][];
-                        /** @description empty on the last page */
+                        items: components["schemas"]["ActivityHoursApproval"][];
                         next_page_token: string;
                     };
                 };
@@ -6542,7 +6644,6 @@ export interface operations {
             header?: never;
             path: {
                 id: components["parameters"]["ID"];
-                /** @description the approval's ID */
                 aid: string;
             };
             cookie?: never;
@@ -6555,7 +6656,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HoursApproval"];
+                    "application/json": components["schemas"]["ActivityHoursApproval"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6573,7 +6674,6 @@ export interface operations {
             header?: never;
             path: {
                 id: components["parameters"]["ID"];
-                /** @description the approval's ID */
                 aid: string;
             };
             cookie?: never;
@@ -6586,7 +6686,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HoursApproval"];
+                    "application/json": components["schemas"]["ActivityHoursApproval"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6607,6 +6707,7 @@ export interface operations {
             };
             cookie?: never;
         };
+        /** @description the picture, in the field file */
         requestBody: {
             content: {
                 "multipart/form-data": {
@@ -6622,7 +6723,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Activity"];
+                    "application/json": components["schemas"]["ActivityStaffView"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6652,7 +6753,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Activity"];
+                    "application/json": components["schemas"]["ActivityStaffView"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6667,10 +6768,12 @@ export interface operations {
     activityRoster: {
         parameters: {
             query?: {
-                attendance?: "confirmed" | "waiting" | "cancelled" | "checked_in" | "checked_out" | "no_show";
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
+                /** @description only sign-ups in this state; empty for all */
+                attendance?: "confirmed" | "waiting" | "cancelled" | "checked_in" | "checked_out" | "no_show";
             };
             header?: never;
             path: {
@@ -6687,8 +6790,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["RosterEntry"][];
-                        /** @description empty on the last page */
+                        items: components["schemas"]["ActivityRosterEntry"][];
                         next_page_token: string;
                     };
                 };
@@ -6732,6 +6834,7 @@ export interface operations {
     getVenueCode: {
         parameters: {
             query?: {
+                /** @description the action the code records (default check_in) */
                 action?: "check_in" | "check_out";
             };
             header?: never;
@@ -6748,7 +6851,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["VenueCode"];
+                    "application/json": components["schemas"]["ActivityVenueCode"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6763,7 +6866,9 @@ export interface operations {
     activityStats: {
         parameters: {
             query?: {
+                /** @description the first district date (default: 29 days before today) */
                 from?: string;
+                /** @description the last district date, inclusive (default: today) */
                 to?: string;
             };
             header?: never;
@@ -7605,9 +7710,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    code: string;
-                };
+                "application/json": components["schemas"]["MemberCodeInput"];
             };
         };
         responses: {
@@ -7617,7 +7720,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["MaskedResident"];
+                    "application/json": components["schemas"]["ResidentMasked"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8168,7 +8271,7 @@ export interface operations {
                 until?: string;
                 /** @description exactly this case reference */
                 case_ref?: string;
-                /** @description this resident's (ID, a decimal string) */
+                /** @description this resident's */
                 resident_id?: string;
             };
             header?: never;
@@ -8656,9 +8759,11 @@ export interface operations {
     requestStats: {
         parameters: {
             query: {
-                /** @description e.g. 2026-11 */
+                /** @description e.g. 2026-11 (a month in Asia/Shanghai) */
                 month: string;
+                /** @description default department */
                 group_by?: "department" | "category" | "street";
+                /** @description csv: a download (UTF-8 with BOM); default json */
                 format?: "json" | "csv";
             };
             header?: never;
@@ -8667,7 +8772,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** @description OK (JSON, or CSV with format=csv) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -10362,10 +10467,12 @@ export interface operations {
     myActivities: {
         parameters: {
             query?: {
-                when?: "upcoming" | "past";
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
+                /** @description upcoming (the default): not over, soonest first; past: latest first */
+                when?: "upcoming" | "past";
             };
             header?: never;
             path?: never;
@@ -10380,8 +10487,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["PublicActivity"][];
-                        /** @description empty on the last page */
+                        items: components["schemas"]["ActivityPublicActivity"][];
                         next_page_token: string;
                     };
                 };
@@ -10531,7 +10637,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["MemberCode"];
+                    "application/json": components["schemas"]["ResidentMemberCode"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10683,7 +10789,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["VolunteerRecord"];
+                    "application/json": components["schemas"]["ActivityRecord"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -11319,8 +11425,9 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
             };
             header?: never;
             path?: never;
@@ -11335,8 +11442,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["PublicRequest"][];
-                        /** @description empty on the last page */
+                        items: components["schemas"]["RequestPublicRequest"][];
                         next_page_token: string;
                     };
                 };
