@@ -53,7 +53,7 @@ func (s *Server) routes() {
 	v1.GET("/regions", s.listRegions)
 	v1.GET("/config", s.getClientConfig) // what the mini program needs of the configuration
 	v1.GET("/points/rules", s.listRules)
-	v1.GET("/enterprises/:uscc/rating", s.publicRating)
+	open(http.MethodGet, "/enterprises/:uscc/rating", s.publicRating, publicRatingOp)
 	v1.GET("/requests/public", s.listPublicRequests)
 	v1.GET("/requests/categories", s.listRequestCategories)
 	// WeChat's message push (content-check verdicts), signed with PushToken,
@@ -93,13 +93,13 @@ func (s *Server) routes() {
 	me.GET("/redemptions", s.listRedemptions)
 	me.POST("/redemptions/:id/cancel", s.cancelRedemption)
 
-	me.POST("/enterprises/bindings", s.requestBinding)
-	me.GET("/me/enterprises", s.myEnterprises)
-	me.GET("/enterprises/:uscc", s.getEnterprise)
-	me.POST("/enterprises/:uscc/objections", s.createObjection)
-	me.GET("/enterprises/:uscc/objections", s.listEnterpriseObjections) // the caller's own
-	me.GET("/me/objections", s.listMyObjections)
-	me.GET("/enterprises/:uscc/benefits", s.enterpriseBenefits)
+	mine(http.MethodPost, "/enterprises/bindings", s.requestBinding, requestBindingOp)
+	mine(http.MethodGet, "/me/enterprises", s.myEnterprises, myEnterprisesOp)
+	mine(http.MethodGet, "/enterprises/:uscc", s.getEnterprise, getEnterpriseOp)
+	mine(http.MethodPost, "/enterprises/:uscc/objections", s.createObjection, createObjectionOp)
+	mine(http.MethodGet, "/enterprises/:uscc/objections", s.listEnterpriseObjections, listEnterpriseObjectionsOp) // the caller's own
+	mine(http.MethodGet, "/me/objections", s.listMyObjections, listMyObjectionsOp)
+	mine(http.MethodGet, "/enterprises/:uscc/benefits", s.enterpriseBenefits, enterpriseBenefitsOp)
 
 	me.GET("/notices", s.listInbox)
 	me.GET("/notices/unread-count", s.unreadCount)
@@ -181,20 +181,20 @@ func (s *Server) routes() {
 	route(http.MethodPost, "/admin/rewards/:id/image", staff.ManageRewards, s.uploadRewardImage) // multipart, field file
 	route(http.MethodPost, "/admin/redemptions/verify", staff.VerifyVouchers, s.verifyVoucher)
 
-	route(http.MethodPost, "/admin/enterprises", staff.ManageEnterprises, s.createEnterprise)
-	route(http.MethodPost, "/admin/enterprises/import", staff.ManageEnterprises, s.importEnterprises)
-	route(http.MethodPost, "/admin/enterprise-bindings/:id/decide", staff.DecideBindings, s.decideBinding)
-	personal(http.MethodGet, "/admin/enterprise-bindings", staff.DecideBindings, s.listBindings)
-	personal(http.MethodGet, "/admin/objections", staff.DecideObjections, s.listObjections)
-	route(http.MethodPost, "/admin/credit-records", staff.WriteCredit, s.createCreditRecord)
-	route(http.MethodPost, "/admin/objections/:id/decide", staff.DecideObjections, s.decideObjection)
-	route(http.MethodPost, "/admin/benefit-programs", staff.ManageBenefits, s.createBenefitProgram)
-	route(http.MethodGet, "/admin/enterprises", staff.ManageEnterprises, s.listEnterprises)
-	personal(http.MethodGet, "/admin/enterprises/:uscc", staff.ManageEnterprises, s.getEnterpriseAdmin) // objections' texts
-	route(http.MethodGet, "/admin/credit-records", staff.WriteCredit, s.listCreditRecords)
-	route(http.MethodGet, "/admin/benefit-programs", staff.ManageBenefits, s.listBenefitPrograms)
-	route(http.MethodGet, "/admin/benefit-programs/:id/matches", staff.ManageBenefits, s.listProgramMatches)
-	route(http.MethodPost, "/admin/benefit-programs/:id/end", staff.ManageBenefits, s.endBenefitProgram)
+	route(http.MethodPost, "/admin/enterprises", staff.ManageEnterprises, s.createEnterprise, createEnterpriseOp)
+	route(http.MethodPost, "/admin/enterprises/import", staff.ManageEnterprises, s.importEnterprises, importEnterprisesOp)
+	route(http.MethodPost, "/admin/enterprise-bindings/:id/decide", staff.DecideBindings, s.decideBinding, decideBindingOp)
+	personal(http.MethodGet, "/admin/enterprise-bindings", staff.DecideBindings, s.listBindings, listBindingsOp)
+	personal(http.MethodGet, "/admin/objections", staff.DecideObjections, s.listObjections, listObjectionsOp)
+	route(http.MethodPost, "/admin/credit-records", staff.WriteCredit, s.createCreditRecord, createCreditRecordOp)
+	route(http.MethodPost, "/admin/objections/:id/decide", staff.DecideObjections, s.decideObjection, decideObjectionOp)
+	route(http.MethodPost, "/admin/benefit-programs", staff.ManageBenefits, s.createBenefitProgram, createBenefitProgramOp)
+	route(http.MethodGet, "/admin/enterprises", staff.ManageEnterprises, s.listEnterprises, listEnterprisesOp)
+	personal(http.MethodGet, "/admin/enterprises/:uscc", staff.ManageEnterprises, s.getEnterpriseAdmin, getEnterpriseAdminOp) // objections' texts
+	route(http.MethodGet, "/admin/credit-records", staff.WriteCredit, s.listCreditRecords, listCreditRecordsOp)
+	route(http.MethodGet, "/admin/benefit-programs", staff.ManageBenefits, s.listBenefitPrograms, listBenefitProgramsOp)
+	route(http.MethodGet, "/admin/benefit-programs/:id/matches", staff.ManageBenefits, s.listProgramMatches, listProgramMatchesOp)
+	route(http.MethodPost, "/admin/benefit-programs/:id/end", staff.ManageBenefits, s.endBenefitProgram, endBenefitProgramOp)
 
 	route(http.MethodPost, "/admin/notices", staff.WriteNotices, s.createNotice)
 	route(http.MethodGet, "/admin/notices", staff.ReadNotices, s.listNotices)
