@@ -253,6 +253,7 @@ func deref(t reflect.Type) reflect.Type {
 func customize(t reflect.Type, tag reflect.StructTag, s *openapi3.Schema, input bool) error {
 	if t.Kind() == reflect.Struct && t != timeType {
 		s.Required = requiredOf(t, input)
+		wrapRefs(t, s, input)
 		if t.Name() != "" {
 			return nil // a shared component: the referring field's tags are not its own
 		}
@@ -291,6 +292,32 @@ func customize(t reflect.Type, tag reflect.StructTag, s *openapi3.Schema, input 
 		applyRules(strings.TrimPrefix(items, ","), s.Items.Value)
 	}
 	return nil
+}
+
+// wrapRefs states what a $ref cannot: a property whose schema is a shared
+// component gets its field's doc as its description and, in a response,
+// nullable when the field is a pointer the server sends as null (no
+// omitempty), each as {allOf: [$ref], ...}.
+func wrapRefs(t reflect.Type, s *openapi3.Schema, input bool) {
+	for _, f := range reflect.VisibleFields(t) {
+		if !f.IsExported() || f.Anonymous {
+			continue
+		}
+		name := check.JSONName(f)
+		p := s.Properties[name]
+		if p == nil || !strings.HasPrefix(p.Ref, "#/components/schemas/") {
+			continue
+		}
+		_, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+		null := !input && f.Type.Kind() == reflect.Pointer && !strings.Contains(","+opts+",", ",omitempty,")
+		doc := f.Tag.Get("doc")
+		if !null && doc == "" {
+			continue
+		}
+		s.Properties[name] = &openapi3.SchemaRef{Value: &openapi3.Schema{
+			AllOf: openapi3.SchemaRefs{openapi3.NewSchemaRef(p.Ref, nil)}, Nullable: null, Description: doc,
+		}}
+	}
 }
 
 func example(v string, s *openapi3.Schema) any {

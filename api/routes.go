@@ -106,12 +106,12 @@ func (s *Server) routes() {
 	me.GET("/notices/:id", s.getNotice)
 	me.POST("/notices/:id/ack", s.ackNotice)
 
-	me.GET("/surveys", s.listSurveys)
-	me.GET("/surveys/:id", s.getSurvey)
-	me.POST("/surveys/:id/attempts", s.startAttempt)
-	me.GET("/attempts/:id", s.getAttempt)
-	me.POST("/attempts/:id/submit", s.submitAttempt) // a repeat with the same answers answers the stored result
-	me.POST("/surveys/:id/responses", s.submitResponse)
+	mine(http.MethodGet, "/surveys", s.listSurveys, listSurveysOp)
+	mine(http.MethodGet, "/surveys/:id", s.getSurvey, getSurveyOp)
+	mine(http.MethodPost, "/surveys/:id/attempts", s.startAttempt, startAttemptOp)
+	mine(http.MethodGet, "/attempts/:id", s.getAttempt, getAttemptOp)
+	mine(http.MethodPost, "/attempts/:id/submit", s.submitAttempt, submitAttemptOp) // a repeat with the same answers answers the stored result
+	mine(http.MethodPost, "/surveys/:id/responses", s.submitResponse, submitResponseOp)
 
 	me.POST("/requests/photos", s.uploadRequestPhoto)
 	me.POST("/requests", s.submitRequest)
@@ -208,20 +208,20 @@ func (s *Server) routes() {
 	route(http.MethodGet, "/admin/notices/:id/stats", staff.ReadNotices, s.noticeStats)
 	route(http.MethodGet, "/admin/wechat/templates", staff.WriteNotices, s.listWeChatTemplates)
 
-	route(http.MethodGet, "/admin/questions", staff.ReadSurveys, s.listQuestions)
+	route(http.MethodGet, "/admin/questions", staff.ReadSurveys, s.listQuestions, listQuestionsOp)
 	route(http.MethodPost, "/admin/questions", staff.WriteSurveys, s.createQuestions)
 	route(http.MethodPatch, "/admin/questions/:id", staff.WriteSurveys, s.updateQuestion)
-	route(http.MethodPost, "/admin/questions/:id/retire", staff.WriteSurveys, s.retireQuestion)
-	route(http.MethodGet, "/admin/surveys", staff.ReadSurveys, s.listAdminSurveys)
+	route(http.MethodPost, "/admin/questions/:id/retire", staff.WriteSurveys, s.retireQuestion, retireQuestionOp)
+	route(http.MethodGet, "/admin/surveys", staff.ReadSurveys, s.listAdminSurveys, listAdminSurveysOp)
 	route(http.MethodPost, "/admin/surveys", staff.WriteSurveys, s.createSurvey)
-	route(http.MethodGet, "/admin/surveys/:id", staff.ReadSurveys, s.getAdminSurvey)
+	route(http.MethodGet, "/admin/surveys/:id", staff.ReadSurveys, s.getAdminSurvey, getAdminSurveyOp)
 	route(http.MethodPatch, "/admin/surveys/:id", staff.WriteSurveys, s.updateSurvey)
-	route(http.MethodPost, "/admin/surveys/:id/publish", staff.WriteSurveys, s.publishSurvey)
-	route(http.MethodPost, "/admin/surveys/:id/close", staff.WriteSurveys, s.closeSurvey)
-	personal(http.MethodGet, "/admin/surveys/:id/stats", staff.ReadSurveys, s.surveyStats) // shows text answers
-	personal(http.MethodGet, "/admin/surveys/:id/responses", staff.ReadSurveys, s.exportResponses)
-	personal(http.MethodGet, "/admin/surveys/:id/missing", staff.ReadSurveys, s.missingDeclarations)
-	route(http.MethodPost, "/admin/surveys/:id/remind", staff.WriteSurveys, s.remindMissing)
+	route(http.MethodPost, "/admin/surveys/:id/publish", staff.WriteSurveys, s.publishSurvey, publishSurveyOp)
+	route(http.MethodPost, "/admin/surveys/:id/close", staff.WriteSurveys, s.closeSurvey, closeSurveyOp)
+	personal(http.MethodGet, "/admin/surveys/:id/stats", staff.ReadSurveys, s.surveyStats, surveyStatsOp) // shows text answers
+	personal(http.MethodGet, "/admin/surveys/:id/responses", staff.ReadSurveys, s.exportResponses, exportResponsesOp)
+	personal(http.MethodGet, "/admin/surveys/:id/missing", staff.ReadSurveys, s.missingDeclarations, missingDeclarationsOp)
+	route(http.MethodPost, "/admin/surveys/:id/remind", staff.WriteSurveys, s.remindMissing, remindMissingOp)
 
 	// Requests show residents' descriptions, addresses and photos: every
 	// read of them is audited.

@@ -106,8 +106,8 @@ func (n *NewCreditRecord) Validate(now time.Time) error {
 // RecordResult is a written credit record and the rating it produced.
 type RecordResult struct {
 	CreditRecord
-	USCC   string  `json:"uscc"`
-	Rating *Rating `json:"rating" doc:"the rating produced at once by this record (the current one on a repeat)"`
+	USCC   string `json:"uscc"`
+	Rating Rating `json:"rating" doc:"the rating produced at once by this record (the current one on a repeat)"`
 }
 
 // Record writes a credit record for the member's department and re-rates
@@ -154,7 +154,7 @@ func (s *Service) Record(ctx context.Context, by *staff.Member, n NewCreditRecor
 			if err != nil {
 				return err
 			}
-			res = &RecordResult{CreditRecord: *prev, USCC: e.USCC, Rating: r}
+			res = &RecordResult{CreditRecord: *prev, USCC: e.USCC, Rating: *r}
 			staff.AuditDetail(ctx, "credit record "+strconv.FormatInt(prev.ID, 10)+" for "+e.USCC+" (repeat)")
 			return nil
 		}
@@ -181,7 +181,7 @@ func (s *Service) Record(ctx context.Context, by *staff.Member, n NewCreditRecor
 		if err != nil {
 			return err
 		}
-		res, created = &RecordResult{CreditRecord: rec, USCC: e.USCC, Rating: r}, true
+		res, created = &RecordResult{CreditRecord: rec, USCC: e.USCC, Rating: *r}, true
 		staff.AuditTarget(ctx, "credit-records", strconv.FormatInt(rec.ID, 10))
 		staff.AuditDetail(ctx, "credit record "+strconv.FormatInt(rec.ID, 10)+" for "+e.USCC)
 		return nil

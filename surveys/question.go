@@ -28,16 +28,24 @@ import (
 // answers; questionnaires and declarations may also use text, number and
 // rating, which have none.
 const (
-	Single = "single"
-	Multi  = "multi"
-	Judge  = "judge"
-	Text   = "text"
-	Number = "number"
-	Rating = "rating"
+	Single QuestionType = "single"
+	Multi  QuestionType = "multi"
+	Judge  QuestionType = "judge"
+	Text   QuestionType = "text"
+	Number QuestionType = "number"
+	Rating QuestionType = "rating"
 )
 
+// QuestionType is how a question is answered.
+type QuestionType string
+
+// Enum lists the question types.
+func (QuestionType) Enum() []string {
+	return []string{string(Single), string(Multi), string(Judge), string(Text), string(Number), string(Rating)}
+}
+
 var (
-	questionTypes = []string{Single, Multi, Judge, Text, Number, Rating}
+	questionTypes = []QuestionType{Single, Multi, Judge, Text, Number, Rating}
 	judgeOptions  = []string{"对", "错"}
 	ratingOptions = []string{"1", "2", "3", "4", "5"}
 )
@@ -52,20 +60,20 @@ const maxImport = 500
 // Answer and Explanation never leave the server for residents before they
 // submit.
 type Question struct {
-	ID           int64      `json:"id,string"`
-	DepartmentID *int64     `json:"department_id,string"`
-	SourceKey    *string    `json:"-"`
-	Type         string     `json:"type"`
-	Stem         string     `json:"stem"`
-	Options      []string   `json:"options" gorm:"serializer:json"`
-	Answer       []string   `json:"answer" gorm:"serializer:json"`
-	Explanation  string     `json:"explanation"`
-	Article      string     `json:"article"`
-	Tags         []string   `json:"tags" gorm:"serializer:json"`
-	CreatedBy    *int64     `json:"-"`
-	RetiredAt    *time.Time `json:"retired_at"`
-	CreatedAt    time.Time  `json:"created_at"`
-	UpdatedAt    time.Time  `json:"updated_at"`
+	ID           int64        `json:"id,string"`
+	DepartmentID *int64       `json:"department_id,string" doc:"null for the starter bank, shared by every department"`
+	SourceKey    *string      `json:"-"`
+	Type         QuestionType `json:"type"`
+	Stem         string       `json:"stem"`
+	Options      []string     `json:"options" gorm:"serializer:json"`
+	Answer       []string     `json:"answer" gorm:"serializer:json"`
+	Explanation  string       `json:"explanation"`
+	Article      string       `json:"article"`
+	Tags         []string     `json:"tags" gorm:"serializer:json"`
+	CreatedBy    *int64       `json:"-"`
+	RetiredAt    *time.Time   `json:"retired_at" doc:"When the question was retired: offered for no new survey; surveys that have it keep it."`
+	CreatedAt    time.Time    `json:"created_at"`
+	UpdatedAt    time.Time    `json:"updated_at"`
 }
 
 // TableName maps Question to its table.
@@ -73,13 +81,13 @@ func (Question) TableName() string { return "survey_questions" }
 
 // NewQuestion is a question to add to the bank or to a questionnaire.
 type NewQuestion struct {
-	Type        string   `json:"type"`
-	Stem        string   `json:"stem"`
-	Options     []string `json:"options"`
-	Answer      []string `json:"answer"`
-	Explanation string   `json:"explanation"`
-	Article     string   `json:"article"`
-	Tags        []string `json:"tags"`
+	Type        QuestionType `json:"type"`
+	Stem        string       `json:"stem"`
+	Options     []string     `json:"options"`
+	Answer      []string     `json:"answer"`
+	Explanation string       `json:"explanation"`
+	Article     string       `json:"article"`
+	Tags        []string     `json:"tags"`
 }
 
 // normalize fills the fixed options of judge and rating questions and
@@ -299,7 +307,7 @@ func ParseQuestionsCSV(r io.Reader) ([]NewQuestion, error) {
 			return nil, apperr.Field("items", fmt.Sprintf("一次最多导入 %d 道题", maxImport))
 		}
 		out = append(out, NewQuestion{
-			Type: get(rec, "type"), Stem: get(rec, "stem"), Options: list(get(rec, "options")),
+			Type: QuestionType(get(rec, "type")), Stem: get(rec, "stem"), Options: list(get(rec, "options")),
 			Answer: list(get(rec, "answer")), Explanation: get(rec, "explanation"),
 			Article: get(rec, "article"), Tags: list(get(rec, "tags")),
 		})
