@@ -210,7 +210,7 @@ func (s *Server) routes() {
 
 	route(http.MethodGet, "/admin/questions", staff.ReadSurveys, s.listQuestions, listQuestionsOp)
 	route(http.MethodPost, "/admin/questions", staff.WriteSurveys, s.createQuestions)
-	route(http.MethodPatch, "/admin/questions/:id", staff.WriteSurveys, s.updateQuestion)
+	route(http.MethodPatch, "/admin/questions/:id", staff.WriteSurveys, s.updateQuestion, updateQuestionOp)
 	route(http.MethodPost, "/admin/questions/:id/retire", staff.WriteSurveys, s.retireQuestion, retireQuestionOp)
 	route(http.MethodGet, "/admin/surveys", staff.ReadSurveys, s.listAdminSurveys, listAdminSurveysOp)
 	route(http.MethodPost, "/admin/surveys", staff.WriteSurveys, s.createSurvey)

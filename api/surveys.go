@@ -449,6 +449,17 @@ func (s *Server) listQuestions(c *gin.Context) {
 	c.JSON(http.StatusOK, newIDPage(items, next))
 }
 
+var updateQuestionOp = op{
+	Tag:     "admin-surveys",
+	Summary: "Edit a bank question",
+	Description: "Staff with surveys.write. The body is the whole question (as on create) and replaces it. A question of another " +
+		"department is 404; a starter-bank question is 403 (a superadmin's to edit); a retired one, or one in use (answered, or " +
+		"used by a published survey: past answers keep their meaning), is 409 — retire it and write a new one.",
+	Body:    surveys.NewQuestion{},
+	Replies: []reply{ok(surveys.Question{})},
+	Errors:  []int{http.StatusConflict},
+}
+
 func (s *Server) updateQuestion(c *gin.Context) {
 	var req surveys.NewQuestion
 	if err := bindJSON(c, &req); err != nil {
