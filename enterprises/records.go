@@ -16,7 +16,7 @@ import (
 type CreditRecordFilter struct {
 	USCC         string `form:"uscc" binding:"max=40" doc:"the enterprise's code (as typed: any case, spaces and hyphens ignored)"`
 	Kind         Kind   `form:"kind" doc:"record kind"`
-	DepartmentID int64  `form:"department_id" binding:"omitempty,gt=0" doc:"the recording department's ID (a department outside the member's scope lists nothing)"`
+	DepartmentID int64  `form:"department_id" binding:"omitempty,gt=0,lte=9007199254740991" doc:"the recording department's ID (a department outside the member's scope lists nothing)"`
 	CaseRef      string `form:"case_ref" binding:"max=128" doc:"case reference, exact"`
 	After        int64  `form:"-"`
 	Limit        int    `form:"-"`
