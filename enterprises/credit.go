@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -54,6 +55,10 @@ type NewCreditRecord struct {
 	Note       string    `json:"note" binding:"max=1000"`
 }
 
+// maxCaseKey is the case_key column's size (VARCHAR(128)): a case
+// reference's key (text.Key) must fit it.
+const maxCaseKey = 128
+
 // clockSkew is how far in the future an occurrence time may lie (clients'
 // clocks drift); such a time is taken as now.
 const clockSkew = 5 * time.Minute
@@ -80,8 +85,12 @@ func (n *NewCreditRecord) Validate(now time.Time) error {
 	// Microseconds are what both databases keep: a repeat compares equal.
 	n.OccurredAt = n.OccurredAt.UTC().Truncate(time.Microsecond)
 	checkText(fields, "case_ref", &n.CaseRef, false)
-	if text.Key(n.CaseRef) == "" {
+	switch k := text.Key(n.CaseRef); {
+	case k == "":
 		n.CaseRef = "" // only format characters: no case
+	case utf8.RuneCountInString(k) > maxCaseKey:
+		// NFKC may lengthen a reference the tag let through.
+		fields["case_ref"] = fmt.Sprintf("规范化后不能超过 %d 字", maxCaseKey)
 	}
 	checkText(fields, "note", &n.Note, true)
 	if len(fields) == 0 {
