@@ -266,7 +266,7 @@ func customize(t reflect.Type, tag reflect.StructTag, s *openapi3.Schema, input 
 		ss.SetSchema(s) // a value type (a patch's patch.Null, notify.IDs): its field's tags apply as to a scalar
 	} else if t.Kind() == reflect.Struct && t != timeType {
 		s.Required = requiredOf(t, input)
-		wrapRefs(t, s)
+		wrapRefs(t, s, input)
 		if t.Name() != "" {
 			return nil // a shared component: the referring field's tags are not its own
 		}
@@ -339,28 +339,29 @@ func customize(t reflect.Type, tag reflect.StructTag, s *openapi3.Schema, input 
 	return nil
 }
 
-// wrapRefs gives a struct's properties that refer to another component
-// what a $ref cannot carry beside it: the field's doc, and nullable for a
-// pointer the server sends as null (one without omitempty).
-func wrapRefs(t reflect.Type, s *openapi3.Schema) {
-	for i := range t.NumField() {
-		f := t.Field(i)
-		name := check.JSONName(f)
-		if f.IsExported() && f.Anonymous && name == f.Name && deref(f.Type).Kind() == reflect.Struct {
-			wrapRefs(deref(f.Type), s) // promoted fields, as encoding/json sees them
+// wrapRefs states what a $ref cannot: a property whose schema is a shared
+// component gets its field's doc as its description and, in a response,
+// nullable when the field is a pointer the server sends as null (no
+// omitempty), each as {allOf: [$ref], ...}.
+func wrapRefs(t reflect.Type, s *openapi3.Schema, input bool) {
+	for _, f := range reflect.VisibleFields(t) {
+		if !f.IsExported() || f.Anonymous {
 			continue
 		}
+		name := check.JSONName(f)
 		p := s.Properties[name]
-		if !f.IsExported() || f.Anonymous || p == nil || !strings.HasPrefix(p.Ref, "#/") {
+		if p == nil || !strings.HasPrefix(p.Ref, "#/components/schemas/") {
 			continue
 		}
 		_, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
-		nullable := f.Type.Kind() == reflect.Pointer && !strings.Contains(","+opts+",", ",omitempty,")
-		if doc := f.Tag.Get("doc"); nullable || doc != "" {
-			s.Properties[name] = &openapi3.SchemaRef{Value: &openapi3.Schema{
-				AllOf: openapi3.SchemaRefs{p}, Nullable: nullable, Description: doc,
-			}}
+		null := !input && f.Type.Kind() == reflect.Pointer && !strings.Contains(","+opts+",", ",omitempty,")
+		doc := f.Tag.Get("doc")
+		if !null && doc == "" {
+			continue
 		}
+		s.Properties[name] = &openapi3.SchemaRef{Value: &openapi3.Schema{
+			AllOf: openapi3.SchemaRefs{openapi3.NewSchemaRef(p.Ref, nil)}, Nullable: null, Description: doc,
+		}}
 	}
 }
 

@@ -56,7 +56,7 @@ func (s *Server) routes() {
 	open(http.MethodGet, "/regions", s.listRegions, listRegionsOp)
 	open(http.MethodGet, "/config", s.getClientConfig, getClientConfigOp) // what the mini program needs of the configuration
 	open(http.MethodGet, "/points/rules", s.listRules, listRulesOp)
-	v1.GET("/enterprises/:uscc/rating", s.publicRating)
+	open(http.MethodGet, "/enterprises/:uscc/rating", s.publicRating, publicRatingOp)
 	open(http.MethodGet, "/requests/public", s.listPublicRequests, listPublicRequestsOp)
 	v1.GET("/requests/categories", s.listRequestCategories)
 	// WeChat's message push (content-check verdicts), signed with PushToken,
@@ -96,25 +96,25 @@ func (s *Server) routes() {
 	mine(http.MethodGet, "/redemptions", s.listRedemptions, listRedemptionsOp)
 	mine(http.MethodPost, "/redemptions/:id/cancel", s.cancelRedemption, cancelRedemptionOp)
 
-	me.POST("/enterprises/bindings", s.requestBinding)
-	me.GET("/me/enterprises", s.myEnterprises)
-	me.GET("/enterprises/:uscc", s.getEnterprise)
-	me.POST("/enterprises/:uscc/objections", s.createObjection)
-	me.GET("/enterprises/:uscc/objections", s.listEnterpriseObjections) // the caller's own
-	me.GET("/me/objections", s.listMyObjections)
-	me.GET("/enterprises/:uscc/benefits", s.enterpriseBenefits)
+	mine(http.MethodPost, "/enterprises/bindings", s.requestBinding, requestBindingOp)
+	mine(http.MethodGet, "/me/enterprises", s.myEnterprises, myEnterprisesOp)
+	mine(http.MethodGet, "/enterprises/:uscc", s.getEnterprise, getEnterpriseOp)
+	mine(http.MethodPost, "/enterprises/:uscc/objections", s.createObjection, createObjectionOp)
+	mine(http.MethodGet, "/enterprises/:uscc/objections", s.listEnterpriseObjections, listEnterpriseObjectionsOp) // the caller's own
+	mine(http.MethodGet, "/me/objections", s.listMyObjections, listMyObjectionsOp)
+	mine(http.MethodGet, "/enterprises/:uscc/benefits", s.enterpriseBenefits, enterpriseBenefitsOp)
 
 	mine(http.MethodGet, "/notices", s.listInbox, listInboxOp)
 	mine(http.MethodGet, "/notices/unread-count", s.unreadCount, unreadCountOp)
 	mine(http.MethodGet, "/notices/:id", s.getNotice, getNoticeOp)
 	mine(http.MethodPost, "/notices/:id/ack", s.ackNotice, ackNoticeOp)
 
-	me.GET("/surveys", s.listSurveys)
-	me.GET("/surveys/:id", s.getSurvey)
-	me.POST("/surveys/:id/attempts", s.startAttempt)
-	me.GET("/attempts/:id", s.getAttempt)
-	me.POST("/attempts/:id/submit", s.submitAttempt) // a repeat with the same answers answers the stored result
-	me.POST("/surveys/:id/responses", s.submitResponse)
+	mine(http.MethodGet, "/surveys", s.listSurveys, listSurveysOp)
+	mine(http.MethodGet, "/surveys/:id", s.getSurvey, getSurveyOp)
+	mine(http.MethodPost, "/surveys/:id/attempts", s.startAttempt, startAttemptOp)
+	mine(http.MethodGet, "/attempts/:id", s.getAttempt, getAttemptOp)
+	mine(http.MethodPost, "/attempts/:id/submit", s.submitAttempt, submitAttemptOp) // a repeat with the same answers answers the stored result
+	mine(http.MethodPost, "/surveys/:id/responses", s.submitResponse, submitResponseOp)
 
 	me.POST("/requests/photos", s.uploadRequestPhoto)
 	me.POST("/requests", s.submitRequest)
@@ -186,20 +186,20 @@ func (s *Server) routes() {
 	route(http.MethodPost, "/admin/rewards/:id/image", staff.ManageRewards, s.uploadRewardImage, uploadRewardImageOp)
 	route(http.MethodPost, "/admin/redemptions/verify", staff.VerifyVouchers, s.verifyVoucher, verifyVoucherOp)
 
-	route(http.MethodPost, "/admin/enterprises", staff.ManageEnterprises, s.createEnterprise)
-	route(http.MethodPost, "/admin/enterprises/import", staff.ManageEnterprises, s.importEnterprises)
-	route(http.MethodPost, "/admin/enterprise-bindings/:id/decide", staff.DecideBindings, s.decideBinding)
-	personal(http.MethodGet, "/admin/enterprise-bindings", staff.DecideBindings, s.listBindings)
-	personal(http.MethodGet, "/admin/objections", staff.DecideObjections, s.listObjections)
-	route(http.MethodPost, "/admin/credit-records", staff.WriteCredit, s.createCreditRecord)
-	route(http.MethodPost, "/admin/objections/:id/decide", staff.DecideObjections, s.decideObjection)
-	route(http.MethodPost, "/admin/benefit-programs", staff.ManageBenefits, s.createBenefitProgram)
-	route(http.MethodGet, "/admin/enterprises", staff.ManageEnterprises, s.listEnterprises)
-	personal(http.MethodGet, "/admin/enterprises/:uscc", staff.ManageEnterprises, s.getEnterpriseAdmin) // objections' texts
-	route(http.MethodGet, "/admin/credit-records", staff.WriteCredit, s.listCreditRecords)
-	route(http.MethodGet, "/admin/benefit-programs", staff.ManageBenefits, s.listBenefitPrograms)
-	route(http.MethodGet, "/admin/benefit-programs/:id/matches", staff.ManageBenefits, s.listProgramMatches)
-	route(http.MethodPost, "/admin/benefit-programs/:id/end", staff.ManageBenefits, s.endBenefitProgram)
+	route(http.MethodPost, "/admin/enterprises", staff.ManageEnterprises, s.createEnterprise, createEnterpriseOp)
+	route(http.MethodPost, "/admin/enterprises/import", staff.ManageEnterprises, s.importEnterprises, importEnterprisesOp)
+	route(http.MethodPost, "/admin/enterprise-bindings/:id/decide", staff.DecideBindings, s.decideBinding, decideBindingOp)
+	personal(http.MethodGet, "/admin/enterprise-bindings", staff.DecideBindings, s.listBindings, listBindingsOp)
+	personal(http.MethodGet, "/admin/objections", staff.DecideObjections, s.listObjections, listObjectionsOp)
+	route(http.MethodPost, "/admin/credit-records", staff.WriteCredit, s.createCreditRecord, createCreditRecordOp)
+	route(http.MethodPost, "/admin/objections/:id/decide", staff.DecideObjections, s.decideObjection, decideObjectionOp)
+	route(http.MethodPost, "/admin/benefit-programs", staff.ManageBenefits, s.createBenefitProgram, createBenefitProgramOp)
+	route(http.MethodGet, "/admin/enterprises", staff.ManageEnterprises, s.listEnterprises, listEnterprisesOp)
+	personal(http.MethodGet, "/admin/enterprises/:uscc", staff.ManageEnterprises, s.getEnterpriseAdmin, getEnterpriseAdminOp) // objections' texts
+	route(http.MethodGet, "/admin/credit-records", staff.WriteCredit, s.listCreditRecords, listCreditRecordsOp)
+	route(http.MethodGet, "/admin/benefit-programs", staff.ManageBenefits, s.listBenefitPrograms, listBenefitProgramsOp)
+	route(http.MethodGet, "/admin/benefit-programs/:id/matches", staff.ManageBenefits, s.listProgramMatches, listProgramMatchesOp)
+	route(http.MethodPost, "/admin/benefit-programs/:id/end", staff.ManageBenefits, s.endBenefitProgram, endBenefitProgramOp)
 
 	route(http.MethodPost, "/admin/notices", staff.WriteNotices, s.createNotice)
 	route(http.MethodGet, "/admin/notices", staff.ReadNotices, s.listNotices, listNoticesOp)
@@ -213,20 +213,20 @@ func (s *Server) routes() {
 	route(http.MethodGet, "/admin/notices/:id/stats", staff.ReadNotices, s.noticeStats, noticeStatsOp)
 	route(http.MethodGet, "/admin/wechat/templates", staff.WriteNotices, s.listWeChatTemplates, listWeChatTemplatesOp)
 
-	route(http.MethodGet, "/admin/questions", staff.ReadSurveys, s.listQuestions)
+	route(http.MethodGet, "/admin/questions", staff.ReadSurveys, s.listQuestions, listQuestionsOp)
 	route(http.MethodPost, "/admin/questions", staff.WriteSurveys, s.createQuestions)
-	route(http.MethodPatch, "/admin/questions/:id", staff.WriteSurveys, s.updateQuestion)
-	route(http.MethodPost, "/admin/questions/:id/retire", staff.WriteSurveys, s.retireQuestion)
-	route(http.MethodGet, "/admin/surveys", staff.ReadSurveys, s.listAdminSurveys)
+	route(http.MethodPatch, "/admin/questions/:id", staff.WriteSurveys, s.updateQuestion, updateQuestionOp)
+	route(http.MethodPost, "/admin/questions/:id/retire", staff.WriteSurveys, s.retireQuestion, retireQuestionOp)
+	route(http.MethodGet, "/admin/surveys", staff.ReadSurveys, s.listAdminSurveys, listAdminSurveysOp)
 	route(http.MethodPost, "/admin/surveys", staff.WriteSurveys, s.createSurvey)
-	route(http.MethodGet, "/admin/surveys/:id", staff.ReadSurveys, s.getAdminSurvey)
+	route(http.MethodGet, "/admin/surveys/:id", staff.ReadSurveys, s.getAdminSurvey, getAdminSurveyOp)
 	route(http.MethodPatch, "/admin/surveys/:id", staff.WriteSurveys, s.updateSurvey)
-	route(http.MethodPost, "/admin/surveys/:id/publish", staff.WriteSurveys, s.publishSurvey)
-	route(http.MethodPost, "/admin/surveys/:id/close", staff.WriteSurveys, s.closeSurvey)
-	personal(http.MethodGet, "/admin/surveys/:id/stats", staff.ReadSurveys, s.surveyStats) // shows text answers
-	personal(http.MethodGet, "/admin/surveys/:id/responses", staff.ReadSurveys, s.exportResponses)
-	personal(http.MethodGet, "/admin/surveys/:id/missing", staff.ReadSurveys, s.missingDeclarations)
-	route(http.MethodPost, "/admin/surveys/:id/remind", staff.WriteSurveys, s.remindMissing)
+	route(http.MethodPost, "/admin/surveys/:id/publish", staff.WriteSurveys, s.publishSurvey, publishSurveyOp)
+	route(http.MethodPost, "/admin/surveys/:id/close", staff.WriteSurveys, s.closeSurvey, closeSurveyOp)
+	personal(http.MethodGet, "/admin/surveys/:id/stats", staff.ReadSurveys, s.surveyStats, surveyStatsOp) // shows text answers
+	personal(http.MethodGet, "/admin/surveys/:id/responses", staff.ReadSurveys, s.exportResponses, exportResponsesOp)
+	personal(http.MethodGet, "/admin/surveys/:id/missing", staff.ReadSurveys, s.missingDeclarations, missingDeclarationsOp)
+	route(http.MethodPost, "/admin/surveys/:id/remind", staff.WriteSurveys, s.remindMissing, remindMissingOp)
 
 	// Requests show residents' descriptions, addresses and photos: every
 	// read of them is audited.

@@ -3269,7 +3269,7 @@ export interface components {
         };
         ActivityPatch: {
             /** @description who may see and join it; empty: every resident */
-            audience?: components["schemas"]["NoticeAudienceInput"] | null;
+            audience?: components["schemas"]["NoticeAudienceInput"];
             capacity?: number | null;
             /** @description a community of street, or empty */
             community?: string | null;
@@ -3651,6 +3651,12 @@ export interface components {
              */
             links_expire_at?: string;
         };
+        AnswersRequestInput: {
+            /** @description Question ID → the chosen option strings as shown (any order); a text or number question takes one string. */
+            answers: {
+                [key: string]: string[];
+            };
+        };
         AppealDecisionInput: {
             /** @description true gives the points back */
             approve: boolean;
@@ -3697,6 +3703,18 @@ export interface components {
              * @example mock-phone:13812345678
              */
             code: string;
+        };
+        BindingRequestInput: {
+            /**
+             * @example agent
+             * @enum {string}
+             */
+            role: "legal_rep" | "agent";
+            /**
+             * @description the enterprise's unified social credit code
+             * @example 914403001922038216
+             */
+            uscc: string;
         };
         CancelActivityInput: {
             /** @description kept for staff; never sent to residents */
@@ -3748,6 +3766,31 @@ export interface components {
              */
             name: string;
         };
+        CreditRecordRequestInput: {
+            /**
+             * @description the case's reference (the decision's document number); one case, one record per enterprise and kind
+             * @example 深福市监罚〔2026〕12号
+             */
+            case_ref?: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339; default: the severity's publication period from occurred_at
+             */
+            expires_at?: string;
+            /** @enum {string} */
+            kind: "penalty" | "commitment_breach" | "arrears" | "complaint" | "honor" | "tax_grade";
+            note?: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339, not in the future
+             * @example 2026-01-15T09:00:00+08:00
+             */
+            occurred_at: string;
+            /** @enum {string} */
+            severity: "minor" | "general" | "serious";
+            /** @example 914403001922038216 */
+            uscc: string;
+        };
         Dashboard: {
             appeals: components["schemas"]["DashboardQueue"] | null;
             bindings: components["schemas"]["DashboardQueue"] | null;
@@ -3781,298 +3824,518 @@ export interface components {
             /** @description the first five */
             items: components["schemas"]["DashboardItem"][];
         };
+        DecideRequestInput: {
+            /** @description true approves, false rejects */
+            approve: boolean;
+        };
         Enterprise: {
-            /** @description ID (decimal string) */
+            /** Format: date-time */
+            created_at: string;
+            /** @enum {string} */
+            grade: "A" | "B" | "C" | "D";
+            /** @description ID (a decimal string) */
             id: string;
-            uscc: string;
-            name: string;
             industry: string;
-            street: string;
-            grade: string;
-            score: number | null;
             model_version: string;
+            name: string;
             /** Format: date-time */
             rated_at: string | null;
-            /** Format: date-time */
-            valid_until: string | null;
-            /** Format: date-time */
-            created_at: string;
+            score: number | null;
+            street: string;
             /** Format: date-time */
             updated_at: string;
-        };
-        EnterpriseAdminDetail: components["schemas"]["Enterprise"] & {
-            /** @description the credit records counted in the current rating */
-            factors: components["schemas"]["EnterpriseFactor"][];
-            /** @description ratings, newest first, at most 50 */
-            history: {
-                /** @description ID (decimal string) */
-                id: string;
-                model_version: string;
-                score: number;
-                grade: string;
-                /** @enum {string} */
-                cause: "created" | "record" | "objection" | "due";
-                /** Format: date-time */
-                rated_at: string;
-                /** Format: date-time */
-                valid_until: string;
-            }[];
-            bindings: {
-                /** @description members bound */
-                approved: number;
-                /** @description binding requests waiting */
-                pending: number;
-            };
-            /** @description the latest 50 objections to its credit records, newest first */
-            objections: {
-                /** @description ID (decimal string) */
-                id: string;
-                /** @description the disputed credit record's ID */
-                factor_id: string;
-                /** @description ID (decimal string) */
-                resident_id: string;
-                /** @description empty once the resident deleted their account */
-                reason: string;
-                /** @enum {string} */
-                status: "pending" | "approved" | "rejected";
-                /** Format: date-time */
-                decided_at: string | null;
-                /** @description the officer's reason for the decision, shown to the objector in the app (never pushed); empty while pending */
-                decision_reason: string;
-                /** Format: date-time */
-                created_at: string;
-            }[];
-        };
-        EnterpriseBenefitCriteria: {
-            /**
-             * @description worst grade that still qualifies (B: A and B)
-             * @enum {string}
-             */
-            min_grade: "A" | "B" | "C" | "D";
-            /** @description empty: any industry */
-            industries: string[];
-            /** @description empty: any street (not allowed for street-scoped staff, who must name streets inside their scope) */
-            streets: string[];
-        };
-        EnterpriseBenefitCriteriaInput: {
-            /**
-             * @description worst grade that still qualifies (B: A and B)
-             * @enum {string}
-             */
-            min_grade: "A" | "B" | "C" | "D";
-            /** @description empty: any industry */
-            industries?: string[];
-            /** @description empty: any street (not allowed for street-scoped staff, who must name streets inside their scope) */
-            streets?: string[];
-        };
-        EnterpriseBenefitMatch: {
-            /** @description ID (decimal string) */
-            id: string;
             uscc: string;
-            name: string;
-            industry: string;
-            street: string;
-            /** @description the enterprise's current grade */
-            grade: string;
             /** Format: date-time */
-            matched_at: string;
-            /**
-             * Format: date-time
-             * @description when its notice went out to the members bound at the time (if any); null: not yet, or never (program ended first)
-             */
-            notified_at: string | null;
+            valid_until: string | null;
         };
-        EnterpriseBenefitProgram: {
-            /** @description ID (decimal string) */
-            id: string;
-            name: string;
-            criteria: components["schemas"]["EnterpriseBenefitCriteria"];
-            notice: string;
-            department_id: string | null;
+        EnterpriseAdminDetail: {
+            bindings: components["schemas"]["EnterpriseBindingCounts"];
             /** Format: date-time */
             created_at: string;
+            /** @description the credit records counted in the current rating */
+            factors: components["schemas"]["EnterpriseFactor"][];
+            /** @enum {string} */
+            grade: "A" | "B" | "C" | "D";
+            /** @description ratings, newest first, at most 50 */
+            history: components["schemas"]["EnterpriseHistoryEntry"][];
+            /** @description ID (a decimal string) */
+            id: string;
+            industry: string;
+            model_version: string;
+            name: string;
+            /** @description the latest 50 objections to its credit records, newest first */
+            objections: components["schemas"]["EnterpriseObjection"][];
+            /** Format: date-time */
+            rated_at: string | null;
+            score: number | null;
+            street: string;
+            /** Format: date-time */
+            updated_at: string;
+            uscc: string;
+            /** Format: date-time */
+            valid_until: string | null;
+        };
+        EnterpriseBenefitProgram: {
+            /** Format: date-time */
+            created_at: string;
+            criteria: components["schemas"]["EnterpriseCriteria"];
+            /** @description ID (a decimal string) */
+            department_id: string | null;
             /**
              * Format: date-time
              * @description when the program was ended (POST /admin/benefit-programs/{id}/end); null while it runs
              */
             ended_at: string | null;
-        };
-        EnterpriseBenefitProgramListed: components["schemas"]["EnterpriseBenefitProgram"] & {
-            /** @description enterprises it matched, of the caller's streets */
-            matched: number;
-            /** @description of those, whose notice has gone out (to the members bound at the time, if any) */
-            notified: number;
+            /** @description ID (a decimal string) */
+            id: string;
+            name: string;
+            notice: string;
         };
         EnterpriseBinding: {
-            /** @description ID (decimal string) */
-            id: string;
-            /** @description ID (decimal string) */
-            resident_id: string;
-            uscc: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            decided_at: string | null;
             enterprise_name: string;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @description ID (a decimal string) */
+            resident_id: string;
             /** @enum {string} */
             role: "legal_rep" | "agent";
             /** @enum {string} */
             status: "pending" | "approved" | "rejected";
-            /** Format: date-time */
-            decided_at: string | null;
-            /** Format: date-time */
-            created_at: string;
+            uscc: string;
+        };
+        EnterpriseBindingCounts: {
+            /**
+             * Format: int64
+             * @description members bound
+             */
+            approved: number;
+            /**
+             * Format: int64
+             * @description binding requests waiting
+             */
+            pending: number;
         };
         EnterpriseCreditRecord: {
-            /** @description ID (decimal string) */
-            id: string;
-            kind: string;
-            severity: string;
-            /** Format: date-time */
-            occurred_at: string;
+            case_ref: string;
+            /** @description ID (a decimal string) */
+            department_id: string | null;
             /** Format: date-time */
             expires_at: string;
-            case_ref: string;
-            note: string;
-            department_id: string | null;
-            /** @description ID (decimal string) */
-            staff_id: string;
-            /** Format: date-time */
-            revoked_at: string | null;
-            /** Format: date-time */
-            recorded_at: string;
-        };
-        EnterpriseCreditRecordListed: components["schemas"]["EnterpriseCreditRecord"] & {
-            uscc: string;
-            enterprise_name: string;
-        };
-        /** @description a credit record as written, with its enterprise code and the rating it produced */
-        EnterpriseCreditRecordResult: components["schemas"]["EnterpriseCreditRecord"] & {
-            uscc: string;
-            /** @description the rating produced at once by this record */
-            rating: components["schemas"]["EnterpriseHistoryEntry"];
-        };
-        EnterpriseDetail: components["schemas"]["EnterpriseRating"] & {
-            industry: string;
-            street: string;
-            factors: components["schemas"]["EnterpriseFactor"][];
-            /** @description newest first, at most 50 */
-            history: components["schemas"]["EnterpriseHistoryEntry"][];
-            /** @description the caller's own objections to the enterprise's credit records, newest first (at most 50), each decided one with the officer's reason */
-            objections: {
-                /** @description ID (decimal string) */
-                id: string;
-                /** @description ID (decimal string) */
-                factor_id: string;
-                /** @description ID (decimal string) */
-                resident_id: string;
-                reason: string;
-                /** @enum {string} */
-                status: "pending" | "approved" | "rejected";
-                /** Format: date-time */
-                decided_at: string | null;
-                /** @description the officer's reason for the decision, shown to the objector in the app (never pushed); empty while pending */
-                decision_reason: string;
-                /** Format: date-time */
-                created_at: string;
-            }[];
-        };
-        /** @description One counted credit record; id is the credit record's ID (use it as factor_id in an objection). */
-        EnterpriseFactor: {
-            /** @description ID (decimal string) */
+            /** @description ID (a decimal string) */
             id: string;
             /** @enum {string} */
             kind: "penalty" | "commitment_breach" | "arrears" | "complaint" | "honor" | "tax_grade";
+            note: string;
+            /** Format: date-time */
+            occurred_at: string;
+            /** Format: date-time */
+            recorded_at: string;
+            /** Format: date-time */
+            revoked_at: string | null;
             /** @enum {string} */
             severity: "minor" | "general" | "serious";
+            /** @description ID (a decimal string) */
+            staff_id: string;
+        };
+        EnterpriseCriteria: {
+            /** @description empty: any industry; each counts once */
+            industries: string[];
+            /**
+             * @description worst grade that still qualifies (B: A and B)
+             * @example B
+             * @enum {string}
+             */
+            min_grade: "A" | "B" | "C" | "D";
+            /** @description empty: any street (not allowed for street-scoped staff, who must name streets inside their scope); each counts once */
+            streets: string[];
+        };
+        EnterpriseCriteriaInput: {
+            /** @description empty: any industry; each counts once */
+            industries?: string[] | null;
+            /**
+             * @description worst grade that still qualifies (B: A and B)
+             * @example B
+             * @enum {string}
+             */
+            min_grade: "A" | "B" | "C" | "D";
+            /** @description empty: any street (not allowed for street-scoped staff, who must name streets inside their scope); each counts once */
+            streets?: string[] | null;
+        };
+        EnterpriseDecisionInput: {
+            /** @description true upholds the objection: its credit record stops counting for good */
+            approve: boolean;
+            /** @description why, in words the objector reads in the app (the decision's notice is a fixed text and does not carry it); blank is 400 naming reason */
+            reason: string;
+        };
+        EnterpriseDetail: {
+            factors: components["schemas"]["EnterpriseFactor"][];
+            /** @enum {string} */
+            grade: "A" | "B" | "C" | "D";
+            /** @description newest first, at most 50 */
+            history: components["schemas"]["EnterpriseRating"][];
+            industry: string;
+            model_version: string;
+            name: string;
+            /** @description the caller's own objections to the enterprise's credit records, newest first (at most 50), each decided one with the officer's reason */
+            objections: components["schemas"]["EnterpriseObjection"][];
+            /** Format: date-time */
+            rated_at: string | null;
+            /** @description 0–100; null unless the caller may see it (members) */
+            score: number | null;
+            street: string;
+            uscc: string;
+            /** Format: date-time */
+            valid_until: string | null;
+        };
+        EnterpriseFactor: {
+            /** Format: date-time */
+            expires_at: string;
+            /** @description the credit record's ID (use it as factor_id in an objection) */
+            id: string;
+            /** @enum {string} */
+            kind: "penalty" | "commitment_breach" | "arrears" | "complaint" | "honor" | "tax_grade";
+            /** Format: date-time */
+            occurred_at: string;
             /** @description score change, negative for deductions */
             points: number;
             /** @description Chinese explanation for the enterprise, e.g. 行政处罚（一般），文号 …，扣 15 分 */
             reason: string;
             /** Format: date-time */
+            recorded_at: string;
+            /** @enum {string} */
+            severity: "minor" | "general" | "serious";
+        };
+        EnterpriseHistoryEntry: {
+            /** @enum {string} */
+            cause: "created" | "record" | "objection" | "due";
+            /** @enum {string} */
+            grade: "A" | "B" | "C" | "D";
+            /** @description ID (a decimal string) */
+            id: string;
+            model_version: string;
+            /** Format: date-time */
+            rated_at: string;
+            score: number;
+            /** Format: date-time */
+            valid_until: string;
+        };
+        EnterpriseImportResult: {
+            /** @description every line not registered, with its number (the header is line 1) */
+            errors: components["schemas"]["EnterpriseLineError"][];
+            /** @description lines registered */
+            imported: number;
+        };
+        EnterpriseLineError: {
+            /** @description the columns at fault (uscc, name, industry, street) and what is wrong with each, as details.fields of a 400; empty when the line as a whole is bad (CSV quoting, column count) */
+            fields: {
+                [key: string]: string;
+            };
+            line: number;
+            message: string;
+        };
+        EnterpriseListedCreditRecord: {
+            case_ref: string;
+            /** @description ID (a decimal string) */
+            department_id: string | null;
+            enterprise_name: string;
+            /** Format: date-time */
+            expires_at: string;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @enum {string} */
+            kind: "penalty" | "commitment_breach" | "arrears" | "complaint" | "honor" | "tax_grade";
+            note: string;
+            /** Format: date-time */
             occurred_at: string;
             /** Format: date-time */
             recorded_at: string;
             /** Format: date-time */
-            expires_at: string;
-        };
-        EnterpriseHistoryEntry: {
-            model_version: string;
-            score: number;
-            grade: string;
+            revoked_at: string | null;
             /** @enum {string} */
-            cause: "created" | "record" | "objection" | "due";
-            /** Format: date-time */
-            rated_at: string;
-            /** Format: date-time */
-            valid_until: string;
+            severity: "minor" | "general" | "serious";
+            /** @description ID (a decimal string) */
+            staff_id: string;
+            uscc: string;
         };
-        EnterpriseMine: components["schemas"]["EnterpriseRating"] & {
-            industry: string;
-            street: string;
-            /** @enum {string} */
-            role: "legal_rep" | "agent";
-            /** @description ID (decimal string) of my binding */
-            binding_id: string;
-            /**
-             * @description my binding's status; only approved shows the score
-             * @enum {string}
-             */
-            status: "pending" | "approved" | "rejected";
+        EnterpriseListedProgram: {
+            /** Format: date-time */
+            created_at: string;
+            criteria: components["schemas"]["EnterpriseCriteria"];
+            /** @description ID (a decimal string) */
+            department_id: string | null;
             /**
              * Format: date-time
-             * @description when I asked (last asked, after a rejection)
+             * @description when the program was ended (POST /admin/benefit-programs/{id}/end); null while it runs
              */
-            requested_at: string;
+            ended_at: string | null;
+            /** @description ID (a decimal string) */
+            id: string;
+            /**
+             * Format: int64
+             * @description enterprises it matched, of the caller's streets
+             */
+            matched: number;
+            name: string;
+            notice: string;
+            /**
+             * Format: int64
+             * @description of those, whose notice has gone out (to the members bound at the time, if any)
+             */
+            notified: number;
+        };
+        EnterpriseMatch: {
+            /**
+             * @description the enterprise's current grade
+             * @enum {string}
+             */
+            grade: "A" | "B" | "C" | "D";
+            /** @description ID (a decimal string) */
+            id: string;
+            industry: string;
+            /** Format: date-time */
+            matched_at: string;
+            name: string;
+            /**
+             * Format: date-time
+             * @description when its notice went out to the members bound at the time (if any); null: not yet, or never (program ended first)
+             */
+            notified_at: string | null;
+            street: string;
+            uscc: string;
+        };
+        EnterpriseMyEnterprise: {
+            /** @description ID (decimal string) of my binding */
+            binding_id: string;
             /**
              * Format: date-time
              * @description when a department decided; null while pending
              */
             decided_at: string | null;
-        };
-        EnterpriseMyObjection: components["schemas"]["EnterpriseObjection"] & {
-            enterprise_name: string;
-        };
-        EnterpriseObjection: {
-            /** @description ID (decimal string) */
-            id: string;
-            uscc: string;
-            /** @description ID (decimal string) */
-            factor_id: string;
-            /** @description ID (decimal string) */
-            resident_id: string;
-            reason: string;
             /** @enum {string} */
+            grade: "A" | "B" | "C" | "D";
+            industry: string;
+            model_version: string;
+            name: string;
+            /** Format: date-time */
+            rated_at: string | null;
+            /**
+             * Format: date-time
+             * @description when I asked (last asked, after a rejection)
+             */
+            requested_at: string;
+            /** @enum {string} */
+            role: "legal_rep" | "agent";
+            /** @description 0–100; null unless the caller may see it (members) */
+            score: number | null;
+            /**
+             * @description my binding's status; only approved shows the score
+             * @enum {string}
+             */
             status: "pending" | "approved" | "rejected";
+            street: string;
+            uscc: string;
+            /** Format: date-time */
+            valid_until: string | null;
+        };
+        EnterpriseMyObjection: {
+            /** Format: date-time */
+            created_at: string;
             /** Format: date-time */
             decided_at: string | null;
             /** @description the officer's reason for the decision, shown to the objector in the app (never pushed); empty while pending */
             decision_reason: string;
+            enterprise_name: string;
+            /** @description ID (a decimal string) */
+            factor_id: string;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @description the objector's reason; empty once the resident deleted their account */
+            reason: string;
+            /** @description ID (a decimal string) */
+            resident_id: string;
+            /** @enum {string} */
+            status: "pending" | "approved" | "rejected";
+            uscc: string;
+        };
+        EnterpriseNewEnterpriseInput: {
+            /** @example 信息技术 */
+            industry?: string;
+            /** @example 深圳市福田示范科技有限公司 */
+            name: string;
+            /**
+             * @description one of the district's streets (GET /regions), inside the member's streets
+             * @example 华富街道
+             */
+            street: string;
+            /**
+             * @description unified social credit code (GB 32100-2015); upper-cased, spaces and hyphens dropped, check character checked
+             * @example 914403001922038216
+             */
+            uscc: string;
+        };
+        EnterpriseNewProgramInput: {
+            criteria: components["schemas"]["EnterpriseCriteriaInput"];
+            /** @example A 级企业租金补贴 */
+            name: string;
+            /** @description the program's description, shown to the members of matched enterprises in the app (not sent to inboxes) */
+            notice?: string;
+        };
+        EnterpriseObjection: {
             /** Format: date-time */
             created_at: string;
-            /** @description after a decision: the enterprise's rating (re-rated if approved) */
-            rating?: components["schemas"]["EnterpriseRating"];
-        };
-        /** @description Public view: grade only, never score or factors. */
-        EnterprisePublicRating: {
-            uscc: string;
-            name: string;
+            /** Format: date-time */
+            decided_at: string | null;
+            /** @description the officer's reason for the decision, shown to the objector in the app (never pushed); empty while pending */
+            decision_reason: string;
+            /** @description ID (a decimal string) */
+            factor_id: string;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @description the objector's reason; empty once the resident deleted their account */
+            reason: string;
+            /** @description ID (a decimal string) */
+            resident_id: string;
             /** @enum {string} */
-            grade: "A" | "B" | "C" | "D" | "";
-            /** Format: date-time */
-            rated_at: string | null;
-            /** Format: date-time */
-            valid_until: string | null;
+            status: "pending" | "approved" | "rejected";
         };
-        /** @description The current rating. Scoring model 2026.1 (enterprises/model.go, the one place it is defined): base score 85; every counting credit record adds points by kind and severity (minor/general/serious): penalty −5/−15/−30, commitment_breach −5/−12/−25, arrears −3/−10/−20, complaint −2/−5/−10, honor +2/+5/+10, tax_grade (A-grade taxpayer) +3/+5/+8; clamped to 0–100; grades A ≥ 90, B ≥ 75, C ≥ 60, else D. A record counts from occurred_at until expires_at (publication period, credit repair) unless an upheld objection removed it. valid_until is the earlier of the next expiry of a counted record and rated_at + 90 days; a worker (hourly, so at least daily) re-rates every enterprise whose rating is no longer valid, so expiries take effect without any write. Every rating is kept as history with its model version. */
-        EnterpriseRating: {
+        EnterpriseObjectionInput: {
+            /**
+             * @description the disputed factor's ID (a factor of the current rating)
+             * @example 1
+             */
+            factor_id: string;
+            /** @example 该处罚已撤销 */
+            reason: string;
+        };
+        EnterpriseObjectionResult: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            decided_at: string | null;
+            /** @description the officer's reason for the decision, shown to the objector in the app (never pushed); empty while pending */
+            decision_reason: string;
+            /** @description ID (a decimal string) */
+            factor_id: string;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @description after a decision: the enterprise's rating (re-rated if approved) */
+            rating?: components["schemas"]["EnterpriseRatingView"];
+            /** @description the objector's reason; empty once the resident deleted their account */
+            reason: string;
+            /** @description ID (a decimal string) */
+            resident_id: string;
+            /** @enum {string} */
+            status: "pending" | "approved" | "rejected";
             uscc: string;
+        };
+        EnterpriseProgramResult: {
+            /** Format: date-time */
+            created_at: string;
+            criteria: components["schemas"]["EnterpriseCriteria"];
+            /** @description ID (a decimal string) */
+            department_id: string | null;
+            /**
+             * Format: date-time
+             * @description when the program was ended (POST /admin/benefit-programs/{id}/end); null while it runs
+             */
+            ended_at: string | null;
+            /** @description ID (a decimal string) */
+            id: string;
+            matches: components["schemas"]["EnterpriseRatingRef"][];
             name: string;
+            notice: string;
+        };
+        EnterprisePublicRating: {
             /** @enum {string} */
             grade: "A" | "B" | "C" | "D";
-            score: number | null;
-            /** @example 2026.1 */
-            model_version: string;
+            name: string;
             /** Format: date-time */
             rated_at: string | null;
+            uscc: string;
             /** Format: date-time */
             valid_until: string | null;
+        };
+        EnterpriseQueuedObjection: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            decided_at: string | null;
+            /** @description the officer's reason for the decision, shown to the objector in the app (never pushed); empty while pending */
+            decision_reason: string;
+            enterprise_name: string;
+            /** @description the disputed credit record (the list joins it: it is always there) */
+            factor: components["schemas"]["EnterpriseCreditRecord"];
+            /** @description ID (a decimal string) */
+            factor_id: string;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @description the objector's reason; empty once the resident deleted their account */
+            reason: string;
+            /** @description ID (a decimal string) */
+            resident_id: string;
+            /** @enum {string} */
+            status: "pending" | "approved" | "rejected";
+            uscc: string;
+        };
+        EnterpriseRating: {
+            /** @enum {string} */
+            cause: "created" | "record" | "objection" | "due";
+            /** @enum {string} */
+            grade: "A" | "B" | "C" | "D";
+            model_version: string;
+            /** Format: date-time */
+            rated_at: string;
+            score: number;
+            /** Format: date-time */
+            valid_until: string;
+        };
+        EnterpriseRatingRef: {
+            /** @enum {string} */
+            grade: "A" | "B" | "C" | "D";
+            name: string;
+            uscc: string;
+        };
+        EnterpriseRatingView: {
+            /** @enum {string} */
+            grade: "A" | "B" | "C" | "D";
+            model_version: string;
+            name: string;
+            /** Format: date-time */
+            rated_at: string | null;
+            /** @description 0–100; null unless the caller may see it (members) */
+            score: number | null;
+            uscc: string;
+            /** Format: date-time */
+            valid_until: string | null;
+        };
+        EnterpriseRecordResult: {
+            case_ref: string;
+            /** @description ID (a decimal string) */
+            department_id: string | null;
+            /** Format: date-time */
+            expires_at: string;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @enum {string} */
+            kind: "penalty" | "commitment_breach" | "arrears" | "complaint" | "honor" | "tax_grade";
+            note: string;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @description the rating produced at once by this record (the current one on a repeat) */
+            rating: components["schemas"]["EnterpriseRating"];
+            /** Format: date-time */
+            recorded_at: string;
+            /** Format: date-time */
+            revoked_at: string | null;
+            /** @enum {string} */
+            severity: "minor" | "general" | "serious";
+            /** @description ID (a decimal string) */
+            staff_id: string;
+            uscc: string;
         };
         Error: {
             error: {
@@ -5066,6 +5329,12 @@ export interface components {
         RedemptionReply: {
             redemption: components["schemas"]["PointsRedemption"];
         };
+        ReminderReply: {
+            /** @description the district day (YYYY-MM-DD) */
+            date: string;
+            /** @description residents the reminder went to (on a repeat: the first call's count; nothing is sent again) */
+            reminded: number;
+        };
         Request: {
             /** @description ID */
             id: string;
@@ -5581,106 +5850,134 @@ export interface components {
                 [key: string]: string;
             };
         };
-        /** @description A survey as staff see it (with answers). */
         Survey: {
-            /** @description ID (a decimal string) */
-            id: string;
-            /** @description ID (a decimal string); null for a district-wide survey */
-            department_id: string | null;
-            /** @description ID (a decimal string) */
-            created_by: string;
-            /** @enum {string} */
-            kind: "quiz" | "questionnaire" | "declaration";
-            title: string;
-            description: string;
-            audience: components["schemas"]["Audience"];
-            /** Format: date-time */
-            opens_at: string;
+            attempts_per_day: number;
+            audience: components["schemas"]["NoticeAudience"];
             /** Format: date-time */
             closes_at: string | null;
-            time_limit_s: number;
-            attempts_per_day: number;
+            /** Format: date-time */
+            created_at: string;
+            /** @description ID (a decimal string) */
+            created_by: string;
+            /** @description null for a district-wide survey */
+            department_id: string | null;
+            description: string;
+            draw?: components["schemas"]["SurveyDraw"] | null;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @enum {string} */
+            kind: "quiz" | "questionnaire" | "declaration";
+            /** Format: date-time */
+            opens_at: string;
             pass_score: number;
             points_rule: string;
+            /** Format: date-time */
+            published_at: string | null;
+            /** @description Fixed questions in order (staff views with questions: create, get, patch, publish, close). */
+            questions?: components["schemas"]["SurveyItem"][];
             recurrence: string;
+            /** @description Days the answers are kept before they are erased down to anonymous counts. */
+            retention_days: number;
             /**
-             * @description closed: published, and closes_at has passed (residents no longer answer it).
+             * @description closed: published, and closes_at has passed (residents no longer answer it)
              * @enum {string}
              */
             status: "draft" | "published" | "closed";
-            /** Format: date-time */
-            published_at: string | null;
-            /** Format: date-time */
-            created_at: string;
+            time_limit_s: number;
+            title: string;
             /** Format: date-time */
             updated_at: string;
-            draw?: {
-                /** @description Draw questions carrying any of these tags (any question when empty). */
-                tags: string[];
-                count: number;
-            };
-            /** @description Fixed questions in order (staff views with questions: create, get, patch, publish, close). */
-            questions?: (components["schemas"]["SurveyQuestion"] & {
-                /** @description Whether residents must answer it. */
-                required: boolean;
-            })[];
-            /** @description Days the answers are kept before they are erased down to anonymous counts. */
-            retention_days?: number;
-        };
-        SurveyAnswers: {
-            /** @description Question ID → the chosen option strings as shown (any order); a text or number question takes one string. */
-            answers: {
-                [key: string]: string[];
-            };
-        };
-        SurveyAttempt: {
-            /** @description ID (a decimal string) */
-            attempt_id: string;
-            questions: components["schemas"]["SurveyPublicQuestion"][];
-            /** Format: date-time */
-            started_at: string;
-            /** Format: date-time */
-            deadline: string;
         };
         SurveyAttemptView: {
-            /** @description ID (a decimal string) */
-            attempt_id: string;
-            /** @description ID (a decimal string) */
-            survey_id: string;
-            /** @enum {string} */
-            status: "open" | "submitted" | "expired";
-            questions: components["schemas"]["SurveyPublicQuestion"][];
-            /** Format: date-time */
-            started_at: string;
-            /** Format: date-time */
-            deadline: string;
-            /** @description The submit's result; null until submitted. */
-            result: components["schemas"]["SurveyResult"] | null;
             /** @description The answers were erased past the survey's retention: the score stays, corrections is empty. */
             answers_erased: boolean;
+            /** @description ID (a decimal string) */
+            attempt_id: string;
+            /** Format: date-time */
+            deadline: string;
+            questions: components["schemas"]["SurveyPublicQuestion"][];
+            /** @description The submit's result; null until submitted. */
+            result: components["schemas"]["SurveyResult"] | null;
+            /** Format: date-time */
+            started_at: string;
+            /** @enum {string} */
+            status: "open" | "submitted" | "expired";
+            /** @description ID (a decimal string) */
+            survey_id: string;
         };
-        /** @description A question of the bank as the bank lists it. */
-        SurveyBankQuestion: components["schemas"]["SurveyQuestion"] & {
+        SurveyBankQuestion: {
+            answer: string[];
+            article: string;
+            /** Format: date-time */
+            created_at: string;
+            /** @description null for the starter bank, shared by every department */
+            department_id: string | null;
+            explanation: string;
+            /** @description ID (a decimal string) */
+            id: string;
             /** @description Answered, or used by a published survey (fixed or in a published quiz's draw pool): it cannot be edited any more (409), only retired. */
             in_use: boolean;
+            options: string[];
+            /**
+             * Format: date-time
+             * @description When the question was retired: offered for no new survey; surveys that have it keep it.
+             */
+            retired_at: string | null;
+            stem: string;
+            tags: string[];
+            /** @enum {string} */
+            type: "single" | "multi" | "judge" | "text" | "number" | "rating";
+            /** Format: date-time */
+            updated_at: string;
         };
         SurveyCorrection: {
+            answer: string[];
+            article: string;
+            correct: boolean;
+            /** Format: double */
+            credit: number;
+            explanation: string;
             /** @description ID (a decimal string) */
             question_id: string;
             stem: string;
             your_answer: string[];
+        };
+        SurveyDraw: {
+            count: number;
+            /** @description Draw questions carrying any of these tags (any question when empty). */
+            tags: string[];
+        };
+        SurveyItem: {
             answer: string[];
-            correct: boolean;
-            credit: number;
-            explanation: string;
             article: string;
+            /** Format: date-time */
+            created_at: string;
+            /** @description null for the starter bank, shared by every department */
+            department_id: string | null;
+            explanation: string;
+            /** @description ID (a decimal string) */
+            id: string;
+            options: string[];
+            /** @description Whether residents must answer it. */
+            required: boolean;
+            /**
+             * Format: date-time
+             * @description When the question was retired: offered for no new survey; surveys that have it keep it.
+             */
+            retired_at: string | null;
+            stem: string;
+            tags: string[];
+            /** @enum {string} */
+            type: "single" | "multi" | "judge" | "text" | "number" | "rating";
+            /** Format: date-time */
+            updated_at: string;
         };
         SurveyMissingResident: {
+            community: string;
+            nickname: string;
             /** @description ID (a decimal string) */
             resident_id: string;
-            nickname: string;
             street: string;
-            community: string;
         };
         SurveyNew: {
             /** @enum {string} */
@@ -5749,6 +6046,23 @@ export interface components {
             /** @description The legal article the question rests on, e.g. 民法典第十七条 */
             article?: string;
             tags?: string[];
+        };
+        SurveyNewQuestionInput: {
+            /** @description The correct option strings. Required for single (exactly one), multi (one or more) and judge (one) in the bank; questionnaire questions may leave it out. */
+            answer?: string[] | null;
+            /** @description The legal article the question rests on, e.g. 民法典第十七条 */
+            article?: string;
+            explanation?: string;
+            /** @description Option strings, 2–10 for single/multi; a judge question has ["对","错"] (filled in when left out); rating defaults to ["1"…"5"]; text and number have none. */
+            options?: string[] | null;
+            /** @example 未成年人的法定代理人是谁？ */
+            stem: string;
+            tags?: string[] | null;
+            /**
+             * @example single
+             * @enum {string}
+             */
+            type: "single" | "multi" | "judge" | "text" | "number" | "rating";
         };
         /** @description Changes to a survey: every field given replaces the survey's. A draft takes any field (checked as on create; questions it already has may stay though retired since; changing kind drops settings the new kind does not take). A published survey takes only closes_at: another field is 409 naming it. */
         SurveyPatch: {
@@ -5829,16 +6143,15 @@ export interface components {
             /** @description Questionnaire or declaration only; a quiz draws questions per attempt. */
             questions?: components["schemas"]["SurveyPublicQuestion"][];
         };
-        /** @description A question as residents see it: never its answer or explanation. */
         SurveyPublicQuestion: {
             /** @description ID (a decimal string) */
             id: string;
-            /** @enum {string} */
-            type: "single" | "multi" | "judge" | "text" | "number" | "rating";
-            stem: string;
             /** @description In the order to show (shuffled per quiz attempt). */
             options: string[];
             required: boolean;
+            stem: string;
+            /** @enum {string} */
+            type: "single" | "multi" | "judge" | "text" | "number" | "rating";
         };
         SurveyPublicSurvey: {
             attempts_left_today?: number | null;
@@ -5848,137 +6161,198 @@ export interface components {
             description: string;
             /** @description ID (a decimal string) */
             id: string;
-            kind: string;
+            /** @enum {string} */
+            kind: "quiz" | "questionnaire" | "declaration";
             /** Format: date-time */
             opens_at: string;
             pass_score?: number;
             question_count: number;
+            /** @description Questionnaire or declaration only; a quiz draws questions per attempt. */
             questions?: components["schemas"]["SurveyPublicQuestion"][];
             recurrence: string;
+            /** @description Answered at all (for a one-off questionnaire). */
             responded: boolean;
+            /** @description A quiz attempt submitted or a response given today (district day). */
             taken_part_today: boolean;
             time_limit_s?: number;
             title: string;
         };
         SurveyQuestion: {
-            /** @description ID (a decimal string) */
-            id: string;
-            /** @description ID (a decimal string); null for the starter bank, shared by every department */
-            department_id: string | null;
-            /** @enum {string} */
-            type: "single" | "multi" | "judge" | "text" | "number" | "rating";
-            stem: string;
-            options: string[];
             answer: string[];
-            explanation: string;
             article: string;
-            tags: string[];
             /** Format: date-time */
             created_at: string;
-            /** Format: date-time */
-            updated_at: string;
+            /** @description null for the starter bank, shared by every department */
+            department_id: string | null;
+            explanation: string;
+            /** @description ID (a decimal string) */
+            id: string;
+            options: string[];
             /**
              * Format: date-time
              * @description When the question was retired: offered for no new survey; surveys that have it keep it.
              */
             retired_at: string | null;
+            stem: string;
+            tags: string[];
+            /** @enum {string} */
+            type: "single" | "multi" | "judge" | "text" | "number" | "rating";
+            /** Format: date-time */
+            updated_at: string;
         };
         /** @description the questions a bulk import (JSON array or CSV) created, in order */
         SurveyQuestionBatch: {
             items: components["schemas"]["SurveyQuestion"][];
             created: number;
         };
-        SurveyReceipt: {
+        SurveyQuestionStats: {
+            /**
+             * Format: int64
+             * @description Responses (quiz: attempts) that answered the question.
+             */
+            answered: number;
+            /**
+             * Format: double
+             * @description Quiz: share of attempts with full credit.
+             */
+            correct_rate?: number | null;
+            /** @description Choice and rating questions: option → count. Number questions: number → count, or, past 10 distinct numbers, range “from–to” → count. Text questions have none. */
+            distribution?: {
+                [key: string]: number;
+            };
+            /** @description Text questions: the latest 10 answers, newest first (answers erased by retention are gone). */
+            latest?: components["schemas"]["SurveyTextAnswer"][];
+            /**
+             * Format: double
+             * @description Number questions: the largest answer.
+             */
+            max?: number | null;
+            /**
+             * Format: double
+             * @description Number questions: the mean, to two decimals.
+             */
+            mean?: number | null;
+            /**
+             * Format: double
+             * @description Number questions: the smallest answer.
+             */
+            min?: number | null;
             /** @description ID (a decimal string) */
-            response_id: string;
+            question_id: string;
+            stem: string;
+            /** @enum {string} */
+            type: "single" | "multi" | "judge" | "text" | "number" | "rating";
+        };
+        SurveyReceipt: {
             /** @description The district day (YYYY-MM-DD) of a daily survey. */
             day?: string;
-            /** Format: date-time */
-            submitted_at: string;
+            /** Format: int64 */
             points_awarded: number;
             /**
-             * @description Where the points stand: "" none to grant (no points rule, or not passed); pending: 积分发放中, the grant is queued and lands later (the points module was unavailable); granted (points_awarded); refused (a cap, or a rule the survey may not use).
+             * @description Where the points stand: empty: none to grant (no points rule); pending: 积分发放中, the grant is queued and lands later; granted (points_awarded); refused (a cap, or a rule the survey may not use).
              * @enum {string}
              */
             points_status: "" | "pending" | "granted" | "refused";
+            /** @description ID (a decimal string) */
+            response_id: string;
+            /** Format: date-time */
+            submitted_at: string;
         };
         SurveyResult: {
             /** @description ID (a decimal string) */
             attempt_id: string;
-            /** @description 0–100: the percentage of credit earned over the drawn questions. Single/judge: 1 or 0. Multi: 1 for exactly the right set, else (right chosen − wrong chosen)/right, floored at 0. Unanswered: 0. */
-            score: number;
+            corrections: components["schemas"]["SurveyCorrection"][];
             passed: boolean;
+            /** Format: int64 */
             points_awarded: number;
             /**
-             * @description Where the points stand: "" none to grant (no points rule, or not passed); pending: 积分发放中, the grant is queued and lands later (the points module was unavailable); granted (points_awarded); refused (a cap, or a rule the survey may not use).
+             * @description Where the points stand: empty: none to grant (no points rule, or not passed); pending: 积分发放中, the grant is queued and lands later (the points module was unavailable); granted (points_awarded); refused (a cap, or a rule the survey may not use).
              * @enum {string}
              */
             points_status: "" | "pending" | "granted" | "refused";
-            corrections: components["schemas"]["SurveyCorrection"][];
+            /** @description 0–100: the percentage of credit earned over the drawn questions. Single/judge: 1 or 0. Multi: 1 for exactly the right set, else (right chosen − wrong chosen)/right, floored at 0. Unanswered: 0. */
+            score: number;
             /** Format: date-time */
             submitted_at: string;
         };
+        SurveyScoreBucket: {
+            /** Format: int64 */
+            count: number;
+            from: number;
+            to: number;
+        };
+        SurveyStartedAttempt: {
+            /** @description ID (a decimal string) */
+            attempt_id: string;
+            /** Format: date-time */
+            deadline: string;
+            questions: components["schemas"]["SurveyPublicQuestion"][];
+            /** Format: date-time */
+            started_at: string;
+        };
         SurveyStats: {
+            /** Format: double */
+            average_score?: number;
+            /** @description Per street within the caller's streets: every street the audience reaches or that answered, by name. */
+            by_street: components["schemas"]["SurveyStreetStats"][];
+            day?: string;
+            /**
+             * Format: int64
+             * @description Quiz attempts submitted in under 2 s per question: implausibly fast.
+             */
+            fast_attempts: number;
+            /** @enum {string} */
+            kind: "quiz" | "questionnaire" | "declaration";
+            /**
+             * Format: int64
+             * @description Distinct residents who submitted.
+             */
+            participants: number;
+            /**
+             * Format: double
+             * @description passed / participants (quiz).
+             */
+            pass_rate: number;
+            /**
+             * Format: int64
+             * @description Quiz: residents with at least one passing attempt.
+             */
+            passed?: number;
+            questions: components["schemas"]["SurveyQuestionStats"][];
+            /** @description Quiz: submitted attempts in ten score ranges 0–10, 10–20, …, 90–100 (from included, to excluded except 100). Empty for questionnaires and declarations. */
+            score_distribution: components["schemas"]["SurveyScoreBucket"][];
+            /** Format: int64 */
+            submissions: number;
             /** @description ID (a decimal string) */
             survey_id: string;
-            kind: string;
-            day?: string;
-            /** @description Distinct residents who submitted. */
+        };
+        SurveyStreetStats: {
+            /**
+             * Format: int64
+             * @description Residents of the street the survey targets now (within the caller's streets).
+             */
+            audience: number;
+            /** Format: int64 */
             participants: number;
-            submissions: number;
-            /** @description Quiz: residents with at least one passing attempt. */
-            passed?: number;
-            /** @description passed / participants (quiz). */
+            /** Format: double */
             pass_rate: number;
-            average_score?: number;
-            /** @description Quiz attempts submitted in under 2 s per question: implausibly fast. */
-            fast_attempts: number;
-            questions: {
-                /** @description ID (a decimal string) */
-                question_id: string;
-                type: string;
-                stem: string;
-                /** @description Responses (quiz: attempts) that answered the question. */
-                answered: number;
-                /** @description Quiz: share of attempts with full credit. */
-                correct_rate?: number;
-                /** @description Choice and rating questions: option → count. Number questions: number → count, or, past 10 distinct numbers, range "from–to" → count. Text questions have none. */
-                distribution?: {
-                    [key: string]: number;
-                };
-                /** @description Number questions: the smallest answer. */
-                min?: number;
-                /** @description Number questions: the largest answer. */
-                max?: number;
-                /** @description Number questions: the mean, to two decimals. */
-                mean?: number;
-                /** @description Text questions: the latest 10 answers, newest first (answers erased by retention are gone). */
-                latest?: {
-                    /** @description ID (a decimal string) */
-                    response_id?: string;
-                    answer?: string;
-                    /** Format: date-time */
-                    submitted_at?: string;
-                }[];
-            }[];
-            /** @description Per street within the caller's streets: every street the audience reaches or that answered, by name. */
-            by_street: {
-                street: string;
-                participants: number;
-                submissions: number;
-                passed?: number;
-                pass_rate: number;
-                /** @description Residents of the street the survey targets now (within the caller's streets). */
-                audience: number;
-                /** @description participants / audience (0 when there is no audience). */
-                response_rate: number;
-            }[];
-            /** @description Quiz: submitted attempts in ten score ranges 0–10, 10–20, …, 90–100 (from included, to excluded except 100). Empty for questionnaires and declarations. */
-            score_distribution: {
-                from: number;
-                to: number;
-                count: number;
-            }[];
+            /** Format: int64 */
+            passed: number;
+            /**
+             * Format: double
+             * @description participants / audience (0 when there is no audience).
+             */
+            response_rate: number;
+            street: string;
+            /** Format: int64 */
+            submissions: number;
+        };
+        SurveyTextAnswer: {
+            answer: string;
+            /** @description ID (a decimal string) */
+            response_id: string;
+            /** Format: date-time */
+            submitted_at: string;
         };
         TemplateList: {
             items: components["schemas"]["WeChatTemplate"][];
@@ -6943,11 +7317,12 @@ export interface operations {
     listBenefitPrograms: {
         parameters: {
             query?: {
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
                 /** @description running or ended; both when left out */
                 status?: "running" | "ended";
-                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
             };
             header?: never;
             path?: never;
@@ -6962,7 +7337,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["EnterpriseBenefitProgramListed"][];
+                        items: components["schemas"]["EnterpriseListedProgram"][];
                         next_page_token: string;
                     };
                 };
@@ -6983,12 +7358,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    name: string;
-                    criteria: components["schemas"]["EnterpriseBenefitCriteriaInput"];
-                    /** @description the program's description, shown to the members of matched enterprises in the app (not sent to inboxes) */
-                    notice?: string;
-                };
+                "application/json": components["schemas"]["EnterpriseNewProgramInput"];
             };
         };
         responses: {
@@ -6998,13 +7368,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["EnterpriseBenefitProgram"] & {
-                        matches: {
-                            uscc: string;
-                            name: string;
-                            grade: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["EnterpriseProgramResult"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7032,7 +7396,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["EnterpriseBenefitProgramListed"];
+                    "application/json": components["schemas"]["EnterpriseListedProgram"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7048,8 +7412,9 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
             };
             header?: never;
             path: {
@@ -7066,7 +7431,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["EnterpriseBenefitMatch"][];
+                        items: components["schemas"]["EnterpriseMatch"][];
                         next_page_token: string;
                     };
                 };
@@ -7082,17 +7447,18 @@ export interface operations {
     listCreditRecords: {
         parameters: {
             query?: {
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
                 /** @description the enterprise's code (as typed: any case, spaces and hyphens ignored) */
                 uscc?: string;
                 /** @description record kind */
                 kind?: "penalty" | "commitment_breach" | "arrears" | "complaint" | "honor" | "tax_grade";
-                /** @description recording department's ID (decimal string) */
-                department_id?: string;
+                /** @description the recording department's ID (a department outside the member's scope lists nothing) */
+                department_id?: number;
                 /** @description case reference, exact */
                 case_ref?: string;
-                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
             };
             header?: never;
             path?: never;
@@ -7107,7 +7473,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["EnterpriseCreditRecordListed"][];
+                        items: components["schemas"]["EnterpriseListedCreditRecord"][];
                         next_page_token: string;
                     };
                 };
@@ -7128,27 +7494,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @example 914403001922038216 */
-                    uscc: string;
-                    /** @enum {string} */
-                    kind: "penalty" | "commitment_breach" | "arrears" | "complaint" | "honor" | "tax_grade";
-                    /** @enum {string} */
-                    severity: "minor" | "general" | "serious";
-                    /**
-                     * Format: date-time
-                     * @example 2026-01-15T09:00:00+08:00
-                     */
-                    occurred_at: string;
-                    /** Format: date-time */
-                    expires_at?: string;
-                    /**
-                     * @description the case's reference (the decision's document number); one case, one record per enterprise and kind
-                     * @example 深福市监罚〔2026〕12号
-                     */
-                    case_ref?: string;
-                    note?: string;
-                };
+                "application/json": components["schemas"]["CreditRecordRequestInput"];
             };
         };
         responses: {
@@ -7158,7 +7504,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["EnterpriseCreditRecordResult"];
+                    "application/json": components["schemas"]["EnterpriseRecordResult"];
                 };
             };
             /** @description Created */
@@ -7167,7 +7513,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["EnterpriseCreditRecordResult"];
+                    "application/json": components["schemas"]["EnterpriseRecordResult"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7267,10 +7613,12 @@ export interface operations {
     listBindings: {
         parameters: {
             query?: {
-                status?: "pending" | "approved" | "rejected";
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
+                /** @description default pending */
+                status?: "pending" | "approved" | "rejected";
             };
             header?: never;
             path?: never;
@@ -7308,9 +7656,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    approve: boolean;
-                };
+                "application/json": components["schemas"]["DecideRequestInput"];
             };
         };
         responses: {
@@ -7336,7 +7682,11 @@ export interface operations {
     listEnterprises: {
         parameters: {
             query?: {
-                /** @description a part of the name, or the first characters of the code; at most 128 characters */
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
+                /** @description a part of the name, or the first characters of the code */
                 q?: string;
                 /** @description one of the district's streets (GET /regions) */
                 street?: string;
@@ -7344,9 +7694,6 @@ export interface operations {
                 industry?: string;
                 /** @description current grade */
                 grade?: "A" | "B" | "C" | "D";
-                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
             };
             header?: never;
             path?: never;
@@ -7382,16 +7729,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @example 914403001922038216 */
-                    uscc: string;
-                    /** @example 深圳市福田示范科技有限公司 */
-                    name: string;
-                    /** @example 信息技术 */
-                    industry?: string;
-                    /** @example 华富街道 */
-                    street: string;
-                };
+                "application/json": components["schemas"]["EnterpriseNewEnterpriseInput"];
             };
         };
         responses: {
@@ -7420,13 +7758,14 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
+        /** @description the CSV: header uscc,name,industry,street, one enterprise a line */
         requestBody: {
             content: {
-                "text/csv": string;
                 "multipart/form-data": {
                     /** Format: binary */
-                    file?: string;
+                    file: string;
                 };
+                "text/csv": string;
             };
         };
         responses: {
@@ -7436,17 +7775,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        imported: number;
-                        errors: {
-                            line: number;
-                            message: string;
-                            /** @description the columns at fault (uscc, name, industry, street) and what is wrong with each, as details.fields of a 400; empty when the line as a whole is bad (CSV quoting, column count) */
-                            fields: {
-                                [key: string]: string;
-                            };
-                        }[];
-                    };
+                    "application/json": components["schemas"]["EnterpriseImportResult"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7462,7 +7791,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Unified social credit code (GB 32100-2015, 18 characters); case-insensitive, and spaces or hyphens typed inside it are ignored. A malformed code or wrong check character is 400 naming `uscc`. */
+                /** @description Unified social credit code (GB 32100-2015, 18 characters); case-insensitive, and spaces or hyphens typed inside it are ignored. A malformed code or wrong check character is 400 naming uscc. */
                 uscc: string;
             };
             cookie?: never;
@@ -8072,10 +8401,12 @@ export interface operations {
     listObjections: {
         parameters: {
             query?: {
-                status?: "pending" | "approved" | "rejected";
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
+                /** @description default pending */
+                status?: "pending" | "approved" | "rejected";
             };
             header?: never;
             path?: never;
@@ -8090,11 +8421,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: (components["schemas"]["EnterpriseObjection"] & {
-                            enterprise_name: string;
-                            /** @description the disputed credit record; null if it no longer exists */
-                            factor: components["schemas"]["EnterpriseCreditRecord"] | null;
-                        })[];
+                        items: components["schemas"]["EnterpriseQueuedObjection"][];
                         next_page_token: string;
                     };
                 };
@@ -8117,11 +8444,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    approve: boolean;
-                    /** @description why, in words the objector reads in the app (the decision's notice is a fixed text and does not carry it); blank is 400 naming reason */
-                    reason: string;
-                };
+                "application/json": components["schemas"]["EnterpriseDecisionInput"];
             };
         };
         responses: {
@@ -8131,7 +8454,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["EnterpriseObjection"];
+                    "application/json": components["schemas"]["EnterpriseObjectionResult"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8452,8 +8775,9 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
                 /** @description questions carrying this tag */
                 tag?: string;
                 /** @description words the stem contains */
@@ -8531,7 +8855,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["SurveyNewQuestion"];
+                "application/json": components["schemas"]["SurveyNewQuestionInput"];
             };
         };
         responses: {
@@ -9552,8 +9876,9 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
                 kind?: "quiz" | "questionnaire" | "declaration";
                 /** @description published: not closed yet (open, or opening later) */
                 status?: "draft" | "published" | "closed";
@@ -9710,11 +10035,12 @@ export interface operations {
     missingDeclarations: {
         parameters: {
             query?: {
-                /** @description A district day, YYYY-MM-DD (default today, UTC+8). */
-                date?: string;
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
+                /** @description a district day, YYYY-MM-DD (UTC+8) */
+                date?: string;
             };
             header?: never;
             path: {
@@ -9776,7 +10102,7 @@ export interface operations {
     remindMissing: {
         parameters: {
             query?: {
-                /** @description Optional; if given, today's district date (YYYY-MM-DD, UTC+8): another day is 400 naming date. */
+                /** @description a district day, YYYY-MM-DD (UTC+8) */
                 date?: string;
             };
             header?: never;
@@ -9793,10 +10119,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        reminded: number;
-                        date: string;
-                    };
+                    "application/json": components["schemas"]["ReminderReply"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9810,8 +10133,9 @@ export interface operations {
     exportResponses: {
         parameters: {
             query?: {
+                /** @description csv (default) or xlsx */
                 format?: "csv" | "xlsx";
-                /** @description Optional: one district day. */
+                /** @description a district day, YYYY-MM-DD (UTC+8) */
                 date?: string;
             };
             header?: never;
@@ -9828,8 +10152,8 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/csv": string;
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9843,7 +10167,7 @@ export interface operations {
     surveyStats: {
         parameters: {
             query?: {
-                /** @description Optional: one district day (questionnaires and declarations). */
+                /** @description a district day, YYYY-MM-DD (UTC+8) */
                 date?: string;
             };
             header?: never;
@@ -9935,7 +10259,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["SurveyAnswers"];
+                "application/json": components["schemas"]["AnswersRequestInput"];
             };
         };
         responses: {
@@ -10115,15 +10439,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @example 914403001922038216 */
-                    uscc: string;
-                    /**
-                     * @example agent
-                     * @enum {string}
-                     */
-                    role: "legal_rep" | "agent";
-                };
+                "application/json": components["schemas"]["BindingRequestInput"];
             };
         };
         responses: {
@@ -10160,7 +10476,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Unified social credit code (GB 32100-2015, 18 characters); case-insensitive, and spaces or hyphens typed inside it are ignored. A malformed code or wrong check character is 400 naming `uscc`. */
+                /** @description Unified social credit code (GB 32100-2015, 18 characters); case-insensitive, and spaces or hyphens typed inside it are ignored. A malformed code or wrong check character is 400 naming uscc. */
                 uscc: string;
             };
             cookie?: never;
@@ -10189,7 +10505,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Unified social credit code (GB 32100-2015, 18 characters); case-insensitive, and spaces or hyphens typed inside it are ignored. A malformed code or wrong check character is 400 naming `uscc`. */
+                /** @description Unified social credit code (GB 32100-2015, 18 characters); case-insensitive, and spaces or hyphens typed inside it are ignored. A malformed code or wrong check character is 400 naming uscc. */
                 uscc: string;
             };
             cookie?: never;
@@ -10204,7 +10520,6 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["EnterpriseBenefitProgram"][];
-                        /** @description always "": the list is not paginated */
                         next_page_token: string;
                     };
                 };
@@ -10221,12 +10536,13 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
             };
             header?: never;
             path: {
-                /** @description Unified social credit code (GB 32100-2015, 18 characters); case-insensitive, and spaces or hyphens typed inside it are ignored. A malformed code or wrong check character is 400 naming `uscc`. */
+                /** @description Unified social credit code (GB 32100-2015, 18 characters); case-insensitive, and spaces or hyphens typed inside it are ignored. A malformed code or wrong check character is 400 naming uscc. */
                 uscc: string;
             };
             cookie?: never;
@@ -10258,22 +10574,14 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Unified social credit code (GB 32100-2015, 18 characters); case-insensitive, and spaces or hyphens typed inside it are ignored. A malformed code or wrong check character is 400 naming `uscc`. */
+                /** @description Unified social credit code (GB 32100-2015, 18 characters); case-insensitive, and spaces or hyphens typed inside it are ignored. A malformed code or wrong check character is 400 naming uscc. */
                 uscc: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /**
-                     * @description ID (decimal string)
-                     * @example 1
-                     */
-                    factor_id: string;
-                    /** @example 该处罚已撤销 */
-                    reason: string;
-                };
+                "application/json": components["schemas"]["EnterpriseObjectionInput"];
             };
         };
         responses: {
@@ -10283,7 +10591,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["EnterpriseObjection"];
+                    "application/json": components["schemas"]["EnterpriseObjectionResult"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10302,7 +10610,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Unified social credit code (GB 32100-2015, 18 characters); case-insensitive, and spaces or hyphens typed inside it are ignored. A malformed code or wrong check character is 400 naming `uscc`. */
+                /** @description Unified social credit code (GB 32100-2015, 18 characters); case-insensitive, and spaces or hyphens typed inside it are ignored. A malformed code or wrong check character is 400 naming uscc. */
                 uscc: string;
             };
             cookie?: never;
@@ -10583,8 +10891,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["EnterpriseMine"][];
-                        /** @description always "": the list is not paginated */
+                        items: components["schemas"]["EnterpriseMyEnterprise"][];
                         next_page_token: string;
                     };
                 };
@@ -10652,8 +10959,9 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
             };
             header?: never;
             path?: never;
@@ -11629,8 +11937,9 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
             };
             header?: never;
             path?: never;
@@ -11645,7 +11954,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["SurveyPublic"][];
+                        items: components["schemas"]["SurveyPublicSurvey"][];
                         next_page_token: string;
                     };
                 };
@@ -11674,7 +11983,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SurveyPublic"];
+                    "application/json": components["schemas"]["SurveyPublicSurvey"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -11702,7 +12011,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SurveyAttempt"];
+                    "application/json": components["schemas"]["SurveyStartedAttempt"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -11726,7 +12035,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["SurveyAnswers"];
+                "application/json": components["schemas"]["AnswersRequestInput"];
             };
         };
         responses: {
