@@ -93,12 +93,22 @@ type Request struct {
 	RatingComment   string
 	RatedAt         *time.Time
 	Reopened        int
-	TextCheck       string
-	CheckAttempts   int
-	CheckNextAt     *time.Time
-	ErasedAt        *time.Time
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	// The work order (flow.go).
+	AssistDepartmentID *int64
+	SignDeadlineAt     *time.Time
+	SignedAt           *time.Time
+	Urges              int
+	AutoUrgedFor       *time.Time
+	ExtendedDays       int
+	CallbackAt         *time.Time
+	CallbackResult     string
+	Redone             int
+	TextCheck          string
+	CheckAttempts      int
+	CheckNextAt        *time.Time
+	ErasedAt           *time.Time
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
 }
 
 // Event is one step of a request's history.
@@ -114,6 +124,9 @@ type Event struct {
 	ToDepartmentName   string    `json:"to_department_name" gorm:"-"`
 	Reason             string    `json:"reason"`
 	CreatedAt          time.Time `json:"created_at"`
+	// Actor is who acted, for staff: the member's username, "system", or
+	// "resident" (empty in the resident's own view).
+	Actor string `json:"actor,omitempty" gorm:"-"`
 }
 
 // TableName maps Event to request_events.

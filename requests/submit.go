@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"gorm.io/gorm"
@@ -131,11 +132,21 @@ func (s *Service) Submit(ctx context.Context, residentID int64, n NewRequest) (v
 			id, repeated = prev.ID, true
 			return nil
 		}
-		dept, err := route(tx, n.Category, n.Street)
+		rt, err := route(tx, n.Category, n.Street)
 		if err != nil {
 			return err
 		}
 		now := s.clock()
+		// Placed by the responsibility list: at its unit, to be signed
+		// for; else in the dispatch centre's queue.
+		var dept, assist *int64
+		var signBy *time.Time
+		status := StatusDispatching
+		if rt != nil {
+			dept, assist, status = &rt.DepartmentID, rt.AssistDepartmentID, StatusSubmitted
+			t := cal.AddWorkingHours(now, max(cat.SignHours, 1))
+			signBy = &t
+		}
 		check := CheckNone
 		if n.Public {
 			check = CheckQueued
@@ -143,7 +154,7 @@ func (s *Service) Submit(ctx context.Context, residentID int64, n NewRequest) (v
 		r := &Request{
 			ResidentID: residentID, ClientKey: n.ClientKey, Category: n.Category, Description: n.Description,
 			Street: n.Street, Community: n.Community, Address: n.Address, Latitude: n.Latitude, Longitude: n.Longitude,
-			Public: n.Public, DepartmentID: dept, Status: StatusSubmitted, Version: 1,
+			Public: n.Public, DepartmentID: dept, AssistDepartmentID: assist, SignDeadlineAt: signBy, Status: status, Version: 1,
 			DeadlineAt: cal.Deadline(now, cat.DeadlineDays), ArrivedAt: now, TextCheck: check,
 			CreatedAt: now, UpdatedAt: now,
 		}
@@ -170,6 +181,11 @@ func (s *Service) Submit(ctx context.Context, residentID int64, n NewRequest) (v
 			}
 			if res.RowsAffected != 1 {
 				return apperr.Field("photos["+strconv.Itoa(i)+"]", "照片不存在或已使用")
+			}
+		}
+		if dept != nil {
+			if err := openAssignment(tx, r, *dept, now, *signBy); err != nil {
+				return err
 			}
 		}
 		return tx.Create(&Event{RequestID: r.ID, Action: ActSubmit, ToDepartmentID: dept, CreatedAt: now}).Error
