@@ -28,10 +28,11 @@ type Category struct {
 	DeadlineDays int    `json:"deadline_days"`
 	Active       bool   `json:"active"`
 	Sort         int    `json:"sort"`
-	// SignHours is the sign-for limit in working hours (签收时限).
-	SignHours int `json:"sign_hours"`
-	// Guide is the dispatch guide's text (分拨指引), shown when dispatching.
-	Guide     string    `json:"guide"`
+	// SignHours is the sign-for limit in working hours (签收时限) and
+	// Guide the dispatch guide's text (分拨指引): the centre's, not in the
+	// categories residents read (Guides shows them).
+	SignHours int       `json:"-"`
+	Guide     string    `json:"-"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 }

@@ -231,11 +231,38 @@ func (s *Service) SaveSettings(ctx context.Context, fs FlowSettings) (*FlowSetti
 	return &fs, nil
 }
 
+// Guide is a category's dispatch guide (分拨指引) and sign-for limit, as
+// the centre maintains them.
+type Guide struct {
+	Category  string    `json:"category"`
+	Name      string    `json:"name"`
+	SignHours int       `json:"sign_hours"`
+	Guide     string    `json:"guide"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+func guideOf(c Category) Guide {
+	return Guide{Category: c.Code, Name: c.Name, SignHours: c.SignHours, Guide: c.Guide, UpdatedAt: c.UpdatedAt}
+}
+
+// Guides lists every category's dispatch guide and sign-for limit.
+func (s *Service) Guides(ctx context.Context) ([]Guide, error) {
+	cs, err := s.Categories(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Guide, len(cs))
+	for i, c := range cs {
+		out[i] = guideOf(c)
+	}
+	return out, nil
+}
+
 // SaveGuide sets a category's dispatch guide (分拨指引, shown to the centre
 // when dispatching) and its sign-for limit in working hours. Returns
 // ErrNotFound for an unknown category, an invalid_argument error naming
 // guide or sign_hours.
-func (s *Service) SaveGuide(ctx context.Context, code, guide string, signHours int) (*Category, error) {
+func (s *Service) SaveGuide(ctx context.Context, code, guide string, signHours int) (*Guide, error) {
 	guide = strings.TrimSpace(guide)
 	f := map[string]string{}
 	if utf8.RuneCountInString(guide) > MaxGuide {
@@ -258,10 +285,11 @@ func (s *Service) SaveGuide(ctx context.Context, code, guide string, signHours i
 		return nil, apperr.New(apperr.NotFound, "类别不存在")
 	}
 	c, err := s.category(ctx, s.db, code)
-	if err != nil {
+	if err != nil || c == nil {
 		return nil, err
 	}
-	return c, nil
+	g := guideOf(*c)
+	return &g, nil
 }
 
 // signHours is a category's sign-for limit (one working day if unknown).
