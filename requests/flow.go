@@ -112,10 +112,10 @@ type Return struct {
 	ID           int64      `json:"id,string"`
 	RequestID    int64      `json:"request_id,string"`
 	DepartmentID int64      `json:"department_id,string"`
-	ReasonCode   string     `json:"reason_code"`
+	ReasonCode   ReturnCode `json:"reason_code"`
 	Reason       string     `json:"reason"`
 	FromStatus   string     `json:"-"`
-	Status       string     `json:"status"`
+	Status       Decision   `json:"status"`
 	RequestedBy  int64      `json:"requested_by,string"`
 	CreatedAt    time.Time  `json:"created_at"`
 	DecidedBy    *int64     `json:"decided_by,string"`
@@ -133,7 +133,7 @@ type Extension struct {
 	DepartmentID int64      `json:"department_id,string"`
 	Days         int        `json:"days"`
 	Reason       string     `json:"reason"`
-	Status       string     `json:"status"`
+	Status       Decision   `json:"status"`
 	RequestedBy  int64      `json:"requested_by,string"`
 	CreatedAt    time.Time  `json:"created_at"`
 	DecidedBy    *int64     `json:"decided_by,string"`
@@ -154,7 +154,7 @@ type Urge struct {
 	RequestID    int64      `json:"request_id,string"`
 	DepartmentID int64      `json:"department_id,string"`
 	Street       string     `json:"street"`
-	Kind         string     `json:"kind"`
+	Kind         UrgeType   `json:"kind"`
 	Auto         bool       `json:"auto"`
 	Instruction  string     `json:"instruction"`
 	DueAt        *time.Time `json:"due_at"`
@@ -497,7 +497,7 @@ func (s *Service) Return(ctx context.Context, m *staff.Member, id int64, in Retu
 			return nil
 		},
 		after: func(tx *gorm.DB, r *Request, e *Event) error {
-			if err := tx.Create(&Return{RequestID: r.ID, DepartmentID: *r.DepartmentID, ReasonCode: in.ReasonCode, Reason: in.Reason,
+			if err := tx.Create(&Return{RequestID: r.ID, DepartmentID: *r.DepartmentID, ReasonCode: ReturnCode(in.ReasonCode), Reason: in.Reason,
 				FromStatus: r.Status, Status: Pending, RequestedBy: m.ID, CreatedAt: e.CreatedAt}).Error; err != nil {
 				return err
 			}
@@ -975,7 +975,7 @@ var internalActions = []string{ActReturn, ActRefuseReturn, ActAskExtension, ActR
 // residentEvent reports whether a resident sees e in their history, and
 // blanks what staff wrote in it that is not for them.
 func residentEvent(e *Event) bool {
-	if slices.Contains(internalActions, e.Action) {
+	if slices.Contains(internalActions, string(e.Action)) {
 		return false
 	}
 	switch e.Action {

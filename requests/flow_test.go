@@ -264,7 +264,7 @@ func TestDispatchFlow(t *testing.T) {
 	// The history: every step with its actor; the resident's without the units' business.
 	var actions []string
 	for _, e := range sv.History {
-		actions = append(actions, e.Action+"/"+e.Actor)
+		actions = append(actions, string(e.Action)+"/"+e.Actor)
 	}
 	want := []string{"submitted/resident", "dispatched/" + w.centre.Username, "signed/" + w.officerA.Username,
 		"returned/" + w.officerA.Username, "return_refused/" + w.centre.Username, "returned/" + w.officerA.Username,
@@ -393,7 +393,7 @@ func TestCallbackSample(t *testing.T) {
 	}
 	sv = must(w.req.GetForStaff(ctx, w.centre, v.ID))
 	sv = must(w.req.CallBack(ctx, w.centre, v.ID, sv.Version, requests.CallbackSatisfied, ""))
-	if sv.Status != requests.StatusClosed || sv.ClosedAt == nil || sv.CallbackResult != requests.CallbackSatisfied {
+	if sv.Status != requests.StatusClosed || sv.ClosedAt == nil || sv.CallbackResult == nil || *sv.CallbackResult != requests.CallbackSatisfied {
 		t.Fatalf("called back: %+v", sv)
 	}
 }

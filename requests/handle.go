@@ -70,7 +70,7 @@ func (s *Service) apply(ctx context.Context, find func(tx *gorm.DB) (*Request, e
 		if ch.keepVersion {
 			upd["version"] = r.Version
 		}
-		e := &Event{RequestID: r.ID, Action: ch.ev.Action, ActorID: ch.actorID, CreatedAt: now}
+		e := &Event{RequestID: r.ID, Action: Action(ch.ev.Action), ActorID: ch.actorID, CreatedAt: now}
 		if ch.fill != nil {
 			if err := ch.fill(r, upd, e); err != nil {
 				return err
@@ -104,7 +104,7 @@ func (s *Service) apply(ctx context.Context, find func(tx *gorm.DB) (*Request, e
 		if err != nil {
 			return err
 		}
-		detail := "request " + strconv.FormatInt(r.ID, 10) + " " + e.Action
+		detail := "request " + strconv.FormatInt(r.ID, 10) + " " + string(e.Action)
 		if ch.showsContact(out) {
 			detail += ", contact shown" // the answer is a read of personal data too
 		}

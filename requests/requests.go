@@ -115,7 +115,7 @@ type Request struct {
 type Event struct {
 	ID               int64  `json:"-"`
 	RequestID        int64  `json:"-"`
-	Action           string `json:"action"`
+	Action           Action `json:"action"`
 	ActorID          int64  `json:"-"`
 	FromDepartmentID *int64 `json:"from_department_id,string"`
 	ToDepartmentID   *int64 `json:"to_department_id,string"`

@@ -35,7 +35,7 @@ func TestRouting(t *testing.T) {
 		if (v.DepartmentID == nil) != (tc.want == nil) || (v.DepartmentID != nil && *v.DepartmentID != *tc.want) {
 			t.Errorf("%s in %s went to %v, want %v", tc.category, tc.street, v.DepartmentID, tc.want)
 		}
-		if v.Status != wantStatus || len(v.History) != 1 || v.History[0].Action != requests.ActSubmit {
+		if string(v.Status) != wantStatus || len(v.History) != 1 || v.History[0].Action != requests.ActSubmit {
 			t.Errorf("new request: status %s history %+v", v.Status, v.History)
 		}
 	}

@@ -54,7 +54,7 @@ type View struct {
 	Latitude       *float64    `json:"latitude"`
 	Longitude      *float64    `json:"longitude"`
 	Public         bool        `json:"public"`
-	Status         string      `json:"status"`
+	Status         Status      `json:"status"`
 	DepartmentID   *int64      `json:"department_id,string"`
 	DepartmentName string      `json:"department_name"`
 	DeadlineAt     time.Time   `json:"deadline_at"`
@@ -93,19 +93,19 @@ type StaffView struct {
 	// The work order: the assisting unit (协办), the sign-for (签收) and
 	// its limit, urgings (催办), extensions, returns and supervision
 	// letters (督办函), the call-back (回访).
-	AssistDepartmentID   *int64      `json:"assist_department_id,string"`
-	AssistDepartmentName string      `json:"assist_department_name"`
-	SignDeadlineAt       *time.Time  `json:"sign_deadline_at"`
-	SignedAt             *time.Time  `json:"signed_at"`
-	SignLate             bool        `json:"sign_late"` // signed after the limit, or not signed and past it
-	Urges                int         `json:"urges"`
-	ExtendedDays         int         `json:"extended_days"`
-	CallbackAt           *time.Time  `json:"callback_at"`
-	CallbackResult       string      `json:"callback_result"`
-	Redone               int         `json:"redone"`
-	Returns              []Return    `json:"returns"`
-	Extensions           []Extension `json:"extensions"`
-	Supervisions         []Urge      `json:"supervisions"`
+	AssistDepartmentID   *int64           `json:"assist_department_id,string"`
+	AssistDepartmentName string           `json:"assist_department_name"`
+	SignDeadlineAt       *time.Time       `json:"sign_deadline_at"`
+	SignedAt             *time.Time       `json:"signed_at"`
+	SignLate             bool             `json:"sign_late"` // signed after the limit, or not signed and past it
+	Urges                int              `json:"urges"`
+	ExtendedDays         int              `json:"extended_days"`
+	CallbackAt           *time.Time       `json:"callback_at"`
+	CallbackResult       *CallbackOutcome `json:"callback_result"`
+	Redone               int              `json:"redone"`
+	Returns              []Return         `json:"returns"`
+	Extensions           []Extension      `json:"extensions"`
+	Supervisions         []Urge           `json:"supervisions"`
 	// Guide is the dispatch guide of its category (分拨指引), for the centre.
 	Guide string `json:"guide"`
 }
@@ -193,7 +193,7 @@ func (s *Service) buildViews(ctx context.Context, rows []Request, forStaff bool)
 		v := View{
 			ID: r.ID, Category: r.Category, CategoryName: catName[r.Category], Description: r.Description,
 			Street: r.Street, Community: r.Community, Address: r.Address, Latitude: r.Latitude, Longitude: r.Longitude,
-			Public: r.Public, Status: r.Status, DepartmentID: r.DepartmentID, DeadlineAt: r.DeadlineAt,
+			Public: r.Public, Status: Status(r.Status), DepartmentID: r.DepartmentID, DeadlineAt: r.DeadlineAt,
 			Overdue:    (open && now.After(r.DeadlineAt)) || (r.AnsweredAt != nil && r.AnsweredAt.After(r.DeadlineAt)),
 			AcceptedAt: r.AcceptedAt, AnsweredAt: r.AnsweredAt, Answer: r.Answer, ClosedAt: r.ClosedAt,
 			Rating: r.Rating, RatingComment: r.RatingComment, RatedAt: r.RatedAt, Reopened: r.Reopened,
@@ -220,7 +220,11 @@ func (s *Service) buildViews(ctx context.Context, rows []Request, forStaff bool)
 					(r.SignedAt == nil && slices.Contains(awaitingSign, r.Status) && now.After(*d))
 			}
 			sv.Urges, sv.ExtendedDays, sv.Redone = r.Urges, r.ExtendedDays, r.Redone
-			sv.CallbackAt, sv.CallbackResult, sv.Guide = r.CallbackAt, r.CallbackResult, guide[r.Category]
+			sv.CallbackAt, sv.Guide = r.CallbackAt, guide[r.Category]
+			if r.CallbackResult != "" {
+				cr := CallbackOutcome(r.CallbackResult)
+				sv.CallbackResult = &cr
+			}
 			sv.Returns, sv.Extensions, sv.Supervisions = nonNil(rets[r.ID]), nonNil(exts[r.ID]), nonNil(sups[r.ID])
 		}
 		out[i] = sv
