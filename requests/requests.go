@@ -112,7 +112,11 @@ type Request struct {
 }
 
 // Event is one step of a request's history.
-type Event struct {
+type Event = Step
+
+// Step is one step of a request's history: what was done, by whom (staff
+// read the actor), between which units, and why.
+type Step struct {
 	ID               int64  `json:"-"`
 	RequestID        int64  `json:"-"`
 	Action           Action `json:"action"`
@@ -129,8 +133,8 @@ type Event struct {
 	Actor string `json:"actor,omitempty" gorm:"-"`
 }
 
-// TableName maps Event to request_events.
-func (Event) TableName() string { return "request_events" }
+// TableName maps Step to request_events.
+func (Step) TableName() string { return "request_events" }
 
 // Photo is a photo of a request, stored under a random key.
 type Photo struct {
