@@ -65,15 +65,30 @@ var submitRequestOp = op{
 
 func (s *Server) submitRequest(c *gin.Context) {
 	var req submitRequestBody
-	if err := bindJSON(c, &req); err != nil {
-		s.fail(c, err)
-		return
-	}
-	v, repeated, err := s.Requests.Submit(c.Request.Context(), residentID(c), requests.NewRequest{
+	err := bindJSON(c, &req)
+	n := requests.NewRequest{
 		ClientKey: req.ClientKey, Category: req.Category, Description: req.Description, Street: req.Street,
 		Community: req.Community, Address: req.Address, Latitude: req.Latitude, Longitude: req.Longitude,
 		Contact: req.Contact, Public: req.Public, Photos: req.Photos,
-	})
+	}
+	if ae := (*apperr.Error)(nil); errors.As(err, &ae) && ae.Code == apperr.Invalid && len(ae.Fields) > 0 && ae.Fields["body"] == "" {
+		// Name every bad field at once: the domain's too (an unknown
+		// category or street).
+		more, perr := s.Requests.Problems(c.Request.Context(), n)
+		if perr != nil {
+			s.fail(c, perr)
+			return
+		}
+		for k, v := range ae.Fields {
+			more[k] = v
+		}
+		err = apperr.Fields(more)
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	v, repeated, err := s.Requests.Submit(c.Request.Context(), residentID(c), n)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -353,7 +368,7 @@ func (s *Server) getRequestPhoto(c *gin.Context) {
 
 // versionBody is the version the officer saw, which a transition requires.
 type versionBody struct {
-	Version int64 `json:"version" binding:"required,gt=0" doc:"the version the officer saw; a changed one is 409" example:"1"`
+	Version int64 `json:"version" binding:"required,gt=0,lte=9223372036854775807" doc:"the version the officer saw; a changed one is 409" example:"1"`
 }
 
 const staleNote = " Transitions refuse a stale version: of two officers acting at once one wins, the other gets 409. Outside the caller's scope: 404."
@@ -399,7 +414,7 @@ func (s *Server) startRequest(c *gin.Context) {
 
 // transferBody moves a request to another unit.
 type transferBody struct {
-	Version      int64  `json:"version" binding:"required,gt=0" doc:"the version the officer saw; a changed one is 409" example:"1"`
+	Version      int64  `json:"version" binding:"required,gt=0,lte=9223372036854775807" doc:"the version the officer saw; a changed one is 409" example:"1"`
 	DepartmentID int64  `json:"department_id,string" binding:"required" doc:"the unit it goes to" example:"1"`
 	Reason       string `json:"reason" binding:"required,max=500" example:"属占道经营执法职责"`
 }
@@ -427,7 +442,7 @@ func (s *Server) transferRequest(c *gin.Context) {
 
 // answerBody is a unit's answer.
 type answerBody struct {
-	Version       int64  `json:"version" binding:"required,gt=0" doc:"the version the officer saw; a changed one is 409" example:"1"`
+	Version       int64  `json:"version" binding:"required,gt=0,lte=9223372036854775807" doc:"the version the officer saw; a changed one is 409" example:"1"`
 	Answer        string `json:"answer" binding:"required,max=2000" example:"已约谈商户，22 点后停用排风扇"`
 	Verified      bool   `json:"verified" doc:"the unit found the request true"`
 	PointsRule    string `json:"points_rule" binding:"max=64" doc:"with verified: a points rule granting the resident points once"`

@@ -43,7 +43,7 @@ func (s *Server) getDispatchRequest(c *gin.Context) { s.getRequest(c) }
 
 // dispatchBody is the centre's 派单.
 type dispatchBody struct {
-	Version            int64  `json:"version" binding:"required,gt=0" doc:"the version the centre saw; a changed one is 409" example:"1"`
+	Version            int64  `json:"version" binding:"required,gt=0,lte=9223372036854775807" doc:"the version the centre saw; a changed one is 409" example:"1"`
 	DepartmentID       int64  `json:"department_id,string" binding:"required" doc:"the lead unit (主办)" example:"1"`
 	AssistDepartmentID *int64 `json:"assist_department_id,string" doc:"the assisting unit (协办), if any"`
 	Note               string `json:"note" binding:"max=500" doc:"the centre's note, in the history (residents do not read it)"`
@@ -74,7 +74,7 @@ func (s *Server) dispatchRequest(c *gin.Context) {
 
 // refuseReturnBody is the centre's refusal of a return.
 type refuseReturnBody struct {
-	Version int64  `json:"version" binding:"required,gt=0" doc:"the version the centre saw; a changed one is 409" example:"1"`
+	Version int64  `json:"version" binding:"required,gt=0,lte=9223372036854775807" doc:"the version the centre saw; a changed one is 409" example:"1"`
 	Note    string `json:"note" binding:"required,max=500" doc:"why the unit must handle it" example:"属你单位职责，请签收办理"`
 }
 
@@ -186,7 +186,7 @@ func (s *Server) superviseRequest(c *gin.Context) {
 
 // callbackBody is the centre's call-back (回访).
 type callbackBody struct {
-	Version int64                    `json:"version" binding:"required,gt=0" doc:"the version the centre saw; a changed one is 409" example:"1"`
+	Version int64                    `json:"version" binding:"required,gt=0,lte=9223372036854775807" doc:"the version the centre saw; a changed one is 409" example:"1"`
 	Result  requests.CallbackOutcome `json:"result" binding:"required" doc:"what the resident said" example:"satisfied"`
 	Note    string                   `json:"note" binding:"max=500"`
 }
@@ -237,7 +237,7 @@ func (s *Server) signRequest(c *gin.Context) {
 
 // returnBody is a unit's 退单.
 type returnBody struct {
-	Version    int64               `json:"version" binding:"required,gt=0" doc:"the version the officer saw; a changed one is 409" example:"1"`
+	Version    int64               `json:"version" binding:"required,gt=0,lte=9223372036854775807" doc:"the version the officer saw; a changed one is 409" example:"1"`
 	ReasonCode requests.ReturnCode `json:"reason_code" binding:"required" doc:"not_our_duty 不属于本单位职责, insufficient_info 信息不全, duplicate 重复诉求, out_of_district 非本区管辖, other 其他" example:"not_our_duty"`
 	Reason     string              `json:"reason" binding:"required,max=500" doc:"what the unit says" example:"属施工噪音，应由住建局主办"`
 }

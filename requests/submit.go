@@ -93,17 +93,14 @@ func (n *NewRequest) validate(r Regions) map[string]string {
 	return f
 }
 
-// Submit records a resident's request, routes it and sets its deadline.
-// It is idempotent on ClientKey: a repeat returns the first request with
-// repeated = true (ErrKeyReused if the key was used for another request).
-// Photos are the tokens of the resident's uploads, attached in the given
-// order. Returns an invalid_argument error naming bad fields; nothing is
-// written then.
-func (s *Service) Submit(ctx context.Context, residentID int64, n NewRequest) (v *View, repeated bool, err error) {
+// Problems returns what is wrong with n, field by field (none: an empty
+// map), without writing anything: the API adds them to what its own
+// checks found, so that a 400 names every bad field at once.
+func (s *Service) Problems(ctx context.Context, n NewRequest) (map[string]string, error) {
 	f := n.validate(s.regions)
 	cat, err := s.category(ctx, s.db, n.Category)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	switch {
 	case n.Category == "":
@@ -111,7 +108,25 @@ func (s *Service) Submit(ctx context.Context, residentID int64, n NewRequest) (v
 	case cat == nil || !cat.Active:
 		f["category"] = "未知类别"
 	}
+	return f, nil
+}
+
+// Submit records a resident's request, routes it and sets its deadline.
+// It is idempotent on ClientKey: a repeat returns the first request with
+// repeated = true (ErrKeyReused if the key was used for another request).
+// Photos are the tokens of the resident's uploads, attached in the given
+// order. Returns an invalid_argument error naming bad fields; nothing is
+// written then.
+func (s *Service) Submit(ctx context.Context, residentID int64, n NewRequest) (v *View, repeated bool, err error) {
+	f, err := s.Problems(ctx, n)
+	if err != nil {
+		return nil, false, err
+	}
 	if err := apperr.Fields(f); err != nil {
+		return nil, false, err
+	}
+	cat, err := s.category(ctx, s.db, n.Category)
+	if err != nil {
 		return nil, false, err
 	}
 	cal, err := s.Calendar(ctx)
