@@ -200,7 +200,7 @@ func (s *Service) Find(ctx context.Context, m *staff.Member, f Filter) ([]StaffV
 	case QueueSign:
 		q = q.Where("status IN ?", awaitingSign)
 	case QueueAssisting:
-		q = q.Where("status IN ?", atUnit)
+		q = q.Where("assist_department_id IS NOT NULL AND status IN ?", atUnit)
 	case QueueDispatch:
 		q = q.Where("status = ?", StatusDispatching)
 	case QueueReturns:
