@@ -20,8 +20,8 @@ import (
 // while it lasts and 0 once the resident turned it off.
 type Quota struct {
 	TemplateID string `json:"template_id"`
-	Quota      int    `json:"quota"`
-	LongTerm   bool   `json:"long_term"`
+	Quota      int    `json:"quota" doc:"sends left for this template (long-term: 1 while consent lasts)"`
+	LongTerm   bool   `json:"long_term" doc:"a long-term template (长期订阅): consent is kept, not spent; quota is 1 while it lasts, 0 once turned off"`
 }
 
 type quotaRow struct {
@@ -96,7 +96,7 @@ func (s *Service) SaveSubscriptions(ctx context.Context, residentID int64, resul
 			var set clause.Set
 			row := quotaRow{ResidentID: residentID, TemplateID: t, UpdatedAt: now}
 			switch {
-			case accepts(r) && s.longTerm[t]:
+			case accepts(r) && s.config().longTerm[t]:
 				row.Remaining = 1
 				set = clause.Assignments(map[string]any{"remaining": 1, "updated_at": now})
 			case accepts(r):
@@ -132,7 +132,7 @@ func (s *Service) Quotas(ctx context.Context, residentID int64) ([]Quota, error)
 		return nil, fmt.Errorf("list subscriptions: %w", err)
 	}
 	for i := range out {
-		out[i].LongTerm = s.longTerm[out[i].TemplateID]
+		out[i].LongTerm = s.config().longTerm[out[i].TemplateID]
 	}
 	return out, nil
 }
