@@ -7,7 +7,7 @@ var purposes = []struct {
 	name  string
 	kinds []SystemKind
 }{
-	{"requests", []SystemKind{KindRequestAccepted, KindRequestAnswered}},
+	{"requests", []SystemKind{KindRequestAccepted, KindRequestAnswered, KindRequestExtended, KindRequestRedone}},
 	{"activities", []SystemKind{KindActivityCancelled, KindActivityPromoted}},
 	{"points", []SystemKind{KindDeductionRecorded, KindAppealDecided}},
 	{"enterprises", []SystemKind{KindCreditRecorded, KindGradeChanged, KindObjectionDecided, KindBenefitMatched}},

@@ -548,6 +548,190 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/dispatch/requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 分拨中心队列
+         * @description requests.dispatch (the dispatch centre). Requests in the caller's scope (the whole district, or its streets), newest first: queue=dispatch 待分拨 (the responsibility list placed them nowhere), returns 退单待审, extensions 延期待批, callback 待回访, or any other queue of GET /admin/requests (overdue, due_soon, …) across every unit. An audited read of personal data.
+         */
+        get: operations["listDispatchRequests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/dispatch/requests/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 诉求详情（分拨中心）
+         * @description requests.dispatch. One request in the caller's scope with its history (each step with its actor), contact number, returns, extensions, supervision letters and its category's dispatch guide (分拨指引, guide). An audited read of personal data; photos carry signed links as in GET /admin/requests/{id}.
+         */
+        get: operations["getDispatchRequest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/dispatch/requests/{id}/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 回访
+         * @description requests.dispatch. Records the call-back of a request waiting for it (rated 不满意, or drawn for the sample): satisfied closes it (办结); unsatisfied sends it back to the same unit (重办, with a new deadline; the resident is told by a fixed system text, request_redone) once, after which 不满意 closes it. Not waiting for a call-back, or a stale version: 409. Outside the caller's streets: 404. Recorded in the request's history with the actor.
+         */
+        post: operations["callBackRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/dispatch/requests/{id}/dispatch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 派单
+         * @description requests.dispatch. Sends a request waiting at the centre (dispatching) or returned by a unit (returned: the return is approved) to a lead unit, with an optional assisting unit; the unit must sign for it within its category's limit in working hours. Unknown unit, the assisting unit the lead, or the unit that returned it: 400 naming the field (refuse the return instead). Not at the centre, or a stale version: 409. Outside the caller's streets: 404. Recorded in the request's history with the actor.
+         */
+        post: operations["dispatchRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/dispatch/requests/{id}/extension-decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 审批延期
+         * @description requests.dispatch. Approves or refuses the extension a unit asked for. Approved, the deadline moves by the working days asked, counted from the present deadline, and the resident is told the new deadline (a fixed system text, request_extended); both the request and the decision show in the history. No extension waiting: 409. Outside the caller's streets: 404. Recorded in the request's history with the actor.
+         */
+        post: operations["decideExtension"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/dispatch/requests/{id}/refuse-return": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 驳回退单
+         * @description requests.dispatch. Refuses a unit's return with the reason: the request goes back to that unit, to be signed for (with a new limit) if it had not been, else signed as it was; the return still counts against the unit's limit. Not returned, or a stale version: 409. Outside the caller's streets: 404. Recorded in the request's history with the actor.
+         */
+        post: operations["refuseReturn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/dispatch/requests/{id}/supervise": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 督办
+         * @description requests.dispatch. Sends the unit a request is at a supervision letter: an instruction with its own deadline (400 naming due_at if not in the future), which the unit's head answers (POST /admin/supervisions/{id}/answer); letters are listed apart (GET /admin/supervisions). Not at a unit: 409. Outside the caller's streets: 404. Recorded in the request's history with the actor.
+         */
+        post: operations["superviseRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/dispatch/requests/{id}/urge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 催办
+         * @description requests.dispatch. Urges the unit a request is at (signed for or not, not answered); counted in the request's urges and the unit's figures. Keeps the version (an officer acting meanwhile is not refused). Not at a unit: 409. Outside the caller's streets: 404. Recorded in the request's history with the actor.
+         */
+        post: operations["urgeRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/dispatch/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 分拨设置
+         * @description requests.read. The dispatch centre's settings: how often one unit may return one request (max_returns) and the share (percent) of satisfied ratings also called back (callback_sample).
+         */
+        get: operations["getFlowSettings"];
+        /**
+         * 保存分拨设置
+         * @description requests.duties (the dispatch centre, a superadmin). Replaces the centre's settings. Audited.
+         */
+        put: operations["saveFlowSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/enterprise-bindings": {
         parameters: {
             query?: never;
@@ -1236,6 +1420,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/request-flow-stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 工单统计
+         * @description requests.read. The work order's figures of a month by unit or street: 签收率 (sign_rate: stays at a unit begun in the month signed for within the limit), late_signed, 退单率 (return_rate), 按时办结率 (on_time_rate), 延期率 (extension_rate), 重办率 (redo_rate), 满意率 (satisfied_rate: the call-back's result where there was one, else a rating of 4–5), 催办 and 督办 counts. The dispatch centre sees every unit; a unit its own rows only (its scope). format=csv downloads them.
+         */
+        get: operations["requestFlowStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/request-guides": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 分拨指引
+         * @description requests.read. Every category's dispatch guide (分拨指引, shown when dispatching) and sign-for limit in working hours (09:00–18:00 on working days; 9 is one working day).
+         */
+        get: operations["listRequestGuides"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/request-guides/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * 保存分拨指引
+         * @description requests.duties. Sets a category's dispatch guide and sign-for limit (unknown category: 404). Limits already given stay; new arrivals get the new one. Audited.
+         */
+        put: operations["saveRequestGuide"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/request-routes": {
         parameters: {
             query?: never;
@@ -1244,13 +1488,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * 诉求分派表
-         * @description requests.read. The routing table.
+         * 职责清单
+         * @description requests.read. The responsibility list (职责清单, the routing table): per category and street ("": every other street) the lead unit a new request goes to, and its assisting unit (协办) if any. A category with no entry for a street waits in the dispatch centre's queue.
          */
         get: operations["listRequestRoutes"];
         /**
-         * 保存分派规则
-         * @description requests.admin (superadmin). New requests of category in street go to department_id (street '' for every street without its own route). Unknown category, street or department: 400 naming it.
+         * 保存职责清单条目
+         * @description requests.duties (the dispatch centre, a superadmin). Creates or replaces the entry of a category and street. Unknown category, street or unit, or an assisting unit that is the lead: 400 naming the field. Audited (target request-route/{category}/{street}, detail the units).
          */
         put: operations["saveRequestRoute"];
         post?: never;
@@ -1271,8 +1515,8 @@ export interface paths {
         put?: never;
         post?: never;
         /**
-         * 删除分派规则
-         * @description requests.admin. Remove the route of category and ?street= ('' by default); 404 if there is none.
+         * 删除职责清单条目
+         * @description requests.duties. Removes the entry of a category and street (404 if there is none); its requests then wait in the dispatch centre's queue. Audited.
          */
         delete: operations["deleteRequestRoute"];
         options?: never;
@@ -1309,7 +1553,7 @@ export interface paths {
         };
         /**
          * 诉求队列
-         * @description requests.handle (request_officer, dept_admin). Requests of the caller's departments and streets (a superadmin: all, with the district's own queue), newest first. queue: new (waiting for acceptance), open, overdue, due_soon (within 24 h), escalated (not accepted within a working day), flagged (content check risky). An audited read of personal data.
+         * @description requests.handle (request_officer, dept_admin). Requests of the caller's units and streets (a superadmin: all, with the dispatch centre's queue), newest first, each with its sign-for limit and 剩余时限 (deadline_at). queue=assisting lists those the caller's unit assists with. An audited read of personal data. The dispatch centre reads its queues through GET /admin/dispatch/requests.
          */
         get: operations["listRequests"];
         put?: never;
@@ -1329,7 +1573,7 @@ export interface paths {
         };
         /**
          * 诉求详情（工作台）
-         * @description requests.handle. One request in the caller's scope with its photos, history and contact number (else 404). An audited read of personal data. Its photos carry signed links (url, thumb_url, links_expire_at) that need no header; the read's audit entry counts the links issued (detail `photo links N`). Lists and the answers of transitions carry none.
+         * @description requests.handle. One request of the caller's unit (or one it assists with, 协办) in its streets, with its photos, history (each step with its actor), contact number, returns, extensions and supervision letters (else 404). An audited read of personal data. Its photos carry signed links (url, thumb_url, links_expire_at) that need no header; the read's audit entry counts the links issued (detail `photo links N`). Lists and the answers of transitions carry none.
          */
         get: operations["getRequest"];
         put?: never;
@@ -1351,7 +1595,7 @@ export interface paths {
         put?: never;
         /**
          * 受理
-         * @description requests.handle. Accept a submitted or transferred request; the resident gets an acceptance notice. Transitions refuse a stale version: of two officers acting at once one wins, the other gets 409. Outside the caller's scope: 404.
+         * @description requests.handle. Accept a request that reached the unit (routed, dispatched, transferred; signed for or not: accepting signs for it too); the resident gets an acceptance notice. Transitions refuse a stale version: of two officers acting at once one wins, the other gets 409. Outside the caller's scope: 404.
          */
         post: operations["acceptRequest"];
         delete?: never;
@@ -1371,9 +1615,29 @@ export interface paths {
         put?: never;
         /**
          * 答复
-         * @description requests.handle. Answer an accepted request; the resident gets a notice and may rate it for 7 days. verified: the department found it true; then points_rule grants the resident points once (the rule must be the request's department's or district-wide: 403 naming points_rule; unknown: 400), and complaint_uscc records a complaint credit record against that enterprise (needs credit.write and the enterprise in the caller's streets: 403 naming complaint_uscc; unknown: 400). Both without verified: 400. Transitions refuse a stale version: of two officers acting at once one wins, the other gets 409. Outside the caller's scope: 404.
+         * @description requests.handle. Answer an accepted request; the resident gets a notice and may rate it for 7 days. verified: the unit found it true; then points_rule grants the resident points once (the rule must be the request's unit's or district-wide: 403 naming points_rule; unknown: 400), and complaint_uscc records a complaint credit record against that enterprise (needs credit.write and the enterprise in the caller's streets: 403 naming complaint_uscc; unknown: 400). Both without verified: 400. Transitions refuse a stale version: of two officers acting at once one wins, the other gets 409. Outside the caller's scope: 404.
          */
         post: operations["answerRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/requests/{id}/extension": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 延期申请
+         * @description requests.handle. Asks the dispatch centre for more working days for a request signed for and not answered; the deadline moves only when the centre approves. One waiting at a time (409 for a second); not signed for, or answered: 409. Outside the caller's scope: 404.
+         */
+        post: operations["askExtension"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1394,6 +1658,46 @@ export interface paths {
         get: operations["getRequestPhoto"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/requests/{id}/return": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 退单
+         * @description requests.handle. Sends a request the unit has not accepted back to the dispatch centre with a reason from the fixed list and a text; the centre re-dispatches it or refuses the return. A unit may return one request at most the centre's max_returns times (409 past it). Transitions refuse a stale version: of two officers acting at once one wins, the other gets 409. Outside the caller's scope: 404.
+         */
+        post: operations["returnRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/requests/{id}/sign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 签收
+         * @description requests.handle. The unit signs for a request that reached it (routed, dispatched, transferred), separate from accepting it; signed after its category's limit it counts as late (sign_late, and the figures' late_signed). Transitions refuse a stale version: of two officers acting at once one wins, the other gets 409. Outside the caller's scope: 404.
+         */
+        post: operations["signRequest"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1431,7 +1735,7 @@ export interface paths {
         put?: never;
         /**
          * 转办
-         * @description requests.handle. Move a request not yet answered to another department with a reason (400 naming department_id or reason). The deadline stays (首办负责制) and the transfer shows in the history; the new department must accept it. Transitions refuse a stale version: of two officers acting at once one wins, the other gets 409. Outside the caller's scope: 404.
+         * @description requests.handle. Move a request not yet answered to another unit with a reason (400 naming department_id or reason). The deadline stays (首办负责制) and the transfer shows in the history; the new unit must sign for it within its category's limit. Transitions refuse a stale version: of two officers acting at once one wins, the other gets 409. Outside the caller's scope: 404.
          */
         post: operations["transferRequest"];
         delete?: never;
@@ -1706,6 +2010,46 @@ export interface paths {
          * @description A superadmin manages everyone but themselves; a dept_admin manages the members within their scope (as listed by `GET /admin/staff`) other than superadmins and dept_admins (403 naming roles). A member outside my scope is 404; my own account is 403 (my password: `POST /auth/change-password`). Sets a new random password (26 characters, 130 bits) and revokes every token of the member. The answer is the only time the password is shown: it is stored as a hash, and the audit entry does not carry it.
          */
         post: operations["resetStaffPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/supervisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 督办函
+         * @description requests.read. Supervision letters (督办函), newest first, listed apart from the requests: the dispatch centre sees every one in its streets, a unit its own. overdue: not answered by its deadline, or answered after it.
+         */
+        get: operations["listSupervisions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/supervisions/{id}/answer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 答复督办函
+         * @description requests.supervise (the unit's head: dept_admin). Answers a supervision letter of the caller's unit, once (409 for a second); another unit's letter is 404. The answer shows in the request's history.
+         */
+        post: operations["answerSupervision"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2693,13 +3037,13 @@ export interface paths {
         };
         /**
          * 我的诉求
-         * @description Resident. My requests, newest first. status=open lists those not answered yet (submitted, transferred, accepted, in_progress); status=closed those answered (still to be rated or reopened: can_rate) or closed; anything else is 400 naming status. GET /api/v1/home counts them.
+         * @description Resident. My requests, newest first. status=open lists those not answered yet; status=closed those answered (still to be rated: can_rate; waiting for the call-back; reopened) or closed; anything else is 400 naming status. GET /api/v1/home counts them.
          */
         get: operations["listMyRequests"];
         put?: never;
         /**
          * 提交诉求（民意速办）
-         * @description Resident. The request is routed to the department its category and street map to (no route: the district's own queue) and due at the end of the category's working days (Monday to Friday, the district's holiday calendar). Idempotent on client_key. Unknown category or street, a community of another street, text over its limit, more than 6 photos, a photo token that is not the caller's unused upload: 400 naming the field, nothing written. A public request's text and photos go through WeChat's content check; the request reaches its department whatever the check says.
+         * @description Resident. The request goes to the unit the responsibility list (职责清单: category and street) names, to be signed for (签收); with no entry it waits in the dispatch centre's queue (status dispatching, 待分拨) until the centre dispatches it. It is due at the end of the category's working days (Monday to Friday, the district's holiday calendar). Idempotent on client_key. Unknown category or street, a community of another street, text over its limit, more than 6 photos, a photo token that is not the caller's unused upload: 400 naming the field, nothing written. A public request's text and photos go through WeChat's content check; the request reaches its unit whatever the check says.
          */
         post: operations["submitRequest"];
         delete?: never;
@@ -2777,7 +3121,7 @@ export interface paths {
         };
         /**
          * 诉求详情
-         * @description Resident. One of my requests with its history, the department handling it, the deadline and the answer. Another resident's is 404.
+         * @description Resident. One of my requests with its history (the steps I am told of: submitted, dispatched, accepted, transferred, an extension approved, answered, rated, called back, 重办, closed; never the units' and the centre's own business), the unit handling it, the deadline and the answer. Another resident's is 404.
          */
         get: operations["getMyRequest"];
         put?: never;
@@ -2819,7 +3163,7 @@ export interface paths {
         put?: never;
         /**
          * 评价答复（好差评）
-         * @description Resident. Rate the answer 1–5 with an optional comment, once per answer, within 7 days of it; then the request closes. A rating of 1–2 with reopen=true sends it back to the department once, with a new deadline (its next answer can be rated again). Not answered or already rated: 409; past 7 days: 409; a second reopen: 409; reopen with 3–5: 400 naming reopen.
+         * @description Resident. Rate the answer 1–5 with an optional comment, once per answer, within 7 days of it. A rating of 3–5 closes it (办结), unless the dispatch centre draws it for its sample of call-backs; a rating of 1–2 (不满意) waits for the centre's call-back (回访, status callback) before 办结, and 不满意 again then sends it back to the unit (重办). A rating of 1–2 with reopen=true sends it back to the unit at once, once, with a new deadline. Not answered or already rated: 409; past 7 days: 409; a second reopen: 409; reopen with 3–5: 400 naming reopen.
          */
         post: operations["rateRequest"];
         delete?: never;
@@ -3558,98 +3902,21 @@ export interface components {
             hours: number;
             year: number;
         };
-        AdminRequest: {
-            /** @description ID */
-            id: string;
-            category: string;
-            category_name: string;
-            description: string;
-            street: string;
-            community: string;
-            address: string;
-            latitude: number | null;
-            longitude: number | null;
-            public: boolean;
-            /** @enum {string} */
-            status: "submitted" | "transferred" | "accepted" | "in_progress" | "answered" | "closed";
-            /** @description the department handling it; null: the district's own queue */
-            department_id: string | null;
-            department_name: string;
-            /**
-             * Format: date-time
-             * @description due when this instant comes (midnight of the last working day, Asia/Shanghai)
-             */
-            deadline_at: string;
-            /** @description open past its deadline, or answered after it */
-            overdue: boolean;
-            /** Format: date-time */
-            accepted_at: string | null;
-            /** Format: date-time */
-            answered_at: string | null;
+        AnswerBodyInput: {
+            /** @example 已约谈商户，22 点后停用排风扇 */
             answer: string;
-            /** Format: date-time */
-            closed_at: string | null;
-            rating: number | null;
-            rating_comment: string;
-            /** Format: date-time */
-            rated_at: string | null;
-            /** @description how often the resident reopened it (at most 1) */
-            reopened: number;
-            /** @description answered and within 7 days of the answer */
-            can_rate: boolean;
-            /** @description can_rate and not reopened yet: a rating of 1–2 may reopen it */
-            can_reopen: boolean;
-            photos: components["schemas"]["AdminRequestPhoto"][];
-            history: components["schemas"]["RequestEvent"][];
-            /** @description send it back with a transition; a changed version is 409 */
+            /** @description with verified: 18-character unified social credit code of the enterprise complained about */
+            complaint_uscc?: string;
+            /** @description with verified: a points rule granting the resident points once */
+            points_rule?: string;
+            /** @description the unit found the request true */
+            verified?: boolean;
+            /**
+             * Format: int64
+             * @description the version the officer saw; a changed one is 409
+             * @example 1
+             */
             version: number;
-            /** Format: date-time */
-            created_at: string;
-            /** @description ID */
-            resident_id: string;
-            /** Format: date-time */
-            escalated_at: string | null;
-            /** @description open and due within 24 hours */
-            due_soon: boolean;
-            /**
-             * @description the content check of a public request's text
-             * @enum {string}
-             */
-            text_check: "none" | "queued" | "sent" | "pass" | "review" | "risky";
-            /** @description its text or a photo was found risky by WeChat's content check */
-            flagged: boolean;
-            verified: boolean;
-            points_rule: string;
-            /** @description '' none, pending, granted, or refused:<reason> */
-            points_outcome: string;
-            complaint_uscc: string;
-            /** @description ID */
-            credit_record_id: string | null;
-            /** @description the call-back number; only in GET /admin/requests/{id} (an audited read), else null */
-            contact: string | null;
-        };
-        /** @description A photo of a request: read through the photo route by n (audited), or through its signed links (url, thumb_url), which only a request's detail (GET /admin/requests/{id}, audited) carries. */
-        AdminRequestPhoto: {
-            /** @description the photo's number, for the photo routes */
-            n: number;
-            /** @enum {string} */
-            content_type: "image/jpeg" | "image/png";
-            width: number;
-            height: number;
-            /**
-             * @description the content check (public requests only; none for a private one)
-             * @enum {string}
-             */
-            check_status: "none" | "queued" | "sent" | "pass" | "review" | "risky";
-            /** @description a signed link to the photo (at most 2048 px) that needs no header: an <image src> shows it. Absolute when the server's public URL is configured, else a path on this server. Valid until links_expire_at (10–15 minutes); links given within the same five minutes are the same, so the client's image cache serves them again */
-            url?: string;
-            /** @description the same for its thumbnail (JPEG, at most 320 px) */
-            thumb_url?: string;
-            /**
-             * Format: date-time
-             * @description when url and thumb_url stop working: read the request again for new ones
-             */
-            links_expire_at?: string;
         };
         AnswersRequestInput: {
             /** @description Question ID → the chosen option strings as shown (any order); a text or number question takes one string. */
@@ -3715,6 +3982,21 @@ export interface components {
              * @example 914403001922038216
              */
             uscc: string;
+        };
+        CallbackBodyInput: {
+            note?: string;
+            /**
+             * @description what the resident said
+             * @example satisfied
+             * @enum {string}
+             */
+            result: "satisfied" | "unsatisfied";
+            /**
+             * Format: int64
+             * @description the version the centre saw; a changed one is 409
+             * @example 1
+             */
+            version: number;
         };
         CancelActivityInput: {
             /** @description kept for staff; never sent to residents */
@@ -3827,6 +4109,23 @@ export interface components {
         DecideRequestInput: {
             /** @description true approves, false rejects */
             approve: boolean;
+        };
+        DispatchBodyInput: {
+            /** @description the assisting unit (协办), if any */
+            assist_department_id?: string | null;
+            /**
+             * @description the lead unit (主办)
+             * @example 1
+             */
+            department_id: string;
+            /** @description the centre's note, in the history (residents do not read it) */
+            note?: string;
+            /**
+             * Format: int64
+             * @description the version the centre saw; a changed one is 409
+             * @example 1
+             */
+            version: number;
         };
         Enterprise: {
             /** Format: date-time */
@@ -4364,6 +4663,41 @@ export interface components {
             /** @description with stock_below_issued: the stock left now */
             stock?: number;
         };
+        ExtensionBodyInput: {
+            /**
+             * @description more working days
+             * @example 3
+             */
+            days: number;
+            /** @example 需协调供电部门现场勘查 */
+            reason: string;
+        };
+        ExtensionDecisionBodyInput: {
+            /** @description true: the deadline moves by the days asked; false: it stays */
+            approve?: boolean;
+            note?: string;
+        };
+        FlowSettingsBodyInput: {
+            /**
+             * @description percent of satisfied ratings also called back
+             * @example 10
+             */
+            callback_sample?: number;
+            /**
+             * @description returns one unit may make of one request
+             * @example 2
+             */
+            max_returns?: number;
+        };
+        GuideBodyInput: {
+            /** @description the dispatch guide's text for the category */
+            guide?: string;
+            /**
+             * @description the sign-for limit in working hours
+             * @example 9
+             */
+            sign_hours: number;
+        };
         Holiday: {
             /** Format: date */
             day: string;
@@ -4597,7 +4931,7 @@ export interface components {
             expires_at: string | null;
             /** @description ID (a decimal string) */
             id: string;
-            /** @description a system message's kind (a fixed text about my own affairs: benefit_matched, survey_reminder, deduction_recorded, appeal_decided, credit_recorded, grade_changed, objection_decided, activity_cancelled, activity_promoted, request_accepted, request_answered); empty for a department's notice */
+            /** @description a system message's kind (a fixed text about my own affairs: benefit_matched, survey_reminder, deduction_recorded, appeal_decided, credit_recorded, grade_changed, objection_decided, activity_cancelled, activity_promoted, request_accepted, request_answered, request_extended, request_redone); empty for a department's notice */
             kind: string;
             /** Format: date-time */
             published_at: string;
@@ -4628,7 +4962,7 @@ export interface components {
             expires_at: string | null;
             /** @description ID (a decimal string) */
             id: string;
-            /** @description a system message's kind (a fixed text about my own affairs: benefit_matched, survey_reminder, deduction_recorded, appeal_decided, credit_recorded, grade_changed, objection_decided, activity_cancelled, activity_promoted, request_accepted, request_answered); empty for a department's notice */
+            /** @description a system message's kind (a fixed text about my own affairs: benefit_matched, survey_reminder, deduction_recorded, appeal_decided, credit_recorded, grade_changed, objection_decided, activity_cancelled, activity_promoted, request_accepted, request_answered, request_extended, request_redone); empty for a department's notice */
             kind: string;
             /** Format: date-time */
             published_at: string;
@@ -5322,6 +5656,13 @@ export interface components {
             /** @description earn: the version of the rule the award used */
             rule_version?: number | null;
         };
+        RateBodyInput: {
+            comment?: string;
+            /** @example 4 */
+            rating: number;
+            /** @description with a rating of 1–2: send it back to the unit once, with a new deadline */
+            reopen?: boolean;
+        };
         Readiness: {
             /** @enum {string} */
             status: "ready";
@@ -5329,59 +5670,24 @@ export interface components {
         RedemptionReply: {
             redemption: components["schemas"]["PointsRedemption"];
         };
+        RefuseReturnBodyInput: {
+            /**
+             * @description why the unit must handle it
+             * @example 属你单位职责，请签收办理
+             */
+            note: string;
+            /**
+             * Format: int64
+             * @description the version the centre saw; a changed one is 409
+             * @example 1
+             */
+            version: number;
+        };
         ReminderReply: {
             /** @description the district day (YYYY-MM-DD) */
             date: string;
             /** @description residents the reminder went to (on a repeat: the first call's count; nothing is sent again) */
             reminded: number;
-        };
-        Request: {
-            /** @description ID */
-            id: string;
-            category: string;
-            category_name: string;
-            description: string;
-            street: string;
-            community: string;
-            address: string;
-            latitude: number | null;
-            longitude: number | null;
-            public: boolean;
-            /** @enum {string} */
-            status: "submitted" | "transferred" | "accepted" | "in_progress" | "answered" | "closed";
-            /** @description the department handling it; null: the district's own queue */
-            department_id: string | null;
-            department_name: string;
-            /**
-             * Format: date-time
-             * @description due when this instant comes (midnight of the last working day, Asia/Shanghai)
-             */
-            deadline_at: string;
-            /** @description open past its deadline, or answered after it */
-            overdue: boolean;
-            /** Format: date-time */
-            accepted_at: string | null;
-            /** Format: date-time */
-            answered_at: string | null;
-            answer: string;
-            /** Format: date-time */
-            closed_at: string | null;
-            rating: number | null;
-            rating_comment: string;
-            /** Format: date-time */
-            rated_at: string | null;
-            /** @description how often the resident reopened it (at most 1) */
-            reopened: number;
-            /** @description answered and within 7 days of the answer */
-            can_rate: boolean;
-            /** @description can_rate and not reopened yet: a rating of 1–2 may reopen it */
-            can_reopen: boolean;
-            photos: components["schemas"]["RequestPhoto"][];
-            history: components["schemas"]["RequestEvent"][];
-            /** @description send it back with a transition; a changed version is 409 */
-            version: number;
-            /** Format: date-time */
-            created_at: string;
         };
         RequestCategory: {
             code: string;
@@ -5395,21 +5701,30 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
-        RequestEvent: {
-            /** @enum {string} */
-            action: "submitted" | "accepted" | "transferred" | "started" | "answered" | "rated" | "reopened" | "closed" | "escalated";
-            /** @description ID */
-            from_department_id: string | null;
-            /** @description ID */
-            to_department_id: string | null;
-            /** @description a transfer's reason; a rating's score */
-            reason: string;
+        RequestExtension: {
             /** Format: date-time */
             created_at: string;
-            /** @description the department a transfer left (its name; "" when none) */
-            from_department_name: string;
-            /** @description the department it went to (its name; "" when none) */
-            to_department_name: string;
+            days: number;
+            /** Format: date-time */
+            decided_at: string | null;
+            /** @description ID (a decimal string) */
+            decided_by: string | null;
+            /** @description ID (a decimal string) */
+            department_id: string;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** Format: date-time */
+            new_deadline: string | null;
+            note: string;
+            /** Format: date-time */
+            old_deadline: string;
+            reason: string;
+            /** @description ID (a decimal string) */
+            request_id: string;
+            /** @description ID (a decimal string) */
+            requested_by: string;
+            /** @enum {string} */
+            status: "pending" | "approved" | "refused";
         };
         RequestFigures: {
             /**
@@ -5457,23 +5772,54 @@ export interface components {
              */
             satisfied_share: number | null;
         };
-        /** @description A photo of a request: read through its signed links (url, thumb_url; in every view of the resident's own requests) or through the photo route by n. */
-        RequestPhoto: {
-            /** @description the photo's number, for the photo routes */
-            n: number;
-            /** @enum {string} */
-            content_type: "image/jpeg" | "image/png";
-            width: number;
-            height: number;
-            /** @description a signed link to the photo (at most 2048 px) that needs no header: an <image src> shows it. Absolute when the server's public URL is configured, else a path on this server. Valid until links_expire_at (10–15 minutes); links given within the same five minutes are the same, so the client's image cache serves them again */
-            url?: string;
-            /** @description the same for its thumbnail (JPEG, at most 320 px) */
-            thumb_url?: string;
-            /**
-             * Format: date-time
-             * @description when url and thumb_url stop working: read the request again for new ones
-             */
-            links_expire_at?: string;
+        RequestFlowFigures: {
+            answered: number;
+            assigned: number;
+            extended: number;
+            /** Format: double */
+            extension_rate: number | null;
+            key: string;
+            late_signed: number;
+            name: string;
+            on_time: number;
+            /** Format: double */
+            on_time_rate: number | null;
+            rated: number;
+            received: number;
+            /** Format: double */
+            redo_rate: number | null;
+            redone: number;
+            /** Format: double */
+            return_rate: number | null;
+            returned: number;
+            satisfied: number;
+            /** Format: double */
+            satisfied_rate: number | null;
+            /** Format: double */
+            sign_rate: number | null;
+            signed_on_time: number;
+            supervisions: number;
+            urges: number;
+        };
+        RequestFlowSettings: {
+            callback_sample: number;
+            max_returns: number;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        RequestFlowStats: {
+            group_by: string;
+            month: string;
+            rows: components["schemas"]["RequestFlowFigures"][];
+            total: components["schemas"]["RequestFlowFigures"];
+        };
+        RequestGuide: {
+            category: string;
+            guide: string;
+            name: string;
+            sign_hours: number;
+            /** Format: date-time */
+            updated_at: string;
         };
         RequestPhotoInfo: {
             check_status?: string;
@@ -5503,14 +5849,113 @@ export interface components {
             status: string;
             street: string;
         };
-        RequestRoute: {
-            category: string;
-            /** @description '' routes every street without a route of its own */
-            street: string;
-            /** @description ID */
+        RequestReturn: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            decided_at: string | null;
+            /** @description ID (a decimal string) */
+            decided_by: string | null;
+            /** @description ID (a decimal string) */
             department_id: string;
+            /** @description ID (a decimal string) */
+            id: string;
+            note: string;
+            reason: string;
+            /** @enum {string} */
+            reason_code: "not_our_duty" | "insufficient_info" | "duplicate" | "out_of_district" | "other";
+            /** @description ID (a decimal string) */
+            request_id: string;
+            /** @description ID (a decimal string) */
+            requested_by: string;
+            /** @enum {string} */
+            status: "pending" | "approved" | "refused";
+        };
+        RequestRoute: {
+            /** @description ID (a decimal string) */
+            assist_department_id: string | null;
+            category: string;
+            /** @description ID (a decimal string) */
+            department_id: string;
+            street: string;
             /** Format: date-time */
             updated_at: string;
+        };
+        RequestStaffView: {
+            /** Format: date-time */
+            accepted_at: string | null;
+            address: string;
+            answer: string;
+            /** Format: date-time */
+            answered_at: string | null;
+            /** @description ID (a decimal string) */
+            assist_department_id: string | null;
+            assist_department_name: string;
+            /** Format: date-time */
+            callback_at: string | null;
+            /** @enum {string|null} */
+            callback_result: "satisfied" | "unsatisfied" | null;
+            can_rate: boolean;
+            can_reopen: boolean;
+            category: string;
+            category_name: string;
+            /** Format: date-time */
+            closed_at: string | null;
+            community: string;
+            complaint_uscc: string;
+            contact: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** @description ID (a decimal string) */
+            credit_record_id: string | null;
+            /** Format: date-time */
+            deadline_at: string;
+            /** @description ID (a decimal string) */
+            department_id: string | null;
+            department_name: string;
+            description: string;
+            due_soon: boolean;
+            /** Format: date-time */
+            escalated_at: string | null;
+            extended_days: number;
+            extensions: components["schemas"]["RequestExtension"][];
+            flagged: boolean;
+            guide: string;
+            history: components["schemas"]["RequestStep"][];
+            /** @description ID (a decimal string) */
+            id: string;
+            /** Format: double */
+            latitude: number | null;
+            /** Format: double */
+            longitude: number | null;
+            overdue: boolean;
+            photos: components["schemas"]["RequestPhotoInfo"][];
+            points_outcome: string;
+            points_rule: string;
+            public: boolean;
+            /** Format: date-time */
+            rated_at: string | null;
+            rating: number | null;
+            rating_comment: string;
+            redone: number;
+            reopened: number;
+            /** @description ID (a decimal string) */
+            resident_id: string;
+            returns: components["schemas"]["RequestReturn"][];
+            /** Format: date-time */
+            sign_deadline_at: string | null;
+            sign_late: boolean;
+            /** Format: date-time */
+            signed_at: string | null;
+            /** @enum {string} */
+            status: "dispatching" | "submitted" | "dispatched" | "transferred" | "returned" | "signed" | "accepted" | "in_progress" | "answered" | "callback" | "closed";
+            street: string;
+            supervisions: components["schemas"]["RequestUrge"][];
+            text_check: string;
+            urges: number;
+            verified: boolean;
+            /** Format: int64 */
+            version: number;
         };
         RequestStats: {
             /** @enum {string} */
@@ -5518,6 +5963,20 @@ export interface components {
             month: string;
             rows: components["schemas"]["RequestFigures"][];
             total: components["schemas"]["RequestFigures"];
+        };
+        RequestStep: {
+            /** @enum {string} */
+            action: "submitted" | "dispatched" | "signed" | "returned" | "return_refused" | "accepted" | "transferred" | "started" | "ext_asked" | "ext_approved" | "ext_refused" | "urged" | "supervised" | "sup_answered" | "answered" | "rated" | "called_back" | "redone" | "reopened" | "closed" | "escalated";
+            actor?: string;
+            /** Format: date-time */
+            created_at: string;
+            /** @description ID (a decimal string) */
+            from_department_id: string | null;
+            from_department_name: string;
+            reason: string;
+            /** @description ID (a decimal string) */
+            to_department_id: string | null;
+            to_department_name: string;
         };
         RequestUpload: {
             /** @description put it in the submit's photos */
@@ -5532,6 +5991,32 @@ export interface components {
              * @description an upload no submit references by then is deleted
              */
             expires_at: string;
+        };
+        RequestUrge: {
+            answer: string;
+            /** Format: date-time */
+            answered_at: string | null;
+            /** @description ID (a decimal string) */
+            answered_by: string | null;
+            auto: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** @description ID (a decimal string) */
+            created_by: string;
+            /** @description ID (a decimal string) */
+            department_id: string;
+            department_name: string;
+            /** Format: date-time */
+            due_at: string | null;
+            /** @description ID (a decimal string) */
+            id: string;
+            instruction: string;
+            /** @enum {string} */
+            kind: "urge" | "supervise";
+            overdue: boolean;
+            /** @description ID (a decimal string) */
+            request_id: string;
+            street: string;
         };
         RequestView: {
             /** Format: date-time */
@@ -5555,7 +6040,7 @@ export interface components {
             department_id: string | null;
             department_name: string;
             description: string;
-            history: components["schemas"]["RequestEvent"][];
+            history: components["schemas"]["RequestStep"][];
             /** @description ID (a decimal string) */
             id: string;
             /** Format: double */
@@ -5570,7 +6055,8 @@ export interface components {
             rating: number | null;
             rating_comment: string;
             reopened: number;
-            status: string;
+            /** @enum {string} */
+            status: "dispatching" | "submitted" | "dispatched" | "transferred" | "returned" | "signed" | "accepted" | "in_progress" | "answered" | "callback" | "closed";
             street: string;
             /** Format: int64 */
             version: number;
@@ -5684,6 +6170,38 @@ export interface components {
             communities: string[];
             name: string;
         };
+        ReturnBodyInput: {
+            /**
+             * @description what the unit says
+             * @example 属施工噪音，应由住建局主办
+             */
+            reason: string;
+            /**
+             * @description not_our_duty 不属于本单位职责, insufficient_info 信息不全, duplicate 重复诉求, out_of_district 非本区管辖, other 其他
+             * @example not_our_duty
+             * @enum {string}
+             */
+            reason_code: "not_our_duty" | "insufficient_info" | "duplicate" | "out_of_district" | "other";
+            /**
+             * Format: int64
+             * @description the version the officer saw; a changed one is 409
+             * @example 1
+             */
+            version: number;
+        };
+        RouteBodyInput: {
+            /** @description the assisting unit (协办), if any */
+            assist_department_id?: string | null;
+            /** @example noise */
+            category: string;
+            /**
+             * @description the lead unit
+             * @example 1
+             */
+            department_id: string;
+            /** @description "" for every street without its own entry */
+            street?: string;
+        };
         ScanInput: {
             /**
              * @description the code shown at the door (GET /admin/activities/{id}/venue-code)
@@ -5776,7 +6294,7 @@ export interface components {
             /** @description The member's department; null for a district-level account. */
             department: components["schemas"]["StaffDepartment"] | null;
             /** @description The permissions the member holds, sorted. */
-            permissions: ("activities.checkin" | "activities.manage" | "activities.read" | "audit.read" | "benefits.manage" | "credit.write" | "departments.manage" | "enterprises.bindings.decide" | "enterprises.manage" | "enterprises.objections.decide" | "jobs.manage" | "jobs.read" | "members.resolve" | "notices.read" | "notices.review" | "notices.write" | "points.appeals.decide" | "points.award" | "points.deduct" | "points.rules.manage" | "requests.admin" | "requests.handle" | "requests.read" | "residents.read" | "rewards.manage" | "rewards.verify" | "settings.manage" | "staff.manage" | "surveys.read" | "surveys.write")[];
+            permissions: ("activities.checkin" | "activities.manage" | "activities.read" | "audit.read" | "benefits.manage" | "credit.write" | "departments.manage" | "enterprises.bindings.decide" | "enterprises.manage" | "enterprises.objections.decide" | "jobs.manage" | "jobs.read" | "members.resolve" | "notices.read" | "notices.review" | "notices.write" | "points.appeals.decide" | "points.award" | "points.deduct" | "points.rules.manage" | "requests.admin" | "requests.dispatch" | "requests.duties" | "requests.handle" | "requests.read" | "requests.supervise" | "residents.read" | "rewards.manage" | "rewards.verify" | "settings.manage" | "staff.manage" | "surveys.read" | "surveys.write")[];
             staff: components["schemas"]["StaffMember"];
         };
         StaffMember: {
@@ -5787,7 +6305,7 @@ export interface components {
             disabled: boolean;
             /** @description ID (a decimal string) */
             id: string;
-            roles: ("superadmin" | "dept_admin" | "editor" | "reviewer" | "points_officer" | "credit_officer" | "verifier" | "auditor" | "request_officer")[];
+            roles: ("superadmin" | "dept_admin" | "editor" | "reviewer" | "points_officer" | "credit_officer" | "verifier" | "auditor" | "request_officer" | "dispatcher")[];
             streets: string[];
             /** Format: date-time */
             updated_at: string;
@@ -5805,7 +6323,7 @@ export interface components {
              */
             password: string;
             /** @description at least one */
-            roles: ("superadmin" | "dept_admin" | "editor" | "reviewer" | "points_officer" | "credit_officer" | "verifier" | "auditor" | "request_officer")[];
+            roles: ("superadmin" | "dept_admin" | "editor" | "reviewer" | "points_officer" | "credit_officer" | "verifier" | "auditor" | "request_officer" | "dispatcher")[];
             /** @description the streets the member is limited to; none or [] for every street */
             streets?: string[] | null;
             /**
@@ -5821,7 +6339,7 @@ export interface components {
         };
         StaffPatch: {
             /** @description the member's roles, at least one; omitted or null: unchanged */
-            roles?: ("superadmin" | "dept_admin" | "editor" | "reviewer" | "points_officer" | "credit_officer" | "verifier" | "auditor" | "request_officer")[] | null;
+            roles?: ("superadmin" | "dept_admin" | "editor" | "reviewer" | "points_officer" | "credit_officer" | "verifier" | "auditor" | "request_officer" | "dispatcher")[] | null;
             /** @description the streets the member is limited to, [] for every street; omitted or null: unchanged */
             streets?: string[] | null;
         };
@@ -5831,6 +6349,38 @@ export interface components {
              * @example 10
              */
             delta: number;
+        };
+        SubmitRequestBodyInput: {
+            address?: string;
+            /**
+             * @description a code from GET /requests/categories
+             * @example noise
+             */
+            category: string;
+            /**
+             * @description makes the submit idempotent: the same key returns the first request (200); with other content 409
+             * @example k-20261207-1
+             */
+            client_key: string;
+            /** @description a community of that street */
+            community?: string;
+            /** @description a number to call back on; staff see it in the request's detail (audited) */
+            contact?: string;
+            /** @example 楼下餐馆排风扇夜间噪音很大 */
+            description: string;
+            /** Format: double */
+            latitude?: number | null;
+            /** Format: double */
+            longitude?: number | null;
+            /** @description upload tokens, in order: at most 6 (400 naming photos) */
+            photos?: string[] | null;
+            /** @description may be shown publicly, anonymised, once its text passed WeChat's content check */
+            public?: boolean;
+            /**
+             * @description a street from GET /regions
+             * @example 华富街道
+             */
+            street: string;
         };
         SubscribeInput: {
             /** @description one of the account's subscribe templates (`GET /admin/wechat/templates`); a blank or unknown one is 400 naming `subscribe.template_id`, so a channel that cannot be sent is never saved */
@@ -5849,6 +6399,20 @@ export interface components {
             results: {
                 [key: string]: string;
             };
+        };
+        SuperviseBodyInput: {
+            /**
+             * Format: date-time
+             * @description the letter's own deadline (RFC 3339); in the future
+             * @example 2030-01-01T18:00:00+08:00
+             */
+            due_at: string;
+            /** @example 请于 3 个工作日内书面报告整改情况 */
+            instruction: string;
+        };
+        SupervisionAnswerBodyInput: {
+            /** @example 已约谈商铺，限期三日整改 */
+            answer: string;
         };
         Survey: {
             attempts_per_day: number;
@@ -6357,9 +6921,36 @@ export interface components {
         TemplateList: {
             items: components["schemas"]["WeChatTemplate"][];
         };
+        TransferBodyInput: {
+            /**
+             * @description the unit it goes to
+             * @example 1
+             */
+            department_id: string;
+            /** @example 属占道经营执法职责 */
+            reason: string;
+            /**
+             * Format: int64
+             * @description the version the officer saw; a changed one is 409
+             * @example 1
+             */
+            version: number;
+        };
         UnreadReply: {
             /** Format: int64 */
             count: number;
+        };
+        UrgeBodyInput: {
+            /** @description what the centre tells the unit */
+            note?: string;
+        };
+        VersionBodyInput: {
+            /**
+             * Format: int64
+             * @description the version the officer saw; a changed one is 409
+             * @example 1
+             */
+            version: number;
         };
         VoucherCheckInput: {
             /**
@@ -7605,6 +8196,331 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listDispatchRequests: {
+        parameters: {
+            query?: {
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
+                /** @description a unit's: new or sign (to be signed for), open, overdue, due_soon (within 24 h), escalated (not accepted within a working day), flagged (content check risky), assisting (协办: another unit leads); the dispatch centre's: dispatch (待分拨), returns (退单待审), extensions (延期待批), callback (待回访) */
+                queue?: "new" | "open" | "overdue" | "due_soon" | "escalated" | "flagged" | "sign" | "assisting" | "dispatch" | "returns" | "extensions" | "callback";
+                status?: "dispatching" | "submitted" | "dispatched" | "transferred" | "returned" | "signed" | "accepted" | "in_progress" | "answered" | "callback" | "closed";
+                category?: string;
+                street?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["RequestStaffView"][];
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getDispatchRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestStaffView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    callBackRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CallbackBodyInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestStaffView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    dispatchRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DispatchBodyInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestStaffView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    decideExtension: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExtensionDecisionBodyInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestStaffView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    refuseReturn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefuseReturnBodyInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestStaffView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    superviseRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SuperviseBodyInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestStaffView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    urgeRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UrgeBodyInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestStaffView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getFlowSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestFlowSettings"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    saveFlowSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FlowSettingsBodyInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestFlowSettings"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
@@ -8988,6 +9904,101 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    requestFlowStats: {
+        parameters: {
+            query: {
+                /** @description the month, district time */
+                month: string;
+                /** @description department (default) or street */
+                group_by?: "department" | "street";
+                /** @description csv: a file (UTF-8 with a BOM, for Excel) */
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The figures; format=csv: as CSV */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestFlowStats"];
+                    "text/csv": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listRequestGuides: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["RequestGuide"][];
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    saveRequestGuide: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the category's code */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GuideBodyInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestGuide"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     listRequestRoutes: {
         parameters: {
             query?: never;
@@ -9005,7 +10016,6 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["RequestRoute"][];
-                        /** @description empty on the last page */
                         next_page_token: string;
                     };
                 };
@@ -9026,12 +10036,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    category: string;
-                    street?: string;
-                    /** @description ID */
-                    department_id: string;
-                };
+                "application/json": components["schemas"]["RouteBodyInput"];
             };
         };
         responses: {
@@ -9055,17 +10060,19 @@ export interface operations {
     deleteRequestRoute: {
         parameters: {
             query?: {
+                /** @description the entry's street; left out: the category's entry for every street */
                 street?: string;
             };
             header?: never;
             path: {
+                /** @description the category's code */
                 category: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Deleted */
+            /** @description No Content */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -9117,10 +10124,12 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
-                queue?: "new" | "open" | "overdue" | "due_soon" | "escalated" | "flagged";
-                status?: "submitted" | "transferred" | "accepted" | "in_progress" | "answered" | "closed";
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
+                /** @description a unit's: new or sign (to be signed for), open, overdue, due_soon (within 24 h), escalated (not accepted within a working day), flagged (content check risky), assisting (协办: another unit leads); the dispatch centre's: dispatch (待分拨), returns (退单待审), extensions (延期待批), callback (待回访) */
+                queue?: "new" | "open" | "overdue" | "due_soon" | "escalated" | "flagged" | "sign" | "assisting" | "dispatch" | "returns" | "extensions" | "callback";
+                status?: "dispatching" | "submitted" | "dispatched" | "transferred" | "returned" | "signed" | "accepted" | "in_progress" | "answered" | "callback" | "closed";
                 category?: string;
                 street?: string;
             };
@@ -9137,8 +10146,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["AdminRequest"][];
-                        /** @description empty on the last page */
+                        items: components["schemas"]["RequestStaffView"][];
                         next_page_token: string;
                     };
                 };
@@ -9167,7 +10175,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AdminRequest"];
+                    "application/json": components["schemas"]["RequestStaffView"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9189,10 +10197,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description the version the officer saw; a changed one is 409 */
-                    version: number;
-                };
+                "application/json": components["schemas"]["VersionBodyInput"];
             };
         };
         responses: {
@@ -9202,7 +10207,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AdminRequest"];
+                    "application/json": components["schemas"]["RequestStaffView"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9226,15 +10231,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description the version the officer saw; a changed one is 409 */
-                    version: number;
-                    answer: string;
-                    verified?: boolean;
-                    points_rule?: string;
-                    /** @description 18-character unified social credit code */
-                    complaint_uscc?: string;
-                };
+                "application/json": components["schemas"]["AnswerBodyInput"];
             };
         };
         responses: {
@@ -9244,7 +10241,41 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AdminRequest"];
+                    "application/json": components["schemas"]["RequestStaffView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    askExtension: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExtensionBodyInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestStaffView"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9288,6 +10319,74 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    returnRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReturnBodyInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestStaffView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    signRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VersionBodyInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestStaffView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     startRequest: {
         parameters: {
             query?: never;
@@ -9299,10 +10398,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description the version the officer saw; a changed one is 409 */
-                    version: number;
-                };
+                "application/json": components["schemas"]["VersionBodyInput"];
             };
         };
         responses: {
@@ -9312,7 +10408,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AdminRequest"];
+                    "application/json": components["schemas"]["RequestStaffView"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9336,13 +10432,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description the version the officer saw; a changed one is 409 */
-                    version: number;
-                    /** @description ID */
-                    department_id: string;
-                    reason: string;
-                };
+                "application/json": components["schemas"]["TransferBodyInput"];
             };
         };
         responses: {
@@ -9352,7 +10442,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AdminRequest"];
+                    "application/json": components["schemas"]["RequestStaffView"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9691,7 +10781,7 @@ export interface operations {
                 /** @description members of this department */
                 department_id?: string;
                 /** @description members holding this role */
-                role?: "superadmin" | "dept_admin" | "editor" | "reviewer" | "points_officer" | "credit_officer" | "verifier" | "auditor" | "request_officer";
+                role?: "superadmin" | "dept_admin" | "editor" | "reviewer" | "points_officer" | "credit_officer" | "verifier" | "auditor" | "request_officer" | "dispatcher";
                 /** @description members limited to this street (among others) */
                 street?: string;
                 /** @description part of the username */
@@ -9868,6 +10958,75 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listSupervisions: {
+        parameters: {
+            query?: {
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
+                /** @description open: not answered; answered; all when left out */
+                state?: "open" | "answered";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["RequestUrge"][];
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    answerSupervision: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SupervisionAnswerBodyInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestUrge"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -11575,9 +12734,10 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
-                /** @description open or closed; all when left out */
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
+                /** @description open: not answered yet (at the dispatch centre or a unit); closed: answered (still to be rated, called back or reopened) or closed; all when left out */
                 status?: "open" | "closed";
             };
             header?: never;
@@ -11593,8 +12753,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["Request"][];
-                        /** @description empty on the last page */
+                        items: components["schemas"]["RequestView"][];
                         next_page_token: string;
                     };
                 };
@@ -11615,36 +12774,17 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description makes the submit idempotent: the same key returns the first request (200); with other content 409 */
-                    client_key: string;
-                    /** @description a code from GET /requests/categories */
-                    category: string;
-                    description: string;
-                    /** @description a street from GET /regions */
-                    street: string;
-                    /** @description a community of that street */
-                    community?: string;
-                    address?: string;
-                    latitude?: number | null;
-                    longitude?: number | null;
-                    /** @description a number to call back on; staff see it in the request's detail (audited) */
-                    contact?: string;
-                    /** @description may be shown publicly, anonymised, once its text passed WeChat's content check */
-                    public?: boolean;
-                    /** @description upload tokens, in order */
-                    photos?: string[];
-                };
+                "application/json": components["schemas"]["SubmitRequestBodyInput"];
             };
         };
         responses: {
-            /** @description The first request of this client_key */
+            /** @description Repeat: the first result, nothing changed */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Request"];
+                    "application/json": components["schemas"]["RequestView"];
                 };
             };
             /** @description Created */
@@ -11653,7 +12793,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Request"];
+                    "application/json": components["schemas"]["RequestView"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -11777,7 +12917,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Request"];
+                    "application/json": components["schemas"]["RequestView"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -11830,11 +12970,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    rating: number;
-                    comment?: string;
-                    reopen?: boolean;
-                };
+                "application/json": components["schemas"]["RateBodyInput"];
             };
         };
         responses: {
@@ -11844,7 +12980,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Request"];
+                    "application/json": components["schemas"]["RequestView"];
                 };
             };
             400: components["responses"]["BadRequest"];
