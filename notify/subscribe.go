@@ -22,7 +22,9 @@ type SubscribeData map[string]string
 // or {"value": string} objects (openapi3gen.SetSchemar).
 func (SubscribeData) SetSchema(s *openapi3.Schema) {
 	str := &openapi3.Schema{Type: &openapi3.Types{"string"}}
-	wrapped := &openapi3.Schema{Type: &openapi3.Types{"object"}, Required: []string{"value"},
+	// {"value": …}: value must be there (it may be ""), which a required
+	// string without minLength would not say to the document's readers.
+	wrapped := &openapi3.Schema{Type: &openapi3.Types{"object"}, Description: "WeChat's shape: value is required, may be empty",
 		Properties: openapi3.Schemas{"value": {Value: str}}}
 	s.Type = &openapi3.Types{"object"}
 	s.AdditionalProperties = openapi3.AdditionalProperties{Schema: &openapi3.SchemaRef{Value: &openapi3.Schema{
