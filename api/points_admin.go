@@ -9,7 +9,6 @@ import (
 
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/points"
-	"github.com/futian/ifutian/staff"
 )
 
 // The points screens of the console (issue #14) and the appeals of issue
@@ -324,16 +323,6 @@ func (s *Server) withdrawReward(c *gin.Context) {
 	c.JSON(http.StatusOK, r)
 }
 
-// residentLookupResult is a resident as a look-up shows them to staff: who it is,
-// the phone masked, nothing more.
-type residentLookupResult struct {
-	ID          int64  `json:"id,string"`
-	Nickname    string `json:"nickname"`
-	PhoneMasked string `json:"phone_masked" example:"138****5678"`
-	Street      string `json:"street"`
-	Community   string `json:"community"`
-}
-
 // throttleLookup takes one resident look-up of the calling member: a find
 // by phone number, or attendance recorded by a typed resident ID. Every way
 // of naming a resident that could be tried in bulk shares this limit.
@@ -343,46 +332,6 @@ func (s *Server) throttleLookup(c *gin.Context) error {
 		return err
 	}
 	return s.throttle(c, "resident-lookup-day:"+key, s.Limits.ResidentLookupDaily)
-}
-
-type phoneLookup struct {
-	Phone string `json:"phone" binding:"required,max=32" doc:"an 11-digit mainland mobile number" example:"13812345678"`
-}
-
-var lookupResidentOp = op{
-	Tag:     "admin-points",
-	Summary: "Find a resident by phone number",
-	Description: "points_officer or dept_admin, to award points or record a deduction. The resident whose bound phone number " +
-		"this is (spaces, hyphens and a +86 prefix are ignored), masked; a number nobody bound, or a resident on a street " +
-		"outside the caller's scope, is 404. A read of personal data: audited. Throttled per staff member (30 in 10 minutes, " +
-		"300 a day): 429 with Retry-After past that.",
-	Body:    phoneLookup{},
-	Replies: []reply{ok(residentLookupResult{})},
-	Errors:  []int{http.StatusNotFound, http.StatusTooManyRequests},
-}
-
-// lookupResident finds the resident a phone number is bound to, for an
-// award or a deduction. It is a read of personal data (audited) and is
-// throttled per staff member, so that numbers cannot be tried in bulk.
-func (s *Server) lookupResident(c *gin.Context) {
-	m := actor(c)
-	if err := s.throttleLookup(c); err != nil {
-		s.fail(c, err)
-		return
-	}
-	var req phoneLookup
-	if err := bindJSON(c, &req); err != nil {
-		s.fail(c, err)
-		return
-	}
-	r, err := s.Residents.FindByPhoneForStaff(c.Request.Context(), m.Scope(), req.Phone)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	staff.AuditTarget(c.Request.Context(), "residents", strconv.FormatInt(r.ID, 10))
-	auditDetail(c, "found by phone")
-	c.JSON(http.StatusOK, residentLookupResult{ID: r.ID, Nickname: r.Nickname, PhoneMasked: r.PhoneMasked, Street: r.Street, Community: r.Community})
 }
 
 // parseBool reads an optional true/false query parameter.

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -35,7 +36,7 @@ var (
 	// ErrSystemNotice refuses to edit, review or withdraw a system notice
 	// (details.reason "system_notice"): it is a fixed text about the
 	// resident's own affairs, not a department's notice.
-	ErrSystemNotice = apperr.New(apperr.Conflict, "系统消息不是部门通知，不能修改、审核或撤回").With("reason", "system_notice")
+	ErrSystemNotice = apperr.New(apperr.Conflict, "系统消息不是部门通知，不能修改、审核或撤回").Because(apperr.ReasonSystemNotice)
 )
 
 // Status is where a notice stands.
@@ -226,13 +227,14 @@ func (d *Draft) Validate(r Regions, now time.Time) error {
 
 // Service manages notices. It is safe for concurrent use once configured.
 type Service struct {
-	db       *gorm.DB
-	now      func() time.Time
-	kick     chan struct{} // wakes the publisher after an approval
-	timerMu  sync.Mutex
-	timer    *time.Timer // wakes the publisher when the next notice is due
-	cfg      Config
-	longTerm map[string]bool // templates whose consent is kept
+	db      *gorm.DB
+	now     func() time.Time
+	kick    chan struct{} // wakes the publisher after an approval
+	timerMu sync.Mutex
+	timer   *time.Timer // wakes the publisher when the next notice is due
+	// cfg is how notices reach people: swapped whole by Configure (a
+	// setting changed at run time), read once per decision.
+	cfg atomic.Pointer[configured]
 }
 
 // StreetRegions knows which street a community belongs to.
@@ -243,7 +245,9 @@ type StreetRegions interface {
 
 // New returns a Service over db.
 func New(gdb *gorm.DB) *Service {
-	return &Service{db: gdb, now: time.Now, kick: make(chan struct{}, 1), longTerm: map[string]bool{}}
+	s := &Service{db: gdb, now: time.Now, kick: make(chan struct{}, 1)}
+	s.Configure(Config{})
+	return s
 }
 
 // SetClock replaces the clock (tests use a fixed one).

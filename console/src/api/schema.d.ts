@@ -955,7 +955,7 @@ export interface paths {
         put?: never;
         /**
          * Withdraw
-         * @description From submitted, approved or published. A published notice stays in exactly its original recipients' inboxes, marked withdrawn and without its body; WeChat sends not yet made are cancelled and their consent returned. 404 for a notice outside my scope (as `GET /admin/notices/{id}`). A system message (of my scope) is 409 `conflict` with `details.reason` `system_notice`: it is never edited, reviewed or withdrawn.
+         * @description From submitted, approved or published. A published notice stays in exactly its original recipients' inboxes, marked withdrawn and without its body; WeChat sends not yet made are cancelled and their consent returned. 404 for a notice outside my scope (as `GET /admin/notices/{id}`). The body may be left out. A system message (of my scope) is 409 `conflict` with `details.reason` `system_notice`: it is never edited, reviewed or withdrawn.
          */
         post: operations["withdrawNotice"];
         delete?: never;
@@ -1127,7 +1127,7 @@ export interface paths {
         head?: never;
         /**
          * Edit an earning rule
-         * @description points_officer or dept_admin of the rule's department (a district-wide rule: superadmin only, else 403). Saves a new version (awards made before keep the version they used); a patch that changes nothing saves none. Another department's rule is 404, like a missing one.
+         * @description points_officer or dept_admin of the rule's department (a district-wide rule: superadmin only, else 403). Fields to change; absent fields stay, valid_from/valid_until null clears them; the code and the department never change. Saves a new version (awards made before keep the version they used); a patch that changes nothing saves none. Another department's rule is 404, like a missing one.
          */
         patch: operations["updateRule"];
         trace?: never;
@@ -1519,7 +1519,7 @@ export interface paths {
         head?: never;
         /**
          * Edit a reward
-         * @description points_officer or dept_admin of the reward's department (a district-wide reward: superadmin). Name, description, limit, level and validity may change at any time and apply to redemptions from then on; issued vouchers keep what they were redeemed for. points may change only until the first redemption: 409 with details.reason has_redemptions (withdraw it and create a new reward instead). Another department's reward is 404.
+         * @description points_officer or dept_admin of the reward's department (a district-wide reward: superadmin). Fields to change; absent fields stay, valid_from/valid_until null clears them; the stock changes through /stock. Name, description, limit, level and validity may change at any time and apply to redemptions from then on; issued vouchers keep what they were redeemed for. points may change only until the first redemption: 409 with details.reason has_redemptions (withdraw it and create a new reward instead). Another department's reward is 404.
          */
         patch: operations["updateReward"];
         trace?: never;
@@ -1584,6 +1584,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Settings changeable at run time (superadmin)
+         * @description Each setting with the value in effect, the environment's value (the default) and, when changed at run time, who stored it and when. settings.manage: superadmin only.
+         */
+        get: operations["listSettings"];
+        /**
+         * Change settings (superadmin)
+         * @description A partial change: each setting left out stays as it is; reset returns settings to the environment's value. Stored and applied in this instance at once, in every other within 10 s; audited with what changed (before → after). quiet_hours holds routine subscribe messages (not warnings) until they end; daily_cap bounds routine subscribe messages per resident per day; wechat_templates has IFUTIAN_WECHAT_TEMPLATES' syntax and rules (no source that carries text staff typed). 400 names each bad field; nothing is stored then.
+         */
+        put: operations["updateSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/staff": {
         parameters: {
             query?: never;
@@ -1599,7 +1623,7 @@ export interface paths {
         put?: never;
         /**
          * Create a staff member (superadmin, dept_admin)
-         * @description A dept_admin creates members only within their own scope: in their own department (else 403 naming `department_id`; so never a district account) and, if they are limited to streets, limited to some of those streets (else 403 naming `streets`); they cannot grant superadmin or dept_admin (403 naming `roles`).
+         * @description A dept_admin creates members only within their own scope: in their own department (else 403 naming `department_id`; so never a district account) and, if they are limited to streets, limited to some of those streets (else 403 naming `streets`); they cannot grant superadmin or dept_admin (403 naming `roles`). A username taken is 409.
          */
         post: operations["createStaff"];
         delete?: never;
@@ -1865,7 +1889,7 @@ export interface paths {
         };
         /**
          * The account's subscribe-message templates
-         * @description The mini program's subscribe-message templates (WeChat's 个人模板 list, `wxaapi/newtmpl/gettemplate`), for the compose form's picker: a notice's `subscribe.template_id` must be one of them (400 otherwise). Kept by the server for a minute, so a template added in WeChat shows within a minute. 503 `upstream_unavailable` when WeChat can't answer or refuses.
+         * @description The mini program's subscribe-message templates (WeChat's 个人模板 list, `wxaapi/newtmpl/gettemplate`), for the compose form's picker: a notice's `subscribe.template_id` must be one of them (400 otherwise). Kept by the server for a minute, so a template added in WeChat shows within a minute. 503 `upstream_unavailable` when WeChat can't answer or refuses. type: one_time, each consent allows one message (WeChat type 2); long_term: 长期订阅 (type 3).
          */
         get: operations["listWeChatTemplates"];
         put?: never;
@@ -2005,7 +2029,7 @@ export interface paths {
         };
         /**
          * 小程序配置（隐私政策版本、订阅模板、等级、照片限制）
-         * @description What the mini program needs of the server's configuration, without a token: the privacy policy version a consent must name; the subscribe templates of the system messages as the wx.requestSubscribeMessage calls that ask for them (subscribe: by purpose, the screen where the resident acts; at most 3 templates per call, one-time and long-term never mixed; ask each group at a tap on its screen); the points levels with their names and thresholds; the limits of photo uploads (multipart field upload_field, checked by content); the district's UTC offset; page sizes. Cacheable: Cache-Control public, max-age=300, and an ETag: send it back as If-None-Match to get 304 while nothing changed.
+         * @description What the mini program needs of the server's configuration, without a token: the privacy policy version a consent must name; the subscribe templates of the system messages as the wx.requestSubscribeMessage calls that ask for them (subscribe: by purpose, the screen where the resident acts; at most 3 templates per call, one-time and long-term never mixed; ask each group at a tap on its screen); the points levels with their names and thresholds; the limits of photo uploads (multipart field upload_field, checked by content); the district's UTC offset; page sizes. Cacheable: Cache-Control public, max-age=300, and an ETag: send it back as If-None-Match (the ETag of a copy held) to get 304 while nothing changed.
          */
         get: operations["getClientConfig"];
         put?: never;
@@ -2167,8 +2191,7 @@ export interface paths {
         head?: never;
         /**
          * 修改我的资料（PATCH 写法）
-         * @deprecated
-         * @description The same partial update as PUT /api/v1/me, for HTTP clients that send PATCH. The mini program uses PUT (wx.request has no PATCH).
+         * @description Deprecated: the same partial update as PUT /api/v1/me, for HTTP clients that send PATCH. The mini program uses PUT (wx.request has no PATCH).
          */
         patch: operations["patchMe"];
         trace?: never;
@@ -2262,7 +2285,7 @@ export interface paths {
         };
         /**
          * 导出我的全部个人数据
-         * @description Everything held about me. Profile with full phone, consents, and sections: points ledger and redemptions, enterprise bindings, notices read, survey responses. `avatar` tells whether an avatar was uploaded, with a signed link to its file.
+         * @description Everything held about me. Profile with full phone, consents, and sections: points ledger and redemptions, enterprise bindings, notices read, survey responses. `avatar` tells whether an avatar was uploaded, with a signed link to its file. Sent as an attachment (Content-Disposition).
          */
         get: operations["exportMe"];
         put?: never;
@@ -2348,7 +2371,7 @@ export interface paths {
         put?: never;
         /**
          * 记录订阅消息授权结果
-         * @description The result object of `wx.requestSubscribeMessage` as it comes, under `results`: its `errMsg` key is ignored. Each `accept`, `acceptWithAudio` or `acceptWithAlert` adds one send to my quota for that template; `reject` and `ban` set it to 0; `filter` changes nothing. Every template's result is kept in the consent ledger as given. Answers my quotas.
+         * @description The result object of `wx.requestSubscribeMessage` as it comes, under `results`: its `errMsg` key is ignored. Each `accept`, `acceptWithAudio` or `acceptWithAlert` adds one send to my quota for that template; `reject` and `ban` set it to 0; `filter` changes nothing. Every template's result is kept in the consent ledger as given. Answers my quotas (next_page_token is always empty).
          */
         post: operations["saveSubscriptions"];
         delete?: never;
@@ -2406,7 +2429,7 @@ export interface paths {
         };
         /**
          * 签名图片链接
-         * @description No token: the link is the permission, for <image src>, which sends no header. Serves a request photo (kind `photos`, size full or `thumb`) or a resident's uploaded avatar (kind `avatars`) by the signed link the API gave (`photos[].url`, `photos[].thumb_url`, `avatar_url`). The signature (HMAC-SHA-256 under a key derived from IFUTIAN_MEMBER_CODE_KEY) covers the kind, the ID, the size and the expiry, so a link names one file in one size for 10–15 minutes. An expired link, one whose parts were changed, or one signed for another file is 403, answered alike and before anything is looked up; a valid link whose file is gone (erased, account deleted, avatar replaced by an address) is 404. Cache-Control: private, max-age = the seconds the link has left.
+         * @description No token: the link is the permission, for <image src>, which sends no header. Serves a request photo (kind `photos`, size full or `thumb`) or a resident's uploaded avatar (kind `avatars`) by the signed link the API gave (`photos[].url`, `photos[].thumb_url`, `avatar_url`). The signature (HMAC-SHA-256 under a key derived from IFUTIAN_MEMBER_CODE_KEY) covers the kind, the ID, the size and the expiry, so a link names one file in one size for 10–15 minutes. An expired link, one whose parts were changed, or one signed for another file (any parameter amiss, exp not 1–19 digits included) is 403, answered alike and before anything is looked up; a valid link whose file is gone (erased, account deleted, avatar replaced by an address) is 404. Cache-Control: private, max-age = the seconds the link has left.
          */
         get: operations["serveMediaLink"];
         put?: never;
@@ -2550,7 +2573,7 @@ export interface paths {
         };
         /**
          * 积分排行榜
-         * @description Leaderboard of my community or street. Resident only. Ranks residents of my community (scope=community) or street (scope=street) who opted in (PATCH /me {"leaderboard_opt_in": true}) by lifetime earned points; nicknames only. 400 naming scope if scope is not community or street or if my profile has no community/street.
+         * @description Leaderboard of my community or street. Resident only. Ranks residents of my community (scope=community) or street (scope=street) who opted in (PATCH /me {"leaderboard_opt_in": true}) by lifetime earned points; nicknames only. One page: the top page_size (page_token is ignored, next_page_token is ""). 400 naming scope if scope is not community or street or if my profile has no community/street.
          */
         get: operations["leaderboard"];
         put?: never;
@@ -3058,7 +3081,7 @@ export interface paths {
         };
         /**
          * This document
-         * @description The OpenAPI 3.0 document of every operation the server serves, as built from api/openapi/*.json. With IFUTIAN_OPS_TOKEN set it needs that token (Authorization: Bearer or ?token=); IFUTIAN_DOCS=off removes it (404).
+         * @description The OpenAPI 3.0 document of every operation the server serves, generated from the handlers' Go types and the op beside each (api/contract.go) with api/openapi/base.json. With IFUTIAN_OPS_TOKEN set it needs that token (Authorization: Bearer or ?token=); IFUTIAN_DOCS=off removes it (404).
          */
         get: operations["serveSpec"];
         put?: never;
@@ -3259,6 +3282,35 @@ export interface components {
             checked_in: number;
             hours: number;
         };
+        ActivityPublicActivity: {
+            capacity: number;
+            community: string;
+            description: string;
+            /** Format: date-time */
+            ends_at: string;
+            /** Format: double */
+            hours: number;
+            /** @description ID (a decimal string) */
+            id: string;
+            image_url: string;
+            kind: string;
+            my_signup: components["schemas"]["ActivityMySignup"] | null;
+            place: string;
+            points: number;
+            remaining: number;
+            /** Format: date-time */
+            signup_deadline: string;
+            signup_open: boolean;
+            /** Format: date-time */
+            starts_at: string;
+            status: string;
+            street: string;
+            thumb_url: string;
+            title: string;
+            waiting: number;
+            waitlist: boolean;
+            walk_ins: boolean;
+        };
         ActivityScan: {
             /** @enum {string} */
             action: "check_in" | "check_out";
@@ -3385,6 +3437,12 @@ export interface components {
              */
             links_expire_at?: string;
         };
+        AppealDecisionInput: {
+            /** @description true gives the points back */
+            approve: boolean;
+            /** @description the explanation, shown to the resident in their appeals (never pushed) */
+            note?: string;
+        };
         /** @description Whom staff record: member_code, or resident_id with a reason. */
         AttendanceInput: {
             /** @description the resident's member code, scanned or typed */
@@ -3420,115 +3478,91 @@ export interface components {
             /** @description resident IDs, as strings (numbers are accepted too) */
             resident_ids?: (string | number)[];
         };
-        AuditEntry: {
-            id: string;
-            actor_id: string;
-            actor: string;
-            action: string;
-            target_kind: string;
-            target_id: string;
-            detail: string;
-            ip: string;
-            request_id: string;
-            /** Format: date-time */
-            created_at: string;
+        BindPhoneRequestInput: {
+            /**
+             * @description the code of getPhoneNumber
+             * @example mock-phone:13812345678
+             */
+            code: string;
+        };
+        ChangePasswordRequestInput: {
+            /**
+             * @description 10–72 characters, not the current one
+             * @example a-new-long-passphrase
+             */
+            new_password: string;
+            /**
+             * @description the current password
+             * @example change-me-please
+             */
+            old_password: string;
         };
         ClientConfig: {
+            /** @description the points levels, lowest first */
+            levels: components["schemas"]["PointsLevel"][];
+            /** @description page sizes of the lists */
+            pages: components["schemas"]["PageLimits"];
+            /** @description the limits of photo uploads */
+            photos: components["schemas"]["PhotoLimits"];
             /**
              * @description POST /api/v1/me/consent must name it; a resident whose consent_version differs is shown the policy again
              * @example 2026-12
              */
             privacy_policy_version: string;
             /** @description one item per wx.requestSubscribeMessage call */
-            subscribe: {
-                /**
-                 * @description where to ask: submitting a request, signing up for an activity, the points screen, the enterprise screen, the quiz screen
-                 * @enum {string}
-                 */
-                purpose: "requests" | "activities" | "points" | "enterprises" | "surveys";
-                /** @description long-term subscription templates (长期订阅); never in the same call as one-time ones */
-                long_term: boolean;
-                template_ids: string[];
-                /** @description the system messages these templates carry (e.g. request_answered) */
-                kinds: string[];
-            }[];
-            levels: {
-                /** @example 2 */
-                level: number;
-                /** @example Lv2 */
-                name: string;
-                /**
-                 * @description lifetime earned points from which a resident is at this level
-                 * @example 100
-                 */
-                min_lifetime_earned: number;
-            }[];
-            photos: {
-                /**
-                 * @description largest upload, before the server re-encodes it
-                 * @example 10485760
-                 */
-                max_bytes: number;
-                /**
-                 * @example [
-                 *       "image/jpeg",
-                 *       "image/png",
-                 *       "image/webp"
-                 *     ]
-                 */
-                content_types: string[];
-                /** @example 6 */
-                max_per_request: number;
-                /**
-                 * @description the multipart field wx.uploadFile names (name)
-                 * @example file
-                 */
-                upload_field: string;
-            };
+            subscribe: components["schemas"]["NoticeSubscribeAsk"][];
             /**
              * @description the district's offset; days (caps, attempts per day) are district days
              * @example +08:00
              */
             utc_offset: string;
-            pages: {
-                /** @example 20 */
-                default_size: number;
-                /** @example 100 */
-                max_size: number;
-            };
+        };
+        ConsentRequestInput: {
+            /**
+             * @description the current privacy policy version (GET /api/v1/config)
+             * @example 2026-12
+             */
+            version: string;
+        };
+        CreateDepartmentRequestInput: {
+            /**
+             * @description 1–64 characters, unique
+             * @example 华富街道办事处
+             */
+            name: string;
         };
         Dashboard: {
-            reviews: components["schemas"]["DashboardQueue"];
-            appeals: components["schemas"]["DashboardQueue"];
-            objections: components["schemas"]["DashboardQueue"];
-            bindings: components["schemas"]["DashboardQueue"];
-            declarations: components["schemas"]["DashboardQueue"];
-            sends: components["schemas"]["DashboardQueue"];
+            appeals: components["schemas"]["DashboardQueue"] | null;
+            bindings: components["schemas"]["DashboardQueue"] | null;
+            declarations: components["schemas"]["DashboardQueue"] | null;
+            objections: components["schemas"]["DashboardQueue"] | null;
+            reviews: components["schemas"]["DashboardQueue"] | null;
+            sends: components["schemas"]["DashboardQueue"] | null;
         };
         DashboardItem: {
-            /** @description the item's ID in its queue (notice, appeal, objection, binding, survey) */
-            id: string;
-            /** @description a notice's or survey's title, an enterprise's name, or the disputed deduction */
-            title: string;
             /**
              * Format: date-time
              * @description when it came in (submitted, filed, opened, published)
              */
             at: string;
-            /** @description a declaration's non-reporters today, a notice's messages (WeChat or SMS) still to send; null for the other queues */
+            /**
+             * Format: int64
+             * @description a declaration's non-reporters today, a notice's messages (WeChat or SMS) still to send; null for the other queues
+             */
             count: number | null;
+            /** @description the item's ID in its queue (notice, appeal, objection, binding, survey) */
+            id: string;
+            /** @description a notice's or survey's title, an enterprise's name, or the disputed deduction */
+            title: string;
         };
         DashboardQueue: {
-            /** @description how many wait in all */
+            /**
+             * Format: int64
+             * @description how many wait in all
+             */
             count: number;
             /** @description the first five */
             items: components["schemas"]["DashboardItem"][];
-        } | null;
-        Department: {
-            id: string;
-            name: string;
-            /** Format: date-time */
-            created_at: string;
         };
         Enterprise: {
             /** @description ID (decimal string) */
@@ -3827,28 +3861,28 @@ export interface components {
             error: {
                 /** @enum {string} */
                 code: "invalid_argument" | "unauthenticated" | "permission_denied" | "not_found" | "conflict" | "insufficient_points" | "out_of_stock" | "payload_too_large" | "rate_limited" | "upstream_unavailable" | "internal" | "method_not_allowed";
+                details: components["schemas"]["ErrorDetails"];
                 /** @description Chinese, safe to show to the user. For invalid_argument: one sentence per bad field, naming it by its Chinese label, joined by "；" ("请填写诉求描述；所在街道：未知街道"); never a JSON key. */
                 message: string;
-                details: components["schemas"]["ErrorDetails"];
             };
         };
         /** @description Machine-readable details; every key is optional and an error without details has {}. */
         ErrorDetails: {
+            /** @description with 409 on starting a quiz attempt: the survey's daily attempts, all used */
+            attempts_per_day?: number;
             /** @description every bad field (JSON path such as audience.streets or questions[2].stem, or a query/path parameter name) → what is wrong with it, in Chinese */
             fields?: {
                 [key: string]: string;
             };
-            /** @description with 429: seconds to wait, as in Retry-After */
-            retry_after_s?: number;
             /**
              * @description which rule refused: an award over a rule's daily_cap or monthly_cap; a redemption past per_resident_limit, below min_level, outside the reward's validity (not_available) or of a withdrawn reward; an appeal after the deduction's appeal_deadline (appeal_window_closed); a stock decrease past what is left (stock_below_issued); a reward's new price after its first redemption (has_redemptions); an activity's sign-up, cancellation or attendance: full, closed (cut-off passed), cancelled, ended, published (no longer a draft), outside_window (check-in or check-out time), not_signed_up, waiting (still on the waiting list), not_checked_in, not_started (check-out before the start), checked_in (can't cancel any more); a member or venue code (400): invalid or expired; a system message edited, reviewed or withdrawn as a department's notice (system_notice)
              * @enum {string}
              */
             reason?: "daily_cap" | "monthly_cap" | "per_resident_limit" | "min_level" | "not_available" | "withdrawn" | "appeal_window_closed" | "stock_below_issued" | "has_redemptions" | "full" | "closed" | "cancelled" | "ended" | "published" | "outside_window" | "not_signed_up" | "waiting" | "not_checked_in" | "not_started" | "checked_in" | "invalid" | "expired" | "system_notice";
+            /** @description with 429: seconds to wait, as in Retry-After */
+            retry_after_s?: number;
             /** @description with stock_below_issued: the stock left now */
             stock?: number;
-            /** @description with 409 on starting a quiz attempt: the survey's daily attempts, all used */
-            attempts_per_day?: number;
         };
         Holiday: {
             /** Format: date */
@@ -3863,25 +3897,40 @@ export interface components {
             created_at: string;
         };
         Home: {
-            /** @description unread notices in my inbox */
+            open_requests: components["schemas"]["HomeRequests"];
+            points: components["schemas"]["HomePoints"];
+            /**
+             * Format: int64
+             * @description unread notices in my inbox
+             */
             unread_notices: number;
-            points: {
-                balance: number;
-                lifetime_earned: number;
-                level: number;
-                /** @example Lv2 */
-                level_name: string;
-                /** @description lifetime earned points at which the next level begins; null at the top level */
-                next_level_at: number | null;
-            };
-            upcoming_activities: components["schemas"]["PublicActivity"][];
-            waiting_surveys: components["schemas"]["SurveyPublic"][];
-            open_requests: {
-                /** @description all my requests not answered yet */
-                count: number;
-                /** @description the newest of them */
-                items: components["schemas"]["Request"][];
-            };
+            /** @description my next activities signed up for */
+            upcoming_activities: components["schemas"]["ActivityPublicActivity"][];
+            /** @description surveys open to me that I have not taken part in today (nor ever, for a one-off survey) */
+            waiting_surveys: components["schemas"]["SurveyPublicSurvey"][];
+        };
+        HomePoints: {
+            /** Format: int64 */
+            balance: number;
+            level: number;
+            /** @example Lv2 */
+            level_name: string;
+            /** Format: int64 */
+            lifetime_earned: number;
+            /**
+             * Format: int64
+             * @description lifetime earned points at which the next level begins; null at the top level
+             */
+            next_level_at: number | null;
+        };
+        HomeRequests: {
+            /**
+             * Format: int64
+             * @description all my requests not answered yet
+             */
+            count: number;
+            /** @description the newest of them */
+            items: components["schemas"]["RequestView"][];
         };
         /** @description An adjustment of hours that would take a resident's total for an activity beyond the activity's length: it waits (pending) for a member other than the one who asked to approve it, which enters it in the ledger (entry_id), or for anyone who may adjust hours to reject it. */
         HoursApproval: {
@@ -3927,40 +3976,6 @@ export interface components {
             /** Format: date-time */
             created_at: string;
         };
-        /** @description A notice of my inbox as lists show it: `summary` stands for the body, which only `GET /notices/{id}` carries. */
-        InboxItem: {
-            id: string;
-            title: string;
-            /** @description the start of the body as one plain line (white space folded), at most 80 characters, ending in … when cut; empty once withdrawn. Lists carry it instead of the body */
-            summary: string;
-            /**
-             * @description a system message's kind (a fixed text about my own affairs); empty for a department's notice
-             * @enum {string}
-             */
-            kind: "" | "benefit_matched" | "survey_reminder" | "deduction_recorded" | "appeal_decided" | "credit_recorded" | "grade_changed" | "objection_decided" | "activity_cancelled" | "activity_promoted" | "request_accepted" | "request_answered";
-            /** @description what a system message is about, which the mini program opens (null for a department's notice) */
-            target: components["schemas"]["NoticeTarget"] | null;
-            category: string;
-            require_ack: boolean;
-            /** @enum {string} */
-            status: "published" | "withdrawn" | "expired";
-            /** Format: date-time */
-            published_at: string;
-            /** Format: date-time */
-            expires_at: string | null;
-            /** Format: date-time */
-            withdrawn_at: string | null;
-            read: boolean;
-            /** Format: date-time */
-            read_at: string | null;
-            /** Format: date-time */
-            acked_at: string | null;
-        };
-        /** @description One notice of my inbox with its whole body. */
-        InboxNotice: components["schemas"]["InboxItem"] & {
-            /** @description empty once withdrawn */
-            body: string;
-        };
         Job: {
             /** @description attempts made (a retry by an operator starts again at 0) */
             attempts: number;
@@ -3997,6 +4012,17 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        Liveness: {
+            /** @enum {string} */
+            status: "ok";
+        };
+        LookupResidentRequestInput: {
+            /**
+             * @description an 11-digit mainland mobile number
+             * @example 13812345678
+             */
+            phone: string;
+        };
         /** @description What staff see of a resident named by a member code. */
         MaskedResident: {
             /** @description ID (a decimal string) */
@@ -4019,41 +4045,61 @@ export interface components {
             expires_at: string;
         };
         Notice: {
-            id: string;
-            department_id: string | null;
+            audience: components["schemas"]["NoticeAudience"];
+            /** @description ID (a decimal string) */
             author_id: string | null;
-            /** @description the author's username, in lists (`GET /admin/notices`) and the detail; absent for system notices */
+            /** @description the author's username, in lists (GET /admin/notices) and the detail; absent for system notices */
             author_username?: string;
-            title: string;
             body: string;
             category: string;
-            audience: components["schemas"]["Audience"];
+            /** Format: date-time */
+            created_at: string;
+            /** @description ID (a decimal string) */
+            department_id: string | null;
+            /** Format: date-time */
+            expires_at: string | null;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @description a system message's kind (e.g. deduction_recorded), empty for a department's notice */
+            kind: string;
             /**
              * Format: date-time
              * @description null: published as soon as approved (approval sets it)
              */
             publish_at: string | null;
             /** Format: date-time */
-            expires_at: string | null;
-            require_ack: boolean;
-            subscribe: components["schemas"]["Subscribe"] | null;
-            /** @enum {string} */
-            status: "draft" | "submitted" | "approved" | "rejected" | "published" | "withdrawn" | "expired";
-            reject_reason: string;
-            /** @description recipients frozen at publication; never changes afterwards */
-            targeted: number;
-            /** Format: date-time */
             published_at: string | null;
-            /** Format: date-time */
-            withdrawn_at: string | null;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            updated_at: string;
-            /** @description a system message's kind (e.g. deduction_recorded), empty for a department's notice */
-            kind: string;
+            reject_reason: string;
+            require_ack: boolean;
             /** @description also sent by SMS to recipients without WeChat reach */
             sms: boolean;
+            /** @enum {string} */
+            status: "draft" | "submitted" | "approved" | "rejected" | "published" | "withdrawn" | "expired";
+            subscribe: components["schemas"]["NoticeSubscribe"] | null;
+            /**
+             * Format: int64
+             * @description recipients frozen at publication; never changes afterwards
+             */
+            targeted: number;
+            title: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: date-time */
+            withdrawn_at: string | null;
+        };
+        NoticeAudience: {
+            /** @description 0–150, age in whole years from birth_year, in the district's zone; null: unset */
+            age_max: number | null;
+            /** @description 0–150; null: unset */
+            age_min: number | null;
+            communities: string[];
+            /** @description A, B, C or D */
+            enterprise_grades: string[];
+            enterprise_industries: string[];
+            /** @description resident IDs (strings; numbers are accepted too); not combined with any other field (400 naming audience.resident_ids) */
+            resident_ids: number[];
+            streets: string[];
+            tags: string[];
         };
         NoticeDraft: {
             title: string;
@@ -4078,15 +4124,80 @@ export interface components {
             sms?: boolean;
         };
         NoticeEvent: {
-            /** @enum {string} */
-            action: "created" | "edited" | "submitted" | "approved" | "rejected" | "published" | "withdrawn";
+            /** @description created, edited, submitted, approved, rejected, published or withdrawn */
+            action: string;
             /** @description staff ID; 0 for the system (publication) */
             actor_id: string;
             /** @description the acting member's username; absent for the system */
             actor_username?: string;
-            reason?: string;
             /** Format: date-time */
             created_at: string;
+            reason?: string;
+        };
+        NoticeHistory: {
+            /** @description every step with who and when, oldest first */
+            events: components["schemas"]["NoticeEvent"][];
+            notice: components["schemas"]["Notice"];
+        };
+        NoticeInboxItem: {
+            /** Format: date-time */
+            acked_at: string | null;
+            category: string;
+            /** Format: date-time */
+            expires_at: string | null;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @description a system message's kind (a fixed text about my own affairs: benefit_matched, survey_reminder, deduction_recorded, appeal_decided, credit_recorded, grade_changed, objection_decided, activity_cancelled, activity_promoted, request_accepted, request_answered); empty for a department's notice */
+            kind: string;
+            /** Format: date-time */
+            published_at: string;
+            read: boolean;
+            /** Format: date-time */
+            read_at: string | null;
+            require_ack: boolean;
+            /**
+             * @description published, withdrawn or expired
+             * @enum {string}
+             */
+            status: "draft" | "submitted" | "approved" | "rejected" | "published" | "withdrawn" | "expired";
+            /** @description the start of the body as one plain line (white space folded), at most 80 characters, ending in … when cut; empty once withdrawn. Lists carry it instead of the body */
+            summary: string;
+            /** @description what a system message is about, which the mini program opens (null for a department's notice) */
+            target: components["schemas"]["NoticeTarget"] | null;
+            title: string;
+            /** Format: date-time */
+            withdrawn_at: string | null;
+        };
+        NoticeInboxNotice: {
+            /** Format: date-time */
+            acked_at: string | null;
+            /** @description the whole body (empty once withdrawn) */
+            body: string;
+            category: string;
+            /** Format: date-time */
+            expires_at: string | null;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @description a system message's kind (a fixed text about my own affairs: benefit_matched, survey_reminder, deduction_recorded, appeal_decided, credit_recorded, grade_changed, objection_decided, activity_cancelled, activity_promoted, request_accepted, request_answered); empty for a department's notice */
+            kind: string;
+            /** Format: date-time */
+            published_at: string;
+            read: boolean;
+            /** Format: date-time */
+            read_at: string | null;
+            require_ack: boolean;
+            /**
+             * @description published, withdrawn or expired
+             * @enum {string}
+             */
+            status: "draft" | "submitted" | "approved" | "rejected" | "published" | "withdrawn" | "expired";
+            /** @description the start of the body as one plain line (white space folded), at most 80 characters, ending in … when cut; empty once withdrawn. Lists carry it instead of the body */
+            summary: string;
+            /** @description what a system message is about, which the mini program opens (null for a department's notice) */
+            target: components["schemas"]["NoticeTarget"] | null;
+            title: string;
+            /** Format: date-time */
+            withdrawn_at: string | null;
         };
         NoticePatch: {
             title?: string;
@@ -4110,145 +4221,277 @@ export interface components {
             /** @description warning and health notices only (else 400 naming sms): also a text message to recipients with a bound phone and no WeChat reach */
             sms?: boolean;
         };
-        NoticeStats: {
-            targeted: number;
-            read: number;
-            acked: number;
-            wechat: components["schemas"]["WeChatStats"];
-            by_street: {
-                /** @description the recipient's street at publication */
-                street: string;
-                targeted: number;
-                read: number;
-                acked: number;
-                wechat: components["schemas"]["WeChatStats"];
-                sms: components["schemas"]["SMSStats"];
-            }[];
-            sms: components["schemas"]["SMSStats"];
+        NoticeQuota: {
+            /** @description a long-term template (长期订阅): consent is kept, not spent; quota is 1 while it lasts, 0 once turned off */
+            long_term: boolean;
+            /** @description sends left for this template (long-term: 1 while consent lasts) */
+            quota: number;
+            template_id: string;
         };
-        /** @description What a system message is about, by reference. The subscribe message of the notice opens the same page, built by the server from this target (a department's notice opens `pages/notices/detail?id=<notice id>`). */
-        NoticeTarget: {
+        NoticeRejectionInput: {
             /**
-             * @description the kind of object; its page in the mini program: request `pages/requests/detail?id=`, activity `pages/activities/detail?id=`, survey `pages/surveys/detail?id=`, points_transaction `pages/points/transaction?id=`, appeal `pages/points/appeals?id=`, enterprise `pages/enterprises/detail?uscc=`, enterprise_benefits `pages/enterprises/benefits?uscc=`
-             * @enum {string}
+             * @description shown to the author
+             * @example 受众范围过大，请限定街道
              */
-            type: "request" | "activity" | "survey" | "points_transaction" | "appeal" | "enterprise" | "enterprise_benefits";
+            reason: string;
+        };
+        NoticeSMSStats: {
+            /** Format: int64 */
+            cancelled: number;
+            /** Format: int64 */
+            failed: number;
+            /** Format: int64 */
+            pending: number;
+            /** Format: int64 */
+            sent: number;
+        };
+        NoticeStats: {
+            /** Format: int64 */
+            acked: number;
+            by_street: components["schemas"]["NoticeStreetStats"][];
+            /** Format: int64 */
+            read: number;
+            /** @description text messages of an urgent notice with SMS, to recipients without WeChat reach */
+            sms: components["schemas"]["NoticeSMSStats"];
+            /** Format: int64 */
+            targeted: number;
+            wechat: components["schemas"]["NoticeWeChatStats"];
+        };
+        NoticeStreetStats: {
+            /** Format: int64 */
+            acked: number;
+            /** Format: int64 */
+            read: number;
+            sms: components["schemas"]["NoticeSMSStats"];
+            /** @description the recipient's street at publication */
+            street: string;
+            /** Format: int64 */
+            targeted: number;
+            wechat: components["schemas"]["NoticeWeChatStats"];
+        };
+        NoticeSubscribe: {
+            data: {
+                [key: string]: string;
+            };
+            page: string;
+            template_id: string;
+        };
+        NoticeSubscribeAsk: {
+            /** @description the system messages these templates carry (e.g. request_answered) */
+            kinds: string[];
+            /** @description long-term subscription templates (长期订阅); never in the same call as one-time ones */
+            long_term: boolean;
+            /** @description where to ask: requests (submitting a request), activities (signing up for an activity), points (the points screen), enterprises (the enterprise screen), surveys (the quiz screen) */
+            purpose: string;
+            /** @description at most 3 (MaxTemplatesPerAsk) */
+            template_ids: string[];
+        };
+        NoticeTarget: {
             /** @description its ID (an enterprise's unified social credit code) */
             id: string;
+            /** @description the kind of object, which names its page in the mini program: request, activity, survey, points_transaction, appeal, enterprise, enterprise_benefits */
+            type: string;
+        };
+        NoticeWeChatStats: {
+            /**
+             * Format: int64
+             * @description not sent because the notice was withdrawn or the resident deleted
+             */
+            cancelled: number;
+            /**
+             * Format: int64
+             * @description routine sends over the resident's daily cap: inbox only, consent given back
+             */
+            capped: number;
+            /** Format: int64 */
+            failed: number;
+            /**
+             * Format: int64
+             * @description routine sends waiting for quiet hours to end
+             */
+            held: number;
+            /**
+             * Format: int64
+             * @description WeChat answered 43101: the consent was gone
+             */
+            no_quota: number;
+            /**
+             * Format: int64
+             * @description queued (urgent, or routine outside quiet hours) or in flight
+             */
+            pending: number;
+            /** Format: int64 */
+            sent: number;
+        };
+        NoticeWithdrawalInput: {
+            /** @description optional; kept in the notice's history */
+            reason?: string;
+        };
+        PageLimits: {
+            /** @example 20 */
+            default_size: number;
+            /** @example 100 */
+            max_size: number;
+        };
+        PhotoLimits: {
+            /** @description e.g. image/jpeg, image/png, image/webp (told by content) */
+            content_types: string[];
+            /**
+             * Format: int64
+             * @description largest upload, before the server re-encodes it
+             * @example 10485760
+             */
+            max_bytes: number;
+            /** @example 6 */
+            max_per_request: number;
+            /**
+             * @description the multipart field wx.uploadFile names (name)
+             * @example file
+             */
+            upload_field: string;
         };
         PointsAccount: {
-            /** @description May be negative only after a deduction. */
+            /**
+             * Format: int64
+             * @description May be negative only after a deduction.
+             */
             balance: number;
-            lifetime_earned: number;
+            /** @description What expires next, soonest first, at most three dates. */
+            expiring: components["schemas"]["PointsExpiring"][];
             /** @description From lifetime earned points; thresholds are configurable (default 0, 100, 300, 1000, 3000, 10000 for levels 1–6). */
             level: number;
-            /** @description What expires next, soonest first, at most three dates. */
-            expiring: {
-                amount: number;
-                /** Format: date-time */
-                expires_at: string;
-            }[];
+            /** Format: int64 */
+            lifetime_earned: number;
         };
-        /** @description An appeal in the officers' queue: with the deduction it is against and the resident who filed it. */
         PointsAdminAppeal: {
-            /** @description ID (a decimal string) */
-            id: string;
-            /** @description ID (a decimal string) */
-            resident_id: string;
-            /** @description ID (a decimal string) */
-            transaction_id: string;
-            department_id: string | null;
-            reason: string;
-            /** @enum {string} */
-            status: "pending" | "approved" | "rejected";
-            note: string;
-            /** Format: date-time */
-            decided_at: string | null;
             /** Format: date-time */
             created_at: string;
+            /** Format: date-time */
+            decided_at: string | null;
             deduction: components["schemas"]["PointsAppealDeduction"];
+            /** @description ID (a decimal string) */
+            department_id: string | null;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @description the decision's explanation (shown to the resident, never pushed) */
+            note: string;
+            /** @description the resident's reason */
+            reason: string;
+            /** @description who filed it */
             resident: components["schemas"]["PointsResidentBrief"];
+            /** @description ID (a decimal string) */
+            resident_id: string;
+            /** @enum {string} */
+            status: "pending" | "approved" | "rejected";
+            /** @description ID (a decimal string) */
+            transaction_id: string;
         };
         PointsAppeal: {
-            /** @description ID (a decimal string) */
-            id: string;
-            /** @description ID (a decimal string) */
-            resident_id: string;
-            /** @description ID (a decimal string) */
-            transaction_id: string;
-            department_id: string | null;
-            reason: string;
-            /** @enum {string} */
-            status: "pending" | "approved" | "rejected";
-            note: string;
+            /** Format: date-time */
+            created_at: string;
             /** Format: date-time */
             decided_at: string | null;
-            /** Format: date-time */
-            created_at: string;
-        };
-        /** @description The deduction an appeal is against. */
-        PointsAppealDeduction: {
-            /** @description points deducted */
-            points: number;
-            case_ref: string;
-            /** @description the officer's reason for the deduction */
+            /** @description ID (a decimal string) */
+            department_id: string | null;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @description the decision's explanation (shown to the resident, never pushed) */
+            note: string;
+            /** @description the resident's reason */
             reason: string;
-            /** Format: date-time */
-            created_at: string;
+            /** @description ID (a decimal string) */
+            resident_id: string;
+            /** @enum {string} */
+            status: "pending" | "approved" | "rejected";
+            /** @description ID (a decimal string) */
+            transaction_id: string;
+        };
+        PointsAppealDeduction: {
             /**
              * Format: date-time
              * @description when the right to appeal ended or ends (exclusive)
              */
             appeal_deadline: string;
-        };
-        /** @description An appeal with the deduction it is against. note is the decision's explanation (shown here, never pushed). */
-        PointsAppealView: {
-            /** @description ID (a decimal string) */
-            id: string;
-            /** @description ID (a decimal string) */
-            resident_id: string;
-            /** @description ID (a decimal string) */
-            transaction_id: string;
-            department_id: string | null;
+            case_ref: string;
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: int64
+             * @description points deducted
+             */
+            points: number;
+            /** @description the officer's reason for the deduction */
             reason: string;
-            /** @enum {string} */
-            status: "pending" | "approved" | "rejected";
-            note: string;
+        };
+        PointsAppealInput: {
+            /** @example 当日不在现场 */
+            reason: string;
+            /**
+             * @description the deduction appealed against
+             * @example 1
+             */
+            transaction_id: string;
+        };
+        PointsAppealView: {
+            /** Format: date-time */
+            created_at: string;
             /** Format: date-time */
             decided_at: string | null;
-            /** Format: date-time */
-            created_at: string;
             deduction: components["schemas"]["PointsAppealDeduction"];
-        };
-        /** @description A deduction as officers list it: the ledger row with its case reference, reason and appeal deadline, the resident, who recorded it and the appeal against it. */
-        PointsDeduction: {
+            /** @description ID (a decimal string) */
+            department_id: string | null;
             /** @description ID (a decimal string) */
             id: string;
+            /** @description the decision's explanation (shown to the resident, never pushed) */
+            note: string;
+            /** @description the resident's reason */
+            reason: string;
             /** @description ID (a decimal string) */
             resident_id: string;
-            delta: number;
-            balance_after: number;
             /** @enum {string} */
-            kind: "deduct";
-            rule_code: string | null;
-            /** @description the enforcement case */
+            status: "pending" | "approved" | "rejected";
+            /** @description ID (a decimal string) */
+            transaction_id: string;
+        };
+        PointsAwardRequestInput: {
+            /**
+             * @description The awarded event, e.g. a volunteer shift ID
+             * @example activity-2026-0315-1
+             */
+            external_id: string;
+            /** @description the transaction's reason, shown to the resident in their ledger (default: the rule's name) */
+            note?: string;
+            /**
+             * @description ID (a decimal string)
+             * @example 1
+             */
+            resident_id: string;
+            /** @example volunteer_hour */
+            rule_code: string;
+        };
+        PointsDeductRequestInput: {
+            /**
+             * @description the published enforcement case's reference
+             * @example 深福城管罚〔2026〕8号
+             */
             case_ref: string;
+            /**
+             * Format: int64
+             * @example 10
+             */
+            points: number;
+            /**
+             * @description shown to the resident in their ledger, never pushed
+             * @example 违规停放共享单车
+             */
             reason: string;
-            /** Format: date-time */
-            created_at: string;
             /**
-             * Format: date-time
-             * @description credits: when these points expire (null: never)
+             * @description ID (a decimal string)
+             * @example 1
              */
-            expires_at: string | null;
-            /**
-             * Format: date-time
-             * @description deduct: when the right to appeal it ends (exclusive): midnight, district time, after the 30th day following the deduction's; an appeal from then on is 409 with details.reason appeal_window_closed
-             */
-            appeal_deadline: string;
-            resident: components["schemas"]["PointsResidentBrief"];
-            /** @description the officer's username */
-            recorded_by: string;
+            resident_id: string;
+        };
+        PointsDeduction: {
             /** @description the appeal against it; null: none filed */
             appeal: {
                 /** @description ID (a decimal string) */
@@ -4256,88 +4499,161 @@ export interface components {
                 /** @enum {string} */
                 status: "pending" | "approved" | "rejected";
             } | null;
-        };
-        PointsLeader: {
-            rank: number;
-            nickname: string;
-            lifetime_earned: number;
-            level: number;
-            me: boolean;
-        };
-        /** @description An earning rule as the console lists it. */
-        PointsManagedRule: {
+            /**
+             * Format: date-time
+             * @description when the right to appeal it ends (exclusive): midnight, district time, after the 30th day following the deduction's; an appeal from then on is 409 with details.reason appeal_window_closed
+             */
+            appeal_deadline: string;
+            /**
+             * Format: int64
+             * @description the balance right after it
+             */
+            balance_after: number;
+            /** @description the enforcement case */
+            case_ref: string;
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: int64
+             * @description negative: the points deducted
+             */
+            delta: number;
+            /**
+             * Format: date-time
+             * @description always null for a deduction
+             */
+            expires_at: string | null;
             /** @description ID (a decimal string) */
             id: string;
-            code: string;
+            /**
+             * @description always deduct
+             * @enum {string}
+             */
+            kind: "earn" | "spend" | "deduct" | "expire" | "reverse" | "refund";
+            reason: string;
+            /** @description the officer's username; "" when recorded by the system */
+            recorded_by: string;
+            resident: components["schemas"]["PointsResidentBrief"];
+            /** @description ID (a decimal string) */
+            resident_id: string;
+            /** @description always null for a deduction */
+            rule_code: string | null;
+        };
+        PointsExpiring: {
+            /**
+             * Format: int64
+             * @description points that expire then
+             */
+            amount: number;
+            /** Format: date-time */
+            expires_at: string;
+        };
+        PointsLeader: {
+            level: number;
+            /** Format: int64 */
+            lifetime_earned: number;
+            me: boolean;
+            nickname: string;
+            rank: number;
+        };
+        PointsLevel: {
+            level: number;
+            /**
+             * Format: int64
+             * @description lifetime earned points from which a resident is at this level
+             */
+            min_lifetime_earned: number;
             name: string;
-            description: string;
-            points: number;
+        };
+        PointsManagedRule: {
+            /** @description in its validity window now */
+            active: boolean;
+            code: string;
+            /** Format: date-time */
+            created_at: string;
             /** @description Most awards of this rule one resident gets per day (Asia/Shanghai); 0 = none. */
             daily_cap: number;
-            /** @description Most awards per calendar month; 0 = none. */
-            monthly_cap: number;
-            /** @description Owning department; null = district-wide rule. */
-            department_id: string | null;
             /** @description Owning department's name; empty for a district-wide rule. */
             department: string;
+            /** @description Owning department; null = district-wide rule. */
+            department_id: string | null;
+            description: string;
+            /** @description the caller may change it: their department's rule; a district-wide rule for a superadmin only */
+            editable: boolean;
+            /** @enum {string} */
+            expiry: "never" | "days" | "end_of_next_year";
+            /** @description with expiry days: how many days after the award */
+            expiry_days: number;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @description Most awards per calendar month; 0 = none. */
+            monthly_cap: number;
+            name: string;
+            points: number;
+            /** Format: date-time */
+            updated_at: string;
             /** Format: date-time */
             valid_from: string | null;
             /** Format: date-time */
             valid_until: string | null;
-            /** @enum {string} */
-            expiry: "never" | "days" | "end_of_next_year";
-            expiry_days: number;
+            /** @description counts saves; every award records the version it used */
             version: number;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            updated_at: string;
-            /** @description in its validity window now */
-            active: boolean;
-            /** @description the caller may change it: their department's rule; a district-wide rule for a superadmin only */
-            editable: boolean;
         };
         PointsRedemption: {
+            /** Format: date-time */
+            cancelled_at: string | null;
+            /** Format: date-time */
+            created_at: string;
             /** @description ID (a decimal string) */
             id: string;
+            points: number;
             /** @description ID (a decimal string) */
             resident_id: string;
             /** @description ID (a decimal string) */
             reward_id: string;
             reward_name: string;
-            points: number;
-            voucher_code: string;
             /** @enum {string} */
             status: "issued" | "used" | "cancelled";
             /** Format: date-time */
-            used_at: string | null;
-            /** Format: date-time */
-            cancelled_at: string | null;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
             updated_at: string;
+            /** Format: date-time */
+            used_at: string | null;
+            /** @description what the resident shows a verifier */
+            voucher_code: string;
         };
-        /** @description A resident as officers' lists show them: the phone masked, no more. Empty strings for a deleted resident. */
         PointsResidentBrief: {
             /** @description ID (a decimal string) */
             id: string;
+            /** @description "" for a deleted resident, as are the others */
             nickname: string;
-            /** @example 138****5678 */
+            /**
+             * @description the phone masked, no more
+             * @example 138****5678
+             */
             phone_masked: string;
             street: string;
         };
         PointsReward: {
+            /** Format: date-time */
+            created_at: string;
+            /** @description ID (a decimal string) */
+            department_id: string | null;
+            description: string;
             /** @description ID (a decimal string) */
             id: string;
-            department_id: string | null;
+            /** @description public link to the reward's picture (at most 1280 px), for <image src> without a header, cacheable for good; "" without a picture */
+            image_url: string;
+            min_level: number;
             name: string;
-            description: string;
-            points: number;
-            stock: number;
             /** @description 0 = none; cancelled redemptions do not count */
             per_resident_limit: number;
-            min_level: number;
+            points: number;
+            /** @description what is left to redeem; stock + issued (in the managers' list) is what has been offered so far */
+            stock: number;
+            /** @description public link to its 320 px JPEG thumbnail; "" without a picture */
+            thumb_url: string;
+            /** Format: date-time */
+            updated_at: string;
             /** Format: date-time */
             valid_from: string | null;
             /** Format: date-time */
@@ -4347,27 +4663,78 @@ export interface components {
              * @description when the reward was withdrawn (null: it was not): no new redemptions; vouchers already issued stay valid until used or cancelled
              */
             withdrawn_at: string | null;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            updated_at: string;
-            /** @description public link to the reward's picture (at most 1280 px), for <image src> without a header, cacheable for good; "" without a picture */
-            image_url: string;
-            /** @description public link to its 320 px JPEG thumbnail; "" without a picture */
-            thumb_url: string;
         };
-        /** @description A reward as its managers see it. stock is what is left to redeem; stock + issued is what has been offered so far. */
+        PointsRewardInput: {
+            description?: string;
+            /** @description the level a resident needs to redeem it */
+            min_level?: number;
+            /** @example 社区图书馆文创帆布袋 */
+            name: string;
+            /** @description 0 = none; cancelled redemptions do not count */
+            per_resident_limit?: number;
+            /** @example 200 */
+            points: number;
+            /** @description what can be redeemed; changes later through /stock */
+            stock?: number;
+            /** Format: date-time */
+            valid_from?: string | null;
+            /**
+             * Format: date-time
+             * @description must be after valid_from
+             */
+            valid_until?: string | null;
+        };
+        PointsRewardPatch: {
+            description?: string | null;
+            min_level?: number | null;
+            /** @example 社区图书馆文创帆布袋 */
+            name?: string | null;
+            per_resident_limit?: number | null;
+            /** @description only until the first redemption (then 409 with details.reason has_redemptions): everyone who redeems one reward pays one price */
+            points?: number | null;
+            /**
+             * Format: date-time
+             * @description null clears it
+             */
+            valid_from?: string | null;
+            /**
+             * Format: date-time
+             * @description null clears it
+             * @example 2026-12-31T16:00:00Z
+             */
+            valid_until?: string | null;
+        };
         PointsRewardStats: {
+            /** Format: date-time */
+            created_at: string;
+            /** @description ID (a decimal string) */
+            department_id: string | null;
+            description: string;
             /** @description ID (a decimal string) */
             id: string;
-            department_id: string | null;
+            /** @description public link to the reward's picture (at most 1280 px), for <image src> without a header, cacheable for good; "" without a picture */
+            image_url: string;
+            /**
+             * Format: int64
+             * @description vouchers redeemed and not cancelled (used ones included)
+             */
+            issued: number;
+            min_level: number;
             name: string;
-            description: string;
-            points: number;
-            stock: number;
             /** @description 0 = none; cancelled redemptions do not count */
             per_resident_limit: number;
-            min_level: number;
+            points: number;
+            /** @description what is left to redeem; stock + issued (in the managers' list) is what has been offered so far */
+            stock: number;
+            /** @description public link to its 320 px JPEG thumbnail; "" without a picture */
+            thumb_url: string;
+            /** Format: date-time */
+            updated_at: string;
+            /**
+             * Format: int64
+             * @description vouchers a verifier accepted
+             */
+            used: number;
             /** Format: date-time */
             valid_from: string | null;
             /** Format: date-time */
@@ -4377,77 +4744,133 @@ export interface components {
              * @description when the reward was withdrawn (null: it was not): no new redemptions; vouchers already issued stay valid until used or cancelled
              */
             withdrawn_at: string | null;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            updated_at: string;
-            /** @description vouchers redeemed and not cancelled (used ones included) */
-            issued: number;
-            /** @description vouchers a verifier accepted */
-            used: number;
-            /** @description public link to the reward's picture (at most 1280 px), for <image src> without a header, cacheable for good; "" without a picture */
-            image_url: string;
-            /** @description public link to its 320 px JPEG thumbnail; "" without a picture */
-            thumb_url: string;
         };
         PointsRule: {
-            /** @description ID (a decimal string) */
-            id: string;
             code: string;
-            name: string;
-            description: string;
-            points: number;
+            /** Format: date-time */
+            created_at: string;
             /** @description Most awards of this rule one resident gets per day (Asia/Shanghai); 0 = none. */
             daily_cap: number;
-            /** @description Most awards per calendar month; 0 = none. */
-            monthly_cap: number;
-            /** @description Owning department; null = district-wide rule. */
-            department_id: string | null;
             /** @description Owning department's name; empty for a district-wide rule. */
             department: string;
+            /** @description Owning department; null = district-wide rule. */
+            department_id: string | null;
+            description: string;
+            /** @enum {string} */
+            expiry: "never" | "days" | "end_of_next_year";
+            /** @description with expiry days: how many days after the award */
+            expiry_days: number;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @description Most awards per calendar month; 0 = none. */
+            monthly_cap: number;
+            name: string;
+            points: number;
+            /** Format: date-time */
+            updated_at: string;
             /** Format: date-time */
             valid_from: string | null;
             /** Format: date-time */
             valid_until: string | null;
-            /** @enum {string} */
-            expiry: "never" | "days" | "end_of_next_year";
-            expiry_days: number;
+            /** @description counts saves; every award records the version it used */
             version: number;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            updated_at: string;
         };
-        /** @description One row of the append-only ledger. */
+        PointsRuleInput: {
+            /**
+             * @description the rule's key (saving a code again updates that rule): 2–32 lowercase letters, digits or underscores, starting with a letter
+             * @example volunteer_hour
+             */
+            code: string;
+            /** @description Most awards of this rule one resident gets per day (Asia/Shanghai); 0 = none. */
+            daily_cap?: number;
+            /** @description superadmin only: the owning department (left out: district-wide); anyone else's rule is their department's */
+            department_id?: string | null;
+            description?: string;
+            /**
+             * @description never (the default), days (expiry_days after the award) or end_of_next_year (31 December of the next year, Asia/Shanghai)
+             * @enum {string}
+             */
+            expiry?: "never" | "days" | "end_of_next_year";
+            /** @description with expiry days: 1–3650 */
+            expiry_days?: number;
+            /** @description Most awards per calendar month; 0 = none. */
+            monthly_cap?: number;
+            /** @example 志愿服务（每小时） */
+            name: string;
+            /** @example 5 */
+            points: number;
+            /** Format: date-time */
+            valid_from?: string | null;
+            /**
+             * Format: date-time
+             * @description must be after valid_from
+             */
+            valid_until?: string | null;
+        };
+        PointsRulePatch: {
+            /** @example 1 */
+            daily_cap?: number | null;
+            description?: string | null;
+            /** @enum {string|null} */
+            expiry?: "never" | "days" | "end_of_next_year" | null;
+            /** @description with expiry days: 1–3650 */
+            expiry_days?: number | null;
+            /** @example 8 */
+            monthly_cap?: number | null;
+            /** @example 志愿服务 */
+            name?: string | null;
+            /** @example 20 */
+            points?: number | null;
+            /**
+             * Format: date-time
+             * @description null clears it
+             */
+            valid_from?: string | null;
+            /**
+             * Format: date-time
+             * @description null clears it
+             * @example 2026-12-31T16:00:00Z
+             */
+            valid_until?: string | null;
+        };
         PointsTransaction: {
-            /** @description ID (a decimal string) */
-            id: string;
-            /** @description ID (a decimal string) */
-            resident_id: string;
-            delta: number;
+            /**
+             * Format: date-time
+             * @description deduct: when the right to appeal it ends (exclusive): midnight, district time, after the 30th day following the deduction's; an appeal from then on is 409 with details.reason appeal_window_closed
+             */
+            appeal_deadline?: string | null;
+            /**
+             * Format: int64
+             * @description the balance right after it
+             */
             balance_after: number;
-            /** @enum {string} */
-            kind: "earn" | "spend" | "deduct" | "expire" | "reverse" | "refund";
-            rule_code: string | null;
-            /** @description earn: the version of the rule the award used */
-            rule_version?: number;
-            /** @description earn: the awarded event */
-            external_id?: string;
             /** @description deduct and reverse: the enforcement case */
-            case_ref?: string;
-            reason: string;
+            case_ref?: string | null;
             /** Format: date-time */
             created_at: string;
+            /**
+             * Format: int64
+             * @description positive for earn, reverse and refund; negative for spend, deduct and expire
+             */
+            delta: number;
             /**
              * Format: date-time
              * @description credits: when these points expire (null: never)
              */
             expires_at: string | null;
-            /**
-             * Format: date-time
-             * @description deduct: when the right to appeal it ends (exclusive): midnight, district time, after the 30th day following the deduction's; an appeal from then on is 409 with details.reason appeal_window_closed
-             */
-            appeal_deadline?: string;
+            /** @description earn: the awarded event */
+            external_id?: string | null;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @enum {string} */
+            kind: "earn" | "spend" | "deduct" | "expire" | "reverse" | "refund";
+            reason: string;
+            /** @description ID (a decimal string) */
+            resident_id: string;
+            /** @description earn: the rule it was awarded under; null otherwise */
+            rule_code: string | null;
+            /** @description earn: the version of the rule the award used */
+            rule_version?: number | null;
         };
         /** @description An activity as a resident sees it, with their own sign-up (null if none). */
         PublicActivity: {
@@ -4503,6 +4926,13 @@ export interface components {
             created_at: string;
             /** Format: date-time */
             answered_at: string | null;
+        };
+        Readiness: {
+            /** @enum {string} */
+            status: "ready";
+        };
+        RedemptionReply: {
+            redemption: components["schemas"]["PointsRedemption"];
         };
         Request: {
             /** @description ID */
@@ -4624,6 +5054,17 @@ export interface components {
              */
             links_expire_at?: string;
         };
+        RequestPhotoInfo: {
+            check_status?: string;
+            content_type: string;
+            height: number;
+            /** Format: date-time */
+            links_expire_at?: string | null;
+            n: number;
+            thumb_url?: string;
+            url?: string;
+            width: number;
+        };
         RequestRoute: {
             category: string;
             /** @description '' routes every street without a route of its own */
@@ -4654,32 +5095,137 @@ export interface components {
              */
             expires_at: string;
         };
-        Resident: {
+        RequestView: {
+            /** Format: date-time */
+            accepted_at: string | null;
+            address: string;
+            answer: string;
+            /** Format: date-time */
+            answered_at: string | null;
+            can_rate: boolean;
+            can_reopen: boolean;
+            category: string;
+            category_name: string;
+            /** Format: date-time */
+            closed_at: string | null;
+            community: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            deadline_at: string;
+            /** @description ID (a decimal string) */
+            department_id: string | null;
+            department_name: string;
+            description: string;
+            history: components["schemas"]["RequestEvent"][];
+            /** @description ID (a decimal string) */
             id: string;
-            nickname: string;
+            /** Format: double */
+            latitude: number | null;
+            /** Format: double */
+            longitude: number | null;
+            overdue: boolean;
+            photos: components["schemas"]["RequestPhotoInfo"][];
+            public: boolean;
+            /** Format: date-time */
+            rated_at: string | null;
+            rating: number | null;
+            rating_comment: string;
+            reopened: number;
+            status: string;
+            street: string;
+            /** Format: int64 */
+            version: number;
+        };
+        Resident: {
             /** @description an https address the resident set, or a signed link to the avatar they uploaded (POST /me/avatar), which an <image> shows without a header and which works for 10–15 minutes: read the profile again for a new one; empty for none */
             avatar_url: string;
-            phone_masked: string;
-            street: string;
-            community: string;
             birth_year: number | null;
-            tags: string[];
-            leaderboard_opt_in: boolean;
+            community: string;
             consent_version: string;
             /** Format: date-time */
             consented_at: string | null;
             /** Format: date-time */
             created_at: string;
+            /** @description ID (a decimal string) */
+            id: string;
+            leaderboard_opt_in: boolean;
+            nickname: string;
+            phone_masked: string;
+            street: string;
+            tags: string[];
         };
-        /** @description The resident a phone number is bound to, as a look-up shows them: the phone masked, no more. */
+        ResidentAvatarExport: {
+            format?: string;
+            uploaded: boolean;
+            url?: string;
+            /** Format: date-time */
+            url_expires_at?: string | null;
+        };
+        ResidentConsent: {
+            /** Format: date-time */
+            consented_at: string;
+            version: string;
+        };
+        ResidentExport: {
+            avatar: components["schemas"]["ResidentAvatarExport"];
+            consents: components["schemas"]["ResidentConsent"][];
+            phone: string;
+            profile: components["schemas"]["Resident"];
+            sections: {
+                [key: string]: unknown;
+            };
+        };
+        ResidentLogin: {
+            /** @description true when this login created the resident */
+            created: boolean;
+            /** Format: date-time */
+            expires_at: string;
+            resident: components["schemas"]["Resident"];
+            /** @description the bearer token */
+            token: string;
+        };
         ResidentLookupResult: {
+            community: string;
             /** @description ID (a decimal string) */
             id: string;
             nickname: string;
             /** @example 138****5678 */
             phone_masked: string;
             street: string;
-            community: string;
+        };
+        ResidentPatch: {
+            /** @description an https address (or empty for none); it replaces an uploaded avatar, whose file is deleted */
+            avatar_url?: string | null;
+            /**
+             * @description 1900 up to the current year
+             * @example 1985
+             */
+            birth_year?: number | null;
+            /**
+             * @description one of the street's communities (GET /regions); alone, it sets its street too
+             * @example 田面社区
+             */
+            community?: string | null;
+            /** @description opts into the points leaderboards */
+            leaderboard_opt_in?: boolean | null;
+            /** @example 小福 */
+            nickname?: string | null;
+            /**
+             * @description one of GET /regions's streets
+             * @example 华富街道
+             */
+            street?: string | null;
+            /** @description from GET /regions's self_tags; the list replaces the old one */
+            tags?: string[] | null;
+        };
+        ResidentRegions: {
+            self_tags: string[];
+            streets: components["schemas"]["ResidentStreet"][];
+        };
+        ResidentStreet: {
+            communities: string[];
+            name: string;
         };
         /** @description A resident on an activity's roster, masked. */
         RosterEntry: {
@@ -4722,47 +5268,137 @@ export interface components {
             /** @description why no points were granted: attendance_too_short (present less than half the activity's hours), daily_cap, monthly_cap, rule_inactive, … */
             points_detail: string;
         };
-        /** @description text messages of an urgent notice with SMS, to recipients without WeChat reach */
-        SMSStats: {
-            sent: number;
-            failed: number;
-            pending: number;
-            cancelled: number;
+        Setting: {
+            /** @description the environment's value (IFUTIAN_QUIET_HOURS, IFUTIAN_NOTICE_DAILY_CAP, IFUTIAN_WECHAT_TEMPLATES), in effect when nothing is stored */
+            default: string;
+            /** @enum {string} */
+            key: "quiet_hours" | "daily_cap" | "wechat_templates";
+            /** @description changed at run time; false: the environment's value */
+            stored: boolean;
+            /** Format: date-time */
+            updated_at: string | null;
+            /** @description the member who stored it (username) */
+            updated_by: string | null;
+            /** @description in effect now, in the environment variable's syntax */
+            value: string;
         };
-        Staff: {
-            id: string;
-            username: string;
-            department_id: string | null;
-            roles: string[];
-            streets: string[];
-            disabled: boolean;
+        SettingChangeInput: {
+            /**
+             * @description routine subscribe messages per resident per district day at most; 0: no cap
+             * @example 3
+             */
+            daily_cap?: number | null;
+            /**
+             * @description HH:MM-HH:MM in district time, or off
+             * @example 21:30-07:30
+             */
+            quiet_hours?: string | null;
+            /** @description settings to return to the environment's value */
+            reset?: ("quiet_hours" | "daily_cap" | "wechat_templates")[] | null;
+            /** @description kind=template_id:keyword=source,… separated by ; (the syntax of IFUTIAN_WECHAT_TEMPLATES); empty: system messages reach the inbox only */
+            wechat_templates?: string | null;
+        };
+        SettingsReply: {
+            items: components["schemas"]["Setting"][];
+        };
+        StaffAuditEntry: {
+            action: string;
+            actor: string;
+            /** @description ID (a decimal string) */
+            actor_id: string;
             /** Format: date-time */
             created_at: string;
+            detail: string;
+            /** @description ID (a decimal string) */
+            id: string;
+            ip: string;
+            request_id: string;
+            target_id: string;
+            target_kind: string;
+        };
+        StaffDepartment: {
             /** Format: date-time */
-            updated_at: string;
+            created_at: string;
+            /** @description ID (a decimal string) */
+            id: string;
+            name: string;
+        };
+        StaffLoginReply: {
+            /** @description with `cookie: true` only: the value of `X-CSRF-Token` for unsafe requests of this session */
+            csrf_token?: string;
+            /** Format: date-time */
+            expires_at: string;
+            staff: components["schemas"]["StaffMember"];
+            /** @description the bearer token; absent with `cookie: true` */
+            token?: string;
+        };
+        StaffLoginRequestInput: {
+            /** @description start a cookie session (the console) instead of returning a token */
+            cookie?: boolean;
+            /** @example change-me-please */
+            password: string;
+            /** @example admin */
+            username: string;
         };
         StaffMe: {
-            staff: components["schemas"]["Staff"];
             /** @description The member's department; null for a district-level account. */
-            department: components["schemas"]["Department"] | null;
+            department: components["schemas"]["StaffDepartment"] | null;
             /** @description The permissions the member holds, sorted. */
-            permissions: ("activities.checkin" | "activities.manage" | "activities.read" | "audit.read" | "benefits.manage" | "credit.write" | "departments.manage" | "enterprises.bindings.decide" | "enterprises.manage" | "enterprises.objections.decide" | "jobs.manage" | "jobs.read" | "members.resolve" | "notices.read" | "notices.review" | "notices.write" | "points.appeals.decide" | "points.award" | "points.deduct" | "points.rules.manage" | "requests.admin" | "requests.handle" | "requests.read" | "residents.read" | "rewards.manage" | "rewards.verify" | "staff.manage" | "surveys.read" | "surveys.write")[];
+            permissions: ("activities.checkin" | "activities.manage" | "activities.read" | "audit.read" | "benefits.manage" | "credit.write" | "departments.manage" | "enterprises.bindings.decide" | "enterprises.manage" | "enterprises.objections.decide" | "jobs.manage" | "jobs.read" | "members.resolve" | "notices.read" | "notices.review" | "notices.write" | "points.appeals.decide" | "points.award" | "points.deduct" | "points.rules.manage" | "requests.admin" | "requests.handle" | "requests.read" | "residents.read" | "rewards.manage" | "rewards.verify" | "settings.manage" | "staff.manage" | "surveys.read" | "surveys.write")[];
+            staff: components["schemas"]["StaffMember"];
+        };
+        StaffMember: {
+            /** Format: date-time */
+            created_at: string;
+            /** @description ID (a decimal string) */
+            department_id: string | null;
+            disabled: boolean;
+            /** @description ID (a decimal string) */
+            id: string;
+            roles: ("superadmin" | "dept_admin" | "editor" | "reviewer" | "points_officer" | "credit_officer" | "verifier" | "auditor" | "request_officer")[];
+            streets: string[];
+            /** Format: date-time */
+            updated_at: string;
+            username: string;
+        };
+        StaffNewMemberInput: {
+            /**
+             * @description the member's department; none only for a superadmin or a district auditor
+             * @example 1
+             */
+            department_id?: string | null;
+            /**
+             * @description 10–72 characters
+             * @example a-long-passphrase
+             */
+            password: string;
+            /** @description at least one */
+            roles: ("superadmin" | "dept_admin" | "editor" | "reviewer" | "points_officer" | "credit_officer" | "verifier" | "auditor" | "request_officer")[];
+            /** @description the streets the member is limited to; none or [] for every street */
+            streets?: string[] | null;
+            /**
+             * @description 3–32 lower-case letters, digits or _ . -
+             * @example huafu_editor
+             */
+            username: string;
         };
         StaffPasswordReset: {
-            staff: components["schemas"]["Staff"];
             /** @description The new password, shown this once. */
             password: string;
+            staff: components["schemas"]["StaffMember"];
         };
-        Subscribe: {
-            template_id: string;
-            /** @description template keyword (e.g. thing1) → value, flat ({"thing1":"…"}) or in WeChat's own shape ({"thing1":{"value":"…"}}); stored and answered flat */
-            data: {
-                [key: string]: string | {
-                    value: string;
-                };
-            };
-            /** @description the mini-program page the message opens, built by the server: `pages/notices/detail?id=<notice id>` (never typed by staff) */
-            page: string;
+        StaffPatch: {
+            /** @description the member's roles, at least one; omitted or null: unchanged */
+            roles?: ("superadmin" | "dept_admin" | "editor" | "reviewer" | "points_officer" | "credit_officer" | "verifier" | "auditor" | "request_officer")[] | null;
+            /** @description the streets the member is limited to, [] for every street; omitted or null: unchanged */
+            streets?: string[] | null;
+        };
+        StockChangeInput: {
+            /**
+             * @description what to add (negative: take away); not 0
+             * @example 10
+             */
+            delta: number;
         };
         SubscribeInput: {
             /** @description one of the account's subscribe templates (`GET /admin/wechat/templates`); a blank or unknown one is 400 naming `subscribe.template_id`, so a channel that cannot be sent is never saved */
@@ -4776,12 +5412,11 @@ export interface components {
             /** @description ignored (kept for older clients): the server builds the page, `pages/notices/detail?id=<notice id>` */
             page?: string;
         };
-        SubscriptionQuota: {
-            template_id: string;
-            /** @description sends left for this template (long-term: 1 while consent lasts) */
-            quota: number;
-            /** @description a long-term template (长期订阅): consent is kept, not spent; quota is 1 while it lasts, 0 once turned off */
-            long_term: boolean;
+        SubscriptionResultsInput: {
+            /** @description wx.requestSubscribeMessage's result object as it comes: template_id → accept, acceptWithAudio, acceptWithAlert, reject, ban or filter, 1–20 templates, plus its errMsg (ignored) */
+            results: {
+                [key: string]: string;
+            };
         };
         /** @description A survey as staff see it (with answers). */
         Survey: {
@@ -5042,6 +5677,26 @@ export interface components {
             options: string[];
             required: boolean;
         };
+        SurveyPublicSurvey: {
+            attempts_left_today?: number | null;
+            attempts_per_day?: number;
+            /** Format: date-time */
+            closes_at: string | null;
+            description: string;
+            /** @description ID (a decimal string) */
+            id: string;
+            kind: string;
+            /** Format: date-time */
+            opens_at: string;
+            pass_score?: number;
+            question_count: number;
+            questions?: components["schemas"]["SurveyPublicQuestion"][];
+            recurrence: string;
+            responded: boolean;
+            taken_part_today: boolean;
+            time_limit_s?: number;
+            title: string;
+        };
         SurveyQuestion: {
             /** @description ID (a decimal string) */
             id: string;
@@ -5162,6 +5817,13 @@ export interface components {
                 count: number;
             }[];
         };
+        TemplateList: {
+            items: components["schemas"]["WeChatTemplate"][];
+        };
+        UnreadReply: {
+            /** Format: int64 */
+            count: number;
+        };
         VenueCode: {
             /** @description show as a QR code; residents scan it with POST /activities/scan */
             code: string;
@@ -5215,39 +5877,37 @@ export interface components {
                 activity_starts_at: string;
             }[];
         };
-        WeChatStats: {
-            sent: number;
-            failed: number;
-            /** @description WeChat answered 43101: the consent was gone */
-            no_quota: number;
-            /** @description queued (urgent, or routine outside quiet hours) or in flight */
-            pending: number;
-            /** @description not sent because the notice was withdrawn or the resident deleted */
-            cancelled: number;
-            /** @description routine sends waiting for quiet hours to end */
-            held: number;
-            /** @description routine sends over the resident's daily cap: inbox only, consent given back */
-            capped: number;
+        VoucherCheckInput: {
+            /**
+             * @description as the resident shows it (case and surrounding spaces do not matter)
+             * @example K7Q2M9XD
+             */
+            voucher_code: string;
+        };
+        WeChatKeyword: {
+            /** @example 活动名称 */
+            label: string;
+            /** @example thing1 */
+            name: string;
         };
         WeChatTemplate: {
-            /** @description WeChat's priTmplId: what `subscribe.template_id` names and `wx.requestSubscribeMessage` asks consent for */
+            /** @description WeChat's content, e.g. 活动名称:{{thing1.DATA}}\n活动时间:{{time2.DATA}}\n */
+            content: string;
+            /** @description the template's fields in order: name is the key of subscribe.data (its type, thing, time, phrase …, bounds the value), label what WeChat shows beside it */
+            keywords: components["schemas"]["WeChatKeyword"][];
+            /** @description WeChat's priTmplId: what subscribe.template_id names and wx.requestSubscribeMessage asks consent for */
             template_id: string;
             /** @description the template's title, e.g. 活动报名结果通知 */
             title: string;
-            /**
-             * @description one_time: each consent allows one message (WeChat type 2); long_term: 长期订阅 (type 3)
-             * @enum {string}
-             */
+            /** @enum {string} */
             type: "one_time" | "long_term";
-            /** @description WeChat's content, e.g. `活动名称:{{thing1.DATA}}\n活动时间:{{time2.DATA}}\n` */
-            content: string;
-            /** @description the template's fields in order: `name` is the key of `subscribe.data` (its type, thing, time, phrase …, bounds the value), `label` what WeChat shows beside it */
-            keywords: {
-                /** @example thing1 */
-                name: string;
-                /** @example 活动名称 */
-                label: string;
-            }[];
+        };
+        WechatLoginRequestInput: {
+            /**
+             * @description the code of wx.login
+             * @example mock:alice
+             */
+            code: string;
         };
     };
     responses: {
@@ -6132,14 +6792,18 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
+                /** @description the acting member */
                 actor_id?: string;
                 /** @description part of the acting member's username */
                 actor?: string;
+                /** @description the request, e.g. POST /api/v1/admin/notices */
                 action?: string;
                 /** @description what was acted on, e.g. staff, notices, surveys */
                 target_kind?: string;
+                /** @description the ID of what was acted on */
                 target_id?: string;
                 /** @description RFC 3339; since inclusive, until exclusive */
                 since?: string;
@@ -6159,7 +6823,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["AuditEntry"][];
+                        items: components["schemas"]["StaffAuditEntry"][];
                         next_page_token: string;
                     };
                 };
@@ -6167,7 +6831,6 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -6453,7 +7116,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["Department"][];
+                        items: components["schemas"]["StaffDepartment"][];
                         next_page_token: string;
                     };
                 };
@@ -6461,7 +7124,6 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -6475,20 +7137,17 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @example 华富街道办事处 */
-                    name: string;
-                };
+                "application/json": components["schemas"]["CreateDepartmentRequestInput"];
             };
         };
         responses: {
-            /** @description OK */
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Department"];
+                    "application/json": components["schemas"]["StaffDepartment"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6974,20 +7633,23 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
-                status?: "draft" | "submitted" | "approved" | "rejected" | "published" | "expired" | "withdrawn";
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
+                /** @description as shown; submitted is the review queue */
+                status?: "draft" | "submitted" | "approved" | "rejected" | "published" | "withdrawn" | "expired";
                 category?: "policy" | "health" | "activity" | "warning";
+                /** @description the author's staff ID */
                 author_id?: string;
                 /** @description the author's username */
                 author?: string;
-                /** @description created at or after */
+                /** @description created at or after (RFC 3339) */
                 since?: string;
-                /** @description created before */
+                /** @description created before (RFC 3339) */
                 until?: string;
                 /** @description words the title or body contains */
                 q?: string;
-                /** @description true: only the submitted notices I may review (not written by me) */
+                /** @description true: only the submitted notices I may review (not written by me); status then must be submitted or absent */
                 reviewable?: boolean;
             };
             header?: never;
@@ -7004,7 +7666,6 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["Notice"][];
-                        /** @description empty on the last page */
                         next_page_token: string;
                     };
                 };
@@ -7105,10 +7766,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        notice: components["schemas"]["Notice"];
-                        events: components["schemas"]["NoticeEvent"][];
-                    };
+                    "application/json": components["schemas"]["NoticeHistory"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7194,10 +7852,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @example 受众范围过大，请限定街道 */
-                    reason: string;
-                };
+                "application/json": components["schemas"]["NoticeRejectionInput"];
             };
         };
         responses: {
@@ -7288,9 +7943,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": {
-                    reason?: string;
-                };
+                "application/json": components["schemas"]["NoticeWithdrawalInput"];
             };
         };
         responses: {
@@ -7391,15 +8044,16 @@ export interface operations {
     listAppeals: {
         parameters: {
             query?: {
-                /** @description only appeals in this status */
-                status?: "pending" | "approved" | "rejected";
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
                 /** @description only those at or after this time (RFC 3339) */
                 since?: string;
                 /** @description only those before this time (RFC 3339); must be after since */
                 until?: string;
-                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                /** @description only appeals in this status */
+                status?: "pending" | "approved" | "rejected";
             };
             header?: never;
             path?: never;
@@ -7437,10 +8091,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    approve: boolean;
-                    note?: string;
-                };
+                "application/json": components["schemas"]["AppealDecisionInput"];
             };
         };
         responses: {
@@ -7472,25 +8123,11 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /**
-                     * @description ID (a decimal string)
-                     * @example 1
-                     */
-                    resident_id: string;
-                    /** @example volunteer_hour */
-                    rule_code: string;
-                    /**
-                     * @description The awarded event, e.g. a volunteer shift ID
-                     * @example activity-2026-0315-1
-                     */
-                    external_id: string;
-                    note?: string;
-                };
+                "application/json": components["schemas"]["PointsAwardRequestInput"];
             };
         };
         responses: {
-            /** @description Repeat: the first award */
+            /** @description Repeat: the first result, nothing changed */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7521,17 +8158,18 @@ export interface operations {
     listDeductions: {
         parameters: {
             query?: {
-                /** @description exactly this case reference */
-                case_ref?: string;
-                /** @description this resident's (ID) */
-                resident_id?: string;
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
                 /** @description only those at or after this time (RFC 3339) */
                 since?: string;
                 /** @description only those before this time (RFC 3339); must be after since */
                 until?: string;
-                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                /** @description exactly this case reference */
+                case_ref?: string;
+                /** @description this resident's (ID, a decimal string) */
+                resident_id?: string;
             };
             header?: never;
             path?: never;
@@ -7567,23 +8205,11 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /**
-                     * @description ID (a decimal string)
-                     * @example 1
-                     */
-                    resident_id: string;
-                    /** @example 10 */
-                    points: number;
-                    /** @example 深福城管罚〔2026〕8号 */
-                    case_ref: string;
-                    /** @example 违规停放共享单车 */
-                    reason: string;
-                };
+                "application/json": components["schemas"]["PointsDeductRequestInput"];
             };
         };
         responses: {
-            /** @description Repeat: the first deduction */
+            /** @description Repeat: the first result, nothing changed */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7613,13 +8239,14 @@ export interface operations {
     listManagedRules: {
         parameters: {
             query?: {
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
                 /** @description true: rules in their validity window now; false: ended or not yet begun */
                 active?: boolean;
                 /** @description a substring of the code or the name */
                 q?: string;
-                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
             };
             header?: never;
             path?: never;
@@ -7655,28 +8282,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @example volunteer_hour */
-                    code: string;
-                    /** @example 志愿服务（每小时） */
-                    name: string;
-                    description?: string;
-                    /** @example 5 */
-                    points: number;
-                    daily_cap?: number;
-                    monthly_cap?: number;
-                    department_id?: string;
-                    /** Format: date-time */
-                    valid_from?: string;
-                    /** Format: date-time */
-                    valid_until?: string;
-                    /**
-                     * @default never
-                     * @enum {string}
-                     */
-                    expiry?: "never" | "days" | "end_of_next_year";
-                    expiry_days?: number;
-                };
+                "application/json": components["schemas"]["PointsRuleInput"];
             };
         };
         responses: {
@@ -7717,28 +8323,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @example 志愿服务 */
-                    name?: string;
-                    description?: string;
-                    /** @example 20 */
-                    points?: number;
-                    /** @example 1 */
-                    daily_cap?: number;
-                    /** @example 8 */
-                    monthly_cap?: number;
-                    /** @enum {string} */
-                    expiry?: "never" | "days" | "end_of_next_year";
-                    /** @description with expiry days: 1–3650 */
-                    expiry_days?: number;
-                    /** Format: date-time */
-                    valid_from?: string | null;
-                    /**
-                     * Format: date-time
-                     * @example 2026-12-31T16:00:00Z
-                     */
-                    valid_until?: string | null;
-                };
+                "application/json": components["schemas"]["PointsRulePatch"];
             };
         };
         responses: {
@@ -7904,10 +8489,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @example K7Q2M9XD */
-                    voucher_code: string;
-                };
+                "application/json": components["schemas"]["VoucherCheckInput"];
             };
         };
         responses: {
@@ -7917,9 +8499,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        redemption: components["schemas"]["PointsRedemption"];
-                    };
+                    "application/json": components["schemas"]["RedemptionReply"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8365,13 +8945,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /**
-                     * @description an 11-digit mainland mobile number
-                     * @example 13812345678
-                     */
-                    phone: string;
-                };
+                "application/json": components["schemas"]["LookupResidentRequestInput"];
             };
         };
         responses: {
@@ -8425,13 +8999,14 @@ export interface operations {
     listManagedRewards: {
         parameters: {
             query?: {
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
                 /** @description active: not withdrawn */
                 status?: "active" | "withdrawn";
                 /** @description a substring of the name */
                 q?: string;
-                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
             };
             header?: never;
             path?: never;
@@ -8467,20 +9042,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @example 社区图书馆文创帆布袋 */
-                    name: string;
-                    description?: string;
-                    /** @example 200 */
-                    points: number;
-                    stock?: number;
-                    per_resident_limit?: number;
-                    min_level?: number;
-                    /** Format: date-time */
-                    valid_from?: string;
-                    /** Format: date-time */
-                    valid_until?: string;
-                };
+                "application/json": components["schemas"]["PointsRewardInput"];
             };
         };
         responses: {
@@ -8512,22 +9074,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @example 社区图书馆文创帆布袋 */
-                    name?: string;
-                    description?: string;
-                    /** @description only until the first redemption (then 409 with details.reason has_redemptions): everyone who redeems one reward pays one price */
-                    points?: number;
-                    per_resident_limit?: number;
-                    min_level?: number;
-                    /** Format: date-time */
-                    valid_from?: string | null;
-                    /**
-                     * Format: date-time
-                     * @example 2026-12-31T16:00:00Z
-                     */
-                    valid_until?: string | null;
-                };
+                "application/json": components["schemas"]["PointsRewardPatch"];
             };
         };
         responses: {
@@ -8559,6 +9106,7 @@ export interface operations {
             };
             cookie?: never;
         };
+        /** @description the picture, in the field file */
         requestBody: {
             content: {
                 "multipart/form-data": {
@@ -8598,13 +9146,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /**
-                     * @description not 0
-                     * @example 10
-                     */
-                    delta: number;
-                };
+                "application/json": components["schemas"]["StockChangeInput"];
             };
         };
         responses: {
@@ -8655,18 +9197,78 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    listSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettingsReply"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SettingChangeInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettingsReply"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     listStaff: {
         parameters: {
             query?: {
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
+                /** @description members of this department */
                 department_id?: string;
+                /** @description members holding this role */
                 role?: "superadmin" | "dept_admin" | "editor" | "reviewer" | "points_officer" | "credit_officer" | "verifier" | "auditor" | "request_officer";
+                /** @description members limited to this street (among others) */
                 street?: string;
                 /** @description part of the username */
                 q?: string;
-                disabled?: "true" | "false";
+                /** @description disabled (true) or active (false) members only */
+                disabled?: boolean;
             };
             header?: never;
             path?: never;
@@ -8681,7 +9283,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["Staff"][];
+                        items: components["schemas"]["StaffMember"][];
                         next_page_token: string;
                     };
                 };
@@ -8702,36 +9304,17 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @example huafu_editor */
-                    username: string;
-                    /** @example a-long-passphrase */
-                    password: string;
-                    /** @example 1 */
-                    department_id?: string;
-                    /**
-                     * @example [
-                     *       "editor"
-                     *     ]
-                     */
-                    roles: ("superadmin" | "dept_admin" | "editor" | "reviewer" | "points_officer" | "credit_officer" | "verifier" | "auditor" | "request_officer")[];
-                    /**
-                     * @example [
-                     *       "华富街道"
-                     *     ]
-                     */
-                    streets?: string[] | null;
-                };
+                "application/json": components["schemas"]["StaffNewMemberInput"];
             };
         };
         responses: {
-            /** @description OK */
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Staff"];
+                    "application/json": components["schemas"]["StaffMember"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8754,21 +9337,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /**
-                     * @example [
-                     *       "editor",
-                     *       "reviewer"
-                     *     ]
-                     */
-                    roles?: ("superadmin" | "dept_admin" | "editor" | "reviewer" | "points_officer" | "credit_officer" | "verifier" | "auditor" | "request_officer")[] | null;
-                    /**
-                     * @example [
-                     *       "华富街道"
-                     *     ]
-                     */
-                    streets?: string[] | null;
-                };
+                "application/json": components["schemas"]["StaffPatch"];
             };
         };
         responses: {
@@ -8778,7 +9347,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Staff"];
+                    "application/json": components["schemas"]["StaffMember"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8807,7 +9376,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Staff"];
+                    "application/json": components["schemas"]["StaffMember"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8835,7 +9404,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Staff"];
+                    "application/json": components["schemas"]["StaffMember"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9212,9 +9781,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: components["schemas"]["WeChatTemplate"][];
-                    };
+                    "application/json": components["schemas"]["TemplateList"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9296,12 +9863,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @example change-me-please */
-                    old_password: string;
-                    /** @example a-new-long-passphrase */
-                    new_password: string;
-                };
+                "application/json": components["schemas"]["ChangePasswordRequestInput"];
             };
         };
         responses: {
@@ -9331,7 +9893,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description No content */
+            /** @description No Content */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -9354,14 +9916,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @example admin */
-                    username: string;
-                    /** @example change-me-please */
-                    password: string;
-                    /** @description start a cookie session (the console) instead of returning a token */
-                    cookie?: boolean;
-                };
+                "application/json": components["schemas"]["StaffLoginRequestInput"];
             };
         };
         responses: {
@@ -9373,15 +9928,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the bearer token; absent with `cookie: true` */
-                        token?: string;
-                        /** Format: date-time */
-                        expires_at: string;
-                        staff: components["schemas"]["Staff"];
-                        /** @description with `cookie: true` only: the value of `X-CSRF-Token` for unsafe requests of this session */
-                        csrf_token?: string;
-                    };
+                    "application/json": components["schemas"]["StaffLoginReply"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9401,10 +9948,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @example mock:alice */
-                    code: string;
-                };
+                "application/json": components["schemas"]["WechatLoginRequestInput"];
             };
         };
         responses: {
@@ -9414,13 +9958,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        token: string;
-                        /** Format: date-time */
-                        expires_at: string;
-                        resident: components["schemas"]["Resident"];
-                        created: boolean;
-                    };
+                    "application/json": components["schemas"]["ResidentLogin"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9432,10 +9970,7 @@ export interface operations {
     getClientConfig: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description the ETag of a copy held */
-                "If-None-Match"?: string;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
@@ -9444,8 +9979,10 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    ETag?: string;
+                    /** @description public, max-age=300 */
                     "Cache-Control"?: string;
+                    /** @description of this content */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9740,25 +10277,9 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
-                "application/json": {
-                    /** @example 小福 */
-                    nickname?: string;
-                    avatar_url?: string;
-                    /** @example 华富街道 */
-                    street?: string;
-                    /** @example 田面社区 */
-                    community?: string;
-                    /**
-                     * @description 1900 up to the current year
-                     * @example 1985
-                     */
-                    birth_year?: number;
-                    /** @example [] */
-                    tags?: string[];
-                    leaderboard_opt_in?: boolean;
-                };
+                "application/json": components["schemas"]["ResidentPatch"];
             };
         };
         responses: {
@@ -9790,7 +10311,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description No content */
+            /** @description No Content */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -9813,23 +10334,9 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
-                "application/json": {
-                    /** @example 小福 */
-                    nickname?: string;
-                    /** @description an https address (or empty for none); it replaces an uploaded avatar, whose file is deleted */
-                    avatar_url?: string;
-                    /** @example 华富街道 */
-                    street?: string;
-                    /** @example 田面社区 */
-                    community?: string;
-                    /** @example 1985 */
-                    birth_year?: number;
-                    /** @example [] */
-                    tags?: string[];
-                    leaderboard_opt_in?: boolean;
-                };
+                "application/json": components["schemas"]["ResidentPatch"];
             };
         };
         responses: {
@@ -9893,6 +10400,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
+        /** @description the avatar, in the part named file */
         requestBody: {
             content: {
                 "multipart/form-data": {
@@ -9930,13 +10438,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /**
-                     * @description the current privacy policy version (GET /api/v1/config)
-                     * @example 2026-12
-                     */
-                    version: string;
-                };
+                "application/json": components["schemas"]["ConsentRequestInput"];
             };
         };
         responses: {
@@ -10003,7 +10505,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["ResidentExport"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10081,10 +10583,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @example mock-phone:13812345678 */
-                    code: string;
-                };
+                "application/json": components["schemas"]["BindPhoneRequestInput"];
             };
         };
         responses: {
@@ -10100,6 +10599,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooMany"];
             500: components["responses"]["Internal"];
@@ -10122,8 +10622,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["SubscriptionQuota"][];
-                        /** @description empty on the last page */
+                        items: components["schemas"]["NoticeQuota"][];
                         next_page_token: string;
                     };
                 };
@@ -10144,23 +10643,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /**
-                     * @description template_id → result, 1–20 templates, plus `errMsg`
-                     * @example {
-                     *       "tmpl-notice-1": "accept",
-                     *       "errMsg": "requestSubscribeMessage:ok",
-                     *       "tpl-1": "accept",
-                     *       "tpl-2": "acceptWithAudio"
-                     *     }
-                     */
-                    results: {
-                        /** @description wx.requestSubscribeMessage's own status, e.g. `requestSubscribeMessage:ok`; ignored */
-                        errMsg?: string;
-                    } & {
-                        [key: string]: string;
-                    };
-                };
+                "application/json": components["schemas"]["SubscriptionResultsInput"];
             };
         };
         responses: {
@@ -10171,8 +10654,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["SubscriptionQuota"][];
-                        /** @description empty on the last page */
+                        items: components["schemas"]["NoticeQuota"][];
                         next_page_token: string;
                     };
                 };
@@ -10259,7 +10741,7 @@ export interface operations {
             header?: never;
             path: {
                 kind: "photos" | "avatars";
-                id: string;
+                id: components["parameters"]["ID"];
             };
             cookie?: never;
         };
@@ -10286,8 +10768,10 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
+                /** @description true: only published notices I have not opened */
                 unread?: boolean;
             };
             header?: never;
@@ -10303,8 +10787,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["InboxItem"][];
-                        /** @description empty on the last page */
+                        items: components["schemas"]["NoticeInboxItem"][];
                         next_page_token: string;
                     };
                 };
@@ -10331,9 +10814,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        count: number;
-                    };
+                    "application/json": components["schemas"]["UnreadReply"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10360,7 +10841,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["InboxNotice"];
+                    "application/json": components["schemas"]["NoticeInboxNotice"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10388,7 +10869,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["InboxNotice"];
+                    "application/json": components["schemas"]["NoticeInboxNotice"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10430,8 +10911,9 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
             };
             header?: never;
             path?: never;
@@ -10467,15 +10949,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /**
-                     * @description ID (a decimal string)
-                     * @example 1
-                     */
-                    transaction_id: string;
-                    /** @example 当日不在现场 */
-                    reason: string;
-                };
+                "application/json": components["schemas"]["PointsAppealInput"];
             };
         };
         responses: {
@@ -10501,9 +10975,12 @@ export interface operations {
     leaderboard: {
         parameters: {
             query: {
-                scope: "community" | "street";
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
+                /** @description community: my community's; street: my street's */
+                scope: "community" | "street";
             };
             header?: never;
             path?: never;
@@ -10534,8 +11011,9 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
             };
             header?: never;
             path?: never;
@@ -10564,8 +11042,9 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
             };
             header?: never;
             path?: never;
@@ -10596,8 +11075,9 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
             };
             header?: never;
             path?: never;
@@ -10641,9 +11121,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        redemption: components["schemas"]["PointsRedemption"];
-                    };
+                    "application/json": components["schemas"]["RedemptionReply"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10671,17 +11149,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        streets: {
-                            name: string;
-                            communities: string[];
-                        }[];
-                        self_tags: string[];
-                    };
+                    "application/json": components["schemas"]["ResidentRegions"];
                 };
             };
             400: components["responses"]["BadRequest"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     listMyRequests: {
@@ -10975,8 +11448,9 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
             };
             header?: never;
             path?: never;
@@ -11023,9 +11497,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        redemption: components["schemas"]["PointsRedemption"];
-                    };
+                    "application/json": components["schemas"]["RedemptionReply"];
                 };
             };
             /** @description Created */
@@ -11034,9 +11506,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        redemption: components["schemas"]["PointsRedemption"];
-                    };
+                    "application/json": components["schemas"]["RedemptionReply"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -11179,6 +11649,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the check's token */
                 token: string;
             };
             cookie?: never;
@@ -11207,6 +11678,7 @@ export interface operations {
                 signature?: string;
                 timestamp?: string;
                 nonce?: string;
+                /** @description answered back when the signature holds */
                 echostr?: string;
             };
             header?: never;
@@ -11287,6 +11759,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     serveDocsAsset: {
@@ -11294,7 +11767,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                file: "swagger-ui-bundle.js" | "swagger-ui.css" | "ifutian.js" | "ifutian.css";
+                file: "ifutian.css" | "ifutian.js" | "swagger-ui-bundle.js" | "swagger-ui.css";
             };
             cookie?: never;
         };
@@ -11306,13 +11779,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/javascript": string;
                     "text/css": string;
+                    "text/javascript": string;
                 };
             };
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     healthz: {
@@ -11330,14 +11804,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        status: "ok";
-                    };
+                    "application/json": components["schemas"]["Liveness"];
                 };
             };
             400: components["responses"]["BadRequest"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     serveMetrics: {
@@ -11362,6 +11834,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     serveSpec: {
@@ -11379,13 +11852,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     readyz: {
@@ -11403,10 +11879,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        status: "ready";
-                    };
+                    "application/json": components["schemas"]["Readiness"];
                 };
             };
             400: components["responses"]["BadRequest"];
