@@ -626,6 +626,9 @@ func (g *schemaGen) param(f reflect.StructField, name, in string) (map[string]an
 	}
 	s := *ref.Value.Properties["v"].Value
 	s.Nullable = false // a parameter is there or not: a pointer field only says it may be left out
+	if strings.HasSuffix(name, "_id") && s.Type.Is("string") && s.Pattern == "" {
+		s.Pattern = idPattern.String() // an ID, as in a path (the handler parses it with parseID)
+	}
 	p := map[string]any{"name": name, "in": in}
 	if s.Description != "" {
 		p["description"], s.Description = s.Description, ""

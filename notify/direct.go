@@ -171,7 +171,7 @@ func (s *Service) sendDirect(tx *gorm.DB, d DirectNotice) error {
 	}
 	title := strings.TrimSpace(d.Title)
 	n := &Notice{
-		DepartmentID: d.DepartmentID, Title: title, Body: d.Body, Category: d.Category, Kind: string(d.Kind),
+		DepartmentID: d.DepartmentID, Title: title, Body: d.Body, Category: Category(d.Category), Kind: string(d.Kind),
 		PublishAt: &now, Status: StatusPublished, PublishedAt: &now, Source: &source, CreatedAt: now, UpdatedAt: now,
 	}
 	if d.Target != nil {

@@ -995,7 +995,7 @@ export interface paths {
         put?: never;
         /**
          * Create a notice draft
-         * @description Editor of a department. The draft then goes submit → approve (by a reviewer of the same department who is not the author) → published at publish_at. 403 `permission_denied` naming `audience.streets` or `audience.communities` when the audience reaches beyond my streets; the notice belongs to my department.
+         * @description Editor of a department. The draft then goes submit → approve (by a reviewer of the same department who is not the author) → published at publish_at. 403 `permission_denied` naming `audience.streets` or `audience.communities` when the audience reaches beyond my streets; the notice belongs to my department. An audience: fields AND together; the values inside a field OR; an empty audience is every resident. Enterprise grades and industries match residents with an approved binding to such an enterprise. `resident_ids` can't be combined with any other field (400 naming `audience.resident_ids`). A street-scoped member's audience must stay within their streets: its `streets`, and the streets of its `communities` (403 naming the field otherwise; an audience naming neither reaches every street).
          */
         post: operations["createNotice"];
         delete?: never;
@@ -1015,7 +1015,7 @@ export interface paths {
         put?: never;
         /**
          * Count an audience
-         * @description How many live residents of my streets the audience selects now and, given `template_id`, how many of them have consent left for that subscribe message (`wechat_reachable`). A count below 5 is not stated, so that a preview never tells whether one resident is in an audience: it is `null` and `count_fewer_than` (or `wechat_reachable_fewer_than`) is 5 (show "少于 5 人"). The audience is checked as for a notice (400, or 403 naming the field reaching beyond my streets). Audited with its audience.
+         * @description How many live residents of my streets the audience selects now and, given `template_id`, how many of them have consent left for that subscribe message (`wechat_reachable`). A count below 5 is not stated, so that a preview never tells whether one resident is in an audience: it is `null` and `count_fewer_than` (or `wechat_reachable_fewer_than`) is 5 (show "少于 5 人"). The audience is checked as for a notice (400, or 403 naming the field reaching beyond my streets). Audited with its audience. The body may be left out (every resident). An audience: fields AND together; the values inside a field OR; an empty audience is every resident. Enterprise grades and industries match residents with an approved binding to such an enterprise. `resident_ids` can't be combined with any other field (400 naming `audience.resident_ids`). A street-scoped member's audience must stay within their streets: its `streets`, and the streets of its `communities` (403 naming the field otherwise; an audience naming neither reaches every street).
          */
         post: operations["previewAudience"];
         delete?: never;
@@ -3964,6 +3964,11 @@ export interface components {
             /** @description resident IDs, as strings (numbers are accepted too) */
             resident_ids?: (string | number)[];
         };
+        AudiencePreviewInput: {
+            audience?: components["schemas"]["NoticeAudienceInput"];
+            /** @description a subscribe template: also count those with consent left for it */
+            template_id?: string;
+        };
         BindPhoneRequestInput: {
             /**
              * @description the code of getPhoneNumber
@@ -4821,7 +4826,8 @@ export interface components {
             /** @description the author's username, in lists (GET /admin/notices) and the detail; absent for system notices */
             author_username?: string;
             body: string;
-            category: string;
+            /** @enum {string} */
+            category: "policy" | "health" | "activity" | "warning";
             /** Format: date-time */
             created_at: string;
             /** @description ID (a decimal string) */
@@ -4858,9 +4864,9 @@ export interface components {
             withdrawn_at: string | null;
         };
         NoticeAudience: {
-            /** @description 0–150, age in whole years from birth_year, in the district's zone; null: unset */
+            /** @description age in whole years from birth_year, in the district's zone; null: unset */
             age_max: number | null;
-            /** @description 0–150; null: unset */
+            /** @description null: unset */
             age_min: number | null;
             communities: string[];
             /** @description A, B, C or D */
@@ -4872,9 +4878,9 @@ export interface components {
             tags: string[];
         };
         NoticeAudienceInput: {
-            /** @description 0–150, age in whole years from birth_year, in the district's zone; null: unset */
+            /** @description age in whole years from birth_year, in the district's zone; null: unset */
             age_max?: number | null;
-            /** @description 0–150; null: unset */
+            /** @description null: unset */
             age_min?: number | null;
             communities?: string[] | null;
             /** @description A, B, C or D */
@@ -4885,27 +4891,34 @@ export interface components {
             streets?: string[] | null;
             tags?: string[] | null;
         };
-        NoticeDraft: {
-            title: string;
-            /** @description at most 20,000 characters and 65,535 bytes in UTF-8 */
+        NoticeDraftInput: {
+            /** @description who it reaches; left out: every resident (of my streets, for a street-scoped member) */
+            audience?: components["schemas"]["NoticeAudienceInput"];
+            /**
+             * @description at most 20,000 characters and 65,535 bytes in UTF-8
+             * @example 请到社区健康服务中心接种。
+             */
             body: string;
             /** @enum {string} */
             category: "policy" | "health" | "activity" | "warning";
-            audience?: components["schemas"]["AudienceInput"];
+            /**
+             * Format: date-time
+             * @description optional; after publish_at (or, without one, after now); after it the notice leaves inboxes
+             */
+            expires_at?: string | null;
             /**
              * Format: date-time
              * @description omitted or null: published as soon as it is approved
              */
             publish_at?: string | null;
-            /**
-             * Format: date-time
-             * @description optional; after publish_at (or, without one, after now); after it the notice leaves inboxes
-             */
-            expires_at?: string;
+            /** @description residents are asked to acknowledge it */
             require_ack?: boolean;
-            subscribe?: components["schemas"]["SubscribeInput"];
             /** @description warning and health notices only (else 400 naming sms): also a text message to recipients with a bound phone and no WeChat reach */
             sms?: boolean;
+            /** @description also sent as this WeChat subscribe message to recipients who consented */
+            subscribe?: components["schemas"]["NoticeSubscribeInput"];
+            /** @example 流感疫苗接种通知 */
+            title: string;
         };
         NoticeEvent: {
             /** @description created, edited, submitted, approved, rejected, published or withdrawn */
@@ -4926,7 +4939,8 @@ export interface components {
         NoticeInboxItem: {
             /** Format: date-time */
             acked_at: string | null;
-            category: string;
+            /** @enum {string} */
+            category: "policy" | "health" | "activity" | "warning";
             /** Format: date-time */
             expires_at: string | null;
             /** @description ID (a decimal string) */
@@ -4957,7 +4971,8 @@ export interface components {
             acked_at: string | null;
             /** @description the whole body (empty once withdrawn) */
             body: string;
-            category: string;
+            /** @enum {string} */
+            category: "policy" | "health" | "activity" | "warning";
             /** Format: date-time */
             expires_at: string | null;
             /** @description ID (a decimal string) */
@@ -4984,26 +4999,49 @@ export interface components {
             withdrawn_at: string | null;
         };
         NoticePatch: {
-            title?: string;
+            audience?: components["schemas"]["NoticeAudienceInput"] | null;
             /** @description at most 20,000 characters and 65,535 bytes in UTF-8 */
-            body?: string;
-            /** @enum {string} */
-            category?: "policy" | "health" | "activity" | "warning";
-            audience?: components["schemas"]["AudienceInput"];
+            body?: string | null;
+            /** @enum {string|null} */
+            category?: "policy" | "health" | "activity" | "warning" | null;
             /**
              * Format: date-time
-             * @description omitted or null: published as soon as it is approved
-             */
-            publish_at?: string | null;
-            /**
-             * Format: date-time
-             * @description optional; after publish_at (or, without one, after now); after it the notice leaves inboxes
+             * @description null clears it; after publish_at (or, without one, after now)
              */
             expires_at?: string | null;
-            require_ack?: boolean;
-            subscribe?: components["schemas"]["SubscribeInput"] | null;
-            /** @description warning and health notices only (else 400 naming sms): also a text message to recipients with a bound phone and no WeChat reach */
-            sms?: boolean;
+            /**
+             * Format: date-time
+             * @description null: published as soon as it is approved
+             */
+            publish_at?: string | null;
+            require_ack?: boolean | null;
+            /** @description warning and health notices only (else 400 naming sms) */
+            sms?: boolean | null;
+            /** @description the subscribe message, as in a draft ({template_id, data}); null: none */
+            subscribe?: unknown;
+            title?: string | null;
+        };
+        NoticePreview: {
+            /**
+             * Format: int64
+             * @description exact from 5 up; null below 5
+             */
+            count: number | null;
+            /**
+             * Format: int64
+             * @description 5 when count is null: the audience has fewer than 5 (possibly none); absent otherwise
+             */
+            count_fewer_than?: number;
+            /**
+             * Format: int64
+             * @description only with template_id; exact from 5 up, null below 5
+             */
+            wechat_reachable?: number | null;
+            /**
+             * Format: int64
+             * @description 5 when wechat_reachable is null; absent otherwise
+             */
+            wechat_reachable_fewer_than?: number;
         };
         NoticeQuota: {
             /** @description a long-term template (长期订阅): consent is kept, not spent; quota is 1 while it lasts, 0 once turned off */
@@ -5054,10 +5092,18 @@ export interface components {
             wechat: components["schemas"]["NoticeWeChatStats"];
         };
         NoticeSubscribe: {
+            /** @description template keyword (e.g. thing1) → value, 1–20 of them, flat ({"thing1":"…"}) or in WeChat's own shape ({"thing1":{"value":"…"}}); stored and answered flat */
             data: {
-                [key: string]: string;
+                [key: string]: string | {
+                    value?: string;
+                };
             };
+            /** @description the mini-program page the message opens, built by the server (pages/notices/detail?id=<notice id>); one given in a draft is ignored */
             page: string;
+            /**
+             * @description one of the account's subscribe templates (GET /admin/wechat/templates): 1–64 letters, digits, _ or -; a blank or unknown one is 400 naming subscribe.template_id, so a channel that cannot be sent is never saved
+             * @example T1
+             */
             template_id: string;
         };
         NoticeSubscribeAsk: {
@@ -5069,6 +5115,21 @@ export interface components {
             purpose: string;
             /** @description at most 3 (MaxTemplatesPerAsk) */
             template_ids: string[];
+        };
+        NoticeSubscribeInput: {
+            /** @description template keyword (e.g. thing1) → value, 1–20 of them, flat ({"thing1":"…"}) or in WeChat's own shape ({"thing1":{"value":"…"}}); stored and answered flat */
+            data?: {
+                [key: string]: string | {
+                    value?: string;
+                };
+            } | null;
+            /** @description the mini-program page the message opens, built by the server (pages/notices/detail?id=<notice id>); one given in a draft is ignored */
+            page?: string;
+            /**
+             * @description one of the account's subscribe templates (GET /admin/wechat/templates): 1–64 letters, digits, _ or -; a blank or unknown one is 400 naming subscribe.template_id, so a channel that cannot be sent is never saved
+             * @example T1
+             */
+            template_id: string;
         };
         NoticeTarget: {
             /** @description its ID (an enterprise's unified social credit code) */
@@ -6381,18 +6442,6 @@ export interface components {
              * @example 华富街道
              */
             street: string;
-        };
-        SubscribeInput: {
-            /** @description one of the account's subscribe templates (`GET /admin/wechat/templates`); a blank or unknown one is 400 naming `subscribe.template_id`, so a channel that cannot be sent is never saved */
-            template_id: string;
-            /** @description template keyword → value, in WeChat's own shape {"thing1":{"value":"…"}} or flat {"thing1":"…"} */
-            data: {
-                [key: string]: string | {
-                    value: string;
-                };
-            };
-            /** @description ignored (kept for older clients): the server builds the page, `pages/notices/detail?id=<notice id>` */
-            page?: string;
         };
         SubscriptionResultsInput: {
             /** @description wx.requestSubscribeMessage's result object as it comes: template_id → accept, acceptWithAudio, acceptWithAlert, reject, ban or filter, 1–20 templates, plus its errMsg (ignored) */
@@ -9034,7 +9083,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["NoticeDraft"];
+                "application/json": components["schemas"]["NoticeDraftInput"];
             };
         };
         responses: {
@@ -9064,10 +9113,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": {
-                    audience?: components["schemas"]["AudienceInput"];
-                    template_id?: string;
-                };
+                "application/json": components["schemas"]["AudiencePreviewInput"];
             };
         };
         responses: {
@@ -9077,16 +9123,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description exact from 5 up; null below 5 */
-                        count: number | null;
-                        /** @description 5 when count is null: the audience has fewer than 5 (possibly none); absent otherwise */
-                        count_fewer_than?: number;
-                        /** @description only with template_id; exact from 5 up, null below 5 */
-                        wechat_reachable?: number | null;
-                        /** @description 5 when wechat_reachable is null; absent otherwise */
-                        wechat_reachable_fewer_than?: number;
-                    };
+                    "application/json": components["schemas"]["NoticePreview"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9155,7 +9192,6 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
-            429: components["responses"]["TooMany"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
