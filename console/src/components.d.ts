@@ -14,6 +14,7 @@ declare module 'vue' {
     AudienceBuilder: typeof import('./components/AudienceBuilder.vue')['default']
     AudienceSummary: typeof import('./components/AudienceSummary.vue')['default']
     Chart: typeof import('./components/Chart.vue')['default']
+    CursorPager: typeof import('./components/CursorPager.vue')['default']
     ElAlert: typeof import('element-plus/es')['ElAlert']
     ElAside: typeof import('element-plus/es')['ElAside']
     ElButton: typeof import('element-plus/es')['ElButton']
