@@ -13,7 +13,8 @@ import (
 
 // TestConsoleDemoScreens: after `seed --demo`, a newcomer signing in sees
 // work waiting on the start page, and the demo's published warning has its
-// statistics with charts. With IFUTIAN_README_SHOTS=<absolute dir> it also
+// statistics with charts; axe-core finds no critical or serious violation
+// on any main screen (console_a11y_test.go lists them). With IFUTIAN_README_SHOTS=<absolute dir> it also
 // saves the two screenshots the README shows (console-home.png and
 // console-notice-stats.png):
 //
@@ -55,4 +56,14 @@ func TestConsoleDemoScreens(t *testing.T) {
 		waitJS(`document.querySelectorAll('[data-test=notice-charts] canvas').length >= 2`),
 	)
 	shoot("console-notice-stats.png", "[data-test=notice-stats]")
+
+	// Accessibility: axe-core finds no critical or serious violation on any
+	// main screen, as the superadmin (who sees them all) and, signed out,
+	// on the sign-in page.
+	axe := axeSource(t)
+	tb.signOut()
+	tb.signIn(s.base, "admin", demoPassword, "/")
+	tb.checkScreens(s.base, axe, demoScreens(t, s, s.login("admin", demoPassword)))
+	tb.signOut()
+	tb.checkScreens(s.base, axe, []axeScreen{{"/login", "[data-test=login]"}})
 }
