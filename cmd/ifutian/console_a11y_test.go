@@ -134,13 +134,13 @@ func demoScreens(t *testing.T, s *consoleServer, token string) []axeScreen {
 	var screens []axeScreen
 	for _, p := range []string{
 		"/", "/me",
-		"/requests", "/requests/stats", "/requests/settings", "/requests/" + request,
+		"/requests", "/requests/stats", "/requests/settings", "/requests/" + request, "/requests/" + request + "/work-order",
 		"/notices", "/notices/new", "/notices/review", "/notices/" + notice,
 		"/points/award", "/points/deduct", "/points/appeals", "/points/rules", "/points/rewards",
 		"/enterprises", "/enterprises/new", "/enterprises/records", "/enterprises/credit", "/enterprises/bindings",
 		"/enterprises/objections", "/enterprises/benefits", "/enterprises/" + enterprise,
 		"/surveys", "/surveys/new", "/surveys/questions", "/surveys/" + survey,
-		"/activities", "/activities/new", "/activities/stats", "/activities/" + activity,
+		"/activities", "/activities/new", "/activities/stats", "/activities/" + activity, "/activities/" + activity + "/sheet",
 		"/staff", "/departments", "/audit", "/jobs",
 	} {
 		screens = append(screens, axeScreen{path: p})

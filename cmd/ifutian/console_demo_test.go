@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 )
 
@@ -63,7 +64,38 @@ func TestConsoleDemoScreens(t *testing.T) {
 	axe := axeSource(t)
 	tb.signOut()
 	tb.signIn(s.base, "admin", demoPassword, "/")
-	tb.checkScreens(s.base, axe, demoScreens(t, s, s.login("admin", demoPassword)))
+	admin := s.login("admin", demoPassword)
+	tb.checkScreens(s.base, axe, demoScreens(t, s, admin))
+
+	// Screens with residents' personal data carry a watermark with the
+	// member's name and the day; others do not. The activity's sign-in
+	// sheet prints alone: no menu, no header, no buttons.
+	activity := items(s.call("GET", "/api/v1/admin/activities", admin, nil, http.StatusOK))[0]["id"].(string)
+	request := items(s.call("GET", "/api/v1/admin/requests", admin, nil, http.StatusOK))[0]["id"].(string)
+	tb.run("a watermark over a request",
+		chromedp.Navigate(s.base+"/console/requests/"+request),
+		waitJS(`(() => { const w = document.querySelector('[data-test=watermark]'); return !!w && w.dataset.text.startsWith('admin') && getComputedStyle(w).backgroundImage.startsWith('url("data:image/png') })()`),
+		chromedp.Navigate(s.base+"/console/notices"),
+		waitText(`header h1`, "通知列表"),
+		waitJS(`!document.querySelector('[data-test=watermark]')`),
+	)
+	tb.run("the sign-in sheet",
+		chromedp.Navigate(s.base+"/console/activities/"+activity+"/sheet"),
+		waitJS(`document.querySelectorAll('[data-test=sign-sheet] tbody tr').length >= 5`),
+	)
+	media := func(m string) {
+		t.Helper()
+		if _, err := chromedp.Call(tb.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: m}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	media("print")
+	tb.run("printed alone",
+		waitJS(`getComputedStyle(document.querySelector('.aside')).display === 'none' && getComputedStyle(document.querySelector('.header')).display === 'none'`),
+		waitJS(`getComputedStyle(document.querySelector('[data-test=print]').closest('.no-print')).display === 'none'`),
+		waitJS(`document.querySelector('[data-test=sign-sheet]').offsetParent !== null && !!document.querySelector('[data-test=watermark]')`),
+	)
+	media("")
 	tb.signOut()
 	tb.checkScreens(s.base, axe, []axeScreen{{"/login", "[data-test=login]"}})
 }
