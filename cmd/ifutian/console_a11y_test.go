@@ -66,7 +66,8 @@ func (tb *tab) checkScreens(base, axe string, screens []axeScreen) {
 			chromedp.Navigate(base+"/console"+sc.path),
 			waitJS(`!!document.querySelector(`+jsString(ready)+`)`),
 			// Lists and charts load after the screen shows: wait until no
-			// loading mask is left, then for transitions to end.
+			// loading mask is left, then for transitions (Element Plus: 0.3 s;
+			// a tag changing colour mid-way fails the contrast rule) to end.
 			waitJS(`![...document.querySelectorAll('.el-loading-mask')].some(e => e.offsetParent !== null)`),
 			chromedp.Sleep(400*time.Millisecond),
 		)
