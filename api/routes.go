@@ -158,6 +158,7 @@ func (s *Server) routes() {
 	route(http.MethodPost, "/admin/staff/:id/enable", staff.ManageStaff, s.enableStaff)
 	route(http.MethodPost, "/admin/staff/:id/reset-password", staff.ManageStaff, s.resetStaffPassword)
 	route(http.MethodGet, "/admin/audit-log", staff.ReadAudit, s.listAuditLog)
+	personal(http.MethodGet, "/admin/audit-log/export", staff.ReadAudit, s.exportAuditLog, exportAuditLogOp) // the export is audited
 	route(http.MethodGet, "/admin/jobs", staff.ReadJobs, s.listJobs, listJobsOp)
 	route(http.MethodPost, "/admin/jobs/:id/retry", staff.ManageJobs, s.retryJob, retryJobOp)
 	route(http.MethodPost, "/admin/jobs/:id/cancel", staff.ManageJobs, s.cancelJob, cancelJobOp)

@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -60,40 +59,6 @@ func (s *Server) createStaff(c *gin.Context) {
 	}
 	auditDetail(c, "staff "+strconv.FormatInt(m.ID, 10)+" "+m.Username)
 	c.JSON(http.StatusCreated, m)
-}
-
-func (s *Server) listAuditLog(c *gin.Context) {
-	limit, before, err := parseIDPage(c)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	f := staff.AuditFilter{
-		ActorName: c.Query("actor"), Action: c.Query("action"), TargetKind: c.Query("target_kind"), TargetID: c.Query("target_id"),
-		Before: before, Limit: limit,
-	}
-	if v := c.Query("actor_id"); v != "" {
-		if f.ActorID, err = parseID("actor_id", v); err != nil {
-			s.fail(c, err)
-			return
-		}
-	}
-	for name, dst := range map[string]*time.Time{"since": &f.Since, "until": &f.Until} {
-		t, err := parseTime(name, c.Query(name))
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
-		if t != nil {
-			*dst = *t
-		}
-	}
-	es, next, err := s.Staff.FindAudit(c.Request.Context(), actor(c).Scope(), f)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, newIDPage(es, next))
 }
 
 func (s *Server) listStaff(c *gin.Context) {
