@@ -186,10 +186,13 @@ func (s *Server) routes() {
 
 	route(http.MethodPost, "/admin/enterprises", staff.ManageEnterprises, s.createEnterprise)
 	route(http.MethodPost, "/admin/enterprises/import", staff.ManageEnterprises, s.importEnterprises)
+	route(http.MethodGet, "/admin/enterprises/import-template", staff.ManageEnterprises, s.enterpriseImportTemplate, enterpriseTemplateOp)
 	route(http.MethodPost, "/admin/enterprise-bindings/:id/decide", staff.DecideBindings, s.decideBinding)
 	personal(http.MethodGet, "/admin/enterprise-bindings", staff.DecideBindings, s.listBindings)
 	personal(http.MethodGet, "/admin/objections", staff.DecideObjections, s.listObjections)
 	route(http.MethodPost, "/admin/credit-records", staff.WriteCredit, s.createCreditRecord)
+	route(http.MethodPost, "/admin/credit-records/import", staff.WriteCredit, s.importCreditRecords, importCreditRecordsOp)
+	route(http.MethodGet, "/admin/credit-records/import-template", staff.WriteCredit, s.creditImportTemplate, creditTemplateOp)
 	route(http.MethodPost, "/admin/objections/:id/decide", staff.DecideObjections, s.decideObjection)
 	route(http.MethodPost, "/admin/benefit-programs", staff.ManageBenefits, s.createBenefitProgram)
 	route(http.MethodGet, "/admin/enterprises", staff.ManageEnterprises, s.listEnterprises)
