@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/xuri/excelize/v2"
 
 	"github.com/futian/ifutian/activities"
 	"github.com/futian/ifutian/internal/apperr"
@@ -222,19 +223,67 @@ func (s *Server) activityRoster(c *gin.Context) {
 
 func (s *Server) exportRoster(c *gin.Context) {
 	id := pathID(c, "id")
+	format := c.DefaultQuery("format", "csv")
+	if format != "csv" && format != "xlsx" {
+		s.fail(c, apperr.Field("format", "须为 csv 或 xlsx"))
+		return
+	}
 	if _, err := s.Activities.FindForStaff(c.Request.Context(), actor(c), id); err != nil {
 		s.fail(c, err)
 		return
 	}
-	auditDetail(c, "roster export csv")
-	c.Header("Content-Disposition", `attachment; filename="activity-`+strconv.FormatInt(id, 10)+`-roster.csv"`)
-	c.Header("Content-Type", "text/csv; charset=utf-8")
-	c.Status(http.StatusOK)
-	if err := s.Activities.WriteRosterCSV(c.Request.Context(), actor(c), id, c.Writer); err != nil {
+	auditDetail(c, "roster export "+format)
+	c.Header("Content-Disposition", `attachment; filename="activity-`+strconv.FormatInt(id, 10)+`-roster.`+format+`"`)
+	c.Header("Cache-Control", "no-store")
+	var err error
+	if format == "csv" {
+		c.Header("Content-Type", "text/csv; charset=utf-8")
+		c.Status(http.StatusOK)
+		err = s.Activities.WriteRosterCSV(c.Request.Context(), actor(c), id, c.Writer)
+	} else {
+		err = s.writeRosterXLSX(c, id)
+	}
+	if err != nil {
 		// The status line is gone; all we can do is log and cut the body short.
 		s.Log.ErrorContext(c.Request.Context(), "export failed", "request_id", requestID(c), "err", err)
 		c.Abort()
 	}
+}
+
+// writeRosterXLSX writes the roster as an XLSX workbook: hours and points
+// as numbers, every other cell as text (never a formula).
+func (s *Server) writeRosterXLSX(c *gin.Context, id int64) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	sw, err := f.NewStreamWriter("Sheet1")
+	if err != nil {
+		return err
+	}
+	r := 1
+	write := func(row []any) error {
+		cell, err := excelize.CoordinatesToCellName(1, r)
+		if err != nil {
+			return err
+		}
+		r++
+		return sw.SetRow(cell, row)
+	}
+	head := make([]any, len(activities.RosterHeader))
+	for i, h := range activities.RosterHeader {
+		head[i] = h
+	}
+	if err := write(head); err != nil {
+		return err
+	}
+	if err := s.Activities.EachRosterRow(c.Request.Context(), actor(c), id, write); err != nil {
+		return err
+	}
+	if err := sw.Flush(); err != nil {
+		return err
+	}
+	c.Header("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	c.Status(http.StatusOK)
+	return f.Write(c.Writer)
 }
 
 func (s *Server) getVenueCode(c *gin.Context) {
