@@ -145,6 +145,21 @@ type auditExportQuery struct {
 	Format string `form:"format" binding:"omitempty,oneof=csv xlsx" doc:"csv (default, UTF-8 with BOM) or xlsx"`
 }
 
+// auditExportDoc documents auditExportQuery: the same parameters, the IDs
+// as IDs (the handler reads them as strings and checks them by parseID,
+// which holds them to the same pattern).
+type auditExportDoc struct {
+	ActorID      *int64 `form:"actor_id" json:",string" doc:"the acting member's ID"`
+	Actor        string `form:"actor" binding:"max=64" doc:"part of the acting member's username"`
+	DepartmentID *int64 `form:"department_id" json:",string" doc:"the acting members' department"`
+	Action       string `form:"action" binding:"max=200" doc:"a route as recorded (POST /api/v1/admin/activities/:id/checkouts) or part of its Chinese name (签退); one matching nothing is 400"`
+	TargetKind   string `form:"target_kind" binding:"max=64" doc:"what was acted on, e.g. staff, notices, activities"`
+	TargetID     string `form:"target_id" binding:"max=64"`
+	Since        string `form:"since" format:"date-time" doc:"RFC 3339; since inclusive, until exclusive"`
+	Until        string `form:"until" format:"date-time" doc:"RFC 3339; since inclusive, until exclusive"`
+	Format       string `form:"format" binding:"omitempty,oneof=csv xlsx" doc:"csv (default, UTF-8 with BOM) or xlsx"`
+}
+
 var exportAuditLogOp = op{
 	Tag:     "admin-staff",
 	Summary: "Export the audit log (auditor, superadmin)",
@@ -152,7 +167,7 @@ var exportAuditLogOp = op{
 		"entries of their department's members only), newest first, at most 10000; as CSV (UTF-8 with BOM) or XLSX, with " +
 		"Chinese headers: 时间, 工作人员, 部门, 操作, 对象, 说明, 路由, IP, 请求号. The export is itself audited " +
 		"(导出审计日志, with its filters' row count).",
-	Query:   auditExportQuery{},
+	Query:   auditExportDoc{},
 	Replies: []reply{file(http.StatusOK, "The entries", "text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")},
 }
 
