@@ -146,12 +146,12 @@ type auditExportQuery struct {
 }
 
 // auditExportDoc documents auditExportQuery: the same parameters, the IDs
-// as IDs (the handler reads them as strings and checks them by parseID,
-// which holds them to the same pattern).
+// as positive integers (the handler reads them as strings and checks them
+// by parseID, stricter still: no sign, no leading zero).
 type auditExportDoc struct {
-	ActorID      *int64 `form:"actor_id" json:",string" doc:"the acting member's ID"`
+	ActorID      int64  `form:"actor_id" binding:"omitempty,gte=1,lte=9223372036854775807" doc:"the acting member's ID"`
 	Actor        string `form:"actor" binding:"max=64" doc:"part of the acting member's username"`
-	DepartmentID *int64 `form:"department_id" json:",string" doc:"the acting members' department"`
+	DepartmentID int64  `form:"department_id" binding:"omitempty,gte=1,lte=9223372036854775807" doc:"the acting members' department"`
 	Action       string `form:"action" binding:"max=200" doc:"a route as recorded (POST /api/v1/admin/activities/:id/checkouts) or part of its Chinese name (签退); one matching nothing is 400"`
 	TargetKind   string `form:"target_kind" binding:"max=64" doc:"what was acted on, e.g. staff, notices, activities"`
 	TargetID     string `form:"target_id" binding:"max=64"`
