@@ -46,18 +46,18 @@ var (
 	ErrNotFound         = apperr.New(apperr.NotFound, "活动不存在")
 	ErrSignupNotFound   = apperr.New(apperr.NotFound, "没有您的报名记录")
 	ErrResidentNotFound = apperr.New(apperr.NotFound, "居民不存在")
-	ErrFull             = apperr.New(apperr.Conflict, "名额已满").With("reason", "full")
-	ErrClosed           = apperr.New(apperr.Conflict, "报名已截止").With("reason", "closed")
-	ErrCancelClosed     = apperr.New(apperr.Conflict, "报名截止后不能取消").With("reason", "closed")
-	ErrCancelled        = apperr.New(apperr.Conflict, "活动已取消").With("reason", "cancelled")
-	ErrEnded            = apperr.New(apperr.Conflict, "活动已结束").With("reason", "ended")
-	ErrNotDraft         = apperr.New(apperr.Conflict, "活动已发布").With("reason", "published")
-	ErrOutsideWindow    = apperr.New(apperr.Conflict, "不在签到、签退时间内").With("reason", "outside_window")
-	ErrNotSignedUp      = apperr.New(apperr.Conflict, "未报名该活动，且活动不接受现场报名").With("reason", "not_signed_up")
-	ErrStillWaiting     = apperr.New(apperr.Conflict, "您在候补名单中，尚未获得名额").With("reason", "waiting")
-	ErrNotCheckedIn     = apperr.New(apperr.Conflict, "尚未签到").With("reason", "not_checked_in")
-	ErrNotStarted       = apperr.New(apperr.Conflict, "活动尚未开始，开始后才能签退").With("reason", "not_started")
-	ErrCheckedIn        = apperr.New(apperr.Conflict, "已签到，不能取消报名").With("reason", "checked_in")
+	ErrFull             = apperr.New(apperr.Conflict, "名额已满").Because(apperr.ReasonFull)
+	ErrClosed           = apperr.New(apperr.Conflict, "报名已截止").Because(apperr.ReasonClosed)
+	ErrCancelClosed     = apperr.New(apperr.Conflict, "报名截止后不能取消").Because(apperr.ReasonClosed)
+	ErrCancelled        = apperr.New(apperr.Conflict, "活动已取消").Because(apperr.ReasonCancelled)
+	ErrEnded            = apperr.New(apperr.Conflict, "活动已结束").Because(apperr.ReasonEnded)
+	ErrNotDraft         = apperr.New(apperr.Conflict, "活动已发布").Because(apperr.ReasonPublished)
+	ErrOutsideWindow    = apperr.New(apperr.Conflict, "不在签到、签退时间内").Because(apperr.ReasonOutsideWindow)
+	ErrNotSignedUp      = apperr.New(apperr.Conflict, "未报名该活动，且活动不接受现场报名").Because(apperr.ReasonNotSignedUp)
+	ErrStillWaiting     = apperr.New(apperr.Conflict, "您在候补名单中，尚未获得名额").Because(apperr.ReasonWaiting)
+	ErrNotCheckedIn     = apperr.New(apperr.Conflict, "尚未签到").Because(apperr.ReasonNotCheckedIn)
+	ErrNotStarted       = apperr.New(apperr.Conflict, "活动尚未开始，开始后才能签退").Because(apperr.ReasonNotStarted)
+	ErrCheckedIn        = apperr.New(apperr.Conflict, "已签到，不能取消报名").Because(apperr.ReasonCheckedIn)
 )
 
 // Activity kinds.
@@ -69,7 +69,7 @@ const (
 )
 
 // Kinds lists every kind with its name.
-var Kinds = map[string]string{KindVolunteer: "志愿服务", KindLegal: "普法宣传", KindBenefit: "惠民活动", KindOther: "其他"}
+var Kinds = map[Kind]string{KindVolunteer: "志愿服务", KindLegal: "普法宣传", KindBenefit: "惠民活动", KindOther: "其他"}
 
 // Activity statuses. An activity is over once EndsAt has passed, whatever
 // its status.

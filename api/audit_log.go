@@ -27,22 +27,42 @@ type auditView struct {
 	Department   string `json:"department" doc:"that department's name; empty for none"`
 }
 
-// auditQuery is the audit log's filters (list and export).
-type auditQuery struct {
+// auditFilters is the audit log's filters (list and export). The IDs are
+// read as strings and checked by parseID (documented as IDs, with their
+// pattern).
+type auditFilters struct {
 	ActorID      string `form:"actor_id" doc:"the acting member's ID"`
 	Actor        string `form:"actor" binding:"max=64" doc:"part of the acting member's username"`
 	DepartmentID string `form:"department_id" doc:"the acting members' department"`
-	Action       string `form:"action" binding:"max=200" doc:"a route as recorded (POST /api/v1/admin/activities/:id/checkouts) or part of its Chinese name (签退)"`
+	Action       string `form:"action" binding:"max=200" doc:"a route as recorded (POST /api/v1/admin/activities/:id/checkouts) or part of its Chinese name (签退); one matching nothing is 400"`
 	TargetKind   string `form:"target_kind" binding:"max=64" doc:"what was acted on, e.g. staff, notices, activities"`
-	TargetID     string `form:"target_id" binding:"max=64"`
+	TargetID     string `form:"target_id" binding:"max=64" doc:"the ID of what was acted on"`
 	Since        string `form:"since" format:"date-time" doc:"RFC 3339; since inclusive, until exclusive"`
 	Until        string `form:"until" format:"date-time" doc:"RFC 3339; since inclusive, until exclusive"`
+}
+
+// auditQuery is the audit log list's query: a page and the filters.
+type auditQuery struct {
+	pageQuery
+	auditFilters
+}
+
+var listAuditLogOp = op{
+	Tag: "admin-staff", Summary: "The audit log (auditor, superadmin)",
+	Description: "Every staff write and every staff read of personal data, newest first, each with its action and object in " +
+		"Chinese and the acting member's department. since/until are RFC 3339. An auditor " +
+		"reads the entries of the members whose reach lies within their own scope: a department's auditor those of their " +
+		"department's members (not a superadmin's or a district auditor's, even about the department's objects: the log records " +
+		"who acted, not whose object it was); an auditor limited to streets those of members limited to some of the same " +
+		"streets; a district auditor (no department) and a superadmin every entry.",
+	Query:   auditQuery{},
+	Replies: []reply{ok(page[auditView]{})},
 }
 
 // filter turns the query into the domain's filter, refusing each bad
 // value with 400 naming it. An action matching no route's route or name
 // is 400 too (a typo would otherwise read as "nothing happened").
-func (q auditQuery) filter() (staff.AuditFilter, error) {
+func (q auditFilters) filter() (staff.AuditFilter, error) {
 	f := staff.AuditFilter{ActorName: q.Actor, TargetKind: q.TargetKind, TargetID: q.TargetID}
 	var err error
 	if q.ActorID != "" {
@@ -86,13 +106,13 @@ func (q auditQuery) filter() (staff.AuditFilter, error) {
 }
 
 func (s *Server) listAuditLog(c *gin.Context) {
-	limit, before, err := parseIDPage(c)
-	if err != nil {
+	var q auditQuery
+	if err := bindQuery(c, &q); err != nil {
 		s.fail(c, err)
 		return
 	}
-	var q auditQuery
-	if err := bindQuery(c, &q); err != nil {
+	limit, before, err := q.idPage()
+	if err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -141,23 +161,8 @@ func (s *Server) auditViews(ctx context.Context, es []staff.AuditEntry) ([]audit
 const auditExportLimit = 10000
 
 type auditExportQuery struct {
-	auditQuery
+	auditFilters
 	Format string `form:"format" binding:"omitempty,oneof=csv xlsx" doc:"csv (default, UTF-8 with BOM) or xlsx"`
-}
-
-// auditExportDoc documents auditExportQuery: the same parameters, the IDs
-// as positive integers (the handler reads them as strings and checks them
-// by parseID, stricter still: no sign, no leading zero).
-type auditExportDoc struct {
-	ActorID      int64  `form:"actor_id" binding:"omitempty,gte=1,lte=9223372036854775807" doc:"the acting member's ID"`
-	Actor        string `form:"actor" binding:"max=64" doc:"part of the acting member's username"`
-	DepartmentID int64  `form:"department_id" binding:"omitempty,gte=1,lte=9223372036854775807" doc:"the acting members' department"`
-	Action       string `form:"action" binding:"max=200" doc:"a route as recorded (POST /api/v1/admin/activities/:id/checkouts) or part of its Chinese name (签退); one matching nothing is 400"`
-	TargetKind   string `form:"target_kind" binding:"max=64" doc:"what was acted on, e.g. staff, notices, activities"`
-	TargetID     string `form:"target_id" binding:"max=64"`
-	Since        string `form:"since" format:"date-time" doc:"RFC 3339; since inclusive, until exclusive"`
-	Until        string `form:"until" format:"date-time" doc:"RFC 3339; since inclusive, until exclusive"`
-	Format       string `form:"format" binding:"omitempty,oneof=csv xlsx" doc:"csv (default, UTF-8 with BOM) or xlsx"`
 }
 
 var exportAuditLogOp = op{
@@ -167,7 +172,7 @@ var exportAuditLogOp = op{
 		"entries of their department's members only), newest first, at most 10000; as CSV (UTF-8 with BOM) or XLSX, with " +
 		"Chinese headers: 时间, 工作人员, 部门, 操作, 对象, 说明, 路由, IP, 请求号. The export is itself audited " +
 		"(导出审计日志, with its filters' row count).",
-	Query:   auditExportDoc{},
+	Query:   auditExportQuery{},
 	Replies: []reply{file(http.StatusOK, "The entries", "text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")},
 }
 

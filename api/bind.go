@@ -19,12 +19,13 @@ import (
 
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/check"
+	"github.com/futian/ifutian/internal/patch"
 )
 
 // maxBody is the largest request body accepted (1 MiB).
 const maxBody = 1 << 20
 
-var errTooLarge = apperr.New("payload_too_large", "请求体超过 1 MiB")
+var errTooLarge = apperr.New(apperr.PayloadTooLarge, "请求体超过 1 MiB")
 
 // bindJSON decodes the JSON body into dst and checks its binding tags
 // (check.Struct) and
@@ -56,7 +57,7 @@ func bindJSON(c *gin.Context, dst any) error {
 	switch {
 	case err == nil, errors.Is(err, io.EOF) && len(body) == 0: // no body: every field left out
 	case errors.As(err, &typeErr):
-		field := typeErr.Field
+		field := flatPath(reflect.TypeOf(dst), typeErr.Field)
 		if field == "" {
 			field = "body"
 		}
@@ -71,6 +72,39 @@ func bindJSON(c *gin.Context, dst any) error {
 		return mergeFields(timeErr, err)
 	}
 	return nil
+}
+
+// flatPath drops from a decoding error's path the names of embedded
+// structs, which encoding/json puts in it ("NewCreditRecord.note"), though
+// their fields are the outer struct's in the body ("note").
+func flatPath(t reflect.Type, p string) string {
+	var out []string
+	for _, seg := range strings.Split(p, ".") {
+		t = deref(t)
+		for t.Kind() == reflect.Slice || t.Kind() == reflect.Array || t.Kind() == reflect.Map {
+			t = deref(t.Elem())
+		}
+		if t.Kind() != reflect.Struct {
+			out = append(out, seg)
+			continue
+		}
+		if f, ok := t.FieldByName(seg); ok && f.Anonymous && f.Tag.Get("json") == "" {
+			t = f.Type // an embedded struct: its fields are the outer's
+			continue
+		}
+		out = append(out, seg)
+		found := false
+		for _, f := range reflect.VisibleFields(t) {
+			if name := check.JSONName(f); name == seg && f.IsExported() {
+				t, found = f.Type, true
+				break
+			}
+		}
+		if !found {
+			t = reflect.TypeFor[any]()
+		}
+	}
+	return strings.Join(out, ".")
 }
 
 // mergeFields joins the fields of invalid_argument errors; any other error
@@ -134,7 +168,8 @@ func parseID(field, v string) (int64, error) {
 	return id, nil
 }
 
-// checkStringIDs checks the integer fields of a request struct tagged
+// checkStringIDs checks the times of a request struct (RFC 3339 strings)
+// and its integer fields tagged
 // `json:",string"` (IDs sent as strings) against idPattern before the
 // body is decoded, naming each bad one: encoding/json would refuse "abc"
 // with a message naming no field and take "+7" or "007". t is the type
@@ -167,6 +202,14 @@ func checkStringIDs(body []byte, t reflect.Type, path string) error {
 			ft = ft.Elem()
 		}
 		switch {
+		case ft == timeType || ft == nullTimeType:
+			// encoding/json's own error for a bad time names no field.
+			var v string
+			if json.Unmarshal(raw, &v) != nil {
+				bad[joinPath(path, name)] = "类型错误，应为 RFC 3339 时间字符串"
+			} else if _, err := time.Parse(time.RFC3339, v); err != nil {
+				bad[joinPath(path, name)] = "须为 RFC 3339 时间"
+			}
 		case opts == "string" && ft.Kind() == reflect.Int64:
 			var v string
 			if json.Unmarshal(raw, &v) != nil {
@@ -182,6 +225,9 @@ func checkStringIDs(body []byte, t reflect.Type, path string) error {
 	}
 	return apperr.Fields(bad)
 }
+
+// nullTimeType is a patch's nullable time, checked as a time.
+var nullTimeType = reflect.TypeFor[patch.Null[time.Time]]()
 
 // The API takes times from minTime up to, not including, maxTime. Every
 // time a request carries is checked against the range (bindJSON for JSON
@@ -243,6 +289,10 @@ func walkTimes(v reflect.Value, path string, bad map[string]string) {
 		}
 		walkTimes(v.Elem(), path, bad)
 	case reflect.Struct:
+		if e, ok := v.Interface().(interface{ Elem() any }); ok { // a patch's patch.Null
+			walkTimes(reflect.ValueOf(e.Elem()), path, bad)
+			return
+		}
 		if v.Type() == timeType {
 			if t := v.Interface().(time.Time); !t.IsZero() && !timeInRange(t) {
 				bad[or(path, "body")] = timeRangeMessage

@@ -43,6 +43,8 @@ import (
 //   - doc: the field's description; example: its example.
 //   - format: a string format (date, date-time, uri, …) when the Go type
 //     does not say it.
+//   - pattern: a string's pattern, for a path parameter whose other values
+//     name nothing (404); check.Struct does not read it.
 //
 // A string type with an Enum method (check.Enumer) is a closed vocabulary:
 // the document lists its values and check.Struct refuses others.
@@ -54,6 +56,8 @@ type op struct {
 	Path  any // a struct of `uri` fields: the path parameters (default: each :id an ID, others strings)
 	Query any // a struct of `form` fields: the query parameters
 	Body  any // the JSON request body (a zero value of its type), or an upload or csvUpload
+	// BodyOptional: the body may be left out (it then reads as {}).
+	BodyOptional bool
 
 	Idempotent bool // takes an Idempotency-Key header
 
@@ -167,11 +171,11 @@ func schemaName(t reflect.Type, input bool) string {
 	if name == "" {
 		return ""
 	}
+	if name[0] >= 'a' && name[0] <= 'z' { // unexported types
+		name = strings.ToUpper(name[:1]) + name[1:]
+	}
 	if p := schemaPrefix[path.Base(t.PkgPath())]; p != "" && !strings.HasPrefix(name, p) {
 		name = p + name
-	}
-	if name[0] >= 'a' && name[0] <= 'z' { // api's own unexported types
-		name = strings.ToUpper(name[:1]) + name[1:]
 	}
 	if input && !strings.HasSuffix(name, "Input") && !strings.HasSuffix(name, "Patch") {
 		name += "Input"
@@ -194,7 +198,13 @@ func newSchemaGen() *schemaGen {
 	mk := func(input bool) *openapi3gen.Generator {
 		return openapi3gen.NewGenerator(
 			openapi3gen.CreateComponentSchemas(openapi3gen.ExportComponentSchemasOptions{ExportComponentSchemas: true}),
-			openapi3gen.CreateTypeNameGenerator(func(t reflect.Type) string { return schemaName(t, input) }),
+			openapi3gen.CreateTypeNameGenerator(func(t reflect.Type) string {
+				name := schemaName(t, input)
+				if name != "" {
+					g.owner[name] = t
+				}
+				return name
+			}),
 			openapi3gen.SchemaCustomizer(func(name string, t reflect.Type, tag reflect.StructTag, s *openapi3.Schema) error {
 				return customize(t, tag, s, input)
 			}),
@@ -251,8 +261,12 @@ func deref(t reflect.Type) reflect.Type {
 // customize applies a field's tags (and its type's Enum) to the schema
 // openapi3gen built for it, and sets a struct's required properties.
 func customize(t reflect.Type, tag reflect.StructTag, s *openapi3.Schema, input bool) error {
-	if t.Kind() == reflect.Struct && t != timeType {
+	ss, ownSchema := reflect.New(t).Interface().(openapi3gen.SetSchemar)
+	if ownSchema && t != timeType {
+		ss.SetSchema(s) // a value type (a patch's patch.Null, notify.IDs): its field's tags apply as to a scalar
+	} else if t.Kind() == reflect.Struct && t != timeType {
 		s.Required = requiredOf(t, input)
+		wrapRefs(t, s, input)
 		if t.Name() != "" {
 			return nil // a shared component: the referring field's tags are not its own
 		}
@@ -271,9 +285,21 @@ func customize(t reflect.Type, tag reflect.StructTag, s *openapi3.Schema, input 
 			s.Description = "ID (a decimal string)"
 		}
 	}
+	if input && (t.Kind() == reflect.Slice || t.Kind() == reflect.Map) && !check.Required(tag.Get("binding")) {
+		s.Nullable = true // encoding/json takes null for a list or map left out
+	}
+	if strings.Contains(","+opts+",", ",string,") && t.Kind() == reflect.Slice &&
+		t.Elem().Kind() >= reflect.Int && t.Elem().Kind() <= reflect.Uint64 {
+		// A list of IDs whose MarshalJSON writes strings (encoding/json
+		// itself ignores ,string on a slice).
+		s.Items = openapi3.NewSchemaRef("", &openapi3.Schema{Type: &openapi3.Types{"string"}, Pattern: idPattern.String()})
+	}
 	if input && t.Kind() == reflect.Int && s.Min == nil && s.Max == nil {
 		lo, hi := float64(-1<<31), float64(1<<31-1)
 		s.Min, s.Max = &lo, &hi
+	}
+	if input && check.Required(tag.Get("binding")) {
+		s.Nullable = false // a required pointer (*bool, *int) says only that 0 and false count as given
 	}
 	if d := tag.Get("doc"); d != "" {
 		s.Description = d
@@ -281,37 +307,62 @@ func customize(t reflect.Type, tag reflect.StructTag, s *openapi3.Schema, input 
 	if f := tag.Get("format"); f != "" {
 		s.Format = f
 	}
+	if p := tag.Get("pattern"); p != "" {
+		s.Pattern = p // only where the handler keeps it (a name no file has is 404 anyway)
+	}
 	if ex, ok := tag.Lookup("example"); ok {
 		s.Example = example(ex, s)
+	}
+	// openapi3gen hands a slice's items the slice field's tag too (its
+	// max, doc, example): items of a plain type are built again without
+	// it, and get only the rules after dive.
+	// (An inline schema's Ref is its type's name until ref() clears it.)
+	inline := func(r *openapi3.SchemaRef) bool { return r != nil && r.Value != nil && !strings.HasPrefix(r.Ref, "#/") }
+	if et := deref(t); !ownSchema && (et.Kind() == reflect.Slice || et.Kind() == reflect.Array) && inline(s.Items) {
+		if elem := et.Elem(); elem.Kind() <= reflect.Float64 || elem.Kind() == reflect.String {
+			fresh, err := openapi3gen.NewSchemaRefForValue(reflect.Zero(elem).Interface(), nil)
+			if err != nil {
+				return err
+			}
+			if err := customize(elem, "", fresh.Value, input); err != nil {
+				return err
+			}
+			s.Items = openapi3.NewSchemaRef("", fresh.Value)
+		}
 	}
 	rules := tag.Get("binding")
 	own, items, _ := strings.Cut(rules, ",dive")
 	applyRules(own, s)
-	if (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) && s.Items != nil && !strings.HasPrefix(s.Items.Ref, "#/") && s.Items.Value != nil {
-		// openapi3gen customized the items with the field's own tag too:
-		// they get only their type, enum and the rules after dive.
-		s.Items.Value = itemSchema(t.Elem(), s.Items.Value)
+	if items != "" && inline(s.Items) {
 		applyRules(strings.TrimPrefix(items, ","), s.Items.Value)
-	}
-	if ap := s.AdditionalProperties.Schema; t.Kind() == reflect.Map && ap != nil && !strings.HasPrefix(ap.Ref, "#/") && ap.Value != nil {
-		ap.Value = itemSchema(t.Elem(), ap.Value)
 	}
 	return nil
 }
 
-// itemSchema is the schema of a list's items of type t, from the one
-// openapi3gen built (old) without what the list's field tags put on it.
-func itemSchema(t reflect.Type, old *openapi3.Schema) *openapi3.Schema {
-	if deref(t).Kind() == reflect.Struct && deref(t) != timeType {
-		return old // an inline struct: its own fields' tags made it
-	}
-	s := &openapi3.Schema{Type: old.Type, Format: old.Format, Items: old.Items, Min: old.Min, Max: old.Max}
-	if t.Implements(enumerType) && t.Kind() == reflect.String {
-		for _, v := range reflect.Zero(t).Interface().(check.Enumer).Enum() {
-			s.Enum = append(s.Enum, v)
+// wrapRefs states what a $ref cannot: a property whose schema is a shared
+// component gets its field's doc as its description and, in a response,
+// nullable when the field is a pointer the server sends as null (no
+// omitempty), each as {allOf: [$ref], ...}.
+func wrapRefs(t reflect.Type, s *openapi3.Schema, input bool) {
+	for _, f := range reflect.VisibleFields(t) {
+		if !f.IsExported() || f.Anonymous {
+			continue
 		}
+		name := check.JSONName(f)
+		p := s.Properties[name]
+		if p == nil || !strings.HasPrefix(p.Ref, "#/components/schemas/") {
+			continue
+		}
+		_, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+		null := !input && f.Type.Kind() == reflect.Pointer && !strings.Contains(","+opts+",", ",omitempty,")
+		doc := f.Tag.Get("doc")
+		if !null && doc == "" {
+			continue
+		}
+		s.Properties[name] = &openapi3.SchemaRef{Value: &openapi3.Schema{
+			AllOf: openapi3.SchemaRefs{openapi3.NewSchemaRef(p.Ref, nil)}, Nullable: null, Description: doc,
+		}}
 	}
-	return s
 }
 
 func example(v string, s *openapi3.Schema) any {
@@ -415,8 +466,8 @@ func requiredOf(t reflect.Type, input bool) []string {
 
 // routeErrors are the error statuses every operation of its kind can give.
 func routeErrors(d documented) []int {
-	// 400 anywhere: a query string that is not UTF-8 is refused on every
-	// route (checkUTF8).
+	// 400 on every route: a query string that is not UTF-8 is refused
+	// whatever the operation takes (checkUTF8).
 	errs := []int{http.StatusBadRequest, http.StatusInternalServerError, http.StatusServiceUnavailable}
 	hasPath := strings.ContainsAny(d.Path, ":*")
 	if hasPath {
@@ -475,6 +526,9 @@ func (g *schemaGen) operation(d documented) (map[string]any, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", d.ID, err)
 		}
+		if o.BodyOptional {
+			body["required"] = false
+		}
 		res["requestBody"] = body
 	}
 	responses := map[string]any{}
@@ -526,7 +580,8 @@ func (g *schemaGen) params(d documented) ([]any, error) {
 	}
 	if d.Op.Query != nil {
 		for _, f := range fieldsOf(reflect.TypeOf(d.Op.Query), "form") {
-			p, err := g.param(f, f.Tag.Get("form"), "query")
+			name, _, _ := strings.Cut(f.Tag.Get("form"), ",")
+			p, err := g.param(f, name, "query")
 			if err != nil {
 				return nil, err
 			}
@@ -559,13 +614,21 @@ func fieldsOf(t reflect.Type, tag string) []reflect.StructField {
 
 func (g *schemaGen) param(f reflect.StructField, name, in string) (map[string]any, error) {
 	// The parameter's schema is that of a field holding it, with its tags.
-	holder := reflect.StructOf([]reflect.StructField{{Name: "V", Type: f.Type, Tag: `json:"v" ` + f.Tag}})
+	// A query ID (`form:"x_id,string"`) is an ID as a body's is.
+	name0 := `json:"v" `
+	if _, opts, _ := strings.Cut(f.Tag.Get(in2tag(in)), ","); opts == "string" {
+		name0 = `json:"v,string" `
+	}
+	holder := reflect.StructOf([]reflect.StructField{{Name: "V", Type: f.Type, Tag: reflect.StructTag(name0) + f.Tag}})
 	ref, err := g.ref(reflect.Zero(holder).Interface(), true)
 	if err != nil {
 		return nil, err
 	}
 	s := *ref.Value.Properties["v"].Value
 	s.Nullable = false // a parameter is there or not: a pointer field only says it may be left out
+	if strings.HasSuffix(name, "_id") && s.Type.Is("string") && s.Pattern == "" {
+		s.Pattern = idPattern.String() // an ID, as in a path (the handler parses it with parseID)
+	}
 	p := map[string]any{"name": name, "in": in}
 	if s.Description != "" {
 		p["description"], s.Description = s.Description, ""
@@ -575,6 +638,14 @@ func (g *schemaGen) param(f reflect.StructField, name, in string) (map[string]an
 		p["required"] = true
 	}
 	return p, nil
+}
+
+// in2tag is the struct tag naming a parameter of in.
+func in2tag(in string) string {
+	if in == "path" {
+		return "uri"
+	}
+	return "form"
 }
 
 func (g *schemaGen) requestBody(body any) (map[string]any, error) {
@@ -635,6 +706,46 @@ func (g *schemaGen) response(r reply) (map[string]any, error) {
 	return res, nil
 }
 
+// nullableRefs marks the properties of the components that hold a
+// pointer to a named struct (a $ref, which cannot say nullable itself) as
+// {allOf: [$ref], nullable: true}: the server sends null for them.
+func (g *schemaGen) nullableRefs() {
+	for name, sr := range g.schemas {
+		t, ok := g.owner[name]
+		if !ok || sr.Value == nil || deref(t).Kind() != reflect.Struct {
+			continue
+		}
+		for _, f := range jsonFields(deref(t)) {
+			prop := sr.Value.Properties[check.JSONName(f)]
+			if f.Type.Kind() != reflect.Pointer || prop == nil || prop.Ref == "" {
+				continue
+			}
+			sr.Value.Properties[check.JSONName(f)] = &openapi3.SchemaRef{Value: &openapi3.Schema{
+				AllOf: openapi3.SchemaRefs{openapi3.NewSchemaRef(prop.Ref, nil)}, Nullable: true, Description: f.Tag.Get("doc"),
+			}}
+		}
+	}
+}
+
+// jsonFields lists a struct's fields as encoding/json sees them, the
+// fields of embedded structs included.
+func jsonFields(t reflect.Type) []reflect.StructField {
+	var out []reflect.StructField
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name := check.JSONName(f)
+		if !f.IsExported() || name == "-" {
+			continue
+		}
+		if f.Anonymous && name == f.Name && deref(f.Type).Kind() == reflect.Struct {
+			out = append(out, jsonFields(deref(f.Type))...)
+			continue
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
 // generatedPaths builds the paths and schemas of every documented route.
 func (s *Server) generatedPaths() (map[string]map[string]any, openapi3.Schemas, error) {
 	g := newSchemaGen()
@@ -655,5 +766,6 @@ func (s *Server) generatedPaths() (map[string]map[string]any, openapi3.Schemas, 
 		}
 		paths[p][m] = operation
 	}
+	g.nullableRefs()
 	return paths, g.schemas, nil
 }

@@ -15,7 +15,9 @@ import (
 // label).
 var fieldLabels = map[string]string{
 	"Idempotency-Key": "幂等键", "If-None-Match": "缓存标记", "aid": "审批编号", "exp": "有效期", "sig": "签名", "size": "尺寸", "action": "操作", "active": "启用状态", "actor": "操作人", "actor_id": "操作人",
-	"address": "地址", "age_max": "最大年龄", "age_min": "最小年龄", "all": "全部", "answer": "答案", "answers": "作答",
+	"address": "地址", "assist_department_id": "协办单位", "reason_code": "退单原因", "days": "延期天数（工作日）",
+	"result": "回访结果", "instruction": "督办要求", "due_at": "督办期限", "max_returns": "退单次数上限",
+	"callback_sample": "回访抽样比例", "sign_hours": "签收时限（工作小时）", "guide": "分拨指引", "state": "状态", "age_max": "最大年龄", "age_min": "最小年龄", "all": "全部", "answer": "答案", "answers": "作答",
 	"approve": "审核结论", "article": "文章", "attempts_per_day": "每日答题次数", "attendance": "出勤",
 	"audience": "发送对象", "author": "作者", "author_id": "作者", "avatar_url": "头像", "birth_year": "出生年份",
 	"body": "内容", "capacity": "名额", "case_ref": "案件编号", "category": "类别", "client_key": "提交编号",
@@ -36,6 +38,7 @@ var fieldLabels = map[string]string{
 	"pass_score": "及格分", "password": "密码", "per_resident_limit": "每人限兑", "phone": "手机号",
 	"photos": "照片", "place": "地点", "points": "积分", "points_rule": "积分规则", "public": "公开",
 	"publish_at": "发布时间", "q": "关键词", "query": "查询", "queue": "队列", "questions": "题目",
+	"quiet_hours": "免打扰时段", "wechat_templates": "系统消息订阅模板", "reset": "恢复默认",
 	"rating": "评分", "reason": "理由", "recurrence": "周期", "reopen": "重新办理", "require_ack": "需确认",
 	"required": "必答", "resident_id": "居民", "resident_ids": "居民", "results": "结果",
 	"retention_days": "保留天数", "reviewable": "待我审核", "role": "角色", "roles": "角色",

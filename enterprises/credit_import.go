@@ -27,7 +27,7 @@ var CreditImportHeader = []string{"uscc", "kind", "severity", "occurred_at", "ex
 // header and one example line.
 func CreditImportTemplate() string {
 	return "\ufeff" + strings.Join(CreditImportHeader, ",") + "\n" +
-		"91440300MA5XXXXXXX," + Kinds[0] + "," + Severities[0] + ",2026-01-05,,（2026）深福某字第1号,示例：按双公示数据录入\n"
+		"91440300MA5XXXXXXX," + Kind("").Enum()[0] + "," + Severity("").Enum()[0] + ",2026-01-05,,（2026）深福某字第1号,示例：按双公示数据录入\n"
 }
 
 // ImportTemplate is the template of the enterprise import.
@@ -152,7 +152,7 @@ func (s *Service) checkCreditImport(ctx context.Context, scope staff.Scope, r io
 			res.Errors = append(res.Errors, lineError(line, fmt.Sprintf("须为 %d 列", len(CreditImportHeader))))
 			continue
 		}
-		n := NewCreditRecord{USCC: rec[0], Kind: strings.TrimSpace(rec[1]), Severity: strings.TrimSpace(rec[2]), CaseRef: rec[5], Note: rec[6]}
+		n := NewCreditRecord{USCC: rec[0], Kind: Kind(strings.TrimSpace(rec[1])), Severity: Severity(strings.TrimSpace(rec[2])), CaseRef: rec[5], Note: rec[6]}
 		bad := map[string]string{}
 		if t, ok := parseImportTime(rec[3]); ok {
 			n.OccurredAt = t
@@ -199,7 +199,7 @@ func (s *Service) checkCreditImport(ctx context.Context, scope staff.Scope, r io
 			continue
 		}
 		if n.CaseRef != "" {
-			key := n.USCC + "\x00" + n.Kind + "\x00" + n.CaseRef
+			key := n.USCC + "\x00" + string(n.Kind) + "\x00" + n.CaseRef
 			if first, dup := seen[key]; dup {
 				msg := fmt.Sprintf("与第 %d 行的案号重复", first)
 				res.Errors = append(res.Errors, lineError(line, msg, "case_ref", msg))

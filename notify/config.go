@@ -80,6 +80,8 @@ var kindFields = map[SystemKind][]string{
 	KindActivityPromoted:  {"start"},
 	KindRequestAccepted:   {"request_no", "deadline"},
 	KindRequestAnswered:   {"request_no"},
+	KindRequestExtended:   {"request_no", "deadline"},
+	KindRequestRedone:     {"request_no", "deadline"},
 }
 
 // kindTargets is the type of object each kind of system message is about
@@ -96,6 +98,8 @@ var kindTargets = map[SystemKind]string{
 	KindActivityPromoted:  TargetActivity,
 	KindRequestAccepted:   TargetRequest,
 	KindRequestAnswered:   TargetRequest,
+	KindRequestExtended:   TargetRequest,
+	KindRequestRedone:     TargetRequest,
 }
 
 // The fixed results a "result" field may take.
@@ -137,6 +141,7 @@ func KindFields(k SystemKind) (fields []string, ok bool) {
 var capExempt = map[SystemKind]bool{
 	KindDeductionRecorded: true, KindAppealDecided: true, KindCreditRecorded: true, KindGradeChanged: true,
 	KindObjectionDecided: true, KindActivityCancelled: true, KindActivityPromoted: true, KindRequestAccepted: true, KindRequestAnswered: true,
+	KindRequestExtended: true, KindRequestRedone: true,
 }
 
 // urgentCategories have a delivery lane of their own: their sends are

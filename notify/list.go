@@ -4,17 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/db"
+	"github.com/futian/ifutian/internal/patch"
 	"github.com/futian/ifutian/staff"
 )
 
@@ -23,8 +22,8 @@ import (
 type Filter struct {
 	// Status is a notice's status as shown: draft, submitted, approved,
 	// rejected, published (not expired), expired or withdrawn; "" for all.
-	Status   string
-	Category string
+	Status   Status
+	Category Category
 	AuthorID int64
 	Author   string // the author's username, whole
 	// ReviewableBy keeps the submitted notices this member did not write,
@@ -37,25 +36,12 @@ type Filter struct {
 	Limit        int
 }
 
-var statuses = []string{StatusDraft, StatusSubmitted, StatusApproved, StatusRejected, StatusPublished, StatusExpired, StatusWithdrawn}
-
-// Validate names the bad fields of a filter.
+// Validate names the bad fields of a filter that its enums and the API's
+// query tags do not: the time window, and a status with reviewable.
 func (f *Filter) Validate() error {
 	fields := map[string]string{}
-	if f.Status != "" && !slices.Contains(statuses, f.Status) {
-		fields["status"] = "须为 draft、submitted、approved、rejected、published、expired 或 withdrawn"
-	}
-	if f.Category != "" && !slices.Contains(Categories, f.Category) {
-		fields["category"] = "须为 policy、health、activity 或 warning"
-	}
 	if f.Since != nil && f.Until != nil && !f.Until.After(*f.Since) {
 		fields["until"] = "须晚于 since"
-	}
-	if utf8.RuneCountInString(f.Q) > 100 {
-		fields["q"] = "最多 100 个字"
-	}
-	if len(f.Author) > 64 {
-		fields["author"] = "须为工作人员的用户名"
 	}
 	if f.ReviewableBy > 0 && f.Status != "" && f.Status != StatusSubmitted {
 		fields["status"] = "只看待我审核的通知时须为 submitted 或不填"
@@ -136,15 +122,15 @@ func (s *Service) Find(ctx context.Context, m *staff.Member, r StreetRegions, f 
 // nullable fields (publish time, expiry, subscribe message) say whether
 // they are set apart from their value, so that null clears them.
 type Patch struct {
-	Title, Body, Category *string
-	Audience              *Audience
-	RequireAck, SMS       *bool
-	SetPublishAt          bool
-	PublishAt             *time.Time // nil: as soon as approved
-	SetExpiresAt          bool
-	ExpiresAt             *time.Time
-	SetSubscribe          bool
-	Subscribe             *Subscribe
+	Title      *string               `json:"title" binding:"omitempty,max=100"`
+	Body       *string               `json:"body" binding:"omitempty,max=20000" doc:"at most 20,000 characters and 65,535 bytes in UTF-8"`
+	Category   *Category             `json:"category"`
+	Audience   *Audience             `json:"audience"`
+	RequireAck *bool                 `json:"require_ack"`
+	SMS        *bool                 `json:"sms" doc:"warning and health notices only (else 400 naming sms)"`
+	PublishAt  patch.Null[time.Time] `json:"publish_at" doc:"null: published as soon as it is approved"`
+	ExpiresAt  patch.Null[time.Time] `json:"expires_at" doc:"null clears it; after publish_at (or, without one, after now)"`
+	Subscribe  patch.Null[Subscribe] `json:"subscribe" doc:"the subscribe message, as in a draft ({template_id, data}); null: none"`
 }
 
 func (p Patch) apply(d Draft) Draft {
@@ -155,7 +141,9 @@ func (p Patch) apply(d Draft) Draft {
 	}
 	set(&d.Title, p.Title)
 	set(&d.Body, p.Body)
-	set(&d.Category, p.Category)
+	if p.Category != nil {
+		d.Category = *p.Category
+	}
 	if p.Audience != nil {
 		d.Audience = *p.Audience
 	}
@@ -165,14 +153,14 @@ func (p Patch) apply(d Draft) Draft {
 	if p.SMS != nil {
 		d.SMS = *p.SMS
 	}
-	if p.SetPublishAt {
-		d.PublishAt = p.PublishAt
+	if p.PublishAt.Set {
+		d.PublishAt = p.PublishAt.Value
 	}
-	if p.SetExpiresAt {
-		d.ExpiresAt = p.ExpiresAt
+	if p.ExpiresAt.Set {
+		d.ExpiresAt = p.ExpiresAt.Value
 	}
-	if p.SetSubscribe {
-		d.Subscribe = p.Subscribe
+	if p.Subscribe.Set {
+		d.Subscribe = p.Subscribe.Value
 	}
 	return d
 }
@@ -221,7 +209,7 @@ func (s *Service) Update(ctx context.Context, m *staff.Member, r StreetRegions, 
 		if err != nil {
 			return err
 		}
-		return tx.Create(&Event{NoticeID: id, Action: "edited", ActorID: m.ID, CreatedAt: now}).Error
+		return tx.Create(&Event{NoticeID: id, Action: "edited", ActorID: ActorID(m.ID), CreatedAt: now}).Error
 	})
 	if err != nil {
 		if apperr.CodeOf(err) != "" {

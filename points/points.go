@@ -41,19 +41,19 @@ var (
 	ErrExternalIDTaken    = apperr.New(apperr.Conflict, "该 external_id 已用于其他居民的奖励")
 	ErrInsufficientPoints = apperr.New(apperr.InsufficientPoints, "积分不足")
 	ErrOutOfStock         = apperr.New(apperr.OutOfStock, "奖品已兑完")
-	ErrLimitReached       = apperr.New(apperr.Conflict, "已达该奖品的每人兑换上限").With("reason", "per_resident_limit")
-	ErrLevelTooLow        = apperr.New(apperr.PermissionDenied, "等级不足，暂不能兑换该奖品").With("reason", "min_level")
-	ErrRewardUnavailable  = apperr.New(apperr.Conflict, "奖品不在兑换期内").With("reason", "not_available")
+	ErrLimitReached       = apperr.New(apperr.Conflict, "已达该奖品的每人兑换上限").Because(apperr.ReasonPerResidentLimit)
+	ErrLevelTooLow        = apperr.New(apperr.PermissionDenied, "等级不足，暂不能兑换该奖品").Because(apperr.ReasonMinLevel)
+	ErrRewardUnavailable  = apperr.New(apperr.Conflict, "奖品不在兑换期内").Because(apperr.ReasonNotAvailable)
 	ErrIdempotencyReused  = apperr.New(apperr.Conflict, "Idempotency-Key 已用于其他请求")
 	ErrVoucherUsed        = apperr.New(apperr.Conflict, "兑换券已使用或已取消")
 	ErrNotCancellable     = apperr.New(apperr.Conflict, "只有未使用的兑换券可以取消")
 	ErrNotDeduction       = apperr.Field("transaction_id", "只能对扣分记录申诉")
 	ErrAppealExists       = apperr.New(apperr.Conflict, "该扣分已申诉过")
 	ErrAppealDecided      = apperr.New(apperr.Conflict, "该申诉已处理")
-	ErrAppealWindowClosed = apperr.New(apperr.Conflict, "已超过申诉期限").With("reason", "appeal_window_closed")
-	ErrRewardWithdrawn    = apperr.New(apperr.Conflict, "奖品已下架").With("reason", "withdrawn")
-	ErrRewardRedeemed     = apperr.New(apperr.Conflict, "奖品已有兑换记录，不能修改所需积分；请下架后另建奖品").With("reason", "has_redemptions")
-	ErrStockBelowIssued   = apperr.New(apperr.Conflict, "库存不能减到 0 以下：已兑出的兑换券不能收回").With("reason", "stock_below_issued")
+	ErrAppealWindowClosed = apperr.New(apperr.Conflict, "已超过申诉期限").Because(apperr.ReasonAppealWindowClosed)
+	ErrRewardWithdrawn    = apperr.New(apperr.Conflict, "奖品已下架").Because(apperr.ReasonWithdrawn)
+	ErrRewardRedeemed     = apperr.New(apperr.Conflict, "奖品已有兑换记录，不能修改所需积分；请下架后另建奖品").Because(apperr.ReasonHasRedemptions)
+	ErrStockBelowIssued   = apperr.New(apperr.Conflict, "库存不能减到 0 以下：已兑出的兑换券不能收回").Because(apperr.ReasonStockBelowIssued)
 )
 
 // ErrBusy is returned when a write kept conflicting with others on the same
@@ -68,6 +68,11 @@ var ErrCapReached = apperr.New(apperr.Conflict, "已达该规则的奖励上限"
 
 // Kind is the kind of a ledger transaction.
 type Kind string
+
+// Enum lists the kinds.
+func (Kind) Enum() []string {
+	return []string{string(Earn), string(Spend), string(Deduct), string(Expire), string(Reverse), string(Refund)}
+}
 
 // The ledger's transaction kinds.
 const (
@@ -154,7 +159,7 @@ func (s *Service) SetLevelNames(names []string) error {
 type Level struct {
 	Level             int    `json:"level"`
 	Name              string `json:"name"`
-	MinLifetimeEarned int64  `json:"min_lifetime_earned"`
+	MinLifetimeEarned int64  `json:"min_lifetime_earned" doc:"lifetime earned points from which a resident is at this level"`
 }
 
 // Levels lists the levels, lowest first.
@@ -198,21 +203,21 @@ type Transaction struct {
 	ID           int64      `json:"id,string"`
 	ResidentID   int64      `json:"resident_id,string"`
 	Seq          int64      `json:"-"` // the account's version this posting made
-	Delta        int64      `json:"delta"`
-	BalanceAfter int64      `json:"balance_after"`
+	Delta        int64      `json:"delta" doc:"positive for earn, reverse and refund; negative for spend, deduct and expire"`
+	BalanceAfter int64      `json:"balance_after" doc:"the balance right after it"`
 	Kind         Kind       `json:"kind"`
 	Idem         string     `json:"-"`
-	RuleCode     *string    `json:"rule_code"`
-	RuleVersion  *int       `json:"rule_version,omitempty"`
-	ExternalID   *string    `json:"external_id,omitempty"`
-	CaseRef      *string    `json:"case_ref,omitempty"`
+	RuleCode     *string    `json:"rule_code" doc:"earn: the rule it was awarded under; null otherwise"`
+	RuleVersion  *int       `json:"rule_version,omitempty" doc:"earn: the version of the rule the award used"`
+	ExternalID   *string    `json:"external_id,omitempty" doc:"earn: the awarded event"`
+	CaseRef      *string    `json:"case_ref,omitempty" doc:"deduct and reverse: the enforcement case"`
 	Reason       string     `json:"reason"`
 	StaffID      *int64     `json:"-"`
 	DepartmentID *int64     `json:"-"`
-	ExpiresAt    *time.Time `json:"expires_at"`
+	ExpiresAt    *time.Time `json:"expires_at" doc:"credits: when these points expire (null: never)"`
 	// AppealDeadline is, for a deduction, when the resident's right to
 	// appeal it ends (see AppealDeadline).
-	AppealDeadline   *time.Time `json:"appeal_deadline,omitempty"`
+	AppealDeadline   *time.Time `json:"appeal_deadline,omitempty" doc:"deduct: when the right to appeal it ends (exclusive): midnight, district time, after the 30th day following the deduction's; an appeal from then on is 409 with details.reason appeal_window_closed"`
 	RestoreExpiresAt *time.Time `json:"-"` // for a debit: the expiry a reversal or refund restores
 	LotAmount        int64      `json:"-"` // the lot the trigger opens: a credit's unspent part, a deduction's debt
 	CreatedAt        time.Time  `json:"created_at"`

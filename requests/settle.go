@@ -39,6 +39,7 @@ type settleJob struct {
 func (s *Service) RegisterJobs(q *jobs.Queue) {
 	q.Register(JobSettle, s.runSettle)
 	q.Register(JobDeleteObject, s.runDelete)
+	q.Register(JobFlowNotice, s.runFlowNotice)
 	s.jobs = q
 }
 

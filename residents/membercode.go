@@ -99,7 +99,7 @@ func (c *MemberCodes) mac(b []byte) []byte {
 // tampered code is an invalid_argument naming field; so is an expired one
 // (details.reason "expired"), however often it was used before.
 func (c *MemberCodes) Verify(field, code string) (int64, error) {
-	invalid := apperr.Field(field, errMemberCodeInvalid).With("reason", "invalid")
+	invalid := apperr.Field(field, errMemberCodeInvalid).Because(apperr.ReasonInvalid)
 	if len(code) > 64 {
 		return 0, invalid
 	}
@@ -117,15 +117,15 @@ func (c *MemberCodes) Verify(field, code string) (int64, error) {
 	}
 	exp := time.Unix(int64(binary.BigEndian.Uint32(body[1+n:])), 0)
 	if !c.now().Before(exp) {
-		return 0, apperr.Field(field, errMemberCodeExpired).With("reason", "expired")
+		return 0, apperr.Field(field, errMemberCodeExpired).Because(apperr.ReasonExpired)
 	}
 	return int64(id), nil
 }
 
 // MemberCode is a resident's current member code.
 type MemberCode struct {
-	Code      string    `json:"code"`
-	ExpiresAt time.Time `json:"expires_at"`
+	Code      string    `json:"code" doc:"show as a QR code (or for typing); names only the resident, to whoever holds the server's key; every code is different"`
+	ExpiresAt time.Time `json:"expires_at" doc:"about a minute after issue; fetch a new code before then"`
 }
 
 // SetMemberCodes makes the service issue and resolve member codes with c.
@@ -152,7 +152,7 @@ type Masked struct {
 	Nickname    string  `json:"nickname"`
 	AvatarURL   string  `json:"avatar_url"`
 	AvatarKey   *string `json:"-"`
-	PhoneMasked string  `json:"phone_masked"`
+	PhoneMasked string  `json:"phone_masked" doc:"like 138****5678; empty if none bound"`
 	Street      string  `json:"street"`
 	Community   string  `json:"community"`
 }

@@ -18,10 +18,25 @@ const (
 	// RequestOfficer works a department's desk of 民意速办: accepts,
 	// transfers and answers residents' requests.
 	RequestOfficer Role = "request_officer"
+	// Dispatcher works the district's dispatch centre (民意速办智慧分拨中心):
+	// dispatches what the responsibility list cannot place or a unit
+	// returns, decides returns and extensions, urges and supervises units,
+	// calls residents back. A district account (no department): its scope
+	// is the whole district, limited to streets if given.
+	Dispatcher Role = "dispatcher"
 )
 
 // Roles lists every role.
-var Roles = []Role{Superadmin, DeptAdmin, Editor, Reviewer, PointsOfficer, CreditOfficer, Verifier, Auditor, RequestOfficer}
+var Roles = []Role{Superadmin, DeptAdmin, Editor, Reviewer, PointsOfficer, CreditOfficer, Verifier, Auditor, RequestOfficer, Dispatcher}
+
+// Enum lists every role (check.Enumer): the document's enum of a role.
+func (Role) Enum() []string {
+	out := make([]string, len(Roles))
+	for i, r := range Roles {
+		out[i] = string(r)
+	}
+	return out
+}
 
 // Permission names one kind of staff action. Every admin route declares the
 // permission it needs; Policy says which roles hold it. This table is the
@@ -59,6 +74,10 @@ const (
 	HandleRequests Permission = "requests.handle" // the department's desk: queues, accept, transfer, answer
 	ReadRequests   Permission = "requests.read"   // statistics and the district's routing data
 	ManageRequests Permission = "requests.admin"  // categories, routing table, holiday calendar
+
+	DispatchRequests  Permission = "requests.dispatch"  // the centre: dispatch, decide returns and extensions, urge, supervise, call back
+	ManageDuties      Permission = "requests.duties"    // the responsibility list (职责清单) and the dispatch guide, the centre's settings
+	AnswerSupervision Permission = "requests.supervise" // a unit's head answers a supervision letter (督办函)
 
 	ResolveMembers Permission = "members.resolve"
 
@@ -102,8 +121,12 @@ var Policy = map[Permission][]Role{
 	ReadResidents: {DeptAdmin, PointsOfficer, Auditor},
 
 	HandleRequests: {RequestOfficer, DeptAdmin},
-	ReadRequests:   {RequestOfficer, DeptAdmin, Auditor},
+	ReadRequests:   {RequestOfficer, DeptAdmin, Auditor, Dispatcher},
 	ManageRequests: {},
+
+	DispatchRequests:  {Dispatcher},
+	ManageDuties:      {Dispatcher},
+	AnswerSupervision: {DeptAdmin},
 
 	ResolveMembers: {Verifier, Editor, DeptAdmin, PointsOfficer},
 
@@ -120,6 +143,16 @@ var Policy = map[Permission][]Role{
 }
 
 // Can reports whether m holds permission p.
+// Enum lists every permission of Policy, sorted (check.Enumer).
+func (Permission) Enum() []string {
+	out := make([]string, 0, len(Policy))
+	for p := range Policy {
+		out = append(out, string(p))
+	}
+	slices.Sort(out)
+	return out
+}
+
 func (m *Member) Can(p Permission) bool {
 	if m == nil || m.Disabled {
 		return false

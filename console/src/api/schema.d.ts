@@ -35,7 +35,7 @@ export interface paths {
         put?: never;
         /**
          * 扫码签到/签退 Scan the venue's code
-         * @description Resident only. The code shown on the staff phone at the door (GET /admin/activities/{id}/venue-code) checks me in or out. It changes every 30 s and is accepted for 30–60 s: an old or tampered code is 400 naming code (details.reason expired or invalid). Check-in opens 30 minutes before the start and closes at the end, for confirmed residents or, when the activity takes walk-ins, residents of its audience while places remain; check-out opens at the start (before it, 409 not_started: the resident stays checked in) and closes 30 minutes after the end. It credits the hours (time present within the schedule, to the nearest quarter hour, at most the activity's hours) and, when present at least half the activity's hours (rounded up to the quarter hour, and at least a quarter hour), the rule's points; a shorter attendance gets none (points_status refused, points_detail attendance_too_short). Those still checked in when check-out closes are credited the activity's hours and points. Scanning again changes nothing (200). 409 reasons: outside_window, not_started, not_signed_up, waiting, full, not_checked_in, cancelled.
+         * @description Resident only. The code shown on the staff phone at the door (GET /admin/activities/{id}/venue-code) checks me in or out. It changes every 30 s and is accepted for 30–60 s: an old or tampered code is 400 naming code (details.reason expired or invalid). Check-in opens 30 minutes before the start and closes at the end, for confirmed residents or, when the activity takes walk-ins, residents of its audience while places remain; check-out opens at the start (before it, 409 not_started: the resident stays checked in) and closes 30 minutes after the end. It credits the hours (time present within the schedule, to the nearest quarter hour, at most the activity's hours) and, when present at least half the activity's hours (rounded up to the quarter hour, and at least a quarter hour), the rule's points; a shorter attendance gets none (points_status refused, points_detail attendance_too_short). Those still checked in when check-out closes are credited the activity's hours and points. Scanning again changes nothing (200). 409 reasons: outside_window, not_started, not_signed_up, waiting, full, not_checked_in, cancelled. 404 for an activity gone.
          */
         post: operations["scanVenueCode"];
         delete?: never;
@@ -131,7 +131,7 @@ export interface paths {
         head?: never;
         /**
          * 修改活动 Edit an activity
-         * @description editor or dept_admin, until the activity is over or cancelled (409). The capacity can't drop below the confirmed sign-ups, nor the waiting list be turned off while someone waits (400 naming the field); raising the capacity moves waiting residents up in order.
+         * @description editor or dept_admin, until the activity is over or cancelled (409). Fields left out stay; changing street clears community unless it is given too. The capacity can't drop below the confirmed sign-ups, nor the waiting list be turned off while someone waits (400 naming the field); raising the capacity moves waiting residents up in order.
          */
         patch: operations["updateActivity"];
         trace?: never;
@@ -147,7 +147,7 @@ export interface paths {
         put?: never;
         /**
          * 取消活动 Cancel
-         * @description editor or dept_admin, before the activity is over. Everyone signed up (confirmed or waiting) gets a fixed system notice naming the activity (kind activity_cancelled); the reason is kept for staff and never sent. Cancelling again changes nothing.
+         * @description editor or dept_admin, before the activity is over (409 after). Everyone signed up (confirmed or waiting) gets a fixed system notice naming the activity (kind activity_cancelled); the reason is kept for staff and never sent. Cancelling again changes nothing.
          */
         post: operations["cancelActivity"];
         delete?: never;
@@ -247,7 +247,7 @@ export interface paths {
         put?: never;
         /**
          * 批准时长调整 Approve an hours adjustment
-         * @description editor or dept_admin other than the member who asked (403 otherwise), at an activity of their department and streets, for a resident of their streets (else 404). Enters the adjustment in the ledger; approving again changes nothing (200). 409 if it was rejected, or if it would take the total below zero.
+         * @description editor or dept_admin other than the member who asked (403 otherwise), at an activity of their department and streets, for a resident of their streets (else 404); aid is the approval's ID. Enters the adjustment in the ledger; approving again changes nothing (200). 409 if it was rejected, or if it would take the total below zero.
          */
         post: operations["approveHours"];
         delete?: never;
@@ -267,7 +267,7 @@ export interface paths {
         put?: never;
         /**
          * 驳回时长调整 Reject an hours adjustment
-         * @description editor or dept_admin, at an activity of their department and streets, for a resident of their streets (else 404); the member who asked may withdraw it so. No hours are entered; rejecting again changes nothing (200); 409 if it was approved.
+         * @description editor or dept_admin, at an activity of their department and streets, for a resident of their streets (else 404); aid is the approval's ID. The member who asked may withdraw it so. No hours are entered; rejecting again changes nothing (200); 409 if it was approved.
          */
         post: operations["rejectHours"];
         delete?: never;
@@ -345,7 +345,7 @@ export interface paths {
         };
         /**
          * 导出名单 Export the roster
-         * @description As the roster (the same residents and fields); the whole roster as CSV (UTF-8 with a byte-order mark).
+         * @description As the roster (the same residents and fields); the whole roster as CSV (UTF-8 with a byte-order mark), as an attachment named activity-{id}-roster.csv.
          */
         get: operations["exportRoster"];
         put?: never;
@@ -542,6 +542,190 @@ export interface paths {
          * @description Superadmin only. A second department with the same name is 409.
          */
         post: operations["createDepartment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/dispatch/requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 分拨中心队列
+         * @description requests.dispatch (the dispatch centre). Requests in the caller's scope (the whole district, or its streets), newest first: queue=dispatch 待分拨 (the responsibility list placed them nowhere), returns 退单待审, extensions 延期待批, callback 待回访, or any other queue of GET /admin/requests (overdue, due_soon, …) across every unit. An audited read of personal data.
+         */
+        get: operations["listDispatchRequests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/dispatch/requests/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 诉求详情（分拨中心）
+         * @description requests.dispatch. One request in the caller's scope with its history (each step with its actor), contact number, returns, extensions, supervision letters and its category's dispatch guide (分拨指引, guide). An audited read of personal data; photos carry signed links as in GET /admin/requests/{id}.
+         */
+        get: operations["getDispatchRequest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/dispatch/requests/{id}/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 回访
+         * @description requests.dispatch. Records the call-back of a request waiting for it (rated 不满意, or drawn for the sample): satisfied closes it (办结); unsatisfied sends it back to the same unit (重办, with a new deadline; the resident is told by a fixed system text, request_redone) once, after which 不满意 closes it. Not waiting for a call-back, or a stale version: 409. Outside the caller's streets: 404. Recorded in the request's history with the actor.
+         */
+        post: operations["callBackRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/dispatch/requests/{id}/dispatch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 派单
+         * @description requests.dispatch. Sends a request waiting at the centre (dispatching) or returned by a unit (returned: the return is approved) to a lead unit, with an optional assisting unit; the unit must sign for it within its category's limit in working hours. Unknown unit, the assisting unit the lead, or the unit that returned it: 400 naming the field (refuse the return instead). Not at the centre, or a stale version: 409. Outside the caller's streets: 404. Recorded in the request's history with the actor.
+         */
+        post: operations["dispatchRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/dispatch/requests/{id}/extension-decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 审批延期
+         * @description requests.dispatch. Approves or refuses the extension a unit asked for. Approved, the deadline moves by the working days asked, counted from the present deadline, and the resident is told the new deadline (a fixed system text, request_extended); both the request and the decision show in the history. No extension waiting: 409. Outside the caller's streets: 404. Recorded in the request's history with the actor.
+         */
+        post: operations["decideExtension"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/dispatch/requests/{id}/refuse-return": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 驳回退单
+         * @description requests.dispatch. Refuses a unit's return with the reason: the request goes back to that unit, to be signed for (with a new limit) if it had not been, else signed as it was; the return still counts against the unit's limit. Not returned, or a stale version: 409. Outside the caller's streets: 404. Recorded in the request's history with the actor.
+         */
+        post: operations["refuseReturn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/dispatch/requests/{id}/supervise": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 督办
+         * @description requests.dispatch. Sends the unit a request is at a supervision letter: an instruction with its own deadline (400 naming due_at if not in the future), which the unit's head answers (POST /admin/supervisions/{id}/answer); letters are listed apart (GET /admin/supervisions). Not at a unit: 409. Outside the caller's streets: 404. Recorded in the request's history with the actor.
+         */
+        post: operations["superviseRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/dispatch/requests/{id}/urge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 催办
+         * @description requests.dispatch. Urges the unit a request is at (signed for or not, not answered); counted in the request's urges and the unit's figures. Keeps the version (an officer acting meanwhile is not refused). Not at a unit: 409. Outside the caller's streets: 404. Recorded in the request's history with the actor.
+         */
+        post: operations["urgeRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/dispatch/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 分拨设置
+         * @description requests.read. The dispatch centre's settings: how often one unit may return one request (max_returns) and the share (percent) of satisfied ratings also called back (callback_sample).
+         */
+        get: operations["getFlowSettings"];
+        /**
+         * 保存分拨设置
+         * @description requests.duties (the dispatch centre, a superadmin). Replaces the centre's settings. Audited.
+         */
+        put: operations["saveFlowSettings"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -811,7 +995,7 @@ export interface paths {
         put?: never;
         /**
          * Create a notice draft
-         * @description Editor of a department. The draft then goes submit → approve (by a reviewer of the same department who is not the author) → published at publish_at. 403 `permission_denied` naming `audience.streets` or `audience.communities` when the audience reaches beyond my streets; the notice belongs to my department.
+         * @description Editor of a department. The draft then goes submit → approve (by a reviewer of the same department who is not the author) → published at publish_at. 403 `permission_denied` naming `audience.streets` or `audience.communities` when the audience reaches beyond my streets; the notice belongs to my department. An audience: fields AND together; the values inside a field OR; an empty audience is every resident. Enterprise grades and industries match residents with an approved binding to such an enterprise. `resident_ids` can't be combined with any other field (400 naming `audience.resident_ids`). A street-scoped member's audience must stay within their streets: its `streets`, and the streets of its `communities` (403 naming the field otherwise; an audience naming neither reaches every street).
          */
         post: operations["createNotice"];
         delete?: never;
@@ -831,7 +1015,7 @@ export interface paths {
         put?: never;
         /**
          * Count an audience
-         * @description How many live residents of my streets the audience selects now and, given `template_id`, how many of them have consent left for that subscribe message (`wechat_reachable`). A count below 5 is not stated, so that a preview never tells whether one resident is in an audience: it is `null` and `count_fewer_than` (or `wechat_reachable_fewer_than`) is 5 (show "少于 5 人"). The audience is checked as for a notice (400, or 403 naming the field reaching beyond my streets). Audited with its audience.
+         * @description How many live residents of my streets the audience selects now and, given `template_id`, how many of them have consent left for that subscribe message (`wechat_reachable`). A count below 5 is not stated, so that a preview never tells whether one resident is in an audience: it is `null` and `count_fewer_than` (or `wechat_reachable_fewer_than`) is 5 (show "少于 5 人"). The audience is checked as for a notice (400, or 403 naming the field reaching beyond my streets). Audited with its audience. The body may be left out (every resident). An audience: fields AND together; the values inside a field OR; an empty audience is every resident. Enterprise grades and industries match residents with an approved binding to such an enterprise. `resident_ids` can't be combined with any other field (400 naming `audience.resident_ids`). A street-scoped member's audience must stay within their streets: its `streets`, and the streets of its `communities` (403 naming the field otherwise; an audience naming neither reaches every street).
          */
         post: operations["previewAudience"];
         delete?: never;
@@ -955,7 +1139,7 @@ export interface paths {
         put?: never;
         /**
          * Withdraw
-         * @description From submitted, approved or published. A published notice stays in exactly its original recipients' inboxes, marked withdrawn and without its body; WeChat sends not yet made are cancelled and their consent returned. 404 for a notice outside my scope (as `GET /admin/notices/{id}`). A system message (of my scope) is 409 `conflict` with `details.reason` `system_notice`: it is never edited, reviewed or withdrawn.
+         * @description From submitted, approved or published. A published notice stays in exactly its original recipients' inboxes, marked withdrawn and without its body; WeChat sends not yet made are cancelled and their consent returned. 404 for a notice outside my scope (as `GET /admin/notices/{id}`). The body may be left out. A system message (of my scope) is 409 `conflict` with `details.reason` `system_notice`: it is never edited, reviewed or withdrawn.
          */
         post: operations["withdrawNotice"];
         delete?: never;
@@ -1127,7 +1311,7 @@ export interface paths {
         head?: never;
         /**
          * Edit an earning rule
-         * @description points_officer or dept_admin of the rule's department (a district-wide rule: superadmin only, else 403). Saves a new version (awards made before keep the version they used); a patch that changes nothing saves none. Another department's rule is 404, like a missing one.
+         * @description points_officer or dept_admin of the rule's department (a district-wide rule: superadmin only, else 403). Fields to change; absent fields stay, valid_from/valid_until null clears them; the code and the department never change. Saves a new version (awards made before keep the version they used); a patch that changes nothing saves none. Another department's rule is 404, like a missing one.
          */
         patch: operations["updateRule"];
         trace?: never;
@@ -1236,6 +1420,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/request-flow-stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 工单统计
+         * @description requests.read. The work order's figures of a month by unit or street: 签收率 (sign_rate: stays at a unit begun in the month signed for within the limit), late_signed, 退单率 (return_rate), 按时办结率 (on_time_rate), 延期率 (extension_rate), 重办率 (redo_rate), 满意率 (satisfied_rate: the call-back's result where there was one, else a rating of 4–5), 催办 and 督办 counts. The dispatch centre sees every unit; a unit its own rows only (its scope). format=csv downloads them.
+         */
+        get: operations["requestFlowStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/request-guides": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 分拨指引
+         * @description requests.read. Every category's dispatch guide (分拨指引, shown when dispatching) and sign-for limit in working hours (09:00–18:00 on working days; 9 is one working day).
+         */
+        get: operations["listRequestGuides"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/request-guides/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * 保存分拨指引
+         * @description requests.duties. Sets a category's dispatch guide and sign-for limit (unknown category: 404). Limits already given stay; new arrivals get the new one. Audited.
+         */
+        put: operations["saveRequestGuide"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/request-routes": {
         parameters: {
             query?: never;
@@ -1244,13 +1488,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * 诉求分派表
-         * @description requests.read. The routing table.
+         * 职责清单
+         * @description requests.read. The responsibility list (职责清单, the routing table): per category and street ("": every other street) the lead unit a new request goes to, and its assisting unit (协办) if any. A category with no entry for a street waits in the dispatch centre's queue.
          */
         get: operations["listRequestRoutes"];
         /**
-         * 保存分派规则
-         * @description requests.admin (superadmin). New requests of category in street go to department_id (street '' for every street without its own route). Unknown category, street or department: 400 naming it.
+         * 保存职责清单条目
+         * @description requests.duties (the dispatch centre, a superadmin). Creates or replaces the entry of a category and street. Unknown category, street or unit, or an assisting unit that is the lead: 400 naming the field. Audited (target request-route/{category}/{street}, detail the units).
          */
         put: operations["saveRequestRoute"];
         post?: never;
@@ -1271,8 +1515,8 @@ export interface paths {
         put?: never;
         post?: never;
         /**
-         * 删除分派规则
-         * @description requests.admin. Remove the route of category and ?street= ('' by default); 404 if there is none.
+         * 删除职责清单条目
+         * @description requests.duties. Removes the entry of a category and street (404 if there is none); its requests then wait in the dispatch centre's queue. Audited.
          */
         delete: operations["deleteRequestRoute"];
         options?: never;
@@ -1309,7 +1553,7 @@ export interface paths {
         };
         /**
          * 诉求队列
-         * @description requests.handle (request_officer, dept_admin). Requests of the caller's departments and streets (a superadmin: all, with the district's own queue), newest first. queue: new (waiting for acceptance), open, overdue, due_soon (within 24 h), escalated (not accepted within a working day), flagged (content check risky). An audited read of personal data.
+         * @description requests.handle (request_officer, dept_admin). Requests of the caller's units and streets (a superadmin: all, with the dispatch centre's queue), newest first, each with its sign-for limit and 剩余时限 (deadline_at). queue=assisting lists those the caller's unit assists with. An audited read of personal data. The dispatch centre reads its queues through GET /admin/dispatch/requests.
          */
         get: operations["listRequests"];
         put?: never;
@@ -1329,7 +1573,7 @@ export interface paths {
         };
         /**
          * 诉求详情（工作台）
-         * @description requests.handle. One request in the caller's scope with its photos, history and contact number (else 404). An audited read of personal data. Its photos carry signed links (url, thumb_url, links_expire_at) that need no header; the read's audit entry counts the links issued (detail `photo links N`). Lists and the answers of transitions carry none.
+         * @description requests.handle. One request of the caller's unit (or one it assists with, 协办) in its streets, with its photos, history (each step with its actor), contact number, returns, extensions and supervision letters (else 404). An audited read of personal data. Its photos carry signed links (url, thumb_url, links_expire_at) that need no header; the read's audit entry counts the links issued (detail `photo links N`). Lists and the answers of transitions carry none.
          */
         get: operations["getRequest"];
         put?: never;
@@ -1351,7 +1595,7 @@ export interface paths {
         put?: never;
         /**
          * 受理
-         * @description requests.handle. Accept a submitted or transferred request; the resident gets an acceptance notice. Transitions refuse a stale version: of two officers acting at once one wins, the other gets 409. Outside the caller's scope: 404.
+         * @description requests.handle. Accept a request that reached the unit (routed, dispatched, transferred; signed for or not: accepting signs for it too); the resident gets an acceptance notice. Transitions refuse a stale version: of two officers acting at once one wins, the other gets 409. Outside the caller's scope: 404.
          */
         post: operations["acceptRequest"];
         delete?: never;
@@ -1371,9 +1615,29 @@ export interface paths {
         put?: never;
         /**
          * 答复
-         * @description requests.handle. Answer an accepted request; the resident gets a notice and may rate it for 7 days. verified: the department found it true; then points_rule grants the resident points once (the rule must be the request's department's or district-wide: 403 naming points_rule; unknown: 400), and complaint_uscc records a complaint credit record against that enterprise (needs credit.write and the enterprise in the caller's streets: 403 naming complaint_uscc; unknown: 400). Both without verified: 400. Transitions refuse a stale version: of two officers acting at once one wins, the other gets 409. Outside the caller's scope: 404.
+         * @description requests.handle. Answer an accepted request; the resident gets a notice and may rate it for 7 days. verified: the unit found it true; then points_rule grants the resident points once (the rule must be the request's unit's or district-wide: 403 naming points_rule; unknown: 400), and complaint_uscc records a complaint credit record against that enterprise (needs credit.write and the enterprise in the caller's streets: 403 naming complaint_uscc; unknown: 400). Both without verified: 400. Transitions refuse a stale version: of two officers acting at once one wins, the other gets 409. Outside the caller's scope: 404.
          */
         post: operations["answerRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/requests/{id}/extension": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 延期申请
+         * @description requests.handle. Asks the dispatch centre for more working days for a request signed for and not answered; the deadline moves only when the centre approves. One waiting at a time (409 for a second); not signed for, or answered: 409. Outside the caller's scope: 404.
+         */
+        post: operations["askExtension"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1394,6 +1658,46 @@ export interface paths {
         get: operations["getRequestPhoto"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/requests/{id}/return": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 退单
+         * @description requests.handle. Sends a request the unit has not accepted back to the dispatch centre with a reason from the fixed list and a text; the centre re-dispatches it or refuses the return. A unit may return one request at most the centre's max_returns times (409 past it). Transitions refuse a stale version: of two officers acting at once one wins, the other gets 409. Outside the caller's scope: 404.
+         */
+        post: operations["returnRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/requests/{id}/sign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 签收
+         * @description requests.handle. The unit signs for a request that reached it (routed, dispatched, transferred), separate from accepting it; signed after its category's limit it counts as late (sign_late, and the figures' late_signed). Transitions refuse a stale version: of two officers acting at once one wins, the other gets 409. Outside the caller's scope: 404.
+         */
+        post: operations["signRequest"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1431,7 +1735,7 @@ export interface paths {
         put?: never;
         /**
          * 转办
-         * @description requests.handle. Move a request not yet answered to another department with a reason (400 naming department_id or reason). The deadline stays (首办负责制) and the transfer shows in the history; the new department must accept it. Transitions refuse a stale version: of two officers acting at once one wins, the other gets 409. Outside the caller's scope: 404.
+         * @description requests.handle. Move a request not yet answered to another unit with a reason (400 naming department_id or reason). The deadline stays (首办负责制) and the transfer shows in the history; the new unit must sign for it within its category's limit. Transitions refuse a stale version: of two officers acting at once one wins, the other gets 409. Outside the caller's scope: 404.
          */
         post: operations["transferRequest"];
         delete?: never;
@@ -1519,7 +1823,7 @@ export interface paths {
         head?: never;
         /**
          * Edit a reward
-         * @description points_officer or dept_admin of the reward's department (a district-wide reward: superadmin). Name, description, limit, level and validity may change at any time and apply to redemptions from then on; issued vouchers keep what they were redeemed for. points may change only until the first redemption: 409 with details.reason has_redemptions (withdraw it and create a new reward instead). Another department's reward is 404.
+         * @description points_officer or dept_admin of the reward's department (a district-wide reward: superadmin). Fields to change; absent fields stay, valid_from/valid_until null clears them; the stock changes through /stock. Name, description, limit, level and validity may change at any time and apply to redemptions from then on; issued vouchers keep what they were redeemed for. points may change only until the first redemption: 409 with details.reason has_redemptions (withdraw it and create a new reward instead). Another department's reward is 404.
          */
         patch: operations["updateReward"];
         trace?: never;
@@ -1623,7 +1927,7 @@ export interface paths {
         put?: never;
         /**
          * Create a staff member (superadmin, dept_admin)
-         * @description A dept_admin creates members only within their own scope: in their own department (else 403 naming `department_id`; so never a district account) and, if they are limited to streets, limited to some of those streets (else 403 naming `streets`); they cannot grant superadmin or dept_admin (403 naming `roles`).
+         * @description A dept_admin creates members only within their own scope: in their own department (else 403 naming `department_id`; so never a district account) and, if they are limited to streets, limited to some of those streets (else 403 naming `streets`); they cannot grant superadmin or dept_admin (403 naming `roles`). A username taken is 409.
          */
         post: operations["createStaff"];
         delete?: never;
@@ -1706,6 +2010,46 @@ export interface paths {
          * @description A superadmin manages everyone but themselves; a dept_admin manages the members within their scope (as listed by `GET /admin/staff`) other than superadmins and dept_admins (403 naming roles). A member outside my scope is 404; my own account is 403 (my password: `POST /auth/change-password`). Sets a new random password (26 characters, 130 bits) and revokes every token of the member. The answer is the only time the password is shown: it is stored as a hash, and the audit entry does not carry it.
          */
         post: operations["resetStaffPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/supervisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 督办函
+         * @description requests.read. Supervision letters (督办函), newest first, listed apart from the requests: the dispatch centre sees every one in its streets, a unit its own. overdue: not answered by its deadline, or answered after it.
+         */
+        get: operations["listSupervisions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/supervisions/{id}/answer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 答复督办函
+         * @description requests.supervise (the unit's head: dept_admin). Answers a supervision letter of the caller's unit, once (409 for a second); another unit's letter is 404. The answer shows in the request's history.
+         */
+        post: operations["answerSupervision"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1889,7 +2233,7 @@ export interface paths {
         };
         /**
          * The account's subscribe-message templates
-         * @description The mini program's subscribe-message templates (WeChat's 个人模板 list, `wxaapi/newtmpl/gettemplate`), for the compose form's picker: a notice's `subscribe.template_id` must be one of them (400 otherwise). Kept by the server for a minute, so a template added in WeChat shows within a minute. 503 `upstream_unavailable` when WeChat can't answer or refuses.
+         * @description The mini program's subscribe-message templates (WeChat's 个人模板 list, `wxaapi/newtmpl/gettemplate`), for the compose form's picker: a notice's `subscribe.template_id` must be one of them (400 otherwise). Kept by the server for a minute, so a template added in WeChat shows within a minute. 503 `upstream_unavailable` when WeChat can't answer or refuses. type: one_time, each consent allows one message (WeChat type 2); long_term: 长期订阅 (type 3).
          */
         get: operations["listWeChatTemplates"];
         put?: never;
@@ -2029,7 +2373,7 @@ export interface paths {
         };
         /**
          * 小程序配置（隐私政策版本、订阅模板、等级、照片限制）
-         * @description What the mini program needs of the server's configuration, without a token: the privacy policy version a consent must name; the subscribe templates of the system messages as the wx.requestSubscribeMessage calls that ask for them (subscribe: by purpose, the screen where the resident acts; at most 3 templates per call, one-time and long-term never mixed; ask each group at a tap on its screen); the points levels with their names and thresholds; the limits of photo uploads (multipart field upload_field, checked by content); the district's UTC offset; page sizes. Cacheable: Cache-Control public, max-age=300, and an ETag: send it back as If-None-Match to get 304 while nothing changed.
+         * @description What the mini program needs of the server's configuration, without a token: the privacy policy version a consent must name; the subscribe templates of the system messages as the wx.requestSubscribeMessage calls that ask for them (subscribe: by purpose, the screen where the resident acts; at most 3 templates per call, one-time and long-term never mixed; ask each group at a tap on its screen); the points levels with their names and thresholds; the limits of photo uploads (multipart field upload_field, checked by content); the district's UTC offset; page sizes. Cacheable: Cache-Control public, max-age=300, and an ETag: send it back as If-None-Match (the ETag of a copy held) to get 304 while nothing changed.
          */
         get: operations["getClientConfig"];
         put?: never;
@@ -2191,8 +2535,7 @@ export interface paths {
         head?: never;
         /**
          * 修改我的资料（PATCH 写法）
-         * @deprecated
-         * @description The same partial update as PUT /api/v1/me, for HTTP clients that send PATCH. The mini program uses PUT (wx.request has no PATCH).
+         * @description Deprecated: the same partial update as PUT /api/v1/me, for HTTP clients that send PATCH. The mini program uses PUT (wx.request has no PATCH).
          */
         patch: operations["patchMe"];
         trace?: never;
@@ -2286,7 +2629,7 @@ export interface paths {
         };
         /**
          * 导出我的全部个人数据
-         * @description Everything held about me. Profile with full phone, consents, and sections: points ledger and redemptions, enterprise bindings, notices read, survey responses. `avatar` tells whether an avatar was uploaded, with a signed link to its file.
+         * @description Everything held about me. Profile with full phone, consents, and sections: points ledger and redemptions, enterprise bindings, notices read, survey responses. `avatar` tells whether an avatar was uploaded, with a signed link to its file. Sent as an attachment (Content-Disposition).
          */
         get: operations["exportMe"];
         put?: never;
@@ -2306,7 +2649,7 @@ export interface paths {
         };
         /**
          * 我的会员码 My member code
-         * @description Resident only. A new signed code valid about a minute: the mini program shows it as a QR code and fetches a new one before expires_at. Staff resolve it (POST /admin/member-codes/resolve) or check the resident in with it.
+         * @description Resident only. A new signed code valid about a minute: the mini program shows it as a QR code and fetches a new one before expires_at. Staff resolve it (POST /admin/member-codes/resolve) or check the resident in with it. 404 for a resident erased meanwhile.
          */
         get: operations["getMemberCode"];
         put?: never;
@@ -2372,7 +2715,7 @@ export interface paths {
         put?: never;
         /**
          * 记录订阅消息授权结果
-         * @description The result object of `wx.requestSubscribeMessage` as it comes, under `results`: its `errMsg` key is ignored. Each `accept`, `acceptWithAudio` or `acceptWithAlert` adds one send to my quota for that template; `reject` and `ban` set it to 0; `filter` changes nothing. Every template's result is kept in the consent ledger as given. Answers my quotas.
+         * @description The result object of `wx.requestSubscribeMessage` as it comes, under `results`: its `errMsg` key is ignored. Each `accept`, `acceptWithAudio` or `acceptWithAlert` adds one send to my quota for that template; `reject` and `ban` set it to 0; `filter` changes nothing. Every template's result is kept in the consent ledger as given. Answers my quotas (next_page_token is always empty).
          */
         post: operations["saveSubscriptions"];
         delete?: never;
@@ -2390,7 +2733,7 @@ export interface paths {
         };
         /**
          * 我的志愿时长 My volunteer record
-         * @description Resident only. Total hours by year and by kind, and each entry with its activity. Part of /me/export; erased by DELETE /me.
+         * @description Resident only. Total hours by year (of the activity's start) and by kind, and each entry with its activity, newest first. Part of /me/export; erased by DELETE /me.
          */
         get: operations["myVolunteerRecord"];
         put?: never;
@@ -2430,7 +2773,7 @@ export interface paths {
         };
         /**
          * 签名图片链接
-         * @description No token: the link is the permission, for <image src>, which sends no header. Serves a request photo (kind `photos`, size full or `thumb`) or a resident's uploaded avatar (kind `avatars`) by the signed link the API gave (`photos[].url`, `photos[].thumb_url`, `avatar_url`). The signature (HMAC-SHA-256 under a key derived from IFUTIAN_MEMBER_CODE_KEY) covers the kind, the ID, the size and the expiry, so a link names one file in one size for 10–15 minutes. An expired link, one whose parts were changed, or one signed for another file is 403, answered alike and before anything is looked up; a valid link whose file is gone (erased, account deleted, avatar replaced by an address) is 404. Cache-Control: private, max-age = the seconds the link has left.
+         * @description No token: the link is the permission, for <image src>, which sends no header. Serves a request photo (kind `photos`, size full or `thumb`) or a resident's uploaded avatar (kind `avatars`) by the signed link the API gave (`photos[].url`, `photos[].thumb_url`, `avatar_url`). The signature (HMAC-SHA-256 under a key derived from IFUTIAN_MEMBER_CODE_KEY) covers the kind, the ID, the size and the expiry, so a link names one file in one size for 10–15 minutes. An expired link, one whose parts were changed, or one signed for another file (any parameter amiss, exp not 1–19 digits included) is 403, answered alike and before anything is looked up; a valid link whose file is gone (erased, account deleted, avatar replaced by an address) is 404. Cache-Control: private, max-age = the seconds the link has left.
          */
         get: operations["serveMediaLink"];
         put?: never;
@@ -2574,7 +2917,7 @@ export interface paths {
         };
         /**
          * 积分排行榜
-         * @description Leaderboard of my community or street. Resident only. Ranks residents of my community (scope=community) or street (scope=street) who opted in (PATCH /me {"leaderboard_opt_in": true}) by lifetime earned points; nicknames only. 400 naming scope if scope is not community or street or if my profile has no community/street.
+         * @description Leaderboard of my community or street. Resident only. Ranks residents of my community (scope=community) or street (scope=street) who opted in (PATCH /me {"leaderboard_opt_in": true}) by lifetime earned points; nicknames only. One page: the top page_size (page_token is ignored, next_page_token is ""). 400 naming scope if scope is not community or street or if my profile has no community/street.
          */
         get: operations["leaderboard"];
         put?: never;
@@ -2694,13 +3037,13 @@ export interface paths {
         };
         /**
          * 我的诉求
-         * @description Resident. My requests, newest first. status=open lists those not answered yet (submitted, transferred, accepted, in_progress); status=closed those answered (still to be rated or reopened: can_rate) or closed; anything else is 400 naming status. GET /api/v1/home counts them.
+         * @description Resident. My requests, newest first. status=open lists those not answered yet; status=closed those answered (still to be rated: can_rate; waiting for the call-back; reopened) or closed; anything else is 400 naming status. GET /api/v1/home counts them.
          */
         get: operations["listMyRequests"];
         put?: never;
         /**
          * 提交诉求（民意速办）
-         * @description Resident. The request is routed to the department its category and street map to (no route: the district's own queue) and due at the end of the category's working days (Monday to Friday, the district's holiday calendar). Idempotent on client_key. Unknown category or street, a community of another street, text over its limit, more than 6 photos, a photo token that is not the caller's unused upload: 400 naming the field, nothing written. A public request's text and photos go through WeChat's content check; the request reaches its department whatever the check says.
+         * @description Resident. The request goes to the unit the responsibility list (职责清单: category and street) names, to be signed for (签收); with no entry it waits in the dispatch centre's queue (status dispatching, 待分拨) until the centre dispatches it. It is due at the end of the category's working days (Monday to Friday, the district's holiday calendar). Idempotent on client_key. Unknown category or street, a community of another street, text over its limit, more than 6 photos, a photo token that is not the caller's unused upload: 400 naming the field, nothing written. A public request's text and photos go through WeChat's content check; the request reaches its unit whatever the check says.
          */
         post: operations["submitRequest"];
         delete?: never;
@@ -2778,7 +3121,7 @@ export interface paths {
         };
         /**
          * 诉求详情
-         * @description Resident. One of my requests with its history, the department handling it, the deadline and the answer. Another resident's is 404.
+         * @description Resident. One of my requests with its history (the steps I am told of: submitted, dispatched, accepted, transferred, an extension approved, answered, rated, called back, 重办, closed; never the units' and the centre's own business), the unit handling it, the deadline and the answer. Another resident's is 404.
          */
         get: operations["getMyRequest"];
         put?: never;
@@ -2820,7 +3163,7 @@ export interface paths {
         put?: never;
         /**
          * 评价答复（好差评）
-         * @description Resident. Rate the answer 1–5 with an optional comment, once per answer, within 7 days of it; then the request closes. A rating of 1–2 with reopen=true sends it back to the department once, with a new deadline (its next answer can be rated again). Not answered or already rated: 409; past 7 days: 409; a second reopen: 409; reopen with 3–5: 400 naming reopen.
+         * @description Resident. Rate the answer 1–5 with an optional comment, once per answer, within 7 days of it. A rating of 3–5 closes it (办结), unless the dispatch centre draws it for its sample of call-backs; a rating of 1–2 (不满意) waits for the centre's call-back (回访, status callback) before 办结, and 不满意 again then sends it back to the unit (重办). A rating of 1–2 with reopen=true sends it back to the unit at once, once, with a new deadline. Not answered or already rated: 409; past 7 days: 409; a second reopen: 409; reopen with 3–5: 400 naming reopen.
          */
         post: operations["rateRequest"];
         delete?: never;
@@ -3082,7 +3425,7 @@ export interface paths {
         };
         /**
          * This document
-         * @description The OpenAPI 3.0 document of every operation the server serves, as built from api/openapi/*.json. With IFUTIAN_OPS_TOKEN set it needs that token (Authorization: Bearer or ?token=); IFUTIAN_DOCS=off removes it (404).
+         * @description The OpenAPI 3.0 document of every operation the server serves, generated from the handlers' Go types and the op beside each (api/contract.go) with api/openapi/base.json. With IFUTIAN_OPS_TOKEN set it needs that token (Authorization: Bearer or ?token=); IFUTIAN_DOCS=off removes it (404).
          */
         get: operations["serveSpec"];
         put?: never;
@@ -3117,306 +3460,483 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** @description An activity as its department sees it. */
-        Activity: {
-            /** @description ID (a decimal string) */
-            id: string;
-            /** @description ID (a decimal string) */
-            department_id: string | null;
-            /** @description ID (a decimal string) */
-            created_by: string;
+        ActivityCounts: {
+            /** Format: int64 */
+            checked_in: number;
+            /** Format: int64 */
+            checked_out: number;
             /**
-             * @description volunteer 志愿服务, legal_education 普法宣传, public_benefit 惠民活动, other 其他
-             * @enum {string}
+             * Format: int64
+             * @description confirmed, never checked in, once the activity is over
              */
-            kind: "volunteer" | "legal_education" | "public_benefit" | "other";
-            title: string;
-            description: string;
-            place: string;
-            street: string;
-            community: string;
-            /** Format: date-time */
-            starts_at: string;
-            /** Format: date-time */
-            ends_at: string;
-            /** Format: date-time */
-            signup_deadline: string;
-            capacity: number;
-            confirmed: number;
-            waiting: number;
-            remaining: number;
-            waitlist: boolean;
-            walk_ins: boolean;
-            audience: components["schemas"]["Audience"];
-            points_rule: string;
-            hours: number;
-            /** @enum {string} */
-            status: "draft" | "published" | "cancelled";
-            /** @description kept for staff; never sent to residents */
-            cancel_reason: string;
-            /** Format: date-time */
-            published_at: string | null;
-            /** Format: date-time */
-            cancelled_at: string | null;
+            no_shows: number;
+            /** Format: int64 */
+            walk_ins: number;
+        };
+        ActivityHoursApproval: {
+            /** @description ID (a decimal string) */
+            activity_id: string;
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
-            updated_at: string;
-            ended: boolean;
-            counts: components["schemas"]["ActivityCounts"];
-            /** @description public link to the activity's picture (at most 1280 px), for <image src> without a header, cacheable for good; "" without a picture */
-            image_url: string;
-            /** @description public link to its 320 px JPEG thumbnail; "" without a picture */
-            thumb_url: string;
-        };
-        ActivityCounts: {
-            checked_in: number;
-            checked_out: number;
-            /** @description confirmed, never checked in, once the activity is over */
-            no_shows: number;
-            walk_ins: number;
-        };
-        /** @description An activity as staff write it. Times are RFC 3339. */
-        ActivityInput: {
+            decided_at: string | null;
+            /** @description the staff member who approved or rejected it */
+            decided_by: string | null;
+            /** @description once approved: the ledger entry made */
+            entry_id: string | null;
             /**
-             * @description volunteer 志愿服务, legal_education 普法宣传, public_benefit 惠民活动, other 其他
-             * @enum {string}
+             * Format: double
+             * @description the adjustment asked for
              */
-            kind: "volunteer" | "legal_education" | "public_benefit" | "other";
-            title: string;
-            description?: string;
-            place: string;
-            /** @description one of the district's streets (GET /regions); a street-scoped member only their streets (403 naming street) */
-            street: string;
+            hours: number;
+            /** @description ID (a decimal string) */
+            id: string;
+            reason: string;
+            /** @description the staff member who asked (ID, a decimal string) */
+            requested_by: string;
+            /** @description ID (a decimal string) */
+            resident_id: string;
+            /** @enum {string} */
+            status: "pending" | "approved" | "rejected";
+            /** Format: date-time */
+            updated_at: string;
+        };
+        ActivityHoursEntry: {
+            /** @description ID (a decimal string) */
+            activity_id: string;
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: double
+             * @description an adjustment may be negative
+             */
+            hours: number;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @enum {string} */
+            kind: "credit" | "adjustment";
+            reason: string;
+            /** @description ID (a decimal string) */
+            resident_id: string;
+            /** @description ID (a decimal string) */
+            staff_id: string | null;
+        };
+        ActivityInput: {
+            /** @description who may see and join it; empty: every resident */
+            audience?: components["schemas"]["NoticeAudienceInput"];
+            /** @example 30 */
+            capacity: number;
             /** @description a community of street, or empty */
             community?: string;
-            /** Format: date-time */
-            starts_at: string;
+            description?: string;
             /**
              * Format: date-time
              * @description after starts_at, at most 31 days later, not past
+             * @example 2030-01-02T11:00:00+08:00
              */
             ends_at: string;
+            /**
+             * Format: double
+             * @description volunteer hours credited for attending, at most the activity's length
+             */
+            hours?: number;
+            /**
+             * @description volunteer 志愿服务, legal_education 普法宣传, public_benefit 惠民活动, other 其他
+             * @example volunteer
+             * @enum {string}
+             */
+            kind: "volunteer" | "legal_education" | "public_benefit" | "other";
+            /** @example 香蜜湖街道办事处 */
+            place: string;
+            /** @description code of a points rule the department may grant under (403 naming points_rule otherwise); empty for none */
+            points_rule?: string;
             /**
              * Format: date-time
              * @description sign-up and cancellation cut-off (default: starts_at); no later than ends_at, for a standing activity residents may join while it runs
              */
             signup_deadline?: string;
-            capacity: number;
+            /**
+             * Format: date-time
+             * @example 2030-01-02T09:00:00+08:00
+             */
+            starts_at: string;
+            /**
+             * @description one of the district's streets (GET /regions); a street-scoped member only their streets (403 naming street)
+             * @example 香蜜湖街道
+             */
+            street: string;
+            /** @example 社区清洁日 */
+            title: string;
             /** @description residents past capacity wait in order; a cancellation moves the first up */
             waitlist?: boolean;
             /** @description residents not signed up may check in at the door while places remain */
             walk_ins?: boolean;
-            audience?: components["schemas"]["AudienceInput"];
-            /** @description code of a points rule the department may grant under (403 naming points_rule otherwise); empty for none */
-            points_rule?: string;
-            /** @description volunteer hours credited for attending, at most the activity's length */
-            hours?: number;
         };
-        /** @description My sign-up for an activity. */
+        ActivityKindHours: {
+            /** Format: double */
+            hours: number;
+            /**
+             * @description volunteer 志愿服务, legal_education 普法宣传, public_benefit 惠民活动, other 其他
+             * @enum {string}
+             */
+            kind: "volunteer" | "legal_education" | "public_benefit" | "other";
+            name: string;
+        };
         ActivityMySignup: {
             /** @description ID (a decimal string) */
             activity_id: string;
             /** @enum {string} */
-            status: "confirmed" | "waiting" | "cancelled";
-            /** @enum {string} */
             attendance: "confirmed" | "waiting" | "cancelled" | "checked_in" | "checked_out" | "no_show";
-            /** @description on the waiting list: 1 is next */
-            position: number | null;
-            walk_in: boolean;
-            /** Format: date-time */
-            signed_up_at: string;
             /** Format: date-time */
             checked_in_at: string | null;
             /** Format: date-time */
             checked_out_at: string | null;
-            /** @description volunteer hours credited, adjustments included */
+            /**
+             * Format: double
+             * @description volunteer hours credited, adjustments included
+             */
             hours: number;
+            /** Format: int64 */
+            points_awarded: number;
             /**
              * @description empty: no points rule, or not credited yet
              * @enum {string}
              */
             points_status: "" | "pending" | "granted" | "refused";
-            points_awarded: number;
-        };
-        /** @description Any fields of an activity; the others stay. Changing street clears community unless it is given too. */
-        ActivityPatch: {
-            /**
-             * @description volunteer 志愿服务, legal_education 普法宣传, public_benefit 惠民活动, other 其他
-             * @enum {string}
-             */
-            kind?: "volunteer" | "legal_education" | "public_benefit" | "other";
-            title?: string;
-            description?: string;
-            place?: string;
-            /** @description one of the district's streets (GET /regions); a street-scoped member only their streets (403 naming street) */
-            street?: string;
-            /** @description a community of street, or empty */
-            community?: string;
+            /** @description on the waiting list: 1 is next */
+            position: number | null;
             /** Format: date-time */
-            starts_at?: string;
+            signed_up_at: string;
+            /** @enum {string} */
+            status: "confirmed" | "waiting" | "cancelled";
+            walk_in: boolean;
+        };
+        ActivityPatch: {
+            /** @description who may see and join it; empty: every resident */
+            audience?: components["schemas"]["NoticeAudienceInput"];
+            capacity?: number | null;
+            /** @description a community of street, or empty */
+            community?: string | null;
+            description?: string | null;
             /**
              * Format: date-time
              * @description after starts_at, at most 31 days later, not past
              */
-            ends_at?: string;
+            ends_at?: string | null;
+            /**
+             * Format: double
+             * @description volunteer hours credited for attending, at most the activity's length
+             */
+            hours?: number | null;
+            /**
+             * @description volunteer 志愿服务, legal_education 普法宣传, public_benefit 惠民活动, other 其他
+             * @enum {string|null}
+             */
+            kind?: "volunteer" | "legal_education" | "public_benefit" | "other" | null;
+            place?: string | null;
+            /** @description code of a points rule the department may grant under (403 naming points_rule otherwise); empty for none */
+            points_rule?: string | null;
             /**
              * Format: date-time
              * @description sign-up and cancellation cut-off (default: starts_at); no later than ends_at, for a standing activity residents may join while it runs
              */
-            signup_deadline?: string;
-            capacity?: number;
+            signup_deadline?: string | null;
+            /** Format: date-time */
+            starts_at?: string | null;
+            /** @description one of the district's streets (GET /regions); a street-scoped member only their streets (403 naming street). Changing street clears community unless it is given too. */
+            street?: string | null;
+            title?: string | null;
             /** @description residents past capacity wait in order; a cancellation moves the first up */
-            waitlist?: boolean;
+            waitlist?: boolean | null;
             /** @description residents not signed up may check in at the door while places remain */
-            walk_ins?: boolean;
-            audience?: components["schemas"]["AudienceInput"];
-            /** @description code of a points rule the department may grant under (403 naming points_rule otherwise); empty for none */
-            points_rule?: string;
-            /** @description volunteer hours credited for attending, at most the activity's length */
-            hours?: number;
+            walk_ins?: boolean | null;
         };
         ActivityPlaceStats: {
-            street: string;
-            community: string;
+            /** Format: int64 */
             activities: number;
+            /** Format: int64 */
             checked_in: number;
+            community: string;
+            /** Format: double */
             hours: number;
+            street: string;
         };
-        ActivityScan: {
+        ActivityPublicActivity: {
+            capacity: number;
+            community: string;
+            description: string;
+            /** Format: date-time */
+            ends_at: string;
+            /**
+             * Format: double
+             * @description volunteer hours credited for attending
+             */
+            hours: number;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @description public link to the activity's picture (at most 1280 px), for <image src> without a header, cacheable for good; "" without a picture */
+            image_url: string;
+            /**
+             * @description volunteer 志愿服务, legal_education 普法宣传, public_benefit 惠民活动, other 其他
+             * @enum {string}
+             */
+            kind: "volunteer" | "legal_education" | "public_benefit" | "other";
+            /** @description my sign-up; null if none */
+            my_signup: components["schemas"]["ActivityMySignup"] | null;
+            place: string;
+            /** @description points for attending, under the activity's rule (0: none) */
+            points: number;
+            /** @description places left */
+            remaining: number;
+            /** Format: date-time */
+            signup_deadline: string;
+            signup_open: boolean;
+            /** Format: date-time */
+            starts_at: string;
             /** @enum {string} */
-            action: "check_in" | "check_out";
-            signup: components["schemas"]["ActivityMySignup"];
+            status: "published" | "cancelled";
+            street: string;
+            /** @description public link to its 320 px JPEG thumbnail; "" without a picture */
+            thumb_url: string;
+            title: string;
+            /** @description on the waiting list */
+            waiting: number;
+            waitlist: boolean;
+            walk_ins: boolean;
         };
-        /** @description Figures of the caller's activities (department and streets). */
+        ActivityRecord: {
+            by_kind: components["schemas"]["ActivityKindHours"][];
+            by_year: components["schemas"]["ActivityYearHours"][];
+            entries: components["schemas"]["ActivityRecordEntry"][];
+            /** Format: double */
+            total_hours: number;
+        };
+        ActivityRecordEntry: {
+            /** @description ID (a decimal string) */
+            activity_id: string;
+            /**
+             * @description volunteer 志愿服务, legal_education 普法宣传, public_benefit 惠民活动, other 其他
+             * @enum {string}
+             */
+            activity_kind: "volunteer" | "legal_education" | "public_benefit" | "other";
+            /** Format: date-time */
+            activity_starts_at: string;
+            activity_title: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: double */
+            hours: number;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @enum {string} */
+            kind: "credit" | "adjustment";
+            reason: string;
+        };
+        ActivityRosterEntry: {
+            /** @enum {string} */
+            attendance: "confirmed" | "waiting" | "cancelled" | "checked_in" | "checked_out" | "no_show";
+            /** Format: date-time */
+            checked_in_at: string | null;
+            /** Format: date-time */
+            checked_out_at: string | null;
+            /** @enum {string} */
+            checkin_method: "" | "venue_code" | "member_code" | "manual";
+            checkin_reason: string;
+            /** @enum {string} */
+            checkout_method: "" | "venue_code" | "member_code" | "manual";
+            checkout_reason: string;
+            /** @description where the resident lives; empty to members without residents.read */
+            community: string;
+            /** Format: double */
+            hours: number;
+            /** @description the sign-up's ID */
+            id: string;
+            nickname: string;
+            phone_masked: string;
+            /** Format: int64 */
+            points_awarded: number;
+            /** @description why no points were granted: attendance_too_short (present less than half the activity's hours), daily_cap, monthly_cap, rule_inactive, … */
+            points_detail: string;
+            /** @enum {string} */
+            points_status: "" | "pending" | "granted" | "refused";
+            /**
+             * Format: date-time
+             * @description moved up from the waiting list
+             */
+            promoted_at: string | null;
+            /** @description ID (a decimal string) */
+            resident_id: string;
+            /** Format: date-time */
+            signed_up_at: string;
+            /** @enum {string} */
+            status: "confirmed" | "waiting" | "cancelled";
+            /** @description where the resident lives; empty to members without residents.read */
+            street: string;
+            walk_in: boolean;
+        };
+        ActivityStaffView: {
+            audience: components["schemas"]["NoticeAudience"];
+            /** @description kept for staff; never sent to residents */
+            cancel_reason: string;
+            /** Format: date-time */
+            cancelled_at: string | null;
+            capacity: number;
+            community: string;
+            confirmed: number;
+            counts: components["schemas"]["ActivityCounts"];
+            /** Format: date-time */
+            created_at: string;
+            /** @description ID (a decimal string) */
+            created_by: string;
+            /** @description ID (a decimal string) */
+            department_id: string | null;
+            description: string;
+            /** @description the activity is over */
+            ended: boolean;
+            /** Format: date-time */
+            ends_at: string;
+            /**
+             * Format: double
+             * @description volunteer hours credited for attending, at most the activity's length
+             */
+            hours: number;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @description public link to the activity's picture (at most 1280 px), for <image src> without a header, cacheable for good; "" without a picture */
+            image_url: string;
+            /**
+             * @description volunteer 志愿服务, legal_education 普法宣传, public_benefit 惠民活动, other 其他
+             * @enum {string}
+             */
+            kind: "volunteer" | "legal_education" | "public_benefit" | "other";
+            place: string;
+            points_rule: string;
+            /** Format: date-time */
+            published_at: string | null;
+            /** @description places left */
+            remaining: number;
+            /** Format: date-time */
+            signup_deadline: string;
+            /** Format: date-time */
+            starts_at: string;
+            /** @enum {string} */
+            status: "draft" | "published" | "cancelled";
+            street: string;
+            /** @description public link to its 320 px JPEG thumbnail; "" without a picture */
+            thumb_url: string;
+            title: string;
+            /** Format: date-time */
+            updated_at: string;
+            waiting: number;
+            waitlist: boolean;
+            walk_ins: boolean;
+        };
         ActivityStats: {
+            /**
+             * Format: int64
+             * @description published or cancelled, starting in the period
+             */
+            activities: number;
+            /**
+             * Format: double
+             * @description checked in ÷ confirmed at activities over (not cancelled); null when none
+             */
+            attendance_rate: number | null;
+            by_place: components["schemas"]["ActivityPlaceStats"][];
+            /** Format: int64 */
+            cancelled: number;
+            /** Format: int64 */
+            checked_in: number;
+            /** Format: int64 */
+            confirmed: number;
             /** Format: date-time */
             from: string;
+            /** Format: double */
+            hours: number;
+            /**
+             * Format: int64
+             * @description at activities over
+             */
+            no_shows: number;
+            /**
+             * Format: int64
+             * @description of them, at two activities or more
+             */
+            repeat_volunteers: number;
+            /**
+             * Format: int64
+             * @description standing sign-ups: confirmed and waiting
+             */
+            signups: number;
             /**
              * Format: date-time
              * @description exclusive
              */
             to: string;
-            /** @description published or cancelled, starting in the period */
-            activities: number;
-            cancelled: number;
-            /** @description standing sign-ups: confirmed and waiting */
-            signups: number;
-            confirmed: number;
-            waiting: number;
-            checked_in: number;
-            /** @description at activities over */
-            no_shows: number;
-            /** @description checked in ÷ confirmed at activities over (not cancelled); null when none */
-            attendance_rate: number | null;
-            /** @description residents who checked in at least once */
+            /**
+             * Format: int64
+             * @description residents who checked in at least once
+             */
             volunteers: number;
-            /** @description of them, at two activities or more */
-            repeat_volunteers: number;
+            /** Format: int64 */
+            waiting: number;
+        };
+        ActivityVenueCode: {
+            /** @enum {string} */
+            action: "check_in" | "check_out";
+            /** @description show as a QR code; residents scan it with POST /activities/scan */
+            code: string;
+            /**
+             * Format: date-time
+             * @description accepted until then (30–60 s)
+             */
+            expires_at: string;
+            /**
+             * Format: date-time
+             * @description show the next code from then (every 30 s)
+             */
+            refresh_at: string;
+        };
+        ActivityYearHours: {
+            /** Format: double */
             hours: number;
-            by_place: components["schemas"]["ActivityPlaceStats"][];
+            year: number;
         };
-        AdminRequest: {
-            /** @description ID */
-            id: string;
-            category: string;
-            category_name: string;
-            description: string;
-            street: string;
-            community: string;
-            address: string;
-            latitude: number | null;
-            longitude: number | null;
-            public: boolean;
-            /** @enum {string} */
-            status: "submitted" | "transferred" | "accepted" | "in_progress" | "answered" | "closed";
-            /** @description the department handling it; null: the district's own queue */
-            department_id: string | null;
-            department_name: string;
-            /**
-             * Format: date-time
-             * @description due when this instant comes (midnight of the last working day, Asia/Shanghai)
-             */
-            deadline_at: string;
-            /** @description open past its deadline, or answered after it */
-            overdue: boolean;
-            /** Format: date-time */
-            accepted_at: string | null;
-            /** Format: date-time */
-            answered_at: string | null;
+        AnswerBodyInput: {
+            /** @example 已约谈商户，22 点后停用排风扇 */
             answer: string;
-            /** Format: date-time */
-            closed_at: string | null;
-            rating: number | null;
-            rating_comment: string;
-            /** Format: date-time */
-            rated_at: string | null;
-            /** @description how often the resident reopened it (at most 1) */
-            reopened: number;
-            /** @description answered and within 7 days of the answer */
-            can_rate: boolean;
-            /** @description can_rate and not reopened yet: a rating of 1–2 may reopen it */
-            can_reopen: boolean;
-            photos: components["schemas"]["AdminRequestPhoto"][];
-            history: components["schemas"]["RequestEvent"][];
-            /** @description send it back with a transition; a changed version is 409 */
+            /** @description with verified: 18-character unified social credit code of the enterprise complained about */
+            complaint_uscc?: string;
+            /** @description with verified: a points rule granting the resident points once */
+            points_rule?: string;
+            /** @description the unit found the request true */
+            verified?: boolean;
+            /**
+             * Format: int64
+             * @description the version the officer saw; a changed one is 409
+             * @example 1
+             */
             version: number;
-            /** Format: date-time */
-            created_at: string;
-            /** @description ID */
-            resident_id: string;
-            /** Format: date-time */
-            escalated_at: string | null;
-            /** @description open and due within 24 hours */
-            due_soon: boolean;
-            /**
-             * @description the content check of a public request's text
-             * @enum {string}
-             */
-            text_check: "none" | "queued" | "sent" | "pass" | "review" | "risky";
-            /** @description its text or a photo was found risky by WeChat's content check */
-            flagged: boolean;
-            verified: boolean;
-            points_rule: string;
-            /** @description '' none, pending, granted, or refused:<reason> */
-            points_outcome: string;
-            complaint_uscc: string;
-            /** @description ID */
-            credit_record_id: string | null;
-            /** @description the call-back number; only in GET /admin/requests/{id} (an audited read), else null */
-            contact: string | null;
         };
-        /** @description A photo of a request: read through the photo route by n (audited), or through its signed links (url, thumb_url), which only a request's detail (GET /admin/requests/{id}, audited) carries. */
-        AdminRequestPhoto: {
-            /** @description the photo's number, for the photo routes */
-            n: number;
-            /** @enum {string} */
-            content_type: "image/jpeg" | "image/png";
-            width: number;
-            height: number;
-            /**
-             * @description the content check (public requests only; none for a private one)
-             * @enum {string}
-             */
-            check_status: "none" | "queued" | "sent" | "pass" | "review" | "risky";
-            /** @description a signed link to the photo (at most 2048 px) that needs no header: an <image src> shows it. Absolute when the server's public URL is configured, else a path on this server. Valid until links_expire_at (10–15 minutes); links given within the same five minutes are the same, so the client's image cache serves them again */
-            url?: string;
-            /** @description the same for its thumbnail (JPEG, at most 320 px) */
-            thumb_url?: string;
-            /**
-             * Format: date-time
-             * @description when url and thumb_url stop working: read the request again for new ones
-             */
-            links_expire_at?: string;
+        AnswersRequestInput: {
+            /** @description Question ID → the chosen option strings as shown (any order); a text or number question takes one string. */
+            answers: {
+                [key: string]: string[];
+            };
         };
-        /** @description Whom staff record: member_code, or resident_id with a reason. */
+        AppealDecisionInput: {
+            /** @description true gives the points back */
+            approve: boolean;
+            /** @description the explanation, shown to the resident in their appeals (never pushed) */
+            note?: string;
+        };
         AttendanceInput: {
             /** @description the resident's member code, scanned or typed */
             member_code?: string;
-            /** @description instead of member_code: a manual check-in, which needs a reason */
-            resident_id?: string;
             /** @description why a resident is recorded by hand (kept on the roster and audited) */
             reason?: string;
+            /** @description instead of member_code: a manual check-in, which needs a reason */
+            resident_id?: string;
         };
         /** @description An audience as the server sends it: every field present, lists [] when empty, ages null when unset. Who a notice reaches. Fields AND together; the values inside a field OR; an empty audience is every resident. Enterprise grades and industries match residents with an approved binding to such an enterprise. `resident_ids` can't be combined with any other field (400 naming `audience.resident_ids`). A street-scoped member's audience must stay within their streets: its `streets`, and the streets of its `communities` (403 naming the field otherwise; an audience naming neither reaches every street). */
         Audience: {
@@ -3444,435 +3964,744 @@ export interface components {
             /** @description resident IDs, as strings (numbers are accepted too) */
             resident_ids?: (string | number)[];
         };
-        AuditEntry: {
-            id: string;
-            actor_id: string;
-            actor: string;
-            action: string;
-            target_kind: string;
-            target_id: string;
-            detail: string;
-            ip: string;
-            request_id: string;
-            /** Format: date-time */
-            created_at: string;
+        AudiencePreviewInput: {
+            audience?: components["schemas"]["NoticeAudienceInput"];
+            /** @description a subscribe template: also count those with consent left for it */
+            template_id?: string;
+        };
+        BindPhoneRequestInput: {
+            /**
+             * @description the code of getPhoneNumber
+             * @example mock-phone:13812345678
+             */
+            code: string;
+        };
+        BindingRequestInput: {
+            /**
+             * @example agent
+             * @enum {string}
+             */
+            role: "legal_rep" | "agent";
+            /**
+             * @description the enterprise's unified social credit code
+             * @example 914403001922038216
+             */
+            uscc: string;
+        };
+        CallbackBodyInput: {
+            note?: string;
+            /**
+             * @description what the resident said
+             * @example satisfied
+             * @enum {string}
+             */
+            result: "satisfied" | "unsatisfied";
+            /**
+             * Format: int64
+             * @description the version the centre saw; a changed one is 409
+             * @example 1
+             */
+            version: number;
+        };
+        CancelActivityInput: {
+            /** @description kept for staff; never sent to residents */
+            reason?: string;
+        };
+        ChangePasswordRequestInput: {
+            /**
+             * @description 10–72 characters, not the current one
+             * @example a-new-long-passphrase
+             */
+            new_password: string;
+            /**
+             * @description the current password
+             * @example change-me-please
+             */
+            old_password: string;
         };
         ClientConfig: {
+            /** @description the points levels, lowest first */
+            levels: components["schemas"]["PointsLevel"][];
+            /** @description page sizes of the lists */
+            pages: components["schemas"]["PageLimits"];
+            /** @description the limits of photo uploads */
+            photos: components["schemas"]["PhotoLimits"];
             /**
              * @description POST /api/v1/me/consent must name it; a resident whose consent_version differs is shown the policy again
              * @example 2026-12
              */
             privacy_policy_version: string;
             /** @description one item per wx.requestSubscribeMessage call */
-            subscribe: {
-                /**
-                 * @description where to ask: submitting a request, signing up for an activity, the points screen, the enterprise screen, the quiz screen
-                 * @enum {string}
-                 */
-                purpose: "requests" | "activities" | "points" | "enterprises" | "surveys";
-                /** @description long-term subscription templates (长期订阅); never in the same call as one-time ones */
-                long_term: boolean;
-                template_ids: string[];
-                /** @description the system messages these templates carry (e.g. request_answered) */
-                kinds: string[];
-            }[];
-            levels: {
-                /** @example 2 */
-                level: number;
-                /** @example Lv2 */
-                name: string;
-                /**
-                 * @description lifetime earned points from which a resident is at this level
-                 * @example 100
-                 */
-                min_lifetime_earned: number;
-            }[];
-            photos: {
-                /**
-                 * @description largest upload, before the server re-encodes it
-                 * @example 10485760
-                 */
-                max_bytes: number;
-                /**
-                 * @example [
-                 *       "image/jpeg",
-                 *       "image/png",
-                 *       "image/webp"
-                 *     ]
-                 */
-                content_types: string[];
-                /** @example 6 */
-                max_per_request: number;
-                /**
-                 * @description the multipart field wx.uploadFile names (name)
-                 * @example file
-                 */
-                upload_field: string;
-            };
+            subscribe: components["schemas"]["NoticeSubscribeAsk"][];
             /**
              * @description the district's offset; days (caps, attempts per day) are district days
              * @example +08:00
              */
             utc_offset: string;
-            pages: {
-                /** @example 20 */
-                default_size: number;
-                /** @example 100 */
-                max_size: number;
-            };
+        };
+        ConsentRequestInput: {
+            /**
+             * @description the current privacy policy version (GET /api/v1/config)
+             * @example 2026-12
+             */
+            version: string;
+        };
+        CreateDepartmentRequestInput: {
+            /**
+             * @description 1–64 characters, unique
+             * @example 华富街道办事处
+             */
+            name: string;
+        };
+        CreditRecordRequestInput: {
+            /**
+             * @description the case's reference (the decision's document number); one case, one record per enterprise and kind
+             * @example 深福市监罚〔2026〕12号
+             */
+            case_ref?: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339; default: the severity's publication period from occurred_at
+             */
+            expires_at?: string;
+            /** @enum {string} */
+            kind: "penalty" | "commitment_breach" | "arrears" | "complaint" | "honor" | "tax_grade";
+            note?: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339, not in the future
+             * @example 2026-01-15T09:00:00+08:00
+             */
+            occurred_at: string;
+            /** @enum {string} */
+            severity: "minor" | "general" | "serious";
+            /** @example 914403001922038216 */
+            uscc: string;
         };
         Dashboard: {
-            reviews: components["schemas"]["DashboardQueue"];
-            appeals: components["schemas"]["DashboardQueue"];
-            objections: components["schemas"]["DashboardQueue"];
-            bindings: components["schemas"]["DashboardQueue"];
-            declarations: components["schemas"]["DashboardQueue"];
-            sends: components["schemas"]["DashboardQueue"];
+            appeals: components["schemas"]["DashboardQueue"] | null;
+            bindings: components["schemas"]["DashboardQueue"] | null;
+            declarations: components["schemas"]["DashboardQueue"] | null;
+            objections: components["schemas"]["DashboardQueue"] | null;
+            reviews: components["schemas"]["DashboardQueue"] | null;
+            sends: components["schemas"]["DashboardQueue"] | null;
         };
         DashboardItem: {
-            /** @description the item's ID in its queue (notice, appeal, objection, binding, survey) */
-            id: string;
-            /** @description a notice's or survey's title, an enterprise's name, or the disputed deduction */
-            title: string;
             /**
              * Format: date-time
              * @description when it came in (submitted, filed, opened, published)
              */
             at: string;
-            /** @description a declaration's non-reporters today, a notice's messages (WeChat or SMS) still to send; null for the other queues */
+            /**
+             * Format: int64
+             * @description a declaration's non-reporters today, a notice's messages (WeChat or SMS) still to send; null for the other queues
+             */
             count: number | null;
+            /** @description the item's ID in its queue (notice, appeal, objection, binding, survey) */
+            id: string;
+            /** @description a notice's or survey's title, an enterprise's name, or the disputed deduction */
+            title: string;
         };
         DashboardQueue: {
-            /** @description how many wait in all */
+            /**
+             * Format: int64
+             * @description how many wait in all
+             */
             count: number;
             /** @description the first five */
             items: components["schemas"]["DashboardItem"][];
-        } | null;
-        Department: {
-            id: string;
-            name: string;
-            /** Format: date-time */
-            created_at: string;
+        };
+        DecideRequestInput: {
+            /** @description true approves, false rejects */
+            approve: boolean;
+        };
+        DispatchBodyInput: {
+            /** @description the assisting unit (协办), if any */
+            assist_department_id?: string | null;
+            /**
+             * @description the lead unit (主办)
+             * @example 1
+             */
+            department_id: string;
+            /** @description the centre's note, in the history (residents do not read it) */
+            note?: string;
+            /**
+             * Format: int64
+             * @description the version the centre saw; a changed one is 409
+             * @example 1
+             */
+            version: number;
         };
         Enterprise: {
-            /** @description ID (decimal string) */
+            /** Format: date-time */
+            created_at: string;
+            /** @enum {string} */
+            grade: "A" | "B" | "C" | "D";
+            /** @description ID (a decimal string) */
             id: string;
-            uscc: string;
-            name: string;
             industry: string;
-            street: string;
-            grade: string;
-            score: number | null;
             model_version: string;
+            name: string;
             /** Format: date-time */
             rated_at: string | null;
-            /** Format: date-time */
-            valid_until: string | null;
-            /** Format: date-time */
-            created_at: string;
+            score: number | null;
+            street: string;
             /** Format: date-time */
             updated_at: string;
-        };
-        EnterpriseAdminDetail: components["schemas"]["Enterprise"] & {
-            /** @description the credit records counted in the current rating */
-            factors: components["schemas"]["EnterpriseFactor"][];
-            /** @description ratings, newest first, at most 50 */
-            history: {
-                /** @description ID (decimal string) */
-                id: string;
-                model_version: string;
-                score: number;
-                grade: string;
-                /** @enum {string} */
-                cause: "created" | "record" | "objection" | "due";
-                /** Format: date-time */
-                rated_at: string;
-                /** Format: date-time */
-                valid_until: string;
-            }[];
-            bindings: {
-                /** @description members bound */
-                approved: number;
-                /** @description binding requests waiting */
-                pending: number;
-            };
-            /** @description the latest 50 objections to its credit records, newest first */
-            objections: {
-                /** @description ID (decimal string) */
-                id: string;
-                /** @description the disputed credit record's ID */
-                factor_id: string;
-                /** @description ID (decimal string) */
-                resident_id: string;
-                /** @description empty once the resident deleted their account */
-                reason: string;
-                /** @enum {string} */
-                status: "pending" | "approved" | "rejected";
-                /** Format: date-time */
-                decided_at: string | null;
-                /** @description the officer's reason for the decision, shown to the objector in the app (never pushed); empty while pending */
-                decision_reason: string;
-                /** Format: date-time */
-                created_at: string;
-            }[];
-        };
-        EnterpriseBenefitCriteria: {
-            /**
-             * @description worst grade that still qualifies (B: A and B)
-             * @enum {string}
-             */
-            min_grade: "A" | "B" | "C" | "D";
-            /** @description empty: any industry */
-            industries: string[];
-            /** @description empty: any street (not allowed for street-scoped staff, who must name streets inside their scope) */
-            streets: string[];
-        };
-        EnterpriseBenefitCriteriaInput: {
-            /**
-             * @description worst grade that still qualifies (B: A and B)
-             * @enum {string}
-             */
-            min_grade: "A" | "B" | "C" | "D";
-            /** @description empty: any industry */
-            industries?: string[];
-            /** @description empty: any street (not allowed for street-scoped staff, who must name streets inside their scope) */
-            streets?: string[];
-        };
-        EnterpriseBenefitMatch: {
-            /** @description ID (decimal string) */
-            id: string;
             uscc: string;
-            name: string;
-            industry: string;
-            street: string;
-            /** @description the enterprise's current grade */
-            grade: string;
             /** Format: date-time */
-            matched_at: string;
-            /**
-             * Format: date-time
-             * @description when its notice went out to the members bound at the time (if any); null: not yet, or never (program ended first)
-             */
-            notified_at: string | null;
+            valid_until: string | null;
         };
-        EnterpriseBenefitProgram: {
-            /** @description ID (decimal string) */
-            id: string;
-            name: string;
-            criteria: components["schemas"]["EnterpriseBenefitCriteria"];
-            notice: string;
-            department_id: string | null;
+        EnterpriseAdminDetail: {
+            bindings: components["schemas"]["EnterpriseBindingCounts"];
             /** Format: date-time */
             created_at: string;
+            /** @description the credit records counted in the current rating */
+            factors: components["schemas"]["EnterpriseFactor"][];
+            /** @enum {string} */
+            grade: "A" | "B" | "C" | "D";
+            /** @description ratings, newest first, at most 50 */
+            history: components["schemas"]["EnterpriseHistoryEntry"][];
+            /** @description ID (a decimal string) */
+            id: string;
+            industry: string;
+            model_version: string;
+            name: string;
+            /** @description the latest 50 objections to its credit records, newest first */
+            objections: components["schemas"]["EnterpriseObjection"][];
+            /** Format: date-time */
+            rated_at: string | null;
+            score: number | null;
+            street: string;
+            /** Format: date-time */
+            updated_at: string;
+            uscc: string;
+            /** Format: date-time */
+            valid_until: string | null;
+        };
+        EnterpriseBenefitProgram: {
+            /** Format: date-time */
+            created_at: string;
+            criteria: components["schemas"]["EnterpriseCriteria"];
+            /** @description ID (a decimal string) */
+            department_id: string | null;
             /**
              * Format: date-time
              * @description when the program was ended (POST /admin/benefit-programs/{id}/end); null while it runs
              */
             ended_at: string | null;
-        };
-        EnterpriseBenefitProgramListed: components["schemas"]["EnterpriseBenefitProgram"] & {
-            /** @description enterprises it matched, of the caller's streets */
-            matched: number;
-            /** @description of those, whose notice has gone out (to the members bound at the time, if any) */
-            notified: number;
+            /** @description ID (a decimal string) */
+            id: string;
+            name: string;
+            notice: string;
         };
         EnterpriseBinding: {
-            /** @description ID (decimal string) */
-            id: string;
-            /** @description ID (decimal string) */
-            resident_id: string;
-            uscc: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            decided_at: string | null;
             enterprise_name: string;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @description ID (a decimal string) */
+            resident_id: string;
             /** @enum {string} */
             role: "legal_rep" | "agent";
             /** @enum {string} */
             status: "pending" | "approved" | "rejected";
-            /** Format: date-time */
-            decided_at: string | null;
-            /** Format: date-time */
-            created_at: string;
+            uscc: string;
+        };
+        EnterpriseBindingCounts: {
+            /**
+             * Format: int64
+             * @description members bound
+             */
+            approved: number;
+            /**
+             * Format: int64
+             * @description binding requests waiting
+             */
+            pending: number;
         };
         EnterpriseCreditRecord: {
-            /** @description ID (decimal string) */
-            id: string;
-            kind: string;
-            severity: string;
-            /** Format: date-time */
-            occurred_at: string;
+            case_ref: string;
+            /** @description ID (a decimal string) */
+            department_id: string | null;
             /** Format: date-time */
             expires_at: string;
-            case_ref: string;
-            note: string;
-            department_id: string | null;
-            /** @description ID (decimal string) */
-            staff_id: string;
-            /** Format: date-time */
-            revoked_at: string | null;
-            /** Format: date-time */
-            recorded_at: string;
-        };
-        EnterpriseCreditRecordListed: components["schemas"]["EnterpriseCreditRecord"] & {
-            uscc: string;
-            enterprise_name: string;
-        };
-        /** @description a credit record as written, with its enterprise code and the rating it produced */
-        EnterpriseCreditRecordResult: components["schemas"]["EnterpriseCreditRecord"] & {
-            uscc: string;
-            /** @description the rating produced at once by this record */
-            rating: components["schemas"]["EnterpriseHistoryEntry"];
-        };
-        EnterpriseDetail: components["schemas"]["EnterpriseRating"] & {
-            industry: string;
-            street: string;
-            factors: components["schemas"]["EnterpriseFactor"][];
-            /** @description newest first, at most 50 */
-            history: components["schemas"]["EnterpriseHistoryEntry"][];
-            /** @description the caller's own objections to the enterprise's credit records, newest first (at most 50), each decided one with the officer's reason */
-            objections: {
-                /** @description ID (decimal string) */
-                id: string;
-                /** @description ID (decimal string) */
-                factor_id: string;
-                /** @description ID (decimal string) */
-                resident_id: string;
-                reason: string;
-                /** @enum {string} */
-                status: "pending" | "approved" | "rejected";
-                /** Format: date-time */
-                decided_at: string | null;
-                /** @description the officer's reason for the decision, shown to the objector in the app (never pushed); empty while pending */
-                decision_reason: string;
-                /** Format: date-time */
-                created_at: string;
-            }[];
-        };
-        /** @description One counted credit record; id is the credit record's ID (use it as factor_id in an objection). */
-        EnterpriseFactor: {
-            /** @description ID (decimal string) */
+            /** @description ID (a decimal string) */
             id: string;
             /** @enum {string} */
             kind: "penalty" | "commitment_breach" | "arrears" | "complaint" | "honor" | "tax_grade";
+            note: string;
+            /** Format: date-time */
+            occurred_at: string;
+            /** Format: date-time */
+            recorded_at: string;
+            /** Format: date-time */
+            revoked_at: string | null;
             /** @enum {string} */
             severity: "minor" | "general" | "serious";
+            /** @description ID (a decimal string) */
+            staff_id: string;
+        };
+        EnterpriseCriteria: {
+            /** @description empty: any industry; each counts once */
+            industries: string[];
+            /**
+             * @description worst grade that still qualifies (B: A and B)
+             * @example B
+             * @enum {string}
+             */
+            min_grade: "A" | "B" | "C" | "D";
+            /** @description empty: any street (not allowed for street-scoped staff, who must name streets inside their scope); each counts once */
+            streets: string[];
+        };
+        EnterpriseCriteriaInput: {
+            /** @description empty: any industry; each counts once */
+            industries?: string[] | null;
+            /**
+             * @description worst grade that still qualifies (B: A and B)
+             * @example B
+             * @enum {string}
+             */
+            min_grade: "A" | "B" | "C" | "D";
+            /** @description empty: any street (not allowed for street-scoped staff, who must name streets inside their scope); each counts once */
+            streets?: string[] | null;
+        };
+        EnterpriseDecisionInput: {
+            /** @description true upholds the objection: its credit record stops counting for good */
+            approve: boolean;
+            /** @description why, in words the objector reads in the app (the decision's notice is a fixed text and does not carry it); blank is 400 naming reason */
+            reason: string;
+        };
+        EnterpriseDetail: {
+            factors: components["schemas"]["EnterpriseFactor"][];
+            /** @enum {string} */
+            grade: "A" | "B" | "C" | "D";
+            /** @description newest first, at most 50 */
+            history: components["schemas"]["EnterpriseRating"][];
+            industry: string;
+            model_version: string;
+            name: string;
+            /** @description the caller's own objections to the enterprise's credit records, newest first (at most 50), each decided one with the officer's reason */
+            objections: components["schemas"]["EnterpriseObjection"][];
+            /** Format: date-time */
+            rated_at: string | null;
+            /** @description 0–100; null unless the caller may see it (members) */
+            score: number | null;
+            street: string;
+            uscc: string;
+            /** Format: date-time */
+            valid_until: string | null;
+        };
+        EnterpriseFactor: {
+            /** Format: date-time */
+            expires_at: string;
+            /** @description the credit record's ID (use it as factor_id in an objection) */
+            id: string;
+            /** @enum {string} */
+            kind: "penalty" | "commitment_breach" | "arrears" | "complaint" | "honor" | "tax_grade";
+            /** Format: date-time */
+            occurred_at: string;
             /** @description score change, negative for deductions */
             points: number;
             /** @description Chinese explanation for the enterprise, e.g. 行政处罚（一般），文号 …，扣 15 分 */
             reason: string;
             /** Format: date-time */
+            recorded_at: string;
+            /** @enum {string} */
+            severity: "minor" | "general" | "serious";
+        };
+        EnterpriseHistoryEntry: {
+            /** @enum {string} */
+            cause: "created" | "record" | "objection" | "due";
+            /** @enum {string} */
+            grade: "A" | "B" | "C" | "D";
+            /** @description ID (a decimal string) */
+            id: string;
+            model_version: string;
+            /** Format: date-time */
+            rated_at: string;
+            score: number;
+            /** Format: date-time */
+            valid_until: string;
+        };
+        EnterpriseImportResult: {
+            /** @description every line not registered, with its number (the header is line 1) */
+            errors: components["schemas"]["EnterpriseLineError"][];
+            /** @description lines registered */
+            imported: number;
+        };
+        EnterpriseLineError: {
+            /** @description the columns at fault (uscc, name, industry, street) and what is wrong with each, as details.fields of a 400; empty when the line as a whole is bad (CSV quoting, column count) */
+            fields: {
+                [key: string]: string;
+            };
+            line: number;
+            message: string;
+        };
+        EnterpriseListedCreditRecord: {
+            case_ref: string;
+            /** @description ID (a decimal string) */
+            department_id: string | null;
+            enterprise_name: string;
+            /** Format: date-time */
+            expires_at: string;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @enum {string} */
+            kind: "penalty" | "commitment_breach" | "arrears" | "complaint" | "honor" | "tax_grade";
+            note: string;
+            /** Format: date-time */
             occurred_at: string;
             /** Format: date-time */
             recorded_at: string;
             /** Format: date-time */
-            expires_at: string;
-        };
-        EnterpriseHistoryEntry: {
-            model_version: string;
-            score: number;
-            grade: string;
+            revoked_at: string | null;
             /** @enum {string} */
-            cause: "created" | "record" | "objection" | "due";
-            /** Format: date-time */
-            rated_at: string;
-            /** Format: date-time */
-            valid_until: string;
+            severity: "minor" | "general" | "serious";
+            /** @description ID (a decimal string) */
+            staff_id: string;
+            uscc: string;
         };
-        EnterpriseMine: components["schemas"]["EnterpriseRating"] & {
-            industry: string;
-            street: string;
-            /** @enum {string} */
-            role: "legal_rep" | "agent";
-            /** @description ID (decimal string) of my binding */
-            binding_id: string;
-            /**
-             * @description my binding's status; only approved shows the score
-             * @enum {string}
-             */
-            status: "pending" | "approved" | "rejected";
+        EnterpriseListedProgram: {
+            /** Format: date-time */
+            created_at: string;
+            criteria: components["schemas"]["EnterpriseCriteria"];
+            /** @description ID (a decimal string) */
+            department_id: string | null;
             /**
              * Format: date-time
-             * @description when I asked (last asked, after a rejection)
+             * @description when the program was ended (POST /admin/benefit-programs/{id}/end); null while it runs
              */
-            requested_at: string;
+            ended_at: string | null;
+            /** @description ID (a decimal string) */
+            id: string;
+            /**
+             * Format: int64
+             * @description enterprises it matched, of the caller's streets
+             */
+            matched: number;
+            name: string;
+            notice: string;
+            /**
+             * Format: int64
+             * @description of those, whose notice has gone out (to the members bound at the time, if any)
+             */
+            notified: number;
+        };
+        EnterpriseMatch: {
+            /**
+             * @description the enterprise's current grade
+             * @enum {string}
+             */
+            grade: "A" | "B" | "C" | "D";
+            /** @description ID (a decimal string) */
+            id: string;
+            industry: string;
+            /** Format: date-time */
+            matched_at: string;
+            name: string;
+            /**
+             * Format: date-time
+             * @description when its notice went out to the members bound at the time (if any); null: not yet, or never (program ended first)
+             */
+            notified_at: string | null;
+            street: string;
+            uscc: string;
+        };
+        EnterpriseMyEnterprise: {
+            /** @description ID (decimal string) of my binding */
+            binding_id: string;
             /**
              * Format: date-time
              * @description when a department decided; null while pending
              */
             decided_at: string | null;
-        };
-        EnterpriseMyObjection: components["schemas"]["EnterpriseObjection"] & {
-            enterprise_name: string;
-        };
-        EnterpriseObjection: {
-            /** @description ID (decimal string) */
-            id: string;
-            uscc: string;
-            /** @description ID (decimal string) */
-            factor_id: string;
-            /** @description ID (decimal string) */
-            resident_id: string;
-            reason: string;
             /** @enum {string} */
+            grade: "A" | "B" | "C" | "D";
+            industry: string;
+            model_version: string;
+            name: string;
+            /** Format: date-time */
+            rated_at: string | null;
+            /**
+             * Format: date-time
+             * @description when I asked (last asked, after a rejection)
+             */
+            requested_at: string;
+            /** @enum {string} */
+            role: "legal_rep" | "agent";
+            /** @description 0–100; null unless the caller may see it (members) */
+            score: number | null;
+            /**
+             * @description my binding's status; only approved shows the score
+             * @enum {string}
+             */
             status: "pending" | "approved" | "rejected";
+            street: string;
+            uscc: string;
+            /** Format: date-time */
+            valid_until: string | null;
+        };
+        EnterpriseMyObjection: {
+            /** Format: date-time */
+            created_at: string;
             /** Format: date-time */
             decided_at: string | null;
             /** @description the officer's reason for the decision, shown to the objector in the app (never pushed); empty while pending */
             decision_reason: string;
+            enterprise_name: string;
+            /** @description ID (a decimal string) */
+            factor_id: string;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @description the objector's reason; empty once the resident deleted their account */
+            reason: string;
+            /** @description ID (a decimal string) */
+            resident_id: string;
+            /** @enum {string} */
+            status: "pending" | "approved" | "rejected";
+            uscc: string;
+        };
+        EnterpriseNewEnterpriseInput: {
+            /** @example 信息技术 */
+            industry?: string;
+            /** @example 深圳市福田示范科技有限公司 */
+            name: string;
+            /**
+             * @description one of the district's streets (GET /regions), inside the member's streets
+             * @example 华富街道
+             */
+            street: string;
+            /**
+             * @description unified social credit code (GB 32100-2015); upper-cased, spaces and hyphens dropped, check character checked
+             * @example 914403001922038216
+             */
+            uscc: string;
+        };
+        EnterpriseNewProgramInput: {
+            criteria: components["schemas"]["EnterpriseCriteriaInput"];
+            /** @example A 级企业租金补贴 */
+            name: string;
+            /** @description the program's description, shown to the members of matched enterprises in the app (not sent to inboxes) */
+            notice?: string;
+        };
+        EnterpriseObjection: {
             /** Format: date-time */
             created_at: string;
-            /** @description after a decision: the enterprise's rating (re-rated if approved) */
-            rating?: components["schemas"]["EnterpriseRating"];
-        };
-        /** @description Public view: grade only, never score or factors. */
-        EnterprisePublicRating: {
-            uscc: string;
-            name: string;
+            /** Format: date-time */
+            decided_at: string | null;
+            /** @description the officer's reason for the decision, shown to the objector in the app (never pushed); empty while pending */
+            decision_reason: string;
+            /** @description ID (a decimal string) */
+            factor_id: string;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @description the objector's reason; empty once the resident deleted their account */
+            reason: string;
+            /** @description ID (a decimal string) */
+            resident_id: string;
             /** @enum {string} */
-            grade: "A" | "B" | "C" | "D" | "";
-            /** Format: date-time */
-            rated_at: string | null;
-            /** Format: date-time */
-            valid_until: string | null;
+            status: "pending" | "approved" | "rejected";
         };
-        /** @description The current rating. Scoring model 2026.1 (enterprises/model.go, the one place it is defined): base score 85; every counting credit record adds points by kind and severity (minor/general/serious): penalty −5/−15/−30, commitment_breach −5/−12/−25, arrears −3/−10/−20, complaint −2/−5/−10, honor +2/+5/+10, tax_grade (A-grade taxpayer) +3/+5/+8; clamped to 0–100; grades A ≥ 90, B ≥ 75, C ≥ 60, else D. A record counts from occurred_at until expires_at (publication period, credit repair) unless an upheld objection removed it. valid_until is the earlier of the next expiry of a counted record and rated_at + 90 days; a worker (hourly, so at least daily) re-rates every enterprise whose rating is no longer valid, so expiries take effect without any write. Every rating is kept as history with its model version. */
-        EnterpriseRating: {
+        EnterpriseObjectionInput: {
+            /**
+             * @description the disputed factor's ID (a factor of the current rating)
+             * @example 1
+             */
+            factor_id: string;
+            /** @example 该处罚已撤销 */
+            reason: string;
+        };
+        EnterpriseObjectionResult: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            decided_at: string | null;
+            /** @description the officer's reason for the decision, shown to the objector in the app (never pushed); empty while pending */
+            decision_reason: string;
+            /** @description ID (a decimal string) */
+            factor_id: string;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @description after a decision: the enterprise's rating (re-rated if approved) */
+            rating?: components["schemas"]["EnterpriseRatingView"];
+            /** @description the objector's reason; empty once the resident deleted their account */
+            reason: string;
+            /** @description ID (a decimal string) */
+            resident_id: string;
+            /** @enum {string} */
+            status: "pending" | "approved" | "rejected";
             uscc: string;
+        };
+        EnterpriseProgramResult: {
+            /** Format: date-time */
+            created_at: string;
+            criteria: components["schemas"]["EnterpriseCriteria"];
+            /** @description ID (a decimal string) */
+            department_id: string | null;
+            /**
+             * Format: date-time
+             * @description when the program was ended (POST /admin/benefit-programs/{id}/end); null while it runs
+             */
+            ended_at: string | null;
+            /** @description ID (a decimal string) */
+            id: string;
+            matches: components["schemas"]["EnterpriseRatingRef"][];
             name: string;
+            notice: string;
+        };
+        EnterprisePublicRating: {
             /** @enum {string} */
             grade: "A" | "B" | "C" | "D";
-            score: number | null;
-            /** @example 2026.1 */
-            model_version: string;
+            name: string;
             /** Format: date-time */
             rated_at: string | null;
+            uscc: string;
             /** Format: date-time */
             valid_until: string | null;
+        };
+        EnterpriseQueuedObjection: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            decided_at: string | null;
+            /** @description the officer's reason for the decision, shown to the objector in the app (never pushed); empty while pending */
+            decision_reason: string;
+            enterprise_name: string;
+            /** @description the disputed credit record (the list joins it: it is always there) */
+            factor: components["schemas"]["EnterpriseCreditRecord"];
+            /** @description ID (a decimal string) */
+            factor_id: string;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @description the objector's reason; empty once the resident deleted their account */
+            reason: string;
+            /** @description ID (a decimal string) */
+            resident_id: string;
+            /** @enum {string} */
+            status: "pending" | "approved" | "rejected";
+            uscc: string;
+        };
+        EnterpriseRating: {
+            /** @enum {string} */
+            cause: "created" | "record" | "objection" | "due";
+            /** @enum {string} */
+            grade: "A" | "B" | "C" | "D";
+            model_version: string;
+            /** Format: date-time */
+            rated_at: string;
+            score: number;
+            /** Format: date-time */
+            valid_until: string;
+        };
+        EnterpriseRatingRef: {
+            /** @enum {string} */
+            grade: "A" | "B" | "C" | "D";
+            name: string;
+            uscc: string;
+        };
+        EnterpriseRatingView: {
+            /** @enum {string} */
+            grade: "A" | "B" | "C" | "D";
+            model_version: string;
+            name: string;
+            /** Format: date-time */
+            rated_at: string | null;
+            /** @description 0–100; null unless the caller may see it (members) */
+            score: number | null;
+            uscc: string;
+            /** Format: date-time */
+            valid_until: string | null;
+        };
+        EnterpriseRecordResult: {
+            case_ref: string;
+            /** @description ID (a decimal string) */
+            department_id: string | null;
+            /** Format: date-time */
+            expires_at: string;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @enum {string} */
+            kind: "penalty" | "commitment_breach" | "arrears" | "complaint" | "honor" | "tax_grade";
+            note: string;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @description the rating produced at once by this record (the current one on a repeat) */
+            rating: components["schemas"]["EnterpriseRating"];
+            /** Format: date-time */
+            recorded_at: string;
+            /** Format: date-time */
+            revoked_at: string | null;
+            /** @enum {string} */
+            severity: "minor" | "general" | "serious";
+            /** @description ID (a decimal string) */
+            staff_id: string;
+            uscc: string;
         };
         Error: {
             error: {
                 /** @enum {string} */
                 code: "invalid_argument" | "unauthenticated" | "permission_denied" | "not_found" | "conflict" | "insufficient_points" | "out_of_stock" | "payload_too_large" | "rate_limited" | "upstream_unavailable" | "internal" | "method_not_allowed";
+                details: components["schemas"]["ErrorDetails"];
                 /** @description Chinese, safe to show to the user. For invalid_argument: one sentence per bad field, naming it by its Chinese label, joined by "；" ("请填写诉求描述；所在街道：未知街道"); never a JSON key. */
                 message: string;
-                details: components["schemas"]["ErrorDetails"];
             };
         };
         /** @description Machine-readable details; every key is optional and an error without details has {}. */
         ErrorDetails: {
+            /** @description with 409 on starting a quiz attempt: the survey's daily attempts, all used */
+            attempts_per_day?: number;
             /** @description every bad field (JSON path such as audience.streets or questions[2].stem, or a query/path parameter name) → what is wrong with it, in Chinese */
             fields?: {
                 [key: string]: string;
             };
-            /** @description with 429: seconds to wait, as in Retry-After */
-            retry_after_s?: number;
             /**
              * @description which rule refused: an award over a rule's daily_cap or monthly_cap; a redemption past per_resident_limit, below min_level, outside the reward's validity (not_available) or of a withdrawn reward; an appeal after the deduction's appeal_deadline (appeal_window_closed); a stock decrease past what is left (stock_below_issued); a reward's new price after its first redemption (has_redemptions); an activity's sign-up, cancellation or attendance: full, closed (cut-off passed), cancelled, ended, published (no longer a draft), outside_window (check-in or check-out time), not_signed_up, waiting (still on the waiting list), not_checked_in, not_started (check-out before the start), checked_in (can't cancel any more); a member or venue code (400): invalid or expired; a system message edited, reviewed or withdrawn as a department's notice (system_notice)
              * @enum {string}
              */
             reason?: "daily_cap" | "monthly_cap" | "per_resident_limit" | "min_level" | "not_available" | "withdrawn" | "appeal_window_closed" | "stock_below_issued" | "has_redemptions" | "full" | "closed" | "cancelled" | "ended" | "published" | "outside_window" | "not_signed_up" | "waiting" | "not_checked_in" | "not_started" | "checked_in" | "invalid" | "expired" | "system_notice";
+            /** @description with 429: seconds to wait, as in Retry-After */
+            retry_after_s?: number;
             /** @description with stock_below_issued: the stock left now */
             stock?: number;
-            /** @description with 409 on starting a quiz attempt: the survey's daily attempts, all used */
-            attempts_per_day?: number;
+        };
+        ExtensionBodyInput: {
+            /**
+             * @description more working days
+             * @example 3
+             */
+            days: number;
+            /** @example 需协调供电部门现场勘查 */
+            reason: string;
+        };
+        ExtensionDecisionBodyInput: {
+            /** @description true: the deadline moves by the days asked; false: it stays */
+            approve?: boolean;
+            note?: string;
+        };
+        FlowSettingsBodyInput: {
+            /**
+             * @description percent of satisfied ratings also called back
+             * @example 10
+             */
+            callback_sample?: number;
+            /**
+             * @description returns one unit may make of one request
+             * @example 2
+             */
+            max_returns?: number;
+        };
+        GuideBodyInput: {
+            /** @description the dispatch guide's text for the category */
+            guide?: string;
+            /**
+             * @description the sign-for limit in working hours
+             * @example 9
+             */
+            sign_hours: number;
         };
         Holiday: {
             /** Format: date */
@@ -3887,103 +4716,54 @@ export interface components {
             created_at: string;
         };
         Home: {
-            /** @description unread notices in my inbox */
-            unread_notices: number;
-            points: {
-                balance: number;
-                lifetime_earned: number;
-                level: number;
-                /** @example Lv2 */
-                level_name: string;
-                /** @description lifetime earned points at which the next level begins; null at the top level */
-                next_level_at: number | null;
-            };
-            upcoming_activities: components["schemas"]["PublicActivity"][];
-            waiting_surveys: components["schemas"]["SurveyPublic"][];
-            open_requests: {
-                /** @description all my requests not answered yet */
-                count: number;
-                /** @description the newest of them */
-                items: components["schemas"]["Request"][];
-            };
-        };
-        /** @description An adjustment of hours that would take a resident's total for an activity beyond the activity's length: it waits (pending) for a member other than the one who asked to approve it, which enters it in the ledger (entry_id), or for anyone who may adjust hours to reject it. */
-        HoursApproval: {
-            /** @description ID (a decimal string) */
-            id: string;
-            /** @description ID (a decimal string) */
-            activity_id: string;
-            /** @description ID (a decimal string) */
-            resident_id: string;
-            /** @description the adjustment asked for */
-            hours: number;
-            reason: string;
-            /** @enum {string} */
-            status: "pending" | "approved" | "rejected";
-            /** @description the staff member who asked (ID, a decimal string) */
-            requested_by: string;
-            /** @description the staff member who approved or rejected it */
-            decided_by: string | null;
-            /** Format: date-time */
-            decided_at: string | null;
-            /** @description once approved: the ledger entry made */
-            entry_id: string | null;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            updated_at: string;
-        };
-        /** @description An entry of the append-only ledger of volunteer hours. */
-        HoursEntry: {
-            /** @description ID (a decimal string) */
-            id: string;
-            /** @description ID (a decimal string) */
-            resident_id: string;
-            /** @description ID (a decimal string) */
-            activity_id: string;
-            /** @enum {string} */
-            kind: "credit" | "adjustment";
-            /** @description an adjustment may be negative */
-            hours: number;
-            reason: string;
-            /** @description ID (a decimal string) */
-            staff_id: string | null;
-            /** Format: date-time */
-            created_at: string;
-        };
-        /** @description A notice of my inbox as lists show it: `summary` stands for the body, which only `GET /notices/{id}` carries. */
-        InboxItem: {
-            id: string;
-            title: string;
-            /** @description the start of the body as one plain line (white space folded), at most 80 characters, ending in … when cut; empty once withdrawn. Lists carry it instead of the body */
-            summary: string;
+            open_requests: components["schemas"]["HomeRequests"];
+            points: components["schemas"]["HomePoints"];
             /**
-             * @description a system message's kind (a fixed text about my own affairs); empty for a department's notice
-             * @enum {string}
+             * Format: int64
+             * @description unread notices in my inbox
              */
-            kind: "" | "benefit_matched" | "survey_reminder" | "deduction_recorded" | "appeal_decided" | "credit_recorded" | "grade_changed" | "objection_decided" | "activity_cancelled" | "activity_promoted" | "request_accepted" | "request_answered";
-            /** @description what a system message is about, which the mini program opens (null for a department's notice) */
-            target: components["schemas"]["NoticeTarget"] | null;
-            category: string;
-            require_ack: boolean;
-            /** @enum {string} */
-            status: "published" | "withdrawn" | "expired";
-            /** Format: date-time */
-            published_at: string;
-            /** Format: date-time */
-            expires_at: string | null;
-            /** Format: date-time */
-            withdrawn_at: string | null;
-            read: boolean;
-            /** Format: date-time */
-            read_at: string | null;
-            /** Format: date-time */
-            acked_at: string | null;
+            unread_notices: number;
+            /** @description my next activities signed up for */
+            upcoming_activities: components["schemas"]["ActivityPublicActivity"][];
+            /** @description surveys open to me that I have not taken part in today (nor ever, for a one-off survey) */
+            waiting_surveys: components["schemas"]["SurveyPublicSurvey"][];
         };
-        /** @description One notice of my inbox with its whole body. */
-        InboxNotice: components["schemas"]["InboxItem"] & {
-            /** @description empty once withdrawn */
-            body: string;
+        HomePoints: {
+            /** Format: int64 */
+            balance: number;
+            level: number;
+            /** @example Lv2 */
+            level_name: string;
+            /** Format: int64 */
+            lifetime_earned: number;
+            /**
+             * Format: int64
+             * @description lifetime earned points at which the next level begins; null at the top level
+             */
+            next_level_at: number | null;
+        };
+        HomeRequests: {
+            /**
+             * Format: int64
+             * @description all my requests not answered yet
+             */
+            count: number;
+            /** @description the newest of them */
+            items: components["schemas"]["RequestView"][];
+        };
+        HoursAdjustmentInput: {
+            /**
+             * Format: double
+             * @description non-zero, at most 24 either way
+             */
+            hours: number;
+            /** @example 签到漏记 */
+            reason: string;
+            /**
+             * @description a resident on the activity's roster
+             * @example 1
+             */
+            resident_id: string;
         };
         Job: {
             /** @description attempts made (a retry by an operator starts again at 0) */
@@ -4021,258 +4801,542 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
-        /** @description What staff see of a resident named by a member code. */
-        MaskedResident: {
-            /** @description ID (a decimal string) */
-            id: string;
-            nickname: string;
-            avatar_url: string;
-            /** @description like 138****5678; empty if none bound */
-            phone_masked: string;
-            street: string;
-            community: string;
+        Liveness: {
+            /** @enum {string} */
+            status: "ok";
         };
-        /** @description A resident's member code: a short-lived signed token that identifies them to staff. */
-        MemberCode: {
-            /** @description Show as a QR code (or for typing). Names only the resident, to whoever holds the server's key; every code is different. */
-            code: string;
+        LookupResidentRequestInput: {
             /**
-             * Format: date-time
-             * @description About a minute after issue; fetch a new code before then
+             * @description an 11-digit mainland mobile number
+             * @example 13812345678
              */
-            expires_at: string;
+            phone: string;
+        };
+        MemberCodeInput: {
+            /**
+             * @description the resident's member code, scanned or typed
+             * @example AbCdEf0123
+             */
+            code: string;
         };
         Notice: {
-            id: string;
-            department_id: string | null;
+            audience: components["schemas"]["NoticeAudience"];
+            /** @description ID (a decimal string) */
             author_id: string | null;
-            /** @description the author's username, in lists (`GET /admin/notices`) and the detail; absent for system notices */
+            /** @description the author's username, in lists (GET /admin/notices) and the detail; absent for system notices */
             author_username?: string;
-            title: string;
             body: string;
-            category: string;
-            audience: components["schemas"]["Audience"];
+            /** @enum {string} */
+            category: "policy" | "health" | "activity" | "warning";
+            /** Format: date-time */
+            created_at: string;
+            /** @description ID (a decimal string) */
+            department_id: string | null;
+            /** Format: date-time */
+            expires_at: string | null;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @description a system message's kind (e.g. deduction_recorded), empty for a department's notice */
+            kind: string;
             /**
              * Format: date-time
              * @description null: published as soon as approved (approval sets it)
              */
             publish_at: string | null;
             /** Format: date-time */
-            expires_at: string | null;
-            require_ack: boolean;
-            subscribe: components["schemas"]["Subscribe"] | null;
-            /** @enum {string} */
-            status: "draft" | "submitted" | "approved" | "rejected" | "published" | "withdrawn" | "expired";
-            reject_reason: string;
-            /** @description recipients frozen at publication; never changes afterwards */
-            targeted: number;
-            /** Format: date-time */
             published_at: string | null;
-            /** Format: date-time */
-            withdrawn_at: string | null;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            updated_at: string;
-            /** @description a system message's kind (e.g. deduction_recorded), empty for a department's notice */
-            kind: string;
+            reject_reason: string;
+            require_ack: boolean;
             /** @description also sent by SMS to recipients without WeChat reach */
             sms: boolean;
-        };
-        NoticeDraft: {
+            /** @enum {string} */
+            status: "draft" | "submitted" | "approved" | "rejected" | "published" | "withdrawn" | "expired";
+            subscribe: components["schemas"]["NoticeSubscribe"] | null;
+            /**
+             * Format: int64
+             * @description recipients frozen at publication; never changes afterwards
+             */
+            targeted: number;
             title: string;
-            /** @description at most 20,000 characters and 65,535 bytes in UTF-8 */
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: date-time */
+            withdrawn_at: string | null;
+        };
+        NoticeAudience: {
+            /** @description age in whole years from birth_year, in the district's zone; null: unset */
+            age_max: number | null;
+            /** @description null: unset */
+            age_min: number | null;
+            communities: string[];
+            /** @description A, B, C or D */
+            enterprise_grades: string[];
+            enterprise_industries: string[];
+            /** @description resident IDs (strings; numbers are accepted too); not combined with any other field (400 naming audience.resident_ids) */
+            resident_ids: string[];
+            streets: string[];
+            tags: string[];
+        };
+        NoticeAudienceInput: {
+            /** @description age in whole years from birth_year, in the district's zone; null: unset */
+            age_max?: number | null;
+            /** @description null: unset */
+            age_min?: number | null;
+            communities?: string[] | null;
+            /** @description A, B, C or D */
+            enterprise_grades?: string[] | null;
+            enterprise_industries?: string[] | null;
+            /** @description resident IDs (strings; numbers are accepted too); not combined with any other field (400 naming audience.resident_ids) */
+            resident_ids?: string[] | null;
+            streets?: string[] | null;
+            tags?: string[] | null;
+        };
+        NoticeDraftInput: {
+            /** @description who it reaches; left out: every resident (of my streets, for a street-scoped member) */
+            audience?: components["schemas"]["NoticeAudienceInput"];
+            /**
+             * @description at most 20,000 characters and 65,535 bytes in UTF-8
+             * @example 请到社区健康服务中心接种。
+             */
             body: string;
             /** @enum {string} */
             category: "policy" | "health" | "activity" | "warning";
-            audience?: components["schemas"]["AudienceInput"];
-            /**
-             * Format: date-time
-             * @description omitted or null: published as soon as it is approved
-             */
-            publish_at?: string | null;
-            /**
-             * Format: date-time
-             * @description optional; after publish_at (or, without one, after now); after it the notice leaves inboxes
-             */
-            expires_at?: string;
-            require_ack?: boolean;
-            subscribe?: components["schemas"]["SubscribeInput"];
-            /** @description warning and health notices only (else 400 naming sms): also a text message to recipients with a bound phone and no WeChat reach */
-            sms?: boolean;
-        };
-        NoticeEvent: {
-            /** @enum {string} */
-            action: "created" | "edited" | "submitted" | "approved" | "rejected" | "published" | "withdrawn";
-            /** @description staff ID; 0 for the system (publication) */
-            actor_id: string;
-            /** @description the acting member's username; absent for the system */
-            actor_username?: string;
-            reason?: string;
-            /** Format: date-time */
-            created_at: string;
-        };
-        NoticePatch: {
-            title?: string;
-            /** @description at most 20,000 characters and 65,535 bytes in UTF-8 */
-            body?: string;
-            /** @enum {string} */
-            category?: "policy" | "health" | "activity" | "warning";
-            audience?: components["schemas"]["AudienceInput"];
-            /**
-             * Format: date-time
-             * @description omitted or null: published as soon as it is approved
-             */
-            publish_at?: string | null;
             /**
              * Format: date-time
              * @description optional; after publish_at (or, without one, after now); after it the notice leaves inboxes
              */
             expires_at?: string | null;
+            /**
+             * Format: date-time
+             * @description omitted or null: published as soon as it is approved
+             */
+            publish_at?: string | null;
+            /** @description residents are asked to acknowledge it */
             require_ack?: boolean;
-            subscribe?: components["schemas"]["SubscribeInput"] | null;
             /** @description warning and health notices only (else 400 naming sms): also a text message to recipients with a bound phone and no WeChat reach */
             sms?: boolean;
+            /** @description also sent as this WeChat subscribe message to recipients who consented */
+            subscribe?: components["schemas"]["NoticeSubscribeInput"];
+            /** @example 流感疫苗接种通知 */
+            title: string;
         };
-        NoticeStats: {
-            targeted: number;
-            read: number;
-            acked: number;
-            wechat: components["schemas"]["WeChatStats"];
-            by_street: {
-                /** @description the recipient's street at publication */
-                street: string;
-                targeted: number;
-                read: number;
-                acked: number;
-                wechat: components["schemas"]["WeChatStats"];
-                sms: components["schemas"]["SMSStats"];
-            }[];
-            sms: components["schemas"]["SMSStats"];
+        NoticeEvent: {
+            /** @description created, edited, submitted, approved, rejected, published or withdrawn */
+            action: string;
+            /** @description staff ID; 0 for the system (publication) */
+            actor_id: string;
+            /** @description the acting member's username; absent for the system */
+            actor_username?: string;
+            /** Format: date-time */
+            created_at: string;
+            reason?: string;
         };
-        /** @description What a system message is about, by reference. The subscribe message of the notice opens the same page, built by the server from this target (a department's notice opens `pages/notices/detail?id=<notice id>`). */
-        NoticeTarget: {
+        NoticeHistory: {
+            /** @description every step with who and when, oldest first */
+            events: components["schemas"]["NoticeEvent"][];
+            notice: components["schemas"]["Notice"];
+        };
+        NoticeInboxItem: {
+            /** Format: date-time */
+            acked_at: string | null;
+            /** @enum {string} */
+            category: "policy" | "health" | "activity" | "warning";
+            /** Format: date-time */
+            expires_at: string | null;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @description a system message's kind (a fixed text about my own affairs: benefit_matched, survey_reminder, deduction_recorded, appeal_decided, credit_recorded, grade_changed, objection_decided, activity_cancelled, activity_promoted, request_accepted, request_answered, request_extended, request_redone); empty for a department's notice */
+            kind: string;
+            /** Format: date-time */
+            published_at: string;
+            read: boolean;
+            /** Format: date-time */
+            read_at: string | null;
+            require_ack: boolean;
             /**
-             * @description the kind of object; its page in the mini program: request `pages/requests/detail?id=`, activity `pages/activities/detail?id=`, survey `pages/surveys/detail?id=`, points_transaction `pages/points/transaction?id=`, appeal `pages/points/appeals?id=`, enterprise `pages/enterprises/detail?uscc=`, enterprise_benefits `pages/enterprises/benefits?uscc=`
+             * @description published, withdrawn or expired
              * @enum {string}
              */
-            type: "request" | "activity" | "survey" | "points_transaction" | "appeal" | "enterprise" | "enterprise_benefits";
+            status: "draft" | "submitted" | "approved" | "rejected" | "published" | "withdrawn" | "expired";
+            /** @description the start of the body as one plain line (white space folded), at most 80 characters, ending in … when cut; empty once withdrawn. Lists carry it instead of the body */
+            summary: string;
+            /** @description what a system message is about, which the mini program opens (null for a department's notice) */
+            target: components["schemas"]["NoticeTarget"] | null;
+            title: string;
+            /** Format: date-time */
+            withdrawn_at: string | null;
+        };
+        NoticeInboxNotice: {
+            /** Format: date-time */
+            acked_at: string | null;
+            /** @description the whole body (empty once withdrawn) */
+            body: string;
+            /** @enum {string} */
+            category: "policy" | "health" | "activity" | "warning";
+            /** Format: date-time */
+            expires_at: string | null;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @description a system message's kind (a fixed text about my own affairs: benefit_matched, survey_reminder, deduction_recorded, appeal_decided, credit_recorded, grade_changed, objection_decided, activity_cancelled, activity_promoted, request_accepted, request_answered, request_extended, request_redone); empty for a department's notice */
+            kind: string;
+            /** Format: date-time */
+            published_at: string;
+            read: boolean;
+            /** Format: date-time */
+            read_at: string | null;
+            require_ack: boolean;
+            /**
+             * @description published, withdrawn or expired
+             * @enum {string}
+             */
+            status: "draft" | "submitted" | "approved" | "rejected" | "published" | "withdrawn" | "expired";
+            /** @description the start of the body as one plain line (white space folded), at most 80 characters, ending in … when cut; empty once withdrawn. Lists carry it instead of the body */
+            summary: string;
+            /** @description what a system message is about, which the mini program opens (null for a department's notice) */
+            target: components["schemas"]["NoticeTarget"] | null;
+            title: string;
+            /** Format: date-time */
+            withdrawn_at: string | null;
+        };
+        NoticePatch: {
+            audience?: components["schemas"]["NoticeAudienceInput"] | null;
+            /** @description at most 20,000 characters and 65,535 bytes in UTF-8 */
+            body?: string | null;
+            /** @enum {string|null} */
+            category?: "policy" | "health" | "activity" | "warning" | null;
+            /**
+             * Format: date-time
+             * @description null clears it; after publish_at (or, without one, after now)
+             */
+            expires_at?: string | null;
+            /**
+             * Format: date-time
+             * @description null: published as soon as it is approved
+             */
+            publish_at?: string | null;
+            require_ack?: boolean | null;
+            /** @description warning and health notices only (else 400 naming sms) */
+            sms?: boolean | null;
+            /** @description the subscribe message, as in a draft ({template_id, data}); null: none */
+            subscribe?: unknown;
+            title?: string | null;
+        };
+        NoticePreview: {
+            /**
+             * Format: int64
+             * @description exact from 5 up; null below 5
+             */
+            count: number | null;
+            /**
+             * Format: int64
+             * @description 5 when count is null: the audience has fewer than 5 (possibly none); absent otherwise
+             */
+            count_fewer_than?: number;
+            /**
+             * Format: int64
+             * @description only with template_id; exact from 5 up, null below 5
+             */
+            wechat_reachable?: number | null;
+            /**
+             * Format: int64
+             * @description 5 when wechat_reachable is null; absent otherwise
+             */
+            wechat_reachable_fewer_than?: number;
+        };
+        NoticeQuota: {
+            /** @description a long-term template (长期订阅): consent is kept, not spent; quota is 1 while it lasts, 0 once turned off */
+            long_term: boolean;
+            /** @description sends left for this template (long-term: 1 while consent lasts) */
+            quota: number;
+            template_id: string;
+        };
+        NoticeRejectionInput: {
+            /**
+             * @description shown to the author
+             * @example 受众范围过大，请限定街道
+             */
+            reason: string;
+        };
+        NoticeSMSStats: {
+            /** Format: int64 */
+            cancelled: number;
+            /** Format: int64 */
+            failed: number;
+            /** Format: int64 */
+            pending: number;
+            /** Format: int64 */
+            sent: number;
+        };
+        NoticeStats: {
+            /** Format: int64 */
+            acked: number;
+            by_street: components["schemas"]["NoticeStreetStats"][];
+            /** Format: int64 */
+            read: number;
+            /** @description text messages of an urgent notice with SMS, to recipients without WeChat reach */
+            sms: components["schemas"]["NoticeSMSStats"];
+            /** Format: int64 */
+            targeted: number;
+            wechat: components["schemas"]["NoticeWeChatStats"];
+        };
+        NoticeStreetStats: {
+            /** Format: int64 */
+            acked: number;
+            /** Format: int64 */
+            read: number;
+            sms: components["schemas"]["NoticeSMSStats"];
+            /** @description the recipient's street at publication */
+            street: string;
+            /** Format: int64 */
+            targeted: number;
+            wechat: components["schemas"]["NoticeWeChatStats"];
+        };
+        NoticeSubscribe: {
+            /** @description template keyword (e.g. thing1) → value, 1–20 of them, flat ({"thing1":"…"}) or in WeChat's own shape ({"thing1":{"value":"…"}}); stored and answered flat */
+            data: {
+                [key: string]: string | {
+                    value?: string;
+                };
+            };
+            /** @description the mini-program page the message opens, built by the server (pages/notices/detail?id=<notice id>); one given in a draft is ignored */
+            page: string;
+            /**
+             * @description one of the account's subscribe templates (GET /admin/wechat/templates): 1–64 letters, digits, _ or -; a blank or unknown one is 400 naming subscribe.template_id, so a channel that cannot be sent is never saved
+             * @example T1
+             */
+            template_id: string;
+        };
+        NoticeSubscribeAsk: {
+            /** @description the system messages these templates carry (e.g. request_answered) */
+            kinds: string[];
+            /** @description long-term subscription templates (长期订阅); never in the same call as one-time ones */
+            long_term: boolean;
+            /** @description where to ask: requests (submitting a request), activities (signing up for an activity), points (the points screen), enterprises (the enterprise screen), surveys (the quiz screen) */
+            purpose: string;
+            /** @description at most 3 (MaxTemplatesPerAsk) */
+            template_ids: string[];
+        };
+        NoticeSubscribeInput: {
+            /** @description template keyword (e.g. thing1) → value, 1–20 of them, flat ({"thing1":"…"}) or in WeChat's own shape ({"thing1":{"value":"…"}}); stored and answered flat */
+            data?: {
+                [key: string]: string | {
+                    value?: string;
+                };
+            } | null;
+            /** @description the mini-program page the message opens, built by the server (pages/notices/detail?id=<notice id>); one given in a draft is ignored */
+            page?: string;
+            /**
+             * @description one of the account's subscribe templates (GET /admin/wechat/templates): 1–64 letters, digits, _ or -; a blank or unknown one is 400 naming subscribe.template_id, so a channel that cannot be sent is never saved
+             * @example T1
+             */
+            template_id: string;
+        };
+        NoticeTarget: {
             /** @description its ID (an enterprise's unified social credit code) */
             id: string;
+            /** @description the kind of object, which names its page in the mini program: request, activity, survey, points_transaction, appeal, enterprise, enterprise_benefits */
+            type: string;
+        };
+        NoticeWeChatStats: {
+            /**
+             * Format: int64
+             * @description not sent because the notice was withdrawn or the resident deleted
+             */
+            cancelled: number;
+            /**
+             * Format: int64
+             * @description routine sends over the resident's daily cap: inbox only, consent given back
+             */
+            capped: number;
+            /** Format: int64 */
+            failed: number;
+            /**
+             * Format: int64
+             * @description routine sends waiting for quiet hours to end
+             */
+            held: number;
+            /**
+             * Format: int64
+             * @description WeChat answered 43101: the consent was gone
+             */
+            no_quota: number;
+            /**
+             * Format: int64
+             * @description queued (urgent, or routine outside quiet hours) or in flight
+             */
+            pending: number;
+            /** Format: int64 */
+            sent: number;
+        };
+        NoticeWithdrawalInput: {
+            /** @description optional; kept in the notice's history */
+            reason?: string;
+        };
+        PageLimits: {
+            /** @example 20 */
+            default_size: number;
+            /** @example 100 */
+            max_size: number;
+        };
+        PhotoLimits: {
+            /** @description e.g. image/jpeg, image/png, image/webp (told by content) */
+            content_types: string[];
+            /**
+             * Format: int64
+             * @description largest upload, before the server re-encodes it
+             * @example 10485760
+             */
+            max_bytes: number;
+            /** @example 6 */
+            max_per_request: number;
+            /**
+             * @description the multipart field wx.uploadFile names (name)
+             * @example file
+             */
+            upload_field: string;
         };
         PointsAccount: {
-            /** @description May be negative only after a deduction. */
+            /**
+             * Format: int64
+             * @description May be negative only after a deduction.
+             */
             balance: number;
-            lifetime_earned: number;
+            /** @description What expires next, soonest first, at most three dates. */
+            expiring: components["schemas"]["PointsExpiring"][];
             /** @description From lifetime earned points; thresholds are configurable (default 0, 100, 300, 1000, 3000, 10000 for levels 1–6). */
             level: number;
-            /** @description What expires next, soonest first, at most three dates. */
-            expiring: {
-                amount: number;
-                /** Format: date-time */
-                expires_at: string;
-            }[];
+            /** Format: int64 */
+            lifetime_earned: number;
         };
-        /** @description An appeal in the officers' queue: with the deduction it is against and the resident who filed it. */
         PointsAdminAppeal: {
-            /** @description ID (a decimal string) */
-            id: string;
-            /** @description ID (a decimal string) */
-            resident_id: string;
-            /** @description ID (a decimal string) */
-            transaction_id: string;
-            department_id: string | null;
-            reason: string;
-            /** @enum {string} */
-            status: "pending" | "approved" | "rejected";
-            note: string;
-            /** Format: date-time */
-            decided_at: string | null;
             /** Format: date-time */
             created_at: string;
+            /** Format: date-time */
+            decided_at: string | null;
             deduction: components["schemas"]["PointsAppealDeduction"];
+            /** @description ID (a decimal string) */
+            department_id: string | null;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @description the decision's explanation (shown to the resident, never pushed) */
+            note: string;
+            /** @description the resident's reason */
+            reason: string;
+            /** @description who filed it */
             resident: components["schemas"]["PointsResidentBrief"];
+            /** @description ID (a decimal string) */
+            resident_id: string;
+            /** @enum {string} */
+            status: "pending" | "approved" | "rejected";
+            /** @description ID (a decimal string) */
+            transaction_id: string;
         };
         PointsAppeal: {
-            /** @description ID (a decimal string) */
-            id: string;
-            /** @description ID (a decimal string) */
-            resident_id: string;
-            /** @description ID (a decimal string) */
-            transaction_id: string;
-            department_id: string | null;
-            reason: string;
-            /** @enum {string} */
-            status: "pending" | "approved" | "rejected";
-            note: string;
+            /** Format: date-time */
+            created_at: string;
             /** Format: date-time */
             decided_at: string | null;
-            /** Format: date-time */
-            created_at: string;
-        };
-        /** @description The deduction an appeal is against. */
-        PointsAppealDeduction: {
-            /** @description points deducted */
-            points: number;
-            case_ref: string;
-            /** @description the officer's reason for the deduction */
+            /** @description ID (a decimal string) */
+            department_id: string | null;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @description the decision's explanation (shown to the resident, never pushed) */
+            note: string;
+            /** @description the resident's reason */
             reason: string;
-            /** Format: date-time */
-            created_at: string;
+            /** @description ID (a decimal string) */
+            resident_id: string;
+            /** @enum {string} */
+            status: "pending" | "approved" | "rejected";
+            /** @description ID (a decimal string) */
+            transaction_id: string;
+        };
+        PointsAppealDeduction: {
             /**
              * Format: date-time
              * @description when the right to appeal ended or ends (exclusive)
              */
             appeal_deadline: string;
-        };
-        /** @description An appeal with the deduction it is against. note is the decision's explanation (shown here, never pushed). */
-        PointsAppealView: {
-            /** @description ID (a decimal string) */
-            id: string;
-            /** @description ID (a decimal string) */
-            resident_id: string;
-            /** @description ID (a decimal string) */
-            transaction_id: string;
-            department_id: string | null;
+            case_ref: string;
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: int64
+             * @description points deducted
+             */
+            points: number;
+            /** @description the officer's reason for the deduction */
             reason: string;
-            /** @enum {string} */
-            status: "pending" | "approved" | "rejected";
-            note: string;
+        };
+        PointsAppealInput: {
+            /** @example 当日不在现场 */
+            reason: string;
+            /**
+             * @description the deduction appealed against
+             * @example 1
+             */
+            transaction_id: string;
+        };
+        PointsAppealView: {
+            /** Format: date-time */
+            created_at: string;
             /** Format: date-time */
             decided_at: string | null;
-            /** Format: date-time */
-            created_at: string;
             deduction: components["schemas"]["PointsAppealDeduction"];
-        };
-        /** @description A deduction as officers list it: the ledger row with its case reference, reason and appeal deadline, the resident, who recorded it and the appeal against it. */
-        PointsDeduction: {
+            /** @description ID (a decimal string) */
+            department_id: string | null;
             /** @description ID (a decimal string) */
             id: string;
+            /** @description the decision's explanation (shown to the resident, never pushed) */
+            note: string;
+            /** @description the resident's reason */
+            reason: string;
             /** @description ID (a decimal string) */
             resident_id: string;
-            delta: number;
-            balance_after: number;
             /** @enum {string} */
-            kind: "deduct";
-            rule_code: string | null;
-            /** @description the enforcement case */
+            status: "pending" | "approved" | "rejected";
+            /** @description ID (a decimal string) */
+            transaction_id: string;
+        };
+        PointsAwardRequestInput: {
+            /**
+             * @description The awarded event, e.g. a volunteer shift ID
+             * @example activity-2026-0315-1
+             */
+            external_id: string;
+            /** @description the transaction's reason, shown to the resident in their ledger (default: the rule's name) */
+            note?: string;
+            /**
+             * @description ID (a decimal string)
+             * @example 1
+             */
+            resident_id: string;
+            /** @example volunteer_hour */
+            rule_code: string;
+        };
+        PointsDeductRequestInput: {
+            /**
+             * @description the published enforcement case's reference
+             * @example 深福城管罚〔2026〕8号
+             */
             case_ref: string;
+            /**
+             * Format: int64
+             * @example 10
+             */
+            points: number;
+            /**
+             * @description shown to the resident in their ledger, never pushed
+             * @example 违规停放共享单车
+             */
             reason: string;
-            /** Format: date-time */
-            created_at: string;
             /**
-             * Format: date-time
-             * @description credits: when these points expire (null: never)
+             * @description ID (a decimal string)
+             * @example 1
              */
-            expires_at: string | null;
-            /**
-             * Format: date-time
-             * @description deduct: when the right to appeal it ends (exclusive): midnight, district time, after the 30th day following the deduction's; an appeal from then on is 409 with details.reason appeal_window_closed
-             */
-            appeal_deadline: string;
-            resident: components["schemas"]["PointsResidentBrief"];
-            /** @description the officer's username */
-            recorded_by: string;
+            resident_id: string;
+        };
+        PointsDeduction: {
             /** @description the appeal against it; null: none filed */
             appeal: {
                 /** @description ID (a decimal string) */
@@ -4280,88 +5344,161 @@ export interface components {
                 /** @enum {string} */
                 status: "pending" | "approved" | "rejected";
             } | null;
-        };
-        PointsLeader: {
-            rank: number;
-            nickname: string;
-            lifetime_earned: number;
-            level: number;
-            me: boolean;
-        };
-        /** @description An earning rule as the console lists it. */
-        PointsManagedRule: {
+            /**
+             * Format: date-time
+             * @description when the right to appeal it ends (exclusive): midnight, district time, after the 30th day following the deduction's; an appeal from then on is 409 with details.reason appeal_window_closed
+             */
+            appeal_deadline: string;
+            /**
+             * Format: int64
+             * @description the balance right after it
+             */
+            balance_after: number;
+            /** @description the enforcement case */
+            case_ref: string;
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: int64
+             * @description negative: the points deducted
+             */
+            delta: number;
+            /**
+             * Format: date-time
+             * @description always null for a deduction
+             */
+            expires_at: string | null;
             /** @description ID (a decimal string) */
             id: string;
-            code: string;
+            /**
+             * @description always deduct
+             * @enum {string}
+             */
+            kind: "earn" | "spend" | "deduct" | "expire" | "reverse" | "refund";
+            reason: string;
+            /** @description the officer's username; "" when recorded by the system */
+            recorded_by: string;
+            resident: components["schemas"]["PointsResidentBrief"];
+            /** @description ID (a decimal string) */
+            resident_id: string;
+            /** @description always null for a deduction */
+            rule_code: string | null;
+        };
+        PointsExpiring: {
+            /**
+             * Format: int64
+             * @description points that expire then
+             */
+            amount: number;
+            /** Format: date-time */
+            expires_at: string;
+        };
+        PointsLeader: {
+            level: number;
+            /** Format: int64 */
+            lifetime_earned: number;
+            me: boolean;
+            nickname: string;
+            rank: number;
+        };
+        PointsLevel: {
+            level: number;
+            /**
+             * Format: int64
+             * @description lifetime earned points from which a resident is at this level
+             */
+            min_lifetime_earned: number;
             name: string;
-            description: string;
-            points: number;
+        };
+        PointsManagedRule: {
+            /** @description in its validity window now */
+            active: boolean;
+            code: string;
+            /** Format: date-time */
+            created_at: string;
             /** @description Most awards of this rule one resident gets per day (Asia/Shanghai); 0 = none. */
             daily_cap: number;
-            /** @description Most awards per calendar month; 0 = none. */
-            monthly_cap: number;
-            /** @description Owning department; null = district-wide rule. */
-            department_id: string | null;
             /** @description Owning department's name; empty for a district-wide rule. */
             department: string;
+            /** @description Owning department; null = district-wide rule. */
+            department_id: string | null;
+            description: string;
+            /** @description the caller may change it: their department's rule; a district-wide rule for a superadmin only */
+            editable: boolean;
+            /** @enum {string} */
+            expiry: "never" | "days" | "end_of_next_year";
+            /** @description with expiry days: how many days after the award */
+            expiry_days: number;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @description Most awards per calendar month; 0 = none. */
+            monthly_cap: number;
+            name: string;
+            points: number;
+            /** Format: date-time */
+            updated_at: string;
             /** Format: date-time */
             valid_from: string | null;
             /** Format: date-time */
             valid_until: string | null;
-            /** @enum {string} */
-            expiry: "never" | "days" | "end_of_next_year";
-            expiry_days: number;
+            /** @description counts saves; every award records the version it used */
             version: number;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            updated_at: string;
-            /** @description in its validity window now */
-            active: boolean;
-            /** @description the caller may change it: their department's rule; a district-wide rule for a superadmin only */
-            editable: boolean;
         };
         PointsRedemption: {
+            /** Format: date-time */
+            cancelled_at: string | null;
+            /** Format: date-time */
+            created_at: string;
             /** @description ID (a decimal string) */
             id: string;
+            points: number;
             /** @description ID (a decimal string) */
             resident_id: string;
             /** @description ID (a decimal string) */
             reward_id: string;
             reward_name: string;
-            points: number;
-            voucher_code: string;
             /** @enum {string} */
             status: "issued" | "used" | "cancelled";
             /** Format: date-time */
-            used_at: string | null;
-            /** Format: date-time */
-            cancelled_at: string | null;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
             updated_at: string;
+            /** Format: date-time */
+            used_at: string | null;
+            /** @description what the resident shows a verifier */
+            voucher_code: string;
         };
-        /** @description A resident as officers' lists show them: the phone masked, no more. Empty strings for a deleted resident. */
         PointsResidentBrief: {
             /** @description ID (a decimal string) */
             id: string;
+            /** @description "" for a deleted resident, as are the others */
             nickname: string;
-            /** @example 138****5678 */
+            /**
+             * @description the phone masked, no more
+             * @example 138****5678
+             */
             phone_masked: string;
             street: string;
         };
         PointsReward: {
+            /** Format: date-time */
+            created_at: string;
+            /** @description ID (a decimal string) */
+            department_id: string | null;
+            description: string;
             /** @description ID (a decimal string) */
             id: string;
-            department_id: string | null;
+            /** @description public link to the reward's picture (at most 1280 px), for <image src> without a header, cacheable for good; "" without a picture */
+            image_url: string;
+            min_level: number;
             name: string;
-            description: string;
-            points: number;
-            stock: number;
             /** @description 0 = none; cancelled redemptions do not count */
             per_resident_limit: number;
-            min_level: number;
+            points: number;
+            /** @description what is left to redeem; stock + issued (in the managers' list) is what has been offered so far */
+            stock: number;
+            /** @description public link to its 320 px JPEG thumbnail; "" without a picture */
+            thumb_url: string;
+            /** Format: date-time */
+            updated_at: string;
             /** Format: date-time */
             valid_from: string | null;
             /** Format: date-time */
@@ -4371,27 +5508,78 @@ export interface components {
              * @description when the reward was withdrawn (null: it was not): no new redemptions; vouchers already issued stay valid until used or cancelled
              */
             withdrawn_at: string | null;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            updated_at: string;
-            /** @description public link to the reward's picture (at most 1280 px), for <image src> without a header, cacheable for good; "" without a picture */
-            image_url: string;
-            /** @description public link to its 320 px JPEG thumbnail; "" without a picture */
-            thumb_url: string;
         };
-        /** @description A reward as its managers see it. stock is what is left to redeem; stock + issued is what has been offered so far. */
+        PointsRewardInput: {
+            description?: string;
+            /** @description the level a resident needs to redeem it */
+            min_level?: number;
+            /** @example 社区图书馆文创帆布袋 */
+            name: string;
+            /** @description 0 = none; cancelled redemptions do not count */
+            per_resident_limit?: number;
+            /** @example 200 */
+            points: number;
+            /** @description what can be redeemed; changes later through /stock */
+            stock?: number;
+            /** Format: date-time */
+            valid_from?: string | null;
+            /**
+             * Format: date-time
+             * @description must be after valid_from
+             */
+            valid_until?: string | null;
+        };
+        PointsRewardPatch: {
+            description?: string | null;
+            min_level?: number | null;
+            /** @example 社区图书馆文创帆布袋 */
+            name?: string | null;
+            per_resident_limit?: number | null;
+            /** @description only until the first redemption (then 409 with details.reason has_redemptions): everyone who redeems one reward pays one price */
+            points?: number | null;
+            /**
+             * Format: date-time
+             * @description null clears it
+             */
+            valid_from?: string | null;
+            /**
+             * Format: date-time
+             * @description null clears it
+             * @example 2026-12-31T16:00:00Z
+             */
+            valid_until?: string | null;
+        };
         PointsRewardStats: {
+            /** Format: date-time */
+            created_at: string;
+            /** @description ID (a decimal string) */
+            department_id: string | null;
+            description: string;
             /** @description ID (a decimal string) */
             id: string;
-            department_id: string | null;
+            /** @description public link to the reward's picture (at most 1280 px), for <image src> without a header, cacheable for good; "" without a picture */
+            image_url: string;
+            /**
+             * Format: int64
+             * @description vouchers redeemed and not cancelled (used ones included)
+             */
+            issued: number;
+            min_level: number;
             name: string;
-            description: string;
-            points: number;
-            stock: number;
             /** @description 0 = none; cancelled redemptions do not count */
             per_resident_limit: number;
-            min_level: number;
+            points: number;
+            /** @description what is left to redeem; stock + issued (in the managers' list) is what has been offered so far */
+            stock: number;
+            /** @description public link to its 320 px JPEG thumbnail; "" without a picture */
+            thumb_url: string;
+            /** Format: date-time */
+            updated_at: string;
+            /**
+             * Format: int64
+             * @description vouchers a verifier accepted
+             */
+            used: number;
             /** Format: date-time */
             valid_from: string | null;
             /** Format: date-time */
@@ -4401,180 +5589,166 @@ export interface components {
              * @description when the reward was withdrawn (null: it was not): no new redemptions; vouchers already issued stay valid until used or cancelled
              */
             withdrawn_at: string | null;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            updated_at: string;
-            /** @description vouchers redeemed and not cancelled (used ones included) */
-            issued: number;
-            /** @description vouchers a verifier accepted */
-            used: number;
-            /** @description public link to the reward's picture (at most 1280 px), for <image src> without a header, cacheable for good; "" without a picture */
-            image_url: string;
-            /** @description public link to its 320 px JPEG thumbnail; "" without a picture */
-            thumb_url: string;
         };
         PointsRule: {
-            /** @description ID (a decimal string) */
-            id: string;
             code: string;
-            name: string;
-            description: string;
-            points: number;
+            /** Format: date-time */
+            created_at: string;
             /** @description Most awards of this rule one resident gets per day (Asia/Shanghai); 0 = none. */
             daily_cap: number;
-            /** @description Most awards per calendar month; 0 = none. */
-            monthly_cap: number;
-            /** @description Owning department; null = district-wide rule. */
-            department_id: string | null;
             /** @description Owning department's name; empty for a district-wide rule. */
             department: string;
+            /** @description Owning department; null = district-wide rule. */
+            department_id: string | null;
+            description: string;
+            /** @enum {string} */
+            expiry: "never" | "days" | "end_of_next_year";
+            /** @description with expiry days: how many days after the award */
+            expiry_days: number;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @description Most awards per calendar month; 0 = none. */
+            monthly_cap: number;
+            name: string;
+            points: number;
+            /** Format: date-time */
+            updated_at: string;
             /** Format: date-time */
             valid_from: string | null;
             /** Format: date-time */
             valid_until: string | null;
-            /** @enum {string} */
-            expiry: "never" | "days" | "end_of_next_year";
-            expiry_days: number;
+            /** @description counts saves; every award records the version it used */
             version: number;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            updated_at: string;
         };
-        /** @description One row of the append-only ledger. */
+        PointsRuleInput: {
+            /**
+             * @description the rule's key (saving a code again updates that rule): 2–32 lowercase letters, digits or underscores, starting with a letter
+             * @example volunteer_hour
+             */
+            code: string;
+            /** @description Most awards of this rule one resident gets per day (Asia/Shanghai); 0 = none. */
+            daily_cap?: number;
+            /** @description superadmin only: the owning department (left out: district-wide); anyone else's rule is their department's */
+            department_id?: string | null;
+            description?: string;
+            /**
+             * @description never (the default), days (expiry_days after the award) or end_of_next_year (31 December of the next year, Asia/Shanghai)
+             * @enum {string}
+             */
+            expiry?: "never" | "days" | "end_of_next_year";
+            /** @description with expiry days: 1–3650 */
+            expiry_days?: number;
+            /** @description Most awards per calendar month; 0 = none. */
+            monthly_cap?: number;
+            /** @example 志愿服务（每小时） */
+            name: string;
+            /** @example 5 */
+            points: number;
+            /** Format: date-time */
+            valid_from?: string | null;
+            /**
+             * Format: date-time
+             * @description must be after valid_from
+             */
+            valid_until?: string | null;
+        };
+        PointsRulePatch: {
+            /** @example 1 */
+            daily_cap?: number | null;
+            description?: string | null;
+            /** @enum {string|null} */
+            expiry?: "never" | "days" | "end_of_next_year" | null;
+            /** @description with expiry days: 1–3650 */
+            expiry_days?: number | null;
+            /** @example 8 */
+            monthly_cap?: number | null;
+            /** @example 志愿服务 */
+            name?: string | null;
+            /** @example 20 */
+            points?: number | null;
+            /**
+             * Format: date-time
+             * @description null clears it
+             */
+            valid_from?: string | null;
+            /**
+             * Format: date-time
+             * @description null clears it
+             * @example 2026-12-31T16:00:00Z
+             */
+            valid_until?: string | null;
+        };
         PointsTransaction: {
-            /** @description ID (a decimal string) */
-            id: string;
-            /** @description ID (a decimal string) */
-            resident_id: string;
-            delta: number;
+            /**
+             * Format: date-time
+             * @description deduct: when the right to appeal it ends (exclusive): midnight, district time, after the 30th day following the deduction's; an appeal from then on is 409 with details.reason appeal_window_closed
+             */
+            appeal_deadline?: string | null;
+            /**
+             * Format: int64
+             * @description the balance right after it
+             */
             balance_after: number;
-            /** @enum {string} */
-            kind: "earn" | "spend" | "deduct" | "expire" | "reverse" | "refund";
-            rule_code: string | null;
-            /** @description earn: the version of the rule the award used */
-            rule_version?: number;
-            /** @description earn: the awarded event */
-            external_id?: string;
             /** @description deduct and reverse: the enforcement case */
-            case_ref?: string;
-            reason: string;
+            case_ref?: string | null;
             /** Format: date-time */
             created_at: string;
+            /**
+             * Format: int64
+             * @description positive for earn, reverse and refund; negative for spend, deduct and expire
+             */
+            delta: number;
             /**
              * Format: date-time
              * @description credits: when these points expire (null: never)
              */
             expires_at: string | null;
-            /**
-             * Format: date-time
-             * @description deduct: when the right to appeal it ends (exclusive): midnight, district time, after the 30th day following the deduction's; an appeal from then on is 409 with details.reason appeal_window_closed
-             */
-            appeal_deadline?: string;
-        };
-        /** @description An activity as a resident sees it, with their own sign-up (null if none). */
-        PublicActivity: {
+            /** @description earn: the awarded event */
+            external_id?: string | null;
             /** @description ID (a decimal string) */
             id: string;
-            /**
-             * @description volunteer 志愿服务, legal_education 普法宣传, public_benefit 惠民活动, other 其他
-             * @enum {string}
-             */
-            kind: "volunteer" | "legal_education" | "public_benefit" | "other";
-            title: string;
-            description: string;
-            place: string;
-            street: string;
-            community: string;
-            /** Format: date-time */
-            starts_at: string;
-            /** Format: date-time */
-            ends_at: string;
-            /** Format: date-time */
-            signup_deadline: string;
-            capacity: number;
-            /** @description places left */
-            remaining: number;
-            /** @description on the waiting list */
-            waiting: number;
-            waitlist: boolean;
-            walk_ins: boolean;
-            /** @description points for attending, under the activity's rule (0: none) */
-            points: number;
-            /** @description volunteer hours credited for attending */
-            hours: number;
             /** @enum {string} */
-            status: "published" | "cancelled";
-            signup_open: boolean;
-            my_signup: components["schemas"]["ActivityMySignup"] | null;
-            /** @description public link to the activity's picture (at most 1280 px), for <image src> without a header, cacheable for good; "" without a picture */
-            image_url: string;
-            /** @description public link to its 320 px JPEG thumbnail; "" without a picture */
-            thumb_url: string;
+            kind: "earn" | "spend" | "deduct" | "expire" | "reverse" | "refund";
+            reason: string;
+            /** @description ID (a decimal string) */
+            resident_id: string;
+            /** @description earn: the rule it was awarded under; null otherwise */
+            rule_code: string | null;
+            /** @description earn: the version of the rule the award used */
+            rule_version?: number | null;
         };
-        PublicRequest: {
-            /** @description ID */
-            id: string;
-            category: string;
-            category_name: string;
-            description: string;
-            street: string;
-            /** @enum {string} */
-            status: "answered" | "closed";
-            answer: string;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            answered_at: string | null;
+        RateBodyInput: {
+            comment?: string;
+            /** @example 4 */
+            rating: number;
+            /** @description with a rating of 1–2: send it back to the unit once, with a new deadline */
+            reopen?: boolean;
         };
-        Request: {
-            /** @description ID */
-            id: string;
-            category: string;
-            category_name: string;
-            description: string;
-            street: string;
-            community: string;
-            address: string;
-            latitude: number | null;
-            longitude: number | null;
-            public: boolean;
+        Readiness: {
             /** @enum {string} */
-            status: "submitted" | "transferred" | "accepted" | "in_progress" | "answered" | "closed";
-            /** @description the department handling it; null: the district's own queue */
-            department_id: string | null;
-            department_name: string;
+            status: "ready";
+        };
+        RedemptionReply: {
+            redemption: components["schemas"]["PointsRedemption"];
+        };
+        RefuseReturnBodyInput: {
             /**
-             * Format: date-time
-             * @description due when this instant comes (midnight of the last working day, Asia/Shanghai)
+             * @description why the unit must handle it
+             * @example 属你单位职责，请签收办理
              */
-            deadline_at: string;
-            /** @description open past its deadline, or answered after it */
-            overdue: boolean;
-            /** Format: date-time */
-            accepted_at: string | null;
-            /** Format: date-time */
-            answered_at: string | null;
-            answer: string;
-            /** Format: date-time */
-            closed_at: string | null;
-            rating: number | null;
-            rating_comment: string;
-            /** Format: date-time */
-            rated_at: string | null;
-            /** @description how often the resident reopened it (at most 1) */
-            reopened: number;
-            /** @description answered and within 7 days of the answer */
-            can_rate: boolean;
-            /** @description can_rate and not reopened yet: a rating of 1–2 may reopen it */
-            can_reopen: boolean;
-            photos: components["schemas"]["RequestPhoto"][];
-            history: components["schemas"]["RequestEvent"][];
-            /** @description send it back with a transition; a changed version is 409 */
+            note: string;
+            /**
+             * Format: int64
+             * @description the version the centre saw; a changed one is 409
+             * @example 1
+             */
             version: number;
-            /** Format: date-time */
-            created_at: string;
+        };
+        ReminderReply: {
+            /** @description the district day (YYYY-MM-DD) */
+            date: string;
+            /** @description residents the reminder went to (on a repeat: the first call's count; nothing is sent again) */
+            reminded: number;
         };
         RequestCategory: {
             code: string;
@@ -4588,81 +5762,282 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
-        RequestEvent: {
-            /** @enum {string} */
-            action: "submitted" | "accepted" | "transferred" | "started" | "answered" | "rated" | "reopened" | "closed" | "escalated";
-            /** @description ID */
-            from_department_id: string | null;
-            /** @description ID */
-            to_department_id: string | null;
-            /** @description a transfer's reason; a rating's score */
-            reason: string;
+        RequestExtension: {
             /** Format: date-time */
             created_at: string;
-            /** @description the department a transfer left (its name; "" when none) */
-            from_department_name: string;
-            /** @description the department it went to (its name; "" when none) */
-            to_department_name: string;
+            days: number;
+            /** Format: date-time */
+            decided_at: string | null;
+            /** @description ID (a decimal string) */
+            decided_by: string | null;
+            /** @description ID (a decimal string) */
+            department_id: string;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** Format: date-time */
+            new_deadline: string | null;
+            note: string;
+            /** Format: date-time */
+            old_deadline: string;
+            reason: string;
+            /** @description ID (a decimal string) */
+            request_id: string;
+            /** @description ID (a decimal string) */
+            requested_by: string;
+            /** @enum {string} */
+            status: "pending" | "approved" | "refused";
         };
         RequestFigures: {
-            /** @description department ID, category code or street; '' for the total or the district's own queue */
-            key: string;
-            name: string;
-            received: number;
-            /** @description accepted by the desk */
-            responded: number;
+            /**
+             * Format: double
+             * @description 0–1; null when its base is 0
+             */
+            accept_notice_rate: number | null;
             /** @description the resident got an acceptance notice */
             accept_noticed: number;
             answered: number;
+            /**
+             * Format: double
+             * @description submit to answer, in hours; null when none was answered
+             */
+            avg_handling_hours: number | null;
+            /** @description department ID, category code or street; '' for the total or the district's own queue */
+            key: string;
+            /**
+             * Format: double
+             * @description null when none was rated
+             */
+            mean_rating: number | null;
+            /** @description department or category name, or the street */
+            name: string;
             /** @description answered by the deadline */
             on_time: number;
-            /** @description 0–1; null when its base is 0 */
-            response_rate: number | null;
-            /** @description 0–1; null when its base is 0 */
-            accept_notice_rate: number | null;
-            /** @description on_time / answered */
-            on_time_rate: number | null;
-            /** @description submit to answer, in hours */
-            avg_handling_hours: number | null;
-            rated: number;
-            mean_rating: number | null;
-            /** @description ratings of 4–5 among those rated */
-            satisfied_share: number | null;
-            reopened: number;
-        };
-        /** @description A photo of a request: read through its signed links (url, thumb_url; in every view of the resident's own requests) or through the photo route by n. */
-        RequestPhoto: {
-            /** @description the photo's number, for the photo routes */
-            n: number;
-            /** @enum {string} */
-            content_type: "image/jpeg" | "image/png";
-            width: number;
-            height: number;
-            /** @description a signed link to the photo (at most 2048 px) that needs no header: an <image src> shows it. Absolute when the server's public URL is configured, else a path on this server. Valid until links_expire_at (10–15 minutes); links given within the same five minutes are the same, so the client's image cache serves them again */
-            url?: string;
-            /** @description the same for its thumbnail (JPEG, at most 320 px) */
-            thumb_url?: string;
             /**
-             * Format: date-time
-             * @description when url and thumb_url stop working: read the request again for new ones
+             * Format: double
+             * @description on_time / answered; null when none was answered
              */
-            links_expire_at?: string;
+            on_time_rate: number | null;
+            rated: number;
+            received: number;
+            reopened: number;
+            /** @description accepted by the desk */
+            responded: number;
+            /**
+             * Format: double
+             * @description 0–1; null when its base is 0
+             */
+            response_rate: number | null;
+            /**
+             * Format: double
+             * @description ratings of 4–5 among those rated; null when none was
+             */
+            satisfied_share: number | null;
         };
-        RequestRoute: {
-            category: string;
-            /** @description '' routes every street without a route of its own */
-            street: string;
-            /** @description ID */
-            department_id: string;
+        RequestFlowFigures: {
+            answered: number;
+            assigned: number;
+            extended: number;
+            /** Format: double */
+            extension_rate: number | null;
+            key: string;
+            late_signed: number;
+            name: string;
+            on_time: number;
+            /** Format: double */
+            on_time_rate: number | null;
+            rated: number;
+            received: number;
+            /** Format: double */
+            redo_rate: number | null;
+            redone: number;
+            /** Format: double */
+            return_rate: number | null;
+            returned: number;
+            satisfied: number;
+            /** Format: double */
+            satisfied_rate: number | null;
+            /** Format: double */
+            sign_rate: number | null;
+            signed_on_time: number;
+            supervisions: number;
+            urges: number;
+        };
+        RequestFlowSettings: {
+            callback_sample: number;
+            max_returns: number;
             /** Format: date-time */
             updated_at: string;
         };
-        RequestStats: {
+        RequestFlowStats: {
+            group_by: string;
             month: string;
+            rows: components["schemas"]["RequestFlowFigures"][];
+            total: components["schemas"]["RequestFlowFigures"];
+        };
+        RequestGuide: {
+            category: string;
+            guide: string;
+            name: string;
+            sign_hours: number;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        RequestPhotoInfo: {
+            check_status?: string;
+            content_type: string;
+            height: number;
+            /** Format: date-time */
+            links_expire_at?: string | null;
+            n: number;
+            thumb_url?: string;
+            url?: string;
+            width: number;
+        };
+        RequestPublicRequest: {
+            /** @description the department's answer */
+            answer: string;
+            /** Format: date-time */
+            answered_at: string | null;
+            /** @description the category's code */
+            category: string;
+            category_name: string;
+            /** Format: date-time */
+            created_at: string;
+            description: string;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @description answered or closed */
+            status: string;
+            street: string;
+        };
+        RequestReturn: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            decided_at: string | null;
+            /** @description ID (a decimal string) */
+            decided_by: string | null;
+            /** @description ID (a decimal string) */
+            department_id: string;
+            /** @description ID (a decimal string) */
+            id: string;
+            note: string;
+            reason: string;
+            /** @enum {string} */
+            reason_code: "not_our_duty" | "insufficient_info" | "duplicate" | "out_of_district" | "other";
+            /** @description ID (a decimal string) */
+            request_id: string;
+            /** @description ID (a decimal string) */
+            requested_by: string;
+            /** @enum {string} */
+            status: "pending" | "approved" | "refused";
+        };
+        RequestRoute: {
+            /** @description ID (a decimal string) */
+            assist_department_id: string | null;
+            category: string;
+            /** @description ID (a decimal string) */
+            department_id: string;
+            street: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        RequestStaffView: {
+            /** Format: date-time */
+            accepted_at: string | null;
+            address: string;
+            answer: string;
+            /** Format: date-time */
+            answered_at: string | null;
+            /** @description ID (a decimal string) */
+            assist_department_id: string | null;
+            assist_department_name: string;
+            /** Format: date-time */
+            callback_at: string | null;
+            /** @enum {string|null} */
+            callback_result: "satisfied" | "unsatisfied" | null;
+            can_rate: boolean;
+            can_reopen: boolean;
+            category: string;
+            category_name: string;
+            /** Format: date-time */
+            closed_at: string | null;
+            community: string;
+            complaint_uscc: string;
+            contact: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** @description ID (a decimal string) */
+            credit_record_id: string | null;
+            /** Format: date-time */
+            deadline_at: string;
+            /** @description ID (a decimal string) */
+            department_id: string | null;
+            department_name: string;
+            description: string;
+            due_soon: boolean;
+            /** Format: date-time */
+            escalated_at: string | null;
+            extended_days: number;
+            extensions: components["schemas"]["RequestExtension"][];
+            flagged: boolean;
+            guide: string;
+            history: components["schemas"]["RequestStep"][];
+            /** @description ID (a decimal string) */
+            id: string;
+            /** Format: double */
+            latitude: number | null;
+            /** Format: double */
+            longitude: number | null;
+            overdue: boolean;
+            photos: components["schemas"]["RequestPhotoInfo"][];
+            points_outcome: string;
+            points_rule: string;
+            public: boolean;
+            /** Format: date-time */
+            rated_at: string | null;
+            rating: number | null;
+            rating_comment: string;
+            redone: number;
+            reopened: number;
+            /** @description ID (a decimal string) */
+            resident_id: string;
+            returns: components["schemas"]["RequestReturn"][];
+            /** Format: date-time */
+            sign_deadline_at: string | null;
+            sign_late: boolean;
+            /** Format: date-time */
+            signed_at: string | null;
+            /** @enum {string} */
+            status: "dispatching" | "submitted" | "dispatched" | "transferred" | "returned" | "signed" | "accepted" | "in_progress" | "answered" | "callback" | "closed";
+            street: string;
+            supervisions: components["schemas"]["RequestUrge"][];
+            text_check: string;
+            urges: number;
+            verified: boolean;
+            /** Format: int64 */
+            version: number;
+        };
+        RequestStats: {
             /** @enum {string} */
             group_by: "department" | "category" | "street";
+            month: string;
             rows: components["schemas"]["RequestFigures"][];
             total: components["schemas"]["RequestFigures"];
+        };
+        RequestStep: {
+            /** @enum {string} */
+            action: "submitted" | "dispatched" | "signed" | "returned" | "return_refused" | "accepted" | "transferred" | "started" | "ext_asked" | "ext_approved" | "ext_refused" | "urged" | "supervised" | "sup_answered" | "answered" | "rated" | "called_back" | "redone" | "reopened" | "closed" | "escalated";
+            actor?: string;
+            /** Format: date-time */
+            created_at: string;
+            /** @description ID (a decimal string) */
+            from_department_id: string | null;
+            from_department_name: string;
+            reason: string;
+            /** @description ID (a decimal string) */
+            to_department_id: string | null;
+            to_department_name: string;
         };
         RequestUpload: {
             /** @description put it in the submit's photos */
@@ -4678,80 +6053,231 @@ export interface components {
              */
             expires_at: string;
         };
-        Resident: {
+        RequestUrge: {
+            answer: string;
+            /** Format: date-time */
+            answered_at: string | null;
+            /** @description ID (a decimal string) */
+            answered_by: string | null;
+            auto: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** @description ID (a decimal string) */
+            created_by: string;
+            /** @description ID (a decimal string) */
+            department_id: string;
+            department_name: string;
+            /** Format: date-time */
+            due_at: string | null;
+            /** @description ID (a decimal string) */
             id: string;
-            nickname: string;
+            instruction: string;
+            /** @enum {string} */
+            kind: "urge" | "supervise";
+            overdue: boolean;
+            /** @description ID (a decimal string) */
+            request_id: string;
+            street: string;
+        };
+        RequestView: {
+            /** Format: date-time */
+            accepted_at: string | null;
+            address: string;
+            answer: string;
+            /** Format: date-time */
+            answered_at: string | null;
+            can_rate: boolean;
+            can_reopen: boolean;
+            category: string;
+            category_name: string;
+            /** Format: date-time */
+            closed_at: string | null;
+            community: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            deadline_at: string;
+            /** @description ID (a decimal string) */
+            department_id: string | null;
+            department_name: string;
+            description: string;
+            history: components["schemas"]["RequestStep"][];
+            /** @description ID (a decimal string) */
+            id: string;
+            /** Format: double */
+            latitude: number | null;
+            /** Format: double */
+            longitude: number | null;
+            overdue: boolean;
+            photos: components["schemas"]["RequestPhotoInfo"][];
+            public: boolean;
+            /** Format: date-time */
+            rated_at: string | null;
+            rating: number | null;
+            rating_comment: string;
+            reopened: number;
+            /** @enum {string} */
+            status: "dispatching" | "submitted" | "dispatched" | "transferred" | "returned" | "signed" | "accepted" | "in_progress" | "answered" | "callback" | "closed";
+            street: string;
+            /** Format: int64 */
+            version: number;
+        };
+        Resident: {
             /** @description an https address the resident set, or a signed link to the avatar they uploaded (POST /me/avatar), which an <image> shows without a header and which works for 10–15 minutes: read the profile again for a new one; empty for none */
             avatar_url: string;
-            phone_masked: string;
-            street: string;
-            community: string;
             birth_year: number | null;
-            tags: string[];
-            leaderboard_opt_in: boolean;
+            community: string;
             consent_version: string;
             /** Format: date-time */
             consented_at: string | null;
             /** Format: date-time */
             created_at: string;
+            /** @description ID (a decimal string) */
+            id: string;
+            leaderboard_opt_in: boolean;
+            nickname: string;
+            phone_masked: string;
+            street: string;
+            tags: string[];
         };
-        /** @description The resident a phone number is bound to, as a look-up shows them: the phone masked, no more. */
+        ResidentAvatarExport: {
+            format?: string;
+            uploaded: boolean;
+            url?: string;
+            /** Format: date-time */
+            url_expires_at?: string | null;
+        };
+        ResidentConsent: {
+            /** Format: date-time */
+            consented_at: string;
+            version: string;
+        };
+        ResidentExport: {
+            avatar: components["schemas"]["ResidentAvatarExport"];
+            consents: components["schemas"]["ResidentConsent"][];
+            phone: string;
+            profile: components["schemas"]["Resident"];
+            sections: {
+                [key: string]: unknown;
+            };
+        };
+        ResidentLogin: {
+            /** @description true when this login created the resident */
+            created: boolean;
+            /** Format: date-time */
+            expires_at: string;
+            resident: components["schemas"]["Resident"];
+            /** @description the bearer token */
+            token: string;
+        };
         ResidentLookupResult: {
+            community: string;
             /** @description ID (a decimal string) */
             id: string;
             nickname: string;
             /** @example 138****5678 */
             phone_masked: string;
             street: string;
-            community: string;
         };
-        /** @description A resident on an activity's roster, masked. */
-        RosterEntry: {
-            /** @description the sign-up's ID */
-            id: string;
-            /** @description ID (a decimal string) */
-            resident_id: string;
-            nickname: string;
-            phone_masked: string;
-            /** @description where the resident lives; empty to members without residents.read */
-            street: string;
-            /** @description where the resident lives; empty to members without residents.read */
+        ResidentMasked: {
+            avatar_url: string;
             community: string;
-            /** @enum {string} */
-            status: "confirmed" | "waiting" | "cancelled";
-            /** @enum {string} */
-            attendance: "confirmed" | "waiting" | "cancelled" | "checked_in" | "checked_out" | "no_show";
-            walk_in: boolean;
-            /** Format: date-time */
-            signed_up_at: string;
+            /** @description ID (a decimal string) */
+            id: string;
+            nickname: string;
+            /** @description like 138****5678; empty if none bound */
+            phone_masked: string;
+            street: string;
+        };
+        ResidentMemberCode: {
+            /** @description show as a QR code (or for typing); names only the resident, to whoever holds the server's key; every code is different */
+            code: string;
             /**
              * Format: date-time
-             * @description moved up from the waiting list
+             * @description about a minute after issue; fetch a new code before then
              */
-            promoted_at: string | null;
-            /** Format: date-time */
-            checked_in_at: string | null;
-            /** @enum {string} */
-            checkin_method: "" | "venue_code" | "member_code" | "manual";
-            checkin_reason: string;
-            /** Format: date-time */
-            checked_out_at: string | null;
-            /** @enum {string} */
-            checkout_method: "" | "venue_code" | "member_code" | "manual";
-            checkout_reason: string;
-            hours: number;
-            /** @enum {string} */
-            points_status: "" | "pending" | "granted" | "refused";
-            points_awarded: number;
-            /** @description why no points were granted: attendance_too_short (present less than half the activity's hours), daily_cap, monthly_cap, rule_inactive, … */
-            points_detail: string;
+            expires_at: string;
         };
-        /** @description text messages of an urgent notice with SMS, to recipients without WeChat reach */
-        SMSStats: {
-            sent: number;
-            failed: number;
-            pending: number;
-            cancelled: number;
+        ResidentPatch: {
+            /** @description an https address (or empty for none); it replaces an uploaded avatar, whose file is deleted */
+            avatar_url?: string | null;
+            /**
+             * @description 1900 up to the current year
+             * @example 1985
+             */
+            birth_year?: number | null;
+            /**
+             * @description one of the street's communities (GET /regions); alone, it sets its street too
+             * @example 田面社区
+             */
+            community?: string | null;
+            /** @description opts into the points leaderboards */
+            leaderboard_opt_in?: boolean | null;
+            /** @example 小福 */
+            nickname?: string | null;
+            /**
+             * @description one of GET /regions's streets
+             * @example 华富街道
+             */
+            street?: string | null;
+            /** @description from GET /regions's self_tags; the list replaces the old one */
+            tags?: string[] | null;
+        };
+        ResidentRegions: {
+            self_tags: string[];
+            streets: components["schemas"]["ResidentStreet"][];
+        };
+        ResidentStreet: {
+            communities: string[];
+            name: string;
+        };
+        ReturnBodyInput: {
+            /**
+             * @description what the unit says
+             * @example 属施工噪音，应由住建局主办
+             */
+            reason: string;
+            /**
+             * @description not_our_duty 不属于本单位职责, insufficient_info 信息不全, duplicate 重复诉求, out_of_district 非本区管辖, other 其他
+             * @example not_our_duty
+             * @enum {string}
+             */
+            reason_code: "not_our_duty" | "insufficient_info" | "duplicate" | "out_of_district" | "other";
+            /**
+             * Format: int64
+             * @description the version the officer saw; a changed one is 409
+             * @example 1
+             */
+            version: number;
+        };
+        RouteBodyInput: {
+            /** @description the assisting unit (协办), if any */
+            assist_department_id?: string | null;
+            /** @example noise */
+            category: string;
+            /**
+             * @description the lead unit
+             * @example 1
+             */
+            department_id: string;
+            /** @description "" for every street without its own entry */
+            street?: string;
+        };
+        ScanInput: {
+            /**
+             * @description the code shown at the door (GET /admin/activities/{id}/venue-code)
+             * @example AbCdEf0123
+             */
+            code: string;
+        };
+        ScanReply: {
+            /**
+             * @description what the code recorded
+             * @enum {string}
+             */
+            action: "check_in" | "check_out";
+            /** @description my sign-up after it */
+            signup: components["schemas"]["ActivityMySignup"];
         };
         Setting: {
             /** @description the environment's value (IFUTIAN_QUIET_HOURS, IFUTIAN_NOTICE_DAILY_CAP, IFUTIAN_WECHAT_TEMPLATES), in effect when nothing is stored */
@@ -4779,167 +6305,292 @@ export interface components {
              */
             quiet_hours?: string | null;
             /** @description settings to return to the environment's value */
-            reset?: ("quiet_hours" | "daily_cap" | "wechat_templates")[];
+            reset?: ("quiet_hours" | "daily_cap" | "wechat_templates")[] | null;
             /** @description kind=template_id:keyword=source,… separated by ; (the syntax of IFUTIAN_WECHAT_TEMPLATES); empty: system messages reach the inbox only */
             wechat_templates?: string | null;
         };
         SettingsReply: {
             items: components["schemas"]["Setting"][];
         };
-        Staff: {
-            id: string;
-            username: string;
-            department_id: string | null;
-            roles: string[];
-            streets: string[];
-            disabled: boolean;
+        StaffAuditEntry: {
+            action: string;
+            actor: string;
+            /** @description ID (a decimal string) */
+            actor_id: string;
             /** Format: date-time */
             created_at: string;
-            /** Format: date-time */
-            updated_at: string;
-        };
-        StaffMe: {
-            staff: components["schemas"]["Staff"];
-            /** @description The member's department; null for a district-level account. */
-            department: components["schemas"]["Department"] | null;
-            /** @description The permissions the member holds, sorted. */
-            permissions: ("activities.checkin" | "activities.manage" | "activities.read" | "audit.read" | "benefits.manage" | "credit.write" | "departments.manage" | "enterprises.bindings.decide" | "enterprises.manage" | "enterprises.objections.decide" | "jobs.manage" | "jobs.read" | "members.resolve" | "notices.read" | "notices.review" | "notices.write" | "points.appeals.decide" | "points.award" | "points.deduct" | "points.rules.manage" | "requests.admin" | "requests.handle" | "requests.read" | "residents.read" | "rewards.manage" | "rewards.verify" | "settings.manage" | "staff.manage" | "surveys.read" | "surveys.write")[];
-        };
-        StaffPasswordReset: {
-            staff: components["schemas"]["Staff"];
-            /** @description The new password, shown this once. */
-            password: string;
-        };
-        Subscribe: {
-            template_id: string;
-            /** @description template keyword (e.g. thing1) → value, flat ({"thing1":"…"}) or in WeChat's own shape ({"thing1":{"value":"…"}}); stored and answered flat */
-            data: {
-                [key: string]: string | {
-                    value: string;
-                };
-            };
-            /** @description the mini-program page the message opens, built by the server: `pages/notices/detail?id=<notice id>` (never typed by staff) */
-            page: string;
-        };
-        SubscribeInput: {
-            /** @description one of the account's subscribe templates (`GET /admin/wechat/templates`); a blank or unknown one is 400 naming `subscribe.template_id`, so a channel that cannot be sent is never saved */
-            template_id: string;
-            /** @description template keyword → value, in WeChat's own shape {"thing1":{"value":"…"}} or flat {"thing1":"…"} */
-            data: {
-                [key: string]: string | {
-                    value: string;
-                };
-            };
-            /** @description ignored (kept for older clients): the server builds the page, `pages/notices/detail?id=<notice id>` */
-            page?: string;
-        };
-        SubscriptionQuota: {
-            template_id: string;
-            /** @description sends left for this template (long-term: 1 while consent lasts) */
-            quota: number;
-            /** @description a long-term template (长期订阅): consent is kept, not spent; quota is 1 while it lasts, 0 once turned off */
-            long_term: boolean;
-        };
-        /** @description A survey as staff see it (with answers). */
-        Survey: {
+            detail: string;
             /** @description ID (a decimal string) */
             id: string;
-            /** @description ID (a decimal string); null for a district-wide survey */
-            department_id: string | null;
-            /** @description ID (a decimal string) */
-            created_by: string;
-            /** @enum {string} */
-            kind: "quiz" | "questionnaire" | "declaration";
-            title: string;
-            description: string;
-            audience: components["schemas"]["Audience"];
+            ip: string;
+            request_id: string;
+            target_id: string;
+            target_kind: string;
+        };
+        StaffDepartment: {
             /** Format: date-time */
-            opens_at: string;
+            created_at: string;
+            /** @description ID (a decimal string) */
+            id: string;
+            name: string;
+        };
+        StaffLoginReply: {
+            /** @description with `cookie: true` only: the value of `X-CSRF-Token` for unsafe requests of this session */
+            csrf_token?: string;
+            /** Format: date-time */
+            expires_at: string;
+            staff: components["schemas"]["StaffMember"];
+            /** @description the bearer token; absent with `cookie: true` */
+            token?: string;
+        };
+        StaffLoginRequestInput: {
+            /** @description start a cookie session (the console) instead of returning a token */
+            cookie?: boolean;
+            /** @example change-me-please */
+            password: string;
+            /** @example admin */
+            username: string;
+        };
+        StaffMe: {
+            /** @description The member's department; null for a district-level account. */
+            department: components["schemas"]["StaffDepartment"] | null;
+            /** @description The permissions the member holds, sorted. */
+            permissions: ("activities.checkin" | "activities.manage" | "activities.read" | "audit.read" | "benefits.manage" | "credit.write" | "departments.manage" | "enterprises.bindings.decide" | "enterprises.manage" | "enterprises.objections.decide" | "jobs.manage" | "jobs.read" | "members.resolve" | "notices.read" | "notices.review" | "notices.write" | "points.appeals.decide" | "points.award" | "points.deduct" | "points.rules.manage" | "requests.admin" | "requests.dispatch" | "requests.duties" | "requests.handle" | "requests.read" | "requests.supervise" | "residents.read" | "rewards.manage" | "rewards.verify" | "settings.manage" | "staff.manage" | "surveys.read" | "surveys.write")[];
+            staff: components["schemas"]["StaffMember"];
+        };
+        StaffMember: {
+            /** Format: date-time */
+            created_at: string;
+            /** @description ID (a decimal string) */
+            department_id: string | null;
+            disabled: boolean;
+            /** @description ID (a decimal string) */
+            id: string;
+            roles: ("superadmin" | "dept_admin" | "editor" | "reviewer" | "points_officer" | "credit_officer" | "verifier" | "auditor" | "request_officer" | "dispatcher")[];
+            streets: string[];
+            /** Format: date-time */
+            updated_at: string;
+            username: string;
+        };
+        StaffNewMemberInput: {
+            /**
+             * @description the member's department; none only for a superadmin or a district auditor
+             * @example 1
+             */
+            department_id?: string | null;
+            /**
+             * @description 10–72 characters
+             * @example a-long-passphrase
+             */
+            password: string;
+            /** @description at least one */
+            roles: ("superadmin" | "dept_admin" | "editor" | "reviewer" | "points_officer" | "credit_officer" | "verifier" | "auditor" | "request_officer" | "dispatcher")[];
+            /** @description the streets the member is limited to; none or [] for every street */
+            streets?: string[] | null;
+            /**
+             * @description 3–32 lower-case letters, digits or _ . -
+             * @example huafu_editor
+             */
+            username: string;
+        };
+        StaffPasswordReset: {
+            /** @description The new password, shown this once. */
+            password: string;
+            staff: components["schemas"]["StaffMember"];
+        };
+        StaffPatch: {
+            /** @description the member's roles, at least one; omitted or null: unchanged */
+            roles?: ("superadmin" | "dept_admin" | "editor" | "reviewer" | "points_officer" | "credit_officer" | "verifier" | "auditor" | "request_officer" | "dispatcher")[] | null;
+            /** @description the streets the member is limited to, [] for every street; omitted or null: unchanged */
+            streets?: string[] | null;
+        };
+        StockChangeInput: {
+            /**
+             * @description what to add (negative: take away); not 0
+             * @example 10
+             */
+            delta: number;
+        };
+        SubmitRequestBodyInput: {
+            address?: string;
+            /**
+             * @description a code from GET /requests/categories
+             * @example noise
+             */
+            category: string;
+            /**
+             * @description makes the submit idempotent: the same key returns the first request (200); with other content 409
+             * @example k-20261207-1
+             */
+            client_key: string;
+            /** @description a community of that street */
+            community?: string;
+            /** @description a number to call back on; staff see it in the request's detail (audited) */
+            contact?: string;
+            /** @example 楼下餐馆排风扇夜间噪音很大 */
+            description: string;
+            /** Format: double */
+            latitude?: number | null;
+            /** Format: double */
+            longitude?: number | null;
+            /** @description upload tokens, in order: at most 6 (400 naming photos) */
+            photos?: string[] | null;
+            /** @description may be shown publicly, anonymised, once its text passed WeChat's content check */
+            public?: boolean;
+            /**
+             * @description a street from GET /regions
+             * @example 华富街道
+             */
+            street: string;
+        };
+        SubscriptionResultsInput: {
+            /** @description wx.requestSubscribeMessage's result object as it comes: template_id → accept, acceptWithAudio, acceptWithAlert, reject, ban or filter, 1–20 templates, plus its errMsg (ignored) */
+            results: {
+                [key: string]: string;
+            };
+        };
+        SuperviseBodyInput: {
+            /**
+             * Format: date-time
+             * @description the letter's own deadline (RFC 3339); in the future
+             * @example 2030-01-01T18:00:00+08:00
+             */
+            due_at: string;
+            /** @example 请于 3 个工作日内书面报告整改情况 */
+            instruction: string;
+        };
+        SupervisionAnswerBodyInput: {
+            /** @example 已约谈商铺，限期三日整改 */
+            answer: string;
+        };
+        Survey: {
+            attempts_per_day: number;
+            audience: components["schemas"]["NoticeAudience"];
             /** Format: date-time */
             closes_at: string | null;
-            time_limit_s: number;
-            attempts_per_day: number;
+            /** Format: date-time */
+            created_at: string;
+            /** @description ID (a decimal string) */
+            created_by: string;
+            /** @description null for a district-wide survey */
+            department_id: string | null;
+            description: string;
+            draw?: components["schemas"]["SurveyDraw"] | null;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @enum {string} */
+            kind: "quiz" | "questionnaire" | "declaration";
+            /** Format: date-time */
+            opens_at: string;
             pass_score: number;
             points_rule: string;
+            /** Format: date-time */
+            published_at: string | null;
+            /** @description Fixed questions in order (staff views with questions: create, get, patch, publish, close). */
+            questions?: components["schemas"]["SurveyItem"][];
             recurrence: string;
+            /** @description Days the answers are kept before they are erased down to anonymous counts. */
+            retention_days: number;
             /**
-             * @description closed: published, and closes_at has passed (residents no longer answer it).
+             * @description closed: published, and closes_at has passed (residents no longer answer it)
              * @enum {string}
              */
             status: "draft" | "published" | "closed";
-            /** Format: date-time */
-            published_at: string | null;
-            /** Format: date-time */
-            created_at: string;
+            time_limit_s: number;
+            title: string;
             /** Format: date-time */
             updated_at: string;
-            draw?: {
-                /** @description Draw questions carrying any of these tags (any question when empty). */
-                tags: string[];
-                count: number;
-            };
-            /** @description Fixed questions in order (staff views with questions: create, get, patch, publish, close). */
-            questions?: (components["schemas"]["SurveyQuestion"] & {
-                /** @description Whether residents must answer it. */
-                required: boolean;
-            })[];
-            /** @description Days the answers are kept before they are erased down to anonymous counts. */
-            retention_days?: number;
-        };
-        SurveyAnswers: {
-            /** @description Question ID → the chosen option strings as shown (any order); a text or number question takes one string. */
-            answers: {
-                [key: string]: string[];
-            };
-        };
-        SurveyAttempt: {
-            /** @description ID (a decimal string) */
-            attempt_id: string;
-            questions: components["schemas"]["SurveyPublicQuestion"][];
-            /** Format: date-time */
-            started_at: string;
-            /** Format: date-time */
-            deadline: string;
         };
         SurveyAttemptView: {
-            /** @description ID (a decimal string) */
-            attempt_id: string;
-            /** @description ID (a decimal string) */
-            survey_id: string;
-            /** @enum {string} */
-            status: "open" | "submitted" | "expired";
-            questions: components["schemas"]["SurveyPublicQuestion"][];
-            /** Format: date-time */
-            started_at: string;
-            /** Format: date-time */
-            deadline: string;
-            /** @description The submit's result; null until submitted. */
-            result: components["schemas"]["SurveyResult"] | null;
             /** @description The answers were erased past the survey's retention: the score stays, corrections is empty. */
             answers_erased: boolean;
+            /** @description ID (a decimal string) */
+            attempt_id: string;
+            /** Format: date-time */
+            deadline: string;
+            questions: components["schemas"]["SurveyPublicQuestion"][];
+            /** @description The submit's result; null until submitted. */
+            result: components["schemas"]["SurveyResult"] | null;
+            /** Format: date-time */
+            started_at: string;
+            /** @enum {string} */
+            status: "open" | "submitted" | "expired";
+            /** @description ID (a decimal string) */
+            survey_id: string;
         };
-        /** @description A question of the bank as the bank lists it. */
-        SurveyBankQuestion: components["schemas"]["SurveyQuestion"] & {
+        SurveyBankQuestion: {
+            answer: string[];
+            article: string;
+            /** Format: date-time */
+            created_at: string;
+            /** @description null for the starter bank, shared by every department */
+            department_id: string | null;
+            explanation: string;
+            /** @description ID (a decimal string) */
+            id: string;
             /** @description Answered, or used by a published survey (fixed or in a published quiz's draw pool): it cannot be edited any more (409), only retired. */
             in_use: boolean;
+            options: string[];
+            /**
+             * Format: date-time
+             * @description When the question was retired: offered for no new survey; surveys that have it keep it.
+             */
+            retired_at: string | null;
+            stem: string;
+            tags: string[];
+            /** @enum {string} */
+            type: "single" | "multi" | "judge" | "text" | "number" | "rating";
+            /** Format: date-time */
+            updated_at: string;
         };
         SurveyCorrection: {
+            answer: string[];
+            article: string;
+            correct: boolean;
+            /** Format: double */
+            credit: number;
+            explanation: string;
             /** @description ID (a decimal string) */
             question_id: string;
             stem: string;
             your_answer: string[];
+        };
+        SurveyDraw: {
+            count: number;
+            /** @description Draw questions carrying any of these tags (any question when empty). */
+            tags: string[];
+        };
+        SurveyItem: {
             answer: string[];
-            correct: boolean;
-            credit: number;
-            explanation: string;
             article: string;
+            /** Format: date-time */
+            created_at: string;
+            /** @description null for the starter bank, shared by every department */
+            department_id: string | null;
+            explanation: string;
+            /** @description ID (a decimal string) */
+            id: string;
+            options: string[];
+            /** @description Whether residents must answer it. */
+            required: boolean;
+            /**
+             * Format: date-time
+             * @description When the question was retired: offered for no new survey; surveys that have it keep it.
+             */
+            retired_at: string | null;
+            stem: string;
+            tags: string[];
+            /** @enum {string} */
+            type: "single" | "multi" | "judge" | "text" | "number" | "rating";
+            /** Format: date-time */
+            updated_at: string;
         };
         SurveyMissingResident: {
+            community: string;
+            nickname: string;
             /** @description ID (a decimal string) */
             resident_id: string;
-            nickname: string;
             street: string;
-            community: string;
         };
         SurveyNew: {
             /** @enum {string} */
@@ -5008,6 +6659,23 @@ export interface components {
             /** @description The legal article the question rests on, e.g. 民法典第十七条 */
             article?: string;
             tags?: string[];
+        };
+        SurveyNewQuestionInput: {
+            /** @description The correct option strings. Required for single (exactly one), multi (one or more) and judge (one) in the bank; questionnaire questions may leave it out. */
+            answer?: string[] | null;
+            /** @description The legal article the question rests on, e.g. 民法典第十七条 */
+            article?: string;
+            explanation?: string;
+            /** @description Option strings, 2–10 for single/multi; a judge question has ["对","错"] (filled in when left out); rating defaults to ["1"…"5"]; text and number have none. */
+            options?: string[] | null;
+            /** @example 未成年人的法定代理人是谁？ */
+            stem: string;
+            tags?: string[] | null;
+            /**
+             * @example single
+             * @enum {string}
+             */
+            type: "single" | "multi" | "judge" | "text" | "number" | "rating";
         };
         /** @description Changes to a survey: every field given replaces the survey's. A draft takes any field (checked as on create; questions it already has may stay though retired since; changing kind drops settings the new kind does not take). A published survey takes only closes_at: another field is 409 naming it. */
         SurveyPatch: {
@@ -5088,223 +6756,282 @@ export interface components {
             /** @description Questionnaire or declaration only; a quiz draws questions per attempt. */
             questions?: components["schemas"]["SurveyPublicQuestion"][];
         };
-        /** @description A question as residents see it: never its answer or explanation. */
         SurveyPublicQuestion: {
             /** @description ID (a decimal string) */
             id: string;
-            /** @enum {string} */
-            type: "single" | "multi" | "judge" | "text" | "number" | "rating";
-            stem: string;
             /** @description In the order to show (shuffled per quiz attempt). */
             options: string[];
             required: boolean;
-        };
-        SurveyQuestion: {
-            /** @description ID (a decimal string) */
-            id: string;
-            /** @description ID (a decimal string); null for the starter bank, shared by every department */
-            department_id: string | null;
+            stem: string;
             /** @enum {string} */
             type: "single" | "multi" | "judge" | "text" | "number" | "rating";
-            stem: string;
-            options: string[];
+        };
+        SurveyPublicSurvey: {
+            attempts_left_today?: number | null;
+            attempts_per_day?: number;
+            /** Format: date-time */
+            closes_at: string | null;
+            description: string;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @enum {string} */
+            kind: "quiz" | "questionnaire" | "declaration";
+            /** Format: date-time */
+            opens_at: string;
+            pass_score?: number;
+            question_count: number;
+            /** @description Questionnaire or declaration only; a quiz draws questions per attempt. */
+            questions?: components["schemas"]["SurveyPublicQuestion"][];
+            recurrence: string;
+            /** @description Answered at all (for a one-off questionnaire). */
+            responded: boolean;
+            /** @description A quiz attempt submitted or a response given today (district day). */
+            taken_part_today: boolean;
+            time_limit_s?: number;
+            title: string;
+        };
+        SurveyQuestion: {
             answer: string[];
-            explanation: string;
             article: string;
-            tags: string[];
             /** Format: date-time */
             created_at: string;
-            /** Format: date-time */
-            updated_at: string;
+            /** @description null for the starter bank, shared by every department */
+            department_id: string | null;
+            explanation: string;
+            /** @description ID (a decimal string) */
+            id: string;
+            options: string[];
             /**
              * Format: date-time
              * @description When the question was retired: offered for no new survey; surveys that have it keep it.
              */
             retired_at: string | null;
+            stem: string;
+            tags: string[];
+            /** @enum {string} */
+            type: "single" | "multi" | "judge" | "text" | "number" | "rating";
+            /** Format: date-time */
+            updated_at: string;
         };
         /** @description the questions a bulk import (JSON array or CSV) created, in order */
         SurveyQuestionBatch: {
             items: components["schemas"]["SurveyQuestion"][];
             created: number;
         };
-        SurveyReceipt: {
+        SurveyQuestionStats: {
+            /**
+             * Format: int64
+             * @description Responses (quiz: attempts) that answered the question.
+             */
+            answered: number;
+            /**
+             * Format: double
+             * @description Quiz: share of attempts with full credit.
+             */
+            correct_rate?: number | null;
+            /** @description Choice and rating questions: option → count. Number questions: number → count, or, past 10 distinct numbers, range “from–to” → count. Text questions have none. */
+            distribution?: {
+                [key: string]: number;
+            };
+            /** @description Text questions: the latest 10 answers, newest first (answers erased by retention are gone). */
+            latest?: components["schemas"]["SurveyTextAnswer"][];
+            /**
+             * Format: double
+             * @description Number questions: the largest answer.
+             */
+            max?: number | null;
+            /**
+             * Format: double
+             * @description Number questions: the mean, to two decimals.
+             */
+            mean?: number | null;
+            /**
+             * Format: double
+             * @description Number questions: the smallest answer.
+             */
+            min?: number | null;
             /** @description ID (a decimal string) */
-            response_id: string;
+            question_id: string;
+            stem: string;
+            /** @enum {string} */
+            type: "single" | "multi" | "judge" | "text" | "number" | "rating";
+        };
+        SurveyReceipt: {
             /** @description The district day (YYYY-MM-DD) of a daily survey. */
             day?: string;
-            /** Format: date-time */
-            submitted_at: string;
+            /** Format: int64 */
             points_awarded: number;
             /**
-             * @description Where the points stand: "" none to grant (no points rule, or not passed); pending: 积分发放中, the grant is queued and lands later (the points module was unavailable); granted (points_awarded); refused (a cap, or a rule the survey may not use).
+             * @description Where the points stand: empty: none to grant (no points rule); pending: 积分发放中, the grant is queued and lands later; granted (points_awarded); refused (a cap, or a rule the survey may not use).
              * @enum {string}
              */
             points_status: "" | "pending" | "granted" | "refused";
+            /** @description ID (a decimal string) */
+            response_id: string;
+            /** Format: date-time */
+            submitted_at: string;
         };
         SurveyResult: {
             /** @description ID (a decimal string) */
             attempt_id: string;
-            /** @description 0–100: the percentage of credit earned over the drawn questions. Single/judge: 1 or 0. Multi: 1 for exactly the right set, else (right chosen − wrong chosen)/right, floored at 0. Unanswered: 0. */
-            score: number;
+            corrections: components["schemas"]["SurveyCorrection"][];
             passed: boolean;
+            /** Format: int64 */
             points_awarded: number;
             /**
-             * @description Where the points stand: "" none to grant (no points rule, or not passed); pending: 积分发放中, the grant is queued and lands later (the points module was unavailable); granted (points_awarded); refused (a cap, or a rule the survey may not use).
+             * @description Where the points stand: empty: none to grant (no points rule, or not passed); pending: 积分发放中, the grant is queued and lands later (the points module was unavailable); granted (points_awarded); refused (a cap, or a rule the survey may not use).
              * @enum {string}
              */
             points_status: "" | "pending" | "granted" | "refused";
-            corrections: components["schemas"]["SurveyCorrection"][];
+            /** @description 0–100: the percentage of credit earned over the drawn questions. Single/judge: 1 or 0. Multi: 1 for exactly the right set, else (right chosen − wrong chosen)/right, floored at 0. Unanswered: 0. */
+            score: number;
             /** Format: date-time */
             submitted_at: string;
         };
+        SurveyScoreBucket: {
+            /** Format: int64 */
+            count: number;
+            from: number;
+            to: number;
+        };
+        SurveyStartedAttempt: {
+            /** @description ID (a decimal string) */
+            attempt_id: string;
+            /** Format: date-time */
+            deadline: string;
+            questions: components["schemas"]["SurveyPublicQuestion"][];
+            /** Format: date-time */
+            started_at: string;
+        };
         SurveyStats: {
+            /** Format: double */
+            average_score?: number;
+            /** @description Per street within the caller's streets: every street the audience reaches or that answered, by name. */
+            by_street: components["schemas"]["SurveyStreetStats"][];
+            day?: string;
+            /**
+             * Format: int64
+             * @description Quiz attempts submitted in under 2 s per question: implausibly fast.
+             */
+            fast_attempts: number;
+            /** @enum {string} */
+            kind: "quiz" | "questionnaire" | "declaration";
+            /**
+             * Format: int64
+             * @description Distinct residents who submitted.
+             */
+            participants: number;
+            /**
+             * Format: double
+             * @description passed / participants (quiz).
+             */
+            pass_rate: number;
+            /**
+             * Format: int64
+             * @description Quiz: residents with at least one passing attempt.
+             */
+            passed?: number;
+            questions: components["schemas"]["SurveyQuestionStats"][];
+            /** @description Quiz: submitted attempts in ten score ranges 0–10, 10–20, …, 90–100 (from included, to excluded except 100). Empty for questionnaires and declarations. */
+            score_distribution: components["schemas"]["SurveyScoreBucket"][];
+            /** Format: int64 */
+            submissions: number;
             /** @description ID (a decimal string) */
             survey_id: string;
-            kind: string;
-            day?: string;
-            /** @description Distinct residents who submitted. */
+        };
+        SurveyStreetStats: {
+            /**
+             * Format: int64
+             * @description Residents of the street the survey targets now (within the caller's streets).
+             */
+            audience: number;
+            /** Format: int64 */
             participants: number;
-            submissions: number;
-            /** @description Quiz: residents with at least one passing attempt. */
-            passed?: number;
-            /** @description passed / participants (quiz). */
+            /** Format: double */
             pass_rate: number;
-            average_score?: number;
-            /** @description Quiz attempts submitted in under 2 s per question: implausibly fast. */
-            fast_attempts: number;
-            questions: {
-                /** @description ID (a decimal string) */
-                question_id: string;
-                type: string;
-                stem: string;
-                /** @description Responses (quiz: attempts) that answered the question. */
-                answered: number;
-                /** @description Quiz: share of attempts with full credit. */
-                correct_rate?: number;
-                /** @description Choice and rating questions: option → count. Number questions: number → count, or, past 10 distinct numbers, range "from–to" → count. Text questions have none. */
-                distribution?: {
-                    [key: string]: number;
-                };
-                /** @description Number questions: the smallest answer. */
-                min?: number;
-                /** @description Number questions: the largest answer. */
-                max?: number;
-                /** @description Number questions: the mean, to two decimals. */
-                mean?: number;
-                /** @description Text questions: the latest 10 answers, newest first (answers erased by retention are gone). */
-                latest?: {
-                    /** @description ID (a decimal string) */
-                    response_id?: string;
-                    answer?: string;
-                    /** Format: date-time */
-                    submitted_at?: string;
-                }[];
-            }[];
-            /** @description Per street within the caller's streets: every street the audience reaches or that answered, by name. */
-            by_street: {
-                street: string;
-                participants: number;
-                submissions: number;
-                passed?: number;
-                pass_rate: number;
-                /** @description Residents of the street the survey targets now (within the caller's streets). */
-                audience: number;
-                /** @description participants / audience (0 when there is no audience). */
-                response_rate: number;
-            }[];
-            /** @description Quiz: submitted attempts in ten score ranges 0–10, 10–20, …, 90–100 (from included, to excluded except 100). Empty for questionnaires and declarations. */
-            score_distribution: {
-                from: number;
-                to: number;
-                count: number;
-            }[];
-        };
-        VenueCode: {
-            /** @description show as a QR code; residents scan it with POST /activities/scan */
-            code: string;
-            /** @enum {string} */
-            action: "check_in" | "check_out";
+            /** Format: int64 */
+            passed: number;
             /**
-             * Format: date-time
-             * @description accepted until then (30–60 s)
+             * Format: double
+             * @description participants / audience (0 when there is no audience).
              */
-            expires_at: string;
+            response_rate: number;
+            street: string;
+            /** Format: int64 */
+            submissions: number;
+        };
+        SurveyTextAnswer: {
+            answer: string;
+            /** @description ID (a decimal string) */
+            response_id: string;
+            /** Format: date-time */
+            submitted_at: string;
+        };
+        TemplateList: {
+            items: components["schemas"]["WeChatTemplate"][];
+        };
+        TransferBodyInput: {
             /**
-             * Format: date-time
-             * @description show the next code from then (every 30 s)
+             * @description the unit it goes to
+             * @example 1
              */
-            refresh_at: string;
+            department_id: string;
+            /** @example 属占道经营执法职责 */
+            reason: string;
+            /**
+             * Format: int64
+             * @description the version the officer saw; a changed one is 409
+             * @example 1
+             */
+            version: number;
         };
-        /** @description My volunteer hours: totals by year (of the activity's start) and by kind, and every entry, newest first. */
-        VolunteerRecord: {
-            total_hours: number;
-            by_year: {
-                year: number;
-                hours: number;
-            }[];
-            by_kind: {
-                /**
-                 * @description volunteer 志愿服务, legal_education 普法宣传, public_benefit 惠民活动, other 其他
-                 * @enum {string}
-                 */
-                kind: "volunteer" | "legal_education" | "public_benefit" | "other";
-                name: string;
-                hours: number;
-            }[];
-            entries: {
-                /** @description ID (a decimal string) */
-                id: string;
-                /** @enum {string} */
-                kind: "credit" | "adjustment";
-                hours: number;
-                reason: string;
-                /** Format: date-time */
-                created_at: string;
-                /** @description ID (a decimal string) */
-                activity_id: string;
-                activity_title: string;
-                /**
-                 * @description volunteer 志愿服务, legal_education 普法宣传, public_benefit 惠民活动, other 其他
-                 * @enum {string}
-                 */
-                activity_kind: "volunteer" | "legal_education" | "public_benefit" | "other";
-                /** Format: date-time */
-                activity_starts_at: string;
-            }[];
+        UnreadReply: {
+            /** Format: int64 */
+            count: number;
         };
-        WeChatStats: {
-            sent: number;
-            failed: number;
-            /** @description WeChat answered 43101: the consent was gone */
-            no_quota: number;
-            /** @description queued (urgent, or routine outside quiet hours) or in flight */
-            pending: number;
-            /** @description not sent because the notice was withdrawn or the resident deleted */
-            cancelled: number;
-            /** @description routine sends waiting for quiet hours to end */
-            held: number;
-            /** @description routine sends over the resident's daily cap: inbox only, consent given back */
-            capped: number;
+        UrgeBodyInput: {
+            /** @description what the centre tells the unit */
+            note?: string;
+        };
+        VersionBodyInput: {
+            /**
+             * Format: int64
+             * @description the version the officer saw; a changed one is 409
+             * @example 1
+             */
+            version: number;
+        };
+        VoucherCheckInput: {
+            /**
+             * @description as the resident shows it (case and surrounding spaces do not matter)
+             * @example K7Q2M9XD
+             */
+            voucher_code: string;
+        };
+        WeChatKeyword: {
+            /** @example 活动名称 */
+            label: string;
+            /** @example thing1 */
+            name: string;
         };
         WeChatTemplate: {
-            /** @description WeChat's priTmplId: what `subscribe.template_id` names and `wx.requestSubscribeMessage` asks consent for */
+            /** @description WeChat's content, e.g. 活动名称:{{thing1.DATA}}\n活动时间:{{time2.DATA}}\n */
+            content: string;
+            /** @description the template's fields in order: name is the key of subscribe.data (its type, thing, time, phrase …, bounds the value), label what WeChat shows beside it */
+            keywords: components["schemas"]["WeChatKeyword"][];
+            /** @description WeChat's priTmplId: what subscribe.template_id names and wx.requestSubscribeMessage asks consent for */
             template_id: string;
             /** @description the template's title, e.g. 活动报名结果通知 */
             title: string;
-            /**
-             * @description one_time: each consent allows one message (WeChat type 2); long_term: 长期订阅 (type 3)
-             * @enum {string}
-             */
+            /** @enum {string} */
             type: "one_time" | "long_term";
-            /** @description WeChat's content, e.g. `活动名称:{{thing1.DATA}}\n活动时间:{{time2.DATA}}\n` */
-            content: string;
-            /** @description the template's fields in order: `name` is the key of `subscribe.data` (its type, thing, time, phrase …, bounds the value), `label` what WeChat shows beside it */
-            keywords: {
-                /** @example thing1 */
-                name: string;
-                /** @example 活动名称 */
-                label: string;
-            }[];
+        };
+        WechatLoginRequestInput: {
+            /**
+             * @description the code of wx.login
+             * @example mock:alice
+             */
+            code: string;
         };
     };
     responses: {
@@ -5411,13 +7138,14 @@ export interface operations {
     listActivities: {
         parameters: {
             query?: {
-                /** @description words the title or place contains (all of them) */
-                q?: string;
-                /** @description the activity's kind */
-                kind?: "volunteer" | "legal_education" | "public_benefit" | "other";
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
+                /** @description words the title or place contains (all of them, separated by spaces; % and _ are plain characters) */
+                q?: string;
+                /** @description the activity's kind; empty for every kind */
+                kind?: "volunteer" | "legal_education" | "public_benefit" | "other";
             };
             header?: never;
             path?: never;
@@ -5432,8 +7160,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["PublicActivity"][];
-                        /** @description empty on the last page */
+                        items: components["schemas"]["ActivityPublicActivity"][];
                         next_page_token: string;
                     };
                 };
@@ -5454,9 +7181,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    code: string;
-                };
+                "application/json": components["schemas"]["ScanInput"];
             };
         };
         responses: {
@@ -5466,7 +7191,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ActivityScan"];
+                    "application/json": components["schemas"]["ScanReply"];
                 };
             };
             /** @description Recorded */
@@ -5475,7 +7200,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ActivityScan"];
+                    "application/json": components["schemas"]["ScanReply"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -5506,7 +7231,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PublicActivity"];
+                    "application/json": components["schemas"]["ActivityPublicActivity"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -5589,10 +7314,12 @@ export interface operations {
     listAdminActivities: {
         parameters: {
             query?: {
-                status?: "draft" | "published" | "cancelled";
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
+                /** @description only activities of this status; empty for all */
+                status?: "draft" | "published" | "cancelled";
             };
             header?: never;
             path?: never;
@@ -5607,8 +7334,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["Activity"][];
-                        /** @description empty on the last page */
+                        items: components["schemas"]["ActivityStaffView"][];
                         next_page_token: string;
                     };
                 };
@@ -5639,7 +7365,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Activity"];
+                    "application/json": components["schemas"]["ActivityStaffView"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -5667,7 +7393,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Activity"];
+                    "application/json": components["schemas"]["ActivityStaffView"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -5699,7 +7425,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Activity"];
+                    "application/json": components["schemas"]["ActivityStaffView"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -5723,9 +7449,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    reason?: string;
-                };
+                "application/json": components["schemas"]["CancelActivityInput"];
             };
         };
         responses: {
@@ -5735,7 +7459,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Activity"];
+                    "application/json": components["schemas"]["ActivityStaffView"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -5769,7 +7493,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RosterEntry"];
+                    "application/json": components["schemas"]["ActivityRosterEntry"];
                 };
             };
             /** @description Checked in */
@@ -5778,7 +7502,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RosterEntry"];
+                    "application/json": components["schemas"]["ActivityRosterEntry"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -5813,7 +7537,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RosterEntry"];
+                    "application/json": components["schemas"]["ActivityRosterEntry"];
                 };
             };
             /** @description Checked out */
@@ -5822,7 +7546,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RosterEntry"];
+                    "application/json": components["schemas"]["ActivityRosterEntry"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -5850,22 +7574,17 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    resident_id: string;
-                    /** @description non-zero, at most 24 either way */
-                    hours: number;
-                    reason: string;
-                };
+                "application/json": components["schemas"]["HoursAdjustmentInput"];
             };
         };
         responses: {
-            /** @description Repeat */
+            /** @description Repeat: the first result, nothing changed */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HoursEntry"];
+                    "application/json": components["schemas"]["ActivityHoursEntry"];
                 };
             };
             /** @description Created */
@@ -5874,7 +7593,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HoursEntry"];
+                    "application/json": components["schemas"]["ActivityHoursEntry"];
                 };
             };
             /** @description Beyond the activity's length: pending a second member's approval */
@@ -5883,7 +7602,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HoursApproval"];
+                    "application/json": components["schemas"]["ActivityHoursApproval"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -5898,11 +7617,12 @@ export interface operations {
     listHoursApprovals: {
         parameters: {
             query?: {
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
                 /** @description default pending */
                 status?: "pending" | "approved" | "rejected";
-                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
             };
             header?: never;
             path: {
@@ -5919,8 +7639,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["HoursApproval"][];
-                        /** @description empty on the last page */
+                        items: components["schemas"]["ActivityHoursApproval"][];
                         next_page_token: string;
                     };
                 };
@@ -5939,7 +7658,6 @@ export interface operations {
             header?: never;
             path: {
                 id: components["parameters"]["ID"];
-                /** @description the approval's ID */
                 aid: string;
             };
             cookie?: never;
@@ -5952,7 +7670,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HoursApproval"];
+                    "application/json": components["schemas"]["ActivityHoursApproval"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -5970,7 +7688,6 @@ export interface operations {
             header?: never;
             path: {
                 id: components["parameters"]["ID"];
-                /** @description the approval's ID */
                 aid: string;
             };
             cookie?: never;
@@ -5983,7 +7700,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HoursApproval"];
+                    "application/json": components["schemas"]["ActivityHoursApproval"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6004,6 +7721,7 @@ export interface operations {
             };
             cookie?: never;
         };
+        /** @description the picture, in the field file */
         requestBody: {
             content: {
                 "multipart/form-data": {
@@ -6019,7 +7737,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Activity"];
+                    "application/json": components["schemas"]["ActivityStaffView"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6049,7 +7767,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Activity"];
+                    "application/json": components["schemas"]["ActivityStaffView"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6064,10 +7782,12 @@ export interface operations {
     activityRoster: {
         parameters: {
             query?: {
-                attendance?: "confirmed" | "waiting" | "cancelled" | "checked_in" | "checked_out" | "no_show";
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
+                /** @description only sign-ups in this state; empty for all */
+                attendance?: "confirmed" | "waiting" | "cancelled" | "checked_in" | "checked_out" | "no_show";
             };
             header?: never;
             path: {
@@ -6084,8 +7804,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["RosterEntry"][];
-                        /** @description empty on the last page */
+                        items: components["schemas"]["ActivityRosterEntry"][];
                         next_page_token: string;
                     };
                 };
@@ -6129,6 +7848,7 @@ export interface operations {
     getVenueCode: {
         parameters: {
             query?: {
+                /** @description the action the code records (default check_in) */
                 action?: "check_in" | "check_out";
             };
             header?: never;
@@ -6145,7 +7865,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["VenueCode"];
+                    "application/json": components["schemas"]["ActivityVenueCode"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6160,7 +7880,9 @@ export interface operations {
     activityStats: {
         parameters: {
             query?: {
+                /** @description the first district date (default: 29 days before today) */
                 from?: string;
+                /** @description the last district date, inclusive (default: today) */
                 to?: string;
             };
             header?: never;
@@ -6189,14 +7911,18 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
+                /** @description the acting member */
                 actor_id?: string;
                 /** @description part of the acting member's username */
                 actor?: string;
+                /** @description the request, e.g. POST /api/v1/admin/notices */
                 action?: string;
                 /** @description what was acted on, e.g. staff, notices, surveys */
                 target_kind?: string;
+                /** @description the ID of what was acted on */
                 target_id?: string;
                 /** @description RFC 3339; since inclusive, until exclusive */
                 since?: string;
@@ -6216,7 +7942,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["AuditEntry"][];
+                        items: components["schemas"]["StaffAuditEntry"][];
                         next_page_token: string;
                     };
                 };
@@ -6224,7 +7950,6 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -6232,11 +7957,12 @@ export interface operations {
     listBenefitPrograms: {
         parameters: {
             query?: {
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
                 /** @description running or ended; both when left out */
                 status?: "running" | "ended";
-                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
             };
             header?: never;
             path?: never;
@@ -6251,7 +7977,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["EnterpriseBenefitProgramListed"][];
+                        items: components["schemas"]["EnterpriseListedProgram"][];
                         next_page_token: string;
                     };
                 };
@@ -6272,12 +7998,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    name: string;
-                    criteria: components["schemas"]["EnterpriseBenefitCriteriaInput"];
-                    /** @description the program's description, shown to the members of matched enterprises in the app (not sent to inboxes) */
-                    notice?: string;
-                };
+                "application/json": components["schemas"]["EnterpriseNewProgramInput"];
             };
         };
         responses: {
@@ -6287,13 +8008,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["EnterpriseBenefitProgram"] & {
-                        matches: {
-                            uscc: string;
-                            name: string;
-                            grade: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["EnterpriseProgramResult"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6321,7 +8036,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["EnterpriseBenefitProgramListed"];
+                    "application/json": components["schemas"]["EnterpriseListedProgram"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6337,8 +8052,9 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
             };
             header?: never;
             path: {
@@ -6355,7 +8071,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["EnterpriseBenefitMatch"][];
+                        items: components["schemas"]["EnterpriseMatch"][];
                         next_page_token: string;
                     };
                 };
@@ -6371,17 +8087,18 @@ export interface operations {
     listCreditRecords: {
         parameters: {
             query?: {
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
                 /** @description the enterprise's code (as typed: any case, spaces and hyphens ignored) */
                 uscc?: string;
                 /** @description record kind */
                 kind?: "penalty" | "commitment_breach" | "arrears" | "complaint" | "honor" | "tax_grade";
-                /** @description recording department's ID (decimal string) */
-                department_id?: string;
+                /** @description the recording department's ID (a department outside the member's scope lists nothing) */
+                department_id?: number;
                 /** @description case reference, exact */
                 case_ref?: string;
-                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
             };
             header?: never;
             path?: never;
@@ -6396,7 +8113,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["EnterpriseCreditRecordListed"][];
+                        items: components["schemas"]["EnterpriseListedCreditRecord"][];
                         next_page_token: string;
                     };
                 };
@@ -6417,27 +8134,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @example 914403001922038216 */
-                    uscc: string;
-                    /** @enum {string} */
-                    kind: "penalty" | "commitment_breach" | "arrears" | "complaint" | "honor" | "tax_grade";
-                    /** @enum {string} */
-                    severity: "minor" | "general" | "serious";
-                    /**
-                     * Format: date-time
-                     * @example 2026-01-15T09:00:00+08:00
-                     */
-                    occurred_at: string;
-                    /** Format: date-time */
-                    expires_at?: string;
-                    /**
-                     * @description the case's reference (the decision's document number); one case, one record per enterprise and kind
-                     * @example 深福市监罚〔2026〕12号
-                     */
-                    case_ref?: string;
-                    note?: string;
-                };
+                "application/json": components["schemas"]["CreditRecordRequestInput"];
             };
         };
         responses: {
@@ -6447,7 +8144,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["EnterpriseCreditRecordResult"];
+                    "application/json": components["schemas"]["EnterpriseRecordResult"];
                 };
             };
             /** @description Created */
@@ -6456,7 +8153,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["EnterpriseCreditRecordResult"];
+                    "application/json": components["schemas"]["EnterpriseRecordResult"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6510,7 +8207,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["Department"][];
+                        items: components["schemas"]["StaffDepartment"][];
                         next_page_token: string;
                     };
                 };
@@ -6518,7 +8215,6 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -6532,20 +8228,17 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @example 华富街道办事处 */
-                    name: string;
-                };
+                "application/json": components["schemas"]["CreateDepartmentRequestInput"];
             };
         };
         responses: {
-            /** @description OK */
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Department"];
+                    "application/json": components["schemas"]["StaffDepartment"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6557,13 +8250,340 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    listDispatchRequests: {
+        parameters: {
+            query?: {
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
+                /** @description a unit's: new or sign (to be signed for), open, overdue, due_soon (within 24 h), escalated (not accepted within a working day), flagged (content check risky), assisting (协办: another unit leads); the dispatch centre's: dispatch (待分拨), returns (退单待审), extensions (延期待批), callback (待回访) */
+                queue?: "new" | "open" | "overdue" | "due_soon" | "escalated" | "flagged" | "sign" | "assisting" | "dispatch" | "returns" | "extensions" | "callback";
+                status?: "dispatching" | "submitted" | "dispatched" | "transferred" | "returned" | "signed" | "accepted" | "in_progress" | "answered" | "callback" | "closed";
+                category?: string;
+                street?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["RequestStaffView"][];
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getDispatchRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestStaffView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    callBackRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CallbackBodyInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestStaffView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    dispatchRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DispatchBodyInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestStaffView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    decideExtension: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExtensionDecisionBodyInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestStaffView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    refuseReturn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefuseReturnBodyInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestStaffView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    superviseRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SuperviseBodyInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestStaffView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    urgeRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UrgeBodyInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestStaffView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getFlowSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestFlowSettings"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    saveFlowSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FlowSettingsBodyInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestFlowSettings"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     listBindings: {
         parameters: {
             query?: {
-                status?: "pending" | "approved" | "rejected";
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
+                /** @description default pending */
+                status?: "pending" | "approved" | "rejected";
             };
             header?: never;
             path?: never;
@@ -6601,9 +8621,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    approve: boolean;
-                };
+                "application/json": components["schemas"]["DecideRequestInput"];
             };
         };
         responses: {
@@ -6629,7 +8647,11 @@ export interface operations {
     listEnterprises: {
         parameters: {
             query?: {
-                /** @description a part of the name, or the first characters of the code; at most 128 characters */
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
+                /** @description a part of the name, or the first characters of the code */
                 q?: string;
                 /** @description one of the district's streets (GET /regions) */
                 street?: string;
@@ -6637,9 +8659,6 @@ export interface operations {
                 industry?: string;
                 /** @description current grade */
                 grade?: "A" | "B" | "C" | "D";
-                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
             };
             header?: never;
             path?: never;
@@ -6675,16 +8694,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @example 914403001922038216 */
-                    uscc: string;
-                    /** @example 深圳市福田示范科技有限公司 */
-                    name: string;
-                    /** @example 信息技术 */
-                    industry?: string;
-                    /** @example 华富街道 */
-                    street: string;
-                };
+                "application/json": components["schemas"]["EnterpriseNewEnterpriseInput"];
             };
         };
         responses: {
@@ -6713,13 +8723,14 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
+        /** @description the CSV: header uscc,name,industry,street, one enterprise a line */
         requestBody: {
             content: {
-                "text/csv": string;
                 "multipart/form-data": {
                     /** Format: binary */
-                    file?: string;
+                    file: string;
                 };
+                "text/csv": string;
             };
         };
         responses: {
@@ -6729,17 +8740,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        imported: number;
-                        errors: {
-                            line: number;
-                            message: string;
-                            /** @description the columns at fault (uscc, name, industry, street) and what is wrong with each, as details.fields of a 400; empty when the line as a whole is bad (CSV quoting, column count) */
-                            fields: {
-                                [key: string]: string;
-                            };
-                        }[];
-                    };
+                    "application/json": components["schemas"]["EnterpriseImportResult"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6755,7 +8756,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Unified social credit code (GB 32100-2015, 18 characters); case-insensitive, and spaces or hyphens typed inside it are ignored. A malformed code or wrong check character is 400 naming `uscc`. */
+                /** @description Unified social credit code (GB 32100-2015, 18 characters); case-insensitive, and spaces or hyphens typed inside it are ignored. A malformed code or wrong check character is 400 naming uscc. */
                 uscc: string;
             };
             cookie?: never;
@@ -7003,9 +9004,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    code: string;
-                };
+                "application/json": components["schemas"]["MemberCodeInput"];
             };
         };
         responses: {
@@ -7015,7 +9014,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["MaskedResident"];
+                    "application/json": components["schemas"]["ResidentMasked"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7031,20 +9030,23 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
-                status?: "draft" | "submitted" | "approved" | "rejected" | "published" | "expired" | "withdrawn";
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
+                /** @description as shown; submitted is the review queue */
+                status?: "draft" | "submitted" | "approved" | "rejected" | "published" | "withdrawn" | "expired";
                 category?: "policy" | "health" | "activity" | "warning";
+                /** @description the author's staff ID */
                 author_id?: string;
                 /** @description the author's username */
                 author?: string;
-                /** @description created at or after */
+                /** @description created at or after (RFC 3339) */
                 since?: string;
-                /** @description created before */
+                /** @description created before (RFC 3339) */
                 until?: string;
                 /** @description words the title or body contains */
                 q?: string;
-                /** @description true: only the submitted notices I may review (not written by me) */
+                /** @description true: only the submitted notices I may review (not written by me); status then must be submitted or absent */
                 reviewable?: boolean;
             };
             header?: never;
@@ -7061,7 +9063,6 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["Notice"][];
-                        /** @description empty on the last page */
                         next_page_token: string;
                     };
                 };
@@ -7082,7 +9083,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["NoticeDraft"];
+                "application/json": components["schemas"]["NoticeDraftInput"];
             };
         };
         responses: {
@@ -7112,10 +9113,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": {
-                    audience?: components["schemas"]["AudienceInput"];
-                    template_id?: string;
-                };
+                "application/json": components["schemas"]["AudiencePreviewInput"];
             };
         };
         responses: {
@@ -7125,16 +9123,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description exact from 5 up; null below 5 */
-                        count: number | null;
-                        /** @description 5 when count is null: the audience has fewer than 5 (possibly none); absent otherwise */
-                        count_fewer_than?: number;
-                        /** @description only with template_id; exact from 5 up, null below 5 */
-                        wechat_reachable?: number | null;
-                        /** @description 5 when wechat_reachable is null; absent otherwise */
-                        wechat_reachable_fewer_than?: number;
-                    };
+                    "application/json": components["schemas"]["NoticePreview"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7162,10 +9151,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        notice: components["schemas"]["Notice"];
-                        events: components["schemas"]["NoticeEvent"][];
-                    };
+                    "application/json": components["schemas"]["NoticeHistory"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7206,7 +9192,6 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
-            429: components["responses"]["TooMany"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -7251,10 +9236,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @example 受众范围过大，请限定街道 */
-                    reason: string;
-                };
+                "application/json": components["schemas"]["NoticeRejectionInput"];
             };
         };
         responses: {
@@ -7345,9 +9327,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": {
-                    reason?: string;
-                };
+                "application/json": components["schemas"]["NoticeWithdrawalInput"];
             };
         };
         responses: {
@@ -7373,10 +9353,12 @@ export interface operations {
     listObjections: {
         parameters: {
             query?: {
-                status?: "pending" | "approved" | "rejected";
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
+                /** @description default pending */
+                status?: "pending" | "approved" | "rejected";
             };
             header?: never;
             path?: never;
@@ -7391,11 +9373,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: (components["schemas"]["EnterpriseObjection"] & {
-                            enterprise_name: string;
-                            /** @description the disputed credit record; null if it no longer exists */
-                            factor: components["schemas"]["EnterpriseCreditRecord"] | null;
-                        })[];
+                        items: components["schemas"]["EnterpriseQueuedObjection"][];
                         next_page_token: string;
                     };
                 };
@@ -7418,11 +9396,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    approve: boolean;
-                    /** @description why, in words the objector reads in the app (the decision's notice is a fixed text and does not carry it); blank is 400 naming reason */
-                    reason: string;
-                };
+                "application/json": components["schemas"]["EnterpriseDecisionInput"];
             };
         };
         responses: {
@@ -7432,7 +9406,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["EnterpriseObjection"];
+                    "application/json": components["schemas"]["EnterpriseObjectionResult"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7448,15 +9422,16 @@ export interface operations {
     listAppeals: {
         parameters: {
             query?: {
-                /** @description only appeals in this status */
-                status?: "pending" | "approved" | "rejected";
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
                 /** @description only those at or after this time (RFC 3339) */
                 since?: string;
                 /** @description only those before this time (RFC 3339); must be after since */
                 until?: string;
-                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                /** @description only appeals in this status */
+                status?: "pending" | "approved" | "rejected";
             };
             header?: never;
             path?: never;
@@ -7494,10 +9469,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    approve: boolean;
-                    note?: string;
-                };
+                "application/json": components["schemas"]["AppealDecisionInput"];
             };
         };
         responses: {
@@ -7529,25 +9501,11 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /**
-                     * @description ID (a decimal string)
-                     * @example 1
-                     */
-                    resident_id: string;
-                    /** @example volunteer_hour */
-                    rule_code: string;
-                    /**
-                     * @description The awarded event, e.g. a volunteer shift ID
-                     * @example activity-2026-0315-1
-                     */
-                    external_id: string;
-                    note?: string;
-                };
+                "application/json": components["schemas"]["PointsAwardRequestInput"];
             };
         };
         responses: {
-            /** @description Repeat: the first award */
+            /** @description Repeat: the first result, nothing changed */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7578,17 +9536,18 @@ export interface operations {
     listDeductions: {
         parameters: {
             query?: {
-                /** @description exactly this case reference */
-                case_ref?: string;
-                /** @description this resident's (ID) */
-                resident_id?: string;
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
                 /** @description only those at or after this time (RFC 3339) */
                 since?: string;
                 /** @description only those before this time (RFC 3339); must be after since */
                 until?: string;
-                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                /** @description exactly this case reference */
+                case_ref?: string;
+                /** @description this resident's */
+                resident_id?: string;
             };
             header?: never;
             path?: never;
@@ -7624,23 +9583,11 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /**
-                     * @description ID (a decimal string)
-                     * @example 1
-                     */
-                    resident_id: string;
-                    /** @example 10 */
-                    points: number;
-                    /** @example 深福城管罚〔2026〕8号 */
-                    case_ref: string;
-                    /** @example 违规停放共享单车 */
-                    reason: string;
-                };
+                "application/json": components["schemas"]["PointsDeductRequestInput"];
             };
         };
         responses: {
-            /** @description Repeat: the first deduction */
+            /** @description Repeat: the first result, nothing changed */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7670,13 +9617,14 @@ export interface operations {
     listManagedRules: {
         parameters: {
             query?: {
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
                 /** @description true: rules in their validity window now; false: ended or not yet begun */
                 active?: boolean;
                 /** @description a substring of the code or the name */
                 q?: string;
-                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
             };
             header?: never;
             path?: never;
@@ -7712,28 +9660,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @example volunteer_hour */
-                    code: string;
-                    /** @example 志愿服务（每小时） */
-                    name: string;
-                    description?: string;
-                    /** @example 5 */
-                    points: number;
-                    daily_cap?: number;
-                    monthly_cap?: number;
-                    department_id?: string;
-                    /** Format: date-time */
-                    valid_from?: string;
-                    /** Format: date-time */
-                    valid_until?: string;
-                    /**
-                     * @default never
-                     * @enum {string}
-                     */
-                    expiry?: "never" | "days" | "end_of_next_year";
-                    expiry_days?: number;
-                };
+                "application/json": components["schemas"]["PointsRuleInput"];
             };
         };
         responses: {
@@ -7774,28 +9701,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @example 志愿服务 */
-                    name?: string;
-                    description?: string;
-                    /** @example 20 */
-                    points?: number;
-                    /** @example 1 */
-                    daily_cap?: number;
-                    /** @example 8 */
-                    monthly_cap?: number;
-                    /** @enum {string} */
-                    expiry?: "never" | "days" | "end_of_next_year";
-                    /** @description with expiry days: 1–3650 */
-                    expiry_days?: number;
-                    /** Format: date-time */
-                    valid_from?: string | null;
-                    /**
-                     * Format: date-time
-                     * @example 2026-12-31T16:00:00Z
-                     */
-                    valid_until?: string | null;
-                };
+                "application/json": components["schemas"]["PointsRulePatch"];
             };
         };
         responses: {
@@ -7821,8 +9727,9 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
                 /** @description questions carrying this tag */
                 tag?: string;
                 /** @description words the stem contains */
@@ -7900,7 +9807,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["SurveyNewQuestion"];
+                "application/json": components["schemas"]["SurveyNewQuestionInput"];
             };
         };
         responses: {
@@ -7961,10 +9868,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @example K7Q2M9XD */
-                    voucher_code: string;
-                };
+                "application/json": components["schemas"]["VoucherCheckInput"];
             };
         };
         responses: {
@@ -7974,9 +9878,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        redemption: components["schemas"]["PointsRedemption"];
-                    };
+                    "application/json": components["schemas"]["RedemptionReply"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8038,6 +9940,101 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    requestFlowStats: {
+        parameters: {
+            query: {
+                /** @description the month, district time */
+                month: string;
+                /** @description department (default) or street */
+                group_by?: "department" | "street";
+                /** @description csv: a file (UTF-8 with a BOM, for Excel) */
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The figures; format=csv: as CSV */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestFlowStats"];
+                    "text/csv": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listRequestGuides: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["RequestGuide"][];
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    saveRequestGuide: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the category's code */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GuideBodyInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestGuide"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     listRequestRoutes: {
         parameters: {
             query?: never;
@@ -8055,7 +10052,6 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["RequestRoute"][];
-                        /** @description empty on the last page */
                         next_page_token: string;
                     };
                 };
@@ -8076,12 +10072,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    category: string;
-                    street?: string;
-                    /** @description ID */
-                    department_id: string;
-                };
+                "application/json": components["schemas"]["RouteBodyInput"];
             };
         };
         responses: {
@@ -8105,17 +10096,19 @@ export interface operations {
     deleteRequestRoute: {
         parameters: {
             query?: {
+                /** @description the entry's street; left out: the category's entry for every street */
                 street?: string;
             };
             header?: never;
             path: {
+                /** @description the category's code */
                 category: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Deleted */
+            /** @description No Content */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -8133,9 +10126,11 @@ export interface operations {
     requestStats: {
         parameters: {
             query: {
-                /** @description e.g. 2026-11 */
+                /** @description e.g. 2026-11 (a month in Asia/Shanghai) */
                 month: string;
+                /** @description default department */
                 group_by?: "department" | "category" | "street";
+                /** @description csv: a download (UTF-8 with BOM); default json */
                 format?: "json" | "csv";
             };
             header?: never;
@@ -8144,7 +10139,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** @description OK (JSON, or CSV with format=csv) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -8165,10 +10160,12 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
-                queue?: "new" | "open" | "overdue" | "due_soon" | "escalated" | "flagged";
-                status?: "submitted" | "transferred" | "accepted" | "in_progress" | "answered" | "closed";
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
+                /** @description a unit's: new or sign (to be signed for), open, overdue, due_soon (within 24 h), escalated (not accepted within a working day), flagged (content check risky), assisting (协办: another unit leads); the dispatch centre's: dispatch (待分拨), returns (退单待审), extensions (延期待批), callback (待回访) */
+                queue?: "new" | "open" | "overdue" | "due_soon" | "escalated" | "flagged" | "sign" | "assisting" | "dispatch" | "returns" | "extensions" | "callback";
+                status?: "dispatching" | "submitted" | "dispatched" | "transferred" | "returned" | "signed" | "accepted" | "in_progress" | "answered" | "callback" | "closed";
                 category?: string;
                 street?: string;
             };
@@ -8185,8 +10182,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["AdminRequest"][];
-                        /** @description empty on the last page */
+                        items: components["schemas"]["RequestStaffView"][];
                         next_page_token: string;
                     };
                 };
@@ -8215,7 +10211,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AdminRequest"];
+                    "application/json": components["schemas"]["RequestStaffView"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8237,10 +10233,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description the version the officer saw; a changed one is 409 */
-                    version: number;
-                };
+                "application/json": components["schemas"]["VersionBodyInput"];
             };
         };
         responses: {
@@ -8250,7 +10243,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AdminRequest"];
+                    "application/json": components["schemas"]["RequestStaffView"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8274,15 +10267,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description the version the officer saw; a changed one is 409 */
-                    version: number;
-                    answer: string;
-                    verified?: boolean;
-                    points_rule?: string;
-                    /** @description 18-character unified social credit code */
-                    complaint_uscc?: string;
-                };
+                "application/json": components["schemas"]["AnswerBodyInput"];
             };
         };
         responses: {
@@ -8292,7 +10277,41 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AdminRequest"];
+                    "application/json": components["schemas"]["RequestStaffView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    askExtension: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExtensionBodyInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestStaffView"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8336,6 +10355,74 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    returnRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReturnBodyInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestStaffView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    signRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VersionBodyInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestStaffView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     startRequest: {
         parameters: {
             query?: never;
@@ -8347,10 +10434,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description the version the officer saw; a changed one is 409 */
-                    version: number;
-                };
+                "application/json": components["schemas"]["VersionBodyInput"];
             };
         };
         responses: {
@@ -8360,7 +10444,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AdminRequest"];
+                    "application/json": components["schemas"]["RequestStaffView"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8384,13 +10468,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description the version the officer saw; a changed one is 409 */
-                    version: number;
-                    /** @description ID */
-                    department_id: string;
-                    reason: string;
-                };
+                "application/json": components["schemas"]["TransferBodyInput"];
             };
         };
         responses: {
@@ -8400,7 +10478,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AdminRequest"];
+                    "application/json": components["schemas"]["RequestStaffView"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8422,13 +10500,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /**
-                     * @description an 11-digit mainland mobile number
-                     * @example 13812345678
-                     */
-                    phone: string;
-                };
+                "application/json": components["schemas"]["LookupResidentRequestInput"];
             };
         };
         responses: {
@@ -8482,13 +10554,14 @@ export interface operations {
     listManagedRewards: {
         parameters: {
             query?: {
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
                 /** @description active: not withdrawn */
                 status?: "active" | "withdrawn";
                 /** @description a substring of the name */
                 q?: string;
-                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
             };
             header?: never;
             path?: never;
@@ -8524,20 +10597,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @example 社区图书馆文创帆布袋 */
-                    name: string;
-                    description?: string;
-                    /** @example 200 */
-                    points: number;
-                    stock?: number;
-                    per_resident_limit?: number;
-                    min_level?: number;
-                    /** Format: date-time */
-                    valid_from?: string;
-                    /** Format: date-time */
-                    valid_until?: string;
-                };
+                "application/json": components["schemas"]["PointsRewardInput"];
             };
         };
         responses: {
@@ -8569,22 +10629,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @example 社区图书馆文创帆布袋 */
-                    name?: string;
-                    description?: string;
-                    /** @description only until the first redemption (then 409 with details.reason has_redemptions): everyone who redeems one reward pays one price */
-                    points?: number;
-                    per_resident_limit?: number;
-                    min_level?: number;
-                    /** Format: date-time */
-                    valid_from?: string | null;
-                    /**
-                     * Format: date-time
-                     * @example 2026-12-31T16:00:00Z
-                     */
-                    valid_until?: string | null;
-                };
+                "application/json": components["schemas"]["PointsRewardPatch"];
             };
         };
         responses: {
@@ -8616,6 +10661,7 @@ export interface operations {
             };
             cookie?: never;
         };
+        /** @description the picture, in the field file */
         requestBody: {
             content: {
                 "multipart/form-data": {
@@ -8655,13 +10701,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /**
-                     * @description not 0
-                     * @example 10
-                     */
-                    delta: number;
-                };
+                "application/json": components["schemas"]["StockChangeInput"];
             };
         };
         responses: {
@@ -8771,14 +10811,19 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
+                /** @description members of this department */
                 department_id?: string;
-                role?: "superadmin" | "dept_admin" | "editor" | "reviewer" | "points_officer" | "credit_officer" | "verifier" | "auditor" | "request_officer";
+                /** @description members holding this role */
+                role?: "superadmin" | "dept_admin" | "editor" | "reviewer" | "points_officer" | "credit_officer" | "verifier" | "auditor" | "request_officer" | "dispatcher";
+                /** @description members limited to this street (among others) */
                 street?: string;
                 /** @description part of the username */
                 q?: string;
-                disabled?: "true" | "false";
+                /** @description disabled (true) or active (false) members only */
+                disabled?: boolean;
             };
             header?: never;
             path?: never;
@@ -8793,7 +10838,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["Staff"][];
+                        items: components["schemas"]["StaffMember"][];
                         next_page_token: string;
                     };
                 };
@@ -8814,36 +10859,17 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @example huafu_editor */
-                    username: string;
-                    /** @example a-long-passphrase */
-                    password: string;
-                    /** @example 1 */
-                    department_id?: string;
-                    /**
-                     * @example [
-                     *       "editor"
-                     *     ]
-                     */
-                    roles: ("superadmin" | "dept_admin" | "editor" | "reviewer" | "points_officer" | "credit_officer" | "verifier" | "auditor" | "request_officer")[];
-                    /**
-                     * @example [
-                     *       "华富街道"
-                     *     ]
-                     */
-                    streets?: string[] | null;
-                };
+                "application/json": components["schemas"]["StaffNewMemberInput"];
             };
         };
         responses: {
-            /** @description OK */
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Staff"];
+                    "application/json": components["schemas"]["StaffMember"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8866,21 +10892,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /**
-                     * @example [
-                     *       "editor",
-                     *       "reviewer"
-                     *     ]
-                     */
-                    roles?: ("superadmin" | "dept_admin" | "editor" | "reviewer" | "points_officer" | "credit_officer" | "verifier" | "auditor" | "request_officer")[] | null;
-                    /**
-                     * @example [
-                     *       "华富街道"
-                     *     ]
-                     */
-                    streets?: string[] | null;
-                };
+                "application/json": components["schemas"]["StaffPatch"];
             };
         };
         responses: {
@@ -8890,7 +10902,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Staff"];
+                    "application/json": components["schemas"]["StaffMember"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8919,7 +10931,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Staff"];
+                    "application/json": components["schemas"]["StaffMember"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8947,7 +10959,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Staff"];
+                    "application/json": components["schemas"]["StaffMember"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8986,12 +10998,82 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    listSupervisions: {
+        parameters: {
+            query?: {
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
+                /** @description open: not answered; answered; all when left out */
+                state?: "open" | "answered";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["RequestUrge"][];
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    answerSupervision: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SupervisionAnswerBodyInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestUrge"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     listAdminSurveys: {
         parameters: {
             query?: {
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
                 kind?: "quiz" | "questionnaire" | "declaration";
                 /** @description published: not closed yet (open, or opening later) */
                 status?: "draft" | "published" | "closed";
@@ -9148,11 +11230,12 @@ export interface operations {
     missingDeclarations: {
         parameters: {
             query?: {
-                /** @description A district day, YYYY-MM-DD (default today, UTC+8). */
-                date?: string;
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
+                /** @description a district day, YYYY-MM-DD (UTC+8) */
+                date?: string;
             };
             header?: never;
             path: {
@@ -9214,7 +11297,7 @@ export interface operations {
     remindMissing: {
         parameters: {
             query?: {
-                /** @description Optional; if given, today's district date (YYYY-MM-DD, UTC+8): another day is 400 naming date. */
+                /** @description a district day, YYYY-MM-DD (UTC+8) */
                 date?: string;
             };
             header?: never;
@@ -9231,10 +11314,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        reminded: number;
-                        date: string;
-                    };
+                    "application/json": components["schemas"]["ReminderReply"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9248,8 +11328,9 @@ export interface operations {
     exportResponses: {
         parameters: {
             query?: {
+                /** @description csv (default) or xlsx */
                 format?: "csv" | "xlsx";
-                /** @description Optional: one district day. */
+                /** @description a district day, YYYY-MM-DD (UTC+8) */
                 date?: string;
             };
             header?: never;
@@ -9266,8 +11347,8 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/csv": string;
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9281,7 +11362,7 @@ export interface operations {
     surveyStats: {
         parameters: {
             query?: {
-                /** @description Optional: one district day (questionnaires and declarations). */
+                /** @description a district day, YYYY-MM-DD (UTC+8) */
                 date?: string;
             };
             header?: never;
@@ -9324,9 +11405,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: components["schemas"]["WeChatTemplate"][];
-                    };
+                    "application/json": components["schemas"]["TemplateList"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9375,7 +11454,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["SurveyAnswers"];
+                "application/json": components["schemas"]["AnswersRequestInput"];
             };
         };
         responses: {
@@ -9408,12 +11487,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @example change-me-please */
-                    old_password: string;
-                    /** @example a-new-long-passphrase */
-                    new_password: string;
-                };
+                "application/json": components["schemas"]["ChangePasswordRequestInput"];
             };
         };
         responses: {
@@ -9443,7 +11517,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description No content */
+            /** @description No Content */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -9466,14 +11540,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @example admin */
-                    username: string;
-                    /** @example change-me-please */
-                    password: string;
-                    /** @description start a cookie session (the console) instead of returning a token */
-                    cookie?: boolean;
-                };
+                "application/json": components["schemas"]["StaffLoginRequestInput"];
             };
         };
         responses: {
@@ -9485,15 +11552,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the bearer token; absent with `cookie: true` */
-                        token?: string;
-                        /** Format: date-time */
-                        expires_at: string;
-                        staff: components["schemas"]["Staff"];
-                        /** @description with `cookie: true` only: the value of `X-CSRF-Token` for unsafe requests of this session */
-                        csrf_token?: string;
-                    };
+                    "application/json": components["schemas"]["StaffLoginReply"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9513,10 +11572,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @example mock:alice */
-                    code: string;
-                };
+                "application/json": components["schemas"]["WechatLoginRequestInput"];
             };
         };
         responses: {
@@ -9526,13 +11582,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        token: string;
-                        /** Format: date-time */
-                        expires_at: string;
-                        resident: components["schemas"]["Resident"];
-                        created: boolean;
-                    };
+                    "application/json": components["schemas"]["ResidentLogin"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9544,10 +11594,7 @@ export interface operations {
     getClientConfig: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description the ETag of a copy held */
-                "If-None-Match"?: string;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
@@ -9556,8 +11603,10 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    ETag?: string;
+                    /** @description public, max-age=300 */
                     "Cache-Control"?: string;
+                    /** @description of this content */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9585,15 +11634,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @example 914403001922038216 */
-                    uscc: string;
-                    /**
-                     * @example agent
-                     * @enum {string}
-                     */
-                    role: "legal_rep" | "agent";
-                };
+                "application/json": components["schemas"]["BindingRequestInput"];
             };
         };
         responses: {
@@ -9630,7 +11671,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Unified social credit code (GB 32100-2015, 18 characters); case-insensitive, and spaces or hyphens typed inside it are ignored. A malformed code or wrong check character is 400 naming `uscc`. */
+                /** @description Unified social credit code (GB 32100-2015, 18 characters); case-insensitive, and spaces or hyphens typed inside it are ignored. A malformed code or wrong check character is 400 naming uscc. */
                 uscc: string;
             };
             cookie?: never;
@@ -9659,7 +11700,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Unified social credit code (GB 32100-2015, 18 characters); case-insensitive, and spaces or hyphens typed inside it are ignored. A malformed code or wrong check character is 400 naming `uscc`. */
+                /** @description Unified social credit code (GB 32100-2015, 18 characters); case-insensitive, and spaces or hyphens typed inside it are ignored. A malformed code or wrong check character is 400 naming uscc. */
                 uscc: string;
             };
             cookie?: never;
@@ -9674,7 +11715,6 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["EnterpriseBenefitProgram"][];
-                        /** @description always "": the list is not paginated */
                         next_page_token: string;
                     };
                 };
@@ -9691,12 +11731,13 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
             };
             header?: never;
             path: {
-                /** @description Unified social credit code (GB 32100-2015, 18 characters); case-insensitive, and spaces or hyphens typed inside it are ignored. A malformed code or wrong check character is 400 naming `uscc`. */
+                /** @description Unified social credit code (GB 32100-2015, 18 characters); case-insensitive, and spaces or hyphens typed inside it are ignored. A malformed code or wrong check character is 400 naming uscc. */
                 uscc: string;
             };
             cookie?: never;
@@ -9728,22 +11769,14 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Unified social credit code (GB 32100-2015, 18 characters); case-insensitive, and spaces or hyphens typed inside it are ignored. A malformed code or wrong check character is 400 naming `uscc`. */
+                /** @description Unified social credit code (GB 32100-2015, 18 characters); case-insensitive, and spaces or hyphens typed inside it are ignored. A malformed code or wrong check character is 400 naming uscc. */
                 uscc: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /**
-                     * @description ID (decimal string)
-                     * @example 1
-                     */
-                    factor_id: string;
-                    /** @example 该处罚已撤销 */
-                    reason: string;
-                };
+                "application/json": components["schemas"]["EnterpriseObjectionInput"];
             };
         };
         responses: {
@@ -9753,7 +11786,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["EnterpriseObjection"];
+                    "application/json": components["schemas"]["EnterpriseObjectionResult"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9772,7 +11805,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Unified social credit code (GB 32100-2015, 18 characters); case-insensitive, and spaces or hyphens typed inside it are ignored. A malformed code or wrong check character is 400 naming `uscc`. */
+                /** @description Unified social credit code (GB 32100-2015, 18 characters); case-insensitive, and spaces or hyphens typed inside it are ignored. A malformed code or wrong check character is 400 naming uscc. */
                 uscc: string;
             };
             cookie?: never;
@@ -9852,25 +11885,9 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
-                "application/json": {
-                    /** @example 小福 */
-                    nickname?: string;
-                    avatar_url?: string;
-                    /** @example 华富街道 */
-                    street?: string;
-                    /** @example 田面社区 */
-                    community?: string;
-                    /**
-                     * @description 1900 up to the current year
-                     * @example 1985
-                     */
-                    birth_year?: number;
-                    /** @example [] */
-                    tags?: string[];
-                    leaderboard_opt_in?: boolean;
-                };
+                "application/json": components["schemas"]["ResidentPatch"];
             };
         };
         responses: {
@@ -9902,7 +11919,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description No content */
+            /** @description No Content */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -9925,23 +11942,9 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
-                "application/json": {
-                    /** @example 小福 */
-                    nickname?: string;
-                    /** @description an https address (or empty for none); it replaces an uploaded avatar, whose file is deleted */
-                    avatar_url?: string;
-                    /** @example 华富街道 */
-                    street?: string;
-                    /** @example 田面社区 */
-                    community?: string;
-                    /** @example 1985 */
-                    birth_year?: number;
-                    /** @example [] */
-                    tags?: string[];
-                    leaderboard_opt_in?: boolean;
-                };
+                "application/json": components["schemas"]["ResidentPatch"];
             };
         };
         responses: {
@@ -9967,10 +11970,12 @@ export interface operations {
     myActivities: {
         parameters: {
             query?: {
-                when?: "upcoming" | "past";
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
+                /** @description upcoming (the default): not over, soonest first; past: latest first */
+                when?: "upcoming" | "past";
             };
             header?: never;
             path?: never;
@@ -9985,8 +11990,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["PublicActivity"][];
-                        /** @description empty on the last page */
+                        items: components["schemas"]["ActivityPublicActivity"][];
                         next_page_token: string;
                     };
                 };
@@ -10005,6 +12009,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
+        /** @description the avatar, in the part named file */
         requestBody: {
             content: {
                 "multipart/form-data": {
@@ -10042,13 +12047,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /**
-                     * @description the current privacy policy version (GET /api/v1/config)
-                     * @example 2026-12
-                     */
-                    version: string;
-                };
+                "application/json": components["schemas"]["ConsentRequestInput"];
             };
         };
         responses: {
@@ -10087,8 +12086,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["EnterpriseMine"][];
-                        /** @description always "": the list is not paginated */
+                        items: components["schemas"]["EnterpriseMyEnterprise"][];
                         next_page_token: string;
                     };
                 };
@@ -10115,7 +12113,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["ResidentExport"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10141,7 +12139,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["MemberCode"];
+                    "application/json": components["schemas"]["ResidentMemberCode"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10156,8 +12154,9 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
             };
             header?: never;
             path?: never;
@@ -10193,10 +12192,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @example mock-phone:13812345678 */
-                    code: string;
-                };
+                "application/json": components["schemas"]["BindPhoneRequestInput"];
             };
         };
         responses: {
@@ -10212,6 +12208,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooMany"];
             500: components["responses"]["Internal"];
@@ -10234,8 +12231,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["SubscriptionQuota"][];
-                        /** @description empty on the last page */
+                        items: components["schemas"]["NoticeQuota"][];
                         next_page_token: string;
                     };
                 };
@@ -10256,23 +12252,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /**
-                     * @description template_id → result, 1–20 templates, plus `errMsg`
-                     * @example {
-                     *       "tmpl-notice-1": "accept",
-                     *       "errMsg": "requestSubscribeMessage:ok",
-                     *       "tpl-1": "accept",
-                     *       "tpl-2": "acceptWithAudio"
-                     *     }
-                     */
-                    results: {
-                        /** @description wx.requestSubscribeMessage's own status, e.g. `requestSubscribeMessage:ok`; ignored */
-                        errMsg?: string;
-                    } & {
-                        [key: string]: string;
-                    };
-                };
+                "application/json": components["schemas"]["SubscriptionResultsInput"];
             };
         };
         responses: {
@@ -10283,8 +12263,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["SubscriptionQuota"][];
-                        /** @description empty on the last page */
+                        items: components["schemas"]["NoticeQuota"][];
                         next_page_token: string;
                     };
                 };
@@ -10313,7 +12292,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["VolunteerRecord"];
+                    "application/json": components["schemas"]["ActivityRecord"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10371,7 +12350,7 @@ export interface operations {
             header?: never;
             path: {
                 kind: "photos" | "avatars";
-                id: string;
+                id: components["parameters"]["ID"];
             };
             cookie?: never;
         };
@@ -10398,8 +12377,10 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
+                /** @description true: only published notices I have not opened */
                 unread?: boolean;
             };
             header?: never;
@@ -10415,8 +12396,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["InboxItem"][];
-                        /** @description empty on the last page */
+                        items: components["schemas"]["NoticeInboxItem"][];
                         next_page_token: string;
                     };
                 };
@@ -10443,9 +12423,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        count: number;
-                    };
+                    "application/json": components["schemas"]["UnreadReply"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10472,7 +12450,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["InboxNotice"];
+                    "application/json": components["schemas"]["NoticeInboxNotice"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10500,7 +12478,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["InboxNotice"];
+                    "application/json": components["schemas"]["NoticeInboxNotice"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10542,8 +12520,9 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
             };
             header?: never;
             path?: never;
@@ -10579,15 +12558,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /**
-                     * @description ID (a decimal string)
-                     * @example 1
-                     */
-                    transaction_id: string;
-                    /** @example 当日不在现场 */
-                    reason: string;
-                };
+                "application/json": components["schemas"]["PointsAppealInput"];
             };
         };
         responses: {
@@ -10613,9 +12584,12 @@ export interface operations {
     leaderboard: {
         parameters: {
             query: {
-                scope: "community" | "street";
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
+                /** @description community: my community's; street: my street's */
+                scope: "community" | "street";
             };
             header?: never;
             path?: never;
@@ -10646,8 +12620,9 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
             };
             header?: never;
             path?: never;
@@ -10676,8 +12651,9 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
             };
             header?: never;
             path?: never;
@@ -10708,8 +12684,9 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
             };
             header?: never;
             path?: never;
@@ -10753,9 +12730,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        redemption: components["schemas"]["PointsRedemption"];
-                    };
+                    "application/json": components["schemas"]["RedemptionReply"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10783,26 +12758,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        streets: {
-                            name: string;
-                            communities: string[];
-                        }[];
-                        self_tags: string[];
-                    };
+                    "application/json": components["schemas"]["ResidentRegions"];
                 };
             };
             400: components["responses"]["BadRequest"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     listMyRequests: {
         parameters: {
             query?: {
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
-                /** @description open or closed; all when left out */
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
+                /** @description open: not answered yet (at the dispatch centre or a unit); closed: answered (still to be rated, called back or reopened) or closed; all when left out */
                 status?: "open" | "closed";
             };
             header?: never;
@@ -10818,8 +12789,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["Request"][];
-                        /** @description empty on the last page */
+                        items: components["schemas"]["RequestView"][];
                         next_page_token: string;
                     };
                 };
@@ -10840,36 +12810,17 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description makes the submit idempotent: the same key returns the first request (200); with other content 409 */
-                    client_key: string;
-                    /** @description a code from GET /requests/categories */
-                    category: string;
-                    description: string;
-                    /** @description a street from GET /regions */
-                    street: string;
-                    /** @description a community of that street */
-                    community?: string;
-                    address?: string;
-                    latitude?: number | null;
-                    longitude?: number | null;
-                    /** @description a number to call back on; staff see it in the request's detail (audited) */
-                    contact?: string;
-                    /** @description may be shown publicly, anonymised, once its text passed WeChat's content check */
-                    public?: boolean;
-                    /** @description upload tokens, in order */
-                    photos?: string[];
-                };
+                "application/json": components["schemas"]["SubmitRequestBodyInput"];
             };
         };
         responses: {
-            /** @description The first request of this client_key */
+            /** @description Repeat: the first result, nothing changed */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Request"];
+                    "application/json": components["schemas"]["RequestView"];
                 };
             };
             /** @description Created */
@@ -10878,7 +12829,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Request"];
+                    "application/json": components["schemas"]["RequestView"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10958,8 +12909,9 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
             };
             header?: never;
             path?: never;
@@ -10974,8 +12926,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["PublicRequest"][];
-                        /** @description empty on the last page */
+                        items: components["schemas"]["RequestPublicRequest"][];
                         next_page_token: string;
                     };
                 };
@@ -11002,7 +12953,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Request"];
+                    "application/json": components["schemas"]["RequestView"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -11055,11 +13006,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    rating: number;
-                    comment?: string;
-                    reopen?: boolean;
-                };
+                "application/json": components["schemas"]["RateBodyInput"];
             };
         };
         responses: {
@@ -11069,7 +13016,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Request"];
+                    "application/json": components["schemas"]["RequestView"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -11087,8 +13034,9 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
             };
             header?: never;
             path?: never;
@@ -11135,9 +13083,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        redemption: components["schemas"]["PointsRedemption"];
-                    };
+                    "application/json": components["schemas"]["RedemptionReply"];
                 };
             };
             /** @description Created */
@@ -11146,9 +13092,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        redemption: components["schemas"]["PointsRedemption"];
-                    };
+                    "application/json": components["schemas"]["RedemptionReply"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -11165,8 +13109,9 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
             };
             header?: never;
             path?: never;
@@ -11181,7 +13126,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["SurveyPublic"][];
+                        items: components["schemas"]["SurveyPublicSurvey"][];
                         next_page_token: string;
                     };
                 };
@@ -11210,7 +13155,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SurveyPublic"];
+                    "application/json": components["schemas"]["SurveyPublicSurvey"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -11238,7 +13183,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SurveyAttempt"];
+                    "application/json": components["schemas"]["SurveyStartedAttempt"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -11262,7 +13207,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["SurveyAnswers"];
+                "application/json": components["schemas"]["AnswersRequestInput"];
             };
         };
         responses: {
@@ -11291,6 +13236,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the check's token */
                 token: string;
             };
             cookie?: never;
@@ -11319,6 +13265,7 @@ export interface operations {
                 signature?: string;
                 timestamp?: string;
                 nonce?: string;
+                /** @description answered back when the signature holds */
                 echostr?: string;
             };
             header?: never;
@@ -11399,6 +13346,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     serveDocsAsset: {
@@ -11406,7 +13354,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                file: "swagger-ui-bundle.js" | "swagger-ui.css" | "ifutian.js" | "ifutian.css";
+                file: "ifutian.css" | "ifutian.js" | "swagger-ui-bundle.js" | "swagger-ui.css";
             };
             cookie?: never;
         };
@@ -11418,13 +13366,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/javascript": string;
                     "text/css": string;
+                    "text/javascript": string;
                 };
             };
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     healthz: {
@@ -11442,14 +13391,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        status: "ok";
-                    };
+                    "application/json": components["schemas"]["Liveness"];
                 };
             };
             400: components["responses"]["BadRequest"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     serveMetrics: {
@@ -11474,6 +13421,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     serveSpec: {
@@ -11491,13 +13439,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     readyz: {
@@ -11515,10 +13466,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        status: "ready";
-                    };
+                    "application/json": components["schemas"]["Readiness"];
                 };
             };
             400: components["responses"]["BadRequest"];
