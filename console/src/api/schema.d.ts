@@ -345,7 +345,7 @@ export interface paths {
         };
         /**
          * 导出名单 Export the roster
-         * @description As the roster (the same residents and fields); the whole roster as CSV (UTF-8 with a byte-order mark), as an attachment named activity-{id}-roster.csv.
+         * @description As the roster (the same residents and fields); the whole roster as CSV (UTF-8 with a byte-order mark, the default) or XLSX (format=xlsx), as an attachment named activity-{id}-roster.csv (or .xlsx), with Chinese headers (报名编号, 居民编号, 昵称, 手机号, 街道, 社区, 报名状态, 出勤, 现场登记, 报名时间, 签到时间, 签到方式, 签到说明, 签退时间, 签退方式, 签退说明, 志愿时长（小时）, 积分状态, 积分, 积分说明), states in Chinese, times in Asia/Shanghai; in XLSX hours and points are numbers. Another format is 400 naming format.
          */
         get: operations["exportRoster"];
         put?: never;
@@ -405,9 +405,29 @@ export interface paths {
         };
         /**
          * The audit log (auditor, superadmin)
-         * @description Every staff write and every staff read of personal data, newest first. since/until are RFC 3339. An auditor reads the entries of the members whose reach lies within their own scope: a department's auditor those of their department's members (not a superadmin's or a district auditor's, even about the department's objects: the log records who acted, not whose object it was); an auditor limited to streets those of members limited to some of the same streets; a district auditor (no department) and a superadmin every entry.
+         * @description Every staff write and every staff read of personal data, newest first, each with its action and object in Chinese and the acting member's department. since/until are RFC 3339. An auditor reads the entries of the members whose reach lies within their own scope: a department's auditor those of their department's members (not a superadmin's or a district auditor's, even about the department's objects: the log records who acted, not whose object it was); an auditor limited to streets those of members limited to some of the same streets; a district auditor (no department) and a superadmin every entry.
          */
         get: operations["listAuditLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/audit-log/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the audit log (auditor, superadmin)
+         * @description The entries the same filters list (GET /admin/audit-log, the same scope: a department's auditor exports the entries of their department's members only), newest first, at most 10000; as CSV (UTF-8 with BOM) or XLSX, with Chinese headers: 时间, 工作人员, 部门, 操作, 对象, 说明, 路由, IP, 请求号. The export is itself audited (导出审计日志, with its filters' row count).
+         */
+        get: operations["exportAuditLog"];
         put?: never;
         post?: never;
         delete?: never;
@@ -498,6 +518,46 @@ export interface paths {
          * @description Staff with credit.write (credit_officer of any department; the department is recorded). An enterprise outside a street-scoped member's streets answers 404 like an unknown one. One case, one record: a record naming case_ref is idempotent on (enterprise, kind, case_ref, trimmed): repeating it with the same content (severity, occurred_at, expires_at, note, department) answers 200 with the first record and the enterprise's current rating and writes nothing; with other content it is 409. A record without case_ref is always a new one. occurred_at is RFC 3339 and not in the future. expires_at defaults to the national publication period (minor 3 months, general 1 year, serious 3 years from occurrence) and, when given, must lie within the severity's window (minor up to 3 months; general 3 months to 1 year; serious 1 to 3 years; honor and tax_grade up to 3 years). The enterprise is re-rated at once; an expired record stops counting. Due process: in the same transaction the enterprise's bound members get an inbox notice (system message credit_recorded, a fixed text naming the enterprise, the record's kind, severity, case reference, dates and points, and how to object; once per record, nothing on a repeat) and, if the grade changed, a second one (grade_changed: old and new grade and score, and the records that moved it; once per rating). A re-rating by the worker that changes the grade (an expiry) tells them the same way; one that keeps the grade tells nothing. Scoring model 2026.1 (enterprises/model.go, the one place it is defined): base score 85; every counting credit record adds points by kind and severity (minor/general/serious): penalty −5/−15/−30, commitment_breach −5/−12/−25, arrears −3/−10/−20, complaint −2/−5/−10, honor +2/+5/+10, tax_grade (A-grade taxpayer) +3/+5/+8; clamped to 0–100; grades A ≥ 90, B ≥ 75, C ≥ 60, else D. A record counts from occurred_at until expires_at (publication period, credit repair) unless an upheld objection removed it. valid_until is the earlier of the next expiry of a counted record and rated_at + 90 days; a worker (hourly, so at least daily) re-rates every enterprise whose rating is no longer valid, so expiries take effect without any write. Every rating is kept as history with its model version.
          */
         post: operations["createCreditRecord"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/credit-records/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import credit records from CSV (credit officer)
+         * @description credit.write. A CSV (UTF-8, optional BOM) with the header uscc,kind,severity,occurred_at,expires_at,case_ref,note (dates as 2026-01-05, the district's day, or RFC 3339; expires_at empty for the severity's default period), sent as text/csv or as the file part of a multipart form. Every line is checked as POST /admin/credit-records checks one record, and against the file (a case repeated): an enterprise unknown or outside the caller's streets is reported like an unknown one. The good lines are written together for the caller's department and the enterprises re-rated; the reply counts them and lists each bad line with its number, reason and columns at fault. A repeat of a recorded case writes nothing. A wrong header, a file that is not CSV or more than 20000 lines is 400 naming file. Audited (导入信用记录, with the counts).
+         */
+        post: operations["importCreditRecords"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/credit-records/import-template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The credit records import's template (credit officer)
+         * @description credit.write. A CSV with the import's header and one example line to replace.
+         */
+        get: operations["creditImportTemplate"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -810,6 +870,26 @@ export interface paths {
          * @description Staff with enterprises.manage. The CSV (UTF-8, optional BOM) is the body (Content-Type text/csv) or the `file` part of a multipart/form-data form; header `uscc,name,industry,street`. Each line is one record (no field may hold a line break: a quote left open spoils its own line only); blank lines are skipped. Every field of every line is checked before anything is written, as a single registration checks it: the code (spaces and hyphens inside it are dropped), text that is valid UTF-8 without control characters and fits its column (name 128 characters, industry 64), a known street inside the member's streets; and against the registry and the file (already registered, code repeated in the file), and the column count. Each bad line is reported in `errors` with its line number (the header is line 1), its reason and the columns at fault; the good lines are then all registered and rated together, in one transaction: all of them are saved, or, if the database fails, none is and the answer is a 5xx. So a 200 always means: `imported` lines saved, every other line listed in `errors`. A wrong header, a file that is not CSV or one with more than 20,000 lines is 400 naming `file`, and nothing is saved.
          */
         post: operations["importEnterprises"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/enterprises/import-template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The enterprise import's template (enterprise manager)
+         * @description enterprises.manage. A CSV with the import's header (uscc,name,industry,street) and one example line to replace.
+         */
+        get: operations["enterpriseImportTemplate"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2193,7 +2273,7 @@ export interface paths {
         };
         /**
          * Export responses
-         * @description Staff with surveys.read of the owning department; street-scoped staff get only their streets' rows. Streamed in constant memory. Columns: response_id, resident_id, street, community, submitted_at, then one column per question (multiple choices joined with |); a quiz exports its submitted attempts with score, passed, duration_s, fast and seed. CSV is UTF-8 with a BOM; cells that would start a formula get a leading apostrophe. Audited as a read of personal data.
+         * @description Staff with surveys.read of the owning department; street-scoped staff get only their streets' rows. Streamed in constant memory. Columns, with Chinese headers: 答卷编号, 居民编号, 街道, 社区, 提交时间 (Asia/Shanghai), then one column per question headed by its stem (choices as their text, several joined with 、; a number question's answer a number); a quiz exports its submitted attempts with 得分, 是否及格 (是/否), 用时（秒）, 疑似过快 (是/否) and 抽题序号 (the draw's seed), then one column per question (its fixed questions, then any drawn). In XLSX numbers (score, duration, number answers) are stored as numbers; IDs stay text. CSV is UTF-8 with a BOM; cells that would start a formula get a leading apostrophe. Audited as a read of personal data.
          */
         get: operations["exportResponses"];
         put?: never;
@@ -3968,6 +4048,29 @@ export interface components {
             audience?: components["schemas"]["NoticeAudienceInput"];
             /** @description a subscribe template: also count those with consent left for it */
             template_id?: string;
+        };
+        AuditView: {
+            action: string;
+            /** @description the action in Chinese (签退、查看名单、发放积分…) */
+            action_name: string;
+            actor: string;
+            /** @description ID (a decimal string) */
+            actor_id: string;
+            /** Format: date-time */
+            created_at: string;
+            /** @description that department's name; empty for none */
+            department: string;
+            /** @description the acting member's department (as it is now); null for district-wide members */
+            department_id: string | null;
+            detail: string;
+            /** @description ID (a decimal string) */
+            id: string;
+            ip: string;
+            request_id: string;
+            target_id: string;
+            target_kind: string;
+            /** @description the object in Chinese: its kind and ID (活动 3) */
+            target_name: string;
         };
         BindPhoneRequestInput: {
             /**
@@ -6312,21 +6415,6 @@ export interface components {
         SettingsReply: {
             items: components["schemas"]["Setting"][];
         };
-        StaffAuditEntry: {
-            action: string;
-            actor: string;
-            /** @description ID (a decimal string) */
-            actor_id: string;
-            /** Format: date-time */
-            created_at: string;
-            detail: string;
-            /** @description ID (a decimal string) */
-            id: string;
-            ip: string;
-            request_id: string;
-            target_id: string;
-            target_kind: string;
-        };
         StaffDepartment: {
             /** Format: date-time */
             created_at: string;
@@ -7819,7 +7907,10 @@ export interface operations {
     };
     exportRoster: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description csv (default) or xlsx */
+                format?: "csv" | "xlsx";
+            };
             header?: never;
             path: {
                 id: components["parameters"]["ID"];
@@ -7828,12 +7919,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description CSV */
+            /** @description CSV or XLSX */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                     "text/csv": string;
                 };
             };
@@ -7914,13 +8006,15 @@ export interface operations {
                 page_size?: number;
                 /** @description the next_page_token of the page before; opaque */
                 page_token?: string;
-                /** @description the acting member */
+                /** @description the acting member's ID */
                 actor_id?: string;
                 /** @description part of the acting member's username */
                 actor?: string;
-                /** @description the request, e.g. POST /api/v1/admin/notices */
+                /** @description the acting members' department */
+                department_id?: string;
+                /** @description a route as recorded (POST /api/v1/admin/activities/:id/checkouts) or part of its Chinese name (签退); one matching nothing is 400 */
                 action?: string;
-                /** @description what was acted on, e.g. staff, notices, surveys */
+                /** @description what was acted on, e.g. staff, notices, activities */
                 target_kind?: string;
                 /** @description the ID of what was acted on */
                 target_id?: string;
@@ -7942,9 +8036,54 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["StaffAuditEntry"][];
+                        items: components["schemas"]["AuditView"][];
                         next_page_token: string;
                     };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    exportAuditLog: {
+        parameters: {
+            query?: {
+                /** @description the acting member's ID */
+                actor_id?: string;
+                /** @description part of the acting member's username */
+                actor?: string;
+                /** @description the acting members' department */
+                department_id?: string;
+                /** @description a route as recorded (POST /api/v1/admin/activities/:id/checkouts) or part of its Chinese name (签退); one matching nothing is 400 */
+                action?: string;
+                /** @description what was acted on, e.g. staff, notices, activities */
+                target_kind?: string;
+                /** @description the ID of what was acted on */
+                target_id?: string;
+                /** @description RFC 3339; since inclusive, until exclusive */
+                since?: string;
+                /** @description RFC 3339; since inclusive, until exclusive */
+                until?: string;
+                /** @description csv (default, UTF-8 with BOM) or xlsx */
+                format?: "csv" | "xlsx";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The entries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8162,6 +8301,66 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    importCreditRecords: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description the CSV (template: GET /admin/credit-records/import-template) */
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file: string;
+                };
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnterpriseImportResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    creditImportTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The template */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -8747,6 +8946,31 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    enterpriseImportTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The template */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };

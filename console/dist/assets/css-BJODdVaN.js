@@ -1,1 +1,0 @@
-import"./client-C4LsAsXA.js";import"./css-zRljjqCB.js";
