@@ -526,7 +526,10 @@ func (g *schemaGen) operation(d documented) (map[string]any, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", d.ID, err)
 		}
-		if o.BodyOptional {
+		// bindJSON reads an empty body as {}: a body none of whose fields
+		// is required may be left out.
+		_, isJSON := body["content"].(map[string]any)["application/json"]
+		if t := deref(reflect.TypeOf(o.Body)); o.BodyOptional || isJSON && t.Kind() == reflect.Struct && len(requiredOf(t, true)) == 0 {
 			body["required"] = false
 		}
 		res["requestBody"] = body
