@@ -17,6 +17,7 @@ import (
 	"github.com/futian/ifutian/enterprises"
 	"github.com/futian/ifutian/internal/pii"
 	"github.com/futian/ifutian/jobs"
+	"github.com/futian/ifutian/knowledge"
 	"github.com/futian/ifutian/media"
 	"github.com/futian/ifutian/notify"
 	"github.com/futian/ifutian/points"
@@ -61,6 +62,7 @@ type Services struct {
 	Surveys     *surveys.Service
 	Requests    *requests.Service
 	Activities  *activities.Service
+	Knowledge   *knowledge.Service // 民意速办's knowledge base (issue 25)
 	MemberCodes *residents.MemberCodes
 	Links       *media.Signer   // checks the signed links to photos and avatars
 	Pictures    *media.Pictures // rewards' and activities' public pictures
@@ -100,6 +102,9 @@ func New(d Deps) *Services {
 		Points: s.Points, Enterprises: s.Enterprises, Staff: s.Staff, Media: limiter, Links: s.Links,
 	})
 	s.Requests.RegisterJobs(s.Jobs)
+	s.Knowledge = knowledge.New(d.DB)
+	s.Knowledge.SetCategories(s.Requests.IsCategory)
+	s.Requests.SetKnowledge(s.Knowledge) // answers quote its entries
 	codes, err := residents.NewMemberCodes(key)
 	if err != nil {
 		panic(err) // the configuration checks the key's size first

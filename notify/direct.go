@@ -37,6 +37,10 @@ const (
 	KindActivityPromoted  SystemKind = "activity_promoted"
 	KindRequestAccepted   SystemKind = "request_accepted"
 	KindRequestAnswered   SystemKind = "request_answered"
+	// Issue 25: a resident's request merged into another about the same
+	// matter; a request about an enterprise sent to it first (外循环).
+	KindRequestMerged      SystemKind = "request_merged"
+	KindEnterpriseReferral SystemKind = "enterprise_referral"
 )
 
 // DirectNotice is a notice the system itself sends to named residents,

@@ -26,9 +26,9 @@ func (s *Service) mine(ctx context.Context, residentID int64, state string) (*go
 	switch state {
 	case "":
 	case MineOpen:
-		q = q.Where("status IN ?", openStatuses)
+		q = q.Where("status IN ?", residentOpen)
 	case MineClosed:
-		q = q.Where("status NOT IN ?", openStatuses)
+		q = q.Where("status NOT IN ?", residentOpen)
 	default:
 		return nil, apperr.Field("status", "须为 open（未答复）或 closed（已答复或已办结）")
 	}
@@ -151,7 +151,11 @@ type Filter struct {
 	Limit    int
 }
 
-var openStatuses = []string{StatusSubmitted, StatusTransferred, StatusAccepted, StatusInProgress}
+var openStatuses = []string{StatusSubmitted, StatusTransferred, StatusAccepted, StatusInProgress, StatusWithEnterprise}
+
+// residentOpen are the statuses a resident's request is open in: a merged
+// request waits for its main request's answer (issue 25).
+var residentOpen = append(slices.Clone(openStatuses), StatusMerged)
 
 // Find lists the requests in the member's scope (their departments and
 // streets) that f selects, newest first. Returns an invalid_argument error

@@ -99,6 +99,12 @@ type Request struct {
 	ErasedAt        *time.Time
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
+	// Issue 25: the knowledge entry the answer quotes; the main request a
+	// duplicate was merged into (merge.go).
+	KnowledgeID    *int64
+	MergedInto     *int64
+	MergedAt       *time.Time
+	MergeNoticedAt *time.Time
 }
 
 // Event is one step of a request's history.
@@ -216,6 +222,8 @@ type Service struct {
 	links       *media.Signer
 	kick        chan struct{}
 	jobs        *jobs.Queue // nil: jobs wait for the workers
+	knowledge   quoter      // nil: answers quote no knowledge entry
+	referral    ReferralConfig
 }
 
 // New returns a Service. Content checks are off until SetChecker.

@@ -24,6 +24,7 @@ import (
 	"github.com/futian/ifutian/media"
 	"github.com/futian/ifutian/migrations"
 	"github.com/futian/ifutian/notify"
+	"github.com/futian/ifutian/requests"
 	"github.com/futian/ifutian/residents"
 	"github.com/futian/ifutian/wechat"
 )
@@ -189,6 +190,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *instance, err 
 	// Photos are checked once WeChat can fetch them: at IFUTIAN_PUBLIC_URL,
 	// or (built-in fake) at the listening address, set by serve.
 	a.Requests.SetChecker(a.wechat, cfg.PublicURL)
+	a.Requests.SetReferralConfig(requests.ReferralConfig{WindowDays: cfg.ReferralDays})
 	a.Notify.Configure(cfg.Notify)
 	if err := setPointsLevels(a.Points, cfg.Levels, cfg.LevelNames); err != nil {
 		return nil, err
