@@ -30,7 +30,18 @@ func TestSeedDemoRequests(t *testing.T) {
 			t.Errorf("no demo request is %s (have %v)", s, statuses)
 		}
 	}
-	if n != 7 || reopened != 1 || rated != 2 {
-		t.Fatalf("%d demo requests (%d reopened, %d rated), want 7 (1, 2)", n, reopened, rated)
+	for _, s := range []string{requests.StatusMerged, requests.StatusWithEnterprise} {
+		if !slices.Contains(statuses, s) {
+			t.Errorf("no demo request is %s (have %v)", s, statuses)
+		}
+	}
+	if n != 9 || reopened != 1 || rated != 2 {
+		t.Fatalf("%d demo requests (%d reopened, %d rated), want 9 (1, 2)", n, reopened, rated)
+	}
+	var entries, holidays int64
+	gdb.Table("knowledge_entries").Count(&entries)
+	gdb.Table("holidays").Count(&holidays)
+	if entries != 5 || holidays != int64(len(requests.OfficialHolidays)) {
+		t.Fatalf("%d knowledge entries, %d holidays", entries, holidays)
 	}
 }
