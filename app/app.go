@@ -49,6 +49,9 @@ type Deps struct {
 	// PublicURL starts the signed links to photos and avatars; "" gives
 	// paths on this server.
 	PublicURL string
+	// ReferralWindowDays is the working days an enterprise has to answer a
+	// request referred to it (0: requests.DefaultReferralWindowDays).
+	ReferralWindowDays int
 }
 
 // Services are the domain services of one process, wired to each other.
@@ -97,14 +100,15 @@ func New(d Deps) *Services {
 		limiter = media.NewDefaultLimiter()
 	}
 	s.Links = media.NewSigner(residents.DeriveKey(key, "media-link"), d.PublicURL)
+	// The knowledge base checks its entries' categories with requests,
+	// whose answers quote its entries.
+	s.Knowledge = knowledge.New(d.DB, func(ctx context.Context, code string) (bool, error) { return s.Requests.IsCategory(ctx, code) })
 	s.Requests = requests.New(requests.Deps{
 		DB: d.DB, Store: d.Store, Box: d.Box, Regions: d.Regions, Notify: s.Notify,
 		Points: s.Points, Enterprises: s.Enterprises, Staff: s.Staff, Media: limiter, Links: s.Links,
+		Knowledge: s.Knowledge, Referral: requests.ReferralConfig{WindowDays: d.ReferralWindowDays},
 	})
 	s.Requests.RegisterJobs(s.Jobs)
-	s.Knowledge = knowledge.New(d.DB)
-	s.Knowledge.SetCategories(s.Requests.IsCategory)
-	s.Requests.SetKnowledge(s.Knowledge) // answers quote its entries
 	codes, err := residents.NewMemberCodes(key)
 	if err != nil {
 		panic(err) // the configuration checks the key's size first

@@ -90,12 +90,11 @@ type Service struct {
 	categories CategoryCheck
 }
 
-// New returns a Service over db. Categories are not checked until
-// SetCategories.
-func New(gdb *gorm.DB) *Service { return &Service{db: gdb, now: time.Now} }
-
-// SetCategories sets how category codes are checked.
-func (s *Service) SetCategories(c CategoryCheck) { s.categories = c }
+// New returns a Service over db that checks category codes with
+// categories (nil: any code).
+func New(gdb *gorm.DB, categories CategoryCheck) *Service {
+	return &Service{db: gdb, now: time.Now, categories: categories}
+}
 
 // SetClock replaces the service's clock (for tests).
 func (s *Service) SetClock(now func() time.Time) { s.now = now }

@@ -14,9 +14,6 @@ type quoter interface {
 	Refs(ctx context.Context, ids []int64) (map[int64]knowledge.Ref, error)
 }
 
-// SetKnowledge lets answers quote the knowledge base's entries.
-func (s *Service) SetKnowledge(k quoter) { s.knowledge = k }
-
 // IsCategory reports whether a request category code exists (for the
 // knowledge base's entries).
 func (s *Service) IsCategory(ctx context.Context, code string) (bool, error) {

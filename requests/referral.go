@@ -74,9 +74,6 @@ type ReferralConfig struct {
 // DefaultReferralWindowDays is the window without configuration.
 const DefaultReferralWindowDays = 2
 
-// SetReferralConfig sets how referrals work (call it before use).
-func (s *Service) SetReferralConfig(c ReferralConfig) { s.referral = c }
-
 func (s *Service) referralWindow() int {
 	if s.referral.WindowDays < 1 {
 		return DefaultReferralWindowDays

@@ -203,6 +203,10 @@ type Deps struct {
 	Staff       staffFinder
 	Media       *media.Limiter // bounds the decodes of the whole process
 	Links       *media.Signer  // signs the photos' links
+	// Knowledge lets answers quote the knowledge base's entries (nil:
+	// none may be quoted).
+	Knowledge quoter
+	Referral  ReferralConfig // referrals to enterprises (外循环)
 }
 
 // Service manages requests. It is safe for concurrent use.
@@ -232,6 +236,7 @@ func New(d Deps) *Service {
 		db: d.DB, now: time.Now, store: d.Store, box: d.Box, regions: d.Regions,
 		notify: d.Notify, points: d.Points, enterprises: d.Enterprises, staff: d.Staff,
 		media: d.Media, links: d.Links, kick: make(chan struct{}, 1),
+		knowledge: d.Knowledge, referral: d.Referral,
 	}
 }
 

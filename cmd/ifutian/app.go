@@ -24,7 +24,6 @@ import (
 	"github.com/futian/ifutian/media"
 	"github.com/futian/ifutian/migrations"
 	"github.com/futian/ifutian/notify"
-	"github.com/futian/ifutian/requests"
 	"github.com/futian/ifutian/residents"
 	"github.com/futian/ifutian/wechat"
 )
@@ -185,12 +184,11 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *instance, err 
 		// One limiter for every picture decoded in this process: request
 		// photos and avatars wait for the same memory.
 		Media: media.NewDefaultLimiter(), PublicURL: cfg.PublicURL,
-		JobOutcomes: a.taskMetrics.jobOutcome,
+		JobOutcomes: a.taskMetrics.jobOutcome, ReferralWindowDays: cfg.ReferralDays,
 	})
 	// Photos are checked once WeChat can fetch them: at IFUTIAN_PUBLIC_URL,
 	// or (built-in fake) at the listening address, set by serve.
 	a.Requests.SetChecker(a.wechat, cfg.PublicURL)
-	a.Requests.SetReferralConfig(requests.ReferralConfig{WindowDays: cfg.ReferralDays})
 	a.Notify.Configure(cfg.Notify)
 	if err := setPointsLevels(a.Points, cfg.Levels, cfg.LevelNames); err != nil {
 		return nil, err
