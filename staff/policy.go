@@ -59,6 +59,8 @@ const (
 	HandleRequests Permission = "requests.handle" // the department's desk: queues, accept, transfer, answer
 	ReadRequests   Permission = "requests.read"   // statistics and the district's routing data
 	ManageRequests Permission = "requests.admin"  // categories, routing table, holiday calendar
+	// ManageKnowledge maintains the department's knowledge base entries.
+	ManageKnowledge Permission = "knowledge.manage"
 
 	ResolveMembers Permission = "members.resolve"
 
@@ -102,6 +104,8 @@ var Policy = map[Permission][]Role{
 	HandleRequests: {RequestOfficer, DeptAdmin},
 	ReadRequests:   {RequestOfficer, DeptAdmin, Auditor},
 	ManageRequests: {},
+	// The desks write the entries they quote; the department's admin too.
+	ManageKnowledge: {RequestOfficer, DeptAdmin},
 
 	ResolveMembers: {Verifier, Editor, DeptAdmin, PointsOfficer},
 
