@@ -7,22 +7,18 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"math"
 	"net/http"
 	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
-	"github.com/gin-gonic/gin/binding"
-	"github.com/go-playground/validator/v10"
 
 	"github.com/futian/ifutian/internal/apperr"
-	"github.com/futian/ifutian/internal/text"
+	"github.com/futian/ifutian/internal/check"
 )
 
 // maxBody is the largest request body accepted (1 MiB).
@@ -30,26 +26,13 @@ const maxBody = 1 << 20
 
 var errTooLarge = apperr.New("payload_too_large", "请求体超过 1 MiB")
 
-var registerTagName sync.Once
-
-// bindJSON decodes the JSON body into dst and checks its binding tags and
+// bindJSON decodes the JSON body into dst and checks its binding tags
+// (check.Struct) and
 // its times (checkTimes). Unknown fields are ignored; bytes that are not
 // UTF-8, a wrong type, malformed JSON or a failed check is an
 // invalid_argument naming the fields; an empty body decodes as {}; an
 // oversized body is payload_too_large.
 func bindJSON(c *gin.Context, dst any) error {
-	registerTagName.Do(func() {
-		// Name fields in validation errors by their JSON names.
-		if v, ok := binding.Validator.Engine().(*validator.Validate); ok {
-			v.RegisterTagNameFunc(func(f reflect.StructField) string {
-				name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-				if name == "-" {
-					return ""
-				}
-				return name
-			})
-		}
-	})
 	body, err := io.ReadAll(c.Request.Body)
 	var maxErr *http.MaxBytesError
 	if errors.As(err, &maxErr) {
@@ -84,7 +67,7 @@ func bindJSON(c *gin.Context, dst any) error {
 		return apperr.Field("body", "无法解析: "+err.Error())
 	}
 	timeErr := checkTimes(dst)
-	if err := validate(dst); err != nil || timeErr != nil {
+	if err := check.Struct(dst); err != nil || timeErr != nil {
 		return mergeFields(timeErr, err)
 	}
 	return nil
@@ -105,142 +88,6 @@ func mergeFields(errs ...error) error {
 		maps.Copy(fields, ae.Fields)
 	}
 	return apperr.Fields(fields)
-}
-
-// validate runs the binding tags of a request struct. A string field
-// tagged required must also have a visible character (text.Blank): the
-// validator's own required only refuses "".
-func validate(v any) error {
-	fields := map[string]string{}
-	walkFields(reflect.ValueOf(v), "", fields)
-	err := binding.Validator.ValidateStruct(v)
-	var ves validator.ValidationErrors
-	if !errors.As(err, &ves) {
-		if err != nil {
-			return err
-		}
-		return apperr.Fields(fields)
-	}
-	for _, fe := range ves {
-		name := fe.Namespace()
-		if _, rest, ok := strings.Cut(name, "."); ok {
-			name = rest // drop the struct's own name
-		}
-		fields[name] = describe(fe)
-	}
-	return apperr.Fields(fields)
-}
-
-// int32Message refuses an integer that no INT column can hold.
-const int32Message = "须在 -2147483648 至 2147483647 之间"
-
-// walkFields records under its JSON path, in one pass over the request
-// (nested structs, slices and maps too):
-//   - every string (or set *string) field whose binding tag says required
-//     and that is text.Blank: the validator's own required only refuses "";
-//   - every Go int (or set *int) outside int32: request structs use int for
-//     what an INT column stores (int64 for BIGINT), and MySQL refuses a
-//     value past it with an error that would otherwise be a 500 (issue 21
-//     item 8). The fields' own ranges, stated by their binding tags or the
-//     modules' checks and documented in the OpenAPI fragments, are
-//     narrower; this is the floor under all of them.
-func walkFields(v reflect.Value, path string, bad map[string]string) {
-	for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
-		if v.IsNil() {
-			return
-		}
-		v = v.Elem()
-	}
-	switch v.Kind() {
-	case reflect.Int:
-		if n := v.Int(); n < math.MinInt32 || n > math.MaxInt32 {
-			bad[or(path, "body")] = int32Message
-		}
-	case reflect.Struct:
-		if v.Type() == timeType {
-			return
-		}
-		for i := range v.NumField() {
-			f := v.Type().Field(i)
-			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-			if !f.IsExported() || name == "-" {
-				continue
-			}
-			p := path
-			if !f.Anonymous || name != "" {
-				p = joinPath(path, or(name, f.Name))
-			}
-			fv := v.Field(i)
-			if s, ok := stringOf(fv); ok && requiredTag(f.Tag.Get("binding")) && text.Blank(s) {
-				bad[p] = describeRequired
-				continue
-			}
-			walkFields(fv, p, bad)
-		}
-	case reflect.Slice, reflect.Array:
-		if v.Type().Elem().Kind() == reflect.Uint8 {
-			return
-		}
-		for i := range v.Len() {
-			walkFields(v.Index(i), path+"["+strconv.Itoa(i)+"]", bad)
-		}
-	case reflect.Map:
-		for it := v.MapRange(); it.Next(); {
-			walkFields(it.Value(), joinPath(path, fmt.Sprint(it.Key().Interface())), bad)
-		}
-	}
-}
-
-// stringOf reads a string or a set *string.
-func stringOf(v reflect.Value) (string, bool) {
-	if v.Kind() == reflect.Pointer && !v.IsNil() {
-		v = v.Elem()
-	}
-	if v.Kind() != reflect.String {
-		return "", false
-	}
-	return v.String(), true
-}
-
-// requiredTag reports whether a binding tag requires the field itself (a
-// required after dive applies to the elements).
-func requiredTag(tag string) bool {
-	own, _, _ := strings.Cut(tag, ",dive")
-	for _, t := range strings.Split(own, ",") {
-		if t == "required" {
-			return true
-		}
-	}
-	return false
-}
-
-const describeRequired = "必填"
-
-func describe(fe validator.FieldError) string {
-	switch fe.Tag() {
-	case "required":
-		return describeRequired
-	case "min":
-		return "不能少于 " + fe.Param()
-	case "max":
-		return "不能多于 " + fe.Param()
-	case "oneof":
-		return "须为以下之一: " + fe.Param()
-	case "len":
-		return "长度须为 " + fe.Param()
-	case "gte":
-		return "不能小于 " + fe.Param()
-	case "lte":
-		return "不能大于 " + fe.Param()
-	case "gt":
-		return "须大于 " + fe.Param()
-	case "url", "http_url":
-		return "须为有效网址"
-	case "dive":
-		return "取值无效"
-	default:
-		return "取值无效 (" + fe.Tag() + ")"
-	}
 }
 
 func jsonType(t reflect.Type) string {

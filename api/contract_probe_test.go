@@ -1,7 +1,10 @@
 package api
 
 import (
+	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"sort"
 	"strings"
 	"testing"
@@ -15,11 +18,12 @@ import (
 
 // TestRequestSchemasHold sends every operation that takes a JSON body its
 // required properties (set to the document's examples) and then bodies its
-// schema refuses, one property at a time: a value outside its
-// enum, a string past maxLength, a number past minimum or maximum, a value
-// of the wrong type. The contract check in env.do fails the test if the
-// server accepts one, so a limit the document states is a limit the server
-// keeps.
+// schema refuses, one property at a time: a value outside its enum, an
+// empty string where minLength is 1, an ID not of its pattern, a string
+// past maxLength, a number past minimum or maximum, a value of the wrong
+// type. Each must be refused with 400 naming the property in
+// details.fields, so a limit the document states is a limit the server
+// keeps, and says so.
 func TestRequestSchemasHold(t *testing.T) {
 	e := newEnvWith(t, func(c *Config) {
 		c.Limits = Limits{
@@ -34,6 +38,17 @@ func TestRequestSchemasHold(t *testing.T) {
 	}
 	resident, _ := e.resident("prober")
 	admin, _ := e.staffer([]staff.Role{staff.Superadmin})
+	// Operations documented by the route table (contract.go) must name
+	// the field; those still described in api/openapi/*.json are only
+	// logged until their module moves over.
+	srv, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	generated := map[string]documented{}
+	for _, d := range srv.docs {
+		generated[d.ID] = d
+	}
 	fill := strings.NewReplacer("{id}", "1", "{uscc}", "914403001922038216")
 	paths := c.doc.Paths.InMatchingOrder()
 	sort.Strings(paths)
@@ -48,10 +63,11 @@ func TestRequestSchemasHold(t *testing.T) {
 				continue
 			}
 			token := resident
+			d, isGenerated := generated[op.OperationID]
 			switch {
 			case op.Security != nil && len(*op.Security) == 0:
 				token = ""
-			case strings.HasPrefix(op.Tags[0], "admin-"):
+			case isGenerated && d.Kind == staffer, !isGenerated && strings.HasPrefix(op.Tags[0], "admin-"):
 				token = admin
 			}
 			base := sample(schema)
@@ -74,8 +90,12 @@ func TestRequestSchemasHold(t *testing.T) {
 					body[name] = bad
 					rec := e.do(method, fill.Replace(path), token, body)
 					sent++
-					if rec.Code < 400 {
-						t.Logf("%s %s accepted %s=%v", method, path, name, bad)
+					switch {
+					case namesField(rec, name):
+					case !isGenerated:
+						t.Logf("not yet generated: %s %s with %s=%v: %d %s, want 400 naming %s", method, path, name, bad, rec.Code, rec.Body, name)
+					default:
+						t.Errorf("%s %s with %s=%v: %d %s, want 400 naming %s", method, path, name, bad, rec.Code, rec.Body, name)
 					}
 				}
 			}
@@ -86,6 +106,30 @@ func TestRequestSchemasHold(t *testing.T) {
 	if sent < 100 || accepted < 10 {
 		t.Fatalf("%d refused bodies sent, %d base bodies accepted: the probe has lost its bite", sent, accepted)
 	}
+}
+
+// namesField reports whether rec is a 400 whose details.fields names the
+// property name (or a path inside it).
+func namesField(rec *httptest.ResponseRecorder, name string) bool {
+	if rec.Code != http.StatusBadRequest {
+		return false
+	}
+	var body struct {
+		Error struct {
+			Details struct {
+				Fields map[string]string `json:"fields"`
+			} `json:"details"`
+		} `json:"error"`
+	}
+	if json.Unmarshal(rec.Body.Bytes(), &body) != nil {
+		return false
+	}
+	for f := range body.Error.Details.Fields {
+		if f == name || strings.HasPrefix(f, name+".") || strings.HasPrefix(f, name+"[") {
+			return true
+		}
+	}
+	return false
 }
 
 // sample builds a body with every required property of s set to its
@@ -144,6 +188,12 @@ func refused(s *openapi3.Schema) []any {
 	switch {
 	case s.Type.Is("string"):
 		out = append(out, 12345)
+		if s.MinLength > 0 {
+			out = append(out, "")
+		}
+		if s.Pattern == idPattern.String() {
+			out = append(out, "007")
+		}
 		if s.MaxLength != nil {
 			out = append(out, strings.Repeat("x", int(*s.MaxLength)+1))
 		}

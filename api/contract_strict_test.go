@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/futian/ifutian/internal/check"
 	"github.com/futian/ifutian/staff"
 )
 
@@ -166,7 +167,7 @@ func TestIntegerRanges(t *testing.T) {
 			N int `json:"n"`
 		} `json:"items"`
 	}
-	err := validate(&body{Count: ptr(1 << 31), Items: []struct {
+	err := check.Struct(&body{Count: ptr(1 << 31), Items: []struct {
 		N int `json:"n"`
 	}{{1}, {-1 << 31}, {-1<<31 - 1}}})
 	if err == nil || !strings.Contains(err.Error(), "count") || !strings.Contains(err.Error(), "items[2].n") || strings.Contains(err.Error(), "items[1]") {

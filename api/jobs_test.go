@@ -75,7 +75,7 @@ func TestJobsAdmin(t *testing.T) {
 			e.db.Order("id").Find(&js)
 			var b strings.Builder
 			for _, j := range js {
-				b.WriteString(j.Status + itoa(int64(j.Attempts)) + j.RunAt.String() + ",")
+				b.WriteString(string(j.Status) + itoa(int64(j.Attempts)) + j.RunAt.String() + ",")
 			}
 			return b.String()
 		}

@@ -4,6 +4,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/futian/ifutian/internal/check"
 )
 
 // fieldLabels names every field and parameter of the API in Chinese, for
@@ -108,7 +110,7 @@ func fieldsMessage(route string, fields map[string]string) string {
 	parts := make([]string, 0, len(keys))
 	for _, k := range keys {
 		l, m := fieldLabel(route, k), fields[k]
-		if m == describeRequired {
+		if m == check.RequiredMessage {
 			parts = append(parts, "请填写"+l)
 		} else {
 			parts = append(parts, l+"："+m)

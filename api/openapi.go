@@ -32,7 +32,10 @@ import (
 //go:embed openapi/*.json
 var specFiles embed.FS
 
-func buildSpec() ([]byte, error) {
+// buildSpec is the served document: base.json (info, tags, the shared
+// responses and parameters), the operations the route table documents
+// (contract.go) and the module fragments not yet moved to it.
+func (s *Server) buildSpec() ([]byte, error) {
 	var base map[string]json.RawMessage
 	if err := readSpecFile("openapi/base.json", &base); err != nil {
 		return nil, err
@@ -45,7 +48,27 @@ func buildSpec() ([]byte, error) {
 	if err := json.Unmarshal(components["schemas"], &schemas); err != nil {
 		return nil, fmt.Errorf("openapi/base.json: components.schemas: %w", err)
 	}
+	gen, genSchemas, err := s.generatedPaths()
+	if err != nil {
+		return nil, err
+	}
 	paths := map[string]map[string]json.RawMessage{}
+	for p, ops := range gen {
+		paths[p] = map[string]json.RawMessage{}
+		for m, o := range ops {
+			if paths[p][m], err = json.Marshal(o); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for name, sc := range genSchemas {
+		if _, dup := schemas[name]; dup {
+			return nil, fmt.Errorf("schema %s is described twice (generated and in base.json)", name)
+		}
+		if schemas[name], err = json.Marshal(sc); err != nil {
+			return nil, err
+		}
+	}
 	names, err := fs.Glob(specFiles, "openapi/*.json")
 	if err != nil {
 		return nil, err

@@ -75,11 +75,11 @@ func parsePage(c *gin.Context) (pageReq, error) {
 		p.Limit = n
 	}
 	if v := c.Query("page_token"); v != "" {
-		b, err := base64.RawURLEncoding.DecodeString(v)
-		if err != nil || len(b) == 0 {
-			return p, apperr.Field("page_token", "无效的分页标记")
+		cursor, err := decodeToken(v)
+		if err != nil {
+			return p, err
 		}
-		p.Cursor = string(b)
+		p.Cursor = cursor
 	}
 	return p, nil
 }
@@ -92,6 +92,15 @@ func parseIDPage(c *gin.Context) (limit int, after int64, err error) {
 	}
 	after, err = p.AfterID()
 	return p.Limit, after, err
+}
+
+// decodeToken reads a page token back into its cursor.
+func decodeToken(token string) (string, error) {
+	b, err := base64.RawURLEncoding.DecodeString(token)
+	if err != nil || len(b) == 0 {
+		return "", apperr.Field("page_token", "无效的分页标记")
+	}
+	return string(b), nil
 }
 
 func encodeToken(cursor string) string {

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"path"
 
 	"github.com/gin-gonic/gin"
 
@@ -29,6 +30,24 @@ func (s *Server) routes() {
 	}
 
 	v1 := e.Group("/api/v1")
+	authed := v1.Group("", s.authenticate)
+	me := authed.Group("", s.residentOnly)
+	adm := authed.Group("", s.staffOnly)
+	// open, signedIn, mine and staffed register a route under v1 (no
+	// token), authed (any token), me (a resident's) and adm (a staff
+	// member's, no permission beyond it) with its document (contract.go);
+	// a route without one is still described in api/openapi/*.json while
+	// its module moves over.
+	reg := func(g *gin.RouterGroup, kind routeKind) func(method, path string, h gin.HandlerFunc, doc ...op) {
+		return func(method, p string, h gin.HandlerFunc, doc ...op) {
+			g.Handle(method, p, h)
+			if len(doc) > 0 {
+				s.document(method, path.Join(g.BasePath(), p), kind, "", doc[0], h)
+			}
+		}
+	}
+	open, signedIn, mine, staffed := reg(v1, public), reg(authed, signedIn), reg(me, resident), reg(adm, staffer)
+	_, _, _, _ = open, signedIn, mine, staffed
 	v1.POST("/auth/wechat-login", s.wechatLogin)
 	v1.POST("/auth/staff-login", s.staffLogin)
 	v1.GET("/regions", s.listRegions)
@@ -49,11 +68,9 @@ func (s *Server) routes() {
 	// each naming one file that is never rewritten: cacheable for good.
 	v1.GET("/media/images/:name", s.servePublicImage)
 
-	authed := v1.Group("", s.authenticate)
 	authed.POST("/auth/logout", s.logout)
 	authed.POST("/auth/change-password", s.staffOnly, s.audited(false), s.changePassword) // a staff member's own password
 
-	me := authed.Group("", s.residentOnly)
 	me.GET("/home", s.getHome) // the home screen in one read
 	me.GET("/me", s.getMe)
 	me.PUT("/me", s.updateMe)  // partial: fields left out are unchanged (wx.request has no PATCH)
@@ -111,15 +128,23 @@ func (s *Server) routes() {
 	me.GET("/me/activities", s.myActivities)
 	me.GET("/me/volunteer-record", s.myVolunteerRecord)
 
-	adm := authed.Group("", s.staffOnly)
-	route := func(method, path string, perm staff.Permission, h gin.HandlerFunc) {
+	// route registers an admin route with the permission it needs and its
+	// document (contract.go); a route without one is still described in
+	// api/openapi/*.json while its module moves over.
+	route := func(method, path string, perm staff.Permission, h gin.HandlerFunc, doc ...op) {
 		s.policy[method+" /api/v1"+path] = perm
 		adm.Handle(method, path, s.require(perm), s.audited(false), h)
+		if len(doc) > 0 {
+			s.document(method, "/api/v1"+path, staffer, perm, doc[0], h)
+		}
 	}
 	// personal marks admin reads that return residents' personal data: they are audited too.
-	personal := func(method, path string, perm staff.Permission, h gin.HandlerFunc) {
+	personal := func(method, path string, perm staff.Permission, h gin.HandlerFunc, doc ...op) {
 		s.policy[method+" /api/v1"+path] = perm
 		adm.Handle(method, path, s.require(perm), s.audited(true), h)
+		if len(doc) > 0 {
+			s.document(method, "/api/v1"+path, staffer, perm, doc[0], h)
+		}
 	}
 
 	adm.GET("/admin/me", s.whoAmI)                   // every staff member: who they are and what they may do
@@ -133,9 +158,9 @@ func (s *Server) routes() {
 	route(http.MethodPost, "/admin/staff/:id/enable", staff.ManageStaff, s.enableStaff)
 	route(http.MethodPost, "/admin/staff/:id/reset-password", staff.ManageStaff, s.resetStaffPassword)
 	route(http.MethodGet, "/admin/audit-log", staff.ReadAudit, s.listAuditLog)
-	route(http.MethodGet, "/admin/jobs", staff.ReadJobs, s.listJobs)
-	route(http.MethodPost, "/admin/jobs/:id/retry", staff.ManageJobs, s.retryJob)
-	route(http.MethodPost, "/admin/jobs/:id/cancel", staff.ManageJobs, s.cancelJob)
+	route(http.MethodGet, "/admin/jobs", staff.ReadJobs, s.listJobs, listJobsOp)
+	route(http.MethodPost, "/admin/jobs/:id/retry", staff.ManageJobs, s.retryJob, retryJobOp)
+	route(http.MethodPost, "/admin/jobs/:id/cancel", staff.ManageJobs, s.cancelJob, cancelJobOp)
 	personal(http.MethodGet, "/admin/residents/:id", staff.ReadResidents, s.getResident)
 
 	personal(http.MethodPost, "/admin/residents/lookup", staff.AwardPoints, s.lookupResident) // throttled per member

@@ -102,6 +102,7 @@ type Server struct {
 	metrics  *httpMetrics
 	spec     []byte
 	timeKeys map[string]bool // the document's date-time properties (formatTimes)
+	docs     []documented    // every route with its document, as routes registered them
 }
 
 // New builds the router with every route and middleware.
@@ -110,14 +111,6 @@ func New(cfg Config) (*Server, error) {
 		cfg.Limits = DefaultLimits
 	}
 	s := &Server{Config: cfg, policy: map[string]staff.Permission{}}
-	spec, err := buildSpec()
-	if err != nil {
-		return nil, err
-	}
-	s.spec = spec
-	if s.timeKeys, err = timeKeys(spec); err != nil {
-		return nil, err
-	}
 	if cfg.Metrics != nil {
 		s.metrics = newHTTPMetrics(cfg.Metrics)
 	}
@@ -129,6 +122,14 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("trusted proxies: %w", err)
 	}
 	s.routes()
+	spec, err := s.buildSpec()
+	if err != nil {
+		return nil, err
+	}
+	s.spec = spec
+	if s.timeKeys, err = timeKeys(spec); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 

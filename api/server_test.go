@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -83,8 +82,6 @@ func TestMetrics(t *testing.T) {
 	wantStatus(t, off.do("GET", "/metrics", "", nil), http.StatusNotFound)
 	wantStatus(t, off.do("GET", "/openapi.json", "", nil), http.StatusNotFound)
 }
-
-var ginParam = regexp.MustCompile(`:([a-z_]+)`)
 
 // TestOpenAPICoversRoutes checks that every route is documented and every
 // documented path is served.

@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/check"
 )
 
 // TestBlankRequired: a required text of only invisible characters is
@@ -39,7 +40,7 @@ func TestBlankRequired(t *testing.T) {
 			[]string{"items[1].name", "items[1].note"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := validate(&tc.in)
+			err := check.Struct(&tc.in)
 			var ae *apperr.Error
 			if tc.want == nil {
 				if err != nil {

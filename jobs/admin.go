@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
 
 	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/check"
 	"github.com/futian/ifutian/internal/db"
 )
 
@@ -21,7 +23,7 @@ const StuckAfter = 5 * time.Minute
 // "stuck": running past its lease (its process died and no worker took it
 // back yet) or queued StuckAfter past its time.
 type Filter struct {
-	Status string
+	Status FilterStatus
 	Kind   string
 	Before int64 // IDs below this (0: from the newest)
 	Limit  int
@@ -30,12 +32,17 @@ type Filter struct {
 // Validate returns an invalid_argument error naming "status" for an
 // unknown status.
 func (f Filter) Validate() error {
-	switch f.Status {
-	case "", Queued, Running, Done, Failed, Cancelled, "stuck":
-		return nil
+	if f.Status != "" && !slices.Contains(f.Status.Enum(), string(f.Status)) {
+		return apperr.Field("status", check.OneOfMessage(f.Status.Enum()))
 	}
-	return apperr.Field("status", "须为 queued、running、done、failed、cancelled 或 stuck")
+	return nil
 }
+
+// FilterStatus is a Status, or stuck.
+type FilterStatus string
+
+// Enum lists the statuses a list may ask for.
+func (FilterStatus) Enum() []string { return append(Status("").Enum(), "stuck") }
 
 // List returns jobs matching f, newest first, and the ID to pass as Before
 // for the next page (0 when there is none). Returns an invalid_argument
@@ -129,7 +136,7 @@ func (q *Queue) changeTx(tx *gorm.DB, id int64, from []string, upd map[string]an
 	switch {
 	case j.Status == Running:
 		return nil, ErrRunning
-	case !contains(from, j.Status):
+	case !slices.Contains(from, string(j.Status)):
 		return nil, ErrFinished
 	}
 	upd["updated_at"] = q.clock()
@@ -141,15 +148,6 @@ func (q *Queue) changeTx(tx *gorm.DB, id int64, from []string, upd map[string]an
 		return nil, ErrRunning // a worker claimed it meanwhile
 	}
 	return get(tx, id)
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // KindStats counts the jobs of one kind in one status.

@@ -25,6 +25,12 @@ import (
 	"github.com/futian/ifutian/internal/apperr"
 )
 
+// Status is where a job stands.
+type Status string
+
+// Enum lists the statuses.
+func (Status) Enum() []string { return []string{Queued, Running, Done, Failed, Cancelled} }
+
 // The statuses of a job.
 const (
 	Queued    = "queued"    // waiting for run_at
@@ -51,19 +57,19 @@ var (
 // same effect is enqueued once however often its cause is retried.
 type Job struct {
 	ID          int64      `json:"id,string"`
-	Kind        string     `json:"kind"`
-	Key         string     `json:"key" gorm:"column:unique_key"`
-	Payload     string     `json:"payload"`
-	Status      string     `json:"status"`
-	Attempts    int        `json:"attempts"`
+	Kind        string     `json:"kind" doc:"what it does, named by the module that owns it: surveys.award, requests.settle, activities.grant"`
+	Key         string     `json:"key" gorm:"column:unique_key" doc:"what it is for, unique per kind (e.g. attempt:12)"`
+	Payload     string     `json:"payload" doc:"the handler's input, JSON; IDs only"`
+	Status      Status     `json:"status"`
+	Attempts    int        `json:"attempts" doc:"attempts made (a retry by an operator starts again at 0)"`
 	MaxAttempts int        `json:"max_attempts"`
-	RunAt       time.Time  `json:"run_at"`
+	RunAt       time.Time  `json:"run_at" doc:"queued: when it (re)tries; running: when its lease ends"`
 	LeaseOwner  string     `json:"-"`
-	LeaseUntil  *time.Time `json:"lease_until"`
-	LastError   string     `json:"last_error"`
+	LeaseUntil  *time.Time `json:"lease_until" doc:"while running: until when its worker holds it"`
+	LastError   string     `json:"last_error" doc:"the last attempt's error, for operators ('' if none)"`
 	CreatedAt   time.Time  `json:"created_at"`
 	UpdatedAt   time.Time  `json:"updated_at"`
-	FinishedAt  *time.Time `json:"finished_at"`
+	FinishedAt  *time.Time `json:"finished_at" doc:"when it was done, failed for good or cancelled"`
 }
 
 // TableName maps Job to its table.

@@ -3961,42 +3961,41 @@ export interface components {
             /** @description empty once withdrawn */
             body: string;
         };
-        /** @description One job of the queue. (kind, key) is unique: an effect is enqueued once however often its cause is retried. */
         Job: {
-            /** @description ID (a decimal string) */
-            id: string;
-            /** @description what it does, named by the module that owns it: surveys.award, requests.settle, activities.grant */
-            kind: string;
-            /** @description what it is for, unique per kind (e.g. attempt:12) */
-            key: string;
-            /** @description the handler's input, JSON; IDs only */
-            payload: string;
-            /** @enum {string} */
-            status: "queued" | "running" | "done" | "failed" | "cancelled";
             /** @description attempts made (a retry by an operator starts again at 0) */
             attempts: number;
-            max_attempts: number;
-            /**
-             * Format: date-time
-             * @description queued: when it (re)tries; running: when its lease ends
-             */
-            run_at: string;
-            /**
-             * Format: date-time
-             * @description while running: until when its worker holds it
-             */
-            lease_until: string | null;
-            /** @description the last attempt's error, for operators ('' if none) */
-            last_error: string;
             /** Format: date-time */
             created_at: string;
-            /** Format: date-time */
-            updated_at: string;
             /**
              * Format: date-time
              * @description when it was done, failed for good or cancelled
              */
             finished_at: string | null;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @description what it is for, unique per kind (e.g. attempt:12) */
+            key: string;
+            /** @description what it does, named by the module that owns it: surveys.award, requests.settle, activities.grant */
+            kind: string;
+            /** @description the last attempt's error, for operators ('' if none) */
+            last_error: string;
+            /**
+             * Format: date-time
+             * @description while running: until when its worker holds it
+             */
+            lease_until: string | null;
+            max_attempts: number;
+            /** @description the handler's input, JSON; IDs only */
+            payload: string;
+            /**
+             * Format: date-time
+             * @description queued: when it (re)tries; running: when its lease ends
+             */
+            run_at: string;
+            /** @enum {string} */
+            status: "queued" | "running" | "done" | "failed" | "cancelled";
+            /** Format: date-time */
+            updated_at: string;
         };
         /** @description What staff see of a resident named by a member code. */
         MaskedResident: {
@@ -6822,9 +6821,10 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
-                /** @description 400 naming status for another value */
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
+                /** @description stuck: running past its lease, or queued more than 5 minutes past its time */
                 status?: "queued" | "running" | "done" | "failed" | "cancelled" | "stuck";
                 /** @description e.g. surveys.award, requests.settle, activities.grant */
                 kind?: string;

@@ -1,0 +1,639 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+	"path"
+	"reflect"
+	"regexp"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3gen"
+	"github.com/gin-gonic/gin"
+
+	"github.com/futian/ifutian/internal/check"
+	"github.com/futian/ifutian/staff"
+)
+
+// The contract is stated once. Each operation's shapes are Go types (the
+// request body the handler binds, the query struct it reads, the response
+// it writes) whose tags carry every limit, enum, format and field
+// description; its prose (summary, description, what each refusal means)
+// is an op declared beside the handler and passed to the route table.
+// The served document is generated from both when the server starts
+// (buildSpec), and requests are checked by the same tags (check.Struct),
+// so a limit is written in one place:
+//
+//	type awardRequest struct {
+//		Note string `json:"note" binding:"max=200" doc:"shown to the resident"`
+//	}
+//
+// Field tags read here:
+//   - json: the name; omitempty makes a response field optional; ",string"
+//     on an integer is an ID sent as a decimal string (its pattern).
+//   - form (query structs) and uri (path structs): the parameter's name.
+//   - binding: go-playground/validator rules, translated to the schema:
+//     required (and minLength 1 on a string), max/min/len (length, items
+//     or value), gte/lte/gt/lt, oneof (enum), url (format uri); rules after
+//     dive apply to the items.
+//   - doc: the field's description; example: its example.
+//   - format: a string format (date, date-time, uri, …) when the Go type
+//     does not say it.
+//
+// A string type with an Enum method (check.Enumer) is a closed vocabulary:
+// the document lists its values and check.Struct refuses others.
+type op struct {
+	Tag         string // one of base.json's tags
+	Summary     string // Chinese for a resident-facing operation
+	Description string
+
+	Path  any // a struct of `uri` fields: the path parameters (default: each :id an ID, others strings)
+	Query any // a struct of `form` fields: the query parameters
+	Body  any // the JSON request body (a zero value of its type), or an upload or csvUpload
+
+	Idempotent bool // takes an Idempotency-Key header
+
+	Replies []reply
+	// Errors are the error statuses beyond those the route implies
+	// (routeErrors): 404 without a path parameter, 409, 429.
+	Errors []int
+
+	// Raw, for the few operations whose exchange is no JSON shape (the
+	// document itself, metrics, WeChat's pushes), is the operation object
+	// written out; the fields above are then ignored but Tag.
+	Raw map[string]any
+}
+
+// reply is one answer of an operation.
+type reply struct {
+	Status      int
+	Description string
+	Body        any      // nil: no body
+	Types       []string // content types; default application/json
+	Headers     map[string]string
+}
+
+// ok, created and repeated are the usual answers.
+func ok(body any) reply { return reply{Status: http.StatusOK, Description: "OK", Body: body} }
+func created(body any) reply {
+	return reply{Status: http.StatusCreated, Description: "Created", Body: body}
+}
+func repeated(body any) reply {
+	return reply{Status: http.StatusOK, Description: "Repeat: the first result, nothing changed", Body: body}
+}
+func noContent() reply { return reply{Status: http.StatusNoContent, Description: "No Content"} }
+
+// file is a download or a picture: binary (or text) of the given types.
+func file(status int, description string, types ...string) reply {
+	return reply{Status: status, Description: description, Body: binaryBody{}, Types: types}
+}
+
+// binaryBody marks a reply or upload that is a file, not JSON.
+type binaryBody struct{}
+
+// upload is a multipart/form-data body with one file in the field file
+// (wx.uploadFile).
+type upload struct{ Description string }
+
+// csvUpload is a CSV file sent as text/csv or as a multipart upload
+// (field file).
+type csvUpload struct{ Description string }
+
+// routeKind says who may call a route, which decides its security and the
+// errors it implies.
+type routeKind int
+
+const (
+	public   routeKind = iota // no token
+	signedIn                  // any token
+	resident                  // a resident's token
+	staffer                   // a staff token (admin routes with a permission too)
+)
+
+// documented is a route and its op, as the route table registered it.
+type documented struct {
+	Method, Path string // path in gin's form
+	ID           string // operationId: the handler's name
+	Kind         routeKind
+	Perm         staff.Permission
+	Op           op
+}
+
+// handle registers h (after the group's middleware and extra) under
+// method and path, with its document.
+func (s *Server) handle(g *gin.RouterGroup, kind routeKind, method, p string, o op, hs ...gin.HandlerFunc) {
+	g.Handle(method, p, hs...)
+	s.document(method, path.Join(g.BasePath(), p), kind, "", o, hs[len(hs)-1])
+}
+
+func (s *Server) document(method, fullPath string, kind routeKind, perm staff.Permission, o op, h gin.HandlerFunc) {
+	s.docs = append(s.docs, documented{Method: method, Path: fullPath, ID: handlerName(h), Kind: kind, Perm: perm, Op: o})
+}
+
+// handlerName is the name of the method a handler value is bound to:
+// "awardPoints" for s.awardPoints.
+func handlerName(h gin.HandlerFunc) string {
+	name := runtime.FuncForPC(reflect.ValueOf(h).Pointer()).Name()
+	name = name[strings.LastIndexByte(name, '.')+1:]
+	return strings.TrimSuffix(name, "-fm")
+}
+
+var ginParam = regexp.MustCompile(`[:*]([A-Za-z_]+)`)
+
+// openAPIPath turns /a/:id into /a/{id}.
+func openAPIPath(p string) string { return ginParam.ReplaceAllString(p, "{$1}") }
+
+// schemaPrefix is the word each domain package's types are named with in
+// the document when their Go name does not start with it already
+// (points.Transaction is PointsTransaction, requests.Request is Request).
+var schemaPrefix = map[string]string{
+	"points": "Points", "surveys": "Survey", "enterprises": "Enterprise", "requests": "Request",
+	"activities": "Activity", "notify": "Notice", "jobs": "Job", "staff": "Staff", "residents": "Resident",
+	"media": "Media", "auth": "Auth",
+}
+
+// schemaName names a Go type's schema. Request shapes (input) get the
+// suffix Input unless their name already says it, so a type used both ways
+// has two schemas (a request's required fields differ from a response's).
+func schemaName(t reflect.Type, input bool) string {
+	name := t.Name()
+	if i := strings.IndexByte(name, '['); i >= 0 {
+		name = name[:i]
+	}
+	if name == "" {
+		return ""
+	}
+	if p := schemaPrefix[path.Base(t.PkgPath())]; p != "" && !strings.HasPrefix(name, p) {
+		name = p + name
+	}
+	if name[0] >= 'a' && name[0] <= 'z' { // api's own unexported types
+		name = strings.ToUpper(name[:1]) + name[1:]
+	}
+	if input && !strings.HasSuffix(name, "Input") && !strings.HasSuffix(name, "Patch") {
+		name += "Input"
+	}
+	return name
+}
+
+var enumerType = reflect.TypeFor[check.Enumer]()
+
+// schemaGen builds schemas from Go types into one components map, in two
+// modes (request and response) that differ in what required means.
+type schemaGen struct {
+	schemas openapi3.Schemas
+	in, out *openapi3gen.Generator
+	owner   map[string]reflect.Type // schema name → the type it was built from
+}
+
+func newSchemaGen() *schemaGen {
+	g := &schemaGen{schemas: openapi3.Schemas{}, owner: map[string]reflect.Type{}}
+	mk := func(input bool) *openapi3gen.Generator {
+		return openapi3gen.NewGenerator(
+			openapi3gen.CreateComponentSchemas(openapi3gen.ExportComponentSchemasOptions{ExportComponentSchemas: true}),
+			openapi3gen.CreateTypeNameGenerator(func(t reflect.Type) string { return schemaName(t, input) }),
+			openapi3gen.SchemaCustomizer(func(name string, t reflect.Type, tag reflect.StructTag, s *openapi3.Schema) error {
+				return customize(t, tag, s, input)
+			}),
+		)
+	}
+	g.in, g.out = mk(true), mk(false)
+	return g
+}
+
+// ref returns the schema of v's type, adding the components it names.
+func (g *schemaGen) ref(v any, input bool) (*openapi3.SchemaRef, error) {
+	gen := g.out
+	if input {
+		gen = g.in
+	}
+	t := reflect.TypeOf(v)
+	found := openapi3.Schemas{}
+	ref, err := gen.NewSchemaRefForValue(v, found)
+	if err != nil {
+		return nil, fmt.Errorf("schema of %v: %w", t, err)
+	}
+	for name, s := range found {
+		if prev, ok := g.schemas[name]; ok && !equalSchemas(prev.Value, s.Value) {
+			return nil, fmt.Errorf("schema %s is built from two different Go types (the second from %v): name one apart", name, t)
+		}
+		g.schemas[name] = s
+	}
+	// A named struct at the top is a component too.
+	if base := deref(t); base.Kind() == reflect.Struct && base != timeType {
+		if name := schemaName(base, input); name != "" && ref.Ref == "" && !strings.Contains(base.Name(), "[") {
+			if prev, ok := g.schemas[name]; ok && !equalSchemas(prev.Value, ref.Value) {
+				return nil, fmt.Errorf("schema %s is built from two different Go types (the second %v): name one apart", name, t)
+			}
+			g.schemas[name] = &openapi3.SchemaRef{Value: ref.Value}
+			return openapi3.NewSchemaRef("#/components/schemas/"+name, nil), nil
+		}
+	}
+	return ref, nil
+}
+
+func equalSchemas(a, b *openapi3.Schema) bool {
+	ja, _ := a.MarshalJSON()
+	jb, _ := b.MarshalJSON()
+	return string(ja) == string(jb)
+}
+
+func deref(t reflect.Type) reflect.Type {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t
+}
+
+// customize applies a field's tags (and its type's Enum) to the schema
+// openapi3gen built for it, and sets a struct's required properties.
+func customize(t reflect.Type, tag reflect.StructTag, s *openapi3.Schema, input bool) error {
+	if t.Kind() == reflect.Struct && t != timeType {
+		s.Required = requiredOf(t, input)
+		if t.Name() != "" {
+			return nil // a shared component: the referring field's tags are not its own
+		}
+	}
+	if t.Implements(enumerType) && t.Kind() == reflect.String {
+		for _, v := range reflect.Zero(t).Interface().(check.Enumer).Enum() {
+			s.Enum = append(s.Enum, v)
+		}
+	}
+	_, opts, _ := strings.Cut(tag.Get("json"), ",")
+	if strings.Contains(","+opts+",", ",string,") && t.Kind() >= reflect.Int && t.Kind() <= reflect.Uint64 {
+		s.Type = &openapi3.Types{"string"}
+		s.Format, s.Min, s.Max = "", nil, nil
+		s.Pattern = idPattern.String()
+		if s.Description == "" {
+			s.Description = "ID (a decimal string)"
+		}
+	}
+	if input && t.Kind() == reflect.Int && s.Min == nil && s.Max == nil {
+		lo, hi := float64(-1<<31), float64(1<<31-1)
+		s.Min, s.Max = &lo, &hi
+	}
+	if d := tag.Get("doc"); d != "" {
+		s.Description = d
+	}
+	if f := tag.Get("format"); f != "" {
+		s.Format = f
+	}
+	if ex, ok := tag.Lookup("example"); ok {
+		s.Example = example(ex, s)
+	}
+	rules := tag.Get("binding")
+	own, items, _ := strings.Cut(rules, ",dive")
+	applyRules(own, s)
+	if items != "" && s.Items != nil && s.Items.Ref == "" && s.Items.Value != nil {
+		applyRules(strings.TrimPrefix(items, ","), s.Items.Value)
+	}
+	return nil
+}
+
+func example(v string, s *openapi3.Schema) any {
+	if s.Type.Is("integer") {
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+			return n
+		}
+	}
+	if s.Type.Is("boolean") {
+		return v == "true"
+	}
+	return v
+}
+
+// applyRules states binding rules in s.
+func applyRules(rules string, s *openapi3.Schema) {
+	for _, r := range strings.Split(rules, ",") {
+		name, arg, _ := strings.Cut(r, "=")
+		n, numErr := strconv.ParseFloat(arg, 64)
+		u := uint64(n)
+		switch {
+		case name == "required" && s.Type.Is("string"):
+			if s.MinLength == 0 {
+				s.MinLength = 1
+			}
+		case name == "oneof":
+			s.Enum = nil
+			for _, v := range strings.Fields(arg) {
+				s.Enum = append(s.Enum, v)
+			}
+		case name == "url" || name == "http_url":
+			s.Format = "uri"
+		case numErr != nil:
+		case name == "max" || name == "lte":
+			switch {
+			case s.Type.Is("string"):
+				s.MaxLength = &u
+			case s.Type.Is("array"):
+				s.MaxItems = &u
+			case s.Type.Is("object"):
+				s.MaxProps = &u
+			default:
+				s.Max = &n
+			}
+		case name == "min" || name == "gte":
+			switch {
+			case s.Type.Is("string"):
+				s.MinLength = u
+			case s.Type.Is("array"):
+				s.MinItems = u
+			case s.Type.Is("object"):
+				s.MinProps = u
+			default:
+				s.Min = &n
+			}
+		case name == "len":
+			switch {
+			case s.Type.Is("string"):
+				s.MinLength, s.MaxLength = u, &u
+			case s.Type.Is("array"):
+				s.MinItems, s.MaxItems = u, &u
+			}
+		case name == "gt":
+			yes := true
+			s.Min, s.ExclusiveMin = &n, openapi3.ExclusiveBound{Bool: &yes}
+		case name == "lt":
+			yes := true
+			s.Max, s.ExclusiveMax = &n, openapi3.ExclusiveBound{Bool: &yes}
+		}
+	}
+}
+
+// requiredOf lists a struct's required properties: in a request those
+// whose binding says required; in a response every one the server always
+// sends (no omitempty).
+func requiredOf(t reflect.Type, input bool) []string {
+	var req []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name := check.JSONName(f)
+		if !f.IsExported() || name == "-" {
+			continue
+		}
+		if f.Anonymous && name == f.Name {
+			if et := deref(f.Type); et.Kind() == reflect.Struct {
+				req = append(req, requiredOf(et, input)...)
+				continue
+			}
+		}
+		_, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch {
+		case input && check.Required(f.Tag.Get("binding")):
+		case !input && !strings.Contains(","+opts+",", ",omitempty,") && !strings.Contains(","+opts+",", ",omitzero,"):
+		default:
+			continue
+		}
+		req = append(req, name)
+	}
+	return req
+}
+
+// routeErrors are the error statuses every operation of its kind can give.
+func routeErrors(d documented) []int {
+	errs := []int{http.StatusInternalServerError, http.StatusServiceUnavailable}
+	hasPath := strings.ContainsAny(d.Path, ":*")
+	if hasPath || d.Op.Query != nil || d.Op.Body != nil || d.Op.Idempotent {
+		errs = append(errs, http.StatusBadRequest)
+	}
+	if hasPath {
+		errs = append(errs, http.StatusNotFound)
+	}
+	if d.Op.Body != nil {
+		errs = append(errs, http.StatusRequestEntityTooLarge)
+	}
+	if d.Kind != public {
+		errs = append(errs, http.StatusUnauthorized)
+	}
+	if d.Kind == resident || d.Kind == staffer {
+		errs = append(errs, http.StatusForbidden)
+	}
+	if d.Kind == resident && d.Method != http.MethodGet {
+		errs = append(errs, http.StatusTooManyRequests) // the resident write limit
+	}
+	return errs
+}
+
+// sharedResponse names base.json's response for an error status.
+var sharedResponse = map[int]string{
+	400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 409: "Conflict",
+	413: "PayloadTooLarge", 429: "TooMany", 500: "Internal", 503: "Unavailable",
+}
+
+// operation builds the OpenAPI operation of a documented route.
+func (g *schemaGen) operation(d documented) (map[string]any, error) {
+	o := d.Op
+	if o.Raw != nil {
+		raw := map[string]any{"operationId": d.ID, "tags": []string{o.Tag}}
+		for k, v := range o.Raw {
+			raw[k] = v
+		}
+		return raw, nil
+	}
+	res := map[string]any{"operationId": d.ID, "tags": []string{o.Tag}, "summary": o.Summary}
+	if o.Description != "" {
+		res["description"] = o.Description
+	}
+	if d.Kind == public {
+		res["security"] = []any{}
+	}
+	if d.Perm != "" {
+		res["x-permission"] = string(d.Perm)
+	}
+	params, err := g.params(d)
+	if err != nil {
+		return nil, err
+	}
+	if len(params) > 0 {
+		res["parameters"] = params
+	}
+	if o.Body != nil {
+		body, err := g.requestBody(o.Body)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", d.ID, err)
+		}
+		res["requestBody"] = body
+	}
+	responses := map[string]any{}
+	for _, r := range o.Replies {
+		resp, err := g.response(r)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", d.ID, err)
+		}
+		responses[strconv.Itoa(r.Status)] = resp
+	}
+	for _, st := range append(routeErrors(d), o.Errors...) {
+		name, ok := sharedResponse[st]
+		if !ok {
+			return nil, fmt.Errorf("%s: no shared response for %d", d.ID, st)
+		}
+		responses[strconv.Itoa(st)] = map[string]any{"$ref": "#/components/responses/" + name}
+	}
+	res["responses"] = responses
+	return res, nil
+}
+
+func (g *schemaGen) params(d documented) ([]any, error) {
+	var out []any
+	declared := map[string]reflect.StructField{}
+	if d.Op.Path != nil {
+		for _, f := range fieldsOf(reflect.TypeOf(d.Op.Path), "uri") {
+			declared[f.Tag.Get("uri")] = f
+		}
+	}
+	for _, m := range ginParam.FindAllStringSubmatch(d.Path, -1) {
+		name := m[1]
+		if f, ok := declared[name]; ok {
+			p, err := g.param(f, name, "path")
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, p)
+			continue
+		}
+		if name == "id" {
+			out = append(out, map[string]any{"$ref": "#/components/parameters/ID"})
+			continue
+		}
+		schema := map[string]any{"type": "string"}
+		if strings.HasSuffix(name, "id") {
+			schema["pattern"] = idPattern.String()
+		}
+		out = append(out, map[string]any{"name": name, "in": "path", "required": true, "schema": schema})
+	}
+	if d.Op.Query != nil {
+		for _, f := range fieldsOf(reflect.TypeOf(d.Op.Query), "form") {
+			p, err := g.param(f, f.Tag.Get("form"), "query")
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, p)
+		}
+	}
+	if d.Op.Idempotent {
+		out = append(out, map[string]any{"$ref": "#/components/parameters/IdempotencyKey"})
+	}
+	return out, nil
+}
+
+// fieldsOf lists the fields of a struct carrying tag, embedded structs'
+// included.
+func fieldsOf(t reflect.Type, tag string) []reflect.StructField {
+	t = deref(t)
+	var out []reflect.StructField
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if f.Anonymous && f.Tag.Get(tag) == "" {
+			out = append(out, fieldsOf(f.Type, tag)...)
+			continue
+		}
+		if name, _, _ := strings.Cut(f.Tag.Get(tag), ","); name != "" && name != "-" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func (g *schemaGen) param(f reflect.StructField, name, in string) (map[string]any, error) {
+	// The parameter's schema is that of a field holding it, with its tags.
+	holder := reflect.StructOf([]reflect.StructField{{Name: "V", Type: f.Type, Tag: `json:"v" ` + f.Tag}})
+	ref, err := g.ref(reflect.Zero(holder).Interface(), true)
+	if err != nil {
+		return nil, err
+	}
+	s := *ref.Value.Properties["v"].Value
+	s.Nullable = false // a parameter is there or not: a pointer field only says it may be left out
+	p := map[string]any{"name": name, "in": in}
+	if s.Description != "" {
+		p["description"], s.Description = s.Description, ""
+	}
+	p["schema"] = &s
+	if in == "path" || check.Required(f.Tag.Get("binding")) {
+		p["required"] = true
+	}
+	return p, nil
+}
+
+func (g *schemaGen) requestBody(body any) (map[string]any, error) {
+	fileSchema := map[string]any{"type": "object", "required": []string{"file"},
+		"properties": map[string]any{"file": map[string]any{"type": "string", "format": "binary"}}}
+	switch b := body.(type) {
+	case upload:
+		return map[string]any{"required": true, "description": b.Description,
+			"content": map[string]any{"multipart/form-data": map[string]any{"schema": fileSchema}}}, nil
+	case csvUpload:
+		return map[string]any{"required": true, "description": b.Description, "content": map[string]any{
+			"text/csv":            map[string]any{"schema": map[string]any{"type": "string"}},
+			"multipart/form-data": map[string]any{"schema": fileSchema},
+		}}, nil
+	}
+	ref, err := g.ref(body, true)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": ref}}}, nil
+}
+
+func (g *schemaGen) response(r reply) (map[string]any, error) {
+	res := map[string]any{"description": r.Description}
+	if len(r.Headers) > 0 {
+		hs := map[string]any{}
+		for k, v := range r.Headers {
+			hs[k] = map[string]any{"description": v, "schema": map[string]any{"type": "string"}}
+		}
+		res["headers"] = hs
+	}
+	if r.Body == nil {
+		return res, nil
+	}
+	types := r.Types
+	if len(types) == 0 {
+		types = []string{"application/json"}
+	}
+	var schema any
+	if _, bin := r.Body.(binaryBody); bin {
+		schema = map[string]any{"type": "string", "format": "binary"}
+	} else {
+		ref, err := g.ref(r.Body, false)
+		if err != nil {
+			return nil, err
+		}
+		schema = ref
+	}
+	content := map[string]any{}
+	for _, ct := range types {
+		s := schema
+		if strings.HasPrefix(ct, "text/") {
+			s = map[string]any{"type": "string"}
+		}
+		content[ct] = map[string]any{"schema": s}
+	}
+	res["content"] = content
+	return res, nil
+}
+
+// generatedPaths builds the paths and schemas of every documented route.
+func (s *Server) generatedPaths() (map[string]map[string]any, openapi3.Schemas, error) {
+	g := newSchemaGen()
+	paths := map[string]map[string]any{}
+	sort.SliceStable(s.docs, func(i, j int) bool { return s.docs[i].Path < s.docs[j].Path })
+	for _, d := range s.docs {
+		operation, err := g.operation(d)
+		if err != nil {
+			return nil, nil, err
+		}
+		p := openAPIPath(d.Path)
+		if paths[p] == nil {
+			paths[p] = map[string]any{}
+		}
+		m := strings.ToLower(d.Method)
+		if _, dup := paths[p][m]; dup {
+			return nil, nil, fmt.Errorf("%s %s is documented twice", d.Method, p)
+		}
+		paths[p][m] = operation
+	}
+	return paths, g.schemas, nil
+}
