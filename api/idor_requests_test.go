@@ -17,6 +17,7 @@ type idorRequests struct {
 	handlerY       string
 	handlerXStreet string
 	uploadToken    string // the token of R's photo upload
+	entry          string // a draft knowledge entry of X (idor_issue25_test.go)
 }
 
 func (w *idorWorld) setUpRequests(x, y int64) {
@@ -31,6 +32,7 @@ func (w *idorWorld) setUpRequests(x, y int64) {
 	a := e.act(w.req.handlerX, q.ID, "accept", map[string]any{"version": q.Version}, http.StatusOK)
 	ans := e.act(w.req.handlerX, q.ID, "answer", map[string]any{"version": a.Version, "answer": "已处理"}, http.StatusOK)
 	w.req.r, w.req.rVersion, w.req.q, w.req.qVersion = itoa(r.ID), r.Version, itoa(q.ID), ans.Version
+	w.setUpIssue25()
 }
 
 func idorRequestCases() map[string]idorCase {

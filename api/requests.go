@@ -34,22 +34,41 @@ func (s *Server) uploadRequestPhoto(c *gin.Context) {
 	})
 }
 
+// submitRequestInput is a resident's request as the mini program sends it.
+// client_key, category, description and street are required, checked with
+// every other field by Submit (not by the binding), so that a 400 names
+// every bad field at once.
+type submitRequestInput struct {
+	ClientKey   string   `json:"client_key" binding:"max=64" doc:"required: makes the submit idempotent: the same key returns the first request (200); with other content 409"`
+	Category    string   `json:"category" binding:"max=32" doc:"required: a code from GET /requests/categories"`
+	Description string   `json:"description" binding:"max=1000" doc:"required"`
+	Street      string   `json:"street" binding:"max=32" doc:"required: a street from GET /regions"`
+	Community   string   `json:"community" binding:"max=32" doc:"a community of that street"`
+	Address     string   `json:"address" binding:"max=200"`
+	Latitude    *float64 `json:"latitude" binding:"omitempty,gte=-90,lte=90"`
+	Longitude   *float64 `json:"longitude" binding:"omitempty,gte=-180,lte=180"`
+	Contact     string   `json:"contact" binding:"max=20" doc:"a number to call back on; staff see it in the request's detail (audited)"`
+	Public      bool     `json:"public" doc:"may be shown publicly, anonymised, once its text passed WeChat's content check"`
+	Photos      []string `json:"photos" binding:"dive,max=64" doc:"upload tokens, in order; at most 6 (400 naming photos)"`
+}
+
+var submitRequestOp = op{
+	Tag:     "requests",
+	Summary: "提交诉求（民意速办）",
+	Description: "Resident. The request is routed to the department its category and street map to (no route: the district's own " +
+		"queue) and due at the end of the category's working days (Monday to Friday and the official holiday calendar with its " +
+		"make-up working days; deadline_text says it as people do). Idempotent on client_key. Unknown category or street, a " +
+		"community of another street, text over its limit, more than 6 photos, a photo token that is not the caller's unused " +
+		"upload: 400 naming the field, nothing written. A public request's text and photos go through WeChat's content check; the " +
+		"request reaches its department whatever the check says. Search the knowledge base first (GET /knowledge): a consultation " +
+		"it answers needs no request.",
+	Body:    submitRequestInput{},
+	Replies: []reply{created(requests.View{}), {Status: http.StatusOK, Description: "The first request of this client_key", Body: requests.View{}}},
+	Errors:  []int{http.StatusConflict},
+}
+
 func (s *Server) submitRequest(c *gin.Context) {
-	var req struct {
-		// Required, checked with every other field by Submit, so that a
-		// 400 names every bad field at once.
-		ClientKey   string   `json:"client_key"`
-		Category    string   `json:"category"`
-		Description string   `json:"description"`
-		Street      string   `json:"street"`
-		Community   string   `json:"community"`
-		Address     string   `json:"address"`
-		Latitude    *float64 `json:"latitude"`
-		Longitude   *float64 `json:"longitude"`
-		Contact     string   `json:"contact"`
-		Public      bool     `json:"public"`
-		Photos      []string `json:"photos"`
-	}
+	var req submitRequestInput
 	if err := bindJSON(c, &req); err != nil {
 		s.fail(c, err)
 		return
@@ -66,18 +85,44 @@ func (s *Server) submitRequest(c *gin.Context) {
 	respondCreated(c, !repeated, v)
 }
 
+type listMyRequestsQuery struct {
+	pageQuery
+	Status string `form:"status" binding:"omitempty,oneof=open closed" doc:"open: not answered yet (a merged request too); closed: answered (still to be rated or reopened: can_rate) or closed; all when left out"`
+}
+
+var listMyRequestsOp = op{
+	Tag:         "requests",
+	Summary:     "我的诉求",
+	Description: "Resident. My requests, newest first. GET /api/v1/home counts the open ones.",
+	Query:       listMyRequestsQuery{},
+	Replies:     []reply{ok(page[requests.View]{})},
+}
+
 func (s *Server) listMyRequests(c *gin.Context) {
-	limit, before, err := parseIDPage(c)
+	var q listMyRequestsQuery
+	if err := bindQuery(c, &q); err != nil {
+		s.fail(c, err)
+		return
+	}
+	limit, before, err := q.idPage()
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	vs, next, err := s.Requests.Mine(c.Request.Context(), residentID(c), c.Query("status"), limit, before)
+	vs, next, err := s.Requests.Mine(c.Request.Context(), residentID(c), q.Status, limit, before)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, newIDPage(vs, next))
+}
+
+var getMyRequestOp = op{
+	Tag:     "requests",
+	Summary: "诉求详情",
+	Description: "Resident. One of my requests with its history, the department handling it, the deadline (deadline_text: " +
+		"\"12月14日（周一）前办结\"), the answer and the knowledge entry it quotes. Another resident's is 404.",
+	Replies: []reply{ok(requests.View{})},
 }
 
 func (s *Server) getMyRequest(c *gin.Context) {
@@ -114,12 +159,25 @@ func (s *Server) getMyRequestPhoto(c *gin.Context) {
 	sendPhoto(c, p)
 }
 
+type rateRequestInput struct {
+	Rating  int    `json:"rating" binding:"required,min=1,max=5"`
+	Comment string `json:"comment" binding:"max=500"`
+	Reopen  bool   `json:"reopen" doc:"with a rating of 1–2: send it back to the department once"`
+}
+
+var rateRequestOp = op{
+	Tag:     "requests",
+	Summary: "评价答复（好差评）",
+	Description: "Resident. Rate the answer 1–5 with an optional comment, once per answer, within 7 days of it; then the request " +
+		"closes. A rating of 1–2 with reopen=true sends it back to the department once, with a new deadline (its next answer can " +
+		"be rated again). Not answered or already rated: 409; past 7 days: 409; a second reopen: 409; reopen with 3–5: 400 naming reopen.",
+	Body:    rateRequestInput{},
+	Replies: []reply{ok(requests.View{})},
+	Errors:  []int{http.StatusConflict},
+}
+
 func (s *Server) rateRequest(c *gin.Context) {
-	var req struct {
-		Rating  int    `json:"rating" binding:"required"`
-		Comment string `json:"comment"`
-		Reopen  bool   `json:"reopen"`
-	}
+	var req rateRequestInput
 	if err := bindJSON(c, &req); err != nil {
 		s.fail(c, err)
 		return
@@ -211,14 +269,37 @@ func (s *Server) serveCheckMedia(c *gin.Context) {
 
 // The department console.
 
+type listRequestsQuery struct {
+	pageQuery
+	Queue    string              `form:"queue" binding:"omitempty,oneof=new open overdue due_soon escalated flagged" doc:"new: waiting for acceptance; open; overdue; due_soon: within 24 h; escalated: not accepted within a working day; flagged: content check risky"`
+	Status   requests.StatusName `form:"status"`
+	Category string              `form:"category" binding:"max=32"`
+	Street   string              `form:"street" binding:"max=32"`
+}
+
+var listRequestsOp = op{
+	Tag:     "admin-requests",
+	Summary: "诉求队列",
+	Description: "requests.handle (request_officer, dept_admin). Requests of the caller's departments and streets (a superadmin: " +
+		"all, with the district's own queue), newest first. Merged requests wait for their main request off the queues (status " +
+		"merged lists them). An audited read of personal data.",
+	Query:   listRequestsQuery{},
+	Replies: []reply{ok(page[requests.StaffView]{})},
+}
+
 func (s *Server) listRequests(c *gin.Context) {
-	limit, before, err := parseIDPage(c)
+	var q listRequestsQuery
+	if err := bindQuery(c, &q); err != nil {
+		s.fail(c, err)
+		return
+	}
+	limit, before, err := q.idPage()
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
 	vs, next, err := s.Requests.Find(c.Request.Context(), actor(c), requests.Filter{
-		Queue: c.Query("queue"), Status: c.Query("status"), Category: c.Query("category"), Street: c.Query("street"),
+		Queue: q.Queue, Status: string(q.Status), Category: q.Category, Street: q.Street,
 		Before: before, Limit: limit,
 	})
 	if err != nil {
@@ -226,6 +307,15 @@ func (s *Server) listRequests(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, newIDPage(vs, next))
+}
+
+var getRequestOp = op{
+	Tag:     "admin-requests",
+	Summary: "诉求详情（工作台）",
+	Description: "requests.handle. One request in the caller's scope with its photos, history and contact number (else 404). An " +
+		"audited read of personal data. Its photos carry signed links (url, thumb_url, links_expire_at) that need no header; the " +
+		"read's audit entry counts the links issued (detail `photo links N`). Lists and the answers of transitions carry none.",
+	Replies: []reply{ok(requests.StaffView{})},
 }
 
 // getRequest shows staff a request in their scope, with its photos'
@@ -254,7 +344,18 @@ func (s *Server) getRequestPhoto(c *gin.Context) {
 
 // versionBody is the version the officer saw, which a transition requires.
 type versionBody struct {
-	Version int64 `json:"version" binding:"required,gt=0"`
+	Version int64 `json:"version" binding:"required,min=1,max=9223372036854775807" doc:"the version the officer saw; a changed one is 409"`
+}
+
+const staleNote = " Transitions refuse a stale version: of two officers acting at once one wins, the other gets 409. Outside the caller's scope: 404."
+
+var acceptRequestOp = op{
+	Tag:         "admin-requests",
+	Summary:     "受理",
+	Description: "requests.handle. Accept a submitted or transferred request; the resident gets an acceptance notice (with the deadline as people say it)." + staleNote,
+	Body:        versionBody{},
+	Replies:     []reply{ok(requests.StaffView{})},
+	Errors:      []int{http.StatusConflict},
 }
 
 func (s *Server) acceptRequest(c *gin.Context) {
@@ -267,6 +368,15 @@ func (s *Server) acceptRequest(c *gin.Context) {
 	respond(s, c, v, err)
 }
 
+var startRequestOp = op{
+	Tag:         "admin-requests",
+	Summary:     "开始办理",
+	Description: "requests.handle. Mark an accepted request in progress." + staleNote,
+	Body:        versionBody{},
+	Replies:     []reply{ok(requests.StaffView{})},
+	Errors:      []int{http.StatusConflict},
+}
+
 func (s *Server) startRequest(c *gin.Context) {
 	var req versionBody
 	if err := bindJSON(c, &req); err != nil {
@@ -277,39 +387,64 @@ func (s *Server) startRequest(c *gin.Context) {
 	respond(s, c, v, err)
 }
 
+type transferRequestInput struct {
+	Version      int64  `json:"version" binding:"required,min=1,max=9223372036854775807" doc:"the version the officer saw; a changed one is 409"`
+	DepartmentID int64  `json:"department_id,string" binding:"required" example:"1" doc:"the department to move it to"`
+	Reason       string `json:"reason" binding:"required,max=500"`
+}
+
+var transferRequestOp = op{
+	Tag:     "admin-requests",
+	Summary: "转办",
+	Description: "requests.handle. Move a request not yet answered to another department with a reason (400 naming department_id " +
+		"or reason). The deadline stays (首办负责制) and the transfer shows in the history; the new department must accept it." + staleNote,
+	Body:    transferRequestInput{},
+	Replies: []reply{ok(requests.StaffView{})},
+	Errors:  []int{http.StatusConflict},
+}
+
 func (s *Server) transferRequest(c *gin.Context) {
-	var req struct {
-		Version      int64  `json:"version" binding:"required,gt=0"`
-		DepartmentID string `json:"department_id" binding:"required"`
-		Reason       string `json:"reason" binding:"required"`
-	}
+	var req transferRequestInput
 	if err := bindJSON(c, &req); err != nil {
 		s.fail(c, err)
 		return
 	}
-	to, err := parseID("department_id", req.DepartmentID)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	v, err := s.Requests.Transfer(c.Request.Context(), actor(c), pathID(c, "id"), req.Version, to, req.Reason)
+	v, err := s.Requests.Transfer(c.Request.Context(), actor(c), pathID(c, "id"), req.Version, req.DepartmentID, req.Reason)
 	respond(s, c, v, err)
 }
 
+type answerRequestInput struct {
+	Version       int64  `json:"version" binding:"required,min=1,max=9223372036854775807" doc:"the version the officer saw; a changed one is 409"`
+	Answer        string `json:"answer" binding:"required,max=2000"`
+	Verified      bool   `json:"verified" doc:"the department found the request true"`
+	PointsRule    string `json:"points_rule" binding:"max=64" doc:"with verified: the points rule granting the resident points, once"`
+	ComplaintUSCC string `json:"complaint_uscc" binding:"max=18" doc:"with verified: records a complaint credit record against this enterprise (18-character unified social credit code)"`
+	KnowledgeID   *int64 `json:"knowledge_id,string" doc:"a knowledge entry the answer quotes (published and valid), shown to the resident as its reference"`
+}
+
+var answerRequestOp = op{
+	Tag:     "admin-requests",
+	Summary: "答复",
+	Description: "requests.handle. Answer an accepted request; the resident gets a notice and may rate it for 7 days; requests merged " +
+		"into it are answered with it. verified: the department found it true; then points_rule grants the resident points once " +
+		"(the rule must be the request's department's or district-wide: 403 naming points_rule; unknown: 400), and complaint_uscc " +
+		"records a complaint credit record against that enterprise (needs credit.write and the enterprise in the caller's streets: " +
+		"403 naming complaint_uscc; unknown: 400). Both without verified: 400. knowledge_id quotes a knowledge entry (published and " +
+		"valid today, else 400 naming knowledge_id)." + staleNote,
+	Body:    answerRequestInput{},
+	Replies: []reply{ok(requests.StaffView{})},
+	Errors:  []int{http.StatusConflict},
+}
+
 func (s *Server) answerRequest(c *gin.Context) {
-	var req struct {
-		Version       int64  `json:"version" binding:"required,gt=0"`
-		Answer        string `json:"answer" binding:"required"`
-		Verified      bool   `json:"verified"`
-		PointsRule    string `json:"points_rule"`
-		ComplaintUSCC string `json:"complaint_uscc"`
-	}
+	var req answerRequestInput
 	if err := bindJSON(c, &req); err != nil {
 		s.fail(c, err)
 		return
 	}
 	v, err := s.Requests.Answer(c.Request.Context(), actor(c), pathID(c, "id"), requests.Answer{
-		Version: req.Version, Text: req.Answer, Verified: req.Verified, PointsRule: req.PointsRule, ComplaintUSCC: req.ComplaintUSCC,
+		Version: req.Version, Text: req.Answer, Verified: req.Verified, PointsRule: req.PointsRule,
+		ComplaintUSCC: req.ComplaintUSCC, KnowledgeID: req.KnowledgeID,
 	})
 	respond(s, c, v, err)
 }

@@ -56,6 +56,8 @@ func (s *Server) routes() {
 	v1.GET("/enterprises/:uscc/rating", s.publicRating)
 	v1.GET("/requests/public", s.listPublicRequests)
 	v1.GET("/requests/categories", s.listRequestCategories)
+	open(http.MethodGet, "/knowledge", s.searchKnowledge, searchKnowledgeOp)
+	open(http.MethodGet, "/knowledge/:id", s.getKnowledge, getKnowledgeOp)
 	// WeChat's message push (content-check verdicts), signed with PushToken,
 	// and the photos it fetches to check, by the check's unguessable token.
 	v1.GET("/wechat/push", s.verifyWeChatPush)
@@ -98,6 +100,8 @@ func (s *Server) routes() {
 	me.GET("/enterprises/:uscc", s.getEnterprise)
 	me.POST("/enterprises/:uscc/objections", s.createObjection)
 	me.GET("/enterprises/:uscc/objections", s.listEnterpriseObjections) // the caller's own
+	mine(http.MethodGet, "/enterprises/:uscc/referrals", s.listEnterpriseCases, listEnterpriseCasesOp)
+	mine(http.MethodPost, "/enterprises/:uscc/referrals/:id/response", s.respondEnterpriseCase, respondEnterpriseCaseOp)
 	me.GET("/me/objections", s.listMyObjections)
 	me.GET("/enterprises/:uscc/benefits", s.enterpriseBenefits)
 
@@ -114,11 +118,11 @@ func (s *Server) routes() {
 	me.POST("/surveys/:id/responses", s.submitResponse)
 
 	me.POST("/requests/photos", s.uploadRequestPhoto)
-	me.POST("/requests", s.submitRequest)
-	me.GET("/requests", s.listMyRequests)
-	me.GET("/requests/:id", s.getMyRequest)
+	mine(http.MethodPost, "/requests", s.submitRequest, submitRequestOp)
+	mine(http.MethodGet, "/requests", s.listMyRequests, listMyRequestsOp)
+	mine(http.MethodGet, "/requests/:id", s.getMyRequest, getMyRequestOp)
 	me.GET("/requests/:id/photos/:n", s.getMyRequestPhoto)
-	me.POST("/requests/:id/rating", s.rateRequest)
+	mine(http.MethodPost, "/requests/:id/rating", s.rateRequest, rateRequestOp)
 	me.GET("/me/member-code", s.getMemberCode)
 	me.GET("/activities", s.listActivities)
 	me.GET("/activities/:id", s.getActivity)
@@ -225,13 +229,25 @@ func (s *Server) routes() {
 
 	// Requests show residents' descriptions, addresses and photos: every
 	// read of them is audited.
-	personal(http.MethodGet, "/admin/requests", staff.HandleRequests, s.listRequests)
-	personal(http.MethodGet, "/admin/requests/:id", staff.HandleRequests, s.getRequest)
+	personal(http.MethodGet, "/admin/requests", staff.HandleRequests, s.listRequests, listRequestsOp)
+	personal(http.MethodGet, "/admin/requests/:id", staff.HandleRequests, s.getRequest, getRequestOp)
 	personal(http.MethodGet, "/admin/requests/:id/photos/:n", staff.HandleRequests, s.getRequestPhoto)
-	route(http.MethodPost, "/admin/requests/:id/accept", staff.HandleRequests, s.acceptRequest)
-	route(http.MethodPost, "/admin/requests/:id/start", staff.HandleRequests, s.startRequest)
-	route(http.MethodPost, "/admin/requests/:id/transfer", staff.HandleRequests, s.transferRequest)
-	route(http.MethodPost, "/admin/requests/:id/answer", staff.HandleRequests, s.answerRequest)
+	route(http.MethodPost, "/admin/requests/:id/accept", staff.HandleRequests, s.acceptRequest, acceptRequestOp)
+	route(http.MethodPost, "/admin/requests/:id/start", staff.HandleRequests, s.startRequest, startRequestOp)
+	route(http.MethodPost, "/admin/requests/:id/transfer", staff.HandleRequests, s.transferRequest, transferRequestOp)
+	route(http.MethodPost, "/admin/requests/:id/answer", staff.HandleRequests, s.answerRequest, answerRequestOp)
+	// Issue 25: merging duplicates, referrals to enterprises, the knowledge
+	// base, the official calendar's .ics import.
+	personal(http.MethodGet, "/admin/requests/:id/merge-candidates", staff.HandleRequests, s.mergeCandidates, mergeCandidatesOp)
+	route(http.MethodPost, "/admin/requests/:id/merge", staff.HandleRequests, s.mergeRequests, mergeRequestsOp)
+	route(http.MethodPost, "/admin/requests/:id/unmerge", staff.HandleRequests, s.unmergeRequest, unmergeRequestOp)
+	route(http.MethodPost, "/admin/requests/:id/referral", staff.HandleRequests, s.referRequest, referRequestOp)
+	route(http.MethodGet, "/admin/knowledge", staff.ManageKnowledge, s.listKnowledge, listKnowledgeOp)
+	route(http.MethodPost, "/admin/knowledge", staff.ManageKnowledge, s.createKnowledge, createKnowledgeOp)
+	route(http.MethodGet, "/admin/knowledge/:id", staff.ManageKnowledge, s.getAdminKnowledge, getAdminKnowledgeOp)
+	route(http.MethodPut, "/admin/knowledge/:id", staff.ManageKnowledge, s.updateKnowledge, updateKnowledgeOp)
+	route(http.MethodDelete, "/admin/knowledge/:id", staff.ManageKnowledge, s.deleteKnowledge, deleteKnowledgeOp)
+	route(http.MethodPost, "/admin/holidays/import", staff.ManageRequests, s.importHolidays, importHolidaysOp) // multipart, field file
 	route(http.MethodGet, "/admin/request-stats", staff.ReadRequests, s.requestStats)
 	route(http.MethodPut, "/admin/request-categories/:code", staff.ManageRequests, s.saveRequestCategory)
 	route(http.MethodGet, "/admin/request-routes", staff.ReadRequests, s.listRequestRoutes)

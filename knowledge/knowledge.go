@@ -30,15 +30,20 @@ import (
 	"github.com/futian/ifutian/staff"
 )
 
+// Status is an entry's status: a closed vocabulary (Enum).
+type Status string
+
 // Statuses of an entry.
 const (
-	StatusDraft     = "draft"     // being written: staff only
-	StatusPublished = "published" // shown to residents while valid
-	StatusRetired   = "retired"   // no longer shown; kept for the answers that quoted it
+	StatusDraft     Status = "draft"     // being written: staff only
+	StatusPublished Status = "published" // shown to residents while valid
+	StatusRetired   Status = "retired"   // no longer shown; kept for the answers that quoted it
 )
 
-// Statuses lists the statuses.
-var Statuses = []string{StatusDraft, StatusPublished, StatusRetired}
+// Enum lists the statuses.
+func (Status) Enum() []string {
+	return []string{string(StatusDraft), string(StatusPublished), string(StatusRetired)}
+}
 
 // Limits of an entry's texts, in characters.
 const (
@@ -64,7 +69,7 @@ type Entry struct {
 	Source   string `json:"source"`
 	// ValidUntil is the last district date the entry holds (nil: no end).
 	ValidUntil *string   `json:"valid_until"`
-	Status     string    `json:"status"`
+	Status     Status    `json:"status"`
 	Version    int64     `json:"version"`
 	CreatedBy  int64     `json:"created_by,string"`
 	UpdatedBy  int64     `json:"updated_by,string"`
@@ -108,7 +113,7 @@ type Input struct {
 	Category   string
 	Source     string
 	ValidUntil *string // a district date, nil or "" for no end
-	Status     string  // "" = draft
+	Status     Status  // "" = draft
 	Version    int64   // an update's: the version the member saw (0: any)
 }
 
@@ -129,7 +134,7 @@ func (s *Service) validate(ctx context.Context, in *Input) error {
 	if in.Status == "" {
 		in.Status = StatusDraft
 	}
-	if !slices.Contains(Statuses, in.Status) {
+	if !slices.Contains(in.Status.Enum(), string(in.Status)) {
 		f["status"] = "须为 draft、published 或 retired"
 	}
 	if in.ValidUntil != nil && *in.ValidUntil == "" {
@@ -157,7 +162,7 @@ func (s *Service) validate(ctx context.Context, in *Input) error {
 // to: a draft may become anything; once published an entry is published
 // or retired for good (residents saw it, answers may quote it), never a
 // draft again. It is pure.
-func decideStatus(from, to string) error {
+func decideStatus(from, to Status) error {
 	if from != StatusDraft && to == StatusDraft {
 		return apperr.Field("status", "已发布过的条目不能改回草稿，可停用（retired）")
 	}
@@ -181,7 +186,7 @@ func (s *Service) Create(ctx context.Context, m *staff.Member, in Input) (*Entry
 			return err
 		}
 		staff.AuditTarget(ctx, "knowledge", strconv.FormatInt(e.ID, 10))
-		staff.AuditDetail(ctx, "created "+e.Status)
+		staff.AuditDetail(ctx, "created "+string(e.Status))
 		return nil
 	})
 	if err != nil {
@@ -242,7 +247,7 @@ func (s *Service) Update(ctx context.Context, m *staff.Member, id int64, in Inpu
 		if res.RowsAffected != 1 {
 			return ErrStale
 		}
-		staff.AuditDetail(ctx, "status "+e.Status+" → "+in.Status)
+		staff.AuditDetail(ctx, "status "+string(e.Status)+" → "+string(in.Status))
 		out, err = inScope(tx, m.Scope(), id)
 		return err
 	})
@@ -284,7 +289,7 @@ func (s *Service) Delete(ctx context.Context, m *staff.Member, id int64) error {
 // Filter selects entries for the staff list.
 type Filter struct {
 	Q        string // words of the question or answer
-	Status   string
+	Status   Status
 	Category string
 	Before   int64 // cursor: entries with a smaller ID
 	Limit    int
@@ -294,7 +299,7 @@ type Filter struct {
 // cursor of the next page (0 on the last). Returns an invalid_argument
 // error naming status for an unknown status.
 func (s *Service) List(ctx context.Context, m *staff.Member, f Filter) ([]Entry, int64, error) {
-	if f.Status != "" && !slices.Contains(Statuses, f.Status) {
+	if f.Status != "" && !slices.Contains(f.Status.Enum(), string(f.Status)) {
 		return nil, 0, apperr.Field("status", "须为 draft、published 或 retired")
 	}
 	q := m.Scope().Filter(s.db.WithContext(ctx).Model(&Entry{}), staff.Columns{Department: "department_id"})

@@ -53,7 +53,7 @@ func TestScore(t *testing.T) {
 
 func TestDecideStatus(t *testing.T) {
 	for _, tc := range []struct {
-		from, to string
+		from, to Status
 		ok       bool
 	}{
 		{StatusDraft, StatusDraft, true},

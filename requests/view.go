@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -42,30 +43,40 @@ func (s *Service) linkPhotos(v *View) {
 	}
 }
 
+// StatusName is a request's status as the views show it: a closed
+// vocabulary (Enum), the statuses of a request's life and issue 25's
+// merged and with_enterprise.
+type StatusName string
+
+// Enum lists the statuses.
+func (StatusName) Enum() []string {
+	return append(slices.Clone(Statuses), StatusMerged, StatusWithEnterprise)
+}
+
 // View is a request as its resident sees it.
 type View struct {
-	ID             int64     `json:"id,string"`
-	Category       string    `json:"category"`
-	CategoryName   string    `json:"category_name"`
-	Description    string    `json:"description"`
-	Street         string    `json:"street"`
-	Community      string    `json:"community"`
-	Address        string    `json:"address"`
-	Latitude       *float64  `json:"latitude"`
-	Longitude      *float64  `json:"longitude"`
-	Public         bool      `json:"public"`
-	Status         string    `json:"status"`
-	DepartmentID   *int64    `json:"department_id,string"`
-	DepartmentName string    `json:"department_name"`
-	DeadlineAt     time.Time `json:"deadline_at"`
+	ID             int64      `json:"id,string"`
+	Category       string     `json:"category"`
+	CategoryName   string     `json:"category_name"`
+	Description    string     `json:"description"`
+	Street         string     `json:"street"`
+	Community      string     `json:"community"`
+	Address        string     `json:"address"`
+	Latitude       *float64   `json:"latitude"`
+	Longitude      *float64   `json:"longitude"`
+	Public         bool       `json:"public"`
+	Status         StatusName `json:"status"`
+	DepartmentID   *int64     `json:"department_id,string"`
+	DepartmentName string     `json:"department_name"`
+	DeadlineAt     time.Time  `json:"deadline_at"`
 	// DeadlineText says the deadline as people do: "12月14日（周一）前办结".
 	DeadlineText string     `json:"deadline_text"`
 	Overdue      bool       `json:"overdue"`
 	AcceptedAt   *time.Time `json:"accepted_at"`
 	AnsweredAt   *time.Time `json:"answered_at"`
 	Answer       string     `json:"answer"`
-	// Knowledge is the knowledge entry the answer quotes (null: none).
-	Knowledge *knowledge.Ref `json:"knowledge"`
+	// Knowledge is the knowledge entry the answer quotes (left out: none).
+	Knowledge *knowledge.Ref `json:"knowledge,omitempty"`
 	// MergedInto is the main request this one was merged into (handled
 	// and answered with it); null: none.
 	MergedInto    *int64      `json:"merged_into,string"`
@@ -97,8 +108,9 @@ type StaffView struct {
 	CreditRecordID *int64     `json:"credit_record_id,string"`
 	// Contact is the call-back number, only in the audited detail.
 	Contact *string `json:"contact"`
-	// Referral is the request's referral to an enterprise (外循环), if any.
-	Referral *ReferralView `json:"referral"`
+	// Referral is the request's referral to an enterprise (外循环); left
+	// out when it has none.
+	Referral *ReferralView `json:"referral,omitempty"`
 }
 
 // DueSoonWithin is how close to its deadline an open request counts as
@@ -158,7 +170,7 @@ func (s *Service) buildViews(ctx context.Context, rows []Request, forStaff bool)
 		v := View{
 			ID: r.ID, Category: r.Category, CategoryName: catName[r.Category], Description: r.Description,
 			Street: r.Street, Community: r.Community, Address: r.Address, Latitude: r.Latitude, Longitude: r.Longitude,
-			Public: r.Public, Status: r.Status, DepartmentID: r.DepartmentID, DeadlineAt: r.DeadlineAt,
+			Public: r.Public, Status: StatusName(r.Status), DepartmentID: r.DepartmentID, DeadlineAt: r.DeadlineAt,
 			Overdue:    (open && now.After(r.DeadlineAt)) || (r.AnsweredAt != nil && r.AnsweredAt.After(r.DeadlineAt)),
 			AcceptedAt: r.AcceptedAt, AnsweredAt: r.AnsweredAt, Answer: r.Answer, ClosedAt: r.ClosedAt,
 			Rating: r.Rating, RatingComment: r.RatingComment, RatedAt: r.RatedAt, Reopened: r.Reopened,
