@@ -14,7 +14,7 @@ import (
 
 type searchKnowledgeQuery struct {
 	Q        string `form:"q" binding:"max=100" doc:"the resident's words (a question, keywords); empty lists the newest entries"`
-	Category string `form:"category" binding:"max=32" doc:"a request category's code, to search its entries only"`
+	Category string `form:"category" binding:"max=32" doc:"a request category's code: its entries and those of no category"`
 	Limit    *int   `form:"limit" binding:"omitempty,min=1,max=50" doc:"how many entries at most, 1–50 (default 10)"`
 }
 

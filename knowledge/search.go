@@ -134,8 +134,8 @@ func hitOf(e *Entry) Hit {
 const searchPool = 500
 
 // Search finds the published entries valid today that match the query (or
-// every one, newest first, for an empty query), of a category if given,
-// best first. Returns an invalid_argument error naming q for a query too
+// every one, newest first, for an empty query), of a category if given
+// (entries of no category count for every category), best first. Returns an invalid_argument error naming q for a query too
 // long.
 func (s *Service) Search(ctx context.Context, q, category string, limit int) ([]Hit, error) {
 	if utf8.RuneCountInString(q) > MaxQuery {
@@ -149,7 +149,7 @@ func (s *Service) Search(ctx context.Context, q, category string, limit int) ([]
 	sel := s.db.WithContext(ctx).Model(&Entry{}).
 		Where("status = ? AND (valid_until IS NULL OR valid_until >= ?)", StatusPublished, today)
 	if category != "" {
-		sel = sel.Where("category = ?", category)
+		sel = sel.Where("category IN ?", []string{category, ""}) // an entry of no category holds for every one
 	}
 	if len(terms) > 0 {
 		sel = sel.Where(matchAny(s.db, terms))

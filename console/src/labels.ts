@@ -199,6 +199,8 @@ export const requestStatus: Record<string, string> = {
   in_progress: '办理中',
   answered: '已答复',
   closed: '已办结',
+  merged: '已合并办理',
+  with_enterprise: '企业先行处理中',
 }
 export const requestStatusType: Record<string, 'info' | 'warning' | 'success' | 'danger' | 'primary'> = {
   submitted: 'warning',
@@ -207,6 +209,8 @@ export const requestStatusType: Record<string, 'info' | 'warning' | 'success' | 
   in_progress: 'primary',
   answered: 'success',
   closed: 'info',
+  merged: 'info',
+  with_enterprise: 'warning',
 }
 export const requestAction: Record<string, string> = {
   submitted: '提交',
@@ -218,6 +222,13 @@ export const requestAction: Record<string, string> = {
   reopened: '评价不满意，重新办理',
   closed: '办结',
   escalated: '超时未受理，已督办',
+  merged: '合并到其他诉求',
+  merged_in: '合并重复诉求',
+  unmerged: '取消合并',
+  answered_merged: '随主诉求答复',
+  referred: '转企业先行处理',
+  ent_replied: '企业已答复',
+  ent_window_ended: '企业未按期答复',
 }
 export const requestQueue: Record<string, string> = {
   new: '待受理',

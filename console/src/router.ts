@@ -34,6 +34,7 @@ export const screens: RouteRecordRaw[] = [
   screen('requests', '诉求队列', () => import('./screens/RequestQueue.vue'), { menu: '民意速办', perm: 'requests.handle' }),
   screen('requests/stats', '办理统计', () => import('./screens/RequestStats.vue'), { menu: '民意速办', perm: 'requests.read' }),
   screen('requests/settings', '类别与分派', () => import('./screens/RequestSettings.vue'), { menu: '民意速办', perm: 'requests.read' }),
+  screen('requests/knowledge', '知识库', () => import('./screens/Knowledge.vue'), { menu: '民意速办', perm: 'knowledge.manage' }),
   screen('requests/:id', '诉求详情', () => import('./screens/RequestDetail.vue'), { perm: 'requests.handle' }),
 
   screen('notices', '通知列表', () => import('./screens/NoticeList.vue'), { menu: '通知公告', perm: 'notices.read' }),
