@@ -59,7 +59,7 @@ func TestConsoleJobs(t *testing.T) {
 			if err := gdb.Where("id = ?", job.ID).Take(&j).Error; err != nil {
 				t.Fatal(err)
 			}
-			if j.Status == status {
+			if string(j.Status) == status {
 				return
 			}
 			time.Sleep(100 * time.Millisecond)
