@@ -153,7 +153,7 @@ func openAPIPath(p string) string { return ginParam.ReplaceAllString(p, "{$1}") 
 var schemaPrefix = map[string]string{
 	"points": "Points", "surveys": "Survey", "enterprises": "Enterprise", "requests": "Request",
 	"activities": "Activity", "notify": "Notice", "jobs": "Job", "staff": "Staff", "residents": "Resident",
-	"media": "Media", "auth": "Auth", "knowledge": "Knowledge",
+	"media": "Media", "auth": "Auth", "knowledge": "Knowledge", "settings": "Setting",
 }
 
 // schemaName names a Go type's schema. Request shapes (input) get the
@@ -287,10 +287,31 @@ func customize(t reflect.Type, tag reflect.StructTag, s *openapi3.Schema, input 
 	rules := tag.Get("binding")
 	own, items, _ := strings.Cut(rules, ",dive")
 	applyRules(own, s)
-	if items != "" && s.Items != nil && s.Items.Ref == "" && s.Items.Value != nil {
+	if (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) && s.Items != nil && !strings.HasPrefix(s.Items.Ref, "#/") && s.Items.Value != nil {
+		// openapi3gen customized the items with the field's own tag too:
+		// they get only their type, enum and the rules after dive.
+		s.Items.Value = itemSchema(t.Elem(), s.Items.Value)
 		applyRules(strings.TrimPrefix(items, ","), s.Items.Value)
 	}
+	if ap := s.AdditionalProperties.Schema; t.Kind() == reflect.Map && ap != nil && !strings.HasPrefix(ap.Ref, "#/") && ap.Value != nil {
+		ap.Value = itemSchema(t.Elem(), ap.Value)
+	}
 	return nil
+}
+
+// itemSchema is the schema of a list's items of type t, from the one
+// openapi3gen built (old) without what the list's field tags put on it.
+func itemSchema(t reflect.Type, old *openapi3.Schema) *openapi3.Schema {
+	if deref(t).Kind() == reflect.Struct && deref(t) != timeType {
+		return old // an inline struct: its own fields' tags made it
+	}
+	s := &openapi3.Schema{Type: old.Type, Format: old.Format, Items: old.Items, Min: old.Min, Max: old.Max}
+	if t.Implements(enumerType) && t.Kind() == reflect.String {
+		for _, v := range reflect.Zero(t).Interface().(check.Enumer).Enum() {
+			s.Enum = append(s.Enum, v)
+		}
+	}
+	return s
 }
 
 func example(v string, s *openapi3.Schema) any {
@@ -394,11 +415,10 @@ func requiredOf(t reflect.Type, input bool) []string {
 
 // routeErrors are the error statuses every operation of its kind can give.
 func routeErrors(d documented) []int {
-	errs := []int{http.StatusInternalServerError, http.StatusServiceUnavailable}
+	// 400 anywhere: a query string that is not UTF-8 is refused on every
+	// route (checkUTF8).
+	errs := []int{http.StatusBadRequest, http.StatusInternalServerError, http.StatusServiceUnavailable}
 	hasPath := strings.ContainsAny(d.Path, ":*")
-	if hasPath || d.Op.Query != nil || d.Op.Body != nil || d.Op.Idempotent {
-		errs = append(errs, http.StatusBadRequest)
-	}
 	if hasPath {
 		errs = append(errs, http.StatusNotFound)
 	}

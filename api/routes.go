@@ -165,6 +165,8 @@ func (s *Server) routes() {
 	route(http.MethodGet, "/admin/jobs", staff.ReadJobs, s.listJobs, listJobsOp)
 	route(http.MethodPost, "/admin/jobs/:id/retry", staff.ManageJobs, s.retryJob, retryJobOp)
 	route(http.MethodPost, "/admin/jobs/:id/cancel", staff.ManageJobs, s.cancelJob, cancelJobOp)
+	route(http.MethodGet, "/admin/settings", staff.ManageSettings, s.listSettings, listSettingsOp)
+	route(http.MethodPut, "/admin/settings", staff.ManageSettings, s.updateSettings, updateSettingsOp)
 	personal(http.MethodGet, "/admin/residents/:id", staff.ReadResidents, s.getResident)
 
 	personal(http.MethodPost, "/admin/residents/lookup", staff.AwardPoints, s.lookupResident) // throttled per member

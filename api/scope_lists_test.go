@@ -54,6 +54,7 @@ func listCases() map[string]listCase {
 			outsiders: func(w *idorWorld) []string { return []string{w.adminY, w.adminXStreet} },
 			marker:    func(w *idorWorld) string { return `"username":"` + w.usernameOf(w.x, "[]") + `"` },
 		},
+		v1 + "/admin/settings": {unscoped: "the district's settings: superadmin only (settings.manage)"},
 		v1 + "/admin/jobs": {
 			query: func() string { return "?page_size=100" },
 			owner: func(w *idorWorld) string { return w.env.districtAuditor() },

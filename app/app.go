@@ -23,6 +23,7 @@ import (
 	"github.com/futian/ifutian/points"
 	"github.com/futian/ifutian/requests"
 	"github.com/futian/ifutian/residents"
+	"github.com/futian/ifutian/settings"
 	"github.com/futian/ifutian/staff"
 	"github.com/futian/ifutian/surveys"
 )
@@ -52,6 +53,9 @@ type Deps struct {
 	// ReferralWindowDays is the working days an enterprise has to answer a
 	// request referred to it (0: requests.DefaultReferralWindowDays).
 	ReferralWindowDays int
+	// Notify is how notices reach people as the environment configures it;
+	// the settings a superadmin stores (Settings) apply over it.
+	Notify notify.Config
 }
 
 // Services are the domain services of one process, wired to each other.
@@ -72,6 +76,8 @@ type Services struct {
 	// Jobs is the durable job queue: the modules register the handlers of
 	// the kinds they own with it here; serve runs it.
 	Jobs *jobs.Queue
+	// Settings are what a superadmin changes at run time over d.Notify.
+	Settings *settings.Service
 }
 
 // New builds every domain service over d.DB.
@@ -85,6 +91,8 @@ func New(d Deps) *Services {
 	})
 	s.Points = points.New(d.DB)
 	s.Notify = notify.New(d.DB)
+	s.Notify.Configure(d.Notify)
+	s.Settings = settings.New(settings.Deps{DB: d.DB, Base: d.Notify, Notify: s.Notify, Staff: s.Staff})
 	s.Points.SetNotifier(s.Notify) // deductions and appeal decisions tell the resident
 	s.Enterprises = enterprises.New(d.DB, s.Notify, d.Regions.IsStreet)
 	s.Enterprises.RegisterJobs(s.Jobs)

@@ -50,3 +50,39 @@ func provider(db *sql.DB, dialect string) (*goose.Provider, error) {
 	}
 	return goose.NewProvider(gd, db, sub)
 }
+
+// Version returns the migration level of db: the version of the last
+// migration applied (0 for an empty database).
+func Version(ctx context.Context, db *sql.DB, dialect string) (int64, error) {
+	p, err := provider(db, dialect)
+	if err != nil {
+		return 0, err
+	}
+	v, err := p.GetDBVersion(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("migration level: %w", err)
+	}
+	return v, nil
+}
+
+// Latest returns the version of the newest migration this build carries
+// for dialect.
+func Latest(dialect string) (int64, error) {
+	sub, err := fs.Sub(files, dialect)
+	if err != nil {
+		return 0, err
+	}
+	names, err := fs.Glob(sub, "*.sql")
+	if err != nil || len(names) == 0 {
+		return 0, fmt.Errorf("migrations: none for dialect %q", dialect)
+	}
+	var latest int64
+	for _, n := range names {
+		v, err := goose.NumericComponent(n)
+		if err != nil {
+			return 0, err
+		}
+		latest = max(latest, v)
+	}
+	return latest, nil
+}

@@ -63,7 +63,8 @@ func (s *Service) admit(tx *gorm.DB, cands []candidate, now time.Time) ([]int64,
 			residents = append(residents, c.ResidentID)
 		}
 	}
-	if len(residents) == 0 || s.cfg.DailyCap <= 0 {
+	dailyCap := s.config().DailyCap
+	if len(residents) == 0 || dailyCap <= 0 {
 		return decideCaps(cands, nil, 0).Admitted, nil
 	}
 	slices.Sort(residents)
@@ -86,7 +87,7 @@ func (s *Service) admit(tx *gorm.DB, cands []candidate, now time.Time) ([]int64,
 	for _, h := range have {
 		sent[h.ResidentID] = h.Sent
 	}
-	dec := decideCaps(cands, sent, s.cfg.DailyCap)
+	dec := decideCaps(cands, sent, dailyCap)
 	if len(dec.Sent) > 0 {
 		upd := make([]sendDay, 0, len(dec.Sent))
 		for _, r := range residents {

@@ -40,15 +40,27 @@ type KindTemplate struct {
 	Fields map[string]string
 }
 
-// Configure sets how notices reach people (call it before the service is
-// used).
-func (s *Service) Configure(c Config) {
-	s.cfg = c
-	s.longTerm = map[string]bool{}
-	for _, t := range c.LongTerm {
-		s.longTerm[t] = true
-	}
+// configured is a Config with its long-term templates as a set.
+type configured struct {
+	Config
+	longTerm map[string]bool // templates whose consent is kept
 }
+
+// Configure sets how notices reach people. It may be called at any time
+// (a setting changed at run time): what is deciding keeps the
+// configuration it started with, and the next decision takes the new one.
+func (s *Service) Configure(c Config) {
+	n := &configured{Config: c, longTerm: map[string]bool{}}
+	for _, t := range c.LongTerm {
+		n.longTerm[t] = true
+	}
+	s.cfg.Store(n)
+}
+
+// Config returns how notices reach people now.
+func (s *Service) Config() Config { return s.cfg.Load().Config }
+
+func (s *Service) config() *configured { return s.cfg.Load() }
 
 // kindFields are the values each kind of system message carries in
 // DirectNotice.Data, besides its title and body, for its subscribe
@@ -194,6 +206,31 @@ func ParseTemplates(s string) (map[SystemKind]KindTemplate, error) {
 		out[k] = kt
 	}
 	return out, nil
+}
+
+// FormatTemplates writes templates in ParseTemplates' syntax, kinds and
+// keywords sorted.
+func FormatTemplates(t map[SystemKind]KindTemplate) string {
+	kinds := make([]string, 0, len(t))
+	for k := range t {
+		kinds = append(kinds, string(k))
+	}
+	sort.Strings(kinds)
+	entries := make([]string, 0, len(kinds))
+	for _, k := range kinds {
+		kt := t[SystemKind(k)]
+		kws := make([]string, 0, len(kt.Fields))
+		for kw := range kt.Fields {
+			kws = append(kws, kw)
+		}
+		sort.Strings(kws)
+		pairs := make([]string, len(kws))
+		for i, kw := range kws {
+			pairs[i] = kw + "=" + kt.Fields[kw]
+		}
+		entries = append(entries, k+"="+kt.TemplateID+":"+strings.Join(pairs, ","))
+	}
+	return strings.Join(entries, ";")
 }
 
 func knownKinds() []string {

@@ -42,6 +42,10 @@ type DeliveryConfig struct {
 	// limiter), several processes together keep to the rate. An error
 	// hands the send back to the queue.
 	Gate func(ctx context.Context) error
+	// Outcome, if not nil, is told each send attempt's outcome by channel
+	// ("wechat", "sms"): sent, failed, no_quota, retry or paused (a daily
+	// limit). The metrics count them.
+	Outcome func(channel, outcome string)
 }
 
 // DefaultSendRate is the default rate of subscribe messages: 500 a second
@@ -247,7 +251,7 @@ func (d *Deliverer) DeliverOnce(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	if len(rows) == 0 && done == 0 {
-		if until, quiet := d.s.cfg.Quiet.Until(d.s.clock()); quiet {
+		if until, quiet := d.s.config().Quiet.Until(d.s.clock()); quiet {
 			done, err = d.hold(ctx, until, 1000)
 		} else {
 			rows, done, lease, err = d.claim(ctx, false, d.cfg.Batch)
@@ -366,9 +370,22 @@ func (d *Deliverer) deliver(ctx context.Context, r claimed, lease *heldLease) er
 	err = d.ch.send(wire, r, msg)
 	cancelWire()
 	if err == nil {
+		d.outcome("sent")
 		return d.finish(rec, r, "sent", "")
 	}
-	switch d.ch.verdict(err) {
+	v := d.ch.verdict(err)
+	switch {
+	case v == noQuota:
+		d.outcome("no_quota")
+	case v == pause:
+		d.outcome("paused")
+	case v == handBack:
+	case v == retry && r.Attempts < d.cfg.MaxAttempts:
+		d.outcome("retry")
+	default:
+		d.outcome("failed")
+	}
+	switch v {
 	case noQuota:
 		// WeChat says the consent is gone; our count was wrong, so trust it.
 		if err := d.finish(rec, r, "no_quota", errText(err)); err != nil {
@@ -390,6 +407,13 @@ func (d *Deliverer) deliver(ctx context.Context, r claimed, lease *heldLease) er
 		return d.release(rec, r)
 	default:
 		return d.finish(rec, r, "failed", errText(err))
+	}
+}
+
+// outcome tells DeliveryConfig.Outcome of a send attempt.
+func (d *Deliverer) outcome(o string) {
+	if d.cfg.Outcome != nil {
+		d.cfg.Outcome(d.ch.name(), o)
 	}
 }
 
@@ -505,4 +529,27 @@ func (wechatChannel) verdict(err error) verdict {
 	}
 	// 40003 bad openid, 40037 bad template, 47003 bad data, …: final.
 	return final
+}
+
+// Backlog says how publication keeps up: the approved notices whose time
+// has come but that are not published yet, and since when the oldest of
+// them is due (zero time if none). Read by the metrics when scraped.
+func (s *Service) Backlog(ctx context.Context) (int64, time.Time, error) {
+	now := s.clock()
+	q := s.db.WithContext(ctx).Table("notices").Where("status = ? AND publish_at <= ?", StatusApproved, now)
+	var n int64
+	if err := q.Count(&n).Error; err != nil {
+		return 0, time.Time{}, fmt.Errorf("notices backlog: %w", err)
+	}
+	if n == 0 {
+		return 0, time.Time{}, nil
+	}
+	// The column itself (not MIN of it), so that the driver reads a time.
+	var oldest []time.Time
+	err := s.db.WithContext(ctx).Table("notices").Where("status = ? AND publish_at <= ?", StatusApproved, now).
+		Order("publish_at").Limit(1).Pluck("publish_at", &oldest).Error
+	if err != nil || len(oldest) == 0 {
+		return n, time.Time{}, err
+	}
+	return n, oldest[0], nil
 }

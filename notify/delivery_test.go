@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -230,7 +231,9 @@ func TestDeliveryRetries(t *testing.T) {
 	s := New(gdb)
 	seedSends(t, gdb, s, 1, "TPL_RETRY")
 	client := wechat.New(wechat.Config{AppID: "wxretry", AppSecret: "s"})
-	d := s.NewDeliverer(client, DeliveryConfig{Rate: 1000, Backoff: time.Millisecond, MaxBackoff: time.Millisecond, MaxAttempts: 3, Pause: 50 * time.Millisecond})
+	var outcomes []string // as the metrics hear them
+	d := s.NewDeliverer(client, DeliveryConfig{Rate: 1000, Backoff: time.Millisecond, MaxBackoff: time.Millisecond, MaxAttempts: 3, Pause: 50 * time.Millisecond,
+		Outcome: func(ch, o string) { outcomes = append(outcomes, ch+":"+o) }})
 	status := func() (st string, attempts int) {
 		row := gdb.Table("notice_sends").Select("status, attempts").Row()
 		row.Scan(&st, &attempts)
@@ -270,6 +273,10 @@ func TestDeliveryRetries(t *testing.T) {
 	once()
 	if st, a := status(); st != "failed" || a != 1 {
 		t.Fatalf("after 40003: %s, %d attempts", st, a)
+	}
+	want := []string{"wechat:paused", "wechat:retry", "wechat:retry", "wechat:failed", "wechat:failed"}
+	if !slices.Equal(outcomes, want) {
+		t.Fatalf("outcomes %v, want %v", outcomes, want)
 	}
 }
 

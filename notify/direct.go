@@ -179,7 +179,7 @@ func (s *Service) sendDirect(tx *gorm.DB, d DirectNotice) error {
 	if d.Target != nil {
 		n.TargetType, n.TargetID = d.Target.Type, d.Target.ID
 	}
-	if t, ok := s.cfg.Templates[d.Kind]; ok && d.Kind != "" {
+	if t, ok := s.config().Templates[d.Kind]; ok && d.Kind != "" {
 		data, err := json.Marshal(kindData(t, title, d.Body, d.Data, now))
 		if err != nil {
 			return err

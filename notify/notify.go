@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -194,13 +195,14 @@ func (d *Draft) Validate(r Regions, now time.Time) error {
 
 // Service manages notices. It is safe for concurrent use once configured.
 type Service struct {
-	db       *gorm.DB
-	now      func() time.Time
-	kick     chan struct{} // wakes the publisher after an approval
-	timerMu  sync.Mutex
-	timer    *time.Timer // wakes the publisher when the next notice is due
-	cfg      Config
-	longTerm map[string]bool // templates whose consent is kept
+	db      *gorm.DB
+	now     func() time.Time
+	kick    chan struct{} // wakes the publisher after an approval
+	timerMu sync.Mutex
+	timer   *time.Timer // wakes the publisher when the next notice is due
+	// cfg is how notices reach people: swapped whole by Configure (a
+	// setting changed at run time), read once per decision.
+	cfg atomic.Pointer[configured]
 }
 
 // StreetRegions knows which street a community belongs to.
@@ -211,7 +213,9 @@ type StreetRegions interface {
 
 // New returns a Service over db.
 func New(gdb *gorm.DB) *Service {
-	return &Service{db: gdb, now: time.Now, kick: make(chan struct{}, 1), longTerm: map[string]bool{}}
+	s := &Service{db: gdb, now: time.Now, kick: make(chan struct{}, 1)}
+	s.Configure(Config{})
+	return s
 }
 
 // SetClock replaces the clock (tests use a fixed one).

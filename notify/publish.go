@@ -103,10 +103,10 @@ func (s *Service) rulesFor(n *Notice, now time.Time) sendRules {
 	if r.urgent {
 		return r
 	}
-	if end, quiet := s.cfg.Quiet.Until(now); quiet {
+	if end, quiet := s.config().Quiet.Until(now); quiet {
 		r.status, r.due = "held", end
 	}
-	r.underCap = s.cfg.DailyCap > 0 && !capExempt[SystemKind(n.Kind)]
+	r.underCap = s.config().DailyCap > 0 && !capExempt[SystemKind(n.Kind)]
 	return r
 }
 
@@ -119,7 +119,7 @@ func (s *Service) queueSends(tx *gorm.DB, n *Notice, now time.Time) error {
 	r := s.rulesFor(n, now)
 	const cols = `INSERT INTO notice_sends (notice_id, resident_id, street, template_id, channel, urgent, under_cap, quota_spent,
 		status, attempts, due_at, claim, last_error, created_at, updated_at) `
-	if t := n.SubscribeTemplateID; t != "" && s.longTerm[t] {
+	if t := n.SubscribeTemplateID; t != "" && s.config().longTerm[t] {
 		// Long-term consent stays: nothing is spent.
 		err := tx.Exec(cols+`SELECT r.notice_id, r.resident_id, r.street, q.template_id, 'wechat', ?, ?, ?, ?, 0, ?, '', '', ?, ?
 			FROM notice_recipients r

@@ -33,7 +33,8 @@ type SubscribeAsk struct {
 // purposes), one-time before long-term. A template serving two kinds of
 // a purpose is asked for once; kinds with no template are left out.
 func (s *Service) SubscribeAsks() []SubscribeAsk {
-	return subscribeAsks(s.cfg.Templates, s.longTerm)
+	c := s.config()
+	return subscribeAsks(c.Templates, c.longTerm)
 }
 
 func subscribeAsks(templates map[SystemKind]KindTemplate, longTerm map[string]bool) []SubscribeAsk {

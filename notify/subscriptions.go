@@ -96,7 +96,7 @@ func (s *Service) SaveSubscriptions(ctx context.Context, residentID int64, resul
 			var set clause.Set
 			row := quotaRow{ResidentID: residentID, TemplateID: t, UpdatedAt: now}
 			switch {
-			case accepts(r) && s.longTerm[t]:
+			case accepts(r) && s.config().longTerm[t]:
 				row.Remaining = 1
 				set = clause.Assignments(map[string]any{"remaining": 1, "updated_at": now})
 			case accepts(r):
@@ -132,7 +132,7 @@ func (s *Service) Quotas(ctx context.Context, residentID int64) ([]Quota, error)
 		return nil, fmt.Errorf("list subscriptions: %w", err)
 	}
 	for i := range out {
-		out[i].LongTerm = s.longTerm[out[i].TemplateID]
+		out[i].LongTerm = s.config().longTerm[out[i].TemplateID]
 	}
 	return out, nil
 }

@@ -238,3 +238,16 @@ func (st *Stats) WriteCSV(w io.Writer) error {
 	cw.Flush()
 	return cw.Error()
 }
+
+// Overdue counts the open requests (neither answered nor closed) whose
+// deadline has passed: 民意速办's deadline breaches, for the metrics.
+func (s *Service) Overdue(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Table("requests").
+		Where("status IN ? AND deadline_at < ?", []string{StatusSubmitted, StatusTransferred, StatusAccepted, StatusInProgress}, s.now().UTC()).
+		Count(&n).Error
+	if err != nil {
+		return 0, fmt.Errorf("overdue requests: %w", err)
+	}
+	return n, nil
+}

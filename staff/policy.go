@@ -70,6 +70,8 @@ const (
 
 	ReadJobs   Permission = "jobs.read"   // the job queue: failed and stuck jobs with their errors
 	ManageJobs Permission = "jobs.manage" // retry or cancel a job
+
+	ManageSettings Permission = "settings.manage" // what may change at run time: quiet hours, the daily cap, system messages' templates
 )
 
 // Policy maps each permission to the roles that hold it. Superadmin holds
@@ -117,6 +119,8 @@ var Policy = map[Permission][]Role{
 	// (they lie outside its scope), a district auditor every one.
 	ReadJobs:   {Auditor},
 	ManageJobs: {},
+
+	ManageSettings: {},
 }
 
 // Can reports whether m holds permission p.

@@ -95,3 +95,31 @@ func (l *Local) Delete(ctx context.Context, key string) error {
 	}
 	return nil
 }
+
+// Walk calls fn with the key of every object stored, in no set order
+// (backups). Files that are no object (content-type sidecars, puts under
+// way) are skipped.
+func (l *Local) Walk(ctx context.Context, fn func(key string) error) error {
+	return filepath.WalkDir(l.dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return nil
+		}
+		rel, err := filepath.Rel(l.dir, p)
+		if err != nil {
+			return err
+		}
+		if key := filepath.ToSlash(rel); ValidKey(key) {
+			return fn(key)
+		}
+		return nil
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"regexp"
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
@@ -87,6 +88,75 @@ func (s *S3) Delete(ctx context.Context, key string) error {
 	}
 	if err := s.client.RemoveObject(ctx, s.bucket, key, minio.RemoveObjectOptions{}); err != nil {
 		return fmt.Errorf("storage delete: %w", err)
+	}
+	return nil
+}
+
+// Walk calls fn with the key of every object in the bucket that has the
+// shape of a key (backups); other objects (backup archives) are skipped.
+func (s *S3) Walk(ctx context.Context, fn func(key string) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // stops the listing if fn fails
+	for obj := range s.client.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Recursive: true}) {
+		if obj.Err != nil {
+			return fmt.Errorf("storage list: %w", obj.Err)
+		}
+		if ValidKey(obj.Key) {
+			if err := fn(obj.Key); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// backupRE is the name of a backup archive in the bucket.
+var backupRE = regexp.MustCompile(`^backups/[A-Za-z0-9._-]{1,128}$`)
+
+// PutBackup stores a backup archive under name ("backups/…"), which no
+// photo key can take.
+func (s *S3) PutBackup(ctx context.Context, name string, r io.Reader, size int64) error {
+	if !backupRE.MatchString(name) {
+		return fmt.Errorf("storage: malformed backup name %q", name)
+	}
+	if _, err := s.client.PutObject(ctx, s.bucket, name, r, size, minio.PutObjectOptions{ContentType: "application/gzip"}); err != nil {
+		return fmt.Errorf("storage put backup: %w", err)
+	}
+	return nil
+}
+
+// GetBackup opens the backup archive under name.
+func (s *S3) GetBackup(ctx context.Context, name string) (io.ReadCloser, error) {
+	if !backupRE.MatchString(name) {
+		return nil, fmt.Errorf("storage: malformed backup name %q", name)
+	}
+	if _, err := s.client.StatObject(ctx, s.bucket, name, minio.StatObjectOptions{}); err != nil {
+		return nil, fmt.Errorf("storage get backup %s: %w", name, err)
+	}
+	return s.client.GetObject(ctx, s.bucket, name, minio.GetObjectOptions{})
+}
+
+// Backups lists the names of the backup archives in the bucket.
+func (s *S3) Backups(ctx context.Context) ([]string, error) {
+	var names []string
+	for obj := range s.client.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: "backups/", Recursive: true}) {
+		if obj.Err != nil {
+			return nil, fmt.Errorf("storage list backups: %w", obj.Err)
+		}
+		if backupRE.MatchString(obj.Key) {
+			names = append(names, obj.Key)
+		}
+	}
+	return names, nil
+}
+
+// DeleteBackup removes the backup archive under name.
+func (s *S3) DeleteBackup(ctx context.Context, name string) error {
+	if !backupRE.MatchString(name) {
+		return fmt.Errorf("storage: malformed backup name %q", name)
+	}
+	if err := s.client.RemoveObject(ctx, s.bucket, name, minio.RemoveObjectOptions{}); err != nil {
+		return fmt.Errorf("storage delete backup: %w", err)
 	}
 	return nil
 }

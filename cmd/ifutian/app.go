@@ -41,6 +41,7 @@ type instance struct {
 	// tasks are the background work serve runs until shutdown.
 	tasks       []task
 	taskMetrics *taskMetrics
+	ops         *opsMetrics // sends, backups, the configuration
 	closers     []func() error
 }
 
@@ -144,7 +145,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *instance, err 
 		}
 		limiter = ratelimit.NewRedis(a.redis, cfg.RedisPrefix+"rl:")
 		tokenCache = wechat.NewRedisCache(a.redis)
-		sendRate := ratelimit.Limit{Count: cfg.WeChatSendRate, Period: time.Second}
+		sendRate := ratelimit.PerSecond(cfg.WeChatSendRate)
 		sendGate = func(ctx context.Context) error { return ratelimit.Wait(ctx, limiter, "wechat:send", sendRate) }
 	}
 
@@ -178,18 +179,23 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *instance, err 
 		metrics = prometheus.NewRegistry()
 	}
 	a.taskMetrics = newTaskMetrics(metrics)
+	a.ops = newOpsMetrics(metrics)
+	a.ops.checkConfig(cfg)
 	a.Services = app.New(app.Deps{
 		DB: a.db, Box: box, Regions: regions,
 		ResidentTokenTTL: cfg.ResidentTokenTTL, StaffTokenTTL: cfg.StaffTokenTTL, MemberCodeKey: codeKey, Store: store,
 		// One limiter for every picture decoded in this process: request
 		// photos and avatars wait for the same memory.
 		Media: media.NewDefaultLimiter(), PublicURL: cfg.PublicURL,
-		JobOutcomes: a.taskMetrics.jobOutcome, ReferralWindowDays: cfg.ReferralDays,
+		JobOutcomes: a.taskMetrics.jobOutcome, Notify: cfg.Notify, ReferralWindowDays: cfg.ReferralDays,
 	})
 	// Photos are checked once WeChat can fetch them: at IFUTIAN_PUBLIC_URL,
 	// or (built-in fake) at the listening address, set by serve.
 	a.Requests.SetChecker(a.wechat, cfg.PublicURL)
-	a.Notify.Configure(cfg.Notify)
+	// What a superadmin stored applies over the environment from the start.
+	if err := a.Settings.Refresh(ctx); err != nil {
+		log.Warn("settings", "err", err)
+	}
 	if err := setPointsLevels(a.Points, cfg.Levels, cfg.LevelNames); err != nil {
 		return nil, err
 	}
@@ -199,6 +205,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *instance, err 
 	wechatDeliverer := a.Notify.NewDeliverer(a.wechat, notify.DeliveryConfig{
 		Rate: float64(cfg.WeChatSendRate), Lease: max(cfg.WeChatSendLease, 2*cfg.WeChatTimeout+time.Second),
 		CallTimeout: cfg.WeChatTimeout, Backoff: cfg.WeChatSendBackoff, Gate: sendGate,
+		Outcome: a.ops.sendOutcome,
 	})
 	smsDeliverer, err := a.smsDeliverer(box, limiter)
 	if err != nil {
@@ -207,8 +214,14 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *instance, err 
 	a.tasks = a.backgroundTasks(wechatDeliverer, smsDeliverer)
 
 	if metrics != nil {
+		// Every kind's outcomes exist from the start, at 0, for rate() and alerts.
+		for _, k := range a.Jobs.Kinds() {
+			for _, o := range []string{"done", "retry", "failed"} {
+				a.taskMetrics.jobs.WithLabelValues(k, o)
+			}
+		}
 		metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-			collectors.NewDBStatsCollector(db.SQL(a.db), "main"), newJobsCollector(a.Jobs))
+			collectors.NewDBStatsCollector(db.SQL(a.db), "main"), newJobsCollector(a.Jobs), newBacklogCollector(a))
 	}
 	a.api, err = api.New(api.Config{
 		Services: a.Services, Log: log, WeChat: a.wechat, VerifyTemplates: true, PushToken: cfg.PushToken,

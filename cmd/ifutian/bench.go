@@ -22,9 +22,9 @@ type benchOptions struct {
 	Settle      time.Duration // notify: longest wait for MySQL's background work before a timed phase
 }
 
-const benchUsage = "usage: ifutian bench <points|notify|activities> [--residents N] [--duration D] [--concurrency C] [--rate R] [--settle D]"
+const benchUsage = "usage: ifutian bench <points|notify|activities|requests> [--residents N] [--duration D] [--concurrency C] [--rate R] [--settle D]"
 
-// benchCommand runs `ifutian bench <points|notify|activities>` against IFUTIAN_DB and
+// benchCommand runs `ifutian bench <points|notify|activities|requests>` against IFUTIAN_DB and
 // prints one `name: value` line per figure, the scenario's ratio last. It
 // is built only with the bench tag (the release binary has bench_stub.go),
 // and refuses a database with residents it did not make (benchGuard).
@@ -45,7 +45,7 @@ func benchCommand(ctx context.Context, cfg Config, log *slog.Logger, args []stri
 		return err
 	}
 	switch scenario {
-	case "points", "notify", "activities":
+	case "points", "notify", "activities", "requests":
 	default:
 		return errors.New(benchUsage)
 	}
@@ -70,6 +70,8 @@ func benchCommand(ctx context.Context, cfg Config, log *slog.Logger, args []stri
 		return benchNotify(ctx, cfg, log, o, out)
 	case "activities":
 		return benchActivities(ctx, cfg, log, o, out)
+	case "requests":
+		return benchRequests(ctx, cfg, log, o, out)
 	}
 	return errors.New(benchUsage)
 }

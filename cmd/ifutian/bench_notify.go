@@ -17,9 +17,11 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/futian/ifutian/internal/db"
+	"github.com/futian/ifutian/internal/ratelimit"
 	"github.com/futian/ifutian/notify"
 	"github.com/futian/ifutian/residents"
 	"github.com/futian/ifutian/wechat"
+	"github.com/redis/go-redis/v9"
 )
 
 const (
@@ -74,7 +76,12 @@ func benchNotify(ctx context.Context, cfg Config, log *slog.Logger, o benchOptio
 	var targeted int64
 	// Consent for the send-rate phase, enough for the whole run, is given
 	// again before each round: a publication spends it.
-	sends := int(float64(cfg.WeChatSendRate)*o.Duration.Seconds()*1.5) + 100
+	// With Redis, a second phase sends as long again from two instances.
+	phases := 1.5
+	if cfg.RedisURL != "" {
+		phases = 2.6
+	}
+	sends := int(float64(cfg.WeChatSendRate)*o.Duration.Seconds()*phases) + 100
 	for range rounds {
 		// The previous round's (or run's) notice to everyone goes first.
 		if err := benchRemoveAll(ctx, gdb, benchAllTitle); err != nil {
@@ -125,6 +132,16 @@ func benchNotify(ctx context.Context, cfg Config, log *slog.Logger, o benchOptio
 	rate, err := benchSends(ctx, gdb, svc, cfg.WeChatSendRate, o.Duration)
 	if err != nil {
 		return err
+	}
+	if cfg.RedisURL != "" {
+		shared, dupes, err := benchSharedSends(ctx, gdb, cfg, o.Duration)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "notify_shared_instances: 2\n")
+		fmt.Fprintf(out, "notify_shared_sends_per_s: %.1f\n", shared)
+		fmt.Fprintf(out, "notify_shared_duplicates: %d\n", dupes)
+		fmt.Fprintf(out, "notify_shared_rate_ratio: %.2f\n", shared/float64(cfg.WeChatSendRate))
 	}
 	if err := benchUrgent(ctx, gdb, svc, cfg.WeChatSendRate, o.Duration, out); err != nil {
 		return err
@@ -406,4 +423,57 @@ func benchSends(ctx context.Context, gdb *gorm.DB, svc *notify.Service, rate int
 		}
 	}
 	return float64(n) / elapsed.Seconds(), nil
+}
+
+// benchSharedSends delivers the queued bench sends from two instances at
+// once (each its own notify service, deliverer and WeChat client, as two
+// processes would be), sharing the configured rate through Redis as serve
+// does (IFUTIAN_REDIS_URL), for d. It returns the sends per second of both
+// together and how many residents got the bench's message more than once
+// (0: a send claimed by one instance is never sent by the other).
+func benchSharedSends(ctx context.Context, gdb *gorm.DB, cfg Config, d time.Duration) (float64, int, error) {
+	opts, err := redis.ParseURL(cfg.RedisURL)
+	if err != nil {
+		return 0, 0, fmt.Errorf("IFUTIAN_REDIS_URL: %w", err)
+	}
+	rdb := redis.NewClient(opts)
+	defer rdb.Close()
+	limiter := ratelimit.NewRedis(rdb, cfg.RedisPrefix+"rl:bench:")
+	sendRate := ratelimit.PerSecond(cfg.WeChatSendRate)
+	gate := func(ctx context.Context) error { return ratelimit.Wait(ctx, limiter, "wechat:send", sendRate) }
+
+	fake, _, stop, err := wechat.StartLocalFake(5 * time.Second)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer stop(context.Background())
+	dctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	var g errgroup.Group
+	start := time.Now()
+	for i := range 2 {
+		svc := notify.New(gdb)
+		svc.Configure(benchNotifyConfig(cfg.Notify, time.Now()))
+		client := wechat.New(wechat.Config{AppID: "wxbench", AppSecret: "bench"})
+		_ = client.SendSubscribe(ctx, wechat.Message{OpenID: "warmup", TemplateID: "warmup"})
+		dl := svc.NewDeliverer(client, notify.DeliveryConfig{Rate: float64(cfg.WeChatSendRate), Idle: 10 * time.Millisecond, Gate: gate})
+		g.Go(func() error {
+			runTask(dctx, task{Name: fmt.Sprintf("bench.deliver.%d", i), Interval: dl.Idle(), Drain: true, Run: dl.DeliverOnce}, slog.New(slog.DiscardHandler), nil)
+			return nil
+		})
+	}
+	g.Wait()
+	elapsed := time.Since(start)
+	seen := map[string]int{}
+	n, dupes := 0, 0
+	for _, m := range fake.Messages() {
+		if m.TemplateID != benchTemplate {
+			continue
+		}
+		n++
+		if seen[m.OpenID]++; seen[m.OpenID] == 2 {
+			dupes++
+		}
+	}
+	return float64(n) / elapsed.Seconds(), dupes, nil
 }

@@ -6,8 +6,11 @@ import (
 	"context"
 	"io"
 	"maps"
+	"net"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -44,7 +47,7 @@ func TestBenchRefusesForeignResidents(t *testing.T) {
 				t.Fatal(err)
 			}
 			before := benchRowCounts(t, gdb)
-			for _, scenario := range []string{"points", "notify", "activities"} {
+			for _, scenario := range []string{"points", "notify", "activities", "requests"} {
 				var out strings.Builder
 				err := run(ctx, []string{"bench", scenario, "--residents", "10", "--duration", "1s"}, benchEnv(dsn), nil, &out, io.Discard)
 				if err == nil || !strings.Contains(err.Error(), "refused") || !strings.Contains(err.Error(), "did not make") {
@@ -117,6 +120,30 @@ func TestBenchNotify(t *testing.T) {
 	}
 }
 
+// TestBenchNotifySharedRate runs the notify bench with Redis: two
+// instances deliver together at the shared rate, and no resident gets the
+// message twice.
+func TestBenchNotifySharedRate(t *testing.T) {
+	if c, err := net.DialTimeout("tcp", "127.0.0.1:6379", time.Second); err != nil {
+		t.Skip("no Redis on 127.0.0.1:6379")
+	} else {
+		c.Close()
+	}
+	dsn := dbtest.EmptyDSN(t)
+	var out strings.Builder
+	err := run(context.Background(), []string{"bench", "notify", "--residents", "300", "--duration", "1s", "--rate", "50", "--settle", "0s"},
+		env("IFUTIAN_DB", dsn, "IFUTIAN_DATA_KEY", testDataKey, "IFUTIAN_MEMBER_CODE_KEY", testDataKey, "IFUTIAN_WECHAT_SEND_RATE", "100",
+			"IFUTIAN_REDIS_URL", "redis://127.0.0.1:6379/0", "IFUTIAN_REDIS_PREFIX", "ifutian-test-"+strconv.FormatInt(time.Now().UnixNano(), 36)+":"), nil, &out, io.Discard)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	benchHasFigures(t, out.String(), "notify_shared_sends_per_s", "notify_shared_rate_ratio")
+	t.Log(out.String())
+	if !strings.Contains(out.String(), "\nnotify_shared_duplicates: 0\n") {
+		t.Fatalf("a resident got the message twice:\n%s", out.String())
+	}
+}
+
 func benchHasFigures(t *testing.T, out string, names ...string) {
 	t.Helper()
 	for _, name := range names {
@@ -139,4 +166,17 @@ func benchLeftNothing(t *testing.T, dsn string, tables ...string) {
 			t.Fatalf("%d rows left in %s (%v)", n, table, err)
 		}
 	}
+}
+
+// TestBenchRequests runs the photo submission bench small: its figures are
+// printed and it leaves no resident, request or category behind.
+func TestBenchRequests(t *testing.T) {
+	dsn := dbtest.EmptyDSN(t)
+	var out strings.Builder
+	if err := run(context.Background(), []string{"bench", "requests", "--residents", "3", "--concurrency", "2"}, benchEnv(dsn), nil, &out, io.Discard); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	benchHasFigures(t, out.String(), "photo_submit_ms", "photo_baseline_ms", "photo_heap_peak_mib", "photo_submit_ratio")
+	t.Log(out.String())
+	benchLeftNothing(t, dsn, "requests", "request_photos", "residents")
 }

@@ -58,6 +58,7 @@ type Config struct {
 	// IFUTIAN_WECHAT_LONG_TERM, IFUTIAN_QUIET_HOURS, IFUTIAN_NOTICE_DAILY_CAP.
 	Notify notify.Config
 	SMS    SMSConfig
+	Backup BackupConfig
 }
 
 // SMSConfig is the Tencent Cloud SMS account that urgent notices' text
@@ -229,6 +230,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		}
 	}
 	loadRequestsConfig(getenv, &c, bad)
+	loadBackupConfig(&c, getenv, bad)
 	if len(errs) > 0 {
 		return c, fmt.Errorf("configuration:\n  %s", strings.Join(errs, "\n  "))
 	}

@@ -10,6 +10,9 @@
 //	                              built only with -tags bench
 //	ifutian points reconcile      check every points account against its ledger
 //	ifutian openapi               print the OpenAPI document (console/openapi.json)
+//	ifutian backup                write a backup archive (SQLite and photos)
+//	ifutian restore <archive>     restore an archive into an empty target, then check it
+//	ifutian healthcheck           GET /healthz of the server on IFUTIAN_ADDR (container HEALTHCHECK)
 package main
 
 import (
@@ -44,6 +47,9 @@ commands:
                              (only in a build with -tags bench)
   points reconcile           check balances against the ledger
   openapi                    print the OpenAPI document the server serves
+  backup [--out F|DIR|s3]    write a backup archive (SQLite database and photos)
+  restore <archive>          restore an archive into an empty database and photo store
+  healthcheck                exit 0 if the server on IFUTIAN_ADDR answers /healthz
 
 configuration is read from IFUTIAN_* environment variables (see README.md).`
 
@@ -85,6 +91,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return pointsCommand(ctx, cfg, log, args[1:], stdout)
 	case "openapi":
 		return openapiCommand(stdout)
+	case "backup":
+		return backupCommand(ctx, cfg, log, args[1:], stdout)
+	case "restore":
+		return restoreCommand(ctx, cfg, log, args[1:], stdout)
+	case "healthcheck":
+		return healthcheck(ctx, cfg, args[1:])
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)
 		return nil

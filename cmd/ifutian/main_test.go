@@ -48,13 +48,16 @@ func TestLoadConfig(t *testing.T) {
 		env  []string
 		want string
 	}{
-		"ErrDB":         {[]string{"IFUTIAN_DB", "postgres:x"}, "IFUTIAN_DB"},
-		"ErrDuration":   {[]string{"IFUTIAN_STAFF_TOKEN_TTL", "soon"}, "IFUTIAN_STAFF_TOKEN_TTL"},
-		"ErrHalfWeChat": {[]string{"IFUTIAN_WECHAT_APPID", "wx123"}, "IFUTIAN_WECHAT_APPID"},
-		"ErrMetrics":    {[]string{"IFUTIAN_METRICS", "maybe"}, "IFUTIAN_METRICS"},
-		"ErrLogLevel":   {[]string{"IFUTIAN_LOG_LEVEL", "loud"}, "IFUTIAN_LOG_LEVEL"},
-		"ErrSendRate":   {[]string{"IFUTIAN_WECHAT_SEND_RATE", "0"}, "IFUTIAN_WECHAT_SEND_RATE"},
-		"ErrWeChatURL":  {[]string{"IFUTIAN_WECHAT_URL", "localhost:1"}, "IFUTIAN_WECHAT_URL"},
+		"ErrDB":          {[]string{"IFUTIAN_DB", "postgres:x"}, "IFUTIAN_DB"},
+		"ErrDuration":    {[]string{"IFUTIAN_STAFF_TOKEN_TTL", "soon"}, "IFUTIAN_STAFF_TOKEN_TTL"},
+		"ErrHalfWeChat":  {[]string{"IFUTIAN_WECHAT_APPID", "wx123"}, "IFUTIAN_WECHAT_APPID"},
+		"ErrMetrics":     {[]string{"IFUTIAN_METRICS", "maybe"}, "IFUTIAN_METRICS"},
+		"ErrLogLevel":    {[]string{"IFUTIAN_LOG_LEVEL", "loud"}, "IFUTIAN_LOG_LEVEL"},
+		"ErrSendRate":    {[]string{"IFUTIAN_WECHAT_SEND_RATE", "0"}, "IFUTIAN_WECHAT_SEND_RATE"},
+		"ErrWeChatURL":   {[]string{"IFUTIAN_WECHAT_URL", "localhost:1"}, "IFUTIAN_WECHAT_URL"},
+		"ErrBackupEvery": {[]string{"IFUTIAN_BACKUP_EVERY", "10s"}, "IFUTIAN_BACKUP_EVERY"},
+		"ErrBackupKeep":  {[]string{"IFUTIAN_BACKUP_KEEP", "0"}, "IFUTIAN_BACKUP_KEEP"},
+		"ErrBackupS3":    {[]string{"IFUTIAN_BACKUP_DIR", "s3"}, "IFUTIAN_BACKUP_DIR"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := loadConfig(env(tc.env...))

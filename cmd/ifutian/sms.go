@@ -39,12 +39,13 @@ func (a *instance) smsDeliverer(box *pii.Box, limiter ratelimit.Allower) (*notif
 	}
 	var gate func(context.Context) error
 	if a.redis != nil {
-		r := ratelimit.Limit{Count: cfg.SMS.Rate, Period: time.Second}
+		r := ratelimit.PerSecond(cfg.SMS.Rate)
 		gate = func(ctx context.Context) error { return ratelimit.Wait(ctx, limiter, "sms:send", r) }
 	}
 	return a.Notify.NewSMSDeliverer(client, box, notify.DeliveryConfig{
 		Rate: float64(cfg.SMS.Rate), Lease: max(cfg.WeChatSendLease, 2*cfg.WeChatTimeout+time.Second),
 		CallTimeout: cfg.WeChatTimeout, Backoff: cfg.WeChatSendBackoff, Gate: gate,
+		Outcome: a.ops.sendOutcome,
 	}), nil
 }
 

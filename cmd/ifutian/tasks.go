@@ -13,6 +13,7 @@ import (
 	"github.com/futian/ifutian/jobs"
 	"github.com/futian/ifutian/notify"
 	"github.com/futian/ifutian/requests"
+	"github.com/futian/ifutian/settings"
 	"github.com/futian/ifutian/surveys"
 )
 
@@ -35,9 +36,13 @@ type task struct {
 // backgroundTasks lists the background work of the process: the one place
 // where periodic work is registered.
 func (a *instance) backgroundTasks(wechat, sms *notify.Deliverer) []task {
-	return []task{
+	ts := []task{
 		{Name: "jobs", Interval: time.Second, Drain: true, Run: a.Jobs.Work},
 		{Name: "jobs.prune", Interval: time.Hour, Run: a.Jobs.Prune},
+		// Settings a superadmin changed in another process.
+		{Name: "settings", Interval: settings.PollEvery, Run: func(ctx context.Context) (int, error) {
+			return 0, a.Settings.Refresh(ctx)
+		}},
 		{Name: "notices.publish", Interval: a.cfg.NoticePoll, Drain: true, Wake: a.Notify.Wake(), Run: a.Notify.PublishRound},
 		{Name: "notices.wechat", Interval: wechat.Idle(), Drain: true, Run: wechat.DeliverOnce},
 		{Name: "notices.sms", Interval: sms.Idle(), Drain: true, Run: sms.DeliverOnce},
@@ -59,6 +64,12 @@ func (a *instance) backgroundTasks(wechat, sms *notify.Deliverer) []task {
 			return n, errors.Join(err, a.Requests.Work(ctx))
 		}},
 	}
+	if a.cfg.Backup.Every > 0 {
+		// Checks every few minutes whether the newest archive is older than
+		// IFUTIAN_BACKUP_EVERY, so that a restart neither skips nor repeats one.
+		ts = append(ts, task{Name: "backup", Interval: min(a.cfg.Backup.Every, 5*time.Minute), Run: a.scheduledBackup})
+	}
+	return ts
 }
 
 // taskMetrics are the Prometheus series of the tasks: per task the time of

@@ -51,6 +51,7 @@ export const permissionName: Record<string, string> = {
   'enterprises.objections.decide': '处理评价异议',
   'jobs.manage': '重试或取消后台任务',
   'jobs.read': '查看后台任务',
+  'settings.manage': '修改运行设置',
   'members.resolve': '识别会员码',
   'notices.read': '查看通知',
   'notices.review': '审核通知',

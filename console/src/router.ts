@@ -74,6 +74,7 @@ export const screens: RouteRecordRaw[] = [
   screen('departments', '部门', () => import('./screens/Departments.vue'), { menu: '系统管理', perm: 'staff.manage' }),
   screen('audit', '审计日志', () => import('./screens/AuditLog.vue'), { menu: '系统管理', perm: 'audit.read' }),
   screen('jobs', '后台任务', () => import('./screens/Jobs.vue'), { menu: '系统管理', perm: 'jobs.read' }),
+  screen('settings', '运行设置', () => import('./screens/Settings.vue'), { menu: '系统管理', perm: 'settings.manage' }),
 ]
 
 const routes: RouteRecordRaw[] = [

@@ -158,6 +158,15 @@ type Limiter interface {
 	Reset(ctx context.Context, key string) error
 }
 
+// PerSecond is a limit of rate events a second with a burst of a tenth of
+// a second's worth: a limit of {rate, 1s} lets rate events through at
+// once and rate more within the second, twice the rate over that second,
+// which a shared send rate (several processes together) must not.
+func PerSecond(rate int) Limit {
+	n := max(1, rate/10)
+	return Limit{Count: n, Period: time.Duration(n) * time.Second / time.Duration(max(rate, 1))}
+}
+
 // Wait takes one event for key under l, waiting as long as the limiter
 // says until it is allowed. It returns the limiter's error, or ctx's if it
 // ends first.

@@ -100,3 +100,19 @@ func TestWait(t *testing.T) {
 		t.Fatalf("err=%v, want context.Canceled", err)
 	}
 }
+
+func TestPerSecond(t *testing.T) {
+	for _, tc := range []struct {
+		rate int
+		want Limit
+	}{
+		{500, Limit{Count: 50, Period: 100 * time.Millisecond}},
+		{50, Limit{Count: 5, Period: 100 * time.Millisecond}},
+		{7, Limit{Count: 1, Period: time.Second / 7}},
+		{1, Limit{Count: 1, Period: time.Second}},
+	} {
+		if got := PerSecond(tc.rate); got != tc.want {
+			t.Errorf("PerSecond(%d) = %+v, want %+v", tc.rate, got, tc.want)
+		}
+	}
+}

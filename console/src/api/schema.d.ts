@@ -1584,6 +1584,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Settings changeable at run time (superadmin)
+         * @description Each setting with the value in effect, the environment's value (the default) and, when changed at run time, who stored it and when. settings.manage: superadmin only.
+         */
+        get: operations["listSettings"];
+        /**
+         * Change settings (superadmin)
+         * @description A partial change: each setting left out stays as it is; reset returns settings to the environment's value. Stored and applied in this instance at once, in every other within 10 s; audited with what changed (before → after). quiet_hours holds routine subscribe messages (not warnings) until they end; daily_cap bounds routine subscribe messages per resident per day; wechat_templates has IFUTIAN_WECHAT_TEMPLATES' syntax and rules (no source that carries text staff typed). 400 names each bad field; nothing is stored then.
+         */
+        put: operations["updateSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/staff": {
         parameters: {
             query?: never;
@@ -4729,6 +4753,39 @@ export interface components {
             pending: number;
             cancelled: number;
         };
+        Setting: {
+            /** @description the environment's value (IFUTIAN_QUIET_HOURS, IFUTIAN_NOTICE_DAILY_CAP, IFUTIAN_WECHAT_TEMPLATES), in effect when nothing is stored */
+            default: string;
+            /** @enum {string} */
+            key: "quiet_hours" | "daily_cap" | "wechat_templates";
+            /** @description changed at run time; false: the environment's value */
+            stored: boolean;
+            /** Format: date-time */
+            updated_at: string | null;
+            /** @description the member who stored it (username) */
+            updated_by: string | null;
+            /** @description in effect now, in the environment variable's syntax */
+            value: string;
+        };
+        SettingChangeInput: {
+            /**
+             * @description routine subscribe messages per resident per district day at most; 0: no cap
+             * @example 3
+             */
+            daily_cap?: number | null;
+            /**
+             * @description HH:MM-HH:MM in district time, or off
+             * @example 21:30-07:30
+             */
+            quiet_hours?: string | null;
+            /** @description settings to return to the environment's value */
+            reset?: ("quiet_hours" | "daily_cap" | "wechat_templates")[];
+            /** @description kind=template_id:keyword=source,… separated by ; (the syntax of IFUTIAN_WECHAT_TEMPLATES); empty: system messages reach the inbox only */
+            wechat_templates?: string | null;
+        };
+        SettingsReply: {
+            items: components["schemas"]["Setting"][];
+        };
         Staff: {
             id: string;
             username: string;
@@ -4746,7 +4803,7 @@ export interface components {
             /** @description The member's department; null for a district-level account. */
             department: components["schemas"]["Department"] | null;
             /** @description The permissions the member holds, sorted. */
-            permissions: ("activities.checkin" | "activities.manage" | "activities.read" | "audit.read" | "benefits.manage" | "credit.write" | "departments.manage" | "enterprises.bindings.decide" | "enterprises.manage" | "enterprises.objections.decide" | "jobs.manage" | "jobs.read" | "members.resolve" | "notices.read" | "notices.review" | "notices.write" | "points.appeals.decide" | "points.award" | "points.deduct" | "points.rules.manage" | "requests.admin" | "requests.handle" | "requests.read" | "residents.read" | "rewards.manage" | "rewards.verify" | "staff.manage" | "surveys.read" | "surveys.write")[];
+            permissions: ("activities.checkin" | "activities.manage" | "activities.read" | "audit.read" | "benefits.manage" | "credit.write" | "departments.manage" | "enterprises.bindings.decide" | "enterprises.manage" | "enterprises.objections.decide" | "jobs.manage" | "jobs.read" | "members.resolve" | "notices.read" | "notices.review" | "notices.write" | "points.appeals.decide" | "points.award" | "points.deduct" | "points.rules.manage" | "requests.admin" | "requests.handle" | "requests.read" | "residents.read" | "rewards.manage" | "rewards.verify" | "settings.manage" | "staff.manage" | "surveys.read" | "surveys.write")[];
         };
         StaffPasswordReset: {
             staff: components["schemas"]["Staff"];
@@ -8651,6 +8708,61 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettingsReply"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SettingChangeInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettingsReply"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };

@@ -1,0 +1,1 @@
+import"./client-4ZANLZQM.js";import"./css-DHAe2D4L.js";

@@ -1,1 +1,0 @@
-import"./client-Br8oCU9m.js";import"./css-Bjq-POYn.js";

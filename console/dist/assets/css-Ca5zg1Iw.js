@@ -1,0 +1,1 @@
+import"./client-4ZANLZQM.js";

@@ -1,0 +1,1 @@
+import"./client-4ZANLZQM.js";import"./css-ocJPy_r3.js";

@@ -1,0 +1,1 @@
+import{Or as e}from"./client-4ZANLZQM.js";var t=t=>[``,...e].includes(t);export{t};

@@ -1,1 +1,0 @@
-import{Or as e}from"./client-Br8oCU9m.js";var t=t=>[``,...e].includes(t);export{t};
