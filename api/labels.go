@@ -39,6 +39,7 @@ var fieldLabels = map[string]string{
 	"pass_score": "及格分", "password": "密码", "per_resident_limit": "每人限兑", "phone": "手机号",
 	"photos": "照片", "place": "地点", "points": "积分", "points_rule": "积分规则", "public": "公开",
 	"publish_at": "发布时间", "q": "关键词", "query": "查询", "queue": "队列", "questions": "题目",
+	"quiet_hours": "免打扰时段", "wechat_templates": "系统消息订阅模板", "reset": "恢复默认",
 	"rating": "评分", "reason": "理由", "recurrence": "周期", "reopen": "重新办理", "require_ack": "需确认",
 	"required": "必答", "resident_id": "居民", "resident_ids": "居民", "results": "结果",
 	"retention_days": "保留天数", "reviewable": "待我审核", "role": "角色", "roles": "角色",
