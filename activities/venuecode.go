@@ -79,7 +79,7 @@ func (s *Service) issueVenueCode(activityID int64, action string, now time.Time)
 // malformed, forged or tampered code is an invalid_argument naming "code";
 // so is one from before the previous window (details.reason "expired").
 func (s *Service) parseVenueCode(code string, now time.Time) (int64, string, error) {
-	invalid := apperr.Field("code", "签到码无效").With("reason", "invalid")
+	invalid := apperr.Field("code", "签到码无效").Because(apperr.ReasonInvalid)
 	if len(code) > 64 {
 		return 0, "", invalid
 	}
@@ -106,7 +106,7 @@ func (s *Service) parseVenueCode(code string, now time.Time) (int64, string, err
 		return 0, "", invalid
 	}
 	if cur := window(now); w != cur && w+1 != cur {
-		return 0, "", apperr.Field("code", "签到码已过期，请扫描现场最新的二维码").With("reason", "expired")
+		return 0, "", apperr.Field("code", "签到码已过期，请扫描现场最新的二维码").Because(apperr.ReasonExpired)
 	}
 	return int64(id), action, nil
 }

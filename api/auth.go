@@ -200,16 +200,27 @@ func actor(c *gin.Context) *staff.Member {
 }
 
 type residentLogin struct {
-	Token     string              `json:"token"`
-	ExpiresAt time.Time           `json:"expires_at"`
-	Resident  *residents.Resident `json:"resident"`
-	Created   bool                `json:"created"`
+	Token     string             `json:"token" doc:"the bearer token"`
+	ExpiresAt time.Time          `json:"expires_at"`
+	Resident  residents.Resident `json:"resident"`
+	Created   bool               `json:"created" doc:"true when this login created the resident"`
+}
+
+// wechatLoginRequest is a resident's login: the code of wx.login.
+type wechatLoginRequest struct {
+	Code string `json:"code" binding:"required,max=128" doc:"the code of wx.login" example:"mock:alice"`
+}
+
+var wechatLoginOp = op{
+	Tag: "auth", Summary: "微信登录（居民）",
+	Description: "Log a resident in with a wx.login code. With the built-in fake WeChat, code mock:<name> logs in as openid " +
+		"mock_<name>; other codes get 400 (WeChat 40029).",
+	Body:    wechatLoginRequest{},
+	Replies: []reply{ok(residentLogin{})},
 }
 
 func (s *Server) wechatLogin(c *gin.Context) {
-	var req struct {
-		Code string `json:"code" binding:"required,max=128"`
-	}
+	var req wechatLoginRequest
 	if err := bindJSON(c, &req); err != nil {
 		s.fail(c, err)
 		return
@@ -229,7 +240,7 @@ func (s *Server) wechatLogin(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, residentLogin{Token: token, ExpiresAt: exp, Resident: r, Created: created})
+	c.JSON(http.StatusOK, residentLogin{Token: token, ExpiresAt: exp, Resident: *r, Created: created})
 }
 
 // wechatError maps a WeChat failure: a bad or used code is the client's
@@ -244,14 +255,39 @@ func wechatError(err error, field string) error {
 	return err
 }
 
+// staffLoginRequest is a staff member's sign-in.
+type staffLoginRequest struct {
+	Username string `json:"username" binding:"required,max=64" example:"admin"`
+	Password string `json:"password" binding:"required,max=128" example:"change-me-please"`
+	// Cookie asks for the console's cookie session instead of a token
+	// in the body (session_cookie.go).
+	Cookie bool `json:"cookie" doc:"start a cookie session (the console) instead of returning a token"`
+}
+
+// staffLogin is the answer of a staff sign-in: a token, or with a cookie
+// session the CSRF token its unsafe requests repeat.
+type staffLoginReply struct {
+	Token     string       "json:\"token,omitempty\" doc:\"the bearer token; absent with `cookie: true`\""
+	CSRFToken string       "json:\"csrf_token,omitempty\" doc:\"with `cookie: true` only: the value of `X-CSRF-Token` for unsafe requests of this session\""
+	ExpiresAt time.Time    `json:"expires_at"`
+	Staff     staff.Member `json:"staff"`
+}
+
+var staffLoginOp = op{
+	Tag: "auth", Summary: "工作人员登录",
+	Description: "Log a staff member in. Wrong credentials get 401. Failed attempts are limited per username and client address, " +
+		"per username and per address (429 with Retry-After); a success never counts and clears its address's failures for the " +
+		"username. With `cookie: true` (the console) the session is set as the `ifutian_staff` cookie instead of a token in the " +
+		"body, and the answer carries the `csrf_token` that unsafe cookie-authenticated requests send as `X-CSRF-Token` (see the " +
+		"security scheme staffCookie).",
+	Body: staffLoginRequest{},
+	Replies: []reply{{Status: http.StatusOK, Description: "OK", Body: staffLoginReply{},
+		Headers: map[string]string{"Set-Cookie": "with `cookie: true`: `ifutian_staff` (the session) and `ifutian_csrf` (its CSRF token)"}}},
+	Errors: []int{http.StatusUnauthorized, http.StatusTooManyRequests},
+}
+
 func (s *Server) staffLogin(c *gin.Context) {
-	var req struct {
-		Username string `json:"username" binding:"required,max=64"`
-		Password string `json:"password" binding:"required,max=128"`
-		// Cookie asks for the console's cookie session instead of a token
-		// in the body (session_cookie.go).
-		Cookie bool `json:"cookie"`
-	}
+	var req staffLoginRequest
 	if err := bindJSON(c, &req); err != nil {
 		s.fail(c, err)
 		return
@@ -280,10 +316,18 @@ func (s *Server) staffLogin(c *gin.Context) {
 		// The token goes only into the HttpOnly cookie; the page gets the
 		// CSRF token its unsafe requests must repeat.
 		setSessionCookies(c, token, exp)
-		c.JSON(http.StatusOK, gin.H{"csrf_token": csrfToken(token), "expires_at": exp, "staff": m})
+		c.JSON(http.StatusOK, staffLoginReply{CSRFToken: csrfToken(token), ExpiresAt: exp, Staff: *m})
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"token": token, "expires_at": exp, "staff": m})
+	c.JSON(http.StatusOK, staffLoginReply{Token: token, ExpiresAt: exp, Staff: *m})
+}
+
+var logoutOp = op{
+	Tag: "auth", Summary: "退出登录（注销当前令牌）",
+	Description: "Revoke the calling token (bearer or the console's session cookie, which is cleared). With the cookie it needs " +
+		"`X-CSRF-Token` like every unsafe request (403 naming it).",
+	Replies: []reply{noContent()},
+	Errors:  []int{http.StatusForbidden},
 }
 
 func (s *Server) logout(c *gin.Context) {

@@ -24,7 +24,7 @@ import (
 // maxBody is the largest request body accepted (1 MiB).
 const maxBody = 1 << 20
 
-var errTooLarge = apperr.New("payload_too_large", "请求体超过 1 MiB")
+var errTooLarge = apperr.New(apperr.PayloadTooLarge, "请求体超过 1 MiB")
 
 // bindJSON decodes the JSON body into dst and checks its binding tags
 // (check.Struct) and

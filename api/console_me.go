@@ -11,9 +11,17 @@ import (
 
 // staffMe is the answer of GET /admin/me.
 type staffMe struct {
-	Staff       *staff.Member      `json:"staff"`
-	Department  *staff.Department  `json:"department"` // nil for a district-wide account
-	Permissions []staff.Permission `json:"permissions"`
+	Staff       staff.Member       `json:"staff"`
+	Department  *staff.Department  `json:"department" doc:"The member's department; null for a district-level account."`
+	Permissions []staff.Permission `json:"permissions" doc:"The permissions the member holds, sorted."`
+}
+
+var whoAmIOp = op{
+	Tag: "admin-staff", Summary: "Who am I: the calling staff member, their department and permissions",
+	Description: "Every staff member may call it. permissions lists the permissions of the authorization policy the member " +
+		"holds (sorted), so a client shows only the actions the policy allows; the API refuses the others all the same. " +
+		"department is null for a district-level account (a superadmin or a district auditor without a department).",
+	Replies: []reply{ok(staffMe{})},
 }
 
 // whoAmI answers the calling staff member, their department and the
@@ -22,7 +30,7 @@ type staffMe struct {
 // may call it: it has no permission of its own.
 func (s *Server) whoAmI(c *gin.Context) {
 	m := actor(c)
-	out := staffMe{Staff: m, Permissions: []staff.Permission{}}
+	out := staffMe{Staff: *m, Permissions: []staff.Permission{}}
 	// The department the member acts for, as Scope says (none for a
 	// district-wide account, a superadmin or a district auditor).
 	if dept := m.Scope().Department(); dept != nil {

@@ -43,6 +43,8 @@ import (
 //   - doc: the field's description; example: its example.
 //   - format: a string format (date, date-time, uri, …) when the Go type
 //     does not say it.
+//   - pattern: a string's pattern, for a path parameter whose other values
+//     name nothing (404); check.Struct does not read it.
 //
 // A string type with an Enum method (check.Enumer) is a closed vocabulary:
 // the document lists its values and check.Struct refuses others.
@@ -167,11 +169,11 @@ func schemaName(t reflect.Type, input bool) string {
 	if name == "" {
 		return ""
 	}
+	if name[0] >= 'a' && name[0] <= 'z' { // unexported types
+		name = strings.ToUpper(name[:1]) + name[1:]
+	}
 	if p := schemaPrefix[path.Base(t.PkgPath())]; p != "" && !strings.HasPrefix(name, p) {
 		name = p + name
-	}
-	if name[0] >= 'a' && name[0] <= 'z' { // api's own unexported types
-		name = strings.ToUpper(name[:1]) + name[1:]
 	}
 	if input && !strings.HasSuffix(name, "Input") && !strings.HasSuffix(name, "Patch") {
 		name += "Input"
@@ -253,6 +255,7 @@ func deref(t reflect.Type) reflect.Type {
 func customize(t reflect.Type, tag reflect.StructTag, s *openapi3.Schema, input bool) error {
 	if t.Kind() == reflect.Struct && t != timeType {
 		s.Required = requiredOf(t, input)
+		wrapRefs(t, s)
 		if t.Name() != "" {
 			return nil // a shared component: the referring field's tags are not its own
 		}
@@ -271,6 +274,9 @@ func customize(t reflect.Type, tag reflect.StructTag, s *openapi3.Schema, input 
 			s.Description = "ID (a decimal string)"
 		}
 	}
+	if input && (t.Kind() == reflect.Slice || t.Kind() == reflect.Map) && !check.Required(tag.Get("binding")) {
+		s.Nullable = true // encoding/json takes null for a list or map left out
+	}
 	if input && t.Kind() == reflect.Int && s.Min == nil && s.Max == nil {
 		lo, hi := float64(-1<<31), float64(1<<31-1)
 		s.Min, s.Max = &lo, &hi
@@ -281,37 +287,57 @@ func customize(t reflect.Type, tag reflect.StructTag, s *openapi3.Schema, input 
 	if f := tag.Get("format"); f != "" {
 		s.Format = f
 	}
+	if p := tag.Get("pattern"); p != "" {
+		s.Pattern = p // only where the handler keeps it (a name no file has is 404 anyway)
+	}
 	if ex, ok := tag.Lookup("example"); ok {
 		s.Example = example(ex, s)
+	}
+	// openapi3gen hands a slice's items the slice field's tag too (its
+	// max, doc, example): items of a plain type are built again without
+	// it, and get only the rules after dive.
+	// (An inline schema's Ref is its type's name until ref() clears it.)
+	inline := func(r *openapi3.SchemaRef) bool { return r != nil && r.Value != nil && !strings.HasPrefix(r.Ref, "#/") }
+	if et := deref(t); (et.Kind() == reflect.Slice || et.Kind() == reflect.Array) && inline(s.Items) {
+		if elem := et.Elem(); elem.Kind() <= reflect.Float64 || elem.Kind() == reflect.String {
+			fresh, err := openapi3gen.NewSchemaRefForValue(reflect.Zero(elem).Interface(), nil)
+			if err != nil {
+				return err
+			}
+			if err := customize(elem, "", fresh.Value, input); err != nil {
+				return err
+			}
+			s.Items = openapi3.NewSchemaRef("", fresh.Value)
+		}
 	}
 	rules := tag.Get("binding")
 	own, items, _ := strings.Cut(rules, ",dive")
 	applyRules(own, s)
-	if (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) && s.Items != nil && !strings.HasPrefix(s.Items.Ref, "#/") && s.Items.Value != nil {
-		// openapi3gen customized the items with the field's own tag too:
-		// they get only their type, enum and the rules after dive.
-		s.Items.Value = itemSchema(t.Elem(), s.Items.Value)
+	if items != "" && inline(s.Items) {
 		applyRules(strings.TrimPrefix(items, ","), s.Items.Value)
-	}
-	if ap := s.AdditionalProperties.Schema; t.Kind() == reflect.Map && ap != nil && !strings.HasPrefix(ap.Ref, "#/") && ap.Value != nil {
-		ap.Value = itemSchema(t.Elem(), ap.Value)
 	}
 	return nil
 }
 
-// itemSchema is the schema of a list's items of type t, from the one
-// openapi3gen built (old) without what the list's field tags put on it.
-func itemSchema(t reflect.Type, old *openapi3.Schema) *openapi3.Schema {
-	if deref(t).Kind() == reflect.Struct && deref(t) != timeType {
-		return old // an inline struct: its own fields' tags made it
-	}
-	s := &openapi3.Schema{Type: old.Type, Format: old.Format, Items: old.Items, Min: old.Min, Max: old.Max}
-	if t.Implements(enumerType) && t.Kind() == reflect.String {
-		for _, v := range reflect.Zero(t).Interface().(check.Enumer).Enum() {
-			s.Enum = append(s.Enum, v)
+// wrapRefs gives a struct's properties that refer to another component
+// what a $ref cannot carry beside it: the field's doc, and nullable for a
+// pointer the server sends as null (one without omitempty).
+func wrapRefs(t reflect.Type, s *openapi3.Schema) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name := check.JSONName(f)
+		p := s.Properties[name]
+		if !f.IsExported() || f.Anonymous || p == nil || !strings.HasPrefix(p.Ref, "#/") {
+			continue
+		}
+		_, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+		nullable := f.Type.Kind() == reflect.Pointer && !strings.Contains(","+opts+",", ",omitempty,")
+		if doc := f.Tag.Get("doc"); nullable || doc != "" {
+			s.Properties[name] = &openapi3.SchemaRef{Value: &openapi3.Schema{
+				AllOf: openapi3.SchemaRefs{p}, Nullable: nullable, Description: doc,
+			}}
 		}
 	}
-	return s
 }
 
 func example(v string, s *openapi3.Schema) any {
@@ -415,8 +441,8 @@ func requiredOf(t reflect.Type, input bool) []string {
 
 // routeErrors are the error statuses every operation of its kind can give.
 func routeErrors(d documented) []int {
-	// 400 anywhere: a query string that is not UTF-8 is refused on every
-	// route (checkUTF8).
+	// 400 on every route: a query string that is not UTF-8 is refused
+	// whatever the operation takes (checkUTF8).
 	errs := []int{http.StatusBadRequest, http.StatusInternalServerError, http.StatusServiceUnavailable}
 	hasPath := strings.ContainsAny(d.Path, ":*")
 	if hasPath {
@@ -526,7 +552,8 @@ func (g *schemaGen) params(d documented) ([]any, error) {
 	}
 	if d.Op.Query != nil {
 		for _, f := range fieldsOf(reflect.TypeOf(d.Op.Query), "form") {
-			p, err := g.param(f, f.Tag.Get("form"), "query")
+			name, _, _ := strings.Cut(f.Tag.Get("form"), ",")
+			p, err := g.param(f, name, "query")
 			if err != nil {
 				return nil, err
 			}
@@ -559,7 +586,12 @@ func fieldsOf(t reflect.Type, tag string) []reflect.StructField {
 
 func (g *schemaGen) param(f reflect.StructField, name, in string) (map[string]any, error) {
 	// The parameter's schema is that of a field holding it, with its tags.
-	holder := reflect.StructOf([]reflect.StructField{{Name: "V", Type: f.Type, Tag: `json:"v" ` + f.Tag}})
+	// A query ID (`form:"x_id,string"`) is an ID as a body's is.
+	name0 := `json:"v" `
+	if _, opts, _ := strings.Cut(f.Tag.Get(in2tag(in)), ","); opts == "string" {
+		name0 = `json:"v,string" `
+	}
+	holder := reflect.StructOf([]reflect.StructField{{Name: "V", Type: f.Type, Tag: reflect.StructTag(name0) + f.Tag}})
 	ref, err := g.ref(reflect.Zero(holder).Interface(), true)
 	if err != nil {
 		return nil, err
@@ -575,6 +607,14 @@ func (g *schemaGen) param(f reflect.StructField, name, in string) (map[string]an
 		p["required"] = true
 	}
 	return p, nil
+}
+
+// in2tag is the struct tag naming a parameter of in.
+func in2tag(in string) string {
+	if in == "path" {
+		return "uri"
+	}
+	return "form"
 }
 
 func (g *schemaGen) requestBody(body any) (map[string]any, error) {

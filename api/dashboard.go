@@ -15,19 +15,19 @@ import (
 // dashboardItem is one thing that waits, as the start page lists it:
 // never anything a resident wrote or who they are.
 type dashboardItem struct {
-	ID    string    `json:"id"`
-	Title string    `json:"title"`
-	At    time.Time `json:"at"`
+	ID    string    `json:"id" doc:"the item's ID in its queue (notice, appeal, objection, binding, survey)"`
+	Title string    `json:"title" doc:"a notice's or survey's title, an enterprise's name, or the disputed deduction"`
+	At    time.Time `json:"at" doc:"when it came in (submitted, filed, opened, published)"`
 	// Count is how many non-reporters a declaration has today, or how many
 	// messages (WeChat or SMS) a notice has still to send; nil for the others.
-	Count *int64 `json:"count"`
+	Count *int64 `json:"count" doc:"a declaration's non-reporters today, a notice's messages (WeChat or SMS) still to send; null for the other queues"`
 }
 
 // dashboardQueue is one queue of the start page: how many wait in all
 // and the first few.
 type dashboardQueue struct {
-	Count int64           `json:"count"`
-	Items []dashboardItem `json:"items"`
+	Count int64           `json:"count" doc:"how many wait in all"`
+	Items []dashboardItem `json:"items" doc:"the first five"`
 }
 
 // dashboard is the answer of GET /admin/dashboard. A queue the member's
@@ -39,6 +39,20 @@ type dashboard struct {
 	Bindings     *dashboardQueue `json:"bindings"`
 	Declarations *dashboardQueue `json:"declarations"`
 	Sends        *dashboardQueue `json:"sends"`
+}
+
+var dashboardOp = op{
+	Tag: "admin-staff", Summary: "What waits for me (the start page)",
+	Description: "Every staff member may call it. For each queue the member holds the permission to work on, how many items " +
+		"wait within their scope (counted as the queue's own list counts them) and the first five, oldest first (declarations " +
+		"and sends: newest first): `reviews` notices submitted for review that the member did not write (notices.review), " +
+		"`appeals` pending points appeals (points.appeals.decide), `objections` pending credit objections " +
+		"(enterprises.objections.decide), `bindings` pending enterprise bindings (enterprises.bindings.decide), `declarations` " +
+		"daily declarations open now with today's non-reporters in the member's streets as each item's count (surveys.read), " +
+		"`sends` published notices with messages (WeChat or SMS) still to send, held for quiet hours included, with how many as " +
+		"each item's count (notices.read). A queue the member may not work on is null. Items name no resident and nothing a " +
+		"resident wrote.",
+	Replies: []reply{ok(dashboard{})},
 }
 
 // dashboardItems is how many items of each queue the start page shows.

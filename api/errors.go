@@ -22,7 +22,7 @@ var statusOf = map[string]int{
 	apperr.Conflict:           http.StatusConflict,
 	apperr.InsufficientPoints: http.StatusConflict,
 	apperr.OutOfStock:         http.StatusConflict,
-	"payload_too_large":       http.StatusRequestEntityTooLarge,
+	apperr.PayloadTooLarge:    http.StatusRequestEntityTooLarge,
 	apperr.RateLimited:        http.StatusTooManyRequests,
 	apperr.Unavailable:        http.StatusServiceUnavailable,
 }
@@ -93,7 +93,7 @@ func (s *Server) fail(c *gin.Context, err error) {
 	}
 	s.Log.ErrorContext(c.Request.Context(), "request failed",
 		"request_id", requestID(c), "route", c.FullPath(), "err", err)
-	c.AbortWithStatusJSON(http.StatusInternalServerError, newErrorBody("internal", "服务器内部错误，请稍后再试", nil, nil))
+	c.AbortWithStatusJSON(http.StatusInternalServerError, newErrorBody(apperr.Internal, "服务器内部错误，请稍后再试", nil, nil))
 }
 
 // errDatabaseUnavailable answers a request the database could not serve

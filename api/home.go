@@ -16,14 +16,14 @@ const homeFew = 3
 // home is what the mini program's home screen shows, in one read: each
 // part comes from its module's service, as its own list would.
 type home struct {
-	UnreadNotices int64      `json:"unread_notices"`
+	UnreadNotices int64      `json:"unread_notices" doc:"unread notices in my inbox"`
 	Points        homePoints `json:"points"`
 	// UpcomingActivities are the next activities the resident signed up
 	// for (as GET /me/activities lists them).
-	UpcomingActivities []activities.PublicActivity `json:"upcoming_activities"`
+	UpcomingActivities []activities.PublicActivity `json:"upcoming_activities" binding:"max=3" doc:"my next activities signed up for"`
 	// WaitingSurveys are surveys open to the resident that they have not
 	// taken part in today (nor ever, for a one-off survey).
-	WaitingSurveys []surveys.PublicSurvey `json:"waiting_surveys"`
+	WaitingSurveys []surveys.PublicSurvey `json:"waiting_surveys" binding:"max=3" doc:"surveys open to me that I have not taken part in today (nor ever, for a one-off survey)"`
 	OpenRequests   homeRequests           `json:"open_requests"`
 }
 
@@ -31,15 +31,25 @@ type homePoints struct {
 	Balance        int64  `json:"balance"`
 	LifetimeEarned int64  `json:"lifetime_earned"`
 	Level          int    `json:"level"`
-	LevelName      string `json:"level_name"`
+	LevelName      string `json:"level_name" example:"Lv2"`
 	// NextLevelAt is the lifetime earned points of the next level; nil at
 	// the top level.
-	NextLevelAt *int64 `json:"next_level_at"`
+	NextLevelAt *int64 `json:"next_level_at" doc:"lifetime earned points at which the next level begins; null at the top level"`
 }
 
 type homeRequests struct {
-	Count int64           `json:"count"` // every request not answered yet
-	Items []requests.View `json:"items"` // the newest of them
+	Count int64           `json:"count" doc:"all my requests not answered yet"`
+	Items []requests.View `json:"items" binding:"max=3" doc:"the newest of them"`
+}
+
+var getHomeOp = op{
+	Tag: "residents", Summary: "首页数据（一次读取）",
+	Description: "The home screen in one read, instead of eight: my unread notices (as GET /notices/unread-count), my points " +
+		"with level, level name and the lifetime points of the next level (null at the top), my next 3 activities signed up " +
+		"for (as GET /me/activities?when=upcoming), up to 3 surveys open to me that I have not taken part in today (nor ever, " +
+		"for a one-off survey), and my requests not answered yet: their count and the newest 3 (as GET /requests?status=open). " +
+		"Each part is read from its module as its own list would be; the full lists stay where they are. Resident only.",
+	Replies: []reply{ok(home{})},
 }
 
 // getHome serves the home screen's data, replacing the eight calls it

@@ -11,6 +11,7 @@ import (
 
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/media"
+	"github.com/futian/ifutian/residents"
 )
 
 // avatarUploadPath takes a resident's avatar as wx.uploadFile sends it; its
@@ -52,6 +53,25 @@ func (s *Server) uploadActivityImage(c *gin.Context) {
 // asking again: its link names one stored file, never rewritten (a new
 // picture gets a new link).
 const publicImageCache = "public, max-age=31536000, immutable"
+
+// pictureTypes are the content types a stored picture is served as.
+var pictureTypes = []string{"image/jpeg", "image/png"}
+
+var servePublicImageOp = op{
+	Tag: "requests", Summary: "公开图片",
+	Description: "No token, no signature: a reward's or an activity's picture (public content, no personal data) by the link " +
+		"its views carry (image_url, thumb_url), for <image src>. Each upload is stored under fresh random names never " +
+		"written again, so a link names one file for good: Cache-Control: public, max-age=31536000, immutable, with an ETag " +
+		"(If-None-Match: 304). A new picture gets new links; the replaced one's files are deleted soon after (404). A name " +
+		"that is no picture's is 404.",
+	Path: struct {
+		Name string `uri:"name" pattern:"^[0-9a-f]{32,64}$" doc:"the picture's name, from its link"`
+	}{},
+	Replies: []reply{
+		file(http.StatusOK, "the picture (Cache-Control: public, max-age=31536000, immutable)", pictureTypes...),
+		{Status: http.StatusNotModified, Description: "not modified (If-None-Match matched the ETag)"},
+	},
+}
 
 // servePublicImage serves a reward's or an activity's picture by its
 // public link: no header, no signature (public content, no personal data),
@@ -111,6 +131,20 @@ func (s *Server) withUploadedFile(c *gin.Context, use func(io.Reader) error) {
 	}
 }
 
+var uploadAvatarOp = op{
+	Tag: "residents", Summary: "上传头像",
+	Description: "Resident. The avatar WeChat's <button open-type=\"chooseAvatar\"> gives as a local temporary file, sent by " +
+		"wx.uploadFile: multipart/form-data with the file in `file`. JPEG, PNG or WebP, told by content; at most 10 MiB and " +
+		"the photos' bounds in pixels and decoded memory. Decoded under the server's shared limit (429 with Retry-After when " +
+		"its turn does not come within 15 s), cropped to its centre square, scaled to 256×256 and encoded as JPEG with no " +
+		"EXIF or other metadata; kept in the photo store. It replaces the avatar before (whose file is deleted) and any " +
+		"avatar_url address. Answers my profile, whose avatar_url is a signed link to it. A file that is no such image or " +
+		"too large is 400 naming `file`, and nothing changes. A body over 12 MiB is 413. DELETE /me deletes the file.",
+	Body:    upload{Description: "the avatar, in the part named file"},
+	Replies: []reply{ok(residents.Resident{})},
+	Errors:  []int{http.StatusNotFound}, // my account deleted meanwhile
+}
+
 // uploadAvatar takes the resident's avatar (multipart, field "file") and
 // answers their profile, whose avatar_url is a signed link to it.
 func (s *Server) uploadAvatar(c *gin.Context) {
@@ -127,6 +161,41 @@ func (s *Server) uploadAvatar(c *gin.Context) {
 // another picture), the same way, before anything is looked up: it
 // confirms nothing about what exists.
 var errBadLink = apperr.New(apperr.PermissionDenied, "图片链接无效或已过期，请刷新页面")
+
+// linkKind is what a signed link names: a request's photo or an avatar.
+type linkKind string
+
+// Enum lists the kinds of signed links.
+func (linkKind) Enum() []string { return []string{media.KindPhoto, media.KindAvatar} }
+
+// linkSize is the size a signed link names: the thumbnail, or (absent)
+// the picture itself.
+type linkSize string
+
+// Enum lists the sizes a link may name besides the full one.
+func (linkSize) Enum() []string { return []string{media.SizeThumb} }
+
+var serveMediaLinkOp = op{
+	Tag: "requests", Summary: "签名图片链接",
+	Description: "No token: the link is the permission, for <image src>, which sends no header. Serves a request photo (kind " +
+		"`photos`, size full or `thumb`) or a resident's uploaded avatar (kind `avatars`) by the signed link the API gave " +
+		"(`photos[].url`, `photos[].thumb_url`, `avatar_url`). The signature (HMAC-SHA-256 under a key derived from " +
+		"IFUTIAN_MEMBER_CODE_KEY) covers the kind, the ID, the size and the expiry, so a link names one file in one size for " +
+		"10–15 minutes. An expired link, one whose parts were changed, or one signed for another file (any parameter " +
+		"amiss, exp not 1–19 digits included) is 403, answered alike and before anything is looked up; a valid link whose " +
+		"file is gone (erased, account deleted, avatar replaced by an address) is 404. Cache-Control: private, max-age = the " +
+		"seconds the link has left.",
+	Path: struct {
+		Kind linkKind `uri:"kind"`
+	}{},
+	Query: struct {
+		Exp  string   `form:"exp" binding:"required" doc:"the link's expiry, Unix seconds"`
+		Sig  string   `form:"sig" binding:"required" doc:"the link's signature"`
+		Size linkSize `form:"size" doc:"the thumbnail (photos only); absent: the photo"`
+	}{},
+	Replies: []reply{file(http.StatusOK, "the picture (Cache-Control: private, max-age=<seconds the link has left>)", pictureTypes...)},
+	Errors:  []int{http.StatusForbidden},
+}
 
 // serveMediaLink serves a photo or an avatar by its signed link, with no
 // header needed (an <image> of the mini program fetches it). The link's

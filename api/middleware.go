@@ -138,5 +138,5 @@ func notFound(c *gin.Context) {
 }
 
 func methodNotAllowed(c *gin.Context) {
-	c.AbortWithStatusJSON(http.StatusMethodNotAllowed, newErrorBody("method_not_allowed", "不支持的请求方法", nil, nil))
+	c.AbortWithStatusJSON(http.StatusMethodNotAllowed, newErrorBody(apperr.MethodNotAllowed, "不支持的请求方法", nil, nil))
 }

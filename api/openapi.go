@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"path"
 	"sort"
+
+	"github.com/futian/ifutian/internal/apperr"
 )
 
 // The OpenAPI document is kept as one base file plus one fragment per
@@ -47,6 +49,9 @@ func (s *Server) buildSpec() ([]byte, error) {
 	var schemas map[string]json.RawMessage
 	if err := json.Unmarshal(components["schemas"], &schemas); err != nil {
 		return nil, fmt.Errorf("openapi/base.json: components.schemas: %w", err)
+	}
+	if err := errorEnums(schemas); err != nil {
+		return nil, err
 	}
 	gen, genSchemas, err := s.generatedPaths()
 	if err != nil {
@@ -99,7 +104,11 @@ func (s *Server) buildSpec() ([]byte, error) {
 			}
 		}
 		for k, v := range frag.Components.Schemas {
-			if _, dup := schemas[k]; dup {
+			// While a module moves over, a schema its fragment still
+			// describes wins over the one generated from the same Go
+			// type for another module's operation (GET /home shows
+			// activities', requests' and surveys' types).
+			if _, dup := schemas[k]; dup && genSchemas[k] == nil {
 				return nil, fmt.Errorf("%s: schema %s is described twice", name, k)
 			}
 			schemas[k] = v
@@ -115,6 +124,33 @@ func (s *Server) buildSpec() ([]byte, error) {
 		return nil, err
 	}
 	return json.MarshalIndent(base, "", "  ")
+}
+
+// errorEnums states in base.json's Error schema the enums Go holds: the
+// contract codes (apperr.Code) and the reasons of refusals (apperr.Reason).
+func errorEnums(schemas map[string]json.RawMessage) error {
+	set := func(name string, path []string, values []string) error {
+		var s map[string]any
+		if err := json.Unmarshal(schemas[name], &s); err != nil {
+			return fmt.Errorf("openapi/base.json: schema %s: %w", name, err)
+		}
+		m := s
+		for _, k := range path {
+			next, ok := m[k].(map[string]any)
+			if !ok {
+				return fmt.Errorf("openapi/base.json: schema %s has no %v", name, path)
+			}
+			m = next
+		}
+		m["enum"] = values
+		var err error
+		schemas[name], err = json.Marshal(s)
+		return err
+	}
+	if err := set("Error", []string{"properties", "error", "properties", "code"}, apperr.Code("").Enum()); err != nil {
+		return err
+	}
+	return set("ErrorDetails", []string{"properties", "reason"}, apperr.Reason("").Enum())
 }
 
 func readSpecFile(name string, dst any) error {

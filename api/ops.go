@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"embed"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -15,7 +16,27 @@ import (
 	"github.com/futian/ifutian/internal/apperr"
 )
 
-func (s *Server) healthz(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) }
+// liveness and readiness are the answers of /healthz and /readyz.
+type liveness struct {
+	Status string `json:"status" binding:"oneof=ok"`
+}
+
+type readiness struct {
+	Status string `json:"status" binding:"oneof=ready"`
+}
+
+var healthzOp = op{
+	Tag: "ops", Summary: "Process is up", Description: "200 while the process runs; it reads nothing.",
+	Replies: []reply{ok(liveness{})},
+}
+
+func (s *Server) healthz(c *gin.Context) { c.JSON(http.StatusOK, liveness{Status: "ok"}) }
+
+var readyzOp = op{
+	Tag: "ops", Summary: "Database is reachable (503 if not)",
+	Description: "200 when the database answers within 2 s, else 503 upstream_unavailable.",
+	Replies:     []reply{ok(readiness{})},
+}
 
 func (s *Server) readyz(c *gin.Context) {
 	if s.Ready != nil {
@@ -28,7 +49,7 @@ func (s *Server) readyz(c *gin.Context) {
 			return
 		}
 	}
-	c.JSON(http.StatusOK, gin.H{"status": "ready"})
+	c.JSON(http.StatusOK, readiness{Status: "ready"})
 }
 
 // opsOnly guards /metrics and /docs with OpsToken when one is configured.
@@ -48,8 +69,27 @@ func (s *Server) opsOnly(c *gin.Context) {
 	c.Next()
 }
 
+// opsTokenNote says how the ops token guards an operation.
+const opsTokenNote = "With IFUTIAN_OPS_TOKEN set it needs that token (Authorization: Bearer or ?token=); "
+
+var serveMetricsOp = op{
+	Tag: "ops", Summary: "Prometheus metrics (behind IFUTIAN_OPS_TOKEN when set)",
+	Description: "Prometheus text format: requests by method, route and status, latencies, and the Go runtime. " + opsTokenNote +
+		"IFUTIAN_METRICS=off removes it (404).",
+	Replies: []reply{file(http.StatusOK, "Prometheus text exposition format", "text/plain")},
+	Errors:  []int{http.StatusUnauthorized, http.StatusNotFound},
+}
+
 func (s *Server) serveMetrics(c *gin.Context) {
 	promhttp.HandlerFor(s.Metrics, promhttp.HandlerOpts{}).ServeHTTP(c.Writer, c.Request)
+}
+
+var serveSpecOp = op{
+	Tag: "ops", Summary: "This document",
+	Description: "The OpenAPI 3.0 document of every operation the server serves, generated from the handlers' Go types and " +
+		"the op beside each (api/contract.go) with api/openapi/base.json. " + opsTokenNote + "IFUTIAN_DOCS=off removes it (404).",
+	Replies: []reply{ok(map[string]any{})},
+	Errors:  []int{http.StatusUnauthorized, http.StatusNotFound},
 }
 
 func (s *Server) serveSpec(c *gin.Context) {
@@ -61,6 +101,19 @@ func (s *Server) serveSpec(c *gin.Context) {
 //
 //go:embed docs/index.html docs/ifutian.js docs/ifutian.css docs/dist/swagger-ui-bundle.js docs/dist/swagger-ui.css
 var docsFiles embed.FS
+
+// docsAsset names a file of docsAssets (the path parameter of /docs/{file}).
+type docsAsset string
+
+// Enum lists the files /docs/{file} serves.
+func (docsAsset) Enum() []string {
+	names := make([]string, 0, len(docsAssets))
+	for name := range docsAssets {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names
+}
 
 // docsAssets are the files /docs/{file} serves, with their content types.
 var docsAssets = map[string]struct{ path, contentType string }{
@@ -76,6 +129,15 @@ var docsAssets = map[string]struct{ path, contentType string }{
 const docsCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; " +
 	"connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
+var serveDocsOp = op{
+	Tag: "ops", Summary: "The API explorer",
+	Description: "Swagger UI over this document: every operation with its schemas resolved, a search over paths, summaries " +
+		"and operation IDs, and “Try it out” with a bearer token (Authorize). With IFUTIAN_OPS_TOKEN set, open " +
+		"/docs?token=<ops token>. Served with a Content-Security-Policy that allows only this server.",
+	Replies: []reply{file(http.StatusOK, "The API explorer (HTML)", "text/html")},
+	Errors:  []int{http.StatusUnauthorized, http.StatusNotFound},
+}
+
 func (s *Server) serveDocs(c *gin.Context) {
 	page, err := docsFiles.ReadFile("docs/index.html")
 	if err != nil {
@@ -84,6 +146,16 @@ func (s *Server) serveDocs(c *gin.Context) {
 	}
 	c.Header("Content-Security-Policy", docsCSP)
 	c.Data(http.StatusOK, "text/html; charset=utf-8", page)
+}
+
+var serveDocsAssetOp = op{
+	Tag: "ops", Summary: "A script or style of the API explorer",
+	Description: "Swagger UI's bundle and stylesheet and the page's own script and style, embedded in the binary. Public " +
+		"library code: not behind IFUTIAN_OPS_TOKEN; off with IFUTIAN_DOCS=off.",
+	Path: struct {
+		File docsAsset `uri:"file"`
+	}{},
+	Replies: []reply{file(http.StatusOK, "The file", "text/javascript", "text/css")},
 }
 
 // serveDocsAsset serves the explorer's scripts and styles. They are public

@@ -10,7 +10,6 @@ import (
 
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/points"
-	"github.com/futian/ifutian/staff"
 )
 
 // The points screens of the console (issue #14) and the appeals of issue
@@ -202,16 +201,6 @@ func (s *Server) withdrawReward(c *gin.Context) {
 	c.JSON(http.StatusOK, r)
 }
 
-// residentBrief is a resident as a look-up shows them to staff: who it is,
-// the phone masked, nothing more.
-type residentBrief struct {
-	ID          int64  `json:"id,string"`
-	Nickname    string `json:"nickname"`
-	PhoneMasked string `json:"phone_masked"`
-	Street      string `json:"street"`
-	Community   string `json:"community"`
-}
-
 // throttleLookup takes one resident look-up of the calling member: a find
 // by phone number, or attendance recorded by a typed resident ID. Every way
 // of naming a resident that could be tried in bulk shares this limit.
@@ -221,32 +210,6 @@ func (s *Server) throttleLookup(c *gin.Context) error {
 		return err
 	}
 	return s.throttle(c, "resident-lookup-day:"+key, s.Limits.ResidentLookupDaily)
-}
-
-// lookupResident finds the resident a phone number is bound to, for an
-// award or a deduction. It is a read of personal data (audited) and is
-// throttled per staff member, so that numbers cannot be tried in bulk.
-func (s *Server) lookupResident(c *gin.Context) {
-	m := actor(c)
-	if err := s.throttleLookup(c); err != nil {
-		s.fail(c, err)
-		return
-	}
-	var req struct {
-		Phone string `json:"phone" binding:"required,max=32"`
-	}
-	if err := bindJSON(c, &req); err != nil {
-		s.fail(c, err)
-		return
-	}
-	r, err := s.Residents.FindByPhoneForStaff(c.Request.Context(), m.Scope(), req.Phone)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	staff.AuditTarget(c.Request.Context(), "residents", strconv.FormatInt(r.ID, 10))
-	auditDetail(c, "found by phone")
-	c.JSON(http.StatusOK, residentBrief{ID: r.ID, Nickname: r.Nickname, PhoneMasked: r.PhoneMasked, Street: r.Street, Community: r.Community})
 }
 
 // parseSinceUntil reads the optional since and until query parameters of

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"reflect"
 	"strconv"
 	"strings"
@@ -46,8 +47,9 @@ func (q pageQuery) idPage() (limit int, after int64, err error) {
 }
 
 // bindQuery reads the query string into dst, a pointer to a struct of
-// `form` fields (strings, named string types, ints, bools, and pointers
-// to them; embedded structs too), then checks its binding tags
+// `form` fields (strings, named string types, ints, bools, times (RFC
+// 3339), IDs (int64 tagged `form:"x_id,string"`), and pointers to them;
+// embedded structs too), then checks its binding tags
 // (check.Struct). A value of the wrong type is 400 naming the parameter.
 // Parameters the struct does not name are ignored.
 func bindQuery(c *gin.Context, dst any) error {
@@ -57,7 +59,7 @@ func bindQuery(c *gin.Context, dst any) error {
 	fill = func(v reflect.Value) {
 		for i := range v.NumField() {
 			f := v.Type().Field(i)
-			name, _, _ := strings.Cut(f.Tag.Get("form"), ",")
+			name, opts, _ := strings.Cut(f.Tag.Get("form"), ",")
 			if f.Anonymous && name == "" {
 				fill(v.Field(i))
 				continue
@@ -72,6 +74,29 @@ func bindQuery(c *gin.Context, dst any) error {
 				fv = fv.Elem()
 			}
 			s := raw[len(raw)-1]
+			switch {
+			case opts == "string" && fv.Kind() == reflect.Int64: // an ID
+				id, ok := parseIDString(s)
+				if !ok {
+					bad[name] = idMessage
+					continue
+				}
+				fv.SetInt(id)
+				continue
+			case fv.Type() == timeType: // RFC 3339
+				t, err := parseTime(name, s)
+				var e *apperr.Error
+				if errors.As(err, &e) {
+					bad[name] = e.Fields[name]
+					continue
+				}
+				if t != nil {
+					fv.Set(reflect.ValueOf(*t))
+				} else {
+					v.Field(i).SetZero() // empty: not sent
+				}
+				continue
+			}
 			switch fv.Kind() {
 			case reflect.String:
 				fv.SetString(s)

@@ -18,15 +18,18 @@ func (s *Server) routes() {
 	e.NoRoute(s.serveConsole) // the console's files under /console/, else the contract's 404
 	e.NoMethod(methodNotAllowed)
 
-	e.GET("/healthz", s.healthz)
-	e.GET("/readyz", s.readyz)
+	root := &e.RouterGroup
+	s.handle(root, public, http.MethodGet, "/healthz", healthzOp, s.healthz)
+	s.handle(root, public, http.MethodGet, "/readyz", readyzOp, s.readyz)
 	if s.Metrics != nil {
-		e.GET("/metrics", s.opsOnly, s.serveMetrics)
+		s.handle(root, public, http.MethodGet, "/metrics", serveMetricsOp, s.opsOnly, s.serveMetrics)
+	} else {
+		s.document(http.MethodGet, "/metrics", public, "", serveMetricsOp, s.serveMetrics) // described all the same: 404 here
 	}
 	if !s.DisableDocs {
-		e.GET("/openapi.json", s.opsOnly, s.serveSpec)
-		e.GET("/docs", s.opsOnly, s.serveDocs)
-		e.GET("/docs/:file", s.serveDocsAsset)
+		s.handle(root, public, http.MethodGet, "/openapi.json", serveSpecOp, s.opsOnly, s.serveSpec)
+		s.handle(root, public, http.MethodGet, "/docs", serveDocsOp, s.opsOnly, s.serveDocs)
+		s.handle(root, public, http.MethodGet, "/docs/:file", serveDocsAssetOp, s.serveDocsAsset)
 	}
 
 	v1 := e.Group("/api/v1")
@@ -48,10 +51,10 @@ func (s *Server) routes() {
 	}
 	open, signedIn, mine, staffed := reg(v1, public), reg(authed, signedIn), reg(me, resident), reg(adm, staffer)
 	_, _, _, _ = open, signedIn, mine, staffed
-	v1.POST("/auth/wechat-login", s.wechatLogin)
-	v1.POST("/auth/staff-login", s.staffLogin)
-	v1.GET("/regions", s.listRegions)
-	v1.GET("/config", s.getClientConfig) // what the mini program needs of the configuration
+	open(http.MethodPost, "/auth/wechat-login", s.wechatLogin, wechatLoginOp)
+	open(http.MethodPost, "/auth/staff-login", s.staffLogin, staffLoginOp)
+	open(http.MethodGet, "/regions", s.listRegions, listRegionsOp)
+	open(http.MethodGet, "/config", s.getClientConfig, getClientConfigOp) // what the mini program needs of the configuration
 	v1.GET("/points/rules", s.listRules)
 	v1.GET("/enterprises/:uscc/rating", s.publicRating)
 	v1.GET("/requests/public", s.listPublicRequests)
@@ -60,28 +63,28 @@ func (s *Server) routes() {
 	open(http.MethodGet, "/knowledge/:id", s.getKnowledge, getKnowledgeOp)
 	// WeChat's message push (content-check verdicts), signed with PushToken,
 	// and the photos it fetches to check, by the check's unguessable token.
-	v1.GET("/wechat/push", s.verifyWeChatPush)
-	v1.POST("/wechat/push", s.receiveWeChatPush)
-	v1.GET("/wechat/media/:token", s.serveCheckMedia)
+	open(http.MethodGet, "/wechat/push", s.verifyWeChatPush, verifyWeChatPushOp)
+	open(http.MethodPost, "/wechat/push", s.receiveWeChatPush, receiveWeChatPushOp)
+	open(http.MethodGet, "/wechat/media/:token", s.serveCheckMedia, serveCheckMediaOp)
 	// Photos and avatars by their signed links, for <image>, which sends no
 	// header: the signature names the one picture and the link's expiry.
-	v1.GET("/media/:kind/:id", s.serveMediaLink)
+	open(http.MethodGet, "/media/:kind/:id", s.serveMediaLink, serveMediaLinkOp)
 	// Rewards' and activities' pictures (public content) by unsigned links,
 	// each naming one file that is never rewritten: cacheable for good.
-	v1.GET("/media/images/:name", s.servePublicImage)
+	open(http.MethodGet, "/media/images/:name", s.servePublicImage, servePublicImageOp)
 
-	authed.POST("/auth/logout", s.logout)
-	authed.POST("/auth/change-password", s.staffOnly, s.audited(false), s.changePassword) // a staff member's own password
+	signedIn(http.MethodPost, "/auth/logout", s.logout, logoutOp)
+	s.handle(authed, staffer, http.MethodPost, "/auth/change-password", changePasswordOp, s.staffOnly, s.audited(false), s.changePassword) // a staff member's own password
 
-	me.GET("/home", s.getHome) // the home screen in one read
-	me.GET("/me", s.getMe)
-	me.PUT("/me", s.updateMe)  // partial: fields left out are unchanged (wx.request has no PATCH)
-	me.PATCH("/me", s.patchMe) // the same, for HTTP clients that send PATCH
-	me.DELETE("/me", s.deleteMe)
-	me.POST("/me/avatar", s.uploadAvatar)
-	me.POST("/me/phone", s.bindPhone)
-	me.POST("/me/consent", s.consent)
-	me.GET("/me/export", s.exportMe)
+	mine(http.MethodGet, "/home", s.getHome, getHomeOp) // the home screen in one read
+	mine(http.MethodGet, "/me", s.getMe, getMeOp)
+	mine(http.MethodPut, "/me", s.updateMe, updateMeOp) // partial: fields left out are unchanged (wx.request has no PATCH)
+	mine(http.MethodPatch, "/me", s.patchMe, patchMeOp) // the same, for HTTP clients that send PATCH
+	mine(http.MethodDelete, "/me", s.deleteMe, deleteMeOp)
+	mine(http.MethodPost, "/me/avatar", s.uploadAvatar, uploadAvatarOp)
+	mine(http.MethodPost, "/me/phone", s.bindPhone, bindPhoneOp)
+	mine(http.MethodPost, "/me/consent", s.consent, consentOp)
+	mine(http.MethodGet, "/me/export", s.exportMe, exportMeOp)
 	me.POST("/me/subscriptions", s.saveSubscriptions)
 	me.GET("/me/subscriptions", s.listSubscriptions)
 
@@ -151,25 +154,25 @@ func (s *Server) routes() {
 		}
 	}
 
-	adm.GET("/admin/me", s.whoAmI)                   // every staff member: who they are and what they may do
-	adm.GET("/admin/dashboard", s.dashboard)         // every staff member: what waits for them, by their permissions
-	adm.GET("/admin/departments", s.listDepartments) // every staff member: the departments' names
-	route(http.MethodPost, "/admin/departments", staff.ManageDepartments, s.createDepartment)
-	route(http.MethodPost, "/admin/staff", staff.ManageStaff, s.createStaff)
-	route(http.MethodGet, "/admin/staff", staff.ManageStaff, s.listStaff)
-	route(http.MethodPatch, "/admin/staff/:id", staff.ManageStaff, s.updateStaff)
-	route(http.MethodPost, "/admin/staff/:id/disable", staff.ManageStaff, s.disableStaff)
-	route(http.MethodPost, "/admin/staff/:id/enable", staff.ManageStaff, s.enableStaff)
-	route(http.MethodPost, "/admin/staff/:id/reset-password", staff.ManageStaff, s.resetStaffPassword)
-	route(http.MethodGet, "/admin/audit-log", staff.ReadAudit, s.listAuditLog)
+	staffed(http.MethodGet, "/admin/me", s.whoAmI, whoAmIOp)                            // every staff member: who they are and what they may do
+	staffed(http.MethodGet, "/admin/dashboard", s.dashboard, dashboardOp)               // every staff member: what waits for them, by their permissions
+	staffed(http.MethodGet, "/admin/departments", s.listDepartments, listDepartmentsOp) // every staff member: the departments' names
+	route(http.MethodPost, "/admin/departments", staff.ManageDepartments, s.createDepartment, createDepartmentOp)
+	route(http.MethodPost, "/admin/staff", staff.ManageStaff, s.createStaff, createStaffOp)
+	route(http.MethodGet, "/admin/staff", staff.ManageStaff, s.listStaff, listStaffOp)
+	route(http.MethodPatch, "/admin/staff/:id", staff.ManageStaff, s.updateStaff, updateStaffOp)
+	route(http.MethodPost, "/admin/staff/:id/disable", staff.ManageStaff, s.disableStaff, disableStaffOp)
+	route(http.MethodPost, "/admin/staff/:id/enable", staff.ManageStaff, s.enableStaff, enableStaffOp)
+	route(http.MethodPost, "/admin/staff/:id/reset-password", staff.ManageStaff, s.resetStaffPassword, resetStaffPasswordOp)
+	route(http.MethodGet, "/admin/audit-log", staff.ReadAudit, s.listAuditLog, listAuditLogOp)
 	route(http.MethodGet, "/admin/jobs", staff.ReadJobs, s.listJobs, listJobsOp)
 	route(http.MethodPost, "/admin/jobs/:id/retry", staff.ManageJobs, s.retryJob, retryJobOp)
 	route(http.MethodPost, "/admin/jobs/:id/cancel", staff.ManageJobs, s.cancelJob, cancelJobOp)
 	route(http.MethodGet, "/admin/settings", staff.ManageSettings, s.listSettings, listSettingsOp)
 	route(http.MethodPut, "/admin/settings", staff.ManageSettings, s.updateSettings, updateSettingsOp)
-	personal(http.MethodGet, "/admin/residents/:id", staff.ReadResidents, s.getResident)
+	personal(http.MethodGet, "/admin/residents/:id", staff.ReadResidents, s.getResident, getResidentOp)
 
-	personal(http.MethodPost, "/admin/residents/lookup", staff.AwardPoints, s.lookupResident) // throttled per member
+	personal(http.MethodPost, "/admin/residents/lookup", staff.AwardPoints, s.lookupResident, lookupResidentOp) // throttled per member
 
 	route(http.MethodPost, "/admin/points/awards", staff.AwardPoints, s.awardPoints)
 	route(http.MethodPost, "/admin/points/deductions", staff.DeductPoints, s.deductPoints)

@@ -192,7 +192,7 @@ func TestUpdateStaff(t *testing.T) {
 	}{
 		"ErrNothing":          {admin, map[string]any{}, path, 400, "invalid_argument", "roles"},
 		"ErrNoRoles":          {admin, map[string]any{"roles": []string{}}, path, 400, "invalid_argument", "roles"},
-		"ErrUnknownRole":      {admin, map[string]any{"roles": []string{"king"}}, path, 400, "invalid_argument", "roles"},
+		"ErrUnknownRole":      {admin, map[string]any{"roles": []string{"king"}}, path, 400, "invalid_argument", "roles[0]"},
 		"ErrUnknownStreet":    {admin, map[string]any{"streets": []string{"火星街道"}}, path, 400, "invalid_argument", "streets"},
 		"ErrRolesType":        {admin, map[string]any{"roles": "editor"}, path, 400, "invalid_argument", "roles"},
 		"ErrGrantDeptAdmin":   {admin, map[string]any{"roles": []string{"dept_admin"}}, path, 403, "permission_denied", "roles"},

@@ -56,7 +56,7 @@ func TestCreateStaff(t *testing.T) {
 		body  map[string]any
 		field string
 	}{
-		"ErrRole":     {body("badrole", []string{"king"}, dept), "roles"},
+		"ErrRole":     {body("badrole", []string{"king"}, dept), "roles[0]"},
 		"ErrUsername": {body("A", []string{"editor"}, dept), "username"},
 		"ErrPassword": {map[string]any{"username": "shortpw", "password": "short", "department_id": dept, "roles": []string{"editor"}}, "password"},
 		"ErrStreet":   {body("streety", []string{"editor"}, dept, "火星街道"), "streets"},

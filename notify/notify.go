@@ -34,7 +34,7 @@ var (
 	// ErrSystemNotice refuses to edit, review or withdraw a system notice
 	// (details.reason "system_notice"): it is a fixed text about the
 	// resident's own affairs, not a department's notice.
-	ErrSystemNotice = apperr.New(apperr.Conflict, "系统消息不是部门通知，不能修改、审核或撤回").With("reason", "system_notice")
+	ErrSystemNotice = apperr.New(apperr.Conflict, "系统消息不是部门通知，不能修改、审核或撤回").Because(apperr.ReasonSystemNotice)
 )
 
 // Notice statuses as stored. "expired" is never stored: a published notice

@@ -22,10 +22,10 @@ const MaxTemplatesPerAsk = 3
 // MaxTemplatesPerAsk templates of one purpose, all one-time or all
 // long-term (WeChat refuses a call that mixes them).
 type SubscribeAsk struct {
-	Purpose     string       `json:"purpose"`
-	LongTerm    bool         `json:"long_term"`
-	TemplateIDs []string     `json:"template_ids"`
-	Kinds       []SystemKind `json:"kinds"` // the system messages these templates carry
+	Purpose     string       `json:"purpose" doc:"where to ask: requests (submitting a request), activities (signing up for an activity), points (the points screen), enterprises (the enterprise screen), surveys (the quiz screen)"`
+	LongTerm    bool         `json:"long_term" doc:"long-term subscription templates (长期订阅); never in the same call as one-time ones"`
+	TemplateIDs []string     `json:"template_ids" doc:"at most 3 (MaxTemplatesPerAsk)"`
+	Kinds       []SystemKind `json:"kinds" doc:"the system messages these templates carry (e.g. request_answered)"`
 }
 
 // SubscribeAsks lists the configured system messages' templates as the

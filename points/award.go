@@ -292,9 +292,9 @@ func decideAward(f awardFacts, rule *Rule, c awardCall, now time.Time) (awardOut
 	reason := ""
 	switch {
 	case rule.DailyCap > 0 && f.today >= int64(rule.DailyCap):
-		reason = "daily_cap"
+		reason = string(apperr.ReasonDailyCap)
 	case rule.MonthlyCap > 0 && f.thisMonth >= int64(rule.MonthlyCap):
-		reason = "monthly_cap"
+		reason = string(apperr.ReasonMonthlyCap)
 	}
 	if reason != "" {
 		return awardOutcome{Refusal: &awardRefusal{

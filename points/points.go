@@ -41,19 +41,19 @@ var (
 	ErrExternalIDTaken    = apperr.New(apperr.Conflict, "该 external_id 已用于其他居民的奖励")
 	ErrInsufficientPoints = apperr.New(apperr.InsufficientPoints, "积分不足")
 	ErrOutOfStock         = apperr.New(apperr.OutOfStock, "奖品已兑完")
-	ErrLimitReached       = apperr.New(apperr.Conflict, "已达该奖品的每人兑换上限").With("reason", "per_resident_limit")
-	ErrLevelTooLow        = apperr.New(apperr.PermissionDenied, "等级不足，暂不能兑换该奖品").With("reason", "min_level")
-	ErrRewardUnavailable  = apperr.New(apperr.Conflict, "奖品不在兑换期内").With("reason", "not_available")
+	ErrLimitReached       = apperr.New(apperr.Conflict, "已达该奖品的每人兑换上限").Because(apperr.ReasonPerResidentLimit)
+	ErrLevelTooLow        = apperr.New(apperr.PermissionDenied, "等级不足，暂不能兑换该奖品").Because(apperr.ReasonMinLevel)
+	ErrRewardUnavailable  = apperr.New(apperr.Conflict, "奖品不在兑换期内").Because(apperr.ReasonNotAvailable)
 	ErrIdempotencyReused  = apperr.New(apperr.Conflict, "Idempotency-Key 已用于其他请求")
 	ErrVoucherUsed        = apperr.New(apperr.Conflict, "兑换券已使用或已取消")
 	ErrNotCancellable     = apperr.New(apperr.Conflict, "只有未使用的兑换券可以取消")
 	ErrNotDeduction       = apperr.Field("transaction_id", "只能对扣分记录申诉")
 	ErrAppealExists       = apperr.New(apperr.Conflict, "该扣分已申诉过")
 	ErrAppealDecided      = apperr.New(apperr.Conflict, "该申诉已处理")
-	ErrAppealWindowClosed = apperr.New(apperr.Conflict, "已超过申诉期限").With("reason", "appeal_window_closed")
-	ErrRewardWithdrawn    = apperr.New(apperr.Conflict, "奖品已下架").With("reason", "withdrawn")
-	ErrRewardRedeemed     = apperr.New(apperr.Conflict, "奖品已有兑换记录，不能修改所需积分；请下架后另建奖品").With("reason", "has_redemptions")
-	ErrStockBelowIssued   = apperr.New(apperr.Conflict, "库存不能减到 0 以下：已兑出的兑换券不能收回").With("reason", "stock_below_issued")
+	ErrAppealWindowClosed = apperr.New(apperr.Conflict, "已超过申诉期限").Because(apperr.ReasonAppealWindowClosed)
+	ErrRewardWithdrawn    = apperr.New(apperr.Conflict, "奖品已下架").Because(apperr.ReasonWithdrawn)
+	ErrRewardRedeemed     = apperr.New(apperr.Conflict, "奖品已有兑换记录，不能修改所需积分；请下架后另建奖品").Because(apperr.ReasonHasRedemptions)
+	ErrStockBelowIssued   = apperr.New(apperr.Conflict, "库存不能减到 0 以下：已兑出的兑换券不能收回").Because(apperr.ReasonStockBelowIssued)
 )
 
 // ErrBusy is returned when a write kept conflicting with others on the same
@@ -154,7 +154,7 @@ func (s *Service) SetLevelNames(names []string) error {
 type Level struct {
 	Level             int    `json:"level"`
 	Name              string `json:"name"`
-	MinLifetimeEarned int64  `json:"min_lifetime_earned"`
+	MinLifetimeEarned int64  `json:"min_lifetime_earned" doc:"lifetime earned points from which a resident is at this level"`
 }
 
 // Levels lists the levels, lowest first.

@@ -99,7 +99,7 @@ func (c *MemberCodes) mac(b []byte) []byte {
 // tampered code is an invalid_argument naming field; so is an expired one
 // (details.reason "expired"), however often it was used before.
 func (c *MemberCodes) Verify(field, code string) (int64, error) {
-	invalid := apperr.Field(field, errMemberCodeInvalid).With("reason", "invalid")
+	invalid := apperr.Field(field, errMemberCodeInvalid).Because(apperr.ReasonInvalid)
 	if len(code) > 64 {
 		return 0, invalid
 	}
@@ -117,7 +117,7 @@ func (c *MemberCodes) Verify(field, code string) (int64, error) {
 	}
 	exp := time.Unix(int64(binary.BigEndian.Uint32(body[1+n:])), 0)
 	if !c.now().Before(exp) {
-		return 0, apperr.Field(field, errMemberCodeExpired).With("reason", "expired")
+		return 0, apperr.Field(field, errMemberCodeExpired).Because(apperr.ReasonExpired)
 	}
 	return int64(id), nil
 }

@@ -10,12 +10,12 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/check"
 	"github.com/futian/ifutian/internal/db"
 	"github.com/futian/ifutian/internal/pii"
 )
@@ -32,8 +32,8 @@ type Resident struct {
 	OpenID           *string    `json:"-" gorm:"column:openid"`
 	UnionID          *string    `json:"-" gorm:"column:unionid"`
 	Nickname         string     `json:"nickname"`
-	AvatarURL        string     `json:"avatar_url"` // an https address, or a signed link to the uploaded avatar
-	AvatarKey        *string    `json:"-"`          // the uploaded avatar's stored file
+	AvatarURL        string     `json:"avatar_url" doc:"an https address the resident set, or a signed link to the avatar they uploaded (POST /me/avatar), which an <image> shows without a header and which works for 10–15 minutes: read the profile again for a new one; empty for none"`
+	AvatarKey        *string    `json:"-"` // the uploaded avatar's stored file
 	PhoneEnc         []byte     `json:"-"`
 	PhoneHash        []byte     `json:"-"`
 	PhoneMasked      string     `json:"phone_masked"`
@@ -63,13 +63,14 @@ type consent struct {
 
 // Patch is a partial profile update; nil fields are left alone.
 type Patch struct {
-	Nickname         *string
-	AvatarURL        *string
-	Street           *string
-	Community        *string
-	BirthYear        *int
-	Tags             *[]string
-	LeaderboardOptIn *bool
+	Nickname  *string   `json:"nickname" binding:"omitempty,max=32" example:"小福"`
+	AvatarURL *string   `json:"avatar_url" doc:"an https address (or empty for none); it replaces an uploaded avatar, whose file is deleted"`
+	Street    *string   `json:"street" doc:"one of GET /regions's streets" example:"华富街道"`
+	Community *string   `json:"community" doc:"one of the street's communities (GET /regions); alone, it sets its street too" example:"田面社区"`
+	BirthYear *int      `json:"birth_year" binding:"omitempty,gte=1900" doc:"1900 up to the current year" example:"1985"`
+	Tags      *[]string `json:"tags" binding:"omitempty,max=10" doc:"from GET /regions's self_tags; the list replaces the old one"`
+	// LeaderboardOptIn opts into the points leaderboards.
+	LeaderboardOptIn *bool `json:"leaderboard_opt_in" doc:"opts into the points leaderboards"`
 }
 
 // Eraser removes or anonymises one module's personal data of a resident
@@ -201,13 +202,13 @@ var avatarRE = regexp.MustCompile(`^https://[^\s]{1,500}$`)
 
 // Validate checks a patch against the district's regions and tags.
 func (p *Patch) Validate(r *Regions, now time.Time) error {
-	fields := map[string]string{}
 	if p.Nickname != nil {
 		*p.Nickname = strings.TrimSpace(*p.Nickname)
-		if n := utf8.RuneCountInString(*p.Nickname); n > 32 {
-			fields["nickname"] = "昵称最多 32 个字符"
-		}
 	}
+	if err := check.Struct(p); err != nil { // the limits of its tags
+		return err
+	}
+	fields := map[string]string{}
 	if p.AvatarURL != nil && *p.AvatarURL != "" && !avatarRE.MatchString(*p.AvatarURL) {
 		fields["avatar_url"] = "须为 https 地址"
 	}
@@ -217,13 +218,10 @@ func (p *Patch) Validate(r *Regions, now time.Time) error {
 	if p.Community != nil && *p.Community != "" && !r.IsCommunity(*p.Community) {
 		fields["community"] = "未知社区"
 	}
-	if p.BirthYear != nil && (*p.BirthYear < 1900 || *p.BirthYear > now.Year()) {
-		fields["birth_year"] = fmt.Sprintf("须在 1900–%d 之间", now.Year())
+	if p.BirthYear != nil && *p.BirthYear > now.Year() {
+		fields["birth_year"] = fmt.Sprintf("不能晚于 %d 年", now.Year())
 	}
 	if p.Tags != nil {
-		if len(*p.Tags) > 10 {
-			fields["tags"] = "最多 10 个标签"
-		}
 		for _, t := range *p.Tags {
 			if !r.IsSelfTag(t) {
 				fields["tags"] = fmt.Sprintf("未知标签 %q", t)
@@ -370,11 +368,11 @@ func (s *Service) Consent(ctx context.Context, id int64, version string) (*Resid
 // Export is everything the service holds about one resident: the profile
 // with the full phone number, consents, and one section per other module.
 type Export struct {
-	Profile  *Resident `json:"profile"`
+	Profile  Resident  `json:"profile"`
 	Phone    string    `json:"phone"`
 	Consents []consent `json:"consents"`
 	// Avatar tells whether an avatar was uploaded, with a link to it.
-	Avatar   *AvatarExport  `json:"avatar"`
+	Avatar   AvatarExport   `json:"avatar"`
 	Sections map[string]any `json:"sections"`
 }
 
@@ -384,7 +382,7 @@ func (s *Service) Export(ctx context.Context, id int64) (*Export, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Export{Profile: r, Consents: []consent{}, Avatar: s.exportAvatar(r)}
+	e := &Export{Profile: *r, Consents: []consent{}, Avatar: *s.exportAvatar(r)}
 	if len(r.PhoneEnc) > 0 {
 		if e.Phone, err = s.box.Open(r.PhoneEnc); err != nil {
 			return nil, fmt.Errorf("export: %w", err)

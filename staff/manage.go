@@ -40,8 +40,8 @@ func (s *Service) SetSessions(ss Sessions) { s.sessions = ss }
 // Patch changes a member's grants: a nil field is left as it is; Streets
 // empty means every street.
 type Patch struct {
-	Roles   *[]Role
-	Streets *[]string
+	Roles   *[]Role   `json:"roles" doc:"the member's roles, at least one; omitted or null: unchanged"`
+	Streets *[]string `json:"streets" doc:"the streets the member is limited to, [] for every street; omitted or null: unchanged"`
 }
 
 // decideManage decides whether actor may manage target (change its grants,

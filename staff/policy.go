@@ -23,6 +23,15 @@ const (
 // Roles lists every role.
 var Roles = []Role{Superadmin, DeptAdmin, Editor, Reviewer, PointsOfficer, CreditOfficer, Verifier, Auditor, RequestOfficer}
 
+// Enum lists every role (check.Enumer): the document's enum of a role.
+func (Role) Enum() []string {
+	out := make([]string, len(Roles))
+	for i, r := range Roles {
+		out[i] = string(r)
+	}
+	return out
+}
+
 // Permission names one kind of staff action. Every admin route declares the
 // permission it needs; Policy says which roles hold it. This table is the
 // one authorization policy of the service.
@@ -124,6 +133,16 @@ var Policy = map[Permission][]Role{
 }
 
 // Can reports whether m holds permission p.
+// Enum lists every permission of Policy, sorted (check.Enumer).
+func (Permission) Enum() []string {
+	out := make([]string, 0, len(Policy))
+	for p := range Policy {
+		out = append(out, string(p))
+	}
+	slices.Sort(out)
+	return out
+}
+
 func (m *Member) Can(p Permission) bool {
 	if m == nil || m.Disabled {
 		return false

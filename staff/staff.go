@@ -59,11 +59,11 @@ func (Member) TableName() string { return "staff" }
 
 // NewMember is the input for Create.
 type NewMember struct {
-	Username     string
-	Password     string
-	DepartmentID *int64
-	Roles        []Role
-	Streets      []string
+	Username     string   `json:"username" binding:"required" doc:"3–32 lower-case letters, digits or _ . -" example:"huafu_editor"`
+	Password     string   `json:"password" binding:"required" doc:"10–72 characters" example:"a-long-passphrase"`
+	DepartmentID *int64   `json:"department_id,string" doc:"the member's department; none only for a superadmin or a district auditor" example:"1"`
+	Roles        []Role   `json:"roles" binding:"required" doc:"at least one"`
+	Streets      []string `json:"streets" doc:"the streets the member is limited to; none or [] for every street"`
 }
 
 var usernameRE = regexp.MustCompile(`^[a-z0-9_.-]{3,32}$`)

@@ -20,7 +20,66 @@ const (
 	OutOfStock         = "out_of_stock"
 	RateLimited        = "rate_limited"
 	Unavailable        = "upstream_unavailable"
+	PayloadTooLarge    = "payload_too_large"
+	Internal           = "internal"
+	MethodNotAllowed   = "method_not_allowed"
 )
+
+// Code names the contract's codes: its Enum is the enum of the document's
+// error.code (api/openapi.go).
+type Code string
+
+// Enum lists every contract code.
+func (Code) Enum() []string {
+	return []string{Invalid, Unauthenticated, PermissionDenied, NotFound, Conflict, InsufficientPoints, OutOfStock,
+		PayloadTooLarge, RateLimited, Unavailable, Internal, MethodNotAllowed}
+}
+
+// Reason says which rule refused a request (details.reason), so a client
+// can tell refusals of one code apart. Its Enum is the enum of the
+// document's details.reason.
+type Reason string
+
+// The reasons the modules give.
+const (
+	ReasonDailyCap           Reason = "daily_cap"            // an award over a rule's daily cap
+	ReasonMonthlyCap         Reason = "monthly_cap"          // or its monthly cap
+	ReasonPerResidentLimit   Reason = "per_resident_limit"   // a redemption past the reward's limit per resident
+	ReasonMinLevel           Reason = "min_level"            // a redemption below the reward's level
+	ReasonNotAvailable       Reason = "not_available"        // a redemption outside the reward's validity
+	ReasonWithdrawn          Reason = "withdrawn"            // a redemption of a withdrawn reward
+	ReasonAppealWindowClosed Reason = "appeal_window_closed" // an appeal after the deduction's deadline
+	ReasonStockBelowIssued   Reason = "stock_below_issued"   // a stock decrease past what is left
+	ReasonHasRedemptions     Reason = "has_redemptions"      // a reward's new price after its first redemption
+	ReasonFull               Reason = "full"                 // an activity's sign-up, cancellation or attendance…
+	ReasonClosed             Reason = "closed"
+	ReasonCancelled          Reason = "cancelled"
+	ReasonEnded              Reason = "ended"
+	ReasonPublished          Reason = "published"
+	ReasonOutsideWindow      Reason = "outside_window"
+	ReasonNotSignedUp        Reason = "not_signed_up"
+	ReasonWaiting            Reason = "waiting"
+	ReasonNotCheckedIn       Reason = "not_checked_in"
+	ReasonNotStarted         Reason = "not_started"
+	ReasonCheckedIn          Reason = "checked_in"
+	ReasonInvalid            Reason = "invalid" // a member or venue code
+	ReasonExpired            Reason = "expired"
+	ReasonSystemNotice       Reason = "system_notice" // a system message edited, reviewed or withdrawn as a notice
+)
+
+var reasons = []Reason{ReasonDailyCap, ReasonMonthlyCap, ReasonPerResidentLimit, ReasonMinLevel, ReasonNotAvailable,
+	ReasonWithdrawn, ReasonAppealWindowClosed, ReasonStockBelowIssued, ReasonHasRedemptions, ReasonFull, ReasonClosed,
+	ReasonCancelled, ReasonEnded, ReasonPublished, ReasonOutsideWindow, ReasonNotSignedUp, ReasonWaiting,
+	ReasonNotCheckedIn, ReasonNotStarted, ReasonCheckedIn, ReasonInvalid, ReasonExpired, ReasonSystemNotice}
+
+// Enum lists every reason.
+func (Reason) Enum() []string {
+	out := make([]string, len(reasons))
+	for i, r := range reasons {
+		out[i] = string(r)
+	}
+	return out
+}
 
 // Error is a failure with a contract code, a user-safe message and, for
 // invalid input, the fields at fault (field name → what is wrong).
@@ -58,6 +117,9 @@ func (e *Error) With(key string, value any) *Error {
 	c.Details[key] = value
 	return &c
 }
+
+// Because returns a copy of e carrying the reason that refused.
+func (e *Error) Because(r Reason) *Error { return e.With("reason", string(r)) }
 
 // Is makes errors.Is(err, sentinel) match by identity or, for an *Error
 // built by With, by code and message.

@@ -89,11 +89,43 @@ func Struct(v any) error {
 		if _, rest, ok := strings.Cut(name, "."); ok {
 			name = rest // drop the struct's own name
 		}
+		name = dropEmbedded(reflect.TypeOf(v), name)
 		if _, seen := fields[name]; !seen {
 			fields[name] = describe(fe)
 		}
 	}
 	return apperr.Fields(fields)
+}
+
+// dropEmbedded removes from a validator namespace below t the names of
+// embedded structs (a query's pageQuery), which JSON paths do not have:
+// "pageQuery.page_size" is page_size.
+func dropEmbedded(t reflect.Type, ns string) string {
+	var out []string
+	segs := strings.Split(ns, ".")
+	for i, seg := range segs {
+		for t != nil && (t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array || t.Kind() == reflect.Map) {
+			t = t.Elem()
+		}
+		if t == nil || t.Kind() != reflect.Struct {
+			return strings.Join(append(out, segs[i:]...), ".")
+		}
+		name, _, _ := strings.Cut(seg, "[")
+		var next reflect.Type
+		embedded := false
+		for j := range t.NumField() {
+			f := t.Field(j)
+			if JSONName(f) == name {
+				next, embedded = f.Type, f.Anonymous && name == f.Name
+				break
+			}
+		}
+		if !embedded {
+			out = append(out, seg)
+		}
+		t = next
+	}
+	return strings.Join(out, ".")
 }
 
 // Int32Message refuses an integer that no INT column can hold.

@@ -1623,7 +1623,7 @@ export interface paths {
         put?: never;
         /**
          * Create a staff member (superadmin, dept_admin)
-         * @description A dept_admin creates members only within their own scope: in their own department (else 403 naming `department_id`; so never a district account) and, if they are limited to streets, limited to some of those streets (else 403 naming `streets`); they cannot grant superadmin or dept_admin (403 naming `roles`).
+         * @description A dept_admin creates members only within their own scope: in their own department (else 403 naming `department_id`; so never a district account) and, if they are limited to streets, limited to some of those streets (else 403 naming `streets`); they cannot grant superadmin or dept_admin (403 naming `roles`). A username taken is 409.
          */
         post: operations["createStaff"];
         delete?: never;
@@ -2029,7 +2029,7 @@ export interface paths {
         };
         /**
          * 小程序配置（隐私政策版本、订阅模板、等级、照片限制）
-         * @description What the mini program needs of the server's configuration, without a token: the privacy policy version a consent must name; the subscribe templates of the system messages as the wx.requestSubscribeMessage calls that ask for them (subscribe: by purpose, the screen where the resident acts; at most 3 templates per call, one-time and long-term never mixed; ask each group at a tap on its screen); the points levels with their names and thresholds; the limits of photo uploads (multipart field upload_field, checked by content); the district's UTC offset; page sizes. Cacheable: Cache-Control public, max-age=300, and an ETag: send it back as If-None-Match to get 304 while nothing changed.
+         * @description What the mini program needs of the server's configuration, without a token: the privacy policy version a consent must name; the subscribe templates of the system messages as the wx.requestSubscribeMessage calls that ask for them (subscribe: by purpose, the screen where the resident acts; at most 3 templates per call, one-time and long-term never mixed; ask each group at a tap on its screen); the points levels with their names and thresholds; the limits of photo uploads (multipart field upload_field, checked by content); the district's UTC offset; page sizes. Cacheable: Cache-Control public, max-age=300, and an ETag: send it back as If-None-Match (the ETag of a copy held) to get 304 while nothing changed.
          */
         get: operations["getClientConfig"];
         put?: never;
@@ -2191,8 +2191,7 @@ export interface paths {
         head?: never;
         /**
          * 修改我的资料（PATCH 写法）
-         * @deprecated
-         * @description The same partial update as PUT /api/v1/me, for HTTP clients that send PATCH. The mini program uses PUT (wx.request has no PATCH).
+         * @description Deprecated: the same partial update as PUT /api/v1/me, for HTTP clients that send PATCH. The mini program uses PUT (wx.request has no PATCH).
          */
         patch: operations["patchMe"];
         trace?: never;
@@ -2286,7 +2285,7 @@ export interface paths {
         };
         /**
          * 导出我的全部个人数据
-         * @description Everything held about me. Profile with full phone, consents, and sections: points ledger and redemptions, enterprise bindings, notices read, survey responses. `avatar` tells whether an avatar was uploaded, with a signed link to its file.
+         * @description Everything held about me. Profile with full phone, consents, and sections: points ledger and redemptions, enterprise bindings, notices read, survey responses. `avatar` tells whether an avatar was uploaded, with a signed link to its file. Sent as an attachment (Content-Disposition).
          */
         get: operations["exportMe"];
         put?: never;
@@ -2430,7 +2429,7 @@ export interface paths {
         };
         /**
          * 签名图片链接
-         * @description No token: the link is the permission, for <image src>, which sends no header. Serves a request photo (kind `photos`, size full or `thumb`) or a resident's uploaded avatar (kind `avatars`) by the signed link the API gave (`photos[].url`, `photos[].thumb_url`, `avatar_url`). The signature (HMAC-SHA-256 under a key derived from IFUTIAN_MEMBER_CODE_KEY) covers the kind, the ID, the size and the expiry, so a link names one file in one size for 10–15 minutes. An expired link, one whose parts were changed, or one signed for another file is 403, answered alike and before anything is looked up; a valid link whose file is gone (erased, account deleted, avatar replaced by an address) is 404. Cache-Control: private, max-age = the seconds the link has left.
+         * @description No token: the link is the permission, for <image src>, which sends no header. Serves a request photo (kind `photos`, size full or `thumb`) or a resident's uploaded avatar (kind `avatars`) by the signed link the API gave (`photos[].url`, `photos[].thumb_url`, `avatar_url`). The signature (HMAC-SHA-256 under a key derived from IFUTIAN_MEMBER_CODE_KEY) covers the kind, the ID, the size and the expiry, so a link names one file in one size for 10–15 minutes. An expired link, one whose parts were changed, or one signed for another file (any parameter amiss, exp not 1–19 digits included) is 403, answered alike and before anything is looked up; a valid link whose file is gone (erased, account deleted, avatar replaced by an address) is 404. Cache-Control: private, max-age = the seconds the link has left.
          */
         get: operations["serveMediaLink"];
         put?: never;
@@ -3082,7 +3081,7 @@ export interface paths {
         };
         /**
          * This document
-         * @description The OpenAPI 3.0 document of every operation the server serves, as built from api/openapi/*.json. With IFUTIAN_OPS_TOKEN set it needs that token (Authorization: Bearer or ?token=); IFUTIAN_DOCS=off removes it (404).
+         * @description The OpenAPI 3.0 document of every operation the server serves, generated from the handlers' Go types and the op beside each (api/contract.go) with api/openapi/base.json. With IFUTIAN_OPS_TOKEN set it needs that token (Authorization: Bearer or ?token=); IFUTIAN_DOCS=off removes it (404).
          */
         get: operations["serveSpec"];
         put?: never;
@@ -3283,6 +3282,35 @@ export interface components {
             checked_in: number;
             hours: number;
         };
+        ActivityPublicActivity: {
+            capacity: number;
+            community: string;
+            description: string;
+            /** Format: date-time */
+            ends_at: string;
+            /** Format: double */
+            hours: number;
+            /** @description ID (a decimal string) */
+            id: string;
+            image_url: string;
+            kind: string;
+            my_signup: components["schemas"]["ActivityMySignup"] | null;
+            place: string;
+            points: number;
+            remaining: number;
+            /** Format: date-time */
+            signup_deadline: string;
+            signup_open: boolean;
+            /** Format: date-time */
+            starts_at: string;
+            status: string;
+            street: string;
+            thumb_url: string;
+            title: string;
+            waiting: number;
+            waitlist: boolean;
+            walk_ins: boolean;
+        };
         ActivityScan: {
             /** @enum {string} */
             action: "check_in" | "check_out";
@@ -3444,115 +3472,91 @@ export interface components {
             /** @description resident IDs, as strings (numbers are accepted too) */
             resident_ids?: (string | number)[];
         };
-        AuditEntry: {
-            id: string;
-            actor_id: string;
-            actor: string;
-            action: string;
-            target_kind: string;
-            target_id: string;
-            detail: string;
-            ip: string;
-            request_id: string;
-            /** Format: date-time */
-            created_at: string;
+        BindPhoneRequestInput: {
+            /**
+             * @description the code of getPhoneNumber
+             * @example mock-phone:13812345678
+             */
+            code: string;
+        };
+        ChangePasswordRequestInput: {
+            /**
+             * @description 10–72 characters, not the current one
+             * @example a-new-long-passphrase
+             */
+            new_password: string;
+            /**
+             * @description the current password
+             * @example change-me-please
+             */
+            old_password: string;
         };
         ClientConfig: {
+            /** @description the points levels, lowest first */
+            levels: components["schemas"]["PointsLevel"][];
+            /** @description page sizes of the lists */
+            pages: components["schemas"]["PageLimits"];
+            /** @description the limits of photo uploads */
+            photos: components["schemas"]["PhotoLimits"];
             /**
              * @description POST /api/v1/me/consent must name it; a resident whose consent_version differs is shown the policy again
              * @example 2026-12
              */
             privacy_policy_version: string;
             /** @description one item per wx.requestSubscribeMessage call */
-            subscribe: {
-                /**
-                 * @description where to ask: submitting a request, signing up for an activity, the points screen, the enterprise screen, the quiz screen
-                 * @enum {string}
-                 */
-                purpose: "requests" | "activities" | "points" | "enterprises" | "surveys";
-                /** @description long-term subscription templates (长期订阅); never in the same call as one-time ones */
-                long_term: boolean;
-                template_ids: string[];
-                /** @description the system messages these templates carry (e.g. request_answered) */
-                kinds: string[];
-            }[];
-            levels: {
-                /** @example 2 */
-                level: number;
-                /** @example Lv2 */
-                name: string;
-                /**
-                 * @description lifetime earned points from which a resident is at this level
-                 * @example 100
-                 */
-                min_lifetime_earned: number;
-            }[];
-            photos: {
-                /**
-                 * @description largest upload, before the server re-encodes it
-                 * @example 10485760
-                 */
-                max_bytes: number;
-                /**
-                 * @example [
-                 *       "image/jpeg",
-                 *       "image/png",
-                 *       "image/webp"
-                 *     ]
-                 */
-                content_types: string[];
-                /** @example 6 */
-                max_per_request: number;
-                /**
-                 * @description the multipart field wx.uploadFile names (name)
-                 * @example file
-                 */
-                upload_field: string;
-            };
+            subscribe: components["schemas"]["NoticeSubscribeAsk"][];
             /**
              * @description the district's offset; days (caps, attempts per day) are district days
              * @example +08:00
              */
             utc_offset: string;
-            pages: {
-                /** @example 20 */
-                default_size: number;
-                /** @example 100 */
-                max_size: number;
-            };
+        };
+        ConsentRequestInput: {
+            /**
+             * @description the current privacy policy version (GET /api/v1/config)
+             * @example 2026-12
+             */
+            version: string;
+        };
+        CreateDepartmentRequestInput: {
+            /**
+             * @description 1–64 characters, unique
+             * @example 华富街道办事处
+             */
+            name: string;
         };
         Dashboard: {
-            reviews: components["schemas"]["DashboardQueue"];
-            appeals: components["schemas"]["DashboardQueue"];
-            objections: components["schemas"]["DashboardQueue"];
-            bindings: components["schemas"]["DashboardQueue"];
-            declarations: components["schemas"]["DashboardQueue"];
-            sends: components["schemas"]["DashboardQueue"];
+            appeals: components["schemas"]["DashboardQueue"] | null;
+            bindings: components["schemas"]["DashboardQueue"] | null;
+            declarations: components["schemas"]["DashboardQueue"] | null;
+            objections: components["schemas"]["DashboardQueue"] | null;
+            reviews: components["schemas"]["DashboardQueue"] | null;
+            sends: components["schemas"]["DashboardQueue"] | null;
         };
         DashboardItem: {
-            /** @description the item's ID in its queue (notice, appeal, objection, binding, survey) */
-            id: string;
-            /** @description a notice's or survey's title, an enterprise's name, or the disputed deduction */
-            title: string;
             /**
              * Format: date-time
              * @description when it came in (submitted, filed, opened, published)
              */
             at: string;
-            /** @description a declaration's non-reporters today, a notice's messages (WeChat or SMS) still to send; null for the other queues */
+            /**
+             * Format: int64
+             * @description a declaration's non-reporters today, a notice's messages (WeChat or SMS) still to send; null for the other queues
+             */
             count: number | null;
+            /** @description the item's ID in its queue (notice, appeal, objection, binding, survey) */
+            id: string;
+            /** @description a notice's or survey's title, an enterprise's name, or the disputed deduction */
+            title: string;
         };
         DashboardQueue: {
-            /** @description how many wait in all */
+            /**
+             * Format: int64
+             * @description how many wait in all
+             */
             count: number;
             /** @description the first five */
             items: components["schemas"]["DashboardItem"][];
-        } | null;
-        Department: {
-            id: string;
-            name: string;
-            /** Format: date-time */
-            created_at: string;
         };
         Enterprise: {
             /** @description ID (decimal string) */
@@ -3851,28 +3855,28 @@ export interface components {
             error: {
                 /** @enum {string} */
                 code: "invalid_argument" | "unauthenticated" | "permission_denied" | "not_found" | "conflict" | "insufficient_points" | "out_of_stock" | "payload_too_large" | "rate_limited" | "upstream_unavailable" | "internal" | "method_not_allowed";
+                details: components["schemas"]["ErrorDetails"];
                 /** @description Chinese, safe to show to the user. For invalid_argument: one sentence per bad field, naming it by its Chinese label, joined by "；" ("请填写诉求描述；所在街道：未知街道"); never a JSON key. */
                 message: string;
-                details: components["schemas"]["ErrorDetails"];
             };
         };
         /** @description Machine-readable details; every key is optional and an error without details has {}. */
         ErrorDetails: {
+            /** @description with 409 on starting a quiz attempt: the survey's daily attempts, all used */
+            attempts_per_day?: number;
             /** @description every bad field (JSON path such as audience.streets or questions[2].stem, or a query/path parameter name) → what is wrong with it, in Chinese */
             fields?: {
                 [key: string]: string;
             };
-            /** @description with 429: seconds to wait, as in Retry-After */
-            retry_after_s?: number;
             /**
              * @description which rule refused: an award over a rule's daily_cap or monthly_cap; a redemption past per_resident_limit, below min_level, outside the reward's validity (not_available) or of a withdrawn reward; an appeal after the deduction's appeal_deadline (appeal_window_closed); a stock decrease past what is left (stock_below_issued); a reward's new price after its first redemption (has_redemptions); an activity's sign-up, cancellation or attendance: full, closed (cut-off passed), cancelled, ended, published (no longer a draft), outside_window (check-in or check-out time), not_signed_up, waiting (still on the waiting list), not_checked_in, not_started (check-out before the start), checked_in (can't cancel any more); a member or venue code (400): invalid or expired; a system message edited, reviewed or withdrawn as a department's notice (system_notice)
              * @enum {string}
              */
             reason?: "daily_cap" | "monthly_cap" | "per_resident_limit" | "min_level" | "not_available" | "withdrawn" | "appeal_window_closed" | "stock_below_issued" | "has_redemptions" | "full" | "closed" | "cancelled" | "ended" | "published" | "outside_window" | "not_signed_up" | "waiting" | "not_checked_in" | "not_started" | "checked_in" | "invalid" | "expired" | "system_notice";
+            /** @description with 429: seconds to wait, as in Retry-After */
+            retry_after_s?: number;
             /** @description with stock_below_issued: the stock left now */
             stock?: number;
-            /** @description with 409 on starting a quiz attempt: the survey's daily attempts, all used */
-            attempts_per_day?: number;
         };
         Holiday: {
             /** Format: date */
@@ -3887,25 +3891,40 @@ export interface components {
             created_at: string;
         };
         Home: {
-            /** @description unread notices in my inbox */
+            open_requests: components["schemas"]["HomeRequests"];
+            points: components["schemas"]["HomePoints"];
+            /**
+             * Format: int64
+             * @description unread notices in my inbox
+             */
             unread_notices: number;
-            points: {
-                balance: number;
-                lifetime_earned: number;
-                level: number;
-                /** @example Lv2 */
-                level_name: string;
-                /** @description lifetime earned points at which the next level begins; null at the top level */
-                next_level_at: number | null;
-            };
-            upcoming_activities: components["schemas"]["PublicActivity"][];
-            waiting_surveys: components["schemas"]["SurveyPublic"][];
-            open_requests: {
-                /** @description all my requests not answered yet */
-                count: number;
-                /** @description the newest of them */
-                items: components["schemas"]["Request"][];
-            };
+            /** @description my next activities signed up for */
+            upcoming_activities: components["schemas"]["ActivityPublicActivity"][];
+            /** @description surveys open to me that I have not taken part in today (nor ever, for a one-off survey) */
+            waiting_surveys: components["schemas"]["SurveyPublicSurvey"][];
+        };
+        HomePoints: {
+            /** Format: int64 */
+            balance: number;
+            level: number;
+            /** @example Lv2 */
+            level_name: string;
+            /** Format: int64 */
+            lifetime_earned: number;
+            /**
+             * Format: int64
+             * @description lifetime earned points at which the next level begins; null at the top level
+             */
+            next_level_at: number | null;
+        };
+        HomeRequests: {
+            /**
+             * Format: int64
+             * @description all my requests not answered yet
+             */
+            count: number;
+            /** @description the newest of them */
+            items: components["schemas"]["RequestView"][];
         };
         /** @description An adjustment of hours that would take a resident's total for an activity beyond the activity's length: it waits (pending) for a member other than the one who asked to approve it, which enters it in the ledger (entry_id), or for anyone who may adjust hours to reject it. */
         HoursApproval: {
@@ -4020,6 +4039,17 @@ export interface components {
             status: "queued" | "running" | "done" | "failed" | "cancelled";
             /** Format: date-time */
             updated_at: string;
+        };
+        Liveness: {
+            /** @enum {string} */
+            status: "ok";
+        };
+        LookupResidentRequestInput: {
+            /**
+             * @description an 11-digit mainland mobile number
+             * @example 13812345678
+             */
+            phone: string;
         };
         /** @description What staff see of a resident named by a member code. */
         MaskedResident: {
@@ -4150,6 +4180,16 @@ export interface components {
             }[];
             sms: components["schemas"]["SMSStats"];
         };
+        NoticeSubscribeAsk: {
+            /** @description the system messages these templates carry (e.g. request_answered) */
+            kinds: string[];
+            /** @description long-term subscription templates (长期订阅); never in the same call as one-time ones */
+            long_term: boolean;
+            /** @description where to ask: requests (submitting a request), activities (signing up for an activity), points (the points screen), enterprises (the enterprise screen), surveys (the quiz screen) */
+            purpose: string;
+            /** @description at most 3 (MaxTemplatesPerAsk) */
+            template_ids: string[];
+        };
         /** @description What a system message is about, by reference. The subscribe message of the notice opens the same page, built by the server from this target (a department's notice opens `pages/notices/detail?id=<notice id>`). */
         NoticeTarget: {
             /**
@@ -4159,6 +4199,29 @@ export interface components {
             type: "request" | "activity" | "survey" | "points_transaction" | "appeal" | "enterprise" | "enterprise_benefits";
             /** @description its ID (an enterprise's unified social credit code) */
             id: string;
+        };
+        PageLimits: {
+            /** @example 20 */
+            default_size: number;
+            /** @example 100 */
+            max_size: number;
+        };
+        PhotoLimits: {
+            /** @description e.g. image/jpeg, image/png, image/webp (told by content) */
+            content_types: string[];
+            /**
+             * Format: int64
+             * @description largest upload, before the server re-encodes it
+             * @example 10485760
+             */
+            max_bytes: number;
+            /** @example 6 */
+            max_per_request: number;
+            /**
+             * @description the multipart field wx.uploadFile names (name)
+             * @example file
+             */
+            upload_field: string;
         };
         PointsAccount: {
             /** @description May be negative only after a deduction. */
@@ -4287,6 +4350,15 @@ export interface components {
             lifetime_earned: number;
             level: number;
             me: boolean;
+        };
+        PointsLevel: {
+            level: number;
+            /**
+             * Format: int64
+             * @description lifetime earned points from which a resident is at this level
+             */
+            min_lifetime_earned: number;
+            name: string;
         };
         /** @description An earning rule as the console lists it. */
         PointsManagedRule: {
@@ -4528,6 +4600,10 @@ export interface components {
             /** Format: date-time */
             answered_at: string | null;
         };
+        Readiness: {
+            /** @enum {string} */
+            status: "ready";
+        };
         Request: {
             /** @description ID */
             id: string;
@@ -4648,6 +4724,17 @@ export interface components {
              */
             links_expire_at?: string;
         };
+        RequestPhotoInfo: {
+            check_status?: string;
+            content_type: string;
+            height: number;
+            /** Format: date-time */
+            links_expire_at?: string | null;
+            n: number;
+            thumb_url?: string;
+            url?: string;
+            width: number;
+        };
         RequestRoute: {
             category: string;
             /** @description '' routes every street without a route of its own */
@@ -4678,32 +4765,137 @@ export interface components {
              */
             expires_at: string;
         };
-        Resident: {
+        RequestView: {
+            /** Format: date-time */
+            accepted_at: string | null;
+            address: string;
+            answer: string;
+            /** Format: date-time */
+            answered_at: string | null;
+            can_rate: boolean;
+            can_reopen: boolean;
+            category: string;
+            category_name: string;
+            /** Format: date-time */
+            closed_at: string | null;
+            community: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            deadline_at: string;
+            /** @description ID (a decimal string) */
+            department_id: string | null;
+            department_name: string;
+            description: string;
+            history: components["schemas"]["RequestEvent"][];
+            /** @description ID (a decimal string) */
             id: string;
-            nickname: string;
+            /** Format: double */
+            latitude: number | null;
+            /** Format: double */
+            longitude: number | null;
+            overdue: boolean;
+            photos: components["schemas"]["RequestPhotoInfo"][];
+            public: boolean;
+            /** Format: date-time */
+            rated_at: string | null;
+            rating: number | null;
+            rating_comment: string;
+            reopened: number;
+            status: string;
+            street: string;
+            /** Format: int64 */
+            version: number;
+        };
+        Resident: {
             /** @description an https address the resident set, or a signed link to the avatar they uploaded (POST /me/avatar), which an <image> shows without a header and which works for 10–15 minutes: read the profile again for a new one; empty for none */
             avatar_url: string;
-            phone_masked: string;
-            street: string;
-            community: string;
             birth_year: number | null;
-            tags: string[];
-            leaderboard_opt_in: boolean;
+            community: string;
             consent_version: string;
             /** Format: date-time */
             consented_at: string | null;
             /** Format: date-time */
             created_at: string;
+            /** @description ID (a decimal string) */
+            id: string;
+            leaderboard_opt_in: boolean;
+            nickname: string;
+            phone_masked: string;
+            street: string;
+            tags: string[];
         };
-        /** @description The resident a phone number is bound to, as a look-up shows them: the phone masked, no more. */
+        ResidentAvatarExport: {
+            format?: string;
+            uploaded: boolean;
+            url?: string;
+            /** Format: date-time */
+            url_expires_at?: string | null;
+        };
+        ResidentConsent: {
+            /** Format: date-time */
+            consented_at: string;
+            version: string;
+        };
+        ResidentExport: {
+            avatar: components["schemas"]["ResidentAvatarExport"];
+            consents: components["schemas"]["ResidentConsent"][];
+            phone: string;
+            profile: components["schemas"]["Resident"];
+            sections: {
+                [key: string]: unknown;
+            };
+        };
+        ResidentLogin: {
+            /** @description true when this login created the resident */
+            created: boolean;
+            /** Format: date-time */
+            expires_at: string;
+            resident: components["schemas"]["Resident"];
+            /** @description the bearer token */
+            token: string;
+        };
         ResidentLookupResult: {
+            community: string;
             /** @description ID (a decimal string) */
             id: string;
             nickname: string;
             /** @example 138****5678 */
             phone_masked: string;
             street: string;
-            community: string;
+        };
+        ResidentPatch: {
+            /** @description an https address (or empty for none); it replaces an uploaded avatar, whose file is deleted */
+            avatar_url?: string | null;
+            /**
+             * @description 1900 up to the current year
+             * @example 1985
+             */
+            birth_year?: number | null;
+            /**
+             * @description one of the street's communities (GET /regions); alone, it sets its street too
+             * @example 田面社区
+             */
+            community?: string | null;
+            /** @description opts into the points leaderboards */
+            leaderboard_opt_in?: boolean | null;
+            /** @example 小福 */
+            nickname?: string | null;
+            /**
+             * @description one of GET /regions's streets
+             * @example 华富街道
+             */
+            street?: string | null;
+            /** @description from GET /regions's self_tags; the list replaces the old one */
+            tags?: string[] | null;
+        };
+        ResidentRegions: {
+            self_tags: string[];
+            streets: components["schemas"]["ResidentStreet"][];
+        };
+        ResidentStreet: {
+            communities: string[];
+            name: string;
         };
         /** @description A resident on an activity's roster, masked. */
         RosterEntry: {
@@ -4779,36 +4971,104 @@ export interface components {
              */
             quiet_hours?: string | null;
             /** @description settings to return to the environment's value */
-            reset?: ("quiet_hours" | "daily_cap" | "wechat_templates")[];
+            reset?: ("quiet_hours" | "daily_cap" | "wechat_templates")[] | null;
             /** @description kind=template_id:keyword=source,… separated by ; (the syntax of IFUTIAN_WECHAT_TEMPLATES); empty: system messages reach the inbox only */
             wechat_templates?: string | null;
         };
         SettingsReply: {
             items: components["schemas"]["Setting"][];
         };
-        Staff: {
-            id: string;
-            username: string;
-            department_id: string | null;
-            roles: string[];
-            streets: string[];
-            disabled: boolean;
+        StaffAuditEntry: {
+            action: string;
+            actor: string;
+            /** @description ID (a decimal string) */
+            actor_id: string;
             /** Format: date-time */
             created_at: string;
+            detail: string;
+            /** @description ID (a decimal string) */
+            id: string;
+            ip: string;
+            request_id: string;
+            target_id: string;
+            target_kind: string;
+        };
+        StaffDepartment: {
             /** Format: date-time */
-            updated_at: string;
+            created_at: string;
+            /** @description ID (a decimal string) */
+            id: string;
+            name: string;
+        };
+        StaffLoginReply: {
+            /** @description with `cookie: true` only: the value of `X-CSRF-Token` for unsafe requests of this session */
+            csrf_token?: string;
+            /** Format: date-time */
+            expires_at: string;
+            staff: components["schemas"]["StaffMember"];
+            /** @description the bearer token; absent with `cookie: true` */
+            token?: string;
+        };
+        StaffLoginRequestInput: {
+            /** @description start a cookie session (the console) instead of returning a token */
+            cookie?: boolean;
+            /** @example change-me-please */
+            password: string;
+            /** @example admin */
+            username: string;
         };
         StaffMe: {
-            staff: components["schemas"]["Staff"];
             /** @description The member's department; null for a district-level account. */
-            department: components["schemas"]["Department"] | null;
+            department: components["schemas"]["StaffDepartment"] | null;
             /** @description The permissions the member holds, sorted. */
             permissions: ("activities.checkin" | "activities.manage" | "activities.read" | "audit.read" | "benefits.manage" | "credit.write" | "departments.manage" | "enterprises.bindings.decide" | "enterprises.manage" | "enterprises.objections.decide" | "jobs.manage" | "jobs.read" | "members.resolve" | "notices.read" | "notices.review" | "notices.write" | "points.appeals.decide" | "points.award" | "points.deduct" | "points.rules.manage" | "requests.admin" | "requests.handle" | "requests.read" | "residents.read" | "rewards.manage" | "rewards.verify" | "settings.manage" | "staff.manage" | "surveys.read" | "surveys.write")[];
+            staff: components["schemas"]["StaffMember"];
+        };
+        StaffMember: {
+            /** Format: date-time */
+            created_at: string;
+            /** @description ID (a decimal string) */
+            department_id: string | null;
+            disabled: boolean;
+            /** @description ID (a decimal string) */
+            id: string;
+            roles: ("superadmin" | "dept_admin" | "editor" | "reviewer" | "points_officer" | "credit_officer" | "verifier" | "auditor" | "request_officer")[];
+            streets: string[];
+            /** Format: date-time */
+            updated_at: string;
+            username: string;
+        };
+        StaffNewMemberInput: {
+            /**
+             * @description the member's department; none only for a superadmin or a district auditor
+             * @example 1
+             */
+            department_id?: string | null;
+            /**
+             * @description 10–72 characters
+             * @example a-long-passphrase
+             */
+            password: string;
+            /** @description at least one */
+            roles: ("superadmin" | "dept_admin" | "editor" | "reviewer" | "points_officer" | "credit_officer" | "verifier" | "auditor" | "request_officer")[];
+            /** @description the streets the member is limited to; none or [] for every street */
+            streets?: string[] | null;
+            /**
+             * @description 3–32 lower-case letters, digits or _ . -
+             * @example huafu_editor
+             */
+            username: string;
         };
         StaffPasswordReset: {
-            staff: components["schemas"]["Staff"];
             /** @description The new password, shown this once. */
             password: string;
+            staff: components["schemas"]["StaffMember"];
+        };
+        StaffPatch: {
+            /** @description the member's roles, at least one; omitted or null: unchanged */
+            roles?: ("superadmin" | "dept_admin" | "editor" | "reviewer" | "points_officer" | "credit_officer" | "verifier" | "auditor" | "request_officer")[] | null;
+            /** @description the streets the member is limited to, [] for every street; omitted or null: unchanged */
+            streets?: string[] | null;
         };
         Subscribe: {
             template_id: string;
@@ -5099,6 +5359,26 @@ export interface components {
             options: string[];
             required: boolean;
         };
+        SurveyPublicSurvey: {
+            attempts_left_today?: number | null;
+            attempts_per_day?: number;
+            /** Format: date-time */
+            closes_at: string | null;
+            description: string;
+            /** @description ID (a decimal string) */
+            id: string;
+            kind: string;
+            /** Format: date-time */
+            opens_at: string;
+            pass_score?: number;
+            question_count: number;
+            questions?: components["schemas"]["SurveyPublicQuestion"][];
+            recurrence: string;
+            responded: boolean;
+            taken_part_today: boolean;
+            time_limit_s?: number;
+            title: string;
+        };
         SurveyQuestion: {
             /** @description ID (a decimal string) */
             id: string;
@@ -5305,6 +5585,13 @@ export interface components {
                 /** @example 活动名称 */
                 label: string;
             }[];
+        };
+        WechatLoginRequestInput: {
+            /**
+             * @description the code of wx.login
+             * @example mock:alice
+             */
+            code: string;
         };
     };
     responses: {
@@ -6189,14 +6476,18 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
+                /** @description the acting member */
                 actor_id?: string;
                 /** @description part of the acting member's username */
                 actor?: string;
+                /** @description the request, e.g. POST /api/v1/admin/notices */
                 action?: string;
                 /** @description what was acted on, e.g. staff, notices, surveys */
                 target_kind?: string;
+                /** @description the ID of what was acted on */
                 target_id?: string;
                 /** @description RFC 3339; since inclusive, until exclusive */
                 since?: string;
@@ -6216,7 +6507,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["AuditEntry"][];
+                        items: components["schemas"]["StaffAuditEntry"][];
                         next_page_token: string;
                     };
                 };
@@ -6224,7 +6515,6 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -6510,7 +6800,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["Department"][];
+                        items: components["schemas"]["StaffDepartment"][];
                         next_page_token: string;
                     };
                 };
@@ -6518,7 +6808,6 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -6532,20 +6821,17 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @example 华富街道办事处 */
-                    name: string;
-                };
+                "application/json": components["schemas"]["CreateDepartmentRequestInput"];
             };
         };
         responses: {
-            /** @description OK */
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Department"];
+                    "application/json": components["schemas"]["StaffDepartment"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8422,13 +8708,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /**
-                     * @description an 11-digit mainland mobile number
-                     * @example 13812345678
-                     */
-                    phone: string;
-                };
+                "application/json": components["schemas"]["LookupResidentRequestInput"];
             };
         };
         responses: {
@@ -8771,14 +9051,19 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
+                /** @description members of this department */
                 department_id?: string;
+                /** @description members holding this role */
                 role?: "superadmin" | "dept_admin" | "editor" | "reviewer" | "points_officer" | "credit_officer" | "verifier" | "auditor" | "request_officer";
+                /** @description members limited to this street (among others) */
                 street?: string;
                 /** @description part of the username */
                 q?: string;
-                disabled?: "true" | "false";
+                /** @description disabled (true) or active (false) members only */
+                disabled?: boolean;
             };
             header?: never;
             path?: never;
@@ -8793,7 +9078,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["Staff"][];
+                        items: components["schemas"]["StaffMember"][];
                         next_page_token: string;
                     };
                 };
@@ -8814,36 +9099,17 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @example huafu_editor */
-                    username: string;
-                    /** @example a-long-passphrase */
-                    password: string;
-                    /** @example 1 */
-                    department_id?: string;
-                    /**
-                     * @example [
-                     *       "editor"
-                     *     ]
-                     */
-                    roles: ("superadmin" | "dept_admin" | "editor" | "reviewer" | "points_officer" | "credit_officer" | "verifier" | "auditor" | "request_officer")[];
-                    /**
-                     * @example [
-                     *       "华富街道"
-                     *     ]
-                     */
-                    streets?: string[] | null;
-                };
+                "application/json": components["schemas"]["StaffNewMemberInput"];
             };
         };
         responses: {
-            /** @description OK */
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Staff"];
+                    "application/json": components["schemas"]["StaffMember"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8866,21 +9132,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /**
-                     * @example [
-                     *       "editor",
-                     *       "reviewer"
-                     *     ]
-                     */
-                    roles?: ("superadmin" | "dept_admin" | "editor" | "reviewer" | "points_officer" | "credit_officer" | "verifier" | "auditor" | "request_officer")[] | null;
-                    /**
-                     * @example [
-                     *       "华富街道"
-                     *     ]
-                     */
-                    streets?: string[] | null;
-                };
+                "application/json": components["schemas"]["StaffPatch"];
             };
         };
         responses: {
@@ -8890,7 +9142,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Staff"];
+                    "application/json": components["schemas"]["StaffMember"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8919,7 +9171,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Staff"];
+                    "application/json": components["schemas"]["StaffMember"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8947,7 +9199,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Staff"];
+                    "application/json": components["schemas"]["StaffMember"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9408,12 +9660,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @example change-me-please */
-                    old_password: string;
-                    /** @example a-new-long-passphrase */
-                    new_password: string;
-                };
+                "application/json": components["schemas"]["ChangePasswordRequestInput"];
             };
         };
         responses: {
@@ -9443,7 +9690,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description No content */
+            /** @description No Content */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -9466,14 +9713,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @example admin */
-                    username: string;
-                    /** @example change-me-please */
-                    password: string;
-                    /** @description start a cookie session (the console) instead of returning a token */
-                    cookie?: boolean;
-                };
+                "application/json": components["schemas"]["StaffLoginRequestInput"];
             };
         };
         responses: {
@@ -9485,15 +9725,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description the bearer token; absent with `cookie: true` */
-                        token?: string;
-                        /** Format: date-time */
-                        expires_at: string;
-                        staff: components["schemas"]["Staff"];
-                        /** @description with `cookie: true` only: the value of `X-CSRF-Token` for unsafe requests of this session */
-                        csrf_token?: string;
-                    };
+                    "application/json": components["schemas"]["StaffLoginReply"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9513,10 +9745,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @example mock:alice */
-                    code: string;
-                };
+                "application/json": components["schemas"]["WechatLoginRequestInput"];
             };
         };
         responses: {
@@ -9526,13 +9755,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        token: string;
-                        /** Format: date-time */
-                        expires_at: string;
-                        resident: components["schemas"]["Resident"];
-                        created: boolean;
-                    };
+                    "application/json": components["schemas"]["ResidentLogin"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9544,10 +9767,7 @@ export interface operations {
     getClientConfig: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description the ETag of a copy held */
-                "If-None-Match"?: string;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
@@ -9556,8 +9776,10 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    ETag?: string;
+                    /** @description public, max-age=300 */
                     "Cache-Control"?: string;
+                    /** @description of this content */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9852,25 +10074,9 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
-                "application/json": {
-                    /** @example 小福 */
-                    nickname?: string;
-                    avatar_url?: string;
-                    /** @example 华富街道 */
-                    street?: string;
-                    /** @example 田面社区 */
-                    community?: string;
-                    /**
-                     * @description 1900 up to the current year
-                     * @example 1985
-                     */
-                    birth_year?: number;
-                    /** @example [] */
-                    tags?: string[];
-                    leaderboard_opt_in?: boolean;
-                };
+                "application/json": components["schemas"]["ResidentPatch"];
             };
         };
         responses: {
@@ -9902,7 +10108,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description No content */
+            /** @description No Content */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -9925,23 +10131,9 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
-                "application/json": {
-                    /** @example 小福 */
-                    nickname?: string;
-                    /** @description an https address (or empty for none); it replaces an uploaded avatar, whose file is deleted */
-                    avatar_url?: string;
-                    /** @example 华富街道 */
-                    street?: string;
-                    /** @example 田面社区 */
-                    community?: string;
-                    /** @example 1985 */
-                    birth_year?: number;
-                    /** @example [] */
-                    tags?: string[];
-                    leaderboard_opt_in?: boolean;
-                };
+                "application/json": components["schemas"]["ResidentPatch"];
             };
         };
         responses: {
@@ -10005,6 +10197,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
+        /** @description the avatar, in the part named file */
         requestBody: {
             content: {
                 "multipart/form-data": {
@@ -10042,13 +10235,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /**
-                     * @description the current privacy policy version (GET /api/v1/config)
-                     * @example 2026-12
-                     */
-                    version: string;
-                };
+                "application/json": components["schemas"]["ConsentRequestInput"];
             };
         };
         responses: {
@@ -10115,7 +10302,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["ResidentExport"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10193,10 +10380,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @example mock-phone:13812345678 */
-                    code: string;
-                };
+                "application/json": components["schemas"]["BindPhoneRequestInput"];
             };
         };
         responses: {
@@ -10212,6 +10396,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooMany"];
             500: components["responses"]["Internal"];
@@ -10371,7 +10556,7 @@ export interface operations {
             header?: never;
             path: {
                 kind: "photos" | "avatars";
-                id: string;
+                id: components["parameters"]["ID"];
             };
             cookie?: never;
         };
@@ -10783,17 +10968,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        streets: {
-                            name: string;
-                            communities: string[];
-                        }[];
-                        self_tags: string[];
-                    };
+                    "application/json": components["schemas"]["ResidentRegions"];
                 };
             };
             400: components["responses"]["BadRequest"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     listMyRequests: {
@@ -11291,6 +11471,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the check's token */
                 token: string;
             };
             cookie?: never;
@@ -11319,6 +11500,7 @@ export interface operations {
                 signature?: string;
                 timestamp?: string;
                 nonce?: string;
+                /** @description answered back when the signature holds */
                 echostr?: string;
             };
             header?: never;
@@ -11399,6 +11581,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     serveDocsAsset: {
@@ -11406,7 +11589,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                file: "swagger-ui-bundle.js" | "swagger-ui.css" | "ifutian.js" | "ifutian.css";
+                file: "ifutian.css" | "ifutian.js" | "swagger-ui-bundle.js" | "swagger-ui.css";
             };
             cookie?: never;
         };
@@ -11418,13 +11601,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/javascript": string;
                     "text/css": string;
+                    "text/javascript": string;
                 };
             };
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     healthz: {
@@ -11442,14 +11626,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        status: "ok";
-                    };
+                    "application/json": components["schemas"]["Liveness"];
                 };
             };
             400: components["responses"]["BadRequest"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     serveMetrics: {
@@ -11474,6 +11656,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     serveSpec: {
@@ -11491,13 +11674,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     readyz: {
@@ -11515,10 +11701,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        status: "ready";
-                    };
+                    "application/json": components["schemas"]["Readiness"];
                 };
             };
             400: components["responses"]["BadRequest"];
