@@ -19,6 +19,7 @@ import (
 
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/check"
+	"github.com/futian/ifutian/internal/patch"
 )
 
 // maxBody is the largest request body accepted (1 MiB).
@@ -134,7 +135,8 @@ func parseID(field, v string) (int64, error) {
 	return id, nil
 }
 
-// checkStringIDs checks the integer fields of a request struct tagged
+// checkStringIDs checks the times of a request struct (RFC 3339 strings)
+// and its integer fields tagged
 // `json:",string"` (IDs sent as strings) against idPattern before the
 // body is decoded, naming each bad one: encoding/json would refuse "abc"
 // with a message naming no field and take "+7" or "007". t is the type
@@ -167,6 +169,14 @@ func checkStringIDs(body []byte, t reflect.Type, path string) error {
 			ft = ft.Elem()
 		}
 		switch {
+		case ft == timeType || ft == nullTimeType:
+			// encoding/json's own error for a bad time names no field.
+			var v string
+			if json.Unmarshal(raw, &v) != nil {
+				bad[joinPath(path, name)] = "类型错误，应为 RFC 3339 时间字符串"
+			} else if _, err := time.Parse(time.RFC3339, v); err != nil {
+				bad[joinPath(path, name)] = "须为 RFC 3339 时间"
+			}
 		case opts == "string" && ft.Kind() == reflect.Int64:
 			var v string
 			if json.Unmarshal(raw, &v) != nil {
@@ -182,6 +192,9 @@ func checkStringIDs(body []byte, t reflect.Type, path string) error {
 	}
 	return apperr.Fields(bad)
 }
+
+// nullTimeType is a patch's nullable time, checked as a time.
+var nullTimeType = reflect.TypeFor[patch.Null[time.Time]]()
 
 // The API takes times from minTime up to, not including, maxTime. Every
 // time a request carries is checked against the range (bindJSON for JSON
@@ -243,6 +256,10 @@ func walkTimes(v reflect.Value, path string, bad map[string]string) {
 		}
 		walkTimes(v.Elem(), path, bad)
 	case reflect.Struct:
+		if e, ok := v.Interface().(interface{ Elem() any }); ok { // a patch's patch.Null
+			walkTimes(reflect.ValueOf(e.Elem()), path, bad)
+			return
+		}
 		if v.Type() == timeType {
 			if t := v.Interface().(time.Time); !t.IsZero() && !timeInRange(t) {
 				bad[or(path, "body")] = timeRangeMessage

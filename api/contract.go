@@ -56,6 +56,8 @@ type op struct {
 	Path  any // a struct of `uri` fields: the path parameters (default: each :id an ID, others strings)
 	Query any // a struct of `form` fields: the query parameters
 	Body  any // the JSON request body (a zero value of its type), or an upload or csvUpload
+	// BodyOptional: the body may be left out (it then reads as {}).
+	BodyOptional bool
 
 	Idempotent bool // takes an Idempotency-Key header
 
@@ -196,7 +198,13 @@ func newSchemaGen() *schemaGen {
 	mk := func(input bool) *openapi3gen.Generator {
 		return openapi3gen.NewGenerator(
 			openapi3gen.CreateComponentSchemas(openapi3gen.ExportComponentSchemasOptions{ExportComponentSchemas: true}),
-			openapi3gen.CreateTypeNameGenerator(func(t reflect.Type) string { return schemaName(t, input) }),
+			openapi3gen.CreateTypeNameGenerator(func(t reflect.Type) string {
+				name := schemaName(t, input)
+				if name != "" {
+					g.owner[name] = t
+				}
+				return name
+			}),
 			openapi3gen.SchemaCustomizer(func(name string, t reflect.Type, tag reflect.StructTag, s *openapi3.Schema) error {
 				return customize(t, tag, s, input)
 			}),
@@ -253,7 +261,9 @@ func deref(t reflect.Type) reflect.Type {
 // customize applies a field's tags (and its type's Enum) to the schema
 // openapi3gen built for it, and sets a struct's required properties.
 func customize(t reflect.Type, tag reflect.StructTag, s *openapi3.Schema, input bool) error {
-	if t.Kind() == reflect.Struct && t != timeType {
+	if ss, ok := reflect.New(t).Interface().(openapi3gen.SetSchemar); ok && t != timeType {
+		ss.SetSchema(s) // a value type (a patch's patch.Null, notify.IDs): its field's tags apply as to a scalar
+	} else if t.Kind() == reflect.Struct && t != timeType {
 		s.Required = requiredOf(t, input)
 		wrapRefs(t, s)
 		if t.Name() != "" {
@@ -280,6 +290,9 @@ func customize(t reflect.Type, tag reflect.StructTag, s *openapi3.Schema, input 
 	if input && t.Kind() == reflect.Int && s.Min == nil && s.Max == nil {
 		lo, hi := float64(-1<<31), float64(1<<31-1)
 		s.Min, s.Max = &lo, &hi
+	}
+	if input && check.Required(tag.Get("binding")) {
+		s.Nullable = false // a required pointer (*bool, *int) says only that 0 and false count as given
 	}
 	if d := tag.Get("doc"); d != "" {
 		s.Description = d
@@ -501,6 +514,9 @@ func (g *schemaGen) operation(d documented) (map[string]any, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", d.ID, err)
 		}
+		if o.BodyOptional {
+			body["required"] = false
+		}
 		res["requestBody"] = body
 	}
 	responses := map[string]any{}
@@ -675,6 +691,46 @@ func (g *schemaGen) response(r reply) (map[string]any, error) {
 	return res, nil
 }
 
+// nullableRefs marks the properties of the components that hold a
+// pointer to a named struct (a $ref, which cannot say nullable itself) as
+// {allOf: [$ref], nullable: true}: the server sends null for them.
+func (g *schemaGen) nullableRefs() {
+	for name, sr := range g.schemas {
+		t, ok := g.owner[name]
+		if !ok || sr.Value == nil || deref(t).Kind() != reflect.Struct {
+			continue
+		}
+		for _, f := range jsonFields(deref(t)) {
+			prop := sr.Value.Properties[check.JSONName(f)]
+			if f.Type.Kind() != reflect.Pointer || prop == nil || prop.Ref == "" {
+				continue
+			}
+			sr.Value.Properties[check.JSONName(f)] = &openapi3.SchemaRef{Value: &openapi3.Schema{
+				AllOf: openapi3.SchemaRefs{openapi3.NewSchemaRef(prop.Ref, nil)}, Nullable: true, Description: f.Tag.Get("doc"),
+			}}
+		}
+	}
+}
+
+// jsonFields lists a struct's fields as encoding/json sees them, the
+// fields of embedded structs included.
+func jsonFields(t reflect.Type) []reflect.StructField {
+	var out []reflect.StructField
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name := check.JSONName(f)
+		if !f.IsExported() || name == "-" {
+			continue
+		}
+		if f.Anonymous && name == f.Name && deref(f.Type).Kind() == reflect.Struct {
+			out = append(out, jsonFields(deref(f.Type))...)
+			continue
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
 // generatedPaths builds the paths and schemas of every documented route.
 func (s *Server) generatedPaths() (map[string]map[string]any, openapi3.Schemas, error) {
 	g := newSchemaGen()
@@ -695,5 +751,6 @@ func (s *Server) generatedPaths() (map[string]map[string]any, openapi3.Schemas, 
 		}
 		paths[p][m] = operation
 	}
+	g.nullableRefs()
 	return paths, g.schemas, nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/media"
+	"github.com/futian/ifutian/points"
 	"github.com/futian/ifutian/residents"
 )
 
@@ -23,6 +24,24 @@ const avatarUploadPath = "/api/v1/me/avatar"
 var pictureUploadRoutes = map[string]bool{
 	"/api/v1/admin/rewards/:id/image":    true,
 	"/api/v1/admin/activities/:id/image": true,
+}
+
+var uploadRewardImageOp = op{
+	Tag:     "admin-points",
+	Summary: "Upload a reward's picture",
+	Description: "points_officer or dept_admin of the reward's department (the permission of editing it); another " +
+		"department's reward is 404, checked before the file is read. The picture, as wx.uploadFile or the console sends it: " +
+		"multipart/form-data with the file in `file`. JPEG, PNG or WebP, told by content (not the file's name); at most 10 MiB " +
+		"and the photos' bounds in pixels and decoded memory. Decoded under the server's shared limit (429 with Retry-After " +
+		"when its turn does not come within 15 s), turned upright, scaled to at most 1280 px on the longer side with a 320 px " +
+		"JPEG thumbnail, and encoded again with no EXIF or other metadata. It replaces the picture before, whose files are " +
+		"deleted. A file that is no such image or too large is 400 naming `file`, and nothing changes. A body over 12 MiB is " +
+		"413. The picture is public content: image_url and thumb_url are unsigned links (GET /api/v1/media/images/{name}) that " +
+		"any <image src> loads without a header and anyone may cache for good. A withdrawn reward takes one too. Audited like " +
+		"other edits (the entry names the stored picture). Answers the reward with its counts.",
+	Body:    upload{Description: "the picture, in the field file"},
+	Replies: []reply{ok(points.RewardStats{})},
+	Errors:  []int{http.StatusTooManyRequests},
 }
 
 // uploadRewardImage sets a reward's picture (multipart, field "file") and

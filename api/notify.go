@@ -13,10 +13,24 @@ import (
 	"github.com/futian/ifutian/notify"
 )
 
+// subscriptionResults is what wx.requestSubscribeMessage answered.
+type subscriptionResults struct {
+	Results map[string]string `json:"results" binding:"required" doc:"wx.requestSubscribeMessage's result object as it comes: template_id → accept, acceptWithAudio, acceptWithAlert, reject, ban or filter, 1–20 templates, plus its errMsg (ignored)"`
+}
+
+var saveSubscriptionsOp = op{
+	Tag:     "notices",
+	Summary: "记录订阅消息授权结果",
+	Description: "The result object of `wx.requestSubscribeMessage` as it comes, under `results`: its `errMsg` key is ignored. " +
+		"Each `accept`, `acceptWithAudio` or `acceptWithAlert` adds one send to my quota for that template; `reject` and `ban` " +
+		"set it to 0; `filter` changes nothing. Every template's result is kept in the consent ledger as given. Answers my " +
+		"quotas (next_page_token is always empty).",
+	Body:    subscriptionResults{},
+	Replies: []reply{ok(page[notify.Quota]{})},
+}
+
 func (s *Server) saveSubscriptions(c *gin.Context) {
-	var req struct {
-		Results map[string]string `json:"results" binding:"required"`
-	}
+	var req subscriptionResults
 	if err := bindJSON(c, &req); err != nil {
 		s.fail(c, err)
 		return
@@ -27,6 +41,14 @@ func (s *Server) saveSubscriptions(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, newPage(qs, ""))
+}
+
+var listSubscriptionsOp = op{
+	Tag:         "notices",
+	Summary:     "我的订阅消息额度",
+	Description: "My subscribe-message quota. Sends left per template (next_page_token is always empty).",
+	Replies:     []reply{ok(page[notify.Quota]{})},
+	Errors:      []int{http.StatusBadRequest}, // a query string that is not UTF-8 (checkUTF8)
 }
 
 func (s *Server) listSubscriptions(c *gin.Context) {
@@ -191,17 +213,95 @@ func auditAudience(a notify.Audience) string {
 	return string(b) + " (each list cut to its first 20 values; " + strconv.Itoa(total) + " values in all)"
 }
 
-// noticeStep runs one lifecycle step on the notice in the path.
-func (s *Server) noticeStep(c *gin.Context, step func(id int64, reason string) (*notify.Notice, error)) {
-	var req struct {
-		Reason string `json:"reason"`
-	}
+// noticeStepDoc is what every step of a notice's review says of itself.
+const noticeStepDoc = " A system message (of my scope) is 409 `conflict` with `details.reason` `system_notice`: it is never " +
+	"edited, reviewed or withdrawn."
+
+var submitNoticeOp = op{
+	Tag:     "admin-notices",
+	Summary: "Submit for review",
+	Description: "From draft or rejected. Editor of the owning department; 404 for a notice outside my scope (as " +
+		"`GET /admin/notices/{id}`). 409 in any other state." + noticeStepDoc,
+	Replies: []reply{ok(notify.Notice{})},
+	Errors:  []int{http.StatusConflict},
+}
+
+func (s *Server) submitNotice(c *gin.Context) {
+	n, err := s.Notify.Submit(c.Request.Context(), actor(c), s.Residents.Regions(), pathID(c, "id"))
+	s.answerNotice(c, n, err)
+}
+
+var approveNoticeOp = op{
+	Tag:     "admin-notices",
+	Summary: "Approve",
+	Description: "Reviewer of the owning department who is not the author (403 for the author); 404 for a notice outside my " +
+		"scope (as `GET /admin/notices/{id}`: a street-scoped reviewer sees only notices whose audience lies in their " +
+		"streets). The notice is published at publish_at (at once if that has passed): its audience is then frozen into " +
+		"recipients." + noticeStepDoc,
+	Replies: []reply{ok(notify.Notice{})},
+	Errors:  []int{http.StatusConflict},
+}
+
+func (s *Server) approveNotice(c *gin.Context) {
+	n, err := s.Notify.Approve(c.Request.Context(), actor(c), s.Residents.Regions(), pathID(c, "id"))
+	s.answerNotice(c, n, err)
+}
+
+// noticeRejection is why a reviewer sends a notice back.
+type noticeRejection struct {
+	Reason string `json:"reason" binding:"required,max=500" doc:"shown to the author" example:"受众范围过大，请限定街道"`
+}
+
+var rejectNoticeOp = op{
+	Tag:     "admin-notices",
+	Summary: "Reject",
+	Description: "Back to the author with a reason (required). Reviewer of the owning department who is not the author (403 " +
+		"for the author); 404 for a notice outside my scope (as `GET /admin/notices/{id}`)." + noticeStepDoc,
+	Body:    noticeRejection{},
+	Replies: []reply{ok(notify.Notice{})},
+	Errors:  []int{http.StatusConflict},
+}
+
+func (s *Server) rejectNotice(c *gin.Context) {
+	var req noticeRejection
 	if err := bindJSON(c, &req); err != nil {
 		s.fail(c, err)
 		return
 	}
-	id := pathID(c, "id")
-	n, err := step(id, req.Reason)
+	n, err := s.Notify.Reject(c.Request.Context(), actor(c), s.Residents.Regions(), pathID(c, "id"), req.Reason)
+	s.answerNotice(c, n, err)
+}
+
+// noticeWithdrawal is why a notice is taken back (optional; an empty
+// body is {}).
+type noticeWithdrawal struct {
+	Reason string `json:"reason" binding:"max=500" doc:"optional; kept in the notice's history"`
+}
+
+var withdrawNoticeOp = op{
+	Tag:     "admin-notices",
+	Summary: "Withdraw",
+	Description: "From submitted, approved or published. A published notice stays in exactly its original recipients' " +
+		"inboxes, marked withdrawn and without its body; WeChat sends not yet made are cancelled and their consent returned. " +
+		"404 for a notice outside my scope (as `GET /admin/notices/{id}`). The body may be left out." + noticeStepDoc,
+	Body:         noticeWithdrawal{},
+	BodyOptional: true,
+	Replies:      []reply{ok(notify.Notice{})},
+	Errors:       []int{http.StatusConflict},
+}
+
+func (s *Server) withdrawNotice(c *gin.Context) {
+	var req noticeWithdrawal
+	if err := bindJSON(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	n, err := s.Notify.Withdraw(c.Request.Context(), actor(c), s.Residents.Regions(), pathID(c, "id"), req.Reason)
+	s.answerNotice(c, n, err)
+}
+
+// answerNotice answers a step's notice, or its error.
+func (s *Server) answerNotice(c *gin.Context, n *notify.Notice, err error) {
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -209,57 +309,54 @@ func (s *Server) noticeStep(c *gin.Context, step func(id int64, reason string) (
 	c.JSON(http.StatusOK, n)
 }
 
-func (s *Server) submitNotice(c *gin.Context) {
-	s.noticeStep(c, func(id int64, _ string) (*notify.Notice, error) {
-		return s.Notify.Submit(c.Request.Context(), actor(c), s.Residents.Regions(), id)
-	})
+type listNoticesQuery struct {
+	pageQuery
+	Status     notify.Status   `form:"status" doc:"as shown; submitted is the review queue"`
+	Category   notify.Category `form:"category"`
+	AuthorID   string          `form:"author_id" doc:"the author's staff ID"`
+	Author     string          `form:"author" binding:"max=64" doc:"the author's username"`
+	Since      string          `form:"since" format:"date-time" doc:"created at or after (RFC 3339)"`
+	Until      string          `form:"until" format:"date-time" doc:"created before (RFC 3339)"`
+	Q          string          `form:"q" binding:"max=100" doc:"words the title or body contains"`
+	Reviewable bool            `form:"reviewable" doc:"true: only the submitted notices I may review (not written by me); status then must be submitted or absent"`
 }
 
-func (s *Server) approveNotice(c *gin.Context) {
-	s.noticeStep(c, func(id int64, _ string) (*notify.Notice, error) {
-		return s.Notify.Approve(c.Request.Context(), actor(c), s.Residents.Regions(), id)
-	})
-}
-
-func (s *Server) rejectNotice(c *gin.Context) {
-	s.noticeStep(c, func(id int64, reason string) (*notify.Notice, error) {
-		return s.Notify.Reject(c.Request.Context(), actor(c), s.Residents.Regions(), id, reason)
-	})
-}
-
-func (s *Server) withdrawNotice(c *gin.Context) {
-	s.noticeStep(c, func(id int64, reason string) (*notify.Notice, error) {
-		return s.Notify.Withdraw(c.Request.Context(), actor(c), s.Residents.Regions(), id, reason)
-	})
+var listNoticesOp = op{
+	Tag:     "admin-notices",
+	Summary: "List my department's notices",
+	Description: "Notices within my scope (those `GET /admin/notices/{id}` shows, system notices of my department included), " +
+		"newest first. Filters: `status` as shown (draft, submitted, approved, rejected, published, expired, withdrawn; " +
+		"`submitted` is the review queue), `category`, `author_id` or `author` (the author's username), `since`/`until` " +
+		"(creation time, RFC 3339), `q` (words in the title or body), `reviewable=true` (the review queue: submitted notices I " +
+		"did not write, so may review; `status` then must be `submitted` or absent). A bad filter is 400 naming it. System " +
+		"messages (fixed texts the system sends residents about their own affairs: `您的诉求已受理`, `积分扣减通知`, …) are no " +
+		"department's notices and are not listed.",
+	Query:   listNoticesQuery{},
+	Replies: []reply{ok(page[notify.Notice]{})},
 }
 
 func (s *Server) listNotices(c *gin.Context) {
-	limit, before, err := parseIDPage(c)
+	var q listNoticesQuery
+	if err := bindQuery(c, &q); err != nil {
+		s.fail(c, err)
+		return
+	}
+	limit, before, err := q.idPage()
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	f := notify.Filter{Status: c.Query("status"), Category: c.Query("category"), Author: c.Query("author"), Q: c.Query("q"),
-		Before: before, Limit: limit}
-	switch c.Query("reviewable") {
-	case "", "false":
-	case "true":
+	f := notify.Filter{Status: q.Status, Category: q.Category, Author: q.Author, Q: q.Q, Before: before, Limit: limit}
+	if q.Reviewable {
 		f.ReviewableBy = actor(c).ID
-	default:
-		s.fail(c, apperr.Field("reviewable", "须为 true 或 false"))
-		return
 	}
-	if v := c.Query("author_id"); v != "" {
-		if f.AuthorID, err = parseID("author_id", v); err != nil {
-			s.fail(c, err)
-			return
-		}
+	var idErr, sinceErr, untilErr error
+	if q.AuthorID != "" {
+		f.AuthorID, idErr = parseID("author_id", q.AuthorID)
 	}
-	if f.Since, err = parseTime("since", c.Query("since")); err != nil {
-		s.fail(c, err)
-		return
-	}
-	if f.Until, err = parseTime("until", c.Query("until")); err != nil {
+	f.Since, sinceErr = parseTime("since", q.Since)
+	f.Until, untilErr = parseTime("until", q.Until)
+	if err := mergeFields(idErr, sinceErr, untilErr); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -271,13 +368,40 @@ func (s *Server) listNotices(c *gin.Context) {
 	c.JSON(http.StatusOK, newIDPage(items, next))
 }
 
+// noticeHistory is a notice with every step of its life.
+type noticeHistory struct {
+	Notice notify.Notice  `json:"notice"`
+	Events []notify.Event `json:"events" doc:"every step with who and when, oldest first"`
+}
+
+var getAdminNoticeOp = op{
+	Tag:     "admin-notices",
+	Summary: "One notice with its history",
+	Description: "Every step with who and when. 404, as for a missing notice, for one outside my scope: another department's " +
+		"(a district-wide one is the district's), or one whose audience reaches beyond my streets. System notices of my " +
+		"department are shown like any other. A system message is 404, as it is not a department's notice.",
+	Replies: []reply{ok(noticeHistory{})},
+}
+
 func (s *Server) getAdminNotice(c *gin.Context) {
 	n, events, err := s.Notify.FindByID(c.Request.Context(), actor(c), s.Residents.Regions(), pathID(c, "id"))
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"notice": n, "events": events})
+	if events == nil {
+		events = []notify.Event{}
+	}
+	c.JSON(http.StatusOK, noticeHistory{Notice: *n, Events: events})
+}
+
+var noticeStatsOp = op{
+	Tag:     "admin-notices",
+	Summary: "Delivery and read statistics",
+	Description: "Targeted (frozen at publication), read, acknowledged and WeChat sends, in all and by street; a " +
+		"street-scoped member counts only their streets' recipients. 404 for a notice outside my scope (as " +
+		"`GET /admin/notices/{id}`).",
+	Replies: []reply{ok(notify.Stats{})},
 }
 
 func (s *Server) noticeStats(c *gin.Context) {
@@ -289,22 +413,33 @@ func (s *Server) noticeStats(c *gin.Context) {
 	c.JSON(http.StatusOK, st)
 }
 
+type inboxQuery struct {
+	pageQuery
+	Unread bool `form:"unread" doc:"true: only published notices I have not opened"`
+}
+
+var listInboxOp = op{
+	Tag:     "notices",
+	Summary: "我的通知",
+	Description: "My inbox. Notices I received, newest first; expired ones are left out. `?unread=true` lists only published " +
+		"notices I have not opened. Items carry a `summary` of the body (the body itself is read with `GET /notices/{id}`), " +
+		"and system messages their `kind` and `target`.",
+	Query:   inboxQuery{},
+	Replies: []reply{ok(page[notify.InboxItem]{})},
+}
+
 func (s *Server) listInbox(c *gin.Context) {
-	p, err := parsePage(c)
+	var q inboxQuery
+	if err := bindQuery(c, &q); err != nil {
+		s.fail(c, err)
+		return
+	}
+	p, err := q.page()
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	f := notify.InboxFilter{Cursor: p.Cursor, Limit: p.Limit}
-	switch c.Query("unread") {
-	case "", "false", "0":
-	case "true", "1":
-		f.Unread = true
-	default:
-		s.fail(c, apperr.Field("unread", "须为 true 或 false"))
-		return
-	}
-	items, next, err := s.Notify.Inbox(c.Request.Context(), residentID(c), f)
+	items, next, err := s.Notify.Inbox(c.Request.Context(), residentID(c), notify.InboxFilter{Unread: q.Unread, Cursor: p.Cursor, Limit: p.Limit})
 	if errors.Is(err, notify.ErrBadCursor) {
 		err = apperr.Field("page_token", "无效的分页标记")
 	}
@@ -315,13 +450,33 @@ func (s *Server) listInbox(c *gin.Context) {
 	c.JSON(http.StatusOK, newPage(items, next))
 }
 
+// unreadReply is how many notices wait to be opened.
+type unreadReply struct {
+	Count int64 `json:"count"`
+}
+
+var unreadCountOp = op{
+	Tag:         "notices",
+	Summary:     "未读通知数",
+	Description: "Unread count. Published, unexpired notices I have not opened.",
+	Replies:     []reply{ok(unreadReply{})},
+	Errors:      []int{http.StatusBadRequest}, // a query string that is not UTF-8 (checkUTF8)
+}
+
 func (s *Server) unreadCount(c *gin.Context) {
 	n, err := s.Notify.UnreadCount(c.Request.Context(), residentID(c))
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"count": n})
+	c.JSON(http.StatusOK, unreadReply{n})
+}
+
+var getNoticeOp = op{
+	Tag:         "notices",
+	Summary:     "查看通知（标记已读）",
+	Description: "One notice; marks it read. 404 unless I was among its recipients at publication.",
+	Replies:     []reply{ok(notify.InboxNotice{})},
 }
 
 func (s *Server) getNotice(c *gin.Context) {
@@ -331,6 +486,15 @@ func (s *Server) getNotice(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, it)
+}
+
+var ackNoticeOp = op{
+	Tag:     "notices",
+	Summary: "确认已知悉通知",
+	Description: "Acknowledge. For a require_ack notice (409 otherwise, or when withdrawn or expired); also marks it read. " +
+		"Repeating it keeps the first time.",
+	Replies: []reply{ok(notify.InboxNotice{})},
+	Errors:  []int{http.StatusConflict},
 }
 
 func (s *Server) ackNotice(c *gin.Context) {
@@ -362,19 +526,41 @@ func (s *Server) checkTemplate(c *gin.Context, sub *notify.Subscribe) error {
 	return nil
 }
 
-// wechatTemplate is one of the account's subscribe templates, as the
+// weChatTemplate is one of the account's subscribe templates, as the
 // console's picker shows it.
-type wechatTemplate struct {
-	TemplateID string          `json:"template_id"`
-	Title      string          `json:"title"`
-	Type       string          `json:"type"` // one_time or long_term
-	Content    string          `json:"content"`
-	Keywords   []wechatKeyword `json:"keywords"`
+type weChatTemplate struct {
+	TemplateID string          `json:"template_id" doc:"WeChat's priTmplId: what subscribe.template_id names and wx.requestSubscribeMessage asks consent for"`
+	Title      string          `json:"title" doc:"the template's title, e.g. 活动报名结果通知"`
+	Type       templateType    `json:"type"`
+	Content    string          `json:"content" doc:"WeChat's content, e.g. 活动名称:{{thing1.DATA}}\\n活动时间:{{time2.DATA}}\\n"`
+	Keywords   []weChatKeyword `json:"keywords" doc:"the template's fields in order: name is the key of subscribe.data (its type, thing, time, phrase …, bounds the value), label what WeChat shows beside it"`
 }
 
-type wechatKeyword struct {
-	Name  string `json:"name"`
-	Label string `json:"label"`
+// templateType is how long a consent lasts: one_time, each consent allows
+// one message (WeChat type 2); long_term: 长期订阅 (type 3).
+type templateType string
+
+func (templateType) Enum() []string { return []string{"one_time", "long_term"} }
+
+type weChatKeyword struct {
+	Name  string `json:"name" example:"thing1"`
+	Label string `json:"label" example:"活动名称"`
+}
+
+// templateList is the account's subscribe templates.
+type templateList struct {
+	Items []weChatTemplate `json:"items"`
+}
+
+var listWeChatTemplatesOp = op{
+	Tag:     "admin-notices",
+	Summary: "The account's subscribe-message templates",
+	Description: "The mini program's subscribe-message templates (WeChat's 个人模板 list, `wxaapi/newtmpl/gettemplate`), for " +
+		"the compose form's picker: a notice's `subscribe.template_id` must be one of them (400 otherwise). Kept by the server " +
+		"for a minute, so a template added in WeChat shows within a minute. 503 `upstream_unavailable` when WeChat can't " +
+		"answer or refuses. type: one_time, each consent allows one message (WeChat type 2); long_term: 长期订阅 (type 3).",
+	Replies: []reply{ok(templateList{})},
+	Errors:  []int{http.StatusBadRequest}, // a query string that is not UTF-8 (checkUTF8)
 }
 
 // listWeChatTemplates answers the account's subscribe-message templates
@@ -386,17 +572,17 @@ func (s *Server) listWeChatTemplates(c *gin.Context) {
 		s.fail(c, apperr.New(apperr.Unavailable, "暂时无法从微信获取订阅消息模板，请稍后再试"))
 		return
 	}
-	items := make([]wechatTemplate, len(list))
+	items := make([]weChatTemplate, len(list))
 	for i, t := range list {
-		typ := "one_time"
+		typ := templateType("one_time")
 		if t.LongTerm {
 			typ = "long_term"
 		}
-		kws := make([]wechatKeyword, len(t.Keywords))
+		kws := make([]weChatKeyword, len(t.Keywords))
 		for j, k := range t.Keywords {
-			kws[j] = wechatKeyword{Name: k.Name, Label: k.Label}
+			kws[j] = weChatKeyword{Name: k.Name, Label: k.Label}
 		}
-		items[i] = wechatTemplate{TemplateID: t.ID, Title: t.Title, Type: typ, Content: t.Content, Keywords: kws}
+		items[i] = weChatTemplate{TemplateID: t.ID, Title: t.Title, Type: typ, Content: t.Content, Keywords: kws}
 	}
-	c.JSON(http.StatusOK, gin.H{"items": items})
+	c.JSON(http.StatusOK, templateList{Items: items})
 }

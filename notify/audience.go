@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"gorm.io/gorm"
 
 	"github.com/futian/ifutian/internal/apperr"
@@ -25,11 +26,11 @@ type Audience struct {
 	Streets              []string `json:"streets"`
 	Communities          []string `json:"communities"`
 	Tags                 []string `json:"tags"`
-	AgeMin               *int     `json:"age_min"`
-	AgeMax               *int     `json:"age_max"`
-	EnterpriseGrades     []string `json:"enterprise_grades"`
+	AgeMin               *int     `json:"age_min" doc:"0–150; null: unset"`
+	AgeMax               *int     `json:"age_max" doc:"0–150, age in whole years from birth_year, in the district's zone; null: unset"`
+	EnterpriseGrades     []string `json:"enterprise_grades" doc:"A, B, C or D"`
 	EnterpriseIndustries []string `json:"enterprise_industries"`
-	ResidentIDs          IDs      `json:"resident_ids"`
+	ResidentIDs          IDs      `json:"resident_ids" doc:"resident IDs (strings; numbers are accepted too); not combined with any other field (400 naming audience.resident_ids)"`
 }
 
 // MarshalJSON writes every list, empty or not, as an array: the contract's
@@ -48,6 +49,13 @@ func (a Audience) MarshalJSON() ([]byte, error) {
 // IDs is a list of resident IDs. In JSON it is an array of strings, like
 // every ID of the contract; numbers are accepted too.
 type IDs []int64
+
+// SetSchema states IDs in the OpenAPI document: an array of IDs as
+// strings (openapi3gen.SetSchemar).
+func (IDs) SetSchema(s *openapi3.Schema) {
+	s.Type = &openapi3.Types{"array"}
+	s.Items = &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{"string"}, Pattern: "^[1-9][0-9]{0,18}$"}}
+}
 
 // MarshalJSON writes the IDs as strings.
 func (ids IDs) MarshalJSON() ([]byte, error) {

@@ -20,12 +20,12 @@ import (
 type InboxItem struct {
 	ID          int64      `json:"id,string"`
 	Title       string     `json:"title"`
-	Summary     string     `json:"summary"`
-	Kind        string     `json:"kind"`
-	Target      *Target    `json:"target"`
+	Summary     string     `json:"summary" doc:"the start of the body as one plain line (white space folded), at most 80 characters, ending in … when cut; empty once withdrawn. Lists carry it instead of the body"`
+	Kind        string     `json:"kind" doc:"a system message's kind (a fixed text about my own affairs: benefit_matched, survey_reminder, deduction_recorded, appeal_decided, credit_recorded, grade_changed, objection_decided, activity_cancelled, activity_promoted, request_accepted, request_answered); empty for a department's notice"`
+	Target      *Target    `json:"target" doc:"what a system message is about, which the mini program opens (null for a department's notice)"`
 	Category    string     `json:"category"`
 	RequireAck  bool       `json:"require_ack"`
-	Status      string     `json:"status"` // published, withdrawn or expired
+	Status      Status     `json:"status" doc:"published, withdrawn or expired"`
 	PublishedAt time.Time  `json:"published_at"`
 	ExpiresAt   *time.Time `json:"expires_at"`
 	WithdrawnAt *time.Time `json:"withdrawn_at"`
@@ -37,7 +37,7 @@ type InboxItem struct {
 // InboxNotice is one notice of the inbox with its whole body.
 type InboxNotice struct {
 	InboxItem
-	Body string `json:"body"`
+	Body string `json:"body" doc:"the whole body (empty once withdrawn)"`
 }
 
 type inboxRow struct {
@@ -49,7 +49,7 @@ type inboxRow struct {
 	TargetID    string
 	Category    string
 	RequireAck  bool
-	Status      string
+	Status      Status
 	PublishedAt time.Time
 	ExpiresAt   *time.Time
 	WithdrawnAt *time.Time

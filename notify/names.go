@@ -49,7 +49,7 @@ func (s *Service) nameActors(ctx context.Context, evs []Event) error {
 	var ids []int64
 	for _, e := range evs {
 		if e.ActorID > 0 {
-			ids = append(ids, e.ActorID)
+			ids = append(ids, int64(e.ActorID))
 		}
 	}
 	names, err := s.usernames(ctx, ids)
@@ -57,7 +57,7 @@ func (s *Service) nameActors(ctx context.Context, evs []Event) error {
 		return err
 	}
 	for i := range evs {
-		evs[i].ActorUsername = names[evs[i].ActorID]
+		evs[i].ActorUsername = names[int64(evs[i].ActorID)]
 	}
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
@@ -37,20 +38,35 @@ var (
 	ErrSystemNotice = apperr.New(apperr.Conflict, "系统消息不是部门通知，不能修改、审核或撤回").Because(apperr.ReasonSystemNotice)
 )
 
+// Status is where a notice stands.
+type Status string
+
 // Notice statuses as stored. "expired" is never stored: a published notice
 // whose expires_at has passed is shown as expired.
 const (
-	StatusDraft     = "draft"
-	StatusSubmitted = "submitted"
-	StatusApproved  = "approved"
-	StatusRejected  = "rejected"
-	StatusPublished = "published"
-	StatusWithdrawn = "withdrawn"
-	StatusExpired   = "expired"
+	StatusDraft     Status = "draft"
+	StatusSubmitted Status = "submitted"
+	StatusApproved  Status = "approved"
+	StatusRejected  Status = "rejected"
+	StatusPublished Status = "published"
+	StatusWithdrawn Status = "withdrawn"
+	StatusExpired   Status = "expired"
 )
+
+// Enum lists the statuses as shown.
+func (Status) Enum() []string {
+	return []string{string(StatusDraft), string(StatusSubmitted), string(StatusApproved), string(StatusRejected),
+		string(StatusPublished), string(StatusWithdrawn), string(StatusExpired)}
+}
 
 // Categories a notice may have.
 var Categories = []string{"policy", "health", "activity", "warning"}
+
+// Category is a notice's category, one of Categories.
+type Category string
+
+// Enum lists the categories.
+func (Category) Enum() []string { return Categories }
 
 // Subscribe is the WeChat subscribe message a published notice also sends.
 // Page is the mini program page it opens, built by the server (the notice
@@ -71,20 +87,20 @@ type Notice struct {
 	DepartmentID *int64 `json:"department_id,string"`
 	AuthorID     *int64 `json:"author_id,string"`
 	// AuthorUsername names the author in lists and the detail (FindByID).
-	AuthorUsername string     `json:"author_username,omitempty" gorm:"-"`
+	AuthorUsername string     `json:"author_username,omitempty" gorm:"-" doc:"the author's username, in lists (GET /admin/notices) and the detail; absent for system notices"`
 	Title          string     `json:"title"`
 	Body           string     `json:"body"`
 	Category       string     `json:"category"`
-	Kind           string     `json:"kind"` // a system message's kind, "" for a department's notice
+	Kind           string     `json:"kind" doc:"a system message's kind (e.g. deduction_recorded), empty for a department's notice"`
 	Audience       Audience   `json:"audience" gorm:"serializer:json"`
-	PublishAt      *time.Time `json:"publish_at"`
+	PublishAt      *time.Time `json:"publish_at" doc:"null: published as soon as approved (approval sets it)"`
 	ExpiresAt      *time.Time `json:"expires_at"`
 	RequireAck     bool       `json:"require_ack"`
-	SMS            bool       `json:"sms" gorm:"column:sms"`
+	SMS            bool       `json:"sms" gorm:"column:sms" doc:"also sent by SMS to recipients without WeChat reach"`
 	Subscribe      *Subscribe `json:"subscribe" gorm:"-"`
-	Status         string     `json:"status"`
+	Status         Status     `json:"status"`
 	RejectReason   string     `json:"reject_reason"`
-	Targeted       int64      `json:"targeted"`
+	Targeted       int64      `json:"targeted" doc:"recipients frozen at publication; never changes afterwards"`
 	PublishedAt    *time.Time `json:"published_at"`
 	WithdrawnAt    *time.Time `json:"withdrawn_at"`
 	CreatedAt      time.Time  `json:"created_at"`
@@ -115,17 +131,32 @@ func (n *Notice) fill(now time.Time) {
 
 // Event is one step of a notice's life.
 type Event struct {
-	ID       int64  `json:"-"`
-	NoticeID int64  `json:"-"`
-	Action   string `json:"action"`
-	ActorID  int64  `json:"actor_id,string"`
+	ID       int64   `json:"-"`
+	NoticeID int64   `json:"-"`
+	Action   string  `json:"action" doc:"created, edited, submitted, approved, rejected, published or withdrawn"`
+	ActorID  ActorID `json:"actor_id" doc:"staff ID; 0 for the system (publication)"`
 	// ActorUsername names the member who acted ("" for the system).
-	ActorUsername string    `json:"actor_username,omitempty" gorm:"-"`
+	ActorUsername string    `json:"actor_username,omitempty" gorm:"-" doc:"the acting member's username; absent for the system"`
 	Reason        string    `json:"reason,omitempty"`
 	CreatedAt     time.Time `json:"created_at"`
 }
 
 func (Event) TableName() string { return "notice_events" }
+
+// ActorID is who took a step (no name ending in Ref: openapi3gen reads
+// such a type as a reference wrapper): a staff ID, 0 for the system. In JSON it
+// is a decimal string, like every ID.
+type ActorID int64
+
+// MarshalJSON writes the ID as a string.
+func (a ActorID) MarshalJSON() ([]byte, error) {
+	return strconv.AppendQuote(nil, strconv.FormatInt(int64(a), 10)), nil
+}
+
+// SetSchema states it in the OpenAPI document (openapi3gen.SetSchemar).
+func (ActorID) SetSchema(s *openapi3.Schema) {
+	s.Type, s.Format, s.Pattern = &openapi3.Types{"string"}, "", "^(0|[1-9][0-9]{0,18})$"
+}
 
 // Draft is what an editor writes. A nil PublishAt publishes the notice as
 // soon as it is approved. SMS asks for a text message to the recipients
@@ -256,7 +287,7 @@ func (s *Service) Create(ctx context.Context, m *staff.Member, r StreetRegions, 
 			return err
 		}
 		staff.AuditTarget(ctx, "notices", strconv.FormatInt(n.ID, 10))
-		return tx.Create(&Event{NoticeID: n.ID, Action: "created", ActorID: m.ID, CreatedAt: now}).Error
+		return tx.Create(&Event{NoticeID: n.ID, Action: "created", ActorID: ActorID(m.ID), CreatedAt: now}).Error
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create notice: %w", err)
@@ -333,8 +364,8 @@ func (s *Service) FindByID(ctx context.Context, m *staff.Member, r StreetRegions
 // outside m's scope is ErrNotFound.
 // A system notice is ErrSystemNotice: only departments' notices have a
 // life of review and withdrawal.
-func (s *Service) transition(ctx context.Context, m *staff.Member, r StreetRegions, id int64, action, to, reason string,
-	from []string, check func(n *Notice) error, also func(tx *gorm.DB, n *Notice) error) (*Notice, error) {
+func (s *Service) transition(ctx context.Context, m *staff.Member, r StreetRegions, id int64, action string, to Status, reason string,
+	from []Status, check func(n *Notice) error, also func(tx *gorm.DB, n *Notice) error) (*Notice, error) {
 	var n Notice
 	now := s.clock()
 	by := m.Scope()
@@ -357,7 +388,7 @@ func (s *Service) transition(ctx context.Context, m *staff.Member, r StreetRegio
 		if !slices.Contains(from, n.Status) {
 			return ErrWrongState
 		}
-		staff.AuditDetail(ctx, "notice "+strconv.FormatInt(n.ID, 10)+" "+to)
+		staff.AuditDetail(ctx, "notice "+strconv.FormatInt(n.ID, 10)+" "+string(to))
 		upd := map[string]any{"status": to, "updated_at": now}
 		switch to {
 		case StatusRejected:
@@ -379,7 +410,7 @@ func (s *Service) transition(ctx context.Context, m *staff.Member, r StreetRegio
 				return err
 			}
 		}
-		return tx.Create(&Event{NoticeID: id, Action: action, ActorID: m.ID, Reason: reason, CreatedAt: now}).Error
+		return tx.Create(&Event{NoticeID: id, Action: action, ActorID: ActorID(m.ID), Reason: reason, CreatedAt: now}).Error
 	})
 	if err != nil {
 		if apperr.CodeOf(err) != "" {
@@ -402,14 +433,14 @@ func (s *Service) reload(ctx context.Context, id int64) (*Notice, error) {
 // Submit sends a draft (or a rejected notice) to review. It returns
 // ErrNotFound for a notice outside m's scope.
 func (s *Service) Submit(ctx context.Context, m *staff.Member, r StreetRegions, id int64) (*Notice, error) {
-	return s.transition(ctx, m, r, id, "submitted", StatusSubmitted, "", []string{StatusDraft, StatusRejected}, nil, nil)
+	return s.transition(ctx, m, r, id, "submitted", StatusSubmitted, "", []Status{StatusDraft, StatusRejected}, nil, nil)
 }
 
 // Approve approves a submitted notice; it is published at its publish_at.
 // It returns ErrNotFound for a notice outside m's scope and ErrOwnReview
 // when m wrote the notice.
 func (s *Service) Approve(ctx context.Context, m *staff.Member, r StreetRegions, id int64) (*Notice, error) {
-	n, err := s.transition(ctx, m, r, id, "approved", StatusApproved, "", []string{StatusSubmitted},
+	n, err := s.transition(ctx, m, r, id, "approved", StatusApproved, "", []Status{StatusSubmitted},
 		func(n *Notice) error { return reviewable(m, n) }, nil)
 	if err == nil {
 		s.wake()
@@ -417,14 +448,11 @@ func (s *Service) Approve(ctx context.Context, m *staff.Member, r StreetRegions,
 	return n, err
 }
 
-// Reject returns a submitted notice to its author with a reason. It
-// refuses as Approve does.
+// Reject returns a submitted notice to its author with a reason (the
+// API's rejection request states its limits). It refuses as Approve does.
 func (s *Service) Reject(ctx context.Context, m *staff.Member, r StreetRegions, id int64, reason string) (*Notice, error) {
 	reason = strings.TrimSpace(reason)
-	if text.Blank(reason) || utf8.RuneCountInString(reason) > 500 {
-		return nil, apperr.Field("reason", "须填写 1–500 个字的驳回理由")
-	}
-	return s.transition(ctx, m, r, id, "rejected", StatusRejected, reason, []string{StatusSubmitted},
+	return s.transition(ctx, m, r, id, "rejected", StatusRejected, reason, []Status{StatusSubmitted},
 		func(n *Notice) error { return reviewable(m, n) }, nil)
 }
 
@@ -441,11 +469,8 @@ func reviewable(m *staff.Member, n *Notice) error {
 // cancelled and their consent returned. It returns ErrNotFound for a notice
 // outside m's scope.
 func (s *Service) Withdraw(ctx context.Context, m *staff.Member, r StreetRegions, id int64, reason string) (*Notice, error) {
-	if utf8.RuneCountInString(reason) > 500 {
-		return nil, apperr.Field("reason", "最多 500 个字")
-	}
 	return s.transition(ctx, m, r, id, "withdrawn", StatusWithdrawn, strings.TrimSpace(reason),
-		[]string{StatusSubmitted, StatusApproved, StatusPublished}, nil,
+		[]Status{StatusSubmitted, StatusApproved, StatusPublished}, nil,
 		func(tx *gorm.DB, n *Notice) error {
 			if n.Status != StatusPublished || n.SubscribeTemplateID == "" {
 				return nil

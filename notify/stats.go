@@ -17,11 +17,11 @@ import (
 type WeChatStats struct {
 	Sent      int64 `json:"sent"`
 	Failed    int64 `json:"failed"`
-	NoQuota   int64 `json:"no_quota"`
-	Pending   int64 `json:"pending"`
-	Held      int64 `json:"held"`
-	Capped    int64 `json:"capped"`
-	Cancelled int64 `json:"cancelled"`
+	NoQuota   int64 `json:"no_quota" doc:"WeChat answered 43101: the consent was gone"`
+	Pending   int64 `json:"pending" doc:"queued (urgent, or routine outside quiet hours) or in flight"`
+	Held      int64 `json:"held" doc:"routine sends waiting for quiet hours to end"`
+	Capped    int64 `json:"capped" doc:"routine sends over the resident's daily cap: inbox only, consent given back"`
+	Cancelled int64 `json:"cancelled" doc:"not sent because the notice was withdrawn or the resident deleted"`
 }
 
 // SMSStats counts a notice's text messages by outcome, as WeChatStats.
@@ -47,7 +47,7 @@ func (m *SMSStats) add(status string, n int64) {
 
 // StreetStats are the figures of one street.
 type StreetStats struct {
-	Street   string      `json:"street"`
+	Street   string      `json:"street" doc:"the recipient's street at publication"`
 	Targeted int64       `json:"targeted"`
 	Read     int64       `json:"read"`
 	Acked    int64       `json:"acked"`
@@ -63,7 +63,7 @@ type Stats struct {
 	Read     int64         `json:"read"`
 	Acked    int64         `json:"acked"`
 	WeChat   WeChatStats   `json:"wechat"`
-	SMS      SMSStats      `json:"sms"`
+	SMS      SMSStats      `json:"sms" doc:"text messages of an urgent notice with SMS, to recipients without WeChat reach"`
 	ByStreet []StreetStats `json:"by_street"`
 }
 

@@ -20,8 +20,8 @@ import (
 // while it lasts and 0 once the resident turned it off.
 type Quota struct {
 	TemplateID string `json:"template_id"`
-	Quota      int    `json:"quota"`
-	LongTerm   bool   `json:"long_term"`
+	Quota      int    `json:"quota" doc:"sends left for this template (long-term: 1 while consent lasts)"`
+	LongTerm   bool   `json:"long_term" doc:"a long-term template (长期订阅): consent is kept, not spent; quota is 1 while it lasts, 0 once turned off"`
 }
 
 type quotaRow struct {

@@ -14,8 +14,8 @@ import (
 // program. IDs are strings, like every ID of the API (an enterprise's is
 // its unified social credit code).
 type Target struct {
-	Type string `json:"type"`
-	ID   string `json:"id"`
+	Type string `json:"type" doc:"the kind of object, which names its page in the mini program: request, activity, survey, points_transaction, appeal, enterprise, enterprise_benefits"`
+	ID   string `json:"id" doc:"its ID (an enterprise's unified social credit code)"`
 }
 
 // The kinds of object a notice may be about.

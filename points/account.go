@@ -11,21 +11,22 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/check"
 )
 
 // Expiring is an amount of points that expires at one time.
 type Expiring struct {
-	Amount    int64     `json:"amount"`
+	Amount    int64     `json:"amount" doc:"points that expire then"`
 	ExpiresAt time.Time `json:"expires_at"`
 }
 
 // Account is a resident's points at a glance: Expiring lists what expires
 // next, soonest first (at most three dates).
 type Account struct {
-	Balance        int64      `json:"balance"`
+	Balance        int64      `json:"balance" doc:"May be negative only after a deduction."`
 	LifetimeEarned int64      `json:"lifetime_earned"`
-	Level          int        `json:"level"`
-	Expiring       []Expiring `json:"expiring"`
+	Level          int        `json:"level" doc:"From lifetime earned points; thresholds are configurable (default 0, 100, 300, 1000, 3000, 10000 for levels 1–6)."`
+	Expiring       []Expiring `json:"expiring" doc:"What expires next, soonest first, at most three dates."`
 }
 
 // FindAccount returns a resident's account; a resident who never had
@@ -145,10 +146,22 @@ type Leader struct {
 	Me             bool   `json:"me"`
 }
 
+// BoardScope is whose leaderboard: the caller's community's or street's.
+type BoardScope string
+
+// The leaderboards.
+const (
+	BoardCommunity BoardScope = "community"
+	BoardStreet    BoardScope = "street"
+)
+
+// Enum lists the leaderboards.
+func (BoardScope) Enum() []string { return []string{string(BoardCommunity), string(BoardStreet)} }
+
 // Leaderboard ranks the opted-in residents of the caller's community or
 // street (scope "community" or "street") by lifetime earned points, top
 // limit. Residents who did not opt in never appear.
-func (s *Service) Leaderboard(ctx context.Context, residentID int64, scope string, limit int) ([]Leader, error) {
+func (s *Service) Leaderboard(ctx context.Context, residentID int64, scope BoardScope, limit int) ([]Leader, error) {
 	var me struct {
 		Street, Community string
 	}
@@ -158,12 +171,12 @@ func (s *Service) Leaderboard(ctx context.Context, residentID int64, scope strin
 	}
 	var col, val string
 	switch scope {
-	case "community":
+	case BoardCommunity:
 		col, val = "r.community", me.Community
-	case "street":
+	case BoardStreet:
 		col, val = "r.street", me.Street
 	default:
-		return nil, apperr.Field("scope", "须为 community 或 street")
+		return nil, apperr.Field("scope", check.OneOfMessage(scope.Enum()))
 	}
 	if val == "" {
 		return nil, apperr.Field("scope", "请先在个人资料中设置所在街道和社区")

@@ -14,6 +14,7 @@ import (
 	modernc "modernc.org/sqlite"
 
 	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/check"
 	"github.com/futian/ifutian/internal/db"
 	"github.com/futian/ifutian/internal/district"
 	"github.com/futian/ifutian/staff"
@@ -23,33 +24,19 @@ var errNoRows = sql.ErrNoRows
 
 // AwardRequest asks for points under a rule. ExternalID names the event
 // (a volunteer shift, a verified report): the same RuleCode+ExternalID is
-// awarded at most once.
+// awarded at most once. Its tags are the one statement of its limits: the
+// API binds a staff member's award into it (check.Struct), and Grant checks
+// its other callers' requests the same way.
 type AwardRequest struct {
-	ResidentID int64
-	RuleCode   string
-	ExternalID string
-	Note       string
+	ResidentID int64  `json:"resident_id,string" binding:"required" example:"1"`
+	RuleCode   string `json:"rule_code" binding:"required,max=32" example:"volunteer_hour"`
+	ExternalID string `json:"external_id" binding:"required,max=64" doc:"The awarded event, e.g. a volunteer shift ID" example:"activity-2026-0315-1"`
+	Note       string `json:"note" binding:"max=200" doc:"the transaction's reason, shown to the resident in their ledger (default: the rule's name)"`
 }
 
-// Validate checks an award request's fields.
-func (r *AwardRequest) Validate() error {
-	f := map[string]string{}
-	if r.ResidentID <= 0 {
-		f["resident_id"] = "必填"
-	}
-	if r.RuleCode == "" {
-		f["rule_code"] = "必填"
-	}
-	if n := len(r.ExternalID); n == 0 || n > 64 {
-		f["external_id"] = "须为 1–64 个字符"
-	}
-	if len([]rune(r.Note)) > 200 {
-		f["note"] = "不能多于 200 个字符"
-	}
-	return apperr.Fields(f)
-}
-
-// Award grants points under a rule on behalf of staff member actor. It is
+// Award grants points under a rule on behalf of staff member actor; req
+// is checked by its tags already (the API's bindJSON), so the award's hot
+// path walks it once. It is
 // idempotent on RuleCode+ExternalID: a repeat returns the first transaction
 // with repeated = true and changes nothing. The rule must be one the
 // actor's scope may use (its department's or a district-wide one:
@@ -69,6 +56,9 @@ func (s *Service) Award(ctx context.Context, actor *staff.Member, req AwardReque
 // district), which must be allowed the rule exactly as a member would be,
 // and the grant is attributed to its department.
 func (s *Service) Grant(ctx context.Context, scope staff.Scope, req AwardRequest) (*Transaction, bool, error) {
+	if err := check.Struct(&req); err != nil {
+		return nil, false, err
+	}
 	return s.grant(ctx, scope, nil, req)
 }
 
@@ -89,9 +79,6 @@ func (s *Service) UsableRule(ctx context.Context, scope staff.Scope, code string
 func (s *Service) grant(ctx context.Context, scope staff.Scope, staffID *int64, req AwardRequest) (*Transaction, bool, error) {
 	req.RuleCode = strings.TrimSpace(req.RuleCode)
 	req.ExternalID = strings.TrimSpace(req.ExternalID)
-	if err := req.Validate(); err != nil {
-		return nil, false, err
-	}
 	rule, err := s.rule(ctx, req.RuleCode)
 	if err != nil {
 		return nil, false, err

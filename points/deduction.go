@@ -10,6 +10,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/check"
 	"github.com/futian/ifutian/internal/db"
 	"github.com/futian/ifutian/internal/text"
 	"github.com/futian/ifutian/notify"
@@ -18,33 +19,28 @@ import (
 
 // DeductRequest takes points from a resident for a published enforcement
 // case. The same CaseRef for the same resident is deducted once, compared
-// by text.Key.
+// by text.Key. Its tags state its limits (the API binds it; Deduct checks
+// it again for its other callers).
 type DeductRequest struct {
-	ResidentID int64
-	Points     int64
-	CaseRef    string
-	Reason     string
+	ResidentID int64  `json:"resident_id,string" binding:"required" example:"1"`
+	Points     int64  `json:"points" binding:"required,min=1,max=10000" example:"10"`
+	CaseRef    string `json:"case_ref" binding:"required,max=64" doc:"the published enforcement case's reference" example:"深福城管罚〔2026〕8号"`
+	Reason     string `json:"reason" binding:"required,max=200" doc:"shown to the resident in their ledger, never pushed" example:"违规停放共享单车"`
 }
 
-// Validate checks a deduction's fields.
+// Validate checks a deduction's fields: its tags, and a case reference
+// whose key (text.Key) is neither empty nor too long for the ledger's idem.
 func (r *DeductRequest) Validate() error {
-	f := map[string]string{}
-	if r.ResidentID <= 0 {
-		f["resident_id"] = "必填"
+	if err := check.Struct(r); err != nil {
+		return err
 	}
-	if r.Points < 1 || r.Points > 10000 {
-		f["points"] = "须为 1–10000"
+	switch k := text.Key(r.CaseRef); {
+	case k == "":
+		return apperr.Field("case_ref", "须为 1–64 个字符")
+	case len(k) > 128: // idem holds it: VARCHAR(191)
+		return apperr.Field("case_ref", "不能含过多全角或兼容字符")
 	}
-	switch n := len(r.CaseRef); {
-	case text.Blank(r.CaseRef) || text.Key(r.CaseRef) == "" || n > 64:
-		f["case_ref"] = "须为 1–64 个字符"
-	case len(text.Key(r.CaseRef)) > 128: // idem holds it: VARCHAR(191)
-		f["case_ref"] = "不能含过多全角或兼容字符"
-	}
-	if n := len([]rune(r.Reason)); text.Blank(r.Reason) || n > 200 {
-		f["reason"] = "须为 1–200 个字符"
-	}
-	return apperr.Fields(f)
+	return nil
 }
 
 // Deduct posts a deduction on behalf of actor, whose scope must cover the
@@ -109,23 +105,44 @@ func (s *Service) tell(tx *gorm.DB, d notify.DirectNotice) error {
 	return s.notify.SendDirectTx(tx, d)
 }
 
+// AppealStatus is where an appeal stands.
+type AppealStatus string
+
+// The statuses of an appeal.
+const (
+	AppealPending  AppealStatus = "pending"
+	AppealApproved AppealStatus = "approved"
+	AppealRejected AppealStatus = "rejected"
+)
+
+// Enum lists the statuses.
+func (AppealStatus) Enum() []string {
+	return []string{string(AppealPending), string(AppealApproved), string(AppealRejected)}
+}
+
 // Appeal is a resident's objection to a deduction. Status is pending,
 // approved or rejected; an approved appeal has reversed the deduction.
 type Appeal struct {
-	ID            int64      `json:"id,string"`
-	ResidentID    int64      `json:"resident_id,string"`
-	TransactionID int64      `json:"transaction_id,string"`
-	DepartmentID  *int64     `json:"department_id,string"`
-	Reason        string     `json:"reason"`
-	Status        string     `json:"status"`
-	Note          string     `json:"note"`
-	DecidedBy     *int64     `json:"-"`
-	DecidedAt     *time.Time `json:"decided_at"`
-	CreatedAt     time.Time  `json:"created_at"`
+	ID            int64        `json:"id,string"`
+	ResidentID    int64        `json:"resident_id,string"`
+	TransactionID int64        `json:"transaction_id,string"`
+	DepartmentID  *int64       `json:"department_id,string"`
+	Reason        string       `json:"reason" doc:"the resident's reason"`
+	Status        AppealStatus `json:"status"`
+	Note          string       `json:"note" doc:"the decision's explanation (shown to the resident, never pushed)"`
+	DecidedBy     *int64       `json:"-"`
+	DecidedAt     *time.Time   `json:"decided_at"`
+	CreatedAt     time.Time    `json:"created_at"`
 }
 
 // TableName maps Appeal to its table.
 func (Appeal) TableName() string { return "point_appeals" }
+
+// AppealInput is a resident's appeal against one of their deductions.
+type AppealInput struct {
+	TransactionID int64  `json:"transaction_id,string" binding:"required" doc:"the deduction appealed against" example:"1"`
+	Reason        string `json:"reason" binding:"required,max=500" example:"当日不在现场"`
+}
 
 // CreateAppeal files a resident's appeal against one of their own
 // deductions. Returns an invalid_argument naming transaction_id for
@@ -133,11 +150,11 @@ func (Appeal) TableName() string { return "point_appeals" }
 // deduction, ErrAppealExists for a second appeal against the same
 // deduction and ErrAppealWindowClosed once the deduction's appeal deadline
 // has passed.
-func (s *Service) CreateAppeal(ctx context.Context, residentID, transactionID int64, reason string) (*Appeal, error) {
-	reason = strings.TrimSpace(reason)
-	if n := len([]rune(reason)); text.Blank(reason) || n > 500 {
-		return nil, apperr.Field("reason", "须为 1–500 个字符")
+func (s *Service) CreateAppeal(ctx context.Context, residentID int64, in AppealInput) (*Appeal, error) {
+	if err := check.Struct(&in); err != nil {
+		return nil, err
 	}
+	transactionID, reason := in.TransactionID, strings.TrimSpace(in.Reason)
 	gdb := s.db.WithContext(ctx)
 	var ts []Transaction
 	if err := gdb.Where("id = ? AND resident_id = ?", transactionID, residentID).Limit(1).Find(&ts).Error; err != nil {
@@ -176,9 +193,6 @@ func (s *Service) CreateAppeal(ctx context.Context, residentID, transactionID in
 // missing one, and ErrAppealDecided for a decided one.
 func (s *Service) DecideAppeal(ctx context.Context, actor *staff.Member, appealID int64, approve bool, note string) (*Appeal, error) {
 	note = strings.TrimSpace(note)
-	if len([]rune(note)) > 500 {
-		return nil, apperr.Field("note", "不能多于 500 个字符")
-	}
 	var aps []Appeal
 	if err := s.db.WithContext(ctx).Where("id = ?", appealID).Limit(1).Find(&aps).Error; err != nil {
 		return nil, fmt.Errorf("decide appeal: %w", err)
@@ -206,9 +220,9 @@ func (s *Service) DecideAppeal(ctx context.Context, actor *staff.Member, appealI
 			return ErrNotFound
 		}
 		now := s.now().UTC()
-		status := "rejected"
+		status := AppealRejected
 		if approve {
-			status = "approved"
+			status = AppealApproved
 		}
 		res := tx.Exec("UPDATE point_appeals SET status = ?, note = ?, decided_by = ?, decided_at = ? WHERE id = ? AND status = 'pending'",
 			status, note, actor.ID, now, ap.ID)
@@ -219,7 +233,7 @@ func (s *Service) DecideAppeal(ctx context.Context, actor *staff.Member, appealI
 			return ErrAppealDecided
 		}
 		ap.Status, ap.Note, ap.DecidedBy, ap.DecidedAt = status, note, &actor.ID, &now
-		staff.AuditDetail(ctx, "appeal "+status)
+		staff.AuditDetail(ctx, "appeal "+string(status))
 		if deleted {
 			return nil
 		}

@@ -195,12 +195,12 @@ func TestAppealWindow(t *testing.T) {
 	}
 	last := time.Date(2026, 12, 1, 15, 59, 59, 0, time.UTC) // 2026-12-01 23:59:59 in Futian
 	f.s.now = func() time.Time { return last }
-	if _, err := f.s.CreateAppeal(ctx, f.id, d1.ID, "不在现场"); err != nil {
+	if _, err := f.s.CreateAppeal(ctx, f.id, AppealInput{TransactionID: d1.ID, Reason: "不在现场"}); err != nil {
 		t.Fatalf("appeal on the last day: %v", err)
 	}
 	f.s.now = func() time.Time { return last.Add(time.Second) }
 	for _, d := range []*Transaction{d2, d3} {
-		_, err = f.s.CreateAppeal(ctx, f.id, d.ID, "不在现场")
+		_, err = f.s.CreateAppeal(ctx, f.id, AppealInput{TransactionID: d.ID, Reason: "不在现场"})
 		var ae *apperr.Error
 		if !errors.Is(err, ErrAppealWindowClosed) || !errors.As(err, &ae) || ae.Details["reason"] != "appeal_window_closed" || ae.Code != apperr.Conflict {
 			t.Fatalf("appeal after the deadline: err=%v, want conflict appeal_window_closed", err)
@@ -226,7 +226,7 @@ func TestAppealDecidedNotice(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ap, err := f.s.CreateAppeal(ctx, f.id, d.ID, "当天不在现场")
+		ap, err := f.s.CreateAppeal(ctx, f.id, AppealInput{TransactionID: d.ID, Reason: "当天不在现场"})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -13,28 +13,40 @@ import (
 )
 
 // ResidentBrief is what officers' lists show of a resident: enough to tell
-// who it is (the phone masked), no more.
+// who it is (the phone masked), no more; empty strings for a deleted
+// resident.
 type ResidentBrief struct {
 	ID          int64  `json:"id,string"`
-	Nickname    string `json:"nickname"`
-	PhoneMasked string `json:"phone_masked"`
+	Nickname    string `json:"nickname" doc:"\"\" for a deleted resident, as are the others"`
+	PhoneMasked string `json:"phone_masked" doc:"the phone masked, no more" example:"138****5678"`
 	Street      string `json:"street"`
 }
 
-// AppealRef is the appeal filed against a deduction.
-type AppealRef struct {
-	ID     int64  `json:"id,string"`
-	Status string `json:"status"`
+// AppealRef is the appeal filed against a deduction (an alias of an
+// unnamed struct: the document states it in place, nullable).
+type AppealRef = struct {
+	ID     int64        `json:"id,string"`
+	Status AppealStatus `json:"status"`
 }
 
 // Deduction is a deduction as officers list it: the ledger row (with its
 // case reference, reason and appeal deadline), the resident, who recorded
 // it and the appeal against it, if any.
 type Deduction struct {
-	Transaction
-	Resident   ResidentBrief `json:"resident"`
-	RecordedBy string        `json:"recorded_by"` // the officer's username; "" when recorded by the system
-	Appeal     *AppealRef    `json:"appeal"`
+	ID             int64         `json:"id,string"`
+	ResidentID     int64         `json:"resident_id,string"`
+	Delta          int64         `json:"delta" doc:"negative: the points deducted"`
+	BalanceAfter   int64         `json:"balance_after" doc:"the balance right after it"`
+	Kind           Kind          `json:"kind" doc:"always deduct"`
+	RuleCode       *string       `json:"rule_code" doc:"always null for a deduction"`
+	CaseRef        string        `json:"case_ref" doc:"the enforcement case"`
+	Reason         string        `json:"reason"`
+	CreatedAt      time.Time     `json:"created_at"`
+	ExpiresAt      *time.Time    `json:"expires_at" doc:"always null for a deduction"`
+	AppealDeadline time.Time     `json:"appeal_deadline" doc:"when the right to appeal it ends (exclusive): midnight, district time, after the 30th day following the deduction's; an appeal from then on is 409 with details.reason appeal_window_closed"`
+	Resident       ResidentBrief `json:"resident"`
+	RecordedBy     string        `json:"recorded_by" doc:"the officer's username; \"\" when recorded by the system"`
+	Appeal         *AppealRef    `json:"appeal" doc:"the appeal against it; null: none filed"`
 }
 
 // DeductionFilter selects deductions for FindDeductions. Zero fields do not
@@ -61,9 +73,6 @@ func checkRange(since, until *time.Time) error {
 // and the cursor of the next page (0 on the last).
 func (s *Service) FindDeductions(ctx context.Context, actor *staff.Member, f DeductionFilter) ([]Deduction, int64, error) {
 	f.CaseRef = strings.TrimSpace(f.CaseRef)
-	if len(f.CaseRef) > 64 {
-		return nil, 0, apperr.Field("case_ref", "不能多于 64 个字符")
-	}
 	if err := checkRange(f.Since, f.Until); err != nil {
 		return nil, 0, err
 	}
@@ -92,18 +101,23 @@ COALESCE(r.street, '') AS resident_street, COALESCE(m.username, '') AS recorded_
 		ResidentStreet      string
 		RecordedBy          string
 		AppealID            *int64
-		AppealStatus        *string
+		AppealStatus        *AppealStatus
 	}
 	if err := q.Order("t.id DESC").Limit(f.Limit + 1).Scan(&rows).Error; err != nil {
 		return nil, 0, fmt.Errorf("find deductions: %w", err)
 	}
 	out := make([]Deduction, len(rows))
 	for i, r := range rows {
-		withDeadline(&r.Transaction)
+		t := r.Transaction
+		withDeadline(&t)
 		out[i] = Deduction{
-			Transaction: r.Transaction,
-			Resident:    ResidentBrief{ID: r.ResidentID, Nickname: r.ResidentNickname, PhoneMasked: r.ResidentPhoneMasked, Street: r.ResidentStreet},
-			RecordedBy:  r.RecordedBy,
+			ID: t.ID, ResidentID: t.ResidentID, Delta: t.Delta, BalanceAfter: t.BalanceAfter, Kind: t.Kind, RuleCode: t.RuleCode,
+			CaseRef: strOf(t.CaseRef), Reason: t.Reason, CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt,
+			Resident:   ResidentBrief{ID: t.ResidentID, Nickname: r.ResidentNickname, PhoneMasked: r.ResidentPhoneMasked, Street: r.ResidentStreet},
+			RecordedBy: r.RecordedBy,
+		}
+		if t.AppealDeadline != nil {
+			out[i].AppealDeadline = *t.AppealDeadline
 		}
 		if r.AppealID != nil && r.AppealStatus != nil {
 			out[i].Appeal = &AppealRef{ID: *r.AppealID, Status: *r.AppealStatus}
@@ -114,32 +128,36 @@ COALESCE(r.street, '') AS resident_street, COALESCE(m.username, '') AS recorded_
 
 // AppealDeduction is the deduction an appeal is against.
 type AppealDeduction struct {
-	Points         int64     `json:"points"`
+	Points         int64     `json:"points" doc:"points deducted"`
 	CaseRef        string    `json:"case_ref"`
-	Reason         string    `json:"reason"`
+	Reason         string    `json:"reason" doc:"the officer's reason for the deduction"`
 	CreatedAt      time.Time `json:"created_at"`
-	AppealDeadline time.Time `json:"appeal_deadline"`
+	AppealDeadline time.Time `json:"appeal_deadline" doc:"when the right to appeal ended or ends (exclusive)"`
 }
 
-// AppealView is an appeal with the deduction it is against and, in
-// officers' lists, the resident who filed it.
+// AppealView is an appeal with the deduction it is against, as its
+// resident lists it.
 type AppealView struct {
 	Appeal
 	Deduction AppealDeduction `json:"deduction"`
-	Resident  *ResidentBrief  `json:"resident,omitempty"`
+}
+
+// AdminAppeal is an appeal in the officers' queue: with the deduction it
+// is against and the resident who filed it.
+type AdminAppeal struct {
+	Appeal
+	Deduction AppealDeduction `json:"deduction"`
+	Resident  ResidentBrief   `json:"resident" doc:"who filed it"`
 }
 
 // AppealFilter selects appeals for FindAppeals. Zero fields do not filter.
 type AppealFilter struct {
-	Status string     // pending, approved or rejected
-	Since  *time.Time // filed at or after
-	Until  *time.Time // filed before
-	After  int64      // cursor: appeals with a greater ID
+	Status AppealStatus // this status only
+	Since  *time.Time   // filed at or after
+	Until  *time.Time   // filed before
+	After  int64        // cursor: appeals with a greater ID
 	Limit  int
 }
-
-// appealStatuses are the values of Appeal.Status.
-var appealStatuses = []string{"pending", "approved", "rejected"}
 
 // appealRow is an appeal as the lists read it, joined with its deduction
 // and resident.
@@ -159,16 +177,18 @@ const appealColumns = `a.*, t.delta AS deduction_delta, t.case_ref AS deduction_
 t.created_at AS deduction_created_at, t.appeal_deadline AS deduction_deadline,
 COALESCE(r.nickname, '') AS resident_nickname, COALESCE(r.phone_masked, '') AS resident_phone_masked, COALESCE(r.street, '') AS resident_street`
 
-func (r appealRow) view(withResident bool) AppealView {
+func (r appealRow) view() AppealView {
 	d := Transaction{Kind: Deduct, CreatedAt: r.DeductionCreatedAt, AppealDeadline: r.DeductionDeadline}
-	v := AppealView{Appeal: r.Appeal, Deduction: AppealDeduction{
+	return AppealView{Appeal: r.Appeal, Deduction: AppealDeduction{
 		Points: -r.DeductionDelta, CaseRef: strOf(r.DeductionCaseRef), Reason: r.DeductionReason,
 		CreatedAt: r.DeductionCreatedAt.UTC(), AppealDeadline: deadlineOf(&d),
 	}}
-	if withResident {
-		v.Resident = &ResidentBrief{ID: r.ResidentID, Nickname: r.ResidentNickname, PhoneMasked: r.ResidentPhoneMasked, Street: r.ResidentStreet}
-	}
-	return v
+}
+
+func (r appealRow) admin() AdminAppeal {
+	v := r.view()
+	return AdminAppeal{Appeal: v.Appeal, Deduction: v.Deduction,
+		Resident: ResidentBrief{ID: r.ResidentID, Nickname: r.ResidentNickname, PhoneMasked: r.ResidentPhoneMasked, Street: r.ResidentStreet}}
 }
 
 func (s *Service) appealQuery(ctx context.Context) *gorm.DB {
@@ -181,10 +201,7 @@ func (s *Service) appealQuery(ctx context.Context) *gorm.DB {
 // their departments by residents of their streets, oldest first, and the
 // cursor of the next page (0 on the last). Returns an invalid_argument
 // naming status for an unknown status.
-func (s *Service) FindAppeals(ctx context.Context, actor *staff.Member, f AppealFilter) ([]AppealView, int64, error) {
-	if f.Status != "" && !contains(appealStatuses, f.Status) {
-		return nil, 0, apperr.Field("status", "须为 pending、approved 或 rejected")
-	}
+func (s *Service) FindAppeals(ctx context.Context, actor *staff.Member, f AppealFilter) ([]AdminAppeal, int64, error) {
 	if err := checkRange(f.Since, f.Until); err != nil {
 		return nil, 0, err
 	}
@@ -197,11 +214,11 @@ func (s *Service) FindAppeals(ctx context.Context, actor *staff.Member, f Appeal
 	if err := q.Where("a.id > ?", f.After).Order("a.id").Limit(f.Limit + 1).Scan(&rows).Error; err != nil {
 		return nil, 0, fmt.Errorf("find appeals: %w", err)
 	}
-	out := make([]AppealView, len(rows))
+	out := make([]AdminAppeal, len(rows))
 	for i, r := range rows {
-		out[i] = r.view(true)
+		out[i] = r.admin()
 	}
-	return pageOf(out, f.Limit, func(v AppealView) int64 { return v.ID })
+	return pageOf(out, f.Limit, func(v AdminAppeal) int64 { return v.ID })
 }
 
 // FindResidentAppeals lists a resident's own appeals with their status and
@@ -218,7 +235,7 @@ func (s *Service) FindResidentAppeals(ctx context.Context, residentID, before in
 	}
 	out := make([]AppealView, len(rows))
 	for i, r := range rows {
-		out[i] = r.view(false)
+		out[i] = r.view()
 	}
 	return pageOf(out, limit, func(v AppealView) int64 { return v.ID })
 }
@@ -232,13 +249,4 @@ func timeRange(q *gorm.DB, col string, since, until *time.Time) *gorm.DB {
 		q = q.Where(col+" < ?", until.UTC())
 	}
 	return q
-}
-
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }

@@ -69,6 +69,11 @@ var ErrCapReached = apperr.New(apperr.Conflict, "已达该规则的奖励上限"
 // Kind is the kind of a ledger transaction.
 type Kind string
 
+// Enum lists the kinds.
+func (Kind) Enum() []string {
+	return []string{string(Earn), string(Spend), string(Deduct), string(Expire), string(Reverse), string(Refund)}
+}
+
 // The ledger's transaction kinds.
 const (
 	Earn    Kind = "earn"    // an award under a rule
@@ -198,21 +203,21 @@ type Transaction struct {
 	ID           int64      `json:"id,string"`
 	ResidentID   int64      `json:"resident_id,string"`
 	Seq          int64      `json:"-"` // the account's version this posting made
-	Delta        int64      `json:"delta"`
-	BalanceAfter int64      `json:"balance_after"`
+	Delta        int64      `json:"delta" doc:"positive for earn, reverse and refund; negative for spend, deduct and expire"`
+	BalanceAfter int64      `json:"balance_after" doc:"the balance right after it"`
 	Kind         Kind       `json:"kind"`
 	Idem         string     `json:"-"`
-	RuleCode     *string    `json:"rule_code"`
-	RuleVersion  *int       `json:"rule_version,omitempty"`
-	ExternalID   *string    `json:"external_id,omitempty"`
-	CaseRef      *string    `json:"case_ref,omitempty"`
+	RuleCode     *string    `json:"rule_code" doc:"earn: the rule it was awarded under; null otherwise"`
+	RuleVersion  *int       `json:"rule_version,omitempty" doc:"earn: the version of the rule the award used"`
+	ExternalID   *string    `json:"external_id,omitempty" doc:"earn: the awarded event"`
+	CaseRef      *string    `json:"case_ref,omitempty" doc:"deduct and reverse: the enforcement case"`
 	Reason       string     `json:"reason"`
 	StaffID      *int64     `json:"-"`
 	DepartmentID *int64     `json:"-"`
-	ExpiresAt    *time.Time `json:"expires_at"`
+	ExpiresAt    *time.Time `json:"expires_at" doc:"credits: when these points expire (null: never)"`
 	// AppealDeadline is, for a deduction, when the resident's right to
 	// appeal it ends (see AppealDeadline).
-	AppealDeadline   *time.Time `json:"appeal_deadline,omitempty"`
+	AppealDeadline   *time.Time `json:"appeal_deadline,omitempty" doc:"deduct: when the right to appeal it ends (exclusive): midnight, district time, after the 30th day following the deduction's; an appeal from then on is 409 with details.reason appeal_window_closed"`
 	RestoreExpiresAt *time.Time `json:"-"` // for a debit: the expiry a reversal or refund restores
 	LotAmount        int64      `json:"-"` // the lot the trigger opens: a credit's unspent part, a deduction's debt
 	CreatedAt        time.Time  `json:"created_at"`

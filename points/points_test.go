@@ -196,7 +196,7 @@ func TestSpendExpireDeduct(t *testing.T) {
 	if got := balance(t, s, id); got != 20 {
 		t.Fatalf("balance=%d, want 20", got)
 	}
-	ap, err := s.CreateAppeal(ctx, id, d.ID, "不是我")
+	ap, err := s.CreateAppeal(ctx, id, AppealInput{TransactionID: d.ID, Reason: "不是我"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -380,7 +380,7 @@ func TestConcurrentAppeals(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ap, err := s.CreateAppeal(ctx, id, d.ID, "y")
+		ap, err := s.CreateAppeal(ctx, id, AppealInput{TransactionID: d.ID, Reason: "y"})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -11,8 +11,8 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/check"
 	"github.com/futian/ifutian/internal/db"
-	"github.com/futian/ifutian/internal/text"
 	"github.com/futian/ifutian/staff"
 )
 
@@ -28,18 +28,18 @@ type Reward struct {
 	Name             string     `json:"name"`
 	Description      string     `json:"description"`
 	Points           int        `json:"points"`
-	Stock            int        `json:"stock"`
-	PerResidentLimit int        `json:"per_resident_limit"`
+	Stock            int        `json:"stock" doc:"what is left to redeem; stock + issued (in the managers' list) is what has been offered so far"`
+	PerResidentLimit int        `json:"per_resident_limit" doc:"0 = none; cancelled redemptions do not count"`
 	MinLevel         int        `json:"min_level"`
 	ValidFrom        *time.Time `json:"valid_from"`
 	ValidUntil       *time.Time `json:"valid_until"`
-	WithdrawnAt      *time.Time `json:"withdrawn_at"`
+	WithdrawnAt      *time.Time `json:"withdrawn_at" doc:"when the reward was withdrawn (null: it was not): no new redemptions; vouchers already issued stay valid until used or cancelled"`
 	ImageKey         *string    `json:"-"`
 	ThumbKey         *string    `json:"-"`
 	// ImageURL and ThumbURL are public links to its picture and thumbnail
 	// ("" without one), which an <image> loads without a header.
-	ImageURL  string    `json:"image_url" gorm:"-"`
-	ThumbURL  string    `json:"thumb_url" gorm:"-"`
+	ImageURL  string    `json:"image_url" gorm:"-" doc:"public link to the reward's picture (at most 1280 px), for <image src> without a header, cacheable for good; \"\" without a picture"`
+	ThumbURL  string    `json:"thumb_url" gorm:"-" doc:"public link to its 320 px JPEG thumbnail; \"\" without a picture"`
 	CreatedBy *int64    `json:"-"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
@@ -48,31 +48,36 @@ type Reward struct {
 // TableName maps Reward to its table.
 func (Reward) TableName() string { return "rewards" }
 
-// Validate checks a reward's fields.
+// RewardInput is a reward as staff create it: its tags are the one
+// statement of a reward's limits, checked by the API when it binds one and
+// by Validate for every change.
+type RewardInput struct {
+	Name             string     `json:"name" binding:"required,max=64" example:"社区图书馆文创帆布袋"`
+	Description      string     `json:"description" binding:"max=1000"`
+	Points           int        `json:"points" binding:"required,min=1,max=1000000" example:"200"`
+	Stock            int        `json:"stock" binding:"min=0,max=10000000" doc:"what can be redeemed; changes later through /stock"`
+	PerResidentLimit int        `json:"per_resident_limit" binding:"min=0,max=1000" doc:"0 = none; cancelled redemptions do not count"`
+	MinLevel         int        `json:"min_level" binding:"min=0,max=100" doc:"the level a resident needs to redeem it"`
+	ValidFrom        *time.Time `json:"valid_from"`
+	ValidUntil       *time.Time `json:"valid_until" doc:"must be after valid_from"`
+}
+
+// Reward is the reward the input describes.
+func (in RewardInput) Reward() Reward {
+	return Reward{Name: in.Name, Description: in.Description, Points: in.Points, Stock: in.Stock,
+		PerResidentLimit: in.PerResidentLimit, MinLevel: in.MinLevel, ValidFrom: in.ValidFrom, ValidUntil: in.ValidUntil}
+}
+
+// Validate checks a reward's fields: RewardInput's tags and the validity
+// window.
 func (r *Reward) Validate() error {
-	f := map[string]string{}
-	if n := len([]rune(r.Name)); text.Blank(r.Name) || n > 64 {
-		f["name"] = "名称须为 1–64 个字符"
-	}
-	if len([]rune(r.Description)) > 1000 {
-		f["description"] = "不能多于 1000 个字符"
-	}
-	if r.Points < 1 || r.Points > 1_000_000 {
-		f["points"] = "须为 1–1000000"
-	}
-	if r.Stock < 0 || r.Stock > 10_000_000 {
-		f["stock"] = "须为 0–10000000"
-	}
-	if r.PerResidentLimit < 0 || r.PerResidentLimit > 1000 {
-		f["per_resident_limit"] = "须为 0–1000"
-	}
-	if r.MinLevel < 0 || r.MinLevel > 100 {
-		f["min_level"] = "须为 0–100"
-	}
+	in := RewardInput{Name: r.Name, Description: r.Description, Points: r.Points, Stock: r.Stock,
+		PerResidentLimit: r.PerResidentLimit, MinLevel: r.MinLevel, ValidFrom: r.ValidFrom, ValidUntil: r.ValidUntil}
+	err := check.Struct(&in)
 	if r.ValidFrom != nil && r.ValidUntil != nil && !r.ValidUntil.After(*r.ValidFrom) {
-		f["valid_until"] = "须晚于 valid_from"
+		err = mergeFields(err, apperr.Field("valid_until", "须晚于 valid_from"))
 	}
-	return apperr.Fields(f)
+	return err
 }
 
 func (r *Reward) availableAt(now time.Time) bool {
@@ -84,6 +89,7 @@ func (r *Reward) availableAt(now time.Time) bool {
 // from the command line.
 func (s *Service) CreateReward(ctx context.Context, actor *staff.Member, r Reward) (*Reward, error) {
 	r.Name = strings.TrimSpace(r.Name)
+	r.ValidFrom, r.ValidUntil = utc(r.ValidFrom), utc(r.ValidUntil)
 	if err := r.Validate(); err != nil {
 		return nil, err
 	}
@@ -123,24 +129,39 @@ func (s *Service) FindRewards(ctx context.Context, now time.Time, after int64, l
 	return pageOf(rs, limit, func(r Reward) int64 { return r.ID })
 }
 
+// RedemptionStatus is where a voucher stands.
+type RedemptionStatus string
+
+// The statuses of a redemption.
+const (
+	VoucherIssued    RedemptionStatus = "issued"    // may be used
+	VoucherUsed      RedemptionStatus = "used"      // a verifier accepted it
+	VoucherCancelled RedemptionStatus = "cancelled" // by the resident: the points refunded
+)
+
+// Enum lists the statuses.
+func (RedemptionStatus) Enum() []string {
+	return []string{string(VoucherIssued), string(VoucherUsed), string(VoucherCancelled)}
+}
+
 // Redemption is a reward redeemed by a resident. Status is issued (the
 // voucher may be used), used or cancelled.
 type Redemption struct {
-	ID               int64      `json:"id,string"`
-	ResidentID       int64      `json:"resident_id,string"`
-	RewardID         int64      `json:"reward_id,string"`
-	RewardName       string     `json:"reward_name" gorm:"->;-:migration"`
-	IdempotencyKey   *string    `json:"-"`
-	Points           int        `json:"points"`
-	VoucherCode      string     `json:"voucher_code"`
-	Status           string     `json:"status"`
-	SpendTxID        int64      `json:"-"`
-	RestoreExpiresAt *time.Time `json:"-"`
-	UsedBy           *int64     `json:"-"`
-	UsedAt           *time.Time `json:"used_at"`
-	CancelledAt      *time.Time `json:"cancelled_at"`
-	CreatedAt        time.Time  `json:"created_at"`
-	UpdatedAt        time.Time  `json:"updated_at"`
+	ID               int64            `json:"id,string"`
+	ResidentID       int64            `json:"resident_id,string"`
+	RewardID         int64            `json:"reward_id,string"`
+	RewardName       string           `json:"reward_name" gorm:"->;-:migration"`
+	IdempotencyKey   *string          `json:"-"`
+	Points           int              `json:"points"`
+	VoucherCode      string           `json:"voucher_code" doc:"what the resident shows a verifier"`
+	Status           RedemptionStatus `json:"status"`
+	SpendTxID        int64            `json:"-"`
+	RestoreExpiresAt *time.Time       `json:"-"`
+	UsedBy           *int64           `json:"-"`
+	UsedAt           *time.Time       `json:"used_at"`
+	CancelledAt      *time.Time       `json:"cancelled_at"`
+	CreatedAt        time.Time        `json:"created_at"`
+	UpdatedAt        time.Time        `json:"updated_at"`
 }
 
 // TableName maps Redemption to its table.
@@ -316,9 +337,6 @@ func (s *Service) CancelRedemption(ctx context.Context, residentID, redemptionID
 // it was used or cancelled already.
 func (s *Service) VerifyVoucher(ctx context.Context, actor *staff.Member, code string) (*Redemption, error) {
 	code = strings.ToUpper(strings.TrimSpace(code))
-	if code == "" || len(code) > 16 {
-		return nil, apperr.Field("voucher_code", "须为 1–16 个字符")
-	}
 	sc := actor.Scope()
 	gdb := s.db.WithContext(ctx)
 	var found []struct {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/db"
+	"github.com/futian/ifutian/internal/patch"
 	"github.com/futian/ifutian/staff"
 )
 
@@ -19,16 +20,28 @@ import (
 // stock + issued is what has been offered so far.
 type RewardStats struct {
 	Reward
-	Issued int64 `json:"issued"`
-	Used   int64 `json:"used"`
+	Issued int64 `json:"issued" doc:"vouchers redeemed and not cancelled (used ones included)"`
+	Used   int64 `json:"used" doc:"vouchers a verifier accepted"`
 }
+
+// RewardState is whether a reward is in the catalogue or withdrawn.
+type RewardState string
+
+// The states of a reward.
+const (
+	RewardActive    RewardState = "active"
+	RewardWithdrawn RewardState = "withdrawn"
+)
+
+// Enum lists the states.
+func (RewardState) Enum() []string { return []string{string(RewardActive), string(RewardWithdrawn)} }
 
 // RewardFilter selects rewards for FindManagedRewards. Zero fields do not
 // filter.
 type RewardFilter struct {
-	Status string // "active" (not withdrawn) or "withdrawn"
-	Q      string // a substring of the name
-	After  int64  // cursor: rewards with a greater ID
+	Status RewardState // active (not withdrawn) or withdrawn
+	Q      string      // a substring of the name
+	After  int64       // cursor: rewards with a greater ID
 	Limit  int
 }
 
@@ -42,18 +55,13 @@ func (s *Service) FindManagedRewards(ctx context.Context, actor *staff.Member, f
 
 func (s *Service) findManagedRewards(ctx context.Context, sc staff.Scope, f RewardFilter) ([]RewardStats, int64, error) {
 	f.Q = strings.TrimSpace(f.Q)
-	if len([]rune(f.Q)) > 64 {
-		return nil, 0, apperr.Field("q", "不能多于 64 个字符")
-	}
 	q := sc.Filter(s.db.WithContext(ctx).Table("rewards w"), staff.Columns{Department: "w.department_id"})
 	switch f.Status {
 	case "":
-	case "active":
+	case RewardActive:
 		q = q.Where("w.withdrawn_at IS NULL")
-	case "withdrawn":
+	case RewardWithdrawn:
 		q = q.Where("w.withdrawn_at IS NOT NULL")
-	default:
-		return nil, 0, apperr.Field("status", "须为 active 或 withdrawn")
 	}
 	if f.Q != "" {
 		q = q.Where("w.name LIKE ? ESCAPE '!'", db.Contains(f.Q))
@@ -95,15 +103,13 @@ func (s *Service) findManagedRewards(ctx context.Context, sc staff.Scope, f Rewa
 // RewardPatch changes a reward; nil fields (and unset times) are left
 // alone. A set time that is nil clears it.
 type RewardPatch struct {
-	Name             *string
-	Description      *string
-	Points           *int
-	PerResidentLimit *int
-	MinLevel         *int
-	SetValidFrom     bool
-	ValidFrom        *time.Time
-	SetValidUntil    bool
-	ValidUntil       *time.Time
+	Name             *string               `json:"name" binding:"omitempty,max=64" example:"社区图书馆文创帆布袋"`
+	Description      *string               `json:"description" binding:"omitempty,max=1000"`
+	Points           *int                  `json:"points" binding:"omitempty,min=1,max=1000000" doc:"only until the first redemption (then 409 with details.reason has_redemptions): everyone who redeems one reward pays one price"`
+	PerResidentLimit *int                  `json:"per_resident_limit" binding:"omitempty,min=0,max=1000"`
+	MinLevel         *int                  `json:"min_level" binding:"omitempty,min=0,max=100"`
+	ValidFrom        patch.Null[time.Time] `json:"valid_from" doc:"null clears it"`
+	ValidUntil       patch.Null[time.Time] `json:"valid_until" doc:"null clears it" example:"2026-12-31T16:00:00Z"`
 }
 
 // UpdateReward edits reward id on behalf of actor and returns it with its
@@ -134,11 +140,11 @@ func (s *Service) UpdateReward(ctx context.Context, actor *staff.Member, id int6
 		if p.MinLevel != nil {
 			r.MinLevel = *p.MinLevel
 		}
-		if p.SetValidFrom {
-			r.ValidFrom = p.ValidFrom
+		if p.ValidFrom.Set {
+			r.ValidFrom = utc(p.ValidFrom.Value)
 		}
-		if p.SetValidUntil {
-			r.ValidUntil = p.ValidUntil
+		if p.ValidUntil.Set {
+			r.ValidUntil = utc(p.ValidUntil.Value)
 		}
 		repriced := p.Points != nil && *p.Points != r.Points
 		if p.Points != nil {
@@ -175,9 +181,6 @@ func (s *Service) UpdateReward(ctx context.Context, actor *staff.Member, id int6
 // meanwhile, and at most to 10,000,000. Returns ErrNotFound for a reward
 // outside actor's scope, as for a missing one.
 func (s *Service) AdjustStock(ctx context.Context, actor *staff.Member, id int64, delta int) (*RewardStats, error) {
-	if delta == 0 || delta < -10_000_000 || delta > 10_000_000 {
-		return nil, apperr.Field("delta", "须为 -10000000–10000000 之间的非零整数")
-	}
 	sc := actor.Scope()
 	var before, after int
 	err := s.transact(ctx, func(tx *gorm.DB) error {

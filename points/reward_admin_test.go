@@ -9,6 +9,7 @@ import (
 
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/dbtest"
+	"github.com/futian/ifutian/internal/patch"
 	"github.com/futian/ifutian/staff"
 )
 
@@ -133,7 +134,7 @@ func TestRewardEdits(t *testing.T) {
 		// The same price, and everything else, may still change.
 		until := time.Now().Add(90 * 24 * time.Hour).UTC()
 		r, err := s.UpdateReward(ctx, officer, reward.ID, RewardPatch{Points: intp(20), PerResidentLimit: intp(2), MinLevel: intp(1),
-			Description: strp("凭券入园"), SetValidUntil: true, ValidUntil: &until})
+			Description: strp("凭券入园"), ValidUntil: patch.Null[time.Time]{Set: true, Value: &until}})
 		if err != nil || r.PerResidentLimit != 2 || r.MinLevel != 1 || r.ValidUntil == nil || r.Issued != 1 || r.Used != 0 {
 			t.Fatalf("r=%+v err=%v", r, err)
 		}
@@ -144,9 +145,7 @@ func TestRewardEdits(t *testing.T) {
 		if !errors.As(err, &ae) || ae.Fields["name"] == "" || ae.Fields["per_resident_limit"] == "" {
 			t.Fatalf("err=%v, want name and per_resident_limit named", err)
 		}
-		if _, err := s.AdjustStock(ctx, officer, reward.ID, 0); !errors.As(err, &ae) || ae.Fields["delta"] == "" {
-			t.Fatalf("delta 0: err=%v", err)
-		}
+		// delta's range (not 0) is its request's tag: the API's tests refuse it.
 	})
 	t.Run("ErrNotFound", func(t *testing.T) {
 		if _, err := s.UpdateReward(ctx, stranger, reward.ID, RewardPatch{Name: strp("x")}); !errors.Is(err, ErrNotFound) {
@@ -184,7 +183,7 @@ func TestRewardEdits(t *testing.T) {
 			t.Fatalf("verify after withdrawal: %+v %v", used, err)
 		}
 		for _, st := range []struct {
-			status string
+			status RewardState
 			n      int
 		}{{"withdrawn", 1}, {"active", 0}, {"", 1}} {
 			rs, _, err := s.FindManagedRewards(ctx, officer, RewardFilter{Status: st.status, Limit: 10})
@@ -243,7 +242,7 @@ func TestManagedRules(t *testing.T) {
 	}
 
 	dailyCap := 2
-	r, err := s.UpdateRule(ctx, officer, all["mine"].ID, RulePatch{DailyCap: &dailyCap, SetValidUntil: true})
+	r, err := s.UpdateRule(ctx, officer, all["mine"].ID, RulePatch{DailyCap: &dailyCap, ValidUntil: patch.Null[time.Time]{Set: true}})
 	if err != nil || r.DailyCap != 2 || r.Version != 2 || r.ValidUntil != nil {
 		t.Fatalf("update: %+v %v", r, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"strconv"
 	"strings"
@@ -12,17 +13,25 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/check"
 	"github.com/futian/ifutian/internal/district"
-	"github.com/futian/ifutian/internal/text"
 	"github.com/futian/ifutian/staff"
 )
 
-// Expiry settings of a rule: when the points it grants expire.
+// Expiry is when the points a rule grants expire.
+type Expiry string
+
+// Expiry settings of a rule.
 const (
-	ExpiryNever         = "never"            // never
-	ExpiryDays          = "days"             // ExpiryDays days after the award
-	ExpiryEndOfNextYear = "end_of_next_year" // 31 December of the next year, district time
+	ExpiryNever         Expiry = "never"            // never
+	ExpiryDays          Expiry = "days"             // ExpiryDays days after the award
+	ExpiryEndOfNextYear Expiry = "end_of_next_year" // 31 December of the next year, district time
 )
+
+// Enum lists the expiry settings.
+func (Expiry) Enum() []string {
+	return []string{string(ExpiryNever), string(ExpiryDays), string(ExpiryEndOfNextYear)}
+}
 
 // Rule is an earning rule. A cap is the most awards of the rule one
 // resident gets per district day (month), 0 = none. Version counts saves;
@@ -35,15 +44,15 @@ type Rule struct {
 	Name         string     `json:"name"`
 	Description  string     `json:"description"`
 	Points       int        `json:"points"`
-	DailyCap     int        `json:"daily_cap"`
-	MonthlyCap   int        `json:"monthly_cap"`
-	DepartmentID *int64     `json:"department_id,string"`
-	Department   string     `json:"department" gorm:"->;-:migration"`
+	DailyCap     int        `json:"daily_cap" doc:"Most awards of this rule one resident gets per day (Asia/Shanghai); 0 = none."`
+	MonthlyCap   int        `json:"monthly_cap" doc:"Most awards per calendar month; 0 = none."`
+	DepartmentID *int64     `json:"department_id,string" doc:"Owning department; null = district-wide rule."`
+	Department   string     `json:"department" gorm:"->;-:migration" doc:"Owning department's name; empty for a district-wide rule."`
 	ValidFrom    *time.Time `json:"valid_from"`
 	ValidUntil   *time.Time `json:"valid_until"`
-	Expiry       string     `json:"expiry"`
-	ExpiryDays   int        `json:"expiry_days"`
-	Version      int        `json:"version"`
+	Expiry       Expiry     `json:"expiry"`
+	ExpiryDays   int        `json:"expiry_days" doc:"with expiry days: how many days after the award"`
+	Version      int        `json:"version" doc:"counts saves; every award records the version it used"`
 	CreatedAt    time.Time  `json:"created_at"`
 	UpdatedAt    time.Time  `json:"updated_at"`
 }
@@ -51,28 +60,56 @@ type Rule struct {
 // TableName maps Rule to its table.
 func (Rule) TableName() string { return "point_rules" }
 
-var codeRE = regexp.MustCompile(`^[a-z][a-z0-9_]{1,31}$`)
+// RuleInput is a rule as staff write it (SaveRule): its tags are the one
+// statement of a rule's limits, checked by the API when it binds one and by
+// Validate for every save.
+type RuleInput struct {
+	Code         string     `json:"code" binding:"required,min=2,max=32" doc:"the rule's key (saving a code again updates that rule): 2–32 lowercase letters, digits or underscores, starting with a letter" example:"volunteer_hour"`
+	Name         string     `json:"name" binding:"required,max=64" example:"志愿服务（每小时）"`
+	Description  string     `json:"description" binding:"max=500"`
+	Points       int        `json:"points" binding:"required,min=1,max=10000" example:"5"`
+	DailyCap     int        `json:"daily_cap" binding:"min=0,max=1000" doc:"Most awards of this rule one resident gets per day (Asia/Shanghai); 0 = none."`
+	MonthlyCap   int        `json:"monthly_cap" binding:"min=0,max=10000" doc:"Most awards per calendar month; 0 = none."`
+	DepartmentID *int64     `json:"department_id,string" doc:"superadmin only: the owning department (left out: district-wide); anyone else's rule is their department's"`
+	ValidFrom    *time.Time `json:"valid_from"`
+	ValidUntil   *time.Time `json:"valid_until" doc:"must be after valid_from"`
+	Expiry       Expiry     `json:"expiry" doc:"never (the default), days (expiry_days after the award) or end_of_next_year (31 December of the next year, Asia/Shanghai)"`
+	ExpiryDays   int        `json:"expiry_days" binding:"min=0,max=3650" doc:"with expiry days: 1–3650"`
+}
 
-// Validate checks a rule's fields.
+// Rule is the rule the input describes.
+func (in RuleInput) Rule() Rule {
+	return Rule{Code: in.Code, Name: in.Name, Description: in.Description, Points: in.Points, DailyCap: in.DailyCap,
+		MonthlyCap: in.MonthlyCap, DepartmentID: in.DepartmentID, ValidFrom: in.ValidFrom, ValidUntil: in.ValidUntil,
+		Expiry: in.Expiry, ExpiryDays: in.ExpiryDays}
+}
+
+func (r *Rule) input() RuleInput {
+	return RuleInput{Code: r.Code, Name: r.Name, Description: r.Description, Points: r.Points, DailyCap: r.DailyCap,
+		MonthlyCap: r.MonthlyCap, DepartmentID: r.DepartmentID, ValidFrom: r.ValidFrom, ValidUntil: r.ValidUntil,
+		Expiry: r.Expiry, ExpiryDays: r.ExpiryDays}
+}
+
+// codeRE is a code's alphabet (its length is RuleInput's).
+var codeRE = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+
+// Validate checks a rule's fields: RuleInput's tags, the code's alphabet,
+// the validity window and the expiry.
 func (r *Rule) Validate() error {
+	if r.Expiry == "" {
+		r.Expiry = ExpiryNever
+	}
+	in := r.input()
 	f := map[string]string{}
-	if !codeRE.MatchString(r.Code) {
+	if err := check.Struct(&in); err != nil {
+		var ae *apperr.Error
+		if !errors.As(err, &ae) {
+			return err
+		}
+		maps.Copy(f, ae.Fields)
+	}
+	if _, bad := f["code"]; !bad && !codeRE.MatchString(r.Code) {
 		f["code"] = "2–32 个小写字母、数字或下划线，以字母开头"
-	}
-	if n := len([]rune(r.Name)); text.Blank(r.Name) || n > 64 {
-		f["name"] = "名称须为 1–64 个字符"
-	}
-	if len([]rune(r.Description)) > 500 {
-		f["description"] = "不能多于 500 个字符"
-	}
-	if r.Points < 1 || r.Points > 10000 {
-		f["points"] = "须为 1–10000"
-	}
-	if r.DailyCap < 0 || r.DailyCap > 1000 {
-		f["daily_cap"] = "须为 0–1000"
-	}
-	if r.MonthlyCap < 0 || r.MonthlyCap > 10000 {
-		f["monthly_cap"] = "须为 0–10000"
 	}
 	if r.ValidFrom != nil && r.ValidUntil != nil && !r.ValidUntil.After(*r.ValidFrom) {
 		f["valid_until"] = "须晚于 valid_from"
@@ -81,11 +118,9 @@ func (r *Rule) Validate() error {
 	case ExpiryNever, ExpiryEndOfNextYear:
 		r.ExpiryDays = 0
 	case ExpiryDays:
-		if r.ExpiryDays < 1 || r.ExpiryDays > 3650 {
+		if _, bad := f["expiry_days"]; !bad && r.ExpiryDays < 1 {
 			f["expiry_days"] = "须为 1–3650"
 		}
-	default:
-		f["expiry"] = "须为 never、days 或 end_of_next_year"
 	}
 	return apperr.Fields(f)
 }
@@ -119,9 +154,7 @@ func (r *Rule) activeAt(now time.Time) bool {
 func (s *Service) SaveRule(ctx context.Context, actor *staff.Member, r Rule) (*Rule, bool, error) {
 	r.Code = strings.TrimSpace(r.Code)
 	r.Name = strings.TrimSpace(r.Name)
-	if r.Expiry == "" {
-		r.Expiry = ExpiryNever
-	}
+	r.ValidFrom, r.ValidUntil = utc(r.ValidFrom), utc(r.ValidUntil)
 	if err := r.Validate(); err != nil {
 		return nil, false, err
 	}
@@ -265,4 +298,21 @@ func pageOf[T any](items []T, limit int, id func(T) int64) ([]T, int64, error) {
 // ErrRuleNotFound.
 func (s *Service) FindRule(ctx context.Context, code string) (*Rule, error) {
 	return s.rule(ctx, code)
+}
+
+// mergeFields joins invalid_argument errors naming fields (nil ones are
+// skipped); another error wins as it is.
+func mergeFields(errs ...error) error {
+	f := map[string]string{}
+	for _, err := range errs {
+		if err == nil {
+			continue
+		}
+		var ae *apperr.Error
+		if !errors.As(err, &ae) || len(ae.Fields) == 0 {
+			return err
+		}
+		maps.Copy(f, ae.Fields)
+	}
+	return apperr.Fields(f)
 }

@@ -8,8 +8,8 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/db"
+	"github.com/futian/ifutian/internal/patch"
 	"github.com/futian/ifutian/staff"
 )
 
@@ -18,8 +18,8 @@ import (
 // department's rule; a district-wide rule for a superadmin only).
 type ManagedRule struct {
 	Rule
-	Active   bool `json:"active"`
-	Editable bool `json:"editable"`
+	Active   bool `json:"active" doc:"in its validity window now"`
+	Editable bool `json:"editable" doc:"the caller may change it: their department's rule; a district-wide rule for a superadmin only"`
 }
 
 // ManagedRuleFilter selects rules for FindManagedRules. Zero fields do not
@@ -34,13 +34,9 @@ type ManagedRuleFilter struct {
 // FindManagedRules lists every rule actor may award under or manage — their
 // departments' and the district-wide ones (every rule for a superadmin) —
 // inactive ones included unless filtered, by ID, with their department's
-// name, and the cursor of the next page (0 on the last). Returns an
-// invalid_argument naming q when it is too long.
+// name, and the cursor of the next page (0 on the last).
 func (s *Service) FindManagedRules(ctx context.Context, actor *staff.Member, f ManagedRuleFilter) ([]ManagedRule, int64, error) {
 	f.Q = strings.TrimSpace(f.Q)
-	if len([]rune(f.Q)) > 64 {
-		return nil, 0, apperr.Field("q", "不能多于 64 个字符")
-	}
 	sc := actor.Scope()
 	now := s.now().UTC()
 	gdb := s.db.WithContext(ctx)
@@ -76,20 +72,19 @@ func (s *Service) FindManagedRules(ctx context.Context, actor *staff.Member, f M
 	return pageOf(rs, f.Limit, func(r ManagedRule) int64 { return r.ID })
 }
 
-// RulePatch changes a rule; nil fields (and unset times) are left alone. A
-// set time that is nil clears it. The code and the department never change.
+// RulePatch changes a rule; nil fields (and times left out) are left
+// alone, a time set to null is cleared. The code and the department never
+// change. Its limits are RuleInput's (Validate checks the rule it makes).
 type RulePatch struct {
-	Name          *string
-	Description   *string
-	Points        *int
-	DailyCap      *int
-	MonthlyCap    *int
-	Expiry        *string
-	ExpiryDays    *int
-	SetValidFrom  bool
-	ValidFrom     *time.Time
-	SetValidUntil bool
-	ValidUntil    *time.Time
+	Name        *string               `json:"name" binding:"omitempty,max=64" example:"志愿服务"`
+	Description *string               `json:"description" binding:"omitempty,max=500"`
+	Points      *int                  `json:"points" binding:"omitempty,min=1,max=10000" example:"20"`
+	DailyCap    *int                  `json:"daily_cap" binding:"omitempty,min=0,max=1000" example:"1"`
+	MonthlyCap  *int                  `json:"monthly_cap" binding:"omitempty,min=0,max=10000" example:"8"`
+	Expiry      *Expiry               `json:"expiry"`
+	ExpiryDays  *int                  `json:"expiry_days" binding:"omitempty,min=0,max=3650" doc:"with expiry days: 1–3650"`
+	ValidFrom   patch.Null[time.Time] `json:"valid_from" doc:"null clears it"`
+	ValidUntil  patch.Null[time.Time] `json:"valid_until" doc:"null clears it" example:"2026-12-31T16:00:00Z"`
 }
 
 // UpdateRule edits rule id on behalf of actor as a new version (awards
@@ -130,11 +125,11 @@ func (s *Service) UpdateRule(ctx context.Context, actor *staff.Member, id int64,
 		if p.Expiry != nil {
 			r.Expiry = *p.Expiry
 		}
-		if p.SetValidFrom {
-			r.ValidFrom = p.ValidFrom
+		if p.ValidFrom.Set {
+			r.ValidFrom = utc(p.ValidFrom.Value)
 		}
-		if p.SetValidUntil {
-			r.ValidUntil = p.ValidUntil
+		if p.ValidUntil.Set {
+			r.ValidUntil = utc(p.ValidUntil.Value)
 		}
 		if err := r.Validate(); err != nil {
 			return err
@@ -171,4 +166,13 @@ func sameRule(a, b Rule) bool {
 
 func sameTime(a, b *time.Time) bool {
 	return (a == nil) == (b == nil) && (a == nil || a.Equal(*b))
+}
+
+// utc is t in UTC (nil stays nil).
+func utc(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
 }

@@ -151,11 +151,11 @@ func TestDeductionScope(t *testing.T) {
 	if dd.DepartmentID != nil {
 		t.Fatalf("superadmin's deduction department %v, want none", *dd.DepartmentID)
 	}
-	ap, err := s.CreateAppeal(ctx, id, d.ID, "不是我")
+	ap, err := s.CreateAppeal(ctx, id, AppealInput{TransactionID: d.ID, Reason: "不是我"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	apd, err := s.CreateAppeal(ctx, id, dd.ID, "不是我")
+	apd, err := s.CreateAppeal(ctx, id, AppealInput{TransactionID: dd.ID, Reason: "不是我"})
 	if err != nil {
 		t.Fatal(err)
 	}

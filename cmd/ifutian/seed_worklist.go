@@ -36,7 +36,7 @@ func (a *instance) demoWorklist(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("demo deduction: %w", err)
 	}
-	if _, err := a.Points.CreateAppeal(ctx, bob, t.ID, "杂物是邻居的，已与社区说明"); err != nil && !errors.Is(err, points.ErrAppealExists) {
+	if _, err := a.Points.CreateAppeal(ctx, bob, points.AppealInput{TransactionID: t.ID, Reason: "杂物是邻居的，已与社区说明"}); err != nil && !errors.Is(err, points.ErrAppealExists) {
 		return fmt.Errorf("demo appeal: %w", err)
 	}
 

@@ -955,7 +955,7 @@ export interface paths {
         put?: never;
         /**
          * Withdraw
-         * @description From submitted, approved or published. A published notice stays in exactly its original recipients' inboxes, marked withdrawn and without its body; WeChat sends not yet made are cancelled and their consent returned. 404 for a notice outside my scope (as `GET /admin/notices/{id}`). A system message (of my scope) is 409 `conflict` with `details.reason` `system_notice`: it is never edited, reviewed or withdrawn.
+         * @description From submitted, approved or published. A published notice stays in exactly its original recipients' inboxes, marked withdrawn and without its body; WeChat sends not yet made are cancelled and their consent returned. 404 for a notice outside my scope (as `GET /admin/notices/{id}`). The body may be left out. A system message (of my scope) is 409 `conflict` with `details.reason` `system_notice`: it is never edited, reviewed or withdrawn.
          */
         post: operations["withdrawNotice"];
         delete?: never;
@@ -1127,7 +1127,7 @@ export interface paths {
         head?: never;
         /**
          * Edit an earning rule
-         * @description points_officer or dept_admin of the rule's department (a district-wide rule: superadmin only, else 403). Saves a new version (awards made before keep the version they used); a patch that changes nothing saves none. Another department's rule is 404, like a missing one.
+         * @description points_officer or dept_admin of the rule's department (a district-wide rule: superadmin only, else 403). Fields to change; absent fields stay, valid_from/valid_until null clears them; the code and the department never change. Saves a new version (awards made before keep the version they used); a patch that changes nothing saves none. Another department's rule is 404, like a missing one.
          */
         patch: operations["updateRule"];
         trace?: never;
@@ -1519,7 +1519,7 @@ export interface paths {
         head?: never;
         /**
          * Edit a reward
-         * @description points_officer or dept_admin of the reward's department (a district-wide reward: superadmin). Name, description, limit, level and validity may change at any time and apply to redemptions from then on; issued vouchers keep what they were redeemed for. points may change only until the first redemption: 409 with details.reason has_redemptions (withdraw it and create a new reward instead). Another department's reward is 404.
+         * @description points_officer or dept_admin of the reward's department (a district-wide reward: superadmin). Fields to change; absent fields stay, valid_from/valid_until null clears them; the stock changes through /stock. Name, description, limit, level and validity may change at any time and apply to redemptions from then on; issued vouchers keep what they were redeemed for. points may change only until the first redemption: 409 with details.reason has_redemptions (withdraw it and create a new reward instead). Another department's reward is 404.
          */
         patch: operations["updateReward"];
         trace?: never;
@@ -1889,7 +1889,7 @@ export interface paths {
         };
         /**
          * The account's subscribe-message templates
-         * @description The mini program's subscribe-message templates (WeChat's 个人模板 list, `wxaapi/newtmpl/gettemplate`), for the compose form's picker: a notice's `subscribe.template_id` must be one of them (400 otherwise). Kept by the server for a minute, so a template added in WeChat shows within a minute. 503 `upstream_unavailable` when WeChat can't answer or refuses.
+         * @description The mini program's subscribe-message templates (WeChat's 个人模板 list, `wxaapi/newtmpl/gettemplate`), for the compose form's picker: a notice's `subscribe.template_id` must be one of them (400 otherwise). Kept by the server for a minute, so a template added in WeChat shows within a minute. 503 `upstream_unavailable` when WeChat can't answer or refuses. type: one_time, each consent allows one message (WeChat type 2); long_term: 长期订阅 (type 3).
          */
         get: operations["listWeChatTemplates"];
         put?: never;
@@ -2371,7 +2371,7 @@ export interface paths {
         put?: never;
         /**
          * 记录订阅消息授权结果
-         * @description The result object of `wx.requestSubscribeMessage` as it comes, under `results`: its `errMsg` key is ignored. Each `accept`, `acceptWithAudio` or `acceptWithAlert` adds one send to my quota for that template; `reject` and `ban` set it to 0; `filter` changes nothing. Every template's result is kept in the consent ledger as given. Answers my quotas.
+         * @description The result object of `wx.requestSubscribeMessage` as it comes, under `results`: its `errMsg` key is ignored. Each `accept`, `acceptWithAudio` or `acceptWithAlert` adds one send to my quota for that template; `reject` and `ban` set it to 0; `filter` changes nothing. Every template's result is kept in the consent ledger as given. Answers my quotas (next_page_token is always empty).
          */
         post: operations["saveSubscriptions"];
         delete?: never;
@@ -2573,7 +2573,7 @@ export interface paths {
         };
         /**
          * 积分排行榜
-         * @description Leaderboard of my community or street. Resident only. Ranks residents of my community (scope=community) or street (scope=street) who opted in (PATCH /me {"leaderboard_opt_in": true}) by lifetime earned points; nicknames only. 400 naming scope if scope is not community or street or if my profile has no community/street.
+         * @description Leaderboard of my community or street. Resident only. Ranks residents of my community (scope=community) or street (scope=street) who opted in (PATCH /me {"leaderboard_opt_in": true}) by lifetime earned points; nicknames only. One page: the top page_size (page_token is ignored, next_page_token is ""). 400 naming scope if scope is not community or street or if my profile has no community/street.
          */
         get: operations["leaderboard"];
         put?: never;
@@ -3437,6 +3437,12 @@ export interface components {
              */
             links_expire_at?: string;
         };
+        AppealDecisionInput: {
+            /** @description true gives the points back */
+            approve: boolean;
+            /** @description the explanation, shown to the resident in their appeals (never pushed) */
+            note?: string;
+        };
         /** @description Whom staff record: member_code, or resident_id with a reason. */
         AttendanceInput: {
             /** @description the resident's member code, scanned or typed */
@@ -3970,40 +3976,6 @@ export interface components {
             /** Format: date-time */
             created_at: string;
         };
-        /** @description A notice of my inbox as lists show it: `summary` stands for the body, which only `GET /notices/{id}` carries. */
-        InboxItem: {
-            id: string;
-            title: string;
-            /** @description the start of the body as one plain line (white space folded), at most 80 characters, ending in … when cut; empty once withdrawn. Lists carry it instead of the body */
-            summary: string;
-            /**
-             * @description a system message's kind (a fixed text about my own affairs); empty for a department's notice
-             * @enum {string}
-             */
-            kind: "" | "benefit_matched" | "survey_reminder" | "deduction_recorded" | "appeal_decided" | "credit_recorded" | "grade_changed" | "objection_decided" | "activity_cancelled" | "activity_promoted" | "request_accepted" | "request_answered";
-            /** @description what a system message is about, which the mini program opens (null for a department's notice) */
-            target: components["schemas"]["NoticeTarget"] | null;
-            category: string;
-            require_ack: boolean;
-            /** @enum {string} */
-            status: "published" | "withdrawn" | "expired";
-            /** Format: date-time */
-            published_at: string;
-            /** Format: date-time */
-            expires_at: string | null;
-            /** Format: date-time */
-            withdrawn_at: string | null;
-            read: boolean;
-            /** Format: date-time */
-            read_at: string | null;
-            /** Format: date-time */
-            acked_at: string | null;
-        };
-        /** @description One notice of my inbox with its whole body. */
-        InboxNotice: components["schemas"]["InboxItem"] & {
-            /** @description empty once withdrawn */
-            body: string;
-        };
         Job: {
             /** @description attempts made (a retry by an operator starts again at 0) */
             attempts: number;
@@ -4073,41 +4045,61 @@ export interface components {
             expires_at: string;
         };
         Notice: {
-            id: string;
-            department_id: string | null;
+            audience: components["schemas"]["NoticeAudience"];
+            /** @description ID (a decimal string) */
             author_id: string | null;
-            /** @description the author's username, in lists (`GET /admin/notices`) and the detail; absent for system notices */
+            /** @description the author's username, in lists (GET /admin/notices) and the detail; absent for system notices */
             author_username?: string;
-            title: string;
             body: string;
             category: string;
-            audience: components["schemas"]["Audience"];
+            /** Format: date-time */
+            created_at: string;
+            /** @description ID (a decimal string) */
+            department_id: string | null;
+            /** Format: date-time */
+            expires_at: string | null;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @description a system message's kind (e.g. deduction_recorded), empty for a department's notice */
+            kind: string;
             /**
              * Format: date-time
              * @description null: published as soon as approved (approval sets it)
              */
             publish_at: string | null;
             /** Format: date-time */
-            expires_at: string | null;
-            require_ack: boolean;
-            subscribe: components["schemas"]["Subscribe"] | null;
-            /** @enum {string} */
-            status: "draft" | "submitted" | "approved" | "rejected" | "published" | "withdrawn" | "expired";
-            reject_reason: string;
-            /** @description recipients frozen at publication; never changes afterwards */
-            targeted: number;
-            /** Format: date-time */
             published_at: string | null;
-            /** Format: date-time */
-            withdrawn_at: string | null;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            updated_at: string;
-            /** @description a system message's kind (e.g. deduction_recorded), empty for a department's notice */
-            kind: string;
+            reject_reason: string;
+            require_ack: boolean;
             /** @description also sent by SMS to recipients without WeChat reach */
             sms: boolean;
+            /** @enum {string} */
+            status: "draft" | "submitted" | "approved" | "rejected" | "published" | "withdrawn" | "expired";
+            subscribe: components["schemas"]["NoticeSubscribe"] | null;
+            /**
+             * Format: int64
+             * @description recipients frozen at publication; never changes afterwards
+             */
+            targeted: number;
+            title: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: date-time */
+            withdrawn_at: string | null;
+        };
+        NoticeAudience: {
+            /** @description 0–150, age in whole years from birth_year, in the district's zone; null: unset */
+            age_max: number | null;
+            /** @description 0–150; null: unset */
+            age_min: number | null;
+            communities: string[];
+            /** @description A, B, C or D */
+            enterprise_grades: string[];
+            enterprise_industries: string[];
+            /** @description resident IDs (strings; numbers are accepted too); not combined with any other field (400 naming audience.resident_ids) */
+            resident_ids: number[];
+            streets: string[];
+            tags: string[];
         };
         NoticeDraft: {
             title: string;
@@ -4132,15 +4124,80 @@ export interface components {
             sms?: boolean;
         };
         NoticeEvent: {
-            /** @enum {string} */
-            action: "created" | "edited" | "submitted" | "approved" | "rejected" | "published" | "withdrawn";
+            /** @description created, edited, submitted, approved, rejected, published or withdrawn */
+            action: string;
             /** @description staff ID; 0 for the system (publication) */
             actor_id: string;
             /** @description the acting member's username; absent for the system */
             actor_username?: string;
-            reason?: string;
             /** Format: date-time */
             created_at: string;
+            reason?: string;
+        };
+        NoticeHistory: {
+            /** @description every step with who and when, oldest first */
+            events: components["schemas"]["NoticeEvent"][];
+            notice: components["schemas"]["Notice"];
+        };
+        NoticeInboxItem: {
+            /** Format: date-time */
+            acked_at: string | null;
+            category: string;
+            /** Format: date-time */
+            expires_at: string | null;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @description a system message's kind (a fixed text about my own affairs: benefit_matched, survey_reminder, deduction_recorded, appeal_decided, credit_recorded, grade_changed, objection_decided, activity_cancelled, activity_promoted, request_accepted, request_answered); empty for a department's notice */
+            kind: string;
+            /** Format: date-time */
+            published_at: string;
+            read: boolean;
+            /** Format: date-time */
+            read_at: string | null;
+            require_ack: boolean;
+            /**
+             * @description published, withdrawn or expired
+             * @enum {string}
+             */
+            status: "draft" | "submitted" | "approved" | "rejected" | "published" | "withdrawn" | "expired";
+            /** @description the start of the body as one plain line (white space folded), at most 80 characters, ending in … when cut; empty once withdrawn. Lists carry it instead of the body */
+            summary: string;
+            /** @description what a system message is about, which the mini program opens (null for a department's notice) */
+            target: components["schemas"]["NoticeTarget"] | null;
+            title: string;
+            /** Format: date-time */
+            withdrawn_at: string | null;
+        };
+        NoticeInboxNotice: {
+            /** Format: date-time */
+            acked_at: string | null;
+            /** @description the whole body (empty once withdrawn) */
+            body: string;
+            category: string;
+            /** Format: date-time */
+            expires_at: string | null;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @description a system message's kind (a fixed text about my own affairs: benefit_matched, survey_reminder, deduction_recorded, appeal_decided, credit_recorded, grade_changed, objection_decided, activity_cancelled, activity_promoted, request_accepted, request_answered); empty for a department's notice */
+            kind: string;
+            /** Format: date-time */
+            published_at: string;
+            read: boolean;
+            /** Format: date-time */
+            read_at: string | null;
+            require_ack: boolean;
+            /**
+             * @description published, withdrawn or expired
+             * @enum {string}
+             */
+            status: "draft" | "submitted" | "approved" | "rejected" | "published" | "withdrawn" | "expired";
+            /** @description the start of the body as one plain line (white space folded), at most 80 characters, ending in … when cut; empty once withdrawn. Lists carry it instead of the body */
+            summary: string;
+            /** @description what a system message is about, which the mini program opens (null for a department's notice) */
+            target: components["schemas"]["NoticeTarget"] | null;
+            title: string;
+            /** Format: date-time */
+            withdrawn_at: string | null;
         };
         NoticePatch: {
             title?: string;
@@ -4164,21 +4221,60 @@ export interface components {
             /** @description warning and health notices only (else 400 naming sms): also a text message to recipients with a bound phone and no WeChat reach */
             sms?: boolean;
         };
+        NoticeQuota: {
+            /** @description a long-term template (长期订阅): consent is kept, not spent; quota is 1 while it lasts, 0 once turned off */
+            long_term: boolean;
+            /** @description sends left for this template (long-term: 1 while consent lasts) */
+            quota: number;
+            template_id: string;
+        };
+        NoticeRejectionInput: {
+            /**
+             * @description shown to the author
+             * @example 受众范围过大，请限定街道
+             */
+            reason: string;
+        };
+        NoticeSMSStats: {
+            /** Format: int64 */
+            cancelled: number;
+            /** Format: int64 */
+            failed: number;
+            /** Format: int64 */
+            pending: number;
+            /** Format: int64 */
+            sent: number;
+        };
         NoticeStats: {
-            targeted: number;
-            read: number;
+            /** Format: int64 */
             acked: number;
-            wechat: components["schemas"]["WeChatStats"];
-            by_street: {
-                /** @description the recipient's street at publication */
-                street: string;
-                targeted: number;
-                read: number;
-                acked: number;
-                wechat: components["schemas"]["WeChatStats"];
-                sms: components["schemas"]["SMSStats"];
-            }[];
-            sms: components["schemas"]["SMSStats"];
+            by_street: components["schemas"]["NoticeStreetStats"][];
+            /** Format: int64 */
+            read: number;
+            /** @description text messages of an urgent notice with SMS, to recipients without WeChat reach */
+            sms: components["schemas"]["NoticeSMSStats"];
+            /** Format: int64 */
+            targeted: number;
+            wechat: components["schemas"]["NoticeWeChatStats"];
+        };
+        NoticeStreetStats: {
+            /** Format: int64 */
+            acked: number;
+            /** Format: int64 */
+            read: number;
+            sms: components["schemas"]["NoticeSMSStats"];
+            /** @description the recipient's street at publication */
+            street: string;
+            /** Format: int64 */
+            targeted: number;
+            wechat: components["schemas"]["NoticeWeChatStats"];
+        };
+        NoticeSubscribe: {
+            data: {
+                [key: string]: string;
+            };
+            page: string;
+            template_id: string;
         };
         NoticeSubscribeAsk: {
             /** @description the system messages these templates carry (e.g. request_answered) */
@@ -4190,15 +4286,46 @@ export interface components {
             /** @description at most 3 (MaxTemplatesPerAsk) */
             template_ids: string[];
         };
-        /** @description What a system message is about, by reference. The subscribe message of the notice opens the same page, built by the server from this target (a department's notice opens `pages/notices/detail?id=<notice id>`). */
         NoticeTarget: {
-            /**
-             * @description the kind of object; its page in the mini program: request `pages/requests/detail?id=`, activity `pages/activities/detail?id=`, survey `pages/surveys/detail?id=`, points_transaction `pages/points/transaction?id=`, appeal `pages/points/appeals?id=`, enterprise `pages/enterprises/detail?uscc=`, enterprise_benefits `pages/enterprises/benefits?uscc=`
-             * @enum {string}
-             */
-            type: "request" | "activity" | "survey" | "points_transaction" | "appeal" | "enterprise" | "enterprise_benefits";
             /** @description its ID (an enterprise's unified social credit code) */
             id: string;
+            /** @description the kind of object, which names its page in the mini program: request, activity, survey, points_transaction, appeal, enterprise, enterprise_benefits */
+            type: string;
+        };
+        NoticeWeChatStats: {
+            /**
+             * Format: int64
+             * @description not sent because the notice was withdrawn or the resident deleted
+             */
+            cancelled: number;
+            /**
+             * Format: int64
+             * @description routine sends over the resident's daily cap: inbox only, consent given back
+             */
+            capped: number;
+            /** Format: int64 */
+            failed: number;
+            /**
+             * Format: int64
+             * @description routine sends waiting for quiet hours to end
+             */
+            held: number;
+            /**
+             * Format: int64
+             * @description WeChat answered 43101: the consent was gone
+             */
+            no_quota: number;
+            /**
+             * Format: int64
+             * @description queued (urgent, or routine outside quiet hours) or in flight
+             */
+            pending: number;
+            /** Format: int64 */
+            sent: number;
+        };
+        NoticeWithdrawalInput: {
+            /** @description optional; kept in the notice's history */
+            reason?: string;
         };
         PageLimits: {
             /** @example 20 */
@@ -4224,118 +4351,147 @@ export interface components {
             upload_field: string;
         };
         PointsAccount: {
-            /** @description May be negative only after a deduction. */
+            /**
+             * Format: int64
+             * @description May be negative only after a deduction.
+             */
             balance: number;
-            lifetime_earned: number;
+            /** @description What expires next, soonest first, at most three dates. */
+            expiring: components["schemas"]["PointsExpiring"][];
             /** @description From lifetime earned points; thresholds are configurable (default 0, 100, 300, 1000, 3000, 10000 for levels 1–6). */
             level: number;
-            /** @description What expires next, soonest first, at most three dates. */
-            expiring: {
-                amount: number;
-                /** Format: date-time */
-                expires_at: string;
-            }[];
+            /** Format: int64 */
+            lifetime_earned: number;
         };
-        /** @description An appeal in the officers' queue: with the deduction it is against and the resident who filed it. */
         PointsAdminAppeal: {
-            /** @description ID (a decimal string) */
-            id: string;
-            /** @description ID (a decimal string) */
-            resident_id: string;
-            /** @description ID (a decimal string) */
-            transaction_id: string;
-            department_id: string | null;
-            reason: string;
-            /** @enum {string} */
-            status: "pending" | "approved" | "rejected";
-            note: string;
-            /** Format: date-time */
-            decided_at: string | null;
             /** Format: date-time */
             created_at: string;
+            /** Format: date-time */
+            decided_at: string | null;
             deduction: components["schemas"]["PointsAppealDeduction"];
+            /** @description ID (a decimal string) */
+            department_id: string | null;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @description the decision's explanation (shown to the resident, never pushed) */
+            note: string;
+            /** @description the resident's reason */
+            reason: string;
+            /** @description who filed it */
             resident: components["schemas"]["PointsResidentBrief"];
+            /** @description ID (a decimal string) */
+            resident_id: string;
+            /** @enum {string} */
+            status: "pending" | "approved" | "rejected";
+            /** @description ID (a decimal string) */
+            transaction_id: string;
         };
         PointsAppeal: {
-            /** @description ID (a decimal string) */
-            id: string;
-            /** @description ID (a decimal string) */
-            resident_id: string;
-            /** @description ID (a decimal string) */
-            transaction_id: string;
-            department_id: string | null;
-            reason: string;
-            /** @enum {string} */
-            status: "pending" | "approved" | "rejected";
-            note: string;
+            /** Format: date-time */
+            created_at: string;
             /** Format: date-time */
             decided_at: string | null;
-            /** Format: date-time */
-            created_at: string;
-        };
-        /** @description The deduction an appeal is against. */
-        PointsAppealDeduction: {
-            /** @description points deducted */
-            points: number;
-            case_ref: string;
-            /** @description the officer's reason for the deduction */
+            /** @description ID (a decimal string) */
+            department_id: string | null;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @description the decision's explanation (shown to the resident, never pushed) */
+            note: string;
+            /** @description the resident's reason */
             reason: string;
-            /** Format: date-time */
-            created_at: string;
+            /** @description ID (a decimal string) */
+            resident_id: string;
+            /** @enum {string} */
+            status: "pending" | "approved" | "rejected";
+            /** @description ID (a decimal string) */
+            transaction_id: string;
+        };
+        PointsAppealDeduction: {
             /**
              * Format: date-time
              * @description when the right to appeal ended or ends (exclusive)
              */
             appeal_deadline: string;
-        };
-        /** @description An appeal with the deduction it is against. note is the decision's explanation (shown here, never pushed). */
-        PointsAppealView: {
-            /** @description ID (a decimal string) */
-            id: string;
-            /** @description ID (a decimal string) */
-            resident_id: string;
-            /** @description ID (a decimal string) */
-            transaction_id: string;
-            department_id: string | null;
+            case_ref: string;
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: int64
+             * @description points deducted
+             */
+            points: number;
+            /** @description the officer's reason for the deduction */
             reason: string;
-            /** @enum {string} */
-            status: "pending" | "approved" | "rejected";
-            note: string;
+        };
+        PointsAppealInput: {
+            /** @example 当日不在现场 */
+            reason: string;
+            /**
+             * @description the deduction appealed against
+             * @example 1
+             */
+            transaction_id: string;
+        };
+        PointsAppealView: {
+            /** Format: date-time */
+            created_at: string;
             /** Format: date-time */
             decided_at: string | null;
-            /** Format: date-time */
-            created_at: string;
             deduction: components["schemas"]["PointsAppealDeduction"];
-        };
-        /** @description A deduction as officers list it: the ledger row with its case reference, reason and appeal deadline, the resident, who recorded it and the appeal against it. */
-        PointsDeduction: {
+            /** @description ID (a decimal string) */
+            department_id: string | null;
             /** @description ID (a decimal string) */
             id: string;
+            /** @description the decision's explanation (shown to the resident, never pushed) */
+            note: string;
+            /** @description the resident's reason */
+            reason: string;
             /** @description ID (a decimal string) */
             resident_id: string;
-            delta: number;
-            balance_after: number;
             /** @enum {string} */
-            kind: "deduct";
-            rule_code: string | null;
-            /** @description the enforcement case */
+            status: "pending" | "approved" | "rejected";
+            /** @description ID (a decimal string) */
+            transaction_id: string;
+        };
+        PointsAwardRequestInput: {
+            /**
+             * @description The awarded event, e.g. a volunteer shift ID
+             * @example activity-2026-0315-1
+             */
+            external_id: string;
+            /** @description the transaction's reason, shown to the resident in their ledger (default: the rule's name) */
+            note?: string;
+            /**
+             * @description ID (a decimal string)
+             * @example 1
+             */
+            resident_id: string;
+            /** @example volunteer_hour */
+            rule_code: string;
+        };
+        PointsDeductRequestInput: {
+            /**
+             * @description the published enforcement case's reference
+             * @example 深福城管罚〔2026〕8号
+             */
             case_ref: string;
+            /**
+             * Format: int64
+             * @example 10
+             */
+            points: number;
+            /**
+             * @description shown to the resident in their ledger, never pushed
+             * @example 违规停放共享单车
+             */
             reason: string;
-            /** Format: date-time */
-            created_at: string;
             /**
-             * Format: date-time
-             * @description credits: when these points expire (null: never)
+             * @description ID (a decimal string)
+             * @example 1
              */
-            expires_at: string | null;
-            /**
-             * Format: date-time
-             * @description deduct: when the right to appeal it ends (exclusive): midnight, district time, after the 30th day following the deduction's; an appeal from then on is 409 with details.reason appeal_window_closed
-             */
-            appeal_deadline: string;
-            resident: components["schemas"]["PointsResidentBrief"];
-            /** @description the officer's username */
-            recorded_by: string;
+            resident_id: string;
+        };
+        PointsDeduction: {
             /** @description the appeal against it; null: none filed */
             appeal: {
                 /** @description ID (a decimal string) */
@@ -4343,13 +4499,62 @@ export interface components {
                 /** @enum {string} */
                 status: "pending" | "approved" | "rejected";
             } | null;
+            /**
+             * Format: date-time
+             * @description when the right to appeal it ends (exclusive): midnight, district time, after the 30th day following the deduction's; an appeal from then on is 409 with details.reason appeal_window_closed
+             */
+            appeal_deadline: string;
+            /**
+             * Format: int64
+             * @description the balance right after it
+             */
+            balance_after: number;
+            /** @description the enforcement case */
+            case_ref: string;
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: int64
+             * @description negative: the points deducted
+             */
+            delta: number;
+            /**
+             * Format: date-time
+             * @description always null for a deduction
+             */
+            expires_at: string | null;
+            /** @description ID (a decimal string) */
+            id: string;
+            /**
+             * @description always deduct
+             * @enum {string}
+             */
+            kind: "earn" | "spend" | "deduct" | "expire" | "reverse" | "refund";
+            reason: string;
+            /** @description the officer's username; "" when recorded by the system */
+            recorded_by: string;
+            resident: components["schemas"]["PointsResidentBrief"];
+            /** @description ID (a decimal string) */
+            resident_id: string;
+            /** @description always null for a deduction */
+            rule_code: string | null;
+        };
+        PointsExpiring: {
+            /**
+             * Format: int64
+             * @description points that expire then
+             */
+            amount: number;
+            /** Format: date-time */
+            expires_at: string;
         };
         PointsLeader: {
-            rank: number;
-            nickname: string;
-            lifetime_earned: number;
             level: number;
+            /** Format: int64 */
+            lifetime_earned: number;
             me: boolean;
+            nickname: string;
+            rank: number;
         };
         PointsLevel: {
             level: number;
@@ -4360,80 +4565,95 @@ export interface components {
             min_lifetime_earned: number;
             name: string;
         };
-        /** @description An earning rule as the console lists it. */
         PointsManagedRule: {
-            /** @description ID (a decimal string) */
-            id: string;
+            /** @description in its validity window now */
+            active: boolean;
             code: string;
-            name: string;
-            description: string;
-            points: number;
+            /** Format: date-time */
+            created_at: string;
             /** @description Most awards of this rule one resident gets per day (Asia/Shanghai); 0 = none. */
             daily_cap: number;
-            /** @description Most awards per calendar month; 0 = none. */
-            monthly_cap: number;
-            /** @description Owning department; null = district-wide rule. */
-            department_id: string | null;
             /** @description Owning department's name; empty for a district-wide rule. */
             department: string;
+            /** @description Owning department; null = district-wide rule. */
+            department_id: string | null;
+            description: string;
+            /** @description the caller may change it: their department's rule; a district-wide rule for a superadmin only */
+            editable: boolean;
+            /** @enum {string} */
+            expiry: "never" | "days" | "end_of_next_year";
+            /** @description with expiry days: how many days after the award */
+            expiry_days: number;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @description Most awards per calendar month; 0 = none. */
+            monthly_cap: number;
+            name: string;
+            points: number;
+            /** Format: date-time */
+            updated_at: string;
             /** Format: date-time */
             valid_from: string | null;
             /** Format: date-time */
             valid_until: string | null;
-            /** @enum {string} */
-            expiry: "never" | "days" | "end_of_next_year";
-            expiry_days: number;
+            /** @description counts saves; every award records the version it used */
             version: number;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            updated_at: string;
-            /** @description in its validity window now */
-            active: boolean;
-            /** @description the caller may change it: their department's rule; a district-wide rule for a superadmin only */
-            editable: boolean;
         };
         PointsRedemption: {
+            /** Format: date-time */
+            cancelled_at: string | null;
+            /** Format: date-time */
+            created_at: string;
             /** @description ID (a decimal string) */
             id: string;
+            points: number;
             /** @description ID (a decimal string) */
             resident_id: string;
             /** @description ID (a decimal string) */
             reward_id: string;
             reward_name: string;
-            points: number;
-            voucher_code: string;
             /** @enum {string} */
             status: "issued" | "used" | "cancelled";
             /** Format: date-time */
-            used_at: string | null;
-            /** Format: date-time */
-            cancelled_at: string | null;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
             updated_at: string;
+            /** Format: date-time */
+            used_at: string | null;
+            /** @description what the resident shows a verifier */
+            voucher_code: string;
         };
-        /** @description A resident as officers' lists show them: the phone masked, no more. Empty strings for a deleted resident. */
         PointsResidentBrief: {
             /** @description ID (a decimal string) */
             id: string;
+            /** @description "" for a deleted resident, as are the others */
             nickname: string;
-            /** @example 138****5678 */
+            /**
+             * @description the phone masked, no more
+             * @example 138****5678
+             */
             phone_masked: string;
             street: string;
         };
         PointsReward: {
+            /** Format: date-time */
+            created_at: string;
+            /** @description ID (a decimal string) */
+            department_id: string | null;
+            description: string;
             /** @description ID (a decimal string) */
             id: string;
-            department_id: string | null;
+            /** @description public link to the reward's picture (at most 1280 px), for <image src> without a header, cacheable for good; "" without a picture */
+            image_url: string;
+            min_level: number;
             name: string;
-            description: string;
-            points: number;
-            stock: number;
             /** @description 0 = none; cancelled redemptions do not count */
             per_resident_limit: number;
-            min_level: number;
+            points: number;
+            /** @description what is left to redeem; stock + issued (in the managers' list) is what has been offered so far */
+            stock: number;
+            /** @description public link to its 320 px JPEG thumbnail; "" without a picture */
+            thumb_url: string;
+            /** Format: date-time */
+            updated_at: string;
             /** Format: date-time */
             valid_from: string | null;
             /** Format: date-time */
@@ -4443,27 +4663,78 @@ export interface components {
              * @description when the reward was withdrawn (null: it was not): no new redemptions; vouchers already issued stay valid until used or cancelled
              */
             withdrawn_at: string | null;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            updated_at: string;
-            /** @description public link to the reward's picture (at most 1280 px), for <image src> without a header, cacheable for good; "" without a picture */
-            image_url: string;
-            /** @description public link to its 320 px JPEG thumbnail; "" without a picture */
-            thumb_url: string;
         };
-        /** @description A reward as its managers see it. stock is what is left to redeem; stock + issued is what has been offered so far. */
+        PointsRewardInput: {
+            description?: string;
+            /** @description the level a resident needs to redeem it */
+            min_level?: number;
+            /** @example 社区图书馆文创帆布袋 */
+            name: string;
+            /** @description 0 = none; cancelled redemptions do not count */
+            per_resident_limit?: number;
+            /** @example 200 */
+            points: number;
+            /** @description what can be redeemed; changes later through /stock */
+            stock?: number;
+            /** Format: date-time */
+            valid_from?: string | null;
+            /**
+             * Format: date-time
+             * @description must be after valid_from
+             */
+            valid_until?: string | null;
+        };
+        PointsRewardPatch: {
+            description?: string | null;
+            min_level?: number | null;
+            /** @example 社区图书馆文创帆布袋 */
+            name?: string | null;
+            per_resident_limit?: number | null;
+            /** @description only until the first redemption (then 409 with details.reason has_redemptions): everyone who redeems one reward pays one price */
+            points?: number | null;
+            /**
+             * Format: date-time
+             * @description null clears it
+             */
+            valid_from?: string | null;
+            /**
+             * Format: date-time
+             * @description null clears it
+             * @example 2026-12-31T16:00:00Z
+             */
+            valid_until?: string | null;
+        };
         PointsRewardStats: {
+            /** Format: date-time */
+            created_at: string;
+            /** @description ID (a decimal string) */
+            department_id: string | null;
+            description: string;
             /** @description ID (a decimal string) */
             id: string;
-            department_id: string | null;
+            /** @description public link to the reward's picture (at most 1280 px), for <image src> without a header, cacheable for good; "" without a picture */
+            image_url: string;
+            /**
+             * Format: int64
+             * @description vouchers redeemed and not cancelled (used ones included)
+             */
+            issued: number;
+            min_level: number;
             name: string;
-            description: string;
-            points: number;
-            stock: number;
             /** @description 0 = none; cancelled redemptions do not count */
             per_resident_limit: number;
-            min_level: number;
+            points: number;
+            /** @description what is left to redeem; stock + issued (in the managers' list) is what has been offered so far */
+            stock: number;
+            /** @description public link to its 320 px JPEG thumbnail; "" without a picture */
+            thumb_url: string;
+            /** Format: date-time */
+            updated_at: string;
+            /**
+             * Format: int64
+             * @description vouchers a verifier accepted
+             */
+            used: number;
             /** Format: date-time */
             valid_from: string | null;
             /** Format: date-time */
@@ -4473,77 +4744,133 @@ export interface components {
              * @description when the reward was withdrawn (null: it was not): no new redemptions; vouchers already issued stay valid until used or cancelled
              */
             withdrawn_at: string | null;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            updated_at: string;
-            /** @description vouchers redeemed and not cancelled (used ones included) */
-            issued: number;
-            /** @description vouchers a verifier accepted */
-            used: number;
-            /** @description public link to the reward's picture (at most 1280 px), for <image src> without a header, cacheable for good; "" without a picture */
-            image_url: string;
-            /** @description public link to its 320 px JPEG thumbnail; "" without a picture */
-            thumb_url: string;
         };
         PointsRule: {
-            /** @description ID (a decimal string) */
-            id: string;
             code: string;
-            name: string;
-            description: string;
-            points: number;
+            /** Format: date-time */
+            created_at: string;
             /** @description Most awards of this rule one resident gets per day (Asia/Shanghai); 0 = none. */
             daily_cap: number;
-            /** @description Most awards per calendar month; 0 = none. */
-            monthly_cap: number;
-            /** @description Owning department; null = district-wide rule. */
-            department_id: string | null;
             /** @description Owning department's name; empty for a district-wide rule. */
             department: string;
+            /** @description Owning department; null = district-wide rule. */
+            department_id: string | null;
+            description: string;
+            /** @enum {string} */
+            expiry: "never" | "days" | "end_of_next_year";
+            /** @description with expiry days: how many days after the award */
+            expiry_days: number;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @description Most awards per calendar month; 0 = none. */
+            monthly_cap: number;
+            name: string;
+            points: number;
+            /** Format: date-time */
+            updated_at: string;
             /** Format: date-time */
             valid_from: string | null;
             /** Format: date-time */
             valid_until: string | null;
-            /** @enum {string} */
-            expiry: "never" | "days" | "end_of_next_year";
-            expiry_days: number;
+            /** @description counts saves; every award records the version it used */
             version: number;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            updated_at: string;
         };
-        /** @description One row of the append-only ledger. */
+        PointsRuleInput: {
+            /**
+             * @description the rule's key (saving a code again updates that rule): 2–32 lowercase letters, digits or underscores, starting with a letter
+             * @example volunteer_hour
+             */
+            code: string;
+            /** @description Most awards of this rule one resident gets per day (Asia/Shanghai); 0 = none. */
+            daily_cap?: number;
+            /** @description superadmin only: the owning department (left out: district-wide); anyone else's rule is their department's */
+            department_id?: string | null;
+            description?: string;
+            /**
+             * @description never (the default), days (expiry_days after the award) or end_of_next_year (31 December of the next year, Asia/Shanghai)
+             * @enum {string}
+             */
+            expiry?: "never" | "days" | "end_of_next_year";
+            /** @description with expiry days: 1–3650 */
+            expiry_days?: number;
+            /** @description Most awards per calendar month; 0 = none. */
+            monthly_cap?: number;
+            /** @example 志愿服务（每小时） */
+            name: string;
+            /** @example 5 */
+            points: number;
+            /** Format: date-time */
+            valid_from?: string | null;
+            /**
+             * Format: date-time
+             * @description must be after valid_from
+             */
+            valid_until?: string | null;
+        };
+        PointsRulePatch: {
+            /** @example 1 */
+            daily_cap?: number | null;
+            description?: string | null;
+            /** @enum {string|null} */
+            expiry?: "never" | "days" | "end_of_next_year" | null;
+            /** @description with expiry days: 1–3650 */
+            expiry_days?: number | null;
+            /** @example 8 */
+            monthly_cap?: number | null;
+            /** @example 志愿服务 */
+            name?: string | null;
+            /** @example 20 */
+            points?: number | null;
+            /**
+             * Format: date-time
+             * @description null clears it
+             */
+            valid_from?: string | null;
+            /**
+             * Format: date-time
+             * @description null clears it
+             * @example 2026-12-31T16:00:00Z
+             */
+            valid_until?: string | null;
+        };
         PointsTransaction: {
-            /** @description ID (a decimal string) */
-            id: string;
-            /** @description ID (a decimal string) */
-            resident_id: string;
-            delta: number;
+            /**
+             * Format: date-time
+             * @description deduct: when the right to appeal it ends (exclusive): midnight, district time, after the 30th day following the deduction's; an appeal from then on is 409 with details.reason appeal_window_closed
+             */
+            appeal_deadline?: string | null;
+            /**
+             * Format: int64
+             * @description the balance right after it
+             */
             balance_after: number;
-            /** @enum {string} */
-            kind: "earn" | "spend" | "deduct" | "expire" | "reverse" | "refund";
-            rule_code: string | null;
-            /** @description earn: the version of the rule the award used */
-            rule_version?: number;
-            /** @description earn: the awarded event */
-            external_id?: string;
             /** @description deduct and reverse: the enforcement case */
-            case_ref?: string;
-            reason: string;
+            case_ref?: string | null;
             /** Format: date-time */
             created_at: string;
+            /**
+             * Format: int64
+             * @description positive for earn, reverse and refund; negative for spend, deduct and expire
+             */
+            delta: number;
             /**
              * Format: date-time
              * @description credits: when these points expire (null: never)
              */
             expires_at: string | null;
-            /**
-             * Format: date-time
-             * @description deduct: when the right to appeal it ends (exclusive): midnight, district time, after the 30th day following the deduction's; an appeal from then on is 409 with details.reason appeal_window_closed
-             */
-            appeal_deadline?: string;
+            /** @description earn: the awarded event */
+            external_id?: string | null;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @enum {string} */
+            kind: "earn" | "spend" | "deduct" | "expire" | "reverse" | "refund";
+            reason: string;
+            /** @description ID (a decimal string) */
+            resident_id: string;
+            /** @description earn: the rule it was awarded under; null otherwise */
+            rule_code: string | null;
+            /** @description earn: the version of the rule the award used */
+            rule_version?: number | null;
         };
         /** @description An activity as a resident sees it, with their own sign-up (null if none). */
         PublicActivity: {
@@ -4603,6 +4930,9 @@ export interface components {
         Readiness: {
             /** @enum {string} */
             status: "ready";
+        };
+        RedemptionReply: {
+            redemption: components["schemas"]["PointsRedemption"];
         };
         Request: {
             /** @description ID */
@@ -4938,13 +5268,6 @@ export interface components {
             /** @description why no points were granted: attendance_too_short (present less than half the activity's hours), daily_cap, monthly_cap, rule_inactive, … */
             points_detail: string;
         };
-        /** @description text messages of an urgent notice with SMS, to recipients without WeChat reach */
-        SMSStats: {
-            sent: number;
-            failed: number;
-            pending: number;
-            cancelled: number;
-        };
         Setting: {
             /** @description the environment's value (IFUTIAN_QUIET_HOURS, IFUTIAN_NOTICE_DAILY_CAP, IFUTIAN_WECHAT_TEMPLATES), in effect when nothing is stored */
             default: string;
@@ -5070,16 +5393,12 @@ export interface components {
             /** @description the streets the member is limited to, [] for every street; omitted or null: unchanged */
             streets?: string[] | null;
         };
-        Subscribe: {
-            template_id: string;
-            /** @description template keyword (e.g. thing1) → value, flat ({"thing1":"…"}) or in WeChat's own shape ({"thing1":{"value":"…"}}); stored and answered flat */
-            data: {
-                [key: string]: string | {
-                    value: string;
-                };
-            };
-            /** @description the mini-program page the message opens, built by the server: `pages/notices/detail?id=<notice id>` (never typed by staff) */
-            page: string;
+        StockChangeInput: {
+            /**
+             * @description what to add (negative: take away); not 0
+             * @example 10
+             */
+            delta: number;
         };
         SubscribeInput: {
             /** @description one of the account's subscribe templates (`GET /admin/wechat/templates`); a blank or unknown one is 400 naming `subscribe.template_id`, so a channel that cannot be sent is never saved */
@@ -5093,12 +5412,11 @@ export interface components {
             /** @description ignored (kept for older clients): the server builds the page, `pages/notices/detail?id=<notice id>` */
             page?: string;
         };
-        SubscriptionQuota: {
-            template_id: string;
-            /** @description sends left for this template (long-term: 1 while consent lasts) */
-            quota: number;
-            /** @description a long-term template (长期订阅): consent is kept, not spent; quota is 1 while it lasts, 0 once turned off */
-            long_term: boolean;
+        SubscriptionResultsInput: {
+            /** @description wx.requestSubscribeMessage's result object as it comes: template_id → accept, acceptWithAudio, acceptWithAlert, reject, ban or filter, 1–20 templates, plus its errMsg (ignored) */
+            results: {
+                [key: string]: string;
+            };
         };
         /** @description A survey as staff see it (with answers). */
         Survey: {
@@ -5499,6 +5817,13 @@ export interface components {
                 count: number;
             }[];
         };
+        TemplateList: {
+            items: components["schemas"]["WeChatTemplate"][];
+        };
+        UnreadReply: {
+            /** Format: int64 */
+            count: number;
+        };
         VenueCode: {
             /** @description show as a QR code; residents scan it with POST /activities/scan */
             code: string;
@@ -5552,39 +5877,30 @@ export interface components {
                 activity_starts_at: string;
             }[];
         };
-        WeChatStats: {
-            sent: number;
-            failed: number;
-            /** @description WeChat answered 43101: the consent was gone */
-            no_quota: number;
-            /** @description queued (urgent, or routine outside quiet hours) or in flight */
-            pending: number;
-            /** @description not sent because the notice was withdrawn or the resident deleted */
-            cancelled: number;
-            /** @description routine sends waiting for quiet hours to end */
-            held: number;
-            /** @description routine sends over the resident's daily cap: inbox only, consent given back */
-            capped: number;
+        VoucherCheckInput: {
+            /**
+             * @description as the resident shows it (case and surrounding spaces do not matter)
+             * @example K7Q2M9XD
+             */
+            voucher_code: string;
+        };
+        WeChatKeyword: {
+            /** @example 活动名称 */
+            label: string;
+            /** @example thing1 */
+            name: string;
         };
         WeChatTemplate: {
-            /** @description WeChat's priTmplId: what `subscribe.template_id` names and `wx.requestSubscribeMessage` asks consent for */
+            /** @description WeChat's content, e.g. 活动名称:{{thing1.DATA}}\n活动时间:{{time2.DATA}}\n */
+            content: string;
+            /** @description the template's fields in order: name is the key of subscribe.data (its type, thing, time, phrase …, bounds the value), label what WeChat shows beside it */
+            keywords: components["schemas"]["WeChatKeyword"][];
+            /** @description WeChat's priTmplId: what subscribe.template_id names and wx.requestSubscribeMessage asks consent for */
             template_id: string;
             /** @description the template's title, e.g. 活动报名结果通知 */
             title: string;
-            /**
-             * @description one_time: each consent allows one message (WeChat type 2); long_term: 长期订阅 (type 3)
-             * @enum {string}
-             */
+            /** @enum {string} */
             type: "one_time" | "long_term";
-            /** @description WeChat's content, e.g. `活动名称:{{thing1.DATA}}\n活动时间:{{time2.DATA}}\n` */
-            content: string;
-            /** @description the template's fields in order: `name` is the key of `subscribe.data` (its type, thing, time, phrase …, bounds the value), `label` what WeChat shows beside it */
-            keywords: {
-                /** @example thing1 */
-                name: string;
-                /** @example 活动名称 */
-                label: string;
-            }[];
         };
         WechatLoginRequestInput: {
             /**
@@ -7317,20 +7633,23 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
-                status?: "draft" | "submitted" | "approved" | "rejected" | "published" | "expired" | "withdrawn";
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
+                /** @description as shown; submitted is the review queue */
+                status?: "draft" | "submitted" | "approved" | "rejected" | "published" | "withdrawn" | "expired";
                 category?: "policy" | "health" | "activity" | "warning";
+                /** @description the author's staff ID */
                 author_id?: string;
                 /** @description the author's username */
                 author?: string;
-                /** @description created at or after */
+                /** @description created at or after (RFC 3339) */
                 since?: string;
-                /** @description created before */
+                /** @description created before (RFC 3339) */
                 until?: string;
                 /** @description words the title or body contains */
                 q?: string;
-                /** @description true: only the submitted notices I may review (not written by me) */
+                /** @description true: only the submitted notices I may review (not written by me); status then must be submitted or absent */
                 reviewable?: boolean;
             };
             header?: never;
@@ -7347,7 +7666,6 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["Notice"][];
-                        /** @description empty on the last page */
                         next_page_token: string;
                     };
                 };
@@ -7448,10 +7766,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        notice: components["schemas"]["Notice"];
-                        events: components["schemas"]["NoticeEvent"][];
-                    };
+                    "application/json": components["schemas"]["NoticeHistory"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7537,10 +7852,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @example 受众范围过大，请限定街道 */
-                    reason: string;
-                };
+                "application/json": components["schemas"]["NoticeRejectionInput"];
             };
         };
         responses: {
@@ -7631,9 +7943,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": {
-                    reason?: string;
-                };
+                "application/json": components["schemas"]["NoticeWithdrawalInput"];
             };
         };
         responses: {
@@ -7734,15 +8044,16 @@ export interface operations {
     listAppeals: {
         parameters: {
             query?: {
-                /** @description only appeals in this status */
-                status?: "pending" | "approved" | "rejected";
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
                 /** @description only those at or after this time (RFC 3339) */
                 since?: string;
                 /** @description only those before this time (RFC 3339); must be after since */
                 until?: string;
-                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                /** @description only appeals in this status */
+                status?: "pending" | "approved" | "rejected";
             };
             header?: never;
             path?: never;
@@ -7780,10 +8091,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    approve: boolean;
-                    note?: string;
-                };
+                "application/json": components["schemas"]["AppealDecisionInput"];
             };
         };
         responses: {
@@ -7815,25 +8123,11 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /**
-                     * @description ID (a decimal string)
-                     * @example 1
-                     */
-                    resident_id: string;
-                    /** @example volunteer_hour */
-                    rule_code: string;
-                    /**
-                     * @description The awarded event, e.g. a volunteer shift ID
-                     * @example activity-2026-0315-1
-                     */
-                    external_id: string;
-                    note?: string;
-                };
+                "application/json": components["schemas"]["PointsAwardRequestInput"];
             };
         };
         responses: {
-            /** @description Repeat: the first award */
+            /** @description Repeat: the first result, nothing changed */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7864,17 +8158,18 @@ export interface operations {
     listDeductions: {
         parameters: {
             query?: {
-                /** @description exactly this case reference */
-                case_ref?: string;
-                /** @description this resident's (ID) */
-                resident_id?: string;
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
                 /** @description only those at or after this time (RFC 3339) */
                 since?: string;
                 /** @description only those before this time (RFC 3339); must be after since */
                 until?: string;
-                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                /** @description exactly this case reference */
+                case_ref?: string;
+                /** @description this resident's (ID, a decimal string) */
+                resident_id?: string;
             };
             header?: never;
             path?: never;
@@ -7910,23 +8205,11 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /**
-                     * @description ID (a decimal string)
-                     * @example 1
-                     */
-                    resident_id: string;
-                    /** @example 10 */
-                    points: number;
-                    /** @example 深福城管罚〔2026〕8号 */
-                    case_ref: string;
-                    /** @example 违规停放共享单车 */
-                    reason: string;
-                };
+                "application/json": components["schemas"]["PointsDeductRequestInput"];
             };
         };
         responses: {
-            /** @description Repeat: the first deduction */
+            /** @description Repeat: the first result, nothing changed */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7956,13 +8239,14 @@ export interface operations {
     listManagedRules: {
         parameters: {
             query?: {
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
                 /** @description true: rules in their validity window now; false: ended or not yet begun */
                 active?: boolean;
                 /** @description a substring of the code or the name */
                 q?: string;
-                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
             };
             header?: never;
             path?: never;
@@ -7998,28 +8282,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @example volunteer_hour */
-                    code: string;
-                    /** @example 志愿服务（每小时） */
-                    name: string;
-                    description?: string;
-                    /** @example 5 */
-                    points: number;
-                    daily_cap?: number;
-                    monthly_cap?: number;
-                    department_id?: string;
-                    /** Format: date-time */
-                    valid_from?: string;
-                    /** Format: date-time */
-                    valid_until?: string;
-                    /**
-                     * @default never
-                     * @enum {string}
-                     */
-                    expiry?: "never" | "days" | "end_of_next_year";
-                    expiry_days?: number;
-                };
+                "application/json": components["schemas"]["PointsRuleInput"];
             };
         };
         responses: {
@@ -8060,28 +8323,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @example 志愿服务 */
-                    name?: string;
-                    description?: string;
-                    /** @example 20 */
-                    points?: number;
-                    /** @example 1 */
-                    daily_cap?: number;
-                    /** @example 8 */
-                    monthly_cap?: number;
-                    /** @enum {string} */
-                    expiry?: "never" | "days" | "end_of_next_year";
-                    /** @description with expiry days: 1–3650 */
-                    expiry_days?: number;
-                    /** Format: date-time */
-                    valid_from?: string | null;
-                    /**
-                     * Format: date-time
-                     * @example 2026-12-31T16:00:00Z
-                     */
-                    valid_until?: string | null;
-                };
+                "application/json": components["schemas"]["PointsRulePatch"];
             };
         };
         responses: {
@@ -8247,10 +8489,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @example K7Q2M9XD */
-                    voucher_code: string;
-                };
+                "application/json": components["schemas"]["VoucherCheckInput"];
             };
         };
         responses: {
@@ -8260,9 +8499,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        redemption: components["schemas"]["PointsRedemption"];
-                    };
+                    "application/json": components["schemas"]["RedemptionReply"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8762,13 +8999,14 @@ export interface operations {
     listManagedRewards: {
         parameters: {
             query?: {
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
                 /** @description active: not withdrawn */
                 status?: "active" | "withdrawn";
                 /** @description a substring of the name */
                 q?: string;
-                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
             };
             header?: never;
             path?: never;
@@ -8804,20 +9042,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @example 社区图书馆文创帆布袋 */
-                    name: string;
-                    description?: string;
-                    /** @example 200 */
-                    points: number;
-                    stock?: number;
-                    per_resident_limit?: number;
-                    min_level?: number;
-                    /** Format: date-time */
-                    valid_from?: string;
-                    /** Format: date-time */
-                    valid_until?: string;
-                };
+                "application/json": components["schemas"]["PointsRewardInput"];
             };
         };
         responses: {
@@ -8849,22 +9074,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @example 社区图书馆文创帆布袋 */
-                    name?: string;
-                    description?: string;
-                    /** @description only until the first redemption (then 409 with details.reason has_redemptions): everyone who redeems one reward pays one price */
-                    points?: number;
-                    per_resident_limit?: number;
-                    min_level?: number;
-                    /** Format: date-time */
-                    valid_from?: string | null;
-                    /**
-                     * Format: date-time
-                     * @example 2026-12-31T16:00:00Z
-                     */
-                    valid_until?: string | null;
-                };
+                "application/json": components["schemas"]["PointsRewardPatch"];
             };
         };
         responses: {
@@ -8896,6 +9106,7 @@ export interface operations {
             };
             cookie?: never;
         };
+        /** @description the picture, in the field file */
         requestBody: {
             content: {
                 "multipart/form-data": {
@@ -8935,13 +9146,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /**
-                     * @description not 0
-                     * @example 10
-                     */
-                    delta: number;
-                };
+                "application/json": components["schemas"]["StockChangeInput"];
             };
         };
         responses: {
@@ -9576,9 +9781,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: components["schemas"]["WeChatTemplate"][];
-                    };
+                    "application/json": components["schemas"]["TemplateList"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10419,8 +10622,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["SubscriptionQuota"][];
-                        /** @description empty on the last page */
+                        items: components["schemas"]["NoticeQuota"][];
                         next_page_token: string;
                     };
                 };
@@ -10441,23 +10643,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /**
-                     * @description template_id → result, 1–20 templates, plus `errMsg`
-                     * @example {
-                     *       "tmpl-notice-1": "accept",
-                     *       "errMsg": "requestSubscribeMessage:ok",
-                     *       "tpl-1": "accept",
-                     *       "tpl-2": "acceptWithAudio"
-                     *     }
-                     */
-                    results: {
-                        /** @description wx.requestSubscribeMessage's own status, e.g. `requestSubscribeMessage:ok`; ignored */
-                        errMsg?: string;
-                    } & {
-                        [key: string]: string;
-                    };
-                };
+                "application/json": components["schemas"]["SubscriptionResultsInput"];
             };
         };
         responses: {
@@ -10468,8 +10654,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["SubscriptionQuota"][];
-                        /** @description empty on the last page */
+                        items: components["schemas"]["NoticeQuota"][];
                         next_page_token: string;
                     };
                 };
@@ -10583,8 +10768,10 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
+                /** @description true: only published notices I have not opened */
                 unread?: boolean;
             };
             header?: never;
@@ -10600,8 +10787,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["InboxItem"][];
-                        /** @description empty on the last page */
+                        items: components["schemas"]["NoticeInboxItem"][];
                         next_page_token: string;
                     };
                 };
@@ -10628,9 +10814,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        count: number;
-                    };
+                    "application/json": components["schemas"]["UnreadReply"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10657,7 +10841,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["InboxNotice"];
+                    "application/json": components["schemas"]["NoticeInboxNotice"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10685,7 +10869,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["InboxNotice"];
+                    "application/json": components["schemas"]["NoticeInboxNotice"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10727,8 +10911,9 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
             };
             header?: never;
             path?: never;
@@ -10764,15 +10949,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /**
-                     * @description ID (a decimal string)
-                     * @example 1
-                     */
-                    transaction_id: string;
-                    /** @example 当日不在现场 */
-                    reason: string;
-                };
+                "application/json": components["schemas"]["PointsAppealInput"];
             };
         };
         responses: {
@@ -10798,9 +10975,12 @@ export interface operations {
     leaderboard: {
         parameters: {
             query: {
-                scope: "community" | "street";
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
+                /** @description community: my community's; street: my street's */
+                scope: "community" | "street";
             };
             header?: never;
             path?: never;
@@ -10831,8 +11011,9 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
             };
             header?: never;
             path?: never;
@@ -10861,8 +11042,9 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
             };
             header?: never;
             path?: never;
@@ -10893,8 +11075,9 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
             };
             header?: never;
             path?: never;
@@ -10938,9 +11121,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        redemption: components["schemas"]["PointsRedemption"];
-                    };
+                    "application/json": components["schemas"]["RedemptionReply"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -11267,8 +11448,9 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
             };
             header?: never;
             path?: never;
@@ -11315,9 +11497,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        redemption: components["schemas"]["PointsRedemption"];
-                    };
+                    "application/json": components["schemas"]["RedemptionReply"];
                 };
             };
             /** @description Created */
@@ -11326,9 +11506,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        redemption: components["schemas"]["PointsRedemption"];
-                    };
+                    "application/json": components["schemas"]["RedemptionReply"];
                 };
             };
             400: components["responses"]["BadRequest"];
