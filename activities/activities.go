@@ -69,7 +69,7 @@ const (
 )
 
 // Kinds lists every kind with its name.
-var Kinds = map[string]string{KindVolunteer: "志愿服务", KindLegal: "普法宣传", KindBenefit: "惠民活动", KindOther: "其他"}
+var Kinds = map[Kind]string{KindVolunteer: "志愿服务", KindLegal: "普法宣传", KindBenefit: "惠民活动", KindOther: "其他"}
 
 // Activity statuses. An activity is over once EndsAt has passed, whatever
 // its status.

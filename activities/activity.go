@@ -7,13 +7,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"gorm.io/gorm"
 
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/district"
-	"github.com/futian/ifutian/internal/text"
 	"github.com/futian/ifutian/notify"
 	"github.com/futian/ifutian/points"
 	"github.com/futian/ifutian/staff"
@@ -29,7 +27,7 @@ type Activity struct {
 	ID             int64           `json:"id,string"`
 	DepartmentID   *int64          `json:"department_id,string"`
 	CreatedBy      int64           `json:"created_by,string"`
-	Kind           string          `json:"kind"`
+	Kind           Kind            `json:"kind" doc:"volunteer 志愿服务, legal_education 普法宣传, public_benefit 惠民活动, other 其他"`
 	Title          string          `json:"title"`
 	Description    string          `json:"description"`
 	Place          string          `json:"place"`
@@ -46,8 +44,8 @@ type Activity struct {
 	Audience       notify.Audience `json:"audience" gorm:"serializer:json"`
 	PointsRule     string          `json:"points_rule"`
 	CreditMinutes  int64           `json:"-"`
-	Status         string          `json:"status"`
-	CancelReason   string          `json:"cancel_reason"`
+	Status         Status          `json:"status"`
+	CancelReason   string          `json:"cancel_reason" doc:"kept for staff; never sent to residents"`
 	PublishedAt    *time.Time      `json:"published_at"`
 	CancelledAt    *time.Time      `json:"cancelled_at"`
 	SettledAt      *time.Time      `json:"-"`
@@ -65,7 +63,7 @@ func (a *Activity) Ended(now time.Time) bool { return !now.Before(a.EndsAt) }
 
 // Input is an activity as staff write it.
 type Input struct {
-	Kind           string
+	Kind           Kind
 	Title          string
 	Description    string
 	Place          string
@@ -82,34 +80,17 @@ type Input struct {
 	Hours          float64
 }
 
-// Limits of an activity's fields.
-const (
-	maxTitle       = 100
-	maxDescription = 2000
-	maxPlace       = 200
-	maxCapacity    = 100_000
-	maxDuration    = 31 * 24 * time.Hour
-	maxHours       = 24
-)
+// maxDuration is the longest an activity lasts.
+const maxDuration = 31 * 24 * time.Hour
 
 // Validate checks an activity's fields against the district's regions at
-// now: a new or edited activity must not be over already.
+// now (a new or edited activity must not be over already), and the rules
+// that join fields. The limits of each field alone are the API's
+// (api.activityInput, activityPatch), checked before.
 func (in *Input) Validate(r Regions, now time.Time) error {
 	in.Title, in.Place = strings.TrimSpace(in.Title), strings.TrimSpace(in.Place)
 	in.PointsRule = strings.TrimSpace(in.PointsRule)
 	f := map[string]string{}
-	if _, ok := Kinds[in.Kind]; !ok {
-		f["kind"] = "须为 volunteer、legal_education、public_benefit 或 other"
-	}
-	if n := utf8.RuneCountInString(in.Title); text.Blank(in.Title) || n > maxTitle {
-		f["title"] = fmt.Sprintf("须为 1–%d 个字", maxTitle)
-	}
-	if utf8.RuneCountInString(in.Description) > maxDescription {
-		f["description"] = fmt.Sprintf("不能多于 %d 个字", maxDescription)
-	}
-	if n := utf8.RuneCountInString(in.Place); text.Blank(in.Place) || n > maxPlace {
-		f["place"] = fmt.Sprintf("须为 1–%d 个字", maxPlace)
-	}
 	if !r.IsStreet(in.Street) {
 		f["street"] = "须为福田区的街道"
 	}
@@ -131,18 +112,10 @@ func (in *Input) Validate(r Regions, now time.Time) error {
 	if in.SignupDeadline != nil && !in.EndsAt.IsZero() && in.SignupDeadline.After(in.EndsAt) {
 		f["signup_deadline"] = "不能晚于 ends_at"
 	}
-	if in.Capacity < 1 || in.Capacity > maxCapacity {
-		f["capacity"] = fmt.Sprintf("须为 1–%d", maxCapacity)
-	}
 	m := minutesOf(in.Hours)
 	switch {
-	case in.Hours < 0 || in.Hours > maxHours:
-		f["hours"] = fmt.Sprintf("须为 0–%d", maxHours)
 	case !in.StartsAt.IsZero() && in.EndsAt.After(in.StartsAt) && time.Duration(m)*time.Minute > in.EndsAt.Sub(in.StartsAt):
 		f["hours"] = "不能超过活动时长"
-	}
-	if len(in.PointsRule) > 64 {
-		f["points_rule"] = "不能多于 64 个字符"
 	}
 	if err := in.Audience.Validate(r, "audience."); err != nil {
 		var ae *apperr.Error
@@ -238,7 +211,7 @@ func (a *Activity) input() Input {
 
 // Patch changes some of an activity's fields; nil ones are left alone.
 type Patch struct {
-	Kind           *string
+	Kind           *Kind
 	Title          *string
 	Description    *string
 	Place          *string
@@ -262,7 +235,9 @@ func (p *Patch) Apply(in *Input) {
 			*dst = *v
 		}
 	}
-	set(&in.Kind, p.Kind)
+	if p.Kind != nil {
+		in.Kind = *p.Kind
+	}
 	set(&in.Title, p.Title)
 	set(&in.Description, p.Description)
 	set(&in.Place, p.Place)
@@ -395,9 +370,6 @@ func (s *Service) Publish(ctx context.Context, m *staff.Member, id int64) (*Acti
 // outside m's scope and ErrEnded for one that is over.
 func (s *Service) Cancel(ctx context.Context, m *staff.Member, id int64, reason string) (*Activity, error) {
 	reason = strings.TrimSpace(reason)
-	if utf8.RuneCountInString(reason) > 500 {
-		return nil, apperr.Field("reason", "不能多于 500 个字")
-	}
 	now := s.clock()
 	var a *Activity
 	err := s.transact(ctx, func(tx *gorm.DB) error {

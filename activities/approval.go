@@ -4,17 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/db"
-	"github.com/futian/ifutian/internal/text"
 	"github.com/futian/ifutian/staff"
 )
 
@@ -39,20 +36,20 @@ var (
 // who asked to approve it, which enters it in the ledger (EntryID), or for
 // anyone who may adjust hours to reject it.
 type HoursApproval struct {
-	ID          int64      `json:"id,string"`
-	ActivityID  int64      `json:"activity_id,string"`
-	ResidentID  int64      `json:"resident_id,string"`
-	Minutes     int64      `json:"-"`
-	Hours       float64    `json:"hours" gorm:"-"`
-	Reason      string     `json:"reason"`
-	Status      string     `json:"status"`
-	RequestedBy int64      `json:"requested_by,string"`
-	DecidedBy   *int64     `json:"decided_by,string"`
-	DecidedAt   *time.Time `json:"decided_at"`
-	EntryID     *int64     `json:"entry_id,string"`
-	Idem        *string    `json:"-"`
-	CreatedAt   time.Time  `json:"created_at"`
-	UpdatedAt   time.Time  `json:"updated_at"`
+	ID          int64          `json:"id,string"`
+	ActivityID  int64          `json:"activity_id,string"`
+	ResidentID  int64          `json:"resident_id,string"`
+	Minutes     int64          `json:"-"`
+	Hours       float64        `json:"hours" gorm:"-" doc:"the adjustment asked for"`
+	Reason      string         `json:"reason"`
+	Status      ApprovalStatus `json:"status"`
+	RequestedBy int64          `json:"requested_by,string" doc:"the staff member who asked (ID, a decimal string)"`
+	DecidedBy   *int64         `json:"decided_by,string" doc:"the staff member who approved or rejected it"`
+	DecidedAt   *time.Time     `json:"decided_at"`
+	EntryID     *int64         `json:"entry_id,string" doc:"once approved: the ledger entry made"`
+	Idem        *string        `json:"-"`
+	CreatedAt   time.Time      `json:"created_at"`
+	UpdatedAt   time.Time      `json:"updated_at"`
 }
 
 // TableName maps HoursApproval to its table.
@@ -161,14 +158,8 @@ func (s *Service) AdjustHours(ctx context.Context, m *staff.Member, id int64, ad
 	adj.Reason = strings.TrimSpace(adj.Reason)
 	f := map[string]string{}
 	mins := minutesOf(adj.Hours)
-	if mins == 0 || math.Abs(adj.Hours) > maxHours {
-		f["hours"] = fmt.Sprintf("须为非零的时长，绝对值不超过 %d", maxHours)
-	}
-	if n := utf8.RuneCountInString(adj.Reason); text.Blank(adj.Reason) || n > 200 {
-		f["reason"] = "须说明原因（1–200 个字）"
-	}
-	if adj.ResidentID <= 0 {
-		f["resident_id"] = "必填"
+	if mins == 0 {
+		f["hours"] = "不足一分钟，须为非零的时长"
 	}
 	if len(adj.Key) > 64 {
 		f["Idempotency-Key"] = "不能多于 64 个字符"
@@ -289,22 +280,18 @@ func (a *Adjusted) fill() {
 // ApprovalFilter selects an activity's approvals by status (pending by
 // default), after a cursor.
 type ApprovalFilter struct {
-	Status string
+	Status ApprovalStatus
 	After  int64
 	Limit  int
 }
 
-// Approvals lists an activity's hours approvals within m's scope, of
+// ListApprovals lists an activity's hours approvals within m's scope, of
 // residents of m's streets, oldest first, and the cursor of the next page
 // (0 on the last). Returns ErrNotFound outside m's scope and an
 // invalid_argument error naming status.
-func (s *Service) Approvals(ctx context.Context, m *staff.Member, id int64, f ApprovalFilter) ([]HoursApproval, int64, error) {
-	switch f.Status {
-	case "":
+func (s *Service) ListApprovals(ctx context.Context, m *staff.Member, id int64, f ApprovalFilter) ([]HoursApproval, int64, error) {
+	if f.Status == "" {
 		f.Status = ApprovalPending
-	case ApprovalPending, ApprovalApproved, ApprovalRejected:
-	default:
-		return nil, 0, apperr.Field("status", "须为 pending、approved 或 rejected")
 	}
 	tx := s.db.WithContext(ctx)
 	by := m.Scope()
@@ -341,7 +328,7 @@ func (s *Service) Approvals(ctx context.Context, m *staff.Member, id int64, f Ap
 // a resident outside m's streets.
 func (s *Service) Decide(ctx context.Context, m *staff.Member, id, approvalID int64, approve bool) (*HoursApproval, bool, error) {
 	now := s.clock()
-	want := ApprovalRejected
+	want := ApprovalStatus(ApprovalRejected)
 	if approve {
 		want = ApprovalApproved
 	}

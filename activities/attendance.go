@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"gorm.io/gorm"
 
@@ -40,7 +39,7 @@ const (
 type attendFacts struct {
 	a      *Activity
 	sg     *Signup // the resident's sign-up, nil if none
-	action string
+	action Action
 	now    time.Time
 	// walkIn: the activity takes walk-ins, and the resident may be one
 	// (in its audience, or checked in by staff).
@@ -150,7 +149,7 @@ func scheduled(a *Activity) earning {
 
 // mark is who recorded an action, how and why.
 type mark struct {
-	method string
+	method Method
 	by     *int64 // staff member; nil for the resident
 	reason string
 }
@@ -159,7 +158,7 @@ type mark struct {
 // and writes with a guard, reading again if the sign-up changed meanwhile
 // (a second scan, a concurrent walk-in). A check-out credits the hours and
 // grants the points. repeated reports an action already recorded.
-func (s *Service) attend(ctx context.Context, id, residentID int64, action string, mk mark) (*Activity, *Signup, bool, error) {
+func (s *Service) attend(ctx context.Context, id, residentID int64, action Action, mk mark) (*Activity, *Signup, bool, error) {
 	gdb := s.db.WithContext(ctx)
 	for range 4 {
 		now := s.clock()
@@ -301,7 +300,7 @@ func (s *Service) checkOut(tx *gorm.DB, sg *Signup, mk mark, now time.Time) erro
 // The code must be current (see CodeWindow); check-in is open from
 // CheckinOpens before the start to the end, to residents signed up or,
 // for an activity taking walk-ins, in its audience while places remain.
-func (s *Service) Scan(ctx context.Context, residentID int64, code string) (*MySignup, string, bool, error) {
+func (s *Service) Scan(ctx context.Context, residentID int64, code string) (*MySignup, Action, bool, error) {
 	now := s.clock()
 	id, action, err := s.parseVenueCode(strings.TrimSpace(code), now)
 	if err != nil {
@@ -334,8 +333,8 @@ func (s *Service) resolve(ctx context.Context, w Who, by int64) (int64, mark, er
 		return id, mark{method: MethodMemberCode, by: &by, reason: w.Reason}, err
 	case w.ResidentID <= 0:
 		return 0, mark{}, apperr.Field("member_code", "须扫描居民的会员码，或填写 resident_id 与 reason")
-	case text.Blank(w.Reason) || utf8.RuneCountInString(w.Reason) > 200:
-		return 0, mark{}, apperr.Field("reason", "手工签到须说明原因（1–200 个字）")
+	case text.Blank(w.Reason):
+		return 0, mark{}, apperr.Field("reason", "手工签到须说明原因")
 	}
 	return w.ResidentID, mark{method: MethodManual, by: &by, reason: w.Reason}, nil
 }
@@ -346,7 +345,7 @@ func (s *Service) resolve(ctx context.Context, w Who, by int64) (int64, mark, er
 // walk-in whatever the audience. Returns the resident's roster entry and
 // whether it was recorded before. Returns ErrNotFound outside m's scope,
 // ErrResidentNotFound for an unknown resident, and the refusals of Scan.
-func (s *Service) Attend(ctx context.Context, m *staff.Member, id int64, action string, w Who) (*RosterEntry, bool, error) {
+func (s *Service) Attend(ctx context.Context, m *staff.Member, id int64, action Action, w Who) (*RosterEntry, bool, error) {
 	if _, ok := actionByte[action]; !ok {
 		return nil, false, apperr.Field("action", "须为 check_in 或 check_out")
 	}

@@ -37,9 +37,9 @@ type HoursEntry struct {
 	ID         int64     `json:"id,string"`
 	ResidentID int64     `json:"resident_id,string"`
 	ActivityID int64     `json:"activity_id,string"`
-	Kind       string    `json:"kind"`
+	Kind       EntryKind `json:"kind"`
 	Minutes    int64     `json:"-"`
-	Hours      float64   `json:"hours" gorm:"-"`
+	Hours      float64   `json:"hours" gorm:"-" doc:"an adjustment may be negative"`
 	Reason     string    `json:"reason"`
 	StaffID    *int64    `json:"staff_id,string"`
 	Idem       *string   `json:"-"`

@@ -20,7 +20,7 @@ func TestDecideAttendance(t *testing.T) {
 		name   string
 		a      *Activity
 		sg     *Signup
-		action string
+		action Action
 		now    time.Time
 		walkIn bool
 		want   step

@@ -15,13 +15,13 @@ import (
 // activity.
 type RecordEntry struct {
 	ID               int64     `json:"id,string"`
-	Kind             string    `json:"kind"` // credit or adjustment
+	Kind             EntryKind `json:"kind"`
 	Hours            float64   `json:"hours"`
 	Reason           string    `json:"reason"`
 	CreatedAt        time.Time `json:"created_at"`
 	ActivityID       int64     `json:"activity_id,string"`
 	ActivityTitle    string    `json:"activity_title"`
-	ActivityKind     string    `json:"activity_kind"`
+	ActivityKind     Kind      `json:"activity_kind" doc:"volunteer 志愿服务, legal_education 普法宣传, public_benefit 惠民活动, other 其他"`
 	ActivityStartsAt time.Time `json:"activity_starts_at"`
 }
 
@@ -34,7 +34,7 @@ type YearHours struct {
 
 // KindHours are the hours of one kind of activity.
 type KindHours struct {
-	Kind  string  `json:"kind"`
+	Kind  Kind    `json:"kind" doc:"volunteer 志愿服务, legal_education 普法宣传, public_benefit 惠民活动, other 其他"`
 	Name  string  `json:"name"`
 	Hours float64 `json:"hours"`
 }
@@ -53,7 +53,7 @@ func (s *Service) VolunteerRecord(ctx context.Context, residentID int64) (*Recor
 	var rows []struct {
 		HoursEntry
 		Title    string
-		AKind    string
+		AKind    Kind
 		StartsAt time.Time
 	}
 	err := s.db.WithContext(ctx).Table("volunteer_hours").
@@ -65,7 +65,7 @@ func (s *Service) VolunteerRecord(ctx context.Context, residentID int64) (*Recor
 	}
 	r := &Record{ByYear: []YearHours{}, ByKind: []KindHours{}, Entries: make([]RecordEntry, 0, len(rows))}
 	var total int64
-	years, kinds := map[int]int64{}, map[string]int64{}
+	years, kinds := map[int]int64{}, map[Kind]int64{}
 	for _, x := range rows {
 		r.Entries = append(r.Entries, RecordEntry{
 			ID: x.ID, Kind: x.Kind, Hours: hours(x.Minutes), Reason: x.Reason, CreatedAt: x.CreatedAt,
@@ -99,14 +99,14 @@ func (s *Service) ExportResident(ctx context.Context, residentID int64) (any, er
 		return nil, fmt.Errorf("export sign-ups: %w", err)
 	}
 	type signup struct {
-		ActivityID   int64      `json:"activity_id,string"`
-		Status       string     `json:"status"`
-		WalkIn       bool       `json:"walk_in"`
-		SignedUpAt   time.Time  `json:"signed_up_at"`
-		CancelledAt  *time.Time `json:"cancelled_at"`
-		CheckedInAt  *time.Time `json:"checked_in_at"`
-		CheckedOutAt *time.Time `json:"checked_out_at"`
-		PointsStatus string     `json:"points_status"`
+		ActivityID   int64        `json:"activity_id,string"`
+		Status       SignupStatus `json:"status"`
+		WalkIn       bool         `json:"walk_in"`
+		SignedUpAt   time.Time    `json:"signed_up_at"`
+		CancelledAt  *time.Time   `json:"cancelled_at"`
+		CheckedInAt  *time.Time   `json:"checked_in_at"`
+		CheckedOutAt *time.Time   `json:"checked_out_at"`
+		PointsStatus PointsStatus `json:"points_status"`
 	}
 	out := struct {
 		Signups []signup `json:"signups"`

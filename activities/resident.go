@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"gorm.io/gorm"
 
@@ -16,50 +15,50 @@ import (
 
 // MySignup is a resident's own sign-up as they see it.
 type MySignup struct {
-	ActivityID   int64      `json:"activity_id,string"`
-	Status       string     `json:"status"`     // confirmed, waiting or cancelled
-	Attendance   string     `json:"attendance"` // see the Att… states
-	Position     *int       `json:"position"`   // on the waiting list: 1 is next
-	WalkIn       bool       `json:"walk_in"`
-	SignedUpAt   time.Time  `json:"signed_up_at"`
-	CheckedInAt  *time.Time `json:"checked_in_at"`
-	CheckedOutAt *time.Time `json:"checked_out_at"`
+	ActivityID   int64        `json:"activity_id,string"`
+	Status       SignupStatus `json:"status"`
+	Attendance   Attendance   `json:"attendance"`
+	Position     *int         `json:"position" doc:"on the waiting list: 1 is next"` // on the waiting list: 1 is next
+	WalkIn       bool         `json:"walk_in"`
+	SignedUpAt   time.Time    `json:"signed_up_at"`
+	CheckedInAt  *time.Time   `json:"checked_in_at"`
+	CheckedOutAt *time.Time   `json:"checked_out_at"`
 	// Hours are the volunteer hours credited for the activity, adjustments
 	// included.
-	Hours float64 `json:"hours"`
+	Hours float64 `json:"hours" doc:"volunteer hours credited, adjustments included"`
 	// PointsStatus is the points grant's outcome: "" (no rule, or not
 	// credited yet), pending, granted or refused.
-	PointsStatus  string `json:"points_status"`
-	PointsAwarded int64  `json:"points_awarded"`
+	PointsStatus  PointsStatus `json:"points_status" doc:"empty: no points rule, or not credited yet"`
+	PointsAwarded int64        `json:"points_awarded"`
 }
 
 // PublicActivity is an activity as residents see it, with their own
 // sign-up.
 type PublicActivity struct {
-	ID             int64     `json:"id,string"`
-	Kind           string    `json:"kind"`
-	Title          string    `json:"title"`
-	Description    string    `json:"description"`
-	Place          string    `json:"place"`
-	Street         string    `json:"street"`
-	Community      string    `json:"community"`
-	StartsAt       time.Time `json:"starts_at"`
-	EndsAt         time.Time `json:"ends_at"`
-	SignupDeadline time.Time `json:"signup_deadline"`
-	Capacity       int       `json:"capacity"`
-	Remaining      int       `json:"remaining"`
-	Waiting        int       `json:"waiting"`
-	Waitlist       bool      `json:"waitlist"`
-	WalkIns        bool      `json:"walk_ins"`
-	Points         int       `json:"points"` // granted for attending, under the activity's rule (0: none)
-	Hours          float64   `json:"hours"`  // volunteer hours credited for attending
-	Status         string    `json:"status"` // published or cancelled
-	SignupOpen     bool      `json:"signup_open"`
-	MySignup       *MySignup `json:"my_signup"`
+	ID             int64        `json:"id,string"`
+	Kind           Kind         `json:"kind" doc:"volunteer 志愿服务, legal_education 普法宣传, public_benefit 惠民活动, other 其他"`
+	Title          string       `json:"title"`
+	Description    string       `json:"description"`
+	Place          string       `json:"place"`
+	Street         string       `json:"street"`
+	Community      string       `json:"community"`
+	StartsAt       time.Time    `json:"starts_at"`
+	EndsAt         time.Time    `json:"ends_at"`
+	SignupDeadline time.Time    `json:"signup_deadline"`
+	Capacity       int          `json:"capacity"`
+	Remaining      int          `json:"remaining" doc:"places left"`
+	Waiting        int          `json:"waiting" doc:"on the waiting list"`
+	Waitlist       bool         `json:"waitlist"`
+	WalkIns        bool         `json:"walk_ins"`
+	Points         int          `json:"points" doc:"points for attending, under the activity's rule (0: none)"` // granted for attending, under the activity's rule (0: none)
+	Hours          float64      `json:"hours" doc:"volunteer hours credited for attending"`                     // volunteer hours credited for attending
+	Status         PublicStatus `json:"status"`
+	SignupOpen     bool         `json:"signup_open"`
+	MySignup       *MySignup    `json:"my_signup" doc:"my sign-up; null if none"`
 	// ImageURL and ThumbURL are public links to its picture and thumbnail
 	// ("" without one), which an <image> loads without a header.
-	ImageURL string `json:"image_url"`
-	ThumbURL string `json:"thumb_url"`
+	ImageURL string `json:"image_url" doc:"public link to the activity's picture (at most 1280 px), for <image src> without a header, cacheable for good; \"\" without a picture"`
+	ThumbURL string `json:"thumb_url" doc:"public link to its 320 px JPEG thumbnail; \"\" without a picture"`
 }
 
 // inAudience reports whether a resident is a live member of a's audience.
@@ -151,7 +150,7 @@ func (s *Service) public(ctx context.Context, tx *gorm.DB, residentID int64, as 
 			ID: a.ID, Kind: a.Kind, Title: a.Title, Description: a.Description, Place: a.Place, Street: a.Street,
 			Community: a.Community, StartsAt: a.StartsAt, EndsAt: a.EndsAt, SignupDeadline: a.SignupDeadline,
 			Capacity: a.Capacity, Remaining: max(a.Capacity-a.Confirmed, 0), Waiting: a.Waiting, Waitlist: a.Waitlist,
-			WalkIns: a.WalkIns, Hours: hours(a.CreditMinutes), Status: a.Status,
+			WalkIns: a.WalkIns, Hours: hours(a.CreditMinutes), Status: PublicStatus(a.Status),
 			SignupOpen: a.Status == Published && now.Before(a.SignupDeadline),
 		}
 		p.ImageURL, p.ThumbURL = s.imageURLs(a)
@@ -215,27 +214,11 @@ func parseCursor(v string) (cursor, error) {
 	return cursor{at: time.Unix(0, ns).UTC(), id: n}, nil
 }
 
-// OpenFilter narrows the activities open to a resident.
+// OpenFilter narrows the activities open to a resident. Its limits are
+// the API's (GET /activities checks them).
 type OpenFilter struct {
 	Q    string // words, each in the title or the place
-	Kind string // one of Kinds; "" for every kind
-}
-
-// maxQ is the longest search text, in characters.
-const maxQ = 100
-
-// Validate checks the filter's fields.
-func (f *OpenFilter) Validate() error {
-	fields := map[string]string{}
-	if f.Kind != "" {
-		if _, ok := Kinds[f.Kind]; !ok {
-			fields["kind"] = "须为 volunteer、legal_education、public_benefit 或 other"
-		}
-	}
-	if utf8.RuneCountInString(f.Q) > maxQ {
-		fields["q"] = fmt.Sprintf("最多 %d 个字", maxQ)
-	}
-	return apperr.Fields(fields)
+	Kind Kind   // one of Kinds; "" for every kind
 }
 
 // ListOpen is Search without a filter.
@@ -249,9 +232,6 @@ func (s *Service) ListOpen(ctx context.Context, residentID int64, token string, 
 // earlier page, "" for the first), and the next page's token ("" on the
 // last). Returns an invalid_argument error naming q, kind or page_token.
 func (s *Service) Search(ctx context.Context, residentID int64, f OpenFilter, token string, limit int) ([]PublicActivity, string, error) {
-	if err := f.Validate(); err != nil {
-		return nil, "", err
-	}
 	c, err := parseCursor(token)
 	if err != nil {
 		return nil, "", err

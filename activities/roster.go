@@ -18,27 +18,27 @@ import (
 // RosterEntry is one resident on an activity's roster, as staff see it:
 // masked, with their sign-up, attendance, hours and points.
 type RosterEntry struct {
-	ID             int64      `json:"id,string"` // the sign-up's
-	ResidentID     int64      `json:"resident_id,string"`
-	Nickname       string     `json:"nickname"`
-	PhoneMasked    string     `json:"phone_masked"`
-	Street         string     `json:"street"`
-	Community      string     `json:"community"`
-	Status         string     `json:"status"`
-	Attendance     string     `json:"attendance"`
-	WalkIn         bool       `json:"walk_in"`
-	SignedUpAt     time.Time  `json:"signed_up_at"`
-	PromotedAt     *time.Time `json:"promoted_at"`
-	CheckedInAt    *time.Time `json:"checked_in_at"`
-	CheckinMethod  string     `json:"checkin_method"`
-	CheckinReason  string     `json:"checkin_reason"`
-	CheckedOutAt   *time.Time `json:"checked_out_at"`
-	CheckoutMethod string     `json:"checkout_method"`
-	CheckoutReason string     `json:"checkout_reason"`
-	Hours          float64    `json:"hours"`
-	PointsStatus   string     `json:"points_status"`
-	PointsAwarded  int64      `json:"points_awarded"`
-	PointsDetail   string     `json:"points_detail"`
+	ID             int64        `json:"id,string" doc:"the sign-up's ID"` // the sign-up's
+	ResidentID     int64        `json:"resident_id,string"`
+	Nickname       string       `json:"nickname"`
+	PhoneMasked    string       `json:"phone_masked"`
+	Street         string       `json:"street" doc:"where the resident lives; empty to members without residents.read"`
+	Community      string       `json:"community" doc:"where the resident lives; empty to members without residents.read"`
+	Status         SignupStatus `json:"status"`
+	Attendance     Attendance   `json:"attendance"`
+	WalkIn         bool         `json:"walk_in"`
+	SignedUpAt     time.Time    `json:"signed_up_at"`
+	PromotedAt     *time.Time   `json:"promoted_at" doc:"moved up from the waiting list"`
+	CheckedInAt    *time.Time   `json:"checked_in_at"`
+	CheckinMethod  Method       `json:"checkin_method"`
+	CheckinReason  string       `json:"checkin_reason"`
+	CheckedOutAt   *time.Time   `json:"checked_out_at"`
+	CheckoutMethod Method       `json:"checkout_method"`
+	CheckoutReason string       `json:"checkout_reason"`
+	Hours          float64      `json:"hours"`
+	PointsStatus   PointsStatus `json:"points_status"`
+	PointsAwarded  int64        `json:"points_awarded"`
+	PointsDetail   string       `json:"points_detail" doc:"why no points were granted: attendance_too_short (present less than half the activity's hours), daily_cap, monthly_cap, rule_inactive, …"`
 }
 
 // concealFrom blanks what m may not see of the resident: every member
@@ -53,7 +53,7 @@ func (e *RosterEntry) concealFrom(m *staff.Member) {
 
 // RosterFilter selects roster entries by attendance state ("" for all).
 type RosterFilter struct {
-	Attendance string
+	Attendance Attendance
 	After      int64 // cursor: entries with a greater sign-up ID
 	Limit      int
 }
@@ -68,7 +68,7 @@ type rosterRow struct {
 
 // rosterQuery selects an activity's roster rows with their residents, of
 // the residents by covers.
-func rosterQuery(tx *gorm.DB, by staff.Scope, a *Activity, attendance string, now time.Time) (*gorm.DB, error) {
+func rosterQuery(tx *gorm.DB, by staff.Scope, a *Activity, attendance Attendance, now time.Time) (*gorm.DB, error) {
 	q := tx.Table("activity_signups").
 		Select("activity_signups.*, r.nickname, r.phone_masked, r.street AS r_street, r.community AS r_community").
 		Joins("JOIN residents r ON r.id = activity_signups.resident_id").
@@ -92,7 +92,7 @@ func rosterQuery(tx *gorm.DB, by staff.Scope, a *Activity, attendance string, no
 	case AttCheckedOut:
 		q = q.Where("activity_signups.checked_out_at IS NOT NULL")
 	default:
-		return nil, apperr.Field("attendance", "须为 confirmed、waiting、cancelled、checked_in、checked_out 或 no_show")
+		return nil, apperr.Field("attendance", "不是有效的出勤状态")
 	}
 	return q, nil
 }
@@ -133,11 +133,11 @@ func (s *Service) entries(tx *gorm.DB, a *Activity, rows []rosterRow, now time.T
 	return out, nil
 }
 
-// Roster lists an activity's roster within m's scope in sign-up order
+// ListRoster lists an activity's roster within m's scope in sign-up order
 // (the waiting list in its order), and the cursor of the next page (0 on
 // the last): the residents of m's streets only, shown as concealFrom
 // says. Returns ErrNotFound outside m's scope.
-func (s *Service) Roster(ctx context.Context, m *staff.Member, id int64, f RosterFilter) ([]RosterEntry, int64, error) {
+func (s *Service) ListRoster(ctx context.Context, m *staff.Member, id int64, f RosterFilter) ([]RosterEntry, int64, error) {
 	now := s.clock()
 	tx := s.db.WithContext(ctx)
 	a, err := s.owned(tx, m.Scope(), id, false)
@@ -225,10 +225,10 @@ func (s *Service) WriteRosterCSV(ctx context.Context, m *staff.Member, id int64,
 		for _, e := range es {
 			signed := e.SignedUpAt
 			cw.Write(safeCells([]string{
-				idOf(e.ID), idOf(e.ResidentID), e.Nickname, e.PhoneMasked, e.Street, e.Community, e.Status, e.Attendance,
-				strconv.FormatBool(e.WalkIn), ts(&signed), ts(e.CheckedInAt), e.CheckinMethod, e.CheckinReason,
-				ts(e.CheckedOutAt), e.CheckoutMethod, e.CheckoutReason, strconv.FormatFloat(e.Hours, 'f', -1, 64),
-				e.PointsStatus, strconv.FormatInt(e.PointsAwarded, 10), e.PointsDetail,
+				idOf(e.ID), idOf(e.ResidentID), e.Nickname, e.PhoneMasked, e.Street, e.Community, string(e.Status), string(e.Attendance),
+				strconv.FormatBool(e.WalkIn), ts(&signed), ts(e.CheckedInAt), string(e.CheckinMethod), e.CheckinReason,
+				ts(e.CheckedOutAt), string(e.CheckoutMethod), e.CheckoutReason, strconv.FormatFloat(e.Hours, 'f', -1, 64),
+				string(e.PointsStatus), strconv.FormatInt(e.PointsAwarded, 10), e.PointsDetail,
 			}))
 		}
 		cw.Flush()

@@ -22,20 +22,20 @@ type Signup struct {
 	ID             int64
 	ActivityID     int64
 	ResidentID     int64
-	Status         string
+	Status         SignupStatus
 	WalkIn         bool
 	CancelledAt    *time.Time
 	PromotedAt     *time.Time
 	CheckedInAt    *time.Time
-	CheckinMethod  string
+	CheckinMethod  Method
 	CheckinBy      *int64
 	CheckinReason  string
 	CheckedOutAt   *time.Time
-	CheckoutMethod string
+	CheckoutMethod Method
 	CheckoutBy     *int64
 	CheckoutReason string
 	CreditedAt     *time.Time
-	PointsStatus   string
+	PointsStatus   PointsStatus
 	PointsTxID     *int64
 	PointsAwarded  int64
 	PointsDetail   string
@@ -57,7 +57,7 @@ const (
 )
 
 // attendance is a sign-up's state at now.
-func attendance(a *Activity, sg *Signup, now time.Time) string {
+func attendance(a *Activity, sg *Signup, now time.Time) Attendance {
 	switch {
 	case sg.CheckedOutAt != nil:
 		return AttCheckedOut
@@ -140,7 +140,7 @@ func (s *Service) SignUp(ctx context.Context, residentID, id int64) (*MySignup, 
 // returns it. prev is the resident's cancelled sign-up, if any, which the
 // new one replaces.
 func (s *Service) applySignUp(tx *gorm.DB, a *Activity, residentID int64, prev *Signup, now time.Time) (*Signup, error) {
-	status := Confirmed
+	status := SignupStatus(Confirmed)
 	res := tx.Exec(`UPDATE activities SET confirmed = confirmed + 1, updated_at = ?
 WHERE id = ? AND status = ? AND signup_deadline > ? AND confirmed < capacity`, now, a.ID, Published, now)
 	if res.Error != nil {
@@ -243,7 +243,7 @@ func (s *Service) CancelSignup(ctx context.Context, residentID, id int64) (*MySi
 // release gives up one sign-up of status at activity a (locked in tx): a
 // waiting one leaves the queue; a confirmed one's place goes to the first
 // waiting, if any, while the activity is not over.
-func (s *Service) release(tx *gorm.DB, a *Activity, status string, now time.Time) error {
+func (s *Service) release(tx *gorm.DB, a *Activity, status SignupStatus, now time.Time) error {
 	col := "confirmed"
 	if status == Waiting {
 		col = "waiting"

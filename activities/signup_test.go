@@ -30,7 +30,7 @@ func rush(t *testing.T, w *world, id int64, ids []int64) (map[string]int, []erro
 				errs = append(errs, err)
 				return
 			}
-			got[sg.Status]++
+			got[string(sg.Status)]++
 		})
 	}
 	close(starts)

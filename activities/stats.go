@@ -27,23 +27,23 @@ type PlaceStats struct {
 // start in [From, To) (drafts left out).
 type Stats struct {
 	From       time.Time `json:"from"`
-	To         time.Time `json:"to"`
-	Activities int64     `json:"activities"`
+	To         time.Time `json:"to" doc:"exclusive"`
+	Activities int64     `json:"activities" doc:"published or cancelled, starting in the period"`
 	Cancelled  int64     `json:"cancelled"`
 	// Signups are the sign-ups standing (confirmed or waiting).
-	Signups   int64 `json:"signups"`
+	Signups   int64 `json:"signups" doc:"standing sign-ups: confirmed and waiting"`
 	Confirmed int64 `json:"confirmed"`
 	Waiting   int64 `json:"waiting"`
 	CheckedIn int64 `json:"checked_in"`
 	// NoShows and AttendanceRate count activities that are over (and not
 	// cancelled): the share of confirmed residents who checked in; null
 	// when there were none.
-	NoShows        int64    `json:"no_shows"`
-	AttendanceRate *float64 `json:"attendance_rate"`
+	NoShows        int64    `json:"no_shows" doc:"at activities over"`
+	AttendanceRate *float64 `json:"attendance_rate" doc:"checked in ÷ confirmed at activities over (not cancelled); null when none"`
 	// Volunteers are the residents who checked in at least once;
 	// RepeatVolunteers those who did at two activities or more.
-	Volunteers       int64        `json:"volunteers"`
-	RepeatVolunteers int64        `json:"repeat_volunteers"`
+	Volunteers       int64        `json:"volunteers" doc:"residents who checked in at least once"`
+	RepeatVolunteers int64        `json:"repeat_volunteers" doc:"of them, at two activities or more"`
 	Hours            float64      `json:"hours"`
 	ByPlace          []PlaceStats `json:"by_place"`
 }

@@ -37,16 +37,16 @@ const (
 	venueCodeMAC     = 12
 )
 
-var actionByte = map[string]byte{CheckIn: 'i', CheckOut: 'o'}
+var actionByte = map[Action]byte{CheckIn: 'i', CheckOut: 'o'}
 
 // VenueCode is the code shown at an activity's door for one action.
 type VenueCode struct {
-	Code   string `json:"code"`
-	Action string `json:"action"`
+	Code   string `json:"code" doc:"show as a QR code; residents scan it with POST /activities/scan"`
+	Action Action `json:"action"`
 	// ExpiresAt is when the code stops being accepted.
-	ExpiresAt time.Time `json:"expires_at"`
+	ExpiresAt time.Time `json:"expires_at" doc:"accepted until then (30–60 s)"`
 	// RefreshAt is when the page should show the next code.
-	RefreshAt time.Time `json:"refresh_at"`
+	RefreshAt time.Time `json:"refresh_at" doc:"show the next code from then (every 30 s)"`
 }
 
 func window(t time.Time) uint64 { return uint64(t.Unix() / int64(CodeWindow/time.Second)) }
@@ -63,7 +63,7 @@ func (s *Service) venueMAC(b []byte) []byte {
 
 // issueVenueCode makes the code of an action at an activity for the window
 // of now.
-func (s *Service) issueVenueCode(activityID int64, action string, now time.Time) VenueCode {
+func (s *Service) issueVenueCode(activityID int64, action Action, now time.Time) VenueCode {
 	w := window(now)
 	b := []byte{venueCodeVersion, actionByte[action]}
 	b = binary.AppendUvarint(b, uint64(activityID))
@@ -78,7 +78,7 @@ func (s *Service) issueVenueCode(activityID int64, action string, now time.Time)
 // parseVenueCode returns the activity and action a venue code is for. A
 // malformed, forged or tampered code is an invalid_argument naming "code";
 // so is one from before the previous window (details.reason "expired").
-func (s *Service) parseVenueCode(code string, now time.Time) (int64, string, error) {
+func (s *Service) parseVenueCode(code string, now time.Time) (int64, Action, error) {
 	invalid := apperr.Field("code", "签到码无效").Because(apperr.ReasonInvalid)
 	if len(code) > 64 {
 		return 0, "", invalid
@@ -91,7 +91,7 @@ func (s *Service) parseVenueCode(code string, now time.Time) (int64, string, err
 	if !hmac.Equal(sum, s.venueMAC(body)) {
 		return 0, "", invalid
 	}
-	var action string
+	var action Action
 	for a, c := range actionByte {
 		if body[1] == c {
 			action = a
@@ -115,7 +115,7 @@ func (s *Service) parseVenueCode(code string, now time.Time) (int64, string, err
 // at a published activity within m's scope, for its door page. Returns
 // ErrNotFound outside m's scope (or for a draft), ErrCancelled and
 // ErrEnded.
-func (s *Service) VenueCode(ctx context.Context, m *staff.Member, id int64, action string) (*VenueCode, error) {
+func (s *Service) VenueCode(ctx context.Context, m *staff.Member, id int64, action Action) (*VenueCode, error) {
 	if _, ok := actionByte[action]; !ok {
 		return nil, apperr.Field("action", "须为 check_in 或 check_out")
 	}

@@ -14,21 +14,21 @@ import (
 type Counts struct {
 	CheckedIn  int64 `json:"checked_in"`
 	CheckedOut int64 `json:"checked_out"`
-	NoShows    int64 `json:"no_shows"` // confirmed but never checked in, once the activity is over
+	NoShows    int64 `json:"no_shows" doc:"confirmed, never checked in, once the activity is over"` // confirmed but never checked in, once the activity is over
 	WalkIns    int64 `json:"walk_ins"`
 }
 
 // StaffView is an activity as staff see it.
 type StaffView struct {
 	Activity
-	Hours     float64 `json:"hours"`
-	Remaining int     `json:"remaining"`
-	Ended     bool    `json:"ended"`
+	Hours     float64 `json:"hours" doc:"volunteer hours credited for attending, at most the activity's length"`
+	Remaining int     `json:"remaining" doc:"places left"`
+	Ended     bool    `json:"ended" doc:"the activity is over"`
 	Counts    Counts  `json:"counts"`
 	// ImageURL and ThumbURL are public links to its picture and thumbnail
 	// ("" without one).
-	ImageURL string `json:"image_url"`
-	ThumbURL string `json:"thumb_url"`
+	ImageURL string `json:"image_url" doc:"public link to the activity's picture (at most 1280 px), for <image src> without a header, cacheable for good; \"\" without a picture"`
+	ThumbURL string `json:"thumb_url" doc:"public link to its 320 px JPEG thumbnail; \"\" without a picture"`
 }
 
 // staffViews builds the staff views of activities, with their counts.
@@ -91,14 +91,14 @@ func (s *Service) FindForStaff(ctx context.Context, m *staff.Member, id int64) (
 
 // Filter selects activities for staff.
 type Filter struct {
-	Status string // "" for every status
+	Status Status // "" for every status
 	Before int64  // cursor: activities with a smaller ID
 	Limit  int
 }
 
-// Find lists the activities within m's scope, newest first, and
+// List lists the activities within m's scope, newest first, and
 // the cursor of the next page (0 on the last).
-func (s *Service) Find(ctx context.Context, m *staff.Member, f Filter) ([]StaffView, int64, error) {
+func (s *Service) List(ctx context.Context, m *staff.Member, f Filter) ([]StaffView, int64, error) {
 	tx := s.db.WithContext(ctx)
 	q := m.Scope().Filter(tx.Model(&Activity{}), scopeColumns)
 	if f.Status != "" {

@@ -57,7 +57,7 @@ func bindJSON(c *gin.Context, dst any) error {
 	switch {
 	case err == nil, errors.Is(err, io.EOF) && len(body) == 0: // no body: every field left out
 	case errors.As(err, &typeErr):
-		field := typeErr.Field
+		field := flatPath(reflect.TypeOf(dst), typeErr.Field)
 		if field == "" {
 			field = "body"
 		}
@@ -72,6 +72,39 @@ func bindJSON(c *gin.Context, dst any) error {
 		return mergeFields(timeErr, err)
 	}
 	return nil
+}
+
+// flatPath drops from a decoding error's path the names of embedded
+// structs, which encoding/json puts in it ("NewCreditRecord.note"), though
+// their fields are the outer struct's in the body ("note").
+func flatPath(t reflect.Type, p string) string {
+	var out []string
+	for _, seg := range strings.Split(p, ".") {
+		t = deref(t)
+		for t.Kind() == reflect.Slice || t.Kind() == reflect.Array || t.Kind() == reflect.Map {
+			t = deref(t.Elem())
+		}
+		if t.Kind() != reflect.Struct {
+			out = append(out, seg)
+			continue
+		}
+		if f, ok := t.FieldByName(seg); ok && f.Anonymous && f.Tag.Get("json") == "" {
+			t = f.Type // an embedded struct: its fields are the outer's
+			continue
+		}
+		out = append(out, seg)
+		found := false
+		for _, f := range reflect.VisibleFields(t) {
+			if name := check.JSONName(f); name == seg && f.IsExported() {
+				t, found = f.Type, true
+				break
+			}
+		}
+		if !found {
+			t = reflect.TypeFor[any]()
+		}
+	}
+	return strings.Join(out, ".")
 }
 
 // mergeFields joins the fields of invalid_argument errors; any other error

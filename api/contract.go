@@ -261,11 +261,12 @@ func deref(t reflect.Type) reflect.Type {
 // customize applies a field's tags (and its type's Enum) to the schema
 // openapi3gen built for it, and sets a struct's required properties.
 func customize(t reflect.Type, tag reflect.StructTag, s *openapi3.Schema, input bool) error {
-	if ss, ok := reflect.New(t).Interface().(openapi3gen.SetSchemar); ok && t != timeType {
+	ss, ownSchema := reflect.New(t).Interface().(openapi3gen.SetSchemar)
+	if ownSchema && t != timeType {
 		ss.SetSchema(s) // a value type (a patch's patch.Null, notify.IDs): its field's tags apply as to a scalar
 	} else if t.Kind() == reflect.Struct && t != timeType {
 		s.Required = requiredOf(t, input)
-		wrapRefs(t, s)
+		wrapRefs(t, s, input)
 		if t.Name() != "" {
 			return nil // a shared component: the referring field's tags are not its own
 		}
@@ -286,6 +287,12 @@ func customize(t reflect.Type, tag reflect.StructTag, s *openapi3.Schema, input 
 	}
 	if input && (t.Kind() == reflect.Slice || t.Kind() == reflect.Map) && !check.Required(tag.Get("binding")) {
 		s.Nullable = true // encoding/json takes null for a list or map left out
+	}
+	if strings.Contains(","+opts+",", ",string,") && t.Kind() == reflect.Slice &&
+		t.Elem().Kind() >= reflect.Int && t.Elem().Kind() <= reflect.Uint64 {
+		// A list of IDs whose MarshalJSON writes strings (encoding/json
+		// itself ignores ,string on a slice).
+		s.Items = openapi3.NewSchemaRef("", &openapi3.Schema{Type: &openapi3.Types{"string"}, Pattern: idPattern.String()})
 	}
 	if input && t.Kind() == reflect.Int && s.Min == nil && s.Max == nil {
 		lo, hi := float64(-1<<31), float64(1<<31-1)
@@ -311,7 +318,7 @@ func customize(t reflect.Type, tag reflect.StructTag, s *openapi3.Schema, input 
 	// it, and get only the rules after dive.
 	// (An inline schema's Ref is its type's name until ref() clears it.)
 	inline := func(r *openapi3.SchemaRef) bool { return r != nil && r.Value != nil && !strings.HasPrefix(r.Ref, "#/") }
-	if et := deref(t); (et.Kind() == reflect.Slice || et.Kind() == reflect.Array) && inline(s.Items) {
+	if et := deref(t); !ownSchema && (et.Kind() == reflect.Slice || et.Kind() == reflect.Array) && inline(s.Items) {
 		if elem := et.Elem(); elem.Kind() <= reflect.Float64 || elem.Kind() == reflect.String {
 			fresh, err := openapi3gen.NewSchemaRefForValue(reflect.Zero(elem).Interface(), nil)
 			if err != nil {
@@ -332,24 +339,29 @@ func customize(t reflect.Type, tag reflect.StructTag, s *openapi3.Schema, input 
 	return nil
 }
 
-// wrapRefs gives a struct's properties that refer to another component
-// what a $ref cannot carry beside it: the field's doc, and nullable for a
-// pointer the server sends as null (one without omitempty).
-func wrapRefs(t reflect.Type, s *openapi3.Schema) {
-	for i := range t.NumField() {
-		f := t.Field(i)
+// wrapRefs states what a $ref cannot: a property whose schema is a shared
+// component gets its field's doc as its description and, in a response,
+// nullable when the field is a pointer the server sends as null (no
+// omitempty), each as {allOf: [$ref], ...}.
+func wrapRefs(t reflect.Type, s *openapi3.Schema, input bool) {
+	for _, f := range reflect.VisibleFields(t) {
+		if !f.IsExported() || f.Anonymous {
+			continue
+		}
 		name := check.JSONName(f)
 		p := s.Properties[name]
-		if !f.IsExported() || f.Anonymous || p == nil || !strings.HasPrefix(p.Ref, "#/") {
+		if p == nil || !strings.HasPrefix(p.Ref, "#/components/schemas/") {
 			continue
 		}
 		_, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
-		nullable := f.Type.Kind() == reflect.Pointer && !strings.Contains(","+opts+",", ",omitempty,")
-		if doc := f.Tag.Get("doc"); nullable || doc != "" {
-			s.Properties[name] = &openapi3.SchemaRef{Value: &openapi3.Schema{
-				AllOf: openapi3.SchemaRefs{p}, Nullable: nullable, Description: doc,
-			}}
+		null := !input && f.Type.Kind() == reflect.Pointer && !strings.Contains(","+opts+",", ",omitempty,")
+		doc := f.Tag.Get("doc")
+		if !null && doc == "" {
+			continue
 		}
+		s.Properties[name] = &openapi3.SchemaRef{Value: &openapi3.Schema{
+			AllOf: openapi3.SchemaRefs{openapi3.NewSchemaRef(p.Ref, nil)}, Nullable: null, Description: doc,
+		}}
 	}
 }
 
@@ -614,6 +626,9 @@ func (g *schemaGen) param(f reflect.StructField, name, in string) (map[string]an
 	}
 	s := *ref.Value.Properties["v"].Value
 	s.Nullable = false // a parameter is there or not: a pointer field only says it may be left out
+	if strings.HasSuffix(name, "_id") && s.Type.Is("string") && s.Pattern == "" {
+		s.Pattern = idPattern.String() // an ID, as in a path (the handler parses it with parseID)
+	}
 	p := map[string]any{"name": name, "in": in}
 	if s.Description != "" {
 		p["description"], s.Description = s.Description, ""

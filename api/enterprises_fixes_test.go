@@ -316,12 +316,12 @@ func TestEnterpriseTextFitsColumns(t *testing.T) {
 		for i := range industries {
 			industries[i] = fmt.Sprint("行业", i)
 		}
-		for _, criteria := range []map[string]any{
-			{"min_grade": "B", "industries": industries},
-			{"min_grade": "B", "industries": []string{strings.Repeat("业", 65)}},
-			{"min_grade": "B", "industries": []string{" "}},
+		for field, criteria := range map[string]map[string]any{
+			"criteria.industries":    {"min_grade": "B", "industries": industries},
+			"criteria.industries[0]": {"min_grade": "B", "industries": []string{strings.Repeat("业", 65)}},
+			"criteria.industries[1]": {"min_grade": "B", "industries": []string{"制造业", " "}},
 		} {
-			wantError(t, e.do("POST", "/api/v1/admin/benefit-programs", officer, map[string]any{"name": "贴息", "criteria": criteria}), http.StatusBadRequest, "invalid_argument", "criteria.industries")
+			wantError(t, e.do("POST", "/api/v1/admin/benefit-programs", officer, map[string]any{"name": "贴息", "criteria": criteria}), http.StatusBadRequest, "invalid_argument", field)
 		}
 		if n := e.count("benefit_programs"); n != before {
 			t.Fatalf("programs=%d, want %d", n, before)

@@ -199,8 +199,8 @@ func (e *env) staffer(roles []staff.Role, streets ...string) (string, *staff.Mem
 		Username: "staff" + strconv.FormatInt(appSeq.Add(1), 10), Password: "password-123456",
 		Roles: roles, Streets: streets,
 	}
-	if !containsRole(roles, staff.Superadmin) {
-		n.DepartmentID = &e.dept
+	if !containsRole(roles, staff.Superadmin) && !containsRole(roles, staff.Dispatcher) {
+		n.DepartmentID = &e.dept // the dispatch centre's accounts have none
 	}
 	m, err := e.staff.Create(context.Background(), nil, n, func(string) bool { return true })
 	if err != nil {

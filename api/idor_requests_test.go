@@ -5,6 +5,9 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/futian/ifutian/requests"
+	"github.com/futian/ifutian/staff"
 )
 
 // idorRequests are the 民意速办 objects of the IDOR world: A's request R
@@ -18,6 +21,11 @@ type idorRequests struct {
 	handlerXStreet string
 	uploadToken    string // the token of R's photo upload
 	entry          string // a draft knowledge entry of X (idor_issue25_test.go)
+	// The work order: a dispatch centre limited to 莲花街道 (R is in
+	// 华富街道), X's head on 莲花街道, and a supervision letter on R.
+	centreStreet string
+	headXStreet  string
+	letter       string
 }
 
 func (w *idorWorld) setUpRequests(x, y int64) {
@@ -33,6 +41,15 @@ func (w *idorWorld) setUpRequests(x, y int64) {
 	ans := e.act(w.req.handlerX, q.ID, "answer", map[string]any{"version": a.Version, "answer": "已处理"}, http.StatusOK)
 	w.req.r, w.req.rVersion, w.req.q, w.req.qVersion = itoa(r.ID), r.Version, itoa(q.ID), ans.Version
 	w.setUpIssue25()
+	w.req.centreStreet, _ = e.stafferIn(nil, []staff.Role{staff.Dispatcher}, "莲花街道")
+	w.req.headXStreet, _ = e.stafferIn(&x, []staff.Role{staff.DeptAdmin}, "莲花街道")
+	centre, _ := e.stafferIn(nil, []staff.Role{staff.Dispatcher})
+	rec := e.do("POST", "/api/v1/admin/dispatch/requests/"+w.req.r+"/supervise", centre,
+		map[string]any{"instruction": "请报告", "due_at": "2030-01-01T18:00:00+08:00"})
+	wantStatus(w.t, rec, http.StatusOK)
+	var sv requests.StaffView
+	decode(w.t, rec, &sv)
+	w.req.letter = itoa(sv.Supervisions[0].ID)
 }
 
 func idorRequestCases() map[string]idorCase {
@@ -50,6 +67,21 @@ func idorRequestCases() map[string]idorCase {
 		}
 	}
 	version := func(w *idorWorld) map[string]any { return map[string]any{"version": w.req.rVersion} }
+	// The dispatch centre's routes: a centre limited to other streets gets
+	// 404, a unit's officer and a resident 403.
+	centre := func(method, suffix string, body func(w *idorWorld) map[string]any) idorCase {
+		return idorCase{
+			owner: "the dispatch centre (requests.dispatch) covering 华富街道",
+			attack: func(t *testing.T, w *idorWorld) {
+				path := v1 + "/admin/dispatch/requests/" + w.req.r + suffix
+				wantError(t, w.do(method, path, w.req.centreStreet, body(w)), http.StatusNotFound, "not_found", "")
+				for _, tok := range []string{w.req.handlerX, w.a} {
+					wantError(t, w.do(method, path, tok, body(w)), http.StatusForbidden, "permission_denied", "")
+				}
+			},
+		}
+	}
+	none := func(*idorWorld) map[string]any { return nil }
 	districtOnly := func(method, path string, body any) idorCase {
 		return idorCase{
 			owner: "the district (requests.admin: superadmin)",
@@ -108,6 +140,52 @@ func idorRequestCases() map[string]idorCase {
 		"POST " + v1 + "/admin/requests/:id/transfer": transition("transfer", func(w *idorWorld) map[string]any {
 			return map[string]any{"version": w.req.rVersion, "department_id": itoa(w.dept), "reason": "x"}
 		}),
+		"POST " + v1 + "/admin/requests/:id/sign": transition("sign", version),
+		"POST " + v1 + "/admin/requests/:id/return": transition("return", func(w *idorWorld) map[string]any {
+			return map[string]any{"version": w.req.rVersion, "reason_code": "not_our_duty", "reason": "x"}
+		}),
+		"POST " + v1 + "/admin/requests/:id/extension": transition("extension", func(w *idorWorld) map[string]any {
+			return map[string]any{"days": 2, "reason": "x"}
+		}),
+		"GET " + v1 + "/admin/dispatch/requests/:id": centre("GET", "", none),
+		"POST " + v1 + "/admin/dispatch/requests/:id/dispatch": centre("POST", "/dispatch", func(w *idorWorld) map[string]any {
+			return map[string]any{"version": w.req.rVersion, "department_id": itoa(w.dept)}
+		}),
+		"POST " + v1 + "/admin/dispatch/requests/:id/refuse-return": centre("POST", "/refuse-return", func(w *idorWorld) map[string]any {
+			return map[string]any{"version": w.req.rVersion, "note": "x"}
+		}),
+		"POST " + v1 + "/admin/dispatch/requests/:id/extension-decision": centre("POST", "/extension-decision", func(w *idorWorld) map[string]any {
+			return map[string]any{"approve": true}
+		}),
+		"POST " + v1 + "/admin/dispatch/requests/:id/urge": centre("POST", "/urge", func(w *idorWorld) map[string]any {
+			return map[string]any{"note": "x"}
+		}),
+		"POST " + v1 + "/admin/dispatch/requests/:id/supervise": centre("POST", "/supervise", func(w *idorWorld) map[string]any {
+			return map[string]any{"instruction": "x", "due_at": "2030-01-01T18:00:00+08:00"}
+		}),
+		"POST " + v1 + "/admin/dispatch/requests/:id/callback": centre("POST", "/callback", func(w *idorWorld) map[string]any {
+			return map[string]any{"version": w.req.rVersion, "result": "satisfied"}
+		}),
+		"POST " + v1 + "/admin/supervisions/:id/answer": {
+			owner: "the head (dept_admin) of X covering 华富街道",
+			attack: func(t *testing.T, w *idorWorld) {
+				path := v1 + "/admin/supervisions/" + w.req.letter + "/answer"
+				for _, tok := range []string{w.adminY, w.req.headXStreet} {
+					wantError(t, w.do("POST", path, tok, map[string]any{"answer": "x"}), http.StatusNotFound, "not_found", "")
+				}
+				for _, tok := range []string{w.req.handlerX, w.a} {
+					wantError(t, w.do("POST", path, tok, map[string]any{"answer": "x"}), http.StatusForbidden, "permission_denied", "")
+				}
+			},
+		},
+		"PUT " + v1 + "/admin/request-guides/:code": {
+			owner: "the dispatch centre (requests.duties)",
+			attack: func(t *testing.T, w *idorWorld) {
+				for _, tok := range []string{w.req.handlerX, w.editorX} {
+					wantError(t, w.do("PUT", v1+"/admin/request-guides/noise", tok, map[string]any{"guide": "x", "sign_hours": 9}), http.StatusForbidden, "permission_denied", "")
+				}
+			},
+		},
 		"GET " + v1 + "/wechat/media/:token": {
 			owner: "WeChat, while a check of the photo waits (none does here)",
 			attack: func(t *testing.T, w *idorWorld) {

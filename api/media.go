@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/futian/ifutian/activities"
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/media"
 	"github.com/futian/ifutian/points"
@@ -54,6 +55,25 @@ func (s *Server) uploadRewardImage(c *gin.Context) {
 		}
 		return err
 	})
+}
+
+var uploadActivityImageOp = op{
+	Tag:     "admin-activities",
+	Summary: "Upload an activity's picture",
+	Description: "editor or dept_admin of an activity in the caller's scope (the permission of editing it); one outside the scope " +
+		"(another department's, another street's) is 404, checked before the file is read. The picture, as wx.uploadFile or the " +
+		"console sends it: multipart/form-data with the file in `file`. JPEG, PNG or WebP, told by content (not the file's " +
+		"name); at most 10 MiB and the photos' bounds in pixels and decoded memory. Decoded under the server's shared limit " +
+		"(429 with Retry-After when its turn does not come within 15 s), turned upright, scaled to at most 1280 px on the " +
+		"longer side with a 320 px JPEG thumbnail, and encoded again with no EXIF or other metadata. It replaces the picture " +
+		"before, whose files are deleted. A file that is no such image or too large is 400 naming `file`, and nothing changes. " +
+		"A body over 12 MiB is 413. The picture is public content: image_url and thumb_url are unsigned links (GET " +
+		"/api/v1/media/images/{name}) that any <image src> loads without a header and anyone may cache for good. Any activity " +
+		"in scope takes one (a draft's shows once published). Audited like other edits (the entry names the stored picture). " +
+		"Answers the activity as its department sees it.",
+	Body:    upload{Description: "the picture, in the field file"},
+	Replies: []reply{ok(activities.StaffView{})},
+	Errors:  []int{http.StatusTooManyRequests},
 }
 
 // uploadActivityImage sets an activity's picture (multipart, field "file")

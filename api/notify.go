@@ -60,40 +60,34 @@ func (s *Server) listSubscriptions(c *gin.Context) {
 	c.JSON(http.StatusOK, newPage(qs, ""))
 }
 
+var createNoticeOp = op{
+	Tag:     "admin-notices",
+	Summary: "Create a notice draft",
+	Description: "Editor of a department. The draft then goes submit → approve (by a reviewer of the same department who is " +
+		"not the author) → published at publish_at. 403 `permission_denied` naming `audience.streets` or " +
+		"`audience.communities` when the audience reaches beyond my streets; the notice belongs to my department. " + audienceDoc,
+	Body:    notify.Draft{},
+	Replies: []reply{created(notify.Notice{})},
+}
+
+// audienceDoc is what an audience means, as the operations taking one say.
+const audienceDoc = "An audience: fields AND together; the values inside a field OR; an empty audience is every resident. " +
+	"Enterprise grades and industries match residents with an approved binding to such an enterprise. `resident_ids` can't be " +
+	"combined with any other field (400 naming `audience.resident_ids`). A street-scoped member's audience must stay within " +
+	"their streets: its `streets`, and the streets of its `communities` (403 naming the field otherwise; an audience naming " +
+	"neither reaches every street)."
+
 func (s *Server) createNotice(c *gin.Context) {
-	var req struct {
-		Title      string            `json:"title" binding:"required"`
-		Body       string            `json:"body" binding:"required"`
-		Category   string            `json:"category" binding:"required"`
-		Audience   notify.Audience   `json:"audience"`
-		PublishAt  string            `json:"publish_at"`
-		ExpiresAt  string            `json:"expires_at"`
-		RequireAck bool              `json:"require_ack"`
-		SMS        bool              `json:"sms"`
-		Subscribe  *notify.Subscribe `json:"subscribe"`
-	}
-	if err := bindJSON(c, &req); err != nil {
+	var d notify.Draft
+	if err := bindJSON(c, &d); err != nil {
 		s.fail(c, err)
 		return
 	}
-	if err := s.checkTemplate(c, req.Subscribe); err != nil {
+	if err := s.checkTemplate(c, d.Subscribe); err != nil {
 		s.fail(c, err)
 		return
 	}
-	publishAt, err := parseTime("publish_at", req.PublishAt)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	expiresAt, err := parseTime("expires_at", req.ExpiresAt)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	n, err := s.Notify.Create(c.Request.Context(), actor(c), s.Residents.Regions(), notify.Draft{
-		Title: req.Title, Body: req.Body, Category: req.Category, Audience: req.Audience, PublishAt: publishAt,
-		ExpiresAt: expiresAt, RequireAck: req.RequireAck, SMS: req.SMS, Subscribe: req.Subscribe,
-	})
+	n, err := s.Notify.Create(c.Request.Context(), actor(c), s.Residents.Regions(), d)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -101,54 +95,34 @@ func (s *Server) createNotice(c *gin.Context) {
 	c.JSON(http.StatusCreated, n)
 }
 
+var updateNoticeOp = op{
+	Tag:     "admin-notices",
+	Summary: "Edit a draft",
+	Description: "Edit a draft, or a rejected notice, which goes back to draft (its reject reason stays in its history). " +
+		"Fields absent stay; publish_at, expires_at and subscribe may be null to clear them (publish_at null: on approval). " +
+		"The result is checked whole, like a new draft: 400 names the bad fields and changes nothing; 403 names " +
+		"audience.streets or audience.communities for an audience beyond my streets; 404 for a notice outside my scope; 409 " +
+		"once submitted. A system message (of my scope) is 409 `conflict` with `details.reason` `system_notice`: it is never " +
+		"edited, reviewed or withdrawn.",
+	Body:    notify.Patch{},
+	Replies: []reply{ok(notify.Notice{})},
+	Errors:  []int{http.StatusConflict},
+}
+
 // updateNotice edits a draft (or a rejected notice, which goes back to
 // draft). Fields absent from the body stay; publish_at, expires_at and
 // subscribe may be null to clear them (publish_at null: on approval).
 func (s *Server) updateNotice(c *gin.Context) {
-	var req struct {
-		Title      *string          `json:"title"`
-		Body       *string          `json:"body"`
-		Category   *string          `json:"category"`
-		Audience   *notify.Audience `json:"audience"`
-		PublishAt  json.RawMessage  `json:"publish_at"`
-		ExpiresAt  json.RawMessage  `json:"expires_at"`
-		RequireAck *bool            `json:"require_ack"`
-		SMS        *bool            `json:"sms"`
-		Subscribe  json.RawMessage  `json:"subscribe"`
-	}
-	if err := bindJSON(c, &req); err != nil {
+	var p notify.Patch
+	if err := bindJSON(c, &p); err != nil {
 		s.fail(c, err)
 		return
 	}
-	p := notify.Patch{Title: req.Title, Body: req.Body, Category: req.Category, Audience: req.Audience,
-		RequireAck: req.RequireAck, SMS: req.SMS}
-	var err error
-	if p.SetPublishAt, p.PublishAt, err = nullableTime("publish_at", req.PublishAt); err != nil {
+	if err := s.checkTemplate(c, p.Subscribe.Value); err != nil {
 		s.fail(c, err)
 		return
 	}
-	if p.SetExpiresAt, p.ExpiresAt, err = nullableTime("expires_at", req.ExpiresAt); err != nil {
-		s.fail(c, err)
-		return
-	}
-	if len(req.Subscribe) > 0 {
-		p.SetSubscribe = true
-		if err := json.Unmarshal(req.Subscribe, &p.Subscribe); err != nil {
-			field := "subscribe"
-			var te *json.UnmarshalTypeError
-			if errors.As(err, &te) && te.Field != "" {
-				field += "." + te.Field
-			}
-			s.fail(c, apperr.Field(field, "须为对象 {template_id, data, page} 或 null；data 的值须为字符串或 {\"value\": 字符串}"))
-			return
-		}
-		if err := s.checkTemplate(c, p.Subscribe); err != nil {
-			s.fail(c, err)
-			return
-		}
-	}
-	id := pathID(c, "id")
-	n, err := s.Notify.Update(c.Request.Context(), actor(c), s.Residents.Regions(), id, p)
+	n, err := s.Notify.Update(c.Request.Context(), actor(c), s.Residents.Regions(), pathID(c, "id"), p)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -173,11 +147,27 @@ func nullableTime(field string, raw json.RawMessage) (set bool, t *time.Time, er
 	return true, t, err
 }
 
+// audiencePreview asks how many an audience reaches.
+type audiencePreview struct {
+	Audience   notify.Audience `json:"audience"`
+	TemplateID string          `json:"template_id" binding:"max=64" doc:"a subscribe template: also count those with consent left for it"`
+}
+
+var previewAudienceOp = op{
+	Tag:     "admin-notices",
+	Summary: "Count an audience",
+	Description: "How many live residents of my streets the audience selects now and, given `template_id`, how many of them " +
+		"have consent left for that subscribe message (`wechat_reachable`). A count below 5 is not stated, so that a preview " +
+		"never tells whether one resident is in an audience: it is `null` and `count_fewer_than` (or " +
+		"`wechat_reachable_fewer_than`) is 5 (show \"少于 5 人\"). The audience is checked as for a notice (400, or 403 naming " +
+		"the field reaching beyond my streets). Audited with its audience. The body may be left out (every resident). " + audienceDoc,
+	Body:         audiencePreview{},
+	BodyOptional: true,
+	Replies:      []reply{ok(notify.Preview{})},
+}
+
 func (s *Server) previewAudience(c *gin.Context) {
-	var req struct {
-		Audience   notify.Audience `json:"audience"`
-		TemplateID string          `json:"template_id" binding:"max=64"`
-	}
+	var req audiencePreview
 	if err := bindJSON(c, &req); err != nil {
 		s.fail(c, err)
 		return
@@ -313,7 +303,7 @@ type listNoticesQuery struct {
 	pageQuery
 	Status     notify.Status   `form:"status" doc:"as shown; submitted is the review queue"`
 	Category   notify.Category `form:"category"`
-	AuthorID   string          `form:"author_id" doc:"the author's staff ID"`
+	AuthorID   int64           `form:"author_id,string" doc:"the author's staff ID"`
 	Author     string          `form:"author" binding:"max=64" doc:"the author's username"`
 	Since      string          `form:"since" format:"date-time" doc:"created at or after (RFC 3339)"`
 	Until      string          `form:"until" format:"date-time" doc:"created before (RFC 3339)"`
@@ -346,17 +336,14 @@ func (s *Server) listNotices(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	f := notify.Filter{Status: q.Status, Category: q.Category, Author: q.Author, Q: q.Q, Before: before, Limit: limit}
+	f := notify.Filter{Status: q.Status, Category: q.Category, Author: q.Author, AuthorID: q.AuthorID, Q: q.Q, Before: before, Limit: limit}
 	if q.Reviewable {
 		f.ReviewableBy = actor(c).ID
 	}
-	var idErr, sinceErr, untilErr error
-	if q.AuthorID != "" {
-		f.AuthorID, idErr = parseID("author_id", q.AuthorID)
-	}
+	var sinceErr, untilErr error
 	f.Since, sinceErr = parseTime("since", q.Since)
 	f.Until, untilErr = parseTime("until", q.Until)
-	if err := mergeFields(idErr, sinceErr, untilErr); err != nil {
+	if err := mergeFields(sinceErr, untilErr); err != nil {
 		s.fail(c, err)
 		return
 	}

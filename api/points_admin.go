@@ -98,7 +98,7 @@ type listDeductionsQuery struct {
 	pageQuery
 	sinceUntil
 	CaseRef    string `form:"case_ref" binding:"max=64" doc:"exactly this case reference"`
-	ResidentID string `form:"resident_id" doc:"this resident's (ID, a decimal string)"`
+	ResidentID int64  `form:"resident_id,string" doc:"this resident's"`
 }
 
 var listDeductionsOp = op{
@@ -122,13 +122,7 @@ func (s *Server) listDeductions(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	f := points.DeductionFilter{CaseRef: q.CaseRef, Before: before, Limit: limit}
-	if q.ResidentID != "" {
-		if f.ResidentID, err = parseID("resident_id", q.ResidentID); err != nil {
-			s.fail(c, err)
-			return
-		}
-	}
+	f := points.DeductionFilter{CaseRef: q.CaseRef, ResidentID: q.ResidentID, Before: before, Limit: limit}
 	if f.Since, f.Until, err = q.times(); err != nil {
 		s.fail(c, err)
 		return

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"errors"
 	"io"
 	"mime"
@@ -34,50 +35,62 @@ func (s *Server) uploadRequestPhoto(c *gin.Context) {
 	})
 }
 
-// submitRequestInput is a resident's request as the mini program sends it.
-// client_key, category, description and street are required, checked with
-// every other field by Submit (not by the binding), so that a 400 names
-// every bad field at once.
-type submitRequestInput struct {
-	ClientKey   string   `json:"client_key" binding:"max=64" doc:"required: makes the submit idempotent: the same key returns the first request (200); with other content 409"`
-	Category    string   `json:"category" binding:"max=32" doc:"required: a code from GET /requests/categories"`
-	Description string   `json:"description" binding:"max=1000" doc:"required"`
-	Street      string   `json:"street" binding:"max=32" doc:"required: a street from GET /regions"`
+// submitRequestBody is a resident's new request.
+type submitRequestBody struct {
+	ClientKey   string   `json:"client_key" binding:"required,max=64" doc:"makes the submit idempotent: the same key returns the first request (200); with other content 409" example:"k-20261207-1"`
+	Category    string   `json:"category" binding:"required,max=32" doc:"a code from GET /requests/categories" example:"noise"`
+	Description string   `json:"description" binding:"required,max=1000" example:"楼下餐馆排风扇夜间噪音很大"`
+	Street      string   `json:"street" binding:"required,max=32" doc:"a street from GET /regions" example:"华富街道"`
 	Community   string   `json:"community" binding:"max=32" doc:"a community of that street"`
 	Address     string   `json:"address" binding:"max=200"`
 	Latitude    *float64 `json:"latitude" binding:"omitempty,gte=-90,lte=90"`
 	Longitude   *float64 `json:"longitude" binding:"omitempty,gte=-180,lte=180"`
 	Contact     string   `json:"contact" binding:"max=20" doc:"a number to call back on; staff see it in the request's detail (audited)"`
 	Public      bool     `json:"public" doc:"may be shown publicly, anonymised, once its text passed WeChat's content check"`
-	Photos      []string `json:"photos" binding:"dive,max=64" doc:"upload tokens, in order; at most 6 (400 naming photos)"`
+	Photos      []string `json:"photos" doc:"upload tokens, in order: at most 6 (400 naming photos)"`
 }
 
 var submitRequestOp = op{
 	Tag:     "requests",
 	Summary: "提交诉求（民意速办）",
-	Description: "Resident. The request is routed to the department its category and street map to (no route: the district's own " +
-		"queue) and due at the end of the category's working days (Monday to Friday and the official holiday calendar with its " +
-		"make-up working days; deadline_text says it as people do). Idempotent on client_key. Unknown category or street, a " +
-		"community of another street, text over its limit, more than 6 photos, a photo token that is not the caller's unused " +
-		"upload: 400 naming the field, nothing written. A public request's text and photos go through WeChat's content check; the " +
-		"request reaches its department whatever the check says. Search the knowledge base first (GET /knowledge): a consultation " +
-		"it answers needs no request.",
-	Body:    submitRequestInput{},
-	Replies: []reply{created(requests.View{}), {Status: http.StatusOK, Description: "The first request of this client_key", Body: requests.View{}}},
+	Description: "Resident. The request goes to the unit the responsibility list (职责清单: category and street) names, to be signed " +
+		"for (签收); with no entry it waits in the dispatch centre's queue (status dispatching, 待分拨) until the centre dispatches it. " +
+		"It is due at the end of the category's working days (Monday to Friday and the official holiday calendar with its make-up " +
+		"working days; deadline_text says it as people do). Idempotent on client_key. Unknown category or street, a community of " +
+		"another street, text over its limit, more than 6 photos, a photo token that is not the caller's unused upload: 400 naming " +
+		"the field, nothing written. A public request's text and photos go through WeChat's content check; the request reaches its " +
+		"unit whatever the check says. Search the knowledge base first (GET /knowledge): a consultation it answers needs no request.",
+	Body:    submitRequestBody{},
+	Replies: []reply{created(requests.View{}), repeated(requests.View{})},
 	Errors:  []int{http.StatusConflict},
 }
 
 func (s *Server) submitRequest(c *gin.Context) {
-	var req submitRequestInput
-	if err := bindJSON(c, &req); err != nil {
-		s.fail(c, err)
-		return
-	}
-	v, repeated, err := s.Requests.Submit(c.Request.Context(), residentID(c), requests.NewRequest{
+	var req submitRequestBody
+	err := bindJSON(c, &req)
+	n := requests.NewRequest{
 		ClientKey: req.ClientKey, Category: req.Category, Description: req.Description, Street: req.Street,
 		Community: req.Community, Address: req.Address, Latitude: req.Latitude, Longitude: req.Longitude,
 		Contact: req.Contact, Public: req.Public, Photos: req.Photos,
-	})
+	}
+	if ae := (*apperr.Error)(nil); errors.As(err, &ae) && ae.Code == apperr.Invalid && len(ae.Fields) > 0 && ae.Fields["body"] == "" {
+		// Name every bad field at once: the domain's too (an unknown
+		// category or street).
+		more, perr := s.Requests.Problems(c.Request.Context(), n)
+		if perr != nil {
+			s.fail(c, perr)
+			return
+		}
+		for k, v := range ae.Fields {
+			more[k] = v
+		}
+		err = apperr.Fields(more)
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	v, repeated, err := s.Requests.Submit(c.Request.Context(), residentID(c), n)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -87,15 +100,17 @@ func (s *Server) submitRequest(c *gin.Context) {
 
 type listMyRequestsQuery struct {
 	pageQuery
-	Status string `form:"status" binding:"omitempty,oneof=open closed" doc:"open: not answered yet (a merged request too); closed: answered (still to be rated or reopened: can_rate) or closed; all when left out"`
+	Status requests.MineState `form:"status" doc:"open: not answered yet (at the dispatch centre or a unit, with its enterprise first, or merged into another); closed: answered (still to be rated, called back or reopened) or closed; all when left out"`
 }
 
 var listMyRequestsOp = op{
-	Tag:         "requests",
-	Summary:     "我的诉求",
-	Description: "Resident. My requests, newest first. GET /api/v1/home counts the open ones.",
-	Query:       listMyRequestsQuery{},
-	Replies:     []reply{ok(page[requests.View]{})},
+	Tag:     "requests",
+	Summary: "我的诉求",
+	Description: "Resident. My requests, newest first. status=open lists those not answered yet (a merged request too); " +
+		"status=closed those answered (still to be rated: can_rate; waiting for the call-back; reopened) or closed; anything " +
+		"else is 400 naming status. GET /api/v1/home counts them.",
+	Query:   listMyRequestsQuery{},
+	Replies: []reply{ok(page[requests.View]{})},
 }
 
 func (s *Server) listMyRequests(c *gin.Context) {
@@ -109,7 +124,7 @@ func (s *Server) listMyRequests(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	vs, next, err := s.Requests.Mine(c.Request.Context(), residentID(c), q.Status, limit, before)
+	vs, next, err := s.Requests.Mine(c.Request.Context(), residentID(c), string(q.Status), limit, before)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -120,8 +135,10 @@ func (s *Server) listMyRequests(c *gin.Context) {
 var getMyRequestOp = op{
 	Tag:     "requests",
 	Summary: "诉求详情",
-	Description: "Resident. One of my requests with its history, the department handling it, the deadline (deadline_text: " +
-		"\"12月14日（周一）前办结\"), the answer and the knowledge entry it quotes. Another resident's is 404.",
+	Description: "Resident. One of my requests with its history (the steps I am told of: submitted, dispatched, accepted, transferred, " +
+		"an extension approved, answered, rated, called back, 重办, closed; never the units' and the centre's own business), the " +
+		"unit handling it, the deadline (deadline_text: \"12月14日（周一）前办结\"), the answer and the knowledge entry it quotes. " +
+		"Another resident's is 404.",
 	Replies: []reply{ok(requests.View{})},
 }
 
@@ -159,25 +176,28 @@ func (s *Server) getMyRequestPhoto(c *gin.Context) {
 	sendPhoto(c, p)
 }
 
-type rateRequestInput struct {
-	Rating  int    `json:"rating" binding:"required,min=1,max=5"`
+// rateBody is a resident's rating of an answer.
+type rateBody struct {
+	Rating  int    `json:"rating" binding:"required,min=1,max=5" example:"4"`
 	Comment string `json:"comment" binding:"max=500"`
-	Reopen  bool   `json:"reopen" doc:"with a rating of 1–2: send it back to the department once"`
+	Reopen  bool   `json:"reopen" doc:"with a rating of 1–2: send it back to the unit once, with a new deadline"`
 }
 
 var rateRequestOp = op{
 	Tag:     "requests",
 	Summary: "评价答复（好差评）",
-	Description: "Resident. Rate the answer 1–5 with an optional comment, once per answer, within 7 days of it; then the request " +
-		"closes. A rating of 1–2 with reopen=true sends it back to the department once, with a new deadline (its next answer can " +
-		"be rated again). Not answered or already rated: 409; past 7 days: 409; a second reopen: 409; reopen with 3–5: 400 naming reopen.",
-	Body:    rateRequestInput{},
+	Description: "Resident. Rate the answer 1–5 with an optional comment, once per answer, within 7 days of it. A rating of 3–5 " +
+		"closes it (办结), unless the dispatch centre draws it for its sample of call-backs; a rating of 1–2 (不满意) waits for the " +
+		"centre's call-back (回访, status callback) before 办结, and 不满意 again then sends it back to the unit (重办). A rating of " +
+		"1–2 with reopen=true sends it back to the unit at once, once, with a new deadline. Not answered or already rated: 409; " +
+		"past 7 days: 409; a second reopen: 409; reopen with 3–5: 400 naming reopen.",
+	Body:    rateBody{},
 	Replies: []reply{ok(requests.View{})},
 	Errors:  []int{http.StatusConflict},
 }
 
 func (s *Server) rateRequest(c *gin.Context) {
-	var req rateRequestInput
+	var req rateBody
 	if err := bindJSON(c, &req); err != nil {
 		s.fail(c, err)
 		return
@@ -190,8 +210,22 @@ func (s *Server) rateRequest(c *gin.Context) {
 	c.JSON(http.StatusOK, v)
 }
 
+var listPublicRequestsOp = op{
+	Tag:     "requests",
+	Summary: "公开的诉求",
+	Description: "Anyone. Answered requests whose residents allowed them to be shown, anonymised (no resident, address, " +
+		"coordinates, community or photos), whose text and photos passed WeChat's content check; newest first.",
+	Query:   pageQuery{},
+	Replies: []reply{ok(page[requests.PublicRequest]{})},
+}
+
 func (s *Server) listPublicRequests(c *gin.Context) {
-	limit, before, err := parseIDPage(c)
+	var q pageQuery
+	if err := bindQuery(c, &q); err != nil {
+		s.fail(c, err)
+		return
+	}
+	limit, before, err := q.idPage()
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -271,23 +305,29 @@ func (s *Server) serveCheckMedia(c *gin.Context) {
 
 type listRequestsQuery struct {
 	pageQuery
-	Queue    string              `form:"queue" binding:"omitempty,oneof=new open overdue due_soon escalated flagged" doc:"new: waiting for acceptance; open; overdue; due_soon: within 24 h; escalated: not accepted within a working day; flagged: content check risky"`
-	Status   requests.StatusName `form:"status"`
-	Category string              `form:"category" binding:"max=32"`
-	Street   string              `form:"street" binding:"max=32"`
+	Queue    requests.Queue  `form:"queue" doc:"a unit's: new or sign (to be signed for), open, overdue, due_soon (within 24 h), escalated (not accepted within a working day), flagged (content check risky), assisting (协办: another unit leads); the dispatch centre's: dispatch (待分拨), returns (退单待审), extensions (延期待批), callback (待回访)"`
+	Status   requests.Status `form:"status"`
+	Category string          `form:"category" binding:"max=32"`
+	Street   string          `form:"street" binding:"max=32"`
 }
 
 var listRequestsOp = op{
 	Tag:     "admin-requests",
 	Summary: "诉求队列",
-	Description: "requests.handle (request_officer, dept_admin). Requests of the caller's departments and streets (a superadmin: " +
-		"all, with the district's own queue), newest first. Merged requests wait for their main request off the queues (status " +
-		"merged lists them). An audited read of personal data.",
+	Description: "requests.handle (request_officer, dept_admin). Requests of the caller's units and streets (a superadmin: all, with " +
+		"the dispatch centre's queue), newest first, each with its sign-for limit and 剩余时限 (deadline_at). queue=assisting lists " +
+		"those the caller's unit assists with. Merged requests wait for their main request off the queues (status merged lists " +
+		"them). An audited read of personal data. The dispatch centre reads its queues through GET /admin/dispatch/requests.",
 	Query:   listRequestsQuery{},
 	Replies: []reply{ok(page[requests.StaffView]{})},
 }
 
 func (s *Server) listRequests(c *gin.Context) {
+	s.findRequests(c)
+}
+
+// findRequests lists requests in the caller's scope by listRequestsQuery.
+func (s *Server) findRequests(c *gin.Context) {
 	var q listRequestsQuery
 	if err := bindQuery(c, &q); err != nil {
 		s.fail(c, err)
@@ -299,7 +339,7 @@ func (s *Server) listRequests(c *gin.Context) {
 		return
 	}
 	vs, next, err := s.Requests.Find(c.Request.Context(), actor(c), requests.Filter{
-		Queue: q.Queue, Status: string(q.Status), Category: q.Category, Street: q.Street,
+		Queue: string(q.Queue), Status: string(q.Status), Category: q.Category, Street: q.Street,
 		Before: before, Limit: limit,
 	})
 	if err != nil {
@@ -312,9 +352,10 @@ func (s *Server) listRequests(c *gin.Context) {
 var getRequestOp = op{
 	Tag:     "admin-requests",
 	Summary: "诉求详情（工作台）",
-	Description: "requests.handle. One request in the caller's scope with its photos, history and contact number (else 404). An " +
-		"audited read of personal data. Its photos carry signed links (url, thumb_url, links_expire_at) that need no header; the " +
-		"read's audit entry counts the links issued (detail `photo links N`). Lists and the answers of transitions carry none.",
+	Description: "requests.handle. One request of the caller's unit (or one it assists with, 协办) in its streets, with its photos, " +
+		"history (each step with its actor), contact number, returns, extensions and supervision letters (else 404). An audited " +
+		"read of personal data. Its photos carry signed links (url, thumb_url, links_expire_at) that need no header; the read's " +
+		"audit entry counts the links issued (detail `photo links N`). Lists and the answers of transitions carry none.",
 	Replies: []reply{ok(requests.StaffView{})},
 }
 
@@ -344,18 +385,19 @@ func (s *Server) getRequestPhoto(c *gin.Context) {
 
 // versionBody is the version the officer saw, which a transition requires.
 type versionBody struct {
-	Version int64 `json:"version" binding:"required,min=1,max=9223372036854775807" doc:"the version the officer saw; a changed one is 409"`
+	Version int64 `json:"version" binding:"required,gt=0,lte=9223372036854775807" doc:"the version the officer saw; a changed one is 409" example:"1"`
 }
 
 const staleNote = " Transitions refuse a stale version: of two officers acting at once one wins, the other gets 409. Outside the caller's scope: 404."
 
 var acceptRequestOp = op{
-	Tag:         "admin-requests",
-	Summary:     "受理",
-	Description: "requests.handle. Accept a submitted or transferred request; the resident gets an acceptance notice (with the deadline as people say it)." + staleNote,
-	Body:        versionBody{},
-	Replies:     []reply{ok(requests.StaffView{})},
-	Errors:      []int{http.StatusConflict},
+	Tag:     "admin-requests",
+	Summary: "受理",
+	Description: "requests.handle. Accept a request that reached the unit (routed, dispatched, transferred; signed for or not: " +
+		"accepting signs for it too); the resident gets an acceptance notice (with the deadline as people say it)." + staleNote,
+	Body:    versionBody{},
+	Replies: []reply{ok(requests.StaffView{})},
+	Errors:  []int{http.StatusConflict},
 }
 
 func (s *Server) acceptRequest(c *gin.Context) {
@@ -387,24 +429,26 @@ func (s *Server) startRequest(c *gin.Context) {
 	respond(s, c, v, err)
 }
 
-type transferRequestInput struct {
-	Version      int64  `json:"version" binding:"required,min=1,max=9223372036854775807" doc:"the version the officer saw; a changed one is 409"`
-	DepartmentID int64  `json:"department_id,string" binding:"required" example:"1" doc:"the department to move it to"`
-	Reason       string `json:"reason" binding:"required,max=500"`
+// transferBody moves a request to another unit.
+type transferBody struct {
+	Version      int64  `json:"version" binding:"required,gt=0,lte=9223372036854775807" doc:"the version the officer saw; a changed one is 409" example:"1"`
+	DepartmentID int64  `json:"department_id,string" binding:"required" doc:"the unit it goes to" example:"1"`
+	Reason       string `json:"reason" binding:"required,max=500" example:"属占道经营执法职责"`
 }
 
 var transferRequestOp = op{
 	Tag:     "admin-requests",
 	Summary: "转办",
-	Description: "requests.handle. Move a request not yet answered to another department with a reason (400 naming department_id " +
-		"or reason). The deadline stays (首办负责制) and the transfer shows in the history; the new department must accept it." + staleNote,
-	Body:    transferRequestInput{},
+	Description: "requests.handle. Move a request not yet answered to another unit with a reason (400 naming department_id or " +
+		"reason). The deadline stays (首办负责制) and the transfer shows in the history; the new unit must sign for it within its " +
+		"category's limit." + staleNote,
+	Body:    transferBody{},
 	Replies: []reply{ok(requests.StaffView{})},
 	Errors:  []int{http.StatusConflict},
 }
 
 func (s *Server) transferRequest(c *gin.Context) {
-	var req transferRequestInput
+	var req transferBody
 	if err := bindJSON(c, &req); err != nil {
 		s.fail(c, err)
 		return
@@ -413,12 +457,13 @@ func (s *Server) transferRequest(c *gin.Context) {
 	respond(s, c, v, err)
 }
 
-type answerRequestInput struct {
-	Version       int64  `json:"version" binding:"required,min=1,max=9223372036854775807" doc:"the version the officer saw; a changed one is 409"`
-	Answer        string `json:"answer" binding:"required,max=2000"`
-	Verified      bool   `json:"verified" doc:"the department found the request true"`
-	PointsRule    string `json:"points_rule" binding:"max=64" doc:"with verified: the points rule granting the resident points, once"`
-	ComplaintUSCC string `json:"complaint_uscc" binding:"max=18" doc:"with verified: records a complaint credit record against this enterprise (18-character unified social credit code)"`
+// answerBody is a unit's answer.
+type answerBody struct {
+	Version       int64  `json:"version" binding:"required,gt=0,lte=9223372036854775807" doc:"the version the officer saw; a changed one is 409" example:"1"`
+	Answer        string `json:"answer" binding:"required,max=2000" example:"已约谈商户，22 点后停用排风扇"`
+	Verified      bool   `json:"verified" doc:"the unit found the request true"`
+	PointsRule    string `json:"points_rule" binding:"max=64" doc:"with verified: a points rule granting the resident points once"`
+	ComplaintUSCC string `json:"complaint_uscc" binding:"max=18" doc:"with verified: 18-character unified social credit code of the enterprise complained about"`
 	KnowledgeID   *int64 `json:"knowledge_id,string" doc:"a knowledge entry the answer quotes (published and valid), shown to the resident as its reference"`
 }
 
@@ -426,18 +471,18 @@ var answerRequestOp = op{
 	Tag:     "admin-requests",
 	Summary: "答复",
 	Description: "requests.handle. Answer an accepted request; the resident gets a notice and may rate it for 7 days; requests merged " +
-		"into it are answered with it. verified: the department found it true; then points_rule grants the resident points once " +
-		"(the rule must be the request's department's or district-wide: 403 naming points_rule; unknown: 400), and complaint_uscc " +
-		"records a complaint credit record against that enterprise (needs credit.write and the enterprise in the caller's streets: " +
-		"403 naming complaint_uscc; unknown: 400). Both without verified: 400. knowledge_id quotes a knowledge entry (published and " +
-		"valid today, else 400 naming knowledge_id)." + staleNote,
-	Body:    answerRequestInput{},
+		"into it are answered with it. verified: the unit found it true; then points_rule grants the resident points once (the rule " +
+		"must be the request's unit's or district-wide: 403 naming points_rule; unknown: 400), and complaint_uscc records a " +
+		"complaint credit record against that enterprise (needs credit.write and the enterprise in the caller's streets: 403 naming " +
+		"complaint_uscc; unknown: 400). Both without verified: 400. knowledge_id quotes a knowledge entry (published and valid " +
+		"today, else 400 naming knowledge_id)." + staleNote,
+	Body:    answerBody{},
 	Replies: []reply{ok(requests.StaffView{})},
 	Errors:  []int{http.StatusConflict},
 }
 
 func (s *Server) answerRequest(c *gin.Context) {
-	var req answerRequestInput
+	var req answerBody
 	if err := bindJSON(c, &req); err != nil {
 		s.fail(c, err)
 		return
@@ -457,25 +502,46 @@ func respond[T any](s *Server, c *gin.Context, v *T, err error) {
 	c.JSON(http.StatusOK, v)
 }
 
+type requestStatsQuery struct {
+	Month   string           `form:"month" binding:"required" doc:"e.g. 2026-11 (a month in Asia/Shanghai)"`
+	GroupBy requests.GroupBy `form:"group_by" doc:"default department"`
+	Format  string           `form:"format" binding:"omitempty,oneof=json csv" doc:"csv: a download (UTF-8 with BOM); default json"`
+}
+
+var requestStatsOp = op{
+	Tag:     "admin-requests",
+	Summary: "民意速办统计",
+	Description: "requests.read (request_officer, dept_admin, auditor). The figures of requests received in a month " +
+		"(Asia/Shanghai) within the caller's scope, by department, category or street: received, response rate (accepted), " +
+		"acceptance-notice rate, on-time rate, average handling time, satisfaction (mean rating, share of 4–5), reopened. " +
+		"Erased requests still count. format=csv downloads them (UTF-8 with BOM). Bad month, group_by or format: 400 naming it.",
+	Query: requestStatsQuery{},
+	Replies: []reply{{Status: http.StatusOK, Description: "OK (JSON, or CSV with format=csv)", Body: requests.Stats{},
+		Types: []string{"application/json", "text/csv"}}},
+}
+
 func (s *Server) requestStats(c *gin.Context) {
-	st, err := s.Requests.Stats(c.Request.Context(), actor(c), c.Query("month"), c.DefaultQuery("group_by", requests.ByDepartment))
+	var q requestStatsQuery
+	if err := bindQuery(c, &q); err != nil {
+		s.fail(c, err)
+		return
+	}
+	st, err := s.Requests.Stats(c.Request.Context(), actor(c), q.Month, string(cmp.Or(q.GroupBy, requests.ByDepartment)))
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	switch c.Query("format") {
+	switch q.Format {
 	case "", "json":
 		c.JSON(http.StatusOK, st)
 	case "csv":
-		name := "requests-" + st.Month + "-" + st.GroupBy + ".csv"
+		name := "requests-" + st.Month + "-" + string(st.GroupBy) + ".csv"
 		c.Header("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
 		c.Status(http.StatusOK)
 		c.Header("Content-Type", "text/csv; charset=utf-8")
 		if err := st.WriteCSV(c.Writer); err != nil {
 			s.Log.ErrorContext(c.Request.Context(), "write stats csv", "request_id", requestID(c), "err", err)
 		}
-	default:
-		s.fail(c, apperr.Field("format", "须为 json 或 csv"))
 	}
 }
 
@@ -501,6 +567,16 @@ func (s *Server) saveRequestCategory(c *gin.Context) {
 	respondCreated(c, created, cat)
 }
 
+var listRequestRoutesOp = op{
+	Tag:     "admin-requests",
+	Summary: "职责清单",
+	Description: "requests.read. The responsibility list (职责清单, the routing table): per category and street (\"\": every other " +
+		"street) the lead unit a new request goes to, and its assisting unit (协办) if any. A category with no entry for a street " +
+		"waits in the dispatch centre's queue.",
+	Replies: []reply{ok(page[requests.Route]{})},
+	Errors:  []int{http.StatusBadRequest}, // every operation may answer 400 (the contract test's rule)
+}
+
 func (s *Server) listRequestRoutes(c *gin.Context) {
 	rs, err := s.Requests.Routes(c.Request.Context())
 	if err != nil {
@@ -510,27 +586,59 @@ func (s *Server) listRequestRoutes(c *gin.Context) {
 	c.JSON(http.StatusOK, newPage(rs, ""))
 }
 
+// routeBody is an entry of the responsibility list.
+type routeBody struct {
+	Category           string `json:"category" binding:"required,max=32" example:"noise"`
+	Street             string `json:"street" binding:"max=32" doc:"\"\" for every street without its own entry"`
+	DepartmentID       int64  `json:"department_id,string" binding:"required" doc:"the lead unit" example:"1"`
+	AssistDepartmentID *int64 `json:"assist_department_id,string" doc:"the assisting unit (协办), if any"`
+}
+
+var saveRequestRouteOp = op{
+	Tag:     "admin-requests",
+	Summary: "保存职责清单条目",
+	Description: "requests.duties (the dispatch centre, a superadmin). Creates or replaces the entry of a category and street. " +
+		"Unknown category, street or unit, or an assisting unit that is the lead: 400 naming the field. Audited (target " +
+		"request-route/{category}/{street}, detail the units).",
+	Body:    routeBody{},
+	Replies: []reply{ok(requests.Route{})},
+}
+
 func (s *Server) saveRequestRoute(c *gin.Context) {
-	var req struct {
-		Category     string `json:"category" binding:"required"`
-		Street       string `json:"street"`
-		DepartmentID string `json:"department_id" binding:"required"`
-	}
+	var req routeBody
 	if err := bindJSON(c, &req); err != nil {
 		s.fail(c, err)
 		return
 	}
-	dept, err := parseID("department_id", req.DepartmentID)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	r, err := s.Requests.SaveRoute(c.Request.Context(), requests.Route{Category: req.Category, Street: req.Street, DepartmentID: dept})
+	r, err := s.Requests.SaveRoute(c.Request.Context(), requests.Route{Category: req.Category, Street: req.Street,
+		DepartmentID: req.DepartmentID, AssistDepartmentID: req.AssistDepartmentID})
 	respond(s, c, r, err)
 }
 
+type routePath struct {
+	Category string `uri:"category" binding:"required,max=32" doc:"the category's code"`
+}
+
+type deleteRouteQuery struct {
+	Street string `form:"street" binding:"max=32" doc:"the entry's street; left out: the category's entry for every street"`
+}
+
+var deleteRequestRouteOp = op{
+	Tag:         "admin-requests",
+	Summary:     "删除职责清单条目",
+	Description: "requests.duties. Removes the entry of a category and street (404 if there is none); its requests then wait in the dispatch centre's queue. Audited.",
+	Path:        routePath{},
+	Query:       deleteRouteQuery{},
+	Replies:     []reply{noContent()},
+}
+
 func (s *Server) deleteRequestRoute(c *gin.Context) {
-	if err := s.Requests.DeleteRoute(c.Request.Context(), c.Param("category"), c.Query("street")); err != nil {
+	var q deleteRouteQuery
+	if err := bindQuery(c, &q); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if err := s.Requests.DeleteRoute(c.Request.Context(), c.Param("category"), q.Street); err != nil {
 		s.fail(c, err)
 		return
 	}

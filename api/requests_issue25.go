@@ -171,11 +171,6 @@ func (s *Server) referRequest(c *gin.Context) {
 	respond(s, c, v, err)
 }
 
-// usccPath is the enterprise's code in a resident's path.
-type usccPath struct {
-	USCC string `uri:"uscc" binding:"len=18" doc:"the enterprise's unified social credit code"`
-}
-
 // enterpriseCases are the requests referred to an enterprise.
 type enterpriseCases struct {
 	Items []requests.EnterpriseCase `json:"items" doc:"newest first, at most 100"`

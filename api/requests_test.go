@@ -254,7 +254,7 @@ func TestRequestsDesk(t *testing.T) {
 	decode(t, e.do("GET", "/api/v1/requests/"+itoa(id), res, nil), &mine)
 	actions := []string{}
 	for _, h := range mine.History {
-		actions = append(actions, h.Action)
+		actions = append(actions, string(h.Action))
 	}
 	if got := strings.Join(actions, ","); got != "submitted,accepted,transferred,accepted,started,answered" || !mine.CanRate {
 		t.Fatalf("history %s, can_rate %v", got, mine.CanRate)

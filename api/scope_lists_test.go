@@ -134,6 +134,28 @@ func listCases() map[string]listCase {
 			outsiders: func(w *idorWorld) []string { return []string{w.req.handlerY, w.req.handlerXStreet} },
 			marker:    func(w *idorWorld) string { return idOf(w.req.r) },
 		},
+		v1 + "/admin/request-guides":    {unscoped: "the dispatch guide and sign-for limits are the district's"},
+		v1 + "/admin/dispatch/settings": {unscoped: "the dispatch centre's settings are the district's"},
+		v1 + "/admin/request-flow-stats": {
+			query:     func() string { return "?group_by=street&month=" + time.Now().In(district.Zone).Format("2006-01") },
+			owner:     func(w *idorWorld) string { return w.req.handlerX },
+			outsiders: func(w *idorWorld) []string { return []string{w.req.handlerY, w.req.handlerXStreet} },
+			marker:    func(w *idorWorld) string { return `"华富街道"` },
+		},
+		v1 + "/admin/supervisions": {
+			owner:     func(w *idorWorld) string { return w.req.handlerX },
+			outsiders: func(w *idorWorld) []string { return []string{w.req.handlerY, w.req.handlerXStreet, w.req.centreStreet} },
+			marker:    func(w *idorWorld) string { return idOf(w.req.letter) },
+		},
+		v1 + "/admin/dispatch/requests": {
+			query: func() string { return "?page_size=100" },
+			owner: func(w *idorWorld) string {
+				tok, _ := w.env.stafferIn(nil, []staff.Role{staff.Dispatcher})
+				return tok
+			},
+			outsiders: func(w *idorWorld) []string { return []string{w.req.centreStreet} },
+			marker:    func(w *idorWorld) string { return idOf(w.req.r) },
+		},
 		v1 + "/admin/request-stats": {
 			query:     func() string { return "?group_by=street&month=" + time.Now().In(district.Zone).Format("2006-01") },
 			owner:     func(w *idorWorld) string { return w.req.handlerX },

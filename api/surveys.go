@@ -80,6 +80,15 @@ func (s *Server) createSurvey(c *gin.Context) {
 	c.JSON(http.StatusCreated, sv)
 }
 
+var publishSurveyOp = op{
+	Tag:     "admin-surveys",
+	Summary: "Publish",
+	Description: "Makes a draft visible to its audience from opens_at. A survey of another department, or reaching beyond the caller's " +
+		"streets, is 404; an already published one is 409 conflict.",
+	Replies: []reply{ok(surveys.Survey{})},
+	Errors:  []int{http.StatusConflict},
+}
+
 func (s *Server) publishSurvey(c *gin.Context) {
 	sv, err := s.Surveys.Publish(c.Request.Context(), actor(c), s.Residents.Regions(), pathID(c, "id"))
 	if err != nil {
@@ -89,11 +98,33 @@ func (s *Server) publishSurvey(c *gin.Context) {
 	c.JSON(http.StatusOK, sv)
 }
 
+var surveyStatsOp = op{
+	Tag:     "admin-surveys",
+	Summary: "Statistics",
+	Description: "Staff with surveys.read of the owning department; only answers from the caller's streets count. Quiz: participants, pass " +
+		"rate, average score, fast attempts, per-question correct rate, by street. Questionnaire/declaration: participants, " +
+		"responses, per question the answers (choice: count per option; number: min, max, mean and count per value or range; " +
+		"text: the latest answers), by street; ?date= narrows to one day. Answers erased by retention still count. Audited as a " +
+		"read of personal data (text answers).",
+	Query:   dayQuery{},
+	Replies: []reply{ok(surveys.Stats{})},
+}
+
+// dayQuery is ?date=, one district day.
+type dayQuery struct {
+	Date string `form:"date" format:"date" doc:"a district day, YYYY-MM-DD (UTC+8)"`
+}
+
 func (s *Server) surveyStats(c *gin.Context) {
+	var q dayQuery
+	if err := bindQuery(c, &q); err != nil {
+		s.fail(c, err)
+		return
+	}
 	d := ""
-	if v := c.Query("date"); v != "" {
+	if q.Date != "" {
 		var err error
-		if d, err = s.Surveys.ParseDay(v); err != nil {
+		if d, err = s.Surveys.ParseDay(q.Date); err != nil {
 			s.fail(c, err)
 			return
 		}
@@ -106,17 +137,34 @@ func (s *Server) surveyStats(c *gin.Context) {
 	c.JSON(http.StatusOK, st)
 }
 
+var exportResponsesOp = op{
+	Tag:     "admin-surveys",
+	Summary: "Export responses",
+	Description: "Staff with surveys.read of the owning department; street-scoped staff get only their streets' rows. Streamed in constant " +
+		"memory. Columns: response_id, resident_id, street, community, submitted_at, then one column per question (multiple " +
+		"choices joined with |); a quiz exports its submitted attempts with score, passed, duration_s, fast and seed. CSV is " +
+		"UTF-8 with a BOM; cells that would start a formula get a leading apostrophe. Audited as a read of personal data.",
+	Query:   exportQuery{},
+	Replies: []reply{file(http.StatusOK, "The file", "text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")},
+}
+
+type exportQuery struct {
+	Format string `form:"format" binding:"omitempty,oneof=csv xlsx" doc:"csv (default) or xlsx"`
+	dayQuery
+}
+
 // exportResponses streams a survey's responses as CSV (default) or XLSX.
 func (s *Server) exportResponses(c *gin.Context) {
-	format := c.DefaultQuery("format", "csv")
-	if format != "csv" && format != "xlsx" {
-		s.fail(c, apperr.Field("format", "须为 csv 或 xlsx"))
+	var q exportQuery
+	if err := bindQuery(c, &q); err != nil {
+		s.fail(c, err)
 		return
 	}
+	format := or(q.Format, "csv")
 	d := ""
-	if v := c.Query("date"); v != "" {
+	if q.Date != "" {
 		var err error
-		if d, err = s.Surveys.ParseDay(v); err != nil {
+		if d, err = s.Surveys.ParseDay(q.Date); err != nil {
 			s.fail(c, err)
 			return
 		}
@@ -144,13 +192,32 @@ func (s *Server) exportResponses(c *gin.Context) {
 	}
 }
 
+var missingDeclarationsOp = op{
+	Tag:     "admin-surveys",
+	Summary: "Who has not declared",
+	Description: "For a questionnaire or declaration: targeted residents (within the caller's streets) with no response on ?date= (any " +
+		"response for a one-off questionnaire), by ascending ID. A quiz is 400. Audited as a read of personal data.",
+	Query:   missingQuery{},
+	Replies: []reply{ok(page[surveys.MissingResident]{})},
+}
+
+type missingQuery struct {
+	pageQuery
+	dayQuery
+}
+
 func (s *Server) missingDeclarations(c *gin.Context) {
-	d, err := s.Surveys.ParseDay(c.Query("date"))
+	var q missingQuery
+	if err := bindQuery(c, &q); err != nil {
+		s.fail(c, err)
+		return
+	}
+	d, err := s.Surveys.ParseDay(q.Date)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	limit, after, err := parseIDPage(c)
+	limit, after, err := q.idPage()
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -163,11 +230,34 @@ func (s *Server) missingDeclarations(c *gin.Context) {
 	c.JSON(http.StatusOK, newIDPage(items, next))
 }
 
+var remindMissingOp = op{
+	Tag:     "admin-surveys",
+	Summary: "Remind who has not responded today",
+	Description: "Staff with surveys.write: sends today's reminder to every targeted resident (within the caller's streets) who has not " +
+		"responded today → {reminded, date}. The reminder is a fixed system notice (title 问卷填报提醒, a fixed sentence quoting the " +
+		"survey's title cut to 16 characters), sent on behalf of the survey's department, at most once per survey per district " +
+		"day whoever asks: a second call the same day sends nothing and answers 200 with the first call's count. With nobody to " +
+		"remind nothing is sent (reminded 0) and a later call may still send. Audited with the member who asked.",
+	Query:   dayQuery{},
+	Replies: []reply{ok(reminderReply{})},
+}
+
+// reminderReply says how many residents today's reminder went to.
+type reminderReply struct {
+	Reminded int    `json:"reminded" doc:"residents the reminder went to (on a repeat: the first call's count; nothing is sent again)"`
+	Date     string `json:"date" doc:"the district day (YYYY-MM-DD)"`
+}
+
 // remindMissing sends today's reminder to every targeted resident who has
 // not responded (?date=, if given, must be today); once a day per survey,
 // a second call answers the first.
 func (s *Server) remindMissing(c *gin.Context) {
-	r, err := s.Surveys.Remind(c.Request.Context(), actor(c), pathID(c, "id"), c.Query("date"))
+	var q dayQuery
+	if err := bindQuery(c, &q); err != nil {
+		s.fail(c, err)
+		return
+	}
+	r, err := s.Surveys.Remind(c.Request.Context(), actor(c), pathID(c, "id"), q.Date)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -177,11 +267,25 @@ func (s *Server) remindMissing(c *gin.Context) {
 	} else {
 		auditDetail(c, "reminded "+strconv.Itoa(r.Reminded)+" residents for "+r.Day)
 	}
-	c.JSON(http.StatusOK, gin.H{"reminded": r.Reminded, "date": r.Day})
+	c.JSON(http.StatusOK, reminderReply{Reminded: r.Reminded, Date: r.Day})
+}
+
+var listSurveysOp = op{
+	Tag:     "surveys",
+	Summary: "可参与的问卷、答题与申报",
+	Description: "Surveys open to me. Published surveys whose window is open and whose audience includes me, newest first, with whether I " +
+		"have taken part today.",
+	Query:   pageQuery{},
+	Replies: []reply{ok(page[surveys.PublicSurvey]{})},
 }
 
 func (s *Server) listSurveys(c *gin.Context) {
-	limit, after, err := parseIDPage(c)
+	var q pageQuery
+	if err := bindQuery(c, &q); err != nil {
+		s.fail(c, err)
+		return
+	}
+	limit, after, err := q.idPage()
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -194,6 +298,14 @@ func (s *Server) listSurveys(c *gin.Context) {
 	c.JSON(http.StatusOK, newIDPage(items, next))
 }
 
+var getSurveyOp = op{
+	Tag:     "surveys",
+	Summary: "问卷详情",
+	Description: "One survey. A survey open to me; for a questionnaire or declaration its questions (with ids, never answers). 404 if it " +
+		"is not published, not open, or I am not in its audience.",
+	Replies: []reply{ok(surveys.PublicSurvey{})},
+}
+
 func (s *Server) getSurvey(c *gin.Context) {
 	sv, err := s.Surveys.FindForResident(c.Request.Context(), residentID(c), pathID(c, "id"))
 	if err != nil {
@@ -201,6 +313,16 @@ func (s *Server) getSurvey(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, sv)
+}
+
+var startAttemptOp = op{
+	Tag:     "surveys",
+	Summary: "开始答题",
+	Description: "Start a quiz attempt. Draws this attempt's questions (by tags and count, option order shuffled; the seed is kept for " +
+		"audit) → {attempt_id, questions, deadline}. No answers in it. 409 conflict when today's attempts_per_day are used up; " +
+		"400 for a questionnaire.",
+	Replies: []reply{created(surveys.StartedAttempt{})},
+	Errors:  []int{http.StatusConflict},
 }
 
 func (s *Server) startAttempt(c *gin.Context) {
@@ -215,7 +337,20 @@ func (s *Server) startAttempt(c *gin.Context) {
 // answersRequest is the body of a quiz submit or a response: question ID →
 // chosen option strings (or the one text or number answer).
 type answersRequest struct {
-	Answers map[string][]string `json:"answers" binding:"required"`
+	Answers map[string][]string `json:"answers" binding:"required" doc:"Question ID → the chosen option strings as shown (any order); a text or number question takes one string."`
+}
+
+var submitAttemptOp = op{
+	Tag:     "surveys",
+	Summary: "提交答卷",
+	Description: "Submit a quiz attempt. Scored on the server → score, passed, points_awarded and corrections with explanations. " +
+		"Retry-safe: sending the same answers again (in any order) to an attempt already submitted answers 200 with the stored " +
+		"result, the same body; other answers to a submitted attempt are 409 conflict (read the result with GET " +
+		"/api/v1/attempts/{id}). Answering a question not drawn or an option not shown is 400 (answers.<question_id>); a first " +
+		"submit after the deadline (2 s grace) is 409 conflict; another resident's attempt is 404.",
+	Body:    answersRequest{},
+	Replies: []reply{ok(surveys.Result{})},
+	Errors:  []int{http.StatusConflict},
 }
 
 func (s *Server) submitAttempt(c *gin.Context) {
@@ -232,6 +367,17 @@ func (s *Server) submitAttempt(c *gin.Context) {
 	c.JSON(http.StatusOK, res)
 }
 
+var getAttemptOp = op{
+	Tag:     "surveys",
+	Summary: "查看答题记录与成绩",
+	Description: "My quiz attempt: the questions drawn for it (never their answers) and its status: open (may be submitted until the " +
+		"deadline), expired (the deadline passed without a submit) or submitted. Once submitted, result is the body the submit " +
+		"answered: score, passed, points_awarded and corrections with the right answers and explanations; null before. Past the " +
+		"survey's retention the answers are erased: answers_erased is true and the result keeps its score with no corrections. " +
+		"Another resident's attempt is 404.",
+	Replies: []reply{ok(surveys.AttemptView{})},
+}
+
 // getAttempt reads the caller's own quiz attempt: its questions, and once
 // submitted the result the submit gave.
 func (s *Server) getAttempt(c *gin.Context) {
@@ -241,6 +387,17 @@ func (s *Server) getAttempt(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, a)
+}
+
+var submitResponseOp = op{
+	Tag:     "surveys",
+	Summary: "提交问卷或每日申报",
+	Description: "Answer a questionnaire or declaration. Every answer is checked against its question (options; one value for single, " +
+		"judge, rating, text, number); required questions must be answered (answers.<question_id> names each bad one). One " +
+		"response per resident, or per district day for a daily survey: a second is 409 conflict.",
+	Body:    answersRequest{},
+	Replies: []reply{created(surveys.Receipt{})},
+	Errors:  []int{http.StatusConflict},
 }
 
 func (s *Server) submitResponse(c *gin.Context) {
@@ -257,21 +414,32 @@ func (s *Server) submitResponse(c *gin.Context) {
 	c.JSON(http.StatusCreated, rec)
 }
 
+var listQuestionsOp = op{
+	Tag:     "admin-surveys",
+	Summary: "The question bank",
+	Description: "Staff with surveys.read. The bank questions the caller's department may use: its own and the starter bank " +
+		"(district-wide; a superadmin sees every department's), newest first. Retired questions only with include_retired=true.",
+	Query:   listQuestionsQuery{},
+	Replies: []reply{ok(page[surveys.BankQuestion]{})},
+}
+
+type listQuestionsQuery struct {
+	pageQuery
+	surveys.QuestionFilter
+}
+
 // listQuestions lists the question bank the caller may use.
 func (s *Server) listQuestions(c *gin.Context) {
-	limit, before, err := parseIDPage(c)
-	if err != nil {
+	var q listQuestionsQuery
+	if err := bindQuery(c, &q); err != nil {
 		s.fail(c, err)
 		return
 	}
-	f := surveys.QuestionFilter{Tag: c.Query("tag"), Q: c.Query("q"), Type: c.Query("kind"), Before: before, Limit: limit}
-	if v := c.Query("include_retired"); v != "" {
-		b, err := parseBool("include_retired", v)
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
-		f.IncludeRetired = *b
+	f := q.QuestionFilter
+	var err error
+	if f.Limit, f.Before, err = q.idPage(); err != nil {
+		s.fail(c, err)
+		return
 	}
 	items, next, err := s.Surveys.FindQuestions(c.Request.Context(), actor(c), f)
 	if err != nil {
@@ -279,6 +447,17 @@ func (s *Server) listQuestions(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, newIDPage(items, next))
+}
+
+var updateQuestionOp = op{
+	Tag:     "admin-surveys",
+	Summary: "Edit a bank question",
+	Description: "Staff with surveys.write. The body is the whole question (as on create) and replaces it. A question of another " +
+		"department is 404; a starter-bank question is 403 (a superadmin's to edit); a retired one, or one in use (answered, or " +
+		"used by a published survey: past answers keep their meaning), is 409 — retire it and write a new one.",
+	Body:    surveys.NewQuestion{},
+	Replies: []reply{ok(surveys.Question{})},
+	Errors:  []int{http.StatusConflict},
 }
 
 func (s *Server) updateQuestion(c *gin.Context) {
@@ -295,6 +474,15 @@ func (s *Server) updateQuestion(c *gin.Context) {
 	c.JSON(http.StatusOK, q)
 }
 
+var retireQuestionOp = op{
+	Tag:     "admin-surveys",
+	Summary: "Retire a bank question",
+	Description: "Staff with surveys.write. The question is offered for no new survey or draw; surveys that have it, and quizzes published " +
+		"before it was retired that draw from the bank, keep it. 404, 403 as for editing; already retired is 409.",
+	Replies: []reply{ok(surveys.Question{})},
+	Errors:  []int{http.StatusConflict},
+}
+
 func (s *Server) retireQuestion(c *gin.Context) {
 	q, err := s.Surveys.RetireQuestion(c.Request.Context(), actor(c), pathID(c, "id"))
 	if err != nil {
@@ -304,19 +492,45 @@ func (s *Server) retireQuestion(c *gin.Context) {
 	c.JSON(http.StatusOK, q)
 }
 
+var listAdminSurveysOp = op{
+	Tag:     "admin-surveys",
+	Summary: "Surveys of the caller's department",
+	Description: "Staff with surveys.read. The surveys of the caller's department (a superadmin: all) whose audience reaches one of the " +
+		"caller's streets, newest first, without their questions.",
+	Query:   listAdminSurveysQuery{},
+	Replies: []reply{ok(page[surveys.Survey]{})},
+}
+
+type listAdminSurveysQuery struct {
+	pageQuery
+	surveys.Filter
+}
+
 func (s *Server) listAdminSurveys(c *gin.Context) {
-	limit, before, err := parseIDPage(c)
-	if err != nil {
+	var q listAdminSurveysQuery
+	if err := bindQuery(c, &q); err != nil {
 		s.fail(c, err)
 		return
 	}
-	f := surveys.Filter{Kind: c.Query("kind"), Status: c.Query("status"), Q: c.Query("q"), Before: before, Limit: limit}
+	f := q.Filter
+	var err error
+	if f.Limit, f.Before, err = q.idPage(); err != nil {
+		s.fail(c, err)
+		return
+	}
 	items, next, err := s.Surveys.Find(c.Request.Context(), actor(c), s.Residents.Regions(), f)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, newIDPage(items, next))
+}
+
+var getAdminSurveyOp = op{
+	Tag:         "admin-surveys",
+	Summary:     "A survey with its questions",
+	Description: "Staff with surveys.read. A survey of another department, or whose audience reaches none of the caller's streets, is 404.",
+	Replies:     []reply{ok(surveys.Survey{})},
 }
 
 func (s *Server) getAdminSurvey(c *gin.Context) {
@@ -330,7 +544,7 @@ func (s *Server) getAdminSurvey(c *gin.Context) {
 
 func (s *Server) updateSurvey(c *gin.Context) {
 	var req struct {
-		Kind           *string                `json:"kind"`
+		Kind           *surveys.Kind          `json:"kind"`
 		Title          *string                `json:"title"`
 		Description    *string                `json:"description"`
 		Audience       *notify.Audience       `json:"audience"`
@@ -370,6 +584,15 @@ func (s *Server) updateSurvey(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, sv)
+}
+
+var closeSurveyOp = op{
+	Tag:     "admin-surveys",
+	Summary: "Close a survey now",
+	Description: "Staff with surveys.write. Sets closes_at to now: residents no longer see or answer it; answers and statistics stay. A " +
+		"draft or an already closed survey is 409; out of scope is 404.",
+	Replies: []reply{ok(surveys.Survey{})},
+	Errors:  []int{http.StatusConflict},
 }
 
 func (s *Server) closeSurvey(c *gin.Context) {

@@ -13,33 +13,31 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/check"
 	"github.com/futian/ifutian/internal/db"
 	"github.com/futian/ifutian/jobs"
 	"github.com/futian/ifutian/notify"
 	"github.com/futian/ifutian/staff"
 )
 
-// Grades lists the grades, best first.
-var Grades = []string{"A", "B", "C", "D"}
-
 // Criteria decide which enterprises a benefit program serves: a grade at
 // least MinGrade and, when the lists are not empty, one of Industries and
 // one of Streets.
 type Criteria struct {
-	MinGrade   string   `json:"min_grade"`
-	Industries []string `json:"industries"`
-	Streets    []string `json:"streets"`
+	MinGrade   Grade    `json:"min_grade" binding:"required" example:"B" doc:"worst grade that still qualifies (B: A and B)"`
+	Industries []string `json:"industries" binding:"max=50,dive,required,max=64" doc:"empty: any industry; each counts once"`
+	Streets    []string `json:"streets" doc:"empty: any street (not allowed for street-scoped staff, who must name streets inside their scope); each counts once"`
 }
 
 // grades returns the grades that satisfy MinGrade.
-func (c Criteria) grades() []string {
+func (c Criteria) grades() []Grade {
 	i := slices.Index(Grades, c.MinGrade)
 	return Grades[:i+1]
 }
 
 // Match reports whether an enterprise with these attributes qualifies. An
 // enterprise not yet rated never does.
-func (c Criteria) Match(grade, industry, street string) bool {
+func (c Criteria) Match(grade Grade, industry, street string) bool {
 	return grade != "" && slices.Contains(c.grades(), grade) &&
 		(len(c.Industries) == 0 || slices.Contains(c.Industries, industry)) &&
 		(len(c.Streets) == 0 || slices.Contains(c.Streets, street))
@@ -57,7 +55,7 @@ func (c Criteria) Match(grade, industry, street string) bool {
 type BenefitProgram struct {
 	ID           int64     `json:"id,string"`
 	Name         string    `json:"name"`
-	MinGrade     string    `json:"-"`
+	MinGrade     Grade     `json:"-"`
 	Industries   []string  `json:"-" gorm:"serializer:json"`
 	Streets      []string  `json:"-" gorm:"serializer:json"`
 	Criteria     Criteria  `json:"criteria" gorm:"-"`
@@ -66,7 +64,7 @@ type BenefitProgram struct {
 	CreatedBy    int64     `json:"-"`
 	CreatedAt    time.Time `json:"created_at"`
 	// EndedAt is when the program was ended (EndProgram); nil while it runs.
-	EndedAt *time.Time `json:"ended_at"`
+	EndedAt *time.Time `json:"ended_at" doc:"when the program was ended (POST /admin/benefit-programs/{id}/end); null while it runs"`
 	EndedBy *int64     `json:"-"`
 }
 
@@ -91,21 +89,19 @@ type benefitMatch struct {
 func (benefitMatch) TableName() string { return "benefit_matches" }
 
 // NewProgram is the input for CreateProgram.
+// It is the request body of POST /admin/benefit-programs.
 type NewProgram struct {
-	Name     string
-	Criteria Criteria
-	Notice   string
+	Name     string   `json:"name" binding:"required,max=128" example:"A 级企业租金补贴"`
+	Criteria Criteria `json:"criteria" binding:"required"`
+	Notice   string   `json:"notice" binding:"max=2000" doc:"the program's description, shown to the members of matched enterprises in the app (not sent to inboxes)"`
 }
 
 // Validate checks the program; it returns an invalid_argument error naming
 // the bad fields.
 func (n *NewProgram) Validate(isStreet func(string) bool) error {
-	fields := map[string]string{}
-	checkText(fields, "name", &n.Name, 128, true, false)
-	checkText(fields, "notice", &n.Notice, 2000, false, true)
-	if !slices.Contains(Grades, n.Criteria.MinGrade) {
-		fields["criteria.min_grade"] = "须为以下之一: A B C D"
-	}
+	fields := tagged(n)
+	checkText(fields, "name", &n.Name, false)
+	checkText(fields, "notice", &n.Notice, true)
 	// The lists are stored as JSON in TEXT columns (64 KiB on MySQL): a
 	// street or industry counts once, and there are at most maxIndustries.
 	n.Criteria.Streets = compact(n.Criteria.Streets)
@@ -115,17 +111,15 @@ func (n *NewProgram) Validate(isStreet func(string) bool) error {
 		}
 	}
 	for i := range n.Criteria.Industries {
-		checkText(fields, "criteria.industries", &n.Criteria.Industries[i], 64, true, false)
+		name := fmt.Sprintf("criteria.industries[%d]", i)
+		checkText(fields, name, &n.Criteria.Industries[i], false)
+		if _, bad := fields[name]; !bad && n.Criteria.Industries[i] == "" {
+			fields[name] = check.RequiredMessage
+		}
 	}
 	n.Criteria.Industries = compact(n.Criteria.Industries)
-	if len(n.Criteria.Industries) > maxIndustries {
-		fields["criteria.industries"] = fmt.Sprintf("最多 %d 个行业", maxIndustries)
-	}
 	return apperr.Fields(fields)
 }
-
-// maxIndustries bounds a program's industry list.
-const maxIndustries = 50
 
 // compact returns the values in their first order, each once.
 func compact(values []string) []string {
@@ -148,7 +142,7 @@ type ProgramResult struct {
 type RatingRef struct {
 	USCC  string `json:"uscc"`
 	Name  string `json:"name"`
-	Grade string `json:"grade"`
+	Grade Grade  `json:"grade"`
 }
 
 // CreateProgram creates a benefit program for the member's department and

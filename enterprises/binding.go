@@ -6,22 +6,40 @@ import (
 	"fmt"
 	"time"
 
+	"slices"
+
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/check"
 	"github.com/futian/ifutian/internal/db"
 	"github.com/futian/ifutian/staff"
 )
 
+// Status is where a binding or an objection stands: pending until a
+// credit officer decides, then approved or rejected.
+type Status string
+
+// Enum lists the statuses.
+func (Status) Enum() []string {
+	return []string{string(BindingPending), string(BindingApproved), string(BindingRejected)}
+}
+
+// Role is what a resident asks to be to an enterprise.
+type Role string
+
+// Enum lists the roles.
+func (Role) Enum() []string { return []string{string(RoleLegalRep), string(RoleAgent)} }
+
 // Binding statuses and roles.
 const (
-	BindingPending  = "pending"
-	BindingApproved = "approved"
-	BindingRejected = "rejected"
+	BindingPending  Status = "pending"
+	BindingApproved Status = "approved"
+	BindingRejected Status = "rejected"
 
-	RoleLegalRep = "legal_rep"
-	RoleAgent    = "agent"
+	RoleLegalRep Role = "legal_rep"
+	RoleAgent    Role = "agent"
 )
 
 // Binding is a resident's request to act for an enterprise. Only an
@@ -34,8 +52,8 @@ type Binding struct {
 	ResidentID     int64      `json:"resident_id,string"`
 	USCC           string     `json:"uscc" gorm:"->;column:uscc"`
 	EnterpriseName string     `json:"enterprise_name" gorm:"->"`
-	Role           string     `json:"role"`
-	Status         string     `json:"status"`
+	Role           Role       `json:"role"`
+	Status         Status     `json:"status"`
 	DecidedBy      *int64     `json:"-"`
 	DecidedAt      *time.Time `json:"decided_at"`
 	CreatedAt      time.Time  `json:"created_at"`
@@ -49,9 +67,9 @@ func (Binding) TableName() string { return "enterprise_bindings" }
 // the existing binding unchanged (created false); after a rejection it asks
 // anew. Returns invalid_argument for a bad code or role and ErrNotFound for
 // an unknown enterprise.
-func (s *Service) RequestBinding(ctx context.Context, residentID int64, code, role string) (*Binding, bool, error) {
-	if role != RoleLegalRep && role != RoleAgent {
-		return nil, false, apperr.Field("role", "须为以下之一: legal_rep agent")
+func (s *Service) RequestBinding(ctx context.Context, residentID int64, code string, role Role) (*Binding, bool, error) {
+	if !slices.Contains(role.Enum(), string(role)) {
+		return nil, false, apperr.Field("role", check.OneOfMessage(role.Enum()))
 	}
 	e, err := s.FindByUSCC(ctx, code)
 	if err != nil {
@@ -181,11 +199,11 @@ type MyEnterprise struct {
 	RatingView
 	Industry    string     `json:"industry"`
 	Street      string     `json:"street"`
-	Role        string     `json:"role"`
-	BindingID   int64      `json:"binding_id,string"`
-	Status      string     `json:"status"` // the binding's: pending, approved or rejected
-	RequestedAt time.Time  `json:"requested_at"`
-	DecidedAt   *time.Time `json:"decided_at"`
+	Role        Role       `json:"role"`
+	BindingID   int64      `json:"binding_id,string" doc:"ID (decimal string) of my binding"`
+	Status      Status     `json:"status" doc:"my binding's status; only approved shows the score"`
+	RequestedAt time.Time  `json:"requested_at" doc:"when I asked (last asked, after a rejection)"`
+	DecidedAt   *time.Time `json:"decided_at" doc:"when a department decided; null while pending"`
 }
 
 // Mine lists the enterprises the resident asked to be bound to, in binding
@@ -195,9 +213,9 @@ type MyEnterprise struct {
 func (s *Service) Mine(ctx context.Context, residentID int64) ([]MyEnterprise, error) {
 	var rows []struct {
 		Enterprise
-		Role      string
+		Role      Role
 		BindingID int64
-		Status    string
+		Status    Status
 		Requested time.Time
 		Decided   *time.Time
 	}

@@ -3,9 +3,7 @@ package enterprises
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strconv"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -24,8 +22,8 @@ import (
 type CreditRecord struct {
 	ID           int64      `json:"id,string"`
 	EnterpriseID int64      `json:"-"`
-	Kind         string     `json:"kind"`
-	Severity     string     `json:"severity"`
+	Kind         Kind       `json:"kind"`
+	Severity     Severity   `json:"severity"`
 	OccurredAt   time.Time  `json:"occurred_at"`
 	ExpiresAt    time.Time  `json:"expires_at"`
 	CaseRef      string     `json:"case_ref"`
@@ -48,14 +46,18 @@ var ErrCaseConflict = apperr.New(apperr.Conflict, "该案号已登记过内容�
 // severity's default publication period. CaseRef names the case (the
 // decision's document number): one case, one record.
 type NewCreditRecord struct {
-	USCC       string
-	Kind       string
-	Severity   string
-	OccurredAt time.Time
-	ExpiresAt  time.Time
-	CaseRef    string
-	Note       string
+	USCC       string    `json:"uscc" binding:"required" example:"914403001922038216"`
+	Kind       Kind      `json:"kind" binding:"required"`
+	Severity   Severity  `json:"severity" binding:"required"`
+	OccurredAt time.Time `json:"-"`
+	ExpiresAt  time.Time `json:"-"`
+	CaseRef    string    `json:"case_ref" binding:"max=128" example:"深福市监罚〔2026〕12号" doc:"the case's reference (the decision's document number); one case, one record per enterprise and kind"`
+	Note       string    `json:"note" binding:"max=1000"`
 }
+
+// maxCaseKey is the case_key column's size (VARCHAR(128)): a case
+// reference's key (text.Key) must fit it.
+const maxCaseKey = 128
 
 // clockSkew is how far in the future an occurrence time may lie (clients'
 // clocks drift); such a time is taken as now.
@@ -64,17 +66,13 @@ const clockSkew = 5 * time.Minute
 // Validate checks the record against the publication rules and fills the
 // default expiry; it returns an invalid_argument error naming bad fields.
 func (n *NewCreditRecord) Validate(now time.Time) error {
-	fields := map[string]string{}
-	code, err := NormalizeUSCC("uscc", n.USCC)
-	if err != nil {
-		fields["uscc"] = err.(*apperr.Error).Fields["uscc"]
-	}
-	n.USCC = code
-	if !slices.Contains(Kinds, n.Kind) {
-		fields["kind"] = "须为以下之一: " + strings.Join(Kinds, " ")
-	}
-	if !slices.Contains(Severities, n.Severity) {
-		fields["severity"] = "须为以下之一: " + strings.Join(Severities, " ")
+	fields := tagged(n)
+	if _, bad := fields["uscc"]; !bad {
+		code, err := NormalizeUSCC("uscc", n.USCC)
+		if err != nil {
+			fields["uscc"] = err.(*apperr.Error).Fields["uscc"]
+		}
+		n.USCC = code
 	}
 	switch {
 	case n.OccurredAt.IsZero():
@@ -86,14 +84,15 @@ func (n *NewCreditRecord) Validate(now time.Time) error {
 	}
 	// Microseconds are what both databases keep: a repeat compares equal.
 	n.OccurredAt = n.OccurredAt.UTC().Truncate(time.Microsecond)
-	checkText(fields, "case_ref", &n.CaseRef, 128, false, false)
+	checkText(fields, "case_ref", &n.CaseRef, false)
 	switch k := text.Key(n.CaseRef); {
 	case k == "":
 		n.CaseRef = "" // only format characters: no case
-	case utf8.RuneCountInString(k) > 128:
-		fields["case_ref"] = "不能超过 128 字"
+	case utf8.RuneCountInString(k) > maxCaseKey:
+		// NFKC may lengthen a reference the tag let through.
+		fields["case_ref"] = fmt.Sprintf("规范化后不能超过 %d 字", maxCaseKey)
 	}
-	checkText(fields, "note", &n.Note, 1000, false, true)
+	checkText(fields, "note", &n.Note, true)
 	if len(fields) == 0 {
 		w := window(n.Kind, n.Severity)
 		if n.ExpiresAt.IsZero() {
@@ -116,8 +115,8 @@ func (n *NewCreditRecord) Validate(now time.Time) error {
 // RecordResult is a written credit record and the rating it produced.
 type RecordResult struct {
 	CreditRecord
-	USCC   string  `json:"uscc"`
-	Rating *Rating `json:"rating"`
+	USCC   string `json:"uscc"`
+	Rating Rating `json:"rating" doc:"the rating produced at once by this record (the current one on a repeat)"`
 }
 
 // Record writes a credit record for the member's department and re-rates
@@ -164,7 +163,7 @@ func (s *Service) Record(ctx context.Context, by *staff.Member, n NewCreditRecor
 			if err != nil {
 				return err
 			}
-			res = &RecordResult{CreditRecord: *prev, USCC: e.USCC, Rating: r}
+			res = &RecordResult{CreditRecord: *prev, USCC: e.USCC, Rating: *r}
 			staff.AuditDetail(ctx, "credit record "+strconv.FormatInt(prev.ID, 10)+" for "+e.USCC+" (repeat)")
 			return nil
 		}
@@ -191,7 +190,7 @@ func (s *Service) Record(ctx context.Context, by *staff.Member, n NewCreditRecor
 		if err != nil {
 			return err
 		}
-		res, created = &RecordResult{CreditRecord: rec, USCC: e.USCC, Rating: r}, true
+		res, created = &RecordResult{CreditRecord: rec, USCC: e.USCC, Rating: *r}, true
 		staff.AuditTarget(ctx, "credit-records", strconv.FormatInt(rec.ID, 10))
 		staff.AuditDetail(ctx, "credit record "+strconv.FormatInt(rec.ID, 10)+" for "+e.USCC)
 		return nil
@@ -208,7 +207,7 @@ func (s *Service) Record(ctx context.Context, by *staff.Member, n NewCreditRecor
 // findCase returns the record holding a case for an enterprise and kind,
 // locked, or nil if there is none (or no case is named). Case references
 // are compared by text.Key, so look-alike spellings are one case.
-func findCase(tx *gorm.DB, enterpriseID int64, kind, caseRef string) (*CreditRecord, error) {
+func findCase(tx *gorm.DB, enterpriseID int64, kind Kind, caseRef string) (*CreditRecord, error) {
 	if caseRef == "" {
 		return nil, nil
 	}

@@ -102,12 +102,12 @@ func gradeNotice(e *Enterprise, prev, next *Rating) notify.DirectNotice {
 	}
 	return notify.DirectNotice{
 		Kind:  notify.KindGradeChanged,
-		Title: "信用评价：您的企业由 " + prev.Grade + " 级变为 " + next.Grade + " 级",
-		Body: "您绑定的企业（统一社会信用代码 " + e.USCC + "）的信用评价由 " + prev.Grade + " 级（" +
-			strconv.Itoa(prev.Score) + " 分）变为 " + next.Grade + " 级（" + strconv.Itoa(next.Score) + " 分）。\n变化原因：" +
+		Title: "信用评价：您的企业由 " + string(prev.Grade) + " 级变为 " + string(next.Grade) + " 级",
+		Body: "您绑定的企业（统一社会信用代码 " + e.USCC + "）的信用评价由 " + string(prev.Grade) + " 级（" +
+			strconv.Itoa(prev.Score) + " 分）变为 " + string(next.Grade) + " 级（" + strconv.Itoa(next.Score) + " 分）。\n变化原因：" +
 			strings.Join(why, "；") + "。\n所涉记录和评价详情请在 i福田「我的企业」中查看；如对某条记录有异议，可在那里提出。",
 		Category: "policy",
-		Data:     map[string]string{"uscc": e.USCC, "old_grade": prev.Grade, "new_grade": next.Grade},
+		Data:     map[string]string{"uscc": e.USCC, "old_grade": string(prev.Grade), "new_grade": string(next.Grade)},
 		Target:   &notify.Target{Type: notify.TargetEnterprise, ID: e.USCC},
 		Source:   "enterprise-grade:" + strconv.FormatInt(next.ID, 10),
 	}

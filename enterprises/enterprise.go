@@ -66,7 +66,7 @@ type Enterprise struct {
 	Name         string     `json:"name"`
 	Industry     string     `json:"industry"`
 	Street       string     `json:"street"`
-	Grade        string     `json:"grade"`
+	Grade        Grade      `json:"grade"`
 	Score        *int       `json:"score"`
 	ModelVersion string     `json:"model_version"`
 	RatedAt      *time.Time `json:"rated_at"`
@@ -76,27 +76,31 @@ type Enterprise struct {
 }
 
 // NewEnterprise is the input for Create.
+// It is the request body of POST /admin/enterprises, and a line of an
+// import.
 type NewEnterprise struct {
-	USCC     string
-	Name     string
-	Industry string
-	Street   string
+	USCC     string `json:"uscc" binding:"required" example:"914403001922038216" doc:"unified social credit code (GB 32100-2015); upper-cased, spaces and hyphens dropped, check character checked"`
+	Name     string `json:"name" binding:"required,max=128" example:"深圳市福田示范科技有限公司"`
+	Industry string `json:"industry" binding:"max=64" example:"信息技术"`
+	Street   string `json:"street" binding:"required,max=32" example:"华富街道" doc:"one of the district's streets (GET /regions), inside the member's streets"`
 }
 
 // Validate normalizes the code and checks every field; it returns an
 // invalid_argument error naming the bad fields.
 func (n *NewEnterprise) Validate(isStreet func(string) bool) error {
-	fields := map[string]string{}
-	code, err := NormalizeUSCC("uscc", n.USCC)
-	if err != nil {
-		var ae *apperr.Error
-		errors.As(err, &ae)
-		fields["uscc"] = ae.Fields["uscc"]
+	fields := tagged(n)
+	if _, bad := fields["uscc"]; !bad {
+		code, err := NormalizeUSCC("uscc", n.USCC)
+		if err != nil {
+			var ae *apperr.Error
+			errors.As(err, &ae)
+			fields["uscc"] = ae.Fields["uscc"]
+		}
+		n.USCC = code
 	}
-	n.USCC = code
-	checkText(fields, "name", &n.Name, 128, true, false)
-	checkText(fields, "industry", &n.Industry, 64, false, false)
-	checkText(fields, "street", &n.Street, 32, true, false)
+	checkText(fields, "name", &n.Name, false)
+	checkText(fields, "industry", &n.Industry, false)
+	checkText(fields, "street", &n.Street, false)
 	if _, bad := fields["street"]; !bad && !isStreet(n.Street) {
 		fields["street"] = "未知街道"
 	}
@@ -192,7 +196,7 @@ func (s *Service) FindByUSCC(ctx context.Context, code string) (*Enterprise, err
 type PublicRating struct {
 	USCC       string     `json:"uscc"`
 	Name       string     `json:"name"`
-	Grade      string     `json:"grade"`
+	Grade      Grade      `json:"grade"`
 	RatedAt    *time.Time `json:"rated_at"`
 	ValidUntil *time.Time `json:"valid_until"`
 }

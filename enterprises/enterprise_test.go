@@ -166,7 +166,7 @@ func (f *fixture) member(e *Enterprise) int64 {
 	return rid
 }
 
-func (f *fixture) record(e *Enterprise, kind, severity string, occurred time.Time) *RecordResult {
+func (f *fixture) record(e *Enterprise, kind Kind, severity Severity, occurred time.Time) *RecordResult {
 	f.t.Helper()
 	r, _, err := f.s.Record(context.Background(), f.admin, NewCreditRecord{USCC: e.USCC, Kind: kind, Severity: severity, OccurredAt: occurred})
 	if err != nil {
@@ -210,16 +210,17 @@ func TestNormalizeUSCC(t *testing.T) {
 func TestGrading(t *testing.T) {
 	f := newFixture(t)
 	clean := f.enterprise(1, "制造业", "华富街道")
-	if got, want := clean.Grade, "B"; got != want {
+	if got, want := clean.Grade, Grade("B"); got != want {
 		t.Fatalf("clean grade=%q, want %q", got, want)
 	}
 	if got, want := *clean.Score, BaseScore; got != want {
 		t.Fatalf("clean score=%d, want %d", got, want)
 	}
 	for i, tc := range []struct {
-		kind, severity string
-		score          int
-		grade          string
+		kind     Kind
+		severity Severity
+		score    int
+		grade    Grade
 	}{
 		{KindPenalty, Minor, 80, "B"},
 		{KindPenalty, General, 70, "C"},
@@ -227,7 +228,7 @@ func TestGrading(t *testing.T) {
 		{KindHonor, Serious, 95, "A"},
 		{KindComplaint, Minor, 83, "B"},
 	} {
-		t.Run(tc.kind+"_"+tc.severity, func(t *testing.T) {
+		t.Run(string(tc.kind)+"_"+string(tc.severity), func(t *testing.T) {
 			e := f.enterprise(10+i, "制造业", "华富街道")
 			r := f.record(e, tc.kind, tc.severity, f.now.Add(-time.Hour))
 			if r.Rating.Score != tc.score || r.Rating.Grade != tc.grade || r.Rating.ModelVersion != ModelVersion {
@@ -263,7 +264,7 @@ func TestPublicationWindows(t *testing.T) {
 	e := f.enterprise(1, "", "华富街道")
 	occ := f.now.Add(-24 * time.Hour)
 	for name, tc := range map[string]struct {
-		severity string
+		severity Severity
 		expires  time.Time
 		ok       bool
 	}{

@@ -30,7 +30,7 @@ const maxImportRows = 20000
 type LineError struct {
 	Line    int               `json:"line"`
 	Message string            `json:"message"`
-	Fields  map[string]string `json:"fields"`
+	Fields  map[string]string `json:"fields" doc:"the columns at fault (uscc, name, industry, street) and what is wrong with each, as details.fields of a 400; empty when the line as a whole is bad (CSV quoting, column count)"`
 }
 
 // lineError reports a line; fields are name, message pairs.
@@ -44,8 +44,8 @@ func lineError(line int, message string, fields ...string) LineError {
 
 // ImportResult says how many lines were imported and why the others were not.
 type ImportResult struct {
-	Imported int         `json:"imported"`
-	Errors   []LineError `json:"errors"`
+	Imported int         `json:"imported" doc:"lines registered"`
+	Errors   []LineError `json:"errors" doc:"every line not registered, with its number (the header is line 1)"`
 }
 
 // importLine is a line that passed every check.

@@ -37,31 +37,49 @@ const (
 	RatingPeriod = 90 * 24 * time.Hour
 )
 
+// Kind is a credit record's kind.
+type Kind string
+
 // Kinds of credit records.
 const (
-	KindPenalty          = "penalty"
-	KindCommitmentBreach = "commitment_breach"
-	KindArrears          = "arrears"
-	KindComplaint        = "complaint"
-	KindHonor            = "honor"
-	KindTaxGrade         = "tax_grade"
+	KindPenalty          Kind = "penalty"
+	KindCommitmentBreach Kind = "commitment_breach"
+	KindArrears          Kind = "arrears"
+	KindComplaint        Kind = "complaint"
+	KindHonor            Kind = "honor"
+	KindTaxGrade         Kind = "tax_grade"
 )
+
+// Enum lists the kinds, in order.
+func (Kind) Enum() []string {
+	return []string{string(KindPenalty), string(KindCommitmentBreach), string(KindArrears), string(KindComplaint), string(KindHonor), string(KindTaxGrade)}
+}
+
+// Severity is a credit record's severity (for honor and tax_grade: the
+// weight of the distinction).
+type Severity string
 
 // Severities of credit records.
 const (
-	Minor   = "minor"
-	General = "general"
-	Serious = "serious"
+	Minor   Severity = "minor"
+	General Severity = "general"
+	Serious Severity = "serious"
 )
 
-// Kinds and Severities list the accepted values, in order.
-var (
-	Kinds      = []string{KindPenalty, KindCommitmentBreach, KindArrears, KindComplaint, KindHonor, KindTaxGrade}
-	Severities = []string{Minor, General, Serious}
-)
+// Enum lists the severities, lightest first.
+func (Severity) Enum() []string { return []string{string(Minor), string(General), string(Serious)} }
+
+// Grade is a rating's grade, A best.
+type Grade string
+
+// Grades lists the grades, best first.
+var Grades = []Grade{"A", "B", "C", "D"}
+
+// Enum lists the grades, best first.
+func (Grade) Enum() []string { return []string{"A", "B", "C", "D"} }
 
 // Points is the score change of one counting record, by kind and severity.
-var Points = map[string]map[string]int{
+var Points = map[Kind]map[Severity]int{
 	KindPenalty:          {Minor: -5, General: -15, Serious: -30},
 	KindCommitmentBreach: {Minor: -5, General: -12, Serious: -25},
 	KindArrears:          {Minor: -3, General: -10, Serious: -20},
@@ -71,12 +89,12 @@ var Points = map[string]map[string]int{
 }
 
 // kindNames are the kinds' names for reasons shown to the enterprise.
-var kindNames = map[string]string{
+var kindNames = map[Kind]string{
 	KindPenalty: "行政处罚", KindCommitmentBreach: "信用承诺未履行", KindArrears: "欠缴款项",
 	KindComplaint: "经核实的投诉", KindHonor: "表彰荣誉", KindTaxGrade: "纳税信用A级",
 }
 
-var severityNames = map[string]string{Minor: "轻微", General: "一般", Serious: "严重"}
+var severityNames = map[Severity]string{Minor: "轻微", General: "一般", Serious: "严重"}
 
 // publication is the window a record's expiry must lie in, after occurrence.
 type publication struct{ min, max, def time.Duration }
@@ -86,17 +104,17 @@ const (
 	year  = 365 * 24 * time.Hour
 )
 
-var negativeWindows = map[string]publication{
+var negativeWindows = map[Severity]publication{
 	Minor:   {min: 0, max: 3 * month, def: 3 * month},
 	General: {min: 3 * month, max: year, def: year},
 	Serious: {min: year, max: 3 * year, def: 3 * year},
 }
 
 // positive reports whether a kind raises the score.
-func positive(kind string) bool { return Points[kind][Minor] > 0 }
+func positive(kind Kind) bool { return Points[kind][Minor] > 0 }
 
 // window returns the publication window of a record.
-func window(kind, severity string) publication {
+func window(kind Kind, severity Severity) publication {
 	if positive(kind) {
 		return publication{min: 0, max: 3 * year, def: negativeWindows[severity].def}
 	}
@@ -104,7 +122,7 @@ func window(kind, severity string) publication {
 }
 
 // GradeOf bands a score into a grade.
-func GradeOf(score int) string {
+func GradeOf(score int) Grade {
 	switch {
 	case score >= 90:
 		return "A"
@@ -117,7 +135,7 @@ func GradeOf(score int) string {
 }
 
 // reasonFor explains one factor to the enterprise.
-func reasonFor(kind, severity, caseRef string, points int) string {
+func reasonFor(kind Kind, severity Severity, caseRef string, points int) string {
 	r := fmt.Sprintf("%s（%s）", kindNames[kind], severityNames[severity])
 	if caseRef != "" {
 		r += "，文号 " + caseRef
@@ -130,11 +148,11 @@ func reasonFor(kind, severity, caseRef string, points int) string {
 
 // Factor is one credit record's part in a rating.
 type Factor struct {
-	ID         int64     `json:"id,string"` // the credit record's ID
-	Kind       string    `json:"kind"`
-	Severity   string    `json:"severity"`
-	Points     int       `json:"points"`
-	Reason     string    `json:"reason"`
+	ID         int64     `json:"id,string" doc:"the credit record's ID (use it as factor_id in an objection)"`
+	Kind       Kind      `json:"kind"`
+	Severity   Severity  `json:"severity"`
+	Points     int       `json:"points" doc:"score change, negative for deductions"`
+	Reason     string    `json:"reason" doc:"Chinese explanation for the enterprise, e.g. 行政处罚（一般），文号 …，扣 15 分"`
 	OccurredAt time.Time `json:"occurred_at"`
 	RecordedAt time.Time `json:"recorded_at"`
 	ExpiresAt  time.Time `json:"expires_at"`
@@ -142,7 +160,7 @@ type Factor struct {
 
 // score applies the model to the records that count at now: it returns the
 // score, the grade, the factors and when the rating stops being valid.
-func score(records []CreditRecord, now time.Time) (int, string, []Factor, time.Time) {
+func score(records []CreditRecord, now time.Time) (int, Grade, []Factor, time.Time) {
 	total := BaseScore
 	validUntil := now.Add(RatingPeriod)
 	factors := []Factor{}

@@ -17,14 +17,24 @@ import (
 
 // Objection statuses.
 const (
-	ObjectionPending  = "pending"
-	ObjectionApproved = "approved"
-	ObjectionRejected = "rejected"
+	ObjectionPending  Status = "pending"
+	ObjectionApproved Status = "approved"
+	ObjectionRejected Status = "rejected"
 )
 
-// MaxDecisionReason is the longest reason for an objection's decision, in
-// characters.
-const MaxDecisionReason = 500
+// ObjectionInput is what a member files against a factor of their
+// enterprise's rating (the body of POST /enterprises/{uscc}/objections).
+type ObjectionInput struct {
+	FactorID int64  `json:"factor_id,string" binding:"required" example:"1" doc:"the disputed factor's ID (a factor of the current rating)"`
+	Reason   string `json:"reason" binding:"required,max=1000" example:"该处罚已撤销"`
+}
+
+// Decision is an officer's decision on an objection (the body of POST
+// /admin/objections/{id}/decide).
+type Decision struct {
+	Approve *bool  `json:"approve" binding:"required" doc:"true upholds the objection: its credit record stops counting for good"`
+	Reason  string `json:"reason" binding:"required,max=500" doc:"why, in words the objector reads in the app (the decision's notice is a fixed text and does not carry it); blank is 400 naming reason"`
+}
 
 // Objection is a member's objection to one factor (credit record) of their
 // enterprise's rating. An officer decides it; approval removes the record
@@ -35,13 +45,13 @@ type Objection struct {
 	EnterpriseID   int64      `json:"-"`
 	CreditRecordID int64      `json:"factor_id,string"`
 	ResidentID     int64      `json:"resident_id,string"`
-	Reason         string     `json:"reason"`
-	Status         string     `json:"status"`
+	Reason         string     `json:"reason" doc:"the objector's reason; empty once the resident deleted their account"`
+	Status         Status     `json:"status"`
 	DecidedBy      *int64     `json:"-"`
 	DecidedAt      *time.Time `json:"decided_at"`
 	// DecisionReason is the officer's reason for the decision, which the
 	// objector reads in the app; it is never pushed in a notice.
-	DecisionReason string    `json:"decision_reason"`
+	DecisionReason string    `json:"decision_reason" doc:"the officer's reason for the decision, shown to the objector in the app (never pushed); empty while pending"`
 	CreatedAt      time.Time `json:"created_at"`
 }
 
@@ -53,7 +63,7 @@ func (Objection) TableName() string { return "credit_objections" }
 type ObjectionResult struct {
 	Objection
 	USCC   string      `json:"uscc"`
-	Rating *RatingView `json:"rating,omitempty"`
+	Rating *RatingView `json:"rating,omitempty" doc:"after a decision: the enterprise's rating (re-rated if approved)"`
 }
 
 // Object files a member's objection to a factor of the enterprise's
@@ -66,8 +76,10 @@ func (s *Service) Object(ctx context.Context, residentID int64, code string, fac
 	if err != nil {
 		return nil, err
 	}
-	fields := map[string]string{}
-	checkText(fields, "reason", &reason, 1000, true, true)
+	in := ObjectionInput{FactorID: factorID, Reason: reason}
+	fields := tagged(&in)
+	checkText(fields, "reason", &in.Reason, true)
+	reason = in.Reason
 	if err := apperr.Fields(fields); err != nil {
 		return nil, err
 	}
@@ -118,8 +130,10 @@ func (s *Service) Object(ctx context.Context, residentID int64, code string, fac
 // Returns invalid_argument naming reason for a blank or overlong one, and
 // ErrDecided if the objection is no longer pending.
 func (s *Service) DecideObjection(ctx context.Context, by *staff.Member, id int64, approve bool, reason string) (*ObjectionResult, error) {
-	fields := map[string]string{}
-	checkText(fields, "reason", &reason, MaxDecisionReason, true, true)
+	d := Decision{Approve: &approve, Reason: reason}
+	fields := tagged(&d)
+	checkText(fields, "reason", &d.Reason, true)
+	reason = d.Reason
 	if err := apperr.Fields(fields); err != nil {
 		return nil, err
 	}
@@ -158,7 +172,7 @@ func (s *Service) DecideObjection(ctx context.Context, by *staff.Member, id int6
 		if res.RowsAffected == 0 {
 			return ErrDecided
 		}
-		staff.AuditDetail(ctx, "objection "+strconv.FormatInt(id, 10)+" "+status)
+		staff.AuditDetail(ctx, "objection "+strconv.FormatInt(id, 10)+" "+string(status))
 		if err := s.tellMembersTx(tx, e.ID, objectionNotice(e, &o, &rec, approve), o.ResidentID); err != nil {
 			return err
 		}

@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/check"
 	"github.com/futian/ifutian/internal/db"
 	"github.com/futian/ifutian/staff"
 )
@@ -21,23 +22,29 @@ var (
 
 // Program statuses, as the admin list filters them.
 const (
-	ProgramRunning = "running"
-	ProgramEnded   = "ended"
+	ProgramRunning ProgramStatus = "running"
+	ProgramEnded   ProgramStatus = "ended"
 )
+
+// ProgramStatus says whether a benefit program runs.
+type ProgramStatus string
+
+// Enum lists the program statuses.
+func (ProgramStatus) Enum() []string { return []string{string(ProgramRunning), string(ProgramEnded)} }
 
 // ProgramFilter selects benefit programs: Status running or ended ("" for
 // both), newest first, before the cursor After (an ID).
 type ProgramFilter struct {
-	Status string
-	After  int64
-	Limit  int
+	Status ProgramStatus `form:"status" doc:"running or ended; both when left out"`
+	After  int64         `form:"-"`
+	Limit  int           `form:"-"`
 }
 
 // MatchCounts counts a program's matched enterprises, and of those whose
 // notice has gone out (to the members bound at the time, if any).
 type MatchCounts struct {
-	Matched  int64 `json:"matched"`
-	Notified int64 `json:"notified"`
+	Matched  int64 `json:"matched" doc:"enterprises it matched, of the caller's streets"`
+	Notified int64 `json:"notified" doc:"of those, whose notice has gone out (to the members bound at the time, if any)"`
 }
 
 // ListedProgram is a benefit program with its match counts.
@@ -63,7 +70,7 @@ func (s *Service) FindPrograms(ctx context.Context, scope staff.Scope, f Program
 	case ProgramEnded:
 		q = q.Where("ended_at IS NOT NULL")
 	default:
-		return nil, 0, apperr.Field("status", "须为以下之一: running ended")
+		return nil, 0, apperr.Field("status", check.OneOfMessage(f.Status.Enum()))
 	}
 	if f.After > 0 {
 		q = q.Where("id < ?", f.After)
@@ -146,9 +153,9 @@ type Match struct {
 	Name       string     `json:"name"`
 	Industry   string     `json:"industry"`
 	Street     string     `json:"street"`
-	Grade      string     `json:"grade"`
+	Grade      Grade      `json:"grade" doc:"the enterprise's current grade"`
 	MatchedAt  time.Time  `json:"matched_at"`
-	NotifiedAt *time.Time `json:"notified_at"`
+	NotifiedAt *time.Time `json:"notified_at" doc:"when its notice went out to the members bound at the time (if any); null: not yet, or never (program ended first)"`
 }
 
 // FindMatches lists the enterprises a program of the scope's departments

@@ -6,23 +6,24 @@ import (
 	"slices"
 
 	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/check"
 	"github.com/futian/ifutian/staff"
 )
 
 // QueueFilter selects bindings or objections for an officer's work queue:
 // one status (default pending), oldest first, after a cursor.
 type QueueFilter struct {
-	Status string
-	After  int64
-	Limit  int
+	Status Status `form:"status" doc:"default pending"`
+	After  int64  `form:"-"`
+	Limit  int    `form:"-"`
 }
 
 func (f *QueueFilter) validate() error {
 	if f.Status == "" {
 		f.Status = BindingPending
 	}
-	if !slices.Contains([]string{BindingPending, BindingApproved, BindingRejected}, f.Status) {
-		return apperr.Field("status", "须为以下之一: pending approved rejected")
+	if !slices.Contains(f.Status.Enum(), string(f.Status)) {
+		return apperr.Field("status", check.OneOfMessage(f.Status.Enum()))
 	}
 	if f.Limit <= 0 {
 		f.Limit = 20
@@ -57,9 +58,9 @@ func (s *Service) FindBindings(ctx context.Context, by *staff.Member, f QueueFil
 // QueuedObjection is an objection with the factor it disputes.
 type QueuedObjection struct {
 	Objection
-	USCC           string        `json:"uscc"`
-	EnterpriseName string        `json:"enterprise_name"`
-	Factor         *CreditRecord `json:"factor" gorm:"-"`
+	USCC           string       `json:"uscc"`
+	EnterpriseName string       `json:"enterprise_name"`
+	Factor         CreditRecord `json:"factor" gorm:"-" doc:"the disputed credit record (the list joins it: it is always there)"`
 }
 
 // FindObjections lists the objections the member may decide (see
@@ -96,9 +97,9 @@ func (s *Service) FindObjections(ctx context.Context, by *staff.Member, f QueueF
 			return nil, 0, fmt.Errorf("load disputed records: %w", err)
 		}
 	}
-	byID := map[int64]*CreditRecord{}
-	for i := range recs {
-		byID[recs[i].ID] = &recs[i]
+	byID := map[int64]CreditRecord{}
+	for _, r := range recs {
+		byID[r.ID] = r
 	}
 	for i := range items {
 		items[i].Factor = byID[items[i].CreditRecordID]

@@ -13,12 +13,20 @@ import (
 	"github.com/futian/ifutian/internal/db"
 )
 
+// Cause is why a rating was given.
+type Cause string
+
+// Enum lists the causes.
+func (Cause) Enum() []string {
+	return []string{string(CauseCreated), string(CauseRecord), string(CauseObjection), string(CauseDue)}
+}
+
 // Causes of a rating, stored with it.
 const (
-	CauseCreated   = "created"
-	CauseRecord    = "record"    // a credit record was written
-	CauseObjection = "objection" // an upheld objection removed a factor
-	CauseDue       = "due"       // a record expired or the rating period ended
+	CauseCreated   Cause = "created"
+	CauseRecord    Cause = "record"    // a credit record was written
+	CauseObjection Cause = "objection" // an upheld objection removed a factor
+	CauseDue       Cause = "due"       // a record expired or the rating period ended
 )
 
 // Rating is one rating given to an enterprise, kept forever as history.
@@ -28,9 +36,9 @@ type Rating struct {
 	EnterpriseID int64     `json:"-"`
 	ModelVersion string    `json:"model_version"`
 	Score        int       `json:"score"`
-	Grade        string    `json:"grade"`
+	Grade        Grade     `json:"grade"`
 	Factors      []Factor  `json:"-" gorm:"serializer:json"`
-	Cause        string    `json:"cause"`
+	Cause        Cause     `json:"cause"`
 	RatedAt      time.Time `json:"rated_at"`
 	ValidUntil   time.Time `json:"valid_until"`
 }
@@ -43,7 +51,7 @@ func (Rating) TableName() string { return "ratings" }
 // on the enterprise, tells the members if the grade changed (gradeNotice)
 // and records benefit programs the enterprise newly qualifies for, queueing
 // their notices (benefit_job.go).
-func (s *Service) rateTx(tx *gorm.DB, enterpriseID int64, cause string) (*Rating, error) {
+func (s *Service) rateTx(tx *gorm.DB, enterpriseID int64, cause Cause) (*Rating, error) {
 	var e Enterprise
 	if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Take(&e, "id = ?", enterpriseID).Error; err != nil {
 		if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -105,7 +113,7 @@ func lockEnterprise(tx *gorm.DB, id int64) error {
 
 // Rerate re-rates one enterprise now and runs the benefit notices it
 // queued. Returns ErrNotFound if there is none.
-func (s *Service) Rerate(ctx context.Context, enterpriseID int64, cause string) (*Rating, error) {
+func (s *Service) Rerate(ctx context.Context, enterpriseID int64, cause Cause) (*Rating, error) {
 	r, err := s.rerate(ctx, enterpriseID, cause)
 	if err != nil {
 		return nil, err
@@ -114,7 +122,7 @@ func (s *Service) Rerate(ctx context.Context, enterpriseID int64, cause string) 
 	return r, nil
 }
 
-func (s *Service) rerate(ctx context.Context, enterpriseID int64, cause string) (*Rating, error) {
+func (s *Service) rerate(ctx context.Context, enterpriseID int64, cause Cause) (*Rating, error) {
 	var r *Rating
 	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
 		var err error

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
-	"strings"
 
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/staff"
@@ -14,18 +12,19 @@ import (
 // CreditRecordFilter selects credit records for staff; each set field
 // must match: the enterprise's code, the kind, the recording department
 // and the case reference. Newest first, before the cursor After (an ID).
+// Its form tags are the query parameters of GET /admin/credit-records.
 type CreditRecordFilter struct {
-	USCC         string
-	Kind         string
-	DepartmentID int64
-	CaseRef      string
-	After        int64
-	Limit        int
+	USCC         string `form:"uscc" binding:"max=40" doc:"the enterprise's code (as typed: any case, spaces and hyphens ignored)"`
+	Kind         Kind   `form:"kind" doc:"record kind"`
+	DepartmentID int64  `form:"department_id" binding:"omitempty,gt=0,lte=9007199254740991" doc:"the recording department's ID (a department outside the member's scope lists nothing)"`
+	CaseRef      string `form:"case_ref" binding:"max=128" doc:"case reference, exact"`
+	After        int64  `form:"-"`
+	Limit        int    `form:"-"`
 }
 
 func (f *CreditRecordFilter) validate() error {
-	fields := map[string]string{}
-	if f.USCC != "" {
+	fields := tagged(f)
+	if _, bad := fields["uscc"]; !bad && f.USCC != "" {
 		code, err := NormalizeUSCC("uscc", f.USCC)
 		var ae *apperr.Error
 		if errors.As(err, &ae) {
@@ -33,10 +32,7 @@ func (f *CreditRecordFilter) validate() error {
 		}
 		f.USCC = code
 	}
-	if f.Kind != "" && !slices.Contains(Kinds, f.Kind) {
-		fields["kind"] = "须为以下之一: " + strings.Join(Kinds, " ")
-	}
-	checkText(fields, "case_ref", &f.CaseRef, 128, false, false)
+	checkText(fields, "case_ref", &f.CaseRef, false)
 	if f.Limit <= 0 {
 		f.Limit = 20
 	}

@@ -3,7 +3,6 @@ package enterprises
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/futian/ifutian/internal/apperr"
@@ -15,27 +14,25 @@ import (
 // substring of the name or the start of the code (as typed: any case,
 // spaces and hyphens ignored); the other fields match exactly when set.
 // Newest registration first, before the cursor After (an ID).
+// Its form tags are the query parameters of GET /admin/enterprises.
 type EnterpriseFilter struct {
-	Q        string
-	Street   string
-	Industry string
-	Grade    string
-	After    int64
-	Limit    int
+	Q        string `form:"q" binding:"max=128" doc:"a part of the name, or the first characters of the code"`
+	Street   string `form:"street" binding:"max=32" doc:"one of the district's streets (GET /regions)"`
+	Industry string `form:"industry" binding:"max=64" doc:"exact industry"`
+	Grade    Grade  `form:"grade" doc:"current grade"`
+	After    int64  `form:"-"`
+	Limit    int    `form:"-"`
 }
 
 // validate checks the filter; it returns an invalid_argument error naming
 // the bad fields.
 func (f *EnterpriseFilter) validate(isStreet func(string) bool) error {
-	fields := map[string]string{}
-	checkText(fields, "q", &f.Q, 128, false, false)
-	checkText(fields, "industry", &f.Industry, 64, false, false)
-	checkText(fields, "street", &f.Street, 32, false, false)
+	fields := tagged(f)
+	checkText(fields, "q", &f.Q, false)
+	checkText(fields, "industry", &f.Industry, false)
+	checkText(fields, "street", &f.Street, false)
 	if _, bad := fields["street"]; !bad && f.Street != "" && !isStreet(f.Street) {
 		fields["street"] = "未知街道"
-	}
-	if f.Grade != "" && !slices.Contains(Grades, f.Grade) {
-		fields["grade"] = "须为以下之一: A B C D"
 	}
 	if f.Limit <= 0 {
 		f.Limit = 20
@@ -106,8 +103,8 @@ func (s *Service) Find(ctx context.Context, scope staff.Scope, f EnterpriseFilte
 
 // BindingCounts counts an enterprise's bindings by status.
 type BindingCounts struct {
-	Approved int64 `json:"approved"`
-	Pending  int64 `json:"pending"`
+	Approved int64 `json:"approved" doc:"members bound"`
+	Pending  int64 `json:"pending" doc:"binding requests waiting"`
 }
 
 // HistoryEntry is one past rating as staff see it.
@@ -121,10 +118,10 @@ type HistoryEntry struct {
 // many members are bound and the objections to its credit records.
 type AdminDetail struct {
 	Enterprise
-	Factors    []Factor       `json:"factors"`
-	History    []HistoryEntry `json:"history"`
+	Factors    []Factor       `json:"factors" doc:"the credit records counted in the current rating"`
+	History    []HistoryEntry `json:"history" doc:"ratings, newest first, at most 50"`
 	Bindings   BindingCounts  `json:"bindings"`
-	Objections []Objection    `json:"objections"`
+	Objections []Objection    `json:"objections" doc:"the latest 50 objections to its credit records, newest first"`
 }
 
 // AdminDetail returns the staff view of an enterprise. Returns an
@@ -150,7 +147,7 @@ func (s *Service) AdminDetail(ctx context.Context, scope staff.Scope, code strin
 		d.Factors = hist[0].Factors
 	}
 	var counts []struct {
-		Status string
+		Status Status
 		N      int64
 	}
 	if err := s.db.WithContext(ctx).Model(&Binding{}).Select("status, COUNT(*) AS n").

@@ -1,29 +1,47 @@
 package enterprises
 
 import (
-	"fmt"
+	"errors"
+	"maps"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/futian/ifutian/internal/text"
+	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/check"
 )
 
-// checkText trims *v and checks it as free text for a column of max
-// characters (MySQL's VARCHAR(n) of utf8mb4 counts characters): valid
-// UTF-8, no control characters (line breaks allowed where multiline), at
-// most max characters, and present when required. It records what is wrong
-// in fields under name.
-func checkText(fields map[string]string, name string, v *string, max int, required, multiline bool) {
+// tagged checks an input by its binding tags (check.Struct: presence,
+// lengths, enums) and returns what is wrong, by field, for the domain's
+// own checks to add to.
+func tagged(v any) map[string]string {
+	fields := map[string]string{}
+	if err := check.Struct(v); err != nil {
+		var ae *apperr.Error
+		if !errors.As(err, &ae) || len(ae.Fields) == 0 {
+			fields["body"] = err.Error()
+		}
+		if ae != nil {
+			maps.Copy(fields, ae.Fields)
+		}
+	}
+	return fields
+}
+
+// checkText trims *v and checks it as free text: valid UTF-8 and no
+// control characters (line breaks allowed where multiline). It records
+// what is wrong in fields under name, unless the field is bad already.
+// Its length and presence are the binding tags' (check.Struct): the
+// input types state them once.
+func checkText(fields map[string]string, name string, v *string, multiline bool) {
 	*v = strings.TrimSpace(*v)
 	s := *v
+	if _, bad := fields[name]; bad {
+		return
+	}
 	switch {
 	case !utf8.ValidString(s):
 		fields[name] = "不是有效的 UTF-8 文本"
-	case required && text.Blank(s):
-		fields[name] = "必填"
-	case utf8.RuneCountInString(s) > max:
-		fields[name] = fmt.Sprintf("不能超过 %d 字", max)
 	case strings.IndexFunc(s, func(r rune) bool {
 		return unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\r' || r == '\t'))
 	}) >= 0:

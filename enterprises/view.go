@@ -11,8 +11,8 @@ import (
 type RatingView struct {
 	USCC         string     `json:"uscc"`
 	Name         string     `json:"name"`
-	Grade        string     `json:"grade"`
-	Score        *int       `json:"score"`
+	Grade        Grade      `json:"grade"`
+	Score        *int       `json:"score" doc:"0–100; null unless the caller may see it (members)"`
 	ModelVersion string     `json:"model_version"`
 	RatedAt      *time.Time `json:"rated_at"`
 	ValidUntil   *time.Time `json:"valid_until"`
@@ -30,10 +30,10 @@ type Detail struct {
 	Industry string   `json:"industry"`
 	Street   string   `json:"street"`
 	Factors  []Factor `json:"factors"`
-	History  []Rating `json:"history"`
+	History  []Rating `json:"history" doc:"newest first, at most 50"`
 	// Objections are the resident's own objections to the enterprise's
 	// records, newest first, each decided one with its decision's reason.
-	Objections []Objection `json:"objections"`
+	Objections []Objection `json:"objections" doc:"the caller's own objections to the enterprise's credit records, newest first (at most 50), each decided one with the officer's reason"`
 }
 
 // historyLimit is how many past ratings the detail shows.

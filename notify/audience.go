@@ -15,6 +15,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/check"
 	"github.com/futian/ifutian/internal/district"
 )
 
@@ -26,11 +27,11 @@ type Audience struct {
 	Streets              []string `json:"streets"`
 	Communities          []string `json:"communities"`
 	Tags                 []string `json:"tags"`
-	AgeMin               *int     `json:"age_min" doc:"0–150; null: unset"`
-	AgeMax               *int     `json:"age_max" doc:"0–150, age in whole years from birth_year, in the district's zone; null: unset"`
+	AgeMin               *int     `json:"age_min" binding:"omitempty,min=0,max=150" doc:"null: unset"`
+	AgeMax               *int     `json:"age_max" binding:"omitempty,min=0,max=150" doc:"age in whole years from birth_year, in the district's zone; null: unset"`
 	EnterpriseGrades     []string `json:"enterprise_grades" doc:"A, B, C or D"`
 	EnterpriseIndustries []string `json:"enterprise_industries"`
-	ResidentIDs          IDs      `json:"resident_ids" doc:"resident IDs (strings; numbers are accepted too); not combined with any other field (400 naming audience.resident_ids)"`
+	ResidentIDs          IDs      `json:"resident_ids,string" doc:"resident IDs (strings; numbers are accepted too); not combined with any other field (400 naming audience.resident_ids)"`
 }
 
 // MarshalJSON writes every list, empty or not, as an array: the contract's
@@ -50,11 +51,15 @@ func (a Audience) MarshalJSON() ([]byte, error) {
 // every ID of the contract; numbers are accepted too.
 type IDs []int64
 
-// SetSchema states IDs in the OpenAPI document: an array of IDs as
-// strings (openapi3gen.SetSchemar).
+// SetSchema states IDs in the OpenAPI document: an array of IDs, as
+// strings (numbers are read too) (openapi3gen.SetSchemar).
 func (IDs) SetSchema(s *openapi3.Schema) {
+	one, most := float64(1), float64(1<<63-1)
 	s.Type = &openapi3.Types{"array"}
-	s.Items = &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{"string"}, Pattern: "^[1-9][0-9]{0,18}$"}}
+	s.Items = &openapi3.SchemaRef{Value: &openapi3.Schema{OneOf: openapi3.SchemaRefs{
+		{Value: &openapi3.Schema{Type: &openapi3.Types{"string"}, Pattern: "^[0-9]+$"}},
+		{Value: &openapi3.Schema{Type: &openapi3.Types{"integer"}, Min: &one, Max: &most}},
+	}}}
 }
 
 // MarshalJSON writes the IDs as strings.
@@ -115,11 +120,11 @@ func (a *Audience) Validate(r Regions, prefix string) error {
 			fields[prefix+"tags"] = "标签须为 1–32 个字符"
 		}
 	}
-	if a.AgeMin != nil && (*a.AgeMin < 0 || *a.AgeMin > 150) {
-		fields[prefix+"age_min"] = "须在 0–150 之间"
-	}
-	if a.AgeMax != nil && (*a.AgeMax < 0 || *a.AgeMax > 150) {
-		fields[prefix+"age_max"] = "须在 0–150 之间"
+	var ae *apperr.Error
+	if err := check.Struct(a); errors.As(err, &ae) { // the tags' limits: the ages
+		for k, v := range ae.Fields {
+			fields[prefix+k] = v
+		}
 	}
 	if a.AgeMin != nil && a.AgeMax != nil && *a.AgeMin > *a.AgeMax {
 		fields[prefix+"age_max"] = "不能小于 age_min"

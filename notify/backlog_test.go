@@ -16,7 +16,7 @@ func TestBacklog(t *testing.T) {
 	s := New(gdb)
 	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 	s.SetClock(func() time.Time { return now })
-	add := func(status string, at time.Time) {
+	add := func(status Status, at time.Time) {
 		t.Helper()
 		err := gdb.Exec(`INSERT INTO notices (title, body, category, audience, subscribe_data, publish_at, status, created_at, updated_at)
 VALUES ('t', 'b', 'policy', '{}', '', ?, ?, ?, ?)`, at, status, now, now).Error

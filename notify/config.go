@@ -82,6 +82,8 @@ var kindFields = map[SystemKind][]string{
 	KindRequestAnswered:    {"request_no"},
 	KindRequestMerged:      {"request_no", "main_no"},
 	KindEnterpriseReferral: {"uscc", "request_no", "deadline"},
+	KindRequestExtended:    {"request_no", "deadline"},
+	KindRequestRedone:      {"request_no", "deadline"},
 }
 
 // kindTargets is the type of object each kind of system message is about
@@ -100,6 +102,8 @@ var kindTargets = map[SystemKind]string{
 	KindRequestAnswered:    TargetRequest,
 	KindRequestMerged:      TargetRequest,
 	KindEnterpriseReferral: TargetEnterprise,
+	KindRequestExtended:    TargetRequest,
+	KindRequestRedone:      TargetRequest,
 }
 
 // The fixed results a "result" field may take.
@@ -143,6 +147,7 @@ var capExempt = map[SystemKind]bool{
 	KindDeductionRecorded: true, KindAppealDecided: true, KindCreditRecorded: true, KindGradeChanged: true,
 	KindObjectionDecided: true, KindActivityCancelled: true, KindActivityPromoted: true, KindRequestAccepted: true, KindRequestAnswered: true,
 	KindRequestMerged: true, KindEnterpriseReferral: true,
+	KindRequestExtended: true, KindRequestRedone: true,
 }
 
 // urgentCategories have a delivery lane of their own: their sends are

@@ -41,6 +41,8 @@ const (
 	// matter; a request about an enterprise sent to it first (外循环).
 	KindRequestMerged      SystemKind = "request_merged"
 	KindEnterpriseReferral SystemKind = "enterprise_referral"
+	KindRequestExtended    SystemKind = "request_extended" // the centre approved a unit's extension: the new deadline
+	KindRequestRedone      SystemKind = "request_redone"   // 不满意 after the call-back: the unit handles it again (重办)
 )
 
 // DirectNotice is a notice the system itself sends to named residents,
@@ -173,7 +175,7 @@ func (s *Service) sendDirect(tx *gorm.DB, d DirectNotice) error {
 	}
 	title := strings.TrimSpace(d.Title)
 	n := &Notice{
-		DepartmentID: d.DepartmentID, Title: title, Body: d.Body, Category: d.Category, Kind: string(d.Kind),
+		DepartmentID: d.DepartmentID, Title: title, Body: d.Body, Category: Category(d.Category), Kind: string(d.Kind),
 		PublishAt: &now, Status: StatusPublished, PublishedAt: &now, Source: &source, CreatedAt: now, UpdatedAt: now,
 	}
 	if d.Target != nil {

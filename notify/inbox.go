@@ -21,9 +21,9 @@ type InboxItem struct {
 	ID          int64      `json:"id,string"`
 	Title       string     `json:"title"`
 	Summary     string     `json:"summary" doc:"the start of the body as one plain line (white space folded), at most 80 characters, ending in … when cut; empty once withdrawn. Lists carry it instead of the body"`
-	Kind        string     `json:"kind" doc:"a system message's kind (a fixed text about my own affairs: benefit_matched, survey_reminder, deduction_recorded, appeal_decided, credit_recorded, grade_changed, objection_decided, activity_cancelled, activity_promoted, request_accepted, request_answered); empty for a department's notice"`
+	Kind        string     `json:"kind" doc:"a system message's kind (a fixed text about my own affairs: benefit_matched, survey_reminder, deduction_recorded, appeal_decided, credit_recorded, grade_changed, objection_decided, activity_cancelled, activity_promoted, request_accepted, request_answered, request_extended, request_redone); empty for a department's notice"`
 	Target      *Target    `json:"target" doc:"what a system message is about, which the mini program opens (null for a department's notice)"`
-	Category    string     `json:"category"`
+	Category    Category   `json:"category"`
 	RequireAck  bool       `json:"require_ack"`
 	Status      Status     `json:"status" doc:"published, withdrawn or expired"`
 	PublishedAt time.Time  `json:"published_at"`
@@ -59,7 +59,7 @@ type inboxRow struct {
 
 func (r inboxRow) item(now time.Time) InboxNotice {
 	it := InboxNotice{InboxItem: InboxItem{
-		ID: r.NoticeID, Title: r.Title, Kind: r.Kind, Target: targetOf(r.TargetType, r.TargetID), Category: r.Category,
+		ID: r.NoticeID, Title: r.Title, Kind: r.Kind, Target: targetOf(r.TargetType, r.TargetID), Category: Category(r.Category),
 		RequireAck: r.RequireAck, Status: r.Status, PublishedAt: r.PublishedAt, ExpiresAt: r.ExpiresAt,
 		WithdrawnAt: r.WithdrawnAt, Read: r.ReadAt != nil, ReadAt: r.ReadAt, AckedAt: r.AckedAt,
 	}, Body: r.Body}

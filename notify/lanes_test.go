@@ -62,7 +62,7 @@ func (w *laneWorld) exec(q string, args ...any) {
 // publish approves and publishes a notice to everyone.
 func (w *laneWorld) publish(category, template string, sms bool) int64 {
 	w.t.Helper()
-	n := &Notice{Title: "通知" + template, Body: "b", Category: category, PublishAt: new(w.now.Add(-time.Second)), Status: StatusApproved,
+	n := &Notice{Title: "通知" + template, Body: "b", Category: Category(category), PublishAt: new(w.now.Add(-time.Second)), Status: StatusApproved,
 		SubscribeTemplateID: template, SubscribeData: `{"thing1":"x"}`, SMS: sms, CreatedAt: w.now, UpdatedAt: w.now}
 	if err := w.db.Create(n).Error; err != nil {
 		w.t.Fatal(err)

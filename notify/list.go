@@ -13,6 +13,7 @@ import (
 
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/db"
+	"github.com/futian/ifutian/internal/patch"
 	"github.com/futian/ifutian/staff"
 )
 
@@ -121,15 +122,15 @@ func (s *Service) Find(ctx context.Context, m *staff.Member, r StreetRegions, f 
 // nullable fields (publish time, expiry, subscribe message) say whether
 // they are set apart from their value, so that null clears them.
 type Patch struct {
-	Title, Body, Category *string
-	Audience              *Audience
-	RequireAck, SMS       *bool
-	SetPublishAt          bool
-	PublishAt             *time.Time // nil: as soon as approved
-	SetExpiresAt          bool
-	ExpiresAt             *time.Time
-	SetSubscribe          bool
-	Subscribe             *Subscribe
+	Title      *string               `json:"title" binding:"omitempty,max=100"`
+	Body       *string               `json:"body" binding:"omitempty,max=20000" doc:"at most 20,000 characters and 65,535 bytes in UTF-8"`
+	Category   *Category             `json:"category"`
+	Audience   *Audience             `json:"audience"`
+	RequireAck *bool                 `json:"require_ack"`
+	SMS        *bool                 `json:"sms" doc:"warning and health notices only (else 400 naming sms)"`
+	PublishAt  patch.Null[time.Time] `json:"publish_at" doc:"null: published as soon as it is approved"`
+	ExpiresAt  patch.Null[time.Time] `json:"expires_at" doc:"null clears it; after publish_at (or, without one, after now)"`
+	Subscribe  patch.Null[Subscribe] `json:"subscribe" doc:"the subscribe message, as in a draft ({template_id, data}); null: none"`
 }
 
 func (p Patch) apply(d Draft) Draft {
@@ -140,7 +141,9 @@ func (p Patch) apply(d Draft) Draft {
 	}
 	set(&d.Title, p.Title)
 	set(&d.Body, p.Body)
-	set(&d.Category, p.Category)
+	if p.Category != nil {
+		d.Category = *p.Category
+	}
 	if p.Audience != nil {
 		d.Audience = *p.Audience
 	}
@@ -150,14 +153,14 @@ func (p Patch) apply(d Draft) Draft {
 	if p.SMS != nil {
 		d.SMS = *p.SMS
 	}
-	if p.SetPublishAt {
-		d.PublishAt = p.PublishAt
+	if p.PublishAt.Set {
+		d.PublishAt = p.PublishAt.Value
 	}
-	if p.SetExpiresAt {
-		d.ExpiresAt = p.ExpiresAt
+	if p.ExpiresAt.Set {
+		d.ExpiresAt = p.ExpiresAt.Value
 	}
-	if p.SetSubscribe {
-		d.Subscribe = p.Subscribe
+	if p.Subscribe.Set {
+		d.Subscribe = p.Subscribe.Value
 	}
 	return d
 }

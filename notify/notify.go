@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,8 +21,8 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/check"
 	"github.com/futian/ifutian/internal/db"
-	"github.com/futian/ifutian/internal/text"
 	"github.com/futian/ifutian/staff"
 )
 
@@ -73,9 +74,9 @@ func (Category) Enum() []string { return Categories }
 // itself, or what a system notice is about: Target.Page); a page given in
 // a draft is ignored.
 type Subscribe struct {
-	TemplateID string        `json:"template_id"`
-	Data       SubscribeData `json:"data"`
-	Page       string        `json:"page"`
+	TemplateID string        `json:"template_id" binding:"required,max=64" doc:"one of the account's subscribe templates (GET /admin/wechat/templates): 1–64 letters, digits, _ or -; a blank or unknown one is 400 naming subscribe.template_id, so a channel that cannot be sent is never saved" example:"T1"`
+	Data       SubscribeData `json:"data" doc:"template keyword (e.g. thing1) → value, 1–20 of them, flat ({\"thing1\":\"…\"}) or in WeChat's own shape ({\"thing1\":{\"value\":\"…\"}}); stored and answered flat"`
+	Page       string        `json:"page" doc:"the mini-program page the message opens, built by the server (pages/notices/detail?id=<notice id>); one given in a draft is ignored"`
 }
 
 // Notice is a department's announcement to an audience. Its audience is
@@ -90,7 +91,7 @@ type Notice struct {
 	AuthorUsername string     `json:"author_username,omitempty" gorm:"-" doc:"the author's username, in lists (GET /admin/notices) and the detail; absent for system notices"`
 	Title          string     `json:"title"`
 	Body           string     `json:"body"`
-	Category       string     `json:"category"`
+	Category       Category   `json:"category"`
 	Kind           string     `json:"kind" doc:"a system message's kind (e.g. deduction_recorded), empty for a department's notice"`
 	Audience       Audience   `json:"audience" gorm:"serializer:json"`
 	PublishAt      *time.Time `json:"publish_at" doc:"null: published as soon as approved (approval sets it)"`
@@ -162,15 +163,15 @@ func (ActorID) SetSchema(s *openapi3.Schema) {
 // soon as it is approved. SMS asks for a text message to the recipients
 // with a bound phone and no WeChat reach (warning and health only).
 type Draft struct {
-	Title      string
-	Body       string
-	Category   string
-	Audience   Audience
-	PublishAt  *time.Time
-	ExpiresAt  *time.Time
-	RequireAck bool
-	SMS        bool
-	Subscribe  *Subscribe
+	Title      string     `json:"title" binding:"required,max=100" example:"流感疫苗接种通知"`
+	Body       string     `json:"body" binding:"required,max=20000" doc:"at most 20,000 characters and 65,535 bytes in UTF-8" example:"请到社区健康服务中心接种。"`
+	Category   Category   `json:"category" binding:"required"`
+	Audience   Audience   `json:"audience" doc:"who it reaches; left out: every resident (of my streets, for a street-scoped member)"`
+	PublishAt  *time.Time `json:"publish_at" doc:"omitted or null: published as soon as it is approved"`
+	ExpiresAt  *time.Time `json:"expires_at" doc:"optional; after publish_at (or, without one, after now); after it the notice leaves inboxes"`
+	RequireAck bool       `json:"require_ack" doc:"residents are asked to acknowledge it"`
+	SMS        bool       `json:"sms" doc:"warning and health notices only (else 400 naming sms): also a text message to recipients with a bound phone and no WeChat reach"`
+	Subscribe  *Subscribe `json:"subscribe" doc:"also sent as this WeChat subscribe message to recipients who consented"`
 }
 
 // maxTextBytes is what a MySQL TEXT column holds. Limits in characters
@@ -185,14 +186,14 @@ const maxTextBytes = 65535
 // are the API's.
 func (d *Draft) Validate(r Regions, now time.Time) error {
 	fields := d.Audience.noticeFields(r)
-	if t := strings.TrimSpace(d.Title); text.Blank(t) || utf8.RuneCountInString(t) > 100 {
-		fields["title"] = "标题须为 1–100 个字"
+	var ae *apperr.Error
+	if err := check.Struct(d); errors.As(err, &ae) {
+		maps.Copy(fields, ae.Fields) // the tags' limits: title, body, category, subscribe.template_id
+	} else if err != nil {
+		return err
 	}
-	if !validBody(d.Body) || text.Blank(d.Body) {
-		fields["body"] = bodyRule
-	}
-	if !slices.Contains(Categories, d.Category) {
-		fields["category"] = "须为 policy、health、activity 或 warning"
+	if _, bad := fields["body"]; !bad && !validBody(d.Body) {
+		fields["body"] = bodyRule // 65,535 bytes
 	}
 	switch {
 	case d.ExpiresAt == nil:
@@ -201,7 +202,7 @@ func (d *Draft) Validate(r Regions, now time.Time) error {
 	case d.PublishAt == nil && !d.ExpiresAt.After(now):
 		fields["expires_at"] = "须晚于当前时间"
 	}
-	if d.SMS && !IsUrgent(d.Category) {
+	if d.SMS && !IsUrgent(string(d.Category)) {
 		fields["sms"] = "仅 warning、health 类通知可加发短信"
 	}
 	if sub := d.Subscribe; sub != nil {

@@ -19,16 +19,17 @@ const PreviewFloor = 5
 // Preview is what an audience would reach now, within the scope of the
 // member who asks. A count below PreviewFloor is not stated: it is nil and
 // its FewerThan is PreviewFloor.
+// Its tags describe what MarshalJSON writes.
 type Preview struct {
 	// Count is how many live residents the audience selects.
-	Count          *int64
-	CountFewerThan int64
+	Count          *int64 `json:"count" doc:"exact from 5 up; null below 5"`
+	CountFewerThan int64  `json:"count_fewer_than,omitempty" doc:"5 when count is null: the audience has fewer than 5 (possibly none); absent otherwise"`
 	// Template is whether a subscribe-message template was given;
 	// WeChatReachable then counts the members who could be sent it (they
 	// have quota for it).
-	Template                 bool
-	WeChatReachable          *int64
-	WeChatReachableFewerThan int64
+	Template                 bool   `json:"-"`
+	WeChatReachable          *int64 `json:"wechat_reachable,omitempty" doc:"only with template_id; exact from 5 up, null below 5"`
+	WeChatReachableFewerThan int64  `json:"wechat_reachable_fewer_than,omitempty" doc:"5 when wechat_reachable is null; absent otherwise"`
 }
 
 // MarshalJSON writes count (null when fewer than PreviewFloor, with

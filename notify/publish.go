@@ -99,7 +99,7 @@ type sendRules struct {
 func (s *Service) rulesFor(n *Notice, now time.Time) sendRules {
 	// A system message is never an emergency, whatever its category (a
 	// declaration's reminder is "health"): it waits out quiet hours.
-	r := sendRules{urgent: IsUrgent(n.Category) && n.Kind == "", status: "pending", due: now}
+	r := sendRules{urgent: IsUrgent(string(n.Category)) && n.Kind == "", status: "pending", due: now}
 	if r.urgent {
 		return r
 	}

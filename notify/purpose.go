@@ -7,7 +7,7 @@ var purposes = []struct {
 	name  string
 	kinds []SystemKind
 }{
-	{"requests", []SystemKind{KindRequestAccepted, KindRequestAnswered, KindRequestMerged}},
+	{"requests", []SystemKind{KindRequestAccepted, KindRequestAnswered, KindRequestMerged, KindRequestExtended, KindRequestRedone}},
 	{"activities", []SystemKind{KindActivityCancelled, KindActivityPromoted}},
 	{"points", []SystemKind{KindDeductionRecorded, KindAppealDecided}},
 	{"enterprises", []SystemKind{KindCreditRecorded, KindGradeChanged, KindObjectionDecided, KindBenefitMatched, KindEnterpriseReferral}},

@@ -7,6 +7,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"github.com/futian/ifutian/internal/district"
 )
 
@@ -15,6 +17,20 @@ import (
 // own, {"thing1": {"value": "…"}}, as WeChat's documentation shows it; it
 // is stored and written flat.
 type SubscribeData map[string]string
+
+// SetSchema states the data in the OpenAPI document: an object of strings
+// or {"value": string} objects (openapi3gen.SetSchemar).
+func (SubscribeData) SetSchema(s *openapi3.Schema) {
+	str := &openapi3.Schema{Type: &openapi3.Types{"string"}}
+	// {"value": …}: value must be there (it may be ""), which a required
+	// string without minLength would not say to the document's readers.
+	wrapped := &openapi3.Schema{Type: &openapi3.Types{"object"}, Description: "WeChat's shape: value is required, may be empty",
+		Properties: openapi3.Schemas{"value": {Value: str}}}
+	s.Type = &openapi3.Types{"object"}
+	s.AdditionalProperties = openapi3.AdditionalProperties{Schema: &openapi3.SchemaRef{Value: &openapi3.Schema{
+		OneOf: openapi3.SchemaRefs{{Value: str}, {Value: wrapped}},
+	}}}
+}
 
 // UnmarshalJSON reads an object whose values are strings or {"value":
 // string} objects.

@@ -23,13 +23,18 @@ import (
 // Category is a kind of request with its deadline in working days. The
 // district keeps the list; an inactive category takes no new requests.
 type Category struct {
-	Code         string    `json:"code" gorm:"primaryKey"`
-	Name         string    `json:"name"`
-	DeadlineDays int       `json:"deadline_days"`
-	Active       bool      `json:"active"`
-	Sort         int       `json:"sort"`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
+	Code         string `json:"code" gorm:"primaryKey"`
+	Name         string `json:"name"`
+	DeadlineDays int    `json:"deadline_days"`
+	Active       bool   `json:"active"`
+	Sort         int    `json:"sort"`
+	// SignHours is the sign-for limit in working hours (签收时限) and
+	// Guide the dispatch guide's text (分拨指引): the centre's, not in the
+	// categories residents read (Guides shows them).
+	SignHours int       `json:"-"`
+	Guide     string    `json:"-"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // TableName maps Category to request_categories.
@@ -84,6 +89,9 @@ func (s *Service) SaveCategory(ctx context.Context, c Category) (*Category, bool
 		c.UpdatedAt = now
 		if created {
 			c.CreatedAt = now
+			if c.SignHours < 1 {
+				c.SignHours = WorkdayHours
+			}
 			return tx.Create(&c).Error
 		}
 		return tx.Model(&Category{}).Where("code = ?", c.Code).Updates(map[string]any{
@@ -115,10 +123,12 @@ func (s *Service) category(ctx context.Context, q *gorm.DB, code string) (*Categ
 // Route sends new requests of a category in a street (Street "": any other
 // street) to a department.
 type Route struct {
-	Category     string    `json:"category" gorm:"primaryKey"`
-	Street       string    `json:"street" gorm:"primaryKey"`
-	DepartmentID int64     `json:"department_id,string"`
-	UpdatedAt    time.Time `json:"updated_at"`
+	Category     string `json:"category" gorm:"primaryKey"`
+	Street       string `json:"street" gorm:"primaryKey"`
+	DepartmentID int64  `json:"department_id,string"`
+	// AssistDepartmentID is the assisting unit (协办), if any.
+	AssistDepartmentID *int64    `json:"assist_department_id,string"`
+	UpdatedAt          time.Time `json:"updated_at"`
 }
 
 // TableName maps Route to request_routes.
@@ -155,15 +165,30 @@ func (s *Service) SaveRoute(ctx context.Context, r Route) (*Route, error) {
 	if n == 0 {
 		f["department_id"] = "部门不存在"
 	}
+	if a := r.AssistDepartmentID; a != nil {
+		if err := s.db.WithContext(ctx).Table("departments").Where("id = ?", *a).Count(&n).Error; err != nil {
+			return nil, fmt.Errorf("save route: %w", err)
+		}
+		switch {
+		case n == 0:
+			f["assist_department_id"] = "部门不存在"
+		case *a == r.DepartmentID:
+			f["assist_department_id"] = "协办单位不能是主办单位"
+		}
+	}
 	if err := apperr.Fields(f); err != nil {
 		return nil, err
 	}
 	r.UpdatedAt = s.clock()
 	staff.AuditTarget(ctx, "request-route", r.Category+"/"+r.Street)
-	staff.AuditDetail(ctx, "department "+strconv.FormatInt(r.DepartmentID, 10))
+	detail := "department " + strconv.FormatInt(r.DepartmentID, 10)
+	if r.AssistDepartmentID != nil {
+		detail += ", assist " + strconv.FormatInt(*r.AssistDepartmentID, 10)
+	}
+	staff.AuditDetail(ctx, detail)
 	err = s.db.WithContext(ctx).Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "category"}, {Name: "street"}},
-		DoUpdates: clause.AssignmentColumns([]string{"department_id", "updated_at"}),
+		DoUpdates: clause.AssignmentColumns([]string{"department_id", "assist_department_id", "updated_at"}),
 	}).Create(&r).Error
 	if err != nil {
 		return nil, fmt.Errorf("save route: %w", err)
@@ -183,22 +208,21 @@ func (s *Service) DeleteRoute(ctx context.Context, category, street string) erro
 	return nil
 }
 
-// route returns the department a request of category in street goes to:
-// the street's own route, else the category's route for every street, else
-// nil (the district's queue).
-func route(tx *gorm.DB, category, street string) (*int64, error) {
+// route returns the route of a request of category in street: the
+// street's own, else the category's for every street, else nil (the
+// dispatch centre's queue).
+func route(tx *gorm.DB, category, street string) (*Route, error) {
 	var rs []Route
 	if err := tx.Where("category = ? AND street IN ?", category, []string{street, ""}).Find(&rs).Error; err != nil {
 		return nil, fmt.Errorf("route: %w", err)
 	}
-	var dept *int64
+	var out *Route
 	for _, r := range rs {
-		if r.Street == street || dept == nil {
-			d := r.DepartmentID
-			dept = &d
+		if r.Street == street || out == nil {
+			out = &r
 		}
 	}
-	return dept, nil
+	return out, nil
 }
 
 // Holiday marks a district date as a holiday (a weekday off) or a make-up
@@ -298,7 +322,7 @@ func (s *Service) SeedCategories(ctx context.Context) error {
 	now := s.clock()
 	cs := make([]Category, len(DefaultCategories))
 	for i, c := range DefaultCategories {
-		c.CreatedAt, c.UpdatedAt = now, now
+		c.CreatedAt, c.UpdatedAt, c.SignHours = now, now, WorkdayHours
 		cs[i] = c
 	}
 	if err := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&cs).Error; err != nil {

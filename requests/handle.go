@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"gorm.io/gorm"
@@ -28,6 +29,16 @@ type change struct {
 	// call-back number when it covers the request after the change.
 	scope *staff.Scope
 	fill  func(r *Request, upd map[string]any, e *Event) error
+	// more, if not nil, completes the facts from other tables (returns,
+	// extensions) in the transaction.
+	more func(tx *gorm.DB, r *Request, f *facts) error
+	// after, if not nil, writes what else the change makes (a return, an
+	// extension, an assignment) in the transaction, after the request and
+	// its event.
+	after func(tx *gorm.DB, r *Request, e *Event) error
+	// keepVersion: the change moves no status (催办, 督办), so an officer
+	// acting meanwhile is not refused.
+	keepVersion bool
 }
 
 // apply loads a request with find, decides ch on it and writes the outcome
@@ -44,13 +55,22 @@ func (s *Service) apply(ctx context.Context, find func(tx *gorm.DB) (*Request, e
 		if ch.version != 0 && ch.version != r.Version {
 			return ErrStale
 		}
-		next, err := decide(facts{Status: r.Status, Reopened: r.Reopened, AnsweredAt: r.AnsweredAt}, ch.ev)
+		f := facts{Status: r.Status, Reopened: r.Reopened, Redone: r.Redone, AnsweredAt: r.AnsweredAt, HasUnit: r.DepartmentID != nil}
+		if ch.more != nil {
+			if err := ch.more(tx, r, &f); err != nil {
+				return err
+			}
+		}
+		next, err := decide(f, ch.ev)
 		if err != nil {
 			return err
 		}
 		now := ch.ev.Now
 		upd := map[string]any{"status": next, "version": r.Version + 1, "updated_at": now}
-		e := &Event{RequestID: r.ID, Action: ch.ev.Action, ActorID: ch.actorID, CreatedAt: now}
+		if ch.keepVersion {
+			upd["version"] = r.Version
+		}
+		e := &Event{RequestID: r.ID, Action: Action(ch.ev.Action), ActorID: ch.actorID, CreatedAt: now}
 		if ch.fill != nil {
 			if err := ch.fill(r, upd, e); err != nil {
 				return err
@@ -60,17 +80,31 @@ func (s *Service) apply(ctx context.Context, find func(tx *gorm.DB) (*Request, e
 		if res.Error != nil {
 			return res.Error
 		}
+		if res.RowsAffected != 1 && ch.keepVersion {
+			// MySQL counts changed rows: a change that keeps the version
+			// may change nothing else of the row (the same second).
+			var n int64
+			if err := tx.Model(&Request{}).Where("id = ? AND version = ?", r.ID, r.Version).Count(&n).Error; err != nil {
+				return err
+			}
+			res.RowsAffected = n
+		}
 		if res.RowsAffected != 1 {
 			return ErrStale
 		}
 		if err := tx.Create(e).Error; err != nil {
 			return err
 		}
+		if ch.after != nil {
+			if err := ch.after(tx, r, e); err != nil {
+				return err
+			}
+		}
 		out, err = load(tx, r.ID)
 		if err != nil {
 			return err
 		}
-		detail := "request " + strconv.FormatInt(r.ID, 10) + " " + e.Action
+		detail := "request " + strconv.FormatInt(r.ID, 10) + " " + string(e.Action)
 		if ch.showsContact(out) {
 			detail += ", contact shown" // the answer is a read of personal data too
 		}
@@ -132,9 +166,13 @@ func (s *Service) Accept(ctx context.Context, m *staff.Member, id, version int64
 			if r.AcceptedAt == nil {
 				upd["accepted_at"] = e.CreatedAt
 			}
+			if r.SignedAt == nil {
+				upd["signed_at"] = e.CreatedAt // accepting signs for it too
+			}
 			e.ToDepartmentID = r.DepartmentID
 			return nil
-		}})
+		},
+		after: func(tx *gorm.DB, r *Request, e *Event) error { return signAssignment(tx, r.ID, e.CreatedAt) }})
 }
 
 // Start marks an accepted request as being handled.
@@ -162,14 +200,31 @@ func (s *Service) Transfer(ctx context.Context, m *staff.Member, id, version, to
 	if err := apperr.Fields(f); err != nil {
 		return nil, err
 	}
+	cal, err := s.Calendar(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var signBy time.Time
 	return s.staffChange(ctx, m, id, change{ev: event{Action: ActTransfer}, version: version,
 		fill: func(r *Request, upd map[string]any, e *Event) error {
 			if r.DepartmentID != nil && *r.DepartmentID == to {
 				return apperr.Field("department_id", "已在该部门")
 			}
-			upd["department_id"], upd["arrived_at"], upd["escalated_at"] = to, e.CreatedAt, nil
+			hours, err := s.signHours(ctx, r.Category)
+			if err != nil {
+				return err
+			}
+			signBy = cal.AddWorkingHours(e.CreatedAt, hours)
+			// The assisting unit was the old lead's: the new one asks anew.
+			arrive(upd, to, nil, e.CreatedAt, signBy)
 			e.FromDepartmentID, e.ToDepartmentID, e.Reason = r.DepartmentID, &to, reason
 			return nil
+		},
+		after: func(tx *gorm.DB, r *Request, e *Event) error {
+			if err := leaveAssignment(tx, r.ID, e.CreatedAt, false); err != nil {
+				return err
+			}
+			return openAssignment(tx, r, to, e.CreatedAt, signBy)
 		}})
 }
 
@@ -302,6 +357,10 @@ func (s *Service) Rate(ctx context.Context, residentID, id int64, rating int, co
 	if err != nil {
 		return nil, err
 	}
+	set, err := s.Settings(ctx)
+	if err != nil {
+		return nil, err
+	}
 	now := s.clock()
 	_, err = s.apply(ctx, func(tx *gorm.DB) (*Request, error) {
 		r, err := load(tx, id)
@@ -309,13 +368,19 @@ func (s *Service) Rate(ctx context.Context, residentID, id int64, rating int, co
 			err = ErrNotFound
 		}
 		return r, err
-	}, change{ev: event{Action: ActRate, By: ByResident, Rating: rating, Reopen: reopen, Now: now},
+	}, change{ev: event{Action: ActRate, By: ByResident, Rating: rating, Reopen: reopen, Now: now,
+		// The sample of satisfied ratings called back: the same requests
+		// whoever rates, drawn by number.
+		Sampled: rating > LowRating && int(id%100) < set.CallbackSample},
 		fill: func(r *Request, upd map[string]any, e *Event) error {
 			upd["rating"], upd["rating_comment"], upd["rated_at"] = rating, comment, now
 			e.Reason = strconv.Itoa(rating)
 			if upd["status"] == StatusClosed {
 				upd["closed_at"] = now
 				return nil
+			}
+			if upd["status"] == StatusCallback {
+				return nil // the centre calls back before 办结
 			}
 			// Reopened: back to the department, with a new deadline.
 			cat, err := s.category(ctx, s.db, r.Category)

@@ -88,12 +88,12 @@ func cut(rows []Request, limit int) ([]Request, int64) {
 // passed the content check.
 type PublicRequest struct {
 	ID           int64      `json:"id,string"`
-	Category     string     `json:"category"`
+	Category     string     `json:"category" doc:"the category's code"`
 	CategoryName string     `json:"category_name"`
 	Description  string     `json:"description"`
 	Street       string     `json:"street"`
-	Status       string     `json:"status"`
-	Answer       string     `json:"answer"`
+	Status       string     `json:"status" doc:"answered or closed"`
+	Answer       string     `json:"answer" doc:"the department's answer"`
 	CreatedAt    time.Time  `json:"created_at"`
 	AnsweredAt   *time.Time `json:"answered_at"`
 }
@@ -136,10 +136,19 @@ const (
 	QueueDueSoon   = "due_soon"  // open, due within DueSoonWithin
 	QueueEscalated = "escalated" // not accepted in time
 	QueueFlagged   = "flagged"   // its text or a photo failed the content check
+	// A unit's.
+	QueueSign      = "sign"      // 待签收: reached the unit, not signed for
+	QueueAssisting = "assisting" // 协办: requests the unit assists with (another unit leads)
+	// The dispatch centre's.
+	QueueDispatch   = "dispatch"   // 待分拨
+	QueueReturns    = "returns"    // 退单待审
+	QueueExtensions = "extensions" // 延期待批
+	QueueCallback   = "callback"   // 待回访
 )
 
 // Queues lists the queue names.
-var Queues = []string{QueueNew, QueueOpen, QueueOverdue, QueueDueSoon, QueueEscalated, QueueFlagged}
+var Queues = []string{QueueNew, QueueOpen, QueueOverdue, QueueDueSoon, QueueEscalated, QueueFlagged,
+	QueueSign, QueueAssisting, QueueDispatch, QueueReturns, QueueExtensions, QueueCallback}
 
 // Filter selects requests for a staff list.
 type Filter struct {
@@ -151,7 +160,10 @@ type Filter struct {
 	Limit    int
 }
 
-var openStatuses = []string{StatusSubmitted, StatusTransferred, StatusAccepted, StatusInProgress, StatusWithEnterprise}
+// openStatuses are those of a request not answered yet: at the centre, at
+// a unit, or referred to its enterprise first (issue 25).
+var openStatuses = []string{StatusDispatching, StatusSubmitted, StatusDispatched, StatusTransferred, StatusReturned,
+	StatusSigned, StatusAccepted, StatusInProgress, StatusWithEnterprise}
 
 // residentOpen are the statuses a resident's request is open in: a merged
 // request waits for its main request's answer (issue 25).
@@ -165,18 +177,22 @@ func (s *Service) Find(ctx context.Context, m *staff.Member, f Filter) ([]StaffV
 	if f.Queue != QueueAll && !slices.Contains(Queues, f.Queue) {
 		fields["queue"] = "未知队列"
 	}
-	if f.Status != "" && !slices.Contains(Statuses, f.Status) {
+	if f.Status != "" && !slices.Contains(Status("").Enum(), f.Status) {
 		fields["status"] = "未知状态"
 	}
 	if err := apperr.Fields(fields); err != nil {
 		return nil, 0, err
 	}
 	now := s.clock()
-	q := m.Scope().Filter(s.db.WithContext(ctx).Model(&Request{}), staff.Columns{Street: "street", Department: "department_id"}).
-		Where("erased_at IS NULL")
+	cols := staff.Columns{Street: "street", Department: "department_id"}
+	if f.Queue == QueueAssisting {
+		// The assisting unit's scope is read on its own column.
+		cols.Department = "assist_department_id"
+	}
+	q := m.Scope().Filter(s.db.WithContext(ctx).Model(&Request{}), cols).Where("erased_at IS NULL")
 	switch f.Queue {
 	case QueueNew:
-		q = q.Where("status IN ?", []string{StatusSubmitted, StatusTransferred})
+		q = q.Where("status IN ?", awaitingSign)
 	case QueueOpen:
 		q = q.Where("status IN ?", openStatuses)
 	case QueueOverdue:
@@ -184,7 +200,19 @@ func (s *Service) Find(ctx context.Context, m *staff.Member, f Filter) ([]StaffV
 	case QueueDueSoon:
 		q = q.Where("status IN ? AND deadline_at >= ? AND deadline_at <= ?", openStatuses, now, now.Add(DueSoonWithin))
 	case QueueEscalated:
-		q = q.Where("status IN ? AND escalated_at IS NOT NULL", []string{StatusSubmitted, StatusTransferred})
+		q = q.Where("status IN ? AND escalated_at IS NOT NULL", awaitingSign)
+	case QueueSign:
+		q = q.Where("status IN ?", awaitingSign)
+	case QueueAssisting:
+		q = q.Where("assist_department_id IS NOT NULL AND status IN ?", atUnit)
+	case QueueDispatch:
+		q = q.Where("status = ?", StatusDispatching)
+	case QueueReturns:
+		q = q.Where("status = ?", StatusReturned)
+	case QueueExtensions:
+		q = q.Where("EXISTS (SELECT 1 FROM request_extensions x WHERE x.request_id = requests.id AND x.status = ?)", Pending)
+	case QueueCallback:
+		q = q.Where("status = ?", StatusCallback)
 	case QueueFlagged:
 		q = q.Where("(text_check = ? OR EXISTS (SELECT 1 FROM request_photos p WHERE p.request_id = requests.id AND p.check_status = ?))", CheckRisky, CheckRisky)
 	}

@@ -442,7 +442,7 @@ func (s *Service) endReferral(ctx context.Context, id int64, decide func(*Referr
 		if res.RowsAffected != 1 {
 			return ErrStale
 		}
-		action := ActEnterpriseDone
+		action := Action(ActEnterpriseDone)
 		if outcome == ReferralExpired {
 			action = ActReferralExpire
 		}

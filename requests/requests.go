@@ -93,12 +93,22 @@ type Request struct {
 	RatingComment   string
 	RatedAt         *time.Time
 	Reopened        int
-	TextCheck       string
-	CheckAttempts   int
-	CheckNextAt     *time.Time
-	ErasedAt        *time.Time
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	// The work order (flow.go).
+	AssistDepartmentID *int64
+	SignDeadlineAt     *time.Time
+	SignedAt           *time.Time
+	Urges              int
+	AutoUrgedFor       *time.Time
+	ExtendedDays       int
+	CallbackAt         *time.Time
+	CallbackResult     string
+	Redone             int
+	TextCheck          string
+	CheckAttempts      int
+	CheckNextAt        *time.Time
+	ErasedAt           *time.Time
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
 	// Issue 25: the knowledge entry the answer quotes; the main request a
 	// duplicate was merged into (merge.go).
 	KnowledgeID    *int64
@@ -108,10 +118,14 @@ type Request struct {
 }
 
 // Event is one step of a request's history.
-type Event struct {
+type Event = Step
+
+// Step is one step of a request's history: what was done, by whom (staff
+// read the actor), between which units, and why.
+type Step struct {
 	ID               int64  `json:"-"`
 	RequestID        int64  `json:"-"`
-	Action           string `json:"action"`
+	Action           Action `json:"action"`
 	ActorID          int64  `json:"-"`
 	FromDepartmentID *int64 `json:"from_department_id,string"`
 	ToDepartmentID   *int64 `json:"to_department_id,string"`
@@ -120,10 +134,13 @@ type Event struct {
 	ToDepartmentName   string    `json:"to_department_name" gorm:"-"`
 	Reason             string    `json:"reason"`
 	CreatedAt          time.Time `json:"created_at"`
+	// Actor is who acted, for staff: the member's username, "system", or
+	// "resident" (empty in the resident's own view).
+	Actor string `json:"actor,omitempty" gorm:"-"`
 }
 
-// TableName maps Event to request_events.
-func (Event) TableName() string { return "request_events" }
+// TableName maps Step to request_events.
+func (Step) TableName() string { return "request_events" }
 
 // Photo is a photo of a request, stored under a random key.
 type Photo struct {

@@ -25,13 +25,17 @@ func TestRouting(t *testing.T) {
 	}{
 		{"sanitation", "莲花街道", &lianhua},    // the street's own route
 		{"sanitation", "园岭街道", &sanitation}, // the category's route for other streets
-		{"noise", "园岭街道", nil},              // no route: the district's queue
+		{"noise", "园岭街道", nil},              // no route: the dispatch centre's queue
 	} {
+		wantStatus := requests.StatusSubmitted
+		if tc.want == nil {
+			wantStatus = requests.StatusDispatching
+		}
 		v := e.submit(r, tc.category, tc.street)
 		if (v.DepartmentID == nil) != (tc.want == nil) || (v.DepartmentID != nil && *v.DepartmentID != *tc.want) {
 			t.Errorf("%s in %s went to %v, want %v", tc.category, tc.street, v.DepartmentID, tc.want)
 		}
-		if v.Status != requests.StatusSubmitted || len(v.History) != 1 || v.History[0].Action != requests.ActSubmit {
+		if string(v.Status) != wantStatus || len(v.History) != 1 || v.History[0].Action != requests.ActSubmit {
 			t.Errorf("new request: status %s history %+v", v.Status, v.History)
 		}
 	}

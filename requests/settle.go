@@ -42,6 +42,7 @@ func (s *Service) RegisterJobs(q *jobs.Queue) {
 	q.Register(JobMergeNotice, s.runMergeNotice)
 	q.Register(JobFollow, s.runFollow)
 	q.Register(JobReferralNotice, s.runReferralNotice)
+	q.Register(JobFlowNotice, s.runFlowNotice)
 	s.jobs = q
 }
 

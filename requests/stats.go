@@ -21,23 +21,29 @@ const (
 	ByStreet     = "street"
 )
 
+// GroupBy is what a month's figures are grouped by.
+type GroupBy string
+
+// Enum lists the groupings.
+func (GroupBy) Enum() []string { return []string{ByDepartment, ByCategory, ByStreet} }
+
 // Figures are the district's published figures for a set of requests
 // received in a month. A rate whose base is zero is nil.
 type Figures struct {
-	Key                string   `json:"key"`  // department ID, category code or street; "" for the total
-	Name               string   `json:"name"` // department or category name, or the street
+	Key                string   `json:"key" doc:"department ID, category code or street; '' for the total or the district's own queue"`
+	Name               string   `json:"name" doc:"department or category name, or the street"`
 	Received           int      `json:"received"`
-	Responded          int      `json:"responded"`      // accepted (the desk responded)
-	AcceptNoticed      int      `json:"accept_noticed"` // the resident got an acceptance notice
+	Responded          int      `json:"responded" doc:"accepted by the desk"`
+	AcceptNoticed      int      `json:"accept_noticed" doc:"the resident got an acceptance notice"`
 	Answered           int      `json:"answered"`
-	OnTime             int      `json:"on_time"` // answered by the deadline
-	ResponseRate       *float64 `json:"response_rate"`
-	AcceptNoticeRate   *float64 `json:"accept_notice_rate"`
-	OnTimeRate         *float64 `json:"on_time_rate"` // of those answered
-	AvgHandlingHours   *float64 `json:"avg_handling_hours"`
+	OnTime             int      `json:"on_time" doc:"answered by the deadline"`
+	ResponseRate       *float64 `json:"response_rate" doc:"0–1; null when its base is 0"`
+	AcceptNoticeRate   *float64 `json:"accept_notice_rate" doc:"0–1; null when its base is 0"`
+	OnTimeRate         *float64 `json:"on_time_rate" doc:"on_time / answered; null when none was answered"`
+	AvgHandlingHours   *float64 `json:"avg_handling_hours" doc:"submit to answer, in hours; null when none was answered"`
 	Rated              int      `json:"rated"`
-	MeanRating         *float64 `json:"mean_rating"`
-	SatisfiedShare     *float64 `json:"satisfied_share"` // ratings of 4–5 among those rated
+	MeanRating         *float64 `json:"mean_rating" doc:"null when none was rated"`
+	SatisfiedShare     *float64 `json:"satisfied_share" doc:"ratings of 4–5 among those rated; null when none was"`
 	Reopened           int      `json:"reopened"`
 	handlingHoursTotal float64
 	ratingTotal        int
@@ -47,7 +53,7 @@ type Figures struct {
 // Stats are the figures of a month by department, category or street.
 type Stats struct {
 	Month   string    `json:"month"`
-	GroupBy string    `json:"group_by"`
+	GroupBy GroupBy   `json:"group_by"`
 	Rows    []Figures `json:"rows"`
 	Total   Figures   `json:"total"`
 }
@@ -75,7 +81,7 @@ func (s *Service) Stats(ctx context.Context, m *staff.Member, month, groupBy str
 	if err != nil {
 		f["month"] = "须为月份，如 2026-11"
 	}
-	if !slices.Contains([]string{ByDepartment, ByCategory, ByStreet}, groupBy) {
+	if !slices.Contains(GroupBy("").Enum(), groupBy) {
 		f["group_by"] = "须为 department、category 或 street"
 	}
 	if err := apperr.Fields(f); err != nil {
@@ -116,7 +122,7 @@ func (s *Service) Stats(ctx context.Context, m *staff.Member, month, groupBy str
 	if err := s.nameGroups(ctx, groupBy, groups); err != nil {
 		return nil, err
 	}
-	out := &Stats{Month: month, GroupBy: groupBy, Rows: make([]Figures, 0, len(keys))}
+	out := &Stats{Month: month, GroupBy: GroupBy(groupBy), Rows: make([]Figures, 0, len(keys))}
 	for _, k := range keys {
 		groups[k].finish()
 		out.Rows = append(out.Rows, *groups[k])
@@ -231,7 +237,7 @@ func (st *Stats) WriteCSV(w io.Writer) error {
 	}
 	cw.Write([]string{"月份", "分组", "名称", "受理量", "响应数", "响应率%", "受理告知率%", "已答复", "按时办结率%", "平均办理时长(小时)", "评价数", "平均评分", "满意率%", "重办数"})
 	for _, g := range append(slices.Clone(st.Rows), st.Total) {
-		cw.Write([]string{st.Month, st.GroupBy, g.Name, strconv.Itoa(g.Received), strconv.Itoa(g.Responded), pct(g.ResponseRate),
+		cw.Write([]string{st.Month, string(st.GroupBy), g.Name, strconv.Itoa(g.Received), strconv.Itoa(g.Responded), pct(g.ResponseRate),
 			pct(g.AcceptNoticeRate), strconv.Itoa(g.Answered), pct(g.OnTimeRate), num(g.AvgHandlingHours), strconv.Itoa(g.Rated),
 			num(g.MeanRating), pct(g.SatisfiedShare), strconv.Itoa(g.Reopened)})
 	}

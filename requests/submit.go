@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"gorm.io/gorm"
@@ -92,17 +93,14 @@ func (n *NewRequest) validate(r Regions) map[string]string {
 	return f
 }
 
-// Submit records a resident's request, routes it and sets its deadline.
-// It is idempotent on ClientKey: a repeat returns the first request with
-// repeated = true (ErrKeyReused if the key was used for another request).
-// Photos are the tokens of the resident's uploads, attached in the given
-// order. Returns an invalid_argument error naming bad fields; nothing is
-// written then.
-func (s *Service) Submit(ctx context.Context, residentID int64, n NewRequest) (v *View, repeated bool, err error) {
+// Problems returns what is wrong with n, field by field (none: an empty
+// map), without writing anything: the API adds them to what its own
+// checks found, so that a 400 names every bad field at once.
+func (s *Service) Problems(ctx context.Context, n NewRequest) (map[string]string, error) {
 	f := n.validate(s.regions)
 	cat, err := s.category(ctx, s.db, n.Category)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	switch {
 	case n.Category == "":
@@ -110,7 +108,25 @@ func (s *Service) Submit(ctx context.Context, residentID int64, n NewRequest) (v
 	case cat == nil || !cat.Active:
 		f["category"] = "未知类别"
 	}
+	return f, nil
+}
+
+// Submit records a resident's request, routes it and sets its deadline.
+// It is idempotent on ClientKey: a repeat returns the first request with
+// repeated = true (ErrKeyReused if the key was used for another request).
+// Photos are the tokens of the resident's uploads, attached in the given
+// order. Returns an invalid_argument error naming bad fields; nothing is
+// written then.
+func (s *Service) Submit(ctx context.Context, residentID int64, n NewRequest) (v *View, repeated bool, err error) {
+	f, err := s.Problems(ctx, n)
+	if err != nil {
+		return nil, false, err
+	}
 	if err := apperr.Fields(f); err != nil {
+		return nil, false, err
+	}
+	cat, err := s.category(ctx, s.db, n.Category)
+	if err != nil {
 		return nil, false, err
 	}
 	cal, err := s.Calendar(ctx)
@@ -131,11 +147,21 @@ func (s *Service) Submit(ctx context.Context, residentID int64, n NewRequest) (v
 			id, repeated = prev.ID, true
 			return nil
 		}
-		dept, err := route(tx, n.Category, n.Street)
+		rt, err := route(tx, n.Category, n.Street)
 		if err != nil {
 			return err
 		}
 		now := s.clock()
+		// Placed by the responsibility list: at its unit, to be signed
+		// for; else in the dispatch centre's queue.
+		var dept, assist *int64
+		var signBy *time.Time
+		status := StatusDispatching
+		if rt != nil {
+			dept, assist, status = &rt.DepartmentID, rt.AssistDepartmentID, StatusSubmitted
+			t := cal.AddWorkingHours(now, max(cat.SignHours, 1))
+			signBy = &t
+		}
 		check := CheckNone
 		if n.Public {
 			check = CheckQueued
@@ -143,7 +169,7 @@ func (s *Service) Submit(ctx context.Context, residentID int64, n NewRequest) (v
 		r := &Request{
 			ResidentID: residentID, ClientKey: n.ClientKey, Category: n.Category, Description: n.Description,
 			Street: n.Street, Community: n.Community, Address: n.Address, Latitude: n.Latitude, Longitude: n.Longitude,
-			Public: n.Public, DepartmentID: dept, Status: StatusSubmitted, Version: 1,
+			Public: n.Public, DepartmentID: dept, AssistDepartmentID: assist, SignDeadlineAt: signBy, Status: status, Version: 1,
 			DeadlineAt: cal.Deadline(now, cat.DeadlineDays), ArrivedAt: now, TextCheck: check,
 			CreatedAt: now, UpdatedAt: now,
 		}
@@ -170,6 +196,11 @@ func (s *Service) Submit(ctx context.Context, residentID int64, n NewRequest) (v
 			}
 			if res.RowsAffected != 1 {
 				return apperr.Field("photos["+strconv.Itoa(i)+"]", "照片不存在或已使用")
+			}
+		}
+		if dept != nil {
+			if err := openAssignment(tx, r, *dept, now, *signBy); err != nil {
+				return err
 			}
 		}
 		return tx.Create(&Event{RequestID: r.ID, Action: ActSubmit, ToDepartmentID: dept, CreatedAt: now}).Error

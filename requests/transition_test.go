@@ -33,7 +33,7 @@ func TestDecide(t *testing.T) {
 		{"answer before accept", facts{Status: StatusSubmitted}, event{Action: ActAnswer, By: ByStaff}, "", ErrWrongState},
 		{"answer twice", facts{Status: StatusAnswered, AnsweredAt: &answered}, event{Action: ActAnswer, By: ByStaff}, "", ErrWrongState},
 		{"rate", facts{Status: StatusAnswered, AnsweredAt: &answered}, event{Action: ActRate, By: ByResident, Rating: 5, Now: now}, StatusClosed, nil},
-		{"rate low without reopen", facts{Status: StatusAnswered, AnsweredAt: &answered}, event{Action: ActRate, By: ByResident, Rating: 1, Now: now}, StatusClosed, nil},
+		{"rate low without reopen: called back", facts{Status: StatusAnswered, AnsweredAt: &answered}, event{Action: ActRate, By: ByResident, Rating: 1, Now: now}, StatusCallback, nil},
 		{"rate low and reopen", facts{Status: StatusAnswered, AnsweredAt: &answered}, event{Action: ActRate, By: ByResident, Rating: 2, Reopen: true, Now: now}, StatusAccepted, nil},
 		{"reopen twice", facts{Status: StatusAnswered, AnsweredAt: &answered, Reopened: 1}, event{Action: ActRate, By: ByResident, Rating: 1, Reopen: true, Now: now}, "", ErrReopenUsed},
 		{"reopen with a good rating", facts{Status: StatusAnswered, AnsweredAt: &answered}, event{Action: ActRate, By: ByResident, Rating: 3, Reopen: true, Now: now}, "", errInvalid},

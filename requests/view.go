@@ -43,32 +43,22 @@ func (s *Service) linkPhotos(v *View) {
 	}
 }
 
-// StatusName is a request's status as the views show it: a closed
-// vocabulary (Enum), the statuses of a request's life and issue 25's
-// merged and with_enterprise.
-type StatusName string
-
-// Enum lists the statuses.
-func (StatusName) Enum() []string {
-	return append(slices.Clone(Statuses), StatusMerged, StatusWithEnterprise)
-}
-
 // View is a request as its resident sees it.
 type View struct {
-	ID             int64      `json:"id,string"`
-	Category       string     `json:"category"`
-	CategoryName   string     `json:"category_name"`
-	Description    string     `json:"description"`
-	Street         string     `json:"street"`
-	Community      string     `json:"community"`
-	Address        string     `json:"address"`
-	Latitude       *float64   `json:"latitude"`
-	Longitude      *float64   `json:"longitude"`
-	Public         bool       `json:"public"`
-	Status         StatusName `json:"status"`
-	DepartmentID   *int64     `json:"department_id,string"`
-	DepartmentName string     `json:"department_name"`
-	DeadlineAt     time.Time  `json:"deadline_at"`
+	ID             int64     `json:"id,string"`
+	Category       string    `json:"category"`
+	CategoryName   string    `json:"category_name"`
+	Description    string    `json:"description"`
+	Street         string    `json:"street"`
+	Community      string    `json:"community"`
+	Address        string    `json:"address"`
+	Latitude       *float64  `json:"latitude"`
+	Longitude      *float64  `json:"longitude"`
+	Public         bool      `json:"public"`
+	Status         Status    `json:"status"`
+	DepartmentID   *int64    `json:"department_id,string"`
+	DepartmentName string    `json:"department_name"`
+	DeadlineAt     time.Time `json:"deadline_at"`
 	// DeadlineText says the deadline as people do: "12月14日（周一）前办结".
 	DeadlineText string     `json:"deadline_text"`
 	Overdue      bool       `json:"overdue"`
@@ -111,13 +101,33 @@ type StaffView struct {
 	// Referral is the request's referral to an enterprise (外循环); left
 	// out when it has none.
 	Referral *ReferralView `json:"referral,omitempty"`
+	// The work order: the assisting unit (协办), the sign-for (签收) and
+	// its limit, urgings (催办), extensions, returns and supervision
+	// letters (督办函), the call-back (回访).
+	AssistDepartmentID   *int64           `json:"assist_department_id,string"`
+	AssistDepartmentName string           `json:"assist_department_name"`
+	SignDeadlineAt       *time.Time       `json:"sign_deadline_at"`
+	SignedAt             *time.Time       `json:"signed_at"`
+	SignLate             bool             `json:"sign_late"` // signed after the limit, or not signed and past it
+	Urges                int              `json:"urges"`
+	ExtendedDays         int              `json:"extended_days"`
+	CallbackAt           *time.Time       `json:"callback_at"`
+	CallbackResult       *CallbackOutcome `json:"callback_result"`
+	Redone               int              `json:"redone"`
+	Returns              []Return         `json:"returns"`
+	Extensions           []Extension      `json:"extensions"`
+	Supervisions         []Urge           `json:"supervisions"`
+	// Guide is the dispatch guide of its category (分拨指引), for the centre.
+	Guide string `json:"guide"`
 }
 
 // DueSoonWithin is how close to its deadline an open request counts as
 // due soon.
 const DueSoonWithin = 24 * time.Hour
 
-func isOpen(status string) bool { return status != StatusAnswered && status != StatusClosed }
+func isOpen(status string) bool {
+	return status != StatusAnswered && status != StatusCallback && status != StatusClosed
+}
 
 // buildViews turns rows into views, loading their photos, histories and
 // names in one query each.
@@ -150,6 +160,30 @@ func (s *Service) buildViews(ctx context.Context, rows []Request, forStaff bool)
 			}
 		}
 	}
+	for _, r := range rows {
+		if r.AssistDepartmentID != nil {
+			deptIDs = append(deptIDs, *r.AssistDepartmentID)
+		}
+	}
+	var actors map[int64]string
+	var rets map[int64][]Return
+	var exts map[int64][]Extension
+	var sups map[int64][]Urge
+	if forStaff {
+		ids := []int64{}
+		for _, e := range events {
+			if e.ActorID != 0 {
+				ids = append(ids, e.ActorID)
+			}
+		}
+		var err error
+		if actors, err = s.usernames(ctx, ids); err != nil {
+			return nil, err
+		}
+		if rets, exts, sups, err = s.flowRecords(ctx, ids0(rows)); err != nil {
+			return nil, err
+		}
+	}
 	names, err := s.departmentNames(ctx, deptIDs)
 	if err != nil {
 		return nil, err
@@ -158,9 +192,9 @@ func (s *Service) buildViews(ctx context.Context, rows []Request, forStaff bool)
 	if err != nil {
 		return nil, err
 	}
-	catName := map[string]string{}
+	catName, guide := map[string]string{}, map[string]string{}
 	for _, c := range cats {
-		catName[c.Code] = c.Name
+		catName[c.Code], guide[c.Code] = c.Name, c.Guide
 	}
 	idx := map[int64]int{}
 	now := s.clock()
@@ -170,7 +204,7 @@ func (s *Service) buildViews(ctx context.Context, rows []Request, forStaff bool)
 		v := View{
 			ID: r.ID, Category: r.Category, CategoryName: catName[r.Category], Description: r.Description,
 			Street: r.Street, Community: r.Community, Address: r.Address, Latitude: r.Latitude, Longitude: r.Longitude,
-			Public: r.Public, Status: StatusName(r.Status), DepartmentID: r.DepartmentID, DeadlineAt: r.DeadlineAt,
+			Public: r.Public, Status: Status(r.Status), DepartmentID: r.DepartmentID, DeadlineAt: r.DeadlineAt,
 			Overdue:    (open && now.After(r.DeadlineAt)) || (r.AnsweredAt != nil && r.AnsweredAt.After(r.DeadlineAt)),
 			AcceptedAt: r.AcceptedAt, AnsweredAt: r.AnsweredAt, Answer: r.Answer, ClosedAt: r.ClosedAt,
 			Rating: r.Rating, RatingComment: r.RatingComment, RatedAt: r.RatedAt, Reopened: r.Reopened,
@@ -189,6 +223,21 @@ func (s *Service) buildViews(ctx context.Context, rows []Request, forStaff bool)
 			sv.Flagged = r.TextCheck == CheckRisky
 			sv.Verified, sv.PointsRule, sv.PointsOutcome = r.Verified, r.PointsRule, r.PointsOutcome
 			sv.ComplaintUSCC, sv.CreditRecordID = r.ComplaintUSCC, r.CreditRecordID
+			sv.AssistDepartmentID, sv.SignDeadlineAt, sv.SignedAt = r.AssistDepartmentID, r.SignDeadlineAt, r.SignedAt
+			if r.AssistDepartmentID != nil {
+				sv.AssistDepartmentName = names[*r.AssistDepartmentID]
+			}
+			if d := r.SignDeadlineAt; d != nil {
+				sv.SignLate = (r.SignedAt != nil && r.SignedAt.After(*d)) ||
+					(r.SignedAt == nil && slices.Contains(awaitingSign, r.Status) && now.After(*d))
+			}
+			sv.Urges, sv.ExtendedDays, sv.Redone = r.Urges, r.ExtendedDays, r.Redone
+			sv.CallbackAt, sv.Guide = r.CallbackAt, guide[r.Category]
+			if r.CallbackResult != "" {
+				cr := CallbackOutcome(r.CallbackResult)
+				sv.CallbackResult = &cr
+			}
+			sv.Returns, sv.Extensions, sv.Supervisions = nonNil(rets[r.ID]), nonNil(exts[r.ID]), nonNil(sups[r.ID])
 		}
 		out[i] = sv
 	}
@@ -205,6 +254,18 @@ func (s *Service) buildViews(ctx context.Context, rows []Request, forStaff bool)
 	}
 	for _, e := range events {
 		i := idx[e.RequestID]
+		if forStaff {
+			switch {
+			case e.ActorID != 0:
+				e.Actor = actors[e.ActorID]
+			case e.Action == ActRate || e.Action == ActSubmit || e.Action == ActReopen:
+				e.Actor = ByResident
+			default:
+				e.Actor = BySystem
+			}
+		} else if !residentEvent(&e) {
+			continue
+		}
 		if e.FromDepartmentID != nil {
 			e.FromDepartmentName = names[*e.FromDepartmentID]
 		}
@@ -220,6 +281,38 @@ func (s *Service) buildViews(ctx context.Context, rows []Request, forStaff bool)
 		for i := range out {
 			s.linkPhotos(&out[i].View)
 		}
+	}
+	return out, nil
+}
+
+func ids0(rows []Request) []int64 {
+	out := make([]int64, len(rows))
+	for i, r := range rows {
+		out[i] = r.ID
+	}
+	return out
+}
+
+func nonNil[T any](v []T) []T {
+	if v == nil {
+		return []T{}
+	}
+	return v
+}
+
+// usernames maps members' IDs to their usernames (for the history staff
+// read).
+func (s *Service) usernames(ctx context.Context, ids []int64) (map[int64]string, error) {
+	out := map[int64]string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var ms []staff.Member
+	if err := s.db.WithContext(ctx).Select("id", "username").Where("id IN ?", ids).Find(&ms).Error; err != nil {
+		return nil, fmt.Errorf("actor names: %w", err)
+	}
+	for _, m := range ms {
+		out[m.ID] = m.Username
 	}
 	return out, nil
 }
@@ -293,9 +386,14 @@ func inScope(tx *gorm.DB, sc staff.Scope, id int64) (*Request, error) {
 // caller audits. Returns ErrNotFound for a request outside the scope (and
 // issues no link then).
 func (s *Service) GetForStaff(ctx context.Context, m *staff.Member, id int64) (*StaffView, error) {
-	r, err := inScope(s.db.WithContext(ctx), m.Scope(), id)
+	sc := m.Scope()
+	r, err := load(s.db.WithContext(ctx), id)
 	if err != nil {
 		return nil, err
+	}
+	// Its lead unit's, or its assisting unit's (协办), in their streets.
+	if !sc.Covers(r.DepartmentID, r.Street) && (r.AssistDepartmentID == nil || !sc.Covers(r.AssistDepartmentID, r.Street)) {
+		return nil, ErrNotFound
 	}
 	vs, err := s.buildViews(ctx, []Request{*r}, true)
 	if err != nil {

@@ -62,3 +62,34 @@ func (c Calendar) WorkingDaysBetween(from, to time.Time) int {
 		}
 	}
 }
+
+// Working hours: 09:00–18:00 district time on working days. A category's
+// sign-for limit counts these hours (WorkdayHours is one working day).
+const (
+	WorkStartHour = 9
+	WorkEndHour   = 18
+	WorkdayHours  = WorkEndHour - WorkStartHour
+)
+
+// AddWorkingHours is the moment hours working hours after start: time
+// outside working hours does not count, so a request dispatched on a
+// Friday at 17:00 with 9 hours is due on Monday at 17:00 (Tuesday if
+// Monday is a holiday). hours below 1 counts as 1.
+func (c Calendar) AddWorkingHours(start time.Time, hours int) time.Time {
+	left := time.Duration(max(hours, 1)) * time.Hour
+	t := start.In(district.Zone)
+	for {
+		day := district.DayStart(t).In(district.Zone)
+		open, close := day.Add(WorkStartHour*time.Hour), day.Add(WorkEndHour*time.Hour)
+		if c.IsWorkingDay(day) && t.Before(close) {
+			if t.Before(open) {
+				t = open
+			}
+			if avail := close.Sub(t); left <= avail {
+				return t.Add(left).UTC()
+			}
+			left -= close.Sub(t)
+		}
+		t = day.AddDate(0, 0, 1)
+	}
+}

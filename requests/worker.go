@@ -26,11 +26,15 @@ const WorkInterval = time.Minute
 func (s *Service) Wake() <-chan struct{} { return s.kick }
 
 // Work runs one round of the background work other than content checks:
-// escalation, closing requests not rated in time, dropping photos no
+// escalation, the automatic 催办 of requests a working day from their
+// deadline, closing requests not rated in time, dropping photos no
 // request holds. (What a transition leaves to do is a job: settle.go.)
 func (s *Service) Work(ctx context.Context) error {
 	var errs []error
 	if _, err := s.Escalate(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	if _, err := s.AutoUrge(ctx); err != nil {
 		errs = append(errs, err)
 	}
 	if _, err := s.CloseUnrated(ctx); err != nil {
@@ -56,7 +60,7 @@ func (s *Service) Escalate(ctx context.Context) (int, error) {
 	var rows []Request
 	// Anything escalatable arrived at least a day ago.
 	err = s.db.WithContext(ctx).Where("status IN ? AND escalated_at IS NULL AND arrived_at < ?",
-		[]string{StatusSubmitted, StatusTransferred}, now.Add(-24*time.Hour)).Order("arrived_at").Limit(500).Find(&rows).Error
+		awaitingSign, now.Add(-24*time.Hour)).Order("arrived_at").Limit(500).Find(&rows).Error
 	if err != nil {
 		return 0, fmt.Errorf("escalate: %w", err)
 	}
@@ -69,7 +73,7 @@ func (s *Service) Escalate(ctx context.Context) (int, error) {
 			// Not a change of status: the version stays, so an officer
 			// accepting meanwhile is not refused.
 			res := tx.Model(&Request{}).Where("id = ? AND escalated_at IS NULL AND status IN ? AND arrived_at = ?",
-				r.ID, []string{StatusSubmitted, StatusTransferred}, r.ArrivedAt).Update("escalated_at", now)
+				r.ID, awaitingSign, r.ArrivedAt).Update("escalated_at", now)
 			if res.Error != nil || res.RowsAffected == 0 {
 				return res.Error
 			}

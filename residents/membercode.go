@@ -124,8 +124,8 @@ func (c *MemberCodes) Verify(field, code string) (int64, error) {
 
 // MemberCode is a resident's current member code.
 type MemberCode struct {
-	Code      string    `json:"code"`
-	ExpiresAt time.Time `json:"expires_at"`
+	Code      string    `json:"code" doc:"show as a QR code (or for typing); names only the resident, to whoever holds the server's key; every code is different"`
+	ExpiresAt time.Time `json:"expires_at" doc:"about a minute after issue; fetch a new code before then"`
 }
 
 // SetMemberCodes makes the service issue and resolve member codes with c.
@@ -152,7 +152,7 @@ type Masked struct {
 	Nickname    string  `json:"nickname"`
 	AvatarURL   string  `json:"avatar_url"`
 	AvatarKey   *string `json:"-"`
-	PhoneMasked string  `json:"phone_masked"`
+	PhoneMasked string  `json:"phone_masked" doc:"like 138****5678; empty if none bound"`
 	Street      string  `json:"street"`
 	Community   string  `json:"community"`
 }

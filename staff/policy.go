@@ -18,10 +18,16 @@ const (
 	// RequestOfficer works a department's desk of 民意速办: accepts,
 	// transfers and answers residents' requests.
 	RequestOfficer Role = "request_officer"
+	// Dispatcher works the district's dispatch centre (民意速办智慧分拨中心):
+	// dispatches what the responsibility list cannot place or a unit
+	// returns, decides returns and extensions, urges and supervises units,
+	// calls residents back. A district account (no department): its scope
+	// is the whole district, limited to streets if given.
+	Dispatcher Role = "dispatcher"
 )
 
 // Roles lists every role.
-var Roles = []Role{Superadmin, DeptAdmin, Editor, Reviewer, PointsOfficer, CreditOfficer, Verifier, Auditor, RequestOfficer}
+var Roles = []Role{Superadmin, DeptAdmin, Editor, Reviewer, PointsOfficer, CreditOfficer, Verifier, Auditor, RequestOfficer, Dispatcher}
 
 // Enum lists every role (check.Enumer): the document's enum of a role.
 func (Role) Enum() []string {
@@ -71,6 +77,10 @@ const (
 	// ManageKnowledge maintains the department's knowledge base entries.
 	ManageKnowledge Permission = "knowledge.manage"
 
+	DispatchRequests  Permission = "requests.dispatch"  // the centre: dispatch, decide returns and extensions, urge, supervise, call back
+	ManageDuties      Permission = "requests.duties"    // the responsibility list (职责清单) and the dispatch guide, the centre's settings
+	AnswerSupervision Permission = "requests.supervise" // a unit's head answers a supervision letter (督办函)
+
 	ResolveMembers Permission = "members.resolve"
 
 	ManageActivities  Permission = "activities.manage"
@@ -113,10 +123,14 @@ var Policy = map[Permission][]Role{
 	ReadResidents: {DeptAdmin, PointsOfficer, Auditor},
 
 	HandleRequests: {RequestOfficer, DeptAdmin},
-	ReadRequests:   {RequestOfficer, DeptAdmin, Auditor},
+	ReadRequests:   {RequestOfficer, DeptAdmin, Auditor, Dispatcher},
 	ManageRequests: {},
 	// The desks write the entries they quote; the department's admin too.
 	ManageKnowledge: {RequestOfficer, DeptAdmin},
+
+	DispatchRequests:  {Dispatcher},
+	ManageDuties:      {Dispatcher},
+	AnswerSupervision: {DeptAdmin},
 
 	ResolveMembers: {Verifier, Editor, DeptAdmin, PointsOfficer},
 

@@ -121,11 +121,31 @@ func grantFields(fields map[string]string, dept *int64, roles []Role, streets []
 	if msg := streetsRule(streets, knownStreet); msg != "" {
 		fields["streets"] = msg
 	}
-	if dept == nil && !slices.Contains(roles, Superadmin) && !slices.Equal(roles, []Role{Auditor}) {
+	if dept == nil && !slices.Contains(roles, Superadmin) && !districtRoles(roles) {
 		// Without a department an account is district-wide (see Scope):
-		// only a superadmin, or an auditor who can only read.
-		fields["department_id"] = "除超级管理员和区级审计员外必须指定部门"
+		// only a superadmin, an auditor who can only read, or the
+		// dispatch centre.
+		fields["department_id"] = "除超级管理员、区级审计员和分拨中心外必须指定部门"
 	}
+	if dept != nil && slices.Contains(roles, Dispatcher) {
+		// The centre works district-wide: its accounts have no department.
+		fields["department_id"] = "分拨中心账号不属于部门"
+	}
+}
+
+// districtRoles reports whether roles (not empty) are only roles a
+// district account without a department may hold: the auditor's and the
+// dispatch centre's.
+func districtRoles(roles []Role) bool {
+	if len(roles) == 0 {
+		return false
+	}
+	for _, r := range roles {
+		if r != Auditor && r != Dispatcher {
+			return false
+		}
+	}
+	return true
 }
 
 // Service manages departments and staff. It is safe for concurrent use.

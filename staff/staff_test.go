@@ -9,6 +9,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
 
+	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/dbtest"
 )
 
@@ -43,6 +44,18 @@ func TestPolicy(t *testing.T) {
 			t.Fatalf("%s reads jobs: %v, want %v", r, got, want)
 		}
 	}
+	// The dispatch centre (issue 25): district-wide, dispatching and
+	// reading requests, editing the responsibility list, not a unit's desk.
+	centre := &Member{Roles: []Role{Dispatcher}}
+	if !centre.Can(DispatchRequests) || !centre.Can(ManageDuties) || !centre.Can(ReadRequests) ||
+		centre.Can(HandleRequests) || centre.Can(AnswerSupervision) || centre.Can(ManageRequests) || !centre.Scope().District() {
+		t.Fatal("dispatcher's permissions or scope wrong")
+	}
+	for _, r := range Roles {
+		if r != Superadmin && r != Dispatcher && (&Member{Roles: []Role{r}}).Can(DispatchRequests) {
+			t.Fatalf("%s may dispatch", r)
+		}
+	}
 	if (&Member{Roles: []Role{Superadmin}, Disabled: true}).Can(ReadAudit) {
 		t.Fatal("disabled account holds permissions")
 	}
@@ -73,6 +86,17 @@ func TestCreate(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+	// A dispatcher has no department; one with a department, or an editor
+	// without one, is refused naming department_id.
+	for _, n := range []NewMember{
+		{Username: "disp1", Password: "password-123", DepartmentID: &d.ID, Roles: []Role{Dispatcher}},
+		{Username: "disp2", Password: "password-123", Roles: []Role{Dispatcher, Editor}},
+	} {
+		var ae *apperr.Error
+		if _, err := s.Create(ctx, nil, n, anyStreet); !errors.As(err, &ae) || ae.Fields["department_id"] == "" {
+			t.Fatalf("%s: err=%v, want invalid_argument naming department_id", n.Username, err)
+		}
+	}
 	for name, tc := range map[string]struct {
 		n    NewMember
 		want error

@@ -39,7 +39,7 @@ type Attempt struct {
 	Passed        bool                `json:"passed"`
 	Fast          bool                `json:"fast"`
 	PointsAwarded int64               `json:"points_awarded"`
-	PointsStatus  string              `json:"points_status"`
+	PointsStatus  PointsStatus        `json:"points_status"`
 	ErasedAt      *time.Time          `json:"-"` // its answers erased past retention
 	CreatedAt     time.Time           `json:"created_at"`
 	UpdatedAt     time.Time           `json:"updated_at"`

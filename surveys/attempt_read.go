@@ -11,10 +11,18 @@ import (
 
 // Attempt states a resident reads.
 const (
-	AttemptOpen      = "open"      // started, may be submitted until its deadline
-	AttemptSubmitted = "submitted" // scored: the result is there
-	AttemptExpired   = "expired"   // the deadline passed without a submit
+	AttemptOpen      AttemptStatus = "open"      // started, may be submitted until its deadline
+	AttemptSubmitted AttemptStatus = "submitted" // scored: the result is there
+	AttemptExpired   AttemptStatus = "expired"   // the deadline passed without a submit
 )
+
+// AttemptStatus is where a quiz attempt stands.
+type AttemptStatus string
+
+// Enum lists the attempt statuses.
+func (AttemptStatus) Enum() []string {
+	return []string{string(AttemptOpen), string(AttemptSubmitted), string(AttemptExpired)}
+}
 
 // AttemptView is a resident's own quiz attempt: the questions drawn for it
 // (never their answers), and once submitted the result the submit gave,
@@ -22,16 +30,16 @@ const (
 type AttemptView struct {
 	AttemptID int64            `json:"attempt_id,string"`
 	SurveyID  int64            `json:"survey_id,string"`
-	Status    string           `json:"status"`
+	Status    AttemptStatus    `json:"status"`
 	Questions []PublicQuestion `json:"questions"`
 	StartedAt time.Time        `json:"started_at"`
 	Deadline  time.Time        `json:"deadline"`
 	// Result is what the submit answered (score, pass, points and
 	// corrections); nil until submitted.
-	Result *Result `json:"result"`
+	Result *Result `json:"result" doc:"The submit's result; null until submitted."`
 	// AnswersErased: the answers were erased past the survey's retention;
 	// the score stays, the corrections are gone.
-	AnswersErased bool `json:"answers_erased"`
+	AnswersErased bool `json:"answers_erased" doc:"The answers were erased past the survey's retention: the score stays, corrections is empty."`
 }
 
 // Attempt returns a resident's own quiz attempt. Returns

@@ -64,7 +64,7 @@ func TestAttemptView(t *testing.T) {
 		after     time.Duration
 		submitted bool
 		erased    bool
-		status    string
+		status    AttemptStatus
 		fixes     int
 	}{
 		{name: "Open", after: time.Minute, status: AttemptOpen},

@@ -19,11 +19,19 @@ import (
 
 // The points status of an attempt or a response.
 const (
-	PointsNone    = ""        // no points rule, or a quiz not passed
-	PointsPending = "pending" // 积分发放中: the grant is queued
-	PointsGranted = "granted"
-	PointsRefused = "refused" // a cap, or a rule the survey may not use
+	PointsNone    PointsStatus = ""        // no points rule, or a quiz not passed
+	PointsPending PointsStatus = "pending" // 积分发放中: the grant is queued
+	PointsGranted PointsStatus = "granted"
+	PointsRefused PointsStatus = "refused" // a cap, or a rule the survey may not use
 )
+
+// PointsStatus is where the points of an attempt or a response stand.
+type PointsStatus string
+
+// Enum lists the points statuses ("" too: none to grant).
+func (PointsStatus) Enum() []string {
+	return []string{string(PointsNone), string(PointsPending), string(PointsGranted), string(PointsRefused)}
+}
 
 // JobAward is the kind of the jobs granting a survey's points.
 const JobAward = "surveys.award"
@@ -64,13 +72,13 @@ func (s *Service) enqueueAward(tx *gorm.DB, sv *Survey, residentID int64, table 
 // settleAward runs the award job of key at once, if there is one and a
 // queue to run it, and reads back where the row's points stand. An error
 // of the grant stays with the job, which the queue retries.
-func (s *Service) settleAward(ctx context.Context, key, table string, id int64) (awarded int64, status string, err error) {
+func (s *Service) settleAward(ctx context.Context, key, table string, id int64) (awarded int64, status PointsStatus, err error) {
 	if key != "" && s.jobs != nil {
 		_ = s.jobs.RunKey(ctx, JobAward, key)
 	}
 	var row struct {
 		PointsAwarded int64
-		PointsStatus  string
+		PointsStatus  PointsStatus
 	}
 	err = s.db.WithContext(ctx).Table(table).Select("points_awarded, points_status").Where("id = ?", id).Take(&row).Error
 	if err != nil {

@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/check"
 	"github.com/futian/ifutian/internal/db"
 	"github.com/futian/ifutian/staff"
 )
@@ -35,33 +35,24 @@ var (
 // it can no longer be edited (ErrQuestionInUse).
 type BankQuestion struct {
 	Question
-	InUse bool `json:"in_use"`
+	InUse bool `json:"in_use" doc:"Answered, or used by a published survey (fixed or in a published quiz's draw pool): it cannot be edited any more (409), only retired."`
 }
 
 // QuestionFilter narrows the bank.
+// Its form tags are the query parameters of GET /admin/questions.
 type QuestionFilter struct {
-	Tag            string
-	Q              string // part of the stem
-	Type           string
-	IncludeRetired bool
-	Before         int64 // cursor: IDs below it
-	Limit          int
+	Tag            string       `form:"tag" binding:"max=32" doc:"questions carrying this tag"`
+	Q              string       `form:"q" binding:"max=100" doc:"words the stem contains"`
+	Type           QuestionType `form:"kind" doc:"the question type"`
+	IncludeRetired bool         `form:"include_retired" doc:"also retired questions (default false)"`
+	Before         int64        `form:"-"` // cursor: IDs below it
+	Limit          int          `form:"-"`
 }
 
 // Validate checks the filter. Returns an invalid_argument error naming the
 // bad field.
 func (f *QuestionFilter) Validate() error {
-	fields := map[string]string{}
-	if f.Type != "" && !slices.Contains(questionTypes, f.Type) {
-		fields["kind"] = "须为 single、multi、judge、text、number 或 rating"
-	}
-	if utf8.RuneCountInString(f.Tag) > 32 {
-		fields["tag"] = "标签最多 32 个字符"
-	}
-	if utf8.RuneCountInString(f.Q) > 100 {
-		fields["q"] = "最多 100 个字"
-	}
-	return apperr.Fields(fields)
+	return check.Struct(f)
 }
 
 // FindQuestions lists the bank questions m may use (their department's and

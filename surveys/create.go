@@ -14,6 +14,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/check"
 	"github.com/futian/ifutian/internal/db"
 	"github.com/futian/ifutian/internal/text"
 	"github.com/futian/ifutian/notify"
@@ -65,7 +66,7 @@ func (r *QuestionRef) UnmarshalJSON(b []byte) error {
 
 // NewSurvey is a survey to create.
 type NewSurvey struct {
-	Kind           string          `json:"kind"`
+	Kind           Kind            `json:"kind"`
 	Title          string          `json:"title"`
 	Description    string          `json:"description"`
 	Audience       notify.Audience `json:"audience"`
@@ -90,8 +91,8 @@ const (
 // validate checks the survey and fills defaults.
 func (n *NewSurvey) validate(regions notify.Regions, now time.Time) error {
 	f := map[string]string{}
-	if !slices.Contains([]string{Quiz, Questionnaire, Declaration}, n.Kind) {
-		f["kind"] = "须为 quiz、questionnaire 或 declaration"
+	if !slices.Contains(n.Kind.Enum(), string(n.Kind)) {
+		f["kind"] = check.OneOfMessage(n.Kind.Enum())
 	}
 	if c := utf8.RuneCountInString(n.Title); text.Blank(n.Title) || c > 128 {
 		f["title"] = "标题须为 1–128 个字符"
@@ -351,7 +352,7 @@ func (s *Service) visibleQuestions(tx *gorm.DB, by staff.Scope) *gorm.DB {
 // A question retired after the quiz was published stays in its pool, so
 // a published quiz draws as before; a draft draws from current questions.
 func (s *Service) pool(tx *gorm.DB, sv *Survey) ([]int64, error) {
-	q := s.visibleQuestions(tx, staff.DepartmentScope(sv.DepartmentID)).Where("type IN ?", []string{Single, Multi, Judge}).Where("answer <> '[]'")
+	q := s.visibleQuestions(tx, staff.DepartmentScope(sv.DepartmentID)).Where("type IN ?", []QuestionType{Single, Multi, Judge}).Where("answer <> '[]'")
 	if sv.PublishedAt == nil {
 		q = q.Where("retired_at IS NULL")
 	} else {

@@ -16,7 +16,7 @@ import (
 
 // Closed is the status staff see for a published survey whose closes_at
 // has passed (it is stored as published): residents no longer answer it.
-const Closed = "closed"
+const Closed Status = "closed"
 
 // Errors of editing and closing.
 var (
@@ -83,19 +83,20 @@ func (s *Service) editable(tx *gorm.DB, by staff.Scope, id int64, r notify.Stree
 // questions). A draft may change in everything; a published survey only
 // in its end (closes_at), which changes no answer's meaning.
 type Patch struct {
-	Kind, Title, Description *string
-	Audience                 *notify.Audience
-	OpensAt                  *time.Time
-	SetClosesAt              bool
-	ClosesAt                 *time.Time
-	Questions                *[]QuestionRef
-	SetDraw                  bool
-	Draw                     *Draw
-	TimeLimitS               *int
-	AttemptsPerDay           *int
-	PassScore                *int
-	PointsRule, Recurrence   *string
-	RetentionDays            *int
+	Kind                   *Kind
+	Title, Description     *string
+	Audience               *notify.Audience
+	OpensAt                *time.Time
+	SetClosesAt            bool
+	ClosesAt               *time.Time
+	Questions              *[]QuestionRef
+	SetDraw                bool
+	Draw                   *Draw
+	TimeLimitS             *int
+	AttemptsPerDay         *int
+	PassScore              *int
+	PointsRule, Recurrence *string
+	RetentionDays          *int
 }
 
 // fields names the patch's set fields other than closes_at.

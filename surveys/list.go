@@ -3,11 +3,9 @@ package surveys
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
-	"unicode/utf8"
 
-	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/check"
 	"github.com/futian/ifutian/internal/db"
 	"github.com/futian/ifutian/notify"
 	"github.com/futian/ifutian/staff"
@@ -15,27 +13,17 @@ import (
 
 // Filter narrows a list of surveys for staff.
 type Filter struct {
-	Kind   string // quiz, questionnaire, declaration or ""
-	Status string // draft, published (open or not yet open), closed or ""
-	Q      string // part of the title
-	Before int64  // cursor: IDs below it
-	Limit  int
+	Kind   Kind   `form:"kind"`
+	Status Status `form:"status" doc:"published: not closed yet (open, or opening later)"`
+	Q      string `form:"q" binding:"max=100" doc:"words the title contains"`
+	Before int64  `form:"-"` // cursor: IDs below it
+	Limit  int    `form:"-"`
 }
 
 // Validate checks the filter. Returns an invalid_argument error naming the
 // bad field.
 func (f *Filter) Validate() error {
-	fields := map[string]string{}
-	if f.Kind != "" && !slices.Contains([]string{Quiz, Questionnaire, Declaration}, f.Kind) {
-		fields["kind"] = "须为 quiz、questionnaire 或 declaration"
-	}
-	if f.Status != "" && !slices.Contains([]string{Draft, Published, Closed}, f.Status) {
-		fields["status"] = "须为 draft、published 或 closed"
-	}
-	if utf8.RuneCountInString(f.Q) > 100 {
-		fields["q"] = "最多 100 个字"
-	}
-	return apperr.Fields(fields)
+	return check.Struct(f)
 }
 
 // Find lists the surveys m may read (readable: their department's,

@@ -14,11 +14,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"gorm.io/gorm"
 
 	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/check"
 	"github.com/futian/ifutian/internal/db"
 	"github.com/futian/ifutian/internal/text"
 	"github.com/futian/ifutian/staff"
@@ -28,16 +28,24 @@ import (
 // answers; questionnaires and declarations may also use text, number and
 // rating, which have none.
 const (
-	Single = "single"
-	Multi  = "multi"
-	Judge  = "judge"
-	Text   = "text"
-	Number = "number"
-	Rating = "rating"
+	Single QuestionType = "single"
+	Multi  QuestionType = "multi"
+	Judge  QuestionType = "judge"
+	Text   QuestionType = "text"
+	Number QuestionType = "number"
+	Rating QuestionType = "rating"
 )
 
+// QuestionType is how a question is answered.
+type QuestionType string
+
+// Enum lists the question types.
+func (QuestionType) Enum() []string {
+	return []string{string(Single), string(Multi), string(Judge), string(Text), string(Number), string(Rating)}
+}
+
 var (
-	questionTypes = []string{Single, Multi, Judge, Text, Number, Rating}
+	questionTypes = []QuestionType{Single, Multi, Judge, Text, Number, Rating}
 	judgeOptions  = []string{"对", "错"}
 	ratingOptions = []string{"1", "2", "3", "4", "5"}
 )
@@ -52,34 +60,38 @@ const maxImport = 500
 // Answer and Explanation never leave the server for residents before they
 // submit.
 type Question struct {
-	ID           int64      `json:"id,string"`
-	DepartmentID *int64     `json:"department_id,string"`
-	SourceKey    *string    `json:"-"`
-	Type         string     `json:"type"`
-	Stem         string     `json:"stem"`
-	Options      []string   `json:"options" gorm:"serializer:json"`
-	Answer       []string   `json:"answer" gorm:"serializer:json"`
-	Explanation  string     `json:"explanation"`
-	Article      string     `json:"article"`
-	Tags         []string   `json:"tags" gorm:"serializer:json"`
-	CreatedBy    *int64     `json:"-"`
-	RetiredAt    *time.Time `json:"retired_at"`
-	CreatedAt    time.Time  `json:"created_at"`
-	UpdatedAt    time.Time  `json:"updated_at"`
+	ID           int64        `json:"id,string"`
+	DepartmentID *int64       `json:"department_id,string" doc:"null for the starter bank, shared by every department"`
+	SourceKey    *string      `json:"-"`
+	Type         QuestionType `json:"type"`
+	Stem         string       `json:"stem"`
+	Options      []string     `json:"options" gorm:"serializer:json"`
+	Answer       []string     `json:"answer" gorm:"serializer:json"`
+	Explanation  string       `json:"explanation"`
+	Article      string       `json:"article"`
+	Tags         []string     `json:"tags" gorm:"serializer:json"`
+	CreatedBy    *int64       `json:"-"`
+	RetiredAt    *time.Time   `json:"retired_at" doc:"When the question was retired: offered for no new survey; surveys that have it keep it."`
+	CreatedAt    time.Time    `json:"created_at"`
+	UpdatedAt    time.Time    `json:"updated_at"`
 }
 
 // TableName maps Question to its table.
 func (Question) TableName() string { return "survey_questions" }
 
 // NewQuestion is a question to add to the bank or to a questionnaire.
+// It is the body of PATCH /admin/questions/{id} and of POST
+// /admin/questions (one, or an array of them); its binding tags state the
+// limits every question is held to, from the API, a CSV import or a survey
+// that writes one inline.
 type NewQuestion struct {
-	Type        string   `json:"type"`
-	Stem        string   `json:"stem"`
-	Options     []string `json:"options"`
-	Answer      []string `json:"answer"`
-	Explanation string   `json:"explanation"`
-	Article     string   `json:"article"`
-	Tags        []string `json:"tags"`
+	Type        QuestionType `json:"type" binding:"required" example:"single"`
+	Stem        string       `json:"stem" binding:"required,max=500" example:"未成年人的法定代理人是谁？"`
+	Options     []string     `json:"options" binding:"max=10,dive,max=100" doc:"Option strings, 2–10 for single/multi; a judge question has [\"对\",\"错\"] (filled in when left out); rating defaults to [\"1\"…\"5\"]; text and number have none."`
+	Answer      []string     `json:"answer" doc:"The correct option strings. Required for single (exactly one), multi (one or more) and judge (one) in the bank; questionnaire questions may leave it out."`
+	Explanation string       `json:"explanation" binding:"max=2000"`
+	Article     string       `json:"article" binding:"max=128" doc:"The legal article the question rests on, e.g. 民法典第十七条"`
+	Tags        []string     `json:"tags" binding:"max=10,dive,max=32"`
 }
 
 // normalize fills the fixed options of judge and rating questions and
@@ -103,26 +115,24 @@ func (q *NewQuestion) normalize() {
 // validate checks a question; scored questions (single, multi, judge) must
 // carry their answer when requireAnswer is set. Field names are prefixed.
 func (q *NewQuestion) validate(prefix string, requireAnswer bool, fields map[string]string) {
+	// Presence, lengths and the type: the binding tags, the one statement.
+	if err := check.Struct(q); err != nil {
+		var ae *apperr.Error
+		if !errors.As(err, &ae) || len(ae.Fields) == 0 {
+			fields[prefix+"body"] = err.Error()
+			return
+		}
+		for k, v := range ae.Fields {
+			fields[prefix+k] = v
+		}
+		if _, bad := ae.Fields["type"]; bad {
+			return
+		}
+	}
 	q.normalize()
-	if !slices.Contains(questionTypes, q.Type) {
-		fields[prefix+"type"] = "须为 single、multi、judge、text、number 或 rating"
-		return
-	}
-	if n := utf8.RuneCountInString(q.Stem); text.Blank(q.Stem) || n > 500 {
-		fields[prefix+"stem"] = "题干须为 1–500 个字符"
-	}
-	if utf8.RuneCountInString(q.Explanation) > 2000 {
-		fields[prefix+"explanation"] = "解析不能超过 2000 个字符"
-	}
-	if utf8.RuneCountInString(q.Article) > 128 {
-		fields[prefix+"article"] = "法条出处不能超过 128 个字符"
-	}
-	if len(q.Tags) > 10 {
-		fields[prefix+"tags"] = "最多 10 个标签"
-	}
-	for _, t := range q.Tags {
-		if text.Blank(t) || utf8.RuneCountInString(t) > 32 {
-			fields[prefix+"tags"] = "标签须为 1–32 个字符"
+	for i, t := range q.Tags {
+		if text.Blank(t) {
+			fields[fmt.Sprintf("%stags[%d]", prefix, i)] = check.RequiredMessage
 		}
 	}
 	switch q.Type {
@@ -139,14 +149,14 @@ func (q *NewQuestion) validate(prefix string, requireAnswer bool, fields map[str
 			fields[prefix+"options"] = `判断题的选项须为 ["对","错"]`
 		}
 	default:
-		if len(q.Options) < 2 || len(q.Options) > 10 {
+		if _, bad := fields[prefix+"options"]; !bad && len(q.Options) < 2 {
 			fields[prefix+"options"] = "须有 2–10 个选项"
 		}
 	}
 	seen := map[string]bool{}
-	for _, o := range q.Options {
-		if text.Blank(o) || utf8.RuneCountInString(o) > 100 {
-			fields[prefix+"options"] = "选项须为 1–100 个字符"
+	for i, o := range q.Options {
+		if text.Blank(o) {
+			fields[fmt.Sprintf("%soptions[%d]", prefix, i)] = check.RequiredMessage
 		}
 		if seen[o] {
 			fields[prefix+"options"] = "选项不能重复"
@@ -299,7 +309,7 @@ func ParseQuestionsCSV(r io.Reader) ([]NewQuestion, error) {
 			return nil, apperr.Field("items", fmt.Sprintf("一次最多导入 %d 道题", maxImport))
 		}
 		out = append(out, NewQuestion{
-			Type: get(rec, "type"), Stem: get(rec, "stem"), Options: list(get(rec, "options")),
+			Type: QuestionType(get(rec, "type")), Stem: get(rec, "stem"), Options: list(get(rec, "options")),
 			Answer: list(get(rec, "answer")), Explanation: get(rec, "explanation"),
 			Article: get(rec, "article"), Tags: list(get(rec, "tags")),
 		})

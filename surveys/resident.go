@@ -14,18 +14,18 @@ import (
 // PublicQuestion is a question as residents see it: never its answer or
 // explanation.
 type PublicQuestion struct {
-	ID       int64    `json:"id,string"`
-	Type     string   `json:"type"`
-	Stem     string   `json:"stem"`
-	Options  []string `json:"options"`
-	Required bool     `json:"required"`
+	ID       int64        `json:"id,string"`
+	Type     QuestionType `json:"type"`
+	Stem     string       `json:"stem"`
+	Options  []string     `json:"options" doc:"In the order to show (shuffled per quiz attempt)."`
+	Required bool         `json:"required"`
 }
 
 // PublicSurvey is a survey as a resident sees it, with their own
 // participation.
 type PublicSurvey struct {
 	ID             int64      `json:"id,string"`
-	Kind           string     `json:"kind"`
+	Kind           Kind       `json:"kind"`
 	Title          string     `json:"title"`
 	Description    string     `json:"description"`
 	OpensAt        time.Time  `json:"opens_at"`
@@ -37,14 +37,14 @@ type PublicSurvey struct {
 	QuestionCount  int        `json:"question_count"`
 	// TakenPartToday: a quiz attempt submitted, or a response given, today
 	// (in the district's zone).
-	TakenPartToday bool `json:"taken_part_today"`
+	TakenPartToday bool `json:"taken_part_today" doc:"A quiz attempt submitted or a response given today (district day)."`
 	// Responded: for a one-off questionnaire or declaration, answered at all.
-	Responded bool `json:"responded"`
+	Responded bool `json:"responded" doc:"Answered at all (for a one-off questionnaire)."`
 	// AttemptsLeftToday is a quiz's remaining attempts today.
 	AttemptsLeftToday *int `json:"attempts_left_today,omitempty"`
 	// Questions are a questionnaire's or declaration's questions (a quiz
 	// draws its own per attempt).
-	Questions []PublicQuestion `json:"questions,omitempty"`
+	Questions []PublicQuestion `json:"questions,omitempty" doc:"Questionnaire or declaration only; a quiz draws questions per attempt."`
 }
 
 // openTo loads a published survey that is open now and whose audience

@@ -22,12 +22,12 @@ type Response struct {
 	ID            int64               `json:"id,string"`
 	SurveyID      int64               `json:"survey_id,string"`
 	ResidentID    int64               `json:"resident_id,string"`
-	Day           string              `json:"day"`
+	Day           string              `json:"day" doc:"The district day (YYYY-MM-DD) of a daily survey."`
 	Street        string              `json:"street"`
 	Community     string              `json:"community"`
 	Answers       map[string][]string `json:"answers" gorm:"serializer:json"`
 	PointsAwarded int64               `json:"points_awarded"`
-	PointsStatus  string              `json:"points_status"`
+	PointsStatus  PointsStatus        `json:"points_status"`
 	SubmittedAt   time.Time           `json:"submitted_at"`
 	CreatedAt     time.Time           `json:"-"`
 	// ErasedAt is when retention erased the answers (see retention.go).
@@ -40,12 +40,12 @@ func (Response) TableName() string { return "survey_responses" }
 // Receipt confirms a response.
 type Receipt struct {
 	ResponseID    int64     `json:"response_id,string"`
-	Day           string    `json:"day,omitempty"`
+	Day           string    `json:"day,omitempty" doc:"The district day (YYYY-MM-DD) of a daily survey."`
 	SubmittedAt   time.Time `json:"submitted_at"`
 	PointsAwarded int64     `json:"points_awarded"`
 	// PointsStatus is "" (no points), pending (积分发放中), granted or
 	// refused (a cap).
-	PointsStatus string `json:"points_status"`
+	PointsStatus PointsStatus `json:"points_status" doc:"Where the points stand: empty: none to grant (no points rule); pending: 积分发放中, the grant is queued and lands later; granted (points_awarded); refused (a cap, or a rule the survey may not use)."`
 }
 
 var errQuizNeedsAttempt = apperr.New(apperr.Invalid, "测验须先开始答题（POST /surveys/{id}/attempts）")

@@ -37,7 +37,7 @@ const eraseBatch = 500
 
 // defaultRetention is the retention of a survey of kind when its creator
 // names none.
-func defaultRetention(kind string) int {
+func defaultRetention(kind Kind) int {
 	if kind == Declaration {
 		return DeclarationRetentionDays
 	}

@@ -22,17 +22,17 @@ import (
 // distribution. Both are broken down by street.
 type Stats struct {
 	SurveyID     int64           `json:"survey_id,string"`
-	Kind         string          `json:"kind"`
+	Kind         Kind            `json:"kind"`
 	Day          string          `json:"day,omitempty"`
-	Participants int64           `json:"participants"`
+	Participants int64           `json:"participants" doc:"Distinct residents who submitted."`
 	Submissions  int64           `json:"submissions"`
-	Passed       int64           `json:"passed,omitempty"`
-	PassRate     float64         `json:"pass_rate"`
+	Passed       int64           `json:"passed,omitempty" doc:"Quiz: residents with at least one passing attempt."`
+	PassRate     float64         `json:"pass_rate" doc:"passed / participants (quiz)."`
 	AverageScore float64         `json:"average_score,omitempty"`
-	FastAttempts int64           `json:"fast_attempts"`
+	FastAttempts int64           `json:"fast_attempts" doc:"Quiz attempts submitted in under 2 s per question: implausibly fast."`
 	Questions    []QuestionStats `json:"questions"`
-	ByStreet     []StreetStats   `json:"by_street"`
-	Scores       []ScoreBucket   `json:"score_distribution"`
+	ByStreet     []StreetStats   `json:"by_street" doc:"Per street within the caller's streets: every street the audience reaches or that answered, by name."`
+	Scores       []ScoreBucket   `json:"score_distribution" doc:"Quiz: submitted attempts in ten score ranges 0–10, 10–20, …, 90–100 (from included, to excluded except 100). Empty for questionnaires and declarations."`
 }
 
 // QuestionStats is one question's figures. Answered counts the responses
@@ -42,15 +42,15 @@ type Stats struct {
 // when there are many); a text question its latest answers.
 type QuestionStats struct {
 	QuestionID   int64            `json:"question_id,string"`
-	Type         string           `json:"type"`
+	Type         QuestionType     `json:"type"`
 	Stem         string           `json:"stem"`
-	Answered     int64            `json:"answered"`
-	CorrectRate  *float64         `json:"correct_rate,omitempty"`
-	Distribution map[string]int64 `json:"distribution,omitempty"`
-	Min          *float64         `json:"min,omitempty"`
-	Max          *float64         `json:"max,omitempty"`
-	Mean         *float64         `json:"mean,omitempty"`
-	Latest       []TextAnswer     `json:"latest,omitempty"`
+	Answered     int64            `json:"answered" doc:"Responses (quiz: attempts) that answered the question."`
+	CorrectRate  *float64         `json:"correct_rate,omitempty" doc:"Quiz: share of attempts with full credit."`
+	Distribution map[string]int64 `json:"distribution,omitempty" doc:"Choice and rating questions: option → count. Number questions: number → count, or, past 10 distinct numbers, range “from–to” → count. Text questions have none."`
+	Min          *float64         `json:"min,omitempty" doc:"Number questions: the smallest answer."`
+	Max          *float64         `json:"max,omitempty" doc:"Number questions: the largest answer."`
+	Mean         *float64         `json:"mean,omitempty" doc:"Number questions: the mean, to two decimals."`
+	Latest       []TextAnswer     `json:"latest,omitempty" doc:"Text questions: the latest 10 answers, newest first (answers erased by retention are gone)."`
 }
 
 // TextAnswer is one answer to a text question, shown in statistics.
@@ -67,12 +67,12 @@ const latestTexts = 10
 // the street the survey targets now, ResponseRate participants / audience.
 type StreetStats struct {
 	Street       string  `json:"street"`
-	Audience     int64   `json:"audience"`
+	Audience     int64   `json:"audience" doc:"Residents of the street the survey targets now (within the caller's streets)."`
 	Participants int64   `json:"participants"`
 	Submissions  int64   `json:"submissions"`
 	Passed       int64   `json:"passed"`
 	PassRate     float64 `json:"pass_rate"`
-	ResponseRate float64 `json:"response_rate"`
+	ResponseRate float64 `json:"response_rate" doc:"participants / audience (0 when there is no audience)."`
 }
 
 func rate(n, of int64) float64 {

@@ -31,12 +31,12 @@ type Correction struct {
 // Result is a scored attempt.
 type Result struct {
 	AttemptID     int64 `json:"attempt_id,string"`
-	Score         int   `json:"score"`
+	Score         int   `json:"score" doc:"0–100: the percentage of credit earned over the drawn questions. Single/judge: 1 or 0. Multi: 1 for exactly the right set, else (right chosen − wrong chosen)/right, floored at 0. Unanswered: 0."`
 	Passed        bool  `json:"passed"`
 	PointsAwarded int64 `json:"points_awarded"`
 	// PointsStatus is "" (no points), pending (积分发放中: the grant is
 	// queued and lands later), granted or refused (a cap).
-	PointsStatus string       `json:"points_status"`
+	PointsStatus PointsStatus `json:"points_status" doc:"Where the points stand: empty: none to grant (no points rule, or not passed); pending: 积分发放中, the grant is queued and lands later (the points module was unavailable); granted (points_awarded); refused (a cap, or a rule the survey may not use)."`
 	Corrections  []Correction `json:"corrections"`
 	SubmittedAt  time.Time    `json:"submitted_at"`
 }

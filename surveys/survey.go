@@ -20,20 +20,35 @@ import (
 	"github.com/futian/ifutian/staff"
 )
 
+// Kind is what a survey is: a scored quiz, a questionnaire or a
+// declaration.
+type Kind string
+
 // Survey kinds.
 const (
-	Quiz          = "quiz"
-	Questionnaire = "questionnaire"
-	Declaration   = "declaration"
+	Quiz          Kind = "quiz"
+	Questionnaire Kind = "questionnaire"
+	Declaration   Kind = "declaration"
 )
+
+// Enum lists the kinds.
+func (Kind) Enum() []string {
+	return []string{string(Quiz), string(Questionnaire), string(Declaration)}
+}
+
+// Status is where a survey stands for staff.
+type Status string
+
+// Enum lists the statuses.
+func (Status) Enum() []string { return []string{string(Draft), string(Published), string(Closed)} }
 
 // Daily is the recurrence of a survey answered once a day.
 const Daily = "daily"
 
 // Survey statuses: staff build a draft, residents see it once published.
 const (
-	Draft     = "draft"
-	Published = "published"
+	Draft     Status = "draft"
+	Published Status = "published"
 )
 
 // Errors the surveys module returns. Their messages are safe to show.
@@ -85,9 +100,9 @@ func (s *Service) SetClock(now func() time.Time) { s.now = now }
 // down to anonymous counts (retention.go).
 type Survey struct {
 	ID             int64           `json:"id,string"`
-	DepartmentID   *int64          `json:"department_id,string"`
+	DepartmentID   *int64          `json:"department_id,string" doc:"null for a district-wide survey"`
 	CreatedBy      int64           `json:"created_by,string"`
-	Kind           string          `json:"kind"`
+	Kind           Kind            `json:"kind"`
 	Title          string          `json:"title"`
 	Description    string          `json:"description"`
 	Audience       notify.Audience `json:"audience" gorm:"serializer:json"`
@@ -100,22 +115,22 @@ type Survey struct {
 	PassScore      int             `json:"pass_score"`
 	PointsRule     string          `json:"points_rule"`
 	Recurrence     string          `json:"recurrence"`
-	RetentionDays  int             `json:"retention_days"`
-	Status         string          `json:"status"`
+	RetentionDays  int             `json:"retention_days" doc:"Days the answers are kept before they are erased down to anonymous counts."`
+	Status         Status          `json:"status" doc:"closed: published, and closes_at has passed (residents no longer answer it)"`
 	PublishedAt    *time.Time      `json:"published_at"`
 	CreatedAt      time.Time       `json:"created_at"`
 	UpdatedAt      time.Time       `json:"updated_at"`
 
 	// Draw and Questions are filled for staff views.
 	Draw      *Draw        `json:"draw,omitempty" gorm:"-"`
-	Questions []SurveyItem `json:"questions,omitempty" gorm:"-"`
+	Questions []SurveyItem `json:"questions,omitempty" gorm:"-" doc:"Fixed questions in order (staff views with questions: create, get, patch, publish, close)."`
 }
 
 // SurveyItem is one of a survey's fixed questions as staff see it: the bank
 // question (with its answer) and whether residents must answer it.
 type SurveyItem struct {
 	Question
-	Required bool `json:"required"`
+	Required bool `json:"required" doc:"Whether residents must answer it."`
 }
 
 // TableName maps Survey to its table.
@@ -124,7 +139,7 @@ func (Survey) TableName() string { return "surveys" }
 // Draw picks each attempt's questions from the bank: count questions
 // carrying any of tags (any tag when empty).
 type Draw struct {
-	Tags  []string `json:"tags"`
+	Tags  []string `json:"tags" doc:"Draw questions carrying any of these tags (any question when empty)."`
 	Count int      `json:"count"`
 }
 

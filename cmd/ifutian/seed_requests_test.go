@@ -35,13 +35,21 @@ func TestSeedDemoRequests(t *testing.T) {
 			t.Errorf("no demo request is %s (have %v)", s, statuses)
 		}
 	}
-	if n != 9 || reopened != 1 || rated != 2 {
-		t.Fatalf("%d demo requests (%d reopened, %d rated), want 9 (1, 2)", n, reopened, rated)
+	if n != 17 || reopened != 1 || rated != 4 {
+		t.Fatalf("%d demo requests (%d reopened, %d rated), want 17 (1, 4)", n, reopened, rated)
 	}
 	var entries, holidays int64
 	gdb.Table("knowledge_entries").Count(&entries)
 	gdb.Table("holidays").Count(&holidays)
 	if entries != 5 || holidays != int64(len(requests.OfficialHolidays)) {
 		t.Fatalf("%d knowledge entries, %d holidays", entries, holidays)
+	}
+	// The dispatch centre's queues each hold one (issue 25).
+	var extensions, supervisions, redone int64
+	gdb.Table("request_extensions").Where("status = 'pending'").Count(&extensions)
+	gdb.Table("request_urges").Where("kind = 'supervise'").Count(&supervisions)
+	gdb.Table("requests").Where("redone > 0").Count(&redone)
+	if extensions != 1 || supervisions != 1 || redone != 1 {
+		t.Fatalf("%d extensions waiting, %d supervision letters, %d redone; want 1 each", extensions, supervisions, redone)
 	}
 }

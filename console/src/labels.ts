@@ -37,6 +37,7 @@ export const roleName: Record<string, string> = {
   verifier: '核销员',
   auditor: '审计员',
   request_officer: '接诉专员',
+  dispatcher: '分拨中心',
 }
 export const permissionName: Record<string, string> = {
   'activities.checkin': '活动签到',
@@ -63,6 +64,9 @@ export const permissionName: Record<string, string> = {
   'requests.admin': '管理诉求类别、分派与节假日',
   'requests.handle': '办理民意速办诉求',
   'requests.read': '查看民意速办统计',
+  'requests.dispatch': '分拨中心：派单、审核退单与延期、催办督办、回访',
+  'requests.duties': '维护职责清单与分拨指引',
+  'requests.supervise': '答复督办函',
   'residents.read': '查看居民信息',
   'rewards.manage': '管理奖品',
   'rewards.verify': '核销兑换券',
@@ -128,6 +132,7 @@ export const jobKind: Record<string, string> = {
   'surveys.award': '问卷积分发放',
   'activities.grant': '活动积分发放',
   'requests.settle': '诉求办结后续',
+  'requests.flow_notice': '诉求延期、重办告知居民',
 }
 export const jobStatus: Record<string, string> = {
   queued: '排队中',
@@ -194,8 +199,13 @@ export function pct(x?: number): string {
 
 // 民意速办
 export const requestStatus: Record<string, string> = {
-  submitted: '待受理',
-  transferred: '已转办待受理',
+  dispatching: '待分拨',
+  submitted: '待签收',
+  dispatched: '已派单待签收',
+  transferred: '已转办待签收',
+  returned: '退单待审',
+  signed: '已签收',
+  callback: '待回访',
   accepted: '已受理',
   in_progress: '办理中',
   answered: '已答复',
@@ -204,6 +214,11 @@ export const requestStatus: Record<string, string> = {
   with_enterprise: '企业先行处理中',
 }
 export const requestStatusType: Record<string, 'info' | 'warning' | 'success' | 'danger' | 'primary'> = {
+  dispatching: 'danger',
+  dispatched: 'warning',
+  returned: 'danger',
+  signed: 'primary',
+  callback: 'warning',
   submitted: 'warning',
   transferred: 'warning',
   accepted: 'primary',
@@ -230,8 +245,44 @@ export const requestAction: Record<string, string> = {
   referred: '转企业先行处理',
   ent_replied: '企业已答复',
   ent_window_ended: '企业未按期答复',
+  dispatched: '派单',
+  signed: '签收',
+  returned: '退单',
+  return_refused: '驳回退单',
+  ext_asked: '申请延期',
+  ext_approved: '同意延期',
+  ext_refused: '不同意延期',
+  urged: '催办',
+  supervised: '督办',
+  sup_answered: '答复督办函',
+  called_back: '回访',
+  redone: '回访不满意，重办',
+}
+export const returnReason: Record<string, string> = {
+  not_our_duty: '不属于本单位职责',
+  insufficient_info: '诉求信息不全，无法办理',
+  duplicate: '重复诉求',
+  out_of_district: '不属于本区管辖',
+  other: '其他',
+}
+export const decisionName: Record<string, string> = { pending: '待审批', approved: '已同意', refused: '未同意' }
+export const callbackResult: Record<string, string> = { satisfied: '满意', unsatisfied: '不满意' }
+// 剩余时限: what is left until a deadline, as staff say it, and its colour.
+export function remaining(deadline?: string, now = Date.now()): { text: string; type: 'success' | 'warning' | 'danger' } {
+  if (!deadline) return { text: '—', type: 'success' }
+  const ms = new Date(deadline).getTime() - now
+  const hours = Math.floor(Math.abs(ms) / 3_600_000)
+  const text = hours >= 24 ? `${Math.floor(hours / 24)} 天 ${hours % 24} 小时` : `${hours} 小时`
+  if (ms < 0) return { text: '超期 ' + text, type: 'danger' }
+  return { text, type: ms < 24 * 3_600_000 ? 'warning' : 'success' }
 }
 export const requestQueue: Record<string, string> = {
+  sign: '待签收',
+  assisting: '协办',
+  dispatch: '待分拨',
+  returns: '退单待审',
+  extensions: '延期待批',
+  callback: '待回访',
   new: '待受理',
   open: '办理中',
   due_soon: '即将到期',

@@ -35,7 +35,10 @@ export const screens: RouteRecordRaw[] = [
   screen('requests/stats', '办理统计', () => import('./screens/RequestStats.vue'), { menu: '民意速办', perm: 'requests.read' }),
   screen('requests/settings', '类别与分派', () => import('./screens/RequestSettings.vue'), { menu: '民意速办', perm: 'requests.read' }),
   screen('requests/knowledge', '知识库', () => import('./screens/Knowledge.vue'), { menu: '民意速办', perm: 'knowledge.manage' }),
-  screen('requests/:id', '诉求详情', () => import('./screens/RequestDetail.vue'), { perm: 'requests.handle' }),
+  screen('requests/dispatch', '分拨中心', () => import('./screens/DispatchQueue.vue'), { menu: '民意速办', perm: 'requests.dispatch' as Permission }),
+  screen('requests/flow-stats', '工单统计', () => import('./screens/WorkOrderStats.vue'), { menu: '民意速办', perm: 'requests.read' }),
+  screen('requests/supervisions', '督办函', () => import('./screens/Supervisions.vue'), { menu: '民意速办', perm: 'requests.read' }),
+  screen('requests/:id', '诉求详情', () => import('./screens/RequestDetail.vue'), { perm: 'requests.read' }),
 
   screen('notices', '通知列表', () => import('./screens/NoticeList.vue'), { menu: '通知公告', perm: 'notices.read' }),
   screen('notices/new', '撰写通知', () => import('./screens/NoticeCompose.vue'), { menu: '通知公告', perm: 'notices.write' }),

@@ -85,11 +85,7 @@ func Struct(v any) error {
 		return apperr.Fields(fields)
 	}
 	for _, fe := range ves {
-		name := fe.Namespace()
-		if _, rest, ok := strings.Cut(name, "."); ok {
-			name = rest // drop the struct's own name
-		}
-		name = dropEmbedded(reflect.TypeOf(v), name)
+		name := jsonPath(reflect.TypeOf(v), fe)
 		if _, seen := fields[name]; !seen {
 			fields[name] = describe(fe)
 		}
@@ -97,33 +93,49 @@ func Struct(v any) error {
 	return apperr.Fields(fields)
 }
 
-// dropEmbedded removes from a validator namespace below t the names of
-// embedded structs (a query's pageQuery), which JSON paths do not have:
-// "pageQuery.page_size" is page_size.
-func dropEmbedded(t reflect.Type, ns string) string {
+// jsonPath is a field error's path as JSON sees it: the validator's
+// namespace without the struct's own name and without embedded structs,
+// whose fields JSON (and a query string) takes as the outer struct's.
+func jsonPath(root reflect.Type, fe validator.FieldError) string {
+	names := strings.Split(fe.Namespace(), ".")
+	goNames := strings.Split(fe.StructNamespace(), ".")
+	t := root
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t != nil && t.Name() != "" && len(names) > 1 { // the struct's own name
+		names, goNames = names[1:], goNames[1:]
+	}
+	if len(names) != len(goNames) {
+		return strings.Join(names, ".")
+	}
 	var out []string
-	segs := strings.Split(ns, ".")
-	for i, seg := range segs {
-		for t != nil && (t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array || t.Kind() == reflect.Map) {
+	for i := range names {
+		field, _, indexed := strings.Cut(goNames[i], "[")
+		for t != nil && t.Kind() == reflect.Pointer {
 			t = t.Elem()
 		}
-		if t == nil || t.Kind() != reflect.Struct {
-			return strings.Join(append(out, segs[i:]...), ".")
+		var f reflect.StructField
+		ok := t != nil && t.Kind() == reflect.Struct
+		if ok {
+			f, ok = t.FieldByName(field)
 		}
-		name, _, _ := strings.Cut(seg, "[")
-		var next reflect.Type
-		embedded := false
-		for j := range t.NumField() {
-			f := t.Field(j)
-			if JSONName(f) == name {
-				next, embedded = f.Type, f.Anonymous && name == f.Name
-				break
+		if !ok || !f.Anonymous || indexed {
+			out = append(out, names[i])
+		}
+		if !ok {
+			t = nil
+			continue
+		}
+		t = f.Type
+		for range strings.Count(goNames[i], "[") { // items[2]: the item's type
+			for t.Kind() == reflect.Pointer {
+				t = t.Elem()
+			}
+			if t.Kind() == reflect.Slice || t.Kind() == reflect.Array || t.Kind() == reflect.Map {
+				t = t.Elem()
 			}
 		}
-		if !embedded {
-			out = append(out, seg)
-		}
-		t = next
 	}
 	return strings.Join(out, ".")
 }

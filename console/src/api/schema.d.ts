@@ -35,7 +35,7 @@ export interface paths {
         put?: never;
         /**
          * 扫码签到/签退 Scan the venue's code
-         * @description Resident only. The code shown on the staff phone at the door (GET /admin/activities/{id}/venue-code) checks me in or out. It changes every 30 s and is accepted for 30–60 s: an old or tampered code is 400 naming code (details.reason expired or invalid). Check-in opens 30 minutes before the start and closes at the end, for confirmed residents or, when the activity takes walk-ins, residents of its audience while places remain; check-out opens at the start (before it, 409 not_started: the resident stays checked in) and closes 30 minutes after the end. It credits the hours (time present within the schedule, to the nearest quarter hour, at most the activity's hours) and, when present at least half the activity's hours (rounded up to the quarter hour, and at least a quarter hour), the rule's points; a shorter attendance gets none (points_status refused, points_detail attendance_too_short). Those still checked in when check-out closes are credited the activity's hours and points. Scanning again changes nothing (200). 409 reasons: outside_window, not_started, not_signed_up, waiting, full, not_checked_in, cancelled.
+         * @description Resident only. The code shown on the staff phone at the door (GET /admin/activities/{id}/venue-code) checks me in or out. It changes every 30 s and is accepted for 30–60 s: an old or tampered code is 400 naming code (details.reason expired or invalid). Check-in opens 30 minutes before the start and closes at the end, for confirmed residents or, when the activity takes walk-ins, residents of its audience while places remain; check-out opens at the start (before it, 409 not_started: the resident stays checked in) and closes 30 minutes after the end. It credits the hours (time present within the schedule, to the nearest quarter hour, at most the activity's hours) and, when present at least half the activity's hours (rounded up to the quarter hour, and at least a quarter hour), the rule's points; a shorter attendance gets none (points_status refused, points_detail attendance_too_short). Those still checked in when check-out closes are credited the activity's hours and points. Scanning again changes nothing (200). 409 reasons: outside_window, not_started, not_signed_up, waiting, full, not_checked_in, cancelled. 404 for an activity gone.
          */
         post: operations["scanVenueCode"];
         delete?: never;
@@ -131,7 +131,7 @@ export interface paths {
         head?: never;
         /**
          * 修改活动 Edit an activity
-         * @description editor or dept_admin, until the activity is over or cancelled (409). The capacity can't drop below the confirmed sign-ups, nor the waiting list be turned off while someone waits (400 naming the field); raising the capacity moves waiting residents up in order.
+         * @description editor or dept_admin, until the activity is over or cancelled (409). Fields left out stay; changing street clears community unless it is given too. The capacity can't drop below the confirmed sign-ups, nor the waiting list be turned off while someone waits (400 naming the field); raising the capacity moves waiting residents up in order.
          */
         patch: operations["updateActivity"];
         trace?: never;
@@ -147,7 +147,7 @@ export interface paths {
         put?: never;
         /**
          * 取消活动 Cancel
-         * @description editor or dept_admin, before the activity is over. Everyone signed up (confirmed or waiting) gets a fixed system notice naming the activity (kind activity_cancelled); the reason is kept for staff and never sent. Cancelling again changes nothing.
+         * @description editor or dept_admin, before the activity is over (409 after). Everyone signed up (confirmed or waiting) gets a fixed system notice naming the activity (kind activity_cancelled); the reason is kept for staff and never sent. Cancelling again changes nothing.
          */
         post: operations["cancelActivity"];
         delete?: never;
@@ -247,7 +247,7 @@ export interface paths {
         put?: never;
         /**
          * 批准时长调整 Approve an hours adjustment
-         * @description editor or dept_admin other than the member who asked (403 otherwise), at an activity of their department and streets, for a resident of their streets (else 404). Enters the adjustment in the ledger; approving again changes nothing (200). 409 if it was rejected, or if it would take the total below zero.
+         * @description editor or dept_admin other than the member who asked (403 otherwise), at an activity of their department and streets, for a resident of their streets (else 404); aid is the approval's ID. Enters the adjustment in the ledger; approving again changes nothing (200). 409 if it was rejected, or if it would take the total below zero.
          */
         post: operations["approveHours"];
         delete?: never;
@@ -267,7 +267,7 @@ export interface paths {
         put?: never;
         /**
          * 驳回时长调整 Reject an hours adjustment
-         * @description editor or dept_admin, at an activity of their department and streets, for a resident of their streets (else 404); the member who asked may withdraw it so. No hours are entered; rejecting again changes nothing (200); 409 if it was approved.
+         * @description editor or dept_admin, at an activity of their department and streets, for a resident of their streets (else 404); aid is the approval's ID. The member who asked may withdraw it so. No hours are entered; rejecting again changes nothing (200); 409 if it was approved.
          */
         post: operations["rejectHours"];
         delete?: never;
@@ -345,7 +345,7 @@ export interface paths {
         };
         /**
          * 导出名单 Export the roster
-         * @description As the roster (the same residents and fields); the whole roster as CSV (UTF-8 with a byte-order mark).
+         * @description As the roster (the same residents and fields); the whole roster as CSV (UTF-8 with a byte-order mark), as an attachment named activity-{id}-roster.csv.
          */
         get: operations["exportRoster"];
         put?: never;
@@ -542,6 +542,190 @@ export interface paths {
          * @description Superadmin only. A second department with the same name is 409.
          */
         post: operations["createDepartment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/dispatch/requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 分拨中心队列
+         * @description requests.dispatch (the dispatch centre). Requests in the caller's scope (the whole district, or its streets), newest first: queue=dispatch 待分拨 (the responsibility list placed them nowhere), returns 退单待审, extensions 延期待批, callback 待回访, or any other queue of GET /admin/requests (overdue, due_soon, …) across every unit. An audited read of personal data.
+         */
+        get: operations["listDispatchRequests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/dispatch/requests/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 诉求详情（分拨中心）
+         * @description requests.dispatch. One request in the caller's scope with its history (each step with its actor), contact number, returns, extensions, supervision letters and its category's dispatch guide (分拨指引, guide). An audited read of personal data; photos carry signed links as in GET /admin/requests/{id}.
+         */
+        get: operations["getDispatchRequest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/dispatch/requests/{id}/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 回访
+         * @description requests.dispatch. Records the call-back of a request waiting for it (rated 不满意, or drawn for the sample): satisfied closes it (办结); unsatisfied sends it back to the same unit (重办, with a new deadline; the resident is told by a fixed system text, request_redone) once, after which 不满意 closes it. Not waiting for a call-back, or a stale version: 409. Outside the caller's streets: 404. Recorded in the request's history with the actor.
+         */
+        post: operations["callBackRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/dispatch/requests/{id}/dispatch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 派单
+         * @description requests.dispatch. Sends a request waiting at the centre (dispatching) or returned by a unit (returned: the return is approved) to a lead unit, with an optional assisting unit; the unit must sign for it within its category's limit in working hours. Unknown unit, the assisting unit the lead, or the unit that returned it: 400 naming the field (refuse the return instead). Not at the centre, or a stale version: 409. Outside the caller's streets: 404. Recorded in the request's history with the actor.
+         */
+        post: operations["dispatchRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/dispatch/requests/{id}/extension-decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 审批延期
+         * @description requests.dispatch. Approves or refuses the extension a unit asked for. Approved, the deadline moves by the working days asked, counted from the present deadline, and the resident is told the new deadline (a fixed system text, request_extended); both the request and the decision show in the history. No extension waiting: 409. Outside the caller's streets: 404. Recorded in the request's history with the actor.
+         */
+        post: operations["decideExtension"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/dispatch/requests/{id}/refuse-return": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 驳回退单
+         * @description requests.dispatch. Refuses a unit's return with the reason: the request goes back to that unit, to be signed for (with a new limit) if it had not been, else signed as it was; the return still counts against the unit's limit. Not returned, or a stale version: 409. Outside the caller's streets: 404. Recorded in the request's history with the actor.
+         */
+        post: operations["refuseReturn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/dispatch/requests/{id}/supervise": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 督办
+         * @description requests.dispatch. Sends the unit a request is at a supervision letter: an instruction with its own deadline (400 naming due_at if not in the future), which the unit's head answers (POST /admin/supervisions/{id}/answer); letters are listed apart (GET /admin/supervisions). Not at a unit: 409. Outside the caller's streets: 404. Recorded in the request's history with the actor.
+         */
+        post: operations["superviseRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/dispatch/requests/{id}/urge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 催办
+         * @description requests.dispatch. Urges the unit a request is at (signed for or not, not answered); counted in the request's urges and the unit's figures. Keeps the version (an officer acting meanwhile is not refused). Not at a unit: 409. Outside the caller's streets: 404. Recorded in the request's history with the actor.
+         */
+        post: operations["urgeRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/dispatch/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 分拨设置
+         * @description requests.read. The dispatch centre's settings: how often one unit may return one request (max_returns) and the share (percent) of satisfied ratings also called back (callback_sample).
+         */
+        get: operations["getFlowSettings"];
+        /**
+         * 保存分拨设置
+         * @description requests.duties (the dispatch centre, a superadmin). Replaces the centre's settings. Audited.
+         */
+        put: operations["saveFlowSettings"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -811,7 +995,7 @@ export interface paths {
         put?: never;
         /**
          * Create a notice draft
-         * @description Editor of a department. The draft then goes submit → approve (by a reviewer of the same department who is not the author) → published at publish_at. 403 `permission_denied` naming `audience.streets` or `audience.communities` when the audience reaches beyond my streets; the notice belongs to my department.
+         * @description Editor of a department. The draft then goes submit → approve (by a reviewer of the same department who is not the author) → published at publish_at. 403 `permission_denied` naming `audience.streets` or `audience.communities` when the audience reaches beyond my streets; the notice belongs to my department. An audience: fields AND together; the values inside a field OR; an empty audience is every resident. Enterprise grades and industries match residents with an approved binding to such an enterprise. `resident_ids` can't be combined with any other field (400 naming `audience.resident_ids`). A street-scoped member's audience must stay within their streets: its `streets`, and the streets of its `communities` (403 naming the field otherwise; an audience naming neither reaches every street).
          */
         post: operations["createNotice"];
         delete?: never;
@@ -831,7 +1015,7 @@ export interface paths {
         put?: never;
         /**
          * Count an audience
-         * @description How many live residents of my streets the audience selects now and, given `template_id`, how many of them have consent left for that subscribe message (`wechat_reachable`). A count below 5 is not stated, so that a preview never tells whether one resident is in an audience: it is `null` and `count_fewer_than` (or `wechat_reachable_fewer_than`) is 5 (show "少于 5 人"). The audience is checked as for a notice (400, or 403 naming the field reaching beyond my streets). Audited with its audience.
+         * @description How many live residents of my streets the audience selects now and, given `template_id`, how many of them have consent left for that subscribe message (`wechat_reachable`). A count below 5 is not stated, so that a preview never tells whether one resident is in an audience: it is `null` and `count_fewer_than` (or `wechat_reachable_fewer_than`) is 5 (show "少于 5 人"). The audience is checked as for a notice (400, or 403 naming the field reaching beyond my streets). Audited with its audience. The body may be left out (every resident). An audience: fields AND together; the values inside a field OR; an empty audience is every resident. Enterprise grades and industries match residents with an approved binding to such an enterprise. `resident_ids` can't be combined with any other field (400 naming `audience.resident_ids`). A street-scoped member's audience must stay within their streets: its `streets`, and the streets of its `communities` (403 naming the field otherwise; an audience naming neither reaches every street).
          */
         post: operations["previewAudience"];
         delete?: never;
@@ -1236,6 +1420,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/request-flow-stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 工单统计
+         * @description requests.read. The work order's figures of a month by unit or street: 签收率 (sign_rate: stays at a unit begun in the month signed for within the limit), late_signed, 退单率 (return_rate), 按时办结率 (on_time_rate), 延期率 (extension_rate), 重办率 (redo_rate), 满意率 (satisfied_rate: the call-back's result where there was one, else a rating of 4–5), 催办 and 督办 counts. The dispatch centre sees every unit; a unit its own rows only (its scope). format=csv downloads them.
+         */
+        get: operations["requestFlowStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/request-guides": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 分拨指引
+         * @description requests.read. Every category's dispatch guide (分拨指引, shown when dispatching) and sign-for limit in working hours (09:00–18:00 on working days; 9 is one working day).
+         */
+        get: operations["listRequestGuides"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/request-guides/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * 保存分拨指引
+         * @description requests.duties. Sets a category's dispatch guide and sign-for limit (unknown category: 404). Limits already given stay; new arrivals get the new one. Audited.
+         */
+        put: operations["saveRequestGuide"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/request-routes": {
         parameters: {
             query?: never;
@@ -1244,13 +1488,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * 诉求分派表
-         * @description requests.read. The routing table.
+         * 职责清单
+         * @description requests.read. The responsibility list (职责清单, the routing table): per category and street ("": every other street) the lead unit a new request goes to, and its assisting unit (协办) if any. A category with no entry for a street waits in the dispatch centre's queue.
          */
         get: operations["listRequestRoutes"];
         /**
-         * 保存分派规则
-         * @description requests.admin (superadmin). New requests of category in street go to department_id (street '' for every street without its own route). Unknown category, street or department: 400 naming it.
+         * 保存职责清单条目
+         * @description requests.duties (the dispatch centre, a superadmin). Creates or replaces the entry of a category and street. Unknown category, street or unit, or an assisting unit that is the lead: 400 naming the field. Audited (target request-route/{category}/{street}, detail the units).
          */
         put: operations["saveRequestRoute"];
         post?: never;
@@ -1271,8 +1515,8 @@ export interface paths {
         put?: never;
         post?: never;
         /**
-         * 删除分派规则
-         * @description requests.admin. Remove the route of category and ?street= ('' by default); 404 if there is none.
+         * 删除职责清单条目
+         * @description requests.duties. Removes the entry of a category and street (404 if there is none); its requests then wait in the dispatch centre's queue. Audited.
          */
         delete: operations["deleteRequestRoute"];
         options?: never;
@@ -1309,7 +1553,7 @@ export interface paths {
         };
         /**
          * 诉求队列
-         * @description requests.handle (request_officer, dept_admin). Requests of the caller's departments and streets (a superadmin: all, with the district's own queue), newest first. queue: new (waiting for acceptance), open, overdue, due_soon (within 24 h), escalated (not accepted within a working day), flagged (content check risky). An audited read of personal data.
+         * @description requests.handle (request_officer, dept_admin). Requests of the caller's units and streets (a superadmin: all, with the dispatch centre's queue), newest first, each with its sign-for limit and 剩余时限 (deadline_at). queue=assisting lists those the caller's unit assists with. An audited read of personal data. The dispatch centre reads its queues through GET /admin/dispatch/requests.
          */
         get: operations["listRequests"];
         put?: never;
@@ -1329,7 +1573,7 @@ export interface paths {
         };
         /**
          * 诉求详情（工作台）
-         * @description requests.handle. One request in the caller's scope with its photos, history and contact number (else 404). An audited read of personal data. Its photos carry signed links (url, thumb_url, links_expire_at) that need no header; the read's audit entry counts the links issued (detail `photo links N`). Lists and the answers of transitions carry none.
+         * @description requests.handle. One request of the caller's unit (or one it assists with, 协办) in its streets, with its photos, history (each step with its actor), contact number, returns, extensions and supervision letters (else 404). An audited read of personal data. Its photos carry signed links (url, thumb_url, links_expire_at) that need no header; the read's audit entry counts the links issued (detail `photo links N`). Lists and the answers of transitions carry none.
          */
         get: operations["getRequest"];
         put?: never;
@@ -1351,7 +1595,7 @@ export interface paths {
         put?: never;
         /**
          * 受理
-         * @description requests.handle. Accept a submitted or transferred request; the resident gets an acceptance notice. Transitions refuse a stale version: of two officers acting at once one wins, the other gets 409. Outside the caller's scope: 404.
+         * @description requests.handle. Accept a request that reached the unit (routed, dispatched, transferred; signed for or not: accepting signs for it too); the resident gets an acceptance notice. Transitions refuse a stale version: of two officers acting at once one wins, the other gets 409. Outside the caller's scope: 404.
          */
         post: operations["acceptRequest"];
         delete?: never;
@@ -1371,9 +1615,29 @@ export interface paths {
         put?: never;
         /**
          * 答复
-         * @description requests.handle. Answer an accepted request; the resident gets a notice and may rate it for 7 days. verified: the department found it true; then points_rule grants the resident points once (the rule must be the request's department's or district-wide: 403 naming points_rule; unknown: 400), and complaint_uscc records a complaint credit record against that enterprise (needs credit.write and the enterprise in the caller's streets: 403 naming complaint_uscc; unknown: 400). Both without verified: 400. Transitions refuse a stale version: of two officers acting at once one wins, the other gets 409. Outside the caller's scope: 404.
+         * @description requests.handle. Answer an accepted request; the resident gets a notice and may rate it for 7 days. verified: the unit found it true; then points_rule grants the resident points once (the rule must be the request's unit's or district-wide: 403 naming points_rule; unknown: 400), and complaint_uscc records a complaint credit record against that enterprise (needs credit.write and the enterprise in the caller's streets: 403 naming complaint_uscc; unknown: 400). Both without verified: 400. Transitions refuse a stale version: of two officers acting at once one wins, the other gets 409. Outside the caller's scope: 404.
          */
         post: operations["answerRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/requests/{id}/extension": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 延期申请
+         * @description requests.handle. Asks the dispatch centre for more working days for a request signed for and not answered; the deadline moves only when the centre approves. One waiting at a time (409 for a second); not signed for, or answered: 409. Outside the caller's scope: 404.
+         */
+        post: operations["askExtension"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1394,6 +1658,46 @@ export interface paths {
         get: operations["getRequestPhoto"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/requests/{id}/return": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 退单
+         * @description requests.handle. Sends a request the unit has not accepted back to the dispatch centre with a reason from the fixed list and a text; the centre re-dispatches it or refuses the return. A unit may return one request at most the centre's max_returns times (409 past it). Transitions refuse a stale version: of two officers acting at once one wins, the other gets 409. Outside the caller's scope: 404.
+         */
+        post: operations["returnRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/requests/{id}/sign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 签收
+         * @description requests.handle. The unit signs for a request that reached it (routed, dispatched, transferred), separate from accepting it; signed after its category's limit it counts as late (sign_late, and the figures' late_signed). Transitions refuse a stale version: of two officers acting at once one wins, the other gets 409. Outside the caller's scope: 404.
+         */
+        post: operations["signRequest"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1431,7 +1735,7 @@ export interface paths {
         put?: never;
         /**
          * 转办
-         * @description requests.handle. Move a request not yet answered to another department with a reason (400 naming department_id or reason). The deadline stays (首办负责制) and the transfer shows in the history; the new department must accept it. Transitions refuse a stale version: of two officers acting at once one wins, the other gets 409. Outside the caller's scope: 404.
+         * @description requests.handle. Move a request not yet answered to another unit with a reason (400 naming department_id or reason). The deadline stays (首办负责制) and the transfer shows in the history; the new unit must sign for it within its category's limit. Transitions refuse a stale version: of two officers acting at once one wins, the other gets 409. Outside the caller's scope: 404.
          */
         post: operations["transferRequest"];
         delete?: never;
@@ -1706,6 +2010,46 @@ export interface paths {
          * @description A superadmin manages everyone but themselves; a dept_admin manages the members within their scope (as listed by `GET /admin/staff`) other than superadmins and dept_admins (403 naming roles). A member outside my scope is 404; my own account is 403 (my password: `POST /auth/change-password`). Sets a new random password (26 characters, 130 bits) and revokes every token of the member. The answer is the only time the password is shown: it is stored as a hash, and the audit entry does not carry it.
          */
         post: operations["resetStaffPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/supervisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 督办函
+         * @description requests.read. Supervision letters (督办函), newest first, listed apart from the requests: the dispatch centre sees every one in its streets, a unit its own. overdue: not answered by its deadline, or answered after it.
+         */
+        get: operations["listSupervisions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/supervisions/{id}/answer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 答复督办函
+         * @description requests.supervise (the unit's head: dept_admin). Answers a supervision letter of the caller's unit, once (409 for a second); another unit's letter is 404. The answer shows in the request's history.
+         */
+        post: operations["answerSupervision"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2305,7 +2649,7 @@ export interface paths {
         };
         /**
          * 我的会员码 My member code
-         * @description Resident only. A new signed code valid about a minute: the mini program shows it as a QR code and fetches a new one before expires_at. Staff resolve it (POST /admin/member-codes/resolve) or check the resident in with it.
+         * @description Resident only. A new signed code valid about a minute: the mini program shows it as a QR code and fetches a new one before expires_at. Staff resolve it (POST /admin/member-codes/resolve) or check the resident in with it. 404 for a resident erased meanwhile.
          */
         get: operations["getMemberCode"];
         put?: never;
@@ -2389,7 +2733,7 @@ export interface paths {
         };
         /**
          * 我的志愿时长 My volunteer record
-         * @description Resident only. Total hours by year and by kind, and each entry with its activity. Part of /me/export; erased by DELETE /me.
+         * @description Resident only. Total hours by year (of the activity's start) and by kind, and each entry with its activity, newest first. Part of /me/export; erased by DELETE /me.
          */
         get: operations["myVolunteerRecord"];
         put?: never;
@@ -2693,13 +3037,13 @@ export interface paths {
         };
         /**
          * 我的诉求
-         * @description Resident. My requests, newest first. status=open lists those not answered yet (submitted, transferred, accepted, in_progress); status=closed those answered (still to be rated or reopened: can_rate) or closed; anything else is 400 naming status. GET /api/v1/home counts them.
+         * @description Resident. My requests, newest first. status=open lists those not answered yet; status=closed those answered (still to be rated: can_rate; waiting for the call-back; reopened) or closed; anything else is 400 naming status. GET /api/v1/home counts them.
          */
         get: operations["listMyRequests"];
         put?: never;
         /**
          * 提交诉求（民意速办）
-         * @description Resident. The request is routed to the department its category and street map to (no route: the district's own queue) and due at the end of the category's working days (Monday to Friday, the district's holiday calendar). Idempotent on client_key. Unknown category or street, a community of another street, text over its limit, more than 6 photos, a photo token that is not the caller's unused upload: 400 naming the field, nothing written. A public request's text and photos go through WeChat's content check; the request reaches its department whatever the check says.
+         * @description Resident. The request goes to the unit the responsibility list (职责清单: category and street) names, to be signed for (签收); with no entry it waits in the dispatch centre's queue (status dispatching, 待分拨) until the centre dispatches it. It is due at the end of the category's working days (Monday to Friday, the district's holiday calendar). Idempotent on client_key. Unknown category or street, a community of another street, text over its limit, more than 6 photos, a photo token that is not the caller's unused upload: 400 naming the field, nothing written. A public request's text and photos go through WeChat's content check; the request reaches its unit whatever the check says.
          */
         post: operations["submitRequest"];
         delete?: never;
@@ -2777,7 +3121,7 @@ export interface paths {
         };
         /**
          * 诉求详情
-         * @description Resident. One of my requests with its history, the department handling it, the deadline and the answer. Another resident's is 404.
+         * @description Resident. One of my requests with its history (the steps I am told of: submitted, dispatched, accepted, transferred, an extension approved, answered, rated, called back, 重办, closed; never the units' and the centre's own business), the unit handling it, the deadline and the answer. Another resident's is 404.
          */
         get: operations["getMyRequest"];
         put?: never;
@@ -2819,7 +3163,7 @@ export interface paths {
         put?: never;
         /**
          * 评价答复（好差评）
-         * @description Resident. Rate the answer 1–5 with an optional comment, once per answer, within 7 days of it; then the request closes. A rating of 1–2 with reopen=true sends it back to the department once, with a new deadline (its next answer can be rated again). Not answered or already rated: 409; past 7 days: 409; a second reopen: 409; reopen with 3–5: 400 naming reopen.
+         * @description Resident. Rate the answer 1–5 with an optional comment, once per answer, within 7 days of it. A rating of 3–5 closes it (办结), unless the dispatch centre draws it for its sample of call-backs; a rating of 1–2 (不满意) waits for the centre's call-back (回访, status callback) before 办结, and 不满意 again then sends it back to the unit (重办). A rating of 1–2 with reopen=true sends it back to the unit at once, once, with a new deadline. Not answered or already rated: 409; past 7 days: 409; a second reopen: 409; reopen with 3–5: 400 naming reopen.
          */
         post: operations["rateRequest"];
         delete?: never;
@@ -3116,171 +3460,206 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** @description An activity as its department sees it. */
-        Activity: {
-            /** @description ID (a decimal string) */
-            id: string;
-            /** @description ID (a decimal string) */
-            department_id: string | null;
-            /** @description ID (a decimal string) */
-            created_by: string;
+        ActivityCounts: {
+            /** Format: int64 */
+            checked_in: number;
+            /** Format: int64 */
+            checked_out: number;
             /**
-             * @description volunteer 志愿服务, legal_education 普法宣传, public_benefit 惠民活动, other 其他
-             * @enum {string}
+             * Format: int64
+             * @description confirmed, never checked in, once the activity is over
              */
-            kind: "volunteer" | "legal_education" | "public_benefit" | "other";
-            title: string;
-            description: string;
-            place: string;
-            street: string;
-            community: string;
-            /** Format: date-time */
-            starts_at: string;
-            /** Format: date-time */
-            ends_at: string;
-            /** Format: date-time */
-            signup_deadline: string;
-            capacity: number;
-            confirmed: number;
-            waiting: number;
-            remaining: number;
-            waitlist: boolean;
-            walk_ins: boolean;
-            audience: components["schemas"]["Audience"];
-            points_rule: string;
-            hours: number;
-            /** @enum {string} */
-            status: "draft" | "published" | "cancelled";
-            /** @description kept for staff; never sent to residents */
-            cancel_reason: string;
-            /** Format: date-time */
-            published_at: string | null;
-            /** Format: date-time */
-            cancelled_at: string | null;
+            no_shows: number;
+            /** Format: int64 */
+            walk_ins: number;
+        };
+        ActivityHoursApproval: {
+            /** @description ID (a decimal string) */
+            activity_id: string;
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
-            updated_at: string;
-            ended: boolean;
-            counts: components["schemas"]["ActivityCounts"];
-            /** @description public link to the activity's picture (at most 1280 px), for <image src> without a header, cacheable for good; "" without a picture */
-            image_url: string;
-            /** @description public link to its 320 px JPEG thumbnail; "" without a picture */
-            thumb_url: string;
-        };
-        ActivityCounts: {
-            checked_in: number;
-            checked_out: number;
-            /** @description confirmed, never checked in, once the activity is over */
-            no_shows: number;
-            walk_ins: number;
-        };
-        /** @description An activity as staff write it. Times are RFC 3339. */
-        ActivityInput: {
+            decided_at: string | null;
+            /** @description the staff member who approved or rejected it */
+            decided_by: string | null;
+            /** @description once approved: the ledger entry made */
+            entry_id: string | null;
             /**
-             * @description volunteer 志愿服务, legal_education 普法宣传, public_benefit 惠民活动, other 其他
-             * @enum {string}
+             * Format: double
+             * @description the adjustment asked for
              */
-            kind: "volunteer" | "legal_education" | "public_benefit" | "other";
-            title: string;
-            description?: string;
-            place: string;
-            /** @description one of the district's streets (GET /regions); a street-scoped member only their streets (403 naming street) */
-            street: string;
+            hours: number;
+            /** @description ID (a decimal string) */
+            id: string;
+            reason: string;
+            /** @description the staff member who asked (ID, a decimal string) */
+            requested_by: string;
+            /** @description ID (a decimal string) */
+            resident_id: string;
+            /** @enum {string} */
+            status: "pending" | "approved" | "rejected";
+            /** Format: date-time */
+            updated_at: string;
+        };
+        ActivityHoursEntry: {
+            /** @description ID (a decimal string) */
+            activity_id: string;
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: double
+             * @description an adjustment may be negative
+             */
+            hours: number;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @enum {string} */
+            kind: "credit" | "adjustment";
+            reason: string;
+            /** @description ID (a decimal string) */
+            resident_id: string;
+            /** @description ID (a decimal string) */
+            staff_id: string | null;
+        };
+        ActivityInput: {
+            /** @description who may see and join it; empty: every resident */
+            audience?: components["schemas"]["NoticeAudienceInput"];
+            /** @example 30 */
+            capacity: number;
             /** @description a community of street, or empty */
             community?: string;
-            /** Format: date-time */
-            starts_at: string;
+            description?: string;
             /**
              * Format: date-time
              * @description after starts_at, at most 31 days later, not past
+             * @example 2030-01-02T11:00:00+08:00
              */
             ends_at: string;
+            /**
+             * Format: double
+             * @description volunteer hours credited for attending, at most the activity's length
+             */
+            hours?: number;
+            /**
+             * @description volunteer 志愿服务, legal_education 普法宣传, public_benefit 惠民活动, other 其他
+             * @example volunteer
+             * @enum {string}
+             */
+            kind: "volunteer" | "legal_education" | "public_benefit" | "other";
+            /** @example 香蜜湖街道办事处 */
+            place: string;
+            /** @description code of a points rule the department may grant under (403 naming points_rule otherwise); empty for none */
+            points_rule?: string;
             /**
              * Format: date-time
              * @description sign-up and cancellation cut-off (default: starts_at); no later than ends_at, for a standing activity residents may join while it runs
              */
             signup_deadline?: string;
-            capacity: number;
+            /**
+             * Format: date-time
+             * @example 2030-01-02T09:00:00+08:00
+             */
+            starts_at: string;
+            /**
+             * @description one of the district's streets (GET /regions); a street-scoped member only their streets (403 naming street)
+             * @example 香蜜湖街道
+             */
+            street: string;
+            /** @example 社区清洁日 */
+            title: string;
             /** @description residents past capacity wait in order; a cancellation moves the first up */
             waitlist?: boolean;
             /** @description residents not signed up may check in at the door while places remain */
             walk_ins?: boolean;
-            audience?: components["schemas"]["AudienceInput"];
-            /** @description code of a points rule the department may grant under (403 naming points_rule otherwise); empty for none */
-            points_rule?: string;
-            /** @description volunteer hours credited for attending, at most the activity's length */
-            hours?: number;
         };
-        /** @description My sign-up for an activity. */
+        ActivityKindHours: {
+            /** Format: double */
+            hours: number;
+            /**
+             * @description volunteer 志愿服务, legal_education 普法宣传, public_benefit 惠民活动, other 其他
+             * @enum {string}
+             */
+            kind: "volunteer" | "legal_education" | "public_benefit" | "other";
+            name: string;
+        };
         ActivityMySignup: {
             /** @description ID (a decimal string) */
             activity_id: string;
             /** @enum {string} */
-            status: "confirmed" | "waiting" | "cancelled";
-            /** @enum {string} */
             attendance: "confirmed" | "waiting" | "cancelled" | "checked_in" | "checked_out" | "no_show";
-            /** @description on the waiting list: 1 is next */
-            position: number | null;
-            walk_in: boolean;
-            /** Format: date-time */
-            signed_up_at: string;
             /** Format: date-time */
             checked_in_at: string | null;
             /** Format: date-time */
             checked_out_at: string | null;
-            /** @description volunteer hours credited, adjustments included */
+            /**
+             * Format: double
+             * @description volunteer hours credited, adjustments included
+             */
             hours: number;
+            /** Format: int64 */
+            points_awarded: number;
             /**
              * @description empty: no points rule, or not credited yet
              * @enum {string}
              */
             points_status: "" | "pending" | "granted" | "refused";
-            points_awarded: number;
-        };
-        /** @description Any fields of an activity; the others stay. Changing street clears community unless it is given too. */
-        ActivityPatch: {
-            /**
-             * @description volunteer 志愿服务, legal_education 普法宣传, public_benefit 惠民活动, other 其他
-             * @enum {string}
-             */
-            kind?: "volunteer" | "legal_education" | "public_benefit" | "other";
-            title?: string;
-            description?: string;
-            place?: string;
-            /** @description one of the district's streets (GET /regions); a street-scoped member only their streets (403 naming street) */
-            street?: string;
-            /** @description a community of street, or empty */
-            community?: string;
+            /** @description on the waiting list: 1 is next */
+            position: number | null;
             /** Format: date-time */
-            starts_at?: string;
+            signed_up_at: string;
+            /** @enum {string} */
+            status: "confirmed" | "waiting" | "cancelled";
+            walk_in: boolean;
+        };
+        ActivityPatch: {
+            /** @description who may see and join it; empty: every resident */
+            audience?: components["schemas"]["NoticeAudienceInput"];
+            capacity?: number | null;
+            /** @description a community of street, or empty */
+            community?: string | null;
+            description?: string | null;
             /**
              * Format: date-time
              * @description after starts_at, at most 31 days later, not past
              */
-            ends_at?: string;
+            ends_at?: string | null;
+            /**
+             * Format: double
+             * @description volunteer hours credited for attending, at most the activity's length
+             */
+            hours?: number | null;
+            /**
+             * @description volunteer 志愿服务, legal_education 普法宣传, public_benefit 惠民活动, other 其他
+             * @enum {string|null}
+             */
+            kind?: "volunteer" | "legal_education" | "public_benefit" | "other" | null;
+            place?: string | null;
+            /** @description code of a points rule the department may grant under (403 naming points_rule otherwise); empty for none */
+            points_rule?: string | null;
             /**
              * Format: date-time
              * @description sign-up and cancellation cut-off (default: starts_at); no later than ends_at, for a standing activity residents may join while it runs
              */
-            signup_deadline?: string;
-            capacity?: number;
+            signup_deadline?: string | null;
+            /** Format: date-time */
+            starts_at?: string | null;
+            /** @description one of the district's streets (GET /regions); a street-scoped member only their streets (403 naming street). Changing street clears community unless it is given too. */
+            street?: string | null;
+            title?: string | null;
             /** @description residents past capacity wait in order; a cancellation moves the first up */
-            waitlist?: boolean;
+            waitlist?: boolean | null;
             /** @description residents not signed up may check in at the door while places remain */
-            walk_ins?: boolean;
-            audience?: components["schemas"]["AudienceInput"];
-            /** @description code of a points rule the department may grant under (403 naming points_rule otherwise); empty for none */
-            points_rule?: string;
-            /** @description volunteer hours credited for attending, at most the activity's length */
-            hours?: number;
+            walk_ins?: boolean | null;
         };
         ActivityPlaceStats: {
-            street: string;
-            community: string;
+            /** Format: int64 */
             activities: number;
+            /** Format: int64 */
             checked_in: number;
+            community: string;
+            /** Format: double */
             hours: number;
+            street: string;
         };
         ActivityPublicActivity: {
             capacity: number;
@@ -3288,154 +3667,262 @@ export interface components {
             description: string;
             /** Format: date-time */
             ends_at: string;
-            /** Format: double */
+            /**
+             * Format: double
+             * @description volunteer hours credited for attending
+             */
             hours: number;
             /** @description ID (a decimal string) */
             id: string;
+            /** @description public link to the activity's picture (at most 1280 px), for <image src> without a header, cacheable for good; "" without a picture */
             image_url: string;
-            kind: string;
+            /**
+             * @description volunteer 志愿服务, legal_education 普法宣传, public_benefit 惠民活动, other 其他
+             * @enum {string}
+             */
+            kind: "volunteer" | "legal_education" | "public_benefit" | "other";
+            /** @description my sign-up; null if none */
             my_signup: components["schemas"]["ActivityMySignup"] | null;
             place: string;
+            /** @description points for attending, under the activity's rule (0: none) */
             points: number;
+            /** @description places left */
             remaining: number;
             /** Format: date-time */
             signup_deadline: string;
             signup_open: boolean;
             /** Format: date-time */
             starts_at: string;
-            status: string;
+            /** @enum {string} */
+            status: "published" | "cancelled";
             street: string;
+            /** @description public link to its 320 px JPEG thumbnail; "" without a picture */
             thumb_url: string;
             title: string;
+            /** @description on the waiting list */
             waiting: number;
             waitlist: boolean;
             walk_ins: boolean;
         };
-        ActivityScan: {
-            /** @enum {string} */
-            action: "check_in" | "check_out";
-            signup: components["schemas"]["ActivityMySignup"];
+        ActivityRecord: {
+            by_kind: components["schemas"]["ActivityKindHours"][];
+            by_year: components["schemas"]["ActivityYearHours"][];
+            entries: components["schemas"]["ActivityRecordEntry"][];
+            /** Format: double */
+            total_hours: number;
         };
-        /** @description Figures of the caller's activities (department and streets). */
+        ActivityRecordEntry: {
+            /** @description ID (a decimal string) */
+            activity_id: string;
+            /**
+             * @description volunteer 志愿服务, legal_education 普法宣传, public_benefit 惠民活动, other 其他
+             * @enum {string}
+             */
+            activity_kind: "volunteer" | "legal_education" | "public_benefit" | "other";
+            /** Format: date-time */
+            activity_starts_at: string;
+            activity_title: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: double */
+            hours: number;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @enum {string} */
+            kind: "credit" | "adjustment";
+            reason: string;
+        };
+        ActivityRosterEntry: {
+            /** @enum {string} */
+            attendance: "confirmed" | "waiting" | "cancelled" | "checked_in" | "checked_out" | "no_show";
+            /** Format: date-time */
+            checked_in_at: string | null;
+            /** Format: date-time */
+            checked_out_at: string | null;
+            /** @enum {string} */
+            checkin_method: "" | "venue_code" | "member_code" | "manual";
+            checkin_reason: string;
+            /** @enum {string} */
+            checkout_method: "" | "venue_code" | "member_code" | "manual";
+            checkout_reason: string;
+            /** @description where the resident lives; empty to members without residents.read */
+            community: string;
+            /** Format: double */
+            hours: number;
+            /** @description the sign-up's ID */
+            id: string;
+            nickname: string;
+            phone_masked: string;
+            /** Format: int64 */
+            points_awarded: number;
+            /** @description why no points were granted: attendance_too_short (present less than half the activity's hours), daily_cap, monthly_cap, rule_inactive, … */
+            points_detail: string;
+            /** @enum {string} */
+            points_status: "" | "pending" | "granted" | "refused";
+            /**
+             * Format: date-time
+             * @description moved up from the waiting list
+             */
+            promoted_at: string | null;
+            /** @description ID (a decimal string) */
+            resident_id: string;
+            /** Format: date-time */
+            signed_up_at: string;
+            /** @enum {string} */
+            status: "confirmed" | "waiting" | "cancelled";
+            /** @description where the resident lives; empty to members without residents.read */
+            street: string;
+            walk_in: boolean;
+        };
+        ActivityStaffView: {
+            audience: components["schemas"]["NoticeAudience"];
+            /** @description kept for staff; never sent to residents */
+            cancel_reason: string;
+            /** Format: date-time */
+            cancelled_at: string | null;
+            capacity: number;
+            community: string;
+            confirmed: number;
+            counts: components["schemas"]["ActivityCounts"];
+            /** Format: date-time */
+            created_at: string;
+            /** @description ID (a decimal string) */
+            created_by: string;
+            /** @description ID (a decimal string) */
+            department_id: string | null;
+            description: string;
+            /** @description the activity is over */
+            ended: boolean;
+            /** Format: date-time */
+            ends_at: string;
+            /**
+             * Format: double
+             * @description volunteer hours credited for attending, at most the activity's length
+             */
+            hours: number;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @description public link to the activity's picture (at most 1280 px), for <image src> without a header, cacheable for good; "" without a picture */
+            image_url: string;
+            /**
+             * @description volunteer 志愿服务, legal_education 普法宣传, public_benefit 惠民活动, other 其他
+             * @enum {string}
+             */
+            kind: "volunteer" | "legal_education" | "public_benefit" | "other";
+            place: string;
+            points_rule: string;
+            /** Format: date-time */
+            published_at: string | null;
+            /** @description places left */
+            remaining: number;
+            /** Format: date-time */
+            signup_deadline: string;
+            /** Format: date-time */
+            starts_at: string;
+            /** @enum {string} */
+            status: "draft" | "published" | "cancelled";
+            street: string;
+            /** @description public link to its 320 px JPEG thumbnail; "" without a picture */
+            thumb_url: string;
+            title: string;
+            /** Format: date-time */
+            updated_at: string;
+            waiting: number;
+            waitlist: boolean;
+            walk_ins: boolean;
+        };
         ActivityStats: {
+            /**
+             * Format: int64
+             * @description published or cancelled, starting in the period
+             */
+            activities: number;
+            /**
+             * Format: double
+             * @description checked in ÷ confirmed at activities over (not cancelled); null when none
+             */
+            attendance_rate: number | null;
+            by_place: components["schemas"]["ActivityPlaceStats"][];
+            /** Format: int64 */
+            cancelled: number;
+            /** Format: int64 */
+            checked_in: number;
+            /** Format: int64 */
+            confirmed: number;
             /** Format: date-time */
             from: string;
+            /** Format: double */
+            hours: number;
+            /**
+             * Format: int64
+             * @description at activities over
+             */
+            no_shows: number;
+            /**
+             * Format: int64
+             * @description of them, at two activities or more
+             */
+            repeat_volunteers: number;
+            /**
+             * Format: int64
+             * @description standing sign-ups: confirmed and waiting
+             */
+            signups: number;
             /**
              * Format: date-time
              * @description exclusive
              */
             to: string;
-            /** @description published or cancelled, starting in the period */
-            activities: number;
-            cancelled: number;
-            /** @description standing sign-ups: confirmed and waiting */
-            signups: number;
-            confirmed: number;
-            waiting: number;
-            checked_in: number;
-            /** @description at activities over */
-            no_shows: number;
-            /** @description checked in ÷ confirmed at activities over (not cancelled); null when none */
-            attendance_rate: number | null;
-            /** @description residents who checked in at least once */
+            /**
+             * Format: int64
+             * @description residents who checked in at least once
+             */
             volunteers: number;
-            /** @description of them, at two activities or more */
-            repeat_volunteers: number;
+            /** Format: int64 */
+            waiting: number;
+        };
+        ActivityVenueCode: {
+            /** @enum {string} */
+            action: "check_in" | "check_out";
+            /** @description show as a QR code; residents scan it with POST /activities/scan */
+            code: string;
+            /**
+             * Format: date-time
+             * @description accepted until then (30–60 s)
+             */
+            expires_at: string;
+            /**
+             * Format: date-time
+             * @description show the next code from then (every 30 s)
+             */
+            refresh_at: string;
+        };
+        ActivityYearHours: {
+            /** Format: double */
             hours: number;
-            by_place: components["schemas"]["ActivityPlaceStats"][];
+            year: number;
         };
-        AdminRequest: {
-            /** @description ID */
-            id: string;
-            category: string;
-            category_name: string;
-            description: string;
-            street: string;
-            community: string;
-            address: string;
-            latitude: number | null;
-            longitude: number | null;
-            public: boolean;
-            /** @enum {string} */
-            status: "submitted" | "transferred" | "accepted" | "in_progress" | "answered" | "closed";
-            /** @description the department handling it; null: the district's own queue */
-            department_id: string | null;
-            department_name: string;
-            /**
-             * Format: date-time
-             * @description due when this instant comes (midnight of the last working day, Asia/Shanghai)
-             */
-            deadline_at: string;
-            /** @description open past its deadline, or answered after it */
-            overdue: boolean;
-            /** Format: date-time */
-            accepted_at: string | null;
-            /** Format: date-time */
-            answered_at: string | null;
+        AnswerBodyInput: {
+            /** @example 已约谈商户，22 点后停用排风扇 */
             answer: string;
-            /** Format: date-time */
-            closed_at: string | null;
-            rating: number | null;
-            rating_comment: string;
-            /** Format: date-time */
-            rated_at: string | null;
-            /** @description how often the resident reopened it (at most 1) */
-            reopened: number;
-            /** @description answered and within 7 days of the answer */
-            can_rate: boolean;
-            /** @description can_rate and not reopened yet: a rating of 1–2 may reopen it */
-            can_reopen: boolean;
-            photos: components["schemas"]["AdminRequestPhoto"][];
-            history: components["schemas"]["RequestEvent"][];
-            /** @description send it back with a transition; a changed version is 409 */
+            /** @description with verified: 18-character unified social credit code of the enterprise complained about */
+            complaint_uscc?: string;
+            /** @description with verified: a points rule granting the resident points once */
+            points_rule?: string;
+            /** @description the unit found the request true */
+            verified?: boolean;
+            /**
+             * Format: int64
+             * @description the version the officer saw; a changed one is 409
+             * @example 1
+             */
             version: number;
-            /** Format: date-time */
-            created_at: string;
-            /** @description ID */
-            resident_id: string;
-            /** Format: date-time */
-            escalated_at: string | null;
-            /** @description open and due within 24 hours */
-            due_soon: boolean;
-            /**
-             * @description the content check of a public request's text
-             * @enum {string}
-             */
-            text_check: "none" | "queued" | "sent" | "pass" | "review" | "risky";
-            /** @description its text or a photo was found risky by WeChat's content check */
-            flagged: boolean;
-            verified: boolean;
-            points_rule: string;
-            /** @description '' none, pending, granted, or refused:<reason> */
-            points_outcome: string;
-            complaint_uscc: string;
-            /** @description ID */
-            credit_record_id: string | null;
-            /** @description the call-back number; only in GET /admin/requests/{id} (an audited read), else null */
-            contact: string | null;
         };
-        /** @description A photo of a request: read through the photo route by n (audited), or through its signed links (url, thumb_url), which only a request's detail (GET /admin/requests/{id}, audited) carries. */
-        AdminRequestPhoto: {
-            /** @description the photo's number, for the photo routes */
-            n: number;
-            /** @enum {string} */
-            content_type: "image/jpeg" | "image/png";
-            width: number;
-            height: number;
-            /**
-             * @description the content check (public requests only; none for a private one)
-             * @enum {string}
-             */
-            check_status: "none" | "queued" | "sent" | "pass" | "review" | "risky";
-            /** @description a signed link to the photo (at most 2048 px) that needs no header: an <image src> shows it. Absolute when the server's public URL is configured, else a path on this server. Valid until links_expire_at (10–15 minutes); links given within the same five minutes are the same, so the client's image cache serves them again */
-            url?: string;
-            /** @description the same for its thumbnail (JPEG, at most 320 px) */
-            thumb_url?: string;
-            /**
-             * Format: date-time
-             * @description when url and thumb_url stop working: read the request again for new ones
-             */
-            links_expire_at?: string;
+        AnswersRequestInput: {
+            /** @description Question ID → the chosen option strings as shown (any order); a text or number question takes one string. */
+            answers: {
+                [key: string]: string[];
+            };
         };
         AppealDecisionInput: {
             /** @description true gives the points back */
@@ -3443,14 +3930,13 @@ export interface components {
             /** @description the explanation, shown to the resident in their appeals (never pushed) */
             note?: string;
         };
-        /** @description Whom staff record: member_code, or resident_id with a reason. */
         AttendanceInput: {
             /** @description the resident's member code, scanned or typed */
             member_code?: string;
-            /** @description instead of member_code: a manual check-in, which needs a reason */
-            resident_id?: string;
             /** @description why a resident is recorded by hand (kept on the roster and audited) */
             reason?: string;
+            /** @description instead of member_code: a manual check-in, which needs a reason */
+            resident_id?: string;
         };
         /** @description An audience as the server sends it: every field present, lists [] when empty, ages null when unset. Who a notice reaches. Fields AND together; the values inside a field OR; an empty audience is every resident. Enterprise grades and industries match residents with an approved binding to such an enterprise. `resident_ids` can't be combined with any other field (400 naming `audience.resident_ids`). A street-scoped member's audience must stay within their streets: its `streets`, and the streets of its `communities` (403 naming the field otherwise; an audience naming neither reaches every street). */
         Audience: {
@@ -3478,12 +3964,48 @@ export interface components {
             /** @description resident IDs, as strings (numbers are accepted too) */
             resident_ids?: (string | number)[];
         };
+        AudiencePreviewInput: {
+            audience?: components["schemas"]["NoticeAudienceInput"];
+            /** @description a subscribe template: also count those with consent left for it */
+            template_id?: string;
+        };
         BindPhoneRequestInput: {
             /**
              * @description the code of getPhoneNumber
              * @example mock-phone:13812345678
              */
             code: string;
+        };
+        BindingRequestInput: {
+            /**
+             * @example agent
+             * @enum {string}
+             */
+            role: "legal_rep" | "agent";
+            /**
+             * @description the enterprise's unified social credit code
+             * @example 914403001922038216
+             */
+            uscc: string;
+        };
+        CallbackBodyInput: {
+            note?: string;
+            /**
+             * @description what the resident said
+             * @example satisfied
+             * @enum {string}
+             */
+            result: "satisfied" | "unsatisfied";
+            /**
+             * Format: int64
+             * @description the version the centre saw; a changed one is 409
+             * @example 1
+             */
+            version: number;
+        };
+        CancelActivityInput: {
+            /** @description kept for staff; never sent to residents */
+            reason?: string;
         };
         ChangePasswordRequestInput: {
             /**
@@ -3531,6 +4053,31 @@ export interface components {
              */
             name: string;
         };
+        CreditRecordRequestInput: {
+            /**
+             * @description the case's reference (the decision's document number); one case, one record per enterprise and kind
+             * @example 深福市监罚〔2026〕12号
+             */
+            case_ref?: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339; default: the severity's publication period from occurred_at
+             */
+            expires_at?: string;
+            /** @enum {string} */
+            kind: "penalty" | "commitment_breach" | "arrears" | "complaint" | "honor" | "tax_grade";
+            note?: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339, not in the future
+             * @example 2026-01-15T09:00:00+08:00
+             */
+            occurred_at: string;
+            /** @enum {string} */
+            severity: "minor" | "general" | "serious";
+            /** @example 914403001922038216 */
+            uscc: string;
+        };
         Dashboard: {
             appeals: components["schemas"]["DashboardQueue"] | null;
             bindings: components["schemas"]["DashboardQueue"] | null;
@@ -3564,298 +4111,535 @@ export interface components {
             /** @description the first five */
             items: components["schemas"]["DashboardItem"][];
         };
+        DecideRequestInput: {
+            /** @description true approves, false rejects */
+            approve: boolean;
+        };
+        DispatchBodyInput: {
+            /** @description the assisting unit (协办), if any */
+            assist_department_id?: string | null;
+            /**
+             * @description the lead unit (主办)
+             * @example 1
+             */
+            department_id: string;
+            /** @description the centre's note, in the history (residents do not read it) */
+            note?: string;
+            /**
+             * Format: int64
+             * @description the version the centre saw; a changed one is 409
+             * @example 1
+             */
+            version: number;
+        };
         Enterprise: {
-            /** @description ID (decimal string) */
+            /** Format: date-time */
+            created_at: string;
+            /** @enum {string} */
+            grade: "A" | "B" | "C" | "D";
+            /** @description ID (a decimal string) */
             id: string;
-            uscc: string;
-            name: string;
             industry: string;
-            street: string;
-            grade: string;
-            score: number | null;
             model_version: string;
+            name: string;
             /** Format: date-time */
             rated_at: string | null;
-            /** Format: date-time */
-            valid_until: string | null;
-            /** Format: date-time */
-            created_at: string;
+            score: number | null;
+            street: string;
             /** Format: date-time */
             updated_at: string;
-        };
-        EnterpriseAdminDetail: components["schemas"]["Enterprise"] & {
-            /** @description the credit records counted in the current rating */
-            factors: components["schemas"]["EnterpriseFactor"][];
-            /** @description ratings, newest first, at most 50 */
-            history: {
-                /** @description ID (decimal string) */
-                id: string;
-                model_version: string;
-                score: number;
-                grade: string;
-                /** @enum {string} */
-                cause: "created" | "record" | "objection" | "due";
-                /** Format: date-time */
-                rated_at: string;
-                /** Format: date-time */
-                valid_until: string;
-            }[];
-            bindings: {
-                /** @description members bound */
-                approved: number;
-                /** @description binding requests waiting */
-                pending: number;
-            };
-            /** @description the latest 50 objections to its credit records, newest first */
-            objections: {
-                /** @description ID (decimal string) */
-                id: string;
-                /** @description the disputed credit record's ID */
-                factor_id: string;
-                /** @description ID (decimal string) */
-                resident_id: string;
-                /** @description empty once the resident deleted their account */
-                reason: string;
-                /** @enum {string} */
-                status: "pending" | "approved" | "rejected";
-                /** Format: date-time */
-                decided_at: string | null;
-                /** @description the officer's reason for the decision, shown to the objector in the app (never pushed); empty while pending */
-                decision_reason: string;
-                /** Format: date-time */
-                created_at: string;
-            }[];
-        };
-        EnterpriseBenefitCriteria: {
-            /**
-             * @description worst grade that still qualifies (B: A and B)
-             * @enum {string}
-             */
-            min_grade: "A" | "B" | "C" | "D";
-            /** @description empty: any industry */
-            industries: string[];
-            /** @description empty: any street (not allowed for street-scoped staff, who must name streets inside their scope) */
-            streets: string[];
-        };
-        EnterpriseBenefitCriteriaInput: {
-            /**
-             * @description worst grade that still qualifies (B: A and B)
-             * @enum {string}
-             */
-            min_grade: "A" | "B" | "C" | "D";
-            /** @description empty: any industry */
-            industries?: string[];
-            /** @description empty: any street (not allowed for street-scoped staff, who must name streets inside their scope) */
-            streets?: string[];
-        };
-        EnterpriseBenefitMatch: {
-            /** @description ID (decimal string) */
-            id: string;
             uscc: string;
-            name: string;
-            industry: string;
-            street: string;
-            /** @description the enterprise's current grade */
-            grade: string;
             /** Format: date-time */
-            matched_at: string;
-            /**
-             * Format: date-time
-             * @description when its notice went out to the members bound at the time (if any); null: not yet, or never (program ended first)
-             */
-            notified_at: string | null;
+            valid_until: string | null;
         };
-        EnterpriseBenefitProgram: {
-            /** @description ID (decimal string) */
-            id: string;
-            name: string;
-            criteria: components["schemas"]["EnterpriseBenefitCriteria"];
-            notice: string;
-            department_id: string | null;
+        EnterpriseAdminDetail: {
+            bindings: components["schemas"]["EnterpriseBindingCounts"];
             /** Format: date-time */
             created_at: string;
+            /** @description the credit records counted in the current rating */
+            factors: components["schemas"]["EnterpriseFactor"][];
+            /** @enum {string} */
+            grade: "A" | "B" | "C" | "D";
+            /** @description ratings, newest first, at most 50 */
+            history: components["schemas"]["EnterpriseHistoryEntry"][];
+            /** @description ID (a decimal string) */
+            id: string;
+            industry: string;
+            model_version: string;
+            name: string;
+            /** @description the latest 50 objections to its credit records, newest first */
+            objections: components["schemas"]["EnterpriseObjection"][];
+            /** Format: date-time */
+            rated_at: string | null;
+            score: number | null;
+            street: string;
+            /** Format: date-time */
+            updated_at: string;
+            uscc: string;
+            /** Format: date-time */
+            valid_until: string | null;
+        };
+        EnterpriseBenefitProgram: {
+            /** Format: date-time */
+            created_at: string;
+            criteria: components["schemas"]["EnterpriseCriteria"];
+            /** @description ID (a decimal string) */
+            department_id: string | null;
             /**
              * Format: date-time
              * @description when the program was ended (POST /admin/benefit-programs/{id}/end); null while it runs
              */
             ended_at: string | null;
-        };
-        EnterpriseBenefitProgramListed: components["schemas"]["EnterpriseBenefitProgram"] & {
-            /** @description enterprises it matched, of the caller's streets */
-            matched: number;
-            /** @description of those, whose notice has gone out (to the members bound at the time, if any) */
-            notified: number;
+            /** @description ID (a decimal string) */
+            id: string;
+            name: string;
+            notice: string;
         };
         EnterpriseBinding: {
-            /** @description ID (decimal string) */
-            id: string;
-            /** @description ID (decimal string) */
-            resident_id: string;
-            uscc: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            decided_at: string | null;
             enterprise_name: string;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @description ID (a decimal string) */
+            resident_id: string;
             /** @enum {string} */
             role: "legal_rep" | "agent";
             /** @enum {string} */
             status: "pending" | "approved" | "rejected";
-            /** Format: date-time */
-            decided_at: string | null;
-            /** Format: date-time */
-            created_at: string;
+            uscc: string;
+        };
+        EnterpriseBindingCounts: {
+            /**
+             * Format: int64
+             * @description members bound
+             */
+            approved: number;
+            /**
+             * Format: int64
+             * @description binding requests waiting
+             */
+            pending: number;
         };
         EnterpriseCreditRecord: {
-            /** @description ID (decimal string) */
-            id: string;
-            kind: string;
-            severity: string;
-            /** Format: date-time */
-            occurred_at: string;
+            case_ref: string;
+            /** @description ID (a decimal string) */
+            department_id: string | null;
             /** Format: date-time */
             expires_at: string;
-            case_ref: string;
-            note: string;
-            department_id: string | null;
-            /** @description ID (decimal string) */
-            staff_id: string;
-            /** Format: date-time */
-            revoked_at: string | null;
-            /** Format: date-time */
-            recorded_at: string;
-        };
-        EnterpriseCreditRecordListed: components["schemas"]["EnterpriseCreditRecord"] & {
-            uscc: string;
-            enterprise_name: string;
-        };
-        /** @description a credit record as written, with its enterprise code and the rating it produced */
-        EnterpriseCreditRecordResult: components["schemas"]["EnterpriseCreditRecord"] & {
-            uscc: string;
-            /** @description the rating produced at once by this record */
-            rating: components["schemas"]["EnterpriseHistoryEntry"];
-        };
-        EnterpriseDetail: components["schemas"]["EnterpriseRating"] & {
-            industry: string;
-            street: string;
-            factors: components["schemas"]["EnterpriseFactor"][];
-            /** @description newest first, at most 50 */
-            history: components["schemas"]["EnterpriseHistoryEntry"][];
-            /** @description the caller's own objections to the enterprise's credit records, newest first (at most 50), each decided one with the officer's reason */
-            objections: {
-                /** @description ID (decimal string) */
-                id: string;
-                /** @description ID (decimal string) */
-                factor_id: string;
-                /** @description ID (decimal string) */
-                resident_id: string;
-                reason: string;
-                /** @enum {string} */
-                status: "pending" | "approved" | "rejected";
-                /** Format: date-time */
-                decided_at: string | null;
-                /** @description the officer's reason for the decision, shown to the objector in the app (never pushed); empty while pending */
-                decision_reason: string;
-                /** Format: date-time */
-                created_at: string;
-            }[];
-        };
-        /** @description One counted credit record; id is the credit record's ID (use it as factor_id in an objection). */
-        EnterpriseFactor: {
-            /** @description ID (decimal string) */
+            /** @description ID (a decimal string) */
             id: string;
             /** @enum {string} */
             kind: "penalty" | "commitment_breach" | "arrears" | "complaint" | "honor" | "tax_grade";
+            note: string;
+            /** Format: date-time */
+            occurred_at: string;
+            /** Format: date-time */
+            recorded_at: string;
+            /** Format: date-time */
+            revoked_at: string | null;
             /** @enum {string} */
             severity: "minor" | "general" | "serious";
+            /** @description ID (a decimal string) */
+            staff_id: string;
+        };
+        EnterpriseCriteria: {
+            /** @description empty: any industry; each counts once */
+            industries: string[];
+            /**
+             * @description worst grade that still qualifies (B: A and B)
+             * @example B
+             * @enum {string}
+             */
+            min_grade: "A" | "B" | "C" | "D";
+            /** @description empty: any street (not allowed for street-scoped staff, who must name streets inside their scope); each counts once */
+            streets: string[];
+        };
+        EnterpriseCriteriaInput: {
+            /** @description empty: any industry; each counts once */
+            industries?: string[] | null;
+            /**
+             * @description worst grade that still qualifies (B: A and B)
+             * @example B
+             * @enum {string}
+             */
+            min_grade: "A" | "B" | "C" | "D";
+            /** @description empty: any street (not allowed for street-scoped staff, who must name streets inside their scope); each counts once */
+            streets?: string[] | null;
+        };
+        EnterpriseDecisionInput: {
+            /** @description true upholds the objection: its credit record stops counting for good */
+            approve: boolean;
+            /** @description why, in words the objector reads in the app (the decision's notice is a fixed text and does not carry it); blank is 400 naming reason */
+            reason: string;
+        };
+        EnterpriseDetail: {
+            factors: components["schemas"]["EnterpriseFactor"][];
+            /** @enum {string} */
+            grade: "A" | "B" | "C" | "D";
+            /** @description newest first, at most 50 */
+            history: components["schemas"]["EnterpriseRating"][];
+            industry: string;
+            model_version: string;
+            name: string;
+            /** @description the caller's own objections to the enterprise's credit records, newest first (at most 50), each decided one with the officer's reason */
+            objections: components["schemas"]["EnterpriseObjection"][];
+            /** Format: date-time */
+            rated_at: string | null;
+            /** @description 0–100; null unless the caller may see it (members) */
+            score: number | null;
+            street: string;
+            uscc: string;
+            /** Format: date-time */
+            valid_until: string | null;
+        };
+        EnterpriseFactor: {
+            /** Format: date-time */
+            expires_at: string;
+            /** @description the credit record's ID (use it as factor_id in an objection) */
+            id: string;
+            /** @enum {string} */
+            kind: "penalty" | "commitment_breach" | "arrears" | "complaint" | "honor" | "tax_grade";
+            /** Format: date-time */
+            occurred_at: string;
             /** @description score change, negative for deductions */
             points: number;
             /** @description Chinese explanation for the enterprise, e.g. 行政处罚（一般），文号 …，扣 15 分 */
             reason: string;
             /** Format: date-time */
+            recorded_at: string;
+            /** @enum {string} */
+            severity: "minor" | "general" | "serious";
+        };
+        EnterpriseHistoryEntry: {
+            /** @enum {string} */
+            cause: "created" | "record" | "objection" | "due";
+            /** @enum {string} */
+            grade: "A" | "B" | "C" | "D";
+            /** @description ID (a decimal string) */
+            id: string;
+            model_version: string;
+            /** Format: date-time */
+            rated_at: string;
+            score: number;
+            /** Format: date-time */
+            valid_until: string;
+        };
+        EnterpriseImportResult: {
+            /** @description every line not registered, with its number (the header is line 1) */
+            errors: components["schemas"]["EnterpriseLineError"][];
+            /** @description lines registered */
+            imported: number;
+        };
+        EnterpriseLineError: {
+            /** @description the columns at fault (uscc, name, industry, street) and what is wrong with each, as details.fields of a 400; empty when the line as a whole is bad (CSV quoting, column count) */
+            fields: {
+                [key: string]: string;
+            };
+            line: number;
+            message: string;
+        };
+        EnterpriseListedCreditRecord: {
+            case_ref: string;
+            /** @description ID (a decimal string) */
+            department_id: string | null;
+            enterprise_name: string;
+            /** Format: date-time */
+            expires_at: string;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @enum {string} */
+            kind: "penalty" | "commitment_breach" | "arrears" | "complaint" | "honor" | "tax_grade";
+            note: string;
+            /** Format: date-time */
             occurred_at: string;
             /** Format: date-time */
             recorded_at: string;
             /** Format: date-time */
-            expires_at: string;
-        };
-        EnterpriseHistoryEntry: {
-            model_version: string;
-            score: number;
-            grade: string;
+            revoked_at: string | null;
             /** @enum {string} */
-            cause: "created" | "record" | "objection" | "due";
-            /** Format: date-time */
-            rated_at: string;
-            /** Format: date-time */
-            valid_until: string;
+            severity: "minor" | "general" | "serious";
+            /** @description ID (a decimal string) */
+            staff_id: string;
+            uscc: string;
         };
-        EnterpriseMine: components["schemas"]["EnterpriseRating"] & {
-            industry: string;
-            street: string;
-            /** @enum {string} */
-            role: "legal_rep" | "agent";
-            /** @description ID (decimal string) of my binding */
-            binding_id: string;
-            /**
-             * @description my binding's status; only approved shows the score
-             * @enum {string}
-             */
-            status: "pending" | "approved" | "rejected";
+        EnterpriseListedProgram: {
+            /** Format: date-time */
+            created_at: string;
+            criteria: components["schemas"]["EnterpriseCriteria"];
+            /** @description ID (a decimal string) */
+            department_id: string | null;
             /**
              * Format: date-time
-             * @description when I asked (last asked, after a rejection)
+             * @description when the program was ended (POST /admin/benefit-programs/{id}/end); null while it runs
              */
-            requested_at: string;
+            ended_at: string | null;
+            /** @description ID (a decimal string) */
+            id: string;
+            /**
+             * Format: int64
+             * @description enterprises it matched, of the caller's streets
+             */
+            matched: number;
+            name: string;
+            notice: string;
+            /**
+             * Format: int64
+             * @description of those, whose notice has gone out (to the members bound at the time, if any)
+             */
+            notified: number;
+        };
+        EnterpriseMatch: {
+            /**
+             * @description the enterprise's current grade
+             * @enum {string}
+             */
+            grade: "A" | "B" | "C" | "D";
+            /** @description ID (a decimal string) */
+            id: string;
+            industry: string;
+            /** Format: date-time */
+            matched_at: string;
+            name: string;
+            /**
+             * Format: date-time
+             * @description when its notice went out to the members bound at the time (if any); null: not yet, or never (program ended first)
+             */
+            notified_at: string | null;
+            street: string;
+            uscc: string;
+        };
+        EnterpriseMyEnterprise: {
+            /** @description ID (decimal string) of my binding */
+            binding_id: string;
             /**
              * Format: date-time
              * @description when a department decided; null while pending
              */
             decided_at: string | null;
-        };
-        EnterpriseMyObjection: components["schemas"]["EnterpriseObjection"] & {
-            enterprise_name: string;
-        };
-        EnterpriseObjection: {
-            /** @description ID (decimal string) */
-            id: string;
-            uscc: string;
-            /** @description ID (decimal string) */
-            factor_id: string;
-            /** @description ID (decimal string) */
-            resident_id: string;
-            reason: string;
             /** @enum {string} */
+            grade: "A" | "B" | "C" | "D";
+            industry: string;
+            model_version: string;
+            name: string;
+            /** Format: date-time */
+            rated_at: string | null;
+            /**
+             * Format: date-time
+             * @description when I asked (last asked, after a rejection)
+             */
+            requested_at: string;
+            /** @enum {string} */
+            role: "legal_rep" | "agent";
+            /** @description 0–100; null unless the caller may see it (members) */
+            score: number | null;
+            /**
+             * @description my binding's status; only approved shows the score
+             * @enum {string}
+             */
             status: "pending" | "approved" | "rejected";
+            street: string;
+            uscc: string;
+            /** Format: date-time */
+            valid_until: string | null;
+        };
+        EnterpriseMyObjection: {
+            /** Format: date-time */
+            created_at: string;
             /** Format: date-time */
             decided_at: string | null;
             /** @description the officer's reason for the decision, shown to the objector in the app (never pushed); empty while pending */
             decision_reason: string;
+            enterprise_name: string;
+            /** @description ID (a decimal string) */
+            factor_id: string;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @description the objector's reason; empty once the resident deleted their account */
+            reason: string;
+            /** @description ID (a decimal string) */
+            resident_id: string;
+            /** @enum {string} */
+            status: "pending" | "approved" | "rejected";
+            uscc: string;
+        };
+        EnterpriseNewEnterpriseInput: {
+            /** @example 信息技术 */
+            industry?: string;
+            /** @example 深圳市福田示范科技有限公司 */
+            name: string;
+            /**
+             * @description one of the district's streets (GET /regions), inside the member's streets
+             * @example 华富街道
+             */
+            street: string;
+            /**
+             * @description unified social credit code (GB 32100-2015); upper-cased, spaces and hyphens dropped, check character checked
+             * @example 914403001922038216
+             */
+            uscc: string;
+        };
+        EnterpriseNewProgramInput: {
+            criteria: components["schemas"]["EnterpriseCriteriaInput"];
+            /** @example A 级企业租金补贴 */
+            name: string;
+            /** @description the program's description, shown to the members of matched enterprises in the app (not sent to inboxes) */
+            notice?: string;
+        };
+        EnterpriseObjection: {
             /** Format: date-time */
             created_at: string;
-            /** @description after a decision: the enterprise's rating (re-rated if approved) */
-            rating?: components["schemas"]["EnterpriseRating"];
-        };
-        /** @description Public view: grade only, never score or factors. */
-        EnterprisePublicRating: {
-            uscc: string;
-            name: string;
+            /** Format: date-time */
+            decided_at: string | null;
+            /** @description the officer's reason for the decision, shown to the objector in the app (never pushed); empty while pending */
+            decision_reason: string;
+            /** @description ID (a decimal string) */
+            factor_id: string;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @description the objector's reason; empty once the resident deleted their account */
+            reason: string;
+            /** @description ID (a decimal string) */
+            resident_id: string;
             /** @enum {string} */
-            grade: "A" | "B" | "C" | "D" | "";
-            /** Format: date-time */
-            rated_at: string | null;
-            /** Format: date-time */
-            valid_until: string | null;
+            status: "pending" | "approved" | "rejected";
         };
-        /** @description The current rating. Scoring model 2026.1 (enterprises/model.go, the one place it is defined): base score 85; every counting credit record adds points by kind and severity (minor/general/serious): penalty −5/−15/−30, commitment_breach −5/−12/−25, arrears −3/−10/−20, complaint −2/−5/−10, honor +2/+5/+10, tax_grade (A-grade taxpayer) +3/+5/+8; clamped to 0–100; grades A ≥ 90, B ≥ 75, C ≥ 60, else D. A record counts from occurred_at until expires_at (publication period, credit repair) unless an upheld objection removed it. valid_until is the earlier of the next expiry of a counted record and rated_at + 90 days; a worker (hourly, so at least daily) re-rates every enterprise whose rating is no longer valid, so expiries take effect without any write. Every rating is kept as history with its model version. */
-        EnterpriseRating: {
+        EnterpriseObjectionInput: {
+            /**
+             * @description the disputed factor's ID (a factor of the current rating)
+             * @example 1
+             */
+            factor_id: string;
+            /** @example 该处罚已撤销 */
+            reason: string;
+        };
+        EnterpriseObjectionResult: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            decided_at: string | null;
+            /** @description the officer's reason for the decision, shown to the objector in the app (never pushed); empty while pending */
+            decision_reason: string;
+            /** @description ID (a decimal string) */
+            factor_id: string;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @description after a decision: the enterprise's rating (re-rated if approved) */
+            rating?: components["schemas"]["EnterpriseRatingView"];
+            /** @description the objector's reason; empty once the resident deleted their account */
+            reason: string;
+            /** @description ID (a decimal string) */
+            resident_id: string;
+            /** @enum {string} */
+            status: "pending" | "approved" | "rejected";
             uscc: string;
+        };
+        EnterpriseProgramResult: {
+            /** Format: date-time */
+            created_at: string;
+            criteria: components["schemas"]["EnterpriseCriteria"];
+            /** @description ID (a decimal string) */
+            department_id: string | null;
+            /**
+             * Format: date-time
+             * @description when the program was ended (POST /admin/benefit-programs/{id}/end); null while it runs
+             */
+            ended_at: string | null;
+            /** @description ID (a decimal string) */
+            id: string;
+            matches: components["schemas"]["EnterpriseRatingRef"][];
             name: string;
+            notice: string;
+        };
+        EnterprisePublicRating: {
             /** @enum {string} */
             grade: "A" | "B" | "C" | "D";
-            score: number | null;
-            /** @example 2026.1 */
-            model_version: string;
+            name: string;
             /** Format: date-time */
             rated_at: string | null;
+            uscc: string;
             /** Format: date-time */
             valid_until: string | null;
+        };
+        EnterpriseQueuedObjection: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            decided_at: string | null;
+            /** @description the officer's reason for the decision, shown to the objector in the app (never pushed); empty while pending */
+            decision_reason: string;
+            enterprise_name: string;
+            /** @description the disputed credit record (the list joins it: it is always there) */
+            factor: components["schemas"]["EnterpriseCreditRecord"];
+            /** @description ID (a decimal string) */
+            factor_id: string;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @description the objector's reason; empty once the resident deleted their account */
+            reason: string;
+            /** @description ID (a decimal string) */
+            resident_id: string;
+            /** @enum {string} */
+            status: "pending" | "approved" | "rejected";
+            uscc: string;
+        };
+        EnterpriseRating: {
+            /** @enum {string} */
+            cause: "created" | "record" | "objection" | "due";
+            /** @enum {string} */
+            grade: "A" | "B" | "C" | "D";
+            model_version: string;
+            /** Format: date-time */
+            rated_at: string;
+            score: number;
+            /** Format: date-time */
+            valid_until: string;
+        };
+        EnterpriseRatingRef: {
+            /** @enum {string} */
+            grade: "A" | "B" | "C" | "D";
+            name: string;
+            uscc: string;
+        };
+        EnterpriseRatingView: {
+            /** @enum {string} */
+            grade: "A" | "B" | "C" | "D";
+            model_version: string;
+            name: string;
+            /** Format: date-time */
+            rated_at: string | null;
+            /** @description 0–100; null unless the caller may see it (members) */
+            score: number | null;
+            uscc: string;
+            /** Format: date-time */
+            valid_until: string | null;
+        };
+        EnterpriseRecordResult: {
+            case_ref: string;
+            /** @description ID (a decimal string) */
+            department_id: string | null;
+            /** Format: date-time */
+            expires_at: string;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @enum {string} */
+            kind: "penalty" | "commitment_breach" | "arrears" | "complaint" | "honor" | "tax_grade";
+            note: string;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @description the rating produced at once by this record (the current one on a repeat) */
+            rating: components["schemas"]["EnterpriseRating"];
+            /** Format: date-time */
+            recorded_at: string;
+            /** Format: date-time */
+            revoked_at: string | null;
+            /** @enum {string} */
+            severity: "minor" | "general" | "serious";
+            /** @description ID (a decimal string) */
+            staff_id: string;
+            uscc: string;
         };
         Error: {
             error: {
@@ -3883,6 +4667,41 @@ export interface components {
             retry_after_s?: number;
             /** @description with stock_below_issued: the stock left now */
             stock?: number;
+        };
+        ExtensionBodyInput: {
+            /**
+             * @description more working days
+             * @example 3
+             */
+            days: number;
+            /** @example 需协调供电部门现场勘查 */
+            reason: string;
+        };
+        ExtensionDecisionBodyInput: {
+            /** @description true: the deadline moves by the days asked; false: it stays */
+            approve?: boolean;
+            note?: string;
+        };
+        FlowSettingsBodyInput: {
+            /**
+             * @description percent of satisfied ratings also called back
+             * @example 10
+             */
+            callback_sample?: number;
+            /**
+             * @description returns one unit may make of one request
+             * @example 2
+             */
+            max_returns?: number;
+        };
+        GuideBodyInput: {
+            /** @description the dispatch guide's text for the category */
+            guide?: string;
+            /**
+             * @description the sign-for limit in working hours
+             * @example 9
+             */
+            sign_hours: number;
         };
         Holiday: {
             /** Format: date */
@@ -3932,49 +4751,19 @@ export interface components {
             /** @description the newest of them */
             items: components["schemas"]["RequestView"][];
         };
-        /** @description An adjustment of hours that would take a resident's total for an activity beyond the activity's length: it waits (pending) for a member other than the one who asked to approve it, which enters it in the ledger (entry_id), or for anyone who may adjust hours to reject it. */
-        HoursApproval: {
-            /** @description ID (a decimal string) */
-            id: string;
-            /** @description ID (a decimal string) */
-            activity_id: string;
-            /** @description ID (a decimal string) */
-            resident_id: string;
-            /** @description the adjustment asked for */
+        HoursAdjustmentInput: {
+            /**
+             * Format: double
+             * @description non-zero, at most 24 either way
+             */
             hours: number;
+            /** @example 签到漏记 */
             reason: string;
-            /** @enum {string} */
-            status: "pending" | "approved" | "rejected";
-            /** @description the staff member who asked (ID, a decimal string) */
-            requested_by: string;
-            /** @description the staff member who approved or rejected it */
-            decided_by: string | null;
-            /** Format: date-time */
-            decided_at: string | null;
-            /** @description once approved: the ledger entry made */
-            entry_id: string | null;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            updated_at: string;
-        };
-        /** @description An entry of the append-only ledger of volunteer hours. */
-        HoursEntry: {
-            /** @description ID (a decimal string) */
-            id: string;
-            /** @description ID (a decimal string) */
+            /**
+             * @description a resident on the activity's roster
+             * @example 1
+             */
             resident_id: string;
-            /** @description ID (a decimal string) */
-            activity_id: string;
-            /** @enum {string} */
-            kind: "credit" | "adjustment";
-            /** @description an adjustment may be negative */
-            hours: number;
-            reason: string;
-            /** @description ID (a decimal string) */
-            staff_id: string | null;
-            /** Format: date-time */
-            created_at: string;
         };
         Job: {
             /** @description attempts made (a retry by an operator starts again at 0) */
@@ -4023,26 +4812,12 @@ export interface components {
              */
             phone: string;
         };
-        /** @description What staff see of a resident named by a member code. */
-        MaskedResident: {
-            /** @description ID (a decimal string) */
-            id: string;
-            nickname: string;
-            avatar_url: string;
-            /** @description like 138****5678; empty if none bound */
-            phone_masked: string;
-            street: string;
-            community: string;
-        };
-        /** @description A resident's member code: a short-lived signed token that identifies them to staff. */
-        MemberCode: {
-            /** @description Show as a QR code (or for typing). Names only the resident, to whoever holds the server's key; every code is different. */
-            code: string;
+        MemberCodeInput: {
             /**
-             * Format: date-time
-             * @description About a minute after issue; fetch a new code before then
+             * @description the resident's member code, scanned or typed
+             * @example AbCdEf0123
              */
-            expires_at: string;
+            code: string;
         };
         Notice: {
             audience: components["schemas"]["NoticeAudience"];
@@ -4051,7 +4826,8 @@ export interface components {
             /** @description the author's username, in lists (GET /admin/notices) and the detail; absent for system notices */
             author_username?: string;
             body: string;
-            category: string;
+            /** @enum {string} */
+            category: "policy" | "health" | "activity" | "warning";
             /** Format: date-time */
             created_at: string;
             /** @description ID (a decimal string) */
@@ -4088,40 +4864,61 @@ export interface components {
             withdrawn_at: string | null;
         };
         NoticeAudience: {
-            /** @description 0–150, age in whole years from birth_year, in the district's zone; null: unset */
+            /** @description age in whole years from birth_year, in the district's zone; null: unset */
             age_max: number | null;
-            /** @description 0–150; null: unset */
+            /** @description null: unset */
             age_min: number | null;
             communities: string[];
             /** @description A, B, C or D */
             enterprise_grades: string[];
             enterprise_industries: string[];
             /** @description resident IDs (strings; numbers are accepted too); not combined with any other field (400 naming audience.resident_ids) */
-            resident_ids: number[];
+            resident_ids: string[];
             streets: string[];
             tags: string[];
         };
-        NoticeDraft: {
-            title: string;
-            /** @description at most 20,000 characters and 65,535 bytes in UTF-8 */
+        NoticeAudienceInput: {
+            /** @description age in whole years from birth_year, in the district's zone; null: unset */
+            age_max?: number | null;
+            /** @description null: unset */
+            age_min?: number | null;
+            communities?: string[] | null;
+            /** @description A, B, C or D */
+            enterprise_grades?: string[] | null;
+            enterprise_industries?: string[] | null;
+            /** @description resident IDs (strings; numbers are accepted too); not combined with any other field (400 naming audience.resident_ids) */
+            resident_ids?: string[] | null;
+            streets?: string[] | null;
+            tags?: string[] | null;
+        };
+        NoticeDraftInput: {
+            /** @description who it reaches; left out: every resident (of my streets, for a street-scoped member) */
+            audience?: components["schemas"]["NoticeAudienceInput"];
+            /**
+             * @description at most 20,000 characters and 65,535 bytes in UTF-8
+             * @example 请到社区健康服务中心接种。
+             */
             body: string;
             /** @enum {string} */
             category: "policy" | "health" | "activity" | "warning";
-            audience?: components["schemas"]["AudienceInput"];
+            /**
+             * Format: date-time
+             * @description optional; after publish_at (or, without one, after now); after it the notice leaves inboxes
+             */
+            expires_at?: string | null;
             /**
              * Format: date-time
              * @description omitted or null: published as soon as it is approved
              */
             publish_at?: string | null;
-            /**
-             * Format: date-time
-             * @description optional; after publish_at (or, without one, after now); after it the notice leaves inboxes
-             */
-            expires_at?: string;
+            /** @description residents are asked to acknowledge it */
             require_ack?: boolean;
-            subscribe?: components["schemas"]["SubscribeInput"];
             /** @description warning and health notices only (else 400 naming sms): also a text message to recipients with a bound phone and no WeChat reach */
             sms?: boolean;
+            /** @description also sent as this WeChat subscribe message to recipients who consented */
+            subscribe?: components["schemas"]["NoticeSubscribeInput"];
+            /** @example 流感疫苗接种通知 */
+            title: string;
         };
         NoticeEvent: {
             /** @description created, edited, submitted, approved, rejected, published or withdrawn */
@@ -4142,12 +4939,13 @@ export interface components {
         NoticeInboxItem: {
             /** Format: date-time */
             acked_at: string | null;
-            category: string;
+            /** @enum {string} */
+            category: "policy" | "health" | "activity" | "warning";
             /** Format: date-time */
             expires_at: string | null;
             /** @description ID (a decimal string) */
             id: string;
-            /** @description a system message's kind (a fixed text about my own affairs: benefit_matched, survey_reminder, deduction_recorded, appeal_decided, credit_recorded, grade_changed, objection_decided, activity_cancelled, activity_promoted, request_accepted, request_answered); empty for a department's notice */
+            /** @description a system message's kind (a fixed text about my own affairs: benefit_matched, survey_reminder, deduction_recorded, appeal_decided, credit_recorded, grade_changed, objection_decided, activity_cancelled, activity_promoted, request_accepted, request_answered, request_extended, request_redone); empty for a department's notice */
             kind: string;
             /** Format: date-time */
             published_at: string;
@@ -4173,12 +4971,13 @@ export interface components {
             acked_at: string | null;
             /** @description the whole body (empty once withdrawn) */
             body: string;
-            category: string;
+            /** @enum {string} */
+            category: "policy" | "health" | "activity" | "warning";
             /** Format: date-time */
             expires_at: string | null;
             /** @description ID (a decimal string) */
             id: string;
-            /** @description a system message's kind (a fixed text about my own affairs: benefit_matched, survey_reminder, deduction_recorded, appeal_decided, credit_recorded, grade_changed, objection_decided, activity_cancelled, activity_promoted, request_accepted, request_answered); empty for a department's notice */
+            /** @description a system message's kind (a fixed text about my own affairs: benefit_matched, survey_reminder, deduction_recorded, appeal_decided, credit_recorded, grade_changed, objection_decided, activity_cancelled, activity_promoted, request_accepted, request_answered, request_extended, request_redone); empty for a department's notice */
             kind: string;
             /** Format: date-time */
             published_at: string;
@@ -4200,26 +4999,49 @@ export interface components {
             withdrawn_at: string | null;
         };
         NoticePatch: {
-            title?: string;
+            audience?: components["schemas"]["NoticeAudienceInput"] | null;
             /** @description at most 20,000 characters and 65,535 bytes in UTF-8 */
-            body?: string;
-            /** @enum {string} */
-            category?: "policy" | "health" | "activity" | "warning";
-            audience?: components["schemas"]["AudienceInput"];
+            body?: string | null;
+            /** @enum {string|null} */
+            category?: "policy" | "health" | "activity" | "warning" | null;
             /**
              * Format: date-time
-             * @description omitted or null: published as soon as it is approved
-             */
-            publish_at?: string | null;
-            /**
-             * Format: date-time
-             * @description optional; after publish_at (or, without one, after now); after it the notice leaves inboxes
+             * @description null clears it; after publish_at (or, without one, after now)
              */
             expires_at?: string | null;
-            require_ack?: boolean;
-            subscribe?: components["schemas"]["SubscribeInput"] | null;
-            /** @description warning and health notices only (else 400 naming sms): also a text message to recipients with a bound phone and no WeChat reach */
-            sms?: boolean;
+            /**
+             * Format: date-time
+             * @description null: published as soon as it is approved
+             */
+            publish_at?: string | null;
+            require_ack?: boolean | null;
+            /** @description warning and health notices only (else 400 naming sms) */
+            sms?: boolean | null;
+            /** @description the subscribe message, as in a draft ({template_id, data}); null: none */
+            subscribe?: unknown;
+            title?: string | null;
+        };
+        NoticePreview: {
+            /**
+             * Format: int64
+             * @description exact from 5 up; null below 5
+             */
+            count: number | null;
+            /**
+             * Format: int64
+             * @description 5 when count is null: the audience has fewer than 5 (possibly none); absent otherwise
+             */
+            count_fewer_than?: number;
+            /**
+             * Format: int64
+             * @description only with template_id; exact from 5 up, null below 5
+             */
+            wechat_reachable?: number | null;
+            /**
+             * Format: int64
+             * @description 5 when wechat_reachable is null; absent otherwise
+             */
+            wechat_reachable_fewer_than?: number;
         };
         NoticeQuota: {
             /** @description a long-term template (长期订阅): consent is kept, not spent; quota is 1 while it lasts, 0 once turned off */
@@ -4270,10 +5092,18 @@ export interface components {
             wechat: components["schemas"]["NoticeWeChatStats"];
         };
         NoticeSubscribe: {
+            /** @description template keyword (e.g. thing1) → value, 1–20 of them, flat ({"thing1":"…"}) or in WeChat's own shape ({"thing1":{"value":"…"}}); stored and answered flat */
             data: {
-                [key: string]: string;
+                [key: string]: string | {
+                    value?: string;
+                };
             };
+            /** @description the mini-program page the message opens, built by the server (pages/notices/detail?id=<notice id>); one given in a draft is ignored */
             page: string;
+            /**
+             * @description one of the account's subscribe templates (GET /admin/wechat/templates): 1–64 letters, digits, _ or -; a blank or unknown one is 400 naming subscribe.template_id, so a channel that cannot be sent is never saved
+             * @example T1
+             */
             template_id: string;
         };
         NoticeSubscribeAsk: {
@@ -4285,6 +5115,21 @@ export interface components {
             purpose: string;
             /** @description at most 3 (MaxTemplatesPerAsk) */
             template_ids: string[];
+        };
+        NoticeSubscribeInput: {
+            /** @description template keyword (e.g. thing1) → value, 1–20 of them, flat ({"thing1":"…"}) or in WeChat's own shape ({"thing1":{"value":"…"}}); stored and answered flat */
+            data?: {
+                [key: string]: string | {
+                    value?: string;
+                };
+            } | null;
+            /** @description the mini-program page the message opens, built by the server (pages/notices/detail?id=<notice id>); one given in a draft is ignored */
+            page?: string;
+            /**
+             * @description one of the account's subscribe templates (GET /admin/wechat/templates): 1–64 letters, digits, _ or -; a blank or unknown one is 400 naming subscribe.template_id, so a channel that cannot be sent is never saved
+             * @example T1
+             */
+            template_id: string;
         };
         NoticeTarget: {
             /** @description its ID (an enterprise's unified social credit code) */
@@ -4872,60 +5717,12 @@ export interface components {
             /** @description earn: the version of the rule the award used */
             rule_version?: number | null;
         };
-        /** @description An activity as a resident sees it, with their own sign-up (null if none). */
-        PublicActivity: {
-            /** @description ID (a decimal string) */
-            id: string;
-            /**
-             * @description volunteer 志愿服务, legal_education 普法宣传, public_benefit 惠民活动, other 其他
-             * @enum {string}
-             */
-            kind: "volunteer" | "legal_education" | "public_benefit" | "other";
-            title: string;
-            description: string;
-            place: string;
-            street: string;
-            community: string;
-            /** Format: date-time */
-            starts_at: string;
-            /** Format: date-time */
-            ends_at: string;
-            /** Format: date-time */
-            signup_deadline: string;
-            capacity: number;
-            /** @description places left */
-            remaining: number;
-            /** @description on the waiting list */
-            waiting: number;
-            waitlist: boolean;
-            walk_ins: boolean;
-            /** @description points for attending, under the activity's rule (0: none) */
-            points: number;
-            /** @description volunteer hours credited for attending */
-            hours: number;
-            /** @enum {string} */
-            status: "published" | "cancelled";
-            signup_open: boolean;
-            my_signup: components["schemas"]["ActivityMySignup"] | null;
-            /** @description public link to the activity's picture (at most 1280 px), for <image src> without a header, cacheable for good; "" without a picture */
-            image_url: string;
-            /** @description public link to its 320 px JPEG thumbnail; "" without a picture */
-            thumb_url: string;
-        };
-        PublicRequest: {
-            /** @description ID */
-            id: string;
-            category: string;
-            category_name: string;
-            description: string;
-            street: string;
-            /** @enum {string} */
-            status: "answered" | "closed";
-            answer: string;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            answered_at: string | null;
+        RateBodyInput: {
+            comment?: string;
+            /** @example 4 */
+            rating: number;
+            /** @description with a rating of 1–2: send it back to the unit once, with a new deadline */
+            reopen?: boolean;
         };
         Readiness: {
             /** @enum {string} */
@@ -4934,53 +5731,24 @@ export interface components {
         RedemptionReply: {
             redemption: components["schemas"]["PointsRedemption"];
         };
-        Request: {
-            /** @description ID */
-            id: string;
-            category: string;
-            category_name: string;
-            description: string;
-            street: string;
-            community: string;
-            address: string;
-            latitude: number | null;
-            longitude: number | null;
-            public: boolean;
-            /** @enum {string} */
-            status: "submitted" | "transferred" | "accepted" | "in_progress" | "answered" | "closed";
-            /** @description the department handling it; null: the district's own queue */
-            department_id: string | null;
-            department_name: string;
+        RefuseReturnBodyInput: {
             /**
-             * Format: date-time
-             * @description due when this instant comes (midnight of the last working day, Asia/Shanghai)
+             * @description why the unit must handle it
+             * @example 属你单位职责，请签收办理
              */
-            deadline_at: string;
-            /** @description open past its deadline, or answered after it */
-            overdue: boolean;
-            /** Format: date-time */
-            accepted_at: string | null;
-            /** Format: date-time */
-            answered_at: string | null;
-            answer: string;
-            /** Format: date-time */
-            closed_at: string | null;
-            rating: number | null;
-            rating_comment: string;
-            /** Format: date-time */
-            rated_at: string | null;
-            /** @description how often the resident reopened it (at most 1) */
-            reopened: number;
-            /** @description answered and within 7 days of the answer */
-            can_rate: boolean;
-            /** @description can_rate and not reopened yet: a rating of 1–2 may reopen it */
-            can_reopen: boolean;
-            photos: components["schemas"]["RequestPhoto"][];
-            history: components["schemas"]["RequestEvent"][];
-            /** @description send it back with a transition; a changed version is 409 */
+            note: string;
+            /**
+             * Format: int64
+             * @description the version the centre saw; a changed one is 409
+             * @example 1
+             */
             version: number;
-            /** Format: date-time */
-            created_at: string;
+        };
+        ReminderReply: {
+            /** @description the district day (YYYY-MM-DD) */
+            date: string;
+            /** @description residents the reminder went to (on a repeat: the first call's count; nothing is sent again) */
+            reminded: number;
         };
         RequestCategory: {
             code: string;
@@ -4994,65 +5762,125 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
-        RequestEvent: {
-            /** @enum {string} */
-            action: "submitted" | "accepted" | "transferred" | "started" | "answered" | "rated" | "reopened" | "closed" | "escalated";
-            /** @description ID */
-            from_department_id: string | null;
-            /** @description ID */
-            to_department_id: string | null;
-            /** @description a transfer's reason; a rating's score */
-            reason: string;
+        RequestExtension: {
             /** Format: date-time */
             created_at: string;
-            /** @description the department a transfer left (its name; "" when none) */
-            from_department_name: string;
-            /** @description the department it went to (its name; "" when none) */
-            to_department_name: string;
+            days: number;
+            /** Format: date-time */
+            decided_at: string | null;
+            /** @description ID (a decimal string) */
+            decided_by: string | null;
+            /** @description ID (a decimal string) */
+            department_id: string;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** Format: date-time */
+            new_deadline: string | null;
+            note: string;
+            /** Format: date-time */
+            old_deadline: string;
+            reason: string;
+            /** @description ID (a decimal string) */
+            request_id: string;
+            /** @description ID (a decimal string) */
+            requested_by: string;
+            /** @enum {string} */
+            status: "pending" | "approved" | "refused";
         };
         RequestFigures: {
-            /** @description department ID, category code or street; '' for the total or the district's own queue */
-            key: string;
-            name: string;
-            received: number;
-            /** @description accepted by the desk */
-            responded: number;
+            /**
+             * Format: double
+             * @description 0–1; null when its base is 0
+             */
+            accept_notice_rate: number | null;
             /** @description the resident got an acceptance notice */
             accept_noticed: number;
             answered: number;
+            /**
+             * Format: double
+             * @description submit to answer, in hours; null when none was answered
+             */
+            avg_handling_hours: number | null;
+            /** @description department ID, category code or street; '' for the total or the district's own queue */
+            key: string;
+            /**
+             * Format: double
+             * @description null when none was rated
+             */
+            mean_rating: number | null;
+            /** @description department or category name, or the street */
+            name: string;
             /** @description answered by the deadline */
             on_time: number;
-            /** @description 0–1; null when its base is 0 */
-            response_rate: number | null;
-            /** @description 0–1; null when its base is 0 */
-            accept_notice_rate: number | null;
-            /** @description on_time / answered */
-            on_time_rate: number | null;
-            /** @description submit to answer, in hours */
-            avg_handling_hours: number | null;
-            rated: number;
-            mean_rating: number | null;
-            /** @description ratings of 4–5 among those rated */
-            satisfied_share: number | null;
-            reopened: number;
-        };
-        /** @description A photo of a request: read through its signed links (url, thumb_url; in every view of the resident's own requests) or through the photo route by n. */
-        RequestPhoto: {
-            /** @description the photo's number, for the photo routes */
-            n: number;
-            /** @enum {string} */
-            content_type: "image/jpeg" | "image/png";
-            width: number;
-            height: number;
-            /** @description a signed link to the photo (at most 2048 px) that needs no header: an <image src> shows it. Absolute when the server's public URL is configured, else a path on this server. Valid until links_expire_at (10–15 minutes); links given within the same five minutes are the same, so the client's image cache serves them again */
-            url?: string;
-            /** @description the same for its thumbnail (JPEG, at most 320 px) */
-            thumb_url?: string;
             /**
-             * Format: date-time
-             * @description when url and thumb_url stop working: read the request again for new ones
+             * Format: double
+             * @description on_time / answered; null when none was answered
              */
-            links_expire_at?: string;
+            on_time_rate: number | null;
+            rated: number;
+            received: number;
+            reopened: number;
+            /** @description accepted by the desk */
+            responded: number;
+            /**
+             * Format: double
+             * @description 0–1; null when its base is 0
+             */
+            response_rate: number | null;
+            /**
+             * Format: double
+             * @description ratings of 4–5 among those rated; null when none was
+             */
+            satisfied_share: number | null;
+        };
+        RequestFlowFigures: {
+            answered: number;
+            assigned: number;
+            extended: number;
+            /** Format: double */
+            extension_rate: number | null;
+            key: string;
+            late_signed: number;
+            name: string;
+            on_time: number;
+            /** Format: double */
+            on_time_rate: number | null;
+            rated: number;
+            received: number;
+            /** Format: double */
+            redo_rate: number | null;
+            redone: number;
+            /** Format: double */
+            return_rate: number | null;
+            returned: number;
+            satisfied: number;
+            /** Format: double */
+            satisfied_rate: number | null;
+            /** Format: double */
+            sign_rate: number | null;
+            signed_on_time: number;
+            supervisions: number;
+            urges: number;
+        };
+        RequestFlowSettings: {
+            callback_sample: number;
+            max_returns: number;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        RequestFlowStats: {
+            group_by: string;
+            month: string;
+            rows: components["schemas"]["RequestFlowFigures"][];
+            total: components["schemas"]["RequestFlowFigures"];
+        };
+        RequestGuide: {
+            category: string;
+            guide: string;
+            name: string;
+            sign_hours: number;
+            /** Format: date-time */
+            updated_at: string;
         };
         RequestPhotoInfo: {
             check_status?: string;
@@ -5065,21 +5893,151 @@ export interface components {
             url?: string;
             width: number;
         };
-        RequestRoute: {
+        RequestPublicRequest: {
+            /** @description the department's answer */
+            answer: string;
+            /** Format: date-time */
+            answered_at: string | null;
+            /** @description the category's code */
             category: string;
-            /** @description '' routes every street without a route of its own */
+            category_name: string;
+            /** Format: date-time */
+            created_at: string;
+            description: string;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @description answered or closed */
+            status: string;
             street: string;
-            /** @description ID */
+        };
+        RequestReturn: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            decided_at: string | null;
+            /** @description ID (a decimal string) */
+            decided_by: string | null;
+            /** @description ID (a decimal string) */
             department_id: string;
+            /** @description ID (a decimal string) */
+            id: string;
+            note: string;
+            reason: string;
+            /** @enum {string} */
+            reason_code: "not_our_duty" | "insufficient_info" | "duplicate" | "out_of_district" | "other";
+            /** @description ID (a decimal string) */
+            request_id: string;
+            /** @description ID (a decimal string) */
+            requested_by: string;
+            /** @enum {string} */
+            status: "pending" | "approved" | "refused";
+        };
+        RequestRoute: {
+            /** @description ID (a decimal string) */
+            assist_department_id: string | null;
+            category: string;
+            /** @description ID (a decimal string) */
+            department_id: string;
+            street: string;
             /** Format: date-time */
             updated_at: string;
         };
+        RequestStaffView: {
+            /** Format: date-time */
+            accepted_at: string | null;
+            address: string;
+            answer: string;
+            /** Format: date-time */
+            answered_at: string | null;
+            /** @description ID (a decimal string) */
+            assist_department_id: string | null;
+            assist_department_name: string;
+            /** Format: date-time */
+            callback_at: string | null;
+            /** @enum {string|null} */
+            callback_result: "satisfied" | "unsatisfied" | null;
+            can_rate: boolean;
+            can_reopen: boolean;
+            category: string;
+            category_name: string;
+            /** Format: date-time */
+            closed_at: string | null;
+            community: string;
+            complaint_uscc: string;
+            contact: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** @description ID (a decimal string) */
+            credit_record_id: string | null;
+            /** Format: date-time */
+            deadline_at: string;
+            /** @description ID (a decimal string) */
+            department_id: string | null;
+            department_name: string;
+            description: string;
+            due_soon: boolean;
+            /** Format: date-time */
+            escalated_at: string | null;
+            extended_days: number;
+            extensions: components["schemas"]["RequestExtension"][];
+            flagged: boolean;
+            guide: string;
+            history: components["schemas"]["RequestStep"][];
+            /** @description ID (a decimal string) */
+            id: string;
+            /** Format: double */
+            latitude: number | null;
+            /** Format: double */
+            longitude: number | null;
+            overdue: boolean;
+            photos: components["schemas"]["RequestPhotoInfo"][];
+            points_outcome: string;
+            points_rule: string;
+            public: boolean;
+            /** Format: date-time */
+            rated_at: string | null;
+            rating: number | null;
+            rating_comment: string;
+            redone: number;
+            reopened: number;
+            /** @description ID (a decimal string) */
+            resident_id: string;
+            returns: components["schemas"]["RequestReturn"][];
+            /** Format: date-time */
+            sign_deadline_at: string | null;
+            sign_late: boolean;
+            /** Format: date-time */
+            signed_at: string | null;
+            /** @enum {string} */
+            status: "dispatching" | "submitted" | "dispatched" | "transferred" | "returned" | "signed" | "accepted" | "in_progress" | "answered" | "callback" | "closed";
+            street: string;
+            supervisions: components["schemas"]["RequestUrge"][];
+            text_check: string;
+            urges: number;
+            verified: boolean;
+            /** Format: int64 */
+            version: number;
+        };
         RequestStats: {
-            month: string;
             /** @enum {string} */
             group_by: "department" | "category" | "street";
+            month: string;
             rows: components["schemas"]["RequestFigures"][];
             total: components["schemas"]["RequestFigures"];
+        };
+        RequestStep: {
+            /** @enum {string} */
+            action: "submitted" | "dispatched" | "signed" | "returned" | "return_refused" | "accepted" | "transferred" | "started" | "ext_asked" | "ext_approved" | "ext_refused" | "urged" | "supervised" | "sup_answered" | "answered" | "rated" | "called_back" | "redone" | "reopened" | "closed" | "escalated";
+            actor?: string;
+            /** Format: date-time */
+            created_at: string;
+            /** @description ID (a decimal string) */
+            from_department_id: string | null;
+            from_department_name: string;
+            reason: string;
+            /** @description ID (a decimal string) */
+            to_department_id: string | null;
+            to_department_name: string;
         };
         RequestUpload: {
             /** @description put it in the submit's photos */
@@ -5094,6 +6052,32 @@ export interface components {
              * @description an upload no submit references by then is deleted
              */
             expires_at: string;
+        };
+        RequestUrge: {
+            answer: string;
+            /** Format: date-time */
+            answered_at: string | null;
+            /** @description ID (a decimal string) */
+            answered_by: string | null;
+            auto: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** @description ID (a decimal string) */
+            created_by: string;
+            /** @description ID (a decimal string) */
+            department_id: string;
+            department_name: string;
+            /** Format: date-time */
+            due_at: string | null;
+            /** @description ID (a decimal string) */
+            id: string;
+            instruction: string;
+            /** @enum {string} */
+            kind: "urge" | "supervise";
+            overdue: boolean;
+            /** @description ID (a decimal string) */
+            request_id: string;
+            street: string;
         };
         RequestView: {
             /** Format: date-time */
@@ -5117,7 +6101,7 @@ export interface components {
             department_id: string | null;
             department_name: string;
             description: string;
-            history: components["schemas"]["RequestEvent"][];
+            history: components["schemas"]["RequestStep"][];
             /** @description ID (a decimal string) */
             id: string;
             /** Format: double */
@@ -5132,7 +6116,8 @@ export interface components {
             rating: number | null;
             rating_comment: string;
             reopened: number;
-            status: string;
+            /** @enum {string} */
+            status: "dispatching" | "submitted" | "dispatched" | "transferred" | "returned" | "signed" | "accepted" | "in_progress" | "answered" | "callback" | "closed";
             street: string;
             /** Format: int64 */
             version: number;
@@ -5194,6 +6179,25 @@ export interface components {
             phone_masked: string;
             street: string;
         };
+        ResidentMasked: {
+            avatar_url: string;
+            community: string;
+            /** @description ID (a decimal string) */
+            id: string;
+            nickname: string;
+            /** @description like 138****5678; empty if none bound */
+            phone_masked: string;
+            street: string;
+        };
+        ResidentMemberCode: {
+            /** @description show as a QR code (or for typing); names only the resident, to whoever holds the server's key; every code is different */
+            code: string;
+            /**
+             * Format: date-time
+             * @description about a minute after issue; fetch a new code before then
+             */
+            expires_at: string;
+        };
         ResidentPatch: {
             /** @description an https address (or empty for none); it replaces an uploaded avatar, whose file is deleted */
             avatar_url?: string | null;
@@ -5227,46 +6231,53 @@ export interface components {
             communities: string[];
             name: string;
         };
-        /** @description A resident on an activity's roster, masked. */
-        RosterEntry: {
-            /** @description the sign-up's ID */
-            id: string;
-            /** @description ID (a decimal string) */
-            resident_id: string;
-            nickname: string;
-            phone_masked: string;
-            /** @description where the resident lives; empty to members without residents.read */
-            street: string;
-            /** @description where the resident lives; empty to members without residents.read */
-            community: string;
-            /** @enum {string} */
-            status: "confirmed" | "waiting" | "cancelled";
-            /** @enum {string} */
-            attendance: "confirmed" | "waiting" | "cancelled" | "checked_in" | "checked_out" | "no_show";
-            walk_in: boolean;
-            /** Format: date-time */
-            signed_up_at: string;
+        ReturnBodyInput: {
             /**
-             * Format: date-time
-             * @description moved up from the waiting list
+             * @description what the unit says
+             * @example 属施工噪音，应由住建局主办
              */
-            promoted_at: string | null;
-            /** Format: date-time */
-            checked_in_at: string | null;
-            /** @enum {string} */
-            checkin_method: "" | "venue_code" | "member_code" | "manual";
-            checkin_reason: string;
-            /** Format: date-time */
-            checked_out_at: string | null;
-            /** @enum {string} */
-            checkout_method: "" | "venue_code" | "member_code" | "manual";
-            checkout_reason: string;
-            hours: number;
-            /** @enum {string} */
-            points_status: "" | "pending" | "granted" | "refused";
-            points_awarded: number;
-            /** @description why no points were granted: attendance_too_short (present less than half the activity's hours), daily_cap, monthly_cap, rule_inactive, … */
-            points_detail: string;
+            reason: string;
+            /**
+             * @description not_our_duty 不属于本单位职责, insufficient_info 信息不全, duplicate 重复诉求, out_of_district 非本区管辖, other 其他
+             * @example not_our_duty
+             * @enum {string}
+             */
+            reason_code: "not_our_duty" | "insufficient_info" | "duplicate" | "out_of_district" | "other";
+            /**
+             * Format: int64
+             * @description the version the officer saw; a changed one is 409
+             * @example 1
+             */
+            version: number;
+        };
+        RouteBodyInput: {
+            /** @description the assisting unit (协办), if any */
+            assist_department_id?: string | null;
+            /** @example noise */
+            category: string;
+            /**
+             * @description the lead unit
+             * @example 1
+             */
+            department_id: string;
+            /** @description "" for every street without its own entry */
+            street?: string;
+        };
+        ScanInput: {
+            /**
+             * @description the code shown at the door (GET /admin/activities/{id}/venue-code)
+             * @example AbCdEf0123
+             */
+            code: string;
+        };
+        ScanReply: {
+            /**
+             * @description what the code recorded
+             * @enum {string}
+             */
+            action: "check_in" | "check_out";
+            /** @description my sign-up after it */
+            signup: components["schemas"]["ActivityMySignup"];
         };
         Setting: {
             /** @description the environment's value (IFUTIAN_QUIET_HOURS, IFUTIAN_NOTICE_DAILY_CAP, IFUTIAN_WECHAT_TEMPLATES), in effect when nothing is stored */
@@ -5344,7 +6355,7 @@ export interface components {
             /** @description The member's department; null for a district-level account. */
             department: components["schemas"]["StaffDepartment"] | null;
             /** @description The permissions the member holds, sorted. */
-            permissions: ("activities.checkin" | "activities.manage" | "activities.read" | "audit.read" | "benefits.manage" | "credit.write" | "departments.manage" | "enterprises.bindings.decide" | "enterprises.manage" | "enterprises.objections.decide" | "jobs.manage" | "jobs.read" | "members.resolve" | "notices.read" | "notices.review" | "notices.write" | "points.appeals.decide" | "points.award" | "points.deduct" | "points.rules.manage" | "requests.admin" | "requests.handle" | "requests.read" | "residents.read" | "rewards.manage" | "rewards.verify" | "settings.manage" | "staff.manage" | "surveys.read" | "surveys.write")[];
+            permissions: ("activities.checkin" | "activities.manage" | "activities.read" | "audit.read" | "benefits.manage" | "credit.write" | "departments.manage" | "enterprises.bindings.decide" | "enterprises.manage" | "enterprises.objections.decide" | "jobs.manage" | "jobs.read" | "members.resolve" | "notices.read" | "notices.review" | "notices.write" | "points.appeals.decide" | "points.award" | "points.deduct" | "points.rules.manage" | "requests.admin" | "requests.dispatch" | "requests.duties" | "requests.handle" | "requests.read" | "requests.supervise" | "residents.read" | "rewards.manage" | "rewards.verify" | "settings.manage" | "staff.manage" | "surveys.read" | "surveys.write")[];
             staff: components["schemas"]["StaffMember"];
         };
         StaffMember: {
@@ -5355,7 +6366,7 @@ export interface components {
             disabled: boolean;
             /** @description ID (a decimal string) */
             id: string;
-            roles: ("superadmin" | "dept_admin" | "editor" | "reviewer" | "points_officer" | "credit_officer" | "verifier" | "auditor" | "request_officer")[];
+            roles: ("superadmin" | "dept_admin" | "editor" | "reviewer" | "points_officer" | "credit_officer" | "verifier" | "auditor" | "request_officer" | "dispatcher")[];
             streets: string[];
             /** Format: date-time */
             updated_at: string;
@@ -5373,7 +6384,7 @@ export interface components {
              */
             password: string;
             /** @description at least one */
-            roles: ("superadmin" | "dept_admin" | "editor" | "reviewer" | "points_officer" | "credit_officer" | "verifier" | "auditor" | "request_officer")[];
+            roles: ("superadmin" | "dept_admin" | "editor" | "reviewer" | "points_officer" | "credit_officer" | "verifier" | "auditor" | "request_officer" | "dispatcher")[];
             /** @description the streets the member is limited to; none or [] for every street */
             streets?: string[] | null;
             /**
@@ -5389,7 +6400,7 @@ export interface components {
         };
         StaffPatch: {
             /** @description the member's roles, at least one; omitted or null: unchanged */
-            roles?: ("superadmin" | "dept_admin" | "editor" | "reviewer" | "points_officer" | "credit_officer" | "verifier" | "auditor" | "request_officer")[] | null;
+            roles?: ("superadmin" | "dept_admin" | "editor" | "reviewer" | "points_officer" | "credit_officer" | "verifier" | "auditor" | "request_officer" | "dispatcher")[] | null;
             /** @description the streets the member is limited to, [] for every street; omitted or null: unchanged */
             streets?: string[] | null;
         };
@@ -5400,17 +6411,37 @@ export interface components {
              */
             delta: number;
         };
-        SubscribeInput: {
-            /** @description one of the account's subscribe templates (`GET /admin/wechat/templates`); a blank or unknown one is 400 naming `subscribe.template_id`, so a channel that cannot be sent is never saved */
-            template_id: string;
-            /** @description template keyword → value, in WeChat's own shape {"thing1":{"value":"…"}} or flat {"thing1":"…"} */
-            data: {
-                [key: string]: string | {
-                    value: string;
-                };
-            };
-            /** @description ignored (kept for older clients): the server builds the page, `pages/notices/detail?id=<notice id>` */
-            page?: string;
+        SubmitRequestBodyInput: {
+            address?: string;
+            /**
+             * @description a code from GET /requests/categories
+             * @example noise
+             */
+            category: string;
+            /**
+             * @description makes the submit idempotent: the same key returns the first request (200); with other content 409
+             * @example k-20261207-1
+             */
+            client_key: string;
+            /** @description a community of that street */
+            community?: string;
+            /** @description a number to call back on; staff see it in the request's detail (audited) */
+            contact?: string;
+            /** @example 楼下餐馆排风扇夜间噪音很大 */
+            description: string;
+            /** Format: double */
+            latitude?: number | null;
+            /** Format: double */
+            longitude?: number | null;
+            /** @description upload tokens, in order: at most 6 (400 naming photos) */
+            photos?: string[] | null;
+            /** @description may be shown publicly, anonymised, once its text passed WeChat's content check */
+            public?: boolean;
+            /**
+             * @description a street from GET /regions
+             * @example 华富街道
+             */
+            street: string;
         };
         SubscriptionResultsInput: {
             /** @description wx.requestSubscribeMessage's result object as it comes: template_id → accept, acceptWithAudio, acceptWithAlert, reject, ban or filter, 1–20 templates, plus its errMsg (ignored) */
@@ -5418,106 +6449,148 @@ export interface components {
                 [key: string]: string;
             };
         };
-        /** @description A survey as staff see it (with answers). */
+        SuperviseBodyInput: {
+            /**
+             * Format: date-time
+             * @description the letter's own deadline (RFC 3339); in the future
+             * @example 2030-01-01T18:00:00+08:00
+             */
+            due_at: string;
+            /** @example 请于 3 个工作日内书面报告整改情况 */
+            instruction: string;
+        };
+        SupervisionAnswerBodyInput: {
+            /** @example 已约谈商铺，限期三日整改 */
+            answer: string;
+        };
         Survey: {
-            /** @description ID (a decimal string) */
-            id: string;
-            /** @description ID (a decimal string); null for a district-wide survey */
-            department_id: string | null;
-            /** @description ID (a decimal string) */
-            created_by: string;
-            /** @enum {string} */
-            kind: "quiz" | "questionnaire" | "declaration";
-            title: string;
-            description: string;
-            audience: components["schemas"]["Audience"];
-            /** Format: date-time */
-            opens_at: string;
+            attempts_per_day: number;
+            audience: components["schemas"]["NoticeAudience"];
             /** Format: date-time */
             closes_at: string | null;
-            time_limit_s: number;
-            attempts_per_day: number;
+            /** Format: date-time */
+            created_at: string;
+            /** @description ID (a decimal string) */
+            created_by: string;
+            /** @description null for a district-wide survey */
+            department_id: string | null;
+            description: string;
+            draw?: components["schemas"]["SurveyDraw"] | null;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @enum {string} */
+            kind: "quiz" | "questionnaire" | "declaration";
+            /** Format: date-time */
+            opens_at: string;
             pass_score: number;
             points_rule: string;
+            /** Format: date-time */
+            published_at: string | null;
+            /** @description Fixed questions in order (staff views with questions: create, get, patch, publish, close). */
+            questions?: components["schemas"]["SurveyItem"][];
             recurrence: string;
+            /** @description Days the answers are kept before they are erased down to anonymous counts. */
+            retention_days: number;
             /**
-             * @description closed: published, and closes_at has passed (residents no longer answer it).
+             * @description closed: published, and closes_at has passed (residents no longer answer it)
              * @enum {string}
              */
             status: "draft" | "published" | "closed";
-            /** Format: date-time */
-            published_at: string | null;
-            /** Format: date-time */
-            created_at: string;
+            time_limit_s: number;
+            title: string;
             /** Format: date-time */
             updated_at: string;
-            draw?: {
-                /** @description Draw questions carrying any of these tags (any question when empty). */
-                tags: string[];
-                count: number;
-            };
-            /** @description Fixed questions in order (staff views with questions: create, get, patch, publish, close). */
-            questions?: (components["schemas"]["SurveyQuestion"] & {
-                /** @description Whether residents must answer it. */
-                required: boolean;
-            })[];
-            /** @description Days the answers are kept before they are erased down to anonymous counts. */
-            retention_days?: number;
-        };
-        SurveyAnswers: {
-            /** @description Question ID → the chosen option strings as shown (any order); a text or number question takes one string. */
-            answers: {
-                [key: string]: string[];
-            };
-        };
-        SurveyAttempt: {
-            /** @description ID (a decimal string) */
-            attempt_id: string;
-            questions: components["schemas"]["SurveyPublicQuestion"][];
-            /** Format: date-time */
-            started_at: string;
-            /** Format: date-time */
-            deadline: string;
         };
         SurveyAttemptView: {
-            /** @description ID (a decimal string) */
-            attempt_id: string;
-            /** @description ID (a decimal string) */
-            survey_id: string;
-            /** @enum {string} */
-            status: "open" | "submitted" | "expired";
-            questions: components["schemas"]["SurveyPublicQuestion"][];
-            /** Format: date-time */
-            started_at: string;
-            /** Format: date-time */
-            deadline: string;
-            /** @description The submit's result; null until submitted. */
-            result: components["schemas"]["SurveyResult"] | null;
             /** @description The answers were erased past the survey's retention: the score stays, corrections is empty. */
             answers_erased: boolean;
+            /** @description ID (a decimal string) */
+            attempt_id: string;
+            /** Format: date-time */
+            deadline: string;
+            questions: components["schemas"]["SurveyPublicQuestion"][];
+            /** @description The submit's result; null until submitted. */
+            result: components["schemas"]["SurveyResult"] | null;
+            /** Format: date-time */
+            started_at: string;
+            /** @enum {string} */
+            status: "open" | "submitted" | "expired";
+            /** @description ID (a decimal string) */
+            survey_id: string;
         };
-        /** @description A question of the bank as the bank lists it. */
-        SurveyBankQuestion: components["schemas"]["SurveyQuestion"] & {
+        SurveyBankQuestion: {
+            answer: string[];
+            article: string;
+            /** Format: date-time */
+            created_at: string;
+            /** @description null for the starter bank, shared by every department */
+            department_id: string | null;
+            explanation: string;
+            /** @description ID (a decimal string) */
+            id: string;
             /** @description Answered, or used by a published survey (fixed or in a published quiz's draw pool): it cannot be edited any more (409), only retired. */
             in_use: boolean;
+            options: string[];
+            /**
+             * Format: date-time
+             * @description When the question was retired: offered for no new survey; surveys that have it keep it.
+             */
+            retired_at: string | null;
+            stem: string;
+            tags: string[];
+            /** @enum {string} */
+            type: "single" | "multi" | "judge" | "text" | "number" | "rating";
+            /** Format: date-time */
+            updated_at: string;
         };
         SurveyCorrection: {
+            answer: string[];
+            article: string;
+            correct: boolean;
+            /** Format: double */
+            credit: number;
+            explanation: string;
             /** @description ID (a decimal string) */
             question_id: string;
             stem: string;
             your_answer: string[];
+        };
+        SurveyDraw: {
+            count: number;
+            /** @description Draw questions carrying any of these tags (any question when empty). */
+            tags: string[];
+        };
+        SurveyItem: {
             answer: string[];
-            correct: boolean;
-            credit: number;
-            explanation: string;
             article: string;
+            /** Format: date-time */
+            created_at: string;
+            /** @description null for the starter bank, shared by every department */
+            department_id: string | null;
+            explanation: string;
+            /** @description ID (a decimal string) */
+            id: string;
+            options: string[];
+            /** @description Whether residents must answer it. */
+            required: boolean;
+            /**
+             * Format: date-time
+             * @description When the question was retired: offered for no new survey; surveys that have it keep it.
+             */
+            retired_at: string | null;
+            stem: string;
+            tags: string[];
+            /** @enum {string} */
+            type: "single" | "multi" | "judge" | "text" | "number" | "rating";
+            /** Format: date-time */
+            updated_at: string;
         };
         SurveyMissingResident: {
+            community: string;
+            nickname: string;
             /** @description ID (a decimal string) */
             resident_id: string;
-            nickname: string;
             street: string;
-            community: string;
         };
         SurveyNew: {
             /** @enum {string} */
@@ -5586,6 +6659,23 @@ export interface components {
             /** @description The legal article the question rests on, e.g. 民法典第十七条 */
             article?: string;
             tags?: string[];
+        };
+        SurveyNewQuestionInput: {
+            /** @description The correct option strings. Required for single (exactly one), multi (one or more) and judge (one) in the bank; questionnaire questions may leave it out. */
+            answer?: string[] | null;
+            /** @description The legal article the question rests on, e.g. 民法典第十七条 */
+            article?: string;
+            explanation?: string;
+            /** @description Option strings, 2–10 for single/multi; a judge question has ["对","错"] (filled in when left out); rating defaults to ["1"…"5"]; text and number have none. */
+            options?: string[] | null;
+            /** @example 未成年人的法定代理人是谁？ */
+            stem: string;
+            tags?: string[] | null;
+            /**
+             * @example single
+             * @enum {string}
+             */
+            type: "single" | "multi" | "judge" | "text" | "number" | "rating";
         };
         /** @description Changes to a survey: every field given replaces the survey's. A draft takes any field (checked as on create; questions it already has may stay though retired since; changing kind drops settings the new kind does not take). A published survey takes only closes_at: another field is 409 naming it. */
         SurveyPatch: {
@@ -5666,16 +6756,15 @@ export interface components {
             /** @description Questionnaire or declaration only; a quiz draws questions per attempt. */
             questions?: components["schemas"]["SurveyPublicQuestion"][];
         };
-        /** @description A question as residents see it: never its answer or explanation. */
         SurveyPublicQuestion: {
             /** @description ID (a decimal string) */
             id: string;
-            /** @enum {string} */
-            type: "single" | "multi" | "judge" | "text" | "number" | "rating";
-            stem: string;
             /** @description In the order to show (shuffled per quiz attempt). */
             options: string[];
             required: boolean;
+            stem: string;
+            /** @enum {string} */
+            type: "single" | "multi" | "judge" | "text" | "number" | "rating";
         };
         SurveyPublicSurvey: {
             attempts_left_today?: number | null;
@@ -5685,197 +6774,232 @@ export interface components {
             description: string;
             /** @description ID (a decimal string) */
             id: string;
-            kind: string;
+            /** @enum {string} */
+            kind: "quiz" | "questionnaire" | "declaration";
             /** Format: date-time */
             opens_at: string;
             pass_score?: number;
             question_count: number;
+            /** @description Questionnaire or declaration only; a quiz draws questions per attempt. */
             questions?: components["schemas"]["SurveyPublicQuestion"][];
             recurrence: string;
+            /** @description Answered at all (for a one-off questionnaire). */
             responded: boolean;
+            /** @description A quiz attempt submitted or a response given today (district day). */
             taken_part_today: boolean;
             time_limit_s?: number;
             title: string;
         };
         SurveyQuestion: {
-            /** @description ID (a decimal string) */
-            id: string;
-            /** @description ID (a decimal string); null for the starter bank, shared by every department */
-            department_id: string | null;
-            /** @enum {string} */
-            type: "single" | "multi" | "judge" | "text" | "number" | "rating";
-            stem: string;
-            options: string[];
             answer: string[];
-            explanation: string;
             article: string;
-            tags: string[];
             /** Format: date-time */
             created_at: string;
-            /** Format: date-time */
-            updated_at: string;
+            /** @description null for the starter bank, shared by every department */
+            department_id: string | null;
+            explanation: string;
+            /** @description ID (a decimal string) */
+            id: string;
+            options: string[];
             /**
              * Format: date-time
              * @description When the question was retired: offered for no new survey; surveys that have it keep it.
              */
             retired_at: string | null;
+            stem: string;
+            tags: string[];
+            /** @enum {string} */
+            type: "single" | "multi" | "judge" | "text" | "number" | "rating";
+            /** Format: date-time */
+            updated_at: string;
         };
         /** @description the questions a bulk import (JSON array or CSV) created, in order */
         SurveyQuestionBatch: {
             items: components["schemas"]["SurveyQuestion"][];
             created: number;
         };
-        SurveyReceipt: {
+        SurveyQuestionStats: {
+            /**
+             * Format: int64
+             * @description Responses (quiz: attempts) that answered the question.
+             */
+            answered: number;
+            /**
+             * Format: double
+             * @description Quiz: share of attempts with full credit.
+             */
+            correct_rate?: number | null;
+            /** @description Choice and rating questions: option → count. Number questions: number → count, or, past 10 distinct numbers, range “from–to” → count. Text questions have none. */
+            distribution?: {
+                [key: string]: number;
+            };
+            /** @description Text questions: the latest 10 answers, newest first (answers erased by retention are gone). */
+            latest?: components["schemas"]["SurveyTextAnswer"][];
+            /**
+             * Format: double
+             * @description Number questions: the largest answer.
+             */
+            max?: number | null;
+            /**
+             * Format: double
+             * @description Number questions: the mean, to two decimals.
+             */
+            mean?: number | null;
+            /**
+             * Format: double
+             * @description Number questions: the smallest answer.
+             */
+            min?: number | null;
             /** @description ID (a decimal string) */
-            response_id: string;
+            question_id: string;
+            stem: string;
+            /** @enum {string} */
+            type: "single" | "multi" | "judge" | "text" | "number" | "rating";
+        };
+        SurveyReceipt: {
             /** @description The district day (YYYY-MM-DD) of a daily survey. */
             day?: string;
-            /** Format: date-time */
-            submitted_at: string;
+            /** Format: int64 */
             points_awarded: number;
             /**
-             * @description Where the points stand: "" none to grant (no points rule, or not passed); pending: 积分发放中, the grant is queued and lands later (the points module was unavailable); granted (points_awarded); refused (a cap, or a rule the survey may not use).
+             * @description Where the points stand: empty: none to grant (no points rule); pending: 积分发放中, the grant is queued and lands later; granted (points_awarded); refused (a cap, or a rule the survey may not use).
              * @enum {string}
              */
             points_status: "" | "pending" | "granted" | "refused";
+            /** @description ID (a decimal string) */
+            response_id: string;
+            /** Format: date-time */
+            submitted_at: string;
         };
         SurveyResult: {
             /** @description ID (a decimal string) */
             attempt_id: string;
-            /** @description 0–100: the percentage of credit earned over the drawn questions. Single/judge: 1 or 0. Multi: 1 for exactly the right set, else (right chosen − wrong chosen)/right, floored at 0. Unanswered: 0. */
-            score: number;
+            corrections: components["schemas"]["SurveyCorrection"][];
             passed: boolean;
+            /** Format: int64 */
             points_awarded: number;
             /**
-             * @description Where the points stand: "" none to grant (no points rule, or not passed); pending: 积分发放中, the grant is queued and lands later (the points module was unavailable); granted (points_awarded); refused (a cap, or a rule the survey may not use).
+             * @description Where the points stand: empty: none to grant (no points rule, or not passed); pending: 积分发放中, the grant is queued and lands later (the points module was unavailable); granted (points_awarded); refused (a cap, or a rule the survey may not use).
              * @enum {string}
              */
             points_status: "" | "pending" | "granted" | "refused";
-            corrections: components["schemas"]["SurveyCorrection"][];
+            /** @description 0–100: the percentage of credit earned over the drawn questions. Single/judge: 1 or 0. Multi: 1 for exactly the right set, else (right chosen − wrong chosen)/right, floored at 0. Unanswered: 0. */
+            score: number;
             /** Format: date-time */
             submitted_at: string;
         };
+        SurveyScoreBucket: {
+            /** Format: int64 */
+            count: number;
+            from: number;
+            to: number;
+        };
+        SurveyStartedAttempt: {
+            /** @description ID (a decimal string) */
+            attempt_id: string;
+            /** Format: date-time */
+            deadline: string;
+            questions: components["schemas"]["SurveyPublicQuestion"][];
+            /** Format: date-time */
+            started_at: string;
+        };
         SurveyStats: {
+            /** Format: double */
+            average_score?: number;
+            /** @description Per street within the caller's streets: every street the audience reaches or that answered, by name. */
+            by_street: components["schemas"]["SurveyStreetStats"][];
+            day?: string;
+            /**
+             * Format: int64
+             * @description Quiz attempts submitted in under 2 s per question: implausibly fast.
+             */
+            fast_attempts: number;
+            /** @enum {string} */
+            kind: "quiz" | "questionnaire" | "declaration";
+            /**
+             * Format: int64
+             * @description Distinct residents who submitted.
+             */
+            participants: number;
+            /**
+             * Format: double
+             * @description passed / participants (quiz).
+             */
+            pass_rate: number;
+            /**
+             * Format: int64
+             * @description Quiz: residents with at least one passing attempt.
+             */
+            passed?: number;
+            questions: components["schemas"]["SurveyQuestionStats"][];
+            /** @description Quiz: submitted attempts in ten score ranges 0–10, 10–20, …, 90–100 (from included, to excluded except 100). Empty for questionnaires and declarations. */
+            score_distribution: components["schemas"]["SurveyScoreBucket"][];
+            /** Format: int64 */
+            submissions: number;
             /** @description ID (a decimal string) */
             survey_id: string;
-            kind: string;
-            day?: string;
-            /** @description Distinct residents who submitted. */
+        };
+        SurveyStreetStats: {
+            /**
+             * Format: int64
+             * @description Residents of the street the survey targets now (within the caller's streets).
+             */
+            audience: number;
+            /** Format: int64 */
             participants: number;
-            submissions: number;
-            /** @description Quiz: residents with at least one passing attempt. */
-            passed?: number;
-            /** @description passed / participants (quiz). */
+            /** Format: double */
             pass_rate: number;
-            average_score?: number;
-            /** @description Quiz attempts submitted in under 2 s per question: implausibly fast. */
-            fast_attempts: number;
-            questions: {
-                /** @description ID (a decimal string) */
-                question_id: string;
-                type: string;
-                stem: string;
-                /** @description Responses (quiz: attempts) that answered the question. */
-                answered: number;
-                /** @description Quiz: share of attempts with full credit. */
-                correct_rate?: number;
-                /** @description Choice and rating questions: option → count. Number questions: number → count, or, past 10 distinct numbers, range "from–to" → count. Text questions have none. */
-                distribution?: {
-                    [key: string]: number;
-                };
-                /** @description Number questions: the smallest answer. */
-                min?: number;
-                /** @description Number questions: the largest answer. */
-                max?: number;
-                /** @description Number questions: the mean, to two decimals. */
-                mean?: number;
-                /** @description Text questions: the latest 10 answers, newest first (answers erased by retention are gone). */
-                latest?: {
-                    /** @description ID (a decimal string) */
-                    response_id?: string;
-                    answer?: string;
-                    /** Format: date-time */
-                    submitted_at?: string;
-                }[];
-            }[];
-            /** @description Per street within the caller's streets: every street the audience reaches or that answered, by name. */
-            by_street: {
-                street: string;
-                participants: number;
-                submissions: number;
-                passed?: number;
-                pass_rate: number;
-                /** @description Residents of the street the survey targets now (within the caller's streets). */
-                audience: number;
-                /** @description participants / audience (0 when there is no audience). */
-                response_rate: number;
-            }[];
-            /** @description Quiz: submitted attempts in ten score ranges 0–10, 10–20, …, 90–100 (from included, to excluded except 100). Empty for questionnaires and declarations. */
-            score_distribution: {
-                from: number;
-                to: number;
-                count: number;
-            }[];
+            /** Format: int64 */
+            passed: number;
+            /**
+             * Format: double
+             * @description participants / audience (0 when there is no audience).
+             */
+            response_rate: number;
+            street: string;
+            /** Format: int64 */
+            submissions: number;
+        };
+        SurveyTextAnswer: {
+            answer: string;
+            /** @description ID (a decimal string) */
+            response_id: string;
+            /** Format: date-time */
+            submitted_at: string;
         };
         TemplateList: {
             items: components["schemas"]["WeChatTemplate"][];
+        };
+        TransferBodyInput: {
+            /**
+             * @description the unit it goes to
+             * @example 1
+             */
+            department_id: string;
+            /** @example 属占道经营执法职责 */
+            reason: string;
+            /**
+             * Format: int64
+             * @description the version the officer saw; a changed one is 409
+             * @example 1
+             */
+            version: number;
         };
         UnreadReply: {
             /** Format: int64 */
             count: number;
         };
-        VenueCode: {
-            /** @description show as a QR code; residents scan it with POST /activities/scan */
-            code: string;
-            /** @enum {string} */
-            action: "check_in" | "check_out";
-            /**
-             * Format: date-time
-             * @description accepted until then (30–60 s)
-             */
-            expires_at: string;
-            /**
-             * Format: date-time
-             * @description show the next code from then (every 30 s)
-             */
-            refresh_at: string;
+        UrgeBodyInput: {
+            /** @description what the centre tells the unit */
+            note?: string;
         };
-        /** @description My volunteer hours: totals by year (of the activity's start) and by kind, and every entry, newest first. */
-        VolunteerRecord: {
-            total_hours: number;
-            by_year: {
-                year: number;
-                hours: number;
-            }[];
-            by_kind: {
-                /**
-                 * @description volunteer 志愿服务, legal_education 普法宣传, public_benefit 惠民活动, other 其他
-                 * @enum {string}
-                 */
-                kind: "volunteer" | "legal_education" | "public_benefit" | "other";
-                name: string;
-                hours: number;
-            }[];
-            entries: {
-                /** @description ID (a decimal string) */
-                id: string;
-                /** @enum {string} */
-                kind: "credit" | "adjustment";
-                hours: number;
-                reason: string;
-                /** Format: date-time */
-                created_at: string;
-                /** @description ID (a decimal string) */
-                activity_id: string;
-                activity_title: string;
-                /**
-                 * @description volunteer 志愿服务, legal_education 普法宣传, public_benefit 惠民活动, other 其他
-                 * @enum {string}
-                 */
-                activity_kind: "volunteer" | "legal_education" | "public_benefit" | "other";
-                /** Format: date-time */
-                activity_starts_at: string;
-            }[];
+        VersionBodyInput: {
+            /**
+             * Format: int64
+             * @description the version the officer saw; a changed one is 409
+             * @example 1
+             */
+            version: number;
         };
         VoucherCheckInput: {
             /**
@@ -6014,13 +7138,14 @@ export interface operations {
     listActivities: {
         parameters: {
             query?: {
-                /** @description words the title or place contains (all of them) */
-                q?: string;
-                /** @description the activity's kind */
-                kind?: "volunteer" | "legal_education" | "public_benefit" | "other";
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
+                /** @description words the title or place contains (all of them, separated by spaces; % and _ are plain characters) */
+                q?: string;
+                /** @description the activity's kind; empty for every kind */
+                kind?: "volunteer" | "legal_education" | "public_benefit" | "other";
             };
             header?: never;
             path?: never;
@@ -6035,8 +7160,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["PublicActivity"][];
-                        /** @description empty on the last page */
+                        items: components["schemas"]["ActivityPublicActivity"][];
                         next_page_token: string;
                     };
                 };
@@ -6057,9 +7181,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    code: string;
-                };
+                "application/json": components["schemas"]["ScanInput"];
             };
         };
         responses: {
@@ -6069,7 +7191,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ActivityScan"];
+                    "application/json": components["schemas"]["ScanReply"];
                 };
             };
             /** @description Recorded */
@@ -6078,7 +7200,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ActivityScan"];
+                    "application/json": components["schemas"]["ScanReply"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6109,7 +7231,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PublicActivity"];
+                    "application/json": components["schemas"]["ActivityPublicActivity"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6192,10 +7314,12 @@ export interface operations {
     listAdminActivities: {
         parameters: {
             query?: {
-                status?: "draft" | "published" | "cancelled";
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
+                /** @description only activities of this status; empty for all */
+                status?: "draft" | "published" | "cancelled";
             };
             header?: never;
             path?: never;
@@ -6210,8 +7334,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["Activity"][];
-                        /** @description empty on the last page */
+                        items: components["schemas"]["ActivityStaffView"][];
                         next_page_token: string;
                     };
                 };
@@ -6242,7 +7365,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Activity"];
+                    "application/json": components["schemas"]["ActivityStaffView"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6270,7 +7393,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Activity"];
+                    "application/json": components["schemas"]["ActivityStaffView"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6302,7 +7425,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Activity"];
+                    "application/json": components["schemas"]["ActivityStaffView"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6326,9 +7449,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    reason?: string;
-                };
+                "application/json": components["schemas"]["CancelActivityInput"];
             };
         };
         responses: {
@@ -6338,7 +7459,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Activity"];
+                    "application/json": components["schemas"]["ActivityStaffView"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6372,7 +7493,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RosterEntry"];
+                    "application/json": components["schemas"]["ActivityRosterEntry"];
                 };
             };
             /** @description Checked in */
@@ -6381,7 +7502,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RosterEntry"];
+                    "application/json": components["schemas"]["ActivityRosterEntry"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6416,7 +7537,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RosterEntry"];
+                    "application/json": components["schemas"]["ActivityRosterEntry"];
                 };
             };
             /** @description Checked out */
@@ -6425,7 +7546,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RosterEntry"];
+                    "application/json": components["schemas"]["ActivityRosterEntry"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6453,22 +7574,17 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    resident_id: string;
-                    /** @description non-zero, at most 24 either way */
-                    hours: number;
-                    reason: string;
-                };
+                "application/json": components["schemas"]["HoursAdjustmentInput"];
             };
         };
         responses: {
-            /** @description Repeat */
+            /** @description Repeat: the first result, nothing changed */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HoursEntry"];
+                    "application/json": components["schemas"]["ActivityHoursEntry"];
                 };
             };
             /** @description Created */
@@ -6477,7 +7593,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HoursEntry"];
+                    "application/json": components["schemas"]["ActivityHoursEntry"];
                 };
             };
             /** @description Beyond the activity's length: pending a second member's approval */
@@ -6486,7 +7602,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HoursApproval"];
+                    "application/json": components["schemas"]["ActivityHoursApproval"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6501,11 +7617,12 @@ export interface operations {
     listHoursApprovals: {
         parameters: {
             query?: {
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
                 /** @description default pending */
                 status?: "pending" | "approved" | "rejected";
-                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
             };
             header?: never;
             path: {
@@ -6522,8 +7639,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["HoursApproval"][];
-                        /** @description empty on the last page */
+                        items: components["schemas"]["ActivityHoursApproval"][];
                         next_page_token: string;
                     };
                 };
@@ -6542,7 +7658,6 @@ export interface operations {
             header?: never;
             path: {
                 id: components["parameters"]["ID"];
-                /** @description the approval's ID */
                 aid: string;
             };
             cookie?: never;
@@ -6555,7 +7670,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HoursApproval"];
+                    "application/json": components["schemas"]["ActivityHoursApproval"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6573,7 +7688,6 @@ export interface operations {
             header?: never;
             path: {
                 id: components["parameters"]["ID"];
-                /** @description the approval's ID */
                 aid: string;
             };
             cookie?: never;
@@ -6586,7 +7700,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HoursApproval"];
+                    "application/json": components["schemas"]["ActivityHoursApproval"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6607,6 +7721,7 @@ export interface operations {
             };
             cookie?: never;
         };
+        /** @description the picture, in the field file */
         requestBody: {
             content: {
                 "multipart/form-data": {
@@ -6622,7 +7737,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Activity"];
+                    "application/json": components["schemas"]["ActivityStaffView"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6652,7 +7767,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Activity"];
+                    "application/json": components["schemas"]["ActivityStaffView"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6667,10 +7782,12 @@ export interface operations {
     activityRoster: {
         parameters: {
             query?: {
-                attendance?: "confirmed" | "waiting" | "cancelled" | "checked_in" | "checked_out" | "no_show";
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
+                /** @description only sign-ups in this state; empty for all */
+                attendance?: "confirmed" | "waiting" | "cancelled" | "checked_in" | "checked_out" | "no_show";
             };
             header?: never;
             path: {
@@ -6687,8 +7804,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["RosterEntry"][];
-                        /** @description empty on the last page */
+                        items: components["schemas"]["ActivityRosterEntry"][];
                         next_page_token: string;
                     };
                 };
@@ -6732,6 +7848,7 @@ export interface operations {
     getVenueCode: {
         parameters: {
             query?: {
+                /** @description the action the code records (default check_in) */
                 action?: "check_in" | "check_out";
             };
             header?: never;
@@ -6748,7 +7865,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["VenueCode"];
+                    "application/json": components["schemas"]["ActivityVenueCode"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6763,7 +7880,9 @@ export interface operations {
     activityStats: {
         parameters: {
             query?: {
+                /** @description the first district date (default: 29 days before today) */
                 from?: string;
+                /** @description the last district date, inclusive (default: today) */
                 to?: string;
             };
             header?: never;
@@ -6838,11 +7957,12 @@ export interface operations {
     listBenefitPrograms: {
         parameters: {
             query?: {
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
                 /** @description running or ended; both when left out */
                 status?: "running" | "ended";
-                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
             };
             header?: never;
             path?: never;
@@ -6857,7 +7977,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["EnterpriseBenefitProgramListed"][];
+                        items: components["schemas"]["EnterpriseListedProgram"][];
                         next_page_token: string;
                     };
                 };
@@ -6878,12 +7998,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    name: string;
-                    criteria: components["schemas"]["EnterpriseBenefitCriteriaInput"];
-                    /** @description the program's description, shown to the members of matched enterprises in the app (not sent to inboxes) */
-                    notice?: string;
-                };
+                "application/json": components["schemas"]["EnterpriseNewProgramInput"];
             };
         };
         responses: {
@@ -6893,13 +8008,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["EnterpriseBenefitProgram"] & {
-                        matches: {
-                            uscc: string;
-                            name: string;
-                            grade: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["EnterpriseProgramResult"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6927,7 +8036,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["EnterpriseBenefitProgramListed"];
+                    "application/json": components["schemas"]["EnterpriseListedProgram"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6943,8 +8052,9 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
             };
             header?: never;
             path: {
@@ -6961,7 +8071,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["EnterpriseBenefitMatch"][];
+                        items: components["schemas"]["EnterpriseMatch"][];
                         next_page_token: string;
                     };
                 };
@@ -6977,17 +8087,18 @@ export interface operations {
     listCreditRecords: {
         parameters: {
             query?: {
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
                 /** @description the enterprise's code (as typed: any case, spaces and hyphens ignored) */
                 uscc?: string;
                 /** @description record kind */
                 kind?: "penalty" | "commitment_breach" | "arrears" | "complaint" | "honor" | "tax_grade";
-                /** @description recording department's ID (decimal string) */
-                department_id?: string;
+                /** @description the recording department's ID (a department outside the member's scope lists nothing) */
+                department_id?: number;
                 /** @description case reference, exact */
                 case_ref?: string;
-                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
             };
             header?: never;
             path?: never;
@@ -7002,7 +8113,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["EnterpriseCreditRecordListed"][];
+                        items: components["schemas"]["EnterpriseListedCreditRecord"][];
                         next_page_token: string;
                     };
                 };
@@ -7023,27 +8134,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @example 914403001922038216 */
-                    uscc: string;
-                    /** @enum {string} */
-                    kind: "penalty" | "commitment_breach" | "arrears" | "complaint" | "honor" | "tax_grade";
-                    /** @enum {string} */
-                    severity: "minor" | "general" | "serious";
-                    /**
-                     * Format: date-time
-                     * @example 2026-01-15T09:00:00+08:00
-                     */
-                    occurred_at: string;
-                    /** Format: date-time */
-                    expires_at?: string;
-                    /**
-                     * @description the case's reference (the decision's document number); one case, one record per enterprise and kind
-                     * @example 深福市监罚〔2026〕12号
-                     */
-                    case_ref?: string;
-                    note?: string;
-                };
+                "application/json": components["schemas"]["CreditRecordRequestInput"];
             };
         };
         responses: {
@@ -7053,7 +8144,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["EnterpriseCreditRecordResult"];
+                    "application/json": components["schemas"]["EnterpriseRecordResult"];
                 };
             };
             /** @description Created */
@@ -7062,7 +8153,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["EnterpriseCreditRecordResult"];
+                    "application/json": components["schemas"]["EnterpriseRecordResult"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7159,13 +8250,340 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    listDispatchRequests: {
+        parameters: {
+            query?: {
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
+                /** @description a unit's: new or sign (to be signed for), open, overdue, due_soon (within 24 h), escalated (not accepted within a working day), flagged (content check risky), assisting (协办: another unit leads); the dispatch centre's: dispatch (待分拨), returns (退单待审), extensions (延期待批), callback (待回访) */
+                queue?: "new" | "open" | "overdue" | "due_soon" | "escalated" | "flagged" | "sign" | "assisting" | "dispatch" | "returns" | "extensions" | "callback";
+                status?: "dispatching" | "submitted" | "dispatched" | "transferred" | "returned" | "signed" | "accepted" | "in_progress" | "answered" | "callback" | "closed";
+                category?: string;
+                street?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["RequestStaffView"][];
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getDispatchRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestStaffView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    callBackRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CallbackBodyInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestStaffView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    dispatchRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DispatchBodyInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestStaffView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    decideExtension: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExtensionDecisionBodyInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestStaffView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    refuseReturn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefuseReturnBodyInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestStaffView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    superviseRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SuperviseBodyInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestStaffView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    urgeRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UrgeBodyInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestStaffView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getFlowSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestFlowSettings"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    saveFlowSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FlowSettingsBodyInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestFlowSettings"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     listBindings: {
         parameters: {
             query?: {
-                status?: "pending" | "approved" | "rejected";
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
+                /** @description default pending */
+                status?: "pending" | "approved" | "rejected";
             };
             header?: never;
             path?: never;
@@ -7203,9 +8621,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    approve: boolean;
-                };
+                "application/json": components["schemas"]["DecideRequestInput"];
             };
         };
         responses: {
@@ -7231,7 +8647,11 @@ export interface operations {
     listEnterprises: {
         parameters: {
             query?: {
-                /** @description a part of the name, or the first characters of the code; at most 128 characters */
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
+                /** @description a part of the name, or the first characters of the code */
                 q?: string;
                 /** @description one of the district's streets (GET /regions) */
                 street?: string;
@@ -7239,9 +8659,6 @@ export interface operations {
                 industry?: string;
                 /** @description current grade */
                 grade?: "A" | "B" | "C" | "D";
-                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
             };
             header?: never;
             path?: never;
@@ -7277,16 +8694,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @example 914403001922038216 */
-                    uscc: string;
-                    /** @example 深圳市福田示范科技有限公司 */
-                    name: string;
-                    /** @example 信息技术 */
-                    industry?: string;
-                    /** @example 华富街道 */
-                    street: string;
-                };
+                "application/json": components["schemas"]["EnterpriseNewEnterpriseInput"];
             };
         };
         responses: {
@@ -7315,13 +8723,14 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
+        /** @description the CSV: header uscc,name,industry,street, one enterprise a line */
         requestBody: {
             content: {
-                "text/csv": string;
                 "multipart/form-data": {
                     /** Format: binary */
-                    file?: string;
+                    file: string;
                 };
+                "text/csv": string;
             };
         };
         responses: {
@@ -7331,17 +8740,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        imported: number;
-                        errors: {
-                            line: number;
-                            message: string;
-                            /** @description the columns at fault (uscc, name, industry, street) and what is wrong with each, as details.fields of a 400; empty when the line as a whole is bad (CSV quoting, column count) */
-                            fields: {
-                                [key: string]: string;
-                            };
-                        }[];
-                    };
+                    "application/json": components["schemas"]["EnterpriseImportResult"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7357,7 +8756,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Unified social credit code (GB 32100-2015, 18 characters); case-insensitive, and spaces or hyphens typed inside it are ignored. A malformed code or wrong check character is 400 naming `uscc`. */
+                /** @description Unified social credit code (GB 32100-2015, 18 characters); case-insensitive, and spaces or hyphens typed inside it are ignored. A malformed code or wrong check character is 400 naming uscc. */
                 uscc: string;
             };
             cookie?: never;
@@ -7605,9 +9004,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    code: string;
-                };
+                "application/json": components["schemas"]["MemberCodeInput"];
             };
         };
         responses: {
@@ -7617,7 +9014,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["MaskedResident"];
+                    "application/json": components["schemas"]["ResidentMasked"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7686,7 +9083,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["NoticeDraft"];
+                "application/json": components["schemas"]["NoticeDraftInput"];
             };
         };
         responses: {
@@ -7716,10 +9113,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": {
-                    audience?: components["schemas"]["AudienceInput"];
-                    template_id?: string;
-                };
+                "application/json": components["schemas"]["AudiencePreviewInput"];
             };
         };
         responses: {
@@ -7729,16 +9123,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description exact from 5 up; null below 5 */
-                        count: number | null;
-                        /** @description 5 when count is null: the audience has fewer than 5 (possibly none); absent otherwise */
-                        count_fewer_than?: number;
-                        /** @description only with template_id; exact from 5 up, null below 5 */
-                        wechat_reachable?: number | null;
-                        /** @description 5 when wechat_reachable is null; absent otherwise */
-                        wechat_reachable_fewer_than?: number;
-                    };
+                    "application/json": components["schemas"]["NoticePreview"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7807,7 +9192,6 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
-            429: components["responses"]["TooMany"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -7969,10 +9353,12 @@ export interface operations {
     listObjections: {
         parameters: {
             query?: {
-                status?: "pending" | "approved" | "rejected";
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
+                /** @description default pending */
+                status?: "pending" | "approved" | "rejected";
             };
             header?: never;
             path?: never;
@@ -7987,11 +9373,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: (components["schemas"]["EnterpriseObjection"] & {
-                            enterprise_name: string;
-                            /** @description the disputed credit record; null if it no longer exists */
-                            factor: components["schemas"]["EnterpriseCreditRecord"] | null;
-                        })[];
+                        items: components["schemas"]["EnterpriseQueuedObjection"][];
                         next_page_token: string;
                     };
                 };
@@ -8014,11 +9396,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    approve: boolean;
-                    /** @description why, in words the objector reads in the app (the decision's notice is a fixed text and does not carry it); blank is 400 naming reason */
-                    reason: string;
-                };
+                "application/json": components["schemas"]["EnterpriseDecisionInput"];
             };
         };
         responses: {
@@ -8028,7 +9406,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["EnterpriseObjection"];
+                    "application/json": components["schemas"]["EnterpriseObjectionResult"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8168,7 +9546,7 @@ export interface operations {
                 until?: string;
                 /** @description exactly this case reference */
                 case_ref?: string;
-                /** @description this resident's (ID, a decimal string) */
+                /** @description this resident's */
                 resident_id?: string;
             };
             header?: never;
@@ -8349,8 +9727,9 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
                 /** @description questions carrying this tag */
                 tag?: string;
                 /** @description words the stem contains */
@@ -8428,7 +9807,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["SurveyNewQuestion"];
+                "application/json": components["schemas"]["SurveyNewQuestionInput"];
             };
         };
         responses: {
@@ -8561,6 +9940,101 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    requestFlowStats: {
+        parameters: {
+            query: {
+                /** @description the month, district time */
+                month: string;
+                /** @description department (default) or street */
+                group_by?: "department" | "street";
+                /** @description csv: a file (UTF-8 with a BOM, for Excel) */
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The figures; format=csv: as CSV */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestFlowStats"];
+                    "text/csv": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listRequestGuides: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["RequestGuide"][];
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    saveRequestGuide: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the category's code */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GuideBodyInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestGuide"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     listRequestRoutes: {
         parameters: {
             query?: never;
@@ -8578,7 +10052,6 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["RequestRoute"][];
-                        /** @description empty on the last page */
                         next_page_token: string;
                     };
                 };
@@ -8599,12 +10072,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    category: string;
-                    street?: string;
-                    /** @description ID */
-                    department_id: string;
-                };
+                "application/json": components["schemas"]["RouteBodyInput"];
             };
         };
         responses: {
@@ -8628,17 +10096,19 @@ export interface operations {
     deleteRequestRoute: {
         parameters: {
             query?: {
+                /** @description the entry's street; left out: the category's entry for every street */
                 street?: string;
             };
             header?: never;
             path: {
+                /** @description the category's code */
                 category: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Deleted */
+            /** @description No Content */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -8656,9 +10126,11 @@ export interface operations {
     requestStats: {
         parameters: {
             query: {
-                /** @description e.g. 2026-11 */
+                /** @description e.g. 2026-11 (a month in Asia/Shanghai) */
                 month: string;
+                /** @description default department */
                 group_by?: "department" | "category" | "street";
+                /** @description csv: a download (UTF-8 with BOM); default json */
                 format?: "json" | "csv";
             };
             header?: never;
@@ -8667,7 +10139,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** @description OK (JSON, or CSV with format=csv) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -8688,10 +10160,12 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
-                queue?: "new" | "open" | "overdue" | "due_soon" | "escalated" | "flagged";
-                status?: "submitted" | "transferred" | "accepted" | "in_progress" | "answered" | "closed";
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
+                /** @description a unit's: new or sign (to be signed for), open, overdue, due_soon (within 24 h), escalated (not accepted within a working day), flagged (content check risky), assisting (协办: another unit leads); the dispatch centre's: dispatch (待分拨), returns (退单待审), extensions (延期待批), callback (待回访) */
+                queue?: "new" | "open" | "overdue" | "due_soon" | "escalated" | "flagged" | "sign" | "assisting" | "dispatch" | "returns" | "extensions" | "callback";
+                status?: "dispatching" | "submitted" | "dispatched" | "transferred" | "returned" | "signed" | "accepted" | "in_progress" | "answered" | "callback" | "closed";
                 category?: string;
                 street?: string;
             };
@@ -8708,8 +10182,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["AdminRequest"][];
-                        /** @description empty on the last page */
+                        items: components["schemas"]["RequestStaffView"][];
                         next_page_token: string;
                     };
                 };
@@ -8738,7 +10211,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AdminRequest"];
+                    "application/json": components["schemas"]["RequestStaffView"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8760,10 +10233,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description the version the officer saw; a changed one is 409 */
-                    version: number;
-                };
+                "application/json": components["schemas"]["VersionBodyInput"];
             };
         };
         responses: {
@@ -8773,7 +10243,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AdminRequest"];
+                    "application/json": components["schemas"]["RequestStaffView"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8797,15 +10267,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description the version the officer saw; a changed one is 409 */
-                    version: number;
-                    answer: string;
-                    verified?: boolean;
-                    points_rule?: string;
-                    /** @description 18-character unified social credit code */
-                    complaint_uscc?: string;
-                };
+                "application/json": components["schemas"]["AnswerBodyInput"];
             };
         };
         responses: {
@@ -8815,7 +10277,41 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AdminRequest"];
+                    "application/json": components["schemas"]["RequestStaffView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    askExtension: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExtensionBodyInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestStaffView"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8859,6 +10355,74 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    returnRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReturnBodyInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestStaffView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    signRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VersionBodyInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestStaffView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     startRequest: {
         parameters: {
             query?: never;
@@ -8870,10 +10434,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description the version the officer saw; a changed one is 409 */
-                    version: number;
-                };
+                "application/json": components["schemas"]["VersionBodyInput"];
             };
         };
         responses: {
@@ -8883,7 +10444,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AdminRequest"];
+                    "application/json": components["schemas"]["RequestStaffView"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8907,13 +10468,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description the version the officer saw; a changed one is 409 */
-                    version: number;
-                    /** @description ID */
-                    department_id: string;
-                    reason: string;
-                };
+                "application/json": components["schemas"]["TransferBodyInput"];
             };
         };
         responses: {
@@ -8923,7 +10478,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AdminRequest"];
+                    "application/json": components["schemas"]["RequestStaffView"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9262,7 +10817,7 @@ export interface operations {
                 /** @description members of this department */
                 department_id?: string;
                 /** @description members holding this role */
-                role?: "superadmin" | "dept_admin" | "editor" | "reviewer" | "points_officer" | "credit_officer" | "verifier" | "auditor" | "request_officer";
+                role?: "superadmin" | "dept_admin" | "editor" | "reviewer" | "points_officer" | "credit_officer" | "verifier" | "auditor" | "request_officer" | "dispatcher";
                 /** @description members limited to this street (among others) */
                 street?: string;
                 /** @description part of the username */
@@ -9443,12 +10998,82 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    listSupervisions: {
+        parameters: {
+            query?: {
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
+                /** @description open: not answered; answered; all when left out */
+                state?: "open" | "answered";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["RequestUrge"][];
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    answerSupervision: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SupervisionAnswerBodyInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestUrge"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     listAdminSurveys: {
         parameters: {
             query?: {
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
                 kind?: "quiz" | "questionnaire" | "declaration";
                 /** @description published: not closed yet (open, or opening later) */
                 status?: "draft" | "published" | "closed";
@@ -9605,11 +11230,12 @@ export interface operations {
     missingDeclarations: {
         parameters: {
             query?: {
-                /** @description A district day, YYYY-MM-DD (default today, UTC+8). */
-                date?: string;
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
+                /** @description a district day, YYYY-MM-DD (UTC+8) */
+                date?: string;
             };
             header?: never;
             path: {
@@ -9671,7 +11297,7 @@ export interface operations {
     remindMissing: {
         parameters: {
             query?: {
-                /** @description Optional; if given, today's district date (YYYY-MM-DD, UTC+8): another day is 400 naming date. */
+                /** @description a district day, YYYY-MM-DD (UTC+8) */
                 date?: string;
             };
             header?: never;
@@ -9688,10 +11314,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        reminded: number;
-                        date: string;
-                    };
+                    "application/json": components["schemas"]["ReminderReply"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9705,8 +11328,9 @@ export interface operations {
     exportResponses: {
         parameters: {
             query?: {
+                /** @description csv (default) or xlsx */
                 format?: "csv" | "xlsx";
-                /** @description Optional: one district day. */
+                /** @description a district day, YYYY-MM-DD (UTC+8) */
                 date?: string;
             };
             header?: never;
@@ -9723,8 +11347,8 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/csv": string;
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9738,7 +11362,7 @@ export interface operations {
     surveyStats: {
         parameters: {
             query?: {
-                /** @description Optional: one district day (questionnaires and declarations). */
+                /** @description a district day, YYYY-MM-DD (UTC+8) */
                 date?: string;
             };
             header?: never;
@@ -9830,7 +11454,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["SurveyAnswers"];
+                "application/json": components["schemas"]["AnswersRequestInput"];
             };
         };
         responses: {
@@ -10010,15 +11634,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @example 914403001922038216 */
-                    uscc: string;
-                    /**
-                     * @example agent
-                     * @enum {string}
-                     */
-                    role: "legal_rep" | "agent";
-                };
+                "application/json": components["schemas"]["BindingRequestInput"];
             };
         };
         responses: {
@@ -10055,7 +11671,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Unified social credit code (GB 32100-2015, 18 characters); case-insensitive, and spaces or hyphens typed inside it are ignored. A malformed code or wrong check character is 400 naming `uscc`. */
+                /** @description Unified social credit code (GB 32100-2015, 18 characters); case-insensitive, and spaces or hyphens typed inside it are ignored. A malformed code or wrong check character is 400 naming uscc. */
                 uscc: string;
             };
             cookie?: never;
@@ -10084,7 +11700,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Unified social credit code (GB 32100-2015, 18 characters); case-insensitive, and spaces or hyphens typed inside it are ignored. A malformed code or wrong check character is 400 naming `uscc`. */
+                /** @description Unified social credit code (GB 32100-2015, 18 characters); case-insensitive, and spaces or hyphens typed inside it are ignored. A malformed code or wrong check character is 400 naming uscc. */
                 uscc: string;
             };
             cookie?: never;
@@ -10099,7 +11715,6 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["EnterpriseBenefitProgram"][];
-                        /** @description always "": the list is not paginated */
                         next_page_token: string;
                     };
                 };
@@ -10116,12 +11731,13 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
             };
             header?: never;
             path: {
-                /** @description Unified social credit code (GB 32100-2015, 18 characters); case-insensitive, and spaces or hyphens typed inside it are ignored. A malformed code or wrong check character is 400 naming `uscc`. */
+                /** @description Unified social credit code (GB 32100-2015, 18 characters); case-insensitive, and spaces or hyphens typed inside it are ignored. A malformed code or wrong check character is 400 naming uscc. */
                 uscc: string;
             };
             cookie?: never;
@@ -10153,22 +11769,14 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Unified social credit code (GB 32100-2015, 18 characters); case-insensitive, and spaces or hyphens typed inside it are ignored. A malformed code or wrong check character is 400 naming `uscc`. */
+                /** @description Unified social credit code (GB 32100-2015, 18 characters); case-insensitive, and spaces or hyphens typed inside it are ignored. A malformed code or wrong check character is 400 naming uscc. */
                 uscc: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /**
-                     * @description ID (decimal string)
-                     * @example 1
-                     */
-                    factor_id: string;
-                    /** @example 该处罚已撤销 */
-                    reason: string;
-                };
+                "application/json": components["schemas"]["EnterpriseObjectionInput"];
             };
         };
         responses: {
@@ -10178,7 +11786,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["EnterpriseObjection"];
+                    "application/json": components["schemas"]["EnterpriseObjectionResult"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10197,7 +11805,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Unified social credit code (GB 32100-2015, 18 characters); case-insensitive, and spaces or hyphens typed inside it are ignored. A malformed code or wrong check character is 400 naming `uscc`. */
+                /** @description Unified social credit code (GB 32100-2015, 18 characters); case-insensitive, and spaces or hyphens typed inside it are ignored. A malformed code or wrong check character is 400 naming uscc. */
                 uscc: string;
             };
             cookie?: never;
@@ -10362,10 +11970,12 @@ export interface operations {
     myActivities: {
         parameters: {
             query?: {
-                when?: "upcoming" | "past";
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
+                /** @description upcoming (the default): not over, soonest first; past: latest first */
+                when?: "upcoming" | "past";
             };
             header?: never;
             path?: never;
@@ -10380,8 +11990,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["PublicActivity"][];
-                        /** @description empty on the last page */
+                        items: components["schemas"]["ActivityPublicActivity"][];
                         next_page_token: string;
                     };
                 };
@@ -10477,8 +12086,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["EnterpriseMine"][];
-                        /** @description always "": the list is not paginated */
+                        items: components["schemas"]["EnterpriseMyEnterprise"][];
                         next_page_token: string;
                     };
                 };
@@ -10531,7 +12139,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["MemberCode"];
+                    "application/json": components["schemas"]["ResidentMemberCode"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10546,8 +12154,9 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
             };
             header?: never;
             path?: never;
@@ -10683,7 +12292,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["VolunteerRecord"];
+                    "application/json": components["schemas"]["ActivityRecord"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -11161,9 +12770,10 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
-                /** @description open or closed; all when left out */
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
+                /** @description open: not answered yet (at the dispatch centre or a unit); closed: answered (still to be rated, called back or reopened) or closed; all when left out */
                 status?: "open" | "closed";
             };
             header?: never;
@@ -11179,8 +12789,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["Request"][];
-                        /** @description empty on the last page */
+                        items: components["schemas"]["RequestView"][];
                         next_page_token: string;
                     };
                 };
@@ -11201,36 +12810,17 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description makes the submit idempotent: the same key returns the first request (200); with other content 409 */
-                    client_key: string;
-                    /** @description a code from GET /requests/categories */
-                    category: string;
-                    description: string;
-                    /** @description a street from GET /regions */
-                    street: string;
-                    /** @description a community of that street */
-                    community?: string;
-                    address?: string;
-                    latitude?: number | null;
-                    longitude?: number | null;
-                    /** @description a number to call back on; staff see it in the request's detail (audited) */
-                    contact?: string;
-                    /** @description may be shown publicly, anonymised, once its text passed WeChat's content check */
-                    public?: boolean;
-                    /** @description upload tokens, in order */
-                    photos?: string[];
-                };
+                "application/json": components["schemas"]["SubmitRequestBodyInput"];
             };
         };
         responses: {
-            /** @description The first request of this client_key */
+            /** @description Repeat: the first result, nothing changed */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Request"];
+                    "application/json": components["schemas"]["RequestView"];
                 };
             };
             /** @description Created */
@@ -11239,7 +12829,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Request"];
+                    "application/json": components["schemas"]["RequestView"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -11319,8 +12909,9 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
             };
             header?: never;
             path?: never;
@@ -11335,8 +12926,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["PublicRequest"][];
-                        /** @description empty on the last page */
+                        items: components["schemas"]["RequestPublicRequest"][];
                         next_page_token: string;
                     };
                 };
@@ -11363,7 +12953,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Request"];
+                    "application/json": components["schemas"]["RequestView"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -11416,11 +13006,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    rating: number;
-                    comment?: string;
-                    reopen?: boolean;
-                };
+                "application/json": components["schemas"]["RateBodyInput"];
             };
         };
         responses: {
@@ -11430,7 +13016,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Request"];
+                    "application/json": components["schemas"]["RequestView"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -11523,8 +13109,9 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-                page_size?: components["parameters"]["PageSize"];
-                page_token?: components["parameters"]["PageToken"];
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
             };
             header?: never;
             path?: never;
@@ -11539,7 +13126,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["SurveyPublic"][];
+                        items: components["schemas"]["SurveyPublicSurvey"][];
                         next_page_token: string;
                     };
                 };
@@ -11568,7 +13155,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SurveyPublic"];
+                    "application/json": components["schemas"]["SurveyPublicSurvey"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -11596,7 +13183,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SurveyAttempt"];
+                    "application/json": components["schemas"]["SurveyStartedAttempt"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -11620,7 +13207,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["SurveyAnswers"];
+                "application/json": components["schemas"]["AnswersRequestInput"];
             };
         };
         responses: {

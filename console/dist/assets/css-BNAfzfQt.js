@@ -1,1 +1,0 @@
-import"./client-4ZANLZQM.js";import"./css-DHAe2D4L.js";

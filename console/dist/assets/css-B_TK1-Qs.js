@@ -1,0 +1,1 @@
+import"./client-Dnb35gpy.js";

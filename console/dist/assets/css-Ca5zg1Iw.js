@@ -1,1 +1,0 @@
-import"./client-4ZANLZQM.js";

@@ -1,0 +1,1 @@
+import"./client-Dnb35gpy.js";import"./css-B0OibASu.js";

@@ -1,1 +1,0 @@
-import"./client-4ZANLZQM.js";import"./css-ocJPy_r3.js";

@@ -1,0 +1,1 @@
+import{Mr as e}from"./client-Dnb35gpy.js";var t=t=>[``,...e].includes(t);export{t};

@@ -1,1 +1,0 @@
-import{Or as e}from"./client-4ZANLZQM.js";var t=t=>[``,...e].includes(t);export{t};
