@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"io/fs"
 	"net/http"
+	"net/http/httptest"
 	"os"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+	"testing/fstest"
 )
 
 func TestConsoleServed(t *testing.T) {
@@ -109,4 +113,110 @@ func TestConsoleOpenAPIUpToDate(t *testing.T) {
 			"  go run ./cmd/ifutian openapi > console/openapi.json && (cd console && npm ci && npm run build)\n" +
 			"and commit openapi.json, src/api/schema.d.ts and dist/")
 	}
+}
+
+// TestConsolePrecompressed: a file with precompressed copies is sent as br
+// to a client that takes br, as gzip to one that takes only gzip, and as it
+// is to one that takes neither, always with its own Content-Type and
+// Vary: Accept-Encoding.
+func TestConsolePrecompressed(t *testing.T) {
+	files := fstest.MapFS{
+		"assets/app.js":         {Data: []byte("console.log('plain')")},
+		"assets/app.js.br":      {Data: []byte("BR")},
+		"assets/app.js.gz":      {Data: []byte("GZ")},
+		"assets/gz-only.css":    {Data: []byte("a{}")},
+		"assets/gz-only.css.gz": {Data: []byte("GZCSS")},
+		"assets/logo.png":       {Data: []byte("PNG")},
+	}
+	get := func(name, acceptEncoding, method string) *httptest.ResponseRecorder {
+		r := httptest.NewRequest(method, "/console/"+name, nil)
+		if acceptEncoding != "" {
+			r.Header.Set("Accept-Encoding", acceptEncoding)
+		}
+		w := httptest.NewRecorder()
+		serveStatic(w, r, files, name)
+		return w
+	}
+	for _, c := range []struct {
+		name, acceptEncoding, wantEncoding, wantBody, wantType string
+		wantVary                                               bool
+	}{
+		{"assets/app.js", "gzip, deflate, br, zstd", "br", "BR", "text/javascript", true},
+		{"assets/app.js", "br", "br", "BR", "text/javascript", true},
+		{"assets/app.js", "gzip", "gzip", "GZ", "text/javascript", true},
+		{"assets/app.js", "br;q=0.5, gzip;q=0.8", "gzip", "GZ", "text/javascript", true},
+		{"assets/app.js", "br;q=0, *", "gzip", "GZ", "text/javascript", true},
+		{"assets/app.js", "*", "br", "BR", "text/javascript", true},
+		{"assets/app.js", "", "", "console.log('plain')", "text/javascript", true},
+		{"assets/app.js", "identity", "", "console.log('plain')", "text/javascript", true},
+		{"assets/app.js", "gzip;q=0, br;q=0", "", "console.log('plain')", "text/javascript", true},
+		{"assets/gz-only.css", "br, gzip", "gzip", "GZCSS", "text/css", true},
+		{"assets/gz-only.css", "br", "", "a{}", "text/css", true},
+		{"assets/logo.png", "br, gzip", "", "PNG", "image/png", false},
+	} {
+		w := get(c.name, c.acceptEncoding, http.MethodGet)
+		what := c.name + " with Accept-Encoding " + strconv.Quote(c.acceptEncoding)
+		if w.Code != http.StatusOK || w.Body.String() != c.wantBody {
+			t.Fatalf("%s: %d %q, want 200 %q", what, w.Code, w.Body.String(), c.wantBody)
+		}
+		if got := w.Header().Get("Content-Encoding"); got != c.wantEncoding {
+			t.Fatalf("%s: Content-Encoding %q, want %q", what, got, c.wantEncoding)
+		}
+		if got := w.Header().Get("Content-Type"); !strings.HasPrefix(got, c.wantType) {
+			t.Fatalf("%s: Content-Type %q, want %s", what, got, c.wantType)
+		}
+		if got := w.Header().Get("Content-Length"); got != strconv.Itoa(len(c.wantBody)) {
+			t.Fatalf("%s: Content-Length %q, want %d", what, got, len(c.wantBody))
+		}
+		if got := w.Header().Get("Vary") == "Accept-Encoding"; got != c.wantVary {
+			t.Fatalf("%s: Vary %q, want Accept-Encoding: %v", what, w.Header().Get("Vary"), c.wantVary)
+		}
+	}
+	if w := get("assets/app.js", "br", http.MethodHead); w.Body.Len() != 0 || w.Header().Get("Content-Length") != "2" || w.Header().Get("Content-Encoding") != "br" {
+		t.Fatalf("HEAD: body %q, headers %v", w.Body.String(), w.Header())
+	}
+}
+
+// TestConsoleEncodedThroughRouter: the built console's files come with
+// their precompressed copies, and the router sends them with the console's
+// caching and CSP headers.
+func TestConsoleEncodedThroughRouter(t *testing.T) {
+	e := newEnv(t)
+	index, err := fs.ReadFile(consoleFiles, "index.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry := regexp.MustCompile(`<script type="module" crossorigin src="/console/(assets/[^"]+\.js)"`).FindSubmatch(index)
+	if entry == nil {
+		t.Fatalf("index.html names no entry script: %s", index)
+	}
+	asset := string(entry[1])
+	for _, name := range []string{asset, "index.html"} {
+		for _, suffix := range []string{".br", ".gz"} {
+			if _, err := fs.Stat(consoleFiles, name+suffix); err != nil {
+				t.Fatalf("the build has no %s%s: run npm run build in console/ (it precompresses dist/)", name, suffix)
+			}
+		}
+	}
+	for _, c := range []struct{ path, acceptEncoding, wantEncoding, wantFile, cache string }{
+		{"/console/" + asset, "gzip, deflate, br", "br", asset + ".br", "immutable"},
+		{"/console/" + asset, "gzip", "gzip", asset + ".gz", "immutable"},
+		{"/console/" + asset, "", "", asset, "immutable"},
+		{"/console/notices/3", "br", "br", "index.html.br", "no-store"},
+		{"/console/", "", "", "index.html", "no-store"},
+	} {
+		rec := e.do("GET", c.path, "", nil, "Accept-Encoding", c.acceptEncoding)
+		wantStatus(t, rec, http.StatusOK)
+		want, _ := fs.ReadFile(consoleFiles, c.wantFile)
+		if !bytes.Equal(rec.Body.Bytes(), want) || rec.Header().Get("Content-Encoding") != c.wantEncoding {
+			t.Fatalf("%s with %q: Content-Encoding %q and a body of %d bytes, want %q and %s", c.path, c.acceptEncoding,
+				rec.Header().Get("Content-Encoding"), rec.Body.Len(), c.wantEncoding, c.wantFile)
+		}
+		if rec.Header().Get("Vary") != "Accept-Encoding" || !strings.Contains(rec.Header().Get("Cache-Control"), c.cache) ||
+			!strings.Contains(rec.Header().Get("Content-Security-Policy"), "default-src 'self'") {
+			t.Fatalf("%s: headers %v", c.path, rec.Header())
+		}
+	}
+	// A precompressed copy is never asked for by its own name.
+	wantError(t, e.do("GET", "/console/"+asset+".br", "", nil), http.StatusNotFound, "not_found", "")
 }

@@ -8,12 +8,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 )
 
 // TestConsoleDemoScreens: after `seed --demo`, a newcomer signing in sees
 // work waiting on the start page, and the demo's published warning has its
-// statistics with charts. With IFUTIAN_README_SHOTS=<absolute dir> it also
+// statistics with charts; axe-core finds no critical or serious violation
+// on any main screen (console_a11y_test.go lists them). With IFUTIAN_README_SHOTS=<absolute dir> it also
 // saves the two screenshots the README shows (console-home.png and
 // console-notice-stats.png):
 //
@@ -55,4 +57,45 @@ func TestConsoleDemoScreens(t *testing.T) {
 		waitJS(`document.querySelectorAll('[data-test=notice-charts] canvas').length >= 2`),
 	)
 	shoot("console-notice-stats.png", "[data-test=notice-stats]")
+
+	// Accessibility: axe-core finds no critical or serious violation on any
+	// main screen, as the superadmin (who sees them all) and, signed out,
+	// on the sign-in page.
+	axe := axeSource(t)
+	tb.signOut()
+	tb.signIn(s.base, "admin", demoPassword, "/")
+	admin := s.login("admin", demoPassword)
+	tb.checkScreens(s.base, axe, demoScreens(t, s, admin))
+
+	// Screens with residents' personal data carry a watermark with the
+	// member's name and the day; others do not. The activity's sign-in
+	// sheet prints alone: no menu, no header, no buttons.
+	activity := items(s.call("GET", "/api/v1/admin/activities", admin, nil, http.StatusOK))[0]["id"].(string)
+	request := items(s.call("GET", "/api/v1/admin/requests", admin, nil, http.StatusOK))[0]["id"].(string)
+	tb.run("a watermark over a request",
+		chromedp.Navigate(s.base+"/console/requests/"+request),
+		waitJS(`(() => { const w = document.querySelector('[data-test=watermark]'); return !!w && w.dataset.text.startsWith('admin') && getComputedStyle(w).backgroundImage.startsWith('url("data:image/png') })()`),
+		chromedp.Navigate(s.base+"/console/notices"),
+		waitText(`header h1`, "通知列表"),
+		waitJS(`!document.querySelector('[data-test=watermark]')`),
+	)
+	tb.run("the sign-in sheet",
+		chromedp.Navigate(s.base+"/console/activities/"+activity+"/sheet"),
+		waitJS(`document.querySelectorAll('[data-test=sign-sheet] tbody tr').length >= 5`),
+	)
+	media := func(m string) {
+		t.Helper()
+		if _, err := chromedp.Call(tb.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: m}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	media("print")
+	tb.run("printed alone",
+		waitJS(`getComputedStyle(document.querySelector('.aside')).display === 'none' && getComputedStyle(document.querySelector('.header')).display === 'none'`),
+		waitJS(`getComputedStyle(document.querySelector('[data-test=print]').closest('.no-print')).display === 'none'`),
+		waitJS(`document.querySelector('[data-test=sign-sheet]').offsetParent !== null && !!document.querySelector('[data-test=watermark]')`),
+	)
+	media("")
+	tb.signOut()
+	tb.checkScreens(s.base, axe, []axeScreen{{"/login", "[data-test=login]"}})
 }

@@ -12,8 +12,9 @@ import (
 // TestConsolePoints: a points officer finds a resident by phone number and
 // awards points; decides the resident's appeal from the queue; takes stock
 // from a reward; a verifier at the venue verifies the resident's voucher on
-// the 375 px page; an auditor, who may not award points, sees no award
-// menu entry nor button, even at the screen's address.
+// the 375 px page; the rules list's page 2 survives a reload; an auditor,
+// who may not award points, sees no award menu entry nor button, even at
+// the screen's address.
 func TestConsolePoints(t *testing.T) {
 	tb := newTab(t, 1280, 900)
 	s := startConsoleServer(t)
@@ -115,6 +116,45 @@ func TestConsolePoints(t *testing.T) {
 	if its := items(s.call("GET", "/api/v1/admin/rewards", officer, nil, http.StatusOK)); len(its) != 1 || fmt.Sprint(its[0]["stock"]) != "1" {
 		t.Fatalf("rewards after taking 3 of 4: %v", its)
 	}
+
+	// A list's page is in the address: a reload on page 2 stays on page 2.
+	for i := range 21 { // 22 rules: two pages of 20
+		s.call("POST", "/api/v1/admin/points/rules", officer, map[string]any{"code": fmt.Sprintf("e2e_page_%02d", i), "name": fmt.Sprintf("分页规则%02d", i), "points": 1}, http.StatusCreated)
+	}
+	rows := func() string {
+		t.Helper()
+		got, err := chromedp.Run(tb.ctx, chromedp.Evaluate[string](`[...document.querySelectorAll('[data-test=rules] .el-table__body .el-table__row')].map(r => r.innerText).join('|')`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	rowCount := func(n int) chromedp.Action[chromedp.Void] {
+		return waitJS(fmt.Sprintf(`document.querySelectorAll('[data-test=rules] .el-table__body .el-table__row').length === %d`, n))
+	}
+	tb.run("the rules, page 1",
+		chromedp.Navigate(s.base+"/console/points/rules"),
+		rowCount(20),
+		settled(`[data-test=rules]`),
+	)
+	firstPage := rows()
+	tb.run("page 2",
+		chromedp.Click(css(`[data-test=next-page]`)),
+		waitText(`[data-test=page-number]`, "第 2 页"),
+		waitJS(`new URLSearchParams(location.search).get('page') === '2' && !!new URLSearchParams(location.search).get('cursor')`),
+		rowCount(2),
+	)
+	secondPage := rows()
+	tb.run("reload on page 2", chromedp.Reload(), waitText(`[data-test=page-number]`, "第 2 页"), rowCount(2))
+	if reloaded := rows(); reloaded != secondPage || secondPage == firstPage {
+		t.Fatalf("after a reload on page 2 the rules are %q, want page 2's %q (page 1: %q)", reloaded, secondPage, firstPage)
+	}
+	tb.run("back to page 1",
+		chromedp.Click(css(`[data-test=prev-page]`)),
+		waitText(`[data-test=page-number]`, "第 1 页"),
+		waitJS(`!new URLSearchParams(location.search).has('page')`),
+		waitJS(`document.querySelectorAll('[data-test=rules] .el-table__body .el-table__row').length === 20`),
+	)
 	tb.signOut()
 
 	tb.run("phone size", chromedp.EmulateViewport(375, 812, chromedp.EmulateMobile))

@@ -14,6 +14,7 @@ declare module 'vue' {
     AudienceBuilder: typeof import('./components/AudienceBuilder.vue')['default']
     AudienceSummary: typeof import('./components/AudienceSummary.vue')['default']
     Chart: typeof import('./components/Chart.vue')['default']
+    CursorPager: typeof import('./components/CursorPager.vue')['default']
     ElAlert: typeof import('element-plus/es')['ElAlert']
     ElAside: typeof import('element-plus/es')['ElAside']
     ElButton: typeof import('element-plus/es')['ElButton']
@@ -36,9 +37,6 @@ declare module 'vue' {
     ElInput: typeof import('element-plus/es')['ElInput']
     ElInputNumber: typeof import('element-plus/es')['ElInputNumber']
     ElMain: typeof import('element-plus/es')['ElMain']
-    ElMenu: typeof import('element-plus/es')['ElMenu']
-    ElMenuItem: typeof import('element-plus/es')['ElMenuItem']
-    ElMenuItemGroup: typeof import('element-plus/es')['ElMenuItemGroup']
     ElOption: typeof import('element-plus/es')['ElOption']
     ElPopconfirm: typeof import('element-plus/es')['ElPopconfirm']
     ElProgress: typeof import('element-plus/es')['ElProgress']
@@ -61,6 +59,8 @@ declare module 'vue' {
     ResidentFinder: typeof import('./components/ResidentFinder.vue')['default']
     RouterLink: typeof import('vue-router')['RouterLink']
     RouterView: typeof import('vue-router')['RouterView']
+    RulePicker: typeof import('./components/RulePicker.vue')['default']
+    Watermark: typeof import('./components/Watermark.vue')['default']
   }
   export interface GlobalDirectives {
     vLoading: typeof import('element-plus/es')['ElLoadingDirective']

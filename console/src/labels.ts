@@ -1,5 +1,33 @@
-// Chinese labels of the API's codes.
-export const noticeStatus: Record<string, string> = {
+// Chinese labels of the API's codes. Each map is keyed by the enum the
+// served document states for its field (schema.d.ts), so a code the server
+// adds and the console does not name fails the type check (vue-tsc) instead
+// of showing the bare code. Maps of fields the document gives no enum yet
+// are marked "no enum in the document".
+import type { components, paths } from './api/schema'
+import type { Permission } from './api/session'
+
+type S = components['schemas']
+type Query<P extends keyof paths> = paths[P] extends { get: { parameters: { query?: infer Q } } } ? NonNullable<Q> : never
+type TagType = 'info' | 'warning' | 'success' | 'danger' | 'primary'
+
+/** label names a code with its map, or shows the code itself where a map has none (a string from outside the document's enums). */
+export function label<K extends string>(map: Record<K, string>, code: string | null | undefined): string {
+  if (code === null || code === undefined) return '—'
+  return (map as Record<string, string>)[code] ?? code
+}
+
+/** tag is the tag type a code's map gives it, if any. */
+export function tag<K extends string, V>(map: Record<K, V>, code: string | null | undefined): V | undefined {
+  return code === null || code === undefined ? undefined : (map as Record<string, V>)[code]
+}
+
+export type NoticeStatus = S['Notice']['status']
+export type Role = NonNullable<Query<'/api/v1/admin/staff'>['role']>
+export type DecisionStatus = S['EnterpriseBinding']['status'] | S['EnterpriseObjection']['status'] | S['PointsAdminAppeal']['status'] | S['ActivityHoursApproval']['status']
+export type JobStatusFilter = NonNullable<Query<'/api/v1/admin/jobs'>['status']>
+export type RequestQueue = NonNullable<Query<'/api/v1/admin/requests'>['queue']>
+
+export const noticeStatus: Record<NoticeStatus, string> = {
   draft: '草稿',
   submitted: '待审核',
   approved: '已通过',
@@ -8,7 +36,7 @@ export const noticeStatus: Record<string, string> = {
   withdrawn: '已撤回',
   expired: '已过期',
 }
-export const noticeStatusType: Record<string, 'info' | 'warning' | 'success' | 'danger' | 'primary'> = {
+export const noticeStatusType: Record<NoticeStatus, TagType> = {
   draft: 'info',
   submitted: 'warning',
   approved: 'primary',
@@ -17,8 +45,8 @@ export const noticeStatusType: Record<string, 'info' | 'warning' | 'success' | '
   withdrawn: 'info',
   expired: 'info',
 }
-export const noticeCategory: Record<string, string> = { policy: '政策', health: '健康', activity: '活动', warning: '预警' }
-export const noticeAction: Record<string, string> = {
+export const noticeCategory: Record<S['Notice']['category'], string> = { policy: '政策', health: '健康', activity: '活动', warning: '预警' }
+export const noticeAction: Record<S['NoticeEvent']['action'], string> = {
   created: '创建',
   edited: '编辑',
   submitted: '提交审核',
@@ -27,7 +55,7 @@ export const noticeAction: Record<string, string> = {
   published: '发布',
   withdrawn: '撤回',
 }
-export const roleName: Record<string, string> = {
+export const roleName: Record<Role, string> = {
   superadmin: '超级管理员',
   dept_admin: '部门管理员',
   editor: '编辑',
@@ -39,7 +67,7 @@ export const roleName: Record<string, string> = {
   request_officer: '接诉专员',
   dispatcher: '分拨中心',
 }
-export const permissionName: Record<string, string> = {
+export const permissionName: Record<Permission, string> = {
   'activities.checkin': '活动签到',
   'activities.manage': '管理活动',
   'activities.read': '查看活动',
@@ -52,6 +80,7 @@ export const permissionName: Record<string, string> = {
   'enterprises.objections.decide': '处理评价异议',
   'jobs.manage': '重试或取消后台任务',
   'jobs.read': '查看后台任务',
+  'knowledge.manage': '管理知识库',
   'settings.manage': '修改运行设置',
   'members.resolve': '识别会员码',
   'notices.read': '查看通知',
@@ -74,13 +103,13 @@ export const permissionName: Record<string, string> = {
   'surveys.read': '查看问卷统计',
   'surveys.write': '编辑问卷',
 }
-export const queueStatus: Record<string, string> = { pending: '待处理', approved: '已通过', rejected: '已驳回' }
-export const surveyKind: Record<string, string> = { quiz: '答题', questionnaire: '问卷', declaration: '每日申报' }
-export const surveyStatus: Record<string, string> = { draft: '草稿', published: '已发布', closed: '已结束' }
-export const surveyStatusType: Record<string, 'info' | 'success' | 'warning'> = { draft: 'info', published: 'success', closed: 'warning' }
-export const questionType: Record<string, string> = { single: '单选', multi: '多选', judge: '判断', text: '填空', number: '数字', rating: '评分' }
-export const bindingRole: Record<string, string> = { legal_rep: '法定代表人', agent: '经办人' }
-export const creditKind: Record<string, string> = {
+export const queueStatus: Record<DecisionStatus, string> = { pending: '待处理', approved: '已通过', rejected: '已驳回' }
+export const surveyKind: Record<S['Survey']['kind'], string> = { quiz: '答题', questionnaire: '问卷', declaration: '每日申报' }
+export const surveyStatus: Record<S['Survey']['status'], string> = { draft: '草稿', published: '已发布', closed: '已结束' }
+export const surveyStatusType: Record<S['Survey']['status'], 'info' | 'success' | 'warning'> = { draft: 'info', published: 'success', closed: 'warning' }
+export const questionType: Record<S['SurveyQuestion']['type'], string> = { single: '单选', multi: '多选', judge: '判断', text: '填空', number: '数字', rating: '评分' }
+export const bindingRole: Record<S['EnterpriseBinding']['role'], string> = { legal_rep: '法定代表人', agent: '经办人' }
+export const creditKind: Record<S['EnterpriseFactor']['kind'], string> = {
   penalty: '行政处罚',
   commitment_breach: '违背承诺',
   arrears: '欠缴',
@@ -88,16 +117,16 @@ export const creditKind: Record<string, string> = {
   honor: '荣誉表彰',
   tax_grade: '纳税信用等级',
 }
-export const severity: Record<string, string> = { minor: '轻微', general: '一般', serious: '严重' }
-export const ratingCause: Record<string, string> = { created: '登记', record: '新增信用记录', objection: '异议成立', due: '到期复评' }
-export const gradeType: Record<string, 'success' | 'primary' | 'warning' | 'danger'> = { A: 'success', B: 'primary', C: 'warning', D: 'danger' }
+export const severity: Record<S['EnterpriseFactor']['severity'], string> = { minor: '轻微', general: '一般', serious: '严重' }
+export const ratingCause: Record<S['EnterpriseHistoryEntry']['cause'], string> = { created: '登记', record: '新增信用记录', objection: '异议成立', due: '到期复评' }
+export const gradeType: Record<S['EnterpriseRating']['grade'], 'success' | 'primary' | 'warning' | 'danger'> = { A: 'success', B: 'primary', C: 'warning', D: 'danger' }
 /** enterpriseField names the columns of an enterprise (and of an import line) in Chinese. */
 export const enterpriseField: Record<string, string> = { uscc: '信用代码', name: '企业名称', industry: '行业', street: '街道' }
 
-export const activityKind: Record<string, string> = { volunteer: '志愿服务', legal_education: '普法宣传', public_benefit: '惠民活动', other: '其他' }
-export const activityStatus: Record<string, string> = { draft: '草稿', published: '已发布', cancelled: '已取消' }
-export const activityStatusType: Record<string, 'info' | 'success' | 'danger'> = { draft: 'info', published: 'success', cancelled: 'danger' }
-export const attendance: Record<string, string> = {
+export const activityKind: Record<S['ActivityStaffView']['kind'], string> = { volunteer: '志愿服务', legal_education: '普法宣传', public_benefit: '惠民活动', other: '其他' }
+export const activityStatus: Record<S['ActivityStaffView']['status'], string> = { draft: '草稿', published: '已发布', cancelled: '已取消' }
+export const activityStatusType: Record<S['ActivityStaffView']['status'], 'info' | 'success' | 'danger'> = { draft: 'info', published: 'success', cancelled: 'danger' }
+export const attendance: Record<S['ActivityRosterEntry']['attendance'], string> = {
   confirmed: '已报名',
   waiting: '候补',
   cancelled: '已取消',
@@ -105,7 +134,7 @@ export const attendance: Record<string, string> = {
   checked_out: '已签退',
   no_show: '未到场',
 }
-export const attendanceType: Record<string, 'info' | 'success' | 'warning' | 'danger' | 'primary'> = {
+export const attendanceType: Record<S['ActivityRosterEntry']['attendance'], TagType> = {
   confirmed: 'primary',
   waiting: 'warning',
   cancelled: 'info',
@@ -113,9 +142,10 @@ export const attendanceType: Record<string, 'info' | 'success' | 'warning' | 'da
   checked_out: 'success',
   no_show: 'danger',
 }
-export const checkinMethod: Record<string, string> = { venue_code: '扫现场码', member_code: '扫会员码', manual: '手工登记', '': '' }
-export const pointsStatus: Record<string, string> = { '': '—', pending: '积分发放中', granted: '已发放', refused: '未发放' }
+export const checkinMethod: Record<S['ActivityRosterEntry']['checkin_method'] | S['ActivityRosterEntry']['checkout_method'], string> = { venue_code: '扫现场码', member_code: '扫会员码', manual: '手工登记', '': '' }
+export const pointsStatus: Record<S['ActivityRosterEntry']['points_status'] | S['SurveyResult']['points_status'], string> = { '': '—', pending: '积分发放中', granted: '已发放', refused: '未发放' }
 /** pointsDetail says why an activity's points were not granted (points_detail). */
+// no enum in the document (RosterEntry.points_detail)
 export const pointsDetail: Record<string, string> = {
   attendance_too_short: '在场不足活动时长的一半',
   daily_cap: '已达规则每日上限',
@@ -125,16 +155,17 @@ export const pointsDetail: Record<string, string> = {
   rule_forbidden: '部门无权使用该积分规则',
   resident_not_found: '居民账号已注销',
 }
-export const hoursApprovalStatus: Record<string, string> = { pending: '待批准', approved: '已批准', rejected: '已驳回' }
+export const hoursApprovalStatus: Record<S['ActivityHoursApproval']['status'], string> = { pending: '待批准', approved: '已批准', rejected: '已驳回' }
 
 // 后台任务 (the durable job queue)
+// no enum in the document (Job.kind)
 export const jobKind: Record<string, string> = {
   'surveys.award': '问卷积分发放',
   'activities.grant': '活动积分发放',
   'requests.settle': '诉求办结后续',
   'requests.flow_notice': '诉求延期、重办告知居民',
 }
-export const jobStatus: Record<string, string> = {
+export const jobStatus: Record<JobStatusFilter, string> = {
   queued: '排队中',
   running: '执行中',
   done: '已完成',
@@ -142,7 +173,7 @@ export const jobStatus: Record<string, string> = {
   cancelled: '已取消',
   stuck: '卡住',
 }
-export const jobStatusType: Record<string, 'info' | 'warning' | 'success' | 'danger' | 'primary'> = {
+export const jobStatusType: Record<S['Job']['status'], TagType> = {
   queued: 'primary',
   running: 'warning',
   done: 'success',
@@ -154,7 +185,7 @@ export const jobStatusType: Record<string, 'info' | 'warning' | 'success' | 'dan
  * conflictReason names the rule behind a refusal (error.details.reason) in
  * Chinese, for an error that comes without a message of its own.
  */
-export const conflictReason: Record<string, string> = {
+export const conflictReason: Record<NonNullable<S['ErrorDetails']['reason']>, string> = {
   daily_cap: '已达每日上限',
   monthly_cap: '已达每月上限',
   per_resident_limit: '已达每人兑换上限',
@@ -188,6 +219,25 @@ export function fmtTime(t?: string | null): string {
   return d.toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false })
 }
 
+/**
+ * fmtDeadline shows a deadline. The API states a deadline that means "by the
+ * end of a day" as the instant that day ends: midnight, district time, of
+ * the next day (a request's deadline_at, a deduction's appeal_deadline).
+ * Such a deadline shows as the day itself, "1月6日（周三）" (with the year
+ * when it is not this year), not "2027/1/7 00:00:00"; any other instant as
+ * fmtTime does.
+ */
+export function fmtDeadline(t?: string | null): string {
+  if (!t) return '—'
+  const at = new Date(t)
+  if (Number.isNaN(at.getTime())) return t
+  const local = new Date(at.getTime() + 8 * 3600_000) // district wall clock, read in UTC
+  if (local.getUTCHours() !== 0 || local.getUTCMinutes() !== 0 || local.getUTCSeconds() !== 0 || local.getUTCMilliseconds() !== 0) return fmtTime(t)
+  const day = new Date(local.getTime() - 24 * 3600_000)
+  const year = day.getUTCFullYear() === Number(districtToday().slice(0, 4)) ? '' : `${day.getUTCFullYear()}年`
+  return `${year}${day.getUTCMonth() + 1}月${day.getUTCDate()}日（周${'日一二三四五六'[day.getUTCDay()]}）`
+}
+
 /** districtToday is today's date in the district (UTC+8), YYYY-MM-DD. */
 export function districtToday(): string {
   return new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10)
@@ -198,7 +248,7 @@ export function pct(x?: number): string {
 }
 
 // 民意速办
-export const requestStatus: Record<string, string> = {
+export const requestStatus: Record<S['RequestStaffView']['status'], string> = {
   dispatching: '待分拨',
   submitted: '待签收',
   dispatched: '已派单待签收',
@@ -213,7 +263,7 @@ export const requestStatus: Record<string, string> = {
   merged: '已合并办理',
   with_enterprise: '企业先行处理中',
 }
-export const requestStatusType: Record<string, 'info' | 'warning' | 'success' | 'danger' | 'primary'> = {
+export const requestStatusType: Record<S['RequestStaffView']['status'], TagType> = {
   dispatching: 'danger',
   dispatched: 'warning',
   returned: 'danger',
@@ -228,7 +278,7 @@ export const requestStatusType: Record<string, 'info' | 'warning' | 'success' | 
   merged: 'info',
   with_enterprise: 'warning',
 }
-export const requestAction: Record<string, string> = {
+export const requestAction: Record<S['RequestStep']['action'], string> = {
   submitted: '提交',
   accepted: '受理',
   transferred: '转办',
@@ -276,7 +326,7 @@ export function remaining(deadline?: string, now = Date.now()): { text: string; 
   if (ms < 0) return { text: '超期 ' + text, type: 'danger' }
   return { text, type: ms < 24 * 3_600_000 ? 'warning' : 'success' }
 }
-export const requestQueue: Record<string, string> = {
+export const requestQueue: Record<RequestQueue | '', string> = {
   sign: '待签收',
   assisting: '协办',
   dispatch: '待分拨',

@@ -15,6 +15,8 @@ declare module 'vue-router' {
     /** menu group; screens without one are reached from other screens */
     menu?: MenuGroup
     public?: boolean
+    /** the screen shows residents' personal data: the layout lays a watermark with the member's name over it */
+    personal?: boolean
   }
 }
 
@@ -38,7 +40,8 @@ export const screens: RouteRecordRaw[] = [
   screen('requests/dispatch', '分拨中心', () => import('./screens/DispatchQueue.vue'), { menu: '民意速办', perm: 'requests.dispatch' as Permission }),
   screen('requests/flow-stats', '工单统计', () => import('./screens/WorkOrderStats.vue'), { menu: '民意速办', perm: 'requests.read' }),
   screen('requests/supervisions', '督办函', () => import('./screens/Supervisions.vue'), { menu: '民意速办', perm: 'requests.read' }),
-  screen('requests/:id', '诉求详情', () => import('./screens/RequestDetail.vue'), { perm: 'requests.read' }),
+  screen('requests/:id/work-order', '工单', () => import('./screens/RequestWorkOrder.vue'), { perm: 'requests.read', personal: true }),
+  screen('requests/:id', '诉求详情', () => import('./screens/RequestDetail.vue'), { perm: 'requests.read', personal: true }),
 
   screen('notices', '通知列表', () => import('./screens/NoticeList.vue'), { menu: '通知公告', perm: 'notices.read' }),
   screen('notices/new', '撰写通知', () => import('./screens/NoticeCompose.vue'), { menu: '通知公告', perm: 'notices.write' }),
@@ -46,8 +49,8 @@ export const screens: RouteRecordRaw[] = [
   screen('notices/:id', '通知详情', () => import('./screens/NoticeDetail.vue'), { perm: 'notices.read' }),
   screen('notices/:id/edit', '编辑通知', () => import('./screens/NoticeCompose.vue'), { perm: 'notices.write' }),
 
-  screen('points/award', '发放积分', () => import('./screens/PointsAward.vue'), { menu: '个人积分', perm: 'points.award' }),
-  screen('points/deduct', '扣减记录', () => import('./screens/PointsDeduct.vue'), { menu: '个人积分', perm: 'points.deduct' }),
+  screen('points/award', '发放积分', () => import('./screens/PointsAward.vue'), { menu: '个人积分', perm: 'points.award', personal: true }),
+  screen('points/deduct', '扣减记录', () => import('./screens/PointsDeduct.vue'), { menu: '个人积分', perm: 'points.deduct', personal: true }),
   screen('points/appeals', '申诉处理', () => import('./screens/PointsAppeals.vue'), { menu: '个人积分', perm: 'points.appeals.decide' }),
   screen('points/rules', '积分规则', () => import('./screens/PointsRules.vue'), { menu: '个人积分', perm: 'points.rules.manage' }),
   screen('points/rewards', '兑换奖品', () => import('./screens/Rewards.vue'), { menu: '个人积分', perm: 'rewards.manage' }),
@@ -66,12 +69,13 @@ export const screens: RouteRecordRaw[] = [
   screen('surveys/new', '新建问卷', () => import('./screens/SurveyCreate.vue'), { menu: '问卷答题', perm: 'surveys.write' }),
   screen('surveys/questions', '题库', () => import('./screens/Questions.vue'), { menu: '问卷答题', perm: 'surveys.read' }),
   screen('surveys/:id/edit', '编辑问卷', () => import('./screens/SurveyCreate.vue'), { perm: 'surveys.write' }),
-  screen('surveys/:id', '问卷统计', () => import('./screens/SurveyStats.vue'), { perm: 'surveys.read' }),
+  screen('surveys/:id', '问卷统计', () => import('./screens/SurveyStats.vue'), { perm: 'surveys.read', personal: true }),
 
   screen('activities', '活动列表', () => import('./screens/ActivityList.vue'), { menu: '活动志愿', perm: 'activities.read' }),
   screen('activities/new', '新建活动', () => import('./screens/ActivityEdit.vue'), { menu: '活动志愿', perm: 'activities.manage' }),
   screen('activities/stats', '活动统计', () => import('./screens/ActivityStats.vue'), { menu: '活动志愿', perm: 'activities.read' }),
-  screen('activities/:id', '活动详情', () => import('./screens/ActivityDetail.vue'), { perm: 'activities.read' }),
+  screen('activities/:id/sheet', '活动签到表', () => import('./screens/ActivitySheet.vue'), { perm: 'activities.read', personal: true }),
+  screen('activities/:id', '活动详情', () => import('./screens/ActivityDetail.vue'), { perm: 'activities.read', personal: true }),
   screen('activities/:id/edit', '修改活动', () => import('./screens/ActivityEdit.vue'), { perm: 'activities.manage' }),
   screen('staff', '人员管理', () => import('./screens/Staff.vue'), { menu: '系统管理', perm: 'staff.manage' }),
   screen('departments', '部门', () => import('./screens/Departments.vue'), { menu: '系统管理', perm: 'staff.manage' }),

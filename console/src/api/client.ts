@@ -3,7 +3,7 @@
 // contract change fails the console's type check rather than a screen.
 import createClient, { type Middleware } from 'openapi-fetch'
 import type { components, paths } from './schema'
-import { conflictReason } from '../labels'
+import { conflictReason, label } from '../labels'
 import { csrfToken, needReauth, session } from './session'
 
 export type Schemas = components['schemas']
@@ -67,7 +67,7 @@ function toApiError(status: number, body: unknown): ApiError {
   if (e?.code) {
     // The server's message is Chinese; without one, the rule refused (details.reason) is named.
     const reason = e.details?.reason
-    return new ApiError(status, e.code, e.message || (typeof reason === 'string' && conflictReason[reason]) || e.code, e.details ?? {})
+    return new ApiError(status, e.code, e.message || (typeof reason === 'string' && label(conflictReason, reason)) || e.code, e.details ?? {})
   }
   return new ApiError(status, 'internal', `服务器返回 ${status}`)
 }

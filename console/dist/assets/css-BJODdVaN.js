@@ -1,0 +1,1 @@
+import"./client-C4LsAsXA.js";import"./css-zRljjqCB.js";

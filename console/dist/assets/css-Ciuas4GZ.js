@@ -1,1 +1,0 @@
-import"./client-Dnb35gpy.js";import"./css-B0OibASu.js";

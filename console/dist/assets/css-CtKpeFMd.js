@@ -1,1 +1,0 @@
-import"./client-Dnb35gpy.js";

@@ -1,0 +1,1 @@
+import"./rolldown-runtime-XKyaHtl9.js";import{n as e}from"./css-DRW1x8b5.js";function t(){return e}export{t};

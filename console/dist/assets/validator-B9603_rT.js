@@ -1,1 +1,0 @@
-import{Mr as e}from"./client-Dnb35gpy.js";var t=t=>[``,...e].includes(t);export{t};

@@ -1,0 +1,1 @@
+import{Nr as e}from"./client-C4LsAsXA.js";var t=t=>[``,...e].includes(t);export{t};
