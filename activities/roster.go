@@ -192,30 +192,49 @@ func (s *Service) rosterEntry(tx *gorm.DB, id, residentID int64) (*RosterEntry, 
 	return &es[0], nil
 }
 
-// WriteRosterCSV writes an activity's whole roster within m's scope (as
-// Roster shows it) as CSV
-// (UTF-8 with a byte-order mark, so that spreadsheet programs read the
-// Chinese right), in batches so that memory stays flat. Returns
-// ErrNotFound outside m's scope, before writing anything.
-func (s *Service) WriteRosterCSV(ctx context.Context, m *staff.Member, id int64, w io.Writer) error {
+// rosterWords name the roster's vocabularies in Chinese, for exports.
+var rosterWords = map[string]string{
+	Confirmed: "已报名", Waiting: "候补", // Withdrawn and AttCancelled are "cancelled"
+	AttCancelled: "已取消", AttCheckedIn: "已签到", AttCheckedOut: "已签退", AttNoShow: "未到",
+	MethodVenueCode: "扫场地码", MethodMemberCode: "扫居民码", MethodManual: "手工登记",
+	PointsPending: "发放中", PointsGranted: "已发放", PointsRefused: "未发放",
+}
+
+func rosterWord(v string) string {
+	if w, ok := rosterWords[v]; ok {
+		return w
+	}
+	return v
+}
+
+// RosterHeader is the export's header, in Chinese.
+var RosterHeader = []string{"报名编号", "居民编号", "昵称", "手机号", "街道", "社区", "报名状态", "出勤",
+	"现场登记", "报名时间", "签到时间", "签到方式", "签到说明", "签退时间",
+	"签退方式", "签退说明", "志愿时长（小时）", "积分状态", "积分", "积分说明"}
+
+// EachRosterRow calls fn with every row of an activity's whole roster
+// within m's scope (as Roster shows it), in batches so that memory stays
+// flat: words in Chinese, times in the district's, hours and points as
+// numbers (float64, int64), IDs as text. Returns ErrNotFound outside m's
+// scope, before calling fn.
+func (s *Service) EachRosterRow(ctx context.Context, m *staff.Member, id int64, fn func([]any) error) error {
 	now := s.clock()
 	tx := s.db.WithContext(ctx)
 	a, err := s.owned(tx, m.Scope(), id, false)
 	if err != nil {
 		return err
 	}
-	if _, err := io.WriteString(w, "\ufeff"); err != nil {
-		return err
-	}
-	cw := csv.NewWriter(w)
-	cw.Write([]string{"id", "resident_id", "nickname", "phone_masked", "street", "community", "status", "attendance",
-		"walk_in", "signed_up_at", "checked_in_at", "checkin_method", "checkin_reason", "checked_out_at",
-		"checkout_method", "checkout_reason", "hours", "points_status", "points_awarded", "points_detail"})
 	ts := func(t *time.Time) string {
 		if t == nil {
 			return ""
 		}
-		return t.In(district.Zone).Format(time.RFC3339)
+		return t.In(district.Zone).Format("2006-01-02 15:04:05")
+	}
+	yes := func(b bool) string {
+		if b {
+			return "是"
+		}
+		return "否"
 	}
 	for after := int64(0); ; {
 		es, next, err := s.rosterPage(tx, m, a, RosterFilter{After: after, Limit: 500}, now)
@@ -224,22 +243,61 @@ func (s *Service) WriteRosterCSV(ctx context.Context, m *staff.Member, id int64,
 		}
 		for _, e := range es {
 			signed := e.SignedUpAt
-			cw.Write(safeCells([]string{
-				idOf(e.ID), idOf(e.ResidentID), e.Nickname, e.PhoneMasked, e.Street, e.Community, string(e.Status), string(e.Attendance),
-				strconv.FormatBool(e.WalkIn), ts(&signed), ts(e.CheckedInAt), string(e.CheckinMethod), e.CheckinReason,
-				ts(e.CheckedOutAt), string(e.CheckoutMethod), e.CheckoutReason, strconv.FormatFloat(e.Hours, 'f', -1, 64),
-				string(e.PointsStatus), strconv.FormatInt(e.PointsAwarded, 10), e.PointsDetail,
-			}))
-		}
-		cw.Flush()
-		if err := cw.Error(); err != nil {
-			return err
+			text := safeCells([]string{e.Nickname, e.CheckinReason, e.CheckoutReason, e.PointsDetail})
+			row := []any{
+				idOf(e.ID), idOf(e.ResidentID), text[0], e.PhoneMasked, e.Street, e.Community, rosterWord(string(e.Status)), rosterWord(string(e.Attendance)),
+				yes(e.WalkIn), ts(&signed), ts(e.CheckedInAt), rosterWord(string(e.CheckinMethod)), text[1],
+				ts(e.CheckedOutAt), rosterWord(string(e.CheckoutMethod)), text[2], e.Hours,
+				rosterWord(string(e.PointsStatus)), e.PointsAwarded, text[3],
+			}
+			if err := fn(row); err != nil {
+				return err
+			}
 		}
 		if next == 0 {
 			return nil
 		}
 		after = next
 	}
+}
+
+// WriteRosterCSV writes an activity's whole roster within m's scope (as
+// EachRosterRow) as CSV (UTF-8 with a byte-order mark, so that spreadsheet
+// programs read the Chinese right). Returns ErrNotFound outside m's
+// scope, before writing anything.
+func (s *Service) WriteRosterCSV(ctx context.Context, m *staff.Member, id int64, w io.Writer) error {
+	if _, err := s.owned(s.db.WithContext(ctx), m.Scope(), id, false); err != nil {
+		return err
+	}
+	if _, err := io.WriteString(w, "\ufeff"); err != nil {
+		return err
+	}
+	cw := csv.NewWriter(w)
+	cw.Write(RosterHeader)
+	n := 0
+	err := s.EachRosterRow(ctx, m, id, func(row []any) error {
+		cells := make([]string, len(row))
+		for i, v := range row {
+			switch x := v.(type) {
+			case string:
+				cells[i] = x
+			case float64:
+				cells[i] = strconv.FormatFloat(x, 'f', -1, 64)
+			case int64:
+				cells[i] = strconv.FormatInt(x, 10)
+			}
+		}
+		cw.Write(cells)
+		if n++; n%500 == 0 {
+			cw.Flush()
+		}
+		return cw.Error()
+	})
+	if err != nil {
+		return err
+	}
+	cw.Flush()
+	return cw.Error()
 }
 
 // safeCells defuses spreadsheet formulas in free text (a nickname, a

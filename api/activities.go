@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/xuri/excelize/v2"
 
 	"github.com/futian/ifutian/activities"
 	"github.com/futian/ifutian/internal/apperr"
@@ -360,29 +361,87 @@ func (s *Server) activityRoster(c *gin.Context) {
 	c.JSON(http.StatusOK, newIDPage(es, next))
 }
 
+// rosterExportQuery is the roster export's format.
+type rosterExportQuery struct {
+	Format string `form:"format" binding:"omitempty,oneof=csv xlsx" doc:"csv (default) or xlsx"`
+}
+
 var exportRosterOp = op{
 	Tag:     "admin-activities",
 	Summary: "导出名单 Export the roster",
-	Description: "As the roster (the same residents and fields); the whole roster as CSV (UTF-8 with a byte-order mark), " +
-		"as an attachment named activity-{id}-roster.csv.",
-	Replies: []reply{file(http.StatusOK, "CSV", "text/csv")},
+	Description: "As the roster (the same residents and fields); the whole roster as CSV (UTF-8 with a byte-order mark, the default) " +
+		"or XLSX (format=xlsx), as an attachment named activity-{id}-roster.csv (or .xlsx), with Chinese headers (报名编号, 居民编号, " +
+		"昵称, 手机号, 街道, 社区, 报名状态, 出勤, 现场登记, 报名时间, 签到时间, 签到方式, 签到说明, 签退时间, 签退方式, 签退说明, " +
+		"志愿时长（小时）, 积分状态, 积分, 积分说明), states in Chinese, times in Asia/Shanghai; in XLSX hours and points are " +
+		"numbers. Another format is 400 naming format.",
+	Query:   rosterExportQuery{},
+	Replies: []reply{file(http.StatusOK, "CSV or XLSX", "text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")},
 }
 
 func (s *Server) exportRoster(c *gin.Context) {
 	id := pathID(c, "id")
+	var q rosterExportQuery
+	if err := bindQuery(c, &q); err != nil {
+		s.fail(c, err)
+		return
+	}
+	format := cmp.Or(q.Format, "csv")
 	if _, err := s.Activities.FindForStaff(c.Request.Context(), actor(c), id); err != nil {
 		s.fail(c, err)
 		return
 	}
-	auditDetail(c, "roster export csv")
-	c.Header("Content-Disposition", `attachment; filename="activity-`+strconv.FormatInt(id, 10)+`-roster.csv"`)
-	c.Header("Content-Type", "text/csv; charset=utf-8")
-	c.Status(http.StatusOK)
-	if err := s.Activities.WriteRosterCSV(c.Request.Context(), actor(c), id, c.Writer); err != nil {
+	auditDetail(c, "roster export "+format)
+	c.Header("Content-Disposition", `attachment; filename="activity-`+strconv.FormatInt(id, 10)+`-roster.`+format+`"`)
+	c.Header("Cache-Control", "no-store")
+	var err error
+	if format == "csv" {
+		c.Header("Content-Type", "text/csv; charset=utf-8")
+		c.Status(http.StatusOK)
+		err = s.Activities.WriteRosterCSV(c.Request.Context(), actor(c), id, c.Writer)
+	} else {
+		err = s.writeRosterXLSX(c, id)
+	}
+	if err != nil {
 		// The status line is gone; all we can do is log and cut the body short.
 		s.Log.ErrorContext(c.Request.Context(), "export failed", "request_id", requestID(c), "err", err)
 		c.Abort()
 	}
+}
+
+// writeRosterXLSX writes the roster as an XLSX workbook: hours and points
+// as numbers, every other cell as text (never a formula).
+func (s *Server) writeRosterXLSX(c *gin.Context, id int64) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	sw, err := f.NewStreamWriter("Sheet1")
+	if err != nil {
+		return err
+	}
+	r := 1
+	write := func(row []any) error {
+		cell, err := excelize.CoordinatesToCellName(1, r)
+		if err != nil {
+			return err
+		}
+		r++
+		return sw.SetRow(cell, row)
+	}
+	head := make([]any, len(activities.RosterHeader))
+	for i, h := range activities.RosterHeader {
+		head[i] = h
+	}
+	if err := write(head); err != nil {
+		return err
+	}
+	if err := s.Activities.EachRosterRow(c.Request.Context(), actor(c), id, write); err != nil {
+		return err
+	}
+	if err := sw.Flush(); err != nil {
+		return err
+	}
+	c.Header("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	c.Status(http.StatusOK)
+	return f.Write(c.Writer)
 }
 
 type venueCodeQuery struct {

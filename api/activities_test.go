@@ -1,6 +1,8 @@
 package api
 
 import (
+	"bytes"
+	"github.com/xuri/excelize/v2"
 	"net/http"
 	"strconv"
 	"strings"
@@ -230,9 +232,19 @@ func TestActivityLoop(t *testing.T) {
 	}
 	rec = w.do("GET", "/api/v1/admin/activities/"+a.ID+"/roster/export", w.editor, nil)
 	wantStatus(t, rec, http.StatusOK)
-	if lines := strings.Split(strings.TrimSpace(rec.Body.String()), "\n"); len(lines) != 4 || !strings.Contains(lines[0], "resident_id") {
+	if lines := strings.Split(strings.TrimSpace(rec.Body.String()), "\n"); len(lines) != 4 || !strings.Contains(lines[0], "居民编号") {
 		t.Fatalf("export %q", rec.Body.String())
 	}
+	rec = w.do("GET", "/api/v1/admin/activities/"+a.ID+"/roster/export?format=xlsx", w.editor, nil)
+	wantStatus(t, rec, http.StatusOK)
+	if x, err := excelize.OpenReader(bytes.NewReader(rec.Body.Bytes())); err != nil {
+		t.Fatal(err)
+	} else if rows, _ := x.GetRows("Sheet1"); len(rows) != 4 || rows[0][16] != "志愿时长（小时）" {
+		t.Fatalf("xlsx roster %q", rows)
+	} else if typ, _ := x.GetCellType("Sheet1", "Q2"); typ == excelize.CellTypeSharedString || typ == excelize.CellTypeInlineString {
+		t.Fatalf("hours stored as text")
+	}
+	wantError(t, w.do("GET", "/api/v1/admin/activities/"+a.ID+"/roster/export?format=pdf", w.editor, nil), http.StatusBadRequest, "invalid_argument", "format")
 	day := start.In(time.FixedZone("", 8*3600)).Format("2006-01-02")
 	rec = w.do("GET", "/api/v1/admin/activity-stats?from="+day+"&to="+day, w.editor, nil)
 	wantStatus(t, rec, http.StatusOK)

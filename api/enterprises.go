@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"io"
 	"mime"
 	"net/http"
 	"strconv"
@@ -248,21 +249,12 @@ var importEnterprisesOp = op{
 // importEnterprises takes the CSV as the request body (text/csv) or as the
 // "file" part of a multipart form.
 func (s *Server) importEnterprises(c *gin.Context) {
-	body := c.Request.Body
-	if mt, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type")); mt == "multipart/form-data" {
-		fh, err := c.FormFile("file")
-		if err != nil {
-			s.fail(c, apperr.Field("file", "缺少 CSV 文件"))
-			return
-		}
-		f, err := fh.Open()
-		if err != nil {
-			s.fail(c, apperr.Field("file", "无法读取 CSV 文件"))
-			return
-		}
-		defer f.Close()
-		body = f
+	body, done, err := csvBody(c)
+	if err != nil {
+		s.fail(c, err)
+		return
 	}
+	defer done()
 	res, err := s.Enterprises.Import(c.Request.Context(), actor(c), body)
 	if err != nil {
 		if isTooLarge(err) {
@@ -272,6 +264,23 @@ func (s *Server) importEnterprises(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, res)
+}
+
+// csvBody is an import's CSV: the request body (text/csv) or the "file"
+// part of a multipart form.
+func csvBody(c *gin.Context) (io.Reader, func(), error) {
+	if mt, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type")); mt == "multipart/form-data" {
+		fh, err := c.FormFile("file")
+		if err != nil {
+			return nil, nil, apperr.Field("file", "缺少 CSV 文件")
+		}
+		f, err := fh.Open()
+		if err != nil {
+			return nil, nil, apperr.Field("file", "无法读取 CSV 文件")
+		}
+		return f, func() { f.Close() }, nil
+	}
+	return c.Request.Body, func() {}, nil
 }
 
 // decideRequest is the body of a binding's decision.

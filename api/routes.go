@@ -165,6 +165,7 @@ func (s *Server) routes() {
 	route(http.MethodPost, "/admin/staff/:id/enable", staff.ManageStaff, s.enableStaff, enableStaffOp)
 	route(http.MethodPost, "/admin/staff/:id/reset-password", staff.ManageStaff, s.resetStaffPassword, resetStaffPasswordOp)
 	route(http.MethodGet, "/admin/audit-log", staff.ReadAudit, s.listAuditLog, listAuditLogOp)
+	personal(http.MethodGet, "/admin/audit-log/export", staff.ReadAudit, s.exportAuditLog, exportAuditLogOp) // the export is audited
 	route(http.MethodGet, "/admin/jobs", staff.ReadJobs, s.listJobs, listJobsOp)
 	route(http.MethodPost, "/admin/jobs/:id/retry", staff.ManageJobs, s.retryJob, retryJobOp)
 	route(http.MethodPost, "/admin/jobs/:id/cancel", staff.ManageJobs, s.cancelJob, cancelJobOp)
@@ -192,10 +193,13 @@ func (s *Server) routes() {
 
 	route(http.MethodPost, "/admin/enterprises", staff.ManageEnterprises, s.createEnterprise, createEnterpriseOp)
 	route(http.MethodPost, "/admin/enterprises/import", staff.ManageEnterprises, s.importEnterprises, importEnterprisesOp)
+	route(http.MethodGet, "/admin/enterprises/import-template", staff.ManageEnterprises, s.enterpriseImportTemplate, enterpriseTemplateOp)
 	route(http.MethodPost, "/admin/enterprise-bindings/:id/decide", staff.DecideBindings, s.decideBinding, decideBindingOp)
 	personal(http.MethodGet, "/admin/enterprise-bindings", staff.DecideBindings, s.listBindings, listBindingsOp)
 	personal(http.MethodGet, "/admin/objections", staff.DecideObjections, s.listObjections, listObjectionsOp)
 	route(http.MethodPost, "/admin/credit-records", staff.WriteCredit, s.createCreditRecord, createCreditRecordOp)
+	route(http.MethodPost, "/admin/credit-records/import", staff.WriteCredit, s.importCreditRecords, importCreditRecordsOp)
+	route(http.MethodGet, "/admin/credit-records/import-template", staff.WriteCredit, s.creditImportTemplate, creditTemplateOp)
 	route(http.MethodPost, "/admin/objections/:id/decide", staff.DecideObjections, s.decideObjection, decideObjectionOp)
 	route(http.MethodPost, "/admin/benefit-programs", staff.ManageBenefits, s.createBenefitProgram, createBenefitProgramOp)
 	route(http.MethodGet, "/admin/enterprises", staff.ManageEnterprises, s.listEnterprises, listEnterprisesOp)

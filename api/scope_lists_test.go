@@ -74,6 +74,13 @@ func listCases() map[string]listCase {
 			outsiders: func(w *idorWorld) []string { return []string{w.env.idorStaffer(w.y, []staff.Role{staff.Auditor})} },
 			marker:    func(w *idorWorld) string { return `"actor":"` + w.usernameOf(w.x, "[]") + `"` },
 		},
+		v1 + "/admin/audit-log/export": {
+			owner:     func(w *idorWorld) string { return w.readerX },
+			outsiders: func(w *idorWorld) []string { return []string{w.env.idorStaffer(w.y, []staff.Role{staff.Auditor})} },
+			marker:    func(w *idorWorld) string { return w.usernameOf(w.x, "[]") },
+		},
+		v1 + "/admin/enterprises/import-template":    {unscoped: "the import's template: a header and an example line, the same for everyone"},
+		v1 + "/admin/credit-records/import-template": {unscoped: "the import's template: a header and an example line, the same for everyone"},
 		v1 + "/admin/enterprise-bindings": {
 			owner:     func(w *idorWorld) string { return w.creditX },
 			outsiders: func(w *idorWorld) []string { return []string{w.creditXStreet} }, // bindings belong to streets, not departments

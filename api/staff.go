@@ -3,7 +3,6 @@ package api
 import (
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -77,51 +76,6 @@ func (s *Server) createStaff(c *gin.Context) {
 	}
 	auditDetail(c, "staff "+strconv.FormatInt(m.ID, 10)+" "+m.Username)
 	c.JSON(http.StatusCreated, m)
-}
-
-type auditLogQuery struct {
-	pageQuery
-	ActorID    int64     `form:"actor_id,string" doc:"the acting member"`
-	Actor      string    `form:"actor" doc:"part of the acting member's username"`
-	Action     string    `form:"action" doc:"the request, e.g. POST /api/v1/admin/notices"`
-	TargetKind string    `form:"target_kind" doc:"what was acted on, e.g. staff, notices, surveys"`
-	TargetID   string    `form:"target_id" doc:"the ID of what was acted on"`
-	Since      time.Time `form:"since" doc:"RFC 3339; since inclusive, until exclusive"`
-	Until      time.Time `form:"until" doc:"RFC 3339; since inclusive, until exclusive"`
-}
-
-var listAuditLogOp = op{
-	Tag: "admin-staff", Summary: "The audit log (auditor, superadmin)",
-	Description: "Every staff write and every staff read of personal data, newest first. since/until are RFC 3339. An auditor " +
-		"reads the entries of the members whose reach lies within their own scope: a department's auditor those of their " +
-		"department's members (not a superadmin's or a district auditor's, even about the department's objects: the log records " +
-		"who acted, not whose object it was); an auditor limited to streets those of members limited to some of the same " +
-		"streets; a district auditor (no department) and a superadmin every entry.",
-	Query:   auditLogQuery{},
-	Replies: []reply{ok(page[staff.AuditEntry]{})},
-}
-
-func (s *Server) listAuditLog(c *gin.Context) {
-	var q auditLogQuery
-	if err := bindQuery(c, &q); err != nil {
-		s.fail(c, err)
-		return
-	}
-	limit, before, err := q.idPage()
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	f := staff.AuditFilter{
-		ActorID: q.ActorID, ActorName: q.Actor, Action: q.Action, TargetKind: q.TargetKind, TargetID: q.TargetID,
-		Since: q.Since, Until: q.Until, Before: before, Limit: limit,
-	}
-	es, next, err := s.Staff.FindAudit(c.Request.Context(), actor(c).Scope(), f)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, newIDPage(es, next))
 }
 
 type staffQuery struct {

@@ -141,9 +141,11 @@ var exportResponsesOp = op{
 	Tag:     "admin-surveys",
 	Summary: "Export responses",
 	Description: "Staff with surveys.read of the owning department; street-scoped staff get only their streets' rows. Streamed in constant " +
-		"memory. Columns: response_id, resident_id, street, community, submitted_at, then one column per question (multiple " +
-		"choices joined with |); a quiz exports its submitted attempts with score, passed, duration_s, fast and seed. CSV is " +
-		"UTF-8 with a BOM; cells that would start a formula get a leading apostrophe. Audited as a read of personal data.",
+		"memory. Columns, with Chinese headers: 答卷编号, 居民编号, 街道, 社区, 提交时间 (Asia/Shanghai), then one column per question " +
+		"headed by its stem (choices as their text, several joined with 、; a number question's answer a number); a quiz exports its " +
+		"submitted attempts with 得分, 是否及格 (是/否), 用时（秒）, 疑似过快 (是/否) and 抽题序号 (the draw's seed), then one column per " +
+		"question (its fixed questions, then any drawn). In XLSX numbers (score, duration, number answers) are stored as numbers; IDs " +
+		"stay text. CSV is UTF-8 with a BOM; cells that would start a formula get a leading apostrophe. Audited as a read of personal data.",
 	Query:   exportQuery{},
 	Replies: []reply{file(http.StatusOK, "The file", "text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")},
 }

@@ -469,7 +469,7 @@ func TestExportAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"response_id", "resident_id", "street", "community", "submitted_at", "体温正常？", "症状", "备注"}
+	want := []string{"答卷编号", "居民编号", "街道", "社区", "提交时间", "体温正常？", "症状", "备注"}
 	if len(rows) != 4 || strings.Join(rows[0], ",") != strings.Join(want, ",") {
 		t.Fatalf("csv=%v", rows)
 	}

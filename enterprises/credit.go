@@ -143,57 +143,10 @@ func (s *Service) Record(ctx context.Context, by *staff.Member, n NewCreditRecor
 	if !scope.CoversStreet(e.Street) {
 		return nil, false, ErrNotFound
 	}
-	dept := scope.Department()
 	err = db.Transact(ctx, s.db, func(tx *gorm.DB) error {
-		res, created = nil, false
-		// Records of one enterprise are written one at a time: the
-		// lock makes the case look-up and the insert one step.
-		if err := lockEnterprise(tx, e.ID); err != nil {
-			return err
-		}
-		prev, err := findCase(tx, e.ID, n.Kind, n.CaseRef)
-		if err != nil {
-			return err
-		}
-		switch decideRecord(prev, n, dept) {
-		case caseConflict:
-			return ErrCaseConflict
-		case caseRepeat:
-			r, err := latestRating(tx, e.ID)
-			if err != nil {
-				return err
-			}
-			res = &RecordResult{CreditRecord: *prev, USCC: e.USCC, Rating: *r}
-			staff.AuditDetail(ctx, "credit record "+strconv.FormatInt(prev.ID, 10)+" for "+e.USCC+" (repeat)")
-			return nil
-		}
-		rec := CreditRecord{
-			EnterpriseID: e.ID, Kind: n.Kind, Severity: n.Severity, OccurredAt: n.OccurredAt, ExpiresAt: n.ExpiresAt,
-			CaseRef: n.CaseRef, Note: n.Note, DepartmentID: dept, StaffID: by.ID, CreatedAt: s.now().UTC(),
-		}
-		if n.CaseRef != "" {
-			k := text.Key(n.CaseRef)
-			rec.CaseKey = &k
-		}
-		if err := tx.Create(&rec).Error; err != nil {
-			if db.IsDuplicate(err) {
-				// The case was recorded since our look-up: decide
-				// again on a fresh one.
-				return fmt.Errorf("create credit record: %w", db.ErrSerialization)
-			}
-			return fmt.Errorf("create credit record: %w", err)
-		}
-		if err := s.tellMembersTx(tx, e.ID, creditNotice(e, &rec)); err != nil {
-			return err
-		}
-		r, err := s.rateTx(tx, e.ID, CauseRecord)
-		if err != nil {
-			return err
-		}
-		res, created = &RecordResult{CreditRecord: rec, USCC: e.USCC, Rating: *r}, true
-		staff.AuditTarget(ctx, "credit-records", strconv.FormatInt(rec.ID, 10))
-		staff.AuditDetail(ctx, "credit record "+strconv.FormatInt(rec.ID, 10)+" for "+e.USCC)
-		return nil
+		var err error
+		res, created, err = s.recordTx(ctx, tx, by, e, n)
+		return err
 	})
 	if err != nil {
 		return nil, false, err
@@ -244,4 +197,59 @@ func decideRecord(prev *CreditRecord, n NewCreditRecord, dept *int64) caseOutcom
 		return caseRepeat
 	}
 	return caseConflict
+}
+
+// recordTx writes one credit record of enterprise e in tx (Record's and
+// ImportCredit's step): a repeat of a recorded case answers it unchanged
+// (created false).
+func (s *Service) recordTx(ctx context.Context, tx *gorm.DB, by *staff.Member, e *Enterprise, n NewCreditRecord) (res *RecordResult, created bool, err error) {
+	dept := by.Scope().Department()
+	// Records of one enterprise are written one at a time: the
+	// lock makes the case look-up and the insert one step.
+	if err := lockEnterprise(tx, e.ID); err != nil {
+		return nil, false, err
+	}
+	prev, err := findCase(tx, e.ID, n.Kind, n.CaseRef)
+	if err != nil {
+		return nil, false, err
+	}
+	switch decideRecord(prev, n, dept) {
+	case caseConflict:
+		return nil, false, ErrCaseConflict
+	case caseRepeat:
+		r, err := latestRating(tx, e.ID)
+		if err != nil {
+			return nil, false, err
+		}
+		res = &RecordResult{CreditRecord: *prev, USCC: e.USCC, Rating: *r}
+		staff.AuditDetail(ctx, "credit record "+strconv.FormatInt(prev.ID, 10)+" for "+e.USCC+" (repeat)")
+		return res, false, nil
+	}
+	rec := CreditRecord{
+		EnterpriseID: e.ID, Kind: n.Kind, Severity: n.Severity, OccurredAt: n.OccurredAt, ExpiresAt: n.ExpiresAt,
+		CaseRef: n.CaseRef, Note: n.Note, DepartmentID: dept, StaffID: by.ID, CreatedAt: s.now().UTC(),
+	}
+	if n.CaseRef != "" {
+		k := text.Key(n.CaseRef)
+		rec.CaseKey = &k
+	}
+	if err := tx.Create(&rec).Error; err != nil {
+		if db.IsDuplicate(err) {
+			// The case was recorded since our look-up: decide
+			// again on a fresh one.
+			return nil, false, fmt.Errorf("create credit record: %w", db.ErrSerialization)
+		}
+		return nil, false, fmt.Errorf("create credit record: %w", err)
+	}
+	if err := s.tellMembersTx(tx, e.ID, creditNotice(e, &rec)); err != nil {
+		return nil, false, err
+	}
+	r, err := s.rateTx(tx, e.ID, CauseRecord)
+	if err != nil {
+		return nil, false, err
+	}
+	res, created = &RecordResult{CreditRecord: rec, USCC: e.USCC, Rating: *r}, true
+	staff.AuditTarget(ctx, "credit-records", strconv.FormatInt(rec.ID, 10))
+	staff.AuditDetail(ctx, "credit record "+strconv.FormatInt(rec.ID, 10)+" for "+e.USCC)
+	return res, created, nil
 }

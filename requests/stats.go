@@ -236,8 +236,9 @@ func (st *Stats) WriteCSV(w io.Writer) error {
 		return strconv.FormatFloat(*v, 'f', -1, 64)
 	}
 	cw.Write([]string{"月份", "分组", "名称", "受理量", "响应数", "响应率%", "受理告知率%", "已答复", "按时办结率%", "平均办理时长(小时)", "评价数", "平均评分", "满意率%", "重办数"})
+	group := map[string]string{ByDepartment: "部门", ByCategory: "类别", ByStreet: "街道"}[string(st.GroupBy)]
 	for _, g := range append(slices.Clone(st.Rows), st.Total) {
-		cw.Write([]string{st.Month, string(st.GroupBy), g.Name, strconv.Itoa(g.Received), strconv.Itoa(g.Responded), pct(g.ResponseRate),
+		cw.Write([]string{st.Month, group, g.Name, strconv.Itoa(g.Received), strconv.Itoa(g.Responded), pct(g.ResponseRate),
 			pct(g.AcceptNoticeRate), strconv.Itoa(g.Answered), pct(g.OnTimeRate), num(g.AvgHandlingHours), strconv.Itoa(g.Rated),
 			num(g.MeanRating), pct(g.SatisfiedShare), strconv.Itoa(g.Reopened)})
 	}

@@ -108,7 +108,7 @@ func TestStats(t *testing.T) {
 	if err := st.WriteCSV(&buf); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(buf.String(), "受理量") || !strings.Contains(buf.String(), "2026-11,department,合计,4,3,75.0,75.0,3,66.7,48.7,3,3.67,66.7,1") {
+	if !strings.Contains(buf.String(), "受理量") || !strings.Contains(buf.String(), "2026-11,部门,合计,4,3,75.0,75.0,3,66.7,48.7,3,3.67,66.7,1") {
 		t.Fatalf("csv:\n%s", buf.String())
 	}
 }

@@ -29,15 +29,17 @@ func (AuditEntry) TableName() string { return "audit_log" }
 
 // AuditFilter selects audit entries; zero fields match everything.
 type AuditFilter struct {
-	ActorID    int64
-	ActorName  string // part of the acting member's username
-	Action     string
-	TargetKind string
-	TargetID   string
-	Since      time.Time
-	Until      time.Time
-	Before     int64 // cursor: entries with a smaller ID
-	Limit      int
+	ActorID      int64
+	ActorName    string // part of the acting member's username
+	DepartmentID int64  // the acting member's department (as it is now)
+	Action       string
+	Actions      []string // any of these routes
+	TargetKind   string
+	TargetID     string
+	Since        time.Time
+	Until        time.Time
+	Before       int64 // cursor: entries with a smaller ID
+	Limit        int
 }
 
 type auditReq struct {
@@ -124,8 +126,18 @@ func (s *Service) FindAudit(ctx context.Context, by Scope, f AuditFilter) ([]Aud
 		}
 		q = in(q, "actor_id", actors)
 	}
+	if f.DepartmentID != 0 {
+		var ids []int64
+		if err := s.db.WithContext(ctx).Model(&Member{}).Where("department_id = ?", f.DepartmentID).Order("id").Pluck("id", &ids).Error; err != nil {
+			return nil, 0, fmt.Errorf("find department members: %w", err)
+		}
+		q = in(q, "actor_id", append([]int64{}, ids...))
+	}
 	if f.Action != "" {
 		q = q.Where("action = ?", f.Action)
+	}
+	if len(f.Actions) > 0 {
+		q = in(q, "action", f.Actions)
 	}
 	if f.TargetKind != "" {
 		q = q.Where("target_kind = ?", f.TargetKind)
@@ -186,4 +198,34 @@ func (s *Service) namedLike(ctx context.Context, part string) ([]int64, error) {
 		}
 	}
 	return ids, nil
+}
+
+// ActorDepartments returns, for each of the members ids that belongs to a
+// department, that department (as it is now: the log records members, and
+// a member's department seldom changes).
+func (s *Service) ActorDepartments(ctx context.Context, ids []int64) (map[int64]Department, error) {
+	out := map[int64]Department{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var ms []Member
+	if err := s.db.WithContext(ctx).Model(&Member{}).Select("id", "department_id").Where("id IN ?", ids).Find(&ms).Error; err != nil {
+		return nil, fmt.Errorf("find actors' departments: %w", err)
+	}
+	ds, err := s.FindDepartments(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byID := map[int64]Department{}
+	for _, d := range ds {
+		byID[d.ID] = d
+	}
+	for _, m := range ms {
+		if m.DepartmentID != nil {
+			if d, ok := byID[*m.DepartmentID]; ok {
+				out[m.ID] = d
+			}
+		}
+	}
+	return out, nil
 }

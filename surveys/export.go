@@ -5,6 +5,8 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -42,10 +44,14 @@ func (s *Service) PrepareExport(ctx context.Context, m *staff.Member, id int64, 
 		return nil, err
 	}
 	e := &Export{s: s, sv: sv, by: by, day: d}
-	if sv.Kind != Quiz {
-		if e.items, err = s.items(tx, sv.ID); err != nil {
-			return nil, err
-		}
+	if e.items, err = s.items(tx, sv.ID); err != nil {
+		return nil, err
+	}
+	if sv.Kind == Quiz {
+		err = e.prepareQuiz(ctx)
+	}
+	if err != nil {
+		return nil, err
 	}
 	return e, nil
 }
@@ -55,12 +61,13 @@ func (e *Export) Filename(ext string) string {
 	return fmt.Sprintf("survey-%d-responses.%s", e.sv.ID, ext)
 }
 
-// header is the first row: response id, resident id, street, community,
-// submitted_at, then one column per question (a quiz: its score columns).
+// header is the first row, in Chinese: the response's number, the
+// resident's, street, community, time, then one column per question (a
+// quiz: its score columns, then one per question drawn in any attempt).
 func (e *Export) header() []string {
-	h := []string{"response_id", "resident_id", "street", "community", "submitted_at"}
+	h := []string{"答卷编号", "居民编号", "街道", "社区", "提交时间"}
 	if e.sv.Kind == Quiz {
-		return append(h, "score", "passed", "duration_s", "fast", "seed")
+		h = append(h, "得分", "是否及格", "用时（秒）", "疑似过快", "抽题序号")
 	}
 	for _, it := range e.items {
 		h = append(h, it.Stem)
@@ -68,10 +75,77 @@ func (e *Export) header() []string {
 	return h
 }
 
-// each calls fn with every row after the header, in ID order.
-func (e *Export) each(ctx context.Context, fn func([]string) error) error {
+// prepareQuiz adds the questions a quiz's submitted attempts drew beyond
+// its fixed ones (by ID), for one column each.
+func (e *Export) prepareQuiz(ctx context.Context) error {
 	tx := e.s.db.WithContext(ctx)
-	ts := func(t time.Time) string { return t.In(district.Zone).Format(time.RFC3339) }
+	seen := map[int64]bool{}
+	for _, it := range e.items {
+		seen[it.ID] = true
+	}
+	var ids []int64
+	for after := int64(0); ; {
+		var batch []Attempt
+		q := e.scope(tx.Select("id", "questions").Where("survey_id = ? AND submitted_at IS NOT NULL AND id > ?", e.sv.ID, after))
+		if err := q.Order("id").Limit(exportBatch).Find(&batch).Error; err != nil {
+			return fmt.Errorf("export attempts' questions: %w", err)
+		}
+		for _, a := range batch {
+			for _, d := range a.Questions {
+				if !seen[d.QuestionID] {
+					seen[d.QuestionID] = true
+					ids = append(ids, d.QuestionID)
+				}
+			}
+			after = a.ID
+		}
+		if len(batch) < exportBatch {
+			break
+		}
+	}
+	slices.Sort(ids)
+	byID, err := e.s.questionsByID(tx, ids)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if q, ok := byID[id]; ok {
+			e.items = append(e.items, item{Question: q})
+		}
+	}
+	return nil
+}
+
+// answerCells are a row's answer columns: choices as their text (joined
+// with "、"), a number question's answer as a number.
+func (e *Export) answerCells(answers map[string][]string) []any {
+	out := make([]any, 0, len(e.items))
+	for _, it := range e.items {
+		vs := answers[strconv.FormatInt(it.ID, 10)]
+		if it.Type == Number && len(vs) == 1 {
+			if f, err := strconv.ParseFloat(vs[0], 64); err == nil {
+				out = append(out, f)
+				continue
+			}
+		}
+		out = append(out, strings.Join(vs, "、"))
+	}
+	return out
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "是"
+	}
+	return "否"
+}
+
+// each calls fn with every row after the header, in ID order. Numbers are
+// numbers (int, float64); IDs stay text (longer than a spreadsheet's 15
+// digits).
+func (e *Export) each(ctx context.Context, fn func([]any) error) error {
+	tx := e.s.db.WithContext(ctx)
+	ts := func(t time.Time) string { return t.In(district.Zone).Format("2006-01-02 15:04:05") }
 	for after := int64(0); ; {
 		var n int
 		if e.sv.Kind == Quiz {
@@ -82,16 +156,17 @@ func (e *Export) each(ctx context.Context, fn func([]string) error) error {
 				return fmt.Errorf("export attempts: %w", err)
 			}
 			for _, a := range batch {
-				score := ""
+				var score any = ""
 				if a.Score != nil {
-					score = strconv.Itoa(*a.Score)
+					score = *a.Score
 				}
-				row := []string{
+				row := []any{
 					strconv.FormatInt(a.ID, 10), strconv.FormatInt(a.ResidentID, 10), a.Street, a.Community,
-					ts(*a.SubmittedAt), score, strconv.FormatBool(a.Passed),
-					strconv.FormatFloat(a.SubmittedAt.Sub(a.StartedAt).Seconds(), 'f', 1, 64),
-					strconv.FormatBool(a.Fast), strconv.FormatInt(a.Seed, 10),
+					ts(*a.SubmittedAt), score, yesNo(a.Passed),
+					math.Round(a.SubmittedAt.Sub(a.StartedAt).Seconds()*10) / 10,
+					yesNo(a.Fast), strconv.FormatInt(a.Seed, 10),
 				}
+				row = append(row, e.answerCells(a.Answers)...)
 				if err := fn(row); err != nil {
 					return err
 				}
@@ -109,12 +184,10 @@ func (e *Export) each(ctx context.Context, fn func([]string) error) error {
 				return fmt.Errorf("export responses: %w", err)
 			}
 			for _, r := range batch {
-				row := []string{
+				row := []any{
 					strconv.FormatInt(r.ID, 10), strconv.FormatInt(r.ResidentID, 10), r.Street, r.Community, ts(r.SubmittedAt),
 				}
-				for _, it := range e.items {
-					row = append(row, strings.Join(r.Answers[strconv.FormatInt(it.ID, 10)], "|"))
-				}
+				row = append(row, e.answerCells(r.Answers)...)
 				if err := fn(row); err != nil {
 					return err
 				}
@@ -128,13 +201,26 @@ func (e *Export) each(ctx context.Context, fn func([]string) error) error {
 	}
 }
 
+// cellText is a cell as CSV text.
+func cellText(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case int:
+		return strconv.Itoa(x)
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	}
+	return fmt.Sprint(v)
+}
+
 func (e *Export) scope(q *gorm.DB) *gorm.DB {
 	return e.by.Filter(q, staff.Columns{Street: "street"})
 }
 
 // WriteCSV streams the export as CSV (UTF-8 with a byte-order mark, so
 // spreadsheet programs read the Chinese text right). Multiple choices are
-// joined with "|".
+// joined with "、".
 func (e *Export) WriteCSV(ctx context.Context, w io.Writer) error {
 	if _, err := io.WriteString(w, "\ufeff"); err != nil {
 		return err
@@ -145,12 +231,16 @@ func (e *Export) WriteCSV(ctx context.Context, w io.Writer) error {
 		return err
 	}
 	n := 0
-	err := e.each(ctx, func(row []string) error {
+	err := e.each(ctx, func(row []any) error {
 		n++
 		if n%exportBatch == 0 {
 			cw.Flush()
 		}
-		return cw.Write(safeCells(row))
+		cells := make([]string, len(row))
+		for i, v := range row {
+			cells[i] = cellText(v)
+		}
+		return cw.Write(safeCells(cells))
 	})
 	if err != nil {
 		return err
@@ -161,8 +251,8 @@ func (e *Export) WriteCSV(ctx context.Context, w io.Writer) error {
 
 // WriteXLSX streams the export as an XLSX workbook through excelize's
 // StreamWriter, which spills rows to a temporary file beyond a small
-// in-memory buffer. Every cell, the header's too, is written as a string
-// value, never as a formula.
+// in-memory buffer. Numbers are written as numbers; every other cell, the
+// header's too, as a string value, never as a formula.
 func (e *Export) WriteXLSX(ctx context.Context, w io.Writer) error {
 	f := excelize.NewFile()
 	defer f.Close()
@@ -171,11 +261,9 @@ func (e *Export) WriteXLSX(ctx context.Context, w io.Writer) error {
 		return err
 	}
 	r := 1
-	write := func(row []string) error {
+	write := func(row []any) error {
 		cells := make([]any, len(row))
-		for i, v := range row {
-			cells[i] = v
-		}
+		copy(cells, row)
 		cell, err := excelize.CoordinatesToCellName(1, r)
 		if err != nil {
 			return err
@@ -183,7 +271,11 @@ func (e *Export) WriteXLSX(ctx context.Context, w io.Writer) error {
 		r++
 		return sw.SetRow(cell, cells)
 	}
-	if err := write(e.header()); err != nil {
+	head := make([]any, 0, len(e.items)+10)
+	for _, h := range e.header() {
+		head = append(head, h)
+	}
+	if err := write(head); err != nil {
 		return err
 	}
 	if err := e.each(ctx, write); err != nil {

@@ -623,9 +623,9 @@ func TestStatsMissingRemindExport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rows [][]string
-	exp.each(ctx, func(r []string) error { rows = append(rows, r); return nil })
-	if len(rows) != 1 || rows[0][1] != key(hf1) || rows[0][3] != "田面社区" || rows[0][6] != "发热|咳嗽" {
+	var rows [][]any
+	exp.each(ctx, func(r []any) error { rows = append(rows, r); return nil })
+	if len(rows) != 1 || rows[0][1] != key(hf1) || rows[0][3] != "田面社区" || rows[0][6] != "发热、咳嗽" {
 		t.Fatalf("rows=%v", rows)
 	}
 	if h := exp.header(); len(h) != 5+len(qs) || h[5] != qs[0].Stem {
@@ -634,7 +634,7 @@ func TestStatsMissingRemindExport(t *testing.T) {
 	scoped.Streets = []string{"莲花街道"}
 	exp, _ = f.s.PrepareExport(ctx, scoped, sv.ID, "")
 	rows = nil
-	exp.each(ctx, func(r []string) error { rows = append(rows, r); return nil })
+	exp.each(ctx, func(r []any) error { rows = append(rows, r); return nil })
 	if len(rows) != 0 {
 		t.Fatalf("scoped rows=%v", rows)
 	}

@@ -111,7 +111,7 @@ func TestConsoleEnterpriseImport(t *testing.T) {
 	}
 	tb.signIn(s.base, "credit.zheng", staffPassword, "/enterprises/new")
 	tb.run("import",
-		chromedp.SetUploadFiles(css(`[data-test=import-file]`), []string{file}),
+		chromedp.SetUploadFiles(css(`[data-test=import-drop] input[type=file]`), []string{file}),
 		waitClickable(`[data-test=import]`),
 		chromedp.Click(css(`[data-test=import]`)),
 		waitText(`[data-test=import-report]`, "成功导入 2 家，3 行未导入"),
