@@ -10,6 +10,17 @@ package api
 var auditActions = map[string]string{
 	"POST /api/v1/auth/change-password": "修改本人密码",
 
+	"GET /api/v1/admin/requests/:id/merge-candidates": "查看可合并的重复诉求",
+	"POST /api/v1/admin/requests/:id/merge":           "合并重复诉求",
+	"POST /api/v1/admin/requests/:id/unmerge":         "取消合并诉求",
+	"POST /api/v1/admin/requests/:id/referral":        "转企业先行处理",
+	"GET /api/v1/admin/knowledge":                     "查看知识库",
+	"POST /api/v1/admin/knowledge":                    "新建知识库条目",
+	"GET /api/v1/admin/knowledge/:id":                 "查看知识库条目",
+	"PUT /api/v1/admin/knowledge/:id":                 "修改知识库条目",
+	"DELETE /api/v1/admin/knowledge/:id":              "删除知识库条目",
+	"POST /api/v1/admin/holidays/import":              "导入节假日日历",
+
 	"POST /api/v1/admin/departments":                                 "新建部门",
 	"POST /api/v1/admin/staff":                                       "新建工作人员",
 	"GET /api/v1/admin/staff":                                        "查看工作人员名单",
@@ -139,6 +150,7 @@ var auditActions = map[string]string{
 // auditKinds names, in Chinese, what an entry's target_kind is (the path
 // segment before the route's last parameter, or its last segment).
 var auditKinds = map[string]string{
+	"knowledge":           "知识库条目",
 	"change-password":     "本人密码",
 	"departments":         "部门",
 	"staff":               "工作人员",

@@ -157,7 +157,7 @@ func openAPIPath(p string) string { return ginParam.ReplaceAllString(p, "{$1}") 
 var schemaPrefix = map[string]string{
 	"points": "Points", "surveys": "Survey", "enterprises": "Enterprise", "requests": "Request",
 	"activities": "Activity", "notify": "Notice", "jobs": "Job", "staff": "Staff", "residents": "Resident",
-	"media": "Media", "auth": "Auth", "settings": "Setting",
+	"media": "Media", "auth": "Auth", "knowledge": "Knowledge", "settings": "Setting",
 }
 
 // schemaName names a Go type's schema. Request shapes (input) get the

@@ -20,6 +20,7 @@ type idorRequests struct {
 	handlerY       string
 	handlerXStreet string
 	uploadToken    string // the token of R's photo upload
+	entry          string // a draft knowledge entry of X (idor_issue25_test.go)
 	// The work order: a dispatch centre limited to 莲花街道 (R is in
 	// 华富街道), X's head on 莲花街道, and a supervision letter on R.
 	centreStreet string
@@ -39,6 +40,7 @@ func (w *idorWorld) setUpRequests(x, y int64) {
 	a := e.act(w.req.handlerX, q.ID, "accept", map[string]any{"version": q.Version}, http.StatusOK)
 	ans := e.act(w.req.handlerX, q.ID, "answer", map[string]any{"version": a.Version, "answer": "已处理"}, http.StatusOK)
 	w.req.r, w.req.rVersion, w.req.q, w.req.qVersion = itoa(r.ID), r.Version, itoa(q.ID), ans.Version
+	w.setUpIssue25()
 	w.req.centreStreet, _ = e.stafferIn(nil, []staff.Role{staff.Dispatcher}, "莲花街道")
 	w.req.headXStreet, _ = e.stafferIn(&x, []staff.Role{staff.DeptAdmin}, "莲花街道")
 	centre, _ := e.stafferIn(nil, []staff.Role{staff.Dispatcher})

@@ -752,6 +752,7 @@ func TestIDOR(t *testing.T) {
 	w := newIDORWorld(t)
 	cases := idorCases()
 	maps.Copy(cases, idorRequestCases())
+	maps.Copy(cases, idorIssue25Cases())
 	maps.Copy(cases, idorActivityCases())
 	seen := map[string]bool{}
 	for _, r := range w.srv.Routes() {

@@ -23,6 +23,7 @@ var allSystemKinds = []notify.SystemKind{
 	notify.KindBenefitMatched, notify.KindSurveyReminder, notify.KindDeductionRecorded, notify.KindAppealDecided,
 	notify.KindCreditRecorded, notify.KindGradeChanged, notify.KindObjectionDecided, notify.KindActivityCancelled,
 	notify.KindActivityPromoted, notify.KindRequestAccepted, notify.KindRequestAnswered,
+	notify.KindRequestMerged, notify.KindEnterpriseReferral,
 }
 
 // TestSystemNoticesQuoteNoStaffText (issue 21 item 2): every kind of system
@@ -120,6 +121,15 @@ func TestSystemNoticesQuoteNoStaffText(t *testing.T) {
 	v := e.submitRequest(erin, "noise", "华富街道", nil)
 	a := e.act(desk, v.ID, "accept", map[string]any{"version": v.Version}, http.StatusOK)
 	e.act(desk, v.ID, "answer", map[string]any{"version": a.Version, "answer": mark("答复")}, http.StatusOK)
+	// Merged into another (the reason and descriptions marked), and a
+	// complaint referred to dave's enterprise first.
+	frank, _ := residentOn("mark-frank")
+	main := e.submitRequest(erin, "noise", "华富街道", map[string]any{"description": mark("描述"), "address": mark("地址")})
+	dup := e.submitRequest(frank, "noise", "华富街道", map[string]any{"description": mark("描述"), "address": mark("地址")})
+	wantStatus(t, e.do("POST", "/api/v1/admin/requests/"+itoa(main.ID)+"/merge", desk, map[string]any{
+		"duplicate_ids": []string{itoa(dup.ID)}, "reason": mark("理由")}), http.StatusOK)
+	ref := e.act(desk, main.ID, "accept", map[string]any{"version": main.Version}, http.StatusOK)
+	e.act(desk, main.ID, "referral", map[string]any{"version": ref.Version, "uscc": uscc}, http.StatusOK)
 
 	// Surveys: a reminder.
 	sid, _ := e.declarationFor(w.editor, map[string]any{"title": mark("问卷"), "description": mark("说明")}, "华富街道")

@@ -55,10 +55,11 @@ var submitRequestOp = op{
 	Summary: "提交诉求（民意速办）",
 	Description: "Resident. The request goes to the unit the responsibility list (职责清单: category and street) names, to be signed " +
 		"for (签收); with no entry it waits in the dispatch centre's queue (status dispatching, 待分拨) until the centre dispatches it. " +
-		"It is due at the end of the category's working days (Monday to Friday, the district's holiday calendar). Idempotent on " +
-		"client_key. Unknown category or street, a community of another street, text over its limit, more than 6 photos, a photo " +
-		"token that is not the caller's unused upload: 400 naming the field, nothing written. A public request's text and photos go " +
-		"through WeChat's content check; the request reaches its unit whatever the check says.",
+		"It is due at the end of the category's working days (Monday to Friday and the official holiday calendar with its make-up " +
+		"working days; deadline_text says it as people do). Idempotent on client_key. Unknown category or street, a community of " +
+		"another street, text over its limit, more than 6 photos, a photo token that is not the caller's unused upload: 400 naming " +
+		"the field, nothing written. A public request's text and photos go through WeChat's content check; the request reaches its " +
+		"unit whatever the check says. Search the knowledge base first (GET /knowledge): a consultation it answers needs no request.",
 	Body:    submitRequestBody{},
 	Replies: []reply{created(requests.View{}), repeated(requests.View{})},
 	Errors:  []int{http.StatusConflict},
@@ -99,15 +100,15 @@ func (s *Server) submitRequest(c *gin.Context) {
 
 type listMyRequestsQuery struct {
 	pageQuery
-	Status requests.MineState `form:"status" doc:"open: not answered yet (at the dispatch centre or a unit); closed: answered (still to be rated, called back or reopened) or closed; all when left out"`
+	Status requests.MineState `form:"status" doc:"open: not answered yet (at the dispatch centre or a unit, with its enterprise first, or merged into another); closed: answered (still to be rated, called back or reopened) or closed; all when left out"`
 }
 
 var listMyRequestsOp = op{
 	Tag:     "requests",
 	Summary: "我的诉求",
-	Description: "Resident. My requests, newest first. status=open lists those not answered yet; status=closed those answered " +
-		"(still to be rated: can_rate; waiting for the call-back; reopened) or closed; anything else is 400 naming status. " +
-		"GET /api/v1/home counts them.",
+	Description: "Resident. My requests, newest first. status=open lists those not answered yet (a merged request too); " +
+		"status=closed those answered (still to be rated: can_rate; waiting for the call-back; reopened) or closed; anything " +
+		"else is 400 naming status. GET /api/v1/home counts them.",
 	Query:   listMyRequestsQuery{},
 	Replies: []reply{ok(page[requests.View]{})},
 }
@@ -136,7 +137,8 @@ var getMyRequestOp = op{
 	Summary: "诉求详情",
 	Description: "Resident. One of my requests with its history (the steps I am told of: submitted, dispatched, accepted, transferred, " +
 		"an extension approved, answered, rated, called back, 重办, closed; never the units' and the centre's own business), the " +
-		"unit handling it, the deadline and the answer. Another resident's is 404.",
+		"unit handling it, the deadline (deadline_text: \"12月14日（周一）前办结\"), the answer and the knowledge entry it quotes. " +
+		"Another resident's is 404.",
 	Replies: []reply{ok(requests.View{})},
 }
 
@@ -314,8 +316,8 @@ var listRequestsOp = op{
 	Summary: "诉求队列",
 	Description: "requests.handle (request_officer, dept_admin). Requests of the caller's units and streets (a superadmin: all, with " +
 		"the dispatch centre's queue), newest first, each with its sign-for limit and 剩余时限 (deadline_at). queue=assisting lists " +
-		"those the caller's unit assists with. An audited read of personal data. The dispatch centre reads its queues through " +
-		"GET /admin/dispatch/requests.",
+		"those the caller's unit assists with. Merged requests wait for their main request off the queues (status merged lists " +
+		"them). An audited read of personal data. The dispatch centre reads its queues through GET /admin/dispatch/requests.",
 	Query:   listRequestsQuery{},
 	Replies: []reply{ok(page[requests.StaffView]{})},
 }
@@ -392,7 +394,7 @@ var acceptRequestOp = op{
 	Tag:     "admin-requests",
 	Summary: "受理",
 	Description: "requests.handle. Accept a request that reached the unit (routed, dispatched, transferred; signed for or not: " +
-		"accepting signs for it too); the resident gets an acceptance notice." + staleNote,
+		"accepting signs for it too); the resident gets an acceptance notice (with the deadline as people say it)." + staleNote,
 	Body:    versionBody{},
 	Replies: []reply{ok(requests.StaffView{})},
 	Errors:  []int{http.StatusConflict},
@@ -462,16 +464,18 @@ type answerBody struct {
 	Verified      bool   `json:"verified" doc:"the unit found the request true"`
 	PointsRule    string `json:"points_rule" binding:"max=64" doc:"with verified: a points rule granting the resident points once"`
 	ComplaintUSCC string `json:"complaint_uscc" binding:"max=18" doc:"with verified: 18-character unified social credit code of the enterprise complained about"`
+	KnowledgeID   *int64 `json:"knowledge_id,string" doc:"a knowledge entry the answer quotes (published and valid), shown to the resident as its reference"`
 }
 
 var answerRequestOp = op{
 	Tag:     "admin-requests",
 	Summary: "答复",
-	Description: "requests.handle. Answer an accepted request; the resident gets a notice and may rate it for 7 days. verified: the " +
-		"unit found it true; then points_rule grants the resident points once (the rule must be the request's unit's or " +
-		"district-wide: 403 naming points_rule; unknown: 400), and complaint_uscc records a complaint credit record against that " +
-		"enterprise (needs credit.write and the enterprise in the caller's streets: 403 naming complaint_uscc; unknown: 400). Both " +
-		"without verified: 400." + staleNote,
+	Description: "requests.handle. Answer an accepted request; the resident gets a notice and may rate it for 7 days; requests merged " +
+		"into it are answered with it. verified: the unit found it true; then points_rule grants the resident points once (the rule " +
+		"must be the request's unit's or district-wide: 403 naming points_rule; unknown: 400), and complaint_uscc records a " +
+		"complaint credit record against that enterprise (needs credit.write and the enterprise in the caller's streets: 403 naming " +
+		"complaint_uscc; unknown: 400). Both without verified: 400. knowledge_id quotes a knowledge entry (published and valid " +
+		"today, else 400 naming knowledge_id)." + staleNote,
 	Body:    answerBody{},
 	Replies: []reply{ok(requests.StaffView{})},
 	Errors:  []int{http.StatusConflict},
@@ -484,7 +488,8 @@ func (s *Server) answerRequest(c *gin.Context) {
 		return
 	}
 	v, err := s.Requests.Answer(c.Request.Context(), actor(c), pathID(c, "id"), requests.Answer{
-		Version: req.Version, Text: req.Answer, Verified: req.Verified, PointsRule: req.PointsRule, ComplaintUSCC: req.ComplaintUSCC,
+		Version: req.Version, Text: req.Answer, Verified: req.Verified, PointsRule: req.PointsRule,
+		ComplaintUSCC: req.ComplaintUSCC, KnowledgeID: req.KnowledgeID,
 	})
 	respond(s, c, v, err)
 }

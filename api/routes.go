@@ -59,6 +59,8 @@ func (s *Server) routes() {
 	open(http.MethodGet, "/enterprises/:uscc/rating", s.publicRating, publicRatingOp)
 	open(http.MethodGet, "/requests/public", s.listPublicRequests, listPublicRequestsOp)
 	v1.GET("/requests/categories", s.listRequestCategories)
+	open(http.MethodGet, "/knowledge", s.searchKnowledge, searchKnowledgeOp)
+	open(http.MethodGet, "/knowledge/:id", s.getKnowledge, getKnowledgeOp)
 	// WeChat's message push (content-check verdicts), signed with PushToken,
 	// and the photos it fetches to check, by the check's unguessable token.
 	open(http.MethodGet, "/wechat/push", s.verifyWeChatPush, verifyWeChatPushOp)
@@ -101,6 +103,8 @@ func (s *Server) routes() {
 	mine(http.MethodGet, "/enterprises/:uscc", s.getEnterprise, getEnterpriseOp)
 	mine(http.MethodPost, "/enterprises/:uscc/objections", s.createObjection, createObjectionOp)
 	mine(http.MethodGet, "/enterprises/:uscc/objections", s.listEnterpriseObjections, listEnterpriseObjectionsOp) // the caller's own
+	mine(http.MethodGet, "/enterprises/:uscc/referrals", s.listEnterpriseCases, listEnterpriseCasesOp)
+	mine(http.MethodPost, "/enterprises/:uscc/referrals/:id/response", s.respondEnterpriseCase, respondEnterpriseCaseOp)
 	mine(http.MethodGet, "/me/objections", s.listMyObjections, listMyObjectionsOp)
 	mine(http.MethodGet, "/enterprises/:uscc/benefits", s.enterpriseBenefits, enterpriseBenefitsOp)
 
@@ -260,6 +264,18 @@ func (s *Server) routes() {
 	route(http.MethodPost, "/admin/supervisions/:id/answer", staff.AnswerSupervision, s.answerSupervision, answerSupervisionOp)
 	route(http.MethodGet, "/admin/request-flow-stats", staff.ReadRequests, s.requestFlowStats, requestFlowStatsOp)
 	route(http.MethodGet, "/admin/request-stats", staff.ReadRequests, s.requestStats, requestStatsOp)
+	// Issue 25: merging duplicates, referrals to enterprises, the knowledge
+	// base, the official calendar's .ics import.
+	personal(http.MethodGet, "/admin/requests/:id/merge-candidates", staff.HandleRequests, s.mergeCandidates, mergeCandidatesOp)
+	route(http.MethodPost, "/admin/requests/:id/merge", staff.HandleRequests, s.mergeRequests, mergeRequestsOp)
+	route(http.MethodPost, "/admin/requests/:id/unmerge", staff.HandleRequests, s.unmergeRequest, unmergeRequestOp)
+	route(http.MethodPost, "/admin/requests/:id/referral", staff.HandleRequests, s.referRequest, referRequestOp)
+	route(http.MethodGet, "/admin/knowledge", staff.ManageKnowledge, s.listKnowledge, listKnowledgeOp)
+	route(http.MethodPost, "/admin/knowledge", staff.ManageKnowledge, s.createKnowledge, createKnowledgeOp)
+	route(http.MethodGet, "/admin/knowledge/:id", staff.ManageKnowledge, s.getAdminKnowledge, getAdminKnowledgeOp)
+	route(http.MethodPut, "/admin/knowledge/:id", staff.ManageKnowledge, s.updateKnowledge, updateKnowledgeOp)
+	route(http.MethodDelete, "/admin/knowledge/:id", staff.ManageKnowledge, s.deleteKnowledge, deleteKnowledgeOp)
+	route(http.MethodPost, "/admin/holidays/import", staff.ManageRequests, s.importHolidays, importHolidaysOp) // multipart, field file
 	route(http.MethodPut, "/admin/request-categories/:code", staff.ManageRequests, s.saveRequestCategory)
 	route(http.MethodGet, "/admin/request-routes", staff.ReadRequests, s.listRequestRoutes, listRequestRoutesOp)
 	route(http.MethodPut, "/admin/request-routes", staff.ManageDuties, s.saveRequestRoute, saveRequestRouteOp)

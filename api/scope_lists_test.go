@@ -33,8 +33,19 @@ func idOf(id string) string { return `"id":"` + id + `"` }
 func listCases() map[string]listCase {
 	const v1 = "GET /api/v1"
 	return map[string]listCase{
-		v1 + "/admin/departments":      {unscoped: "department names are shown to every member of staff"},
-		v1 + "/admin/holidays":         {unscoped: "the district's holiday calendar is the same for everyone"},
+		v1 + "/admin/departments": {unscoped: "department names are shown to every member of staff"},
+		v1 + "/admin/holidays":    {unscoped: "the district's holiday calendar is the same for everyone"},
+		v1 + "/admin/knowledge": {
+			query: func() string { return "?page_size=100" },
+			owner: func(w *idorWorld) string { return w.req.handlerX },
+			// Another department's desk and admin; X's editor holds no knowledge.manage.
+			outsiders: func(w *idorWorld) []string { return []string{w.req.handlerY, w.adminY, w.editorX} },
+			marker: func(w *idorWorld) string {
+				rec := w.do("POST", "/api/v1/admin/knowledge", w.req.handlerX, map[string]any{"question": "列表标记条目", "answer": "x"})
+				wantStatus(w.t, rec, http.StatusCreated)
+				return `"question":"列表标记条目"`
+			},
+		},
 		v1 + "/admin/request-routes":   {unscoped: "the routing table is the district's, read by every desk to transfer"},
 		v1 + "/admin/me":               {unscoped: "the caller's own account"},
 		v1 + "/admin/wechat/templates": {unscoped: "the mini program's subscribe templates are the same for every department"},

@@ -123,6 +123,7 @@ var (
 		"POST /api/v1/auth/wechat-login": true, "POST /api/v1/auth/staff-login": true,
 		"GET /api/v1/regions": true, "GET /api/v1/config": true, "GET /api/v1/points/rules": true, "GET /api/v1/enterprises/:uscc/rating": true,
 		"GET /api/v1/requests/public": true, "GET /api/v1/requests/categories": true,
+		"GET /api/v1/knowledge": true, "GET /api/v1/knowledge/:id": true, // the knowledge base is public
 		"GET /api/v1/wechat/media/:token": true, // the check's unguessable token is the credential
 		"GET /api/v1/media/images/:name":  true, // rewards' and activities' pictures: public content
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/futian/ifutian/enterprises"
 	"github.com/futian/ifutian/internal/pii"
 	"github.com/futian/ifutian/jobs"
+	"github.com/futian/ifutian/knowledge"
 	"github.com/futian/ifutian/media"
 	"github.com/futian/ifutian/notify"
 	"github.com/futian/ifutian/points"
@@ -49,6 +50,9 @@ type Deps struct {
 	// PublicURL starts the signed links to photos and avatars; "" gives
 	// paths on this server.
 	PublicURL string
+	// ReferralWindowDays is the working days an enterprise has to answer a
+	// request referred to it (0: requests.DefaultReferralWindowDays).
+	ReferralWindowDays int
 	// Notify is how notices reach people as the environment configures it;
 	// the settings a superadmin stores (Settings) apply over it.
 	Notify notify.Config
@@ -65,6 +69,7 @@ type Services struct {
 	Surveys     *surveys.Service
 	Requests    *requests.Service
 	Activities  *activities.Service
+	Knowledge   *knowledge.Service // 民意速办's knowledge base (issue 25)
 	MemberCodes *residents.MemberCodes
 	Links       *media.Signer   // checks the signed links to photos and avatars
 	Pictures    *media.Pictures // rewards' and activities' public pictures
@@ -103,9 +108,13 @@ func New(d Deps) *Services {
 		limiter = media.NewDefaultLimiter()
 	}
 	s.Links = media.NewSigner(residents.DeriveKey(key, "media-link"), d.PublicURL)
+	// The knowledge base checks its entries' categories with requests,
+	// whose answers quote its entries.
+	s.Knowledge = knowledge.New(d.DB, func(ctx context.Context, code string) (bool, error) { return s.Requests.IsCategory(ctx, code) })
 	s.Requests = requests.New(requests.Deps{
 		DB: d.DB, Store: d.Store, Box: d.Box, Regions: d.Regions, Notify: s.Notify,
 		Points: s.Points, Enterprises: s.Enterprises, Staff: s.Staff, Media: limiter, Links: s.Links,
+		Knowledge: s.Knowledge, Referral: requests.ReferralConfig{WindowDays: d.ReferralWindowDays},
 	})
 	s.Requests.RegisterJobs(s.Jobs)
 	codes, err := residents.NewMemberCodes(key)

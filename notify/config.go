@@ -69,37 +69,41 @@ func (s *Service) config() *configured { return s.cfg.Load() }
 // time, a grade, a code or a fixed result, checked by fieldRules, so no
 // template mapping can carry staff-written text to WeChat.
 var kindFields = map[SystemKind][]string{
-	KindBenefitMatched:    {"uscc"},
-	KindSurveyReminder:    {"date"},
-	KindDeductionRecorded: {"points", "deadline"},
-	KindAppealDecided:     {"result"},
-	KindCreditRecorded:    {"uscc", "date"},
-	KindGradeChanged:      {"uscc", "old_grade", "new_grade"},
-	KindObjectionDecided:  {"uscc", "result"},
-	KindActivityCancelled: {"start"},
-	KindActivityPromoted:  {"start"},
-	KindRequestAccepted:   {"request_no", "deadline"},
-	KindRequestAnswered:   {"request_no"},
-	KindRequestExtended:   {"request_no", "deadline"},
-	KindRequestRedone:     {"request_no", "deadline"},
+	KindBenefitMatched:     {"uscc"},
+	KindSurveyReminder:     {"date"},
+	KindDeductionRecorded:  {"points", "deadline"},
+	KindAppealDecided:      {"result"},
+	KindCreditRecorded:     {"uscc", "date"},
+	KindGradeChanged:       {"uscc", "old_grade", "new_grade"},
+	KindObjectionDecided:   {"uscc", "result"},
+	KindActivityCancelled:  {"start"},
+	KindActivityPromoted:   {"start"},
+	KindRequestAccepted:    {"request_no", "deadline"},
+	KindRequestAnswered:    {"request_no"},
+	KindRequestMerged:      {"request_no", "main_no"},
+	KindEnterpriseReferral: {"uscc", "request_no", "deadline"},
+	KindRequestExtended:    {"request_no", "deadline"},
+	KindRequestRedone:      {"request_no", "deadline"},
 }
 
 // kindTargets is the type of object each kind of system message is about
 // (its DirectNotice.Target).
 var kindTargets = map[SystemKind]string{
-	KindBenefitMatched:    TargetBenefits,
-	KindSurveyReminder:    TargetSurvey,
-	KindDeductionRecorded: TargetDeduction,
-	KindAppealDecided:     TargetAppeal,
-	KindCreditRecorded:    TargetEnterprise,
-	KindGradeChanged:      TargetEnterprise,
-	KindObjectionDecided:  TargetEnterprise,
-	KindActivityCancelled: TargetActivity,
-	KindActivityPromoted:  TargetActivity,
-	KindRequestAccepted:   TargetRequest,
-	KindRequestAnswered:   TargetRequest,
-	KindRequestExtended:   TargetRequest,
-	KindRequestRedone:     TargetRequest,
+	KindBenefitMatched:     TargetBenefits,
+	KindSurveyReminder:     TargetSurvey,
+	KindDeductionRecorded:  TargetDeduction,
+	KindAppealDecided:      TargetAppeal,
+	KindCreditRecorded:     TargetEnterprise,
+	KindGradeChanged:       TargetEnterprise,
+	KindObjectionDecided:   TargetEnterprise,
+	KindActivityCancelled:  TargetActivity,
+	KindActivityPromoted:   TargetActivity,
+	KindRequestAccepted:    TargetRequest,
+	KindRequestAnswered:    TargetRequest,
+	KindRequestMerged:      TargetRequest,
+	KindEnterpriseReferral: TargetEnterprise,
+	KindRequestExtended:    TargetRequest,
+	KindRequestRedone:      TargetRequest,
 }
 
 // The fixed results a "result" field may take.
@@ -122,6 +126,7 @@ var fieldRules = map[string]*regexp.Regexp{
 	"start":      regexp.MustCompile(dateOrTime),
 	"points":     regexp.MustCompile(`^[0-9]{1,9}$`),
 	"request_no": regexp.MustCompile(`^[0-9]{1,19}$`),
+	"main_no":    regexp.MustCompile(`^[0-9]{1,19}$`),
 	"old_grade":  regexp.MustCompile(`^[A-D]$`),
 	"new_grade":  regexp.MustCompile(`^[A-D]$`),
 	"result":     regexp.MustCompile(resultPattern),
@@ -141,6 +146,7 @@ func KindFields(k SystemKind) (fields []string, ok bool) {
 var capExempt = map[SystemKind]bool{
 	KindDeductionRecorded: true, KindAppealDecided: true, KindCreditRecorded: true, KindGradeChanged: true,
 	KindObjectionDecided: true, KindActivityCancelled: true, KindActivityPromoted: true, KindRequestAccepted: true, KindRequestAnswered: true,
+	KindRequestMerged: true, KindEnterpriseReferral: true,
 	KindRequestExtended: true, KindRequestRedone: true,
 }
 

@@ -37,8 +37,12 @@ const (
 	KindActivityPromoted  SystemKind = "activity_promoted"
 	KindRequestAccepted   SystemKind = "request_accepted"
 	KindRequestAnswered   SystemKind = "request_answered"
-	KindRequestExtended   SystemKind = "request_extended" // the centre approved a unit's extension: the new deadline
-	KindRequestRedone     SystemKind = "request_redone"   // 不满意 after the call-back: the unit handles it again (重办)
+	// Issue 25: a resident's request merged into another about the same
+	// matter; a request about an enterprise sent to it first (外循环).
+	KindRequestMerged      SystemKind = "request_merged"
+	KindEnterpriseReferral SystemKind = "enterprise_referral"
+	KindRequestExtended    SystemKind = "request_extended" // the centre approved a unit's extension: the new deadline
+	KindRequestRedone      SystemKind = "request_redone"   // 不满意 after the call-back: the unit handles it again (重办)
 )
 
 // DirectNotice is a notice the system itself sends to named residents,

@@ -7,10 +7,10 @@ var purposes = []struct {
 	name  string
 	kinds []SystemKind
 }{
-	{"requests", []SystemKind{KindRequestAccepted, KindRequestAnswered, KindRequestExtended, KindRequestRedone}},
+	{"requests", []SystemKind{KindRequestAccepted, KindRequestAnswered, KindRequestMerged, KindRequestExtended, KindRequestRedone}},
 	{"activities", []SystemKind{KindActivityCancelled, KindActivityPromoted}},
 	{"points", []SystemKind{KindDeductionRecorded, KindAppealDecided}},
-	{"enterprises", []SystemKind{KindCreditRecorded, KindGradeChanged, KindObjectionDecided, KindBenefitMatched}},
+	{"enterprises", []SystemKind{KindCreditRecorded, KindGradeChanged, KindObjectionDecided, KindBenefitMatched, KindEnterpriseReferral}},
 	{"surveys", []SystemKind{KindSurveyReminder}},
 }
 

@@ -1,13 +1,18 @@
 package requests
 
+import "slices"
+
 // The closed vocabularies of the API: each type's Enum lists its values,
 // which the document states and the API's checks hold requests to.
 
-// Status is where a request stands (Statuses).
+// Status is where a request stands: the statuses of a request's life
+// (Statuses) and issue 25's merged and with_enterprise.
 type Status string
 
 // Enum lists the statuses.
-func (Status) Enum() []string { return Statuses }
+func (Status) Enum() []string {
+	return append(slices.Clone(Statuses), StatusMerged, StatusWithEnterprise)
+}
 
 // Action is a step of a request's history.
 type Action string
@@ -17,8 +22,12 @@ var Actions = []string{ActSubmit, ActDispatch, ActSign, ActReturn, ActRefuseRetu
 	ActAskExtension, ActApproveExt, ActRefuseExt, ActUrge, ActSupervise, ActAnswerSupervis, ActAnswer, ActRate,
 	ActCallback, ActRedo, ActReopen, ActClose, ActEscalate}
 
-// Enum lists the actions.
-func (Action) Enum() []string { return Actions }
+// Enum lists the actions: those of a request's life and issue 25's merge
+// and referral steps.
+func (Action) Enum() []string {
+	return append(slices.Clone(Actions), ActMerge, ActMergedIn, ActUnmerge, ActFollow, ActRefer, ActEnterpriseDone,
+		ActReferralExpire)
+}
 
 // Queue names a staff list (Queues).
 type Queue string

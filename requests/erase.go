@@ -62,5 +62,5 @@ func (s *Service) EraseResident(tx *gorm.DB, residentID int64) error {
 	if err != nil {
 		return fmt.Errorf("erase requests: %w", err)
 	}
-	return nil
+	return eraseReferralAnswers(tx, residentID)
 }

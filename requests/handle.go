@@ -239,6 +239,9 @@ type Answer struct {
 	Verified      bool
 	PointsRule    string
 	ComplaintUSCC string
+	// KnowledgeID is a knowledge entry the answer quotes (published and
+	// valid), shown to the resident as the answer's reference; nil: none.
+	KnowledgeID *int64
 }
 
 // Answer answers an accepted request. The resident gets a notice and may
@@ -262,6 +265,9 @@ func (s *Service) Answer(ctx context.Context, m *staff.Member, id int64, a Answe
 		f["complaint_uscc"] = "只有核实属实的诉求可以记录投诉"
 	}
 	if err := apperr.Fields(f); err != nil {
+		return nil, err
+	}
+	if err := s.checkQuote(ctx, a.KnowledgeID); err != nil {
 		return nil, err
 	}
 	sc := m.Scope()
@@ -309,6 +315,7 @@ func (s *Service) Answer(ctx context.Context, m *staff.Member, id int64, a Answe
 			if r.CreditRecordID == nil {
 				upd["complaint_uscc"] = a.ComplaintUSCC
 			}
+			upd["knowledge_id"] = a.KnowledgeID
 			e.ToDepartmentID = r.DepartmentID
 			return nil
 		}})

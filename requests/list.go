@@ -26,9 +26,9 @@ func (s *Service) mine(ctx context.Context, residentID int64, state string) (*go
 	switch state {
 	case "":
 	case MineOpen:
-		q = q.Where("status IN ?", openStatuses)
+		q = q.Where("status IN ?", residentOpen)
 	case MineClosed:
-		q = q.Where("status NOT IN ?", openStatuses)
+		q = q.Where("status NOT IN ?", residentOpen)
 	default:
 		return nil, apperr.Field("status", "须为 open（未答复）或 closed（已答复或已办结）")
 	}
@@ -160,10 +160,14 @@ type Filter struct {
 	Limit    int
 }
 
-// openStatuses are those of a request not answered yet: at the centre or
-// at a unit.
+// openStatuses are those of a request not answered yet: at the centre, at
+// a unit, or referred to its enterprise first (issue 25).
 var openStatuses = []string{StatusDispatching, StatusSubmitted, StatusDispatched, StatusTransferred, StatusReturned,
-	StatusSigned, StatusAccepted, StatusInProgress}
+	StatusSigned, StatusAccepted, StatusInProgress, StatusWithEnterprise}
+
+// residentOpen are the statuses a resident's request is open in: a merged
+// request waits for its main request's answer (issue 25).
+var residentOpen = append(slices.Clone(openStatuses), StatusMerged)
 
 // Find lists the requests in the member's scope (their departments and
 // streets) that f selects, newest first. Returns an invalid_argument error
@@ -173,7 +177,7 @@ func (s *Service) Find(ctx context.Context, m *staff.Member, f Filter) ([]StaffV
 	if f.Queue != QueueAll && !slices.Contains(Queues, f.Queue) {
 		fields["queue"] = "未知队列"
 	}
-	if f.Status != "" && !slices.Contains(Statuses, f.Status) {
+	if f.Status != "" && !slices.Contains(Status("").Enum(), f.Status) {
 		fields["status"] = "未知状态"
 	}
 	if err := apperr.Fields(fields); err != nil {

@@ -109,6 +109,12 @@ type Request struct {
 	ErasedAt           *time.Time
 	CreatedAt          time.Time
 	UpdatedAt          time.Time
+	// Issue 25: the knowledge entry the answer quotes; the main request a
+	// duplicate was merged into (merge.go).
+	KnowledgeID    *int64
+	MergedInto     *int64
+	MergedAt       *time.Time
+	MergeNoticedAt *time.Time
 }
 
 // Event is one step of a request's history.
@@ -214,6 +220,10 @@ type Deps struct {
 	Staff       staffFinder
 	Media       *media.Limiter // bounds the decodes of the whole process
 	Links       *media.Signer  // signs the photos' links
+	// Knowledge lets answers quote the knowledge base's entries (nil:
+	// none may be quoted).
+	Knowledge quoter
+	Referral  ReferralConfig // referrals to enterprises (外循环)
 }
 
 // Service manages requests. It is safe for concurrent use.
@@ -233,6 +243,8 @@ type Service struct {
 	links       *media.Signer
 	kick        chan struct{}
 	jobs        *jobs.Queue // nil: jobs wait for the workers
+	knowledge   quoter      // nil: answers quote no knowledge entry
+	referral    ReferralConfig
 }
 
 // New returns a Service. Content checks are off until SetChecker.
@@ -241,6 +253,7 @@ func New(d Deps) *Service {
 		db: d.DB, now: time.Now, store: d.Store, box: d.Box, regions: d.Regions,
 		notify: d.Notify, points: d.Points, enterprises: d.Enterprises, staff: d.Staff,
 		media: d.Media, links: d.Links, kick: make(chan struct{}, 1),
+		knowledge: d.Knowledge, referral: d.Referral,
 	}
 }
 

@@ -39,6 +39,9 @@ type settleJob struct {
 func (s *Service) RegisterJobs(q *jobs.Queue) {
 	q.Register(JobSettle, s.runSettle)
 	q.Register(JobDeleteObject, s.runDelete)
+	q.Register(JobMergeNotice, s.runMergeNotice)
+	q.Register(JobFollow, s.runFollow)
+	q.Register(JobReferralNotice, s.runReferralNotice)
 	q.Register(JobFlowNotice, s.runFlowNotice)
 	s.jobs = q
 }
@@ -58,6 +61,9 @@ func settleKey(r *Request) string {
 // enqueueSettle queues the settling of r (as the transition in tx left it)
 // if it has anything to settle.
 func enqueueSettle(tx *gorm.DB, r *Request) error {
+	if err := enqueueFollow(tx, r); err != nil { // merge.go
+		return err
+	}
 	if !unsettled(r) {
 		return nil
 	}
@@ -69,6 +75,11 @@ func enqueueSettle(tx *gorm.DB, r *Request) error {
 func (s *Service) settleNow(ctx context.Context, r *Request) {
 	if s.jobs != nil && unsettled(r) {
 		_ = s.jobs.RunKey(context.WithoutCancel(ctx), JobSettle, settleKey(r))
+	}
+	if s.jobs != nil && r.Status == StatusAnswered {
+		// The requests merged into r follow its answer (merge.go); nothing
+		// runs when none was queued.
+		_ = s.jobs.RunKey(context.WithoutCancel(ctx), JobFollow, settleKey(r))
 	}
 }
 
@@ -115,8 +126,8 @@ func (s *Service) notice(ctx context.Context, r *Request, kind notify.SystemKind
 	case notify.KindRequestAccepted:
 		deadline := district.Date(r.DeadlineAt.Add(-1))
 		d.Title = "您的诉求已受理"
-		d.Body = fmt.Sprintf("您于 %s 提交的诉求（编号 %s）已受理，承诺于 %s 前办结。可在「民意速办」中查看办理进度。",
-			made, no, deadline)
+		d.Body = fmt.Sprintf("您于 %s 提交的诉求（编号 %s）已受理，承诺%s。可在「民意速办」中查看办理进度。",
+			made, no, DeadlineText(r.DeadlineAt, s.clock()))
 		d.Data["deadline"] = deadline
 		d.Source = "request:" + no + ":accepted"
 	default:

@@ -9,6 +9,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/futian/ifutian/knowledge"
 	"github.com/futian/ifutian/media"
 	"github.com/futian/ifutian/staff"
 )
@@ -44,35 +45,42 @@ func (s *Service) linkPhotos(v *View) {
 
 // View is a request as its resident sees it.
 type View struct {
-	ID             int64       `json:"id,string"`
-	Category       string      `json:"category"`
-	CategoryName   string      `json:"category_name"`
-	Description    string      `json:"description"`
-	Street         string      `json:"street"`
-	Community      string      `json:"community"`
-	Address        string      `json:"address"`
-	Latitude       *float64    `json:"latitude"`
-	Longitude      *float64    `json:"longitude"`
-	Public         bool        `json:"public"`
-	Status         Status      `json:"status"`
-	DepartmentID   *int64      `json:"department_id,string"`
-	DepartmentName string      `json:"department_name"`
-	DeadlineAt     time.Time   `json:"deadline_at"`
-	Overdue        bool        `json:"overdue"`
-	AcceptedAt     *time.Time  `json:"accepted_at"`
-	AnsweredAt     *time.Time  `json:"answered_at"`
-	Answer         string      `json:"answer"`
-	ClosedAt       *time.Time  `json:"closed_at"`
-	Rating         *int        `json:"rating"`
-	RatingComment  string      `json:"rating_comment"`
-	RatedAt        *time.Time  `json:"rated_at"`
-	Reopened       int         `json:"reopened"`
-	CanRate        bool        `json:"can_rate"`
-	CanReopen      bool        `json:"can_reopen"`
-	Photos         []PhotoInfo `json:"photos"`
-	History        []Event     `json:"history"`
-	Version        int64       `json:"version"`
-	CreatedAt      time.Time   `json:"created_at"`
+	ID             int64     `json:"id,string"`
+	Category       string    `json:"category"`
+	CategoryName   string    `json:"category_name"`
+	Description    string    `json:"description"`
+	Street         string    `json:"street"`
+	Community      string    `json:"community"`
+	Address        string    `json:"address"`
+	Latitude       *float64  `json:"latitude"`
+	Longitude      *float64  `json:"longitude"`
+	Public         bool      `json:"public"`
+	Status         Status    `json:"status"`
+	DepartmentID   *int64    `json:"department_id,string"`
+	DepartmentName string    `json:"department_name"`
+	DeadlineAt     time.Time `json:"deadline_at"`
+	// DeadlineText says the deadline as people do: "12月14日（周一）前办结".
+	DeadlineText string     `json:"deadline_text"`
+	Overdue      bool       `json:"overdue"`
+	AcceptedAt   *time.Time `json:"accepted_at"`
+	AnsweredAt   *time.Time `json:"answered_at"`
+	Answer       string     `json:"answer"`
+	// Knowledge is the knowledge entry the answer quotes (left out: none).
+	Knowledge *knowledge.Ref `json:"knowledge,omitempty"`
+	// MergedInto is the main request this one was merged into (handled
+	// and answered with it); null: none.
+	MergedInto    *int64      `json:"merged_into,string"`
+	ClosedAt      *time.Time  `json:"closed_at"`
+	Rating        *int        `json:"rating"`
+	RatingComment string      `json:"rating_comment"`
+	RatedAt       *time.Time  `json:"rated_at"`
+	Reopened      int         `json:"reopened"`
+	CanRate       bool        `json:"can_rate"`
+	CanReopen     bool        `json:"can_reopen"`
+	Photos        []PhotoInfo `json:"photos"`
+	History       []Event     `json:"history"`
+	Version       int64       `json:"version"`
+	CreatedAt     time.Time   `json:"created_at"`
 }
 
 // StaffView is a request as a department sees it.
@@ -90,6 +98,9 @@ type StaffView struct {
 	CreditRecordID *int64     `json:"credit_record_id,string"`
 	// Contact is the call-back number, only in the audited detail.
 	Contact *string `json:"contact"`
+	// Referral is the request's referral to an enterprise (外循环); left
+	// out when it has none.
+	Referral *ReferralView `json:"referral,omitempty"`
 	// The work order: the assisting unit (协办), the sign-for (签收) and
 	// its limit, urgings (催办), extensions, returns and supervision
 	// letters (督办函), the call-back (回访).
@@ -201,6 +212,7 @@ func (s *Service) buildViews(ctx context.Context, rows []Request, forStaff bool)
 			Photos:  []PhotoInfo{}, History: []Event{}, Version: r.Version, CreatedAt: r.CreatedAt,
 		}
 		v.CanReopen = v.CanRate && r.Reopened < MaxReopens
+		v.DeadlineText = DeadlineText(r.DeadlineAt, now)
 		if r.DepartmentID != nil {
 			v.DepartmentName = names[*r.DepartmentID]
 		}
@@ -261,6 +273,9 @@ func (s *Service) buildViews(ctx context.Context, rows []Request, forStaff bool)
 			e.ToDepartmentName = names[*e.ToDepartmentID]
 		}
 		out[i].History = append(out[i].History, e)
+	}
+	if err := s.attachIssue25(ctx, rows, out, forStaff); err != nil {
+		return nil, err
 	}
 	if !forStaff {
 		for i := range out {

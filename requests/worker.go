@@ -40,6 +40,9 @@ func (s *Service) Work(ctx context.Context) error {
 	if _, err := s.CloseUnrated(ctx); err != nil {
 		errs = append(errs, err)
 	}
+	if _, err := s.ExpireReferrals(ctx); err != nil {
+		errs = append(errs, err)
+	}
 	if _, err := s.Sweep(ctx); err != nil {
 		errs = append(errs, err)
 	}

@@ -74,6 +74,8 @@ const (
 	HandleRequests Permission = "requests.handle" // the department's desk: queues, accept, transfer, answer
 	ReadRequests   Permission = "requests.read"   // statistics and the district's routing data
 	ManageRequests Permission = "requests.admin"  // categories, routing table, holiday calendar
+	// ManageKnowledge maintains the department's knowledge base entries.
+	ManageKnowledge Permission = "knowledge.manage"
 
 	DispatchRequests  Permission = "requests.dispatch"  // the centre: dispatch, decide returns and extensions, urge, supervise, call back
 	ManageDuties      Permission = "requests.duties"    // the responsibility list (职责清单) and the dispatch guide, the centre's settings
@@ -123,6 +125,8 @@ var Policy = map[Permission][]Role{
 	HandleRequests: {RequestOfficer, DeptAdmin},
 	ReadRequests:   {RequestOfficer, DeptAdmin, Auditor, Dispatcher},
 	ManageRequests: {},
+	// The desks write the entries they quote; the department's admin too.
+	ManageKnowledge: {RequestOfficer, DeptAdmin},
 
 	DispatchRequests:  {Dispatcher},
 	ManageDuties:      {Dispatcher},

@@ -187,7 +187,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *instance, err 
 		// One limiter for every picture decoded in this process: request
 		// photos and avatars wait for the same memory.
 		Media: media.NewDefaultLimiter(), PublicURL: cfg.PublicURL,
-		JobOutcomes: a.taskMetrics.jobOutcome, Notify: cfg.Notify,
+		JobOutcomes: a.taskMetrics.jobOutcome, Notify: cfg.Notify, ReferralWindowDays: cfg.ReferralDays,
 	})
 	// Photos are checked once WeChat can fetch them: at IFUTIAN_PUBLIC_URL,
 	// or (built-in fake) at the listening address, set by serve.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/futian/ifutian/requests"
@@ -20,6 +21,9 @@ type RequestsConfig struct {
 	S3        storage.S3Config
 	PushToken string // IFUTIAN_WECHAT_PUSH_TOKEN: verifies WeChat's message pushes
 	PublicURL string // IFUTIAN_PUBLIC_URL: where WeChat reaches this server (media checks)
+	// ReferralDays is IFUTIAN_REFERRAL_WINDOW_DAYS: the working days an
+	// enterprise has to answer a request referred to it (外循环).
+	ReferralDays int
 }
 
 // loadRequestsConfig reads the IFUTIAN_DATA_DIR, IFUTIAN_S3_*,
@@ -69,6 +73,14 @@ func loadRequestsConfig(getenv func(string) string, c *Config, bad func(name, fo
 		var b [16]byte
 		rand.Read(b[:])
 		r.PushToken = hex.EncodeToString(b[:])
+	}
+	r.ReferralDays = requests.DefaultReferralWindowDays
+	if v := getenv("IFUTIAN_REFERRAL_WINDOW_DAYS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 10 {
+			bad("IFUTIAN_REFERRAL_WINDOW_DAYS", "%q: want 1–10 working days", v)
+		}
+		r.ReferralDays = n
 	}
 	r.PublicURL = strings.TrimSuffix(getenv("IFUTIAN_PUBLIC_URL"), "/")
 	if r.PublicURL != "" {

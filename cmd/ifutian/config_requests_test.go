@@ -24,6 +24,8 @@ func TestRequestsConfig(t *testing.T) {
 		"ErrS3SSL":           {[]string{"IFUTIAN_S3_USE_SSL", "maybe"}, "IFUTIAN_S3_USE_SSL"},
 		"ErrPublicURL":       {[]string{"IFUTIAN_PUBLIC_URL", "ifutian.example"}, "IFUTIAN_PUBLIC_URL"},
 		"ErrPushToken":       {[]string{"IFUTIAN_WECHAT_PUSH_TOKEN", strings.Repeat("t", 40)}, "IFUTIAN_WECHAT_PUSH_TOKEN"},
+		"ErrReferralDays":    {[]string{"IFUTIAN_REFERRAL_WINDOW_DAYS", "0"}, "IFUTIAN_REFERRAL_WINDOW_DAYS"},
+		"ErrReferralDaysNaN": {[]string{"IFUTIAN_REFERRAL_WINDOW_DAYS", "two"}, "IFUTIAN_REFERRAL_WINDOW_DAYS"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := loadConfig(env(tc.env...))
@@ -37,7 +39,7 @@ func TestRequestsConfig(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c.DataDir != "/var/lib/ifutian/ifutian-files" || c.S3.Endpoint != "" || c.PushToken == "" {
+		if c.DataDir != "/var/lib/ifutian/ifutian-files" || c.S3.Endpoint != "" || c.PushToken == "" || c.ReferralDays != 2 {
 			t.Fatalf("defaults: %+v", c.RequestsConfig)
 		}
 	})

@@ -11,9 +11,20 @@ import (
 	"github.com/futian/ifutian/staff"
 )
 
-// seedRequests adds the default request categories that are missing.
+// seedRequests adds the default request categories that are missing and
+// the official calendar's published days (OfficialHolidays) not marked yet.
 func (a *instance) seedRequests(ctx context.Context, out io.Writer) error {
-	return a.Requests.SeedCategories(ctx)
+	if err := a.Requests.SeedCategories(ctx); err != nil {
+		return err
+	}
+	n, err := a.Requests.SeedCalendar(ctx)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		fmt.Fprintf(out, "official calendar: %d days of the State Council's holiday arrangement marked\n", n)
+	}
+	return nil
 }
 
 // demoRequests loads 民意速办's demo data for seed --demo; running it twice
@@ -48,15 +59,6 @@ func (a *instance) demoRequests(ctx context.Context, out io.Writer) error {
 		}
 		if _, err := a.Requests.SaveRoute(ctx, requests.Route{Category: c.Code, DepartmentID: dept}); err != nil {
 			return fmt.Errorf("demo route: %w", err)
-		}
-	}
-	for _, h := range []requests.Holiday{
-		{Day: "2026-10-01", Kind: requests.KindHoliday, Name: "国庆节"}, {Day: "2026-10-02", Kind: requests.KindHoliday, Name: "国庆节"},
-		{Day: "2026-10-05", Kind: requests.KindHoliday, Name: "国庆节"}, {Day: "2026-10-06", Kind: requests.KindHoliday, Name: "国庆节"},
-		{Day: "2026-10-07", Kind: requests.KindHoliday, Name: "国庆节"}, {Day: "2026-10-10", Kind: requests.KindWorkday, Name: "国庆调休"},
-	} {
-		if _, err := a.Requests.SaveHoliday(ctx, h); err != nil {
-			return fmt.Errorf("demo holiday: %w", err)
 		}
 	}
 	desk, err := a.demoMember(ctx, "demo_desk", main, staff.RequestOfficer, staff.CreditOfficer)

@@ -30,8 +30,19 @@ func TestSeedDemoRequests(t *testing.T) {
 			t.Errorf("no demo request is %s (have %v)", s, statuses)
 		}
 	}
-	if n != 15 || reopened != 1 || rated != 4 {
-		t.Fatalf("%d demo requests (%d reopened, %d rated), want 15 (1, 4)", n, reopened, rated)
+	for _, s := range []string{requests.StatusMerged, requests.StatusWithEnterprise} {
+		if !slices.Contains(statuses, s) {
+			t.Errorf("no demo request is %s (have %v)", s, statuses)
+		}
+	}
+	if n != 17 || reopened != 1 || rated != 4 {
+		t.Fatalf("%d demo requests (%d reopened, %d rated), want 17 (1, 4)", n, reopened, rated)
+	}
+	var entries, holidays int64
+	gdb.Table("knowledge_entries").Count(&entries)
+	gdb.Table("holidays").Count(&holidays)
+	if entries != 5 || holidays != int64(len(requests.OfficialHolidays)) {
+		t.Fatalf("%d knowledge entries, %d holidays", entries, holidays)
 	}
 	// The dispatch centre's queues each hold one (issue 25).
 	var extensions, supervisions, redone int64

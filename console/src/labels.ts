@@ -80,6 +80,7 @@ export const permissionName: Record<Permission, string> = {
   'enterprises.objections.decide': '处理评价异议',
   'jobs.manage': '重试或取消后台任务',
   'jobs.read': '查看后台任务',
+  'knowledge.manage': '管理知识库',
   'settings.manage': '修改运行设置',
   'members.resolve': '识别会员码',
   'notices.read': '查看通知',
@@ -259,6 +260,8 @@ export const requestStatus: Record<S['RequestStaffView']['status'], string> = {
   in_progress: '办理中',
   answered: '已答复',
   closed: '已办结',
+  merged: '已合并办理',
+  with_enterprise: '企业先行处理中',
 }
 export const requestStatusType: Record<S['RequestStaffView']['status'], TagType> = {
   dispatching: 'danger',
@@ -272,6 +275,8 @@ export const requestStatusType: Record<S['RequestStaffView']['status'], TagType>
   in_progress: 'primary',
   answered: 'success',
   closed: 'info',
+  merged: 'info',
+  with_enterprise: 'warning',
 }
 export const requestAction: Record<S['RequestStep']['action'], string> = {
   submitted: '提交',
@@ -283,6 +288,13 @@ export const requestAction: Record<S['RequestStep']['action'], string> = {
   reopened: '评价不满意，重新办理',
   closed: '办结',
   escalated: '超时未受理，已督办',
+  merged: '合并到其他诉求',
+  merged_in: '合并重复诉求',
+  unmerged: '取消合并',
+  answered_merged: '随主诉求答复',
+  referred: '转企业先行处理',
+  ent_replied: '企业已答复',
+  ent_window_ended: '企业未按期答复',
   dispatched: '派单',
   signed: '签收',
   returned: '退单',

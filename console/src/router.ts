@@ -36,6 +36,7 @@ export const screens: RouteRecordRaw[] = [
   screen('requests', '诉求队列', () => import('./screens/RequestQueue.vue'), { menu: '民意速办', perm: 'requests.handle' }),
   screen('requests/stats', '办理统计', () => import('./screens/RequestStats.vue'), { menu: '民意速办', perm: 'requests.read' }),
   screen('requests/settings', '类别与分派', () => import('./screens/RequestSettings.vue'), { menu: '民意速办', perm: 'requests.read' }),
+  screen('requests/knowledge', '知识库', () => import('./screens/Knowledge.vue'), { menu: '民意速办', perm: 'knowledge.manage' }),
   screen('requests/dispatch', '分拨中心', () => import('./screens/DispatchQueue.vue'), { menu: '民意速办', perm: 'requests.dispatch' as Permission }),
   screen('requests/flow-stats', '工单统计', () => import('./screens/WorkOrderStats.vue'), { menu: '民意速办', perm: 'requests.read' }),
   screen('requests/supervisions', '督办函', () => import('./screens/Supervisions.vue'), { menu: '民意速办', perm: 'requests.read' }),
