@@ -936,6 +936,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/holidays/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Load holidays from an .ics file
+         * @description requests.admin (superadmin). Marks the all-day events of an iCalendar file (at most 1 MiB): each day from DTSTART up to DTEND (exclusive) is a make-up working day when its SUMMARY says 班 (上班, 补班) and a holiday otherwise. A make-up day on a weekday is skipped and reported; 400 naming file for something that is no calendar or has no day to mark. Deadlines already set are kept; new ones count the days. Audited (target holidays/<years>).
+         */
+        post: operations["importHolidays"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/holidays/{day}": {
         parameters: {
             query?: never;
@@ -1015,6 +1035,58 @@ export interface paths {
          */
         post: operations["retryJob"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/knowledge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The department's knowledge base
+         * @description knowledge.manage (request officers, department admins). The entries of the caller's department (a district-wide member: every entry, the district's own with department_id null), newest first, of any status.
+         */
+        get: operations["listKnowledge"];
+        put?: never;
+        /**
+         * Add a knowledge entry
+         * @description knowledge.manage. The entry belongs to the caller's department (the district's for a member without one). 400 names an unknown category, a bad date, a blank question or answer. Audited (target knowledge/{id}).
+         */
+        post: operations["createKnowledge"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/knowledge/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A knowledge entry
+         * @description knowledge.manage. An entry of the caller's department; another department's answers 404 like a missing one.
+         */
+        get: operations["getAdminKnowledge"];
+        /**
+         * Change a knowledge entry
+         * @description knowledge.manage. Replaces the entry's texts and status, guarded by version (409 when someone changed it since). version is required here (400 naming it). A published or retired entry cannot go back to draft (400 naming status). Another department's entry answers 404. Audited.
+         */
+        put: operations["updateKnowledge"];
+        post?: never;
+        /**
+         * Delete a draft knowledge entry
+         * @description knowledge.manage. Only a draft (never published) is deleted; a published or retired entry is kept for the answers that quoted it (409: retire it instead). Another department's entry answers 404. Audited.
+         */
+        delete: operations["deleteKnowledge"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1633,7 +1705,7 @@ export interface paths {
         };
         /**
          * 诉求队列
-         * @description requests.handle (request_officer, dept_admin). Requests of the caller's units and streets (a superadmin: all, with the dispatch centre's queue), newest first, each with its sign-for limit and 剩余时限 (deadline_at). queue=assisting lists those the caller's unit assists with. An audited read of personal data. The dispatch centre reads its queues through GET /admin/dispatch/requests.
+         * @description requests.handle (request_officer, dept_admin). Requests of the caller's units and streets (a superadmin: all, with the dispatch centre's queue), newest first, each with its sign-for limit and 剩余时限 (deadline_at). queue=assisting lists those the caller's unit assists with. Merged requests wait for their main request off the queues (status merged lists them). An audited read of personal data. The dispatch centre reads its queues through GET /admin/dispatch/requests.
          */
         get: operations["listRequests"];
         put?: never;
@@ -1675,7 +1747,7 @@ export interface paths {
         put?: never;
         /**
          * 受理
-         * @description requests.handle. Accept a request that reached the unit (routed, dispatched, transferred; signed for or not: accepting signs for it too); the resident gets an acceptance notice. Transitions refuse a stale version: of two officers acting at once one wins, the other gets 409. Outside the caller's scope: 404.
+         * @description requests.handle. Accept a request that reached the unit (routed, dispatched, transferred; signed for or not: accepting signs for it too); the resident gets an acceptance notice (with the deadline as people say it). Transitions refuse a stale version: of two officers acting at once one wins, the other gets 409. Outside the caller's scope: 404.
          */
         post: operations["acceptRequest"];
         delete?: never;
@@ -1695,7 +1767,7 @@ export interface paths {
         put?: never;
         /**
          * 答复
-         * @description requests.handle. Answer an accepted request; the resident gets a notice and may rate it for 7 days. verified: the unit found it true; then points_rule grants the resident points once (the rule must be the request's unit's or district-wide: 403 naming points_rule; unknown: 400), and complaint_uscc records a complaint credit record against that enterprise (needs credit.write and the enterprise in the caller's streets: 403 naming complaint_uscc; unknown: 400). Both without verified: 400. Transitions refuse a stale version: of two officers acting at once one wins, the other gets 409. Outside the caller's scope: 404.
+         * @description requests.handle. Answer an accepted request; the resident gets a notice and may rate it for 7 days; requests merged into it are answered with it. verified: the unit found it true; then points_rule grants the resident points once (the rule must be the request's unit's or district-wide: 403 naming points_rule; unknown: 400), and complaint_uscc records a complaint credit record against that enterprise (needs credit.write and the enterprise in the caller's streets: 403 naming complaint_uscc; unknown: 400). Both without verified: 400. knowledge_id quotes a knowledge entry (published and valid today, else 400 naming knowledge_id). Transitions refuse a stale version: of two officers acting at once one wins, the other gets 409. Outside the caller's scope: 404.
          */
         post: operations["answerRequest"];
         delete?: never;
@@ -1724,6 +1796,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/requests/{id}/merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Merge duplicates into this request
+         * @description requests.handle. Links the duplicates to this (main) request so they are handled and answered once: each waits as merged with the main request's department and deadline, off the desks' queues, and is answered with the main request's answer; each resident is told by a fixed system text naming the requests by number. Every request must be in the caller's scope; 400 names each duplicate that may not be merged (duplicate_ids[i]: not found, answered, another category or street, more than 7 days apart, merged already, itself a main request). 409 when this request is answered, closed or itself merged. Returns the main request.
+         */
+        post: operations["mergeRequests"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/requests/{id}/merge-candidates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Requests that may be duplicates of this one
+         * @description requests.handle. The requests in the caller's scope that may be about the same matter: open, of the same category and street, made within 7 days of it, best first (within 500 m, the same community, the same address, the same day), each with why. Empty for a request that is not open or is itself merged. A request outside the caller's scope answers 404. Shows residents' descriptions and addresses: audited as a read of personal data.
+         */
+        get: operations["mergeCandidates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/requests/{id}/photos/{n}": {
         parameters: {
             query?: never;
@@ -1738,6 +1850,26 @@ export interface paths {
         get: operations["getRequestPhoto"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/requests/{id}/referral": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a complaint to the enterprise first (外循环)
+         * @description requests.handle. An accepted (or in-progress) request about a registered enterprise with bound members waits as with_enterprise: its members are told by a fixed system text (the code, the request's number, the day to answer by) and one of them may answer within the window (IFUTIAN_REFERRAL_WINDOW_DAYS working days, default 2); then, or when the window ends, it is back at the desk, which answers the resident. The deadline moves by the window's working days. 400 naming uscc for an unknown or malformed code or an enterprise nobody is bound to; 403 naming uscc for an enterprise outside the caller's streets; 409 for a request not accepted, referred before, or a stale version. The referral changes no credit by itself.
+         */
+        post: operations["referRequest"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1818,6 +1950,26 @@ export interface paths {
          * @description requests.handle. Move a request not yet answered to another unit with a reason (400 naming department_id or reason). The deadline stays (首办负责制) and the transfer shows in the history; the new unit must sign for it within its category's limit. Transitions refuse a stale version: of two officers acting at once one wins, the other gets 409. Outside the caller's scope: 404.
          */
         post: operations["transferRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/requests/{id}/unmerge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Undo a merge
+         * @description requests.handle. A merged request still waiting for its main request's answer goes back to its department's desk (submitted, arriving now). 409 for a request that is not merged (or was answered with its main request). Outside the caller's scope: 404.
+         */
+        post: operations["unmergeRequest"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2568,6 +2720,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/enterprises/{uscc}/referrals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 企业待处理的诉求（外循环）
+         * @description A resident bound (approved) to the enterprise: the requests 民意速办 referred to it first, newest first — what and where, never who (no resident, contact or photos). can_respond while the window lasts. 403 for a resident not bound to it; 404 for an unknown enterprise; 400 naming uscc for a malformed code.
+         */
+        get: operations["listEnterpriseCases"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/enterprises/{uscc}/referrals/{id}/response": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 企业答复诉求（外循环）
+         * @description A resident bound to the enterprise answers a request referred to it, once, within the window: the request goes back to the department's desk at once, which answers the resident (the enterprise's answer is not sent to them). 409 after the window or a second answer; 404 for a request not referred to this enterprise; 403 for a resident not bound to it. The answer changes no credit by itself.
+         */
+        post: operations["respondEnterpriseCase"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/home": {
         parameters: {
             query?: never;
@@ -2580,6 +2772,46 @@ export interface paths {
          * @description The home screen in one read, instead of eight: my unread notices (as GET /notices/unread-count), my points with level, level name and the lifetime points of the next level (null at the top), my next 3 activities signed up for (as GET /me/activities?when=upcoming), up to 3 surveys open to me that I have not taken part in today (nor ever, for a one-off survey), and my requests not answered yet: their count and the newest 3 (as GET /requests?status=open). Each part is read from its module as its own list would be; the full lists stay where they are. Resident only.
          */
         get: operations["getHome"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/knowledge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 搜索知识库（提交诉求前）
+         * @description No token. Before submitting a request the resident searches the knowledge base: published entries valid today, matching the words of q (Chinese written without spaces is matched by its two-character pieces too), best first (the whole query in the question, then each word in the question, then in the answer). A consultation the knowledge base answers needs no request. A q of punctuation only finds nothing.
+         */
+        get: operations["searchKnowledge"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/knowledge/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 知识库条目
+         * @description No token. One published entry valid today; 404 for any other (a draft, a retired or expired entry, an unknown ID).
+         */
+        get: operations["getKnowledge"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3117,13 +3349,13 @@ export interface paths {
         };
         /**
          * 我的诉求
-         * @description Resident. My requests, newest first. status=open lists those not answered yet; status=closed those answered (still to be rated: can_rate; waiting for the call-back; reopened) or closed; anything else is 400 naming status. GET /api/v1/home counts them.
+         * @description Resident. My requests, newest first. status=open lists those not answered yet (a merged request too); status=closed those answered (still to be rated: can_rate; waiting for the call-back; reopened) or closed; anything else is 400 naming status. GET /api/v1/home counts them.
          */
         get: operations["listMyRequests"];
         put?: never;
         /**
          * 提交诉求（民意速办）
-         * @description Resident. The request goes to the unit the responsibility list (职责清单: category and street) names, to be signed for (签收); with no entry it waits in the dispatch centre's queue (status dispatching, 待分拨) until the centre dispatches it. It is due at the end of the category's working days (Monday to Friday, the district's holiday calendar). Idempotent on client_key. Unknown category or street, a community of another street, text over its limit, more than 6 photos, a photo token that is not the caller's unused upload: 400 naming the field, nothing written. A public request's text and photos go through WeChat's content check; the request reaches its unit whatever the check says.
+         * @description Resident. The request goes to the unit the responsibility list (职责清单: category and street) names, to be signed for (签收); with no entry it waits in the dispatch centre's queue (status dispatching, 待分拨) until the centre dispatches it. It is due at the end of the category's working days (Monday to Friday and the official holiday calendar with its make-up working days; deadline_text says it as people do). Idempotent on client_key. Unknown category or street, a community of another street, text over its limit, more than 6 photos, a photo token that is not the caller's unused upload: 400 naming the field, nothing written. A public request's text and photos go through WeChat's content check; the request reaches its unit whatever the check says. Search the knowledge base first (GET /knowledge): a consultation it answers needs no request.
          */
         post: operations["submitRequest"];
         delete?: never;
@@ -3201,7 +3433,7 @@ export interface paths {
         };
         /**
          * 诉求详情
-         * @description Resident. One of my requests with its history (the steps I am told of: submitted, dispatched, accepted, transferred, an extension approved, answered, rated, called back, 重办, closed; never the units' and the centre's own business), the unit handling it, the deadline and the answer. Another resident's is 404.
+         * @description Resident. One of my requests with its history (the steps I am told of: submitted, dispatched, accepted, transferred, an extension approved, answered, rated, called back, 重办, closed; never the units' and the centre's own business), the unit handling it, the deadline (deadline_text: "12月14日（周一）前办结"), the answer and the knowledge entry it quotes. Another resident's is 404.
          */
         get: operations["getMyRequest"];
         put?: never;
@@ -3987,6 +4219,8 @@ export interface components {
             answer: string;
             /** @description with verified: 18-character unified social credit code of the enterprise complained about */
             complaint_uscc?: string;
+            /** @description a knowledge entry the answer quotes (published and valid), shown to the resident as its reference */
+            knowledge_id?: string | null;
             /** @description with verified: a points rule granting the resident points once */
             points_rule?: string;
             /** @description the unit found the request true */
@@ -4325,6 +4559,10 @@ export interface components {
              * @description binding requests waiting
              */
             pending: number;
+        };
+        EnterpriseCases: {
+            /** @description newest first, at most 100 */
+            items: components["schemas"]["RequestEnterpriseCase"][];
         };
         EnterpriseCreditRecord: {
             case_ref: string;
@@ -4904,6 +5142,72 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        KnowledgeEntry: {
+            answer: string;
+            category: string;
+            /** Format: date-time */
+            created_at: string;
+            /** @description ID (a decimal string) */
+            created_by: string;
+            /** @description ID (a decimal string) */
+            department_id: string | null;
+            /** @description ID (a decimal string) */
+            id: string;
+            question: string;
+            source: string;
+            /** @enum {string} */
+            status: "draft" | "published" | "retired";
+            /** Format: date-time */
+            updated_at: string;
+            /** @description ID (a decimal string) */
+            updated_by: string;
+            valid_until: string | null;
+            /** Format: int64 */
+            version: number;
+        };
+        KnowledgeHit: {
+            answer: string;
+            category: string;
+            /** @description ID (a decimal string) */
+            id: string;
+            question: string;
+            source: string;
+            valid_until: string | null;
+        };
+        KnowledgeHits: {
+            /** @description best first */
+            items: components["schemas"]["KnowledgeHit"][];
+        };
+        KnowledgeInput: {
+            answer: string;
+            /** @description a request category's code; empty for any */
+            category?: string;
+            /** @description the question as residents ask it */
+            question: string;
+            /** @description what the answer rests on: a policy, the dispatch guide, a notice */
+            source?: string;
+            /**
+             * @description draft (the default; staff only) → published (residents find it while valid) ⇄ retired; never back to draft
+             * @enum {string}
+             */
+            status?: "draft" | "published" | "retired";
+            /**
+             * Format: date
+             * @description the last district date the entry holds (e.g. 2026-12-31); null or empty: no end
+             */
+            valid_until?: string | null;
+            /**
+             * Format: int64
+             * @description a change's: the version the member saw (required; a changed one is 409); a new entry's is ignored
+             */
+            version?: number | null;
+        };
+        KnowledgeRef: {
+            /** @description ID (a decimal string) */
+            id: string;
+            question: string;
+            source: string;
+        };
         Liveness: {
             /** @enum {string} */
             status: "ok";
@@ -4921,6 +5225,16 @@ export interface components {
              * @example AbCdEf0123
              */
             code: string;
+        };
+        MergeCandidates: {
+            /** @description best first */
+            items: components["schemas"]["RequestMergeCandidate"][];
+        };
+        MergeRequestsInput: {
+            /** @description the requests to link to this one (IDs, as decimal strings), 1–20 */
+            duplicate_ids: string[];
+            /** @description why they are the same matter; in each request's history */
+            reason: string;
         };
         Notice: {
             audience: components["schemas"]["NoticeAudience"];
@@ -5834,6 +6148,15 @@ export interface components {
         RedemptionReply: {
             redemption: components["schemas"]["PointsRedemption"];
         };
+        ReferRequestInput: {
+            /** @description the unified social credit code of the registered enterprise the request is about */
+            uscc: string;
+            /**
+             * Format: int64
+             * @description the version the officer saw; a changed one is 409
+             */
+            version: number;
+        };
         RefuseReturnBodyInput: {
             /**
              * @description why the unit must handle it
@@ -5864,6 +6187,28 @@ export interface components {
             created_at: string;
             /** Format: date-time */
             updated_at: string;
+        };
+        RequestEnterpriseCase: {
+            address: string;
+            can_respond: boolean;
+            category: string;
+            category_name: string;
+            community: string;
+            description: string;
+            /** Format: date-time */
+            due_at: string;
+            due_text: string;
+            outcome: string;
+            /** Format: date-time */
+            referred_at: string;
+            /** @description ID (a decimal string) */
+            request_id: string;
+            /** Format: date-time */
+            responded_at: string | null;
+            response: string;
+            street: string;
+            /** Format: date-time */
+            submitted_at: string;
         };
         RequestExtension: {
             /** Format: date-time */
@@ -5985,6 +6330,27 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        RequestImportResult: {
+            added: number;
+            changed: number;
+            kept: number;
+            removed: number;
+            skipped: components["schemas"]["RequestSkippedHoliday"][];
+            years: number[];
+        };
+        RequestMergeCandidate: {
+            address: string;
+            community: string;
+            /** Format: date-time */
+            created_at: string;
+            description: string;
+            distance_meters: number | null;
+            /** @description ID (a decimal string) */
+            id: string;
+            reasons: string[];
+            score: number;
+            status: string;
+        };
         RequestPhotoInfo: {
             check_status?: string;
             content_type: string;
@@ -6012,6 +6378,18 @@ export interface components {
             /** @description answered or closed */
             status: string;
             street: string;
+        };
+        RequestReferralView: {
+            /** Format: date-time */
+            due_at: string;
+            due_text: string;
+            outcome: string;
+            /** Format: date-time */
+            referred_at: string;
+            /** Format: date-time */
+            responded_at: string | null;
+            response: string;
+            uscc: string;
         };
         RequestReturn: {
             /** Format: date-time */
@@ -6045,6 +6423,10 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        RequestSkippedHoliday: {
+            day: string;
+            reason: string;
+        };
         RequestStaffView: {
             /** Format: date-time */
             accepted_at: string | null;
@@ -6074,6 +6456,7 @@ export interface components {
             credit_record_id: string | null;
             /** Format: date-time */
             deadline_at: string;
+            deadline_text: string;
             /** @description ID (a decimal string) */
             department_id: string | null;
             department_name: string;
@@ -6088,10 +6471,13 @@ export interface components {
             history: components["schemas"]["RequestStep"][];
             /** @description ID (a decimal string) */
             id: string;
+            knowledge?: components["schemas"]["KnowledgeRef"] | null;
             /** Format: double */
             latitude: number | null;
             /** Format: double */
             longitude: number | null;
+            /** @description ID (a decimal string) */
+            merged_into: string | null;
             overdue: boolean;
             photos: components["schemas"]["RequestPhotoInfo"][];
             points_outcome: string;
@@ -6102,6 +6488,7 @@ export interface components {
             rating: number | null;
             rating_comment: string;
             redone: number;
+            referral?: components["schemas"]["RequestReferralView"] | null;
             reopened: number;
             /** @description ID (a decimal string) */
             resident_id: string;
@@ -6112,7 +6499,7 @@ export interface components {
             /** Format: date-time */
             signed_at: string | null;
             /** @enum {string} */
-            status: "dispatching" | "submitted" | "dispatched" | "transferred" | "returned" | "signed" | "accepted" | "in_progress" | "answered" | "callback" | "closed";
+            status: "dispatching" | "submitted" | "dispatched" | "transferred" | "returned" | "signed" | "accepted" | "in_progress" | "answered" | "callback" | "closed" | "merged" | "with_enterprise";
             street: string;
             supervisions: components["schemas"]["RequestUrge"][];
             text_check: string;
@@ -6130,7 +6517,7 @@ export interface components {
         };
         RequestStep: {
             /** @enum {string} */
-            action: "submitted" | "dispatched" | "signed" | "returned" | "return_refused" | "accepted" | "transferred" | "started" | "ext_asked" | "ext_approved" | "ext_refused" | "urged" | "supervised" | "sup_answered" | "answered" | "rated" | "called_back" | "redone" | "reopened" | "closed" | "escalated";
+            action: "submitted" | "dispatched" | "signed" | "returned" | "return_refused" | "accepted" | "transferred" | "started" | "ext_asked" | "ext_approved" | "ext_refused" | "urged" | "supervised" | "sup_answered" | "answered" | "rated" | "called_back" | "redone" | "reopened" | "closed" | "escalated" | "merged" | "merged_in" | "unmerged" | "answered_merged" | "referred" | "ent_replied" | "ent_window_ended";
             actor?: string;
             /** Format: date-time */
             created_at: string;
@@ -6200,6 +6587,7 @@ export interface components {
             created_at: string;
             /** Format: date-time */
             deadline_at: string;
+            deadline_text: string;
             /** @description ID (a decimal string) */
             department_id: string | null;
             department_name: string;
@@ -6207,10 +6595,13 @@ export interface components {
             history: components["schemas"]["RequestStep"][];
             /** @description ID (a decimal string) */
             id: string;
+            knowledge?: components["schemas"]["KnowledgeRef"] | null;
             /** Format: double */
             latitude: number | null;
             /** Format: double */
             longitude: number | null;
+            /** @description ID (a decimal string) */
+            merged_into: string | null;
             overdue: boolean;
             photos: components["schemas"]["RequestPhotoInfo"][];
             public: boolean;
@@ -6220,7 +6611,7 @@ export interface components {
             rating_comment: string;
             reopened: number;
             /** @enum {string} */
-            status: "dispatching" | "submitted" | "dispatched" | "transferred" | "returned" | "signed" | "accepted" | "in_progress" | "answered" | "callback" | "closed";
+            status: "dispatching" | "submitted" | "dispatched" | "transferred" | "returned" | "signed" | "accepted" | "in_progress" | "answered" | "callback" | "closed" | "merged" | "with_enterprise";
             street: string;
             /** Format: int64 */
             version: number;
@@ -6334,6 +6725,12 @@ export interface components {
             communities: string[];
             name: string;
         };
+        RespondCaseInput: {
+            /** @description true: the enterprise put it right; false: it explains otherwise */
+            resolved: boolean;
+            /** @description what the enterprise did or says; the department reads it before answering the resident */
+            response: string;
+        };
         ReturnBodyInput: {
             /**
              * @description what the unit says
@@ -6443,7 +6840,7 @@ export interface components {
             /** @description The member's department; null for a district-level account. */
             department: components["schemas"]["StaffDepartment"] | null;
             /** @description The permissions the member holds, sorted. */
-            permissions: ("activities.checkin" | "activities.manage" | "activities.read" | "audit.read" | "benefits.manage" | "credit.write" | "departments.manage" | "enterprises.bindings.decide" | "enterprises.manage" | "enterprises.objections.decide" | "jobs.manage" | "jobs.read" | "members.resolve" | "notices.read" | "notices.review" | "notices.write" | "points.appeals.decide" | "points.award" | "points.deduct" | "points.rules.manage" | "requests.admin" | "requests.dispatch" | "requests.duties" | "requests.handle" | "requests.read" | "requests.supervise" | "residents.read" | "rewards.manage" | "rewards.verify" | "settings.manage" | "staff.manage" | "surveys.read" | "surveys.write")[];
+            permissions: ("activities.checkin" | "activities.manage" | "activities.read" | "audit.read" | "benefits.manage" | "credit.write" | "departments.manage" | "enterprises.bindings.decide" | "enterprises.manage" | "enterprises.objections.decide" | "jobs.manage" | "jobs.read" | "knowledge.manage" | "members.resolve" | "notices.read" | "notices.review" | "notices.write" | "points.appeals.decide" | "points.award" | "points.deduct" | "points.rules.manage" | "requests.admin" | "requests.dispatch" | "requests.duties" | "requests.handle" | "requests.read" | "requests.supervise" | "residents.read" | "rewards.manage" | "rewards.verify" | "settings.manage" | "staff.manage" | "surveys.read" | "surveys.write")[];
             staff: components["schemas"]["StaffMember"];
         };
         StaffMember: {
@@ -7072,6 +7469,10 @@ export interface components {
              * @example 1
              */
             version: number;
+        };
+        UnmergeRequestInput: {
+            /** @description why it is not the same matter; in the request's history */
+            reason: string;
         };
         UnreadReply: {
             /** Format: int64 */
@@ -8458,7 +8859,7 @@ export interface operations {
                 page_token?: string;
                 /** @description a unit's: new or sign (to be signed for), open, overdue, due_soon (within 24 h), escalated (not accepted within a working day), flagged (content check risky), assisting (协办: another unit leads); the dispatch centre's: dispatch (待分拨), returns (退单待审), extensions (延期待批), callback (待回访) */
                 queue?: "new" | "open" | "overdue" | "due_soon" | "escalated" | "flagged" | "sign" | "assisting" | "dispatch" | "returns" | "extensions" | "callback";
-                status?: "dispatching" | "submitted" | "dispatched" | "transferred" | "returned" | "signed" | "accepted" | "in_progress" | "answered" | "callback" | "closed";
+                status?: "dispatching" | "submitted" | "dispatched" | "transferred" | "returned" | "signed" | "accepted" | "in_progress" | "answered" | "callback" | "closed" | "merged" | "with_enterprise";
                 category?: string;
                 street?: string;
             };
@@ -9035,6 +9436,43 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    importHolidays: {
+        parameters: {
+            query?: {
+                /** @description true: the days already marked in the years the file covers that it does not name are unmarked first (a year's corrected arrangement replaces the old one) */
+                replace?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description the .ics file, in the field file */
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestImportResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     saveHoliday: {
         parameters: {
             query?: never;
@@ -9184,6 +9622,163 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Job"];
                 };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listKnowledge: {
+        parameters: {
+            query?: {
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
+                /** @description words of the question or the answer */
+                q?: string;
+                status?: "draft" | "published" | "retired";
+                /** @description a request category's code */
+                category?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["KnowledgeEntry"][];
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createKnowledge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KnowledgeInput"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KnowledgeEntry"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getAdminKnowledge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KnowledgeEntry"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateKnowledge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KnowledgeInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KnowledgeEntry"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteKnowledge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
@@ -10389,7 +10984,7 @@ export interface operations {
                 page_token?: string;
                 /** @description a unit's: new or sign (to be signed for), open, overdue, due_soon (within 24 h), escalated (not accepted within a working day), flagged (content check risky), assisting (协办: another unit leads); the dispatch centre's: dispatch (待分拨), returns (退单待审), extensions (延期待批), callback (待回访) */
                 queue?: "new" | "open" | "overdue" | "due_soon" | "escalated" | "flagged" | "sign" | "assisting" | "dispatch" | "returns" | "extensions" | "callback";
-                status?: "dispatching" | "submitted" | "dispatched" | "transferred" | "returned" | "signed" | "accepted" | "in_progress" | "answered" | "callback" | "closed";
+                status?: "dispatching" | "submitted" | "dispatched" | "transferred" | "returned" | "signed" | "accepted" | "in_progress" | "answered" | "callback" | "closed" | "merged" | "with_enterprise";
                 category?: string;
                 street?: string;
             };
@@ -10548,6 +11143,68 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    mergeRequests: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MergeRequestsInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestStaffView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    mergeCandidates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MergeCandidates"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     getRequestPhoto: {
         parameters: {
             query?: never;
@@ -10575,6 +11232,40 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    referRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReferRequestInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestStaffView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -10693,6 +11384,40 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["TransferBodyInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestStaffView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    unmergeRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UnmergeRequestInput"];
             };
         };
         responses: {
@@ -12051,6 +12776,72 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    listEnterpriseCases: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Unified social credit code (GB 32100-2015, 18 characters); case-insensitive, and spaces or hyphens typed inside it are ignored. A malformed code or wrong check character is 400 naming uscc. */
+                uscc: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnterpriseCases"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    respondEnterpriseCase: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Unified social credit code (GB 32100-2015, 18 characters); case-insensitive, and spaces or hyphens typed inside it are ignored. A malformed code or wrong check character is 400 naming uscc. */
+                uscc: string;
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RespondCaseInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestEnterpriseCase"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooMany"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     getHome: {
         parameters: {
             query?: never;
@@ -12072,6 +12863,62 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    searchKnowledge: {
+        parameters: {
+            query?: {
+                /** @description the resident's words (a question, keywords); empty lists the newest entries */
+                q?: string;
+                /** @description a request category's code: its entries and those of no category */
+                category?: string;
+                /** @description how many entries at most, 1–50 (default 10) */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KnowledgeHits"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getKnowledge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KnowledgeHit"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -12997,7 +13844,7 @@ export interface operations {
                 page_size?: number;
                 /** @description the next_page_token of the page before; opaque */
                 page_token?: string;
-                /** @description open: not answered yet (at the dispatch centre or a unit); closed: answered (still to be rated, called back or reopened) or closed; all when left out */
+                /** @description open: not answered yet (at the dispatch centre or a unit, with its enterprise first, or merged into another); closed: answered (still to be rated, called back or reopened) or closed; all when left out */
                 status?: "open" | "closed";
             };
             header?: never;

@@ -1,1 +1,0 @@
-import"./client-rIVn-TIh.js";

@@ -1,1 +1,0 @@
-import"./client-rIVn-TIh.js";import"./css-BFSN3RH6.js";

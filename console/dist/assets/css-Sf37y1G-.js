@@ -1,0 +1,1 @@
+import"./client-DQ6NNsic.js";

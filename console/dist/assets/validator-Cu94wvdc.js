@@ -1,1 +1,0 @@
-import{Lr as e}from"./client-rIVn-TIh.js";var t=t=>[``,...e].includes(t);export{t};
