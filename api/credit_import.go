@@ -25,23 +25,7 @@ var importCreditRecordsOp = op{
 	Replies: []reply{ok(enterprises.ImportResult{})},
 }
 
-func (s *Server) importCreditRecords(c *gin.Context) {
-	body, done, err := csvBody(c)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	defer done()
-	res, err := s.Enterprises.ImportCredit(c.Request.Context(), actor(c), body)
-	if err != nil {
-		if isTooLarge(err) {
-			err = errTooLarge
-		}
-		s.fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, res)
-}
+func (s *Server) importCreditRecords(c *gin.Context) { s.importCSV(c, s.Enterprises.ImportCredit) }
 
 var creditTemplateOp = op{
 	Tag:         "admin-enterprises",

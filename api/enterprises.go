@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"io"
 	"mime"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/futian/ifutian/enterprises"
 	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/staff"
 )
 
 // The residents' side of the enterprise registry (and its public rating):
@@ -246,16 +248,18 @@ var importEnterprisesOp = op{
 	Replies: []reply{ok(enterprises.ImportResult{})},
 }
 
-// importEnterprises takes the CSV as the request body (text/csv) or as the
-// "file" part of a multipart form.
-func (s *Server) importEnterprises(c *gin.Context) {
+func (s *Server) importEnterprises(c *gin.Context) { s.importCSV(c, s.Enterprises.Import) }
+
+// importCSV runs an import of the CSV sent as the request body (text/csv)
+// or as the "file" part of a multipart form, and answers its report.
+func (s *Server) importCSV(c *gin.Context, run func(context.Context, *staff.Member, io.Reader) (*enterprises.ImportResult, error)) {
 	body, done, err := csvBody(c)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
 	defer done()
-	res, err := s.Enterprises.Import(c.Request.Context(), actor(c), body)
+	res, err := run(c.Request.Context(), actor(c), body)
 	if err != nil {
 		if isTooLarge(err) {
 			err = errTooLarge

@@ -108,30 +108,9 @@ func (s *Service) ImportCredit(ctx context.Context, by *staff.Member, r io.Reade
 
 // checkCreditImport parses and checks a whole credit import, writing nothing.
 func (s *Service) checkCreditImport(ctx context.Context, scope staff.Scope, r io.Reader) ([]creditLine, *ImportResult, error) {
-	data, err := io.ReadAll(r)
+	lines, err := readImport(r, CreditImportHeader)
 	if err != nil {
 		return nil, nil, err
-	}
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	lines := bytes.Split(data, []byte("\n"))
-	rows := 0
-	for _, l := range lines[1:] {
-		if len(bytes.TrimSpace(l)) > 0 {
-			rows++
-		}
-	}
-	if rows > maxImportRows {
-		return nil, nil, apperr.Field("file", fmt.Sprintf("一次最多导入 %d 行", maxImportRows))
-	}
-	head, err := readLine(lines[0])
-	if err != nil {
-		return nil, nil, apperr.Field("file", "无法读取 CSV 表头")
-	}
-	for i := range head {
-		head[i] = strings.ToLower(strings.TrimSpace(head[i]))
-	}
-	if !slices.Equal(head, CreditImportHeader) {
-		return nil, nil, apperr.Field("file", "表头须为 "+strings.Join(CreditImportHeader, ","))
 	}
 	now := s.now().UTC()
 	res := &ImportResult{Errors: []LineError{}}

@@ -109,12 +109,14 @@ func (s *Service) Import(ctx context.Context, by *staff.Member, r io.Reader) (*I
 	return res, nil
 }
 
-// checkImport parses and checks a whole import: it returns the good lines
-// and the report of the bad ones, writing nothing.
-func (s *Service) checkImport(ctx context.Context, scope staff.Scope, r io.Reader) ([]importLine, *ImportResult, error) {
+// readImport reads an import's CSV (UTF-8, an optional BOM): at most
+// maxImportRows non-blank lines under a header that must be header. It
+// returns every line, the header's included (line numbers count from it),
+// or an invalid_argument error naming "file".
+func readImport(r io.Reader, header []string) ([][]byte, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	// Each line is read as a CSV record of its own: no field may hold a
@@ -128,17 +130,27 @@ func (s *Service) checkImport(ctx context.Context, scope staff.Scope, r io.Reade
 		}
 	}
 	if rows > maxImportRows {
-		return nil, nil, apperr.Field("file", fmt.Sprintf("一次最多导入 %d 行", maxImportRows))
+		return nil, apperr.Field("file", fmt.Sprintf("一次最多导入 %d 行", maxImportRows))
 	}
 	head, err := readLine(lines[0])
 	if err != nil {
-		return nil, nil, apperr.Field("file", "无法读取 CSV 表头")
+		return nil, apperr.Field("file", "无法读取 CSV 表头")
 	}
 	for i := range head {
 		head[i] = strings.ToLower(strings.TrimSpace(head[i]))
 	}
-	if !slices.Equal(head, ImportHeader) {
-		return nil, nil, apperr.Field("file", "表头须为 "+strings.Join(ImportHeader, ","))
+	if !slices.Equal(head, header) {
+		return nil, apperr.Field("file", "表头须为 "+strings.Join(header, ","))
+	}
+	return lines, nil
+}
+
+// checkImport parses and checks a whole import: it returns the good lines
+// and the report of the bad ones, writing nothing.
+func (s *Service) checkImport(ctx context.Context, scope staff.Scope, r io.Reader) ([]importLine, *ImportResult, error) {
+	lines, err := readImport(r, ImportHeader)
+	if err != nil {
+		return nil, nil, err
 	}
 	res := &ImportResult{Errors: []LineError{}}
 	var good []importLine
