@@ -81,19 +81,25 @@ func TestEnqueueOnce(t *testing.T) {
 // Permanent error fails it at once; a success is done.
 func TestRetryThenFail(t *testing.T) {
 	gdb := dbtest.Open(t)
+	// A round runs its jobs at once: the handler and the observer count
+	// under a lock.
+	var mu sync.Mutex
 	outcomes := map[string]int{}
 	q := New(gdb, Config{Backoff: Backoff{Base: time.Millisecond, Max: time.Millisecond},
-		Observe: func(kind, outcome string) { outcomes[kind+"/"+outcome]++ }})
+		Observe: func(kind, outcome string) { mu.Lock(); outcomes[kind+"/"+outcome]++; mu.Unlock() }})
 	calls := map[int]int{}
 	q.Register("flaky", func(ctx context.Context, p []byte) error {
 		var pl payload
 		json.Unmarshal(p, &pl)
+		mu.Lock()
 		calls[pl.N]++
+		n := calls[pl.N]
+		mu.Unlock()
 		switch {
-		case pl.N == 1 && calls[1] < 3:
+		case pl.N == 1 && n < 3:
 			return errors.New("ledger down")
 		case pl.N == 2:
-			return fmt.Errorf("still down %d", calls[2])
+			return fmt.Errorf("still down %d", n)
 		case pl.N == 3:
 			return Permanent(errors.New("no such thing"))
 		}
