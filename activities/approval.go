@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -51,6 +52,10 @@ type HoursApproval struct {
 	CreatedAt   time.Time      `json:"created_at"`
 	UpdatedAt   time.Time      `json:"updated_at"`
 }
+
+// MaxAdjustmentKey is the most bytes of an hours adjustment's idempotency
+// key.
+const MaxAdjustmentKey = 64
 
 // TableName maps HoursApproval to its table.
 func (HoursApproval) TableName() string { return "volunteer_hours_approvals" }
@@ -161,8 +166,8 @@ func (s *Service) AdjustHours(ctx context.Context, m *staff.Member, id int64, ad
 	if mins == 0 {
 		f["hours"] = "不足一分钟，须为非零的时长"
 	}
-	if len(adj.Key) > 64 {
-		f["Idempotency-Key"] = "不能多于 64 个字符"
+	if len(adj.Key) > MaxAdjustmentKey {
+		f["Idempotency-Key"] = "不能多于 " + strconv.Itoa(MaxAdjustmentKey) + " 个字符"
 	}
 	if err := apperr.Fields(f); err != nil {
 		return nil, err

@@ -557,8 +557,8 @@ var adjustHoursOp = op{
 		"approval (202) that a second member approves or rejects (GET …/hours-approvals, POST …/hours-approvals/{aid}/approve " +
 		"or reject). A check-out's credit is cut to what is left under the length. With an Idempotency-Key, repeating returns " +
 		"the first outcome (200 for an entry, 202 for an approval).",
-	Body:       hoursAdjustmentInput{},
-	Idempotent: true,
+	Body:           hoursAdjustmentInput{},
+	IdempotencyKey: activities.MaxAdjustmentKey,
 	Replies: []reply{
 		created(activities.HoursEntry{}), repeated(activities.HoursEntry{}),
 		{Status: http.StatusAccepted, Description: "Beyond the activity's length: pending a second member's approval", Body: activities.HoursApproval{}},

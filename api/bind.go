@@ -42,6 +42,11 @@ func bindJSON(c *gin.Context, dst any) error {
 	if err != nil {
 		return fmt.Errorf("read body: %w", err)
 	}
+	return decodeJSON(body, dst)
+}
+
+// decodeJSON is bindJSON of a body already read.
+func decodeJSON(body []byte, dst any) error {
 	// encoding/json would quietly turn bytes that are not UTF-8 into U+FFFD.
 	if !utf8.Valid(body) {
 		return apperr.Field(invalidUTF8Field(body), invalidUTF8Message)
@@ -49,7 +54,7 @@ func bindJSON(c *gin.Context, dst any) error {
 	if err := checkStringIDs(body, reflect.TypeOf(dst), ""); err != nil {
 		return err
 	}
-	err = json.NewDecoder(bytes.NewReader(body)).Decode(&notNull{dst})
+	err := json.NewDecoder(bytes.NewReader(body)).Decode(&notNull{dst})
 	var (
 		typeErr   *json.UnmarshalTypeError
 		syntaxErr *json.SyntaxError

@@ -55,11 +55,13 @@ type op struct {
 
 	Path  any // a struct of `uri` fields: the path parameters (default: each :id an ID, others strings)
 	Query any // a struct of `form` fields: the query parameters
-	Body  any // the JSON request body (a zero value of its type), or an upload or csvUpload
+	Body  any // the JSON request body (a zero value of its type), an upload or csvUpload, or a oneOf of them
 	// BodyOptional: the body may be left out (it then reads as {}).
 	BodyOptional bool
 
-	Idempotent bool // takes an Idempotency-Key header
+	// IdempotencyKey, when not 0, is the most bytes of the Idempotency-Key
+	// header the operation takes (the domain's constant).
+	IdempotencyKey int
 
 	Replies []reply
 	// Errors are the error statuses beyond those the route implies
@@ -95,6 +97,14 @@ func noContent() reply { return reply{Status: http.StatusNoContent, Description:
 func file(status int, description string, types ...string) reply {
 	return reply{Status: status, Description: description, Body: binaryBody{}, Types: types}
 }
+
+// oneOf is a body of several shapes: in a request, JSON of any of the
+// values' schemas (oneOf when there are more than one) and, for a
+// csvUpload among them, a CSV file too; in a reply, JSON of any of them.
+// The shapes must be told apart by their types or required properties.
+//
+//	Body: oneOf{surveys.NewQuestion{}, []surveys.NewQuestion{}, csvUpload{…}}
+type oneOf []any
 
 // binaryBody marks a reply or upload that is a file, not JSON.
 type binaryBody struct{}
@@ -190,28 +200,28 @@ var enumerType = reflect.TypeFor[check.Enumer]()
 type schemaGen struct {
 	schemas openapi3.Schemas
 	in, out *openapi3gen.Generator
-	owner   map[string]reflect.Type // schema name → the type it was built from
 }
 
 func newSchemaGen() *schemaGen {
-	g := &schemaGen{schemas: openapi3.Schemas{}, owner: map[string]reflect.Type{}}
-	mk := func(input bool) *openapi3gen.Generator {
-		return openapi3gen.NewGenerator(
-			openapi3gen.CreateComponentSchemas(openapi3gen.ExportComponentSchemasOptions{ExportComponentSchemas: true}),
-			openapi3gen.CreateTypeNameGenerator(func(t reflect.Type) string {
-				name := schemaName(t, input)
-				if name != "" {
-					g.owner[name] = t
-				}
-				return name
-			}),
-			openapi3gen.SchemaCustomizer(func(name string, t reflect.Type, tag reflect.StructTag, s *openapi3.Schema) error {
-				return customize(t, tag, s, input)
-			}),
-		)
-	}
-	g.in, g.out = mk(true), mk(false)
+	g := &schemaGen{schemas: openapi3.Schemas{}}
+	g.in, g.out = g.generator(true), g.generator(false)
 	return g
+}
+
+// generator is an openapi3gen generator of one mode.
+func (g *schemaGen) generator(input bool) *openapi3gen.Generator {
+	return openapi3gen.NewGenerator(
+		openapi3gen.CreateComponentSchemas(openapi3gen.ExportComponentSchemasOptions{ExportComponentSchemas: true}),
+		openapi3gen.CreateTypeNameGenerator(func(t reflect.Type) string {
+			if t.Kind() == reflect.Struct && (reflect.PointerTo(t).Implements(setSchemarType) || t.Implements(oneOferType)) {
+				return "" // states its own schema: inline, not a component of its fields
+			}
+			return schemaName(t, input)
+		}),
+		openapi3gen.SchemaCustomizer(func(name string, t reflect.Type, tag reflect.StructTag, s *openapi3.Schema) error {
+			return g.customize(t, tag, s, input)
+		}),
+	)
 }
 
 // ref returns the schema of v's type, adding the components it names.
@@ -220,6 +230,11 @@ func (g *schemaGen) ref(v any, input bool) (*openapi3.SchemaRef, error) {
 	if input {
 		gen = g.in
 	}
+	return g.refWith(gen, v, input)
+}
+
+// refWith is ref with the generator gen.
+func (g *schemaGen) refWith(gen *openapi3gen.Generator, v any, input bool) (*openapi3.SchemaRef, error) {
 	t := reflect.TypeOf(v)
 	found := openapi3.Schemas{}
 	ref, err := gen.NewSchemaRefForValue(v, found)
@@ -258,12 +273,48 @@ func deref(t reflect.Type) reflect.Type {
 	return t
 }
 
+// nullOf is what a patch's patch.Null[T] says of T (its Elem is a *T).
+type nullOf interface{ Elem() any }
+
+// oneOfer is a type read from JSON of several shapes (a custom
+// UnmarshalJSON): OneOf lists a value of each, whose schemas make its
+// schema's oneOf. surveys.QuestionRef is one.
+type oneOfer interface{ OneOf() []any }
+
+var (
+	setSchemarType = reflect.TypeFor[openapi3gen.SetSchemar]()
+	oneOferType    = reflect.TypeFor[oneOfer]()
+)
+
 // customize applies a field's tags (and its type's Enum) to the schema
 // openapi3gen built for it, and sets a struct's required properties.
-func customize(t reflect.Type, tag reflect.StructTag, s *openapi3.Schema, input bool) error {
+func (g *schemaGen) customize(t reflect.Type, tag reflect.StructTag, s *openapi3.Schema, input bool) error {
+	if o, ok := reflect.Zero(t).Interface().(oneOfer); ok {
+		*s = openapi3.Schema{}
+		for _, v := range o.OneOf() {
+			// (by a generator of its own: this one is under way)
+			ref, err := g.refWith(g.generator(input), v, input)
+			if err != nil {
+				return err
+			}
+			s.OneOf = append(s.OneOf, ref)
+		}
+		return nil
+	}
 	ss, ownSchema := reflect.New(t).Interface().(openapi3gen.SetSchemar)
 	if ownSchema && t != timeType {
 		ss.SetSchema(s) // a value type (a patch's patch.Null, notify.IDs): its field's tags apply as to a scalar
+		// A patch.Null of a struct is that struct's schema, or null.
+		if n, ok := reflect.Zero(t).Interface().(nullOf); ok {
+			if et := deref(reflect.TypeOf(n.Elem())); et.Kind() == reflect.Struct && et != timeType {
+				// (by a generator of its own: this one is under way)
+				ref, err := g.refWith(g.generator(input), reflect.Zero(et).Interface(), input)
+				if err != nil {
+					return err
+				}
+				s.AllOf, s.Nullable = openapi3.SchemaRefs{ref}, true
+			}
+		}
 	} else if t.Kind() == reflect.Struct && t != timeType {
 		s.Required = requiredOf(t, input)
 		wrapRefs(t, s, input)
@@ -324,7 +375,7 @@ func customize(t reflect.Type, tag reflect.StructTag, s *openapi3.Schema, input 
 			if err != nil {
 				return err
 			}
-			if err := customize(elem, "", fresh.Value, input); err != nil {
+			if err := g.customize(elem, "", fresh.Value, input); err != nil {
 				return err
 			}
 			s.Items = openapi3.NewSchemaRef("", fresh.Value)
@@ -340,21 +391,20 @@ func customize(t reflect.Type, tag reflect.StructTag, s *openapi3.Schema, input 
 }
 
 // wrapRefs states what a $ref cannot: a property whose schema is a shared
-// component gets its field's doc as its description and, in a response,
-// nullable when the field is a pointer the server sends as null (no
-// omitempty), each as {allOf: [$ref], ...}.
+// component gets its field's doc as its description and nullable when the
+// field is a pointer that can be null (in a request, which reads null as
+// left out; in a response, when the server sends nil as null: no
+// omitempty), each as {allOf: [$ref], ...}. It is the one place a $ref
+// becomes nullable.
 func wrapRefs(t reflect.Type, s *openapi3.Schema, input bool) {
-	for _, f := range reflect.VisibleFields(t) {
-		if !f.IsExported() || f.Anonymous {
-			continue
-		}
+	for _, f := range jsonFields(t) {
 		name := check.JSONName(f)
 		p := s.Properties[name]
 		if p == nil || !strings.HasPrefix(p.Ref, "#/components/schemas/") {
 			continue
 		}
 		_, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
-		null := !input && f.Type.Kind() == reflect.Pointer && !strings.Contains(","+opts+",", ",omitempty,")
+		null := f.Type.Kind() == reflect.Pointer && (input || !strings.Contains(","+opts+",", ",omitempty,"))
 		doc := f.Tag.Get("doc")
 		if !null && doc == "" {
 			continue
@@ -591,8 +641,10 @@ func (g *schemaGen) params(d documented) ([]any, error) {
 			out = append(out, p)
 		}
 	}
-	if d.Op.Idempotent {
-		out = append(out, map[string]any{"$ref": "#/components/parameters/IdempotencyKey"})
+	if n := d.Op.IdempotencyKey; n > 0 {
+		out = append(out, map[string]any{"name": "Idempotency-Key", "in": "header",
+			"description": "Repeating a request with the same key returns the first result and changes nothing.",
+			"schema":      map[string]any{"type": "string", "maxLength": n}})
 	}
 	return out, nil
 }
@@ -654,21 +706,45 @@ func in2tag(in string) string {
 func (g *schemaGen) requestBody(body any) (map[string]any, error) {
 	fileSchema := map[string]any{"type": "object", "required": []string{"file"},
 		"properties": map[string]any{"file": map[string]any{"type": "string", "format": "binary"}}}
-	switch b := body.(type) {
-	case upload:
-		return map[string]any{"required": true, "description": b.Description,
-			"content": map[string]any{"multipart/form-data": map[string]any{"schema": fileSchema}}}, nil
-	case csvUpload:
-		return map[string]any{"required": true, "description": b.Description, "content": map[string]any{
-			"text/csv":            map[string]any{"schema": map[string]any{"type": "string"}},
-			"multipart/form-data": map[string]any{"schema": fileSchema},
-		}}, nil
+	shapes, ok := body.(oneOf)
+	if !ok {
+		shapes = oneOf{body}
 	}
-	ref, err := g.ref(body, true)
-	if err != nil {
-		return nil, err
+	content := map[string]any{}
+	var descriptions []string
+	var jsonShapes []any
+	for _, b := range shapes {
+		switch b := b.(type) {
+		case upload:
+			content["multipart/form-data"] = map[string]any{"schema": fileSchema}
+			descriptions = append(descriptions, b.Description)
+		case csvUpload:
+			content["text/csv"] = map[string]any{"schema": map[string]any{"type": "string"}}
+			content["multipart/form-data"] = map[string]any{"schema": fileSchema}
+			descriptions = append(descriptions, b.Description)
+		default:
+			ref, err := g.ref(b, true)
+			if err != nil {
+				return nil, err
+			}
+			if ref.Value != nil {
+				ref.Value.Nullable = false // a body of null is refused (bindJSON)
+			}
+			jsonShapes = append(jsonShapes, ref)
+		}
 	}
-	return map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": ref}}}, nil
+	switch len(jsonShapes) {
+	case 0:
+	case 1:
+		content["application/json"] = map[string]any{"schema": jsonShapes[0]}
+	default:
+		content["application/json"] = map[string]any{"schema": map[string]any{"oneOf": jsonShapes}}
+	}
+	res := map[string]any{"required": true, "content": content}
+	if d := strings.Join(descriptions, " "); d != "" {
+		res["description"] = d
+	}
+	return res, nil
 }
 
 func (g *schemaGen) response(r reply) (map[string]any, error) {
@@ -690,6 +766,16 @@ func (g *schemaGen) response(r reply) (map[string]any, error) {
 	var schema any
 	if _, bin := r.Body.(binaryBody); bin {
 		schema = map[string]any{"type": "string", "format": "binary"}
+	} else if shapes, ok := r.Body.(oneOf); ok {
+		var refs []any
+		for _, b := range shapes {
+			ref, err := g.ref(b, false)
+			if err != nil {
+				return nil, err
+			}
+			refs = append(refs, ref)
+		}
+		schema = map[string]any{"oneOf": refs}
 	} else {
 		ref, err := g.ref(r.Body, false)
 		if err != nil {
@@ -707,27 +793,6 @@ func (g *schemaGen) response(r reply) (map[string]any, error) {
 	}
 	res["content"] = content
 	return res, nil
-}
-
-// nullableRefs marks the properties of the components that hold a
-// pointer to a named struct (a $ref, which cannot say nullable itself) as
-// {allOf: [$ref], nullable: true}: the server sends null for them.
-func (g *schemaGen) nullableRefs() {
-	for name, sr := range g.schemas {
-		t, ok := g.owner[name]
-		if !ok || sr.Value == nil || deref(t).Kind() != reflect.Struct {
-			continue
-		}
-		for _, f := range jsonFields(deref(t)) {
-			prop := sr.Value.Properties[check.JSONName(f)]
-			if f.Type.Kind() != reflect.Pointer || prop == nil || prop.Ref == "" {
-				continue
-			}
-			sr.Value.Properties[check.JSONName(f)] = &openapi3.SchemaRef{Value: &openapi3.Schema{
-				AllOf: openapi3.SchemaRefs{openapi3.NewSchemaRef(prop.Ref, nil)}, Nullable: true, Description: f.Tag.Get("doc"),
-			}}
-		}
-	}
 }
 
 // jsonFields lists a struct's fields as encoding/json sees them, the
@@ -769,6 +834,5 @@ func (s *Server) generatedPaths() (map[string]map[string]any, openapi3.Schemas, 
 		}
 		paths[p][m] = operation
 	}
-	g.nullableRefs()
 	return paths, g.schemas, nil
 }

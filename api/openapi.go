@@ -1,24 +1,22 @@
 package api
 
 import (
-	"embed"
+	_ "embed"
 	"encoding/json"
 	"fmt"
-	"io/fs"
-	"path"
-	"sort"
 
 	"github.com/futian/ifutian/internal/apperr"
 )
 
-// The OpenAPI document is kept as one base file plus one fragment per
-// module (paths and component schemas), merged when the server starts.
-// Operations and schemas are copied as written, so their properties keep
-// the order their authors gave them (only paths and schema names are
-// sorted).
+// The OpenAPI document is generated from the route table (contract.go)
+// when the server starts, on the prose of base.json: the info, the tags,
+// the security schemes and the shared error responses, which state no
+// limit or enum of their own (the error codes and reasons are filled in
+// from Go here, and the shared ID path parameter is made from the pattern
+// parseID holds IDs to).
 //
-// Every operation the router serves is documented here, and the API tests
-// hold the document to these rules (contract_test.go, contract_check_test.go):
+// Every operation the router serves is documented, and the API tests hold
+// the document to these rules (contract_test.go, contract_check_test.go):
 //   - operationId is the name of the operation's handler in routes.go;
 //   - one tag, declared in base.json; a resident-facing operation (tags
 //     auth, residents, points, enterprises, notices, surveys) has a
@@ -28,19 +26,18 @@ import (
 //     PayloadTooLarge, TooMany, Internal, Unavailable);
 //   - a response schema lists as required every property the server always
 //     sends and marks nullable the ones that can be null; a request schema
-//     has its own shape (e.g. AudienceInput) where it differs;
+//     has its own shape (…Input) where it differs;
 //   - every exchange of the API tests matches the document.
 //
-//go:embed openapi/*.json
-var specFiles embed.FS
+//go:embed openapi/base.json
+var baseSpec []byte
 
-// buildSpec is the served document: base.json (info, tags, the shared
-// responses and parameters), the operations the route table documents
-// (contract.go) and the module fragments not yet moved to it.
+// buildSpec is the served document: base.json and the operations and
+// schemas the route table documents (contract.go).
 func (s *Server) buildSpec() ([]byte, error) {
 	var base map[string]json.RawMessage
-	if err := readSpecFile("openapi/base.json", &base); err != nil {
-		return nil, err
+	if err := json.Unmarshal(baseSpec, &base); err != nil {
+		return nil, fmt.Errorf("openapi/base.json: %w", err)
 	}
 	var components map[string]json.RawMessage
 	if err := json.Unmarshal(base["components"], &components); err != nil {
@@ -53,6 +50,13 @@ func (s *Server) buildSpec() ([]byte, error) {
 	if err := errorEnums(schemas); err != nil {
 		return nil, err
 	}
+	// The ID path parameter: its pattern is the one parseID holds IDs to.
+	params, err := json.Marshal(map[string]any{"ID": map[string]any{"name": "id", "in": "path", "required": true,
+		"schema": map[string]any{"type": "string", "pattern": idPattern.String()}}})
+	if err != nil {
+		return nil, err
+	}
+	components["parameters"] = params
 	gen, genSchemas, err := s.generatedPaths()
 	if err != nil {
 		return nil, err
@@ -72,46 +76,6 @@ func (s *Server) buildSpec() ([]byte, error) {
 		}
 		if schemas[name], err = json.Marshal(sc); err != nil {
 			return nil, err
-		}
-	}
-	names, err := fs.Glob(specFiles, "openapi/*.json")
-	if err != nil {
-		return nil, err
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		if path.Base(name) == "base.json" {
-			continue
-		}
-		var frag struct {
-			Paths      map[string]map[string]json.RawMessage `json:"paths"`
-			Components struct {
-				Schemas map[string]json.RawMessage `json:"schemas"`
-			} `json:"components"`
-		}
-		if err := readSpecFile(name, &frag); err != nil {
-			return nil, err
-		}
-		for p, ops := range frag.Paths {
-			if paths[p] == nil {
-				paths[p] = map[string]json.RawMessage{}
-			}
-			for method, op := range ops {
-				if _, dup := paths[p][method]; dup {
-					return nil, fmt.Errorf("%s: %s %s is described twice", name, method, p)
-				}
-				paths[p][method] = op
-			}
-		}
-		for k, v := range frag.Components.Schemas {
-			// While a module moves over, a schema its fragment still
-			// describes wins over the one generated from the same Go
-			// type for another module's operation (GET /home shows
-			// activities', requests' and surveys' types).
-			if _, dup := schemas[k]; dup && genSchemas[k] == nil {
-				return nil, fmt.Errorf("%s: schema %s is described twice", name, k)
-			}
-			schemas[k] = v
 		}
 	}
 	if components["schemas"], err = json.Marshal(schemas); err != nil {
@@ -151,15 +115,4 @@ func errorEnums(schemas map[string]json.RawMessage) error {
 		return err
 	}
 	return set("ErrorDetails", []string{"properties", "reason"}, apperr.Reason("").Enum())
-}
-
-func readSpecFile(name string, dst any) error {
-	b, err := specFiles.ReadFile(name)
-	if err != nil {
-		return err
-	}
-	if err := json.Unmarshal(b, dst); err != nil {
-		return fmt.Errorf("%s: %w", name, err)
-	}
-	return nil
 }

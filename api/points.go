@@ -165,7 +165,7 @@ var redeemRewardOp = op{
 		"per_resident_limit or not_available, 403 permission_denied with details.reason min_level, 404 for an unknown reward. " +
 		"Spending never takes a balance below zero; points are spent from the oldest lots first. A withdrawn reward is 409 " +
 		"conflict with details.reason withdrawn.",
-	Idempotent: true,
+	IdempotencyKey: points.MaxRedeemKey,
 	Replies: []reply{
 		created(redemptionReply{}),
 		{Status: http.StatusOK, Description: "Repeat of an earlier request with the same Idempotency-Key", Body: redemptionReply{}},

@@ -24,6 +24,22 @@ const (
 	maxUploadBody   = requests.MaxPhotoBytes + 2<<20
 )
 
+var uploadRequestPhotoOp = op{
+	Tag:     "requests",
+	Summary: "上传诉求照片",
+	Description: "Resident. One photo per call, multipart/form-data with the file in `file` (as wx.uploadFile sends it). JPEG, " +
+		"PNG or WebP, told by content; at most 10 MiB, 12,000 px a side, 40 million pixels and 128 MiB decoded (pixels × bit " +
+		"depth × channels, as the header tells before anything is decoded: a 16-bit 6000×6666 PNG is refused). The photo is " +
+		"turned upright, scaled to at most 2048 px and encoded again (WebP as JPEG), with a JPEG thumbnail of at most 320 px: " +
+		"what is stored carries no EXIF (GPS position, device) or other metadata. Decoding waits for its turn under a limit " +
+		"shared by the whole server (memory and CPUs); a photo that does not get it within 15 s is 429 with Retry-After, and " +
+		"nothing is stored. Returns a token for the submit's `photos`; an upload no submit references within an hour is " +
+		"deleted. A file that is no such image, too large or too many pixels is 400 naming `file`, and nothing is stored. A " +
+		"body over 12 MiB is 413.",
+	Body:    upload{Description: "the photo, in the part named file"},
+	Replies: []reply{created(requests.Upload{})},
+}
+
 // uploadRequestPhoto takes multipart/form-data with the photo in "file".
 func (s *Server) uploadRequestPhoto(c *gin.Context) {
 	s.withUploadedFile(c, func(file io.Reader) error {
@@ -167,6 +183,22 @@ func sendPhoto(c *gin.Context, p *requests.PhotoData) {
 	c.DataFromReader(http.StatusOK, p.Size, p.ContentType, p.Body, nil)
 }
 
+// photoPath names a request's photo: its number, 1–6 (another is 404).
+type photoPath struct {
+	N int `uri:"n" binding:"min=1,max=6" doc:"the photo's number (1–6)"`
+}
+
+// photoReply is a request's photo, never cached by shared caches.
+var photoReply = file(http.StatusOK, "the photo (Cache-Control: private, no-store)", "image/jpeg", "image/png")
+
+var getMyRequestPhotoOp = op{
+	Tag:         "requests",
+	Summary:     "诉求照片",
+	Description: "Resident. Photo n of my request. Another resident's is 404.",
+	Path:        photoPath{},
+	Replies:     []reply{photoReply},
+}
+
 func (s *Server) getMyRequestPhoto(c *gin.Context) {
 	p, err := s.Requests.Photo(c.Request.Context(), residentID(c), pathID(c, "id"), photoNumber(c))
 	if err != nil {
@@ -238,13 +270,26 @@ func (s *Server) listPublicRequests(c *gin.Context) {
 	c.JSON(http.StatusOK, newIDPage(rs, next))
 }
 
+type categoriesQuery struct {
+	All bool `form:"all" doc:"true: inactive categories too"`
+}
+
+var listRequestCategoriesOp = op{
+	Tag:     "requests",
+	Summary: "诉求类别",
+	Description: "Anyone. The categories requests may have, in order, with their deadlines in working days; `all=true` " +
+		"includes inactive ones.",
+	Query:   categoriesQuery{},
+	Replies: []reply{ok(page[requests.Category]{})},
+}
+
 func (s *Server) listRequestCategories(c *gin.Context) {
-	all, err := parseBool("all", c.Query("all"))
-	if err != nil {
+	var q categoriesQuery
+	if err := bindQuery(c, &q); err != nil {
 		s.fail(c, err)
 		return
 	}
-	cs, err := s.Requests.Categories(c.Request.Context(), all == nil || !*all)
+	cs, err := s.Requests.Categories(c.Request.Context(), !q.All)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -371,6 +416,14 @@ func (s *Server) getRequest(c *gin.Context) {
 		auditDetail(c, "photo links "+strconv.Itoa(n))
 	}
 	c.JSON(http.StatusOK, v)
+}
+
+var getRequestPhotoOp = op{
+	Tag:         "admin-requests",
+	Summary:     "诉求照片（工作台）",
+	Description: "requests.handle. Photo n of a request in scope (else 404). Audited.",
+	Path:        photoPath{},
+	Replies:     []reply{photoReply},
 }
 
 func (s *Server) getRequestPhoto(c *gin.Context) {
@@ -545,13 +598,30 @@ func (s *Server) requestStats(c *gin.Context) {
 	}
 }
 
+type categoryPath struct {
+	Code requests.CategoryCode `uri:"code" doc:"2–32 lower-case letters, digits or _, a letter first"`
+}
+
+// requestCategoryInput is a request category as staff save it.
+type requestCategoryInput struct {
+	Name         string `json:"name" binding:"required,max=32" example:"噪音扰民"`
+	DeadlineDays int    `json:"deadline_days" binding:"required,min=1,max=60" doc:"working days" example:"3"`
+	Active       *bool  `json:"active" doc:"default true; an inactive category takes no new requests"`
+	Sort         int    `json:"sort" doc:"the place in the list, ascending"` // the INT column's range (contract.go)
+}
+
+var saveRequestCategoryOp = op{
+	Tag:     "admin-requests",
+	Summary: "保存诉求类别",
+	Description: "requests.admin (superadmin). Create (201) or replace (200) a category; deadline_days 1–60 working days; an " +
+		"inactive category takes no new requests. A code not of its pattern is 400 naming code.",
+	Path:    categoryPath{},
+	Body:    requestCategoryInput{},
+	Replies: []reply{created(requests.Category{}), ok(requests.Category{})},
+}
+
 func (s *Server) saveRequestCategory(c *gin.Context) {
-	var req struct {
-		Name         string `json:"name" binding:"required"`
-		DeadlineDays int    `json:"deadline_days" binding:"required"`
-		Active       *bool  `json:"active"`
-		Sort         int    `json:"sort" binding:"min=-2147483648,max=2147483647"` // the INT column's range
-	}
+	var req requestCategoryInput
 	if err := bindJSON(c, &req); err != nil {
 		s.fail(c, err)
 		return
@@ -645,13 +715,29 @@ func (s *Server) deleteRequestRoute(c *gin.Context) {
 	c.Status(http.StatusNoContent)
 }
 
+type holidaysQuery struct {
+	Since string `form:"since" format:"date" doc:"the first day listed, YYYY-MM-DD; all when left out"`
+}
+
+var listHolidaysOp = op{
+	Tag:         "admin-requests",
+	Summary:     "节假日历",
+	Description: "requests.read. The holiday calendar from ?since= (a date; another value is 400 naming since).",
+	Query:       holidaysQuery{},
+	Replies:     []reply{ok(page[requests.Holiday]{})},
+}
+
 func (s *Server) listHolidays(c *gin.Context) {
-	since := c.Query("since")
-	if _, err := time.Parse(time.DateOnly, since); since != "" && err != nil {
+	var q holidaysQuery
+	if err := bindQuery(c, &q); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if _, err := time.Parse(time.DateOnly, q.Since); q.Since != "" && err != nil {
 		s.fail(c, apperr.Field("since", "须为日期，如 2026-01-02"))
 		return
 	}
-	hs, err := s.Requests.Holidays(c.Request.Context(), since)
+	hs, err := s.Requests.Holidays(c.Request.Context(), q.Since)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -659,17 +745,42 @@ func (s *Server) listHolidays(c *gin.Context) {
 	c.JSON(http.StatusOK, newPage(hs, ""))
 }
 
+type dayPath struct {
+	Day string `uri:"day" pattern:"^[0-9]{4}-[0-9]{2}-[0-9]{2}$" doc:"a district date, e.g. 2026-10-01"`
+}
+
+// requestHolidayInput marks a day.
+type requestHolidayInput struct {
+	Kind requests.HolidayKind `json:"kind" binding:"required"`
+	Name string               `json:"name" binding:"max=32" example:"国庆节"`
+}
+
+var saveHolidayOp = op{
+	Tag:     "admin-requests",
+	Summary: "标记节假日",
+	Description: "requests.admin (superadmin). Mark a date as a holiday or a make-up working day. Deadlines already set stay; " +
+		"new ones count it. Bad date or kind: 400 naming it.",
+	Path:    dayPath{},
+	Body:    requestHolidayInput{},
+	Replies: []reply{ok(requests.Holiday{})},
+}
+
 func (s *Server) saveHoliday(c *gin.Context) {
-	var req struct {
-		Kind string `json:"kind" binding:"required"`
-		Name string `json:"name"`
-	}
+	var req requestHolidayInput
 	if err := bindJSON(c, &req); err != nil {
 		s.fail(c, err)
 		return
 	}
-	h, err := s.Requests.SaveHoliday(c.Request.Context(), requests.Holiday{Day: c.Param("day"), Kind: req.Kind, Name: req.Name})
+	h, err := s.Requests.SaveHoliday(c.Request.Context(), requests.Holiday{Day: c.Param("day"), Kind: string(req.Kind), Name: req.Name})
 	respond(s, c, h, err)
+}
+
+var deleteHolidayOp = op{
+	Tag:         "admin-requests",
+	Summary:     "取消节假日标记",
+	Description: "requests.admin. Unmark a date; 404 if it was not marked.",
+	Path:        dayPath{},
+	Replies:     []reply{noContent()},
 }
 
 func (s *Server) deleteHoliday(c *gin.Context) {

@@ -201,8 +201,7 @@ func TestRequestsWorkOrderAPI(t *testing.T) {
 			t.Fatalf("the resident reads %q: %s", hidden, rec.Body.String())
 		}
 	}
-	// (Read from the inbox's table: notify.json, not yet generated,
-	// does not list these two kinds in the inbox's document.)
+	// (Read from the inbox's table.)
 	e.runJobs()
 	var got []struct{ Kind, Body string }
 	if err := e.db.Raw(`SELECT n.kind, n.body FROM notices n JOIN notice_recipients r ON r.notice_id = n.id

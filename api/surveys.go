@@ -3,27 +3,63 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
 	"net/http"
 	"strconv"
-	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/futian/ifutian/internal/apperr"
-	"github.com/futian/ifutian/notify"
 	"github.com/futian/ifutian/surveys"
 )
 
+// questionBatch is what a bulk import of questions created.
+type surveyQuestionBatch struct {
+	Items   []surveys.Question `json:"items" doc:"the questions created, in order"`
+	Created int                `json:"created"`
+}
+
+var createQuestionsOp = op{
+	Tag:     "admin-surveys",
+	Summary: "Add questions to the bank",
+	Description: "Staff with surveys.write. One question object → 201 the question; a JSON array (bulk import, all or none, at most " +
+		"500) → 201 {items, created}; or a CSV file (Content-Type text/csv, or multipart/form-data with the file in `file`) " +
+		"with a header row type,stem,options,answer,explanation,article,tags where options, answer and tags separate values " +
+		"with |, likewise a bulk import. Bad fields are named `field` for one question and `[i].field` for bulk.",
+	Body: oneOf{surveys.NewQuestion{}, []surveys.NewQuestion{},
+		csvUpload{Description: "a CSV file of questions (a bulk import)"}},
+	Replies: []reply{created(oneOf{surveys.Question{}, surveyQuestionBatch{}})},
+}
+
 // createQuestions adds one question (a JSON object), many (a JSON array)
-// or a CSV file (Content-Type text/csv) to the bank.
+// or a CSV file (text/csv, or multipart with the file in "file") to the
+// bank.
 func (s *Server) createQuestions(c *gin.Context) {
 	var (
 		qs   []surveys.NewQuestion
 		bulk bool
 	)
-	if strings.HasPrefix(c.ContentType(), "text/csv") {
-		data, err := readText(c, "body")
+	if mt, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type")); mt == "text/csv" || mt == "multipart/form-data" {
+		field := "body"
+		if mt == "multipart/form-data" {
+			field = "file"
+		}
+		body, done, err := csvBody(c)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		defer done()
+		data, err := io.ReadAll(body)
+		if isTooLarge(err) {
+			err = errTooLarge
+		}
+		if err == nil {
+			err = utf8Text(field, data)
+		}
 		if err != nil {
 			s.fail(c, err)
 			return
@@ -40,18 +76,29 @@ func (s *Server) createQuestions(c *gin.Context) {
 			return
 		}
 		raw = bytes.TrimSpace(raw)
-		bulk = len(raw) > 0 && raw[0] == '['
-		var err error
-		if bulk {
-			err = json.Unmarshal(raw, &qs)
-		} else {
+		if bulk = len(raw) > 0 && raw[0] == '['; !bulk {
 			var q surveys.NewQuestion
-			err = json.Unmarshal(raw, &q)
+			if err := decodeJSON(raw, &q); err != nil {
+				s.fail(c, err)
+				return
+			}
 			qs = []surveys.NewQuestion{q}
-		}
-		if err != nil {
-			s.fail(c, apperr.Field("body", "须为题目对象或题目数组"))
-			return
+		} else {
+			// Each question is read as one is, its fields named [i].field.
+			var items []json.RawMessage
+			if err := json.Unmarshal(raw, &items); err != nil {
+				s.fail(c, apperr.Field("body", "须为题目对象或题目数组"))
+				return
+			}
+			qs = make([]surveys.NewQuestion, len(items))
+			var errs []error
+			for i, item := range items {
+				errs = append(errs, prefixFields(fmt.Sprintf("[%d].", i), decodeJSON(item, &qs[i])))
+			}
+			if err := mergeFields(errs...); err != nil {
+				s.fail(c, err)
+				return
+			}
 		}
 	}
 	out, err := s.Surveys.CreateQuestions(c.Request.Context(), actor(c), qs, bulk)
@@ -63,7 +110,32 @@ func (s *Server) createQuestions(c *gin.Context) {
 		c.JSON(http.StatusCreated, out[0])
 		return
 	}
-	c.JSON(http.StatusCreated, gin.H{"items": out, "created": len(out)})
+	c.JSON(http.StatusCreated, surveyQuestionBatch{Items: out, Created: len(out)})
+}
+
+// prefixFields puts prefix before the fields an invalid_argument error
+// names; other errors are returned as they are.
+func prefixFields(prefix string, err error) error {
+	var ae *apperr.Error
+	if !errors.As(err, &ae) || len(ae.Fields) == 0 {
+		return err
+	}
+	fields := map[string]string{}
+	for k, v := range ae.Fields {
+		fields[prefix+k] = v
+	}
+	return apperr.Fields(fields)
+}
+
+var createSurveyOp = op{
+	Tag:     "admin-surveys",
+	Summary: "Create a survey (draft)",
+	Description: "Staff with surveys.write; the survey belongs to their department. Returns the draft with its questions (answers " +
+		"included, staff only). 403 permission_denied naming the field when the audience reaches beyond the caller's streets " +
+		"(audience.streets, or audience.communities for communities of other streets; an audience naming neither reaches every " +
+		"street) or points_rule is another department's rule.",
+	Body:    surveys.NewSurvey{},
+	Replies: []reply{created(surveys.Survey{})},
 }
 
 func (s *Server) createSurvey(c *gin.Context) {
@@ -544,41 +616,23 @@ func (s *Server) getAdminSurvey(c *gin.Context) {
 	c.JSON(http.StatusOK, sv)
 }
 
+var updateSurveyOp = op{
+	Tag:     "admin-surveys",
+	Summary: "Edit a survey",
+	Description: "Staff with surveys.write. Every field given replaces the survey's. A draft takes any field (checked as on " +
+		"create; questions it already has may stay though retired since; changing kind drops settings the new kind does not " +
+		"take). Published: only closes_at (any other field is 409 naming it), so answers keep their meaning. A survey of " +
+		"another department, or reaching beyond the caller's streets, is 404.",
+	Body:    surveys.Patch{},
+	Replies: []reply{ok(surveys.Survey{})},
+	Errors:  []int{http.StatusConflict},
+}
+
 func (s *Server) updateSurvey(c *gin.Context) {
-	var req struct {
-		Kind           *surveys.Kind          `json:"kind"`
-		Title          *string                `json:"title"`
-		Description    *string                `json:"description"`
-		Audience       *notify.Audience       `json:"audience"`
-		OpensAt        *time.Time             `json:"opens_at"`
-		ClosesAt       json.RawMessage        `json:"closes_at"`
-		Questions      *[]surveys.QuestionRef `json:"questions"`
-		Draw           json.RawMessage        `json:"draw"`
-		TimeLimitS     *int                   `json:"time_limit_s"`
-		AttemptsPerDay *int                   `json:"attempts_per_day"`
-		PassScore      *int                   `json:"pass_score"`
-		PointsRule     *string                `json:"points_rule"`
-		Recurrence     *string                `json:"recurrence"`
-		RetentionDays  *int                   `json:"retention_days"`
-	}
-	if err := bindJSON(c, &req); err != nil {
+	var p surveys.Patch
+	if err := bindJSON(c, &p); err != nil {
 		s.fail(c, err)
 		return
-	}
-	p := surveys.Patch{Kind: req.Kind, Title: req.Title, Description: req.Description, Audience: req.Audience,
-		OpensAt: req.OpensAt, Questions: req.Questions, TimeLimitS: req.TimeLimitS, AttemptsPerDay: req.AttemptsPerDay,
-		PassScore: req.PassScore, PointsRule: req.PointsRule, Recurrence: req.Recurrence, RetentionDays: req.RetentionDays}
-	var err error
-	if p.SetClosesAt, p.ClosesAt, err = nullableTime("closes_at", req.ClosesAt); err != nil {
-		s.fail(c, err)
-		return
-	}
-	if len(req.Draw) > 0 {
-		p.SetDraw = true
-		if err := json.Unmarshal(req.Draw, &p.Draw); err != nil {
-			s.fail(c, apperr.Field("draw", "须为对象 {tags, count} 或 null"))
-			return
-		}
 	}
 	sv, err := s.Surveys.Update(c.Request.Context(), actor(c), s.Residents.Regions(), pathID(c, "id"), p)
 	if err != nil {

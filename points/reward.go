@@ -167,6 +167,9 @@ type Redemption struct {
 // TableName maps Redemption to its table.
 func (Redemption) TableName() string { return "redemptions" }
 
+// MaxRedeemKey is the most bytes of a redemption's idempotency key.
+const MaxRedeemKey = 128
+
 // Redeem spends a resident's points on a reward and issues a voucher.
 // Stock and points are taken in one transaction. With an idempotency key
 // a repeat returns the first redemption (repeated = true). Returns
@@ -174,8 +177,8 @@ func (Redemption) TableName() string { return "redemptions" }
 // ErrRewardUnavailable, ErrRewardWithdrawn, ErrIdempotencyReused or
 // ErrNotFound.
 func (s *Service) Redeem(ctx context.Context, residentID, rewardID int64, key string) (*Redemption, bool, error) {
-	if len(key) > 128 {
-		return nil, false, apperr.Field("Idempotency-Key", "不能多于 128 个字符")
+	if len(key) > MaxRedeemKey {
+		return nil, false, apperr.Field("Idempotency-Key", "不能多于 "+strconv.Itoa(MaxRedeemKey)+" 个字符")
 	}
 	red, repeated, err := s.redeem(ctx, residentID, rewardID, key)
 	if db.IsDuplicate(err) && key != "" {

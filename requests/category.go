@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
@@ -25,7 +26,7 @@ import (
 type Category struct {
 	Code         string `json:"code" gorm:"primaryKey"`
 	Name         string `json:"name"`
-	DeadlineDays int    `json:"deadline_days"`
+	DeadlineDays int    `json:"deadline_days" doc:"working days"`
 	Active       bool   `json:"active"`
 	Sort         int    `json:"sort"`
 	// SignHours is the sign-for limit in working hours (签收时限) and
@@ -41,6 +42,16 @@ type Category struct {
 func (Category) TableName() string { return "request_categories" }
 
 var categoryCodeRE = regexp.MustCompile(`^[a-z][a-z0-9_]{1,31}$`)
+
+// CategoryCode is a category's code as staff give it: 2–32 lower-case
+// letters, digits or _, a letter first (Validate holds it to that).
+type CategoryCode string
+
+// SetSchema states the code's pattern in the OpenAPI document
+// (openapi3gen.SetSchemar).
+func (CategoryCode) SetSchema(s *openapi3.Schema) {
+	s.Type, s.Pattern = &openapi3.Types{"string"}, categoryCodeRE.String()
+}
 
 // Validate checks a category's fields.
 func (c *Category) Validate() error {
@@ -228,8 +239,8 @@ func route(tx *gorm.DB, category, street string) (*Route, error) {
 // Holiday marks a district date as a holiday (a weekday off) or a make-up
 // working day (a weekend day worked).
 type Holiday struct {
-	Day       string    `json:"day" gorm:"primaryKey"`
-	Kind      string    `json:"kind"`
+	Day       string    `json:"day" gorm:"primaryKey" format:"date"`
+	Kind      string    `json:"kind" doc:"holiday: a weekday off; workday: a weekend day worked (调休)"`
 	Name      string    `json:"name"`
 	CreatedAt time.Time `json:"created_at"`
 }

@@ -21,12 +21,12 @@ import (
 // Upload is a photo uploaded ahead of its request: its Token goes into the
 // submit's photos.
 type Upload struct {
-	Token       string    `json:"token"`
-	ContentType string    `json:"content_type"`
+	Token       string    `json:"token" doc:"put it in the submit's photos"`
+	ContentType string    `json:"content_type" binding:"oneof=image/jpeg image/png" doc:"a WebP is stored as JPEG"`
 	Width       int       `json:"width"`
 	Height      int       `json:"height"`
-	Size        int64     `json:"size"`
-	ExpiresAt   time.Time `json:"expires_at"`
+	Size        int64     `json:"size" doc:"bytes"`
+	ExpiresAt   time.Time `json:"expires_at" doc:"an upload no submit references by then is deleted"`
 }
 
 // maxPendingUploads bounds a resident's uploads not yet attached to a

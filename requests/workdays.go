@@ -12,6 +12,13 @@ const (
 	KindWorkday = "workday" // a weekend day worked (调休)
 )
 
+// HolidayKind is what a marked day is, as staff give it: KindHoliday or
+// KindWorkday.
+type HolidayKind string
+
+// Enum lists the day kinds (check.Enumer).
+func (HolidayKind) Enum() []string { return []string{KindHoliday, KindWorkday} }
+
 // Calendar is the district's holiday calendar: a district date
 // ("2006-01-02") marked as a holiday or as a make-up working day. Every
 // other Monday to Friday is a working day, every Saturday and Sunday not.

@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"gorm.io/gorm"
 
 	"github.com/futian/ifutian/internal/apperr"
@@ -31,13 +33,41 @@ type QuestionRef struct {
 	Required *bool
 }
 
-// UnmarshalJSON accepts an ID (string or number) or an object.
+// OneOf lists the shapes a QuestionRef is read from, for the API's
+// document: a bank question's ID, {"id", "required"}, or a question
+// written inline.
+func (QuestionRef) OneOf() []any { return []any{questionID(""), questionByID{}, inlineQuestion{}} }
+
+// questionID is a bank question named by its ID (a number is read too).
+type questionID string
+
+// SetSchema states it in the OpenAPI document (openapi3gen.SetSchemar).
+func (questionID) SetSchema(s *openapi3.Schema) {
+	s.Type, s.Description = &openapi3.Types{"string"}, "A bank question by ID"
+}
+
+// questionByID is a bank question named by its ID, with whether it must
+// be answered.
+type questionByID struct {
+	ID       int64 `json:"id,string" binding:"required"`
+	Required *bool `json:"required" doc:"default true: it must be answered"`
+}
+
+// inlineQuestion is a question written inline (added to the bank).
+type inlineQuestion struct {
+	NewQuestion
+	Required *bool `json:"required" doc:"default true: it must be answered"`
+}
+
+// UnmarshalJSON accepts an ID (string or number) or an object. Anything
+// else is a type error naming the field (encoding/json adds its name).
 func (r *QuestionRef) UnmarshalJSON(b []byte) error {
+	bad := &json.UnmarshalTypeError{Value: "value", Type: reflect.TypeFor[QuestionRef]()}
 	var id json.Number
 	if err := json.Unmarshal(b, &id); err == nil {
 		n, err := strconv.ParseInt(id.String(), 10, 64)
 		if err != nil {
-			return fmt.Errorf("question id %q: %w", id, err)
+			return bad
 		}
 		r.ID = n
 		return nil
@@ -48,13 +78,13 @@ func (r *QuestionRef) UnmarshalJSON(b []byte) error {
 		NewQuestion
 	}
 	if err := json.Unmarshal(b, &obj); err != nil {
-		return err
+		return bad
 	}
 	r.Required = obj.Required
 	if obj.ID != "" {
 		n, err := strconv.ParseInt(obj.ID.String(), 10, 64)
 		if err != nil {
-			return fmt.Errorf("question id %q: %w", obj.ID, err)
+			return bad
 		}
 		r.ID = n
 		return nil
@@ -64,23 +94,32 @@ func (r *QuestionRef) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// NewSurvey is a survey to create.
+// NewSurvey is a survey to create, the body of POST /admin/surveys. Its
+// binding tags state the limits of each field; validate adds the rules
+// between fields (a quiz's settings, questions or draw).
 type NewSurvey struct {
-	Kind           Kind            `json:"kind"`
-	Title          string          `json:"title"`
-	Description    string          `json:"description"`
+	Kind           Kind            `json:"kind" binding:"required" example:"questionnaire"`
+	Title          string          `json:"title" binding:"required,max=128" example:"社区满意度调查"`
+	Description    string          `json:"description" binding:"max=2000"`
 	Audience       notify.Audience `json:"audience"`
-	OpensAt        *time.Time      `json:"opens_at"`
-	ClosesAt       *time.Time      `json:"closes_at"`
-	Questions      []QuestionRef   `json:"questions"`
-	Draw           *Draw           `json:"draw"`
-	TimeLimitS     int             `json:"time_limit_s"`
-	AttemptsPerDay int             `json:"attempts_per_day"`
-	PassScore      *int            `json:"pass_score"`
-	PointsRule     string          `json:"points_rule"`
-	Recurrence     string          `json:"recurrence"`
-	RetentionDays  *int            `json:"retention_days"`
+	OpensAt        *time.Time      `json:"opens_at" doc:"Default now."`
+	ClosesAt       *time.Time      `json:"closes_at" doc:"Optional; must be after opens_at."`
+	Questions      []QuestionRef   `json:"questions" binding:"max=100" doc:"Fixed questions. A quiz has questions or draw (not both), and uses only single/multi/judge questions with answers. Questionnaires and declarations need questions."`
+	Draw           *Draw           `json:"draw" doc:"Quiz only: draw each attempt's questions from the bank instead of fixed ones."`
+	TimeLimitS     int             `json:"time_limit_s" binding:"omitempty,min=10,max=7200" doc:"Quiz only; default 600. The server enforces the deadline (start + limit, or closes_at if earlier)."`
+	AttemptsPerDay int             `json:"attempts_per_day" binding:"min=0,max=100" doc:"Quiz only: attempts per district day (UTC+8); 0 or left out: 1."`
+	PassScore      *int            `json:"pass_score" binding:"omitempty,min=0,max=100" doc:"Quiz only; default 60."`
+	PointsRule     string          `json:"points_rule" binding:"max=64" doc:"A points rule code; a passed quiz awards it (external id attempt:<id>), a response awards it (decl:<survey>:<resident>:<date> for a daily survey). Rule caps apply: a refused award is 0 points, not an error. Must be a rule of the survey's department or a district-wide rule (403 naming points_rule otherwise; 400 for an unknown rule)."`
+	Recurrence     Recurrence      `json:"recurrence" doc:"Questionnaire or declaration: daily allows one response per resident per district day; a declaration defaults to daily."`
+	RetentionDays  *int            `json:"retention_days" binding:"omitempty,min=1,max=3650" doc:"Days the answers are kept; then their content (answers, a quiz's per-question results) is erased and only anonymous counts per question, day and street are kept, so statistics do not change. Default 90 for a declaration, 365 otherwise."`
 }
+
+// Recurrence is how often a resident may answer a questionnaire or
+// declaration: once ("") or once a district day (Daily).
+type Recurrence string
+
+// Enum lists the recurrences (check.Enumer).
+func (Recurrence) Enum() []string { return []string{"", Daily} }
 
 // Defaults for quizzes.
 const (
@@ -248,7 +287,7 @@ func (n *NewSurvey) apply(sv *Survey, now time.Time) {
 	sv.Kind, sv.Title, sv.Description, sv.Audience = n.Kind, n.Title, n.Description, n.Audience
 	sv.OpensAt, sv.ClosesAt = n.OpensAt.UTC(), utcPtr(n.ClosesAt)
 	sv.TimeLimitS, sv.AttemptsPerDay, sv.PointsRule = n.TimeLimitS, n.AttemptsPerDay, n.PointsRule
-	sv.Recurrence, sv.RetentionDays, sv.UpdatedAt = n.Recurrence, *n.RetentionDays, now
+	sv.Recurrence, sv.RetentionDays, sv.UpdatedAt = string(n.Recurrence), *n.RetentionDays, now
 	sv.PassScore = 0
 	if n.PassScore != nil {
 		sv.PassScore = *n.PassScore

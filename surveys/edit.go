@@ -10,6 +10,7 @@ import (
 
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/db"
+	"github.com/futian/ifutian/internal/patch"
 	"github.com/futian/ifutian/notify"
 	"github.com/futian/ifutian/staff"
 )
@@ -78,25 +79,25 @@ func (s *Service) editable(tx *gorm.DB, by staff.Scope, id int64, r notify.Stree
 	return sv, nil
 }
 
-// Patch changes a survey. Every set field replaces the survey's; ClosesAt
-// is applied when SetClosesAt (nil: no end), Draw when SetDraw (nil: fixed
-// questions). A draft may change in everything; a published survey only
-// in its end (closes_at), which changes no answer's meaning.
+// Patch changes a survey, the body of PATCH /admin/surveys/{id}. Every
+// set field replaces the survey's; ClosesAt and Draw may be null (no end;
+// fixed questions). A draft may change in everything; a published survey
+// only in its end (closes_at), which changes no answer's meaning.
 type Patch struct {
-	Kind                   *Kind
-	Title, Description     *string
-	Audience               *notify.Audience
-	OpensAt                *time.Time
-	SetClosesAt            bool
-	ClosesAt               *time.Time
-	Questions              *[]QuestionRef
-	SetDraw                bool
-	Draw                   *Draw
-	TimeLimitS             *int
-	AttemptsPerDay         *int
-	PassScore              *int
-	PointsRule, Recurrence *string
-	RetentionDays          *int
+	Kind           *Kind                 `json:"kind"`
+	Title          *string               `json:"title" binding:"omitempty,max=128"`
+	Description    *string               `json:"description" binding:"omitempty,max=2000"`
+	Audience       *notify.Audience      `json:"audience"`
+	OpensAt        *time.Time            `json:"opens_at"`
+	ClosesAt       patch.Null[time.Time] `json:"closes_at" doc:"null: no end. A published survey takes only this field: null or later than now and opens_at (which reopens a closed survey)."`
+	Questions      *[]QuestionRef        `json:"questions" binding:"omitempty,max=100" doc:"Fixed questions, as on create."`
+	Draw           patch.Null[Draw]      `json:"draw" doc:"null: fixed questions."`
+	TimeLimitS     *int                  `json:"time_limit_s" binding:"omitempty,min=10,max=7200"`
+	AttemptsPerDay *int                  `json:"attempts_per_day" binding:"omitempty,min=0,max=100" doc:"0: 1"`
+	PassScore      *int                  `json:"pass_score" binding:"omitempty,min=0,max=100"`
+	PointsRule     *string               `json:"points_rule" binding:"omitempty,max=64"`
+	Recurrence     *Recurrence           `json:"recurrence"`
+	RetentionDays  *int                  `json:"retention_days" binding:"omitempty,min=1,max=3650"`
 }
 
 // fields names the patch's set fields other than closes_at.
@@ -105,7 +106,7 @@ func (p *Patch) fields() []string {
 	for name, set := range map[string]bool{
 		"kind": p.Kind != nil, "title": p.Title != nil, "description": p.Description != nil,
 		"audience": p.Audience != nil, "opens_at": p.OpensAt != nil, "questions": p.Questions != nil,
-		"draw": p.SetDraw, "time_limit_s": p.TimeLimitS != nil, "attempts_per_day": p.AttemptsPerDay != nil,
+		"draw": p.Draw.Set, "time_limit_s": p.TimeLimitS != nil, "attempts_per_day": p.AttemptsPerDay != nil,
 		"pass_score": p.PassScore != nil, "points_rule": p.PointsRule != nil, "recurrence": p.Recurrence != nil,
 		"retention_days": p.RetentionDays != nil,
 	} {
@@ -122,7 +123,7 @@ func (s *Service) draftOf(tx *gorm.DB, sv *Survey) (NewSurvey, []int64, error) {
 	opens, retention := sv.OpensAt, sv.RetentionDays
 	n := NewSurvey{
 		Kind: sv.Kind, Title: sv.Title, Description: sv.Description, Audience: sv.Audience,
-		OpensAt: &opens, ClosesAt: sv.ClosesAt, PointsRule: sv.PointsRule, Recurrence: sv.Recurrence,
+		OpensAt: &opens, ClosesAt: sv.ClosesAt, PointsRule: sv.PointsRule, Recurrence: Recurrence(sv.Recurrence),
 		RetentionDays: &retention,
 	}
 	if sv.Kind == Quiz {
@@ -164,21 +165,23 @@ func (p *Patch) applyTo(n *NewSurvey) {
 	set(&n.Title, p.Title)
 	set(&n.Description, p.Description)
 	set(&n.PointsRule, p.PointsRule)
-	set(&n.Recurrence, p.Recurrence)
+	if p.Recurrence != nil {
+		n.Recurrence = *p.Recurrence
+	}
 	if p.Audience != nil {
 		n.Audience = *p.Audience
 	}
 	if p.OpensAt != nil {
 		n.OpensAt = p.OpensAt
 	}
-	if p.SetClosesAt {
-		n.ClosesAt = p.ClosesAt
+	if p.ClosesAt.Set {
+		n.ClosesAt = p.ClosesAt.Value
 	}
 	if p.Questions != nil {
 		n.Questions = *p.Questions
 	}
-	if p.SetDraw {
-		n.Draw = p.Draw
+	if p.Draw.Set {
+		n.Draw = p.Draw.Value
 	}
 	if p.TimeLimitS != nil {
 		n.TimeLimitS = *p.TimeLimitS
@@ -255,13 +258,13 @@ func (s *Service) extend(ctx context.Context, sv *Survey, p Patch, now time.Time
 		return nil, &apperr.Error{Code: apperr.Conflict, Message: "已发布的问卷只能修改截止时间（closes_at）",
 			Fields: map[string]string{fs[0]: "已发布，不能修改"}}
 	}
-	if !p.SetClosesAt {
+	if !p.ClosesAt.Set {
 		return s.adminView(ctx, sv)
 	}
-	if p.ClosesAt != nil && (!p.ClosesAt.After(now) || !p.ClosesAt.After(sv.OpensAt)) {
+	if end := p.ClosesAt.Value; end != nil && (!end.After(now) || !end.After(sv.OpensAt)) {
 		return nil, apperr.Field("closes_at", "须晚于现在和开始时间")
 	}
-	closes := utcPtr(p.ClosesAt)
+	closes := utcPtr(p.ClosesAt.Value)
 	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
 		res := tx.Model(&Survey{}).Where("id = ? AND status = ?", sv.ID, Published).
 			Updates(map[string]any{"closes_at": closes, "updated_at": now})

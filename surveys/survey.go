@@ -140,7 +140,7 @@ func (Survey) TableName() string { return "surveys" }
 // carrying any of tags (any tag when empty).
 type Draw struct {
 	Tags  []string `json:"tags" doc:"Draw questions carrying any of these tags (any question when empty)."`
-	Count int      `json:"count"`
+	Count int      `json:"count" binding:"required,min=1,max=100" example:"10"`
 }
 
 // item is a survey's fixed question with its position and whether it must
