@@ -38,19 +38,14 @@ func (s *Server) routes() {
 	adm := authed.Group("", s.staffOnly)
 	// open, signedIn, mine and staffed register a route under v1 (no
 	// token), authed (any token), me (a resident's) and adm (a staff
-	// member's, no permission beyond it) with its document (contract.go);
-	// a route without one is still described in api/openapi/*.json while
-	// its module moves over.
-	reg := func(g *gin.RouterGroup, kind routeKind) func(method, path string, h gin.HandlerFunc, doc ...op) {
-		return func(method, p string, h gin.HandlerFunc, doc ...op) {
+	// member's, no permission beyond it) with its document (contract.go).
+	reg := func(g *gin.RouterGroup, kind routeKind) func(method, path string, h gin.HandlerFunc, doc op) {
+		return func(method, p string, h gin.HandlerFunc, doc op) {
 			g.Handle(method, p, h)
-			if len(doc) > 0 {
-				s.document(method, path.Join(g.BasePath(), p), kind, "", doc[0], h)
-			}
+			s.document(method, path.Join(g.BasePath(), p), kind, "", doc, h)
 		}
 	}
 	open, signedIn, mine, staffed := reg(v1, public), reg(authed, signedIn), reg(me, resident), reg(adm, staffer)
-	_, _, _, _ = open, signedIn, mine, staffed
 	open(http.MethodPost, "/auth/wechat-login", s.wechatLogin, wechatLoginOp)
 	open(http.MethodPost, "/auth/staff-login", s.staffLogin, staffLoginOp)
 	open(http.MethodGet, "/regions", s.listRegions, listRegionsOp)
@@ -136,22 +131,17 @@ func (s *Server) routes() {
 	mine(http.MethodGet, "/me/volunteer-record", s.myVolunteerRecord, myVolunteerRecordOp)
 
 	// route registers an admin route with the permission it needs and its
-	// document (contract.go); a route without one is still described in
-	// api/openapi/*.json while its module moves over.
-	route := func(method, path string, perm staff.Permission, h gin.HandlerFunc, doc ...op) {
+	// document (contract.go).
+	route := func(method, path string, perm staff.Permission, h gin.HandlerFunc, doc op) {
 		s.policy[method+" /api/v1"+path] = perm
 		adm.Handle(method, path, s.require(perm), s.audited(false), h)
-		if len(doc) > 0 {
-			s.document(method, "/api/v1"+path, staffer, perm, doc[0], h)
-		}
+		s.document(method, "/api/v1"+path, staffer, perm, doc, h)
 	}
 	// personal marks admin reads that return residents' personal data: they are audited too.
-	personal := func(method, path string, perm staff.Permission, h gin.HandlerFunc, doc ...op) {
+	personal := func(method, path string, perm staff.Permission, h gin.HandlerFunc, doc op) {
 		s.policy[method+" /api/v1"+path] = perm
 		adm.Handle(method, path, s.require(perm), s.audited(true), h)
-		if len(doc) > 0 {
-			s.document(method, "/api/v1"+path, staffer, perm, doc[0], h)
-		}
+		s.document(method, "/api/v1"+path, staffer, perm, doc, h)
 	}
 
 	staffed(http.MethodGet, "/admin/me", s.whoAmI, whoAmIOp)                            // every staff member: who they are and what they may do

@@ -21,11 +21,11 @@ import (
 // resident took part on that day from that street, with a quiz's score:
 // the participation the statistics and the points ledger count.
 
-// Retention periods, in days.
+// Retention periods, in days (the most a survey may set is
+// NewSurvey.RetentionDays' binding tag).
 const (
 	DeclarationRetentionDays = 90  // health declarations, by default
 	DefaultRetentionDays     = 365 // questionnaires and quizzes, by default
-	MaxRetentionDays         = 3650
 )
 
 // RetentionInterval is how often the retention worker looks for answers
