@@ -31,7 +31,8 @@ var createQuestionsOp = op{
 		"with |, likewise a bulk import. Bad fields are named `field` for one question and `[i].field` for bulk.",
 	Body: oneOf{surveys.NewQuestion{}, []surveys.NewQuestion{},
 		csvUpload{Description: "a CSV file of questions (a bulk import)"}},
-	Replies: []reply{created(oneOf{surveys.Question{}, surveyQuestionBatch{}})},
+	Replies: []reply{{Status: http.StatusCreated, Body: oneOf{surveys.Question{}, surveyQuestionBatch{}},
+		Description: "Created: the question for one object; SurveyQuestionBatch for an array or CSV"}},
 }
 
 // createQuestions adds one question (a JSON object), many (a JSON array)
