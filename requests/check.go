@@ -31,13 +31,12 @@ type Checker interface {
 	Transient(err error) bool
 }
 
-// SetChecker turns content checks on: public requests' texts and photos
-// are checked through c; WeChat fetches photos from
-// mediaBase + "/api/v1/wechat/media/<token>" (an unguessable URL valid
-// while the check waits), so mediaBase must be reachable by WeChat. Without
-// mediaBase photos of public requests are marked review (never shown).
-func (s *Service) SetChecker(c Checker, mediaBase string) {
-	s.checker, s.mediaBase = c, mediaBase
+// base is where WeChat fetches photos to check from (Deps.MediaBase).
+func (s *Service) base() string {
+	if s.mediaBase == nil {
+		return ""
+	}
+	return s.mediaBase()
 }
 
 // maxCheckAttempts is how often an unreachable check is tried before the
@@ -122,7 +121,8 @@ func (s *Service) sendPhotoChecks(ctx context.Context, now time.Time, limit int)
 			errs = append(errs, err)
 			continue
 		}
-		if openID == "" || s.mediaBase == "" {
+		base := s.base()
+		if openID == "" || base == "" {
 			errs = append(errs, s.db.WithContext(ctx).Model(&Photo{}).Where("id = ?", p.ID).Update("check_status", CheckReview).Error)
 			continue
 		}
@@ -135,7 +135,7 @@ func (s *Service) sendPhotoChecks(ctx context.Context, now time.Time, limit int)
 			errs = append(errs, err)
 			continue
 		}
-		trace, err := s.checker.CheckImageAsync(ctx, openID, s.mediaBase+"/api/v1/wechat/media/"+token)
+		trace, err := s.checker.CheckImageAsync(ctx, openID, base+"/api/v1/wechat/media/"+token)
 		upd := map[string]any{"trace_id": trace}
 		if err != nil {
 			upd = map[string]any{"check_status": CheckReview, "media_token": nil}

@@ -162,8 +162,7 @@ func TestKnowledgeQuote(t *testing.T) {
 	dept := e.department("政数局")
 	e.route("consultation", "", dept)
 	officer := e.member(&dept, []staff.Role{staff.RequestOfficer, staff.DeptAdmin})
-	kb := e.svc.Knowledge
-	kb.SetClock(func() time.Time { return e.now })
+	kb := e.svc.Knowledge // on e's clock, as every service
 	past := "2026-10-31"
 	pub := must(kb.Create(e.ctx, officer, knowledge.Input{Question: "居住证怎么办理？", Answer: "携带身份证和租赁合同到社区工作站办理。",
 		Category: "consultation", Source: "《福田区12345事项分拨指引》", Status: knowledge.StatusPublished}))

@@ -59,8 +59,7 @@ func TestSettleAfterOutage(t *testing.T) {
 	ledger := &flakyPoints{Service: e.svc.Points, fails: 2}
 	d := e.deps
 	svc := requests.New(requests.Deps{DB: d.DB, Store: d.Store, Box: d.Box, Regions: d.Regions, Notify: notices, Points: ledger,
-		Enterprises: e.svc.Enterprises, Staff: e.svc.Staff})
-	svc.SetClock(func() time.Time { return e.now })
+		Enterprises: e.svc.Enterprises, Staff: e.svc.Staff, Now: d.Now})
 	q := jobs.New(d.DB, jobs.Config{Backoff: jobs.Backoff{Base: time.Millisecond, Max: time.Millisecond}})
 	svc.RegisterJobs(q)
 
