@@ -326,4 +326,6 @@ func (e *env) queued(kind string) int64 {
 
 // longTokens gives an env tokens that outlive the days a test moves the
 // services' clock on.
-func longTokens(d *app.Deps) { d.ResidentTokenTTL, d.StaffTokenTTL = 365*24*time.Hour, 365*24*time.Hour }
+func longTokens(d *app.Deps) {
+	d.ResidentTokenTTL, d.StaffTokenTTL = 365*24*time.Hour, 365*24*time.Hour
+}
