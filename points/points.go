@@ -29,6 +29,7 @@ import (
 	"github.com/futian/ifutian/internal/clock"
 	"github.com/futian/ifutian/internal/db"
 	"github.com/futian/ifutian/notify"
+	"github.com/futian/ifutian/residents"
 )
 
 // Errors returned by the Service.
@@ -280,11 +281,11 @@ type account struct {
 // same statement.
 func (s *Service) lock(tx *gorm.DB, residentID int64) (*account, error) {
 	a := &account{residentID: residentID}
-	err := tx.Raw(`SELECT r.street, r.deleted_at IS NOT NULL,
-COALESCE((SELECT a.balance FROM point_accounts a WHERE a.resident_id = r.id), 0),
-COALESCE((SELECT a.version FROM point_accounts a WHERE a.resident_id = r.id), 0),
-COALESCE((SELECT a.lifetime_earned FROM point_accounts a WHERE a.resident_id = r.id), 0)
-FROM residents r WHERE r.id = ?`+s.forUpdate, residentID).Row().Scan(&a.street, &a.deleted, &a.balance, &a.version, &a.lifetime)
+	err := tx.Raw(`SELECT `+residents.StreetColumn("r")+`, `+residents.Deleted("r")+`,
+COALESCE((SELECT a.balance FROM point_accounts a WHERE a.resident_id = `+residents.IDColumn("r")+`), 0),
+COALESCE((SELECT a.version FROM point_accounts a WHERE a.resident_id = `+residents.IDColumn("r")+`), 0),
+COALESCE((SELECT a.lifetime_earned FROM point_accounts a WHERE a.resident_id = `+residents.IDColumn("r")+`), 0)
+FROM `+residents.From("r")+` WHERE `+residents.IDColumn("r")+` = ?`+s.forUpdate, residentID).Row().Scan(&a.street, &a.deleted, &a.balance, &a.version, &a.lifetime)
 	if errors.Is(err, errNoRows) {
 		return nil, ErrResidentNotFound
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/futian/ifutian/residents"
 	"gorm.io/gorm"
 )
 
@@ -155,7 +156,8 @@ func (s *Service) sendPhotoChecks(ctx context.Context, now time.Time, limit int)
 // openID returns a resident's openid, "" for an erased resident.
 func (s *Service) openID(ctx context.Context, residentID int64) (string, error) {
 	var ids []*string
-	if err := s.db.WithContext(ctx).Table("residents").Where("id = ?", residentID).Pluck("openid", &ids).Error; err != nil {
+	if err := s.db.WithContext(ctx).Table(residents.From("r")).Where(residents.IDColumn("r")+" = ?", residentID).
+		Pluck(residents.OpenIDColumn("r"), &ids).Error; err != nil {
 		return "", fmt.Errorf("resident openid: %w", err)
 	}
 	if len(ids) == 0 || ids[0] == nil {
