@@ -83,7 +83,7 @@ func TestMergeDuplicates(t *testing.T) {
 			t.Fatalf("merge %v %q: %v, want invalid_argument naming %s", tc.dups, tc.reason, err, tc.field)
 		}
 	}
-	if v := must(e.req.GetForStaff(e.ctx, officer, dup1.ID)); v.Status != requests.StatusSubmitted {
+	if v := must(e.req.FindForStaff(e.ctx, officer, dup1.ID)); v.Status != requests.StatusSubmitted {
 		t.Fatalf("a refused merge changed %d: %s", dup1.ID, v.Status)
 	}
 	if _, err := e.req.Merge(e.ctx, outsider, main.ID, []int64{dup1.ID}, "x"); !errors.Is(err, requests.ErrNotFound) {
@@ -292,7 +292,7 @@ func TestReferralToEnterprise(t *testing.T) {
 	if _, err := e.req.Respond(e.ctx, boss, uscc, v.ID, false, "再说一次"); apperr.CodeOf(err) != apperr.Conflict {
 		t.Fatalf("second response: %v", err)
 	}
-	back := must(e.req.GetForStaff(e.ctx, officer, v.ID))
+	back := must(e.req.FindForStaff(e.ctx, officer, v.ID))
 	if back.Status != requests.StatusAccepted || back.Referral.Response != "已更换静音设备" {
 		t.Fatalf("back at the desk: %s %+v", back.Status, back.Referral)
 	}
@@ -319,7 +319,7 @@ func TestReferralToEnterprise(t *testing.T) {
 	if n := must(e.req.ExpireReferrals(e.ctx)); n != 1 {
 		t.Fatalf("expired %d, want 1", n)
 	}
-	got := must(e.req.GetForStaff(e.ctx, officer, v2.ID))
+	got := must(e.req.FindForStaff(e.ctx, officer, v2.ID))
 	if got.Status != requests.StatusAccepted || got.Referral.Outcome != requests.ReferralExpired {
 		t.Fatalf("after the window: %s %+v", got.Status, got.Referral)
 	}

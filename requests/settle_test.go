@@ -105,7 +105,7 @@ func TestSettleAfterOutage(t *testing.T) {
 	}
 	var grants int64
 	d.DB.Table("point_transactions").Where("resident_id = ? AND external_id = ?", res, "request:"+id).Count(&grants)
-	got := must(svc.GetForStaff(e.ctx, officer, v.ID))
+	got := must(svc.FindForStaff(e.ctx, officer, v.ID))
 	if acc, answ := noticed(); grants != 1 || got.PointsOutcome != "granted" || !acc || !answ {
 		t.Fatalf("%d grants, points %q, accept noticed %v, answer noticed %v", grants, got.PointsOutcome, acc, answ)
 	}
