@@ -107,7 +107,8 @@ type Services struct {
 // possible: auth before staff (staff management revokes tokens through
 // auth: Sessions' functions close over the built s.Auth), notify before
 // points, enterprises, surveys, requests and activities (they send
-// notices), points before what grants points. The one cycle, requests and
+// notices), points before what grants points, residents last (its export
+// and erasure hooks are the other modules'). The one cycle, requests and
 // the knowledge base (answers quote entries, entries name request
 // categories), is broken by a function field: knowledge gets a
 // CategoryCheck that calls s.Requests when an entry is saved, by which
