@@ -33,6 +33,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/clock"
 	"github.com/futian/ifutian/internal/db"
 	"github.com/futian/ifutian/jobs"
 	"github.com/futian/ifutian/notify"
@@ -122,29 +123,29 @@ type Service struct {
 
 // Deps are what the service is built from.
 type Deps struct {
+	DB          *gorm.DB
 	Regions     Regions
 	Notify      notifier
 	Points      granter
 	MemberCodes *residents.MemberCodes
 	// Key signs the venue's rotating check-in codes (the key member codes
 	// are derived from; a key of its own is derived).
-	Key []byte
+	Key    []byte
+	Images Images           // activities' pictures; none: no picture
+	Now    func() time.Time // nil: time.Now
 }
 
-// New returns a Service over gdb.
-func New(gdb *gorm.DB, d Deps) *Service {
+// New returns a Service over d.DB.
+func New(d Deps) *Service {
 	s := &Service{
-		db: gdb, now: time.Now, regions: d.Regions, notify: d.Notify, points: d.Points,
-		members: d.MemberCodes, codeKey: residents.DeriveKey(d.Key, "venue-code"),
+		db: d.DB, now: clock.Or(d.Now), regions: d.Regions, notify: d.Notify, points: d.Points,
+		members: d.MemberCodes, codeKey: residents.DeriveKey(d.Key, "venue-code"), images: d.Images,
 	}
-	if db.DialectOf(gdb) == db.MySQL {
+	if db.DialectOf(d.DB) == db.MySQL {
 		s.forUpdate = " FOR UPDATE"
 	}
 	return s
 }
-
-// SetClock replaces the service's clock (for tests).
-func (s *Service) SetClock(now func() time.Time) { s.now = now }
 
 func (s *Service) clock() time.Time { return s.now().UTC() }
 

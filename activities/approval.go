@@ -13,6 +13,7 @@ import (
 
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/db"
+	"github.com/futian/ifutian/residents"
 	"github.com/futian/ifutian/staff"
 )
 
@@ -304,9 +305,9 @@ func (s *Service) ListApprovals(ctx context.Context, m *staff.Member, id int64, 
 		return nil, 0, err
 	}
 	q := tx.Model(&HoursApproval{}).Select("volunteer_hours_approvals.*").
-		Joins("JOIN residents r ON r.id = volunteer_hours_approvals.resident_id").
+		Joins(residents.Join("r", "volunteer_hours_approvals.resident_id")).
 		Where("volunteer_hours_approvals.activity_id = ? AND volunteer_hours_approvals.status = ? AND volunteer_hours_approvals.id > ?", id, f.Status, f.After)
-	q = by.Filter(q, staff.Columns{Street: "r.street"})
+	q = by.Filter(q, staff.Columns{Street: residents.StreetColumn("r")})
 	var ps []HoursApproval
 	if err := q.Order("volunteer_hours_approvals.id").Limit(f.Limit + 1).Find(&ps).Error; err != nil {
 		return nil, 0, fmt.Errorf("list hours approvals: %w", err)

@@ -134,12 +134,19 @@ func TestCreditUnderCap(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := w.residents(1, "华富街道")[0]
-	var second *activities.Activity
-	for range 2 { // the grants are made on the same (real) day: the second is over the cap
-		a := w.activity(func(in *activities.Input) { in.PointsRule = "capped_act" })
-		second = a
-		checkInAll(t, w, a, []int64{r})
-		w.at(a.EndsAt.Add(-time.Minute))
+	// Two activities at the same time, whose grants are made at the same
+	// moment, on the same day: the second is over the cap.
+	capped := func(in *activities.Input) { in.PointsRule = "capped_act" }
+	first, second := w.activity(capped), w.activity(capped)
+	if _, _, err := w.svc.Activities.SignUp(ctx, r, second.ID); err != nil {
+		t.Fatal(err)
+	}
+	checkInAll(t, w, first, []int64{r})
+	if _, _, err := w.svc.Activities.Attend(ctx, w.editor, second.ID, activities.CheckIn, activities.Who{ResidentID: r, Reason: "忘记扫码"}); err != nil {
+		t.Fatal(err)
+	}
+	w.at(first.EndsAt.Add(-time.Minute))
+	for _, a := range []*activities.Activity{first, second} {
 		if _, _, err := w.svc.Activities.Attend(ctx, w.editor, a.ID, activities.CheckOut, activities.Who{ResidentID: r, Reason: "忘记扫码"}); err != nil {
 			t.Fatal(err)
 		}
@@ -267,9 +274,8 @@ func TestPendingGrantRecovered(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := activities.New(w.db, activities.Deps{Regions: regions, Notify: w.svc.Notify, Points: ledger, MemberCodes: w.svc.MemberCodes,
-		Key: bytes.Repeat([]byte{9}, residents.MemberCodeKeySize)})
-	svc.SetClock(w.clock)
+	svc := activities.New(activities.Deps{DB: w.db, Regions: regions, Notify: w.svc.Notify, Points: ledger, MemberCodes: w.svc.MemberCodes,
+		Key: bytes.Repeat([]byte{9}, residents.MemberCodeKeySize), Now: w.clock})
 	q := jobs.New(w.db, jobs.Config{Backoff: jobs.Backoff{Base: time.Millisecond, Max: time.Millisecond}})
 	svc.RegisterJobs(q)
 	w.svc.Activities = svc

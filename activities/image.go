@@ -12,7 +12,7 @@ import (
 	"github.com/futian/ifutian/staff"
 )
 
-// Images is what activities' pictures need; main wires it (SetImages).
+// Images is what activities' pictures need; app.New wires it (Deps.Images).
 type Images struct {
 	Pictures *media.Pictures // stores them, the process's decode limiter shared
 	// Trash records a stored object to delete once tx commits (the
@@ -20,9 +20,6 @@ type Images struct {
 	// confirms).
 	Trash func(tx *gorm.DB, key string, now time.Time) error
 }
-
-// SetImages enables activities' pictures.
-func (s *Service) SetImages(im Images) { s.images = im }
 
 // imageURLs are the public links to a's picture and its thumbnail ("" for
 // none).

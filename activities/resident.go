@@ -11,6 +11,7 @@ import (
 
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/db"
+	"github.com/futian/ifutian/residents"
 )
 
 // MySignup is a resident's own sign-up as they see it.
@@ -64,7 +65,7 @@ type PublicActivity struct {
 // inAudience reports whether a resident is a live member of a's audience.
 func (s *Service) inAudience(tx *gorm.DB, a *Activity, residentID int64, now time.Time) (bool, error) {
 	var n int64
-	err := a.Audience.Scope(tx.Table("residents"), now).Where("residents.id = ?", residentID).Count(&n).Error
+	err := a.Audience.Scope(tx.Table(residents.Table), now).Where(residents.IDColumn(residents.Table)+" = ?", residentID).Count(&n).Error
 	if err != nil {
 		return false, fmt.Errorf("match audience: %w", err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/district"
+	"github.com/futian/ifutian/residents"
 	"github.com/futian/ifutian/staff"
 )
 
@@ -70,10 +71,11 @@ type rosterRow struct {
 // the residents by covers.
 func rosterQuery(tx *gorm.DB, by staff.Scope, a *Activity, attendance Attendance, now time.Time) (*gorm.DB, error) {
 	q := tx.Table("activity_signups").
-		Select("activity_signups.*, r.nickname, r.phone_masked, r.street AS r_street, r.community AS r_community").
-		Joins("JOIN residents r ON r.id = activity_signups.resident_id").
+		Select("activity_signups.*, "+residents.NicknameColumn("r")+", "+residents.PhoneMaskedColumn("r")+", "+
+			residents.StreetColumn("r")+" AS r_street, "+residents.CommunityColumn("r")+" AS r_community").
+		Joins(residents.Join("r", "activity_signups.resident_id")).
 		Where("activity_signups.activity_id = ?", a.ID)
-	q = by.Filter(q, staff.Columns{Street: "r.street"})
+	q = by.Filter(q, staff.Columns{Street: residents.StreetColumn("r")})
 	over := a.Ended(now) && a.Status == Published
 	absent := "activity_signups.status = ? AND activity_signups.checked_in_at IS NULL"
 	switch attendance {

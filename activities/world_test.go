@@ -25,7 +25,7 @@ import (
 var ctx = context.Background()
 
 // world is the services over a fresh database, a department with an
-// editor and a points rule, and a clock the activities service reads.
+// editor and a points rule, and a clock the services read.
 type world struct {
 	t      testing.TB
 	db     *gorm.DB
@@ -51,10 +51,7 @@ func newWorld(t testing.TB) *world {
 	}
 	w := &world{t: t, db: gdb, now: time.Now().UTC().Truncate(time.Second)}
 	w.svc = app.New(app.Deps{DB: gdb, Box: box, Regions: regions, ResidentTokenTTL: time.Hour, StaffTokenTTL: time.Hour,
-		MemberCodeKey: bytes.Repeat([]byte{9}, residents.MemberCodeKeySize)})
-	w.svc.Staff.SetBcryptCost(bcrypt.MinCost)
-	w.svc.Activities.SetClock(w.clock)
-	w.svc.MemberCodes.SetClock(w.clock)
+		MemberCodeKey: bytes.Repeat([]byte{9}, residents.MemberCodeKeySize), BcryptCost: bcrypt.MinCost, Now: w.clock})
 	d, err := w.svc.Staff.CreateDepartment(ctx, "社区服务中心")
 	if err != nil {
 		t.Fatal(err)

@@ -56,6 +56,7 @@ func TestHandCheckinScope(t *testing.T) {
 	wantStatus(t, w.do("POST", "/api/v1/admin/activities/"+id+"/checkins", w.verifier, byHand), http.StatusCreated)
 	before = w.snapshotCounts()
 	w.at(w.clock().Add(time.Hour))
+	decode(t, w.do("GET", "/api/v1/me/member-code", lianhua, nil), &mc) // the one of an hour ago has expired
 	wantError(t, w.do("POST", "/api/v1/admin/activities/"+id+"/checkouts", verifierHuafu, byHand), http.StatusNotFound, "not_found", "")
 	wantError(t, w.do("POST", "/api/v1/admin/activities/"+id+"/checkouts", verifierHuafu, map[string]string{"member_code": mc.Code}), http.StatusNotFound, "not_found", "")
 	wantError(t, w.do("POST", "/api/v1/admin/activities/"+id+"/hours-adjustments", editorHuafu,

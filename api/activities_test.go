@@ -2,35 +2,33 @@ package api
 
 import (
 	"bytes"
-	"github.com/xuri/excelize/v2"
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/futian/ifutian/activities"
+	"github.com/futian/ifutian/internal/dbtest"
 	"github.com/futian/ifutian/staff"
 )
 
-// actWorld is an env with the clock of the activities service in the
-// test's hands, a points rule of e.dept and its editors.
+// actWorld is an env with the services' clock in the test's hands, a
+// points rule of e.dept and its editors.
 type actWorld struct {
 	*env
 	editor, verifier string
-
-	mu  sync.Mutex
-	now time.Time
 }
 
 func newActWorld(t *testing.T) *actWorld { return newActWorldWith(t, func(*Config) {}) }
 
 // newActWorldWith is newActWorld after letting the test adjust the Config.
 func newActWorldWith(t *testing.T, adjust func(*Config)) *actWorld {
-	e := newEnvWith(t, adjust)
-	w := &actWorld{env: e, now: time.Now().UTC().Truncate(time.Second)}
-	e.srv.Activities.SetClock(w.clock)
+	e := newEnvDeps(t, dbtest.Open(t), longTokens, adjust)
+	w := &actWorld{env: e}
+	e.clock.Set(time.Now().UTC().Truncate(time.Second))
 	w.editor, _ = e.staffer([]staff.Role{staff.Editor})
 	w.verifier, _ = e.staffer([]staff.Role{staff.Verifier})
 	officer, _ := e.staffer([]staff.Role{staff.PointsOfficer})
@@ -38,17 +36,9 @@ func newActWorldWith(t *testing.T, adjust func(*Config)) *actWorld {
 	return w
 }
 
-func (w *actWorld) clock() time.Time {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.now
-}
+func (w *actWorld) clock() time.Time { return w.env.clock.Now() }
 
-func (w *actWorld) at(t time.Time) {
-	w.mu.Lock()
-	w.now = t
-	w.mu.Unlock()
-}
+func (w *actWorld) at(t time.Time) { w.env.clock.Set(t) }
 
 // activityBody is a valid activity on 华富街道 starting a day from the
 // clock, lasting three hours and crediting two; changes are applied on top

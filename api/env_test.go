@@ -22,6 +22,7 @@ import (
 	"github.com/futian/ifutian/app"
 	"github.com/futian/ifutian/auth"
 	"github.com/futian/ifutian/enterprises"
+	"github.com/futian/ifutian/internal/clock"
 	"github.com/futian/ifutian/internal/dbtest"
 	"github.com/futian/ifutian/internal/pii"
 	"github.com/futian/ifutian/internal/ratelimit"
@@ -69,6 +70,9 @@ type env struct {
 	requests    *requests.Service
 	storeDir    string // where the requests' photos are stored
 	dept        int64  // a department every staffer made by staffer() belongs to
+	// clock is every service's clock: real time until a test sets or
+	// moves it.
+	clock *clock.Adjustable
 }
 
 var appSeq atomic.Int64
@@ -87,6 +91,13 @@ func newEnvWith(t testing.TB, adjust func(*Config)) *env {
 // newEnvOn builds an env over gdb, a migrated, empty database.
 func newEnvOn(t testing.TB, gdb *gorm.DB, adjust func(*Config)) *env {
 	t.Helper()
+	return newEnvDeps(t, gdb, func(*app.Deps) {}, adjust)
+}
+
+// newEnvDeps builds an env over gdb after letting the test adjust the
+// services' Deps, then the Config.
+func newEnvDeps(t testing.TB, gdb *gorm.DB, adjustDeps func(*app.Deps), adjust func(*Config)) *env {
+	t.Helper()
 	box, err := pii.New(bytes.Repeat([]byte{7}, pii.KeySize))
 	if err != nil {
 		t.Fatal(err)
@@ -100,15 +111,19 @@ func newEnvOn(t testing.TB, gdb *gorm.DB, adjust func(*Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := app.New(app.Deps{DB: gdb, Box: box, Regions: regions, ResidentTokenTTL: time.Hour, StaffTokenTTL: time.Hour, Store: store})
+	clk := &clock.Adjustable{}
+	deps := app.Deps{DB: gdb, Box: box, Regions: regions, ResidentTokenTTL: time.Hour, StaffTokenTTL: time.Hour, Store: store,
+		BcryptCost: bcrypt.MinCost, Now: clk.Now}
+	adjustDeps(&deps)
+	svc := app.New(deps)
 	// On MySQL the tables are emptied between tests, the migration's rows too.
 	if err := svc.Requests.SeedCategories(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	svc.Staff.SetBcryptCost(bcrypt.MinCost)
 	e := &env{
 		t: t, db: gdb, auth: svc.Auth, residents: svc.Residents, staff: svc.Staff, points: svc.Points,
 		enterprises: svc.Enterprises, notify: svc.Notify, surveys: svc.Surveys, requests: svc.Requests, storeDir: storeDir,
+		clock: clk,
 	}
 	// Each env gets its own WeChat app ID so access tokens never mix.
 	client := wechat.New(wechat.Config{AppID: "wxtest" + strconv.FormatInt(appSeq.Add(1), 10), AppSecret: "test-secret"})
@@ -307,4 +322,10 @@ func (e *env) queued(kind string) int64 {
 		e.t.Fatal(err)
 	}
 	return n
+}
+
+// longTokens gives an env tokens that outlive the days a test moves the
+// services' clock on.
+func longTokens(d *app.Deps) {
+	d.ResidentTokenTTL, d.StaffTokenTTL = 365*24*time.Hour, 365*24*time.Hour
 }

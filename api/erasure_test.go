@@ -8,7 +8,9 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/futian/ifutian/app"
 	"github.com/futian/ifutian/internal/db"
+	"github.com/futian/ifutian/internal/dbtest"
 	"github.com/futian/ifutian/residents"
 	"github.com/futian/ifutian/staff"
 )
@@ -19,11 +21,12 @@ import (
 // file or its WAL (issue #12: objection text, nickname and openid were).
 // On MySQL InnoDB keeps old row versions until purge (see the README).
 func TestDeleteMeLeavesNoPersonalDataInTheFile(t *testing.T) {
-	e := newEnv(t)
+	const mark = "Qx7Zr"
+	e := newEnvDeps(t, dbtest.Open(t), func(d *app.Deps) { d.PolicyVersion = consentVersion(mark) }, func(*Config) {})
 	if db.DialectOf(e.db) != db.SQLite {
 		t.Skip("reads the SQLite file")
 	}
-	secrets := personalDataEverywhere(t, e, "Qx7Zr")
+	secrets := personalDataEverywhere(t, e, mark)
 	// Before the deletion the data is in the files: the test can see it.
 	if found := inFiles(t, e, secrets); len(found) != len(secrets)-1 {
 		t.Fatalf("before deletion only %q of %q found in the files", found, secrets)
@@ -37,9 +40,14 @@ func TestDeleteMeLeavesNoPersonalDataInTheFile(t *testing.T) {
 	}
 }
 
+// consentVersion is the distinctive privacy policy version the env of
+// personalDataEverywhere is built with, to find the consent in the files.
+func consentVersion(mark string) string { return "consent-" + mark }
+
 // personalDataEverywhere makes a resident and has them leave personal data
 // in every module; it returns the pieces to look for by name (and the
-// resident's token as "token", which is not looked for).
+// resident's token as "token", which is not looked for). e's policy
+// version must be consentVersion(mark).
 func personalDataEverywhere(t *testing.T, e *env, mark string) map[string]string {
 	t.Helper()
 	s := map[string]string{
@@ -47,7 +55,7 @@ func personalDataEverywhere(t *testing.T, e *env, mark string) map[string]string
 		"nickname":       "昵称" + mark,
 		"avatar_url":     "https://img.example.com/" + mark + "-avatar.png",
 		"phone_masked":   "139****7788",
-		"consent":        "consent-" + mark,
+		"consent":        consentVersion(mark),
 		"appeal":         "申诉" + mark + "：当天在外地出差",
 		"objection":      "异议" + mark + " 经办人身份证 440304199001011234 电话 13800138000",
 		"id_card":        "440304199001011234",
@@ -58,9 +66,8 @@ func personalDataEverywhere(t *testing.T, e *env, mark string) map[string]string
 	ridStr := strconv.FormatInt(rid, 10)
 	wantStatus(t, e.do("PATCH", "/api/v1/me", token, map[string]any{"nickname": s["nickname"], "avatar_url": s["avatar_url"], "street": "华富街道"}), http.StatusOK)
 	wantStatus(t, e.do("POST", "/api/v1/me/phone", token, map[string]string{"code": "mock-phone:13912347788"}), http.StatusOK)
-	// A distinctive policy version, to find the consent in the files.
-	if err := e.residents.SetPolicyVersion(s["consent"]); err != nil {
-		t.Fatal(err)
+	if v := e.residents.PolicyVersion(); v != s["consent"] {
+		t.Fatalf("the env's policy version is %q, want %q", v, s["consent"])
 	}
 	wantStatus(t, e.do("POST", "/api/v1/me/consent", token, map[string]string{"version": s["consent"]}), http.StatusOK)
 

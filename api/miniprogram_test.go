@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/futian/ifutian/app"
+	"github.com/futian/ifutian/internal/dbtest"
 	"github.com/futian/ifutian/notify"
 	"github.com/futian/ifutian/requests"
 	"github.com/futian/ifutian/residents"
@@ -104,17 +106,23 @@ func TestPutMe(t *testing.T) {
 // version, the subscribe asks by purpose, the levels and the photo limits,
 // with an ETag; consent must name that policy version.
 func TestClientConfig(t *testing.T) {
-	e := newEnv(t)
-	e.notify.Configure(notify.Config{
-		Templates: map[notify.SystemKind]notify.KindTemplate{
-			notify.KindRequestAccepted: {TemplateID: "TPL_ACC"}, notify.KindRequestAnswered: {TemplateID: "TPL_ANS"},
-			notify.KindActivityPromoted: {TemplateID: "TPL_LONG"},
-		},
-		LongTerm: []string{"TPL_LONG"},
-	})
-	if err := e.points.SetLevelNames([]string{"一", "二", "三", "四", "五", "六"}); err != nil {
-		t.Fatal(err)
+	// newEnv builds an env with templates, level names and policy version
+	// (all over one database: on MySQL a second one would empty the first).
+	gdb := dbtest.Open(t)
+	newEnv := func(policy string) *env {
+		return newEnvDeps(t, gdb, func(d *app.Deps) {
+			d.Notify = notify.Config{
+				Templates: map[notify.SystemKind]notify.KindTemplate{
+					notify.KindRequestAccepted: {TemplateID: "TPL_ACC"}, notify.KindRequestAnswered: {TemplateID: "TPL_ANS"},
+					notify.KindActivityPromoted: {TemplateID: "TPL_LONG"},
+				},
+				LongTerm: []string{"TPL_LONG"},
+			}
+			d.LevelNames = []string{"一", "二", "三", "四", "五", "六"}
+			d.PolicyVersion = policy
+		}, func(*Config) {})
 	}
+	e := newEnv(residents.DefaultPolicyVersion)
 	rec := e.do("GET", "/api/v1/config", "", nil)
 	wantStatus(t, rec, http.StatusOK)
 	var cfg struct {
@@ -164,11 +172,8 @@ func TestClientConfig(t *testing.T) {
 		if same.Body.Len() != 0 {
 			t.Fatalf("304 with a body: %s", same.Body.String())
 		}
-		if err := e.residents.SetPolicyVersion("2027-01"); err != nil {
-			t.Fatal(err)
-		}
-		defer e.residents.SetPolicyVersion(residents.DefaultPolicyVersion)
-		changed := e.do("GET", "/api/v1/config", "", nil, "If-None-Match", etag)
+		// The same configuration but for a new policy version.
+		changed := newEnv("2027-01").do("GET", "/api/v1/config", "", nil, "If-None-Match", etag)
 		wantStatus(t, changed, http.StatusOK)
 		if changed.Header().Get("ETag") == etag || !strings.Contains(changed.Body.String(), `"privacy_policy_version":"2027-01"`) {
 			t.Fatalf("a new policy version kept the ETag: %s", changed.Body.String())

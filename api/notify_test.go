@@ -10,24 +10,24 @@ import (
 	"testing"
 	"time"
 
+	"github.com/futian/ifutian/internal/clock"
+	"github.com/futian/ifutian/internal/dbtest"
 	"github.com/futian/ifutian/internal/district"
 	"github.com/futian/ifutian/notify"
 	"github.com/futian/ifutian/staff"
 	"github.com/futian/ifutian/wechat"
 )
 
-// noticeClock is a settable clock for the notify service of an env.
-type noticeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// noticeClock is the services' clock of a noticeEnv, stopped at a time
+// the test sets.
+type noticeClock struct{ c *clock.Adjustable }
 
-func (c *noticeClock) now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *noticeClock) set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
+func (c *noticeClock) now() time.Time  { return c.c.Now() }
+func (c *noticeClock) set(t time.Time) { c.c.Set(t) }
 
 var t0 = time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC)
 
-// noticeEnv is an env whose notify service runs on a fixed clock, with an
+// noticeEnv is an env whose services run on a fixed clock, with an
 // editor and a reviewer of e.dept.
 type noticeEnv struct {
 	*env
@@ -38,9 +38,9 @@ type noticeEnv struct {
 }
 
 func newNoticeEnv(t *testing.T) *noticeEnv {
-	e := newEnv(t)
-	c := &noticeClock{t: t0}
-	e.notify.SetClock(c.now)
+	e := newEnvDeps(t, dbtest.Open(t), longTokens, func(*Config) {})
+	c := &noticeClock{e.clock}
+	c.set(t0)
 	ne := &noticeEnv{env: e, clock: c}
 	ne.editor, ne.editorM = e.staffer([]staff.Role{staff.Editor})
 	ne.reviewer, _ = e.staffer([]staff.Role{staff.Reviewer})

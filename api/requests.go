@@ -407,7 +407,7 @@ var getRequestOp = op{
 // getRequest shows staff a request in their scope, with its photos'
 // signed links; the audit entry of the read says how many it issued.
 func (s *Server) getRequest(c *gin.Context) {
-	v, err := s.Requests.GetForStaff(c.Request.Context(), actor(c), pathID(c, "id"))
+	v, err := s.Requests.FindForStaff(c.Request.Context(), actor(c), pathID(c, "id"))
 	if err != nil {
 		s.fail(c, err)
 		return

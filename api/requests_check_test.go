@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/futian/ifutian/app"
+	"github.com/futian/ifutian/internal/dbtest"
 	"github.com/futian/ifutian/wechat"
 )
 
@@ -18,12 +20,15 @@ import (
 // the public list; a risky or unchecked request still reaches its
 // department; an outage leaves checks queued.
 func TestRequestsContentCheck(t *testing.T) {
-	e := newEnv(t)
+	client := wechat.New(wechat.Config{AppID: "wxcheck" + itoa(appSeq.Add(1)), AppSecret: "s"})
+	var base string // the test server's, started once the env is
+	e := newEnvDeps(t, dbtest.Open(t), func(d *app.Deps) {
+		d.Checker, d.MediaBase = client, func() string { return base }
+	}, func(*Config) {})
 	e.routeTo("sanitation", e.dept)
 	srv := httptest.NewServer(e.srv) // WeChat fetches media and pushes verdicts here
 	defer srv.Close()
-	client := wechat.New(wechat.Config{AppID: "wxcheck" + itoa(appSeq.Add(1)), AppSecret: "s"})
-	e.requests.SetChecker(client, srv.URL)
+	base = srv.URL
 	fakeWeChat.SetPush(srv.URL+"/api/v1/wechat/push", testPushToken)
 	defer fakeWeChat.SetPush("", "")
 	ctx := context.Background()

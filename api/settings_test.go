@@ -40,7 +40,7 @@ func TestSettings(t *testing.T) {
 		return out
 	}
 	// Another process over the same database, with its own notify service.
-	other := notify.New(e.db)
+	other := notify.New(notify.Deps{DB: e.db})
 	otherSettings := settings.New(settings.Deps{DB: e.db, Notify: other, Staff: e.srv.Staff})
 
 	t.Run("OK", func(t *testing.T) {

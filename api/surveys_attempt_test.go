@@ -109,8 +109,8 @@ func TestAttemptResultSurvivesLostResponse(t *testing.T) {
 	})
 	t.Run("Expired", func(t *testing.T) {
 		late := start()
-		e.surveys.SetClock(func() time.Time { return time.Now().Add(61*time.Second + 3*time.Second) })
-		defer e.surveys.SetClock(time.Now)
+		e.clock.Add(61*time.Second + 3*time.Second)
+		defer e.clock.Reset()
 		if code, body, v := read(tok, late); code != http.StatusOK || v.Status != "expired" || v.Result != nil {
 			t.Fatalf("%d %s", code, body)
 		}

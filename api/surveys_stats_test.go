@@ -12,6 +12,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/futian/ifutian/internal/dbtest"
 	"github.com/futian/ifutian/internal/district"
 	"github.com/futian/ifutian/staff"
 )
@@ -161,7 +162,7 @@ func TestStatsNumberAndText(t *testing.T) {
 // survey's answers are erased by the worker, and the statistics still add
 // up.
 func TestSurveyRetention(t *testing.T) {
-	e := newEnv(t)
+	e := newEnvDeps(t, dbtest.Open(t), longTokens, func(*Config) {})
 	ctx := context.Background()
 	editor, _ := e.staffer([]staff.Role{staff.Editor})
 
@@ -218,12 +219,12 @@ func TestSurveyRetention(t *testing.T) {
 	before := stats()
 
 	// Not yet due: nothing is erased.
-	e.surveys.SetClock(func() time.Time { return time.Now().Add(29 * 24 * time.Hour) })
-	defer e.surveys.SetClock(time.Now)
+	e.clock.Add(29 * 24 * time.Hour)
+	defer e.clock.Reset()
 	if n, err := e.surveys.EraseExpired(ctx); err != nil || n != 0 {
 		t.Fatalf("erased %d (%v) before the retention ended", n, err)
 	}
-	e.surveys.SetClock(func() time.Time { return time.Now().Add(31 * 24 * time.Hour) })
+	e.clock.Add(2 * 24 * time.Hour)
 	if n, err := e.surveys.EraseExpired(ctx); err != nil || n != 3 {
 		t.Fatalf("erased %d (%v), want 3", n, err)
 	}

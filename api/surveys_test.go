@@ -279,8 +279,8 @@ func TestQuizAPI(t *testing.T) {
 			AttemptID string `json:"attempt_id"`
 		}
 		decode(t, rec, &late)
-		e.surveys.SetClock(func() time.Time { return time.Now().Add(61*time.Second + 3*time.Second) })
-		defer e.surveys.SetClock(time.Now)
+		e.clock.Add(61*time.Second + 3*time.Second)
+		defer e.clock.Reset()
 		wantError(t, e.do("POST", "/api/v1/attempts/"+late.AttemptID+"/submit", tok, map[string]any{"answers": map[string]any{}}), http.StatusConflict, "conflict", "")
 	})
 	t.Run("ErrAttemptsPerDay", func(t *testing.T) {

@@ -56,6 +56,26 @@ type Deps struct {
 	// Notify is how notices reach people as the environment configures it;
 	// the settings a superadmin stores (Settings) apply over it.
 	Notify notify.Config
+	// Checker turns content checks of residents' requests on (nil: off);
+	// WeChat fetches the photos to check from MediaBase()
+	// (requests.Deps).
+	Checker   requests.Checker
+	MediaBase func() string
+	// Levels and LevelNames are the points levels (nil: the defaults;
+	// points.CheckLevels must accept them).
+	Levels     []int64
+	LevelNames []string
+	// PolicyVersion is the privacy policy's current version, the only one
+	// a consent may name ("": residents.DefaultPolicyVersion;
+	// residents.CheckPolicyVersion must accept it).
+	PolicyVersion string
+	// BcryptCost hashes staff passwords (0: bcrypt.DefaultCost; tests use
+	// bcrypt.MinCost).
+	BcryptCost int
+	// Now is the clock of every service (nil: time.Now): a test, the seed
+	// or the bench that moves time gives a fixed or an adjustable one
+	// (internal/clock). The job queue keeps real time.
+	Now func() time.Time
 }
 
 // Services are the domain services of one process, wired to each other.
@@ -81,23 +101,31 @@ type Services struct {
 }
 
 // New builds every domain service over d.DB.
+//
+// Every service gets its dependencies in its constructor, none after.
+// Services that need each other are built in an order that makes that
+// possible: auth before staff (staff management revokes tokens through
+// auth: Sessions' functions close over the built s.Auth), notify before
+// points, enterprises, surveys, requests and activities (they send
+// notices), points before what grants points, residents last (its export
+// and erasure hooks are the other modules'). The one cycle, requests and
+// the knowledge base (answers quote entries, entries name request
+// categories), is broken by a function field: knowledge gets a
+// CategoryCheck that calls s.Requests when an entry is saved, by which
+// time New has returned.
 func New(d Deps) *Services {
+	now := d.Now
+	if now == nil {
+		now = time.Now
+	}
 	s := &Services{Jobs: jobs.New(d.DB, jobs.Config{Observe: d.JobOutcomes})}
-	s.Auth = auth.New(d.DB, d.ResidentTokenTTL, d.StaffTokenTTL)
-	s.Staff = staff.New(d.DB)
-	s.Staff.SetSessions(staff.Sessions{
+	s.Auth = auth.New(auth.Deps{DB: d.DB, ResidentTTL: d.ResidentTokenTTL, StaffTTL: d.StaffTokenTTL, Now: now})
+	s.Staff = staff.New(staff.Deps{DB: d.DB, BcryptCost: d.BcryptCost, Now: now, Sessions: staff.Sessions{
 		RevokeTx: func(tx *gorm.DB, id int64, keep string) error { return s.Auth.RevokeOthersTx(tx, auth.Staff, id, keep) },
 		Forget:   func(id int64) { s.Auth.Forget(auth.Staff, id) },
-	})
-	s.Points = points.New(d.DB)
-	s.Notify = notify.New(d.DB)
-	s.Notify.Configure(d.Notify)
-	s.Settings = settings.New(settings.Deps{DB: d.DB, Base: d.Notify, Notify: s.Notify, Staff: s.Staff})
-	s.Points.SetNotifier(s.Notify) // deductions and appeal decisions tell the resident
-	s.Enterprises = enterprises.New(d.DB, s.Notify, d.Regions.IsStreet)
-	s.Enterprises.RegisterJobs(s.Jobs)
-	s.Surveys = surveys.New(d.DB, s.Notify, s.Points)
-	s.Surveys.RegisterJobs(s.Jobs)
+	}})
+	s.Notify = notify.New(notify.Deps{DB: d.DB, Config: d.Notify, Now: now})
+	s.Settings = settings.New(settings.Deps{DB: d.DB, Base: d.Notify, Notify: s.Notify, Staff: s.Staff, Now: now})
 	key := d.MemberCodeKey
 	if key == nil {
 		key = make([]byte, residents.MemberCodeKeySize)
@@ -108,22 +136,33 @@ func New(d Deps) *Services {
 		limiter = media.NewDefaultLimiter()
 	}
 	s.Links = media.NewSigner(residents.DeriveKey(key, "media-link"), d.PublicURL)
-	// The knowledge base checks its entries' categories with requests,
-	// whose answers quote its entries.
-	s.Knowledge = knowledge.New(d.DB, func(ctx context.Context, code string) (bool, error) { return s.Requests.IsCategory(ctx, code) })
+	s.Pictures = media.NewPictures(d.Store, limiter, d.PublicURL)
+	s.Points = points.New(points.Deps{
+		DB: d.DB, Now: now, Levels: d.Levels, LevelNames: d.LevelNames,
+		Notify: s.Notify, // deductions and appeal decisions tell the resident
+		Images: points.Images{Pictures: s.Pictures, Trash: requests.TrashTx},
+	})
+	s.Enterprises = enterprises.New(enterprises.Deps{DB: d.DB, Notify: s.Notify, IsStreet: d.Regions.IsStreet, Now: now})
+	s.Enterprises.RegisterJobs(s.Jobs)
+	s.Surveys = surveys.New(surveys.Deps{DB: d.DB, Notify: s.Notify, Points: s.Points, Now: now})
+	s.Surveys.RegisterJobs(s.Jobs)
+	s.Knowledge = knowledge.New(knowledge.Deps{DB: d.DB, Now: now,
+		Categories: func(ctx context.Context, code string) (bool, error) { return s.Requests.IsCategory(ctx, code) }})
 	s.Requests = requests.New(requests.Deps{
 		DB: d.DB, Store: d.Store, Box: d.Box, Regions: d.Regions, Notify: s.Notify,
 		Points: s.Points, Enterprises: s.Enterprises, Staff: s.Staff, Media: limiter, Links: s.Links,
 		Knowledge: s.Knowledge, Referral: requests.ReferralConfig{WindowDays: d.ReferralWindowDays},
+		Checker: d.Checker, MediaBase: d.MediaBase, Now: now,
 	})
 	s.Requests.RegisterJobs(s.Jobs)
-	codes, err := residents.NewMemberCodes(key)
+	codes, err := residents.NewMemberCodes(key, now)
 	if err != nil {
 		panic(err) // the configuration checks the key's size first
 	}
 	s.MemberCodes = codes
-	s.Activities = activities.New(d.DB, activities.Deps{
-		Regions: d.Regions, Notify: s.Notify, Points: s.Points, MemberCodes: codes, Key: key,
+	s.Activities = activities.New(activities.Deps{
+		DB: d.DB, Regions: d.Regions, Notify: s.Notify, Points: s.Points, MemberCodes: codes, Key: key,
+		Images: activities.Images{Pictures: s.Pictures, Trash: requests.TrashTx}, Now: now,
 	})
 	s.Activities.RegisterJobs(s.Jobs)
 	var hooks residents.Hooks
@@ -134,12 +173,10 @@ func New(d Deps) *Services {
 		hooks.Erasers = append(hooks.Erasers, m.EraseResident)
 		hooks.Exporters[name] = m.ExportResident
 	}
-	s.Residents = residents.New(d.DB, d.Regions, d.Box, hooks)
-	s.Residents.SetMemberCodes(codes)
-	s.Residents.SetAvatars(residents.Avatars{Store: d.Store, Media: limiter, Links: s.Links, Trash: requests.TrashTx})
-	s.Pictures = media.NewPictures(d.Store, limiter, d.PublicURL)
-	s.Points.SetImages(points.Images{Pictures: s.Pictures, Trash: requests.TrashTx})
-	s.Activities.SetImages(activities.Images{Pictures: s.Pictures, Trash: requests.TrashTx})
+	s.Residents = residents.New(residents.Deps{
+		DB: d.DB, Regions: d.Regions, Box: d.Box, Hooks: hooks, MemberCodes: codes, PolicyVersion: d.PolicyVersion, Now: now,
+		Avatars: residents.Avatars{Store: d.Store, Media: limiter, Links: s.Links, Trash: requests.TrashTx},
+	})
 	return s
 }
 

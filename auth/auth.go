@@ -17,6 +17,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/clock"
 )
 
 // Kind says whom a token belongs to.
@@ -73,13 +74,21 @@ type cached struct {
 	until time.Time
 }
 
-// New returns a Service whose resident tokens live residentTTL and staff
-// tokens staffTTL.
-func New(gdb *gorm.DB, residentTTL, staffTTL time.Duration) *Service {
+// Deps is what a Service is built from.
+type Deps struct {
+	DB          *gorm.DB
+	ResidentTTL time.Duration    // how long a resident's token lives
+	StaffTTL    time.Duration    // how long a staff member's token lives
+	Now         func() time.Time // nil: time.Now
+}
+
+// New returns a Service whose resident tokens live d.ResidentTTL and staff
+// tokens d.StaffTTL.
+func New(d Deps) *Service {
 	return &Service{
-		db:       gdb,
-		now:      time.Now,
-		ttl:      map[Kind]time.Duration{Resident: residentTTL, Staff: staffTTL},
+		db:       d.DB,
+		now:      clock.Or(d.Now),
+		ttl:      map[Kind]time.Duration{Resident: d.ResidentTTL, Staff: d.StaffTTL},
 		cacheTTL: 5 * time.Second,
 		cache:    map[[32]byte]cached{},
 	}

@@ -10,7 +10,7 @@ import (
 
 func TestTokens(t *testing.T) {
 	ctx := context.Background()
-	s := New(dbtest.Open(t), time.Hour, time.Minute)
+	s := New(Deps{DB: dbtest.Open(t), ResidentTTL: time.Hour, StaffTTL: time.Minute})
 	now := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
 	s.now = func() time.Time { return now }
 

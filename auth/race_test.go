@@ -55,7 +55,7 @@ func raceRevoke(t *testing.T, s *Service, trials int, issue func(trial int) stri
 // committed cannot cache it after.
 func TestRevokeRacingVerify(t *testing.T) {
 	ctx := context.Background()
-	s := New(dbtest.Open(t), time.Hour, time.Hour)
+	s := New(Deps{DB: dbtest.Open(t), ResidentTTL: time.Hour, StaffTTL: time.Hour})
 	issue := func(trial int) string {
 		token, _, err := s.Issue(ctx, Resident, int64(trial+1))
 		if err != nil {

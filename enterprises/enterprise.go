@@ -13,6 +13,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/clock"
 	"github.com/futian/ifutian/internal/db"
 	"github.com/futian/ifutian/notify"
 	"github.com/futian/ifutian/staff"
@@ -47,14 +48,22 @@ type Service struct {
 	jobs     runner // runs benefit notices at once after their commit (RegisterJobs)
 }
 
-// New returns a Service over db. n receives benefit and due-process
-// notices; isStreet
-// reports the district's streets (nil accepts any street).
-func New(gdb *gorm.DB, n notifier, isStreet func(string) bool) *Service {
+// Deps is what a Service is built from.
+type Deps struct {
+	DB     *gorm.DB
+	Notify notifier // receives benefit and due-process notices
+	// IsStreet reports the district's streets (nil accepts any street).
+	IsStreet func(string) bool
+	Now      func() time.Time // nil: time.Now
+}
+
+// New returns a Service over d.DB.
+func New(d Deps) *Service {
+	isStreet := d.IsStreet
 	if isStreet == nil {
 		isStreet = func(string) bool { return true }
 	}
-	return &Service{db: gdb, now: time.Now, notifier: n, streets: isStreet}
+	return &Service{db: d.DB, now: clock.Or(d.Now), notifier: d.Notify, streets: isStreet}
 }
 
 // Enterprise is a registered enterprise. Grade, Score, ModelVersion,

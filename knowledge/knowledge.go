@@ -24,6 +24,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/clock"
 	"github.com/futian/ifutian/internal/db"
 	"github.com/futian/ifutian/internal/district"
 	"github.com/futian/ifutian/internal/text"
@@ -95,14 +96,17 @@ type Service struct {
 	categories CategoryCheck
 }
 
-// New returns a Service over db that checks category codes with
-// categories (nil: any code).
-func New(gdb *gorm.DB, categories CategoryCheck) *Service {
-	return &Service{db: gdb, now: time.Now, categories: categories}
+// Deps is what a Service is built from.
+type Deps struct {
+	DB         *gorm.DB
+	Categories CategoryCheck    // checks entries' category codes (nil: any code)
+	Now        func() time.Time // nil: time.Now
 }
 
-// SetClock replaces the service's clock (for tests).
-func (s *Service) SetClock(now func() time.Time) { s.now = now }
+// New returns a Service over d.DB.
+func New(d Deps) *Service {
+	return &Service{db: d.DB, now: clock.Or(d.Now), categories: d.Categories}
+}
 
 func (s *Service) clock() time.Time { return s.now().UTC() }
 

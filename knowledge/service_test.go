@@ -36,8 +36,8 @@ func setup(t *testing.T) (*app.Services, context.Context) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := app.New(app.Deps{DB: gdb, Box: box, Regions: regions, ResidentTokenTTL: time.Hour, StaffTokenTTL: time.Hour, Store: store})
-	svc.Staff.SetBcryptCost(bcrypt.MinCost)
+	svc := app.New(app.Deps{DB: gdb, Box: box, Regions: regions, ResidentTokenTTL: time.Hour, StaffTokenTTL: time.Hour, Store: store,
+		BcryptCost: bcrypt.MinCost})
 	ctx := context.Background()
 	if err := svc.Requests.SeedCategories(ctx); err != nil {
 		t.Fatal(err)

@@ -24,7 +24,7 @@ func FuzzAudience(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	s := New(dbtest.Open(f))
+	s := New(Deps{DB: dbtest.Open(f)})
 	f.Fuzz(func(t *testing.T, raw string) {
 		var a Audience
 		if json.Unmarshal([]byte(raw), &a) != nil {

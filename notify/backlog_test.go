@@ -13,9 +13,8 @@ import (
 // and published ones are not.
 func TestBacklog(t *testing.T) {
 	gdb := dbtest.Open(t)
-	s := New(gdb)
 	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
-	s.SetClock(func() time.Time { return now })
+	s := New(Deps{DB: gdb, Now: func() time.Time { return now }})
 	add := func(status Status, at time.Time) {
 		t.Helper()
 		err := gdb.Exec(`INSERT INTO notices (title, body, category, audience, subscribe_data, publish_at, status, created_at, updated_at)

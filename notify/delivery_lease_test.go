@@ -17,7 +17,7 @@ import (
 // the resident got it twice with both processes alive.
 func TestDeliveryLeaseRunsOutBeforeWire(t *testing.T) {
 	gdb := dbtest.Open(t)
-	s := New(gdb)
+	s := New(Deps{DB: gdb})
 	const tpl = "TPL_LEASE_WIRE"
 	seedSends(t, gdb, s, 1, tpl)
 	client := wechat.New(wechat.Config{AppID: "wxleasewire", AppSecret: "s"})
@@ -74,7 +74,7 @@ func TestDeliveryLeaseRunsOutBeforeWire(t *testing.T) {
 // handed back instead of sent.
 func TestDeliveryTwoAliveOnce(t *testing.T) {
 	gdb := dbtest.Open(t)
-	s := New(gdb)
+	s := New(Deps{DB: gdb})
 	const n, tpl = 60, "TPL_TWO_ALIVE"
 	seedSends(t, gdb, s, n, tpl)
 	client := wechat.New(wechat.Config{AppID: "wxtwoalive", AppSecret: "s"})

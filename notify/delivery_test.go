@@ -96,7 +96,7 @@ func waitDrained(t *testing.T, gdb *gorm.DB) {
 // arrives, and only the dead worker's in-flight sends may arrive twice.
 func TestDeliveryCrash(t *testing.T) {
 	gdb := dbtest.Open(t)
-	s := New(gdb)
+	s := New(Deps{DB: gdb})
 	const n, tpl = 60, "TPL_CRASH"
 	seedSends(t, gdb, s, n, tpl)
 	client := wechat.New(wechat.Config{AppID: "wxcrash", AppSecret: "s"})
@@ -148,7 +148,7 @@ func TestDeliveryCrash(t *testing.T) {
 // repeats nothing: sends on the wire are recorded, the rest handed back.
 func TestDeliveryShutdown(t *testing.T) {
 	gdb := dbtest.Open(t)
-	s := New(gdb)
+	s := New(Deps{DB: gdb})
 	const n, tpl = 40, "TPL_STOP"
 	seedSends(t, gdb, s, n, tpl)
 	client := wechat.New(wechat.Config{AppID: "wxstop", AppSecret: "s"})
@@ -189,7 +189,7 @@ func TestDeliveryShutdown(t *testing.T) {
 // batch stayed "sending" until its lease ended, an hour here).
 func TestDeliveryShutdownAfterClaim(t *testing.T) {
 	gdb := dbtest.Open(t)
-	s := New(gdb)
+	s := New(Deps{DB: gdb})
 	const n, tpl = 5, "TPL_CLAIMSTOP"
 	seedSends(t, gdb, s, n, tpl)
 	client := wechat.New(wechat.Config{AppID: "wxclaimstop", AppSecret: "s"})
@@ -228,7 +228,7 @@ func TestDeliveryShutdownAfterClaim(t *testing.T) {
 // errors are final, and a send gives up after MaxAttempts.
 func TestDeliveryRetries(t *testing.T) {
 	gdb := dbtest.Open(t)
-	s := New(gdb)
+	s := New(Deps{DB: gdb})
 	seedSends(t, gdb, s, 1, "TPL_RETRY")
 	client := wechat.New(wechat.Config{AppID: "wxretry", AppSecret: "s"})
 	var outcomes []string // as the metrics hear them
@@ -284,7 +284,7 @@ func TestDeliveryRetries(t *testing.T) {
 // sends nothing and hands the sends back.
 func TestDeliveryGate(t *testing.T) {
 	gdb := dbtest.Open(t)
-	s := New(gdb)
+	s := New(Deps{DB: gdb})
 	seedSends(t, gdb, s, 3, "TPL_GATE")
 	client := wechat.New(wechat.Config{AppID: "wxgate", AppSecret: "s"})
 

@@ -35,8 +35,7 @@ type laneWorld struct {
 
 func newLaneWorld(t *testing.T, n int, prefix string, templates ...string) *laneWorld {
 	w := &laneWorld{t: t, db: dbtest.Open(t), now: at(10, 0)}
-	w.s = New(w.db)
-	w.s.SetClock(func() time.Time { return w.now })
+	w.s = New(Deps{DB: w.db, Now: func() time.Time { return w.now }})
 	for i := range n {
 		res := w.db.Exec("INSERT INTO residents (openid, street, created_at, updated_at) VALUES (?, '园岭街道', ?, ?)",
 			fmt.Sprintf("%s_%03d", prefix, i), w.now, w.now)

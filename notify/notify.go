@@ -22,6 +22,7 @@ import (
 
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/check"
+	"github.com/futian/ifutian/internal/clock"
 	"github.com/futian/ifutian/internal/db"
 	"github.com/futian/ifutian/staff"
 )
@@ -243,15 +244,21 @@ type StreetRegions interface {
 	StreetOf(community string) string
 }
 
-// New returns a Service over db.
-func New(gdb *gorm.DB) *Service {
-	s := &Service{db: gdb, now: time.Now, kick: make(chan struct{}, 1)}
-	s.Configure(Config{})
-	return s
+// Deps is what a Service is built from.
+type Deps struct {
+	DB *gorm.DB
+	// Config is how notices reach people until Configure replaces it (the
+	// settings a superadmin changes at run time).
+	Config Config
+	Now    func() time.Time // nil: time.Now
 }
 
-// SetClock replaces the clock (tests use a fixed one).
-func (s *Service) SetClock(now func() time.Time) { s.now = now }
+// New returns a Service over d.DB.
+func New(d Deps) *Service {
+	s := &Service{db: d.DB, now: clock.Or(d.Now), kick: make(chan struct{}, 1)}
+	s.Configure(d.Config)
+	return s
+}
 
 func (s *Service) clock() time.Time { return s.now().UTC() }
 

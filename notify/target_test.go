@@ -95,8 +95,7 @@ func TestDirectNoticeData(t *testing.T) {
 // even in an urgent category (a declaration's reminder is "health"); a
 // department's health notice does not.
 func TestSystemMessagesNeverUrgent(t *testing.T) {
-	s := New(nil)
-	s.Configure(Config{Quiet: DefaultQuietHours, DailyCap: 3})
+	s := New(Deps{Config: Config{Quiet: DefaultQuietHours, DailyCap: 3}})
 	night := time.Date(2026, 12, 1, 15, 0, 0, 0, time.UTC) // 23:00 in the district
 	for _, tc := range []struct {
 		n      Notice

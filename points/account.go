@@ -12,6 +12,7 @@ import (
 
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/check"
+	"github.com/futian/ifutian/residents"
 )
 
 // Expiring is an amount of points that expires at one time.
@@ -166,15 +167,16 @@ func (s *Service) Leaderboard(ctx context.Context, residentID int64, scope Board
 		Street, Community string
 	}
 	gdb := s.db.WithContext(ctx)
-	if err := gdb.Table("residents").Select("street, community").Where("id = ?", residentID).Take(&me).Error; err != nil {
+	if err := gdb.Table(residents.From("r")).Select(residents.StreetColumn("r")+", "+residents.CommunityColumn("r")).
+		Where(residents.IDColumn("r")+" = ?", residentID).Take(&me).Error; err != nil {
 		return nil, fmt.Errorf("leaderboard: %w", err)
 	}
 	var col, val string
 	switch scope {
 	case BoardCommunity:
-		col, val = "r.community", me.Community
+		col, val = residents.CommunityColumn("r"), me.Community
 	case BoardStreet:
-		col, val = "r.street", me.Street
+		col, val = residents.StreetColumn("r"), me.Street
 	default:
 		return nil, apperr.Field("scope", check.OneOfMessage(scope.Enum()))
 	}
@@ -186,9 +188,9 @@ func (s *Service) Leaderboard(ctx context.Context, residentID int64, scope Board
 		Nickname       string
 		LifetimeEarned int64
 	}
-	err := gdb.Table("point_accounts a").Select("r.id, r.nickname, a.lifetime_earned").
-		Joins("JOIN residents r ON r.id = a.resident_id").
-		Where(col+" = ? AND r.leaderboard_opt_in = ? AND r.deleted_at IS NULL AND a.lifetime_earned > 0", val, true).
+	err := gdb.Table("point_accounts a").Select(residents.IDColumn("r")+", "+residents.NicknameColumn("r")+", a.lifetime_earned").
+		Joins(residents.Join("r", "a.resident_id")).
+		Where(col+" = ? AND "+residents.OnLeaderboardColumn("r")+" = ? AND "+residents.Live("r")+" AND a.lifetime_earned > 0", val, true).
 		Order("a.lifetime_earned DESC, r.id").Limit(limit).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("leaderboard: %w", err)

@@ -17,6 +17,7 @@ import (
 	"github.com/futian/ifutian/internal/check"
 	"github.com/futian/ifutian/internal/db"
 	"github.com/futian/ifutian/internal/district"
+	"github.com/futian/ifutian/residents"
 	"github.com/futian/ifutian/staff"
 )
 
@@ -226,13 +227,13 @@ func (s *Service) loadAward(q *gorm.DB, rule *Rule, c awardCall, now time.Time) 
 	f := awardFacts{account: account{residentID: c.ResidentID}}
 	var earlier *int64
 	var n int64
-	err := q.Raw(`SELECT r.street, r.deleted_at IS NOT NULL, COALESCE(a.balance, 0), COALESCE(a.version, 0), f.reason, t.id,
-(SELECT COUNT(*) FROM point_transactions n WHERE n.resident_id = r.id AND n.rule_code = ? AND n.created_at >= ?)
-FROM residents r
-LEFT JOIN point_accounts a ON a.resident_id = r.id
-LEFT JOIN point_award_refusals f ON f.rule_code = ? AND f.external_id = ? AND f.resident_id = r.id
+	err := q.Raw(`SELECT `+residents.StreetColumn("r")+`, `+residents.Deleted("r")+`, COALESCE(a.balance, 0), COALESCE(a.version, 0), f.reason, t.id,
+(SELECT COUNT(*) FROM point_transactions n WHERE n.resident_id = `+residents.IDColumn("r")+` AND n.rule_code = ? AND n.created_at >= ?)
+FROM `+residents.From("r")+`
+LEFT JOIN point_accounts a ON a.resident_id = `+residents.IDColumn("r")+`
+LEFT JOIN point_award_refusals f ON f.rule_code = ? AND f.external_id = ? AND f.resident_id = `+residents.IDColumn("r")+`
 LEFT JOIN point_transactions t ON t.kind = 'earn' AND t.idem = ?
-WHERE r.id = ?`, rule.Code, since, rule.Code, c.ExternalID, c.idem(), c.ResidentID).Row().
+WHERE `+residents.IDColumn("r")+` = ?`, rule.Code, since, rule.Code, c.ExternalID, c.idem(), c.ResidentID).Row().
 		Scan(&f.street, &f.deleted, &f.balance, &f.version, &f.refusal, &earlier, &n)
 	if errors.Is(err, errNoRows) {
 		return f, ErrResidentNotFound
@@ -342,7 +343,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?)`, r.ResidentID, r.RuleCode, r.RuleVersion, r.Extern
 // holder commits (with it, awards at one busy resident ran out of retries).
 func (s *Service) lockResident(tx *gorm.DB, id int64) error {
 	var ids []int64
-	if err := tx.Raw("SELECT id FROM residents WHERE id = ?"+s.forUpdate, id).Scan(&ids).Error; err != nil {
+	if err := tx.Raw("SELECT "+residents.IDColumn("r")+" FROM "+residents.From("r")+" WHERE "+residents.IDColumn("r")+" = ?"+s.forUpdate, id).Scan(&ids).Error; err != nil {
 		return fmt.Errorf("lock resident: %w", err)
 	}
 	if len(ids) == 0 {

@@ -7,6 +7,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/futian/ifutian/residents"
 	"github.com/futian/ifutian/staff"
 )
 
@@ -24,9 +25,9 @@ type PendingAppeal struct {
 // about residents of its streets) and returns the oldest limit of them.
 func (s *Service) PendingAppeals(ctx context.Context, by staff.Scope, limit int) (int64, []PendingAppeal, error) {
 	q := s.db.WithContext(ctx).Table("point_appeals AS a").
-		Joins("JOIN residents r ON r.id = a.resident_id").
+		Joins(residents.Join("r", "a.resident_id")).
 		Where("a.status = ?", "pending")
-	q = by.Filter(q, staff.Columns{Street: "r.street", Department: "a.department_id"}).
+	q = by.Filter(q, staff.Columns{Street: residents.StreetColumn("r"), Department: "a.department_id"}).
 		Session(&gorm.Session{}) // reusable: the count and the page each build on it
 	var n int64
 	if err := q.Count(&n).Error; err != nil {

@@ -52,8 +52,8 @@ type dueProcessFixture struct {
 
 func newDueProcess(t *testing.T) *dueProcessFixture {
 	gdb := dbtest.Open(t)
-	f := &dueProcessFixture{gdb: gdb, s: New(gdb), notify: notify.New(gdb)}
-	f.s.SetNotifier(f.notify)
+	f := &dueProcessFixture{gdb: gdb, notify: notify.New(notify.Deps{DB: gdb})}
+	f.s = New(Deps{DB: gdb, Notify: f.notify})
 	dept := newDepartment(t, gdb, "城管")
 	f.officer = &staff.Member{ID: 7, DepartmentID: &dept, Roles: []staff.Role{staff.PointsOfficer}}
 	f.id = newResident(t, gdb, "华富街道")
@@ -153,7 +153,7 @@ func TestDeductionNotice(t *testing.T) {
 // is not recorded either (they commit together).
 func TestDeductionNoticeRollsBack(t *testing.T) {
 	f := newDueProcess(t)
-	f.s.SetNotifier(failingNotifier{})
+	f.s = New(Deps{DB: f.gdb, Notify: failingNotifier{}})
 	_, _, err := f.s.Deduct(ctx, f.officer, DeductRequest{ResidentID: f.id, Points: 5, CaseRef: "FT-1", Reason: "占道"})
 	if err == nil {
 		t.Fatal("deduction recorded without its notice")

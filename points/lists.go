@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/residents"
 	"github.com/futian/ifutian/staff"
 )
 
@@ -77,13 +78,13 @@ func (s *Service) FindDeductions(ctx context.Context, actor *staff.Member, f Ded
 		return nil, 0, err
 	}
 	q := s.db.WithContext(ctx).Table("point_transactions t").
-		Select(`t.*, COALESCE(r.nickname, '') AS resident_nickname, COALESCE(r.phone_masked, '') AS resident_phone_masked,
-COALESCE(r.street, '') AS resident_street, COALESCE(m.username, '') AS recorded_by, p.id AS appeal_id, p.status AS appeal_status`).
-		Joins("JOIN residents r ON r.id = t.resident_id").
+		Select(`t.*, COALESCE(`+residents.NicknameColumn("r")+`, '') AS resident_nickname, COALESCE(`+residents.PhoneMaskedColumn("r")+`, '') AS resident_phone_masked,
+COALESCE(`+residents.StreetColumn("r")+`, '') AS resident_street, COALESCE(m.username, '') AS recorded_by, p.id AS appeal_id, p.status AS appeal_status`).
+		Joins(residents.Join("r", "t.resident_id")).
 		Joins("LEFT JOIN staff m ON m.id = t.staff_id").
 		Joins("LEFT JOIN point_appeals p ON p.transaction_id = t.id").
 		Where("t.kind = ?", Deduct)
-	q = actor.Scope().Filter(q, staff.Columns{Street: "r.street", Department: "t.department_id"})
+	q = actor.Scope().Filter(q, staff.Columns{Street: residents.StreetColumn("r"), Department: "t.department_id"})
 	if f.CaseRef != "" {
 		q = q.Where("t.case_ref = ?", f.CaseRef)
 	}
@@ -173,9 +174,10 @@ type appealRow struct {
 	ResidentStreet      string
 }
 
-const appealColumns = `a.*, t.delta AS deduction_delta, t.case_ref AS deduction_case_ref, t.reason AS deduction_reason,
+var appealColumns = `a.*, t.delta AS deduction_delta, t.case_ref AS deduction_case_ref, t.reason AS deduction_reason,
 t.created_at AS deduction_created_at, t.appeal_deadline AS deduction_deadline,
-COALESCE(r.nickname, '') AS resident_nickname, COALESCE(r.phone_masked, '') AS resident_phone_masked, COALESCE(r.street, '') AS resident_street`
+COALESCE(` + residents.NicknameColumn("r") + `, '') AS resident_nickname, COALESCE(` + residents.PhoneMaskedColumn("r") + `, '') AS resident_phone_masked,
+COALESCE(` + residents.StreetColumn("r") + `, '') AS resident_street`
 
 func (r appealRow) view() AppealView {
 	d := Transaction{Kind: Deduct, CreatedAt: r.DeductionCreatedAt, AppealDeadline: r.DeductionDeadline}
@@ -194,7 +196,7 @@ func (r appealRow) admin() AdminAppeal {
 func (s *Service) appealQuery(ctx context.Context) *gorm.DB {
 	return s.db.WithContext(ctx).Table("point_appeals a").Select(appealColumns).
 		Joins("JOIN point_transactions t ON t.id = a.transaction_id").
-		Joins("JOIN residents r ON r.id = a.resident_id")
+		Joins(residents.Join("r", "a.resident_id"))
 }
 
 // FindAppeals is the appeals queue of actor: appeals against deductions of
@@ -205,7 +207,7 @@ func (s *Service) FindAppeals(ctx context.Context, actor *staff.Member, f Appeal
 	if err := checkRange(f.Since, f.Until); err != nil {
 		return nil, 0, err
 	}
-	q := actor.Scope().Filter(s.appealQuery(ctx), staff.Columns{Street: "r.street", Department: "a.department_id"})
+	q := actor.Scope().Filter(s.appealQuery(ctx), staff.Columns{Street: residents.StreetColumn("r"), Department: "a.department_id"})
 	if f.Status != "" {
 		q = q.Where("a.status = ?", f.Status)
 	}

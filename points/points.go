@@ -26,8 +26,10 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/clock"
 	"github.com/futian/ifutian/internal/db"
 	"github.com/futian/ifutian/notify"
+	"github.com/futian/ifutian/residents"
 )
 
 // Errors returned by the Service.
@@ -110,28 +112,48 @@ type notifier interface {
 	SendDirectTx(tx *gorm.DB, d notify.DirectNotice) error
 }
 
-// SetNotifier sets the service that tells residents of deductions recorded
-// against them and of their appeals' decisions, inside the transaction
-// that makes the change (internal/app wires notify.Service). Call it
-// before serving; without it nobody is told.
-func (s *Service) SetNotifier(n notifier) { s.notify = n }
+// Deps is what a Service is built from.
+type Deps struct {
+	DB *gorm.DB
+	// Notify tells residents of deductions recorded against them and of
+	// their appeals' decisions, inside the transaction that makes the
+	// change (app.New wires notify.Service); nil: nobody is told.
+	Notify notifier
+	Images Images // rewards' pictures; none: rewards have no picture
+	// Levels are the level thresholds (ascending lifetime earned points;
+	// the first is level 1's and should be 0); nil: DefaultLevels.
+	Levels []int64
+	// LevelNames name the levels, in order, one per threshold; nil: "Lv1",
+	// "Lv2", …
+	LevelNames []string
+	Now        func() time.Time // nil: time.Now
+}
 
-// New returns a Service over db.
-func New(gdb *gorm.DB) *Service {
+// New returns a Service over d.DB. It panics on levels CheckLevels refuses
+// (the configuration checks them first).
+func New(d Deps) *Service {
 	expiring, err := lru.New[int64, cachedExpiring](expiringCacheSize)
 	if err != nil {
 		panic(err) // only for a size < 1
 	}
-	s := &Service{db: gdb, now: time.Now, levels: DefaultLevels, rules: map[string]cachedRule{}, expiring: expiring}
-	if db.DialectOf(gdb) == db.MySQL {
+	levels := d.Levels
+	if levels == nil {
+		levels = DefaultLevels
+	}
+	if err := CheckLevels(levels, d.LevelNames); err != nil {
+		panic(err)
+	}
+	s := &Service{db: d.DB, now: clock.Or(d.Now), levels: levels, names: d.LevelNames, rules: map[string]cachedRule{},
+		expiring: expiring, notify: d.Notify, images: d.Images}
+	if db.DialectOf(d.DB) == db.MySQL {
 		s.forUpdate = " FOR UPDATE"
 	}
 	return s
 }
 
-// SetLevels replaces the level thresholds (ascending lifetime earned
-// points; the first is level 1's and should be 0). Call it before serving.
-func (s *Service) SetLevels(thresholds []int64) error {
+// CheckLevels checks level thresholds (ascending lifetime earned points)
+// and their names (nil, or one per threshold).
+func CheckLevels(thresholds []int64, names []string) error {
 	if len(thresholds) == 0 {
 		return errors.New("points levels: need at least one threshold")
 	}
@@ -140,17 +162,9 @@ func (s *Service) SetLevels(thresholds []int64) error {
 			return errors.New("points levels: thresholds must ascend")
 		}
 	}
-	s.levels = thresholds
-	return nil
-}
-
-// SetLevelNames names the levels, in order (as many names as thresholds).
-// Call it after SetLevels and before serving.
-func (s *Service) SetLevelNames(names []string) error {
-	if len(names) != len(s.levels) {
-		return fmt.Errorf("points levels: %d names for %d levels", len(names), len(s.levels))
+	if names != nil && len(names) != len(thresholds) {
+		return fmt.Errorf("points levels: %d names for %d levels", len(names), len(thresholds))
 	}
-	s.names = names
 	return nil
 }
 
@@ -267,11 +281,11 @@ type account struct {
 // same statement.
 func (s *Service) lock(tx *gorm.DB, residentID int64) (*account, error) {
 	a := &account{residentID: residentID}
-	err := tx.Raw(`SELECT r.street, r.deleted_at IS NOT NULL,
-COALESCE((SELECT a.balance FROM point_accounts a WHERE a.resident_id = r.id), 0),
-COALESCE((SELECT a.version FROM point_accounts a WHERE a.resident_id = r.id), 0),
-COALESCE((SELECT a.lifetime_earned FROM point_accounts a WHERE a.resident_id = r.id), 0)
-FROM residents r WHERE r.id = ?`+s.forUpdate, residentID).Row().Scan(&a.street, &a.deleted, &a.balance, &a.version, &a.lifetime)
+	err := tx.Raw(`SELECT `+residents.StreetColumn("r")+`, `+residents.Deleted("r")+`,
+COALESCE((SELECT a.balance FROM point_accounts a WHERE a.resident_id = `+residents.IDColumn("r")+`), 0),
+COALESCE((SELECT a.version FROM point_accounts a WHERE a.resident_id = `+residents.IDColumn("r")+`), 0),
+COALESCE((SELECT a.lifetime_earned FROM point_accounts a WHERE a.resident_id = `+residents.IDColumn("r")+`), 0)
+FROM `+residents.From("r")+` WHERE `+residents.IDColumn("r")+` = ?`+s.forUpdate, residentID).Row().Scan(&a.street, &a.deleted, &a.balance, &a.version, &a.lifetime)
 	if errors.Is(err, errNoRows) {
 		return nil, ErrResidentNotFound
 	}

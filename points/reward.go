@@ -13,6 +13,7 @@ import (
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/check"
 	"github.com/futian/ifutian/internal/db"
+	"github.com/futian/ifutian/residents"
 	"github.com/futian/ifutian/staff"
 )
 
@@ -348,8 +349,8 @@ func (s *Service) VerifyVoucher(ctx context.Context, actor *staff.Member, code s
 		ResidentStreet     string
 	}
 	err := gdb.Table("redemptions d").
-		Select("d.*, w.name AS reward_name, w.department_id AS reward_department_id, COALESCE(r.street, '') AS resident_street").
-		Joins("JOIN rewards w ON w.id = d.reward_id").Joins("JOIN residents r ON r.id = d.resident_id").
+		Select("d.*, w.name AS reward_name, w.department_id AS reward_department_id, COALESCE("+residents.StreetColumn("r")+", '') AS resident_street").
+		Joins("JOIN rewards w ON w.id = d.reward_id").Joins(residents.Join("r", "d.resident_id")).
 		Where("d.voucher_code = ?", code).Limit(1).Scan(&found).Error
 	if err != nil {
 		return nil, fmt.Errorf("verify voucher: %w", err)

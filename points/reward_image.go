@@ -12,7 +12,7 @@ import (
 	"github.com/futian/ifutian/staff"
 )
 
-// Images is what rewards' pictures need; main wires it (SetImages).
+// Images is what rewards' pictures need; app.New wires it (Deps.Images).
 type Images struct {
 	Pictures *media.Pictures // stores them, the process's decode limiter shared
 	// Trash records a stored object to delete once tx commits (the
@@ -20,9 +20,6 @@ type Images struct {
 	// confirms).
 	Trash func(tx *gorm.DB, key string, now time.Time) error
 }
-
-// SetImages enables rewards' pictures.
-func (s *Service) SetImages(im Images) { s.images = im }
 
 // link sets r's picture links from its keys.
 func (s *Service) link(r *Reward) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/futian/ifutian/residents"
 	"gorm.io/gorm"
 )
 
@@ -31,13 +32,12 @@ type Checker interface {
 	Transient(err error) bool
 }
 
-// SetChecker turns content checks on: public requests' texts and photos
-// are checked through c; WeChat fetches photos from
-// mediaBase + "/api/v1/wechat/media/<token>" (an unguessable URL valid
-// while the check waits), so mediaBase must be reachable by WeChat. Without
-// mediaBase photos of public requests are marked review (never shown).
-func (s *Service) SetChecker(c Checker, mediaBase string) {
-	s.checker, s.mediaBase = c, mediaBase
+// base is where WeChat fetches photos to check from (Deps.MediaBase).
+func (s *Service) base() string {
+	if s.mediaBase == nil {
+		return ""
+	}
+	return s.mediaBase()
 }
 
 // maxCheckAttempts is how often an unreachable check is tried before the
@@ -122,7 +122,8 @@ func (s *Service) sendPhotoChecks(ctx context.Context, now time.Time, limit int)
 			errs = append(errs, err)
 			continue
 		}
-		if openID == "" || s.mediaBase == "" {
+		base := s.base()
+		if openID == "" || base == "" {
 			errs = append(errs, s.db.WithContext(ctx).Model(&Photo{}).Where("id = ?", p.ID).Update("check_status", CheckReview).Error)
 			continue
 		}
@@ -135,7 +136,7 @@ func (s *Service) sendPhotoChecks(ctx context.Context, now time.Time, limit int)
 			errs = append(errs, err)
 			continue
 		}
-		trace, err := s.checker.CheckImageAsync(ctx, openID, s.mediaBase+"/api/v1/wechat/media/"+token)
+		trace, err := s.checker.CheckImageAsync(ctx, openID, base+"/api/v1/wechat/media/"+token)
 		upd := map[string]any{"trace_id": trace}
 		if err != nil {
 			upd = map[string]any{"check_status": CheckReview, "media_token": nil}
@@ -155,7 +156,8 @@ func (s *Service) sendPhotoChecks(ctx context.Context, now time.Time, limit int)
 // openID returns a resident's openid, "" for an erased resident.
 func (s *Service) openID(ctx context.Context, residentID int64) (string, error) {
 	var ids []*string
-	if err := s.db.WithContext(ctx).Table("residents").Where("id = ?", residentID).Pluck("openid", &ids).Error; err != nil {
+	if err := s.db.WithContext(ctx).Table(residents.From("r")).Where(residents.IDColumn("r")+" = ?", residentID).
+		Pluck(residents.OpenIDColumn("r"), &ids).Error; err != nil {
 		return "", fmt.Errorf("resident openid: %w", err)
 	}
 	if len(ids) == 0 || ids[0] == nil {

@@ -49,13 +49,12 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	deps := app.Deps{DB: gdb, Box: box, Regions: regions, ResidentTokenTTL: time.Hour, StaffTokenTTL: time.Hour, Store: store}
-	svc := app.New(deps)
-	svc.Staff.SetBcryptCost(bcrypt.MinCost)
-	e := &env{t: t, ctx: context.Background(), svc: svc, req: svc.Requests, store: store, deps: deps}
 	// Monday 2 November 2026, 10:00 in Futian.
-	e.now = time.Date(2026, 11, 2, 10, 0, 0, 0, district.Zone)
-	svc.Requests.SetClock(func() time.Time { return e.now })
+	e := &env{t: t, ctx: context.Background(), store: store, now: time.Date(2026, 11, 2, 10, 0, 0, 0, district.Zone)}
+	e.deps = app.Deps{DB: gdb, Box: box, Regions: regions, ResidentTokenTTL: time.Hour, StaffTokenTTL: time.Hour, Store: store,
+		BcryptCost: bcrypt.MinCost, Now: func() time.Time { return e.now }}
+	svc := app.New(e.deps)
+	e.svc, e.req = svc, svc.Requests
 	if err := svc.Requests.SeedCategories(e.ctx); err != nil {
 		t.Fatal(err)
 	}

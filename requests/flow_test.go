@@ -124,7 +124,7 @@ func TestDispatchFlow(t *testing.T) {
 	if got := queue(w.assistB, requests.QueueAssisting); len(got) != 1 {
 		t.Fatalf("assisting unit's queue = %v", got)
 	}
-	if _, err := w.req.GetForStaff(ctx, w.assistB, id); err != nil {
+	if _, err := w.req.FindForStaff(ctx, w.assistB, id); err != nil {
 		t.Fatalf("assisting unit reads the request: %v", err)
 	}
 	if _, err := w.req.Sign(ctx, w.assistB, id, sv.Version); !errors.Is(err, requests.ErrNotFound) {
@@ -173,7 +173,7 @@ func TestDispatchFlow(t *testing.T) {
 	if sv.Status != requests.StatusDispatched || *sv.DepartmentID != w.c || sv.AssistDepartmentID != nil || sv.Returns[2].Status != requests.Approved {
 		t.Fatalf("re-dispatched: %+v", sv)
 	}
-	if _, err := w.req.GetForStaff(ctx, w.officerA, id); !errors.Is(err, requests.ErrNotFound) {
+	if _, err := w.req.FindForStaff(ctx, w.officerA, id); !errors.Is(err, requests.ErrNotFound) {
 		t.Fatalf("the former unit still reads it: %v", err)
 	}
 
@@ -246,7 +246,7 @@ func TestDispatchFlow(t *testing.T) {
 	if got := queue(w.centre, requests.QueueCallback); len(got) != 1 {
 		t.Fatalf("centre's 待回访 = %v", got)
 	}
-	sv = must(w.req.GetForStaff(ctx, w.centre, id))
+	sv = must(w.req.FindForStaff(ctx, w.centre, id))
 	_, err = w.req.CallBack(ctx, w.centre, id, sv.Version, "meh", "")
 	wantField(t, err, "result")
 	sv = must(w.req.CallBack(ctx, w.centre, id, sv.Version, requests.CallbackUnsatisfied, "居民称噪音仍在"))
@@ -255,7 +255,7 @@ func TestDispatchFlow(t *testing.T) {
 	}
 	sv = must(w.req.Answer(ctx, w.officerC, id, requests.Answer{Version: sv.Version, Text: "已再次处理"}))
 	must(w.req.Rate(ctx, w.resident, id, 2, "", false))
-	sv = must(w.req.GetForStaff(ctx, w.centre, id))
+	sv = must(w.req.FindForStaff(ctx, w.centre, id))
 	sv = must(w.req.CallBack(ctx, w.centre, id, sv.Version, requests.CallbackUnsatisfied, "仍不满意"))
 	if sv.Status != requests.StatusClosed || sv.Redone != 1 {
 		t.Fatalf("second 不满意 after a 重办: %s redone %d, want closed", sv.Status, sv.Redone)
@@ -368,7 +368,7 @@ func TestAutoUrge(t *testing.T) {
 	if n := must(w.req.AutoUrge(ctx)); n != 1 {
 		t.Fatalf("urged %d before the extended deadline, want 1", n)
 	}
-	sv = must(w.req.GetForStaff(ctx, w.centre, v.ID))
+	sv = must(w.req.FindForStaff(ctx, w.centre, v.ID))
 	if sv.Urges != 2 {
 		t.Fatalf("urges = %d, want 2", sv.Urges)
 	}
@@ -391,7 +391,7 @@ func TestCallbackSample(t *testing.T) {
 	if rv := must(w.req.Rate(ctx, w.resident, v.ID, 5, "", false)); rv.Status != requests.StatusCallback {
 		t.Fatalf("sampled: %s", rv.Status)
 	}
-	sv = must(w.req.GetForStaff(ctx, w.centre, v.ID))
+	sv = must(w.req.FindForStaff(ctx, w.centre, v.ID))
 	sv = must(w.req.CallBack(ctx, w.centre, v.ID, sv.Version, requests.CallbackSatisfied, ""))
 	if sv.Status != requests.StatusClosed || sv.ClosedAt == nil || sv.CallbackResult == nil || *sv.CallbackResult != requests.CallbackSatisfied {
 		t.Fatalf("called back: %+v", sv)

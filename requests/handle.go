@@ -121,7 +121,7 @@ func (s *Service) apply(ctx context.Context, find func(tx *gorm.DB) (*Request, e
 }
 
 // showsContact reports whether the answer to ch shows r's call-back
-// number: to a member whose scope covers r as changed (as GetForStaff
+// number: to a member whose scope covers r as changed (as FindForStaff
 // would), not after a transfer out of it.
 func (ch change) showsContact(r *Request) bool {
 	return ch.scope != nil && len(r.ContactEnc) > 0 && ch.scope.Covers(r.DepartmentID, r.Street)
@@ -146,7 +146,7 @@ func (s *Service) staffChange(ctx context.Context, m *staff.Member, id int64, ch
 	if err != nil {
 		return nil, err
 	}
-	// The contact shows as in GetForStaff; the transition's audit entry
+	// The contact shows as in FindForStaff; the transition's audit entry
 	// records the read (apply).
 	if show {
 		if err := s.openContact(&vs[0], r); err != nil {

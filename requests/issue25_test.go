@@ -83,7 +83,7 @@ func TestMergeDuplicates(t *testing.T) {
 			t.Fatalf("merge %v %q: %v, want invalid_argument naming %s", tc.dups, tc.reason, err, tc.field)
 		}
 	}
-	if v := must(e.req.GetForStaff(e.ctx, officer, dup1.ID)); v.Status != requests.StatusSubmitted {
+	if v := must(e.req.FindForStaff(e.ctx, officer, dup1.ID)); v.Status != requests.StatusSubmitted {
 		t.Fatalf("a refused merge changed %d: %s", dup1.ID, v.Status)
 	}
 	if _, err := e.req.Merge(e.ctx, outsider, main.ID, []int64{dup1.ID}, "x"); !errors.Is(err, requests.ErrNotFound) {
@@ -162,8 +162,7 @@ func TestKnowledgeQuote(t *testing.T) {
 	dept := e.department("政数局")
 	e.route("consultation", "", dept)
 	officer := e.member(&dept, []staff.Role{staff.RequestOfficer, staff.DeptAdmin})
-	kb := e.svc.Knowledge
-	kb.SetClock(func() time.Time { return e.now })
+	kb := e.svc.Knowledge // on e's clock, as every service
 	past := "2026-10-31"
 	pub := must(kb.Create(e.ctx, officer, knowledge.Input{Question: "居住证怎么办理？", Answer: "携带身份证和租赁合同到社区工作站办理。",
 		Category: "consultation", Source: "《福田区12345事项分拨指引》", Status: knowledge.StatusPublished}))
@@ -293,7 +292,7 @@ func TestReferralToEnterprise(t *testing.T) {
 	if _, err := e.req.Respond(e.ctx, boss, uscc, v.ID, false, "再说一次"); apperr.CodeOf(err) != apperr.Conflict {
 		t.Fatalf("second response: %v", err)
 	}
-	back := must(e.req.GetForStaff(e.ctx, officer, v.ID))
+	back := must(e.req.FindForStaff(e.ctx, officer, v.ID))
 	if back.Status != requests.StatusAccepted || back.Referral.Response != "已更换静音设备" {
 		t.Fatalf("back at the desk: %s %+v", back.Status, back.Referral)
 	}
@@ -320,7 +319,7 @@ func TestReferralToEnterprise(t *testing.T) {
 	if n := must(e.req.ExpireReferrals(e.ctx)); n != 1 {
 		t.Fatalf("expired %d, want 1", n)
 	}
-	got := must(e.req.GetForStaff(e.ctx, officer, v2.ID))
+	got := must(e.req.FindForStaff(e.ctx, officer, v2.ID))
 	if got.Status != requests.StatusAccepted || got.Referral.Outcome != requests.ReferralExpired {
 		t.Fatalf("after the window: %s %+v", got.Status, got.Referral)
 	}

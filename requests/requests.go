@@ -21,6 +21,7 @@ import (
 
 	"github.com/futian/ifutian/enterprises"
 	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/clock"
 	"github.com/futian/ifutian/internal/pii"
 	"github.com/futian/ifutian/jobs"
 	"github.com/futian/ifutian/media"
@@ -224,6 +225,16 @@ type Deps struct {
 	// none may be quoted).
 	Knowledge quoter
 	Referral  ReferralConfig // referrals to enterprises (外循环)
+	// Checker turns content checks on: public requests' texts and photos
+	// are checked through it (nil: no check is made). WeChat fetches photos
+	// from MediaBase() + "/api/v1/wechat/media/<token>" (an unguessable URL
+	// valid while the check waits), so it must be reachable by WeChat;
+	// nil or "": photos of public requests are marked review (never shown).
+	// MediaBase is a function because serve learns its listening address,
+	// the built-in fake WeChat's base, only after building the services.
+	Checker   Checker
+	MediaBase func() string
+	Now       func() time.Time // nil: time.Now
 }
 
 // Service manages requests. It is safe for concurrent use.
@@ -238,7 +249,7 @@ type Service struct {
 	enterprises *enterprises.Service
 	staff       staffFinder
 	checker     Checker
-	mediaBase   string
+	mediaBase   func() string // nil: ""
 	media       *media.Limiter
 	links       *media.Signer
 	kick        chan struct{}
@@ -247,18 +258,15 @@ type Service struct {
 	referral    ReferralConfig
 }
 
-// New returns a Service. Content checks are off until SetChecker.
+// New returns a Service. Content checks are off without d.Checker.
 func New(d Deps) *Service {
 	return &Service{
-		db: d.DB, now: time.Now, store: d.Store, box: d.Box, regions: d.Regions,
+		db: d.DB, now: clock.Or(d.Now), store: d.Store, box: d.Box, regions: d.Regions,
 		notify: d.Notify, points: d.Points, enterprises: d.Enterprises, staff: d.Staff,
 		media: d.Media, links: d.Links, kick: make(chan struct{}, 1),
-		knowledge: d.Knowledge, referral: d.Referral,
+		knowledge: d.Knowledge, referral: d.Referral, checker: d.Checker, mediaBase: d.MediaBase,
 	}
 }
-
-// SetClock replaces the service's clock (for tests).
-func (s *Service) SetClock(now func() time.Time) { s.now = now }
 
 func (s *Service) clock() time.Time { return s.now().UTC() }
 

@@ -83,7 +83,7 @@ func TestDeadlineAndTransfer(t *testing.T) {
 		t.Fatalf("transfer event %+v", last)
 	}
 	// The first department no longer sees it; the second does.
-	if _, err := e.req.GetForStaff(e.ctx, officer, v.ID); !errors.Is(err, requests.ErrNotFound) {
+	if _, err := e.req.FindForStaff(e.ctx, officer, v.ID); !errors.Is(err, requests.ErrNotFound) {
 		t.Fatalf("first department after transfer: %v, want ErrNotFound", err)
 	}
 	other := e.member(&second, []staff.Role{staff.Editor})
@@ -125,7 +125,7 @@ func TestRatingOnceReopenOnce(t *testing.T) {
 	if _, err := e.req.Rate(e.ctx, res, v.ID, 1, "", true); !errors.Is(err, requests.ErrWrongState) {
 		t.Fatalf("rating a reopened request before its new answer: %v", err)
 	}
-	a = must(e.req.GetForStaff(e.ctx, officer, v.ID))
+	a = must(e.req.FindForStaff(e.ctx, officer, v.ID))
 	a = must(e.req.Answer(e.ctx, officer, v.ID, requests.Answer{Version: a.Version, Text: "再次处理"}))
 	if _, err := e.req.Rate(e.ctx, res, v.ID, 2, "", true); !errors.Is(err, requests.ErrReopenUsed) {
 		t.Fatalf("second reopen: %v, want ErrReopenUsed", err)
@@ -188,7 +188,7 @@ func TestConcurrentAnswers(t *testing.T) {
 			t.Fatalf("unexpected error: %v", err)
 		}
 	}
-	got := must(e.req.GetForStaff(e.ctx, officers[0], v.ID))
+	got := must(e.req.FindForStaff(e.ctx, officers[0], v.ID))
 	answers := 0
 	for _, h := range got.History {
 		if h.Action == requests.ActAnswer {

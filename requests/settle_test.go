@@ -59,8 +59,7 @@ func TestSettleAfterOutage(t *testing.T) {
 	ledger := &flakyPoints{Service: e.svc.Points, fails: 2}
 	d := e.deps
 	svc := requests.New(requests.Deps{DB: d.DB, Store: d.Store, Box: d.Box, Regions: d.Regions, Notify: notices, Points: ledger,
-		Enterprises: e.svc.Enterprises, Staff: e.svc.Staff})
-	svc.SetClock(func() time.Time { return e.now })
+		Enterprises: e.svc.Enterprises, Staff: e.svc.Staff, Now: d.Now})
 	q := jobs.New(d.DB, jobs.Config{Backoff: jobs.Backoff{Base: time.Millisecond, Max: time.Millisecond}})
 	svc.RegisterJobs(q)
 
@@ -106,7 +105,7 @@ func TestSettleAfterOutage(t *testing.T) {
 	}
 	var grants int64
 	d.DB.Table("point_transactions").Where("resident_id = ? AND external_id = ?", res, "request:"+id).Count(&grants)
-	got := must(svc.GetForStaff(e.ctx, officer, v.ID))
+	got := must(svc.FindForStaff(e.ctx, officer, v.ID))
 	if acc, answ := noticed(); grants != 1 || got.PointsOutcome != "granted" || !acc || !answ {
 		t.Fatalf("%d grants, points %q, accept noticed %v, answer noticed %v", grants, got.PointsOutcome, acc, answ)
 	}

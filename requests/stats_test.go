@@ -54,7 +54,7 @@ func TestStats(t *testing.T) {
 	at(3, 11)
 	must(e.req.Rate(e.ctx, res, r4.ID, 1, "", true))
 	at(4, 10)
-	s4 = must(e.req.GetForStaff(e.ctx, ob, r4.ID))
+	s4 = must(e.req.FindForStaff(e.ctx, ob, r4.ID))
 	answer(ob, r4.ID, s4.Version) // 48 hours after it was made, on time
 	must(e.req.Rate(e.ctx, res, r4.ID, 4, "", false))
 

@@ -36,8 +36,7 @@ func TestTrashAfterOutage(t *testing.T) {
 	store := &flakyStore{Store: e.deps.Store, fails: 3}
 	d := e.deps
 	svc := requests.New(requests.Deps{DB: d.DB, Store: store, Box: d.Box, Regions: d.Regions, Notify: e.svc.Notify,
-		Points: e.svc.Points, Enterprises: e.svc.Enterprises, Staff: e.svc.Staff})
-	svc.SetClock(func() time.Time { return e.now })
+		Points: e.svc.Points, Enterprises: e.svc.Enterprises, Staff: e.svc.Staff, Now: d.Now})
 	q := jobs.New(d.DB, jobs.Config{Backoff: jobs.Backoff{Base: time.Millisecond, Max: time.Millisecond}})
 	svc.RegisterJobs(q)
 

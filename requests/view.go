@@ -381,11 +381,11 @@ func inScope(tx *gorm.DB, sc staff.Scope, id int64) (*Request, error) {
 	return r, nil
 }
 
-// GetForStaff returns a request in the member's scope with its contact
+// FindForStaff returns a request in the member's scope with its contact
 // number and its photos' signed links: a read of personal data, which the
 // caller audits. Returns ErrNotFound for a request outside the scope (and
 // issues no link then).
-func (s *Service) GetForStaff(ctx context.Context, m *staff.Member, id int64) (*StaffView, error) {
+func (s *Service) FindForStaff(ctx context.Context, m *staff.Member, id int64) (*StaffView, error) {
 	sc := m.Scope()
 	r, err := load(s.db.WithContext(ctx), id)
 	if err != nil {

@@ -37,7 +37,7 @@ type Store interface {
 	Delete(ctx context.Context, key string) error
 }
 
-// Avatars is what uploaded avatars need; main wires it (SetAvatars).
+// Avatars is what uploaded avatars need; app.New wires it (Deps.Avatars).
 type Avatars struct {
 	Store Store
 	Media *media.Limiter // the process's decode limiter, shared with request photos
@@ -47,9 +47,6 @@ type Avatars struct {
 	// confirms).
 	Trash func(tx *gorm.DB, key string, now time.Time) error
 }
-
-// SetAvatars enables avatar uploads.
-func (s *Service) SetAvatars(a Avatars) { s.avatars = a }
 
 // link sets r's AvatarURL to a signed link to its uploaded avatar, if it
 // has one.

@@ -14,6 +14,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/clock"
 	"github.com/futian/ifutian/media"
 	"github.com/futian/ifutian/staff"
 )
@@ -65,16 +66,14 @@ func DeriveKey(key []byte, purpose string) []byte {
 }
 
 // NewMemberCodes returns member codes signed under key
-// (MemberCodeKeySize random bytes).
-func NewMemberCodes(key []byte) (*MemberCodes, error) {
+// (MemberCodeKeySize random bytes) that expire by the clock now (nil:
+// time.Now).
+func NewMemberCodes(key []byte, now func() time.Time) (*MemberCodes, error) {
 	if len(key) != MemberCodeKeySize {
 		return nil, fmt.Errorf("member code key: want %d bytes, got %d", MemberCodeKeySize, len(key))
 	}
-	return &MemberCodes{key: DeriveKey(key, "member-code"), now: time.Now}, nil
+	return &MemberCodes{key: DeriveKey(key, "member-code"), now: clock.Or(now)}, nil
 }
-
-// SetClock replaces the clock (for tests).
-func (c *MemberCodes) SetClock(now func() time.Time) { c.now = now }
 
 // Issue returns a new code for a resident and when it expires.
 func (c *MemberCodes) Issue(residentID int64) (string, time.Time) {
@@ -127,9 +126,6 @@ type MemberCode struct {
 	Code      string    `json:"code" doc:"show as a QR code (or for typing); names only the resident, to whoever holds the server's key; every code is different"`
 	ExpiresAt time.Time `json:"expires_at" doc:"about a minute after issue; fetch a new code before then"`
 }
-
-// SetMemberCodes makes the service issue and resolve member codes with c.
-func (s *Service) SetMemberCodes(c *MemberCodes) { s.codes = c }
 
 // MemberCode issues a member code for a live resident. Returns ErrNotFound
 // for an unknown or deleted one.

@@ -23,11 +23,11 @@ func reasonOf(err error) string {
 // alike.
 func TestMemberCodes(t *testing.T) {
 	now := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
-	c, err := NewMemberCodes(bytes.Repeat([]byte{1}, MemberCodeKeySize))
+	clock := func() time.Time { return now }
+	c, err := NewMemberCodes(bytes.Repeat([]byte{1}, MemberCodeKeySize), clock)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.SetClock(func() time.Time { return now })
 	code, exp := c.Issue(123456789)
 	if !exp.Equal(now.Add(MemberCodeTTL)) || len(code) > 48 {
 		t.Fatalf("code %q (%d characters) expires %v", code, len(code), exp)
@@ -54,8 +54,7 @@ func TestMemberCodes(t *testing.T) {
 			t.Fatalf("code %q: %v", bad, err)
 		}
 	}
-	other, _ := NewMemberCodes(bytes.Repeat([]byte{2}, MemberCodeKeySize))
-	other.SetClock(func() time.Time { return now })
+	other, _ := NewMemberCodes(bytes.Repeat([]byte{2}, MemberCodeKeySize), clock)
 	forged, _ := other.Issue(123456789)
 	if _, err := c.Verify("code", forged); reasonOf(err) != "invalid" {
 		t.Fatalf("a code signed with another key: %v", err)
@@ -73,7 +72,7 @@ func TestMemberCodes(t *testing.T) {
 	if _, err := c.Verify("code", code); reasonOf(err) != "expired" {
 		t.Fatalf("an hour after expiry: %v", err)
 	}
-	if _, err := NewMemberCodes([]byte("short")); err == nil {
+	if _, err := NewMemberCodes([]byte("short"), nil); err == nil {
 		t.Fatal("a short key accepted")
 	}
 }

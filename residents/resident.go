@@ -16,6 +16,7 @@ import (
 
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/check"
+	"github.com/futian/ifutian/internal/clock"
 	"github.com/futian/ifutian/internal/db"
 	"github.com/futian/ifutian/internal/pii"
 )
@@ -101,9 +102,33 @@ type Service struct {
 	now     func() time.Time
 }
 
+// Deps is what a Service is built from.
+type Deps struct {
+	DB      *gorm.DB
+	Regions *Regions
+	Box     *pii.Box // seals phone numbers
+	Hooks   Hooks
+	// MemberCodes issues and resolves member codes (nil: none are issued).
+	MemberCodes *MemberCodes
+	Avatars     Avatars // uploaded avatars; none: uploads fail
+	// PolicyVersion is the privacy policy's current version, the only one
+	// a consent may name ("": DefaultPolicyVersion). New panics on one
+	// CheckPolicyVersion refuses (the configuration checks it first).
+	PolicyVersion string
+	Now           func() time.Time // nil: time.Now
+}
+
 // New returns a Service.
-func New(gdb *gorm.DB, regions *Regions, box *pii.Box, hooks Hooks) *Service {
-	return &Service{db: gdb, regions: regions, box: box, hooks: hooks, policy: DefaultPolicyVersion, now: time.Now}
+func New(d Deps) *Service {
+	policy := d.PolicyVersion
+	if policy == "" {
+		policy = DefaultPolicyVersion
+	}
+	if err := CheckPolicyVersion(policy); err != nil {
+		panic(fmt.Errorf("privacy policy version %q: %w", policy, err))
+	}
+	return &Service{db: d.DB, regions: d.Regions, box: d.Box, hooks: d.Hooks, codes: d.MemberCodes, avatars: d.Avatars,
+		policy: policy, now: clock.Or(d.Now)}
 }
 
 // DefaultPolicyVersion is the privacy policy's version unless configured
@@ -116,16 +141,6 @@ func CheckPolicyVersion(v string) error {
 	if !versionRE.MatchString(v) {
 		return errors.New("want 1–32 letters, digits or . _ -")
 	}
-	return nil
-}
-
-// SetPolicyVersion sets the privacy policy's current version, the only
-// one a consent may name (call it before serving).
-func (s *Service) SetPolicyVersion(v string) error {
-	if err := CheckPolicyVersion(v); err != nil {
-		return fmt.Errorf("privacy policy version %q: %w", v, err)
-	}
-	s.policy = v
 	return nil
 }
 

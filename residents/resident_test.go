@@ -23,7 +23,7 @@ func newService(t *testing.T) *Service {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return New(dbtest.Open(t), regions, box, Hooks{})
+	return New(Deps{DB: dbtest.Open(t), Regions: regions, Box: box})
 }
 
 func TestRegions(t *testing.T) {

@@ -24,6 +24,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/clock"
 	"github.com/futian/ifutian/internal/db"
 	"github.com/futian/ifutian/notify"
 	"github.com/futian/ifutian/staff"
@@ -151,6 +152,7 @@ type Service struct {
 	base   notify.Config
 	notify *notify.Service
 	staff  *staff.Service
+	now    func() time.Time
 
 	mu      sync.Mutex
 	applied string // fingerprint of the stored values last applied
@@ -162,12 +164,13 @@ type Deps struct {
 	Base   notify.Config // the environment's values
 	Notify *notify.Service
 	Staff  *staff.Service
+	Now    func() time.Time // nil: time.Now
 }
 
 // New returns the service. Call Refresh once before serving so the stored
 // values apply from the start.
 func New(d Deps) *Service {
-	return &Service{db: d.DB, base: d.Base, notify: d.Notify, staff: d.Staff, applied: notApplied}
+	return &Service{db: d.DB, base: d.Base, notify: d.Notify, staff: d.Staff, now: clock.Or(d.Now), applied: notApplied}
 }
 
 // List returns every setting with its value in effect and its default.
@@ -237,7 +240,7 @@ func (s *Service) Update(ctx context.Context, actor *staff.Member, ch Change) ([
 	}
 	staff.AuditTarget(ctx, "settings", "notify")
 	staff.AuditDetail(ctx, strings.Join(changes, "; "))
-	now := time.Now().UTC()
+	now := s.now().UTC()
 	err = db.Transact(ctx, s.db, func(tx *gorm.DB) error {
 		for k, v := range values {
 			r := row{Key: k, Value: v, UpdatedBy: &actor.ID, UpdatedAt: now}

@@ -23,7 +23,7 @@ var (
 )
 
 // Sessions ends staff members' sessions: the auth service provides it and
-// app.New wires it (SetSessions). Disabling, enabling and resetting a
+// app.New wires it (Deps.Sessions). Disabling, enabling and resetting a
 // password revoke every token of the member; changing one's own password
 // revokes all but the caller's.
 type Sessions struct {
@@ -33,9 +33,6 @@ type Sessions struct {
 	// once the revocation has committed.
 	Forget func(memberID int64)
 }
-
-// SetSessions wires the token store that staff management revokes through.
-func (s *Service) SetSessions(ss Sessions) { s.sessions = ss }
 
 // Patch changes a member's grants: a nil field is left as it is; Streets
 // empty means every street.
@@ -217,7 +214,7 @@ func (s *Service) ResetPassword(ctx context.Context, actor *Member, id int64) (*
 // It forgets cached copies of the target and its tokens after the commit.
 func (s *Service) manage(ctx context.Context, actor *Member, id int64, fn func(tx *gorm.DB, actor, target *Member) error) error {
 	if s.sessions.RevokeTx == nil || s.sessions.Forget == nil {
-		return errors.New("staff: sessions are not wired (SetSessions)")
+		return errors.New("staff: sessions are not wired (Deps.Sessions)")
 	}
 	ids := []int64{id}
 	if actor != nil && actor.ID != id {
@@ -267,7 +264,7 @@ func (s *Service) manage(ctx context.Context, actor *Member, id int64, fn func(t
 // the password changed meanwhile (another session changed it first).
 func (s *Service) ChangePassword(ctx context.Context, m *Member, oldPassword, newPassword, keep string) error {
 	if s.sessions.RevokeTx == nil || s.sessions.Forget == nil {
-		return errors.New("staff: sessions are not wired (SetSessions)")
+		return errors.New("staff: sessions are not wired (Deps.Sessions)")
 	}
 	if msg := passwordRule(newPassword); msg != "" {
 		return apperr.Field("new_password", msg)

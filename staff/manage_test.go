@@ -124,12 +124,11 @@ type manageEnv struct {
 
 func newManageEnv(t *testing.T) *manageEnv {
 	gdb := dbtest.Open(t)
-	s := newServiceOn(gdb)
-	a := auth.New(gdb, time.Hour, time.Hour)
-	s.SetSessions(Sessions{
+	a := auth.New(auth.Deps{DB: gdb, ResidentTTL: time.Hour, StaffTTL: time.Hour})
+	s := New(Deps{DB: gdb, BcryptCost: bcrypt.MinCost, Sessions: Sessions{
 		RevokeTx: func(tx *gorm.DB, id int64, keep string) error { return a.RevokeOthersTx(tx, auth.Staff, id, keep) },
 		Forget:   func(id int64) { a.Forget(auth.Staff, id) },
-	})
+	}})
 	d, err := s.CreateDepartment(context.Background(), "区司法局")
 	if err != nil {
 		t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/clock"
 	"github.com/futian/ifutian/internal/db"
 	"github.com/futian/ifutian/internal/text"
 )
@@ -178,17 +179,28 @@ type cachedMember struct {
 // of its staff account (the same bound the token cache has).
 const memberTTL = 5 * time.Second
 
-// New returns a Service over db.
-func New(gdb *gorm.DB) *Service {
-	s := &Service{db: gdb, now: time.Now, bcryptCost: bcrypt.DefaultCost, auditQ: make(chan auditReq, 1024), members: map[int64]cachedMember{}}
-	s.dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not a password"), s.bcryptCost)
-	return s
+// Deps is what a Service is built from.
+type Deps struct {
+	DB *gorm.DB
+	// Sessions is the token store that staff management revokes through
+	// (the auth service); without it disabling, enabling and password
+	// changes fail.
+	Sessions Sessions
+	// BcryptCost is the passwords' hashing cost (0: bcrypt.DefaultCost;
+	// tests use bcrypt.MinCost).
+	BcryptCost int
+	Now        func() time.Time // nil: time.Now
 }
 
-// SetBcryptCost lowers the hashing cost (tests use bcrypt.MinCost).
-func (s *Service) SetBcryptCost(cost int) {
-	s.bcryptCost = cost
-	s.dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not a password"), cost)
+// New returns a Service over d.DB.
+func New(d Deps) *Service {
+	s := &Service{db: d.DB, now: clock.Or(d.Now), sessions: d.Sessions, bcryptCost: d.BcryptCost,
+		auditQ: make(chan auditReq, 1024), members: map[int64]cachedMember{}}
+	if s.bcryptCost == 0 {
+		s.bcryptCost = bcrypt.DefaultCost
+	}
+	s.dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not a password"), s.bcryptCost)
+	return s
 }
 
 // CreateDepartment adds a department. Returns ErrDepartmentTaken for a

@@ -18,9 +18,7 @@ func anyStreet(string) bool { return true }
 func newService(t *testing.T) *Service { return newServiceOn(dbtest.Open(t)) }
 
 func newServiceOn(gdb *gorm.DB) *Service {
-	s := New(gdb)
-	s.SetBcryptCost(bcrypt.MinCost)
-	return s
+	return New(Deps{DB: gdb, BcryptCost: bcrypt.MinCost})
 }
 
 func TestPolicy(t *testing.T) {

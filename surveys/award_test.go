@@ -37,8 +37,7 @@ func TestQuizPointsLandLaterOnce(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	ledger := &flakyLedger{granter: f.points, fails: 2}
-	s := New(f.db, f.notify, ledger)
-	s.SetClock(func() time.Time { return f.now })
+	s := New(Deps{DB: f.db, Notify: f.notify, Points: ledger, Now: func() time.Time { return f.now }})
 	q := jobs.New(f.db, jobs.Config{Backoff: jobs.Backoff{Base: time.Millisecond, Max: time.Millisecond}})
 	s.RegisterJobs(q)
 	sv, qs := scoringQuiz(f)

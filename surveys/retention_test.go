@@ -232,7 +232,7 @@ func TestQuestionBankScope(t *testing.T) {
 	if _, err := f.s.SeedStarter(ctx); err != nil {
 		t.Fatal(err)
 	}
-	other, err := staff.New(f.db).CreateDepartment(ctx, "其他部门")
+	other, err := staff.New(staff.Deps{DB: f.db}).CreateDepartment(ctx, "其他部门")
 	if err != nil {
 		t.Fatal(err)
 	}

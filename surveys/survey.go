@@ -12,6 +12,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/clock"
 	"github.com/futian/ifutian/internal/db"
 	"github.com/futian/ifutian/internal/district"
 	"github.com/futian/ifutian/jobs"
@@ -83,14 +84,18 @@ type Service struct {
 	jobs   *jobs.Queue // nil: jobs wait for the workers
 }
 
-// New returns a Service over db that sends reminders through n and awards
-// points through p.
-func New(gdb *gorm.DB, n notifier, p granter) *Service {
-	return &Service{db: gdb, now: time.Now, notify: n, points: p}
+// Deps is what a Service is built from.
+type Deps struct {
+	DB     *gorm.DB
+	Notify notifier         // sends reminders
+	Points granter          // awards points
+	Now    func() time.Time // nil: time.Now
 }
 
-// SetClock replaces the service's clock (for tests).
-func (s *Service) SetClock(now func() time.Time) { s.now = now }
+// New returns a Service over d.DB.
+func New(d Deps) *Service {
+	return &Service{db: d.DB, now: clock.Or(d.Now), notify: d.Notify, points: d.Points}
+}
 
 // Survey is a quiz, questionnaire or declaration owned by a department.
 // A quiz has either fixed questions or a draw (tags and count) from the

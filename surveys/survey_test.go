@@ -38,14 +38,13 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	gdb := dbtest.Open(t)
-	f := &fixture{t: t, db: gdb, points: points.New(gdb), notify: notify.New(gdb), now: time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)}
-	f.s = New(gdb, f.notify, f.points)
+	f := &fixture{t: t, db: gdb, points: points.New(points.Deps{DB: gdb}), notify: notify.New(notify.Deps{DB: gdb}), now: time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)}
+	f.s = New(Deps{DB: gdb, Notify: f.notify, Points: f.points, Now: func() time.Time { return f.now }})
 	f.s.RegisterJobs(jobs.New(gdb, jobs.Config{}))
-	f.s.SetClock(func() time.Time { return f.now })
 	for _, code := range []string{"quiz_pass", "declaration"} {
 		f.rule(points.Rule{Code: code})
 	}
-	d, err := staff.New(gdb).CreateDepartment(context.Background(), "普法办"+strconv.FormatInt(time.Now().UnixNano(), 10))
+	d, err := staff.New(staff.Deps{DB: gdb}).CreateDepartment(context.Background(), "普法办"+strconv.FormatInt(time.Now().UnixNano(), 10))
 	if err != nil {
 		t.Fatal(err)
 	}

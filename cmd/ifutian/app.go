@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/futian/ifutian/api"
 	"github.com/futian/ifutian/app"
+	"github.com/futian/ifutian/internal/clock"
 	"github.com/futian/ifutian/internal/db"
 	"github.com/futian/ifutian/internal/pii"
 	"github.com/futian/ifutian/internal/ratelimit"
@@ -43,6 +45,12 @@ type instance struct {
 	taskMetrics *taskMetrics
 	ops         *opsMetrics // sends, backups, the configuration
 	closers     []func() error
+	// clock is every service's clock: real time, except while the seed or
+	// the bench moves it.
+	clock *clock.Adjustable
+	// mediaBase is where WeChat fetches the photos it checks: the public
+	// URL, or the listening address serve sets before it serves.
+	mediaBase atomic.Pointer[string]
 }
 
 func newLogger(cfg Config, w io.Writer) *slog.Logger {
@@ -116,7 +124,8 @@ func memberCodeKey(cfg Config, log *slog.Logger) ([]byte, error) {
 
 // build wires the whole service. The caller must call close.
 func build(ctx context.Context, cfg Config, log *slog.Logger) (a *instance, err error) {
-	a = &instance{cfg: cfg, log: log}
+	a = &instance{cfg: cfg, log: log, clock: &clock.Adjustable{}}
+	a.mediaBase.Store(&cfg.PublicURL)
 	built := a // the error returns below set a to nil
 	defer func() {
 		if err != nil {
@@ -188,19 +197,15 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *instance, err 
 		// photos and avatars wait for the same memory.
 		Media: media.NewDefaultLimiter(), PublicURL: cfg.PublicURL,
 		JobOutcomes: a.taskMetrics.jobOutcome, Notify: cfg.Notify, ReferralWindowDays: cfg.ReferralDays,
+		// Photos are checked once WeChat can fetch them: at
+		// IFUTIAN_PUBLIC_URL, or (built-in fake) at the listening address,
+		// set by serve.
+		Checker: a.wechat, MediaBase: func() string { return *a.mediaBase.Load() },
+		Levels: cfg.Levels, LevelNames: cfg.LevelNames, PolicyVersion: cfg.PolicyVersion, Now: a.clock.Now,
 	})
-	// Photos are checked once WeChat can fetch them: at IFUTIAN_PUBLIC_URL,
-	// or (built-in fake) at the listening address, set by serve.
-	a.Requests.SetChecker(a.wechat, cfg.PublicURL)
 	// What a superadmin stored applies over the environment from the start.
 	if err := a.Settings.Refresh(ctx); err != nil {
 		log.Warn("settings", "err", err)
-	}
-	if err := setPointsLevels(a.Points, cfg.Levels, cfg.LevelNames); err != nil {
-		return nil, err
-	}
-	if err := a.Residents.SetPolicyVersion(cfg.PolicyVersion); err != nil {
-		return nil, err
 	}
 	wechatDeliverer := a.Notify.NewDeliverer(a.wechat, notify.DeliveryConfig{
 		Rate: float64(cfg.WeChatSendRate), Lease: max(cfg.WeChatSendLease, 2*cfg.WeChatTimeout+time.Second),

@@ -125,10 +125,10 @@ func benchActivities(ctx context.Context, cfg Config, log *slog.Logger, o benchO
 	}
 	for _, action := range []string{activities.CheckIn, activities.CheckOut} {
 		if action == activities.CheckOut {
-			// Points follow the time present: the door's clock moves on to
-			// two hours into the activity, as if everyone had stayed.
-			a.Activities.SetClock(func() time.Time { return time.Now().Add(2*time.Hour + 15*time.Minute) })
-			defer a.Activities.SetClock(time.Now)
+			// Points follow the time present: the services' clock moves on
+			// to two hours into the activity, as if everyone had stayed.
+			a.clock.Add(2*time.Hour + 15*time.Minute)
+			defer a.clock.Reset()
 		}
 		var vc struct {
 			Code string `json:"code"`

@@ -48,8 +48,7 @@ func benchNotify(ctx context.Context, cfg Config, log *slog.Logger, o benchOptio
 	if err != nil {
 		return err
 	}
-	svc := notify.New(gdb)
-	svc.Configure(benchNotifyConfig(cfg.Notify, time.Now()))
+	svc := notify.New(notify.Deps{DB: gdb, Config: benchNotifyConfig(cfg.Notify, time.Now())})
 
 	// A run stopped before its urgent phase cleaned up leaves that phase's
 	// sends queued; urgent ones would be claimed before the sends measured.
@@ -452,8 +451,7 @@ func benchSharedSends(ctx context.Context, gdb *gorm.DB, cfg Config, d time.Dura
 	var g errgroup.Group
 	start := time.Now()
 	for i := range 2 {
-		svc := notify.New(gdb)
-		svc.Configure(benchNotifyConfig(cfg.Notify, time.Now()))
+		svc := notify.New(notify.Deps{DB: gdb, Config: benchNotifyConfig(cfg.Notify, time.Now())})
 		client := wechat.New(wechat.Config{AppID: "wxbench", AppSecret: "bench"})
 		_ = client.SendSubscribe(ctx, wechat.Message{OpenID: "warmup", TemplateID: "warmup"})
 		dl := svc.NewDeliverer(client, notify.DeliveryConfig{Rate: float64(cfg.WeChatSendRate), Idle: 10 * time.Millisecond, Gate: gate})

@@ -149,10 +149,9 @@ func phase3(t *testing.T, gdb *gorm.DB, key, fakeURL, smsURL string, n int) {
 	now := time.Now().UTC()
 	exec1(t, gdb, `INSERT INTO subscription_quotas (resident_id, template_id, remaining, spent_notice, updated_at)
 		SELECT id, 'TPL_E2E_SYS', 1, 0, ? FROM residents`, now)
-	svc := notify.New(gdb)
-	svc.Configure(notify.Config{Templates: map[notify.SystemKind]notify.KindTemplate{
+	svc := notify.New(notify.Deps{DB: gdb, Config: notify.Config{Templates: map[notify.SystemKind]notify.KindTemplate{
 		notify.KindDeductionRecorded: {TemplateID: "TPL_E2E_SYS", Fields: map[string]string{"thing1": "title", "number2": "points"}},
-	}})
+	}}})
 	err = svc.SendDirect(context.Background(), notify.DirectNotice{Kind: notify.KindDeductionRecorded, Title: "扣分通知", Body: "b",
 		ResidentIDs: ids, Source: "e2e:deduction", Data: map[string]string{"points": "5", "deadline": "2026-12-31"},
 		Target: &notify.Target{Type: notify.TargetDeduction, ID: "1"}})

@@ -7,8 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"time"
-
-	"github.com/futian/ifutian/points"
 )
 
 const pointsUsage = "usage: ifutian points reconcile|expire"
@@ -43,23 +41,6 @@ func pointsCommand(ctx context.Context, cfg Config, log *slog.Logger, args []str
 	fmt.Fprintf(out, "accounts checked: %d\nmismatches: %d\n", checked, len(bad))
 	if len(bad) > 0 {
 		return fmt.Errorf("points reconcile: %d mismatches", len(bad))
-	}
-	return nil
-}
-
-// setPointsLevels applies IFUTIAN_POINTS_LEVELS and
-// IFUTIAN_POINTS_LEVEL_NAMES, parsed and checked by loadConfig (nil keeps
-// the defaults).
-func setPointsLevels(svc *points.Service, levels []int64, names []string) error {
-	if levels != nil {
-		if err := svc.SetLevels(levels); err != nil {
-			return fmt.Errorf("IFUTIAN_POINTS_LEVELS: %w", err)
-		}
-	}
-	if names != nil {
-		if err := svc.SetLevelNames(names); err != nil {
-			return fmt.Errorf("IFUTIAN_POINTS_LEVEL_NAMES: %w", err)
-		}
 	}
 	return nil
 }

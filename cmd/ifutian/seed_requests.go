@@ -102,7 +102,7 @@ func (a *instance) demoRequests(ctx context.Context, out io.Writer) error {
 			if _, err := a.Requests.Rate(ctx, alice.ID, v.ID, n, comment, reopen); err != nil {
 				return nil, err
 			}
-			return a.Requests.GetForStaff(ctx, desk, v.ID)
+			return a.Requests.FindForStaff(ctx, desk, v.ID)
 		}
 	}
 	transfer := func(v *requests.StaffView) (*requests.StaffView, error) {
@@ -173,7 +173,7 @@ func (a *instance) demoRequests(ctx context.Context, out io.Writer) error {
 		case "other":
 			who = centre
 		}
-		sv, err := a.Requests.GetForStaff(ctx, who, v.ID)
+		sv, err := a.Requests.FindForStaff(ctx, who, v.ID)
 		if err != nil {
 			return fmt.Errorf("demo request %s: %w", d.key, err)
 		}

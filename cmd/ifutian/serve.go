@@ -99,7 +99,7 @@ func (a *instance) pointFakeAt(addr net.Addr) {
 			host = "127.0.0.1"
 		}
 		base = "http://" + net.JoinHostPort(host, port)
-		a.Requests.SetChecker(a.wechat, base)
+		a.mediaBase.Store(&base)
 	}
 	a.fake.SetPush(base+"/api/v1/wechat/push", a.cfg.PushToken)
 }

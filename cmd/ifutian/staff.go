@@ -46,7 +46,7 @@ func staffCommand(ctx context.Context, cfg Config, log *slog.Logger, args []stri
 	if err != nil {
 		return err
 	}
-	svc := staff.New(gdb)
+	svc := staff.New(staff.Deps{DB: gdb})
 	n := staff.NewMember{Username: *username, Password: password, Roles: splitList[staff.Role](*roles), Streets: splitList[string](*streets)}
 	if *dept != "" {
 		id, err := departmentID(ctx, svc, *dept)
