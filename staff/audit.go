@@ -12,16 +12,19 @@ import (
 // AuditEntry records one staff write or one staff read of personal data.
 // The audit log is append-only; the database refuses updates and deletes.
 type AuditEntry struct {
-	ID         int64     `json:"id,string"`
-	ActorID    int64     `json:"actor_id,string"`
-	Actor      string    `json:"actor"`
-	Action     string    `json:"action"`
-	TargetKind string    `json:"target_kind"`
-	TargetID   string    `json:"target_id"`
-	Detail     string    `json:"detail"`
-	IP         string    `json:"ip"`
-	RequestID  string    `json:"request_id"`
-	CreatedAt  time.Time `json:"created_at"`
+	ID         int64  `json:"id,string"`
+	ActorID    int64  `json:"actor_id,string"`
+	Actor      string `json:"actor"`
+	Action     string `json:"action"`
+	TargetKind string `json:"target_kind"`
+	TargetID   string `json:"target_id"`
+	Detail     string `json:"detail"`
+	IP         string `json:"ip"`
+	RequestID  string `json:"request_id"`
+	// Changes is what an update changed, as JSON ([]AuditChange; "" for
+	// none); the API shows it parsed.
+	Changes   string    `json:"-"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // TableName maps AuditEntry to the audit_log table.
