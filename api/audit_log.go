@@ -133,7 +133,12 @@ func (s *Server) listAuditLog(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, newIDPage(vs, next))
+	n, capped, err := s.Staff.CountAudit(c.Request.Context(), actor(c).Scope(), f)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, newIDPage(vs, next).counted(n, capped))
 }
 
 // auditViews adds the Chinese names and the actors' departments.

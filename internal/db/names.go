@@ -28,3 +28,20 @@ func Names[K comparable](ctx context.Context, gdb *gorm.DB, table, key, column s
 	}
 	return out, nil
 }
+
+// CountCap is the most a list's total counts: beyond it a list says "more
+// than CountCap", so a count never reads more rows than that.
+const CountCap = 10000
+
+// CountUpTo counts the rows q selects, up to CountCap (more: there are
+// more), reading at most CountCap+1 of them.
+func CountUpTo(q *gorm.DB) (n int64, more bool, err error) {
+	sub := q.Session(&gorm.Session{}).Select("1").Limit(CountCap + 1)
+	if err := q.Session(&gorm.Session{NewDB: true}).Table("(?) AS counted", sub).Count(&n).Error; err != nil {
+		return 0, false, fmt.Errorf("count: %w", err)
+	}
+	if n > CountCap {
+		return CountCap, true, nil
+	}
+	return n, false, nil
+}
