@@ -70,6 +70,27 @@ func TestAuditChanges(t *testing.T) {
 			t.Fatalf("entry: %+v", got)
 		}
 	})
+	t.Run("Totals", func(t *testing.T) {
+		var p struct {
+			Items []map[string]any
+			Total *int64
+		}
+		rec := e.do("GET", "/api/v1/admin/staff?page_size=1", admin, nil)
+		wantStatus(t, rec, http.StatusOK)
+		decode(t, rec, &p)
+		all := e.do("GET", "/api/v1/admin/staff?page_size=100", admin, nil)
+		var q struct{ Items []map[string]any }
+		decode(t, all, &q)
+		if p.Total == nil || *p.Total != int64(len(q.Items)) || len(q.Items) < 2 {
+			t.Fatalf("staff total %v, listed %d", p.Total, len(q.Items))
+		}
+		rec = e.do("GET", "/api/v1/admin/audit-log?page_size=1&action="+url.QueryEscape("修改"), district, nil)
+		wantStatus(t, rec, http.StatusOK)
+		decode(t, rec, &p)
+		if p.Total == nil || *p.Total != 2 || len(p.Items) != 1 {
+			t.Fatalf("audit total %v, items %d", p.Total, len(p.Items))
+		}
+	})
 	t.Run("Export", func(t *testing.T) {
 		rec := e.do("GET", "/api/v1/admin/audit-log/export?action="+url.QueryEscape("修改积分规则"), district, nil)
 		wantStatus(t, rec, http.StatusOK)
