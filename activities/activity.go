@@ -316,8 +316,10 @@ func (s *Service) Update(ctx context.Context, m *staff.Member, id int64, p Patch
 		case !in.Waitlist && cur.Waiting > 0:
 			return apperr.Field("waitlist", fmt.Sprintf("尚有 %d 人候补，不能关闭候补", cur.Waiting))
 		}
+		before := *cur
 		cur.set(&in)
 		cur.UpdatedAt = now
+		staff.AuditChanges(ctx, before, *cur)
 		if err := tx.Model(&Activity{}).Where("id = ?", id).Select(
 			"kind", "title", "description", "place", "street", "community", "starts_at", "ends_at", "signup_deadline",
 			"capacity", "waitlist", "walk_ins", "audience", "points_rule", "credit_minutes", "updated_at",

@@ -189,6 +189,7 @@ var auditKinds = map[string]string{
 	"holidays":            "节假日",
 	"resolve":             "居民码",
 	"activities":          "活动",
+	"activity":            "活动",
 	"hours-approvals":     "时长审批",
 	"activity-stats":      "活动统计",
 }

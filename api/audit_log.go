@@ -21,10 +21,11 @@ import (
 // department.
 type auditView struct {
 	staff.AuditEntry
-	ActionName   string `json:"action_name" doc:"the action in Chinese (签退、查看名单、发放积分…)"`
-	TargetName   string `json:"target_name" doc:"the object in Chinese: its kind and ID (活动 3)"`
-	DepartmentID *int64 `json:"department_id,string" doc:"the acting member's department (as it is now); null for district-wide members"`
-	Department   string `json:"department" doc:"that department's name; empty for none"`
+	ActionName   string        `json:"action_name" doc:"the action in Chinese (签退、查看名单、发放积分…)"`
+	TargetName   string        `json:"target_name" doc:"the object in Chinese: its kind, ID and, for objects with a name (activities, rules, rewards, enterprises, programs, notices, surveys, staff, departments, knowledge entries), its name as it is now: 活动 3「社区义诊」; residents keep their ID only"`
+	Changes      []auditChange `json:"changes" doc:"what an update changed, field by field (before → after; at most 12 fields, values cut to 120 characters, contact details masked); empty for other entries"`
+	DepartmentID *int64        `json:"department_id,string" doc:"the acting member's department (as it is now); null for district-wide members"`
+	Department   string        `json:"department" doc:"that department's name; empty for none"`
 }
 
 // auditFilters is the audit log's filters (list and export). The IDs are
@@ -132,7 +133,12 @@ func (s *Server) listAuditLog(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, newIDPage(vs, next))
+	n, capped, err := s.Staff.CountAudit(c.Request.Context(), actor(c).Scope(), f)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, newIDPage(vs, next).counted(n, capped))
 }
 
 // auditViews adds the Chinese names and the actors' departments.
@@ -145,9 +151,17 @@ func (s *Server) auditViews(ctx context.Context, es []staff.AuditEntry) ([]audit
 	if err != nil {
 		return nil, err
 	}
+	names, err := s.auditObjectNames(ctx, es)
+	if err != nil {
+		return nil, err
+	}
 	vs := make([]auditView, 0, len(es))
 	for _, e := range es {
-		v := auditView{AuditEntry: e, ActionName: auditActionName(e.Action), TargetName: auditTargetName(e.TargetKind, e.TargetID)}
+		v := auditView{AuditEntry: e, ActionName: auditActionName(e.Action), TargetName: auditTargetName(e.TargetKind, e.TargetID),
+			Changes: auditChanges(e.Changes)}
+		if n := names[e.TargetKind][e.TargetID]; n != "" {
+			v.TargetName += "「" + n + "」"
+		}
 		if d, ok := deps[e.ActorID]; ok {
 			id := d.ID
 			v.DepartmentID, v.Department = &id, d.Name
@@ -170,13 +184,13 @@ var exportAuditLogOp = op{
 	Summary: "Export the audit log (auditor, superadmin)",
 	Description: "The entries the same filters list (GET /admin/audit-log, the same scope: a department's auditor exports the " +
 		"entries of their department's members only), newest first, at most 10000; as CSV (UTF-8 with BOM) or XLSX, with " +
-		"Chinese headers: 时间, 工作人员, 部门, 操作, 对象, 说明, 路由, IP, 请求号. The export is itself audited " +
+		"Chinese headers: 时间, 工作人员, 部门, 操作, 对象, 变更, 说明, 路由, IP, 请求号 (变更: each changed field as 字段：前 → 后). The export is itself audited " +
 		"(导出审计日志, with its filters' row count).",
 	Query:   auditExportQuery{},
 	Replies: []reply{file(http.StatusOK, "The entries", "text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")},
 }
 
-var auditHeaders = []string{"时间", "工作人员", "部门", "操作", "对象", "说明", "路由", "IP", "请求号"}
+var auditHeaders = []string{"时间", "工作人员", "部门", "操作", "对象", "变更", "说明", "路由", "IP", "请求号"}
 
 func (s *Server) exportAuditLog(c *gin.Context) {
 	var q auditExportQuery
@@ -221,7 +235,7 @@ func (s *Server) exportAuditLog(c *gin.Context) {
 	for _, v := range all {
 		rows = append(rows, []string{
 			v.CreatedAt.In(district.Zone).Format("2006-01-02 15:04:05"), v.Actor, v.Department, v.ActionName, v.TargetName,
-			v.Detail, v.Action, v.IP, v.RequestID,
+			auditChangesText(v.Changes), v.Detail, v.Action, v.IP, v.RequestID,
 		})
 	}
 	name := "audit-log-" + time.Now().In(district.Zone).Format("20060102-150405") + "." + format

@@ -44,7 +44,12 @@ func (s *Server) listEnterprises(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, newIDPage(es, next))
+	n, capped, err := s.Enterprises.CountFound(c.Request.Context(), actor(c).Scope(), f)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, newIDPage(es, next).counted(n, capped))
 }
 
 var getEnterpriseAdminOp = op{
@@ -104,7 +109,12 @@ func (s *Server) listCreditRecords(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, newIDPage(recs, next))
+	n, capped, err := s.Enterprises.CountCreditRecords(c.Request.Context(), actor(c).Scope(), f)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, newIDPage(recs, next).counted(n, capped))
 }
 
 type listBenefitProgramsQuery struct {

@@ -942,7 +942,8 @@ func idorLists(t *testing.T, w *idorWorld) {
 	} {
 		rec := w.do("GET", v1+c.path, c.tok, nil)
 		wantStatus(t, rec, http.StatusOK)
-		if rec.Body.String() != `{"items":[],"next_page_token":""}` {
+		// A list that counts says 0 too (its total counts in the same scope).
+		if b := rec.Body.String(); b != `{"items":[],"next_page_token":""}` && b != `{"items":[],"next_page_token":"","total":0}` {
 			t.Fatalf("GET %s: %s", c.path, rec.Body.String())
 		}
 	}

@@ -14,6 +14,17 @@ import (
 type page[T any] struct {
 	Items         []T    `json:"items"`
 	NextPageToken string `json:"next_page_token"`
+	// Total is set by the lists that count (the console's lists): the
+	// items the same filters and scope match over all pages.
+	Total *int64 `json:"total,omitempty" doc:"how many items the filters match over all pages (lists that count them); at most 10000, total_capped then"`
+	// TotalCapped says that more than Total match.
+	TotalCapped bool `json:"total_capped,omitempty" doc:"true when more than total (10000) match"`
+}
+
+// counted sets the page's total (see db.CountUpTo).
+func (p page[T]) counted(n int64, capped bool) page[T] {
+	p.Total, p.TotalCapped = &n, capped
+	return p
 }
 
 // newPage builds a list response; next is the cursor of the next page, or

@@ -116,7 +116,12 @@ func (s *Server) listStaff(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, newIDPage(ms, next))
+	n, err := s.Staff.CountFound(c.Request.Context(), actor(c).Scope(), f)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, newIDPage(ms, next).counted(n, false))
 }
 
 // manageStaffRules is what every change of a member says of who may make it.

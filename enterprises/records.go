@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/futian/ifutian/internal/db"
+	"gorm.io/gorm"
+
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/staff"
 )
@@ -55,8 +58,34 @@ func (s *Service) FindCreditRecords(ctx context.Context, scope staff.Scope, f Cr
 	if err := f.validate(); err != nil {
 		return nil, 0, err
 	}
+	q := s.creditQuery(ctx, scope, f).Select("c.*, e.uscc AS uscc, e.name AS enterprise_name")
+	if f.After > 0 {
+		q = q.Where("c.id < ?", f.After)
+	}
+	var recs []ListedCreditRecord
+	if err := q.Order("c.id DESC").Limit(f.Limit + 1).Scan(&recs).Error; err != nil {
+		return nil, 0, fmt.Errorf("find credit records: %w", err)
+	}
+	var next int64
+	if len(recs) > f.Limit {
+		recs = recs[:f.Limit]
+		next = recs[len(recs)-1].ID
+	}
+	return recs, next, nil
+}
+
+// CountCreditRecords counts the records FindCreditRecords lists for f over
+// all pages, up to db.CountCap (more: true beyond).
+func (s *Service) CountCreditRecords(ctx context.Context, scope staff.Scope, f CreditRecordFilter) (n int64, more bool, err error) {
+	if err := f.validate(); err != nil {
+		return 0, false, err
+	}
+	return db.CountUpTo(s.creditQuery(ctx, scope, f))
+}
+
+// creditQuery selects the credit records matching f within scope.
+func (s *Service) creditQuery(ctx context.Context, scope staff.Scope, f CreditRecordFilter) *gorm.DB {
 	q := s.db.WithContext(ctx).Table("credit_records AS c").
-		Select("c.*, e.uscc AS uscc, e.name AS enterprise_name").
 		Joins("JOIN enterprises e ON e.id = c.enterprise_id")
 	if f.USCC != "" {
 		q = q.Where("e.uscc = ?", f.USCC)
@@ -70,18 +99,5 @@ func (s *Service) FindCreditRecords(ctx context.Context, scope staff.Scope, f Cr
 	if f.CaseRef != "" {
 		q = q.Where("c.case_ref = ?", f.CaseRef)
 	}
-	if f.After > 0 {
-		q = q.Where("c.id < ?", f.After)
-	}
-	q = scope.Filter(q, staff.Columns{Street: "e.street", Department: "c.department_id"})
-	var recs []ListedCreditRecord
-	if err := q.Order("c.id DESC").Limit(f.Limit + 1).Scan(&recs).Error; err != nil {
-		return nil, 0, fmt.Errorf("find credit records: %w", err)
-	}
-	var next int64
-	if len(recs) > f.Limit {
-		recs = recs[:f.Limit]
-		next = recs[len(recs)-1].ID
-	}
-	return recs, next, nil
+	return scope.Filter(q, staff.Columns{Street: "e.street", Department: "c.department_id"})
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"gorm.io/gorm"
+
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/db"
 	"github.com/futian/ifutian/staff"
@@ -65,6 +67,33 @@ func (s *Service) Find(ctx context.Context, scope staff.Scope, f EnterpriseFilte
 	if err := f.validate(s.streets); err != nil {
 		return nil, 0, err
 	}
+	q := s.findQuery(ctx, scope, f)
+	if f.After > 0 {
+		q = q.Where("id < ?", f.After)
+	}
+	var es []Enterprise
+	if err := q.Order("id DESC").Limit(f.Limit + 1).Find(&es).Error; err != nil {
+		return nil, 0, fmt.Errorf("find enterprises: %w", err)
+	}
+	var next int64
+	if len(es) > f.Limit {
+		es = es[:f.Limit]
+		next = es[len(es)-1].ID
+	}
+	return es, next, nil
+}
+
+// CountFound counts the enterprises Find lists for f over all pages, up
+// to db.CountCap (more: true beyond).
+func (s *Service) CountFound(ctx context.Context, scope staff.Scope, f EnterpriseFilter) (n int64, more bool, err error) {
+	if err := f.validate(s.streets); err != nil {
+		return 0, false, err
+	}
+	return db.CountUpTo(s.findQuery(ctx, scope, f))
+}
+
+// findQuery selects the enterprises matching f within scope.
+func (s *Service) findQuery(ctx context.Context, scope staff.Scope, f EnterpriseFilter) *gorm.DB {
 	q := s.db.WithContext(ctx).Model(&Enterprise{})
 	if f.Q != "" {
 		// Names are matched without regard to ASCII case on both databases
@@ -85,20 +114,7 @@ func (s *Service) Find(ctx context.Context, scope staff.Scope, f EnterpriseFilte
 	if f.Grade != "" {
 		q = q.Where("grade = ?", f.Grade)
 	}
-	if f.After > 0 {
-		q = q.Where("id < ?", f.After)
-	}
-	q = scope.Filter(q, staff.Columns{Street: "street"})
-	var es []Enterprise
-	if err := q.Order("id DESC").Limit(f.Limit + 1).Find(&es).Error; err != nil {
-		return nil, 0, fmt.Errorf("find enterprises: %w", err)
-	}
-	var next int64
-	if len(es) > f.Limit {
-		es = es[:f.Limit]
-		next = es[len(es)-1].ID
-	}
-	return es, next, nil
+	return scope.Filter(q, staff.Columns{Street: "street"})
 }
 
 // BindingCounts counts an enterprise's bindings by status.

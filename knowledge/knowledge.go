@@ -253,6 +253,9 @@ func (s *Service) Update(ctx context.Context, m *staff.Member, id int64, in Inpu
 		}
 		staff.AuditDetail(ctx, "status "+string(e.Status)+" → "+string(in.Status))
 		out, err = inScope(tx, m.Scope(), id)
+		if err == nil {
+			staff.AuditChanges(ctx, *e, *out)
+		}
 		return err
 	})
 	if err != nil {

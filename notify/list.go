@@ -191,6 +191,8 @@ func (s *Service) Update(ctx context.Context, m *staff.Member, r StreetRegions, 
 		if n.Status != StatusDraft && n.Status != StatusRejected {
 			return ErrWrongState
 		}
+		before := n
+		defer func() { staff.AuditChanges(ctx, before, n) }()
 		d := p.apply(n.draft())
 		if err := d.Validate(r, now); err != nil {
 			return err

@@ -128,6 +128,7 @@ func (s *Service) UpdateReward(ctx context.Context, actor *staff.Member, id int6
 		if err != nil {
 			return err
 		}
+		before := *r
 		if p.Name != nil {
 			r.Name = strings.TrimSpace(*p.Name)
 		}
@@ -163,6 +164,7 @@ func (s *Service) UpdateReward(ctx context.Context, actor *staff.Member, id int6
 			}
 		}
 		r.UpdatedAt = s.now().UTC()
+		staff.AuditChanges(ctx, before, *r)
 		return tx.Model(&Reward{}).Where("id = ?", id).Updates(map[string]any{
 			"name": r.Name, "description": r.Description, "points": r.Points, "per_resident_limit": r.PerResidentLimit,
 			"min_level": r.MinLevel, "valid_from": r.ValidFrom, "valid_until": r.ValidUntil, "updated_at": r.UpdatedAt,

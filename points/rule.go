@@ -181,6 +181,7 @@ func (s *Service) SaveRule(ctx context.Context, actor *staff.Member, r Rule) (*R
 				return ErrRuleOwned
 			}
 			r.ID, r.Version, r.CreatedAt = o.ID, o.Version+1, o.CreatedAt
+			staff.AuditChanges(ctx, o, r)
 		}
 		return s.writeRule(ctx, tx, actor, &r, now)
 	})

@@ -138,6 +138,7 @@ func (s *Service) UpdateRule(ctx context.Context, actor *staff.Member, id int64,
 			return nil // nothing changes: no new version
 		}
 		r.Version++
+		staff.AuditChanges(ctx, old[0], r)
 		return s.writeRule(ctx, tx, actor, &r, s.now().UTC())
 	})
 	if err != nil {

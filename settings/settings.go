@@ -230,16 +230,20 @@ func (s *Service) Update(ctx context.Context, actor *staff.Member, ch Change) ([
 		return nil, err
 	}
 	var changes []string
+	var fields []staff.AuditChange
 	for _, st := range before {
 		if v, ok := values[st.Key]; ok && v != st.Value {
 			changes = append(changes, fmt.Sprintf("%s: %s → %s", st.Key, st.Value, v))
+			fields = append(fields, staff.AuditChange{Field: string(st.Key), Before: st.Value, After: v})
 		}
 		if slices.Contains(ch.Reset, st.Key) && st.Stored {
 			changes = append(changes, fmt.Sprintf("%s: %s → %s (environment)", st.Key, st.Value, st.Default))
+			fields = append(fields, staff.AuditChange{Field: string(st.Key), Before: st.Value, After: st.Default + "（环境变量默认值）"})
 		}
 	}
 	staff.AuditTarget(ctx, "settings", "notify")
 	staff.AuditDetail(ctx, strings.Join(changes, "; "))
+	staff.RecordChanges(ctx, fields)
 	now := s.now().UTC()
 	err = db.Transact(ctx, s.db, func(tx *gorm.DB) error {
 		for k, v := range values {

@@ -6,22 +6,28 @@ import (
 	"strings"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/db"
 )
 
 // AuditEntry records one staff write or one staff read of personal data.
 // The audit log is append-only; the database refuses updates and deletes.
 type AuditEntry struct {
-	ID         int64     `json:"id,string"`
-	ActorID    int64     `json:"actor_id,string"`
-	Actor      string    `json:"actor"`
-	Action     string    `json:"action"`
-	TargetKind string    `json:"target_kind"`
-	TargetID   string    `json:"target_id"`
-	Detail     string    `json:"detail"`
-	IP         string    `json:"ip"`
-	RequestID  string    `json:"request_id"`
-	CreatedAt  time.Time `json:"created_at"`
+	ID         int64  `json:"id,string"`
+	ActorID    int64  `json:"actor_id,string"`
+	Actor      string `json:"actor"`
+	Action     string `json:"action"`
+	TargetKind string `json:"target_kind"`
+	TargetID   string `json:"target_id"`
+	Detail     string `json:"detail"`
+	IP         string `json:"ip"`
+	RequestID  string `json:"request_id"`
+	// Changes is what an update changed, as JSON ([]AuditChange; "" for
+	// none); the API shows it parsed.
+	Changes   string    `json:"-"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // TableName maps AuditEntry to the audit_log table.
@@ -108,11 +114,42 @@ func (s *Service) FindAudit(ctx context.Context, by Scope, f AuditFilter) ([]Aud
 	if f.Limit <= 0 || f.Limit > 100 {
 		return nil, 0, apperr.Field("page_size", "须在 1–100 之间")
 	}
+	q, err := s.auditQuery(ctx, by, f)
+	if err != nil {
+		return nil, 0, err
+	}
+	if f.Before > 0 {
+		q = q.Where("id < ?", f.Before)
+	}
+	var es []AuditEntry
+	if err := q.Order("id DESC").Limit(f.Limit + 1).Find(&es).Error; err != nil {
+		return nil, 0, fmt.Errorf("find audit: %w", err)
+	}
+	var next int64
+	if len(es) > f.Limit {
+		es = es[:f.Limit]
+		next = es[len(es)-1].ID
+	}
+	return es, next, nil
+}
+
+// CountAudit counts the entries FindAudit lists for f and by, whatever
+// the page, up to db.CountCap (more: true beyond).
+func (s *Service) CountAudit(ctx context.Context, by Scope, f AuditFilter) (n int64, more bool, err error) {
+	q, err := s.auditQuery(ctx, by, f)
+	if err != nil {
+		return 0, false, err
+	}
+	return db.CountUpTo(q)
+}
+
+// auditQuery selects the entries matching f that by may read.
+func (s *Service) auditQuery(ctx context.Context, by Scope, f AuditFilter) (*gorm.DB, error) {
 	q := s.db.WithContext(ctx).Model(&AuditEntry{})
 	if !by.District() || !by.AllStreets() {
 		actors, err := s.auditedBy(ctx, by)
 		if err != nil {
-			return nil, 0, err
+			return nil, err
 		}
 		q = in(q, "actor_id", actors)
 	}
@@ -122,14 +159,14 @@ func (s *Service) FindAudit(ctx context.Context, by Scope, f AuditFilter) ([]Aud
 	if f.ActorName != "" {
 		actors, err := s.namedLike(ctx, f.ActorName)
 		if err != nil {
-			return nil, 0, err
+			return nil, err
 		}
 		q = in(q, "actor_id", actors)
 	}
 	if f.DepartmentID != 0 {
 		var ids []int64
 		if err := s.db.WithContext(ctx).Model(&Member{}).Where("department_id = ?", f.DepartmentID).Order("id").Pluck("id", &ids).Error; err != nil {
-			return nil, 0, fmt.Errorf("find department members: %w", err)
+			return nil, fmt.Errorf("find department members: %w", err)
 		}
 		q = in(q, "actor_id", append([]int64{}, ids...))
 	}
@@ -151,19 +188,7 @@ func (s *Service) FindAudit(ctx context.Context, by Scope, f AuditFilter) ([]Aud
 	if !f.Until.IsZero() {
 		q = q.Where("created_at < ?", f.Until.UTC())
 	}
-	if f.Before > 0 {
-		q = q.Where("id < ?", f.Before)
-	}
-	var es []AuditEntry
-	if err := q.Order("id DESC").Limit(f.Limit + 1).Find(&es).Error; err != nil {
-		return nil, 0, fmt.Errorf("find audit: %w", err)
-	}
-	var next int64
-	if len(es) > f.Limit {
-		es = es[:f.Limit]
-		next = es[len(es)-1].ID
-	}
-	return es, next, nil
+	return q, nil
 }
 
 // auditedBy returns the members whose entries the scope by may read: those

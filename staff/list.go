@@ -82,3 +82,21 @@ func (s *Service) Find(ctx context.Context, by Scope, f MemberFilter) ([]Member,
 	}
 	return out, next, nil
 }
+
+// CountFound counts the members Find lists for f and by over all pages (staff
+// accounts are few: it reads them as Find does, in batches).
+func (s *Service) CountFound(ctx context.Context, by Scope, f MemberFilter) (int64, error) {
+	var n int64
+	f.After, f.Limit = 0, 100
+	for {
+		ms, next, err := s.Find(ctx, by, f)
+		if err != nil {
+			return 0, err
+		}
+		n += int64(len(ms))
+		if next == 0 {
+			return n, nil
+		}
+		f.After = next
+	}
+}

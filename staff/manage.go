@@ -134,6 +134,7 @@ func (s *Service) Update(ctx context.Context, actor *Member, id int64, p Patch, 
 			m.Streets = []string{}
 		}
 		m.UpdatedAt = s.now().UTC()
+		AuditChanges(ctx, *target, m)
 		if err := tx.Model(&Member{}).Where("id = ?", id).Select("roles", "streets", "updated_at").Updates(&m).Error; err != nil {
 			return err
 		}

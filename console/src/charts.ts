@@ -6,12 +6,12 @@
 // rotated names (containLabel) and a long name is cut to fit (the tooltip
 // shows it whole), so the two never meet.
 
-/** legendTop is a legend under the chart's title (which is at its top). */
-export const legendTop = { top: 24, type: 'scroll' as const }
+/** legendTop is a legend under the chart's title (which is at its top), clear of its 14 px text and padding. */
+export const legendTop = { top: 34, type: 'scroll' as const }
 
 /** gridFor leaves room for a title (and a legend under it) and for the axes' labels. */
 export function gridFor(opts: { legend?: boolean; right?: number } = {}) {
-  return { left: 8, right: opts.right ?? 16, top: opts.legend ? 64 : 40, bottom: 8, containLabel: true }
+  return { left: 8, right: opts.right ?? 16, top: opts.legend ? 72 : 40, bottom: 8, containLabel: true }
 }
 
 /** namesAxis is a category axis of names, each shown, rotated and cut to fit. */
