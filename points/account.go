@@ -134,6 +134,9 @@ func (s *Service) FindTransactions(ctx context.Context, residentID, before int64
 	for i := range ts {
 		withDeadline(&ts[i])
 	}
+	if err := s.withRepairs(ctx, ts); err != nil {
+		return nil, 0, err
+	}
 	return pageOf(ts, limit, func(t Transaction) int64 { return t.ID })
 }
 

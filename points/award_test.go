@@ -152,7 +152,7 @@ func deref[T any](p *T) any {
 // apart, so yesterday's grants do not refuse today's.
 func TestAwardCapsAcrossDays(t *testing.T) {
 	gdb := dbtest.Open(t)
-	s := New(gdb)
+	s := New(Deps{DB: gdb})
 	mustRule(t, s, Rule{Code: "daily", Name: "每日", Points: 1, DailyCap: 1, MonthlyCap: 3})
 	id := newResident(t, gdb, "")
 	start := time.Date(2026, 11, 10, 2, 0, 0, 0, time.UTC) // 10:00 in the district
@@ -180,7 +180,7 @@ func TestAwardCapsAcrossDays(t *testing.T) {
 // to run out of retries).
 func TestConcurrentExternalIDAcrossResidents(t *testing.T) {
 	gdb := dbtest.Open(t)
-	s := New(gdb)
+	s := New(Deps{DB: gdb})
 	mustRule(t, s, Rule{Code: "once", Name: "一次", Points: 4, DailyCap: 3})
 	ids := make([]int64, 16)
 	for i := range ids {

@@ -19,7 +19,7 @@ func BenchmarkAward(b *testing.B) {
 	for _, caps := range []int{0, 1000} {
 		b.Run(fmt.Sprintf("caps=%d", caps), func(b *testing.B) {
 			gdb := dbtest.Open(b)
-			s := New(gdb)
+			s := New(Deps{DB: gdb})
 			mustRule(b, s, Rule{Code: "bench", Name: "b", Points: 1, DailyCap: caps, Expiry: ExpiryEndOfNextYear})
 			ids := make([]int64, 500)
 			for i := range ids {

@@ -52,7 +52,7 @@ type dueProcessFixture struct {
 
 func newDueProcess(t *testing.T) *dueProcessFixture {
 	gdb := dbtest.Open(t)
-	f := &dueProcessFixture{gdb: gdb, s: New(gdb), notify: notify.New(gdb)}
+	f := &dueProcessFixture{gdb: gdb, s: New(Deps{DB: gdb}), notify: notify.New(gdb)}
 	f.s.SetNotifier(f.notify)
 	dept := newDepartment(t, gdb, "城管")
 	f.officer = &staff.Member{ID: 7, DepartmentID: &dept, Roles: []staff.Role{staff.PointsOfficer}}

@@ -64,7 +64,7 @@ func balance(t testing.TB, s *Service, id int64) int64 {
 
 func TestAward(t *testing.T) {
 	gdb := dbtest.Open(t)
-	s := New(gdb)
+	s := New(Deps{DB: gdb})
 	mustRule(t, s, Rule{Code: "volunteer", Name: "志愿服务", Points: 10, DailyCap: 2, MonthlyCap: 2, Expiry: ExpiryDays, ExpiryDays: 30})
 	id := newResident(t, gdb, "华富街道")
 
@@ -138,7 +138,7 @@ func TestAward(t *testing.T) {
 
 func TestSpendExpireDeduct(t *testing.T) {
 	gdb := dbtest.Open(t)
-	s := New(gdb)
+	s := New(Deps{DB: gdb})
 	mustRule(t, s, Rule{Code: "short", Name: "短期", Points: 30, Expiry: ExpiryDays, ExpiryDays: 1})
 	mustRule(t, s, Rule{Code: "long", Name: "长期", Points: 50})
 	id := newResident(t, gdb, "")
@@ -218,7 +218,7 @@ func TestSpendExpireDeduct(t *testing.T) {
 // from spending, and a clean reconcile.
 func TestConcurrent(t *testing.T) {
 	gdb := dbtest.Open(t)
-	s := New(gdb)
+	s := New(Deps{DB: gdb})
 	mustRule(t, s, Rule{Code: "busy", Name: "并发", Points: 7, Expiry: ExpiryEndOfNextYear})
 	mustRule(t, s, Rule{Code: "capped", Name: "有上限", Points: 3, DailyCap: 5})
 	var ids []int64
@@ -292,7 +292,7 @@ func TestConcurrent(t *testing.T) {
 
 func TestReconcileFindsMismatch(t *testing.T) {
 	gdb := dbtest.Open(t)
-	s := New(gdb)
+	s := New(Deps{DB: gdb})
 	mustRule(t, s, Rule{Code: "rr", Name: "r", Points: 10})
 	id := newResident(t, gdb, "")
 	if _, _, err := s.Grant(ctx, staff.DistrictScope(), AwardRequest{ResidentID: id, RuleCode: "rr", ExternalID: "1"}); err != nil {
@@ -308,7 +308,7 @@ func TestReconcileFindsMismatch(t *testing.T) {
 
 func TestRedeemRules(t *testing.T) {
 	gdb := dbtest.Open(t)
-	s := New(gdb)
+	s := New(Deps{DB: gdb})
 	mustRule(t, s, Rule{Code: "rr", Name: "r", Points: 150})
 	id := newResident(t, gdb, "")
 	if _, _, err := s.Grant(ctx, staff.DistrictScope(), AwardRequest{ResidentID: id, RuleCode: "rr", ExternalID: "1"}); err != nil {
@@ -341,7 +341,7 @@ func TestRedeemRules(t *testing.T) {
 // yet, at once: creating accounts must not deadlock.
 func TestConcurrentFirstPostings(t *testing.T) {
 	gdb := dbtest.Open(t)
-	s := New(gdb)
+	s := New(Deps{DB: gdb})
 	mustRule(t, s, Rule{Code: "first", Name: "首次", Points: 1, DailyCap: 5})
 	ids := make([]int64, 160)
 	for i := range ids {
@@ -370,7 +370,7 @@ func TestConcurrentFirstPostings(t *testing.T) {
 // to the same resident: every reverse must see the latest balance.
 func TestConcurrentAppeals(t *testing.T) {
 	gdb := dbtest.Open(t)
-	s := New(gdb)
+	s := New(Deps{DB: gdb})
 	mustRule(t, s, Rule{Code: "busy", Name: "并发", Points: 3})
 	id := newResident(t, gdb, "")
 	admin := &staff.Member{ID: 1, Roles: []staff.Role{staff.Superadmin}}
@@ -422,7 +422,7 @@ func TestConcurrentAppeals(t *testing.T) {
 // lot) shows at once.
 func TestFindAccountAcrossInstances(t *testing.T) {
 	gdb := dbtest.Open(t)
-	a, b := New(gdb), New(gdb)
+	a, b := New(Deps{DB: gdb}), New(Deps{DB: gdb})
 	mustRule(t, a, Rule{Code: "short", Name: "短期", Points: 30, Expiry: ExpiryEndOfNextYear})
 	id := newResident(t, gdb, "")
 	expiring := func(s *Service) []Expiring {
@@ -472,7 +472,7 @@ func TestFindAccountAcrossInstances(t *testing.T) {
 // is refused.
 func TestAwardRepeatAfterRuleEnds(t *testing.T) {
 	gdb := dbtest.Open(t)
-	s := New(gdb)
+	s := New(Deps{DB: gdb})
 	until := time.Now().Add(time.Hour)
 	mustRule(t, s, Rule{Code: "campaign", Name: "活动", Points: 7, ValidUntil: &until})
 	id := newResident(t, gdb, "")
@@ -497,7 +497,7 @@ func TestAwardRepeatAfterRuleEnds(t *testing.T) {
 // read goes through.
 func TestStaleWriteRefused(t *testing.T) {
 	gdb := dbtest.Open(t)
-	s := New(gdb)
+	s := New(Deps{DB: gdb})
 	mustRule(t, s, Rule{Code: "st", Name: "过期读", Points: 4})
 	id := newResident(t, gdb, "")
 	award := func(ext string) {
@@ -571,7 +571,7 @@ func TestStaleWriteRefused(t *testing.T) {
 // history is one unbroken sequence.
 func TestConcurrentAwardsOneResident(t *testing.T) {
 	gdb := dbtest.Open(t)
-	s := New(gdb)
+	s := New(Deps{DB: gdb})
 	mustRule(t, s, Rule{Code: "one", Name: "单人并发", Points: 2, DailyCap: 15})
 	id := newResident(t, gdb, "")
 	const events = 40

@@ -19,7 +19,7 @@ import (
 // issued, and every refused decrease was one the stock could not cover.
 func TestStockUnderRedemptions(t *testing.T) {
 	gdb := dbtest.Open(t)
-	s := New(gdb)
+	s := New(Deps{DB: gdb})
 	dept := newDepartment(t, gdb, "文体")
 	officer := &staff.Member{ID: 3, DepartmentID: &dept, Roles: []staff.Role{staff.PointsOfficer}}
 	mustRule(t, s, Rule{Code: "volunteer", Name: "志愿服务", Points: 100})
@@ -100,7 +100,7 @@ func TestStockUnderRedemptions(t *testing.T) {
 // scope.
 func TestRewardEdits(t *testing.T) {
 	gdb := dbtest.Open(t)
-	s := New(gdb)
+	s := New(Deps{DB: gdb})
 	dept, other := newDepartment(t, gdb, "文体"), newDepartment(t, gdb, "城管")
 	officer := &staff.Member{ID: 3, DepartmentID: &dept, Roles: []staff.Role{staff.PointsOfficer}}
 	stranger := &staff.Member{ID: 4, DepartmentID: &other, Roles: []staff.Role{staff.PointsOfficer}}
@@ -204,7 +204,7 @@ func TestRewardEdits(t *testing.T) {
 // a rule the member may only use, and hide another department's.
 func TestManagedRules(t *testing.T) {
 	gdb := dbtest.Open(t)
-	s := New(gdb)
+	s := New(Deps{DB: gdb})
 	dept, other := newDepartment(t, gdb, "文体"), newDepartment(t, gdb, "城管")
 	officer := &staff.Member{ID: 3, DepartmentID: &dept, Roles: []staff.Role{staff.PointsOfficer}}
 	past := time.Now().Add(-time.Hour).UTC()

@@ -42,7 +42,7 @@ func history(t testing.TB, gdb *gorm.DB, id int64) (postings, refusals int64) {
 // attributed to the department it is made for.
 func TestGrantScope(t *testing.T) {
 	gdb := dbtest.Open(t)
-	s := New(gdb)
+	s := New(Deps{DB: gdb})
 	mine, other := newDepartment(t, gdb, "甲"), newDepartment(t, gdb, "乙")
 	mustRule(t, s, Rule{Code: "dept", Name: "部门规则", Points: 5, DailyCap: 1, DepartmentID: &mine})
 	mustRule(t, s, Rule{Code: "district", Name: "全区规则", Points: 3})
@@ -116,7 +116,7 @@ func TestGrantScope(t *testing.T) {
 // streets, and anything else answers like a missing appeal.
 func TestDeductionScope(t *testing.T) {
 	gdb := dbtest.Open(t)
-	s := New(gdb)
+	s := New(Deps{DB: gdb})
 	mine, other := newDepartment(t, gdb, "甲"), newDepartment(t, gdb, "乙")
 	id := newResident(t, gdb, "华富街道")
 	officer := &staff.Member{ID: 1, DepartmentID: &mine, Roles: []staff.Role{staff.PointsOfficer}}
@@ -189,7 +189,7 @@ func TestDeductionScope(t *testing.T) {
 // a rule outside the actor's scope is refused with ErrRuleOwned.
 func TestRuleAndRewardScope(t *testing.T) {
 	gdb := dbtest.Open(t)
-	s := New(gdb)
+	s := New(Deps{DB: gdb})
 	mine, other := newDepartment(t, gdb, "甲"), newDepartment(t, gdb, "乙")
 	officer := &staff.Member{ID: 1, DepartmentID: &mine, Roles: []staff.Role{staff.PointsOfficer}, Streets: []string{"华富街道"}}
 	admin := &staff.Member{ID: 2, Roles: []staff.Role{staff.Superadmin}}
@@ -250,7 +250,7 @@ SIGNAL SQLSTATE '40001' SET MESSAGE_TEXT = 'serialization failure: test'`
 // writes nothing.
 func TestAwardBusy(t *testing.T) {
 	gdb := dbtest.Open(t)
-	s := New(gdb)
+	s := New(Deps{DB: gdb})
 	mustRule(t, s, Rule{Code: "busy", Name: "忙", Points: 5})
 	id := newResident(t, gdb, "")
 	refuseAllPostings(t, gdb)

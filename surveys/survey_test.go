@@ -38,7 +38,7 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	gdb := dbtest.Open(t)
-	f := &fixture{t: t, db: gdb, points: points.New(gdb), notify: notify.New(gdb), now: time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)}
+	f := &fixture{t: t, db: gdb, points: points.New(points.Deps{DB: gdb}), notify: notify.New(gdb), now: time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)}
 	f.s = New(gdb, f.notify, f.points)
 	f.s.RegisterJobs(jobs.New(gdb, jobs.Config{}))
 	f.s.SetClock(func() time.Time { return f.now })
