@@ -89,7 +89,15 @@ func New(d Deps) *Services {
 		RevokeTx: func(tx *gorm.DB, id int64, keep string) error { return s.Auth.RevokeOthersTx(tx, auth.Staff, id, keep) },
 		Forget:   func(id int64) { s.Auth.Forget(auth.Staff, id) },
 	})
-	s.Points = points.New(d.DB)
+	// A deduction's repair course (学法修复) starts its quiz in surveys,
+	// which is built later (it grants its points through points).
+	s.Points = points.New(points.Deps{DB: d.DB, Quizzes: func(tx *gorm.DB, residentID int64, q points.RepairQuiz) (int64, error) {
+		return s.Surveys.StartCourseTx(tx, residentID, surveys.CourseQuiz{
+			Key: q.Key, Title: q.Title, DepartmentID: q.DepartmentID, Tag: q.Tag, Questions: q.Questions,
+			PassScore: q.PassScore, Ref: q.Ref, Job: q.Job, Until: q.Until,
+		})
+	}})
+	s.Points.RegisterJobs(s.Jobs)
 	s.Notify = notify.New(d.DB)
 	s.Notify.Configure(d.Notify)
 	s.Settings = settings.New(settings.Deps{DB: d.DB, Base: d.Notify, Notify: s.Notify, Staff: s.Staff})
