@@ -2,11 +2,11 @@
 -- 学法修复 (issue 29), the residents' side: see the SQLite migration.
 ALTER TABLE point_rules
     ADD COLUMN kind VARCHAR(8) NOT NULL DEFAULT 'earn',
-    ADD COLUMN repairable TINYINT(1) NOT NULL DEFAULT 0,
+    ADD COLUMN repair_repairable TINYINT(1) NOT NULL DEFAULT 0,
     ADD COLUMN repair_tag VARCHAR(32) NOT NULL DEFAULT '',
     ADD COLUMN repair_questions INT NOT NULL DEFAULT 0,
     ADD COLUMN repair_pass_score INT NOT NULL DEFAULT 0,
-    ADD COLUMN repair_share INT NOT NULL DEFAULT 0;
+    ADD COLUMN repair_share_percent INT NOT NULL DEFAULT 0;
 ALTER TABLE point_rule_versions
     ADD COLUMN kind VARCHAR(8) NOT NULL DEFAULT 'earn',
     ADD COLUMN repair VARCHAR(255) NOT NULL DEFAULT '';
@@ -47,5 +47,5 @@ ALTER TABLE survey_attempts DROP COLUMN course_ref;
 ALTER TABLE surveys DROP INDEX surveys_course_key, DROP COLUMN course_job, DROP COLUMN course_key;
 DROP TABLE point_repairs;
 ALTER TABLE point_rule_versions DROP COLUMN repair, DROP COLUMN kind;
-ALTER TABLE point_rules DROP COLUMN repair_share, DROP COLUMN repair_pass_score, DROP COLUMN repair_questions,
-    DROP COLUMN repair_tag, DROP COLUMN repairable, DROP COLUMN kind;
+ALTER TABLE point_rules DROP COLUMN repair_share_percent, DROP COLUMN repair_pass_score, DROP COLUMN repair_questions,
+    DROP COLUMN repair_tag, DROP COLUMN repair_repairable, DROP COLUMN kind;

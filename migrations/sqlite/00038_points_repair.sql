@@ -7,11 +7,11 @@
 -- and deadline (the appeal deadline) when it is recorded, so a later change
 -- of the rule moves nothing already told to the resident.
 ALTER TABLE point_rules ADD COLUMN kind TEXT NOT NULL DEFAULT 'earn';
-ALTER TABLE point_rules ADD COLUMN repairable INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE point_rules ADD COLUMN repair_repairable INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE point_rules ADD COLUMN repair_tag TEXT NOT NULL DEFAULT '';
 ALTER TABLE point_rules ADD COLUMN repair_questions INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE point_rules ADD COLUMN repair_pass_score INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE point_rules ADD COLUMN repair_share INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE point_rules ADD COLUMN repair_share_percent INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE point_rule_versions ADD COLUMN kind TEXT NOT NULL DEFAULT 'earn';
 ALTER TABLE point_rule_versions ADD COLUMN repair TEXT NOT NULL DEFAULT '';
 
@@ -56,9 +56,9 @@ ALTER TABLE surveys DROP COLUMN course_key;
 DROP TABLE point_repairs;
 ALTER TABLE point_rule_versions DROP COLUMN repair;
 ALTER TABLE point_rule_versions DROP COLUMN kind;
-ALTER TABLE point_rules DROP COLUMN repair_share;
+ALTER TABLE point_rules DROP COLUMN repair_share_percent;
 ALTER TABLE point_rules DROP COLUMN repair_pass_score;
 ALTER TABLE point_rules DROP COLUMN repair_questions;
 ALTER TABLE point_rules DROP COLUMN repair_tag;
-ALTER TABLE point_rules DROP COLUMN repairable;
+ALTER TABLE point_rules DROP COLUMN repair_repairable;
 ALTER TABLE point_rules DROP COLUMN kind;
