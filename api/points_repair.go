@@ -100,3 +100,29 @@ func (s *Server) repairStats(c *gin.Context) {
 	slices.SortStableFunc(rows, func(a, b stats.RepairRow) int { return strings.Compare(a.Month, b.Month) })
 	c.JSON(http.StatusOK, repairStatsReply{Items: rows})
 }
+
+// repairTagsReply is the bank's tags a repair course may draw by.
+type repairTagsReply struct {
+	Items []surveys.TagCount `json:"items"`
+}
+
+var repairTagsOp = op{
+	Tag:     "admin-points",
+	Summary: "学法修复可选题库标签 Tags for a repair course",
+	Description: "points_officer or dept_admin (who define rules). The tags of the current scored questions a quiz of the " +
+		"caller's department may draw (its own bank and the shared one; every department's for a superadmin), with how " +
+		"many questions each has, by tag (at most 500): what a deduction rule's repair.tag is picked from.",
+	Replies: []reply{ok(repairTagsReply{})},
+}
+
+func (s *Server) repairTags(c *gin.Context) {
+	tags, err := s.Surveys.QuizTags(c.Request.Context(), actor(c).Scope())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if tags == nil {
+		tags = []surveys.TagCount{}
+	}
+	c.JSON(http.StatusOK, repairTagsReply{Items: tags})
+}

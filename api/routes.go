@@ -182,6 +182,7 @@ func (s *Server) routes() {
 	personal(http.MethodGet, "/admin/points/appeals", staff.DecideAppeals, s.listAppeals, listAppealsOp)
 	route(http.MethodPost, "/admin/points/appeals/:id/decide", staff.DecideAppeals, s.decideAppeal, decideAppealOp)
 	route(http.MethodGet, "/admin/points/rules", staff.ManageRules, s.listManagedRules, listManagedRulesOp)
+	route(http.MethodGet, "/admin/points/repair-tags", staff.ManageRules, s.repairTags, repairTagsOp)
 	route(http.MethodGet, "/admin/stats/repairs", staff.ReadRepairStats, s.repairStats, repairStatsOp) // the 法治 dashboard
 	route(http.MethodPost, "/admin/points/rules", staff.ManageRules, s.saveRule, saveRuleOp)
 	route(http.MethodPatch, "/admin/points/rules/:id", staff.ManageRules, s.updateRule, updateRuleOp)

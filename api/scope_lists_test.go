@@ -185,6 +185,16 @@ func listCases() map[string]listCase {
 			outsiders: func(w *idorWorld) []string { return []string{w.editorY, w.editorXStreet} },
 			marker:    func(w *idorWorld) string { return idOf(w.act.published) },
 		},
+		v1 + "/admin/points/repair-tags": {
+			owner: func(w *idorWorld) string { return w.pointsX },
+			// Another department's officer; X's editor holds no points.rules.manage.
+			outsiders: func(w *idorWorld) []string { return []string{w.pointsY, w.editorX} },
+			marker: func(w *idorWorld) string {
+				q := map[string]any{"type": "judge", "stem": "标签题", "answer": []string{"对"}, "tags": []string{"X部门标签"}}
+				wantStatus(w.t, w.do("POST", "/api/v1/admin/questions", w.editorX, []any{q}), http.StatusCreated)
+				return `"tag":"X部门标签"`
+			},
+		},
 		v1 + "/admin/stats/repairs": {
 			query: func() string {
 				m := time.Now().In(district.Zone).Format("2006-01")

@@ -1,6 +1,7 @@
 package surveys
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/futian/ifutian/internal/district"
 	"github.com/futian/ifutian/jobs"
 	"github.com/futian/ifutian/notify"
+	"github.com/futian/ifutian/staff"
 )
 
 // Courses (学法修复, issue 29): another module (points' repair of a
@@ -150,4 +152,27 @@ func enqueueCourse(tx *gorm.DB, sv *Survey, a *Attempt, score int, at time.Time)
 		Ref: a.CourseRef, ResidentID: a.ResidentID, AttemptID: a.ID, Score: score, PassedAt: at,
 	})
 	return sv.CourseJob, a.CourseRef, err
+}
+
+// TagCount is a tag of the question bank with how many scored questions a
+// quiz drawing by it finds.
+type TagCount struct {
+	Tag       string `json:"tag"`
+	Questions int64  `json:"questions" doc:"current scored questions (single, multi, judge) with the tag that a quiz of the department may draw"`
+}
+
+// QuizTags lists the tags of the scored, current questions a quiz of by's
+// department may draw (its own and the shared bank), with their counts,
+// by tag: what a repair course's tag is picked from.
+func (s *Service) QuizTags(ctx context.Context, by staff.Scope) ([]TagCount, error) {
+	gdb := s.db.WithContext(ctx)
+	ids := s.visibleQuestions(gdb, by).Select("id").
+		Where("type IN ?", []QuestionType{Single, Multi, Judge}).Where("answer <> '[]'").Where("retired_at IS NULL")
+	var out []TagCount
+	err := gdb.Table("survey_question_tags").Select("tag, COUNT(*) AS questions").
+		Where("question_id IN (?)", ids).Group("tag").Order("tag").Limit(500).Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("quiz tags: %w", err)
+	}
+	return out, nil
 }
