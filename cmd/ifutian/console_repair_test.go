@@ -34,7 +34,7 @@ func builtWith(marker string) bool {
 // from the bank's tags; the rule is stored with its course and listed as
 // repairable.
 func TestConsoleRepairCourse(t *testing.T) {
-	if !builtWith("repair-tag") {
+	if !builtWith("kind-deduct") {
 		t.Skip("console/dist predates the repair course screen: rebuild it (npm run build) after regenerating openapi.json")
 	}
 	tb := newTab(t, 1280, 900)
@@ -53,19 +53,20 @@ func TestConsoleRepairCourse(t *testing.T) {
 		chromedp.Click(css(`[data-test=new-rule]`)),
 		chromedp.WaitVisible(css(`.el-dialog [data-test=rule-kind]`)),
 		chromedp.SendKeys(css(`.el-dialog input[placeholder^="小写字母开头"]`), "e2e_parking"),
-		chromedp.Click(css(`[data-test=rule-kind] label:nth-child(2)`)),
+		chromedp.SendKeys(css(`.el-dialog [data-test=rule-name] input, .el-dialog input[data-test=rule-name]`), "违规停车"),
+		chromedp.Click(css(`[data-test=kind-deduct]`)),
 		chromedp.WaitVisible(css(`[data-test=repairable]`)),
 		chromedp.Click(css(`[data-test=repairable]`)),
 		chromedp.WaitVisible(css(`[data-test=repair-tag]`)),
 		chromedp.Click(css(`[data-test=repair-tag]`)),
 		waitJS(`[...document.querySelectorAll('.el-select-dropdown__item')].some(o => o.innerText.includes('道路交通安全法（3 题）'))`),
-		chromedp.SendKeys(css(`[data-test=repair-tag] input`), "道路交通\r"),
+		chromedp.Evaluate[chromedp.Void](`[...document.querySelectorAll('.el-select-dropdown__item')].find(o => o.innerText.includes('道路交通安全法（3 题）') && o.offsetParent).click()`),
+		waitText(`[data-test=repair-tag]`, "道路交通安全法"),
 		chromedp.SetValue(css(`[data-test=repair-share] input`), ""),
 		chromedp.SendKeys(css(`[data-test=repair-share] input`), "60"),
 		chromedp.SetValue(css(`[data-test=repair-questions] input`), ""),
 		chromedp.SendKeys(css(`[data-test=repair-questions] input`), "3"),
-		chromedp.Click(css(`.el-dialog .el-form-item:nth-of-type(2) input`)), // the name, blurring the number
-		chromedp.SendKeys(css(`.el-dialog .el-form-item:nth-of-type(2) input`), "违规停车"),
+		chromedp.Click(css(`.el-dialog [data-test=rule-name] input, .el-dialog input[data-test=rule-name]`)), // blurs the numbers
 		chromedp.Click(css(`[data-test=save-rule]`)),
 		chromedp.WaitVisible(css(`[data-test=repairable-e2e_parking]`)),
 	)
