@@ -231,13 +231,13 @@ type Transaction struct {
 	ExpiresAt    *time.Time `json:"expires_at" doc:"credits: when these points expire (null: never)"`
 	// AppealDeadline is, for a deduction, when the resident's right to
 	// appeal it ends (see AppealDeadline).
-	AppealDeadline   *time.Time `json:"appeal_deadline,omitempty" doc:"deduct: when the right to appeal it ends (exclusive): midnight, district time, after the 30th day following the deduction's; an appeal from then on is 409 with details.reason appeal_window_closed"`
+	AppealDeadline *time.Time `json:"appeal_deadline,omitempty" doc:"deduct: when the right to appeal it ends (exclusive): midnight, district time, after the 30th day following the deduction's; an appeal from then on is 409 with details.reason appeal_window_closed"`
 	// Repair is, for a deduction under a repairable rule, its repair
 	// course (学法修复) and where it stands; left out otherwise.
 	Repair           *RepairView `json:"repair,omitempty" gorm:"-" doc:"deduct: the repair course (学法修复) its rule offers and where it stands; left out when it offers none"`
 	RestoreExpiresAt *time.Time  `json:"-"` // for a debit: the expiry a reversal or refund restores
-	LotAmount        int64      `json:"-"` // the lot the trigger opens: a credit's unspent part, a deduction's debt
-	CreatedAt        time.Time  `json:"created_at"`
+	LotAmount        int64       `json:"-"` // the lot the trigger opens: a credit's unspent part, a deduction's debt
+	CreatedAt        time.Time   `json:"created_at"`
 }
 
 // TableName maps Transaction to the ledger table.

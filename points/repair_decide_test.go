@@ -13,12 +13,12 @@ func TestRestoredPoints(t *testing.T) {
 		want     int64
 	}{
 		{10, 50, 5},
-		{5, 50, 3},  // 2.5 rounds half up
-		{3, 50, 2},  // 1.5 → 2
-		{1, 49, 0},  // 0.49 → 0: nothing to restore, not repairable
-		{1, 50, 1},  // 0.5 → 1
-		{7, 30, 2},  // 2.1 → 2
-		{9, 30, 3},  // 2.7 → 3
+		{5, 50, 3}, // 2.5 rounds half up
+		{3, 50, 2}, // 1.5 → 2
+		{1, 49, 0}, // 0.49 → 0: nothing to restore, not repairable
+		{1, 50, 1}, // 0.5 → 1
+		{7, 30, 2}, // 2.1 → 2
+		{9, 30, 3}, // 2.7 → 3
 		{10, 100, 10},
 		{10, 150, 10}, // never more than deducted
 		{10, 0, 0},

@@ -68,24 +68,24 @@ type RepairCourse struct {
 // district-wide: any points officer may award under it, only a superadmin
 // may change it.
 type Rule struct {
-	ID           int64      `json:"id,string"`
-	Code         string     `json:"code"`
-	Name         string     `json:"name"`
-	Description  string     `json:"description"`
-	Points       int        `json:"points"`
-	DailyCap     int        `json:"daily_cap" doc:"Most awards of this rule one resident gets per day (Asia/Shanghai); 0 = none."`
-	MonthlyCap   int        `json:"monthly_cap" doc:"Most awards per calendar month; 0 = none."`
-	DepartmentID *int64     `json:"department_id,string" doc:"Owning department; null = district-wide rule."`
-	Department   string     `json:"department" gorm:"->;-:migration" doc:"Owning department's name; empty for a district-wide rule."`
-	ValidFrom    *time.Time `json:"valid_from"`
-	ValidUntil   *time.Time `json:"valid_until"`
-	Expiry       Expiry     `json:"expiry"`
-	ExpiryDays   int        `json:"expiry_days" doc:"with expiry days: how many days after the award"`
+	ID           int64        `json:"id,string"`
+	Code         string       `json:"code"`
+	Name         string       `json:"name"`
+	Description  string       `json:"description"`
+	Points       int          `json:"points"`
+	DailyCap     int          `json:"daily_cap" doc:"Most awards of this rule one resident gets per day (Asia/Shanghai); 0 = none."`
+	MonthlyCap   int          `json:"monthly_cap" doc:"Most awards per calendar month; 0 = none."`
+	DepartmentID *int64       `json:"department_id,string" doc:"Owning department; null = district-wide rule."`
+	Department   string       `json:"department" gorm:"->;-:migration" doc:"Owning department's name; empty for a district-wide rule."`
+	ValidFrom    *time.Time   `json:"valid_from"`
+	ValidUntil   *time.Time   `json:"valid_until"`
+	Expiry       Expiry       `json:"expiry"`
+	ExpiryDays   int          `json:"expiry_days" doc:"with expiry days: how many days after the award"`
 	Kind         RuleKind     `json:"kind" doc:"earn: awards are made under it; deduct: deductions name it (it awards nothing)"`
 	Repair       RepairCourse `json:"repair" gorm:"embedded;embeddedPrefix:repair_" doc:"a deduction rule's repair course (学法修复)"`
-	Version      int        `json:"version" doc:"counts saves; every award records the version it used"`
-	CreatedAt    time.Time  `json:"created_at"`
-	UpdatedAt    time.Time  `json:"updated_at"`
+	Version      int          `json:"version" doc:"counts saves; every award records the version it used"`
+	CreatedAt    time.Time    `json:"created_at"`
+	UpdatedAt    time.Time    `json:"updated_at"`
 }
 
 // TableName maps Rule to its table.
@@ -95,17 +95,17 @@ func (Rule) TableName() string { return "point_rules" }
 // statement of a rule's limits, checked by the API when it binds one and by
 // Validate for every save.
 type RuleInput struct {
-	Code         string     `json:"code" binding:"required,min=2,max=32" doc:"the rule's key (saving a code again updates that rule): 2–32 lowercase letters, digits or underscores, starting with a letter" example:"volunteer_hour"`
-	Name         string     `json:"name" binding:"required,max=64" example:"志愿服务（每小时）"`
-	Description  string     `json:"description" binding:"max=500"`
-	Points       int        `json:"points" binding:"required,min=1,max=10000" example:"5"`
-	DailyCap     int        `json:"daily_cap" binding:"min=0,max=1000" doc:"Most awards of this rule one resident gets per day (Asia/Shanghai); 0 = none."`
-	MonthlyCap   int        `json:"monthly_cap" binding:"min=0,max=10000" doc:"Most awards per calendar month; 0 = none."`
-	DepartmentID *int64     `json:"department_id,string" doc:"superadmin only: the owning department (left out: district-wide); anyone else's rule is their department's"`
-	ValidFrom    *time.Time `json:"valid_from"`
-	ValidUntil   *time.Time `json:"valid_until" doc:"must be after valid_from"`
-	Expiry       Expiry     `json:"expiry" doc:"never (the default), days (expiry_days after the award) or end_of_next_year (31 December of the next year, Asia/Shanghai)"`
-	ExpiryDays   int        `json:"expiry_days" binding:"min=0,max=3650" doc:"with expiry days: 1–3650"`
+	Code         string       `json:"code" binding:"required,min=2,max=32" doc:"the rule's key (saving a code again updates that rule): 2–32 lowercase letters, digits or underscores, starting with a letter" example:"volunteer_hour"`
+	Name         string       `json:"name" binding:"required,max=64" example:"志愿服务（每小时）"`
+	Description  string       `json:"description" binding:"max=500"`
+	Points       int          `json:"points" binding:"required,min=1,max=10000" example:"5"`
+	DailyCap     int          `json:"daily_cap" binding:"min=0,max=1000" doc:"Most awards of this rule one resident gets per day (Asia/Shanghai); 0 = none."`
+	MonthlyCap   int          `json:"monthly_cap" binding:"min=0,max=10000" doc:"Most awards per calendar month; 0 = none."`
+	DepartmentID *int64       `json:"department_id,string" doc:"superadmin only: the owning department (left out: district-wide); anyone else's rule is their department's"`
+	ValidFrom    *time.Time   `json:"valid_from"`
+	ValidUntil   *time.Time   `json:"valid_until" doc:"must be after valid_from"`
+	Expiry       Expiry       `json:"expiry" doc:"never (the default), days (expiry_days after the award) or end_of_next_year (31 December of the next year, Asia/Shanghai)"`
+	ExpiryDays   int          `json:"expiry_days" binding:"min=0,max=3650" doc:"with expiry days: 1–3650"`
 	Kind         RuleKind     `json:"kind" doc:"earn (the default) or deduct; fixed when the rule is created"`
 	Repair       RepairCourse `json:"repair" doc:"a deduction rule's repair course; left out: not repairable"`
 }

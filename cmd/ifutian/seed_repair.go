@@ -24,7 +24,7 @@ func (a *instance) demoRepair(ctx context.Context, out io.Writer) error {
 	if _, err := a.Points.FindRule(ctx, code); errors.Is(err, points.ErrRuleNotFound) {
 		_, _, err = a.Points.SaveRule(ctx, officer, points.Rule{
 			Code: code, Name: "违规转发他人个人信息", Description: "在群聊等处转发他人身份证件、住址等个人信息", Points: 10,
-			Kind: points.DeductRule,
+			Kind:   points.DeductRule,
 			Repair: points.RepairCourse{Repairable: true, Tag: "个人信息保护法", Questions: 5, PassScore: 80, SharePercent: 50},
 		})
 		if err != nil {
