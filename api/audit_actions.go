@@ -40,6 +40,8 @@ var auditActions = map[string]string{
 	"POST /api/v1/admin/points/awards":                               "发放积分",
 	"POST /api/v1/admin/points/deductions":                           "扣减积分",
 	"GET /api/v1/admin/points/deductions":                            "查看扣分记录",
+	"GET /api/v1/admin/stats/repairs":                                "查看学法修复统计",
+	"GET /api/v1/admin/points/repair-tags":                           "查看学法修复题库标签",
 	"GET /api/v1/admin/points/appeals":                               "查看积分申诉",
 	"POST /api/v1/admin/points/appeals/:id/decide":                   "处理积分申诉",
 	"GET /api/v1/admin/points/rules":                                 "查看积分规则",
@@ -151,6 +153,8 @@ var auditActions = map[string]string{
 // segment before the route's last parameter, or its last segment).
 var auditKinds = map[string]string{
 	"knowledge":           "知识库条目",
+	"repairs":             "学法修复统计",
+	"repair-tags":         "题库标签",
 	"change-password":     "本人密码",
 	"departments":         "部门",
 	"staff":               "工作人员",

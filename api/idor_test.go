@@ -363,6 +363,19 @@ func idorCases() map[string]idorCase {
 				}
 			},
 		},
+		"POST " + v1 + "/points/deductions/:id/repair": {
+			owner: "A's deduction (X's): only A starts its repair",
+			attack: func(t *testing.T, w *idorWorld) {
+				var id string
+				if err := w.db.Raw("SELECT id FROM point_transactions WHERE resident_id = ? AND kind = 'deduct' LIMIT 1", w.aID).Scan(&id).Error; err != nil || id == "" {
+					t.Fatalf("A's deduction: %v", err)
+				}
+				for _, tok := range []string{w.b, w.n} {
+					wantDenied(t, w.do("POST", v1+"/points/deductions/"+id+"/repair", tok, nil), "FT-IDOR-1")
+				}
+				wantDenied(t, w.do("POST", v1+"/points/deductions/"+id+"/repair", w.pointsX, nil), "FT-IDOR-1")
+			},
+		},
 		"POST " + v1 + "/redemptions/:id/cancel": {
 			owner: "A's redemption",
 			attack: func(t *testing.T, w *idorWorld) {

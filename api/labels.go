@@ -14,6 +14,9 @@ import (
 // to the served document (every request property and parameter has a
 // label).
 var fieldLabels = map[string]string{
+	// Issue 29: 学法修复 (a deduction rule's repair course), audiences by deduction rule.
+	"repair": "学法修复", "repairable": "可学法修复", "share_percent": "恢复比例", "deducted_under_rules": "扣分规则",
+	"deducted_within_days": "扣分时间范围（天）",
 	// Issue 25: the knowledge base, merging duplicates, referrals to enterprises, the calendar's import.
 	"question": "问题", "source": "来源", "knowledge_id": "知识库条目", "limit": "条数", "duplicate_ids": "重复诉求",
 	"resolved": "是否已整改", "response": "企业答复", "replace": "替换",

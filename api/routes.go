@@ -88,6 +88,7 @@ func (s *Server) routes() {
 	mine(http.MethodGet, "/points/leaderboard", s.leaderboard, leaderboardOp)
 	mine(http.MethodPost, "/points/appeals", s.createAppeal, createAppealOp)
 	mine(http.MethodGet, "/points/appeals", s.listMyAppeals, listMyAppealsOp)
+	mine(http.MethodPost, "/points/deductions/:id/repair", s.startRepair, startRepairOp) // 学法修复: a quiz attempt
 	mine(http.MethodGet, "/rewards", s.listRewards, listRewardsOp)
 	mine(http.MethodPost, "/rewards/:id/redeem", s.redeemReward, redeemRewardOp)
 	mine(http.MethodGet, "/redemptions", s.listRedemptions, listRedemptionsOp)
@@ -171,6 +172,8 @@ func (s *Server) routes() {
 	personal(http.MethodGet, "/admin/points/appeals", staff.DecideAppeals, s.listAppeals, listAppealsOp)
 	route(http.MethodPost, "/admin/points/appeals/:id/decide", staff.DecideAppeals, s.decideAppeal, decideAppealOp)
 	route(http.MethodGet, "/admin/points/rules", staff.ManageRules, s.listManagedRules, listManagedRulesOp)
+	route(http.MethodGet, "/admin/points/repair-tags", staff.ManageRules, s.repairTags, repairTagsOp)
+	route(http.MethodGet, "/admin/stats/repairs", staff.ReadRepairStats, s.repairStats, repairStatsOp) // the 法治 dashboard
 	route(http.MethodPost, "/admin/points/rules", staff.ManageRules, s.saveRule, saveRuleOp)
 	route(http.MethodPatch, "/admin/points/rules/:id", staff.ManageRules, s.updateRule, updateRuleOp)
 	route(http.MethodGet, "/admin/rewards", staff.ManageRewards, s.listManagedRewards, listManagedRewardsOp)

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -184,6 +185,27 @@ func listCases() map[string]listCase {
 			outsiders: func(w *idorWorld) []string { return []string{w.editorY, w.editorXStreet} },
 			marker:    func(w *idorWorld) string { return idOf(w.act.published) },
 		},
+		v1 + "/admin/points/repair-tags": {
+			owner: func(w *idorWorld) string { return w.pointsX },
+			// Another department's officer; X's editor holds no points.rules.manage.
+			outsiders: func(w *idorWorld) []string { return []string{w.pointsY, w.editorX} },
+			marker: func(w *idorWorld) string {
+				q := map[string]any{"type": "judge", "stem": "标签题", "answer": []string{"对"}, "tags": []string{"X部门标签"}}
+				wantStatus(w.t, w.do("POST", "/api/v1/admin/questions", w.editorX, []any{q}), http.StatusCreated)
+				return `"tag":"X部门标签"`
+			},
+		},
+		v1 + "/admin/stats/repairs": {
+			query: func() string {
+				m := time.Now().In(district.Zone).Format("2006-01")
+				return "?from=" + m + "&to=" + m
+			},
+			owner: func(w *idorWorld) string { return w.pointsX },
+			// Another department's officer; X's officer on 福田街道 (the
+			// repairers live on 华富街道); X's editor holds no stats.repairs.
+			outsiders: func(w *idorWorld) []string { return []string{w.pointsY, w.pointsXStreet, w.editorX} },
+			marker:    func(w *idorWorld) string { return w.fiveRepairs() },
+		},
 		v1 + "/admin/activity-stats": {
 			query: func() string {
 				today := time.Now().In(district.Zone)
@@ -258,4 +280,44 @@ func TestListRoutesScoped(t *testing.T) {
 			t.Errorf("list scope case for %s, which is not a route (renamed?)", key)
 		}
 	}
+}
+
+// fiveRepairs has five residents of 华富街道 repair a deduction of X's
+// under X's repairable rule idor_repair (fewer would be left out of the
+// statistics) and returns the marker of its statistics' row.
+func (w *idorWorld) fiveRepairs() string {
+	w.t.Helper()
+	qs := make([]any, 3)
+	for i := range qs {
+		qs[i] = map[string]any{"type": "single", "stem": "修复题" + strconv.Itoa(i), "options": []string{"甲", "乙"}, "answer": []string{"乙"}, "tags": []string{"idor修复"}}
+	}
+	wantStatus(w.t, w.do("POST", "/api/v1/admin/questions", w.editorX, qs), http.StatusCreated)
+	wantStatus(w.t, w.do("POST", "/api/v1/admin/points/rules", w.pointsX, map[string]any{
+		"code": "idor_repair", "name": "修复规则", "points": 10, "kind": "deduct",
+		"repair": map[string]any{"repairable": true, "tag": "idor修复", "questions": 3, "pass_score": 60, "share_percent": 50},
+	}), http.StatusCreated)
+	for i := range 5 {
+		tok, rid := w.residentOn("idor-repairer-"+strconv.Itoa(i), "华富街道")
+		rec := w.do("POST", "/api/v1/admin/points/deductions", w.pointsX, map[string]any{
+			"resident_id": strconv.FormatInt(rid, 10), "points": 10, "case_ref": "修复案", "reason": "x", "rule_code": "idor_repair",
+		})
+		wantStatus(w.t, rec, http.StatusCreated)
+		var d idBody
+		decode(w.t, rec, &d)
+		rec = w.do("POST", "/api/v1/points/deductions/"+d.ID+"/repair", tok, nil)
+		wantStatus(w.t, rec, http.StatusCreated)
+		var st struct {
+			Attempt struct {
+				AttemptID string   `json:"attempt_id"`
+				Questions []idBody `json:"questions"`
+			} `json:"attempt"`
+		}
+		decode(w.t, rec, &st)
+		answers := map[string]any{}
+		for _, q := range st.Attempt.Questions {
+			answers[q.ID] = []string{"乙"}
+		}
+		wantStatus(w.t, w.do("POST", "/api/v1/attempts/"+st.Attempt.AttemptID+"/submit", tok, map[string]any{"answers": answers}), http.StatusOK)
+	}
+	return `"rule":"idor_repair"`
 }

@@ -141,7 +141,16 @@ func New(d Deps) *Services {
 		DB: d.DB, Now: now, Levels: d.Levels, LevelNames: d.LevelNames,
 		Notify: s.Notify, // deductions and appeal decisions tell the resident
 		Images: points.Images{Pictures: s.Pictures, Trash: requests.TrashTx},
+		// A deduction's repair course (学法修复) starts its quiz in surveys,
+		// built next (it grants its points through points).
+		Quizzes: func(tx *gorm.DB, residentID int64, q points.RepairQuiz) (int64, error) {
+			return s.Surveys.StartCourseTx(tx, residentID, surveys.CourseQuiz{
+				Key: q.Key, Title: q.Title, DepartmentID: q.DepartmentID, Tag: q.Tag, Questions: q.Questions,
+				PassScore: q.PassScore, Ref: q.Ref, Job: q.Job, Until: q.Until,
+			})
+		},
 	})
+	s.Points.RegisterJobs(s.Jobs)
 	s.Enterprises = enterprises.New(enterprises.Deps{DB: d.DB, Notify: s.Notify, IsStreet: d.Regions.IsStreet, Now: now})
 	s.Enterprises.RegisterJobs(s.Jobs)
 	s.Surveys = surveys.New(surveys.Deps{DB: d.DB, Notify: s.Notify, Points: s.Points, Now: now})

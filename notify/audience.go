@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"reflect"
+	"regexp"
 	"slices"
 	"strconv"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/check"
 	"github.com/futian/ifutian/internal/district"
+	"github.com/futian/ifutian/points/deductsql"
 )
 
 // Audience selects residents. Fields AND together; the values inside a
@@ -32,6 +34,12 @@ type Audience struct {
 	EnterpriseGrades     []string `json:"enterprise_grades" doc:"A, B, C or D"`
 	EnterpriseIndustries []string `json:"enterprise_industries"`
 	ResidentIDs          IDs      `json:"resident_ids,string" doc:"resident IDs (strings; numbers are accepted too); not combined with any other field (400 naming audience.resident_ids)"`
+	// DeductedUnderRules selects residents with a deduction naming one of
+	// these rules (points' deduction rules) that no upheld appeal reversed,
+	// recorded in the last DeductedWithinDays days if set: so a department
+	// sends the quiz of the law concerned to the people it concerns.
+	DeductedUnderRules []string `json:"deducted_under_rules" doc:"codes of deduction rules: residents with a deduction under one of them (not reversed by an upheld appeal)"`
+	DeductedWithinDays *int     `json:"deducted_within_days" binding:"omitempty,min=1,max=3650" doc:"with deducted_under_rules: only deductions recorded in the last this many days (when the notice is published); null: ever"`
 }
 
 // MarshalJSON writes every list, empty or not, as an array: the contract's
@@ -39,7 +47,7 @@ type Audience struct {
 func (a Audience) MarshalJSON() ([]byte, error) {
 	type plain Audience // without this method
 	p := plain(a)
-	for _, l := range []*[]string{&p.Streets, &p.Communities, &p.Tags, &p.EnterpriseGrades, &p.EnterpriseIndustries} {
+	for _, l := range []*[]string{&p.Streets, &p.Communities, &p.Tags, &p.EnterpriseGrades, &p.EnterpriseIndustries, &p.DeductedUnderRules} {
 		if *l == nil {
 			*l = []string{}
 		}
@@ -139,12 +147,21 @@ func (a *Audience) Validate(r Regions, prefix string) error {
 			fields[prefix+"enterprise_industries"] = "行业须为 1–64 个字符"
 		}
 	}
+	for _, c := range a.DeductedUnderRules {
+		if !ruleCodeRE.MatchString(c) {
+			fields[prefix+"deducted_under_rules"] = fmt.Sprintf("规则代码 %q 无效：2–32 个小写字母、数字或下划线，以字母开头", c)
+		}
+	}
+	if a.DeductedWithinDays != nil && len(a.DeductedUnderRules) == 0 {
+		fields[prefix+"deducted_within_days"] = "须与 deducted_under_rules 一起使用"
+	}
 	for _, id := range a.ResidentIDs {
 		if id <= 0 {
 			fields[prefix+"resident_ids"] = "须为居民 ID"
 		}
 	}
-	n := len(a.Streets) + len(a.Communities) + len(a.Tags) + len(a.EnterpriseGrades) + len(a.EnterpriseIndustries) + len(a.ResidentIDs)
+	n := len(a.Streets) + len(a.Communities) + len(a.Tags) + len(a.EnterpriseGrades) + len(a.EnterpriseIndustries) + len(a.ResidentIDs) +
+		len(a.DeductedUnderRules)
 	if n > maxAudienceValues {
 		fields[prefix+"resident_ids"] = fmt.Sprintf("受众条件最多 %d 个值", maxAudienceValues)
 	}
@@ -165,9 +182,9 @@ func (a *Audience) noticeFields(r Regions) map[string]string {
 		}
 	}
 	attributes := len(a.Streets) > 0 || len(a.Communities) > 0 || len(a.Tags) > 0 || a.AgeMin != nil || a.AgeMax != nil ||
-		len(a.EnterpriseGrades) > 0 || len(a.EnterpriseIndustries) > 0
+		len(a.EnterpriseGrades) > 0 || len(a.EnterpriseIndustries) > 0 || len(a.DeductedUnderRules) > 0
 	if len(a.ResidentIDs) > 0 && attributes {
-		fields["audience.resident_ids"] = "指定居民时不能再按街道、社区、标签、年龄或企业筛选"
+		fields["audience.resident_ids"] = "指定居民时不能再按街道、社区、标签、年龄、企业或扣分规则筛选"
 	}
 	return fields
 }
@@ -202,11 +219,24 @@ func (a *Audience) Scope(q *gorm.DB, now time.Time) *gorm.DB {
 		q = q.Where(`EXISTS (SELECT 1 FROM enterprise_bindings eb JOIN enterprises e ON e.id = eb.enterprise_id
 			WHERE eb.resident_id = residents.id AND eb.status = 'approved' AND e.industry IN ?)`, a.EnterpriseIndustries)
 	}
+	if len(a.DeductedUnderRules) > 0 {
+		var since *time.Time
+		if a.DeductedWithinDays != nil {
+			t := now.Add(-time.Duration(*a.DeductedWithinDays) * 24 * time.Hour)
+			since = &t
+		}
+		sql, args := deductsql.DeductedUnder("residents.id", a.DeductedUnderRules, since)
+		q = q.Where(sql, args...)
+	}
 	if len(a.ResidentIDs) > 0 {
 		q = q.Where("residents.id IN ?", a.ResidentIDs)
 	}
 	return q
 }
+
+// ruleCodeRE is a points rule's code (points' own check, repeated so an
+// audience names no impossible rule).
+var ruleCodeRE = regexp.MustCompile(`^[a-z][a-z0-9_]{1,31}$`)
 
 // CountAudience returns how many live residents an audience selects.
 func (s *Service) CountAudience(ctx context.Context, a Audience) (int64, error) {

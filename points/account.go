@@ -135,6 +135,9 @@ func (s *Service) FindTransactions(ctx context.Context, residentID, before int64
 	for i := range ts {
 		withDeadline(&ts[i])
 	}
+	if err := s.withRepairs(ctx, ts); err != nil {
+		return nil, 0, err
+	}
 	return pageOf(ts, limit, func(t Transaction) int64 { return t.ID })
 }
 
@@ -226,7 +229,16 @@ func (s *Service) ExportResident(ctx context.Context, residentID int64) (any, er
 	if err := gdb.Where("resident_id = ?", residentID).Order("id").Find(&aps).Error; err != nil {
 		return nil, fmt.Errorf("export points: %w", err)
 	}
-	return map[string]any{"account": acc, "transactions": ts, "redemptions": reds, "appeals": aps}, nil
+	var rps []repair
+	if err := gdb.Where("resident_id = ?", residentID).Order("deduction_id").Find(&rps).Error; err != nil {
+		return nil, fmt.Errorf("export points: %w", err)
+	}
+	repairs := make([]map[string]any, len(rps))
+	for i, r := range rps {
+		repairs[i] = map[string]any{"deduction_id": strconv.FormatInt(r.DeductionID, 10), "rule_code": r.RuleCode, "status": r.Status,
+			"attempts": r.Attempts, "started_at": r.StartedAt, "repaired_at": r.RepairedAt, "restored": r.Restored}
+	}
+	return map[string]any{"account": acc, "transactions": ts, "redemptions": reds, "appeals": aps, "repairs": repairs}, nil
 }
 
 // EraseResident anonymises a deleted resident's points data inside the

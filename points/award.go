@@ -274,6 +274,8 @@ func decideAward(f awardFacts, rule *Rule, c awardCall, now time.Time) (awardOut
 		return awardOutcome{Grant: f.earlier, Repeated: true}, nil
 	case f.earlier != nil:
 		return awardOutcome{}, ErrExternalIDTaken
+	case rule.Kind == DeductRule:
+		return awardOutcome{}, ErrDeductionRule
 	case !rule.activeAt(now):
 		return awardOutcome{}, ErrRuleInactive
 	}

@@ -26,6 +26,7 @@ type DeductRequest struct {
 	Points     int64  `json:"points" binding:"required,min=1,max=10000" example:"10"`
 	CaseRef    string `json:"case_ref" binding:"required,max=64" doc:"the published enforcement case's reference" example:"深福城管罚〔2026〕8号"`
 	Reason     string `json:"reason" binding:"required,max=200" doc:"shown to the resident in their ledger, never pushed" example:"违规停放共享单车"`
+	RuleCode   string `json:"rule_code" binding:"max=32" doc:"optional: the deduction rule (kind deduct) the case falls under, one the caller's department may use; under a repairable rule the resident is offered its repair course (学法修复)" example:"traffic_bike_parking"`
 }
 
 // Validate checks a deduction's fields: its tags, and a case reference
@@ -58,6 +59,23 @@ func (s *Service) Deduct(ctx context.Context, actor *staff.Member, req DeductReq
 		return nil, false, err
 	}
 	sc := actor.Scope()
+	req.RuleCode = strings.TrimSpace(req.RuleCode)
+	var rule *Rule
+	if req.RuleCode != "" {
+		r, err := s.rule(ctx, req.RuleCode)
+		if err != nil {
+			return nil, false, err
+		}
+		switch {
+		case r.Kind != DeductRule:
+			return nil, false, ErrNotDeductionRule
+		case !sc.MayUse(r.DepartmentID):
+			return nil, false, ErrRuleForbidden
+		case !r.activeAt(s.now()):
+			return nil, false, ErrRuleInactive
+		}
+		rule = r
+	}
 	// One case, one deduction: look-alike spellings of a case reference
 	// (full-width digits, a trailing U+200B, another case) share its key.
 	idem := strconv.FormatInt(req.ResidentID, 10) + "/" + text.Key(req.CaseRef)
@@ -80,12 +98,22 @@ func (s *Service) Deduct(ctx context.Context, actor *staff.Member, req DeductReq
 			Delta: -req.Points, Kind: Deduct, Idem: idem, CaseRef: &ref, Reason: req.Reason,
 			StaffID: staffID(actor), DepartmentID: sc.Department(), AppealDeadline: &deadline, CreatedAt: now,
 		}
+		if rule != nil {
+			t.RuleCode, t.RuleVersion = &rule.Code, &rule.Version
+		}
 		if err := s.debit(tx, a, t); err != nil {
 			return err
 		}
+		rp := newRepair(t, rule)
+		if rp != nil {
+			if err := tx.Create(rp).Error; err != nil {
+				return err
+			}
+			t.Repair = rp.view("", now)
+		}
 		staff.AuditTarget(ctx, "transactions", strconv.FormatInt(t.ID, 10))
 		staff.AuditDetail(ctx, "deduction, case "+ref)
-		return s.tell(tx, deductionNotice(t, t.DepartmentID))
+		return s.tell(tx, deductionNotice(t, t.DepartmentID, rp))
 	})
 	if err != nil {
 		if apperr.CodeOf(err) != "" {
@@ -94,6 +122,13 @@ func (s *Service) Deduct(ctx context.Context, actor *staff.Member, req DeductReq
 		return nil, false, fmt.Errorf("deduct points: %w", err)
 	}
 	withDeadline(t)
+	if repeated {
+		one := []Transaction{*t}
+		if err := s.withRepairs(ctx, one); err != nil {
+			return nil, false, err
+		}
+		t = &one[0]
+	}
 	return t, repeated, nil
 }
 
@@ -169,6 +204,14 @@ func (s *Service) CreateAppeal(ctx context.Context, residentID int64, in AppealI
 	if !s.now().Before(deadlineOf(&ts[0])) {
 		return nil, ErrAppealWindowClosed
 	}
+	// A repaired deduction's restored points are not appealed again.
+	st, err := repairStatusOf(gdb, transactionID)
+	if err != nil {
+		return nil, fmt.Errorf("create appeal: %w", err)
+	}
+	if err := decideAppealOnRepair(st); err != nil {
+		return nil, err
+	}
 	ap := &Appeal{
 		ResidentID: residentID, TransactionID: transactionID, DepartmentID: ts[0].DepartmentID,
 		Reason: reason, Status: "pending", CreatedAt: s.now().UTC(),
@@ -241,9 +284,15 @@ func (s *Service) DecideAppeal(ctx context.Context, actor *staff.Member, appealI
 		if err := tx.Take(&d, ap.TransactionID).Error; err != nil {
 			return err
 		}
-		if approve {
+		// What a repair restored is not given back twice.
+		restored, err := restoredOf(tx, d.ID)
+		if err != nil {
+			return err
+		}
+		back := appealReversal(-d.Delta, restored)
+		if approve && back > 0 {
 			err := s.credit(tx, a, &Transaction{
-				Delta: -d.Delta, Kind: Reverse, Idem: "appeal/" + strconv.FormatInt(ap.ID, 10), CaseRef: d.CaseRef,
+				Delta: back, Kind: Reverse, Idem: "appeal/" + strconv.FormatInt(ap.ID, 10), CaseRef: d.CaseRef,
 				Reason: orDefault(note, "申诉成立，撤销扣分"), StaffID: &actor.ID, DepartmentID: ap.DepartmentID,
 				ExpiresAt: d.RestoreExpiresAt, CreatedAt: now,
 			})
@@ -251,7 +300,7 @@ func (s *Service) DecideAppeal(ctx context.Context, actor *staff.Member, appealI
 				return err
 			}
 		}
-		return s.tell(tx, appealDecidedNotice(&ap, &d))
+		return s.tell(tx, appealDecidedNotice(&ap, &d, back))
 	})
 	if err != nil {
 		if apperr.CodeOf(err) != "" {

@@ -39,7 +39,7 @@ type Deduction struct {
 	Delta          int64         `json:"delta" doc:"negative: the points deducted"`
 	BalanceAfter   int64         `json:"balance_after" doc:"the balance right after it"`
 	Kind           Kind          `json:"kind" doc:"always deduct"`
-	RuleCode       *string       `json:"rule_code" doc:"always null for a deduction"`
+	RuleCode       *string       `json:"rule_code" doc:"the deduction rule it names; null: none"`
 	CaseRef        string        `json:"case_ref" doc:"the enforcement case"`
 	Reason         string        `json:"reason"`
 	CreatedAt      time.Time     `json:"created_at"`
@@ -48,6 +48,7 @@ type Deduction struct {
 	Resident       ResidentBrief `json:"resident"`
 	RecordedBy     string        `json:"recorded_by" doc:"the officer's username; \"\" when recorded by the system"`
 	Appeal         *AppealRef    `json:"appeal" doc:"the appeal against it; null: none filed"`
+	Repair         *RepairView   `json:"repair" doc:"its repair course (学法修复) and where it stands: whether the resident started it, when they repaired it and what was restored; null: its rule offers none"`
 }
 
 // DeductionFilter selects deductions for FindDeductions. Zero fields do not
@@ -124,6 +125,20 @@ COALESCE(`+residents.StreetColumn("r")+`, '') AS resident_street, COALESCE(m.use
 			out[i].Appeal = &AppealRef{ID: *r.AppealID, Status: *r.AppealStatus}
 		}
 	}
+	ids := make([]int64, len(out))
+	for i := range out {
+		ids[i] = out[i].ID
+	}
+	rs, appeals, err := repairsOf(s.db.WithContext(ctx), ids)
+	if err != nil {
+		return nil, 0, fmt.Errorf("find deductions: %w", err)
+	}
+	now := s.now().UTC()
+	for i := range out {
+		if r := rs[out[i].ID]; r != nil {
+			out[i].Repair = r.view(appeals[out[i].ID], now)
+		}
+	}
 	return pageOf(out, f.Limit, func(d Deduction) int64 { return d.ID })
 }
 
@@ -149,6 +164,7 @@ type AdminAppeal struct {
 	Appeal
 	Deduction AppealDeduction `json:"deduction"`
 	Resident  ResidentBrief   `json:"resident" doc:"who filed it"`
+	Repair    *RepairView     `json:"repair" doc:"the deduction's repair course (学法修复) and where it stands (repaired: an approval gives back only the rest); null: its rule offers none"`
 }
 
 // AppealFilter selects appeals for FindAppeals. Zero fields do not filter.
@@ -217,8 +233,20 @@ func (s *Service) FindAppeals(ctx context.Context, actor *staff.Member, f Appeal
 		return nil, 0, fmt.Errorf("find appeals: %w", err)
 	}
 	out := make([]AdminAppeal, len(rows))
+	ids := make([]int64, len(rows))
 	for i, r := range rows {
 		out[i] = r.admin()
+		ids[i] = r.TransactionID
+	}
+	rs, appeals, err := repairsOf(s.db.WithContext(ctx), ids)
+	if err != nil {
+		return nil, 0, fmt.Errorf("find appeals: %w", err)
+	}
+	now := s.now().UTC()
+	for i := range out {
+		if r := rs[out[i].TransactionID]; r != nil {
+			out[i].Repair = r.view(appeals[out[i].TransactionID], now)
+		}
 	}
 	return pageOf(out, f.Limit, func(v AdminAppeal) int64 { return v.ID })
 }

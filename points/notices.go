@@ -51,15 +51,26 @@ func lastDay(deadline time.Time) string {
 // reference nor the officer's reason is pushed (both are an officer's
 // words, unreviewed): the resident reads them in the transaction view,
 // which the notice links to.
-func deductionNotice(t *Transaction, dept *int64) notify.DirectNotice {
+//
+// Under a repairable rule (rp not nil) it also tells of the repair course
+// (学法修复), in fixed words with numbers only: the share and the points a
+// pass restores, the pass mark, the same last day, once, and that a
+// repaired deduction is no longer appealed.
+func deductionNotice(t *Transaction, dept *int64, rp *repair) notify.DirectNotice {
 	id, points := strconv.FormatInt(t.ID, 10), strconv.FormatInt(-t.Delta, 10)
 	deadline := deadlineOf(t)
+	repairText := ""
+	if rp != nil {
+		repairText = "该扣分可以学法修复：请于 " + lastDay(deadline) + "（含当日）前在该条扣分记录中参加相关法律知识测验，成绩达到 " +
+			strconv.Itoa(rp.PassScore) + " 分即恢复扣减积分的 " + strconv.Itoa(rp.Share) + "%（" + strconv.FormatInt(rp.Points, 10) +
+			" 分），每条扣分只能修复一次；修复后不再受理对该扣分的申诉。"
+	}
 	return notify.DirectNotice{
 		Kind:  notify.KindDeductionRecorded,
 		Title: "积分扣减通知",
 		Body: "您的个人积分被扣减 " + points + " 分（扣分记录编号 " + id + "）。所涉案件和扣分原因可在「i福田」小程序「我的积分 › 积分明细」中查看。" +
 			"如有异议，请于 " + lastDay(deadline) + "（含当日）前在该条扣分记录中提出申诉，逾期不再受理；" +
-			"申诉成立的，扣减的积分将全部退回。",
+			"申诉成立的，扣减的积分将全部退回。" + repairText,
 		ResidentIDs: []int64{t.ResidentID},
 		Data: map[string]string{
 			"points":   points,
@@ -75,11 +86,17 @@ func deductionNotice(t *Transaction, dept *int64) notify.DirectNotice {
 // their appeal ap against deduction d was decided. The officer's note and
 // the case reference are not pushed: the resident reads them in their
 // appeals, which the notice links to.
-func appealDecidedNotice(ap *Appeal, d *Transaction) notify.DirectNotice {
+//
+// back is what the approval gave back: the deducted points less what a
+// repair (学法修复) had already restored.
+func appealDecidedNotice(ap *Appeal, d *Transaction, back int64) notify.DirectNotice {
 	points := strconv.FormatInt(-d.Delta, 10)
 	result, body := notify.ResultAppealDismissed, "经审核，申诉未获支持，扣分维持不变。"
 	if ap.Status == "approved" {
-		result, body = notify.ResultAppealUpheld, "经审核，申诉成立，已撤销该扣分，"+points+" 分已退回您的积分账户。"
+		result, body = notify.ResultAppealUpheld, "经审核，申诉成立，已撤销该扣分，"+strconv.FormatInt(back, 10)+" 分已退回您的积分账户。"
+		if back != -d.Delta {
+			body += "（其余 " + strconv.FormatInt(-d.Delta-back, 10) + " 分已通过学法修复恢复。）"
+		}
 	}
 	return notify.DirectNotice{
 		Kind:  notify.KindAppealDecided,

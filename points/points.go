@@ -38,6 +38,8 @@ var (
 	ErrResidentNotFound   = apperr.New(apperr.NotFound, "居民不存在")
 	ErrRuleNotFound       = apperr.Field("rule_code", "积分规则不存在")
 	ErrRuleInactive       = apperr.Field("rule_code", "积分规则不在有效期内")
+	ErrDeductionRule      = apperr.Field("rule_code", "扣分规则不能用于发放积分")
+	ErrNotDeductionRule   = apperr.Field("rule_code", "不是扣分规则")
 	ErrRuleForbidden      = apperr.New(apperr.PermissionDenied, "该规则属于其他部门，无权发放")
 	ErrRuleOwned          = apperr.New(apperr.PermissionDenied, "该规则属于其他部门，无权修改")
 	ErrExternalIDTaken    = apperr.New(apperr.Conflict, "该 external_id 已用于其他居民的奖励")
@@ -73,7 +75,7 @@ type Kind string
 
 // Enum lists the kinds.
 func (Kind) Enum() []string {
-	return []string{string(Earn), string(Spend), string(Deduct), string(Expire), string(Reverse), string(Refund)}
+	return []string{string(Earn), string(Spend), string(Deduct), string(Expire), string(Reverse), string(Refund), string(Repair)}
 }
 
 // The ledger's transaction kinds.
@@ -84,6 +86,7 @@ const (
 	Expire  Kind = "expire"  // a lot reached its expiry
 	Reverse Kind = "reverse" // an approved appeal undoes a deduction
 	Refund  Kind = "refund"  // a cancelled voucher
+	Repair  Kind = "repair"  // a passed repair course (学法修复) restores a share of a deduction
 )
 
 // DefaultLevels are the lifetime-earned thresholds of levels 1, 2, 3, …:
@@ -103,9 +106,11 @@ type Service struct {
 
 	expiring *lru.Cache[int64, cachedExpiring] // by resident; see FindAccount
 
-	notify notifier // tells residents of deductions and appeal decisions; nil: nobody is told
-	images Images   // rewards' pictures
+	notify  notifier    // tells residents of deductions and appeal decisions; nil: nobody is told
+	images  Images      // rewards' pictures
+	quizzes QuizStarter // starts repair courses' quiz attempts; nil: no repair can start
 }
+
 
 // notifier sends the system notices of due process (notify.Service).
 type notifier interface {
@@ -127,6 +132,10 @@ type Deps struct {
 	// "Lv2", …
 	LevelNames []string
 	Now        func() time.Time // nil: time.Now
+	// Quizzes starts the quiz attempt of a repair course (学法修复) in the
+	// repair's transaction (the surveys module, wired by app); nil: a
+	// repair cannot be started.
+	Quizzes QuizStarter
 }
 
 // New returns a Service over d.DB. It panics on levels CheckLevels refuses
@@ -144,7 +153,7 @@ func New(d Deps) *Service {
 		panic(err)
 	}
 	s := &Service{db: d.DB, now: clock.Or(d.Now), levels: levels, names: d.LevelNames, rules: map[string]cachedRule{},
-		expiring: expiring, notify: d.Notify, images: d.Images}
+		expiring: expiring, notify: d.Notify, images: d.Images, quizzes: d.Quizzes}
 	if db.DialectOf(d.DB) == db.MySQL {
 		s.forUpdate = " FOR UPDATE"
 	}
@@ -221,7 +230,7 @@ type Transaction struct {
 	BalanceAfter int64      `json:"balance_after" doc:"the balance right after it"`
 	Kind         Kind       `json:"kind"`
 	Idem         string     `json:"-"`
-	RuleCode     *string    `json:"rule_code" doc:"earn: the rule it was awarded under; null otherwise"`
+	RuleCode     *string    `json:"rule_code" doc:"earn: the rule it was awarded under; deduct and repair: the deduction rule it names, if any; null otherwise"`
 	RuleVersion  *int       `json:"rule_version,omitempty" doc:"earn: the version of the rule the award used"`
 	ExternalID   *string    `json:"external_id,omitempty" doc:"earn: the awarded event"`
 	CaseRef      *string    `json:"case_ref,omitempty" doc:"deduct and reverse: the enforcement case"`
@@ -231,10 +240,13 @@ type Transaction struct {
 	ExpiresAt    *time.Time `json:"expires_at" doc:"credits: when these points expire (null: never)"`
 	// AppealDeadline is, for a deduction, when the resident's right to
 	// appeal it ends (see AppealDeadline).
-	AppealDeadline   *time.Time `json:"appeal_deadline,omitempty" doc:"deduct: when the right to appeal it ends (exclusive): midnight, district time, after the 30th day following the deduction's; an appeal from then on is 409 with details.reason appeal_window_closed"`
-	RestoreExpiresAt *time.Time `json:"-"` // for a debit: the expiry a reversal or refund restores
-	LotAmount        int64      `json:"-"` // the lot the trigger opens: a credit's unspent part, a deduction's debt
-	CreatedAt        time.Time  `json:"created_at"`
+	AppealDeadline *time.Time `json:"appeal_deadline,omitempty" doc:"deduct: when the right to appeal it ends (exclusive): midnight, district time, after the 30th day following the deduction's; an appeal from then on is 409 with details.reason appeal_window_closed"`
+	// Repair is, for a deduction under a repairable rule, its repair
+	// course (学法修复) and where it stands; left out otherwise.
+	Repair           *RepairView `json:"repair,omitempty" gorm:"-" doc:"deduct: the repair course (学法修复) its rule offers and where it stands; left out when it offers none"`
+	RestoreExpiresAt *time.Time  `json:"-"` // for a debit: the expiry a reversal or refund restores
+	LotAmount        int64       `json:"-"` // the lot the trigger opens: a credit's unspent part, a deduction's debt
+	CreatedAt        time.Time   `json:"created_at"`
 }
 
 // TableName maps Transaction to the ledger table.

@@ -2,6 +2,7 @@ package points
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -33,28 +34,58 @@ func (Expiry) Enum() []string {
 	return []string{string(ExpiryNever), string(ExpiryDays), string(ExpiryEndOfNextYear)}
 }
 
-// Rule is an earning rule. A cap is the most awards of the rule one
+// RuleKind is what a rule is for: awarding points, or naming the kind of
+// offence a deduction is for.
+type RuleKind string
+
+// The kinds of rules.
+const (
+	EarnRule   RuleKind = "earn"   // awards are made under it
+	DeductRule RuleKind = "deduct" // deductions may name it; it awards nothing
+)
+
+// Enum lists the kinds.
+func (RuleKind) Enum() []string { return []string{string(EarnRule), string(DeductRule)} }
+
+// RepairCourse is a deduction rule's repair course (学法修复): a deduction
+// under a repairable rule may be repaired once, within its appeal window,
+// by passing a quiz of Questions questions drawn from the bank by Tag with
+// at least PassScore, which restores SharePercent of the deducted points
+// (RestoredPoints: rounded half up). Its terms are fixed on each deduction
+// when it is recorded.
+type RepairCourse struct {
+	Repairable   bool   `json:"repairable" doc:"deductions under this rule may be repaired by the course (deduction rules only)"`
+	Tag          string `json:"tag" binding:"max=32" doc:"the question bank's tag the quiz is drawn from (required when repairable)" example:"道路交通安全法"`
+	Questions    int    `json:"questions" binding:"min=0,max=50" doc:"questions drawn for each attempt: 1–50 when repairable" example:"5"`
+	PassScore    int    `json:"pass_score" binding:"min=0,max=100" doc:"the pass mark, 1–100 (score in percent) when repairable" example:"80"`
+	SharePercent int    `json:"share_percent" binding:"min=0,max=100" doc:"the share of the deducted points a pass restores, 1–100 percent when repairable (rounded half up)" example:"50"`
+}
+
+// Rule is an earning rule, or a deduction rule (Kind deduct) with its
+// repair course. A cap is the most awards of the rule one
 // resident gets per district day (month), 0 = none. Version counts saves;
 // every award records the version it used. A rule without a department is
 // district-wide: any points officer may award under it, only a superadmin
 // may change it.
 type Rule struct {
-	ID           int64      `json:"id,string"`
-	Code         string     `json:"code"`
-	Name         string     `json:"name"`
-	Description  string     `json:"description"`
-	Points       int        `json:"points"`
-	DailyCap     int        `json:"daily_cap" doc:"Most awards of this rule one resident gets per day (Asia/Shanghai); 0 = none."`
-	MonthlyCap   int        `json:"monthly_cap" doc:"Most awards per calendar month; 0 = none."`
-	DepartmentID *int64     `json:"department_id,string" doc:"Owning department; null = district-wide rule."`
-	Department   string     `json:"department" gorm:"->;-:migration" doc:"Owning department's name; empty for a district-wide rule."`
-	ValidFrom    *time.Time `json:"valid_from"`
-	ValidUntil   *time.Time `json:"valid_until"`
-	Expiry       Expiry     `json:"expiry"`
-	ExpiryDays   int        `json:"expiry_days" doc:"with expiry days: how many days after the award"`
-	Version      int        `json:"version" doc:"counts saves; every award records the version it used"`
-	CreatedAt    time.Time  `json:"created_at"`
-	UpdatedAt    time.Time  `json:"updated_at"`
+	ID           int64        `json:"id,string"`
+	Code         string       `json:"code"`
+	Name         string       `json:"name"`
+	Description  string       `json:"description"`
+	Points       int          `json:"points"`
+	DailyCap     int          `json:"daily_cap" doc:"Most awards of this rule one resident gets per day (Asia/Shanghai); 0 = none."`
+	MonthlyCap   int          `json:"monthly_cap" doc:"Most awards per calendar month; 0 = none."`
+	DepartmentID *int64       `json:"department_id,string" doc:"Owning department; null = district-wide rule."`
+	Department   string       `json:"department" gorm:"->;-:migration" doc:"Owning department's name; empty for a district-wide rule."`
+	ValidFrom    *time.Time   `json:"valid_from"`
+	ValidUntil   *time.Time   `json:"valid_until"`
+	Expiry       Expiry       `json:"expiry"`
+	ExpiryDays   int          `json:"expiry_days" doc:"with expiry days: how many days after the award"`
+	Kind         RuleKind     `json:"kind" doc:"earn: awards are made under it; deduct: deductions name it (it awards nothing)"`
+	Repair       RepairCourse `json:"repair" gorm:"embedded;embeddedPrefix:repair_" doc:"a deduction rule's repair course (学法修复)"`
+	Version      int          `json:"version" doc:"counts saves; every award records the version it used"`
+	CreatedAt    time.Time    `json:"created_at"`
+	UpdatedAt    time.Time    `json:"updated_at"`
 }
 
 // TableName maps Rule to its table.
@@ -64,30 +95,32 @@ func (Rule) TableName() string { return "point_rules" }
 // statement of a rule's limits, checked by the API when it binds one and by
 // Validate for every save.
 type RuleInput struct {
-	Code         string     `json:"code" binding:"required,min=2,max=32" doc:"the rule's key (saving a code again updates that rule): 2–32 lowercase letters, digits or underscores, starting with a letter" example:"volunteer_hour"`
-	Name         string     `json:"name" binding:"required,max=64" example:"志愿服务（每小时）"`
-	Description  string     `json:"description" binding:"max=500"`
-	Points       int        `json:"points" binding:"required,min=1,max=10000" example:"5"`
-	DailyCap     int        `json:"daily_cap" binding:"min=0,max=1000" doc:"Most awards of this rule one resident gets per day (Asia/Shanghai); 0 = none."`
-	MonthlyCap   int        `json:"monthly_cap" binding:"min=0,max=10000" doc:"Most awards per calendar month; 0 = none."`
-	DepartmentID *int64     `json:"department_id,string" doc:"superadmin only: the owning department (left out: district-wide); anyone else's rule is their department's"`
-	ValidFrom    *time.Time `json:"valid_from"`
-	ValidUntil   *time.Time `json:"valid_until" doc:"must be after valid_from"`
-	Expiry       Expiry     `json:"expiry" doc:"never (the default), days (expiry_days after the award) or end_of_next_year (31 December of the next year, Asia/Shanghai)"`
-	ExpiryDays   int        `json:"expiry_days" binding:"min=0,max=3650" doc:"with expiry days: 1–3650"`
+	Code         string       `json:"code" binding:"required,min=2,max=32" doc:"the rule's key (saving a code again updates that rule): 2–32 lowercase letters, digits or underscores, starting with a letter" example:"volunteer_hour"`
+	Name         string       `json:"name" binding:"required,max=64" example:"志愿服务（每小时）"`
+	Description  string       `json:"description" binding:"max=500"`
+	Points       int          `json:"points" binding:"required,min=1,max=10000" example:"5"`
+	DailyCap     int          `json:"daily_cap" binding:"min=0,max=1000" doc:"Most awards of this rule one resident gets per day (Asia/Shanghai); 0 = none."`
+	MonthlyCap   int          `json:"monthly_cap" binding:"min=0,max=10000" doc:"Most awards per calendar month; 0 = none."`
+	DepartmentID *int64       `json:"department_id,string" doc:"superadmin only: the owning department (left out: district-wide); anyone else's rule is their department's"`
+	ValidFrom    *time.Time   `json:"valid_from"`
+	ValidUntil   *time.Time   `json:"valid_until" doc:"must be after valid_from"`
+	Expiry       Expiry       `json:"expiry" doc:"never (the default), days (expiry_days after the award) or end_of_next_year (31 December of the next year, Asia/Shanghai)"`
+	ExpiryDays   int          `json:"expiry_days" binding:"min=0,max=3650" doc:"with expiry days: 1–3650"`
+	Kind         RuleKind     `json:"kind" doc:"earn (the default) or deduct; fixed when the rule is created"`
+	Repair       RepairCourse `json:"repair" doc:"a deduction rule's repair course; left out: not repairable"`
 }
 
 // Rule is the rule the input describes.
 func (in RuleInput) Rule() Rule {
 	return Rule{Code: in.Code, Name: in.Name, Description: in.Description, Points: in.Points, DailyCap: in.DailyCap,
 		MonthlyCap: in.MonthlyCap, DepartmentID: in.DepartmentID, ValidFrom: in.ValidFrom, ValidUntil: in.ValidUntil,
-		Expiry: in.Expiry, ExpiryDays: in.ExpiryDays}
+		Expiry: in.Expiry, ExpiryDays: in.ExpiryDays, Kind: in.Kind, Repair: in.Repair}
 }
 
 func (r *Rule) input() RuleInput {
 	return RuleInput{Code: r.Code, Name: r.Name, Description: r.Description, Points: r.Points, DailyCap: r.DailyCap,
 		MonthlyCap: r.MonthlyCap, DepartmentID: r.DepartmentID, ValidFrom: r.ValidFrom, ValidUntil: r.ValidUntil,
-		Expiry: r.Expiry, ExpiryDays: r.ExpiryDays}
+		Expiry: r.Expiry, ExpiryDays: r.ExpiryDays, Kind: r.Kind, Repair: r.Repair}
 }
 
 // codeRE is a code's alphabet (its length is RuleInput's).
@@ -99,6 +132,10 @@ func (r *Rule) Validate() error {
 	if r.Expiry == "" {
 		r.Expiry = ExpiryNever
 	}
+	if r.Kind == "" {
+		r.Kind = EarnRule
+	}
+	r.Repair.Tag = strings.TrimSpace(r.Repair.Tag)
 	in := r.input()
 	f := map[string]string{}
 	if err := check.Struct(&in); err != nil {
@@ -122,6 +159,7 @@ func (r *Rule) Validate() error {
 			f["expiry_days"] = "须为 1–3650"
 		}
 	}
+	maps.Copy(f, r.Repair.fields(r.Kind))
 	return apperr.Fields(f)
 }
 
@@ -180,13 +218,16 @@ func (s *Service) SaveRule(ctx context.Context, actor *staff.Member, r Rule) (*R
 			if !sc.OwnsDepartment(o.DepartmentID) {
 				return ErrRuleOwned
 			}
+			if o.Kind != r.Kind {
+				return apperr.Field("kind", "规则类型创建后不能更改")
+			}
 			r.ID, r.Version, r.CreatedAt = o.ID, o.Version+1, o.CreatedAt
 			staff.AuditChanges(ctx, o, r)
 		}
 		return s.writeRule(ctx, tx, actor, &r, now)
 	})
 	if err != nil {
-		if errors.Is(err, ErrRuleOwned) {
+		if errors.Is(err, ErrRuleOwned) || apperr.CodeOf(err) == apperr.Invalid {
 			return nil, false, err
 		}
 		if isFK(err) {
@@ -213,10 +254,14 @@ func (s *Service) writeRule(ctx context.Context, tx *gorm.DB, actor *staff.Membe
 	}
 	staff.AuditTarget(ctx, "rules", strconv.FormatInt(r.ID, 10))
 	staff.AuditDetail(ctx, "rule "+r.Code+" v"+strconv.Itoa(r.Version))
+	repair, err := json.Marshal(r.Repair)
+	if err != nil {
+		return err
+	}
 	return tx.Exec(`INSERT INTO point_rule_versions (rule_id, version, code, name, points, daily_cap, monthly_cap, department_id,
-valid_from, valid_until, expiry, expiry_days, saved_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+valid_from, valid_until, expiry, expiry_days, kind, repair, saved_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.ID, r.Version, r.Code, r.Name, r.Points, r.DailyCap, r.MonthlyCap, r.DepartmentID,
-		r.ValidFrom, r.ValidUntil, r.Expiry, r.ExpiryDays, savedBy, now).Error
+		r.ValidFrom, r.ValidUntil, r.Expiry, r.ExpiryDays, r.Kind, string(repair), savedBy, now).Error
 }
 
 // RuleFilter selects rules for FindRules.
@@ -316,4 +361,32 @@ func mergeFields(errs ...error) error {
 		maps.Copy(f, ae.Fields)
 	}
 	return apperr.Fields(f)
+}
+
+// fields checks a repair course against its rule's kind: only a deduction
+// rule is repairable, and a repairable course needs a tag, a number of
+// questions, a pass mark and a share. A course that is not repairable is
+// kept as written (its terms are ignored).
+func (c *RepairCourse) fields(kind RuleKind) map[string]string {
+	f := map[string]string{}
+	if !c.Repairable {
+		return f
+	}
+	if kind != DeductRule {
+		f["repair.repairable"] = "只有扣分规则可以设置学法修复"
+		return f
+	}
+	if c.Tag == "" {
+		f["repair.tag"] = "请选择题库标签"
+	}
+	if c.Questions < 1 {
+		f["repair.questions"] = "须为 1–50"
+	}
+	if c.PassScore < 1 {
+		f["repair.pass_score"] = "须为 1–100"
+	}
+	if c.SharePercent < 1 {
+		f["repair.share_percent"] = "须为 1–100"
+	}
+	return f
 }

@@ -85,6 +85,7 @@ type RulePatch struct {
 	ExpiryDays  *int                  `json:"expiry_days" binding:"omitempty,min=0,max=3650" doc:"with expiry days: 1–3650"`
 	ValidFrom   patch.Null[time.Time] `json:"valid_from" doc:"null clears it"`
 	ValidUntil  patch.Null[time.Time] `json:"valid_until" doc:"null clears it" example:"2026-12-31T16:00:00Z"`
+	Repair      *RepairCourse         `json:"repair" doc:"a deduction rule's repair course (学法修复), replaced whole; deductions recorded before keep the terms they were told"`
 }
 
 // UpdateRule edits rule id on behalf of actor as a new version (awards
@@ -131,6 +132,9 @@ func (s *Service) UpdateRule(ctx context.Context, actor *staff.Member, id int64,
 		if p.ValidUntil.Set {
 			r.ValidUntil = utc(p.ValidUntil.Value)
 		}
+		if p.Repair != nil {
+			r.Repair = *p.Repair
+		}
 		if err := r.Validate(); err != nil {
 			return err
 		}
@@ -162,7 +166,7 @@ func (s *Service) UpdateRule(ctx context.Context, actor *staff.Member, id int64,
 func sameRule(a, b Rule) bool {
 	return a.Name == b.Name && a.Description == b.Description && a.Points == b.Points && a.DailyCap == b.DailyCap &&
 		a.MonthlyCap == b.MonthlyCap && a.Expiry == b.Expiry && a.ExpiryDays == b.ExpiryDays &&
-		sameTime(a.ValidFrom, b.ValidFrom) && sameTime(a.ValidUntil, b.ValidUntil)
+		sameTime(a.ValidFrom, b.ValidFrom) && sameTime(a.ValidUntil, b.ValidUntil) && a.Repair == b.Repair
 }
 
 func sameTime(a, b *time.Time) bool {

@@ -91,6 +91,8 @@ const (
 	ManageJobs Permission = "jobs.manage" // retry or cancel a job
 
 	ManageSettings Permission = "settings.manage" // what may change at run time: quiet hours, the daily cap, system messages' templates
+
+	ReadRepairStats Permission = "stats.repairs" // the 法治 dashboard's repair statistics (学法修复, 信用修复): counts only
 )
 
 // Policy maps each permission to the roles that hold it. Superadmin holds
@@ -144,6 +146,8 @@ var Policy = map[Permission][]Role{
 	ManageJobs: {},
 
 	ManageSettings: {},
+
+	ReadRepairStats: {DeptAdmin, PointsOfficer, CreditOfficer, Auditor},
 }
 
 // Can reports whether m holds permission p.

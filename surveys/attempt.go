@@ -40,6 +40,7 @@ type Attempt struct {
 	Fast          bool                `json:"fast"`
 	PointsAwarded int64               `json:"points_awarded"`
 	PointsStatus  PointsStatus        `json:"points_status"`
+	CourseRef     string              `json:"-"` // an attempt of a course: what its pass is for (CourseQuiz.Ref)
 	ErasedAt      *time.Time          `json:"-"` // its answers erased past retention
 	CreatedAt     time.Time           `json:"created_at"`
 	UpdatedAt     time.Time           `json:"updated_at"`

@@ -39,7 +39,8 @@ func (s *Service) Find(ctx context.Context, m *staff.Member, r notify.StreetRegi
 	// The department is filtered in SQL; the streets an audience reaches
 	// are in its JSON, so a street-scoped member's pages fill batch by batch.
 	find := func(before int64, n int) ([]Survey, error) {
-		q := by.Filter(s.db.WithContext(ctx).Model(&Survey{}), staff.Columns{Department: "department_id"})
+		q := by.Filter(s.db.WithContext(ctx).Model(&Survey{}), staff.Columns{Department: "department_id"}).
+			Where("status <> ?", Course) // a course's quiz is the course's
 		if f.Kind != "" {
 			q = q.Where("kind = ?", f.Kind)
 		}

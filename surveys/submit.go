@@ -203,12 +203,13 @@ func (s *Service) Submit(ctx context.Context, residentID, attemptID int64, answe
 		plan   *submitPlan
 		stored *Result
 		job    string
+		course [2]string // a course's job: kind and key
 		err    error
 	)
 	// A concurrent submit that wins the claim makes this one a repeat: a
 	// second run answers it as one.
 	for range 2 {
-		plan, stored, job, err = s.submitOnce(ctx, residentID, attemptID, answers, now)
+		plan, stored, job, course, err = s.submitOnce(ctx, residentID, attemptID, answers, now)
 		if plan == nil || !errors.Is(err, ErrAlreadySubmitted) {
 			break
 		}
@@ -220,6 +221,9 @@ func (s *Service) Submit(ctx context.Context, residentID, attemptID int64, answe
 		return stored, nil
 	}
 	res := &plan.result
+	if course[0] != "" && s.jobs != nil {
+		_ = s.jobs.RunKey(ctx, course[0], course[1]) // at once; the queue retries a failure
+	}
 	if job != "" {
 		if res.PointsAwarded, res.PointsStatus, err = s.settleAward(ctx, job, "survey_attempts", attemptID); err != nil {
 			res.PointsStatus = PointsPending // stored and queued all the same
@@ -231,9 +235,9 @@ func (s *Service) Submit(ctx context.Context, residentID, attemptID int64, answe
 // submitOnce scores and stores a submit in one transaction, queuing a
 // pass's points grant (job, its key), or answers a repeat with the stored
 // result (stored).
-func (s *Service) submitOnce(ctx context.Context, residentID, attemptID int64, answers map[string][]string, now time.Time) (plan *submitPlan, stored *Result, job string, err error) {
+func (s *Service) submitOnce(ctx context.Context, residentID, attemptID int64, answers map[string][]string, now time.Time) (plan *submitPlan, stored *Result, job string, course [2]string, err error) {
 	err = db.Transact(ctx, s.db, func(tx *gorm.DB) error {
-		plan, stored, job = nil, nil, ""
+		plan, stored, job, course = nil, nil, "", [2]string{}
 		f, err := s.loadSubmit(tx, residentID, attemptID, now)
 		if err != nil {
 			return err
@@ -251,10 +255,15 @@ func (s *Service) submitOnce(ctx context.Context, residentID, attemptID int64, a
 		if plan.result.Passed {
 			job, err = s.enqueueAward(tx, &f.survey, residentID, "survey_attempts", attemptID,
 				fmt.Sprintf("attempt:%d", attemptID), "普法答题："+f.survey.Title)
+			if err != nil {
+				return err
+			}
+			// A course's pass: its job, in the same transaction.
+			course[0], course[1], err = enqueueCourse(tx, &f.survey, &f.attempt, plan.result.Score, now)
 		}
 		return err
 	})
-	return plan, stored, job, err
+	return plan, stored, job, course, err
 }
 
 // grant awards points under the survey's rule, on behalf of the survey's

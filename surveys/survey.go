@@ -122,6 +122,8 @@ type Survey struct {
 	Recurrence     string          `json:"recurrence"`
 	RetentionDays  int             `json:"retention_days" doc:"Days the answers are kept before they are erased down to anonymous counts."`
 	Status         Status          `json:"status" doc:"closed: published, and closes_at has passed (residents no longer answer it)"`
+	CourseKey      *string         `json:"-"` // a course's quiz (status Course): its course
+	CourseJob      string          `json:"-"` // a course's quiz: the job a pass enqueues
 	PublishedAt    *time.Time      `json:"published_at"`
 	CreatedAt      time.Time       `json:"created_at"`
 	UpdatedAt      time.Time       `json:"updated_at"`
@@ -221,8 +223,8 @@ func (s *Service) owned(tx *gorm.DB, by staff.Scope, id int64) (*Survey, error) 
 	} else if err != nil {
 		return nil, fmt.Errorf("find survey: %w", err)
 	}
-	if !by.OwnsDepartment(sv.DepartmentID) {
-		return nil, ErrNotFound
+	if !by.OwnsDepartment(sv.DepartmentID) || sv.Status == Course {
+		return nil, ErrNotFound // a course's quiz is the course's
 	}
 	return &sv, nil
 }

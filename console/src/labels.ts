@@ -89,6 +89,7 @@ export const permissionName: Record<Permission, string> = {
   'points.appeals.decide': '处理积分申诉',
   'points.award': '发放积分',
   'points.deduct': '扣减积分',
+  'stats.repairs': '学法修复统计',
   'points.rules.manage': '管理积分规则',
   'requests.admin': '管理诉求类别、分派与节假日',
   'requests.handle': '办理民意速办诉求',
@@ -209,6 +210,10 @@ export const conflictReason: Record<NonNullable<S['ErrorDetails']['reason']>, st
   invalid: '无效',
   expired: '已过期',
   system_notice: '系统消息不是部门通知，不能修改、审核或撤回',
+  repaired: '已学法修复',
+  not_repairable: '不适用学法修复',
+  under_appeal: '申诉处理中',
+  appeal_upheld: '申诉已成立',
 }
 
 /** fmtTime shows an RFC 3339 time in the district's zone. */

@@ -64,13 +64,18 @@ const (
 	ReasonCheckedIn          Reason = "checked_in"
 	ReasonInvalid            Reason = "invalid" // a member or venue code
 	ReasonExpired            Reason = "expired"
-	ReasonSystemNotice       Reason = "system_notice" // a system message edited, reviewed or withdrawn as a notice
+	ReasonSystemNotice       Reason = "system_notice"  // a system message edited, reviewed or withdrawn as a notice
+	ReasonRepaired           Reason = "repaired"       // an appeal against a deduction already repaired (学法修复), or a second repair
+	ReasonNotRepairable      Reason = "not_repairable" // a repair of a deduction whose rule offers none
+	ReasonUnderAppeal        Reason = "under_appeal"   // a repair of a deduction whose appeal is pending
+	ReasonAppealUpheld       Reason = "appeal_upheld"  // a repair of a deduction an upheld appeal already reversed
 )
 
 var reasons = []Reason{ReasonDailyCap, ReasonMonthlyCap, ReasonPerResidentLimit, ReasonMinLevel, ReasonNotAvailable,
 	ReasonWithdrawn, ReasonAppealWindowClosed, ReasonStockBelowIssued, ReasonHasRedemptions, ReasonFull, ReasonClosed,
 	ReasonCancelled, ReasonEnded, ReasonPublished, ReasonOutsideWindow, ReasonNotSignedUp, ReasonWaiting,
-	ReasonNotCheckedIn, ReasonNotStarted, ReasonCheckedIn, ReasonInvalid, ReasonExpired, ReasonSystemNotice}
+	ReasonNotCheckedIn, ReasonNotStarted, ReasonCheckedIn, ReasonInvalid, ReasonExpired, ReasonSystemNotice,
+	ReasonRepaired, ReasonNotRepairable, ReasonUnderAppeal, ReasonAppealUpheld}
 
 // Enum lists every reason.
 func (Reason) Enum() []string {
