@@ -111,7 +111,6 @@ type Service struct {
 	quizzes QuizStarter // starts repair courses' quiz attempts; nil: no repair can start
 }
 
-
 // notifier sends the system notices of due process (notify.Service).
 type notifier interface {
 	SendDirectTx(tx *gorm.DB, d notify.DirectNotice) error
