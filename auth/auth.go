@@ -80,8 +80,12 @@ type cached struct {
 	due   bool // in Service.due
 }
 
-// refreshBatch is the most tokens one refresh reads.
-const refreshBatch = 500
+// refreshBatch is the most tokens one refresh reads, and refreshGather how
+// long a refresh waits for more to fall due before it reads.
+const (
+	refreshBatch  = 500
+	refreshGather = 100 * time.Millisecond
+)
 
 // New returns a Service whose resident tokens live residentTTL and staff
 // tokens staffTTL.
@@ -169,6 +173,9 @@ func (s *Service) Verify(ctx context.Context, token string) (Principal, error) {
 // runs out as it would have.
 func (s *Service) refreshDue() {
 	for {
+		// Entries fall due at half their TTL: waiting a moment for the
+		// tokens used meanwhile makes one read of many.
+		time.Sleep(refreshGather)
 		s.mu.Lock()
 		n := min(len(s.due), refreshBatch)
 		if n == 0 {
