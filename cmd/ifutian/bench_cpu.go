@@ -41,8 +41,11 @@ func (c cpuClock) source() string {
 	return "none"
 }
 
-func newCPUClock(ctx context.Context, sqlDB *sql.DB) cpuClock {
+func newCPUClock(ctx context.Context, sqlDB *sql.DB, mysql bool) cpuClock {
 	c := cpuClock{sqlDB: sqlDB}
+	if !mysql {
+		return c // SQLite runs in this process: its CPU is the process's
+	}
 	var on int
 	if sqlDB.QueryRowContext(ctx, "SELECT @@userstat").Scan(&on) == nil && on == 1 {
 		c.user = true

@@ -53,7 +53,7 @@ func benchPoints(ctx context.Context, cfg Config, log *slog.Logger, o benchOptio
 	}
 	defer a.close()
 
-	b := &pointsBench{a: a, o: o, cpu: newCPUClock(ctx, db.SQL(a.db))}
+	b := &pointsBench{a: a, o: o, cpu: newCPUClock(ctx, db.SQL(a.db), db.DialectOf(a.db) == db.MySQL)}
 	if err := b.seed(ctx); err != nil {
 		return fmt.Errorf("bench points: seed: %w", err)
 	}
