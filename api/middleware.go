@@ -47,6 +47,9 @@ func (s *Server) logRequests(c *gin.Context) {
 	if status >= 500 {
 		level = slog.LevelError
 	}
+	if !s.Log.Enabled(c.Request.Context(), level) {
+		return // the line's attributes are not even built
+	}
 	s.Log.Log(c.Request.Context(), level, "request",
 		"request_id", requestID(c), "method", c.Request.Method, "route", routeOf(c),
 		"status", status, "duration_ms", time.Since(start).Milliseconds())

@@ -26,15 +26,17 @@ func (s *Server) checkUTF8(c *gin.Context) {
 			return
 		}
 	}
-	for k, vs := range c.Request.URL.Query() {
-		if !utf8.ValidString(k) {
-			s.fail(c, apperr.Field("query", invalidUTF8Message))
-			return
-		}
-		for _, v := range vs {
-			if !utf8.ValidString(v) {
-				s.fail(c, apperr.Field(k, invalidUTF8Message))
+	if c.Request.URL.RawQuery != "" { // else nothing to parse
+		for k, vs := range c.Request.URL.Query() {
+			if !utf8.ValidString(k) {
+				s.fail(c, apperr.Field("query", invalidUTF8Message))
 				return
+			}
+			for _, v := range vs {
+				if !utf8.ValidString(v) {
+					s.fail(c, apperr.Field(k, invalidUTF8Message))
+					return
+				}
 			}
 		}
 	}

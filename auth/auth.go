@@ -53,7 +53,9 @@ type session struct {
 // Service issues and verifies tokens. Verified tokens are cached in memory
 // for a few seconds; revocation through this Service clears the cache once
 // the revocation is committed, revocation by another instance takes effect
-// within cacheTTL.
+// within cacheTTL. A token in use is read again before its entry runs out,
+// together with the others due (refreshDue), so that a busy instance reads
+// its live sessions a few hundred at a time instead of one per request.
 type Service struct {
 	db       *gorm.DB
 	now      func() time.Time
@@ -67,12 +69,24 @@ type Service struct {
 	// its read: one that read a session before a revocation committed
 	// cannot cache it after the revocation's invalidation.
 	gen uint64
+	// due are the cached tokens to read again, in one statement, before
+	// their entries run out; refreshing says a refreshDue is under way.
+	due        [][32]byte
+	refreshing bool
 }
 
 type cached struct {
 	p     Principal
 	until time.Time
+	due   bool // in Service.due
 }
+
+// refreshBatch is the most tokens one refresh reads, and refreshGather how
+// long a refresh waits for more to fall due before it reads.
+const (
+	refreshBatch  = 500
+	refreshGather = 100 * time.Millisecond
+)
 
 // Deps is what a Service is built from.
 type Deps struct {
@@ -121,10 +135,22 @@ func (s *Service) Verify(ctx context.Context, token string) (Principal, error) {
 	s.mu.Lock()
 	c, ok := s.cache[h]
 	gen := s.gen
-	s.mu.Unlock()
 	if ok && now.Before(c.until) && now.Before(c.p.ExpiresAt) {
+		if !c.due && c.until.Sub(now) < s.cacheTTL/2 {
+			// Half its time gone: read it again, with the others due,
+			// while this entry still answers.
+			c.due = true
+			s.cache[h] = c
+			s.due = append(s.due, h)
+			if !s.refreshing {
+				s.refreshing = true
+				go s.refreshDue()
+			}
+		}
+		s.mu.Unlock()
 		return c.p, nil
 	}
+	s.mu.Unlock()
 	var sess session
 	err := s.db.WithContext(ctx).Where("token_hash = ?", h[:]).Take(&sess).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -146,6 +172,66 @@ func (s *Service) Verify(ctx context.Context, token string) (Principal, error) {
 	}
 	s.mu.Unlock()
 	return p, nil
+}
+
+// refreshDue reads the sessions of the tokens due (Service.due), a batch
+// at a time, and extends the cache entries of the live ones as Verify
+// would have: to cacheTTL after the read began, unless a revocation was
+// made through this Service meanwhile (Service.gen). A token revoked,
+// expired or unknown leaves the cache; an entry not read again (an error)
+// runs out as it would have.
+func (s *Service) refreshDue() {
+	for {
+		// Entries fall due at half their TTL: waiting a moment for the
+		// tokens used meanwhile makes one read of many.
+		time.Sleep(refreshGather)
+		s.mu.Lock()
+		n := min(len(s.due), refreshBatch)
+		if n == 0 {
+			s.due, s.refreshing = nil, false
+			s.mu.Unlock()
+			return
+		}
+		batch := s.due[:n:n]
+		s.due = s.due[n:]
+		gen := s.gen
+		s.mu.Unlock()
+
+		hashes := make([][]byte, len(batch))
+		for i := range batch {
+			hashes[i] = batch[i][:]
+		}
+		now := s.now()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		var sessions []session
+		err := s.db.WithContext(ctx).Where("token_hash IN ?", hashes).Find(&sessions).Error
+		cancel()
+		live := make(map[[32]byte]Principal, len(sessions))
+		for _, sess := range sessions {
+			if sess.RevokedAt == nil && now.Before(sess.ExpiresAt) && len(sess.TokenHash) == 32 {
+				live[[32]byte(sess.TokenHash)] = Principal{Kind: sess.SubjectKind, SubjectID: sess.SubjectID, ExpiresAt: sess.ExpiresAt}
+			}
+		}
+		s.mu.Lock()
+		for _, h := range batch {
+			c, ok := s.cache[h]
+			if !ok {
+				continue // revoked here meanwhile, or the cache was cleared
+			}
+			c.due = false
+			p, isLive := live[h]
+			switch {
+			case err != nil || s.gen != gen:
+				s.cache[h] = c // runs out as it would have
+			case !isLive:
+				delete(s.cache, h)
+			default:
+				c.p, c.until = p, now.Add(s.cacheTTL)
+				s.cache[h] = c
+			}
+		}
+		s.mu.Unlock()
+	}
 }
 
 // Revoke ends one token. Revoking an unknown or revoked token is not an error.

@@ -48,8 +48,8 @@ func (s *Service) FindAccount(ctx context.Context, residentID int64) (*Account, 
 	}
 	var version int64
 	acc := &Account{Expiring: []Expiring{}}
-	err := s.db.WithContext(ctx).Raw(`SELECT balance, lifetime_earned, version FROM point_accounts WHERE resident_id = ?`, residentID).
-		Row().Scan(&acc.Balance, &acc.LifetimeEarned, &version)
+	err := s.queryRow(ctx)(`SELECT balance, lifetime_earned, version FROM point_accounts WHERE resident_id = ?`, residentID).
+		Scan(&acc.Balance, &acc.LifetimeEarned, &version)
 	if errors.Is(err, errNoRows) {
 		acc.Level = s.LevelOf(0)
 		return acc, nil

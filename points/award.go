@@ -88,31 +88,41 @@ func (s *Service) grant(ctx context.Context, scope staff.Scope, staffID *int64, 
 		return nil, false, ErrRuleForbidden
 	}
 	c := awardCall{AwardRequest: req, scope: scope, staffID: staffID}
-	// The first attempt reads without a lock and writes the outcome: the
-	// account's version, checked by the ledger's trigger, refuses the write
-	// if anything was posted or refused for the resident since the read.
-	// Then it is decided again under the resident's lock, where one
-	// resident's awards queue instead of racing.
-	out, err := s.awardOnce(ctx, s.db.WithContext(ctx), rule, c, func(single bool, fn func(tx *gorm.DB) error) error {
-		if single {
+	// The first attempt reads without a lock, in one prepared statement,
+	// and writes the outcome: the account's version, checked by the
+	// ledger's trigger, refuses the write if anything was posted or refused
+	// for the resident since the read. Then it is decided again under the
+	// resident's lock, where one resident's awards queue instead of racing.
+	out, err := s.awardOnce(ctx, s.queryRow(ctx), rule, c, func(f awardFacts, out awardOutcome) error {
+		if out.Grant != nil && f.balance >= 0 {
 			// A grant on an account without debts is the ledger's INSERT
-			// alone. It stays a statement of its own, for speed: the
+			// alone (prepared; the trigger moves the account and opens the
+			// lot). It stays a statement of its own, for speed: the
 			// request's audit entry is written right after it (batched with
 			// other requests', staff.Audit), and the posting itself names
 			// the staff member, department, rule and time (README, "How it
 			// keeps residents' data safe").
-			return fn(s.db.WithContext(ctx))
+			err := s.insertGrant(ctx, f.account, out.Grant)
+			if db.IsDuplicate(err) {
+				return db.ErrSerialization // granted since f was read: see applyAward
+			}
+			if err == nil {
+				auditGrant(ctx, out)
+			}
+			return err
 		}
 		// A refusal or a grant that repays debts: a short transaction with
 		// the request's audit entry; a conflict goes to the locked attempt.
-		return db.TransactOnce(ctx, s.db, fn)
+		return db.TransactOnce(ctx, s.db, func(tx *gorm.DB) error { return s.applyAudited(ctx, tx, f, out) })
 	})
 	if db.IsRetryable(err) {
 		out, err = transactFor(ctx, s, func(tx *gorm.DB) (awardOutcome, error) {
 			if err := s.lockResident(tx, c.ResidentID); err != nil {
 				return awardOutcome{}, err
 			}
-			return s.awardOnce(ctx, tx, rule, c, func(_ bool, fn func(tx *gorm.DB) error) error { return fn(tx) })
+			return s.awardOnce(ctx, gormRow(tx), rule, c, func(f awardFacts, out awardOutcome) error {
+				return s.applyAudited(ctx, tx, f, out)
+			})
 		})
 	}
 	switch {
@@ -182,12 +192,11 @@ type awardRefusal struct {
 }
 
 // awardOnce decides award c under rule on what it reads through q and
-// writes the outcome, unless it repeats an earlier one, through write:
-// single says the outcome is one statement (a grant on an account without
-// debts), and a transaction write runs writes the request's audit entry
-// before it commits, naming the grant. A write on a reading that has been
-// overtaken fails with a retryable error and writes nothing.
-func (s *Service) awardOnce(ctx context.Context, q *gorm.DB, rule *Rule, c awardCall, write func(single bool, fn func(tx *gorm.DB) error) error) (awardOutcome, error) {
+// writes the outcome, unless it repeats an earlier one, through write,
+// which writes the request's audit entry too (naming the grant) when the
+// outcome is written. A write on a reading that has been overtaken fails
+// with a retryable error and writes nothing.
+func (s *Service) awardOnce(ctx context.Context, q queryRow, rule *Rule, c awardCall, write func(f awardFacts, out awardOutcome) error) (awardOutcome, error) {
 	now := s.now().UTC()
 	f, err := s.loadAward(q, rule, c, now)
 	if err != nil {
@@ -197,13 +206,17 @@ func (s *Service) awardOnce(ctx context.Context, q *gorm.DB, rule *Rule, c award
 	if err != nil || out.Repeated {
 		return out, err
 	}
-	return out, write(out.Grant != nil && f.balance >= 0, func(tx *gorm.DB) error {
-		if err := s.applyAward(tx, f, out); err != nil {
-			return err
-		}
-		auditGrant(ctx, out)
-		return nil
-	})
+	return out, write(f, out)
+}
+
+// applyAudited is applyAward in transaction tx, naming the grant in the
+// request's audit entry, which the transaction writes before it commits.
+func (s *Service) applyAudited(ctx context.Context, tx *gorm.DB, f awardFacts, out awardOutcome) error {
+	if err := s.applyAward(tx, f, out); err != nil {
+		return err
+	}
+	auditGrant(ctx, out)
+	return nil
 }
 
 // loadAward reads the facts of award c under rule at now through q: one
@@ -215,7 +228,7 @@ func (s *Service) awardOnce(ctx context.Context, q *gorm.DB, rule *Rule, c award
 // lockResident), so the account, the refusal and the earlier grant are
 // joined rather than read by subqueries: each table a statement reads costs
 // MariaDB about as much as the lookup in it.
-func (s *Service) loadAward(q *gorm.DB, rule *Rule, c awardCall, now time.Time) (awardFacts, error) {
+func (s *Service) loadAward(q queryRow, rule *Rule, c awardCall, now time.Time) (awardFacts, error) {
 	day, month := periodStarts(now)
 	// One count serves both caps: the day lies inside the month, so a
 	// month's count under the daily cap puts the day's under it too. Only a
@@ -227,13 +240,7 @@ func (s *Service) loadAward(q *gorm.DB, rule *Rule, c awardCall, now time.Time) 
 	f := awardFacts{account: account{residentID: c.ResidentID}}
 	var earlier *int64
 	var n int64
-	err := q.Raw(`SELECT `+residents.StreetColumn("r")+`, `+residents.Deleted("r")+`, COALESCE(a.balance, 0), COALESCE(a.version, 0), f.reason, t.id,
-(SELECT COUNT(*) FROM point_transactions n WHERE n.resident_id = `+residents.IDColumn("r")+` AND n.rule_code = ? AND n.created_at >= ?)
-FROM `+residents.From("r")+`
-LEFT JOIN point_accounts a ON a.resident_id = `+residents.IDColumn("r")+`
-LEFT JOIN point_award_refusals f ON f.rule_code = ? AND f.external_id = ? AND f.resident_id = `+residents.IDColumn("r")+`
-LEFT JOIN point_transactions t ON t.kind = 'earn' AND t.idem = ?
-WHERE `+residents.IDColumn("r")+` = ?`, rule.Code, since, rule.Code, c.ExternalID, c.idem(), c.ResidentID).Row().
+	err := q(loadAwardSQL, rule.Code, since, rule.Code, c.ExternalID, c.idem(), c.ResidentID).
 		Scan(&f.street, &f.deleted, &f.balance, &f.version, &f.refusal, &earlier, &n)
 	if errors.Is(err, errNoRows) {
 		return f, ErrResidentNotFound
@@ -243,20 +250,31 @@ WHERE `+residents.IDColumn("r")+` = ?`, rule.Code, since, rule.Code, c.ExternalI
 	}
 	f.today, f.thisMonth = n, n
 	if rule.DailyCap > 0 && rule.MonthlyCap > 0 && n >= int64(rule.DailyCap) {
-		err := q.Raw(`SELECT COUNT(*) FROM point_transactions WHERE resident_id = ? AND rule_code = ? AND created_at >= ?`,
-			c.ResidentID, rule.Code, day).Row().Scan(&f.today)
+		err := q(`SELECT COUNT(*) FROM point_transactions WHERE resident_id = ? AND rule_code = ? AND created_at >= ?`,
+			c.ResidentID, rule.Code, day).Scan(&f.today)
 		if err != nil {
 			return f, fmt.Errorf("read award: %w", err)
 		}
 	}
 	if earlier != nil {
-		f.earlier = new(Transaction)
-		if err := q.Take(f.earlier, *earlier).Error; err != nil {
+		t, err := s.transaction(q, *earlier)
+		if err != nil {
 			return f, fmt.Errorf("read earlier grant: %w", err)
 		}
+		f.earlier = t
 	}
 	return f, nil
 }
+
+// loadAwardSQL reads an award's facts (loadAward): one statement, prepared
+// once (hot.go), over the residents table as residents states it.
+var loadAwardSQL = `SELECT ` + residents.StreetColumn("r") + `, ` + residents.Deleted("r") + `, COALESCE(a.balance, 0), COALESCE(a.version, 0), f.reason, t.id,
+(SELECT COUNT(*) FROM point_transactions n WHERE n.resident_id = ` + residents.IDColumn("r") + ` AND n.rule_code = ? AND n.created_at >= ?)
+FROM ` + residents.From("r") + `
+LEFT JOIN point_accounts a ON a.resident_id = ` + residents.IDColumn("r") + `
+LEFT JOIN point_award_refusals f ON f.rule_code = ? AND f.external_id = ? AND f.resident_id = ` + residents.IDColumn("r") + `
+LEFT JOIN point_transactions t ON t.kind = 'earn' AND t.idem = ?
+WHERE ` + residents.IDColumn("r") + ` = ?`
 
 // decideAward decides award c under rule at now on facts f. An award
 // decided before keeps its outcome: a refusal stays refused, and a grant

@@ -17,6 +17,7 @@ package points
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"sync"
@@ -105,6 +106,9 @@ type Service struct {
 	rules map[string]cachedRule
 
 	expiring *lru.Cache[int64, cachedExpiring] // by resident; see FindAccount
+
+	stmtMu sync.Mutex
+	stmts  map[string]*sql.Stmt // prepared on first use (hot.go)
 
 	notify  notifier    // tells residents of deductions and appeal decisions; nil: nobody is told
 	images  Images      // rewards' pictures

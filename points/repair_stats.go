@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/futian/ifutian/internal/stats"
+	"github.com/futian/ifutian/residents"
 	"github.com/futian/ifutian/staff"
 )
 
@@ -21,10 +22,10 @@ import (
 func (s *Service) RepairStats(ctx context.Context, actor *staff.Member, start, end time.Time) ([]stats.RepairRow, error) {
 	q := s.db.WithContext(ctx).Table("point_repairs p").
 		Select("p.resident_id, p.department_id, COALESCE(d.name, '') AS department, p.rule_code, p.started_at, p.repaired_at, p.restored, p.status").
-		Joins("JOIN residents r ON r.id = p.resident_id").
+		Joins(residents.Join("r", "p.resident_id")).
 		Joins("LEFT JOIN departments d ON d.id = p.department_id").
 		Where("(p.started_at >= ? AND p.started_at < ?) OR (p.repaired_at >= ? AND p.repaired_at < ?)", start.UTC(), end.UTC(), start.UTC(), end.UTC())
-	q = actor.Scope().Filter(q, staff.Columns{Street: "r.street", Department: "p.department_id"})
+	q = actor.Scope().Filter(q, staff.Columns{Street: residents.StreetColumn("r"), Department: "p.department_id"})
 	rows, err := q.Rows()
 	if err != nil {
 		return nil, fmt.Errorf("repair stats: %w", err)

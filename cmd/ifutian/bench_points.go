@@ -53,7 +53,7 @@ func benchPoints(ctx context.Context, cfg Config, log *slog.Logger, o benchOptio
 	}
 	defer a.close()
 
-	b := &pointsBench{a: a, o: o}
+	b := &pointsBench{a: a, o: o, cpu: newCPUClock(ctx, db.SQL(a.db), db.DialectOf(a.db) == db.MySQL)}
 	if err := b.seed(ctx); err != nil {
 		return fmt.Errorf("bench points: seed: %w", err)
 	}
@@ -78,7 +78,7 @@ func benchPoints(ctx context.Context, cfg Config, log *slog.Logger, o benchOptio
 		MaxIdleConns: 4 * o.Concurrency, MaxIdleConnsPerHost: 4 * o.Concurrency, IdleConnTimeout: time.Minute,
 	}}
 
-	fmt.Fprintf(out, "# points bench: db=%s residents=%d concurrency=%d duration=%s\n", dbKind(cfg.DB), o.Residents, o.Concurrency, o.Duration)
+	fmt.Fprintf(out, "# points bench: db=%s residents=%d concurrency=%d duration=%s database cpu=%s\n", dbKind(cfg.DB), o.Residents, o.Concurrency, o.Duration, b.cpu.source())
 	// Warm up: connections, token and rule caches, buffer pool.
 	if _, err := b.run(ctx, min(2*time.Second, o.Duration), b.apiAward); err != nil {
 		return err
@@ -94,6 +94,8 @@ func benchPoints(ctx context.Context, cfg Config, log *slog.Logger, o benchOptio
 	fmt.Fprintf(out, "award_p99_ms: %.1f\n", api.percentile(0.99))
 	fmt.Fprintf(out, "award_bare_per_s: %.0f\n", bare.perSecond())
 	fmt.Fprintf(out, "award_bare_p99_ms: %.1f\n", bare.percentile(0.99))
+	printCPU(out, "award_api", api)
+	printCPU(out, "award_bare", bare)
 	fmt.Fprintf(out, "award_ratio: %.2f\n", api.perSecond()/bare.perSecond())
 
 	read, trivial, err := b.pair(ctx, b.readAccount, b.readTrivial)
@@ -103,6 +105,8 @@ func benchPoints(ctx context.Context, cfg Config, log *slog.Logger, o benchOptio
 	fmt.Fprintf(out, "read_api_per_s: %.0f\n", read.perSecond())
 	fmt.Fprintf(out, "read_p99_ms: %.1f\n", read.percentile(0.99))
 	fmt.Fprintf(out, "read_trivial_per_s: %.0f\n", trivial.perSecond())
+	printCPU(out, "read_api", read)
+	printCPU(out, "read_trivial", trivial)
 	fmt.Fprintf(out, "read_ratio: %.2f\n", read.perSecond()/trivial.perSecond())
 
 	bad, checked, err := a.Points.Reconcile(ctx)
@@ -113,6 +117,17 @@ func benchPoints(ctx context.Context, cfg Config, log *slog.Logger, o benchOptio
 		return fmt.Errorf("bench points: reconcile found %d mismatches in %d accounts, first: %v", len(bad), checked, bad[0])
 	}
 	return nil
+}
+
+// printCPU prints what one operation of r cost in CPU: this process (the
+// bench's clients and the service) and the database server, in µs.
+func printCPU(out io.Writer, name string, r benchResult) {
+	self, db := r.cpuPerOp()
+	fmt.Fprintf(out, "%s_cpu_us: %.0f (process %.0f, database %.0f)", name, self+db, self, db)
+	if r.cpu.statements > 0 && r.n > 0 {
+		fmt.Fprintf(out, ", statements per op %.2f", float64(r.cpu.statements)/float64(r.n))
+	}
+	fmt.Fprintln(out)
 }
 
 type pointsBench struct {
@@ -128,6 +143,7 @@ type pointsBench struct {
 	bareLedger, bareAccounts string
 	client                   *http.Client
 	seq                      atomic.Int64
+	cpu                      cpuClock
 }
 
 const benchDepartment = "积分基准测试"
@@ -242,9 +258,19 @@ type benchResult struct {
 	n         int
 	elapsed   time.Duration
 	latencies []time.Duration
+	cpu       cpuReading // CPU used meanwhile by this process and the database server
 }
 
 func (r benchResult) perSecond() float64 { return float64(r.n) / r.elapsed.Seconds() }
+
+// cpuPerOp is the CPU time, in µs, one operation cost this process (the
+// bench's clients and the service together) and the database server.
+func (r benchResult) cpuPerOp() (self, db float64) {
+	if r.n == 0 {
+		return 0, 0
+	}
+	return float64(r.cpu.self.Microseconds()) / float64(r.n), float64(r.cpu.db.Microseconds()) / float64(r.n)
+}
 
 func (r benchResult) percentile(p float64) float64 {
 	if len(r.latencies) == 0 {
@@ -274,7 +300,8 @@ func (b *pointsBench) pair(ctx context.Context, x, y func(context.Context, *mran
 }
 
 func (r benchResult) add(o benchResult) benchResult {
-	return benchResult{n: r.n + o.n, elapsed: r.elapsed + o.elapsed, latencies: append(r.latencies, o.latencies...)}
+	return benchResult{n: r.n + o.n, elapsed: r.elapsed + o.elapsed, latencies: append(r.latencies, o.latencies...),
+		cpu: r.cpu.add(o.cpu)}
 }
 
 // run calls op from o.Concurrency goroutines for d and collects latencies.
@@ -288,6 +315,7 @@ func (b *pointsBench) run(ctx context.Context, d time.Duration, op func(ctx cont
 		all      []time.Duration
 		firstErr error
 	)
+	cpu0 := b.cpu.read(ctx)
 	start := time.Now()
 	deadline := start.Add(d)
 	for w := range b.o.Concurrency {
@@ -314,11 +342,12 @@ func (b *pointsBench) run(ctx context.Context, d time.Duration, op func(ctx cont
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	cpu := b.cpu.read(ctx).sub(cpu0)
 	if firstErr != nil {
 		return benchResult{}, firstErr
 	}
 	slices.Sort(all)
-	return benchResult{n: len(all), elapsed: elapsed, latencies: all}, nil
+	return benchResult{n: len(all), elapsed: elapsed, latencies: all, cpu: cpu}, nil
 }
 
 func (b *pointsBench) apiAward(ctx context.Context, rng *mrand.Rand) error {
