@@ -94,10 +94,11 @@ func New(d Deps) *Services {
 	s.Notify.Configure(d.Notify)
 	s.Settings = settings.New(settings.Deps{DB: d.DB, Base: d.Notify, Notify: s.Notify, Staff: s.Staff})
 	s.Points.SetNotifier(s.Notify) // deductions and appeal decisions tell the resident
-	s.Enterprises = enterprises.New(d.DB, s.Notify, d.Regions.IsStreet)
-	s.Enterprises.RegisterJobs(s.Jobs)
 	s.Surveys = surveys.New(d.DB, s.Notify, s.Points)
 	s.Surveys.RegisterJobs(s.Jobs)
+	// Credit repair courses name quizzes, which members pass (issue 29).
+	s.Enterprises = enterprises.New(enterprises.Deps{DB: d.DB, Notify: s.Notify, IsStreet: d.Regions.IsStreet, Quizzes: s.Surveys})
+	s.Enterprises.RegisterJobs(s.Jobs)
 	key := d.MemberCodeKey
 	if key == nil {
 		key = make([]byte, residents.MemberCodeKeySize)

@@ -44,17 +44,28 @@ type Service struct {
 	now      func() time.Time
 	notifier notifier
 	streets  func(string) bool
-	jobs     runner // runs benefit notices at once after their commit (RegisterJobs)
+	quizzes  quizzes // credit repair courses' quizzes and members' attempts
+	jobs     runner  // runs benefit notices at once after their commit (RegisterJobs)
 }
 
-// New returns a Service over db. n receives benefit and due-process
-// notices; isStreet
-// reports the district's streets (nil accepts any street).
-func New(gdb *gorm.DB, n notifier, isStreet func(string) bool) *Service {
-	if isStreet == nil {
-		isStreet = func(string) bool { return true }
+// Deps is what a Service is built from.
+type Deps struct {
+	DB *gorm.DB
+	// Notify receives benefit and due-process notices.
+	Notify notifier
+	// IsStreet reports the district's streets (nil accepts any street).
+	IsStreet func(string) bool
+	// Quizzes are the surveys module's quizzes, which credit repair
+	// courses name (nil: no course can be defined or passed).
+	Quizzes quizzes
+}
+
+// New returns a Service built from d.
+func New(d Deps) *Service {
+	if d.IsStreet == nil {
+		d.IsStreet = func(string) bool { return true }
 	}
-	return &Service{db: gdb, now: time.Now, notifier: n, streets: isStreet}
+	return &Service{db: d.DB, now: time.Now, notifier: d.Notify, streets: d.IsStreet, quizzes: d.Quizzes}
 }
 
 // Enterprise is a registered enterprise. Grade, Score, ModelVersion,

@@ -99,7 +99,7 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	f := &fixture{t: t, db: dbtest.Open(t), n: &recorder{}, now: time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC)}
-	f.s = New(f.db, f.n, nil)
+	f.s = New(Deps{DB: f.db, Notify: f.n})
 	f.s.now = func() time.Time { return f.now }
 	f.q = jobs.New(f.db, jobs.Config{Backoff: jobs.Backoff{Base: time.Millisecond, Max: time.Millisecond}})
 	f.s.RegisterJobs(f.q)
