@@ -167,6 +167,9 @@ func (s *Service) DecideRepair(ctx context.Context, by *staff.Member, id int64, 
 	if err != nil {
 		return nil, err
 	}
+	if r.Status != RepairSubmitted {
+		return nil, ErrDecided
+	}
 	approve := *d.Approve
 	status := RepairRejected
 	if approve {

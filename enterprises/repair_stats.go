@@ -49,7 +49,7 @@ func (s *Service) RepairStats(ctx context.Context, sc staff.Scope, from, to time
 		Select("r.id, r.credit_record_id, r.enterprise_id, r.department_id, d.name AS department, r.kind, r.status, r.created_at, r.decided_at").
 		Joins("JOIN enterprises e ON e.id = r.enterprise_id").
 		Joins("LEFT JOIN departments d ON d.id = r.department_id").
-		Where("(r.created_at >= ? AND r.created_at < ?) OR (r.status = ? AND r.decided_at >= ? AND r.decided_at < ?)",
+		Where("((r.created_at >= ? AND r.created_at < ?) OR (r.status = ? AND r.decided_at >= ? AND r.decided_at < ?))",
 			from.UTC(), to.UTC(), RepairApproved, from.UTC(), to.UTC())
 	q = sc.Filter(q, staff.Columns{Street: "e.street", Department: "r.department_id"})
 	if err := q.Order("r.id").Scan(&rows).Error; err != nil {

@@ -16,9 +16,7 @@ CREATE TABLE credit_repair_courses (
     updated_by    BIGINT NOT NULL,
     created_at    DATETIME(6) NOT NULL,
     updated_at    DATETIME(6) NOT NULL,
-    UNIQUE KEY credit_repair_courses_key (dept_key, kind),
-    CONSTRAINT credit_repair_courses_department FOREIGN KEY (department_id) REFERENCES departments (id),
-    CONSTRAINT credit_repair_courses_survey FOREIGN KEY (survey_id) REFERENCES surveys (id)
+    UNIQUE KEY credit_repair_courses_key (dept_key, kind)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 CREATE TABLE credit_repairs (

@@ -8,10 +8,10 @@
 -- under way or approved (NULL once rejected): one at a time, once for good.
 CREATE TABLE credit_repair_courses (
     id            INTEGER PRIMARY KEY AUTOINCREMENT,
-    department_id INTEGER REFERENCES departments (id),
+    department_id INTEGER,
     dept_key      INTEGER NOT NULL DEFAULT 0,
     kind          TEXT NOT NULL,
-    survey_id     INTEGER NOT NULL REFERENCES surveys (id),
+    survey_id     INTEGER NOT NULL,
     pass_score    INTEGER NOT NULL,
     updated_by    INTEGER NOT NULL,
     created_at    DATETIME NOT NULL,
