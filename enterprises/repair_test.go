@@ -107,7 +107,7 @@ func TestRepairApprovalEndsPublicationAndRerates(t *testing.T) {
 	e := f.enterprise(1, "餐饮业", "华富街道")
 	m := f.member(e)
 	rec := f.record(e, KindPenalty, General, f.now.Add(-100*24*time.Hour)) // past the shortest period
-	if rec.Rating.Grade != "C" {                                             // 85 − 15 = 70
+	if rec.Rating.Grade != "C" {                                           // 85 − 15 = 70
 		t.Fatalf("grade before %s", rec.Rating.Grade)
 	}
 	// Not a member; a failing attempt; another's attempt.
