@@ -80,7 +80,7 @@ func (Repair) TableName() string { return "credit_repairs" }
 // RepairStart is a member's start of a record's repair: the quiz attempt
 // that passed the course (the body of POST …/records/{id}/repair).
 type RepairStart struct {
-	AttemptID int64 `json:"attempt_id,string" binding:"required" doc:"a submitted attempt of mine at the course's quiz (POST /surveys/{id}/attempts, then …/submit) scoring at least its pass mark, made after the record was recorded"`
+	AttemptID int64 `json:"attempt_id,string" binding:"required" example:"1" doc:"a submitted attempt of mine at the course's quiz (POST /surveys/{id}/attempts, then …/submit) scoring at least its pass mark, made after the record was recorded"`
 }
 
 // Commitment is a member's written commitment (the body of PUT
@@ -366,9 +366,21 @@ func (s *Service) recordRepair(ctx context.Context, enterpriseID, recordID int64
 	return &v, nil
 }
 
-// RecordRepairs lists, for the enterprise's members, its adverse credit
+// RecordRepairs lists for a member of the enterprise its adverse credit
 // records that count now or were repaired, oldest first, each with its
-// repair (the rating's explanation, GET /enterprises/{uscc}).
+// repair. Returns invalid_argument for a bad code, ErrNotFound for an
+// unknown enterprise and ErrNotMember unless the resident is a member.
+func (s *Service) RecordRepairs(ctx context.Context, residentID int64, code string) ([]RecordRepair, error) {
+	e, err := s.memberOf(ctx, residentID, code)
+	if err != nil {
+		return nil, err
+	}
+	return s.recordRepairs(ctx, e.ID)
+}
+
+// recordRepairs lists an enterprise's adverse credit records that count
+// now or were repaired, oldest first, each with its repair (the rating's
+// explanation, GET /enterprises/{uscc}).
 func (s *Service) recordRepairs(ctx context.Context, enterpriseID int64) ([]RecordRepair, error) {
 	q := s.db.WithContext(ctx)
 	now := s.now().UTC()

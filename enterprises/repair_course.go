@@ -53,7 +53,7 @@ func (RepairCourse) TableName() string { return "credit_repair_courses" }
 // kind (the body of PUT /admin/credit-repair-courses).
 type CourseInput struct {
 	Kind      Kind  `json:"kind" binding:"required" doc:"the kind of credit records the course repairs (honor and tax_grade have nothing to repair: 400)"`
-	SurveyID  int64 `json:"survey_id,string" binding:"required" doc:"a quiz the department may use (its own or a district-wide one)"`
+	SurveyID  int64 `json:"survey_id,string" binding:"required" example:"1" doc:"a quiz the department may use (its own or a district-wide one)"`
 	PassScore int   `json:"pass_score" binding:"required,min=1,max=100" example:"80" doc:"the quiz score (1–100) that passes the course"`
 }
 
