@@ -16,7 +16,7 @@ import (
 type repairWorld struct {
 	*env
 	officer, member, stranger, editor string
-	uscc, serious, minor, quiz       string
+	uscc, serious, minor, quiz        string
 }
 
 func newRepairWorld(t *testing.T) *repairWorld {
@@ -68,7 +68,7 @@ type repairView struct {
 	Repairable        bool
 	Block             string
 	Status            string
-	NextStep          string `json:"next_step"`
+	NextStep          string  `json:"next_step"`
 	SurveyID          *string `json:"survey_id"`
 	RepairedAt        *string `json:"repaired_at"`
 	OriginalExpiresAt *string `json:"original_expires_at"`
