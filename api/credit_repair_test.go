@@ -237,3 +237,20 @@ func TestCreditRepairAPI(t *testing.T) {
 		wantStatus(t, w.do("DELETE", "/api/v1/admin/credit-repair-courses/"+page.Items[0].ID, w.officer, nil), http.StatusNoContent)
 	})
 }
+
+// TestAudienceByCreditRecords: a notice's audience may name record kinds
+// (and severities with them); unknown values and severities alone are 400
+// naming the field.
+func TestAudienceByCreditRecords(t *testing.T) {
+	e := newNoticeEnv(t)
+	for field, audience := range map[string]map[string]any{
+		"audience.enterprise_record_kinds":      {"enterprise_record_kinds": []string{"hygiene"}},
+		"audience.enterprise_record_severities": {"enterprise_record_severities": []string{"serious"}},
+	} {
+		rec := e.do("POST", "/api/v1/admin/notices/audience-preview", e.editor, map[string]any{"audience": audience})
+		wantError(t, rec, http.StatusBadRequest, "invalid_argument", field)
+	}
+	rec := e.do("POST", "/api/v1/admin/notices/audience-preview", e.editor, map[string]any{"audience": map[string]any{
+		"enterprise_record_kinds": []string{"penalty"}, "enterprise_record_severities": []string{"minor", "general"}}})
+	wantStatus(t, rec, http.StatusOK)
+}

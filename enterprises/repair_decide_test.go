@@ -1,8 +1,11 @@
 package enterprises
 
 import (
+	"slices"
 	"testing"
 	"time"
+
+	"github.com/futian/ifutian/enterprises/members"
 )
 
 func TestDecideRepair(t *testing.T) {
@@ -38,5 +41,13 @@ func TestDecideRepair(t *testing.T) {
 				t.Fatalf("decideRepair=%+v, want %+v", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestAudienceVocabulary: the audience conditions of enterprises/members
+// name the same kinds and severities as the model.
+func TestAudienceVocabulary(t *testing.T) {
+	if !slices.Equal(members.Kinds, Kind("").Enum()) || !slices.Equal(members.Severities, Severity("").Enum()) {
+		t.Fatalf("members %v %v, model %v %v", members.Kinds, members.Severities, Kind("").Enum(), Severity("").Enum())
 	}
 }
