@@ -40,7 +40,7 @@ type Audience struct {
 	// given severities.
 	EnterpriseRecordKinds      []string `json:"enterprise_record_kinds" doc:"credit record kinds (penalty, commitment_breach, arrears, complaint, honor, tax_grade): members of enterprises with such a record counting now"`
 	EnterpriseRecordSeverities []string `json:"enterprise_record_severities" doc:"minor, general or serious: only records of these severities count for enterprise_record_kinds (which it needs)"`
-	ResidentIDs          IDs      `json:"resident_ids,string" doc:"resident IDs (strings; numbers are accepted too); not combined with any other field (400 naming audience.resident_ids)"`
+	ResidentIDs                IDs      `json:"resident_ids,string" doc:"resident IDs (strings; numbers are accepted too); not combined with any other field (400 naming audience.resident_ids)"`
 }
 
 // MarshalJSON writes every list, empty or not, as an array: the contract's
