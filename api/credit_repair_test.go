@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -207,6 +208,19 @@ func TestCreditRepairAPI(t *testing.T) {
 		}
 		if !slices.Contains(kinds, "credit_repair_decided") || !slices.Contains(kinds, "grade_changed") {
 			t.Fatalf("notices %v", kinds)
+		}
+	})
+	t.Run("ExportAndErase", func(t *testing.T) {
+		rec := w.do("GET", "/api/v1/me/export", w.member, nil)
+		wantStatus(t, rec, http.StatusOK)
+		if !strings.Contains(rec.Body.String(), "承诺今后严格遵守食品安全法律法规") {
+			t.Fatalf("export lacks the commitment: %s", rec.Body.String())
+		}
+		wantStatus(t, w.do("DELETE", "/api/v1/me", w.member, nil), http.StatusNoContent)
+		var left int64
+		w.db.Table("credit_repairs").Where("commitment <> ''").Count(&left)
+		if left != 0 {
+			t.Fatalf("%d commitments left after erasure", left)
 		}
 	})
 	t.Run("Courses", func(t *testing.T) {

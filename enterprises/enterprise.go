@@ -222,8 +222,8 @@ func (s *Service) Public(ctx context.Context, code string) (*PublicRating, error
 	return &PublicRating{USCC: e.USCC, Name: e.Name, Grade: e.Grade, RatedAt: e.RatedAt, ValidUntil: e.ValidUntil}, nil
 }
 
-// ExportResident returns a resident's enterprise bindings and objections
-// for /me/export.
+// ExportResident returns a resident's enterprise bindings, objections and
+// the credit repairs they took part in (quiz or commitment) for /me/export.
 func (s *Service) ExportResident(ctx context.Context, residentID int64) (any, error) {
 	var bindings []Binding
 	err := s.db.WithContext(ctx).Table("enterprise_bindings AS b").
@@ -243,5 +243,9 @@ func (s *Service) ExportResident(ctx context.Context, residentID int64) (any, er
 	if objections == nil {
 		objections = []Objection{}
 	}
-	return map[string]any{"bindings": bindings, "objections": objections}, nil
+	repairs := []Repair{}
+	if err := s.db.WithContext(ctx).Where("resident_id = ? OR committed_by = ?", residentID, residentID).Order("id").Find(&repairs).Error; err != nil {
+		return nil, fmt.Errorf("export credit repairs: %w", err)
+	}
+	return map[string]any{"bindings": bindings, "objections": objections, "credit_repairs": repairs}, nil
 }
