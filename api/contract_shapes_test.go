@@ -43,7 +43,7 @@ func TestAudienceListsAreNeverNull(t *testing.T) {
 	e := newEnv(t)
 	editor, _ := e.staffer([]staff.Role{staff.Editor})
 	const want = `{"streets":["园岭街道"],"communities":[],"tags":[],"age_min":null,"age_max":null,
-		"enterprise_grades":[],"enterprise_industries":[],"resident_ids":[],"deducted_under_rules":[],"deducted_within_days":null}`
+		"enterprise_grades":[],"enterprise_industries":[],"enterprise_record_kinds":[],"enterprise_record_severities":[],"resident_ids":[],"deducted_under_rules":[],"deducted_within_days":null}`
 
 	t.Run("Notice", func(t *testing.T) {
 		rec := e.do("POST", "/api/v1/admin/notices", editor, map[string]any{

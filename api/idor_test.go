@@ -53,6 +53,8 @@ type idorWorld struct {
 	e1, e2       string // USCCs
 	factorID     string // X's credit record on E1
 	objectionID  string // A's objection to it
+	repairID     string // A's credit repair of it, submitted (issue 29)
+	courseID     string // X's repair course for penalties
 	bindingID    string // A's pending binding to E2
 	bBindingID   string // B's pending binding to E1
 	programID    string // X's benefit program for 华富街道 (matched E1 and E2)
@@ -170,6 +172,21 @@ func newIDORWorld(t *testing.T) *idorWorld {
 	var o idBody
 	w.post("POST", "/api/v1/enterprises/"+w.e1+"/objections", w.a, map[string]string{"factor_id": w.factorID, "reason": "罚款已缴清"}, http.StatusCreated, &o)
 	w.objectionID = o.ID
+	// A's credit repair of X's record, submitted, and X's course (written
+	// as rows: the flow itself is credit_repair_test.go's).
+	now := time.Now().UTC()
+	if err := e.db.Exec(`INSERT INTO credit_repair_courses (department_id, dept_key, kind, survey_id, pass_score, updated_by, created_at, updated_at)
+		VALUES (?, ?, 'penalty', 1, 80, 1, ?, ?)`, w.x, w.x, now, now).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.Exec(`INSERT INTO credit_repairs (credit_record_id, enterprise_id, department_id, kind, severity, survey_id, attempt_id, score,
+		pass_score, resident_id, passed_at, commitment, committed_by, committed_at, status, open_key, decision_reason, created_at, updated_at)
+		SELECT c.id, c.enterprise_id, c.department_id, c.kind, c.severity, 1, 999999, 100, 80, ?, ?, 'A的承诺书', ?, ?, 'submitted', c.id, '', ?, ?
+		FROM credit_records c WHERE c.id = ?`, w.aID, now, w.aID, now, now, now, w.factorID).Error; err != nil {
+		t.Fatal(err)
+	}
+	e.db.Raw("SELECT CAST(MAX(id) AS CHAR) FROM credit_repairs").Scan(&w.repairID)
+	e.db.Raw("SELECT CAST(MAX(id) AS CHAR) FROM credit_repair_courses").Scan(&w.courseID)
 	var b idBody
 	w.post("POST", "/api/v1/enterprises/bindings", w.a, map[string]string{"uscc": w.e2, "role": "legal_rep"}, http.StatusCreated, &b)
 	w.bindingID = b.ID
@@ -439,6 +456,53 @@ func idorCases() map[string]idorCase {
 				for _, tok := range []string{w.n, w.b} {
 					wantDenied(t, w.do("GET", v1+"/attempts/"+w.attemptID, tok, nil), `"questions"`, "单选")
 				}
+			},
+		},
+		"GET " + v1 + "/enterprises/:uscc/repairs": {
+			owner: "E1's members (A)",
+			attack: func(t *testing.T, w *idorWorld) {
+				for _, tok := range []string{w.b, w.n} {
+					wantDenied(t, w.do("GET", v1+"/enterprises/"+w.e1+"/repairs", tok, nil), "A的承诺书")
+				}
+			},
+		},
+		"POST " + v1 + "/enterprises/:uscc/records/:id/repair": {
+			owner: "E1's members (A), for E1's records",
+			attack: func(t *testing.T, w *idorWorld) {
+				for _, tok := range []string{w.b, w.n} {
+					wantDenied(t, w.do("POST", v1+"/enterprises/"+w.e1+"/records/"+w.factorID+"/repair", tok, map[string]string{"attempt_id": w.attemptID}), "A的承诺书")
+				}
+				wantDenied(t, w.do("POST", v1+"/enterprises/"+w.e2+"/records/"+w.factorID+"/repair", w.a, map[string]string{"attempt_id": w.attemptID}), "A的承诺书")
+			},
+		},
+		"PUT " + v1 + "/enterprises/:uscc/records/:id/repair/commitment": {
+			owner: "E1's members (A), for E1's records",
+			attack: func(t *testing.T, w *idorWorld) {
+				for _, tok := range []string{w.b, w.n} {
+					wantDenied(t, w.do("PUT", v1+"/enterprises/"+w.e1+"/records/"+w.factorID+"/repair/commitment", tok, map[string]string{"text": "改写"}), "A的承诺书")
+				}
+			},
+		},
+		"GET " + v1 + "/admin/credit-repairs/:id": {
+			owner: "X's credit officers covering 华富街道",
+			attack: func(t *testing.T, w *idorWorld) {
+				for _, tok := range []string{w.creditY, w.creditXStreet} {
+					wantDenied(t, w.do("GET", v1+"/admin/credit-repairs/"+w.repairID, tok, nil), "A的承诺书")
+				}
+			},
+		},
+		"POST " + v1 + "/admin/credit-repairs/:id/decide": {
+			owner: "X's credit officers covering 华富街道",
+			attack: func(t *testing.T, w *idorWorld) {
+				for _, tok := range []string{w.creditY, w.creditXStreet} {
+					wantDenied(t, w.do("POST", v1+"/admin/credit-repairs/"+w.repairID+"/decide", tok, map[string]any{"approve": false, "reason": "越权"}), "A的承诺书")
+				}
+			},
+		},
+		"DELETE " + v1 + "/admin/credit-repair-courses/:id": {
+			owner: "X's credit officers and admins",
+			attack: func(t *testing.T, w *idorWorld) {
+				wantDenied(t, w.do("DELETE", v1+"/admin/credit-repair-courses/"+w.courseID, w.creditY, nil))
 			},
 		},
 		"GET " + v1 + "/enterprises/:uscc/objections": {

@@ -20,6 +20,9 @@ var fieldLabels = map[string]string{
 	// Issue 25: the knowledge base, merging duplicates, referrals to enterprises, the calendar's import.
 	"question": "问题", "source": "来源", "knowledge_id": "知识库条目", "limit": "条数", "duplicate_ids": "重复诉求",
 	"resolved": "是否已整改", "response": "企业答复", "replace": "替换",
+	// Issue 29: credit repair (信用修复) and audiences by credit records.
+	"attempt_id": "答题记录", "survey_id": "测验", "text": "信用承诺书", "record_id": "信用记录",
+	"enterprise_record_kinds": "企业信用记录类型", "enterprise_record_severities": "企业信用记录严重程度",
 	"Idempotency-Key": "幂等键", "If-None-Match": "缓存标记", "aid": "审批编号", "exp": "有效期", "sig": "签名", "size": "尺寸", "action": "操作", "active": "启用状态", "actor": "操作人", "actor_id": "操作人",
 	"address": "地址", "assist_department_id": "协办单位", "reason_code": "退单原因", "days": "延期天数（工作日）",
 	"result": "回访结果", "instruction": "督办要求", "due_at": "督办期限", "max_returns": "退单次数上限",

@@ -195,9 +195,12 @@ func auditAudience(a notify.Audience) string {
 	if len(b) <= maxAuditAudience {
 		return string(b)
 	}
-	total := len(a.Streets) + len(a.Communities) + len(a.Tags) + len(a.EnterpriseGrades) + len(a.EnterpriseIndustries) + len(a.ResidentIDs)
+	total := len(a.Streets) + len(a.Communities) + len(a.Tags) + len(a.EnterpriseGrades) + len(a.EnterpriseIndustries) +
+		len(a.EnterpriseRecordKinds) + len(a.EnterpriseRecordSeverities) + len(a.ResidentIDs)
 	a.Streets, a.Communities, a.Tags = a.Streets[:min(20, len(a.Streets))], a.Communities[:min(20, len(a.Communities))], a.Tags[:min(20, len(a.Tags))]
 	a.EnterpriseGrades, a.EnterpriseIndustries = a.EnterpriseGrades[:min(20, len(a.EnterpriseGrades))], a.EnterpriseIndustries[:min(20, len(a.EnterpriseIndustries))]
+	a.EnterpriseRecordKinds = a.EnterpriseRecordKinds[:min(20, len(a.EnterpriseRecordKinds))]
+	a.EnterpriseRecordSeverities = a.EnterpriseRecordSeverities[:min(20, len(a.EnterpriseRecordSeverities))]
 	a.ResidentIDs = a.ResidentIDs[:min(20, len(a.ResidentIDs))]
 	b, _ = json.Marshal(a)
 	return string(b) + " (each list cut to its first 20 values; " + strconv.Itoa(total) + " values in all)"

@@ -23,7 +23,7 @@ var allSystemKinds = []notify.SystemKind{
 	notify.KindBenefitMatched, notify.KindSurveyReminder, notify.KindDeductionRecorded, notify.KindAppealDecided,
 	notify.KindCreditRecorded, notify.KindGradeChanged, notify.KindObjectionDecided, notify.KindActivityCancelled,
 	notify.KindActivityPromoted, notify.KindRequestAccepted, notify.KindRequestAnswered,
-	notify.KindRequestMerged, notify.KindEnterpriseReferral,
+	notify.KindRequestMerged, notify.KindEnterpriseReferral, notify.KindRepairDecided,
 }
 
 // TestSystemNoticesQuoteNoStaffText (issue 21 item 2): every kind of system
@@ -113,6 +113,32 @@ func TestSystemNoticesQuoteNoStaffText(t *testing.T) {
 	wantStatus(t, e.do("POST", "/api/v1/admin/objections/"+ob.ID+"/decide", credit, map[string]any{"approve": false, "reason": mark("理由")}), http.StatusOK)
 	wantStatus(t, e.do("POST", "/api/v1/admin/benefit-programs", credit, map[string]any{
 		"name": mark("政策"), "criteria": map[string]any{"min_grade": "D"}, "notice": mark("说明")}), http.StatusCreated)
+	// A credit repair (issue 29) of a minor complaint, rejected.
+	rec = e.do("POST", "/api/v1/admin/credit-records", credit, map[string]string{
+		"uscc": uscc, "kind": "complaint", "severity": "minor", "occurred_at": time.Now().Add(-time.Hour).Format(time.RFC3339),
+		"case_ref": mark("投诉"), "note": mark("备注")})
+	wantStatus(t, rec, http.StatusCreated)
+	var minor idBody
+	decode(t, rec, &minor)
+	rec = e.do("POST", "/api/v1/admin/questions", w.editor, []any{map[string]any{"type": "judge", "stem": mark("题干"), "answer": []string{"对"}}})
+	wantStatus(t, rec, http.StatusCreated)
+	var qs struct{ Items []idBody }
+	decode(t, rec, &qs)
+	quiz := e.createPublished(w.editor, map[string]any{"kind": "quiz", "title": mark("测验"), "questions": []string{qs.Items[0].ID}})
+	wantStatus(t, e.do("PUT", "/api/v1/admin/credit-repair-courses", credit, map[string]any{"kind": "complaint", "survey_id": quiz, "pass_score": 60}), http.StatusCreated)
+	rec = e.do("POST", "/api/v1/surveys/"+quiz+"/attempts", dave, nil)
+	wantStatus(t, rec, http.StatusCreated)
+	var at struct {
+		AttemptID string `json:"attempt_id"`
+	}
+	decode(t, rec, &at)
+	wantStatus(t, e.do("POST", "/api/v1/attempts/"+at.AttemptID+"/submit", dave, map[string]any{"answers": map[string][]string{qs.Items[0].ID: {"对"}}}), http.StatusOK)
+	wantStatus(t, e.do("POST", "/api/v1/enterprises/"+uscc+"/records/"+minor.ID+"/repair", dave, map[string]string{"attempt_id": at.AttemptID}), http.StatusCreated)
+	rec = e.do("PUT", "/api/v1/enterprises/"+uscc+"/records/"+minor.ID+"/repair/commitment", dave, map[string]string{"text": mark("承诺")})
+	wantStatus(t, rec, http.StatusOK)
+	var rv struct{ Repair idBody }
+	decode(t, rec, &rv)
+	wantStatus(t, e.do("POST", "/api/v1/admin/credit-repairs/"+rv.Repair.ID+"/decide", credit, map[string]any{"approve": false, "reason": mark("理由")}), http.StatusOK)
 
 	// Requests (民意速办): accepted, then answered.
 	erin, _ := residentOn("mark-erin")

@@ -374,6 +374,23 @@ func TestNoticeAudienceTruthTable(t *testing.T) {
 	// A pending binding doesn't count.
 	now := time.Now().UTC()
 	e.db.Exec("INSERT INTO enterprise_bindings (enterprise_id, resident_id, role, status, created_at) VALUES (1000, ?, 'agent', 'pending', ?)", ids["c"], now)
+	// Credit records (issue 29): b's enterprise a counting general penalty,
+	// d's a counting serious complaint, a's a penalty no longer counting.
+	at := e.clock.now().UTC()
+	for _, r := range []struct {
+		ent               int64
+		kind, severity    string
+		occurred, expires time.Time
+	}{
+		{1001, "penalty", "general", at.AddDate(0, -1, 0), at.AddDate(0, 6, 0)},
+		{1003, "complaint", "serious", at.AddDate(0, -1, 0), at.AddDate(1, 0, 0)},
+		{1000, "penalty", "minor", at.AddDate(0, -4, 0), at.AddDate(0, -1, 0)},
+	} {
+		if err := e.db.Exec("INSERT INTO credit_records (enterprise_id, kind, severity, occurred_at, expires_at, staff_id, created_at) VALUES (?, ?, ?, ?, ?, 1, ?)",
+			r.ent, r.kind, r.severity, r.occurred, r.expires, r.occurred).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	cases := []struct {
 		name     string
@@ -391,6 +408,10 @@ func TestNoticeAudienceTruthTable(t *testing.T) {
 		{"Grades", map[string]any{"enterprise_grades": []string{"A", "B"}}, []string{"a", "d"}},
 		{"Industry", map[string]any{"enterprise_industries": []string{"餐饮"}}, []string{"b"}},
 		{"GradeANDIndustry", map[string]any{"enterprise_grades": []string{"A", "C"}, "enterprise_industries": []string{"制造业"}}, []string{"a"}},
+		{"RecordKind", map[string]any{"enterprise_record_kinds": []string{"penalty"}}, []string{"b"}},
+		{"RecordKindsOR", map[string]any{"enterprise_record_kinds": []string{"penalty", "complaint"}}, []string{"b", "d"}},
+		{"RecordKindAndSeverity", map[string]any{"enterprise_record_kinds": []string{"penalty", "complaint"}, "enterprise_record_severities": []string{"serious"}}, []string{"d"}},
+		{"RecordKindANDIndustry", map[string]any{"enterprise_record_kinds": []string{"penalty", "complaint"}, "enterprise_industries": []string{"餐饮"}}, []string{"b"}},
 		{"ResidentIDs", map[string]any{"resident_ids": []string{strconv.FormatInt(ids["c"], 10), strconv.FormatInt(ids["e"], 10)}}, []string{"c", "e"}},
 		{"Nobody", map[string]any{"streets": []string{"南园街道"}, "tags": []string{"党员"}}, nil},
 	}

@@ -95,7 +95,12 @@ func (s *Server) repairStats(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	// The enterprises' 信用修复 rows (subject credit) join here.
+	credit, err := s.Enterprises.RepairStats(c.Request.Context(), actor(c).Scope(), start, end)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	rows = append(rows, credit...)
 	rows = stats.Suppress(rows, func(r stats.RepairRow) int64 { return r.People })
 	slices.SortStableFunc(rows, func(a, b stats.RepairRow) int { return strings.Compare(a.Month, b.Month) })
 	c.JSON(http.StatusOK, repairStatsReply{Items: rows})

@@ -103,6 +103,9 @@ func (s *Server) routes() {
 	mine(http.MethodPost, "/enterprises/:uscc/referrals/:id/response", s.respondEnterpriseCase, respondEnterpriseCaseOp)
 	mine(http.MethodGet, "/me/objections", s.listMyObjections, listMyObjectionsOp)
 	mine(http.MethodGet, "/enterprises/:uscc/benefits", s.enterpriseBenefits, enterpriseBenefitsOp)
+	mine(http.MethodGet, "/enterprises/:uscc/repairs", s.listRecordRepairs, listRecordRepairsOp)
+	mine(http.MethodPost, "/enterprises/:uscc/records/:id/repair", s.startCreditRepair, startCreditRepairOp)
+	mine(http.MethodPut, "/enterprises/:uscc/records/:id/repair/commitment", s.commitRepair, commitRepairOp)
 
 	mine(http.MethodGet, "/notices", s.listInbox, listInboxOp)
 	mine(http.MethodGet, "/notices/unread-count", s.unreadCount, unreadCountOp)
@@ -194,6 +197,12 @@ func (s *Server) routes() {
 	route(http.MethodPost, "/admin/credit-records/import", staff.WriteCredit, s.importCreditRecords, importCreditRecordsOp)
 	route(http.MethodGet, "/admin/credit-records/import-template", staff.WriteCredit, s.creditImportTemplate, creditTemplateOp)
 	route(http.MethodPost, "/admin/objections/:id/decide", staff.DecideObjections, s.decideObjection, decideObjectionOp)
+	personal(http.MethodGet, "/admin/credit-repairs", staff.DecideRepairs, s.listRepairs, listRepairsOp) // commitments
+	personal(http.MethodGet, "/admin/credit-repairs/:id", staff.DecideRepairs, s.getRepair, getRepairOp)
+	route(http.MethodPost, "/admin/credit-repairs/:id/decide", staff.DecideRepairs, s.decideRepair, decideRepairOp)
+	route(http.MethodGet, "/admin/credit-repair-courses", staff.ManageRepairCourses, s.listRepairCourses, listRepairCoursesOp)
+	route(http.MethodPut, "/admin/credit-repair-courses", staff.ManageRepairCourses, s.putRepairCourse, putRepairCourseOp)
+	route(http.MethodDelete, "/admin/credit-repair-courses/:id", staff.ManageRepairCourses, s.deleteRepairCourse, deleteRepairCourseOp)
 	route(http.MethodPost, "/admin/benefit-programs", staff.ManageBenefits, s.createBenefitProgram, createBenefitProgramOp)
 	route(http.MethodGet, "/admin/enterprises", staff.ManageEnterprises, s.listEnterprises, listEnterprisesOp)
 	personal(http.MethodGet, "/admin/enterprises/:uscc", staff.ManageEnterprises, s.getEnterpriseAdmin, getEnterpriseAdminOp) // objections' texts

@@ -92,6 +92,16 @@ func listCases() map[string]listCase {
 			outsiders: func(w *idorWorld) []string { return []string{w.creditY, w.creditXStreet} },
 			marker:    func(w *idorWorld) string { return idOf(w.objectionID) },
 		},
+		v1 + "/admin/credit-repairs": {
+			owner:     func(w *idorWorld) string { return w.creditX },
+			outsiders: func(w *idorWorld) []string { return []string{w.creditY, w.creditXStreet} },
+			marker:    func(w *idorWorld) string { return idOf(w.repairID) },
+		},
+		v1 + "/admin/credit-repair-courses": {
+			owner:     func(w *idorWorld) string { return w.creditX },
+			outsiders: func(w *idorWorld) []string { return []string{w.creditY} }, // a department's courses, whatever the streets
+			marker:    func(w *idorWorld) string { return idOf(w.courseID) },
+		},
 		v1 + "/admin/enterprises": {
 			owner:     func(w *idorWorld) string { return w.creditX },
 			outsiders: func(w *idorWorld) []string { return []string{w.creditXStreet} }, // the registry is by street

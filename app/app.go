@@ -151,10 +151,11 @@ func New(d Deps) *Services {
 		},
 	})
 	s.Points.RegisterJobs(s.Jobs)
-	s.Enterprises = enterprises.New(enterprises.Deps{DB: d.DB, Notify: s.Notify, IsStreet: d.Regions.IsStreet, Now: now})
-	s.Enterprises.RegisterJobs(s.Jobs)
 	s.Surveys = surveys.New(surveys.Deps{DB: d.DB, Notify: s.Notify, Points: s.Points, Now: now})
 	s.Surveys.RegisterJobs(s.Jobs)
+	// Credit repair courses (信用修复) name quizzes, which members pass.
+	s.Enterprises = enterprises.New(enterprises.Deps{DB: d.DB, Notify: s.Notify, IsStreet: d.Regions.IsStreet, Quizzes: s.Surveys, Now: now})
+	s.Enterprises.RegisterJobs(s.Jobs)
 	s.Knowledge = knowledge.New(knowledge.Deps{DB: d.DB, Now: now,
 		Categories: func(ctx context.Context, code string) (bool, error) { return s.Requests.IsCategory(ctx, code) }})
 	s.Requests = requests.New(requests.Deps{

@@ -250,14 +250,18 @@ func (s *Service) members(ctx context.Context, enterpriseID int64) ([]int64, err
 	return ids, nil
 }
 
-// EraseResident removes a deleted resident's bindings and the reasons of
-// their objections (the objections' outcome stays, for the record).
+// EraseResident removes a deleted resident's bindings, the reasons of
+// their objections and the commitments they wrote for credit repairs (the
+// outcomes stay, for the record).
 func (s *Service) EraseResident(tx *gorm.DB, residentID int64) error {
 	if err := tx.Where("resident_id = ?", residentID).Delete(&Binding{}).Error; err != nil {
 		return fmt.Errorf("erase bindings: %w", err)
 	}
 	if err := tx.Model(&Objection{}).Where("resident_id = ?", residentID).Update("reason", "").Error; err != nil {
 		return fmt.Errorf("erase objections: %w", err)
+	}
+	if err := tx.Model(&Repair{}).Where("committed_by = ?", residentID).Update("commitment", "").Error; err != nil {
+		return fmt.Errorf("erase commitments: %w", err)
 	}
 	return nil
 }

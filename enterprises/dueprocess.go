@@ -95,7 +95,7 @@ func gradeNotice(e *Enterprise, prev, next *Rating) notify.DirectNotice {
 		why = append(why, fmt.Sprintf("新计入 %d 条信用记录", len(added)))
 	}
 	if len(removed) > 0 {
-		why = append(why, fmt.Sprintf("%d 条记录不再计入（公示期满或异议成立）", len(removed)))
+		why = append(why, fmt.Sprintf("%d 条记录不再计入（公示期满、信用修复或异议成立）", len(removed)))
 	}
 	if len(why) == 0 {
 		why = append(why, "评价模型更新为 "+next.ModelVersion+" 版")

@@ -45,25 +45,30 @@ type Service struct {
 	now      func() time.Time
 	notifier notifier
 	streets  func(string) bool
-	jobs     runner // runs benefit notices at once after their commit (RegisterJobs)
+	quizzes  quizzes // credit repair courses' quizzes and members' attempts
+	jobs     runner  // runs benefit notices at once after their commit (RegisterJobs)
 }
 
 // Deps is what a Service is built from.
 type Deps struct {
-	DB     *gorm.DB
-	Notify notifier // receives benefit and due-process notices
+	DB *gorm.DB
+	// Notify receives benefit and due-process notices.
+	Notify notifier
 	// IsStreet reports the district's streets (nil accepts any street).
 	IsStreet func(string) bool
-	Now      func() time.Time // nil: time.Now
+	// Quizzes are the surveys module's quizzes, which credit repair
+	// courses name (nil: no course can be defined or passed).
+	Quizzes quizzes
+	Now     func() time.Time // nil: time.Now
 }
 
-// New returns a Service over d.DB.
+// New returns a Service built from d.
 func New(d Deps) *Service {
 	isStreet := d.IsStreet
 	if isStreet == nil {
 		isStreet = func(string) bool { return true }
 	}
-	return &Service{db: d.DB, now: clock.Or(d.Now), notifier: d.Notify, streets: isStreet}
+	return &Service{db: d.DB, now: clock.Or(d.Now), notifier: d.Notify, streets: isStreet, quizzes: d.Quizzes}
 }
 
 // Enterprise is a registered enterprise. Grade, Score, ModelVersion,
@@ -220,8 +225,8 @@ func (s *Service) Public(ctx context.Context, code string) (*PublicRating, error
 	return &PublicRating{USCC: e.USCC, Name: e.Name, Grade: e.Grade, RatedAt: e.RatedAt, ValidUntil: e.ValidUntil}, nil
 }
 
-// ExportResident returns a resident's enterprise bindings and objections
-// for /me/export.
+// ExportResident returns a resident's enterprise bindings, objections and
+// the credit repairs they took part in (quiz or commitment) for /me/export.
 func (s *Service) ExportResident(ctx context.Context, residentID int64) (any, error) {
 	var bindings []Binding
 	err := s.db.WithContext(ctx).Table("enterprise_bindings AS b").
@@ -241,5 +246,9 @@ func (s *Service) ExportResident(ctx context.Context, residentID int64) (any, er
 	if objections == nil {
 		objections = []Objection{}
 	}
-	return map[string]any{"bindings": bindings, "objections": objections}, nil
+	repairs := []Repair{}
+	if err := s.db.WithContext(ctx).Where("resident_id = ? OR committed_by = ?", residentID, residentID).Order("id").Find(&repairs).Error; err != nil {
+		return nil, fmt.Errorf("export credit repairs: %w", err)
+	}
+	return map[string]any{"bindings": bindings, "objections": objections, "credit_repairs": repairs}, nil
 }

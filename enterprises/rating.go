@@ -18,7 +18,7 @@ type Cause string
 
 // Enum lists the causes.
 func (Cause) Enum() []string {
-	return []string{string(CauseCreated), string(CauseRecord), string(CauseObjection), string(CauseDue)}
+	return []string{string(CauseCreated), string(CauseRecord), string(CauseObjection), string(CauseDue), string(CauseRepair)}
 }
 
 // Causes of a rating, stored with it.

@@ -138,6 +138,7 @@ type AdminDetail struct {
 	History    []HistoryEntry `json:"history" doc:"ratings, newest first, at most 50"`
 	Bindings   BindingCounts  `json:"bindings"`
 	Objections []Objection    `json:"objections" doc:"the latest 50 objections to its credit records, newest first"`
+	Repairs    []RecordRepair `json:"repairs" doc:"its adverse credit records that count now or were repaired, with their credit repair (信用修复): a repaired one with the day the repair was approved and the original end of its publication"`
 }
 
 // AdminDetail returns the staff view of an enterprise. Returns an
@@ -181,6 +182,9 @@ func (s *Service) AdminDetail(ctx context.Context, scope staff.Scope, code strin
 	if err := s.db.WithContext(ctx).Where("enterprise_id = ?", e.ID).Order("id DESC").
 		Limit(historyLimit).Find(&d.Objections).Error; err != nil {
 		return nil, fmt.Errorf("load objections: %w", err)
+	}
+	if d.Repairs, err = s.recordRepairs(ctx, e.ID); err != nil {
+		return nil, err
 	}
 	return d, nil
 }

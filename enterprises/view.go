@@ -34,6 +34,9 @@ type Detail struct {
 	// Objections are the resident's own objections to the enterprise's
 	// records, newest first, each decided one with its decision's reason.
 	Objections []Objection `json:"objections" doc:"the caller's own objections to the enterprise's credit records, newest first (at most 50), each decided one with the officer's reason"`
+	// Repairs explain the adverse records that count or were repaired
+	// (信用修复, issue 29).
+	Repairs []RecordRepair `json:"repairs" doc:"the enterprise's adverse credit records that count now or were repaired, oldest first: whether each may be repaired (信用修复), where its repair stands and what to do next; a repaired one with the day the repair was approved and the original end of its publication"`
 }
 
 // historyLimit is how many past ratings the detail shows.
@@ -63,5 +66,10 @@ func (s *Service) Detail(ctx context.Context, residentID int64, code string) (*D
 		Order("id DESC").Limit(historyLimit).Find(&objections).Error; err != nil {
 		return nil, fmt.Errorf("find own objections: %w", err)
 	}
-	return &Detail{RatingView: viewOf(e), Industry: e.Industry, Street: e.Street, Factors: factors, History: hist, Objections: objections}, nil
+	repairs, err := s.recordRepairs(ctx, e.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &Detail{RatingView: viewOf(e), Industry: e.Industry, Street: e.Street, Factors: factors, History: hist, Objections: objections,
+		Repairs: repairs}, nil
 }

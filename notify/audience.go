@@ -15,6 +15,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"gorm.io/gorm"
 
+	"github.com/futian/ifutian/enterprises/members"
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/check"
 	"github.com/futian/ifutian/internal/district"
@@ -23,8 +24,11 @@ import (
 
 // Audience selects residents. Fields AND together; the values inside a
 // field OR. An empty Audience means every (live) resident. Enterprise
-// grades and industries match residents with an approved binding to such
-// an enterprise; each of those two fields is matched on its own.
+// grades, industries and record kinds match residents with an approved
+// binding to such an enterprise; each of those three fields is matched on
+// its own (record severities narrow the record kinds: one record of a kind
+// and a severity). The conditions are the enterprises module's
+// (enterprises/members).
 type Audience struct {
 	Streets              []string `json:"streets"`
 	Communities          []string `json:"communities"`
@@ -33,7 +37,12 @@ type Audience struct {
 	AgeMax               *int     `json:"age_max" binding:"omitempty,min=0,max=150" doc:"age in whole years from birth_year, in the district's zone; null: unset"`
 	EnterpriseGrades     []string `json:"enterprise_grades" doc:"A, B, C or D"`
 	EnterpriseIndustries []string `json:"enterprise_industries"`
-	ResidentIDs          IDs      `json:"resident_ids,string" doc:"resident IDs (strings; numbers are accepted too); not combined with any other field (400 naming audience.resident_ids)"`
+	// Members of enterprises with a credit record of a kind
+	// counting now (e.g. restaurants with a hygiene penalty), optionally of
+	// given severities.
+	EnterpriseRecordKinds      []string `json:"enterprise_record_kinds" doc:"credit record kinds (penalty, commitment_breach, arrears, complaint, honor, tax_grade): members of enterprises with such a record counting now"`
+	EnterpriseRecordSeverities []string `json:"enterprise_record_severities" doc:"minor, general or serious: only records of these severities count for enterprise_record_kinds (which it needs)"`
+	ResidentIDs                IDs      `json:"resident_ids,string" doc:"resident IDs (strings; numbers are accepted too); not combined with any other field (400 naming audience.resident_ids)"`
 	// DeductedUnderRules selects residents with a deduction naming one of
 	// these rules (points' deduction rules) that no upheld appeal reversed,
 	// recorded in the last DeductedWithinDays days if set: so a department
@@ -47,7 +56,7 @@ type Audience struct {
 func (a Audience) MarshalJSON() ([]byte, error) {
 	type plain Audience // without this method
 	p := plain(a)
-	for _, l := range []*[]string{&p.Streets, &p.Communities, &p.Tags, &p.EnterpriseGrades, &p.EnterpriseIndustries, &p.DeductedUnderRules} {
+	for _, l := range []*[]string{&p.Streets, &p.Communities, &p.Tags, &p.EnterpriseGrades, &p.EnterpriseIndustries, &p.EnterpriseRecordKinds, &p.EnterpriseRecordSeverities, &p.DeductedUnderRules} {
 		if *l == nil {
 			*l = []string{}
 		}
@@ -155,13 +164,26 @@ func (a *Audience) Validate(r Regions, prefix string) error {
 	if a.DeductedWithinDays != nil && len(a.DeductedUnderRules) == 0 {
 		fields[prefix+"deducted_within_days"] = "须与 deducted_under_rules 一起使用"
 	}
+	for _, k := range a.EnterpriseRecordKinds {
+		if !slices.Contains(members.Kinds, k) {
+			fields[prefix+"enterprise_record_kinds"] = check.OneOfMessage(members.Kinds)
+		}
+	}
+	for _, v := range a.EnterpriseRecordSeverities {
+		if !slices.Contains(members.Severities, v) {
+			fields[prefix+"enterprise_record_severities"] = check.OneOfMessage(members.Severities)
+		}
+	}
+	if len(a.EnterpriseRecordSeverities) > 0 && len(a.EnterpriseRecordKinds) == 0 {
+		fields[prefix+"enterprise_record_severities"] = "须与企业信用记录类型一起使用"
+	}
 	for _, id := range a.ResidentIDs {
 		if id <= 0 {
 			fields[prefix+"resident_ids"] = "须为居民 ID"
 		}
 	}
-	n := len(a.Streets) + len(a.Communities) + len(a.Tags) + len(a.EnterpriseGrades) + len(a.EnterpriseIndustries) + len(a.ResidentIDs) +
-		len(a.DeductedUnderRules)
+	n := len(a.Streets) + len(a.Communities) + len(a.Tags) + len(a.EnterpriseGrades) + len(a.EnterpriseIndustries) +
+		len(a.EnterpriseRecordKinds) + len(a.EnterpriseRecordSeverities) + len(a.ResidentIDs) + len(a.DeductedUnderRules)
 	if n > maxAudienceValues {
 		fields[prefix+"resident_ids"] = fmt.Sprintf("受众条件最多 %d 个值", maxAudienceValues)
 	}
@@ -182,7 +204,7 @@ func (a *Audience) noticeFields(r Regions) map[string]string {
 		}
 	}
 	attributes := len(a.Streets) > 0 || len(a.Communities) > 0 || len(a.Tags) > 0 || a.AgeMin != nil || a.AgeMax != nil ||
-		len(a.EnterpriseGrades) > 0 || len(a.EnterpriseIndustries) > 0 || len(a.DeductedUnderRules) > 0
+		len(a.EnterpriseGrades) > 0 || len(a.EnterpriseIndustries) > 0 || len(a.EnterpriseRecordKinds) > 0 || len(a.DeductedUnderRules) > 0
 	if len(a.ResidentIDs) > 0 && attributes {
 		fields["audience.resident_ids"] = "指定居民时不能再按街道、社区、标签、年龄、企业或扣分规则筛选"
 	}
@@ -212,12 +234,16 @@ func (a *Audience) Scope(q *gorm.DB, now time.Time) *gorm.DB {
 		q = q.Where("EXISTS (SELECT 1 FROM resident_tags rt WHERE rt.resident_id = residents.id AND rt.tag IN ?)", a.Tags)
 	}
 	if len(a.EnterpriseGrades) > 0 {
-		q = q.Where(`EXISTS (SELECT 1 FROM enterprise_bindings eb JOIN enterprises e ON e.id = eb.enterprise_id
-			WHERE eb.resident_id = residents.id AND eb.status = 'approved' AND e.grade IN ?)`, a.EnterpriseGrades)
+		cond, args := members.WithGrade(a.EnterpriseGrades)
+		q = q.Where(cond, args...)
 	}
 	if len(a.EnterpriseIndustries) > 0 {
-		q = q.Where(`EXISTS (SELECT 1 FROM enterprise_bindings eb JOIN enterprises e ON e.id = eb.enterprise_id
-			WHERE eb.resident_id = residents.id AND eb.status = 'approved' AND e.industry IN ?)`, a.EnterpriseIndustries)
+		cond, args := members.InIndustry(a.EnterpriseIndustries)
+		q = q.Where(cond, args...)
+	}
+	if len(a.EnterpriseRecordKinds) > 0 {
+		cond, args := members.WithRecord(a.EnterpriseRecordKinds, a.EnterpriseRecordSeverities, now)
+		q = q.Where(cond, args...)
 	}
 	if len(a.DeductedUnderRules) > 0 {
 		var since *time.Time

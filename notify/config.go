@@ -84,6 +84,7 @@ var kindFields = map[SystemKind][]string{
 	KindEnterpriseReferral: {"uscc", "request_no", "deadline"},
 	KindRequestExtended:    {"request_no", "deadline"},
 	KindRequestRedone:      {"request_no", "deadline"},
+	KindRepairDecided:      {"uscc", "result"},
 }
 
 // kindTargets is the type of object each kind of system message is about
@@ -104,6 +105,7 @@ var kindTargets = map[SystemKind]string{
 	KindEnterpriseReferral: TargetEnterprise,
 	KindRequestExtended:    TargetRequest,
 	KindRequestRedone:      TargetRequest,
+	KindRepairDecided:      TargetEnterprise,
 }
 
 // The fixed results a "result" field may take.
@@ -112,9 +114,11 @@ const (
 	ResultAppealDismissed  = "申诉未获支持，维持扣分"
 	ResultObjectionUpheld  = "异议成立"
 	ResultObjectionDenied  = "异议不成立"
+	ResultRepairApproved   = "信用修复通过"
+	ResultRepairRejected   = "信用修复未通过"
 	dateOrTime             = `^[0-9]{4}-[0-9]{2}-[0-9]{2}( [0-9]{2}:[0-9]{2})?$`
 	dataRule               = "须为数字、日期时间、等级、统一社会信用代码或固定结果，不能是工作人员填写的文字"
-	resultPattern          = "^(" + ResultAppealUpheld + "|" + ResultAppealDismissed + "|" + ResultObjectionUpheld + "|" + ResultObjectionDenied + ")$"
+	resultPattern          = "^(" + ResultAppealUpheld + "|" + ResultAppealDismissed + "|" + ResultObjectionUpheld + "|" + ResultObjectionDenied + "|" + ResultRepairApproved + "|" + ResultRepairRejected + ")$"
 	unifiedCreditCodeShape = `^[0-9A-Z]{18}$`
 )
 
@@ -148,6 +152,7 @@ var capExempt = map[SystemKind]bool{
 	KindObjectionDecided: true, KindActivityCancelled: true, KindActivityPromoted: true, KindRequestAccepted: true, KindRequestAnswered: true,
 	KindRequestMerged: true, KindEnterpriseReferral: true,
 	KindRequestExtended: true, KindRequestRedone: true,
+	KindRepairDecided: true,
 }
 
 // urgentCategories have a delivery lane of their own: their sends are

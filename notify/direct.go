@@ -43,6 +43,8 @@ const (
 	KindEnterpriseReferral SystemKind = "enterprise_referral"
 	KindRequestExtended    SystemKind = "request_extended" // the centre approved a unit's extension: the new deadline
 	KindRequestRedone      SystemKind = "request_redone"   // 不满意 after the call-back: the unit handles it again (重办)
+	// Issue 29: the department decided an enterprise's credit repair (信用修复).
+	KindRepairDecided SystemKind = "credit_repair_decided"
 )
 
 // DirectNotice is a notice the system itself sends to named residents,

@@ -10,7 +10,7 @@ var purposes = []struct {
 	{"requests", []SystemKind{KindRequestAccepted, KindRequestAnswered, KindRequestMerged, KindRequestExtended, KindRequestRedone}},
 	{"activities", []SystemKind{KindActivityCancelled, KindActivityPromoted}},
 	{"points", []SystemKind{KindDeductionRecorded, KindAppealDecided}},
-	{"enterprises", []SystemKind{KindCreditRecorded, KindGradeChanged, KindObjectionDecided, KindBenefitMatched, KindEnterpriseReferral}},
+	{"enterprises", []SystemKind{KindCreditRecorded, KindGradeChanged, KindObjectionDecided, KindBenefitMatched, KindEnterpriseReferral, KindRepairDecided}},
 	{"surveys", []SystemKind{KindSurveyReminder}},
 }
 

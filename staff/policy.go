@@ -61,6 +61,10 @@ const (
 	DecideBindings    Permission = "enterprises.bindings.decide"
 	DecideObjections  Permission = "enterprises.objections.decide"
 	ManageBenefits    Permission = "benefits.manage"
+	// Credit repair (信用修复, issue 29): reviewing enterprises' repairs of
+	// the department's records, and defining its repair courses.
+	DecideRepairs       Permission = "credit.repairs.decide"
+	ManageRepairCourses Permission = "credit.repairs.courses"
 
 	WriteNotices  Permission = "notices.write"
 	ReviewNotices Permission = "notices.review"
@@ -114,6 +118,9 @@ var Policy = map[Permission][]Role{
 	DecideBindings:    {CreditOfficer},
 	DecideObjections:  {CreditOfficer},
 	ManageBenefits:    {CreditOfficer, DeptAdmin},
+
+	DecideRepairs:       {CreditOfficer},
+	ManageRepairCourses: {CreditOfficer, DeptAdmin},
 
 	WriteNotices:  {Editor, DeptAdmin},
 	ReviewNotices: {Reviewer},

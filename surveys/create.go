@@ -258,7 +258,7 @@ func (s *Service) check(ctx context.Context, by staff.Scope, n *NewSurvey, regio
 // apply copies a validated survey's settings onto sv.
 func (n *NewSurvey) apply(sv *Survey, now time.Time) {
 	a := &n.Audience
-	for _, f := range []*[]string{&a.Streets, &a.Communities, &a.Tags, &a.EnterpriseGrades, &a.EnterpriseIndustries} {
+	for _, f := range []*[]string{&a.Streets, &a.Communities, &a.Tags, &a.EnterpriseGrades, &a.EnterpriseIndustries, &a.EnterpriseRecordKinds, &a.EnterpriseRecordSeverities} {
 		*f = nonNil(*f)
 	}
 	if a.ResidentIDs == nil {

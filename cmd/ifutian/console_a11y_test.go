@@ -139,7 +139,7 @@ func demoScreens(t *testing.T, s *consoleServer, token string) []axeScreen {
 		"/notices", "/notices/new", "/notices/review", "/notices/" + notice,
 		"/points/award", "/points/deduct", "/points/appeals", "/points/rules", "/points/rewards",
 		"/enterprises", "/enterprises/new", "/enterprises/records", "/enterprises/credit", "/enterprises/bindings",
-		"/enterprises/objections", "/enterprises/benefits", "/enterprises/" + enterprise,
+		"/enterprises/objections", "/enterprises/repairs", "/enterprises/repair-courses", "/enterprises/benefits", "/enterprises/" + enterprise,
 		"/surveys", "/surveys/new", "/surveys/questions", "/surveys/" + survey,
 		"/activities", "/activities/new", "/activities/stats", "/activities/" + activity, "/activities/" + activity + "/sheet",
 		"/staff", "/departments", "/audit", "/jobs",

@@ -100,7 +100,7 @@ func (a *instance) seedDemo(ctx context.Context, out io.Writer) error {
 		}
 	}
 	fmt.Fprintln(out, `demo residents: log in with codes mock:alice, mock:bob, mock:carol`)
-	for _, demo := range []func(context.Context, io.Writer) error{a.demoPoints, a.demoEnterprises, a.demoNotices, a.demoSurveys, a.demoRequests, a.demoKnowledge, a.demoMergeReferral, a.demoActivities, a.demoStaff, a.demoWorklist, a.demoRepair} {
+	for _, demo := range []func(context.Context, io.Writer) error{a.demoPoints, a.demoEnterprises, a.demoNotices, a.demoSurveys, a.demoRequests, a.demoKnowledge, a.demoMergeReferral, a.demoActivities, a.demoStaff, a.demoWorklist, a.demoRepair, a.demoCreditRepair} {
 		if err := demo(ctx, out); err != nil {
 			return err
 		}

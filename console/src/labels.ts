@@ -73,6 +73,8 @@ export const permissionName: Record<Permission, string> = {
   'activities.read': '查看活动',
   'audit.read': '查看审计日志',
   'benefits.manage': '管理惠企政策',
+  'credit.repairs.courses': '设置信用修复课程',
+  'credit.repairs.decide': '审核信用修复',
   'credit.write': '录入信用记录',
   'departments.manage': '管理部门',
   'enterprises.bindings.decide': '审核企业绑定',
@@ -119,8 +121,15 @@ export const creditKind: Record<S['EnterpriseFactor']['kind'], string> = {
   tax_grade: '纳税信用等级',
 }
 export const severity: Record<S['EnterpriseFactor']['severity'], string> = { minor: '轻微', general: '一般', serious: '严重' }
-export const ratingCause: Record<S['EnterpriseHistoryEntry']['cause'], string> = { created: '登记', record: '新增信用记录', objection: '异议成立', due: '到期复评' }
+export const ratingCause: Record<S['EnterpriseHistoryEntry']['cause'], string> = { created: '登记', record: '新增信用记录', objection: '异议成立', due: '到期复评', repair: '信用修复' }
 export const gradeType: Record<S['EnterpriseRating']['grade'], 'success' | 'primary' | 'warning' | 'danger'> = { A: 'success', B: 'primary', C: 'warning', D: 'danger' }
+export const repairStatus: Record<S['EnterpriseRecordRepair']['status'], string> = {
+  none: '未申请',
+  course_passed: '已通过课程',
+  submitted: '待审核',
+  approved: '已通过',
+  rejected: '已驳回',
+}
 /** enterpriseField names the columns of an enterprise (and of an import line) in Chinese. */
 export const enterpriseField: Record<string, string> = { uscc: '信用代码', name: '企业名称', industry: '行业', street: '街道' }
 

@@ -564,6 +564,110 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/credit-repair-courses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Credit repair courses
+         * @description Staff with credit.repairs.courses (credit_officer, dept_admin). The courses of the member's department (every department's for the district), one per record kind: the quiz members pass (with its title and the tags it draws by) and the pass mark. Not paginated.
+         */
+        get: operations["listRepairCourses"];
+        /**
+         * Define a credit repair course
+         * @description Staff with credit.repairs.courses. Defines (201) or redefines (200) the course of the member's department (the district's for superadmins) for a kind of credit records: a quiz (a survey of kind quiz: fixed questions, or drawn from the bank by tag) of the department or the district (else 400 naming survey_id), and the score that passes it. honor and tax_grade have nothing to repair (400 naming kind). Applies to repairs started afterwards.
+         */
+        put: operations["putRepairCourse"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/credit-repair-courses/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a credit repair course
+         * @description Staff with credit.repairs.courses. Another department's course is 404. Repairs under way go on; none starts for the kind until a course is defined again.
+         */
+        delete: operations["deleteRepairCourse"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/credit-repairs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Credit repairs (review queue)
+         * @description Staff with credit.repairs.decide (credit_officer). Repairs of the member's departments' credit records (every department's for the district) about enterprises of their streets, oldest first, by status (default submitted: awaiting review), record kind and enterprise code, each with the record it repairs, the quiz result (score, pass mark, when) and the commitment; cursor-paginated. Audited as a read of personal data.
+         */
+        get: operations["listRepairs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/credit-repairs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A credit repair
+         * @description Staff with credit.repairs.decide. One repair with its record, quiz result and commitment; one outside the member's departments or streets is 404 like an unknown one.
+         */
+        get: operations["getRepair"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/credit-repairs/{id}/decide": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decide a credit repair
+         * @description Staff with credit.repairs.decide (credit_officer). Only the department that wrote the record decides (a district-wide record: superadmins), street-scoped members only for enterprises of their streets; any other repair is 404. A reason is required (members read it in the app). Only a submitted repair (409 otherwise). approve=true ends the record's publication period early (now, or at the end of its shortest publication period: general records 3 months after occurrence) and re-rates the enterprise at once; approving a record that no longer counts is 409 (reject it). In the same transaction the enterprise's members get a fixed text (credit_repair_decided: the enterprise's code, the record's kind, severity and dates, the result; never the commitment or the reason) and, if the grade changed, grade_changed as on every re-rating.
+         */
+        post: operations["decideRepair"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/dashboard": {
         parameters: {
             query?: never;
@@ -2720,6 +2824,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/enterprises/{uscc}/records/{id}/repair": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 信用修复：提交已通过的修复课程测验
+         * @description Starts the record's credit repair with a quiz attempt that passes its course: the caller's own submitted attempt at the course's quiz (`survey_id` of the record's repair), made after the record was recorded, scoring at least the pass mark (else 400 naming attempt_id). A record that cannot be repaired is 400 naming record_id with the reason (serious, no course, no longer counting, repaired already). One repair of a record at a time and once approved for good: another under way is 409; the same attempt again answers the repair it started (200). After a rejection a new attempt starts anew. Then submit the commitment (PUT …/repair/commitment). Only residents with an approved binding to the enterprise (its members); any other resident gets 403 permission_denied, an unregistered code 404, a record that is not the enterprise's 404. Staff tokens get 403.
+         */
+        post: operations["startRepair"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/enterprises/{uscc}/records/{id}/repair/commitment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * 信用修复：提交信用承诺书
+         * @description Submits the written commitment (信用承诺书) of the record's repair under way for the department's review (status submitted); while the review waits a member may replace it. Stored with who and when; only the reviewing department reads it. Before the course was passed (or after a rejection) 409; once decided 409. Only residents with an approved binding to the enterprise (its members); any other resident gets 403 permission_denied, an unregistered code 404, a record that is not the enterprise's 404. Staff tokens get 403.
+         */
+        put: operations["commitRepair"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/enterprises/{uscc}/referrals": {
         parameters: {
             query?: never;
@@ -2754,6 +2898,26 @@ export interface paths {
          * @description A resident bound to the enterprise answers a request referred to it, once, within the window: the request goes back to the department's desk at once, which answers the resident (the enterprise's answer is not sent to them). 409 after the window or a second answer; 404 for a request not referred to this enterprise; 403 for a resident not bound to it. The answer changes no credit by itself.
          */
         post: operations["respondEnterpriseCase"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/enterprises/{uscc}/repairs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 企业信用修复（各条记录）
+         * @description The enterprise's adverse credit records that count now or were repaired, oldest first, each saying whether it may be repaired (信用修复: minor and general records of a department that defined a course for their kind; serious records never), `block` why not, the newest repair's `status` (none, course_passed, submitted, approved, rejected), `next_step` in words, and while repairable the course's quiz (`survey_id`) and pass mark. A repaired record shows `repaired_at` and `original_expires_at`. The same list is `repairs` of GET /enterprises/{uscc}. Only residents with an approved binding to the enterprise (its members); any other resident gets 403 permission_denied, an unregistered code 404, a record that is not the enterprise's 404. Staff tokens get 403. Not paginated.
+         */
+        get: operations["listRecordRepairs"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -4508,6 +4672,8 @@ export interface components {
             objections: components["schemas"]["EnterpriseObjection"][];
             /** Format: date-time */
             rated_at: string | null;
+            /** @description its adverse credit records that count now or were repaired, with their credit repair (信用修复): a repaired one with the day the repair was approved and the original end of its publication */
+            repairs: components["schemas"]["EnterpriseRecordRepair"][];
             score: number | null;
             street: string;
             /** Format: date-time */
@@ -4563,6 +4729,30 @@ export interface components {
         EnterpriseCases: {
             /** @description newest first, at most 100 */
             items: components["schemas"]["RequestEnterpriseCase"][];
+        };
+        EnterpriseCommitmentInput: {
+            /**
+             * @description the 信用承诺书 in the enterprise's words, at most 2,000 characters; the department reads it, nobody else
+             * @example 本企业承诺已整改到位，今后严格遵守食品安全相关法律法规。
+             */
+            text: string;
+        };
+        EnterpriseCourseInput: {
+            /**
+             * @description the kind of credit records the course repairs (honor and tax_grade have nothing to repair: 400)
+             * @enum {string}
+             */
+            kind: "penalty" | "commitment_breach" | "arrears" | "complaint" | "honor" | "tax_grade";
+            /**
+             * @description the quiz score (1–100) that passes the course
+             * @example 80
+             */
+            pass_score: number;
+            /**
+             * @description a quiz the department may use (its own or a district-wide one)
+             * @example 1
+             */
+            survey_id: string;
         };
         EnterpriseCreditRecord: {
             case_ref: string;
@@ -4629,6 +4819,8 @@ export interface components {
             objections: components["schemas"]["EnterpriseObjection"][];
             /** Format: date-time */
             rated_at: string | null;
+            /** @description the enterprise's adverse credit records that count now or were repaired, oldest first: whether each may be repaired (信用修复), where its repair stands and what to do next; a repaired one with the day the repair was approved and the original end of its publication */
+            repairs: components["schemas"]["EnterpriseRecordRepair"][];
             /** @description 0–100; null unless the caller may see it (members) */
             score: number | null;
             street: string;
@@ -4656,7 +4848,7 @@ export interface components {
         };
         EnterpriseHistoryEntry: {
             /** @enum {string} */
-            cause: "created" | "record" | "objection" | "due";
+            cause: "created" | "record" | "objection" | "due" | "repair";
             /** @enum {string} */
             grade: "A" | "B" | "C" | "D";
             /** @description ID (a decimal string) */
@@ -4926,9 +5118,66 @@ export interface components {
             status: "pending" | "approved" | "rejected";
             uscc: string;
         };
+        EnterpriseQueuedRepair: {
+            /** @description ID (a decimal string) */
+            attempt_id: string;
+            /** @description the written commitment (信用承诺书); empty until submitted */
+            commitment: string;
+            /** Format: date-time */
+            committed_at: string | null;
+            /** @description the member who submitted the commitment */
+            committed_by: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            decided_at: string | null;
+            /** @description the officer's reason, which members read in the app (never pushed); empty until decided */
+            decision_reason: string;
+            /** @description the record's department, which reviews the repair */
+            department_id: string | null;
+            /**
+             * Format: date-time
+             * @description approved: the end of its publication period the repair set (the approval, or the end of the shortest publication period)
+             */
+            ends_at: string | null;
+            enterprise_name: string;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @enum {string} */
+            kind: "penalty" | "commitment_breach" | "arrears" | "complaint" | "honor" | "tax_grade";
+            /**
+             * Format: date-time
+             * @description approved: the end of the record's publication period before the repair
+             */
+            original_expires_at: string | null;
+            /** @description the course's pass mark when it was passed */
+            pass_score: number;
+            /**
+             * Format: date-time
+             * @description when the quiz was submitted
+             */
+            passed_at: string;
+            /** @description the credit record it repairs */
+            record: components["schemas"]["EnterpriseCreditRecord"];
+            /** @description ID (a decimal string) */
+            record_id: string;
+            /** @description the member who passed the quiz */
+            resident_id: string;
+            /** @description the attempt's score, 0–100 */
+            score: number;
+            /** @enum {string} */
+            severity: "minor" | "general" | "serious";
+            /** @enum {string} */
+            status: "none" | "course_passed" | "submitted" | "approved" | "rejected";
+            /** @description the course's quiz */
+            survey_id: string;
+            /** Format: date-time */
+            updated_at: string;
+            uscc: string;
+        };
         EnterpriseRating: {
             /** @enum {string} */
-            cause: "created" | "record" | "objection" | "due";
+            cause: "created" | "record" | "objection" | "due" | "repair";
             /** @enum {string} */
             grade: "A" | "B" | "C" | "D";
             model_version: string;
@@ -4957,6 +5206,51 @@ export interface components {
             /** Format: date-time */
             valid_until: string | null;
         };
+        EnterpriseRecordRepair: {
+            /**
+             * @description why it cannot be repaired; empty when it can
+             * @enum {string}
+             */
+            block: "" | "not_adverse" | "serious" | "revoked" | "not_counted" | "repaired" | "no_course";
+            /**
+             * Format: date-time
+             * @description the end of its publication period (after an approved repair: the early end)
+             */
+            expires_at: string;
+            /** @enum {string} */
+            kind: "penalty" | "commitment_breach" | "arrears" | "complaint" | "honor" | "tax_grade";
+            /** @description what to do next, in Chinese (a fixed text) */
+            next_step: string;
+            /** Format: date-time */
+            occurred_at: string;
+            /**
+             * Format: date-time
+             * @description a repaired record's publication end before the repair
+             */
+            original_expires_at: string | null;
+            /** @description the course's pass mark; null without a course */
+            pass_score: number | null;
+            /** @description the credit record (a factor's id while it counts) */
+            record_id: string;
+            /** @description the newest repair; null before the first */
+            repair: components["schemas"]["EnterpriseRepair"] | null;
+            /** @description a repair may be started (or is under way) */
+            repairable: boolean;
+            /**
+             * Format: date-time
+             * @description when a repair of it was approved
+             */
+            repaired_at: string | null;
+            /** @enum {string} */
+            severity: "minor" | "general" | "serious";
+            /**
+             * @description the newest repair's status (none: no repair yet)
+             * @enum {string}
+             */
+            status: "none" | "course_passed" | "submitted" | "approved" | "rejected";
+            /** @description the course's quiz (GET /surveys/{id}); null without a course */
+            survey_id: string | null;
+        };
         EnterpriseRecordResult: {
             case_ref: string;
             /** @description ID (a decimal string) */
@@ -4981,6 +5275,91 @@ export interface components {
             /** @description ID (a decimal string) */
             staff_id: string;
             uscc: string;
+        };
+        EnterpriseRepair: {
+            /** @description ID (a decimal string) */
+            attempt_id: string;
+            /** @description the written commitment (信用承诺书); empty until submitted */
+            commitment: string;
+            /** Format: date-time */
+            committed_at: string | null;
+            /** @description the member who submitted the commitment */
+            committed_by: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            decided_at: string | null;
+            /** @description the officer's reason, which members read in the app (never pushed); empty until decided */
+            decision_reason: string;
+            /** @description the record's department, which reviews the repair */
+            department_id: string | null;
+            /**
+             * Format: date-time
+             * @description approved: the end of its publication period the repair set (the approval, or the end of the shortest publication period)
+             */
+            ends_at: string | null;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @enum {string} */
+            kind: "penalty" | "commitment_breach" | "arrears" | "complaint" | "honor" | "tax_grade";
+            /**
+             * Format: date-time
+             * @description approved: the end of the record's publication period before the repair
+             */
+            original_expires_at: string | null;
+            /** @description the course's pass mark when it was passed */
+            pass_score: number;
+            /**
+             * Format: date-time
+             * @description when the quiz was submitted
+             */
+            passed_at: string;
+            /** @description ID (a decimal string) */
+            record_id: string;
+            /** @description the member who passed the quiz */
+            resident_id: string;
+            /** @description the attempt's score, 0–100 */
+            score: number;
+            /** @enum {string} */
+            severity: "minor" | "general" | "serious";
+            /** @enum {string} */
+            status: "none" | "course_passed" | "submitted" | "approved" | "rejected";
+            /** @description the course's quiz */
+            survey_id: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        EnterpriseRepairCourse: {
+            /** Format: date-time */
+            created_at: string;
+            /** @description the department whose records it repairs; null for district-wide records */
+            department_id: string | null;
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @enum {string} */
+            kind: "penalty" | "commitment_breach" | "arrears" | "complaint" | "honor" | "tax_grade";
+            /** @description the quiz score (0–100) at or above which the course is passed */
+            pass_score: number;
+            /** @description the tags the quiz draws its questions by (empty: fixed questions or any tag) */
+            quiz_tags: string[];
+            quiz_title: string;
+            /** @description the quiz (a survey of kind quiz) a member passes */
+            survey_id: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        EnterpriseRepairDecisionInput: {
+            /** @description true approves: the record's publication period ends early and the enterprise is re-rated */
+            approve: boolean;
+            /** @description why, in words the enterprise's members read in the app (the decision's notice is a fixed text and does not carry it); blank is 400 naming reason */
+            reason: string;
+        };
+        EnterpriseRepairStartInput: {
+            /**
+             * @description a submitted attempt of mine at the course's quiz (POST /surveys/{id}/attempts, then …/submit) scoring at least its pass mark, made after the record was recorded
+             * @example 1
+             */
+            attempt_id: string;
         };
         Error: {
             error: {
@@ -5289,6 +5668,10 @@ export interface components {
             /** @description A, B, C or D */
             enterprise_grades: string[];
             enterprise_industries: string[];
+            /** @description credit record kinds (penalty, commitment_breach, arrears, complaint, honor, tax_grade): members of enterprises with such a record counting now */
+            enterprise_record_kinds: string[];
+            /** @description minor, general or serious: only records of these severities count for enterprise_record_kinds (which it needs) */
+            enterprise_record_severities: string[];
             /** @description resident IDs (strings; numbers are accepted too); not combined with any other field (400 naming audience.resident_ids) */
             resident_ids: string[];
             streets: string[];
@@ -5303,6 +5686,10 @@ export interface components {
             /** @description A, B, C or D */
             enterprise_grades?: string[] | null;
             enterprise_industries?: string[] | null;
+            /** @description credit record kinds (penalty, commitment_breach, arrears, complaint, honor, tax_grade): members of enterprises with such a record counting now */
+            enterprise_record_kinds?: string[] | null;
+            /** @description minor, general or serious: only records of these severities count for enterprise_record_kinds (which it needs) */
+            enterprise_record_severities?: string[] | null;
             /** @description resident IDs (strings; numbers are accepted too); not combined with any other field (400 naming audience.resident_ids) */
             resident_ids?: string[] | null;
             streets?: string[] | null;
@@ -5362,7 +5749,7 @@ export interface components {
             expires_at: string | null;
             /** @description ID (a decimal string) */
             id: string;
-            /** @description a system message's kind (a fixed text about my own affairs: benefit_matched, survey_reminder, deduction_recorded, appeal_decided, credit_recorded, grade_changed, objection_decided, activity_cancelled, activity_promoted, request_accepted, request_answered, request_extended, request_redone); empty for a department's notice */
+            /** @description a system message's kind (a fixed text about my own affairs: benefit_matched, survey_reminder, deduction_recorded, appeal_decided, credit_recorded, grade_changed, objection_decided, activity_cancelled, activity_promoted, request_accepted, request_answered, request_extended, request_redone, credit_repair_decided); empty for a department's notice */
             kind: string;
             /** Format: date-time */
             published_at: string;
@@ -5394,7 +5781,7 @@ export interface components {
             expires_at: string | null;
             /** @description ID (a decimal string) */
             id: string;
-            /** @description a system message's kind (a fixed text about my own affairs: benefit_matched, survey_reminder, deduction_recorded, appeal_decided, credit_recorded, grade_changed, objection_decided, activity_cancelled, activity_promoted, request_accepted, request_answered, request_extended, request_redone); empty for a department's notice */
+            /** @description a system message's kind (a fixed text about my own affairs: benefit_matched, survey_reminder, deduction_recorded, appeal_decided, credit_recorded, grade_changed, objection_decided, activity_cancelled, activity_promoted, request_accepted, request_answered, request_extended, request_redone, credit_repair_decided); empty for a department's notice */
             kind: string;
             /** Format: date-time */
             published_at: string;
@@ -6840,7 +7227,7 @@ export interface components {
             /** @description The member's department; null for a district-level account. */
             department: components["schemas"]["StaffDepartment"] | null;
             /** @description The permissions the member holds, sorted. */
-            permissions: ("activities.checkin" | "activities.manage" | "activities.read" | "audit.read" | "benefits.manage" | "credit.write" | "departments.manage" | "enterprises.bindings.decide" | "enterprises.manage" | "enterprises.objections.decide" | "jobs.manage" | "jobs.read" | "knowledge.manage" | "members.resolve" | "notices.read" | "notices.review" | "notices.write" | "points.appeals.decide" | "points.award" | "points.deduct" | "points.rules.manage" | "requests.admin" | "requests.dispatch" | "requests.duties" | "requests.handle" | "requests.read" | "requests.supervise" | "residents.read" | "rewards.manage" | "rewards.verify" | "settings.manage" | "staff.manage" | "surveys.read" | "surveys.write")[];
+            permissions: ("activities.checkin" | "activities.manage" | "activities.read" | "audit.read" | "benefits.manage" | "credit.repairs.courses" | "credit.repairs.decide" | "credit.write" | "departments.manage" | "enterprises.bindings.decide" | "enterprises.manage" | "enterprises.objections.decide" | "jobs.manage" | "jobs.read" | "knowledge.manage" | "members.resolve" | "notices.read" | "notices.review" | "notices.write" | "points.appeals.decide" | "points.award" | "points.deduct" | "points.rules.manage" | "requests.admin" | "requests.dispatch" | "requests.duties" | "requests.handle" | "requests.read" | "requests.supervise" | "residents.read" | "rewards.manage" | "rewards.verify" | "settings.manage" | "staff.manage" | "surveys.read" | "surveys.write")[];
             staff: components["schemas"]["StaffMember"];
         };
         StaffMember: {
@@ -8762,6 +9149,200 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listRepairCourses: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["EnterpriseRepairCourse"][];
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    putRepairCourse: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EnterpriseCourseInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnterpriseRepairCourse"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnterpriseRepairCourse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteRepairCourse: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listRepairs: {
+        parameters: {
+            query?: {
+                /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
+                page_size?: number;
+                /** @description the next_page_token of the page before; opaque */
+                page_token?: string;
+                /** @description default submitted (awaiting review); none is not a stored status */
+                status?: "none" | "course_passed" | "submitted" | "approved" | "rejected";
+                /** @description the record's kind */
+                kind?: "penalty" | "commitment_breach" | "arrears" | "complaint" | "honor" | "tax_grade";
+                /** @description the enterprise's code */
+                uscc?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["EnterpriseQueuedRepair"][];
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getRepair: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnterpriseQueuedRepair"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    decideRepair: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EnterpriseRepairDecisionInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnterpriseQueuedRepair"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -12776,6 +13357,89 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    startRepair: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Unified social credit code (GB 32100-2015, 18 characters); case-insensitive, and spaces or hyphens typed inside it are ignored. A malformed code or wrong check character is 400 naming uscc. */
+                uscc: string;
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EnterpriseRepairStartInput"];
+            };
+        };
+        responses: {
+            /** @description This attempt already started the repair */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnterpriseRecordRepair"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnterpriseRecordRepair"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooMany"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    commitRepair: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Unified social credit code (GB 32100-2015, 18 characters); case-insensitive, and spaces or hyphens typed inside it are ignored. A malformed code or wrong check character is 400 naming uscc. */
+                uscc: string;
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EnterpriseCommitmentInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnterpriseRecordRepair"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooMany"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     listEnterpriseCases: {
         parameters: {
             query?: never;
@@ -12838,6 +13502,38 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooMany"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listRecordRepairs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Unified social credit code (GB 32100-2015, 18 characters); case-insensitive, and spaces or hyphens typed inside it are ignored. A malformed code or wrong check character is 400 naming uscc. */
+                uscc: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["EnterpriseRecordRepair"][];
+                        next_page_token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };

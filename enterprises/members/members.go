@@ -1,0 +1,46 @@
+// Package members selects the residents bound to enterprises, as SQL
+// conditions on the residents table: what the enterprises module says an
+// enterprise's members are, for the notice audiences of notify (which
+// enterprises itself imports, so notify cannot import it). It reads the
+// enterprises module's tables and imports nothing of the project.
+package members
+
+import "time"
+
+// Kinds are the kinds of credit records (enterprises.Kind; a test of
+// enterprises holds the two lists equal).
+var Kinds = []string{"penalty", "commitment_breach", "arrears", "complaint", "honor", "tax_grade"}
+
+// Severities are the severities of credit records (enterprises.Severity).
+var Severities = []string{"minor", "general", "serious"}
+
+// bound starts every condition: residents with an approved binding to an
+// enterprise e that …
+const bound = `EXISTS (SELECT 1 FROM enterprise_bindings eb JOIN enterprises e ON e.id = eb.enterprise_id
+			WHERE eb.resident_id = residents.id AND eb.status = 'approved' AND `
+
+// WithGrade selects the members of enterprises whose current grade is one
+// of grades.
+func WithGrade(grades []string) (string, []any) {
+	return bound + `e.grade IN ?)`, []any{grades}
+}
+
+// InIndustry selects the members of enterprises of one of industries.
+func InIndustry(industries []string) (string, []any) {
+	return bound + `e.industry IN ?)`, []any{industries}
+}
+
+// WithRecord selects the members of enterprises with a credit record that
+// counts at now (occurred, not expired, not revoked: what their rating
+// counts) of one of kinds and, unless severities is empty, of one of
+// severities.
+func WithRecord(kinds, severities []string, now time.Time) (string, []any) {
+	q := bound + `EXISTS (SELECT 1 FROM credit_records cr WHERE cr.enterprise_id = e.id AND cr.kind IN ?
+			AND cr.revoked_at IS NULL AND cr.occurred_at <= ? AND cr.expires_at > ?`
+	args := []any{kinds, now.UTC(), now.UTC()}
+	if len(severities) > 0 {
+		q += ` AND cr.severity IN ?`
+		args = append(args, severities)
+	}
+	return q + `))`, args
+}
