@@ -425,7 +425,7 @@ export interface paths {
         };
         /**
          * Export the audit log (auditor, superadmin)
-         * @description The entries the same filters list (GET /admin/audit-log, the same scope: a department's auditor exports the entries of their department's members only), newest first, at most 10000; as CSV (UTF-8 with BOM) or XLSX, with Chinese headers: 时间, 工作人员, 部门, 操作, 对象, 说明, 路由, IP, 请求号. The export is itself audited (导出审计日志, with its filters' row count).
+         * @description The entries the same filters list (GET /admin/audit-log, the same scope: a department's auditor exports the entries of their department's members only), newest first, at most 10000; as CSV (UTF-8 with BOM) or XLSX, with Chinese headers: 时间, 工作人员, 部门, 操作, 对象, 变更, 说明, 路由, IP, 请求号 (变更: each changed field as 字段：前 → 后). The export is itself audited (导出审计日志, with its filters' row count).
          */
         get: operations["exportAuditLog"];
         put?: never;
@@ -1029,7 +1029,7 @@ export interface paths {
         };
         /**
          * 节假日历
-         * @description requests.read. The holiday calendar from ?since= (a date).
+         * @description requests.read. The holiday calendar from ?since= (a date; another value is 400 naming since).
          */
         get: operations["listHolidays"];
         put?: never;
@@ -1528,6 +1528,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/points/repair-tags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 学法修复可选题库标签 Tags for a repair course
+         * @description points_officer or dept_admin (who define rules). The tags of the current scored questions a quiz of the caller's department may draw (its own bank and the shared one; every department's for a superadmin), with how many questions each has, by tag (at most 500): what a deduction rule's repair.tag is picked from.
+         */
+        get: operations["repairTags"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/points/rules": {
         parameters: {
             query?: never;
@@ -1587,7 +1607,7 @@ export interface paths {
         put?: never;
         /**
          * Add questions to the bank
-         * @description Staff with surveys.write. One question object → 201 the question; a JSON array (bulk import, all or none, at most 500) → 201 {items, created}; or Content-Type text/csv with a header row type,stem,options,answer,explanation,article,tags where options, answer and tags separate values with |. Bad fields are named `field` for one question and `[i].field` for bulk.
+         * @description Staff with surveys.write. One question object → 201 the question; a JSON array (bulk import, all or none, at most 500) → 201 {items, created}; or a CSV file (Content-Type text/csv, or multipart/form-data with the file in `file`) with a header row type,stem,options,answer,explanation,article,tags where options, answer and tags separate values with |, likewise a bulk import. Bad fields are named `field` for one question and `[i].field` for bulk.
          */
         post: operations["createQuestions"];
         delete?: never;
@@ -1666,7 +1686,7 @@ export interface paths {
         get?: never;
         /**
          * 保存诉求类别
-         * @description requests.admin (superadmin). Create (201) or replace (200) a category; deadline_days 1–60 working days; an inactive category takes no new requests.
+         * @description requests.admin (superadmin). Create (201) or replace (200) a category; deadline_days 1–60 working days; an inactive category takes no new requests. A code not of its pattern is 400 naming code.
          */
         put: operations["saveRequestCategory"];
         post?: never;
@@ -2352,6 +2372,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/stats/repairs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 学法修复统计 Repair statistics
+         * @description For the 法治 dashboard: dept_admin, points_officer, credit_officer or auditor. Repairs of the caller's scope (their departments' deductions of residents on their streets; a superadmin or district auditor: all) by month (district time), department, subject (points: residents' deductions repaired by a quiz) and rule: started (by the month of the first attempt), completed, points_restored and records_repaired (by the month of the repair). Counts only; a row counting fewer than 5 distinct people is left out whole. 400 naming from or to for a month not written YYYY-MM, to before from, or more than 36 months.
+         */
+        get: operations["repairStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/supervisions": {
         parameters: {
             query?: never;
@@ -2435,7 +2475,7 @@ export interface paths {
         head?: never;
         /**
          * Edit a survey
-         * @description Staff with surveys.write. A draft: any field (see SurveyPatch). Published: only closes_at (any other field is 409 naming it), so answers keep their meaning. A survey of another department, or reaching beyond the caller's streets, is 404.
+         * @description Staff with surveys.write. Every field given replaces the survey's. A draft takes any field (checked as on create; questions it already has may stay though retired since; changing kind drops settings the new kind does not take). Published: only closes_at (any other field is 409 naming it), so answers keep their meaning. A survey of another department, or reaching beyond the caller's streets, is 404.
          */
         patch: operations["updateSurvey"];
         trace?: never;
@@ -2837,7 +2877,7 @@ export interface paths {
          * 信用修复：提交已通过的修复课程测验
          * @description Starts the record's credit repair with a quiz attempt that passes its course: the caller's own submitted attempt at the course's quiz (`survey_id` of the record's repair), made after the record was recorded, scoring at least the pass mark (else 400 naming attempt_id). A record that cannot be repaired is 400 naming record_id with the reason (serious, no course, no longer counting, repaired already). One repair of a record at a time and once approved for good: another under way is 409; the same attempt again answers the repair it started (200). After a rejection a new attempt starts anew. Then submit the commitment (PUT …/repair/commitment). Only residents with an approved binding to the enterprise (its members); any other resident gets 403 permission_denied, an unregistered code 404, a record that is not the enterprise's 404. Staff tokens get 403.
          */
-        post: operations["startRepair"];
+        post: operations["startCreditRepair"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3378,6 +3418,26 @@ export interface paths {
          * @description Appeal a deduction. Resident only, against one of my own deductions; one appeal per deduction (a second is 409 conflict). 400 naming transaction_id if it is not my deduction. The appeal must come before the deduction's appeal_deadline (midnight, district time, after the 30th day following the deduction): later is 409 conflict with details.reason appeal_window_closed.
          */
         post: operations["createAppeal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/points/deductions/{id}/repair": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 开始学法修复
+         * @description Start the repair course (学法修复) of one of my deductions, or take its quiz again. Resident only, my own deduction (else 404). A deduction's rule may offer a course (its transaction's repair, with available); this starts a quiz attempt drawn from the question bank by the course's tag, whose deadline is at most the repair's (the appeal deadline), and marks the repair started. Submit it with POST /attempts/{attempt_id}/submit: a pass (score at least pass_score) before the deadline restores repair.points once (a kind repair transaction; the repair becomes repaired); a failed attempt may be taken again, at most 3 attempts a day. 409 conflict with details.reason not_repairable (the rule offers no course), repaired (already repaired), appeal_window_closed (past the deadline), under_appeal (an appeal is pending: wait for its decision) or appeal_upheld (an upheld appeal gave the points back); 409 conflict with details.attempts_per_day when today's attempts are used up, or when the bank has no question with the course's tag. A repaired deduction cannot be appealed any more.
+         */
+        post: operations["startRepair"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4089,7 +4149,7 @@ export interface components {
         };
         ActivityPatch: {
             /** @description who may see and join it; empty: every resident */
-            audience?: components["schemas"]["NoticeAudienceInput"];
+            audience?: components["schemas"]["NoticeAudienceInput"] | null;
             capacity?: number | null;
             /** @description a community of street, or empty */
             community?: string | null;
@@ -4416,36 +4476,20 @@ export interface components {
             /** @description instead of member_code: a manual check-in, which needs a reason */
             resident_id?: string;
         };
-        /** @description An audience as the server sends it: every field present, lists [] when empty, ages null when unset. Who a notice reaches. Fields AND together; the values inside a field OR; an empty audience is every resident. Enterprise grades and industries match residents with an approved binding to such an enterprise. `resident_ids` can't be combined with any other field (400 naming `audience.resident_ids`). A street-scoped member's audience must stay within their streets: its `streets`, and the streets of its `communities` (403 naming the field otherwise; an audience naming neither reaches every street). */
-        Audience: {
-            streets: string[];
-            communities: string[];
-            tags: string[];
-            age_min: number | null;
-            /** @description age in whole years from birth_year, in the district's zone */
-            age_max: number | null;
-            enterprise_grades: ("A" | "B" | "C" | "D")[];
-            enterprise_industries: string[];
-            /** @description resident IDs (strings; numbers are accepted too) */
-            resident_ids: string[];
-        };
-        /** @description Who a notice reaches. Fields AND together; the values inside a field OR; an empty audience is every resident. Enterprise grades and industries match residents with an approved binding to such an enterprise. `resident_ids` can't be combined with any other field (400 naming `audience.resident_ids`). A street-scoped member's audience must stay within their streets: its `streets`, and the streets of its `communities` (403 naming the field otherwise; an audience naming neither reaches every street). */
-        AudienceInput: {
-            streets?: string[];
-            communities?: string[];
-            tags?: string[];
-            age_min?: number | null;
-            /** @description age in whole years from birth_year, in the district's zone */
-            age_max?: number | null;
-            enterprise_grades?: ("A" | "B" | "C" | "D")[];
-            enterprise_industries?: string[];
-            /** @description resident IDs, as strings (numbers are accepted too) */
-            resident_ids?: (string | number)[];
-        };
         AudiencePreviewInput: {
             audience?: components["schemas"]["NoticeAudienceInput"];
             /** @description a subscribe template: also count those with consent left for it */
             template_id?: string;
+        };
+        AuditChange: {
+            /** @description its value after the change */
+            after: string;
+            /** @description its value before the change (text; JSON for lists and objects; masked for contact details) */
+            before: string;
+            /** @description the field's JSON key */
+            field: string;
+            /** @description the field in Chinese where the API names it (fieldLabels), else its JSON key */
+            label: string;
         };
         AuditView: {
             action: string;
@@ -4454,6 +4498,8 @@ export interface components {
             actor: string;
             /** @description ID (a decimal string) */
             actor_id: string;
+            /** @description what an update changed, field by field (before → after; at most 12 fields, values cut to 120 characters, contact details masked); empty for other entries */
+            changes: components["schemas"]["AuditChange"][];
             /** Format: date-time */
             created_at: string;
             /** @description that department's name; empty for none */
@@ -4467,7 +4513,7 @@ export interface components {
             request_id: string;
             target_id: string;
             target_kind: string;
-            /** @description the object in Chinese: its kind and ID (活动 3) */
+            /** @description the object in Chinese: its kind, ID and, for objects with a name (activities, rules, rewards, enterprises, programs, notices, surveys, staff, departments, knowledge entries), its name as it is now: 活动 3「社区义诊」; residents keep their ID only */
             target_name: string;
         };
         BindPhoneRequestInput: {
@@ -5382,7 +5428,7 @@ export interface components {
              * @description which rule refused: an award over a rule's daily_cap or monthly_cap; a redemption past per_resident_limit, below min_level, outside the reward's validity (not_available) or of a withdrawn reward; an appeal after the deduction's appeal_deadline (appeal_window_closed); a stock decrease past what is left (stock_below_issued); a reward's new price after its first redemption (has_redemptions); an activity's sign-up, cancellation or attendance: full, closed (cut-off passed), cancelled, ended, published (no longer a draft), outside_window (check-in or check-out time), not_signed_up, waiting (still on the waiting list), not_checked_in, not_started (check-out before the start), checked_in (can't cancel any more); a member or venue code (400): invalid or expired; a system message edited, reviewed or withdrawn as a department's notice (system_notice)
              * @enum {string}
              */
-            reason?: "daily_cap" | "monthly_cap" | "per_resident_limit" | "min_level" | "not_available" | "withdrawn" | "appeal_window_closed" | "stock_below_issued" | "has_redemptions" | "full" | "closed" | "cancelled" | "ended" | "published" | "outside_window" | "not_signed_up" | "waiting" | "not_checked_in" | "not_started" | "checked_in" | "invalid" | "expired" | "system_notice";
+            reason?: "daily_cap" | "monthly_cap" | "per_resident_limit" | "min_level" | "not_available" | "withdrawn" | "appeal_window_closed" | "stock_below_issued" | "has_redemptions" | "full" | "closed" | "cancelled" | "ended" | "published" | "outside_window" | "not_signed_up" | "waiting" | "not_checked_in" | "not_started" | "checked_in" | "invalid" | "expired" | "system_notice" | "repaired" | "not_repairable" | "under_appeal" | "appeal_upheld";
             /** @description with 429: seconds to wait, as in Retry-After */
             retry_after_s?: number;
             /** @description with stock_below_issued: the stock left now */
@@ -5422,18 +5468,6 @@ export interface components {
              * @example 9
              */
             sign_hours: number;
-        };
-        Holiday: {
-            /** Format: date */
-            day: string;
-            /**
-             * @description holiday: a weekday off; workday: a weekend day worked (调休)
-             * @enum {string}
-             */
-            kind: "holiday" | "workday";
-            name: string;
-            /** Format: date-time */
-            created_at: string;
         };
         Home: {
             open_requests: components["schemas"]["HomeRequests"];
@@ -5665,6 +5699,10 @@ export interface components {
             /** @description null: unset */
             age_min: number | null;
             communities: string[];
+            /** @description codes of deduction rules: residents with a deduction under one of them (not reversed by an upheld appeal) */
+            deducted_under_rules: string[];
+            /** @description with deducted_under_rules: only deductions recorded in the last this many days (when the notice is published); null: ever */
+            deducted_within_days: number | null;
             /** @description A, B, C or D */
             enterprise_grades: string[];
             enterprise_industries: string[];
@@ -5683,6 +5721,10 @@ export interface components {
             /** @description null: unset */
             age_min?: number | null;
             communities?: string[] | null;
+            /** @description codes of deduction rules: residents with a deduction under one of them (not reversed by an upheld appeal) */
+            deducted_under_rules?: string[] | null;
+            /** @description with deducted_under_rules: only deductions recorded in the last this many days (when the notice is published); null: ever */
+            deducted_within_days?: number | null;
             /** @description A, B, C or D */
             enterprise_grades?: string[] | null;
             enterprise_industries?: string[] | null;
@@ -5720,7 +5762,7 @@ export interface components {
             /** @description warning and health notices only (else 400 naming sms): also a text message to recipients with a bound phone and no WeChat reach */
             sms?: boolean;
             /** @description also sent as this WeChat subscribe message to recipients who consented */
-            subscribe?: components["schemas"]["NoticeSubscribeInput"];
+            subscribe?: components["schemas"]["NoticeSubscribeInput"] | null;
             /** @example 流感疫苗接种通知 */
             title: string;
         };
@@ -5822,7 +5864,7 @@ export interface components {
             /** @description warning and health notices only (else 400 naming sms) */
             sms?: boolean | null;
             /** @description the subscribe message, as in a draft ({template_id, data}); null: none */
-            subscribe?: unknown;
+            subscribe?: components["schemas"]["NoticeSubscribeInput"] | null;
             title?: string | null;
         };
         NoticePreview: {
@@ -6026,6 +6068,8 @@ export interface components {
             note: string;
             /** @description the resident's reason */
             reason: string;
+            /** @description the deduction's repair course (学法修复) and where it stands (repaired: an approval gives back only the rest); null: its rule offers none */
+            repair: components["schemas"]["PointsRepairView"] | null;
             /** @description who filed it */
             resident: components["schemas"]["PointsResidentBrief"];
             /** @description ID (a decimal string) */
@@ -6139,6 +6183,11 @@ export interface components {
              * @example 1
              */
             resident_id: string;
+            /**
+             * @description optional: the deduction rule (kind deduct) the case falls under, one the caller's department may use; under a repairable rule the resident is offered its repair course (学法修复)
+             * @example traffic_bike_parking
+             */
+            rule_code?: string;
         };
         PointsDeduction: {
             /** @description the appeal against it; null: none filed */
@@ -6178,14 +6227,16 @@ export interface components {
              * @description always deduct
              * @enum {string}
              */
-            kind: "earn" | "spend" | "deduct" | "expire" | "reverse" | "refund";
+            kind: "earn" | "spend" | "deduct" | "expire" | "reverse" | "refund" | "repair";
             reason: string;
             /** @description the officer's username; "" when recorded by the system */
             recorded_by: string;
+            /** @description its repair course (学法修复) and where it stands: whether the resident started it, when they repaired it and what was restored; null: its rule offers none */
+            repair: components["schemas"]["PointsRepairView"] | null;
             resident: components["schemas"]["PointsResidentBrief"];
             /** @description ID (a decimal string) */
             resident_id: string;
-            /** @description always null for a deduction */
+            /** @description the deduction rule it names; null: none */
             rule_code: string | null;
         };
         PointsExpiring: {
@@ -6235,10 +6286,17 @@ export interface components {
             expiry_days: number;
             /** @description ID (a decimal string) */
             id: string;
+            /**
+             * @description earn: awards are made under it; deduct: deductions name it (it awards nothing)
+             * @enum {string}
+             */
+            kind: "earn" | "deduct";
             /** @description Most awards per calendar month; 0 = none. */
             monthly_cap: number;
             name: string;
             points: number;
+            /** @description a deduction rule's repair course (学法修复) */
+            repair: components["schemas"]["PointsRepairCourse"];
             /** Format: date-time */
             updated_at: string;
             /** Format: date-time */
@@ -6269,6 +6327,94 @@ export interface components {
             used_at: string | null;
             /** @description what the resident shows a verifier */
             voucher_code: string;
+        };
+        PointsRepairCourse: {
+            /**
+             * @description the pass mark, 1–100 (score in percent) when repairable
+             * @example 80
+             */
+            pass_score: number;
+            /**
+             * @description questions drawn for each attempt: 1–50 when repairable
+             * @example 5
+             */
+            questions: number;
+            /** @description deductions under this rule may be repaired by the course (deduction rules only) */
+            repairable: boolean;
+            /**
+             * @description the share of the deducted points a pass restores, 1–100 percent when repairable (rounded half up)
+             * @example 50
+             */
+            share_percent: number;
+            /**
+             * @description the question bank's tag the quiz is drawn from (required when repairable)
+             * @example 道路交通安全法
+             */
+            tag: string;
+        };
+        PointsRepairCourseInput: {
+            /**
+             * @description the pass mark, 1–100 (score in percent) when repairable
+             * @example 80
+             */
+            pass_score?: number;
+            /**
+             * @description questions drawn for each attempt: 1–50 when repairable
+             * @example 5
+             */
+            questions?: number;
+            /** @description deductions under this rule may be repaired by the course (deduction rules only) */
+            repairable?: boolean;
+            /**
+             * @description the share of the deducted points a pass restores, 1–100 percent when repairable (rounded half up)
+             * @example 50
+             */
+            share_percent?: number;
+            /**
+             * @description the question bank's tag the quiz is drawn from (required when repairable)
+             * @example 道路交通安全法
+             */
+            tag?: string;
+        };
+        PointsRepairView: {
+            /** @description the latest quiz attempt (GET /attempts/{id}); null before the first */
+            attempt_id: string | null;
+            /** @description quiz attempts started */
+            attempts: number;
+            /** @description the resident may start the course (or take the quiz again) now: POST /points/deductions/{id}/repair */
+            available: boolean;
+            /**
+             * Format: date-time
+             * @description the end of the window (exclusive), the same as the appeal deadline: a quiz must be passed before it
+             */
+            deadline: string;
+            /** @description the quiz's pass mark (score 0–100) */
+            pass_score: number;
+            /**
+             * Format: int64
+             * @description what a pass restores: share_percent of the deducted points, rounded half up
+             */
+            points: number;
+            /** @description questions per attempt */
+            questions: number;
+            /**
+             * Format: date-time
+             * @description repaired: when the points were restored
+             */
+            repaired_at: string | null;
+            /**
+             * Format: int64
+             * @description points restored (0 unless repaired)
+             */
+            restored: number;
+            share_percent: number;
+            /**
+             * Format: date-time
+             * @description when the first attempt was started
+             */
+            started_at: string | null;
+            /** @enum {string} */
+            status: "none" | "started" | "passed" | "repaired";
         };
         PointsResidentBrief: {
             /** @description ID (a decimal string) */
@@ -6411,10 +6557,17 @@ export interface components {
             expiry_days: number;
             /** @description ID (a decimal string) */
             id: string;
+            /**
+             * @description earn: awards are made under it; deduct: deductions name it (it awards nothing)
+             * @enum {string}
+             */
+            kind: "earn" | "deduct";
             /** @description Most awards per calendar month; 0 = none. */
             monthly_cap: number;
             name: string;
             points: number;
+            /** @description a deduction rule's repair course (学法修复) */
+            repair: components["schemas"]["PointsRepairCourse"];
             /** Format: date-time */
             updated_at: string;
             /** Format: date-time */
@@ -6442,12 +6595,19 @@ export interface components {
             expiry?: "never" | "days" | "end_of_next_year";
             /** @description with expiry days: 1–3650 */
             expiry_days?: number;
+            /**
+             * @description earn (the default) or deduct; fixed when the rule is created
+             * @enum {string}
+             */
+            kind?: "earn" | "deduct";
             /** @description Most awards per calendar month; 0 = none. */
             monthly_cap?: number;
             /** @example 志愿服务（每小时） */
             name: string;
             /** @example 5 */
             points: number;
+            /** @description a deduction rule's repair course; left out: not repairable */
+            repair?: components["schemas"]["PointsRepairCourseInput"];
             /** Format: date-time */
             valid_from?: string | null;
             /**
@@ -6470,6 +6630,8 @@ export interface components {
             name?: string | null;
             /** @example 20 */
             points?: number | null;
+            /** @description a deduction rule's repair course (学法修复), replaced whole; deductions recorded before keep the terms they were told */
+            repair?: components["schemas"]["PointsRepairCourseInput"] | null;
             /**
              * Format: date-time
              * @description null clears it
@@ -6512,11 +6674,13 @@ export interface components {
             /** @description ID (a decimal string) */
             id: string;
             /** @enum {string} */
-            kind: "earn" | "spend" | "deduct" | "expire" | "reverse" | "refund";
+            kind: "earn" | "spend" | "deduct" | "expire" | "reverse" | "refund" | "repair";
             reason: string;
+            /** @description deduct: the repair course (学法修复) its rule offers and where it stands; left out when it offers none */
+            repair?: components["schemas"]["PointsRepairView"];
             /** @description ID (a decimal string) */
             resident_id: string;
-            /** @description earn: the rule it was awarded under; null otherwise */
+            /** @description earn: the rule it was awarded under; deduct and repair: the deduction rule it names, if any; null otherwise */
             rule_code: string | null;
             /** @description earn: the version of the rule the award used */
             rule_version?: number | null;
@@ -6563,17 +6727,77 @@ export interface components {
             /** @description residents the reminder went to (on a repeat: the first call's count; nothing is sent again) */
             reminded: number;
         };
+        RepairRow: {
+            /**
+             * Format: int64
+             * @description repairs completed in the month
+             */
+            completed: number;
+            /** @description its name; "" for district-wide */
+            department: string;
+            /** @description the department whose deductions or records these are; null: district-wide */
+            department_id: string | null;
+            /**
+             * @description YYYY-MM, district time
+             * @example 2026-12
+             */
+            month: string;
+            /**
+             * Format: int64
+             * @description points: points restored by the repairs completed in the month; credit: 0
+             */
+            points_restored: number;
+            /**
+             * Format: int64
+             * @description deductions or records repaired in the month
+             */
+            records_repaired: number;
+            /** @description points: the deduction rule's code; credit: the record's kind */
+            rule: string;
+            /**
+             * Format: int64
+             * @description repairs started in the month
+             */
+            started: number;
+            /** @enum {string} */
+            subject: "points" | "credit";
+        };
+        RepairStarted: {
+            /** @description the quiz attempt: answer it with POST /attempts/{attempt_id}/submit before its deadline */
+            attempt: components["schemas"]["SurveyAttemptView"];
+            repair: components["schemas"]["PointsRepairView"];
+        };
+        RepairStatsReply: {
+            /** @description by month, department, subject and rule; rows counting fewer than 5 distinct people are left out */
+            items: components["schemas"]["RepairRow"][];
+        };
+        RepairTagsReply: {
+            items: components["schemas"]["SurveyTagCount"][];
+        };
         RequestCategory: {
-            code: string;
-            name: string;
-            /** @description working days */
-            deadline_days: number;
             active: boolean;
-            sort: number;
+            code: string;
             /** Format: date-time */
             created_at: string;
+            /** @description working days */
+            deadline_days: number;
+            name: string;
+            sort: number;
             /** Format: date-time */
             updated_at: string;
+        };
+        RequestCategoryInput: {
+            /** @description default true; an inactive category takes no new requests */
+            active?: boolean | null;
+            /**
+             * @description working days
+             * @example 3
+             */
+            deadline_days: number;
+            /** @example 噪音扰民 */
+            name: string;
+            /** @description the place in the list, ascending */
+            sort?: number;
         };
         RequestEnterpriseCase: {
             address: string;
@@ -6717,6 +6941,21 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        RequestHoliday: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date */
+            day: string;
+            /** @description holiday: a weekday off; workday: a weekend day worked (调休) */
+            kind: string;
+            name: string;
+        };
+        RequestHolidayInput: {
+            /** @enum {string} */
+            kind: "holiday" | "workday";
+            /** @example 国庆节 */
+            name?: string;
+        };
         RequestImportResult: {
             added: number;
             changed: number;
@@ -6858,7 +7097,7 @@ export interface components {
             history: components["schemas"]["RequestStep"][];
             /** @description ID (a decimal string) */
             id: string;
-            knowledge?: components["schemas"]["KnowledgeRef"] | null;
+            knowledge?: components["schemas"]["KnowledgeRef"];
             /** Format: double */
             latitude: number | null;
             /** Format: double */
@@ -6875,7 +7114,7 @@ export interface components {
             rating: number | null;
             rating_comment: string;
             redone: number;
-            referral?: components["schemas"]["RequestReferralView"] | null;
+            referral?: components["schemas"]["RequestReferralView"];
             reopened: number;
             /** @description ID (a decimal string) */
             resident_id: string;
@@ -6917,18 +7156,25 @@ export interface components {
             to_department_name: string;
         };
         RequestUpload: {
-            /** @description put it in the submit's photos */
-            token: string;
-            /** @enum {string} */
+            /**
+             * @description a WebP is stored as JPEG
+             * @enum {string}
+             */
             content_type: "image/jpeg" | "image/png";
-            width: number;
-            height: number;
-            size: number;
             /**
              * Format: date-time
              * @description an upload no submit references by then is deleted
              */
             expires_at: string;
+            height: number;
+            /**
+             * Format: int64
+             * @description bytes
+             */
+            size: number;
+            /** @description put it in the submit's photos */
+            token: string;
+            width: number;
         };
         RequestUrge: {
             answer: string;
@@ -6982,7 +7228,7 @@ export interface components {
             history: components["schemas"]["RequestStep"][];
             /** @description ID (a decimal string) */
             id: string;
-            knowledge?: components["schemas"]["KnowledgeRef"] | null;
+            knowledge?: components["schemas"]["KnowledgeRef"];
             /** Format: double */
             latitude: number | null;
             /** Format: double */
@@ -7227,7 +7473,7 @@ export interface components {
             /** @description The member's department; null for a district-level account. */
             department: components["schemas"]["StaffDepartment"] | null;
             /** @description The permissions the member holds, sorted. */
-            permissions: ("activities.checkin" | "activities.manage" | "activities.read" | "audit.read" | "benefits.manage" | "credit.repairs.courses" | "credit.repairs.decide" | "credit.write" | "departments.manage" | "enterprises.bindings.decide" | "enterprises.manage" | "enterprises.objections.decide" | "jobs.manage" | "jobs.read" | "knowledge.manage" | "members.resolve" | "notices.read" | "notices.review" | "notices.write" | "points.appeals.decide" | "points.award" | "points.deduct" | "points.rules.manage" | "requests.admin" | "requests.dispatch" | "requests.duties" | "requests.handle" | "requests.read" | "requests.supervise" | "residents.read" | "rewards.manage" | "rewards.verify" | "settings.manage" | "staff.manage" | "surveys.read" | "surveys.write")[];
+            permissions: ("activities.checkin" | "activities.manage" | "activities.read" | "audit.read" | "benefits.manage" | "credit.repairs.courses" | "credit.repairs.decide" | "credit.write" | "departments.manage" | "enterprises.bindings.decide" | "enterprises.manage" | "enterprises.objections.decide" | "jobs.manage" | "jobs.read" | "knowledge.manage" | "members.resolve" | "notices.read" | "notices.review" | "notices.write" | "points.appeals.decide" | "points.award" | "points.deduct" | "points.rules.manage" | "requests.admin" | "requests.dispatch" | "requests.duties" | "requests.handle" | "requests.read" | "requests.supervise" | "residents.read" | "rewards.manage" | "rewards.verify" | "settings.manage" | "staff.manage" | "stats.repairs" | "surveys.read" | "surveys.write")[];
             staff: components["schemas"]["StaffMember"];
         };
         StaffMember: {
@@ -7347,7 +7593,7 @@ export interface components {
             /** @description null for a district-wide survey */
             department_id: string | null;
             description: string;
-            draw?: components["schemas"]["SurveyDraw"] | null;
+            draw?: components["schemas"]["SurveyDraw"];
             /** @description ID (a decimal string) */
             id: string;
             /** @enum {string} */
@@ -7428,9 +7674,35 @@ export interface components {
             your_answer: string[];
         };
         SurveyDraw: {
+            /** @example 10 */
             count: number;
             /** @description Draw questions carrying any of these tags (any question when empty). */
             tags: string[];
+        };
+        SurveyDrawInput: {
+            /** @example 10 */
+            count: number;
+            /** @description Draw questions carrying any of these tags (any question when empty). */
+            tags?: string[] | null;
+        };
+        SurveyInlineQuestionInput: {
+            /** @description The correct option strings. Required for single (exactly one), multi (one or more) and judge (one) in the bank; questionnaire questions may leave it out. */
+            answer?: string[] | null;
+            /** @description The legal article the question rests on, e.g. 民法典第十七条 */
+            article?: string;
+            explanation?: string;
+            /** @description Option strings, 2–10 for single/multi; a judge question has ["对","错"] (filled in when left out); rating defaults to ["1"…"5"]; text and number have none. */
+            options?: string[] | null;
+            /** @description default true: it must be answered */
+            required?: boolean | null;
+            /** @example 未成年人的法定代理人是谁？ */
+            stem: string;
+            tags?: string[] | null;
+            /**
+             * @example single
+             * @enum {string}
+             */
+            type: "single" | "multi" | "judge" | "text" | "number" | "rating";
         };
         SurveyItem: {
             answer: string[];
@@ -7464,74 +7736,6 @@ export interface components {
             resident_id: string;
             street: string;
         };
-        SurveyNew: {
-            /** @enum {string} */
-            kind: "quiz" | "questionnaire" | "declaration";
-            title: string;
-            description?: string;
-            audience?: components["schemas"]["AudienceInput"];
-            /**
-             * Format: date-time
-             * @description Default now.
-             */
-            opens_at?: string;
-            /**
-             * Format: date-time
-             * @description Optional; must be after opens_at.
-             */
-            closes_at?: string;
-            /** @description Fixed questions. A quiz has questions or draw (not both), and uses only single/multi/judge questions with answers. Questionnaires and declarations need questions. */
-            questions?: (string | {
-                /** @description ID (a decimal string) */
-                id: string;
-                required?: boolean;
-            } | {
-                /** @enum {string} */
-                type: "single" | "multi" | "judge" | "text" | "number" | "rating";
-                stem: string;
-                /** @description Option strings, 2–10 for single/multi; a judge question has ["对","错"] (filled in when left out); rating defaults to ["1"…"5"]; text and number have none. */
-                options?: string[];
-                /** @description The correct option strings. Required for single (exactly one), multi (one or more) and judge (one) in the bank; questionnaire questions may leave it out. */
-                answer?: string[];
-                explanation?: string;
-                /** @description The legal article the question rests on, e.g. 民法典第十七条 */
-                article?: string;
-                tags?: string[];
-            })[];
-            draw?: {
-                /** @description Draw questions carrying any of these tags (any question when empty). */
-                tags?: string[];
-                count: number;
-            };
-            /** @description Quiz only; default 600. The server enforces the deadline (start + limit, or closes_at if earlier). */
-            time_limit_s?: number;
-            /** @description Quiz only; default 1 (district day, UTC+8). */
-            attempts_per_day?: number;
-            /** @description Quiz only; default 60. */
-            pass_score?: number;
-            /** @description A points rule code; a passed quiz awards it (external id attempt:<id>), a response awards it (decl:<survey>:<resident>:<date> for a daily survey). Rule caps apply: a refused award is 0 points, not an error. Must be a rule of the survey's department or a district-wide rule (403 naming points_rule otherwise; 400 for an unknown rule). */
-            points_rule?: string;
-            /**
-             * @description Questionnaire or declaration: daily allows one response per resident per district day; a declaration defaults to daily.
-             * @enum {string}
-             */
-            recurrence?: "" | "daily";
-            /** @description Days the answers are kept; then their content (answers, a quiz's per-question results) is erased and only anonymous counts per question, day and street are kept, so statistics do not change. Default 90 for a declaration, 365 otherwise. */
-            retention_days?: number;
-        };
-        SurveyNewQuestion: {
-            /** @enum {string} */
-            type: "single" | "multi" | "judge" | "text" | "number" | "rating";
-            stem: string;
-            /** @description Option strings, 2–10 for single/multi; a judge question has ["对","错"] (filled in when left out); rating defaults to ["1"…"5"]; text and number have none. */
-            options?: string[];
-            /** @description The correct option strings. Required for single (exactly one), multi (one or more) and judge (one) in the bank; questionnaire questions may leave it out. */
-            answer?: string[];
-            explanation?: string;
-            /** @description The legal article the question rests on, e.g. 民法典第十七条 */
-            article?: string;
-            tags?: string[];
-        };
         SurveyNewQuestionInput: {
             /** @description The correct option strings. Required for single (exactly one), multi (one or more) and judge (one) in the bank; questionnaire questions may leave it out. */
             answer?: string[] | null;
@@ -7549,84 +7753,71 @@ export interface components {
              */
             type: "single" | "multi" | "judge" | "text" | "number" | "rating";
         };
-        /** @description Changes to a survey: every field given replaces the survey's. A draft takes any field (checked as on create; questions it already has may stay though retired since; changing kind drops settings the new kind does not take). A published survey takes only closes_at: another field is 409 naming it. */
-        SurveyPatch: {
-            /** @enum {string} */
-            kind?: "quiz" | "questionnaire" | "declaration";
-            title?: string;
+        SurveyNewSurveyInput: {
+            /** @description Quiz only: attempts per district day (UTC+8); 0 or left out: 1. */
+            attempts_per_day?: number;
+            audience?: components["schemas"]["NoticeAudienceInput"];
+            /**
+             * Format: date-time
+             * @description Optional; must be after opens_at.
+             */
+            closes_at?: string | null;
             description?: string;
-            audience?: components["schemas"]["AudienceInput"];
+            /** @description Quiz only: draw each attempt's questions from the bank instead of fixed ones. */
+            draw?: components["schemas"]["SurveyDrawInput"] | null;
+            /**
+             * @example questionnaire
+             * @enum {string}
+             */
+            kind: "quiz" | "questionnaire" | "declaration";
             /**
              * Format: date-time
              * @description Default now.
              */
-            opens_at?: string;
-            /**
-             * Format: date-time
-             * @description null: no end. A published survey takes only this field: null or later than now and opens_at (which reopens a closed survey).
-             */
-            closes_at?: string | null;
-            /** @description Fixed questions. A quiz has questions or draw (not both), and uses only single/multi/judge questions with answers. Questionnaires and declarations need questions. */
-            questions?: (string | {
-                /** @description ID (a decimal string) */
-                id: string;
-                required?: boolean;
-            } | {
-                /** @enum {string} */
-                type: "single" | "multi" | "judge" | "text" | "number" | "rating";
-                stem: string;
-                /** @description Option strings, 2–10 for single/multi; a judge question has ["对","错"] (filled in when left out); rating defaults to ["1"…"5"]; text and number have none. */
-                options?: string[];
-                /** @description The correct option strings. Required for single (exactly one), multi (one or more) and judge (one) in the bank; questionnaire questions may leave it out. */
-                answer?: string[];
-                explanation?: string;
-                /** @description The legal article the question rests on, e.g. 民法典第十七条 */
-                article?: string;
-                tags?: string[];
-            })[];
-            draw?: {
-                /** @description Draw questions carrying any of these tags (any question when empty). */
-                tags?: string[];
-                count: number;
-            } | null;
-            /** @description Quiz only; default 600. The server enforces the deadline (start + limit, or closes_at if earlier). */
-            time_limit_s?: number;
-            /** @description Quiz only; default 1 (district day, UTC+8). */
-            attempts_per_day?: number;
+            opens_at?: string | null;
             /** @description Quiz only; default 60. */
-            pass_score?: number;
+            pass_score?: number | null;
             /** @description A points rule code; a passed quiz awards it (external id attempt:<id>), a response awards it (decl:<survey>:<resident>:<date> for a daily survey). Rule caps apply: a refused award is 0 points, not an error. Must be a rule of the survey's department or a district-wide rule (403 naming points_rule otherwise; 400 for an unknown rule). */
             points_rule?: string;
+            /** @description Fixed questions. A quiz has questions or draw (not both), and uses only single/multi/judge questions with answers. Questionnaires and declarations need questions. */
+            questions?: (string | components["schemas"]["SurveyQuestionByIDInput"] | components["schemas"]["SurveyInlineQuestionInput"])[] | null;
             /**
              * @description Questionnaire or declaration: daily allows one response per resident per district day; a declaration defaults to daily.
              * @enum {string}
              */
             recurrence?: "" | "daily";
             /** @description Days the answers are kept; then their content (answers, a quiz's per-question results) is erased and only anonymous counts per question, day and street are kept, so statistics do not change. Default 90 for a declaration, 365 otherwise. */
-            retention_days?: number;
-        };
-        SurveyPublic: {
-            /** @description ID (a decimal string) */
-            id: string;
-            kind: string;
-            title: string;
-            description: string;
-            /** Format: date-time */
-            opens_at: string;
-            /** Format: date-time */
-            closes_at: string | null;
-            recurrence: string;
+            retention_days?: number | null;
+            /** @description Quiz only; default 600. The server enforces the deadline (start + limit, or closes_at if earlier). */
             time_limit_s?: number;
-            attempts_per_day?: number;
-            pass_score?: number;
-            question_count: number;
-            /** @description A quiz attempt submitted or a response given today (district day). */
-            taken_part_today: boolean;
-            /** @description Answered at all (for a one-off questionnaire). */
-            responded: boolean;
-            attempts_left_today?: number;
-            /** @description Questionnaire or declaration only; a quiz draws questions per attempt. */
-            questions?: components["schemas"]["SurveyPublicQuestion"][];
+            /** @example 社区满意度调查 */
+            title: string;
+        };
+        SurveyPatch: {
+            /** @description 0: 1 */
+            attempts_per_day?: number | null;
+            audience?: components["schemas"]["NoticeAudienceInput"] | null;
+            /**
+             * Format: date-time
+             * @description null: no end. A published survey takes only this field: null or later than now and opens_at (which reopens a closed survey).
+             */
+            closes_at?: string | null;
+            description?: string | null;
+            /** @description null: fixed questions. */
+            draw?: components["schemas"]["SurveyDrawInput"] | null;
+            /** @enum {string|null} */
+            kind?: "quiz" | "questionnaire" | "declaration" | null;
+            /** Format: date-time */
+            opens_at?: string | null;
+            pass_score?: number | null;
+            points_rule?: string | null;
+            /** @description Fixed questions, as on create. */
+            questions?: (string | components["schemas"]["SurveyQuestionByIDInput"] | components["schemas"]["SurveyInlineQuestionInput"])[] | null;
+            /** @enum {string|null} */
+            recurrence?: "" | "daily" | null;
+            retention_days?: number | null;
+            time_limit_s?: number | null;
+            title?: string | null;
         };
         SurveyPublicQuestion: {
             /** @description ID (a decimal string) */
@@ -7685,10 +7876,16 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
-        /** @description the questions a bulk import (JSON array or CSV) created, in order */
         SurveyQuestionBatch: {
-            items: components["schemas"]["SurveyQuestion"][];
             created: number;
+            /** @description the questions created, in order */
+            items: components["schemas"]["SurveyQuestion"][];
+        };
+        SurveyQuestionByIDInput: {
+            /** @description ID (a decimal string) */
+            id: string;
+            /** @description default true: it must be answered */
+            required?: boolean | null;
         };
         SurveyQuestionStats: {
             /**
@@ -7831,6 +8028,14 @@ export interface components {
             street: string;
             /** Format: int64 */
             submissions: number;
+        };
+        SurveyTagCount: {
+            /**
+             * Format: int64
+             * @description current scored questions (single, multi, judge) with the tag that a quiz of the department may draw
+             */
+            questions: number;
+            tag: string;
         };
         SurveyTextAnswer: {
             answer: string;
@@ -7998,11 +8203,6 @@ export interface components {
         };
     };
     parameters: {
-        /** @description items per page, 1–100 (default 20); any other value is 400 naming page_size */
-        PageSize: number;
-        PageToken: string;
-        /** @description Repeating a request with the same key returns the first result and changes nothing. */
-        IdempotencyKey: string;
         ID: string;
     };
     requestBodies: never;
@@ -8038,6 +8238,13 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["ActivityPublicActivity"][];
                         next_page_token: string;
+                        /**
+                         * Format: int64
+                         * @description how many items the filters match over all pages (lists that count them); at most 10000, total_capped then
+                         */
+                        total?: number | null;
+                        /** @description true when more than total (10000) match */
+                        total_capped?: boolean;
                     };
                 };
             };
@@ -8212,6 +8419,13 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["ActivityStaffView"][];
                         next_page_token: string;
+                        /**
+                         * Format: int64
+                         * @description how many items the filters match over all pages (lists that count them); at most 10000, total_capped then
+                         */
+                        total?: number | null;
+                        /** @description true when more than total (10000) match */
+                        total_capped?: boolean;
                     };
                 };
             };
@@ -8441,7 +8655,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Repeating a request with the same key returns the first result and changes nothing. */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                "Idempotency-Key"?: string;
             };
             path: {
                 id: components["parameters"]["ID"];
@@ -8517,6 +8731,13 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["ActivityHoursApproval"][];
                         next_page_token: string;
+                        /**
+                         * Format: int64
+                         * @description how many items the filters match over all pages (lists that count them); at most 10000, total_capped then
+                         */
+                        total?: number | null;
+                        /** @description true when more than total (10000) match */
+                        total_capped?: boolean;
                     };
                 };
             };
@@ -8682,6 +8903,13 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["ActivityRosterEntry"][];
                         next_page_token: string;
+                        /**
+                         * Format: int64
+                         * @description how many items the filters match over all pages (lists that count them); at most 10000, total_capped then
+                         */
+                        total?: number | null;
+                        /** @description true when more than total (10000) match */
+                        total_capped?: boolean;
                     };
                 };
             };
@@ -8826,6 +9054,13 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["AuditView"][];
                         next_page_token: string;
+                        /**
+                         * Format: int64
+                         * @description how many items the filters match over all pages (lists that count them); at most 10000, total_capped then
+                         */
+                        total?: number | null;
+                        /** @description true when more than total (10000) match */
+                        total_capped?: boolean;
                     };
                 };
             };
@@ -8906,6 +9141,13 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["EnterpriseListedProgram"][];
                         next_page_token: string;
+                        /**
+                         * Format: int64
+                         * @description how many items the filters match over all pages (lists that count them); at most 10000, total_capped then
+                         */
+                        total?: number | null;
+                        /** @description true when more than total (10000) match */
+                        total_capped?: boolean;
                     };
                 };
             };
@@ -9000,6 +9242,13 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["EnterpriseMatch"][];
                         next_page_token: string;
+                        /**
+                         * Format: int64
+                         * @description how many items the filters match over all pages (lists that count them); at most 10000, total_capped then
+                         */
+                        total?: number | null;
+                        /** @description true when more than total (10000) match */
+                        total_capped?: boolean;
                     };
                 };
             };
@@ -9042,6 +9291,13 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["EnterpriseListedCreditRecord"][];
                         next_page_token: string;
+                        /**
+                         * Format: int64
+                         * @description how many items the filters match over all pages (lists that count them); at most 10000, total_capped then
+                         */
+                        total?: number | null;
+                        /** @description true when more than total (10000) match */
+                        total_capped?: boolean;
                     };
                 };
             };
@@ -9171,6 +9427,13 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["EnterpriseRepairCourse"][];
                         next_page_token: string;
+                        /**
+                         * Format: int64
+                         * @description how many items the filters match over all pages (lists that count them); at most 10000, total_capped then
+                         */
+                        total?: number | null;
+                        /** @description true when more than total (10000) match */
+                        total_capped?: boolean;
                     };
                 };
             };
@@ -9275,6 +9538,13 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["EnterpriseQueuedRepair"][];
                         next_page_token: string;
+                        /**
+                         * Format: int64
+                         * @description how many items the filters match over all pages (lists that count them); at most 10000, total_capped then
+                         */
+                        total?: number | null;
+                        /** @description true when more than total (10000) match */
+                        total_capped?: boolean;
                     };
                 };
             };
@@ -9390,6 +9660,13 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["StaffDepartment"][];
                         next_page_token: string;
+                        /**
+                         * Format: int64
+                         * @description how many items the filters match over all pages (lists that count them); at most 10000, total_capped then
+                         */
+                        total?: number | null;
+                        /** @description true when more than total (10000) match */
+                        total_capped?: boolean;
                     };
                 };
             };
@@ -9459,6 +9736,13 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["RequestStaffView"][];
                         next_page_token: string;
+                        /**
+                         * Format: int64
+                         * @description how many items the filters match over all pages (lists that count them); at most 10000, total_capped then
+                         */
+                        total?: number | null;
+                        /** @description true when more than total (10000) match */
+                        total_capped?: boolean;
                     };
                 };
             };
@@ -9781,6 +10065,13 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["EnterpriseBinding"][];
                         next_page_token: string;
+                        /**
+                         * Format: int64
+                         * @description how many items the filters match over all pages (lists that count them); at most 10000, total_capped then
+                         */
+                        total?: number | null;
+                        /** @description true when more than total (10000) match */
+                        total_capped?: boolean;
                     };
                 };
             };
@@ -9856,6 +10147,13 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["Enterprise"][];
                         next_page_token: string;
+                        /**
+                         * Format: int64
+                         * @description how many items the filters match over all pages (lists that count them); at most 10000, total_capped then
+                         */
+                        total?: number | null;
+                        /** @description true when more than total (10000) match */
+                        total_capped?: boolean;
                     };
                 };
             };
@@ -9989,6 +10287,7 @@ export interface operations {
     listHolidays: {
         parameters: {
             query?: {
+                /** @description the first day listed, YYYY-MM-DD; all when left out */
                 since?: string;
             };
             header?: never;
@@ -10004,9 +10303,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["Holiday"][];
-                        /** @description empty on the last page */
+                        items: components["schemas"]["RequestHoliday"][];
                         next_page_token: string;
+                        /**
+                         * Format: int64
+                         * @description how many items the filters match over all pages (lists that count them); at most 10000, total_capped then
+                         */
+                        total?: number | null;
+                        /** @description true when more than total (10000) match */
+                        total_capped?: boolean;
                     };
                 };
             };
@@ -10059,18 +10364,14 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description e.g. 2026-10-01 */
+                /** @description a district date, e.g. 2026-10-01 */
                 day: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @enum {string} */
-                    kind: "holiday" | "workday";
-                    name?: string;
-                };
+                "application/json": components["schemas"]["RequestHolidayInput"];
             };
         };
         responses: {
@@ -10080,7 +10381,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Holiday"];
+                    "application/json": components["schemas"]["RequestHoliday"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10097,13 +10398,14 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description a district date, e.g. 2026-10-01 */
                 day: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Deleted */
+            /** @description No Content */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -10145,6 +10447,13 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["Job"][];
                         next_page_token: string;
+                        /**
+                         * Format: int64
+                         * @description how many items the filters match over all pages (lists that count them); at most 10000, total_capped then
+                         */
+                        total?: number | null;
+                        /** @description true when more than total (10000) match */
+                        total_capped?: boolean;
                     };
                 };
             };
@@ -10241,6 +10550,13 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["KnowledgeEntry"][];
                         next_page_token: string;
+                        /**
+                         * Format: int64
+                         * @description how many items the filters match over all pages (lists that count them); at most 10000, total_capped then
+                         */
+                        total?: number | null;
+                        /** @description true when more than total (10000) match */
+                        total_capped?: boolean;
                     };
                 };
             };
@@ -10464,6 +10780,13 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["Notice"][];
                         next_page_token: string;
+                        /**
+                         * Format: int64
+                         * @description how many items the filters match over all pages (lists that count them); at most 10000, total_capped then
+                         */
+                        total?: number | null;
+                        /** @description true when more than total (10000) match */
+                        total_capped?: boolean;
                     };
                 };
             };
@@ -10775,6 +11098,13 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["EnterpriseQueuedObjection"][];
                         next_page_token: string;
+                        /**
+                         * Format: int64
+                         * @description how many items the filters match over all pages (lists that count them); at most 10000, total_capped then
+                         */
+                        total?: number | null;
+                        /** @description true when more than total (10000) match */
+                        total_capped?: boolean;
                     };
                 };
             };
@@ -10848,6 +11178,13 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["PointsAdminAppeal"][];
                         next_page_token: string;
+                        /**
+                         * Format: int64
+                         * @description how many items the filters match over all pages (lists that count them); at most 10000, total_capped then
+                         */
+                        total?: number | null;
+                        /** @description true when more than total (10000) match */
+                        total_capped?: boolean;
                     };
                 };
             };
@@ -10964,6 +11301,13 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["PointsDeduction"][];
                         next_page_token: string;
+                        /**
+                         * Format: int64
+                         * @description how many items the filters match over all pages (lists that count them); at most 10000, total_capped then
+                         */
+                        total?: number | null;
+                        /** @description true when more than total (10000) match */
+                        total_capped?: boolean;
                     };
                 };
             };
@@ -11014,6 +11358,31 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    repairTags: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RepairTagsReply"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     listManagedRules: {
         parameters: {
             query?: {
@@ -11041,6 +11410,13 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["PointsManagedRule"][];
                         next_page_token: string;
+                        /**
+                         * Format: int64
+                         * @description how many items the filters match over all pages (lists that count them); at most 10000, total_capped then
+                         */
+                        total?: number | null;
+                        /** @description true when more than total (10000) match */
+                        total_capped?: boolean;
                     };
                 };
             };
@@ -11154,6 +11530,13 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["SurveyBankQuestion"][];
                         next_page_token: string;
+                        /**
+                         * Format: int64
+                         * @description how many items the filters match over all pages (lists that count them); at most 10000, total_capped then
+                         */
+                        total?: number | null;
+                        /** @description true when more than total (10000) match */
+                        total_capped?: boolean;
                     };
                 };
             };
@@ -11171,14 +11554,19 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
+        /** @description a CSV file of questions (a bulk import) */
         requestBody: {
             content: {
-                "application/json": components["schemas"]["SurveyNewQuestion"] | components["schemas"]["SurveyNewQuestion"][];
+                "application/json": components["schemas"]["SurveyNewQuestionInput"] | components["schemas"]["SurveyNewQuestionInput"][];
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file: string;
+                };
                 "text/csv": string;
             };
         };
         responses: {
-            /** @description Created */
+            /** @description Created: the question for one object; SurveyQuestionBatch for an array or CSV */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -11190,7 +11578,6 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
@@ -11296,20 +11683,14 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description 2–32 lower-case letters, digits or _ */
+                /** @description 2–32 lower-case letters, digits or _, a letter first */
                 code: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": {
-                    name: string;
-                    deadline_days: number;
-                    /** @default true */
-                    active?: boolean;
-                    sort?: number;
-                };
+                "application/json": components["schemas"]["RequestCategoryInput"];
             };
         };
         responses: {
@@ -11391,6 +11772,13 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["RequestGuide"][];
                         next_page_token: string;
+                        /**
+                         * Format: int64
+                         * @description how many items the filters match over all pages (lists that count them); at most 10000, total_capped then
+                         */
+                        total?: number | null;
+                        /** @description true when more than total (10000) match */
+                        total_capped?: boolean;
                     };
                 };
             };
@@ -11453,6 +11841,13 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["RequestRoute"][];
                         next_page_token: string;
+                        /**
+                         * Format: int64
+                         * @description how many items the filters match over all pages (lists that count them); at most 10000, total_capped then
+                         */
+                        total?: number | null;
+                        /** @description true when more than total (10000) match */
+                        total_capped?: boolean;
                     };
                 };
             };
@@ -11584,6 +11979,13 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["RequestStaffView"][];
                         next_page_token: string;
+                        /**
+                         * Format: int64
+                         * @description how many items the filters match over all pages (lists that count them); at most 10000, total_capped then
+                         */
+                        total?: number | null;
+                        /** @description true when more than total (10000) match */
+                        total_capped?: boolean;
                     };
                 };
             };
@@ -12108,6 +12510,13 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["PointsRewardStats"][];
                         next_page_token: string;
+                        /**
+                         * Format: int64
+                         * @description how many items the filters match over all pages (lists that count them); at most 10000, total_capped then
+                         */
+                        total?: number | null;
+                        /** @description true when more than total (10000) match */
+                        total_capped?: boolean;
                     };
                 };
             };
@@ -12370,6 +12779,13 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["StaffMember"][];
                         next_page_token: string;
+                        /**
+                         * Format: int64
+                         * @description how many items the filters match over all pages (lists that count them); at most 10000, total_capped then
+                         */
+                        total?: number | null;
+                        /** @description true when more than total (10000) match */
+                        total_capped?: boolean;
                     };
                 };
             };
@@ -12528,6 +12944,36 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    repairStats: {
+        parameters: {
+            query: {
+                /** @description the first month, YYYY-MM (district time) */
+                from: string;
+                /** @description the last month, YYYY-MM, at most 36 months after from */
+                to: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RepairStatsReply"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     listSupervisions: {
         parameters: {
             query?: {
@@ -12553,6 +12999,13 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["RequestUrge"][];
                         next_page_token: string;
+                        /**
+                         * Format: int64
+                         * @description how many items the filters match over all pages (lists that count them); at most 10000, total_capped then
+                         */
+                        total?: number | null;
+                        /** @description true when more than total (10000) match */
+                        total_capped?: boolean;
                     };
                 };
             };
@@ -12625,6 +13078,13 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["Survey"][];
                         next_page_token: string;
+                        /**
+                         * Format: int64
+                         * @description how many items the filters match over all pages (lists that count them); at most 10000, total_capped then
+                         */
+                        total?: number | null;
+                        /** @description true when more than total (10000) match */
+                        total_capped?: boolean;
                     };
                 };
             };
@@ -12644,7 +13104,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["SurveyNew"];
+                "application/json": components["schemas"]["SurveyNewSurveyInput"];
             };
         };
         responses: {
@@ -12660,7 +13120,6 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
@@ -12703,7 +13162,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["SurveyPatch"];
             };
@@ -12784,6 +13243,13 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["SurveyMissingResident"][];
                         next_page_token: string;
+                        /**
+                         * Format: int64
+                         * @description how many items the filters match over all pages (lists that count them); at most 10000, total_capped then
+                         */
+                        total?: number | null;
+                        /** @description true when more than total (10000) match */
+                        total_capped?: boolean;
                     };
                 };
             };
@@ -13246,6 +13712,13 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["EnterpriseBenefitProgram"][];
                         next_page_token: string;
+                        /**
+                         * Format: int64
+                         * @description how many items the filters match over all pages (lists that count them); at most 10000, total_capped then
+                         */
+                        total?: number | null;
+                        /** @description true when more than total (10000) match */
+                        total_capped?: boolean;
                     };
                 };
             };
@@ -13283,6 +13756,13 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["EnterpriseMyObjection"][];
                         next_page_token: string;
+                        /**
+                         * Format: int64
+                         * @description how many items the filters match over all pages (lists that count them); at most 10000, total_capped then
+                         */
+                        total?: number | null;
+                        /** @description true when more than total (10000) match */
+                        total_capped?: boolean;
                     };
                 };
             };
@@ -13357,7 +13837,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    startRepair: {
+    startCreditRepair: {
         parameters: {
             query?: never;
             header?: never;
@@ -13527,6 +14007,13 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["EnterpriseRecordRepair"][];
                         next_page_token: string;
+                        /**
+                         * Format: int64
+                         * @description how many items the filters match over all pages (lists that count them); at most 10000, total_capped then
+                         */
+                        total?: number | null;
+                        /** @description true when more than total (10000) match */
+                        total_capped?: boolean;
                     };
                 };
             };
@@ -13759,6 +14246,13 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["ActivityPublicActivity"][];
                         next_page_token: string;
+                        /**
+                         * Format: int64
+                         * @description how many items the filters match over all pages (lists that count them); at most 10000, total_capped then
+                         */
+                        total?: number | null;
+                        /** @description true when more than total (10000) match */
+                        total_capped?: boolean;
                     };
                 };
             };
@@ -13855,6 +14349,13 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["EnterpriseMyEnterprise"][];
                         next_page_token: string;
+                        /**
+                         * Format: int64
+                         * @description how many items the filters match over all pages (lists that count them); at most 10000, total_capped then
+                         */
+                        total?: number | null;
+                        /** @description true when more than total (10000) match */
+                        total_capped?: boolean;
                     };
                 };
             };
@@ -13940,6 +14441,13 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["EnterpriseMyObjection"][];
                         next_page_token: string;
+                        /**
+                         * Format: int64
+                         * @description how many items the filters match over all pages (lists that count them); at most 10000, total_capped then
+                         */
+                        total?: number | null;
+                        /** @description true when more than total (10000) match */
+                        total_capped?: boolean;
                     };
                 };
             };
@@ -14000,6 +14508,13 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["NoticeQuota"][];
                         next_page_token: string;
+                        /**
+                         * Format: int64
+                         * @description how many items the filters match over all pages (lists that count them); at most 10000, total_capped then
+                         */
+                        total?: number | null;
+                        /** @description true when more than total (10000) match */
+                        total_capped?: boolean;
                     };
                 };
             };
@@ -14032,6 +14547,13 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["NoticeQuota"][];
                         next_page_token: string;
+                        /**
+                         * Format: int64
+                         * @description how many items the filters match over all pages (lists that count them); at most 10000, total_capped then
+                         */
+                        total?: number | null;
+                        /** @description true when more than total (10000) match */
+                        total_capped?: boolean;
                     };
                 };
             };
@@ -14165,6 +14687,13 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["NoticeInboxItem"][];
                         next_page_token: string;
+                        /**
+                         * Format: int64
+                         * @description how many items the filters match over all pages (lists that count them); at most 10000, total_capped then
+                         */
+                        total?: number | null;
+                        /** @description true when more than total (10000) match */
+                        total_capped?: boolean;
                     };
                 };
             };
@@ -14306,6 +14835,13 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["PointsAppealView"][];
                         next_page_token: string;
+                        /**
+                         * Format: int64
+                         * @description how many items the filters match over all pages (lists that count them); at most 10000, total_capped then
+                         */
+                        total?: number | null;
+                        /** @description true when more than total (10000) match */
+                        total_capped?: boolean;
                     };
                 };
             };
@@ -14348,6 +14884,36 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    startRepair: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RepairStarted"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooMany"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     leaderboard: {
         parameters: {
             query: {
@@ -14373,6 +14939,13 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["PointsLeader"][];
                         next_page_token: string;
+                        /**
+                         * Format: int64
+                         * @description how many items the filters match over all pages (lists that count them); at most 10000, total_capped then
+                         */
+                        total?: number | null;
+                        /** @description true when more than total (10000) match */
+                        total_capped?: boolean;
                     };
                 };
             };
@@ -14406,6 +14979,13 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["PointsRule"][];
                         next_page_token: string;
+                        /**
+                         * Format: int64
+                         * @description how many items the filters match over all pages (lists that count them); at most 10000, total_capped then
+                         */
+                        total?: number | null;
+                        /** @description true when more than total (10000) match */
+                        total_capped?: boolean;
                     };
                 };
             };
@@ -14437,6 +15017,13 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["PointsTransaction"][];
                         next_page_token: string;
+                        /**
+                         * Format: int64
+                         * @description how many items the filters match over all pages (lists that count them); at most 10000, total_capped then
+                         */
+                        total?: number | null;
+                        /** @description true when more than total (10000) match */
+                        total_capped?: boolean;
                     };
                 };
             };
@@ -14470,6 +15057,13 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["PointsRedemption"][];
                         next_page_token: string;
+                        /**
+                         * Format: int64
+                         * @description how many items the filters match over all pages (lists that count them); at most 10000, total_capped then
+                         */
+                        total?: number | null;
+                        /** @description true when more than total (10000) match */
+                        total_capped?: boolean;
                     };
                 };
             };
@@ -14558,6 +15152,13 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["RequestView"][];
                         next_page_token: string;
+                        /**
+                         * Format: int64
+                         * @description how many items the filters match over all pages (lists that count them); at most 10000, total_capped then
+                         */
+                        total?: number | null;
+                        /** @description true when more than total (10000) match */
+                        total_capped?: boolean;
                     };
                 };
             };
@@ -14612,6 +15213,7 @@ export interface operations {
     listRequestCategories: {
         parameters: {
             query?: {
+                /** @description true: inactive categories too */
                 all?: boolean;
             };
             header?: never;
@@ -14628,8 +15230,14 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["RequestCategory"][];
-                        /** @description empty on the last page */
                         next_page_token: string;
+                        /**
+                         * Format: int64
+                         * @description how many items the filters match over all pages (lists that count them); at most 10000, total_capped then
+                         */
+                        total?: number | null;
+                        /** @description true when more than total (10000) match */
+                        total_capped?: boolean;
                     };
                 };
             };
@@ -14645,6 +15253,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
+        /** @description the photo, in the part named file */
         requestBody: {
             content: {
                 "multipart/form-data": {
@@ -14695,6 +15304,13 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["RequestPublicRequest"][];
                         next_page_token: string;
+                        /**
+                         * Format: int64
+                         * @description how many items the filters match over all pages (lists that count them); at most 10000, total_capped then
+                         */
+                        total?: number | null;
+                        /** @description true when more than total (10000) match */
+                        total_capped?: boolean;
                     };
                 };
             };
@@ -14820,6 +15436,13 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["PointsReward"][];
                         next_page_token: string;
+                        /**
+                         * Format: int64
+                         * @description how many items the filters match over all pages (lists that count them); at most 10000, total_capped then
+                         */
+                        total?: number | null;
+                        /** @description true when more than total (10000) match */
+                        total_capped?: boolean;
                     };
                 };
             };
@@ -14835,7 +15458,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Repeating a request with the same key returns the first result and changes nothing. */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                "Idempotency-Key"?: string;
             };
             path: {
                 id: components["parameters"]["ID"];
@@ -14895,6 +15518,13 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["SurveyPublicSurvey"][];
                         next_page_token: string;
+                        /**
+                         * Format: int64
+                         * @description how many items the filters match over all pages (lists that count them); at most 10000, total_capped then
+                         */
+                        total?: number | null;
+                        /** @description true when more than total (10000) match */
+                        total_capped?: boolean;
                     };
                 };
             };

@@ -1,0 +1,1 @@
+var e={top:34,type:`scroll`};function t(e={}){return{left:8,right:e.right??16,top:e.legend?72:40,bottom:8,containLabel:!0}}function n(e){return{type:`category`,data:e,axisLabel:{interval:0,rotate:30,width:96,overflow:`truncate`}}}export{e as n,n as r,t};

@@ -1,1 +1,0 @@
-var e={top:24,type:`scroll`};function t(e={}){return{left:8,right:e.right??16,top:e.legend?64:40,bottom:8,containLabel:!0}}function n(e){return{type:`category`,data:e,axisLabel:{interval:0,rotate:30,width:96,overflow:`truncate`}}}export{e as n,n as r,t};

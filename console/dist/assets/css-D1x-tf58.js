@@ -1,0 +1,1 @@
+import"./client-DSqb6M2a.js";import"./css-CS0YsCcu.js";

@@ -1,1 +1,0 @@
-import"./client-DQ6NNsic.js";

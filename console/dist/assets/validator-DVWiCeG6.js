@@ -1,1 +1,0 @@
-import{Rr as e}from"./client-DQ6NNsic.js";var t=t=>[``,...e].includes(t);export{t};

@@ -1,0 +1,1 @@
+import{zr as e}from"./client-DSqb6M2a.js";var t=t=>[``,...e].includes(t);export{t};
