@@ -20,6 +20,7 @@ import (
 	"github.com/futian/ifutian/internal/check"
 	"github.com/futian/ifutian/internal/district"
 	"github.com/futian/ifutian/points/deductsql"
+	"github.com/futian/ifutian/residents"
 )
 
 // Audience selects residents. Fields AND together; the values inside a
@@ -211,27 +212,33 @@ func (a *Audience) noticeFields(r Regions) map[string]string {
 	return fields
 }
 
+// rs is how Scope names the residents table in its conditions: by the
+// table's name, unaliased, so the query it narrows is
+// Table(residents.Table) and its columns are residents.XColumn(rs).
+const rs = residents.Table
+
 // Scope narrows a query on the residents table to the audience's live
 // members, with ages computed at now in the district's zone.
 func (a *Audience) Scope(q *gorm.DB, now time.Time) *gorm.DB {
-	q = q.Where("residents.deleted_at IS NULL")
+	q = q.Where(residents.Live(rs))
 	if len(a.Streets) > 0 {
-		q = q.Where("residents.street IN ?", a.Streets)
+		q = q.Where(residents.StreetColumn(rs)+" IN ?", a.Streets)
 	}
 	if len(a.Communities) > 0 {
-		q = q.Where("residents.community IN ?", a.Communities)
+		q = q.Where(residents.CommunityColumn(rs)+" IN ?", a.Communities)
 	}
 	// Age in whole years from the birth year: born in year y is
 	// now.Year()-y years old this year.
 	year := now.In(district.Zone).Year()
 	if a.AgeMin != nil {
-		q = q.Where("residents.birth_year <= ?", year-*a.AgeMin)
+		q = q.Where(residents.BirthYearColumn(rs)+" <= ?", year-*a.AgeMin)
 	}
 	if a.AgeMax != nil {
-		q = q.Where("residents.birth_year >= ?", year-*a.AgeMax)
+		q = q.Where(residents.BirthYearColumn(rs)+" >= ?", year-*a.AgeMax)
 	}
 	if len(a.Tags) > 0 {
-		q = q.Where("EXISTS (SELECT 1 FROM resident_tags rt WHERE rt.resident_id = residents.id AND rt.tag IN ?)", a.Tags)
+		cond, args := residents.TaggedAny(residents.IDColumn(rs), a.Tags)
+		q = q.Where(cond, args...)
 	}
 	if len(a.EnterpriseGrades) > 0 {
 		cond, args := members.WithGrade(a.EnterpriseGrades)
@@ -251,11 +258,11 @@ func (a *Audience) Scope(q *gorm.DB, now time.Time) *gorm.DB {
 			t := now.Add(-time.Duration(*a.DeductedWithinDays) * 24 * time.Hour)
 			since = &t
 		}
-		sql, args := deductsql.DeductedUnder("residents.id", a.DeductedUnderRules, since)
+		sql, args := deductsql.DeductedUnder(residents.IDColumn(rs), a.DeductedUnderRules, since)
 		q = q.Where(sql, args...)
 	}
 	if len(a.ResidentIDs) > 0 {
-		q = q.Where("residents.id IN ?", a.ResidentIDs)
+		q = q.Where(residents.IDColumn(rs)+" IN ?", a.ResidentIDs)
 	}
 	return q
 }
@@ -267,7 +274,7 @@ var ruleCodeRE = regexp.MustCompile(`^[a-z][a-z0-9_]{1,31}$`)
 // CountAudience returns how many live residents an audience selects.
 func (s *Service) CountAudience(ctx context.Context, a Audience) (int64, error) {
 	var n int64
-	err := a.Scope(s.db.WithContext(ctx).Table("residents"), s.now()).Count(&n).Error
+	err := a.Scope(s.db.WithContext(ctx).Table(residents.Table), s.now()).Count(&n).Error
 	if err != nil {
 		return 0, fmt.Errorf("count audience: %w", err)
 	}
@@ -277,7 +284,7 @@ func (s *Service) CountAudience(ctx context.Context, a Audience) (int64, error) 
 // InAudience reports whether a resident is a live member of an audience now.
 func (s *Service) InAudience(ctx context.Context, a Audience, residentID int64) (bool, error) {
 	var n int64
-	err := a.Scope(s.db.WithContext(ctx).Table("residents"), s.now()).Where("residents.id = ?", residentID).Count(&n).Error
+	err := a.Scope(s.db.WithContext(ctx).Table(residents.Table), s.now()).Where(residents.IDColumn(rs)+" = ?", residentID).Count(&n).Error
 	if err != nil {
 		return false, fmt.Errorf("match audience: %w", err)
 	}
@@ -288,8 +295,8 @@ func (s *Service) InAudience(ctx context.Context, a Audience, residentID int64) 
 // after, ascending, at most limit of them (for paging through large audiences).
 func (s *Service) AudienceIDs(ctx context.Context, a Audience, after int64, limit int) ([]int64, error) {
 	var ids []int64
-	err := a.Scope(s.db.WithContext(ctx).Table("residents"), s.now()).
-		Where("residents.id > ?", after).Order("residents.id").Limit(limit).Pluck("residents.id", &ids).Error
+	err := a.Scope(s.db.WithContext(ctx).Table(residents.Table), s.now()).
+		Where(residents.IDColumn(rs)+" > ?", after).Order(residents.IDColumn(rs)).Limit(limit).Pluck(residents.IDColumn(rs), &ids).Error
 	if err != nil {
 		return nil, fmt.Errorf("list audience: %w", err)
 	}

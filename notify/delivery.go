@@ -14,6 +14,7 @@ import (
 
 	"github.com/futian/ifutian/internal/db"
 	"github.com/futian/ifutian/jobs"
+	"github.com/futian/ifutian/residents"
 	"github.com/futian/ifutian/wechat"
 )
 
@@ -200,8 +201,8 @@ func (d *Deliverer) claim(ctx context.Context, urgent bool, n int) (rows []claim
 		// and loading would leave sends claimed that nobody delivers or
 		// releases until the lease ends.
 		return tx.Table("notice_sends s").
-			Select("s.id, s.notice_id, s.resident_id, s.template_id, s.attempts, p.openid, p.phone_enc").
-			Joins("LEFT JOIN residents p ON p.id = s.resident_id").
+			Select("s.id, s.notice_id, s.resident_id, s.template_id, s.attempts, "+residents.OpenIDColumn("p")+", "+residents.PhoneEncColumn("p")).
+			Joins(residents.LeftJoin("p", "s.resident_id")).
 			Where("s.id IN ? AND s.claim = ?", ids, token).Scan(&rows).Error
 	})
 	if err != nil {

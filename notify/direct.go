@@ -14,6 +14,7 @@ import (
 
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/db"
+	"github.com/futian/ifutian/residents"
 )
 
 // SystemKind names a kind of message the system sends by itself (a fixed
@@ -202,9 +203,9 @@ func (s *Service) sendDirect(tx *gorm.DB, d DirectNotice) error {
 	for start := 0; start < len(d.ResidentIDs); start += 5000 {
 		part := Audience{ResidentIDs: d.ResidentIDs[start:min(start+5000, len(d.ResidentIDs))]}
 		// A resident named twice across parts is skipped the second time.
-		sel := "residents.id, residents.street, " + strconv.FormatInt(n.ID, 10)
+		sel := residents.IDColumn(rs) + ", " + residents.StreetColumn(rs) + ", " + strconv.FormatInt(n.ID, 10)
 		q, vars := scopeSQL(tx, part, now, sel)
-		q += " AND NOT EXISTS (SELECT 1 FROM notice_recipients x WHERE x.notice_id = " + strconv.FormatInt(n.ID, 10) + " AND x.resident_id = residents.id)"
+		q += " AND NOT EXISTS (SELECT 1 FROM notice_recipients x WHERE x.notice_id = " + strconv.FormatInt(n.ID, 10) + " AND x.resident_id = " + residents.IDColumn(rs) + ")"
 		res := tx.Exec("INSERT INTO notice_recipients (resident_id, street, notice_id) "+q, vars...)
 		if res.Error != nil {
 			return res.Error

@@ -8,6 +8,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/residents"
 	"github.com/futian/ifutian/staff"
 )
 
@@ -80,8 +81,8 @@ func (s *Service) PreviewAudience(ctx context.Context, m *staff.Member, r Street
 		return nil, err
 	}
 	members := func() *gorm.DB {
-		q := a.Scope(s.db.WithContext(ctx).Table("residents"), s.now())
-		return by.Filter(q, staff.Columns{Street: "residents.street"})
+		q := a.Scope(s.db.WithContext(ctx).Table(residents.Table), s.now())
+		return by.Filter(q, staff.Columns{Street: residents.StreetColumn(rs)})
 	}
 	var n int64
 	if err := members().Count(&n).Error; err != nil {
@@ -90,8 +91,8 @@ func (s *Service) PreviewAudience(ctx context.Context, m *staff.Member, r Street
 	var reachable *int64
 	if templateID != "" {
 		var k int64
-		err := members().Where("residents.openid IS NOT NULL").
-			Where("EXISTS (SELECT 1 FROM subscription_quotas q WHERE q.resident_id = residents.id AND q.template_id = ? AND q.remaining > 0)", templateID).
+		err := members().Where(residents.OpenIDColumn(rs)+" IS NOT NULL").
+			Where("EXISTS (SELECT 1 FROM subscription_quotas q WHERE q.resident_id = "+residents.IDColumn(rs)+" AND q.template_id = ? AND q.remaining > 0)", templateID).
 			Count(&k).Error
 		if err != nil {
 			return nil, fmt.Errorf("count reachable: %w", err)

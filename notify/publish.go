@@ -9,12 +9,13 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/futian/ifutian/internal/db"
+	"github.com/futian/ifutian/residents"
 )
 
 // scopeSQL renders the audience's SELECT over residents (sel is its column
 // list) as SQL and flat arguments, for INSERT … SELECT.
 func scopeSQL(tx *gorm.DB, a Audience, now time.Time, sel string) (string, []any) {
-	q := tx.Session(&gorm.Session{DryRun: true, NewDB: true}).Table("residents").Select(sel)
+	q := tx.Session(&gorm.Session{DryRun: true, NewDB: true}).Table(residents.Table).Select(sel)
 	q = a.Scope(q, now).Find(&[]map[string]any{})
 	return q.Statement.SQL.String(), q.Statement.Vars
 }
@@ -63,7 +64,7 @@ func (s *Service) publish(ctx context.Context, id int64) (bool, error) {
 		if err := tx.Where("id = ?", id).Take(&n).Error; err != nil {
 			return err
 		}
-		sel := "residents.id, residents.street, " + strconv.FormatInt(id, 10)
+		sel := residents.IDColumn(rs) + ", " + residents.StreetColumn(rs) + ", " + strconv.FormatInt(id, 10)
 		q, vars := scopeSQL(tx, n.Audience, now, sel)
 		ins := tx.Exec("INSERT INTO notice_recipients (resident_id, street, notice_id) "+q, vars...)
 		if ins.Error != nil {
@@ -124,7 +125,7 @@ func (s *Service) queueSends(tx *gorm.DB, n *Notice, now time.Time) error {
 		err := tx.Exec(cols+`SELECT r.notice_id, r.resident_id, r.street, q.template_id, 'wechat', ?, ?, ?, ?, 0, ?, '', '', ?, ?
 			FROM notice_recipients r
 			JOIN subscription_quotas q ON q.resident_id = r.resident_id AND q.template_id = ? AND q.remaining > 0
-			JOIN residents p ON p.id = r.resident_id AND p.openid IS NOT NULL
+			`+residents.Join("p", "r.resident_id")+` AND `+residents.OpenIDColumn("p")+` IS NOT NULL
 			WHERE r.notice_id = ?`,
 			r.urgent, r.underCap, false, r.status, r.due, now, now, t, n.ID).Error
 		if err != nil {
@@ -135,8 +136,8 @@ func (s *Service) queueSends(tx *gorm.DB, n *Notice, now time.Time) error {
 		// and the queue agree.
 		err := tx.Exec(`UPDATE subscription_quotas SET remaining = remaining - 1, spent_notice = ?, updated_at = ?
 			WHERE template_id = ? AND remaining > 0
-			AND resident_id IN (SELECT r.resident_id FROM notice_recipients r JOIN residents p ON p.id = r.resident_id
-				WHERE r.notice_id = ? AND p.openid IS NOT NULL)`,
+			AND resident_id IN (SELECT r.resident_id FROM notice_recipients r `+residents.Join("p", "r.resident_id")+`
+				WHERE r.notice_id = ? AND `+residents.OpenIDColumn("p")+` IS NOT NULL)`,
 			n.ID, now, t, n.ID).Error
 		if err != nil {
 			return err
@@ -151,8 +152,8 @@ func (s *Service) queueSends(tx *gorm.DB, n *Notice, now time.Time) error {
 	}
 	if n.SMS && r.urgent {
 		err := tx.Exec(cols+`SELECT r.notice_id, r.resident_id, r.street, '', 'sms', ?, ?, ?, 'pending', 0, ?, '', '', ?, ?
-			FROM notice_recipients r JOIN residents p ON p.id = r.resident_id
-			WHERE r.notice_id = ? AND p.phone_enc IS NOT NULL AND p.deleted_at IS NULL
+			FROM notice_recipients r `+residents.Join("p", "r.resident_id")+`
+			WHERE r.notice_id = ? AND `+residents.PhoneEncColumn("p")+` IS NOT NULL AND `+residents.Live("p")+`
 			AND NOT EXISTS (SELECT 1 FROM notice_sends x WHERE x.notice_id = r.notice_id AND x.resident_id = r.resident_id)`,
 			true, false, false, now, now, now, n.ID).Error
 		if err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/text"
+	"github.com/futian/ifutian/residents"
 )
 
 // What a quiz attempt and a response share: checking a resident's answers
@@ -138,7 +139,9 @@ type place struct{ Street, Community string }
 
 func (s *Service) placeOf(tx *gorm.DB, residentID int64) (place, error) {
 	var p place
-	if err := tx.Table("residents").Select("street, community").Where("id = ?", residentID).Take(&p).Error; err != nil {
+	err := tx.Table(residents.Table).Select(residents.StreetColumn(rs)+", "+residents.CommunityColumn(rs)).
+		Where(residents.IDColumn(rs)+" = ?", residentID).Take(&p).Error
+	if err != nil {
 		return p, fmt.Errorf("find resident: %w", err)
 	}
 	return p, nil

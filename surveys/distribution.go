@@ -7,6 +7,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/futian/ifutian/residents"
 	"github.com/futian/ifutian/staff"
 )
 
@@ -69,8 +70,8 @@ func (s *Service) audienceByStreet(tx *gorm.DB, by staff.Scope, sv *Survey) (map
 		Street string
 		N      int64
 	}
-	q := by.Filter(sv.Audience.Scope(tx.Table("residents"), s.now()), staff.Columns{Street: "residents.street"})
-	if err := q.Select("residents.street AS street, COUNT(*) AS n").Group("residents.street").Scan(&rows).Error; err != nil {
+	q := by.Filter(sv.Audience.Scope(tx.Table(residents.Table), s.now()), staff.Columns{Street: residents.StreetColumn(rs)})
+	if err := q.Select(residents.StreetColumn(rs) + " AS street, COUNT(*) AS n").Group(residents.StreetColumn(rs)).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("audience by street: %w", err)
 	}
 	out := map[string]int64{}

@@ -6,6 +6,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/futian/ifutian/residents"
 	"github.com/futian/ifutian/staff"
 )
 
@@ -17,15 +18,19 @@ type MissingResident struct {
 	Community  string `json:"community"`
 }
 
+// rs is how a survey's statements over residents name the residents table:
+// by the table's name, unaliased, as notify.Audience.Scope does.
+const rs = residents.Table
+
 // missingQuery selects the survey's audience members in scope who gave no
 // response on day d (any response, for a one-off survey).
 func (s *Service) missingQuery(tx *gorm.DB, by staff.Scope, sv *Survey, d string) *gorm.DB {
-	q := sv.Audience.Scope(tx.Table("residents"), s.now())
-	q = by.Filter(q, staff.Columns{Street: "residents.street"})
+	q := sv.Audience.Scope(tx.Table(residents.Table), s.now())
+	q = by.Filter(q, staff.Columns{Street: residents.StreetColumn(rs)})
 	if sv.Recurrence == Daily {
-		return q.Where("NOT EXISTS (SELECT 1 FROM survey_responses r WHERE r.survey_id = ? AND r.resident_id = residents.id AND r.day = ?)", sv.ID, d)
+		return q.Where("NOT EXISTS (SELECT 1 FROM survey_responses r WHERE r.survey_id = ? AND r.resident_id = "+residents.IDColumn(rs)+" AND r.day = ?)", sv.ID, d)
 	}
-	return q.Where("NOT EXISTS (SELECT 1 FROM survey_responses r WHERE r.survey_id = ? AND r.resident_id = residents.id)", sv.ID)
+	return q.Where("NOT EXISTS (SELECT 1 FROM survey_responses r WHERE r.survey_id = ? AND r.resident_id = "+residents.IDColumn(rs)+")", sv.ID)
 }
 
 // Missing lists the targeted residents (within m's streets) who have not
@@ -43,8 +48,9 @@ func (s *Service) Missing(ctx context.Context, m *staff.Member, id int64, d stri
 		return nil, 0, errQuizHasNoMissing
 	}
 	var out []MissingResident
-	err = s.missingQuery(tx, by, sv, d).Select("residents.id AS resident_id, residents.nickname, residents.street, residents.community").
-		Where("residents.id > ?", after).Order("residents.id").Limit(limit + 1).Scan(&out).Error
+	err = s.missingQuery(tx, by, sv, d).Select(residents.IDColumn(rs)+" AS resident_id, "+residents.NicknameColumn(rs)+", "+
+		residents.StreetColumn(rs)+", "+residents.CommunityColumn(rs)).
+		Where(residents.IDColumn(rs)+" > ?", after).Order(residents.IDColumn(rs)).Limit(limit + 1).Scan(&out).Error
 	if err != nil {
 		return nil, 0, fmt.Errorf("missing residents: %w", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/district"
 	"github.com/futian/ifutian/notify"
+	"github.com/futian/ifutian/residents"
 	"github.com/futian/ifutian/staff"
 )
 
@@ -92,8 +93,8 @@ func (s *Service) Remind(ctx context.Context, m *staff.Member, id int64, d strin
 	var ids []int64
 	for after := int64(0); ; {
 		var batch []int64
-		if err := s.missingQuery(tx, by, sv, today).Where("residents.id > ?", after).Order("residents.id").
-			Limit(5000).Pluck("residents.id", &batch).Error; err != nil {
+		if err := s.missingQuery(tx, by, sv, today).Where(residents.IDColumn(rs)+" > ?", after).Order(residents.IDColumn(rs)).
+			Limit(5000).Pluck(residents.IDColumn(rs), &batch).Error; err != nil {
 			return nil, fmt.Errorf("missing residents: %w", err)
 		}
 		ids = append(ids, batch...)

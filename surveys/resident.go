@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/futian/ifutian/internal/district"
+	"github.com/futian/ifutian/residents"
 )
 
 // PublicQuestion is a question as residents see it: never its answer or
@@ -73,7 +74,7 @@ func (s *Service) openTo(tx *gorm.DB, residentID, id int64, now time.Time) (*Sur
 
 func (s *Service) inAudience(tx *gorm.DB, sv *Survey, residentID int64, now time.Time) (bool, error) {
 	var n int64
-	err := sv.Audience.Scope(tx.Table("residents"), now).Where("residents.id = ?", residentID).Count(&n).Error
+	err := sv.Audience.Scope(tx.Table(residents.Table), now).Where(residents.IDColumn(rs)+" = ?", residentID).Count(&n).Error
 	if err != nil {
 		return false, fmt.Errorf("match audience: %w", err)
 	}
