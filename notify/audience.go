@@ -241,15 +241,15 @@ func (a *Audience) Scope(q *gorm.DB, now time.Time) *gorm.DB {
 		q = q.Where(cond, args...)
 	}
 	if len(a.EnterpriseGrades) > 0 {
-		cond, args := members.WithGrade(a.EnterpriseGrades)
+		cond, args := members.WithGrade(residents.IDColumn(rs), a.EnterpriseGrades)
 		q = q.Where(cond, args...)
 	}
 	if len(a.EnterpriseIndustries) > 0 {
-		cond, args := members.InIndustry(a.EnterpriseIndustries)
+		cond, args := members.InIndustry(residents.IDColumn(rs), a.EnterpriseIndustries)
 		q = q.Where(cond, args...)
 	}
 	if len(a.EnterpriseRecordKinds) > 0 {
-		cond, args := members.WithRecord(a.EnterpriseRecordKinds, a.EnterpriseRecordSeverities, now)
+		cond, args := members.WithRecord(residents.IDColumn(rs), a.EnterpriseRecordKinds, a.EnterpriseRecordSeverities, now)
 		q = q.Where(cond, args...)
 	}
 	if len(a.DeductedUnderRules) > 0 {

@@ -14,28 +14,31 @@ var Kinds = []string{"penalty", "commitment_breach", "arrears", "complaint", "ho
 // Severities are the severities of credit records (enterprises.Severity).
 var Severities = []string{"minor", "general", "serious"}
 
-// bound starts every condition: residents with an approved binding to an
+// bound starts every condition: residents (residentID is the statement's
+// resident ID column, e.g. "residents.id") with an approved binding to an
 // enterprise e that …
-const bound = `EXISTS (SELECT 1 FROM enterprise_bindings eb JOIN enterprises e ON e.id = eb.enterprise_id
-			WHERE eb.resident_id = residents.id AND eb.status = 'approved' AND `
+func bound(residentID string) string {
+	return `EXISTS (SELECT 1 FROM enterprise_bindings eb JOIN enterprises e ON e.id = eb.enterprise_id
+			WHERE eb.resident_id = ` + residentID + ` AND eb.status = 'approved' AND `
+}
 
 // WithGrade selects the members of enterprises whose current grade is one
 // of grades.
-func WithGrade(grades []string) (string, []any) {
-	return bound + `e.grade IN ?)`, []any{grades}
+func WithGrade(residentID string, grades []string) (string, []any) {
+	return bound(residentID) + `e.grade IN ?)`, []any{grades}
 }
 
 // InIndustry selects the members of enterprises of one of industries.
-func InIndustry(industries []string) (string, []any) {
-	return bound + `e.industry IN ?)`, []any{industries}
+func InIndustry(residentID string, industries []string) (string, []any) {
+	return bound(residentID) + `e.industry IN ?)`, []any{industries}
 }
 
 // WithRecord selects the members of enterprises with a credit record that
 // counts at now (occurred, not expired, not revoked: what their rating
 // counts) of one of kinds and, unless severities is empty, of one of
 // severities.
-func WithRecord(kinds, severities []string, now time.Time) (string, []any) {
-	q := bound + `EXISTS (SELECT 1 FROM credit_records cr WHERE cr.enterprise_id = e.id AND cr.kind IN ?
+func WithRecord(residentID string, kinds, severities []string, now time.Time) (string, []any) {
+	q := bound(residentID) + `EXISTS (SELECT 1 FROM credit_records cr WHERE cr.enterprise_id = e.id AND cr.kind IN ?
 			AND cr.revoked_at IS NULL AND cr.occurred_at <= ? AND cr.expires_at > ?`
 	args := []any{kinds, now.UTC(), now.UTC()}
 	if len(severities) > 0 {
