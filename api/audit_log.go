@@ -131,12 +131,9 @@ func (s *Server) listAuditLog(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	n, capped, err := s.Staff.CountAudit(c.Request.Context(), actor(c).Scope(), f)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, newIDPage(vs, next).counted(n, capped))
+	respondCounted(c, s, newIDPage(vs, next), func() (int64, bool, error) {
+		return s.Staff.CountAudit(c.Request.Context(), actor(c).Scope(), f)
+	})
 }
 
 // auditViews adds the Chinese names and the actors' departments.
