@@ -112,3 +112,9 @@ func TestListTotals(t *testing.T) {
 		})
 	}
 }
+
+// emptyPage says whether body is a list's empty page: no items, no next
+// page and, for a list that counts, a total of 0.
+func emptyPage(body string) bool {
+	return body == `{"items":[],"next_page_token":""}` || body == `{"items":[],"next_page_token":"","total":0}`
+}
