@@ -193,7 +193,7 @@ func (s *Server) routes() {
 	route(http.MethodPost, "/admin/objections/:id/decide", staff.DecideObjections, s.decideObjection, decideObjectionOp)
 	route(http.MethodPost, "/admin/benefit-programs", staff.ManageBenefits, s.createBenefitProgram, createBenefitProgramOp)
 	route(http.MethodGet, "/admin/enterprises", staff.ManageEnterprises, s.listEnterprises, listEnterprisesOp)
-	personal(http.MethodGet, "/admin/enterprises/export", staff.ManageEnterprises, s.exportEnterprises, exportEnterprisesOp) // the export is audited
+	personal(http.MethodGet, "/admin/enterprises/export", staff.ManageEnterprises, s.exportEnterprises, exportEnterprisesOp)  // the export is audited
 	personal(http.MethodGet, "/admin/enterprises/:uscc", staff.ManageEnterprises, s.getEnterpriseAdmin, getEnterpriseAdminOp) // objections' texts
 	route(http.MethodGet, "/admin/credit-records", staff.WriteCredit, s.listCreditRecords, listCreditRecordsOp)
 	personal(http.MethodGet, "/admin/credit-records/export", staff.WriteCredit, s.exportCreditRecords, exportCreditRecordsOp) // the export is audited
