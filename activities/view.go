@@ -7,6 +7,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/futian/ifutian/internal/db"
 	"github.com/futian/ifutian/staff"
 )
 
@@ -100,10 +101,7 @@ type Filter struct {
 // the cursor of the next page (0 on the last).
 func (s *Service) List(ctx context.Context, m *staff.Member, f Filter) ([]StaffView, int64, error) {
 	tx := s.db.WithContext(ctx)
-	q := m.Scope().Filter(tx.Model(&Activity{}), scopeColumns)
-	if f.Status != "" {
-		q = q.Where("status = ?", f.Status)
-	}
+	q := s.listQuery(ctx, m, f)
 	if f.Before > 0 {
 		q = q.Where("id < ?", f.Before)
 	}
@@ -118,4 +116,19 @@ func (s *Service) List(ctx context.Context, m *staff.Member, f Filter) ([]StaffV
 	}
 	vs, err := s.staffViews(tx, as, s.clock())
 	return vs, next, err
+}
+
+// Count counts the activities List lists for f over all pages, up to
+// db.CountCap (more: true beyond).
+func (s *Service) Count(ctx context.Context, m *staff.Member, f Filter) (n int64, more bool, err error) {
+	return db.CountUpTo(s.listQuery(ctx, m, f))
+}
+
+// listQuery selects the activities f selects within m's scope.
+func (s *Service) listQuery(ctx context.Context, m *staff.Member, f Filter) *gorm.DB {
+	q := m.Scope().Filter(s.db.WithContext(ctx).Model(&Activity{}), scopeColumns)
+	if f.Status != "" {
+		q = q.Where("status = ?", f.Status)
+	}
+	return q
 }

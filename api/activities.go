@@ -318,12 +318,15 @@ func (s *Server) listAdminActivities(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	vs, next, err := s.Activities.List(c.Request.Context(), actor(c), activities.Filter{Status: q.Status, Before: before, Limit: limit})
+	f := activities.Filter{Status: q.Status, Before: before, Limit: limit}
+	vs, next, err := s.Activities.List(c.Request.Context(), actor(c), f)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, newIDPage(vs, next))
+	respondCounted(c, s, newIDPage(vs, next), func() (int64, bool, error) {
+		return s.Activities.Count(c.Request.Context(), actor(c), f)
+	})
 }
 
 type rosterQuery struct {

@@ -260,7 +260,7 @@ func TestListActivitiesFilters(t *testing.T) {
 	// Residents outside the audience find nothing, whatever the filter.
 	bob, _ := w.residentOn("filter-bob", "莲花街道")
 	rec := w.do("GET", "/api/v1/activities?q="+url.QueryEscape("整治"), bob, nil)
-	if rec.Body.String() != `{"items":[],"next_page_token":""}` {
+	if !emptyPage(rec.Body.String()) {
 		t.Fatalf("outside the audience: %s", rec.Body.String())
 	}
 }

@@ -103,7 +103,7 @@ func TestActivityLoop(t *testing.T) {
 		t.Fatalf("created %s", rec.Body.String())
 	}
 	rec = w.do("GET", "/api/v1/activities", alice, nil)
-	if rec.Body.String() != `{"items":[],"next_page_token":""}` {
+	if !emptyPage(rec.Body.String()) {
 		t.Fatalf("a draft is listed: %s", rec.Body.String())
 	}
 	wantStatus(t, w.do("POST", "/api/v1/admin/activities/"+a.ID+"/publish", w.editor, nil), http.StatusOK)
@@ -217,7 +217,7 @@ func TestActivityLoop(t *testing.T) {
 		}
 	}
 	rec = w.do("GET", "/api/v1/admin/activities/"+a.ID+"/roster?attendance=no_show", w.editor, nil)
-	if rec.Body.String() != `{"items":[],"next_page_token":""}` {
+	if !emptyPage(rec.Body.String()) {
 		t.Fatalf("no-shows %s", rec.Body.String())
 	}
 	rec = w.do("GET", "/api/v1/admin/activities/"+a.ID+"/roster/export", w.editor, nil)
@@ -340,7 +340,7 @@ func TestActivityScope(t *testing.T) {
 			wantError(t, w.do(r.method, "/api/v1/admin/activities/"+id+r.path, tok, map[string]any{}), http.StatusNotFound, "not_found", "")
 		}
 		rec := w.do("GET", "/api/v1/admin/activities", tok, nil)
-		if rec.Body.String() != `{"items":[],"next_page_token":""}` {
+		if !emptyPage(rec.Body.String()) {
 			t.Fatalf("another scope's list %s", rec.Body.String())
 		}
 	}

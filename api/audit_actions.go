@@ -30,6 +30,8 @@ var auditActions = map[string]string{
 	"POST /api/v1/admin/staff/:id/reset-password":                    "重置工作人员密码",
 	"GET /api/v1/admin/audit-log":                                    "查看审计日志",
 	"GET /api/v1/admin/audit-log/export":                             "导出审计日志",
+	"GET /api/v1/admin/enterprises/export":                           "导出企业名录",
+	"GET /api/v1/admin/credit-records/export":                        "导出信用记录",
 	"GET /api/v1/admin/jobs":                                         "查看任务队列",
 	"POST /api/v1/admin/jobs/:id/retry":                              "重试任务",
 	"POST /api/v1/admin/jobs/:id/cancel":                             "取消任务",

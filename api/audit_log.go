@@ -2,14 +2,12 @@ package api
 
 import (
 	"context"
-	"encoding/csv"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/xuri/excelize/v2"
 
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/district"
@@ -133,12 +131,9 @@ func (s *Server) listAuditLog(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	n, capped, err := s.Staff.CountAudit(c.Request.Context(), actor(c).Scope(), f)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, newIDPage(vs, next).counted(n, capped))
+	respondCounted(c, s, newIDPage(vs, next), func() (int64, bool, error) {
+		return s.Staff.CountAudit(c.Request.Context(), actor(c).Scope(), f)
+	})
 }
 
 // auditViews adds the Chinese names and the actors' departments.
@@ -171,12 +166,9 @@ func (s *Server) auditViews(ctx context.Context, es []staff.AuditEntry) ([]audit
 	return vs, nil
 }
 
-// auditExportLimit caps one export; narrower filters export the rest.
-const auditExportLimit = 10000
-
 type auditExportQuery struct {
 	auditFilters
-	Format string `form:"format" binding:"omitempty,oneof=csv xlsx" doc:"csv (default, UTF-8 with BOM) or xlsx"`
+	exportFormat
 }
 
 var exportAuditLogOp = op{
@@ -187,7 +179,7 @@ var exportAuditLogOp = op{
 		"Chinese headers: 时间, 工作人员, 部门, 操作, 对象, 变更, 说明, 路由, IP, 请求号 (变更: each changed field as 字段：前 → 后). The export is itself audited " +
 		"(导出审计日志, with its filters' row count).",
 	Query:   auditExportQuery{},
-	Replies: []reply{file(http.StatusOK, "The entries", "text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")},
+	Replies: []reply{file(http.StatusOK, "The entries", exportTypes...)},
 }
 
 var auditHeaders = []string{"时间", "工作人员", "部门", "操作", "对象", "变更", "说明", "路由", "IP", "请求号"}
@@ -218,18 +210,15 @@ func (s *Server) exportAuditLog(c *gin.Context) {
 			return
 		}
 		all = append(all, vs...)
-		if next == 0 || len(all) >= auditExportLimit {
+		if next == 0 || len(all) >= exportLimit {
 			break
 		}
 		f.Before = next
 	}
-	if len(all) > auditExportLimit {
-		all = all[:auditExportLimit]
+	if len(all) > exportLimit {
+		all = all[:exportLimit]
 	}
-	format := q.Format
-	if format == "" {
-		format = "csv"
-	}
+	format := q.format()
 	auditDetail(c, "export "+format+" "+strconv.Itoa(len(all))+" entries")
 	rows := make([][]string, 0, len(all))
 	for _, v := range all {
@@ -238,36 +227,7 @@ func (s *Server) exportAuditLog(c *gin.Context) {
 			auditChangesText(v.Changes), v.Detail, v.Action, v.IP, v.RequestID,
 		})
 	}
-	name := "audit-log-" + time.Now().In(district.Zone).Format("20060102-150405") + "." + format
-	c.Header("Content-Disposition", `attachment; filename="`+name+`"`)
-	c.Header("Cache-Control", "no-store")
-	if format == "csv" {
-		c.Header("Content-Type", "text/csv; charset=utf-8")
-		c.Status(http.StatusOK)
-		_, _ = c.Writer.WriteString("\ufeff")
-		w := csv.NewWriter(c.Writer)
-		_ = w.Write(auditHeaders)
-		for _, r := range rows {
-			_ = w.Write(safeCells(r))
-		}
-		w.Flush()
-		return
-	}
-	x := excelize.NewFile()
-	defer x.Close()
-	sheet := x.GetSheetName(0)
-	_ = x.SetSheetRow(sheet, "A1", &auditHeaders)
-	for i, r := range rows {
-		cell, _ := excelize.CoordinatesToCellName(1, i+2)
-		sr := safeCells(r)
-		_ = x.SetSheetRow(sheet, cell, &sr)
-	}
-	c.Header("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	c.Status(http.StatusOK)
-	if err := x.Write(c.Writer); err != nil {
-		s.Log.ErrorContext(ctx, "export failed", "request_id", requestID(c), "err", err)
-		c.Abort()
-	}
+	sendTable(c, s, "audit-log", format, auditHeaders, rows)
 }
 
 // safeCells defuses spreadsheet formulas in what staff typed (CSV

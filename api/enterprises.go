@@ -518,5 +518,7 @@ func (s *Server) listObjections(c *gin.Context) {
 		return
 	}
 	auditDetail(c, "credit objections "+string(f.Status))
-	c.JSON(http.StatusOK, newIDPage(items, next))
+	respondCounted(c, s, newIDPage(items, next), func() (int64, bool, error) {
+		return s.Enterprises.CountObjections(c.Request.Context(), actor(c), f)
+	})
 }

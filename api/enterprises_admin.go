@@ -44,12 +44,9 @@ func (s *Server) listEnterprises(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	n, capped, err := s.Enterprises.CountFound(c.Request.Context(), actor(c).Scope(), f)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, newIDPage(es, next).counted(n, capped))
+	respondCounted(c, s, newIDPage(es, next), func() (int64, bool, error) {
+		return s.Enterprises.CountFound(c.Request.Context(), actor(c).Scope(), f)
+	})
 }
 
 var getEnterpriseAdminOp = op{
@@ -109,12 +106,9 @@ func (s *Server) listCreditRecords(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	n, capped, err := s.Enterprises.CountCreditRecords(c.Request.Context(), actor(c).Scope(), f)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, newIDPage(recs, next).counted(n, capped))
+	respondCounted(c, s, newIDPage(recs, next), func() (int64, bool, error) {
+		return s.Enterprises.CountCreditRecords(c.Request.Context(), actor(c).Scope(), f)
+	})
 }
 
 type listBenefitProgramsQuery struct {

@@ -27,6 +27,18 @@ func (p page[T]) counted(n int64, capped bool) page[T] {
 	return p
 }
 
+// respondCounted answers a list's page with its total: count counts what
+// the page's filters and scope select over all pages (a module's CountX,
+// db.CountUpTo), the same query the page was read with.
+func respondCounted[T any](c *gin.Context, s *Server, p page[T], count func() (n int64, capped bool, err error)) {
+	n, capped, err := count()
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, p.counted(n, capped))
+}
+
 // newPage builds a list response; next is the cursor of the next page, or
 // "" on the last one.
 func newPage[T any](items []T, next string) page[T] {

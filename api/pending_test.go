@@ -60,7 +60,7 @@ func TestMyEnterprisesShowsPendingBindings(t *testing.T) {
 	t.Run("OtherResidentSeesNone", func(t *testing.T) {
 		rec := e.do("GET", "/api/v1/me/enterprises", other, nil)
 		wantStatus(t, rec, http.StatusOK)
-		if rec.Body.String() != `{"items":[],"next_page_token":""}` {
+		if !emptyPage(rec.Body.String()) {
 			t.Fatalf("another resident sees %s", rec.Body.String())
 		}
 	})
@@ -137,7 +137,7 @@ func TestMyObjections(t *testing.T) {
 			for _, p := range []string{"/api/v1/me/objections", "/api/v1/enterprises/" + uscc + "/objections"} {
 				rec := e.do("GET", p, tok, nil)
 				wantStatus(t, rec, http.StatusOK)
-				if rec.Body.String() != `{"items":[],"next_page_token":""}` {
+				if !emptyPage(rec.Body.String()) {
 					t.Fatalf("GET %s shows another resident's objections: %s", p, rec.Body.String())
 				}
 			}

@@ -132,7 +132,9 @@ func (s *Server) listDeductions(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, newIDPage(ds, next))
+	respondCounted(c, s, newIDPage(ds, next), func() (int64, bool, error) {
+		return s.Points.CountDeductions(c.Request.Context(), actor(c), f)
+	})
 }
 
 type listAppealsQuery struct {
@@ -172,7 +174,9 @@ func (s *Server) listAppeals(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, newIDPage(as, next))
+	respondCounted(c, s, newIDPage(as, next), func() (int64, bool, error) {
+		return s.Points.CountAppeals(c.Request.Context(), actor(c), f)
+	})
 }
 
 var listMyAppealsOp = op{
@@ -231,14 +235,15 @@ func (s *Server) listManagedRewards(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	rs, next, err := s.Points.FindManagedRewards(c.Request.Context(), actor(c), points.RewardFilter{
-		Status: q.Status, Q: q.Q, After: after, Limit: limit,
-	})
+	f := points.RewardFilter{Status: q.Status, Q: q.Q, After: after, Limit: limit}
+	rs, next, err := s.Points.FindManagedRewards(c.Request.Context(), actor(c), f)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, newIDPage(rs, next))
+	respondCounted(c, s, newIDPage(rs, next), func() (int64, bool, error) {
+		return s.Points.CountManagedRewards(c.Request.Context(), actor(c), f)
+	})
 }
 
 var updateRewardOp = op{

@@ -383,15 +383,18 @@ func (s *Server) findRequests(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	vs, next, err := s.Requests.Find(c.Request.Context(), actor(c), requests.Filter{
+	f := requests.Filter{
 		Queue: string(q.Queue), Status: string(q.Status), Category: q.Category, Street: q.Street,
 		Before: before, Limit: limit,
-	})
+	}
+	vs, next, err := s.Requests.Find(c.Request.Context(), actor(c), f)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, newIDPage(vs, next))
+	respondCounted(c, s, newIDPage(vs, next), func() (int64, bool, error) {
+		return s.Requests.CountFound(c.Request.Context(), actor(c), f)
+	})
 }
 
 var getRequestOp = op{

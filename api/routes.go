@@ -205,8 +205,10 @@ func (s *Server) routes() {
 	route(http.MethodDelete, "/admin/credit-repair-courses/:id", staff.ManageRepairCourses, s.deleteRepairCourse, deleteRepairCourseOp)
 	route(http.MethodPost, "/admin/benefit-programs", staff.ManageBenefits, s.createBenefitProgram, createBenefitProgramOp)
 	route(http.MethodGet, "/admin/enterprises", staff.ManageEnterprises, s.listEnterprises, listEnterprisesOp)
+	personal(http.MethodGet, "/admin/enterprises/export", staff.ManageEnterprises, s.exportEnterprises, exportEnterprisesOp)  // the export is audited
 	personal(http.MethodGet, "/admin/enterprises/:uscc", staff.ManageEnterprises, s.getEnterpriseAdmin, getEnterpriseAdminOp) // objections' texts
 	route(http.MethodGet, "/admin/credit-records", staff.WriteCredit, s.listCreditRecords, listCreditRecordsOp)
+	personal(http.MethodGet, "/admin/credit-records/export", staff.WriteCredit, s.exportCreditRecords, exportCreditRecordsOp) // the export is audited
 	route(http.MethodGet, "/admin/benefit-programs", staff.ManageBenefits, s.listBenefitPrograms, listBenefitProgramsOp)
 	route(http.MethodGet, "/admin/benefit-programs/:id/matches", staff.ManageBenefits, s.listProgramMatches, listProgramMatchesOp)
 	route(http.MethodPost, "/admin/benefit-programs/:id/end", staff.ManageBenefits, s.endBenefitProgram, endBenefitProgramOp)

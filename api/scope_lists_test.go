@@ -112,6 +112,16 @@ func listCases() map[string]listCase {
 			outsiders: func(w *idorWorld) []string { return []string{w.creditY, w.creditXStreet} },
 			marker:    func(w *idorWorld) string { return idOf(w.factorID) },
 		},
+		v1 + "/admin/enterprises/export": {
+			owner:     func(w *idorWorld) string { return w.creditX },
+			outsiders: func(w *idorWorld) []string { return []string{w.creditXStreet} },
+			marker:    func(w *idorWorld) string { return w.e1 },
+		},
+		v1 + "/admin/credit-records/export": {
+			owner:     func(w *idorWorld) string { return w.creditX },
+			outsiders: func(w *idorWorld) []string { return []string{w.creditY, w.creditXStreet} },
+			marker:    func(w *idorWorld) string { return "深福监罚〔2026〕1号" }, // the record's case (e.credit)
+		},
 		v1 + "/admin/benefit-programs": {
 			owner:     func(w *idorWorld) string { return w.creditX },
 			outsiders: func(w *idorWorld) []string { return []string{w.creditY} },

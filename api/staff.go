@@ -116,12 +116,10 @@ func (s *Server) listStaff(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	n, err := s.Staff.CountFound(c.Request.Context(), actor(c).Scope(), f)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, newIDPage(ms, next).counted(n, false))
+	respondCounted(c, s, newIDPage(ms, next), func() (int64, bool, error) {
+		n, err := s.Staff.CountFound(c.Request.Context(), actor(c).Scope(), f)
+		return n, false, err
+	})
 }
 
 // manageStaffRules is what every change of a member says of who may make it.

@@ -182,3 +182,19 @@ func score(records []CreditRecord, now time.Time) (int, Grade, []Factor, time.Ti
 	total = max(0, min(100, total))
 	return total, GradeOf(total), factors, validUntil
 }
+
+// Name is the kind's Chinese name (as in the reasons shown to an enterprise).
+func (k Kind) Name() string {
+	if n, ok := kindNames[k]; ok {
+		return n
+	}
+	return string(k)
+}
+
+// Name is the severity's Chinese name.
+func (s Severity) Name() string {
+	if n, ok := severityNames[s]; ok {
+		return n
+	}
+	return string(s)
+}

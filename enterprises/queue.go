@@ -7,7 +7,9 @@ import (
 
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/check"
+	"github.com/futian/ifutian/internal/db"
 	"github.com/futian/ifutian/staff"
+	"gorm.io/gorm"
 )
 
 // QueueFilter selects bindings or objections for an officer's work queue:
@@ -73,12 +75,7 @@ func (s *Service) FindObjections(ctx context.Context, by *staff.Member, f QueueF
 		return nil, 0, err
 	}
 	var items []QueuedObjection
-	q := s.db.WithContext(ctx).Table("credit_objections AS o").
-		Select("o.*, e.uscc AS uscc, e.name AS enterprise_name").
-		Joins("JOIN enterprises e ON e.id = o.enterprise_id").
-		Joins("JOIN credit_records c ON c.id = o.credit_record_id").
-		Where("o.status = ? AND o.id > ?", f.Status, f.After)
-	q = by.Scope().Filter(q, staff.Columns{Street: "e.street", Department: "c.department_id"})
+	q := s.objectionQuery(ctx, by, f).Select("o.*, e.uscc AS uscc, e.name AS enterprise_name").Where("o.id > ?", f.After)
 	if err := q.Order("o.id").Limit(f.Limit + 1).Scan(&items).Error; err != nil {
 		return nil, 0, fmt.Errorf("find objections: %w", err)
 	}
@@ -105,4 +102,23 @@ func (s *Service) FindObjections(ctx context.Context, by *staff.Member, f QueueF
 		items[i].Factor = byID[items[i].CreditRecordID]
 	}
 	return items, next, nil
+}
+
+// CountObjections counts the objections FindObjections lists for f over
+// all pages, up to db.CountCap (more: true beyond).
+func (s *Service) CountObjections(ctx context.Context, by *staff.Member, f QueueFilter) (n int64, more bool, err error) {
+	if err := f.validate(); err != nil {
+		return 0, false, err
+	}
+	return db.CountUpTo(s.objectionQuery(ctx, by, f))
+}
+
+// objectionQuery selects the objections f selects within by's scope: of
+// its departments' records about enterprises of its streets.
+func (s *Service) objectionQuery(ctx context.Context, by *staff.Member, f QueueFilter) *gorm.DB {
+	q := s.db.WithContext(ctx).Table("credit_objections AS o").
+		Joins("JOIN enterprises e ON e.id = o.enterprise_id").
+		Joins("JOIN credit_records c ON c.id = o.credit_record_id").
+		Where("o.status = ?", f.Status)
+	return by.Scope().Filter(q, staff.Columns{Street: "e.street", Department: "c.department_id"})
 }

@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/db"
 	"github.com/futian/ifutian/residents"
 	"github.com/futian/ifutian/staff"
 )
@@ -74,25 +75,10 @@ func checkRange(since, until *time.Time) error {
 // departments' deductions of residents on their streets), newest first,
 // and the cursor of the next page (0 on the last).
 func (s *Service) FindDeductions(ctx context.Context, actor *staff.Member, f DeductionFilter) ([]Deduction, int64, error) {
-	f.CaseRef = strings.TrimSpace(f.CaseRef)
-	if err := checkRange(f.Since, f.Until); err != nil {
+	q, err := s.deductionQuery(ctx, actor, f)
+	if err != nil {
 		return nil, 0, err
 	}
-	q := s.db.WithContext(ctx).Table("point_transactions t").
-		Select(`t.*, COALESCE(`+residents.NicknameColumn("r")+`, '') AS resident_nickname, COALESCE(`+residents.PhoneMaskedColumn("r")+`, '') AS resident_phone_masked,
-COALESCE(`+residents.StreetColumn("r")+`, '') AS resident_street, COALESCE(m.username, '') AS recorded_by, p.id AS appeal_id, p.status AS appeal_status`).
-		Joins(residents.Join("r", "t.resident_id")).
-		Joins("LEFT JOIN staff m ON m.id = t.staff_id").
-		Joins("LEFT JOIN point_appeals p ON p.transaction_id = t.id").
-		Where("t.kind = ?", Deduct)
-	q = actor.Scope().Filter(q, staff.Columns{Street: residents.StreetColumn("r"), Department: "t.department_id"})
-	if f.CaseRef != "" {
-		q = q.Where("t.case_ref = ?", f.CaseRef)
-	}
-	if f.ResidentID > 0 {
-		q = q.Where("t.resident_id = ?", f.ResidentID)
-	}
-	q = timeRange(q, "t.created_at", f.Since, f.Until)
 	if f.Before > 0 {
 		q = q.Where("t.id < ?", f.Before)
 	}
@@ -140,6 +126,40 @@ COALESCE(`+residents.StreetColumn("r")+`, '') AS resident_street, COALESCE(m.use
 		}
 	}
 	return pageOf(out, f.Limit, func(d Deduction) int64 { return d.ID })
+}
+
+// CountDeductions counts the deductions FindDeductions lists for f over
+// all pages, up to db.CountCap (more: true beyond).
+func (s *Service) CountDeductions(ctx context.Context, actor *staff.Member, f DeductionFilter) (n int64, more bool, err error) {
+	q, err := s.deductionQuery(ctx, actor, f)
+	if err != nil {
+		return 0, false, err
+	}
+	return db.CountUpTo(q)
+}
+
+// deductionQuery selects the deductions f selects in actor's scope, on
+// every page.
+func (s *Service) deductionQuery(ctx context.Context, actor *staff.Member, f DeductionFilter) (*gorm.DB, error) {
+	f.CaseRef = strings.TrimSpace(f.CaseRef)
+	if err := checkRange(f.Since, f.Until); err != nil {
+		return nil, err
+	}
+	q := s.db.WithContext(ctx).Table("point_transactions t").
+		Select(`t.*, COALESCE(`+residents.NicknameColumn("r")+`, '') AS resident_nickname, COALESCE(`+residents.PhoneMaskedColumn("r")+`, '') AS resident_phone_masked,
+COALESCE(`+residents.StreetColumn("r")+`, '') AS resident_street, COALESCE(m.username, '') AS recorded_by, p.id AS appeal_id, p.status AS appeal_status`).
+		Joins(residents.Join("r", "t.resident_id")).
+		Joins("LEFT JOIN staff m ON m.id = t.staff_id").
+		Joins("LEFT JOIN point_appeals p ON p.transaction_id = t.id").
+		Where("t.kind = ?", Deduct)
+	q = actor.Scope().Filter(q, staff.Columns{Street: residents.StreetColumn("r"), Department: "t.department_id"})
+	if f.CaseRef != "" {
+		q = q.Where("t.case_ref = ?", f.CaseRef)
+	}
+	if f.ResidentID > 0 {
+		q = q.Where("t.resident_id = ?", f.ResidentID)
+	}
+	return timeRange(q, "t.created_at", f.Since, f.Until), nil
 }
 
 // AppealDeduction is the deduction an appeal is against.
@@ -220,14 +240,10 @@ func (s *Service) appealQuery(ctx context.Context) *gorm.DB {
 // cursor of the next page (0 on the last). Returns an invalid_argument
 // naming status for an unknown status.
 func (s *Service) FindAppeals(ctx context.Context, actor *staff.Member, f AppealFilter) ([]AdminAppeal, int64, error) {
-	if err := checkRange(f.Since, f.Until); err != nil {
+	q, err := s.appealsIn(ctx, actor, f)
+	if err != nil {
 		return nil, 0, err
 	}
-	q := actor.Scope().Filter(s.appealQuery(ctx), staff.Columns{Street: residents.StreetColumn("r"), Department: "a.department_id"})
-	if f.Status != "" {
-		q = q.Where("a.status = ?", f.Status)
-	}
-	q = timeRange(q, "a.created_at", f.Since, f.Until)
 	var rows []appealRow
 	if err := q.Where("a.id > ?", f.After).Order("a.id").Limit(f.Limit + 1).Scan(&rows).Error; err != nil {
 		return nil, 0, fmt.Errorf("find appeals: %w", err)
@@ -249,6 +265,28 @@ func (s *Service) FindAppeals(ctx context.Context, actor *staff.Member, f Appeal
 		}
 	}
 	return pageOf(out, f.Limit, func(v AdminAppeal) int64 { return v.ID })
+}
+
+// CountAppeals counts the appeals FindAppeals lists for f over all pages,
+// up to db.CountCap (more: true beyond).
+func (s *Service) CountAppeals(ctx context.Context, actor *staff.Member, f AppealFilter) (n int64, more bool, err error) {
+	q, err := s.appealsIn(ctx, actor, f)
+	if err != nil {
+		return 0, false, err
+	}
+	return db.CountUpTo(q)
+}
+
+// appealsIn selects the appeals f selects in actor's scope, on every page.
+func (s *Service) appealsIn(ctx context.Context, actor *staff.Member, f AppealFilter) (*gorm.DB, error) {
+	if err := checkRange(f.Since, f.Until); err != nil {
+		return nil, err
+	}
+	q := actor.Scope().Filter(s.appealQuery(ctx), staff.Columns{Street: residents.StreetColumn("r"), Department: "a.department_id"})
+	if f.Status != "" {
+		q = q.Where("a.status = ?", f.Status)
+	}
+	return timeRange(q, "a.created_at", f.Since, f.Until), nil
 }
 
 // FindResidentAppeals lists a resident's own appeals with their status and

@@ -53,8 +53,14 @@ func (s *Service) FindManagedRewards(ctx context.Context, actor *staff.Member, f
 	return s.findManagedRewards(ctx, actor.Scope(), f)
 }
 
-func (s *Service) findManagedRewards(ctx context.Context, sc staff.Scope, f RewardFilter) ([]RewardStats, int64, error) {
-	f.Q = strings.TrimSpace(f.Q)
+// CountManagedRewards counts the rewards FindManagedRewards lists for f
+// over all pages, up to db.CountCap (more: true beyond).
+func (s *Service) CountManagedRewards(ctx context.Context, actor *staff.Member, f RewardFilter) (n int64, more bool, err error) {
+	return db.CountUpTo(s.rewardQuery(ctx, actor.Scope(), f))
+}
+
+// rewardQuery selects the rewards f selects within sc.
+func (s *Service) rewardQuery(ctx context.Context, sc staff.Scope, f RewardFilter) *gorm.DB {
 	q := sc.Filter(s.db.WithContext(ctx).Table("rewards w"), staff.Columns{Department: "w.department_id"})
 	switch f.Status {
 	case "":
@@ -63,9 +69,14 @@ func (s *Service) findManagedRewards(ctx context.Context, sc staff.Scope, f Rewa
 	case RewardWithdrawn:
 		q = q.Where("w.withdrawn_at IS NOT NULL")
 	}
-	if f.Q != "" {
-		q = q.Where("w.name LIKE ? ESCAPE '!'", db.Contains(f.Q))
+	if w := strings.TrimSpace(f.Q); w != "" {
+		q = q.Where("w.name LIKE ? ESCAPE '!'", db.Contains(w))
 	}
+	return q
+}
+
+func (s *Service) findManagedRewards(ctx context.Context, sc staff.Scope, f RewardFilter) ([]RewardStats, int64, error) {
+	q := s.rewardQuery(ctx, sc, f)
 	var rs []RewardStats
 	if err := q.Select("w.*").Where("w.id > ?", f.After).Order("w.id").Limit(f.Limit + 1).Scan(&rs).Error; err != nil {
 		return nil, 0, fmt.Errorf("find rewards: %w", err)

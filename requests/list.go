@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/futian/ifutian/internal/apperr"
+	"github.com/futian/ifutian/internal/db"
 	"github.com/futian/ifutian/staff"
 )
 
@@ -173,6 +174,35 @@ var residentOpen = append(slices.Clone(openStatuses), StatusMerged)
 // streets) that f selects, newest first. Returns an invalid_argument error
 // for an unknown queue or status.
 func (s *Service) Find(ctx context.Context, m *staff.Member, f Filter) ([]StaffView, int64, error) {
+	q, err := s.findQuery(ctx, m, f)
+	if err != nil {
+		return nil, 0, err
+	}
+	if f.Before > 0 {
+		q = q.Where("id < ?", f.Before)
+	}
+	var rows []Request
+	if err := q.Order("id DESC").Limit(f.Limit + 1).Find(&rows).Error; err != nil {
+		return nil, 0, fmt.Errorf("find requests: %w", err)
+	}
+	rows, next := cut(rows, f.Limit)
+	vs, err := s.buildViews(ctx, rows, true)
+	return vs, next, err
+}
+
+// CountFound counts the requests Find lists for f over all pages, up to
+// db.CountCap (more: true beyond).
+func (s *Service) CountFound(ctx context.Context, m *staff.Member, f Filter) (n int64, more bool, err error) {
+	q, err := s.findQuery(ctx, m, f)
+	if err != nil {
+		return 0, false, err
+	}
+	return db.CountUpTo(q)
+}
+
+// findQuery selects the requests f selects within the member's scope, on
+// every page.
+func (s *Service) findQuery(ctx context.Context, m *staff.Member, f Filter) (*gorm.DB, error) {
 	fields := map[string]string{}
 	if f.Queue != QueueAll && !slices.Contains(Queues, f.Queue) {
 		fields["queue"] = "未知队列"
@@ -181,7 +211,7 @@ func (s *Service) Find(ctx context.Context, m *staff.Member, f Filter) ([]StaffV
 		fields["status"] = "未知状态"
 	}
 	if err := apperr.Fields(fields); err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	now := s.clock()
 	cols := staff.Columns{Street: "street", Department: "department_id"}
@@ -225,14 +255,5 @@ func (s *Service) Find(ctx context.Context, m *staff.Member, f Filter) ([]StaffV
 	if f.Street != "" {
 		q = q.Where("street = ?", f.Street)
 	}
-	if f.Before > 0 {
-		q = q.Where("id < ?", f.Before)
-	}
-	var rows []Request
-	if err := q.Order("id DESC").Limit(f.Limit + 1).Find(&rows).Error; err != nil {
-		return nil, 0, fmt.Errorf("find requests: %w", err)
-	}
-	rows, next := cut(rows, f.Limit)
-	vs, err := s.buildViews(ctx, rows, true)
-	return vs, next, err
+	return q, nil
 }

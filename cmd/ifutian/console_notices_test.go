@@ -70,10 +70,11 @@ func TestConsoleNoticeEditSchedule(t *testing.T) {
 		chromedp.WaitVisible(css(row(draft))),
 	)
 	tb.run("the filters are in the address",
-		waitJS(`new URLSearchParams(location.search).get('mine') === '1' && new URLSearchParams(location.search).get('q') === '检修'`),
+		waitJS(`new URLSearchParams(location.search).get('mine') === 'true' && new URLSearchParams(location.search).get('q') === '检修'`),
 		chromedp.Reload(),
 		chromedp.WaitVisible(css(row(draft))),
-		waitJS(absent(row(theirs))+` && document.querySelector('input[data-test=q-filter]').value === '检修'`),
+		waitJS(absent(row(theirs))+` && document.querySelector('input[data-test=q-filter]').value === '检修'`+
+			` && document.querySelector('[data-test=mine-filter] input').checked`),
 	)
 	tb.run("open the editor",
 		waitClickable(row(draft)),

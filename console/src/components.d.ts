@@ -54,6 +54,7 @@ declare module 'vue' {
     ElTimeline: typeof import('element-plus/es')['ElTimeline']
     ElTimelineItem: typeof import('element-plus/es')['ElTimelineItem']
     ElUpload: typeof import('element-plus/es')['ElUpload']
+    ExportButtons: typeof import('./components/ExportButtons.vue')['default']
     NoticePreview: typeof import('./components/NoticePreview.vue')['default']
     Placeholder: typeof import('./components/Placeholder.vue')['default']
     QuestionEditor: typeof import('./components/QuestionEditor.vue')['default']
