@@ -12,10 +12,10 @@ import (
 
 // TestConsoleRepairStats (issue 29): the 法治 dashboard's 学法修复统计. The
 // menu offers it to a points officer and not to an editor (no
-// stats.repairs); with the demo seed no row counts five people, so the
-// screen shows its empty state and the note that such rows are left out;
-// the month range is kept in the address, and a range typed into the
-// address is the one the screen asks for and shows.
+// stats.repairs); the demo seed's five started repairs show as one row
+// with Chinese labels (the rule by its name), totals and the chart, under
+// the note that rows under five people are left out; a range typed into
+// the address is the one the screen asks for and shows (empty there).
 func TestConsoleRepairStats(t *testing.T) {
 	if !builtWith("repair-stats-note") {
 		t.Skip("console/dist predates the repair statistics screen: rebuild it (npm run build) after regenerating openapi.json")
@@ -24,11 +24,13 @@ func TestConsoleRepairStats(t *testing.T) {
 	getenv, _ := seededDemo(t, "IFUTIAN_ADDR", "127.0.0.1:0", "IFUTIAN_NOTICE_POLL", "200ms", "IFUTIAN_METRICS", "off", "IFUTIAN_QUIET_HOURS", "off")
 	s := serveConsole(t, getenv)
 
-	// The demo's one repairable deduction is under five people: nothing to show.
+	// The demo's five residents who started a repair under pipl_forwarding
+	// make one row (carol, who has not, is not counted).
 	year := time.Now().In(district.Zone).Format("2006")
 	officer := s.login("demo_points", demoPassword)
-	if rows := items(s.call("GET", "/api/v1/admin/stats/repairs?from="+year+"-01&to="+year+"-12", officer, nil, http.StatusOK)); len(rows) != 0 {
-		t.Fatalf("demo repair rows: %v, want none (each under five people)", rows)
+	rows := items(s.call("GET", "/api/v1/admin/stats/repairs?from="+year+"-01&to="+year+"-12", officer, nil, http.StatusOK))
+	if len(rows) != 1 || rows[0]["subject"] != "points" || rows[0]["rule"] != "pipl_forwarding" || rows[0]["started"] != float64(demoRepairPeople) {
+		t.Fatalf("demo repair rows: %v, want one of pipl_forwarding with %d started", rows, demoRepairPeople)
 	}
 
 	tb.signIn(s.base, "demo_editor", demoPassword, "/")
@@ -44,8 +46,11 @@ func TestConsoleRepairStats(t *testing.T) {
 		chromedp.Click(css(`.aside a[href$="/stats/repairs"]`)),
 		waitText(`header h1`, "学法修复统计"),
 		waitText(`[data-test=repair-stats-note]`, "不足 5 人的行不予显示"),
-		waitText(`[data-test=repair-stats-table]`, "所选月份没有可显示的修复统计"),
-		waitJS(`!document.querySelector('[data-test=repair-stats-totals]') && !document.querySelector('[data-test=repair-stats-chart]')`),
+		waitText(`[data-test=repair-stats-table] tbody`, "学法修复(积分)"),
+		waitText(`[data-test=repair-stats-table] tbody`, "违规转发他人个人信息"), // the rule's name, not its code
+		waitText(`[data-test=repair-stats-table] tbody`, "合计"),
+		waitText(`[data-test=repair-stats-totals]`, "发起修复\n5"),
+		waitJS(`!!document.querySelector('[data-test=repair-stats-chart] canvas')`),
 		waitJS(`[...document.querySelectorAll('[data-test=repair-stats-table] th')].map(th => th.innerText.trim()).join('|') === '月份|部门|类别|规则或记录类型|发起|完成|恢复积分|修复记录'`),
 	)
 	tb.run("a range in the address",
