@@ -142,6 +142,7 @@ func demoScreens(t *testing.T, s *consoleServer, token string) []axeScreen {
 		"/enterprises/objections", "/enterprises/repairs", "/enterprises/repair-courses", "/enterprises/benefits", "/enterprises/" + enterprise,
 		"/surveys", "/surveys/new", "/surveys/questions", "/surveys/" + survey,
 		"/activities", "/activities/new", "/activities/stats", "/activities/" + activity, "/activities/" + activity + "/sheet",
+		"/stats/repairs",
 		"/staff", "/departments", "/audit", "/jobs",
 	} {
 		screens = append(screens, axeScreen{path: p})

@@ -20,8 +20,8 @@ declare module 'vue-router' {
   }
 }
 
-export type MenuGroup = '工作台' | '民意速办' | '通知公告' | '个人积分' | '企业评价' | '问卷答题' | '活动志愿' | '系统管理'
-export const menuGroups: MenuGroup[] = ['工作台', '民意速办', '通知公告', '个人积分', '企业评价', '问卷答题', '活动志愿', '系统管理']
+export type MenuGroup = '工作台' | '民意速办' | '通知公告' | '个人积分' | '企业评价' | '问卷答题' | '活动志愿' | '法治数据' | '系统管理'
+export const menuGroups: MenuGroup[] = ['工作台', '民意速办', '通知公告', '个人积分', '企业评价', '问卷答题', '活动志愿', '法治数据', '系统管理']
 
 const screen = (path: string, title: string, component: () => Promise<{ default: Component }>, meta: RouteRecordRaw['meta'] = {}): RouteRecordRaw => ({
   path,
@@ -79,6 +79,7 @@ export const screens: RouteRecordRaw[] = [
   screen('activities/:id/sheet', '活动签到表', () => import('./screens/ActivitySheet.vue'), { perm: 'activities.read', personal: true }),
   screen('activities/:id', '活动详情', () => import('./screens/ActivityDetail.vue'), { perm: 'activities.read', personal: true }),
   screen('activities/:id/edit', '修改活动', () => import('./screens/ActivityEdit.vue'), { perm: 'activities.manage' }),
+  screen('stats/repairs', '学法修复统计', () => import('./screens/RepairStats.vue'), { menu: '法治数据', perm: 'stats.repairs' }),
   screen('staff', '人员管理', () => import('./screens/Staff.vue'), { menu: '系统管理', perm: 'staff.manage' }),
   screen('departments', '部门', () => import('./screens/Departments.vue'), { menu: '系统管理', perm: 'staff.manage' }),
   screen('audit', '审计日志', () => import('./screens/AuditLog.vue'), { menu: '系统管理', perm: 'audit.read' }),

@@ -61,6 +61,31 @@ function filtersToAddress(filters: Record<string, unknown>, initial: Record<stri
   }
 }
 
+/**
+ * useAddressFilters keeps a screen's filters in the address the way the
+ * lists do, for a screen without pages (a statistics screen): the filters
+ * are read from the address now, and save() writes those away from their
+ * initial values back (replacing the entry, as a list's page does). The
+ * layout makes a screen anew when its address changes, so save() reports
+ * whether it changed the address: if not, the screen reloads by itself.
+ */
+export function useAddressFilters(filters: Record<string, unknown>) {
+  const router = useRouter()
+  const initial: Record<string, string> = {}
+  for (const [name, v] of Object.entries(filters)) initial[name] = JSON.stringify(v)
+  filtersFromAddress(filters, router.currentRoute.value.query, '')
+  return {
+    save(): boolean {
+      const current = router.currentRoute.value.query
+      const query: LocationQuery = { ...current }
+      filtersToAddress(filters, initial, query, '')
+      if (JSON.stringify(sorted(current)) === JSON.stringify(sorted(query))) return false
+      router.replace({ query })
+      return true
+    },
+  }
+}
+
 export function useCursorPager<T>(fetchPage: (pageToken: string) => Promise<Page<T>>, options: CursorPagerOptions = {}) {
   const items = shallowRef<T[]>([])
   const loading = ref(false)
