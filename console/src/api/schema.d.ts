@@ -524,6 +524,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/credit-records/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export credit records
+         * @description Staff with credit.write (credit_officer). The credit records the same filters list (GET /admin/credit-records, the same scope: the member's department's records about enterprises of the member's streets), newest first, at most 10000; as CSV (UTF-8 with BOM) or XLSX, with Chinese headers: 统一社会信用代码, 企业名称, 类别, 程度, 发生时间, 公示截止, 案号, 说明, 登记部门, 登记时间, 撤销时间. The export is itself audited (导出信用记录, with its row count). A bad filter is 400 naming it.
+         */
+        get: operations["exportCreditRecords"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/credit-records/import": {
         parameters: {
             query?: never;
@@ -954,6 +974,26 @@ export interface paths {
          * @description Staff with enterprises.manage (credit_officer, dept_admin). The code is upper-cased and checked (GB 32100-2015 check character); street must be a district street (400) inside the member's street scope (else 403 naming `street`). The enterprise is rated at once (base score, grade B). A second registration of a code is 409.
          */
         post: operations["createEnterprise"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/enterprises/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the enterprise registry
+         * @description Staff with enterprises.manage (credit_officer, dept_admin). The enterprises the same filters list (GET /admin/enterprises, the same scope: the member's streets only), newest registration first, at most 10000; as CSV (UTF-8 with BOM) or XLSX, with Chinese headers: 统一社会信用代码, 企业名称, 行业, 街道, 评级, 得分, 评价时间, 有效期至, 登记时间. The export is itself audited (导出企业名录, with its row count). A bad filter is 400 naming it.
+         */
+        get: operations["exportEnterprises"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -9349,6 +9389,43 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    exportCreditRecords: {
+        parameters: {
+            query?: {
+                /** @description the enterprise's code (as typed: any case, spaces and hyphens ignored) */
+                uscc?: string;
+                /** @description record kind */
+                kind?: "penalty" | "commitment_breach" | "arrears" | "complaint" | "honor" | "tax_grade";
+                /** @description the recording department's ID (a department outside the member's scope lists nothing) */
+                department_id?: number;
+                /** @description case reference, exact */
+                case_ref?: string;
+                /** @description csv (default, UTF-8 with BOM) or xlsx */
+                format?: "csv" | "xlsx";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The credit records */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     importCreditRecords: {
         parameters: {
             query?: never;
@@ -10191,6 +10268,43 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    exportEnterprises: {
+        parameters: {
+            query?: {
+                /** @description a part of the name, or the first characters of the code */
+                q?: string;
+                /** @description one of the district's streets (GET /regions) */
+                street?: string;
+                /** @description exact industry */
+                industry?: string;
+                /** @description current grade */
+                grade?: "A" | "B" | "C" | "D";
+                /** @description csv (default, UTF-8 with BOM) or xlsx */
+                format?: "csv" | "xlsx";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The enterprises */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
