@@ -147,7 +147,7 @@ var getAdminKnowledgeOp = op{
 }
 
 func (s *Server) getAdminKnowledge(c *gin.Context) {
-	e, err := s.Knowledge.Get(c.Request.Context(), actor(c), pathID(c, "id"))
+	e, err := s.Knowledge.Find(c.Request.Context(), actor(c), pathID(c, "id"))
 	respond(s, c, e, err)
 }
 

@@ -215,8 +215,8 @@ func inScope(tx *gorm.DB, sc staff.Scope, id int64) (*Entry, error) {
 	return &e, nil
 }
 
-// Get returns an entry of the member's scope.
-func (s *Service) Get(ctx context.Context, m *staff.Member, id int64) (*Entry, error) {
+// Find returns an entry of the member's scope.
+func (s *Service) Find(ctx context.Context, m *staff.Member, id int64) (*Entry, error) {
 	return inScope(s.db.WithContext(ctx), m.Scope(), id)
 }
 

@@ -82,7 +82,7 @@ func TestEntries(t *testing.T) {
 	if hits := must(kb.Search(ctx, "垃圾清运", "", 10)); len(hits) != 0 {
 		t.Fatalf("a draft found: %+v", hits)
 	}
-	if _, err := kb.Get(ctx, b, e.ID); !errors.Is(err, knowledge.ErrNotFound) {
+	if _, err := kb.Find(ctx, b, e.ID); !errors.Is(err, knowledge.ErrNotFound) {
 		t.Fatalf("another department's get: %v", err)
 	}
 	if _, err := kb.Update(ctx, b, e.ID, knowledge.Input{Question: "x", Answer: "y"}); !errors.Is(err, knowledge.ErrNotFound) {
@@ -120,7 +120,7 @@ func TestEntries(t *testing.T) {
 	if err := kb.Delete(ctx, a, d.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := kb.Get(ctx, a, d.ID); !errors.Is(err, knowledge.ErrNotFound) {
+	if _, err := kb.Find(ctx, a, d.ID); !errors.Is(err, knowledge.ErrNotFound) {
 		t.Fatalf("deleted: %v", err)
 	}
 }
