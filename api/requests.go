@@ -774,7 +774,7 @@ func (s *Server) saveHoliday(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	h, err := s.Requests.SaveHoliday(c.Request.Context(), requests.Holiday{Day: c.Param("day"), Kind: string(req.Kind), Name: req.Name})
+	h, err := s.Requests.SaveHoliday(c.Request.Context(), requests.Holiday{Day: c.Param("day"), Kind: req.Kind, Name: req.Name})
 	respond(s, c, h, err)
 }
 

@@ -36,7 +36,7 @@ func span(from, to, kind, name string) []Holiday {
 	}
 	var out []Holiday
 	for d := start; !d.After(end); d = d.AddDate(0, 0, 1) {
-		out = append(out, Holiday{Day: d.Format(time.DateOnly), Kind: kind, Name: name})
+		out = append(out, Holiday{Day: d.Format(time.DateOnly), Kind: HolidayKind(kind), Name: name})
 	}
 	return out
 }

@@ -12,7 +12,7 @@ func TestOfficialHolidays2026(t *testing.T) {
 		if _, why := checkDay(h); why != "" {
 			t.Fatalf("official day %s (%s): %s", h.Day, h.Kind, why)
 		}
-		cal[h.Day] = h.Kind
+		cal[h.Day] = string(h.Kind)
 	}
 	for day, want := range map[string]bool{
 		"2026-01-01 09:00": false, // 元旦, Thursday
@@ -93,7 +93,7 @@ func TestParseICS(t *testing.T) {
 	}
 	var got []string
 	for _, h := range hs {
-		got = append(got, h.Day+" "+h.Kind+" "+h.Name)
+		got = append(got, h.Day+" "+string(h.Kind)+" "+h.Name)
 	}
 	want := []string{
 		"2027-01-01 holiday 元旦", "2027-01-02 holiday 元旦", "2027-01-03 holiday 元旦",

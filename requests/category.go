@@ -239,10 +239,10 @@ func route(tx *gorm.DB, category, street string) (*Route, error) {
 // Holiday marks a district date as a holiday (a weekday off) or a make-up
 // working day (a weekend day worked).
 type Holiday struct {
-	Day       string    `json:"day" gorm:"primaryKey" format:"date"`
-	Kind      string    `json:"kind" doc:"holiday: a weekday off; workday: a weekend day worked (调休)"`
-	Name      string    `json:"name"`
-	CreatedAt time.Time `json:"created_at"`
+	Day       string      `json:"day" gorm:"primaryKey" format:"date"`
+	Kind      HolidayKind `json:"kind" doc:"holiday: a weekday off; workday: a weekend day worked (调休)"`
+	Name      string      `json:"name"`
+	CreatedAt time.Time   `json:"created_at"`
 }
 
 // TableName maps Holiday to holidays.
@@ -310,7 +310,7 @@ func (s *Service) Calendar(ctx context.Context) (Calendar, error) {
 	}
 	c := make(Calendar, len(hs))
 	for _, h := range hs {
-		c[h.Day] = h.Kind
+		c[h.Day] = string(h.Kind)
 	}
 	return c, nil
 }

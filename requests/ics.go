@@ -89,7 +89,7 @@ func (e *icsEvent) days() []Holiday {
 	kind, name := icsKind(e.summary)
 	var out []Holiday
 	for d := e.start; d.Before(end); d = d.AddDate(0, 0, 1) {
-		out = append(out, Holiday{Day: d.Format(time.DateOnly), Kind: kind, Name: name})
+		out = append(out, Holiday{Day: d.Format(time.DateOnly), Kind: HolidayKind(kind), Name: name})
 	}
 	return out
 }

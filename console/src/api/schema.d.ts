@@ -6986,8 +6986,11 @@ export interface components {
             created_at: string;
             /** Format: date */
             day: string;
-            /** @description holiday: a weekday off; workday: a weekend day worked (调休) */
-            kind: string;
+            /**
+             * @description holiday: a weekday off; workday: a weekend day worked (调休)
+             * @enum {string}
+             */
+            kind: "holiday" | "workday";
             name: string;
         };
         RequestHolidayInput: {
