@@ -301,6 +301,14 @@ func TestSurveyAdminAPI(t *testing.T) {
 		if e.auditTargetOf("PATCH /api/v1/admin/surveys/:id") != draft.ID {
 			t.Fatal("the edit's audit entry does not name the survey")
 		}
+		// …and records what changed (issue 26: before → after).
+		var changes []string
+		if err := e.db.Table("audit_log").Where("action = ?", "PATCH /api/v1/admin/surveys/:id").Order("id DESC").Limit(1).Pluck("changes", &changes).Error; err != nil {
+			t.Fatal(err)
+		}
+		if len(changes) != 1 || !strings.Contains(changes[0], "改后的问卷") || !strings.Contains(changes[0], `"title"`) {
+			t.Fatalf("the edit's audit entry records changes %q", changes)
+		}
 		// The kind may change too; a quiz takes scored questions only.
 		wantError(t, e.do("PATCH", "/api/v1/admin/surveys/"+draft.ID, editor, map[string]any{"kind": "quiz"}),
 			http.StatusBadRequest, "invalid_argument", "questions[0]")

@@ -244,6 +244,7 @@ func (s *Service) Update(ctx context.Context, m *staff.Member, r notify.StreetRe
 		if err := tx.Exec("DELETE FROM survey_items WHERE survey_id = ?", id).Error; err != nil {
 			return err
 		}
+		staff.AuditChanges(ctx, *cur, sv)
 		return s.storeItems(tx, by, m.ID, &sv, n.Questions, kept)
 	})
 	if err != nil {
@@ -274,6 +275,9 @@ func (s *Service) extend(ctx context.Context, sv *Survey, p Patch, now time.Time
 		if res.RowsAffected == 0 {
 			return ErrNotFound
 		}
+		after := *sv
+		after.ClosesAt, after.UpdatedAt = closes, now
+		staff.AuditChanges(ctx, *sv, after)
 		return nil
 	})
 	if err != nil {
