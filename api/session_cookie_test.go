@@ -72,7 +72,11 @@ func TestConsoleCookieSession(t *testing.T) {
 		if !strings.Contains(rec.Body.String(), csrfHeader) {
 			t.Fatalf("message does not name the header: %s", rec.Body.String())
 		}
-		wantError(t, create("错令牌部门", csrfHeader, "x"+csrf[1:]), http.StatusForbidden, "permission_denied", csrfHeader)
+		wrong := "x" + csrf[1:] // a token of the right shape, one character off
+		if wrong == csrf {
+			wrong = "y" + csrf[1:]
+		}
+		wantError(t, create("错令牌部门", csrfHeader, wrong), http.StatusForbidden, "permission_denied", csrfHeader)
 		// Another session's token does not fit this one.
 		_, otherCSRF, _ := cookieLogin(t, e, m.Username)
 		wantError(t, create("他人令牌部门", csrfHeader, otherCSRF), http.StatusForbidden, "permission_denied", csrfHeader)
