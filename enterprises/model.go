@@ -3,6 +3,8 @@ package enterprises
 import (
 	"fmt"
 	"time"
+
+	"github.com/futian/ifutian/enterprises/members"
 )
 
 // The scoring model, in one place. Changing any number here is a new
@@ -51,9 +53,7 @@ const (
 )
 
 // Enum lists the kinds, in order.
-func (Kind) Enum() []string {
-	return []string{string(KindPenalty), string(KindCommitmentBreach), string(KindArrears), string(KindComplaint), string(KindHonor), string(KindTaxGrade)}
-}
+func (Kind) Enum() []string { return members.Kinds() }
 
 // Severity is a credit record's severity (for honor and tax_grade: the
 // weight of the distinction).
@@ -67,7 +67,7 @@ const (
 )
 
 // Enum lists the severities, lightest first.
-func (Severity) Enum() []string { return []string{string(Minor), string(General), string(Serious)} }
+func (Severity) Enum() []string { return members.Severities() }
 
 // Grade is a rating's grade, A best.
 type Grade string

@@ -44,10 +44,26 @@ func TestDecideRepair(t *testing.T) {
 	}
 }
 
-// TestAudienceVocabulary: the audience conditions of enterprises/members
-// name the same kinds and severities as the model.
+// TestAudienceVocabulary: the kinds and severities the audiences of
+// enterprises/members take (the one list, which Enum returns) are exactly
+// the model's constants.
 func TestAudienceVocabulary(t *testing.T) {
-	if !slices.Equal(members.Kinds, Kind("").Enum()) || !slices.Equal(members.Severities, Severity("").Enum()) {
-		t.Fatalf("members %v %v, model %v %v", members.Kinds, members.Severities, Kind("").Enum(), Severity("").Enum())
+	kinds := []Kind{KindPenalty, KindCommitmentBreach, KindArrears, KindComplaint, KindHonor, KindTaxGrade}
+	if len(kinds) != len(members.Kinds()) {
+		t.Fatalf("members.Kinds %v, model %v", members.Kinds(), kinds)
+	}
+	for _, k := range kinds {
+		if !slices.Contains(members.Kinds(), string(k)) {
+			t.Errorf("kind %q missing from members.Kinds", k)
+		}
+	}
+	severities := []Severity{Minor, General, Serious}
+	if len(severities) != len(members.Severities()) {
+		t.Fatalf("members.Severities %v, model %v", members.Severities(), severities)
+	}
+	for _, v := range severities {
+		if !slices.Contains(members.Severities(), string(v)) {
+			t.Errorf("severity %q missing from members.Severities", v)
+		}
 	}
 }

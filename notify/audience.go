@@ -166,13 +166,13 @@ func (a *Audience) Validate(r Regions, prefix string) error {
 		fields[prefix+"deducted_within_days"] = "须与 deducted_under_rules 一起使用"
 	}
 	for _, k := range a.EnterpriseRecordKinds {
-		if !slices.Contains(members.Kinds, k) {
-			fields[prefix+"enterprise_record_kinds"] = check.OneOfMessage(members.Kinds)
+		if !slices.Contains(members.Kinds(), k) {
+			fields[prefix+"enterprise_record_kinds"] = check.OneOfMessage(members.Kinds())
 		}
 	}
 	for _, v := range a.EnterpriseRecordSeverities {
-		if !slices.Contains(members.Severities, v) {
-			fields[prefix+"enterprise_record_severities"] = check.OneOfMessage(members.Severities)
+		if !slices.Contains(members.Severities(), v) {
+			fields[prefix+"enterprise_record_severities"] = check.OneOfMessage(members.Severities())
 		}
 	}
 	if len(a.EnterpriseRecordSeverities) > 0 && len(a.EnterpriseRecordKinds) == 0 {

@@ -7,12 +7,15 @@ package members
 
 import "time"
 
-// Kinds are the kinds of credit records (enterprises.Kind; a test of
-// enterprises holds the two lists equal).
-var Kinds = []string{"penalty", "commitment_breach", "arrears", "complaint", "honor", "tax_grade"}
+// Kinds are the kinds of credit records: the one list, which
+// enterprises.Kind's Enum returns (enterprises' constants name its values).
+func Kinds() []string {
+	return []string{"penalty", "commitment_breach", "arrears", "complaint", "honor", "tax_grade"}
+}
 
-// Severities are the severities of credit records (enterprises.Severity).
-var Severities = []string{"minor", "general", "serious"}
+// Severities are the severities of credit records, which
+// enterprises.Severity's Enum returns.
+func Severities() []string { return []string{"minor", "general", "serious"} }
 
 // bound starts every condition: residents (residentID is the statement's
 // resident ID column, e.g. "residents.id") with an approved binding to an
