@@ -7,7 +7,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/futian/ifutian/internal/district"
 	"github.com/futian/ifutian/internal/stats"
 	"github.com/futian/ifutian/staff"
 )
@@ -54,7 +53,7 @@ func (s *Service) RepairStats(ctx context.Context, sc staff.Scope, from, to time
 	}
 	groups := map[key]*acc{}
 	get := func(t time.Time, dept *int64, name *string, kind string) *acc {
-		k := key{t.In(district.Zone).Format("2006-01"), deptKey(dept), kind}
+		k := key{stats.Month(t), deptKey(dept), kind}
 		a := groups[k]
 		if a == nil {
 			a = &acc{stat: stats.RepairRow{Month: k.month, DepartmentID: dept, Subject: stats.SubjectCredit, Rule: kind}, records: map[int64]bool{}, enterprises: map[int64]bool{}}
