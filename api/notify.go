@@ -323,7 +323,7 @@ var listNoticesOp = op{
 		"(creation time, RFC 3339), `q` (words in the title or body), `reviewable=true` (the review queue: submitted notices I " +
 		"did not write, so may review; `status` then must be `submitted` or absent). A bad filter is 400 naming it. System " +
 		"messages (fixed texts the system sends residents about their own affairs: `您的诉求已受理`, `积分扣减通知`, …) are no " +
-		"department's notices and are not listed.",
+		"department's notices and are not listed. `total` counts what the filters select over all pages.",
 	Query:   listNoticesQuery{},
 	Replies: []reply{ok(page[notify.Notice]{})},
 }
@@ -350,12 +350,14 @@ func (s *Server) listNotices(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	items, next, err := s.Notify.Find(c.Request.Context(), actor(c), s.Residents.Regions(), f)
+	items, next, err := s.Notify.Find(c.Request.Context(), actor(c), f)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, newIDPage(items, next))
+	respondCounted(c, s, newIDPage(items, next), func() (int64, bool, error) {
+		return s.Notify.CountFound(c.Request.Context(), actor(c), f)
+	})
 }
 
 // noticeHistory is a notice with every step of its life.

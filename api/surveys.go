@@ -571,7 +571,7 @@ var listAdminSurveysOp = op{
 	Tag:     "admin-surveys",
 	Summary: "Surveys of the caller's department",
 	Description: "Staff with surveys.read. The surveys of the caller's department (a superadmin: all) whose audience reaches one of the " +
-		"caller's streets, newest first, without their questions.",
+		"caller's streets, newest first, without their questions, with their `total` over all pages.",
 	Query:   listAdminSurveysQuery{},
 	Replies: []reply{ok(page[surveys.Survey]{})},
 }
@@ -593,12 +593,14 @@ func (s *Server) listAdminSurveys(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	items, next, err := s.Surveys.Find(c.Request.Context(), actor(c), s.Residents.Regions(), f)
+	items, next, err := s.Surveys.Find(c.Request.Context(), actor(c), f)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, newIDPage(items, next))
+	respondCounted(c, s, newIDPage(items, next), func() (int64, bool, error) {
+		return s.Surveys.CountFound(c.Request.Context(), actor(c), f)
+	})
 }
 
 var getAdminSurveyOp = op{

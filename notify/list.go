@@ -50,64 +50,24 @@ func (f *Filter) Validate() error {
 }
 
 // Find lists the departments' notices within m's scope (those FindByID
-// returns), newest first; system notices are not listed, narrowed by f. next is the cursor
-// of the next page (0 on the last). It returns an invalid_argument error
-// naming a bad filter field.
-func (s *Service) Find(ctx context.Context, m *staff.Member, r StreetRegions, f Filter) (items []Notice, next int64, err error) {
+// returns), newest first; system notices are not listed, narrowed by f.
+// next is the cursor of the next page (0 on the last). It returns an
+// invalid_argument error naming a bad filter field.
+func (s *Service) Find(ctx context.Context, m *staff.Member, f Filter) (items []Notice, next int64, err error) {
 	if err := f.Validate(); err != nil {
 		return nil, 0, err
 	}
-	by := m.Scope()
 	now := s.clock()
-	// The department is filtered in SQL; the streets an audience reaches are
-	// in its JSON, so a street-scoped member's pages are filled batch by batch.
-	find := func(before int64, n int) ([]Notice, error) {
-		q := by.Filter(s.db.WithContext(ctx).Model(&Notice{}), staff.Columns{Department: "department_id"}).
-			Where("source IS NULL")
-		switch f.Status {
-		case "":
-		case StatusPublished:
-			q = q.Where("status = ? AND (expires_at IS NULL OR expires_at > ?)", StatusPublished, now)
-		case StatusExpired:
-			q = q.Where("status = ? AND expires_at <= ?", StatusPublished, now)
-		default:
-			q = q.Where("status = ?", f.Status)
-		}
-		if f.Category != "" {
-			q = q.Where("category = ?", f.Category)
-		}
-		if f.AuthorID > 0 {
-			q = q.Where("author_id = ?", f.AuthorID)
-		}
-		if f.Author != "" {
-			q = q.Where("author_id IN (?)", s.db.Model(&staff.Member{}).Select("id").Where("username = ?", staff.NormalizeUsername(f.Author)))
-		}
-		if f.ReviewableBy > 0 {
-			q = q.Where("status = ? AND COALESCE(author_id, 0) <> ?", StatusSubmitted, f.ReviewableBy)
-		}
-		if f.Since != nil {
-			q = q.Where("created_at >= ?", f.Since.UTC())
-		}
-		if f.Until != nil {
-			q = q.Where("created_at < ?", f.Until.UTC())
-		}
-		if w := strings.TrimSpace(f.Q); w != "" {
-			p := db.Contains(w)
-			q = q.Where("(title LIKE ? ESCAPE '!' OR body LIKE ? ESCAPE '!')", p, p)
-		}
-		if before > 0 {
-			q = q.Where("id < ?", before)
-		}
-		var batch []Notice
-		if err := q.Order("id DESC").Limit(n).Find(&batch).Error; err != nil {
-			return nil, fmt.Errorf("find notices: %w", err)
-		}
-		return batch, nil
+	q := s.found(ctx, m.Scope(), f, now)
+	if f.Before > 0 {
+		q = q.Where("id < ?", f.Before)
 	}
-	items, next, err = db.FilteredPage(f.Before, f.Limit, find, func(n *Notice) int64 { return n.ID },
-		func(n *Notice) bool { return by.AllStreets() || CheckReach(by, n.Audience, r) == nil })
-	if err != nil {
-		return nil, 0, err
+	if err := q.Order("id DESC").Limit(f.Limit + 1).Find(&items).Error; err != nil {
+		return nil, 0, fmt.Errorf("find notices: %w", err)
+	}
+	if len(items) > f.Limit {
+		items = items[:f.Limit]
+		next = items[len(items)-1].ID
 	}
 	for i := range items {
 		items[i].fill(now)
@@ -116,6 +76,55 @@ func (s *Service) Find(ctx context.Context, m *staff.Member, r StreetRegions, f 
 		return nil, 0, err
 	}
 	return items, next, nil
+}
+
+// CountFound counts the notices Find lists for m and f over all pages (up
+// to db.CountCap; more then).
+func (s *Service) CountFound(ctx context.Context, m *staff.Member, f Filter) (n int64, more bool, err error) {
+	if err := f.Validate(); err != nil {
+		return 0, false, err
+	}
+	return db.CountUpTo(s.found(ctx, m.Scope(), f, s.clock()))
+}
+
+// found selects the notices Find lists, all pages: the department and the
+// streets the audience reaches (notice_streets) are filtered by the scope.
+func (s *Service) found(ctx context.Context, by staff.Scope, f Filter, now time.Time) *gorm.DB {
+	q := by.Filter(s.db.WithContext(ctx).Model(&Notice{}), staff.Columns{Department: "department_id"}).
+		Where("source IS NULL")
+	q = by.FilterWithin(q, noticeReach())
+	switch f.Status {
+	case "":
+	case StatusPublished:
+		q = q.Where("status = ? AND (expires_at IS NULL OR expires_at > ?)", StatusPublished, now)
+	case StatusExpired:
+		q = q.Where("status = ? AND expires_at <= ?", StatusPublished, now)
+	default:
+		q = q.Where("status = ?", f.Status)
+	}
+	if f.Category != "" {
+		q = q.Where("category = ?", f.Category)
+	}
+	if f.AuthorID > 0 {
+		q = q.Where("author_id = ?", f.AuthorID)
+	}
+	if f.Author != "" {
+		q = q.Where("author_id IN (?)", s.db.Model(&staff.Member{}).Select("id").Where("username = ?", staff.NormalizeUsername(f.Author)))
+	}
+	if f.ReviewableBy > 0 {
+		q = q.Where("status = ? AND COALESCE(author_id, 0) <> ?", StatusSubmitted, f.ReviewableBy)
+	}
+	if f.Since != nil {
+		q = q.Where("created_at >= ?", f.Since.UTC())
+	}
+	if f.Until != nil {
+		q = q.Where("created_at < ?", f.Until.UTC())
+	}
+	if w := strings.TrimSpace(f.Q); w != "" {
+		p := db.Contains(w)
+		q = q.Where("(title LIKE ? ESCAPE '!' OR body LIKE ? ESCAPE '!')", p, p)
+	}
+	return q
 }
 
 // Patch changes a draft: every set field replaces the notice's. The
@@ -209,6 +218,9 @@ func (s *Service) Update(ctx context.Context, m *staff.Member, r StreetRegions, 
 				ExpiresAt: n.ExpiresAt, RequireAck: n.RequireAck, SMS: n.SMS, SubscribeTemplateID: n.SubscribeTemplateID,
 				SubscribeData: n.SubscribeData, SubscribePage: n.SubscribePage, Status: StatusDraft, UpdatedAt: now}).Error
 		if err != nil {
+			return err
+		}
+		if err := storeReach(tx, id, n.Audience, r); err != nil {
 			return err
 		}
 		return tx.Create(&Event{NoticeID: id, Action: "edited", ActorID: ActorID(m.ID), CreatedAt: now}).Error

@@ -294,6 +294,9 @@ func (s *Service) Create(ctx context.Context, m *staff.Member, r StreetRegions, 
 		if err := tx.Create(n).Error; err != nil {
 			return err
 		}
+		if err := storeReach(tx, n.ID, n.Audience, r); err != nil {
+			return err
+		}
 		staff.AuditTarget(ctx, "notices", strconv.FormatInt(n.ID, 10))
 		return tx.Create(&Event{NoticeID: n.ID, Action: "created", ActorID: ActorID(m.ID), CreatedAt: now}).Error
 	})

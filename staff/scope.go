@@ -208,3 +208,39 @@ func in[T int64 | string](q *gorm.DB, col string, values []T) *gorm.DB {
 func OutOfScope(field, message string) error {
 	return &apperr.Error{Code: apperr.PermissionDenied, Message: field + ": " + message, Fields: map[string]string{field: message}}
 }
+
+// Reach names the table of the streets the rows of a query reach (an
+// audience's streets with those of its communities), one row per street:
+// its column Key holds the row's ID (Row, e.g. "notices.id"), its column
+// street a street, "" standing for every street. The module writing the
+// rows writes their reach in the same transaction. A row with no reach
+// recorded is in no street-limited scope.
+type Reach struct {
+	Table string // e.g. "notice_streets"
+	Key   string // e.g. "notice_id"
+	Row   string // e.g. "notices.id"
+}
+
+// FilterWithin narrows q to the rows whose reach lies within the scope's
+// streets: those CheckReach accepts (an action the scope could have
+// taken). A scope of every street keeps every row.
+func (s Scope) FilterWithin(q *gorm.DB, r Reach) *gorm.DB {
+	if s.streets == nil {
+		return q
+	}
+	if len(s.streets) == 0 {
+		return q.Where("1 = 0")
+	}
+	match := r.Table + "." + r.Key + " = " + r.Row
+	return q.Where("EXISTS (SELECT 1 FROM "+r.Table+" WHERE "+match+") AND NOT EXISTS (SELECT 1 FROM "+r.Table+" WHERE "+match+" AND "+r.Table+".street NOT IN ?)", s.streets)
+}
+
+// FilterTouching narrows q to the rows whose reach touches the scope:
+// every street, or one of the scope's streets (CoversAny). A scope of
+// every street keeps every row.
+func (s Scope) FilterTouching(q *gorm.DB, r Reach) *gorm.DB {
+	if s.streets == nil {
+		return q
+	}
+	return q.Where("EXISTS (SELECT 1 FROM "+r.Table+" WHERE "+r.Table+"."+r.Key+" = "+r.Row+" AND "+r.Table+".street IN ?)", append([]string{""}, s.streets...))
+}

@@ -2,7 +2,10 @@ package staff
 
 import (
 	"errors"
+	"slices"
 	"testing"
+
+	"gorm.io/gorm"
 
 	"github.com/futian/ifutian/internal/apperr"
 	"github.com/futian/ifutian/internal/dbtest"
@@ -231,4 +234,70 @@ func TestScopeFilter(t *testing.T) {
 func isOutOfScope(err error, field string) bool {
 	var ae *apperr.Error
 	return errors.As(err, &ae) && ae.Code == apperr.PermissionDenied && ae.Fields[field] != ""
+}
+
+// TestScopeFilterReach: FilterWithin keeps the rows whose reach CheckReach
+// accepts, FilterTouching those CoversAny accepts, for every kind of scope;
+// a row with no reach recorded is in no street-limited scope.
+func TestScopeFilterReach(t *testing.T) {
+	gdb := dbtest.Open(t)
+	for _, ddl := range []string{"CREATE TABLE reach_rows (id INTEGER PRIMARY KEY)", "CREATE TABLE reach_streets (row_id INTEGER NOT NULL, street VARCHAR(32) NOT NULL)"} {
+		if err := gdb.Exec(ddl).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() { gdb.Exec("DROP TABLE reach_streets"); gdb.Exec("DROP TABLE reach_rows") })
+	// nil: every street (stored as ""); the last row has no reach recorded.
+	reaches := [][]string{nil, {"华富街道"}, {"华富街道", "莲花街道"}, {"莲花街道"}, {"福田街道"}}
+	for i, r := range append(reaches, []string{"-"}) {
+		if err := gdb.Exec("INSERT INTO reach_rows (id) VALUES (?)", i+1).Error; err != nil {
+			t.Fatal(err)
+		}
+		stored := r
+		if r == nil {
+			stored = []string{""}
+		}
+		for _, st := range stored {
+			if st == "-" {
+				continue
+			}
+			if err := gdb.Exec("INSERT INTO reach_streets (row_id, street) VALUES (?, ?)", i+1, st).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	reach := Reach{Table: "reach_streets", Key: "row_id", Row: "reach_rows.id"}
+	for _, m := range []*Member{
+		{Roles: []Role{Superadmin}},
+		{Roles: []Role{Editor}, DepartmentID: ptr(1)},
+		{Roles: []Role{Editor}, DepartmentID: ptr(1), Streets: []string{"华富街道"}},
+		{Roles: []Role{Auditor}, Streets: []string{"华富街道", "莲花街道"}},
+		{Roles: []Role{Editor}, DepartmentID: ptr(1), Disabled: true},
+	} {
+		s := m.Scope()
+		for name, c := range map[string]struct {
+			filter func(*gorm.DB, Reach) *gorm.DB
+			accept func([]string) bool
+		}{
+			"within":   {s.FilterWithin, func(r []string) bool { return s.CheckReach("f", r) == nil }},
+			"touching": {s.FilterTouching, s.CoversAny},
+		} {
+			var got []int
+			if err := c.filter(gdb.Table("reach_rows"), reach).Order("id").Pluck("id", &got).Error; err != nil {
+				t.Fatal(err)
+			}
+			var want []int
+			for i, r := range reaches {
+				if c.accept(r) {
+					want = append(want, i+1)
+				}
+			}
+			if s.AllStreets() {
+				want = append(want, len(reaches)+1)
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("%+v %s: kept %v, want %v", m, name, got, want)
+			}
+		}
+	}
 }

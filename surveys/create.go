@@ -234,6 +234,9 @@ func (s *Service) Create(ctx context.Context, m *staff.Member, n NewSurvey, regi
 		if err := tx.Create(sv).Error; err != nil {
 			return err
 		}
+		if err := storeReach(tx, sv.ID, sv.Audience, regions); err != nil {
+			return err
+		}
 		staff.AuditTarget(ctx, "surveys", strconv.FormatInt(sv.ID, 10))
 		return s.storeItems(tx, by, m.ID, sv, n.Questions, nil)
 	})

@@ -244,6 +244,9 @@ func (s *Service) Update(ctx context.Context, m *staff.Member, r notify.StreetRe
 		if err := tx.Exec("DELETE FROM survey_items WHERE survey_id = ?", id).Error; err != nil {
 			return err
 		}
+		if err := storeReach(tx, id, sv.Audience, r); err != nil {
+			return err
+		}
 		staff.AuditChanges(ctx, *cur, sv)
 		return s.storeItems(tx, by, m.ID, &sv, n.Questions, kept)
 	})

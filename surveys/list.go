@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
+
+	"gorm.io/gorm"
 
 	"github.com/futian/ifutian/internal/check"
 	"github.com/futian/ifutian/internal/db"
@@ -30,45 +33,21 @@ func (f *Filter) Validate() error {
 // reaching one of their streets), newest first, narrowed by f, without
 // their questions. next is the cursor of the next page (0 on the last).
 // Returns an invalid_argument error naming a bad filter field.
-func (s *Service) Find(ctx context.Context, m *staff.Member, r notify.StreetRegions, f Filter) (items []Survey, next int64, err error) {
+func (s *Service) Find(ctx context.Context, m *staff.Member, f Filter) (items []Survey, next int64, err error) {
 	if err := f.Validate(); err != nil {
 		return nil, 0, err
 	}
-	by := m.Scope()
 	now := s.now().UTC()
-	// The department is filtered in SQL; the streets an audience reaches
-	// are in its JSON, so a street-scoped member's pages fill batch by batch.
-	find := func(before int64, n int) ([]Survey, error) {
-		q := by.Filter(s.db.WithContext(ctx).Model(&Survey{}), staff.Columns{Department: "department_id"}).
-			Where("status <> ?", Course) // a course's quiz is the course's
-		if f.Kind != "" {
-			q = q.Where("kind = ?", f.Kind)
-		}
-		switch f.Status {
-		case "":
-		case Draft:
-			q = q.Where("status = ?", Draft)
-		case Published:
-			q = q.Where("status = ? AND (closes_at IS NULL OR closes_at > ?)", Published, now)
-		case Closed:
-			q = q.Where("status = ? AND closes_at <= ?", Published, now)
-		}
-		if w := strings.TrimSpace(f.Q); w != "" {
-			q = q.Where("title LIKE ? ESCAPE '!'", db.Contains(w))
-		}
-		if before > 0 {
-			q = q.Where("id < ?", before)
-		}
-		var batch []Survey
-		if err := q.Order("id DESC").Limit(n).Find(&batch).Error; err != nil {
-			return nil, fmt.Errorf("find surveys: %w", err)
-		}
-		return batch, nil
+	q := s.found(ctx, m.Scope(), f, now)
+	if f.Before > 0 {
+		q = q.Where("id < ?", f.Before)
 	}
-	items, next, err = db.FilteredPage(f.Before, f.Limit, find, func(sv *Survey) int64 { return sv.ID },
-		func(sv *Survey) bool { return touches(by, sv.Audience, r) })
-	if err != nil {
-		return nil, 0, err
+	if err := q.Order("id DESC").Limit(f.Limit + 1).Find(&items).Error; err != nil {
+		return nil, 0, fmt.Errorf("find surveys: %w", err)
+	}
+	if len(items) > f.Limit {
+		items = items[:f.Limit]
+		next = items[len(items)-1].ID
 	}
 	for i := range items {
 		items[i].fill(now)
@@ -77,6 +56,39 @@ func (s *Service) Find(ctx context.Context, m *staff.Member, r notify.StreetRegi
 		}
 	}
 	return nonNilSlice(items), next, nil
+}
+
+// CountFound counts the surveys Find lists for m and f over all pages (up
+// to db.CountCap; more then).
+func (s *Service) CountFound(ctx context.Context, m *staff.Member, f Filter) (n int64, more bool, err error) {
+	if err := f.Validate(); err != nil {
+		return 0, false, err
+	}
+	return db.CountUpTo(s.found(ctx, m.Scope(), f, s.now().UTC()))
+}
+
+// found selects the surveys Find lists, all pages: the department and the
+// streets the audience reaches (survey_streets) are filtered by the scope.
+func (s *Service) found(ctx context.Context, by staff.Scope, f Filter, now time.Time) *gorm.DB {
+	q := by.Filter(s.db.WithContext(ctx).Model(&Survey{}), staff.Columns{Department: "department_id"}).
+		Where("status <> ?", Course) // a course's quiz is the course's
+	q = by.FilterTouching(q, surveyReach())
+	if f.Kind != "" {
+		q = q.Where("kind = ?", f.Kind)
+	}
+	switch f.Status {
+	case "":
+	case Draft:
+		q = q.Where("status = ?", Draft)
+	case Published:
+		q = q.Where("status = ? AND (closes_at IS NULL OR closes_at > ?)", Published, now)
+	case Closed:
+		q = q.Where("status = ? AND closes_at <= ?", Published, now)
+	}
+	if w := strings.TrimSpace(f.Q); w != "" {
+		q = q.Where("title LIKE ? ESCAPE '!'", db.Contains(w))
+	}
+	return q
 }
 
 // FindByID returns a survey for staff, with its questions (and their

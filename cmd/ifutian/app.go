@@ -207,6 +207,15 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *instance, err 
 	if err := a.Settings.Refresh(ctx); err != nil {
 		log.Warn("settings", "err", err)
 	}
+	// The streets the audiences of notices and surveys written before they
+	// were recorded reach (migration 41), by which street-limited lists
+	// filter and count.
+	if err := a.Notify.FillReach(ctx, regions); err != nil {
+		return nil, err
+	}
+	if err := a.Surveys.FillReach(ctx, regions); err != nil {
+		return nil, err
+	}
 	wechatDeliverer := a.Notify.NewDeliverer(a.wechat, notify.DeliveryConfig{
 		Rate: float64(cfg.WeChatSendRate), Lease: max(cfg.WeChatSendLease, 2*cfg.WeChatTimeout+time.Second),
 		CallTimeout: cfg.WeChatTimeout, Backoff: cfg.WeChatSendBackoff, Gate: sendGate,
