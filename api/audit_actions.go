@@ -24,6 +24,7 @@ var auditActions = map[string]string{
 	"POST /api/v1/admin/departments":                                 "新建部门",
 	"POST /api/v1/admin/staff":                                       "新建工作人员",
 	"GET /api/v1/admin/staff":                                        "查看工作人员名单",
+	"GET /api/v1/admin/staff/export":                                 "导出工作人员名单",
 	"PATCH /api/v1/admin/staff/:id":                                  "修改工作人员角色或街道",
 	"POST /api/v1/admin/staff/:id/disable":                           "停用工作人员",
 	"POST /api/v1/admin/staff/:id/enable":                            "启用工作人员",

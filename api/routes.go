@@ -154,6 +154,7 @@ func (s *Server) routes() {
 	route(http.MethodPost, "/admin/departments", staff.ManageDepartments, s.createDepartment, createDepartmentOp)
 	route(http.MethodPost, "/admin/staff", staff.ManageStaff, s.createStaff, createStaffOp)
 	route(http.MethodGet, "/admin/staff", staff.ManageStaff, s.listStaff, listStaffOp)
+	personal(http.MethodGet, "/admin/staff/export", staff.ManageStaff, s.exportStaff, exportStaffOp) // the export is audited
 	route(http.MethodPatch, "/admin/staff/:id", staff.ManageStaff, s.updateStaff, updateStaffOp)
 	route(http.MethodPost, "/admin/staff/:id/disable", staff.ManageStaff, s.disableStaff, disableStaffOp)
 	route(http.MethodPost, "/admin/staff/:id/enable", staff.ManageStaff, s.enableStaff, enableStaffOp)

@@ -29,6 +29,21 @@ const (
 // Roles lists every role.
 var Roles = []Role{Superadmin, DeptAdmin, Editor, Reviewer, PointsOfficer, CreditOfficer, Verifier, Auditor, RequestOfficer, Dispatcher}
 
+// roleNames are the roles' Chinese names, as staff read them.
+var roleNames = map[Role]string{
+	Superadmin: "超级管理员", DeptAdmin: "部门管理员", Editor: "编辑", Reviewer: "审核员", PointsOfficer: "积分专员",
+	CreditOfficer: "信用专员", Verifier: "核销员", Auditor: "审计员", RequestOfficer: "接诉专员", Dispatcher: "分拨中心",
+}
+
+// Name returns the role's Chinese name (exports and other text staff
+// read); an unknown role is its code.
+func (r Role) Name() string {
+	if n, ok := roleNames[r]; ok {
+		return n
+	}
+	return string(r)
+}
+
 // Enum lists every role (check.Enumer): the document's enum of a role.
 func (Role) Enum() []string {
 	out := make([]string, len(Roles))

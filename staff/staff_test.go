@@ -154,3 +154,21 @@ func TestAuditConcurrent(t *testing.T) {
 		t.Fatalf("entries=%d distinct actors=%d, want 200 each", n, distinct)
 	}
 }
+
+// TestRoleNames: every role has its Chinese name, each its own.
+func TestRoleNames(t *testing.T) {
+	seen := map[string]Role{}
+	for _, r := range Roles {
+		n := r.Name()
+		if n == string(r) || n == "" {
+			t.Errorf("role %s has no name", r)
+		}
+		if o, dup := seen[n]; dup {
+			t.Errorf("roles %s and %s are both %s", o, r, n)
+		}
+		seen[n] = r
+	}
+	if Role("king").Name() != "king" {
+		t.Error("an unknown role is not its code")
+	}
+}

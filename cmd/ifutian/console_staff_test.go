@@ -3,8 +3,10 @@ package main
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -135,4 +137,40 @@ func TestConsoleChangePassword(t *testing.T) {
 	// (Sign-in and change attempts share a throttle of 5 per username: the
 	// new password alone is tried.)
 	s.login("auditor.lu", "my-new-password-1")
+}
+
+// TestConsoleStaffExport: a department admin filters the staff list by
+// username and exports it; the export, with the list's filter, is in the
+// audit log as 导出工作人员名单 with its row count.
+func TestConsoleStaffExport(t *testing.T) {
+	tb := newTab(t, 1280, 900)
+	s := startConsoleServer(t)
+	dept := s.department("区民政局")
+	s.staff("admin.zhao", dept, "dept_admin")
+	s.staff("export.editor", dept, "editor")
+	s.staff("other.editor", dept, "editor")
+
+	tb.signIn(s.base, "admin.zhao", staffPassword, "/staff")
+	tb.run("filter and export",
+		waitText(`[data-test=staff-list]`, "other.editor"),
+		chromedp.SendKeys(css(`[data-test=staff-q] input, input[data-test=staff-q]`), "export."),
+		chromedp.Click(css(`[data-test=staff-search]`)),
+		waitJS(`new URLSearchParams(location.search).get('q') === 'export.'`),
+		settled(`[data-test=staff-list]`),
+		waitJS(`!document.querySelector('[data-test=staff-list]').innerText.includes('other.editor')`),
+		waitClickable(`[data-test=staff-export-csv]`),
+		chromedp.Click(css(`[data-test=staff-export-csv]`)),
+	)
+	var detail string
+	for range 50 {
+		entries := items(s.call("GET", "/api/v1/admin/audit-log?action="+url.QueryEscape("导出工作人员名单"), s.admin, nil, http.StatusOK))
+		if len(entries) > 0 {
+			detail, _ = entries[0]["detail"].(string)
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if detail != "export csv 1 staff" {
+		t.Fatalf("the export's audit entry: %q", detail)
+	}
 }
