@@ -78,3 +78,38 @@ func TestConsoleListAddressAndAuditChanges(t *testing.T) {
 		waitText(`[data-test=total]`, "共 1 条"),
 	)
 }
+
+// TestConsoleNoticeSurveyTotals: the notices and surveys lists show their
+// totals, and for a member limited to 华富街道 they count only what the
+// member sees: not the notice reaching 莲花街道 too, nor the survey
+// reaching 莲花街道 alone.
+func TestConsoleNoticeSurveyTotals(t *testing.T) {
+	tb := newTab(t, 1400, 900)
+	s := startConsoleServer(t)
+	dept := s.department("区文明办")
+	editor := s.staff("totals.editor", dept, "editor")
+	s.call("POST", "/api/v1/admin/staff", s.admin, map[string]any{
+		"username": "totals.huafu", "password": staffPassword, "department_id": dept, "roles": []string{"editor"}, "streets": []string{"华富街道"},
+	}, http.StatusCreated)
+	for i, streets := range [][]string{{"华富街道"}, {"华富街道"}, {"华富街道", "莲花街道"}} {
+		s.call("POST", "/api/v1/admin/notices", editor, map[string]any{"title": fmt.Sprintf("华富通知%d", i), "body": "正文", "category": "policy",
+			"audience": map[string]any{"streets": streets}}, http.StatusCreated)
+	}
+	for i, streets := range [][]string{{"华富街道"}, {}, {"莲花街道"}} {
+		s.call("POST", "/api/v1/admin/surveys", editor, map[string]any{"kind": "questionnaire", "title": fmt.Sprintf("华富问卷%d", i),
+			"audience": map[string]any{"streets": streets}, "questions": []any{map[string]any{"type": "judge", "stem": "满意吗？"}}}, http.StatusCreated)
+	}
+	tb.signIn(s.base, "totals.editor", staffPassword, "/notices")
+	tb.run("the department's totals",
+		waitText(`[data-test=total]`, "共 3 条"),
+		chromedp.Navigate(s.base+"/console/surveys"),
+		waitText(`[data-test=total]`, "共 3 条"),
+	)
+	tb.signOut()
+	tb.signIn(s.base, "totals.huafu", staffPassword, "/notices")
+	tb.run("华富街道's totals",
+		waitText(`[data-test=total]`, "共 2 条"),
+		chromedp.Navigate(s.base+"/console/surveys"),
+		waitText(`[data-test=total]`, "共 2 条"),
+	)
+}
