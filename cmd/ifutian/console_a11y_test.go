@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -66,10 +65,10 @@ func (tb *tab) checkScreens(base, axe string, screens []axeScreen) {
 			chromedp.Navigate(base+"/console"+sc.path),
 			waitJS(`!!document.querySelector(`+jsString(ready)+`)`),
 			// Lists and charts load after the screen shows: wait until no
-			// loading mask is left, then for transitions (Element Plus: 0.3 s;
-			// a tag changing colour mid-way fails the contrast rule) to end.
+			// loading mask is left, then until transitions and charts have
+			// ended (a tag changing colour mid-way fails the contrast rule).
 			waitJS(`![...document.querySelectorAll('.el-loading-mask')].some(e => e.offsetParent !== null)`),
-			chromedp.Sleep(400*time.Millisecond),
+			animationsSettled(),
 		)
 		raw, err := chromedp.Run(tb.ctx, chromedp.Evaluate[string](`(async () => {
 			if (!window.axe) { `+axe+` }

@@ -244,6 +244,25 @@ func waitJS(expr string) chromedp.Action[chromedp.Void] {
 	return chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(25*time.Second))
 }
 
+// animationsSettled waits until nothing moves on the page: no transition
+// or finite animation runs (document.getAnimations: Element Plus's CSS
+// transitions, a tag changing colour, a dialog fading), and no canvas (the
+// ECharts charts, which animate by drawing) changed since the poll before,
+// for three polls in a row (a Vue transition starts a frame after its
+// element shows). Endless animations (a loading spinner) are not waited for.
+func animationsSettled() chromedp.Action[chromedp.Void] {
+	key := fmt.Sprintf("__settled%d", time.Now().UnixNano()) // this wait's own count
+	return waitJS(`(() => {
+		const w = window, k = '` + key + `'
+		const moving = document.getAnimations().some(a => a.playState === 'running' && a.effect?.getTiming().iterations !== Infinity)
+		const drawn = [...document.querySelectorAll('canvas')].map(c => { try { return c.toDataURL() } catch { return '' } }).join('|')
+		const still = !moving && w[k + 'drawn'] === drawn
+		w[k + 'drawn'] = drawn
+		w[k] = still ? (w[k] ?? 0) + 1 : 0
+		return w[k] >= 3
+	})()`)
+}
+
 // overlaysGone waits until no dialog or message box overlay shows: one
 // fading out lies over the page and takes the next click.
 func overlaysGone() chromedp.Action[chromedp.Void] {

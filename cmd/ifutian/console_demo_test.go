@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
@@ -30,7 +29,7 @@ func TestConsoleDemoScreens(t *testing.T) {
 			return
 		}
 		tb.run("settle before "+name, // charts animate in
-			waitJS(`(document.querySelector('`+top+`').scrollIntoView(), true)`), chromedp.Sleep(800*time.Millisecond))
+			waitJS(`(document.querySelector('`+top+`').scrollIntoView(), true)`), animationsSettled())
 		png, err := chromedp.Run(tb.ctx, chromedp.CaptureScreenshot())
 		if err != nil {
 			t.Fatal(err)
