@@ -124,11 +124,11 @@ func TestListTotalsReach(t *testing.T) {
 		check(t, "/api/v1/admin/surveys", huafu, 0)
 		check(t, "/api/v1/admin/notices", editor, 6)
 		ctx, r := context.Background(), e.residents.Regions()
-		if err := e.notify.FillReach(ctx, r); err != nil {
-			t.Fatal(err)
+		if n, err := e.notify.FillReach(ctx, r); err != nil || n != 6 {
+			t.Fatalf("filled %d notices: %v", n, err)
 		}
-		if err := e.surveys.FillReach(ctx, r); err != nil {
-			t.Fatal(err)
+		if n, err := e.surveys.FillReach(ctx, r); err != nil || n != 6 {
+			t.Fatalf("filled %d surveys: %v", n, err)
 		}
 		check(t, "/api/v1/admin/notices", huafu, 3)
 		check(t, "/api/v1/admin/surveys", huafu, 5)

@@ -6,8 +6,8 @@ import (
 	"slices"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
+	"github.com/futian/ifutian/internal/db"
 	"github.com/futian/ifutian/staff"
 )
 
@@ -54,7 +54,7 @@ func insertReach(tx *gorm.DB, id int64, streets []string) error {
 	for i, st := range streets {
 		rows[i] = map[string]any{"notice_id": id, "street": st}
 	}
-	if err := tx.Table("notice_streets").Clauses(clause.OnConflict{DoNothing: true}).Create(rows).Error; err != nil {
+	if err := tx.Table("notice_streets").Create(rows).Error; err != nil {
 		return fmt.Errorf("notice streets: %w", err)
 	}
 	return nil
@@ -62,24 +62,30 @@ func insertReach(tx *gorm.DB, id int64, streets []string) error {
 
 // FillReach records the reach of the departments' notices that have none
 // recorded: those written before notice_streets existed (migration 41),
-// or by an older version during an upgrade. The server runs it as it
-// starts; until then such a notice is in no street-limited member's list.
-func (s *Service) FillReach(ctx context.Context, r StreetRegions) error {
+// or by the previous release during an upgrade; filled is how many. The
+// server runs it as it starts and every minute (task audiences.reach);
+// until then such a notice is in no street-limited member's list.
+func (s *Service) FillReach(ctx context.Context, r StreetRegions) (filled int, err error) {
 	for {
 		var batch []Notice
-		err := s.db.WithContext(ctx).Model(&Notice{}).Select("id", "audience").
+		err = s.db.WithContext(ctx).Model(&Notice{}).Select("id", "audience").
 			Where("source IS NULL AND NOT EXISTS (SELECT 1 FROM notice_streets WHERE notice_streets.notice_id = notices.id)").
 			Order("id").Limit(500).Find(&batch).Error
 		if err != nil {
-			return fmt.Errorf("fill notice streets: %w", err)
+			return filled, fmt.Errorf("fill notice streets: %w", err)
 		}
 		for _, n := range batch {
-			if err := insertReach(s.db.WithContext(ctx), n.ID, reachedStreets(n.Audience, r)); err != nil {
-				return err
+			err := db.Transact(ctx, s.db, func(tx *gorm.DB) error { return insertReach(tx, n.ID, reachedStreets(n.Audience, r)) })
+			if db.IsDuplicate(err) {
+				continue // another instance filled it
 			}
+			if err != nil {
+				return filled, err
+			}
+			filled++
 		}
 		if len(batch) < 500 {
-			return nil
+			return filled, nil
 		}
 	}
 }

@@ -6,8 +6,8 @@ import (
 	"slices"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
+	"github.com/futian/ifutian/internal/db"
 	"github.com/futian/ifutian/notify"
 	"github.com/futian/ifutian/staff"
 )
@@ -39,33 +39,39 @@ func insertReach(tx *gorm.DB, id int64, a notify.Audience, r notify.StreetRegion
 	for i, st := range streets {
 		rows[i] = map[string]any{"survey_id": id, "street": st}
 	}
-	if err := tx.Table("survey_streets").Clauses(clause.OnConflict{DoNothing: true}).Create(rows).Error; err != nil {
+	if err := tx.Table("survey_streets").Create(rows).Error; err != nil {
 		return fmt.Errorf("survey streets: %w", err)
 	}
 	return nil
 }
 
 // FillReach records the reach of the surveys that have none recorded:
-// those written before survey_streets existed (migration 41), or by an
-// older version during an upgrade. The server runs it as it starts; until
-// then such a survey is in no street-limited member's list. A course's
-// quiz, which no list shows, is left out.
-func (s *Service) FillReach(ctx context.Context, r notify.StreetRegions) error {
+// those written before survey_streets existed (migration 41), or by the
+// previous release during an upgrade; filled is how many. The server runs
+// it as it starts and every minute (task audiences.reach); until then such
+// a survey is in no street-limited member's list. A course's quiz, which
+// no list shows, is left out.
+func (s *Service) FillReach(ctx context.Context, r notify.StreetRegions) (filled int, err error) {
 	for {
 		var batch []Survey
-		err := s.db.WithContext(ctx).Model(&Survey{}).Select("id", "audience").
+		err = s.db.WithContext(ctx).Model(&Survey{}).Select("id", "audience").
 			Where("status <> ? AND NOT EXISTS (SELECT 1 FROM survey_streets WHERE survey_streets.survey_id = surveys.id)", Course).
 			Order("id").Limit(500).Find(&batch).Error
 		if err != nil {
-			return fmt.Errorf("fill survey streets: %w", err)
+			return filled, fmt.Errorf("fill survey streets: %w", err)
 		}
 		for _, sv := range batch {
-			if err := insertReach(s.db.WithContext(ctx), sv.ID, sv.Audience, r); err != nil {
-				return err
+			err := db.Transact(ctx, s.db, func(tx *gorm.DB) error { return insertReach(tx, sv.ID, sv.Audience, r) })
+			if db.IsDuplicate(err) {
+				continue // another instance filled it
 			}
+			if err != nil {
+				return filled, err
+			}
+			filled++
 		}
 		if len(batch) < 500 {
-			return nil
+			return filled, nil
 		}
 	}
 }

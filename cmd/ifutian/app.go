@@ -209,11 +209,9 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *instance, err 
 	}
 	// The streets the audiences of notices and surveys written before they
 	// were recorded reach (migration 41), by which street-limited lists
-	// filter and count.
-	if err := a.Notify.FillReach(ctx, regions); err != nil {
-		return nil, err
-	}
-	if err := a.Surveys.FillReach(ctx, regions); err != nil {
+	// filter and count; the task audiences.reach fills those an instance of
+	// the previous release writes during an upgrade.
+	if _, err := a.fillReach(ctx); err != nil {
 		return nil, err
 	}
 	wechatDeliverer := a.Notify.NewDeliverer(a.wechat, notify.DeliveryConfig{

@@ -56,6 +56,9 @@ func (a *instance) backgroundTasks(wechat, sms *notify.Deliverer) []task {
 		// closed (their points grants are jobs).
 		{Name: "activities.settle", Interval: time.Minute, Run: a.Activities.Settle},
 		{Name: "surveys.retention", Interval: surveys.RetentionInterval, Run: a.Surveys.EraseExpired},
+		// Records the streets reached by audiences written without them (by
+		// the previous release during an upgrade).
+		{Name: "audiences.reach", Interval: time.Minute, Run: a.fillReach},
 		// Content checks (a provider's retries with their own backoff),
 		// escalation, closing unrated requests, dropping unattached uploads
 		// (their stored objects are deleted by jobs).
@@ -196,4 +199,16 @@ func (c *jobsCollector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(c.age, prometheus.GaugeValue, 0, k, jobs.Queued)
 		}
 	}
+}
+
+// fillReach records the streets reached by the audiences of the notices and
+// surveys that have none recorded (notify.FillReach, surveys.FillReach).
+func (a *instance) fillReach(ctx context.Context) (int, error) {
+	regions := a.Residents.Regions()
+	n, err := a.Notify.FillReach(ctx, regions)
+	if err != nil {
+		return n, err
+	}
+	m, err := a.Surveys.FillReach(ctx, regions)
+	return n + m, err
 }
