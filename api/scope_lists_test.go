@@ -55,6 +55,11 @@ func listCases() map[string]listCase {
 			outsiders: func(w *idorWorld) []string { return []string{w.adminY, w.adminXStreet} },
 			marker:    func(w *idorWorld) string { return `"username":"` + w.usernameOf(w.x, "[]") + `"` },
 		},
+		v1 + "/admin/staff/export": {
+			owner:     func(w *idorWorld) string { return w.env.idorStaffer(w.x, []staff.Role{staff.DeptAdmin}) },
+			outsiders: func(w *idorWorld) []string { return []string{w.adminY, w.adminXStreet} },
+			marker:    func(w *idorWorld) string { return "\n" + w.usernameOf(w.x, "[]") + "," }, // a row's first cell
+		},
 		v1 + "/admin/settings": {unscoped: "the district's settings: superadmin only (settings.manage)"},
 		v1 + "/admin/jobs": {
 			query: func() string { return "?page_size=100" },
