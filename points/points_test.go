@@ -467,6 +467,30 @@ func TestFindAccountAcrossInstances(t *testing.T) {
 	}
 }
 
+// TestFindAccountIgnoresCancel: FindAccount runs to the end whatever
+// becomes of its caller's context (see FindAccount): a cancelled one reads
+// the account, fresh and from the expiry cache alike.
+func TestFindAccountIgnoresCancel(t *testing.T) {
+	gdb := dbtest.Open(t)
+	s := New(Deps{DB: gdb})
+	mustRule(t, s, Rule{Code: "short", Name: "短期", Points: 30, Expiry: ExpiryEndOfNextYear})
+	id := newResident(t, gdb, "")
+	if _, _, err := s.Grant(ctx, staff.DistrictScope(), AwardRequest{ResidentID: id, RuleCode: "short", ExternalID: "1"}); err != nil {
+		t.Fatal(err)
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	for _, read := range []string{"uncached", "cached"} {
+		acc, err := s.FindAccount(cancelled, id)
+		if err != nil {
+			t.Fatalf("%s read: %v", read, err)
+		}
+		if acc.Balance != 30 || len(acc.Expiring) != 1 || acc.Expiring[0].Amount != 30 {
+			t.Fatalf("%s read: %+v", read, acc)
+		}
+	}
+}
+
 // TestAwardRepeatAfterRuleEnds: a grant made while its rule was valid is
 // still the answer to a repeat after the rule's validity ends; a new award
 // is refused.
