@@ -4,8 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"reflect"
+	"strings"
+	"sync"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/schema"
 
 	"github.com/futian/ifutian/internal/db"
 )
@@ -63,10 +67,63 @@ func (s *Service) prepared(ctx context.Context, q string) (*sql.Stmt, error) {
 	return st, nil
 }
 
-// insertGrantSQL posts a transaction: the columns gorm's Create writes.
-const insertGrantSQL = `INSERT INTO point_transactions (resident_id, seq, delta, balance_after, kind, idem, rule_code,
-rule_version, external_id, case_ref, reason, staff_id, department_id, expires_at, restore_expires_at, lot_amount,
-created_at, appeal_deadline) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+// ledgerColumns are the ledger's columns as gorm's schema of Transaction
+// states them, the one list both hand-written statements of this file
+// use: every column but the ID (insert) and every column (read), in the
+// struct's order, each with its field's index.
+type ledgerColumns struct {
+	insert, read []*schema.Field
+	insertSQL    string // posts a transaction: the columns gorm's Create writes
+	readSQL      string // reads one ledger row by ID
+}
+
+// newLedgerColumns derives the ledger's statements from Transaction's gorm
+// schema under naming (gorm's default when nil).
+func newLedgerColumns(naming schema.Namer) ledgerColumns {
+	if naming == nil {
+		naming = schema.NamingStrategy{}
+	}
+	sch, err := schema.Parse(&Transaction{}, &sync.Map{}, naming)
+	if err != nil {
+		panic(fmt.Sprintf("points: the ledger's schema: %v", err)) // a programming error
+	}
+	var l ledgerColumns
+	var ins, all []string
+	for _, f := range sch.Fields {
+		if f.DBName == "" || !f.Readable {
+			continue // gorm:"-"
+		}
+		all = append(all, f.DBName)
+		l.read = append(l.read, f)
+		if f.Creatable && f != sch.PrioritizedPrimaryField {
+			ins = append(ins, f.DBName)
+			l.insert = append(l.insert, f)
+		}
+	}
+	l.insertSQL = "INSERT INTO " + sch.Table + " (" + strings.Join(ins, ", ") + ") VALUES (?" + strings.Repeat(", ?", len(ins)-1) + ")"
+	l.readSQL = "SELECT " + strings.Join(all, ", ") + " FROM " + sch.Table + " WHERE " + sch.PrioritizedPrimaryField.DBName + " = ?"
+	return l
+}
+
+// values returns t's values of fields, in order.
+func values(fields []*schema.Field, t *Transaction) []any {
+	v := reflect.ValueOf(t).Elem()
+	out := make([]any, len(fields))
+	for i, f := range fields {
+		out[i] = v.FieldByIndex(f.StructField.Index).Interface()
+	}
+	return out
+}
+
+// pointers returns pointers to t's fields of fields, in order, to scan into.
+func pointers(fields []*schema.Field, t *Transaction) []any {
+	v := reflect.ValueOf(t).Elem()
+	out := make([]any, len(fields))
+	for i, f := range fields {
+		out[i] = v.FieldByIndex(f.StructField.Index).Addr().Interface()
+	}
+	return out
+}
 
 // insertGrant posts grant t on account a, which has no debts (credit
 // without lots to repay), as one prepared statement outside any
@@ -81,13 +138,11 @@ func (s *Service) insertGrant(ctx context.Context, a account, t *Transaction) er
 	t.Seq = a.version + 1
 	t.BalanceAfter = a.balance + t.Delta
 	t.LotAmount = t.Delta
-	st, err := s.prepared(ctx, insertGrantSQL)
+	st, err := s.prepared(ctx, s.ledger.insertSQL)
 	if err != nil {
 		return err
 	}
-	res, err := st.ExecContext(ctx, t.ResidentID, t.Seq, t.Delta, t.BalanceAfter, t.Kind, t.Idem, t.RuleCode,
-		t.RuleVersion, t.ExternalID, t.CaseRef, t.Reason, t.StaffID, t.DepartmentID, t.ExpiresAt, t.RestoreExpiresAt,
-		t.LotAmount, t.CreatedAt, t.AppealDeadline)
+	res, err := st.ExecContext(ctx, values(s.ledger.insert, t)...)
 	if err != nil {
 		return err
 	}
@@ -95,18 +150,10 @@ func (s *Service) insertGrant(ctx context.Context, a account, t *Transaction) er
 	return err
 }
 
-// transactionSQL reads one ledger row by ID (transaction).
-const transactionSQL = `SELECT id, resident_id, seq, delta, balance_after, kind, idem, rule_code, rule_version,
-external_id, case_ref, reason, staff_id, department_id, expires_at, restore_expires_at, lot_amount, created_at,
-appeal_deadline FROM point_transactions WHERE id = ?`
-
 // transaction reads ledger row id through q.
 func (s *Service) transaction(q queryRow, id int64) (*Transaction, error) {
 	t := new(Transaction)
-	err := q(transactionSQL, id).Scan(&t.ID, &t.ResidentID, &t.Seq, &t.Delta, &t.BalanceAfter, &t.Kind, &t.Idem,
-		&t.RuleCode, &t.RuleVersion, &t.ExternalID, &t.CaseRef, &t.Reason, &t.StaffID, &t.DepartmentID, &t.ExpiresAt,
-		&t.RestoreExpiresAt, &t.LotAmount, &t.CreatedAt, &t.AppealDeadline)
-	if err != nil {
+	if err := q(s.ledger.readSQL, id).Scan(pointers(s.ledger.read, t)...); err != nil {
 		return nil, err
 	}
 	return t, nil

@@ -109,6 +109,7 @@ type Service struct {
 
 	stmtMu sync.Mutex
 	stmts  map[string]*sql.Stmt // prepared on first use (hot.go)
+	ledger ledgerColumns        // the ledger's hand-written statements (hot.go)
 
 	notify  notifier    // tells residents of deductions and appeal decisions; nil: nobody is told
 	images  Images      // rewards' pictures
@@ -157,6 +158,11 @@ func New(d Deps) *Service {
 	}
 	s := &Service{db: d.DB, now: clock.Or(d.Now), levels: levels, names: d.LevelNames, rules: map[string]cachedRule{},
 		expiring: expiring, notify: d.Notify, images: d.Images, quizzes: d.Quizzes}
+	if d.DB != nil {
+		s.ledger = newLedgerColumns(d.DB.NamingStrategy)
+	} else {
+		s.ledger = newLedgerColumns(nil)
+	}
 	if db.DialectOf(d.DB) == db.MySQL {
 		s.forUpdate = " FOR UPDATE"
 	}
