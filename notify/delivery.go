@@ -1,11 +1,13 @@
 package notify
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -25,7 +27,7 @@ type Sender interface {
 
 // DeliveryConfig tunes a Deliverer. Zero fields take the defaults.
 type DeliveryConfig struct {
-	Rate        float64       // sends per second from this process (500)
+	Rate        float64       // sends per second from this process (500), with a tenth of a second's burst
 	Batch       int           // most sends claimed at once (half a second's worth, 1–200)
 	Lease       time.Duration // how long a claimed send is held before others may retry it (30s)
 	MaxAttempts int           // attempts before a send is failed for good (8)
@@ -38,11 +40,13 @@ type DeliveryConfig struct {
 	// still covers CallTimeout and a margin to record the outcome, so no
 	// other Deliverer can take it while it may be on the wire.
 	CallTimeout time.Duration
-	// Gate, if not nil, is waited on before every send as well as the
-	// process's own Rate: with a gate shared by every process (a Redis
-	// limiter), several processes together keep to the rate. An error
-	// hands the send back to the queue.
-	Gate func(ctx context.Context) error
+	// Gate, if not nil, is waited on before sends as well as the
+	// process's own Rate: it grants between 1 and n sends (n at most a
+	// tenth of a second's worth), waiting until at least one may go. With
+	// a gate shared by every process (ratelimit.WaitUpTo on a Redis
+	// limiter), several processes together keep to the rate, at one round
+	// trip for several sends. An error hands the sends back to the queue.
+	Gate func(ctx context.Context, n int) (int, error)
 	// Outcome, if not nil, is told each send attempt's outcome by channel
 	// ("wechat", "sms"): sent, failed, no_quota, retry or paused (a daily
 	// limit). The metrics count them.
@@ -109,8 +113,11 @@ type channel interface {
 // Deliverer sends the queued messages of one channel (table notice_sends)
 // at a bounded rate. Urgent sends (warning and health notices) are claimed
 // before any routine one, so an urgent notice waits at most one batch
-// behind a routine one already sending. Routine WeChat sends are held
-// during quiet hours and pass the per-resident daily cap when claimed.
+// (and the claim of the next, made while that one's last sends wait for
+// the rate) behind a routine one already sending; a batch of one lane goes
+// out only once the other lane's batch before it is done. Routine WeChat
+// sends are held during quiet hours and pass the per-resident daily cap
+// when claimed.
 // Several Deliverers, in one process or many sharing a MySQL database, may
 // run at once: each send is claimed by one of them with a row lock (SKIP
 // LOCKED) and a lease, which the claimer renews while its batch lasts. A
@@ -124,6 +131,9 @@ type Deliverer struct {
 	ch  channel
 	cfg DeliveryConfig
 	lim *rate.Limiter
+	// claimTook is how long the last claim took, in nanoseconds: the next
+	// batch is claimed that long (twice) before the current one has gone.
+	claimTook atomic.Int64
 
 	mu          sync.Mutex
 	pausedUntil time.Time
@@ -140,7 +150,9 @@ func (s *Service) newDeliverer(ch channel, cfg DeliveryConfig) *Deliverer {
 	cfg.defaults()
 	return &Deliverer{
 		s: s, ch: ch, cfg: cfg,
-		lim:      rate.NewLimiter(rate.Limit(cfg.Rate), 1),
+		// A tenth of a second's burst, as ratelimit.PerSecond: a pause
+		// shorter than that (a claim, a slow statement) is made up after.
+		lim:      rate.NewLimiter(rate.Limit(cfg.Rate), max(1, int(cfg.Rate/10))),
 		messages: map[int64]*message{},
 	}
 }
@@ -236,52 +248,214 @@ func (d *Deliverer) hold(ctx context.Context, until time.Time, n int) (int, erro
 // Idle is how long to wait after a round that delivered nothing.
 func (d *Deliverer) Idle() time.Duration { return d.cfg.Idle }
 
-// DeliverOnce claims one batch of due sends, sends them within the rate
-// and records each outcome. Routine sends are claimed only when no urgent
-// one is due; in quiet hours they are held instead. It returns how many
-// sends it claimed, capped or held.
-func (d *Deliverer) DeliverOnce(ctx context.Context) (int, error) {
-	d.mu.Lock()
-	paused := time.Now().Before(d.pausedUntil)
-	d.mu.Unlock()
-	if paused {
-		return 0, nil
+// chainFor is how long one DeliverOnce goes on claiming batch after batch
+// while full ones come, before it returns (and its caller counts them).
+const chainFor = 10 * time.Second
+
+// batch is one claim's sends as they go out.
+type batch struct {
+	rows   []claimed
+	urgent bool
+	full   bool // the claim found as many due sends as it could take
+	held   *heldLease
+	wg     sync.WaitGroup
+	stop   chan struct{}
+	renew  chan struct{}
+	mu     sync.Mutex
+	err    error
+}
+
+func (b *batch) fail(err error) {
+	if err == nil {
+		return
 	}
+	b.mu.Lock()
+	if b.err == nil {
+		b.err = err
+	}
+	b.mu.Unlock()
+}
+
+// wait waits for the batch's sends and returns the first error recording
+// one of them.
+func (b *batch) wait() error {
+	b.wg.Wait()
+	close(b.stop)
+	<-b.renew
+	return b.err
+}
+
+// next claims the next batch: urgent sends first, routine ones when no
+// urgent one is due, except in quiet hours, when those are held instead.
+// It returns nil if there is nothing to send, and how many sends were
+// capped or held.
+func (d *Deliverer) next(ctx context.Context) (*batch, int, error) {
+	start := time.Now()
+	defer func() { d.claimTook.Store(int64(time.Since(start))) }()
+	urgent := true
 	rows, done, lease, err := d.claim(ctx, true, d.cfg.Batch)
 	if err != nil {
-		return 0, err
+		return nil, 0, err
 	}
 	if len(rows) == 0 && done == 0 {
+		urgent = false
 		if until, quiet := d.s.config().Quiet.Until(d.s.clock()); quiet {
 			done, err = d.hold(ctx, until, 1000)
 		} else {
 			rows, done, lease, err = d.claim(ctx, false, d.cfg.Batch)
 		}
 		if err != nil {
-			return 0, err
+			return nil, 0, err
 		}
 	}
 	if len(rows) == 0 {
-		return done, nil
+		return nil, done, nil
 	}
-	held := &heldLease{l: lease}
-	stop := make(chan struct{})
-	renewed := make(chan struct{})
-	go func() { defer close(renewed); d.renew(ctx, held, stop) }()
-	var wg sync.WaitGroup
-	errs := make(chan error, len(rows))
-	for _, r := range rows {
-		wg.Go(func() {
-			if err := d.deliver(ctx, r, held); err != nil {
-				errs <- err
+	return &batch{rows: rows, urgent: urgent, full: len(rows)+done >= d.cfg.Batch, held: &heldLease{l: lease}}, done, nil
+}
+
+func (d *Deliverer) paused() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return time.Now().Before(d.pausedUntil)
+}
+
+// DeliverOnce claims a batch of due sends, sends them within the rate and
+// records each outcome. Routine sends are claimed only when no urgent one
+// is due; in quiet hours they are held instead. While a full batch's last
+// sends wait for the rate, the next batch is claimed, so that sending
+// never stops for a claim; it goes on so for up to chainFor. It returns
+// how many sends it claimed, capped or held.
+func (d *Deliverer) DeliverOnce(ctx context.Context) (int, error) {
+	if d.paused() {
+		return 0, nil
+	}
+	b, total, err := d.next(ctx)
+	if err != nil || b == nil {
+		return total, err
+	}
+	until := time.Now().Add(chainFor)
+	var prev *batch
+	var first error
+	for b != nil {
+		if prev != nil && prev.urgent != b.urgent {
+			// Nothing of the other lane goes out before this one is done.
+			first = cmp.Or(first, prev.wait())
+			prev = nil
+		}
+		total += len(b.rows)
+		var claimed chan nextBatch
+		prefetch := func() {
+			if claimed != nil || !b.full || first != nil || ctx.Err() != nil || time.Now().After(until) || d.paused() {
+				return
 			}
-		})
+			claimed = make(chan nextBatch, 1)
+			go func() {
+				nb, done, err := d.next(ctx)
+				claimed <- nextBatch{nb, done, err}
+			}()
+		}
+		stopped := d.dispatch(ctx, b, prefetch)
+		if prev != nil {
+			first = cmp.Or(first, prev.wait())
+		}
+		prev, b = b, nil
+		if claimed != nil {
+			n := <-claimed
+			total += n.done
+			if n.err != nil {
+				first = cmp.Or(first, n.err)
+			}
+			b = n.b
+			if b != nil && (stopped || first != nil) {
+				// Nobody sends them now: back to the queue at once.
+				first = cmp.Or(first, d.releaseAll(ctx, b.rows))
+				b = nil
+			}
+		}
 	}
-	wg.Wait()
-	close(stop)
-	<-renewed
-	close(errs)
-	return len(rows) + done, <-errs
+	return total, cmp.Or(first, prev.wait())
+}
+
+type nextBatch struct {
+	b    *batch
+	done int
+	err  error
+}
+
+// dispatch starts b's sends as the rate lets them go, in the order claimed,
+// and calls prefetch once the sends left would take no longer than about
+// twice a claim. Sends that cannot go (the rate's gate failed, ctx ended,
+// a daily limit paused the Deliverer) are handed back, and dispatch
+// reports that it stopped.
+func (d *Deliverer) dispatch(ctx context.Context, b *batch, prefetch func()) (stopped bool) {
+	b.stop, b.renew = make(chan struct{}), make(chan struct{})
+	go func() { defer close(b.renew); d.renew(ctx, b.held, b.stop) }()
+	rec, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	var reach []claimed
+	for _, r := range b.rows {
+		if why := d.ch.unreachable(r); why != "" {
+			b.wg.Go(func() {
+				rec, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+				defer cancel()
+				b.fail(d.finish(rec, r, "failed", why))
+			})
+			continue
+		}
+		reach = append(reach, r)
+	}
+	// What the sends say, loaded once before the first of them waits.
+	for _, r := range reach {
+		if _, err := d.message(ctx, r.NoticeID); err != nil {
+			break // each send's own load tries again, or hands it back
+		}
+	}
+	lead := int(d.cfg.Rate*(2*time.Duration(d.claimTook.Load())+20*time.Millisecond).Seconds()) + 1
+	for i := 0; i < len(reach); {
+		if len(reach)-i <= lead {
+			prefetch()
+		}
+		if d.paused() || ctx.Err() != nil {
+			b.fail(d.releaseAll(rec, reach[i:]))
+			return true
+		}
+		k, err := d.take(ctx, len(reach)-i)
+		if err != nil {
+			b.fail(d.releaseAll(rec, reach[i:]))
+			return true
+		}
+		for _, r := range reach[i : i+k] {
+			b.wg.Go(func() { b.fail(d.deliver(ctx, r, b.held)) })
+		}
+		i += k
+	}
+	if len(reach) <= lead {
+		prefetch()
+	}
+	return false
+}
+
+// take waits until up to n sends may start within the process's own rate
+// and the shared gate, and returns how many (at least 1).
+func (d *Deliverer) take(ctx context.Context, n int) (int, error) {
+	n = min(n, d.lim.Burst())
+	if d.cfg.Gate != nil {
+		k, err := d.cfg.Gate(ctx, n)
+		if err != nil {
+			return 0, err
+		}
+		if k < 1 || k > n {
+			return 0, fmt.Errorf("send gate granted %d of %d", k, n)
+		}
+		n = k
+	} else {
+		n = max(1, min(n, int(d.lim.Tokens())))
+	}
+	if err := d.lim.WaitN(ctx, n); err != nil {
+		return 0, err
+	}
+	return n, nil
 }
 
 // heldLease is a batch's lease as its claimer knows it, renewed while the
@@ -348,18 +522,7 @@ func (d *Deliverer) deliver(ctx context.Context, r claimed, lease *heldLease) er
 	if err != nil {
 		return d.release(rec, r)
 	}
-	if err := d.lim.Wait(ctx); err != nil {
-		return d.release(rec, r)
-	}
-	if d.cfg.Gate != nil {
-		if err := d.cfg.Gate(ctx); err != nil {
-			return d.release(rec, r)
-		}
-	}
-	d.mu.Lock()
-	paused := time.Now().Before(d.pausedUntil)
-	d.mu.Unlock()
-	if paused || ctx.Err() != nil {
+	if d.paused() || ctx.Err() != nil {
 		return d.release(rec, r)
 	}
 	// The waits above may have outlasted the lease: then another Deliverer
@@ -459,6 +622,29 @@ func (d *Deliverer) retry(ctx context.Context, r claimed, delay time.Duration, c
 	}
 	if err := d.record(ctx, r, upd); err != nil {
 		return fmt.Errorf("requeue send %d: %w", r.ID, err)
+	}
+	return nil
+}
+
+// releaseAll hands back sends of one claim that were never sent, in one
+// statement; see release.
+func (d *Deliverer) releaseAll(ctx context.Context, rows []claimed) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	rec, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+	}
+	now := d.s.clock()
+	err := db.Retry(rec, 8, func() error {
+		return d.s.db.WithContext(rec).Table("notice_sends").Where("id IN ? AND claim = ? AND status = 'sending'", ids, rows[0].Token).
+			Updates(map[string]any{"status": "pending", "due_at": now, "last_error": "", "updated_at": now, "attempts": gorm.Expr("attempts - 1")}).Error
+	})
+	if err != nil {
+		return fmt.Errorf("hand back %d sends: %w", len(rows), err)
 	}
 	return nil
 }

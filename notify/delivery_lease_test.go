@@ -24,12 +24,12 @@ func TestDeliveryLeaseRunsOutBeforeWire(t *testing.T) {
 	const lease = 300 * time.Millisecond
 	// A's gate holds its one send until B has delivered it, or long past
 	// the lease if B never gets it.
-	slow := s.NewDeliverer(client, DeliveryConfig{Rate: 1000, Lease: lease, Gate: func(ctx context.Context) error {
+	slow := s.NewDeliverer(client, DeliveryConfig{Rate: 1000, Lease: lease, Gate: func(ctx context.Context, n int) (int, error) {
 		deadline := time.Now().Add(10 * lease)
 		for time.Now().Before(deadline) && len(received(tpl)) == 0 {
 			time.Sleep(10 * time.Millisecond)
 		}
-		return nil
+		return n, nil
 	}})
 	other := s.NewDeliverer(client, DeliveryConfig{Rate: 1000, Lease: lease})
 	done := make(chan struct{})

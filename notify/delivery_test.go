@@ -280,15 +280,15 @@ func TestDeliveryRetries(t *testing.T) {
 	}
 }
 
-// TestDeliveryGate: the shared gate is passed once per send; a closed gate
-// sends nothing and hands the sends back.
+// TestDeliveryGate: the shared gate grants one send per send made; a
+// closed gate sends nothing and hands the sends back.
 func TestDeliveryGate(t *testing.T) {
 	gdb := dbtest.Open(t)
 	s := New(Deps{DB: gdb})
 	seedSends(t, gdb, s, 3, "TPL_GATE")
 	client := wechat.New(wechat.Config{AppID: "wxgate", AppSecret: "s"})
 
-	closed := s.NewDeliverer(client, DeliveryConfig{Rate: 1000, Gate: func(context.Context) error { return errors.New("redis down") }})
+	closed := s.NewDeliverer(client, DeliveryConfig{Rate: 1000, Gate: func(context.Context, int) (int, error) { return 0, errors.New("redis down") }})
 	if _, err := closed.DeliverOnce(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -299,7 +299,7 @@ func TestDeliveryGate(t *testing.T) {
 	}
 
 	var passed atomic.Int64
-	open := s.NewDeliverer(client, DeliveryConfig{Rate: 1000, Gate: func(context.Context) error { passed.Add(1); return nil }})
+	open := s.NewDeliverer(client, DeliveryConfig{Rate: 1000, Gate: func(_ context.Context, n int) (int, error) { passed.Add(int64(n)); return n, nil }})
 	if _, err := open.DeliverOnce(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -140,7 +140,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *instance, err 
 	var limiter ratelimit.Limiter = ratelimit.NewMemory()
 	// sendGate keeps every process together to IFUTIAN_WECHAT_SEND_RATE;
 	// without Redis each process keeps to it alone.
-	var sendGate func(context.Context) error
+	var sendGate func(context.Context, int) (int, error)
 	var tokenCache cache.Cache
 	if cfg.RedisURL != "" {
 		opts, err := redis.ParseURL(cfg.RedisURL)
@@ -155,7 +155,9 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (a *instance, err 
 		limiter = ratelimit.NewRedis(a.redis, cfg.RedisPrefix+"rl:")
 		tokenCache = wechat.NewRedisCache(a.redis)
 		sendRate := ratelimit.PerSecond(cfg.WeChatSendRate)
-		sendGate = func(ctx context.Context) error { return ratelimit.Wait(ctx, limiter, "wechat:send", sendRate) }
+		sendGate = func(ctx context.Context, n int) (int, error) {
+			return ratelimit.WaitUpTo(ctx, limiter, "wechat:send", sendRate, n)
+		}
 	}
 
 	if err := a.startWeChat(ctx, tokenCache); err != nil {

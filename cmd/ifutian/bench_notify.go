@@ -439,7 +439,9 @@ func benchSharedSends(ctx context.Context, gdb *gorm.DB, cfg Config, d time.Dura
 	defer rdb.Close()
 	limiter := ratelimit.NewRedis(rdb, cfg.RedisPrefix+"rl:bench:")
 	sendRate := ratelimit.PerSecond(cfg.WeChatSendRate)
-	gate := func(ctx context.Context) error { return ratelimit.Wait(ctx, limiter, "wechat:send", sendRate) }
+	gate := func(ctx context.Context, n int) (int, error) {
+		return ratelimit.WaitUpTo(ctx, limiter, "wechat:send", sendRate, n)
+	}
 
 	fake, _, stop, err := wechat.StartLocalFake(5 * time.Second)
 	if err != nil {

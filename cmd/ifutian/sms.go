@@ -14,7 +14,7 @@ import (
 // smsDeliverer builds the deliverer of urgent notices' text messages:
 // through Tencent Cloud SMS, IFUTIAN_SMS_URL, or a built-in fake started
 // on a loopback port. With Redis the instances share IFUTIAN_SMS_RATE.
-func (a *instance) smsDeliverer(box *pii.Box, limiter ratelimit.Allower) (*notify.Deliverer, error) {
+func (a *instance) smsDeliverer(box *pii.Box, limiter ratelimit.UpToAllower) (*notify.Deliverer, error) {
 	cfg := a.cfg
 	sc := sms.Config{
 		SecretID: cfg.SMS.SecretID, SecretKey: cfg.SMS.SecretKey, Region: cfg.SMS.Region, SdkAppID: cfg.SMS.SdkAppID,
@@ -37,10 +37,12 @@ func (a *instance) smsDeliverer(box *pii.Box, limiter ratelimit.Allower) (*notif
 	if err != nil {
 		return nil, err
 	}
-	var gate func(context.Context) error
+	var gate func(context.Context, int) (int, error)
 	if a.redis != nil {
 		r := ratelimit.PerSecond(cfg.SMS.Rate)
-		gate = func(ctx context.Context) error { return ratelimit.Wait(ctx, limiter, "sms:send", r) }
+		gate = func(ctx context.Context, n int) (int, error) {
+			return ratelimit.WaitUpTo(ctx, limiter, "sms:send", r, n)
+		}
 	}
 	return a.Notify.NewSMSDeliverer(client, box, notify.DeliveryConfig{
 		Rate: float64(cfg.SMS.Rate), Lease: max(cfg.WeChatSendLease, 2*cfg.WeChatTimeout+time.Second),

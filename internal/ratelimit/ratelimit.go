@@ -6,6 +6,8 @@ package ratelimit
 
 import (
 	"context"
+	"fmt"
+	"strconv"
 	"sync"
 	"time"
 
@@ -65,6 +67,29 @@ func (m *Memory) Allow(_ context.Context, key string, l Limit) (bool, time.Durat
 	return true, 0, nil
 }
 
+// AllowUpTo takes as many events for key under l as are allowed now, at
+// most n; when none is, it returns 0 and how long until one is.
+func (m *Memory) AllowUpTo(_ context.Context, key string, l Limit, n int) (int, time.Duration, error) {
+	now := m.now()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e, ok := m.limiters[key]
+	if !ok {
+		e = &entry{l: rate.NewLimiter(rate.Every(l.Period/time.Duration(l.Count)), l.Count)}
+		m.limiters[key] = e
+	}
+	e.seen = now
+	k := min(n, l.Count, int(e.l.TokensAt(now)))
+	if k < 1 {
+		r := e.l.ReserveN(now, 1)
+		d := r.DelayFrom(now)
+		r.CancelAt(now)
+		return 0, max(d, time.Microsecond), nil
+	}
+	e.l.ReserveN(now, k)
+	return k, 0, nil
+}
+
 // Peek reports whether one event for key would be allowed under l now,
 // without taking it, and if not how long to wait. With Allow after the fact
 // it counts only the events that matter (failed logins, not successful
@@ -98,13 +123,14 @@ func (m *Memory) Reset(_ context.Context, key string) error {
 // key prefix.
 type Redis struct {
 	l      *redis_rate.Limiter
+	rdb    *redis.Client
 	prefix string
 }
 
 // NewRedis returns a limiter over rdb whose keys start with prefix
 // (e.g. "ifutian:rl:"), so several deployments can share one Redis.
 func NewRedis(rdb *redis.Client, prefix string) *Redis {
-	return &Redis{l: redis_rate.NewLimiter(rdb), prefix: prefix}
+	return &Redis{l: redis_rate.NewLimiter(rdb), rdb: rdb, prefix: prefix}
 }
 
 // Allow takes one event for key under l; see Memory.Allow.
@@ -117,6 +143,59 @@ func (r *Redis) Allow(ctx context.Context, key string, l Limit) (bool, time.Dura
 		return false, res.RetryAfter, nil
 	}
 	return true, 0, nil
+}
+
+// upTo is redis_rate's GCRA taking up to ARGV[4] events at once, on the
+// same key. (redis_rate's own AllowAtMost, given fewer than it asks for,
+// moves the key on by the fraction of an event it could not grant as well,
+// so a fraction is lost at every partial grant.)
+var upTo = redis.NewScript(`
+redis.replicate_commands()
+local key = KEYS[1]
+local burst = tonumber(ARGV[1])
+local interval = tonumber(ARGV[3]) / tonumber(ARGV[2])
+local want = tonumber(ARGV[4])
+local now = redis.call("TIME")
+now = (now[1] - 1483228800) + (now[2] / 1000000)
+local tat = redis.call("GET", key)
+if not tat then
+  tat = now
+else
+  tat = math.max(tonumber(tat), now)
+end
+-- each event moves tat on by an interval; tat may run at most burst
+-- intervals ahead of now.
+local free = math.floor((now + burst * interval - tat) / interval + 1e-6)
+if free < 1 then
+  return {0, tostring(tat + interval - burst * interval - now)}
+end
+local n = math.min(want, free)
+local new_tat = tat + n * interval
+redis.call("SET", key, tostring(new_tat), "EX", math.ceil(new_tat - now))
+return {n, "0"}
+`)
+
+// AllowUpTo takes up to n events for key under l; see Memory.AllowUpTo.
+// It is one round trip to Redis however many it takes.
+func (r *Redis) AllowUpTo(ctx context.Context, key string, l Limit, n int) (int, time.Duration, error) {
+	// "rate:" is redis_rate's own prefix: Allow, Peek and Reset see the same key.
+	v, err := upTo.Run(ctx, r.rdb, []string{"rate:" + r.prefix + key}, l.Count, l.Count, l.Period.Seconds(), max(n, 1)).Slice()
+	if err != nil {
+		return 0, 0, err
+	}
+	if len(v) != 2 {
+		return 0, 0, fmt.Errorf("rate limit script: unexpected reply %v", v)
+	}
+	k, _ := v[0].(int64)
+	if k > 0 {
+		return int(k), 0, nil
+	}
+	s, _ := v[1].(string)
+	retry, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return 0, 0, fmt.Errorf("rate limit script: retry %q: %w", s, err)
+	}
+	return 0, max(time.Duration(retry*float64(time.Second)), time.Microsecond), nil
 }
 
 // Peek reports whether one event for key would be allowed under l now,
@@ -150,10 +229,17 @@ type Allower interface {
 	Allow(ctx context.Context, key string, l Limit) (bool, time.Duration, error)
 }
 
+// UpToAllower takes several events at once: what Memory and Redis offer
+// for WaitUpTo.
+type UpToAllower interface {
+	AllowUpTo(ctx context.Context, key string, l Limit, n int) (int, time.Duration, error)
+}
+
 // Limiter is Allower with a look that takes nothing and a reset: what
 // Memory and Redis both offer.
 type Limiter interface {
 	Allower
+	UpToAllower
 	Peek(ctx context.Context, key string, l Limit) (bool, time.Duration, error)
 	Reset(ctx context.Context, key string) error
 }
@@ -181,6 +267,34 @@ func Wait(ctx context.Context, a Allower, key string, l Limit) error {
 		case <-ctx.Done():
 			t.Stop()
 			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// WaitUpTo takes between 1 and n events for key under l, as many as are
+// allowed when it takes them, waiting until at least one is. Refused, it
+// waits until a few would be allowed (up to a quarter of the burst): a
+// limiter's count keeps up to l.Count events while nobody takes them, so
+// the wait loses none, and one round trip takes several. It returns the
+// limiter's error, or ctx's if it ends first.
+func WaitUpTo(ctx context.Context, a UpToAllower, key string, l Limit, n int) (int, error) {
+	n = max(n, 1)
+	interval := l.Period / time.Duration(max(l.Count, 1))
+	chunk := max(1, min(n, l.Count/4))
+	for {
+		k, retry, err := a.AllowUpTo(ctx, key, l, n)
+		if err != nil {
+			return 0, err
+		}
+		if k > 0 {
+			return k, nil
+		}
+		t := time.NewTimer(retry + time.Duration(chunk-1)*interval)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return 0, ctx.Err()
 		case <-t.C:
 		}
 	}

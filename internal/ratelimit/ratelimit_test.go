@@ -3,6 +3,7 @@ package ratelimit
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -115,4 +116,123 @@ func TestPerSecond(t *testing.T) {
 			t.Errorf("PerSecond(%d) = %+v, want %+v", tc.rate, got, tc.want)
 		}
 	}
+}
+
+// grant is events taken at some instant between from and to.
+type grant struct {
+	from, to time.Time
+	n        int
+}
+
+// withinLimit fails if some window holds more grants than l allows: its
+// burst plus one event per interval. Only grants whose call lay wholly
+// inside a window count for it, so a slow caller can make a window look
+// emptier, never fuller.
+func withinLimit(t *testing.T, grants []grant, l Limit) {
+	t.Helper()
+	interval := l.Period / time.Duration(l.Count)
+	for _, w := range []time.Duration{interval, l.Period, 2 * l.Period, 250 * time.Millisecond, time.Second} {
+		for _, a := range grants {
+			n := 0
+			for _, g := range grants {
+				if !g.from.Before(a.from) && !g.to.After(a.from.Add(w)) {
+					n += g.n
+				}
+			}
+			if most := l.Count + int(w/interval); n > most {
+				t.Fatalf("%d events in a window of %v from %v, at most %d allowed", n, w, a.from.Format("15:04:05.000000"), most)
+			}
+		}
+	}
+}
+
+// sharedTakes has two instances take events as fast as limiter lets them
+// until want are taken, and returns each call's grant.
+func sharedTakes(t *testing.T, limiters [2]UpToAllower, key string, l Limit, want int) []grant {
+	t.Helper()
+	var (
+		mu     sync.Mutex
+		grants []grant
+		taken  int
+		wg     sync.WaitGroup
+	)
+	for i := range 2 {
+		wg.Go(func() {
+			for {
+				mu.Lock()
+				done := taken >= want
+				mu.Unlock()
+				if done {
+					return
+				}
+				from := time.Now()
+				k, err := WaitUpTo(context.Background(), limiters[i], key, l, 1+i*l.Count)
+				to := time.Now()
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if k < 1 || k > 1+i*l.Count {
+					t.Errorf("took %d, asked for 1 to %d", k, 1+i*l.Count)
+				}
+				mu.Lock()
+				grants, taken = append(grants, grant{from, to, k}), taken+k
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	return grants
+}
+
+// TestSharedRate: two instances sharing a limit (one asking for one event
+// at a time, the other for a burst's worth) never get more than the burst
+// plus the rate in any window.
+func TestSharedRate(t *testing.T) {
+	l := PerSecond(200)
+	m := NewMemory()
+	withinLimit(t, sharedTakes(t, [2]UpToAllower{m, m}, "k", l, 300), l)
+
+	rdb := [2]*redis.Client{redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"}), redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})}
+	defer rdb[0].Close()
+	defer rdb[1].Close()
+	if err := rdb[0].Ping(context.Background()).Err(); err != nil {
+		t.Skip("no Redis on 127.0.0.1:6379")
+	}
+	key := "shared-" + time.Now().Format(time.RFC3339Nano)
+	a, b := NewRedis(rdb[0], "ifutian-test:rl:"), NewRedis(rdb[1], "ifutian-test:rl:")
+	withinLimit(t, sharedTakes(t, [2]UpToAllower{a, b}, key, l, 300), l)
+}
+
+// TestAllowUpTo: a fresh key gives up to its burst at once, then nothing
+// with a wait of about one interval.
+func TestAllowUpTo(t *testing.T) {
+	l := Limit{Count: 5, Period: time.Minute}
+	check := func(name string, a Limiter, key string) {
+		ctx := context.Background()
+		if k, _, err := a.AllowUpTo(ctx, key, l, 3); err != nil || k != 3 {
+			t.Fatalf("%s: first take %d, %v; want 3", name, k, err)
+		}
+		if k, _, err := a.AllowUpTo(ctx, key, l, 10); err != nil || k != 2 {
+			t.Fatalf("%s: second take %d, %v; want the 2 left", name, k, err)
+		}
+		k, wait, err := a.AllowUpTo(ctx, key, l, 10)
+		if err != nil || k != 0 || wait <= 0 || wait > 12*time.Second {
+			t.Fatalf("%s: third take %d, wait %v, %v; want none within an interval (12s)", name, k, wait, err)
+		}
+		// The key is the one Allow and Peek see.
+		if ok, _, err := a.Peek(ctx, key, l); err != nil || ok {
+			t.Fatalf("%s: peek after the burst was taken: ok=%v err=%v, want refused", name, ok, err)
+		}
+		if ok, _, err := a.Allow(ctx, key, l); err != nil || ok {
+			t.Fatalf("%s: allow after the burst was taken: ok=%v err=%v, want refused", name, ok, err)
+		}
+	}
+	check("memory", NewMemory(), "k")
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
+	defer rdb.Close()
+	if err := rdb.Ping(context.Background()).Err(); err != nil {
+		t.Skip("no Redis on 127.0.0.1:6379")
+	}
+	check("redis", NewRedis(rdb, "ifutian-test:rl:"), "upto-"+time.Now().Format(time.RFC3339Nano))
 }
