@@ -1285,7 +1285,7 @@ export interface paths {
         };
         /**
          * List my department's notices
-         * @description Notices within my scope (those `GET /admin/notices/{id}` shows, system notices of my department included), newest first. Filters: `status` as shown (draft, submitted, approved, rejected, published, expired, withdrawn; `submitted` is the review queue), `category`, `author_id` or `author` (the author's username), `since`/`until` (creation time, RFC 3339), `q` (words in the title or body), `reviewable=true` (the review queue: submitted notices I did not write, so may review; `status` then must be `submitted` or absent). A bad filter is 400 naming it. System messages (fixed texts the system sends residents about their own affairs: `您的诉求已受理`, `积分扣减通知`, …) are no department's notices and are not listed.
+         * @description Notices within my scope (those `GET /admin/notices/{id}` shows, system notices of my department included), newest first. Filters: `status` as shown (draft, submitted, approved, rejected, published, expired, withdrawn; `submitted` is the review queue), `category`, `author_id` or `author` (the author's username), `since`/`until` (creation time, RFC 3339), `q` (words in the title or body), `reviewable=true` (the review queue: submitted notices I did not write, so may review; `status` then must be `submitted` or absent). A bad filter is 400 naming it. System messages (fixed texts the system sends residents about their own affairs: `您的诉求已受理`, `积分扣减通知`, …) are no department's notices and are not listed. `total` counts what the filters select over all pages.
          */
         get: operations["listNotices"];
         put?: never;
@@ -2332,6 +2332,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/staff/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the staff list (superadmin, dept_admin)
+         * @description The members the same filters list (`GET /admin/staff`, the same scope: a dept_admin their department's members, limited to their streets if they are), by ID, at most 10000; as CSV (UTF-8 with BOM) or XLSX, with Chinese headers: 用户名, 部门, 角色, 负责街道, 状态, 创建时间; roles by their Chinese names (部门管理员, 编辑, …), the department by name (区级 for none), the streets joined with 、 (全部街道 for every street). The export is itself audited (导出工作人员名单, with its row count). A bad filter or format is 400 naming it.
+         */
+        get: operations["exportStaff"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/staff/{id}": {
         parameters: {
             query?: never;
@@ -2481,7 +2501,7 @@ export interface paths {
         };
         /**
          * Surveys of the caller's department
-         * @description Staff with surveys.read. The surveys of the caller's department (a superadmin: all) whose audience reaches one of the caller's streets, newest first, without their questions.
+         * @description Staff with surveys.read. The surveys of the caller's department (a superadmin: all) whose audience reaches one of the caller's streets, newest first, without their questions, with their `total` over all pages.
          */
         get: operations["listAdminSurveys"];
         put?: never;
@@ -12940,6 +12960,45 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    exportStaff: {
+        parameters: {
+            query?: {
+                /** @description members of this department */
+                department_id?: string;
+                /** @description members holding this role */
+                role?: "superadmin" | "dept_admin" | "editor" | "reviewer" | "points_officer" | "credit_officer" | "verifier" | "auditor" | "request_officer" | "dispatcher";
+                /** @description members limited to this street (among others) */
+                street?: string;
+                /** @description part of the username */
+                q?: string;
+                /** @description disabled (true) or active (false) members only */
+                disabled?: boolean;
+                /** @description csv (default, UTF-8 with BOM) or xlsx */
+                format?: "csv" | "xlsx";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The staff list */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
