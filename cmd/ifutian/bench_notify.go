@@ -72,6 +72,10 @@ func benchNotify(ctx context.Context, cfg Config, log *slog.Logger, o benchOptio
 	// not decide the ratio.
 	const rounds = 3
 	var pubs, bares []time.Duration
+	// The database's CPU for each, which holds better than the times when
+	// other work shares the machine.
+	cpu := newCPUClock(ctx, db.SQL(gdb), db.DialectOf(gdb) == db.MySQL)
+	var pubCPU, bareCPU []time.Duration
 	var targeted int64
 	// Consent for the send-rate phase, enough for the whole run, is given
 	// again before each round: a publication spends it.
@@ -90,15 +94,19 @@ func benchNotify(ctx context.Context, cfg Config, log *slog.Logger, o benchOptio
 			return err
 		}
 		settle(ctx, gdb, log, o.Settle)
+		c0 := cpu.read(ctx)
 		publish, n, err := benchPublishAll(ctx, gdb, svc)
 		if err != nil {
 			return err
 		}
+		pubCPU = append(pubCPU, cpu.read(ctx).sub(c0).db)
 		settle(ctx, gdb, log, o.Settle)
+		c0 = cpu.read(ctx)
 		bare, err := benchBareInsert(ctx, gdb, n)
 		if err != nil {
 			return err
 		}
+		bareCPU = append(bareCPU, cpu.read(ctx).sub(c0).db)
 		pubs, bares, targeted = append(pubs, publish), append(bares, bare), n
 	}
 	publish, bare := median(pubs), median(bares)
@@ -107,6 +115,15 @@ func benchNotify(ctx context.Context, cfg Config, log *slog.Logger, o benchOptio
 	fmt.Fprintf(out, "notify_bare_insert_s: %.2f\n", bare.Seconds())
 	fmt.Fprintf(out, "notify_publish_rounds_s: %s\n", seconds(pubs))
 	fmt.Fprintf(out, "notify_bare_rounds_s: %s\n", seconds(bares))
+	if src := cpu.source(); src != "none" {
+		// The database's CPU for each (publication: the notice's own rows
+		// and its sends included, both small): the bench's own user's with
+		// userstat (which needs the PROCESS privilege to read), else the
+		// whole server's, other clients' work included.
+		fmt.Fprintf(out, "notify_publish_db_cpu_s: %.2f (rounds %s, %s)\n", median(pubCPU).Seconds(), seconds(pubCPU), src)
+		fmt.Fprintf(out, "notify_bare_db_cpu_s: %.2f (rounds %s, %s)\n", median(bareCPU).Seconds(), seconds(bareCPU), src)
+		fmt.Fprintf(out, "notify_publish_db_cpu_ratio: %.2f\n", median(pubCPU).Seconds()/max(median(bareCPU).Seconds(), 1e-3))
+	}
 
 	// Inbox reads for random residents.
 	settle(ctx, gdb, log, o.Settle)
