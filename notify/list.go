@@ -220,7 +220,7 @@ func (s *Service) Update(ctx context.Context, m *staff.Member, r StreetRegions, 
 		if err != nil {
 			return err
 		}
-		if err := storeReach(tx, id, n.Audience, r); err != nil {
+		if err := noticeReach().Record(tx, id, reachedStreets(n.Audience, r)); err != nil {
 			return err
 		}
 		return tx.Create(&Event{NoticeID: id, Action: "edited", ActorID: ActorID(m.ID), CreatedAt: now}).Error

@@ -294,7 +294,7 @@ func (s *Service) Create(ctx context.Context, m *staff.Member, r StreetRegions, 
 		if err := tx.Create(n).Error; err != nil {
 			return err
 		}
-		if err := storeReach(tx, n.ID, n.Audience, r); err != nil {
+		if err := noticeReach().Record(tx, n.ID, reachedStreets(n.Audience, r)); err != nil {
 			return err
 		}
 		staff.AuditTarget(ctx, "notices", strconv.FormatInt(n.ID, 10))

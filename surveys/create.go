@@ -234,7 +234,7 @@ func (s *Service) Create(ctx context.Context, m *staff.Member, n NewSurvey, regi
 		if err := tx.Create(sv).Error; err != nil {
 			return err
 		}
-		if err := storeReach(tx, sv.ID, sv.Audience, regions); err != nil {
+		if err := surveyReach().Record(tx, sv.ID, reach(sv.Audience, regions)); err != nil {
 			return err
 		}
 		staff.AuditTarget(ctx, "surveys", strconv.FormatInt(sv.ID, 10))

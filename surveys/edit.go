@@ -244,7 +244,7 @@ func (s *Service) Update(ctx context.Context, m *staff.Member, r notify.StreetRe
 		if err := tx.Exec("DELETE FROM survey_items WHERE survey_id = ?", id).Error; err != nil {
 			return err
 		}
-		if err := storeReach(tx, id, sv.Audience, r); err != nil {
+		if err := surveyReach().Record(tx, id, reach(sv.Audience, r)); err != nil {
 			return err
 		}
 		staff.AuditChanges(ctx, *cur, sv)
