@@ -487,3 +487,37 @@ func TestRepairStats(t *testing.T) {
 		}
 	}
 }
+
+// TestRepairAudienceRulesInScope: an audience may name only deduction rules
+// of the caller's own department (or district-wide ones): who was deducted
+// under another department's rule is not theirs to select, count or message.
+// An unknown rule names the field. Nothing is written on refusal.
+func TestRepairAudienceRulesInScope(t *testing.T) {
+	w := newRepairWorld(t)
+	_, a := w.residentOn("aud-scope", "华富街道")
+	w.deduct(a, 5, "bike_parking", "案-S")
+	other := w.otherDepartment()
+	outsider, _ := w.stafferIn(&other, []staff.Role{staff.Editor})
+	aud := map[string]any{"deducted_under_rules": []string{"bike_parking"}}
+	notices, surveys := w.count("notices"), w.count("surveys")
+
+	wantError(t, w.do("POST", previewPath, outsider, map[string]any{"audience": aud}),
+		http.StatusForbidden, "permission_denied", "audience.deducted_under_rules")
+	wantError(t, w.do("POST", "/api/v1/admin/notices", outsider, map[string]any{"title": "通知", "body": "正文", "category": "policy", "audience": aud}),
+		http.StatusForbidden, "permission_denied", "audience.deducted_under_rules")
+	wantError(t, w.do("POST", "/api/v1/admin/surveys", outsider, map[string]any{"kind": "questionnaire", "title": "问卷", "audience": aud,
+		"questions": []any{map[string]any{"type": "judge", "stem": "满意吗？"}}}),
+		http.StatusForbidden, "permission_denied", "audience.deducted_under_rules")
+	wantError(t, w.do("POST", previewPath, w.editor, map[string]any{"audience": map[string]any{"deducted_under_rules": []string{"no_such_rule"}}}),
+		http.StatusBadRequest, "invalid_argument", "audience.deducted_under_rules")
+	if w.count("notices") != notices || w.count("surveys") != surveys {
+		t.Fatal("a refused audience wrote something")
+	}
+
+	// The rule's own department may; so may a superadmin.
+	wantStatus(t, w.do("POST", previewPath, w.editor, map[string]any{"audience": aud}), http.StatusOK)
+	super, _ := w.staffer([]staff.Role{staff.Superadmin})
+	wantStatus(t, w.do("POST", previewPath, super, map[string]any{"audience": aud}), http.StatusOK)
+	wantStatus(t, w.do("POST", "/api/v1/admin/notices", w.editor, map[string]any{"title": "通知", "body": "正文", "category": "policy", "audience": aud}),
+		http.StatusCreated)
+}

@@ -209,6 +209,9 @@ func (s *Service) Update(ctx context.Context, m *staff.Member, r StreetRegions, 
 		if err := CheckReach(by, d.Audience, r); err != nil {
 			return err
 		}
+		if err := CheckRules(ctx, tx, by, d.Audience); err != nil {
+			return err
+		}
 		if err := n.setDraft(d); err != nil {
 			return err
 		}

@@ -283,6 +283,9 @@ func (s *Service) Create(ctx context.Context, m *staff.Member, r StreetRegions, 
 	if err := CheckReach(by, d.Audience, r); err != nil {
 		return nil, err
 	}
+	if err := CheckRules(ctx, s.db, by, d.Audience); err != nil {
+		return nil, err
+	}
 	author := m.ID
 	n := &Notice{
 		DepartmentID: by.Department(), AuthorID: &author, Status: StatusDraft, CreatedAt: now, UpdatedAt: now,

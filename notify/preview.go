@@ -80,6 +80,9 @@ func (s *Service) PreviewAudience(ctx context.Context, m *staff.Member, r Street
 	if err := CheckReach(by, a, r); err != nil {
 		return nil, err
 	}
+	if err := CheckRules(ctx, s.db, by, a); err != nil {
+		return nil, err
+	}
 	members := func() *gorm.DB {
 		q := a.Scope(s.db.WithContext(ctx).Table(residents.Table), s.now())
 		return by.Filter(q, staff.Columns{Street: residents.StreetColumn(rs)})

@@ -255,6 +255,9 @@ func (s *Service) check(ctx context.Context, by staff.Scope, n *NewSurvey, regio
 	if err := notify.CheckReach(by, n.Audience, regions); err != nil {
 		return err
 	}
+	if err := notify.CheckRules(ctx, s.db, by, n.Audience); err != nil {
+		return err
+	}
 	return s.checkRule(ctx, by, n.PointsRule)
 }
 

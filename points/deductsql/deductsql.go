@@ -22,3 +22,10 @@ func DeductedUnder(residentID string, rules []string, since *time.Time) (string,
 	}
 	return sql + ")", args
 }
+
+// RuleDepartments is a query of the rules among codes: each one's code and
+// department_id (NULL: district-wide), so that a module taking rule codes
+// can check them against the caller's scope.
+func RuleDepartments(codes []string) (string, []any) {
+	return "SELECT code, department_id FROM point_rules WHERE code IN ?", []any{codes}
+}
