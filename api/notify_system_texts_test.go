@@ -23,7 +23,7 @@ var allSystemKinds = []notify.SystemKind{
 	notify.KindBenefitMatched, notify.KindSurveyReminder, notify.KindDeductionRecorded, notify.KindAppealDecided,
 	notify.KindCreditRecorded, notify.KindGradeChanged, notify.KindObjectionDecided, notify.KindActivityCancelled,
 	notify.KindActivityPromoted, notify.KindRequestAccepted, notify.KindRequestAnswered,
-	notify.KindRequestMerged, notify.KindEnterpriseReferral, notify.KindRepairDecided,
+	notify.KindRequestMerged, notify.KindEnterpriseReferral, notify.KindRepairDecided, notify.KindDeductionRepaired,
 }
 
 // TestSystemNoticesQuoteNoStaffText (issue 21 item 2): every kind of system
@@ -91,6 +91,27 @@ func TestSystemNoticesQuoteNoStaffText(t *testing.T) {
 	var ap idBody
 	decode(t, rec, &ap)
 	wantStatus(t, e.do("POST", "/api/v1/admin/points/appeals/"+ap.ID+"/decide", officer, map[string]any{"approve": true, "note": mark("说明")}), http.StatusOK)
+	// A deduction under a repairable rule, repaired by a passed course (学法修复).
+	e.bankQuestions(w.editor, map[string]any{"type": "single", "stem": mark("题"), "options": []string{"甲", "乙"}, "answer": []string{"乙"}, "tags": []string{"标记法"}})
+	wantStatus(t, e.do("POST", "/api/v1/admin/points/rules", officer, map[string]any{
+		"code": "mark_rule", "name": mark("规则"), "points": 10, "kind": "deduct",
+		"repair": map[string]any{"repairable": true, "tag": "标记法", "questions": 1, "pass_score": 60, "share_percent": 50},
+	}), http.StatusCreated)
+	rec = e.do("POST", "/api/v1/admin/points/deductions", officer, map[string]any{
+		"resident_id": strconv.FormatInt(carolID, 10), "points": 4, "case_ref": mark("另案"), "reason": mark("原因"), "rule_code": "mark_rule"})
+	wantStatus(t, rec, http.StatusCreated)
+	decode(t, rec, &ded)
+	rec = e.do("POST", "/api/v1/points/deductions/"+ded.ID+"/repair", carol, nil)
+	wantStatus(t, rec, http.StatusCreated)
+	var course struct {
+		Attempt struct {
+			AttemptID string   `json:"attempt_id"`
+			Questions []idBody `json:"questions"`
+		} `json:"attempt"`
+	}
+	decode(t, rec, &course)
+	wantStatus(t, e.do("POST", "/api/v1/attempts/"+course.Attempt.AttemptID+"/submit", carol,
+		map[string]any{"answers": map[string][]string{course.Attempt.Questions[0].ID: {"乙"}}}), http.StatusOK)
 
 	// Enterprises: a record that changes the grade, the objection decided,
 	// a benefit program matched.

@@ -186,6 +186,12 @@ func TestRepairResidentFlow(t *testing.T) {
 	if balance, restored, n := w.ledger(rid); balance != -4 || restored != 5 || n != 1 {
 		t.Fatalf("balance %d, restored %d in %d transactions; want -4, 5, 1", balance, restored, n)
 	}
+	// The resident is told once, in a fixed text with numbers only.
+	var told []string
+	w.db.Table("notices").Where("kind = ?", string(notify.KindDeductionRepaired)).Pluck("body", &told)
+	if len(told) != 1 || !strings.Contains(told[0], "编号 "+id) || !strings.Contains(told[0], "5 分已恢复") || strings.Contains(told[0], "深福交") {
+		t.Fatalf("repaired notices: %q", told)
+	}
 
 	// Once: the course again, and an appeal for the same points, are refused.
 	wantReason(t, w.do("POST", "/api/v1/points/deductions/"+id+"/repair", tok, nil), http.StatusConflict, "repaired")
@@ -331,6 +337,11 @@ func TestRepairRestoresOnce(t *testing.T) {
 	}
 	if r := w.repairOf(tok, id); r.Status != "repaired" || r.Restored != 10 {
 		t.Fatalf("repair: %+v", r)
+	}
+	var told int64
+	w.db.Table("notices").Where("kind = ?", string(notify.KindDeductionRepaired)).Count(&told)
+	if told != 1 {
+		t.Fatalf("%d repaired notices, want 1", told)
 	}
 }
 

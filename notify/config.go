@@ -85,6 +85,7 @@ var kindFields = map[SystemKind][]string{
 	KindRequestExtended:    {"request_no", "deadline"},
 	KindRequestRedone:      {"request_no", "deadline"},
 	KindRepairDecided:      {"uscc", "result"},
+	KindDeductionRepaired:  {"points"},
 }
 
 // kindTargets is the type of object each kind of system message is about
@@ -106,6 +107,7 @@ var kindTargets = map[SystemKind]string{
 	KindRequestExtended:    TargetRequest,
 	KindRequestRedone:      TargetRequest,
 	KindRepairDecided:      TargetEnterprise,
+	KindDeductionRepaired:  TargetDeduction,
 }
 
 // The fixed results a "result" field may take.
@@ -152,7 +154,7 @@ var capExempt = map[SystemKind]bool{
 	KindObjectionDecided: true, KindActivityCancelled: true, KindActivityPromoted: true, KindRequestAccepted: true, KindRequestAnswered: true,
 	KindRequestMerged: true, KindEnterpriseReferral: true,
 	KindRequestExtended: true, KindRequestRedone: true,
-	KindRepairDecided: true,
+	KindRepairDecided: true, KindDeductionRepaired: true,
 }
 
 // urgentCategories have a delivery lane of their own: their sends are

@@ -46,6 +46,9 @@ const (
 	KindRequestRedone      SystemKind = "request_redone"   // 不满意 after the call-back: the unit handles it again (重办)
 	// Issue 29: the department decided an enterprise's credit repair (信用修复).
 	KindRepairDecided SystemKind = "credit_repair_decided"
+	// A resident passed the repair course of a deduction (学法修复): the
+	// points it restored.
+	KindDeductionRepaired SystemKind = "deduction_repaired"
 )
 
 // DirectNotice is a notice the system itself sends to named residents,

@@ -21,7 +21,7 @@ type InboxItem struct {
 	ID          int64      `json:"id,string"`
 	Title       string     `json:"title"`
 	Summary     string     `json:"summary" doc:"the start of the body as one plain line (white space folded), at most 80 characters, ending in … when cut; empty once withdrawn. Lists carry it instead of the body"`
-	Kind        string     `json:"kind" doc:"a system message's kind (a fixed text about my own affairs: benefit_matched, survey_reminder, deduction_recorded, appeal_decided, credit_recorded, grade_changed, objection_decided, activity_cancelled, activity_promoted, request_accepted, request_answered, request_extended, request_redone, credit_repair_decided); empty for a department's notice"`
+	Kind        string     `json:"kind" doc:"a system message's kind (a fixed text about my own affairs: benefit_matched, survey_reminder, deduction_recorded, appeal_decided, credit_recorded, grade_changed, objection_decided, activity_cancelled, activity_promoted, request_accepted, request_answered, request_extended, request_redone, credit_repair_decided, deduction_repaired); empty for a department's notice"`
 	Target      *Target    `json:"target" doc:"what a system message is about, which the mini program opens (null for a department's notice)"`
 	Category    Category   `json:"category"`
 	RequireAck  bool       `json:"require_ack"`

@@ -9,7 +9,7 @@ var purposes = []struct {
 }{
 	{"requests", []SystemKind{KindRequestAccepted, KindRequestAnswered, KindRequestMerged, KindRequestExtended, KindRequestRedone}},
 	{"activities", []SystemKind{KindActivityCancelled, KindActivityPromoted}},
-	{"points", []SystemKind{KindDeductionRecorded, KindAppealDecided}},
+	{"points", []SystemKind{KindDeductionRecorded, KindAppealDecided, KindDeductionRepaired}},
 	{"enterprises", []SystemKind{KindCreditRecorded, KindGradeChanged, KindObjectionDecided, KindBenefitMatched, KindEnterpriseReferral, KindRepairDecided}},
 	{"surveys", []SystemKind{KindSurveyReminder}},
 }

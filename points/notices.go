@@ -111,6 +111,25 @@ func appealDecidedNotice(ap *Appeal, d *Transaction, back int64) notify.DirectNo
 	}
 }
 
+// repairedNotice is the fixed system notice telling a resident that their
+// pass of deduction d's repair course (学法修复) restored restored points.
+// Like the deduction's own notice it quotes no officer's words: the
+// resident opens the deduction in the app.
+func repairedNotice(d *Transaction, restored int64, dept *int64) notify.DirectNotice {
+	id, points := strconv.FormatInt(d.ID, 10), strconv.FormatInt(restored, 10)
+	return notify.DirectNotice{
+		Kind:  notify.KindDeductionRepaired,
+		Title: "学法修复结果",
+		Body: "您已通过扣分记录（编号 " + id + "，扣减 " + strconv.FormatInt(-d.Delta, 10) + " 分）的学法修复测验，" + points +
+			" 分已恢复到您的积分账户。可在「i福田」小程序「我的积分 › 积分明细」中查看。",
+		ResidentIDs:  []int64{d.ResidentID},
+		Data:         map[string]string{"points": points},
+		Target:       &notify.Target{Type: notify.TargetDeduction, ID: id},
+		Source:       "points:repair:" + id,
+		DepartmentID: dept,
+	}
+}
+
 func strOf(s *string) string {
 	if s == nil {
 		return ""

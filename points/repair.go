@@ -244,8 +244,9 @@ type repairPassed struct {
 // runRepair restores a passed repair's share, once: under the resident's
 // lock it decides (decideRestore, on the pass's time, not the job's), posts
 // the restoring credit with the idempotency key repair/<deduction> (a
-// posting made before is reused, never repeated) and records the outcome
-// on the repair. A pass after the deadline, of an erased resident or of a
+// posting made before is reused, never repeated), tells the resident with
+// the fixed text deduction_repaired in the same transaction, and records
+// the outcome on the repair. A pass after the deadline, of an erased resident or of a
 // deduction without a repair changes nothing.
 func (s *Service) runRepair(ctx context.Context, payload []byte) error {
 	var p repairPassed
@@ -301,6 +302,9 @@ func (s *Service) runRepair(ctx context.Context, payload []byte) error {
 					DepartmentID: r.DepartmentID, ExpiresAt: d.RestoreExpiresAt, CreatedAt: now,
 				})
 				if err != nil {
+					return err
+				}
+				if err := s.tell(tx, repairedNotice(&d, restore, r.DepartmentID)); err != nil {
 					return err
 				}
 			}
