@@ -5851,7 +5851,7 @@ export interface components {
             expires_at: string | null;
             /** @description ID (a decimal string) */
             id: string;
-            /** @description a system message's kind (a fixed text about my own affairs: benefit_matched, survey_reminder, deduction_recorded, appeal_decided, credit_recorded, grade_changed, objection_decided, activity_cancelled, activity_promoted, request_accepted, request_answered, request_extended, request_redone, credit_repair_decided); empty for a department's notice */
+            /** @description a system message's kind (a fixed text about my own affairs: benefit_matched, survey_reminder, deduction_recorded, appeal_decided, credit_recorded, grade_changed, objection_decided, activity_cancelled, activity_promoted, request_accepted, request_answered, request_extended, request_redone, credit_repair_decided, deduction_repaired); empty for a department's notice */
             kind: string;
             /** Format: date-time */
             published_at: string;
@@ -5883,7 +5883,7 @@ export interface components {
             expires_at: string | null;
             /** @description ID (a decimal string) */
             id: string;
-            /** @description a system message's kind (a fixed text about my own affairs: benefit_matched, survey_reminder, deduction_recorded, appeal_decided, credit_recorded, grade_changed, objection_decided, activity_cancelled, activity_promoted, request_accepted, request_answered, request_extended, request_redone, credit_repair_decided); empty for a department's notice */
+            /** @description a system message's kind (a fixed text about my own affairs: benefit_matched, survey_reminder, deduction_recorded, appeal_decided, credit_recorded, grade_changed, objection_decided, activity_cancelled, activity_promoted, request_accepted, request_answered, request_extended, request_redone, credit_repair_decided, deduction_repaired); empty for a department's notice */
             kind: string;
             /** Format: date-time */
             published_at: string;
