@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -68,18 +67,11 @@ func (s *Server) exportStaff(c *gin.Context) {
 		if m.DepartmentID != nil {
 			dept = names[*m.DepartmentID]
 		}
-		roles := make([]string, len(m.Roles))
-		for i, r := range m.Roles {
-			roles[i] = r.Name()
-		}
-		streets, status := "全部街道", "在用"
-		if len(m.Streets) > 0 {
-			streets = strings.Join(m.Streets, "、")
-		}
+		status := "在用"
 		if m.Disabled {
 			status = "已停用"
 		}
-		rows = append(rows, []string{m.Username, dept, strings.Join(roles, "、"), streets, status, exportTime(&m.CreatedAt)})
+		rows = append(rows, []string{m.Username, dept, m.RoleNames(), m.StreetNames(), status, exportTime(&m.CreatedAt)})
 	}
 	sendTable(c, s, "staff", format, staffHeaders, rows)
 }

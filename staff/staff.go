@@ -58,6 +58,24 @@ type Member struct {
 // TableName maps Member to the staff table.
 func (Member) TableName() string { return "staff" }
 
+// RoleNames names m's roles in Chinese, joined for people to read.
+func (m *Member) RoleNames() string {
+	names := make([]string, len(m.Roles))
+	for i, r := range m.Roles {
+		names[i] = r.Name()
+	}
+	return strings.Join(names, "、")
+}
+
+// StreetNames names the streets m covers, joined for people to read:
+// 全部街道 for a member limited to none.
+func (m *Member) StreetNames() string {
+	if len(m.Streets) == 0 {
+		return "全部街道"
+	}
+	return strings.Join(m.Streets, "、")
+}
+
 // NewMember is the input for Create.
 type NewMember struct {
 	Username     string   `json:"username" binding:"required" doc:"3–32 lower-case letters, digits or _ . -" example:"huafu_editor"`
