@@ -168,12 +168,19 @@ export const pointsDetail: Record<string, string> = {
 export const hoursApprovalStatus: Record<S['ActivityHoursApproval']['status'], string> = { pending: '待批准', approved: '已批准', rejected: '已驳回' }
 
 // 后台任务 (the durable job queue)
-// no enum in the document (Job.kind)
+// no enum in the document (Job.kind); TestConsoleJobKinds holds it equal to
+// the kinds the server registers
 export const jobKind: Record<string, string> = {
   'surveys.award': '问卷积分发放',
   'activities.grant': '活动积分发放',
   'requests.settle': '诉求办结后续',
   'requests.flow_notice': '诉求延期、重办告知居民',
+  'requests.merge_notice': '诉求合并告知居民',
+  'requests.follow_main': '合并诉求随主件办结',
+  'requests.referral_notice': '诉求转企业告知',
+  'requests.delete_object': '删除已移除的照片',
+  'enterprises.benefit_notice': '免申即享政策告知',
+  'points.repair': '学法修复恢复积分',
 }
 export const jobStatus: Record<JobStatusFilter, string> = {
   queued: '排队中',

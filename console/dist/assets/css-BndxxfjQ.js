@@ -1,0 +1,1 @@
+import"./client-My0hNzLg.js";import"./css-DkeWb4di.js";

@@ -1,1 +1,0 @@
-import"./client-DSqb6M2a.js";

@@ -1,0 +1,1 @@
+import{pt as e}from"./runtime-core.esm-bundler-ZIvy3ykZ.js";import{n as t,r as n}from"./client-My0hNzLg.js";var r=e([]),i=e([]),a;function o(){return a??=n(t.GET(`/api/v1/regions`)).then(e=>{r.value=e.streets,i.value=e.self_tags}),{streets:r,selfTags:i,ready:a}}export{o as t};

@@ -1,1 +1,0 @@
-import"./rolldown-runtime-XKyaHtl9.js";import{n as e}from"./css-Dfz7Ua9a.js";function t(){return e}export{t};

@@ -1,0 +1,1 @@
+import"./rolldown-runtime-XKyaHtl9.js";import{n as e}from"./css-j0rR2ZAp.js";function t(){return e}export{t};

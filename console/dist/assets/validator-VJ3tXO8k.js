@@ -1,0 +1,1 @@
+import{zr as e}from"./client-My0hNzLg.js";var t=t=>[``,...e].includes(t);export{t};

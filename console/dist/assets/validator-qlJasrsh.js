@@ -1,1 +1,0 @@
-import{zr as e}from"./client-DSqb6M2a.js";var t=t=>[``,...e].includes(t);export{t};
