@@ -391,8 +391,6 @@ type nextBatch struct {
 func (d *Deliverer) dispatch(ctx context.Context, b *batch, prefetch func()) (stopped bool) {
 	b.stop, b.renew = make(chan struct{}), make(chan struct{})
 	go func() { defer close(b.renew); d.renew(ctx, b.held, b.stop) }()
-	rec, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
 	var reach []claimed
 	for _, r := range b.rows {
 		if why := d.ch.unreachable(r); why != "" {
@@ -417,12 +415,12 @@ func (d *Deliverer) dispatch(ctx context.Context, b *batch, prefetch func()) (st
 			prefetch()
 		}
 		if d.paused() || ctx.Err() != nil {
-			b.fail(d.releaseAll(rec, reach[i:]))
+			b.fail(d.releaseAll(ctx, reach[i:]))
 			return true
 		}
 		k, err := d.take(ctx, len(reach)-i)
 		if err != nil {
-			b.fail(d.releaseAll(rec, reach[i:]))
+			b.fail(d.releaseAll(ctx, reach[i:]))
 			return true
 		}
 		for _, r := range reach[i : i+k] {
@@ -627,7 +625,7 @@ func (d *Deliverer) retry(ctx context.Context, r claimed, delay time.Duration, c
 }
 
 // releaseAll hands back sends of one claim that were never sent, in one
-// statement; see release.
+// statement, also once ctx has ended; see release.
 func (d *Deliverer) releaseAll(ctx context.Context, rows []claimed) error {
 	if len(rows) == 0 {
 		return nil
